@@ -1,0 +1,34 @@
+"""Shared columns for every editable table.
+
+Every editable table has an integer primary key, created/updated timestamps (timezone-aware
+UTC: SQLModel's ``UTCDateTime`` refuses naive values and returns UTC on every database) and a
+``version`` column that SQLAlchemy uses for optimistic locking: an UPDATE whose row was
+changed by someone else since it was read raises ``StaleDataError`` instead of silently
+overwriting it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware UTC (the storage convention of this app)."""
+    return datetime.now(UTC)
+
+
+class Editable(SQLModel):
+    """Mixin: id, created_at, updated_at and the optimistic-lock version."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, nullable=False)
+    version: int = Field(default=1, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:  # noqa: N805 - SQLAlchemy declarative hook
+        table = getattr(cls, "__table__", None)
+        return {"version_id_col": table.c.version} if table is not None else {}

@@ -1,0 +1,188 @@
+"""Homecare: carers and their skills, customers and preferences, packages, visits, rota."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from sqlmodel import Field, Index, UniqueConstraint
+
+from coordinator_tui.models.base import Editable
+
+
+class VisitStatus(StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class Skill(Editable, table=True):
+    """A skill or competency a visit may require (medication, hoist, PEG, dementia...)."""
+
+    code: str = Field(max_length=30, unique=True, index=True)
+    name: str = Field(max_length=120)
+
+
+class Carer(Editable, table=True):
+    """A homecare worker. ``date_of_birth`` drives the young-worker WTR rules."""
+
+    name: str = Field(max_length=120, index=True)
+    gender: str = Field(default="", max_length=20)
+    date_of_birth: date | None = Field(default=None)
+    transport_mode: str = Field(default="drive", max_length=10)  # walk | drive
+    home_postcode: str = Field(default="", max_length=10)
+    home_lat: float = Field(default=0.0)
+    home_lon: float = Field(default=0.0)
+    contracted_hours: float = Field(default=0.0)
+    wtr_opt_out: bool = Field(default=False)
+    phone: str = Field(default="", max_length=40)
+    active: bool = Field(default=True, index=True)
+
+
+class CarerSkill(Editable, table=True):
+    """A carer's skill with the date its competency expires (None = does not expire)."""
+
+    __tablename__ = "carer_skill"
+    __table_args__ = (UniqueConstraint("carer_id", "skill_id"),)
+
+    carer_id: int = Field(foreign_key="carer.id", index=True)
+    skill_id: int = Field(foreign_key="skill.id", index=True)
+    achieved_on: date | None = Field(default=None)
+    expires_on: date | None = Field(default=None, index=True)
+
+
+class CarerAvailability(Editable, table=True):
+    """When a carer is available on a weekday (0 = Monday)."""
+
+    __tablename__ = "carer_availability"
+
+    carer_id: int = Field(foreign_key="carer.id", index=True)
+    weekday: int
+    start_time: time
+    end_time: time
+
+
+class CarerWeekHours(Editable, table=True):
+    """Hours worked in earlier weeks, for the 17-week WTR average before app records began."""
+
+    __tablename__ = "carer_week_hours"
+    __table_args__ = (UniqueConstraint("carer_id", "week_start"),)
+
+    carer_id: int = Field(foreign_key="carer.id", index=True)
+    week_start: date
+    hours: float
+
+
+class Absence(Editable, table=True):
+    """A carer off sick, on leave or training, from start to end inclusive."""
+
+    carer_id: int = Field(foreign_key="carer.id", index=True)
+    start_date: date = Field(index=True)
+    end_date: date = Field(index=True)
+    kind: str = Field(default="sickness", max_length=20)
+    note: str = Field(default="", max_length=300)
+
+
+class Customer(Editable, table=True):
+    """A homecare customer; ``person_id`` links to the person record where there is one."""
+
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    name: str = Field(max_length=120, index=True)
+    address: str = Field(default="", max_length=200)
+    postcode: str = Field(default="", max_length=10)
+    lat: float = Field(default=0.0)
+    lon: float = Field(default=0.0)
+    preferred_gender: str = Field(default="", max_length=20)
+    language: str = Field(default="", max_length=40)
+    cultural_notes: str = Field(default="", max_length=300)
+    lone_working_risk: bool = Field(default=False)
+    access_notes: str = Field(default="", max_length=300)
+    active: bool = Field(default=True, index=True)
+
+
+class CustomerCarerPreference(Editable, table=True):
+    """A customer's preferred or excluded carer, with the reason."""
+
+    __tablename__ = "customer_carer_preference"
+    __table_args__ = (UniqueConstraint("customer_id", "carer_id"),)
+
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    carer_id: int = Field(foreign_key="carer.id", index=True)
+    kind: str = Field(max_length=10)  # preferred | excluded
+    reason: str = Field(default="", max_length=300)
+
+
+class CarePackage(Editable, table=True):
+    """A commissioned package of care for a customer."""
+
+    __tablename__ = "care_package"
+
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    start_date: date
+    end_date: date | None = Field(default=None)
+    funder: str = Field(default="", max_length=60)
+    hours_per_week: float = Field(default=0.0)
+    status: str = Field(default="active", max_length=20, index=True)
+
+
+class VisitTemplate(Editable, table=True):
+    """A recurring visit in a package; concrete visits for a week are generated from it.
+
+    ``weekdays`` is seven characters, Monday first, "1" for a visit day ("1111100").
+    ``required_skills`` is a comma-separated list of skill codes.
+    """
+
+    __tablename__ = "visit_template"
+
+    package_id: int = Field(foreign_key="care_package.id", index=True)
+    weekdays: str = Field(default="1111111", max_length=7)
+    window_start: time
+    window_end: time
+    duration_minutes: int = Field(default=30)
+    carers_required: int = Field(default=1)
+    required_skills: str = Field(default="", max_length=200)
+    tasks: str = Field(default="", max_length=300)
+    medication: bool = Field(default=False)
+
+
+class Visit(Editable, table=True):
+    """One visit to a customer at a planned time, staffed by one or two carers."""
+
+    __table_args__ = (Index("ix_visit_day_start", "visit_date", "start_at"),)
+
+    template_id: int | None = Field(default=None, foreign_key="visit_template.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    visit_date: date
+    start_at: datetime
+    end_at: datetime
+    carers_required: int = Field(default=1)
+    required_skills: str = Field(default="", max_length=200)
+    tasks: str = Field(default="", max_length=300)
+    status: str = Field(default=VisitStatus.PLANNED, max_length=20, index=True)
+    actual_start: datetime | None = Field(default=None)
+    actual_end: datetime | None = Field(default=None)
+
+
+class VisitAssignment(Editable, table=True):
+    """A carer on a visit; ``slot`` 1 or 2 (a double-up has two)."""
+
+    __tablename__ = "visit_assignment"
+    __table_args__ = (UniqueConstraint("visit_id", "slot"),)
+
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    carer_id: int = Field(foreign_key="carer.id", index=True)
+    slot: int = Field(default=1)
+
+
+class ProblemAcceptance(Editable, table=True):
+    """A soft rota problem accepted with the reason recorded (CQC: why a wish was not met)."""
+
+    __tablename__ = "problem_acceptance"
+
+    code: str = Field(max_length=30, index=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    carer_id: int | None = Field(default=None, foreign_key="carer.id")
+    rationale: str = Field(max_length=500)
+    accepted_by: str = Field(default="", max_length=60)
+    accepted_at: datetime

@@ -1,0 +1,106 @@
+"""Every setting the app has, in one place.
+
+Settings come from (lowest to highest precedence): built-in defaults, the settings file
+``settings.toml`` in the user config directory (platformdirs), the environment
+(``COORDINATOR_TUI_DB``, ``COORDINATOR_TUI_USER``) and command-line options. Nothing here
+touches the database or imports Textual, so the CLI can build settings cheaply.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "coordinator-tui"
+DB_ENV = "COORDINATOR_TUI_DB"
+USER_ENV = "COORDINATOR_TUI_USER"
+CONFIG_ENV = "COORDINATOR_TUI_CONFIG"
+DEFAULT_DB_NAME = "coordinator.db"
+
+
+def user_data_dir() -> Path:
+    """Where the default database lives: per-user, no admin rights needed."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def user_config_path() -> Path:
+    """The settings file; may not exist."""
+    override = os.environ.get(CONFIG_ENV)
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "settings.toml"
+
+
+def current_user() -> str:
+    """Who is making changes, for the audit trail: the app user, else the OS user."""
+    explicit = os.environ.get(USER_ENV)
+    if explicit:
+        return explicit
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): still audit something
+        return "unknown"
+
+
+@dataclass
+class Settings:
+    """Resolved settings for one run of the app or one CLI command.
+
+    ``db`` is either a file path or an SQLAlchemy URL; :func:`coordinator_tui.db.database_url`
+    turns it into a URL. ``keymap`` maps binding ids to key strings (Textual ``set_keymap``).
+    """
+
+    db: str = ""
+    user: str = field(default_factory=current_user)
+    theme: str = "textual-dark"
+    keymap: dict[str, str] = field(default_factory=dict)
+    review_horizon_days: int = 14
+    upgrade_on_start: bool = True
+
+    @property
+    def default_db_path(self) -> Path:
+        return user_data_dir() / DEFAULT_DB_NAME
+
+
+def load_settings(db: str | None = None, config_path: Path | None = None) -> Settings:
+    """Build settings from defaults, the settings file, the environment and ``db``.
+
+    A broken settings file is reported (``SettingsError``) rather than silently ignored:
+    a coordinator who remapped keys must know the file was not read.
+    """
+    settings = Settings()
+    path = config_path or user_config_path()
+    if path.is_file():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"Could not read settings file {path}: {exc}") from exc
+        settings.theme = str(raw.get("theme", settings.theme))
+        settings.user = str(raw.get("user", settings.user))
+        settings.review_horizon_days = int(
+            raw.get("review_horizon_days", settings.review_horizon_days)
+        )
+        keymap = raw.get("keymap", {})
+        if not isinstance(keymap, dict):
+            raise SettingsError(f"{path}: [keymap] must be a table of binding id = keys")
+        settings.keymap = {str(k): str(v) for k, v in keymap.items()}
+        if raw.get("db"):
+            settings.db = str(raw["db"])
+    if os.environ.get(USER_ENV):
+        settings.user = os.environ[USER_ENV]
+    if os.environ.get(DB_ENV):
+        settings.db = os.environ[DB_ENV]
+    if db:
+        settings.db = db
+    if not settings.db:
+        settings.db = str(settings.default_db_path)
+    return settings
+
+
+class SettingsError(Exception):
+    """The settings file exists but cannot be used."""

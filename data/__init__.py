@@ -1,0 +1,1 @@
+"""Reference data shipped inside the package as ``coordinator_tui.refdata``."""
