@@ -19,56 +19,37 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import event, inspect
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from coordinator_tui.preflight import (
+    DatabaseOpenError,
+    DatabaseTarget,
+    check_revision_known,
+    check_sqlite_path,
+    head_revision,
+    resolve_target,
+)
 from coordinator_tui.services import audit
 
-SQLITE_HEADER = b"SQLite format 3\x00"
+__all__ = [
+    "AppSession",
+    "DatabaseOpenError",
+    "DatabaseTarget",
+    "OpenedDatabase",
+    "backup_sqlite",
+    "create_db_engine",
+    "head_revision",
+    "new_session",
+    "open_database",
+    "resolve_target",
+    "session_scope",
+    "upgrade",
+]
+
 BUSY_TIMEOUT_MS = 5000
-
-
-class DatabaseOpenError(Exception):
-    """The database cannot be opened safely; the message is one line for the user."""
-
-
-@dataclass(frozen=True)
-class DatabaseTarget:
-    """Where the data lives: an SQLAlchemy URL and, for SQLite files, the path."""
-
-    url: str
-    path: Path | None
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.url.startswith("sqlite")
-
-    @property
-    def display(self) -> str:
-        """The location for messages, with any password hidden."""
-        if self.path is not None:
-            return str(self.path)
-        return make_url(self.url).render_as_string(hide_password=True)
-
-
-def resolve_target(db: str) -> DatabaseTarget:
-    """Turn ``--db`` / ``COORDINATOR_TUI_DB`` (a path or an SQLAlchemy URL) into a target."""
-    if "://" in db:
-        url = make_url(db)
-        if url.drivername.startswith("sqlite"):
-            if not url.database or url.database == ":memory:":
-                return DatabaseTarget(db, None)
-            path = Path(url.database).expanduser().resolve()
-            return DatabaseTarget(f"sqlite:///{path}", path)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg")
-        return DatabaseTarget(url.render_as_string(hide_password=False), None)
-    path = Path(db).expanduser().resolve()
-    return DatabaseTarget(f"sqlite:///{path}", path)
 
 
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -92,37 +73,6 @@ def create_db_engine(target: DatabaseTarget) -> Engine:
     return create_engine(target.url, pool_pre_ping=True)
 
 
-def _check_sqlite_path(path: Path) -> bool:
-    """Refuse unusable paths before SQLite touches them. Returns True if the file is new."""
-    if path.exists():
-        if path.is_dir():
-            raise DatabaseOpenError(f"{path} is a folder, not a database file")
-        try:
-            with path.open("rb") as handle:
-                header = handle.read(len(SQLITE_HEADER))
-        except OSError as exc:
-            raise DatabaseOpenError(f"Cannot read {path}: {exc.strerror}") from exc
-        if header and header != SQLITE_HEADER:
-            raise DatabaseOpenError(f"{path} is not a Coordinator TUI database (not SQLite)")
-        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-            raise DatabaseOpenError(f"Cannot write to {path}: permission denied")
-        return not header
-    parent = path.parent
-    try:
-        if not parent.exists():
-            parent.mkdir(mode=0o700, parents=True)
-    except OSError as exc:
-        raise DatabaseOpenError(f"Cannot create folder {parent}: {exc.strerror}") from exc
-    if not os.access(parent, os.W_OK):
-        raise DatabaseOpenError(f"Cannot write to {parent}: permission denied")
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-    except OSError as exc:
-        raise DatabaseOpenError(f"Cannot create {path}: {exc.strerror}") from exc
-    return True
-
-
 def alembic_config(connection=None) -> Config:
     """Alembic config pointing at the migrations shipped in the package."""
     cfg = Config()
@@ -131,20 +81,9 @@ def alembic_config(connection=None) -> Config:
     return cfg
 
 
-def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
-
-
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
-
-
-def _known_revision(revision: str) -> bool:
-    try:
-        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
-    except CommandError:
-        return False
 
 
 def backup_sqlite(source: Path, destination: Path) -> Path:
@@ -189,7 +128,7 @@ def open_database(db: str, *, migrate: bool = True) -> OpenedDatabase:
     is behind is then reported but left alone.
     """
     target = resolve_target(db)
-    created = _check_sqlite_path(target.path) if target.path is not None else False
+    created = check_sqlite_path(target.path) if target.path is not None else False
     engine = create_db_engine(target)
     try:
         try:
@@ -206,11 +145,7 @@ def open_database(db: str, *, migrate: bool = True) -> OpenedDatabase:
             raise DatabaseOpenError(
                 f"{target.display} holds other tables: not a Coordinator TUI database"
             )
-        if current is not None and not _known_revision(current):
-            raise DatabaseOpenError(
-                f"{target.display} was written by a newer version of Coordinator TUI "
-                f"(schema {current}); upgrade the app to open it"
-            )
+        check_revision_known(current, target.display)
         head = head_revision()
         opened = OpenedDatabase(target, engine, current or "", created=created or current is None)
         if current != head and migrate:
@@ -257,3 +192,45 @@ def new_session(engine: Engine, actor: str) -> AppSession:
     session = AppSession(engine, expire_on_commit=False)
     session.info["actor"] = actor
     return session
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``db check`` prints."""
+
+    integrity: str
+    revision: str | None
+    head: str
+
+
+def check_database(engine: Engine) -> CheckReport:
+    """Integrity (SQLite ``PRAGMA integrity_check``; PostgreSQL: a round trip) and revision."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+            integrity = "ok" if rows == ["ok"] else "; ".join(rows[:5])
+        else:
+            conn.exec_driver_sql("SELECT 1")
+            integrity = "ok"
+        revision = MigrationContext.configure(conn).get_current_revision()
+    return CheckReport(integrity, revision, head_revision())
+
+
+def restore_sqlite(source: Path, destination: Path) -> None:
+    """Replace ``destination`` with a copy of the backup ``source``, atomically.
+
+    The backup is checked first (an SQLite file of a schema this app knows), copied to a
+    temporary file beside the destination, and only then moved over it, so a failure part
+    way leaves the old database as it was.
+    """
+    check_sqlite_path(source, create=False)
+    tmp = destination.with_name(f".{destination.name}.restoring")
+    if tmp.exists():
+        tmp.unlink()
+    destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    backup_sqlite(source, tmp)
+    for suffix in ("-wal", "-shm"):
+        side = destination.with_name(destination.name + suffix)
+        if side.exists():
+            side.unlink()
+    os.replace(tmp, destination)

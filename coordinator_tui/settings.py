@@ -12,6 +12,7 @@ import getpass
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import platformdirs
@@ -20,6 +21,7 @@ APP_NAME = "coordinator-tui"
 DB_ENV = "COORDINATOR_TUI_DB"
 USER_ENV = "COORDINATOR_TUI_USER"
 CONFIG_ENV = "COORDINATOR_TUI_CONFIG"
+TODAY_ENV = "COORDINATOR_TUI_TODAY"
 DEFAULT_DB_NAME = "coordinator.db"
 
 
@@ -60,11 +62,20 @@ class Settings:
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     review_horizon_days: int = 14
-    upgrade_on_start: bool = True
+    today: date | None = None
 
     @property
     def default_db_path(self) -> Path:
         return user_data_dir() / DEFAULT_DB_NAME
+
+    def current_date(self) -> date:
+        """The working date: pinned (``COORDINATOR_TUI_TODAY``, for demos and tests) or the
+        UK local date."""
+        if self.today is not None:
+            return self.today
+        from coordinator_tui.services.clock import local_today
+
+        return local_today()
 
 
 def load_settings(db: str | None = None, config_path: Path | None = None) -> Settings:
@@ -93,6 +104,11 @@ def load_settings(db: str | None = None, config_path: Path | None = None) -> Set
             settings.db = str(raw["db"])
     if os.environ.get(USER_ENV):
         settings.user = os.environ[USER_ENV]
+    if os.environ.get(TODAY_ENV):
+        try:
+            settings.today = date.fromisoformat(os.environ[TODAY_ENV])
+        except ValueError as exc:
+            raise SettingsError(f"{TODAY_ENV} must be an ISO date (YYYY-MM-DD)") from exc
     if os.environ.get(DB_ENV):
         settings.db = os.environ[DB_ENV]
     if db:

@@ -1,0 +1,174 @@
+"""The Textual application: sections as modes, global keys, palette, database opening.
+
+``make_app(settings)`` is the one factory used by the CLI, the tests and the benchmarks.
+The database is opened in a worker *after* the first frame is painted: importing
+SQLAlchemy/SQLModel costs more than Textual itself (DESIGN.md section 6), and a
+coordinator should see the app at once. Screens subscribe through
+``when_database_ready`` and load their data when the engine exists.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.signal import Signal
+
+from coordinator_tui.commands import PeopleProvider, SectionsProvider
+from coordinator_tui.screens.home import HomeScreen
+from coordinator_tui.screens.planned import PlannedScreen
+from coordinator_tui.settings import Settings
+from coordinator_tui.widgets.navbar import SECTIONS
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from coordinator_tui.db import AppSession
+
+# Benchmarks set this to "first-frame" (exit once the first frame is painted) or
+# "ready" (exit once Home shows its counts) to time a whole process.
+BENCH_EXIT_ENV = "COORDINATOR_TUI_BENCH_EXIT"
+
+
+def database_label(target: Any) -> str:
+    """Short name of the database for the status line (the full path is in ``db check``)."""
+    if target.path is not None:
+        return f"database {target.path.name}"
+    return f"database {target.display.split('@')[-1]}"
+
+
+def _nav_bindings() -> list[Binding]:
+    return [
+        Binding(key, f"switch_mode('{mode}')", label, show=False, id=f"nav.{mode}")
+        for mode, label, key in SECTIONS
+    ]
+
+
+class CoordinatorApp(App[None]):
+    """Coordinator TUI. Sections are Textual modes, each with its own screen stack, so
+    moving between them with 1..7 keeps each section where the coordinator left it."""
+
+    TITLE = "Coordinator TUI"
+    MODES = {
+        "home": HomeScreen,
+        **{mode: partial(PlannedScreen, mode) for mode, _, _ in SECTIONS if mode != "home"},
+    }
+    DEFAULT_MODE = "home"
+    COMMANDS = App.COMMANDS | {PeopleProvider, SectionsProvider}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    BINDINGS = [
+        *_nav_bindings(),
+        Binding("f1,question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine | None = None,
+        exit_after: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.engine: Engine | None = engine
+        self.database_label = ""
+        self.fatal_message: str | None = None
+        self.exit_after = exit_after
+        self.database_ready: Signal[None] = Signal(self, "database-ready")
+        if settings.keymap:
+            self.set_keymap(settings.keymap)
+
+    # -- start-up ---------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.theme = self.settings.theme
+        if self.exit_after == "first-frame":
+            self.call_after_refresh(self.exit)
+        if self.engine is None:
+            self.call_after_refresh(self.open_database)
+        else:
+            from coordinator_tui.preflight import resolve_target
+
+            self.database_label = database_label(resolve_target(str(self.engine.url)))
+            self._mark_ready()
+
+    @work(thread=True, exclusive=True, group="database")
+    def open_database(self) -> None:
+        from coordinator_tui.db import DatabaseOpenError, open_database
+
+        try:
+            opened = open_database(self.settings.db)
+        except DatabaseOpenError as exc:
+            self.call_from_thread(self.fail, str(exc))
+            return
+        self.call_from_thread(self._database_opened, opened)
+
+    def _database_opened(self, opened: Any) -> None:
+        self.engine = opened.engine
+        self.database_label = database_label(opened.target)
+        if opened.upgraded_from:
+            self.notify(
+                f"Database upgraded from schema {opened.upgraded_from} to {opened.revision}; "
+                f"backup kept at {opened.backup_path}",
+                timeout=8,
+            )
+        self._mark_ready()
+
+    def _mark_ready(self) -> None:
+        self.database_ready.publish(None)
+
+    def fail(self, message: str) -> None:
+        """A problem the app cannot work around: leave, and let the CLI print it."""
+        self.fatal_message = message
+        self.exit(return_code=2, message=message)
+
+    def when_database_ready(self, node: Any, callback: Callable[[], None]) -> None:
+        """Call ``callback`` on ``node``'s loop now if the database is open, else when it is."""
+        if self.engine is not None:
+            node.call_later(callback)
+        else:
+            self.database_ready.subscribe(node, lambda _: callback())
+
+    def screen_loaded(self, screen: Screen) -> None:
+        """Screens call this when their data is on screen (benchmarks exit here)."""
+        if self.exit_after == "ready":
+            self.call_after_refresh(self.exit)
+
+    # -- data access ------------------------------------------------------------------
+
+    @contextmanager
+    def session(self) -> Iterator[AppSession]:
+        """A unit of work for a screen's service calls (commit on success)."""
+        from coordinator_tui.db import session_scope
+
+        if self.engine is None:
+            raise RuntimeError("The database is not open yet")
+        with session_scope(self.engine, self.settings.user) as session:
+            yield session
+
+    # -- actions ----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from coordinator_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def open_person(self, person_id: int) -> None:
+        from coordinator_tui.screens.person import PersonScreen
+
+        self.push_screen(PersonScreen(person_id))
+
+
+def make_app(
+    settings: Settings, engine: Engine | None = None, exit_after: str | None = None
+) -> CoordinatorApp:
+    """Build the app. Tests pass an open ``engine``; the CLI lets the app open its own."""
+    return CoordinatorApp(settings, engine, exit_after or os.environ.get(BENCH_EXIT_ENV))

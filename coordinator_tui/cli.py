@@ -1,0 +1,277 @@
+"""The ``coordinator-tui`` command line (typer).
+
+Import hygiene matters here: ``--help`` and every headless command must not import
+Textual (``tests/test_import_hygiene.py`` checks), and the database layer (SQLAlchemy,
+SQLModel, Alembic) is imported inside the commands that need it. Every error a user can
+cause is one line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from coordinator_tui import __version__
+
+app = typer.Typer(
+    name="coordinator-tui",
+    help="Keyboard-driven terminal app for UK safeguarding and homecare care coordinators.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance: upgrade the schema, check integrity.")
+app.add_typer(db_app, name="db")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="COORDINATOR_TUI_DB",
+        help="SQLite file path or SQLAlchemy URL (postgresql+psycopg://...). "
+        "Default: coordinator.db in your user data folder.",
+        show_default=False,
+    ),
+]
+
+
+class DemoSize(StrEnum):
+    small = "small"
+    large = "large"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr, then exit with ``code``."""
+    typer.echo(f"coordinator-tui: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings(db: str | None):
+    from coordinator_tui.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(db)
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+def _open(db: str, *, migrate: bool = True):
+    from coordinator_tui.db import DatabaseOpenError, open_database
+
+    try:
+        return open_database(db, migrate=migrate)
+    except DatabaseOpenError as exc:
+        fail(str(exc))
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"coordinator-tui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    db: DbOption = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show version."),
+    ] = False,
+) -> None:
+    """Open the app (same as ``run``) when no command is given."""
+    if ctx.invoked_subcommand is None:
+        run(db)
+
+
+def _launch(db: str) -> None:
+    """Open the interactive app on ``db`` after the cheap checks that need no heavy imports."""
+    from coordinator_tui.preflight import DatabaseOpenError, preflight
+
+    settings = _settings(db)
+    try:
+        preflight(settings.db)
+    except DatabaseOpenError as exc:
+        fail(str(exc))
+    from coordinator_tui.app import make_app
+
+    application = make_app(settings)
+    application.run()
+    if application.return_code:
+        if application.fatal_message:
+            typer.echo(f"coordinator-tui: {application.fatal_message}", err=True)
+        raise typer.Exit(application.return_code)
+
+
+@app.command()
+def run(db: DbOption = None) -> None:
+    """Open the app on your database (created and migrated if needed)."""
+    settings = _settings(db)
+    _launch(settings.db)
+
+
+@app.command("seed-demo")
+def seed_demo_command(
+    db: DbOption = None,
+    size: Annotated[DemoSize, typer.Option(help="small: 2,000 people; large: 100,000.")] = (
+        DemoSize.small
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed builds the same data.")] = 1,
+) -> None:
+    """Build a synthetic demo dataset (no real person) in a new or empty database."""
+    if not db:
+        fail("seed-demo needs --db PATH (it will not write demo data into your real database)")
+    opened = _open(db)
+    from coordinator_tui.services.demo import seed_demo
+
+    try:
+        summary = seed_demo(opened.engine, size=size.value, seed=seed)
+    except ValueError as exc:
+        fail(str(exc))
+    finally:
+        opened.engine.dispose()
+    typer.echo(
+        f"Seeded {size.value} demo into {opened.target.display} "
+        f"in {summary.elapsed_seconds:.1f} s: {summary.describe()}"
+    )
+
+
+@app.command()
+def demo(
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Where to build the demo (default: a temporary folder)."),
+    ] = None,
+    size: Annotated[DemoSize, typer.Option(help="small or large demo data.")] = DemoSize.small,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+) -> None:
+    """Build a fresh demo database and open the app on it."""
+    workdir = None
+    if db is None:
+        workdir = tempfile.mkdtemp(prefix="coordinator-tui-demo-")
+        db = str(Path(workdir) / "demo.db")
+    try:
+        opened = _open(db)
+        from coordinator_tui.services.demo import seed_demo
+
+        try:
+            typer.echo(f"Building the {size.value} demo database...", err=True)
+            seed_demo(opened.engine, size=size.value, seed=seed)
+        except ValueError:
+            pass  # already seeded (an existing --db): open it as it is
+        finally:
+            opened.engine.dispose()
+        _launch(db)
+    finally:
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Upgrade the schema to this version of the app (backs up an SQLite file first)."""
+    settings = _settings(db)
+    opened = _open(settings.db)
+    try:
+        if opened.created:
+            typer.echo(f"Created {opened.target.display} at schema {opened.revision}")
+        elif opened.upgraded_from:
+            typer.echo(
+                f"Upgraded {opened.target.display} from {opened.upgraded_from} to "
+                f"{opened.revision}; backup at {opened.backup_path}"
+            )
+        else:
+            typer.echo(f"{opened.target.display} is already at schema {opened.revision}")
+    finally:
+        opened.engine.dispose()
+
+
+@db_app.command("check")
+def db_check(db: DbOption = None) -> None:
+    """Check integrity (SQLite PRAGMA integrity_check) and print the schema revision."""
+    settings = _settings(db)
+    from coordinator_tui.db import check_database
+
+    opened = _open(settings.db, migrate=False)
+    try:
+        report = check_database(opened.engine)
+    finally:
+        opened.engine.dispose()
+    typer.echo(f"database: {opened.target.display}")
+    typer.echo(f"integrity: {report.integrity}")
+    state = "current" if report.revision == report.head else f"behind {report.head}: run db upgrade"
+    typer.echo(f"schema revision: {report.revision or 'none'} ({state})")
+    if report.integrity != "ok":
+        raise typer.Exit(1)
+
+
+@app.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="Where to write the backup copy.")],
+    db: DbOption = None,
+) -> None:
+    """Copy the database to PATH while it may be in use (SQLite online backup)."""
+    settings = _settings(db)
+    from coordinator_tui.db import backup_sqlite
+    from coordinator_tui.preflight import DatabaseOpenError, check_sqlite_path, resolve_target
+
+    target = resolve_target(settings.db)
+    if target.path is None:
+        fail("backup works on SQLite files; for PostgreSQL use pg_dump")
+    if not target.path.exists():
+        fail(f"{target.path} does not exist: nothing to back up")
+    destination = path.expanduser().resolve()
+    if destination.exists():
+        fail(f"{destination} already exists: choose a new file name")
+    try:
+        check_sqlite_path(target.path, create=False)
+        backup_sqlite(target.path, destination)
+    except (DatabaseOpenError, OSError) as exc:
+        fail(str(exc))
+    typer.echo(f"Backed up {target.path} to {destination}")
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A backup made with 'coordinator-tui backup'.")],
+    db: DbOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing database.")] = False,
+) -> None:
+    """Restore a backup into the database location (refuses to overwrite without --force)."""
+    settings = _settings(db)
+    from coordinator_tui.db import restore_sqlite
+    from coordinator_tui.preflight import DatabaseOpenError, resolve_target
+
+    target = resolve_target(settings.db)
+    if target.path is None:
+        fail("restore works on SQLite files; for PostgreSQL use pg_restore")
+    source = path.expanduser().resolve()
+    if not source.is_file():
+        fail(f"{source} does not exist")
+    if target.path.exists() and target.path.stat().st_size > 0 and not force:
+        fail(f"{target.path} already exists: add --force to overwrite it")
+    try:
+        restore_sqlite(source, target.path)
+    except DatabaseOpenError as exc:
+        fail(str(exc))
+    typer.echo(f"Restored {source} to {target.path}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

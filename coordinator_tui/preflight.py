@@ -1,0 +1,164 @@
+"""Cheap checks on a database location, using only the standard library.
+
+The app paints its first frame before it imports SQLAlchemy (which costs more than
+Textual itself), so everything that must be refused *before* the screen opens is checked
+here: an unusable path, a file that is not SQLite, a schema newer than this app knows.
+``coordinator_tui.db`` calls the same functions, so the rules live in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
+_REVISION_RE = re.compile(r"^revision: str = ['\"](\w+)['\"]", re.MULTILINE)
+_DOWN_RE = re.compile(r"^down_revision: str \| None = ['\"]?(\w+)['\"]?", re.MULTILINE)
+
+
+class DatabaseOpenError(Exception):
+    """The database cannot be opened safely; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """Where the data lives: an SQLAlchemy URL and, for SQLite files, the path."""
+
+    url: str
+    path: Path | None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @property
+    def display(self) -> str:
+        """The location for messages, with any password hidden."""
+        if self.path is not None:
+            return str(self.path)
+        return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", self.url)
+
+
+def resolve_target(db: str) -> DatabaseTarget:
+    """Turn ``--db`` / ``COORDINATOR_TUI_DB`` (a path or an SQLAlchemy URL) into a target."""
+    if "://" in db:
+        scheme, rest = db.split("://", 1)
+        if scheme.startswith("sqlite"):
+            database = rest[1:] if rest.startswith("/") else rest
+            if not database or database == ":memory:":
+                return DatabaseTarget(db, None)
+            path = Path(database).expanduser().resolve()
+            return DatabaseTarget(f"sqlite:///{path}", path)
+        if scheme in ("postgresql", "postgres"):
+            scheme = "postgresql+psycopg"
+        return DatabaseTarget(f"{scheme}://{rest}", None)
+    path = Path(db).expanduser().resolve()
+    return DatabaseTarget(f"sqlite:///{path}", path)
+
+
+@cache
+def known_revisions() -> dict[str, str | None]:
+    """Revision id -> its parent, read from the migration files shipped with the app."""
+    revisions: dict[str, str | None] = {}
+    for file in VERSIONS_DIR.glob("*.py"):
+        text = file.read_text(encoding="utf-8")
+        match = _REVISION_RE.search(text)
+        if match:
+            down = _DOWN_RE.search(text)
+            parent = down.group(1) if down else None
+            revisions[match.group(1)] = None if parent == "None" else parent
+    return revisions
+
+
+def head_revision() -> str:
+    """The newest revision: the one no other revision names as its parent."""
+    revisions = known_revisions()
+    parents = {parent for parent in revisions.values() if parent}
+    heads = [rev for rev in revisions if rev not in parents]
+    return heads[0] if len(heads) == 1 else ""
+
+
+def check_sqlite_path(path: Path, *, create: bool = True) -> bool:
+    """Refuse unusable paths before SQLite touches them. Returns True if the file is new.
+
+    A new file is created empty with mode 0600 (in a 0700 folder when the folder is new),
+    so the database is never readable by other users, even for a moment.
+    """
+    if path.exists():
+        if path.is_dir():
+            raise DatabaseOpenError(f"{path} is a folder, not a database file")
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise DatabaseOpenError(f"Cannot read {path}: {exc.strerror}") from exc
+        if header and header != SQLITE_HEADER:
+            raise DatabaseOpenError(f"{path} is not a Coordinator TUI database (not SQLite)")
+        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+            raise DatabaseOpenError(f"Cannot write to {path}: permission denied")
+        sqlite_revision_check(path)
+        return not header
+    if not create:
+        raise DatabaseOpenError(f"{path} does not exist")
+    parent = path.parent
+    try:
+        if not parent.exists():
+            parent.mkdir(mode=0o700, parents=True)
+    except OSError as exc:
+        raise DatabaseOpenError(f"Cannot create folder {parent}: {exc.strerror}") from exc
+    if not os.access(parent, os.W_OK):
+        raise DatabaseOpenError(f"Cannot write to {parent}: permission denied")
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        raise DatabaseOpenError(f"Cannot create {path}: {exc.strerror}") from exc
+    return True
+
+
+def sqlite_revision(path: Path) -> str | None:
+    """The schema revision recorded in an SQLite file, read-only; None if it has none."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise DatabaseOpenError(f"Cannot open {path}: {exc}") from exc
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        if "alembic_version" not in tables:
+            if {t for t in tables if not t.startswith("sqlite_")}:
+                raise DatabaseOpenError(
+                    f"{path} holds other tables: not a Coordinator TUI database"
+                )
+            return None
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseOpenError(f"{path} is not a usable database: {exc}") from exc
+    finally:
+        conn.close()
+
+
+def check_revision_known(revision: str | None, display: str) -> None:
+    """Refuse a database written by a newer version of the app."""
+    if revision is not None and revision not in known_revisions():
+        raise DatabaseOpenError(
+            f"{display} was written by a newer version of Coordinator TUI "
+            f"(schema {revision}); upgrade the app to open it"
+        )
+
+
+def sqlite_revision_check(path: Path) -> None:
+    check_revision_known(sqlite_revision(path), str(path))
+
+
+def preflight(db: str) -> DatabaseTarget:
+    """Everything that can be refused without importing the database layer."""
+    target = resolve_target(db)
+    if target.path is not None:
+        check_sqlite_path(target.path)
+    return target

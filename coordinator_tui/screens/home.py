@@ -1,0 +1,143 @@
+"""Home: what needs attention today, each count a link to the list behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.services.dashboard import DashboardCounts
+
+
+@dataclass(frozen=True)
+class CountLine:
+    """One line of the dashboard: which count, what it means, where enter goes."""
+
+    key: str
+    label: str
+    target: str
+    urgent: bool = False
+
+
+LINES: tuple[CountLine, ...] = (
+    CountLine("reviews_overdue", "Register reviews overdue", "registers", urgent=True),
+    CountLine("reviews_due_soon", "Register reviews due in the next {horizon} days", "registers"),
+    CountLine("escalations", "Escalated to the safeguarding lead", "registers", urgent=True),
+    CountLine("untriaged_concerns", "Concerns awaiting triage", "registers", urgent=True),
+    CountLine("referrals_awaiting_outcome", "Referrals awaiting an outcome", "referrals"),
+    CountLine("referrals_overdue", "Referrals overdue (past chase-by date)", "referrals", True),
+    CountLine("actions_open", "Meeting actions open", "meetings"),
+    CountLine("actions_overdue", "Meeting actions overdue", "meetings", urgent=True),
+    CountLine("unassigned_visits_week", "Visits unassigned this week", "rota", urgent=True),
+)
+
+TARGET_LABELS = {
+    "registers": "2 Registers",
+    "referrals": "3 Referrals",
+    "meetings": "4 Meetings",
+    "rota": "5 Rota",
+}
+
+
+def render_line(line: CountLine, counts: DashboardCounts | None, width: int = 46) -> Text:
+    """A dashboard row: a status word as well as colour, so it reads without colour."""
+    label = line.label.format(horizon=counts.horizon_days if counts else 14)
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if counts is None:
+        text.append("  ")
+        text.append(f"{label:<{width}}")
+        text.append(f"{'…':>6}", style="dim")
+    else:
+        value = getattr(counts, line.key)
+        flag = line.urgent and value > 0
+        text.append("⚠ " if flag else "  ", style="bold red" if flag else "")
+        text.append(f"{label:<{width}}")
+        text.append(f"{value:>6,}", style="bold red" if flag else "bold")
+    text.append(f"   → {TARGET_LABELS[line.target]}", style="dim")
+    return text
+
+
+class HomeScreen(SectionScreen):
+    """The dashboard. Counts load in a worker so the first frame never waits for them."""
+
+    MODE = "home"
+    CSS_PATH = "home.tcss"
+    HELP = (
+        "Home shows what needs attention today across the practices and the homecare "
+        "week. Move with up/down (or j/k) and press enter to open the list behind a "
+        "count. Press r to refresh the counts."
+    )
+    BINDINGS = [
+        ("r", "refresh", "Refresh"),
+        ("j", "cursor_down", None),
+        ("k", "cursor_up", None),
+    ]
+
+    counts: DashboardCounts | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="home-body"):
+            yield Static("Opening the database…", id="home-context")
+            yield OptionList(
+                *[Option(render_line(line, None), id=line.key) for line in LINES],
+                id="home-counts",
+            )
+            yield Static("", id="home-next-meeting")
+
+    def on_database_ready(self) -> None:
+        self.load_counts()
+
+    def action_refresh(self) -> None:
+        self.load_counts()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
+    @work(thread=True, exclusive=True, group="home-counts")
+    def load_counts(self) -> None:
+        from coordinator_tui.services.dashboard import dashboard_counts
+
+        app = self.coordinator
+        with app.session() as session:
+            counts = dashboard_counts(
+                session, app.settings.current_date(), app.settings.review_horizon_days
+            )
+        app.call_from_thread(self.show_counts, counts)
+
+    def show_counts(self, counts: DashboardCounts) -> None:
+        from coordinator_tui.services.clock import to_local
+        from coordinator_tui.services.dates import format_date
+
+        self.counts = counts
+        option_list = self.query_one(OptionList)
+        highlighted = option_list.highlighted
+        for index, line in enumerate(LINES):
+            option_list.replace_option_prompt_at_index(index, render_line(line, counts))
+        option_list.highlighted = highlighted if highlighted is not None else 0
+        app = self.coordinator
+        self.query_one("#home-context", Static).update(
+            f"{format_date(counts.today)}  ·  signed in as {app.settings.user}  ·  "
+            f"{app.database_label}"
+        )
+        meeting = counts.next_meeting
+        if meeting:
+            starts = to_local(meeting.starts_at)
+            line = f"Next meeting: {format_date(starts.date())} {starts:%H:%M} — {meeting.title}"
+        else:
+            line = "Next meeting: none planned"
+        self.query_one("#home-next-meeting", Static).update(line)
+        app.screen_loaded(self)
+
+    @on(OptionList.OptionSelected, "#home-counts")
+    def open_target(self, event: OptionList.OptionSelected) -> None:
+        line = next(line for line in LINES if line.key == event.option.id)
+        self.app.switch_mode(line.target)

@@ -1,0 +1,292 @@
+"""Finding and describing people: search by name, NHS number or date of birth.
+
+Search must feel instant on 100,000 people, so every branch uses an index: NHS numbers
+and names by key range (``>= prefix AND < prefix-successor``, which SQLite and
+PostgreSQL both serve from a B-tree), dates of birth by equality. Results are narrow
+tuples, not ORM objects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import nhs_number
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from coordinator_tui.models import (
+    EntryStatus,
+    Household,
+    Person,
+    PersonLink,
+    Practice,
+    RegisterCategory,
+    RegisterEntry,
+)
+
+_DATE_LIKE = re.compile(
+    r"^\s*(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Za-z]{3,}\s+\d{4})\s*$"
+)
+
+
+class InvalidNhsNumber(ValueError):
+    """An NHS number that fails the modulus 11 check or is not 10 digits."""
+
+
+def normalise_nhs_number(text: str) -> str:
+    """Digits only, validated with the ``nhs-number`` package; raises InvalidNhsNumber."""
+    digits = re.sub(r"[\s-]", "", text or "")
+    if not re.fullmatch(r"\d{10}", digits):
+        raise InvalidNhsNumber(f"An NHS number has 10 digits; got {len(digits)} characters")
+    if not nhs_number.is_valid(digits):
+        raise InvalidNhsNumber("That NHS number fails its check digit: please re-check it")
+    return digits
+
+
+def format_nhs_number(digits: str) -> str:
+    """Show an NHS number the way it is printed on letters and cards: 3 3 4."""
+    if len(digits) != 10:
+        return digits
+    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+
+
+def _successor(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+@dataclass(frozen=True)
+class PersonHit:
+    """One search result: enough to recognise the person, nothing more."""
+
+    id: int
+    nhs_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    postcode: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name.upper()}, {self.given_name}"
+
+    @property
+    def label(self) -> str:
+        return (
+            f"{self.display_name}  {format_nhs_number(self.nhs_number)}  "
+            f"{self.date_of_birth:%d/%m/%Y}  {self.postcode}"
+        )
+
+
+def _hit_query():
+    return select(
+        Person.id,
+        Person.nhs_number,
+        Person.given_name,
+        Person.family_name,
+        Person.date_of_birth,
+        Person.postcode,
+    )
+
+
+def search_people(session: Session, query: str, limit: int = 20) -> list[PersonHit]:
+    """People matching ``query``: NHS number (any spacing, prefix), date of birth, or name.
+
+    Names match as "family given" prefixes ("smi", "smith jo") or "given family"
+    ("jo smith"); a single word also matches given names.
+    """
+    text = " ".join(query.lower().split())
+    if not text:
+        return []
+    digits = re.sub(r"[\s-]", "", text)
+    stmt = _hit_query()
+    if digits.isdigit() and len(digits) >= 3 and not _DATE_LIKE.match(text):
+        if len(digits) >= 10:
+            stmt = stmt.where(Person.nhs_number == digits[:10])
+        else:
+            stmt = stmt.where(
+                Person.nhs_number >= digits, Person.nhs_number < _successor(digits)
+            ).order_by(Person.nhs_number)
+    elif _DATE_LIKE.match(text):
+        from coordinator_tui.services.dates import DateParseError, parse_date
+
+        try:
+            dob = parse_date(text)
+        except DateParseError:
+            return []
+        stmt = stmt.where(Person.date_of_birth == dob).order_by(
+            Person.family_name, Person.given_name
+        )
+    else:
+        words = text.split(" ")
+        prefixes = [text]
+        if len(words) >= 2:
+            prefixes.append(" ".join([words[-1], *words[:-1]]))
+        conditions = [
+            (Person.search_name >= prefix) & (Person.search_name < _successor(prefix))
+            for prefix in prefixes
+        ]
+        stmt = stmt.where(or_(*conditions)).order_by(Person.search_name)
+        rows = session.execute(stmt.limit(limit)).all()
+        if len(words) == 1 and len(rows) < limit:
+            seen = {row.id for row in rows}
+            given = (
+                _hit_query()
+                .where(Person.given_name.ilike(f"{words[0]}%"))
+                .order_by(Person.family_name)
+                .limit(limit - len(rows))
+            )
+            rows += [row for row in session.execute(given).all() if row.id not in seen]
+        return [PersonHit(*row) for row in rows]
+    return [PersonHit(*row) for row in session.execute(stmt.limit(limit)).all()]
+
+
+def age_on(dob: date, today: date) -> int:
+    """Age in whole years on ``today``."""
+    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One register entry as the person record shows it."""
+
+    entry_id: int
+    category: str
+    start_date: date
+    end_date: date | None
+    end_reason: str
+    risk_level: str
+    status: str
+    next_review_due: date | None
+
+
+@dataclass(frozen=True)
+class Relative:
+    """A household member or family link, with their own current registers."""
+
+    person_id: int
+    name: str
+    relationship: str
+    date_of_birth: date
+    registers: list[str]
+
+
+@dataclass
+class PersonSummary:
+    """What the person record shows at the top: demographics, family, registers."""
+
+    id: int
+    nhs_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    sex: str
+    gender: str
+    address: str
+    postcode: str
+    practice: str
+    household_address: str
+    case_summary: str
+    registrations: list[Registration] = field(default_factory=list)
+    relatives: list[Relative] = field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name.upper()}, {self.given_name}"
+
+
+def _current_registers(session: Session, person_ids: list[int]) -> dict[int, list[str]]:
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        select(RegisterEntry.person_id, RegisterCategory.name)
+        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+        .where(
+            RegisterEntry.person_id.in_(person_ids),
+            RegisterEntry.status == EntryStatus.ACTIVE,
+        )
+    ).all()
+    result: dict[int, list[str]] = {}
+    for person_id, name in rows:
+        result.setdefault(person_id, []).append(name)
+    return result
+
+
+def person_summary(session: Session, person_id: int) -> PersonSummary | None:
+    """Everything the top of the person record needs, in a handful of indexed queries."""
+    person = session.get(Person, person_id)
+    if person is None:
+        return None
+    practice = session.get(Practice, person.practice_id) if person.practice_id else None
+    household = session.get(Household, person.household_id) if person.household_id else None
+    registrations = [
+        Registration(*row)
+        for row in session.execute(
+            select(
+                RegisterEntry.id,
+                RegisterCategory.name,
+                RegisterEntry.start_date,
+                RegisterEntry.end_date,
+                RegisterEntry.end_reason,
+                RegisterEntry.risk_level,
+                RegisterEntry.status,
+                RegisterEntry.next_review_due,
+            )
+            .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+            .where(RegisterEntry.person_id == person_id)
+            .order_by(RegisterEntry.status, RegisterEntry.start_date.desc())
+        ).all()
+    ]
+    links = session.execute(
+        select(PersonLink.related_person_id, PersonLink.relationship).where(
+            PersonLink.person_id == person_id
+        )
+    ).all()
+    relationship = {related: rel for related, rel in links}
+    if person.household_id:
+        for (other_id,) in session.execute(
+            select(Person.id).where(
+                Person.household_id == person.household_id, Person.id != person_id
+            )
+        ).all():
+            relationship.setdefault(other_id, "household")
+    others = session.execute(
+        select(Person.id, Person.given_name, Person.family_name, Person.date_of_birth).where(
+            Person.id.in_(list(relationship))
+        )
+    ).all()
+    registers = _current_registers(session, list(relationship))
+    relatives = sorted(
+        (
+            Relative(
+                other_id,
+                f"{family.upper()}, {given}",
+                relationship[other_id],
+                dob,
+                registers.get(other_id, []),
+            )
+            for other_id, given, family, dob in others
+        ),
+        key=lambda r: r.date_of_birth,
+    )
+    address = ", ".join(
+        part for part in (person.address_line1, person.address_line2, person.town) if part
+    )
+    return PersonSummary(
+        id=person.id,
+        nhs_number=person.nhs_number,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        sex=person.sex,
+        gender=person.gender,
+        address=address,
+        postcode=person.postcode,
+        practice=practice.name if practice else "",
+        household_address=household.address if household else "",
+        case_summary=person.case_summary,
+        registrations=registrations,
+        relatives=relatives,
+    )

@@ -1,0 +1,1 @@
+"""Reusable widgets: navigation bar, date input, and (later) lazy tables and pickers."""

@@ -1,0 +1,114 @@
+"""Shared fixtures: a fresh database per test, the small demo, PostgreSQL when reachable.
+
+PostgreSQL tests use ``COORDINATOR_TUI_TEST_PG_URL`` (``.ci/run`` starts a server and sets
+it). Without it they skip with the reason shown; under CI (``CI=true``) a missing server
+is a failure, so the PostgreSQL path can never silently go untested there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PG_ENV = "COORDINATOR_TUI_TEST_PG_URL"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory, monkeypatch) -> None:
+    """No test reads the developer's real settings or database, and the audit actor is fixed."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("COORDINATOR_TUI_CONFIG", str(home / "settings.toml"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("COORDINATOR_TUI_USER", "test.user")
+    monkeypatch.delenv("COORDINATOR_TUI_DB", raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Where a test's own SQLite database goes (not created yet)."""
+    return tmp_path / "test.db"
+
+
+@pytest.fixture
+def opened(db_path: Path):
+    """A freshly created and migrated SQLite database."""
+    from coordinator_tui.db import open_database
+
+    result = open_database(str(db_path))
+    yield result
+    result.engine.dispose()
+
+
+@pytest.fixture
+def engine(opened):
+    return opened.engine
+
+
+@pytest.fixture(scope="session")
+def _small_demo_template(tmp_path_factory) -> Path:
+    """The small demo built once per run; tests get their own copy of the file."""
+    from coordinator_tui.db import open_database
+    from coordinator_tui.services.demo import seed_demo
+
+    path = tmp_path_factory.mktemp("demo") / "small.db"
+    result = open_database(str(path))
+    seed_demo(result.engine, size="small", seed=1)
+    result.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def small_demo_path(_small_demo_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the small demo database."""
+    target = tmp_path / "demo.db"
+    shutil.copyfile(_small_demo_template, target)
+    os.chmod(target, 0o600)
+    return target
+
+
+@pytest.fixture
+def small_demo_engine(small_demo_path: Path):
+    from coordinator_tui.db import open_database
+
+    result = open_database(str(small_demo_path))
+    yield result.engine
+    result.engine.dispose()
+
+
+def _pg_base_url() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{PG_ENV} is not set under CI: .ci/run must start PostgreSQL")
+        pytest.skip(f"PostgreSQL tests need {PG_ENV} (see .ci/pg_start.sh)")
+    return url
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL to a brand-new, empty PostgreSQL database, dropped after the test."""
+    base = _pg_base_url()
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"ctui_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # server down or unreachable
+        admin.dispose()
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {PG_ENV} is not reachable: {exc}")
+        pytest.skip(f"PostgreSQL at {PG_ENV} is not reachable: {exc}")
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
