@@ -220,7 +220,7 @@ def backup(
     """Copy the database to PATH while it may be in use (SQLite online backup)."""
     settings = _settings(db)
     from coordinator_tui.db import backup_sqlite
-    from coordinator_tui.preflight import DatabaseOpenError, check_sqlite_path, resolve_target
+    from coordinator_tui.preflight import DatabaseOpenError, check_sqlite_file, resolve_target
 
     target = resolve_target(settings.db)
     if target.path is None:
@@ -231,7 +231,7 @@ def backup(
     if destination.exists():
         fail(f"{destination} already exists: choose a new file name")
     try:
-        check_sqlite_path(target.path, create=False)
+        check_sqlite_file(target.path)
         backup_sqlite(target.path, destination)
     except (DatabaseOpenError, OSError) as exc:
         fail(str(exc))

@@ -28,6 +28,7 @@ from coordinator_tui.preflight import (
     DatabaseOpenError,
     DatabaseTarget,
     check_revision_known,
+    check_sqlite_file,
     check_sqlite_path,
     head_revision,
     resolve_target,
@@ -223,7 +224,10 @@ def restore_sqlite(source: Path, destination: Path) -> None:
     temporary file beside the destination, and only then moved over it, so a failure part
     way leaves the old database as it was.
     """
-    check_sqlite_path(source, create=False)
+    if not source.is_file():
+        raise DatabaseOpenError(f"{source} does not exist")
+    if check_sqlite_file(source):
+        raise DatabaseOpenError(f"{source} is empty: not a backup")
     tmp = destination.with_name(f".{destination.name}.restoring")
     if tmp.exists():
         tmp.unlink()

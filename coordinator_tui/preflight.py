@@ -83,6 +83,25 @@ def head_revision() -> str:
     return heads[0] if len(heads) == 1 else ""
 
 
+def check_sqlite_file(path: Path) -> bool:
+    """An existing file must be empty or an SQLite database of a schema this app knows.
+
+    Only reads, so it also serves for read-only backups. Returns True if the file is empty.
+    """
+    if path.is_dir():
+        raise DatabaseOpenError(f"{path} is a folder, not a database file")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseOpenError(f"Cannot read {path}: {exc.strerror}") from exc
+    if header and header != SQLITE_HEADER:
+        raise DatabaseOpenError(f"{path} is not a Coordinator TUI database (not SQLite)")
+    if header:
+        sqlite_revision_check(path)
+    return not header
+
+
 def check_sqlite_path(path: Path, *, create: bool = True) -> bool:
     """Refuse unusable paths before SQLite touches them. Returns True if the file is new.
 
@@ -90,19 +109,10 @@ def check_sqlite_path(path: Path, *, create: bool = True) -> bool:
     so the database is never readable by other users, even for a moment.
     """
     if path.exists():
-        if path.is_dir():
-            raise DatabaseOpenError(f"{path} is a folder, not a database file")
-        try:
-            with path.open("rb") as handle:
-                header = handle.read(len(SQLITE_HEADER))
-        except OSError as exc:
-            raise DatabaseOpenError(f"Cannot read {path}: {exc.strerror}") from exc
-        if header and header != SQLITE_HEADER:
-            raise DatabaseOpenError(f"{path} is not a Coordinator TUI database (not SQLite)")
+        empty = check_sqlite_file(path)
         if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
             raise DatabaseOpenError(f"Cannot write to {path}: permission denied")
-        sqlite_revision_check(path)
-        return not header
+        return empty
     if not create:
         raise DatabaseOpenError(f"{path} does not exist")
     parent = path.parent

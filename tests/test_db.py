@@ -149,9 +149,7 @@ class TestMigrations:
                 names = session.exec(select(Practice.name)).all()
             assert names == ["Old Surgery"]
             backup = sqlite3.connect(opened.backup_path)
-            assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == (
-                "0001",
-            )
+            assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
             backup.close()
         finally:
             opened.engine.dispose()

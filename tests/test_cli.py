@@ -1,0 +1,172 @@
+"""The command line: every command, and every error a user can cause (one line, exit 2)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+from coordinator_tui import __version__
+from coordinator_tui.cli import app
+from coordinator_tui.db import open_database
+from coordinator_tui.preflight import head_revision
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def assert_one_line_error(result, fragment: str, code: int = 2) -> None:
+    assert result.exit_code == code, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert fragment in lines[0]
+    assert "Traceback" not in result.output
+
+
+class TestBasics:
+    def test_version(self):
+        result = invoke("--version")
+        assert result.exit_code == 0
+        assert __version__ in result.stdout
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            [],
+            ["run"],
+            ["demo"],
+            ["seed-demo"],
+            ["db"],
+            ["db", "upgrade"],
+            ["db", "check"],
+            ["backup"],
+            ["restore"],
+        ],
+    )
+    def test_help_everywhere(self, command):
+        result = invoke(*command, "--help")
+        assert result.exit_code == 0
+        assert "Usage" in result.stdout
+
+
+class TestDbCommands:
+    def test_upgrade_creates_then_reports_current(self, db_path):
+        result = invoke("db", "upgrade", "--db", str(db_path))
+        assert result.exit_code == 0
+        assert f"schema {head_revision()}" in result.stdout
+        result = invoke("db", "upgrade", "--db", str(db_path))
+        assert "already at schema" in result.stdout
+
+    def test_check_prints_integrity_and_revision(self, db_path):
+        invoke("db", "upgrade", "--db", str(db_path))
+        result = invoke("db", "check", "--db", str(db_path))
+        assert result.exit_code == 0
+        assert "integrity: ok" in result.stdout
+        assert f"schema revision: {head_revision()} (current)" in result.stdout
+
+    def test_env_variable_names_the_database(self, db_path, monkeypatch):
+        monkeypatch.setenv("COORDINATOR_TUI_DB", str(db_path))
+        result = invoke("db", "upgrade")
+        assert result.exit_code == 0
+        assert db_path.exists()
+
+    def test_check_reports_behind_without_upgrading(self, db_path):
+        from coordinator_tui.db import create_db_engine, resolve_target, upgrade
+
+        engine = create_db_engine(resolve_target(str(db_path)))
+        upgrade(engine, "0001")
+        engine.dispose()
+        result = invoke("db", "check", "--db", str(db_path))
+        assert "0001 (behind" in result.stdout
+        conn = sqlite3.connect(db_path)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        conn.close()
+
+
+class TestErrors:
+    def test_not_a_database(self, tmp_path):
+        path = tmp_path / "x.db"
+        path.write_text("hello")
+        for command in (["db", "check"], ["db", "upgrade"], ["seed-demo", "--size", "small"]):
+            assert_one_line_error(invoke(*command, "--db", str(path)), "not a Coordinator TUI")
+        assert path.read_text() == "hello"
+
+    def test_newer_database(self, db_path):
+        open_database(str(db_path)).engine.dispose()
+        conn = sqlite3.connect(db_path)
+        conn.execute("UPDATE alembic_version SET version_num='zzzz'")
+        conn.commit()
+        conn.close()
+        assert_one_line_error(invoke("db", "upgrade", "--db", str(db_path)), "newer version")
+        assert_one_line_error(invoke("run", "--db", str(db_path)), "newer version")
+
+    def test_unwritable_path(self, tmp_path):
+        blocker = tmp_path / "plain-file"
+        blocker.write_text("x")
+        assert_one_line_error(
+            invoke("db", "upgrade", "--db", str(blocker / "x.db")), "Not a directory"
+        )
+        assert_one_line_error(
+            invoke("db", "upgrade", "--db", str(blocker / "sub" / "x.db")), "Cannot create folder"
+        )
+        assert_one_line_error(invoke("run", "--db", str(blocker / "x.db")), "Cannot create")
+
+    def test_unreachable_postgres(self):
+        result = invoke("db", "check", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+        assert_one_line_error(result, "Cannot open")
+
+    def test_seed_demo_needs_db(self):
+        assert_one_line_error(invoke("seed-demo"), "needs --db")
+
+    def test_bad_settings_file(self, tmp_path, monkeypatch):
+        config = tmp_path / "settings.toml"
+        config.write_text("this is = = not toml")
+        monkeypatch.setenv("COORDINATOR_TUI_CONFIG", str(config))
+        assert_one_line_error(invoke("db", "check", "--db", str(tmp_path / "a.db")), "settings")
+
+
+class TestBackupRestore:
+    def test_backup_and_restore(self, db_path, tmp_path):
+        invoke("db", "upgrade", "--db", str(db_path))
+        backup = tmp_path / "backup.db"
+        result = invoke("backup", str(backup), "--db", str(db_path))
+        assert result.exit_code == 0, result.output
+        assert backup.exists()
+
+        assert_one_line_error(invoke("backup", str(backup), "--db", str(db_path)), "exists")
+        assert_one_line_error(invoke("restore", str(backup), "--db", str(db_path)), "add --force")
+        result = invoke("restore", str(backup), "--db", str(db_path), "--force")
+        assert result.exit_code == 0, result.output
+        fresh = tmp_path / "fresh.db"
+        result = invoke("restore", str(backup), "--db", str(fresh))
+        assert result.exit_code == 0
+        assert "integrity: ok" in invoke("db", "check", "--db", str(fresh)).stdout
+
+    def test_restore_refuses_non_database(self, tmp_path):
+        junk = tmp_path / "junk.db"
+        junk.write_text("junk")
+        target = tmp_path / "t.db"
+        assert_one_line_error(invoke("restore", str(junk), "--db", str(target)), "not a")
+        assert not target.exists()
+
+    def test_restore_missing_file(self, tmp_path):
+        assert_one_line_error(
+            invoke("restore", str(tmp_path / "none.db"), "--db", str(tmp_path / "t.db")),
+            "does not exist",
+        )
+
+    def test_backup_missing_database(self, tmp_path):
+        assert_one_line_error(
+            invoke("backup", str(tmp_path / "b.db"), "--db", str(tmp_path / "none.db")),
+            "does not exist",
+        )
+
+    def test_backup_postgres_refused(self, tmp_path):
+        assert_one_line_error(
+            invoke("backup", str(tmp_path / "b.db"), "--db", "postgresql://x@localhost/y"),
+            "pg_dump",
+        )
