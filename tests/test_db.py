@@ -11,6 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
 from coordinator_tui.db import (
@@ -59,7 +60,7 @@ class TestPragmas:
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
 
     def test_foreign_keys_enforced(self, engine):
-        with pytest.raises(Exception), session_scope(engine, "t") as session:
+        with pytest.raises(IntegrityError), session_scope(engine, "t") as session:
             session.add(
                 Person(
                     nhs_number="9990000018",
