@@ -1,0 +1,482 @@
+"""Safeguarding register review: the queue, one-key actions, undo, compliance.
+
+Every action takes the entry's ``version`` as the screen last saw it. If someone else has
+changed the entry since, the action is refused with a :class:`ConflictError` that names
+the change (from the audit trail), so nobody silently overwrites a colleague's review.
+Each action returns an :class:`Undo` that restores exactly what it changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from coordinator_tui.models import (
+    AuditEvent,
+    EntryStatus,
+    Person,
+    Practice,
+    RegisterCategory,
+    RegisterEntry,
+    RegisterReview,
+    RiskLevel,
+    Staff,
+    utcnow,
+)
+from coordinator_tui.services.clock import to_local
+
+RISK_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
+
+
+class RegisterError(ValueError):
+    """Bad input for a register action; the message is for the coordinator."""
+
+
+class ConflictError(RegisterError):
+    """The entry changed since the list was loaded."""
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the review queue: narrow, read as tuples (DESIGN.md section 6)."""
+
+    entry_id: int
+    version: int
+    person_id: int
+    nhs_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    category_code: str
+    category_name: str
+    practice: str
+    lead: str
+    risk_level: str
+    next_review_due: date | None
+    last_reviewed: date | None
+    escalated: bool
+
+    def is_overdue(self, today: date) -> bool:
+        return self.next_review_due is not None and self.next_review_due < today
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Narrowing of the queue; ``None`` means any."""
+
+    practice_id: int | None = None
+    category_id: int | None = None
+    lead_staff_id: int | None = None
+    risk_level: str | None = None
+    escalated_only: bool = False
+    horizon_days: int = 14
+
+
+def review_queue(
+    session: Session, today: date, filters: QueueFilter | None = None
+) -> list[QueueRow]:
+    """Active entries due for review by ``today + horizon``: overdue first, then by risk
+    (high first), then by due date. One query; rows are plain tuples."""
+    filters = filters or QueueFilter()
+    lead = aliased(Staff)
+    horizon = today + timedelta(days=filters.horizon_days)
+    overdue_first = case((RegisterEntry.next_review_due < today, 0), else_=1)
+    risk_rank = case(
+        {RiskLevel.HIGH.value: 0, RiskLevel.MEDIUM.value: 1, RiskLevel.LOW.value: 2},
+        value=RegisterEntry.risk_level,
+        else_=3,
+    )
+    stmt = (
+        select(
+            RegisterEntry.id,
+            RegisterEntry.version,
+            Person.id,
+            Person.nhs_number,
+            Person.given_name,
+            Person.family_name,
+            Person.date_of_birth,
+            RegisterCategory.code,
+            RegisterCategory.name,
+            func.coalesce(Practice.short_name, ""),
+            func.coalesce(lead.name, ""),
+            RegisterEntry.risk_level,
+            RegisterEntry.next_review_due,
+            RegisterEntry.last_reviewed,
+            RegisterEntry.escalated_at.is_not(None),
+        )
+        .join(Person, Person.id == RegisterEntry.person_id)
+        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+        .outerjoin(Practice, Practice.id == RegisterEntry.practice_id)
+        .outerjoin(lead, lead.id == RegisterEntry.lead_staff_id)
+        .where(
+            RegisterEntry.status == EntryStatus.ACTIVE,
+            RegisterEntry.next_review_due <= horizon,
+        )
+        .order_by(overdue_first, risk_rank, RegisterEntry.next_review_due, RegisterEntry.id)
+    )
+    if filters.practice_id is not None:
+        stmt = stmt.where(RegisterEntry.practice_id == filters.practice_id)
+    if filters.category_id is not None:
+        stmt = stmt.where(RegisterEntry.category_id == filters.category_id)
+    if filters.lead_staff_id is not None:
+        stmt = stmt.where(RegisterEntry.lead_staff_id == filters.lead_staff_id)
+    if filters.risk_level is not None:
+        stmt = stmt.where(RegisterEntry.risk_level == filters.risk_level)
+    if filters.escalated_only:
+        stmt = stmt.where(RegisterEntry.escalated_at.is_not(None))
+    return [QueueRow(*row) for row in session.execute(stmt).all()]
+
+
+def matches_text(row: QueueRow, needle: str) -> bool:
+    """Filter-as-you-type over a loaded queue: name, NHS number (any spacing) or DOB."""
+    needle = needle.strip().lower()
+    if not needle:
+        return True
+    digits = needle.replace(" ", "")
+    if digits.isdigit():
+        return digits in row.nhs_number
+    if any(ch.isdigit() for ch in needle) and "/" in needle:
+        dob = row.date_of_birth
+        return needle in f"{dob:%d/%m/%Y}" or needle in f"{dob.day}/{dob.month}/{dob:%Y}"
+    haystack = f"{row.family_name} {row.given_name} {row.given_name} {row.family_name}".lower()
+    return all(word in haystack for word in needle.split())
+
+
+# -- actions --------------------------------------------------------------------------
+
+
+@dataclass
+class Undo:
+    """What an action changed, so ``undo`` can put it back."""
+
+    description: str
+    entry_id: int
+    version_after: int
+    previous: dict[str, Any] = field(default_factory=dict)
+    review_id: int | None = None
+    created_entry: bool = False
+
+
+def _describe_change(session: Session, entry_id: int) -> str:
+    event = session.execute(
+        select(AuditEvent.actor, AuditEvent.at, AuditEvent.changes)
+        .where(AuditEvent.table_name == "register_entry", AuditEvent.row_id == entry_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if event is None:
+        return "This entry was changed by someone else since the list was loaded"
+    actor, at, changes = event
+    fields = ", ".join(sorted(json.loads(changes))) or "no fields"
+    return (
+        f"Refused: {actor} changed this entry at {to_local(at):%H:%M on %d/%m} "
+        f"({fields.replace('_', ' ')}) since the list was loaded. Press F5 to reload."
+    )
+
+
+def _load(session: Session, entry_id: int, expected_version: int | None) -> RegisterEntry:
+    entry = session.get(RegisterEntry, entry_id)
+    if entry is None:
+        raise RegisterError("That register entry no longer exists. Press F5 to reload.")
+    if expected_version is not None and entry.version != expected_version:
+        raise ConflictError(_describe_change(session, entry_id))
+    return entry
+
+
+def _snapshot(entry: RegisterEntry, *names: str) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in names}
+
+
+def _add_review(
+    session: Session, entry: RegisterEntry, today: date, by: str, action: str, note: str
+) -> RegisterReview:
+    review = RegisterReview(
+        entry_id=entry.id,
+        reviewed_on=today,
+        reviewed_by=by,
+        action=action,
+        note=note[:500],
+        due_before=entry.next_review_due,
+    )
+    session.add(review)
+    return review
+
+
+def category_interval(session: Session, entry: RegisterEntry) -> int:
+    category = session.get(RegisterCategory, entry.category_id)
+    return category.review_interval_days if category else 30
+
+
+def proposed_next_review(session: Session, entry_id: int, today: date) -> date:
+    """Today plus the category's review interval: the default the ``r`` form offers."""
+    entry = session.get(RegisterEntry, entry_id)
+    if entry is None:
+        raise RegisterError("That register entry no longer exists. Press F5 to reload.")
+    return today + timedelta(days=category_interval(session, entry))
+
+
+def mark_reviewed(
+    session: Session,
+    entry_id: int,
+    expected_version: int,
+    *,
+    today: date,
+    by: str,
+    note: str = "",
+    next_review: date | None = None,
+) -> Undo:
+    """Record a review; the next review is the category interval on unless given."""
+    entry = _load(session, entry_id, expected_version)
+    next_review = next_review or today + timedelta(days=category_interval(session, entry))
+    if next_review <= today:
+        raise RegisterError("The next review must be after today")
+    previous = _snapshot(entry, "last_reviewed", "next_review_due", "snoozed_until")
+    review = _add_review(session, entry, today, by, "reviewed", note)
+    review.next_review_due = next_review
+    entry.last_reviewed = today
+    entry.next_review_due = next_review
+    entry.snoozed_until = None
+    session.flush()
+    return Undo("review", entry.id, entry.version, previous, review.id)
+
+
+def snooze(
+    session: Session,
+    entry_id: int,
+    expected_version: int,
+    *,
+    today: date,
+    by: str,
+    until: date,
+    note: str = "",
+) -> Undo:
+    """Put a review off to ``until`` (e.g. waiting for a case conference)."""
+    entry = _load(session, entry_id, expected_version)
+    if until <= today:
+        raise RegisterError("Snooze to a date after today")
+    previous = _snapshot(entry, "next_review_due", "snoozed_until")
+    review = _add_review(session, entry, today, by, "snoozed", note)
+    review.next_review_due = until
+    entry.next_review_due = until
+    entry.snoozed_until = until
+    session.flush()
+    return Undo("snooze", entry.id, entry.version, previous, review.id)
+
+
+def escalate(
+    session: Session, entry_id: int, expected_version: int, *, today: date, by: str, reason: str
+) -> Undo:
+    """Escalate to the safeguarding lead: shown on Home, proposed for the next meeting."""
+    reason = reason.strip()
+    if not reason:
+        raise RegisterError("Give a reason for escalating")
+    entry = _load(session, entry_id, expected_version)
+    previous = _snapshot(entry, "escalated_at", "escalation_reason")
+    review = _add_review(session, entry, today, by, "escalated", reason)
+    entry.escalated_at = utcnow()
+    entry.escalation_reason = reason[:500]
+    session.flush()
+    return Undo("escalation", entry.id, entry.version, previous, review.id)
+
+
+def change_entry(
+    session: Session,
+    entry_id: int,
+    expected_version: int,
+    *,
+    today: date,
+    by: str,
+    category_id: int | None = None,
+    risk_level: str | None = None,
+    lead_staff_id: int | None = None,
+) -> Undo:
+    """Change category, risk or lead (only the ones given)."""
+    entry = _load(session, entry_id, expected_version)
+    previous = _snapshot(entry, "category_id", "risk_level", "lead_staff_id")
+    if risk_level is not None and risk_level not in RISK_ORDER:
+        raise RegisterError(f"Risk must be one of: {', '.join(RISK_ORDER)}")
+    if category_id is not None and session.get(RegisterCategory, category_id) is None:
+        raise RegisterError("Unknown register category")
+    if lead_staff_id is not None and session.get(Staff, lead_staff_id) is None:
+        raise RegisterError("Unknown lead")
+    changes = []
+    if category_id is not None and category_id != entry.category_id:
+        entry.category_id = category_id
+        changes.append("category")
+    if risk_level is not None and risk_level != entry.risk_level:
+        entry.risk_level = risk_level
+        changes.append("risk")
+    if lead_staff_id is not None and lead_staff_id != entry.lead_staff_id:
+        entry.lead_staff_id = lead_staff_id
+        changes.append("lead")
+    if not changes:
+        raise RegisterError("Nothing was changed")
+    review = _add_review(session, entry, today, by, "changed", "changed " + ", ".join(changes))
+    session.flush()
+    return Undo("change", entry.id, entry.version, previous, review.id)
+
+
+def end_registration(
+    session: Session,
+    entry_id: int,
+    expected_version: int,
+    *,
+    today: date,
+    by: str,
+    end_date: date | None,
+    reason: str,
+) -> Undo:
+    """End a registration: a reason and a date (not in the future) are required."""
+    reason = reason.strip()
+    if not reason:
+        raise RegisterError("Give the reason the registration ended")
+    if end_date is None:
+        raise RegisterError("Give the date the registration ended")
+    entry = _load(session, entry_id, expected_version)
+    if end_date > today:
+        raise RegisterError("The end date cannot be in the future")
+    if end_date < entry.start_date:
+        raise RegisterError("The end date is before the registration started")
+    previous = _snapshot(entry, "status", "end_date", "end_reason", "next_review_due")
+    review = _add_review(session, entry, today, by, "ended", reason)
+    entry.status = EntryStatus.ENDED
+    entry.end_date = end_date
+    entry.end_reason = reason[:200]
+    entry.next_review_due = None
+    session.flush()
+    return Undo("ending", entry.id, entry.version, previous, review.id)
+
+
+def add_registration(
+    session: Session,
+    *,
+    person_id: int,
+    category_id: int,
+    start_date: date,
+    today: date,
+    by: str,
+    risk_level: str = RiskLevel.MEDIUM,
+    lead_staff_id: int | None = None,
+    next_review: date | None = None,
+) -> Undo:
+    """Put a person on a register; refuses a duplicate active registration."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise RegisterError("Pick a person first")
+    category = session.get(RegisterCategory, category_id)
+    if category is None:
+        raise RegisterError("Pick a register")
+    if risk_level not in RISK_ORDER:
+        raise RegisterError(f"Risk must be one of: {', '.join(RISK_ORDER)}")
+    if start_date > today:
+        raise RegisterError("The start date cannot be in the future")
+    duplicate = session.scalar(
+        select(RegisterEntry.id).where(
+            RegisterEntry.person_id == person_id,
+            RegisterEntry.category_id == category_id,
+            RegisterEntry.status == EntryStatus.ACTIVE,
+        )
+    )
+    if duplicate:
+        raise RegisterError(f"Already on the {category.name} register")
+    entry = RegisterEntry(
+        person_id=person_id,
+        category_id=category_id,
+        practice_id=person.practice_id,
+        start_date=start_date,
+        lead_staff_id=lead_staff_id,
+        risk_level=risk_level,
+        next_review_due=next_review or today + timedelta(days=category.review_interval_days),
+    )
+    session.add(entry)
+    session.flush()
+    return Undo("registration", entry.id, entry.version, created_entry=True)
+
+
+def undo(session: Session, token: Undo) -> str:
+    """Reverse an action, if nobody has changed the entry since. Returns what was undone."""
+    entry = _load(session, token.entry_id, token.version_after)
+    if token.review_id is not None:
+        review = session.get(RegisterReview, token.review_id)
+        if review is not None:
+            session.delete(review)
+    if token.created_entry:
+        session.delete(entry)
+    else:
+        for name, value in token.previous.items():
+            setattr(entry, name, value)
+    session.flush()
+    return f"Undid the {token.description}"
+
+
+# -- compliance -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    """Review compliance for one practice and category.
+
+    ``in_interval``: active entries whose last review is within the category interval.
+    ``on_time``: reviews done in the last 30 days on or before the date they were due.
+    """
+
+    practice: str
+    category: str
+    active: int
+    in_interval: int
+    reviews_last_month: int
+    on_time: int
+
+    @property
+    def in_interval_pct(self) -> float | None:
+        return 100 * self.in_interval / self.active if self.active else None
+
+    @property
+    def on_time_pct(self) -> float | None:
+        return 100 * self.on_time / self.reviews_last_month if self.reviews_last_month else None
+
+
+def review_compliance(session: Session, today: date) -> list[ComplianceRow]:
+    """Per practice and category; the reports reuse this."""
+    practice = func.coalesce(Practice.short_name, "—")
+    entries = session.execute(
+        select(
+            practice,
+            RegisterCategory.name,
+            RegisterCategory.review_interval_days,
+            RegisterEntry.last_reviewed,
+        )
+        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+        .outerjoin(Practice, Practice.id == RegisterEntry.practice_id)
+        .where(RegisterEntry.status == EntryStatus.ACTIVE)
+    ).all()
+    stats: dict[tuple[str, str], list[int]] = {}
+    for practice_name, category, interval, last in entries:
+        bucket = stats.setdefault((practice_name, category), [0, 0, 0, 0])
+        bucket[0] += 1
+        if last is not None and last >= today - timedelta(days=interval):
+            bucket[1] += 1
+    since = today - timedelta(days=30)
+    reviews = session.execute(
+        select(
+            practice, RegisterCategory.name, RegisterReview.reviewed_on, RegisterReview.due_before
+        )
+        .join(RegisterEntry, RegisterEntry.id == RegisterReview.entry_id)
+        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+        .outerjoin(Practice, Practice.id == RegisterEntry.practice_id)
+        .where(RegisterReview.action == "reviewed", RegisterReview.reviewed_on >= since)
+    ).all()
+    for practice_name, category, reviewed_on, due_before in reviews:
+        bucket = stats.setdefault((practice_name, category), [0, 0, 0, 0])
+        bucket[2] += 1
+        if due_before is None or reviewed_on <= due_before:
+            bucket[3] += 1
+    return [
+        ComplianceRow(practice_name, category, *values)
+        for (practice_name, category), values in sorted(stats.items())
+    ]

@@ -1,0 +1,313 @@
+"""A table that draws only the rows on screen, for lists of 10,000 or 100,000 rows.
+
+Textual's DataTable sizes every row up front (6.9 s for 100,000 rows here, DESIGN.md
+section 6), so long lists use this Line-API widget instead: it asks its ``RowSource``
+for just the rows in view each time it paints. A source can hold rows in memory
+(``ListSource``) or page them from the database on demand (``PagedSource``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Cell = str | Text
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its heading, its width in cells (0 = take the remaining width)."""
+
+    label: str
+    width: int = 0
+    justify: str = "left"
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row to show: ``key`` identifies it (e.g. a database id), ``cells`` are drawn."""
+
+    key: Any
+    cells: tuple[Cell, ...]
+    style: str = ""
+
+
+class RowSource(Protocol):
+    """Where a LazyTable's rows come from."""
+
+    def __len__(self) -> int: ...
+
+    def rows(self, start: int, stop: int) -> Sequence[Row]: ...
+
+
+class ListSource:
+    """Rows already in memory (a review queue of a few thousand entries)."""
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def rows(self, start: int, stop: int) -> Sequence[Row]:
+        return self._rows[start:stop]
+
+
+class PagedSource:
+    """Rows fetched a page at a time by ``fetch(offset, limit)``; pages are cached.
+
+    ``total`` is known up front (one ``count(*)``), so the scrollbar is right at once.
+    """
+
+    def __init__(
+        self, total: int, fetch: Callable[[int, int], Sequence[Row]], page_size: int = 200
+    ) -> None:
+        self.total = total
+        self._fetch = fetch
+        self._page_size = page_size
+        self._pages: dict[int, Sequence[Row]] = {}
+
+    def __len__(self) -> int:
+        return self.total
+
+    def _page(self, number: int) -> Sequence[Row]:
+        if number not in self._pages:
+            if len(self._pages) > 50:
+                self._pages.clear()
+            self._pages[number] = self._fetch(number * self._page_size, self._page_size)
+        return self._pages[number]
+
+    def rows(self, start: int, stop: int) -> Sequence[Row]:
+        result: list[Row] = []
+        size = self._page_size
+        for number in range(start // size, (max(stop, start + 1) - 1) // size + 1):
+            page = self._page(number)
+            lo = max(start - number * size, 0)
+            hi = min(stop - number * size, len(page))
+            result.extend(page[lo:hi])
+        return result
+
+
+class LazyTable(ScrollView, can_focus=True):
+    """A keyboard-first table over a RowSource; the header row stays in place."""
+
+    DEFAULT_CSS = """
+    LazyTable {
+        height: 1fr;
+        background: $surface;
+    }
+    LazyTable > .lazy-table--header {
+        text-style: bold;
+        background: $panel;
+    }
+    LazyTable > .lazy-table--cursor {
+        background: $block-cursor-blurred-background;
+    }
+    LazyTable:focus > .lazy-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    LazyTable > .lazy-table--empty {
+        color: $text-muted;
+        text-style: italic;
+    }
+    """
+
+    COMPONENT_CLASSES = {
+        "lazy-table--header",
+        "lazy-table--cursor",
+        "lazy-table--empty",
+    }
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    cursor_row: reactive[int] = reactive(0, always_update=True)
+
+    class RowHighlighted(Message):
+        """The cursor moved to ``row`` (None when the table is empty)."""
+
+        def __init__(self, table: LazyTable, row: Row | None, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+            self.index = index
+
+        @property
+        def control(self) -> LazyTable:
+            return self.table
+
+    class RowSelected(RowHighlighted):
+        """``enter`` (or a click) on ``row``."""
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        source: RowSource | None = None,
+        *,
+        empty_text: str = "Nothing to show.",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = list(columns)
+        self.source: RowSource = source or ListSource([])
+        self.empty_text = empty_text
+        self._update_virtual_size()
+
+    # -- data ---------------------------------------------------------------------------
+
+    def set_source(self, source: RowSource, *, keep_key: Any = None) -> None:
+        """Show new rows; keep the cursor on ``keep_key``'s row or at the same index."""
+        self.source = source
+        index = self.cursor_row
+        if keep_key is not None:
+            index = self.index_of(keep_key, default=index)
+        self._update_virtual_size()
+        self.cursor_row = min(index, max(len(source) - 1, 0))
+        self.refresh()
+
+    def index_of(self, key: Any, default: int = 0) -> int:
+        """Position of the row with ``key`` (a linear scan: for in-memory sources)."""
+        for index, row in enumerate(self.source.rows(0, len(self.source))):
+            if row.key == key:
+                return index
+        return default
+
+    @property
+    def row_count(self) -> int:
+        return len(self.source)
+
+    @property
+    def current_row(self) -> Row | None:
+        if not len(self.source):
+            return None
+        rows = self.source.rows(self.cursor_row, self.cursor_row + 1)
+        return rows[0] if rows else None
+
+    def _update_virtual_size(self) -> None:
+        width = sum(c.width + 1 for c in self.columns)
+        self.virtual_size = Size(width, len(self.source) + 1)
+
+    # -- cursor -------------------------------------------------------------------------
+
+    @property
+    def _page_rows(self) -> int:
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def validate_cursor_row(self, value: int) -> int:
+        return max(0, min(value, len(self.source) - 1)) if len(self.source) else 0
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.RowHighlighted(self, self.current_row, new))
+
+    def _scroll_to_cursor(self) -> None:
+        top = round(self.scroll_y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + self._page_rows:
+            self.scroll_to(y=self.cursor_row - self._page_rows + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.cursor_row -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor_row += 1
+
+    def action_page_up(self) -> None:
+        self.cursor_row -= self._page_rows
+
+    def action_page_down(self) -> None:
+        self.cursor_row += self._page_rows
+
+    def action_first(self) -> None:
+        self.cursor_row = 0
+
+    def action_last(self) -> None:
+        self.cursor_row = len(self.source) - 1
+
+    def action_select(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.RowSelected(self, row, self.cursor_row))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            index = round(self.scroll_y) + event.y - 1
+            if index < len(self.source):
+                self.cursor_row = index
+                if event.chain >= 2:
+                    self.action_select()
+
+    # -- drawing ------------------------------------------------------------------------
+
+    def _widths(self, total: int) -> list[int]:
+        fixed = sum(c.width + 1 for c in self.columns if c.width)
+        flexible = [c for c in self.columns if not c.width]
+        spare = max(total - fixed, 0)
+        share = max(spare // len(flexible) - 1, 8) if flexible else 0
+        return [c.width or share for c in self.columns]
+
+    def _line(self, cells: Sequence[Cell], widths: list[int], style: Style) -> list[Segment]:
+        line = Text(no_wrap=True, overflow="ellipsis", style=style)
+        for column, cell, width in zip(self.columns, cells, widths, strict=False):
+            text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+            text.no_wrap = True
+            text.truncate(width, overflow="ellipsis")
+            if column.justify == "right":
+                text.pad_left(width - text.cell_len)
+            else:
+                text.pad_right(width - text.cell_len)
+            line.append_text(text)
+            line.append(" ")
+        return list(line.render(self.app.console))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x = round(self.scroll_x)
+        widths = self._widths(width)
+        base = self.rich_style
+        if y == 0:
+            style = base + self.get_component_rich_style("lazy-table--header")
+            segments = self._line([c.label for c in self.columns], widths, style)
+            return Strip(segments).crop_extend(scroll_x, scroll_x + width, style)
+        if not len(self.source):
+            if y == 1:
+                style = base + self.get_component_rich_style("lazy-table--empty")
+                return Strip([Segment(f" {self.empty_text}", style)]).crop_extend(0, width, base)
+            return Strip.blank(width, base)
+        index = round(self.scroll_y) + y - 1
+        if index >= len(self.source):
+            return Strip.blank(width, base)
+        rows = self.source.rows(index, index + 1)
+        if not rows:
+            return Strip.blank(width, base)
+        row = rows[0]
+        style = base + Style.parse(row.style) if row.style else base
+        if index == self.cursor_row:
+            style = style + self.get_component_rich_style("lazy-table--cursor")
+        segments = self._line(row.cells, widths, style)
+        return Strip(segments).crop_extend(scroll_x, scroll_x + width, style)
