@@ -398,8 +398,11 @@ def add_registration(
     return Undo("registration", entry.id, entry.version, created_entry=True)
 
 
-def undo(session: Session, token: Undo) -> str:
-    """Reverse an action, if nobody has changed the entry since. Returns what was undone."""
+def undo(session: Session, token: Undo) -> int | None:
+    """Reverse one action, if nobody has changed the entry since.
+
+    Returns the entry's version after the undo (None if the undo deleted it).
+    """
     entry = _load(session, token.entry_id, token.version_after)
     if token.review_id is not None:
         review = session.get(RegisterReview, token.review_id)
@@ -407,10 +410,28 @@ def undo(session: Session, token: Undo) -> str:
             session.delete(review)
     if token.created_entry:
         session.delete(entry)
-    else:
-        for name, value in token.previous.items():
-            setattr(entry, name, value)
+        session.flush()
+        return None
+    for name, value in token.previous.items():
+        setattr(entry, name, value)
     session.flush()
+    return entry.version
+
+
+def undo_last(session: Session, stack: list[Undo]) -> str:
+    """Undo the newest action on ``stack`` (this session's actions, oldest first).
+
+    Earlier actions on the same entry are re-based on the version the undo leaves, so
+    pressing ``u`` repeatedly walks back through them one by one.
+    """
+    if not stack:
+        raise RegisterError("Nothing to undo in this session")
+    token = stack[-1]
+    version = undo(session, token)
+    stack.pop()
+    for earlier in stack:
+        if earlier.entry_id == token.entry_id and version is not None:
+            earlier.version_after = version
     return f"Undid the {token.description}"
 
 
@@ -480,3 +501,53 @@ def review_compliance(session: Session, today: date) -> list[ComplianceRow]:
         ComplianceRow(practice_name, category, *values)
         for (practice_name, category), values in sorted(stats.items())
     ]
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices the queue's filter keys cycle through: (id, label) pairs."""
+
+    practices: list[tuple[int, str]]
+    categories: list[tuple[int, str]]
+    leads: list[tuple[int, str]]
+
+
+def filter_options(session: Session) -> FilterOptions:
+    """Practices, register categories and leads (staff who lead any active entry)."""
+    practices = session.execute(
+        select(Practice.id, Practice.short_name).order_by(Practice.short_name)
+    )
+    categories = session.execute(
+        select(RegisterCategory.id, RegisterCategory.name)
+        .where(RegisterCategory.active.is_(True))
+        .order_by(RegisterCategory.sort_order, RegisterCategory.name)
+    )
+    leads = session.execute(
+        select(Staff.id, Staff.name)
+        .where(
+            Staff.id.in_(
+                select(RegisterEntry.lead_staff_id).where(
+                    RegisterEntry.status == EntryStatus.ACTIVE
+                )
+            )
+        )
+        .order_by(Staff.name)
+    )
+    return FilterOptions(
+        [tuple(r) for r in practices], [tuple(r) for r in categories], [tuple(r) for r in leads]
+    )
+
+
+def all_staff(session: Session) -> list[tuple[int, str]]:
+    """Internal staff who can lead an entry (for the change and add forms)."""
+    rows = session.execute(
+        select(Staff.id, Staff.name, Staff.role)
+        .where(Staff.active.is_(True), Staff.is_external.is_(False))
+        .order_by(Staff.name)
+    )
+    return [(staff_id, f"{name} ({role})" if role else name) for staff_id, name, role in rows]
+
+
+def entry_for_form(session: Session, entry_id: int) -> RegisterEntry | None:
+    """The entry as it is now, for pre-filling the change form."""
+    return session.get(RegisterEntry, entry_id)
