@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -241,3 +244,20 @@ def to_csv(items: list[ChronologyItem]) -> str:
     for item in items:
         writer.writerow([item.on.isoformat(), item.kind, item.source, item.text])
     return buffer.getvalue()
+
+
+def export_chronology(
+    folder: Path, title: str, person_id: int, items: list[ChronologyItem]
+) -> list[Path]:
+    """Write the chronology as Markdown and CSV into ``folder`` (created 0700, files 0600:
+    they hold patient details). File names carry the record id, not the name."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stamp = re.sub(r"[^0-9]", "", utcnow().isoformat())[:14]
+    paths = []
+    for suffix, content in (("md", to_markdown(title, items)), ("csv", to_csv(items))):
+        path = folder / f"chronology-{person_id}-{stamp}.{suffix}"
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(content)
+        paths.append(path)
+    return paths
