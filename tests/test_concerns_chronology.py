@@ -50,9 +50,9 @@ def person_id(engine) -> int:
         return person.id
 
 
-def _log(engine, person_id, **overrides):
+def _log(engine, pid, **overrides):
     values = dict(
-        person_id=person_id,
+        person_id=pid,
         raised_by="Dr A",
         raised_by_role="GP",
         raised_on=TODAY,
