@@ -24,6 +24,7 @@ from textual.signal import Signal
 from coordinator_tui.commands import PeopleProvider, SectionsProvider
 from coordinator_tui.screens.home import HomeScreen
 from coordinator_tui.screens.planned import PlannedScreen
+from coordinator_tui.screens.registers import RegistersScreen
 from coordinator_tui.settings import Settings
 from coordinator_tui.widgets.navbar import SECTIONS
 
@@ -58,7 +59,12 @@ class CoordinatorApp(App[None]):
     TITLE = "Coordinator TUI"
     MODES = {
         "home": HomeScreen,
-        **{mode: partial(PlannedScreen, mode) for mode, _, _ in SECTIONS if mode != "home"},
+        "registers": RegistersScreen,
+        **{
+            mode: partial(PlannedScreen, mode)
+            for mode, _, _ in SECTIONS
+            if mode not in ("home", "registers")
+        },
     }
     DEFAULT_MODE = "home"
     COMMANDS = App.COMMANDS | {PeopleProvider, SectionsProvider}
@@ -160,6 +166,26 @@ class CoordinatorApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def open_concern_intake(self, on_saved: Callable[[], None] | None = None) -> None:
+        """The quick-add concern form, from anywhere (palette, ``i`` on Registers)."""
+        from coordinator_tui.screens.concern_intake import ConcernIntakeDialog
+        from coordinator_tui.services.concerns import ConcernError, log_concern
+
+        today = self.settings.current_date()
+
+        def save(values: dict[str, Any]) -> str | None:
+            try:
+                with self.session() as session:
+                    log_concern(session, today=today, **values)
+            except ConcernError as exc:
+                return str(exc)
+            self.notify("Concern logged: it waits for triage on Registers (C)")
+            if on_saved is not None:
+                on_saved()
+            return None
+
+        self.push_screen(ConcernIntakeDialog(today, save))
 
     def open_person(self, person_id: int) -> None:
         from coordinator_tui.screens.person import PersonScreen

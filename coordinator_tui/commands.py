@@ -40,25 +40,30 @@ class PeopleProvider(Provider):
 
 
 class SectionsProvider(Provider):
-    """Go to any top-level section by name."""
+    """Go to any top-level section by name, and the commands usable from anywhere."""
+
+    def _commands(self) -> list[tuple[str, object, str]]:
+        app = self.app
+        commands: list[tuple[str, object, str]] = [
+            (f"Go to {label}", partial(app.switch_mode, mode), f"Key {key}")
+            for mode, label, key in SECTIONS
+        ]
+        commands.append(
+            (
+                "Log a safeguarding concern",
+                app.open_concern_intake,  # type: ignore[attr-defined]
+                "Quick-add a concern raised by a clinician or staff member",
+            )
+        )
+        return commands
 
     async def discover(self) -> Hits:
-        for mode, label, key in SECTIONS:
-            yield DiscoveryHit(
-                f"Go to {label}",
-                partial(self.app.switch_mode, mode),
-                help=f"Key {key}",
-            )
+        for text, command, help_text in self._commands():
+            yield DiscoveryHit(text, command, help=help_text)  # type: ignore[arg-type]
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for mode, label, key in SECTIONS:
-            command = f"Go to {label}"
-            score = matcher.match(command)
+        for text, command, help_text in self._commands():
+            score = matcher.match(text)
             if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(command),
-                    partial(self.app.switch_mode, mode),
-                    help=f"Key {key}",
-                )
+                yield Hit(score, matcher.highlight(text), command, help=help_text)  # type: ignore[arg-type]

@@ -65,6 +65,11 @@ class Settings:
     today: date | None = None
 
     @property
+    def export_dir(self) -> Path:
+        """Where exports (chronologies, minutes) are written: private to the user."""
+        return user_data_dir() / "exports"
+
+    @property
     def default_db_path(self) -> Path:
         return user_data_dir() / DEFAULT_DB_NAME
 

@@ -1,7 +1,10 @@
-"""The person record: demographics, family and household, registrations.
+"""The person record: demographics, case summary, family and household, registrations,
+and the chronology merged from every source (concerns, referrals, meetings, actions,
+manual entries).
 
-Opened with ``enter`` from lists or from the command palette. The registers issue adds
-concerns, referrals, meeting discussions and the chronology to it.
+Opened with ``enter`` from lists or from the command palette. ``n`` adds a manual
+chronology entry, ``m`` edits the case summary, ``E`` exports the chronology to Markdown
+and CSV.
 """
 
 from __future__ import annotations
@@ -33,8 +36,12 @@ def demographics(summary: PersonSummary, today) -> Table:
     table.add_row("Sex / gender", " / ".join(x for x in (summary.sex, summary.gender) if x) or "—")
     table.add_row("Address", f"{summary.address}  {summary.postcode}".strip() or "—")
     table.add_row("Practice", summary.practice or "—")
-    if summary.case_summary:
-        table.add_row("Case summary", summary.case_summary)
+    updated = (
+        f" (updated {summary.case_summary_updated_at:%d/%m/%Y})"
+        if summary.case_summary_updated_at
+        else ""
+    )
+    table.add_row("Case summary", (summary.case_summary or "— (m to write one)") + updated)
     return table
 
 
@@ -84,6 +91,18 @@ def relatives_table(summary: PersonSummary) -> Table | Text:
     return table
 
 
+def chronology_table(items: list) -> Table | Text:
+    if not items:
+        return Text("Nothing recorded yet. Press n to add an entry.", style="dim")
+    table = Table(expand=True, show_edge=False, pad_edge=False)
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Source", no_wrap=True)
+    table.add_column("What happened", ratio=1)
+    for item in items:
+        table.add_row(f"{item.on:%d/%m/%Y}", item.source, item.text)
+    return table
+
+
 class PersonScreen(Screen):
     """One person's record. ``esc`` goes back to where it was opened from."""
 
@@ -92,11 +111,19 @@ class PersonScreen(Screen):
         "The person record: demographics (NHS number shown 3 3 4), household and family "
         "with their own register status, and every registration past and present."
     )
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="person.back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="person.back"),
+        Binding("n", "new_entry", "Chronology entry", id="person.new_entry"),
+        Binding("m", "summary", "Case summary", id="person.summary"),
+        Binding("E", "export", "Export chronology", id="person.export"),
+    ]
 
     def __init__(self, person_id: int) -> None:
         super().__init__()
         self.person_id = person_id
+        self.summary: PersonSummary | None = None
+        self.items: list = []
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -109,6 +136,8 @@ class PersonScreen(Screen):
                 Text("Household and family", style="bold underline"), classes="person-heading"
             )
             yield Static("", id="person-relatives")
+            yield Static(Text("Chronology", style="bold underline"), classes="person-heading")
+            yield Static("", id="person-chronology")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -116,14 +145,22 @@ class PersonScreen(Screen):
 
     @work(thread=True, exclusive=True, group="person")
     def load(self) -> None:
-        from coordinator_tui.services.clock import local_today
+        from coordinator_tui.services.chronology import chronology
         from coordinator_tui.services.people import person_summary
 
         with self.app.session() as session:  # type: ignore[attr-defined]
             summary = person_summary(session, self.person_id)
-        self.app.call_from_thread(self.show, summary, local_today())
+            items = chronology(session, self.person_id) if summary else []
+        self.app.call_from_thread(self.show, summary, items)
 
-    def show(self, summary: PersonSummary | None, today) -> None:
+    @property
+    def today(self):
+        return self.app.settings.current_date()  # type: ignore[attr-defined]
+
+    def show(self, summary: PersonSummary | None, items: list) -> None:
+        self.summary = summary
+        self.items = items
+        today = self.today
         if summary is None:
             self.query_one("#person-title", Static).update("This person no longer exists.")
             return
@@ -132,3 +169,70 @@ class PersonScreen(Screen):
         self.query_one("#person-demographics", Static).update(demographics(summary, today))
         self.query_one("#person-registrations", Static).update(registrations_table(summary))
         self.query_one("#person-relatives", Static).update(relatives_table(summary))
+        self.query_one("#person-chronology", Static).update(chronology_table(items))
+        self.loaded = True
+
+    # -- actions ----------------------------------------------------------------------
+
+    def action_new_entry(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field, FormDialog
+        from coordinator_tui.services.chronology import ChronologyError, add_manual_entry
+
+        def done(values) -> None:
+            if values is None:
+                return
+            try:
+                with self.app.session() as session:  # type: ignore[attr-defined]
+                    add_manual_entry(
+                        session,
+                        self.person_id,
+                        on=values["on"],
+                        source=values["source"],
+                        text=values["text"],
+                        by=self.app.settings.user,  # type: ignore[attr-defined]
+                        today=self.today,
+                    )
+            except ChronologyError as exc:
+                self.notify(str(exc), severity="error", timeout=8)
+                return
+            self.notify("Chronology entry saved")
+            self.load()
+
+        fields = [
+            Field("on", "Date", "date", value=self.today, required=True),
+            Field("source", "Source", required=True, placeholder="e.g. school nurse"),
+            Field("text", "What happened", required=True),
+        ]
+        self.app.push_screen(FormDialog("New chronology entry", fields, self.today), done)
+
+    def action_summary(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field, FormDialog
+        from coordinator_tui.services.chronology import ChronologyError, update_case_summary
+
+        current = self.summary.case_summary if self.summary else ""
+
+        def done(values) -> None:
+            if values is None:
+                return
+            try:
+                with self.app.session() as session:  # type: ignore[attr-defined]
+                    update_case_summary(session, self.person_id, values["summary"])
+            except ChronologyError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify("Case summary saved")
+            self.load()
+
+        fields = [Field("summary", "Case summary", value=current)]
+        self.app.push_screen(FormDialog("Case summary", fields, self.today), done)
+
+    def action_export(self) -> None:
+        from coordinator_tui.services.chronology import export_chronology
+
+        if not self.summary:
+            return
+        folder = self.app.settings.export_dir  # type: ignore[attr-defined]
+        paths = export_chronology(folder, self.summary.display_name, self.person_id, self.items)
+        self.notify(
+            f"Chronology exported to {paths[0].parent}: " + ", ".join(p.name for p in paths)
+        )

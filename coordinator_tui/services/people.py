@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import nhs_number
 from sqlalchemy import or_, select
@@ -189,6 +189,7 @@ class PersonSummary:
     practice: str
     household_address: str
     case_summary: str
+    case_summary_updated_at: datetime | None
     registrations: list[Registration] = field(default_factory=list)
     relatives: list[Relative] = field(default_factory=list)
 
@@ -287,6 +288,7 @@ def person_summary(session: Session, person_id: int) -> PersonSummary | None:
         practice=practice.name if practice else "",
         household_address=household.address if household else "",
         case_summary=person.case_summary,
+        case_summary_updated_at=person.case_summary_updated_at,
         registrations=registrations,
         relatives=relatives,
     )

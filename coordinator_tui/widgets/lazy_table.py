@@ -33,6 +33,7 @@ class Column:
     label: str
     width: int = 0
     justify: str = "left"
+    show_from: int = 0  # hide the column when the table is narrower than this
 
 
 @dataclass(frozen=True)
@@ -265,15 +266,21 @@ class LazyTable(ScrollView, can_focus=True):
     # -- drawing ------------------------------------------------------------------------
 
     def _widths(self, total: int) -> list[int]:
-        fixed = sum(c.width + 1 for c in self.columns if c.width)
-        flexible = [c for c in self.columns if not c.width]
+        """Cell widths per column; 0 hides a column the table is too narrow for."""
+        shown = [not c.show_from or total >= c.show_from for c in self.columns]
+        fixed = sum(
+            c.width + 1 for c, on in zip(self.columns, shown, strict=True) if c.width and on
+        )
+        flexible = [c for c, on in zip(self.columns, shown, strict=True) if not c.width and on]
         spare = max(total - fixed, 0)
         share = max(spare // len(flexible) - 1, 8) if flexible else 0
-        return [c.width or share for c in self.columns]
+        return [(c.width or share) if on else 0 for c, on in zip(self.columns, shown, strict=True)]
 
     def _line(self, cells: Sequence[Cell], widths: list[int], style: Style) -> list[Segment]:
         line = Text(no_wrap=True, overflow="ellipsis", style=style)
         for column, cell, width in zip(self.columns, cells, widths, strict=False):
+            if not width:
+                continue
             text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
             text.no_wrap = True
             text.truncate(width, overflow="ellipsis")

@@ -1,0 +1,217 @@
+"""Untriaged concerns (``C`` on Registers): triage each with one key.
+
+``n`` no further action (reason), ``f`` refer (creates a draft referral), ``g`` add to a
+register, ``m`` discuss at the next meeting, ``i`` log a new concern, ``enter`` open the
+person, ``esc`` back to the queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.concerns import CATEGORIES, REFERRAL_TYPES, ConcernError, ConcernRow
+from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
+
+CATEGORY_LABEL = dict(CATEGORIES)
+COLUMNS = [
+    Column("Raised", 10),
+    Column("Name", 24),
+    Column("Category", 16),
+    Column("Raised by", 16, show_from=100),
+    Column("Details"),
+]
+
+
+class ConcernsScreen(Screen):
+    """The concerns awaiting triage, oldest first."""
+
+    CSS_PATH = "concerns.tcss"
+    HELP = __doc__
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="concerns.back"),
+        Binding("n", "nfa", "No further action", id="concerns.nfa"),
+        Binding("f", "refer", "Refer", id="concerns.refer"),
+        Binding("g", "register", "Register", id="concerns.register"),
+        Binding("m", "meeting", "For meeting", id="concerns.meeting"),
+        Binding("i", "intake", "New concern", id="concerns.intake"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[ConcernRow] = []
+        self.loaded = False
+
+    @property
+    def today(self):
+        return self.app.settings.current_date()  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="concerns-body"):
+            yield Static("Concerns awaiting triage", id="concerns-summary")
+            yield LazyTable(COLUMNS, empty_text="No concerns await triage.", id="concerns")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Concerns awaiting triage"
+        self.query_one(LazyTable).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="concerns")
+    def load(self) -> None:
+        from coordinator_tui.services.concerns import untriaged
+
+        with self.app.session() as session:  # type: ignore[attr-defined]
+            rows = untriaged(session)
+        self.app.call_from_thread(self.show, rows)
+
+    def show(self, rows: list[ConcernRow]) -> None:
+        self.rows = rows
+        table = self.query_one(LazyTable)
+        table.set_source(
+            ListSource(
+                [
+                    Row(
+                        r.id,
+                        (
+                            r.raised_on.strftime("%d/%m/%Y"),
+                            f"{r.family_name.upper()}, {r.given_name}",
+                            CATEGORY_LABEL.get(r.category, r.category),
+                            r.raised_by,
+                            r.details,
+                        ),
+                    )
+                    for r in rows
+                ]
+            )
+        )
+        self.query_one("#concerns-summary", Static).update(
+            Text.assemble(("Concerns awaiting triage: ", "bold"), f"{len(rows):,}")
+        )
+        self.loaded = True
+
+    def current(self) -> ConcernRow | None:
+        table = self.query_one(LazyTable)
+        return self.rows[table.cursor_row] if self.rows else None
+
+    def _triage(
+        self, title: str, fields: list[Field], apply: Callable[[Any, ConcernRow, dict], Any]
+    ) -> None:
+        row = self.current()
+        if row is None:
+            return
+        index = self.query_one(LazyTable).cursor_row
+
+        def save(values: dict[str, Any]) -> str | None:
+            try:
+                with self.app.session() as session:  # type: ignore[attr-defined]
+                    apply(session, row, values)
+            except ConcernError as exc:
+                return str(exc)
+            self.notify(f"Triaged: {title.lower()}")
+            self.query_one(LazyTable).cursor_row = index
+            self.load()
+            return None
+
+        context = f"{row.family_name.upper()}, {row.given_name} · {row.details}"
+        if fields:
+            self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
+        else:
+            problem = save({})
+            if problem:
+                self.notify(problem, severity="error")
+
+    def action_nfa(self) -> None:
+        from coordinator_tui.services.concerns import triage_no_further_action
+
+        user = self.app.settings.user  # type: ignore[attr-defined]
+        self._triage(
+            "No further action",
+            [Field("reason", "Reason", required=True)],
+            lambda s, r, v: triage_no_further_action(
+                s, r.id, r.version, reason=v["reason"], by=user
+            ),
+        )
+
+    def action_refer(self) -> None:
+        from coordinator_tui.services.concerns import triage_refer
+
+        user = self.app.settings.user  # type: ignore[attr-defined]
+        self._triage(
+            "Refer",
+            [
+                Field(
+                    "type",
+                    "Referral to",
+                    "select",
+                    value="MASH",
+                    options=tuple((t.replace("_", " "), t) for t in REFERRAL_TYPES),
+                    required=True,
+                )
+            ],
+            lambda s, r, v: triage_refer(s, r.id, r.version, referral_type=v["type"], by=user),
+        )
+
+    def action_register(self) -> None:
+        from coordinator_tui.services.concerns import triage_register
+        from coordinator_tui.services.registers import filter_options
+
+        with self.app.session() as session:  # type: ignore[attr-defined]
+            categories = filter_options(session).categories
+        user = self.app.settings.user  # type: ignore[attr-defined]
+        self._triage(
+            "Add to a register",
+            [
+                Field(
+                    "category",
+                    "Register",
+                    "select",
+                    options=tuple((name, cid) for cid, name in categories),
+                    required=True,
+                ),
+                Field(
+                    "risk",
+                    "Risk",
+                    "select",
+                    value="medium",
+                    options=(("High", "high"), ("Medium", "medium"), ("Low", "low")),
+                    required=True,
+                ),
+            ],
+            lambda s, r, v: triage_register(
+                s,
+                r.id,
+                r.version,
+                category_id=v["category"],
+                today=self.today,
+                by=user,
+                risk_level=v["risk"],
+            ),
+        )
+
+    def action_meeting(self) -> None:
+        from coordinator_tui.services.concerns import triage_for_meeting
+
+        user = self.app.settings.user  # type: ignore[attr-defined]
+        self._triage(
+            "Discuss at the next meeting",
+            [],
+            lambda s, r, v: triage_for_meeting(s, r.id, r.version, by=user),
+        )
+
+    def action_intake(self) -> None:
+        self.app.open_concern_intake(on_saved=self.load)  # type: ignore[attr-defined]
+
+    @on(LazyTable.RowSelected, "#concerns")
+    def open_person(self, event: LazyTable.RowSelected) -> None:
+        self.app.open_person(self.rows[event.index].person_id)  # type: ignore[attr-defined]

@@ -1,0 +1,143 @@
+"""A small generic form: the one-key actions (review, snooze, escalate, end, notes...).
+
+Each dialog only collects input and returns it (``dismiss``); the calling screen calls
+the service and shows the result. ``ctrl+s`` or ``f2`` saves (``enter`` in the last field
+too), ``esc`` cancels. Bad input is reported in the dialog and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static
+
+from coordinator_tui.widgets.date_input import DateInput
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a dialog. ``kind`` is text, date or select."""
+
+    key: str
+    label: str
+    kind: str = "text"
+    value: Any = None
+    options: tuple[tuple[str, Any], ...] = ()
+    required: bool = False
+    placeholder: str = ""
+
+
+class FormDialog(ModalScreen[dict[str, Any] | None]):
+    """A titled list of fields; returns {key: value} on save, None on cancel."""
+
+    CSS_PATH = "form_dialog.tcss"
+    BINDINGS = [
+        Binding("ctrl+s,f2", "save", "Save", id="form.save"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        fields: list[Field],
+        today: date,
+        context: str = "",
+        save: Callable[[dict[str, Any]], str | None] | None = None,
+    ) -> None:
+        """``save``, if given, is called with the values and returns an error message
+        (the form stays open, showing it, input kept) or None (the form closes)."""
+        super().__init__()
+        self.form_title = title
+        self.fields = fields
+        self.today = today
+        self.context = context
+        self.save = save
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form-box") as box:
+            box.border_title = self.form_title
+            box.border_subtitle = "ctrl+s/f2 save · esc cancel"
+            if self.context:
+                yield Static(self.context, id="form-context")
+            for field in self.fields:
+                label = f"{field.label}{' *' if field.required else ''}"
+                yield Label(label, classes="form-label")
+                if field.kind == "date":
+                    initial = field.value.strftime("%d/%m/%Y") if field.value else ""
+                    yield DateInput(value=initial, id=f"f-{field.key}", today=self.today)
+                elif field.kind == "select":
+                    yield Select(
+                        list(field.options),
+                        value=field.value if field.value is not None else Select.NULL,
+                        allow_blank=not field.required,
+                        id=f"f-{field.key}",
+                        compact=True,
+                    )
+                else:
+                    yield Input(
+                        value=str(field.value or ""),
+                        placeholder=field.placeholder,
+                        id=f"f-{field.key}",
+                        compact=True,
+                    )
+            yield Static("", id="form-error")
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#form-error", Static).update(f"✗ {message}")
+
+    def _value(self, field: Field) -> Any:
+        widget = self.query_one(f"#f-{field.key}")
+        if isinstance(widget, DateInput):
+            return widget.value
+        if isinstance(widget, Select):
+            return None if widget.value is Select.NULL else widget.value
+        return widget.value.strip()  # type: ignore[union-attr]
+
+    def collect(self) -> dict[str, Any] | None:
+        values: dict[str, Any] = {}
+        for field in self.fields:
+            widget = self.query_one(f"#f-{field.key}")
+            if isinstance(widget, DateInput) and not widget.is_valid and widget.text:
+                self.show_error(f"{field.label}: {widget.error}")
+                widget.focus()
+                return None
+            value = self._value(field)
+            if field.required and value in (None, ""):
+                self.show_error(f"{field.label} is required")
+                widget.focus()
+                return None
+            values[field.key] = value
+        return values
+
+    def action_save(self) -> None:
+        values = self.collect()
+        if values is None:
+            return
+        if self.save is not None:
+            error = self.save(values)
+            if error:
+                self.show_error(error)
+                return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        last = self.fields[-1]
+        if event.input.id == f"f-{last.key}" or event.input.has_ancestor(
+            self.query_one(f"#f-{last.key}")
+        ):
+            self.action_save()
+        else:
+            self.focus_next()

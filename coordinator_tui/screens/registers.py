@@ -1,0 +1,521 @@
+"""Registers (key 2): the review queue across the practices, reviewed by keyboard alone.
+
+Each action key opens a short form, saves through ``services.registers`` (audited), and
+moves the cursor on to the next entry, so a whole list can be reviewed without a mouse.
+The queue is read once as narrow tuples and drawn by ``LazyTable`` (only visible rows),
+and ``/`` filters the loaded rows in memory as you type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.registers import (
+    ConflictError,
+    FilterOptions,
+    QueueFilter,
+    QueueRow,
+    RegisterError,
+    Undo,
+)
+from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
+
+RISK_LABEL = {"high": "HIGH", "medium": "MED", "low": "LOW"}
+STATUS_VIEWS = ("due", "overdue", "escalated")
+STATUS_LABEL = {"due": "all due", "overdue": "overdue only", "escalated": "escalated"}
+
+COLUMNS = [
+    Column("Status", 8),
+    Column("Due", 8),
+    Column("Name"),
+    Column("NHS number", 12),
+    Column("Born", 10),
+    Column("Reg", 5),
+    Column("Risk", 4),
+    Column("Lead", 16, show_from=100),
+    Column("Practice", 10, show_from=112),
+]
+
+
+def queue_row(row: QueueRow, today: date) -> Row:
+    """A queue entry as a table row: status as a word, colour only reinforcing it."""
+    from coordinator_tui.services.people import format_nhs_number
+
+    overdue = row.is_overdue(today)
+    if row.escalated:
+        status = Text("⚑ ESC", style="bold magenta")
+    elif overdue:
+        status = Text("OVERDUE", style="bold red")
+    else:
+        status = Text("due")
+    due = row.next_review_due.strftime("%d/%m/%y") if row.next_review_due else ""
+    risk = Text(
+        RISK_LABEL.get(row.risk_level, row.risk_level),
+        style="bold" if row.risk_level == "high" else "",
+    )
+    return Row(
+        key=row.entry_id,
+        cells=(
+            status,
+            Text(due, style="red") if overdue else due,
+            f"{row.family_name.upper()}, {row.given_name}",
+            format_nhs_number(row.nhs_number),
+            row.date_of_birth.strftime("%d/%m/%Y"),
+            row.category_code,
+            risk,
+            row.lead,
+            row.practice,
+        ),
+    )
+
+
+class RegistersScreen(SectionScreen):
+    """The review queue."""
+
+    MODE = "registers"
+    CSS_PATH = "registers.tcss"
+    HELP = (
+        "The review queue: every active register entry due for review within the horizon "
+        "(overdue first, then by risk, then by due date), across the practices. Act on the "
+        "highlighted entry with one key; the cursor moves on to the next. Filters: P "
+        "practice, T register, L lead, R risk, S status (all due / overdue / escalated); "
+        "/ filters by name, NHS number or date of birth as you type, esc clears it."
+    )
+    BINDINGS = [
+        Binding("r", "review", "Reviewed", id="registers.review"),
+        Binding("s", "snooze", "Snooze", id="registers.snooze"),
+        Binding("e", "escalate", "Escalate", id="registers.escalate"),
+        Binding("c", "change", "Change", id="registers.change"),
+        Binding("x", "end", "End", id="registers.end"),
+        Binding("a", "add", "Add", id="registers.add"),
+        Binding("u", "undo", "Undo", id="registers.undo"),
+        Binding("i", "intake", "New concern", id="registers.intake"),
+        Binding("C", "concerns", "Concerns", id="registers.concerns"),
+        Binding("V", "compliance", "Compliance", id="registers.compliance"),
+        Binding("slash", "filter", "Filter", id="registers.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="registers.clear"),
+        Binding("P", "cycle('practice')", "Practice", show=False, id="registers.practice"),
+        Binding("T", "cycle('category')", "Register", show=False, id="registers.category"),
+        Binding("L", "cycle('lead')", "Lead", show=False, id="registers.lead"),
+        Binding("R", "cycle('risk')", "Risk", show=False, id="registers.risk"),
+        Binding("S", "cycle('status')", "Status", show=False, id="registers.status"),
+        Binding("f5", "reload", "Reload", show=False, id="registers.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[QueueRow] = []
+        self.shown_rows: list[QueueRow] = []
+        self.options: FilterOptions | None = None
+        self.choice: dict[str, Any] = {
+            "practice": None,
+            "category": None,
+            "lead": None,
+            "risk": None,
+            "status": "due",
+        }
+        self.undo_stack: list[Undo] = []
+        self.loaded = False
+        self._after_load: Callable[[], None] | None = None
+
+    @property
+    def today(self) -> date:
+        return self.coordinator.settings.current_date()
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="registers-body"):
+            yield Static("Loading the review queue…", id="queue-summary")
+            yield Input(placeholder="Filter: name, NHS number or date of birth", id="queue-filter")
+            yield LazyTable(COLUMNS, empty_text="Nothing due for review.", id="queue")
+
+    def on_database_ready(self) -> None:
+        self.query_one(LazyTable).focus()
+        self.load_queue()
+
+    # -- loading ----------------------------------------------------------------------
+
+    def current_filter(self) -> QueueFilter:
+        status = self.choice["status"]
+        return QueueFilter(
+            practice_id=self.choice["practice"][0] if self.choice["practice"] else None,
+            category_id=self.choice["category"][0] if self.choice["category"] else None,
+            lead_staff_id=self.choice["lead"][0] if self.choice["lead"] else None,
+            risk_level=self.choice["risk"],
+            escalated_only=status == "escalated",
+            horizon_days=-1
+            if status == "overdue"
+            else self.coordinator.settings.review_horizon_days,
+        )
+
+    @work(thread=True, exclusive=True, group="registers-queue")
+    def load_queue(self) -> None:
+        from coordinator_tui.services.registers import filter_options, review_queue
+
+        app = self.coordinator
+        with app.session() as session:
+            rows = review_queue(session, self.today, self.current_filter())
+            options = self.options or filter_options(session)
+        app.call_from_thread(self.show_queue, rows, options)
+
+    def show_queue(self, rows: list[QueueRow], options: FilterOptions) -> None:
+        self.rows = rows
+        self.options = options
+        self.apply_text_filter()
+        self.loaded = True
+        if self._after_load is not None:
+            callback, self._after_load = self._after_load, None
+            callback()
+        self.coordinator.screen_loaded(self)
+
+    def apply_text_filter(self, keep_key: Any = None) -> None:
+        from coordinator_tui.services.registers import matches_text
+
+        needle = self.query_one("#queue-filter", Input).value
+        self.shown_rows = [r for r in self.rows if matches_text(r, needle)] if needle else self.rows
+        today = self.today
+        table = self.query_one(LazyTable)
+        table.set_source(
+            ListSource([queue_row(r, today) for r in self.shown_rows]), keep_key=keep_key
+        )
+        self.update_summary()
+
+    def update_summary(self) -> None:
+        today = self.today
+        overdue = sum(1 for r in self.shown_rows if r.is_overdue(today))
+        parts = [
+            f"{len(self.shown_rows):,} due"
+            + (f" of {len(self.rows):,}" if len(self.shown_rows) != len(self.rows) else ""),
+            f"{overdue:,} overdue",
+        ]
+        filters = []
+        for key, label in (("practice", "practice"), ("category", "register"), ("lead", "lead")):
+            if self.choice[key]:
+                filters.append(f"{label} {self.choice[key][1]}")
+        if self.choice["risk"]:
+            filters.append(f"risk {self.choice['risk']}")
+        filters.append(STATUS_LABEL[self.choice["status"]])
+        self.query_one("#queue-summary", Static).update(
+            Text.assemble(
+                ("Review queue  ", "bold"),
+                " · ".join(parts),
+                ("   [" + ", ".join(filters) + "]", "dim"),
+            )
+        )
+
+    def action_reload(self) -> None:
+        self.load_queue()
+
+    # -- filters ----------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#queue-filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#queue-filter", Input)
+        if box.value:
+            box.value = ""
+        box.remove_class("-shown")
+        self.query_one(LazyTable).focus()
+
+    @on(Input.Changed, "#queue-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.apply_text_filter()
+
+    @on(Input.Submitted, "#queue-filter")
+    def filter_done(self, event: Input.Submitted) -> None:
+        self.query_one(LazyTable).focus()
+
+    def action_cycle(self, what: str) -> None:
+        if self.options is None:
+            return
+        choices: list[Any]
+        if what == "status":
+            choices = list(STATUS_VIEWS)
+        elif what == "risk":
+            choices = [None, "high", "medium", "low"]
+        else:
+            source = {
+                "practice": self.options.practices,
+                "category": self.options.categories,
+                "lead": self.options.leads,
+            }[what]
+            choices = [None, *source]
+        current = self.choice[what]
+        index = choices.index(current) if current in choices else 0
+        self.choice[what] = choices[(index + 1) % len(choices)]
+        self.load_queue()
+
+    # -- actions ----------------------------------------------------------------------
+
+    def highlighted(self) -> QueueRow | None:
+        table = self.query_one(LazyTable)
+        if not self.shown_rows or table.cursor_row >= len(self.shown_rows):
+            return None
+        return self.shown_rows[table.cursor_row]
+
+    def _form(
+        self,
+        title: str,
+        fields: list[Field],
+        apply: Callable[[Any, QueueRow, dict[str, Any]], Undo],
+    ) -> None:
+        row = self.highlighted()
+        if row is None:
+            self.notify("Nothing highlighted", severity="warning")
+            return
+        context = f"{row.family_name.upper()}, {row.given_name} · {row.category_name}"
+        form = FormDialog(
+            title,
+            fields,
+            self.today,
+            context,
+            save=lambda values: self.run_action(row, lambda session: apply(session, row, values)),
+        )
+        self.app.push_screen(form)
+
+    def run_action(self, row: QueueRow, action: Callable[[Any], Undo]) -> str | None:
+        """Save through the service; on success move on to the next entry.
+
+        Returns the refusal message (the form shows it and nothing was written) or None.
+        """
+        table = self.query_one(LazyTable)
+        index = table.cursor_row
+        try:
+            with self.coordinator.session() as session:
+                token = action(session)
+        except RegisterError as exc:
+            if isinstance(exc, ConflictError):
+                self.notify(str(exc), severity="error", timeout=10)
+            return str(exc)
+        self.undo_stack.append(token)
+        self.notify(f"Saved: {token.description} — u to undo", timeout=3)
+        self._after_load = lambda: self._move_on(row.entry_id, index)
+        self.load_queue()
+        return None
+
+    def _move_on(self, entry_id: int, index: int) -> None:
+        table = self.query_one(LazyTable)
+        keys = [r.entry_id for r in self.shown_rows]
+        table.cursor_row = keys.index(entry_id) + 1 if entry_id in keys else index
+
+    def action_review(self) -> None:
+        from coordinator_tui.services.registers import mark_reviewed, proposed_next_review
+
+        row = self.highlighted()
+        if row is None:
+            return
+        with self.coordinator.session() as session:
+            proposed = proposed_next_review(session, row.entry_id, self.today)
+        user = self.coordinator.settings.user
+        self._form(
+            "Reviewed",
+            [
+                Field("note", "Note (optional, one line)"),
+                Field("next", "Next review", "date", value=proposed, required=True),
+            ],
+            lambda s, r, v: mark_reviewed(
+                s,
+                r.entry_id,
+                r.version,
+                today=self.today,
+                by=user,
+                note=v["note"],
+                next_review=v["next"],
+            ),
+        )
+
+    def action_snooze(self) -> None:
+        from coordinator_tui.services.registers import snooze
+
+        user = self.coordinator.settings.user
+        self._form(
+            "Snooze the review",
+            [
+                Field("until", "Snooze until", "date", required=True, placeholder="+1w"),
+                Field("note", "Why (optional)"),
+            ],
+            lambda s, r, v: snooze(
+                s,
+                r.entry_id,
+                r.version,
+                today=self.today,
+                by=user,
+                until=v["until"],
+                note=v["note"],
+            ),
+        )
+
+    def action_escalate(self) -> None:
+        from coordinator_tui.services.registers import escalate
+
+        user = self.coordinator.settings.user
+        self._form(
+            "Escalate to the safeguarding lead",
+            [Field("reason", "Reason", required=True)],
+            lambda s, r, v: escalate(
+                s, r.entry_id, r.version, today=self.today, by=user, reason=v["reason"]
+            ),
+        )
+
+    def action_change(self) -> None:
+        from coordinator_tui.services.registers import all_staff, change_entry, entry_for_form
+
+        row = self.highlighted()
+        if row is None or self.options is None:
+            return
+        with self.coordinator.session() as session:
+            entry = entry_for_form(session, row.entry_id)
+            staff = all_staff(session)
+        if entry is None:
+            self.notify("That entry no longer exists", severity="error")
+            return
+        user = self.coordinator.settings.user
+        self._form(
+            "Change category, risk or lead",
+            [
+                Field(
+                    "category",
+                    "Register",
+                    "select",
+                    value=entry.category_id,
+                    options=tuple((name, cid) for cid, name in self.options.categories),
+                ),
+                Field(
+                    "risk",
+                    "Risk",
+                    "select",
+                    value=entry.risk_level,
+                    options=(("High", "high"), ("Medium", "medium"), ("Low", "low")),
+                ),
+                Field(
+                    "lead",
+                    "Lead",
+                    "select",
+                    value=entry.lead_staff_id,
+                    options=tuple((name, sid) for sid, name in staff),
+                ),
+            ],
+            lambda s, r, v: change_entry(
+                s,
+                r.entry_id,
+                r.version,
+                today=self.today,
+                by=user,
+                category_id=v["category"],
+                risk_level=v["risk"],
+                lead_staff_id=v["lead"],
+            ),
+        )
+
+    def action_end(self) -> None:
+        from coordinator_tui.services.registers import end_registration
+
+        user = self.coordinator.settings.user
+        self._form(
+            "End the registration",
+            [
+                Field(
+                    "reason",
+                    "Reason",
+                    required=True,
+                    placeholder="e.g. plan ended at review conference",
+                ),
+                Field("date", "End date", "date", value=self.today, required=True),
+            ],
+            lambda s, r, v: end_registration(
+                s,
+                r.entry_id,
+                r.version,
+                today=self.today,
+                by=user,
+                end_date=v["date"],
+                reason=v["reason"],
+            ),
+        )
+
+    def action_add(self) -> None:
+        from coordinator_tui.screens.add_registration import AddRegistrationDialog
+        from coordinator_tui.services.registers import add_registration, all_staff
+
+        if self.options is None:
+            return
+        with self.coordinator.session() as session:
+            staff = all_staff(session)
+        user = self.coordinator.settings.user
+
+        def save(values: dict[str, Any]) -> str | None:
+            try:
+                with self.coordinator.session() as session:
+                    token = add_registration(
+                        session,
+                        person_id=values["person"].id,
+                        category_id=values["category"],
+                        start_date=values["start"],
+                        today=self.today,
+                        by=user,
+                        risk_level=values["risk"],
+                        lead_staff_id=values["lead"],
+                    )
+            except RegisterError as exc:
+                return str(exc)
+            self.undo_stack.append(token)
+            self.notify("Saved: registration added — u to undo", timeout=3)
+            self.load_queue()
+            return None
+
+        self.app.push_screen(
+            AddRegistrationDialog(self.options.categories, staff, self.today, save)
+        )
+
+    def action_undo(self) -> None:
+        from coordinator_tui.services.registers import undo_last
+
+        if not self.undo_stack:
+            self.notify("Nothing to undo in this session", severity="warning")
+            return
+        entry_id = self.undo_stack[-1].entry_id
+        try:
+            with self.coordinator.session() as session:
+                message = undo_last(session, self.undo_stack)
+        except RegisterError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        self.notify(message, timeout=3)
+        self._after_load = lambda: self._cursor_to(entry_id)
+        self.load_queue()
+
+    def _cursor_to(self, entry_id: int) -> None:
+        keys = [r.entry_id for r in self.shown_rows]
+        if entry_id in keys:
+            self.query_one(LazyTable).cursor_row = keys.index(entry_id)
+
+    def action_intake(self) -> None:
+        self.coordinator.open_concern_intake()
+
+    def action_concerns(self) -> None:
+        from coordinator_tui.screens.concerns import ConcernsScreen
+
+        self.app.push_screen(ConcernsScreen())
+
+    def action_compliance(self) -> None:
+        from coordinator_tui.screens.compliance import ComplianceScreen
+
+        self.app.push_screen(ComplianceScreen())
+
+    @on(LazyTable.RowSelected, "#queue")
+    def open_person(self, event: LazyTable.RowSelected) -> None:
+        row = self.shown_rows[event.index]
+        self.coordinator.open_person(row.person_id)
