@@ -1,0 +1,256 @@
+"""The Registers screen driven by keys: each action saves, audits and moves on."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from pilot_helpers import wait_for
+from sqlmodel import func, select
+
+from coordinator_tui.app import make_app
+from coordinator_tui.db import session_scope
+from coordinator_tui.models import (
+    AuditEvent,
+    Concern,
+    Person,
+    Practice,
+    RegisterCategory,
+    RegisterEntry,
+    Staff,
+)
+from coordinator_tui.screens.registers import RegistersScreen
+from coordinator_tui.settings import load_settings
+from coordinator_tui.widgets.lazy_table import LazyTable
+
+TODAY = date(2026, 11, 23)
+NAMES = [f"Family{i:02d}" for i in range(25)]
+
+
+@pytest.fixture
+def seeded(engine):
+    """25 children on the CP register, due from 5 days ago onwards (all within 14 days)."""
+    with session_scope(engine, "setup") as s:
+        practice = Practice(ods_code="A1", name="Alpha Surgery", short_name="Alpha")
+        cpp = RegisterCategory(
+            code="CPP",
+            name="Child Protection Plan",
+            age_band="child",
+            review_interval_days=30,
+            sort_order=1,
+        )
+        cin = RegisterCategory(
+            code="CIN",
+            name="Child in Need",
+            age_band="child",
+            review_interval_days=90,
+            sort_order=2,
+        )
+        lead = Staff(name="Dr Lead", role="GP", is_safeguarding_lead=True)
+        s.add_all([practice, cpp, cin, lead])
+        s.flush()
+        for i, family in enumerate(NAMES):
+            person = Person(
+                nhs_number=f"999{i:07d}",
+                given_name="Kid",
+                family_name=family,
+                search_name=f"{family.lower()} kid",
+                date_of_birth=date(2015, 1, 1),
+                practice_id=practice.id,
+            )
+            s.add(person)
+            s.flush()
+            s.add(
+                RegisterEntry(
+                    person_id=person.id,
+                    category_id=cpp.id,
+                    practice_id=practice.id,
+                    start_date=date(2026, 1, 1),
+                    lead_staff_id=lead.id,
+                    risk_level="medium",
+                    next_review_due=TODAY - timedelta(days=5) + timedelta(days=i // 3),
+                )
+            )
+    return engine
+
+
+@pytest.fixture
+def app(seeded, db_path):
+    settings = load_settings(str(db_path))
+    settings.today = TODAY
+    return make_app(settings, seeded)
+
+
+async def open_queue(pilot, app) -> RegistersScreen:
+    await pilot.press("2")
+    await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen) and app.screen.loaded)
+    return app.screen
+
+
+def entry(engine, family: str) -> RegisterEntry:
+    with session_scope(engine, "t") as s:
+        return s.exec(select(RegisterEntry).join(Person).where(Person.family_name == family)).one()
+
+
+def audit_count(engine) -> int:
+    with session_scope(engine, "t") as s:
+        return s.exec(select(func.count()).select_from(AuditEvent)).one()
+
+
+async def test_queue_lists_overdue_first(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        assert len(screen.shown_rows) == 25
+        assert screen.shown_rows[0].family_name == "Family00"
+        assert "25 due" in str(screen.query_one("#queue-summary").render())
+
+
+async def test_review_saves_audits_and_moves_on(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        table = screen.query_one(LazyTable)
+        await pilot.press("down")  # Family01
+        before = audit_count(seeded)
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*"checked with HV")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen.loaded and entry(seeded, "Family01").last_reviewed)
+        await pilot.pause(0.1)
+        reviewed = entry(seeded, "Family01")
+        assert reviewed.next_review_due == TODAY + timedelta(days=30)
+        assert audit_count(seeded) == before + 2  # the entry update and the review row
+        # The reviewed entry left the queue; the cursor is on the next one.
+        assert "Family01" not in [r.family_name for r in screen.shown_rows]
+        assert screen.shown_rows[table.cursor_row].family_name == "Family02"
+        await pilot.press("u")
+        await wait_for(pilot, lambda: entry(seeded, "Family01").last_reviewed is None)
+
+
+async def test_bad_input_keeps_form_open_and_writes_nothing(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_queue(pilot, app)
+        before = audit_count(seeded)
+        await pilot.press("x")  # end: reason required
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = str(app.screen.query_one("#form-error").render())
+        assert "Reason is required" in error
+        await pilot.press(*"moved away")
+        await pilot.press("tab")
+        await pilot.press("ctrl+a", "ctrl+k")  # clear the date
+        await pilot.press(*"31/11")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "30 days" in str(app.screen.query_one("#form-error").render())
+        await pilot.press("escape")
+        assert audit_count(seeded) == before
+        assert entry(seeded, "Family00").status == "active"
+
+
+async def test_snooze_escalate_change_end(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press(*"+3w", "ctrl+s")
+        await wait_for(pilot, lambda: entry(seeded, "Family00").snoozed_until is not None)
+        assert entry(seeded, "Family00").next_review_due == TODAY + timedelta(weeks=3)
+
+        await wait_for(pilot, lambda: screen.loaded)
+        first = screen.shown_rows[screen.query_one(LazyTable).cursor_row].family_name
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press(*"no engagement", "ctrl+s")
+        await wait_for(pilot, lambda: entry(seeded, first).escalated_at is not None)
+        assert entry(seeded, first).escalation_reason == "no engagement"
+
+        await wait_for(pilot, lambda: screen.loaded)
+        target = screen.shown_rows[screen.query_one(LazyTable).cursor_row].family_name
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press(*"plan ended", "ctrl+s")
+        await wait_for(pilot, lambda: entry(seeded, target).status == "ended")
+        ended = entry(seeded, target)
+        assert (ended.end_date, ended.end_reason) == (TODAY, "plan ended")
+
+
+async def test_conflict_is_refused_with_a_message(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_queue(pilot, app)
+        with session_scope(seeded, "colleague") as s:
+            row = s.exec(
+                select(RegisterEntry).join(Person).where(Person.family_name == "Family00")
+            ).one()
+            row.risk_level = "high"
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "colleague changed this entry" in str(app.screen.query_one("#form-error").render())
+        await pilot.press("escape")
+        assert entry(seeded, "Family00").last_reviewed is None
+
+
+async def test_filter_as_you_type(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        await pilot.press("slash", *"family1")
+        await pilot.pause()
+        assert {r.family_name for r in screen.shown_rows} == {f"Family1{i}" for i in range(10)}
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(screen.shown_rows) == 25
+
+
+async def test_whole_review_of_twenty_entries_by_keyboard(app, seeded):
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_queue(pilot, app)
+        for _ in range(20):
+            await wait_for(pilot, lambda: screen.loaded)
+            await pilot.press("r")
+            await wait_for(pilot, lambda: app.screen is not screen)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.screen is screen)
+            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: len(screen.shown_rows) == 5)
+    with session_scope(seeded, "t") as s:
+        reviewed = s.exec(
+            select(func.count())
+            .select_from(RegisterEntry)
+            .where(RegisterEntry.last_reviewed == TODAY)
+        ).one()
+    assert reviewed == 20
+
+
+async def test_concern_intake_and_triage(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_queue(pilot, app)
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press(*"family07")
+        await wait_for(pilot, lambda: app.screen.query_one("PersonPicker")._hits)
+        await pilot.press("enter")
+        await pilot.press("tab", *"Dr Who", "tab", *"GP")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "category" in str(app.screen.query_one("#form-error").render()).lower()
+        from textual.widgets import Input, Select
+
+        app.screen.query_one("#f-category", Select).value = "neglect"
+        app.screen.query_one("#f-details", Input).value = "hungry at school"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        with session_scope(seeded, "t") as s:
+            concern = s.exec(select(Concern)).one()
+        assert (concern.raised_by, concern.status) == ("Dr Who", "untriaged")
+        await pilot.press("C")
+        await wait_for(pilot, lambda: getattr(app.screen, "loaded", False) and app.screen.rows)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: entry_status(seeded) == "for_meeting")
+
+
+def entry_status(engine) -> str:
+    with session_scope(engine, "t") as s:
+        return s.exec(select(Concern.status)).one()
