@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 PG_ENV = "COORDINATOR_TUI_TEST_PG_URL"
+# The demo and the app are pinned to one date so counts and snapshots never drift.
+DEMO_TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +62,7 @@ def _small_demo_template(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("demo") / "small.db"
     result = open_database(str(path))
-    seed_demo(result.engine, size="small", seed=1)
+    seed_demo(result.engine, size="small", seed=1, today=DEMO_TODAY)
     result.engine.dispose()
     return path
 
@@ -112,3 +115,13 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def demo_settings(small_demo_path: Path):
+    """Settings for an app on the small demo, pinned to DEMO_TODAY."""
+    from coordinator_tui.settings import load_settings
+
+    settings = load_settings(str(small_demo_path))
+    settings.today = DEMO_TODAY
+    return settings

@@ -1,0 +1,978 @@
+"""Synthetic demo data for both coordinator roles: deterministic, fast, no real person.
+
+Names and streets come from Faker (en_GB) pools; NHS numbers from the 999 test range
+(check digit from the ``nhs-number`` package). Everything is relative to ``today`` so the
+demo always has overdue reviews, referrals due a chase and this week's rota.
+
+Speed: the large set (100,000 people) is written with core ``insert()`` in chunks and
+explicit ids, never ORM objects (DESIGN.md section 6: 100k ORM inserts take 8 s, core
+inserts under 1 s). One audit note per table records the bulk load.
+"""
+
+from __future__ import annotations
+
+import random
+import time as clock
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import nhs_number
+from dateutil.rrule import MO, MONTHLY, TU, WE, rrule
+from faker import Faker
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import Engine
+
+from coordinator_tui import models as m
+from coordinator_tui.services import audit
+from coordinator_tui.services.clock import UK
+from coordinator_tui.services.dates import add_working_days
+from coordinator_tui.services.reference import (
+    load_referral_types,
+    load_register_categories,
+    sync_register_categories,
+)
+
+SIZES: dict[str, dict[str, int]] = {
+    "small": dict(
+        people=2000,
+        entries=300,
+        referrals=200,
+        meetings=6,
+        concerns=40,
+        carers=25,
+        customers=80,
+        weeks=1,
+        visit_rate=85,
+        incidents=6,
+    ),
+    "large": dict(
+        people=100_000,
+        entries=10_000,
+        referrals=5000,
+        meetings=24,
+        concerns=400,
+        carers=60,
+        customers=300,
+        weeks=2,
+        visit_rate=55,
+        incidents=20,
+    ),
+}
+CHUNK = 5000
+PRACTICES = (
+    ("Y99001", "Riverside Surgery", "Riverside", "GL1 9ZZ"),
+    ("Y99002", "Oakfield Medical Practice", "Oakfield", "GL2 9ZZ"),
+    ("Y99003", "Meadowbank Health Centre", "Meadowbank", "GL3 9ZZ"),
+    ("Y99004", "Hillview Surgery", "Hillview", "GL4 9ZZ"),
+)
+PCN = "Severn Vale PCN (demo)"
+EXTERNAL_ROLES = (
+    ("Health visitor", "Community health services (demo)"),
+    ("School nurse", "Community health services (demo)"),
+    ("Midwife", "Maternity services (demo)"),
+    ("Social worker", "Children's social care (demo)"),
+    ("District nurse", "Community health services (demo)"),
+    ("Community mental health nurse", "Mental health trust (demo)"),
+)
+SKILLS = (
+    ("MED", "Medication administration"),
+    ("HOIST", "Moving and handling with hoist"),
+    ("PEG", "PEG feeding"),
+    ("CATH", "Catheter care"),
+    ("DEM", "Dementia care"),
+    ("EOL", "End of life care"),
+    ("INSULIN", "Diabetes and insulin"),
+    ("STOMA", "Stoma care"),
+)
+VISIT_SLOTS = (  # window start, window end, minutes
+    (time(7, 0), time(9, 0), 45),
+    (time(12, 0), time(13, 30), 30),
+    (time(16, 30), time(18, 0), 30),
+    (time(20, 0), time(21, 30), 30),
+)
+OUTCOMES = (
+    "no_further_action",
+    "advice_given",
+    "early_help",
+    "child_in_need",
+    "strategy_s47",
+    "initial_cp_conference",
+    "s42_enquiry",
+    "marac_actions",
+    "other",
+)
+ROCHDALE = (53.6136, -2.1610)
+UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+
+
+@dataclass
+class DemoSummary:
+    """How many rows of each table were written, and how long it took."""
+
+    size: str
+    counts: dict[str, int] = field(default_factory=dict)
+    elapsed_seconds: float = 0.0
+
+    def describe(self) -> str:
+        keys = ("person", "register_entry", "referral", "meeting", "carer", "customer", "visit")
+        return ", ".join(f"{self.counts.get(k, 0):,} {k.replace('_', ' ')}" for k in keys)
+
+
+def demo_nhs_numbers(count: int) -> list[str]:
+    """Valid NHS numbers from the 999 test range, in order (never a real person's)."""
+    numbers: list[str] = []
+    serial = 0
+    while len(numbers) < count:
+        stem = f"999{serial:06d}"
+        serial += 1
+        check = nhs_number.calculate_checksum(stem)
+        if check is not None and check < 10:
+            numbers.append(f"{stem}{check}")
+    return numbers
+
+
+class _Writer:
+    """Collects rows per table with explicit ids and writes them in chunks."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.rows: dict[Any, list[dict[str, Any]]] = {}
+        self.next_id: dict[Any, int] = {}
+        self.defaults: dict[Any, dict[str, Any]] = {}
+
+    def _defaults(self, model: Any) -> dict[str, Any]:
+        """Every column's default, so all rows of a table share one set of keys (an
+        executemany needs that) without each call site naming every column."""
+        if model not in self.defaults:
+            defaults: dict[str, Any] = {}
+            for name, info in model.model_fields.items():
+                if info.default_factory is not None:
+                    defaults[name] = self.now
+                elif not info.is_required():
+                    defaults[name] = info.default
+            defaults.update(created_at=self.now, updated_at=self.now, version=1)
+            self.defaults[model] = defaults
+        return self.defaults[model]
+
+    def add(self, model: Any, **values: Any) -> int:
+        row_id = self.next_id.get(model, 1)
+        self.next_id[model] = row_id + 1
+        row = {**self._defaults(model), **values, "id": row_id}
+        self.rows.setdefault(model, []).append(row)
+        return row_id
+
+    def flush(self, session: Any, order: Iterable[Any]) -> dict[str, int]:
+        counts = {}
+        conn = session.connection()
+        for model in order:
+            rows = self.rows.get(model, [])
+            for start in range(0, len(rows), CHUNK):
+                conn.execute(insert(model), rows[start : start + CHUNK])
+            counts[model.__tablename__] = len(rows)
+        return counts
+
+
+class _Demo:
+    """One demo build. Methods add rows to the writer in foreign-key order."""
+
+    def __init__(self, size: str, seed: int, today: date) -> None:
+        self.size = SIZES[size]
+        self.rnd = random.Random(seed)
+        self.fake = Faker("en_GB")
+        self.fake.seed_instance(seed)
+        self.today = today
+        self.now = datetime.now(UTC)
+        self.w = _Writer(self.now)
+        self.categories: dict[str, m.RegisterCategory] = {}
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def at(self, day: date, hour: int = 10, minute: int = 0) -> datetime:
+        """A UK wall-clock moment as an aware UTC datetime."""
+        return datetime.combine(day, time(hour, minute), tzinfo=UK).astimezone(UTC)
+
+    def pick(self, weights: dict[Any, float]) -> Any:
+        return self.rnd.choices(list(weights), weights=list(weights.values()))[0]
+
+    # -- safeguarding --------------------------------------------------------------------
+
+    def practices_and_staff(self) -> None:
+        self.practice_ids = [
+            self.w.add(
+                m.Practice, ods_code=code, name=name, short_name=short, postcode=pc, pcn_name=PCN
+            )
+            for code, name, short, pc in PRACTICES
+        ]
+        self.leads: dict[int, int] = {}
+        self.staff: list[tuple[int, str, str]] = []
+        for practice_id in self.practice_ids:
+            for role, lead in (
+                ("GP", True),
+                ("GP", False),
+                ("Practice nurse", False),
+                ("Safeguarding administrator", False),
+            ):
+                name = f"{self.fake.first_name()} {self.fake.last_name()}"
+                name = f"Dr {name}" if role == "GP" else name
+                staff_id = self.w.add(
+                    m.Staff,
+                    name=name,
+                    initials="".join(p[0] for p in name.split()[-2:]),
+                    role=role,
+                    email=f"staff{len(self.staff) + 1}@example.nhs.uk",
+                    practice_id=practice_id,
+                    is_safeguarding_lead=lead,
+                )
+                self.staff.append((staff_id, name, role))
+                if lead:
+                    self.leads[practice_id] = staff_id
+        coordinator = f"{self.fake.first_name()} {self.fake.last_name()}"
+        self.coordinator_id = self.w.add(
+            m.Staff,
+            name=coordinator,
+            initials="SC",
+            role="Safeguarding coordinator",
+            email="coordinator@example.nhs.uk",
+        )
+        self.w.add(
+            m.AppUser,
+            username="coordinator",
+            display_name=coordinator,
+            staff_id=self.coordinator_id,
+            role="coordinator",
+        )
+        self.externals = []
+        for role, organisation in EXTERNAL_ROLES:
+            name = f"{self.fake.first_name()} {self.fake.last_name()}"
+            self.externals.append(
+                self.w.add(
+                    m.Staff,
+                    name=name,
+                    initials="".join(p[0] for p in name.split()[-2:]),
+                    role=role,
+                    organisation=organisation,
+                    email=f"{role.split()[0].lower()}@example.org",
+                    is_external=True,
+                )
+            )
+
+    def people(self) -> None:
+        rnd, fake, today = self.rnd, self.fake, self.today
+        given_f = [fake.first_name_female() for _ in range(300)]
+        given_m = [fake.first_name_male() for _ in range(300)]
+        family = [fake.last_name() for _ in range(800)]
+        streets = [fake.street_name() for _ in range(1500)]
+        target = self.size["people"]
+        numbers = demo_nhs_numbers(target)
+        self.children: list[int] = []
+        self.adults: list[int] = []
+        self.person_practice: dict[int, int] = {}
+        self.person_names: dict[int, str] = {}
+        count = 0
+
+        def person(
+            household: int, practice: int, surname: str, age: int, address: str, postcode: str
+        ) -> int:
+            nonlocal count
+            sex = rnd.choice(("Female", "Male"))
+            given = rnd.choice(given_f if sex == "Female" else given_m)
+            born = today - timedelta(days=age * 365 + rnd.randrange(365))
+            person_id = self.w.add(
+                m.Person,
+                nhs_number=numbers[count],
+                given_name=given,
+                family_name=surname,
+                search_name=f"{surname} {given}".lower(),
+                date_of_birth=born,
+                sex=sex,
+                gender="Woman" if sex == "Female" else "Man",
+                address_line1=address,
+                town="Gloucester",
+                postcode=postcode,
+                practice_id=practice,
+                household_id=household,
+            )
+            count += 1
+            (self.children if age < 18 else self.adults).append(person_id)
+            self.person_practice[person_id] = practice
+            self.person_names[person_id] = f"{surname}, {given}"
+            return person_id
+
+        def link(a: int, b: int, rel_ab: str, rel_ba: str, parental: bool = False) -> None:
+            self.w.add(
+                m.PersonLink,
+                person_id=a,
+                related_person_id=b,
+                relationship=rel_ab,
+                parental_responsibility=parental,
+            )
+            self.w.add(m.PersonLink, person_id=b, related_person_id=a, relationship=rel_ba)
+
+        while count < target:
+            practice = rnd.choice(self.practice_ids)
+            address = f"{rnd.randint(1, 180)} {rnd.choice(streets)}"
+            letters = rnd.choice(UNIT_LETTERS) + rnd.choice(UNIT_LETTERS)
+            postcode = f"GL{rnd.randint(1, 4)} {rnd.randint(1, 9)}{letters}"
+            household = self.w.add(
+                m.Household, address=address, postcode=postcode, practice_id=practice
+            )
+            surname = rnd.choice(family)
+            kind = self.pick({"single": 30, "couple": 20, "family": 40, "lone_parent": 10})
+            remaining = target - count
+            adults_n = 1 if kind in ("single", "lone_parent") else 2
+            children_n = rnd.randint(1, 4) if kind in ("family", "lone_parent") else 0
+            if adults_n + children_n > remaining:
+                adults_n, children_n = min(adults_n, remaining), max(0, remaining - adults_n)
+            parent_age = rnd.randint(20, 50) if children_n else rnd.randint(18, 92)
+            ages = [parent_age + (rnd.randint(-4, 4) if i else 0) for i in range(adults_n)]
+            oldest_child = min(17, max(parent_age - 18, 0))
+            ages += [rnd.randint(0, oldest_child) for _ in range(children_n)]
+            members = [person(household, practice, surname, age, address, postcode) for age in ages]
+            adults, kids = members[:adults_n], members[adults_n:]
+            if len(adults) == 2:
+                link(adults[0], adults[1], "partner", "partner")
+            for adult in adults:
+                for kid in kids:
+                    link(adult, kid, "child", "parent", parental=True)
+            for i, kid in enumerate(kids):
+                for other in kids[i + 1 :]:
+                    link(kid, other, "sibling", "sibling")
+
+    def categories_sync(self, session: Any) -> None:
+        rows = sync_register_categories(session, load_register_categories())
+        self.categories = {row.code: row for row in rows}
+
+    def register_entries(self) -> None:
+        rnd, today = self.rnd, self.today
+        shares = {
+            "CPP": 20,
+            "CIN": 20,
+            "LAC": 10,
+            "CIC": 5,
+            "CHC": 10,
+            "S42E": 10,
+            "S42P": 5,
+            "MARAC": 10,
+            "AAR": 10,
+        }
+        total = self.size["entries"]
+        self.entry_people: list[int] = []
+        for code, share in shares.items():
+            category = self.categories[code]
+            pool = self.children if category.age_band == "child" else self.adults
+            n = min(len(pool), round(total * share / 100))
+            for person_id in rnd.sample(pool, n):
+                practice = self.person_practice[person_id]
+                start = today - timedelta(days=rnd.randint(20, 700))
+                risk = self.pick({"high": 20, "medium": 50, "low": 30})
+                values: dict[str, Any] = dict(
+                    person_id=person_id,
+                    category_id=category.id,
+                    practice_id=practice,
+                    start_date=start,
+                    lead_staff_id=self.leads[practice],
+                    risk_level=risk,
+                )
+                if rnd.random() < 0.15:
+                    end = min(
+                        today - timedelta(days=1), start + timedelta(days=rnd.randint(10, 400))
+                    )
+                    values.update(
+                        status="ended",
+                        end_date=end,
+                        end_reason=rnd.choice(
+                            (
+                                "Plan ended at review conference",
+                                "Moved out of area",
+                                "Stepped down to CIN",
+                                "Turned 18",
+                                "Enquiry concluded",
+                            )
+                        ),
+                    )
+                    self.w.add(m.RegisterEntry, **values)
+                    continue
+                offset = self.pick({"overdue": 15, "soon": 25, "later": 60})
+                days = {
+                    "overdue": -rnd.randint(1, 40),
+                    "soon": rnd.randint(0, 14),
+                    "later": rnd.randint(15, 45),
+                }[offset]
+                due = today + timedelta(days=days)
+                last = due - timedelta(days=category.review_interval_days)
+                values.update(next_review_due=due, last_reviewed=last if last >= start else None)
+                if rnd.random() < 0.02:
+                    values.update(
+                        escalated_at=self.at(today - timedelta(days=rnd.randint(0, 10))),
+                        escalation_reason="No response from social care to two chases",
+                    )
+                entry_id = self.w.add(m.RegisterEntry, **values)
+                self.entry_people.append(person_id)
+                if values["last_reviewed"]:
+                    self.w.add(
+                        m.RegisterReview,
+                        entry_id=entry_id,
+                        reviewed_on=last,
+                        reviewed_by="coordinator",
+                        action="reviewed",
+                        due_before=last + timedelta(days=rnd.randint(-3, 6)),
+                        next_review_due=due,
+                    )
+
+    def concerns(self) -> None:
+        rnd, today = self.rnd, self.today
+        categories = (
+            "neglect",
+            "physical",
+            "emotional",
+            "sexual",
+            "domestic_abuse",
+            "financial",
+            "self_neglect",
+            "exploitation",
+            "other",
+        )
+        details = (
+            "Missed three appointments; child seemed withdrawn",
+            "Unexplained bruising",
+            "Disclosed controlling partner",
+            "Home conditions poor on visit",
+            "Money going missing, carer concerned",
+            "Older sibling caring for siblings",
+        )
+        statuses = {"untriaged": 30, "nfa": 25, "referred": 20, "registered": 10, "for_meeting": 15}
+        for _ in range(self.size["concerns"]):
+            person_id = rnd.choice(self.children if rnd.random() < 0.6 else self.adults)
+            staff_id, name, role = rnd.choice(self.staff)
+            status = self.pick(statuses)
+            raised = today - timedelta(days=rnd.randint(0, 60))
+            self.w.add(
+                m.Concern,
+                person_id=person_id,
+                practice_id=self.person_practice[person_id],
+                raised_by=name,
+                raised_by_role=role,
+                raised_on=raised,
+                category=rnd.choice(categories),
+                details=rnd.choice(details),
+                status=status,
+                triaged_at=None if status == "untriaged" else self.at(raised + timedelta(days=1)),
+                triaged_by="" if status == "untriaged" else "coordinator",
+                triage_reason="" if status == "untriaged" else "Discussed with safeguarding lead",
+            )
+
+    def referrals(self) -> None:
+        rnd, today = self.rnd, self.today
+        response = {
+            spec.code: spec.expected_response_working_days for spec in load_referral_types()
+        }
+        types = {"MASH": 35, "MARAC": 15, "MARF": 15, "S42": 15, "EARLY_HELP": 15, "OTHER": 5}
+        order = (
+            "drafted",
+            "sent",
+            "acknowledged",
+            "awaiting_outcome",
+            "outcome_received",
+            "closed",
+        )
+        states = (*order, "withdrawn")
+        columns = {
+            "sent": "sent_at",
+            "acknowledged": "acknowledged_at",
+            "awaiting_outcome": "awaiting_outcome_at",
+            "outcome_received": "outcome_received_at",
+            "closed": "closed_at",
+            "withdrawn": "withdrawn_at",
+        }
+        total = self.size["referrals"]
+        for index in range(total):
+            kind = self.pick(types)
+            adult_type = kind in ("S42", "MARAC")
+            person_id = rnd.choice(self.adults if adult_type else self.children)
+            state = states[index % len(states)]
+            day = today - timedelta(days=rnd.randint(2, 90))
+            values: dict[str, Any] = dict(
+                person_id=person_id,
+                practice_id=self.person_practice[person_id],
+                referral_type=kind,
+                state=state,
+                drafted_at=self.at(day, 9),
+                reason="Concerns raised by practice clinicians",
+                created_by="coordinator",
+                agency={
+                    "MASH": "Children's MASH",
+                    "MARAC": "MARAC coordinator",
+                    "S42": "Adult social care",
+                }.get(kind, ""),
+            )
+            events = [("", "drafted", values["drafted_at"])]
+            reached = order[: order.index(state) + 1] if state in order else ("drafted", "sent")
+            for name in reached[1:]:
+                day = min(today, day + timedelta(days=rnd.randint(0, 4)))
+                values[columns[name]] = self.at(day, rnd.randint(9, 16))
+                events.append((events[-1][1], name, values[columns[name]]))
+            if state == "withdrawn":
+                values["withdrawn_at"] = self.at(min(today, day + timedelta(days=1)), 15)
+                events.append((events[-1][1], "withdrawn", values["withdrawn_at"]))
+            if state in order[:5]:
+                expected = response[kind]
+                chase = add_working_days(day, max(expected, 1) + rnd.randint(-1, 8))
+                values["chase_by"] = chase
+            if state in ("outcome_received", "closed"):
+                values["outcome_type"] = rnd.choice(OUTCOMES)
+                values["outcome_notes"] = "Outcome letter received"
+            if kind == "MARAC":
+                values["dash_score"] = rnd.randint(6, 22)
+                values["marac_date"] = today + timedelta(days=rnd.randint(1, 28))
+            if kind == "S42":
+                values.update(
+                    s42_care_and_support_needs=True,
+                    s42_experiencing_abuse=True,
+                    s42_unable_to_protect_self=rnd.random() < 0.8,
+                )
+            if state in ("awaiting_outcome", "acknowledged") and rnd.random() < 0.1:
+                values["escalation_pending"] = True
+            referral_id = self.w.add(m.Referral, **values)
+            for before, after, at in events:
+                self.w.add(
+                    m.ReferralEvent,
+                    referral_id=referral_id,
+                    at=at,
+                    by="coordinator",
+                    from_state=before,
+                    to_state=after,
+                )
+            if state == "awaiting_outcome" and rnd.random() < 0.4:
+                self.w.add(
+                    m.ReferralChase,
+                    referral_id=referral_id,
+                    chased_at=self.at(today - timedelta(days=rnd.randint(1, 5)), 11),
+                    by="coordinator",
+                    method=rnd.choice(("phone", "email", "portal")),
+                    to_whom="Duty social worker",
+                    note="Awaiting decision",
+                    next_chase_by=values.get("chase_by"),
+                )
+            if values.get("outcome_type") == "initial_cp_conference":
+                self.w.add(
+                    m.CaseConference,
+                    person_id=person_id,
+                    referral_id=referral_id,
+                    kind="initial_cp",
+                    due_date=add_working_days(day, 15),
+                )
+
+    def meetings(self) -> None:
+        rnd, today = self.rnd, self.today
+        n = self.size["meetings"]
+        series_specs = [(None, "PCN safeguarding MDT", TU)]
+        if n > 6:
+            series_specs += [
+                (pid, f"{PRACTICES[i][2]} safeguarding meeting", WE if i % 2 else MO)
+                for i, pid in enumerate(self.practice_ids)
+            ]
+        counts = [n // len(series_specs)] * len(series_specs)
+        for index in range(n % len(series_specs)):
+            counts[index] += 1
+        internal = [s for s in self.staff]
+        for (practice_id, name, weekday), per_series in zip(series_specs, counts, strict=True):
+            series_id = self.w.add(
+                m.MeetingSeries,
+                name=name,
+                practice_id=practice_id,
+                rrule=f"FREQ=MONTHLY;BYDAY=1{str(weekday)[:2].upper()}",
+                start_time=time(12, 30),
+                duration_minutes=60,
+                location="Meeting room 1 / Teams",
+                organiser_staff_id=self.coordinator_id,
+            )
+            start = (today.replace(day=1) - timedelta(days=31 * (per_series - 2))).replace(day=1)
+            dates = list(rrule(MONTHLY, byweekday=weekday(1), dtstart=start, count=per_series))
+            for when in dates:
+                day = when.date()
+                past = day < today
+                meeting_id = self.w.add(
+                    m.Meeting,
+                    series_id=series_id,
+                    practice_id=practice_id,
+                    title=f"{name} {day:%B %Y}",
+                    starts_at=self.at(day, 12, 30),
+                    duration_minutes=60,
+                    location="Meeting room 1 / Teams",
+                    status="finished" if past else "planned",
+                    started_at=self.at(day, 12, 30) if past else None,
+                    finished_at=self.at(day, 13, 30) if past else None,
+                )
+                for staff_id, _, _ in rnd.sample(internal, 3):
+                    self.w.add(
+                        m.MeetingAttendee,
+                        meeting_id=meeting_id,
+                        staff_id=staff_id,
+                        attendance="present" if past else "invited",
+                    )
+                for staff_id in rnd.sample(self.externals, 2):
+                    self.w.add(
+                        m.MeetingAttendee,
+                        meeting_id=meeting_id,
+                        staff_id=staff_id,
+                        attendance=rnd.choice(("present", "apologies")) if past else "invited",
+                    )
+                for position in range(rnd.randint(5, 9)):
+                    person_id = rnd.choice(self.entry_people)
+                    item_id = self.w.add(
+                        m.AgendaItem,
+                        meeting_id=meeting_id,
+                        person_id=person_id,
+                        title=f"Review: {self.person_names[person_id]}",
+                        source_kind="register",
+                        reason="Register entry due for review",
+                        priority=rnd.choice((1, 2, 3, 3)),
+                        minutes_allotted=5,
+                        position=position,
+                        discussed=past,
+                        triage_status="included" if past or rnd.random() < 0.5 else "proposed",
+                    )
+                    if not past:
+                        continue
+                    self.w.add(
+                        m.MinuteNote,
+                        agenda_item_id=item_id,
+                        text="Discussed; plan in place, no new concerns.",
+                        saved_at=self.at(day, 13, 0),
+                    )
+                    self.w.add(m.Decision, agenda_item_id=item_id, text="Continue current plan")
+                    owner_id, owner, _ = rnd.choice(internal)
+                    due = day + timedelta(days=rnd.randint(7, 35))
+                    done = due < today and rnd.random() < 0.5
+                    self.w.add(
+                        m.Action,
+                        meeting_id=meeting_id,
+                        agenda_item_id=item_id,
+                        person_id=person_id,
+                        owner_staff_id=owner_id,
+                        owner_label=owner,
+                        description=rnd.choice(
+                            (
+                                "Chase social worker for update",
+                                "Book review appointment",
+                                "Share minutes with HV",
+                                "Update coding on clinical system",
+                            )
+                        ),
+                        due_date=due,
+                        status="done" if done else "open",
+                        completed_at=self.at(due) if done else None,
+                    )
+
+    # -- homecare ------------------------------------------------------------------------
+
+    def homecare(self) -> None:
+        rnd, fake, today = self.rnd, self.fake, self.today
+        skill_ids = {code: self.w.add(m.Skill, code=code, name=name) for code, name in SKILLS}
+        self.carers: list[dict[str, Any]] = []
+        for index in range(self.size["carers"]):
+            gender = rnd.choice(("female", "female", "female", "male"))
+            given = fake.first_name_female() if gender == "female" else fake.first_name_male()
+            name = f"{given} {fake.last_name()}"
+            age = 17 if index == 0 else rnd.randint(19, 64)
+            lat = ROCHDALE[0] + rnd.uniform(-0.04, 0.04)
+            lon = ROCHDALE[1] + rnd.uniform(-0.06, 0.06)
+            carer_id = self.w.add(
+                m.Carer,
+                name=name,
+                gender=gender,
+                date_of_birth=today - timedelta(days=age * 365 + rnd.randrange(300)),
+                transport_mode="walk" if rnd.random() < 0.2 else "drive",
+                home_postcode=f"OL1{rnd.randint(0, 6)} {rnd.randint(1, 9)}XX",
+                home_lat=lat,
+                home_lon=lon,
+                contracted_hours=rnd.choice((16, 20, 25, 30, 37.5)),
+                wtr_opt_out=rnd.random() < 0.2,
+            )
+            skills = set(rnd.sample(list(skill_ids), rnd.randint(3, 6))) | {"MED"}
+            if index % 3 == 0:
+                skills.add("HOIST")
+            for code in skills:
+                expired = rnd.random() < 0.1
+                self.w.add(
+                    m.CarerSkill,
+                    carer_id=carer_id,
+                    skill_id=skill_ids[code],
+                    achieved_on=today - timedelta(days=rnd.randint(200, 900)),
+                    expires_on=today - timedelta(days=rnd.randint(1, 60))
+                    if expired
+                    else today + timedelta(days=rnd.randint(30, 700)),
+                )
+            weekend = rnd.random() < 0.7
+            for weekday in range(7 if weekend else 5):
+                self.w.add(
+                    m.CarerAvailability,
+                    carer_id=carer_id,
+                    weekday=weekday,
+                    start_time=time(7, 0),
+                    end_time=time(22, 0),
+                )
+            monday = today - timedelta(days=today.weekday())
+            for week in range(1, 17):
+                self.w.add(
+                    m.CarerWeekHours,
+                    carer_id=carer_id,
+                    week_start=monday - timedelta(weeks=week),
+                    hours=round(rnd.uniform(15, 50), 1),
+                )
+            valid = {c for c in skills}
+            self.carers.append(dict(id=carer_id, skills=valid, busy={}, weekend=weekend))
+        for carer in rnd.sample(self.carers, 2):
+            start = today + timedelta(days=rnd.randint(0, 3))
+            self.w.add(
+                m.Absence,
+                carer_id=carer["id"],
+                start_date=start,
+                end_date=start + timedelta(days=rnd.randint(0, 2)),
+                kind=rnd.choice(("sickness", "leave")),
+            )
+        self.customers: list[int] = []
+        templates: list[tuple[int, int, dict[str, Any]]] = []
+        for _ in range(self.size["customers"]):
+            lat = ROCHDALE[0] + rnd.uniform(-0.04, 0.04)
+            lon = ROCHDALE[1] + rnd.uniform(-0.06, 0.06)
+            customer_id = self.w.add(
+                m.Customer,
+                name=f"{fake.first_name()} {fake.last_name()}",
+                address=f"{rnd.randint(1, 200)} {fake.street_name()}",
+                postcode=f"OL1{rnd.randint(0, 6)} {rnd.randint(1, 9)}YY",
+                lat=lat,
+                lon=lon,
+                preferred_gender=rnd.choice(("", "", "", "female")),
+                language=rnd.choice(("", "", "", "", "Urdu", "Polish")),
+                lone_working_risk=rnd.random() < 0.1,
+                access_notes=rnd.choice(("", "Key safe by door", "Ring and wait")),
+            )
+            self.customers.append(customer_id)
+            for carer in rnd.sample(self.carers, rnd.randint(1, 2)):
+                self.w.add(
+                    m.CustomerCarerPreference,
+                    customer_id=customer_id,
+                    carer_id=carer["id"],
+                    kind="preferred",
+                )
+            if rnd.random() < 0.05:
+                self.w.add(
+                    m.CustomerCarerPreference,
+                    customer_id=customer_id,
+                    carer_id=rnd.choice(self.carers)["id"],
+                    kind="excluded",
+                    reason="Customer's request",
+                )
+            package_id = self.w.add(
+                m.CarePackage,
+                customer_id=customer_id,
+                start_date=today - timedelta(days=rnd.randint(30, 700)),
+                funder=rnd.choice(("Local authority", "NHS CHC", "Private")),
+                hours_per_week=0,
+            )
+            double = rnd.random() < 0.1
+            rate = self.size["visit_rate"] / 100
+            slots = [s for s in VISIT_SLOTS if rnd.random() < rate / 4] or [VISIT_SLOTS[0]]
+            for start, end, minutes in slots:
+                needs = ({"MED"} if rnd.random() < 0.4 else set()) | (
+                    {"HOIST"} if double else set()
+                )
+                skills = ",".join(sorted(needs))
+                values = dict(
+                    package_id=package_id,
+                    weekdays="1111111",
+                    window_start=start,
+                    window_end=end,
+                    duration_minutes=minutes,
+                    carers_required=2 if double else 1,
+                    required_skills=skills,
+                    tasks="Personal care, meds" if "MED" in skills else "Personal care",
+                    medication="MED" in skills,
+                )
+                template_id = self.w.add(m.VisitTemplate, **values)
+                templates.append((template_id, customer_id, values))
+        self.visits(templates)
+
+    def visits(self, templates: list[tuple[int, int, dict[str, Any]]]) -> None:
+        rnd, today = self.rnd, self.today
+        monday = today - timedelta(days=today.weekday())
+        planned: list[tuple[datetime, int, dict[str, Any], int]] = []
+        for week in range(self.size["weeks"]):
+            for offset in range(7):
+                day = monday + timedelta(weeks=week, days=offset)
+                for template_id, customer_id, values in templates:
+                    window = (values["window_end"].hour * 60 + values["window_end"].minute) - (
+                        values["window_start"].hour * 60 + values["window_start"].minute
+                    )
+                    start_minute = values["window_start"].hour * 60 + values["window_start"].minute
+                    start_minute += rnd.randrange(0, max(window - values["duration_minutes"], 1), 5)
+                    start = self.at(day, start_minute // 60, start_minute % 60)
+                    planned.append((start, template_id, values, customer_id))
+        planned.sort(key=lambda item: item[0])
+        for start, template_id, values, customer_id in planned:
+            end = start + timedelta(minutes=values["duration_minutes"])
+            day = start.astimezone(UK).date()
+            visit_id = self.w.add(
+                m.Visit,
+                template_id=template_id,
+                customer_id=customer_id,
+                visit_date=day,
+                start_at=start,
+                end_at=end,
+                carers_required=values["carers_required"],
+                required_skills=values["required_skills"],
+                tasks=values["tasks"],
+                status="done" if day < today else "planned",
+            )
+            if rnd.random() < 0.05:
+                continue  # left unassigned for the coordinator
+            need = set(filter(None, values["required_skills"].split(",")))
+            chosen: list[dict[str, Any]] = []
+            for carer in rnd.sample(self.carers, len(self.carers)):
+                if len(chosen) == values["carers_required"]:
+                    break
+                if not need <= carer["skills"] or (day.weekday() >= 5 and not carer["weekend"]):
+                    continue
+                busy = carer["busy"].setdefault(day, [])
+                if any(
+                    s < end + timedelta(minutes=10) and start < e + timedelta(minutes=10)
+                    for s, e in busy
+                ):
+                    continue
+                busy.append((start, end))
+                chosen.append(carer)
+            for slot, carer in enumerate(chosen, start=1):
+                self.w.add(m.VisitAssignment, visit_id=visit_id, carer_id=carer["id"], slot=slot)
+
+    def governance(self) -> None:
+        rnd, today = self.rnd, self.today
+        n = self.size["incidents"]
+        for index in range(n):
+            day = today - timedelta(days=rnd.randint(1, 60))
+            notifiable = index == 0
+            self.w.add(
+                m.Incident,
+                occurred_at=self.at(day, 9),
+                reported_at=self.at(day, 11),
+                customer_id=rnd.choice(self.customers),
+                carer_id=rnd.choice(self.carers)["id"],
+                kind=rnd.choice(("fall", "medication", "missed_visit", "late_visit")),
+                severity="moderate" if notifiable else rnd.choice(("low", "low", "moderate")),
+                description="Synthetic incident for the demo",
+                notifiable=notifiable,
+                candour_notified_at=self.at(day + timedelta(days=1), 10) if notifiable else None,
+                candour_apology_given=notifiable,
+                status="open" if index % 3 else "closed",
+            )
+        for _ in range(max(3, n - 1)):
+            received = today - timedelta(days=rnd.randint(0, 40))
+            acknowledged = (
+                received + timedelta(days=rnd.randint(0, 4)) if rnd.random() < 0.7 else None
+            )
+            self.w.add(
+                m.Complaint,
+                received_on=received,
+                event_date=received - timedelta(days=3),
+                complainant="Family member (demo)",
+                customer_id=rnd.choice(self.customers),
+                channel=rnd.choice(("phone", "email", "letter")),
+                summary="Visits later than the agreed window",
+                acknowledge_due=add_working_days(received, 3),
+                acknowledged_on=acknowledged if acknowledged and acknowledged <= today else None,
+                response_due=add_working_days(received, 20),
+            )
+        for _ in range(n):
+            received = self.at(today - timedelta(days=rnd.randint(0, 20)), 14)
+            verified = rnd.random() < 0.7
+            self.w.add(
+                m.MedicationChange,
+                customer_id=rnd.choice(self.customers),
+                source=rnd.choice(("GP", "Pharmacy", "Hospital discharge")),
+                received_at=received,
+                description="Dose change (demo)",
+                verified_by="coordinator" if verified else "",
+                verified_at=received + timedelta(hours=2) if verified else None,
+                status="verified" if verified else "received",
+            )
+
+
+# Tables in foreign-key order.
+_ORDER = (
+    m.Practice,
+    m.Staff,
+    m.AppUser,
+    m.Household,
+    m.Person,
+    m.PersonLink,
+    m.RegisterEntry,
+    m.RegisterReview,
+    m.Concern,
+    m.Referral,
+    m.ReferralEvent,
+    m.ReferralChase,
+    m.CaseConference,
+    m.MeetingSeries,
+    m.Meeting,
+    m.MeetingAttendee,
+    m.AgendaItem,
+    m.MinuteNote,
+    m.Decision,
+    m.Action,
+    m.Skill,
+    m.Carer,
+    m.CarerSkill,
+    m.CarerAvailability,
+    m.CarerWeekHours,
+    m.Absence,
+    m.Customer,
+    m.CustomerCarerPreference,
+    m.CarePackage,
+    m.VisitTemplate,
+    m.Visit,
+    m.VisitAssignment,
+    m.Incident,
+    m.Complaint,
+    m.MedicationChange,
+)
+
+
+def seed_demo(
+    engine: Engine, size: str = "small", seed: int = 1, today: date | None = None
+) -> DemoSummary:
+    """Fill an empty database with the demo; refuses one that already holds people."""
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services.clock import local_today
+
+    if size not in SIZES:
+        raise ValueError(f"Unknown demo size '{size}': choose small or large")
+    started = clock.perf_counter()
+    demo = _Demo(size, seed, today or local_today())
+    with session_scope(engine, "demo-seed") as session:
+        if session.scalar(select(func.count()).select_from(m.Person)):
+            raise ValueError("This database already holds people: seed the demo into a new file")
+        demo.categories_sync(session)
+        demo.practices_and_staff()
+        demo.people()
+        demo.register_entries()
+        demo.concerns()
+        demo.referrals()
+        demo.meetings()
+        demo.homecare()
+        demo.governance()
+        counts = demo.w.flush(session, _ORDER)
+        for table, rows in counts.items():
+            if rows:
+                audit.record_note(session, table, "demo seed", rows=rows, size=size)
+        if engine.dialect.name == "postgresql":
+            for table, rows in counts.items():
+                if rows:
+                    session.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f'(SELECT max(id) FROM "{table}"))'
+                        )
+                    )
+    return DemoSummary(size, counts, clock.perf_counter() - started)

@@ -1,0 +1,157 @@
+"""The app shell driven by keys: sections, Home counts against SQL, help, palette."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pilot_helpers import wait_for
+from sqlalchemy import text
+from textual.widgets import Input, Markdown, OptionList
+
+from coordinator_tui.app import make_app
+from coordinator_tui.screens.home import LINES, HomeScreen
+from coordinator_tui.screens.planned import PlannedScreen
+from coordinator_tui.screens.registers import RegistersScreen
+
+SQL_COUNTS = {
+    "reviews_overdue": "SELECT count(*) FROM register_entry WHERE status='active' "
+    "AND next_review_due < :today",
+    "reviews_due_soon": "SELECT count(*) FROM register_entry WHERE status='active' "
+    "AND next_review_due >= :today AND next_review_due <= date(:today, '+14 days')",
+    "escalations": "SELECT count(*) FROM register_entry WHERE status='active' "
+    "AND escalated_at IS NOT NULL",
+    "untriaged_concerns": "SELECT count(*) FROM concern WHERE status='untriaged'",
+    "referrals_awaiting_outcome": "SELECT count(*) FROM referral "
+    "WHERE state IN ('sent','acknowledged','awaiting_outcome')",
+    "referrals_overdue": "SELECT count(*) FROM referral WHERE state NOT IN "
+    "('closed','withdrawn') AND chase_by < :today",
+    "actions_open": "SELECT count(*) FROM action WHERE status='open'",
+    "actions_overdue": "SELECT count(*) FROM action WHERE status='open' AND due_date < :today",
+    "unassigned_visits_week": "SELECT count(*) FROM visit v WHERE v.status='planned' "
+    "AND v.visit_date BETWEEN date(:today, 'weekday 0', '-6 days') "
+    "AND date(:today, 'weekday 0') AND (SELECT count(*) FROM visit_assignment a "
+    "WHERE a.visit_id = v.id) < v.carers_required",
+}
+
+
+def shown_counts(screen: HomeScreen) -> dict[str, int]:
+    option_list = screen.query_one("#home-counts", OptionList)
+    counts = {}
+    for index, line in enumerate(LINES):
+        plain = str(option_list.get_option_at_index(index).prompt)
+        number = re.search(r"\s([\d,]+)\s+→", plain)
+        assert number, plain
+        counts[line.key] = int(number.group(1).replace(",", ""))
+    return counts
+
+
+@pytest.fixture
+def app(demo_settings, small_demo_engine):
+    return make_app(demo_settings, small_demo_engine)
+
+
+async def test_home_counts_equal_sql(app, small_demo_engine, demo_settings):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: getattr(app.screen, "counts", None) is not None)
+        shown = shown_counts(app.screen)
+    today = demo_settings.today.isoformat()
+    with small_demo_engine.connect() as conn:
+        expected = {
+            key: conn.execute(text(sql), {"today": today}).scalar()
+            for key, sql in SQL_COUNTS.items()
+        }
+    assert shown == expected
+    assert expected["reviews_overdue"] > 0 and expected["unassigned_visits_week"] > 0
+
+
+async def test_every_section_by_its_key(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key, mode in zip(
+            "2345671",
+            ["registers", "referrals", "meetings", "rota", "governance", "reports", "home"],
+            strict=True,
+        ):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.current_mode == mode
+            if mode == "home":
+                assert isinstance(app.screen, HomeScreen)
+            elif mode == "registers":
+                assert isinstance(app.screen, RegistersScreen)
+            else:
+                assert isinstance(app.screen, PlannedScreen)
+                markdown = app.screen.query_one(Markdown)
+                await wait_for(pilot, lambda md=markdown: "not built yet" in md.source)
+
+
+async def test_enter_on_a_count_opens_its_section(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.counts is not None)
+        await pilot.press("down", "down", "down", "down", "down")  # referrals overdue
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.current_mode == "referrals"
+
+
+async def test_help_shows_screen_keys(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        from coordinator_tui.screens.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_palette_jumps_to_person_by_nhs_number(app, small_demo_engine):
+    with small_demo_engine.connect() as conn:
+        nhs, family = conn.execute(
+            text("SELECT nhs_number, family_name FROM person ORDER BY id LIMIT 1")
+        ).one()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.counts is not None)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        spaced = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
+        await pilot.press(*spaced)
+        from textual.command import CommandList
+
+        await wait_for(
+            pilot, lambda: app.screen.query_one(CommandList).option_count > 0, timeout=10
+        )
+        await pilot.press("enter")
+        from coordinator_tui.screens.person import PersonScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
+        await wait_for(pilot, lambda: family.upper() in str(app.screen.sub_title))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_number_keys_type_into_inputs(app):
+    """Section keys must not fire while typing in a field."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press("2", "3")
+        await pilot.pause()
+        assert app.current_mode == "home"
+        assert app.screen.query_one(Input).value == "23"
+
+
+async def test_keymap_override_from_settings(demo_settings, small_demo_engine):
+    demo_settings.keymap = {"nav.registers": "g,2"}
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        await pilot.pause()
+        assert app.current_mode == "registers"
