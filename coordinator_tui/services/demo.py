@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import nhs_number
+from dateutil.relativedelta import relativedelta
 from dateutil.rrule import MO, MONTHLY, TU, WE, rrule
 from faker import Faker
 from sqlalchemy import func, insert, select, text
@@ -588,7 +589,8 @@ class _Demo:
                 location="Meeting room 1 / Teams",
                 organiser_staff_id=self.coordinator_id,
             )
-            start = (today.replace(day=1) - timedelta(days=31 * (per_series - 2))).replace(day=1)
+            # Two meetings of each series still to come, the rest in the past months.
+            start = today.replace(day=1) - relativedelta(months=max(per_series - 3, 0))
             dates = list(rrule(MONTHLY, byweekday=weekday(1), dtstart=start, count=per_series))
             for when in dates:
                 day = when.date()
@@ -751,7 +753,8 @@ class _Demo:
                 access_notes=rnd.choice(("", "Key safe by door", "Ring and wait")),
             )
             self.customers.append(customer_id)
-            for carer in rnd.sample(self.carers, rnd.randint(1, 2)):
+            preferred = rnd.sample(self.carers, rnd.randint(1, 2))
+            for carer in preferred:
                 self.w.add(
                     m.CustomerCarerPreference,
                     customer_id=customer_id,
@@ -759,10 +762,11 @@ class _Demo:
                     kind="preferred",
                 )
             if rnd.random() < 0.05:
+                others = [c for c in self.carers if c not in preferred]
                 self.w.add(
                     m.CustomerCarerPreference,
                     customer_id=customer_id,
-                    carer_id=rnd.choice(self.carers)["id"],
+                    carer_id=rnd.choice(others)["id"],
                     kind="excluded",
                     reason="Customer's request",
                 )
