@@ -1,0 +1,64 @@
+"""The look of key screens at 80x24 and 120x40 (pytest-textual-snapshot).
+
+After an intended change of look: ``pytest tests/test_snapshots.py --snapshot-update``,
+then review the SVGs under ``tests/__snapshots__/``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from coordinator_tui.app import make_app
+
+SIZES = [(80, 24), (120, 40)]
+
+
+async def _wait(pilot, condition) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("screen did not load")
+
+
+class TestHome:
+    @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    def test_home(self, snap_compare, demo_settings, small_demo_engine, size):
+        app = make_app(demo_settings, small_demo_engine)
+
+        async def loaded(pilot):
+            await _wait(pilot, lambda: getattr(app.screen, "counts", None) is not None)
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+
+class TestRegisters:
+    @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    def test_review_queue(self, snap_compare, demo_settings, small_demo_engine, size):
+        app = make_app(demo_settings, small_demo_engine)
+
+        async def loaded(pilot):
+            await pilot.press("2")
+            await _wait(pilot, lambda: getattr(app.screen, "loaded", False))
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+    def test_person_record(self, snap_compare, demo_settings, small_demo_engine):
+        app = make_app(demo_settings, small_demo_engine)
+
+        async def loaded(pilot):
+            await pilot.press("2")
+            await _wait(pilot, lambda: getattr(app.screen, "loaded", False))
+            await pilot.press("enter")
+            await _wait(
+                pilot,
+                lambda: (
+                    getattr(app.screen, "loaded", False)
+                    and app.screen.__class__.__name__ == "PersonScreen"
+                ),
+            )
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(80, 24), run_before=loaded)
