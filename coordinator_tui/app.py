@@ -187,6 +187,12 @@ class CoordinatorApp(App[None]):
 
         self.push_screen(ConcernIntakeDialog(today, save))
 
+    def open_people(self) -> None:
+        """The browsable list of every person."""
+        from coordinator_tui.screens.people import PeopleScreen
+
+        self.push_screen(PeopleScreen())
+
     def open_person(self, person_id: int) -> None:
         from coordinator_tui.screens.person import PersonScreen
 

@@ -55,6 +55,13 @@ class SectionsProvider(Provider):
                 "Quick-add a concern raised by a clinician or staff member",
             )
         )
+        commands.append(
+            (
+                "Browse all people",
+                app.open_people,  # type: ignore[attr-defined]
+                "Every registered person, A to Z; / to narrow",
+            )
+        )
         return commands
 
     async def discover(self) -> Hits:

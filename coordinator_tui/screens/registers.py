@@ -103,6 +103,7 @@ class RegistersScreen(SectionScreen):
         Binding("i", "intake", "New concern", id="registers.intake"),
         Binding("C", "concerns", "Concerns", id="registers.concerns"),
         Binding("V", "compliance", "Compliance", id="registers.compliance"),
+        Binding("B", "people", "All people", show=False, id="registers.people"),
         Binding("slash", "filter", "Filter", id="registers.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="registers.clear"),
         Binding("P", "cycle('practice')", "Practice", show=False, id="registers.practice"),
@@ -509,6 +510,9 @@ class RegistersScreen(SectionScreen):
         from coordinator_tui.screens.concerns import ConcernsScreen
 
         self.app.push_screen(ConcernsScreen())
+
+    def action_people(self) -> None:
+        self.coordinator.open_people()
 
     def action_compliance(self) -> None:
         from coordinator_tui.screens.compliance import ComplianceScreen

@@ -1,136 +1,249 @@
 """Dates typed the way UK coordinators type them, and working-day arithmetic.
 
-One parser for every date field in the app: ``today``, ``tomorrow``, ``yesterday``,
-``+3d``, ``-1w``, ``+2m``, ``+1y``, ``+5wd`` (working days), weekday names (the next one
-after today), ``3/12``, ``3/12/26``, ``03/12/2026`` (day first, as in the UK: never
-American order), ``3 Dec``, ``3rd December 2026``, ``Dec 3 2026`` and ISO ``2026-12-03``.
+One parser for every date field in the app, so "3/12" means the same thing everywhere:
+
+* ``today``, ``tomorrow``, ``yesterday`` (and ``tod``, ``tom``, ``yest``);
+* relative ``+3d``, ``-1w``, ``+2m``, ``+1y`` and ``+5wd`` (working days);
+* weekday names, ``fri``, ``friday`` or ``next fri``: the next one strictly after today;
+* ``3/12``, ``3/12/26``, ``03/12/2026`` (also ``.`` or ``-`` between the parts);
+* ``3 Dec``, ``3rd December 2026``, ``Dec 3 2026`` and ISO ``2026-12-03``.
+
+Numeric dates are always day first, as written in the UK. ``dateutil.parser`` is not used
+because it guesses (month first, fuzzy matching); a wrong guess here would put a child
+protection review in the wrong month, so the grammar is small, explicit and strict, and
+anything it cannot read is an error that says why.
 
 Working days exclude weekends and England and Wales bank holidays (``holidays`` package,
-subdivision ENG): statutory timescales such as Working Together's "decision within one
-working day" and complaint acknowledgements "within 3 working days" count them.
+subdivision ENG, substitute days included): statutory timescales such as Working
+Together's "decision within one working day" of a referral, or complaint acknowledgements
+"within 3 working days", are counted in working days, not calendar days.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
 from dateutil.relativedelta import relativedelta
 
-MONTHS = {
-    name.lower(): number
-    for number in range(1, 13)
-    for name in (calendar.month_name[number], calendar.month_abbr[number])
-}
+from coordinator_tui.services.clock import local_today
+
+# English names spelt out (not ``calendar.month_name``): those follow the process locale,
+# and a coordinator's "3 Dec" must not stop working on a machine set to Welsh or French.
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+MONTHS: dict[str, int] = {}
+for _number, _name in enumerate(MONTH_NAMES, start=1):
+    MONTHS[_name.lower()] = MONTHS[_name[:3].lower()] = _number
 MONTHS["sept"] = 9
-WEEKDAYS = {
-    name.lower(): number
-    for number in range(7)
-    for name in (calendar.day_name[number], calendar.day_abbr[number])
-}
+
+WEEKDAYS: dict[str, int] = {}
+for _number, _name in enumerate(DAY_NAMES):
+    WEEKDAYS[_name.lower()] = WEEKDAYS[_name[:3].lower()] = _number
 WEEKDAYS.update({"tues": 1, "weds": 2, "thur": 3, "thurs": 3})
 
-_RELATIVE = re.compile(r"^([+-])\s*(\d{1,6})\s*(wd|d|w|m|y)$")
-_NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?(?:\s+(\d{2}|\d{4}))?$")
-_MONTH_DAY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{2}|\d{4}))?$")
+# The years a typed date may fall in. Anything outside is a typo (or "+99999d"), and the
+# bound keeps every calculation far away from ``date.max`` and its OverflowError.
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+
 HINT = "try today, +3d, fri, 3/12, 3 Dec 2026"
+UNITS = "d (days), w (weeks), m (months), y (years) or wd (working days)"
+
+_TODAY = {"today", "tod", "now"}
+_TOMORROW = {"tomorrow", "tom", "tmrw"}
+_YESTERDAY = {"yesterday", "yest", "yday"}
+
+_RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*(wd|d|w|m|y)$")
+_NO_UNIT = re.compile(r"^[+-]\s*\d+$")
+_NO_NUMBER = re.compile(r"^[+-]\s*(wd|d|w|m|y)$")
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,4})(?:[/.\-](\d{1,4}))?$")
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_DAY_MONTH = re.compile(rf"^(\d{{1,2}}){_ORDINAL}\s*([a-z]+)\.?,?(?:\s+(\d{{1,4}}))?$")
+_MONTH_DAY = re.compile(rf"^([a-z]+)\.?\s+(\d{{1,2}}){_ORDINAL},?(?:\s+(\d{{1,4}}))?$")
 
 
 class DateParseError(ValueError):
     """The text is not a date; the message says why, in words a coordinator can act on."""
 
 
+def parse_date(text: str, today: date | None = None) -> date:
+    """Read a UK-style date (see the module docstring for what is accepted).
+
+    ``today`` anchors the relative forms and supplies the year when none is typed; it
+    defaults to today's date in the UK. Case and surrounding spaces are ignored.
+
+    Raises :class:`DateParseError`, and nothing else, for any text that is not a date:
+    forms can show ``str(error)`` to the user as it is.
+    """
+    today = today or local_today()
+    raw = " ".join(text.strip().lower().split())
+    if not raw:
+        raise DateParseError("Enter a date")
+    try:
+        result = _parse(raw, today)
+    except DateParseError:
+        raise
+    except (OverflowError, ValueError) as exc:
+        # Date arithmetic that left the representable range: "+99999999d" and friends.
+        raise DateParseError(f"'{_quote(text)}' is too far away to be a date") from exc
+    if not MIN_YEAR <= result.year <= MAX_YEAR:
+        raise DateParseError(
+            f"'{_quote(text)}' is too far away: {format_date(result)} is outside "
+            f"{MIN_YEAR} to {MAX_YEAR}"
+        )
+    return result
+
+
+def _quote(text: str, limit: int = 30) -> str:
+    """The user's text trimmed for an error message (a pasted essay stays readable)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _parse(raw: str, today: date) -> date:
+    if raw in _TODAY:
+        return today
+    if raw in _TOMORROW:
+        return today + timedelta(days=1)
+    if raw in _YESTERDAY:
+        return today - timedelta(days=1)
+
+    match = _RELATIVE.match(raw)
+    if match:
+        return _relative(today, match.group(1), match.group(2), match.group(3))
+    if _NO_UNIT.match(raw):
+        raise DateParseError(f"Add a unit after the number: {UNITS}, e.g. +3d")
+    if _NO_NUMBER.match(raw):
+        raise DateParseError("Put a number before the unit, e.g. +3d or -2w")
+
+    weekday = raw.removeprefix("next ").strip()
+    if weekday in WEEKDAYS:
+        # Strictly after today: on a Monday, "mon" is next week's Monday, never today.
+        ahead = (WEEKDAYS[weekday] - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead)
+
+    match = _ISO.match(raw)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+        return _make(year, month, day)
+
+    match = _NUMERIC.match(raw)
+    if match:
+        day_text, month_text, year_text = match.groups()
+        if len(day_text) > 2 or len(month_text) > 2:
+            raise DateParseError(
+                f"Could not read '{raw}' as a date: write day/month/year, e.g. 3/12/2026"
+            )
+        return _make(_year(year_text, today), int(month_text), int(day_text))
+
+    match = _DAY_MONTH.match(raw)
+    if match:
+        day_text, month_name, year_text = match.groups()
+        return _make(_year(year_text, today), _month(month_name), int(day_text))
+
+    match = _MONTH_DAY.match(raw)
+    if match and match.group(1) in MONTHS:
+        month_name, day_text, year_text = match.groups()
+        return _make(_year(year_text, today), _month(month_name), int(day_text))
+
+    raise DateParseError(f"Could not read '{_quote(raw)}' as a date: {HINT}")
+
+
+def _relative(today: date, sign: str, digits: str, unit: str) -> date:
+    if len(digits) > 6:  # more than a million days is out of range whatever the unit
+        raise DateParseError(f"'{sign}{digits}{unit}' is too far away to be a date")
+    amount = -int(digits) if sign == "-" else int(digits)
+    if unit == "d":
+        return today + timedelta(days=amount)
+    if unit == "w":
+        return today + timedelta(weeks=amount)
+    if unit == "m":
+        return today + relativedelta(months=amount)
+    if unit == "y":
+        return today + relativedelta(years=amount)
+    # Working days: n working days are at least n calendar days, so check that bound
+    # first and the day-by-day walk below stays short (and cannot overflow).
+    rough = today + timedelta(days=amount)
+    if not MIN_YEAR <= rough.year <= MAX_YEAR:
+        raise DateParseError(f"'{sign}{digits}{unit}' is too far away to be a date")
+    return add_working_days(today, amount)
+
+
+def _month(name: str) -> int:
+    if name not in MONTHS:
+        raise DateParseError(f"'{name}' is not a month: use a name such as Dec or December")
+    return MONTHS[name]
+
+
+def _year(text: str | None, today: date) -> int:
+    """The year typed (two digits mean 20yy), or today's year when none is given."""
+    if text is None:
+        return today.year
+    if len(text) == 2:
+        return 2000 + int(text)
+    if len(text) == 4:
+        return int(text)
+    raise DateParseError(f"Write the year as 2 or 4 digits, not '{text}'")
+
+
 def _make(year: int, month: int, day: int) -> date:
+    """A date, or a DateParseError naming exactly what is wrong with it."""
     if not 1 <= month <= 12:
-        raise DateParseError(f"There is no month {month}")
-    if year < 1900 or year > 2200:
-        raise DateParseError(f"{year} is out of range")
-    last = calendar.monthrange(year, month)[1]
-    if day < 1 or day > last:
-        name = calendar.month_name[month]
+        raise DateParseError(f"There is no month {month}: months run from 1 to 12")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise DateParseError(f"Year {year} is out of range ({MIN_YEAR} to {MAX_YEAR})")
+    if day < 1:
+        raise DateParseError(f"There is no day {day}: days start at 1")
+    last = _days_in_month(year, month)
+    if day > last:
+        name = MONTH_NAMES[month - 1]
         if month == 2 and day == 29:
-            raise DateParseError(f"29 February {year} does not exist: {year} is not a leap year")
+            raise DateParseError(f"29/2/{year} is not a date: {year} is not a leap year")
         raise DateParseError(f"{day}/{month} is not a date: {name} has {last} days")
     return date(year, month, day)
 
 
-def _year(text: str | None, today: date) -> int:
-    if text is None:
-        return today.year
-    return 2000 + int(text) if len(text) == 2 else int(text)
-
-
-def parse_date(text: str, today: date | None = None) -> date:
-    """Read a UK-style date. Raises only :class:`DateParseError`."""
-    today = today or date.today()
-    raw = " ".join(str(text).strip().lower().split())
-    if not raw:
-        raise DateParseError("Enter a date")
-    try:
-        return _parse(raw, today)
-    except DateParseError:
-        raise
-    except (OverflowError, ValueError) as exc:
-        raise DateParseError(f"'{text}' is too far away to be a date") from exc
-
-
-def _parse(raw: str, today: date) -> date:
-    if raw in ("today", "tod", "now", "t"):
-        return today
-    if raw in ("tomorrow", "tom", "tmrw"):
-        return today + timedelta(days=1)
-    if raw in ("yesterday", "yest", "yday"):
-        return today - timedelta(days=1)
-    match = _RELATIVE.match(raw)
-    if match:
-        sign = -1 if match.group(1) == "-" else 1
-        amount, unit = sign * int(match.group(2)), match.group(3)
-        if unit == "d":
-            return today + timedelta(days=amount)
-        if unit == "w":
-            return today + timedelta(weeks=amount)
-        if unit == "m":
-            return today + relativedelta(months=amount)
-        if unit == "y":
-            return today + relativedelta(years=amount)
-        return add_working_days(today, amount)
-    weekday = raw.removeprefix("next ").strip()
-    if weekday in WEEKDAYS:
-        ahead = (WEEKDAYS[weekday] - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
-    match = _ISO.match(raw)
-    if match:
-        return _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    match = _NUMERIC.match(raw)
-    if match:
-        day, month = int(match.group(1)), int(match.group(2))
-        return _make(_year(match.group(3), today), month, day)
-    match = _DAY_MONTH.match(raw)
-    if match and match.group(2) in MONTHS:
-        return _make(_year(match.group(3), today), MONTHS[match.group(2)], int(match.group(1)))
-    match = _MONTH_DAY.match(raw)
-    if match and match.group(1) in MONTHS:
-        return _make(_year(match.group(3), today), MONTHS[match.group(1)], int(match.group(2)))
-    raise DateParseError(f"Could not read '{raw}' as a date: {HINT}")
+def _days_in_month(year: int, month: int) -> int:
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return (following - timedelta(days=1)).day
 
 
 def format_date(value: date) -> str:
-    """Long form for display beside an input: "Thu 3 Dec 2026"."""
-    return f"{value:%a} {value.day} {value:%b %Y}"
+    """Long form for display beside an input: "Thu 3 Dec 2026" (English, any locale)."""
+    day_name = DAY_NAMES[value.weekday()][:3]
+    return f"{day_name} {value.day} {MONTH_NAMES[value.month - 1][:3]} {value.year}"
 
 
 def format_date_short(value: date | None) -> str:
     """Short form for tables: "03/12/2026" (empty for no date)."""
-    return value.strftime("%d/%m/%Y") if value else ""
+    if value is None:
+        return ""
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 def describe(text: str, today: date | None = None) -> tuple[date | None, str]:
-    """(date, "Thu 3 Dec 2026") or (None, error message); empty text gives (None, "")."""
+    """What a date field shows as you type.
+
+    ``(date, "Thu 3 Dec 2026")`` when ``text`` is a date, ``(None, error message)`` when
+    it is not, and ``(None, "")`` when it is empty (an empty optional field is no error).
+    """
     if not text.strip():
         return None, ""
     try:
@@ -143,9 +256,21 @@ def describe(text: str, today: date | None = None) -> tuple[date | None, str]:
 # -- working days ------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=64)
-def _bank_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+@lru_cache(maxsize=512)
+def _bank_holidays(year: int) -> dict[date, str]:
+    """England and Wales bank holidays of one year, substitute days included.
+
+    Built once per year. ``holidays`` is imported here, not at module level, so typing a
+    plain date (or running a headless command) does not pay for loading it.
+    """
+    import holidays
+
+    return dict(holidays.country_holidays("GB", subdiv="ENG", years=year).items())
+
+
+def bank_holiday_name(value: date) -> str | None:
+    """The bank holiday on ``value`` ("Boxing Day (observed)"), or None."""
+    return _bank_holidays(value.year).get(value)
 
 
 def is_working_day(value: date) -> bool:
@@ -154,7 +279,7 @@ def is_working_day(value: date) -> bool:
 
 
 def next_working_day(value: date) -> date:
-    """The first working day after ``value``."""
+    """The first working day strictly after ``value``."""
     value += timedelta(days=1)
     while not is_working_day(value):
         value += timedelta(days=1)
@@ -162,24 +287,31 @@ def next_working_day(value: date) -> date:
 
 
 def add_working_days(start: date, days: int) -> date:
-    """``days`` working days after (or before, if negative) ``start``.
+    """The ``days``-th working day after ``start`` (before it, if ``days`` is negative).
 
-    Zero gives ``start`` itself when it is a working day, else the next working day: a
-    referral received on a Saturday is "day zero" on the Monday.
+    ``start`` itself is never counted, so Friday + 1 is Monday and Saturday + 1 is also
+    Monday. ``days=0`` gives ``start`` when it is a working day, else the next working day:
+    the first day on which work received then can actually be done.
+
+    Invariant: ``working_days_between(start, add_working_days(start, n)) == n`` for n > 0.
     """
     if days == 0:
         return start if is_working_day(start) else next_working_day(start)
-    step = 1 if days > 0 else -1
+    step = timedelta(days=1 if days > 0 else -1)
     remaining, value = abs(days), start
     while remaining:
-        value += timedelta(days=step)
+        value += step
         if is_working_day(value):
             remaining -= 1
     return value
 
 
 def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end`` (0 if end <= start)."""
+    """Working days after ``start`` up to and including ``end`` (0 if end <= start).
+
+    How many working days of a timescale have been used: a referral received on Monday
+    and decided on Wednesday took 2 working days.
+    """
     count, value = 0, start
     while value < end:
         value += timedelta(days=1)
@@ -189,5 +321,8 @@ def working_days_between(start: date, end: date) -> int:
 
 
 def add_interval(value: date, *, days: int = 0, weeks: int = 0, months: int = 0) -> date:
-    """Review intervals: calendar arithmetic, month ends clamped (31 Jan + 1 month = 28 Feb)."""
+    """Calendar intervals for reviews ("every 6 months"), month ends clamped.
+
+    31 Jan + 1 month is 28 Feb (29 Feb in a leap year), never 3 March.
+    """
     return value + relativedelta(days=days, weeks=weeks, months=months)

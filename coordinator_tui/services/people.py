@@ -292,3 +292,28 @@ def person_summary(session: Session, person_id: int) -> PersonSummary | None:
         registrations=registrations,
         relatives=relatives,
     )
+
+
+def _browse_filter(stmt, text: str):
+    """Narrow a people query by a name prefix or NHS number prefix (index range scans)."""
+    needle = " ".join(text.lower().split())
+    if not needle:
+        return stmt
+    digits = re.sub(r"[\s-]", "", needle)
+    if digits.isdigit():
+        return stmt.where(Person.nhs_number >= digits, Person.nhs_number < _successor(digits))
+    return stmt.where(Person.search_name >= needle, Person.search_name < _successor(needle))
+
+
+def count_people(session: Session, text: str = "") -> int:
+    """How many people the browse list holds for ``text``."""
+    from sqlalchemy import func
+
+    stmt = _browse_filter(select(func.count()).select_from(Person), text)
+    return int(session.scalar(stmt) or 0)
+
+
+def people_page(session: Session, offset: int, limit: int, text: str = "") -> list[PersonHit]:
+    """One page of the browse list, in "family given" order (served by the name index)."""
+    stmt = _browse_filter(_hit_query(), text).order_by(Person.search_name, Person.id)
+    return [PersonHit(*row) for row in session.execute(stmt.offset(offset).limit(limit)).all()]
