@@ -38,7 +38,7 @@ class ConcernsScreen(Screen):
     CSS_PATH = "concerns.tcss"
     HELP = __doc__
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="concerns.back"),
+        Binding("escape", "dismiss", "Back", id="concerns.back"),
         Binding("n", "nfa", "No further action", id="concerns.nfa"),
         Binding("f", "refer", "Refer", id="concerns.refer"),
         Binding("g", "register", "Register", id="concerns.register"),

@@ -137,12 +137,44 @@ class RegistersScreen(SectionScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="registers-body"):
             yield Static("Loading the review queue…", id="queue-summary")
+            yield Static("", id="queue-compliance")
             yield Input(placeholder="Filter: name, NHS number or date of birth", id="queue-filter")
             yield LazyTable(COLUMNS, empty_text="Nothing due for review.", id="queue")
 
     def on_database_ready(self) -> None:
         self.query_one(LazyTable).focus()
         self.load_queue()
+        self.load_compliance()
+
+    @work(thread=True, exclusive=True, group="registers-compliance")
+    def load_compliance(self) -> None:
+        from coordinator_tui.services.registers import review_compliance
+
+        with self.coordinator.session() as session:
+            rows = review_compliance(session, self.today)
+        active = sum(r.active for r in rows)
+        within = sum(r.in_interval for r in rows)
+        untriaged = self._untriaged_count()
+        self.app.call_from_thread(self.show_compliance, active, within, untriaged)
+
+    def _untriaged_count(self) -> int:
+        from coordinator_tui.services.concerns import untriaged
+
+        with self.coordinator.session() as session:
+            return len(untriaged(session))
+
+    def show_compliance(self, active: int, within: int, untriaged: int) -> None:
+        share = f"{100 * within / active:.0f}%" if active else "—"
+        self.query_one("#queue-compliance", Static).update(
+            Text.assemble(
+                ("Reviewed within interval: ", "dim"),
+                (share, "bold"),
+                (f" of {active:,} active (V for detail)   ", "dim"),
+                ("Concerns awaiting triage: ", "dim"),
+                (f"{untriaged:,}", "bold red" if untriaged else "bold"),
+                (" (C)", "dim"),
+            )
+        )
 
     # -- loading ----------------------------------------------------------------------
 
@@ -305,6 +337,7 @@ class RegistersScreen(SectionScreen):
         self.notify(f"Saved: {token.description} — u to undo", timeout=3)
         self._after_load = lambda: self._move_on(row.entry_id, index)
         self.load_queue()
+        self.load_compliance()
         return None
 
     def _move_on(self, entry_id: int, index: int) -> None:
@@ -504,12 +537,12 @@ class RegistersScreen(SectionScreen):
             self.query_one(LazyTable).cursor_row = keys.index(entry_id)
 
     def action_intake(self) -> None:
-        self.coordinator.open_concern_intake()
+        self.coordinator.open_concern_intake(on_saved=self.load_compliance)
 
     def action_concerns(self) -> None:
         from coordinator_tui.screens.concerns import ConcernsScreen
 
-        self.app.push_screen(ConcernsScreen())
+        self.app.push_screen(ConcernsScreen(), lambda _: self.load_compliance())
 
     def action_people(self) -> None:
         self.coordinator.open_people()
