@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import pytest
@@ -151,10 +152,8 @@ def test_working_days_between():
 
 @given(st.text(max_size=40))
 def test_never_raises_anything_else_on_any_text(text):
-    try:
+    with contextlib.suppress(DateParseError):
         parse_date(text, TODAY)
-    except DateParseError:
-        pass
 
 
 @given(

@@ -254,3 +254,92 @@ async def test_concern_intake_and_triage(app, seeded):
 def entry_status(engine) -> str:
     with session_scope(engine, "t") as s:
         return s.exec(select(Concern.status)).one()
+
+
+async def test_change_risk_and_add_registration(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        await pilot.press("c")
+        await pilot.pause()
+        from textual.widgets import Select
+
+        app.screen.query_one("#f-risk", Select).value = "high"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: entry(seeded, "Family00").risk_level == "high")
+
+        await wait_for(pilot, lambda: screen.loaded)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"family03")
+        await wait_for(pilot, lambda: app.screen.query_one("PersonPicker")._hits)
+        await pilot.press("enter")
+        with session_scope(seeded, "t") as s:
+            cin = s.exec(select(RegisterCategory).where(RegisterCategory.code == "CIN")).one()
+        app.screen.query_one("#f-category", Select).value = cin.id
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        def cin_entries() -> int:
+            with session_scope(seeded, "t") as s:
+                return s.exec(
+                    select(func.count())
+                    .select_from(RegisterEntry)
+                    .where(RegisterEntry.category_id == cin.id)
+                ).one()
+
+        await wait_for(pilot, lambda: cin_entries() == 1)
+        # Adding the same again is refused in the form, nothing written.
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"family03")
+        await wait_for(pilot, lambda: app.screen.query_one("PersonPicker")._hits)
+        await pilot.press("enter")
+        app.screen.query_one("#f-category", Select).value = cin.id
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Already on the Child in Need register" in str(
+            app.screen.query_one("#form-error").render()
+        )
+        await pilot.press("escape")
+        assert cin_entries() == 1
+
+
+async def test_person_record_chronology_entry_and_export(app, seeded, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_queue(pilot, app)
+        await pilot.press("enter")
+        from coordinator_tui.screens.person import PersonScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen) and app.screen.loaded)
+        person = app.screen
+        assert "FAMILY00, Kid" in str(person.query_one("#person-title").render())
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("tab", *"School", "tab", *"Attendance dropped to 60%", "ctrl+s")
+        await wait_for(pilot, lambda: app.screen is person and len(person.items) == 2)
+        assert any("Attendance dropped" in item.text for item in person.items)
+        await pilot.press("E")
+        await pilot.pause()
+        exports = list((tmp_path / "xdg").rglob("chronology-*"))
+        assert sorted(p.suffix for p in exports) == [".csv", ".md"]
+        assert (
+            "Attendance dropped to 60%" in next(p for p in exports if p.suffix == ".md").read_text()
+        )
+
+
+async def test_browse_people(app, seeded):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_queue(pilot, app)
+        await pilot.press("B")
+        from coordinator_tui.screens.people import PeopleScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, PeopleScreen) and app.screen.loaded)
+        assert app.screen.total == 25
+        await pilot.press("slash", *"family2")
+        await wait_for(pilot, lambda: app.screen.total == 5)
+        await pilot.press("enter", "enter")
+        from coordinator_tui.screens.person import PersonScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
