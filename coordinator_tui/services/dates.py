@@ -98,6 +98,8 @@ def parse_date(text: str, today: date | None = None) -> date:
         raise DateParseError("Enter a date")
     try:
         result = _parse(raw, today)
+        if result is None:
+            raise DateParseError(f"Could not read '{_quote(text)}' as a date: {HINT}")
     except DateParseError:
         raise
     except (OverflowError, ValueError) as exc:
@@ -117,7 +119,8 @@ def _quote(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _parse(raw: str, today: date) -> date:
+def _parse(raw: str, today: date) -> date | None:
+    """The date ``raw`` (normalised: lower case, single spaces) means, or None if no form fits."""
     if raw in _TODAY:
         return today
     if raw in _TOMORROW:
@@ -156,6 +159,8 @@ def _parse(raw: str, today: date) -> date:
     match = _DAY_MONTH.match(raw)
     if match:
         day_text, month_name, year_text = match.groups()
+        if month_name in ("d", "w", "m", "y", "wd") and year_text is None:
+            raise DateParseError(f"Put + or - before a relative date, e.g. +{raw} or -{raw}")
         return _make(_year(year_text, today), _month(month_name), int(day_text))
 
     match = _MONTH_DAY.match(raw)
@@ -163,7 +168,7 @@ def _parse(raw: str, today: date) -> date:
         month_name, day_text, year_text = match.groups()
         return _make(_year(year_text, today), _month(month_name), int(day_text))
 
-    raise DateParseError(f"Could not read '{_quote(raw)}' as a date: {HINT}")
+    return None
 
 
 def _relative(today: date, sign: str, digits: str, unit: str) -> date:
