@@ -29,7 +29,7 @@ from coordinator_tui.services.registers import (
     RegisterError,
     Undo,
 )
-from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
+from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
 RISK_LABEL = {"high": "HIGH", "medium": "MED", "low": "LOW"}
 STATUS_VIEWS = ("due", "overdue", "escalated")
@@ -144,7 +144,6 @@ class RegistersScreen(SectionScreen):
     def on_database_ready(self) -> None:
         self.query_one(LazyTable).focus()
         self.load_queue()
-        self.load_compliance()
 
     @work(thread=True, exclusive=True, group="registers-compliance")
     def load_compliance(self) -> None:
@@ -202,25 +201,26 @@ class RegistersScreen(SectionScreen):
         app.call_from_thread(self.show_queue, rows, options)
 
     def show_queue(self, rows: list[QueueRow], options: FilterOptions) -> None:
+        first_load = not self.loaded
         self.rows = rows
         self.options = options
         self.apply_text_filter()
         self.loaded = True
+        if first_load:
+            self.load_compliance()  # after the queue is on screen: it is not on the hot path
         if self._after_load is not None:
             callback, self._after_load = self._after_load, None
             callback()
         self.coordinator.screen_loaded(self)
 
-    def apply_text_filter(self, keep_key: Any = None) -> None:
+    def apply_text_filter(self) -> None:
         from coordinator_tui.services.registers import matches_text
 
         needle = self.query_one("#queue-filter", Input).value
         self.shown_rows = [r for r in self.rows if matches_text(r, needle)] if needle else self.rows
         today = self.today
         table = self.query_one(LazyTable)
-        table.set_source(
-            ListSource([queue_row(r, today) for r in self.shown_rows]), keep_key=keep_key
-        )
+        table.set_source(MappedSource(self.shown_rows, lambda r: queue_row(r, today)))
         self.update_summary()
 
     def update_summary(self) -> None:

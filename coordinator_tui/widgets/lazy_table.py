@@ -66,6 +66,33 @@ class ListSource:
         return self._rows[start:stop]
 
 
+class MappedSource:
+    """Items in memory, turned into rows only when drawn (a 10,000-entry queue formats
+    the 30 rows on screen, not all 10,000)."""
+
+    def __init__(self, items: Sequence[Any], to_row: Callable[[Any], Row]) -> None:
+        self._items = items
+        self._to_row = to_row
+        self._cache: dict[int, Row] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def rows(self, start: int, stop: int) -> Sequence[Row]:
+        result = []
+        for index in range(start, min(stop, len(self._items))):
+            row = self._cache.get(index)
+            if row is None:
+                if len(self._cache) > 2000:
+                    self._cache.clear()
+                row = self._cache[index] = self._to_row(self._items[index])
+            result.append(row)
+        return result
+
+    def index_of(self, key: Any, default: int = 0) -> int:
+        return default
+
+
 class PagedSource:
     """Rows fetched a page at a time by ``fetch(offset, limit)``; pages are cached.
 
@@ -191,6 +218,9 @@ class LazyTable(ScrollView, can_focus=True):
 
     def index_of(self, key: Any, default: int = 0) -> int:
         """Position of the row with ``key`` (a linear scan: for in-memory sources)."""
+        finder = getattr(self.source, "index_of", None)
+        if finder is not None:
+            return finder(key, default)
         for index, row in enumerate(self.source.rows(0, len(self.source))):
             if row.key == key:
                 return index
