@@ -1,0 +1,557 @@
+"""Referral tracking: MASH, MARAC, MARF, Section 42, Early Help and other, to an outcome.
+
+A referral moves forward through drafted, sent, acknowledged, awaiting outcome, outcome
+received and closed (steps may be skipped, never reversed), or is withdrawn while open.
+Each move records who and when (``referral_event``). The chase-by date follows from the
+type's expected response in working days (``data/referral_types.json``) and the state,
+unless the coordinator has overridden it. Overdue means past the chase-by date.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coordinator_tui.models import (
+    OPEN_REFERRAL_STATES,
+    CaseConference,
+    Person,
+    Practice,
+    Referral,
+    ReferralChase,
+    ReferralEvent,
+    ReferralState,
+    utcnow,
+)
+from coordinator_tui.services.clock import UK, to_local
+from coordinator_tui.services.dates import add_working_days, working_days_between
+
+FORWARD = (
+    ReferralState.DRAFTED,
+    ReferralState.SENT,
+    ReferralState.ACKNOWLEDGED,
+    ReferralState.AWAITING_OUTCOME,
+    ReferralState.OUTCOME_RECEIVED,
+    ReferralState.CLOSED,
+)
+STATE_LABEL = {
+    "drafted": "Drafted",
+    "sent": "Sent",
+    "acknowledged": "Acknowledged",
+    "awaiting_outcome": "Awaiting outcome",
+    "outcome_received": "Outcome received",
+    "closed": "Closed",
+    "withdrawn": "Withdrawn",
+}
+TIMESTAMP = {
+    "sent": "sent_at",
+    "acknowledged": "acknowledged_at",
+    "awaiting_outcome": "awaiting_outcome_at",
+    "outcome_received": "outcome_received_at",
+    "closed": "closed_at",
+    "withdrawn": "withdrawn_at",
+}
+OUTCOMES = {
+    "no_further_action": "No further action",
+    "advice_given": "Advice given",
+    "early_help": "Early Help",
+    "child_in_need": "Child in Need (s17)",
+    "strategy_s47": "Strategy discussion / s47 enquiry",
+    "initial_cp_conference": "Initial child protection conference",
+    "s42_enquiry": "Section 42 enquiry",
+    "marac_actions": "MARAC heard with actions",
+    "other": "Other",
+}
+CHASE_METHODS = ("phone", "email", "portal", "letter", "in person")
+DASH_HIGH_RISK = 14  # SafeLives: 14 or more ticks on the DASH checklist is high risk
+INITIAL_CONFERENCE_WORKING_DAYS = 15  # Working Together: of the strategy discussion
+ACT_ON_OUTCOME_WORKING_DAYS = 5
+
+
+class ReferralError(ValueError):
+    """Bad input or a refused move; the message is for the coordinator."""
+
+
+def _day(moment: datetime | None) -> date | None:
+    return to_local(moment).date() if moment else None
+
+
+def _moment(day: date) -> datetime:
+    """A date typed by the coordinator as a UK-noon timestamp (no time was given)."""
+    return datetime(day.year, day.month, day.day, 12, 0, tzinfo=UK)
+
+
+def response_days() -> dict[str, int]:
+    """Expected response in working days per referral type, from the reference file."""
+    from coordinator_tui.services.reference import load_referral_types
+
+    return {spec.code: spec.expected_response_working_days for spec in load_referral_types()}
+
+
+def referral_types() -> list[tuple[str, str]]:
+    from coordinator_tui.services.reference import load_referral_types
+
+    return [(spec.code, spec.name) for spec in load_referral_types()]
+
+
+def chase_by_for(referral: Referral, days: dict[str, int] | None = None) -> date | None:
+    """When to chase, from the type's expected response and the date of the last move."""
+    if referral.state in (ReferralState.CLOSED, ReferralState.WITHDRAWN):
+        return None
+    days = days if days is not None else response_days()
+    if referral.referral_type not in days:
+        raise ReferralError(
+            f"Unknown referral type '{referral.referral_type}' in the reference file"
+        )
+    expected = max(days[referral.referral_type], 1)
+    if referral.state == ReferralState.DRAFTED:
+        return add_working_days(_day(referral.drafted_at), 1)  # send it by the next working day
+    if referral.state == ReferralState.OUTCOME_RECEIVED:
+        return add_working_days(_day(referral.outcome_received_at), ACT_ON_OUTCOME_WORKING_DAYS)
+    moved = getattr(referral, TIMESTAMP[referral.state])
+    return add_working_days(_day(moved), expected)
+
+
+def _load(session: Session, referral_id: int, expected_version: int) -> Referral:
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise ReferralError("That referral no longer exists")
+    if referral.version != expected_version:
+        raise ReferralError("Someone else changed this referral since it was loaded: press F5")
+    return referral
+
+
+def create_referral(
+    session: Session,
+    *,
+    person_id: int | None,
+    referral_type: str,
+    reason: str,
+    by: str,
+    agency: str = "",
+    dash_score: int | None = None,
+    concern_id: int | None = None,
+) -> Referral:
+    """A new referral in the drafted state."""
+    days = response_days()
+    if person_id is None or session.get(Person, person_id) is None:
+        raise ReferralError("Pick the person the referral is about")
+    if referral_type not in days:
+        raise ReferralError(f"Unknown referral type '{referral_type}'")
+    if not reason.strip():
+        raise ReferralError("Give the reason for the referral")
+    if dash_score is not None and not 0 <= dash_score <= 24:
+        raise ReferralError("A DASH score is between 0 and 24 ticks")
+    person = session.get(Person, person_id)
+    now = utcnow()
+    referral = Referral(
+        person_id=person_id,
+        practice_id=person.practice_id if person else None,
+        concern_id=concern_id,
+        referral_type=referral_type,
+        reason=reason.strip(),
+        agency=agency.strip(),
+        dash_score=dash_score,
+        drafted_at=now,
+        created_by=by,
+    )
+    referral.chase_by = chase_by_for(referral, days)
+    session.add(referral)
+    session.flush()
+    session.add(ReferralEvent(referral_id=referral.id, at=now, by=by, to_state="drafted"))
+    session.flush()
+    return referral
+
+
+def advance(
+    session: Session,
+    referral_id: int,
+    expected_version: int,
+    *,
+    to_state: str,
+    on: date,
+    by: str,
+    today: date,
+    note: str = "",
+) -> Referral:
+    """Move a referral on (or withdraw it), dated ``on``; the chase-by date follows."""
+    referral = _load(session, referral_id, expected_version)
+    if to_state not in (*FORWARD, ReferralState.WITHDRAWN):
+        raise ReferralError(f"Unknown state '{to_state}'")
+    if referral.state not in OPEN_REFERRAL_STATES:
+        raise ReferralError(f"This referral is {STATE_LABEL[referral.state].lower()}")
+    if to_state != ReferralState.WITHDRAWN:
+        if FORWARD.index(to_state) <= FORWARD.index(referral.state):
+            current = STATE_LABEL[referral.state].lower()
+            raise ReferralError(f"A referral moves forward only: it is already {current}")
+        if to_state == ReferralState.CLOSED and not referral.outcome_type:
+            raise ReferralError("Record the outcome before closing the referral")
+    if on > today:
+        raise ReferralError("That date is in the future")
+    last = max(
+        (t for t in (referral.drafted_at, referral.sent_at, referral.acknowledged_at,
+                     referral.awaiting_outcome_at, referral.outcome_received_at) if t),
+        default=None,
+    )  # fmt: skip
+    if last is not None and on < _day(last):
+        raise ReferralError(f"That date is before the last step ({_day(last):%d/%m/%Y})")
+    previous = referral.state
+    referral.state = to_state
+    setattr(referral, TIMESTAMP[to_state], _moment(on))
+    if not referral.chase_by_overridden or to_state in ("closed", "withdrawn"):
+        referral.chase_by = chase_by_for(referral)
+        referral.chase_by_overridden = False
+    session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            at=_moment(on),
+            by=by,
+            from_state=previous,
+            to_state=to_state,
+            note=note.strip()[:500],
+        )
+    )
+    session.flush()
+    return referral
+
+
+def next_state(referral_state: str) -> str | None:
+    """The usual next step from ``referral_state`` (None when closed or withdrawn)."""
+    if referral_state not in FORWARD or referral_state == ReferralState.CLOSED:
+        return None
+    return FORWARD[FORWARD.index(referral_state) + 1]
+
+
+def record_outcome(
+    session: Session,
+    referral_id: int,
+    expected_version: int,
+    *,
+    outcome_type: str,
+    notes: str,
+    received_on: date,
+    by: str,
+    today: date,
+) -> Referral:
+    """Record the outcome; refuses one dated before the referral was sent."""
+    referral = _load(session, referral_id, expected_version)
+    if outcome_type not in OUTCOMES:
+        raise ReferralError("Pick an outcome")
+    if referral.sent_at is None:
+        raise ReferralError("This referral was never sent: mark it sent first")
+    if received_on < _day(referral.sent_at):
+        sent = _day(referral.sent_at)
+        raise ReferralError(f"The outcome cannot be before the referral was sent ({sent:%d/%m/%Y})")
+    if received_on > today:
+        raise ReferralError("That date is in the future")
+    if referral.state not in OPEN_REFERRAL_STATES:
+        raise ReferralError(f"This referral is {STATE_LABEL[referral.state].lower()}")
+    previous = referral.state
+    referral.outcome_type = outcome_type
+    referral.outcome_notes = notes.strip()
+    referral.state = ReferralState.OUTCOME_RECEIVED
+    referral.outcome_received_at = _moment(received_on)
+    referral.chase_by = chase_by_for(referral)
+    referral.chase_by_overridden = False
+    session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            at=_moment(received_on),
+            by=by,
+            from_state=previous,
+            to_state=ReferralState.OUTCOME_RECEIVED,
+            note=OUTCOMES[outcome_type],
+        )
+    )
+    session.flush()
+    return referral
+
+
+@dataclass(frozen=True)
+class FollowOn:
+    """What an outcome implies: a register to add, a conference to diarise."""
+
+    register_code: str | None = None
+    conference_kind: str | None = None
+    conference_due: date | None = None
+    text: str = ""
+
+
+def follow_on(outcome_type: str, outcome_on: date) -> FollowOn:
+    """The follow-on an outcome implies (Working Together timescales for conferences)."""
+    if outcome_type == "child_in_need":
+        return FollowOn(register_code="CIN", text="Add to the Child in Need register")
+    if outcome_type == "initial_cp_conference":
+        due = add_working_days(outcome_on, INITIAL_CONFERENCE_WORKING_DAYS)
+        return FollowOn(
+            conference_kind="initial_cp",
+            conference_due=due,
+            text=f"Initial child protection conference due by {due:%d/%m/%Y} "
+            "(15 working days of the strategy discussion)",
+        )
+    if outcome_type == "strategy_s47":
+        due = add_working_days(outcome_on, INITIAL_CONFERENCE_WORKING_DAYS)
+        return FollowOn(
+            register_code="CHC",
+            conference_kind="initial_cp",
+            conference_due=due,
+            text=f"If the s47 enquiry continues, initial conference due by {due:%d/%m/%Y}",
+        )
+    if outcome_type == "s42_enquiry":
+        return FollowOn(register_code="S42E", text="Add to the Section 42 enquiry register")
+    if outcome_type == "marac_actions":
+        return FollowOn(register_code="MARAC", text="Add to the MARAC register (hidden online)")
+    return FollowOn()
+
+
+def review_conference_dates(initial: date, count: int = 3) -> list[date]:
+    """CP review conferences: the first within 3 months of the initial conference, then at
+    most every 6 months (Working Together)."""
+    from dateutil.relativedelta import relativedelta
+
+    dates = [initial + relativedelta(months=3)]
+    while len(dates) < count:
+        dates.append(dates[-1] + relativedelta(months=6))
+    return dates
+
+
+def add_conference(
+    session: Session, referral_id: int, *, kind: str, due: date, by: str
+) -> CaseConference:
+    """Diarise a case conference from an outcome (it shows in the chronology and agenda)."""
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise ReferralError("That referral no longer exists")
+    conference = CaseConference(
+        person_id=referral.person_id, referral_id=referral_id, kind=kind, due_date=due
+    )
+    session.add(conference)
+    session.flush()
+    return conference
+
+
+def record_chase(
+    session: Session,
+    referral_id: int,
+    expected_version: int,
+    *,
+    by: str,
+    method: str,
+    to_whom: str,
+    note: str,
+    next_chase_by: date | None,
+    today: date,
+) -> ReferralChase:
+    """A chase: how, to whom, what was said, and the next chase-by date (overrides)."""
+    referral = _load(session, referral_id, expected_version)
+    if referral.state not in OPEN_REFERRAL_STATES:
+        raise ReferralError(f"This referral is {STATE_LABEL[referral.state].lower()}")
+    if method not in CHASE_METHODS:
+        raise ReferralError(f"How was it chased? One of: {', '.join(CHASE_METHODS)}")
+    if next_chase_by is not None and next_chase_by <= today:
+        raise ReferralError("The next chase-by date must be after today")
+    next_date = next_chase_by or add_working_days(
+        today, max(response_days().get(referral.referral_type, 1), 1)
+    )
+    chase = ReferralChase(
+        referral_id=referral_id,
+        chased_at=utcnow(),
+        by=by,
+        method=method,
+        to_whom=to_whom.strip()[:120],
+        note=note.strip()[:500],
+        next_chase_by=next_date,
+    )
+    session.add(chase)
+    referral.chase_by = next_date
+    referral.chase_by_overridden = True
+    session.flush()
+    return chase
+
+
+def set_chase_by(
+    session: Session, referral_id: int, expected_version: int, *, chase_by: date, today: date
+) -> Referral:
+    """Override the chase-by date."""
+    referral = _load(session, referral_id, expected_version)
+    if chase_by < today:
+        raise ReferralError("The chase-by date cannot be in the past")
+    referral.chase_by = chase_by
+    referral.chase_by_overridden = True
+    session.flush()
+    return referral
+
+
+# -- lists ------------------------------------------------------------------------------
+
+VIEWS = {
+    "open": "All open",
+    "mash": "Awaiting MASH decision",
+    "outcome": "Awaiting outcome",
+    "conference": "Case conference due",
+    "escalation": "Escalation decision pending",
+    "overdue": "Overdue",
+    "closed": "Closed",
+}
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    id: int
+    version: int
+    person_id: int
+    given_name: str
+    family_name: str
+    nhs_number: str
+    referral_type: str
+    state: str
+    chase_by: date | None
+    practice: str
+    drafted_at: datetime
+    outcome_type: str
+
+    def is_overdue(self, today: date) -> bool:
+        return (
+            self.state in OPEN_REFERRAL_STATES
+            and self.chase_by is not None
+            and self.chase_by < today
+        )
+
+
+def referral_list(session: Session, view: str, today: date) -> list[ReferralRow]:
+    """The referrals of one view, sorted by chase-by date (no date last)."""
+    if view not in VIEWS:
+        raise ReferralError(f"Unknown view '{view}'")
+    stmt = (
+        select(
+            Referral.id,
+            Referral.version,
+            Person.id,
+            Person.given_name,
+            Person.family_name,
+            Person.nhs_number,
+            Referral.referral_type,
+            Referral.state,
+            Referral.chase_by,
+            func.coalesce(Practice.short_name, ""),
+            Referral.drafted_at,
+            Referral.outcome_type,
+        )
+        .join(Person, Person.id == Referral.person_id)
+        .outerjoin(Practice, Practice.id == Referral.practice_id)
+    )
+    open_states = Referral.state.in_(OPEN_REFERRAL_STATES)
+    if view == "open":
+        stmt = stmt.where(open_states)
+    elif view == "mash":
+        stmt = stmt.where(
+            Referral.referral_type.in_(("MASH", "MARF")),
+            Referral.state.in_((ReferralState.SENT, ReferralState.ACKNOWLEDGED)),
+        )
+    elif view == "outcome":
+        stmt = stmt.where(
+            Referral.state.in_(
+                (ReferralState.SENT, ReferralState.ACKNOWLEDGED, ReferralState.AWAITING_OUTCOME)
+            )
+        )
+    elif view == "conference":
+        due = select(CaseConference.referral_id).where(
+            CaseConference.held_on.is_(None), CaseConference.due_date <= today + timedelta(days=30)
+        )
+        stmt = stmt.where(Referral.id.in_(due))
+    elif view == "escalation":
+        stmt = stmt.where(open_states, Referral.escalation_pending.is_(True))
+    elif view == "overdue":
+        stmt = stmt.where(open_states, Referral.chase_by < today)
+    else:
+        stmt = stmt.where(Referral.state.in_((ReferralState.CLOSED, ReferralState.WITHDRAWN)))
+    stmt = stmt.order_by(Referral.chase_by.is_(None), Referral.chase_by, Referral.id)
+    return [ReferralRow(*row) for row in session.execute(stmt).all()]
+
+
+@dataclass(frozen=True)
+class ReferralFigures:
+    referral_type: str
+    practice: str
+    made_this_month: int
+    median_days_to_outcome: float | None
+    open_now: int
+    overdue_now: int
+
+    @property
+    def overdue_pct(self) -> float | None:
+        return 100 * self.overdue_now / self.open_now if self.open_now else None
+
+
+def referral_figures(session: Session, today: date) -> list[ReferralFigures]:
+    """Per type and practice: made this month, median working days sent to outcome, overdue."""
+    rows = session.execute(
+        select(
+            Referral.referral_type,
+            func.coalesce(Practice.short_name, "—"),
+            Referral.state,
+            Referral.sent_at,
+            Referral.outcome_received_at,
+            Referral.chase_by,
+        ).outerjoin(Practice, Practice.id == Referral.practice_id)
+    ).all()
+    month_start = today.replace(day=1)
+    groups: dict[tuple[str, str], dict] = {}
+    for kind, practice, state, sent, outcome, chase in rows:
+        g = groups.setdefault((kind, practice), {"made": 0, "days": [], "open": 0, "overdue": 0})
+        sent_day = _day(sent)
+        if sent_day and month_start <= sent_day <= today:
+            g["made"] += 1
+        if sent_day and outcome:
+            g["days"].append(working_days_between(sent_day, _day(outcome)))
+        if state in OPEN_REFERRAL_STATES:
+            g["open"] += 1
+            if chase is not None and chase < today:
+                g["overdue"] += 1
+    return [
+        ReferralFigures(
+            kind,
+            practice,
+            g["made"],
+            statistics.median(g["days"]) if g["days"] else None,
+            g["open"],
+            g["overdue"],
+        )
+        for (kind, practice), g in sorted(groups.items())
+    ]
+
+
+@dataclass
+class ReferralDetail:
+    referral: Referral
+    person_name: str
+    nhs_number: str
+    events: list[ReferralEvent]
+    chases: list[ReferralChase]
+
+
+def referral_detail(session: Session, referral_id: int) -> ReferralDetail | None:
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        return None
+    person = session.get(Person, referral.person_id)
+    events = list(
+        session.scalars(
+            select(ReferralEvent)
+            .where(ReferralEvent.referral_id == referral_id)
+            .order_by(ReferralEvent.at, ReferralEvent.id)
+        )
+    )
+    chases = list(
+        session.scalars(
+            select(ReferralChase)
+            .where(ReferralChase.referral_id == referral_id)
+            .order_by(ReferralChase.chased_at)
+        )
+    )
+    name = f"{person.family_name.upper()}, {person.given_name}" if person else "—"
+    return ReferralDetail(referral, name, person.nhs_number if person else "", events, chases)

@@ -1,0 +1,215 @@
+"""Referral lifecycle, chase-by dates in working days, outcomes and follow-ons, figures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlmodel import select
+
+from coordinator_tui.db import session_scope
+from coordinator_tui.models import AuditEvent, Person, Practice, Referral, ReferralEvent
+from coordinator_tui.services import referrals as ref
+from coordinator_tui.services.clock import UK
+
+TODAY = date(2027, 1, 15)
+
+
+@pytest.fixture
+def person_id(engine) -> int:
+    with session_scope(engine, "setup") as s:
+        practice = Practice(ods_code="A1", name="Alpha", short_name="Alpha")
+        s.add(practice)
+        s.flush()
+        person = Person(
+            nhs_number="9990000018",
+            given_name="Sam",
+            family_name="Example",
+            search_name="example sam",
+            date_of_birth=date(2016, 3, 3),
+            practice_id=practice.id,
+        )
+        s.add(person)
+        s.flush()
+        return person.id
+
+
+def _referral(kind: str, state: str, moved: date) -> Referral:
+    referral = Referral(
+        person_id=1,
+        referral_type=kind,
+        state=state,
+        drafted_at=datetime(moved.year, moved.month, moved.day, 12, tzinfo=UK),
+    )
+    if state in ref.TIMESTAMP:
+        setattr(
+            referral,
+            ref.TIMESTAMP[state],
+            datetime(moved.year, moved.month, moved.day, 12, tzinfo=UK),
+        )
+    return referral
+
+
+# Expected response from the reference file: MASH 1 working day, MARAC 10, S42 5.
+@pytest.mark.parametrize(
+    ("kind", "state", "moved", "expected"),
+    [
+        ("MASH", "sent", date(2026, 11, 23), date(2026, 11, 24)),  # Mon -> Tue
+        ("MASH", "sent", date(2026, 11, 27), date(2026, 11, 30)),  # Fri -> Mon
+        ("MASH", "sent", date(2026, 11, 28), date(2026, 11, 30)),  # sent on a Saturday
+        ("MASH", "sent", date(2026, 12, 24), date(2026, 12, 29)),  # over Christmas
+        ("MASH", "sent", date(2027, 3, 25), date(2027, 3, 30)),  # over Easter
+        ("MASH", "sent", date(2027, 4, 30), date(2027, 5, 4)),  # over early May
+        ("S42", "acknowledged", date(2026, 12, 21), date(2026, 12, 30)),  # 5 wd over Xmas
+        ("MARAC", "sent", date(2027, 3, 22), date(2027, 4, 7)),  # 10 wd over Easter
+        ("MASH", "drafted", date(2026, 12, 24), date(2026, 12, 29)),  # send by next wd
+        ("MASH", "outcome_received", date(2026, 12, 22), date(2026, 12, 31)),  # act in 5 wd
+        ("MASH", "closed", date(2026, 12, 22), None),
+    ],
+)
+def test_chase_by_dates(kind, state, moved, expected):
+    assert ref.chase_by_for(_referral(kind, state, moved)) == expected
+
+
+def test_unknown_type_in_reference_file():
+    with pytest.raises(ref.ReferralError, match="Unknown referral type"):
+        ref.chase_by_for(_referral("CARRIER_PIGEON", "sent", date(2026, 11, 23)))
+
+
+def test_initial_conference_and_review_dates():
+    assert ref.follow_on("initial_cp_conference", date(2026, 12, 1)).conference_due == date(
+        2026, 12, 22
+    )
+    assert ref.follow_on("child_in_need", TODAY).register_code == "CIN"
+    assert ref.review_conference_dates(date(2027, 1, 15)) == [
+        date(2027, 4, 15),
+        date(2027, 10, 15),
+        date(2028, 4, 15),
+    ]
+
+
+def test_draft_to_closed_with_chase_and_outcome(engine, person_id):
+    with session_scope(engine, "coord") as s:
+        r = ref.create_referral(
+            s, person_id=person_id, referral_type="MASH", reason="Neglect concerns", by="coord"
+        )
+        rid, version = r.id, r.version
+    steps = [
+        ("sent", date(2027, 1, 11)),
+        ("acknowledged", date(2027, 1, 12)),
+        ("awaiting_outcome", date(2027, 1, 12)),
+    ]
+    for state, on in steps:
+        with session_scope(engine, "coord") as s:
+            version = ref.advance(
+                s, rid, version, to_state=state, on=on, by="coord", today=TODAY
+            ).version
+    with session_scope(engine, "coord") as s:
+        chase = ref.record_chase(
+            s,
+            rid,
+            version,
+            by="coord",
+            method="phone",
+            to_whom="Duty SW",
+            note="decision pending",
+            next_chase_by=date(2027, 1, 19),
+            today=TODAY,
+        )
+        assert chase.next_chase_by == date(2027, 1, 19)
+    with session_scope(engine, "coord") as s:
+        referral = s.get(Referral, rid)
+        assert (referral.chase_by, referral.chase_by_overridden) == (date(2027, 1, 19), True)
+        version = referral.version
+        with pytest.raises(ref.ReferralError, match="before the referral was sent"):
+            ref.record_outcome(
+                s,
+                rid,
+                version,
+                outcome_type="child_in_need",
+                notes="",
+                received_on=date(2027, 1, 10),
+                by="c",
+                today=TODAY,
+            )
+        with pytest.raises(ref.ReferralError, match="Record the outcome"):
+            ref.advance(s, rid, version, to_state="closed", on=TODAY, by="c", today=TODAY)
+    with session_scope(engine, "coord") as s:
+        referral = ref.record_outcome(
+            s,
+            rid,
+            version,
+            outcome_type="child_in_need",
+            notes="s17 plan",
+            received_on=date(2027, 1, 14),
+            by="coord",
+            today=TODAY,
+        )
+        assert referral.state == "outcome_received"
+        version = referral.version
+    with session_scope(engine, "coord") as s:
+        ref.advance(s, rid, version, to_state="closed", on=TODAY, by="coord", today=TODAY)
+    with session_scope(engine, "t") as s:
+        referral = s.get(Referral, rid)
+        assert (referral.state, referral.chase_by) == ("closed", None)
+        events = s.exec(
+            select(ReferralEvent.to_state)
+            .where(ReferralEvent.referral_id == rid)
+            .order_by(ReferralEvent.id)
+        ).all()
+        assert events == [
+            "drafted",
+            "sent",
+            "acknowledged",
+            "awaiting_outcome",
+            "outcome_received",
+            "closed",
+        ]
+        audited = s.exec(select(AuditEvent).where(AuditEvent.table_name == "referral")).all()
+        assert len(audited) >= 6
+
+
+@pytest.mark.parametrize(
+    ("to_state", "on", "message"),
+    [
+        ("drafted", TODAY, "forward only"),
+        ("sent", date(2027, 2, 1), "future"),
+        ("sent", date(2026, 1, 1), "before the last step"),
+        ("teleported", TODAY, "Unknown state"),
+    ],
+)
+def test_bad_moves_change_nothing(engine, person_id, to_state, on, message):
+    with session_scope(engine, "c") as s:
+        r = ref.create_referral(s, person_id=person_id, referral_type="S42", reason="x", by="c")
+        rid, version = r.id, r.version
+    with pytest.raises(ref.ReferralError, match=message), session_scope(engine, "c") as s:
+        ref.advance(s, rid, version, to_state=to_state, on=on, by="c", today=TODAY)
+    with session_scope(engine, "t") as s:
+        assert s.get(Referral, rid).state == "drafted"
+
+
+def test_create_validates(engine, person_id):
+    for kwargs, message in [
+        (dict(person_id=None, referral_type="MASH", reason="x"), "person"),
+        (dict(person_id=person_id, referral_type="NOPE", reason="x"), "Unknown referral type"),
+        (dict(person_id=person_id, referral_type="MASH", reason=" "), "reason"),
+        (dict(person_id=person_id, referral_type="MARAC", reason="x", dash_score=30), "DASH"),
+    ]:
+        with pytest.raises(ref.ReferralError, match=message), session_scope(engine, "c") as s:
+            ref.create_referral(s, by="c", **kwargs)
+
+
+def test_views_and_figures(small_demo_engine):
+    today = date(2026, 11, 23)
+    with session_scope(small_demo_engine, "t") as s:
+        overdue = ref.referral_list(s, "overdue", today)
+        assert overdue and all(r.is_overdue(today) for r in overdue)
+        chase_dates = [r.chase_by for r in overdue]
+        assert chase_dates == sorted(chase_dates)
+        closed = ref.referral_list(s, "closed", today)
+        assert closed and {r.state for r in closed} <= {"closed", "withdrawn"}
+        for view in ref.VIEWS:
+            ref.referral_list(s, view, today)
+        figures = ref.referral_figures(s, today)
+        assert {f.referral_type for f in figures} >= {"MASH", "MARAC", "S42"}
+        assert any(f.median_days_to_outcome is not None for f in figures)
