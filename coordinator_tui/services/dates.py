@@ -6,7 +6,8 @@ One parser for every date field in the app, so "3/12" means the same thing every
 * relative ``+3d``, ``-1w``, ``+2m``, ``+1y`` and ``+5wd`` (working days);
 * weekday names, ``fri``, ``friday`` or ``next fri``: the next one strictly after today;
 * ``3/12``, ``3/12/26``, ``03/12/2026`` (also ``.`` or ``-`` between the parts);
-* ``3 Dec``, ``3rd December 2026``, ``Dec 3 2026`` and ISO ``2026-12-03``.
+* ``3 Dec``, ``3rd December 2026``, ``Dec 3 2026`` and ISO ``2026-12-03``;
+* any of those after a day name, ``Thu 3 Dec 2026`` (as shown back), if the day agrees.
 
 Numeric dates are always day first, as written in the UK. ``dateutil.parser`` is not used
 because it guesses (month first, fuzzy matching); a wrong guess here would put a child
@@ -119,8 +120,11 @@ def _quote(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _parse(raw: str, today: date) -> date | None:
-    """The date ``raw`` (normalised: lower case, single spaces) means, or None if no form fits."""
+def _parse(raw: str, today: date, day_name_allowed: bool = True) -> date | None:
+    """The date ``raw`` (normalised: lower case, single spaces) means, or None if no form fits.
+
+    ``day_name_allowed`` admits one leading day name ("thu 3 dec"), never a chain of them.
+    """
     if raw in _TODAY:
         return today
     if raw in _TOMORROW:
@@ -141,6 +145,18 @@ def _parse(raw: str, today: date) -> date | None:
         # Strictly after today: on a Monday, "mon" is next week's Monday, never today.
         ahead = (WEEKDAYS[weekday] - today.weekday()) % 7 or 7
         return today + timedelta(days=ahead)
+
+    first, _, rest = raw.partition(" ")
+    if day_name_allowed and rest and first.rstrip(",.") in WEEKDAYS:
+        # "Thu 3 Dec 2026", as format_date shows it: the day name must agree with the date.
+        result = _parse(rest, today, day_name_allowed=False)
+        named = WEEKDAYS[first.rstrip(",.")]
+        if result is not None and result.weekday() != named:
+            raise DateParseError(
+                f"{format_date_short(result)} is a {DAY_NAMES[result.weekday()]}, "
+                f"not a {DAY_NAMES[named]}"
+            )
+        return result
 
     match = _ISO.match(raw)
     if match:
@@ -183,9 +199,11 @@ def _relative(today: date, sign: str, digits: str, unit: str) -> date:
         return today + relativedelta(months=amount)
     if unit == "y":
         return today + relativedelta(years=amount)
-    # Working days: n working days are at least n calendar days, so check that bound
-    # first and the day-by-day walk below stays short (and cannot overflow).
-    rough = today + timedelta(days=amount)
+    # Working days: every 5 of them span at least 7 calendar days, so check that bound
+    # first; the day-by-day walk below then stays in range (and cannot overflow).
+    weeks, extra = divmod(abs(amount), 5)
+    span = weeks * 7 + extra
+    rough = today + timedelta(days=span if amount > 0 else -span)
     if not MIN_YEAR <= rough.year <= MAX_YEAR:
         raise DateParseError(f"'{sign}{digits}{unit}' is too far away to be a date")
     return add_working_days(today, amount)

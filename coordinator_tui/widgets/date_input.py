@@ -1,13 +1,15 @@
 """A date field that shows the date it understood as you type.
 
 Every date field in the app uses this widget and ``services.dates.parse_date``: typing
-"3/12" shows "Thu 3 Dec 2026" beside the field; typing "31/11" shows why that is not a
-date. The status is words and a symbol, not colour alone.
+"3/12" shows "✓ Thu 3 Dec 2026" under the field; typing "31/11" shows
+"✗ 31/11 is not a date: November has 30 days". The status is a symbol and words, never
+colour alone, so it reads the same on a monochrome terminal or to a screen reader.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Self
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,28 +17,38 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from coordinator_tui.services.dates import describe, format_date
+from coordinator_tui.services.dates import (
+    bank_holiday_name,
+    describe,
+    format_date,
+    format_date_short,
+)
 
 
 class DateInput(Vertical):
-    """An ``Input`` for UK date shorthand with a live "resolved as" line under it."""
+    """An ``Input`` for UK date shorthand with a live "understood as" line under it.
+
+    ``value`` is the date typed (None when empty or not a date). Posts
+    :class:`DateInput.Changed` on every edit and :class:`DateInput.Submitted` on enter
+    when the text is a date; the inner ``Input.Submitted`` still bubbles, so forms can
+    move to the next field or save.
+    """
 
     DEFAULT_CSS = """
     DateInput {
         height: auto;
     }
     DateInput > .date-status {
-        height: 1;
+        height: auto;
         color: $text-muted;
-        padding: 0 1;
     }
     DateInput.-invalid > .date-status {
-        color: $error;
+        color: $text-error;
     }
     """
 
     class Changed(Message):
-        """The typed text changed; ``value`` is the date it means, or None."""
+        """The typed text changed; ``value`` is the date it now means, or None."""
 
         def __init__(self, date_input: DateInput, value: date | None) -> None:
             super().__init__()
@@ -45,10 +57,21 @@ class DateInput(Vertical):
 
         @property
         def control(self) -> DateInput:
+            """The DateInput that changed (so ``@on(..., "#id")`` selectors work)."""
             return self.date_input
 
-    class Submitted(Changed):
-        """``enter`` on a valid date."""
+    class Submitted(Message):
+        """``enter`` was pressed while the text is a valid date."""
+
+        def __init__(self, date_input: DateInput, value: date) -> None:
+            super().__init__()
+            self.date_input = date_input
+            self.value = value
+
+        @property
+        def control(self) -> DateInput:
+            """The DateInput that was submitted."""
+            return self.date_input
 
     def __init__(
         self,
@@ -59,59 +82,100 @@ class DateInput(Vertical):
         required: bool = False,
         id: str | None = None,
         classes: str | None = None,
+        disabled: bool = False,
     ) -> None:
-        super().__init__(id=id, classes=classes)
-        self._initial = value
+        """``today`` pins relative dates (tests, the demo); None means the real UK date.
+
+        ``required`` makes an empty field invalid (``is_valid`` is False) and says so in
+        the status line.
+        """
+        super().__init__(id=id, classes=classes, disabled=disabled)
+        self._text = value
         self._placeholder = placeholder
         self.today = today
         self.required = required
-        self._value: date | None = None
-        self.error = ""
+        self._value: date | None
+        self.error: str
+        """Why the text is not a date ("" when it is one, or is empty)."""
+        self._value, self.error = self._understand(value)
 
     def compose(self) -> ComposeResult:
-        yield Input(value=self._initial, placeholder=self._placeholder, compact=True)
-        yield Static("", classes="date-status")
+        yield Input(value=self._text, placeholder=self._placeholder, compact=True)
+        yield Static("", classes="date-status", markup=False)
 
     def on_mount(self) -> None:
-        self._resolve(self._initial)
+        self._show()
+
+    # -- public API ------------------------------------------------------------------
 
     @property
     def value(self) -> date | None:
-        """The date typed, or None when empty or not a date."""
+        """The date typed, or None when the field is empty or not a date."""
         return self._value
 
     @property
     def text(self) -> str:
-        return self.query_one(Input).value
+        """The raw text in the field."""
+        return self._text
 
     @property
     def is_valid(self) -> bool:
-        return self._value is not None or (not self.text.strip() and not self.required)
+        """A date was typed, or the field is empty and optional."""
+        if self._value is not None:
+            return True
+        return not self._text.strip() and not self.required
 
     def set_date(self, value: date | None) -> None:
-        self.query_one(Input).value = value.strftime("%d/%m/%Y") if value else ""
+        """Show ``value`` as "03/12/2026" (None clears the field); ``value`` updates now."""
+        self._set_text(format_date_short(value))
 
-    def _resolve(self, text: str) -> date | None:
+    def focus(self, scroll_visible: bool = True) -> Self:
+        """Focus the text field (the container itself takes no focus)."""
+        if self.is_mounted:
+            self.query_one(Input).focus(scroll_visible)
+        return self
+
+    # -- internals -------------------------------------------------------------------
+
+    def _understand(self, text: str) -> tuple[date | None, str]:
         value, message = describe(text, self.today)
-        self._value = value
-        self.error = "" if value or not text.strip() else message
+        return value, ("" if value is not None else message)
+
+    def _set_text(self, text: str) -> None:
+        self._text = text
+        self._value, self.error = self._understand(text)
+        if self.is_mounted:
+            field = self.query_one(Input)
+            if field.value != text:
+                field.value = text  # its Changed message re-resolves to the same result
+            self._show()
+
+    def _show(self) -> None:
         status = self.query_one(".date-status", Static)
-        if value is not None:
-            status.update(f"✓ {format_date(value)}")
-        elif text.strip():
-            status.update(f"✗ {message}")
+        if self._value is not None:
+            line = f"✓ {format_date(self._value)}"
+            holiday = bank_holiday_name(self._value)
+            if holiday:
+                line += f" · bank holiday ({holiday})"
+            status.update(line)
+        elif self.error:
+            status.update(f"✗ {self.error}")
+        elif self.required:
+            status.update("Required: enter a date")
         else:
-            status.update("required" if self.required else "")
+            status.update("")
         self.set_class(bool(self.error), "-invalid")
-        return value
 
     @on(Input.Changed)
-    def _changed(self, event: Input.Changed) -> None:
+    def _input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(self.Changed(self, self._resolve(event.value)))
+        self._text = event.value
+        self._value, self.error = self._understand(event.value)
+        self._show()
+        self.post_message(self.Changed(self, self._value))
 
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        # Not stopped: forms listen for Input.Submitted to move on or save.
         if self._value is not None:
             self.post_message(self.Submitted(self, self._value))
-        # let the submit bubble on (forms move to the next field or save)
