@@ -1,0 +1,235 @@
+"""Shared helpers: paths, statistics, results, machine info and the large demo database."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+LARGE_DB = RESULTS_DIR / "large.db"
+DEFAULT_JSON = RESULTS_DIR / "latest.json"
+PYCACHE_DIR = RESULTS_DIR / "pycache"
+LARGE_SEED = 1
+
+# Progress and errors go to stderr so the table on stdout stays clean.
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class BenchmarkError(RuntimeError):
+    """A run failed (non-zero exit, timeout, no output): the figures would be meaningless."""
+
+
+@dataclass
+class Result:
+    """One line of the results table and one object in the JSON."""
+
+    name: str
+    samples_s: list[float]
+    target: str
+    passed: bool
+    baseline_median_s: float | None = None
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.samples_s)
+
+    @property
+    def min_s(self) -> float:
+        return min(self.samples_s)
+
+    @property
+    def max_s(self) -> float:
+        return max(self.samples_s)
+
+    @property
+    def runs(self) -> int:
+        return len(self.samples_s)
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.baseline_median_s:
+            return None
+        return self.median_s / self.baseline_median_s
+
+    def to_dict(self) -> dict[str, Any]:
+        ratio = self.ratio
+        return {
+            "name": self.name,
+            "description": self.description,
+            "median_s": round(self.median_s, 6),
+            "min_s": round(self.min_s, 6),
+            "max_s": round(self.max_s, 6),
+            "runs": self.runs,
+            "baseline_median_s": (
+                round(self.baseline_median_s, 6) if self.baseline_median_s is not None else None
+            ),
+            "ratio": round(ratio, 4) if ratio is not None else None,
+            "target": self.target,
+            "pass": self.passed,
+            "samples_s": [round(s, 6) for s in self.samples_s],
+            **self.extra,
+        }
+
+
+def time_call(func: Callable[[], Any]) -> tuple[float, Any]:
+    """Wall time of one call (perf_counter) and its return value."""
+    start = time.perf_counter()
+    value = func()
+    return time.perf_counter() - start, value
+
+
+def summary(samples: Sequence[float]) -> dict[str, float]:
+    return {
+        "median_s": statistics.median(samples),
+        "min_s": min(samples),
+        "max_s": max(samples),
+    }
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine_info() -> dict[str, Any]:
+    """What the figures depend on (DESIGN.md section 6 was measured on 2 cores)."""
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
+    return {
+        "python_version": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "python_executable": sys.executable,
+        "textual_version": _version("textual"),
+        "sqlalchemy_version": _version("sqlalchemy"),
+        "sqlmodel_version": _version("sqlmodel"),
+        "coordinator_tui_version": _version("coordinator-tui"),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "load_average_at_start": load,
+    }
+
+
+def bench_env(**overrides: str) -> dict[str, str]:
+    """Environment for a benchmarked child process: a real-looking 120x40 xterm, and no
+    developer settings, database or Textual dev switches leaking in."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TEXTUAL", "COORDINATOR_TUI_", "PYTHONPROFILE", "PYTHONTRACE"))
+        and key != "PYTHONDONTWRITEBYTECODE"
+    }
+    env.update(
+        TERM="xterm-256color",
+        COLUMNS="120",
+        LINES="40",
+        # A settings file that does not exist: defaults only, whoever runs the benchmark.
+        COORDINATOR_TUI_CONFIG=str(RESULTS_DIR / "no-settings.toml"),
+        COORDINATOR_TUI_USER="bench",
+        # Byte-code caches as an installed app has them, kept under results/ (git-ignored)
+        # rather than beside the sources; the warm-up round fills them.
+        PYTHONPYCACHEPREFIX=str(PYCACHE_DIR),
+    )
+    env.update(overrides)
+    return env
+
+
+# -- the large demo database ---------------------------------------------------------------
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def large_db_status(path: Path = LARGE_DB) -> str | None:
+    """Why ``path`` cannot be reused (None if it can): missing, or not at head revision."""
+    from coordinator_tui.preflight import DatabaseOpenError, head_revision, sqlite_revision
+
+    if not path.is_file():
+        return "missing"
+    try:
+        revision = sqlite_revision(path)
+    except DatabaseOpenError as exc:
+        return f"unreadable ({exc})"
+    head = head_revision()
+    if revision != head:
+        return f"at revision {revision}, head is {head}"
+    return None
+
+
+def build_demo_database(path: Path, size: str, seed: int = LARGE_SEED) -> tuple[float, str]:
+    """Create ``path`` fresh, migrate it and seed the demo. Returns (seconds seeding, summary).
+
+    The time covers ``seed_demo`` only, not creating and migrating the empty database.
+    """
+    from coordinator_tui.db import open_database
+    from coordinator_tui.services.demo import seed_demo
+
+    _remove_sqlite_files(path)
+    opened = open_database(str(path))
+    try:
+        elapsed, result = time_call(lambda: seed_demo(opened.engine, size=size, seed=seed))
+    finally:
+        opened.engine.dispose()
+    describe = getattr(result, "describe", None)
+    return elapsed, describe() if callable(describe) else str(result)
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold the WAL into the main file so the database is one self-contained file."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def ensure_large_db(rebuild: bool = False) -> dict[str, Any]:
+    """Make sure ``benchmarks/results/large.db`` holds the large demo at head revision.
+
+    Built once (tens of seconds) and reused while its schema is at head; ``rebuild`` forces
+    a fresh build. It is built under a temporary name and renamed when complete, so an
+    interrupted build is never mistaken for a finished one.
+    """
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    reason = "--rebuild" if rebuild else large_db_status()
+    info: dict[str, Any] = {"path": str(LARGE_DB), "size": "large", "seed": LARGE_SEED}
+    if reason is None:
+        info["built_now"] = False
+    else:
+        console.print(
+            f"[bold]Building the large demo database[/] ({reason}) into {LARGE_DB} "
+            "- this takes a while, and is reused on later runs..."
+        )
+        building = LARGE_DB.with_name(LARGE_DB.name + ".building")
+        elapsed, described = build_demo_database(building, "large", LARGE_SEED)
+        _checkpoint(building)
+        _remove_sqlite_files(LARGE_DB)
+        os.replace(building, LARGE_DB)
+        _remove_sqlite_files(building)
+        console.print(f"  built in {elapsed:.1f} s: {described}")
+        info.update(built_now=True, build_seconds=round(elapsed, 3), summary=described)
+        problem = large_db_status()
+        if problem is not None:
+            raise BenchmarkError(f"the freshly built {LARGE_DB} is not usable: {problem}")
+    info["bytes"] = LARGE_DB.stat().st_size
+    return info
