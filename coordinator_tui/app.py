@@ -24,6 +24,7 @@ from textual.signal import Signal
 from coordinator_tui.commands import PeopleProvider, SectionsProvider
 from coordinator_tui.screens.home import HomeScreen
 from coordinator_tui.screens.planned import PlannedScreen
+from coordinator_tui.screens.referrals import ReferralsScreen
 from coordinator_tui.screens.registers import RegistersScreen
 from coordinator_tui.settings import Settings
 from coordinator_tui.widgets.navbar import SECTIONS
@@ -60,10 +61,11 @@ class CoordinatorApp(App[None]):
     MODES = {
         "home": HomeScreen,
         "registers": RegistersScreen,
+        "referrals": ReferralsScreen,
         **{
             mode: partial(PlannedScreen, mode)
             for mode, _, _ in SECTIONS
-            if mode not in ("home", "registers")
+            if mode not in ("home", "registers", "referrals")
         },
     }
     DEFAULT_MODE = "home"

@@ -12,6 +12,7 @@ from textual.widgets import Input, Markdown, OptionList
 from coordinator_tui.app import make_app
 from coordinator_tui.screens.home import LINES, HomeScreen
 from coordinator_tui.screens.planned import PlannedScreen
+from coordinator_tui.screens.referrals import ReferralsScreen
 from coordinator_tui.screens.registers import RegistersScreen
 
 SQL_COUNTS = {
@@ -79,6 +80,8 @@ async def test_every_section_by_its_key(app):
                 assert isinstance(app.screen, HomeScreen)
             elif mode == "registers":
                 assert isinstance(app.screen, RegistersScreen)
+            elif mode == "referrals":
+                assert isinstance(app.screen, ReferralsScreen)
             else:
                 assert isinstance(app.screen, PlannedScreen)
                 markdown = app.screen.query_one(Markdown)

@@ -193,10 +193,19 @@ def advance(
     if on > today:
         raise ReferralError("That date is in the future")
     last = max(
-        (t for t in (referral.drafted_at, referral.sent_at, referral.acknowledged_at,
-                     referral.awaiting_outcome_at, referral.outcome_received_at) if t),
+        (
+            t
+            for t in (
+                referral.drafted_at,
+                referral.sent_at,
+                referral.acknowledged_at,
+                referral.awaiting_outcome_at,
+                referral.outcome_received_at,
+            )
+            if t
+        ),
         default=None,
-    )  # fmt: skip
+    )
     if last is not None and on < _day(last):
         raise ReferralError(f"That date is before the last step ({_day(last):%d/%m/%Y})")
     previous = referral.state

@@ -551,3 +551,11 @@ def all_staff(session: Session) -> list[tuple[int, str]]:
 def entry_for_form(session: Session, entry_id: int) -> RegisterEntry | None:
     """The entry as it is now, for pre-filling the change form."""
     return session.get(RegisterEntry, entry_id)
+
+
+def category_id_for_code(session: Session, code: str) -> int:
+    """The id of the register with ``code`` (e.g. "CIN"); refuses an unknown code."""
+    category_id = session.scalar(select(RegisterCategory.id).where(RegisterCategory.code == code))
+    if category_id is None:
+        raise RegisterError(f"There is no '{code}' register in the reference data")
+    return category_id

@@ -1,0 +1,487 @@
+"""Referrals (key 3): every referral chased to an outcome, sorted by chase-by date.
+
+Views on keys (``O`` open, ``M`` awaiting MASH decision, ``W`` awaiting outcome, ``K``
+case conference due, ``E`` escalation pending, ``D`` overdue, ``X`` closed; ``[``/``]``
+cycle). On the highlighted referral: ``s`` step it on to its next state, ``o`` record the
+outcome (and take up its follow-on), ``c`` record a chase, ``d`` set the chase-by date,
+``w`` withdraw, ``enter`` open its history, ``n`` new referral. ``/`` filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.referrals import (
+    STATE_LABEL,
+    VIEWS,
+    ReferralError,
+    ReferralFigures,
+    ReferralRow,
+)
+from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
+
+VIEW_KEYS = {
+    "O": "open",
+    "M": "mash",
+    "W": "outcome",
+    "K": "conference",
+    "E": "escalation",
+    "D": "overdue",
+    "X": "closed",
+}
+COLUMNS = [
+    Column("Status", 8),
+    Column("Chase by", 8),
+    Column("Name"),
+    Column("NHS number", 12),
+    Column("Type", 10),
+    Column("State", 16),
+    Column("Practice", 10, show_from=100),
+]
+
+
+def referral_row(row: ReferralRow, today: date) -> Row:
+    from coordinator_tui.services.people import format_nhs_number
+
+    overdue = row.is_overdue(today)
+    status = Text("OVERDUE", style="bold red") if overdue else Text("open" if row.chase_by else "")
+    chase = row.chase_by.strftime("%d/%m/%y") if row.chase_by else ""
+    return Row(
+        row.id,
+        (
+            status,
+            Text(chase, style="red") if overdue else chase,
+            f"{row.family_name.upper()}, {row.given_name}",
+            format_nhs_number(row.nhs_number),
+            row.referral_type.replace("_", " "),
+            STATE_LABEL.get(row.state, row.state),
+            row.practice,
+        ),
+    )
+
+
+def figures_table(figures: list[ReferralFigures]) -> Table:
+    table = Table(expand=True, show_edge=False, pad_edge=False, title_justify="left")
+    for label in (
+        "Type",
+        "Practice",
+        "Made this month",
+        "Median working days to outcome",
+        "Open",
+        "Overdue now",
+    ):
+        table.add_column(label, justify="left" if label in ("Type", "Practice") else "right")
+    for f in figures:
+        pct = f"{f.overdue_pct:.0f}%" if f.overdue_pct is not None else "—"
+        median = f"{f.median_days_to_outcome:g}" if f.median_days_to_outcome is not None else "—"
+        table.add_row(
+            f.referral_type,
+            f.practice,
+            str(f.made_this_month),
+            median,
+            str(f.open_now),
+            f"{f.overdue_now} ({pct})",
+        )
+    return table
+
+
+class ReferralsScreen(SectionScreen):
+    MODE = "referrals"
+    CSS_PATH = "referrals.tcss"
+    HELP = __doc__ or ""
+    BINDINGS = [
+        Binding("s", "step", "Step on", id="referrals.step"),
+        Binding("o", "outcome", "Outcome", id="referrals.outcome"),
+        Binding("c", "chase", "Chase", id="referrals.chase"),
+        Binding("d", "chase_date", "Chase-by", id="referrals.chase_date"),
+        Binding("w", "withdraw", "Withdraw", id="referrals.withdraw"),
+        Binding("n", "new", "New", id="referrals.new"),
+        Binding("slash", "filter", "Filter", id="referrals.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="referrals.clear"),
+        Binding("F", "toggle_figures", "Figures", show=False, id="referrals.figures"),
+        Binding("left_square_bracket", "cycle(-1)", "Prev view", show=False, id="referrals.prev"),
+        Binding("right_square_bracket", "cycle(1)", "Next view", show=False, id="referrals.next"),
+        Binding("f5", "reload", "Reload", show=False, id="referrals.reload"),
+        *[
+            Binding(key, f"view('{view}')", VIEWS[view], show=False, id=f"referrals.view_{view}")
+            for key, view in VIEW_KEYS.items()
+        ],
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = "open"
+        self.rows: list[ReferralRow] = []
+        self.shown_rows: list[ReferralRow] = []
+        self.loaded = False
+        self._after_load: Callable[[], None] | None = None
+
+    @property
+    def today(self) -> date:
+        return self.coordinator.settings.current_date()
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="referrals-body"):
+            yield Static("Loading referrals…", id="referrals-summary")
+            yield Input(
+                placeholder="Filter: name or NHS number", id="referrals-filter", compact=True
+            )
+            yield LazyTable(COLUMNS, empty_text="No referrals in this view.", id="referrals")
+            yield Static("", id="referrals-figures")
+
+    def on_database_ready(self) -> None:
+        self.query_one(LazyTable).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="referrals")
+    def load(self) -> None:
+        from coordinator_tui.services.referrals import referral_list
+
+        with self.coordinator.session() as session:
+            rows = referral_list(session, self.view, self.today)
+        self.app.call_from_thread(self.show, rows)
+
+    def show(self, rows: list[ReferralRow]) -> None:
+        first = not self.loaded
+        self.rows = rows
+        self.apply_filter()
+        self.loaded = True
+        if self._after_load is not None:
+            callback, self._after_load = self._after_load, None
+            callback()
+        if first:
+            self.load_figures()
+        self.coordinator.screen_loaded(self)
+
+    @work(thread=True, exclusive=True, group="referral-figures")
+    def load_figures(self) -> None:
+        from coordinator_tui.services.referrals import referral_figures
+
+        with self.coordinator.session() as session:
+            figures = referral_figures(session, self.today)
+        self.app.call_from_thread(
+            self.query_one("#referrals-figures", Static).update, figures_table(figures)
+        )
+
+    def apply_filter(self) -> None:
+        needle = self.query_one("#referrals-filter", Input).value.strip().lower()
+        digits = needle.replace(" ", "")
+        if needle:
+            self.shown_rows = [
+                r
+                for r in self.rows
+                if (digits.isdigit() and digits in r.nhs_number)
+                or all(w in f"{r.family_name} {r.given_name}".lower() for w in needle.split())
+            ]
+        else:
+            self.shown_rows = self.rows
+        today = self.today
+        self.query_one(LazyTable).set_source(
+            MappedSource(self.shown_rows, lambda r: referral_row(r, today))
+        )
+        overdue = sum(1 for r in self.shown_rows if r.is_overdue(today))
+        keys = "  ".join(f"{k} {VIEWS[v].split()[0].lower()}" for k, v in VIEW_KEYS.items())
+        self.query_one("#referrals-summary", Static).update(
+            Text.assemble(
+                (f"{VIEWS[self.view]}  ", "bold"),
+                f"{len(self.shown_rows):,} referrals · {overdue:,} overdue   ",
+                (keys, "dim"),
+            )
+        )
+
+    # -- views and filter ---------------------------------------------------------------
+
+    def action_view(self, view: str) -> None:
+        self.view = view
+        self.load()
+
+    def action_cycle(self, step: int) -> None:
+        views = list(VIEWS)
+        self.action_view(views[(views.index(self.view) + step) % len(views)])
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_toggle_figures(self) -> None:
+        self.query_one("#referrals-figures").toggle_class("-hidden")
+
+    def action_filter(self) -> None:
+        box = self.query_one("#referrals-filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#referrals-filter", Input)
+        box.value = ""
+        box.remove_class("-shown")
+        self.query_one(LazyTable).focus()
+
+    @on(Input.Changed, "#referrals-filter")
+    def filter_changed(self) -> None:
+        self.apply_filter()
+
+    @on(Input.Submitted, "#referrals-filter")
+    def filter_done(self) -> None:
+        self.query_one(LazyTable).focus()
+
+    # -- actions ------------------------------------------------------------------------
+
+    def current(self) -> ReferralRow | None:
+        index = self.query_one(LazyTable).cursor_row
+        return self.shown_rows[index] if self.shown_rows else None
+
+    def _form(
+        self,
+        title: str,
+        fields: list[Field],
+        apply: Callable[[Any, ReferralRow, dict], Any],
+        after: Callable[[ReferralRow, dict], None] | None = None,
+    ) -> None:
+        row = self.current()
+        if row is None:
+            self.notify("Nothing highlighted", severity="warning")
+            return
+        index = self.query_one(LazyTable).cursor_row
+
+        def save(values: dict[str, Any]) -> str | None:
+            try:
+                with self.coordinator.session() as session:
+                    apply(session, row, values)
+            except ReferralError as exc:
+                return str(exc)
+            self.notify(f"Saved: {title.lower()}", timeout=3)
+            self._after_load = lambda: self._move_on(row.id, index)
+            self.load()
+            if after is not None:
+                self.call_after_refresh(after, row, values)
+            return None
+
+        context = f"{row.family_name.upper()}, {row.given_name} · {row.referral_type} · " + (
+            STATE_LABEL.get(row.state, row.state)
+        )
+        self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
+
+    def _move_on(self, referral_id: int, index: int) -> None:
+        keys = [r.id for r in self.shown_rows]
+        table = self.query_one(LazyTable)
+        table.cursor_row = keys.index(referral_id) + 1 if referral_id in keys else index
+
+    def action_step(self) -> None:
+        from coordinator_tui.services.referrals import advance, next_state
+
+        row = self.current()
+        if row is None:
+            return
+        target = next_state(row.state)
+        if target is None:
+            self.notify("This referral is closed or withdrawn", severity="warning")
+            return
+        if target == "outcome_received":
+            self.action_outcome()
+            return
+        user = self.coordinator.settings.user
+        self._form(
+            f"Mark {STATE_LABEL[target].lower()}",
+            [Field("on", "Date", "date", value=self.today, required=True), Field("note", "Note")],
+            lambda s, r, v: advance(
+                s,
+                r.id,
+                r.version,
+                to_state=target,
+                on=v["on"],
+                by=user,
+                today=self.today,
+                note=v["note"],
+            ),
+        )
+
+    def action_withdraw(self) -> None:
+        from coordinator_tui.services.referrals import advance
+
+        user = self.coordinator.settings.user
+        self._form(
+            "Withdraw the referral",
+            [
+                Field("note", "Why", required=True),
+                Field("on", "Date", "date", value=self.today, required=True),
+            ],
+            lambda s, r, v: advance(
+                s,
+                r.id,
+                r.version,
+                to_state="withdrawn",
+                on=v["on"],
+                by=user,
+                today=self.today,
+                note=v["note"],
+            ),
+        )
+
+    def action_outcome(self) -> None:
+        from coordinator_tui.services.referrals import OUTCOMES, record_outcome
+
+        user = self.coordinator.settings.user
+        self._form(
+            "Record the outcome",
+            [
+                Field(
+                    "outcome",
+                    "Outcome",
+                    "select",
+                    required=True,
+                    options=tuple((label, code) for code, label in OUTCOMES.items()),
+                ),
+                Field("notes", "Notes"),
+                Field("on", "Received on", "date", value=self.today, required=True),
+            ],
+            lambda s, r, v: record_outcome(
+                s,
+                r.id,
+                r.version,
+                outcome_type=v["outcome"],
+                notes=v["notes"],
+                received_on=v["on"],
+                by=user,
+                today=self.today,
+            ),
+            after=self.offer_follow_on,
+        )
+
+    def offer_follow_on(self, row: ReferralRow, values: dict[str, Any]) -> None:
+        """An outcome that implies a register entry or a conference: offer to do it now."""
+        from coordinator_tui.services.referrals import follow_on
+
+        plan = follow_on(values["outcome"], values["on"])
+        if not plan.text:
+            return
+        user = self.coordinator.settings.user
+
+        def save(choice: dict[str, Any]) -> str | None:
+            if choice["do"] != "yes":
+                return None
+            from coordinator_tui.services.referrals import add_conference
+            from coordinator_tui.services.registers import (
+                RegisterError,
+                add_registration,
+                category_id_for_code,
+            )
+
+            try:
+                with self.coordinator.session() as session:
+                    if plan.register_code:
+                        add_registration(
+                            session,
+                            person_id=row.person_id,
+                            category_id=category_id_for_code(session, plan.register_code),
+                            start_date=values["on"],
+                            today=self.today,
+                            by=user,
+                        )
+                    if plan.conference_kind and plan.conference_due:
+                        add_conference(
+                            session,
+                            row.id,
+                            kind=plan.conference_kind,
+                            due=plan.conference_due,
+                            by=user,
+                        )
+            except (RegisterError, ReferralError) as exc:
+                return str(exc)
+            self.notify(f"Done: {plan.text}")
+            return None
+
+        self.app.push_screen(
+            FormDialog(
+                "Follow-on",
+                [
+                    Field(
+                        "do",
+                        plan.text,
+                        "select",
+                        value="yes",
+                        required=True,
+                        options=(("Yes, do it now", "yes"), ("Not now", "no")),
+                    )
+                ],
+                self.today,
+                f"{row.family_name.upper()}, {row.given_name}",
+                save=save,
+            )
+        )
+
+    def action_chase(self) -> None:
+        from coordinator_tui.services.referrals import CHASE_METHODS, record_chase
+
+        user = self.coordinator.settings.user
+        self._form(
+            "Record a chase",
+            [
+                Field(
+                    "method",
+                    "How",
+                    "select",
+                    value="phone",
+                    required=True,
+                    options=tuple((m.capitalize(), m) for m in CHASE_METHODS),
+                ),
+                Field("to_whom", "To whom", placeholder="e.g. duty social worker"),
+                Field("note", "What was said"),
+                Field("next", "Next chase by (blank: the type's response time)", "date"),
+            ],
+            lambda s, r, v: record_chase(
+                s,
+                r.id,
+                r.version,
+                by=user,
+                method=v["method"],
+                to_whom=v["to_whom"],
+                note=v["note"],
+                next_chase_by=v["next"],
+                today=self.today,
+            ),
+        )
+
+    def action_chase_date(self) -> None:
+        from coordinator_tui.services.referrals import set_chase_by
+
+        self._form(
+            "Set the chase-by date",
+            [Field("date", "Chase by", "date", required=True)],
+            lambda s, r, v: set_chase_by(s, r.id, r.version, chase_by=v["date"], today=self.today),
+        )
+
+    def action_new(self) -> None:
+        from coordinator_tui.screens.new_referral import NewReferralDialog
+        from coordinator_tui.services.referrals import create_referral, referral_types
+
+        user = self.coordinator.settings.user
+
+        def save(values: dict[str, Any]) -> str | None:
+            try:
+                with self.coordinator.session() as session:
+                    create_referral(session, by=user, **values)
+            except ReferralError as exc:
+                return str(exc)
+            self.notify("Referral drafted")
+            self.load()
+            return None
+
+        self.app.push_screen(NewReferralDialog(referral_types(), save))
+
+    @on(LazyTable.RowSelected, "#referrals")
+    def open_referral(self, event: LazyTable.RowSelected) -> None:
+        from coordinator_tui.screens.referral_detail import ReferralDetailScreen
+
+        self.app.push_screen(ReferralDetailScreen(self.shown_rows[event.index].id))
