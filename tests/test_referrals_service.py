@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from sqlmodel import select
+from sqlmodel import func, select
 
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import AuditEvent, Person, Practice, Referral, ReferralEvent
@@ -180,7 +180,14 @@ def test_draft_to_closed_with_chase_and_outcome(engine, person_id):
 )
 def test_bad_moves_change_nothing(engine, person_id, to_state, on, message):
     with session_scope(engine, "c") as s:
-        r = ref.create_referral(s, person_id=person_id, referral_type="S42", reason="x", by="c")
+        r = ref.create_referral(
+            s,
+            person_id=person_id,
+            referral_type="S42",
+            reason="x",
+            by="c",
+            s42_test=(True, True, False),
+        )
         rid, version = r.id, r.version
     with pytest.raises(ref.ReferralError, match=message), session_scope(engine, "c") as s:
         ref.advance(s, rid, version, to_state=to_state, on=on, by="c", today=TODAY)
@@ -194,6 +201,8 @@ def test_create_validates(engine, person_id):
         (dict(person_id=person_id, referral_type="NOPE", reason="x"), "Unknown referral type"),
         (dict(person_id=person_id, referral_type="MASH", reason=" "), "reason"),
         (dict(person_id=person_id, referral_type="MARAC", reason="x", dash_score=30), "DASH"),
+        (dict(person_id=person_id, referral_type="MARAC", reason="x"), "DASH score"),
+        (dict(person_id=person_id, referral_type="S42", reason="x"), "three-part test"),
     ]:
         with pytest.raises(ref.ReferralError, match=message), session_scope(engine, "c") as s:
             ref.create_referral(s, by="c", **kwargs)
@@ -213,3 +222,92 @@ def test_views_and_figures(small_demo_engine):
         figures = ref.referral_figures(s, today)
         assert {f.referral_type for f in figures} >= {"MASH", "MARAC", "S42"}
         assert any(f.median_days_to_outcome is not None for f in figures)
+        # The all-practices line of a type adds up its practices.
+        for kind in ("MASH", "MARAC"):
+            lines = [f for f in figures if f.referral_type == kind]
+            total = next(f for f in lines if f.practice == ref.ALL_PRACTICES)
+            parts = [f for f in lines if f.practice != ref.ALL_PRACTICES]
+            assert total.open_now == sum(f.open_now for f in parts)
+            assert total.overdue_now == sum(f.overdue_now for f in parts)
+            assert total.made_this_month == sum(f.made_this_month for f in parts)
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        # The shipped file: MARAC meets on the second Thursday of each month.
+        (date(2026, 11, 1), date(2026, 11, 12)),
+        (date(2026, 11, 12), date(2026, 11, 12)),
+        (date(2026, 11, 13), date(2026, 12, 10)),
+        (date(2026, 12, 31), date(2027, 1, 14)),
+    ],
+)
+def test_next_marac_date(after, expected):
+    assert ref.next_panel_date("MARAC", after) == expected
+    assert ref.next_panel_date("MASH", after) is None
+
+
+def test_marac_and_s42_details_recorded(engine, person_id):
+    with session_scope(engine, "c") as s:
+        marac = ref.create_referral(
+            s,
+            person_id=person_id,
+            referral_type="MARAC",
+            reason="DA disclosed",
+            by="c",
+            dash_score=15,
+            today=date(2026, 11, 23),
+        )
+        s42 = ref.create_referral(
+            s,
+            person_id=person_id,
+            referral_type="S42",
+            reason="x",
+            by="c",
+            s42_test=(True, True, False),
+        )
+        ids = marac.id, s42.id
+    with session_scope(engine, "t") as s:
+        marac, s42 = (s.get(Referral, i) for i in ids)
+        assert marac.marac_date == date(2026, 12, 10) and marac.dash_score == 15
+        assert (
+            s42.s42_care_and_support_needs,
+            s42.s42_experiencing_abuse,
+            s42.s42_unable_to_protect_self,
+        ) == (True, True, False)
+
+
+def test_practice_reference_file_beside_the_database(tmp_path, engine, person_id):
+    """A practice's own referral_types.json changes response times; a broken one, or a
+    referral of a type it does not know, is refused with a message."""
+    from coordinator_tui.services import reference
+
+    (tmp_path / "referral_types.json").write_text(
+        '{"types": [{"code": "MASH", "name": "MASH", "expected_response_working_days": 3}]}'
+    )
+    reference.use_practice_dir(tmp_path)
+    try:
+        assert ref.response_days() == {"MASH": 3}
+        with session_scope(engine, "c") as s:
+            r = ref.create_referral(
+                s, person_id=person_id, referral_type="MASH", reason="x", by="c"
+            )
+            rid = r.id
+        refused = pytest.raises(ref.ReferralError, match="Unknown referral type 'S42'")
+        with refused, session_scope(engine, "c") as s:
+            ref.create_referral(
+                s,
+                person_id=person_id,
+                referral_type="S42",
+                reason="x",
+                by="c",
+                s42_test=(True, True, True),
+            )
+        (tmp_path / "referral_types.json").write_text('{"types": [{"code": "MASH"}]}')
+        with pytest.raises(reference.ReferenceDataError, match="referral_types.json: entry 1"):
+            reference.load_referral_types()
+    finally:
+        reference.use_practice_dir(None)
+    with session_scope(engine, "t") as s:
+        assert s.scalar(select(func.count()).select_from(Referral)) == 1
+        assert s.get(Referral, rid).state == "drafted"

@@ -3,6 +3,9 @@ outcome, and the person's key facts."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -12,14 +15,18 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from coordinator_tui.services.referrals import OUTCOMES, STATE_LABEL, ReferralDetail
+from coordinator_tui.services.referral_terms import OPEN_STATES, OUTCOMES, STATE_LABEL
+
+if TYPE_CHECKING:
+    from coordinator_tui.services.referrals import ReferralDetail
 
 
-def detail_renderables(detail: ReferralDetail) -> list:
+def detail_renderables(detail: ReferralDetail, today: date | None = None) -> list:
     from coordinator_tui.services.clock import to_local
     from coordinator_tui.services.people import format_nhs_number
 
     r = detail.referral
+    today = date.today() if today is None else today
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
@@ -28,7 +35,15 @@ def detail_renderables(detail: ReferralDetail) -> list:
         "Type", r.referral_type.replace("_", " ") + (f" · {r.agency}" if r.agency else "")
     )
     facts.add_row("State", STATE_LABEL.get(r.state, r.state))
-    facts.add_row("Chase by", f"{r.chase_by:%d/%m/%Y}" if r.chase_by else "—")
+    overdue = r.state in OPEN_STATES and r.chase_by is not None and r.chase_by < today
+    facts.add_row(
+        "Chase by",
+        Text.assemble(
+            f"{r.chase_by:%d/%m/%Y}" if r.chase_by else "—",
+            (" OVERDUE", "bold red") if overdue else "",
+            " (set by hand)" if r.chase_by_overridden and r.chase_by else "",
+        ),
+    )
     facts.add_row("Reason", r.reason or "—")
     if r.dash_score is not None:
         risk = "HIGH RISK (14+)" if r.dash_score >= 14 else "below the high-risk threshold"
@@ -36,6 +51,37 @@ def detail_renderables(detail: ReferralDetail) -> list:
     if r.outcome_type:
         facts.add_row(
             "Outcome", f"{OUTCOMES.get(r.outcome_type, r.outcome_type)}. {r.outcome_notes}"
+        )
+    if r.marac_date:
+        facts.add_row("MARAC date", f"{r.marac_date:%a %d %b %Y}")
+    person = detail.person
+    if person is not None:
+        from coordinator_tui.services.people import age_on
+
+        current = [g.category for g in person.registrations if g.status == "active"]
+        facts.add_row(
+            "Born",
+            f"{person.date_of_birth:%d/%m/%Y} (age {age_on(person.date_of_birth, today)})"
+            + (f" · {person.practice}" if person.practice else ""),
+        )
+        facts.add_row("Registers", ", ".join(current) or "none current")
+        household = [
+            f"{rel.name} ({rel.relationship}"
+            + (f"; {', '.join(rel.registers)})" if rel.registers else ")")
+            for rel in person.relatives
+        ]
+        if household:
+            facts.add_row("Family", Text("\n".join(household)))
+    if detail.other_referrals:
+        facts.add_row(
+            "Other referrals",
+            Text(
+                "\n".join(
+                    f"{kind.replace('_', ' ')} · {STATE_LABEL.get(state, state)}"
+                    + (f" · drafted {drafted:%d/%m/%Y}" if drafted else "")
+                    for kind, state, drafted in detail.other_referrals[:5]
+                )
+            ),
         )
     history = Table(
         expand=True, show_edge=False, pad_edge=False, title="History", title_justify="left"
@@ -109,7 +155,8 @@ class ReferralDetailScreen(Screen):
         if detail is None:
             self.query_one("#referral-facts", Static).update("This referral no longer exists.")
             return
-        facts, history, chases = detail_renderables(detail)
+        today = self.app.settings.current_date()  # type: ignore[attr-defined]
+        facts, history, chases = detail_renderables(detail, today)
         self.query_one("#referral-facts", Static).update(facts)
         self.query_one("#referral-history", Static).update(history)
         self.query_one("#referral-chases", Static).update(chases)

@@ -23,7 +23,8 @@ from textual.widgets import Input, Static
 
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
-from coordinator_tui.services.referrals import (
+from coordinator_tui.services.referral_terms import (
+    ALL_PRACTICES,
     STATE_LABEL,
     VIEWS,
     ReferralError,
@@ -32,6 +33,16 @@ from coordinator_tui.services.referrals import (
 )
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
+# Short names for the view bar (it must fit 80 columns).
+VIEW_SHORT = {
+    "open": "Open",
+    "mash": "MASH",
+    "outcome": "Outcome",
+    "conference": "Conference",
+    "escalation": "Escalation",
+    "overdue": "Overdue",
+    "closed": "Closed",
+}
 VIEW_KEYS = {
     "O": "open",
     "M": "mash",
@@ -72,28 +83,39 @@ def referral_row(row: ReferralRow, today: date) -> Row:
     )
 
 
-def figures_table(figures: list[ReferralFigures]) -> Table:
-    table = Table(expand=True, show_edge=False, pad_edge=False, title_justify="left")
-    for label in (
-        "Type",
-        "Practice",
-        "Made this month",
-        "Median working days to outcome",
-        "Open",
-        "Overdue now",
-    ):
-        table.add_column(label, justify="left" if label in ("Type", "Practice") else "right")
-    for f in figures:
-        pct = f"{f.overdue_pct:.0f}%" if f.overdue_pct is not None else "—"
-        median = f"{f.median_days_to_outcome:g}" if f.median_days_to_outcome is not None else "—"
-        table.add_row(
-            f.referral_type,
-            f.practice,
-            str(f.made_this_month),
-            median,
-            str(f.open_now),
-            f"{f.overdue_now} ({pct})",
+def figures_table(figures: list[ReferralFigures], wide: bool = True) -> Table:
+    """Types down, practices across (only the PCN total when narrow); each cell: made this
+    month, median working days from sent to outcome, and overdue of open now."""
+    practices = sorted({f.practice for f in figures if f.practice != ALL_PRACTICES})
+    practices = [*practices, ALL_PRACTICES] if wide else [ALL_PRACTICES]
+    cells = {(f.referral_type, f.practice): f for f in figures}
+    table = Table(
+        expand=True,
+        show_edge=False,
+        pad_edge=False,
+        box=None,
+        caption="made this month · median working days sent to outcome · overdue/open now",
+        caption_justify="left",
+        caption_style="dim",
+    )
+    table.add_column("Type", no_wrap=True)
+    for practice in practices:
+        table.add_column(
+            "PCN" if practice == ALL_PRACTICES else practice, justify="right", no_wrap=True
         )
+    for kind in sorted({f.referral_type for f in figures}):
+        line: list[Text | str] = [kind.replace("_", " ")]
+        for practice in practices:
+            f = cells.get((kind, practice))
+            if f is None:
+                line.append("")
+                continue
+            median = (
+                f"{f.median_days_to_outcome:.1f}" if f.median_days_to_outcome is not None else "–"
+            )
+            overdue = Text(f"{f.overdue_now}/{f.open_now}", style="red" if f.overdue_now else "")
+            line.append(Text.assemble(f"{f.made_this_month} · {median} · ", overdue))
+        table.add_row(*line)
     return table
 
 
@@ -126,6 +148,7 @@ class ReferralsScreen(SectionScreen):
         self.rows: list[ReferralRow] = []
         self.shown_rows: list[ReferralRow] = []
         self.loaded = False
+        self.figures: list[ReferralFigures] = []
         self._after_load: Callable[[], None] | None = None
 
     @property
@@ -135,11 +158,17 @@ class ReferralsScreen(SectionScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="referrals-body"):
             yield Static("Loading referrals…", id="referrals-summary")
+            yield Static("", id="referrals-views")
             yield Input(
                 placeholder="Filter: name or NHS number", id="referrals-filter", compact=True
             )
             yield LazyTable(COLUMNS, empty_text="No referrals in this view.", id="referrals")
             yield Static("", id="referrals-figures")
+
+    def on_mount(self) -> None:
+        # Figures start hidden on a short terminal, where the list needs the rows (F shows).
+        if self.app.size.height < 32:
+            self.query_one("#referrals-figures").add_class("-hidden")
 
     def on_database_ready(self) -> None:
         self.query_one(LazyTable).focus()
@@ -154,15 +183,13 @@ class ReferralsScreen(SectionScreen):
         self.app.call_from_thread(self.show, rows)
 
     def show(self, rows: list[ReferralRow]) -> None:
-        first = not self.loaded
         self.rows = rows
         self.apply_filter()
         self.loaded = True
         if self._after_load is not None:
             callback, self._after_load = self._after_load, None
             callback()
-        if first:
-            self.load_figures()
+        self.load_figures()
         self.coordinator.screen_loaded(self)
 
     @work(thread=True, exclusive=True, group="referral-figures")
@@ -171,9 +198,18 @@ class ReferralsScreen(SectionScreen):
 
         with self.coordinator.session() as session:
             figures = referral_figures(session, self.today)
-        self.app.call_from_thread(
-            self.query_one("#referrals-figures", Static).update, figures_table(figures)
+        self.app.call_from_thread(self.show_figures, figures)
+
+    def show_figures(self, figures: list[ReferralFigures] | None = None) -> None:
+        if figures is not None:
+            self.figures = figures
+        self.query_one("#referrals-figures", Static).update(
+            figures_table(self.figures, wide=self.size.width >= 100)
         )
+
+    def on_resize(self) -> None:
+        if self.figures:
+            self.show_figures()
 
     def apply_filter(self) -> None:
         needle = self.query_one("#referrals-filter", Input).value.strip().lower()
@@ -192,14 +228,22 @@ class ReferralsScreen(SectionScreen):
             MappedSource(self.shown_rows, lambda r: referral_row(r, today))
         )
         overdue = sum(1 for r in self.shown_rows if r.is_overdue(today))
-        keys = "  ".join(f"{k} {VIEWS[v].split()[0].lower()}" for k, v in VIEW_KEYS.items())
+        needle = self.query_one("#referrals-filter", Input).value.strip()
         self.query_one("#referrals-summary", Static).update(
             Text.assemble(
-                (f"{VIEWS[self.view]}  ", "bold"),
-                f"{len(self.shown_rows):,} referrals · {overdue:,} overdue   ",
-                (keys, "dim"),
+                (VIEWS[self.view], "bold"),
+                f" · {len(self.shown_rows):,} referrals · ",
+                (f"{overdue:,} overdue", "bold red" if overdue else ""),
+                (f" · filter: {needle}" if needle else "", "italic"),
+                ("   F figures", "dim"),
             )
         )
+        bar = Text()
+        for key, view in VIEW_KEYS.items():
+            style = "reverse bold" if view == self.view else ""
+            bar.append(f" {key} ", style=style or "bold")
+            bar.append(f"{VIEW_SHORT[view]} ", style=style or "dim")
+        self.query_one("#referrals-views", Static).update(bar)
 
     # -- views and filter ---------------------------------------------------------------
 
@@ -262,7 +306,8 @@ class ReferralsScreen(SectionScreen):
             except ReferralError as exc:
                 return str(exc)
             self.notify(f"Saved: {title.lower()}", timeout=3)
-            self._after_load = lambda: self._move_on(row.id, index)
+            following = self.shown_rows[index + 1].id if index + 1 < len(self.shown_rows) else None
+            self._after_load = lambda: self._move_on(following, index)
             self.load()
             if after is not None:
                 self.call_after_refresh(after, row, values)
@@ -273,10 +318,15 @@ class ReferralsScreen(SectionScreen):
         )
         self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
 
-    def _move_on(self, referral_id: int, index: int) -> None:
+    def _move_on(self, following: int | None, index: int) -> None:
+        """After an action, on to the entry that followed the one acted on (it may have
+        left the view or moved in the sort order)."""
         keys = [r.id for r in self.shown_rows]
         table = self.query_one(LazyTable)
-        table.cursor_row = keys.index(referral_id) + 1 if referral_id in keys else index
+        if following in keys:
+            table.cursor_row = keys.index(following)
+        elif keys:
+            table.cursor_row = min(index, len(keys) - 1)
 
     def action_step(self) -> None:
         from coordinator_tui.services.referrals import advance, next_state

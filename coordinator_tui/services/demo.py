@@ -493,7 +493,14 @@ class _Demo:
             adult_type = kind in ("S42", "MARAC")
             person_id = rnd.choice(self.adults if adult_type else self.children)
             state = states[index % len(states)]
-            day = today - timedelta(days=rnd.randint(2, 90))
+            # Open referrals are recent (most not yet due a chase); closed ones older.
+            if state in ("closed", "withdrawn"):
+                started = rnd.randint(20, 180)
+            elif state == "drafted":
+                started = rnd.randint(0, 4)
+            else:
+                started = rnd.randint(2, 30)
+            day = today - timedelta(days=started)
             values: dict[str, Any] = dict(
                 person_id=person_id,
                 practice_id=self.person_practice[person_id],
@@ -512,14 +519,18 @@ class _Demo:
             reached = order[: order.index(state) + 1] if state in order else ("drafted", "sent")
             for name in reached[1:]:
                 day = min(today, day + timedelta(days=rnd.randint(0, 4)))
-                values[columns[name]] = self.at(day, rnd.randint(9, 16))
+                moment = self.at(day, rnd.randint(9, 16))
+                values[columns[name]] = max(moment, events[-1][2] + timedelta(hours=1))
                 events.append((events[-1][1], name, values[columns[name]]))
             if state == "withdrawn":
-                values["withdrawn_at"] = self.at(min(today, day + timedelta(days=1)), 15)
+                values["withdrawn_at"] = max(
+                    self.at(min(today, day + timedelta(days=1)), 15),
+                    events[-1][2] + timedelta(hours=1),
+                )
                 events.append((events[-1][1], "withdrawn", values["withdrawn_at"]))
             if state in order[:5]:
                 expected = response[kind]
-                chase = add_working_days(day, max(expected, 1) + rnd.randint(-1, 8))
+                chase = add_working_days(day, max(expected, 1) + rnd.randint(-1, 10))
                 values["chase_by"] = chase
             if state in ("outcome_received", "closed"):
                 values["outcome_type"] = rnd.choice(OUTCOMES)

@@ -23,6 +23,21 @@ REFERRAL_TYPES_FILE = "referral_types.json"
 AGE_BANDS = ("child", "adult", "any")
 
 
+_practice_dir: Path | None = None
+
+
+def use_practice_dir(path: Path | None) -> None:
+    """Read reference files from ``path`` first: the folder holding the practice's
+    database, where a practice keeps its own ``register_categories.json`` or
+    ``referral_types.json``. Set once when the database is opened."""
+    global _practice_dir
+    _practice_dir = path
+
+
+def practice_dir() -> Path | None:
+    return _practice_dir
+
+
 class ReferenceDataError(ValueError):
     """A reference file is missing, not JSON, or has a bad entry."""
 
@@ -46,9 +61,11 @@ class ReferralTypeSpec:
     name: str
     expected_response_working_days: int
     source: str
+    meets: str = ""  # RFC 5545 RRULE of the panel's meetings (MARAC), if it has them
 
 
 def _read(name: str, override_dir: Path | None) -> tuple[str, Any]:
+    override_dir = override_dir if override_dir is not None else _practice_dir
     if override_dir is not None and (override_dir / name).is_file():
         path = override_dir / name
         label, text = str(path), path.read_text(encoding="utf-8")
@@ -129,7 +146,17 @@ def load_referral_types(override_dir: Path | None = None) -> list[ReferralTypeSp
                 label, index, entry, "expected_response_working_days", int
             ),
             source=str(entry.get("source", "")),
+            meets=str(entry.get("meets", "")),
         )
+        if spec.meets:
+            from dateutil.rrule import rrulestr
+
+            try:
+                rrulestr(spec.meets)
+            except (ValueError, TypeError) as exc:
+                raise ReferenceDataError(
+                    f"{label}: entry {index + 1} 'meets' is not a recurrence rule ({exc})"
+                ) from exc
         if spec.expected_response_working_days < 0:
             raise ReferenceDataError(f"{label}: entry {index + 1} response days must be >= 0")
         specs.append(spec)
@@ -160,3 +187,11 @@ def sync_register_categories(session: Session, specs: list[CategorySpec]) -> lis
         rows.append(row)
     session.flush()
     return rows
+
+
+def apply_reference_data(session: Session) -> None:
+    """Bring the database's register categories in line with the reference files (the
+    practice's own beside the database, else the shipped ones) and check the referral
+    types file, so a bad file is reported when the app starts rather than mid-task."""
+    sync_register_categories(session, load_register_categories())
+    load_referral_types()

@@ -10,7 +10,7 @@ unless the coordinator has overridden it. Overdue means past the chase-by date.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -29,6 +29,17 @@ from coordinator_tui.models import (
 )
 from coordinator_tui.services.clock import UK, to_local
 from coordinator_tui.services.dates import add_working_days, working_days_between
+from coordinator_tui.services.people import PersonSummary, person_summary
+from coordinator_tui.services.referral_terms import (
+    ALL_PRACTICES,
+    CHASE_METHODS,
+    OUTCOMES,
+    STATE_LABEL,
+    VIEWS,
+    ReferralError,
+    ReferralFigures,
+    ReferralRow,
+)
 
 FORWARD = (
     ReferralState.DRAFTED,
@@ -38,15 +49,6 @@ FORWARD = (
     ReferralState.OUTCOME_RECEIVED,
     ReferralState.CLOSED,
 )
-STATE_LABEL = {
-    "drafted": "Drafted",
-    "sent": "Sent",
-    "acknowledged": "Acknowledged",
-    "awaiting_outcome": "Awaiting outcome",
-    "outcome_received": "Outcome received",
-    "closed": "Closed",
-    "withdrawn": "Withdrawn",
-}
 TIMESTAMP = {
     "sent": "sent_at",
     "acknowledged": "acknowledged_at",
@@ -55,25 +57,9 @@ TIMESTAMP = {
     "closed": "closed_at",
     "withdrawn": "withdrawn_at",
 }
-OUTCOMES = {
-    "no_further_action": "No further action",
-    "advice_given": "Advice given",
-    "early_help": "Early Help",
-    "child_in_need": "Child in Need (s17)",
-    "strategy_s47": "Strategy discussion / s47 enquiry",
-    "initial_cp_conference": "Initial child protection conference",
-    "s42_enquiry": "Section 42 enquiry",
-    "marac_actions": "MARAC heard with actions",
-    "other": "Other",
-}
-CHASE_METHODS = ("phone", "email", "portal", "letter", "in person")
 DASH_HIGH_RISK = 14  # SafeLives: 14 or more ticks on the DASH checklist is high risk
 INITIAL_CONFERENCE_WORKING_DAYS = 15  # Working Together: of the strategy discussion
 ACT_ON_OUTCOME_WORKING_DAYS = 5
-
-
-class ReferralError(ValueError):
-    """Bad input or a refused move; the message is for the coordinator."""
 
 
 def _day(moment: datetime | None) -> date | None:
@@ -96,6 +82,23 @@ def referral_types() -> list[tuple[str, str]]:
     from coordinator_tui.services.reference import load_referral_types
 
     return [(spec.code, spec.name) for spec in load_referral_types()]
+
+
+def next_panel_date(referral_type: str, after: date) -> date | None:
+    """The next meeting of the type's panel (e.g. the area's MARAC) on or after ``after``,
+    from the ``meets`` rule in the reference file; None when it has no schedule."""
+    from dateutil.rrule import rrulestr
+
+    from coordinator_tui.services.reference import load_referral_types
+
+    spec = next((t for t in load_referral_types() if t.code == referral_type), None)
+    if spec is None or not spec.meets:
+        return None
+    start = datetime(after.year, after.month, after.day) - timedelta(days=40)
+    following = rrulestr(spec.meets, dtstart=start).after(
+        datetime(after.year, after.month, after.day), inc=True
+    )
+    return following.date() if following else None
 
 
 def chase_by_for(referral: Referral, days: dict[str, int] | None = None) -> date | None:
@@ -135,8 +138,16 @@ def create_referral(
     agency: str = "",
     dash_score: int | None = None,
     concern_id: int | None = None,
+    marac_date: date | None = None,
+    s42_test: tuple[bool, bool, bool] | None = None,
+    today: date | None = None,
 ) -> Referral:
-    """A new referral in the drafted state."""
+    """A new referral in the drafted state.
+
+    MARAC needs the DASH score (14 or more ticks is high risk) and is listed for the
+    area's next MARAC unless a date is given; an adult Section 42 concern records the
+    three-part test (care and support needs; experiencing or at risk of abuse or neglect;
+    unable to protect themselves because of those needs)."""
     days = response_days()
     if person_id is None or session.get(Person, person_id) is None:
         raise ReferralError("Pick the person the referral is about")
@@ -146,6 +157,15 @@ def create_referral(
         raise ReferralError("Give the reason for the referral")
     if dash_score is not None and not 0 <= dash_score <= 24:
         raise ReferralError("A DASH score is between 0 and 24 ticks")
+    if referral_type == "MARAC":
+        if dash_score is None:
+            raise ReferralError("A MARAC referral needs the DASH score (0-24 ticks)")
+        marac_date = marac_date or next_panel_date("MARAC", today or date.today())
+    if referral_type == "S42" and s42_test is None:
+        raise ReferralError(
+            "Record the Section 42 three-part test: care and support needs, abuse or "
+            "neglect, unable to protect themselves"
+        )
     person = session.get(Person, person_id)
     now = utcnow()
     referral = Referral(
@@ -156,9 +176,16 @@ def create_referral(
         reason=reason.strip(),
         agency=agency.strip(),
         dash_score=dash_score,
+        marac_date=marac_date if referral_type == "MARAC" else None,
         drafted_at=now,
         created_by=by,
     )
+    if referral_type == "S42" and s42_test is not None:
+        (
+            referral.s42_care_and_support_needs,
+            referral.s42_experiencing_abuse,
+            referral.s42_unable_to_protect_self,
+        ) = s42_test
     referral.chase_by = chase_by_for(referral, days)
     session.add(referral)
     session.flush()
@@ -397,39 +424,6 @@ def set_chase_by(
 
 # -- lists ------------------------------------------------------------------------------
 
-VIEWS = {
-    "open": "All open",
-    "mash": "Awaiting MASH decision",
-    "outcome": "Awaiting outcome",
-    "conference": "Case conference due",
-    "escalation": "Escalation decision pending",
-    "overdue": "Overdue",
-    "closed": "Closed",
-}
-
-
-@dataclass(frozen=True)
-class ReferralRow:
-    id: int
-    version: int
-    person_id: int
-    given_name: str
-    family_name: str
-    nhs_number: str
-    referral_type: str
-    state: str
-    chase_by: date | None
-    practice: str
-    drafted_at: datetime
-    outcome_type: str
-
-    def is_overdue(self, today: date) -> bool:
-        return (
-            self.state in OPEN_REFERRAL_STATES
-            and self.chase_by is not None
-            and self.chase_by < today
-        )
-
 
 def referral_list(session: Session, view: str, today: date) -> list[ReferralRow]:
     """The referrals of one view, sorted by chase-by date (no date last)."""
@@ -482,22 +476,9 @@ def referral_list(session: Session, view: str, today: date) -> list[ReferralRow]
     return [ReferralRow(*row) for row in session.execute(stmt).all()]
 
 
-@dataclass(frozen=True)
-class ReferralFigures:
-    referral_type: str
-    practice: str
-    made_this_month: int
-    median_days_to_outcome: float | None
-    open_now: int
-    overdue_now: int
-
-    @property
-    def overdue_pct(self) -> float | None:
-        return 100 * self.overdue_now / self.open_now if self.open_now else None
-
-
 def referral_figures(session: Session, today: date) -> list[ReferralFigures]:
-    """Per type and practice: made this month, median working days sent to outcome, overdue."""
+    """Per type and practice, and per type across all practices (``ALL_PRACTICES``): made
+    this month, median working days from sent to outcome, open and overdue now."""
     rows = session.execute(
         select(
             Referral.referral_type,
@@ -511,16 +492,17 @@ def referral_figures(session: Session, today: date) -> list[ReferralFigures]:
     month_start = today.replace(day=1)
     groups: dict[tuple[str, str], dict] = {}
     for kind, practice, state, sent, outcome, chase in rows:
-        g = groups.setdefault((kind, practice), {"made": 0, "days": [], "open": 0, "overdue": 0})
         sent_day = _day(sent)
-        if sent_day and month_start <= sent_day <= today:
-            g["made"] += 1
-        if sent_day and outcome:
-            g["days"].append(working_days_between(sent_day, _day(outcome)))
-        if state in OPEN_REFERRAL_STATES:
-            g["open"] += 1
-            if chase is not None and chase < today:
-                g["overdue"] += 1
+        for key in ((kind, practice), (kind, ALL_PRACTICES)):
+            g = groups.setdefault(key, {"made": 0, "days": [], "open": 0, "overdue": 0})
+            if sent_day and month_start <= sent_day <= today:
+                g["made"] += 1
+            if sent_day and outcome:
+                g["days"].append(working_days_between(sent_day, _day(outcome)))
+            if state in OPEN_REFERRAL_STATES:
+                g["open"] += 1
+                if chase is not None and chase < today:
+                    g["overdue"] += 1
     return [
         ReferralFigures(
             kind,
@@ -536,11 +518,15 @@ def referral_figures(session: Session, today: date) -> list[ReferralFigures]:
 
 @dataclass
 class ReferralDetail:
+    """A referral with its history, its chases and the person's key facts."""
+
     referral: Referral
     person_name: str
     nhs_number: str
     events: list[ReferralEvent]
     chases: list[ReferralChase]
+    person: PersonSummary | None = None
+    other_referrals: list[tuple[str, str, date | None]] = field(default_factory=list)
 
 
 def referral_detail(session: Session, referral_id: int) -> ReferralDetail | None:
@@ -563,4 +549,20 @@ def referral_detail(session: Session, referral_id: int) -> ReferralDetail | None
         )
     )
     name = f"{person.family_name.upper()}, {person.given_name}" if person else "—"
-    return ReferralDetail(referral, name, person.nhs_number if person else "", events, chases)
+    others = [
+        (kind, state, _day(drafted))
+        for kind, state, drafted in session.execute(
+            select(Referral.referral_type, Referral.state, Referral.drafted_at)
+            .where(Referral.person_id == referral.person_id, Referral.id != referral_id)
+            .order_by(Referral.drafted_at.desc())
+        ).all()
+    ]
+    return ReferralDetail(
+        referral,
+        name,
+        person.nhs_number if person else "",
+        events,
+        chases,
+        person_summary(session, referral.person_id),
+        others,
+    )
