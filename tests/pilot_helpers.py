@@ -14,3 +14,14 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0) 
         if loop.time() > deadline:
             raise AssertionError("timed out waiting for the app")
         await pilot.pause(0.02)
+
+
+def shown_text(static, width: int = 120) -> str:
+    """The plain text a Static shows, whatever it was given (str, Text, a Rich table)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(static.content)
+    return console.export_text()

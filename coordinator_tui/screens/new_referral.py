@@ -1,21 +1,35 @@
-"""``n`` on Referrals: draft a referral for a person picked by name, NHS number or DOB."""
+"""``n`` on Referrals: draft a referral for a person picked by name, NHS number or DOB.
+
+What the type needs is asked for only when that type is chosen: the DASH score and the
+MARAC date (the area's next MARAC, from the reference file) for MARAC; the Section 42
+three-part test for an adult Section 42 concern.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
+from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.person_picker import PersonPicker
+
+S42_TEST = (
+    ("s42-needs", "Has care and support needs"),
+    ("s42-abuse", "Is experiencing, or at risk of, abuse or neglect"),
+    ("s42-unable", "Cannot protect themselves because of those needs"),
+)
 
 
 class NewReferralDialog(ModalScreen[bool]):
-    """Person, type, agency, reason and (MARAC) the DASH score; the caller saves."""
+    """Person, type, agency, reason and what the type needs; the caller saves."""
 
     CSS_PATH = "form_dialog.tcss"
     BINDINGS = [
@@ -24,11 +38,17 @@ class NewReferralDialog(ModalScreen[bool]):
     ]
 
     def __init__(
-        self, types: list[tuple[str, str]], save: Callable[[dict[str, Any]], str | None]
+        self,
+        types: list[tuple[str, str]],
+        save: Callable[[dict[str, Any]], str | None],
+        today: date,
+        next_marac: date | None = None,
     ) -> None:
         super().__init__()
         self.types = types
         self.save = save
+        self.today = today
+        self.next_marac = next_marac
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="form-box") as box:
@@ -42,29 +62,71 @@ class NewReferralDialog(ModalScreen[bool]):
             yield Input(placeholder="e.g. Children's MASH", id="f-agency", compact=True)
             yield Label("Reason *", classes="form-label")
             yield Input(placeholder="Why the referral is made", id="f-reason", compact=True)
-            yield Label("DASH score (MARAC: 14 or more ticks is high risk)", classes="form-label")
-            yield Input(placeholder="0-24", id="f-dash", compact=True, type="integer")
+            with Vertical(id="f-marac", classes="-hidden"):
+                yield Label("DASH score * (14 or more ticks is high risk)", classes="form-label")
+                yield Input(placeholder="0-24", id="f-dash", compact=True, type="integer")
+                yield Static("", id="f-dash-risk")
+                yield Label("MARAC date (the area's next MARAC)", classes="form-label")
+                yield DateInput(id="f-marac-date", today=self.today)
+            with Vertical(id="f-s42", classes="-hidden"):
+                yield Label("Section 42 three-part test (space ticks)", classes="form-label")
+                for ident, label in S42_TEST:
+                    yield Checkbox(label, id=f"f-{ident}", compact=True)
             yield Static("", id="form-error")
 
     def on_mount(self) -> None:
         self.query_one(PersonPicker).query_one(Input).focus()
+        if self.next_marac:
+            self.query_one("#f-marac-date", DateInput).set_date(self.next_marac)
+
+    @on(Select.Changed, "#f-type")
+    def type_chosen(self, event: Select.Changed) -> None:
+        self.query_one("#f-marac").set_class(event.value != "MARAC", "-hidden")
+        self.query_one("#f-s42").set_class(event.value != "S42", "-hidden")
+
+    @on(Input.Changed, "#f-dash")
+    def dash_typed(self, event: Input.Changed) -> None:
+        text = event.value.strip()
+        risk = ""
+        if text.isdigit():
+            score = int(text)
+            risk = (
+                "High risk: refer to MARAC"
+                if score >= 14
+                else "Below 14: MARAC on professional judgement or escalation"
+            )
+        self.query_one("#f-dash-risk", Static).update(risk)
 
     def action_save(self) -> None:
         person = self.query_one(PersonPicker).person
         kind = self.query_one("#f-type", Select).value
-        dash = self.query_one("#f-dash", Input).value.strip()
-        values = {
+        kind = "" if kind is Select.NULL else str(kind)
+        values: dict[str, Any] = {
             "person_id": person.id if person else None,
-            "referral_type": "" if kind is Select.NULL else kind,
+            "referral_type": kind,
             "agency": self.query_one("#f-agency", Input).value,
             "reason": self.query_one("#f-reason", Input).value,
-            "dash_score": int(dash) if dash.lstrip("-").isdigit() else None,
         }
+        if kind == "MARAC":
+            dash = self.query_one("#f-dash", Input).value.strip()
+            values["dash_score"] = int(dash) if dash.lstrip("-").isdigit() else None
+            marac_date = self.query_one("#f-marac-date", DateInput)
+            if not marac_date.is_valid:
+                self.show_error(marac_date.error or "The MARAC date is not a date")
+                return
+            values["marac_date"] = marac_date.value
+        if kind == "S42":
+            values["s42_test"] = tuple(
+                self.query_one(f"#f-{ident}", Checkbox).value for ident, _ in S42_TEST
+            )
         problem = self.save(values)
         if problem:
-            self.query_one("#form-error", Static).update(f"✗ {problem}")
+            self.show_error(problem)
             return
         self.dismiss(True)
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#form-error", Static).update(f"✗ {message}")
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -514,21 +514,28 @@ class ReferralsScreen(SectionScreen):
 
     def action_new(self) -> None:
         from coordinator_tui.screens.new_referral import NewReferralDialog
-        from coordinator_tui.services.referrals import create_referral, referral_types
+        from coordinator_tui.services.referrals import (
+            create_referral,
+            next_panel_date,
+            referral_types,
+        )
 
         user = self.coordinator.settings.user
+        today = self.today
 
         def save(values: dict[str, Any]) -> str | None:
             try:
                 with self.coordinator.session() as session:
-                    create_referral(session, by=user, **values)
+                    create_referral(session, by=user, today=today, **values)
             except ReferralError as exc:
                 return str(exc)
             self.notify("Referral drafted")
             self.load()
             return None
 
-        self.app.push_screen(NewReferralDialog(referral_types(), save))
+        self.app.push_screen(
+            NewReferralDialog(referral_types(), save, today, next_panel_date("MARAC", today))
+        )
 
     @on(LazyTable.RowSelected, "#referrals")
     def open_referral(self, event: LazyTable.RowSelected) -> None:
