@@ -62,3 +62,19 @@ class TestRegisters:
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=(80, 24), run_before=loaded)
+
+
+class TestReferrals:
+    @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    def test_referrals(self, snap_compare, demo_settings, small_demo_engine, size):
+        app = make_app(demo_settings, small_demo_engine)
+
+        async def loaded(pilot):
+            await pilot.press("3")
+            await _wait(
+                pilot,
+                lambda: getattr(app.screen, "loaded", False) and getattr(app.screen, "figures", []),
+            )
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=size, run_before=loaded)
