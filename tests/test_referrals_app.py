@@ -12,6 +12,7 @@ from sqlmodel import func, select
 from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import (
+    Action,
     AuditEvent,
     ChronologyEntry,
     Person,
@@ -135,8 +136,15 @@ async def test_draft_to_closed_with_chase_and_outcome_follow_on(app, seeded):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen.query_one("#form-box").border_title == "Follow-on")
         follow = app.screen
-        await pilot.press("ctrl+s")  # "Yes, do it now"
+        # "Yes, do it now" is the default; add an action for the practice as well.
+        await pilot.press("tab", *"Tell the health visitor", "tab", *"HV", "tab", *"+1w")
+        await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen is not follow and count(seeded, RegisterEntry))
+        with session_scope(seeded, "t") as s:
+            action = s.exec(select(Action)).one()
+            assert action.owner_label == "HV" and action.status == "open"
+            assert action.description.startswith("Tell the health visitor")
+            assert action.due_date == screen.today + timedelta(weeks=1)
         referral = referral_of(seeded, "Marlowe")
         assert referral.state == "outcome_received"
         assert referral.outcome_type == "child_in_need"

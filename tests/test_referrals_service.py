@@ -311,3 +311,26 @@ def test_practice_reference_file_beside_the_database(tmp_path, engine, person_id
     with session_scope(engine, "t") as s:
         assert s.scalar(select(func.count()).select_from(Referral)) == 1
         assert s.get(Referral, rid).state == "drafted"
+
+
+def test_outcome_action_validates_and_lands_on_the_person(engine, person_id):
+    from coordinator_tui.models import Action
+
+    with session_scope(engine, "c") as s:
+        rid = ref.create_referral(
+            s, person_id=person_id, referral_type="MASH", reason="x", by="c"
+        ).id
+    for kwargs, message in [
+        (dict(description=" ", owner="HV", due=None), "what the action is"),
+        (dict(description="x", owner="", due=None), "who owns"),
+        (dict(description="x", owner="HV", due=date(2026, 11, 1)), "past"),
+    ]:
+        with pytest.raises(ref.ReferralError, match=message), session_scope(engine, "c") as s:
+            ref.add_outcome_action(s, rid, today=TODAY, **kwargs)
+    with session_scope(engine, "c") as s:
+        ref.add_outcome_action(
+            s, rid, description="Flag the record", owner="GP", due=TODAY, today=TODAY
+        )
+    with session_scope(engine, "t") as s:
+        (action,) = s.exec(select(Action)).all()
+        assert action.person_id == person_id and "MASH referral outcome" in action.description

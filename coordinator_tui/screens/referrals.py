@@ -25,6 +25,7 @@ from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.referral_terms import (
     ALL_PRACTICES,
+    OUTCOMES,
     STATE_LABEL,
     VIEWS,
     ReferralError,
@@ -380,7 +381,7 @@ class ReferralsScreen(SectionScreen):
         )
 
     def action_outcome(self) -> None:
-        from coordinator_tui.services.referrals import OUTCOMES, record_outcome
+        from coordinator_tui.services.referrals import record_outcome
 
         user = self.coordinator.settings.user
         self._form(
@@ -410,36 +411,52 @@ class ReferralsScreen(SectionScreen):
         )
 
     def offer_follow_on(self, row: ReferralRow, values: dict[str, Any]) -> None:
-        """An outcome that implies a register entry or a conference: offer to do it now."""
+        """After an outcome: the register entry or conference it implies, and any action
+        for the practice, in one dialog (each part optional)."""
         from coordinator_tui.services.referrals import follow_on
 
         plan = follow_on(values["outcome"], values["on"])
-        if not plan.text:
-            return
         user = self.coordinator.settings.user
+        today = self.today
+        fields = []
+        if plan.text:
+            fields.append(
+                Field(
+                    "do",
+                    plan.text,
+                    "select",
+                    value="yes",
+                    required=True,
+                    options=(("Yes, do it now", "yes"), ("Not now", "no")),
+                )
+            )
+        fields += [
+            Field("action", "Action for the practice (optional)", placeholder="e.g. flag record"),
+            Field("owner", "Owner", placeholder="name, initials or role"),
+            Field("due", "Due", "date"),
+        ]
 
         def save(choice: dict[str, Any]) -> str | None:
-            if choice["do"] != "yes":
-                return None
-            from coordinator_tui.services.referrals import add_conference
+            from coordinator_tui.services.referrals import add_conference, add_outcome_action
             from coordinator_tui.services.registers import (
                 RegisterError,
                 add_registration,
                 category_id_for_code,
             )
 
+            done = []
             try:
                 with self.coordinator.session() as session:
-                    if plan.register_code:
+                    if choice.get("do") == "yes" and plan.register_code:
                         add_registration(
                             session,
                             person_id=row.person_id,
                             category_id=category_id_for_code(session, plan.register_code),
                             start_date=values["on"],
-                            today=self.today,
+                            today=today,
                             by=user,
                         )
-                    if plan.conference_kind and plan.conference_due:
+                    if choice.get("do") == "yes" and plan.conference_kind and plan.conference_due:
                         add_conference(
                             session,
                             row.id,
@@ -447,26 +464,31 @@ class ReferralsScreen(SectionScreen):
                             due=plan.conference_due,
                             by=user,
                         )
+                    if choice.get("do") == "yes":
+                        done.append(plan.text)
+                    if (choice["action"] or "").strip():
+                        add_outcome_action(
+                            session,
+                            row.id,
+                            description=choice["action"],
+                            owner=choice["owner"] or "",
+                            due=choice["due"],
+                            today=today,
+                        )
+                        done.append("action added")
             except (RegisterError, ReferralError) as exc:
                 return str(exc)
-            self.notify(f"Done: {plan.text}")
+            if done:
+                self.notify("Done: " + "; ".join(done))
             return None
 
         self.app.push_screen(
             FormDialog(
                 "Follow-on",
-                [
-                    Field(
-                        "do",
-                        plan.text,
-                        "select",
-                        value="yes",
-                        required=True,
-                        options=(("Yes, do it now", "yes"), ("Not now", "no")),
-                    )
-                ],
-                self.today,
-                f"{row.family_name.upper()}, {row.given_name}",
+                fields,
+                today,
+                f"{row.family_name.upper()}, {row.given_name} · "
+                + OUTCOMES.get(values["outcome"], values["outcome"]),
                 save=save,
             )
         )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.models import (
     OPEN_REFERRAL_STATES,
+    Action,
     CaseConference,
     Person,
     Practice,
@@ -368,6 +369,38 @@ def add_conference(
     session.add(conference)
     session.flush()
     return conference
+
+
+def add_outcome_action(
+    session: Session,
+    referral_id: int,
+    *,
+    description: str,
+    owner: str,
+    due: date | None,
+    today: date,
+) -> Action:
+    """An action for the practice that an outcome calls for (e.g. MARAC actions); it is
+    chased in the action tracker and shows in the person's chronology."""
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise ReferralError("That referral no longer exists")
+    if not description.strip():
+        raise ReferralError("Say what the action is")
+    if not owner.strip():
+        raise ReferralError("Say who owns the action (a name, initials or role)")
+    if due is not None and due < today:
+        raise ReferralError("The action cannot be due in the past")
+    kind = referral.referral_type.replace("_", " ")
+    action = Action(
+        person_id=referral.person_id,
+        owner_label=owner.strip()[:60],
+        description=f"{description.strip()} (from the {kind} referral outcome)",
+        due_date=due,
+    )
+    session.add(action)
+    session.flush()
+    return action
 
 
 def record_chase(
