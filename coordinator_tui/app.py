@@ -113,10 +113,29 @@ class CoordinatorApp(App[None]):
 
         try:
             opened = open_database(self.settings.db)
+            self._load_reference_data(opened)
         except DatabaseOpenError as exc:
             self.call_from_thread(self.fail, str(exc))
             return
         self.call_from_thread(self._database_opened, opened)
+
+    def _load_reference_data(self, opened: Any) -> None:
+        """The practice's reference files beside the database (else the shipped ones):
+        register categories brought into the database, referral types checked."""
+        from coordinator_tui.db import DatabaseOpenError, session_scope
+        from coordinator_tui.services.reference import (
+            ReferenceDataError,
+            apply_reference_data,
+            use_practice_dir,
+        )
+
+        use_practice_dir(opened.target.path.parent if opened.target.path else None)
+        try:
+            with session_scope(opened.engine, self.settings.user) as session:
+                apply_reference_data(session)
+        except ReferenceDataError as exc:
+            opened.engine.dispose()
+            raise DatabaseOpenError(str(exc)) from exc
 
     def _database_opened(self, opened: Any) -> None:
         self.engine = opened.engine

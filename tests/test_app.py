@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from pilot_helpers import wait_for
@@ -14,6 +15,8 @@ from coordinator_tui.screens.home import LINES, HomeScreen
 from coordinator_tui.screens.planned import PlannedScreen
 from coordinator_tui.screens.referrals import ReferralsScreen
 from coordinator_tui.screens.registers import RegistersScreen
+
+REPO = Path(__file__).parents[1]
 
 SQL_COUNTS = {
     "reviews_overdue": "SELECT count(*) FROM register_entry WHERE status='active' "
@@ -158,3 +161,45 @@ async def test_keymap_override_from_settings(demo_settings, small_demo_engine):
         await pilot.press("g")
         await pilot.pause()
         assert app.current_mode == "registers"
+
+
+async def test_practice_reference_file_beside_the_database_is_read_at_start(db_path):
+    """A practice's register_categories.json beside its database changes the categories
+    in the database when the app opens it; a broken one stops the app with one message."""
+    import json
+
+    from sqlmodel import select
+
+    from coordinator_tui.db import open_database, session_scope
+    from coordinator_tui.models import RegisterCategory
+    from coordinator_tui.services.reference import load_register_categories, use_practice_dir
+    from coordinator_tui.settings import load_settings
+
+    shipped = json.loads(
+        (
+            __import__("pathlib").Path(__file__).parents[1] / "data/register_categories.json"
+        ).read_text()
+    )
+    for entry in shipped["categories"]:
+        if entry["code"] == "CPP":
+            entry["review_interval_days"] = 21
+    (db_path.parent / "register_categories.json").write_text(json.dumps(shipped))
+    try:
+        app = make_app(load_settings(str(db_path)))
+        async with app.run_test() as pilot:
+            await wait_for(pilot, lambda: app.engine is not None)
+        engine = open_database(str(db_path)).engine
+        with session_scope(engine, "t") as s:
+            cpp = s.exec(select(RegisterCategory).where(RegisterCategory.code == "CPP")).one()
+            assert cpp.review_interval_days == 21
+        assert len(load_register_categories()) == len(shipped["categories"])
+        engine.dispose()
+
+        (db_path.parent / "register_categories.json").write_text('{"categories": [{}]}')
+        app = make_app(load_settings(str(db_path)))
+        async with app.run_test() as pilot:
+            await pilot.pause(0.5)
+        assert app.return_code == 2
+        assert "register_categories.json: entry 1 has no 'code'" in app.fatal_message
+    finally:
+        use_practice_dir(None)
