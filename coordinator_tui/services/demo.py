@@ -32,6 +32,7 @@ from coordinator_tui.services.dates import add_working_days
 from coordinator_tui.services.reference import (
     load_referral_types,
     load_register_categories,
+    load_skills,
     sync_register_categories,
 )
 
@@ -76,16 +77,6 @@ EXTERNAL_ROLES = (
     ("Social worker", "Children's social care (demo)"),
     ("District nurse", "Community health services (demo)"),
     ("Community mental health nurse", "Mental health trust (demo)"),
-)
-SKILLS = (
-    ("MED", "Medication administration"),
-    ("HOIST", "Moving and handling with hoist"),
-    ("PEG", "PEG feeding"),
-    ("CATH", "Catheter care"),
-    ("DEM", "Dementia care"),
-    ("EOL", "End of life care"),
-    ("INSULIN", "Diabetes and insulin"),
-    ("STOMA", "Stoma care"),
 )
 VISIT_SLOTS = (  # window start, window end, minutes
     (time(7, 0), time(9, 0), 45),
@@ -683,7 +674,9 @@ class _Demo:
 
     def homecare(self) -> None:
         rnd, fake, today = self.rnd, self.fake, self.today
-        skill_ids = {code: self.w.add(m.Skill, code=code, name=name) for code, name in SKILLS}
+        skill_ids = {
+            code: self.w.add(m.Skill, code=code, name=name) for code, name in load_skills()
+        }
         self.carers: list[dict[str, Any]] = []
         for index in range(self.size["carers"]):
             gender = rnd.choice(("female", "female", "female", "male"))

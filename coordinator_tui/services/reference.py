@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.models import RegisterCategory
+from coordinator_tui.models import RegisterCategory, Skill
 
 CATEGORIES_FILE = "register_categories.json"
 REFERRAL_TYPES_FILE = "referral_types.json"
+SKILLS_FILE = "skills.json"
 AGE_BANDS = ("child", "adult", "any")
 
 
@@ -189,9 +190,38 @@ def sync_register_categories(session: Session, specs: list[CategorySpec]) -> lis
     return rows
 
 
+def load_skills(override_dir: Path | None = None) -> list[tuple[str, str]]:
+    """The homecare skills and competencies as (code, name), validated."""
+    label, data = _read(SKILLS_FILE, override_dir)
+    skills = [
+        (
+            _field(label, index, entry, "code", str).strip().upper(),
+            _field(label, index, entry, "name", str),
+        )
+        for index, entry in enumerate(_entries(label, data, "skills"))
+    ]
+    _check_unique(label, [code for code, _ in skills])
+    return skills
+
+
+def sync_skills(session: Session, skills: list[tuple[str, str]]) -> dict[str, int]:
+    """Insert new skills and rename changed ones by code; returns code -> id."""
+    existing = {row.code: row for row in session.scalars(select(Skill))}
+    for code, name in skills:
+        row = existing.get(code)
+        if row is None:
+            row = existing[code] = Skill(code=code, name=name)
+            session.add(row)
+        elif row.name != name:
+            row.name = name
+    session.flush()
+    return {code: row.id for code, row in existing.items()}
+
+
 def apply_reference_data(session: Session) -> None:
     """Bring the database's register categories in line with the reference files (the
     practice's own beside the database, else the shipped ones) and check the referral
     types file, so a bad file is reported when the app starts rather than mid-task."""
     sync_register_categories(session, load_register_categories())
+    sync_skills(session, load_skills())
     load_referral_types()
