@@ -264,6 +264,103 @@ def restore(
     typer.echo(f"Restored {source} to {target.path}")
 
 
+# -- rota -------------------------------------------------------------------------------
+
+rota_app = typer.Typer(help="Homecare rota: generate a week's visits, import CSV files.")
+app.add_typer(rota_app, name="rota")
+
+
+class ImportKind(StrEnum):
+    carers = "carers"
+    customers = "customers"
+    visits = "visits"
+
+
+def _open_for_work(db: str | None):
+    """Open the database and bring reference data (and a practice's own files) in."""
+    settings = _settings(db)
+    opened = _open(settings.db)
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services.reference import (
+        ReferenceDataError,
+        apply_reference_data,
+        use_practice_dir,
+    )
+
+    use_practice_dir(opened.target.path.parent if opened.target.path else None)
+    try:
+        with session_scope(opened.engine, settings.user) as session:
+            apply_reference_data(session)
+    except ReferenceDataError as exc:
+        opened.engine.dispose()
+        fail(str(exc))
+    return settings, opened
+
+
+def _week(text: str):
+    from coordinator_tui.services.dates import DateParseError, parse_date
+
+    try:
+        return parse_date(text)
+    except DateParseError as exc:
+        fail(f"--week: {exc}")
+
+
+@rota_app.command("generate")
+def rota_generate(
+    week: Annotated[str, typer.Option(help="Any day of the week, e.g. 2026-11-30 or 30/11.")],
+    db: DbOption = None,
+    no_roll_forward: Annotated[
+        bool, typer.Option("--no-roll-forward", help="Leave every visit unassigned.")
+    ] = False,
+) -> None:
+    """Create the week's visits from the care packages' visit templates (idempotent)."""
+    day = _week(week)
+    settings, opened = _open_for_work(db)
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services.visit_generation import VisitGenerationError, generate_week
+
+    try:
+        with session_scope(opened.engine, settings.user) as session:
+            result = generate_week(session, day, roll_forward=not no_roll_forward)
+    except VisitGenerationError as exc:
+        fail(str(exc))
+    finally:
+        opened.engine.dispose()
+    typer.echo(result.summary())
+
+
+@rota_app.command("import")
+def rota_import(
+    kind: Annotated[ImportKind, typer.Argument(help="What the file holds.")],
+    file: Annotated[Path, typer.Argument(help="A CSV file in the format of the README.")],
+    db: DbOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row; write nothing.")
+    ] = False,
+) -> None:
+    """Import carers, customers or visits from CSV: one bad row rejects the whole file."""
+    try:
+        text = file.expanduser().read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+    settings, opened = _open_for_work(db)
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services.rota_import import RotaImportError, import_csv
+
+    try:
+        with session_scope(opened.engine, settings.user) as session:
+            result = import_csv(session, kind.value, text, dry_run=dry_run)
+    except RotaImportError as exc:
+        typer.echo(f"coordinator-tui: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        opened.engine.dispose()
+    typer.echo(result.summary())
+    for note in result.notes:
+        typer.echo(f"note: {note}")
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

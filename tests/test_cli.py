@@ -45,6 +45,9 @@ class TestBasics:
             ["db", "check"],
             ["backup"],
             ["restore"],
+            ["rota"],
+            ["rota", "generate"],
+            ["rota", "import"],
         ],
     )
     def test_help_everywhere(self, command):
@@ -170,3 +173,42 @@ class TestBackupRestore:
             invoke("backup", str(tmp_path / "b.db"), "--db", "postgresql://x@localhost/y"),
             "pg_dump",
         )
+
+
+class TestRotaCommands:
+    def test_generate_twice_is_idempotent(self, small_demo_path):
+        first = invoke("rota", "generate", "--week", "30/11/2026", "--db", str(small_demo_path))
+        assert first.exit_code == 0, first.output
+        assert "Week of Mon 30 Nov 2026" in first.stdout and "0 already there" in first.stdout
+        second = invoke("rota", "generate", "--week", "2026-12-02", "--db", str(small_demo_path))
+        assert " 0 visits created" in second.stdout
+
+    def test_generate_bad_week(self, db_path):
+        assert_one_line_error(
+            invoke("rota", "generate", "--week", "31/11/2026", "--db", str(db_path)),
+            "November has 30 days",
+        )
+
+    def test_import_samples_then_a_bad_file(self, db_path, tmp_path):
+        from pathlib import Path
+
+        data = Path(__file__).parents[1] / "data"
+        dry = invoke(
+            "rota", "import", "carers", str(data / "sample_carers.csv"), "--dry-run",
+            "--db", str(db_path),
+        )  # fmt: skip
+        assert dry.exit_code == 0 and "would be added" in dry.stdout
+        for kind in ("carers", "customers", "visits"):
+            result = invoke(
+                "rota", "import", kind, str(data / f"sample_{kind}.csv"), "--db", str(db_path)
+            )
+            assert result.exit_code == 0, result.output
+            assert "were added" in result.stdout
+        bad = tmp_path / "bad.csv"
+        bad.write_text("customer,date,start,end\nNobody,1/12/2026,08:00,09:00\n")
+        result = invoke("rota", "import", "visits", str(bad), "--db", str(db_path))
+        assert result.exit_code == 2
+        assert "row 2: no customer called 'Nobody'" in result.stderr
+        assert "nothing imported" in result.stderr
+        missing = invoke("rota", "import", "visits", str(tmp_path / "nope.csv"))
+        assert_one_line_error(missing, "cannot read")
