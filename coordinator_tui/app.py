@@ -26,6 +26,7 @@ from coordinator_tui.screens.home import HomeScreen
 from coordinator_tui.screens.planned import PlannedScreen
 from coordinator_tui.screens.referrals import ReferralsScreen
 from coordinator_tui.screens.registers import RegistersScreen
+from coordinator_tui.screens.rota import RotaScreen
 from coordinator_tui.settings import Settings
 from coordinator_tui.widgets.navbar import SECTIONS
 
@@ -62,10 +63,11 @@ class CoordinatorApp(App[None]):
         "home": HomeScreen,
         "registers": RegistersScreen,
         "referrals": ReferralsScreen,
+        "rota": RotaScreen,
         **{
             mode: partial(PlannedScreen, mode)
             for mode, _, _ in SECTIONS
-            if mode not in ("home", "registers", "referrals")
+            if mode not in ("home", "registers", "referrals", "rota")
         },
     }
     DEFAULT_MODE = "home"

@@ -15,6 +15,7 @@ from coordinator_tui.screens.home import LINES, HomeScreen
 from coordinator_tui.screens.planned import PlannedScreen
 from coordinator_tui.screens.referrals import ReferralsScreen
 from coordinator_tui.screens.registers import RegistersScreen
+from coordinator_tui.screens.rota import RotaScreen
 
 REPO = Path(__file__).parents[1]
 
@@ -85,6 +86,8 @@ async def test_every_section_by_its_key(app):
                 assert isinstance(app.screen, RegistersScreen)
             elif mode == "referrals":
                 assert isinstance(app.screen, ReferralsScreen)
+            elif mode == "rota":
+                assert isinstance(app.screen, RotaScreen)
             else:
                 assert isinstance(app.screen, PlannedScreen)
                 markdown = app.screen.query_one(Markdown)
