@@ -385,3 +385,16 @@ def test_add_working_days_agrees_with_working_days_between(start: date, days: in
     assert working_days_between(start, end) == days
     back = add_working_days(end, -days)
     assert back <= start and (start - back) < timedelta(days=10)
+
+
+@given(
+    start=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+    span=st.integers(min_value=-10, max_value=800),
+)
+def test_working_days_between_matches_counting_day_by_day(start, span):
+    end = start + timedelta(days=span)
+    naive, value = 0, start
+    while value < end:
+        value += timedelta(days=1)
+        naive += is_working_day(value)
+    assert working_days_between(start, end) == naive

@@ -526,12 +526,13 @@ def referral_figures(session: Session, today: date) -> list[ReferralFigures]:
     groups: dict[tuple[str, str], dict] = {}
     for kind, practice, state, sent, outcome, chase in rows:
         sent_day = _day(sent)
+        took = working_days_between(sent_day, _day(outcome)) if sent_day and outcome else None
         for key in ((kind, practice), (kind, ALL_PRACTICES)):
             g = groups.setdefault(key, {"made": 0, "days": [], "open": 0, "overdue": 0})
             if sent_day and month_start <= sent_day <= today:
                 g["made"] += 1
-            if sent_day and outcome:
-                g["days"].append(working_days_between(sent_day, _day(outcome)))
+            if took is not None:
+                g["days"].append(took)
             if state in OPEN_REFERRAL_STATES:
                 g["open"] += 1
                 if chase is not None and chase < today:
