@@ -95,6 +95,15 @@ async def draft(pilot, screen, name: str, kind_downs: int, reason: str) -> None:
     await pilot.press("tab", "tab", *reason)  # agency, then reason
 
 
+async def draft_and_send(pilot, screen, engine, family: str) -> None:
+    """A MASH referral for ``family`` drafted with ``n`` and marked sent with ``s``."""
+    await draft(pilot, screen, family.lower(), 1, "Missed appointments")
+    await save_form(pilot, screen, lambda: len(screen.shown_rows) == 1)
+    await pilot.press("s")
+    await pilot.pause()
+    await save_form(pilot, screen, lambda: referral_of(engine, family).state == "sent")
+
+
 async def test_draft_to_closed_with_chase_and_outcome_follow_on(app, seeded):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_referrals(pilot, app)
@@ -192,11 +201,7 @@ async def test_draft_to_closed_with_chase_and_outcome_follow_on(app, seeded):
 async def test_chase_shows_in_the_persons_chronology(app, seeded):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_referrals(pilot, app)
-        await draft(pilot, screen, "quince", 1, "Missed appointments")
-        await save_form(pilot, screen, lambda: len(screen.shown_rows) == 1)
-        await pilot.press("s")
-        await pilot.pause()
-        await save_form(pilot, screen, lambda: referral_of(seeded, "Quince").state == "sent")
+        await draft_and_send(pilot, screen, seeded, "Quince")
         await pilot.press("c")
         await pilot.pause()
         await pilot.press("tab", *"Front door", "tab", *"No decision yet")
@@ -213,11 +218,7 @@ async def test_chase_shows_in_the_persons_chronology(app, seeded):
 async def test_outcome_dated_before_sent_is_refused_and_changes_nothing(app, seeded):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_referrals(pilot, app)
-        await draft(pilot, screen, "quince", 1, "Missed appointments")
-        await save_form(pilot, screen, lambda: len(screen.shown_rows) == 1)
-        await pilot.press("s")
-        await pilot.pause()
-        await save_form(pilot, screen, lambda: referral_of(seeded, "Quince").state == "sent")
+        await draft_and_send(pilot, screen, seeded, "Quince")
         audits = count(seeded, AuditEvent)
 
         await pilot.press("o")

@@ -208,6 +208,21 @@ def _check_rows(
     return parsed, problems
 
 
+def _upsert_by_name(session: Session, model, existing: dict, values: dict, result: ImportResult):
+    """The row named ``values["name"]`` updated, or added when the name is new."""
+    row = existing.get(values["name"].lower())
+    if row is None:
+        row = existing[values["name"].lower()] = model(**values)
+        session.add(row)
+        session.flush()
+        result.added += 1
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+        result.updated += 1
+    return row
+
+
 def _carers(session: Session, rows, result: ImportResult) -> list[str]:
     skills = {code.upper(): sid for sid, code in session.execute(select(Skill.id, Skill.code))}
 
@@ -246,16 +261,7 @@ def _carers(session: Session, rows, result: ImportResult) -> list[str]:
         return problems
     existing = {c.name.lower(): c for c in session.scalars(select(Carer))}
     for _, item in parsed:
-        carer = existing.get(item["values"]["name"].lower())
-        if carer is None:
-            carer = Carer(**item["values"])
-            session.add(carer)
-            session.flush()
-            result.added += 1
-        else:
-            for name, value in item["values"].items():
-                setattr(carer, name, value)
-            result.updated += 1
+        carer = _upsert_by_name(session, Carer, existing, item["values"], result)
         held = {
             s.skill_id: s
             for s in session.scalars(select(CarerSkill).where(CarerSkill.carer_id == carer.id))
@@ -308,16 +314,7 @@ def _customers(session: Session, rows, result: ImportResult) -> list[str]:
         return problems
     existing = {c.name.lower(): c for c in session.scalars(select(Customer))}
     for _, item in parsed:
-        customer = existing.get(item["values"]["name"].lower())
-        if customer is None:
-            customer = Customer(**item["values"])
-            session.add(customer)
-            session.flush()
-            result.added += 1
-        else:
-            for name, value in item["values"].items():
-                setattr(customer, name, value)
-            result.updated += 1
+        customer = _upsert_by_name(session, Customer, existing, item["values"], result)
         prefs = {
             p.carer_id: p
             for p in session.scalars(
