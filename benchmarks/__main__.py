@@ -28,7 +28,7 @@ from benchmarks.common import (
     machine_info,
 )
 
-BENCHMARKS = ("startup", "demo_build")
+BENCHMARKS = ("startup", "demo_build", "rota_validate")
 MIN_RUNS = 5
 
 
@@ -157,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
                 from benchmarks import demo_build
 
                 results += demo_build.run(args.runs_demo)
+            elif name == "rota_validate":
+                from benchmarks import rota_validate
+
+                document["large_db"] = ensure_large_db(rebuild=args.rebuild)
+                results += rota_validate.run(Path(document["large_db"]["path"]), args.runs)
         except BenchmarkError as exc:
             console.print(f"[bold red]{name} FAILED:[/] {exc}")
             document["errors"].append({"benchmark": name, "error": str(exc)})

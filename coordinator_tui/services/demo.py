@@ -700,7 +700,7 @@ class _Demo:
             skills = set(rnd.sample(list(skill_ids), rnd.randint(3, 6))) | {"MED"}
             if index % 3 == 0:
                 skills.add("HOIST")
-            for code in skills:
+            for code in sorted(skills):
                 expired = rnd.random() < 0.1
                 self.w.add(
                     m.CarerSkill,

@@ -1,0 +1,190 @@
+"""Rota validation on the large demo week (60 carers, about 2,000 visits), in process.
+
+Issue 6 section 8: full validation under 50 ms, the re-check after one change under 5 ms.
+
+- ``rota.load``: the week read from SQLite into the snapshot (info: not part of the target);
+- ``rota.validate_full``: ``RotaState(snapshot)`` and its sorted problem list, cold (a fresh
+  copy of the snapshot, so the travel memo and the time formatting cache start empty);
+- ``rota.validate_full_warm``: the same with the travel memo filled (a re-validation);
+- ``rota.recheck``: one random change (assign, unassign or replace a carer on a visit) and
+  its incremental re-check, 200 changes;
+- ``rota.rank``: ranking every carer for an unassigned visit (info).
+
+Standalone: ``python -m benchmarks.rota_validate [--runs N] [--db PATH] [--strict]``, or as
+part of ``python -m benchmarks --only rota_validate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import random
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from benchmarks.common import Result, console, ensure_large_db
+
+FULL_TARGET_S = 0.050
+RECHECK_TARGET_S = 0.005
+CHANGES = 200
+
+
+def _week_with_most_visits(session) -> date:
+    from sqlalchemy import func, select
+
+    from coordinator_tui.models import Visit
+    from coordinator_tui.services.rota.snapshot import week_monday
+
+    counts: dict[date, int] = {}
+    for day, n in session.execute(
+        select(Visit.visit_date, func.count()).group_by(Visit.visit_date)
+    ):
+        monday = week_monday(day)
+        counts[monday] = counts.get(monday, 0) + n
+    if not counts:
+        raise RuntimeError("the database holds no visits")
+    return max(counts, key=lambda monday: (counts[monday], monday))
+
+
+def _timed(func) -> tuple[float, object]:
+    gc.collect()
+    start = time.perf_counter()
+    value = func()
+    return time.perf_counter() - start, value
+
+
+def run(db_path: Path, runs: int = 7) -> list[Result]:
+    from coordinator_tui.db import new_session, open_database
+    from coordinator_tui.services.rota.assign import rank_carers
+    from coordinator_tui.services.rota.snapshot import load_week
+    from coordinator_tui.services.rota.validate import RotaState, clear_caches
+
+    opened = open_database(str(db_path), migrate=False)
+    session = new_session(opened.engine, "bench")
+    try:
+        monday = _week_with_most_visits(session)
+        console.print(f"[bold]rota_validate[/]: week of {monday} in {db_path}")
+        load_week(session, monday)  # warm-up: imports, statement cache
+        loads, snap = [], None
+        for _ in range(runs):
+            elapsed, snap = _timed(lambda: load_week(session, monday))
+            loads.append(elapsed)
+    finally:
+        session.close()
+        opened.engine.dispose()
+    size = {
+        "visits": len(snap.visits),
+        "carers": len(snap.carers),
+        "assignments": sum(len(c) for c in snap.assignments.values()),
+    }
+
+    def full_cold():
+        clear_caches()
+        fresh = dataclasses.replace(snap)  # a new travel memo
+        state = RotaState(fresh)
+        return state, state.problems()
+
+    full_cold()  # warm-up (byte code, first-call costs)
+    cold: list[float] = []
+    problems = 0
+    for _ in range(runs):
+        elapsed, (_, found) = _timed(full_cold)
+        cold.append(elapsed)
+        problems = len(found)
+    warm = [_timed(lambda: RotaState(snap).problems())[0] for _ in range(runs)]
+
+    state = RotaState(snap)
+    rnd = random.Random(6)
+    carers = sorted(c.id for c in snap.carers.values() if c.active)
+    visits = sorted(snap.visits)
+    rechecks: list[float] = []
+    gc.collect()
+    for _ in range(CHANGES):
+        visit_id = rnd.choice(visits)
+        current = list(state.carers_of.get(visit_id, ()))
+        needed = snap.visits[visit_id].carers_required
+        if current and rnd.random() < 0.3:
+            current.pop(rnd.randrange(len(current)))  # unassign
+        elif len(current) < needed:
+            current.append(rnd.choice([c for c in carers if c not in current]))  # assign
+        elif current:
+            current[0] = rnd.choice([c for c in carers if c not in current])  # replace
+        start = time.perf_counter()
+        state.set_carers(visit_id, tuple(current))
+        rechecks.append(time.perf_counter() - start)
+    open_visits = [v for v in visits if state.short_of(v)][:runs]
+    ranks = [_timed(lambda v=v: rank_carers(state, v))[0] for v in open_visits]
+
+    p95 = sorted(rechecks)[int(len(rechecks) * 0.95) - 1]
+    return [
+        Result(
+            "rota.load",
+            loads,
+            target="info",
+            passed=True,
+            description="load_week: the week and its 17-week history from SQLite",
+            extra=size,
+        ),
+        Result(
+            "rota.validate_full",
+            cold,
+            target=f"< {FULL_TARGET_S * 1000:.0f} ms",
+            passed=statistics.median(cold) < FULL_TARGET_S,
+            description="RotaState(snapshot).problems(), cold travel memo",
+            extra={**size, "problems": problems},
+        ),
+        Result(
+            "rota.validate_full_warm",
+            warm,
+            target=f"< {FULL_TARGET_S * 1000:.0f} ms",
+            passed=statistics.median(warm) < FULL_TARGET_S,
+            description="the same with the travel memo filled",
+        ),
+        Result(
+            "rota.recheck",
+            rechecks,
+            target=f"< {RECHECK_TARGET_S * 1000:.0f} ms",
+            passed=statistics.median(rechecks) < RECHECK_TARGET_S and p95 < RECHECK_TARGET_S,
+            description=f"{CHANGES} random single-visit changes, incremental re-check "
+            "(median and 95th percentile under target)",
+            extra={"p95_s": round(p95, 6)},
+        ),
+        Result(
+            "rota.rank",
+            ranks or [0.0],
+            target="info",
+            passed=True,
+            description="rank_carers for an unassigned visit (every carer, what-if each)",
+        ),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.rota_validate",
+        description="Rota validation timings on the large demo week.",
+    )
+    parser.add_argument("--runs", type=int, default=7, metavar="N", help="timed runs (7)")
+    parser.add_argument("--db", type=Path, help="database (default: the benchmarks' large.db)")
+    parser.add_argument("--strict", action="store_true", help="exit 3 if a target is missed")
+    args = parser.parse_args(argv)
+    db_path = args.db or Path(ensure_large_db()["path"])
+    results = run(db_path, max(args.runs, 1))
+    for result in results:
+        print(
+            f"{result.name:<26} median {result.median_s * 1000:8.2f} ms  "
+            f"min {result.min_s * 1000:8.2f}  max {result.max_s * 1000:8.2f}  "
+            f"runs {result.runs:>3}  target {result.target:<8} "
+            f"{'ok' if result.passed else 'MISSED'}"
+        )
+    if args.strict and not all(result.passed for result in results):
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,390 @@
+"""Assigning carers to visits: ranking the candidates, and changes written through the session.
+
+Every write goes through the caller's session (an ``AppSession``, which audits each row it
+flushes); the caller commits. A change is checked first on the in-memory
+:class:`RotaState`: a double-up with one carer is always refused, a new hard problem is
+refused unless ``allow_hard``, and a new soft problem is accepted only with a rationale,
+recorded as a ``ProblemAcceptance`` row (CQC: record why a wish could not be met).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coordinator_tui.models import ProblemAcceptance, Visit, VisitAssignment
+from coordinator_tui.models.base import utcnow
+from coordinator_tui.services.rota.problems import Problem
+from coordinator_tui.services.rota.snapshot import load_week
+from coordinator_tui.services.rota.travel import travel_minutes
+from coordinator_tui.services.rota.validate import Recheck, RotaState
+
+# How the feasible carers are ordered (higher first). Travel added counts one point a minute.
+SCORE_CONTINUITY = 100  # has visited the customer before (or does so this week)
+SCORE_PREFERRED = 60  # one of the customer's preferred carers
+SCORE_GENDER = 30  # meets the customer's preferred gender (or there is none)
+SCORE_PER_SOFT = 15  # taken off per new soft problem the assignment would bring
+
+
+class RotaError(ValueError):
+    """A change that cannot be made; the message is for the coordinator."""
+
+
+class HardProblemsError(RotaError):
+    """The change would break a hard rule (pass ``allow_hard=True`` to override)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+
+class RationaleRequired(RotaError):
+    """The change brings soft problems: say why they are accepted (``rationale=...``)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("A reason is needed to accept: " + "; ".join(p.message for p in problems))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One carer for a visit, as the ranking shows them."""
+
+    carer_id: int
+    name: str
+    feasible: bool
+    score: int
+    travel_added: int  # minutes
+    continuity: bool
+    preferred: bool
+    gender_ok: bool
+    hard: tuple[Problem, ...] = ()  # why not (new hard problems)
+    soft: tuple[Problem, ...] = ()  # what would need a rationale
+
+    @property
+    def reason(self) -> str:
+        """The first reason this carer cannot take the visit ("" when feasible)."""
+        return self.hard[0].message if self.hard else ""
+
+
+@dataclass
+class ChangeResult:
+    """What a change did: carers per visit before and after, and the re-check."""
+
+    before: dict[int, tuple[int, ...]]
+    after: dict[int, tuple[int, ...]]
+    recheck: Recheck
+    accepted: list[Problem] = field(default_factory=list)
+
+
+def state_for(session: Session, day: date) -> RotaState:
+    """The rota of the week holding ``day``, loaded and validated."""
+    return RotaState(load_week(session, day))
+
+
+def _regulars(state: RotaState, visit_id: int) -> set[int]:
+    """Carers with continuity for this visit's customer: seen before or on it this week."""
+    snap = state.snap
+    customer_id = snap.visits[visit_id].customer_id
+    found = {carer for carer, customer in snap.known_pairs if customer == customer_id}
+    for other_id, carers in state.carers_of.items():
+        if other_id != visit_id and snap.visits[other_id].customer_id == customer_id:
+            found.update(carers)
+    return found
+
+
+def travel_added(state: RotaState, visit_id: int, carer_id: int) -> int:
+    """Minutes of travel the carer's day gains by taking this visit (from home if the day
+    is otherwise empty)."""
+    snap = state.snap
+    visit = snap.visits[visit_id]
+    carer = snap.carers[carer_id]
+    mode = carer.transport_mode
+    before = after = None
+    for other_id in state.day_visits(carer_id, visit.day):
+        if other_id == visit_id:
+            continue
+        other = snap.visits[other_id]
+        if other.end <= visit.start:
+            before = other
+        elif other.start >= visit.end and after is None:
+            after = other
+    customer = visit.customer_id
+    if before is None and after is None:
+        place = snap.customers.get(customer)
+        if place is None:
+            return 0
+        return travel_minutes(carer.lat, carer.lon, place.lat, place.lon, mode, snap.travel)
+    added = 0
+    if before is not None:
+        added += state.travel(before.customer_id, customer, mode)
+    if after is not None:
+        added += state.travel(customer, after.customer_id, mode)
+    if before is not None and after is not None:
+        added -= state.travel(before.customer_id, after.customer_id, mode)
+    return added
+
+
+def rank_carers(
+    state: RotaState, visit_id: int, *, replacing: int | None = None
+) -> list[Candidate]:
+    """Every active carer not already on the visit, feasible ones first by score, then the
+    infeasible ones with their reasons. ``replacing`` is a carer to take off the visit."""
+    snap = state.snap
+    visit = snap.visits[visit_id]
+    customer = snap.customers.get(visit.customer_id)
+    current = tuple(c for c in state.carers_of.get(visit_id, ()) if c != replacing)
+    regulars = _regulars(state, visit_id)
+    ranked: list[Candidate] = []
+    for carer in snap.carers.values():
+        if not carer.active or carer.id in current or carer.id == replacing:
+            continue
+        recheck = state.what_if({visit_id: (*current, carer.id)})
+        hard = tuple(recheck.added_hard)
+        soft = tuple(p for p in recheck.added_soft if not p.accepted)
+        preferred = customer is not None and carer.id in customer.preferred
+        gender_ok = (
+            customer is None
+            or not customer.preferred_gender
+            or customer.preferred_gender.lower() == carer.gender.lower()
+        )
+        continuity = carer.id in regulars
+        travel = travel_added(state, visit_id, carer.id)
+        score = (
+            SCORE_CONTINUITY * continuity
+            + SCORE_PREFERRED * preferred
+            + SCORE_GENDER * gender_ok
+            - SCORE_PER_SOFT * len(soft)
+            - travel
+        )
+        ranked.append(
+            Candidate(
+                carer.id,
+                carer.name,
+                not hard,
+                score,
+                travel,
+                continuity,
+                preferred,
+                gender_ok,
+                hard,
+                soft,
+            )
+        )
+    ranked.sort(key=lambda c: (not c.feasible, -c.score, c.travel_added, c.name, c.carer_id))
+    return ranked
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _write_carers(session: Session, visit_id: int, carers: tuple[int, ...]) -> None:
+    """Make the visit's assignment rows say ``carers`` (slot 1, 2...), changing rows in
+    place where a slot keeps existing so the audit trail reads "carer X -> Y"."""
+    rows = {
+        row.slot: row
+        for row in session.scalars(
+            select(VisitAssignment).where(VisitAssignment.visit_id == visit_id)
+        )
+    }
+    wanted = dict(enumerate(carers, start=1))
+    for slot, row in rows.items():
+        if slot not in wanted:
+            session.delete(row)
+        elif row.carer_id != wanted[slot]:
+            row.carer_id = wanted[slot]
+    session.flush()
+    for slot, carer_id in wanted.items():
+        if slot not in rows:
+            session.add(VisitAssignment(visit_id=visit_id, carer_id=carer_id, slot=slot))
+    session.flush()
+
+
+def _current(session: Session, visit_id: int) -> tuple[int, ...]:
+    return tuple(
+        session.scalars(
+            select(VisitAssignment.carer_id)
+            .where(VisitAssignment.visit_id == visit_id)
+            .order_by(VisitAssignment.slot)
+        )
+    )
+
+
+def apply_change(
+    session: Session,
+    state: RotaState,
+    new: Mapping[int, tuple[int, ...]],
+    *,
+    rationale: str = "",
+    allow_hard: bool = False,
+    check: bool = True,
+) -> ChangeResult:
+    """Set the carers of one or more visits, in memory and in the database.
+
+    Refuses (``RotaError``) a double-up with one carer, more carers than the visit needs,
+    an unknown carer or visit, or a database that no longer matches ``state`` (someone
+    else changed the visit: reload). With ``check`` (the default) a new hard problem
+    raises ``HardProblemsError`` unless ``allow_hard``, and new soft problems raise
+    ``RationaleRequired`` unless ``rationale`` is given, in which case each is recorded.
+    """
+    snap = state.snap
+    for visit_id, carers in new.items():
+        visit = snap.visits.get(visit_id)
+        if visit is None:
+            raise RotaError(f"Visit {visit_id} is not in the week of {snap.monday:%d %b %Y}")
+        if len(set(carers)) < len(carers):
+            raise RotaError("A double-up needs two different carers")
+        if len(carers) > visit.carers_required:
+            raise RotaError(f"Visit {visit_id} needs {visit.carers_required} carer(s) at most")
+        unknown = [c for c in carers if c not in snap.carers]
+        if unknown:
+            raise RotaError(f"Unknown carer {unknown[0]}")
+        if _current(session, visit_id) != state.carers_of.get(visit_id, ()):
+            raise RotaError(f"Visit {visit_id} was changed by someone else: reload the rota")
+    before = {visit_id: state.carers_of.get(visit_id, ()) for visit_id in new}
+    recheck = state.change(dict(new))
+    soft = [p for p in recheck.added_soft if not p.accepted]
+    if check:
+        if recheck.added_hard and not allow_hard:
+            state.change(before)
+            raise HardProblemsError(recheck.added_hard)
+        if soft and not rationale.strip():
+            state.change(before)
+            raise RationaleRequired(soft)
+    accepted: list[Problem] = []
+    try:
+        for visit_id, carers in new.items():
+            _write_carers(session, visit_id, tuple(carers))
+        if rationale.strip():
+            for problem in soft:
+                visit_id = problem.visit_ids[0] if problem.visit_ids else next(iter(new))
+                record_acceptance(session, state, problem, rationale, visit_id=visit_id)
+                accepted.append(problem._replace(accepted=True))
+    except BaseException:
+        state.change(before)  # the caller rolls the session back; keep memory in step
+        raise
+    return ChangeResult(
+        before, {visit_id: tuple(c) for visit_id, c in new.items()}, recheck, accepted
+    )
+
+
+def record_acceptance(
+    session: Session,
+    state: RotaState | None,
+    problem: Problem,
+    rationale: str,
+    *,
+    visit_id: int | None = None,
+) -> ProblemAcceptance:
+    """Accept a soft problem with the reason recorded. A week-level problem (hours over
+    contract) has no visit of its own: it is recorded against ``visit_id``."""
+    if problem.is_hard:
+        raise RotaError(f"{problem.title} is a hard problem: it cannot be accepted")
+    if not rationale.strip():
+        raise RotaError("A reason is needed to accept a problem")
+    visit_id = problem.visit_ids[0] if problem.visit_ids else visit_id
+    if visit_id is None:
+        raise RotaError("Name a visit of the week to record this acceptance against")
+    row = ProblemAcceptance(
+        code=problem.code,
+        visit_id=visit_id,
+        carer_id=problem.carer_id,
+        rationale=rationale.strip()[:500],
+        accepted_by=str(session.info.get("actor") or ""),
+        accepted_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    if state is not None:
+        state.accept(problem.code, visit_id, problem.carer_id)
+    return row
+
+
+def assign(
+    session: Session,
+    visit_id: int,
+    carer_id: int,
+    *,
+    state: RotaState | None = None,
+    replacing: int | None = None,
+    rationale: str = "",
+    allow_hard: bool = False,
+) -> ChangeResult:
+    """Put a carer on a visit (in the first free place, or in place of ``replacing``)."""
+    state = state or _state_for_visit(session, visit_id)
+    current = list(state.carers_of.get(visit_id, ()))
+    if carer_id in current:
+        raise RotaError(
+            "This carer is already on the visit: a double-up needs two different carers"
+        )
+    if replacing is not None:
+        if replacing not in current:
+            raise RotaError("The carer to replace is not on this visit")
+        current[current.index(replacing)] = carer_id
+    else:
+        current.append(carer_id)
+    return apply_change(
+        session, state, {visit_id: tuple(current)}, rationale=rationale, allow_hard=allow_hard
+    )
+
+
+def unassign(
+    session: Session, visit_id: int, carer_id: int, *, state: RotaState | None = None
+) -> ChangeResult:
+    """Take a carer off a visit (the visit is then short of a carer: nothing to accept)."""
+    state = state or _state_for_visit(session, visit_id)
+    current = state.carers_of.get(visit_id, ())
+    if carer_id not in current:
+        raise RotaError("This carer is not on the visit")
+    remaining = tuple(c for c in current if c != carer_id)
+    return apply_change(session, state, {visit_id: remaining}, check=False)
+
+
+def swap(
+    session: Session,
+    visit_a: int,
+    carer_a: int,
+    visit_b: int,
+    carer_b: int,
+    *,
+    state: RotaState | None = None,
+    rationale: str = "",
+    allow_hard: bool = False,
+) -> ChangeResult:
+    """``carer_a`` takes ``visit_b`` and ``carer_b`` takes ``visit_a``, in one change."""
+    if visit_a == visit_b:
+        raise RotaError("Choose two different visits to swap")
+    state = state or _state_for_visit(session, visit_a)
+    if visit_b not in state.snap.visits:
+        raise RotaError("Both visits must be in the same week")
+    on_a, on_b = list(state.carers_of.get(visit_a, ())), list(state.carers_of.get(visit_b, ()))
+    if carer_a not in on_a or carer_b not in on_b:
+        raise RotaError("Each carer must be on the visit they swap away")
+    on_a[on_a.index(carer_a)] = carer_b
+    on_b[on_b.index(carer_b)] = carer_a
+    return apply_change(
+        session,
+        state,
+        {visit_a: tuple(on_a), visit_b: tuple(on_b)},
+        rationale=rationale,
+        allow_hard=allow_hard,
+    )
+
+
+def undo(session: Session, result: ChangeResult, state: RotaState) -> ChangeResult:
+    """Put the visits of ``result`` back as they were (acceptances recorded stay on file)."""
+    for visit_id, carers in result.after.items():
+        if state.carers_of.get(visit_id, ()) != carers:
+            raise RotaError(f"Visit {visit_id} has changed since: cannot undo")
+    return apply_change(session, state, result.before, check=False)
+
+
+def _state_for_visit(session: Session, visit_id: int) -> RotaState:
+    day = session.scalar(select(Visit.visit_date).where(Visit.id == visit_id))
+    if day is None:
+        raise RotaError(f"No visit {visit_id}")
+    return state_for(session, day)

@@ -1,0 +1,106 @@
+"""The rota's measures: continuity of carer, visits short of carers, travel, hours.
+
+Continuity (NICE NG21: a priority) is the share of a customer's carer-visits done by their
+regular carers: the customer's preferred carers and the carers who visited them in the 16
+weeks before the week.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from coordinator_tui.services.rota.validate import RotaState
+
+
+@dataclass(frozen=True)
+class CustomerContinuity:
+    customer_id: int
+    name: str
+    carer_visits: int  # one per carer per visit (a double-up counts twice)
+    by_regular: int
+
+    @property
+    def share(self) -> float | None:
+        return self.by_regular / self.carer_visits if self.carer_visits else None
+
+
+@dataclass(frozen=True)
+class CarerHours:
+    carer_id: int
+    name: str
+    worked_minutes: int  # visits and travel between them
+    travel_minutes: int
+    contracted_minutes: int
+
+    @property
+    def over_contract(self) -> int:
+        """Minutes over the contract (0 when within it or no contract)."""
+        if not self.contracted_minutes:
+            return 0
+        return max(self.worked_minutes - self.contracted_minutes, 0)
+
+
+@dataclass(frozen=True)
+class Measures:
+    continuity: list[CustomerContinuity]
+    overall_continuity: float | None
+    visits: int
+    unassigned_visits: int  # visits short of at least one carer
+    total_travel_minutes: int
+    hours: list[CarerHours]
+
+
+def regular_carers(state: RotaState) -> dict[int, set[int]]:
+    """Customer -> their regular carers (preferred, or seen in the weeks before)."""
+    regulars: dict[int, set[int]] = defaultdict(set)
+    for customer in state.snap.customers.values():
+        regulars[customer.id].update(customer.preferred)
+    for carer_id, customer_id in state.snap.known_pairs:
+        regulars[customer_id].add(carer_id)
+    return regulars
+
+
+def measures(state: RotaState) -> Measures:
+    snap = state.snap
+    regulars = regular_carers(state)
+    done: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    short = 0
+    for visit_id, visit in snap.visits.items():
+        carers = set(state.carers_of.get(visit_id, ()))
+        if len(carers) < visit.carers_required:
+            short += 1
+        counts = done[visit.customer_id]
+        counts[0] += len(carers)
+        counts[1] += len(carers & regulars.get(visit.customer_id, set()))
+    continuity = sorted(
+        (
+            CustomerContinuity(
+                cid, snap.customers[cid].name if cid in snap.customers else "", n, regular
+            )
+            for cid, (n, regular) in done.items()
+        ),
+        key=lambda c: (c.share if c.share is not None else 2.0, c.name),
+    )
+    total = sum(c.carer_visits for c in continuity)
+    by_regular = sum(c.by_regular for c in continuity)
+    hours: list[CarerHours] = []
+    travel_total = 0
+    for carer in sorted(snap.carers.values(), key=lambda c: (c.name, c.id)):
+        worked = travel = 0
+        for day in state.cells.get(carer.id, {}):
+            summary = state.day_summary(carer.id, day)
+            if summary is not None:
+                worked += summary.work
+                travel += summary.travel
+        travel_total += travel
+        if carer.active or worked:
+            hours.append(CarerHours(carer.id, carer.name, worked, travel, carer.contracted_minutes))
+    return Measures(
+        continuity,
+        by_regular / total if total else None,
+        len(snap.visits),
+        short,
+        travel_total,
+        hours,
+    )

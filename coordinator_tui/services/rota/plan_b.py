@@ -1,0 +1,178 @@
+"""Plan B and Plan C: a carer is absent, so every visit they had is covered or escalated.
+
+``mark_absent`` records the absence; ``plan_b`` lists the visits affected with ranked
+replacements (read only); ``apply_plan_b`` goes through them in time order, takes the
+absent carer off and puts the best feasible replacement on, re-ranking after each so two
+visits never get the same carer at the same time. What cannot be covered is Plan C, for
+the coordinator to escalate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from coordinator_tui.models import Absence, VisitStatus
+from coordinator_tui.services.rota.assign import (
+    Candidate,
+    RotaError,
+    apply_change,
+    rank_carers,
+    state_for,
+)
+from coordinator_tui.services.rota.snapshot import week_monday
+from coordinator_tui.services.rota.validate import RotaState
+
+ABSENCE_KINDS = ("sickness", "leave", "training", "other")
+DEFAULT_RATIONALE = "Plan B: cover for an absent carer; the best available carer was chosen"
+
+
+@dataclass(frozen=True)
+class CoverItem:
+    """One visit the absent carer had, with the carers who could take it, best first."""
+
+    visit_id: int
+    customer_id: int
+    customer: str
+    day: date
+    start: int  # epoch minutes
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def best(self) -> Candidate | None:
+        """The best feasible replacement, or None (Plan C)."""
+        first = self.candidates[0] if self.candidates else None
+        return first if first is not None and first.feasible else None
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why nobody can cover (for Plan C): one line per infeasible carer, best first."""
+        return [c.reason for c in self.candidates if not c.feasible]
+
+
+@dataclass
+class PlanB:
+    carer_id: int
+    start: date
+    end: date
+    items: list[CoverItem] = field(default_factory=list)
+
+    @property
+    def plan_c(self) -> list[CoverItem]:
+        return [item for item in self.items if item.best is None]
+
+
+@dataclass
+class CoverResult:
+    """What ``apply_plan_b`` did."""
+
+    covered: list[tuple[int, int]] = field(default_factory=list)  # (visit, new carer)
+    plan_c: list[CoverItem] = field(default_factory=list)
+
+
+def mark_absent(
+    session: Session,
+    carer_id: int,
+    start: date,
+    end: date,
+    kind: str = "sickness",
+    note: str = "",
+) -> Absence:
+    """Record a carer's absence from ``start`` to ``end`` inclusive (audited)."""
+    if end < start:
+        raise RotaError("The absence ends before it starts")
+    if kind not in ABSENCE_KINDS:
+        raise RotaError(f"Absence kind must be one of {', '.join(ABSENCE_KINDS)}")
+    absence = Absence(carer_id=carer_id, start_date=start, end_date=end, kind=kind, note=note)
+    session.add(absence)
+    session.flush()
+    return absence
+
+
+def _weeks(start: date, end: date) -> list[date]:
+    mondays = []
+    monday = week_monday(start)
+    while monday <= end:
+        mondays.append(monday)
+        monday += timedelta(days=7)
+    return mondays
+
+
+def _affected(state: RotaState, carer_id: int, start: date, end: date) -> list[int]:
+    snap = state.snap
+    found = [
+        visit_id
+        for day, visit_ids in state.cells.get(carer_id, {}).items()
+        if start <= day <= end
+        for visit_id in visit_ids
+        if snap.visits[visit_id].status == VisitStatus.PLANNED
+    ]
+    return sorted(found, key=lambda v: (snap.visits[v].start, v))
+
+
+def _item(state: RotaState, visit_id: int, carer_id: int) -> CoverItem:
+    snap = state.snap
+    visit = snap.visits[visit_id]
+    customer = snap.customers.get(visit.customer_id)
+    return CoverItem(
+        visit_id,
+        visit.customer_id,
+        customer.name if customer else "",
+        visit.day,
+        visit.start,
+        tuple(rank_carers(state, visit_id, replacing=carer_id)),
+    )
+
+
+def plan_b(
+    session: Session,
+    carer_id: int,
+    start: date,
+    end: date,
+    *,
+    states: dict[date, RotaState] | None = None,
+) -> PlanB:
+    """The visits ``carer_id`` has from ``start`` to ``end``, each with ranked replacements.
+
+    Each item is ranked on the rota as it stands (replacements are not reserved against
+    each other); ``apply_plan_b`` re-ranks as it goes."""
+    plan = PlanB(carer_id, start, end)
+    for monday in _weeks(start, end):
+        state = (states or {}).get(monday) or state_for(session, monday)
+        for visit_id in _affected(state, carer_id, start, end):
+            plan.items.append(_item(state, visit_id, carer_id))
+    return plan
+
+
+def apply_plan_b(
+    session: Session,
+    carer_id: int,
+    start: date,
+    end: date,
+    *,
+    rationale: str = DEFAULT_RATIONALE,
+    visit_ids: set[int] | None = None,
+    states: dict[date, RotaState] | None = None,
+) -> CoverResult:
+    """Cover the absent carer's visits (all, or ``visit_ids``) with the best feasible
+    carer each; a visit nobody can take loses the absent carer and goes to Plan C."""
+    result = CoverResult()
+    for monday in _weeks(start, end):
+        state = (states or {}).get(monday) or state_for(session, monday)
+        for visit_id in _affected(state, carer_id, start, end):
+            if visit_ids is not None and visit_id not in visit_ids:
+                continue
+            item = _item(state, visit_id, carer_id)
+            current = state.carers_of.get(visit_id, ())
+            best = item.best
+            if best is None:
+                remaining = tuple(c for c in current if c != carer_id)
+                apply_change(session, state, {visit_id: remaining}, check=False)
+                result.plan_c.append(item)
+                continue
+            carers = tuple(best.carer_id if c == carer_id else c for c in current)
+            apply_change(session, state, {visit_id: carers}, rationale=rationale)
+            result.covered.append((visit_id, best.carer_id))
+    return result

@@ -1,0 +1,94 @@
+"""Travel between two places: straight-line (haversine) distance times a road factor, at
+the speed of the carer's transport mode. All figures live in :class:`TravelConfig`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True)
+class TravelConfig:
+    """How travel time is estimated.
+
+    ``road_factor`` turns crow-flies distance into road distance (1.3 is a common urban
+    figure); ``speeds_kmh`` is per transport mode; an unknown mode uses ``default_mode``.
+    ``minimum_minutes`` is charged for any move between two different places (parking,
+    walking to the door); the same place costs nothing.
+    """
+
+    road_factor: float = 1.3
+    speeds_kmh: dict[str, float] = field(default_factory=lambda: {"walk": 4.8, "drive": 30.0})
+    default_mode: str = "drive"
+    minimum_minutes: int = 0
+
+    def speed(self, mode: str) -> float:
+        return self.speeds_kmh.get(mode) or self.speeds_kmh[self.default_mode]
+
+
+DEFAULT_TRAVEL = TravelConfig()
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def travel_minutes(
+    lat1: float,
+    lon1: float,
+    lat2: float,
+    lon2: float,
+    mode: str,
+    config: TravelConfig = DEFAULT_TRAVEL,
+) -> int:
+    """Whole minutes (rounded up) to travel between two points by ``mode``."""
+    if lat1 == lat2 and lon1 == lon2:
+        return 0
+    return minutes_for_km(haversine_km(lat1, lon1, lat2, lon2), mode, config)
+
+
+def minutes_for_km(km_crow_flies: float, mode: str, config: TravelConfig = DEFAULT_TRAVEL) -> int:
+    """Whole minutes (rounded up) for a crow-flies distance, road factor applied."""
+    minutes = math.ceil(km_crow_flies * config.road_factor / config.speed(mode) * 60 - 1e-9)
+    return max(minutes, config.minimum_minutes)
+
+
+class TravelTable:
+    """Travel minutes between numbered places, memoised; radians computed once per place."""
+
+    def __init__(
+        self, places: dict[int, tuple[float, float]], config: TravelConfig = DEFAULT_TRAVEL
+    ) -> None:
+        self.config = config
+        self._geo = {
+            key: (math.radians(lat), math.radians(lon), math.cos(math.radians(lat)))
+            for key, (lat, lon) in places.items()
+        }
+        self._memo: dict[tuple[int, int, str], int] = {}
+
+    def minutes(self, a: int, b: int, mode: str) -> int:
+        if a == b:
+            return 0
+        key = (a, b, mode)
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        ga, gb = self._geo.get(a), self._geo.get(b)
+        if ga is None or gb is None or ga[0] == gb[0] and ga[1] == gb[1]:
+            found = 0
+        else:
+            h = (
+                math.sin((gb[0] - ga[0]) / 2) ** 2
+                + ga[2] * gb[2] * math.sin((gb[1] - ga[1]) / 2) ** 2
+            )
+            km = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+            found = minutes_for_km(km, mode, self.config)
+        self._memo[key] = found
+        self._memo[(b, a, mode)] = found
+        return found
