@@ -1,0 +1,455 @@
+"""Minutes: a clinical-record entry per person discussed, and the meeting record.
+
+The entry for each person is filled from ``data/meeting_record_entry.txt`` (a practice
+can put its own beside its database) and holds only that person's information: any
+name, NHS number or date of birth of another person on the agenda, or of the person's
+relatives, that was typed into the notes, decisions or actions is replaced by
+``[another person]`` before the entry is offered for pasting.
+
+The meeting record (attendance, items, decisions, actions) is exported as Markdown and
+as a Word document (python-docx). Both hold patient details, so the files are created
+readable by the owner only.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from coordinator_tui.models import (
+    Action,
+    AgendaItem,
+    Decision,
+    Meeting,
+    MinuteNote,
+    Person,
+    PersonLink,
+    Staff,
+    TriageStatus,
+)
+from coordinator_tui.services.clock import to_local
+from coordinator_tui.services.dates import format_date, format_date_short
+from coordinator_tui.services.meetings import MeetingError
+from coordinator_tui.services.meetings.invites import person_identifiers
+from coordinator_tui.services.meetings.series import attendees, load_meeting
+from coordinator_tui.services.meetings.triage import PRIORITY_LABEL
+
+TEMPLATE_FILE = "meeting_record_entry.txt"
+OTHER_PERSON = "[another person]"
+FORMATS = ("md", "docx")
+
+
+def load_template() -> Template:
+    """The entry template: the practice's own file if it has one, else the shipped one."""
+    from coordinator_tui.services.reference import practice_dir
+
+    folder = practice_dir()
+    if folder is not None and (folder / TEMPLATE_FILE).is_file():
+        return Template((folder / TEMPLATE_FILE).read_text(encoding="utf-8"))
+    try:
+        text = resources.files("coordinator_tui.refdata").joinpath(TEMPLATE_FILE).read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        text = (Path(__file__).resolve().parents[3] / "data" / TEMPLATE_FILE).read_text("utf-8")
+    return Template(text)
+
+
+# -- the meeting record -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordAction:
+    owner: str
+    due: date | None
+    description: str
+    status: str
+
+
+@dataclass
+class RecordItem:
+    number: int
+    item_id: int
+    person_id: int | None
+    title: str
+    reason: str
+    priority: int
+    presenter: str
+    notes: str
+    decisions: list[str] = field(default_factory=list)
+    actions: list[RecordAction] = field(default_factory=list)
+
+
+@dataclass
+class MeetingRecord:
+    meeting_id: int
+    title: str
+    starts_at: datetime  # UK local
+    ends_at: datetime
+    location: str
+    status: str
+    present: list[str]
+    apologies: list[str]
+    absent: list[str]
+    invited: list[str]
+    items: list[RecordItem]
+    deferred: list[tuple[str, str]]  # (title, note)
+    dropped: list[tuple[str, str]]  # (title, reason)
+
+    @property
+    def actions(self) -> list[tuple[int, RecordAction]]:
+        return [(item.number, action) for item in self.items for action in item.actions]
+
+
+def meeting_record(session: Session, meeting_id: int) -> MeetingRecord:
+    """Everything the minutes say, read once."""
+    meeting = load_meeting(session, meeting_id)
+    start = to_local(meeting.starts_at)
+    people = attendees(session, meeting_id)
+    by_state: dict[str, list[str]] = {}
+    for person in people:
+        by_state.setdefault(person.attendance, []).append(person.label)
+    items = list(
+        session.scalars(
+            select(AgendaItem)
+            .where(AgendaItem.meeting_id == meeting_id)
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+    )
+    ids = [item.id for item in items]
+    notes = dict(
+        session.execute(
+            select(MinuteNote.agenda_item_id, MinuteNote.text).where(
+                MinuteNote.agenda_item_id.in_(ids)
+            )
+        ).all()
+    )
+    decisions: dict[int, list[str]] = {}
+    for item_id, text in session.execute(
+        select(Decision.agenda_item_id, Decision.text)
+        .where(Decision.agenda_item_id.in_(ids))
+        .order_by(Decision.id)
+    ):
+        decisions.setdefault(item_id, []).append(text)
+    actions: dict[int, list[RecordAction]] = {}
+    for item_id, label, staff_name, due, description, status in session.execute(
+        select(
+            Action.agenda_item_id,
+            Action.owner_label,
+            Staff.name,
+            Action.due_date,
+            Action.description,
+            Action.status,
+        )
+        .outerjoin(Staff, Staff.id == Action.owner_staff_id)
+        .where(Action.agenda_item_id.in_(ids))
+        .order_by(Action.id)
+    ):
+        actions.setdefault(item_id, []).append(
+            RecordAction(label or staff_name or "—", due, description, status)
+        )
+    presenters = dict(
+        session.execute(
+            select(Staff.id, Staff.name).where(
+                Staff.id.in_([i.presenter_staff_id for i in items if i.presenter_staff_id])
+            )
+        ).all()
+    )
+    record_items: list[RecordItem] = []
+    deferred: list[tuple[str, str]] = []
+    dropped: list[tuple[str, str]] = []
+    for item in items:
+        if item.triage_status == TriageStatus.INCLUDED:
+            record_items.append(
+                RecordItem(
+                    len(record_items) + 1,
+                    item.id,
+                    item.person_id,
+                    item.title,
+                    item.reason,
+                    item.priority,
+                    presenters.get(item.presenter_staff_id, ""),
+                    notes.get(item.id, ""),
+                    decisions.get(item.id, []),
+                    actions.get(item.id, []),
+                )
+            )
+        elif item.triage_status == TriageStatus.DEFERRED:
+            deferred.append((item.title, item.drop_reason))
+        elif item.triage_status == TriageStatus.DROPPED:
+            dropped.append((item.title, item.drop_reason))
+    return MeetingRecord(
+        meeting.id,
+        meeting.title,
+        start,
+        start + timedelta(minutes=meeting.duration_minutes),
+        meeting.location,
+        meeting.status,
+        by_state.get("present", []),
+        by_state.get("apologies", []),
+        by_state.get("absent", []),
+        by_state.get("invited", []),
+        record_items,
+        deferred,
+        dropped,
+    )
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _due(value: date | None) -> str:
+    return format_date_short(value) if value else "no date"
+
+
+def to_markdown(record: MeetingRecord) -> str:
+    """The meeting record as Markdown."""
+    when = f"{format_date(record.starts_at.date())}, {record.starts_at:%H:%M}"
+    lines = [
+        f"# {record.title}",
+        "",
+        f"**When:** {when} to {record.ends_at:%H:%M}  ",
+        f"**Where:** {record.location or '—'}  ",
+        f"**Status:** {record.status.replace('_', ' ')}",
+        "",
+        "## Attendance",
+        "",
+        f"- **Present:** {'; '.join(record.present) or '—'}",
+        f"- **Apologies:** {'; '.join(record.apologies) or '—'}",
+    ]
+    if record.absent:
+        lines.append(f"- **Absent:** {'; '.join(record.absent)}")
+    if record.invited:
+        lines.append(f"- **Invited, not recorded:** {'; '.join(record.invited)}")
+    lines += ["", "## Items", ""]
+    for item in record.items:
+        lines += [f"### {item.number}. {item.title}", ""]
+        meta = f"Priority {item.priority} ({PRIORITY_LABEL.get(item.priority, '?')})"
+        if item.presenter:
+            meta += f"; presented by {item.presenter}"
+        lines += [f"*{meta}. Why: {item.reason}*", ""]
+        lines += [item.notes.strip() or "_No notes._", ""]
+        if item.decisions:
+            lines += ["**Decisions:**", ""] + [f"- {text}" for text in item.decisions] + [""]
+        if item.actions:
+            lines += ["**Actions:**", ""]
+            lines += [
+                f"- {a.owner}, due {_due(a.due)}: {a.description} ({a.status})"
+                for a in item.actions
+            ]
+            lines.append("")
+    if not record.items:
+        lines += ["_No items._", ""]
+    lines += ["## Actions", ""]
+    if record.actions:
+        lines += ["| Item | Owner | Due | Action | Status |", "| --- | --- | --- | --- | --- |"]
+        lines += [
+            f"| {number} | {_md(a.owner)} | {_due(a.due)} | {_md(a.description)} | {a.status} |"
+            for number, a in record.actions
+        ]
+    else:
+        lines.append("_No actions._")
+    if record.deferred:
+        lines += ["", "## Deferred to the next meeting", ""]
+        lines += [f"- {title}" + (f" ({note})" if note else "") for title, note in record.deferred]
+    if record.dropped:
+        lines += ["", "## Dropped", ""]
+        lines += [f"- {title}: {reason}" for title, reason in record.dropped]
+    return "\n".join(lines) + "\n"
+
+
+def to_docx_bytes(record: MeetingRecord) -> bytes:
+    """The meeting record as a Word document."""
+    from docx import Document
+
+    document = Document()
+    document.core_properties.title = record.title
+    document.add_heading(record.title, level=0)
+    when = f"{format_date(record.starts_at.date())}, {record.starts_at:%H:%M}"
+    document.add_paragraph(f"When: {when} to {record.ends_at:%H:%M}")
+    document.add_paragraph(f"Where: {record.location or '—'}")
+    document.add_heading("Attendance", level=1)
+    table = document.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Attendance", "Who"
+    rows = [("Present", record.present), ("Apologies", record.apologies)]
+    if record.absent:
+        rows.append(("Absent", record.absent))
+    if record.invited:
+        rows.append(("Invited, not recorded", record.invited))
+    for label, names in rows:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = label, "; ".join(names) or "—"
+    document.add_heading("Items", level=1)
+    for item in record.items:
+        document.add_heading(f"{item.number}. {item.title}", level=2)
+        meta = f"Priority {item.priority} ({PRIORITY_LABEL.get(item.priority, '?')})"
+        if item.presenter:
+            meta += f"; presented by {item.presenter}"
+        document.add_paragraph().add_run(f"{meta}. Why: {item.reason}").italic = True
+        document.add_paragraph(item.notes.strip() or "No notes.")
+        for text in item.decisions:
+            document.add_paragraph(f"Decision: {text}", style="List Bullet")
+        for action in item.actions:
+            document.add_paragraph(
+                f"Action: {action.owner}, due {_due(action.due)}: {action.description}",
+                style="List Bullet",
+            )
+    document.add_heading("Actions", level=1)
+    if record.actions:
+        actions = document.add_table(rows=1, cols=5)
+        actions.style = "Table Grid"
+        for cell, text in zip(
+            actions.rows[0].cells, ("Item", "Owner", "Due", "Action", "Status"), strict=True
+        ):
+            cell.text = text
+        for number, action in record.actions:
+            values = (
+                str(number),
+                action.owner,
+                _due(action.due),
+                action.description,
+                action.status,
+            )
+            for cell, text in zip(actions.add_row().cells, values, strict=True):
+                cell.text = text
+    else:
+        document.add_paragraph("No actions.")
+    if record.deferred:
+        document.add_heading("Deferred to the next meeting", level=1)
+        for title, note in record.deferred:
+            document.add_paragraph(title + (f" ({note})" if note else ""), style="List Bullet")
+    if record.dropped:
+        document.add_heading("Dropped", level=1)
+        for title, reason in record.dropped:
+            document.add_paragraph(f"{title}: {reason}", style="List Bullet")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_private(path: Path, data: bytes) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        raise MeetingError(f"{path} is a folder: give a file name")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, 0o600)
+    return path
+
+
+def export_minutes(session: Session, meeting_id: int, fmt: str, path: Path) -> Path:
+    """Write the meeting record as ``md`` or ``docx`` to ``path`` (owner-only file)."""
+    if fmt not in FORMATS:
+        raise MeetingError(f"Export as {' or '.join(FORMATS)}")
+    record = meeting_record(session, meeting_id)
+    data = to_markdown(record).encode("utf-8") if fmt == "md" else to_docx_bytes(record)
+    return _write_private(path, data)
+
+
+# -- the per-person clinical-record entry ------------------------------------------------
+
+
+def _others(session: Session, meeting_id: int, person: Person) -> list[str]:
+    """Identifiers of everyone else on the agenda and of the person's relatives."""
+    agenda = select(AgendaItem.person_id).where(
+        AgendaItem.meeting_id == meeting_id, AgendaItem.person_id.is_not(None)
+    )
+    related = select(PersonLink.related_person_id).where(PersonLink.person_id == person.id)
+    rows = session.execute(
+        select(Person.given_name, Person.family_name, Person.nhs_number, Person.date_of_birth)
+        .where(or_(Person.id.in_(agenda), Person.id.in_(related)))
+        .where(Person.id != person.id)
+    ).all()
+    own = {
+        text.lower()
+        for text in person_identifiers(
+            [(person.given_name, person.family_name, person.nhs_number, person.date_of_birth)]
+        )
+    }
+    return [text for text in person_identifiers(rows) if text.lower() not in own]
+
+
+def _scrub(text: str, identifiers: list[str]) -> str:
+    for identifier in sorted(set(identifiers), key=len, reverse=True):
+        text = re.sub(re.escape(identifier), OTHER_PERSON, text, flags=re.IGNORECASE)
+    return text
+
+
+def person_entry(
+    session: Session,
+    item_id: int,
+    *,
+    recorded_by: str = "",
+    record: MeetingRecord | None = None,
+) -> str:
+    """The text to paste into the clinical record of the person an item was about (every
+    included item about them at that meeting, in one entry). ``record`` saves reading the
+    meeting again when entries are made for everyone."""
+    item = session.get(AgendaItem, item_id)
+    if item is None:
+        raise MeetingError("That agenda item no longer exists")
+    if item.person_id is None:
+        raise MeetingError("This item is not about one person")
+    person = session.get(Person, item.person_id)
+    if person is None:
+        raise MeetingError("That person no longer exists")
+    meeting = session.get(Meeting, item.meeting_id)
+    if record is None or record.meeting_id != item.meeting_id:
+        record = meeting_record(session, item.meeting_id)
+    hidden = _others(session, item.meeting_id, person)
+    entries = [i for i in record.items if i.person_id == person.id] or [
+        RecordItem(0, item.id, person.id, item.title, item.reason, item.priority, "", "")
+    ]
+    notes = "\n\n".join(i.notes.strip() for i in entries if i.notes.strip()) or "No notes."
+    decisions = [text for i in entries for text in i.decisions]
+    actions = [a for i in entries for a in i.actions]
+    values = {
+        "meeting_title": _scrub(record.title, hidden),
+        "meeting_date": format_date(record.starts_at.date()),
+        "person_name": f"{person.family_name.upper()}, {person.given_name}",
+        "nhs_number": f"{person.nhs_number[:3]} {person.nhs_number[3:6]} {person.nhs_number[6:]}",
+        "date_of_birth": format_date_short(person.date_of_birth),
+        "reason": _scrub("; ".join(dict.fromkeys(i.reason for i in entries)), hidden),
+        "notes": _scrub(notes, hidden),
+        "decisions": _scrub("\n".join(f"- {d}" for d in decisions) or "None recorded.", hidden),
+        "actions": _scrub(
+            "\n".join(f"- {a.owner}, due {_due(a.due)}: {a.description}" for a in actions)
+            or "None.",
+            hidden,
+        ),
+        "present": "; ".join(record.present) or "—",
+        "recorded_by": recorded_by or "the safeguarding coordinator",
+        "meeting_id": str(meeting.id if meeting else item.meeting_id),
+    }
+    return load_template().safe_substitute(values)
+
+
+def person_entries(session: Session, meeting_id: int, *, recorded_by: str = "") -> dict[int, str]:
+    """One entry per person discussed (included items about a person), by person id."""
+    entries: dict[int, str] = {}
+    record = meeting_record(session, meeting_id)
+    for item_id, person_id in session.execute(
+        select(AgendaItem.id, AgendaItem.person_id)
+        .where(
+            AgendaItem.meeting_id == meeting_id,
+            AgendaItem.triage_status == TriageStatus.INCLUDED,
+            AgendaItem.person_id.is_not(None),
+        )
+        .order_by(AgendaItem.position, AgendaItem.id)
+    ):
+        if person_id not in entries:
+            entries[person_id] = person_entry(
+                session, item_id, recorded_by=recorded_by, record=record
+            )
+    return entries

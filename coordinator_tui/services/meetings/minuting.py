@@ -1,0 +1,621 @@
+"""Live minuting: start the meeting, notes per item, decisions, one-line actions, finish.
+
+Notes are one row per agenda item, upserted cheaply (nothing is written when the text
+has not changed), so the screen can save on every item change and every few seconds
+while typing, each time in its own short ``session_scope`` so that the save is committed;
+a meeting reopened after a crash then shows the last save.
+
+An action is typed in one line, ``HV +2w chase school nurse re attendance``: the owner
+(initials of a person at the meeting or on the staff list, or a role abbreviation such
+as HV, SN, MW, SW, DN, CMHN, GP), an optional due date in the shorthand of
+``services/dates.py`` (``+2w``, ``fri``, ``3/12``, ``3 Dec``), then the text.
+:func:`parse_action_line` turns it into an :class:`ActionPreview` to show before
+saving; it never raises, whatever is typed.
+
+Finishing the meeting marks each included item that has notes, a decision or an action
+as discussed (the person's chronology shows the discussion and its actions from then
+on, assembled on read by ``services/chronology.py``) and writes each decision into the
+person's chronology as an entry pointing back at the decision. Included items with
+nothing recorded were not reached: they are deferred to the next meeting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coordinator_tui.models import (
+    Action,
+    ActionStatus,
+    AgendaItem,
+    ChronologyEntry,
+    Decision,
+    EntryStatus,
+    Meeting,
+    MeetingAttendee,
+    MeetingStatus,
+    MinuteNote,
+    Person,
+    Referral,
+    RegisterCategory,
+    RegisterEntry,
+    Staff,
+    TriageStatus,
+    utcnow,
+)
+from coordinator_tui.services.clock import to_local
+from coordinator_tui.services.dates import DateParseError, format_date, parse_date
+from coordinator_tui.services.meetings import MeetingError
+from coordinator_tui.services.meetings.series import load_meeting
+from coordinator_tui.services.meetings.triage import renumber
+
+ROLE_ABBREVIATIONS = {
+    "HV": "Health visitor",
+    "SN": "School nurse",
+    "MW": "Midwife",
+    "SW": "Social worker",
+    "DN": "District nurse",
+    "CMHN": "Community mental health nurse",
+    "CMHT": "Community mental health",
+    "GP": "GP",
+    "PN": "Practice nurse",
+    "SC": "Safeguarding coordinator",
+    "SGL": "Safeguarding lead",
+    "ADMIN": "Safeguarding administrator",
+}
+ACTION_HINT = "owner, due date, text: e.g. HV +2w chase school nurse re attendance"
+MAX_DESCRIPTION = 1000
+
+
+# -- starting -------------------------------------------------------------------------------
+
+
+def start_meeting(session: Session, meeting_id: int, *, now: datetime | None = None) -> Meeting:
+    """Open the meeting for minuting: triage closes, the agenda is numbered, and any
+    proposal nobody triaged is deferred to the next meeting rather than lost."""
+    meeting = load_meeting(session, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise MeetingError(f"This meeting is {meeting.status.replace('_', ' ')}")
+    for item in session.scalars(
+        select(AgendaItem).where(
+            AgendaItem.meeting_id == meeting_id,
+            AgendaItem.triage_status == TriageStatus.PROPOSED,
+        )
+    ):
+        item.triage_status = TriageStatus.DEFERRED
+        item.drop_reason = "not triaged before the meeting"
+    renumber(session, meeting_id)
+    meeting.status = MeetingStatus.IN_PROGRESS
+    meeting.started_at = now or utcnow()
+    session.flush()
+    return meeting
+
+
+def _item_in_progress(session: Session, item_id: int) -> AgendaItem:
+    item = session.get(AgendaItem, item_id)
+    if item is None:
+        raise MeetingError("That agenda item no longer exists")
+    meeting = session.get(Meeting, item.meeting_id)
+    if meeting is None or meeting.status != MeetingStatus.IN_PROGRESS:
+        raise MeetingError("Start the meeting before minuting it")
+    return item
+
+
+# -- notes and decisions --------------------------------------------------------------------
+
+
+def save_notes(
+    session: Session, item_id: int, text: str, *, now: datetime | None = None
+) -> MinuteNote:
+    """Save the item's notes; unchanged text writes nothing (safe to call every second)."""
+    note = session.scalar(select(MinuteNote).where(MinuteNote.agenda_item_id == item_id))
+    if note is not None and note.text == text:
+        return note
+    _item_in_progress(session, item_id)
+    if note is None:
+        note = MinuteNote(agenda_item_id=item_id, text=text)
+        session.add(note)
+    note.text = text
+    note.saved_at = now or utcnow()
+    session.flush()
+    return note
+
+
+def notes_for(session: Session, item_id: int) -> str:
+    """The item's notes as last saved ("" if none)."""
+    return session.scalar(select(MinuteNote.text).where(MinuteNote.agenda_item_id == item_id)) or ""
+
+
+def add_decision(session: Session, item_id: int, text: str) -> Decision:
+    text = text.strip()
+    if not text:
+        raise MeetingError("Write the decision")
+    _item_in_progress(session, item_id)
+    decision = Decision(agenda_item_id=item_id, text=text)
+    session.add(decision)
+    session.flush()
+    return decision
+
+
+def remove_decision(session: Session, decision_id: int) -> None:
+    decision = session.get(Decision, decision_id)
+    if decision is None:
+        return
+    _item_in_progress(session, decision.agenda_item_id)
+    session.delete(decision)
+    session.flush()
+
+
+# -- one-line actions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnerCandidate:
+    staff_id: int
+    name: str
+    initials: str
+    role: str
+    at_meeting: bool
+
+
+@dataclass(frozen=True)
+class OwnerDirectory:
+    """Who an action can be given to: the meeting's attendees first, then the staff list."""
+
+    people: tuple[OwnerCandidate, ...] = ()
+
+
+def owner_directory(session: Session, meeting_id: int | None = None) -> OwnerDirectory:
+    attending: set[int] = set()
+    if meeting_id is not None:
+        attending = set(
+            session.scalars(
+                select(MeetingAttendee.staff_id).where(MeetingAttendee.meeting_id == meeting_id)
+            )
+        )
+    rows = session.execute(
+        select(Staff.id, Staff.name, Staff.initials, Staff.role)
+        .where(Staff.active.is_(True))
+        .order_by(Staff.id)
+    ).all()
+    return OwnerDirectory(
+        tuple(
+            OwnerCandidate(sid, name, initials or "", role or "", sid in attending)
+            for sid, name, initials, role in rows
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ActionPreview:
+    """What a typed action line will save, shown before it is saved."""
+
+    line: str
+    owner_staff_id: int | None = None
+    owner_label: str = ""
+    due: date | None = None
+    description: str = ""
+    problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def describe(self) -> str:
+        """One line for the preview: "Jo Bloggs · due Tue 8 Dec 2026 · chase school nurse"."""
+        if self.problems:
+            return "; ".join(self.problems)
+        due = f"due {format_date(self.due)}" if self.due else "no due date"
+        parts = [self.owner_label or "—", due, self.description]
+        return " · ".join(parts) + (f"  ({'; '.join(self.warnings)})" if self.warnings else "")
+
+
+def _unique(candidates: list[OwnerCandidate]) -> OwnerCandidate | None:
+    return candidates[0] if len(candidates) == 1 else None
+
+
+@dataclass(frozen=True)
+class OwnerMatch:
+    """Who the owner word of an action line means."""
+
+    staff: OwnerCandidate | None = None
+    label: str = ""
+    problem: str = ""
+    warning: str = ""
+
+
+def resolve_owner(token: str, owners: OwnerDirectory) -> OwnerMatch:
+    """Initials first (someone at the meeting before anyone else), then a role
+    abbreviation (its one holder at the meeting, or on the staff list); a role nobody
+    single holds is recorded as the role itself."""
+    key = token.strip().strip(":,;.").upper()
+    if not key:
+        return OwnerMatch(problem="Start with the owner's initials or role")
+    by_initials = [p for p in owners.people if p.initials.upper() == key]
+    present = [p for p in by_initials if p.at_meeting]
+    chosen = _unique(present) or _unique(by_initials)
+    if chosen is not None:
+        return OwnerMatch(chosen, chosen.name[:60])
+    role = ROLE_ABBREVIATIONS.get(key)
+    if role is not None:
+        holders = [p for p in owners.people if p.role.lower().startswith(role.lower())]
+        chosen = _unique([p for p in holders if p.at_meeting]) or _unique(holders)
+        if chosen is not None:
+            return OwnerMatch(chosen, chosen.name[:60])
+        if holders:
+            warning = f"{len(holders)} people are {role.lower()}: owner recorded as the role"
+        else:
+            warning = f"no {role.lower()} on the staff list: owner recorded as the role"
+        return OwnerMatch(None, role[:60], warning=warning)
+    if len(by_initials) > 1:
+        count = len(by_initials)
+        return OwnerMatch(problem=f"'{_short(token)}' matches {count} people: use a role")
+    return OwnerMatch(
+        problem=f"'{_short(token)}' is not anyone's initials or a role ({ACTION_HINT})"
+    )
+
+
+def _short(text: str, limit: int = 20) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_action_line(line: str, owners: OwnerDirectory, *, today: date) -> ActionPreview:
+    """Read ``OWNER [DUE] TEXT``; never raises (anything unreadable is a problem in the
+    preview). See the module docstring."""
+    words = line.split()
+    if not words:
+        return ActionPreview(line, problems=(f"Type the action: {ACTION_HINT}",))
+    match = resolve_owner(words[0], owners)
+    owner, label = match.staff, match.label
+    problems = [match.problem] if match.problem else []
+    warnings = [match.warning] if match.warning else []
+    rest = words[1:]
+    due: date | None = None
+    for size in (3, 2, 1):
+        if len(rest) < size:
+            continue
+        candidate = " ".join(rest[:size])
+        if len(candidate) > 40:
+            continue
+        try:
+            due = parse_date(candidate, today)
+        except DateParseError:
+            continue
+        rest = rest[size:]
+        break
+    description = " ".join(rest)
+    if not description:
+        problems.append("Say what the action is after the owner and due date")
+    elif len(description) > MAX_DESCRIPTION:
+        problems.append(f"Keep the action under {MAX_DESCRIPTION} characters")
+    if due is None:
+        warnings.append("no due date")
+    elif due < today:
+        problems.append(f"The due date {format_date(due)} is in the past")
+    return ActionPreview(
+        line,
+        owner.staff_id if owner else None,
+        label,
+        due,
+        description,
+        tuple(problems),
+        tuple(warnings),
+    )
+
+
+def add_action(
+    session: Session,
+    item_id: int,
+    *,
+    description: str,
+    owner_staff_id: int | None = None,
+    owner_label: str = "",
+    due: date | None = None,
+    today: date,
+) -> Action:
+    """An action from an agenda item (the person follows from the item)."""
+    description = description.strip()
+    if not description:
+        raise MeetingError("Say what the action is")
+    if owner_staff_id is None and not owner_label.strip():
+        raise MeetingError("Say who owns the action")
+    if due is not None and due < today:
+        raise MeetingError("The action cannot be due in the past")
+    item = _item_in_progress(session, item_id)
+    if owner_staff_id is not None:
+        staff = session.get(Staff, owner_staff_id)
+        if staff is None:
+            raise MeetingError("Unknown owner")
+        owner_label = owner_label.strip() or staff.name
+    action = Action(
+        meeting_id=item.meeting_id,
+        agenda_item_id=item.id,
+        person_id=item.person_id,
+        owner_staff_id=owner_staff_id,
+        owner_label=owner_label.strip()[:60],
+        description=description[:MAX_DESCRIPTION],
+        due_date=due,
+    )
+    session.add(action)
+    session.flush()
+    return action
+
+
+def save_action(session: Session, item_id: int, preview: ActionPreview, *, today: date) -> Action:
+    """Save a previewed action line (refused while the preview shows a problem)."""
+    if not preview.ok:
+        raise MeetingError("; ".join(preview.problems))
+    return add_action(
+        session,
+        item_id,
+        description=preview.description,
+        owner_staff_id=preview.owner_staff_id,
+        owner_label=preview.owner_label,
+        due=preview.due,
+        today=today,
+    )
+
+
+def add_action_line(session: Session, item_id: int, line: str, *, today: date) -> Action:
+    """Parse and save in one go (the CLI and tests; the screen previews first)."""
+    item = session.get(AgendaItem, item_id)
+    if item is None:
+        raise MeetingError("That agenda item no longer exists")
+    preview = parse_action_line(line, owner_directory(session, item.meeting_id), today=today)
+    return save_action(session, item_id, preview, today=today)
+
+
+# -- key facts --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LastReferral:
+    referral_type: str
+    state: str
+    drafted_on: date
+    chase_by: date | None
+    overdue: bool
+    outcome_type: str
+
+
+@dataclass(frozen=True)
+class OpenAction:
+    id: int
+    description: str
+    owner: str
+    due: date | None
+    overdue: bool
+
+
+@dataclass
+class KeyFacts:
+    """What sits beside the notes while a person is discussed."""
+
+    person_id: int
+    display_name: str
+    nhs_number: str
+    date_of_birth: date
+    registers: list[str] = field(default_factory=list)
+    last_referral: LastReferral | None = None
+    open_actions: list[OpenAction] = field(default_factory=list)
+
+
+def key_facts(session: Session, person_id: int, *, today: date) -> KeyFacts:
+    """Current registers, the latest referral and its state, the open actions."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise MeetingError("That person no longer exists")
+    facts = KeyFacts(
+        person.id,
+        f"{person.family_name.upper()}, {person.given_name}",
+        person.nhs_number,
+        person.date_of_birth,
+    )
+    for name, risk, due in session.execute(
+        select(RegisterCategory.name, RegisterEntry.risk_level, RegisterEntry.next_review_due)
+        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+        .where(RegisterEntry.person_id == person_id, RegisterEntry.status == EntryStatus.ACTIVE)
+        .order_by(RegisterCategory.sort_order, RegisterCategory.name)
+    ):
+        review = (
+            f", review {'overdue ' if due and due < today else ''}{due:%d/%m/%Y}" if due else ""
+        )
+        facts.registers.append(f"{name} ({risk} risk{review})")
+    referral = session.scalar(
+        select(Referral)
+        .where(Referral.person_id == person_id)
+        .order_by(Referral.drafted_at.desc(), Referral.id.desc())
+        .limit(1)
+    )
+    if referral is not None:
+        facts.last_referral = LastReferral(
+            referral.referral_type,
+            referral.state,
+            to_local(referral.drafted_at).date(),
+            referral.chase_by,
+            referral.chase_by is not None
+            and referral.chase_by < today
+            and referral.state not in ("closed", "withdrawn"),
+            referral.outcome_type,
+        )
+    for action_id, description, label, staff_name, due in session.execute(
+        select(Action.id, Action.description, Action.owner_label, Staff.name, Action.due_date)
+        .outerjoin(Staff, Staff.id == Action.owner_staff_id)
+        .where(Action.person_id == person_id, Action.status == ActionStatus.OPEN)
+        .order_by(Action.due_date, Action.id)
+    ):
+        facts.open_actions.append(
+            OpenAction(
+                action_id,
+                description,
+                staff_name or label or "—",
+                due,
+                due is not None and due < today,
+            )
+        )
+    return facts
+
+
+# -- the minuting view ------------------------------------------------------------------
+
+
+@dataclass
+class MinutingItem:
+    """One agenda item with everything recorded against it so far."""
+
+    id: int
+    number: int
+    person_id: int | None
+    title: str
+    reason: str
+    priority: int
+    minutes_allotted: int
+    notes: str
+    notes_saved_at: datetime | None
+    decisions: list[tuple[int, str]]
+    actions: list[Action]
+    discussed: bool
+
+
+def minuting_items(session: Session, meeting_id: int) -> list[MinutingItem]:
+    """The included items in agenda order, with notes, decisions and actions."""
+    items = list(
+        session.scalars(
+            select(AgendaItem)
+            .where(
+                AgendaItem.meeting_id == meeting_id,
+                AgendaItem.triage_status == TriageStatus.INCLUDED,
+            )
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+    )
+    ids = [item.id for item in items]
+    notes = {
+        item_id: (text, saved)
+        for item_id, text, saved in session.execute(
+            select(MinuteNote.agenda_item_id, MinuteNote.text, MinuteNote.saved_at).where(
+                MinuteNote.agenda_item_id.in_(ids)
+            )
+        )
+    }
+    decisions: dict[int, list[tuple[int, str]]] = {}
+    for decision_id, item_id, text in session.execute(
+        select(Decision.id, Decision.agenda_item_id, Decision.text)
+        .where(Decision.agenda_item_id.in_(ids))
+        .order_by(Decision.id)
+    ):
+        decisions.setdefault(item_id, []).append((decision_id, text))
+    actions: dict[int, list[Action]] = {}
+    for action in session.scalars(
+        select(Action).where(Action.agenda_item_id.in_(ids)).order_by(Action.id)
+    ):
+        actions.setdefault(action.agenda_item_id, []).append(action)
+    return [
+        MinutingItem(
+            item.id,
+            number,
+            item.person_id,
+            item.title,
+            item.reason,
+            item.priority,
+            item.minutes_allotted,
+            notes.get(item.id, ("", None))[0],
+            notes.get(item.id, ("", None))[1],
+            decisions.get(item.id, []),
+            actions.get(item.id, []),
+            item.discussed,
+        )
+        for number, item in enumerate(items, start=1)
+    ]
+
+
+# -- finishing --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FinishSummary:
+    discussed: int
+    not_reached: int
+    actions: int
+    decisions_in_chronology: int
+    people: int
+
+
+def finish_meeting(
+    session: Session, meeting_id: int, *, now: datetime | None = None
+) -> FinishSummary:
+    """Close the meeting and write what was discussed into each person's chronology."""
+    meeting = load_meeting(session, meeting_id)
+    if meeting.status != MeetingStatus.IN_PROGRESS:
+        raise MeetingError("Only a meeting in progress can be finished")
+    now = now or utcnow()
+    day = to_local(meeting.starts_at).date()
+    items = list(
+        session.scalars(
+            select(AgendaItem).where(
+                AgendaItem.meeting_id == meeting_id,
+                AgendaItem.triage_status == TriageStatus.INCLUDED,
+            )
+        )
+    )
+    ids = [item.id for item in items]
+    with_notes = set(
+        session.scalars(
+            select(MinuteNote.agenda_item_id).where(
+                MinuteNote.agenda_item_id.in_(ids), func.trim(MinuteNote.text) != ""
+            )
+        )
+    )
+    decisions: dict[int, list[Decision]] = {}
+    for decision in session.scalars(
+        select(Decision).where(Decision.agenda_item_id.in_(ids)).order_by(Decision.id)
+    ):
+        decisions.setdefault(decision.agenda_item_id, []).append(decision)
+    with_actions = set(
+        session.scalars(select(Action.agenda_item_id).where(Action.agenda_item_id.in_(ids)))
+    )
+    written = set(
+        session.scalars(
+            select(ChronologyEntry.source_id).where(ChronologyEntry.source_table == "decision")
+        )
+    )
+    discussed = not_reached = entries = 0
+    people: set[int] = set()
+    for item in items:
+        if item.id in with_notes or item.id in decisions or item.id in with_actions:
+            item.discussed = True
+            discussed += 1
+            if item.person_id is None:
+                continue
+            people.add(item.person_id)
+            for decision in decisions.get(item.id, []):
+                if decision.id in written:
+                    continue
+                session.add(
+                    ChronologyEntry(
+                        person_id=item.person_id,
+                        occurred_on=day,
+                        source="Meetings",
+                        kind="meeting",
+                        text=f"Decision at {meeting.title}: {decision.text}",
+                        source_table="decision",
+                        source_id=decision.id,
+                        created_by=str(session.info.get("actor") or ""),
+                    )
+                )
+                entries += 1
+        else:
+            item.triage_status = TriageStatus.DEFERRED
+            item.drop_reason = "not reached at the meeting"
+            not_reached += 1
+    actions = int(
+        session.scalar(select(func.count(Action.id)).where(Action.meeting_id == meeting_id)) or 0
+    )
+    meeting.status = MeetingStatus.FINISHED
+    meeting.finished_at = now if now.tzinfo else now.replace(tzinfo=UTC)
+    session.flush()
+    return FinishSummary(discussed, not_reached, actions, entries, len(people))

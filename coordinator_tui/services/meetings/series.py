@@ -1,0 +1,658 @@
+"""Meeting series with recurrence, one-off meetings, attendees and attendance.
+
+A series keeps an RFC 5545 recurrence rule read with python-dateutil (``FREQ=MONTHLY;
+BYDAY=1TU`` is the first Tuesday of each month) and a wall-clock start time in UK local
+time, so a 12:30 meeting stays at 12:30 across the change to and from British Summer Time.
+Rules created here carry their first date (``DTSTART:20261201`` on the line before the
+``RRULE``) so that fortnightly or two-monthly rules count from a fixed day; rules without
+one (as the demo writes them) are anchored on the day the series was created.
+
+What the rule language does at month ends is kept, not patched: ``BYMONTHDAY=31`` skips
+months of 30 days or fewer, ``BYDAY=5TU`` happens only in months with five Tuesdays, and
+``BYMONTHDAY=-1`` / ``BYDAY=-1TU`` are the last day / last Tuesday. Bank holidays are left
+to the coordinator: an occurrence on one is flagged (:attr:`Occurrence.bank_holiday`) and
+the meeting is moved with :func:`move_meeting`; materialising never recreates an
+occurrence whose meeting was moved by up to :data:`MOVE_WINDOW_DAYS` days, or cancelled.
+
+The schema has no attendee list per series: new meetings of a series invite the people
+invited to its latest meeting (and the organiser).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from dateutil.rrule import rrule, rrulestr
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coordinator_tui.models import (
+    AgendaItem,
+    Meeting,
+    MeetingAttendee,
+    MeetingSeries,
+    MeetingStatus,
+    Practice,
+    Staff,
+    TriageStatus,
+)
+from coordinator_tui.services.clock import UK, to_local
+from coordinator_tui.services.dates import MONTH_NAMES, bank_holiday_name
+from coordinator_tui.services.meetings import MeetingError
+
+ATTENDANCE = ("invited", "present", "apologies", "absent")
+MOVE_WINDOW_DAYS = 3
+ALLOWED_FREQUENCIES = ("WEEKLY", "MONTHLY", "YEARLY")
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_TITLES = {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "sister", "nurse"}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# -- recurrence ---------------------------------------------------------------------------
+
+
+def make_rule(
+    frequency: str = "MONTHLY",
+    *,
+    weekday: str | None = None,
+    nth: int | None = None,
+    monthday: int | None = None,
+    interval: int = 1,
+) -> str:
+    """An RRULE from form fields: ``make_rule(weekday="TU", nth=1)`` is the first Tuesday
+    of each month; ``nth=-1`` the last; ``monthday=31`` the 31st (months without one are
+    skipped); ``make_rule("WEEKLY", weekday="WE", interval=2)`` every other Wednesday."""
+    frequency = frequency.upper()
+    if frequency not in ALLOWED_FREQUENCIES:
+        raise MeetingError(f"Repeat weekly, monthly or yearly, not '{frequency.lower()}'")
+    if interval < 1 or interval > 24:
+        raise MeetingError("The interval is a whole number from 1 to 24")
+    parts = [f"FREQ={frequency}"]
+    if interval != 1:
+        parts.append(f"INTERVAL={interval}")
+    if weekday is not None:
+        code = weekday.upper()[:2]
+        if code not in WEEKDAY_CODES:
+            raise MeetingError(f"'{weekday}' is not a day of the week")
+        if nth is not None:
+            if nth == 0 or not -5 <= nth <= 5:
+                raise MeetingError("Which one of the month: 1 to 5, or -1 for the last")
+            code = f"{nth}{code}"
+        parts.append(f"BYDAY={code}")
+    elif nth is not None:
+        raise MeetingError("Give the day of the week for 'first', 'second' or 'last'")
+    if monthday is not None:
+        if monthday == 0 or not -31 <= monthday <= 31:
+            raise MeetingError("A day of the month is 1 to 31, or -1 for the last day")
+        parts.append(f"BYMONTHDAY={monthday}")
+    return ";".join(parts)
+
+
+def _split(rule_text: str) -> tuple[str | None, str]:
+    """(DTSTART line value or None, the RRULE body without its ``RRULE:`` prefix)."""
+    start, body = None, ""
+    for line in rule_text.replace("\\n", "\n").splitlines():
+        line = line.strip()
+        if line.upper().startswith("DTSTART"):
+            start = line.partition(":")[2]
+        elif line:
+            body = line.removeprefix("RRULE:").removeprefix("rrule:")
+    return start, body
+
+
+def parse_rule(rule_text: str, anchor: date) -> rrule:
+    """The dateutil rule for ``rule_text``, counted from its DTSTART or from ``anchor``.
+
+    Raises :class:`MeetingError` for anything that is not a weekly, monthly or yearly
+    rule (a meeting every minute is a typo), or that never happens."""
+    start, body = _split(rule_text or "")
+    if not body:
+        raise MeetingError("Give the repeat rule, e.g. FREQ=MONTHLY;BYDAY=1TU")
+    fields = dict(
+        part.partition("=")[::2] for part in body.upper().split(";") if part.strip() and "=" in part
+    )
+    if fields.get("FREQ") not in ALLOWED_FREQUENCIES:
+        raise MeetingError("A meeting repeats weekly, monthly or yearly (FREQ=MONTHLY...)")
+    if {"BYHOUR", "BYMINUTE", "BYSECOND"} & set(fields):
+        raise MeetingError("Set the time as the series' start time, not in the rule")
+    dtstart = datetime(anchor.year, anchor.month, anchor.day)
+    if start:
+        try:
+            dtstart = datetime.strptime(start[:8], "%Y%m%d")
+        except ValueError as exc:
+            raise MeetingError(f"'{start}' is not a start date (YYYYMMDD)") from exc
+    try:
+        rule = rrulestr(body, dtstart=dtstart)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise MeetingError(f"Could not read the repeat rule '{body}': {exc}") from exc
+    if not isinstance(rule, rrule):  # pragma: no cover - rrulestr returns rrule for one rule
+        raise MeetingError("Give one repeat rule")
+    try:  # dateutil finds some impossible rules (BYDAY=9TU) only when it iterates
+        first = rule.after(dtstart, inc=True)
+    except (ValueError, IndexError, OverflowError) as exc:
+        raise MeetingError(f"Could not read the repeat rule '{body}'") from exc
+    if first is None:
+        raise MeetingError("That rule never happens")
+    return rule
+
+
+def validate_rule(rule_text: str) -> str:
+    """The rule as it will be stored (stripped), or :class:`MeetingError` saying why not."""
+    parse_rule(rule_text, date(2000, 1, 1))
+    return rule_text.strip()
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One date a series meets on, with its start in UK time and any bank holiday."""
+
+    day: date
+    starts_at: datetime  # aware, Europe/London
+    bank_holiday: str | None
+
+
+def _starts(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=UK)
+
+
+def _anchor(series: MeetingSeries) -> date:
+    created = series.created_at or datetime.now(UTC)
+    return to_local(created).date() - timedelta(days=400)
+
+
+def occurrences(
+    rule_text: str,
+    start_time: time,
+    *,
+    after: date,
+    count: int = 6,
+    until: date | None = None,
+    anchor: date | None = None,
+) -> list[Occurrence]:
+    """The next ``count`` dates on or after ``after`` (none past ``until``)."""
+    rule = parse_rule(rule_text, min(anchor, after) if anchor else after)
+    found: list[Occurrence] = []
+    moment = datetime(after.year, after.month, after.day)
+    for when in rule.xafter(moment, count=count, inc=True):
+        day = when.date()
+        if until is not None and day > until:
+            break
+        found.append(Occurrence(day, _starts(day, start_time), bank_holiday_name(day)))
+    return found
+
+
+def next_occurrences(series: MeetingSeries, *, after: date, count: int = 6) -> list[Occurrence]:
+    """The series' next ``count`` dates on or after ``after``."""
+    return occurrences(
+        series.rrule, series.start_time, after=after, count=count, anchor=_anchor(series)
+    )
+
+
+# -- series and meetings -----------------------------------------------------------------
+
+
+def create_series(
+    session: Session,
+    *,
+    name: str,
+    rule: str,
+    start_time: time,
+    first_on: date,
+    duration_minutes: int = 60,
+    location: str = "",
+    practice_id: int | None = None,
+    organiser_staff_id: int | None = None,
+) -> MeetingSeries:
+    """A new series; ``practice_id`` None means PCN-wide. ``first_on`` anchors the rule."""
+    name = name.strip()
+    if not name:
+        raise MeetingError("Give the series a name")
+    _check_duration(duration_minutes)
+    _start, body = _split(rule)
+    stored = f"DTSTART:{first_on:%Y%m%d}\nRRULE:{body}"
+    parse_rule(stored, first_on)
+    if len(stored) > 200:
+        raise MeetingError("That repeat rule is too long (200 characters at most)")
+    if practice_id is not None and session.get(Practice, practice_id) is None:
+        raise MeetingError("Unknown practice")
+    if organiser_staff_id is not None and session.get(Staff, organiser_staff_id) is None:
+        raise MeetingError("Unknown organiser")
+    series = MeetingSeries(
+        name=name[:120],
+        practice_id=practice_id,
+        rrule=stored,
+        start_time=start_time,
+        duration_minutes=duration_minutes,
+        location=location.strip()[:200],
+        organiser_staff_id=organiser_staff_id,
+    )
+    session.add(series)
+    session.flush()
+    return series
+
+
+def _check_duration(minutes: int) -> None:
+    if not 5 <= minutes <= 8 * 60:
+        raise MeetingError("A meeting lasts between 5 minutes and 8 hours")
+
+
+def meeting_title(name: str, day: date) -> str:
+    """ "PCN safeguarding MDT 1 December 2026" (no patient detail ever goes in a title)."""
+    return f"{name} {day.day} {MONTH_NAMES[day.month - 1]} {day.year}"[:160]
+
+
+def _series_days(session: Session, series_id: int) -> list[date]:
+    return [
+        to_local(moment).date()
+        for moment in session.scalars(
+            select(Meeting.starts_at).where(Meeting.series_id == series_id)
+        )
+    ]
+
+
+def _latest_invite_list(session: Session, series: MeetingSeries) -> list[int]:
+    latest = session.scalar(
+        select(Meeting.id)
+        .where(
+            Meeting.series_id == series.id,
+            Meeting.id.in_(select(MeetingAttendee.meeting_id)),
+        )
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+    )
+    staff = []
+    if latest is not None:
+        staff = list(
+            session.scalars(
+                select(MeetingAttendee.staff_id)
+                .where(MeetingAttendee.meeting_id == latest)
+                .order_by(MeetingAttendee.id)
+            )
+        )
+    if series.organiser_staff_id is not None and series.organiser_staff_id not in staff:
+        staff.insert(0, series.organiser_staff_id)
+    return staff
+
+
+def materialise(
+    session: Session, series_id: int, *, today: date, horizon_days: int = 92
+) -> list[Meeting]:
+    """Create the series' meetings from ``today`` to ``today + horizon_days`` that do not
+    exist yet; returns the new ones. Running it again creates nothing more."""
+    series = session.get(MeetingSeries, series_id)
+    if series is None:
+        raise MeetingError("That meeting series no longer exists")
+    if not series.active:
+        raise MeetingError("This series is no longer active")
+    existing = _series_days(session, series_id)
+    invite = _latest_invite_list(session, series)
+    created: list[Meeting] = []
+    for occurrence in occurrences(
+        series.rrule,
+        series.start_time,
+        after=today,
+        count=500,
+        until=today + timedelta(days=horizon_days),
+        anchor=_anchor(series),
+    ):
+        if any(abs((occurrence.day - day).days) <= MOVE_WINDOW_DAYS for day in existing):
+            continue
+        meeting = Meeting(
+            series_id=series.id,
+            practice_id=series.practice_id,
+            title=meeting_title(series.name, occurrence.day),
+            starts_at=occurrence.starts_at.astimezone(UTC),
+            duration_minutes=series.duration_minutes,
+            location=series.location,
+        )
+        session.add(meeting)
+        session.flush()
+        for staff_id in invite:
+            session.add(MeetingAttendee(meeting_id=meeting.id, staff_id=staff_id))
+        existing.append(occurrence.day)
+        created.append(meeting)
+    session.flush()
+    return created
+
+
+def _aware(moment: datetime) -> datetime:
+    """A typed (naive, UK wall-clock) or aware moment as aware UTC for storage."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UK)
+    return moment.astimezone(UTC)
+
+
+def create_meeting(
+    session: Session,
+    *,
+    title: str,
+    starts_at: datetime,
+    duration_minutes: int = 60,
+    location: str = "",
+    practice_id: int | None = None,
+    series_id: int | None = None,
+) -> Meeting:
+    """A one-off meeting (``starts_at`` naive means UK wall-clock time)."""
+    title = title.strip()
+    if not title:
+        raise MeetingError("Give the meeting a title")
+    _check_duration(duration_minutes)
+    if practice_id is not None and session.get(Practice, practice_id) is None:
+        raise MeetingError("Unknown practice")
+    meeting = Meeting(
+        series_id=series_id,
+        practice_id=practice_id,
+        title=title[:160],
+        starts_at=_aware(starts_at),
+        duration_minutes=duration_minutes,
+        location=location.strip()[:200],
+    )
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+def load_meeting(session: Session, meeting_id: int) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise MeetingError("That meeting no longer exists")
+    return meeting
+
+
+def move_meeting(
+    session: Session, meeting_id: int, *, starts_at: datetime, duration_minutes: int | None = None
+) -> Meeting:
+    """Move a planned meeting (e.g. off a bank holiday); naive means UK time."""
+    meeting = load_meeting(session, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise MeetingError("Only a meeting that has not started can be moved")
+    if duration_minutes is not None:
+        _check_duration(duration_minutes)
+        meeting.duration_minutes = duration_minutes
+    meeting.starts_at = _aware(starts_at)
+    session.flush()
+    return meeting
+
+
+def cancel_meeting(session: Session, meeting_id: int) -> Meeting:
+    """Cancel a planned meeting; its agenda items are deferred to the next meeting."""
+    meeting = load_meeting(session, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise MeetingError("Only a meeting that has not started can be cancelled")
+    meeting.status = MeetingStatus.CANCELLED
+    for item in session.scalars(
+        select(AgendaItem).where(
+            AgendaItem.meeting_id == meeting_id,
+            AgendaItem.triage_status.in_((TriageStatus.PROPOSED, TriageStatus.INCLUDED)),
+        )
+    ):
+        item.triage_status = TriageStatus.DEFERRED
+    session.flush()
+    return meeting
+
+
+def same_scope(meeting: Meeting):
+    """SQL condition for the meetings in the same run as ``meeting``: its series, or for a
+    one-off the meetings of the same practice (or the PCN-wide ones)."""
+    if meeting.series_id is not None:
+        return Meeting.series_id == meeting.series_id
+    if meeting.practice_id is not None:
+        return Meeting.practice_id == meeting.practice_id
+    return Meeting.practice_id.is_(None)
+
+
+def previous_meeting(session: Session, meeting: Meeting) -> Meeting | None:
+    """The latest earlier meeting of the same series (or, for a one-off, of the same
+    practice or PCN) that was not cancelled."""
+    stmt = select(Meeting).where(
+        Meeting.starts_at < meeting.starts_at,
+        Meeting.status != MeetingStatus.CANCELLED,
+        Meeting.id != meeting.id,
+        same_scope(meeting),
+    )
+    return session.scalar(stmt.order_by(Meeting.starts_at.desc()).limit(1))
+
+
+def following_meeting_day(session: Session, meeting: Meeting) -> date | None:
+    """The day of the series' next meeting after ``meeting`` (planned or from the rule)."""
+    if meeting.series_id is None:
+        return None
+    later = session.scalar(
+        select(Meeting.starts_at)
+        .where(
+            Meeting.series_id == meeting.series_id,
+            Meeting.starts_at > meeting.starts_at,
+            Meeting.status != MeetingStatus.CANCELLED,
+        )
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
+    if later is not None:
+        return to_local(later).date()
+    series = session.get(MeetingSeries, meeting.series_id)
+    if series is None or not series.rrule:
+        return None
+    day = to_local(meeting.starts_at).date()
+    try:
+        upcoming = next_occurrences(series, after=day + timedelta(days=1), count=1)
+    except MeetingError:
+        return None
+    return upcoming[0].day if upcoming else None
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    """One meeting in a list (CLI ``meeting list`` and the Meetings screen)."""
+
+    id: int
+    title: str
+    starts_at: datetime  # UK local
+    duration_minutes: int
+    location: str
+    status: str
+    series_id: int | None
+    practice: str
+    items_included: int
+    items_proposed: int
+
+
+def list_meetings(
+    session: Session, *, upcoming_from: date | None = None, limit: int | None = None
+) -> list[MeetingRow]:
+    """Meetings by start (upcoming from a day: planned or in progress, soonest first;
+    otherwise all, newest first)."""
+    included = (
+        select(func.count(AgendaItem.id))
+        .where(
+            AgendaItem.meeting_id == Meeting.id,
+            AgendaItem.triage_status == TriageStatus.INCLUDED,
+        )
+        .scalar_subquery()
+    )
+    proposed = (
+        select(func.count(AgendaItem.id))
+        .where(
+            AgendaItem.meeting_id == Meeting.id,
+            AgendaItem.triage_status == TriageStatus.PROPOSED,
+        )
+        .scalar_subquery()
+    )
+    stmt = select(
+        Meeting.id,
+        Meeting.title,
+        Meeting.starts_at,
+        Meeting.duration_minutes,
+        Meeting.location,
+        Meeting.status,
+        Meeting.series_id,
+        func.coalesce(Practice.short_name, "PCN"),
+        included,
+        proposed,
+    ).outerjoin(Practice, Practice.id == Meeting.practice_id)
+    if upcoming_from is not None:
+        stmt = stmt.where(
+            Meeting.starts_at >= datetime.combine(upcoming_from, time.min, tzinfo=UK),
+            Meeting.status.in_((MeetingStatus.PLANNED, MeetingStatus.IN_PROGRESS)),
+        ).order_by(Meeting.starts_at, Meeting.id)
+    else:
+        stmt = stmt.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = session.execute(stmt).all()
+    return [
+        MeetingRow(r[0], r[1], to_local(r[2]), r[3], r[4], r[5], r[6], r[7], r[8] or 0, r[9] or 0)
+        for r in rows
+    ]
+
+
+# -- attendees ---------------------------------------------------------------------------
+
+
+def initials_for(name: str) -> str:
+    """ "Dr Asha Patel" -> "AP" (titles left out)."""
+    words = [w for w in re.split(r"[\s\-]+", name) if w and w.lower().rstrip(".") not in _TITLES]
+    return "".join(w[0].upper() for w in words)[:8]
+
+
+def add_professional(
+    session: Session,
+    *,
+    name: str,
+    role: str,
+    organisation: str = "",
+    email: str = "",
+    phone: str = "",
+    initials: str | None = None,
+    external: bool = True,
+    practice_id: int | None = None,
+) -> Staff:
+    """An external professional (health visitor, school nurse, midwife, social worker,
+    community mental health, district nurse...) or internal staff member who attends."""
+    name, role, email = name.strip(), role.strip(), email.strip()
+    if not name:
+        raise MeetingError("Give the professional's name")
+    if not role:
+        raise MeetingError("Give their role, e.g. Health visitor")
+    if email and not _EMAIL.match(email):
+        raise MeetingError(f"'{email}' is not an e-mail address")
+    staff = Staff(
+        name=name[:120],
+        initials=(initials or initials_for(name)).strip().upper()[:8],
+        role=role[:60],
+        organisation=organisation.strip()[:120],
+        email=email[:200],
+        phone=phone.strip()[:40],
+        practice_id=practice_id,
+        is_external=external,
+    )
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def _attendee(session: Session, meeting_id: int, staff_id: int) -> MeetingAttendee | None:
+    return session.scalar(
+        select(MeetingAttendee).where(
+            MeetingAttendee.meeting_id == meeting_id, MeetingAttendee.staff_id == staff_id
+        )
+    )
+
+
+def add_attendee(session: Session, meeting_id: int, staff_id: int) -> MeetingAttendee:
+    """Invite someone (adding them twice is harmless)."""
+    meeting = load_meeting(session, meeting_id)
+    if meeting.status in (MeetingStatus.FINISHED, MeetingStatus.CANCELLED):
+        raise MeetingError("This meeting is over: nobody can be invited to it now")
+    if session.get(Staff, staff_id) is None:
+        raise MeetingError("Unknown staff member or professional")
+    attendee = _attendee(session, meeting_id, staff_id)
+    if attendee is None:
+        attendee = MeetingAttendee(meeting_id=meeting_id, staff_id=staff_id)
+        session.add(attendee)
+        session.flush()
+    return attendee
+
+
+def remove_attendee(session: Session, meeting_id: int, staff_id: int) -> None:
+    meeting = load_meeting(session, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise MeetingError("Record apologies or absence instead once the meeting has started")
+    attendee = _attendee(session, meeting_id, staff_id)
+    if attendee is not None:
+        session.delete(attendee)
+        session.flush()
+
+
+def set_attendance(
+    session: Session, meeting_id: int, staff_id: int, attendance: str
+) -> MeetingAttendee:
+    """Record present, apologies or absent (someone not invited is added as they come)."""
+    if attendance not in ATTENDANCE:
+        raise MeetingError(f"Attendance is one of: {', '.join(ATTENDANCE)}")
+    meeting = load_meeting(session, meeting_id)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise MeetingError("This meeting was cancelled")
+    if session.get(Staff, staff_id) is None:
+        raise MeetingError("Unknown staff member or professional")
+    attendee = _attendee(session, meeting_id, staff_id)
+    if attendee is None:
+        attendee = MeetingAttendee(meeting_id=meeting_id, staff_id=staff_id)
+        session.add(attendee)
+    attendee.attendance = attendance
+    session.flush()
+    return attendee
+
+
+@dataclass(frozen=True)
+class AttendeeRow:
+    staff_id: int
+    name: str
+    initials: str
+    role: str
+    organisation: str
+    email: str
+    is_external: bool
+    attendance: str
+
+    @property
+    def label(self) -> str:
+        where = f", {self.organisation}" if self.organisation else ""
+        return f"{self.name} ({self.role}{where})" if self.role else self.name
+
+
+def attendees(session: Session, meeting_id: int) -> list[AttendeeRow]:
+    """Everyone invited, internal staff first, then by name."""
+    rows = session.execute(
+        select(
+            Staff.id,
+            Staff.name,
+            Staff.initials,
+            Staff.role,
+            Staff.organisation,
+            Staff.email,
+            Staff.is_external,
+            MeetingAttendee.attendance,
+        )
+        .join(MeetingAttendee, MeetingAttendee.staff_id == Staff.id)
+        .where(MeetingAttendee.meeting_id == meeting_id)
+        .order_by(Staff.is_external, Staff.name)
+    ).all()
+    return [AttendeeRow(*row) for row in rows]
+
+
+def professionals(session: Session, *, external: bool | None = None) -> list[AttendeeRow]:
+    """Active staff and professionals who can be invited (attendance column empty)."""
+    stmt = select(
+        Staff.id,
+        Staff.name,
+        Staff.initials,
+        Staff.role,
+        Staff.organisation,
+        Staff.email,
+        Staff.is_external,
+    ).where(Staff.active.is_(True))
+    if external is not None:
+        stmt = stmt.where(Staff.is_external.is_(external))
+    return [AttendeeRow(*row, "") for row in session.execute(stmt.order_by(Staff.name)).all()]
