@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -23,10 +22,6 @@ from textual.signal import Signal
 
 from coordinator_tui.commands import PeopleProvider, SectionsProvider
 from coordinator_tui.screens.home import HomeScreen
-from coordinator_tui.screens.planned import PlannedScreen
-from coordinator_tui.screens.referrals import ReferralsScreen
-from coordinator_tui.screens.registers import RegistersScreen
-from coordinator_tui.screens.rota import RotaScreen
 from coordinator_tui.settings import Settings
 from coordinator_tui.widgets.navbar import SECTIONS
 
@@ -47,6 +42,30 @@ def database_label(target: Any) -> str:
     return f"database {target.display.split('@')[-1]}"
 
 
+def _lazy_screen(module: str, name: str, *args: Any) -> Callable[[], Screen]:
+    """A mode's screen, imported when the coordinator first opens that section.
+
+    Only Home is needed for the first frame; importing every section up front (and the
+    services they pull in) would put their import time in front of it (issue 2: the
+    first frame within 1.5x a bare Textual app)."""
+
+    def make() -> Screen:
+        from importlib import import_module
+
+        return getattr(import_module(f"coordinator_tui.screens.{module}"), name)(*args)
+
+    make.__name__ = f"{name}_factory"
+    return make
+
+
+# Sections built so far: mode -> (module under coordinator_tui.screens, class name).
+BUILT_SECTIONS: dict[str, tuple[str, str]] = {
+    "registers": ("registers", "RegistersScreen"),
+    "referrals": ("referrals", "ReferralsScreen"),
+    "rota": ("rota", "RotaScreen"),
+}
+
+
 def _nav_bindings() -> list[Binding]:
     return [
         Binding(key, f"switch_mode('{mode}')", label, show=False, id=f"nav.{mode}")
@@ -61,13 +80,11 @@ class CoordinatorApp(App[None]):
     TITLE = "Coordinator TUI"
     MODES = {
         "home": HomeScreen,
-        "registers": RegistersScreen,
-        "referrals": ReferralsScreen,
-        "rota": RotaScreen,
+        **{mode: _lazy_screen(*where) for mode, where in BUILT_SECTIONS.items()},
         **{
-            mode: partial(PlannedScreen, mode)
+            mode: _lazy_screen("planned", "PlannedScreen", mode)
             for mode, _, _ in SECTIONS
-            if mode not in ("home", "registers", "referrals", "rota")
+            if mode != "home" and mode not in BUILT_SECTIONS
         },
     }
     DEFAULT_MODE = "home"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -12,7 +13,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from coordinator_tui.screens.base import SectionScreen
-from coordinator_tui.services.dashboard import DashboardCounts
+
+if TYPE_CHECKING:
+    # Type only: the service pulls in SQLAlchemy, which the first frame must not wait for.
+    from coordinator_tui.services.dashboard import DashboardCounts
 
 
 @dataclass(frozen=True)
