@@ -1,6 +1,6 @@
-"""``python -m coordinator_tui`` runs the same typer app as the console script."""
+"""``python -m coordinator_tui``: the same entry point as the console script."""
 
-from coordinator_tui.cli import main
+from coordinator_tui.launch import main
 
 if __name__ == "__main__":
     main()

@@ -93,21 +93,14 @@ def main_callback(
 
 def _launch(db: str) -> None:
     """Open the interactive app on ``db`` after the cheap checks that need no heavy imports."""
-    from coordinator_tui.preflight import DatabaseOpenError, preflight
+    from coordinator_tui.launch import LaunchError, open_app
 
-    settings = _settings(db)
     try:
-        preflight(settings.db)
-    except DatabaseOpenError as exc:
-        fail(str(exc))
-    from coordinator_tui.app import make_app
-
-    application = make_app(settings)
-    application.run()
-    if application.return_code:
-        if application.fatal_message:
-            typer.echo(f"coordinator-tui: {application.fatal_message}", err=True)
-        raise typer.Exit(application.return_code)
+        code = open_app(db)
+    except LaunchError as exc:
+        fail(str(exc), exc.code)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -361,10 +354,10 @@ def rota_import(
         typer.echo(f"note: {note}")
 
 
-def main() -> None:
-    """Console-script entry point."""
+def main(argv: list[str] | None = None) -> None:
+    """The typer CLI on ``argv`` (default: the process's arguments)."""
     try:
-        app()
+        app(args=argv, prog_name="coordinator-tui")
     except KeyboardInterrupt:
         sys.exit(130)
 

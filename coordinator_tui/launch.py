@@ -1,0 +1,83 @@
+"""Entry point: open the app straight away, or hand the command line to the typer CLI.
+
+Opening the app is what a coordinator does many times a day, so ``coordinator-tui`` and
+``coordinator-tui [run] [--db X]`` skip importing typer and building the command tree
+(about 60 ms, a tenth of the start-up budget: issue 2 asks for the first frame within
+1.5 times a bare Textual app). Anything else, ``--help`` included, goes to ``cli.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+DB_ENV = "COORDINATOR_TUI_DB"
+
+
+class LaunchError(Exception):
+    """Something to tell the coordinator in one line before the app could open."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def plain_run_db(argv: Sequence[str]) -> tuple[bool, str | None]:
+    """``(True, db)`` when ``argv`` only asks to open the app: ``[run] [--db X | --db=X]``.
+
+    ``db`` is None when not given (the environment variable or the settings decide).
+    Anything else, including an empty ``--db=`` or an unknown option, is ``(False, None)``
+    so that typer parses it and gives its usual messages."""
+    args = list(argv)
+    if args and args[0] == "run":
+        args = args[1:]
+    if not args:
+        return True, None
+    if len(args) == 2 and args[0] == "--db" and args[1] and not args[1].startswith("-"):
+        return True, args[1]
+    if len(args) == 1 and args[0].startswith("--db=") and len(args[0]) > len("--db="):
+        return True, args[0][len("--db=") :]
+    return False, None
+
+
+def open_app(db: str | None) -> int:
+    """Check the database cheaply, run the app, and return its exit code.
+
+    Raises ``LaunchError`` for a settings file or database that cannot be used, and for
+    a failure the app met while opening the database (its message, exit code 2)."""
+    from coordinator_tui.preflight import DatabaseOpenError, preflight
+    from coordinator_tui.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(db or os.environ.get(DB_ENV) or None)
+        preflight(settings.db)
+    except (SettingsError, DatabaseOpenError) as exc:
+        raise LaunchError(str(exc)) from None
+    from coordinator_tui.app import make_app
+
+    application = make_app(settings)
+    application.run()
+    code = application.return_code or 0
+    if code and application.fatal_message:
+        raise LaunchError(application.fatal_message, code)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script and ``python -m coordinator_tui`` entry point."""
+    args = sys.argv[1:] if argv is None else argv
+    plain, db = plain_run_db(args)
+    if not plain:
+        from coordinator_tui.cli import main as cli_main
+
+        cli_main(list(args))
+        return
+    try:
+        code = open_app(db)
+    except LaunchError as exc:
+        print(f"coordinator-tui: {exc}", file=sys.stderr)
+        sys.exit(exc.code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(code)
