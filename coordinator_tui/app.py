@@ -62,6 +62,7 @@ def _lazy_screen(module: str, name: str, *args: Any) -> Callable[[], Screen]:
 BUILT_SECTIONS: dict[str, tuple[str, str]] = {
     "registers": ("registers", "RegistersScreen"),
     "referrals": ("referrals", "ReferralsScreen"),
+    "meetings": ("meetings", "MeetingsScreen"),
     "rota": ("rota", "RotaScreen"),
 }
 

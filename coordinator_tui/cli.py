@@ -354,6 +354,13 @@ def rota_import(
         typer.echo(f"note: {note}")
 
 
+# -- meetings (coordinator_tui/cli_meetings.py) ------------------------------------------
+
+from coordinator_tui.cli_meetings import register as _register_meetings  # noqa: E402
+
+_register_meetings(app)
+
+
 def main(argv: list[str] | None = None) -> None:
     """The typer CLI on ``argv`` (default: the process's arguments)."""
     try:

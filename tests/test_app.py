@@ -88,6 +88,10 @@ async def test_every_section_by_its_key(app):
                 assert isinstance(app.screen, ReferralsScreen)
             elif mode == "rota":
                 assert isinstance(app.screen, RotaScreen)
+            elif mode == "meetings":
+                from coordinator_tui.screens.meetings import MeetingsScreen
+
+                assert isinstance(app.screen, MeetingsScreen)
             else:
                 assert isinstance(app.screen, PlannedScreen)
                 markdown = app.screen.query_one(Markdown)

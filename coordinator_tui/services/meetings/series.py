@@ -317,11 +317,36 @@ def materialise(
     return created
 
 
+def materialise_all(session: Session, *, today: date, horizon_days: int = 92) -> list[Meeting]:
+    """:func:`materialise` for every active series (the Meetings screen's ``g`` and the
+    CLI): the meetings of the coming ``horizon_days`` that do not exist yet."""
+    created: list[Meeting] = []
+    for series_id in session.scalars(
+        select(MeetingSeries.id).where(MeetingSeries.active.is_(True)).order_by(MeetingSeries.id)
+    ):
+        created += materialise(session, series_id, today=today, horizon_days=horizon_days)
+    return created
+
+
 def _aware(moment: datetime) -> datetime:
     """A typed (naive, UK wall-clock) or aware moment as aware UTC for storage."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UK)
     return moment.astimezone(UTC)
+
+
+_CLOCK = re.compile(r"^\s*(\d{1,2})(?:[:.]?(\d{2}))?\s*$")
+
+
+def parse_clock(text: str) -> time:
+    """A start time typed as "12:30", "12.30", "1230" or "9" (24-hour clock)."""
+    match = _CLOCK.match(text or "")
+    if match is None:
+        raise MeetingError(f"'{text.strip()}' is not a time: type it as 12:30")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise MeetingError(f"'{text.strip()}' is not a time of day (00:00 to 23:59)")
+    return time(hour, minute)
 
 
 def create_meeting(

@@ -1,0 +1,188 @@
+"""``coordinator-tui meeting ...`` and ``coordinator-tui actions``: meeting papers prepared
+outside the app (issue 5 section 8).
+
+``meeting list [--upcoming] [--json]``, ``meeting invite ID --out FILE.ics`` (the e-mail
+text is printed, or written with ``--email FILE``), ``meeting minutes ID --format md|docx
+--out FILE``, ``actions [--overdue] [--owner X] [--json]``.
+
+Kept out of ``cli.py`` so that file stays small; ``cli.py`` calls :func:`register` to add
+these commands to the main app. Nothing here imports Textual, and the database layer is
+imported inside each command (``tests/test_import_hygiene.py``).
+"""
+
+# No ``from __future__ import annotations``: typer reads the option annotations of the
+# commands defined inside register(), where DbOption is a local name.
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+class MinutesFormat(StrEnum):
+    md = "md"
+    docx = "docx"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``meeting`` (a group) and ``actions`` to the main command line."""
+    from coordinator_tui.cli import DbOption, _open_for_work, fail
+
+    meeting_app = typer.Typer(
+        help="Safeguarding meetings: list them, write invitations, export minutes."
+    )
+    app.add_typer(meeting_app, name="meeting")
+
+    def _work(db: str | None, job):
+        """Run ``job(session, today)`` in one unit of work; a MeetingError is one line."""
+        settings, opened = _open_for_work(db)
+        from coordinator_tui.db import session_scope
+        from coordinator_tui.services.meetings import MeetingError
+
+        try:
+            with session_scope(opened.engine, settings.user) as session:
+                return job(session, settings.current_date())
+        except (MeetingError, OSError) as exc:
+            fail(str(exc))
+        finally:
+            opened.engine.dispose()
+
+    @meeting_app.command("list")
+    def meeting_list(
+        db: DbOption = None,
+        upcoming: Annotated[
+            bool, typer.Option("--upcoming", help="Only meetings from today not yet finished.")
+        ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="A JSON list.")] = False,
+    ) -> None:
+        """Meetings, newest first (``--upcoming``: soonest first), with agenda counts."""
+        from coordinator_tui.services.meetings.series import list_meetings
+
+        rows = _work(
+            db, lambda s, today: list_meetings(s, upcoming_from=today if upcoming else None)
+        )
+        if as_json:
+            typer.echo(json.dumps([_meeting_json(row) for row in rows], indent=2))
+            return
+        if not rows:
+            typer.echo("No meetings.")
+            return
+        for row in rows:
+            agenda = f"{row.items_included} items" + (
+                f", {row.items_proposed} to triage" if row.items_proposed else ""
+            )
+            typer.echo(
+                f"{row.id:>5}  {row.starts_at:%a %d/%m/%Y %H:%M}  {row.status:<11}  "
+                f"{row.practice:<8}  {row.title}  ({agenda})"
+            )
+
+    @meeting_app.command("invite")
+    def meeting_invite(
+        meeting_id: Annotated[int, typer.Argument(metavar="ID", help="The meeting's number.")],
+        out: Annotated[Path, typer.Option("--out", help="The .ics file to write.")],
+        db: DbOption = None,
+        email: Annotated[
+            Path | None,
+            typer.Option("--email", help="Also write the e-mail text here (else it is printed)."),
+        ] = None,
+    ) -> None:
+        """Write the invitation as iCalendar and give the e-mail text (no patient details)."""
+        from coordinator_tui.services.meetings.invites import email_body, email_subject, write_ics
+
+        def job(session: Any, _today: Any) -> tuple[Path, str]:
+            written = write_ics(session, meeting_id, out.expanduser())
+            text = f"Subject: {email_subject(session, meeting_id)}\n\n" + email_body(
+                session, meeting_id
+            )
+            return written, text
+
+        written, text = _work(db, job)
+        if email is not None:
+            try:
+                email.expanduser().write_text(text, encoding="utf-8")
+            except OSError as exc:
+                fail(f"cannot write {email}: {exc}")
+            typer.echo(f"Invitation written to {written}; e-mail text to {email}")
+        else:
+            typer.echo(f"Invitation written to {written}", err=True)
+            typer.echo(text, nl=False)
+
+    @meeting_app.command("minutes")
+    def meeting_minutes(
+        meeting_id: Annotated[int, typer.Argument(metavar="ID", help="The meeting's number.")],
+        out: Annotated[Path, typer.Option("--out", help="The file to write.")],
+        db: DbOption = None,
+        fmt: Annotated[
+            MinutesFormat, typer.Option("--format", help="Markdown or Word.")
+        ] = MinutesFormat.md,
+    ) -> None:
+        """Export the meeting record (holds patient details: the file is owner-only)."""
+        from coordinator_tui.services.meetings.minutes import export_minutes
+
+        path = out.expanduser()
+        if not path.suffix:
+            path = path.with_suffix(f".{fmt.value}")
+        written = _work(db, lambda s, _today: export_minutes(s, meeting_id, fmt.value, path))
+        typer.echo(f"Minutes written to {written}")
+
+    @app.command("actions")
+    def actions_command(
+        db: DbOption = None,
+        overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue actions.")] = False,
+        owner: Annotated[
+            str | None, typer.Option("--owner", help="Name, initials or role (e.g. HV).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="A JSON list.")] = False,
+    ) -> None:
+        """Open actions from meetings, by due date; overdue ones say OVERDUE."""
+        from coordinator_tui.services.meetings.actions import open_actions
+
+        def job(session: Any, today: Any) -> tuple[list, Any]:
+            rows = open_actions(session, today=today, owner=owner, overdue_only=overdue)
+            return rows, today
+
+        rows, today = _work(db, job)
+        if as_json:
+            typer.echo(json.dumps([_action_json(row, today) for row in rows], indent=2))
+            return
+        if not rows:
+            typer.echo("No open actions.")
+            return
+        for row in rows:
+            state = "OVERDUE" if row.is_overdue(today) else "open"
+            due = f"{row.due_date:%d/%m/%Y}" if row.due_date else "no date"
+            typer.echo(
+                f"{row.id:>5}  {state:<7}  {due:<10}  {row.owner or '—':<20}  {row.description}"
+                + (f"  [{row.person_name}]" if row.person_name else "")
+            )
+
+
+def _meeting_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "starts_at": row.starts_at.isoformat(),
+        "duration_minutes": row.duration_minutes,
+        "location": row.location,
+        "status": row.status,
+        "series_id": row.series_id,
+        "practice": row.practice,
+        "items_included": row.items_included,
+        "items_to_triage": row.items_proposed,
+    }
+
+
+def _action_json(row: Any, today: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "description": row.description,
+        "owner": row.owner,
+        "due_date": row.due_date.isoformat() if row.due_date else None,
+        "overdue": row.is_overdue(today),
+        "meeting_id": row.meeting_id,
+        "meeting_title": row.meeting_title,
+        "meeting_day": row.meeting_day.isoformat() if row.meeting_day else None,
+        "person": row.person_name,
+        "last_chased_at": row.last_chased_at.isoformat() if row.last_chased_at else None,
+    }

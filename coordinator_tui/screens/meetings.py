@@ -1,0 +1,524 @@
+"""Meetings (key 4): the safeguarding meetings and the action tracker.
+
+Two views (``M`` meetings, ``A`` actions; ``t`` toggles). Meetings lists the upcoming
+ones first (soonest first), then the past ones (newest first), each with its agenda
+count and the time planned against its length. ``enter`` opens a meeting: its triage
+before it starts, its live minuting once started, its record when finished. ``n`` a new
+one-off meeting, ``g`` creates the series' meetings of the coming three months, ``i``
+writes the invitation (.ics and e-mail text) beside the database, ``x`` exports the
+minutes.
+
+Actions lists every open action by owner (``o`` cycles owner / due date / meeting); an
+overdue one says OVERDUE. On the highlighted action: ``c`` chase (with a note), ``d``
+done (with the outcome), ``r`` reassign, ``e`` re-date. ``/`` filters either view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
+
+if TYPE_CHECKING:
+    from coordinator_tui.services.meetings.actions import ActionRow
+    from coordinator_tui.services.meetings.series import MeetingRow
+
+VIEWS = {"meetings": "Meetings", "actions": "Actions"}
+ORDERS = ("owner", "due", "meeting")
+STATUS_WORD = {
+    "planned": "planned",
+    "in_progress": "IN PROGRESS",
+    "finished": "finished",
+    "cancelled": "cancelled",
+}
+MEETING_COLUMNS = [
+    Column("When", 16),
+    Column("Status", 11),
+    Column("Meeting"),
+    Column("Practice", 9, show_from=96),
+    Column("Agenda", 11),
+    Column("Time", 13),
+]
+ACTION_COLUMNS = [
+    Column("Status", 7),
+    Column("Due", 8),
+    Column("Owner", 16),
+    Column("Action"),
+    Column("Person", 20, show_from=100),
+    Column("Meeting", 8),
+]
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    """A meeting as listed: the service row and, for one not finished, its triage totals."""
+
+    row: MeetingRow
+    upcoming: bool
+    planned_minutes: int | None = None
+
+
+def meeting_row(line: MeetingLine) -> Row:
+    row = line.row
+    status = STATUS_WORD.get(row.status, row.status)
+    status_cell = Text(status, style="bold" if row.status == "in_progress" else "")
+    if row.status in ("finished", "cancelled"):
+        status_cell.stylize("dim")
+    agenda = f"{row.items_included} in"
+    if row.items_proposed:
+        agenda += f", {row.items_proposed} new"
+    time_cell: Text | str = ""
+    if line.planned_minutes is not None:
+        over = line.planned_minutes > row.duration_minutes
+        time_cell = Text(
+            f"{line.planned_minutes}/{row.duration_minutes} min" + (" OVER" if over else ""),
+            style="bold red" if over else "",
+        )
+    return Row(
+        row.id,
+        (
+            f"{row.starts_at:%a %d %b %H:%M}",
+            status_cell,
+            row.title,
+            row.practice,
+            agenda,
+            time_cell,
+        ),
+    )
+
+
+def action_row(row: ActionRow, today: date) -> Row:
+    overdue = row.is_overdue(today)
+    return Row(
+        row.id,
+        (
+            Text("OVERDUE", style="bold red") if overdue else Text("open"),
+            Text(f"{row.due_date:%d/%m/%y}", style="red" if overdue else "")
+            if row.due_date
+            else "—",
+            row.owner or "—",
+            row.description,
+            row.person_name,
+            f"{row.meeting_day:%d/%m/%y}" if row.meeting_day else "",
+        ),
+    )
+
+
+class MeetingsScreen(SectionScreen):
+    MODE = "meetings"
+    CSS_PATH = "meetings.tcss"
+    HELP = __doc__ or ""
+    BINDINGS = [
+        Binding("t", "toggle_view", "Meetings/Actions", id="meetings.toggle"),
+        Binding("M", "view('meetings')", "Meetings", show=False, id="meetings.view_meetings"),
+        Binding("A", "view('actions')", "Actions", show=False, id="meetings.view_actions"),
+        Binding("n", "new", "New meeting", id="meetings.new"),
+        Binding("g", "materialise", "From series", id="meetings.materialise"),
+        Binding("i", "invite", "Invitation", id="meetings.invite"),
+        Binding("x", "export", "Minutes", id="meetings.export"),
+        Binding("c", "chase", "Chase", id="meetings.chase"),
+        Binding("d", "done", "Done", id="meetings.done"),
+        Binding("r", "reassign", "Reassign", id="meetings.reassign"),
+        Binding("e", "redate", "Re-date", id="meetings.redate"),
+        Binding("o", "order", "Order", id="meetings.order"),
+        Binding("slash", "filter", "Filter", id="meetings.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="meetings.clear"),
+        Binding("f5", "reload", "Reload", show=False, id="meetings.reload"),
+    ]
+    MEETING_ONLY = {"new", "materialise", "invite", "export"}
+    ACTION_ONLY = {"chase", "done", "reassign", "redate", "order"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = "meetings"
+        self.order = "owner"
+        self.meetings: list[MeetingLine] = []
+        self.actions: list[ActionRow] = []
+        self.shown_meetings: list[MeetingLine] = []
+        self.shown_actions: list[ActionRow] = []
+        self.overdue = 0
+        self.loaded = False
+        self._after_load: Callable[[], None] | None = None
+
+    @property
+    def today(self) -> date:
+        return self.coordinator.settings.current_date()
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="meetings-body"):
+            yield Static("Loading meetings…", id="meetings-summary")
+            yield Static("", id="meetings-views")
+            yield Input(placeholder="Filter", id="meetings-filter", compact=True)
+            yield LazyTable(
+                MEETING_COLUMNS, empty_text="No meetings yet: n adds one.", id="meetings"
+            )
+            yield LazyTable(ACTION_COLUMNS, empty_text="No open actions.", id="actions")
+
+    def on_mount(self) -> None:
+        # SectionScreen.on_mount runs too (Textual calls each class's handler).
+        self.query_one("#actions").display = False
+
+    def on_database_ready(self) -> None:
+        self.table.focus()
+        self.load()
+
+    @property
+    def table(self) -> LazyTable:
+        return self.query_one(f"#{self.view}", LazyTable)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.MEETING_ONLY:
+            return self.view == "meetings"
+        if action in self.ACTION_ONLY:
+            return self.view == "actions"
+        return True
+
+    # -- loading ------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="meetings")
+    def load(self) -> None:
+        from coordinator_tui.services.meetings.actions import open_actions
+        from coordinator_tui.services.meetings.series import list_meetings
+        from coordinator_tui.services.meetings.triage import totals
+
+        today = self.today
+        with self.coordinator.session() as session:
+            upcoming = list_meetings(session, upcoming_from=today)
+            ids = {row.id for row in upcoming}
+            lines = [
+                MeetingLine(row, True, totals(session, row.id).minutes_planned) for row in upcoming
+            ]
+            lines += [
+                MeetingLine(row, False) for row in list_meetings(session) if row.id not in ids
+            ]
+            actions = open_actions(session, today=today, order=self.order)
+        self.app.call_from_thread(self.show, lines, actions)
+
+    def show(self, lines: list[MeetingLine], actions: list[ActionRow]) -> None:
+        self.meetings = lines
+        self.actions = actions
+        self.overdue = sum(1 for a in actions if a.is_overdue(self.today))
+        self.apply_filter()
+        self.loaded = True
+        if self._after_load is not None:
+            callback, self._after_load = self._after_load, None
+            callback()
+        self.coordinator.screen_loaded(self)
+
+    def apply_filter(self) -> None:
+        needle = self.query_one("#meetings-filter", Input).value.strip().lower()
+        today = self.today
+        if needle:
+            self.shown_meetings = [
+                m for m in self.meetings if needle in f"{m.row.title} {m.row.practice}".lower()
+            ]
+            self.shown_actions = [
+                a
+                for a in self.actions
+                if needle in f"{a.owner} {a.description} {a.person_name}".lower()
+            ]
+        else:
+            self.shown_meetings, self.shown_actions = self.meetings, self.actions
+        self.query_one("#meetings", LazyTable).set_source(
+            MappedSource(self.shown_meetings, meeting_row)
+        )
+        self.query_one("#actions", LazyTable).set_source(
+            MappedSource(self.shown_actions, lambda a: action_row(a, today))
+        )
+        upcoming = sum(1 for m in self.shown_meetings if m.upcoming)
+        summary = Text()
+        if self.view == "meetings":
+            summary.append("Meetings", "bold")
+            summary.append(f" · {upcoming} upcoming · {len(self.shown_meetings) - upcoming} past")
+        else:
+            summary.append("Open actions", "bold")
+            summary.append(f" · {len(self.shown_actions)} · by {self.order}")
+        summary.append(" · ")
+        summary.append(f"{self.overdue} actions overdue", "bold red" if self.overdue else "")
+        if needle:
+            summary.append(f" · filter: {needle}", "italic")
+        self.query_one("#meetings-summary", Static).update(summary)
+        bar = Text()
+        for key, view in (("M", "meetings"), ("A", "actions")):
+            style = "reverse bold" if view == self.view else ""
+            bar.append(f" {key} ", style=style or "bold")
+            bar.append(f"{VIEWS[view]} ", style=style or "dim")
+        bar.append("  t toggles", style="dim")
+        self.query_one("#meetings-views", Static).update(bar)
+
+    # -- views and filter ---------------------------------------------------------------
+
+    def action_view(self, view: str) -> None:
+        self.view = view
+        self.query_one("#meetings").display = view == "meetings"
+        self.query_one("#actions").display = view == "actions"
+        self.table.focus()
+        self.apply_filter()
+        self.refresh_bindings()
+
+    def action_toggle_view(self) -> None:
+        self.action_view("actions" if self.view == "meetings" else "meetings")
+
+    def action_order(self) -> None:
+        self.order = ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#meetings-filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#meetings-filter", Input)
+        box.value = ""
+        box.remove_class("-shown")
+        self.table.focus()
+
+    @on(Input.Changed, "#meetings-filter")
+    def filter_changed(self) -> None:
+        self.apply_filter()
+
+    @on(Input.Submitted, "#meetings-filter")
+    def filter_done(self) -> None:
+        self.table.focus()
+
+    # -- meetings -----------------------------------------------------------------------
+
+    def current_meeting(self) -> MeetingRow | None:
+        index = self.query_one("#meetings", LazyTable).cursor_row
+        return self.shown_meetings[index].row if self.shown_meetings else None
+
+    def current_action(self) -> ActionRow | None:
+        index = self.query_one("#actions", LazyTable).cursor_row
+        return self.shown_actions[index] if self.shown_actions else None
+
+    @on(LazyTable.RowSelected, "#meetings")
+    def open_meeting(self, event: LazyTable.RowSelected) -> None:
+        self.open(self.shown_meetings[event.index].row)
+
+    def open(self, row: MeetingRow) -> None:
+        if row.status == "planned":
+            from coordinator_tui.screens.meeting_triage import MeetingTriageScreen
+
+            self.app.push_screen(
+                MeetingTriageScreen(row.id), lambda result: self._after_triage(row, result)
+            )
+        elif row.status == "cancelled":
+            self.notify("This meeting was cancelled", severity="warning")
+        else:
+            from coordinator_tui.screens.meeting_minuting import MinutingScreen
+
+            self.app.push_screen(MinutingScreen(row.id), lambda _: self.load())
+
+    def _after_triage(self, row: MeetingRow, result: str | None) -> None:
+        self.load()
+        if result == "started":
+            from coordinator_tui.screens.meeting_minuting import MinutingScreen
+
+            self.app.push_screen(MinutingScreen(row.id), lambda _: self.load())
+
+    def action_new(self) -> None:
+        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.meetings.series import create_meeting, parse_clock
+        from coordinator_tui.services.registers import filter_options
+
+        with self.coordinator.session() as session:
+            practices = filter_options(session).practices
+        today = self.today
+
+        def save(values: dict[str, Any]) -> str | None:
+            from datetime import datetime
+
+            minutes = values["minutes"]
+            if not str(minutes).isdigit():
+                return "Length: a whole number of minutes"
+            try:
+                at = parse_clock(values["time"])
+                with self.coordinator.session() as session:
+                    create_meeting(
+                        session,
+                        title=values["title"],
+                        starts_at=datetime.combine(values["day"], at),
+                        duration_minutes=int(minutes),
+                        location=values["location"],
+                        practice_id=values["practice"] or None,
+                    )
+            except MeetingError as exc:
+                return str(exc)
+            self.notify("Meeting added")
+            self.load()
+            return None
+
+        self.app.push_screen(
+            FormDialog(
+                "New one-off meeting",
+                [
+                    Field("title", "Title", value="Safeguarding meeting", required=True),
+                    Field("day", "Date", "date", required=True),
+                    Field("time", "Start time", value="12:30", required=True),
+                    Field("minutes", "Length in minutes", value="60", required=True),
+                    Field("location", "Where", placeholder="e.g. Meeting room 1 / Teams"),
+                    Field(
+                        "practice",
+                        "Practice (blank: PCN-wide)",
+                        "select",
+                        options=tuple((name, pid) for pid, name in practices),
+                    ),
+                ],
+                today,
+                save=save,
+            )
+        )
+
+    def action_materialise(self) -> None:
+        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.meetings.series import materialise_all
+
+        try:
+            with self.coordinator.session() as session:
+                created = len(materialise_all(session, today=self.today))
+        except MeetingError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(
+            f"{created} meeting{'s' if created != 1 else ''} created from the series"
+            if created
+            else "Every series' meetings for the next three months already exist"
+        )
+        self.load()
+
+    def action_invite(self) -> None:
+        from coordinator_tui.screens.meeting_dialogs import output_folder
+        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.meetings.invites import email_body, write_ics
+
+        row = self.current_meeting()
+        if row is None:
+            return
+        stem = output_folder(self.app) / f"meeting-{row.id}-{row.starts_at:%Y-%m-%d}"
+        try:
+            with self.coordinator.session() as session:
+                ics = write_ics(session, row.id, stem.with_suffix(".ics"))
+                body = email_body(session, row.id)
+            stem.with_suffix(".txt").write_text(body, encoding="utf-8")
+        except (MeetingError, OSError) as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(f"Invitation written: {ics} and {stem.with_suffix('.txt').name}", timeout=8)
+
+    def action_export(self) -> None:
+        row = self.current_meeting()
+        if row is None:
+            return
+        from coordinator_tui.screens.meeting_dialogs import export_dialog
+
+        self.app.push_screen(export_dialog(self, row.id, row.starts_at.date()))
+
+    # -- action tracker -----------------------------------------------------------------
+
+    def _action_form(
+        self, title: str, fields: list[Field], apply: Callable[[Any, ActionRow, dict], Any]
+    ) -> None:
+        from coordinator_tui.services.meetings import MeetingError
+
+        row = self.current_action()
+        if row is None:
+            self.notify("Nothing highlighted", severity="warning")
+            return
+        index = self.query_one("#actions", LazyTable).cursor_row
+
+        def save(values: dict[str, Any]) -> str | None:
+            try:
+                with self.coordinator.session() as session:
+                    apply(session, row, values)
+            except MeetingError as exc:
+                return str(exc)
+            self.notify(f"Saved: {title.lower()}", timeout=3)
+            following = (
+                self.shown_actions[index + 1].id if index + 1 < len(self.shown_actions) else None
+            )
+            self._after_load = lambda: self._move_on(following, index)
+            self.load()
+            return None
+
+        due = f"due {row.due_date:%d/%m/%Y}" if row.due_date else "no due date"
+        context = f"{row.owner or '—'} · {due} · {row.description}"
+        self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
+
+    def _move_on(self, following: int | None, index: int) -> None:
+        keys = [a.id for a in self.shown_actions]
+        table = self.query_one("#actions", LazyTable)
+        if following in keys:
+            table.cursor_row = keys.index(following)
+        elif keys:
+            table.cursor_row = min(index, len(keys) - 1)
+
+    def action_chase(self) -> None:
+        from coordinator_tui.services.meetings.actions import chase
+
+        user = self.coordinator.settings.user
+        self._action_form(
+            "Chase the action",
+            [Field("note", "How it was chased and what was said", required=True)],
+            lambda s, r, v: chase(s, r.id, r.version, note=v["note"], by=user),
+        )
+
+    def action_done(self) -> None:
+        from coordinator_tui.services.meetings.actions import complete
+
+        self._action_form(
+            "Mark the action done",
+            [Field("outcome", "Outcome", required=True)],
+            lambda s, r, v: complete(s, r.id, r.version, outcome=v["outcome"]),
+        )
+
+    def action_reassign(self) -> None:
+        from coordinator_tui.services.meetings.actions import reassign
+        from coordinator_tui.services.meetings.series import professionals
+
+        with self.coordinator.session() as session:
+            people = professionals(session)
+        self._action_form(
+            "Reassign the action",
+            [
+                Field(
+                    "staff",
+                    "New owner",
+                    "select",
+                    options=tuple((p.label, p.staff_id) for p in people),
+                ),
+                Field("label", "Or a team or role", placeholder="e.g. Health visiting team"),
+            ],
+            lambda s, r, v: reassign(
+                s, r.id, r.version, owner_staff_id=v["staff"], owner_label=v["label"]
+            ),
+        )
+
+    def action_redate(self) -> None:
+        from coordinator_tui.services.meetings.actions import redate
+
+        row = self.current_action()
+        self._action_form(
+            "Re-date the action",
+            [
+                Field(
+                    "due", "New due date (blank: none)", "date", value=row.due_date if row else None
+                )
+            ],
+            lambda s, r, v: redate(s, r.id, r.version, due=v["due"], today=self.today),
+        )
