@@ -294,3 +294,25 @@ async def test_bad_input_changes_nothing(app, small_demo_engine):
         await pilot.press("escape")
         assert statuses(engine, DECEMBER) == before
         assert app.screen is triage
+
+
+async def test_triage_keys_at_typing_speed_act_on_fresh_rows(app, small_demo_engine):
+    """Keys pressed without waiting each act on the next item with its current version:
+    none is refused as 'changed by someone else' (the screen reloads before the next key)."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_meetings(pilot, app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MeetingTriageScreen))
+        triage = app.screen
+        await wait_for(pilot, lambda: triage.loaded)
+        before = len(triage.rows)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: len(triage.rows) > before + 5)
+        first = [r.id for r in triage.rows if r.triage_status == "proposed"][:4]
+        while triage.current().id != first[0]:
+            await pilot.press("down")
+        await pilot.press("i", "d", "i", "d")
+        await pilot.pause()
+        now = statuses(small_demo_engine, DECEMBER)
+        assert [now[i] for i in first] == ["included", "deferred", "included", "deferred"]
+        assert not any("changed" in str(n.message) for n in app._notifications)

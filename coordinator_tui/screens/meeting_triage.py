@@ -136,16 +136,20 @@ class MeetingTriageScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="triage")
     def load(self) -> None:
+        with self.coordinator.session() as session:
+            loaded = self._fetch(session)
+        self.app.call_from_thread(self.show, *loaded)
+
+    def _fetch(self, session: Any) -> tuple[tuple, list[AgendaRow], TriageTotals]:
+        """The meeting's head line, its items in agenda order and the totals."""
         from coordinator_tui.services.meetings.agenda import agenda_rows
         from coordinator_tui.services.meetings.series import load_meeting
         from coordinator_tui.services.meetings.triage import sort_key, totals
 
-        with self.coordinator.session() as session:
-            meeting = load_meeting(session, self.meeting_id)
-            head = (meeting.title, meeting.starts_at, meeting.duration_minutes, meeting.status)
-            rows = sorted(agenda_rows(session, self.meeting_id), key=sort_key)
-            figures = totals(session, self.meeting_id)
-        self.app.call_from_thread(self.show, head, rows, figures)
+        meeting = load_meeting(session, self.meeting_id)
+        head = (meeting.title, meeting.starts_at, meeting.duration_minutes, meeting.status)
+        rows = sorted(agenda_rows(session, self.meeting_id), key=sort_key)
+        return head, rows, totals(session, self.meeting_id)
 
     def show(self, head: tuple, rows: list[AgendaRow], figures: TriageTotals) -> None:
         from coordinator_tui.services.clock import to_local
@@ -209,9 +213,12 @@ class MeetingTriageScreen(Screen[str | None]):
         except MeetingError as exc:
             self.notify(str(exc), severity="error")
             return str(exc)
-        target = following if move_on else row.id
-        self._after_load = lambda: self._go_to(target, index)
-        self.load()
+        # Reloaded here, not in a worker: the next key (coordinators triage at typing
+        # speed) must act on the fresh rows and versions, never on the ones just changed.
+        with self.coordinator.session() as session:
+            loaded = self._fetch(session)
+        self.show(*loaded)
+        self._go_to(following if move_on else row.id, index)
         return None
 
     def _go_to(self, key: int | None, index: int) -> None:
