@@ -214,10 +214,10 @@ class RegistersScreen(SectionScreen):
         self.coordinator.screen_loaded(self)
 
     def apply_text_filter(self) -> None:
-        from coordinator_tui.services.registers import matches_text
+        from coordinator_tui.services.registers import filter_by_text
 
         needle = self.query_one("#queue-filter", Input).value
-        self.shown_rows = [r for r in self.rows if matches_text(r, needle)] if needle else self.rows
+        self.shown_rows = filter_by_text(self.rows, needle) if needle else self.rows
         today = self.today
         table = self.query_one(LazyTable)
         table.set_source(MappedSource(self.shown_rows, lambda r: queue_row(r, today)))

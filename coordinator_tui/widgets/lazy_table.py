@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -202,6 +203,7 @@ class LazyTable(ScrollView, can_focus=True):
         self.columns = list(columns)
         self.source: RowSource = source or ListSource([])
         self.empty_text = empty_text
+        self._frame: tuple[int, list[int], Style] | None = None
         self._update_virtual_size()
 
     # -- data ---------------------------------------------------------------------------
@@ -307,26 +309,57 @@ class LazyTable(ScrollView, can_focus=True):
         return [(c.width or share) if on else 0 for c, on in zip(self.columns, shown, strict=True)]
 
     def _line(self, cells: Sequence[Cell], widths: list[int], style: Style) -> list[Segment]:
-        line = Text(no_wrap=True, overflow="ellipsis", style=style)
+        """One table line as segments: each cell cut to its width (with an ellipsis) and
+        padded, then a space. Plain-string cells, most of them, skip Rich's ``Text``
+        machinery: drawing is on the path of every keystroke in a filtered list."""
+        segments: list[Segment] = []
         for column, cell, width in zip(self.columns, cells, widths, strict=False):
             if not width:
                 continue
-            text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
-            text.no_wrap = True
-            text.truncate(width, overflow="ellipsis")
-            if column.justify == "right":
-                text.pad_left(width - text.cell_len)
-            else:
-                text.pad_right(width - text.cell_len)
-            line.append_text(text)
-            line.append(" ")
-        return list(line.render(self.app.console))
+            if isinstance(cell, Text):
+                text = cell.copy()
+                text.no_wrap = True
+                text.truncate(width, overflow="ellipsis")
+                if column.justify == "right":
+                    text.pad_left(width - text.cell_len)
+                else:
+                    text.pad_right(width - text.cell_len)
+                # Text.render leaves out the text's own style when it has no spans.
+                own = self.app.console.get_style(text.style) if text.style else None
+                segments.extend(
+                    Segment.apply_style(
+                        text.render(self.app.console), style + own if own else style
+                    )
+                )
+                segments.append(Segment(" ", style))
+                continue
+            plain = str(cell)
+            length = cell_len(plain)
+            if length > width:
+                plain = set_cell_size(plain, width - 1) + "…"
+                length = width
+            padding = " " * (width - length)
+            plain = padding + plain if column.justify == "right" else plain + padding
+            segments.append(Segment(plain + " ", style))
+        return list(Segment.simplify(segments))
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The base style and the column widths are the same for every line of a frame:
+        # work them out once (``rich_style`` walks the ancestors' styles each call).
+        width = self.scrollable_content_region.width
+        self._frame = (width, self._widths(width), self.rich_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        frame = self._frame
+        if frame is None:
+            width = self.scrollable_content_region.width
+            frame = (width, self._widths(width), self.rich_style)
+        width, widths, base = frame
         scroll_x = round(self.scroll_x)
-        widths = self._widths(width)
-        base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("lazy-table--header")
             segments = self._line([c.label for c in self.columns], widths, style)
