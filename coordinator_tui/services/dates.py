@@ -291,6 +291,15 @@ def _bank_holidays(year: int) -> dict[date, str]:
     return dict(holidays.country_holidays("GB", subdiv="ENG", years=year).items())
 
 
+def load_bank_holidays(around: date) -> None:
+    """Build the bank-holiday calendars of ``around``'s year and its neighbours now.
+
+    Importing ``holidays`` and building a year takes about 250 ms: date fields call this
+    from a background thread when they appear, so the first date typed does not wait."""
+    for year in (around.year - 1, around.year, around.year + 1):
+        _bank_holidays(year)
+
+
 def bank_holiday_name(value: date) -> str | None:
     """The bank holiday on ``value`` ("Boxing Day (observed)"), or None."""
     return _bank_holidays(value.year).get(value)

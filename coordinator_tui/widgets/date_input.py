@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Self
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -22,7 +22,11 @@ from coordinator_tui.services.dates import (
     describe,
     format_date,
     format_date_short,
+    load_bank_holidays,
 )
+
+_calendars_requested = False
+"""Whether a date field has already asked for the bank-holiday calendars (once a run)."""
 
 
 class DateInput(Vertical):
@@ -105,6 +109,14 @@ class DateInput(Vertical):
 
     def on_mount(self) -> None:
         self._show()
+        global _calendars_requested
+        if not _calendars_requested:
+            _calendars_requested = True
+            self._load_calendars()
+
+    @work(thread=True, group="date-input-calendars")
+    def _load_calendars(self) -> None:
+        load_bank_holidays(self.today or date.today())
 
     # -- public API ------------------------------------------------------------------
 
