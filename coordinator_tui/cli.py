@@ -259,7 +259,9 @@ def restore(
 
 # -- rota -------------------------------------------------------------------------------
 
-rota_app = typer.Typer(help="Homecare rota: generate a week's visits, import CSV files.")
+rota_app = typer.Typer(
+    help="Homecare rota: generate a week's visits, check them against the rules, import CSV."
+)
 app.add_typer(rota_app, name="rota")
 
 
@@ -352,6 +354,63 @@ def rota_import(
     typer.echo(result.summary())
     for note in result.notes:
         typer.echo(f"note: {note}")
+
+
+@rota_app.command("check")
+def rota_check(
+    week: Annotated[str, typer.Option(help="Any day of the week, e.g. 2026-11-23 or 23/11.")],
+    db: DbOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object: the week's figures and problems.")
+    ] = False,
+) -> None:
+    """Check the week's rota against every rule and print every problem (exit 1 if hard)."""
+    import json
+
+    day = _week(week)
+    settings = _settings(db)
+    opened = _open(settings.db)
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services.rota.snapshot import load_week
+    from coordinator_tui.services.rota.validate import validate_week
+
+    try:
+        with session_scope(opened.engine, settings.user) as session:
+            snapshot = load_week(session, day)
+    finally:
+        opened.engine.dispose()
+    problems = validate_week(snapshot)
+    names = {carer.id: carer.name for carer in snapshot.carers.values()}
+    hard = sum(1 for p in problems if p.is_hard)
+    accepted = sum(1 for p in problems if p.accepted)
+    counts = {"hard": hard, "soft": len(problems) - hard - accepted, "accepted": accepted}
+    if as_json:
+        document = {
+            "week": snapshot.monday.isoformat(),
+            "visits": len(snapshot.visits),
+            "carers": len(snapshot.carers),
+            "counts": counts,
+            "problems": [
+                {**p.to_dict(), "carer": names.get(p.carer_id) if p.carer_id else None}
+                for p in problems
+            ],
+        }
+        typer.echo(json.dumps(document, indent=1, ensure_ascii=False))
+    else:
+        typer.echo(
+            f"Week of {snapshot.monday:%a %d %b %Y}: {len(snapshot.visits)} visits, "
+            f"{counts['hard']} hard, {counts['soft']} soft, {counts['accepted']} accepted"
+        )
+        for p in problems:
+            severity = "accepted" if p.accepted else p.severity.upper()
+            carer = f"{names.get(p.carer_id, '?')} ({p.carer_id})" if p.carer_id else "-"
+            visits = ",".join(map(str, p.visit_ids)) or "-"
+            when = f"{p.day:%a %d %b}" if p.day else "week"
+            typer.echo(
+                f"{severity:<8} {p.code:<16} {when:<10} {carer:<26} {visits:<12} {p.message}"
+            )
+    if hard:
+        raise typer.Exit(1)
 
 
 # -- meetings (coordinator_tui/cli_meetings.py) ------------------------------------------

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
+from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.navbar import NavBar
 
 if TYPE_CHECKING:

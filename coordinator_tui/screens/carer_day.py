@@ -1,34 +1,39 @@
-"""One carer's day (``enter`` on a rota cell): a timeline bar from 06:00 to 23:00, then
-each visit with the gap before the next one, so overlaps and tight travel show at once."""
+"""One carer's day (``enter`` on a rota cell): a timeline bar from 06:00 to 23:00, then each
+visit with its worst problem and the gap and travel before the next one, then the day's
+problems. ``x`` takes the carer off the highlighted visit; ``w`` marks it for a swap (then
+``w`` on a visit of another carer's day swaps the two); ``r`` accepts a soft problem with a
+reason; ``u`` undoes the last change; ``esc`` goes back to the grid."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING
 
-from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
+
+from coordinator_tui.screens.rota import STYLES, SYMBOLS, help_text, problem_text
+from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from coordinator_tui.services.rota_grid import CarerDay
+    from coordinator_tui.screens.rota import RotaScreen
+    from coordinator_tui.services.rota.grid import CarerDay, DayStop
 
 DAY_START, DAY_END = 6 * 60, 23 * 60
 
 
 def timeline_bar(day: CarerDay, width: int) -> Text:
-    """Visits as blocks on a line scaled from 06:00 to 23:00; overlaps in red."""
+    """Visits as blocks on a line scaled from 06:00 to 23:00; overlaps as ``▓`` in red."""
     cells = [0] * width
     scale = width / (DAY_END - DAY_START)
     for stop in day.stops:
-        start = stop.visit.start.hour * 60 + stop.visit.start.minute
-        end = start + stop.visit.minutes
-        first = max(int((start - DAY_START) * scale), 0)
+        start = stop.start.hour * 60 + stop.start.minute
+        end = start + stop.minutes
+        first = min(max(int((start - DAY_START) * scale), 0), width - 1)
         last = min(max(int((end - DAY_START) * scale), first + 1), width)
         for i in range(first, last):
             cells[i] += 1
@@ -37,86 +42,144 @@ def timeline_bar(day: CarerDay, width: int) -> Text:
         if count == 0:
             bar.append("·", style="dim")
         else:
-            bar.append("█", style="bold red" if count > 1 else "cyan")
+            bar.append("▓" if count > 1 else "█", style="bold red" if count > 1 else "cyan")
     bar.append(" 23")
     return bar
 
 
-def stops_table(day: CarerDay) -> Table | Text:
-    if not day.stops:
-        return Text("No visits this day.", style="dim")
-    table = Table(expand=True, show_edge=False, pad_edge=False)
-    for column in ("Time", "Customer", "Mins", "Skills", "With", "Tasks"):
-        table.add_column(column, no_wrap=column in ("Time", "Mins"))
-    for stop in day.stops:
-        visit = stop.visit
-        table.add_row(
-            f"{visit.start:%H:%M}-{visit.end:%H:%M}",
-            visit.customer,
-            str(visit.minutes),
-            visit.required_skills.replace(",", " "),
-            ", ".join(stop.co_carers),
-            visit.tasks,
-        )
-        if stop.gap_after_minutes is not None:
-            gap = stop.gap_after_minutes
-            if gap < 0:
-                note = Text(f"  ✗ overlaps the next visit by {-gap} min", style="bold red")
-            elif gap < 5:
-                note = Text(f"  ! {gap} min to travel to the next visit", style="yellow")
-            else:
-                note = Text(f"  ↓ {gap} min before the next visit", style="dim")
-            table.add_row("", note, "", "", "", "")
-    return table
+def gap_note(stop: DayStop) -> Text:
+    """What lies between this visit and the next: overlap, too little travel time, or free."""
+    gap, travel = stop.gap_after, stop.travel_after
+    if gap is None or travel is None:
+        return Text("")
+    if gap < 0:
+        return Text(f"✖ overlaps next by {-gap} min", style="bold red")
+    if gap < travel:
+        return Text(f"✖ {gap} min gap, travel {travel}", style="bold red")
+    return Text(f"↓ {gap} min, {travel} travel", style="dim")
 
 
 class CarerDayScreen(Screen):
-    """A carer's day; ``esc`` back to the grid."""
+    """A carer's day over the Rota screen's checked week."""
 
     CSS_PATH = "rota.tcss"
-    HELP = __doc__ or ""
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="carer_day.back")]
+    HELP = help_text(__doc__)
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="carer_day.back"),
+        Binding("x", "unassign", "Unassign", id="carer_day.unassign"),
+        Binding("w", "swap", "Swap", id="carer_day.swap"),
+        Binding("r", "accept", "Accept", id="carer_day.accept"),
+        Binding("u", "undo", "Undo", id="carer_day.undo"),
+    ]
 
-    def __init__(self, carer_id: int, name: str, day: date) -> None:
+    def __init__(self, rota_screen: RotaScreen, carer_id: int, day: date) -> None:
         super().__init__()
+        self.rota_screen = rota_screen
         self.carer_id = carer_id
-        self.carer_name = name
         self.day = day
         self.detail: CarerDay | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="carer-day"):
-            yield Static(f"{self.carer_name} · {self.day:%A %d %B %Y}", id="carer-day-title")
-            yield Static("Loading…", id="carer-day-bar")
-            yield Static("", id="carer-day-stops")
+        with Vertical(id="carer-day"):
+            yield Static("", id="carer-day-title")
+            yield Static("", id="carer-day-bar")
+            yield DataTable(id="carer-day-stops", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="carer-day-problems")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Carer's day"
-        self.load()
+        table = self.query_one("#carer-day-stops", DataTable)
+        table.add_column("", key="mark", width=1)
+        table.add_column("Time", key="time", width=11)
+        table.add_column("Customer", key="customer", width=18)
+        table.add_column("With", key="with", width=12)
+        table.add_column("Next", key="next", width=24)
+        spare = self.size.width - 80  # skills and tasks only where there is room
+        if spare >= 12:
+            table.add_column("Skills / tasks", key="skills", width=spare)
+        table.focus()
+        self.refresh_day()
 
-    @work(thread=True, exclusive=True, group="carer-day")
-    def load(self) -> None:
-        from coordinator_tui.services.rota_grid import carer_day
+    def on_resize(self) -> None:
+        if self.detail is not None:
+            self._draw_bar()
 
-        with self.app.session() as session:  # type: ignore[attr-defined]
-            detail = carer_day(session, self.carer_id, self.day)
-        self.app.call_from_thread(self.show, detail)
+    def refresh_day(self) -> None:
+        """Rebuild the day from the Rota screen's week (in memory: no database read)."""
+        from coordinator_tui.services.rota.grid import level
 
-    def show(self, detail: CarerDay | None) -> None:
-        self.detail = detail
-        if detail is None:
-            self.query_one("#carer-day-bar", Static).update("This carer no longer exists.")
+        rota = self.rota_screen.rota
+        if rota is None:
             return
+        self.detail = detail = rota.carer_day(self.carer_id, self.day)
         summary = Text.assemble(
-            (f"{self.carer_name}", "bold"),
+            (detail.carer.name, "bold"),
             f" · {self.day:%A %d %B %Y} · {len(detail.stops)} visits · ",
-            f"{detail.visit_minutes / 60:.1f}h of visits over a ",
-            f"{detail.span_minutes / 60:.1f}h day",
+            f"{detail.visit_minutes / 60:.1f}h of visits",
+            f" over a {detail.span_minutes / 60:.1f}h day" if detail.stops else "",
             (" · ABSENT" if detail.absent else "", "bold red"),
         )
         self.query_one("#carer-day-title", Static).update(summary)
+        self._draw_bar()
+        table = self.query_one("#carer-day-stops", DataTable)
+        row = table.cursor_row
+        table.clear()
+        mark = self.rota_screen.swap_mark
+        for stop in detail.stops:
+            kind = level(stop.worst)
+            marked = mark is not None and mark[0] == stop.visit_id
+            skills = " ".join(part for part in (stop.skills, stop.tasks) if part)
+            cells_for_skills = [skills] if "skills" in table.columns else []
+            table.add_row(
+                Text("⇄" if marked else SYMBOLS[kind], style=STYLES[kind] or "bold"),
+                f"{stop.start:%H:%M}-{stop.end:%H:%M}",
+                stop.customer,
+                ", ".join(stop.co_carers),
+                gap_note(stop),
+                *cells_for_skills,
+                key=str(stop.visit_id),
+            )
+        if detail.stops:
+            table.move_cursor(row=min(row, len(detail.stops) - 1))
+        problems = Text("\n").join(
+            problem_text(p, max(self.size.width - 4, 30)) for p in detail.problems[:8]
+        )
+        if not detail.problems:
+            problems = Text("✓ No problems this day.", style="green")
+        elif len(detail.problems) > 8:
+            problems.append(f"\n… and {len(detail.problems) - 8} more", style="dim")
+        self.query_one("#carer-day-problems", Static).update(problems)
+
+    def _draw_bar(self) -> None:
+        assert self.detail is not None
         width = max(self.size.width - 10, 20)
-        self.query_one("#carer-day-bar", Static).update(timeline_bar(detail, width))
-        self.query_one("#carer-day-stops", Static).update(stops_table(detail))
+        if not self.detail.stops:
+            self.query_one("#carer-day-bar", Static).update(Text("No visits this day.", "dim"))
+            return
+        self.query_one("#carer-day-bar", Static).update(timeline_bar(self.detail, width))
+
+    def current_visit(self) -> int | None:
+        table = self.query_one("#carer-day-stops", DataTable)
+        if self.detail is None or not self.detail.stops:
+            self.notify("No visit here", severity="warning")
+            return None
+        return self.detail.stops[table.cursor_row].visit_id
+
+    def action_unassign(self) -> None:
+        visit_id = self.current_visit()
+        if visit_id is not None:
+            self.rota_screen.unassign_visit(visit_id, self.carer_id, after=self.refresh_day)
+
+    def action_swap(self) -> None:
+        visit_id = self.current_visit()
+        if visit_id is not None:
+            self.rota_screen.swap_visit(visit_id, self.carer_id, after=self.refresh_day)
+
+    def action_accept(self) -> None:
+        self.rota_screen.accept_problem(self.carer_id, self.day, after=self.refresh_day)
+
+    def action_undo(self) -> None:
+        self.rota_screen.action_undo()
+        self.refresh_day()

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, select, type_coerce
 from sqlalchemy.orm import Session
 
 from coordinator_tui.models import (
@@ -54,6 +54,14 @@ def epoch_minutes(moment: datetime) -> int:
 def local_midnight(day: date) -> int:
     """Epoch minutes of UK midnight at the start of ``day``."""
     return epoch_minutes(datetime.combine(day, time.min, tzinfo=UK))
+
+
+def _plain(column):
+    """A timestamp column read as SQLAlchemy's plain ``DateTime``: naive UTC on SQLite,
+    aware on PostgreSQL, both fine for :func:`epoch_minutes`. It skips SQLModel's
+    per-value timezone handling of the ~25,000 visit times of a large week's 16-week
+    history (about 10 ms of a 60-70 ms load)."""
+    return type_coerce(column, DateTime())
 
 
 def split_skills(text: str) -> tuple[str, ...]:
@@ -306,8 +314,8 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         select(
             VisitAssignment.carer_id,
             Visit.visit_date,
-            Visit.start_at,
-            Visit.end_at,
+            _plain(Visit.start_at),
+            _plain(Visit.end_at),
             Visit.customer_id,
         )
         .join(Visit, Visit.id == VisitAssignment.visit_id)

@@ -1,0 +1,128 @@
+"""The ranked-carer picker (``a`` on an unassigned visit).
+
+Feasible carers first, best score first, each with the parts of its score: continuity
+(``regular`` or ``new``), travel added, preferred carer and gender, and how many soft
+problems would need a reason; then the carers who cannot take the visit, each with the
+first reason. Type to filter by name; ``up``/``down`` move; ``enter`` picks; ``esc`` cancels.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+if TYPE_CHECKING:
+    from coordinator_tui.services.rota.assign import Candidate
+
+
+def candidate_text(candidate: Candidate) -> Text:
+    """One line of the picker: symbol, name, then the score's parts or the reason."""
+    name = f"{candidate.name[:22]:<22}"
+    if not candidate.feasible:
+        text = Text.assemble(("✖ ", "red"), (name, "dim"), " ", (candidate.reason, "red"))
+        text.no_wrap, text.overflow = True, "ellipsis"
+        return text
+    parts = Text.assemble(("✓ ", "green"), (name, "bold"), f" {candidate.score:>4} ")
+    parts.append(
+        "regular" if candidate.continuity else "new", "green" if candidate.continuity else ""
+    )
+    parts.append(f" · +{candidate.travel_added} min travel")
+    if candidate.preferred:
+        parts.append(" · preferred", "green")
+    if not candidate.gender_ok:
+        parts.append(" · gender not preferred", "yellow")
+    if candidate.soft:
+        parts.append(f" · ▲ {len(candidate.soft)} to accept", "yellow")
+    parts.no_wrap, parts.overflow = True, "ellipsis"
+    return parts
+
+
+class CarerPicker(ModalScreen[int | None]):
+    """Returns the chosen carer's id, or None."""
+
+    CSS_PATH = "rota.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("up", "move(-1)", "Up", show=False, id="picker.up"),
+        Binding("down", "move(1)", "Down", show=False, id="picker.down"),
+        Binding("pageup", "move(-10)", "Page up", show=False, id="picker.pageup"),
+        Binding("pagedown", "move(10)", "Page down", show=False, id="picker.pagedown"),
+    ]
+
+    def __init__(self, title: str, candidates: list[Candidate]) -> None:
+        super().__init__()
+        self.picker_title = title
+        self.candidates = candidates
+        self.shown: list[Candidate] = list(candidates)
+
+    def compose(self) -> ComposeResult:
+        feasible = sum(1 for c in self.candidates if c.feasible)
+        with Vertical(id="picker-box") as box:
+            box.border_title = "Assign a carer"
+            box.border_subtitle = "type to filter · ↑↓ · enter assign · esc cancel"
+            yield Static(self.picker_title, id="picker-visit")
+            yield Static(
+                f"{feasible} of {len(self.candidates)} carers can take it; "
+                "score = continuity + preferences - travel minutes",
+                id="picker-count",
+            )
+            yield Input(placeholder="Filter by name", id="picker-filter", compact=True)
+            yield OptionList(id="picker-options")
+            yield Static("", id="picker-error")
+
+    def on_mount(self) -> None:
+        self._fill()
+        self.query_one("#picker-filter", Input).focus()
+
+    def _fill(self) -> None:
+        options = self.query_one("#picker-options", OptionList)
+        options.clear_options()
+        options.add_options([Option(candidate_text(c), id=str(c.carer_id)) for c in self.shown])
+        if self.shown:
+            options.highlighted = 0
+
+    @on(Input.Changed, "#picker-filter")
+    def filter(self, event: Input.Changed) -> None:
+        words = event.value.lower().split()
+        self.shown = [c for c in self.candidates if all(w in c.name.lower() for w in words)]
+        self.query_one("#picker-error", Static).update("")
+        self._fill()
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#picker-options", OptionList)
+        if not self.shown:
+            return
+        current = options.highlighted or 0
+        options.highlighted = min(max(current + step, 0), len(self.shown) - 1)
+
+    @on(Input.Submitted, "#picker-filter")
+    def submitted(self) -> None:
+        highlighted = self.query_one("#picker-options", OptionList).highlighted
+        if highlighted is not None:
+            self.choose(highlighted)
+
+    @on(OptionList.OptionSelected, "#picker-options")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        self.choose(event.option_index)
+
+    def choose(self, index: int) -> None:
+        if not 0 <= index < len(self.shown):
+            return
+        candidate = self.shown[index]
+        if not candidate.feasible:
+            self.query_one("#picker-error", Static).update(
+                Text(f"✖ {candidate.name} cannot take this visit: {candidate.reason}", "red")
+            )
+            return
+        self.dismiss(candidate.carer_id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
