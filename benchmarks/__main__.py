@@ -28,7 +28,7 @@ from benchmarks.common import (
     machine_info,
 )
 
-BENCHMARKS = ("startup", "demo_build", "rota_validate")
+BENCHMARKS = ("startup", "demo_build", "rota_validate", "lists", "terminal")
 MIN_RUNS = 5
 
 
@@ -95,6 +95,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def _seconds(value: float | None) -> str:
     if value is None:
         return "-"
+    if value < 1:
+        return f"{value * 1000:.1f} ms"  # key and paint latencies are milliseconds
     return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
 
 
@@ -162,6 +164,20 @@ def main(argv: list[str] | None = None) -> int:
 
                 document["large_db"] = ensure_large_db(rebuild=args.rebuild)
                 results += rota_validate.run(Path(document["large_db"]["path"]), args.runs)
+            elif name == "lists":
+                from benchmarks import lists
+
+                document["large_db"] = ensure_large_db(rebuild=args.rebuild)
+                results += lists.run(Path(document["large_db"]["path"]), args.runs)
+            elif name == "terminal":
+                from benchmarks import terminal
+
+                document["large_db"] = ensure_large_db(rebuild=args.rebuild)
+                try:
+                    results += terminal.run(Path(document["large_db"]["path"]), args.runs)
+                except terminal.PartialResults as exc:
+                    results += exc.results  # the figures that were measured still count
+                    raise
         except BenchmarkError as exc:
             console.print(f"[bold red]{name} FAILED:[/] {exc}")
             document["errors"].append({"benchmark": name, "error": str(exc)})

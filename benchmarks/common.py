@@ -233,3 +233,47 @@ def ensure_large_db(rebuild: bool = False) -> dict[str, Any]:
             raise BenchmarkError(f"the freshly built {LARGE_DB} is not usable: {problem}")
     info["bytes"] = LARGE_DB.stat().st_size
     return info
+
+
+class PartialResults(BenchmarkError):
+    """Some figures were measured, one comparison could not run: print them anyway."""
+
+    def __init__(self, results: list[Result], message: str) -> None:
+        super().__init__(message)
+        self.results = results
+
+
+def standalone_main(
+    prog: str,
+    description: str,
+    run: Callable[[Path, int], list[Result]],
+    argv: list[str] | None = None,
+) -> int:
+    """``python -m benchmarks.NAME [--runs N] [--db PATH] [--strict]`` for one module:
+    run it on the large demo (or ``--db``) and print one line per figure.
+
+    Exit code 0, 1 when the run failed part-way (``PartialResults``), 3 with ``--strict``
+    when a target was missed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}", description=description)
+    parser.add_argument("--runs", type=int, default=7, metavar="N", help="timed runs (7)")
+    parser.add_argument("--db", type=Path, help="database (default: the benchmarks' large.db)")
+    parser.add_argument("--strict", action="store_true", help="exit 3 if a target is missed")
+    args = parser.parse_args(argv)
+    db_path = args.db or Path(ensure_large_db()["path"])
+    code = 0
+    try:
+        results = run(db_path, max(args.runs, 1))
+    except PartialResults as exc:
+        results, code = exc.results, 1
+    for result in results:
+        print(
+            f"{result.name:<26} median {result.median_s * 1000:8.2f} ms  "
+            f"min {result.min_s * 1000:8.2f}  max {result.max_s * 1000:8.2f}  "
+            f"runs {result.runs:>3}  target {result.target:<24} "
+            f"{'ok' if result.passed else 'MISSED'}"
+        )
+    if args.strict and not all(result.passed for result in results):
+        return 3
+    return code

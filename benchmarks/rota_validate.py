@@ -21,7 +21,6 @@ part of ``python -m benchmarks --only rota_validate``.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import gc
 import random
@@ -31,7 +30,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from benchmarks.common import Result, console, ensure_large_db
+from benchmarks.common import Result, console, standalone_main
 
 FULL_TARGET_S = 0.050
 RECHECK_TARGET_S = 0.005
@@ -265,26 +264,12 @@ def run(db_path: Path, runs: int = 7) -> list[Result]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.rota_validate",
-        description="Rota validation timings on the large demo week.",
+    return standalone_main(
+        "benchmarks.rota_validate",
+        "Rota validation timings on the large demo week.",
+        run,
+        argv,
     )
-    parser.add_argument("--runs", type=int, default=7, metavar="N", help="timed runs (7)")
-    parser.add_argument("--db", type=Path, help="database (default: the benchmarks' large.db)")
-    parser.add_argument("--strict", action="store_true", help="exit 3 if a target is missed")
-    args = parser.parse_args(argv)
-    db_path = args.db or Path(ensure_large_db()["path"])
-    results = run(db_path, max(args.runs, 1))
-    for result in results:
-        print(
-            f"{result.name:<26} median {result.median_s * 1000:8.2f} ms  "
-            f"min {result.min_s * 1000:8.2f}  max {result.max_s * 1000:8.2f}  "
-            f"runs {result.runs:>3}  target {result.target:<8} "
-            f"{'ok' if result.passed else 'MISSED'}"
-        )
-    if args.strict and not all(result.passed for result in results):
-        return 3
-    return 0
 
 
 if __name__ == "__main__":

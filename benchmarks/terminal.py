@@ -1,0 +1,509 @@
+"""End to end in a real terminal (tmux): what the coordinator sees, not what the app thinks.
+
+Issue 3 section 8:
+
+- ``terminal.people.app`` against ``terminal.people.visidata``: from launching to the first
+  screen showing the first row of the list of all 100,000 people: the app opened straight
+  on its people list (``benchmarks.people_app``), and VisiData 3.x opening a CSV of the
+  same rows in the same order (exported from the database to ``results/people.csv``).
+  Target: the app no slower than VisiData. VisiData is installed into its own virtual
+  environment, ``results/.vdenv`` (``pip install visidata``); if that fails the pair is
+  skipped with the reason (a ``BenchmarkError``).
+- ``terminal.typing.date`` against ``terminal.typing.bare``: a key sent to the terminal
+  until the typed text is visible in the field, for the app's ``DateInput`` and for a bare
+  Textual ``Input`` (``benchmarks.typing_apps``). Target: within 1.5 times the bare Input.
+
+How it is timed
+---------------
+Everything runs on a private tmux server (``tmux -L bench-<pid> -f /dev/null``, so no
+user configuration and no other session is touched), driven by one control-mode client
+(``tmux -C``): each command, and each ``capture-pane -p``, is a line on a pipe rather than
+a new tmux process, so polling the screen costs well under a millisecond and is done
+every millisecond. A launch is timed from just before ``new-session`` (tmux starts the
+program in a fresh 120x40 pane) to the first capture showing the known row (its NHS
+number, unique on the screen). A keystroke is timed from just before ``send-keys -l`` to
+the first capture in which the field's line reads exactly what was typed so far.
+Sessions are named ``bench-...`` and are killed one by one (never the server); the
+program's process is waited for, and killed if it outlives its session.
+
+Variants alternate (app, VisiData, app, ...) after one untimed warm-up each, so machine
+noise spreads over both. Standalone: ``python -m benchmarks.terminal [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import queue
+import shlex
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from benchmarks.common import (
+    REPO_ROOT,
+    RESULTS_DIR,
+    BenchmarkError,
+    PartialResults,
+    Result,
+    bench_env,
+    console,
+    standalone_main,
+)
+
+COLS, ROWS = 120, 40
+LAUNCH_TIMEOUT_S = 60.0
+KEY_TIMEOUT_S = 5.0
+POLL_S = 0.001
+VD_ENV = RESULTS_DIR / ".vdenv"
+PEOPLE_CSV = RESULTS_DIR / "people.csv"
+TYPED = "3/12/26"
+TYPING_RATIO = 1.5
+
+
+class TmuxError(BenchmarkError):
+    pass
+
+
+class TmuxControl:
+    """One control-mode client on a private tmux server; ``cmd`` runs one tmux command."""
+
+    def __init__(self) -> None:
+        if shutil.which("tmux") is None:
+            raise BenchmarkError("tmux is not installed (apt-get install tmux)")
+        self.socket = f"bench-{os.getpid()}"
+        self.home_session = f"bench-ctl-{os.getpid()}"
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self.proc = subprocess.Popen(
+            [
+                "tmux",
+                "-L",
+                self.socket,
+                "-f",
+                "/dev/null",
+                "-C",
+                "new-session",
+                "-s",
+                self.home_session,
+                "-x",
+                "80",
+                "-y",
+                "24",
+                "sleep 86400",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+            # The server inherits this environment; every pane gets it plus its -e flags.
+            env=bench_env(),
+        )
+        self._reader = threading.Thread(target=self._read, name="tmux-control", daemon=True)
+        self._reader.start()
+        self.sessions: set[str] = set()
+        self._sync()
+
+    def _sync(self) -> None:
+        """Skip the answers nobody asked for (the attach itself is one), so that each
+        command's answer is the next block: read until a token comes back."""
+        token = f"bench-sync-{time.monotonic_ns()}"
+        deadline = time.monotonic() + 10
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"display-message -p {token}\n")
+        self.proc.stdin.flush()
+        while time.monotonic() < deadline:
+            try:
+                body = self._block(deadline)
+            except TmuxError:
+                continue
+            if token in body:
+                return
+        raise TmuxError("the tmux control client did not answer")
+
+    def _block(self, deadline: float) -> list[str]:
+        """The next answer block's lines (``%begin`` ... ``%end``)."""
+        body: list[str] | None = None
+        while True:
+            try:
+                line = self._lines.get(timeout=max(deadline - time.monotonic(), 0.001))
+            except queue.Empty:
+                raise TmuxError("tmux did not answer") from None
+            if line is None:
+                raise TmuxError("the tmux control client exited")
+            if body is None:
+                if line.startswith("%begin"):
+                    body = []
+                continue  # notifications (%output, %session-changed, ...) between blocks
+            if line.startswith("%end"):
+                return body
+            if line.startswith("%error"):
+                raise TmuxError(" ".join(body))
+            body.append(line)
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def cmd(self, command: str, timeout: float = 10.0) -> list[str]:
+        """Send one command; its output lines (between ``%begin`` and ``%end``)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        try:
+            return self._block(time.monotonic() + timeout)
+        except TmuxError as exc:
+            raise TmuxError(f"tmux {command!r}: {exc}") from None
+
+    def new_session(self, name: str, argv: list[str], env: dict[str, str], cwd: Path) -> None:
+        flags = " ".join(f"-e {shlex.quote(f'{k}={v}')}" for k, v in env.items())
+        program = "exec " + " ".join(shlex.quote(a) for a in argv)
+        self.cmd(
+            f"new-session -d -s {name} -x {COLS} -y {ROWS} -c {shlex.quote(str(cwd))} "
+            f"{flags} {shlex.quote(program)}"
+        )
+        self.sessions.add(name)
+
+    def capture(self, name: str) -> list[str]:
+        return self.cmd(f"capture-pane -p -t {name}")
+
+    def pane_pid(self, name: str) -> int | None:
+        try:
+            out = self.cmd(f"display-message -p -t {name} '#{{pane_pid}}'")
+        except TmuxError:
+            return None
+        return int(out[0]) if out and out[0].isdigit() else None
+
+    def kill_session(self, name: str) -> None:
+        pid = self.pane_pid(name)
+        with contextlib.suppress(TmuxError):
+            self.cmd(f"kill-session -t {name}")
+        self.sessions.discard(name)
+        if pid is not None:
+            _reap(pid)
+
+    def close(self) -> None:
+        for name in list(self.sessions):
+            self.kill_session(name)
+        with contextlib.suppress(TmuxError):
+            self.cmd(f"kill-session -t {self.home_session}")
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._remove_socket()
+
+    def _remove_socket(self) -> None:
+        """The private server exits with its last session but leaves its socket file."""
+        alive = subprocess.run(
+            ["tmux", "-L", self.socket, "has-session"], capture_output=True, check=False
+        )
+        if alive.returncode == 0:
+            return  # still serving something: leave it be
+        base = Path(os.environ.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
+        (base / self.socket).unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _reap(pid: int, grace: float = 5.0) -> None:
+    """Wait for a program whose session was killed (SIGHUP) to exit; SIGKILL it if not."""
+    deadline = time.monotonic() + grace
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if _alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def wait_for_screen(
+    tmux: TmuxControl, name: str, shows, start: float, timeout: float, what: str
+) -> float:
+    """Poll ``capture-pane`` until ``shows(lines)``; seconds since ``start``."""
+    deadline = start + timeout
+    lines: list[str] = []
+    while True:
+        try:
+            lines = tmux.capture(name)
+        except TmuxError as exc:
+            raise BenchmarkError(f"{what}: the program left its terminal ({exc})") from None
+        if shows(lines):
+            return time.perf_counter() - start
+        if time.perf_counter() > deadline:
+            screen = " | ".join(line.strip() for line in lines if line.strip())[-400:]
+            raise BenchmarkError(f"{what}: not shown within {timeout:.0f} s. Screen: {screen!r}")
+        time.sleep(POLL_S)
+
+
+# -- people: the app against VisiData -------------------------------------------------------
+
+
+def export_people_csv(db_path: Path, path: Path = PEOPLE_CSV) -> tuple[str, int]:
+    """Every person, in the people list's order and columns, as CSV (rebuilt when the
+    database is newer). Returns the first row's NHS number as shown ("3 3 4") and the count."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT family_name, given_name, nhs_number, date_of_birth, postcode "
+            "FROM person ORDER BY search_name, id"
+        ).fetchall()
+    finally:
+        conn.close()
+    if not rows:
+        raise BenchmarkError(f"{db_path} holds no people")
+
+    def nhs(digits: str) -> str:
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if len(digits) == 10 else digits
+
+    if not path.is_file() or path.stat().st_mtime < db_path.stat().st_mtime:
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["Name", "NHS number", "Born", "Postcode"])
+            for family, given, number, born, postcode in rows:
+                day = born[8:10] + "/" + born[5:7] + "/" + born[0:4]
+                writer.writerow([f"{family.upper()}, {given}", nhs(number), day, postcode])
+        os.replace(tmp, path)
+    return nhs(rows[0][2]), len(rows)
+
+
+def ensure_visidata() -> Path:
+    """``vd`` from ``results/.vdenv``, installed there with pip on first use."""
+    vd = VD_ENV / "bin" / "vd"
+    if vd.is_file():
+        return vd
+    console.print(f"[bold]terminal[/]: installing VisiData into {VD_ENV} (pip install visidata)")
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(VD_ENV)], check=True, capture_output=True)
+        subprocess.run(
+            [str(VD_ENV / "bin" / "pip"), "install", "-q", "visidata"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        raise BenchmarkError(
+            f"VisiData could not be installed into {VD_ENV}, so the people-list comparison "
+            f"is skipped: {str(detail).strip()[-300:]}"
+        ) from None
+    if not vd.is_file():
+        raise BenchmarkError(f"pip installed visidata but {vd} is missing: comparison skipped")
+    return vd
+
+
+def _visidata_version(vd: Path) -> str:
+    try:
+        out = subprocess.run([str(vd), "--version"], capture_output=True, text=True, timeout=30)
+        return out.stdout.strip().splitlines()[-1]
+    except (OSError, subprocess.TimeoutExpired, IndexError):
+        return "unknown"
+
+
+def _launch_and_wait(
+    tmux: TmuxControl, name: str, argv: list[str], env: dict[str, str], marker: str
+) -> float:
+    start = time.perf_counter()
+    tmux.new_session(name, argv, env, REPO_ROOT)
+    try:
+        return wait_for_screen(
+            tmux,
+            name,
+            lambda lines: any(marker in line for line in lines),
+            start,
+            LAUNCH_TIMEOUT_S,
+            f"{' '.join(argv[-2:])}",
+        )
+    finally:
+        tmux.kill_session(name)
+
+
+def people(tmux: TmuxControl, db_path: Path, runs: int) -> list[Result]:
+    vd = ensure_visidata()
+    marker, count = export_people_csv(db_path)
+    version = _visidata_version(vd)
+    vd_home = Path(tempfile.mkdtemp(prefix="bench-vd-home-"))
+    app_argv = [sys.executable, "-m", "benchmarks.people_app", str(db_path)]
+    vd_argv = [str(vd), "-N", str(PEOPLE_CSV)]
+    app_env = bench_env()
+    vd_env = {k: v for k, v in bench_env().items() if k != "PYTHONPYCACHEPREFIX"}
+    vd_env["HOME"] = str(vd_home)  # no ~/.visidatarc, no history written to the real home
+    vd_env["PYTHONPYCACHEPREFIX"] = str(RESULTS_DIR / "pycache-vd")
+    console.print(
+        f"[bold]terminal[/]: people list ({count:,} rows, first row {marker}) against "
+        f"{version}; warm-up, then {runs} alternating rounds"
+    )
+    app_s: list[float] = []
+    vd_s: list[float] = []
+    try:
+        for round_no in range(runs + 1):
+            a = _launch_and_wait(tmux, f"bench-people-app-{round_no}", app_argv, app_env, marker)
+            v = _launch_and_wait(tmux, f"bench-people-vd-{round_no}", vd_argv, vd_env, marker)
+            if round_no:
+                app_s.append(a)
+                vd_s.append(v)
+                console.print(f"  round {round_no}/{runs}: app {a:.3f} s, visidata {v:.3f} s")
+            else:
+                console.print(f"  warm-up: app {a:.3f} s, visidata {v:.3f} s")
+    finally:
+        shutil.rmtree(vd_home, ignore_errors=True)
+    vd_median = statistics.median(vd_s)
+    return [
+        Result(
+            "terminal.people.visidata",
+            vd_s,
+            target="baseline",
+            passed=True,
+            description=f"{version} opening people.csv ({count:,} rows): launch to the first "
+            "row visible in tmux",
+            extra={"command": vd_argv, "rows": count},
+        ),
+        Result(
+            "terminal.people.app",
+            app_s,
+            target="<= visidata",
+            passed=statistics.median(app_s) <= vd_median,
+            baseline_median_s=vd_median,
+            description="the app opened on its list of every person: launch to the first row "
+            "visible in tmux",
+            extra={"command": app_argv, "rows": count, "first_row_nhs": marker},
+        ),
+    ]
+
+
+# -- typing into the date field -------------------------------------------------------------
+
+
+def _type_run(tmux: TmuxControl, name: str, kind: str) -> list[float]:
+    from benchmarks.typing_apps import PLACEHOLDER
+
+    argv = [sys.executable, "-m", "benchmarks.typing_apps", kind]
+    start = time.perf_counter()
+    tmux.new_session(name, argv, bench_env(), REPO_ROOT)
+    samples: list[float] = []
+    try:
+        wait_for_screen(
+            tmux,
+            name,
+            lambda lines: any(PLACEHOLDER in line for line in lines),
+            start,
+            LAUNCH_TIMEOUT_S,
+            f"typing app {kind}",
+        )
+        row = next(i for i, line in enumerate(tmux.capture(name)) if PLACEHOLDER in line)
+        time.sleep(0.2)  # let it settle: the first frame's follow-up work is not a keystroke
+        for end in range(1, len(TYPED) + 1):
+            prefix = TYPED[:end]
+            start = time.perf_counter()
+            tmux.cmd(f"send-keys -t {name} -l {shlex.quote(TYPED[end - 1])}")
+            samples.append(
+                wait_for_screen(
+                    tmux,
+                    name,
+                    lambda lines, p=prefix: len(lines) > row and lines[row].strip() == p,
+                    start,
+                    KEY_TIMEOUT_S,
+                    f"typing {prefix!r} into {kind}",
+                )
+            )
+            time.sleep(0.05)  # a typist's pace, and the next key starts from an idle app
+    finally:
+        tmux.kill_session(name)
+    return samples
+
+
+def typing(tmux: TmuxControl, runs: int) -> list[Result]:
+    console.print(
+        f"[bold]terminal[/]: typing {TYPED!r} into a bare Input and the DateInput; "
+        f"warm-up, then {runs} alternating rounds"
+    )
+    bare: list[float] = []
+    date_s: list[float] = []
+    for round_no in range(runs + 1):
+        b = _type_run(tmux, f"bench-type-bare-{round_no}", "input")
+        d = _type_run(tmux, f"bench-type-date-{round_no}", "date")
+        if round_no:
+            bare += b
+            date_s += d
+            console.print(
+                f"  round {round_no}/{runs}: bare {statistics.median(b) * 1000:.1f} ms, "
+                f"date {statistics.median(d) * 1000:.1f} ms (median per key)"
+            )
+    bare_median = statistics.median(bare)
+    return [
+        Result(
+            "terminal.typing.bare",
+            bare,
+            target="baseline",
+            passed=True,
+            description=f"bare Textual Input: key sent to tmux to the character visible "
+            f"(typing {TYPED!r})",
+        ),
+        Result(
+            "terminal.typing.date",
+            date_s,
+            target=f"<= {TYPING_RATIO}x bare",
+            passed=statistics.median(date_s) <= TYPING_RATIO * bare_median,
+            baseline_median_s=bare_median,
+            description=f"the app's DateInput: key sent to tmux to the character visible "
+            f"(typing {TYPED!r})",
+        ),
+    ]
+
+
+def run(db_path: Path, runs: int = 7) -> list[Result]:
+    """Both comparisons; a missing VisiData skips only the people pair (reported)."""
+    tmux = TmuxControl()
+    results: list[Result] = []
+    problems: list[str] = []
+    try:
+        try:
+            results += people(tmux, db_path, runs)
+        except BenchmarkError as exc:
+            console.print(f"[bold red]terminal.people skipped:[/] {exc}")
+            problems.append(str(exc))
+        results += typing(tmux, runs)
+    finally:
+        tmux.close()
+    if problems and not results:
+        raise BenchmarkError("; ".join(problems))
+    if problems:
+        # The typing figures stand; the people pair is reported as a failed benchmark.
+        raise PartialResults(results, "; ".join(problems))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    return standalone_main(
+        "benchmarks.terminal",
+        "People list against VisiData, and date typing, timed in tmux.",
+        run,
+        argv,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
