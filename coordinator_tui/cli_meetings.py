@@ -3,7 +3,8 @@ outside the app (issue 5 section 8).
 
 ``meeting list [--upcoming] [--json]``, ``meeting invite ID --out FILE.ics`` (the e-mail
 text is printed, or written with ``--email FILE``), ``meeting minutes ID --format md|docx
---out FILE``, ``actions [--overdue] [--owner X] [--json]``.
+--out FILE``, ``meeting entries ID --out DIR`` (one clinical-record entry per person
+discussed), ``actions [--overdue] [--owner X] [--json]``.
 
 Kept out of ``cli.py`` so that file stays small; ``cli.py`` calls :func:`register` to add
 these commands to the main app. Nothing here imports Textual, and the database layer is
@@ -125,6 +126,27 @@ def register(app: typer.Typer) -> None:
             path = path.with_suffix(f".{fmt.value}")
         written = _work(db, lambda s, _today: export_minutes(s, meeting_id, fmt.value, path))
         typer.echo(f"Minutes written to {written}")
+
+    @meeting_app.command("entries")
+    def meeting_entries(
+        meeting_id: Annotated[int, typer.Argument(metavar="ID", help="The meeting's number.")],
+        out: Annotated[
+            Path, typer.Option("--out", help="The folder to write them to (made if need be).")
+        ],
+        db: DbOption = None,
+    ) -> None:
+        """Write each person's clinical-record entry from a finished meeting, one file per
+        person named by NHS number, holding only that person's information (owner-only)."""
+        from coordinator_tui.services.meetings.minutes import write_record_entries
+
+        def job(session: Any, _today: Any) -> list[Path]:
+            user = str(session.info.get("actor") or "")
+            return write_record_entries(session, meeting_id, out.expanduser(), recorded_by=user)
+
+        written = _work(db, job)
+        for path in written:
+            typer.echo(str(path))
+        typer.echo(f"{len(written)} record entries written to {out}", err=True)
 
     @app.command("actions")
     def actions_command(

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -145,6 +146,44 @@ class TestMinutes:
         assert result.exit_code == 2 and "Traceback" not in result.output
 
 
+class TestEntries:
+    def test_one_file_per_person_with_only_their_identifiers(self, db, tmp_path):
+        out = tmp_path / "entries"
+        result = invoke("meeting", "entries", "4", "--out", str(out), "--db", db)
+        assert result.exit_code == 0, result.output
+        written = [Path(line) for line in result.stdout.splitlines()]
+        assert len(written) == 7 and sorted(out.iterdir()) == sorted(written)
+        assert oct(out.stat().st_mode & 0o777) == "0o700"
+        opened = open_database(db)
+        with session_scope(opened.engine, "t") as s:
+            on_agenda = select(AgendaItem.person_id).where(
+                AgendaItem.meeting_id == 4, AgendaItem.triage_status == "included"
+            )
+            people = s.exec(select(Person).where(Person.id.in_(on_agenda))).all()
+        opened.engine.dispose()
+        assert len(people) == 7
+        for path in written:
+            assert oct(path.stat().st_mode & 0o777) == "0o600"
+            text = path.read_text(encoding="utf-8")
+            own = [p for p in people if path.name == f"record-entry-{p.nhs_number}.txt"]
+            assert len(own) == 1 and own[0].family_name.upper() in text
+            for other in people:
+                if other is own[0]:
+                    continue
+                for identifier in (
+                    other.nhs_number,
+                    f"{other.nhs_number[:3]} {other.nhs_number[3:6]} {other.nhs_number[6:]}",
+                    f"{other.given_name} {other.family_name}",
+                    f"{other.family_name.upper()}, {other.given_name}",
+                    f"{other.date_of_birth:%d/%m/%Y}",
+                ):
+                    assert identifier.lower() not in text.lower(), (path.name, identifier)
+
+    def test_not_finished(self, db, tmp_path):
+        result = invoke("meeting", "entries", str(DECEMBER), "--out", str(tmp_path), "--db", db)
+        one_line_error(result, "once the meeting has finished")
+
+
 class TestActions:
     def test_overdue_json(self, db):
         result = invoke("actions", "--overdue", "--json", "--db", db)
@@ -169,7 +208,12 @@ class TestActions:
 
 @pytest.mark.parametrize(
     "args",
-    [["meeting", "--help"], ["actions", "--help"], ["meeting", "minutes", "--help"]],
+    [
+        ["meeting", "--help"],
+        ["actions", "--help"],
+        ["meeting", "minutes", "--help"],
+        ["meeting", "entries", "--help"],
+    ],
 )
 def test_help(args):
     result = invoke(*args)

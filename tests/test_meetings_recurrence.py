@@ -283,3 +283,83 @@ def test_list_meetings_upcoming(engine, staff) -> None:
         assert [r.title for r in ser.list_meetings(s, upcoming_from=TODAY)] == ["Soon", "Later"]
         assert [r.title for r in ser.list_meetings(s)] == ["Later", "Soon", "Past"]
         assert s.scalar(select(Meeting).where(Meeting.title == "Soon")).duration_minutes == 60
+
+
+# -- the repeat rule in words (the new-series form) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("words", "rule", "described"),
+    [
+        ("first Tuesday monthly", "FREQ=MONTHLY;BYDAY=1TU", "first Tuesday of each month"),
+        ("First Tuesday of each month", "FREQ=MONTHLY;BYDAY=1TU", "first Tuesday of each month"),
+        ("last Friday of the month", "FREQ=MONTHLY;BYDAY=-1FR", "last Friday of each month"),
+        ("2nd wed monthly", "FREQ=MONTHLY;BYDAY=2WE", "second Wednesday of each month"),
+        ("every other Wednesday", "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE", "Wednesday, every other week"),
+        (
+            "fortnightly on Thursday",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH",
+            "Thursday, every other week",
+        ),
+        ("every Monday", "FREQ=WEEKLY;BYDAY=MO", "every Monday"),
+        ("weekly on Mondays", "FREQ=WEEKLY;BYDAY=MO", "every Monday"),
+        (
+            "every 2 months on the second Thursday",
+            "FREQ=MONTHLY;INTERVAL=2;BYDAY=2TH",
+            "second Thursday of every other month",
+        ),
+        ("15th monthly", "FREQ=MONTHLY;BYMONTHDAY=15", "day 15 of each month"),
+        ("monthly on the 15th", "FREQ=MONTHLY;BYMONTHDAY=15", "day 15 of each month"),
+        ("last day of the month", "FREQ=MONTHLY;BYMONTHDAY=-1", "last day of each month"),
+        (
+            "every 3 months on the 1st",
+            "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1",
+            "day 1 of every 3 months",
+        ),
+    ],
+)
+def test_rule_in_words(words, rule, described):
+    assert ser.rule_from_words(words) == rule
+    assert ser.describe_rule(rule) == described
+    assert ser.describe_rule(f"DTSTART:20261201\nRRULE:{rule}") == described
+    ser.validate_rule(words)  # parse_rule reads the words too
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        ("", "Give the repeat rule"),
+        ("first Blursday monthly", "'blursday' is not a day of the week"),
+        ("sometimes", "Could not read 'sometimes'"),
+        ("first Tuesday weekly", "repeat monthly, not weekly"),
+        ("Tuesday monthly", "Which one of the month"),
+        ("Tuesday Wednesday", "one day of the week"),
+    ],
+)
+def test_rule_in_words_refused(words, message):
+    with pytest.raises(MeetingError, match=message):
+        ser.rule_from_words(words)
+
+
+def test_preview_and_series_from_words(small_demo_engine):
+    first = date(2026, 11, 23)
+    shown = ser.preview_rule("first Wednesday monthly", NOON_THIRTY, first_on=first)
+    assert [o.day for o in shown] == [date(2026, 12, 2), date(2027, 1, 6), date(2027, 2, 3)]
+    with pytest.raises(MeetingError):
+        ser.preview_rule("whenever", NOON_THIRTY, first_on=first)
+    with session_scope(small_demo_engine, "t") as s:
+        series = ser.create_series(
+            s,
+            name="Huddle",
+            rule="last Friday of the month",
+            start_time=NOON_THIRTY,
+            first_on=first,
+        )
+        assert series.rrule == "DTSTART:20261123\nRRULE:FREQ=MONTHLY;BYDAY=-1FR"
+        listed = {row.id: row for row in ser.list_series(s, today=first)}
+        assert listed[series.id].rule == "last Friday of each month"
+        assert listed[series.id].next_day == date(2026, 11, 27)
+        ser.set_series_active(s, series.id, False)
+        assert ser.list_series(s, today=first)[-1].next_day is None
+        with pytest.raises(MeetingError, match="no longer active"):
+            ser.materialise(s, series.id, today=first)

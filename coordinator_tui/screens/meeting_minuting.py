@@ -22,14 +22,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static, TextArea
+from textual.widgets import Header, Input, Static, TextArea
 
+from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import FormDialog
 from coordinator_tui.services.clock import to_local
+from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from coordinator_tui.app import CoordinatorApp
     from coordinator_tui.services.meetings.minuting import (
         ActionPreview,
         KeyFacts,
@@ -99,7 +99,7 @@ def preview_text(preview: ActionPreview | None) -> Text:
     return Text.assemble(("✗ ", "bold red"), preview.describe())
 
 
-class MinutingScreen(Screen[None]):
+class MinutingScreen(CoordinatorScreen[None]):
     CSS_PATH = "meetings.tcss"
     HELP = __doc__ or ""
     BINDINGS = [
@@ -131,14 +131,6 @@ class MinutingScreen(Screen[None]):
         self.day: date | None = None
         self.read_only = False
         self.loaded = False
-
-    @property
-    def coordinator(self) -> CoordinatorApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def today(self) -> date:
-        return self.coordinator.settings.current_date()
 
     @property
     def item(self) -> MinutingItem | None:

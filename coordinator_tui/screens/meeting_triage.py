@@ -4,7 +4,8 @@
 highlighted item: ``i`` include, ``d`` defer to the next meeting, ``x`` drop (asks why),
 ``r`` back to proposed; ``1`` ``2`` ``3`` priority (urgent, high, routine); ``m`` minutes
 allotted (``+``/``-`` five more or less); ``e`` presenter. ``a`` adds an item by hand,
-``enter`` opens the person. The list is in agenda order (priority, then the kind of
+``enter`` opens the person, ``v`` the meeting's attendees (invite, add a professional,
+remove, attendance). The list is in agenda order (priority, then the kind of
 reason), and the time planned against the meeting's length is always shown above it.
 ``s`` starts the meeting (triage then closes: anything not triaged is deferred) and
 opens live minuting. ``esc`` goes back.
@@ -13,21 +14,20 @@ opens live minuting. ``esc`` goes back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
+from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
 if TYPE_CHECKING:
-    from coordinator_tui.app import CoordinatorApp
     from coordinator_tui.services.meetings.agenda import AgendaRow
     from coordinator_tui.services.meetings.triage import TriageTotals
 
@@ -80,7 +80,7 @@ def totals_text(totals: TriageTotals) -> Text:
     return text
 
 
-class MeetingTriageScreen(Screen[str | None]):
+class MeetingTriageScreen(CoordinatorScreen[str | None]):
     # Dismisses with "started" when the meeting was started from here. (No class
     # docstring: HELP below takes the module's, which ``?`` shows.)
     CSS_PATH = "meetings.tcss"
@@ -101,6 +101,7 @@ class MeetingTriageScreen(Screen[str | None]):
         Binding("e", "presenter", "Presenter", id="triage.presenter"),
         Binding("a", "add", "Add item", id="triage.add"),
         Binding("s", "start", "Start meeting", id="triage.start"),
+        Binding("v", "attendees", "Attendees", id="triage.attendees"),
         Binding("f5", "reload", "Reload", show=False, id="triage.reload"),
     ]
 
@@ -112,14 +113,6 @@ class MeetingTriageScreen(Screen[str | None]):
         self.status = ""
         self.loaded = False
         self._after_load: Callable[[], None] | None = None
-
-    @property
-    def coordinator(self) -> CoordinatorApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def today(self) -> date:
-        return self.coordinator.settings.current_date()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -392,6 +385,11 @@ class MeetingTriageScreen(Screen[str | None]):
 
     def action_reload(self) -> None:
         self.load()
+
+    def action_attendees(self) -> None:
+        from coordinator_tui.screens.meeting_attendees import AttendeesScreen
+
+        self.app.push_screen(AttendeesScreen(self.meeting_id))
 
     def action_back(self) -> None:
         self.dismiss(None)

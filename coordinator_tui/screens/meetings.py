@@ -5,8 +5,13 @@ ones first (soonest first), then the past ones (newest first), each with its age
 count and the time planned against its length. ``enter`` opens a meeting: its triage
 before it starts, its live minuting once started, its record when finished. ``n`` a new
 one-off meeting, ``g`` creates the series' meetings of the coming three months, ``i``
-writes the invitation (.ics and e-mail text) beside the database, ``x`` exports the
-minutes.
+writes the invitation (.ics and e-mail text, everyone invited with an e-mail address as
+an attendee) beside the database, ``x`` exports the minutes. ``v`` the highlighted
+meeting's attendees (invite from the directory, add an external professional, remove,
+attendance). ``r`` on a finished meeting: each person's entry for their clinical record
+(copy one, or write them all to files). ``S`` a new meeting series (the repeat rule in
+words, e.g. "first Tuesday monthly", its next dates shown as you type); ``L`` lists the
+series with their rule and next date (``n`` new, ``x`` stop or restart one).
 
 Actions lists every open action by owner (``o`` cycles owner / due date / meeting); an
 overdue one says OVERDUE. On the highlighted action: ``c`` chase (with a note), ``d``
@@ -124,20 +129,33 @@ class MeetingsScreen(SectionScreen):
         Binding("t", "toggle_view", "Meetings/Actions", id="meetings.toggle"),
         Binding("M", "view('meetings')", "Meetings", show=False, id="meetings.view_meetings"),
         Binding("A", "view('actions')", "Actions", show=False, id="meetings.view_actions"),
-        Binding("n", "new", "New meeting", id="meetings.new"),
+        Binding("n", "new", "New", id="meetings.new"),
         Binding("g", "materialise", "From series", id="meetings.materialise"),
-        Binding("i", "invite", "Invitation", id="meetings.invite"),
+        Binding("v", "attendees", "Attendees", id="meetings.attendees"),
+        Binding("i", "invite", "Invite", id="meetings.invite"),
+        Binding("S", "new_series", "Series", id="meetings.new_series"),
+        Binding("L", "series", "List series", show=False, id="meetings.series"),
         Binding("x", "export", "Minutes", id="meetings.export"),
         Binding("c", "chase", "Chase", id="meetings.chase"),
         Binding("d", "done", "Done", id="meetings.done"),
         Binding("r", "reassign", "Reassign", id="meetings.reassign"),
+        Binding("r", "entries", "Entries", id="meetings.entries"),
         Binding("e", "redate", "Re-date", id="meetings.redate"),
         Binding("o", "order", "Order", id="meetings.order"),
         Binding("slash", "filter", "Filter", id="meetings.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="meetings.clear"),
         Binding("f5", "reload", "Reload", show=False, id="meetings.reload"),
     ]
-    MEETING_ONLY = {"new", "materialise", "invite", "export"}
+    MEETING_ONLY = {
+        "new",
+        "materialise",
+        "invite",
+        "export",
+        "attendees",
+        "entries",
+        "new_series",
+        "series",
+    }
     ACTION_ONLY = {"chase", "done", "reassign", "redate", "order"}
 
     def __init__(self) -> None:
@@ -420,6 +438,37 @@ class MeetingsScreen(SectionScreen):
             self.notify(str(exc), severity="error")
             return
         self.notify(f"Invitation written: {ics} and {stem.with_suffix('.txt').name}", timeout=8)
+
+    def action_attendees(self) -> None:
+        row = self.current_meeting()
+        if row is None:
+            self.notify("No meeting highlighted", severity="warning")
+            return
+        from coordinator_tui.screens.meeting_attendees import AttendeesScreen
+
+        self.app.push_screen(AttendeesScreen(row.id), lambda _: self.load())
+
+    def action_entries(self) -> None:
+        row = self.current_meeting()
+        if row is None:
+            self.notify("No meeting highlighted", severity="warning")
+            return
+        if row.status != "finished":
+            self.notify(
+                "Record entries are ready once the meeting has finished", severity="warning"
+            )
+            return
+        from coordinator_tui.screens.meeting_entries import RecordEntriesScreen
+
+        self.app.push_screen(RecordEntriesScreen(row.id))
+
+    def action_series(self, new: bool = False) -> None:
+        from coordinator_tui.screens.meeting_series import SeriesScreen
+
+        self.app.push_screen(SeriesScreen(new=new), lambda _: self.load())
+
+    def action_new_series(self) -> None:
+        self.action_series(new=True)
 
     def action_export(self) -> None:
         row = self.current_meeting()

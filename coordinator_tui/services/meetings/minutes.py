@@ -453,3 +453,66 @@ def person_entries(session: Session, meeting_id: int, *, recorded_by: str = "") 
                 session, item_id, recorded_by=recorded_by, record=record
             )
     return entries
+
+
+@dataclass(frozen=True)
+class PersonEntry:
+    """One person discussed and the entry for their clinical record."""
+
+    person_id: int
+    name: str  # "FAMILY, Given"
+    nhs_number: str
+    text: str
+
+
+def record_entries(
+    session: Session, meeting_id: int, *, recorded_by: str = ""
+) -> list[PersonEntry]:
+    """The entry for each person discussed at a finished meeting, in agenda order."""
+    from coordinator_tui.models import MeetingStatus
+
+    meeting = load_meeting(session, meeting_id)
+    if meeting.status != MeetingStatus.FINISHED:
+        raise MeetingError("The record entries are ready once the meeting has finished")
+    texts = person_entries(session, meeting_id, recorded_by=recorded_by)
+    people = {
+        person.id: person
+        for person in session.scalars(select(Person).where(Person.id.in_(list(texts))))
+    }
+    return [
+        PersonEntry(
+            person_id,
+            f"{people[person_id].family_name.upper()}, {people[person_id].given_name}",
+            people[person_id].nhs_number,
+            text,
+        )
+        for person_id, text in texts.items()
+    ]
+
+
+def write_record_entries(
+    session: Session, meeting_id: int, folder: Path, *, recorded_by: str = ""
+) -> list[Path]:
+    """One owner-only text file per person discussed, named by NHS number, in ``folder``
+    (created readable by the owner only). The export is audited without identifiers."""
+    from coordinator_tui.services.audit import record_note
+
+    entries = record_entries(session, meeting_id, recorded_by=recorded_by)
+    if not entries:
+        raise MeetingError("Nobody was discussed at this meeting: there are no entries")
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise MeetingError(f"{folder} is a file: give a folder")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    written = [
+        _write_private(folder / f"record-entry-{entry.nhs_number}.txt", entry.text.encode("utf-8"))
+        for entry in entries
+    ]
+    record_note(session, "meeting", "record entries exported", meeting_id, files=len(written))
+    return written
+
+
+def entries_folder(database_folder: Path, meeting_id: int, day: date) -> Path:
+    """The default folder for a meeting's record entries, beside the database."""
+    return Path(database_folder) / f"record-entries-meeting-{meeting_id}-{day:%Y-%m-%d}"

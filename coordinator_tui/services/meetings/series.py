@@ -99,7 +99,128 @@ def _split(rule_text: str) -> tuple[str | None, str]:
             start = line.partition(":")[2]
         elif line:
             body = line.removeprefix("RRULE:").removeprefix("rrule:")
+    if body and "FREQ" not in body.upper():
+        body = rule_from_words(body)
     return start, body
+
+
+_ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
+    "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "last": -1,
+}  # fmt: skip
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "six": 6}
+_DAYS = {
+    "monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH",
+    "friday": "FR", "saturday": "SA", "sunday": "SU",
+}  # fmt: skip
+_FREQUENCY_WORDS = {
+    "weekly": "WEEKLY", "week": "WEEKLY", "weeks": "WEEKLY",
+    "monthly": "MONTHLY", "month": "MONTHLY", "months": "MONTHLY",
+    "yearly": "YEARLY", "annually": "YEARLY", "year": "YEARLY", "years": "YEARLY",
+}  # fmt: skip
+_FILLER = {"of", "the", "each", "every", "on", "a", "in", "at", "and", "repeat", "repeats"}
+RULE_EXAMPLES = (
+    "first Tuesday monthly, last Friday of the month, every other Wednesday, 15th monthly"
+)
+
+
+def _day_code(word: str) -> str | None:
+    word = word.rstrip("s")  # "Tuesdays"
+    for name, code in _DAYS.items():
+        if len(word) >= 3 and name.startswith(word):
+            return code
+    return None
+
+
+def rule_from_words(text: str) -> str:
+    """An RRULE from plain words: "first Tuesday monthly" (``FREQ=MONTHLY;BYDAY=1TU``),
+    "last Friday of the month", "every other Wednesday" / "fortnightly on Wednesday",
+    "every 2 months on the second Thursday", "15th of each month", "last day of the month",
+    "weekly on Monday". Raises :class:`MeetingError` naming the word it could not read."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    if not words:
+        raise MeetingError(f"Give the repeat rule, e.g. {RULE_EXAMPLES}")
+    frequency: str | None = None
+    interval, weekday, nth, monthday = 1, None, None, None
+    index = 0
+    while index < len(words):
+        word = words[index]
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if word in _FILLER:
+            pass
+        elif word == "other":
+            interval = 2
+        elif word in ("fortnightly", "fortnight"):
+            frequency, interval = "WEEKLY", 2
+        elif word in _FREQUENCY_WORDS:
+            frequency = _FREQUENCY_WORDS[word]
+        elif (word.isdigit() or word in _NUMBERS) and following in _FREQUENCY_WORDS:
+            interval = int(word) if word.isdigit() else _NUMBERS[word]
+        elif word in _ORDINALS and _day_code(following):
+            nth = _ORDINALS[word]
+        elif word in _ORDINALS and following == "day":
+            monthday = _ORDINALS[word]
+            index += 1
+        elif re.fullmatch(r"\d{1,2}(st|nd|rd|th)?", word):
+            monthday = int(re.match(r"\d+", word).group())  # type: ignore[union-attr]
+        elif _day_code(word):
+            if weekday is not None:
+                raise MeetingError("Give one day of the week")
+            weekday = _day_code(word)
+        elif word in _ORDINALS and following:
+            raise MeetingError(f"'{following}' is not a day of the week: e.g. {RULE_EXAMPLES}")
+        else:
+            raise MeetingError(f"Could not read '{word}' in the repeat rule: try {RULE_EXAMPLES}")
+        index += 1
+    if frequency is None:
+        frequency = "WEEKLY" if weekday is not None and nth is None else "MONTHLY"
+    if frequency == "WEEKLY" and (nth is not None or monthday is not None):
+        raise MeetingError("'First', 'last' or a day of the month repeat monthly, not weekly")
+    if frequency == "MONTHLY" and weekday is not None and nth is None:
+        raise MeetingError("Which one of the month: e.g. 'first Tuesday monthly'")
+    if weekday is not None and monthday is not None:
+        raise MeetingError("Give a day of the week or a day of the month, not both")
+    return make_rule(frequency, weekday=weekday, nth=nth, monthday=monthday, interval=interval)
+
+
+_ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
+_DAY_NAMES = {code: name.capitalize() for name, code in _DAYS.items()}
+_UNITS = {"WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+
+
+def describe_rule(rule_text: str) -> str:
+    """Plain words for a stored rule: "first Tuesday of each month", "every other
+    Wednesday"; the rule itself when it says more than the words here can."""
+    _start, body = _split(rule_text or "")
+    fields = dict(part.partition("=")[::2] for part in body.upper().split(";") if "=" in part)
+    frequency = fields.pop("FREQ", "")
+    interval = int(fields.pop("INTERVAL", "1") or 1) if fields.get("INTERVAL", "1").isdigit() else 0
+    byday, bymonthday = fields.pop("BYDAY", ""), fields.pop("BYMONTHDAY", "")
+    if fields or frequency not in _UNITS or interval < 1 or "," in byday + bymonthday:
+        return body
+    unit = _UNITS[frequency]
+    every = (
+        f"each {unit}" if interval == 1 else "every other " + unit if interval == 2
+        else f"every {interval} {unit}s"
+    )  # fmt: skip
+    match = re.fullmatch(r"(-?\d)?([A-Z]{2})", byday)
+    if match and match.group(1):
+        which = _ORDINAL_WORDS.get(int(match.group(1)), match.group(1))
+        return f"{which} {_DAY_NAMES.get(match.group(2), match.group(2))} of {every}"
+    if match:
+        day = _DAY_NAMES.get(match.group(2), match.group(2))
+        if frequency == "WEEKLY":
+            return f"every {day}" if interval == 1 else f"{day}, {every}"
+        return f"{day}s, {every}"
+    if bymonthday.lstrip("-").isdigit():
+        number = int(bymonthday)
+        day = "last day" if number == -1 else f"day {number}"
+        return f"{day} of {every}"
+    return (
+        {"WEEKLY": "weekly", "MONTHLY": "monthly", "YEARLY": "yearly"}[frequency]
+        if interval == 1
+        else every
+    )
 
 
 def parse_rule(rule_text: str, anchor: date) -> rrule:
@@ -326,6 +447,84 @@ def materialise_all(session: Session, *, today: date, horizon_days: int = 92) ->
     ):
         created += materialise(session, series_id, today=today, horizon_days=horizon_days)
     return created
+
+
+def preview_rule(
+    rule_text: str, start_time: time, *, first_on: date, count: int = 3
+) -> list[Occurrence]:
+    """The first ``count`` dates a new series would meet on (the form's live preview):
+    the rule as :func:`create_series` will store it, anchored on ``first_on``."""
+    _start, body = _split(rule_text or "")
+    if not body:
+        raise MeetingError(f"Give the repeat rule, e.g. {RULE_EXAMPLES}")
+    return occurrences(
+        f"DTSTART:{first_on:%Y%m%d}\nRRULE:{body}", start_time, after=first_on, count=count
+    )
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    """One series as listed: its rule in words and its next date."""
+
+    id: int
+    name: str
+    practice: str
+    rule: str  # in words
+    start_time: time
+    duration_minutes: int
+    location: str
+    active: bool
+    next_day: date | None
+    meetings: int
+
+
+def list_series(session: Session, *, today: date) -> list[SeriesRow]:
+    """Every series, active ones first, by name, with the next date it meets on."""
+    counts = (
+        select(func.count(Meeting.id))
+        .where(Meeting.series_id == MeetingSeries.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(MeetingSeries, func.coalesce(Practice.short_name, "PCN"), counts)
+        .outerjoin(Practice, Practice.id == MeetingSeries.practice_id)
+        .order_by(MeetingSeries.active.desc(), MeetingSeries.name, MeetingSeries.id)
+    ).all()
+    found: list[SeriesRow] = []
+    for series, practice, meetings in rows:
+        next_day = None
+        if series.active:
+            try:
+                upcoming = next_occurrences(series, after=today, count=1)
+            except MeetingError:
+                upcoming = []
+            next_day = upcoming[0].day if upcoming else None
+        found.append(
+            SeriesRow(
+                series.id,
+                series.name,
+                practice,
+                describe_rule(series.rrule),
+                series.start_time,
+                series.duration_minutes,
+                series.location,
+                series.active,
+                next_day,
+                int(meetings or 0),
+            )
+        )
+    return found
+
+
+def set_series_active(session: Session, series_id: int, active: bool) -> MeetingSeries:
+    """Stop (or restart) a series: an inactive one makes no more meetings; the meetings
+    it already made stay as they are (cancel any not wanted one by one)."""
+    series = session.get(MeetingSeries, series_id)
+    if series is None:
+        raise MeetingError("That meeting series no longer exists")
+    series.active = active
+    session.flush()
+    return series
 
 
 def _aware(moment: datetime) -> datetime:

@@ -1,0 +1,150 @@
+"""Record entries of a finished meeting: for each person discussed, the entry to paste
+into their clinical record, holding only that person's information (any other person's
+name, NHS number or date of birth typed into the notes is replaced by "[another
+person]").
+
+``up``/``down`` choose the person; the entry shows beside the list, read only (``tab``
+moves into it to select part of it). ``c`` copies the highlighted person's entry to the
+clipboard (through the terminal: most terminals allow it, some ask first). ``w`` writes
+every entry to its own file (named by NHS number, readable by you only) in a folder
+beside the database. ``esc`` goes back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Header, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.widgets.footer import Footer
+
+if TYPE_CHECKING:
+    from coordinator_tui.services.meetings.minutes import PersonEntry
+
+
+class RecordEntriesScreen(CoordinatorScreen[None]):
+    CSS_PATH = "meetings.tcss"
+    HELP = __doc__ or ""
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="entries.back"),
+        Binding("c", "copy", "Copy entry", id="entries.copy"),
+        Binding("w", "write", "Write files", id="entries.write"),
+    ]
+
+    def __init__(self, meeting_id: int) -> None:
+        super().__init__()
+        self.meeting_id = meeting_id
+        self.entries: list[PersonEntry] = []
+        self.title_text = ""
+        self.day = None
+        self.loaded = False
+        self.written: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", id="entries-head")
+        with Horizontal(id="entries-main"):
+            yield OptionList(id="entries-people")
+            yield TextArea("", read_only=True, id="entries-text", soft_wrap=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Record entries"
+        self.load()
+
+    def load(self) -> None:
+        from coordinator_tui.services.clock import to_local
+        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.meetings.minutes import record_entries
+        from coordinator_tui.services.meetings.series import load_meeting
+
+        user = self.coordinator.settings.user
+        try:
+            with self.coordinator.session() as session:
+                meeting = load_meeting(session, self.meeting_id)
+                self.title_text = meeting.title
+                self.day = to_local(meeting.starts_at).date()
+                self.entries = record_entries(session, self.meeting_id, recorded_by=user)
+        except MeetingError as exc:
+            self.notify(str(exc), severity="error")
+            self.query_one("#entries-head", Static).update(f"✗ {exc}")
+            self.loaded = True
+            return
+        count = len(self.entries)
+        self.query_one("#entries-head", Static).update(
+            f"{self.title_text} · {count} {'person' if count == 1 else 'people'} discussed · "
+            "each entry holds only that person's information"
+        )
+        people = self.query_one(OptionList)
+        people.clear_options()
+        people.add_options(
+            [
+                Option(f"{e.name}\n  NHS {e.nhs_number[:3]} {e.nhs_number[3:6]} {e.nhs_number[6:]}")
+                for e in self.entries
+            ]
+        )
+        if self.entries:
+            people.highlighted = 0
+        else:
+            self.query_one(TextArea).text = "Nobody was discussed at this meeting."
+        people.focus()
+        self.loaded = True
+
+    def current(self) -> PersonEntry | None:
+        index = self.query_one(OptionList).highlighted
+        if index is None or not self.entries:
+            return None
+        return self.entries[index]
+
+    @on(OptionList.OptionHighlighted, "#entries-people")
+    def show_entry(self) -> None:
+        entry = self.current()
+        if entry is not None:
+            self.query_one(TextArea).text = entry.text
+
+    @on(OptionList.OptionSelected, "#entries-people")
+    def selected(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_copy(self) -> None:
+        entry = self.current()
+        if entry is None:
+            self.notify("Nobody to copy", severity="warning")
+            return
+        self.app.copy_to_clipboard(entry.text)
+        self.notify(f"Entry for {entry.name} copied: paste it into their record", timeout=4)
+
+    def action_write(self) -> None:
+        from coordinator_tui.screens.meeting_dialogs import output_folder
+        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.meetings.minutes import (
+            entries_folder,
+            write_record_entries,
+        )
+
+        if self.day is None:
+            return
+        folder = entries_folder(output_folder(self.app), self.meeting_id, self.day)
+        try:
+            with self.coordinator.session() as session:
+                self.written = write_record_entries(
+                    session,
+                    self.meeting_id,
+                    folder,
+                    recorded_by=self.coordinator.settings.user,
+                )
+        except (MeetingError, OSError) as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(
+            f"{len(self.written)} entries written to {folder} (readable by you only)", timeout=8
+        )
+
+    def action_back(self) -> None:
+        self.dismiss(None)
