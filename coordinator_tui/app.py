@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 # Benchmarks set this to "first-frame" (exit once the first frame is painted) or
 # "ready" (exit once Home shows its counts) to time a whole process.
 BENCH_EXIT_ENV = "COORDINATOR_TUI_BENCH_EXIT"
+PREPARE_DELAY_S = 0.25  # between preparing one section and the next (keys stay quick)
 
 
 def database_label(target: Any) -> str:
@@ -110,6 +112,9 @@ class CoordinatorApp(App[None]):
         self.fatal_message: str | None = None
         self.exit_after = exit_after
         self.database_ready: Signal[None] = Signal(self, "database-ready")
+        self.data_generation = 0
+        """Counts the units of work that changed data (see ``session``)."""
+        self._sections_prepared = False
         if settings.keymap:
             self.set_keymap(settings.keymap)
 
@@ -187,18 +192,41 @@ class CoordinatorApp(App[None]):
         """Screens call this when their data is on screen (benchmarks exit here)."""
         if self.exit_after == "ready":
             self.call_after_refresh(self.exit)
+        elif (
+            self.settings.prepare_sections
+            and not self._sections_prepared
+            and screen.__class__.__name__ == "HomeScreen"
+        ):
+            self._sections_prepared = True
+            self.set_timer(PREPARE_DELAY_S, partial(self._prepare_sections, list(BUILT_SECTIONS)))
+
+    def _prepare_sections(self, modes: list[str]) -> None:
+        """Build the next section's screen off-stage (it loads its data in a worker), then
+        the one after: opening a section later is then a switch to a screen already
+        filled, not a mount and a query (issues 3, 4 and 6 time the opening)."""
+        if not modes or self._exit:
+            return
+        mode, rest = modes[0], modes[1:]
+        if mode != self.current_mode and not self._screen_stacks.get(mode):
+            self._init_mode(mode)
+        self.set_timer(PREPARE_DELAY_S, partial(self._prepare_sections, rest))
 
     # -- data access ------------------------------------------------------------------
 
     @contextmanager
     def session(self) -> Iterator[AppSession]:
-        """A unit of work for a screen's service calls (commit on success)."""
+        """A unit of work for a screen's service calls (commit on success).
+
+        A unit that changed data moves ``data_generation`` on, so screens returned to can
+        tell that what they show may be out of date."""
         from coordinator_tui.db import session_scope
 
         if self.engine is None:
             raise RuntimeError("The database is not open yet")
         with session_scope(self.engine, self.settings.user) as session:
             yield session
+        if session.info.get("wrote"):
+            self.data_generation += 1
 
     # -- actions ----------------------------------------------------------------------
 

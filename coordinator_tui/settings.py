@@ -22,6 +22,7 @@ DB_ENV = "COORDINATOR_TUI_DB"
 USER_ENV = "COORDINATOR_TUI_USER"
 CONFIG_ENV = "COORDINATOR_TUI_CONFIG"
 TODAY_ENV = "COORDINATOR_TUI_TODAY"
+PREPARE_ENV = "COORDINATOR_TUI_PREPARE_SECTIONS"  # "0": open sections only when asked
 DEFAULT_DB_NAME = "coordinator.db"
 
 
@@ -63,6 +64,12 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     review_horizon_days: int = 14
     today: date | None = None
+    prepare_sections: bool = field(
+        default_factory=lambda: os.environ.get(PREPARE_ENV, "1") != "0"
+    )
+    """Open the built sections in the background once Home shows its counts, so that the
+    first ``2``..``5`` shows a list already loaded (tests turn it off to keep each test to
+    the screens it drives)."""
 
     @property
     def export_dir(self) -> Path:

@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
-from textual.screen import Screen
+from textual.screen import Screen, ScreenResultType
 from textual.widgets import Header
 
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.navbar import NavBar
 
+RELOAD_AFTER_S = 30.0
+"""A section shown again after this long reloads even if this app changed nothing."""
+
 if TYPE_CHECKING:
+    from datetime import date
+
     from coordinator_tui.app import CoordinatorApp
 
 
-class SectionScreen(Screen):
+class CoordinatorScreen(Screen[ScreenResultType]):
+    """A screen of this app: typed access to the app and the coordinator's today."""
+
+    @property
+    def coordinator(self) -> CoordinatorApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def today(self) -> date:
+        return self.coordinator.settings.current_date()
+
+
+class SectionScreen(CoordinatorScreen):
     """Base for top-level screens. Subclasses set ``MODE`` and ``HELP`` and compose
     their body in ``compose_body``; ``on_database_ready`` runs once the database is open
     (immediately if it already is), so a screen never blocks the first frame."""
 
     MODE: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
-
-    @property
-    def coordinator(self) -> CoordinatorApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -37,7 +51,30 @@ class SectionScreen(Screen):
         yield from ()
 
     def on_mount(self) -> None:
+        # What the screen shows is as of now (it loads once the database is ready).
+        self._shown_generation = self.coordinator.data_generation
+        self._shown_at = monotonic()
         self.coordinator.when_database_ready(self, self.on_database_ready)
+
+    def on_screen_suspend(self) -> None:
+        self._shown_generation = self.coordinator.data_generation
+        self._shown_at = monotonic()
+
+    def on_screen_resume(self) -> None:
+        # Back on this section (from another, a record or a dialog): reload in the
+        # background if data changed meanwhile, or if it has been a while (on a shared
+        # PostgreSQL database others change it too). The reload keeps the cursor.
+        if self.coordinator.engine is None:
+            return
+        stale = self.coordinator.data_generation != self._shown_generation
+        if stale or monotonic() - self._shown_at > RELOAD_AFTER_S:
+            self.reload_data()
+
+    def reload_data(self) -> None:
+        """Load the screen's data again: its ``f5`` (``action_reload``), if it has one."""
+        reload = getattr(self, "action_reload", None) or getattr(self, "action_refresh", None)
+        if reload is not None:
+            reload()
 
     def on_database_ready(self) -> None:
         """Load data; called on the screen's message loop once the engine exists."""

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from coordinator_tui.services.registers import ComplianceRow
+from coordinator_tui.widgets.footer import Footer
 
 
 def _pct(value: float | None) -> str:

@@ -16,10 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.concerns import CATEGORIES, REFERRAL_TYPES, ConcernError, ConcernRow
+from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
 CATEGORY_LABEL = dict(CATEGORIES)

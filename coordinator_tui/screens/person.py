@@ -16,9 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from coordinator_tui.services.people import PersonSummary
+from coordinator_tui.widgets.footer import Footer
 
 
 def demographics(summary: PersonSummary, today) -> Table:

@@ -13,9 +13,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from coordinator_tui.services.referral_terms import OPEN_STATES, OUTCOMES, STATE_LABEL
+from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from coordinator_tui.services.referrals import ReferralDetail

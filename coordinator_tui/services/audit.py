@@ -100,6 +100,7 @@ def _after_flush(session: Session, _context) -> None:
             add(obj, "delete", _snapshot(obj, new=False))
     if rows:
         session.connection().execute(insert(AuditEvent), rows)
+        session.info["wrote"] = True  # the app counts units of work that changed data
 
 
 def install(session_class: type[Session]) -> None:
