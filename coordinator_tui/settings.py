@@ -64,9 +64,7 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     review_horizon_days: int = 14
     today: date | None = None
-    prepare_sections: bool = field(
-        default_factory=lambda: os.environ.get(PREPARE_ENV, "1") != "0"
-    )
+    prepare_sections: bool = field(default_factory=lambda: os.environ.get(PREPARE_ENV, "1") != "0")
     """Open the built sections in the background once Home shows its counts, so that the
     first ``2``..``5`` shows a list already loaded (tests turn it off to keep each test to
     the screens it drives)."""
