@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -22,7 +23,6 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from coordinator_tui.commands import PeopleProvider, SectionsProvider
-from coordinator_tui.screens.home import HomeScreen
 from coordinator_tui.settings import Settings
 from coordinator_tui.widgets.navbar import SECTIONS
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 # Benchmarks set this to "first-frame" (exit once the first frame is painted) or
 # "ready" (exit once Home shows its counts) to time a whole process.
 BENCH_EXIT_ENV = "COORDINATOR_TUI_BENCH_EXIT"
+SCREENS_DIR = Path(__file__).parent / "screens"  # absolute: subclasses live elsewhere
 PREPARE_DELAY_S = 0.25  # between preparing one section and the next (keys stay quick)
 
 
@@ -54,7 +55,14 @@ def _lazy_screen(module: str, name: str, *args: Any) -> Callable[[], Screen]:
     def make() -> Screen:
         from importlib import import_module
 
-        return getattr(import_module(f"coordinator_tui.screens.{module}"), name)(*args)
+        from textual._context import active_app
+
+        screen = getattr(import_module(f"coordinator_tui.screens.{module}"), name)(*args)
+        # A new screen is styled from the current stylesheet when it mounts, so it is not
+        # behind any theme change: mark it so, or Textual re-parses and re-applies all
+        # the CSS (about 120 ms here) when it is first shown.
+        screen._css_update_count = active_app.get()._css_update_count
+        return screen
 
     make.__name__ = f"{name}_factory"
     return make
@@ -81,8 +89,14 @@ class CoordinatorApp(App[None]):
     moving between them with 1..7 keeps each section where the coordinator left it."""
 
     TITLE = "Coordinator TUI"
+    # The sections' style sheets, read once with the app's (each would otherwise make
+    # Textual parse every style sheet again when its section first opens).
+    CSS_PATH = [
+        SCREENS_DIR / f"{name}.tcss"
+        for name in ("home", "registers", "referrals", "meetings", "rota")
+    ]
     MODES = {
-        "home": HomeScreen,
+        "home": _lazy_screen("home", "HomeScreen"),
         **{mode: _lazy_screen(*where) for mode, where in BUILT_SECTIONS.items()},
         **{
             mode: _lazy_screen("planned", "PlannedScreen", mode)

@@ -168,7 +168,9 @@ def create_referral(
             "neglect, unable to protect themselves"
         )
     person = session.get(Person, person_id)
-    now = utcnow()
+    # Drafted on the coordinator's working day, at the same UK noon as the steps typed as
+    # dates: a referral drafted at 14:00 and sent "today" must not read as sent first.
+    now = _moment(today) if today is not None else utcnow()
     referral = Referral(
         person_id=person_id,
         practice_id=person.practice_id if person else None,
