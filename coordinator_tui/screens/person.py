@@ -125,8 +125,13 @@ class PersonScreen(Screen):
         self.summary: PersonSummary | None = None
         self.items: list = []
         self.loaded = False
+        self._mounted = False
+        self._pending: tuple[PersonSummary | None, list] | None = None
 
     def compose(self) -> ComposeResult:
+        # Start reading now, while the screen is built (issue 3: the record open within
+        # 100 ms); ``show`` waits for the mount if the data comes first.
+        self.load()
         yield Header()
         with VerticalScroll(id="person-body"):
             yield Static("Loading…", id="person-title")
@@ -142,7 +147,10 @@ class PersonScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.load()
+        self._mounted = True
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self.show(*pending)
 
     @work(thread=True, exclusive=True, group="person")
     def load(self) -> None:
@@ -159,6 +167,9 @@ class PersonScreen(Screen):
         return self.app.settings.current_date()  # type: ignore[attr-defined]
 
     def show(self, summary: PersonSummary | None, items: list) -> None:
+        if not self._mounted:
+            self._pending = (summary, items)
+            return
         self.summary = summary
         self.items = items
         today = self.today
