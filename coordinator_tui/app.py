@@ -89,12 +89,10 @@ class CoordinatorApp(App[None]):
     moving between them with 1..7 keeps each section where the coordinator left it."""
 
     TITLE = "Coordinator TUI"
-    # The sections' style sheets, read once with the app's (each would otherwise make
-    # Textual parse every style sheet again when its section first opens).
-    CSS_PATH = [
-        SCREENS_DIR / f"{name}.tcss"
-        for name in ("home", "registers", "referrals", "meetings", "rota")
-    ]
+    # Every screen's style sheet, read once with the app's: each would otherwise make
+    # Textual parse all the style sheets again, and restyle the app, when its screen
+    # first opens (a person record's first open paid that).
+    CSS_PATH = sorted(SCREENS_DIR.glob("*.tcss"))
     MODES = {
         "home": _lazy_screen("home", "HomeScreen"),
         **{mode: _lazy_screen(*where) for mode, where in BUILT_SECTIONS.items()},

@@ -125,13 +125,8 @@ class PersonScreen(Screen):
         self.summary: PersonSummary | None = None
         self.items: list = []
         self.loaded = False
-        self._mounted = False
-        self._pending: tuple[PersonSummary | None, list] | None = None
 
     def compose(self) -> ComposeResult:
-        # Start reading now, while the screen is built (issue 3: the record open within
-        # 100 ms); ``show`` waits for the mount if the data comes first.
-        self.load()
         yield Header()
         with VerticalScroll(id="person-body"):
             yield Static("Loading…", id="person-title")
@@ -147,10 +142,7 @@ class PersonScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._mounted = True
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            self.show(*pending)
+        self.load()
 
     @work(thread=True, exclusive=True, group="person")
     def load(self) -> None:
@@ -167,9 +159,6 @@ class PersonScreen(Screen):
         return self.app.settings.current_date()  # type: ignore[attr-defined]
 
     def show(self, summary: PersonSummary | None, items: list) -> None:
-        if not self._mounted:
-            self._pending = (summary, items)
-            return
         self.summary = summary
         self.items = items
         today = self.today

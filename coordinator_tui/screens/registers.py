@@ -29,6 +29,7 @@ from coordinator_tui.services.registers import (
     RegisterError,
     Undo,
 )
+from coordinator_tui.widgets.filter_input import FilterInput
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
 RISK_LABEL = {"high": "HIGH", "medium": "MED", "low": "LOW"}
@@ -138,7 +139,11 @@ class RegistersScreen(SectionScreen):
         with Vertical(id="registers-body"):
             yield Static("Loading the review queue…", id="queue-summary")
             yield Static("", id="queue-compliance")
-            yield Input(placeholder="Filter: name, NHS number or date of birth", id="queue-filter")
+            yield FilterInput(
+                lambda _: self.apply_text_filter(),
+                placeholder="Filter: name, NHS number or date of birth",
+                id="queue-filter",
+            )
             yield LazyTable(COLUMNS, empty_text="Nothing due for review.", id="queue")
 
     def on_database_ready(self) -> None:
@@ -262,10 +267,6 @@ class RegistersScreen(SectionScreen):
             box.value = ""
         box.remove_class("-shown")
         self.query_one(LazyTable).focus()
-
-    @on(Input.Changed, "#queue-filter")
-    def filter_changed(self, event: Input.Changed) -> None:
-        self.apply_text_filter()
 
     @on(Input.Submitted, "#queue-filter")
     def filter_done(self, event: Input.Submitted) -> None:
