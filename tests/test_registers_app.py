@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from pilot_helpers import wait_for
 from sqlmodel import func, select
+from textual import events
 
 from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
@@ -343,3 +344,25 @@ async def test_browse_people(app, seeded):
         from coordinator_tui.screens.person import PersonScreen
 
         await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
+
+
+async def test_slash_then_typing_at_once_goes_into_the_filter(app, seeded):
+    """ "/smi" typed in one go: every letter lands in the filter, none acts on the list."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: getattr(app.screen, "loaded", False))
+        screen = app.screen
+        with session_scope(seeded, "t") as s:
+            audits = s.exec(select(func.count()).select_from(AuditEvent)).one()
+        # As a terminal delivers them: all queued at once, nothing waits in between.
+        for key, char in (("slash", "/"), ("s", "s"), ("m", "m"), ("i", "i")):
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.query_one("#queue-filter").value == "smi"
+        assert app.screen is screen  # no snooze dialog opened
+        # In the field, "/" is text (a date of birth), not the filter key again.
+        await pilot.press("ctrl+u", *"3/12")
+        assert screen.query_one("#queue-filter").value == "3/12"
+        with session_scope(seeded, "t") as s:
+            assert s.exec(select(func.count()).select_from(AuditEvent)).one() == audits

@@ -70,6 +70,14 @@ class SectionScreen(CoordinatorScreen):
         if stale or monotonic() - self._shown_at > RELOAD_AFTER_S:
             self.reload_data()
 
+    def typing_in_a_field(self) -> bool:
+        """Whether the focus is in a text field. The ``/`` filter key is a priority
+        binding (so "/smi" typed in one go opens the filter before "s" reaches the list,
+        where it would snooze); this lets a ``/`` typed in a field, say in a date, through."""
+        from textual.widgets import Input, TextArea
+
+        return isinstance(self.focused, Input | TextArea)
+
     def reload_data(self) -> None:
         """Load the screen's data again: its ``f5`` (``action_reload``), if it has one."""
         reload = getattr(self, "action_reload", None) or getattr(self, "action_refresh", None)

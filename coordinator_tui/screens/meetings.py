@@ -142,7 +142,7 @@ class MeetingsScreen(SectionScreen):
         Binding("r", "entries", "Entries", id="meetings.entries"),
         Binding("e", "redate", "Re-date", id="meetings.redate"),
         Binding("o", "order", "Order", id="meetings.order"),
-        Binding("slash", "filter", "Filter", id="meetings.filter"),
+        Binding("slash", "filter", "Filter", id="meetings.filter", priority=True),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="meetings.clear"),
         Binding("f5", "reload", "Reload", show=False, id="meetings.reload"),
     ]
@@ -197,6 +197,8 @@ class MeetingsScreen(SectionScreen):
         return self.query_one(f"#{self.view}", LazyTable)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter":
+            return not self.typing_in_a_field()
         if action in self.MEETING_ONLY:
             return self.view == "meetings"
         if action in self.ACTION_ONLY:
@@ -299,7 +301,7 @@ class MeetingsScreen(SectionScreen):
     def action_filter(self) -> None:
         box = self.query_one("#meetings-filter", Input)
         box.add_class("-shown")
-        box.focus()
+        self.set_focus(box)  # at once: "/smi" typed in one go all goes into the filter
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#meetings-filter", Input)

@@ -131,7 +131,7 @@ class ReferralsScreen(SectionScreen):
         Binding("d", "chase_date", "Chase-by", id="referrals.chase_date"),
         Binding("w", "withdraw", "Withdraw", id="referrals.withdraw"),
         Binding("n", "new", "New", id="referrals.new"),
-        Binding("slash", "filter", "Filter", id="referrals.filter"),
+        Binding("slash", "filter", "Filter", id="referrals.filter", priority=True),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="referrals.clear"),
         Binding("F", "toggle_figures", "Figures", show=False, id="referrals.figures"),
         Binding("left_square_bracket", "cycle(-1)", "Prev view", show=False, id="referrals.prev"),
@@ -262,10 +262,15 @@ class ReferralsScreen(SectionScreen):
     def action_toggle_figures(self) -> None:
         self.query_one("#referrals-figures").toggle_class("-hidden")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "filter" and self.typing_in_a_field())
+
     def action_filter(self) -> None:
         box = self.query_one("#referrals-filter", Input)
         box.add_class("-shown")
-        box.focus()
+        # At once, not after the next refresh as ``focus()`` does: "/smi" typed in one go
+        # must put "smi" in the filter, not send "s" to the list (snooze).
+        self.set_focus(box)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#referrals-filter", Input)

@@ -105,7 +105,7 @@ class RegistersScreen(SectionScreen):
         Binding("C", "concerns", "Concerns", id="registers.concerns"),
         Binding("V", "compliance", "Compliance", id="registers.compliance"),
         Binding("B", "people", "All people", show=False, id="registers.people"),
-        Binding("slash", "filter", "Filter", id="registers.filter"),
+        Binding("slash", "filter", "Filter", id="registers.filter", priority=True),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="registers.clear"),
         Binding("P", "cycle('practice')", "Practice", show=False, id="registers.practice"),
         Binding("T", "cycle('category')", "Register", show=False, id="registers.category"),
@@ -256,10 +256,15 @@ class RegistersScreen(SectionScreen):
 
     # -- filters ----------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "filter" and self.typing_in_a_field())
+
     def action_filter(self) -> None:
         box = self.query_one("#queue-filter", Input)
         box.add_class("-shown")
-        box.focus()
+        # At once, not after the next refresh as ``focus()`` does: "/smi" typed in one go
+        # must put "smi" in the filter, not send "s" to the list (snooze).
+        self.set_focus(box)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#queue-filter", Input)
