@@ -207,7 +207,7 @@ class CoordinatorApp(App[None]):
         elif (
             self.settings.prepare_sections
             and not self._sections_prepared
-            and screen.__class__.__name__ == "HomeScreen"
+            and getattr(screen, "MODE", "") == "home"
         ):
             self._sections_prepared = True
             self.set_timer(PREPARE_DELAY_S, partial(self._prepare_sections, list(BUILT_SECTIONS)))

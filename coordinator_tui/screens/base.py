@@ -70,6 +70,9 @@ class SectionScreen(CoordinatorScreen):
         if stale or monotonic() - self._shown_at > RELOAD_AFTER_S:
             self.reload_data()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "filter" and self.typing_in_a_field())
+
     def typing_in_a_field(self) -> bool:
         """Whether the focus is in a text field. The ``/`` filter key is a priority
         binding (so "/smi" typed in one go opens the filter before "s" reaches the list,

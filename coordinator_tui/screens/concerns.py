@@ -15,9 +15,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.concerns import CATEGORIES, REFERRAL_TYPES, ConcernError, ConcernRow
 from coordinator_tui.widgets.footer import Footer
@@ -33,7 +33,7 @@ COLUMNS = [
 ]
 
 
-class ConcernsScreen(Screen):
+class ConcernsScreen(CoordinatorScreen):
     """The concerns awaiting triage, oldest first."""
 
     CSS_PATH = "concerns.tcss"
@@ -51,10 +51,6 @@ class ConcernsScreen(Screen):
         super().__init__()
         self.rows: list[ConcernRow] = []
         self.loaded = False
-
-    @property
-    def today(self):
-        return self.app.settings.current_date()  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -170,10 +170,6 @@ class MeetingsScreen(SectionScreen):
         self.loaded = False
         self._after_load: Callable[[], None] | None = None
 
-    @property
-    def today(self) -> date:
-        return self.coordinator.settings.current_date()
-
     def compose_body(self) -> ComposeResult:
         with Vertical(id="meetings-body"):
             yield Static("Loading meetings…", id="meetings-summary")
@@ -197,8 +193,8 @@ class MeetingsScreen(SectionScreen):
         return self.query_one(f"#{self.view}", LazyTable)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "filter":
-            return not self.typing_in_a_field()
+        if not super().check_action(action, parameters):
+            return False
         if action in self.MEETING_ONLY:
             return self.view == "meetings"
         if action in self.ACTION_ONLY:

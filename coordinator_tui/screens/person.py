@@ -15,9 +15,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.people import PersonSummary
 from coordinator_tui.widgets.footer import Footer
 
@@ -104,7 +104,7 @@ def chronology_table(items: list) -> Table | Text:
     return table
 
 
-class PersonScreen(Screen):
+class PersonScreen(CoordinatorScreen):
     """One person's record. ``esc`` goes back to where it was opened from."""
 
     CSS_PATH = "person.tcss"
@@ -153,10 +153,6 @@ class PersonScreen(Screen):
             summary = person_summary(session, self.person_id)
             items = chronology(session, self.person_id) if summary else []
         self.app.call_from_thread(self.show, summary, items)
-
-    @property
-    def today(self):
-        return self.app.settings.current_date()  # type: ignore[attr-defined]
 
     def show(self, summary: PersonSummary | None, items: list) -> None:
         self.summary = summary

@@ -152,10 +152,6 @@ class ReferralsScreen(SectionScreen):
         self.figures: list[ReferralFigures] = []
         self._after_load: Callable[[], None] | None = None
 
-    @property
-    def today(self) -> date:
-        return self.coordinator.settings.current_date()
-
     def compose_body(self) -> ComposeResult:
         with Vertical(id="referrals-body"):
             yield Static("Loading referrals…", id="referrals-summary")
@@ -261,9 +257,6 @@ class ReferralsScreen(SectionScreen):
 
     def action_toggle_figures(self) -> None:
         self.query_one("#referrals-figures").toggle_class("-hidden")
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "filter" and self.typing_in_a_field())
 
     def action_filter(self) -> None:
         box = self.query_one("#referrals-filter", Input)

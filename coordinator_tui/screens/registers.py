@@ -131,10 +131,6 @@ class RegistersScreen(SectionScreen):
         self.loaded = False
         self._after_load: Callable[[], None] | None = None
 
-    @property
-    def today(self) -> date:
-        return self.coordinator.settings.current_date()
-
     def compose_body(self) -> ComposeResult:
         with Vertical(id="registers-body"):
             yield Static("Loading the review queue…", id="queue-summary")
@@ -255,9 +251,6 @@ class RegistersScreen(SectionScreen):
         self.load_queue()
 
     # -- filters ----------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "filter" and self.typing_in_a_field())
 
     def action_filter(self) -> None:
         box = self.query_one("#queue-filter", Input)

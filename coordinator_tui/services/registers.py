@@ -170,19 +170,7 @@ def matches_text(row: QueueRow, needle: str) -> bool:
 
 
 def filter_by_text(rows: Sequence[QueueRow], needle: str) -> list[QueueRow]:
-    """The rows matching ``needle`` (see ``text_matcher``), in their order.
-
-    Written out as comprehensions for the common cases (one word, digits): a function
-    call per row costs more than the match itself."""
-    needle = needle.strip().lower()
-    words = needle.split()
-    digits = "".join(words)
-    if not words:
-        return list(rows)
-    if digits.isdigit():
-        return [row for row in rows if digits in row.nhs_number]
-    if len(words) == 1 and "/" not in needle:
-        return [row for row in rows if needle in row.search_text]
+    """The rows matching ``needle`` (see ``text_matcher``), in their order."""
     return list(filter(text_matcher(needle), rows))
 
 
