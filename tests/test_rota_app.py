@@ -11,7 +11,6 @@ from datetime import date
 import pytest
 from pilot_helpers import shown_text, wait_for
 from sqlmodel import func, select
-from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from coordinator_tui.app import make_app
@@ -30,6 +29,7 @@ from coordinator_tui.screens.plan_b import PlanBScreen
 from coordinator_tui.screens.rota import RotaScreen
 from coordinator_tui.screens.rota_dialogs import CarerPicker
 from coordinator_tui.services.rota.assign import rank_carers
+from coordinator_tui.widgets.cell_grid import CellGrid
 from coordinator_tui.widgets.lazy_table import LazyTable
 
 MONDAY = date(2026, 11, 23)
@@ -90,16 +90,17 @@ def count(engine, model) -> int:
 
 
 def grid_text(screen: RotaScreen, carer_id: int, day: date) -> str:
-    table = screen.query_one("#rota-grid", DataTable)
-    return str(table.get_cell(str(carer_id), day.isoformat()))
+    grid = screen.query_one("#rota-grid", CellGrid)
+    row = [c.id for c in screen.rota.carers].index(carer_id)
+    return grid.cell_text(row, screen.rota.days.index(day) + 1)
 
 
 async def go_to_cell(pilot, screen: RotaScreen, carer_id: int, day: date | None) -> None:
-    table = screen.query_one("#rota-grid", DataTable)
-    table.focus()
+    grid = screen.query_one("#rota-grid", CellGrid)
+    grid.focus()
     row = [c.id for c in screen.rota.carers].index(carer_id)
     column = screen.rota.days.index(day) + 1 if day else 0
-    table.cursor_coordinate = Coordinate(row, column)
+    grid.move_cursor(row=row, column=column)
     await pilot.pause()
 
 
@@ -143,8 +144,8 @@ class TestGrid:
 
             # The cursor starts on today; the cell counts the visits and shows the worst
             # problem as a symbol, which the problems line spells out.
-            table = screen.query_one("#rota-grid", DataTable)
-            assert table.cursor_coordinate == Coordinate(0, 1)
+            grid = screen.query_one("#rota-grid", CellGrid)
+            assert grid.cursor == (0, 1)
             first = rota.carers[0]
             expected = visits_of(small_demo_engine, first.id, MONDAY)
             cell = grid_text(screen, first.id, MONDAY)
@@ -195,7 +196,7 @@ class TestGrid:
 
     async def test_rota_fits_80x24(self, demo_settings, small_demo_engine):
         async with rota_app(demo_settings, small_demo_engine, (80, 24)) as (_, pilot, screen):
-            table = screen.query_one("#rota-grid", DataTable)
+            table = screen.query_one("#rota-grid", CellGrid)
             assert table.size.height >= 5  # rows of carers still visible above the panels
             assert screen.query_one("#rota-unassigned", LazyTable).size.height >= 3
             await pilot.press(*["down"] * 30)

@@ -30,10 +30,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.widgets.cell_grid import CellGrid, GridColumn
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ class RotaScreen(SectionScreen):
         with Vertical(id="rota-body"):
             yield Static("Loading the rota…", id="rota-summary")
             yield Static("", id="rota-measures")
-            yield DataTable(id="rota-grid", cursor_type="cell", zebra_stripes=True, fixed_columns=1)
+            yield CellGrid(id="rota-grid", empty_text="No carers yet.")
             yield Static("", id="rota-problems")
             yield Static("", id="rota-unassigned-title")
             yield LazyTable(
@@ -200,27 +200,30 @@ class RotaScreen(SectionScreen):
             return
         self._pending = None
         self.rota = rota
-        table = self.query_one("#rota-grid", DataTable)
-        cursor = table.cursor_coordinate
-        table.clear(columns=True)
-        table.add_column("Carer", key="carer", width=16)
+        grid = self.query_one("#rota-grid", CellGrid)
+        cursor = grid.cursor
         today = self.coordinator.settings.current_date()
-        for day in rota.days:
-            table.add_column(
-                Text(f"{day:%a %d}", style="bold reverse" if day == today else "bold"),
-                key=day.isoformat(),
-                width=9,
-            )
-        table.add_column("Week/contr.", key="week", width=12)
-        for carer in rota.carers:
-            table.add_row(*self._row_cells(carer.id), key=str(carer.id))
-        if rota.carers:
-            if not self.loaded and cursor == (0, 0) and today in rota.days:
-                cursor = Coordinate(0, rota.days.index(today) + 1)  # first load: today
-            table.cursor_coordinate = table.validate_cursor_coordinate(cursor)
+        columns = [
+            GridColumn("Carer", 16),
+            *(
+                GridColumn(
+                    Text(f"{day:%a %d}", style="bold reverse" if day == today else "bold"), 9
+                )
+                for day in rota.days
+            ),
+            GridColumn("Week/contr.", 12),
+        ]
+        if not self.loaded and cursor == (0, 0) and today in rota.days:
+            cursor = (0, rota.days.index(today) + 1)  # first load: today
+        grid.set_grid(columns, len(rota.carers), self._grid_row, cursor=cursor)
         self._draw_after_change(None)
         self.loaded = True
         self.coordinator.screen_loaded(self)
+
+    def _grid_row(self, index: int) -> list[Text]:
+        """The grid's row ``index``: drawn only when on screen."""
+        assert self.rota is not None
+        return self._row_cells(self.rota.carers[index].id)
 
     def _row_cells(self, carer_id: int) -> list[Text]:
         assert self.rota is not None
@@ -237,13 +240,10 @@ class RotaScreen(SectionScreen):
 
     def _update_rows(self, carer_ids: set[int]) -> None:
         assert self.rota is not None
-        table = self.query_one("#rota-grid", DataTable)
-        keys = ["carer", *(d.isoformat() for d in self.rota.days), "week"]
-        for carer_id in carer_ids:
-            if str(carer_id) not in table.rows:
-                continue
-            for key, value in zip(keys, self._row_cells(carer_id), strict=True):
-                table.update_cell(str(carer_id), key, value)
+        index = {carer.id: number for number, carer in enumerate(self.rota.carers)}
+        self.query_one("#rota-grid", CellGrid).refresh_rows(
+            [index[c] for c in carer_ids if c in index]
+        )
 
     def _draw_after_change(self, touched: set[int] | None) -> None:
         """Redraw what a change affects: the rows of ``touched`` carers (None: all were
@@ -328,20 +328,20 @@ class RotaScreen(SectionScreen):
     # -- the cell under the cursor -----------------------------------------------------
 
     def current_carer(self) -> int | None:
-        table = self.query_one("#rota-grid", DataTable)
+        grid = self.query_one("#rota-grid", CellGrid)
         if self.rota is None or not self.rota.carers:
             return None
-        return self.rota.carers[table.cursor_coordinate.row].id
+        return self.rota.carers[min(grid.cursor_row, len(self.rota.carers) - 1)].id
 
     def current_cell(self) -> tuple[int, date | None] | None:
         """The carer and day under the grid's cursor (day None on the name or week column)."""
         carer_id = self.current_carer()
         if carer_id is None or self.rota is None:
             return None
-        column = self.query_one("#rota-grid", DataTable).cursor_coordinate.column
+        column = self.query_one("#rota-grid", CellGrid).cursor_column
         return carer_id, self.rota.days[column - 1] if 1 <= column <= 7 else None
 
-    @on(DataTable.CellHighlighted, "#rota-grid")
+    @on(CellGrid.CellHighlighted, "#rota-grid")
     def show_cell_problems(self) -> None:
         line = self.query_one("#rota-problems", Static)
         cell = self.current_cell()
@@ -709,7 +709,7 @@ class RotaScreen(SectionScreen):
         self.notify(result.summary(), timeout=8)
         self.load()
 
-    @on(DataTable.CellSelected, "#rota-grid")
+    @on(CellGrid.CellSelected, "#rota-grid")
     def open_day(self) -> None:
         from coordinator_tui.screens.carer_day import CarerDayScreen
 

@@ -44,11 +44,17 @@ from coordinator_tui.services.rota.wtr import YOUNG_WORKER_AGE
 HISTORY_WEEKS = 16  # with the week itself, the 17-week reference period
 
 
+_EPOCH = datetime(1970, 1, 1)
+_EPOCH_UTC = _EPOCH.replace(tzinfo=UTC)
+_MINUTE = timedelta(minutes=1)
+
+
 def epoch_minutes(moment: datetime) -> int:
-    """Whole minutes since the Unix epoch; a naive value is taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp()) // 60
+    """Whole minutes since the Unix epoch; a naive value is taken as UTC.
+
+    Timedelta arithmetic rather than ``replace(tzinfo=...).timestamp()``: a large week
+    converts about 7,000 times, and this is a third of the cost."""
+    return (moment - (_EPOCH if moment.tzinfo is None else _EPOCH_UTC)) // _MINUTE
 
 
 def local_midnight(day: date) -> int:
@@ -275,8 +281,8 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             Visit.id,
             Visit.customer_id,
             Visit.visit_date,
-            Visit.start_at,
-            Visit.end_at,
+            _plain(Visit.start_at),
+            _plain(Visit.end_at),
             Visit.carers_required,
             Visit.required_skills,
             Visit.status,
