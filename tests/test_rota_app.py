@@ -523,3 +523,18 @@ class TestPlanB:
             await wait_for(pilot, lambda: "off" in grid_text(screen, choice.id, TUESDAY))
             for visit_id in plan_screen.plan_c:
                 assert visit_id in screen.unassigned
+
+            # Plan C says, for each visit, how many carers each rule stops (to escalate).
+            for item in plan_screen.plan_c.values():
+                title, number = item.why_not()[0]
+                assert f"{number} {title.lower()}" in plan_c
+                assert sum(n for _, n in item.why_not()) == sum(
+                    1 for c in item.candidates if not c.feasible
+                )
+
+            # u on the grid undoes the whole Plan B: every visit back with the absent carer.
+            await pilot.press("u")
+            await pilot.pause()
+            for visit_id in visits:
+                assert choice.id in db_carers(small_demo_engine, visit_id)
+            assert not screen.undo_stack

@@ -308,3 +308,45 @@ def test_check_week_lists_every_problem_as_plain_data(small_demo_engine):
     first = found[0].to_dict()
     assert set(first) == {"code", "severity", "message", "carer_id", "visit_ids", "day", "accepted"}
     session.close()
+
+
+def test_plan_b_across_two_weeks_undone_in_one(small_demo_engine):
+    """Sick from Sunday to Monday: Plan B covers visits in two rota weeks, and the combined
+    change undoes both weeks' visits at once (``u`` on the grid after Plan B)."""
+    from coordinator_tui.services.rota.assign import combine
+    from coordinator_tui.services.visit_generation import generate_week
+
+    sunday, next_monday = MONDAY + timedelta(days=6), MONDAY + timedelta(days=7)
+    with session_scope(small_demo_engine, "t") as session:
+        generate_week(session, next_monday)  # rolled forward: the same carers next week
+        this_week, next_week = state_for(session, MONDAY), state_for(session, next_monday)
+        carer_id = max(
+            this_week.snap.carers,
+            key=lambda c: min(
+                len(this_week.day_visits(c, sunday)), len(next_week.day_visits(c, next_monday))
+            ),
+        )
+        visits = [
+            *this_week.day_visits(carer_id, sunday),
+            *next_week.day_visits(carer_id, next_monday),
+        ]
+        assert this_week.day_visits(carer_id, sunday) and next_week.day_visits(
+            carer_id, next_monday
+        )
+        before = {v: db_carers(session, v) for v in visits}
+        mark_absent(session, carer_id, sunday, next_monday)
+        result = apply_plan_b(session, carer_id, sunday, next_monday)
+        assert len(result.changes) == len(visits)
+        assert all(carer_id not in db_carers(session, v) for v in visits)
+
+        combined = combine(result.changes)
+        assert combined is not None and set(combined.after) == set(visits)
+        assert combined.before == before
+        undone = undo(session, combined, state_for(session, MONDAY))
+        assert {v: db_carers(session, v) for v in visits} == before
+        assert set(undone.after) == set(visits)
+        # A second undo finds the visits changed since and refuses, changing nothing.
+        with pytest.raises(RotaError, match="changed since"):
+            undo(session, combined, state_for(session, MONDAY))
+        assert {v: db_carers(session, v) for v in visits} == before
+    assert combine([]) is None

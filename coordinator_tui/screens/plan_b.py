@@ -26,6 +26,7 @@ from coordinator_tui.screens.rota_dialogs import candidate_text
 from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
+    from coordinator_tui.services.rota.assign import ChangeResult
     from coordinator_tui.services.rota.plan_b import CoverItem, PlanB
 
 
@@ -35,7 +36,7 @@ def clock(epoch_minute: int) -> str:
     return f"{local(epoch_minute):%a %d/%m %H:%M}"
 
 
-class PlanBScreen(Screen[None]):
+class PlanBScreen(Screen["ChangeResult | None"]):
     CSS_PATH = "rota.tcss"
     HELP = help_text(__doc__)
     BINDINGS = [
@@ -54,6 +55,7 @@ class PlanBScreen(Screen[None]):
         self.plan: PlanB | None = None
         self.plan_c: dict[int, CoverItem] = {}  # visits left uncovered, by visit
         self.covered = 0
+        self.changes: list[ChangeResult] = []  # undone together with u on the grid
         self.busy = False
         self.loaded = False
 
@@ -95,6 +97,7 @@ class PlanBScreen(Screen[None]):
 
     def applied(self, result, plan: PlanB) -> None:
         self.covered += len(result.covered)
+        self.changes.extend(result.changes)
         for item in result.plan_c:
             self.plan_c[item.visit_id] = item
         parts = [f"{len(result.covered)} visit(s) covered"]
@@ -145,7 +148,12 @@ class PlanBScreen(Screen[None]):
         lines = [Text("Plan C: escalate (nobody can take these)", style="bold red")]
         width = max(self.size.width - 6, 30)
         for item in sorted(self.plan_c.values(), key=lambda i: i.start):
-            reason = item.reasons[0] if item.reasons else "no active carer"
+            why = item.why_not()
+            reason = (
+                ", ".join(f"{count} {title.lower()}" for title, count in why)
+                if why
+                else "no active carer"
+            )
             line = Text(f"✖ {clock(item.start)} {item.customer}: {reason}")
             line.truncate(width, overflow="ellipsis")
             lines.append(line)
@@ -189,7 +197,10 @@ class PlanBScreen(Screen[None]):
         self.apply(None)
 
     def action_back(self) -> None:
-        self.dismiss(None)
+        """Back to the grid, handing over what was covered so ``u`` there undoes it."""
+        from coordinator_tui.services.rota.assign import combine
+
+        self.dismiss(combine(self.changes))
 
     @on(DataTable.RowSelected, "#plan-b-items")
     def selected(self, event: DataTable.RowSelected) -> None:

@@ -653,9 +653,16 @@ class RotaScreen(SectionScreen):
 
             if values is None:
                 return
+
+            def back(result: ChangeResult | None) -> None:
+                if result is not None and result.after:
+                    self.undo_stack.append((result, f"Plan B for {name}"))
+                    self.notify(f"Plan B for {name}: u on the grid undoes it", timeout=4)
+                self.load()
+
             self.app.push_screen(
                 PlanBScreen(carer_id, name, values["start"], values["end"], values["kind"]),
-                lambda _: self.load(),
+                back,
             )
 
         self.app.push_screen(

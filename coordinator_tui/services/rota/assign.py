@@ -9,7 +9,7 @@ recorded as a ``ProblemAcceptance`` row (CQC: record why a wish could not be met
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -375,12 +375,52 @@ def swap(
     )
 
 
+def combine(changes: Sequence[ChangeResult]) -> ChangeResult | None:
+    """Several changes as one, to undo together (Plan B covering a carer's visits): each
+    visit's carers before the first change and after the last."""
+    if not changes:
+        return None
+    before: dict[int, tuple[int, ...]] = {}
+    after: dict[int, tuple[int, ...]] = {}
+    for change in changes:
+        for visit_id, carers in change.before.items():
+            before.setdefault(visit_id, carers)
+        after.update(change.after)
+    return ChangeResult(
+        before,
+        after,
+        Recheck(
+            tuple(p for c in changes for p in c.recheck.before),
+            tuple(p for c in changes for p in c.recheck.after),
+        ),
+        [p for c in changes for p in c.accepted],
+    )
+
+
 def undo(session: Session, result: ChangeResult, state: RotaState) -> ChangeResult:
-    """Put the visits of ``result`` back as they were (acceptances recorded stay on file)."""
+    """Put the visits of ``result`` back as they were (acceptances recorded stay on file).
+
+    Visits outside ``state``'s week (Plan B over a weekend into the next week) are put
+    back in their own week's rota, loaded for the purpose."""
+    weeks: dict[date, RotaState] = {state.snap.monday: state}
+
+    def week_of(visit_id: int) -> RotaState:
+        for week in weeks.values():
+            if visit_id in week.snap.visits:
+                return week
+        week = _state_for_visit(session, visit_id)
+        return weeks.setdefault(week.snap.monday, week)
+
+    owner = {visit_id: week_of(visit_id) for visit_id in result.after}
     for visit_id, carers in result.after.items():
-        if state.carers_of.get(visit_id, ()) != carers:
+        if owner[visit_id].carers_of.get(visit_id, ()) != carers:
             raise RotaError(f"Visit {visit_id} has changed since: cannot undo")
-    return apply_change(session, state, result.before, check=False)
+    undone = []
+    for week in weeks.values():
+        mine = {v: result.before[v] for v in result.after if owner[v] is week}
+        if mine:
+            undone.append(apply_change(session, week, mine, check=False))
+    return combine(undone) or ChangeResult({}, {}, Recheck((), ()))
 
 
 def _state_for_visit(session: Session, visit_id: int) -> RotaState:

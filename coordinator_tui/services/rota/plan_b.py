@@ -9,6 +9,7 @@ the coordinator to escalate.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from coordinator_tui.models import Absence, VisitStatus
 from coordinator_tui.services.rota.assign import (
     Candidate,
+    ChangeResult,
     RotaError,
     apply_change,
     rank_carers,
@@ -51,6 +53,13 @@ class CoverItem:
         """Why nobody can cover (for Plan C): one line per infeasible carer, best first."""
         return [c.reason for c in self.candidates if not c.feasible]
 
+    def why_not(self) -> list[tuple[str, int]]:
+        """Why nobody can cover, for escalating Plan C: each reason (the rule that stops
+        a carer) with how many carers it stops, commonest first. Every carer counts,
+        not only the best ranked: "14 busy, 6 not enough travel time, 2 absent"."""
+        counts = Counter(c.hard[0].title for c in self.candidates if c.hard)
+        return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+
 
 @dataclass
 class PlanB:
@@ -70,6 +79,7 @@ class CoverResult:
 
     covered: list[tuple[int, int]] = field(default_factory=list)  # (visit, new carer)
     plan_c: list[CoverItem] = field(default_factory=list)
+    changes: list[ChangeResult] = field(default_factory=list)  # to undo them together
 
 
 def mark_absent(
@@ -169,10 +179,12 @@ def apply_plan_b(
             best = item.best
             if best is None:
                 remaining = tuple(c for c in current if c != carer_id)
-                apply_change(session, state, {visit_id: remaining}, check=False)
+                change = apply_change(session, state, {visit_id: remaining}, check=False)
+                result.changes.append(change)
                 result.plan_c.append(item)
                 continue
             carers = tuple(best.carer_id if c == carer_id else c for c in current)
-            apply_change(session, state, {visit_id: carers}, rationale=rationale)
+            change = apply_change(session, state, {visit_id: carers}, rationale=rationale)
+            result.changes.append(change)
             result.covered.append((visit_id, best.carer_id))
     return result
