@@ -121,11 +121,12 @@ def seed_demo_command(
     """Build a synthetic demo dataset (no real person) in a new or empty database."""
     if not db:
         fail("seed-demo needs --db PATH (it will not write demo data into your real database)")
+    today = _settings(db).current_date()  # COORDINATOR_TUI_TODAY, as the app will show
     opened = _open(db)
     from coordinator_tui.services.demo import seed_demo
 
     try:
-        summary = seed_demo(opened.engine, size=size.value, seed=seed)
+        summary = seed_demo(opened.engine, size=size.value, seed=seed, today=today)
     except ValueError as exc:
         fail(str(exc))
     finally:
@@ -151,12 +152,13 @@ def demo(
         workdir = tempfile.mkdtemp(prefix="coordinator-tui-demo-")
         db = str(Path(workdir) / "demo.db")
     try:
+        today = _settings(db).current_date()
         opened = _open(db)
         from coordinator_tui.services.demo import seed_demo
 
         try:
             typer.echo(f"Building the {size.value} demo database...", err=True)
-            seed_demo(opened.engine, size=size.value, seed=seed)
+            seed_demo(opened.engine, size=size.value, seed=seed, today=today)
         except ValueError:
             pass  # already seeded (an existing --db): open it as it is
         finally:

@@ -212,3 +212,20 @@ class TestRotaCommands:
         assert "nothing imported" in result.stderr
         missing = invoke("rota", "import", "visits", str(tmp_path / "nope.csv"))
         assert_one_line_error(missing, "cannot read")
+
+    def test_seed_demo_is_built_around_the_pinned_date(self, tmp_path, monkeypatch):
+        """The demo's week (visits done before today, planned from today) is built around
+        the date the app will show: COORDINATOR_TUI_TODAY when it is set."""
+        monkeypatch.setenv("COORDINATOR_TUI_TODAY", "2026-11-25")
+        path = tmp_path / "demo.db"
+        assert invoke("seed-demo", "--db", str(path)).exit_code == 0
+        conn = sqlite3.connect(path)
+        statuses = dict(
+            conn.execute(
+                "SELECT visit_date < '2026-11-25', group_concat(DISTINCT status) FROM visit "
+                "WHERE visit_date BETWEEN '2026-11-23' AND '2026-11-29' GROUP BY 1"
+            ).fetchall()
+        )
+        conn.close()
+        assert statuses[1] == "done"
+        assert "planned" in statuses[0].split(",") and "done" not in statuses[0].split(",")
