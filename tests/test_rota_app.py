@@ -527,7 +527,7 @@ class TestPlanB:
             # Plan C says, for each visit, how many carers each rule stops (to escalate).
             for item in plan_screen.plan_c.values():
                 title, number = item.why_not()[0]
-                assert f"{number} {title.lower()}" in plan_c
+                assert f"ruled out by {title.lower()} ({number})" in plan_c
                 assert sum(n for _, n in item.why_not()) == sum(
                     1 for c in item.candidates if not c.feasible
                 )

@@ -150,7 +150,8 @@ class PlanBScreen(Screen["ChangeResult | None"]):
         for item in sorted(self.plan_c.values(), key=lambda i: i.start):
             why = item.why_not()
             reason = (
-                ", ".join(f"{count} {title.lower()}" for title, count in why)
+                "carers ruled out by "
+                + ", ".join(f"{title.lower()} ({count})" for title, count in why)
                 if why
                 else "no active carer"
             )
