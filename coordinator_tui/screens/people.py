@@ -1,8 +1,10 @@
 """Every person, browsable at speed: 100,000 rows paged from the database as you scroll.
 
 Only the rows on screen are drawn (``LazyTable``) and only the pages they fall in are
-read, so the list opens as fast as a plain text viewer. ``/`` narrows by name or NHS
-number prefix; ``enter`` opens the person.
+read, so the list opens as fast as a plain text viewer. Opened before the database is
+ready (the app opens it after its first frame), an SQLite file's rows are read with the
+stdlib ``sqlite3`` module meanwhile (``services.people_quick``). ``/`` narrows by name or
+NHS number prefix; ``enter`` opens the person.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
-from coordinator_tui.services.people import PersonHit
+from coordinator_tui.services.person_hit import PersonHit, format_nhs_number
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, PagedSource, Row
 
@@ -27,8 +29,6 @@ COLUMNS = [
 
 
 def person_row(hit: PersonHit) -> Row:
-    from coordinator_tui.services.people import format_nhs_number
-
     return Row(
         hit.id,
         (
@@ -54,6 +54,7 @@ class PeopleScreen(Screen):
         super().__init__()
         self.loaded = False
         self.total = 0
+        self._quick = None  # the stdlib reader, until the database is open
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,7 +67,29 @@ class PeopleScreen(Screen):
     def on_mount(self) -> None:
         self.sub_title = "All people"
         self.query_one(LazyTable).focus()
-        self.load("")
+        app = self.app
+        if getattr(app, "engine", None) is None:
+            self._show_quick()
+            app.when_database_ready(  # type: ignore[attr-defined]
+                self, lambda: self.load(self.query_one("#people-filter", Input).value)
+            )
+        else:
+            self.load("")
+
+    def _show_quick(self) -> None:
+        """The rows from the SQLite file while the database opens (see the module doc)."""
+        from coordinator_tui.preflight import resolve_target
+        from coordinator_tui.services.people_quick import QuickPeople
+
+        quick = QuickPeople.open(resolve_target(self.app.settings.db).path)  # type: ignore[attr-defined]
+        if quick is None:
+            return
+        self._quick = quick
+
+        def fetch(offset: int, limit: int) -> list[Row]:
+            return [person_row(hit) for hit in quick.page(offset, limit)]
+
+        self._set_source(PagedSource(quick.count(), fetch, page_size=100))
 
     def source(self, text: str) -> PagedSource:
         from coordinator_tui.services.people import count_people, people_page
@@ -88,13 +111,23 @@ class PeopleScreen(Screen):
         self.app.call_from_thread(self.show, source)
 
     def show(self, source: PagedSource) -> None:
+        # The same rows as the quick reader showed (no filter typed): stay where the
+        # coordinator is in the list.
+        keep = self._quick is not None and not self.query_one("#people-filter", Input).value
+        if self._quick is not None:
+            self._quick.close()
+            self._quick = None
+        self._set_source(source, keep_cursor=keep)
+        self.loaded = True
+        self.app.screen_loaded(self)  # type: ignore[attr-defined]
+
+    def _set_source(self, source: PagedSource, keep_cursor: bool = False) -> None:
         self.total = len(source)
         table = self.query_one(LazyTable)
         table.set_source(source)
-        table.cursor_row = 0
+        if not keep_cursor:
+            table.cursor_row = 0
         self.query_one("#people-summary", Static).update(f"People: {self.total:,}")
-        self.loaded = True
-        self.app.screen_loaded(self)  # type: ignore[attr-defined]
 
     def action_filter(self) -> None:
         box = self.query_one("#people-filter", Input)
@@ -107,11 +140,15 @@ class PeopleScreen(Screen):
             box.value = ""
             box.remove_class("-shown")
             self.query_one(LazyTable).focus()
-        else:
+        elif len(self.app.screen_stack) > 1:
             self.app.pop_screen()
+        else:  # the list is a section's first screen (opened straight on it): go Home
+            self.app.switch_mode("home")
 
     @on(Input.Changed, "#people-filter")
     def narrow(self, event: Input.Changed) -> None:
+        if getattr(self.app, "engine", None) is None:
+            return  # filtered once the database is open (on_mount asked to be told)
         self.load(event.value)
 
     @on(Input.Submitted, "#people-filter")

@@ -26,6 +26,10 @@ from coordinator_tui.models import (
     RegisterEntry,
 )
 
+# Re-exported: lists and screens import them from here (see ``person_hit`` for why apart).
+from coordinator_tui.services.person_hit import PersonHit as PersonHit
+from coordinator_tui.services.person_hit import format_nhs_number as format_nhs_number
+
 _DATE_LIKE = re.compile(
     r"^\s*(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Za-z]{3,}\s+\d{4})\s*$"
 )
@@ -45,39 +49,9 @@ def normalise_nhs_number(text: str) -> str:
     return digits
 
 
-def format_nhs_number(digits: str) -> str:
-    """Show an NHS number the way it is printed on letters and cards: 3 3 4."""
-    if len(digits) != 10:
-        return digits
-    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-
-
 def _successor(prefix: str) -> str:
     """The smallest string greater than every string starting with ``prefix``."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-@dataclass(frozen=True)
-class PersonHit:
-    """One search result: enough to recognise the person, nothing more."""
-
-    id: int
-    nhs_number: str
-    given_name: str
-    family_name: str
-    date_of_birth: date
-    postcode: str
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.family_name.upper()}, {self.given_name}"
-
-    @property
-    def label(self) -> str:
-        return (
-            f"{self.display_name}  {format_nhs_number(self.nhs_number)}  "
-            f"{self.date_of_birth:%d/%m/%Y}  {self.postcode}"
-        )
 
 
 def _hit_query():
