@@ -280,8 +280,22 @@ class CoordinatorApp(App[None]):
         self.push_screen(PersonScreen(person_id))
 
 
+class PeopleFirstApp(CoordinatorApp):
+    """``coordinator-tui people``: the app opened straight on the list of every person,
+    for finding someone at once. Home is not built until asked for (``1``); the list
+    shows its first rows while the database opens (``services.people_quick``)."""
+
+    MODES = {**CoordinatorApp.MODES, "people": _lazy_screen("people", "PeopleScreen")}
+    DEFAULT_MODE = "people"
+
+
 def make_app(
-    settings: Settings, engine: Engine | None = None, exit_after: str | None = None
+    settings: Settings,
+    engine: Engine | None = None,
+    exit_after: str | None = None,
+    start: str = "home",
 ) -> CoordinatorApp:
-    """Build the app. Tests pass an open ``engine``; the CLI lets the app open its own."""
-    return CoordinatorApp(settings, engine, exit_after or os.environ.get(BENCH_EXIT_ENV))
+    """Build the app. Tests pass an open ``engine``; the CLI lets the app open its own.
+    ``start="people"`` opens it on the list of every person."""
+    cls = PeopleFirstApp if start == "people" else CoordinatorApp
+    return cls(settings, engine, exit_after or os.environ.get(BENCH_EXIT_ENV))

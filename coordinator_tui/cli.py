@@ -91,12 +91,12 @@ def main_callback(
         run(db)
 
 
-def _launch(db: str) -> None:
+def _launch(db: str, start: str = "home") -> None:
     """Open the interactive app on ``db`` after the cheap checks that need no heavy imports."""
     from coordinator_tui.launch import LaunchError, open_app
 
     try:
-        code = open_app(db)
+        code = open_app(db, start)
     except LaunchError as exc:
         fail(str(exc), exc.code)
     if code:
@@ -108,6 +108,13 @@ def run(db: DbOption = None) -> None:
     """Open the app on your database (created and migrated if needed)."""
     settings = _settings(db)
     _launch(settings.db)
+
+
+@app.command()
+def people(db: DbOption = None) -> None:
+    """Open the app on the list of every person (find someone at once; 1 goes Home)."""
+    settings = _settings(db)
+    _launch(settings.db, start="people")
 
 
 @app.command("seed-demo")

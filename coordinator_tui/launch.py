@@ -41,7 +41,7 @@ def plain_run_db(argv: Sequence[str]) -> tuple[bool, str | None]:
     return False, None
 
 
-def open_app(db: str | None) -> int:
+def open_app(db: str | None, start: str = "home") -> int:
     """Check the database cheaply, run the app, and return its exit code.
 
     Raises ``LaunchError`` for a settings file or database that cannot be used, and for
@@ -56,7 +56,7 @@ def open_app(db: str | None) -> int:
         raise LaunchError(str(exc)) from None
     from coordinator_tui.app import make_app
 
-    application = make_app(settings)
+    application = make_app(settings, start=start)
     application.run()
     code = application.return_code or 0
     if code and application.fatal_message:
@@ -66,15 +66,18 @@ def open_app(db: str | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script and ``python -m coordinator_tui`` entry point."""
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
+    start = "home"
+    if args and args[0] == "people":  # the same fast path, opened on the people list
+        start, args[0] = "people", "run"
     plain, db = plain_run_db(args)
     if not plain:
         from coordinator_tui.cli import main as cli_main
 
-        cli_main(list(args))
+        cli_main(list(sys.argv[1:] if argv is None else argv))
         return
     try:
-        code = open_app(db)
+        code = open_app(db, start)
     except LaunchError as exc:
         print(f"coordinator-tui: {exc}", file=sys.stderr)
         sys.exit(exc.code)

@@ -74,7 +74,7 @@ async def test_lists_app_steps_paint_on_the_small_demo(demo_settings, small_demo
 async def test_people_app_opens_on_the_people_list(demo_settings, small_demo_engine) -> None:
     from pilot_helpers import wait_for
 
-    from benchmarks.people_app import PeopleFirstApp
+    from coordinator_tui.app import PeopleFirstApp
     from coordinator_tui.screens.people import PeopleScreen
 
     app = PeopleFirstApp(demo_settings, small_demo_engine)

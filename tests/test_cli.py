@@ -38,6 +38,7 @@ class TestBasics:
         [
             [],
             ["run"],
+            ["people"],
             ["demo"],
             ["seed-demo"],
             ["db"],

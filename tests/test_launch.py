@@ -80,6 +80,15 @@ def test_fast_path_reports_a_bad_database_in_one_line_without_typer(tmp_path):
     assert not_a_db.read_bytes() == before
 
 
+def test_people_takes_the_fast_path_too(tmp_path):
+    """``coordinator-tui people --db X`` opens without typer, like a plain run."""
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("shopping list, not a database\n" * 50)
+    done = _run_entry(["people", "--db", str(not_a_db)], tmp_path)
+    assert done.stdout.split() == ["False", "2"]
+    assert done.stderr.startswith("coordinator-tui: ")
+
+
 def test_other_commands_still_go_to_typer(tmp_path):
     done = _run_entry(["--version"], tmp_path)
     assert "coordinator-tui" in done.stdout

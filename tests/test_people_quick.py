@@ -35,7 +35,7 @@ def test_quick_reader_declines_what_it_cannot_read(tmp_path):
 
 
 async def test_list_shows_rows_before_the_database_opens(demo_settings, small_demo_engine):
-    from benchmarks.people_app import PeopleFirstApp
+    from coordinator_tui.app import PeopleFirstApp
     from coordinator_tui.screens.people import PeopleScreen
     from coordinator_tui.services.person_hit import format_nhs_number
 
@@ -69,7 +69,7 @@ async def test_list_shows_rows_before_the_database_opens(demo_settings, small_de
 async def test_filter_typed_before_the_database_opens_applies_once_open(
     demo_settings, small_demo_engine
 ):
-    from benchmarks.people_app import PeopleFirstApp
+    from coordinator_tui.app import PeopleFirstApp
 
     with session_scope(small_demo_engine, "t") as session:
         filtered = count_people(session, "ab")
