@@ -21,8 +21,9 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from coordinator_tui.widgets.row_cursor import RowCursorView
 
 GridCell = str | Text
 
@@ -35,7 +36,7 @@ class GridColumn:
     width: int
 
 
-class CellGrid(ScrollView, can_focus=True):
+class CellGrid(RowCursorView):
     """Rows of cells, a header line that stays in place, and a cell cursor."""
 
     DEFAULT_CSS = """
@@ -83,18 +84,10 @@ class CellGrid(ScrollView, can_focus=True):
     }
 
     BINDINGS = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
         Binding("left", "cursor_left", "Left", show=False),
         Binding("right", "cursor_right", "Right", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,ctrl+home", "first", "First", show=False),
-        Binding("end,ctrl+end", "last", "Last", show=False),
-        Binding("enter", "select", "Open", show=False),
     ]
 
-    cursor_row: reactive[int] = reactive(0, always_update=True)
     cursor_column: reactive[int] = reactive(0, always_update=True)
 
     class CellHighlighted(Message):
@@ -126,7 +119,7 @@ class CellGrid(ScrollView, can_focus=True):
         self.fixed_columns = fixed_columns
         self.empty_text = empty_text
         self.columns: list[GridColumn] = []
-        self.row_count = 0
+        self._row_count = 0
         self._row: Callable[[int], Sequence[GridCell]] = lambda index: ()
         # Rendered cells, by row: one list of segment lists (no base style) per row.
         self._rendered: dict[int, list[list[Segment]]] = {}
@@ -145,7 +138,7 @@ class CellGrid(ScrollView, can_focus=True):
         """Show ``row_count`` rows whose cells ``row(index)`` gives when drawn; put the
         cursor on ``cursor`` (kept in range) or leave it where it is."""
         self.columns = list(columns)
-        self.row_count = row_count
+        self._row_count = row_count
         self._row = row
         self._rendered.clear()
         self.virtual_size = Size(sum(c.width + 1 for c in self.columns), row_count + 1)
@@ -158,6 +151,10 @@ class CellGrid(ScrollView, can_focus=True):
         for index in indices:
             self._rendered.pop(index, None)
         self.refresh()
+
+    @property
+    def row_count(self) -> int:
+        return self._row_count
 
     @property
     def cursor(self) -> tuple[int, int]:
@@ -176,9 +173,6 @@ class CellGrid(ScrollView, can_focus=True):
 
     # -- cursor -------------------------------------------------------------------------
 
-    def validate_cursor_row(self, value: int) -> int:
-        return max(0, min(value, self.row_count - 1)) if self.row_count else 0
-
     def validate_cursor_column(self, value: int) -> int:
         return max(0, min(value, len(self.columns) - 1)) if self.columns else 0
 
@@ -193,16 +187,8 @@ class CellGrid(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.CellHighlighted(self, self.cursor_row, self.cursor_column))
 
-    @property
-    def _page_rows(self) -> int:
-        return max(self.scrollable_content_region.height - 1, 1)
-
     def _scroll_to_cursor(self) -> None:
-        top = round(self.scroll_y)
-        if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
-        elif self.cursor_row >= top + self._page_rows:
-            self.scroll_to(y=self.cursor_row - self._page_rows + 1, animate=False, immediate=True)
+        self._scroll_to_cursor_row()
         column = self.cursor_column
         if column < self.fixed_columns or not self.columns:
             return
@@ -225,39 +211,19 @@ class CellGrid(ScrollView, can_focus=True):
     def _fixed_width(self) -> int:
         return sum(c.width + 1 for c in self.columns[: self.fixed_columns])
 
-    def action_cursor_up(self) -> None:
-        self.cursor_row -= 1
-
-    def action_cursor_down(self) -> None:
-        self.cursor_row += 1
-
     def action_cursor_left(self) -> None:
         self.cursor_column -= 1
 
     def action_cursor_right(self) -> None:
         self.cursor_column += 1
 
-    def action_page_up(self) -> None:
-        self.cursor_row -= self._page_rows
-
-    def action_page_down(self) -> None:
-        self.cursor_row += self._page_rows
-
-    def action_first(self) -> None:
-        self.cursor_row = 0
-
-    def action_last(self) -> None:
-        self.cursor_row = self.row_count - 1
-
     def action_select(self) -> None:
         if self.row_count:
             self.post_message(self.CellSelected(self, self.cursor_row, self.cursor_column))
 
     def on_click(self, event: events.Click) -> None:
-        if event.y < 1 or not self.columns:
-            return
-        index = round(self.scroll_y) + event.y - 1
-        if index >= self.row_count:
+        index = self._row_at(event.y)
+        if index is None or not self.columns:
             return
         fixed = self._fixed_width()
         x = event.x if event.x < fixed else event.x + round(self.scroll_x)

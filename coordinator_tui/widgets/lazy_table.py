@@ -20,9 +20,9 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from coordinator_tui.widgets.row_cursor import RowCursorView
 
 Cell = str | Text
 
@@ -129,7 +129,7 @@ class PagedSource:
         return result
 
 
-class LazyTable(ScrollView, can_focus=True):
+class LazyTable(RowCursorView):
     """A keyboard-first table over a RowSource; the header row stays in place."""
 
     DEFAULT_CSS = """
@@ -162,16 +162,9 @@ class LazyTable(ScrollView, can_focus=True):
     }
 
     BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "first", "First", show=False),
-        Binding("end", "last", "Last", show=False),
-        Binding("enter", "select", "Open", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
     ]
-
-    cursor_row: reactive[int] = reactive(0, always_update=True)
 
     class RowHighlighted(Message):
         """The cursor moved to ``row`` (None when the table is empty)."""
@@ -245,42 +238,10 @@ class LazyTable(ScrollView, can_focus=True):
 
     # -- cursor -------------------------------------------------------------------------
 
-    @property
-    def _page_rows(self) -> int:
-        return max(self.scrollable_content_region.height - 1, 1)
-
-    def validate_cursor_row(self, value: int) -> int:
-        return max(0, min(value, len(self.source) - 1)) if len(self.source) else 0
-
     def watch_cursor_row(self, old: int, new: int) -> None:
-        self._scroll_to_cursor()
+        self._scroll_to_cursor_row()
         self.refresh()
         self.post_message(self.RowHighlighted(self, self.current_row, new))
-
-    def _scroll_to_cursor(self) -> None:
-        top = round(self.scroll_y)
-        if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
-        elif self.cursor_row >= top + self._page_rows:
-            self.scroll_to(y=self.cursor_row - self._page_rows + 1, animate=False, immediate=True)
-
-    def action_cursor_up(self) -> None:
-        self.cursor_row -= 1
-
-    def action_cursor_down(self) -> None:
-        self.cursor_row += 1
-
-    def action_page_up(self) -> None:
-        self.cursor_row -= self._page_rows
-
-    def action_page_down(self) -> None:
-        self.cursor_row += self._page_rows
-
-    def action_first(self) -> None:
-        self.cursor_row = 0
-
-    def action_last(self) -> None:
-        self.cursor_row = len(self.source) - 1
 
     def action_select(self) -> None:
         row = self.current_row
@@ -288,12 +249,11 @@ class LazyTable(ScrollView, can_focus=True):
             self.post_message(self.RowSelected(self, row, self.cursor_row))
 
     def on_click(self, event: events.Click) -> None:
-        if event.y >= 1:
-            index = round(self.scroll_y) + event.y - 1
-            if index < len(self.source):
-                self.cursor_row = index
-                if event.chain >= 2:
-                    self.action_select()
+        index = self._row_at(event.y)
+        if index is not None:
+            self.cursor_row = index
+            if event.chain >= 2:
+                self.action_select()
 
     # -- drawing ------------------------------------------------------------------------
 

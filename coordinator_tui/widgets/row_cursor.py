@@ -1,0 +1,78 @@
+"""What the app's two Line-API lists share: a header line, a row cursor, and its keys.
+
+``LazyTable`` (lists of 100,000 rows) and ``CellGrid`` (the rota's week) both draw only
+the rows on screen under a header that stays in place; moving the cursor a row, a page,
+or to either end, and scrolling to keep it in view, is the same for both.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+
+
+class RowCursorView(ScrollView, can_focus=True):
+    """A scrolling view of ``row_count`` rows under one header line, with a row cursor.
+
+    Subclasses say how many rows there are (``row_count``) and react to the cursor
+    moving (``watch_cursor_row``, calling ``_scroll_to_cursor_row``)."""
+
+    BINDINGS = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,ctrl+home", "first", "First", show=False),
+        Binding("end,ctrl+end", "last", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    cursor_row: reactive[int] = reactive(0, always_update=True)
+
+    @property
+    def row_count(self) -> int:
+        raise NotImplementedError
+
+    def action_select(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def _page_rows(self) -> int:
+        """Rows in view below the header."""
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def validate_cursor_row(self, value: int) -> int:
+        return max(0, min(value, self.row_count - 1)) if self.row_count else 0
+
+    def _scroll_to_cursor_row(self) -> None:
+        top = round(self.scroll_y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + self._page_rows:
+            self.scroll_to(y=self.cursor_row - self._page_rows + 1, animate=False, immediate=True)
+
+    def _row_at(self, y: int) -> int | None:
+        """The row index under line ``y`` of the view (None on the header or below)."""
+        if y < 1:
+            return None
+        index = round(self.scroll_y) + y - 1
+        return index if index < self.row_count else None
+
+    def action_cursor_up(self) -> None:
+        self.cursor_row -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor_row += 1
+
+    def action_page_up(self) -> None:
+        self.cursor_row -= self._page_rows
+
+    def action_page_down(self) -> None:
+        self.cursor_row += self._page_rows
+
+    def action_first(self) -> None:
+        self.cursor_row = 0
+
+    def action_last(self) -> None:
+        self.cursor_row = self.row_count - 1
