@@ -9,6 +9,7 @@ outcome (and take up its follow-on), ``c`` record a chase, ``d`` set the chase-b
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -33,6 +34,12 @@ from coordinator_tui.services.referral_terms import (
     ReferralRow,
 )
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
+from coordinator_tui.widgets.render_once import RenderOnce
+
+FIGURES_AFTER_S = 0.1
+"""The figures are counted this long after the rows are shown: counting them on every
+referral is a second query and a loop in Python that would otherwise share the
+interpreter with the rows' first frame (which a mode switch holds back for 50 ms)."""
 
 # Short names for the view bar (it must fit 80 columns).
 VIEW_SHORT = {
@@ -151,6 +158,8 @@ class ReferralsScreen(SectionScreen):
         self.loaded = False
         self.figures: list[ReferralFigures] = []
         self._after_load: Callable[[], None] | None = None
+        self._loading_started = False
+        self._figures_drawn: tuple[list[ReferralFigures], bool] | None = None  # and wide
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="referrals-body"):
@@ -162,14 +171,28 @@ class ReferralsScreen(SectionScreen):
             yield LazyTable(COLUMNS, empty_text="No referrals in this view.", id="referrals")
             yield Static("", id="referrals-figures")
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         # Figures start hidden on a short terminal, where the list needs the rows (F shows).
         if self.app.size.height < 32:
             self.query_one("#referrals-figures").add_class("-hidden")
+        if self.coordinator.engine is not None:
+            self._start_loading()
+            # One turn of the event loop lets the worker start its thread now, so the
+            # query runs while the screen is laid out and drawn; without it the thread
+            # starts only once the screen has handled everything queued (its layout and
+            # first frame: about 20 ms later on the large demo).
+            await asyncio.sleep(0)
 
     def on_database_ready(self) -> None:
-        self.query_one(LazyTable).focus()
-        self.load()
+        self._start_loading()
+
+    def _start_loading(self) -> None:
+        """The first load, from whichever comes first: the mount (database open) or the
+        database opening."""
+        if not self._loading_started:
+            self._loading_started = True
+            self.query_one(LazyTable).focus()
+            self.load()
 
     @work(thread=True, exclusive=True, group="referrals")
     def load(self) -> None:
@@ -186,7 +209,7 @@ class ReferralsScreen(SectionScreen):
         if self._after_load is not None:
             callback, self._after_load = self._after_load, None
             callback()
-        self.load_figures()
+        self.set_timer(FIGURES_AFTER_S, self.load_figures)
         self.coordinator.screen_loaded(self)
 
     @work(thread=True, exclusive=True, group="referral-figures")
@@ -198,10 +221,19 @@ class ReferralsScreen(SectionScreen):
         self.app.call_from_thread(self.show_figures, figures)
 
     def show_figures(self, figures: list[ReferralFigures] | None = None) -> None:
+        """Draw the figures table (all practices across when the screen is wide enough).
+
+        Built again only when the figures or the choice of columns change: a table is
+        costly to lay out, and screens are resized on every switch to them."""
         if figures is not None:
             self.figures = figures
+        wide = self.size.width >= 100
+        drawn = self._figures_drawn
+        if drawn is not None and drawn[0] is self.figures and drawn[1] == wide:
+            return
+        self._figures_drawn = (self.figures, wide)
         self.query_one("#referrals-figures", Static).update(
-            figures_table(self.figures, wide=self.size.width >= 100)
+            RenderOnce(figures_table(self.figures, wide=wide))
         )
 
     def on_resize(self) -> None:
