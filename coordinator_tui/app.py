@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -129,6 +129,13 @@ class CoordinatorApp(App[None]):
         self._sections_prepared = False
         if settings.keymap:
             self.set_keymap(settings.keymap)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Keys typed ahead of a dialog or section opening go to it (``type_ahead``);
+        anything else goes on to the app's bindings (``App._on_key``, next in line)."""
+        from coordinator_tui.screens.type_ahead import pass_on_stray
+
+        await pass_on_stray(self, event)
 
     # -- start-up ---------------------------------------------------------------------
 

@@ -13,11 +13,12 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Select, Static
 
+from coordinator_tui.screens.type_ahead import TypeAhead
 from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.person_picker import PersonPicker
 
 
-class AddRegistrationDialog(ModalScreen[dict[str, Any] | None]):
+class AddRegistrationDialog(TypeAhead, ModalScreen[dict[str, Any] | None]):
     """Collects person, register, risk, lead and start date; the screen saves them."""
 
     CSS_PATH = "form_dialog.tcss"

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen, ScreenResultType
 from textual.widgets import Header
 
+from coordinator_tui.screens.type_ahead import PassesStrayKeys
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.navbar import NavBar
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from coordinator_tui.app import CoordinatorApp
 
 
-class CoordinatorScreen(Screen[ScreenResultType]):
+class CoordinatorScreen(PassesStrayKeys, Screen[ScreenResultType]):
     """A screen of this app: typed access to the app and the coordinator's today."""
 
     @property

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from coordinator_tui.screens.rota import STYLES, SYMBOLS, help_text, problem_text
+from coordinator_tui.screens.type_ahead import PassesStrayKeys
 from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def gap_note(stop: DayStop) -> Text:
     return Text(f"↓ {gap} min, {travel} travel", style="dim")
 
 
-class CarerDayScreen(Screen):
+class CarerDayScreen(PassesStrayKeys, Screen):
     """A carer's day over the Rota screen's checked week."""
 
     CSS_PATH = "rota.tcss"

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from coordinator_tui.screens.type_ahead import PassesStrayKeys
 from coordinator_tui.services.registers import ComplianceRow
 from coordinator_tui.widgets.footer import Footer
 
@@ -50,7 +51,7 @@ def compliance_table(rows: list[ComplianceRow]) -> Table | Text:
     return table
 
 
-class ComplianceScreen(Screen):
+class ComplianceScreen(PassesStrayKeys, Screen):
     """Share of active entries whose last review is within their interval, and share of
     last month's reviews done by their due date."""
 

@@ -12,12 +12,13 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from coordinator_tui.screens.type_ahead import TypeAhead
 from coordinator_tui.services.concerns import CATEGORIES
 from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.person_picker import PersonPicker
 
 
-class ConcernIntakeDialog(ModalScreen[dict[str, Any] | None]):
+class ConcernIntakeDialog(TypeAhead, ModalScreen[dict[str, Any] | None]):
     """Collects a concern; the caller logs it with ``services.concerns.log_concern``."""
 
     CSS_PATH = "form_dialog.tcss"

@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from coordinator_tui.screens.type_ahead import TypeAhead
 from coordinator_tui.widgets.date_input import DateInput
 
 
@@ -35,7 +36,7 @@ class Field:
     placeholder: str = ""
 
 
-class FormDialog(ModalScreen[dict[str, Any] | None]):
+class FormDialog(TypeAhead, ModalScreen[dict[str, Any] | None]):
     """A titled list of fields; returns {key: value} on save, None on cancel."""
 
     CSS_PATH = "form_dialog.tcss"

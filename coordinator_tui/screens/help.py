@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from coordinator_tui.screens.type_ahead import PassesStrayKeys
+
 GLOBAL_KEYS: tuple[tuple[str, str], ...] = (
     ("1 … 7", "Home, Registers, Referrals, Meetings, Rota, Governance, Reports"),
     ("ctrl+p", "Command palette: find a person by name, NHS number or date of birth"),
@@ -36,7 +38,7 @@ def bindings_table(screen: Screen) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(PassesStrayKeys, ModalScreen[None]):
     """Help for the screen underneath: its purpose, its keys, the global keys."""
 
     CSS_PATH = "help.tcss"

@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.screens.type_ahead import TypeAhead
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
@@ -68,7 +69,7 @@ def attendee_line(row: AttendeeRow) -> Row:
     )
 
 
-class DirectoryPicker(ModalScreen[int | None]):
+class DirectoryPicker(TypeAhead, ModalScreen[int | None]):
     """Type to filter the directory of staff and professionals; ``enter`` picks one."""
 
     CSS_PATH = ["form_dialog.tcss", "meetings.tcss"]

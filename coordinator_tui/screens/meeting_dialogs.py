@@ -16,12 +16,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.screens.type_ahead import TypeAhead
 from coordinator_tui.widgets.person_picker import PersonPicker
 
 PRIORITIES = (("1 urgent", 1), ("2 high", 2), ("3 routine", 3))
 
 
-class ManualItemDialog(ModalScreen[bool]):
+class ManualItemDialog(TypeAhead, ModalScreen[bool]):
     """Title, why, an optional person, priority and minutes; the caller saves."""
 
     CSS_PATH = "form_dialog.tcss"

@@ -18,6 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
+from coordinator_tui.screens.type_ahead import TypeAhead
 from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.person_picker import PersonPicker
 
@@ -28,7 +29,7 @@ S42_TEST = (
 )
 
 
-class NewReferralDialog(ModalScreen[bool]):
+class NewReferralDialog(TypeAhead, ModalScreen[bool]):
     """Person, type, agency, reason and what the type needs; the caller saves."""
 
     CSS_PATH = "form_dialog.tcss"

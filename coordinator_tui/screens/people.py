@@ -16,6 +16,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
+from coordinator_tui.screens.type_ahead import PassesStrayKeys
 from coordinator_tui.services.person_hit import PersonHit, format_nhs_number
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, PagedSource, Row
@@ -40,7 +41,7 @@ def person_row(hit: PersonHit) -> Row:
     )
 
 
-class PeopleScreen(Screen):
+class PeopleScreen(PassesStrayKeys, Screen):
     """All people, A to Z by family name."""
 
     CSS_PATH = "people.tcss"

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Header, Static
 
 from coordinator_tui.screens.rota import help_text
 from coordinator_tui.screens.rota_dialogs import candidate_text
+from coordinator_tui.screens.type_ahead import PassesStrayKeys
 from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def clock(epoch_minute: int) -> str:
     return f"{local(epoch_minute):%a %d/%m %H:%M}"
 
 
-class PlanBScreen(Screen["ChangeResult | None"]):
+class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
     CSS_PATH = "rota.tcss"
     HELP = help_text(__doc__)
     BINDINGS = [

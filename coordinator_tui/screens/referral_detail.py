@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from coordinator_tui.screens.type_ahead import PassesStrayKeys
 from coordinator_tui.services.referral_terms import OPEN_STATES, OUTCOMES, STATE_LABEL
 from coordinator_tui.widgets.footer import Footer
 
@@ -118,7 +119,7 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
     return [facts, history, chases]
 
 
-class ReferralDetailScreen(Screen):
+class ReferralDetailScreen(PassesStrayKeys, Screen):
     CSS_PATH = "referrals.tcss"
     HELP = __doc__
     BINDINGS = [

@@ -19,6 +19,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from coordinator_tui.screens.type_ahead import TypeAhead
+
 if TYPE_CHECKING:
     from coordinator_tui.services.rota.assign import Candidate
 
@@ -45,7 +47,7 @@ def candidate_text(candidate: Candidate) -> Text:
     return parts
 
 
-class CarerPicker(ModalScreen[int | None]):
+class CarerPicker(TypeAhead, ModalScreen[int | None]):
     """Returns the chosen carer's id, or None."""
 
     CSS_PATH = "rota.tcss"

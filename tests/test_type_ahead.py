@@ -1,0 +1,70 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_registers_app, used as arguments)
+"""Keys typed as fast as a terminal delivers them, ahead of the screen they are meant for:
+``r`` then the note then ``ctrl+s`` in one burst reviews the entry with that note."""
+
+from __future__ import annotations
+
+from pilot_helpers import wait_for
+from sqlmodel import select
+from test_registers_app import app, entry, open_queue, seeded  # noqa: F401
+from textual import events
+
+from coordinator_tui.db import session_scope
+from coordinator_tui.models import RegisterReview
+from coordinator_tui.screens.form_dialog import FormDialog
+from coordinator_tui.widgets.lazy_table import LazyTable
+
+
+def burst(app, *keys: str) -> None:
+    """Keys queued all at once, as a terminal delivers fast typing: nothing in between."""
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+async def test_dialog_key_then_text_then_save_in_one_burst(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        first = screen.shown_rows[0].family_name
+        burst(app, "r", *"seen at home", "ctrl+s")
+        await wait_for(pilot, lambda: entry(seeded, first).last_reviewed is not None)
+        with session_scope(seeded, "t") as s:
+            review = s.exec(select(RegisterReview)).one()
+        assert review.note == "seen at home"
+        assert app.screen is screen  # the dialog closed on ctrl+s, as typed
+
+
+async def test_text_typed_before_the_dialog_is_ready_lands_in_order(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        burst(app, "r", *"abc")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        dialog = app.screen
+        await wait_for(pilot, lambda: dialog.query_one("#f-note").value == "abc")
+        await pilot.press(*"de")  # typed later, after the held keys
+        assert dialog.query_one("#f-note").value == "abcde"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert all(entry(seeded, r.family_name).last_reviewed is None for r in screen.shown_rows)
+
+
+async def test_keys_for_the_list_still_act_on_it(app, seeded):
+    """Nothing is held or passed on while the screen a key reaches is the one on top."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        table = screen.query_one(LazyTable)
+        burst(app, "down", "down")
+        await wait_for(pilot, lambda: table.cursor_row == 2)
+        await pilot.pause()
+        assert table.cursor_row == 2 and app.screen is screen
+
+
+async def test_section_key_then_its_action_in_one_burst(app, seeded):
+    """``2`` from Home then ``r`` and a note: the review dialog of the queue opens and
+    takes the note (the keys reached Home first, which was on top when they were read)."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_queue(pilot, app)  # loaded once, so the second visit shows it at once
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.current_mode == "home")
+        burst(app, "2", "r", *"ok")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await wait_for(pilot, lambda: app.screen.query_one("#f-note").value == "ok")
