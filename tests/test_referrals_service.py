@@ -334,3 +334,78 @@ def test_outcome_action_validates_and_lands_on_the_person(engine, person_id):
     with session_scope(engine, "t") as s:
         (action,) = s.exec(select(Action)).all()
         assert action.person_id == person_id and "MASH referral outcome" in action.description
+
+
+def _figures_counted_one_by_one(s, today: date) -> list[ref.ReferralFigures]:
+    """The figures the plain way: every referral read and counted in Python (what
+    ``referral_figures`` computed before the counting moved into the database)."""
+    import statistics
+
+    from sqlalchemy import func, select
+
+    from coordinator_tui.models import OPEN_REFERRAL_STATES, Practice, Referral
+    from coordinator_tui.services.clock import to_local
+    from coordinator_tui.services.dates import working_days_between
+
+    def day(moment):
+        return to_local(moment).date() if moment else None
+
+    rows = s.execute(
+        select(
+            Referral.referral_type,
+            func.coalesce(Practice.short_name, "—"),
+            Referral.state,
+            Referral.sent_at,
+            Referral.outcome_received_at,
+            Referral.chase_by,
+        ).outerjoin(Practice, Practice.id == Referral.practice_id)
+    ).all()
+    groups: dict = {}
+    for kind, practice, state, sent, outcome, chase in rows:
+        sent_day = day(sent)
+        took = working_days_between(sent_day, day(outcome)) if sent_day and outcome else None
+        for key in ((kind, practice), (kind, ref.ALL_PRACTICES)):
+            g = groups.setdefault(key, {"made": 0, "days": [], "open": 0, "overdue": 0})
+            if sent_day and today.replace(day=1) <= sent_day <= today:
+                g["made"] += 1
+            if took is not None:
+                g["days"].append(took)
+            if state in OPEN_REFERRAL_STATES:
+                g["open"] += 1
+                g["overdue"] += chase is not None and chase < today
+    return [
+        ref.ReferralFigures(
+            kind,
+            practice,
+            g["made"],
+            statistics.median(g["days"]) if g["days"] else None,
+            g["open"],
+            g["overdue"],
+        )
+        for (kind, practice), g in sorted(groups.items())
+    ]
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 23), date(2026, 11, 1), date(2026, 12, 31)])
+def test_figures_as_counted_one_by_one(small_demo_engine, today):
+    with session_scope(small_demo_engine, "t") as s:
+        figures = ref.referral_figures(s, today)
+        assert figures == _figures_counted_one_by_one(s, today)
+
+
+def test_list_and_figures_on_postgres(pg_url):
+    """The list (Core rows) and the figures (counted by the database, timestamps with their
+    time zone) read the same on PostgreSQL."""
+    from coordinator_tui.db import open_database
+    from coordinator_tui.services.demo import seed_demo
+
+    today = date(2026, 11, 23)
+    opened = open_database(pg_url)
+    try:
+        seed_demo(opened.engine, "small", seed=1, today=today)
+        with session_scope(opened.engine, "t") as s:
+            rows = ref.referral_list(s, "open", today)
+            assert rows and all(isinstance(r, ref.ReferralRow) for r in rows)
+            assert ref.referral_figures(s, today) == _figures_counted_one_by_one(s, today)
+    finally:
+        opened.engine.dispose()
