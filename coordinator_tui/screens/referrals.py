@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -23,7 +23,6 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from coordinator_tui.screens.base import SectionScreen
-from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.referral_terms import (
     ALL_PRACTICES,
     OUTCOMES,
@@ -35,6 +34,9 @@ from coordinator_tui.services.referral_terms import (
 )
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 from coordinator_tui.widgets.render_once import RenderOnce
+
+if TYPE_CHECKING:
+    from coordinator_tui.screens.form_dialog import Field
 
 FIGURES_AFTER_S = 0.1
 """The figures are counted this long after the rows are shown: counting them on every
@@ -344,6 +346,8 @@ class ReferralsScreen(SectionScreen):
                 self.call_after_refresh(after, row, values)
             return None
 
+        from coordinator_tui.screens.form_dialog import FormDialog
+
         context = f"{row.family_name.upper()}, {row.given_name} · {row.referral_type} · " + (
             STATE_LABEL.get(row.state, row.state)
         )
@@ -360,6 +364,7 @@ class ReferralsScreen(SectionScreen):
             table.cursor_row = min(index, len(keys) - 1)
 
     def action_step(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
         from coordinator_tui.services.referrals import advance, next_state
 
         row = self.current()
@@ -389,6 +394,7 @@ class ReferralsScreen(SectionScreen):
         )
 
     def action_withdraw(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
         from coordinator_tui.services.referrals import advance
 
         user = self.coordinator.settings.user
@@ -411,6 +417,7 @@ class ReferralsScreen(SectionScreen):
         )
 
     def action_outcome(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
         from coordinator_tui.services.referrals import record_outcome
 
         user = self.coordinator.settings.user
@@ -443,6 +450,7 @@ class ReferralsScreen(SectionScreen):
     def offer_follow_on(self, row: ReferralRow, values: dict[str, Any]) -> None:
         """After an outcome: the register entry or conference it implies, and any action
         for the practice, in one dialog (each part optional)."""
+        from coordinator_tui.screens.form_dialog import Field, FormDialog
         from coordinator_tui.services.referrals import follow_on
 
         plan = follow_on(values["outcome"], values["on"])
@@ -524,6 +532,7 @@ class ReferralsScreen(SectionScreen):
         )
 
     def action_chase(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
         from coordinator_tui.services.referrals import CHASE_METHODS, record_chase
 
         user = self.coordinator.settings.user
@@ -556,6 +565,7 @@ class ReferralsScreen(SectionScreen):
         )
 
     def action_chase_date(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
         from coordinator_tui.services.referrals import set_chase_by
 
         self._form(

@@ -9,9 +9,9 @@ unless the coordinator has overridden it. Overdue means past the chase-by date.
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -30,7 +30,6 @@ from coordinator_tui.models import (
 )
 from coordinator_tui.services.clock import UK, start_of_day, to_local
 from coordinator_tui.services.dates import add_working_days, working_days_between
-from coordinator_tui.services.people import PersonSummary, person_summary
 from coordinator_tui.services.referral_terms import (
     ALL_PRACTICES,
     CHASE_METHODS,
@@ -41,6 +40,11 @@ from coordinator_tui.services.referral_terms import (
     ReferralFigures,
     ReferralRow,
 )
+
+if TYPE_CHECKING:
+    # Only the referral's history uses it: importing it here put 4 ms (its imports) on
+    # the first opening of the Referrals list, in the thread that reads the list.
+    from coordinator_tui.services.people import PersonSummary
 
 FORWARD = (
     ReferralState.DRAFTED,
@@ -521,6 +525,8 @@ def referral_figures(session: Session, today: date) -> list[ReferralFigures]:
     The counts are made by the database (one grouped query); only the referrals with an
     outcome come back as rows, for the medians. Counting every referral in Python cost
     30 ms of interpreter time on the large demo, just after the Referrals list opens."""
+    import statistics  # here, not at the top: off the path of the list's first read
+
     practice = func.coalesce(Practice.short_name, "—")
     # "Made this month": sent on a UK day from the 1st to today, as UTC instants.
     since = start_of_day(today.replace(day=1))
@@ -592,6 +598,8 @@ class ReferralDetail:
 
 
 def referral_detail(session: Session, referral_id: int) -> ReferralDetail | None:
+    from coordinator_tui.services.people import person_summary
+
     referral = session.get(Referral, referral_id)
     if referral is None:
         return None
