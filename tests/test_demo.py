@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
 
 import nhs_number
 import pytest
@@ -13,6 +14,9 @@ from coordinator_tui.db import open_database, session_scope
 from coordinator_tui.models import AuditEvent, Practice
 from coordinator_tui.services import reference
 from coordinator_tui.services.demo import demo_nhs_numbers, seed_demo
+from coordinator_tui.services.rota import problems as P
+from coordinator_tui.services.rota.assign import state_for
+from coordinator_tui.services.rota.measures import measures
 
 TODAY = date(2026, 11, 23)
 
@@ -32,7 +36,20 @@ class TestSmallDemo:
         assert scalar(e, "SELECT count(*) FROM meeting") == 6
         assert scalar(e, "SELECT count(*) FROM carer") == 25
         assert scalar(e, "SELECT count(*) FROM customer") == 80
-        assert 600 <= scalar(e, "SELECT count(*) FROM visit") <= 800
+        week = "visit_date BETWEEN :monday AND date(:monday, '+6 days')"
+        monday = TODAY.isoformat()  # a Monday
+        assert 600 <= scalar(e, f"SELECT count(*) FROM visit WHERE {week}", monday=monday) <= 800
+        # The two weeks before, done: continuity and the WTR reference period look back.
+        for back in (7, 14):
+            done = scalar(
+                e,
+                "SELECT count(*) FROM visit WHERE status = 'done' AND visit_date "
+                "BETWEEN date(:monday, :start) AND date(:monday, :end)",
+                monday=monday,
+                start=f"-{back} days",
+                end=f"-{back - 6} days",
+            )
+            assert 600 <= done <= 800
 
     def test_every_category_and_review_state(self, small_demo_engine):
         e = small_demo_engine
@@ -118,6 +135,37 @@ class TestSmallDemo:
             == 0
         )
 
+    def test_rota_week_reads_like_a_coordinators(self, small_demo_engine):
+        """The demo week is mostly feasible: one overlap, one journey too tight, one expired
+        skill, the sick carer's visits (Plan B) and a few visits not allocated yet; no
+        working-time breach; continuity of carer well above half; nobody over contract."""
+        with session_scope(small_demo_engine, "t") as s:
+            state = state_for(s, TODAY)
+        found = state.problems()
+        hard = Counter(p.code for p in found if p.is_hard)
+        assert sum(hard.values()) <= 12
+        assert set(hard) == {P.OVERLAP, P.TRAVEL_TIME, P.SKILL_EXPIRED, P.ABSENT, P.UNSTAFFED}
+        assert hard[P.OVERLAP] == hard[P.TRAVEL_TIME] == hard[P.SKILL_EXPIRED] == 1
+        assert 2 <= hard[P.ABSENT] <= 6 and 1 <= hard[P.UNSTAFFED] <= 4
+        assert len({p.carer_id for p in found if p.code == P.ABSENT}) == 1
+        soft = Counter(p.code for p in found if not p.is_hard)
+        assert 1 <= sum(soft.values()) <= 20
+        result = measures(state)
+        assert result.overall_continuity is not None and result.overall_continuity >= 0.8
+        assert result.unassigned_visits == hard[P.UNSTAFFED]
+        assert not [h for h in result.hours if h.over_contract]
+
+    def test_rota_weeks_before_are_as_planned(self, small_demo_engine):
+        """Last week was worked as planned (the history continuity and the 17-week average
+        look back at): no hard problem, every visit staffed, the same carers as usual."""
+        with session_scope(small_demo_engine, "t") as s:
+            state = state_for(s, TODAY - timedelta(weeks=1))
+        assert state.snap.visits
+        assert not [p for p in state.problems() if p.is_hard]
+        result = measures(state)
+        assert result.unassigned_visits == 0
+        assert result.overall_continuity is not None and result.overall_continuity >= 0.95
+
     def test_nhs_numbers_are_synthetic_valid_and_unique(self, small_demo_engine):
         with small_demo_engine.connect() as conn:
             numbers = [row[0] for row in conn.execute(text("SELECT nhs_number FROM person"))]
@@ -135,7 +183,7 @@ class TestSmallDemo:
 
 
 def test_deterministic(tmp_path):
-    people = []
+    people, rotas = [], []
     for name in ("a.db", "b.db"):
         opened = open_database(str(tmp_path / name))
         seed_demo(opened.engine, "small", seed=7, today=TODAY)
@@ -148,8 +196,17 @@ def test_deterministic(tmp_path):
                     )
                 ).all()
             )
+            rotas.append(
+                conn.execute(
+                    text(
+                        "SELECT v.id, v.customer_id, v.start_at, a.carer_id, a.slot FROM visit v "
+                        "LEFT JOIN visit_assignment a ON a.visit_id = v.id ORDER BY v.id, a.slot"
+                    )
+                ).all()
+            )
         opened.engine.dispose()
     assert people[0] == people[1]
+    assert rotas[0] == rotas[1]
 
 
 def test_refuses_to_seed_twice(small_demo_engine):

@@ -11,8 +11,10 @@ inserts under 1 s). One audit note per table records the bulk load.
 
 from __future__ import annotations
 
+import math
 import random
 import time as clock
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,7 +28,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
 from coordinator_tui import models as m
-from coordinator_tui.services import audit
+from coordinator_tui.services import audit, demo_rota
 from coordinator_tui.services.clock import UK
 from coordinator_tui.services.dates import add_working_days
 from coordinator_tui.services.reference import (
@@ -46,7 +48,7 @@ SIZES: dict[str, dict[str, int]] = {
         carers=25,
         customers=80,
         weeks=1,
-        visit_rate=85,
+        visit_rate=125,  # calls a customer a day, x 100
         incidents=6,
     ),
     "large": dict(
@@ -58,7 +60,7 @@ SIZES: dict[str, dict[str, int]] = {
         carers=60,
         customers=300,
         weeks=2,
-        visit_rate=55,
+        visit_rate=80,
         incidents=20,
     ),
 }
@@ -77,12 +79,6 @@ EXTERNAL_ROLES = (
     ("Social worker", "Children's social care (demo)"),
     ("District nurse", "Community health services (demo)"),
     ("Community mental health nurse", "Mental health trust (demo)"),
-)
-VISIT_SLOTS = (  # window start, window end, minutes
-    (time(7, 0), time(9, 0), 45),
-    (time(12, 0), time(13, 30), 30),
-    (time(16, 30), time(18, 0), 30),
-    (time(20, 0), time(21, 30), 30),
 )
 OUTCOMES = (
     "no_further_action",
@@ -673,187 +669,369 @@ class _Demo:
     # -- homecare ------------------------------------------------------------------------
 
     def homecare(self) -> None:
-        rnd, fake, today = self.rnd, self.fake, self.today
+        """Carers, customers, their packages and the rota of last week, this week (and next
+        week in the large demo), planned by ``demo_rota`` the way a coordinator would: runs
+        per area, a regular carer and a relief on each, a few problems left on purpose."""
+        monday = self.today - timedelta(days=self.today.weekday())
+        self.carers: list[dict[str, Any]] = []
+        self.customers: list[int] = []
         skill_ids = {
             code: self.w.add(m.Skill, code=code, name=name) for code, name in load_skills()
         }
-        self.carers: list[dict[str, Any]] = []
+        centres = self._area_centres()
+        workers, carers = self._draw_carers(centres)
+        clients, customers = self._draw_customers(centres, monday)
+        plan = demo_rota.plan_weeks(
+            self.rnd,
+            workers,
+            clients,
+            self.today,
+            self.size["visit_rate"] / 100,
+            self.size["weeks"],
+        )
+        carer_ids = self._write_carers(workers, carers, plan, skill_ids, monday)
+        self._write_absences(plan, carer_ids)
+        customer_ids = self._write_customers(clients, customers, plan, carer_ids, workers)
+        template_ids = self._write_packages(clients, customers, plan.calls, customer_ids)
+        self.visits(plan.weeks, plan.calls, customer_ids, template_ids, carer_ids)
+
+    def _area_centres(self) -> list[tuple[float, float]]:
+        """The middles of the areas the town is split into (a jittered grid), about 60
+        customers to an area."""
+        rnd = self.rnd
+        count = max(2, self.size["customers"] // 100)
+        cols = math.ceil(math.sqrt(count * 1.5))
+        rows = math.ceil(count / cols)
+        centres = []
+        for index in range(count):
+            row, col = divmod(index, cols)
+            lat = ROCHDALE[0] - 0.035 + (row + 0.5) * 0.07 / rows + rnd.uniform(-0.003, 0.003)
+            lon = ROCHDALE[1] - 0.055 + (col + 0.5) * 0.11 / cols + rnd.uniform(-0.004, 0.004)
+            centres.append((lat, lon))
+        return centres
+
+    def _draw_carers(
+        self, centres: list[tuple[float, float]]
+    ) -> tuple[list[demo_rota.Worker], list[dict[str, Any]]]:
+        """Each carer as the planner sees them and the rest of their row. The first is 17
+        (the young-worker rules); most want to work five days a week, some six or four."""
+        rnd, fake, today = self.rnd, self.fake, self.today
+        workers: list[demo_rota.Worker] = []
+        rows: list[dict[str, Any]] = []
         for index in range(self.size["carers"]):
             gender = rnd.choice(("female", "female", "female", "male"))
             given = fake.first_name_female() if gender == "female" else fake.first_name_male()
-            name = f"{given} {fake.last_name()}"
             age = 17 if index == 0 else rnd.randint(19, 64)
-            lat = ROCHDALE[0] + rnd.uniform(-0.04, 0.04)
-            lon = ROCHDALE[1] + rnd.uniform(-0.06, 0.06)
+            area = index % len(centres)
+            days = 4 if index == 0 else rnd.choices((6, 5, 4), weights=(2, 7, 2))[0]
+            workers.append(
+                demo_rota.Worker(
+                    index,
+                    gender,
+                    area,
+                    days,
+                    weekends=index != 0 and rnd.random() < 0.9,
+                    young=index == 0,
+                )
+            )
+            rows.append(
+                dict(
+                    name=f"{given} {fake.last_name()}",
+                    gender=gender,
+                    date_of_birth=today - timedelta(days=age * 365 + rnd.randrange(300)),
+                    home_postcode=f"OL1{area % 7} {rnd.randint(1, 9)}XX",
+                    home_lat=centres[area][0] + rnd.gauss(0, 0.008),
+                    home_lon=centres[area][1] + rnd.gauss(0, 0.012),
+                    wtr_opt_out=rnd.random() < 0.2,
+                )
+            )
+        return workers, rows
+
+    def _draw_customers(
+        self, centres: list[tuple[float, float]], monday: date
+    ) -> tuple[list[demo_rota.Client], list[dict[str, Any]]]:
+        """Customers clustered round their area's middle. The last one's package starts
+        this week, so their carers are new to them."""
+        rnd, fake, today = self.rnd, self.fake, self.today
+        clients: list[demo_rota.Client] = []
+        rows: list[dict[str, Any]] = []
+        count = self.size["customers"]
+        for index in range(count):
+            area = index % len(centres)
+            lat = centres[area][0] + rnd.gauss(0, 0.005)
+            lon = centres[area][1] + rnd.gauss(0, 0.0075)
+            new = index == count - 1
+            starts = monday if new else today - timedelta(days=rnd.randint(30, 700))
+            double = rnd.random() < 0.05 and not new
+            clients.append(
+                demo_rota.Client(index, area, lat, lon, double, monday if new else date.min)
+            )
+            rows.append(
+                dict(
+                    name=f"{fake.first_name()} {fake.last_name()}",
+                    address=f"{rnd.randint(1, 200)} {fake.street_name()}",
+                    postcode=f"OL1{area % 7} {rnd.randint(1, 9)}YY",
+                    lat=lat,
+                    lon=lon,
+                    language=rnd.choice(("", "", "", "", "Urdu", "Polish")),
+                    lone_working_risk=double and rnd.random() < 0.3,
+                    access_notes=rnd.choice(("", "Key safe by door", "Ring and wait")),
+                    package_start=starts,
+                    funder=rnd.choice(("Local authority", "NHS CHC", "Private")),
+                )
+            )
+        return clients, rows
+
+    def _write_carers(
+        self,
+        workers: list[demo_rota.Worker],
+        rows: list[dict[str, Any]],
+        plan: demo_rota.Plan,
+        skill_ids: dict[str, int],
+        monday: date,
+    ) -> dict[int, int]:
+        """Carer rows with what follows from their usual week: contract, availability for
+        their shifts, skills for their visits (valid but for the one lapsed on purpose),
+        and 16 weeks of hours before. Returns worker index -> carer id."""
+        rnd, today = self.rnd, self.today
+        ids: dict[int, int] = {}
+        optional = [c for c in skill_ids if c not in ("MED", "HOIST", demo_rota.SPECIAL_SKILL)]
+        worked, weeks = plan.weekdays_worked(), plan.weeks_worked()
+        for worker, row in zip(workers, rows, strict=True):
+            hours = plan.usual_minutes.get(worker.index, 0) / 60
             carer_id = self.w.add(
                 m.Carer,
-                name=name,
-                gender=gender,
-                date_of_birth=today - timedelta(days=age * 365 + rnd.randrange(300)),
-                transport_mode="walk" if rnd.random() < 0.2 else "drive",
-                home_postcode=f"OL1{rnd.randint(0, 6)} {rnd.randint(1, 9)}XX",
-                home_lat=lat,
-                home_lon=lon,
-                contracted_hours=rnd.choice((16, 20, 25, 30, 37.5)),
-                wtr_opt_out=rnd.random() < 0.2,
+                transport_mode=worker.mode,
+                contracted_hours=demo_rota.contract_for(hours),
+                **row,
             )
-            skills = set(rnd.sample(list(skill_ids), rnd.randint(3, 6))) | {"MED"}
-            if index % 3 == 0:
-                skills.add("HOIST")
-            for code in sorted(skills):
-                expired = rnd.random() < 0.1
+            ids[worker.index] = carer_id
+            self.carers.append(dict(id=carer_id))
+            skills: dict[str, date] = {"MED": today + timedelta(days=rnd.randint(30, 700))}
+            if worker.index in plan.hoist or rnd.random() < 0.2:
+                skills["HOIST"] = today + timedelta(days=rnd.randint(30, 700))
+            for code in rnd.sample(optional, rnd.randint(1, 3)):
+                lapsed = rnd.random() < 0.15  # training lapsed, not needed for their visits
+                skills[code] = today + timedelta(
+                    days=-rnd.randint(1, 60) if lapsed else rnd.randint(30, 700)
+                )
+            if worker.index in plan.lapsed and plan.lapsed_on is not None:
+                skills[demo_rota.SPECIAL_SKILL] = plan.lapsed_on
+            for code, expires in sorted(skills.items()):
                 self.w.add(
                     m.CarerSkill,
                     carer_id=carer_id,
                     skill_id=skill_ids[code],
-                    achieved_on=today - timedelta(days=rnd.randint(200, 900)),
-                    expires_on=today - timedelta(days=rnd.randint(1, 60))
-                    if expired
-                    else today + timedelta(days=rnd.randint(30, 700)),
+                    achieved_on=expires - timedelta(days=rnd.randint(400, 1000)),
+                    expires_on=expires,
                 )
-            weekend = rnd.random() < 0.7
-            for weekday in range(7 if weekend else 5):
-                self.w.add(
-                    m.CarerAvailability,
-                    carer_id=carer_id,
-                    weekday=weekday,
-                    start_time=time(7, 0),
-                    end_time=time(22, 0),
-                )
-            monday = today - timedelta(days=today.weekday())
-            for week in range(1, 17):
+            windows = _merge(
+                w for s in sorted(worker.shifts or {"early"}) for w in demo_rota.SHIFTS[s].windows
+            )
+            for weekday in self._available_days(worker, worked.get(worker.index, set())):
+                for low, high in windows:
+                    self.w.add(
+                        m.CarerAvailability,
+                        carer_id=carer_id,
+                        weekday=weekday,
+                        start_time=time(low // 60, low % 60),
+                        end_time=time(high // 60, high % 60),
+                    )
+            # The 16 weeks before: from the visits where the demo has them (a row of no
+            # hours for a week without any), from payroll before that.
+            for back in range(1, 17):
+                start = monday - timedelta(weeks=back)
+                if start in plan.weeks and start in weeks.get(worker.index, ()):
+                    continue
                 self.w.add(
                     m.CarerWeekHours,
                     carer_id=carer_id,
-                    week_start=monday - timedelta(weeks=week),
-                    hours=round(rnd.uniform(15, 50), 1),
+                    week_start=start,
+                    hours=0.0
+                    if start in plan.weeks
+                    else round(hours * rnd.uniform(0.85, 1.05) * 4) / 4,
                 )
-            valid = {c for c in skills}
-            self.carers.append(dict(id=carer_id, skills=valid, busy={}, weekend=weekend))
-        for carer in rnd.sample(self.carers, 2):
-            start = today + timedelta(days=rnd.randint(0, 3))
+        return ids
+
+    def _available_days(self, worker: demo_rota.Worker, worked: set[int]) -> list[int]:
+        """The weekdays a carer is available: the days they work, and for about a third of
+        them one more day for extra shifts (so Plan B finds cover for some visits, not
+        all). A carer with no days yet is available on every day they would work."""
+        allowed = [day for day in range(7) if day < 5 or worker.weekends]
+        if not worked:
+            return allowed
+        spare = [day for day in allowed if day not in worked]
+        extra = {self.rnd.choice(spare)} if spare and self.rnd.random() < 0.3 else set()
+        return sorted(worked | extra)
+
+    def _write_absences(self, plan: demo_rota.Plan, carer_ids: dict[int, int]) -> None:
+        """The carer off sick this week (their visits still on them: Plan B) and the one
+        booked on leave next week (relief covers them where next week is planned here)."""
+        if plan.trouble.sick is not None:
+            index, day = plan.trouble.sick
             self.w.add(
                 m.Absence,
-                carer_id=carer["id"],
-                start_date=start,
-                end_date=start + timedelta(days=rnd.randint(0, 2)),
-                kind=rnd.choice(("sickness", "leave")),
+                carer_id=carer_ids[index],
+                start_date=day,
+                end_date=day,
+                kind="sickness",
+                note="Rang in sick",
             )
-        self.customers: list[int] = []
-        templates: list[tuple[int, int, dict[str, Any]]] = []
-        for _ in range(self.size["customers"]):
-            lat = ROCHDALE[0] + rnd.uniform(-0.04, 0.04)
-            lon = ROCHDALE[1] + rnd.uniform(-0.06, 0.06)
-            customer_id = self.w.add(
-                m.Customer,
-                name=f"{fake.first_name()} {fake.last_name()}",
-                address=f"{rnd.randint(1, 200)} {fake.street_name()}",
-                postcode=f"OL1{rnd.randint(0, 6)} {rnd.randint(1, 9)}YY",
-                lat=lat,
-                lon=lon,
-                preferred_gender=rnd.choice(("", "", "", "female")),
-                language=rnd.choice(("", "", "", "", "Urdu", "Polish")),
-                lone_working_risk=rnd.random() < 0.1,
-                access_notes=rnd.choice(("", "Key safe by door", "Ring and wait")),
+        if plan.leave is not None:
+            index, first, last = plan.leave
+            self.w.add(
+                m.Absence, carer_id=carer_ids[index], start_date=first, end_date=last, kind="leave"
             )
+
+    def _write_customers(
+        self,
+        clients: list[demo_rota.Client],
+        rows: list[dict[str, Any]],
+        plan: demo_rota.Plan,
+        carer_ids: dict[int, int],
+        workers: list[demo_rota.Worker],
+    ) -> dict[int, int]:
+        """Customer rows and their wishes, as the rota honours them: about four in ten name
+        their regular carers as preferred (one names only their main carer, so their
+        relief's visits show the soft problem); about one in seven of those whose carers
+        are all women prefer a woman (and one whose relief is a man this week); one in
+        twenty has excluded a carer who never visits them. Returns client index -> id."""
+        rnd, calls, weeks = self.rnd, plan.calls, plan.weeks
+        seen: dict[int, list[set[int]]] = {}  # client -> carers per visit, first week seen
+        ever: dict[int, set[int]] = defaultdict(set)
+        for start in sorted(weeks):
+            week: dict[int, list[set[int]]] = defaultdict(list)
+            for visit in weeks[start]:
+                client = calls[visit.call].customer
+                ever[client].update(visit.carers)
+                week[client].append(set(visit.carers))
+            for client, carers in week.items():
+                seen.setdefault(client, carers)
+        men = {w.index for w in workers if w.gender != "female"}
+        this_week = self.today - timedelta(days=self.today.weekday())
+        with_men: dict[int, int] = defaultdict(int)  # client -> visits with a man this week
+        for visit in weeks.get(this_week, ()):
+            if men & set(visit.carers):
+                with_men[calls[visit.call].customer] += 1
+        wishes = [rnd.random() < 0.15 for _ in clients]
+        unmet = min(
+            (c.index for c in clients if wishes[c.index] and 0 < with_men[c.index] <= 3),
+            key=lambda index: (with_men[index], index),
+            default=None,
+        )
+        ids: dict[int, int] = {}
+        lone_done = named_one = False
+        for client, row in zip(clients, rows, strict=True):
+            values = {k: v for k, v in row.items() if k not in ("package_start", "funder")}
+            if wishes[client.index] and (client.index == unmet or not men & ever[client.index]):
+                values["preferred_gender"] = "female"
+            light = all(c.weekdays != demo_rota.DAILY for c in calls if c.customer == client.index)
+            if not lone_done and light and not client.double:
+                values["lone_working_risk"] = lone_done = True
+            customer_id = self.w.add(m.Customer, **values)
+            ids[client.index] = customer_id
             self.customers.append(customer_id)
-            preferred = rnd.sample(self.carers, rnd.randint(1, 2))
-            for carer in preferred:
-                self.w.add(
-                    m.CustomerCarerPreference,
-                    customer_id=customer_id,
-                    carer_id=carer["id"],
-                    kind="preferred",
-                )
+            if rnd.random() < 0.4:
+                team, missed = _regulars(seen.get(client.index, []))
+                one, one_missed = _regulars(seen.get(client.index, []), most=1)
+                if not named_one and 0 < one_missed <= 2:
+                    # One customer names only their main carer: their relief's visits show
+                    # "preferred carers not met".
+                    team, missed, named_one = one, 0, True
+                for index in team if not missed else ():
+                    self.w.add(
+                        m.CustomerCarerPreference,
+                        customer_id=customer_id,
+                        carer_id=carer_ids[index],
+                        kind="preferred",
+                    )
             if rnd.random() < 0.05:
-                others = [c for c in self.carers if c not in preferred]
-                self.w.add(
-                    m.CustomerCarerPreference,
-                    customer_id=customer_id,
-                    carer_id=rnd.choice(others)["id"],
-                    kind="excluded",
-                    reason="Customer's request",
-                )
+                others = [i for i in sorted(carer_ids) if i not in ever[client.index]]
+                if others:
+                    self.w.add(
+                        m.CustomerCarerPreference,
+                        customer_id=customer_id,
+                        carer_id=carer_ids[rnd.choice(others)],
+                        kind="excluded",
+                        reason="Customer's request",
+                    )
+        return ids
+
+    def _write_packages(
+        self,
+        clients: list[demo_rota.Client],
+        rows: list[dict[str, Any]],
+        calls: list[demo_rota.Call],
+        customer_ids: dict[int, int],
+    ) -> dict[int, int]:
+        """One package per customer and a visit template per call: the window opens at the
+        planned time (``rota generate`` starts visits there) and allows half an hour.
+        Returns call key -> template id."""
+        by_client: dict[int, list[demo_rota.Call]] = defaultdict(list)
+        for call in calls:
+            by_client[call.customer].append(call)
+        template_ids: dict[int, int] = {}
+        for client, row in zip(clients, rows, strict=True):
+            own = by_client[client.index]
+            minutes = sum(c.minutes * c.carers * c.weekdays.count("1") for c in own)
             package_id = self.w.add(
                 m.CarePackage,
-                customer_id=customer_id,
-                start_date=today - timedelta(days=rnd.randint(30, 700)),
-                funder=rnd.choice(("Local authority", "NHS CHC", "Private")),
-                hours_per_week=0,
+                customer_id=customer_ids[client.index],
+                start_date=row["package_start"],
+                funder=row["funder"],
+                hours_per_week=round(minutes / 60, 2),
             )
-            double = rnd.random() < 0.1
-            rate = self.size["visit_rate"] / 100
-            slots = [s for s in VISIT_SLOTS if rnd.random() < rate / 4] or [VISIT_SLOTS[0]]
-            for start, end, minutes in slots:
-                needs = ({"MED"} if rnd.random() < 0.4 else set()) | (
-                    {"HOIST"} if double else set()
-                )
-                skills = ",".join(sorted(needs))
-                values = dict(
+            for call in own:
+                opens = time(call.start // 60, call.start % 60)
+                closes = min(call.start + 30, 23 * 60 + 59)
+                template_ids[call.key] = self.w.add(
+                    m.VisitTemplate,
                     package_id=package_id,
-                    weekdays="1111111",
-                    window_start=start,
-                    window_end=end,
-                    duration_minutes=minutes,
-                    carers_required=2 if double else 1,
-                    required_skills=skills,
-                    tasks="Personal care, meds" if "MED" in skills else "Personal care",
-                    medication="MED" in skills,
+                    weekdays=call.weekdays,
+                    window_start=opens,
+                    window_end=time(closes // 60, closes % 60),
+                    duration_minutes=call.minutes,
+                    carers_required=call.carers,
+                    required_skills=",".join(sorted(call.skills)),
+                    tasks=call.tasks,
+                    medication="MED" in call.skills,
                 )
-                template_id = self.w.add(m.VisitTemplate, **values)
-                templates.append((template_id, customer_id, values))
-        self.visits(templates)
+        return template_ids
 
-    def visits(self, templates: list[tuple[int, int, dict[str, Any]]]) -> None:
-        rnd, today = self.rnd, self.today
-        monday = today - timedelta(days=today.weekday())
-        planned: list[tuple[datetime, int, dict[str, Any], int]] = []
-        for week in range(self.size["weeks"]):
-            for offset in range(7):
-                day = monday + timedelta(weeks=week, days=offset)
-                for template_id, customer_id, values in templates:
-                    window = (values["window_end"].hour * 60 + values["window_end"].minute) - (
-                        values["window_start"].hour * 60 + values["window_start"].minute
-                    )
-                    start_minute = values["window_start"].hour * 60 + values["window_start"].minute
-                    start_minute += rnd.randrange(0, max(window - values["duration_minutes"], 1), 5)
-                    start = self.at(day, start_minute // 60, start_minute % 60)
-                    planned.append((start, template_id, values, customer_id))
-        planned.sort(key=lambda item: item[0])
-        for start, template_id, values, customer_id in planned:
-            end = start + timedelta(minutes=values["duration_minutes"])
-            day = start.astimezone(UK).date()
+    def visits(
+        self,
+        weeks: dict[date, list[demo_rota.PlannedVisit]],
+        calls: list[demo_rota.Call],
+        customer_ids: dict[int, int],
+        template_ids: dict[int, int],
+        carer_ids: dict[int, int],
+    ) -> None:
+        """Every planned week's visits in time order, done before today, with carers by
+        slot (none on the visits left unallocated)."""
+        today = self.today
+        planned = sorted(
+            (v for visits in weeks.values() for v in visits),
+            key=lambda v: (v.day, v.start, v.call),
+        )
+        for visit in planned:
+            call = calls[visit.call]
+            start = self.at(visit.day, visit.start // 60, visit.start % 60)
             visit_id = self.w.add(
                 m.Visit,
-                template_id=template_id,
-                customer_id=customer_id,
-                visit_date=day,
+                template_id=template_ids[call.key],
+                customer_id=customer_ids[call.customer],
+                visit_date=visit.day,
                 start_at=start,
-                end_at=end,
-                carers_required=values["carers_required"],
-                required_skills=values["required_skills"],
-                tasks=values["tasks"],
-                status="done" if day < today else "planned",
+                end_at=start + timedelta(minutes=visit.minutes),
+                carers_required=call.carers,
+                required_skills=",".join(sorted(call.skills)),
+                tasks=call.tasks,
+                status="done" if visit.day < today else "planned",
             )
-            if rnd.random() < 0.05:
-                continue  # left unassigned for the coordinator
-            need = set(filter(None, values["required_skills"].split(",")))
-            chosen: list[dict[str, Any]] = []
-            for carer in rnd.sample(self.carers, len(self.carers)):
-                if len(chosen) == values["carers_required"]:
-                    break
-                if not need <= carer["skills"] or (day.weekday() >= 5 and not carer["weekend"]):
-                    continue
-                busy = carer["busy"].setdefault(day, [])
-                if any(
-                    s < end + timedelta(minutes=10) and start < e + timedelta(minutes=10)
-                    for s, e in busy
-                ):
-                    continue
-                busy.append((start, end))
-                chosen.append(carer)
-            for slot, carer in enumerate(chosen, start=1):
-                self.w.add(m.VisitAssignment, visit_id=visit_id, carer_id=carer["id"], slot=slot)
+            for slot, index in enumerate(visit.carers, start=1):
+                self.w.add(
+                    m.VisitAssignment, visit_id=visit_id, carer_id=carer_ids[index], slot=slot
+                )
 
     def governance(self) -> None:
         rnd, today = self.rnd, self.today
@@ -905,6 +1083,33 @@ class _Demo:
                 verified_at=received + timedelta(hours=2) if verified else None,
                 status="verified" if verified else "received",
             )
+
+
+def _merge(windows: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Availability windows (minutes of the day) with overlapping ones joined."""
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(windows):
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def _regulars(visits: list[set[int]], most: int = 3) -> tuple[list[int], int]:
+    """The fewest carers (at most ``most``) between whom a customer's visits had one of
+    them (their regular team, named as preferred carers), and how many visits had none."""
+    left = [carers for carers in visits if carers]
+    team: list[int] = []
+    while left and len(team) < most:
+        counts: dict[int, int] = defaultdict(int)
+        for carers in left:
+            for carer in carers:
+                counts[carer] += 1
+        best = max(sorted(counts), key=counts.__getitem__)
+        team.append(best)
+        left = [carers for carers in left if best not in carers]
+    return team, len(left)
 
 
 # Tables in foreign-key order.
