@@ -234,9 +234,14 @@ class ReferralsScreen(SectionScreen):
         if drawn is not None and drawn[0] is self.figures and drawn[1] == wide:
             return
         self._figures_drawn = (self.figures, wide)
-        self.query_one("#referrals-figures", Static).update(
-            RenderOnce(figures_table(self.figures, wide=wide))
-        )
+        box = self.query_one("#referrals-figures", Static)
+        table = RenderOnce(figures_table(self.figures, wide=wide))
+        if box.size.width:
+            # Render it now, at the width it will be measured at: the figures come in the
+            # background (on a section prepared before it is shown, long before), and the
+            # layout that measures them otherwise does it on the way to the first frame.
+            table.prerender(self.app, box.size.width)
+        box.update(table)
 
     def on_resize(self) -> None:
         if self.figures:

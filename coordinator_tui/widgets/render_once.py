@@ -11,10 +11,14 @@ keeps the segments of the last width and hands the same ones to every pass.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.measure import Measurement
 from rich.segment import Segment
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 
 class RenderOnce:
@@ -27,7 +31,18 @@ class RenderOnce:
         self._key: tuple | None = None
         self._segments: list[Segment] = []
 
+    def prerender(self, app: App, width: int) -> None:
+        """Render now, for a ``Static`` whose content is ``width`` cells wide, with the
+        options Textual measures its height with (``RichVisual.get_height``): content
+        that arrives in the background is then ready before the layout that needs it."""
+        options = app.console_options.update_width(width).update(highlight=False)
+        self.segments(app.console, options)
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
+        return self.segments(console, options)
+
+    def segments(self, console: Console, options: ConsoleOptions) -> list[Segment]:
+        """The renderable's segments for ``options``, rendered if the width changed."""
         # The height is left out of the key on purpose: Textual measures with no height
         # and draws with one, and a table's lines do not depend on it.
         key = (
