@@ -8,8 +8,13 @@ Issue 3 section 8 and issue 4 section 7:
   the filtered rows (target: 30 ms);
 - ``lists.person_open``: ``enter`` on a queue entry to the person record painted with the
   person's data (target: 100 ms);
-- ``lists.referrals_open``: ``3`` to the Referrals list painted with its rows (issue 4
-  asks for under 100 ms; recorded as information).
+- ``lists.referrals_open``: ``3`` to the Referrals list painted with its rows, the section
+  opened cold (issue 4: under 100 ms), and ``lists.referrals_open_prepared`` the same once
+  the app has prepared the section in the background.
+
+A mode switch cannot paint much before 70 ms here, in the bare app as in this one:
+``App.switch_mode`` holds every frame back for 50 ms (``delay_update``), and the repaint
+when it lets go waits for the new screen's first update tick (1/60 s).
 
 Baselines, run alternately with the app in the same process: ``lists.bare.switch`` (a
 trivial app switching mode, on the same key, to a screen with one 40-row DataTable),
@@ -78,7 +83,7 @@ STEP_TIMEOUT_S = 20.0
 QUEUE_BEYOND_BARE_S = 0.100
 FILTER_KEY_S = 0.030
 PERSON_OPEN_S = 0.100
-REFERRALS_OPEN_S = 0.100  # issue 4; recorded as information
+REFERRALS_OPEN_S = 0.100  # issue 4
 PERSON_OPENS_PER_RUN = 3
 
 _ANSI = re.compile(r"\x1b\[[0-9;?<>=$]*[ -/]*[@-~]|\x1b[\]P_^][^\x07\x1b]*(\x07|\x1b\\)?|\x1b.")
@@ -575,14 +580,13 @@ def run(db_path: Path, runs: int = 7) -> list[Result]:
         Result(
             "lists.referrals_open",
             t["app.referrals_open"],
-            target="info (< 100 ms)",
-            passed=True,
+            target=f"< {REFERRALS_OPEN_S * 1000:.0f} ms",
+            passed=referrals < REFERRALS_OPEN_S,
             baseline_median_s=bare_switch,
             description="3 to the Referrals list painted with its rows (large demo), the "
             "section opened cold (not prepared in the background)",
             extra={
                 "referral_rows": info.get("referral_rows"),
-                "under_100_ms": referrals < REFERRALS_OPEN_S,
                 "beyond_bare_s": round(referrals - bare_switch, 6),
             },
         ),
