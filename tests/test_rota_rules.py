@@ -459,6 +459,9 @@ def test_new_to_customer_only_first_visit_and_only_if_not_seen_before():
     visits = [visit(1, 0, (9, 0), 30), visit(2, 1, (9, 0), 30)]
     assert [p.visit_ids for p in found(week(visits), P.NEW_TO_CUSTOMER)] == [(1,)]
     assert not found(week(visits, known_pairs=frozenset({(1, 1)})), P.NEW_TO_CUSTOMER)
+    # A carer the customer asked for is one of their regulars, visited before or not.
+    asked_for = week(visits, customers=[customer(preferred=frozenset({1}))])
+    assert not found(asked_for, P.NEW_TO_CUSTOMER)
 
 
 @pytest.mark.parametrize(("carers", "problem"), [((1,), True), ((1, 2), False)])
@@ -670,6 +673,7 @@ def _confirm(snap: WeekSnapshot, carers_of: dict, problem: P.Problem) -> None:
         assert len(set(carers_of[visits[0].id])) == 1
     elif code == P.NEW_TO_CUSTOMER:
         assert (c.id, visits[0].customer_id) not in snap.known_pairs
+        assert c.id not in snap.customers[visits[0].customer_id].preferred
     else:
         assert code == P.WTR_WEEKLY_REST and _carer_visits(snap, carers_of, c.id)
 

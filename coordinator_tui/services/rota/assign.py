@@ -87,10 +87,14 @@ def state_for(session: Session, day: date) -> RotaState:
 
 
 def _regulars(state: RotaState, visit_id: int) -> set[int]:
-    """Carers with continuity for this visit's customer: seen before or on it this week."""
+    """Carers with continuity for this visit's customer: preferred by them, seen before,
+    or on their visits this week."""
     snap = state.snap
     customer_id = snap.visits[visit_id].customer_id
     found = {carer for carer, customer in snap.known_pairs if customer == customer_id}
+    customer = snap.customers.get(customer_id)
+    if customer is not None:
+        found.update(customer.preferred)
     for other_id, carers in state.carers_of.items():
         if other_id != visit_id and snap.visits[other_id].customer_id == customer_id:
             found.update(carers)

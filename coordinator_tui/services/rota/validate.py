@@ -617,7 +617,9 @@ class RotaState:
                 )
             )
 
-        # Continuity: the first visit this week to a customer the carer has not seen before.
+        # Continuity: the first visit this week to a customer the carer has not seen before
+        # and the customer has not asked for (a preferred carer is one of their regulars,
+        # as the continuity measure counts them).
         seen: set[int] = set()
         known = snap.known_pairs
         for day in sorted(days):
@@ -626,8 +628,10 @@ class RotaState:
                 if customer_id in seen:
                     continue
                 seen.add(customer_id)
-                if (carer_id, customer_id) not in known:
-                    customer = snap.customers.get(customer_id)
+                customer = snap.customers.get(customer_id)
+                if (carer_id, customer_id) not in known and not (
+                    customer and carer_id in customer.preferred
+                ):
                     add(
                         self._mark(
                             P.make(
