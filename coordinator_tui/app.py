@@ -28,6 +28,7 @@ from coordinator_tui.widgets.navbar import SECTIONS
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from textual.widget import AwaitMount
 
     from coordinator_tui.db import AppSession
 
@@ -127,8 +128,24 @@ class CoordinatorApp(App[None]):
         self.data_generation = 0
         """Counts the units of work that changed data (see ``session``)."""
         self._sections_prepared = False
+        self._switching_to_built = False  # see switch_mode
         if settings.keymap:
             self.set_keymap(settings.keymap)
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Textual holds every frame for 50 ms when switching mode, to mask a new screen
+        being put together. A section visited before, or prepared in the background, is
+        already built and laid out: nothing to mask, so it shows on the next frame."""
+        stack = self._screen_stacks.get(mode)
+        self._switching_to_built = bool(stack) and mode != self.current_mode
+        try:
+            return super().switch_mode(mode)
+        finally:
+            self._switching_to_built = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if not self._switching_to_built:
+            super().delay_update(delay)
 
     async def _on_key(self, event: events.Key) -> None:
         """Keys typed ahead of a dialog or section opening go to it (``type_ahead``);

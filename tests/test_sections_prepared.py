@@ -63,3 +63,25 @@ async def test_nothing_changed_nothing_reloaded(app):
         await pilot.press("2", "3")
         await pilot.pause(0.3)
         assert referrals.rows is rows  # the same list: no query ran
+
+
+async def test_a_built_section_is_shown_without_textuals_frame_hold(app, monkeypatch):
+    """Switching mode holds frames for 50 ms to mask a screen being built; a section built
+    already (prepared or visited) is switched to without it, a new one still with it."""
+    from textual.app import App
+
+    held: list[str] = []
+    real = App.delay_update
+
+    def spy(self, delay: float = 0.05) -> None:
+        held.append(self.current_mode)
+        real(self, delay)
+
+    monkeypatch.setattr(App, "delay_update", spy)
+    app.settings.prepare_sections = False
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")  # built now: held
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen))
+        await pilot.press("1", "2")  # both built already: not held
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen))
+        assert held == ["home"]
