@@ -51,6 +51,9 @@ __all__ = [
 ]
 
 BUSY_TIMEOUT_MS = 5000
+CACHE_KIB = 32 * 1024
+"""SQLite's page cache per connection. The default 2 MB is small beside a PCN's person
+table (about 17 MB for 100,000 people): lists read it again from the OS each time."""
 
 
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -59,11 +62,13 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")  # negative: in KiB
     cursor.close()
 
 
 def create_db_engine(target: DatabaseTarget) -> Engine:
-    """An engine with the house settings (SQLite: WAL, foreign keys, full sync, busy wait)."""
+    """An engine with the house settings (SQLite: WAL, foreign keys, full sync, busy wait,
+    a 32 MB page cache)."""
     if target.is_sqlite:
         engine = create_engine(
             target.url,

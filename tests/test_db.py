@@ -58,6 +58,7 @@ class TestPragmas:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -32 * 1024
 
     def test_foreign_keys_enforced(self, engine):
         with pytest.raises(IntegrityError), session_scope(engine, "t") as session:
