@@ -154,3 +154,49 @@ def test_generate_next_week_on_the_demo(small_demo_engine):
         result = generate_week(s, date(2026, 11, 30))
     assert result.created > 500
     assert result.left_unassigned < result.created // 4  # most visits keep their carers
+
+
+def test_planned_times_roll_forward_within_the_window(engine, package):
+    """Last week's Monday visit was moved to 08:40 (inside its 08:00-09:00 window): this
+    Monday's starts at 08:40 too; Tuesday's, moved out of the window to 10:00, starts when
+    the window opens; the clock change between weeks keeps the wall-clock time."""
+    with session_scope(engine, "c") as s:
+        last_week = s.exec(
+            select(Visit).where(Visit.template_id == package["morning"]).order_by(Visit.visit_date)
+        ).all()
+        for visit, moved in zip(last_week[:2], (time(8, 40), time(10, 0)), strict=True):
+            visit.start_at = datetime.combine(visit.visit_date, moved, tzinfo=UK)
+            visit.end_at = visit.start_at + timedelta(minutes=45)
+    with session_scope(engine, "c") as s:
+        generate_week(s, MONDAY)
+    visits = visits_in_week(engine, MONDAY)
+    starts = [v.start_at.astimezone(UK).time() for v in visits]
+    assert starts[:3] == [time(8, 40), time(8, 0), time(8, 0)]
+    assert visits[0].end_at - visits[0].start_at == timedelta(minutes=45)
+    with session_scope(engine, "c") as s:
+        fresh = generate_week(s, MONDAY + timedelta(days=7), roll_forward=False)
+    assert fresh.created == 6
+    next_monday = visits_in_week(engine, MONDAY + timedelta(days=7))[0]
+    assert next_monday.start_at.astimezone(UK).time() == time(8, 0)
+
+
+def test_wall_clock_time_kept_across_the_clock_change(engine, package):
+    """Visits at 08:40 in the last week of British Summer Time start at 08:40 (GMT) the
+    week after the clocks go back, not an hour off."""
+    from coordinator_tui.services.visit_generation import _last_week_times
+
+    with session_scope(engine, "c") as s:
+        bst_day = date(2026, 10, 19)  # Monday of the week before the change (25 Oct)
+        s.add(
+            Visit(
+                template_id=package["morning"],
+                customer_id=s.exec(select(Customer.id)).first(),
+                visit_date=bst_day,
+                start_at=datetime.combine(bst_day, time(8, 40), tzinfo=UK),
+                end_at=datetime.combine(bst_day, time(9, 25), tzinfo=UK),
+                carers_required=2,
+            )
+        )
+    with session_scope(engine, "c") as s:
+        times = _last_week_times(s, date(2026, 10, 26))
+    assert times[(package["morning"], 0)] == time(8, 40)

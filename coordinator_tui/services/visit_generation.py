@@ -5,13 +5,16 @@ It is idempotent: a template that already has its visit on a day is left alone, 
 it twice (or after the coordinator has moved a visit) never duplicates or overwrites.
 Carers are rolled forward from the same template and weekday of the week before, which is
 how a homecare rota is built in practice (continuity of carer), unless that carer is absent
-that day; everything else is left unassigned for the coordinator.
+that day; everything else is left unassigned for the coordinator. So is the time the visit
+was planned for, when it lies in the template's window (the coordinator placed it there to
+fit the carer's run); otherwise, and for a new template, a visit starts when its window
+opens.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -85,6 +88,7 @@ def generate_week(session: Session, week: date, *, roll_forward: bool = True) ->
         )
     }
     previous = _last_week_carers(session, monday) if roll_forward else {}
+    times = _last_week_times(session, monday) if roll_forward else {}
     absent = _absent_days(session, monday, sunday)
     created = already = rolled = unassigned = 0
     for template, customer_id, package_start, package_end in templates:
@@ -100,7 +104,11 @@ def generate_week(session: Session, week: date, *, roll_forward: bool = True) ->
             if (template.id, day) in existing:
                 already += 1
                 continue
-            start = _moment(day, template.window_start)
+            planned = times.get((template.id, offset))
+            in_window = planned is not None and (
+                template.window_start <= planned <= template.window_end
+            )
+            start = _moment(day, planned if in_window and planned else template.window_start)
             visit = Visit(
                 template_id=template.id,
                 customer_id=customer_id,
@@ -146,6 +154,23 @@ def _last_week_carers(session: Session, monday: date) -> dict[tuple[int, int], l
     for template_id, day, carer_id in rows:
         carers.setdefault((template_id, day.weekday()), []).append(carer_id)
     return carers
+
+
+def _last_week_times(session: Session, monday: date) -> dict[tuple[int, int], time]:
+    """(template, weekday) -> the UK wall-clock time that visit started the week before
+    (the same time of day across a clock change)."""
+    before = monday - timedelta(days=7)
+    found: dict[tuple[int, int], time] = {}
+    for template_id, day, start_at in session.execute(
+        select(Visit.template_id, Visit.visit_date, Visit.start_at).where(
+            Visit.visit_date.between(before, monday - timedelta(days=1)),
+            Visit.template_id.is_not(None),
+            Visit.status != VisitStatus.CANCELLED,
+        )
+    ):
+        aware = start_at if start_at.tzinfo else start_at.replace(tzinfo=UTC)
+        found[(template_id, day.weekday())] = aware.astimezone(UK).time().replace(tzinfo=None)
+    return found
 
 
 def _absent_days(session: Session, first: date, last: date) -> set[tuple[int, date]]:
