@@ -147,6 +147,16 @@ class CoordinatorApp(App[None]):
         if not self._switching_to_built:
             super().delay_update(delay)
 
+    async def on_event(self, event: events.Event) -> None:
+        """A key read while a dialog is still opening is held for its first field
+        (``type_ahead``); any other goes the usual way."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            from coordinator_tui.screens.type_ahead import hold_for_dialog
+
+            if hold_for_dialog(self, event):
+                return
+        await super().on_event(event)
+
     async def _on_key(self, event: events.Key) -> None:
         """Keys typed ahead of a dialog or section opening go to it (``type_ahead``);
         anything else goes on to the app's bindings (``App._on_key``, next in line)."""

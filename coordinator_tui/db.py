@@ -52,8 +52,9 @@ __all__ = [
 
 BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 32 * 1024
-"""SQLite's page cache per connection. The default 2 MB is small beside a PCN's person
-table (about 17 MB for 100,000 people): lists read it again from the OS each time."""
+"""SQLite's page cache per connection (filled only as pages are read, so a connection that
+reads little stays small). The default 2 MB is small beside a PCN's person table (about
+17 MB for 100,000 people): lists read it again from the OS each time."""
 
 
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -124,3 +124,18 @@ async def test_empty_grid_says_so():
         assert "No carers yet." in screen_text(app)
         await pilot.press("enter", "down")
         assert app.selected == []
+
+
+async def test_the_cursor_stays_in_view_when_the_terminal_narrows():
+    app = GridApp()
+    async with app.run_test(size=(100, 12)) as pilot:
+        grid = app.query_one(CellGrid)
+        grid.focus()
+        await pilot.press(*["right"] * 8)
+        await pilot.pause()
+        assert grid.scroll_offset.x == 0  # all columns fit at 100
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        await pilot.pause()
+        assert grid.scroll_offset.x > 0
+        assert "0.8.0" in screen_text(app)

@@ -545,3 +545,24 @@ class TestPlanB:
             for visit_id in visits:
                 assert choice.id in db_carers(small_demo_engine, visit_id)
             assert not screen.undo_stack
+
+
+async def test_leaving_plan_b_while_it_applies_keeps_its_undo(demo_settings, small_demo_engine):
+    """``A`` then ``esc`` at once: Plan B finishes, then goes back to the grid with the
+    change on the undo stack, and ``u`` puts every visit back."""
+    async with rota_app(demo_settings, small_demo_engine) as (app, pilot, screen):
+        state = screen.rota.state
+        carer = next(c for c in screen.rota.carers if len(state.day_visits(c.id, TUESDAY)) >= 2)
+        visits = state.day_visits(carer.id, TUESDAY)
+        await go_to_cell(pilot, screen, carer.id, TUESDAY)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanBScreen) and app.screen.loaded)
+        await pilot.press("A", "escape")
+        await wait_for(pilot, lambda: app.screen is screen and screen.loaded, timeout=20)
+        assert all(carer.id not in db_carers(small_demo_engine, v) for v in visits)
+        assert screen.undo_stack and screen.undo_stack[-1][1] == f"Plan B for {carer.name}"
+        await pilot.press("u")
+        await pilot.pause()
+        assert all(carer.id in db_carers(small_demo_engine, v) for v in visits)

@@ -37,7 +37,7 @@ async def test_text_typed_before_the_dialog_is_ready_lands_in_order(app, seeded)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_queue(pilot, app)
         burst(app, "r", *"abc")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog) and app.screen.focused)
         dialog = app.screen
         await wait_for(pilot, lambda: dialog.query_one("#f-note").value == "abc")
         await pilot.press(*"de")  # typed later, after the held keys
@@ -66,5 +66,20 @@ async def test_section_key_then_its_action_in_one_burst(app, seeded):
         await pilot.press("1")
         await wait_for(pilot, lambda: app.current_mode == "home")
         burst(app, "2", "r", *"ok")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog) and app.screen.focused)
         await wait_for(pilot, lambda: app.screen.query_one("#f-note").value == "ok")
+
+
+async def test_keys_trickling_in_while_the_dialog_opens_keep_their_order(app, seeded):
+    """Keys arriving one loop turn apart, some before and some after the note field gets
+    the focus: every one lands, in order."""
+    import asyncio
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_queue(pilot, app)
+        app.post_message(events.Key("r", "r"))
+        for char in "abcdefghij":
+            await asyncio.sleep(0)
+            app.post_message(events.Key(char, char))
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog) and app.screen.focused)
+        await wait_for(pilot, lambda: app.screen.query_one("#f-note").value == "abcdefghij")

@@ -138,7 +138,7 @@ def export_dialog(screen: Any, meeting_id: int, day: date) -> FormDialog:
     )
 
 
-class AttendanceDialog(ModalScreen[dict[int, str] | None]):
+class AttendanceDialog(TypeAhead, ModalScreen[dict[int, str] | None]):
     """``ctrl+t`` while minuting: everyone invited, one key each (``p`` present, ``a``
     apologies, ``x`` absent, ``i`` invited, then on to the next person); ``ctrl+s``/``f2``
     returns {staff id: attendance} of the changes, ``esc`` cancels."""

@@ -118,15 +118,26 @@ class PeopleScreen(PassesStrayKeys, Screen):
         if self._quick is not None:
             self._quick.close()
             self._quick = None
-        self._set_source(source, keep_cursor=keep)
+        current = self.query_one(LazyTable).current_row if keep else None
+        self._set_source(source, keep_cursor=keep, keep_key=current.key if current else None)
         self.loaded = True
         self.app.screen_loaded(self)  # type: ignore[attr-defined]
 
-    def _set_source(self, source: PagedSource, keep_cursor: bool = False) -> None:
+    def _set_source(
+        self, source: PagedSource, keep_cursor: bool = False, keep_key: object = None
+    ) -> None:
         self.total = len(source)
         table = self.query_one(LazyTable)
         table.set_source(source)
-        if not keep_cursor:
+        if keep_key is not None:
+            # By the person's id where it is among the rows near the cursor (the same
+            # list, read again): safer than trusting the position alone.
+            start = max(table.cursor_row - 50, 0)
+            for offset, row in enumerate(source.rows(start, table.cursor_row + 50)):
+                if row.key == keep_key:
+                    table.cursor_row = start + offset
+                    break
+        elif not keep_cursor:
             table.cursor_row = 0
         self.query_one("#people-summary", Static).update(f"People: {self.total:,}")
 

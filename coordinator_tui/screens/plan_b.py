@@ -58,6 +58,7 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
         self.covered = 0
         self.changes: list[ChangeResult] = []  # undone together with u on the grid
         self.busy = False
+        self.leave_when_done = False  # esc pressed while applying
         self.loaded = False
 
     def compose(self) -> ComposeResult:
@@ -88,13 +89,28 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
 
     @work(thread=True, exclusive=True, group="plan-b")
     def apply(self, visit_ids: set[int] | None) -> None:
+        from coordinator_tui.services.rota.assign import RotaError
         from coordinator_tui.services.rota.plan_b import apply_plan_b, plan_b
 
-        with self.app.session() as session:  # type: ignore[attr-defined]
-            result = apply_plan_b(session, self.carer_id, self.start, self.end, visit_ids=visit_ids)
+        try:
+            with self.app.session() as session:  # type: ignore[attr-defined]
+                result = apply_plan_b(
+                    session, self.carer_id, self.start, self.end, visit_ids=visit_ids
+                )
+        except RotaError as exc:  # changed by someone else meanwhile: nothing was saved
+            self.app.call_from_thread(self.refused, str(exc))
+            return
         with self.app.session() as session:  # type: ignore[attr-defined]
             plan = plan_b(session, self.carer_id, self.start, self.end)
         self.app.call_from_thread(self.applied, result, plan)
+
+    def refused(self, message: str) -> None:
+        self.notify(f"{message}. Nothing was changed; the plan is read again.", severity="error")
+        self.busy = False
+        if self.leave_when_done:
+            self.action_back()
+        else:
+            self.load()
 
     def applied(self, result, plan: PlanB) -> None:
         self.covered += len(result.covered)
@@ -106,6 +122,8 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
             parts.append(f"{len(result.plan_c)} to Plan C")
         self.notify(", ".join(parts), timeout=5)
         self.show(plan)
+        if self.leave_when_done:
+            self.action_back()
 
     def show(self, plan: PlanB) -> None:
         self.plan = plan
@@ -199,9 +217,15 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
         self.apply(None)
 
     def action_back(self) -> None:
-        """Back to the grid, handing over what was covered so ``u`` there undoes it."""
+        """Back to the grid, handing over what was covered so ``u`` there undoes it.
+        While replacements are being applied it waits for them (else their undo would
+        be lost and the grid could reload before they are saved)."""
         from coordinator_tui.services.rota.assign import combine
 
+        if self.busy:
+            self.leave_when_done = True
+            self.notify("Applying the replacements: back to the grid when done", timeout=3)
+            return
         self.dismiss(combine(self.changes))
 
     @on(DataTable.RowSelected, "#plan-b-items")

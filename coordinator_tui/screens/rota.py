@@ -465,6 +465,9 @@ class RotaScreen(SectionScreen):
                 back = undo(session, result, state)
         except RotaError as exc:
             self.notify(str(exc), severity="error")
+            # The database was rolled back, but an undo over two weeks may have changed
+            # this week's rota in memory before the other week refused: read it again.
+            self.load()
             return
         self.undo_stack.pop()
         self.changed(back)

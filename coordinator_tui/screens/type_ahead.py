@@ -1,18 +1,22 @@
 """Keys typed faster than screens open still go where the coordinator meant them.
 
-A coordinator presses ``r`` and types the note straight after, or ``5`` then ``a``, as
-fast as they type. Textual hands each key to the focused widget of the screen on top
-*when the app reads the key*; keys read before ``r`` had opened its dialog went to the
-list behind it, and keys read before the dialog's first field had the focus went to the
-dialog screen itself. Either way they were dropped. So:
+A coordinator presses ``r`` and types the note straight after, as fast as they type.
+Textual hands each key to the focused widget of the screen on top *when the app reads
+the key*: keys read before ``r`` had opened its dialog went to the list behind it, and
+keys read before the dialog's first field had the focus went to the dialog screen itself.
+Either way they were dropped. So:
 
 - ``PassesStrayKeys`` (every screen) with ``pass_on_stray`` (the app): a key that reaches
   a screen, or bubbles up from it to the app's bindings, once that screen is no longer on
-  top is passed to the screen now on top (its focused widget, else the screen);
-- ``TypeAhead`` (dialogs): keys reaching the dialog before any of its fields had the
-  focus are held, then given to the first field focused, in the order typed. The
-  characters land in the field; ``enter`` or ``ctrl+s`` act as they would have, since
-  the keys bubble up to the app's bindings from there.
+  top is passed to the screen now on top;
+- ``TypeAhead`` (dialogs) with ``hold_for_dialog`` (the app, for every key it reads):
+  while a dialog has no field with the focus yet, keys for it are held, then given to
+  its first focused field in the order typed (a dialog with no field gets them itself).
+  The characters land in the field; ``enter`` or ``ctrl+s`` act as they would have,
+  since the keys bubble up to the app's bindings from there.
+
+Not covered: keys read in the same instant as the key that closes a dialog (a paste of
+"note, ctrl+s, more") still reach the closing dialog's field, as in any Textual app.
 """
 
 from __future__ import annotations
@@ -29,6 +33,19 @@ def _again(event: events.Key) -> events.Key:
     return events.Key(event.key, event.character)
 
 
+def hold_for_dialog(app: Any, event: events.Key) -> bool:
+    """For a key the app has read (or passes on): True when the dialog on top took it to
+    hold until a field has the focus. A dialog whose field has just got the focus first
+    gives its held keys to that field, so this key comes after them."""
+    screen = app.screen
+    if not isinstance(screen, TypeAhead):
+        return False
+    if app.focused is not None:
+        screen.release_held_keys(app.focused)
+        return False
+    return screen.hold(event)
+
+
 async def pass_on(app: Any, event: events.Key) -> None:
     """Deliver a copy of ``event`` as the app would have, had the screen now on top been
     on top when the key arrived: its priority bindings, else to its focused widget (else
@@ -36,6 +53,8 @@ async def pass_on(app: Any, event: events.Key) -> None:
     event.stop()
     event.prevent_default()
     if await app._check_bindings(event.key, priority=True):
+        return
+    if hold_for_dialog(app, event):
         return
     target: Any = app.focused or app.screen
     target._forward_event(_again(event))
@@ -68,32 +87,30 @@ class PassesStrayKeys:
 class TypeAhead(PassesStrayKeys):
     """Mixin for a dialog screen (before ``ModalScreen`` in the bases)."""
 
-    focused: Any
+    focus_chain: Any
 
-    def on_key(self, event: events.Key) -> None:
-        if self.app.screen is not self or self.__dict__.get("_type_ahead_done"):
-            return  # PassesStrayKeys.on_key deals with it, or the dialog is ready
-        if self.focused is not None:
-            self.__dict__["_type_ahead_done"] = True
+    def hold(self, event: events.Key) -> bool:
+        """Keep a copy of ``event`` until a field has the focus (False once one has)."""
+        if self.__dict__.get("_type_ahead_done"):
+            return False
+        self.__dict__.setdefault("_held_keys", []).append(_again(event))
+        return True
+
+    def release_held_keys(self, target: Any) -> None:
+        """Give the held keys to ``target``, in order, once; later keys go straight."""
+        if self.__dict__.get("_type_ahead_done"):
             return
-        self.__dict__.setdefault("_held_keys", []).append(event)
-        event.stop()
-        event.prevent_default()
+        self.__dict__["_type_ahead_done"] = True
+        for key in self.__dict__.pop("_held_keys", []):
+            target._forward_event(key)  # as the app forwards a key it reads
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self._release_held_keys(event.widget)
+        self.release_held_keys(event.widget)
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._release_if_nothing_to_focus)  # type: ignore[attr-defined]
 
     def _release_if_nothing_to_focus(self) -> None:
         """A dialog with no field (a yes/no question) gets its keys itself: its bindings."""
-        if not self.focus_chain:  # type: ignore[attr-defined]
-            self._release_held_keys(self)
-
-    def _release_held_keys(self, target: Any) -> None:
-        if self.__dict__.get("_type_ahead_done"):
-            return
-        self.__dict__["_type_ahead_done"] = True
-        for key in self.__dict__.pop("_held_keys", []):
-            target._forward_event(_again(key))  # as the app forwards a key it reads
+        if not self.focus_chain:
+            self.release_held_keys(self)

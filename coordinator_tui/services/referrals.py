@@ -569,8 +569,9 @@ def referral_figures(session: Session, today: date) -> list[ReferralFigures]:
         days = took.get((sent_day, outcome_day))
         if days is None:
             days = took[(sent_day, outcome_day)] = working_days_between(sent_day, outcome_day)
-        groups[(kind, where)][3].append(days)
-        groups[(kind, ALL_PRACTICES)][3].append(days)
+        # setdefault: a referral committed between the two reads has no counts yet.
+        for key in ((kind, where), (kind, ALL_PRACTICES)):
+            groups.setdefault(key, [0, 0, 0, []])[3].append(days)
     return [
         ReferralFigures(
             kind,

@@ -208,6 +208,9 @@ class CellGrid(RowCursorView):
             x = next((edge for edge in edges if edge >= right - view), left)
             self.scroll_to(x=x, animate=False, immediate=True)
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._scroll_to_cursor)  # keep the cursor in view
+
     def _fixed_width(self) -> int:
         return sum(c.width + 1 for c in self.columns[: self.fixed_columns])
 
