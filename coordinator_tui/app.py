@@ -148,12 +148,13 @@ class CoordinatorApp(App[None]):
             super().delay_update(delay)
 
     async def on_event(self, event: events.Event) -> None:
-        """A key read while a dialog is still opening is held for its first field
-        (``type_ahead``); any other goes the usual way."""
+        """A key read while a dialog is still opening is held for its first field, and a
+        dialog's own save or cancel key acts at once (``type_ahead``); any other key goes
+        the usual way."""
         if isinstance(event, events.Key) and not event.is_forwarded:
-            from coordinator_tui.screens.type_ahead import hold_for_dialog
+            from coordinator_tui.screens.type_ahead import hold_for_dialog, run_dialog_key_now
 
-            if hold_for_dialog(self, event):
+            if hold_for_dialog(self, event) or run_dialog_key_now(self, event):
                 return
         await super().on_event(event)
 

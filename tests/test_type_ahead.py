@@ -83,3 +83,41 @@ async def test_keys_trickling_in_while_the_dialog_opens_keep_their_order(app, se
             app.post_message(events.Key(char, char))
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog) and app.screen.focused)
         await wait_for(pilot, lambda: app.screen.query_one("#f-note").value == "abcdefghij")
+
+
+async def test_keys_after_a_save_do_not_go_into_the_saved_note(app, seeded):
+    """``r a b ctrl+s r c d ctrl+s`` in one burst: the first review is saved with "ab"
+    (not "abrcd"); the keys after it open the next review, which is refused because the
+    list had not reloaded yet (the entry under the cursor changed since it was read),
+    keeping "cd" in the dialog and saying why. Nothing is misapplied."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        burst(app, "r", "a", "b", "ctrl+s", "r", "c", "d", "ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, FormDialog)
+                and "Refused" in str(app.screen.query_one("#form-error").render())
+            ),
+        )
+        assert _notes(seeded) == ["ab"]
+        assert app.screen.query_one("#f-note").value == "cd"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert _notes(seeded) == ["ab"]
+
+
+async def test_escape_then_keys_go_to_the_list(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        table = screen.query_one(LazyTable)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog) and app.screen.focused)
+        burst(app, *"xy", "escape", "down", "down")
+        await wait_for(pilot, lambda: app.screen is screen and table.cursor_row == 2)
+        assert _notes(seeded) == []
+
+
+def _notes(engine) -> list[str]:
+    with session_scope(engine, "t") as s:
+        return [r.note for r in s.exec(select(RegisterReview).order_by(RegisterReview.id))]

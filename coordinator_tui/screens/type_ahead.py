@@ -15,8 +15,8 @@ Either way they were dropped. So:
   The characters land in the field; ``enter`` or ``ctrl+s`` act as they would have,
   since the keys bubble up to the app's bindings from there.
 
-Not covered: keys read in the same instant as the key that closes a dialog (a paste of
-"note, ctrl+s, more") still reach the closing dialog's field, as in any Textual app.
+- ``run_dialog_key_now`` (the app): a dialog's own keys (save, cancel) act as soon as
+  they are read, so the keys typed after them go to what is on top next.
 """
 
 from __future__ import annotations
@@ -35,15 +35,33 @@ def _again(event: events.Key) -> events.Key:
 
 def hold_for_dialog(app: Any, event: events.Key) -> bool:
     """For a key the app has read (or passes on): True when the dialog on top took it to
-    hold until a field has the focus. A dialog whose field has just got the focus first
-    gives its held keys to that field, so this key comes after them."""
+    hold, because no field has the focus yet or the dialog is closing. A dialog whose
+    field has just got the focus first gives its held keys to that field, so this key
+    comes after them."""
     screen = app.screen
     if not isinstance(screen, TypeAhead):
         return False
-    if app.focused is not None:
+    if app.focused is not None and not screen.closing:
         screen.release_held_keys(app.focused)
-        return False
+        if not screen.closing:
+            return False
     return screen.hold(event)
+
+
+def run_dialog_key_now(app: Any, event: events.Key) -> bool:
+    """For a key the app has read: a key bound by the dialog on top itself (``ctrl+s``
+    save, ``esc`` cancel), not by its focused field, runs its action now rather than
+    after going down to the field and back up. Keys typed straight after it then reach
+    whatever is on top once the dialog has closed, not the closing dialog's field (a
+    burst of "r, note, ctrl+s, r, note, ctrl+s" is two reviews with their own notes)."""
+    screen = app.screen
+    if not isinstance(screen, TypeAhead) or app.focused is None:
+        return False
+    active = app.active_bindings.get(event.key)
+    if active is None or active.node is not screen or not active.enabled:
+        return False
+    screen.act_after(app.focused, active.binding.action, [])
+    return True
 
 
 async def pass_on(app: Any, event: events.Key) -> None:
@@ -54,7 +72,7 @@ async def pass_on(app: Any, event: events.Key) -> None:
     event.prevent_default()
     if await app._check_bindings(event.key, priority=True):
         return
-    if hold_for_dialog(app, event):
+    if hold_for_dialog(app, event) or run_dialog_key_now(app, event):
         return
     target: Any = app.focused or app.screen
     target._forward_event(_again(event))
@@ -89,20 +107,54 @@ class TypeAhead(PassesStrayKeys):
 
     focus_chain: Any
 
+    @property
+    def closing(self) -> bool:
+        """A save or cancel key is on its way: keys read meanwhile wait for it."""
+        return self.__dict__.get("_type_ahead_closing") is not None
+
     def hold(self, event: events.Key) -> bool:
-        """Keep a copy of ``event`` until a field has the focus (False once one has)."""
+        """Keep a copy of ``event`` until a field has the focus, or until the dialog's
+        save or cancel has acted (False once a field has the focus and none is pending)."""
+        closing = self.__dict__.get("_type_ahead_closing")
+        if closing is not None:
+            closing.append(_again(event))
+            return True
         if self.__dict__.get("_type_ahead_done"):
             return False
         self.__dict__.setdefault("_held_keys", []).append(_again(event))
         return True
 
     def release_held_keys(self, target: Any) -> None:
-        """Give the held keys to ``target``, in order, once; later keys go straight."""
+        """Give the held keys to ``target``, in order, once; later keys go straight.
+        A held key the dialog binds itself (save, cancel) acts as ``act_after`` says."""
         if self.__dict__.get("_type_ahead_done"):
             return
         self.__dict__["_type_ahead_done"] = True
-        for key in self.__dict__.pop("_held_keys", []):
+        held: list[events.Key] = self.__dict__.pop("_held_keys", [])
+        app: Any = self.app
+        for index, key in enumerate(held):
+            active = app.active_bindings.get(key.key)
+            if active is not None and active.node is self and active.enabled:
+                self.act_after(target, active.binding.action, held[index + 1 :])
+                return
             target._forward_event(key)  # as the app forwards a key it reads
+
+    def act_after(self, target: Any, action: str, keys_after: list[events.Key]) -> None:
+        """Run the dialog's own ``action`` (save, cancel) once ``target`` has taken the
+        keys already given to it; ``keys_after``, and keys read meanwhile, are then read
+        again by the app, so they reach whatever is on top once the dialog has closed
+        (or the dialog again, if it stayed open to show a problem)."""
+        self.__dict__["_type_ahead_closing"] = list(keys_after)
+        app: Any = self.app
+
+        async def act() -> None:
+            try:
+                await app.run_action(action, self)
+            finally:
+                for later in self.__dict__.pop("_type_ahead_closing", None) or []:
+                    app.post_message(_again(later))
+
+        target.call_later(act)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.release_held_keys(event.widget)
