@@ -139,3 +139,16 @@ async def test_the_cursor_stays_in_view_when_the_terminal_narrows():
         await pilot.pause()
         assert grid.scroll_offset.x > 0
         assert "0.8.0" in screen_text(app)
+
+
+async def test_far_right_shows_whole_columns():
+    """At the last column of a narrow grid, the view still starts at a column's edge."""
+    app = GridApp()
+    async with app.run_test(size=(37, 12)) as pilot:
+        grid = app.query_one(CellGrid)
+        grid.focus()
+        await pilot.press(*["right"] * 8)
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert header[9:].startswith("Day ")
+        assert "Day 8" in header

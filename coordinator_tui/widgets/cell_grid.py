@@ -206,10 +206,19 @@ class CellGrid(RowCursorView):
             for moving in self.columns[self.fixed_columns : column]:
                 edges.append(edges[-1] + moving.width + 1)
             x = next((edge for edge in edges if edge >= right - view), left)
+            need = x + view + fixed
+            if need > self.virtual_size.width:
+                # Room past the last column, so the view can start at that edge.
+                self.virtual_size = Size(need, self.virtual_size.height)
             self.scroll_to(x=x, animate=False, immediate=True)
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self._scroll_to_cursor)  # keep the cursor in view
+        # Back to the columns' own width (room past them is added only when needed),
+        # then keep the cursor in view.
+        total = sum(c.width + 1 for c in self.columns)
+        if self.virtual_size.width != total:
+            self.virtual_size = Size(total, self.virtual_size.height)
+        self.call_after_refresh(self._scroll_to_cursor)
 
     def _fixed_width(self) -> int:
         return sum(c.width + 1 for c in self.columns[: self.fixed_columns])
