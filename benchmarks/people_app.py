@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from coordinator_tui.app import PeopleFirstApp
 from coordinator_tui.launch import main as launch_main
-
-__all__ = ["PeopleFirstApp", "main"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -183,7 +183,7 @@ def test_planned_times_roll_forward_within_the_window(engine, package):
 def test_wall_clock_time_kept_across_the_clock_change(engine, package):
     """Visits at 08:40 in the last week of British Summer Time start at 08:40 (GMT) the
     week after the clocks go back, not an hour off."""
-    from coordinator_tui.services.visit_generation import _last_week_times
+    from coordinator_tui.services.visit_generation import _last_week
 
     with session_scope(engine, "c") as s:
         bst_day = date(2026, 10, 19)  # Monday of the week before the change (25 Oct)
@@ -198,5 +198,5 @@ def test_wall_clock_time_kept_across_the_clock_change(engine, package):
             )
         )
     with session_scope(engine, "c") as s:
-        times = _last_week_times(s, date(2026, 10, 26))
+        _, times = _last_week(s, date(2026, 10, 26))
     assert times[(package["morning"], 0)] == time(8, 40)

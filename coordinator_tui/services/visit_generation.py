@@ -87,8 +87,7 @@ def generate_week(session: Session, week: date, *, roll_forward: bool = True) ->
             )
         )
     }
-    previous = _last_week_carers(session, monday) if roll_forward else {}
-    times = _last_week_times(session, monday) if roll_forward else {}
+    previous, times = _last_week(session, monday) if roll_forward else ({}, {})
     absent = _absent_days(session, monday, sunday)
     created = already = rolled = unassigned = 0
     for template, customer_id, package_start, package_end in templates:
@@ -137,12 +136,16 @@ def generate_week(session: Session, week: date, *, roll_forward: bool = True) ->
     return GenerationResult(monday, created, already, rolled, unassigned)
 
 
-def _last_week_carers(session: Session, monday: date) -> dict[tuple[int, int], list[int]]:
-    """(template, weekday) -> the carers on that visit the week before, by slot."""
+def _last_week(
+    session: Session, monday: date
+) -> tuple[dict[tuple[int, int], list[int]], dict[tuple[int, int], time]]:
+    """From the week before, by (template, weekday): the carers on that visit by slot,
+    and the UK wall-clock time it started (the same time of day across a clock change).
+    One read of last week's visits serves both."""
     before = monday - timedelta(days=7)
     rows = session.execute(
-        select(Visit.template_id, Visit.visit_date, VisitAssignment.carer_id)
-        .join(VisitAssignment, VisitAssignment.visit_id == Visit.id)
+        select(Visit.template_id, Visit.visit_date, Visit.start_at, VisitAssignment.carer_id)
+        .outerjoin(VisitAssignment, VisitAssignment.visit_id == Visit.id)
         .where(
             Visit.visit_date.between(before, monday - timedelta(days=1)),
             Visit.template_id.is_not(None),
@@ -151,26 +154,14 @@ def _last_week_carers(session: Session, monday: date) -> dict[tuple[int, int], l
         .order_by(Visit.template_id, Visit.visit_date, VisitAssignment.slot)
     ).all()
     carers: dict[tuple[int, int], list[int]] = {}
-    for template_id, day, carer_id in rows:
-        carers.setdefault((template_id, day.weekday()), []).append(carer_id)
-    return carers
-
-
-def _last_week_times(session: Session, monday: date) -> dict[tuple[int, int], time]:
-    """(template, weekday) -> the UK wall-clock time that visit started the week before
-    (the same time of day across a clock change)."""
-    before = monday - timedelta(days=7)
-    found: dict[tuple[int, int], time] = {}
-    for template_id, day, start_at in session.execute(
-        select(Visit.template_id, Visit.visit_date, Visit.start_at).where(
-            Visit.visit_date.between(before, monday - timedelta(days=1)),
-            Visit.template_id.is_not(None),
-            Visit.status != VisitStatus.CANCELLED,
-        )
-    ):
+    times: dict[tuple[int, int], time] = {}
+    for template_id, day, start_at, carer_id in rows:
+        key = (template_id, day.weekday())
         aware = start_at if start_at.tzinfo else start_at.replace(tzinfo=UTC)
-        found[(template_id, day.weekday())] = aware.astimezone(UK).time().replace(tzinfo=None)
-    return found
+        times[key] = aware.astimezone(UK).time().replace(tzinfo=None)
+        if carer_id is not None:
+            carers.setdefault(key, []).append(carer_id)
+    return carers, times
 
 
 def _absent_days(session: Session, first: date, last: date) -> set[tuple[int, date]]:

@@ -141,7 +141,7 @@ class CellGrid(RowCursorView):
         self._row_count = row_count
         self._row = row
         self._rendered.clear()
-        self.virtual_size = Size(sum(c.width + 1 for c in self.columns), row_count + 1)
+        self.virtual_size = Size(self._columns_width(), row_count + 1)
         row_index, column = cursor if cursor is not None else self.cursor
         self.cursor_row, self.cursor_column = row_index, column
         self.refresh()
@@ -215,10 +215,14 @@ class CellGrid(RowCursorView):
     def on_resize(self) -> None:
         # Back to the columns' own width (room past them is added only when needed),
         # then keep the cursor in view.
-        total = sum(c.width + 1 for c in self.columns)
+        total = self._columns_width()
         if self.virtual_size.width != total:
             self.virtual_size = Size(total, self.virtual_size.height)
         self.call_after_refresh(self._scroll_to_cursor)
+
+    def _columns_width(self) -> int:
+        """Every column and the space after it: the grid's own width."""
+        return sum(c.width + 1 for c in self.columns)
 
     def _fixed_width(self) -> int:
         return sum(c.width + 1 for c in self.columns[: self.fixed_columns])
