@@ -152,10 +152,15 @@ class CoordinatorApp(App[None]):
         dialog's own save or cancel key acts at once (``type_ahead``); any other key goes
         the usual way."""
         if isinstance(event, events.Key) and not event.is_forwarded:
-            from coordinator_tui.screens.type_ahead import hold_for_dialog, run_dialog_key_now
+            from coordinator_tui.screens.type_ahead import (
+                hold_for_dialog,
+                note_focus,
+                run_dialog_key_now,
+            )
 
             if hold_for_dialog(self, event) or run_dialog_key_now(self, event):
                 return
+            note_focus(self, event)
         await super().on_event(event)
 
     async def _on_key(self, event: events.Key) -> None:

@@ -121,3 +121,20 @@ async def test_escape_then_keys_go_to_the_list(app, seeded):
 def _notes(engine) -> list[str]:
     with session_scope(engine, "t") as s:
         return [r.note for r in s.exec(select(RegisterReview).order_by(RegisterReview.id))]
+
+
+async def test_keys_after_a_key_that_moves_the_focus_follow_it(demo_settings, small_demo_engine):
+    """ "/smith" typed in one go on the people list: ``/`` moves the focus to the filter,
+    and "smith" (already read for the list) lands in the filter."""
+    from coordinator_tui.app import PeopleFirstApp
+    from coordinator_tui.services.people import count_people
+
+    with session_scope(small_demo_engine, "t") as s:
+        expected = count_people(s, "smith")
+    app = PeopleFirstApp(demo_settings, small_demo_engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: getattr(app.screen, "loaded", False))
+        screen = app.screen
+        burst(app, "slash", *"smith")
+        await wait_for(pilot, lambda: screen.query_one("#people-filter").value == "smith")
+        await wait_for(pilot, lambda: screen.loaded and screen.total == expected)

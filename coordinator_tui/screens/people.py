@@ -144,7 +144,7 @@ class PeopleScreen(PassesStrayKeys, Screen):
     def action_filter(self) -> None:
         box = self.query_one("#people-filter", Input)
         box.add_class("-shown")
-        box.focus()
+        self.set_focus(box)  # now, not on the next turn: keys typed after / follow it
 
     def action_back(self) -> None:
         box = self.query_one("#people-filter", Input)

@@ -27,6 +27,13 @@ from textual import events
 
 SEEN_ON = "_coordinator_seen_on"
 """Attribute a key gets naming the screen it bubbled through (see ``pass_on_stray``)."""
+READ_FOR = "_coordinator_read_for"
+"""Attribute a key gets, when the app reads it, naming the widget then focused."""
+
+
+def note_focus(app: Any, event: events.Key) -> None:
+    """When the app reads a key: remember which widget it is going to (``pass_on_stray``)."""
+    setattr(event, READ_FOR, app.focused)
 
 
 def _again(event: events.Key) -> events.Key:
@@ -79,10 +86,20 @@ async def pass_on(app: Any, event: events.Key) -> None:
 
 
 async def pass_on_stray(app: Any, event: events.Key) -> bool:
-    """At the app, before its bindings: a key that bubbled up through a screen that is
-    no longer on top (``r`` opened a dialog meanwhile) goes to the one on top instead."""
+    """At the app, before its bindings: a key that bubbled up unused from where it was
+    sent, when what it was typed for has since come up, goes there instead. Either a
+    screen no longer on top (``r`` opened a dialog meanwhile), or a widget that lost the
+    focus on the same screen (``/`` moved it to the filter: "/smith" typed in one go)."""
     seen = getattr(event, SEEN_ON, None)
-    if seen is None or seen is app.screen:
+    read_for = getattr(event, READ_FOR, None)
+    moved_screen = seen is not None and seen is not app.screen
+    moved_focus = (
+        read_for is not None
+        and app.focused is not None
+        and read_for is not app.focused
+        and read_for.screen is app.screen
+    )
+    if not (moved_screen or moved_focus):
         return False
     await pass_on(app, event)
     return True
