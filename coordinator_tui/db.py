@@ -34,6 +34,7 @@ from coordinator_tui.preflight import (
     resolve_target,
 )
 from coordinator_tui.services import audit
+from coordinator_tui.services.errors import from_database_error
 
 __all__ = [
     "AppSession",
@@ -181,14 +182,23 @@ audit.install(AppSession)
 
 @contextmanager
 def session_scope(engine: Engine, actor: str) -> Iterator[AppSession]:
-    """A unit of work: commits on success, rolls back (audit rows too) on any error."""
+    """A unit of work: commits on success, rolls back (audit rows too) on any error.
+
+    A stale write (``StaleDataError``) and a database that cannot take the write (locked,
+    timed out, connection lost) come out as :class:`CoordinatorError` subclasses, so the
+    screen that saved says one line and keeps what was typed instead of ending the app."""
     session = AppSession(engine, expire_on_commit=False)
     session.info["actor"] = actor
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        translated = from_database_error(exc)
+        if translated is not None:
+            # One line for the coordinator; the driver's text (which may quote SQL
+            # parameters, a person's details among them) stays out of the message.
+            raise translated from exc
         raise
     finally:
         session.close()

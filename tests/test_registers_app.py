@@ -189,7 +189,9 @@ async def test_conflict_is_refused_with_a_message(app, seeded):
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert "colleague changed this entry" in str(app.screen.query_one("#form-error").render())
+        assert "colleague changed this register entry" in str(
+            app.screen.query_one("#form-error").render()
+        )
         await pilot.press("escape")
         assert entry(seeded, "Family00").last_reviewed is None
 

@@ -150,7 +150,7 @@ def test_conflict_names_the_change(world):
     with session_scope(world, "colleague") as s:
         s.get(RegisterEntry, row.entry_id).risk_level = "high"
     with (
-        pytest.raises(reg.ConflictError, match="colleague changed this entry.*risk level"),
+        pytest.raises(reg.ConflictError, match="colleague changed this register entry.*risk level"),
         session_scope(world, "me") as s,
     ):
         reg.mark_reviewed(s, row.entry_id, row.version, today=TODAY, by="me")

@@ -38,9 +38,10 @@ from coordinator_tui.models import (
     utcnow,
 )
 from coordinator_tui.services.clock import to_local
+from coordinator_tui.services.errors import CoordinatorError
 
 
-class ChronologyError(ValueError):
+class ChronologyError(CoordinatorError):
     """Bad input for a manual chronology entry."""
 
 

@@ -22,6 +22,7 @@ from coordinator_tui.models import (
     ReferralState,
     utcnow,
 )
+from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.registers import RegisterError, add_registration
 
 CATEGORIES: tuple[tuple[str, str], ...] = (
@@ -39,7 +40,7 @@ CATEGORY_CODES = {code for code, _ in CATEGORIES}
 REFERRAL_TYPES = ("MASH", "MARAC", "MARF", "S42", "EARLY_HELP", "OTHER")
 
 
-class ConcernError(ValueError):
+class ConcernError(CoordinatorError):
     """Bad input for a concern; the message is for the coordinator."""
 
 

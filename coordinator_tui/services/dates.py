@@ -29,6 +29,7 @@ from functools import lru_cache
 from dateutil.relativedelta import relativedelta
 
 from coordinator_tui.services.clock import local_today
+from coordinator_tui.services.errors import CoordinatorError
 
 # English names spelt out (not ``calendar.month_name``): those follow the process locale,
 # and a coordinator's "3 Dec" must not stop working on a machine set to Welsh or French.
@@ -80,7 +81,7 @@ _DAY_MONTH = re.compile(rf"^(\d{{1,2}}){_ORDINAL}\s*([a-z]+)\.?,?(?:\s+(\d{{1,4}
 _MONTH_DAY = re.compile(rf"^([a-z]+)\.?\s+(\d{{1,2}}){_ORDINAL},?(?:\s+(\d{{1,4}}))?$")
 
 
-class DateParseError(ValueError):
+class DateParseError(CoordinatorError):
     """The text is not a date; the message says why, in words a coordinator can act on."""
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from coordinator_tui.services.errors import ConflictError, CoordinatorError
+
 ALL_PRACTICES = "All practices"
 OPEN_STATES = ("drafted", "sent", "acknowledged", "awaiting_outcome", "outcome_received")
 
@@ -37,8 +39,12 @@ OUTCOMES = {
 CHASE_METHODS = ("phone", "email", "portal", "letter", "in person")
 
 
-class ReferralError(ValueError):
+class ReferralError(CoordinatorError):
     """Bad input or a refused move; the message is for the coordinator."""
+
+
+class ReferralConflictError(ReferralError, ConflictError):
+    """The referral changed since it was loaded (the message names who changed what)."""
 
 
 VIEWS = {

@@ -30,12 +30,14 @@ from coordinator_tui.models import (
 )
 from coordinator_tui.services.clock import UK, start_of_day, to_local
 from coordinator_tui.services.dates import add_working_days, working_days_between
+from coordinator_tui.services.errors import conflict_message
 from coordinator_tui.services.referral_terms import (
     ALL_PRACTICES,
     CHASE_METHODS,
     OUTCOMES,
     STATE_LABEL,
     VIEWS,
+    ReferralConflictError,
     ReferralError,
     ReferralFigures,
     ReferralRow,
@@ -129,7 +131,7 @@ def _load(session: Session, referral_id: int, expected_version: int) -> Referral
     if referral is None:
         raise ReferralError("That referral no longer exists")
     if referral.version != expected_version:
-        raise ReferralError("Someone else changed this referral since it was loaded: press F5")
+        raise ReferralConflictError(conflict_message(session, "referral", referral_id))
     return referral
 
 

@@ -8,7 +8,6 @@ Each action returns an :class:`Undo` that restores exactly what it changed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -19,7 +18,6 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from coordinator_tui.models import (
-    AuditEvent,
     EntryStatus,
     Person,
     Practice,
@@ -30,16 +28,17 @@ from coordinator_tui.models import (
     Staff,
     utcnow,
 )
-from coordinator_tui.services.clock import to_local
+from coordinator_tui.services import errors
+from coordinator_tui.services.errors import CoordinatorError
 
 RISK_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
 
 
-class RegisterError(ValueError):
+class RegisterError(CoordinatorError):
     """Bad input for a register action; the message is for the coordinator."""
 
 
-class ConflictError(RegisterError):
+class ConflictError(RegisterError, errors.ConflictError):
     """The entry changed since the list was loaded."""
 
 
@@ -189,29 +188,12 @@ class Undo:
     created_entry: bool = False
 
 
-def _describe_change(session: Session, entry_id: int) -> str:
-    event = session.execute(
-        select(AuditEvent.actor, AuditEvent.at, AuditEvent.changes)
-        .where(AuditEvent.table_name == "register_entry", AuditEvent.row_id == entry_id)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    ).first()
-    if event is None:
-        return "This entry was changed by someone else since the list was loaded"
-    actor, at, changes = event
-    fields = ", ".join(sorted(json.loads(changes))) or "no fields"
-    return (
-        f"Refused: {actor} changed this entry at {to_local(at):%H:%M on %d/%m} "
-        f"({fields.replace('_', ' ')}) since the list was loaded. Press F5 to reload."
-    )
-
-
 def _load(session: Session, entry_id: int, expected_version: int | None) -> RegisterEntry:
     entry = session.get(RegisterEntry, entry_id)
     if entry is None:
         raise RegisterError("That register entry no longer exists. Press F5 to reload.")
     if expected_version is not None and entry.version != expected_version:
-        raise ConflictError(_describe_change(session, entry_id))
+        raise ConflictError(errors.conflict_message(session, "register_entry", entry_id))
     return entry
 
 

@@ -31,6 +31,7 @@ from coordinator_tui.models import (
 )
 from coordinator_tui.services.clock import UK
 from coordinator_tui.services.dates import DateParseError, parse_date
+from coordinator_tui.services.errors import CoordinatorError
 
 KINDS = ("carers", "customers", "visits")
 COLUMNS = {
@@ -71,7 +72,7 @@ FALSE = {"no", "n", "false", "0", ""}
 MAX_ERRORS_SHOWN = 20
 
 
-class RotaImportError(ValueError):
+class RotaImportError(CoordinatorError):
     """The file was rejected; ``problems`` lists each bad row and why."""
 
     def __init__(self, kind: str, problems: list[str]) -> None:

@@ -29,9 +29,10 @@ from coordinator_tui.models import (
     VisitTemplate,
 )
 from coordinator_tui.services.clock import UK
+from coordinator_tui.services.errors import CoordinatorError
 
 
-class VisitGenerationError(ValueError):
+class VisitGenerationError(CoordinatorError):
     """Bad input for generation; the message is for the coordinator."""
 
 

@@ -16,6 +16,12 @@ No module here imports Textual.
 
 from __future__ import annotations
 
+from coordinator_tui.services.errors import ConflictError, CoordinatorError
 
-class MeetingError(ValueError):
+
+class MeetingError(CoordinatorError):
     """Bad input for a meeting action; the message is for the coordinator."""
+
+
+class MeetingConflictError(MeetingError, ConflictError):
+    """A meeting record (action, item, notes) changed since it was loaded."""

@@ -25,7 +25,8 @@ from coordinator_tui.models import (
     utcnow,
 )
 from coordinator_tui.services.clock import to_local
-from coordinator_tui.services.meetings import MeetingError
+from coordinator_tui.services.errors import conflict_message
+from coordinator_tui.services.meetings import MeetingConflictError, MeetingError
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def _load(session: Session, action_id: int, expected_version: int | None) -> Act
     if action is None:
         raise MeetingError("That action no longer exists")
     if expected_version is not None and action.version != expected_version:
-        raise MeetingError("Someone else changed this action since it was loaded: press F5")
+        raise MeetingConflictError(conflict_message(session, "action", action_id))
     if action.status != ActionStatus.OPEN:
         raise MeetingError(f"This action is already {action.status}")
     return action

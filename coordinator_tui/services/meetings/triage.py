@@ -25,7 +25,8 @@ from coordinator_tui.models import (
     Staff,
     TriageStatus,
 )
-from coordinator_tui.services.meetings import MeetingError
+from coordinator_tui.services.errors import conflict_message
+from coordinator_tui.services.meetings import MeetingConflictError, MeetingError
 from coordinator_tui.services.meetings.agenda import AgendaRow, agenda_rows
 
 PRIORITY_LABEL = {1: "urgent", 2: "high", 3: "routine"}
@@ -61,7 +62,7 @@ def _load(session: Session, item_id: int, expected_version: int | None) -> Agend
     if meeting is None or meeting.status != MeetingStatus.PLANNED:
         raise MeetingError("Triage is closed: the meeting has started")
     if expected_version is not None and item.version != expected_version:
-        raise MeetingError("Someone else changed this item since it was loaded: press F5")
+        raise MeetingConflictError(conflict_message(session, "agenda_item", item_id))
     return item
 
 

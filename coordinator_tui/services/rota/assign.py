@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.models import ProblemAcceptance, Visit, VisitAssignment
 from coordinator_tui.models.base import utcnow
+from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.rota.problems import Problem
 from coordinator_tui.services.rota.snapshot import load_week
 from coordinator_tui.services.rota.travel import travel_minutes
@@ -30,7 +31,7 @@ SCORE_GENDER = 30  # meets the customer's preferred gender (or there is none)
 SCORE_PER_SOFT = 15  # taken off per new soft problem the assignment would bring
 
 
-class RotaError(ValueError):
+class RotaError(CoordinatorError):
     """A change that cannot be made; the message is for the coordinator."""
 
 
