@@ -104,7 +104,8 @@ class CoordinatorApp(App[None]):
         },
     }
     DEFAULT_MODE = "home"
-    COMMANDS = App.COMMANDS | {PeopleProvider, SectionsProvider}
+    # The app's commands and people only: not Textual's system commands (issue 22 §5).
+    COMMANDS = {PeopleProvider, SectionsProvider}
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [
         *_nav_bindings(),

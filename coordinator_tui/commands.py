@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from coordinator_tui.widgets.navbar import SECTIONS
@@ -22,25 +23,33 @@ class PeopleProvider(Provider):
         app = self.app
         if getattr(app, "engine", None) is None or len(query.strip()) < 2:
             return
-        from coordinator_tui.services.people import search_people
+        from coordinator_tui.services.people import current_register_codes, search_people
 
-        def run() -> list:
+        def run() -> tuple[list, dict[int, list[str]]]:
             with app.session() as session:  # type: ignore[attr-defined]
-                return search_people(session, query, limit=15)
+                hits = search_people(session, query, limit=15)
+                return hits, current_register_codes(session, [hit.id for hit in hits])
 
-        hits = await asyncio.to_thread(run)
+        hits, registers = await asyncio.to_thread(run)
         for rank, hit in enumerate(hits):
+            # One line a person (issue 22 §5): who, and the registers they are on now, so
+            # the right record is picked at a glance.
+            codes = registers.get(hit.id)
+            text = f"{hit.label}  [{' '.join(codes)}]" if codes else hit.label
             yield Hit(
                 score=1.0 - rank / 100,
-                match_display=f"Person: {hit.label}",
+                match_display=Text(text),
                 command=partial(app.open_person, hit.id),  # type: ignore[attr-defined]
-                text=f"Person: {hit.label}",
-                help="Open the person record",
+                text=text,
             )
 
 
 class SectionsProvider(Provider):
-    """Go to any top-level section by name, and the commands usable from anywhere."""
+    """Go to any top-level section by name, and the commands usable from anywhere.
+
+    The app's palette holds only the app's own commands: Textual's system commands
+    (Screenshot writes the screen, patient details included, to a file; Maximize, Keys)
+    are not offered on a practice PC (``CoordinatorApp.COMMANDS`` leaves them out)."""
 
     def _commands(self) -> list[tuple[str, object, str]]:
         app = self.app
@@ -62,6 +71,9 @@ class SectionsProvider(Provider):
                 "Every registered person, A to Z; / to narrow",
             )
         )
+        commands.append(("Help for this screen", app.action_help, "Key ? or f1"))  # type: ignore[attr-defined]
+        commands.append(("Change the colour theme", app.action_change_theme, "Light, dark..."))
+        commands.append(("Quit", app.action_quit, "Key ctrl+q"))
         return commands
 
     async def discover(self) -> Hits:

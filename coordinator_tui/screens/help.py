@@ -23,8 +23,22 @@ GLOBAL_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-def bindings_table(screen: Screen) -> Table:
-    """Every binding active on ``screen`` with its description, deduplicated by action."""
+def _is_app_binding(node: object, binding: Binding) -> bool:
+    """Whether ``binding`` comes from this app's own classes rather than Textual's widgets
+    (scroll left, copy, select all...): the app's keys are what a coordinator looks for."""
+    for cls in type(node).__mro__:
+        if not cls.__module__.startswith("coordinator_tui"):
+            continue
+        for own in cls.__dict__.get("BINDINGS", ()):
+            action = own.action if isinstance(own, Binding) else own[1]
+            if action == binding.action:
+                return True
+    return False
+
+
+def bindings_table(screen: Screen, *, app_keys: bool = True) -> Table:
+    """The bindings active on ``screen`` with their descriptions, deduplicated by action:
+    the app's own (``app_keys``) or the generic ones of Textual's widgets."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
@@ -32,6 +46,8 @@ def bindings_table(screen: Screen) -> Table:
     for active in screen.active_bindings.values():
         binding = active.binding
         if not binding.description or binding.action in seen:
+            continue
+        if _is_app_binding(active.node, binding) != app_keys:
             continue
         seen.add(binding.action)
         table.add_row(screen.app.get_key_display(binding), binding.description)
@@ -66,3 +82,7 @@ class HelpScreen(PassesStrayKeys, ModalScreen[None]):
             yield Static(bindings_table(self.target), classes="help-keys")
             yield Static(Text("Everywhere", style="bold underline"))
             yield Static(global_table, classes="help-keys")
+            generic = bindings_table(self.target, app_keys=False)
+            if generic.row_count:
+                yield Static(Text("Editing and scrolling keys", style="bold underline"))
+                yield Static(generic, classes="help-keys")
