@@ -154,12 +154,17 @@ class CoordinatorApp(App[None]):
         the usual way."""
         if isinstance(event, events.Key) and not event.is_forwarded:
             from coordinator_tui.screens.type_ahead import (
+                hold_for_busy,
                 hold_for_dialog,
                 note_focus,
                 run_dialog_key_now,
             )
 
-            if hold_for_dialog(self, event) or run_dialog_key_now(self, event):
+            if (
+                hold_for_busy(self, event)
+                or hold_for_dialog(self, event)
+                or run_dialog_key_now(self, event)
+            ):
                 return
             note_focus(self, event)
         await super().on_event(event)

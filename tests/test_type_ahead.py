@@ -86,25 +86,24 @@ async def test_keys_trickling_in_while_the_dialog_opens_keep_their_order(app, se
 
 
 async def test_keys_after_a_save_do_not_go_into_the_saved_note(app, seeded):
-    """``r a b ctrl+s r c d ctrl+s`` in one burst: the first review is saved with "ab"
-    (not "abrcd"); the keys after it open the next review, which is refused because the
-    list had not reloaded yet (the entry under the cursor changed since it was read),
-    keeping "cd" in the dialog and saying why. Nothing is misapplied."""
+    """``r a b ctrl+s r c d ctrl+s`` in one burst: two reviews, "ab" on the first entry
+    and "cd" on the entry the cursor moved on to, never "abrcd". Keys typed while the
+    list reloads after the first save wait for the reloaded rows (``hold_for_busy``), so
+    the outcome is the same however fast the machine is (issue 22 §6: this test used to
+    assert one side of a race, the reload or the next key first)."""
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_queue(pilot, app)
+        first, second = (row.entry_id for row in screen.shown_rows[:2])
         burst(app, "r", "a", "b", "ctrl+s", "r", "c", "d", "ctrl+s")
-        await wait_for(
-            pilot,
-            lambda: (
-                isinstance(app.screen, FormDialog)
-                and "Refused" in str(app.screen.query_one("#form-error").render())
-            ),
-        )
-        assert _notes(seeded) == ["ab"]
-        assert app.screen.query_one("#f-note").value == "cd"
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: app.screen is screen)
-        assert _notes(seeded) == ["ab"]
+        await wait_for(pilot, lambda: len(_reviews(seeded)) == 2 and app.screen is screen)
+        assert _reviews(seeded) == [(first, "ab"), (second, "cd")]
+
+
+def _reviews(engine) -> list[tuple[int, str]]:
+    with session_scope(engine, "t") as s:
+        return [
+            (r.entry_id, r.note) for r in s.exec(select(RegisterReview).order_by(RegisterReview.id))
+        ]
 
 
 async def test_escape_then_keys_go_to_the_list(app, seeded):

@@ -212,6 +212,7 @@ class RegistersScreen(SectionScreen):
         if self._after_load is not None:
             callback, self._after_load = self._after_load, None
             callback()
+        self.keys_loaded()
         self.coordinator.screen_loaded(self)
 
     def apply_text_filter(self) -> None:
@@ -335,6 +336,7 @@ class RegistersScreen(SectionScreen):
         self.undo_stack.append(token)
         self.notify(f"Saved: {token.description} — u to undo", timeout=3)
         self._after_load = lambda: self._move_on(row.entry_id, index)
+        self.hold_keys_until_loaded()  # the next key acts on the reloaded list
         self.load_queue()
         self.load_compliance()
         return None

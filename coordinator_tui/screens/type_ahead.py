@@ -17,6 +17,12 @@ Either way they were dropped. So:
 
 - ``run_dialog_key_now`` (the app): a dialog's own keys (save, cancel) act as soon as
   they are read, so the keys typed after them go to what is on top next.
+- ``hold_for_busy`` (the app): while a list reloads after a save it asked for
+  (``PassesStrayKeys.hold_keys_until_loaded``), keys for it wait and are read again once
+  the reloaded rows are on screen. "r, note, ctrl+s, r, note, ctrl+s" in one burst then
+  reviews the entry under the cursor after the first save, whatever the machine's speed,
+  never the row as it was before the reload (issue 22 §6: the outcome no longer depends
+  on which of the reload and the next key comes first).
 """
 
 from __future__ import annotations
@@ -38,6 +44,26 @@ def note_focus(app: Any, event: events.Key) -> None:
 
 def _again(event: events.Key) -> events.Key:
     return events.Key(event.key, event.character)
+
+
+BUSY_HOLD_LIMIT_S = 3.0
+"""Keys held for a reloading list are read again after this long at most, loaded or not
+(a reload that failed must not swallow the keyboard)."""
+
+
+def hold_for_busy(app: Any, event: events.Key) -> bool:
+    """For a key the app has read (or passes on): True when the screen on top is
+    reloading after a save and took the key to read again once it has loaded. The app's
+    priority keys (quit) are never held."""
+    screen = app.screen
+    held = getattr(screen, "_keys_held_while_loading", None)
+    if held is None:
+        return False
+    active = app.active_bindings.get(event.key)
+    if active is not None and active.binding.priority and active.node is app:
+        return False
+    held.append(_again(event))
+    return True
 
 
 def hold_for_dialog(app: Any, event: events.Key) -> bool:
@@ -79,6 +105,8 @@ async def pass_on(app: Any, event: events.Key) -> None:
     event.prevent_default()
     if await app._check_bindings(event.key, priority=True):
         return
+    if hold_for_busy(app, event):
+        return
     if hold_for_dialog(app, event) or run_dialog_key_now(app, event):
         return
     target: Any = app.focused or app.screen
@@ -110,6 +138,20 @@ class PassesStrayKeys:
 
     app: Any
     is_attached: bool
+
+    def hold_keys_until_loaded(self) -> None:
+        """Keys typed from now on wait until ``keys_loaded`` (the list this screen is
+        reloading after a save is on screen), or ``BUSY_HOLD_LIMIT_S`` at most."""
+        if self.__dict__.get("_keys_held_while_loading") is None:
+            self.__dict__["_keys_held_while_loading"] = []
+            self.set_timer(BUSY_HOLD_LIMIT_S, self.keys_loaded)  # type: ignore[attr-defined]
+
+    def keys_loaded(self) -> None:
+        """The reloaded rows are on screen: the keys held meanwhile are read again, in
+        the order typed, ahead of any typed later."""
+        held = self.__dict__.pop("_keys_held_while_loading", None)
+        for key in held or []:
+            self.app.post_message(key)
 
     async def on_key(self, event: events.Key) -> None:
         app = self.app
