@@ -81,3 +81,20 @@ async def test_help_lists_the_app_keys_before_textual_generic_ones(app):
         ours = whole[app_keys:generic]
         assert "Copy" not in ours and "copy" not in ours
         assert "copy" in whole[generic:].lower()
+
+
+async def test_person_record_says_an_overdue_review_is_overdue(app, demo_settings):
+    from coordinator_tui.screens.person import PersonScreen
+    from coordinator_tui.screens.registers import RegistersScreen
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen) and app.screen.loaded)
+        row = app.screen.shown_rows[0]  # overdue first
+        assert row.next_review_due < demo_settings.today
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen) and app.screen.loaded)
+        registrations = shown_text(app.screen.query_one("#person-registrations"))
+        due = f"{row.next_review_due:%d/%m}"
+        line = next(text for text in registrations.splitlines() if due in text)
+        assert "OVERDUE" in line

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
+from datetime import date
 
 from rich.table import Table
 from rich.text import Text
@@ -58,7 +59,9 @@ def demographics(summary: PersonSummary, today) -> Table:
     return table
 
 
-def registrations_table(summary: PersonSummary) -> Table | Text:
+def registrations_table(summary: PersonSummary, today: date) -> Table | Text:
+    """Every registration; an active one whose review date has passed says OVERDUE in
+    words (not by colour alone), as the review queue does."""
     from coordinator_tui.services.dates import format_date_short
 
     if not summary.registrations:
@@ -72,6 +75,7 @@ def registrations_table(summary: PersonSummary) -> Table | Text:
             f"ended {format_date_short(reg.end_date)} ({reg.end_reason})"
             if ended and reg.end_date
             else f"review {format_date_short(reg.next_review_due)}"
+            + (" OVERDUE" if reg.next_review_due < today else "")
             if reg.next_review_due
             else ""
         )
@@ -81,7 +85,7 @@ def registrations_table(summary: PersonSummary) -> Table | Text:
             reg.risk_level.upper(),
             format_date_short(reg.start_date),
             until,
-            style="dim" if ended else "",
+            style="dim" if ended else ("bold red" if "OVERDUE" in until else ""),
         )
     return table
 
@@ -187,7 +191,7 @@ class PersonScreen(CoordinatorScreen):
             RenderOnce(demographics(summary, today))
         )
         self.query_one("#person-registrations", Static).update(
-            RenderOnce(registrations_table(summary))
+            RenderOnce(registrations_table(summary, today))
         )
         self.query_one("#person-relatives", Static).update(RenderOnce(relatives_table(summary)))
         self.query_one("#person-chronology", Static).update(RenderOnce(chronology_table(items)))
