@@ -1,27 +1,48 @@
 """The audit trail, written in the same transaction as the change it records.
 
-``install(SessionClass)`` hooks two session events:
-- ``before_flush`` stamps ``updated_at`` on changed rows;
+``install(SessionClass)`` hooks three session events:
+- ``before_flush`` stamps ``updated_at`` on changed rows and strips terminal control codes
+  from every string written (``services.safe_text``: a name holding an escape sequence
+  must never reach a screen);
 - ``after_flush`` inserts one ``audit_event`` per inserted, updated or deleted row, through
-  the same connection, so a rollback takes the audit rows with it.
+  the same connection, so a rollback takes the audit rows with it;
+- ``do_orm_execute`` audits the writes that bypass the unit of work: an ``update()``,
+  ``delete()`` or ``insert()`` statement run through the session writes one event per row
+  it touched (the same old and new values the unit of work records), and a ``text()``
+  write one event with its table and row count (its values cannot be read back).
 
-Bulk writes that bypass the ORM (demo seeding) call :func:`record_note` instead.
+Writes on a bare connection (demo seeding, the audit rows themselves) are not seen by
+the session: they call :func:`record_note`, and ``tests/test_audit.py`` fails if any other
+service writes that way. Exports (minutes, chronologies, record entries, invitations) are
+recorded with :func:`record_export`: who, when, what and the kind of file, never the
+content or the path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, Table, TypeDecorator, event, insert, inspect, select
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql.elements import TextClause
 
 from coordinator_tui.models.audit import AuditEvent
 from coordinator_tui.models.base import Editable, utcnow
+from coordinator_tui.services.safe_text import clean_text, has_controls
 
 # Bookkeeping columns whose change says nothing a reader of the trail needs.
 _SKIP = frozenset({"created_at", "updated_at"})
+# A bulk statement touching more rows than this is not narrowed to the rows read before
+# it (an IN list that long is slow, and past SQLite's variable limit): it is audited from
+# the same WHERE clause in the same transaction instead.
+_NARROW_LIMIT = 5000
+_CHUNK = 900
 
 
 def _plain(value: Any) -> Any:
@@ -64,28 +85,115 @@ def _actor(session: Session) -> str:
     return str(session.info.get("actor") or "unknown")
 
 
+# -- control characters out of every string written ---------------------------------------
+
+# The columns a person, a place or a record is named by: one line wherever they are shown
+# (lists, grids, titles), so a tab or line break in them becomes a space. Every other text
+# column (notes, reasons, outcomes, a repeat rule) may hold several lines and keeps its
+# line breaks and tabs; their other control codes go all the same.
+ONE_LINE_COLUMNS = frozenset(
+    {
+        "name",
+        "given_name",
+        "family_name",
+        "search_name",
+        "display_name",
+        "short_name",
+        "username",
+        "initials",
+        "title",
+        "nhs_number",
+        "ods_code",
+        "code",
+        "email",
+        "phone",
+        "postcode",
+        "home_postcode",
+        "address",
+        "address_line1",
+        "address_line2",
+        "town",
+        "location",
+        "organisation",
+        "role",
+        "agency",
+        "complainant",
+    }
+)
+
+_STRING_COLUMNS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _string_columns(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(attribute, multi-line) for each string column of a mapped class."""
+    found = _STRING_COLUMNS.get(cls)
+    if found is None:
+        columns = []
+        for prop in inspect(cls).column_attrs:
+            kind = prop.columns[0].type
+            base = kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+            if isinstance(base, String):
+                columns.append((prop.key, prop.key not in ONE_LINE_COLUMNS))
+        found = _STRING_COLUMNS[cls] = tuple(columns)
+    return found
+
+
+def _clean_strings(obj: Any, *, changed_only: bool) -> None:
+    state = inspect(obj)
+    for key, multiline in _string_columns(type(obj)):
+        value = state.dict.get(key)
+        if not isinstance(value, str) or not has_controls(value):
+            continue
+        if changed_only and not state.attrs[key].history.has_changes():
+            continue  # stored before this rule: left alone unless it is being edited
+        setattr(obj, key, clean_text(value, multiline=multiline))
+
+
 def _before_flush(session: Session, _context, _instances) -> None:
     now = utcnow()
+    for obj in session.new:
+        if isinstance(obj, Editable):
+            _clean_strings(obj, changed_only=False)
     for obj in session.dirty:
         if isinstance(obj, Editable) and session.is_modified(obj, include_collections=False):
+            _clean_strings(obj, changed_only=True)
             obj.updated_at = now
+
+
+# -- the unit of work ----------------------------------------------------------------------
+
+
+def _event(
+    session: Session,
+    action: str,
+    table_name: str,
+    row_id: int | None,
+    changes: Mapping[str, Any],
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    return {
+        "at": at or utcnow(),
+        "actor": _actor(session),
+        "action": action,
+        "table_name": table_name,
+        "row_id": row_id,
+        "changes": json.dumps(changes, default=str, sort_keys=True),
+    }
+
+
+def _write_events(session: Session, rows: list[dict[str, Any]], *, wrote: bool = True) -> None:
+    if rows:
+        session.connection().execute(insert(AuditEvent), rows)
+        if wrote:
+            session.info["wrote"] = True  # the app counts units of work that changed data
 
 
 def _after_flush(session: Session, _context) -> None:
     rows: list[dict[str, Any]] = []
-    actor, now = _actor(session), utcnow()
+    now = utcnow()
 
     def add(obj: Editable, action: str, changes: dict[str, list[Any]]) -> None:
-        rows.append(
-            {
-                "at": now,
-                "actor": actor,
-                "action": action,
-                "table_name": obj.__tablename__,
-                "row_id": obj.id,
-                "changes": json.dumps(changes, default=str, sort_keys=True),
-            }
-        )
+        rows.append(_event(session, action, obj.__tablename__, obj.id, changes, now))
 
     for obj in session.new:
         if isinstance(obj, Editable):
@@ -98,34 +206,216 @@ def _after_flush(session: Session, _context) -> None:
     for obj in session.deleted:
         if isinstance(obj, Editable):
             add(obj, "delete", _snapshot(obj, new=False))
-    if rows:
-        session.connection().execute(insert(AuditEvent), rows)
-        session.info["wrote"] = True  # the app counts units of work that changed data
+    _write_events(session, rows)
+
+
+# -- writes that bypass the unit of work ---------------------------------------------------
+
+_TEXT_WRITE = re.compile(
+    r"^\s*(?:with\b.*?\)\s*)?(insert|update|delete|replace)\b", re.IGNORECASE | re.DOTALL
+)
+_TEXT_TABLE = re.compile(
+    r"\b(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)"
+    r"\s+(?:only\s+)?[\"`\[]?([A-Za-z_][\w.]*)",
+    re.IGNORECASE,
+)
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def _row_values(row: Mapping[str, Any], *, new: bool) -> dict[str, list[Any]]:
+    """A row read back from the database, as the unit of work's insert/delete snapshot."""
+    return {
+        key: [None, _plain(value)] if new else [_plain(value), None]
+        for key, value in row.items()
+        if key not in _SKIP
+    }
+
+
+def _row_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
+    return {
+        key: [_plain(old[key]), _plain(new[key])]
+        for key in old
+        if key not in _SKIP and key != "version" and old[key] != new.get(key)
+    }
+
+
+def _read_rows(session: Session, table: Table, where: Any, params: Any) -> list[dict[str, Any]]:
+    query = select(*table.c)
+    if where is not None:
+        query = query.where(where)
+    found = session.connection().execute(query, params if isinstance(params, Mapping) else {})
+    return [dict(row) for row in found.mappings()]
+
+
+def _read_by_id(session: Session, table: Table, ids: Sequence[Any]) -> dict[Any, dict[str, Any]]:
+    rows: dict[Any, dict[str, Any]] = {}
+    connection = session.connection()
+    for start in range(0, len(ids), _CHUNK):
+        query = select(*table.c).where(table.c.id.in_(ids[start : start + _CHUNK]))
+        rows.update({row["id"]: dict(row) for row in connection.execute(query).mappings()})
+    return rows
+
+
+def _audit_update_or_delete(state: ORMExecuteState, table: Table) -> Any:
+    session, statement = state.session, state.statement
+    params = state.parameters
+    if "id" not in table.c:
+        result = state.invoke_statement()
+        note = {"statement": "bulk", "rows": getattr(result, "rowcount", None)}
+        _write_events(session, [_event(session, "update", table.name, None, note)])
+        return result
+    if state.is_executemany:
+        # Bulk UPDATE by primary key: one parameter set per row, each naming its id.
+        ids = [p.get("id") for p in params if isinstance(p, Mapping)]  # type: ignore[union-attr]
+        before = list(_read_by_id(session, table, [i for i in ids if i is not None]).values())
+    else:
+        before = _read_rows(session, table, statement.whereclause, params)
+        if len(before) <= _NARROW_LIMIT:
+            # Exactly the rows read are written, even if another writer adds a match now.
+            statement = statement.where(table.c.id.in_([row["id"] for row in before]))
+        if state.is_update and "version" in table.c and "updated_at" in table.c:
+            # A bulk change moves the optimistic lock on as a flush does, so a colleague's
+            # screen that read the row before it is refused rather than overwriting it.
+            # (An ordered_values() statement cannot take more values: left as written.)
+            with contextlib.suppress(ArgumentError):
+                statement = statement.values(
+                    {table.c.version: table.c.version + 1, table.c.updated_at: utcnow()}
+                )
+    result = state.invoke_statement(statement=statement)
+    now = utcnow()
+    if state.is_delete:
+        events = [
+            _event(session, "delete", table.name, row["id"], _row_values(row, new=False), now)
+            for row in before
+        ]
+    else:
+        after = _read_by_id(session, table, [row["id"] for row in before])
+        events = []
+        for row in before:
+            changes = _row_changes(row, after.get(row["id"], row))
+            if changes:
+                events.append(_event(session, "update", table.name, row["id"], changes, now))
+    _write_events(session, events)
+    return result
+
+
+def _audit_insert(state: ORMExecuteState, table: Table) -> Any:
+    session, statement = state.session, state.statement
+    dialect = session.connection().dialect
+    can_return = (
+        dialect.insert_executemany_returning if state.is_executemany else dialect.insert_returning
+    )
+    if not statement._returning and can_return:  # noqa: SLF001 - no public accessor
+        # Read the rows back as written (ids and defaults included). The caller asked for
+        # no rows, so it gets a result it need not read.
+        frozen = state.invoke_statement(statement=statement.returning(*table.c)).freeze()
+        now = utcnow()
+        events = [
+            _event(session, "insert", table.name, row.get("id"), _row_values(row, new=True), now)
+            for row in frozen().mappings()
+        ]
+        _write_events(session, events)
+        return frozen()
+    # The caller reads its own RETURNING: audit the values it gave.
+    result = state.invoke_statement()
+    given = state.parameters
+    sets = list(given) if isinstance(given, list | tuple) else [given or {}]
+    now = utcnow()
+    events = [
+        _event(
+            session,
+            "insert",
+            table.name,
+            values.get("id"),
+            {key: [None, _plain(value)] for key, value in values.items() if key not in _SKIP},
+            now,
+        )
+        for values in sets
+        if isinstance(values, Mapping)
+    ]
+    _write_events(session, events)
+    return result
+
+
+def _audit_text(state: ORMExecuteState, statement: TextClause) -> Any:
+    sql = _COMMENTS.sub(" ", statement.text)
+    verb = _TEXT_WRITE.match(sql)
+    if verb is None:
+        return None  # a read: run as usual
+    result = state.invoke_statement()
+    table = _TEXT_TABLE.search(sql)
+    action = "insert" if verb.group(1).lower() == "replace" else verb.group(1).lower()
+    note = {"statement": "text", "rows": getattr(result, "rowcount", None)}
+    name = table.group(1).split(".")[-1] if table else "unknown"
+    _write_events(state.session, [_event(state.session, action, name[:60], None, note)])
+    return result
+
+
+def _on_orm_execute(state: ORMExecuteState) -> Any:
+    """Audit a write run as a statement rather than through the unit of work.
+
+    Returning a result tells the session the statement has been run; returning None lets
+    it run as usual (every read takes that path after two attribute checks)."""
+    if state.is_select:
+        return None
+    statement = state.statement
+    if isinstance(statement, TextClause):
+        return _audit_text(state, statement)
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return None
+    table = getattr(statement, "table", None)
+    if not isinstance(table, Table) or table.name == AuditEvent.__tablename__:
+        return None
+    if state.is_insert:
+        return _audit_insert(state, table)
+    return _audit_update_or_delete(state, table)
 
 
 def install(session_class: type[Session]) -> None:
     """Attach the audit hooks to a session class (done once, in ``coordinator_tui.db``)."""
     event.listen(session_class, "before_flush", _before_flush)
     event.listen(session_class, "after_flush", _after_flush)
+    event.listen(session_class, "do_orm_execute", _on_orm_execute)
+
+
+# -- what the session cannot see -----------------------------------------------------------
 
 
 def record_note(
     session: Session, table_name: str, note: str, row_id: int | None = None, **details: Any
 ) -> None:
     """Audit a write that bypassed the ORM (bulk load, import): what, how many, no PII."""
-    session.connection().execute(
-        insert(AuditEvent),
-        [
-            {
-                "at": utcnow(),
-                "actor": _actor(session),
-                "action": "note",
-                "table_name": table_name,
-                "row_id": row_id,
-                "changes": json.dumps({"note": note, **details}, default=str, sort_keys=True),
-            }
-        ],
+    _write_events(
+        session,
+        [_event(session, "note", table_name, row_id, {"note": note, **details})],
+        wrote=False,
     )
+
+
+EXPORT_KINDS = ("minutes", "chronology", "record entries", "record entry", "invitation")
+
+
+def record_export(
+    session: Session,
+    what: str,
+    table_name: str,
+    row_id: int | None,
+    formats: str | Sequence[str],
+    *,
+    files: int = 1,
+) -> None:
+    """Record that ``what`` (one of :data:`EXPORT_KINDS`) of the ``table_name`` row
+    ``row_id`` left the app: who, when, as which kind of file (``md``, ``docx``, ``csv``,
+    ``ics``, ``txt``, ``clipboard``) and how many files. Never the content or the path,
+    which may name a person.
+
+    Called in the unit of work that read what was exported, so a coordinator's export is
+    in the trail as soon as its file is written."""
+    if what not in EXPORT_KINDS:
+        raise ValueError(f"unknown export {what!r}: one of {', '.join(EXPORT_KINDS)}")
+    kinds = [formats] if isinstance(formats, str) else list(formats)
+    changes = {"export": what, "formats": kinds, "files": files}
+    _write_events(session, [_event(session, "export", table_name, row_id, changes)], wrote=False)
 
 
 def events_for(session: Session, table_name: str, row_id: int | None = None) -> list[AuditEvent]:
