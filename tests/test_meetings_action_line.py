@@ -8,12 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coordinator_tui.services.meetings.minuting import (
-    ActionPreview,
-    OwnerCandidate,
-    OwnerDirectory,
-    parse_action_line,
-)
+from coordinator_tui.services.meetings.minuting import ActionPreview, parse_action_line
+from coordinator_tui.services.owners import OwnerCandidate, OwnerDirectory
 
 TODAY = date(2026, 11, 23)  # a Monday
 OWNERS = OwnerDirectory(

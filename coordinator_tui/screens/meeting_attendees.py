@@ -33,14 +33,6 @@ from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, 
 if TYPE_CHECKING:
     from coordinator_tui.services.meetings.series import AttendeeRow
 
-ROLES = (
-    "Health visitor",
-    "School nurse",
-    "Midwife",
-    "Social worker",
-    "Community mental health",
-    "District nurse",
-)
 WORD = {"invited": "invited", "present": "PRESENT", "apologies": "apologies", "absent": "ABSENT"}
 COLUMNS = [
     Column("Attendance", 10),
@@ -214,12 +206,12 @@ class AttendeesScreen(CoordinatorScreen[None]):
     def write(self, change: Callable[[Any], Any], *, keep: int | None = None) -> str | None:
         """Apply ``change(session)`` through the services, reload, and keep the cursor on
         ``keep`` (a staff id). Returns an error message, which is also shown."""
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
 
         try:
             with self.coordinator.session() as session:
                 change(session)
-        except MeetingError as exc:
+        except CoordinatorError as exc:
             self.notify(str(exc), severity="error")
             return str(exc)
         self.load(keep=keep)
@@ -277,8 +269,11 @@ class AttendeesScreen(CoordinatorScreen[None]):
         self.app.push_screen(DirectoryPicker(choices), picked)
 
     def action_new(self) -> None:
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.series import add_attendee, add_professional
+        from coordinator_tui.services.owners import external_roles
+
+        roles = external_roles()  # the one list of roles (data/owner_roles.json)
 
         def save(values: dict[str, Any]) -> str | None:
             role = values["other_role"] or values["role"]
@@ -300,7 +295,7 @@ class AttendeesScreen(CoordinatorScreen[None]):
             try:
                 with self.coordinator.session() as session:
                     change(session)
-            except MeetingError as exc:
+            except CoordinatorError as exc:
                 return str(exc)
             self.load(keep=added[0])
             self.notify(f"{values['name']} added and invited", timeout=3)
@@ -311,7 +306,7 @@ class AttendeesScreen(CoordinatorScreen[None]):
                 "New external professional",
                 [
                     Field("name", "Name", required=True, placeholder="e.g. Sam Jones"),
-                    Field("role", "Role", "select", options=tuple((r, r) for r in ROLES)),
+                    Field("role", "Role", "select", options=tuple((r, r) for r in roles)),
                     Field("other_role", "Or another role", placeholder="e.g. Paediatrician"),
                     Field("organisation", "Organisation", placeholder="e.g. 0-19 Service"),
                     Field("email", "E-mail (for the invitation)", placeholder="name@nhs.net"),

@@ -549,10 +549,14 @@ class MeetingsScreen(SectionScreen):
                     "select",
                     options=tuple((p.label, p.staff_id) for p in people),
                 ),
-                Field("label", "Or a team or role", placeholder="e.g. Health visiting team"),
+                Field(
+                    "owner",
+                    "Or a name, initials or role",
+                    placeholder="e.g. PM, DSL, IDVA, health visitor",
+                ),
             ],
             lambda s, r, v: reassign(
-                s, r.id, r.version, owner_staff_id=v["staff"], owner_label=v["label"]
+                s, r.id, r.version, owner_staff_id=v["staff"], owner=v["owner"] or ""
             ),
         )
 

@@ -395,14 +395,18 @@ def add_outcome_action(
         raise ReferralError("That referral no longer exists")
     if not description.strip():
         raise ReferralError("Say what the action is")
-    if not owner.strip():
-        raise ReferralError("Say who owns the action (a name, initials or role)")
+    from coordinator_tui.services.owners import owner_directory, parse_owner
+
+    match = parse_owner(owner, owner_directory(session))  # as in a meeting's action line
+    if not match.ok:
+        raise ReferralError(match.problem)
     if due is not None and due < today:
         raise ReferralError("The action cannot be due in the past")
     kind = referral.referral_type.replace("_", " ")
     action = Action(
         person_id=referral.person_id,
-        owner_label=owner.strip()[:60],
+        owner_staff_id=match.staff_id,
+        owner_label=match.label,
         description=f"{description.strip()} (from the {kind} referral outcome)",
         due_date=due,
     )

@@ -96,10 +96,11 @@ def open_actions(
     if owner_staff_id is not None:
         stmt = stmt.where(Action.owner_staff_id == owner_staff_id)
     if owner:
-        from coordinator_tui.services.meetings.minuting import ROLE_ABBREVIATIONS
+        from coordinator_tui.services.owners import role_for
 
         needle = owner.strip().lower()
-        role = ROLE_ABBREVIATIONS.get(needle.upper(), needle).lower()
+        found = role_for(needle)
+        role = found.name.lower() if found is not None else needle
         stmt = stmt.where(
             (func.lower(func.coalesce(Staff.name, "")).contains(needle))
             | (func.lower(func.coalesce(Staff.initials, "")) == needle)
@@ -231,20 +232,29 @@ def reassign(
     expected_version: int | None = None,
     *,
     owner_staff_id: int | None = None,
-    owner_label: str = "",
+    owner: str = "",
 ) -> Action:
-    """Give the action to someone else (a staff member, or a label such as a team)."""
-    owner_label = owner_label.strip()
-    if owner_staff_id is None and not owner_label:
+    """Give the action to someone else: a staff member picked from the list, or an owner
+    typed as everywhere else (a name, initials or a role, read by ``services/owners.py``:
+    ``PM`` is the practice manager here as in a meeting's action line)."""
+    from coordinator_tui.services.owners import owner_directory, parse_owner
+
+    owner = owner.strip()
+    if owner_staff_id is None and not owner:
         raise MeetingError("Say who the action goes to")
-    action = _load(session, action_id, expected_version)
     if owner_staff_id is not None:
         staff = session.get(Staff, owner_staff_id)
         if staff is None:
             raise MeetingError("Unknown owner")
-        owner_label = owner_label or staff.name
+        label = staff.name
+    else:
+        match = parse_owner(owner, owner_directory(session))
+        if not match.ok:
+            raise MeetingError(match.problem)
+        owner_staff_id, label = match.staff_id, match.label
+    action = _load(session, action_id, expected_version)
     action.owner_staff_id = owner_staff_id
-    action.owner_label = owner_label[:60]
+    action.owner_label = label[:60]
     session.flush()
     return action
 

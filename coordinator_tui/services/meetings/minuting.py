@@ -6,10 +6,10 @@ while typing, each time in its own short ``session_scope`` so that the save is c
 a meeting reopened after a crash then shows the last save.
 
 An action is typed in one line, ``HV +2w chase school nurse re attendance``: the owner
-(initials of a person at the meeting or on the staff list, or a role abbreviation such
-as HV, SN, MW, SW, DN, CMHN, GP), an optional due date in the shorthand of
-``services/dates.py`` (``+2w``, ``fri``, ``3/12``, ``3 Dec``), then the text.
-:func:`parse_action_line` turns it into an :class:`ActionPreview` to show before
+(read by ``services/owners.py``, as everywhere: a name, initials, or a role from
+``data/owner_roles.json`` such as PM, DSL, IDVA, HV, SW, GP), an optional due date in
+the shorthand of ``services/dates.py`` (``+2w``, ``fri``, ``3/12``, ``3 Dec``), then the
+text. :func:`parse_action_line` turns it into an :class:`ActionPreview` to show before
 saving; it never raises, whatever is typed.
 
 Finishing the meeting marks each included item that has notes, a decision or an action
@@ -35,7 +35,6 @@ from coordinator_tui.models import (
     Decision,
     EntryStatus,
     Meeting,
-    MeetingAttendee,
     MeetingStatus,
     MinuteNote,
     Person,
@@ -51,21 +50,12 @@ from coordinator_tui.services.dates import DateParseError, format_date, parse_da
 from coordinator_tui.services.meetings import MeetingError
 from coordinator_tui.services.meetings.series import load_meeting
 from coordinator_tui.services.meetings.triage import renumber
+from coordinator_tui.services.owners import (  # one owner parser for every screen
+    OwnerDirectory,
+    match_owner_words,
+    owner_directory,
+)
 
-ROLE_ABBREVIATIONS = {
-    "HV": "Health visitor",
-    "SN": "School nurse",
-    "MW": "Midwife",
-    "SW": "Social worker",
-    "DN": "District nurse",
-    "CMHN": "Community mental health nurse",
-    "CMHT": "Community mental health",
-    "GP": "GP",
-    "PN": "Practice nurse",
-    "SC": "Safeguarding coordinator",
-    "SGL": "Safeguarding lead",
-    "ADMIN": "Safeguarding administrator",
-}
 ACTION_HINT = "owner, due date, text: e.g. HV +2w chase school nurse re attendance"
 MAX_DESCRIPTION = 1000
 
@@ -153,43 +143,6 @@ def remove_decision(session: Session, decision_id: int) -> None:
 
 
 @dataclass(frozen=True)
-class OwnerCandidate:
-    staff_id: int
-    name: str
-    initials: str
-    role: str
-    at_meeting: bool
-
-
-@dataclass(frozen=True)
-class OwnerDirectory:
-    """Who an action can be given to: the meeting's attendees first, then the staff list."""
-
-    people: tuple[OwnerCandidate, ...] = ()
-
-
-def owner_directory(session: Session, meeting_id: int | None = None) -> OwnerDirectory:
-    attending: set[int] = set()
-    if meeting_id is not None:
-        attending = set(
-            session.scalars(
-                select(MeetingAttendee.staff_id).where(MeetingAttendee.meeting_id == meeting_id)
-            )
-        )
-    rows = session.execute(
-        select(Staff.id, Staff.name, Staff.initials, Staff.role)
-        .where(Staff.active.is_(True))
-        .order_by(Staff.id)
-    ).all()
-    return OwnerDirectory(
-        tuple(
-            OwnerCandidate(sid, name, initials or "", role or "", sid in attending)
-            for sid, name, initials, role in rows
-        )
-    )
-
-
-@dataclass(frozen=True)
 class ActionPreview:
     """What a typed action line will save, shown before it is saved."""
 
@@ -214,66 +167,17 @@ class ActionPreview:
         return " · ".join(parts) + (f"  ({'; '.join(self.warnings)})" if self.warnings else "")
 
 
-def _unique(candidates: list[OwnerCandidate]) -> OwnerCandidate | None:
-    return candidates[0] if len(candidates) == 1 else None
-
-
-@dataclass(frozen=True)
-class OwnerMatch:
-    """Who the owner word of an action line means."""
-
-    staff: OwnerCandidate | None = None
-    label: str = ""
-    problem: str = ""
-    warning: str = ""
-
-
-def resolve_owner(token: str, owners: OwnerDirectory) -> OwnerMatch:
-    """Initials first (someone at the meeting before anyone else), then a role
-    abbreviation (its one holder at the meeting, or on the staff list); a role nobody
-    single holds is recorded as the role itself."""
-    key = token.strip().strip(":,;.").upper()
-    if not key:
-        return OwnerMatch(problem="Start with the owner's initials or role")
-    by_initials = [p for p in owners.people if p.initials.upper() == key]
-    present = [p for p in by_initials if p.at_meeting]
-    chosen = _unique(present) or _unique(by_initials)
-    if chosen is not None:
-        return OwnerMatch(chosen, chosen.name[:60])
-    role = ROLE_ABBREVIATIONS.get(key)
-    if role is not None:
-        holders = [p for p in owners.people if p.role.lower().startswith(role.lower())]
-        chosen = _unique([p for p in holders if p.at_meeting]) or _unique(holders)
-        if chosen is not None:
-            return OwnerMatch(chosen, chosen.name[:60])
-        if holders:
-            warning = f"{len(holders)} people are {role.lower()}: owner recorded as the role"
-        else:
-            warning = f"no {role.lower()} on the staff list: owner recorded as the role"
-        return OwnerMatch(None, role[:60], warning=warning)
-    if len(by_initials) > 1:
-        count = len(by_initials)
-        return OwnerMatch(problem=f"'{_short(token)}' matches {count} people: use a role")
-    return OwnerMatch(
-        problem=f"'{_short(token)}' is not anyone's initials or a role ({ACTION_HINT})"
-    )
-
-
-def _short(text: str, limit: int = 20) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def parse_action_line(line: str, owners: OwnerDirectory, *, today: date) -> ActionPreview:
     """Read ``OWNER [DUE] TEXT``; never raises (anything unreadable is a problem in the
     preview). See the module docstring."""
     words = line.split()
     if not words:
         return ActionPreview(line, problems=(f"Type the action: {ACTION_HINT}",))
-    match = resolve_owner(words[0], owners)
+    match, used = match_owner_words(words, owners)
     owner, label = match.staff, match.label
     problems = [match.problem] if match.problem else []
     warnings = [match.warning] if match.warning else []
-    rest = words[1:]
+    rest = words[used:]
     due: date | None = None
     for size in (3, 2, 1):
         if len(rest) < size:
