@@ -265,3 +265,82 @@ def test_compliance(world):
     assert alpha.in_interval_pct == 25.0
     beta = rows[("Beta", "Adult s42 enquiry")]
     assert beta.on_time_pct is None
+
+
+# -- issue 22: escalations stay in view until the lead resolves them --------------------
+
+
+def _escalate(engine, name: str, reason: str = "no contact") -> int:
+    row = _first(engine, name)
+    with session_scope(engine, "me") as s:
+        reg.escalate(s, row.entry_id, row.version, today=TODAY, by="me", reason=reason)
+    return row.entry_id
+
+
+def test_escalated_view_holds_every_escalation_whatever_its_due_date(world):
+    """Home's count is 'active and escalated'; the escalated view lists exactly those,
+    an entry due in 40 days (beyond the 14-day horizon) among them."""
+    from coordinator_tui.services.dashboard import dashboard_counts
+
+    for name in ("Far", "Baker"):
+        _escalate(world, name)
+    escalated = [r.family_name for r in queue(world, escalated_only=True)]
+    assert escalated == ["Baker", "Far"]
+    with session_scope(world, "t") as s:
+        assert dashboard_counts(s, TODAY, 14).escalations == len(escalated)
+    # The due view keeps its horizon.
+    assert "Far" not in [r.family_name for r in queue(world)]
+
+
+def test_reviewing_an_escalated_entry_keeps_it_escalated_until_resolved(world):
+    entry_id = _escalate(world, "Baker", "school worried")
+    row = next(r for r in queue(world, escalated_only=True) if r.entry_id == entry_id)
+    with session_scope(world, "me") as s:
+        reg.mark_reviewed(s, entry_id, row.version, today=TODAY, by="me", note="seen")
+    row = next(r for r in queue(world, escalated_only=True) if r.entry_id == entry_id)
+    assert row.escalated and row.next_review_due == TODAY + timedelta(days=30)
+
+    with pytest.raises(reg.RegisterError, match="decided"), session_scope(world, "lead") as s:
+        reg.resolve_escalation(s, entry_id, row.version, today=TODAY, by="lead", outcome=" ")
+    with session_scope(world, "lead") as s:
+        token = reg.resolve_escalation(
+            s, entry_id, row.version, today=TODAY, by="lead", outcome="strategy meeting held"
+        )
+    assert queue(world, escalated_only=True) == []
+    with session_scope(world, "t") as s:
+        entry = s.get(RegisterEntry, entry_id)
+        assert (entry.escalated_at, entry.escalation_reason) == (None, "")
+        reviews = s.exec(
+            select(RegisterReview.action, RegisterReview.note, RegisterReview.reviewed_by)
+            .where(RegisterReview.entry_id == entry_id)
+            .order_by(RegisterReview.id)
+        ).all()
+        assert reviews[-1] == ("escalation resolved", "strategy meeting held", "lead")
+        audited = s.exec(
+            select(AuditEvent).where(
+                AuditEvent.table_name == "register_entry",
+                AuditEvent.row_id == entry_id,
+                AuditEvent.actor == "lead",
+            )
+        ).all()
+        assert len(audited) == 1 and "escalated_at" in audited[0].changes
+    # Not escalated now: resolving again is refused; undo brings the escalation back.
+    with pytest.raises(reg.RegisterError, match="not escalated"), session_scope(world, "l") as s:
+        reg.resolve_escalation(s, entry_id, token.version_after, today=TODAY, by="l", outcome="x")
+    with session_scope(world, "lead") as s:
+        reg.undo_last(s, [token])
+    assert [r.entry_id for r in queue(world, escalated_only=True)] == [entry_id]
+    with session_scope(world, "t") as s:
+        assert s.get(RegisterEntry, entry_id).escalation_reason == "school worried"
+
+
+def test_resolving_a_stale_entry_is_refused_with_who_changed_it(world):
+    entry_id = _escalate(world, "Able")
+    row = next(r for r in queue(world, escalated_only=True) if r.entry_id == entry_id)
+    with session_scope(world, "colleague") as s:
+        s.get(RegisterEntry, entry_id).risk_level = "high"
+    with (
+        pytest.raises(reg.ConflictError, match="colleague changed"),
+        session_scope(world, "lead") as s,
+    ):
+        reg.resolve_escalation(s, entry_id, row.version, today=TODAY, by="lead", outcome="ok")

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from coordinator_tui.screens.type_ahead import TypeAhead
-from coordinator_tui.services.concerns import CATEGORIES
+from coordinator_tui.services.concerns import category_labels
 from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.person_picker import PersonPicker
 
@@ -51,7 +51,9 @@ class ConcernIntakeDialog(TypeAhead, ModalScreen[dict[str, Any] | None]):
             yield DateInput(value=self.today.strftime("%d/%m/%Y"), id="f-date", today=self.today)
             yield Label("Category *", classes="form-label")
             yield Select(
-                [(label, code) for code, label in CATEGORIES], id="f-category", compact=True
+                [(label, code) for code, label in category_labels().items()],
+                id="f-category",
+                compact=True,
             )
             yield Label("Details *", classes="form-label")
             yield Input(placeholder="What was seen or said", id="f-details", compact=True)

@@ -19,11 +19,11 @@ from textual.widgets import Header, Static
 
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
-from coordinator_tui.services.concerns import CATEGORIES, REFERRAL_TYPES, ConcernError, ConcernRow
+from coordinator_tui.services.concerns import REFERRAL_TYPES, ConcernRow
+from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
-CATEGORY_LABEL = dict(CATEGORIES)
 COLUMNS = [
     Column("Raised", 10),
     Column("Name", 24),
@@ -66,13 +66,13 @@ class ConcernsScreen(CoordinatorScreen):
 
     @work(thread=True, exclusive=True, group="concerns")
     def load(self) -> None:
-        from coordinator_tui.services.concerns import untriaged
+        from coordinator_tui.services.concerns import category_labels, untriaged
 
         with self.app.session() as session:  # type: ignore[attr-defined]
             rows = untriaged(session)
-        self.app.call_from_thread(self.show, rows)
+        self.app.call_from_thread(self.show, rows, category_labels())
 
-    def show(self, rows: list[ConcernRow]) -> None:
+    def show(self, rows: list[ConcernRow], labels: dict[str, str]) -> None:
         self.rows = rows
         table = self.query_one(LazyTable)
         table.set_source(
@@ -83,7 +83,7 @@ class ConcernsScreen(CoordinatorScreen):
                         (
                             r.raised_on.strftime("%d/%m/%Y"),
                             f"{r.family_name.upper()}, {r.given_name}",
-                            CATEGORY_LABEL.get(r.category, r.category),
+                            labels.get(r.category, r.category),
                             r.raised_by,
                             r.details,
                         ),
@@ -113,7 +113,7 @@ class ConcernsScreen(CoordinatorScreen):
             try:
                 with self.app.session() as session:  # type: ignore[attr-defined]
                     apply(session, row, values)
-            except ConcernError as exc:
+            except CoordinatorError as exc:  # refused, a conflict, or the database busy
                 return str(exc)
             self.notify(f"Triaged: {title.lower()}")
             self.query_one(LazyTable).cursor_row = index

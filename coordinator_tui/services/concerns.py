@@ -22,26 +22,32 @@ from coordinator_tui.models import (
     ReferralState,
     utcnow,
 )
+from coordinator_tui.services import errors
 from coordinator_tui.services.errors import CoordinatorError
+from coordinator_tui.services.reference import ConcernCategorySpec, load_concern_categories
 from coordinator_tui.services.registers import RegisterError, add_registration
 
-CATEGORIES: tuple[tuple[str, str], ...] = (
-    ("neglect", "Neglect"),
-    ("physical", "Physical abuse"),
-    ("emotional", "Emotional abuse"),
-    ("sexual", "Sexual abuse"),
-    ("domestic_abuse", "Domestic abuse"),
-    ("financial", "Financial abuse"),
-    ("self_neglect", "Self-neglect"),
-    ("exploitation", "Exploitation"),
-    ("other", "Other"),
-)
-CATEGORY_CODES = {code for code, _ in CATEGORIES}
 REFERRAL_TYPES = ("MASH", "MARAC", "MARF", "S42", "EARLY_HELP", "OTHER")
 
 
 class ConcernError(CoordinatorError):
     """Bad input for a concern; the message is for the coordinator."""
+
+
+class ConcernConflictError(ConcernError, errors.ConflictError):
+    """The concern changed since the list was loaded: nothing was overwritten."""
+
+
+def concern_categories() -> list[ConcernCategorySpec]:
+    """What a concern can be about, from the reference file (the practice's own beside
+    its database, else the shipped one): Working Together's four categories, the Care Act
+    2014 guidance's ten (14.17), FGM, Prevent and child exploitation."""
+    return load_concern_categories()
+
+
+def category_labels() -> dict[str, str]:
+    """Concern category code -> the name a coordinator reads."""
+    return {spec.code: spec.name for spec in concern_categories()}
 
 
 @dataclass(frozen=True)
@@ -80,8 +86,8 @@ def log_concern(
         raise ConcernError("Give the date the concern was raised")
     if raised_on > today:
         raise ConcernError("A concern cannot be raised in the future")
-    if category not in CATEGORY_CODES:
-        raise ConcernError("Pick a category")
+    if category not in category_labels():
+        raise ConcernError("Pick a category: type a few letters of it and press enter")
     if not details:
         raise ConcernError("Describe the concern")
     person = session.get(Person, person_id)
@@ -124,10 +130,11 @@ def _load(session: Session, concern_id: int, expected_version: int) -> Concern:
     concern = session.get(Concern, concern_id)
     if concern is None:
         raise ConcernError("That concern no longer exists")
-    if concern.version != expected_version:
-        raise ConcernError("Someone else triaged or changed this concern: press F5 to reload")
     if concern.status != ConcernStatus.UNTRIAGED:
-        raise ConcernError("This concern has already been triaged")
+        by = f" by {concern.triaged_by}" if concern.triaged_by else ""
+        raise ConcernError(f"This concern has already been triaged{by}: press F5 to reload")
+    if concern.version != expected_version:
+        raise ConcernConflictError(errors.conflict_message(session, "concern", concern_id))
     return concern
 
 

@@ -60,6 +60,8 @@ class DashboardCounts:
     actions_overdue: int
     unassigned_visits_week: int
     next_meeting: NextMeeting | None
+    meeting_in_progress: NextMeeting | None = None
+    """A meeting started and not yet finished: Home shows it first, to resume minuting."""
 
 
 def week_bounds(day: date) -> tuple[date, date]:
@@ -101,6 +103,12 @@ def dashboard_counts(
         .order_by(Meeting.starts_at)
         .limit(1)
     ).first()
+    in_progress = session.execute(
+        select(Meeting.id, Meeting.title, Meeting.starts_at)
+        .where(Meeting.status == MeetingStatus.IN_PROGRESS)
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+    ).first()
     return DashboardCounts(
         today=today,
         horizon_days=horizon_days,
@@ -128,4 +136,5 @@ def dashboard_counts(
         ),
         unassigned_visits_week=_count(session, Visit, unassigned_visits_condition(monday, sunday)),
         next_meeting=NextMeeting(*meeting_row) if meeting_row else None,
+        meeting_in_progress=NextMeeting(*in_progress) if in_progress else None,
     )

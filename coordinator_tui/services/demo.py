@@ -338,8 +338,8 @@ class _Demo:
             "CPP": 20,
             "CIN": 20,
             "LAC": 10,
-            "CIC": 5,
-            "CHC": 10,
+            "CIC": 5,  # drawn apart as before (same demo), entered on LAC/CiC
+            "CHC": 10,  # now CFC
             "S42E": 10,
             "S42P": 5,
             "MARAC": 10,
@@ -347,8 +347,9 @@ class _Demo:
         }
         total = self.size["entries"]
         self.entry_people: list[int] = []
+        active: set[tuple[int, int]] = set()
         for code, share in shares.items():
-            category = self.categories[code]
+            category = self.categories[{"CIC": "LAC", "CHC": "CFC"}.get(code, code)]
             pool = self.children if category.age_band == "child" else self.adults
             n = min(len(pool), round(total * share / 100))
             for person_id in rnd.sample(pool, n):
@@ -396,6 +397,16 @@ class _Demo:
                         escalated_at=self.at(today - timedelta(days=rnd.randint(0, 10))),
                         escalation_reason="No response from social care to two chases",
                     )
+                if (person_id, category.id) in active:  # drawn for LAC and for CiC, one
+                    values.update(  # register now: the second is written as ended
+                        status="ended",
+                        end_date=today - timedelta(days=1),
+                        end_reason="Merged into LAC/CiC",
+                        next_review_due=None,
+                        escalated_at=None,
+                        escalation_reason="",
+                    )
+                active.add((person_id, category.id))
                 entry_id = self.w.add(m.RegisterEntry, **values)
                 self.entry_people.append(person_id)
                 if values["last_reviewed"]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.models import RegisterCategory, Skill
+from coordinator_tui.models import EntryStatus, RegisterCategory, RegisterEntry, Skill
 
 CATEGORIES_FILE = "register_categories.json"
 REFERRAL_TYPES_FILE = "referral_types.json"
@@ -54,6 +55,30 @@ class CategorySpec:
     hide_from_online_access: bool
     sort_order: int
     source: str
+    aliases: tuple[str, ...] = ()
+    """Other terms the register is found by when typing ("CiC" finds LAC/CiC)."""
+    replaces: tuple[str, ...] = ()
+    """Codes an older database may hold for this register (``sync_register_categories``)."""
+
+    @property
+    def search_text(self) -> str:
+        """What typing in a register chooser matches: code, name and aliases."""
+        return " ".join((self.code, self.name, *self.aliases)).lower()
+
+
+@dataclass(frozen=True)
+class ConcernCategorySpec:
+    """What a concern is about (Working Together; Care Act 2014 statutory guidance 14.17)."""
+
+    code: str
+    name: str
+    age_band: str
+    aliases: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def search_text(self) -> str:
+        return " ".join((self.name, *self.aliases)).lower()
 
 
 @dataclass(frozen=True)
@@ -63,6 +88,18 @@ class ReferralTypeSpec:
     expected_response_working_days: int
     source: str
     meets: str = ""  # RFC 5545 RRULE of the panel's meetings (MARAC), if it has them
+
+
+def _read_shipped(name: str) -> tuple[str, Any]:
+    """The file as shipped, ignoring a practice's own."""
+    try:
+        text = resources.files("coordinator_tui.refdata").joinpath(name).read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        text = (Path(__file__).resolve().parents[2] / "data" / name).read_text("utf-8")
+    try:
+        return name, json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReferenceDataError(f"{name}: not valid JSON ({exc.msg}, line {exc.lineno})") from exc
 
 
 def _read(name: str, override_dir: Path | None) -> tuple[str, Any]:
@@ -100,6 +137,14 @@ def _field(label: str, index: int, entry: Any, name: str, kind: type) -> Any:
     return value
 
 
+def _terms(label: str, index: int, entry: dict[str, Any], name: str) -> tuple[str, ...]:
+    """An optional list of strings (``aliases``, ``replaces``)."""
+    value = entry.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ReferenceDataError(f"{label}: entry {index + 1} '{name}' must be a list of words")
+    return tuple(v.strip() for v in value)
+
+
 def _check_unique(label: str, codes: list[str]) -> None:
     seen: set[str] = set()
     for code in codes:
@@ -123,6 +168,8 @@ def load_register_categories(override_dir: Path | None = None) -> list[CategoryS
             hide_from_online_access=bool(entry.get("hide_from_online_access", False)),
             sort_order=int(entry.get("sort_order", index)),
             source=str(entry.get("source", "")),
+            aliases=_terms(label, index, entry, "aliases"),
+            replaces=_terms(label, index, entry, "replaces"),
         )
         if spec.age_band not in AGE_BANDS:
             raise ReferenceDataError(
@@ -130,6 +177,32 @@ def load_register_categories(override_dir: Path | None = None) -> list[CategoryS
             )
         if spec.review_interval_days <= 0:
             raise ReferenceDataError(f"{label}: entry {index + 1} review interval must be > 0")
+        specs.append(spec)
+    _check_unique(label, [spec.code for spec in specs])
+    return specs
+
+
+def load_concern_categories(override_dir: Path | None = None) -> list[ConcernCategorySpec]:
+    """What a concern can be about, validated: the practice's file's
+    ``concern_categories`` if it has that list, else the shipped one (a practice file
+    written before concerns had categories of their own still works)."""
+    label, data = _read(CATEGORIES_FILE, override_dir)
+    if not (isinstance(data, dict) and "concern_categories" in data):
+        label, data = _read_shipped(CATEGORIES_FILE)
+    specs = []
+    for index, entry in enumerate(_entries(label, data, "concern_categories")):
+        spec = ConcernCategorySpec(
+            code=_field(label, index, entry, "code", str),
+            name=_field(label, index, entry, "name", str),
+            age_band=str(entry.get("age_band", "any")),
+            aliases=_terms(label, index, entry, "aliases"),
+            source=str(entry.get("source", "")),
+        )
+        if spec.age_band not in AGE_BANDS:
+            raise ReferenceDataError(
+                f"{label}: concern category {index + 1} age_band must be one of "
+                f"{', '.join(AGE_BANDS)}"
+            )
         specs.append(spec)
     _check_unique(label, [spec.code for spec in specs])
     return specs
@@ -165,9 +238,20 @@ def load_referral_types(override_dir: Path | None = None) -> list[ReferralTypeSp
     return specs
 
 
-def sync_register_categories(session: Session, specs: list[CategorySpec]) -> list[RegisterCategory]:
-    """Insert or update the categories by code (audited through the session)."""
+def sync_register_categories(
+    session: Session, specs: list[CategorySpec], today: date | None = None
+) -> list[RegisterCategory]:
+    """Insert or update the categories by code (audited through the session).
+
+    A category's ``replaces`` codes, when the file no longer lists them, are brought in
+    first (``_take_over``): CHC becomes CFC, CIC's entries join LAC/CiC."""
     existing = {row.code: row for row in session.scalars(select(RegisterCategory))}
+    listed = {spec.code for spec in specs}
+    for spec in specs:
+        for old_code in spec.replaces:
+            old = existing.get(old_code)
+            if old_code not in listed and old is not None and old.active:
+                _take_over(session, existing, old_code, spec.code, today or _local_today())
     rows = []
     for spec in specs:
         row = existing.get(spec.code) or RegisterCategory(
@@ -184,10 +268,56 @@ def sync_register_categories(session: Session, specs: list[CategorySpec]) -> lis
         ):
             if getattr(row, name) != getattr(spec, name):
                 setattr(row, name, getattr(spec, name))
+        if row.active is False:  # listed again (a practice file keeping CIC apart)
+            row.active = True
         session.add(row)
         rows.append(row)
     session.flush()
     return rows
+
+
+def _local_today() -> date:
+    from coordinator_tui.services.clock import local_today
+
+    return local_today()
+
+
+def _take_over(
+    session: Session,
+    existing: dict[str, RegisterCategory],
+    old_code: str,
+    new_code: str,
+    today: date,
+) -> None:
+    """Bring the register ``old_code`` under ``new_code``, through the audited session.
+
+    No ``new_code`` row yet: the old row is renamed (its entries keep their ids and
+    history). Both exist (LAC and CIC, one legal status): the old register's entries
+    move to the new one, an entry for someone already active there is ended as merged
+    (a person is on a register once), and the old register is set inactive."""
+    old = existing[old_code]
+    new = existing.get(new_code)
+    if new is None:
+        old.code = new_code
+        existing[new_code] = existing.pop(old_code)
+        session.flush()
+        return
+    active_there = set(
+        session.scalars(
+            select(RegisterEntry.person_id).where(
+                RegisterEntry.category_id == new.id, RegisterEntry.status == EntryStatus.ACTIVE
+            )
+        )
+    )
+    for entry in session.scalars(select(RegisterEntry).where(RegisterEntry.category_id == old.id)):
+        if entry.status == EntryStatus.ACTIVE and entry.person_id in active_there:
+            entry.status = EntryStatus.ENDED
+            entry.end_date = max(today, entry.start_date)
+            entry.end_reason = f"Merged into the {new_code} register"
+            entry.next_review_due = None
+        entry.category_id = new.id
+    old.active = False
+    session.flush()
 
 
 def load_skills(override_dir: Path | None = None) -> list[tuple[str, str]]:
@@ -218,10 +348,12 @@ def sync_skills(session: Session, skills: list[tuple[str, str]]) -> dict[str, in
     return {code: row.id for code, row in existing.items()}
 
 
-def apply_reference_data(session: Session) -> None:
+def apply_reference_data(session: Session, today: date | None = None) -> None:
     """Bring the database's register categories in line with the reference files (the
-    practice's own beside the database, else the shipped ones) and check the referral
-    types file, so a bad file is reported when the app starts rather than mid-task."""
-    sync_register_categories(session, load_register_categories())
+    practice's own beside the database, else the shipped ones) and check the concern
+    categories and referral types, so a bad file is reported when the app starts rather
+    than mid-task."""
+    sync_register_categories(session, load_register_categories(), today)
+    load_concern_categories()
     sync_skills(session, load_skills())
     load_referral_types()

@@ -32,6 +32,8 @@ from coordinator_tui.services import errors
 from coordinator_tui.services.errors import CoordinatorError
 
 RISK_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
+ESCALATION_RESOLVED = "escalation resolved"
+"""The review action that clears an escalation (``RegisterReview.action``)."""
 
 
 class RegisterError(CoordinatorError):
@@ -94,7 +96,12 @@ def review_queue(
     session: Session, today: date, filters: QueueFilter | None = None
 ) -> list[QueueRow]:
     """Active entries due for review by ``today + horizon``: overdue first, then by risk
-    (high first), then by due date. One query; rows are plain tuples."""
+    (high first), then by due date. One query; rows are plain tuples.
+
+    The escalated view (``escalated_only``) holds every escalated entry whatever its due
+    date: an escalation stays in view until the lead resolves it (``resolve_escalation``),
+    so reviewing the entry, which moves its due date on, does not hide it. Its count is
+    Home's "escalated to the safeguarding lead"."""
     filters = filters or QueueFilter()
     lead = aliased(Staff)
     horizon = today + timedelta(days=filters.horizon_days)
@@ -126,10 +133,7 @@ def review_queue(
         .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
         .outerjoin(Practice, Practice.id == RegisterEntry.practice_id)
         .outerjoin(lead, lead.id == RegisterEntry.lead_staff_id)
-        .where(
-            RegisterEntry.status == EntryStatus.ACTIVE,
-            RegisterEntry.next_review_due <= horizon,
-        )
+        .where(RegisterEntry.status == EntryStatus.ACTIVE)
         .order_by(overdue_first, risk_rank, RegisterEntry.next_review_due, RegisterEntry.id)
     )
     if filters.practice_id is not None:
@@ -142,6 +146,8 @@ def review_queue(
         stmt = stmt.where(RegisterEntry.risk_level == filters.risk_level)
     if filters.escalated_only:
         stmt = stmt.where(RegisterEntry.escalated_at.is_not(None))
+    else:
+        stmt = stmt.where(RegisterEntry.next_review_due <= horizon)
     return [QueueRow(*row) for row in session.execute(stmt).all()]
 
 
@@ -293,6 +299,33 @@ def escalate(
     return Undo("escalation", entry.id, entry.version, previous, review.id)
 
 
+def resolve_escalation(
+    session: Session,
+    entry_id: int,
+    expected_version: int,
+    *,
+    today: date,
+    by: str,
+    outcome: str,
+) -> Undo:
+    """The safeguarding lead's answer to an escalation: the entry leaves the escalated
+    view (and Home's count, and the next meeting's proposals). The outcome is required
+    and kept as a review row beside the escalation's own, so the record shows both; the
+    audit trail has who cleared it and when."""
+    outcome = outcome.strip()
+    if not outcome:
+        raise RegisterError("Say what the lead decided")
+    entry = _load(session, entry_id, expected_version)
+    if entry.escalated_at is None:
+        raise RegisterError("This entry is not escalated")
+    previous = _snapshot(entry, "escalated_at", "escalation_reason")
+    review = _add_review(session, entry, today, by, ESCALATION_RESOLVED, outcome)
+    entry.escalated_at = None
+    entry.escalation_reason = ""
+    session.flush()
+    return Undo("escalation resolved", entry.id, entry.version, previous, review.id)
+
+
 def change_entry(
     session: Session,
     entry_id: int,
@@ -378,7 +411,7 @@ def add_registration(
     if person is None:
         raise RegisterError("Pick a person first")
     category = session.get(RegisterCategory, category_id)
-    if category is None:
+    if category is None or not category.active:
         raise RegisterError("Pick a register")
     if risk_level not in RISK_ORDER:
         raise RegisterError(f"Risk must be one of: {', '.join(RISK_ORDER)}")
@@ -547,6 +580,37 @@ def filter_options(session: Session) -> FilterOptions:
     )
 
 
+@dataclass(frozen=True)
+class RegisterChoice:
+    """A register as a chooser lists it; ``search_text`` is what typing matches (code,
+    name and the reference file's other terms: "cic" finds LAC/CiC)."""
+
+    id: int
+    code: str
+    name: str
+    search_text: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.code:<6}{self.name}"
+
+
+def register_choices(session: Session) -> list[RegisterChoice]:
+    """The active registers, in the reference file's order, for typing to choose one."""
+    from coordinator_tui.services.reference import load_register_categories
+
+    aliases = {spec.code: spec.aliases for spec in load_register_categories()}
+    rows = session.execute(
+        select(RegisterCategory.id, RegisterCategory.code, RegisterCategory.name)
+        .where(RegisterCategory.active.is_(True))
+        .order_by(RegisterCategory.sort_order, RegisterCategory.name)
+    )
+    return [
+        RegisterChoice(cid, code, name, " ".join((code, name, *aliases.get(code, ()))).lower())
+        for cid, code, name in rows
+    ]
+
+
 def all_staff(session: Session) -> list[tuple[int, str]]:
     """Internal staff who can lead an entry (for the change and add forms)."""
     rows = session.execute(
@@ -563,8 +627,25 @@ def entry_for_form(session: Session, entry_id: int) -> RegisterEntry | None:
 
 
 def category_id_for_code(session: Session, code: str) -> int:
-    """The id of the register with ``code`` (e.g. "CIN"); refuses an unknown code."""
-    category_id = session.scalar(select(RegisterCategory.id).where(RegisterCategory.code == code))
+    """The id of the register with ``code`` (e.g. "CIN"); refuses an unknown code.
+
+    A code the reference data has replaced (CHC, now CFC; CIC, now part of LAC/CiC) finds
+    the register that replaced it."""
+    from coordinator_tui.services.reference import load_register_categories
+
+    category_id = session.scalar(
+        select(RegisterCategory.id).where(
+            RegisterCategory.code == code, RegisterCategory.active.is_(True)
+        )
+    )
+    if category_id is None:
+        successor = next(
+            (spec.code for spec in load_register_categories() if code in spec.replaces), None
+        )
+        if successor is not None:
+            category_id = session.scalar(
+                select(RegisterCategory.id).where(RegisterCategory.code == successor)
+            )
     if category_id is None:
         raise RegisterError(f"There is no '{code}' register in the reference data")
     return category_id
