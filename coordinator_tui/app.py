@@ -10,17 +10,19 @@ coordinator should see the app at once. Screens subscribe through
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import events, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.worker import Worker
 
 from coordinator_tui.commands import PeopleProvider, SectionsProvider
 from coordinator_tui.settings import Settings
@@ -268,6 +270,27 @@ class CoordinatorApp(App[None]):
         if mode != self.current_mode and not self._screen_stacks.get(mode):
             self._init_mode(mode)
         self.set_timer(PREPARE_DELAY_S, partial(self._prepare_sections, rest))
+
+    # -- errors: never a traceback with a person's details (coordinator_tui.crash) -----
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual prints an unhandled error with every frame's local variables (the note
+        being typed, the row being saved): write the redacted report instead."""
+        from coordinator_tui.crash import handle_app_exception
+
+        handle_app_exception(self, error)
+
+    def _fatal_error(self) -> None:
+        from coordinator_tui.crash import handle_app_exception
+
+        handle_app_exception(self, sys.exc_info()[1] or RuntimeError("fatal error"))
+
+    @on(Worker.StateChanged)
+    def _report_failed_worker(self, event: Worker.StateChanged) -> None:
+        """A worker that failed without ending the app is said in one line, not lost."""
+        from coordinator_tui.crash import report_failed_worker
+
+        report_failed_worker(self, event.worker)
 
     # -- data access ------------------------------------------------------------------
 

@@ -16,16 +16,56 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from coordinator_tui import __version__
+from coordinator_tui import __version__, crash
+
+_PASS_THROUGH = (
+    typer.Exit,
+    typer.Abort,
+    click.exceptions.Exit,
+    click.exceptions.Abort,
+    click.ClickException,
+)
+
+
+class _Commands(TyperGroup):
+    """Every command runs inside :meth:`invoke`: an error a command did not turn into its
+    own one line becomes one here, and never a traceback (which would show SQL parameters
+    or a value: a person's details). Errors meant for the user (a refused database, a
+    settings file, a database that is busy, gone or damaged) are their one line, exit 2;
+    anything else is a bug, written to the redacted crash report (``crash``), exit 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from coordinator_tui.preflight import DatabaseOpenError
+        from coordinator_tui.settings import SettingsError
+
+        try:
+            return super().invoke(ctx)
+        except _PASS_THROUGH:
+            raise
+        except (DatabaseOpenError, SettingsError) as exc:
+            fail(str(exc))
+        except Exception as exc:
+            message = crash.user_message(exc)
+            if message is not None:
+                fail(message)
+            typer.echo(crash.report_unexpected(exc, context="a command"), err=True)
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
     name="coordinator-tui",
     help="Keyboard-driven terminal app for UK safeguarding and homecare care coordinators.",
     no_args_is_help=False,
     add_completion=False,
+    cls=_Commands,
+    # A traceback would print values (typer's pretty one, every local variable): errors
+    # are routed to one line or the redacted crash report instead (_Commands).
     pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Database maintenance: upgrade the schema, check integrity.")
 app.add_typer(db_app, name="db")
@@ -57,9 +97,11 @@ def _settings(db: str | None):
     from coordinator_tui.settings import SettingsError, load_settings
 
     try:
-        return load_settings(db)
+        settings = load_settings(db)
     except SettingsError as exc:
         fail(str(exc))
+    crash.set_database(settings.db)
+    return settings
 
 
 def _open(db: str, *, migrate: bool = True):
@@ -431,10 +473,14 @@ _register_meetings(app)
 
 def main(argv: list[str] | None = None) -> None:
     """The typer CLI on ``argv`` (default: the process's arguments)."""
+    crash.install()
     try:
         app(args=argv, prog_name="coordinator-tui")
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # outside any command (parsing, typer itself)
+        print(crash.report_unexpected(exc, context="the command line"), file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,35 +2,55 @@
 
 One entry point, :func:`open_database`, is used by the app, the CLI and the tests. It
 refuses (with :class:`DatabaseOpenError`, one line, the file untouched) a file that is not
-an SQLite database, a database written by a newer version of the app, and a path that
-cannot be written; it upgrades an older database after taking a backup copy beside it.
+an SQLite database, a device, a damaged file, a database written by a newer version of the
+app, a half-done upgrade, and a path that cannot be written; it upgrades an older database
+after taking a backup copy beside it.
+
+What survives a kill (``tests/test_db_kill.py`` kills real processes to check):
+
+- a new SQLite database is built in a temporary file beside its place and moved there
+  only when complete, so a first run killed part way leaves no file, or a whole one;
+- every upgrade runs in one transaction (SQLite too: its DDL is transactional once the
+  driver's own transaction handling is set aside, :func:`create_db_engine` with
+  ``schema_work``), so a kill leaves the old schema or the new one, never a mix;
+- a file half-upgraded by an older version of the app is recognised, and the message
+  names the backup taken before that upgrade and the command that restores it.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import sqlite3
+import stat
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from coordinator_tui.preflight import (
     DatabaseOpenError,
     DatabaseTarget,
+    check_driver,
     check_revision_known,
     check_sqlite_file,
     check_sqlite_path,
+    damaged_message,
     head_revision,
+    is_damage,
     resolve_target,
 )
 from coordinator_tui.services import audit
@@ -47,6 +67,7 @@ __all__ = [
     "new_session",
     "open_database",
     "resolve_target",
+    "restore_sqlite",
     "session_scope",
     "upgrade",
 ]
@@ -56,6 +77,18 @@ CACHE_KIB = 32 * 1024
 """SQLite's page cache per connection (filled only as pages are read, so a connection that
 reads little stays small). The default 2 MB is small beside a PCN's person table (about
 17 MB for 100,000 people): lists read it again from the OS each time."""
+PG_LOCK_TIMEOUT_MS = 5000
+"""PostgreSQL: the longest a statement waits for a row or table locked by another
+session before it gives up (SQLSTATE 55P03). A save then fails in 5 s with one line
+("another user or window is saving"), like SQLite's busy timeout, instead of hanging the
+screen on a colleague's open transaction."""
+PG_STATEMENT_TIMEOUT_MS = 10000
+"""PostgreSQL: the longest any one statement may run (SQLSTATE 57014). Nothing the app
+asks should take more than a second or so; this only ends a statement stuck behind
+something unexpected. Schema upgrades run without it (an index on a large table may
+take longer), but still with the lock timeout."""
+STALE_TEMP_SECONDS = 600
+"""A temporary new database older than this is one a killed first run left behind."""
 
 
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -68,17 +101,56 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def create_db_engine(target: DatabaseTarget) -> Engine:
+def _sqlite_schema_work(dbapi_connection, _record) -> None:
+    """Schema changes: the driver opens no transactions of its own (SQLAlchemy's "BEGIN"
+    below does, so DDL is inside it), and foreign keys are checked once at the end
+    (``PRAGMA foreign_key_check``), as SQLite's own procedure for altering tables says:
+    a table rebuilt by a batch operation is dropped and re-created mid-transaction."""
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+
+def _begin_immediate(connection) -> None:
+    # IMMEDIATE: take the write lock at the start (waiting the busy timeout for a save in
+    # progress elsewhere), so the upgrade cannot fail half way for want of it.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_db_engine(target: DatabaseTarget, *, schema_work: bool = False) -> Engine:
     """An engine with the house settings (SQLite: WAL, foreign keys, full sync, busy wait,
-    a 32 MB page cache)."""
-    if target.is_sqlite:
-        engine = create_engine(
+    a 32 MB page cache; PostgreSQL: lock and statement timeouts on every connection).
+
+    ``schema_work``: an engine for migrations, whose transactions hold DDL too (SQLite:
+    the pysqlite recipe of SQLAlchemy's documentation, "Enabling Non-Legacy SQLite
+    Transactional Modes"; PostgreSQL: no statement timeout)."""
+    try:
+        if target.is_sqlite:
+            engine = create_engine(
+                target.url,
+                connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            )
+            event.listen(engine, "connect", _set_sqlite_pragmas)
+            if schema_work:
+                event.listen(engine, "connect", _sqlite_schema_work)
+                event.listen(engine, "begin", _begin_immediate)
+            return engine
+        statement_ms = 0 if schema_work else PG_STATEMENT_TIMEOUT_MS
+        return create_engine(
             target.url,
-            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            pool_pre_ping=True,
+            connect_args={
+                # libpq's startup options: set on the server for the whole session,
+                # before the first statement, for every connection of the pool.
+                "options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} "
+                f"-c statement_timeout={statement_ms}"
+            },
         )
-        event.listen(engine, "connect", _set_sqlite_pragmas)
-        return engine
-    return create_engine(target.url, pool_pre_ping=True)
+    except NoSuchModuleError as exc:
+        raise DatabaseOpenError(f"unknown database URL scheme in {target.display}") from exc
+    except ImportError as exc:
+        raise DatabaseOpenError(
+            f"the database driver for {target.display} is not installed ({exc.name})"
+        ) from exc
 
 
 def alembic_config(connection=None) -> Config:
@@ -95,26 +167,106 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def backup_sqlite(source: Path, destination: Path) -> Path:
-    """Copy a live SQLite database with the online backup API (safe while in use)."""
+    """Copy a live SQLite database with the online backup API (safe while in use).
+
+    The copy is written to a temporary name and given its own only when complete, so a
+    backup cut short never looks like a good one. Readable by the owner only."""
     if destination.exists():
         raise DatabaseOpenError(f"{destination} already exists")
-    fd = os.open(destination, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    partial = destination.with_name(f".{destination.name}.partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(destination)
     try:
-        with dst:
-            src.backup(dst)
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        dst = sqlite3.connect(partial)
+        try:
+            with dst:
+                src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one file, whatever the source's mode
+        finally:
+            dst.close()
+            src.close()
+        _move_into_place(partial, destination)
     finally:
-        dst.close()
-        src.close()
+        _remove_with_sidecars(partial)
     return destination
 
 
+def _sidecars(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def _remove_with_sidecars(path: Path) -> None:
+    for item in (path, *_sidecars(path)):
+        item.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file, or a folder's entries, to the disk (POSIX; a no-op elsewhere)."""
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _move_into_place(temporary: Path, final: Path, *, replace: bool = False) -> bool:
+    """Give a complete file its name in one step. Without ``replace`` an existing file of
+    that name is never overwritten (False is returned: someone else made it first)."""
+    _fsync(temporary)
+    if replace:
+        os.replace(temporary, final)
+    else:
+        try:
+            os.link(temporary, final)  # fails, atomically, if ``final`` exists
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links
+            if final.exists():
+                return False
+            os.rename(temporary, final)
+    _fsync(final.parent)
+    return True
+
+
+def _schema_engine(url: str) -> Engine:
+    return create_db_engine(resolve_target(url), schema_work=True)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run Alembic migrations up to ``revision`` on this engine."""
-    with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), revision)
+    """Run Alembic migrations up to ``revision`` on this engine's database, all in ONE
+    transaction: a kill or an error at any point leaves the schema as it was before.
+
+    On SQLite the migrations run on their own connection with the driver's implicit
+    transactions off, and foreign keys are checked as a whole before the commit."""
+    schema = _schema_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with schema.begin() as conn:
+            command.upgrade(alembic_config(conn), revision)
+            if conn.dialect.name == "sqlite":
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                if broken is not None:
+                    raise DatabaseOpenError(
+                        f"the upgrade would leave records in '{broken[0]}' pointing at "
+                        "nothing: not done, the database is as it was"
+                    )
+    finally:
+        schema.dispose()
+
+
+@cache
+def tables_at_revision(revision: str) -> frozenset[str]:
+    """The tables a database at ``revision`` has (built once in memory and read off)."""
+    engine = sa_create_engine("sqlite://")
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), revision)
+            return frozenset(inspect(conn).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
 
 
 @dataclass
@@ -133,23 +285,30 @@ def open_database(db: str, *, migrate: bool = True) -> OpenedDatabase:
     """Open (creating or upgrading as needed) the database named by ``db``.
 
     ``migrate=False`` opens without changing the schema (``db check``); a database that
-    is behind is then reported but left alone.
+    is behind is then reported but left alone, and a missing file is not created.
     """
     target = resolve_target(db)
-    created = check_sqlite_path(target.path) if target.path is not None else False
+    check_driver(target)
+    created = False
+    if target.path is not None:
+        to_make = check_sqlite_path(target.path, create=migrate)
+        if to_make and not target.path.exists():
+            created = _create_sqlite(target.path)
+    return _open(target, migrate=migrate, created=created)
+
+
+def _open(target: DatabaseTarget, *, migrate: bool, created: bool) -> OpenedDatabase:
     engine = create_db_engine(target)
     try:
-        try:
-            with engine.connect() as conn:
-                tables = set(inspect(conn).get_table_names())
-                current = MigrationContext.configure(conn).get_current_revision()
-        except OperationalError as exc:
-            raise DatabaseOpenError(
-                f"Cannot open {target.display}: {str(exc.orig).splitlines()[0]}"
-            ) from exc
-        except SQLAlchemyError as exc:
-            raise DatabaseOpenError(f"Cannot open {target.display}: {exc}") from exc
-        if current is None and tables - {"alembic_version"}:
+        current, tables = _inspect(engine, target)
+        ours = tables - {"alembic_version"}
+        if current is None and ours:
+            if target.path is not None and _left_by_a_killed_first_run(engine, ours):
+                # Only this app's tables, every one empty: an older version was killed
+                # while creating it. Nothing to lose; build it again.
+                engine.dispose()
+                _create_sqlite(target.path, replace=True)
+                return _open(target, migrate=migrate, created=True)
             raise DatabaseOpenError(
                 f"{target.display} holds other tables: not a Coordinator TUI database"
             )
@@ -158,19 +317,154 @@ def open_database(db: str, *, migrate: bool = True) -> OpenedDatabase:
         opened = OpenedDatabase(target, engine, current or "", created=created or current is None)
         if current != head and migrate:
             if current is not None and target.path is not None:
+                _refuse_half_upgraded(target.path, current, tables)
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
                 opened.backup_path = backup_sqlite(
                     target.path, target.path.with_name(f"{target.path.name}.{current}.{stamp}.bak")
                 )
-            upgrade(engine)
+            try:
+                upgrade(engine)
+            except BaseException as exc:
+                # The upgrade ran in one transaction: the database is as it was, and the
+                # backup just taken is a copy of it. Keep no pile of identical backups.
+                if opened.backup_path is not None:
+                    opened.backup_path.unlink(missing_ok=True)
+                if isinstance(exc, SQLAlchemyError):
+                    raise _open_error(exc, target, "upgrade") from None
+                raise
             opened.upgraded_from = current
             opened.revision = head
-        if target.path is not None:
-            os.chmod(target.path, 0o600)
+        if target.path is not None and current is not None:
+            _keep_private(target.path)
         return opened
     except BaseException:
         engine.dispose()
         raise
+
+
+def _inspect(engine: Engine, target: DatabaseTarget) -> tuple[str | None, set[str]]:
+    """The recorded schema revision and the tables, or one line saying why not."""
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            current = MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise _open_error(exc, target, "open") from None
+    return current, tables
+
+
+def _open_error(exc: SQLAlchemyError, target: DatabaseTarget, doing: str) -> DatabaseOpenError:
+    """One line for a driver's error while opening or upgrading (never the SQL, which
+    the driver's text may quote after its first line)."""
+    orig = getattr(exc, "orig", None)
+    detail = str(orig if orig is not None else exc).strip()
+    first = (detail.splitlines() or [type(exc).__name__])[0]
+    if is_damage(first):
+        return DatabaseOpenError(damaged_message(target.display, first))
+    translated = from_database_error(exc)
+    if doing == "upgrade":
+        why = str(translated) if translated is not None else first
+        return DatabaseOpenError(f"Could not upgrade {target.display} (nothing was changed): {why}")
+    return DatabaseOpenError(f"Cannot open {target.display}: {first}")
+
+
+def _keep_private(path: Path) -> None:
+    """A Coordinator TUI database of this user that others can read is made private
+    again (a copy made with the wrong mode). Nothing else is ever chmod-ed: not an
+    existing empty file, not a device, not somebody else's file."""
+    if os.name != "posix":
+        return
+    info = path.stat()
+    if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and info.st_mode & 0o077:
+        os.chmod(path, 0o600)
+
+
+def _create_sqlite(path: Path, *, replace: bool = False) -> bool:
+    """Build a new database in a temporary file beside ``path`` and move it into place
+    when complete. False if another process made ``path`` meanwhile (then it is used)."""
+    _remove_stale_temporaries(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".creating", dir=path.parent)
+    os.close(fd)  # mkstemp: 0600, a name no one else has
+    temporary = Path(name)
+    try:
+        engine = create_db_engine(DatabaseTarget(f"sqlite:///{temporary}", temporary))
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+        # One self-contained file (no write-ahead log beside it) before it is moved.
+        conn = sqlite3.connect(temporary)
+        try:
+            conn.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            conn.close()
+        return _move_into_place(temporary, path, replace=replace)
+    finally:
+        _remove_with_sidecars(temporary)
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    pattern = str(path.parent / f".{glob.escape(path.name)}.*.creating*")
+    for leftover in glob.glob(pattern):
+        try:
+            if time.time() - os.stat(leftover).st_mtime > STALE_TEMP_SECONDS:
+                os.unlink(leftover)
+        except OSError:
+            pass
+
+
+def _left_by_a_killed_first_run(engine: Engine, tables: set[str]) -> bool:
+    """Only this app's tables, all empty, and no schema revision: what an older version
+    left when killed while creating the database."""
+    known = tables_at_revision(head_revision())
+    if not {t for t in tables if not t.startswith("_alembic_tmp_")} <= known:
+        return False
+    with engine.connect() as conn:
+        return all(
+            conn.exec_driver_sql(f'SELECT 1 FROM "{table}" LIMIT 1').first() is None
+            for table in tables
+        )
+
+
+def _refuse_half_upgraded(path: Path, current: str, tables: set[str]) -> None:
+    """An upgrade cut short by an older version of the app left tables of a later schema
+    (or a batch operation's temporary table) beside revision ``current``: upgrading again
+    would fail on them. Say so, and name the backup taken before that upgrade."""
+    expected = tables_at_revision(current)
+    found = {t for t in tables if not t.startswith("sqlite_")} - {"alembic_version"}
+    if found == expected:
+        return
+    backup = _backup_before(path, current, expected)
+    which = f"the backup taken before it: {backup}" if backup else "your last backup"
+    how = f"restore {which} with coordinator-tui restore {backup or 'BACKUP'} --db {path} --force"
+    raise DatabaseOpenError(
+        f"{path} was left half-upgraded by an interrupted upgrade from schema {current}; {how}"
+    )
+
+
+def _backup_before(path: Path, revision: str, expected: frozenset[str]) -> Path | None:
+    """The newest backup at ``revision`` beside ``path`` whose tables are whole (an older
+    version also backed up the half-upgraded file on each later open)."""
+    pattern = str(path.parent / f"{glob.escape(path.name)}.{glob.escape(revision)}.*.bak")
+    for candidate in sorted(glob.glob(pattern), reverse=True):
+        try:
+            conn = sqlite3.connect(f"file:{candidate}?mode=ro", uri=True)
+            try:
+                names = {
+                    row[0]
+                    for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                }
+                version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            continue
+        if (
+            version == (revision,)
+            and {n for n in names if not n.startswith("sqlite_")} - {"alembic_version"} == expected
+        ):
+            return Path(candidate)
+    return None
 
 
 class AppSession(Session):
@@ -221,36 +515,116 @@ class CheckReport:
 
 
 def check_database(engine: Engine) -> CheckReport:
-    """Integrity (SQLite ``PRAGMA integrity_check``; PostgreSQL: a round trip) and revision."""
-    with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            rows = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
-            integrity = "ok" if rows == ["ok"] else "; ".join(rows[:5])
-        else:
-            conn.exec_driver_sql("SELECT 1")
-            integrity = "ok"
-        revision = MigrationContext.configure(conn).get_current_revision()
+    """Integrity (SQLite ``PRAGMA integrity_check``; PostgreSQL: a round trip) and revision.
+
+    A file too damaged for the check to run is reported as damaged, not raised."""
+    revision = None
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                rows = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+                integrity = "ok" if rows == ["ok"] else "damaged: " + "; ".join(rows[:5])
+            else:
+                conn.exec_driver_sql("SELECT 1")
+                integrity = "ok"
+            revision = MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None)
+        first = (str(orig if orig is not None else exc).splitlines() or ["unreadable"])[0]
+        integrity = f"damaged: {first}" if is_damage(first) else f"failed: {first}"
     return CheckReport(integrity, revision, head_revision())
 
 
-def restore_sqlite(source: Path, destination: Path) -> None:
-    """Replace ``destination`` with a copy of the backup ``source``, atomically.
+class DatabaseInUseError(DatabaseOpenError):
+    """Another process has the database open: a restore would lose what it writes."""
 
-    The backup is checked first (an SQLite file of a schema this app knows), copied to a
-    temporary file beside the destination, and only then moved over it, so a failure part
-    way leaves the old database as it was.
+
+def restore_sqlite(source: Path, destination: Path) -> None:
+    """Put the backup ``source`` in place of the database ``destination``.
+
+    The backup is checked first (an SQLite file of a schema this app knows, whole). Then:
+
+    - no database there yet: the copy is made in a temporary file and moved into place;
+    - a database there: refused while any other process has it open (the app, another
+      command: what they wrote after the restore would go to a replaced file and be lost).
+      Otherwise the backup is copied *into the live file* through SQLite's backup API, in
+      one transaction: a process that opens it meanwhile waits, then sees the restored
+      data in the same file; a kill part way leaves the database as it was; the file
+      keeps its mode.
+    - a file SQLite cannot read at all (damaged beyond opening) is replaced whole.
     """
     if not source.is_file():
         raise DatabaseOpenError(f"{source} does not exist")
     if check_sqlite_file(source):
         raise DatabaseOpenError(f"{source} is empty: not a backup")
-    tmp = destination.with_name(f".{destination.name}.restoring")
-    if tmp.exists():
-        tmp.unlink()
+    _check_backup_whole(source)
     destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not destination.exists():
+        tmp = destination.with_name(f".{destination.name}.restoring")
+        _remove_with_sidecars(tmp)
+        backup_sqlite(source, tmp)
+        try:
+            if not _move_into_place(tmp, destination):
+                raise DatabaseOpenError(f"{destination} appeared meanwhile: run restore again")
+        finally:
+            _remove_with_sidecars(tmp)
+        return
+    mode = os.stat(destination).st_mode
+    if not stat.S_ISREG(mode):
+        raise DatabaseOpenError(f"{destination} is not a regular file: not restoring over it")
+    if _restore_in_place(source, destination):
+        return
+    tmp = destination.with_name(f".{destination.name}.restoring")
+    _remove_with_sidecars(tmp)
     backup_sqlite(source, tmp)
-    for suffix in ("-wal", "-shm"):
-        side = destination.with_name(destination.name + suffix)
-        if side.exists():
-            side.unlink()
-    os.replace(tmp, destination)
+    try:
+        for side in _sidecars(destination):
+            side.unlink(missing_ok=True)
+        _move_into_place(tmp, destination, replace=True)
+    finally:
+        _remove_with_sidecars(tmp)
+
+
+def _check_backup_whole(source: Path) -> None:
+    conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        rows = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseOpenError(damaged_message(str(source), str(exc))) from None
+    finally:
+        conn.close()
+    if rows != ["ok"]:
+        raise DatabaseOpenError(damaged_message(str(source), rows[0] if rows else "?"))
+
+
+def _restore_in_place(source: Path, destination: Path) -> bool:
+    """Copy ``source`` into the live ``destination`` if no one else has it open; False
+    if ``destination`` cannot be read as a database at all (to be replaced whole)."""
+    conn = sqlite3.connect(destination, timeout=0, isolation_level=None)
+    try:
+        try:
+            # In WAL mode every open connection keeps a lock that stops the journal mode
+            # changing: this succeeds only when no other process has the database open.
+            mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                mode = "wal"
+            else:
+                return False
+        except sqlite3.DatabaseError:
+            return False
+        if str(mode).lower() != "delete":
+            raise DatabaseInUseError(
+                f"{destination} is open in Coordinator TUI (or another command) now: close "
+                "it everywhere and run restore again (a restore never replaces a database "
+                "in use)"
+            )
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            src.backup(conn)
+        finally:
+            src.close()
+        conn.execute("PRAGMA journal_mode=WAL")
+    finally:
+        conn.close()
+    return True

@@ -46,14 +46,17 @@ def open_app(db: str | None, start: str = "home") -> int:
 
     Raises ``LaunchError`` for a settings file or database that cannot be used, and for
     a failure the app met while opening the database (its message, exit code 2)."""
+    from coordinator_tui import crash
     from coordinator_tui.preflight import DatabaseOpenError, preflight
     from coordinator_tui.settings import SettingsError, load_settings
 
     try:
         settings = load_settings(db or os.environ.get(DB_ENV) or None)
+        crash.set_database(settings.db)
         preflight(settings.db)
     except (SettingsError, DatabaseOpenError) as exc:
         raise LaunchError(str(exc)) from None
+    check_theme(settings.theme)
     from coordinator_tui.app import make_app
 
     application = make_app(settings, start=start)
@@ -64,8 +67,24 @@ def open_app(db: str | None, start: str = "home") -> int:
     return code
 
 
+def check_theme(theme: str) -> None:
+    """Refuse, before the app opens, a theme Textual does not have (it would stop the app
+    with an error on its first frame)."""
+    from textual.theme import BUILTIN_THEMES
+
+    if theme not in BUILTIN_THEMES:
+        names = ", ".join(sorted(BUILTIN_THEMES))
+        raise LaunchError(f"settings file: theme '{theme}' is not one of {names}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Console-script and ``python -m coordinator_tui`` entry point."""
+    """Console-script and ``python -m coordinator_tui`` entry point.
+
+    Whatever fails, the terminal gets one line: the problem for the coordinator, or for
+    a bug the place of its redacted report (``crash``), never a traceback."""
+    from coordinator_tui import crash
+
+    crash.install()
     args = list(sys.argv[1:] if argv is None else argv)
     start = "home"
     if args and args[0] == "people":  # the same fast path, opened on the people list
@@ -83,4 +102,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(exc.code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        print(crash.report_unexpected(exc, context="opening the app"), file=sys.stderr)
+        sys.exit(1)
     sys.exit(code)

@@ -8,9 +8,11 @@ here: an unusable path, a file that is not SQLite, a schema newer than this app 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import sqlite3
+import stat
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -44,21 +46,51 @@ class DatabaseTarget:
         return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", self.url)
 
 
+SQLITE_SCHEMES = ("sqlite", "sqlite+pysqlite")
+POSTGRES_SCHEMES = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+DRIVERS = {"postgresql+psycopg": ("psycopg", "pip install 'coordinator-tui[postgres]'")}
+"""Database URL schemes the app works with, and the driver module each needs."""
+
+
 def resolve_target(db: str) -> DatabaseTarget:
-    """Turn ``--db`` / ``COORDINATOR_TUI_DB`` (a path or an SQLAlchemy URL) into a target."""
+    """Turn ``--db`` / ``COORDINATOR_TUI_DB`` (a path or an SQLAlchemy URL) into a target.
+
+    A URL of a kind the app does not work with is refused here, in one line, before
+    SQLAlchemy would print a traceback for it."""
     if "://" in db:
         scheme, rest = db.split("://", 1)
-        if scheme.startswith("sqlite"):
+        scheme = scheme.lower()
+        if scheme in SQLITE_SCHEMES:
             database = rest[1:] if rest.startswith("/") else rest
             if not database or database == ":memory:":
                 return DatabaseTarget(db, None)
             path = Path(database).expanduser().resolve()
             return DatabaseTarget(f"sqlite:///{path}", path)
-        if scheme in ("postgresql", "postgres"):
-            scheme = "postgresql+psycopg"
+        scheme = POSTGRES_SCHEMES.get(scheme, scheme)
+        if scheme not in DRIVERS:
+            raise DatabaseOpenError(
+                f"unknown database URL scheme '{scheme}': give an SQLite file path, "
+                "sqlite:///PATH or postgresql+psycopg://USER@HOST/NAME"
+            )
         return DatabaseTarget(f"{scheme}://{rest}", None)
     path = Path(db).expanduser().resolve()
     return DatabaseTarget(f"sqlite:///{path}", path)
+
+
+def check_driver(target: DatabaseTarget) -> None:
+    """Refuse, in one line, a URL whose database driver is not installed."""
+    scheme = target.url.split("://", 1)[0]
+    if scheme not in DRIVERS:
+        return
+    module, install = DRIVERS[scheme]
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: a module stubbed out in sys.modules
+        found = False
+    if not found:
+        raise DatabaseOpenError(
+            f"the database driver for {scheme} ({module}) is not installed: {install}"
+        )
 
 
 @cache
@@ -87,9 +119,16 @@ def check_sqlite_file(path: Path) -> bool:
     """An existing file must be empty or an SQLite database of a schema this app knows.
 
     Only reads, so it also serves for read-only backups. Returns True if the file is empty.
-    """
-    if path.is_dir():
+    A folder, a device or a pipe is refused before it is opened (reading a pipe would
+    wait for ever, and a device is never a database)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise DatabaseOpenError(f"Cannot read {path}: {exc.strerror}") from exc
+    if stat.S_ISDIR(mode):
         raise DatabaseOpenError(f"{path} is a folder, not a database file")
+    if not stat.S_ISREG(mode):
+        raise DatabaseOpenError(f"{path} is not a regular file (a device or a pipe)")
     try:
         with path.open("rb") as handle:
             header = handle.read(len(SQLITE_HEADER))
@@ -103,15 +142,22 @@ def check_sqlite_file(path: Path) -> bool:
 
 
 def check_sqlite_path(path: Path, *, create: bool = True) -> bool:
-    """Refuse unusable paths before SQLite touches them. Returns True if the file is new.
+    """Refuse unusable paths before SQLite touches them. True if the database is still to
+    be made: the file does not exist yet, or is empty.
 
-    A new file is created empty with mode 0600 (in a 0700 folder when the folder is new),
-    so the database is never readable by other users, even for a moment.
-    """
-    if path.exists():
+    Nothing is created but a missing folder (0700): the database itself is built in a
+    temporary file and moved into place when complete (``db.open_database``), so a run
+    killed while creating it leaves no half-made file at ``path``. An existing empty file
+    is used as it is, its mode untouched; it is refused if other users could read it."""
+    if path.exists() or path.is_symlink():
         empty = check_sqlite_file(path)
         if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
             raise DatabaseOpenError(f"Cannot write to {path}: permission denied")
+        if empty and os.name == "posix" and path.stat().st_mode & 0o077:
+            raise DatabaseOpenError(
+                f"{path} is an empty file other users can read: make it private first "
+                f"(chmod 600 {path}) or name a new file"
+            )
         return empty
     if not create:
         raise DatabaseOpenError(f"{path} does not exist")
@@ -121,13 +167,10 @@ def check_sqlite_path(path: Path, *, create: bool = True) -> bool:
             parent.mkdir(mode=0o700, parents=True)
     except OSError as exc:
         raise DatabaseOpenError(f"Cannot create folder {parent}: {exc.strerror}") from exc
+    if not parent.is_dir():
+        raise DatabaseOpenError(f"Cannot create {path}: Not a directory")
     if not os.access(parent, os.W_OK):
         raise DatabaseOpenError(f"Cannot write to {parent}: permission denied")
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-    except OSError as exc:
-        raise DatabaseOpenError(f"Cannot create {path}: {exc.strerror}") from exc
     return True
 
 
@@ -148,9 +191,31 @@ def sqlite_revision(path: Path) -> str | None:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
     except sqlite3.DatabaseError as exc:
-        raise DatabaseOpenError(f"{path} is not a usable database: {exc}") from exc
+        if is_damage(str(exc)):
+            raise DatabaseOpenError(damaged_message(str(path), str(exc))) from exc
+        raise DatabaseOpenError(f"Cannot open {path}: {exc}") from exc
     finally:
         conn.close()
+
+
+DAMAGE_WORDS = ("malformed", "not a database", "corrupt")
+"""What SQLite says of a damaged file ("database disk image is malformed", "file is not a
+database", "database corruption at line ...")."""
+
+
+def is_damage(detail: str) -> bool:
+    """Whether the driver's message says the database file is damaged."""
+    detail = detail.lower()
+    return any(word in detail for word in DAMAGE_WORDS)
+
+
+def damaged_message(display: str, detail: str) -> str:
+    """The one line for a database SQLite cannot read: what it said, and the way out."""
+    first = (detail.splitlines() or ["unreadable"])[0]
+    return (
+        f"{display} is damaged (SQLite: {first}): restore a backup with "
+        f"coordinator-tui restore BACKUP --db {display} --force"
+    )
 
 
 def check_revision_known(revision: str | None, display: str) -> None:
@@ -169,6 +234,7 @@ def sqlite_revision_check(path: Path) -> None:
 def preflight(db: str) -> DatabaseTarget:
     """Everything that can be refused without importing the database layer."""
     target = resolve_target(db)
+    check_driver(target)
     if target.path is not None:
         check_sqlite_path(target.path)
     return target

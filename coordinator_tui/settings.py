@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -88,30 +89,33 @@ class Settings:
         return local_today()
 
 
+USER_MAX_LENGTH = 60
+"""The longest user name the audit trail holds (``audit_event.actor``, and the ``*_by``
+columns): a longer one is refused at start on every database, not cut or refused by
+PostgreSQL in the middle of a save (``tests/test_cli.py`` checks the two agree)."""
+REVIEW_HORIZON_RANGE = (1, 366)
+
+
 def load_settings(db: str | None = None, config_path: Path | None = None) -> Settings:
     """Build settings from defaults, the settings file, the environment and ``db``.
 
-    A broken settings file is reported (``SettingsError``) rather than silently ignored:
-    a coordinator who remapped keys must know the file was not read.
+    A broken settings file is reported (``SettingsError``, one line naming the file and
+    the setting) rather than silently ignored: a coordinator who remapped keys must know
+    the file was not read.
     """
     settings = Settings()
     path = config_path or user_config_path()
     if path.is_file():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise SettingsError(f"Could not read settings file {path}: {exc}") from exc
-        settings.theme = str(raw.get("theme", settings.theme))
-        settings.user = str(raw.get("user", settings.user))
-        settings.review_horizon_days = int(
-            raw.get("review_horizon_days", settings.review_horizon_days)
-        )
+        raw = _read_settings_file(path)
+        settings.theme = _text(raw, "theme", settings.theme, path)
+        settings.user = _text(raw, "user", settings.user, path)
+        settings.review_horizon_days = _days(raw, settings.review_horizon_days, path)
         keymap = raw.get("keymap", {})
-        if not isinstance(keymap, dict):
-            raise SettingsError(f"{path}: [keymap] must be a table of binding id = keys")
-        settings.keymap = {str(k): str(v) for k, v in keymap.items()}
+        if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
+            raise SettingsError(f'{path}: [keymap] must be a table of binding id = "keys"')
+        settings.keymap = {str(k): v for k, v in keymap.items()}
         if raw.get("db"):
-            settings.db = str(raw["db"])
+            settings.db = _text(raw, "db", "", path)
     if os.environ.get(USER_ENV):
         settings.user = os.environ[USER_ENV]
     if os.environ.get(TODAY_ENV):
@@ -125,7 +129,70 @@ def load_settings(db: str | None = None, config_path: Path | None = None) -> Set
         settings.db = db
     if not settings.db:
         settings.db = str(settings.default_db_path)
+    check_user_name(settings.user)
     return settings
+
+
+def check_user_name(user: str) -> None:
+    """Refuse a user name the audit trail cannot hold whole, or that would draw control
+    characters on the terminal. The message does not repeat the name."""
+    where = f"the user name (from {USER_ENV} or the settings file's 'user')"
+    if not user.strip():
+        raise SettingsError(f"{where} is empty")
+    if len(user) > USER_MAX_LENGTH:
+        raise SettingsError(
+            f"{where} is {len(user)} characters long; the audit trail holds at most "
+            f"{USER_MAX_LENGTH}: use a shorter name"
+        )
+    if any(not ch.isprintable() for ch in user):
+        raise SettingsError(f"{where} holds control characters")
+
+
+def _read_settings_file(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            f"Could not read settings file {path}: not UTF-8 text (byte {exc.start}); "
+            "save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise SettingsError(f"Could not read settings file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"Could not read settings file {path}: {exc}") from None
+
+
+def _text(raw: dict[str, Any], key: str, default: str, path: Path) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise SettingsError(
+            f"settings file {path}: '{key}' must be text in quotes, not {_kind(value)}"
+        )
+    return value
+
+
+def _days(raw: dict[str, Any], default: int, path: Path) -> int:
+    value = raw.get("review_horizon_days", default)
+    low, high = REVIEW_HORIZON_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        shown = value if isinstance(value, int) and not isinstance(value, bool) else _kind(value)
+        raise SettingsError(
+            f"settings file {path}: 'review_horizon_days' must be a whole number of days "
+            f"from {low} to {high}, not {shown}"
+        )
+    return value
+
+
+def _kind(value: object) -> str:
+    """What a TOML value is, in words (the value itself is not repeated)."""
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        dict: "a table",
+        list: "a list",
+    }.get(type(value), "a date or time")
 
 
 class SettingsError(Exception):

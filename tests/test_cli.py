@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -230,3 +231,106 @@ class TestRotaCommands:
         conn.close()
         assert statuses[1] == "done"
         assert "planned" in statuses[0].split(",") and "done" not in statuses[0].split(",")
+
+
+class TestOneLineErrors:
+    """Issue 12 section 6: one line, never a traceback, for a bad URL, a missing driver,
+    a settings value of the wrong type, a file not in UTF-8, a user name too long."""
+
+    @pytest.mark.parametrize("url", ["mysql://u@localhost/db", "foo://x", "sqlite+aiosqlite:///x"])
+    def test_unknown_url_scheme(self, url):
+        for command in (["db", "check"], ["db", "upgrade"], ["rota", "check", "--week", "1/12"]):
+            assert_one_line_error(invoke(*command, "--db", url), "unknown database URL scheme")
+
+    def test_missing_driver(self, monkeypatch):
+        monkeypatch.setitem(sys.modules, "psycopg", None)  # as if not installed
+        result = invoke("db", "check", "--db", "postgresql://u@127.0.0.1:1/none")
+        assert_one_line_error(result, "driver")
+        assert "pip install" in result.stderr
+
+    @pytest.mark.parametrize(
+        ("content", "fragment"),
+        [
+            ('review_horizon_days = "fourteen"', "review_horizon_days"),
+            ("review_horizon_days = 0", "review_horizon_days"),
+            ("review_horizon_days = true", "review_horizon_days"),
+            ("theme = 5", "'theme' must be text"),
+            ("user = 42", "'user' must be text"),
+            ("db = [1, 2]", "'db' must be text"),
+            ("keymap = 3", "[keymap]"),
+            ('[keymap]\n"app.quit" = 5', "[keymap]"),
+        ],
+    )
+    def test_settings_value_of_the_wrong_type(self, tmp_path, monkeypatch, content, fragment):
+        config = tmp_path / "settings.toml"
+        config.write_text(content + "\n")
+        monkeypatch.setenv("COORDINATOR_TUI_CONFIG", str(config))
+        assert_one_line_error(invoke("db", "check", "--db", str(tmp_path / "a.db")), fragment)
+
+    def test_settings_file_not_utf8(self, tmp_path, monkeypatch):
+        config = tmp_path / "settings.toml"
+        config.write_bytes('user = "Zoë"\n'.encode("latin-1"))
+        monkeypatch.setenv("COORDINATOR_TUI_CONFIG", str(config))
+        assert_one_line_error(invoke("db", "upgrade", "--db", str(tmp_path / "a.db")), "UTF-8")
+
+    def test_reference_file_not_utf8(self, db_path):
+        invoke("db", "upgrade", "--db", str(db_path))
+        (db_path.parent / "register_categories.json").write_bytes(
+            '{"categories": [{"name": "Enfant protégé"}]}'.encode("latin-1")
+        )
+        result = invoke("rota", "generate", "--week", "30/11/2026", "--db", str(db_path))
+        assert_one_line_error(result, "not UTF-8")
+
+    def test_user_name_longer_than_the_audit_column(self, db_path, monkeypatch):
+        """Refused at start on SQLite too (PostgreSQL alone refused it, mid-save)."""
+        from coordinator_tui.models.audit import AuditEvent
+        from coordinator_tui.settings import USER_MAX_LENGTH
+
+        assert AuditEvent.model_fields["actor"].metadata[0].max_length == USER_MAX_LENGTH
+        monkeypatch.setenv("COORDINATOR_TUI_USER", "x" * (USER_MAX_LENGTH + 1))
+        for command in (["db", "upgrade"], ["rota", "generate", "--week", "30/11/2026"]):
+            assert_one_line_error(invoke(*command, "--db", str(db_path)), "at most 60")
+        monkeypatch.setenv("COORDINATOR_TUI_USER", "x" * USER_MAX_LENGTH)
+        assert invoke("db", "upgrade", "--db", str(db_path)).exit_code == 0
+
+    def test_user_name_with_control_characters(self, db_path, monkeypatch):
+        monkeypatch.setenv("COORDINATOR_TUI_USER", "j.bloggs\x1b]0;owned\x07")
+        assert_one_line_error(invoke("db", "upgrade", "--db", str(db_path)), "control")
+
+    def test_unknown_theme_refused_before_the_app_opens(self, tmp_path):
+        config = tmp_path / "settings.toml"
+        config.write_text('theme = "no-such-theme"\n')
+        done = _launch(["--db", str(tmp_path / "a.db")], tmp_path, config)
+        assert done.returncode == 2
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "theme 'no-such-theme'" in lines[0]
+
+    def test_fast_path_one_line_for_url_and_user(self, tmp_path):
+        done = _launch(["--db", "mysql://u@localhost/db"], tmp_path)
+        assert done.returncode == 2 and "unknown database URL scheme" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        done = _launch(["--db", str(tmp_path / "a.db")], tmp_path, user="y" * 61)
+        assert done.returncode == 2 and "at most 60" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+
+
+def _launch(args, tmp_path, config=None, user="test.user"):
+    """``coordinator-tui ARGS`` in a fresh interpreter with no terminal."""
+    import os
+    import subprocess
+
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "COORDINATOR_TUI_CONFIG": str(config or tmp_path / "none.toml"),
+        "COORDINATOR_TUI_USER": user,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "coordinator_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )

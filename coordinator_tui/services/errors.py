@@ -147,6 +147,12 @@ def _classify_driver_error(exc: BaseException) -> CoordinatorError | None:
     orig = getattr(exc, "orig", None)
     text = str(orig or "").lower()
     code = getattr(orig, "sqlstate", None) or ""
+    if any(word in text for word in ("malformed", "not a database", "corrupt")):
+        return DatabaseUnavailableError(
+            "The database file is damaged: nothing was saved. Run coordinator-tui db check, "
+            "then restore a backup.",
+            retryable=False,
+        )
     if "locked" in text or "busy" in text or code in {"55P03", "40P01", "40001"}:
         return DatabaseUnavailableError(
             "Another user or window is saving to the database just now (it is locked): "

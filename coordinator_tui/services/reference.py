@@ -106,7 +106,15 @@ def _read(name: str, override_dir: Path | None) -> tuple[str, Any]:
     override_dir = override_dir if override_dir is not None else _practice_dir
     if override_dir is not None and (override_dir / name).is_file():
         path = override_dir / name
-        label, text = str(path), path.read_text(encoding="utf-8")
+        label = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ReferenceDataError(
+                f"{label}: not UTF-8 text (byte {exc.start}); save it as UTF-8"
+            ) from None
+        except OSError as exc:
+            raise ReferenceDataError(f"{label}: cannot be read ({exc.strerror})") from None
     else:
         try:
             text = resources.files("coordinator_tui.refdata").joinpath(name).read_text("utf-8")
