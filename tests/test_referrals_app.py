@@ -128,10 +128,11 @@ async def test_draft_to_closed_with_chase_and_outcome_follow_on(app, seeded):
             )
             assert screen.shown_rows[0].state == state
 
-        # c: a phone chase to the duty social worker, next chase-by in a week.
+        # c: the note first, then (phone kept) to the duty social worker, next chase-by
+        # in a week instead of the proposed one.
         await pilot.press("c")
         await pilot.pause()
-        await pilot.press("tab", *"Duty SW", "tab", *"Decision pending", "tab", *"+1w")
+        await pilot.press(*"Decision pending", "tab", "tab", *"Duty SW", "tab", *"+1w")
         await save_form(pilot, screen, lambda: count(seeded, ReferralChase) == 1)
         referral = referral_of(seeded, "Marlowe")
         assert referral.chase_by_overridden
@@ -205,7 +206,7 @@ async def test_chase_shows_in_the_persons_chronology(app, seeded):
         await draft_and_send(pilot, screen, seeded, "Quince")
         await pilot.press("c")
         await pilot.pause()
-        await pilot.press("tab", *"Front door", "tab", *"No decision yet")
+        await pilot.press(*"No decision yet", "tab", "tab", *"Front door")
         await save_form(pilot, screen, lambda: count(seeded, ReferralChase) == 1)
     from coordinator_tui.services.chronology import chronology
 

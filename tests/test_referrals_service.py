@@ -63,7 +63,7 @@ def _referral(kind: str, state: str, moved: date) -> Referral:
         ("S42", "acknowledged", date(2026, 12, 21), date(2026, 12, 30)),  # 5 wd over Xmas
         ("MARAC", "sent", date(2027, 3, 22), date(2027, 4, 7)),  # 10 wd over Easter
         ("MASH", "drafted", date(2026, 12, 24), date(2026, 12, 29)),  # send by next wd
-        ("MASH", "outcome_received", date(2026, 12, 22), date(2026, 12, 31)),  # act in 5 wd
+        ("MASH", "outcome_received", date(2026, 12, 22), None),  # nothing awaited
         ("MASH", "closed", date(2026, 12, 22), None),
     ],
 )

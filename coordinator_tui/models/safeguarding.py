@@ -160,6 +160,11 @@ class Referral(Editable, table=True):
     s42_experiencing_abuse: bool | None = Field(default=None)
     s42_unable_to_protect_self: bool | None = Field(default=None)
     created_by: str = Field(default="", max_length=60)
+    # The initial child protection conference is due 15 working days from this date
+    # (Working Together), not from the day the outcome was received.
+    strategy_discussion_on: date | None = Field(default=None)
+    # The coordinator's day of the last chase: the list shows it without reading chases.
+    last_chased_on: date | None = Field(default=None)
 
 
 class ReferralEvent(Editable, table=True):

@@ -1,8 +1,10 @@
-"""``n`` on Referrals: draft a referral for a person picked by name, NHS number or DOB.
+"""The referral dialogs beyond the plain form: ``n`` on Referrals drafts a referral for a
+person picked by name, NHS number or DOB; the follow-on of an outcome.
 
 What the type needs is asked for only when that type is chosen: the DASH score and the
 MARAC date (the area's next MARAC, from the reference file) for MARAC; the Section 42
-three-part test for an adult Section 42 concern.
+three-part test for an adult Section 42 concern. Imported by the actions that open these
+dialogs, not when the Referrals section opens.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
+from coordinator_tui.screens.form_dialog import FormDialog
 from coordinator_tui.screens.type_ahead import TypeAhead
 from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.person_picker import PersonPicker
@@ -27,6 +30,25 @@ S42_TEST = (
     ("s42-abuse", "Is experiencing, or at risk of, abuse or neglect"),
     ("s42-unable", "Cannot protect themselves because of those needs"),
 )
+
+
+class FollowOnDialog(FormDialog):
+    """The follow-on of an outcome: a form whose context line says, as the strategy
+    discussion date is typed, when the initial conference counted from it is due."""
+
+    def __init__(
+        self, *args: Any, heading: str, plan_for: Callable[[date | None], Any], **kwargs: Any
+    ) -> None:
+        """``heading`` is the first context line; ``plan_for(strategy_date)`` the
+        follow-on (its ``text`` the second line)."""
+        super().__init__(*args, **kwargs)
+        self.heading = heading
+        self.plan_for = plan_for
+
+    @on(DateInput.Changed, "#f-strategy")
+    def strategy_typed(self, event: DateInput.Changed) -> None:
+        plan = self.plan_for(event.value)
+        self.query_one("#form-context", Static).update(f"{self.heading}\n{plan.text}")
 
 
 class NewReferralDialog(TypeAhead, ModalScreen[bool]):

@@ -1,8 +1,13 @@
 """A referral's history: every change of state with who and when, every chase, the
-outcome, and the person's key facts."""
+outcome, its case conferences (the next review due), and the person's key facts.
+
+The list's keys act on this referral here too (``s`` step on, ``o`` outcome, ``f``
+follow-on, ``c`` chase, ``d`` chase-by date, ``w`` withdraw, ``h`` conference held); the
+screen reads the referral again after each save. ``p`` opens the person."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -12,15 +17,24 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from coordinator_tui.screens.type_ahead import PassesStrayKeys
-from coordinator_tui.services.referral_terms import OPEN_STATES, OUTCOMES, STATE_LABEL
+from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.referrals import REFERRAL_BINDINGS, ReferralActions
+from coordinator_tui.services.referral_terms import (
+    CONFERENCE_KIND,
+    OPEN_STATES,
+    OUTCOMES,
+    STATE_LABEL,
+    ReferralRow,
+)
 from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from coordinator_tui.services.referrals import ReferralDetail
+
+# On this screen the footer has room for the keys used most (it must fit 80 columns).
+SHOWN_HERE = {"step": "Step", "outcome": "Outcome", "chase": "Chase", "conference_held": "Held"}
 
 
 def detail_renderables(detail: ReferralDetail, today: date | None = None) -> list:
@@ -44,18 +58,35 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
             f"{r.chase_by:%d/%m/%Y}" if r.chase_by else "—",
             (" OVERDUE", "bold red") if overdue else "",
             " (set by hand)" if r.chase_by_overridden and r.chase_by else "",
+            " (outcome in: nothing awaited)"
+            if r.state == "outcome_received" and not r.chase_by
+            else "",
         ),
     )
+    if r.last_chased_on:
+        facts.add_row("Last chased", f"{r.last_chased_on:%d/%m/%Y}")
     facts.add_row("Reason", r.reason or "—")
     if r.dash_score is not None:
         risk = "HIGH RISK (14+)" if r.dash_score >= 14 else "below the high-risk threshold"
         facts.add_row("DASH", f"{r.dash_score} ticks — {risk}")
     if r.outcome_type:
-        facts.add_row(
-            "Outcome", f"{OUTCOMES.get(r.outcome_type, r.outcome_type)}. {r.outcome_notes}"
-        )
+        label = OUTCOMES.get(r.outcome_type, r.outcome_type)
+        facts.add_row("Outcome", f"{label}. {r.outcome_notes}" if r.outcome_notes else label)
     if r.marac_date:
         facts.add_row("MARAC date", f"{r.marac_date:%a %d %b %Y}")
+    if r.strategy_discussion_on:
+        facts.add_row("Strategy discussion", f"{r.strategy_discussion_on:%d/%m/%Y}")
+    if detail.conferences:
+        facts.add_row("Conferences", conference_lines(detail, today))
+        if detail.next_review_due:
+            late = detail.next_review_due < today
+            facts.add_row(
+                "Next review",
+                Text.assemble(
+                    f"CP review conference due by {detail.next_review_due:%d/%m/%Y}",
+                    (" OVERDUE", "bold red") if late else "",
+                ),
+            )
     person = detail.person
     if person is not None:
         from coordinator_tui.services.people import age_on
@@ -119,18 +150,55 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
     return [facts, history, chases]
 
 
-class ReferralDetailScreen(PassesStrayKeys, Screen):
+def conference_lines(detail: ReferralDetail, today: date) -> Text:
+    """One line per case conference: due, or held with what it decided."""
+    text = Text()
+    for index, c in enumerate(detail.conferences):
+        if index:
+            text.append("\n")
+        text.append(CONFERENCE_KIND.get(c.kind, c.kind.replace("_", " ")))
+        if c.held_on:
+            text.append(f" · held {c.held_on:%d/%m/%Y}")
+            if c.outcome:
+                text.append(f": {c.outcome}")
+        else:
+            text.append(f" · due by {c.due_date:%d/%m/%Y}")
+            if c.due_date < today:
+                text.append(" OVERDUE", style="bold red")
+    return text
+
+
+class ReferralDetailScreen(ReferralActions, CoordinatorScreen):
     CSS_PATH = "referrals.tcss"
     HELP = __doc__
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="referral.back"),
-        Binding("p", "person", "Open person", id="referral.person"),
+        Binding("p", "person", "Person", id="referral.person"),
+        *[
+            Binding(
+                b.key,
+                b.action,
+                SHOWN_HERE.get(b.action, b.description),
+                show=b.action in SHOWN_HERE,
+                id=f"referral.{b.action}",
+            )
+            for b in REFERRAL_BINDINGS
+        ],
     ]
 
     def __init__(self, referral_id: int) -> None:
         super().__init__()
         self.referral_id = referral_id
         self.detail: ReferralDetail | None = None
+
+    def referral_target(self) -> ReferralRow | None:
+        if self.detail is None or self.detail.row is None:
+            self.notify("The referral is still loading", severity="warning")
+            return None
+        return self.detail.row
+
+    def referral_saved(self, row: ReferralRow) -> Callable[[], None]:
+        return self.load
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -148,7 +216,7 @@ class ReferralDetailScreen(PassesStrayKeys, Screen):
     def load(self) -> None:
         from coordinator_tui.services.referrals import referral_detail
 
-        with self.app.session() as session:  # type: ignore[attr-defined]
+        with self.coordinator.session() as session:
             detail = referral_detail(session, self.referral_id)
         self.app.call_from_thread(self.show, detail)
 
@@ -157,12 +225,11 @@ class ReferralDetailScreen(PassesStrayKeys, Screen):
         if detail is None:
             self.query_one("#referral-facts", Static).update("This referral no longer exists.")
             return
-        today = self.app.settings.current_date()  # type: ignore[attr-defined]
-        facts, history, chases = detail_renderables(detail, today)
+        facts, history, chases = detail_renderables(detail, self.today)
         self.query_one("#referral-facts", Static).update(facts)
         self.query_one("#referral-history", Static).update(history)
         self.query_one("#referral-chases", Static).update(chases)
 
     def action_person(self) -> None:
         if self.detail:
-            self.app.open_person(self.detail.referral.person_id)  # type: ignore[attr-defined]
+            self.coordinator.open_person(self.detail.referral.person_id)

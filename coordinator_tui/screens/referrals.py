@@ -3,8 +3,10 @@
 Views on keys (``O`` open, ``M`` awaiting MASH decision, ``W`` awaiting outcome, ``K``
 case conference due, ``E`` escalation pending, ``D`` overdue, ``X`` closed; ``[``/``]``
 cycle). On the highlighted referral: ``s`` step it on to its next state, ``o`` record the
-outcome (and take up its follow-on), ``c`` record a chase, ``d`` set the chase-by date,
-``w`` withdraw, ``enter`` open its history, ``n`` new referral. ``/`` filters.
+outcome (and take up its follow-on), ``f`` its follow-on again, ``c`` record a chase (the
+note first; how and the next chase-by date are filled in), ``d`` set the chase-by date,
+``w`` withdraw, ``h`` its next case conference held, ``enter`` open its history (where the
+same keys act on it), ``n`` new referral. ``/`` filters.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.referral_terms import (
     ALL_PRACTICES,
+    CONFERENCE_KIND,
     OUTCOMES,
     STATE_LABEL,
+    STATE_SHORT,
     VIEWS,
-    ReferralError,
     ReferralFigures,
     ReferralRow,
 )
@@ -36,6 +40,7 @@ from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, 
 from coordinator_tui.widgets.render_once import RenderOnce
 
 if TYPE_CHECKING:
+    from coordinator_tui.app import CoordinatorApp
     from coordinator_tui.screens.form_dialog import Field
 
 FIGURES_AFTER_S = 0.1
@@ -63,34 +68,60 @@ VIEW_KEYS = {
     "X": "closed",
 }
 COLUMNS = [
-    Column("Status", 8),
+    Column("Status", 7),
     Column("Chase by", 8),
+    Column("Chased", 6),
     Column("Name"),
     Column("NHS number", 12),
     Column("Type", 10),
-    Column("State", 16),
+    Column("State", 12),
     Column("Practice", 10, show_from=100),
 ]
+
+
+def chased_ago(last: date | None, today: date) -> str:
+    """When it was last chased, as a coordinator scans it: today, 3d, 2w, 4m."""
+    if last is None:
+        return ""
+    days = (today - last).days
+    if days <= 0:
+        return "today"
+    if days < 14:
+        return f"{days}d"
+    if days < 63:
+        return f"{days // 7}w"
+    return f"{days // 30}m"
 
 
 def referral_row(row: ReferralRow, today: date) -> Row:
     from coordinator_tui.services.people import format_nhs_number
 
     overdue = row.is_overdue(today)
-    status = Text("OVERDUE", style="bold red") if overdue else Text("open" if row.chase_by else "")
+    if overdue:
+        status = Text("OVERDUE", style="bold red")
+    elif row.chase_by == today and row.state in ("sent", "acknowledged", "awaiting_outcome"):
+        status = Text("due", style="bold")
+    else:
+        status = Text("")
     chase = row.chase_by.strftime("%d/%m/%y") if row.chase_by else ""
     return Row(
         row.id,
         (
             status,
             Text(chase, style="red") if overdue else chase,
+            chased_ago(row.last_chased_on, today),
             f"{row.family_name.upper()}, {row.given_name}",
             format_nhs_number(row.nhs_number),
             row.referral_type.replace("_", " "),
-            STATE_LABEL.get(row.state, row.state),
+            STATE_SHORT.get(row.state, row.state),
             row.practice,
         ),
     )
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 referral", "2 referrals", "1,204 referrals"."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def figures_table(figures: list[ReferralFigures], wide: bool = True) -> Table:
@@ -129,16 +160,414 @@ def figures_table(figures: list[ReferralFigures], wide: bool = True) -> Table:
     return table
 
 
-class ReferralsScreen(SectionScreen):
+class ReferralActions:
+    """The one-key actions on one referral, for the list and for the referral's own screen:
+    ``s`` step on, ``o`` outcome (then its follow-on), ``f`` follow-on, ``c`` chase, ``d``
+    chase-by date, ``w`` withdraw, ``h`` next conference held.
+
+    The screen says which referral (``referral_target``) and what to do once a save is
+    made (``referral_saved``: the list reloads and moves on, the referral's screen reads
+    it again). Every save catches ``CoordinatorError``: a refusal, a colleague's change
+    or a busy database keeps the dialog open with what was typed and says why."""
+
+    app: Any
+    coordinator: CoordinatorApp
+    today: date
+    notify: Callable[..., None]
+    call_after_refresh: Callable[..., bool]
+
+    def referral_target(self) -> ReferralRow | None:
+        raise NotImplementedError
+
+    def referral_saved(self, row: ReferralRow) -> Callable[[], None]:
+        """Called as a dialog opens on ``row``: what to run once its save is made."""
+        raise NotImplementedError
+
+    def _form(
+        self,
+        title: str,
+        fields: list[Field],
+        apply: Callable[[Any, ReferralRow, dict], Any],
+        after: Callable[[ReferralRow, dict, Any], None] | None = None,
+        row: ReferralRow | None = None,
+        dialog: type | None = None,
+        context: str | None = None,
+        **dialog_args: Any,
+    ) -> None:
+        row = row or self.referral_target()
+        if row is None:
+            self.notify("Nothing highlighted", severity="warning")
+            return
+        saved = self.referral_saved(row)
+
+        def save(values: dict[str, Any]) -> str | None:
+            try:
+                with self.coordinator.session() as session:
+                    result = apply(session, row, values)
+            except CoordinatorError as exc:
+                return str(exc)
+            self.notify(f"Saved: {title.lower()}", timeout=3)
+            saved()
+            if after is not None:
+                self.call_after_refresh(after, row, values, result)
+            return None
+
+        from coordinator_tui.screens.form_dialog import FormDialog
+
+        if context is None:
+            context = f"{row.family_name.upper()}, {row.given_name} · {row.referral_type} · " + (
+                STATE_LABEL.get(row.state, row.state)
+            )
+        self.app.push_screen(
+            (dialog or FormDialog)(title, fields, self.today, context, save=save, **dialog_args)
+        )
+
+    def _read(self, read: Callable[[Any], Any]) -> Any:
+        """A small read before a dialog opens; None (and a warning) if it fails."""
+        try:
+            with self.coordinator.session() as session:
+                return read(session)
+        except CoordinatorError as exc:
+            self.notify(str(exc), severity="warning")
+            return None
+
+    def action_step(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.services.referrals import advance, next_state
+
+        row = self.referral_target()
+        if row is None:
+            return
+        target = next_state(row.state)
+        if target is None:
+            self.notify("This referral is closed or withdrawn", severity="warning")
+            return
+        if target == "outcome_received":
+            self.action_outcome()
+            return
+        user = self.coordinator.settings.user
+        self._form(
+            f"Mark {STATE_LABEL[target].lower()}",
+            [Field("on", "Date", "date", value=self.today, required=True), Field("note", "Note")],
+            lambda s, r, v: advance(
+                s,
+                r.id,
+                r.version,
+                to_state=target,
+                on=v["on"],
+                by=user,
+                today=self.today,
+                note=v["note"],
+            ),
+            row=row,
+        )
+
+    def action_withdraw(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.services.referrals import advance
+
+        user = self.coordinator.settings.user
+        self._form(
+            "Withdraw the referral",
+            [
+                Field("note", "Why", required=True),
+                Field("on", "Date", "date", value=self.today, required=True),
+            ],
+            lambda s, r, v: advance(
+                s,
+                r.id,
+                r.version,
+                to_state="withdrawn",
+                on=v["on"],
+                by=user,
+                today=self.today,
+                note=v["note"],
+            ),
+        )
+
+    def action_outcome(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.services.referrals import record_outcome
+
+        user = self.coordinator.settings.user
+        self._form(
+            "Record the outcome",
+            [
+                Field(
+                    "outcome",
+                    "Outcome",
+                    "select",
+                    required=True,
+                    options=tuple((label, code) for code, label in OUTCOMES.items()),
+                ),
+                Field("notes", "Notes"),
+                Field("on", "Received on", "date", value=self.today, required=True),
+            ],
+            lambda s, r, v: record_outcome(
+                s,
+                r.id,
+                r.version,
+                outcome_type=v["outcome"],
+                notes=v["notes"],
+                received_on=v["on"],
+                by=user,
+                today=self.today,
+            ),
+            after=lambda row, values, referral: self.offer_follow_on(
+                row._replace(
+                    version=referral.version,
+                    state=referral.state,
+                    outcome_type=referral.outcome_type,
+                    chase_by=referral.chase_by,
+                )
+            ),
+        )
+
+    def action_follow_on(self) -> None:
+        """The outcome's follow-on again (say the strategy discussion was dated later)."""
+        row = self.referral_target()
+        if row is None:
+            return
+        if not row.outcome_type:
+            self.notify("Record the outcome first (o)", severity="warning")
+            return
+        self.offer_follow_on(row)
+
+    def offer_follow_on(self, row: ReferralRow) -> None:
+        """After an outcome: the register entry or conference it implies (the initial
+        conference counted from the strategy discussion, asked for, the outcome's date
+        by default), and any action for the practice, in one dialog; each part optional.
+        What to do is decided by the service (``apply_follow_on``)."""
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.screens.new_referral import FollowOnDialog
+        from coordinator_tui.services.referrals import (
+            apply_follow_on,
+            follow_on,
+            follow_on_dates,
+        )
+
+        dates = self._read(lambda session: follow_on_dates(session, row.id))
+        if dates is None:
+            return
+        outcome_on, strategy_on = dates
+        user = self.coordinator.settings.user
+        today = self.today
+
+        def plan_for(strategy: date | None) -> Any:
+            return follow_on(row.outcome_type, outcome_on, strategy or strategy_on)
+
+        plan = plan_for(None)
+        fields = []
+        if plan.asks_strategy_date:
+            fields.append(
+                Field(
+                    "strategy",
+                    "Strategy discussion held on",
+                    "date",
+                    value=strategy_on or outcome_on,
+                    required=True,
+                )
+            )
+        if plan.text:
+            fields.append(
+                Field(
+                    "do",
+                    plan.question,
+                    "select",
+                    value="yes",
+                    required=True,
+                    options=(("Yes, do it now", "yes"), ("Not now", "no")),
+                )
+            )
+        # The owner is read as a meeting's action line reads it (services/owners.py).
+        fields += [
+            Field("action", "Action for the practice (optional)", placeholder="e.g. flag record"),
+            Field("owner", "Owner", placeholder="name, initials or role (HV, PM, DSL...)"),
+            Field("due", "Due", "date"),
+        ]
+        heading = f"{row.family_name.upper()}, {row.given_name} · " + OUTCOMES.get(
+            row.outcome_type, row.outcome_type
+        )
+
+        def apply(session: Any, r: ReferralRow, choice: dict[str, Any]) -> list[str]:
+            return apply_follow_on(
+                session,
+                r.id,
+                r.version,
+                take=choice.get("do") == "yes",
+                strategy_discussion_on=choice.get("strategy"),
+                action=choice.get("action") or "",
+                owner=choice.get("owner") or "",
+                due=choice.get("due"),
+                by=user,
+                today=today,
+            )
+
+        def done(_row: ReferralRow, _values: dict, what: list[str]) -> None:
+            if what:
+                self.notify("Done: " + "; ".join(what))
+
+        self._form(
+            "Follow-on",
+            fields,
+            apply,
+            after=done,
+            row=row,
+            dialog=FollowOnDialog,
+            context=f"{heading}\n{plan.text}" if plan.text else heading,
+            heading=heading,
+            plan_for=plan_for,
+        )
+
+    def action_chase(self) -> None:
+        """A chase is ``c``, the note, ``ctrl+s``: the note has the focus, how keeps the
+        method used last, to whom the last one chased, and the next chase-by date is
+        proposed from the type's timescale."""
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.services.referrals import CHASE_METHODS, chase_defaults, record_chase
+
+        row = self.referral_target()
+        if row is None:
+            self.notify("Nothing highlighted", severity="warning")
+            return
+        user = self.coordinator.settings.user
+        today = self.today
+        defaults = self._read(lambda s: chase_defaults(s, row.id, by=user, today=today))
+        if defaults is None:
+            return
+        self._form(
+            "Record a chase",
+            [
+                Field("note", "What was said"),
+                Field(
+                    "method",
+                    "How",
+                    "select",
+                    value=defaults.method,
+                    required=True,
+                    options=tuple((m.capitalize(), m) for m in CHASE_METHODS),
+                ),
+                Field(
+                    "to_whom",
+                    "To whom",
+                    value=defaults.to_whom,
+                    placeholder="e.g. duty social worker",
+                ),
+                Field(
+                    "next",
+                    "Next chase by (proposed from the type's response time)",
+                    "date",
+                    value=defaults.next_chase_by,
+                ),
+            ],
+            lambda s, r, v: record_chase(
+                s,
+                r.id,
+                r.version,
+                by=user,
+                method=v["method"],
+                to_whom=v["to_whom"],
+                note=v["note"],
+                next_chase_by=v["next"],
+                today=today,
+            ),
+            row=row,
+        )
+
+    def action_chase_date(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.services.referrals import set_chase_by
+
+        self._form(
+            "Set the chase-by date",
+            [Field("date", "Chase by", "date", required=True)],
+            lambda s, r, v: set_chase_by(s, r.id, r.version, chase_by=v["date"], today=self.today),
+        )
+
+    def action_conference_held(self) -> None:
+        """The referral's next case conference held: the date and what it decided about
+        the plan; a plan made or kept diarises the next review from the date held."""
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.services.referrals import (
+            next_conference,
+            plan_choices,
+            record_conference_held,
+        )
+
+        row = self.referral_target()
+        if row is None:
+            self.notify("Nothing highlighted", severity="warning")
+            return
+
+        def read(session: Any) -> tuple[int, int, str, date] | None:
+            conference = next_conference(session, row.id)
+            if conference is None:
+                return None
+            return conference.id, conference.version, conference.kind, conference.due_date
+
+        found = self._read(read)
+        if found is None:
+            self.notify("No case conference is diarised for this referral", severity="warning")
+            return
+        conference_id, version, kind, due = found
+        choices = plan_choices(kind)
+        fields = [Field("on", "Held on", "date", value=self.today, required=True)]
+        if choices:
+            fields.append(
+                Field(
+                    "plan",
+                    "Decided",
+                    "select",
+                    value=choices[0][0],
+                    required=True,
+                    options=tuple((label, code) for code, label in choices),
+                )
+            )
+        fields.append(Field("notes", "Notes"))
+        label = CONFERENCE_KIND.get(kind, kind)
+
+        def said(_row: ReferralRow, _values: dict, following: Any) -> None:
+            if following is not None:
+                self.notify(
+                    f"Next: {CONFERENCE_KIND['review_cp']} due by {following.due_date:%d/%m/%Y}"
+                )
+
+        self._form(
+            f"{label} held",
+            fields,
+            lambda s, r, v: record_conference_held(
+                s,
+                conference_id,
+                version,
+                held_on=v["on"],
+                plan=v.get("plan") or "",
+                notes=v["notes"],
+                today=self.today,
+            ),
+            after=said,
+            row=row,
+            context=f"{row.family_name.upper()}, {row.given_name} · {label} due by {due:%d/%m/%Y}",
+        )
+
+
+REFERRAL_BINDINGS = [
+    Binding("s", "step", "Step on", id="referrals.step"),
+    Binding("o", "outcome", "Outcome", id="referrals.outcome"),
+    Binding("c", "chase", "Chase", id="referrals.chase"),
+    Binding("d", "chase_date", "Chase-by", id="referrals.chase_date"),
+    Binding("w", "withdraw", "Withdraw", id="referrals.withdraw"),
+    Binding("f", "follow_on", "Follow-on", show=False, id="referrals.follow_on"),
+    Binding("h", "conference_held", "Conf. held", show=False, id="referrals.conference_held"),
+]
+"""The keys of ``ReferralActions``, the same on the list and on a referral's screen."""
+
+
+class ReferralsScreen(ReferralActions, SectionScreen):
     MODE = "referrals"
     CSS_PATH = "referrals.tcss"
     HELP = __doc__ or ""
     BINDINGS = [
-        Binding("s", "step", "Step on", id="referrals.step"),
-        Binding("o", "outcome", "Outcome", id="referrals.outcome"),
-        Binding("c", "chase", "Chase", id="referrals.chase"),
-        Binding("d", "chase_date", "Chase-by", id="referrals.chase_date"),
-        Binding("w", "withdraw", "Withdraw", id="referrals.withdraw"),
+        *REFERRAL_BINDINGS,
         Binding("n", "new", "New", id="referrals.new"),
         Binding("slash", "filter", "Filter", id="referrals.filter", priority=True),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="referrals.clear"),
@@ -268,7 +697,7 @@ class ReferralsScreen(SectionScreen):
         self.query_one("#referrals-summary", Static).update(
             Text.assemble(
                 (VIEWS[self.view], "bold"),
-                f" · {len(self.shown_rows):,} referrals · ",
+                f" · {plural(len(self.shown_rows), 'referral')} · ",
                 (f"{overdue:,} overdue", "bold red" if overdue else ""),
                 (f" · filter: {needle}" if needle else "", "italic"),
                 ("   F figures", "dim"),
@@ -324,260 +753,28 @@ class ReferralsScreen(SectionScreen):
         index = self.query_one(LazyTable).cursor_row
         return self.shown_rows[index] if self.shown_rows else None
 
-    def _form(
-        self,
-        title: str,
-        fields: list[Field],
-        apply: Callable[[Any, ReferralRow, dict], Any],
-        after: Callable[[ReferralRow, dict], None] | None = None,
-    ) -> None:
-        row = self.current()
-        if row is None:
-            self.notify("Nothing highlighted", severity="warning")
-            return
-        index = self.query_one(LazyTable).cursor_row
+    def referral_target(self) -> ReferralRow | None:
+        return self.current()
 
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    apply(session, row, values)
-            except ReferralError as exc:
-                return str(exc)
-            self.notify(f"Saved: {title.lower()}", timeout=3)
-            following = self.shown_rows[index + 1].id if index + 1 < len(self.shown_rows) else None
+    def referral_saved(self, row: ReferralRow) -> Callable[[], None]:
+        """Reload, then on to the entry that followed the one acted on (it may have left
+        the view or moved in the sort order)."""
+        index = self.query_one(LazyTable).cursor_row
+        following = self.shown_rows[index + 1].id if index + 1 < len(self.shown_rows) else None
+
+        def saved() -> None:
             self._after_load = lambda: self._move_on(following, index)
             self.load()
-            if after is not None:
-                self.call_after_refresh(after, row, values)
-            return None
 
-        from coordinator_tui.screens.form_dialog import FormDialog
-
-        context = f"{row.family_name.upper()}, {row.given_name} · {row.referral_type} · " + (
-            STATE_LABEL.get(row.state, row.state)
-        )
-        self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
+        return saved
 
     def _move_on(self, following: int | None, index: int) -> None:
-        """After an action, on to the entry that followed the one acted on (it may have
-        left the view or moved in the sort order)."""
         keys = [r.id for r in self.shown_rows]
         table = self.query_one(LazyTable)
         if following in keys:
             table.cursor_row = keys.index(following)
         elif keys:
             table.cursor_row = min(index, len(keys) - 1)
-
-    def action_step(self) -> None:
-        from coordinator_tui.screens.form_dialog import Field
-        from coordinator_tui.services.referrals import advance, next_state
-
-        row = self.current()
-        if row is None:
-            return
-        target = next_state(row.state)
-        if target is None:
-            self.notify("This referral is closed or withdrawn", severity="warning")
-            return
-        if target == "outcome_received":
-            self.action_outcome()
-            return
-        user = self.coordinator.settings.user
-        self._form(
-            f"Mark {STATE_LABEL[target].lower()}",
-            [Field("on", "Date", "date", value=self.today, required=True), Field("note", "Note")],
-            lambda s, r, v: advance(
-                s,
-                r.id,
-                r.version,
-                to_state=target,
-                on=v["on"],
-                by=user,
-                today=self.today,
-                note=v["note"],
-            ),
-        )
-
-    def action_withdraw(self) -> None:
-        from coordinator_tui.screens.form_dialog import Field
-        from coordinator_tui.services.referrals import advance
-
-        user = self.coordinator.settings.user
-        self._form(
-            "Withdraw the referral",
-            [
-                Field("note", "Why", required=True),
-                Field("on", "Date", "date", value=self.today, required=True),
-            ],
-            lambda s, r, v: advance(
-                s,
-                r.id,
-                r.version,
-                to_state="withdrawn",
-                on=v["on"],
-                by=user,
-                today=self.today,
-                note=v["note"],
-            ),
-        )
-
-    def action_outcome(self) -> None:
-        from coordinator_tui.screens.form_dialog import Field
-        from coordinator_tui.services.referrals import record_outcome
-
-        user = self.coordinator.settings.user
-        self._form(
-            "Record the outcome",
-            [
-                Field(
-                    "outcome",
-                    "Outcome",
-                    "select",
-                    required=True,
-                    options=tuple((label, code) for code, label in OUTCOMES.items()),
-                ),
-                Field("notes", "Notes"),
-                Field("on", "Received on", "date", value=self.today, required=True),
-            ],
-            lambda s, r, v: record_outcome(
-                s,
-                r.id,
-                r.version,
-                outcome_type=v["outcome"],
-                notes=v["notes"],
-                received_on=v["on"],
-                by=user,
-                today=self.today,
-            ),
-            after=self.offer_follow_on,
-        )
-
-    def offer_follow_on(self, row: ReferralRow, values: dict[str, Any]) -> None:
-        """After an outcome: the register entry or conference it implies, and any action
-        for the practice, in one dialog (each part optional)."""
-        from coordinator_tui.screens.form_dialog import Field, FormDialog
-        from coordinator_tui.services.referrals import follow_on
-
-        plan = follow_on(values["outcome"], values["on"])
-        user = self.coordinator.settings.user
-        today = self.today
-        fields = []
-        if plan.text:
-            fields.append(
-                Field(
-                    "do",
-                    plan.text,
-                    "select",
-                    value="yes",
-                    required=True,
-                    options=(("Yes, do it now", "yes"), ("Not now", "no")),
-                )
-            )
-        fields += [
-            Field("action", "Action for the practice (optional)", placeholder="e.g. flag record"),
-            Field("owner", "Owner", placeholder="name, initials or role"),
-            Field("due", "Due", "date"),
-        ]
-
-        def save(choice: dict[str, Any]) -> str | None:
-            from coordinator_tui.services.referrals import add_conference, add_outcome_action
-            from coordinator_tui.services.registers import (
-                RegisterError,
-                add_registration,
-                category_id_for_code,
-            )
-
-            done = []
-            try:
-                with self.coordinator.session() as session:
-                    if choice.get("do") == "yes" and plan.register_code:
-                        add_registration(
-                            session,
-                            person_id=row.person_id,
-                            category_id=category_id_for_code(session, plan.register_code),
-                            start_date=values["on"],
-                            today=today,
-                            by=user,
-                        )
-                    if choice.get("do") == "yes" and plan.conference_kind and plan.conference_due:
-                        add_conference(
-                            session,
-                            row.id,
-                            kind=plan.conference_kind,
-                            due=plan.conference_due,
-                            by=user,
-                        )
-                    if choice.get("do") == "yes":
-                        done.append(plan.text)
-                    if (choice["action"] or "").strip():
-                        add_outcome_action(
-                            session,
-                            row.id,
-                            description=choice["action"],
-                            owner=choice["owner"] or "",
-                            due=choice["due"],
-                            today=today,
-                        )
-                        done.append("action added")
-            except (RegisterError, ReferralError) as exc:
-                return str(exc)
-            if done:
-                self.notify("Done: " + "; ".join(done))
-            return None
-
-        self.app.push_screen(
-            FormDialog(
-                "Follow-on",
-                fields,
-                today,
-                f"{row.family_name.upper()}, {row.given_name} · "
-                + OUTCOMES.get(values["outcome"], values["outcome"]),
-                save=save,
-            )
-        )
-
-    def action_chase(self) -> None:
-        from coordinator_tui.screens.form_dialog import Field
-        from coordinator_tui.services.referrals import CHASE_METHODS, record_chase
-
-        user = self.coordinator.settings.user
-        self._form(
-            "Record a chase",
-            [
-                Field(
-                    "method",
-                    "How",
-                    "select",
-                    value="phone",
-                    required=True,
-                    options=tuple((m.capitalize(), m) for m in CHASE_METHODS),
-                ),
-                Field("to_whom", "To whom", placeholder="e.g. duty social worker"),
-                Field("note", "What was said"),
-                Field("next", "Next chase by (blank: the type's response time)", "date"),
-            ],
-            lambda s, r, v: record_chase(
-                s,
-                r.id,
-                r.version,
-                by=user,
-                method=v["method"],
-                to_whom=v["to_whom"],
-                note=v["note"],
-                next_chase_by=v["next"],
-                today=self.today,
-            ),
-        )
-
-    def action_chase_date(self) -> None:
-        from coordinator_tui.screens.form_dialog import Field
-        from coordinator_tui.services.referrals import set_chase_by
-
-        self._form(
-            "Set the chase-by date",
-            [Field("date", "Chase by", "date", required=True)],
-            lambda s, r, v: set_chase_by(s, r.id, r.version, chase_by=v["date"], today=self.today),
-        )
 
     def action_new(self) -> None:
         from coordinator_tui.screens.new_referral import NewReferralDialog
@@ -594,7 +791,7 @@ class ReferralsScreen(SectionScreen):
             try:
                 with self.coordinator.session() as session:
                     create_referral(session, by=user, today=today, **values)
-            except ReferralError as exc:
+            except CoordinatorError as exc:
                 return str(exc)
             self.notify("Referral drafted")
             self.load()

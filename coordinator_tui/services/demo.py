@@ -529,7 +529,8 @@ class _Demo:
             if state in order[:5]:
                 expected = response[kind]
                 chase = add_working_days(day, max(expected, 1) + rnd.randint(-1, 10))
-                values["chase_by"] = chase
+                if state != "outcome_received":  # once the outcome is in, nothing is awaited
+                    values["chase_by"] = chase
             if state in ("outcome_received", "closed"):
                 values["outcome_type"] = rnd.choice(OUTCOMES)
                 values["outcome_notes"] = "Outcome letter received"
@@ -544,6 +545,11 @@ class _Demo:
                 )
             if state in ("awaiting_outcome", "acknowledged") and rnd.random() < 0.1:
                 values["escalation_pending"] = True
+            chased_on = None
+            if state == "awaiting_outcome" and rnd.random() < 0.4:
+                chased_on = values["last_chased_on"] = today - timedelta(days=rnd.randint(1, 5))
+                # A chase sets the next chase-by date from the type's response time.
+                values["chase_by"] = add_working_days(chased_on, max(response[kind], 1))
             referral_id = self.w.add(m.Referral, **values)
             for before, after, at in events:
                 self.w.add(
@@ -554,11 +560,11 @@ class _Demo:
                     from_state=before,
                     to_state=after,
                 )
-            if state == "awaiting_outcome" and rnd.random() < 0.4:
+            if chased_on is not None:
                 self.w.add(
                     m.ReferralChase,
                     referral_id=referral_id,
-                    chased_at=self.at(today - timedelta(days=rnd.randint(1, 5)), 11),
+                    chased_at=self.at(chased_on, 11),
                     by="coordinator",
                     method=rnd.choice(("phone", "email", "portal")),
                     to_whom="Duty social worker",

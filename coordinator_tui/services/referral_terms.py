@@ -36,7 +36,26 @@ OUTCOMES = {
     "marac_actions": "MARAC heard with actions",
     "other": "Other",
 }
+# The list's State column is narrow (the name needs the room at 80 columns).
+STATE_SHORT = {
+    **STATE_LABEL,
+    "awaiting_outcome": "Outcome due",
+    "outcome_received": "Outcome in",
+}
 CHASE_METHODS = ("phone", "email", "portal", "letter", "in person")
+CONFERENCE_KIND = {
+    "strategy": "Strategy discussion",
+    "initial_cp": "Initial CP conference",
+    "review_cp": "CP review conference",
+    "s42_planning": "Section 42 planning meeting",
+}
+# What a child protection conference decided about the plan.
+CONFERENCE_PLAN = {
+    "made": "Child protection plan made",
+    "none": "No child protection plan",
+    "continues": "Plan continues",
+    "ended": "Plan ended",
+}
 
 
 class ReferralError(CoordinatorError):
@@ -76,6 +95,7 @@ class ReferralRow(NamedTuple):
     chase_by: date | None
     practice: str
     outcome_type: str
+    last_chased_on: date | None = None
 
     def is_overdue(self, today: date) -> bool:
         return self.state in OPEN_STATES and self.chase_by is not None and self.chase_by < today

@@ -4,7 +4,10 @@ A referral moves forward through drafted, sent, acknowledged, awaiting outcome, 
 received and closed (steps may be skipped, never reversed), or is withdrawn while open.
 Each move records who and when (``referral_event``). The chase-by date follows from the
 type's expected response in working days (``data/referral_types.json``) and the state,
-unless the coordinator has overridden it. Overdue means past the chase-by date.
+unless the coordinator has overridden it. Overdue means past the chase-by date. Once the
+outcome is in nothing is awaited from the agency, so there is no chase-by date (unless the
+coordinator sets one): what remains is the outcome's follow-on (``apply_follow_on``) and
+the case conferences it diarises, each review due from the last one held.
 """
 
 from __future__ import annotations
@@ -13,19 +16,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.models import (
     OPEN_REFERRAL_STATES,
     Action,
     CaseConference,
+    EntryStatus,
     Person,
     Practice,
     Referral,
     ReferralChase,
     ReferralEvent,
     ReferralState,
+    RegisterCategory,
+    RegisterEntry,
     utcnow,
 )
 from coordinator_tui.services.clock import UK, start_of_day, to_local
@@ -34,6 +40,8 @@ from coordinator_tui.services.errors import conflict_message
 from coordinator_tui.services.referral_terms import (
     ALL_PRACTICES,
     CHASE_METHODS,
+    CONFERENCE_KIND,
+    CONFERENCE_PLAN,
     OUTCOMES,
     STATE_LABEL,
     VIEWS,
@@ -66,7 +74,8 @@ TIMESTAMP = {
 }
 DASH_HIGH_RISK = 14  # SafeLives: 14 or more ticks on the DASH checklist is high risk
 INITIAL_CONFERENCE_WORKING_DAYS = 15  # Working Together: of the strategy discussion
-ACT_ON_OUTCOME_WORKING_DAYS = 5
+FIRST_REVIEW_MONTHS = 3  # Working Together: first review within 3 months of the initial
+LATER_REVIEW_MONTHS = 6  # ... then within 6 months of the previous review held
 
 
 def _day(moment: datetime | None) -> date | None:
@@ -109,8 +118,15 @@ def next_panel_date(referral_type: str, after: date) -> date | None:
 
 
 def chase_by_for(referral: Referral, days: dict[str, int] | None = None) -> date | None:
-    """When to chase, from the type's expected response and the date of the last move."""
-    if referral.state in (ReferralState.CLOSED, ReferralState.WITHDRAWN):
+    """When to chase, from the type's expected response and the date of the last move.
+
+    None once the outcome is in (nothing more is awaited from the agency), closed or
+    withdrawn."""
+    if referral.state in (
+        ReferralState.OUTCOME_RECEIVED,
+        ReferralState.CLOSED,
+        ReferralState.WITHDRAWN,
+    ):
         return None
     days = days if days is not None else response_days()
     if referral.referral_type not in days:
@@ -120,8 +136,6 @@ def chase_by_for(referral: Referral, days: dict[str, int] | None = None) -> date
     expected = max(days[referral.referral_type], 1)
     if referral.state == ReferralState.DRAFTED:
         return add_working_days(_day(referral.drafted_at), 1)  # send it by the next working day
-    if referral.state == ReferralState.OUTCOME_RECEIVED:
-        return add_working_days(_day(referral.outcome_received_at), ACT_ON_OUTCOME_WORKING_DAYS)
     moved = getattr(referral, TIMESTAMP[referral.state])
     return add_working_days(_day(moved), expected)
 
@@ -318,50 +332,198 @@ def record_outcome(
 
 @dataclass(frozen=True)
 class FollowOn:
-    """What an outcome implies: a register to add, a conference to diarise."""
+    """What an outcome implies: a register to add, a conference to diarise.
+
+    ``text`` says it in full (for the dialog's context line and the confirmation);
+    ``question`` is the short form a field label can hold at 80 columns."""
 
     register_code: str | None = None
     conference_kind: str | None = None
     conference_due: date | None = None
     text: str = ""
+    question: str = ""
+
+    @property
+    def asks_strategy_date(self) -> bool:
+        """An initial conference is counted from the strategy discussion: ask its date."""
+        return self.conference_kind == "initial_cp"
 
 
-def follow_on(outcome_type: str, outcome_on: date) -> FollowOn:
-    """The follow-on an outcome implies (Working Together timescales for conferences)."""
+def initial_conference_due(strategy_discussion_on: date) -> date:
+    """Initial child protection conference: within 15 working days of the strategy
+    discussion (Working Together to Safeguard Children)."""
+    return add_working_days(strategy_discussion_on, INITIAL_CONFERENCE_WORKING_DAYS)
+
+
+def follow_on(
+    outcome_type: str, outcome_on: date, strategy_discussion_on: date | None = None
+) -> FollowOn:
+    """The follow-on an outcome implies. An initial conference is counted from the
+    strategy discussion (``strategy_discussion_on``; the outcome's date when not known)."""
     if outcome_type == "child_in_need":
-        return FollowOn(register_code="CIN", text="Add to the Child in Need register")
-    if outcome_type == "initial_cp_conference":
-        due = add_working_days(outcome_on, INITIAL_CONFERENCE_WORKING_DAYS)
         return FollowOn(
-            conference_kind="initial_cp",
-            conference_due=due,
-            text=f"Initial child protection conference due by {due:%d/%m/%Y} "
-            "(15 working days of the strategy discussion)",
+            register_code="CIN",
+            text="Add to the Child in Need register",
+            question="Add to the Child in Need register now?",
         )
-    if outcome_type == "strategy_s47":
-        due = add_working_days(outcome_on, INITIAL_CONFERENCE_WORKING_DAYS)
+    if outcome_type in ("initial_cp_conference", "strategy_s47"):
+        due = initial_conference_due(strategy_discussion_on or outcome_on)
+        counted = f"{INITIAL_CONFERENCE_WORKING_DAYS} working days from the strategy discussion"
+        if outcome_type == "initial_cp_conference":
+            return FollowOn(
+                conference_kind="initial_cp",
+                conference_due=due,
+                text=f"Initial child protection conference due by {due:%d/%m/%Y} ({counted})",
+                question="Diarise the initial conference now?",
+            )
         return FollowOn(
-            register_code="CHC",
+            register_code="CFC",  # child in family or household of concern
             conference_kind="initial_cp",
             conference_due=due,
-            text=f"If the s47 enquiry continues, initial conference due by {due:%d/%m/%Y}",
+            text=f"If the s47 enquiry continues, initial conference due by {due:%d/%m/%Y} "
+            f"({counted}); add to the child in family or household of concern register",
+            question="Add to the register and diarise the conference now?",
         )
     if outcome_type == "s42_enquiry":
-        return FollowOn(register_code="S42E", text="Add to the Section 42 enquiry register")
+        return FollowOn(
+            register_code="S42E",
+            text="Add to the Section 42 enquiry register",
+            question="Add to the Section 42 enquiry register now?",
+        )
     if outcome_type == "marac_actions":
-        return FollowOn(register_code="MARAC", text="Add to the MARAC register (hidden online)")
+        return FollowOn(
+            register_code="MARAC",
+            text="Add to the MARAC register (hidden online)",
+            question="Add to the MARAC register now?",
+        )
     return FollowOn()
 
 
-def review_conference_dates(initial: date, count: int = 3) -> list[date]:
-    """CP review conferences: the first within 3 months of the initial conference, then at
-    most every 6 months (Working Together)."""
+def follow_on_for(referral: Referral, strategy_discussion_on: date | None = None) -> FollowOn:
+    """The follow-on of a referral's recorded outcome (none before there is one)."""
+    if not referral.outcome_type or referral.outcome_received_at is None:
+        return FollowOn()
+    return follow_on(
+        referral.outcome_type,
+        _day(referral.outcome_received_at),
+        strategy_discussion_on or referral.strategy_discussion_on,
+    )
+
+
+def follow_on_dates(session: Session, referral_id: int) -> tuple[date, date | None] | None:
+    """The day the outcome was received and the strategy discussion's date (if known),
+    which the follow-on dialog starts from; None before there is an outcome."""
+    referral = session.get(Referral, referral_id)
+    if referral is None or referral.outcome_received_at is None:
+        return None
+    return _day(referral.outcome_received_at), referral.strategy_discussion_on
+
+
+def apply_follow_on(
+    session: Session,
+    referral_id: int,
+    expected_version: int,
+    *,
+    take: bool,
+    by: str,
+    today: date,
+    strategy_discussion_on: date | None = None,
+    action: str = "",
+    owner: str = "",
+    due: date | None = None,
+) -> list[str]:
+    """Take up an outcome's follow-on, each part optional; returns what was done.
+
+    ``take``: add the register entry and diarise the conference the outcome implies (a
+    person already on that register, or a conference already diarised, is left as it
+    is). ``strategy_discussion_on`` is stored on the referral and the initial conference
+    counted from it. ``action``: an action for the practice, owned by ``owner``. The
+    referral's version is checked (it was read when the outcome was saved)."""
+    from coordinator_tui.services.registers import add_registration, category_id_for_code
+
+    referral = _load(session, referral_id, expected_version)
+    if not referral.outcome_type or referral.outcome_received_at is None:
+        raise ReferralError("Record the outcome first")
+    plan = follow_on_for(referral, strategy_discussion_on)
+    if strategy_discussion_on is not None and plan.asks_strategy_date:
+        if strategy_discussion_on > today:
+            raise ReferralError("The strategy discussion cannot be in the future")
+        sent = _day(referral.sent_at) if referral.sent_at else _day(referral.drafted_at)
+        if strategy_discussion_on < sent:
+            raise ReferralError(
+                f"The strategy discussion cannot be before the referral was sent ({sent:%d/%m/%Y})"
+            )
+        referral.strategy_discussion_on = strategy_discussion_on
+    done: list[str] = []
+    if take and plan.register_code:
+        category_id = category_id_for_code(session, plan.register_code)
+        name = session.get(RegisterCategory, category_id).name
+        already = session.scalar(
+            select(RegisterEntry.id).where(
+                RegisterEntry.person_id == referral.person_id,
+                RegisterEntry.category_id == category_id,
+                RegisterEntry.status == EntryStatus.ACTIVE,
+            )
+        )
+        if already:
+            done.append(f"already on the {name} register")
+        else:
+            add_registration(
+                session,
+                person_id=referral.person_id,
+                category_id=category_id,
+                start_date=min(_day(referral.outcome_received_at), today),
+                today=today,
+                by=by,
+            )
+            done.append(f"added to the {name} register")
+    if take and plan.conference_kind and plan.conference_due:
+        diarised = session.scalar(
+            select(CaseConference).where(
+                CaseConference.referral_id == referral_id,
+                CaseConference.kind == plan.conference_kind,
+                CaseConference.held_on.is_(None),
+            )
+        )
+        label = CONFERENCE_KIND.get(plan.conference_kind, plan.conference_kind)
+        if diarised is not None:
+            diarised.due_date = plan.conference_due
+        else:
+            add_conference(
+                session, referral_id, kind=plan.conference_kind, due=plan.conference_due, by=by
+            )
+        done.append(f"{label} due by {plan.conference_due:%d/%m/%Y}")
+    if action.strip():
+        add_outcome_action(
+            session, referral_id, description=action, owner=owner, due=due, today=today
+        )
+        done.append("action added")
+    session.flush()
+    return done
+
+
+def next_review_conference_due(kind_held: str, held_on: date) -> date | None:
+    """When the next child protection review conference is due after a conference of
+    ``kind_held`` held on ``held_on`` while the child stays on a plan: the first review
+    within 3 months of the initial conference, later ones within 6 months of the
+    previous review (Working Together to Safeguard Children). None for other kinds."""
     from dateutil.relativedelta import relativedelta
 
-    dates = [initial + relativedelta(months=3)]
+    if kind_held == "initial_cp":
+        return held_on + relativedelta(months=FIRST_REVIEW_MONTHS)
+    if kind_held == "review_cp":
+        return held_on + relativedelta(months=LATER_REVIEW_MONTHS)
+    return None
+
+
+def review_conference_dates(initial: date, count: int = 3) -> list[date]:
+    """CP review conferences after an initial conference on ``initial``, were each one held
+    on the day it falls due: the first within 3 months, then every 6 months. A plan's
+    real dates follow the reviews actually held (``record_conference_held``)."""
+    dates = [next_review_conference_due("initial_cp", initial)]
     while len(dates) < count:
-        dates.append(dates[-1] + relativedelta(months=6))
-    return dates
+        dates.append(next_review_conference_due("review_cp", dates[-1]))
+    return dates  # type: ignore[return-value]
 
 
 def add_conference(
@@ -377,6 +539,100 @@ def add_conference(
     session.add(conference)
     session.flush()
     return conference
+
+
+def referral_conferences(session: Session, referral_id: int) -> list[CaseConference]:
+    """The referral's case conferences, held and due, in date order."""
+    return list(
+        session.scalars(
+            select(CaseConference)
+            .where(CaseConference.referral_id == referral_id)
+            .order_by(
+                func.coalesce(CaseConference.held_on, CaseConference.due_date), CaseConference.id
+            )
+        )
+    )
+
+
+def next_conference(session: Session, referral_id: int) -> CaseConference | None:
+    """The referral's next conference still to be held (the earliest due), if any."""
+    return session.scalar(
+        select(CaseConference)
+        .where(CaseConference.referral_id == referral_id, CaseConference.held_on.is_(None))
+        .order_by(CaseConference.due_date, CaseConference.id)
+        .limit(1)
+    )
+
+
+def plan_choices(kind: str) -> tuple[tuple[str, str], ...]:
+    """What a conference of ``kind`` may decide about the child protection plan, as
+    (code, label); the first keeps a plan going, so a review is diarised."""
+    if kind == "initial_cp":
+        return (("made", CONFERENCE_PLAN["made"]), ("none", CONFERENCE_PLAN["none"]))
+    if kind == "review_cp":
+        return (("continues", CONFERENCE_PLAN["continues"]), ("ended", CONFERENCE_PLAN["ended"]))
+    return ()
+
+
+def record_conference_held(
+    session: Session,
+    conference_id: int,
+    expected_version: int,
+    *,
+    held_on: date,
+    plan: str,
+    notes: str,
+    today: date,
+) -> CaseConference | None:
+    """Record that a conference was held, and what it decided about the plan.
+
+    When an initial conference makes a plan, or a review keeps it, the next review
+    conference is diarised from the date held (``next_review_conference_due``) and
+    returned; None when the plan ends or was not made, or for other kinds."""
+    conference = session.get(CaseConference, conference_id)
+    if conference is None:
+        raise ReferralError("That conference no longer exists")
+    if conference.version != expected_version:
+        raise ReferralConflictError(conflict_message(session, "case_conference", conference_id))
+    label = CONFERENCE_KIND.get(conference.kind, conference.kind)
+    if conference.held_on is not None:
+        raise ReferralError(f"The {label.lower()} was held on {conference.held_on:%d/%m/%Y}")
+    if held_on > today:
+        raise ReferralError("That date is in the future")
+    choices = dict(plan_choices(conference.kind))
+    if choices and plan not in choices:
+        raise ReferralError(f"Say what the conference decided: {', '.join(choices.values())}")
+    before = session.scalar(
+        select(func.max(CaseConference.held_on)).where(
+            CaseConference.referral_id == conference.referral_id,
+            CaseConference.held_on.is_not(None),
+        )
+    )
+    referral = session.get(Referral, conference.referral_id) if conference.referral_id else None
+    strategy = referral.strategy_discussion_on if referral is not None else None
+    earliest = max((d for d in (before, strategy) if d is not None), default=None)
+    if earliest is not None and held_on < earliest:
+        raise ReferralError(
+            f"That is before the last conference or strategy discussion ({earliest:%d/%m/%Y})"
+        )
+    conference.held_on = held_on
+    decided = choices.get(plan, "")
+    conference.outcome = ". ".join(p for p in (decided, notes.strip()) if p)[:500]
+    session.flush()
+    if plan not in ("made", "continues"):
+        return None
+    due = next_review_conference_due(conference.kind, held_on)
+    if due is None:
+        return None
+    following = CaseConference(
+        person_id=conference.person_id,
+        referral_id=conference.referral_id,
+        kind="review_cp",
+        due_date=due,
+    )
+    session.add(following)
+    session.flush()
+    return following
 
 
 def add_outcome_action(
@@ -415,6 +671,46 @@ def add_outcome_action(
     return action
 
 
+@dataclass(frozen=True)
+class ChaseDefaults:
+    """What the chase dialog starts with, so that a chase is its note and a save."""
+
+    method: str
+    to_whom: str
+    next_chase_by: date
+
+
+def proposed_chase_by(referral_type: str, today: date) -> date:
+    """The next chase-by date proposed after a chase: the type's expected response in
+    working days from today (``data/referral_types.json``)."""
+    return add_working_days(today, max(response_days().get(referral_type, 1), 1))
+
+
+def chase_defaults(session: Session, referral_id: int, *, by: str, today: date) -> ChaseDefaults:
+    """The method ``by`` used last (on any referral; phone at first), whom this referral
+    was last chased with, and the next chase-by date from the type's timescale."""
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise ReferralError("That referral no longer exists")
+    method = session.scalar(
+        select(ReferralChase.method)
+        .where(ReferralChase.by == by)
+        .order_by(ReferralChase.chased_at.desc(), ReferralChase.id.desc())
+        .limit(1)
+    )
+    to_whom = session.scalar(
+        select(ReferralChase.to_whom)
+        .where(ReferralChase.referral_id == referral_id)
+        .order_by(ReferralChase.chased_at.desc(), ReferralChase.id.desc())
+        .limit(1)
+    )
+    return ChaseDefaults(
+        method if method in CHASE_METHODS else CHASE_METHODS[0],
+        to_whom or "",
+        proposed_chase_by(referral.referral_type, today),
+    )
+
+
 def record_chase(
     session: Session,
     referral_id: int,
@@ -435,9 +731,7 @@ def record_chase(
         raise ReferralError(f"How was it chased? One of: {', '.join(CHASE_METHODS)}")
     if next_chase_by is not None and next_chase_by <= today:
         raise ReferralError("The next chase-by date must be after today")
-    next_date = next_chase_by or add_working_days(
-        today, max(response_days().get(referral.referral_type, 1), 1)
-    )
+    next_date = next_chase_by or proposed_chase_by(referral.referral_type, today)
     chase = ReferralChase(
         referral_id=referral_id,
         chased_at=utcnow(),
@@ -450,6 +744,7 @@ def record_chase(
     session.add(chase)
     referral.chase_by = next_date
     referral.chase_by_overridden = True
+    referral.last_chased_on = today
     session.flush()
     return chase
 
@@ -470,15 +765,9 @@ def set_chase_by(
 # -- lists ------------------------------------------------------------------------------
 
 
-def referral_list(session: Session, view: str, today: date) -> list[ReferralRow]:
-    """The referrals of one view, sorted by chase-by date (no date last).
-
-    The section opens on this query (3,600 open referrals on the large demo), so it
-    reads plain columns through the Core connection (no ORM row loading) and no
-    timestamps (each costs a parse and a time-zone step per row)."""
-    if view not in VIEWS:
-        raise ReferralError(f"Unknown view '{view}'")
-    stmt = (
+def _row_select() -> Select:
+    """The columns of a ``ReferralRow``, in its order."""
+    return (
         select(
             Referral.id,
             Referral.version,
@@ -491,10 +780,28 @@ def referral_list(session: Session, view: str, today: date) -> list[ReferralRow]
             Referral.chase_by,
             func.coalesce(Practice.short_name, ""),
             Referral.outcome_type,
+            Referral.last_chased_on,
         )
         .join(Person, Person.id == Referral.person_id)
         .outerjoin(Practice, Practice.id == Referral.practice_id)
     )
+
+
+def referral_row(session: Session, referral_id: int) -> ReferralRow | None:
+    """One referral as a list row (what the one-key actions act on), as it is now."""
+    row = session.connection().execute(_row_select().where(Referral.id == referral_id)).first()
+    return ReferralRow._make(row) if row is not None else None
+
+
+def referral_list(session: Session, view: str, today: date) -> list[ReferralRow]:
+    """The referrals of one view, sorted by chase-by date (no date last).
+
+    The section opens on this query (3,600 open referrals on the large demo), so it
+    reads plain columns through the Core connection (no ORM row loading) and no
+    timestamps (each costs a parse and a time-zone step per row)."""
+    if view not in VIEWS:
+        raise ReferralError(f"Unknown view '{view}'")
+    stmt = _row_select()
     open_states = Referral.state.in_(OPEN_REFERRAL_STATES)
     if view == "open":
         stmt = stmt.where(open_states)
@@ -602,6 +909,16 @@ class ReferralDetail:
     chases: list[ReferralChase]
     person: PersonSummary | None = None
     other_referrals: list[tuple[str, str, date | None]] = field(default_factory=list)
+    conferences: list[CaseConference] = field(default_factory=list)
+    row: ReferralRow | None = None  # what the one-key actions act on
+
+    @property
+    def next_review_due(self) -> date | None:
+        """The next child protection review conference still to be held, if diarised."""
+        return next(
+            (c.due_date for c in self.conferences if c.kind == "review_cp" and c.held_on is None),
+            None,
+        )
 
 
 def referral_detail(session: Session, referral_id: int) -> ReferralDetail | None:
@@ -642,4 +959,6 @@ def referral_detail(session: Session, referral_id: int) -> ReferralDetail | None
         chases,
         person_summary(session, referral.person_id),
         others,
+        referral_conferences(session, referral_id),
+        referral_row(session, referral_id),
     )

@@ -19,6 +19,10 @@ def upgrade() -> None:
     # --- meetings ---
     # --- registers and concerns ---
     # --- referrals ---
+    with op.batch_alter_table("referral", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("strategy_discussion_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("last_chased_on", sa.Date(), nullable=True))
+    _referrals_backfill()
     # --- rota ---
     pass
 
@@ -26,6 +30,50 @@ def upgrade() -> None:
 def downgrade() -> None:
     # --- rota ---
     # --- referrals ---
+    with op.batch_alter_table("referral", schema=None) as batch_op:
+        batch_op.drop_column("last_chased_on")
+        batch_op.drop_column("strategy_discussion_on")
     # --- registers and concerns ---
     # --- meetings ---
     pass
+
+
+# --- referrals ---
+def _referrals_backfill() -> None:
+    """Existing data to the new rules: each referral's last chase as the coordinator's
+    day (UK time) it was made on, and no chase-by date on a referral whose outcome is in
+    (nothing is awaited from the agency; a date set by hand is kept)."""
+    from datetime import datetime
+
+    from coordinator_tui.services.clock import to_local
+
+    bind = op.get_bind()
+    chase = sa.table(
+        "referral_chase",
+        sa.column("referral_id", sa.Integer()),
+        sa.column("chased_at", sa.DateTime(timezone=True)),
+    )
+    referral = sa.table(
+        "referral",
+        sa.column("id", sa.Integer()),
+        sa.column("state", sa.String()),
+        sa.column("chase_by", sa.Date()),
+        sa.column("chase_by_overridden", sa.Boolean()),
+        sa.column("last_chased_on", sa.Date()),
+    )
+    last = bind.execute(
+        sa.select(chase.c.referral_id, sa.func.max(chase.c.chased_at)).group_by(chase.c.referral_id)
+    ).all()
+    for referral_id, chased_at in last:
+        if isinstance(chased_at, str):  # a driver that hands back the stored text
+            chased_at = datetime.fromisoformat(chased_at)
+        bind.execute(
+            sa.update(referral)
+            .where(referral.c.id == referral_id)
+            .values(last_chased_on=to_local(chased_at).date())
+        )
+    bind.execute(
+        sa.update(referral)
+        .where(referral.c.state == "outcome_received", referral.c.chase_by_overridden.is_(False))
+        .values(chase_by=None)
+    )
