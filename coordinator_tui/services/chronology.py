@@ -9,8 +9,6 @@ person record) are the ``chronology_entry`` rows without a source.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 from dataclasses import dataclass
@@ -238,13 +236,11 @@ def to_markdown(title: str, items: list[ChronologyItem]) -> str:
 
 
 def to_csv(items: list[ChronologyItem]) -> str:
-    """The chronology as CSV: date (ISO), kind, source, text."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["date", "kind", "source", "text"])
-    for item in items:
-        writer.writerow([item.on.isoformat(), item.kind, item.source, item.text])
-    return buffer.getvalue()
+    """The chronology as CSV: date (ISO), kind, source, text (formula-safe cells)."""
+    from coordinator_tui.services.exporting import csv_text
+
+    rows = ([item.on.isoformat(), item.kind, item.source, item.text] for item in items)
+    return csv_text(["date", "kind", "source", "text"], rows)
 
 
 def export_chronology(

@@ -1,0 +1,71 @@
+"""The one writer for every CSV and XLSX file the app produces, safe to open in a spreadsheet.
+
+A cell whose text starts with ``=``, ``+``, ``-`` or ``@`` is read by Excel, LibreOffice
+and Google Sheets as a formula (``=HYPERLINK(...)`` sends data elsewhere, ``=cmd|...``
+ran commands in older Excel); a leading tab or carriage return hides such a start from a
+quick look. Names, notes and free text typed or imported into the app can hold anything,
+so every text cell that starts with one of those characters is written as text: prefixed
+with a single quote (OWASP's "CSV injection" advice), which a spreadsheet shows as the
+text it is. Numbers stay numbers.
+
+``tests/test_hostile_input.py`` fails if any module writes CSV or XLSX another way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = ["FORMULA_STARTS", "csv_text", "safe_cell", "xlsx_bytes"]
+
+# The ASCII starts spreadsheets read as formulas, the two invisible ones OWASP lists, and
+# the full-width forms some spreadsheets fold to ASCII on entry. A line feed first is
+# added for the same reason as a carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` as a spreadsheet must read it: text that would start a formula is
+    prefixed with ``'``; numbers, dates and None are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A CSV document (header row first) with every cell made safe by :func:`safe_cell`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(name) for name in header])
+    for row in rows:
+        writer.writerow(["" if cell is None else safe_cell(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """An XLSX workbook with one sheet per ``(title, header, rows)``. Text cells are
+    stored as text (never as a formula, whatever they start with) and prefixed as in CSV,
+    so the file reads the same in every spreadsheet and when saved on as CSV."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def cell_value(value: Any) -> Any:
+        if isinstance(value, str):  # XML cannot hold most control codes: they go
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        return safe_cell(value)
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title=title[:31] or "Sheet")
+        for row in [list(header), *rows]:
+            sheet.append([cell_value(cell) for cell in row])
+        for line in sheet.iter_rows():
+            for cell in line:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # openpyxl makes any "=..." text a formula
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
