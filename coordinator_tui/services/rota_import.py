@@ -6,13 +6,21 @@ nothing is written. ``dry_run`` checks and counts without writing. Formats are i
 README; samples ship in ``data/`` (``sample_carers.csv`` and friends).
 
 Carers and customers are matched by name: a name already in the database is updated,
-a new name is added. Visits name their customer, who must already exist.
+a new name is added. Visits name their customer, who must already exist; a visit whose
+end time is earlier than its start ends the next day (a night visit crossing midnight).
+
+A broken file is refused in one line per problem, never with a traceback and never by
+guessing: a NUL byte (not a text file), a quote left open (it would swallow the rows
+after it into one value), a column named twice, a value over the csv module's field
+limit. A date of birth must be a calendar date with its full year: ``+3d``, ``fri`` or
+``3/12`` mean a different day depending on when the file is read.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -29,9 +37,10 @@ from coordinator_tui.models import (
     Skill,
     Visit,
 )
-from coordinator_tui.services.clock import UK
+from coordinator_tui.services.clock import UK, local_today
 from coordinator_tui.services.dates import DateParseError, parse_date
 from coordinator_tui.services.errors import CoordinatorError
+from coordinator_tui.services.safe_text import clean_text
 
 KINDS = ("carers", "customers", "visits")
 COLUMNS = {
@@ -67,6 +76,9 @@ REQUIRED = {
     "customers": ("name", "lat", "lon"),
     "visits": ("customer", "date", "start", "end"),
 }
+# Columns whose value may run over several lines in a spreadsheet cell; any other value
+# that does was swallowed by a quote left open.
+MULTI_LINE = frozenset({"address", "access_notes", "tasks"})
 TRUE = {"yes", "y", "true", "1"}
 FALSE = {"no", "n", "false", "0", ""}
 MAX_ERRORS_SHOWN = 20
@@ -130,6 +142,30 @@ def _date(text: str, column: str) -> date:
         raise _RowError(f"{column}: {exc}") from None
 
 
+# Another day to read a date against: a date of birth that reads differently against it
+# depends on when it is read (relative, a day name, no year).
+_ELSEWHEN = date(2001, 6, 15)
+_FULL_YEAR = re.compile(r"\d{4}")
+
+
+def _birth_date(text: str, column: str, today: date) -> date:
+    value = _date(text, column)
+    try:
+        elsewhen = parse_date(text.strip(), today=_ELSEWHEN)
+    except DateParseError:
+        elsewhen = None
+    if elsewhen != value:
+        raise _RowError(
+            f"{column} must be a calendar date such as 14/03/1988, not '{text}' "
+            "(a date counted from today, or one without its year)"
+        )
+    if not _FULL_YEAR.search(text):
+        raise _RowError(f"{column}: write the year in full (14/03/1988), not '{text}'")
+    if value > today:
+        raise _RowError(f"{column} {value:%d/%m/%Y} is in the future")
+    return value
+
+
 def _time(text: str, column: str) -> time:
     try:
         return datetime.strptime(text.strip(), "%H:%M").time()
@@ -141,29 +177,86 @@ def _names(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
+def _csv_problem(row: int, line: int, error: csv.Error) -> str:
+    """One line for what the csv module could not read, with the row it began on."""
+    text = str(error)
+    if "field larger than field limit" in text:
+        return (
+            f"row {row}: a value is longer than the {csv.field_size_limit():,} characters "
+            "a CSV value may hold (is a quote left open?)"
+        )
+    if "unexpected end of data" in text:
+        return (
+            f'row {row} (line {line}): a quote (") is opened and never closed, so every '
+            "line after it would be read into one value"
+        )
+    if "expected after" in text:
+        return (
+            f'row {row}: a quote (") ends in the middle of a value: put the whole value '
+            'in quotes and double any quote inside it ("")'
+        )
+    return f"row {row}: not readable as CSV ({text})"
+
+
 def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
-    """The data rows with their spreadsheet row numbers; refuses a wrong header."""
+    """The data rows with their spreadsheet row numbers (a row is a record, however many
+    lines its quoted values take); refuses a wrong header and a file the csv module would
+    misread (see the module docstring)."""
     if kind not in KINDS:
         raise RotaImportError(kind, [f"unknown kind '{kind}': one of {', '.join(KINDS)}"])
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    text = text.lstrip("\ufeff")
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise RotaImportError(
+            kind,
+            [
+                f"line {line}: the file holds a NUL byte, so it is not a text CSV file "
+                "(save it from the spreadsheet as CSV UTF-8)"
+            ],
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [name.strip() for name in next(reader, [])]
+    except csv.Error as exc:
+        raise RotaImportError(kind, [_csv_problem(1, 1, exc)]) from None
     missing = [c for c in REQUIRED[kind] if c not in header]
-    unknown = [c for c in header if c not in COLUMNS[kind]]
-    if missing or unknown:
-        problems = []
-        if missing:
-            problems.append(f"row 1: missing column(s) {', '.join(missing)}")
-        if unknown:
-            problems.append(
-                f"row 1: unknown column(s) {', '.join(unknown)} "
-                f"(expected: {', '.join(COLUMNS[kind])})"
-            )
+    unknown = [c for c in header if c and c not in COLUMNS[kind]]
+    twice = sorted({c for c in header if c and header.count(c) > 1})
+    problems = []
+    if missing:
+        problems.append(f"row 1: missing column(s) {', '.join(missing)}")
+    if unknown:
+        problems.append(
+            f"row 1: unknown column(s) {', '.join(unknown)} (expected: {', '.join(COLUMNS[kind])})"
+        )
+    if twice:
+        problems.append(f"row 1: column(s) {', '.join(twice)} named more than once")
+    if "" in header:
+        problems.append(f"row 1: column {header.index('') + 1} has no name")
+    if problems:
         raise RotaImportError(kind, problems)
     rows = []
-    for number, raw in enumerate(reader, start=2):
-        if None in raw:
+    number = 1
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise RotaImportError(kind, [_csv_problem(number + 1, first_line, exc)]) from None
+        number += 1
+        if len(values) > len(header):
             raise RotaImportError(kind, [f"row {number}: more values than columns"])
-        row = {k.strip(): (v or "").strip() for k, v in raw.items()}
+        raw = dict(zip(header, values, strict=False))
+        if reader.line_num > first_line:
+            _check_line_breaks(kind, number, header, raw)
+        # Control codes go as the file is read, so every check sees what would be stored.
+        row = {
+            name: clean_text(value, multiline=name in MULTI_LINE).strip()
+            for name, value in raw.items()
+        }
         if any(row.values()):
             rows.append((number, row))
     if not rows:
@@ -171,13 +264,35 @@ def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def import_csv(session: Session, kind: str, text: str, *, dry_run: bool = False) -> ImportResult:
-    """Check every row, then (unless ``dry_run``) write them all in the caller's session."""
+def _check_line_breaks(kind: str, number: int, header: list[str], row: dict[str, str]) -> None:
+    """A value over several lines is a quote left open (it swallowed the rows after it)
+    unless its column takes several lines and no line of it looks like a row of its own."""
+    for column, value in row.items():
+        if "\n" not in value and "\r" not in value:
+            continue
+        lines = value.splitlines()[1:]
+        if column not in MULTI_LINE or any(line.count(",") >= len(header) - 1 for line in lines):
+            raise RotaImportError(
+                kind,
+                [
+                    f"row {number}: the {column} value runs over {len(lines) + 1} lines: "
+                    'a quote (") opened in it is not closed where the value ends'
+                ],
+            )
+
+
+def import_csv(
+    session: Session, kind: str, text: str, *, dry_run: bool = False, today: date | None = None
+) -> ImportResult:
+    """Check every row, then (unless ``dry_run``) write them all in the caller's session.
+    ``today`` (default: today in the UK) is when a date of birth must not be after."""
     rows = read_rows(text, kind)
-    handler: Callable[[Session, list[tuple[int, dict[str, str]]], ImportResult], list[str]]
-    handler = {"carers": _carers, "customers": _customers, "visits": _visits}[kind]
     result = ImportResult(kind, dry_run=dry_run)
-    problems = handler(session, rows, result)
+    if kind == "carers":
+        problems = _carers(session, rows, result, today or local_today())
+    else:
+        handler = {"customers": _customers, "visits": _visits}[kind]
+        problems = handler(session, rows, result)
     if problems:
         session.rollback()
         raise RotaImportError(kind, problems)
@@ -224,7 +339,7 @@ def _upsert_by_name(session: Session, model, existing: dict, values: dict, resul
     return row
 
 
-def _carers(session: Session, rows, result: ImportResult) -> list[str]:
+def _carers(session: Session, rows, result: ImportResult, today: date) -> list[str]:
     skills = {code.upper(): sid for sid, code in session.execute(select(Skill.id, Skill.code))}
 
     def parse(row: dict[str, str]) -> dict[str, Any]:
@@ -232,7 +347,7 @@ def _carers(session: Session, rows, result: ImportResult) -> list[str]:
         if row.get("gender"):
             values["gender"] = row["gender"].lower()[:20]
         if row.get("date_of_birth"):
-            values["date_of_birth"] = _date(row["date_of_birth"], "date_of_birth")
+            values["date_of_birth"] = _birth_date(row["date_of_birth"], "date_of_birth", today)
         if row.get("transport_mode"):
             mode = row["transport_mode"].lower()
             if mode not in ("walk", "drive"):
@@ -351,19 +466,21 @@ def _visits(session: Session, rows, result: ImportResult) -> list[str]:
             raise _RowError(f"{len(matches)} customers are called '{row['customer']}'")
         day = _date(row["date"], "date")
         start, end = _time(row["start"], "start"), _time(row["end"], "end")
-        if end <= start:
-            raise _RowError("end must be after start")
+        if end == start:
+            raise _RowError("end must differ from start")
         required = int(_float(row.get("carers_required") or "1", "carers_required", 1, 2))
         needed = [code.upper() for code in _names(row.get("required_skills", ""))]
         unknown = [code for code in needed if code not in skills]
         if unknown:
             raise _RowError(f"unknown skill(s) {', '.join(unknown)}")
-        begins = datetime.combine(day, start, tzinfo=UK)
+        # An end before the start is the next day's (a night visit, 22:00 to 07:00); both
+        # are UK wall-clock times, whatever a clock change in between does to the length.
+        ends_on = day + timedelta(days=1) if end < start else day
         return {
             "customer_id": matches[0],
             "visit_date": day,
-            "start_at": begins,
-            "end_at": begins + (datetime.combine(day, end) - datetime.combine(day, start)),
+            "start_at": datetime.combine(day, start, tzinfo=UK),
+            "end_at": datetime.combine(ends_on, end, tzinfo=UK),
             "carers_required": required,
             "required_skills": ",".join(needed),
             "tasks": row.get("tasks", "")[:300],
