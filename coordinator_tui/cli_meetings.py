@@ -89,21 +89,20 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write the invitation as iCalendar and give the e-mail text (no patient details)."""
-        from coordinator_tui.services.meetings.invites import email_body, email_subject, write_ics
+        from coordinator_tui.services.audit import record_export
+        from coordinator_tui.services.meetings.invites import email_text, write_email, write_ics
 
         def job(session: Any, _today: Any) -> tuple[Path, str]:
+            # Each file written, and the text printed, is recorded in the audit trail.
             written = write_ics(session, meeting_id, out.expanduser())
-            text = f"Subject: {email_subject(session, meeting_id)}\n\n" + email_body(
-                session, meeting_id
-            )
-            return written, text
+            if email is not None:
+                write_email(session, meeting_id, email.expanduser())
+                return written, ""
+            record_export(session, "invitation", "meeting", meeting_id, "printed")
+            return written, email_text(session, meeting_id)
 
         written, text = _work(db, job)
         if email is not None:
-            try:
-                email.expanduser().write_text(text, encoding="utf-8")
-            except OSError as exc:
-                fail(f"cannot write {email}: {exc}")
             typer.echo(f"Invitation written to {written}; e-mail text to {email}")
         else:
             typer.echo(f"Invitation written to {written}", err=True)

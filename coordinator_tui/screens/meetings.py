@@ -421,17 +421,16 @@ class MeetingsScreen(SectionScreen):
     def action_invite(self) -> None:
         from coordinator_tui.screens.meeting_dialogs import output_folder
         from coordinator_tui.services.meetings import MeetingError
-        from coordinator_tui.services.meetings.invites import email_body, write_ics
+        from coordinator_tui.services.meetings.invites import write_email, write_ics
 
         row = self.current_meeting()
         if row is None:
             return
         stem = output_folder(self.app) / f"meeting-{row.id}-{row.starts_at:%Y-%m-%d}"
-        try:
+        try:  # both files audited as exports; a title naming a person is refused
             with self.coordinator.session() as session:
                 ics = write_ics(session, row.id, stem.with_suffix(".ics"))
-                body = email_body(session, row.id)
-            stem.with_suffix(".txt").write_text(body, encoding="utf-8")
+                write_email(session, row.id, stem.with_suffix(".txt"))
         except (MeetingError, OSError) as exc:
             self.notify(str(exc), severity="error")
             return

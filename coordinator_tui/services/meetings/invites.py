@@ -1,10 +1,17 @@
 """Invitations: an iCalendar file per meeting and a plain-text e-mail body.
 
 An invitation leaves the practice, so it carries no patient identifiers (DESIGN.md
-section 5): the agenda appears only as counts and item numbers, with each item's
-priority, time and presenter. The title and location are typed by staff; as a last
-guard, any name, NHS number or date of birth of a person on the agenda found in them is
-blanked out before anything is written.
+section 5). It is built only from fields that cannot hold a person: the meeting's title
+and place, its time, and the staff invited; the agenda appears only as counts and item
+numbers, with each item's priority, time and presenter (a member of staff). The title and
+place are typed by staff, so before anything is built they are checked against every
+person in the database (:func:`person_in_text`), and an invitation whose title or place
+holds a person's family name, initial and family name, full name, NHS number (any
+spacing) or date of birth (short forms too) is refused, saying which and why. Nothing is
+blanked out and sent: a half-redacted title still says too much.
+
+Every invitation written is recorded in the audit trail (who, when, which meeting, which
+kind of file; not the content).
 
 The calendar event has a stable UID per meeting (so a re-sent invitation updates the
 event in the recipient's calendar rather than adding a second one) and a SEQUENCE that
@@ -16,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -34,6 +41,7 @@ from coordinator_tui.models import (
     TriageStatus,
     utcnow,
 )
+from coordinator_tui.services.audit import record_export
 from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.dates import MONTH_NAMES, format_date
 from coordinator_tui.services.meetings import MeetingError
@@ -47,7 +55,6 @@ from coordinator_tui.services.meetings.triage import PRIORITY_LABEL, ordered_age
 
 PRODID = "-//Coordinator TUI//Safeguarding meetings//EN"
 UID_DOMAIN = "coordinator-tui.invalid"
-REDACTED = "[removed]"
 PARTSTAT = {"present": "ACCEPTED", "apologies": "DECLINED", "absent": "DECLINED"}
 
 
@@ -113,11 +120,233 @@ def person_identifiers(rows) -> list[str]:
     return [text for text in found if text.strip()]
 
 
-def redact(text: str, identifiers: list[str]) -> str:
-    """``text`` with every identifier (case-insensitive) replaced by ``[removed]``."""
-    for identifier in sorted(set(identifiers), key=len, reverse=True):
-        text = re.sub(re.escape(identifier), REDACTED, text, flags=re.IGNORECASE)
-    return text
+# -- a person named in the title or place -------------------------------------------------
+
+
+class InvitationRefused(MeetingError):
+    """The title or place names a person: no invitation is built or written."""
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august")
+_MONTHS += ("september", "october", "november", "december")
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Capitalised words a title holds for the date, never for a person ("May 2027", "Day 2"
+# is not among them: "Day" is a family name and is refused alone). A person called May is
+# still found as "J May", "Jane May" or "MAY, Jane".
+_CALENDAR_WORDS = frozenset(
+    [*_MONTHS, *_DAYS, *(w[:3] for w in _MONTHS + _DAYS), "sept", "tues", "thur", "thurs"]
+)
+_PARTICLES = frozenset({"van", "von", "der", "den", "de", "la", "le", "da", "di", "du", "del"})
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
+_DIGIT_GAP = re.compile(r"[\s\-\u2013.]{0,3}")
+_MONTH_NAME = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_DATE_FORMS = (
+    # (pattern, which groups hold day, month, year)
+    (re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"), (3, 2, 1)),
+    (re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?!\d)"), (1, 2, 3)),
+    (
+        re.compile(
+            rf"(?<!\d)(\d{{1,2}}){_ORDINAL}[\s\-]*{_MONTH_NAME},?[\s\-]*(\d{{4}}|\d{{2}})(?!\d)",
+            re.IGNORECASE,
+        ),
+        (1, 2, 3),
+    ),
+    (
+        re.compile(
+            rf"\b{_MONTH_NAME}\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}}|\d{{2}})(?!\d)",
+            re.IGNORECASE,
+        ),
+        (2, 1, 3),
+    ),
+)
+_MONTH_NUMBER = {name[:3]: number for number, name in enumerate(_MONTHS, start=1)}
+
+
+@dataclass(frozen=True)
+class PersonMention:
+    """Where a typed field names a person: the text as written, and which identifier."""
+
+    text: str
+    kind: str
+
+
+def _spellings(word: str) -> set[str]:
+    """The ways a name is commonly stored: as typed, Title, UPPER, lower, McName, MacName
+    and "van der Berg". Matched against the indexed column, so no row is read for a word
+    that is nobody's name."""
+    lower = " ".join(word.lower().split())
+    forms = {word, lower, lower.upper(), lower.title(), lower.capitalize()}
+    for prefix in ("mc", "mac"):
+        if lower.startswith(prefix) and len(lower) > len(prefix) + 1:
+            forms.add(prefix.capitalize() + lower[len(prefix) :].title())
+    parts = lower.title().split(" ")
+    if len(parts) > 1:
+        forms.add(" ".join(p.lower() if p.lower() in _PARTICLES else p for p in parts))
+    return forms
+
+
+def _names_in(text: str) -> list[tuple[int, int, str]]:
+    """Every run of one to three words (start, end, words): where a family name may be."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    found = []
+    for first in range(len(words)):
+        for last in range(first, min(first + 3, len(words))):
+            if last > first and text[words[last - 1][1] : words[last][0]] != " ":
+                break  # "van der Berg" is one name; "Smith, Jones" is two
+            start, end = words[first][0], words[last][1]
+            found.append((start, end, text[start:end]))
+    return found
+
+
+def _words_before(text: str, start: int) -> list[tuple[int, str]]:
+    """The one and two words before ``start``: "J. Smith", "Jane Smith", "Mary Ann Smith"."""
+    match = re.search(r"(?:([^\W\d_]+)\s)?([^\W\d_]+)\.?\s*$", text[:start])
+    if match is None:
+        return []
+    found = [(match.start(2), match.group(2))]
+    if match.group(1):
+        found.append((match.start(1), f"{match.group(1)} {match.group(2)}"))
+    return found
+
+
+def _words_after(text: str, end: int) -> list[tuple[int, str]]:
+    """The one and two words after ``end`` (past a comma): "SMITH, Jane", "Smith Mary Ann"."""
+    match = re.match(r",?\s*([^\W\d_]+)(?:\s([^\W\d_]+))?", text[end:])
+    if match is None:
+        return []
+    found = [(end + match.end(1), match.group(1))]
+    if match.group(2):
+        found.append((end + match.end(2), f"{match.group(1)} {match.group(2)}"))
+    return found
+
+
+def _has_person(session: Session, *conditions) -> bool:
+    return session.scalar(select(Person.id).where(*conditions).limit(1)) is not None
+
+
+def _name_mention(session: Session, text: str) -> PersonMention | None:
+    spans = _names_in(text)
+    if not spans:
+        return None
+    spellings = {span: _spellings(span[2]) for span in spans}
+    asked = set().union(*spellings.values())
+    known = {
+        name.lower()
+        for name in session.scalars(
+            select(Person.family_name).where(Person.family_name.in_(asked)).distinct()
+        )
+    }
+    family_alone = None
+    for span in spans:
+        start, end, written = span
+        if " ".join(written.lower().split()) not in known:
+            continue
+        family = Person.family_name.in_(spellings[span])
+        for at, words in _words_before(text, start):
+            if len(words) == 1:
+                initial = Person.given_name.startswith(words.upper())
+                if _has_person(session, family, initial | Person.given_name.startswith(words)):
+                    return PersonMention(text[at:end], "the initial and family name")
+            elif _has_person(session, family, Person.given_name.in_(_spellings(words))):
+                return PersonMention(text[at:end], "the name")
+        for until, words in _words_after(text, end):
+            if _has_person(session, family, Person.given_name.in_(_spellings(words))):
+                return PersonMention(text[start:until], "the name")
+        if (
+            family_alone is None
+            and written[:1].isupper()
+            and written.lower() not in _CALENDAR_WORDS
+        ):
+            family_alone = PersonMention(written, "the family name")
+    return family_alone
+
+
+def _nhs_mention(session: Session, text: str) -> PersonMention | None:
+    """Ten digits in a row, however spaced or dashed ("943 476 5919", "943 - 476 - 5919",
+    "943  476  5919", "9434765919"), that are someone's NHS number."""
+    digits = [m.start() for m in re.finditer(r"\d", text)]
+    runs: list[list[int]] = []
+    for position in digits:
+        if runs and _DIGIT_GAP.fullmatch(text[runs[-1][-1] + 1 : position]):
+            runs[-1].append(position)
+        else:
+            runs.append([position])
+    windows = {}
+    for run in runs:
+        for first in range(len(run) - 9):
+            window = run[first : first + 10]
+            windows["".join(text[i] for i in window)] = text[window[0] : window[-1] + 1]
+    if not windows:
+        return None
+    number = session.scalar(
+        select(Person.nhs_number).where(Person.nhs_number.in_(list(windows))).limit(1)
+    )
+    return PersonMention(windows[number], "the NHS number") if number else None
+
+
+def _dates_in(text: str) -> dict[date, str]:
+    found: dict[date, str] = {}
+    for pattern, (day_at, month_at, year_at) in _DATE_FORMS:
+        for match in pattern.finditer(text):
+            day, month_text, year_text = (match.group(i) for i in (day_at, month_at, year_at))
+            month = (
+                int(month_text)
+                if month_text.isdigit()
+                else _MONTH_NUMBER.get(month_text[:3].lower(), 0)
+            )
+            years = [int(year_text)] if len(year_text) == 4 else [1900 + int(year_text)]
+            if len(year_text) == 2:
+                years.append(2000 + int(year_text))
+            for year in years:
+                try:
+                    found.setdefault(date(year, month, int(day)), match.group(0))
+                except ValueError:
+                    continue
+    return found
+
+
+def _birth_date_mention(session: Session, text: str) -> PersonMention | None:
+    """A date written day first ("3/12/19", "03/12/2019", "3.12.19", "3 Dec 2019",
+    "3rd December 19", "Dec 3 2019", "2019-12-03") that is someone's date of birth."""
+    dates = _dates_in(text)
+    if not dates:
+        return None
+    born = session.scalar(
+        select(Person.date_of_birth).where(Person.date_of_birth.in_(list(dates))).limit(1)
+    )
+    return PersonMention(dates[born], "the date of birth") if born else None
+
+
+def person_in_text(session: Session, text: str) -> PersonMention | None:
+    """The first identifier of any person in the database that ``text`` holds: a family
+    name alone (written as a name, with a capital), an initial and family name, a full
+    name (either order), an NHS number with any spacing, a date of birth in a short form.
+
+    Done in the database with indexed lookups of the words, numbers and dates in the text
+    (a few queries, whatever the number of people), never by reading every person."""
+    if not text or not text.strip():
+        return None
+    return (
+        _nhs_mention(session, text)
+        or _birth_date_mention(session, text)
+        or _name_mention(session, text)
+    )
+
+
+def check_invitation_fields(session: Session, meeting: Meeting) -> None:
+    """Refuse (one line, saying which field and why) a title or place naming a person."""
+    for label, value in (("title", meeting.title), ("place", meeting.location)):
+        found = person_in_text(session, value or "")
+        if found is not None:
+            raise InvitationRefused(
+                f"No invitation written: the meeting's {label} holds '{found.text}', "
+                f"{found.kind} of a person in the database. An invitation leaves the "
+                f"practice, so change the {label} to name no one."
+            )
 
 
 def invite_summary(session: Session, meeting_id: int) -> InviteSummary:
@@ -163,28 +392,46 @@ def _organiser(session: Session, meeting: Meeting, people: list[AttendeeRow]) ->
     return None
 
 
-def email_subject(session: Session, meeting_id: int) -> str:
+def _checked_meeting(session: Session, meeting_id: int) -> Meeting:
     meeting = load_meeting(session, meeting_id)
+    check_invitation_fields(session, meeting)
+    return meeting
+
+
+def _subject(meeting: Meeting) -> str:
     start = to_local(meeting.starts_at)
-    title = redact(meeting.title, identifiers_on_agenda(session, meeting_id))
     prefix = "Cancelled: " if meeting.status == MeetingStatus.CANCELLED else ""
-    return f"{prefix}{title}: {format_date(start.date())} {start:%H:%M}"
+    return f"{prefix}{meeting.title}: {format_date(start.date())} {start:%H:%M}"
+
+
+def email_subject(session: Session, meeting_id: int) -> str:
+    """The e-mail's subject line; refused (:class:`InvitationRefused`) if the title or
+    place names a person."""
+    return _subject(_checked_meeting(session, meeting_id))
 
 
 def email_body(session: Session, meeting_id: int) -> str:
     """The plain-text invitation: when, where, who, and the agenda as numbers only."""
-    meeting = load_meeting(session, meeting_id)
-    hidden = identifiers_on_agenda(session, meeting_id)
+    return _body(session, _checked_meeting(session, meeting_id))
+
+
+def email_text(session: Session, meeting_id: int) -> str:
+    """Subject line, a blank line, then the body: the e-mail as it is printed or saved."""
+    meeting = _checked_meeting(session, meeting_id)
+    return f"Subject: {_subject(meeting)}\n\n" + _body(session, meeting)
+
+
+def _body(session: Session, meeting: Meeting) -> str:
     start = to_local(meeting.starts_at)
     end = start + timedelta(minutes=meeting.duration_minutes)
-    people = attendees(session, meeting_id)
+    people = attendees(session, meeting.id)
     organiser = _organiser(session, meeting, people)
-    summary = invite_summary(session, meeting_id)
+    summary = invite_summary(session, meeting.id)
     lines = [
-        redact(meeting.title, hidden),
+        meeting.title,
         "",
         f"When:  {format_date(start.date())}, {start:%H:%M} to {end:%H:%M}",
-        f"Where: {redact(meeting.location, hidden) or 'to be confirmed'}",
+        f"Where: {meeting.location or 'to be confirmed'}",
     ]
     if meeting.status == MeetingStatus.CANCELLED:
         lines += ["", "This meeting has been cancelled."]
@@ -228,8 +475,7 @@ def to_ics(session: Session, meeting_id: int, *, now: datetime | None = None) ->
     """The meeting as an iCalendar file with one event."""
     from icalendar import Calendar, Event, vCalAddress, vText
 
-    meeting = load_meeting(session, meeting_id)
-    hidden = identifiers_on_agenda(session, meeting_id)
+    meeting = _checked_meeting(session, meeting_id)
     people = attendees(session, meeting_id)
     organiser = _organiser(session, meeting, people)
     cancelled = meeting.status == MeetingStatus.CANCELLED
@@ -244,10 +490,10 @@ def to_ics(session: Session, meeting_id: int, *, now: datetime | None = None) ->
     start = to_local(meeting.starts_at)
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=meeting.duration_minutes))
-    event.add("summary", redact(meeting.title, hidden))
+    event.add("summary", meeting.title)
     if meeting.location:
-        event.add("location", redact(meeting.location, hidden))
-    event.add("description", email_body(session, meeting_id))
+        event.add("location", meeting.location)
+    event.add("description", _body(session, meeting))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if organiser is not None and organiser.email:
         address = vCalAddress(f"mailto:{organiser.email}")
@@ -273,13 +519,30 @@ def to_ics(session: Session, meeting_id: int, *, now: datetime | None = None) ->
 
 
 def write_ics(session: Session, meeting_id: int, path: Path) -> Path:
-    """Write the invitation to ``path`` (it holds no patient data, so 0644 is fine)."""
+    """Write the invitation to ``path`` (it holds no patient data, so 0644 is fine) and
+    record the export in the audit trail."""
     data = to_ics(session, meeting_id)
     path = Path(path)
     if path.is_dir():
         raise MeetingError(f"{path} is a folder: give a file name ending .ics")
+    _write_public(path, data)
+    record_export(session, "invitation", "meeting", meeting_id, "ics")
+    return path
+
+
+def write_email(session: Session, meeting_id: int, path: Path) -> Path:
+    """Write the e-mail text (subject and body) to ``path``, audited as an export."""
+    data = email_text(session, meeting_id).encode("utf-8")
+    path = Path(path)
+    if path.is_dir():
+        raise MeetingError(f"{path} is a folder: give a file name")
+    _write_public(path, data)
+    record_export(session, "invitation", "meeting", meeting_id, "txt")
+    return path
+
+
+def _write_public(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
-    return path
