@@ -78,3 +78,55 @@ class TestReferrals:
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+    @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    def test_referral_with_its_conferences(
+        self, snap_compare, demo_settings, small_demo_engine, size
+    ):
+        """A referral whose initial conference was held with a plan made: its screen
+        lists the conferences and the next review due, and its keys in the footer."""
+        from datetime import timedelta
+
+        from sqlmodel import select
+
+        from coordinator_tui.db import session_scope
+        from coordinator_tui.models import CaseConference
+        from coordinator_tui.screens.referral_detail import ReferralDetailScreen
+        from coordinator_tui.services import referrals as ref
+
+        today = demo_settings.current_date()
+        with session_scope(small_demo_engine, "coordinator") as s:
+            conference = s.exec(select(CaseConference).order_by(CaseConference.id)).first()
+            rid = conference.referral_id
+            ref.record_conference_held(
+                s,
+                conference.id,
+                conference.version,
+                held_on=today - timedelta(days=7),
+                plan="made",
+                notes="",
+                today=today,
+            )
+        app = make_app(demo_settings, small_demo_engine)
+
+        async def loaded(pilot):
+            await pilot.press("3")
+            await _wait(pilot, lambda: getattr(app.screen, "loaded", False))
+            app.push_screen(ReferralDetailScreen(rid))
+            await _wait(pilot, lambda: getattr(app.screen, "detail", None) is not None)
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+    def test_chase_dialog(self, snap_compare, demo_settings, small_demo_engine):
+        """``c``: the note first, how and the next chase-by date filled in (80 columns)."""
+        app = make_app(demo_settings, small_demo_engine)
+
+        async def opened(pilot):
+            await pilot.press("3")
+            await _wait(pilot, lambda: getattr(app.screen, "loaded", False))
+            await pilot.press("c")
+            await _wait(pilot, lambda: app.screen.__class__.__name__ == "FormDialog")
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(80, 24), run_before=opened)
