@@ -303,6 +303,10 @@ ALLOWED = {
         "with audit.record_note (rows, size)"
     ),
     ("services/demo.py", "text"): "PostgreSQL setval() of each id sequence after the seed",
+    ("services/rota/week_hours.py", "dml-on-connection"): (
+        "migration 0003 backfills the derived weekly-hours summary (computed from the "
+        "audited visits) on the migration's connection, where there is no session or user"
+    ),
     ("services/people_quick.py", "sqlite3"): (
         "the people list before the database opens: a read-only (mode=ro) connection"
     ),

@@ -349,7 +349,7 @@ class TestRecordEntries:
             assert sorted(p.parent for p in screen.written) == [folder] * 7
             assert oct(folder.stat().st_mode & 0o777) == "0o700"
             notes = audit(engine, "meeting", NOVEMBER)
-            assert notes[-1].action == "note" and "record entries exported" in notes[-1].changes
+            assert notes[-1].action == "export" and '"record entries"' in notes[-1].changes
 
         with session_scope(engine, "t") as s:
             people = {

@@ -117,6 +117,15 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
         if entry is None:
             self.notify("Nobody to copy", severity="warning")
             return
+        from coordinator_tui.services.audit import record_export
+        from coordinator_tui.services.errors import CoordinatorError
+
+        try:  # audited before it leaves: who copied whose entry, when
+            with self.app.session() as session:  # type: ignore[attr-defined]
+                record_export(session, "record entry", "person", entry.person_id, "clipboard")
+        except CoordinatorError as exc:
+            self.notify(f"Not copied: {exc}", severity="error")
+            return
         self.app.copy_to_clipboard(entry.text)
         self.notify(f"Entry for {entry.name} copied: paste it into their record", timeout=4)
 

@@ -253,11 +253,19 @@ class PersonScreen(CoordinatorScreen):
 
     def action_export(self) -> None:
         from coordinator_tui.services.chronology import export_chronology
+        from coordinator_tui.services.errors import CoordinatorError
 
         if not self.summary:
             return
         folder = self.app.settings.export_dir  # type: ignore[attr-defined]
-        paths = export_chronology(folder, self.summary.display_name, self.person_id, self.items)
+        try:  # audited in the same unit of work (who exported whose chronology, when)
+            with self.app.session() as session:  # type: ignore[attr-defined]
+                paths = export_chronology(
+                    folder, self.summary.display_name, self.person_id, self.items, session=session
+                )
+        except (CoordinatorError, OSError) as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.notify(
             f"Chronology exported to {paths[0].parent}: " + ", ".join(p.name for p in paths)
         )

@@ -244,10 +244,20 @@ def to_csv(items: list[ChronologyItem]) -> str:
 
 
 def export_chronology(
-    folder: Path, title: str, person_id: int, items: list[ChronologyItem]
+    folder: Path,
+    title: str,
+    person_id: int,
+    items: list[ChronologyItem],
+    *,
+    session: Session | None = None,
 ) -> list[Path]:
     """Write the chronology as Markdown and CSV into ``folder`` (created 0700, files 0600:
-    they hold patient details). File names carry the record id, not the name."""
+    they hold patient details). File names carry the record id, not the name. With the
+    ``session`` (the app always passes it) the export is recorded in the audit trail."""
+    if session is not None:
+        from coordinator_tui.services.audit import record_export
+
+        record_export(session, "chronology", "person", person_id, ["md", "csv"], files=2)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = re.sub(r"[^0-9]", "", utcnow().isoformat())[:14]
     paths = []

@@ -36,6 +36,7 @@ from coordinator_tui.models import (
     Staff,
     TriageStatus,
 )
+from coordinator_tui.services.audit import record_export
 from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.dates import format_date, format_date_short
 from coordinator_tui.services.meetings import MeetingError
@@ -353,6 +354,8 @@ def export_minutes(session: Session, meeting_id: int, fmt: str, path: Path) -> P
     if fmt not in FORMATS:
         raise MeetingError(f"Export as {' or '.join(FORMATS)}")
     record = meeting_record(session, meeting_id)
+    # Audited in the same unit of work as the file is written: a failed write rolls it back.
+    record_export(session, "minutes", "meeting", meeting_id, fmt)
     data = to_markdown(record).encode("utf-8") if fmt == "md" else to_docx_bytes(record)
     return _write_private(path, data)
 
@@ -495,8 +498,6 @@ def write_record_entries(
 ) -> list[Path]:
     """One owner-only text file per person discussed, named by NHS number, in ``folder``
     (created readable by the owner only). The export is audited without identifiers."""
-    from coordinator_tui.services.audit import record_note
-
     entries = record_entries(session, meeting_id, recorded_by=recorded_by)
     if not entries:
         raise MeetingError("Nobody was discussed at this meeting: there are no entries")
@@ -509,7 +510,7 @@ def write_record_entries(
         _write_private(folder / f"record-entry-{entry.nhs_number}.txt", entry.text.encode("utf-8"))
         for entry in entries
     ]
-    record_note(session, "meeting", "record entries exported", meeting_id, files=len(written))
+    record_export(session, "record entries", "meeting", meeting_id, "txt", files=len(written))
     return written
 
 
