@@ -55,6 +55,7 @@ from coordinator_tui.preflight import (
 )
 from coordinator_tui.services import audit
 from coordinator_tui.services.errors import from_database_error
+from coordinator_tui.services.rota import week_hours
 
 __all__ = [
     "AppSession",
@@ -472,6 +473,7 @@ class AppSession(Session):
 
 
 audit.install(AppSession)
+week_hours.install(AppSession)  # CarerWeekHours follows the visits (WTR 17-week averages)
 
 
 @contextmanager

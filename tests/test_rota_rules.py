@@ -1,8 +1,9 @@
 """The rota rules, table-driven on hand-built week snapshots (no database).
 
-WTR cases sit exactly on their boundaries (DESIGN.md section 4): 11 h of rest is enough and
-10h59 is not; a 6-hour day needs no break and 6h01 does; a 48-hour average is within the law
-and a minute more is not.
+The helpers here (``visit``, ``carer``, ``customer``, ``week``, ``found``) build the cases of
+every rules test; the Working Time Regulations have their own file,
+``test_rules_working_time.py``, each case citing its regulation. Boundaries are exact: a
+limit is broken only when exceeded.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from coordinator_tui.services.rota.snapshot import (
     WeekSnapshot,
     epoch_minutes,
 )
-from coordinator_tui.services.rota.timeline import DaySummary, summarise
+from coordinator_tui.services.rota.timeline import summarise
 from coordinator_tui.services.rota.travel import (
     TravelConfig,
     haversine_km,
@@ -225,192 +226,7 @@ def test_excluded_carer():
     assert [p.code for p in validate_week(snap) if p.is_hard] == [P.EXCLUDED]
 
 
-# -- Working Time Regulations ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("dob", "next_start", "problem"),
-    [
-        (ADULT_DOB, (7, 0), False),  # 20:00 -> 07:00: exactly 11 h
-        (ADULT_DOB, (6, 59), True),  # 10h59
-        (YOUNG_DOB, (8, 0), False),  # under 18: exactly 12 h
-        (YOUNG_DOB, (7, 59), True),
-    ],
-)
-def test_daily_rest_between_days(dob, next_start, problem):
-    snap = week(
-        [visit(1, 0, (19, 0), 60), visit(2, 1, next_start, 30)],
-        carers=[carer(date_of_birth=dob)],
-    )
-    rests = found(snap, P.WTR_DAILY_REST)
-    assert bool(rests) is problem
-    if problem:
-        assert rests[0].visit_ids == (1, 2) and rests[0].day == MONDAY + timedelta(days=1)
-
-
-def test_daily_rest_counts_the_week_before():
-    sunday_night = DaySummary(at(-1, 21, 0), at(-1, 22, 0), 60, 0, 0)
-    snap = week([visit(1, 0, (8, 0), 30)], previous_days={1: (sunday_night,)})
-    assert [p.visit_ids for p in found(snap, P.WTR_DAILY_REST)] == [(1,)]
-
-
-@pytest.mark.parametrize(("last_end", "problem"), [((20, 0), False), ((20, 1), True)])
-def test_daily_rest_within_a_long_split_day(last_end, problem):
-    # 07:00 to 20:00 leaves exactly 11 h of the 24; one minute later it does not.
-    end_minutes = last_end[0] * 60 + last_end[1] - 19 * 60
-    snap = week([visit(1, 0, (7, 0), 60), visit(2, 0, (19, 0), end_minutes)])
-    assert bool(found(snap, P.WTR_DAILY_REST)) is problem
-
-
-def test_daily_rest_across_the_spring_clock_change():
-    # Clocks go forward at 01:00 GMT on Sunday 29 March 2026: Sat 20:00 to Sun 07:00 BST
-    # is 10 hours of rest, not 11.
-    monday = date(2026, 3, 23)
-    snap = week(
-        [visit(1, 5, (19, 0), 60, monday=monday), visit(2, 6, (7, 0), 30, monday=monday)],
-        monday=monday,
-    )
-    rests = found(snap, P.WTR_DAILY_REST)
-    assert rests and "10h00" in rests[0].message
-
-
-@pytest.mark.parametrize(
-    ("dob", "minutes", "problem"),
-    [
-        (ADULT_DOB, 360, False),  # exactly 6 h: no break needed
-        (ADULT_DOB, 361, True),  # 6h01 without a break
-        (YOUNG_DOB, 270, False),  # under 18: exactly 4.5 h
-        (YOUNG_DOB, 271, True),
-    ],
-)
-def test_rest_break_threshold(dob, minutes, problem):
-    snap = week([visit(1, 0, (8, 0), minutes)], carers=[carer(date_of_birth=dob)])
-    assert bool(found(snap, P.WTR_BREAK)) is problem
-
-
-@pytest.mark.parametrize(
-    ("dob", "gap", "problem"),
-    [(ADULT_DOB, 20, False), (ADULT_DOB, 19, True), (YOUNG_DOB, 30, False), (YOUNG_DOB, 29, True)],
-)
-def test_rest_break_length(dob, gap, problem):
-    # Two stretches of 3h20 at the same place: a gap of ``gap`` minutes is the only break.
-    first = visit(1, 0, (8, 0), 200)
-    second_start = 8 * 60 + 200 + gap
-    second = visit(2, 0, divmod(second_start, 60), 200)
-    snap = week([first, second], carers=[carer(date_of_birth=dob)])
-    assert bool(found(snap, P.WTR_BREAK)) is problem
-
-
-def test_travel_between_visits_is_working_time_and_not_a_break():
-    # 3h + 3h of visits 1.1 km apart on foot (19 min) with a 38-minute gap: 6h19 of work,
-    # and only 19 minutes free, so no 20-minute break.
-    snap = week(
-        [visit(1, 0, (8, 0), 180), visit(2, 0, (11, 38), 180, customer=2)],
-        carers=[carer(transport_mode="walk")],
-        customers=[customer(1, HOME), customer(2, NORTH)],
-    )
-    state = RotaState(snap)
-    assert state.day_summary(1, MONDAY).work == 360 + 19
-    assert found(snap, P.WTR_BREAK)
-
-
-@pytest.mark.parametrize(("minutes", "problem"), [(480, False), (481, True)])
-def test_young_worker_daily_limit(minutes, problem):
-    snap = week([visit(1, 0, (8, 0), minutes)], carers=[carer(date_of_birth=YOUNG_DOB)])
-    assert bool(found(snap, P.WTR_YOUNG_DAY)) is problem
-
-
-def test_young_worker_becomes_adult_on_18th_birthday():
-    dob = date(2008, 11, 25)  # 18 on Wednesday 25 November 2026
-    snap = week(
-        [visit(1, 1, (8, 0), 481), visit(2, 2, (8, 0), 481)],
-        carers=[carer(date_of_birth=dob)],
-    )
-    assert [p.day for p in found(snap, P.WTR_YOUNG_DAY)] == [MONDAY + timedelta(days=1)]
-
-
-@pytest.mark.parametrize(("extra", "problem"), [(0, False), (1, True)])
-def test_young_worker_weekly_limit(extra, problem):
-    days = [visit(d + 1, d, (8, 0), 480) for d in range(5)]
-    days[-1] = visit(5, 4, (8, 0), 480 + extra)
-    snap = week(days, carers=[carer(date_of_birth=YOUNG_DOB)])
-    assert bool(found(snap, P.WTR_YOUNG_WEEK)) is problem
-    assert not found(snap, P.WTR_AVERAGE_48H)  # no averaging for young workers
-
-
-def _week_of(minutes_total: int) -> list[SVisit]:
-    """Six days of work adding up to ``minutes_total`` (08:00 starts)."""
-    per_day, rest = divmod(minutes_total, 6)
-    return [visit(d + 1, d, (8, 0), per_day + (rest if d == 5 else 0)) for d in range(6)]
-
-
-@pytest.mark.parametrize(
-    ("this_week", "history", "opt_out", "problem"),
-    [
-        (48 * 60, (48 * 60,) * 16, False, False),  # 17 weeks averaging exactly 48 h
-        (48 * 60 + 1, (48 * 60,) * 16, False, True),  # one minute more
-        (60 * 60, (36 * 60,) * 16, False, False),  # a long week, averaged: 36.7 h
-        (60 * 60, (50 * 60,) * 16, True, False),  # opted out in writing
-        (56 * 60, (40 * 60,) + (None,) * 15, False, False),  # worked 2 weeks so far: 48
-        (56 * 60 + 1, (40 * 60,) + (None,) * 15, False, True),
-        (49 * 60, (), False, True),  # first week: the period worked so far is this week
-        (48 * 60, (None, None, 48 * 60) + (None,) * 13, False, False),  # gaps count as 0 h
-    ],
-)
-def test_48_hour_average_over_17_weeks(this_week, history, opt_out, problem):
-    snap = week(
-        _week_of(this_week),
-        carers=[carer(wtr_opt_out=opt_out)],
-        history={1: history} if history else {},
-    )
-    assert bool(found(snap, P.WTR_AVERAGE_48H)) is problem
-
-
-def _every_day() -> list[SVisit]:
-    return [visit(d + 1, d, (7, 0), 60) for d in range(7)]
-
-
-@pytest.mark.parametrize(
-    ("wednesday_start", "history", "problem"),
-    [
-        ((8, 0), (30 * 60,), False),  # Tue 08:00 -> Wed 08:00: exactly 24 h off
-        ((7, 59), (30 * 60,), True),  # 23h59, and last week's times unknown
-        ((7, 59), (), False),  # no work last week: 2 x 24 h in the 14 days
-    ],
-)
-def test_weekly_rest(wednesday_start, history, problem):
-    visits = _every_day()
-    visits[1] = visit(2, 1, (7, 0), 60)  # Tue 07:00-08:00
-    visits[2] = visit(3, 2, wednesday_start, 60)
-    snap = week(visits, history={1: history} if history else {})
-    assert bool(found(snap, P.WTR_WEEKLY_REST)) is problem
-
-
-def test_weekly_rest_fortnight_with_last_week_known():
-    visits = _every_day()
-    every_day_last_week = tuple(
-        DaySummary(at(d, 7, 0), at(d, 8, 0), 60, 0, 0) for d in range(-7, 0)
-    )
-    snap = week(visits, previous_days={1: every_day_last_week}, history={1: (420,)})
-    assert found(snap, P.WTR_WEEKLY_REST)
-    # Last week with its Saturday and Sunday off: 48 h in the 14 days.
-    two_off = every_day_last_week[:5]
-    snap = week(visits, previous_days={1: two_off}, history={1: (300,)})
-    assert not found(snap, P.WTR_WEEKLY_REST)
-
-
-@pytest.mark.parametrize(("off_hours", "problem"), [(48, False), (47, True)])
-def test_young_worker_weekly_rest_is_48_hours(off_hours, problem):
-    # Work Mon-Fri 07:00-08:00, then Saturday off; Sunday's visit starts off_hours after
-    # Friday 08:00... counted to the end of the week.
-    visits = [visit(d + 1, d, (7, 0), 60) for d in range(5)]
-    restart = at(4, 8, 0) + off_hours * 60
-    start_day = (restart - at(0, 0, 0)) // (24 * 60)
-    start_clock = divmod((restart - at(start_day, 0, 0)), 60)
-    visits.append(visit(9, start_day, start_clock, 60))
-    visits.append(visit(10, 6, (22, 0), 60))
-    snap = week(visits, carers=[carer(date_of_birth=YOUNG_DOB)])
-    assert bool(found(snap, P.WTR_WEEKLY_REST)) is problem
+# -- Working Time Regulations: tests/test_rules_working_time.py --------------------------------
 
 
 # -- soft rules --------------------------------------------------------------------------------
@@ -552,6 +368,10 @@ def random_week(draw):
             availability=draw(st.sampled_from(({}, {d: ((7 * 60, 22 * 60),) for d in range(5)}))),
             contracted_minutes=draw(st.sampled_from((0, 600))),
             wtr_opt_out=draw(st.booleans()),
+            split_shift_exempt=draw(st.booleans()),
+            night_worker=draw(st.sampled_from((None, True, False))),
+            special_hazards=draw(st.booleans()),
+            young_night_contract=draw(st.booleans()),
         )
         for cid in (1, 2, 3)
     ]
@@ -597,6 +417,43 @@ def _carer_visits(snap, carers_of, carer_id):
     return [snap.visits[v] for v, cs in carers_of.items() if carer_id in cs]
 
 
+def _busy_minutes(snap, carers_of, c, rest: int) -> list[int]:
+    """Every working minute of the carer: visits, and the travel after each visit to the
+    next one when the gap between them is under the daily rest (the carer goes home else)."""
+    mine = sorted(_carer_visits(snap, carers_of, c.id), key=lambda v: (v.start, v.id))
+    busy: set[int] = set()
+    end, place = None, None
+    for v in mine:
+        if end is not None and 0 <= v.start - end < rest and place != v.customer_id:
+            ca, cb = snap.customers[place], snap.customers[v.customer_id]
+            need = travel_minutes(ca.lat, ca.lon, cb.lat, cb.lon, c.transport_mode, snap.travel)
+            busy.update(range(end, end + min(need, v.start - end)))
+        busy.update(range(v.start, v.end))
+        if end is None or v.end > end:
+            end, place = v.end, v.customer_id
+    return sorted(busy)
+
+
+def _longest_free(busy: list[int], start: int, end: int) -> int:
+    """The longest run of minutes in ``start``..``end`` not in ``busy``."""
+    taken = [m for m in busy if start <= m < end]
+    edges = [start - 1, *taken, end]
+    return max(b - a - 1 for a, b in zip(edges, edges[1:], strict=False))
+
+
+def _shift_minutes(busy: list[int], rest: int):
+    """(working minutes, longest free run inside) of each run of work split at ``rest``."""
+    runs: list[list[int]] = []
+    for minute in busy:
+        if runs and minute - runs[-1][-1] - 1 < rest:
+            runs[-1].append(minute)
+        else:
+            runs.append([minute])
+    for run in runs:
+        gaps = [b - a - 1 for a, b in zip(run, run[1:], strict=False)]
+        yield run, max(gaps, default=0)
+
+
 def _confirm(snap: WeekSnapshot, carers_of: dict, problem: P.Problem) -> None:
     """A slow, obviously correct check that a reported problem is real."""
     visits = [snap.visits[v] for v in problem.visit_ids]
@@ -638,24 +495,40 @@ def _confirm(snap: WeekSnapshot, carers_of: dict, problem: P.Problem) -> None:
             lo <= v.local_start and local_end <= hi for lo, hi in windows
         )
     elif code == P.WTR_DAILY_REST:
-        mine = _carer_visits(snap, carers_of, c.id)
-        rest = 12 * 60 if c.is_young_on(problem.day) else 11 * 60
-        today = [v for v in mine if v.day == problem.day]
-        earlier = [v for v in mine if v.day < problem.day]
-        span = max(v.end for v in today) - min(v.start for v in today)
-        gap = (min(v.start for v in today) - max(v.end for v in earlier)) if earlier else None
-        assert span > 24 * 60 - rest or (gap is not None and gap < rest)
-    elif code == P.WTR_BREAK:
-        today = sorted(
-            (v for v in _carer_visits(snap, carers_of, c.id) if v.day == problem.day),
-            key=lambda v: v.start,
+        # Some visit starts a 24 hours whose longest free run, minute by minute, is short.
+        needed = 12 * 60 if c.is_young_on(problem.day) else 11 * 60
+        busy = _busy_minutes(snap, carers_of, c, needed)
+        assert any(
+            _longest_free(busy, v.start, v.start + 24 * 60) < needed
+            for v in _carer_visits(snap, carers_of, c.id)
         )
-        minutes = set()
-        for v in today:
-            minutes.update(range(v.start, v.end))
-        assert len(minutes) > (270 if c.is_young_on(problem.day) else 360) or any(
-            b.start > a.end for a, b in zip(today, today[1:], strict=False)
-        )  # long enough on visits alone, or travel made it so
+    elif code == P.WTR_BREAK:
+        # A run of work (gaps under the daily rest) from the problem's day over the limit,
+        # minute by minute with travel, with no free run as long as a break.
+        young = c.is_young_on(problem.day)
+        busy = _busy_minutes(snap, carers_of, c, 12 * 60 if young else 11 * 60)
+        assert any(
+            len(minutes) > (270 if young else 360) and longest < (30 if young else 20)
+            for minutes, longest in _shift_minutes(busy, 12 * 60 if young else 11 * 60)
+        )
+    elif code == P.WTR_YOUNG_NIGHT:
+        v = visits[0]
+        opens, closes = (23 * 60, 7 * 60) if c.young_night_contract else (22 * 60, 6 * 60)
+        assert c.is_young_on(v.day)
+        assert v.local_start < closes or v.local_start + v.minutes > opens
+    elif code == P.WTR_COMPENSATORY_REST:
+        assert c.split_shift_exempt and problem.accepted and not problem.is_hard
+        busy = _busy_minutes(snap, carers_of, c, 11 * 60)
+        assert any(
+            _longest_free(busy, v.start, v.start + 24 * 60) < 11 * 60
+            for v in _carer_visits(snap, carers_of, c.id)
+        )
+    elif code == P.WTR_NIGHT_AVERAGE:
+        assert c.night_worker is not False and not c.is_young_on(snap.monday)
+    elif code == P.WTR_NIGHT_HAZARD:
+        assert c.special_hazards and c.night_worker is not False
+    elif code == P.WTR_WEEKLY_REST_DAILY:
+        assert not c.is_young_on(snap.monday) and _carer_visits(snap, carers_of, c.id)
     elif code in (P.WTR_YOUNG_DAY, P.WTR_YOUNG_WEEK):
         assert c.is_young_on(problem.day or snap.monday)
     elif code == P.WTR_AVERAGE_48H:

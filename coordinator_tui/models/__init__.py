@@ -39,6 +39,7 @@ from coordinator_tui.models.rota import (
     VisitAssignment,
     VisitStatus,
     VisitTemplate,
+    WorkingTimeSettings,
 )
 from coordinator_tui.models.safeguarding import (
     OPEN_REFERRAL_STATES,
@@ -108,5 +109,6 @@ __all__ = [
     "VisitAssignment",
     "VisitStatus",
     "VisitTemplate",
+    "WorkingTimeSettings",
     "utcnow",
 ]

@@ -38,6 +38,18 @@ class Carer(Editable, table=True):
     wtr_opt_out: bool = Field(default=False)
     phone: str = Field(default="", max_length=40)
     active: bool = Field(default=True, index=True)
+    # Working Time Regulations 1998, as the agency records them for this carer:
+    # reg 22(1)(c): works split shifts under the exemption from reg 10 (compensatory rest).
+    split_shift_exempt: bool = Field(default=False)
+    # reg 2: a night worker (None: not recorded, inferred from the last 17 weeks).
+    night_worker: bool | None = Field(default=None)
+    # reg 6(7)-(8): work identified by risk assessment as involving special hazards or
+    # heavy physical or mental strain (8 hours in any 24 with night work).
+    special_hazards: bool = Field(default=False)
+    # reg 6A: an under-18 whose contract provides for work after 22:00 (restricted period
+    # 23:00 to 07:00 instead of 22:00 to 06:00).
+    young_night_contract: bool = Field(default=False)
+
 
 
 class CarerSkill(Editable, table=True):
@@ -64,7 +76,14 @@ class CarerAvailability(Editable, table=True):
 
 
 class CarerWeekHours(Editable, table=True):
-    """Hours worked in earlier weeks, for the 17-week WTR average before app records began."""
+    """A carer's working time in one week (Monday ``week_start``), kept as data so the
+    17-week WTR averages do not re-read 16 weeks of visits whenever a week opens.
+
+    ``source`` "visits": worked out from the week's visits and refreshed whenever they
+    change (``services.rota.week_hours``); "recorded": entered from payroll for the weeks
+    before the app's records began, and never overwritten by a week without visits.
+    ``shifts`` and ``night_shifts`` (3 hours or more in night time) let the checker infer
+    who is a night worker (WTR reg 2) from the last 17 weeks."""
 
     __tablename__ = "carer_week_hours"
     __table_args__ = (UniqueConstraint("carer_id", "week_start"),)
@@ -72,6 +91,20 @@ class CarerWeekHours(Editable, table=True):
     carer_id: int = Field(foreign_key="carer.id", index=True)
     week_start: date
     hours: float
+    source: str = Field(default="recorded", max_length=10)
+    shifts: int = Field(default=0)
+    night_shifts: int = Field(default=0)
+
+
+class WorkingTimeSettings(Editable, table=True):
+    """The agency's working-time choices (one row; none: the defaults).
+
+    ``night_start``: the start of night time, a 7-hour period that must include midnight to
+    05:00 (WTR reg 2), so between 22:00 and midnight; 23:00 (to 06:00) unless agreed."""
+
+    __tablename__ = "working_time_settings"
+
+    night_start: time = Field(default=time(23, 0))
 
 
 class Absence(Editable, table=True):

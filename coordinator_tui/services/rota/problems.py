@@ -24,6 +24,8 @@ WTR_WEEKLY_REST = "WTR_WEEKLY_REST"  # reg 11: no 24 h (48 h in 14 days; 48 h un
 WTR_BREAK = "WTR_BREAK"  # reg 12: no 20-minute (30) break in a day over 6 h (4.5 h)
 WTR_YOUNG_DAY = "WTR_YOUNG_DAY"  # reg 5A: an under-18 working more than 8 h in a day
 WTR_YOUNG_WEEK = "WTR_YOUNG_WEEK"  # reg 5A: an under-18 working more than 40 h in a week
+WTR_NIGHT_AVERAGE = "WTR_NIGHT_AVG"  # reg 6(1): a night worker over 8 h per 24 on average
+WTR_NIGHT_HAZARD = "WTR_NIGHT_8H"  # reg 6(7): special hazards, over 8 h in a 24 with night work
 
 # Soft: allowed, but only with a recorded rationale (CQC: why a wish could not be met).
 PREFERRED_GENDER = "PREF_GENDER"
@@ -31,6 +33,15 @@ PREFERRED_CARER = "PREF_CARER"  # the customer has preferred carers and none is 
 NEW_TO_CUSTOMER = "NEW_TO_CUSTOMER"  # continuity: the carer has not visited this customer
 LONE_WORKING = "LONE_WORKING"  # a lone-working-risk customer visited by one carer
 OVER_CONTRACT = "OVER_CONTRACT"  # more hours in the week than contracted
+# reg 11(7): the weekly rest takes in part of a daily rest (24 h but not 35 h): accepted only
+# with the objective reason recorded.
+WTR_WEEKLY_REST_DAILY = "WTR_WEEKLY_DAILY"
+# reg 6A: an under-18 working in the restricted period; accepted only with the reg 27A
+# exception recorded.
+WTR_YOUNG_NIGHT = "WTR_YOUNG_NIGHT"
+# reg 22(1)(c) and 24: a split-shift worker exempted from reg 10 is owed compensatory rest;
+# shown accepted (the exemption is the recorded reason) instead of a daily-rest breach.
+WTR_COMPENSATORY_REST = "WTR_COMP_REST"
 
 SEVERITY: dict[str, str] = {
     OVERLAP: HARD,
@@ -48,11 +59,16 @@ SEVERITY: dict[str, str] = {
     WTR_BREAK: HARD,
     WTR_YOUNG_DAY: HARD,
     WTR_YOUNG_WEEK: HARD,
+    WTR_NIGHT_AVERAGE: HARD,
+    WTR_NIGHT_HAZARD: HARD,
     PREFERRED_GENDER: SOFT,
     PREFERRED_CARER: SOFT,
     NEW_TO_CUSTOMER: SOFT,
     LONE_WORKING: SOFT,
     OVER_CONTRACT: SOFT,
+    WTR_WEEKLY_REST_DAILY: SOFT,
+    WTR_YOUNG_NIGHT: SOFT,
+    WTR_COMPENSATORY_REST: SOFT,
 }
 
 TITLES: dict[str, str] = {
@@ -71,6 +87,11 @@ TITLES: dict[str, str] = {
     WTR_BREAK: "WTR: rest break",
     WTR_YOUNG_DAY: "WTR: young worker daily limit",
     WTR_YOUNG_WEEK: "WTR: young worker weekly limit",
+    WTR_NIGHT_AVERAGE: "WTR: night worker's 8-hour average",
+    WTR_NIGHT_HAZARD: "WTR: night work with special hazards",
+    WTR_WEEKLY_REST_DAILY: "WTR: weekly rest takes in daily rest",
+    WTR_YOUNG_NIGHT: "WTR: young worker at night",
+    WTR_COMPENSATORY_REST: "WTR: compensatory rest (split shift)",
     PREFERRED_GENDER: "Preferred gender not met",
     PREFERRED_CARER: "Preferred carers not met",
     NEW_TO_CUSTOMER: "Carer new to customer",
@@ -125,9 +146,10 @@ def make(
     carer_id: int | None = None,
     visit_ids: tuple[int, ...] = (),
     day: date | None = None,
+    accepted: bool = False,
 ) -> Problem:
     """A problem with the severity of its code."""
-    return Problem(code, SEVERITY[code], message, carer_id, visit_ids, day)
+    return Problem(code, SEVERITY[code], message, carer_id, visit_ids, day, accepted)
 
 
 def worst(problems) -> Problem | None:

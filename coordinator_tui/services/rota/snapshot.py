@@ -4,13 +4,18 @@ Validation, ranking and measures then run without the ORM. Times are whole minut
 the Unix epoch (UTC), so durations are right across the clock changes; ``local_start`` is
 the UK wall-clock minute of the day, for availability patterns.
 
-Besides the week itself a snapshot holds what the rules look back at:
-- hours worked in each of the 16 weeks before (the 17-week WTR average): a
-  ``CarerWeekHours`` row where there is one, otherwise the working time of that week's
-  recorded visits (travel between visits included);
-- the working days of the 7 days before (daily rest across Monday, 14-day weekly rest);
+Besides the week itself a snapshot holds what the rules look back (and forward) at:
+- the visits of the 7 days before and of the day after, per carer (``previous`` and
+  ``following``): shifts run across the week's edges, and the 14-day weekly rest looks at
+  last week;
+- hours worked in each of the 16 weeks before (the 17-week WTR averages): last week's from
+  its visits, earlier weeks from ``CarerWeekHours`` (kept up to date as visits change,
+  ``week_hours``), so opening a week does not re-read 16 weeks of visits;
+- days of leave in the 17 weeks (reg 4(6)-(7) leaves them out of the average), and the
+  night shifts worked in the 16 weeks before (to infer who is a night worker, reg 2);
 - the (carer, customer) pairs seen in those 16 weeks (continuity);
-- the soft problems accepted with a rationale (``ProblemAcceptance``).
+- the soft problems accepted with a rationale (``ProblemAcceptance``);
+- the agency's night time (``WorkingTimeSettings``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import DateTime, select, type_coerce
+from sqlalchemy import DateTime, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from coordinator_tui.models import (
@@ -35,11 +40,19 @@ from coordinator_tui.models import (
     Visit,
     VisitAssignment,
     VisitStatus,
+    WorkingTimeSettings,
 )
 from coordinator_tui.services.clock import UK
-from coordinator_tui.services.rota.timeline import DaySummary, summarise
+from coordinator_tui.services.rota.shifts import week_figures
 from coordinator_tui.services.rota.travel import DEFAULT_TRAVEL, TravelConfig, TravelTable
-from coordinator_tui.services.rota.wtr import YOUNG_WORKER_AGE
+from coordinator_tui.services.rota.wtr import (
+    ADULT,
+    DAY,
+    NIGHT_START_DEFAULT,
+    REFERENCE_PERIOD_EXCLUDED,
+    YOUNG,
+    YOUNG_WORKER_AGE,
+)
 
 HISTORY_WEEKS = 16  # with the week itself, the 17-week reference period
 
@@ -107,6 +120,10 @@ class SCarer:
     # weekday (0 Monday) -> windows of UK wall-clock minutes; empty: no pattern recorded
     availability: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     absent_days: frozenset[date] = frozenset()
+    split_shift_exempt: bool = False  # WTR reg 22(1)(c): compensatory rest instead of reg 10
+    night_worker: bool | None = None  # WTR reg 2: recorded, or None to infer it
+    special_hazards: bool = False  # WTR reg 6(7): 8 hours in any 24 with night work
+    young_night_contract: bool = False  # WTR reg 6A: restricted period 23:00-07:00
 
     def is_young_on(self, day: date) -> bool:
         """Under 18 on ``day`` (the young-worker rules of WTR reg 5A apply)."""
@@ -143,7 +160,14 @@ class WeekSnapshot:
     assignments: dict[int, tuple[int, ...]]  # visit -> carers by slot
     # carer -> minutes worked in the 16 weeks before, most recent first (None: no record)
     history: dict[int, tuple[int | None, ...]] = field(default_factory=dict)
-    previous_days: dict[int, tuple[DaySummary, ...]] = field(default_factory=dict)
+    # carer -> their visits of the 7 days before / of the day after the week, by start
+    previous: dict[int, tuple[SVisit, ...]] = field(default_factory=dict)
+    following: dict[int, tuple[SVisit, ...]] = field(default_factory=dict)
+    # carer -> days of leave (reg 4(6)) in this week, then each of the 16 weeks before
+    leave_days: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # carer -> (night shifts, shifts) in the 16 weeks before (night worker, reg 2)
+    night_history: dict[int, tuple[int, int]] = field(default_factory=dict)
+    night_start: int = NIGHT_START_DEFAULT  # minute of the day night time starts (reg 2)
     known_pairs: frozenset[tuple[int, int]] = frozenset()  # (carer, customer) seen before
     acceptances: frozenset[tuple[str, int, int | None]] = frozenset()  # code, visit, carer
     travel: TravelConfig = DEFAULT_TRAVEL
@@ -170,6 +194,10 @@ class WeekSnapshot:
     def days(self) -> list[date]:
         return [self.monday + timedelta(days=offset) for offset in range(7)]
 
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
 
 def week_monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
@@ -180,6 +208,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     monday = week_monday(day)
     sunday = monday + timedelta(days=6)
     first_history_day = monday - timedelta(weeks=HISTORY_WEEKS)
+    last_monday = monday - timedelta(days=7)
 
     skills_of: dict[int, dict[str, date | None]] = defaultdict(dict)
     for carer_id, code, expires in session.execute(
@@ -197,18 +226,24 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             CarerAvailability.end_time,
         )
     ):
-        windows[carer_id][weekday].append(
-            (start.hour * 60 + start.minute, end.hour * 60 + end.minute or 24 * 60)
-        )
+        low, high = start.hour * 60 + start.minute, end.hour * 60 + end.minute
+        if high <= low:  # runs past midnight (00:00 itself is the end of the day)
+            high += DAY
+        windows[carer_id][weekday].append((low, high))
     absent: dict[int, set[date]] = defaultdict(set)
-    for carer_id, start_day, end_day in session.execute(
-        select(Absence.carer_id, Absence.start_date, Absence.end_date).where(
-            Absence.start_date <= sunday, Absence.end_date >= monday
+    leave: dict[int, list[int]] = defaultdict(lambda: [0] * (HISTORY_WEEKS + 1))
+    for carer_id, start_day, end_day, kind in session.execute(
+        select(Absence.carer_id, Absence.start_date, Absence.end_date, Absence.kind).where(
+            Absence.start_date <= sunday, Absence.end_date >= first_history_day
         )
     ):
-        current = max(start_day, monday)
+        current = max(start_day, first_history_day)
+        counted = (kind or "").lower() in REFERENCE_PERIOD_EXCLUDED
         while current <= min(end_day, sunday):
-            absent[carer_id].add(current)
+            if current >= monday:
+                absent[carer_id].add(current)
+            if counted:
+                leave[carer_id][-(-(monday - current).days // 7)] += 1  # 0: this week
             current += timedelta(days=1)
     carers: dict[int, SCarer] = {}
     for row in session.execute(
@@ -223,6 +258,10 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             Carer.contracted_hours,
             Carer.wtr_opt_out,
             Carer.active,
+            Carer.split_shift_exempt,
+            Carer.night_worker,
+            Carer.special_hazards,
+            Carer.young_night_contract,
         )
     ):
         cid = row[0]
@@ -240,6 +279,10 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             skills_of.get(cid, {}),
             {wd: tuple(sorted(w)) for wd, w in windows.get(cid, {}).items()},
             frozenset(absent.get(cid, ())),
+            bool(row[10]),
+            row[11],
+            bool(row[12]),
+            bool(row[13]),
         )
 
     preferred: dict[int, set[int]] = defaultdict(set)
@@ -311,58 +354,82 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         if visit_id in visits:
             assigned[visit_id].append(carer_id)
 
-    # The 16 weeks before: worked visits per carer and day, and recorded weekly hours.
-    table = TravelTable({cid: (c.lat, c.lon) for cid, c in customers.items()}, travel)
-    modes = {cid: c.transport_mode for cid, c in carers.items()}
-    earlier: dict[tuple[int, date], list[tuple[int, int, int]]] = defaultdict(list)
-    pairs: set[tuple[int, int]] = set()
-    for carer_id, vday, start_at, end_at, cid in session.execute(
+    # The visits either side of the week: the 7 days before and the day after.
+    previous: dict[int, list[SVisit]] = defaultdict(list)
+    following: dict[int, list[SVisit]] = defaultdict(list)
+    next_monday = sunday + timedelta(days=1)
+    for carer_id, vid, cid, vday, start_at, end_at in session.execute(
         select(
             VisitAssignment.carer_id,
+            Visit.id,
+            Visit.customer_id,
             Visit.visit_date,
             _plain(Visit.start_at),
             _plain(Visit.end_at),
-            Visit.customer_id,
         )
         .join(Visit, Visit.id == VisitAssignment.visit_id)
         .where(
-            Visit.visit_date >= first_history_day,
-            Visit.visit_date < monday,
+            or_(
+                Visit.visit_date.between(last_monday, monday - timedelta(days=1)),
+                Visit.visit_date == next_monday,
+            ),
             Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)),
         )
     ):
-        earlier[(carer_id, vday)].append((epoch_minutes(start_at), epoch_minutes(end_at), cid))
-        pairs.add((carer_id, cid))
-    week_minutes: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    previous: dict[int, list[DaySummary]] = defaultdict(list)
-    for (carer_id, vday), stops in earlier.items():
-        stops.sort()
-        mode = modes.get(carer_id, travel.default_mode)
+        stop = SVisit(vid, cid, vday, epoch_minutes(start_at), epoch_minutes(end_at))
+        (following if vday == next_monday else previous)[carer_id].append(stop)
+    for stops in (*previous.values(), *following.values()):
+        stops.sort(key=lambda v: (v.start, v.id))
+
+    # The 16 weeks before: last week from its visits, earlier weeks as kept.
+    table = TravelTable({cid: (c.lat, c.lon) for cid, c in customers.items()}, travel)
+    night_start = night_start_of(session)
+    history: dict[int, list[int | None]] = defaultdict(lambda: [None] * HISTORY_WEEKS)
+    nights: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for carer_id, week_start, hours, shifts, night_shifts in session.execute(
+        select(
+            CarerWeekHours.carer_id,
+            CarerWeekHours.week_start,
+            CarerWeekHours.hours,
+            CarerWeekHours.shifts,
+            CarerWeekHours.night_shifts,
+        ).where(CarerWeekHours.week_start >= first_history_day, CarerWeekHours.week_start < monday)
+    ):
+        weeks_back = -(-(monday - week_start).days // 7)
+        if weeks_back == 1 and carer_id in previous:
+            continue  # last week is worked out from its visits below
+        history[carer_id][weeks_back - 1] = round((hours or 0.0) * 60)
+        nights[carer_id][0] += night_shifts or 0
+        nights[carer_id][1] += shifts or 0
+    for carer_id, stops in previous.items():
+        carer = carers.get(carer_id) or SCarer(carer_id)
+        mode = carer.transport_mode
 
         def leg(a: int, b: int, mode: str = mode) -> int:
             return table.minutes(a, b, mode)
 
-        summary = summarise(stops, leg)
-        if summary is None:
-            continue
-        weeks_back = -(-(monday - vday).days // 7)  # 1 = the 7 days just before Monday
-        week_minutes[carer_id][weeks_back] += summary.work
-        if weeks_back == 1:
-            previous[carer_id].append(summary)
-    recorded: dict[int, dict[int, int]] = defaultdict(dict)
-    for carer_id, week_start, hours in session.execute(
-        select(CarerWeekHours.carer_id, CarerWeekHours.week_start, CarerWeekHours.hours).where(
-            CarerWeekHours.week_start >= first_history_day, CarerWeekHours.week_start < monday
+        def rest(day: date, carer: SCarer = carer) -> int:
+            return (YOUNG if carer.is_young_on(day) else ADULT).daily_rest
+
+        minutes, shift_count, night_count = week_figures(
+            stops, leg, rest, night_start, last_monday, monday - timedelta(days=1)
         )
-    ):
-        weeks_back = -(-(monday - week_start).days // 7)
-        recorded[carer_id][weeks_back] = round((hours or 0.0) * 60)
-    history: dict[int, tuple[int | None, ...]] = {}
-    for carer_id in set(week_minutes) | set(recorded):
-        own, worked = recorded.get(carer_id, {}), week_minutes.get(carer_id, {})
-        history[carer_id] = tuple(
-            own.get(back, worked.get(back)) for back in range(1, HISTORY_WEEKS + 1)
+        history[carer_id][0] = minutes
+        nights[carer_id][0] += night_count
+        nights[carer_id][1] += shift_count
+    pairs = frozenset(
+        tuple(row)
+        for row in session.execute(
+            select(VisitAssignment.carer_id, Visit.customer_id)
+            .join(Visit, Visit.id == VisitAssignment.visit_id)
+            .where(
+                Visit.visit_date >= first_history_day,
+                Visit.visit_date < monday,
+                Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)),
+            )
+            .distinct()
         )
+    )
 
     acceptances = frozenset(
         (code, visit_id, carer_id)
@@ -372,17 +439,29 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             .where(Visit.visit_date.between(monday, sunday))
         )
     )
-    return WeekSnapshot(
+    snapshot = WeekSnapshot(
         monday=monday,
         carers=carers,
         customers=customers,
         visits=visits,
         assignments={vid: tuple(c) for vid, c in assigned.items()},
-        history=history,
-        previous_days={
-            cid: tuple(sorted(days, key=lambda d: d.first_start)) for cid, days in previous.items()
-        },
-        known_pairs=frozenset(pairs),
+        history={cid: tuple(weeks) for cid, weeks in history.items()},
+        previous={cid: tuple(stops) for cid, stops in previous.items()},
+        following={cid: tuple(stops) for cid, stops in following.items()},
+        leave_days={cid: tuple(days) for cid, days in leave.items()},
+        night_history={cid: (n[0], n[1]) for cid, n in nights.items()},
+        night_start=night_start,
+        known_pairs=pairs,
         acceptances=acceptances,
         travel=travel,
     )
+    snapshot._table = table
+    return snapshot
+
+
+def night_start_of(session: Session) -> int:
+    """The minute of the day the agency's night time starts (reg 2; 23:00 by default)."""
+    found = session.execute(select(WorkingTimeSettings.night_start).limit(1)).scalar()
+    if found is None:
+        return NIGHT_START_DEFAULT
+    return found.hour * 60 + found.minute

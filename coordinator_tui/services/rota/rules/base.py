@@ -1,0 +1,162 @@
+"""The rule registry, and what a rule reads.
+
+A rule is one function that names its regulation (``@rule(scope, source, *codes)``) and
+returns the problems it finds. There are three scopes, each with what it is given:
+
+- ``visit``: one carer on one visit, ``check(carer, visit, customer, ctx)``; cached per
+  (carer, visit), so a change re-checks only the visits it moved;
+- ``carer``: one carer's week, ``check(week)`` with a :class:`CarerWeek` (the visits of the
+  week, the shifts with the days either side, the working time, the limits by day);
+- ``staffing``: one visit and the carers on it, ``check(visit, carers, customer, ctx)``.
+
+``ctx`` is the :class:`~coordinator_tui.services.rota.validate.RotaState`: its ``mark``
+turns a soft problem into an accepted one where a rationale is recorded. A new rule is one
+function here and one table of cases in the tests; ``RULES`` lists them all (the README's
+rules table is checked against it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from coordinator_tui.services.clock import UK
+from coordinator_tui.services.rota.problems import Problem
+from coordinator_tui.services.rota.shifts import Shift, night_minutes
+from coordinator_tui.services.rota.wtr import NIGHT_WORKER_MINUTES, NIGHT_WORKER_SHARE, WtrLimits
+
+if TYPE_CHECKING:
+    from coordinator_tui.services.rota.snapshot import SCarer, SVisit, WeekSnapshot
+
+NONE: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: where it looks, the codes it reports, its source, how it is read."""
+
+    name: str
+    scope: str  # visit | carer | staffing
+    codes: tuple[str, ...]
+    source: str
+    reading: str
+    check: Callable
+
+
+RULES: list[Rule] = []
+
+
+def rule(scope: str, source: str, *codes: str) -> Callable[[Callable], Callable]:
+    """Register a rule function; its docstring's first paragraph is how it is read."""
+
+    def register(check: Callable) -> Callable:
+        doc = (check.__doc__ or "").strip().split("\n\n")[0]
+        RULES.append(Rule(check.__name__, scope, codes, source, " ".join(doc.split()), check))
+        return check
+
+    return register
+
+
+def rules_for(scope: str) -> tuple[Callable, ...]:
+    return tuple(r.check for r in RULES if r.scope == scope)
+
+
+# -- text -------------------------------------------------------------------------------
+
+
+def hm(minutes: int) -> str:
+    """Minutes as ``10h59`` (or ``45 min``)."""
+    if abs(minutes) < 60:
+        return f"{minutes} min"
+    sign = "-" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours}h{rest:02d}"
+
+
+def clock(epoch_minute: int) -> str:
+    """An epoch minute as UK wall-clock ``Tue 07:30``."""
+    hour, minute = divmod(epoch_minute, 60)
+    return f"{_clock_hour(hour)}:{minute:02d}"
+
+
+@lru_cache(maxsize=4096)
+def _clock_hour(epoch_hour: int) -> str:
+    """``Tue 07`` for an epoch hour (UK offsets are whole hours, so minutes carry over)."""
+    return datetime.fromtimestamp(epoch_hour * 3600, UK).strftime("%a %H")
+
+
+def clear_caches() -> None:
+    """Forget memoised clock formatting (benchmarks measure a cold start with it)."""
+    _clock_hour.cache_clear()
+
+
+# -- a carer's week -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CarerWeek:
+    """What the ``carer`` rules read about one carer: built once per change of theirs.
+
+    ``shifts`` are built over the week's visits and, for context, the 7 days before and the
+    day after (visits there have ``day`` outside the week: :meth:`in_week`); a problem is
+    reported on a day of the week, so one that belongs to another week shows there.
+    """
+
+    carer: SCarer
+    snap: WeekSnapshot
+    visits: Sequence[SVisit]  # this week's, by start
+    shifts: list[Shift]
+    work: int  # this week's working minutes, travel between visits included
+    limits: Callable[[date], WtrLimits]
+    mark: Callable[[Problem], Problem]
+    travel: Callable[[int, int, str], int]
+    _night: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.carer.name
+
+    def in_week(self, visit: SVisit) -> bool:
+        return self.snap.monday <= visit.day <= self.snap.sunday
+
+    def ids(self, *visits: SVisit) -> tuple[int, ...]:
+        """The ids of those of ``visits`` in this week, each once, in order."""
+        found: list[int] = []
+        for visit in visits:
+            if self.in_week(visit) and visit.id not in found:
+                found.append(visit.id)
+        return tuple(found)
+
+    def week_shifts(self) -> list[Shift]:
+        """The shifts with at least one visit in this week."""
+        return [s for s in self.shifts if any(self.in_week(v) for v in s.visits)]
+
+    def first_day(self, shift: Shift) -> date:
+        """The day of the shift's first visit in this week (where its problems show)."""
+        return next(v.day for v in shift.visits if self.in_week(v))
+
+    def night(self, shift: Shift) -> int:
+        """Minutes of the shift's working time in night time (memoised per shift)."""
+        key = id(shift)
+        found = self._night.get(key)
+        if found is None:
+            found = self._night[key] = night_minutes(shift, self.snap.night_start)
+        return found
+
+    def night_worker(self) -> tuple[bool, str]:
+        """Whether the carer is a night worker (reg 2), and how that is known: recorded on
+        the carer, or inferred from the last 17 weeks (a third of their shifts or more, two
+        at least, with 3 hours or more in night time)."""
+        recorded = self.carer.night_worker
+        if recorded is not None:
+            return recorded, "recorded"
+        nights = sum(1 for s in self.week_shifts() if self.night(s) >= NIGHT_WORKER_MINUTES)
+        shifts = len(self.week_shifts())
+        earlier_nights, earlier_shifts = self.snap.night_history.get(self.carer.id, (0, 0))
+        nights += earlier_nights
+        shifts += earlier_shifts
+        inferred = nights >= 2 and nights >= NIGHT_WORKER_SHARE * shifts
+        return inferred, f"inferred: {nights} of {shifts} shifts in 17 weeks at night"

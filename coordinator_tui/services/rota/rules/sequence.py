@@ -1,0 +1,67 @@
+"""Rules about one visit after another in a carer's shift: no overlap, time to get there."""
+
+from __future__ import annotations
+
+from coordinator_tui.services.rota import problems as P
+from coordinator_tui.services.rota.rules.base import CarerWeek, clock, hm, rule
+
+
+def _pairs(week: CarerWeek):
+    """Each visit of a shift with the one before it that holds the running end (visits may
+    overlap), and that end; a pair is reported when its later visit is in this week."""
+    for shift in week.shifts:
+        visits, ends = shift.visits, shift.ends
+        holder = visits[0]
+        for index in range(1, len(visits)):
+            visit = visits[index]
+            if week.in_week(visit):
+                yield holder, visit, ends[index - 1]
+            if visit.start >= ends[index - 1] or visit.end > ends[index - 1]:
+                holder = visit
+
+
+@rule("carer", "The rota itself: one carer, one place at a time", P.OVERLAP)
+def overlap(week: CarerWeek) -> list:
+    """A carer's visits do not overlap in time, across midnight too."""
+    found = []
+    for before, visit, end in _pairs(week):
+        if visit.start < end:
+            found.append(
+                P.make(
+                    P.OVERLAP,
+                    f"{week.name}: visits overlap at {clock(visit.start)}",
+                    week.carer.id,
+                    week.ids(before, visit),
+                    visit.day,
+                )
+            )
+    return found
+
+
+@rule(
+    "carer",
+    "Travel estimate (haversine x road factor at the carer's speed); Tyco C-266/14",
+    P.TRAVEL_TIME,
+)
+def travel_time(week: CarerWeek) -> list:
+    """The gap between two visits of a shift is at least the travel between them, by the
+    carer's transport mode."""
+    found = []
+    mode = week.carer.transport_mode
+    for before, visit, end in _pairs(week):
+        if visit.start < end:
+            continue
+        gap = visit.start - end
+        need = week.travel(before.customer_id, visit.customer_id, mode)
+        if gap < need:
+            found.append(
+                P.make(
+                    P.TRAVEL_TIME,
+                    f"{week.name}: {hm(gap)} to travel {clock(end)}-{clock(visit.start)[4:]}"
+                    f", {mode} needs {hm(need)}",
+                    week.carer.id,
+                    week.ids(before, visit),
+                    visit.day,
+                )
+            )
+    return found

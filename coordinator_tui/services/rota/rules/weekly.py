@@ -1,0 +1,205 @@
+"""Rules over a carer's week: weekly rest, weekly hours, contract, continuity."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from coordinator_tui.services.rota import problems as P
+from coordinator_tui.services.rota.rules.base import CarerWeek, hm, rule
+from coordinator_tui.services.rota.snapshot import local_midnight
+
+
+def _gaps(spans: list[tuple[int, int]], start: int, end: int) -> list[int]:
+    """The rests between ``spans`` (sorted (start, end) of work) inside ``start``..``end``,
+    including from ``start`` to the first and from the last to ``end``."""
+    gaps = []
+    cursor = start
+    for low, high in spans:
+        if high <= cursor:
+            continue
+        if low >= end:
+            break
+        if low > cursor:
+            gaps.append(low - cursor)
+        cursor = high
+    if end > cursor:
+        gaps.append(end - cursor)
+    return gaps
+
+
+def _fortnight_ok(gaps: list[int], needed: int) -> bool:
+    """Reg 11(2): two rests of ``needed`` or one of twice the weekly rest in 14 days
+    (``needed`` may carry the daily rest on top: reg 11(7))."""
+    return sum(1 for gap in gaps if gap >= needed) >= 2
+
+
+def _weekly(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
+    """(rest enough in the 7 days, rest enough over 14 days, why the 14 days are unknown)
+    with ``extra`` minutes of daily rest added to each weekly rest (reg 11(7))."""
+    snap = week.snap
+    limits = week.limits(snap.monday)
+    spans = [(s.start, s.end) for s in week.shifts]
+    needed = limits.weekly_rest + extra
+    if max(_gaps(spans, snap.week_start, snap.week_end), default=0) >= needed:
+        return True, True, ""
+    if not limits.fortnight_alternative:
+        return False, False, ""
+    history = snap.history.get(week.carer.id, ())
+    last_week = history[0] if history else None
+    known = bool(snap.previous.get(week.carer.id)) or not last_week
+    if not known:
+        return False, False, " (last week's times are not known)"
+    gaps = _gaps(spans, local_midnight(snap.monday - timedelta(days=7)), snap.week_end)
+    double = 2 * limits.weekly_rest + extra
+    return False, max(gaps, default=0) >= double or _fortnight_ok(gaps, needed), ""
+
+
+@rule("carer", "WTR 1998 reg 11(1)-(3), (6)", P.WTR_WEEKLY_REST)
+def weekly_rest(week: CarerWeek) -> list:
+    """24 hours' uninterrupted rest in each week from midnight Sunday/Monday (48 hours
+    under 18), or, for adults, two rests of 24 hours or one of 48 in the 14 days ending
+    with the week."""
+    if not week.visits:
+        return []
+    limits = week.limits(week.snap.monday)
+    seven, fourteen, why = _weekly(week, 0)
+    if seven or fourteen:
+        return []
+    also = " nor 2 x 24h or 48h in 14 days" if limits.fortnight_alternative else ""
+    return [
+        P.make(
+            P.WTR_WEEKLY_REST,
+            f"{week.name}: no {hm(limits.weekly_rest)} uninterrupted rest this week{also}{why}",
+            week.carer.id,
+        )
+    ]
+
+
+@rule("carer", "WTR 1998 reg 11(7)", P.WTR_WEEKLY_REST_DAILY)
+def weekly_rest_with_daily_rest(week: CarerWeek) -> list:
+    """An adult's weekly rest does not take in the daily rest before or after it: 24 + 11 =
+    35 hours (two of 35, or one of 59, over 14 days), unless objectively justified, which is
+    recorded as the reason for accepting it. Reported only where the weekly rest itself is
+    there (else ``weekly_rest`` reports it)."""
+    limits = week.limits(week.snap.monday)
+    if not week.visits or not limits.weekly_rest_excludes_daily:
+        return []
+    seven, fourteen, _ = _weekly(week, 0)
+    if not (seven or fourteen):
+        return []
+    seven, fourteen, why = _weekly(week, limits.daily_rest)
+    if seven or fourteen:
+        return []
+    total = limits.weekly_rest + limits.daily_rest
+    return [
+        week.mark(
+            P.make(
+                P.WTR_WEEKLY_REST_DAILY,
+                f"{week.name}: the weekly rest takes in the daily rest: no {hm(total)} "
+                f"uninterrupted this week{why} (24h + 11h, reg 11(7)); record the objective "
+                "reason to accept",
+                week.carer.id,
+            )
+        )
+    ]
+
+
+@rule("carer", "WTR 1998 reg 5A", P.WTR_YOUNG_WEEK)
+def young_weekly_limit(week: CarerWeek) -> list:
+    """An under-18 works at most 40 hours a week, no averaging, no opt-out."""
+    limits = week.limits(week.snap.monday)
+    if limits.weekly_max is None or week.work <= limits.weekly_max:
+        return []
+    return [
+        P.make(
+            P.WTR_YOUNG_WEEK,
+            f"{week.name} (under 18): {hm(week.work)} this week, limit {hm(limits.weekly_max)}",
+            week.carer.id,
+        )
+    ]
+
+
+@rule("carer", "WTR 1998 reg 4(1)-(3), (6)-(7)", P.WTR_AVERAGE_48H)
+def average_48h(week: CarerWeek) -> list:
+    """An adult who has not opted out in writing averages at most 48 hours a week over the
+    17 weeks ending with this one (the weeks worked so far for a new starter; weeks with no
+    record in between count as none worked). Days of annual, sick and family leave are left
+    out of the period: the days that reg 4(7) adds after it are not worked yet, so they are
+    counted at the period's own rate, which is the average over the days not on leave."""
+    carer = week.carer
+    limits = week.limits(week.snap.monday)
+    if limits.average_weekly_max is None or carer.wtr_opt_out:
+        return []
+    history = week.snap.history.get(carer.id, ())
+    weeks, earlier = 1, 0
+    for back, minutes in enumerate(history[: limits.reference_weeks - 1], start=1):
+        if minutes is not None:
+            weeks = back + 1
+            earlier += minutes
+    leave = sum(week.snap.leave_days.get(carer.id, ())[:weeks])
+    days = 7 * weeks - leave
+    total = week.work + earlier
+    if days <= 0 or total * 7 <= limits.average_weekly_max * days:
+        return []
+    left_out = f", {leave} day(s) of leave left out" if leave else ""
+    return [
+        P.make(
+            P.WTR_AVERAGE_48H,
+            f"{week.name}: average {total * 7 / days / 60:.1f}h a week over {weeks} week(s)"
+            f"{left_out} (this week {hm(week.work)}), limit 48h; no opt-out",
+            carer.id,
+        )
+    ]
+
+
+@rule("carer", "The carer's contract (hours a week)", P.OVER_CONTRACT)
+def over_contract(week: CarerWeek) -> list:
+    """Working time in the week (travel between visits counted) within the contracted
+    hours, or the reason recorded."""
+    carer = week.carer
+    if not carer.contracted_minutes or week.work <= carer.contracted_minutes:
+        return []
+    return [
+        week.mark(
+            P.make(
+                P.OVER_CONTRACT,
+                f"{week.name}: {hm(week.work)} this week, contracted "
+                f"{hm(carer.contracted_minutes)}",
+                carer.id,
+            )
+        )
+    ]
+
+
+@rule("carer", "NICE NG21: continuity of carer", P.NEW_TO_CUSTOMER)
+def new_to_customer(week: CarerWeek) -> list:
+    """The first visit this week to a customer the carer has not visited in the 16 weeks
+    before, and whom the customer has not asked for, is noted (a preferred carer is one of
+    their regulars, as the continuity measure counts them)."""
+    found = []
+    seen: set[int] = set()
+    snap = week.snap
+    carer_id = week.carer.id
+    for visit in week.visits:
+        customer_id = visit.customer_id
+        if customer_id in seen:
+            continue
+        seen.add(customer_id)
+        customer = snap.customers.get(customer_id)
+        if (carer_id, customer_id) in snap.known_pairs or (
+            customer and carer_id in customer.preferred
+        ):
+            continue
+        found.append(
+            week.mark(
+                P.make(
+                    P.NEW_TO_CUSTOMER,
+                    f"{week.name} has not visited "
+                    f"{customer.name if customer else customer_id} before",
+                    carer_id,
+                    (visit.id,),
+                    visit.day,
+                )
+            )
+        )
+    return found

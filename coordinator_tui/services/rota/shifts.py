@@ -1,0 +1,256 @@
+"""A carer's working time as shifts, the unit the Working Time Regulations are read over.
+
+A *shift* is a run of a carer's visits joined by gaps shorter than the daily rest (11 hours,
+12 under 18). So a night that crosses midnight is one shift however the calendar cuts it,
+a split day (a morning run, then an evening run a few hours later) is one shift, and a gap
+of 11 hours or more, even inside one calendar day, is itself a daily rest that ends one
+shift and starts another. Daily rest (reg 10), the rest break (reg 12), the young worker's
+daily limit (reg 5A) and night work (reg 6, 6A) are judged per shift.
+
+Inside a shift, working time is the union of the visits plus the travel between
+consecutive visits (never more than the gap it sits in, CJEU C-266/14 Tyco); the rest of a
+gap is free time, where a break or a rest can go. Travel from home to the first visit of a
+shift and home from the last is not counted (the agency's convention, as in
+``timeline.summarise``).
+
+Times are epoch minutes (UTC), so every duration is right across the clock changes; night
+time and the young workers' restricted period are UK wall-clock periods, turned into epoch
+minutes day by day (:func:`local_minute`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from coordinator_tui.services.clock import UK
+from coordinator_tui.services.rota.wtr import DAY, NIGHT_LENGTH
+
+
+@lru_cache(maxsize=8192)
+def local_minute(day: date, minute: int) -> int:
+    """Epoch minutes of UK wall-clock ``minute`` (0-1439) on ``day``.
+
+    Memoised: night windows are asked for day after day by every shift of the week."""
+    moment = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=UK)
+    return int(moment.timestamp()) // 60
+
+
+def local_date(epoch_minute: int) -> date:
+    """The UK calendar date of an epoch minute."""
+    return datetime.fromtimestamp(epoch_minute * 60, UK).date()
+
+
+class Stop:
+    """What the shift builder needs of a visit (``SVisit`` has these attributes)."""
+
+    id: int
+    customer_id: int
+    day: date
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """One shift: its visits by start and, for each, the travel and free time before it.
+
+    ``ends[i]`` is the latest end among the first ``i + 1`` visits (visits may overlap);
+    ``free[i]`` is the free (rest) time between that end and visit ``i``, travel taken out
+    (0 for the first visit and for an overlapping one).
+    """
+
+    visits: tuple  # the visits (SVisit), by start
+    ends: tuple[int, ...]
+    travel_before: tuple[int, ...]
+    free: tuple[int, ...]
+    work: int  # minutes of working time, travel between visits included
+    travel: int
+    longest_free: int
+
+    @property
+    def start(self) -> int:
+        return self.visits[0].start
+
+    @property
+    def end(self) -> int:
+        return self.ends[-1]
+
+    @property
+    def span(self) -> int:
+        return self.end - self.start
+
+    @property
+    def day(self) -> date:
+        """The day the shift starts (the day the rota shows it on)."""
+        return self.visits[0].day
+
+    def working_intervals(self) -> Iterable[tuple[int, int]]:
+        """The stretches of working time: each visit, and the travel right after the
+        previous one (where the carer is taken to travel)."""
+        visits, ends, travel = self.visits, self.ends, self.travel_before
+        for index, visit in enumerate(visits):
+            if index and travel[index]:
+                yield ends[index - 1], ends[index - 1] + travel[index]
+            yield visit.start, visit.end
+
+
+def build_shifts(
+    visits: Sequence,
+    leg: Callable[[int, int], int],
+    daily_rest: Callable[[date], int],
+) -> list[Shift]:
+    """The shifts of ``visits`` (sorted by start). ``leg(a, b)`` is the travel in minutes
+    between two customers; ``daily_rest(day)`` the rest that ends a shift before a visit
+    starting on ``day`` (11 hours, 12 while the carer is under 18)."""
+    shifts: list[Shift] = []
+    if not visits:
+        return shifts
+    first = visits[0]
+    members = [first]
+    ends = [first.end]
+    travel_before = [0]
+    free = [0]
+    work, travel_total, longest = first.end - first.start, 0, 0
+    end, place = first.end, first.customer_id
+    for visit in visits[1:]:
+        gap = visit.start - end
+        if gap >= daily_rest(visit.day):
+            shifts.append(
+                Shift(
+                    tuple(members),
+                    tuple(ends),
+                    tuple(travel_before),
+                    tuple(free),
+                    work,
+                    travel_total,
+                    longest,
+                )
+            )
+            members, ends, travel_before, free = [visit], [visit.end], [0], [0]
+            work, travel_total, longest = visit.end - visit.start, 0, 0
+            end, place = visit.end, visit.customer_id
+            continue
+        members.append(visit)
+        if gap < 0:  # overlapping: only the part beyond the current end is new work
+            if visit.end > end:
+                work += visit.end - end
+                end, place = visit.end, visit.customer_id
+            ends.append(end)
+            travel_before.append(0)
+            free.append(0)
+            continue
+        moving = min(leg(place, visit.customer_id), gap)
+        travel_total += moving
+        rest = gap - moving
+        if rest > longest:
+            longest = rest
+        work += moving + visit.end - visit.start
+        end, place = visit.end, visit.customer_id
+        ends.append(end)
+        travel_before.append(moving)
+        free.append(rest)
+    shifts.append(
+        Shift(
+            tuple(members),
+            tuple(ends),
+            tuple(travel_before),
+            tuple(free),
+            work,
+            travel_total,
+            longest,
+        )
+    )
+    return shifts
+
+
+# -- night time -------------------------------------------------------------------------
+
+
+def night_windows(first: int, last: int, night_start: int) -> list[tuple[int, int]]:
+    """The night-time periods (epoch minutes) touching ``first``..``last``: 7 wall-clock
+    hours from ``night_start`` (a minute of the day, 22:00 to midnight) each night."""
+    windows = []
+    day = local_date(first) - timedelta(days=1)
+    stop = local_date(last)
+    while day <= stop:
+        begin = night_start + (DAY if night_start == 0 else 0)  # "midnight" is the next day
+        start_day = day + timedelta(days=begin // DAY)
+        opens = local_minute(start_day, begin % DAY)
+        finish = begin + NIGHT_LENGTH
+        closes = local_minute(day + timedelta(days=finish // DAY), finish % DAY)
+        windows.append((opens, closes))
+        day += timedelta(days=1)
+    return windows
+
+
+def period_windows(first: int, last: int, opens: int, closes: int) -> list[tuple[int, int]]:
+    """Nightly wall-clock periods from ``opens`` to ``closes`` (the next morning) that touch
+    ``first``..``last`` (the young workers' restricted period)."""
+    windows = []
+    day = local_date(first) - timedelta(days=1)
+    stop = local_date(last)
+    while day <= stop:
+        windows.append((local_minute(day, opens), local_minute(day + timedelta(days=1), closes)))
+        day += timedelta(days=1)
+    return windows
+
+
+def overlap(intervals: Iterable[tuple[int, int]], windows: list[tuple[int, int]]) -> int:
+    """Minutes of ``intervals`` inside ``windows``."""
+    total = 0
+    for start, end in intervals:
+        for opens, closes in windows:
+            low, high = max(start, opens), min(end, closes)
+            if high > low:
+                total += high - low
+    return total
+
+
+def night_minutes(shift: Shift, night_start: int) -> int:
+    """Minutes of the shift's working time (travel included) in night time (reg 2)."""
+    windows = night_windows(shift.start, shift.end, night_start)
+    return overlap(shift.working_intervals(), windows)
+
+
+def week_work(shifts: Iterable[Shift], in_week: Callable[[object], bool]) -> int:
+    """Working minutes of the visits ``in_week`` accepts, with the travel between two such
+    visits of one shift (a shift across the week's edge counts its own week's part)."""
+    total = 0
+    for shift in shifts:
+        visits, ends, travel = shift.visits, shift.ends, shift.travel_before
+        for index, visit in enumerate(visits):
+            if not in_week(visit):
+                continue
+            if index and in_week(visits[index - 1]):
+                before = ends[index - 1]
+                total += travel[index] + max(visit.end - max(visit.start, before), 0)
+            else:
+                total += visit.end - visit.start
+    return total
+
+
+def week_figures(
+    visits: Sequence,
+    leg: Callable[[int, int], int],
+    daily_rest: Callable[[date], int],
+    night_start: int,
+    first: date,
+    last: date,
+) -> tuple[int, int, int]:
+    """(working minutes, shifts, night shifts) of the visits dated ``first`` to ``last``:
+    what ``CarerWeekHours`` keeps for a week. A night shift has 3 hours or more in night
+    time (reg 2); a shift counts in the week it starts."""
+    from coordinator_tui.services.rota.wtr import NIGHT_WORKER_MINUTES
+
+    shifts = build_shifts(visits, leg, daily_rest)
+
+    def inside(visit) -> bool:
+        return first <= visit.day <= last
+
+    minutes = week_work(shifts, inside)
+    counted = [s for s in shifts if inside(s.visits[0])]
+    nights = sum(1 for s in counted if night_minutes(s, night_start) >= NIGHT_WORKER_MINUTES)
+    return minutes, len(counted), nights
