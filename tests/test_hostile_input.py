@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from conftest import DEMO_TODAY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -95,3 +96,148 @@ def test_every_csv_and_xlsx_is_written_by_the_safe_writer():
         if path.name != "exporting.py" and pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+# -- control codes never reach the terminal --------------------------------------------------
+
+PWNED = "Ev\x1b]0;pwned\x07il"
+_STYLE = re.compile(r"\x1b\[[0-9;?<>=$]*[ -/]*[@-~]")  # the app's own colour and cursor codes
+
+
+def record_output(app) -> list[str]:
+    """What the app writes to the terminal, frame by frame (``_display`` renders each
+    update to the escape sequences a real terminal receives)."""
+    frames: list[str] = []
+    display = app._display
+
+    def recording(screen, renderable) -> None:
+        display(screen, renderable)
+        if hasattr(renderable, "render_segments"):
+            frames.append(renderable.render_segments(app.console))
+
+    app._display = recording
+    return frames
+
+
+def _seed_hostile(engine) -> None:
+    """A register entry for a person whose name holds a terminal-title escape, written on
+    a bare connection as another tool or an older version could have (the session would
+    have stripped it: tests/test_audit.py)."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.models import Person, Practice, RegisterCategory, RegisterEntry, Staff
+
+    with session_scope(engine, "setup") as s:
+        practice = Practice(ods_code="A1", name="Alpha Surgery", short_name="Alpha")
+        category = RegisterCategory(
+            code="CPP", name="Child Protection Plan", age_band="child", review_interval_days=30
+        )
+        lead = Staff(name="Dr Lead", role="GP", is_safeguarding_lead=True)
+        s.add_all([practice, category, lead])
+        s.flush()
+        person_id = (
+            s.connection()
+            .execute(
+                insert(Person).returning(Person.id),
+                {
+                    "nhs_number": "9990000018",
+                    "given_name": "Kid",
+                    "family_name": PWNED,
+                    "search_name": f"{PWNED.lower()} kid",
+                    "date_of_birth": date(2015, 1, 1),
+                    "practice_id": practice.id,
+                    "created_at": datetime.now(UTC),
+                    "updated_at": datetime.now(UTC),
+                    "version": 1,
+                },
+            )
+            .scalar_one()
+        )
+        s.add(
+            RegisterEntry(
+                person_id=person_id,
+                category_id=category.id,
+                practice_id=practice.id,
+                start_date=date(2026, 1, 1),
+                lead_staff_id=lead.id,
+                risk_level="medium",
+                next_review_due=DEMO_TODAY - timedelta(days=2),
+            )
+        )
+
+
+async def test_an_escape_in_a_name_never_reaches_the_terminal(engine, db_path):
+    """The review queue and the list of all people show the name with the escape and the
+    bell as visible symbols; nothing the app writes to the terminal sets its title."""
+    from pilot_helpers import wait_for
+
+    from coordinator_tui.app import make_app
+    from coordinator_tui.screens.people import PeopleScreen
+    from coordinator_tui.screens.registers import RegistersScreen
+    from coordinator_tui.settings import load_settings
+    from coordinator_tui.widgets.lazy_table import LazyTable
+
+    _seed_hostile(engine)
+    settings = load_settings(str(db_path))
+    settings.today = DEMO_TODAY
+    app = make_app(settings, engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        frames = record_output(app)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen) and app.screen.loaded)
+        queue = app.screen.query_one(LazyTable)
+        await wait_for(pilot, lambda: any("PWNED" in line for line in _lines(queue)))
+        shown = next(line for line in _lines(queue) if "PWNED" in line)
+        assert "EV␛]0;PWNED␇IL, Kid " in shown  # one cell per symbol: the columns hold
+        await pilot.press("B")
+        await wait_for(pilot, lambda: isinstance(app.screen, PeopleScreen) and app.screen.loaded)
+        people = app.screen.query_one(LazyTable)
+        await wait_for(pilot, lambda: any("pwned" in line.lower() for line in _lines(people)))
+        assert any("ev␛]0;pwned␇il" in line.lower() for line in _lines(people))
+        await pilot.pause()
+    written = "".join(frames)
+    assert "PWNED" in _STYLE.sub("", written)  # the name was drawn...
+    assert "\x07" not in written and "\x1b]0;" not in written  # ...and set no title
+    assert "\x1b" not in _STYLE.sub("", written).replace("\x1b]8;", "")
+
+
+def _lines(table) -> list[str]:
+    """The text of each line the table draws now (what its segments hold)."""
+    return [
+        "".join(segment.text for segment in table.render_line(y))
+        for y in range(table.scrollable_content_region.height)
+    ]
+
+
+async def test_the_rota_grid_shows_control_codes_as_symbols():
+    """The rota's CellGrid draws a carer's name or a cell holding control codes as visible
+    symbols, one cell each, so the columns stay aligned and the terminal is untouched."""
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+
+    from coordinator_tui.widgets.cell_grid import CellGrid, GridColumn
+
+    columns = [GridColumn("Carer", 14), GridColumn("Mon", 8)]
+
+    class GridApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CellGrid()
+
+        def on_mount(self) -> None:
+            self.query_one(CellGrid).set_grid(columns, 1, lambda _: [PWNED, Text("a\x1bb")])
+
+    app = GridApp()
+    async with app.run_test(size=(40, 6)) as pilot:
+        frames = record_output(app)
+        grid = app.query_one(CellGrid)
+        grid.refresh()
+        await pilot.pause()
+        lines = ["".join(s.text for s in grid.render_line(y)) for y in range(2)]
+    assert lines[1].startswith("Ev␛]0;pwned␇il") and "a␛b" in lines[1]
+    header_mon, row_mon = lines[0].index("Mon"), lines[1].index("a␛b")
+    assert header_mon == row_mon  # one cell per symbol: the day column still lines up
+    written = "".join(frames)
+    assert "\x07" not in written and "\x1b]0;" not in written

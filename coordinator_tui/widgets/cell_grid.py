@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
+from coordinator_tui.services.safe_text import has_controls, visible
 from coordinator_tui.widgets.row_cursor import RowCursorView
 
 GridCell = str | Text
@@ -275,7 +276,10 @@ class CellGrid(RowCursorView):
     def _render_cell(self, cell: GridCell, width: int) -> list[Segment]:
         """One cell cut or padded to ``width`` and a space, as segments without a base
         style (applied per line, with the row's zebra or the cursor)."""
-        text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+        # Control codes shown as symbols, never sent to the terminal (services.safe_text).
+        text = cell.copy() if isinstance(cell, Text) else Text(visible(str(cell)))
+        if has_controls(text.plain):
+            text.plain = visible(text.plain)
         text.no_wrap, text.overflow, text.end = True, "ellipsis", ""
         text.truncate(width, overflow="ellipsis", pad=True)
         text.append(" ")

@@ -22,6 +22,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 
+from coordinator_tui.services.safe_text import has_controls, visible
 from coordinator_tui.widgets.row_cursor import RowCursorView
 
 Cell = str | Text
@@ -278,6 +279,8 @@ class LazyTable(RowCursorView):
                 continue
             if isinstance(cell, Text):
                 text = cell.copy()
+                if has_controls(text.plain):  # one visible symbol each: the spans still fit
+                    text.plain = visible(text.plain)
                 text.no_wrap = True
                 text.truncate(width, overflow="ellipsis")
                 if column.justify == "right":
@@ -293,7 +296,7 @@ class LazyTable(RowCursorView):
                 )
                 segments.append(Segment(" ", style))
                 continue
-            plain = str(cell)
+            plain = visible(str(cell))  # an escape sequence in a name never reaches the terminal
             length = cell_len(plain)
             if length > width:
                 plain = set_cell_size(plain, width - 1) + "…"
