@@ -4,7 +4,7 @@ text is merged, anything else is kept for the coordinator to choose (issue 12 §
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coordinator_tui.services.text_merge import (
@@ -22,20 +22,26 @@ line = st.text(alphabet="abc é", max_size=8)
 lines_text = st.lists(line, max_size=5).map("\n".join)
 
 
-def keeps_every_line(result: str, *sides: str) -> bool:
-    """Every line of every side is a line of the result, in that side's order; a side's
-    unfinished last line may have been continued (it starts a later line of the result)."""
-    return all(_keeps(result.split("\n"), side.split("\n")) for side in sides)
+def keeps_every_line(result: str, *sides: str, base: str = "") -> bool:
+    """Every line of every side is a line of the result, in that side's order. A side's
+    unfinished last line, and the base's (someone was typing it), may have been
+    continued: then it starts a line of the result."""
+    unfinished = base.split("\n")[-1] if base and not base.endswith("\n") else None
+    return all(_keeps(result.split("\n"), side.split("\n"), unfinished) for side in sides)
 
 
-def _keeps(result: list[str], side: list[str]) -> bool:
+def _keeps(result: list[str], side: list[str], unfinished: str | None) -> bool:
     *whole, last = side
     start = 0
     for wanted in whole:
-        try:
-            start = result.index(wanted, start) + 1
-        except ValueError:
+        found = [
+            i
+            for i in range(start, len(result))
+            if result[i] == wanted or (wanted == unfinished and result[i].startswith(wanted))
+        ]
+        if not found:
             return False
+        start = found[0] + 1
     return any(got.startswith(last) for got in result[start:])
 
 
@@ -48,6 +54,12 @@ def _keeps(result: list[str], side: list[str]) -> bool:
         # Both added lines below the same notes: the notes once, theirs, then mine.
         ("Mother attended.\n", "Mother attended.\nPlan agreed.", "Mother attended.\nGP to refer.",
          "Mother attended.\nGP to refer.\nPlan agreed."),
+        # One went on with the unfinished last line, the other added a line below it.
+        ("Mother attended", "Mother attended. Plan agreed", "Mother attended\nGP to refer.",
+         "Mother attended. Plan agreed\nGP to refer."),
+        ("Mother attended", "Mother attended\nGP to refer.", "Mother attended. Plan agreed",
+         "Mother attended. Plan agreed\nGP to refer."),
+        ("a\nb", "a\nb c\nmine", "a\nb\ntheirs", "a\nb c\ntheirs\nmine"),
         # Both went on with the unfinished last line: both versions of it kept.
         ("Mother attended", "Mother attended. Plan agreed", "Mother attended with partner",
          "Mother attended with partner\nMother attended. Plan agreed"),
@@ -102,12 +114,13 @@ def test_the_conflict_error_says_who_and_what():
 # -- properties --------------------------------------------------------------------------
 
 
+@settings(max_examples=500)
 @given(base=text, mine_added=text, theirs_added=text)
 def test_merging_appended_text_never_loses_a_line(base, mine_added, theirs_added):
     mine, theirs = base + mine_added, base + theirs_added
     merged = merge_appended(base, mine, theirs)
     assert merged is not None
-    assert keeps_every_line(merged, mine, theirs)
+    assert keeps_every_line(merged, mine, theirs, base=base)
     # Nothing duplicated: the base's whole lines once, each side's own part once, and
     # one line break between them.
     whole_lines = base.rfind("\n") + 1
@@ -128,6 +141,7 @@ def test_lines_added_below_the_notes_follow_them_once(base, mine_added, theirs_a
         assert merged.count("\n") <= mine.count("\n") + theirs.count("\n") - base.count("\n") + 1
 
 
+@settings(max_examples=500)
 @given(base=text, mine=text, theirs=text)
 def test_reconcile_keeps_every_line_or_asks(base, mine, theirs):
     result = reconcile(base, mine, theirs)
@@ -139,7 +153,7 @@ def test_reconcile_keeps_every_line_or_asks(base, mine, theirs):
     elif mine == base:
         assert result == theirs  # we changed nothing: theirs
     else:
-        assert keeps_every_line(result, mine, theirs)
+        assert keeps_every_line(result, mine, theirs, base=base)
 
 
 @given(mine=text, theirs=text)

@@ -1,19 +1,31 @@
 """Live minuting: one agenda item at a time, the person's key facts beside the notes.
 
-Type the notes; they are saved on every change of item and every two seconds while
-typing, so nothing typed is lost if the app is killed. ``pagedown``/``ctrl+n`` next item,
-``pageup``/``ctrl+b`` previous (both work while typing). ``ctrl+r`` jumps to the decision
-line, ``ctrl+l`` to the action line: type ``HV +2w chase school nurse re attendance``
-(owner by initials or role, due date, text), check the preview under it, ``enter`` saves
-and returns to the notes. ``ctrl+t`` marks attendance, ``f3`` adds an item (any other
-business), ``f9``/``ctrl+f`` finishes the meeting (writes the discussion into each
-person's chronology), ``f8``/``ctrl+o`` exports the minutes. ``esc`` saves and goes back.
-A finished meeting opens read only.
+Type the notes; they are saved on every change of item and at least every two seconds
+while typing, so a kill loses at most the last two seconds. ``pagedown``/``ctrl+n`` next
+item, ``pageup``/``ctrl+b`` previous (both work while typing; what was typed before
+them stays with the item it was typed in, however fast). ``ctrl+r`` jumps to the
+decision line, ``ctrl+l`` to the action line: type ``HV +2w chase school nurse re
+attendance`` (owner by initials or role, due date, text), check the preview under it,
+``enter`` saves and returns to the notes. ``ctrl+t`` marks attendance, ``f3`` adds an
+item (any other business), ``f9``/``ctrl+f`` finishes the meeting (writes the discussion
+into each person's chronology), ``f8``/``ctrl+o`` exports the minutes, ``ctrl+s``/``f2``
+saves now. ``esc`` saves and goes back. A finished meeting opens read only.
+
+Saves run in the background, so the screen never waits for the database. If the
+database cannot take a save (locked by another user, connection lost), the notes stay
+as typed, the border says so, and the save is tried again every second (or ``ctrl+s``).
+Someone else minuting the same meeting is named above the notes; if they saved the same
+item meanwhile, what both added is merged, and anything else shows both versions to
+choose from (nothing is overwritten unseen).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -30,6 +42,7 @@ from coordinator_tui.services.clock import to_local
 from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
+    from coordinator_tui.screens.text_conflict import TextChoice
     from coordinator_tui.services.meetings.minuting import (
         ActionPreview,
         KeyFacts,
@@ -37,8 +50,13 @@ if TYPE_CHECKING:
         OwnerDirectory,
     )
     from coordinator_tui.services.meetings.series import AttendeeRow
+    from coordinator_tui.services.text_merge import TextConflict
 
 AUTOSAVE_SECONDS = 2.0
+"""The most typing a kill of the app can lose."""
+SAVE_EVERY_SECONDS = 1.0
+"""How often changed notes are saved: well inside ``AUTOSAVE_SECONDS``, so that a save
+still under way, or a busy machine, keeps within the promise."""
 PRIORITY = {1: "1 urgent", 2: "2 high", 3: "3 routine"}
 
 
@@ -99,6 +117,16 @@ def preview_text(preview: ActionPreview | None) -> Text:
     return Text.assemble(("✗ ", "bold red"), preview.describe())
 
 
+@dataclass(frozen=True)
+class SaveResult:
+    """How a background save of one item's notes ended (see ``MinutingScreen.saved``)."""
+
+    stored: str = ""
+    saved_at: datetime | None = None
+    conflict: TextConflict | None = None
+    error: str = ""
+
+
 class MinutingScreen(CoordinatorScreen[None]):
     CSS_PATH = "meetings.tcss"
     HELP = __doc__ or ""
@@ -121,8 +149,22 @@ class MinutingScreen(CoordinatorScreen[None]):
         self.items: list[MinutingItem] = []
         self.index = 0
         self.texts: dict[int, str] = {}
-        self.saved: dict[int, str] = {}
+        """Each item's notes as typed (the shown item's as of the last ``capture``)."""
+        self.base: dict[int, str] = {}
+        """Each item's notes as the editor last read or saved them: what a save started
+        from, so that a save over someone else's is never silent."""
         self.saved_at: dict[int, datetime] = {}
+        self.saving: dict[int, str] = {}
+        """Items whose notes are being saved in the background, and the text sent."""
+        self.conflicted: set[int] = set()
+        """Items waiting for the coordinator to choose between two versions."""
+        self.save_error = ""
+        self.others: list[tuple[str, datetime]] = []
+        self.shown_id: int | None = None
+        """The item whose notes the editor holds."""
+        self.notes = TextArea(id="min-notes", soft_wrap=True, show_line_numbers=False)
+        """The editor (kept: its text is read once more as the screen goes away)."""
+        self._after_saved: list[Callable[[], None]] = []
         self.owners: OwnerDirectory | None = None
         self.facts: KeyFacts | None = None
         self.preview: ActionPreview | None = None
@@ -141,7 +183,7 @@ class MinutingScreen(CoordinatorScreen[None]):
         yield Static("Loading the meeting…", id="min-head")
         yield Static("", id="min-reason")
         with Horizontal(id="min-main"):
-            yield TextArea(id="min-notes", soft_wrap=True, show_line_numbers=False)
+            yield self.notes
             with VerticalScroll(id="min-side"):
                 yield Static("", id="min-facts")
                 yield Static("", id="min-recorded")
@@ -159,7 +201,7 @@ class MinutingScreen(CoordinatorScreen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Minuting"
         self.query_one("#min-side").can_focus = False
-        self.set_interval(AUTOSAVE_SECONDS, self.autosave)
+        self.set_interval(SAVE_EVERY_SECONDS, self.autosave)
         self.load()
 
     @work(thread=True, exclusive=True, group="minuting")
@@ -182,7 +224,7 @@ class MinutingScreen(CoordinatorScreen[None]):
         self.items, self.owners, self.people = items, owners, people
         for item in items:
             self.texts.setdefault(item.id, item.notes)
-            self.saved.setdefault(item.id, item.notes)
+            self.base.setdefault(item.id, item.notes)
             if item.notes_saved_at is not None:
                 self.saved_at.setdefault(item.id, item.notes_saved_at)
         self.set_read_only(status != "in_progress")
@@ -212,6 +254,7 @@ class MinutingScreen(CoordinatorScreen[None]):
         notes = self.query_one("#min-notes", TextArea)
         if item is None:
             head.update(Text.assemble((self.title_text, "bold"), " · no items on the agenda"))
+            self.shown_id = None
             notes.load_text("")
             notes.read_only = True
             return
@@ -224,6 +267,7 @@ class MinutingScreen(CoordinatorScreen[None]):
                 state,
             )
         )
+        self.shown_id = item.id
         notes.load_text(self.texts.get(item.id, ""))
         notes.move_cursor(notes.document.end)
         self.show_status()
@@ -231,31 +275,39 @@ class MinutingScreen(CoordinatorScreen[None]):
         self.load_facts(item.person_id)
 
     def show_status(self) -> None:
-        """The reason under the title; the save state on the notes' border; attendance."""
+        """Who else is minuting and the item's reason above the notes; the save state
+        on the notes' border; attendance."""
         item = self.item
         if item is None:
             return
         saved = self.saved_at.get(item.id)
-        typing = self.texts.get(item.id, "") != self.saved.get(item.id, "")
+        typing = self.texts.get(item.id, "") != self.base.get(item.id, "")
         notes = self.query_one("#min-notes", TextArea)
         notes.border_title = "Notes"
-        notes.border_subtitle = (
-            ("not saved yet" if typing else "")
-            if saved is None
-            else f"saved {to_local(saved):%H:%M:%S}" + (" · typing" if typing else "")
-        )
+        if self.save_error and typing:
+            notes.border_subtitle = "NOT SAVED: " + self.save_error
+        elif item.id in self.conflicted:
+            notes.border_subtitle = "NOT SAVED: choose which notes to keep"
+        else:
+            notes.border_subtitle = (
+                ("not saved yet" if typing else "")
+                if saved is None
+                else f"saved {to_local(saved):%H:%M:%S}" + (" · typing" if typing else "")
+            )
         present = sum(1 for p in self.people if p.attendance == "present")
         apologies = sum(1 for p in self.people if p.attendance == "apologies")
-        self.query_one("#min-reason", Static).update(
-            Text.assemble(
-                (item.reason or "", "italic"),
-                f"  ·  attendance: {present} present, {apologies} apologies",
-            )
-        )
+        line = Text()
+        if self.others:
+            names = ", ".join(f"{who} ({to_local(at):%H:%M})" for who, at in self.others)
+            line.append("⚑ Also minuting this meeting: ", "bold")
+            line.append(f"{names}\n")
+        line.append(item.reason or "", "italic")
+        line.append(f"  ·  attendance: {present} present, {apologies} apologies")
+        self.query_one("#min-reason", Static).update(line)
 
     @work(thread=True, exclusive=True, group="minuting-facts")
     def load_facts(self, person_id: int | None) -> None:
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minuting import key_facts
 
         facts = None
@@ -263,7 +315,7 @@ class MinutingScreen(CoordinatorScreen[None]):
             try:
                 with self.coordinator.session() as session:
                     facts = key_facts(session, person_id, today=self.today)
-            except MeetingError:
+            except CoordinatorError:
                 facts = None
         self.app.call_from_thread(self.show_facts, facts)
 
@@ -277,46 +329,214 @@ class MinutingScreen(CoordinatorScreen[None]):
 
     @on(TextArea.Changed, "#min-notes")
     def notes_changed(self, event: TextArea.Changed) -> None:
-        item = self.item
-        if item is not None and not self.read_only:
-            self.texts[item.id] = event.text_area.text
-            if not event.text_area.border_subtitle.endswith("typing"):
-                self.show_status()
+        self.capture()
+        if not event.text_area.border_subtitle.endswith("typing"):
+            self.show_status()
+
+    def capture(self) -> None:
+        """Take the editor's text as the shown item's notes. Called before every save
+        and move, after the keys typed before them have reached the editor."""
+        if self.shown_id is not None and not self.read_only:
+            self.texts[self.shown_id] = self.notes.text
+
+    def unsaved(self) -> list[int]:
+        """Items whose notes differ from what was last read or saved."""
+        return [i for i, text in self.texts.items() if text != self.base.get(i, "")]
+
+    def after_keys(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the widget the keys go to has handled every key sent to
+        it so far. A priority key (``pagedown``) is read while the characters typed just
+        before it may still be on their way to the editor; acting at once would save
+        the notes without them and show them in the next item."""
+        target: Any = self.app.focused if self.app.focused is not None else self
+        target.call_later(callback)
 
     def autosave(self) -> None:
-        """Every few seconds: save the notes if they changed since the last save."""
-        self.save_notes()
+        """Every second: save every item whose notes changed; see who else is minuting."""
+        self.capture()
+        for item_id in self.unsaved():
+            self.save_item(item_id)
+        if self.coordinator.engine is not None and not self.read_only:
+            self.find_others()
 
-    def save_notes(self) -> bool:
-        """Save the current item's notes if changed; False (and a message) on failure."""
-        from coordinator_tui.services.meetings import MeetingError
-        from coordinator_tui.services.meetings.minuting import save_notes
-
-        item = self.item
-        if item is None or self.read_only:
-            return True
-        text = self.texts.get(item.id, "")
-        if text == self.saved.get(item.id, ""):
-            return True
-        try:
-            with self.coordinator.session() as session:
-                note = save_notes(session, item.id, text)
-                saved_at = note.saved_at
-        except MeetingError as exc:
-            self.notify(str(exc), severity="error")
+    def save_item(self, item_id: int) -> bool:
+        """Save the item's notes in the background (one save per item at a time; the
+        next tick saves what was typed meanwhile). False when no save was started."""
+        if (
+            self.read_only
+            or item_id in self.saving
+            or item_id in self.conflicted
+            or self.coordinator.engine is None
+        ):
             return False
-        self.saved[item.id] = text
-        self.saved_at[item.id] = saved_at
-        self.show_status()
+        text, base = self.texts.get(item_id, ""), self.base.get(item_id, "")
+        if text == base:
+            return False
+        self.saving[item_id] = text
+        self.run_worker(
+            partial(self._save_in_background, item_id, text, base),
+            thread=True,
+            group=f"minuting-notes-{item_id}",
+            exclusive=True,
+            exit_on_error=False,
+        )
         return True
 
+    def _save_in_background(self, item_id: int, text: str, base: str) -> None:
+        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.meetings.minuting import save_notes
+        from coordinator_tui.services.text_merge import TextConflictError
+
+        try:
+            with self.coordinator.session() as session:
+                note = save_notes(session, item_id, text, base=base)
+                result = SaveResult(note.text, note.saved_at)
+        except TextConflictError as exc:
+            result = SaveResult(conflict=exc.conflict)
+        except CoordinatorError as exc:
+            result = SaveResult(error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - the notes stay on screen, saving goes on
+            result = SaveResult(error=f"the save failed ({type(exc).__name__}); retrying")
+        with suppress(RuntimeError):  # the app has closed meanwhile
+            self.app.call_from_thread(self.saved, item_id, text, result)
+
+    def saved(self, item_id: int, sent: str, result: SaveResult) -> None:
+        """A background save ended: record it, merge, ask, or say why it failed."""
+        self.saving.pop(item_id, None)
+        if not self.is_attached:
+            return
+        if result.conflict is not None:
+            self.conflicted.add(item_id)
+            self.ask_which(item_id, result.conflict)
+        elif result.error:
+            if not self.save_error:  # one line per failure, not one per second
+                self.notify(
+                    f"Notes not saved: {result.error} What you typed is kept; saving is "
+                    "retried every second (ctrl+s to retry now).",
+                    severity="error",
+                    timeout=8,
+                )
+            self.save_error = result.error
+            self._after_saved.clear()  # leaving, finishing... wait for a successful save
+        else:
+            if self.save_error:
+                self.notify("Notes saved again", timeout=3)
+            self.save_error = ""
+            if result.saved_at is not None:
+                self.saved_at[item_id] = result.saved_at
+            if result.stored == sent:
+                self.base[item_id] = sent
+            else:
+                self.fold_in(item_id, sent, result.stored)
+        self.show_status()
+        self._continue_after_saved()
+
+    def fold_in(self, item_id: int, sent: str, stored: str) -> None:
+        """The save merged what someone else had added: show it in the editor, above
+        what was typed since the save began."""
+        self.capture()
+        current = self.texts.get(item_id, sent)
+        if not current.startswith(sent):
+            # Changed mid-line since: the next save compares with the merged notes and,
+            # unless it can merge again, asks which to keep.
+            self.base[item_id] = sent
+            return
+        merged = stored + current[len(sent) :]
+        self.base[item_id] = stored
+        self.texts[item_id] = merged
+        if self.shown_id == item_id:
+            insert_difference(self.query_one("#min-notes", TextArea), current, merged)
+        who = ", ".join(name for name, _ in self.others) or "someone else"
+        self.notify(f"{who} added to these notes meanwhile: both kept", timeout=6)
+
+    def ask_which(self, item_id: int, conflict: TextConflict) -> None:
+        """Both versions side by side; the coordinator's choice is saved over theirs."""
+        from coordinator_tui.screens.text_conflict import TextConflictScreen
+
+        self.capture()
+        conflict = replace(conflict, mine=self.texts.get(item_id, conflict.mine))
+        number = next((i.number for i in self.items if i.id == item_id), None)
+        title = f"Notes of item {number} changed meanwhile" if number else ""
+        self.app.push_screen(
+            TextConflictScreen(conflict, title), partial(self.chosen, item_id, conflict)
+        )
+
+    def chosen(self, item_id: int, conflict: TextConflict, choice: TextChoice | None) -> None:
+        self.conflicted.discard(item_id)
+        if choice is None:
+            return
+        text = choice.text + choice.typed
+        self.base[item_id] = conflict.theirs
+        self.texts[item_id] = text
+        if self.shown_id == item_id:
+            notes = self.query_one("#min-notes", TextArea)
+            notes.load_text(text)
+            notes.move_cursor(notes.document.end)
+        self.save_item(item_id)
+        self.show_status()
+
+    @work(thread=True, exclusive=True, group="minuting-others")
+    def find_others(self) -> None:
+        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.meetings.minuting import other_minute_takers
+
+        try:
+            with self.coordinator.session() as session:
+                others = other_minute_takers(
+                    session, self.meeting_id, me=self.coordinator.settings.user
+                )
+        except CoordinatorError:
+            return
+        with suppress(RuntimeError):
+            self.app.call_from_thread(self.show_others, others)
+
+    def show_others(self, others: list[tuple[str, datetime]]) -> None:
+        if others != self.others and self.is_attached:
+            self.others = others
+            self.show_status()
+
+    def when_saved(self, then: Callable[[], None]) -> None:
+        """Save every changed item, then run ``then`` (leave, finish, export). A save
+        that fails says why and ``then`` does not run: nothing typed is left behind."""
+        self.capture()
+        self._after_saved.append(then)
+        self._continue_after_saved()
+
+    def _continue_after_saved(self) -> None:
+        if not self._after_saved:
+            return
+        for item_id in self.unsaved():
+            self.save_item(item_id)
+        if self.saving or self.conflicted or self.unsaved():
+            return
+        waiting, self._after_saved = self._after_saved, []
+        for then in waiting:
+            then()
+
     def action_save(self) -> None:
-        if self.save_notes():
-            self.notify("Notes saved", timeout=2)
+        self.save_error = ""  # ctrl+s is the coordinator's retry: say the outcome again
+        self.after_keys(lambda: self.when_saved(lambda: self.notify("Notes saved", timeout=2)))
 
     def on_unmount(self) -> None:
-        if self.coordinator.engine is not None:
-            self.save_notes()
+        """Leaving by any way (the app closing, too): a last save of anything changed,
+        here and now. Two versions that cannot be merged are both kept."""
+        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.meetings.minuting import save_notes
+        from coordinator_tui.services.text_merge import TextConflictError, keep_both
+
+        if self.coordinator.engine is None or self.read_only:
+            return
+        self.capture()
+        for item_id in self.unsaved():
+            text, base = self.texts[item_id], self.base.get(item_id, "")
+            with suppress(CoordinatorError):
+                try:
+                    with self.coordinator.session() as session:
+                        save_notes(session, item_id, text, base=base)
+                except TextConflictError as exc:
+                    both = keep_both(text, exc.conflict.theirs)
+                    with self.coordinator.session() as session:
+                        save_notes(session, item_id, both, base=exc.conflict.theirs)
 
     def refresh_items(self) -> None:
         """Re-read decisions and actions after a write (the notes typed stay as they are)."""
@@ -328,7 +548,7 @@ class MinutingScreen(CoordinatorScreen[None]):
         self.items = items
         for index, item in enumerate(items):
             self.texts.setdefault(item.id, item.notes)
-            self.saved.setdefault(item.id, item.notes)
+            self.base.setdefault(item.id, item.notes)
             if item.id == current:
                 self.index = index
         if self.item is not None:
@@ -337,14 +557,19 @@ class MinutingScreen(CoordinatorScreen[None]):
     # -- moving -------------------------------------------------------------------------
 
     def action_move(self, step: int) -> None:
+        self.after_keys(partial(self.move, step))
+
+    def move(self, step: int) -> None:
+        """To the next or previous item; the notes just left are saved in the background."""
         if not self.items:
             return
         target = self.index + step
         if not 0 <= target < len(self.items):
             self.notify("That was the last item" if step > 0 else "This is the first item")
             return
-        if not self.save_notes():
-            return
+        self.capture()
+        if self.item is not None:
+            self.save_item(self.item.id)
         self.index = target
         self.preview = None
         self.query_one("#min-action", Input).value = ""
@@ -354,8 +579,7 @@ class MinutingScreen(CoordinatorScreen[None]):
             self.query_one("#min-notes", TextArea).focus()
 
     def action_back(self) -> None:
-        if self.save_notes():
-            self.dismiss(None)
+        self.after_keys(lambda: self.when_saved(lambda: self.dismiss(None)))
 
     # -- decisions and actions ------------------------------------------------------------
 
@@ -367,7 +591,7 @@ class MinutingScreen(CoordinatorScreen[None]):
 
     @on(Input.Submitted, "#min-decision")
     def record_decision(self, event: Input.Submitted) -> None:
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minuting import add_decision
 
         item = self.item
@@ -377,11 +601,11 @@ class MinutingScreen(CoordinatorScreen[None]):
         try:
             with self.coordinator.session() as session:
                 add_decision(session, item.id, event.value)
-        except MeetingError as exc:
+            self.refresh_items()
+        except CoordinatorError as exc:
             self.notify(str(exc), severity="error")
             return
         event.input.value = ""
-        self.refresh_items()
         self.notify("Decision recorded", timeout=2)
         self.query_one("#min-notes", TextArea).focus()
 
@@ -399,7 +623,7 @@ class MinutingScreen(CoordinatorScreen[None]):
 
     @on(Input.Submitted, "#min-action")
     def save_action(self, event: Input.Submitted) -> None:
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minuting import save_action
 
         item, preview = self.item, self.preview
@@ -412,13 +636,13 @@ class MinutingScreen(CoordinatorScreen[None]):
         try:
             with self.coordinator.session() as session:
                 save_action(session, item.id, preview, today=self.today)
-        except MeetingError as exc:
+            self.refresh_items()
+        except CoordinatorError as exc:
             self.notify(str(exc), severity="error")
             return
         event.input.value = ""
         self.preview = None
         self.query_one("#min-preview", Static).update("")
-        self.refresh_items()
         self.notify("Action added", timeout=2)
         self.query_one("#min-notes", TextArea).focus()
 
@@ -433,7 +657,7 @@ class MinutingScreen(CoordinatorScreen[None]):
         self.app.push_screen(AttendanceDialog(self.people, self.title_text), self.save_attendance)
 
     def save_attendance(self, changes: dict[int, str] | None) -> None:
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.series import attendees, set_attendance
 
         if not changes:
@@ -443,7 +667,7 @@ class MinutingScreen(CoordinatorScreen[None]):
                 for staff_id, attendance in changes.items():
                     set_attendance(session, self.meeting_id, staff_id, attendance)
                 self.people = attendees(session, self.meeting_id)
-        except MeetingError as exc:
+        except CoordinatorError as exc:
             self.notify(str(exc), severity="error")
             return
         self.show_status()
@@ -452,20 +676,21 @@ class MinutingScreen(CoordinatorScreen[None]):
     def action_add_item(self) -> None:
         """Any other business: an item added now goes straight onto the agenda, last."""
         from coordinator_tui.screens.meeting_dialogs import ManualItemDialog
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.agenda import add_manual_item
 
         def save(values: dict[str, Any]) -> str | None:
-            if not self.save_notes():
-                return "The notes could not be saved"
             try:
                 with self.coordinator.session() as session:
                     item_id = add_manual_item(session, self.meeting_id, **values).id
-            except MeetingError as exc:
+                self.refresh_items()
+            except CoordinatorError as exc:
                 return str(exc)
-            self.refresh_items()
             ids = [item.id for item in self.items]
             if item_id in ids:
+                self.capture()
+                if self.item is not None:
+                    self.save_item(self.item.id)
                 self.index = ids.index(item_id)
                 self.show_item()
             return None
@@ -473,25 +698,33 @@ class MinutingScreen(CoordinatorScreen[None]):
         self.app.push_screen(ManualItemDialog(save))
 
     def action_finish(self) -> None:
-        from coordinator_tui.services.meetings import MeetingError
+        self.after_keys(lambda: self.when_saved(self.ask_finish))
+
+    def ask_finish(self) -> None:
+        from coordinator_tui.services.dates import format_date
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minuting import finish_meeting
 
-        if not self.save_notes():
-            return
-
         def save(_: dict[str, Any]) -> str | None:
+            if self.unsaved() or self.saving:
+                return "Some notes are not saved yet: press ctrl+s, then finish"
             try:
                 with self.coordinator.session() as session:
-                    summary = finish_meeting(session, self.meeting_id)
-            except MeetingError as exc:
+                    summary = finish_meeting(session, self.meeting_id, today=self.today)
+                self.set_read_only(True)
+                self.refresh_items()
+            except CoordinatorError as exc:
                 return str(exc)
-            self.set_read_only(True)
-            self.refresh_items()
             self.show_item()
+            moved = (
+                f" It was dated ahead: now dated {format_date(summary.moved_to)}."
+                if summary.moved_to
+                else ""
+            )
             self.notify(
                 f"Meeting finished: {summary.discussed} items discussed, {summary.not_reached} "
                 f"deferred, {summary.actions} actions; chronology updated for "
-                f"{summary.people} people. f8 exports the minutes.",
+                f"{summary.people} people.{moved} f8 exports the minutes.",
                 timeout=10,
             )
             return None
@@ -511,7 +744,34 @@ class MinutingScreen(CoordinatorScreen[None]):
         )
 
     def action_export(self) -> None:
+        self.after_keys(lambda: self.when_saved(self.open_export))
+
+    def open_export(self) -> None:
         from coordinator_tui.screens.meeting_dialogs import export_dialog
 
-        self.save_notes()
         self.app.push_screen(export_dialog(self, self.meeting_id, self.day or self.today))
+
+
+def insert_difference(notes: TextArea, old: str, new: str) -> None:
+    """Turn the editor's ``old`` text into ``new`` by inserting what ``new`` adds (the
+    cursor and what is being typed stay where they are); a reload if it is more than an
+    insertion."""
+    extra = len(new) - len(old)
+    prefix = suffix = 0
+    if extra > 0:
+        while prefix < len(old) and old[prefix] == new[prefix]:
+            prefix += 1
+        while suffix < len(old) and old[-1 - suffix] == new[-1 - suffix]:
+            suffix += 1
+    at = len(old) - suffix  # new == old[:at] + inserted + old[at:] when at <= prefix
+    if extra <= 0 or not old or at > prefix:
+        notes.load_text(new)
+        notes.move_cursor(notes.document.end)
+        return
+    location = (old.count("\n", 0, at), at - (old.rfind("\n", 0, at) + 1))
+    # Text inserted before the cursor moves it on with the line; text inserted at or
+    # after it (their lines below the one being typed) leaves it where it is.
+    selection = notes.selection
+    notes.insert(new[at : at + extra], location)
+    if location >= selection.end:
+        notes.selection = selection

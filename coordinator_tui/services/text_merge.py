@@ -12,20 +12,27 @@ meanwhile (*theirs*) is no longer the base, the save is not simply written over 
 
 Either way no line either side typed is lost (``tests/test_text_merge.py`` checks this
 with generated texts). The functions here are pure; :class:`TextConflictError` carries a
-conflict from a service to the screen that shows it.
+conflict from a service to the screen that shows it, and :func:`last_change` reads who
+saved the other version from the audit trail.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from coordinator_tui.services.errors import ConflictError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "TextConflict",
     "TextConflictError",
     "keep_both",
+    "last_change",
     "merge_appended",
     "reconcile",
 ]
@@ -45,20 +52,36 @@ def _common_prefix(a: str, b: str) -> int:
     return index
 
 
+def _split_line(added: str) -> tuple[str, str]:
+    """Text added after an unfinished line: what goes on with that line, and the new
+    lines after it (starting with their line break)."""
+    end = added.find("\n")
+    return (added, "") if end < 0 else (added[:end], added[end:])
+
+
 def merge_appended(base: str, mine: str, theirs: str) -> str | None:
     """Both sides only added to the end of ``base``: the base once, their addition, then
     ours, each from the start of a line. None when either side changed the base itself.
 
     Shared text is kept once: a side whose text is the start of the other's adds nothing
     of its own, and text both added alike (a line typed into both) is not repeated. When
-    both went on with base's unfinished last line differently, both versions of that line
-    are kept, theirs first."""
+    the base ends mid-line and one side went on with that line while the other started
+    new lines, the line is continued in place; when both went on with it differently,
+    both versions of the line are kept, theirs first."""
     if not (mine.startswith(base) and theirs.startswith(base)):
         return None
     if theirs.startswith(mine):
         return theirs
     if mine.startswith(theirs):
         return mine
+    if base and not base.endswith("\n"):
+        # The base ends mid-line (someone is typing it). One side going on with that line
+        # while the other started new lines below it is no clash: the line as continued,
+        # then their new lines, then ours.
+        my_line, my_lines = _split_line(mine[len(base) :])
+        their_line, their_lines = _split_line(theirs[len(base) :])
+        if bool(my_line) != bool(their_line):
+            return base + (my_line or their_line) + their_lines + my_lines
     # Keep the shared part (whole lines only) once, then each side's remainder.
     shared = _line_start(mine, _common_prefix(mine, theirs))
     their_part, my_part = theirs[shared:], mine[shared:]
@@ -113,3 +136,32 @@ class TextConflictError(ConflictError):
             "overwritten; choose which to keep"
         )
         self.conflict = conflict
+
+
+def last_change(
+    session: Session, table_name: str, row_id: int | None, field: str | None = None
+) -> tuple[str, datetime | None]:
+    """Who last changed the row (its ``field``, if given) and when, from the audit trail:
+    ("", None) when it does not say. Reads the latest few changes only, however long the
+    row's history (notes are saved every second while typed)."""
+    if row_id is None:
+        return "", None
+    from sqlalchemy import select
+
+    from coordinator_tui.models.audit import AuditEvent
+
+    rows = session.execute(
+        select(AuditEvent.actor, AuditEvent.at, AuditEvent.changes)
+        .where(AuditEvent.table_name == table_name, AuditEvent.row_id == row_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(50)
+    )
+    for actor, at, changes in rows:
+        if field is None:
+            return actor, at
+        try:
+            if field in json.loads(changes or "{}"):
+                return actor, at
+        except ValueError:
+            continue
+    return "", None

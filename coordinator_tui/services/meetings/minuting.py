@@ -12,6 +12,15 @@ the shorthand of ``services/dates.py`` (``+2w``, ``fri``, ``3/12``, ``3 Dec``), 
 text. :func:`parse_action_line` turns it into an :class:`ActionPreview` to show before
 saving; it never raises, whatever is typed.
 
+Two people may minute the same item (two windows, or a PCN sharing one database): each
+save carries the text its editor started from, and text added by both is merged, while
+anything else is refused with both versions for the coordinator to choose from
+(``services/text_merge.py``); :func:`other_minute_takers` says who else is minuting.
+
+A meeting starts on its day: started on another day it moves to today (the screen asks
+first), and more than a day before its date it cannot start, so nothing discussed is
+dated in the future in anyone's chronology.
+
 Finishing the meeting marks each included item that has notes, a decision or an action
 as discussed (the person's chronology shows the discussion and its actions from then
 on, assembled on read by ``services/chronology.py``) and writes each decision into the
@@ -22,15 +31,17 @@ nothing recorded were not reached: they are deferred to the next meeting.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coordinator_tui.models import (
     Action,
     ActionStatus,
     AgendaItem,
+    AuditEvent,
     ChronologyEntry,
     Decision,
     EntryStatus,
@@ -45,15 +56,21 @@ from coordinator_tui.models import (
     TriageStatus,
     utcnow,
 )
-from coordinator_tui.services.clock import to_local
+from coordinator_tui.services.clock import UK, to_local
 from coordinator_tui.services.dates import DateParseError, format_date, parse_date
-from coordinator_tui.services.meetings import MeetingError
+from coordinator_tui.services.meetings import MeetingConflictError, MeetingError
 from coordinator_tui.services.meetings.series import load_meeting
 from coordinator_tui.services.meetings.triage import renumber
 from coordinator_tui.services.owners import (  # one owner parser for every screen
     OwnerDirectory,
     match_owner_words,
     owner_directory,
+)
+from coordinator_tui.services.text_merge import (
+    TextConflict,
+    TextConflictError,
+    last_change,
+    reconcile,
 )
 
 ACTION_HINT = "owner, due date, text: e.g. HV +2w chase school nurse re attendance"
@@ -63,12 +80,77 @@ MAX_DESCRIPTION = 1000
 # -- starting -------------------------------------------------------------------------------
 
 
-def start_meeting(session: Session, meeting_id: int, *, now: datetime | None = None) -> Meeting:
-    """Open the meeting for minuting: triage closes, the agenda is numbered, and any
-    proposal nobody triaged is deferred to the next meeting rather than lost."""
+@dataclass(frozen=True)
+class StartPlan:
+    """What starting a meeting today does to its date (see :func:`plan_start`)."""
+
+    meeting_day: date
+    today: date
+
+    @property
+    def moves(self) -> bool:
+        """Started on another day than its date: the meeting moves to today."""
+        return self.meeting_day != self.today
+
+    def describe(self) -> str:
+        """One line for the confirmation ("" when the meeting is today)."""
+        if not self.moves:
+            return ""
+        return (
+            f"This meeting is dated {format_date(self.meeting_day)}: starting it now moves "
+            f"it to today, {format_date(self.today)} (same time)."
+        )
+
+
+def plan_start(session: Session, meeting_id: int, *, today: date) -> StartPlan:
+    """Whether the meeting can start today, and whether its date moves to today.
+
+    Refused (:class:`MeetingError`) more than a day before its date: minutes, decisions
+    and actions would be written into people's chronologies dated in the future. From the
+    day before, or any day after, it can start once the coordinator agrees to move it to
+    today (a meeting brought forward a day, or held late)."""
     meeting = load_meeting(session, meeting_id)
     if meeting.status != MeetingStatus.PLANNED:
         raise MeetingError(f"This meeting is {meeting.status.replace('_', ' ')}")
+    day = to_local(meeting.starts_at).date()
+    if (day - today).days > 1:
+        raise MeetingError(
+            f"This meeting is on {format_date(day)}: it cannot start more than a day "
+            "before its date (move the meeting first)"
+        )
+    return StartPlan(day, today)
+
+
+def _on_day(moment: datetime, day: date) -> datetime:
+    """``moment``'s UK wall-clock time on ``day``, in UTC."""
+    local = to_local(moment)
+    return datetime.combine(day, local.time(), tzinfo=UK).astimezone(UTC)
+
+
+def start_meeting(
+    session: Session,
+    meeting_id: int,
+    *,
+    today: date | None = None,
+    move_to_today: bool = False,
+    now: datetime | None = None,
+) -> Meeting:
+    """Open the meeting for minuting: triage closes, the agenda is numbered, and any
+    proposal nobody triaged is deferred to the next meeting rather than lost.
+
+    ``today`` (the coordinator's) applies :func:`plan_start`: a meeting dated another day
+    starts only with ``move_to_today`` (the coordinator confirmed), and then moves to
+    today. Without ``today`` (scripts and tests replaying past meetings) the date is not
+    checked."""
+    meeting = load_meeting(session, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise MeetingError(f"This meeting is {meeting.status.replace('_', ' ')}")
+    if today is not None:
+        plan = plan_start(session, meeting_id, today=today)
+        if plan.moves:
+            if not move_to_today:
+                raise MeetingError(plan.describe() + " Confirm to start it.")
+            meeting.starts_at = _on_day(meeting.starts_at, today)
     for item in session.scalars(
         select(AgendaItem).where(
             AgendaItem.meeting_id == meeting_id,
@@ -97,11 +179,34 @@ def _item_in_progress(session: Session, item_id: int) -> AgendaItem:
 # -- notes and decisions --------------------------------------------------------------------
 
 
+NOTES = "the notes of this item"
+
+
 def save_notes(
-    session: Session, item_id: int, text: str, *, now: datetime | None = None
+    session: Session,
+    item_id: int,
+    text: str,
+    *,
+    base: str | None = None,
+    now: datetime | None = None,
 ) -> MinuteNote:
-    """Save the item's notes; unchanged text writes nothing (safe to call every second)."""
+    """Save the item's notes; unchanged text writes nothing (safe to call every second).
+
+    ``base`` is the text the editor started from (the notes it last read or saved). If
+    someone else saved the notes meanwhile, what both added to the end is merged (the
+    note returned holds the merged text, for the editor to show), and anything else
+    raises :class:`TextConflictError` with both versions, writing nothing: notes are
+    never overwritten unseen. A save racing another to the same row is refused by the
+    version check (``ConflictError`` from the unit of work) and can simply be tried again.
+    ``base=None`` (scripts, tests) writes ``text`` as it is."""
     note = session.scalar(select(MinuteNote).where(MinuteNote.agenda_item_id == item_id))
+    stored = note.text if note is not None else ""
+    if base is not None and stored != base:
+        merged = reconcile(base, text, stored)
+        if merged is None:
+            by, at = last_change(session, "minute_note", note.id if note else None)
+            raise TextConflictError(TextConflict(NOTES, base, text, stored, by, at))
+        text = merged
     if note is not None and note.text == text:
         return note
     _item_in_progress(session, item_id)
@@ -110,8 +215,45 @@ def save_notes(
         session.add(note)
     note.text = text
     note.saved_at = now or utcnow()
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another window created this item's notes just now
+        raise MeetingConflictError(
+            "Someone else started these notes at the same moment: nothing was "
+            "overwritten; saving again"
+        ) from exc
     return note
+
+
+def other_minute_takers(
+    session: Session,
+    meeting_id: int,
+    *,
+    me: str,
+    now: datetime | None = None,
+    within: timedelta = timedelta(minutes=5),
+) -> list[tuple[str, datetime]]:
+    """Who else saved notes of this meeting in the last few minutes, latest first, with
+    when (from the audit trail: no table of who has a screen open is needed)."""
+    since = (now or utcnow()) - within
+    notes = (
+        select(MinuteNote.id)
+        .join(AgendaItem, AgendaItem.id == MinuteNote.agenda_item_id)
+        .where(AgendaItem.meeting_id == meeting_id)
+    )
+    last = func.max(AuditEvent.at)
+    rows = session.execute(
+        select(AuditEvent.actor, last)
+        .where(
+            AuditEvent.table_name == "minute_note",
+            AuditEvent.row_id.in_(notes),
+            AuditEvent.actor != me,
+            AuditEvent.at >= since,
+        )
+        .group_by(AuditEvent.actor)
+        .order_by(last.desc())
+    ).all()
+    return [(actor, at) for actor, at in rows]
 
 
 def notes_for(session: Session, item_id: int) -> str:
@@ -447,16 +589,26 @@ class FinishSummary:
     actions: int
     decisions_in_chronology: int
     people: int
+    moved_to: date | None = None
+    """The day the meeting was moved to (it was still dated in the future), if it was."""
 
 
 def finish_meeting(
-    session: Session, meeting_id: int, *, now: datetime | None = None
+    session: Session, meeting_id: int, *, today: date | None = None, now: datetime | None = None
 ) -> FinishSummary:
-    """Close the meeting and write what was discussed into each person's chronology."""
+    """Close the meeting and write what was discussed into each person's chronology.
+
+    With ``today`` (the coordinator's), a meeting still dated in the future (started
+    before this version checked the date) is moved to today first: what is written into
+    chronologies is dated the day the discussion happened, never a day to come."""
     meeting = load_meeting(session, meeting_id)
     if meeting.status != MeetingStatus.IN_PROGRESS:
         raise MeetingError("Only a meeting in progress can be finished")
     now = now or utcnow()
+    moved_to = None
+    if today is not None and to_local(meeting.starts_at).date() > today:
+        meeting.starts_at = _on_day(meeting.starts_at, today)
+        moved_to = today
     day = to_local(meeting.starts_at).date()
     items = list(
         session.scalars(
@@ -522,4 +674,4 @@ def finish_meeting(
     meeting.status = MeetingStatus.FINISHED
     meeting.finished_at = now if now.tzinfo else now.replace(tzinfo=UTC)
     session.flush()
-    return FinishSummary(discussed, not_reached, actions, entries, len(people))
+    return FinishSummary(discussed, not_reached, actions, entries, len(people), moved_to)
