@@ -28,6 +28,11 @@ JANE = dict(given_name="Jane", family_name="Okafor", nhs_number="9434765919", do
 
 @pytest.fixture
 def people(engine):
+    _add_people(engine)
+    return engine
+
+
+def _add_people(engine) -> None:
     with session_scope(engine, "setup") as s:
         s.add(
             Person(
@@ -53,37 +58,51 @@ def people(engine):
                 location="Meeting room 1 / Teams",
             )
         )
-    return engine
 
 
-@pytest.mark.parametrize(
-    ("title", "written", "kind"),
-    [
-        ("Review Okafor", "Okafor", "the family name"),
-        ("Review OKAFOR", "OKAFOR", "the family name"),
-        ("re J Okafor", "J Okafor", "the initial and family name"),
-        ("re j. okafor", "j. okafor", "the initial and family name"),
-        ("re Jane Okafor", "Jane Okafor", "the name"),
-        ("OKAFOR, Jane", "OKAFOR, Jane", "the name"),
-        ("jane okafor", "jane okafor", "the name"),
-        ("Ruth May", "Ruth May", "the name"),  # May is a month too, not alone
-        ("R. May review", "R. May", "the initial and family name"),
-        ("NHS 9434765919", "9434765919", "the NHS number"),
-        ("NHS 943 476 5919", "943 476 5919", "the NHS number"),
-        ("NHS 943-476-5919", "943-476-5919", "the NHS number"),
-        ("NHS 943  476  5919", "943  476  5919", "the NHS number"),
-        ("child born 3/12/19", "3/12/19", "the date of birth"),
-        ("child born 03/12/2019", "03/12/2019", "the date of birth"),
-        ("child born 3.12.19", "3.12.19", "the date of birth"),
-        ("child born 3 Dec 2019", "3 Dec 2019", "the date of birth"),
-        ("child born 3rd December 2019", "3rd December 2019", "the date of birth"),
-        ("child born Dec 3 2019", "Dec 3 2019", "the date of birth"),
-        ("child born 2019-12-03", "2019-12-03", "the date of birth"),
-    ],
-)
+FORMS = [
+    ("Review Okafor", "Okafor", "the family name"),
+    ("Review OKAFOR", "OKAFOR", "the family name"),
+    ("re J Okafor", "J Okafor", "the initial and family name"),
+    ("re j. okafor", "j. okafor", "the initial and family name"),
+    ("re Jane Okafor", "Jane Okafor", "the name"),
+    ("OKAFOR, Jane", "OKAFOR, Jane", "the name"),
+    ("jane okafor", "jane okafor", "the name"),
+    ("Ruth May", "Ruth May", "the name"),  # May is a month too, not alone
+    ("R. May review", "R. May", "the initial and family name"),
+    ("NHS 9434765919", "9434765919", "the NHS number"),
+    ("NHS 943 476 5919", "943 476 5919", "the NHS number"),
+    ("NHS 943-476-5919", "943-476-5919", "the NHS number"),
+    ("NHS 943  476  5919", "943  476  5919", "the NHS number"),
+    ("child born 3/12/19", "3/12/19", "the date of birth"),
+    ("child born 03/12/2019", "03/12/2019", "the date of birth"),
+    ("child born 3.12.19", "3.12.19", "the date of birth"),
+    ("child born 3 Dec 2019", "3 Dec 2019", "the date of birth"),
+    ("child born 3rd December 2019", "3rd December 2019", "the date of birth"),
+    ("child born Dec 3 2019", "Dec 3 2019", "the date of birth"),
+    ("child born 2019-12-03", "2019-12-03", "the date of birth"),
+]
+
+
+@pytest.mark.parametrize(("title", "written", "kind"), FORMS)
 def test_each_form_is_found(people, title, written, kind):
     with session_scope(people, "t") as s:
         assert person_in_text(s, title) == invites.PersonMention(written, kind)
+
+
+@pytest.mark.postgres
+def test_each_form_is_found_postgres(pg_url):
+    """The same lookups on PostgreSQL, where LIKE and equality are case-sensitive."""
+    from coordinator_tui.db import open_database
+
+    opened = open_database(pg_url)
+    try:
+        _add_people(opened.engine)
+        with session_scope(opened.engine, "t") as s:
+            found = [person_in_text(s, title) for title, _, _ in FORMS]
+        assert found == [invites.PersonMention(w, k) for _, w, k in FORMS]
+    finally:
+        opened.engine.dispose()
 
 
 @pytest.mark.parametrize(
