@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import func, select
 
@@ -28,6 +30,7 @@ from coordinator_tui.models import (
 )
 from coordinator_tui.services import referrals as ref
 from coordinator_tui.services.clock import UK
+from coordinator_tui.services.dates import is_working_day, working_days_between
 from coordinator_tui.services.reference import load_register_categories, sync_register_categories
 
 TODAY = date(2027, 1, 15)  # a Friday
@@ -488,3 +491,25 @@ def test_the_strategy_discussion_is_a_uk_noon_day_not_a_timestamp():
         strategy_discussion_on=date(2027, 1, 6),
     )
     assert ref.follow_on_for(referral).conference_due == date(2027, 1, 27)
+
+
+# -- properties ------------------------------------------------------------------------
+
+DAYS = st.dates(min_value=date(2026, 1, 1), max_value=date(2030, 12, 31))
+
+
+@given(DAYS)
+def test_initial_conference_is_the_fifteenth_working_day_after(strategy):
+    due = ref.initial_conference_due(strategy)
+    assert due > strategy and is_working_day(due)
+    assert working_days_between(strategy, due) == 15
+
+
+@given(DAYS)
+def test_reviews_fall_three_then_six_calendar_months_on(held):
+    first = ref.next_review_conference_due("initial_cp", held)
+    later = ref.next_review_conference_due("review_cp", held)
+    assert 89 <= (first - held).days <= 92
+    assert 181 <= (later - held).days <= 184
+    for due in (first, later):  # the same day of the month, or the month's last day
+        assert due.day == held.day or (due + timedelta(days=1)).day == 1

@@ -15,6 +15,7 @@ from datetime import date, datetime
 import pytest
 from pilot_helpers import shown_text, wait_for
 from sqlmodel import func, select
+from textual import events
 
 from coordinator_tui import db as dbmod
 from coordinator_tui.app import make_app
@@ -84,6 +85,15 @@ def app(engine, db_path):
     return make_app(settings, engine)
 
 
+def burst(app, *keys: str) -> None:
+    """Keys queued all at once, as a terminal delivers fast typing: nothing in between."""
+    for key in keys:
+        if key == " ":
+            app.post_message(events.Key("space", " "))
+        else:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
 def the_referral(engine) -> Referral:
     with session_scope(engine, "t") as s:
         return s.exec(select(Referral)).one()
@@ -124,7 +134,7 @@ async def test_a_chase_is_three_keys_at_most_and_the_text(app, engine):
         screen = await open_list(pilot, app)
         # In one burst, as typed: the note goes into the note, not into "how".
         keys = ["c", "ctrl+s"]
-        await pilot.press(keys[0], *"Left a message for the duty SW", keys[1])
+        burst(app, keys[0], *"Left a message for the duty SW", keys[1])
         await wait_for(pilot, lambda: len(chases(engine)) == 1 and app.screen is screen)
         assert len(keys) <= 3
         (chase,) = chases(engine)
@@ -340,3 +350,34 @@ async def test_a_locked_database_keeps_the_dialog_and_a_retry_saves(app, engine,
     assert chases(engine)[0].note == "Chased by phone"
     with session_scope(engine, "t") as s:
         assert s.scalar(select(func.count()).select_from(ReferralChase)) == 1
+
+
+async def test_keys_typed_as_the_referral_opens_act_on_it(app, engine):
+    """``enter``, ``c``, the note, ``ctrl+s`` in one burst: the chase is recorded on the
+    referral being opened, not lost while its screen reads it (nor taken as keys)."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_list(pilot, app)
+        burst(app, "enter", "c", *"Spoke to the duty SW", "ctrl+s")
+        await wait_for(pilot, lambda: len(chases(engine)) == 1)
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ReferralDetailScreen)
+                and "Spoke to the duty SW" in detail_text(app.screen)
+            ),
+        )
+    (chase,) = chases(engine)
+    assert chase.note == "Spoke to the duty SW"
+    referral = the_referral(engine)
+    assert referral.state == "awaiting_outcome" and referral.outcome_type == ""
+
+
+async def test_enter_in_the_filter_ends_it_and_enter_on_the_list_opens(app, engine):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_list(pilot, app)
+        await pilot.press("slash", *"marl", "enter")
+        await pilot.pause()
+        assert app.screen is screen and isinstance(screen.focused, LazyTable)
+        assert len(screen.shown_rows) == 1
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReferralDetailScreen))

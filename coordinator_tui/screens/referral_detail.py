@@ -186,16 +186,20 @@ class ReferralDetailScreen(ReferralActions, CoordinatorScreen):
         ],
     ]
 
-    def __init__(self, referral_id: int) -> None:
+    def __init__(self, referral_id: int, row: ReferralRow | None = None) -> None:
+        """``row``: the referral as the list showed it, so that keys typed while this
+        screen is still reading it ("enter c note ctrl+s" in one go) act on it at once."""
         super().__init__()
         self.referral_id = referral_id
         self.detail: ReferralDetail | None = None
+        self.row = row
 
     def referral_target(self) -> ReferralRow | None:
-        if self.detail is None or self.detail.row is None:
+        if self.detail is not None and self.detail.row is not None:
+            return self.detail.row
+        if self.row is None:
             self.notify("The referral is still loading", severity="warning")
-            return None
-        return self.detail.row
+        return self.row
 
     def referral_saved(self, row: ReferralRow) -> Callable[[], None]:
         return self.load

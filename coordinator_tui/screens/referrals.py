@@ -569,6 +569,9 @@ class ReferralsScreen(ReferralActions, SectionScreen):
     BINDINGS = [
         *REFERRAL_BINDINGS,
         Binding("n", "new", "New", id="referrals.new"),
+        # At the screen, before the list: the referral's screen is on top before the keys
+        # typed after enter are read ("enter c note ctrl+s" in one go chases it).
+        Binding("enter", "open", "Open", show=False, priority=True, id="referrals.open"),
         Binding("slash", "filter", "Filter", id="referrals.filter", priority=True),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="referrals.clear"),
         Binding("F", "toggle_figures", "Figures", show=False, id="referrals.figures"),
@@ -801,8 +804,22 @@ class ReferralsScreen(ReferralActions, SectionScreen):
             NewReferralDialog(referral_types(), save, today, next_panel_date("MARAC", today))
         )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open":  # enter in the filter box finishes the filter instead
+            return isinstance(self.focused, LazyTable)
+        return super().check_action(action, parameters)
+
+    def action_open(self) -> None:
+        row = self.current()
+        if row is not None:
+            self._open(row)
+
     @on(LazyTable.RowSelected, "#referrals")
     def open_referral(self, event: LazyTable.RowSelected) -> None:
+        """A double click on a row."""
+        self._open(self.shown_rows[event.index])
+
+    def _open(self, row: ReferralRow) -> None:
         from coordinator_tui.screens.referral_detail import ReferralDetailScreen
 
-        self.app.push_screen(ReferralDetailScreen(self.shown_rows[event.index].id))
+        self.app.push_screen(ReferralDetailScreen(row.id, row))
