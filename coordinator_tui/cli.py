@@ -195,18 +195,23 @@ def demo(
     size: Annotated[DemoSize, typer.Option(help="small or large demo data.")] = DemoSize.small,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
 ) -> None:
-    """Build a fresh demo database and open the app on it."""
+    """Build a fresh demo database and open the app on it (a temporary one is removed
+    when you quit; the lines before and after the app say where it is)."""
     workdir = None
     if db is None:
         workdir = tempfile.mkdtemp(prefix="coordinator-tui-demo-")
         db = str(Path(workdir) / "demo.db")
     try:
         today = _settings(db).current_date()
+        if workdir is not None:
+            crash.set_database(None)  # a report must outlive the temporary folder
         opened = _open(db)
         from coordinator_tui.services.demo import seed_demo
 
+        where = opened.target.display
+        kept = "temporary: removed when you quit" if workdir else "kept after you quit"
         try:
-            typer.echo(f"Building the {size.value} demo database...", err=True)
+            typer.echo(f"Building the {size.value} demo database in {where} ({kept})...", err=True)
             seed_demo(opened.engine, size=size.value, seed=seed, today=today)
         except ValueError:
             pass  # already seeded (an existing --db): open it as it is
@@ -216,6 +221,7 @@ def demo(
     finally:
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
+            typer.echo(f"Removed the temporary demo database {Path(workdir) / 'demo.db'}", err=True)
 
 
 @db_app.command("upgrade")

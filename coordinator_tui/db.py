@@ -51,6 +51,7 @@ from coordinator_tui.preflight import (
     damaged_message,
     head_revision,
     is_damage,
+    only_our_tables,
     resolve_target,
 )
 from coordinator_tui.services import audit
@@ -319,9 +320,8 @@ def _open(target: DatabaseTarget, *, migrate: bool, created: bool) -> OpenedData
         if current != head and migrate:
             if current is not None and target.path is not None:
                 _refuse_half_upgraded(target.path, current, tables)
-                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
                 opened.backup_path = backup_sqlite(
-                    target.path, target.path.with_name(f"{target.path.name}.{current}.{stamp}.bak")
+                    target.path, _free_backup_name(target.path, current)
                 )
             try:
                 upgrade(engine)
@@ -341,6 +341,18 @@ def _open(target: DatabaseTarget, *, migrate: bool, created: bool) -> OpenedData
     except BaseException:
         engine.dispose()
         raise
+
+
+def _free_backup_name(path: Path, revision: str) -> Path:
+    """``coordinator.db.<revision>.<UTC time>.bak``, with a count after the time when an
+    upgrade was tried twice in one second (a retry after a failure or a kill)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for count in range(1, 1000):
+        suffix = f"-{count}" if count > 1 else ""
+        candidate = path.with_name(f"{path.name}.{revision}.{stamp}{suffix}.bak")
+        if not candidate.exists():
+            return candidate
+    raise DatabaseOpenError(f"Too many backups of {path} this second: try again")
 
 
 def _inspect(engine: Engine, target: DatabaseTarget) -> tuple[str | None, set[str]]:
@@ -417,8 +429,7 @@ def _remove_stale_temporaries(path: Path) -> None:
 def _left_by_a_killed_first_run(engine: Engine, tables: set[str]) -> bool:
     """Only this app's tables, all empty, and no schema revision: what an older version
     left when killed while creating the database."""
-    known = tables_at_revision(head_revision())
-    if not {t for t in tables if not t.startswith("_alembic_tmp_")} <= known:
+    if not only_our_tables(tables):
         return False
     with engine.connect() as conn:
         return all(

@@ -107,6 +107,26 @@ def known_revisions() -> dict[str, str | None]:
     return revisions
 
 
+_CREATE_TABLE_RE = re.compile(r"create_table\(\s*['\"](\w+)['\"]")
+
+
+@cache
+def known_tables() -> frozenset[str]:
+    """Every table a migration shipped with the app creates, read from their files."""
+    names: set[str] = set()
+    for file in VERSIONS_DIR.glob("*.py"):
+        names.update(_CREATE_TABLE_RE.findall(file.read_text(encoding="utf-8")))
+    return frozenset(names)
+
+
+def only_our_tables(tables: set[str]) -> bool:
+    """Tables of this app only (a batch operation's temporary ones too): what an older
+    version killed while creating the database left, with no schema revision yet."""
+    return bool(tables) and all(
+        name in known_tables() or name.startswith("_alembic_tmp_") for name in tables
+    )
+
+
 def head_revision() -> str:
     """The newest revision: the one no other revision names as its parent."""
     revisions = known_revisions()
@@ -183,7 +203,8 @@ def sqlite_revision(path: Path) -> str | None:
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         if "alembic_version" not in tables:
-            if {t for t in tables if not t.startswith("sqlite_")}:
+            ours = {t for t in tables if not t.startswith("sqlite_")}
+            if ours and not only_our_tables(ours):
                 raise DatabaseOpenError(
                     f"{path} holds other tables: not a Coordinator TUI database"
                 )

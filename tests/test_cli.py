@@ -334,3 +334,222 @@ def _launch(args, tmp_path, config=None, user="test.user"):
         env=env,
         stdin=subprocess.DEVNULL,
     )
+
+
+HOLDER = """
+import sys
+from coordinator_tui.db import open_database, session_scope
+from coordinator_tui.models import Practice
+
+opened = open_database(sys.argv[1])
+with opened.engine.connect() as conn:  # the pool keeps this connection open
+    conn.exec_driver_sql("SELECT count(*) FROM practice").scalar()
+print("open", flush=True)
+sys.stdin.readline()
+with session_scope(opened.engine, "other.window") as session:
+    session.add(Practice(ods_code="Y00099", name="Written After", short_name="After"))
+print("written", flush=True)
+opened.engine.dispose()
+"""
+
+
+class TestRestoreWhileInUse:
+    """Issue 12 section 3: ``restore --force`` while another process has the database
+    open lost every commit made after it (they went to the replaced file). It is refused
+    while the database is in use; otherwise the backup is copied into the live file."""
+
+    def test_refused_while_another_process_has_it_open(self, db_path, tmp_path):
+        import subprocess
+
+        invoke("db", "upgrade", "--db", str(db_path))
+        backup = tmp_path / "backup.db"
+        assert invoke("backup", str(backup), "--db", str(db_path)).exit_code == 0
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(db_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert holder.stdout.readline().strip() == "open"
+            result = invoke("restore", str(backup), "--db", str(db_path), "--force")
+            assert_one_line_error(result, "is open in Coordinator TUI")
+            holder.stdin.write("\n")
+            holder.stdin.flush()
+            assert holder.stdout.readline().strip() == "written"
+        finally:
+            holder.stdin.close()
+            holder.wait(timeout=60)
+        conn = sqlite3.connect(db_path)
+        names = [row[0] for row in conn.execute("SELECT name FROM practice")]
+        conn.close()
+        assert names == ["Written After"]  # not lost
+
+    def test_restored_into_the_live_file(self, db_path, tmp_path):
+        import os
+        import stat
+
+        invoke("db", "upgrade", "--db", str(db_path))
+        backup = tmp_path / "backup.db"
+        invoke("backup", str(backup), "--db", str(db_path))
+        conn = sqlite3.connect(db_path)
+        conn.execute(
+            "INSERT INTO practice (ods_code, name, short_name, postcode, pcn_name, created_at,"
+            " updated_at, version) VALUES ('Y1', 'Later', 'L', '', '', '2026-01-01',"
+            " '2026-01-01', 1)"
+        )
+        conn.commit()
+        conn.close()
+        inode, mode = db_path.stat().st_ino, stat.S_IMODE(db_path.stat().st_mode)
+        result = invoke("restore", str(backup), "--db", str(db_path), "--force")
+        assert result.exit_code == 0, result.output
+        assert db_path.stat().st_ino == inode and stat.S_IMODE(db_path.stat().st_mode) == mode
+        conn = sqlite3.connect(db_path)
+        assert conn.execute("SELECT count(*) FROM practice").fetchone() == (0,)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        conn.close()
+        assert not os.path.exists(f"{db_path}-journal")
+        assert "integrity: ok" in invoke("db", "check", "--db", str(db_path)).stdout
+
+    def test_a_database_too_damaged_to_open_is_replaced(self, db_path, tmp_path):
+        invoke("db", "upgrade", "--db", str(db_path))
+        backup = tmp_path / "backup.db"
+        invoke("backup", str(backup), "--db", str(db_path))
+        db_path.write_bytes(b"\0" * 8192)
+        result = invoke("restore", str(backup), "--db", str(db_path), "--force")
+        assert result.exit_code == 0, result.output
+        assert "integrity: ok" in invoke("db", "check", "--db", str(db_path)).stdout
+
+    def test_a_damaged_backup_is_refused(self, db_path, tmp_path):
+        invoke("db", "upgrade", "--db", str(db_path))
+        backup = tmp_path / "backup.db"
+        invoke("backup", str(backup), "--db", str(db_path))
+        _damage_table(backup, "practice")
+        before = db_path.read_bytes()
+        result = invoke("restore", str(backup), "--db", str(db_path), "--force")
+        assert_one_line_error(result, "is damaged")
+        assert db_path.read_bytes() == before
+
+
+def _damage_table(path, table: str) -> None:
+    """Overwrite the root page of ``table`` with garbage, as a failing disk might."""
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    with open(path, "r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(b"\xa5" * page_size)
+
+
+def _damage_schema(path) -> None:
+    """Overwrite the first page after its 100-byte header: SQLite can no longer read
+    the list of tables."""
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    with open(path, "r+b") as handle:
+        handle.seek(100)
+        handle.write(b"\xa5" * (page_size - 100))
+
+
+DAMAGES = {
+    "schema": _damage_schema,
+    "person": lambda path: _damage_table(path, "person"),
+    "audit": lambda path: _damage_table(path, "audit_event"),
+    "version": lambda path: _damage_table(path, "alembic_version"),
+}
+
+COMMANDS = [
+    ["db", "upgrade"],
+    ["seed-demo"],
+    ["rota", "generate", "--week", "30/11/2026"],
+    ["rota", "check", "--week", "23/11/2026"],
+    ["rota", "import", "carers", "data/sample_carers.csv"],
+    ["meeting", "list"],
+    ["actions"],
+    ["backup", "BACKUP"],
+]
+
+
+class TestDamagedDatabase:
+    """Issue 12 section 6: a damaged database is one line on every command, never a
+    traceback, and ``db check`` reports the damage."""
+
+    @pytest.mark.parametrize("damage", sorted(DAMAGES))
+    def test_every_command(self, damage, small_demo_path, tmp_path):
+        from pathlib import Path
+
+        DAMAGES[damage](small_demo_path)
+        root = Path(__file__).parents[1]
+        check = invoke("db", "check", "--db", str(small_demo_path))
+        assert "Traceback" not in check.output
+        assert check.exit_code != 0
+        assert "damaged" in check.output
+        for command in COMMANDS:
+            args = [
+                str(root / a)
+                if a.startswith("data/")
+                else str(tmp_path / "b.db")
+                if a == "BACKUP"
+                else a
+                for a in command
+            ]
+            result = invoke(*args, "--db", str(small_demo_path))
+            assert "Traceback" not in result.output, (command, result.output)
+            lines = [line for line in result.stderr.splitlines() if line.strip()]
+            lines = [line for line in lines if not line.startswith("note:")]
+            assert len(lines) <= 1, (command, result.stderr)
+            if result.exit_code == 2:  # refused (rota check's 1 means problems found)
+                assert len(lines) == 1 and lines[0].startswith("coordinator-tui: "), command
+            assert "unexpected error" not in result.stderr, (command, result.stderr)
+            if damage in ("schema", "version"):  # nothing can be read: every one refused
+                assert result.exit_code == 2, (command, result.output)
+                assert "damaged" in result.stderr, (command, result.stderr)
+
+    def test_the_app_says_one_line_on_a_schema_it_cannot_read(self, small_demo_path, tmp_path):
+        _damage_schema(small_demo_path)
+        done = _launch(["--db", str(small_demo_path)], tmp_path)
+        assert done.returncode == 2
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "is damaged" in lines[0]
+
+
+class TestDemoSaysWhere:
+    """Issue 22 section 5: ``demo`` says where its temporary database is and that it is
+    removed on exit, before the app opens and after."""
+
+    def test_lines_before_and_after(self, monkeypatch):
+        from pathlib import Path
+
+        import coordinator_tui.cli as cli
+        import coordinator_tui.services.demo as demo
+
+        seen: dict[str, bool] = {}
+        monkeypatch.setattr(demo, "seed_demo", lambda engine, **kwargs: None)
+
+        def launch(db, start="home"):
+            seen["exists while open"] = Path(db).exists()
+            seen["db"] = db
+
+        monkeypatch.setattr(cli, "_launch", launch)
+        result = invoke("demo")
+        assert result.exit_code == 0, result.output
+        path = Path(seen["db"])
+        lines = result.stderr.splitlines()
+        assert str(path) in lines[0] and "temporary: removed when you quit" in lines[0]
+        assert lines[-1] == f"Removed the temporary demo database {path}"
+        assert seen["exists while open"] and not path.parent.exists()
+
+    def test_own_database_is_kept(self, monkeypatch, tmp_path):
+        import coordinator_tui.cli as cli
+        import coordinator_tui.services.demo as demo
+
+        monkeypatch.setattr(demo, "seed_demo", lambda engine, **kwargs: None)
+        monkeypatch.setattr(cli, "_launch", lambda db, start="home": None)
+        result = invoke("demo", "--db", str(tmp_path / "mine.db"))
+        assert result.exit_code == 0
+        assert "kept after you quit" in result.stderr and "Removed" not in result.stderr
+        assert (tmp_path / "mine.db").exists()
