@@ -381,3 +381,37 @@ async def test_enter_in_the_filter_ends_it_and_enter_on_the_list_opens(app, engi
         assert len(screen.shown_rows) == 1
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ReferralDetailScreen))
+
+
+async def test_after_an_outcome_and_its_follow_on_the_cursor_is_on_the_next(app, engine):
+    with session_scope(engine, "setup") as s:
+        practice_id = s.exec(select(Practice.id)).one()
+        ada = Person(
+            nhs_number="9990000119",
+            given_name="Ada",
+            family_name="Quince",
+            search_name="quince ada",
+            date_of_birth=date(2015, 5, 6),
+            practice_id=practice_id,
+        )
+        s.add(ada)
+        s.flush()
+        r = ref.create_referral(
+            s, person_id=ada.id, referral_type="MASH", reason="x", by="c", today=date(2027, 1, 11)
+        )
+        ref.advance(s, r.id, r.version, to_state="sent", on=date(2027, 1, 11), by="c", today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_list(pilot, app)
+        assert [r.family_name for r in screen.shown_rows] == ["Marlowe", "Quince"]
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await pilot.press("enter", *["down"] * 3, "enter", "ctrl+s")  # Child in Need
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, FormDialog) and app.screen.form_title == "Follow-on",
+        )
+        await pilot.press("ctrl+s")  # add to the Child in Need register
+        await wait_for(pilot, lambda: app.screen is screen and screen.loaded)
+        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: screen.loaded)
+        assert screen.current().family_name == "Quince"

@@ -201,7 +201,7 @@ class ReferralDetailScreen(ReferralActions, CoordinatorScreen):
             self.notify("The referral is still loading", severity="warning")
         return self.row
 
-    def referral_saved(self, row: ReferralRow) -> Callable[[], None]:
+    def referral_saved(self, row: ReferralRow, move_on: bool = True) -> Callable[[], None]:
         return self.load
 
     def compose(self) -> ComposeResult:

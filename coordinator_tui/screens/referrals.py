@@ -179,8 +179,9 @@ class ReferralActions:
     def referral_target(self) -> ReferralRow | None:
         raise NotImplementedError
 
-    def referral_saved(self, row: ReferralRow) -> Callable[[], None]:
-        """Called as a dialog opens on ``row``: what to run once its save is made."""
+    def referral_saved(self, row: ReferralRow, move_on: bool = True) -> Callable[[], None]:
+        """Called as a dialog opens on ``row``: what to run once its save is made
+        (``move_on``: on to the next referral, where the list does that)."""
         raise NotImplementedError
 
     def _form(
@@ -192,13 +193,14 @@ class ReferralActions:
         row: ReferralRow | None = None,
         dialog: type | None = None,
         context: str | None = None,
+        move_on: bool = True,
         **dialog_args: Any,
     ) -> None:
         row = row or self.referral_target()
         if row is None:
             self.notify("Nothing highlighted", severity="warning")
             return
-        saved = self.referral_saved(row)
+        saved = self.referral_saved(row, move_on)
 
         def save(values: dict[str, Any]) -> str | None:
             try:
@@ -414,6 +416,7 @@ class ReferralActions:
             after=done,
             row=row,
             dialog=FollowOnDialog,
+            move_on=False,  # the outcome's save has moved on already
             context=f"{heading}\n{plan.text}" if plan.text else heading,
             heading=heading,
             plan_for=plan_for,
@@ -759,9 +762,11 @@ class ReferralsScreen(ReferralActions, SectionScreen):
     def referral_target(self) -> ReferralRow | None:
         return self.current()
 
-    def referral_saved(self, row: ReferralRow) -> Callable[[], None]:
+    def referral_saved(self, row: ReferralRow, move_on: bool = True) -> Callable[[], None]:
         """Reload, then on to the entry that followed the one acted on (it may have left
-        the view or moved in the sort order)."""
+        the view or moved in the sort order); without ``move_on``, just reload."""
+        if not move_on:
+            return self.load
         index = self.query_one(LazyTable).cursor_row
         following = self.shown_rows[index + 1].id if index + 1 < len(self.shown_rows) else None
 
