@@ -5,7 +5,7 @@ trail)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from pilot_helpers import wait_for
@@ -72,6 +72,7 @@ async def open_meetings(pilot, app) -> MeetingsScreen:
 
 async def test_whole_meeting_by_keyboard(app, small_demo_engine, tmp_path):
     engine = small_demo_engine
+    app.settings.today = date(2026, 12, 1)  # the meeting's day: a meeting starts on its day
     async with app.run_test(size=(120, 40)) as pilot:
         meetings = await open_meetings(pilot, app)
         assert meetings.shown_meetings[0].row.id == DECEMBER

@@ -361,21 +361,32 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
         self.load()
 
     def action_start(self) -> None:
-        from coordinator_tui.services.meetings import MeetingError
-        from coordinator_tui.services.meetings.minuting import start_meeting
+        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.meetings.minuting import plan_start, start_meeting
 
         figures = self.totals
         waiting = figures.proposed if figures else 0
+        # A meeting starts on its day: on another day it moves to today (said below, so
+        # the confirmation is the coordinator's agreement); far ahead it is refused.
+        try:
+            with self.coordinator.session() as session:
+                plan = plan_start(session, self.meeting_id, today=self.today)
+        except CoordinatorError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
 
         def save(_: dict[str, Any]) -> str | None:
             try:
                 with self.coordinator.session() as session:
-                    start_meeting(session, self.meeting_id)
-            except MeetingError as exc:
+                    start_meeting(
+                        session, self.meeting_id, today=self.today, move_to_today=plan.moves
+                    )
+            except CoordinatorError as exc:
                 return str(exc)
             return None
 
-        context = "Triage closes once the meeting starts."
+        context = f"{plan.describe()} " if plan.moves else ""
+        context += "Triage closes once the meeting starts."
         if waiting:
             context += f" The {waiting} items not triaged are deferred to the next meeting."
         self.app.push_screen(
