@@ -16,6 +16,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # --- data hygiene ---
+    _clean_control_characters()
     # --- meetings ---
     # --- registers and concerns ---
     # --- referrals ---
@@ -77,3 +79,68 @@ def _referrals_backfill() -> None:
         .where(referral.c.state == "outcome_received", referral.c.chase_by_overridden.is_(False))
         .values(chase_by=None)
     )
+
+
+# --- data hygiene ---
+def _clean_control_characters() -> None:
+    """Text written before control characters were stripped at input (issue 12 §6): a
+    name imported with ``ESC ] 0 ; ... BEL`` in it would set the terminal's title wherever
+    a widget draws it. Every string column of every table is cleaned by the same rule as
+    input (``services.safe_text.clean_text``; one-line columns as ``services.audit``
+    lists them). The audit trail records how many values of which column were cleaned,
+    never the values."""
+    import json
+    from datetime import UTC, datetime
+
+    from coordinator_tui.services.audit import ONE_LINE_COLUMNS
+    from coordinator_tui.services.safe_text import clean_text, has_controls
+
+    bind = op.get_bind()
+    inspector = sa.inspect(bind)
+    cleaned: dict[str, int] = {}
+    for table_name in inspector.get_table_names():
+        if table_name in {"alembic_version", "audit_event"}:
+            continue  # the trail itself is never rewritten
+        columns = [
+            column["name"]
+            for column in inspector.get_columns(table_name)
+            if isinstance(column["type"], sa.String)
+        ]
+        keys = [c["name"] for c in inspector.get_columns(table_name)]
+        if not columns or "id" not in keys:
+            continue
+        table = sa.table(table_name, sa.column("id"), *(sa.column(c) for c in columns))
+        for row in bind.execute(sa.select(table)).mappings():
+            changes = {}
+            for name in columns:
+                value = row[name]
+                if isinstance(value, str) and has_controls(value):
+                    clean = clean_text(value, multiline=name not in ONE_LINE_COLUMNS)
+                    if clean != value:
+                        changes[name] = clean
+                        cleaned[f"{table_name}.{name}"] = cleaned.get(f"{table_name}.{name}", 0) + 1
+            if changes:
+                bind.execute(sa.update(table).where(table.c.id == row["id"]).values(**changes))
+    if cleaned:
+        audit = sa.table(
+            "audit_event",
+            sa.column("at"),
+            sa.column("actor"),
+            sa.column("action"),
+            sa.column("table_name"),
+            sa.column("row_id"),
+            sa.column("changes"),
+        )
+        bind.execute(
+            sa.insert(audit).values(
+                at=datetime.now(UTC),
+                actor="schema upgrade 0004",
+                action="note",
+                table_name="*",
+                row_id=None,
+                changes=json.dumps(
+                    {"note": "control characters removed from stored text", "cleaned": cleaned},
+                    sort_keys=True,
+                ),
+            )
+        )
