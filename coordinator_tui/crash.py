@@ -284,10 +284,11 @@ def _thread_hook(args: threading.ExceptHookArgs) -> None:
 
 
 def _unraisable_hook(args: Any) -> None:
-    """An error Python could not raise (a finaliser, a callback at exit): written to a
-    report, quietly; Python's default would print it with the object's repr."""
+    """An error Python could not raise (a finaliser, a callback at exit). Python's default
+    prints it with the object's repr, which may hold a value; it ended nothing, so one
+    line naming its type is enough (no report: some are routine at exit)."""
     if args.exc_value is not None:
-        write_report(args.exc_value, context="an error Python ignored")
+        sys.stderr.write(f"coordinator-tui: ignored an error ({type(args.exc_value).__name__})\n")
 
 
 def install() -> None:

@@ -370,6 +370,26 @@ class TestCommandLine:
         _assert_clean(output)
         _assert_one_report(tmp_path, output)
 
+    def test_error_python_ignores_prints_no_value(self, tmp_path):
+        """An exception in a finaliser: Python would print the object and the message."""
+        done = _run(
+            f"""
+            from coordinator_tui import crash
+
+            crash.install()
+
+            class Row:
+                def __del__(self):
+                    raise ValueError({NAME!r} + " " + {NHS!r})
+
+            row = Row()
+            del row
+            """,
+            tmp_path,
+        )
+        _assert_clean(done.stdout + done.stderr)
+        assert done.stderr.strip() == "coordinator-tui: ignored an error (ValueError)"
+
     def test_typer_does_not_show_locals(self):
         from coordinator_tui.cli import app
 
@@ -394,3 +414,24 @@ class TestCommandLine:
         assert result.exit_code == 2
         assert result.stderr.strip() == "coordinator-tui: The database is busy: nothing was saved."
         assert _reports(tmp_path) == []
+
+
+async def test_a_damaged_table_read_by_a_screen_is_a_notification(small_demo_path):
+    """Home's counts read a table whose page is damaged: the app says so in one line and
+    keeps running; it is not a crash (no report, no traceback)."""
+    from test_cli import _damage_table  # tests/ is on sys.path (rootdir conftest)
+
+    from coordinator_tui.app import make_app
+    from coordinator_tui.settings import load_settings
+
+    _damage_table(small_demo_path, "register_entry")
+    app = make_app(load_settings(str(small_demo_path)))
+    async with app.run_test() as pilot:
+        for _ in range(300):
+            if app._notifications:
+                break
+            await pilot.pause(0.02)
+        messages = [n.message for n in app._notifications]
+        assert any("database file is damaged" in m for m in messages), messages
+        assert app.is_running and app.return_code is None
+    assert _reports(small_demo_path.parent) == []
