@@ -231,25 +231,62 @@ class PersonScreen(CoordinatorScreen):
         self.app.push_screen(FormDialog("New chronology entry", fields, self.today), done)
 
     def action_summary(self) -> None:
+        """``m``: edit the case summary. The save carries the summary the editor started
+        from: what someone else added meanwhile is merged, and any other change of theirs
+        shows both versions side by side to choose from. A refused or failed save keeps
+        the form open with what was typed."""
+        from textual.widgets import Input
+
         from coordinator_tui.screens.form_dialog import Field, FormDialog
-        from coordinator_tui.services.chronology import ChronologyError, update_case_summary
+        from coordinator_tui.screens.text_conflict import TextChoice, TextConflictScreen
+        from coordinator_tui.services.chronology import update_case_summary
+        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.text_merge import TextConflict, TextConflictError
 
-        current = self.summary.case_summary if self.summary else ""
-
-        def done(values) -> None:
-            if values is None:
-                return
+        def write(text: str, base: str) -> str | None:
+            """Save ``text`` over ``base``: None when saved, else why not (a choice
+            between two versions opens over the form)."""
             try:
                 with self.app.session() as session:  # type: ignore[attr-defined]
-                    update_case_summary(session, self.person_id, values["summary"])
-            except ChronologyError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.notify("Case summary saved")
+                    kept = update_case_summary(session, self.person_id, text, base=base)
+                    merged = kept.case_summary != text.strip()
+            except TextConflictError as exc:
+                conflict = exc.conflict
+                self.app.push_screen(
+                    TextConflictScreen(conflict), lambda choice: chosen(conflict, choice)
+                )
+                return str(exc)
+            except CoordinatorError as exc:
+                return str(exc)
+            self.notify(
+                "Case summary saved, with what someone else added meanwhile"
+                if merged
+                else "Case summary saved"
+            )
             self.load()
+            return None
 
-        fields = [Field("summary", "Case summary", value=current)]
-        self.app.push_screen(FormDialog("Case summary", fields, self.today), done)
+        def chosen(conflict: TextConflict, choice: TextChoice | None) -> None:
+            if choice is None:
+                return
+            text = choice.text + choice.typed
+            started_from[0] = conflict.theirs  # what the form now stands on
+            error = write(text, conflict.theirs)
+            if error is None:
+                form.dismiss(None)
+            elif not isinstance(self.app.screen, TextConflictScreen):
+                form.query_one("#f-summary", Input).value = text  # kept to try again
+                form.show_error(error)
+
+        current = self.summary.case_summary if self.summary else ""
+        started_from = [current]
+        form = FormDialog(
+            "Case summary",
+            [Field("summary", "Case summary", value=current)],
+            self.today,
+            save=lambda values: write(values["summary"], started_from[0]),
+        )
+        self.app.push_screen(form)
 
     def action_export(self) -> None:
         from coordinator_tui.services.chronology import export_chronology

@@ -210,12 +210,42 @@ def add_manual_entry(
     return entry
 
 
-def update_case_summary(session: Session, person_id: int, text: str) -> Person:
-    """Replace the case summary and stamp when it was last updated."""
+CASE_SUMMARY = "the case summary"
+
+
+def update_case_summary(
+    session: Session, person_id: int, text: str, *, base: str | None = None
+) -> Person:
+    """Replace the case summary and stamp when it was last updated.
+
+    ``base`` is the summary the editor started from. If someone else saved the summary
+    meanwhile, what both added to the end is merged (the person returned holds the merged
+    summary), and anything else raises :class:`TextConflictError` with both versions,
+    writing nothing, so that one coordinator's summary never silently replaces another's.
+    The check is on the summary's own text, not the person's version: a change of address
+    meanwhile is no conflict. ``base=None`` (scripts, tests) writes ``text`` as it is."""
+    from coordinator_tui.services.text_merge import (
+        TextConflict,
+        TextConflictError,
+        last_change,
+        reconcile,
+    )
+
     person = session.get(Person, person_id)
     if person is None:
         raise ChronologyError("That person no longer exists")
-    person.case_summary = text.strip()
+    text = text.strip()
+    stored = person.case_summary
+    if base is not None and stored != base.strip():
+        merged = reconcile(base.strip(), text, stored)
+        if merged is None:
+            by, at = last_change(session, "person", person_id, "case_summary")
+            conflict = TextConflict(CASE_SUMMARY, base.strip(), text, stored, by, at)
+            raise TextConflictError(conflict)
+        text = merged
+    if text == stored:
+        return person
+    person.case_summary = text
     person.case_summary_updated_at = utcnow()
     session.flush()
     return person
