@@ -308,10 +308,10 @@ def restore(
     if target.path.exists() and target.path.stat().st_size > 0 and not force:
         fail(f"{target.path} already exists: add --force to overwrite it")
     try:
-        restore_sqlite(source, target.path)
+        how = restore_sqlite(source, target.path)
     except DatabaseOpenError as exc:
         fail(str(exc))
-    typer.echo(f"Restored {source} to {target.path}")
+    typer.echo(f"Restored {source} to {target.path} ({how})")
 
 
 # -- rota -------------------------------------------------------------------------------

@@ -552,7 +552,7 @@ class DatabaseInUseError(DatabaseOpenError):
     """Another process has the database open: a restore would lose what it writes."""
 
 
-def restore_sqlite(source: Path, destination: Path) -> None:
+def restore_sqlite(source: Path, destination: Path) -> str:
     """Put the backup ``source`` in place of the database ``destination``.
 
     The backup is checked first (an SQLite file of a schema this app knows, whole). Then:
@@ -565,6 +565,8 @@ def restore_sqlite(source: Path, destination: Path) -> None:
       data in the same file; a kill part way leaves the database as it was; the file
       keeps its mode.
     - a file SQLite cannot read at all (damaged beyond opening) is replaced whole.
+
+    Returns which of these was done, in words for the command's output.
     """
     if not source.is_file():
         raise DatabaseOpenError(f"{source} does not exist")
@@ -581,12 +583,12 @@ def restore_sqlite(source: Path, destination: Path) -> None:
                 raise DatabaseOpenError(f"{destination} appeared meanwhile: run restore again")
         finally:
             _remove_with_sidecars(tmp)
-        return
+        return "a new file"
     mode = os.stat(destination).st_mode
     if not stat.S_ISREG(mode):
         raise DatabaseOpenError(f"{destination} is not a regular file: not restoring over it")
     if _restore_in_place(source, destination):
-        return
+        return "copied into the database file in place; no other process had it open"
     tmp = destination.with_name(f".{destination.name}.restoring")
     _remove_with_sidecars(tmp)
     backup_sqlite(source, tmp)
@@ -596,6 +598,7 @@ def restore_sqlite(source: Path, destination: Path) -> None:
         _move_into_place(tmp, destination, replace=True)
     finally:
         _remove_with_sidecars(tmp)
+    return "the old file could not be opened at all, so it was replaced"
 
 
 def _check_backup_whole(source: Path) -> None:

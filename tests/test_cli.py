@@ -403,6 +403,7 @@ class TestRestoreWhileInUse:
         inode, mode = db_path.stat().st_ino, stat.S_IMODE(db_path.stat().st_mode)
         result = invoke("restore", str(backup), "--db", str(db_path), "--force")
         assert result.exit_code == 0, result.output
+        assert "copied into the database file in place" in result.stdout
         assert db_path.stat().st_ino == inode and stat.S_IMODE(db_path.stat().st_mode) == mode
         conn = sqlite3.connect(db_path)
         assert conn.execute("SELECT count(*) FROM practice").fetchone() == (0,)
