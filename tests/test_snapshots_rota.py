@@ -1,4 +1,5 @@
-"""The look of the Rota grid and a carer's day at 80x24 and 120x40 (pytest-textual-snapshot).
+"""The look of the Rota grid, a carer's day, and Plan B with its call list, at 80x24 and
+120x40 (pytest-textual-snapshot).
 
 The app is pinned to the demo's date (``DEMO_TODAY``) on a private copy of the small demo, as
 in ``test_snapshots.py``. After an intended change of look:
@@ -14,6 +15,17 @@ from pilot_helpers import wait_for
 from coordinator_tui.app import make_app
 
 SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture(autouse=True)
+def _early_morning(monkeypatch):
+    """05:00 on the demo's Monday: what is over or missed does not depend on the hour the
+    snapshots are taken."""
+    from datetime import time
+
+    from coordinator_tui.screens import rota
+
+    monkeypatch.setattr(rota, "wall_clock", lambda: time(5, 0))
 
 
 async def _open_rota(pilot, app) -> None:
@@ -48,3 +60,42 @@ class TestRota:
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+    @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    def test_plan_b_call_list(self, snap_compare, demo_settings, small_demo_engine, size):
+        """A carer off sick on Tuesday, Plan B applied to all: the call list, Plan C."""
+        app = make_app(demo_settings, small_demo_engine)
+
+        async def covered(pilot):
+            await _open_rota(pilot, app)
+            from coordinator_tui.services.rota.assign import rank_carers
+
+            rota = app.screen.rota
+            tuesday = rota.days[1]
+
+            def plan_c(carer_id: int) -> int:  # visits nobody else could take
+                return sum(
+                    1
+                    for v in rota.state.day_visits(carer_id, tuesday)
+                    if not any(c.feasible for c in rank_carers(rota.state, v, replacing=carer_id))
+                )
+
+            row = next(  # the first carer of Tuesday with visits covered and some Plan C
+                i
+                for i, carer in enumerate(rota.carers)
+                if 0 < plan_c(carer.id) < len(rota.state.day_visits(carer.id, tuesday))
+            )
+            await pilot.press(*["down"] * row, "right")
+            await pilot.press("b")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "FormDialog")
+            await pilot.press("ctrl+s")
+            await wait_for(
+                pilot, lambda: getattr(app.screen, "loaded", False) and hasattr(app.screen, "calls")
+            )
+            plan = app.screen
+            await pilot.press("A")
+            await wait_for(pilot, lambda: not plan.busy and not plan.plan.items, timeout=20)
+            app.clear_notifications()
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=size, run_before=covered)

@@ -26,6 +26,7 @@ from coordinator_tui.models.people import (
 )
 from coordinator_tui.models.rota import (
     Absence,
+    AbsenceCover,
     CarePackage,
     Carer,
     CarerAvailability,
@@ -61,6 +62,7 @@ from coordinator_tui.models.safeguarding import (
 __all__ = [
     "OPEN_REFERRAL_STATES",
     "Absence",
+    "AbsenceCover",
     "Action",
     "ActionChase",
     "ActionStatus",

@@ -218,4 +218,25 @@ class ProblemAcceptance(Editable, table=True):
     carer_id: int | None = Field(default=None, foreign_key="carer.id")
     rationale: str = Field(max_length=500)
     accepted_by: str = Field(default="", max_length=60)
+
+
+class AbsenceCover(Editable, table=True):
+    """What an absence did to one visit: who covers it now (Plan B), or, when nobody could
+    (Plan C), what the coordinator did about it: escalated to the manager as a task, moved
+    within the visit's window to when a carer is free, or left to an agency.
+
+    Kept so the cover can be listed (the call list), undone when the absence is removed or
+    shortened, and so Plan C is not forgotten when the screen closes."""
+
+    __tablename__ = "absence_cover"
+    __table_args__ = (UniqueConstraint("absence_id", "visit_id"),)
+
+    absence_id: int = Field(foreign_key="absence.id", index=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    absent_carer_id: int = Field(foreign_key="carer.id")
+    carer_id: int | None = Field(default=None, foreign_key="carer.id")  # None: Plan C
+    action: str = Field(default="", max_length=20)  # "" | escalated | time_change | agency
+    note: str = Field(default="", max_length=300)
+    task_id: int | None = Field(default=None, foreign_key="action.id")
+    moved_from: datetime | None = Field(default=None)  # the visit's start before a time change
     accepted_at: datetime

@@ -2,7 +2,10 @@
 visit with its worst problem and the gap and travel before the next one, then the day's
 problems. ``x`` takes the carer off the highlighted visit; ``w`` marks it for a swap (then
 ``w`` on a visit of another carer's day swaps the two); ``r`` accepts a soft problem with a
-reason; ``u`` undoes the last change; ``esc`` goes back to the grid."""
+reason; ``b`` marks the carer absent (on a day off: that absence's Plan B and call list);
+``e`` corrects the absence on this day and ``d`` removes it (offering to put the carer back
+on the visits Plan B gave to others); ``u`` undoes the last change; ``esc`` goes back to
+the grid."""
 
 from __future__ import annotations
 
@@ -70,6 +73,9 @@ class CarerDayScreen(PassesStrayKeys, Screen):
         Binding("x", "unassign", "Unassign", id="carer_day.unassign"),
         Binding("w", "swap", "Swap", id="carer_day.swap"),
         Binding("r", "accept", "Accept", id="carer_day.accept"),
+        Binding("b", "absent", "Absent/Plan B", id="carer_day.absent"),
+        Binding("e", "edit_absence", "Edit absence", id="carer_day.edit_absence"),
+        Binding("d", "remove_absence", "Remove absence", id="carer_day.remove_absence"),
         Binding("u", "undo", "Undo", id="carer_day.undo"),
     ]
 
@@ -95,9 +101,10 @@ class CarerDayScreen(PassesStrayKeys, Screen):
         table.add_column("", key="mark", width=1)
         table.add_column("Time", key="time", width=11)
         table.add_column("Customer", key="customer", width=18)
-        table.add_column("With", key="with", width=12)
+        with_width = 12 if self.size.width < 100 else 20  # co-carers' names whole if room
+        table.add_column("With", key="with", width=with_width)
         table.add_column("Next", key="next", width=24)
-        spare = self.size.width - 80  # skills and tasks only where there is room
+        spare = self.size.width - 68 - with_width  # skills and tasks only where there is room
         if spare >= 12:
             table.add_column("Skills / tasks", key="skills", width=spare)
         table.focus()
@@ -121,6 +128,7 @@ class CarerDayScreen(PassesStrayKeys, Screen):
             f"{detail.visit_minutes / 60:.1f}h of visits",
             f" over a {detail.span_minutes / 60:.1f}h day" if detail.stops else "",
             (" · ABSENT" if detail.absent else "", "bold red"),
+            (" (b Plan B, e correct, d remove)" if detail.absent else "", "dim"),
         )
         self.query_one("#carer-day-title", Static).update(summary)
         self._draw_bar()
@@ -184,3 +192,21 @@ class CarerDayScreen(PassesStrayKeys, Screen):
     def action_undo(self) -> None:
         self.rota_screen.action_undo()
         self.refresh_day()
+
+    def action_absent(self) -> None:
+        """``b``: mark the carer absent from this day (on a day off: its Plan B)."""
+        rota = self.rota_screen.rota
+        if rota is None:
+            return
+        if self.day in rota.carer(self.carer_id).absent_days:
+            absence = self.rota_screen.absence_here(self.carer_id, self.day)
+            if absence is not None:
+                self.rota_screen.open_plan_b(absence, rota.carer_name(self.carer_id))
+                return
+        self.rota_screen.mark_absent(self.carer_id, self.day)
+
+    def action_edit_absence(self) -> None:
+        self.rota_screen.edit_absence(self.carer_id, self.day)
+
+    def action_remove_absence(self) -> None:
+        self.rota_screen.remove_absence(self.carer_id, self.day)

@@ -1,27 +1,32 @@
 """Rota (key 5): carers down, the seven days of the week across, checked as you change it.
 
-Each cell shows the carer's visits and hours that day and its worst problem as a symbol:
-✖ a hard problem (overlap, travel, skills, absence, Working Time Regulations...), ▲ a soft
-one still to accept with a reason (preferences, continuity, lone working, hours over
-contract), ✓ soft problems accepted. ``off`` is a day of absence. The last column is the
-week's working time (travel between visits included) against the contract. The line under
-the grid lists the highlighted cell's problems; the panel below lists the visits short of
-carers.
+Each cell shows the carer's visits and hours that day (``8 4.0h``: 8 visits, 4.0 hours)
+after the worst problem's symbol: ✖ a hard problem (overlap, travel, skills, absence,
+Working Time Regulations...), ▲ a soft one still to accept with a reason (preferences,
+continuity, lone working, hours over contract), ✓ soft problems accepted. ``off`` is a day
+of absence. The last column is the week's working time (travel between visits included)
+against the contract, less the days of absence. On a narrow screen a cell shows the visits
+only; the line under the grid gives the hours. The line under the grid lists every
+problem of the highlighted cell; the panel below lists the visits short of carers, a
+visit whose time has passed with nobody on it marked missed.
 
-Keys: ``enter`` on a cell opens the carer's day (``x`` unassign, ``w`` swap there); ``tab``
-moves to the unassigned visits, where ``a`` (or ``enter``) ranks the carers for the visit:
-feasible first, scored by continuity, travel added and preferences; the others with their
-reason. ``r`` accepts the cell's soft problem with a recorded reason. ``b`` marks the carer
-absent (sickness, leave) and opens Plan B: replacements for every visit affected, Plan C
-for what nobody can cover. ``u`` undoes the last change. ``[`` and ``]`` move a week; ``g``
-creates the week's visits from the care packages when it has none yet.
+Keys: ``[`` and ``]`` move a week. ``enter`` on a cell opens the carer's day (``x``
+unassign, ``w`` swap there). ``tab`` moves to the unassigned visits, where ``a`` (or
+``enter``) ranks the carers for the visit: feasible first, scored by continuity, travel
+added and preferences; the others with their reason. ``r`` accepts the cell's soft
+problem with a recorded reason. ``b`` marks the carer absent (sickness, leave) and opens
+Plan B: replacements for every visit affected not yet over, then the call list and Plan C
+for what nobody can cover (on a day already off, ``b`` opens that absence's Plan B again).
+``e`` corrects the absence on the cell (dates, reason), ``d`` removes it, offering to
+put the carer back on the visits Plan B gave to others. ``u`` undoes the last change.
+``g`` creates the week's visits from the care packages when it has none yet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import copy_context
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from threading import Thread
 from typing import TYPE_CHECKING, Any
 
@@ -33,33 +38,61 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.services.clock import UK
 from coordinator_tui.widgets.cell_grid import CellGrid, GridColumn
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from coordinator_tui.services.rota.absences import AbsenceView
     from coordinator_tui.services.rota.assign import ChangeResult
     from coordinator_tui.services.rota.grid import Cell, RotaWeek
     from coordinator_tui.services.rota.problems import Problem
+    from coordinator_tui.settings import Settings
 
 UNASSIGNED_COLUMNS = [
     Column("Day", 9),
     Column("Time", 11),
     Column("Customer"),
-    Column("Needs", 8),
-    Column("Skills", 12),
+    Column("Needs", 7),
+    Column("Cover", 14),
+    Column("Skills", 12, show_from=90),
     Column("Tasks", 0, show_from=110),
 ]
 
 STYLES = {"hard": "bold red", "soft": "yellow", "accepted": "green", "": ""}
 SYMBOLS = {"hard": "✖", "soft": "▲", "accepted": "✓", "": ""}
 
+# The grid's columns. A day cell is the symbol's own place, a space, the visits (two
+# places) and the hours (five: "12.5h"): "✖ 10 12.5h". Narrow: the symbol and the visits.
+DAY_WIDTH, NARROW_DAY_WIDTH = 10, 5
+WEEK_WIDTH = 12  # "✖ 30.2h/37.5"
+NAME_MIN, NAME_MAX = 12, 26
+SHORT_HEIGHT = 32  # below this many lines the unassigned list takes turns with the grid
+TALL_HEIGHT = 36  # from this many lines the problems line has a line more
+
+ABSENCE_KINDS = (("Sickness", "sickness"), ("Leave", "leave"), ("Training", "training"))
+HANDED_ON = {"escalated": "→ manager", "agency": "→ agency"}
+
 
 def help_text(doc: str | None) -> str:
-    """A module docstring as help: paragraphs re-flowed, ``code`` marks dropped."""
+    """A module docstring as help: paragraphs re-flowed, ``code`` marks dropped, and every
+    ``[`` escaped, as the help is drawn as markup (``[ / ]`` must show, not vanish)."""
     paragraphs = (doc or "").replace("``", "").split("\n\n")
-    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+    text = "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+    return text.replace("[", "\\[")
+
+
+def wall_clock() -> time:
+    """The time of day now, UK (tests pin it)."""
+    return datetime.now(UK).time()
+
+
+def now_for(settings: Settings) -> datetime:
+    """The coordinator's moment: the working date (pinned in demos and tests) at the time
+    of day. What is before it is over: Plan B leaves it, an unstaffed visit is missed."""
+    return datetime.combine(settings.current_date(), wall_clock(), tzinfo=UK)
 
 
 def hours(minutes: int) -> str:
@@ -72,9 +105,7 @@ def problem_text(problem: Problem, width: int = 0) -> Text:
 
     kind = level(problem)
     text = Text.assemble(
-        (SYMBOLS[kind], STYLES[kind]),
-        " ",
-        (problem.title, "bold"),
+        (f"{SYMBOLS[kind]} {problem.title}", STYLES[kind] or "bold"),
         (" (accepted)" if problem.accepted else ""),
         ": ",
         problem.message,
@@ -84,27 +115,82 @@ def problem_text(problem: Problem, width: int = 0) -> Text:
     return text
 
 
-def grid_cell(cell: Cell) -> Text:
-    """``✖ 3 4.5h``: worst problem, visits, hours; ``off`` when absent; ``·`` when free."""
+def problem_lines(problems: list[Problem], lines: int, width: int) -> list[Text]:
+    """Every problem in ``lines`` lines: one a line while they fit; otherwise the first
+    ones in full and the rest by title on the last line ("also ✖ WTR: daily rest · ▲ ...")."""
+    from coordinator_tui.services.rota.grid import level
+
+    if len(problems) <= lines:
+        return [problem_text(p, width) for p in problems]
+    shown = [problem_text(p, width) for p in problems[: lines - 1]]
+    rest = problems[lines - 1 :]
+    last = Text("also " if shown else "")
+    for index, problem in enumerate(rest):
+        kind = level(problem)
+        part = f"{SYMBOLS[kind]} {problem.title}"
+        more = f" +{len(rest) - index} more: enter opens the day"
+        if last.cell_len + len(part) + 3 > width - (len(more) if index < len(rest) - 1 else 0):
+            last.append(more.lstrip() if index == 0 else more, style="dim")
+            break
+        if index:
+            last.append(" · ")
+        last.append(part, style=STYLES[kind])
+    return [*shown, last]
+
+
+def grid_cell(cell: Cell, narrow: bool = False) -> Text:
+    """``✖ 3  4.5h``: the worst problem's symbol in its own place, then visits and hours
+    (narrow: ``✖  3``); ``off`` when absent; ``·`` when free. One style for the whole
+    cell, so the symbol and its figures read as one."""
     kind = cell.level
     if cell.absent and not cell.visits:
         return Text("off", style="dim italic")
     if not cell.visits:
         return Text("·", style="dim")
-    body = f"{cell.visits} {hours(cell.minutes)}" if not cell.absent else f"{cell.visits} off"
-    if not kind:
-        return Text(f"  {body}")
-    return Text.assemble(
-        (SYMBOLS[kind], STYLES[kind]), " ", (body, STYLES[kind] if kind == "hard" else "")
-    )
+    mark = SYMBOLS[kind] or " "
+    if cell.absent:
+        body = "off" if narrow else f"{cell.visits:>2} off"
+    else:
+        body = f"{cell.visits:>2}" if narrow else f"{cell.visits:>2} {hours(cell.minutes):>5}"
+    return Text(f"{mark} {body}", style=STYLES[kind])
 
 
-def week_cell(minutes: int, contracted: int, worst: Problem | None) -> Text:
+def week_cell(minutes: int, due: int, worst: Problem | None) -> Text:
+    """``▲ 41.5h/37.5``: the week's working time against the contract (less absence)."""
     from coordinator_tui.services.rota.grid import level
 
     kind = level(worst)
-    body = f"{hours(minutes)}/{contracted / 60:g}"
-    return Text.assemble((SYMBOLS[kind] or " ", STYLES[kind]), " ", body)
+    figure = f"{hours(minutes)}/{round(due / 60, 1):g}"
+    return Text(f"{SYMBOLS[kind] or ' '} {figure:>{WEEK_WIDTH - 2}}", style=STYLES[kind])
+
+
+def legend(narrow: bool, width: int) -> Text:
+    """The one line that says what a cell holds: the longest wording that fits."""
+    cell = "8 = visits that day" if narrow else "8 4.0h = visits and hours that day"
+    wordings = [
+        [
+            cell,
+            "✖ hard problem",
+            "▲ soft, to accept (r)",
+            "✓ accepted",
+            "off absent",
+            "week: hours/contract",
+        ],
+        [cell, "✖ hard", "▲ to accept (r)", "✓ accepted", "off absent", "week: h/contract"],
+        [cell, "✖ hard", "▲ to accept (r)", "✓ accepted", "off absent"],
+        [cell.replace(" that day", ""), "✖ hard", "▲ to accept", "✓ accepted", "off absent"],
+    ]
+    styles = ["", STYLES["hard"], STYLES["soft"], STYLES["accepted"], "italic", ""]
+    for parts in wordings:
+        if len(" · ".join(parts)) <= width:
+            break
+    text = Text(style="dim")
+    for index, (words, style) in enumerate(zip(parts, styles, strict=False)):
+        if index:
+            text.append(" · ")
+        text.append(words, style=style)
+    text.truncate(width, overflow="ellipsis")
+    return text
 
 
 class RotaScreen(SectionScreen):
@@ -117,8 +203,11 @@ class RotaScreen(SectionScreen):
         Binding("a", "assign", "Assign", id="rota.assign"),
         Binding("r", "accept", "Accept", id="rota.accept"),
         Binding("b", "absent", "Absent/Plan B", id="rota.absent"),
+        Binding("e", "edit_absence", "Edit absence", id="rota.edit_absence"),
+        Binding("d", "remove_absence", "Remove absence", id="rota.remove_absence"),
         Binding("u", "undo", "Undo", id="rota.undo"),
-        Binding("g", "generate", "Generate visits", id="rota.generate"),
+        Binding("g", "generate", "Generate visits", show=False, id="rota.generate"),
+        Binding("tab,shift+tab", "switch_panel", "Grid/unassigned", show=False, id="rota.tab"),
         Binding("f5", "reload", "Reload", show=False, id="rota.reload"),
     ]
 
@@ -130,6 +219,7 @@ class RotaScreen(SectionScreen):
         self.undo_stack: list[tuple[ChangeResult, str]] = []
         self.swap_mark: tuple[int, int] | None = None  # (visit, carer) chosen with w
         self.loaded = False
+        self.narrow = False  # day cells show the visits only
         self._mounted = False
         self._pending: RotaWeek | None = None
         # Start loading the week at once when the database is open: mounting the section
@@ -150,6 +240,7 @@ class RotaScreen(SectionScreen):
         with Vertical(id="rota-body"):
             yield Static("Loading the rota…", id="rota-summary")
             yield Static("", id="rota-measures")
+            yield Static("", id="rota-legend")
             yield CellGrid(id="rota-grid", empty_text="No carers yet.")
             yield Static("", id="rota-problems")
             yield Static("", id="rota-unassigned-title")
@@ -161,12 +252,28 @@ class RotaScreen(SectionScreen):
 
     def on_database_ready(self) -> None:
         self._mounted = True  # the grid has the focus already (the first focusable widget)
+        self._fit_height()
         if self.week is None:
             today = self.coordinator.settings.current_date()
             self.week = today - timedelta(days=today.weekday())
             self.load()
         elif self._pending is not None:
             self.show(self._pending)
+
+    def on_resize(self) -> None:
+        self._fit_height()
+        if self.rota is not None and self._mounted:
+            narrow = self._is_narrow()
+            if narrow != self.narrow or self._name_width() != self._shown_name_width:
+                self._set_columns()
+            self.show_cell_problems()
+
+    def _fit_height(self) -> None:
+        """Short screens (24 lines): the grid and the unassigned list take turns (``tab``),
+        so the grid shows twelve carers rather than seven."""
+        height = self.size.height
+        self.set_class(height < SHORT_HEIGHT, "-short")
+        self.set_class(height >= TALL_HEIGHT, "-tall")
 
     # -- loading and drawing -----------------------------------------------------------
 
@@ -179,17 +286,18 @@ class RotaScreen(SectionScreen):
         assert self.week is not None
         try:
             self._load_week(self.week)
-        except Exception as exc:  # a worker would report it; this thread must say so
+        except Exception:  # a worker would report it; this thread must say so
             self.app.call_from_thread(
-                self.notify, f"The rota could not be loaded: {exc}", severity="error"
+                self.notify, "The rota could not be loaded: press F5 to try again", severity="error"
             )
 
     def _load_week(self, week: date) -> None:
         """In a thread: read and check the week, then show it on the app's thread."""
         from coordinator_tui.services.rota.grid import RotaWeek
 
+        now = now_for(self.coordinator.settings)
         with self.coordinator.session() as session:
-            rota = RotaWeek.load(session, week)
+            rota = RotaWeek.load(session, week, now=now)
         self.app.call_from_thread(self.show, rota)
 
     def show(self, rota: RotaWeek) -> None:
@@ -203,22 +311,54 @@ class RotaScreen(SectionScreen):
         grid = self.query_one("#rota-grid", CellGrid)
         cursor = grid.cursor
         today = self.coordinator.settings.current_date()
-        columns = [
-            GridColumn("Carer", 16),
-            *(
-                GridColumn(
-                    Text(f"{day:%a %d}", style="bold reverse" if day == today else "bold"), 9
-                )
-                for day in rota.days
-            ),
-            GridColumn("Week/contr.", 12),
-        ]
         if not self.loaded and cursor == (0, 0) and today in rota.days:
             cursor = (0, rota.days.index(today) + 1)  # first load: today
-        grid.set_grid(columns, len(rota.carers), self._grid_row, cursor=cursor)
+        self._set_columns(cursor)
         self._draw_after_change(None)
         self.loaded = True
         self.coordinator.screen_loaded(self)
+        from coordinator_tui.screens.carer_day import CarerDayScreen
+
+        for screen in self.app.screen_stack:  # a carer's day open over the grid follows
+            if isinstance(screen, CarerDayScreen) and screen.rota_screen is self:
+                screen.refresh_day()
+
+    def _room(self) -> int:
+        """Cells across for the grid (the body's padding and the scrollbar taken off)."""
+        return max(self.size.width - 4, 40)
+
+    def _is_narrow(self) -> bool:
+        return self._room() < NAME_MIN + 1 + 7 * (DAY_WIDTH + 1) + WEEK_WIDTH + 1
+
+    def _name_width(self) -> int:
+        """The carers' column: their longest name, within what the week leaves."""
+        day = NARROW_DAY_WIDTH if self._is_narrow() else DAY_WIDTH
+        left = self._room() - 7 * (day + 1) - (WEEK_WIDTH + 1) - 1
+        longest = max((len(c.name) for c in self.rota.carers), default=NAME_MIN) if self.rota else 0
+        return max(NAME_MIN, min(left, longest, NAME_MAX))
+
+    _shown_name_width = 0
+
+    def _set_columns(self, cursor: tuple[int, int] | None = None) -> None:
+        rota = self.rota
+        assert rota is not None
+        self.narrow = self._is_narrow()
+        self._shown_name_width = name_width = self._name_width()
+        today = self.coordinator.settings.current_date()
+        day_width = NARROW_DAY_WIDTH if self.narrow else DAY_WIDTH
+        columns = [GridColumn("Carer", name_width)]
+        for day in rota.days:
+            label = f"{day:%a}"[:2] + f" {day:%d}" if self.narrow else f"{day:%a %d}"
+            missed = rota.missed_on(day)
+            if missed and not self.narrow:
+                label += f" ✖{missed}"
+            style = "bold reverse" if day == today else "bold"
+            columns.append(GridColumn(Text(label, style=style), day_width))
+        columns.append(GridColumn("Week/contr.", WEEK_WIDTH))
+        self.query_one("#rota-grid", CellGrid).set_grid(
+            columns, len(rota.carers), self._grid_row, cursor=cursor
+        )
+        self.query_one("#rota-legend", Static).update(legend(self.narrow, self.size.width - 2))
 
     def _grid_row(self, index: int) -> list[Text]:
         """The grid's row ``index``: drawn only when on screen."""
@@ -230,9 +370,11 @@ class RotaScreen(SectionScreen):
         carer = self.rota.carer(carer_id)
         cells, week_worst = self.rota.row(carer_id)
         row = [
-            Text(carer.name[:16]),
-            *(grid_cell(cell) for cell in cells),
-            week_cell(self.rota.week_minutes(carer_id), carer.contracted_minutes, week_worst),
+            Text(carer.name),
+            *(grid_cell(cell, self.narrow) for cell in cells),
+            week_cell(
+                self.rota.week_minutes(carer_id), self.rota.due_minutes(carer_id), week_worst
+            ),
         ]
         for text in row:  # one line each: half the drawing time of wrapped text
             text.no_wrap, text.overflow, text.end = True, "crop", ""
@@ -270,6 +412,9 @@ class RotaScreen(SectionScreen):
         assert rota is not None
         visit = rota.visit(visit_id)
         start, end = local(visit.start), local(visit.end)
+        missed = rota.missed(visit_id)
+        handed = HANDED_ON.get(rota.handed_on.get(visit_id, ""), "")
+        cover = Text(f"✖ {missed}", style="bold red") if missed else Text(handed, style="yellow")
         return Row(
             visit_id,
             (
@@ -277,6 +422,7 @@ class RotaScreen(SectionScreen):
                 f"{start:%H:%M}-{end:%H:%M}",
                 rota.customer_name(visit_id),
                 f"{rota.state.short_of(visit_id)} of {visit.carers_required}",
+                cover,
                 " ".join(visit.skills),
                 rota.tasks.get(visit_id, ""),
             ),
@@ -287,42 +433,40 @@ class RotaScreen(SectionScreen):
         assert rota is not None
         hard, soft = rota.counts()
         visits = len(rota.state.snap.visits)
-        self.query_one("#rota-summary", Static).update(
-            Text.assemble(
-                (f"Week of {rota.monday:%a %d %b %Y}", "bold"),
-                f" · {len(rota.carers)} carers · {visits:,} visits · ",
-                (f"✖ {hard:,} hard", "bold red" if hard else "green"),
-                " · ",
-                (f"▲ {soft:,} soft", "yellow" if soft else "green"),
-            )
+        summary = Text.assemble(
+            (f"Week of {rota.monday:%a %d %b %Y}", "bold"),
+            f" · {len(rota.carers)} carers · {visits:,} visits · ",
+            (f"✖ {hard:,} hard", "bold red" if hard else "green"),
+            " · ",
+            (f"▲ {soft:,} soft", "yellow" if soft else "green"),
         )
+        self.query_one("#rota-summary", Static).update(summary)
         figures = rota.measures()
         continuity = (
             f"{figures.overall_continuity:.0%}" if figures.overall_continuity is not None else "–"
         )
         worked = sum(h.worked_minutes for h in figures.hours)
-        contracted = sum(h.contracted_minutes for h in figures.hours)
+        due = sum(h.due_minutes for h in figures.hours)
         over = sum(1 for h in figures.hours if h.over_contract)
+        missed = sum(1 for v in self.unassigned if rota.missed(v))
+        short = f"{figures.unassigned_visits:,} unassigned"
+        if missed:
+            short += f" ({missed} missed)"
         self.query_one("#rota-measures", Static).update(
             Text.assemble(
-                ("Continuity ", "dim"),
-                continuity,
-                " · ",
-                (f"{figures.unassigned_visits:,}", "bold red" if figures.unassigned_visits else ""),
-                (" unassigned", "dim"),
-                (" · travel ", "dim"),
-                f"{figures.total_travel_minutes / 60:,.0f}h",
-                " · ",
-                f"{worked / 60:,.0f}/{contracted / 60:,.0f}h",
-                (" of contract", "dim"),
-                (f", {over} over" if over else "", "yellow"),
+                f"Continuity {continuity} · ",
+                (short, "bold red" if figures.unassigned_visits else ""),
+                f" · travel {figures.total_travel_minutes / 60:,.0f}h · ",
+                f"{worked / 60:,.0f}/{due / 60:,.0f}h of contract",
+                (f" · {over} over" if over else "", "yellow"),
             )
         )
-        title = (
-            f"Unassigned visits ({len(self.unassigned):,}): a assigns"
-            if visits
-            else "No visits this week yet: g creates them from the care packages"
-        )
+        if not visits:
+            title = "No visits this week yet: g creates them from the care packages"
+        else:
+            title = f"Unassigned visits ({len(self.unassigned):,}"
+            title += f", {missed} missed): " if missed else "): "
+            title += "tab shows them, a assigns" if self.has_class("-short") else "a assigns"
         self.query_one("#rota-unassigned-title", Static).update(Text(title, style="bold"))
 
     # -- the cell under the cursor -----------------------------------------------------
@@ -343,32 +487,43 @@ class RotaScreen(SectionScreen):
 
     @on(CellGrid.CellHighlighted, "#rota-grid")
     def show_cell_problems(self) -> None:
+        """The line under the grid: the cell's visits and hours, then every problem."""
         line = self.query_one("#rota-problems", Static)
         cell = self.current_cell()
         if cell is None or self.rota is None:
             line.update("")
             return
+        rota = self.rota
         carer_id, day = cell
-        problems = self.rota.cell_problems(carer_id, day)
-        where = f"{day:%a %d %b}" if day else "the week"
-        head = Text.assemble((self.rota.carer_name(carer_id), "bold"), f", {where}: ")
+        problems = rota.cell_problems(carer_id, day)
+        head = Text(rota.carer_name(carer_id), style="bold")
+        if day is None:
+            figures = (
+                f", the week: {hours(rota.week_minutes(carer_id))} "
+                f"of {hours(rota.due_minutes(carer_id))} contracted"
+            )
+        else:
+            cells, _ = rota.row(carer_id)
+            one = cells[rota.days.index(day)]
+            figures = f", {day:%a %d %b}: "
+            figures += "off · " if one.absent else ""
+            figures += f"{one.visits} visits, {hours(one.minutes)}" if one.visits else "no visits"
+        head.append(figures)
         if not problems:
-            head.append("no problems", style="green")
+            head.append(" · no problems", style="green")
             line.update(head)
             return
         hard = sum(1 for p in problems if p.is_hard)
         soft = sum(1 for p in problems if not p.is_hard and not p.accepted)
+        head.append(" · ")
         head.append(f"✖ {hard} hard" if hard else "", style="bold red")
         head.append(" · " if hard and soft else "")
         head.append(f"▲ {soft} to accept (r)" if soft else "", style="yellow")
         if not hard and not soft:
             head.append("✓ accepted with a reason", style="green")
         width = max(self.size.width - 4, 20)
-        lines = [head, *(problem_text(p, width) for p in problems[:2])]
-        if len(problems) > 2:
-            lines[-1] = problem_text(problems[1], width - 12)
-            lines[-1].append(f"  +{len(problems) - 2} more", style="dim")
-        line.update(Text("\n").join(lines))
+        lines = 1 if self.has_class("-short") else 3 if self.has_class("-tall") else 2
+        line.update(Text("\n").join([head, *problem_lines(problems, lines, width)]))
 
     # -- changes -----------------------------------------------------------------------
 
@@ -379,25 +534,25 @@ class RotaScreen(SectionScreen):
         *,
         rationale: str = "",
         after: Callable[[], None] | None = None,
-    ) -> None:
+    ) -> str | None:
         """Make a change through the services (audited, one transaction); ask for a
-        reason when it brings soft problems, refuse it with the reasons when hard ones."""
-        from coordinator_tui.services.rota.assign import (
-            HardProblemsError,
-            RationaleRequired,
-            RotaError,
-        )
+        reason when it brings soft problems, refuse it with the reasons when hard ones.
+        Returns the refusal (for a dialog to show, keeping what was typed) or None."""
+        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.rota.assign import HardProblemsError, RationaleRequired
 
         try:
             with self.coordinator.session() as session:
                 result = change(session, rationale)
         except RationaleRequired as exc:
+            if rationale:  # asked already: the dialog shows why
+                return str(exc)
 
-            def retry(reason: str) -> None:
-                self.run_change(change, describe, rationale=reason, after=after)
+            def retry(reason: str) -> str | None:
+                return self.run_change(change, describe, rationale=reason, after=after)
 
             self.ask_rationale(exc.problems, retry)
-            return
+            return None
         except HardProblemsError as exc:
             self.notify(
                 "\n".join(f"✖ {p.message}" for p in exc.problems[:4]),
@@ -405,15 +560,17 @@ class RotaScreen(SectionScreen):
                 severity="error",
                 timeout=8,
             )
-            return
-        except RotaError as exc:
-            self.notify(str(exc), severity="error")
-            return
+            return "Not allowed: " + "; ".join(p.message for p in exc.problems[:2])
+        except CoordinatorError as exc:
+            if not rationale:
+                self.notify(str(exc), severity="error", timeout=8)
+            return str(exc)
         self.undo_stack.append((result, describe))
         self.changed(result)
         self.notify(f"{describe}: u to undo", timeout=4)
         if after is not None:
             after()
+        return None
 
     def changed(self, result: ChangeResult) -> None:
         touched = {
@@ -423,37 +580,35 @@ class RotaScreen(SectionScreen):
 
     def write(self, work: Callable[[Session], object]) -> str | None:
         """Run a service call in one audited transaction; the reason if it was refused
-        (a dialog shows it and stays open), None when saved."""
-        from coordinator_tui.services.rota.assign import RotaError
+        or could not be saved (a dialog shows it and stays open), None when saved."""
+        from coordinator_tui.services.errors import CoordinatorError
 
         try:
             with self.coordinator.session() as session:
                 work(session)
-        except RotaError as exc:
+        except CoordinatorError as exc:
             return str(exc)
         return None
 
-    def ask_rationale(self, problems: list[Problem], then: Callable[[str], None]) -> None:
+    def ask_rationale(self, problems: list[Problem], then: Callable[[str], str | None]) -> None:
+        """A reason for the soft problems; the change is made from the dialog, which stays
+        open with what was typed if it is refused or the database cannot take it."""
         from coordinator_tui.screens.form_dialog import Field, FormDialog
 
         context = "\n".join(f"▲ {p.title}: {p.message}" for p in problems[:6])
-
-        def done(values: dict[str, Any] | None) -> None:
-            if values:
-                then(values["rationale"])
-
         self.app.push_screen(
             FormDialog(
                 "Accept with a reason",
                 [Field("rationale", "Why (recorded for CQC)", required=True)],
                 self.coordinator.settings.current_date(),
                 context=context,
-            ),
-            done,
+                save=lambda values: then(values["rationale"]),
+            )
         )
 
     def action_undo(self) -> None:
-        from coordinator_tui.services.rota.assign import RotaError, undo
+        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.rota.assign import undo
 
         if not self.undo_stack or self.rota is None:
             self.notify("Nothing to undo in this session", severity="warning")
@@ -463,7 +618,7 @@ class RotaScreen(SectionScreen):
         try:
             with self.coordinator.session() as session:
                 back = undo(session, result, state)
-        except RotaError as exc:
+        except CoordinatorError as exc:
             self.notify(str(exc), severity="error")
             # The database was rolled back, but an undo over two weeks may have changed
             # this week's rota in memory before the other week refused: read it again.
@@ -488,6 +643,8 @@ class RotaScreen(SectionScreen):
         visit = rota.visit(visit_id)
         on = [rota.carer_name(c) for c in state.carers_of.get(visit_id, ())]
         title = rota.describe_visit(visit_id)
+        if rota.missed(visit_id):
+            title += f" · ✖ {rota.missed(visit_id)}: its time has passed"
         if visit.carers_required > 1:
             title += f" · double-up: {', '.join(on) or 'nobody'} on it so far"
 
@@ -550,6 +707,17 @@ class RotaScreen(SectionScreen):
 
     # -- actions -----------------------------------------------------------------------
 
+    def action_switch_panel(self) -> None:
+        """``tab``: between the grid and the unassigned visits (on a short screen the list
+        takes the grid's place while it has the focus)."""
+        grid = self.query_one("#rota-grid", CellGrid)
+        panel = self.query_one("#rota-unassigned", LazyTable)
+        to_list = not panel.has_focus
+        self.set_class(to_list, "-list")
+        (panel if to_list else grid).focus()
+        if self.rota is not None:
+            self._draw_summary()
+
     def action_assign(self) -> None:
         panel = self.query_one("#rota-unassigned", LazyTable)
         row = panel.current_row
@@ -557,7 +725,7 @@ class RotaScreen(SectionScreen):
             if row is None:
                 self.notify("No unassigned visits this week", severity="warning")
             else:
-                panel.focus()
+                self.action_switch_panel()
                 self.notify("Choose a visit in the unassigned panel, then a")
             return
         self.assign_visit(row.key)
@@ -626,22 +794,61 @@ class RotaScreen(SectionScreen):
             done,
         )
 
-    def action_absent(self) -> None:
-        """``b``: mark the carer absent for a date range, then Plan B."""
-        from coordinator_tui.screens.form_dialog import Field, FormDialog
-        from coordinator_tui.services.rota.plan_b import mark_absent
+    # -- absences ------------------------------------------------------------------------
 
+    def absence_here(self, carer_id: int, day: date | None) -> AbsenceView | None:
+        """The absence on the cell's day, or (on the name or week column) the carer's
+        first absence overlapping the week."""
+        from coordinator_tui.services.rota.absences import absences_for
+
+        assert self.rota is not None
+        first, last = (day, day) if day else (self.rota.days[0], self.rota.days[-1])
+        with self.coordinator.session() as session:
+            found = absences_for(session, carer_id, first, last)
+        return found[0] if found else None
+
+    def open_plan_b(self, absence: AbsenceView, name: str, after=None) -> None:
+        """Plan B for ``absence``: cover, then the call list and Plan C's actions."""
+        from coordinator_tui.screens.plan_b import PlanBScreen
+
+        def back(result: ChangeResult | None) -> None:
+            if result is not None and result.after:
+                self.undo_stack.append((result, f"Plan B for {name}"))
+                self.notify(f"Plan B for {name}: u on the grid undoes it", timeout=4)
+            self.load()
+            if after is not None:
+                after()
+
+        self.app.push_screen(PlanBScreen(absence, name), back)
+
+    def action_absent(self) -> None:
+        """``b``: mark the carer absent for a date range, then Plan B (on a day already
+        off: that absence's Plan B)."""
         cell = self.current_cell()
         if cell is None or self.rota is None:
             return
         carer_id, day = cell
+        if day is not None and day in self.rota.carer(carer_id).absent_days:
+            absence = self.absence_here(carer_id, day)
+            if absence is not None:
+                self.open_plan_b(absence, self.rota.carer_name(carer_id))
+                return
+        self.mark_absent(carer_id, day)
+
+    def mark_absent(self, carer_id: int, day: date | None, after=None) -> None:
+        from coordinator_tui.screens.form_dialog import Field, FormDialog
+        from coordinator_tui.services.rota.absences import absence_on
+        from coordinator_tui.services.rota.plan_b import mark_absent
+
+        assert self.rota is not None
         name = self.rota.carer_name(carer_id)
         today = self.coordinator.settings.current_date()
         first = day or max(today, self.rota.monday)
+        created: list[AbsenceView] = []
 
         def save(values: dict[str, Any]) -> str | None:
-            return self.write(
-                lambda session: mark_absent(
+            def work(session: Session) -> None:
+                absence = mark_absent(
                     session,
                     carer_id,
                     values["start"],
@@ -649,24 +856,15 @@ class RotaScreen(SectionScreen):
                     values["kind"],
                     values["note"],
                 )
-            )
+                view = absence_on(session, carer_id, absence.start_date)
+                assert view is not None
+                created[:] = [view]
+
+            return self.write(work)
 
         def done(values: dict[str, Any] | None) -> None:
-            from coordinator_tui.screens.plan_b import PlanBScreen
-
-            if values is None:
-                return
-
-            def back(result: ChangeResult | None) -> None:
-                if result is not None and result.after:
-                    self.undo_stack.append((result, f"Plan B for {name}"))
-                    self.notify(f"Plan B for {name}: u on the grid undoes it", timeout=4)
-                self.load()
-
-            self.app.push_screen(
-                PlanBScreen(carer_id, name, values["start"], values["end"], values["kind"]),
-                back,
-            )
+            if values is not None and created:
+                self.open_plan_b(created[0], name, after)
 
         self.app.push_screen(
             FormDialog(
@@ -674,14 +872,7 @@ class RotaScreen(SectionScreen):
                 [
                     Field("start", "From", "date", first, required=True),
                     Field("end", "To (inclusive)", "date", first, required=True),
-                    Field(
-                        "kind",
-                        "Reason",
-                        "select",
-                        "sickness",
-                        (("Sickness", "sickness"), ("Leave", "leave"), ("Training", "training")),
-                        required=True,
-                    ),
+                    Field("kind", "Reason", "select", "sickness", ABSENCE_KINDS, required=True),
                     Field("note", "Note (no personal details)"),
                 ],
                 today,
@@ -690,6 +881,184 @@ class RotaScreen(SectionScreen):
             ),
             done,
         )
+
+    def action_edit_absence(self) -> None:
+        cell = self.current_cell()
+        if cell is not None and self.rota is not None:
+            self.edit_absence(*cell)
+
+    def edit_absence(self, carer_id: int, day: date | None, after=None) -> None:
+        """``e``: correct the absence's dates, reason or note. When it is shortened, the
+        carer can be put back on the visits Plan B gave away that are no longer in it;
+        when it grows, Plan B follows for the visits it now takes in."""
+        from coordinator_tui.screens.form_dialog import Field, FormDialog
+        from coordinator_tui.services.rota.absences import (
+            cover_to_undo,
+            edit_absence,
+            undo_cover,
+        )
+
+        assert self.rota is not None
+        absence = self.absence_here(carer_id, day)
+        name = self.rota.carer_name(carer_id)
+        if absence is None:
+            self.notify(f"No absence here for {name}: b marks one", severity="warning")
+            return
+        now = now_for(self.coordinator.settings)
+        with self.coordinator.session() as session:
+            cover = cover_to_undo(session, absence.id, now=now)
+        fields = [
+            Field("start", "From", "date", absence.start, required=True),
+            Field("end", "To (inclusive)", "date", absence.end, required=True),
+            Field("kind", "Reason", "select", absence.kind, ABSENCE_KINDS, required=True),
+            Field("note", "Note (no personal details)", value=absence.note),
+        ]
+        if cover:
+            fields.append(
+                Field(
+                    "put_back",
+                    "Visits Plan B gave away that fall outside the new dates",
+                    "select",
+                    True,
+                    ((f"Put {name} back on them", True), ("Keep the cover", False)),
+                    required=True,
+                )
+            )
+        outcome: list[str] = []
+
+        def save(values: dict[str, Any]) -> str | None:
+            def work(session: Session) -> None:
+                row = edit_absence(
+                    session,
+                    absence.id,
+                    absence.version,
+                    start=values["start"],
+                    end=values["end"],
+                    kind=values["kind"],
+                    note=values["note"],
+                )
+                outcome[:] = []
+                if values.get("put_back"):
+                    outside = cover_to_undo(
+                        session, absence.id, now=now, outside=(row.start_date, row.end_date)
+                    )
+                    if outside:
+                        back = undo_cover(
+                            session, absence.id, {c.visit_id for c in outside}, now=now
+                        )
+                        outcome.append(_undo_words(name, back))
+
+            return self.write(work)
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            self.notify(f"Absence of {name} corrected. {' '.join(outcome)}".strip(), timeout=6)
+            self._after_absence_edit(carer_id, name, values["start"], after)
+
+        self.app.push_screen(
+            FormDialog(
+                f"Correct {name}'s absence",
+                fields,
+                self.coordinator.settings.current_date(),
+                context=f"Now: {absence.describe()}. Shorten it to end it early.",
+                save=save,
+            ),
+            done,
+        )
+
+    def _after_absence_edit(self, carer_id: int, name: str, start: date, after) -> None:
+        """After an edit: Plan B when the absence now takes in visits still to cover."""
+        from coordinator_tui.services.rota.absences import absence_on
+        from coordinator_tui.services.rota.plan_b import plan_b
+
+        now = now_for(self.coordinator.settings)
+        with self.coordinator.session() as session:
+            absence = absence_on(session, carer_id, start)
+            waiting = (
+                plan_b(session, carer_id, absence.start, absence.end, now=now).items
+                if absence
+                else []
+            )
+        if absence is not None and waiting:
+            self.open_plan_b(absence, name, after)
+            return
+        self.load()
+        if after is not None:
+            after()
+
+    def action_remove_absence(self) -> None:
+        cell = self.current_cell()
+        if cell is not None and self.rota is not None:
+            self.remove_absence(*cell)
+
+    def remove_absence(self, carer_id: int, day: date | None, after=None) -> None:
+        """``d``: remove the absence (entered by mistake, or the carer is back), offering
+        to put the carer back on the visits its Plan B gave to others."""
+        from coordinator_tui.screens.form_dialog import Field, FormDialog
+        from coordinator_tui.services.rota.absences import cover_to_undo, remove_absence
+
+        assert self.rota is not None
+        absence = self.absence_here(carer_id, day)
+        name = self.rota.carer_name(carer_id)
+        if absence is None:
+            self.notify(f"No absence here for {name}", severity="warning")
+            return
+        now = now_for(self.coordinator.settings)
+        with self.coordinator.session() as session:
+            cover = cover_to_undo(session, absence.id, now=now)
+        fields = []
+        context = f"{name}: {absence.describe()}. ctrl+s removes it."
+        if cover:
+            context += f"\nPlan B gave {len(cover)} of {name}'s visits to others."
+            fields.append(
+                Field(
+                    "put_back",
+                    "The cover Plan B put in place",
+                    "select",
+                    True,
+                    (
+                        (f"Put {name} back on the {len(cover)} visit(s)", True),
+                        ("Keep the cover as it is", False),
+                    ),
+                    required=True,
+                )
+            )
+        outcome: list[str] = []
+
+        def save(values: dict[str, Any]) -> str | None:
+            def work(session: Session) -> None:
+                result = remove_absence(
+                    session,
+                    absence.id,
+                    absence.version,
+                    put_back=bool(values.get("put_back")),
+                    now=now,
+                )
+                outcome[:] = [_undo_words(name, result)] if values.get("put_back") else []
+
+            return self.write(work)
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            self.notify(f"Absence of {name} removed. {' '.join(outcome)}".strip(), timeout=6)
+            self.load()
+            if after is not None:
+                after()
+
+        self.app.push_screen(
+            FormDialog(
+                f"Remove {name}'s absence",
+                fields,
+                self.coordinator.settings.current_date(),
+                context=context,
+                save=save,
+            ),
+            done,
+        )
+
+    # -- weeks -------------------------------------------------------------------------
 
     def action_week(self, step: int) -> None:
         if self.week is None:
@@ -703,17 +1072,15 @@ class RotaScreen(SectionScreen):
         self.load()
 
     def action_generate(self) -> None:
-        from coordinator_tui.services.visit_generation import (
-            VisitGenerationError,
-            generate_week,
-        )
+        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.visit_generation import generate_week
 
         if self.week is None:
             return
         try:
             with self.coordinator.session() as session:
                 result = generate_week(session, self.week)
-        except VisitGenerationError as exc:
+        except CoordinatorError as exc:
             self.notify(str(exc), severity="error")
             return
         self.notify(result.summary(), timeout=8)
@@ -727,3 +1094,12 @@ class RotaScreen(SectionScreen):
         if cell is None or cell[1] is None:
             return
         self.app.push_screen(CarerDayScreen(self, *cell))
+
+
+def _undo_words(name: str, result: Any) -> str:
+    """``Back on 3 visit(s); 1 left as it was (already started).``"""
+    words = f"{name} back on {len(result.restored)} visit(s)"
+    if result.kept:
+        reasons = sorted({why for _, why in result.kept})
+        words += f"; {len(result.kept)} left as they were ({'; '.join(reasons[:2])})"
+    return words + "."

@@ -1,4 +1,4 @@
-"""The ranked-carer picker (``a`` on an unassigned visit).
+"""The ranked-carer picker (``a`` on an unassigned visit), and Plan C's time picker.
 
 Feasible carers first, best score first, each with the parts of its score: continuity
 (``regular`` or ``new``), travel added, preferred carer and gender, and how many soft
@@ -8,6 +8,7 @@ first reason. Type to filter by name; ``up``/``down`` move; ``enter`` picks; ``e
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -23,6 +24,7 @@ from coordinator_tui.screens.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from coordinator_tui.services.rota.assign import Candidate
+    from coordinator_tui.services.rota.plan_c import TimeOption
 
 
 def candidate_text(candidate: Candidate) -> Text:
@@ -128,3 +130,56 @@ class CarerPicker(TypeAhead, ModalScreen[int | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class TimePicker(TypeAhead, ModalScreen["tuple[datetime, int] | None"]):
+    """Plan C's time change: each time within the visit's window with the carers free
+    then, best first. ``enter`` picks a time and carer; ``esc`` cancels. Returns
+    (start, carer id) or None."""
+
+    CSS_PATH = "rota.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="time_picker.cancel")]
+
+    def __init__(self, title: str, options: list[TimeOption]) -> None:
+        super().__init__()
+        self.picker_title = title
+        self.choices: list[tuple[datetime, Candidate]] = [
+            (option.start, candidate) for option in options for candidate in option.candidates[:3]
+        ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker-box") as box:
+            box.border_title = "Move the visit within its window"
+            box.border_subtitle = "↑↓ · enter move it and assign · esc cancel"
+            yield Static(self.picker_title, id="picker-visit")
+            yield Static(
+                "The customer is rung to agree the new time (it goes on the call list).",
+                id="picker-count",
+            )
+            yield OptionList(
+                *(
+                    Option(time_choice_text(start, candidate), id=str(index))
+                    for index, (start, candidate) in enumerate(self.choices)
+                ),
+                id="time-options",
+            )
+
+    def on_mount(self) -> None:
+        options = self.query_one("#time-options", OptionList)
+        options.highlighted = 0
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#time-options")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        start, candidate = self.choices[event.option_index]
+        self.dismiss((start, candidate.carer_id))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def time_choice_text(start: datetime, candidate: Candidate) -> Text:
+    """``08:35  ✓ Ann Smith  regular · +5 min travel``."""
+    text = Text.assemble((f"{start:%H:%M}  ", "bold"), candidate_text(candidate))
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text

@@ -392,7 +392,14 @@ def record_note(
     )
 
 
-EXPORT_KINDS = ("minutes", "chronology", "record entries", "record entry", "invitation")
+EXPORT_KINDS = (
+    "minutes",
+    "chronology",
+    "record entries",
+    "record entry",
+    "invitation",
+    "call list",
+)
 
 
 def record_export(

@@ -5,7 +5,13 @@ on the Rota screen (60 carers by 9 columns) that was about half of the time from
 to the grid on screen (DESIGN.md section 6). This Line-API widget asks its ``row``
 callback for the rows in view only, renders each cell once (cached until the row is
 refreshed) and builds a line from those segments. The first ``fixed_columns`` stay in
-place when the grid scrolls sideways, as at 80x24 the week does not fit.
+place when the grid scrolls sideways, as at 80x24 the week may not fit.
+
+Columns are divided by a faint rule (``│``) rather than a space, so a cell's last
+character never reads as part of the next cell (also when the screen is read as text, as
+by a screen reader or from a screenshot, where runs of spaces between styles are lost).
+A column is shown whole or not at all: at the right edge a column that does not fit is
+left out, never cut, so a figure such as ``11.8h/16`` cannot show as ``11.8h/1``.
 """
 
 from __future__ import annotations
@@ -29,9 +35,12 @@ from coordinator_tui.widgets.row_cursor import RowCursorView
 GridCell = str | Text
 
 
+SEPARATOR = "│"
+
+
 @dataclass(frozen=True)
 class GridColumn:
-    """A column: its heading and its width in cells (a space follows each column)."""
+    """A column: its heading and its width in cells (a rule follows each column)."""
 
     label: GridCell
     width: int
@@ -74,6 +83,9 @@ class CellGrid(RowCursorView):
         color: $text-muted;
         text-style: italic;
     }
+    CellGrid > .cell-grid--rule {
+        color: $foreground 25%;
+    }
     """
 
     COMPONENT_CLASSES = {
@@ -82,6 +94,7 @@ class CellGrid(RowCursorView):
         "cell-grid--even-row",
         "cell-grid--cursor",
         "cell-grid--empty",
+        "cell-grid--rule",
     }
 
     BINDINGS = [
@@ -269,20 +282,19 @@ class CellGrid(RowCursorView):
         if self._part_styles is None:
             self._part_styles = {
                 name: self.get_component_rich_style(f"cell-grid--{name}")
-                for name in ("header", "fixed", "even-row", "cursor", "empty")
+                for name in ("header", "fixed", "even-row", "cursor", "empty", "rule")
             }
         return self._part_styles
 
     def _render_cell(self, cell: GridCell, width: int) -> list[Segment]:
-        """One cell cut or padded to ``width`` and a space, as segments without a base
-        style (applied per line, with the row's zebra or the cursor)."""
+        """One cell cut or padded to ``width``, as segments without a base style (applied
+        per line, with the row's zebra or the cursor); the rule after it is added then."""
         # Control codes shown as symbols, never sent to the terminal (services.safe_text).
         text = cell.copy() if isinstance(cell, Text) else Text(visible(str(cell)))
         if has_controls(text.plain):
             text.plain = visible(text.plain)
         text.no_wrap, text.overflow, text.end = True, "ellipsis", ""
         text.truncate(width, overflow="ellipsis", pad=True)
-        text.append(" ")
         segments = list(text.render(self.app.console))
         if text.style:  # Text.render leaves the text's own style out when it has no spans
             own = self.app.console.get_style(text.style)
@@ -339,15 +351,33 @@ class CellGrid(RowCursorView):
         width: int,
         fill: Style,
     ) -> Strip:
-        """The fixed columns, then the others scrolled by ``scroll_x`` into the rest."""
+        """The fixed columns, then the others scrolled by ``scroll_x`` into the rest, each
+        followed by its rule; only whole columns are drawn."""
         fixed: list[Segment] = []
         moving: list[Segment] = []
+        rule = Segment(SEPARATOR, fill + self._grid_part_styles()["rule"])
         for number, (segments, style) in enumerate(zip(cells, cell_styles, strict=True)):
             target = fixed if number < self.fixed_columns else moving
             target.extend(Segment.apply_style(segments, style))
+            target.append(rule)
         scroll_x = round(self.scroll_x)
         rest = max(width - fixed_width, 0)
         line = Strip(fixed).crop_extend(0, min(fixed_width, width), fill)
         if rest:
-            line = Strip.join([line, Strip(moving).crop_extend(scroll_x, scroll_x + rest, fill)])
+            shown = self._whole_columns(scroll_x, rest)
+            moving_strip = Strip(moving).crop_extend(scroll_x, scroll_x + shown, fill)
+            line = Strip.join([line, moving_strip.extend_cell_length(rest, fill)])
         return line
+
+    def _whole_columns(self, scroll_x: int, room: int) -> int:
+        """How much of ``room`` (cells, from ``scroll_x`` into the scrolling columns) the
+        columns that fit whole take: a column cut at the edge is left out."""
+        edge = 0
+        shown = 0
+        for column in self.columns[self.fixed_columns :]:
+            edge += column.width + 1
+            if edge - scroll_x > room:
+                break
+            if edge > scroll_x:
+                shown = edge - scroll_x
+        return shown

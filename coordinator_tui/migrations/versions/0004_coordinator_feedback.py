@@ -26,7 +26,33 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("last_chased_on", sa.Date(), nullable=True))
     _referrals_backfill()
     # --- rota ---
-    pass
+    op.create_table(
+        "absence_cover",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("absence_id", sa.Integer(), nullable=False),
+        sa.Column("visit_id", sa.Integer(), nullable=False),
+        sa.Column("absent_carer_id", sa.Integer(), nullable=False),
+        sa.Column("carer_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("note", sa.String(length=300), nullable=False),
+        sa.Column("task_id", sa.Integer(), nullable=True),
+        sa.Column("moved_from", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["absence_id"], ["absence.id"]),
+        sa.ForeignKeyConstraint(["visit_id"], ["visit.id"]),
+        sa.ForeignKeyConstraint(["absent_carer_id"], ["carer.id"]),
+        sa.ForeignKeyConstraint(["carer_id"], ["carer.id"]),
+        sa.ForeignKeyConstraint(["task_id"], ["action.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("absence_id", "visit_id"),
+    )
+    with op.batch_alter_table("absence_cover", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_absence_cover_absence_id"), ["absence_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_absence_cover_visit_id"), ["visit_id"], unique=False)
 
 
 def downgrade() -> None:
@@ -35,6 +61,10 @@ def downgrade() -> None:
     with op.batch_alter_table("referral", schema=None) as batch_op:
         batch_op.drop_column("last_chased_on")
         batch_op.drop_column("strategy_discussion_on")
+    with op.batch_alter_table("absence_cover", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_absence_cover_visit_id"))
+        batch_op.drop_index(batch_op.f("ix_absence_cover_absence_id"))
+    op.drop_table("absence_cover")
     # --- registers and concerns ---
     # --- meetings ---
     pass

@@ -16,9 +16,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.models import ProblemAcceptance, Visit, VisitAssignment
+from coordinator_tui.models import AuditEvent, ProblemAcceptance, Visit, VisitAssignment
 from coordinator_tui.models.base import utcnow
-from coordinator_tui.services.errors import CoordinatorError
+from coordinator_tui.services.clock import to_local
+from coordinator_tui.services.errors import ConflictError, CoordinatorError, conflict_message
 from coordinator_tui.services.rota.problems import Problem
 from coordinator_tui.services.rota.snapshot import load_week
 from coordinator_tui.services.rota.travel import travel_minutes
@@ -33,6 +34,10 @@ SCORE_PER_SOFT = 15  # taken off per new soft problem the assignment would bring
 
 class RotaError(CoordinatorError):
     """A change that cannot be made; the message is for the coordinator."""
+
+
+class RotaConflictError(RotaError, ConflictError):
+    """The visit's carers changed since the rota was loaded: nothing was written."""
 
 
 class HardProblemsError(RotaError):
@@ -249,7 +254,7 @@ def apply_change(
         if unknown:
             raise RotaError(f"Unknown carer {unknown[0]}")
         if _current(session, visit_id) != state.carers_of.get(visit_id, ()):
-            raise RotaError(f"Visit {visit_id} was changed by someone else: reload the rota")
+            raise RotaConflictError(visit_conflict_message(session, visit_id))
     before = {visit_id: state.carers_of.get(visit_id, ()) for visit_id in new}
     recheck = state.change(dict(new))
     soft = [p for p in recheck.added_soft if not p.accepted]
@@ -274,6 +279,39 @@ def apply_change(
         raise
     return ChangeResult(
         before, {visit_id: tuple(c) for visit_id, c in new.items()}, recheck, accepted
+    )
+
+
+def visit_conflict_message(session: Session, visit_id: int) -> str:
+    """Who changed this visit's carers, and when, from the audit trail of its assignment
+    rows (those on it now, and those since taken off): the shared conflict message.
+
+    A carer changed in place is an update of a row, worded by ``conflict_message``; a
+    carer put on or taken off is a row added or deleted, which that message would call
+    creating or deleting the visit, so those two are worded here in the same form."""
+    on_now = select(VisitAssignment.id).where(VisitAssignment.visit_id == visit_id)
+    visit = int(visit_id)
+    ever = select(AuditEvent.row_id).where(  # rows put on it, or taken off it, since
+        AuditEvent.table_name == "visit_assignment",
+        AuditEvent.changes.like(f'%"visit_id": [null, {visit}]%')
+        | AuditEvent.changes.like(f'%"visit_id": [{visit}, null]%'),
+    )
+    event = session.execute(
+        select(AuditEvent.row_id, AuditEvent.action, AuditEvent.actor, AuditEvent.at)
+        .where(
+            AuditEvent.table_name == "visit_assignment",
+            AuditEvent.row_id.in_(on_now) | AuditEvent.row_id.in_(ever),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if event is None or event[1] == "update":
+        return conflict_message(session, "visit_assignment", event[0] if event else None)
+    _row, action, actor, at = event
+    what = "put a carer on" if action == "insert" else "took a carer off"
+    return (
+        f"Refused: {actor} {what} this visit at {to_local(at):%H:%M on %d/%m/%Y} since you "
+        "loaded it. Nothing was overwritten; press F5 to reload."
     )
 
 

@@ -8,6 +8,10 @@ the rows touched without reading the database again.
 
 Problem levels, worst first: ``hard`` (✖), ``soft`` not yet accepted (▲), soft accepted with
 a recorded rationale (✓). The symbol carries the meaning; colour only reinforces it.
+
+With ``now`` (the coordinator's moment), a visit short of carers whose start has passed is
+flagged: ``missed`` when nobody was ever on it, ``went short`` for a double-up with one.
+A visit Plan C handed on (to the manager, to an agency) says so in the unassigned list.
 """
 
 from __future__ import annotations
@@ -19,17 +23,24 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.models import Visit, VisitStatus
+from coordinator_tui.models import AbsenceCover, Visit, VisitStatus
 from coordinator_tui.services.clock import UK
 from coordinator_tui.services.rota import problems as P
-from coordinator_tui.services.rota.measures import Measures, measures
+from coordinator_tui.services.rota.measures import Measures, due_minutes, measures, worked_minutes
 from coordinator_tui.services.rota.problems import Problem
-from coordinator_tui.services.rota.snapshot import SCarer, SVisit, load_week, week_monday
+from coordinator_tui.services.rota.snapshot import (
+    SCarer,
+    SVisit,
+    epoch_minutes,
+    load_week,
+    week_monday,
+)
 from coordinator_tui.services.rota.timeline import DaySummary
 from coordinator_tui.services.rota.validate import RotaState
 
 HARD, SOFT, ACCEPTED = "hard", "soft", "accepted"
 SYMBOLS = {HARD: "✖", SOFT: "▲", ACCEPTED: "✓", "": ""}
+MISSED, WENT_SHORT = "missed", "went short"
 
 
 def level(problem: Problem | None) -> str:
@@ -110,9 +121,18 @@ class CarerDay:
 class RotaWeek:
     """A week's rota for the screen: carers (active, or on a visit this week) by name."""
 
-    def __init__(self, state: RotaState, tasks: dict[int, str] | None = None) -> None:
+    def __init__(
+        self,
+        state: RotaState,
+        tasks: dict[int, str] | None = None,
+        *,
+        now: datetime | None = None,
+        handed_on: dict[int, str] | None = None,
+    ) -> None:
         self.state = state
         self.tasks = tasks or {}
+        self.now = epoch_minutes(now) if now is not None else None
+        self.handed_on = handed_on or {}  # visit -> Plan C action (escalated, agency...)
         snap = state.snap
         self.carers: list[SCarer] = sorted(
             (c for c in snap.carers.values() if c.active or c.id in state.cells),
@@ -126,19 +146,25 @@ class RotaWeek:
         self._counts: tuple[int, int] | None = None
 
     @classmethod
-    def load(cls, session: Session, day: date) -> RotaWeek:
+    def load(cls, session: Session, day: date, *, now: datetime | None = None) -> RotaWeek:
         monday = week_monday(day)
         state = RotaState(load_week(session, monday))
+        in_week = Visit.visit_date.between(monday, state.snap.days[-1])
         tasks = dict(
             session.execute(
                 select(Visit.id, Visit.tasks).where(
-                    Visit.visit_date.between(monday, state.snap.days[-1]),
-                    Visit.status != VisitStatus.CANCELLED,
-                    Visit.tasks != "",
+                    in_week, Visit.status != VisitStatus.CANCELLED, Visit.tasks != ""
                 )
             ).all()
         )
-        return cls(state, tasks).prepare()
+        handed_on = dict(
+            session.execute(
+                select(AbsenceCover.visit_id, AbsenceCover.action)
+                .join(Visit, Visit.id == AbsenceCover.visit_id)
+                .where(in_week, AbsenceCover.carer_id.is_(None), AbsenceCover.action != "")
+            ).all()
+        )
+        return cls(state, tasks, now=now, handed_on=handed_on).prepare()
 
     def prepare(self) -> RotaWeek:
         """Work out every row, the unassigned visits, the counts and the measures now."""
@@ -224,8 +250,26 @@ class RotaWeek:
         return sorted(found, key=lambda p: (level(p) != HARD, p.accepted, p.code))
 
     def week_minutes(self, carer_id: int) -> int:
-        """Working time in the week, travel between visits included (WTR, contract)."""
-        return self.state.week_work(carer_id)
+        """Working time in the week, travel between visits included, days of absence
+        left out (the carer will not work them)."""
+        return worked_minutes(self.state, carer_id)[0]
+
+    def due_minutes(self, carer_id: int) -> int:
+        """The contracted minutes for the week, less the working days of absence."""
+        return due_minutes(self.state.snap.carers[carer_id], self.days)
+
+    def missed(self, visit_id: int) -> str:
+        """``missed`` (nobody was on it) or ``went short`` for a visit short of carers
+        whose start has passed; "" otherwise (or without ``now``)."""
+        visit = self.state.snap.visits[visit_id]
+        if self.now is None or visit.start > self.now or not self.state.short_of(visit_id):
+            return ""
+        return WENT_SHORT if self.state.carers_of.get(visit_id) else MISSED
+
+    def missed_on(self, day: date) -> int:
+        """Visits of ``day`` missed or gone short (for the day's heading)."""
+        visits = self.state.snap.visits
+        return sum(1 for v in self.unassigned() if visits[v].day == day and self.missed(v))
 
     # -- unassigned visits and measures --------------------------------------------------
 

@@ -3,6 +3,12 @@
 Continuity (NICE NG21: a priority) is the share of a customer's carer-visits done by their
 regular carers: the customer's preferred carers and the carers who visited them in the 16
 weeks before the week.
+
+Hours against contract follow an absence: the days a carer is off do not count as worked
+(a visit still on such a day is a hard problem to cover, not work the carer will do), and
+the contract is scaled down by the working days lost (the days of the carer's availability
+pattern, or every day when there is none), so a carer off sick for two of five days is
+held to three fifths of the contract, not shown as far under it.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from coordinator_tui.services.rota.snapshot import SCarer
 from coordinator_tui.services.rota.validate import RotaState
 
 
@@ -29,9 +36,14 @@ class CustomerContinuity:
 class CarerHours:
     carer_id: int
     name: str
-    worked_minutes: int  # visits and travel between them
+    worked_minutes: int  # visits and travel between them, days of absence left out
     travel_minutes: int
     contracted_minutes: int
+    due_minutes: int = -1  # the contract less the working days of absence (-1: the contract)
+
+    def __post_init__(self) -> None:
+        if self.due_minutes < 0:
+            object.__setattr__(self, "due_minutes", self.contracted_minutes)
 
     @property
     def over_contract(self) -> int:
@@ -39,6 +51,33 @@ class CarerHours:
         if not self.contracted_minutes:
             return 0
         return max(self.worked_minutes - self.contracted_minutes, 0)
+
+
+def due_minutes(carer: SCarer, days: list) -> int:
+    """The carer's contracted minutes for the week less the working days they are absent:
+    their working days are those of their availability pattern (every day without one)."""
+    if not carer.contracted_minutes or not carer.absent_days:
+        return carer.contracted_minutes
+    working = [day for day in days if not carer.availability or day.weekday() in carer.availability]
+    if not working:
+        return carer.contracted_minutes
+    off = sum(1 for day in working if day in carer.absent_days)
+    return round(carer.contracted_minutes * (len(working) - off) / len(working))
+
+
+def worked_minutes(state: RotaState, carer_id: int) -> tuple[int, int]:
+    """Working time and travel in the week (minutes), days of absence left out."""
+    carer = state.snap.carers.get(carer_id)
+    off = carer.absent_days if carer is not None else frozenset()
+    worked = travel = 0
+    for day in state.cells.get(carer_id, {}):
+        if day in off:
+            continue
+        summary = state.day_summary(carer_id, day)
+        if summary is not None:
+            worked += summary.work
+            travel += summary.travel
+    return worked, travel
 
 
 @dataclass(frozen=True)
@@ -87,15 +126,19 @@ def measures(state: RotaState) -> Measures:
     hours: list[CarerHours] = []
     travel_total = 0
     for carer in sorted(snap.carers.values(), key=lambda c: (c.name, c.id)):
-        worked = travel = 0
-        for day in state.cells.get(carer.id, {}):
-            summary = state.day_summary(carer.id, day)
-            if summary is not None:
-                worked += summary.work
-                travel += summary.travel
+        worked, travel = worked_minutes(state, carer.id)
         travel_total += travel
         if carer.active or worked:
-            hours.append(CarerHours(carer.id, carer.name, worked, travel, carer.contracted_minutes))
+            hours.append(
+                CarerHours(
+                    carer.id,
+                    carer.name,
+                    worked,
+                    travel,
+                    carer.contracted_minutes,
+                    due_minutes(carer, snap.days),
+                )
+            )
     return Measures(
         continuity,
         by_regular / total if total else None,

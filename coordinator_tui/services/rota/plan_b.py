@@ -4,18 +4,24 @@
 replacements (read only); ``apply_plan_b`` goes through them in time order, takes the
 absent carer off and puts the best feasible replacement on, re-ranking after each so two
 visits never get the same carer at the same time. What cannot be covered is Plan C, for
-the coordinator to escalate.
+the coordinator to act on (``plan_c.py``: escalate, move within the window, agency).
+
+A visit already over when Plan B runs (``now``) is left out: what happened then is a
+record, not something to re-plan. Each visit Plan B touches is recorded against the
+absence (``AbsenceCover``), so the cover can be listed as a call list (``call_list.py``)
+and undone when the absence is removed (``absences.py``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.models import Absence, VisitStatus
+from coordinator_tui.models import Absence, AbsenceCover, VisitStatus
 from coordinator_tui.services.rota.assign import (
     Candidate,
     ChangeResult,
@@ -24,7 +30,7 @@ from coordinator_tui.services.rota.assign import (
     rank_carers,
     state_for,
 )
-from coordinator_tui.services.rota.snapshot import week_monday
+from coordinator_tui.services.rota.snapshot import epoch_minutes, week_monday
 from coordinator_tui.services.rota.validate import RotaState
 
 ABSENCE_KINDS = ("sickness", "leave", "training", "other")
@@ -67,6 +73,7 @@ class PlanB:
     start: date
     end: date
     items: list[CoverItem] = field(default_factory=list)
+    past: list[int] = field(default_factory=list)  # the carer's visits already over: left
 
     @property
     def plan_c(self) -> list[CoverItem]:
@@ -82,6 +89,36 @@ class CoverResult:
     changes: list[ChangeResult] = field(default_factory=list)  # to undo them together
 
 
+def check_absence(
+    session: Session,
+    carer_id: int,
+    start: date,
+    end: date,
+    kind: str,
+    *,
+    ignore: int | None = None,
+) -> None:
+    """Refuse dates that end before they start, an unknown kind, or dates overlapping
+    another absence of the carer (``ignore``: the absence being edited): that one is
+    edited instead, so no day is counted twice."""
+    if end < start:
+        raise RotaError("The absence ends before it starts")
+    if kind not in ABSENCE_KINDS:
+        raise RotaError(f"Absence kind must be one of {', '.join(ABSENCE_KINDS)}")
+    query = select(Absence.start_date, Absence.end_date, Absence.kind).where(
+        Absence.carer_id == carer_id, Absence.start_date <= end, Absence.end_date >= start
+    )
+    if ignore is not None:
+        query = query.where(Absence.id != ignore)
+    other = session.execute(query.limit(1)).first()
+    if other is not None:
+        first, last, other_kind = other
+        raise RotaError(
+            f"Already absent ({other_kind}) {first:%d/%m/%Y} to {last:%d/%m/%Y}: "
+            "edit that absence (e) instead"
+        )
+
+
 def mark_absent(
     session: Session,
     carer_id: int,
@@ -91,10 +128,7 @@ def mark_absent(
     note: str = "",
 ) -> Absence:
     """Record a carer's absence from ``start`` to ``end`` inclusive (audited)."""
-    if end < start:
-        raise RotaError("The absence ends before it starts")
-    if kind not in ABSENCE_KINDS:
-        raise RotaError(f"Absence kind must be one of {', '.join(ABSENCE_KINDS)}")
+    check_absence(session, carer_id, start, end, kind)
     absence = Absence(carer_id=carer_id, start_date=start, end_date=end, kind=kind, note=note)
     session.add(absence)
     session.flush()
@@ -110,7 +144,11 @@ def _weeks(start: date, end: date) -> list[date]:
     return mondays
 
 
-def _affected(state: RotaState, carer_id: int, start: date, end: date) -> list[int]:
+def _affected(
+    state: RotaState, carer_id: int, start: date, end: date, now: int | None = None
+) -> list[int]:
+    """The carer's planned visits in the dates, by start (with ``now``, epoch minutes,
+    only those not yet over)."""
     snap = state.snap
     found = [
         visit_id
@@ -118,8 +156,29 @@ def _affected(state: RotaState, carer_id: int, start: date, end: date) -> list[i
         if start <= day <= end
         for visit_id in visit_ids
         if snap.visits[visit_id].status == VisitStatus.PLANNED
+        and (now is None or snap.visits[visit_id].end > now)
     ]
     return sorted(found, key=lambda v: (snap.visits[v].start, v))
+
+
+def _past(state: RotaState, carer_id: int, start: date, end: date, now: int | None) -> list[int]:
+    if now is None:
+        return []
+    visits = state.snap.visits
+    return sorted(
+        (
+            visit_id
+            for day, visit_ids in state.cells.get(carer_id, {}).items()
+            if start <= day <= end
+            for visit_id in visit_ids
+            if visits[visit_id].end <= now
+        ),
+        key=lambda v: (visits[v].start, v),
+    )
+
+
+def _minute(now: datetime | None) -> int | None:
+    return epoch_minutes(now) if now is not None else None
 
 
 def _item(state: RotaState, visit_id: int, carer_id: int) -> CoverItem:
@@ -143,17 +202,50 @@ def plan_b(
     end: date,
     *,
     states: dict[date, RotaState] | None = None,
+    now: datetime | None = None,
 ) -> PlanB:
-    """The visits ``carer_id`` has from ``start`` to ``end``, each with ranked replacements.
+    """The visits ``carer_id`` has from ``start`` to ``end``, each with ranked replacements;
+    with ``now``, the visits already over are listed apart (``past``), not to cover.
 
     Each item is ranked on the rota as it stands (replacements are not reserved against
     each other); ``apply_plan_b`` re-ranks as it goes."""
     plan = PlanB(carer_id, start, end)
+    minute = _minute(now)
     for monday in _weeks(start, end):
         state = (states or {}).get(monday) or state_for(session, monday)
-        for visit_id in _affected(state, carer_id, start, end):
+        for visit_id in _affected(state, carer_id, start, end, minute):
             plan.items.append(_item(state, visit_id, carer_id))
+        plan.past.extend(_past(state, carer_id, start, end, minute))
     return plan
+
+
+def record_cover(
+    session: Session,
+    absence_id: int,
+    visit_id: int,
+    absent_carer_id: int,
+    carer_id: int | None,
+) -> AbsenceCover:
+    """Note against the absence who now covers the visit (None: nobody, Plan C). Plan B
+    run again for the same visit updates the note rather than adding a second one."""
+    row = session.scalar(
+        select(AbsenceCover).where(
+            AbsenceCover.absence_id == absence_id, AbsenceCover.visit_id == visit_id
+        )
+    )
+    if row is None:
+        row = AbsenceCover(
+            absence_id=absence_id,
+            visit_id=visit_id,
+            absent_carer_id=absent_carer_id,
+            carer_id=carer_id,
+        )
+        session.add(row)
+    else:
+        row.carer_id, row.action, row.task_id, row.moved_from = carer_id, "", None, None
+        row.note = ""
+    session.flush()
+    return row
 
 
 def apply_plan_b(
@@ -165,13 +257,20 @@ def apply_plan_b(
     rationale: str = DEFAULT_RATIONALE,
     visit_ids: set[int] | None = None,
     states: dict[date, RotaState] | None = None,
+    absence_id: int | None = None,
+    now: datetime | None = None,
 ) -> CoverResult:
     """Cover the absent carer's visits (all, or ``visit_ids``) with the best feasible
-    carer each; a visit nobody can take loses the absent carer and goes to Plan C."""
+    carer each; a visit nobody can take loses the absent carer and goes to Plan C.
+
+    With ``absence_id`` each visit's outcome is recorded against the absence (the call
+    list, Plan C's actions, undoing the cover); with ``now`` visits already over are
+    left as they were."""
     result = CoverResult()
+    minute = _minute(now)
     for monday in _weeks(start, end):
         state = (states or {}).get(monday) or state_for(session, monday)
-        for visit_id in _affected(state, carer_id, start, end):
+        for visit_id in _affected(state, carer_id, start, end, minute):
             if visit_ids is not None and visit_id not in visit_ids:
                 continue
             item = _item(state, visit_id, carer_id)
@@ -182,9 +281,13 @@ def apply_plan_b(
                 change = apply_change(session, state, {visit_id: remaining}, check=False)
                 result.changes.append(change)
                 result.plan_c.append(item)
+                if absence_id is not None:
+                    record_cover(session, absence_id, visit_id, carer_id, None)
                 continue
             carers = tuple(best.carer_id if c == carer_id else c for c in current)
             change = apply_change(session, state, {visit_id: carers}, rationale=rationale)
             result.changes.append(change)
             result.covered.append((visit_id, best.carer_id))
+            if absence_id is not None:
+                record_cover(session, absence_id, visit_id, carer_id, best.carer_id)
     return result
