@@ -399,6 +399,7 @@ EXPORT_KINDS = (
     "record entry",
     "invitation",
     "call list",
+    "letter",
 )
 
 
