@@ -214,6 +214,7 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
         if not plan.items:  # nothing (left) to cover: the call list is what to work on
             self.query_one("#call-list", LazyTable).focus()
         table.display = bool(plan.items)
+        self.set_class(bool(plan.items), "-covering")
         self._draw_title()
         self.show_candidates()
         self._draw_calls()
@@ -229,7 +230,7 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
             f" · {self.carer_name} absent ({self.kind}) {self.start:%a %d %b}",
             f" to {self.end:%a %d %b}" if self.end != self.start else "",
             f" · {waiting} visit(s) to cover" if waiting else "",
-            f" · {len(self.calls.covered)} covered",
+            f" · {len(self.calls.covered)} covered" if self.calls.items else "",
             (f" · {len(plan_c)} Plan C" if plan_c else "", "bold red"),
         )
         if self.plan.past:
@@ -248,6 +249,8 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
                 "x exports the call list",
                 style="yellow",
             )
+        elif not self.calls.items:
+            title.append("\nNo visits to cover in these dates: esc back to the grid", "green")
         else:
             title.append("\nNothing left to cover: x exports the call list, esc back", "green")
         self.query_one("#plan-b-title", Static).update(title)
@@ -548,8 +551,9 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
 
         self.app.push_screen(TimePicker(title, options), picked)
 
-    def move(self, item: CallItem, start: Any, carer_id: int, rationale: str = "") -> None:
-        """Move the visit and put the carer on it; a reason is asked for soft problems."""
+    def move(self, item: CallItem, start: Any, carer_id: int) -> None:
+        """Move the visit and put the carer on it; a reason is asked for soft problems
+        (the move is then made from that dialog, which keeps the reason if refused)."""
         from coordinator_tui.screens.form_dialog import Field, FormDialog
         from coordinator_tui.services.rota.assign import RationaleRequired
         from coordinator_tui.services.rota.plan_c import move_visit
@@ -561,11 +565,10 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
                 item.version,
                 start=start,
                 carer_id=carer_id,
-                rationale=rationale,
             )
 
         error = self._attempt(work)
-        if isinstance(error, RationaleRequired) and not rationale:
+        if isinstance(error, RationaleRequired):
 
             def save(values: dict[str, Any]) -> str | None:
                 return self._write(

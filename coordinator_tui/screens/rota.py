@@ -222,6 +222,7 @@ class RotaScreen(SectionScreen):
         self.narrow = False  # day cells show the visits only
         self._mounted = False
         self._pending: RotaWeek | None = None
+        self._load_error = ""  # a first load that failed before the screen was mounted
         # Start loading the week at once when the database is open: mounting the section
         # (its stylesheet, the tables) takes longer than the first frame should wait for.
         try:
@@ -259,6 +260,8 @@ class RotaScreen(SectionScreen):
             self.load()
         elif self._pending is not None:
             self.show(self._pending)
+        elif self._load_error:
+            self.not_loaded(self._load_error)
 
     def on_resize(self) -> None:
         self._fit_height()
@@ -284,21 +287,30 @@ class RotaScreen(SectionScreen):
 
     def _first_load(self) -> None:
         assert self.week is not None
-        try:
-            self._load_week(self.week)
-        except Exception:  # a worker would report it; this thread must say so
-            self.app.call_from_thread(
-                self.notify, "The rota could not be loaded: press F5 to try again", severity="error"
-            )
+        self._load_week(self.week)
 
     def _load_week(self, week: date) -> None:
-        """In a thread: read and check the week, then show it on the app's thread."""
+        """In a thread: read and check the week, then show it on the app's thread. A
+        database that cannot be read says so where the week would be (F5 tries again)."""
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.rota.grid import RotaWeek
 
         now = now_for(self.coordinator.settings)
-        with self.coordinator.session() as session:
-            rota = RotaWeek.load(session, week, now=now)
+        try:
+            with self.coordinator.session() as session:
+                rota = RotaWeek.load(session, week, now=now)
+        except CoordinatorError as exc:
+            self.app.call_from_thread(self.not_loaded, str(exc))
+            return
         self.app.call_from_thread(self.show, rota)
+
+    def not_loaded(self, message: str) -> None:
+        if not self._mounted:  # said once the screen is mounted
+            self._load_error = message
+            return
+        self.query_one("#rota-summary", Static).update(
+            Text(f"The rota could not be loaded: {message} F5 tries again.", style="bold red")
+        )
 
     def show(self, rota: RotaWeek) -> None:
         if rota.monday != self.week:  # a week moved away from while it was loading
@@ -466,7 +478,12 @@ class RotaScreen(SectionScreen):
         else:
             title = f"Unassigned visits ({len(self.unassigned):,}"
             title += f", {missed} missed): " if missed else "): "
-            title += "tab shows them, a assigns" if self.has_class("-short") else "a assigns"
+            if not self.has_class("-short"):
+                title += "a assigns"
+            elif self.has_class("-list"):
+                title += "a assigns, tab back to the grid"
+            else:
+                title += "tab shows them"
         self.query_one("#rota-unassigned-title", Static).update(Text(title, style="bold"))
 
     # -- the cell under the cursor -----------------------------------------------------
@@ -1010,7 +1027,11 @@ class RotaScreen(SectionScreen):
         fields = []
         context = f"{name}: {absence.describe()}. ctrl+s removes it."
         if cover:
-            context += f"\nPlan B gave {len(cover)} of {name}'s visits to others."
+            given = sum(1 for c in cover if c.carer_id is not None)
+            parts = [f"gave {given} of {name}'s visits to others"] if given else []
+            if len(cover) > given:
+                parts.append(f"left {len(cover) - given} to Plan C")
+            context += "\nPlan B " + " and ".join(parts) + "."
             fields.append(
                 Field(
                     "put_back",
