@@ -125,6 +125,8 @@ class SaveResult:
     saved_at: datetime | None = None
     conflict: TextConflict | None = None
     error: str = ""
+    short: str = ""
+    """The error in a few words, for the notes' border."""
 
 
 class MinutingScreen(CoordinatorScreen[None]):
@@ -285,7 +287,7 @@ class MinutingScreen(CoordinatorScreen[None]):
         notes = self.query_one("#min-notes", TextArea)
         notes.border_title = "Notes"
         if self.save_error and typing:
-            notes.border_subtitle = "NOT SAVED: " + self.save_error
+            notes.border_subtitle = f"NOT SAVED: {self.save_error} · retrying"
         elif item.id in self.conflicted:
             notes.border_subtitle = "NOT SAVED: choose which notes to keep"
         else:
@@ -298,7 +300,7 @@ class MinutingScreen(CoordinatorScreen[None]):
         apologies = sum(1 for p in self.people if p.attendance == "apologies")
         line = Text()
         if self.others:
-            names = ", ".join(f"{who} ({to_local(at):%H:%M})" for who, at in self.others)
+            names = ", ".join(f"{who} (saved {to_local(at):%H:%M})" for who, at in self.others)
             line.append("⚑ Also minuting this meeting: ", "bold")
             line.append(f"{names}\n")
         line.append(item.reason or "", "italic")
@@ -357,7 +359,7 @@ class MinutingScreen(CoordinatorScreen[None]):
         for item_id in self.unsaved():
             self.save_item(item_id)
         if self.coordinator.engine is not None and not self.read_only:
-            self.find_others()
+            self.find_others(self.shown_id)
 
     def save_item(self, item_id: int) -> bool:
         """Save the item's notes in the background (one save per item at a time; the
@@ -383,7 +385,7 @@ class MinutingScreen(CoordinatorScreen[None]):
         return True
 
     def _save_in_background(self, item_id: int, text: str, base: str) -> None:
-        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.errors import CoordinatorError, DatabaseUnavailableError
         from coordinator_tui.services.meetings.minuting import save_notes
         from coordinator_tui.services.text_merge import TextConflictError
 
@@ -393,10 +395,13 @@ class MinutingScreen(CoordinatorScreen[None]):
                 result = SaveResult(note.text, note.saved_at)
         except TextConflictError as exc:
             result = SaveResult(conflict=exc.conflict)
+        except DatabaseUnavailableError as exc:
+            result = SaveResult(error=str(exc), short="the database did not take the save")
         except CoordinatorError as exc:
-            result = SaveResult(error=str(exc))
+            result = SaveResult(error=str(exc), short=str(exc))
         except Exception as exc:  # noqa: BLE001 - the notes stay on screen, saving goes on
-            result = SaveResult(error=f"the save failed ({type(exc).__name__}); retrying")
+            failed = f"the save failed ({type(exc).__name__})"
+            result = SaveResult(error=failed, short=failed)
         with suppress(RuntimeError):  # the app has closed meanwhile
             self.app.call_from_thread(self.saved, item_id, text, result)
 
@@ -411,12 +416,11 @@ class MinutingScreen(CoordinatorScreen[None]):
         elif result.error:
             if not self.save_error:  # one line per failure, not one per second
                 self.notify(
-                    f"Notes not saved: {result.error} What you typed is kept; saving is "
-                    "retried every second (ctrl+s to retry now).",
+                    f"Notes not saved (tried again every second; ctrl+s now): {result.error}",
                     severity="error",
                     timeout=8,
                 )
-            self.save_error = result.error
+            self.save_error = result.short or result.error
             self._after_saved.clear()  # leaving, finishing... wait for a successful save
         else:
             if self.save_error:
@@ -476,24 +480,45 @@ class MinutingScreen(CoordinatorScreen[None]):
         self.show_status()
 
     @work(thread=True, exclusive=True, group="minuting-others")
-    def find_others(self) -> None:
+    def find_others(self, item_id: int | None) -> None:
+        """Who else is minuting; while someone is, the shown item's notes as stored, so
+        that what they save shows here while nothing is being typed."""
         from coordinator_tui.services.errors import CoordinatorError
-        from coordinator_tui.services.meetings.minuting import other_minute_takers
+        from coordinator_tui.services.meetings.minuting import notes_for, other_minute_takers
 
         try:
             with self.coordinator.session() as session:
                 others = other_minute_takers(
                     session, self.meeting_id, me=self.coordinator.settings.user
                 )
+                stored = notes_for(session, item_id) if others and item_id else None
         except CoordinatorError:
             return
         with suppress(RuntimeError):
-            self.app.call_from_thread(self.show_others, others)
+            self.app.call_from_thread(self.show_others, others, item_id, stored)
 
-    def show_others(self, others: list[tuple[str, datetime]]) -> None:
-        if others != self.others and self.is_attached:
+    def show_others(
+        self, others: list[tuple[str, datetime]], item_id: int | None, stored: str | None
+    ) -> None:
+        if not self.is_attached:
+            return
+        if others != self.others:
             self.others = others
             self.show_status()
+        idle = (
+            item_id == self.shown_id
+            and item_id is not None
+            and item_id not in self.saving
+            and item_id not in self.conflicted
+            and self.texts.get(item_id) == self.base.get(item_id)
+        )
+        if idle and stored is not None and stored != self.base.get(item_id):
+            # Nothing typed here since the last save: show theirs as it is now.
+            self.capture()
+            if self.texts.get(item_id) == self.base.get(item_id):
+                old = self.texts.get(item_id, "")
+                self.base[item_id] = self.texts[item_id] = stored
+                insert_difference(self.notes, old, stored)
 
     def when_saved(self, then: Callable[[], None]) -> None:
         """Save every changed item, then run ``then`` (leave, finish, export). A save

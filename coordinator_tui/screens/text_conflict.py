@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich import box
+from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -55,13 +57,25 @@ def side_text(text: str, other: str) -> Text:
     return shown
 
 
+def sides(conflict: TextConflict) -> Table:
+    """Mine and theirs side by side, as tall as the longer of the two."""
+    theirs_by = conflict.theirs_by or "theirs"
+    saved = f", saved {to_local(conflict.theirs_at):%H:%M}" if conflict.theirs_at else ""
+    table = Table(box=box.SQUARE, show_edge=False, pad_edge=False, expand=True, header_style="bold")
+    table.add_column("Yours (not saved)", ratio=1)
+    table.add_column(f"{theirs_by}'s{saved}", ratio=1)
+    mine, theirs = conflict.mine, conflict.theirs
+    table.add_row(side_text(mine, theirs), side_text(theirs, mine))
+    return table
+
+
 def describe(conflict: TextConflict) -> str:
     """One line: who saved the other version of what, and when."""
     who = conflict.theirs_by or "Someone else"
     when = f" at {to_local(conflict.theirs_at):%H:%M on %d/%m/%Y}" if conflict.theirs_at else ""
     return (
         f"{who} saved {conflict.what}{when} while you were editing. Nothing is lost: "
-        "choose what to keep."
+        "choose what to keep (+ marks a line only one version has)."
     )
 
 
@@ -88,21 +102,11 @@ class TextConflictScreen(TypeAhead, ModalScreen[TextChoice]):
 
     def compose(self) -> ComposeResult:
         conflict = self.conflict
-        theirs_by = conflict.theirs_by or "theirs"
-        saved = f", saved {to_local(conflict.theirs_at):%H:%M}" if conflict.theirs_at else ""
         with Vertical(id="conflict-box") as box:
             box.border_title = self.title_text
-            box.border_subtitle = "f5 keep mine · f6 keep theirs · f7 keep both"
             yield Static(describe(conflict), id="conflict-intro")
-            with Horizontal(id="conflict-sides"):
-                with Vertical(classes="conflict-side"):
-                    yield Static(Text("Yours (not saved)", style="bold"), classes="side-head")
-                    with VerticalScroll(id="conflict-mine", classes="side-body"):
-                        yield Static(side_text(conflict.mine, conflict.theirs))
-                with Vertical(id="side-theirs", classes="conflict-side"):
-                    yield Static(Text(f"{theirs_by}'s{saved}", style="bold"), classes="side-head")
-                    with VerticalScroll(id="conflict-theirs", classes="side-body"):
-                        yield Static(side_text(conflict.theirs, conflict.mine))
+            with VerticalScroll(id="conflict-sides"):
+                yield Static(sides(conflict))
             yield Static("", id="conflict-typed")
             yield Static(
                 Text.assemble(
@@ -111,7 +115,7 @@ class TextConflictScreen(TypeAhead, ModalScreen[TextChoice]):
                     ("f6", "bold"),
                     " keep theirs   ",
                     ("f7", "bold"),
-                    " keep both (theirs, then mine)   + only in that version",
+                    " keep both (theirs, then mine)",
                 ),
                 id="conflict-keys",
             )
