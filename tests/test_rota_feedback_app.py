@@ -515,6 +515,26 @@ class TestGridLooks:
             await pilot.press("tab")
             assert grid.has_focus and grid.size.height > 8
 
+    async def test_plan_b_labels_are_whole_at_120(self, demo_settings, small_demo_engine):
+        """Issue 22 §4: "accepted with the Pl..." cut at 120 columns."""
+        from textual.widgets import DataTable
+
+        async with rota_app(demo_settings, small_demo_engine) as (app, pilot, screen):
+            carer = busiest(screen, TUESDAY)
+            await go_to(pilot, screen, carer, TUESDAY)
+            await pilot.press("b")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, PlanBScreen) and app.screen.loaded)
+            table = app.screen.query_one("#plan-b-items", DataTable)
+            await pilot.pause()
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used <= table.scrollable_content_region.width
+            best = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+            assert any(text.startswith("✓") for text in best)
+            longest = max(len(text) for text in best)
+            assert table.columns["best"].get_render_width(table) >= longest
+
     async def test_help_keeps_the_brackets(self, demo_settings, small_demo_engine):
         async with rota_app(demo_settings, small_demo_engine) as (app, pilot, screen):
             await pilot.press("f1")

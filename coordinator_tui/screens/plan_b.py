@@ -140,8 +140,10 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
         with self._session() as session:
             plan = plan_b(session, self.carer_id, self.start, self.end, now=self._now())
             calls = call_list(session, self.absence.id)
+            weeks: dict = {}  # each week read once for every Plan C visit in it
             why = {
-                item.visit_id: self.why.get(item.visit_id) or why_nobody(session, item.visit_id)
+                item.visit_id: self.why.get(item.visit_id)
+                or why_nobody(session, item.visit_id, states=weeks)
                 for item in calls.plan_c
             }
         return plan, calls, why

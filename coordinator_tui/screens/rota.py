@@ -72,7 +72,12 @@ NAME_MIN, NAME_MAX = 12, 26
 SHORT_HEIGHT = 32  # below this many lines the unassigned list takes turns with the grid
 TALL_HEIGHT = 36  # from this many lines the problems line has a line more
 
-ABSENCE_KINDS = (("Sickness", "sickness"), ("Leave", "leave"), ("Training", "training"))
+ABSENCE_KINDS = (
+    ("Sickness", "sickness"),
+    ("Leave", "leave"),
+    ("Training", "training"),
+    ("Other", "other"),
+)
 HANDED_ON = {"escalated": "→ manager", "agency": "→ agency"}
 
 

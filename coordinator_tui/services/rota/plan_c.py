@@ -106,15 +106,24 @@ def escalate(
     return task
 
 
-def why_nobody(session: Session, visit_id: int) -> str:
+def why_nobody(
+    session: Session, visit_id: int, *, states: dict[date, RotaState] | None = None
+) -> str:
     """Why no carer can take the visit now: each rule with how many carers it stops,
-    commonest first ("busy (14), not enough travel time (6)")."""
+    commonest first ("busy (14), not enough travel time (6)"). ``states`` keeps the weeks
+    loaded between calls (a Plan C of several visits reads its week once)."""
     from collections import Counter
+
+    from coordinator_tui.services.rota.snapshot import week_monday
 
     day = session.scalar(select(Visit.visit_date).where(Visit.id == visit_id))
     if day is None:
         return ""
-    state = state_for(session, day)
+    cache = states if states is not None else {}
+    monday = week_monday(day)
+    if monday not in cache:
+        cache[monday] = state_for(session, day)
+    state = cache[monday]
     if visit_id not in state.snap.visits:
         return ""
     counts = Counter(c.hard[0].title for c in rank_carers(state, visit_id) if c.hard)
