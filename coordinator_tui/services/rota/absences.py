@@ -19,9 +19,23 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.models import Absence, AbsenceCover, Carer, Visit
+from coordinator_tui.models import (
+    Absence,
+    AbsenceCover,
+    Action,
+    ActionStatus,
+    Carer,
+    Visit,
+    VisitAssignment,
+)
 from coordinator_tui.services.errors import conflict_message
-from coordinator_tui.services.rota.assign import RotaConflictError, RotaError, apply_change
+from coordinator_tui.services.meetings.actions import cancel
+from coordinator_tui.services.rota.assign import (
+    RotaConflictError,
+    RotaError,
+    apply_change,
+    state_for,
+)
 from coordinator_tui.services.rota.plan_b import check_absence
 from coordinator_tui.services.rota.snapshot import epoch_minutes, week_monday
 from coordinator_tui.services.rota.validate import RotaState
@@ -116,8 +130,6 @@ def cover_of(session: Session, absence_id: int) -> list[CoverView]:
     ).all()
     if not rows:
         return []
-    from coordinator_tui.models import VisitAssignment
-
     carers: dict[int, set[int]] = {}
     for visit_id, carer_id in session.execute(
         select(VisitAssignment.visit_id, VisitAssignment.carer_id).where(
@@ -238,8 +250,6 @@ def _put_back(session: Session, covers: list[CoverView], *, now: datetime) -> Un
             continue
         monday = week_monday(cover.day)
         if monday not in states:
-            from coordinator_tui.services.rota.assign import state_for
-
             states[monday] = state_for(session, monday)
         state = states[monday]
         current = state.carers_of.get(cover.visit_id, ())
@@ -269,9 +279,6 @@ def _put_back(session: Session, covers: list[CoverView], *, now: datetime) -> Un
 
 def _close_task(session: Session, task_id: int) -> None:
     """The manager's task for a visit the carer is back on is no longer needed."""
-    from coordinator_tui.models import Action, ActionStatus
-    from coordinator_tui.services.meetings.actions import cancel
-
     task = session.get(Action, task_id)
     if task is not None and task.status == ActionStatus.OPEN:
         cancel(session, task_id, reason="The absent carer is back on the visit")

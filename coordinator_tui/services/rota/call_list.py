@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.models import Absence, AbsenceCover, Carer, Customer, Visit, VisitAssignment
+from coordinator_tui.models import (
+    Absence,
+    AbsenceCover,
+    Carer,
+    Customer,
+    CustomerCarerPreference,
+    Visit,
+    VisitAssignment,
+)
 from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.exporting import csv_text
 from coordinator_tui.services.rota.assign import RotaError
@@ -168,12 +176,6 @@ def _continuity(
 ) -> tuple[dict[tuple[int, int], datetime], set[tuple[int, int]]]:
     """Each (carer, customer) pair's first visit from the 16 weeks before the absence on,
     and the customers' preferred carers: continuity as the rota's measure counts it."""
-    from datetime import timedelta
-
-    from sqlalchemy import func
-
-    from coordinator_tui.models import CustomerCarerPreference
-
     first = week_monday(day) - timedelta(weeks=HISTORY_WEEKS)
     seen = {
         (carer, customer): when
@@ -209,8 +211,6 @@ def _new_to(
 
 
 def _utc(moment: datetime) -> datetime:
-    from datetime import UTC
-
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 

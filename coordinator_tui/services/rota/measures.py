@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from coordinator_tui.services.rota.snapshot import SCarer
 from coordinator_tui.services.rota.validate import RotaState
@@ -53,7 +54,7 @@ class CarerHours:
         return max(self.worked_minutes - self.contracted_minutes, 0)
 
 
-def due_minutes(carer: SCarer, days: list) -> int:
+def due_minutes(carer: SCarer, days: list[date]) -> int:
     """The carer's contracted minutes for the week less the working days they are absent:
     their working days are those of their availability pattern (every day without one)."""
     if not carer.contracted_minutes or not carer.absent_days:

@@ -15,6 +15,7 @@ refused when the row changed since the screen read it (its version):
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
@@ -32,7 +33,7 @@ from coordinator_tui.services.rota.assign import (
     rank_carers,
     state_for,
 )
-from coordinator_tui.services.rota.snapshot import epoch_minutes
+from coordinator_tui.services.rota.snapshot import epoch_minutes, week_monday
 from coordinator_tui.services.rota.validate import RotaState
 
 MANAGER = "Registered manager"
@@ -88,12 +89,10 @@ def escalate(
     visit = session.get(Visit, cover.visit_id)
     if visit is None:
         raise RotaError("That visit no longer exists")
-    customer = session.get(Customer, visit.customer_id)
     description = f"Cover needed: {_describe(session, visit)}; nobody on the rota can take it"
     if why.strip():
         description += f" ({why.strip()})"
-    task = Action(
-        person_id=customer.person_id if customer else None,
+    task = Action(  # not linked to a person: rota cover is not a safeguarding chronology event
         owner_label=MANAGER,
         description=description[:500],
         due_date=max(visit.visit_date, today),
@@ -112,10 +111,6 @@ def why_nobody(
     """Why no carer can take the visit now: each rule with how many carers it stops,
     commonest first ("busy (14), not enough travel time (6)"). ``states`` keeps the weeks
     loaded between calls (a Plan C of several visits reads its week once)."""
-    from collections import Counter
-
-    from coordinator_tui.services.rota.snapshot import week_monday
-
     day = session.scalar(select(Visit.visit_date).where(Visit.id == visit_id))
     if day is None:
         return ""
