@@ -157,3 +157,28 @@ async def test_a_locked_database_keeps_the_summary_typed(
     finally:
         lock.close()
         engine.dispose()
+
+
+def test_two_editors_on_postgres(pg_url):
+    """Merge and refusal with both versions on a PCN's shared PostgreSQL database."""
+    from datetime import date
+
+    from coordinator_tui.services.demo import seed_demo
+
+    opened = open_database(pg_url)
+    engine = opened.engine
+    try:
+        seed_demo(engine, "small", seed=1, today=date(2026, 11, 23))
+        with session_scope(engine, "setup") as s:
+            person = s.scalars(select(Person).order_by(Person.id).limit(1)).one()
+            update_case_summary(s, person.id, START)
+            person_id = person.id
+        other_saves(engine, person_id, START + "\nGP aware.", base=START)
+        with session_scope(engine, "a.user") as s:
+            update_case_summary(s, person_id, START + "\nSchool aware.", base=START)
+        assert summary(engine, person_id) == START + "\nGP aware.\nSchool aware."
+        with pytest.raises(TextConflictError), session_scope(engine, "b.jones") as s:
+            update_case_summary(s, person_id, "Closed.", base=START + "\nGP aware.")
+        assert summary(engine, person_id) == START + "\nGP aware.\nSchool aware."
+    finally:
+        engine.dispose()

@@ -277,3 +277,43 @@ async def test_a_locked_database_keeps_every_character_and_retries(
     finally:
         lock.close()
         engine.dispose()
+
+
+# -- the same on PostgreSQL (a PCN sharing one database) ------------------------------------
+
+
+def test_two_writers_on_postgres(pg_url):
+    """Merge, refusal with both versions, and the version check inside the save, on
+    PostgreSQL, where two PCs share the notes."""
+    from datetime import date
+
+    from coordinator_tui.services.demo import seed_demo
+
+    opened = open_database(pg_url)
+    engine = opened.engine
+    try:
+        seed_demo(engine, "small", seed=1, today=date(2026, 11, 23))
+        with session_scope(engine, "setup") as s:
+            start_meeting(s, DECEMBER)
+            item = minuting_items(s, DECEMBER)[0].id
+        other_saves(engine, item, "Mother attended", base="", who="a.user")
+        other_saves(engine, item, "Mother attended\nGP to refer.", base="Mother attended")
+        other_saves(engine, item, "Mother attended alone", base="Mother attended", who="a.user")
+        assert stored(engine, item) == "Mother attended alone\nGP to refer."
+        with pytest.raises(TextConflictError) as caught, session_scope(engine, "b.jones") as s:
+            save_notes(s, item, "Father attended", base="Mother attended\nGP to refer.")
+        assert caught.value.conflict.theirs_by == "a.user"  # the last to save it
+        with pytest.raises(ConflictError), session_scope(engine, "b.jones") as b:
+            copy = b.scalar(select(MinuteNote).where(MinuteNote.agenda_item_id == item))
+            assert copy is not None
+            base = copy.text
+            other_saves(engine, item, base + "\na's line", base=base, who="a.user")
+            save_notes(b, item, base + "\nb's line", base=base)
+        assert stored(engine, item) == "Mother attended alone\nGP to refer.\na's line"
+        with session_scope(engine, "t") as s:
+            assert [who for who, _ in other_minute_takers(s, DECEMBER, me=ME)] == [
+                "a.user",
+                "b.jones",
+            ]
+    finally:
+        engine.dispose()
