@@ -518,6 +518,7 @@ def _confirm(snap: WeekSnapshot, carers_of: dict, problem: P.Problem) -> None:
         assert v.local_start < closes or v.local_start + v.minutes > opens
     elif code == P.WTR_COMPENSATORY_REST:
         assert c.split_shift_exempt and problem.accepted and not problem.is_hard
+        assert not c.is_young_on(problem.day)  # reg 22(1) names reg 10(1), adults only
         busy = _busy_minutes(snap, carers_of, c, 11 * 60)
         assert any(
             _longest_free(busy, v.start, v.start + 24 * 60) < 11 * 60

@@ -191,38 +191,46 @@ def _times(day: int, start: tuple[int, int], end: tuple[int, int]) -> tuple[int,
 SPLIT_EXEMPT = [
     pytest.param(
         [span(1, 0, (7, 0), (11, 0)), span(2, 0, (16, 0), (22, 0))],
-        True,
+        (True, ADULT_DOB),
         P.WTR_COMPENSATORY_REST,
         "2h00 compensatory rest owed",
         id="reg 22(1)(c), 24: exempt split shift: 9 h of the 24, 2 h compensatory rest owed",
     ),
     pytest.param(
         [span(1, 0, (7, 0), (11, 0)), span(2, 0, (16, 0), (22, 0))],
-        False,
+        (False, ADULT_DOB),
         P.WTR_DAILY_REST,
         "9h00 rest",
         id="reg 10: the same split shift without the exemption is a breach",
     ),
     pytest.param(
         [span(1, 0, (7, 0), (21, 0))],
-        True,
+        (True, ADULT_DOB),
         P.WTR_DAILY_REST,
         "10h00 rest",
         id="reg 22(1)(c): a continuous 14-hour day is not split: still a breach",
     ),
     pytest.param(
         [span(1, 0, (7, 0), (11, 0)), span(2, 0, (16, 0), (20, 0))],
-        True,
+        (True, ADULT_DOB),
         None,
         "",
         id="reg 10: an exempt carer's split shift within 13 h owes nothing",
     ),
+    pytest.param(
+        [span(1, 0, (7, 0), (10, 0)), span(2, 0, (16, 0), (20, 0))],
+        (True, YOUNG_DOB),
+        P.WTR_DAILY_REST,
+        "11h00 rest",
+        id="reg 22(1): the exemption names reg 10(1), not an under-18's 12 hours (10(2))",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("visits", "exempt", "code", "text"), SPLIT_EXEMPT)
-def test_split_shift_exemption(visits, exempt, code, text):
-    snap = week(visits, carers=[carer(split_shift_exempt=exempt)])
+@pytest.mark.parametrize(("visits", "who", "code", "text"), SPLIT_EXEMPT)
+def test_split_shift_exemption(visits, who, code, text):
+    exempt, dob = who
+    snap = week(visits, carers=[carer(split_shift_exempt=exempt, date_of_birth=dob)])
     shown = codes_of(snap, P.WTR_DAILY_REST, P.WTR_COMPENSATORY_REST)
     assert [p.code for p in shown] == ([code] if code else [])
     if code:
@@ -712,3 +720,39 @@ def test_every_rule_is_in_the_readme_rules_table():
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     missing = [code for code in P.SEVERITY if f"`{code}`" not in readme]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("next_monday_start", "problem"),
+    [
+        pytest.param(
+            None,
+            False,
+            id="reg 11(7): off from Sat 15:00 into next week: 33 h of it this week, 35 h in all",
+        ),
+        pytest.param(
+            (2, 0),
+            False,
+            id="reg 11(7): back on next Monday 02:00: 35 h in all",
+        ),
+        pytest.param(
+            (1, 59),
+            True,
+            id="reg 11(7): back next Monday 01:59: 34h59 takes in the daily rest",
+        ),
+    ],
+)
+def test_weekly_rest_runs_on_into_next_week(next_monday_start, problem):
+    visits = [visit(d + 1, d, (7, 0), 8 * H) for d in range(6)]  # Mon-Sat 07:00-15:00
+    following = {}
+    if next_monday_start is not None:
+        one = visit(0, 7, next_monday_start, 60)
+        following = {1: (SVisit(99, 1, one.day, one.start, one.end),)}
+    snap = week(
+        visits,
+        following=following,
+        previous={1: _last_week(range(-7, 0))},
+        history={1: (7 * H,)},
+    )
+    assert bool(found(snap, P.WTR_WEEKLY_REST_DAILY)) is problem
+    assert not found(snap, P.WTR_WEEKLY_REST)

@@ -51,7 +51,6 @@ class Carer(Editable, table=True):
     young_night_contract: bool = Field(default=False)
 
 
-
 class CarerSkill(Editable, table=True):
     """A carer's skill with the date its competency expires (None = does not expire)."""
 
@@ -83,7 +82,8 @@ class CarerWeekHours(Editable, table=True):
     change (``services.rota.week_hours``); "recorded": entered from payroll for the weeks
     before the app's records began, and never overwritten by a week without visits.
     ``shifts`` and ``night_shifts`` (3 hours or more in night time) let the checker infer
-    who is a night worker (WTR reg 2) from the last 17 weeks."""
+    who is a night worker (WTR reg 2) from the last 17 weeks; ``first_start``, ``last_end``
+    and ``long_rests`` the 14-day weekly rest."""
 
     __tablename__ = "carer_week_hours"
     __table_args__ = (UniqueConstraint("carer_id", "week_start"),)
@@ -94,6 +94,12 @@ class CarerWeekHours(Editable, table=True):
     source: str = Field(default="recorded", max_length=10)
     shifts: int = Field(default=0)
     night_shifts: int = Field(default=0)
+    # The week's first visit, the end of its last, and the rests of 24 hours or more
+    # between ("start-end" in epoch minutes): what the 14-day weekly rest (reg 11(2)) reads
+    # of last week without reading its visits.
+    first_start: datetime | None = Field(default=None)
+    last_end: datetime | None = Field(default=None)
+    long_rests: str = Field(default="", max_length=300)
 
 
 class WorkingTimeSettings(Editable, table=True):
@@ -218,6 +224,7 @@ class ProblemAcceptance(Editable, table=True):
     carer_id: int | None = Field(default=None, foreign_key="carer.id")
     rationale: str = Field(max_length=500)
     accepted_by: str = Field(default="", max_length=60)
+    accepted_at: datetime
 
 
 class AbsenceCover(Editable, table=True):
@@ -239,4 +246,3 @@ class AbsenceCover(Editable, table=True):
     note: str = Field(default="", max_length=300)
     task_id: int | None = Field(default=None, foreign_key="action.id")
     moved_from: datetime | None = Field(default=None)  # the visit's start before a time change
-    accepted_at: datetime

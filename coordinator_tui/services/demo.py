@@ -37,6 +37,7 @@ from coordinator_tui.services.reference import (
     load_skills,
     sync_register_categories,
 )
+from coordinator_tui.services.rota import week_hours
 
 SIZES: dict[str, dict[str, int]] = {
     "small": dict(
@@ -813,7 +814,7 @@ class _Demo:
         rnd, today = self.rnd, self.today
         ids: dict[int, int] = {}
         optional = [c for c in skill_ids if c not in ("MED", "HOIST", demo_rota.SPECIAL_SKILL)]
-        worked, weeks = plan.weekdays_worked(), plan.weeks_worked()
+        worked = plan.weekdays_worked()
         for worker, row in zip(workers, rows, strict=True):
             hours = plan.usual_minutes.get(worker.index, 0) / 60
             carer_id = self.w.add(
@@ -858,7 +859,14 @@ class _Demo:
             # hours for a week without any), from payroll before that.
             for back in range(1, 17):
                 start = monday - timedelta(weeks=back)
-                if start in plan.weeks and start in weeks.get(worker.index, ()):
+                kept = plan.kept.get((worker.index, start))
+                if kept is not None:  # worked out from the visits, as the app keeps it
+                    self.w.add(
+                        m.CarerWeekHours,
+                        carer_id=carer_id,
+                        week_start=start,
+                        **week_hours.row_values(kept),
+                    )
                     continue
                 self.w.add(
                     m.CarerWeekHours,

@@ -31,8 +31,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from coordinator_tui.services.rota.timeline import summarise
+from coordinator_tui.services.rota.shifts import WeekFigures, local_minute, week_figures
 from coordinator_tui.services.rota.travel import TravelTable
+from coordinator_tui.services.rota.wtr import ADULT, NIGHT_START_DEFAULT, YOUNG
 
 DAILY = "1111111"
 WEEKDAYS = "1111100"
@@ -54,8 +55,10 @@ BLOCKS: dict[str, Block] = {
     "lunch": Block("lunch", 11 * 60 + 30, 14 * 60 + 30),
     "tea": Block("tea", 16 * 60, 18 * 60 + 30),
     "bed": Block("bed", 19 * 60, 22 * 60),
+    # A night sit from 22:00 to 04:00 the next morning (minutes past 24:00: the next day).
+    "night": Block("night", 22 * 60, 28 * 60),
 }
-BLOCK_ORDER = ("morning", "lunch", "tea", "bed")
+BLOCK_ORDER = ("morning", "lunch", "tea", "bed", "night")
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ class Shift:
 
     ``family``: "day" shifts end by 19:00, so one may follow another the next morning with
     more than 12 hours' rest; a "late" shift ends at 22:00 and must not be followed by a
-    day shift the next morning (WTR reg 10).
+    day shift the next morning (WTR reg 10); a "night" shift (22:00 to 04:00, one shift
+    across midnight) is worked by night workers only, who work no day shifts.
     """
 
     name: str
@@ -79,7 +83,10 @@ SHIFTS: dict[str, Shift] = {
         "split", ("morning", "tea"), "day", ((7 * 60, 12 * 60), (15 * 60 + 30, 19 * 60))
     ),
     "late": Shift("late", ("lunch", "tea", "bed"), "late", ((11 * 60, 22 * 60 + 30),)),
+    # The window runs past midnight: 22:00 to 04:30 the next morning.
+    "night": Shift("night", ("night",), "night", ((22 * 60, 4 * 60 + 30),)),
 }
+NIGHT_SIT_EVERY = 60  # one customer in 60 has a night sitter every night
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,7 @@ TASKS = {
     "lunch": "Lunch",
     "tea": "Tea",
     "bed": "Personal care, bed",
+    "night": "Night sit (turns, continence care)",
 }
 WEEKLY_TASKS = {"morning": "Personal care, shower", "lunch": "Shopping and domestic"}
 SPECIAL_SKILL = "CATH"  # the weekly catheter-care call whose carer's training has lapsed
@@ -169,6 +177,7 @@ class Worker:
     shifts: set[str] = field(default_factory=set)
     week: dict[int, int] = field(default_factory=dict)  # weekday -> run, the usual week
     mode: str = "drive"
+    night: bool = False  # works the night sits, and only those
 
 
 @dataclass
@@ -211,6 +220,7 @@ def draw_calls(
     share = heavy_share(calls_per_day)
     calls: list[Call] = []
     special_done = False
+    nights_left = len(clients) // NIGHT_SIT_EVERY
     for client in clients:
         new = client.starts != date.min  # a new customer starts with a call a day or less
         heavy = client.double or (rnd.random() < share and not new)
@@ -237,6 +247,9 @@ def draw_calls(
                     tasks + (", meds" if medication else ""),
                 )
             )
+        if heavy and not new and not client.double and nights_left and client.index % 7 == 3:
+            nights_left -= 1
+            calls.append(Call(len(calls), client.index, "night", 360, tasks=TASKS["night"]))
         if not special_done and not heavy and not new:
             mask = "".join("1" if day == special_weekday else "0" for day in range(7))
             calls.append(
@@ -341,10 +354,13 @@ def _first_counts(slots: dict[str, list[_Slot]]) -> dict[str, int]:
     for name, block in BLOCKS.items():
         minutes = sum((slot.minutes + 6) * slot.carers for slot in slots.get(name, ()))
         need[name] = math.ceil(minutes / (block.closes - block.opens))
+    need["night"] = sum(slot.carers for slot in slots.get("night", ()))  # a sit a night
+    # Split rounds (a morning run, then a tea-time run) take the tea calls of half the late
+    # rounds, and some of the morning calls: agencies plan many of them.
     late = need["bed"]
-    split = max(need["tea"] - late, 0)
+    split = max(need["tea"] - late, 0) + late // 2
     early = max(need["morning"] - split, need["lunch"] - late, 0)
-    return {"early": early, "split": split, "late": late}
+    return {"early": early, "split": split, "late": late, "night": need["night"]}
 
 
 def _area_runs(
@@ -365,6 +381,8 @@ def _area_runs(
 def _grow(left: set[str]) -> str:
     """The one shift to add a run of when calls were left over in the ``left`` blocks: the
     one covering most of them (a late round also takes lunch and tea calls)."""
+    if "night" in left:
+        return "night"
     if "bed" in left:
         return "late"
     if "tea" in left:
@@ -510,6 +528,7 @@ def staff_runs(runs: list[Run], workers: list[Worker]) -> Staffing:
     by_id = {run.id: run for run in runs}
     order = sorted(runs, key=lambda r: (-len(r.days) * len(r.calls), r.id))
     off_load = [0] * 7
+    order.sort(key=lambda r: r.shift != "night")  # night sitters first: a team of their own
     for run in order:
         main = _best(
             [w for w in workers if not w.week and w.days >= 4 and not w.young],
@@ -517,6 +536,7 @@ def staff_runs(runs: list[Run], workers: list[Worker]) -> Staffing:
         )
         if main is None:
             break
+        main.night = run.shift == "night"
         for day in _main_days(main, run, off_load):
             _put(staff, main, run, day)
     for overtime in (0, 1, 2):
@@ -556,6 +576,7 @@ def patch_staffing(
 
 
 def _put(staff: Staffing, worker: Worker, run: Run, day: int) -> None:
+    worker.night = run.shift == "night"
     staff[(run.id, day)] = worker.index
     worker.week[day] = run.id
     worker.shifts.add(run.shift)
@@ -616,8 +637,10 @@ def _relief(
             continue
         if len(week) >= min(worker.days + overtime, 6) or (day >= 5 and not worker.weekends):
             continue
-        if worker.young and (run.shift == "late" or len(week) >= 5):
+        if worker.young and (run.shift in ("late", "night") or len(week) >= 5):
             continue  # an under-18 needs a 30-minute break, which the late round lacks
+        if worker.night != (run.shift == "night") and (worker.night or week):
+            continue  # night sitters work nights only, everyone else days only
         if worker.mode == "walk" and run.mode != "walk":
             continue  # a round planned at driving speed leaves a walker too little time
         if not _rest_ok(week, by_id, day, run.shift):
@@ -685,23 +708,54 @@ def routes(visits: list[PlannedVisit]) -> dict[tuple[int, date], list[PlannedVis
     return days
 
 
-def work_minutes(
+def week_figures_of(
     visits: list[PlannedVisit], calls: list[Call], workers: list[Worker], table: TravelTable
-) -> dict[int, int]:
-    """Each carer's working time in the visits (travel between visits included), worked out
-    as the validator does (``timeline.summarise``)."""
-    total: dict[int, int] = defaultdict(int)
-    for (index, _day), day_visits in routes(visits).items():
+) -> dict[int, WeekFigures]:
+    """Each carer's figures for a week of visits (working time with the travel between
+    visits, shifts, night shifts, long rests), worked out as the checker does: over shifts
+    (``shifts.week_figures``), the figures ``CarerWeekHours`` keeps."""
+    mine: dict[int, list[_Stop]] = defaultdict(list)
+    for key, visit in enumerate(visits):
+        start = local_minute(visit.day, visit.start)
+        stop = _Stop(key, calls[visit.call].customer, visit.day, start, start + visit.minutes)
+        for index in visit.carers:
+            mine[index].append(stop)
+    found: dict[int, WeekFigures] = {}
+    for index, stops in mine.items():
+        stops.sort(key=lambda s: (s.start, s.id))
         mode = workers[index].mode
-        stops = [(v.start, v.end, calls[v.call].customer) for v in day_visits]
+        first = min(s.day for s in stops)
+        monday = first - timedelta(days=first.weekday())
 
         def leg(a: int, b: int, mode: str = mode) -> int:
             return table.minutes(a, b, mode)
 
-        summary = summarise(stops, leg)
-        if summary is not None:
-            total[index] += summary.work
-    return total
+        rest = (YOUNG if workers[index].young else ADULT).daily_rest
+        found[index] = week_figures(
+            stops, leg, rest, NIGHT_START_DEFAULT, monday, monday + timedelta(days=6)
+        )
+    return found
+
+
+def work_minutes(
+    visits: list[PlannedVisit], calls: list[Call], workers: list[Worker], table: TravelTable
+) -> dict[int, int]:
+    """Each carer's working time in the visits (travel between visits included)."""
+    return {
+        index: figures.minutes
+        for index, figures in week_figures_of(visits, calls, workers, table).items()
+    }
+
+
+@dataclass(frozen=True)
+class _Stop:
+    """A planned visit as the shift builder reads it."""
+
+    id: int
+    customer_id: int
+    day: date
+    start: int
+    end: int
 
 
 def contract_for(hours: float) -> float:
@@ -733,6 +787,8 @@ class Plan:
     lapsed: set[int]  # workers on the special call, whose training lapsed...
     lapsed_on: date | None  # ... on this day, before this week's call
     leave: tuple[int, date, date] | None  # a worker on leave at the start of next week
+    # (worker, Monday) -> the figures of the weeks before this one, as worked
+    kept: dict[tuple[int, date], WeekFigures] = field(default_factory=dict)
 
     def weekdays_worked(self) -> dict[int, set[int]]:
         """Worker -> the weekdays (0 Monday) they work in any of the weeks."""
@@ -785,6 +841,12 @@ def plan_weeks(
         for start in (monday - timedelta(weeks=back) for back in (2, 1, 0))
     }
     usual = [work_minutes(weeks[start], calls, workers, table) for start in sorted(weeks)[-2:]]
+    kept = {
+        (index, start): figures
+        for start in sorted(weeks)
+        if start < monday
+        for index, figures in week_figures_of(weeks[start], calls, workers, table).items()
+    }
     trouble = add_trouble(weeks[monday], calls, workers, table, today, lapsed)
     busy = lapsed | ({trouble.sick[0]} if trouble.sick else set())
     taker = next(
@@ -809,6 +871,7 @@ def plan_weeks(
         lapsed,
         monday + timedelta(days=special_day - 2) if lapsed else None,
         leave,
+        kept,
     )
 
 

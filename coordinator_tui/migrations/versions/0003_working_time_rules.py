@@ -3,8 +3,8 @@
 - ``carer``: the agency's records under the Working Time Regulations 1998: split shifts
   under the reg 22(1)(c) exemption, night worker (reg 2; empty: inferred), special hazards
   (reg 6(7)), a young worker's contract for work after 22:00 (reg 6A);
-- ``carer_week_hours``: kept as data from the visits (``source``), with the shifts and
-  night shifts of the week, then filled in from the visits already recorded so the
+- ``carer_week_hours``: kept as data from the visits (``source``), with the shifts, night
+  shifts and long rests of the week, then filled in from the visits already recorded so the
   17-week averages read one row a week instead of 16 weeks of visits;
 - ``working_time_settings``: the agency's night time (reg 2).
 
@@ -45,6 +45,11 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("night_shifts", sa.Integer(), nullable=False, server_default="0")
         )
+        batch_op.add_column(sa.Column("first_start", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("last_end", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("long_rests", sa.String(length=300), nullable=False, server_default="")
+        )
     op.create_table(
         "working_time_settings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -60,6 +65,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("working_time_settings")
     with op.batch_alter_table("carer_week_hours", schema=None) as batch_op:
+        batch_op.drop_column("long_rests")
+        batch_op.drop_column("last_end")
+        batch_op.drop_column("first_start")
         batch_op.drop_column("night_shifts")
         batch_op.drop_column("shifts")
         batch_op.drop_column("source")

@@ -58,12 +58,14 @@ class Shift:
     """One shift: its visits by start and, for each, the travel and free time before it.
 
     ``ends[i]`` is the latest end among the first ``i + 1`` visits (visits may overlap);
-    ``free[i]`` is the free (rest) time between that end and visit ``i``, travel taken out
-    (0 for the first visit and for an overlapping one).
+    ``need[i]`` the travel from where the carer then is to visit ``i``; ``travel_before[i]``
+    the part of it that counts (never more than the gap); ``free[i]`` the free (rest) time
+    left in the gap (0 for the first visit and for an overlapping one).
     """
 
     visits: tuple  # the visits (SVisit), by start
     ends: tuple[int, ...]
+    need: tuple[int, ...]
     travel_before: tuple[int, ...]
     free: tuple[int, ...]
     work: int  # minutes of working time, travel between visits included
@@ -100,28 +102,29 @@ class Shift:
 def build_shifts(
     visits: Sequence,
     leg: Callable[[int, int], int],
-    daily_rest: Callable[[date], int],
+    daily_rest: int | Callable[[date], int],
 ) -> list[Shift]:
     """The shifts of ``visits`` (sorted by start). ``leg(a, b)`` is the travel in minutes
-    between two customers; ``daily_rest(day)`` the rest that ends a shift before a visit
-    starting on ``day`` (11 hours, 12 while the carer is under 18)."""
+    between two customers; ``daily_rest`` the rest that ends a shift (11 hours, 12 under
+    18), or a function of the day of the visit after the gap when that changes (an 18th
+    birthday in the week)."""
     shifts: list[Shift] = []
     if not visits:
         return shifts
+    fixed = daily_rest if isinstance(daily_rest, int) else None
     first = visits[0]
-    members = [first]
-    ends = [first.end]
-    travel_before = [0]
-    free = [0]
+    members, ends, need, travel_before, free = [first], [first.end], [0], [0], [0]
     work, travel_total, longest = first.end - first.start, 0, 0
     end, place = first.end, first.customer_id
     for visit in visits[1:]:
-        gap = visit.start - end
-        if gap >= daily_rest(visit.day):
+        start = visit.start
+        gap = start - end
+        if gap >= (fixed if fixed is not None else daily_rest(visit.day)):
             shifts.append(
                 Shift(
                     tuple(members),
                     tuple(ends),
+                    tuple(need),
                     tuple(travel_before),
                     tuple(free),
                     work,
@@ -129,8 +132,8 @@ def build_shifts(
                     longest,
                 )
             )
-            members, ends, travel_before, free = [visit], [visit.end], [0], [0]
-            work, travel_total, longest = visit.end - visit.start, 0, 0
+            members, ends, need, travel_before, free = [visit], [visit.end], [0], [0], [0]
+            work, travel_total, longest = visit.end - start, 0, 0
             end, place = visit.end, visit.customer_id
             continue
         members.append(visit)
@@ -139,23 +142,27 @@ def build_shifts(
                 work += visit.end - end
                 end, place = visit.end, visit.customer_id
             ends.append(end)
+            need.append(0)
             travel_before.append(0)
             free.append(0)
             continue
-        moving = min(leg(place, visit.customer_id), gap)
+        needed = leg(place, visit.customer_id) if place != visit.customer_id else 0
+        moving = needed if needed < gap else gap
         travel_total += moving
         rest = gap - moving
         if rest > longest:
             longest = rest
-        work += moving + visit.end - visit.start
+        work += moving + visit.end - start
         end, place = visit.end, visit.customer_id
         ends.append(end)
+        need.append(needed)
         travel_before.append(moving)
         free.append(rest)
     shifts.append(
         Shift(
             tuple(members),
             tuple(ends),
+            tuple(need),
             tuple(travel_before),
             tuple(free),
             work,
@@ -172,28 +179,26 @@ def build_shifts(
 def night_windows(first: int, last: int, night_start: int) -> list[tuple[int, int]]:
     """The night-time periods (epoch minutes) touching ``first``..``last``: 7 wall-clock
     hours from ``night_start`` (a minute of the day, 22:00 to midnight) each night."""
-    windows = []
-    day = local_date(first) - timedelta(days=1)
-    stop = local_date(last)
-    while day <= stop:
-        begin = night_start + (DAY if night_start == 0 else 0)  # "midnight" is the next day
-        start_day = day + timedelta(days=begin // DAY)
-        opens = local_minute(start_day, begin % DAY)
-        finish = begin + NIGHT_LENGTH
-        closes = local_minute(day + timedelta(days=finish // DAY), finish % DAY)
-        windows.append((opens, closes))
-        day += timedelta(days=1)
-    return windows
+    begin = night_start + (DAY if night_start == 0 else 0)  # "midnight" is the next day
+    finish = begin + NIGHT_LENGTH
+    return period_windows(first, last, begin, finish)
 
 
 def period_windows(first: int, last: int, opens: int, closes: int) -> list[tuple[int, int]]:
-    """Nightly wall-clock periods from ``opens`` to ``closes`` (the next morning) that touch
-    ``first``..``last`` (the young workers' restricted period)."""
+    """Nightly wall-clock periods from ``opens`` to ``closes`` (minutes from the midnight
+    starting a day; past 1440 is the next day) touching ``first``..``last``."""
+    if closes <= opens:
+        closes += DAY
     windows = []
     day = local_date(first) - timedelta(days=1)
     stop = local_date(last)
     while day <= stop:
-        windows.append((local_minute(day, opens), local_minute(day + timedelta(days=1), closes)))
+        windows.append(
+            (
+                local_minute(day + timedelta(days=opens // DAY), opens % DAY),
+                local_minute(day + timedelta(days=closes // DAY), closes % DAY),
+            )
+        )
         day += timedelta(days=1)
     return windows
 
@@ -221,6 +226,12 @@ def week_work(shifts: Iterable[Shift], in_week: Callable[[object], bool]) -> int
     total = 0
     for shift in shifts:
         visits, ends, travel = shift.visits, shift.ends, shift.travel_before
+        inside_first, inside_last = in_week(visits[0]), in_week(visits[-1])
+        if inside_first and inside_last:
+            total += shift.work  # wholly in the week (visits are dated by their start)
+            continue
+        if not inside_first and not inside_last and len(visits) < 3:
+            continue
         for index, visit in enumerate(visits):
             if not in_week(visit):
                 continue
@@ -232,17 +243,32 @@ def week_work(shifts: Iterable[Shift], in_week: Callable[[object], bool]) -> int
     return total
 
 
+@dataclass(frozen=True)
+class WeekFigures:
+    """What ``CarerWeekHours`` keeps for one carer's week."""
+
+    minutes: int  # working time, travel between visits counted
+    shifts: int  # shifts starting in the week
+    night_shifts: int  # of which with 3 hours or more in night time (reg 2)
+    first_start: int | None  # epoch minutes of the week's first visit...
+    last_end: int | None  # ... and of the end of its last
+    long_rests: tuple[tuple[int, int], ...]  # rests of 24 hours or more between them
+
+
+LONG_REST = 24 * 60
+
+
 def week_figures(
     visits: Sequence,
     leg: Callable[[int, int], int],
-    daily_rest: Callable[[date], int],
+    daily_rest: int | Callable[[date], int],
     night_start: int,
     first: date,
     last: date,
-) -> tuple[int, int, int]:
-    """(working minutes, shifts, night shifts) of the visits dated ``first`` to ``last``:
-    what ``CarerWeekHours`` keeps for a week. A night shift has 3 hours or more in night
-    time (reg 2); a shift counts in the week it starts."""
+) -> WeekFigures:
+    """The figures of the visits dated ``first`` to ``last`` (sorted by start). A night
+    shift has 3 hours or more in night time (reg 2); a shift counts in the week it starts;
+    the long rests are what the 14-day weekly rest (reg 11(2)) reads of a past week."""
     from coordinator_tui.services.rota.wtr import NIGHT_WORKER_MINUTES
 
     shifts = build_shifts(visits, leg, daily_rest)
@@ -253,4 +279,46 @@ def week_figures(
     minutes = week_work(shifts, inside)
     counted = [s for s in shifts if inside(s.visits[0])]
     nights = sum(1 for s in counted if night_minutes(s, night_start) >= NIGHT_WORKER_MINUTES)
-    return minutes, len(counted), nights
+    mine = [v for v in visits if inside(v)]
+    rests: list[tuple[int, int]] = []
+    end = None
+    for visit in mine:
+        if end is not None and visit.start - end >= LONG_REST:
+            rests.append((end, visit.start))
+        end = visit.end if end is None else max(end, visit.end)
+    return WeekFigures(
+        minutes,
+        len(counted),
+        nights,
+        mine[0].start if mine else None,
+        end,
+        tuple(rests),
+    )
+
+
+def spans_from(
+    first_start: int | None, last_end: int | None, long_rests: Iterable[tuple[int, int]]
+) -> tuple[tuple[int, int], ...]:
+    """A week's work as spans between its long rests (the inverse of ``long_rests``)."""
+    if first_start is None or last_end is None:
+        return ()
+    spans, cursor = [], first_start
+    for start, end in sorted(long_rests):
+        spans.append((cursor, start))
+        cursor = end
+    spans.append((cursor, last_end))
+    return tuple(spans)
+
+
+def rests_text(rests: Iterable[tuple[int, int]]) -> str:
+    """Long rests as kept in ``CarerWeekHours.long_rests``: "start-end" epoch minutes."""
+    return " ".join(f"{start}-{end}" for start, end in rests)
+
+
+def rests_from_text(text: str) -> tuple[tuple[int, int], ...]:
+    found = []
+    for part in (text or "").split():
+        start, _, end = part.partition("-")
+        if start.isdigit() and end.isdigit():
+            found.append((int(start), int(end)))
+    return tuple(found)

@@ -5,12 +5,11 @@ the Unix epoch (UTC), so durations are right across the clock changes; ``local_s
 the UK wall-clock minute of the day, for availability patterns.
 
 Besides the week itself a snapshot holds what the rules look back (and forward) at:
-- the visits of the 7 days before and of the day after, per carer (``previous`` and
-  ``following``): shifts run across the week's edges, and the 14-day weekly rest looks at
-  last week;
-- hours worked in each of the 16 weeks before (the 17-week WTR averages): last week's from
-  its visits, earlier weeks from ``CarerWeekHours`` (kept up to date as visits change,
-  ``week_hours``), so opening a week does not re-read 16 weeks of visits;
+- the visits of the last two days before and of the day after, per carer (``previous``
+  and ``following``): shifts run across the week's edges;
+- hours worked in each of the 16 weeks before (the 17-week WTR averages) and last week's
+  rests of a day or more (the 14-day weekly rest), from ``CarerWeekHours`` (kept up to date
+  as visits change, ``week_hours``), so opening a week does not re-read 16 weeks of visits;
 - days of leave in the 17 weeks (reg 4(6)-(7) leaves them out of the average), and the
   night shifts worked in the 16 weeks before (to infer who is a night worker, reg 2);
 - the (carer, customer) pairs seen in those 16 weeks (continuity);
@@ -23,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import DateTime, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -43,7 +43,7 @@ from coordinator_tui.models import (
     WorkingTimeSettings,
 )
 from coordinator_tui.services.clock import UK
-from coordinator_tui.services.rota.shifts import week_figures
+from coordinator_tui.services.rota.shifts import rests_from_text, spans_from, week_figures
 from coordinator_tui.services.rota.travel import DEFAULT_TRAVEL, TravelConfig, TravelTable
 from coordinator_tui.services.rota.wtr import (
     ADULT,
@@ -55,6 +55,7 @@ from coordinator_tui.services.rota.wtr import (
 )
 
 HISTORY_WEEKS = 16  # with the week itself, the 17-week reference period
+CONTEXT_DAYS = 2  # last week's visits read as shifts: a shift can run on into this week
 
 
 _EPOCH = datetime(1970, 1, 1)
@@ -75,6 +76,15 @@ def local_midnight(day: date) -> int:
     return epoch_minutes(datetime.combine(day, time.min, tzinfo=UK))
 
 
+def _plain_day_midnight(day: date) -> int | None:
+    """UK midnight starting ``day`` when the day has 24 hours (no clock change), so a
+    wall-clock minute is that many minutes after it; None on a clock-change day."""
+    midnight = local_midnight(day)
+    if local_midnight(day + timedelta(days=1)) - midnight != DAY:
+        return None
+    return midnight
+
+
 def _plain(column):
     """A timestamp column read as SQLAlchemy's plain ``DateTime``: naive UTC on SQLite,
     aware on PostgreSQL, both fine for :func:`epoch_minutes`. It skips SQLModel's
@@ -83,6 +93,7 @@ def _plain(column):
     return type_coerce(column, DateTime())
 
 
+@lru_cache(maxsize=1024)
 def split_skills(text: str) -> tuple[str, ...]:
     return tuple(sorted({part.strip().upper() for part in text.split(",") if part.strip()}))
 
@@ -160,9 +171,12 @@ class WeekSnapshot:
     assignments: dict[int, tuple[int, ...]]  # visit -> carers by slot
     # carer -> minutes worked in the 16 weeks before, most recent first (None: no record)
     history: dict[int, tuple[int | None, ...]] = field(default_factory=dict)
-    # carer -> their visits of the 7 days before / of the day after the week, by start
+    # carer -> their visits of the last days before / of the day after the week, by start
     previous: dict[int, tuple[SVisit, ...]] = field(default_factory=dict)
     following: dict[int, tuple[SVisit, ...]] = field(default_factory=dict)
+    # carer -> last week's work as spans separated by rests of 24 hours or more (the 14-day
+    # weekly rest); a carer missing here has them worked out from ``previous``
+    previous_spans: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     # carer -> days of leave (reg 4(6)) in this week, then each of the 16 weeks before
     leave_days: dict[int, tuple[int, ...]] = field(default_factory=dict)
     # carer -> (night shifts, shifts) in the 16 weeks before (night worker, reg 2)
@@ -319,6 +333,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     }
 
     visits: dict[int, SVisit] = {}
+    midnights: dict[date, int | None] = {}
     for vid, cid, vday, start_at, end_at, required, skills, status in session.execute(
         select(
             Visit.id,
@@ -332,14 +347,22 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         ).where(Visit.visit_date.between(monday, sunday), Visit.status != VisitStatus.CANCELLED)
     ):
         start = epoch_minutes(start_at)
-        local = (start_at if start_at.tzinfo else start_at.replace(tzinfo=UTC)).astimezone(UK)
+        midnight = midnights.get(vday)
+        if midnight is None:
+            midnight = midnights[vday] = _plain_day_midnight(vday)
+        if midnight is not None and 0 <= start - midnight < DAY:
+            local_start = start - midnight
+        else:  # a clock-change day, or a visit dated other than the day it starts
+            moment = start_at if start_at.tzinfo else start_at.replace(tzinfo=UTC)
+            local = moment.astimezone(UK)
+            local_start = local.hour * 60 + local.minute
         visits[vid] = SVisit(
             vid,
             cid,
             vday,
             start,
             epoch_minutes(end_at),
-            local.hour * 60 + local.minute,
+            local_start,
             required or 1,
             split_skills(skills or ""),
             status,
@@ -354,69 +377,79 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         if visit_id in visits:
             assigned[visit_id].append(carer_id)
 
-    # The visits either side of the week: the 7 days before and the day after.
+    # The visits either side of the week: the last two days before it and next Monday
+    # (shifts run across the week's edges).
     previous: dict[int, list[SVisit]] = defaultdict(list)
     following: dict[int, list[SVisit]] = defaultdict(list)
     next_monday = sunday + timedelta(days=1)
-    for carer_id, vid, cid, vday, start_at, end_at in session.execute(
-        select(
-            VisitAssignment.carer_id,
-            Visit.id,
-            Visit.customer_id,
-            Visit.visit_date,
-            _plain(Visit.start_at),
-            _plain(Visit.end_at),
-        )
-        .join(Visit, Visit.id == VisitAssignment.visit_id)
-        .where(
-            or_(
-                Visit.visit_date.between(last_monday, monday - timedelta(days=1)),
-                Visit.visit_date == next_monday,
-            ),
-            Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)),
-        )
+    recent = monday - timedelta(days=CONTEXT_DAYS)
+    for carer_id, stop in _stops(
+        session,
+        or_(
+            Visit.visit_date.between(recent, monday - timedelta(days=1)),
+            Visit.visit_date == next_monday,
+        ),
     ):
-        stop = SVisit(vid, cid, vday, epoch_minutes(start_at), epoch_minutes(end_at))
-        (following if vday == next_monday else previous)[carer_id].append(stop)
-    for stops in (*previous.values(), *following.values()):
-        stops.sort(key=lambda v: (v.start, v.id))
+        (following if stop.day == next_monday else previous)[carer_id].append(stop)
 
-    # The 16 weeks before: last week from its visits, earlier weeks as kept.
+    # The 16 weeks before, as kept in ``CarerWeekHours`` (``week_hours``); last week's
+    # rests of a day or more for the 14-day weekly rest.
     table = TravelTable({cid: (c.lat, c.lon) for cid, c in customers.items()}, travel)
     night_start = night_start_of(session)
     history: dict[int, list[int | None]] = defaultdict(lambda: [None] * HISTORY_WEEKS)
     nights: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for carer_id, week_start, hours, shifts, night_shifts in session.execute(
+    previous_spans: dict[int, tuple[tuple[int, int], ...]] = {}
+    for row in session.execute(
         select(
             CarerWeekHours.carer_id,
             CarerWeekHours.week_start,
             CarerWeekHours.hours,
             CarerWeekHours.shifts,
             CarerWeekHours.night_shifts,
+            _plain(CarerWeekHours.first_start),
+            _plain(CarerWeekHours.last_end),
+            CarerWeekHours.long_rests,
         ).where(CarerWeekHours.week_start >= first_history_day, CarerWeekHours.week_start < monday)
     ):
+        carer_id, week_start, hours, shifts, night_shifts, first, last, rests = row
         weeks_back = -(-(monday - week_start).days // 7)
-        if weeks_back == 1 and carer_id in previous:
-            continue  # last week is worked out from its visits below
         history[carer_id][weeks_back - 1] = round((hours or 0.0) * 60)
         nights[carer_id][0] += night_shifts or 0
         nights[carer_id][1] += shifts or 0
-    for carer_id, stops in previous.items():
-        carer = carers.get(carer_id) or SCarer(carer_id)
-        mode = carer.transport_mode
+        if weeks_back == 1 and first is not None and last is not None:
+            previous_spans[carer_id] = spans_from(
+                epoch_minutes(first), epoch_minutes(last), rests_from_text(rests)
+            )
+    # Last week's visits with no row kept for them (written around the session, e.g. by
+    # a bulk load; no row at all for last week: all of them): worked out from its visits.
+    kept_last_week = any(weeks[0] is not None for weeks in history.values())
+    missing = [cid for cid in previous if cid not in history or history[cid][0] is None]
+    if missing or not kept_last_week:
+        whole: dict[int, list[SVisit]] = defaultdict(list)
+        for carer_id, stop in _stops(
+            session,
+            Visit.visit_date.between(last_monday, monday - timedelta(days=1)),
+            *((VisitAssignment.carer_id.in_(missing),) if kept_last_week else ()),
+        ):
+            whole[carer_id].append(stop)
+        for carer_id, stops in whole.items():
+            carer = carers.get(carer_id) or SCarer(carer_id)
 
-        def leg(a: int, b: int, mode: str = mode) -> int:
-            return table.minutes(a, b, mode)
+            def leg(a: int, b: int, mode: str = carer.transport_mode) -> int:
+                return table.minutes(a, b, mode)
 
-        def rest(day: date, carer: SCarer = carer) -> int:
-            return (YOUNG if carer.is_young_on(day) else ADULT).daily_rest
+            def rest(day: date, carer: SCarer = carer) -> int:
+                return (YOUNG if carer.is_young_on(day) else ADULT).daily_rest
 
-        minutes, shift_count, night_count = week_figures(
-            stops, leg, rest, night_start, last_monday, monday - timedelta(days=1)
-        )
-        history[carer_id][0] = minutes
-        nights[carer_id][0] += night_count
-        nights[carer_id][1] += shift_count
+            found = week_figures(
+                stops, leg, rest, night_start, last_monday, monday - timedelta(days=1)
+            )
+            history[carer_id][0] = found.minutes
+            nights[carer_id][0] += found.night_shifts
+            nights[carer_id][1] += found.shifts
+            previous_spans[carer_id] = spans_from(
+                found.first_start, found.last_end, found.long_rests
+            )
     pairs = frozenset(
         tuple(row)
         for row in session.execute(
@@ -447,6 +480,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         assignments={vid: tuple(c) for vid, c in assigned.items()},
         history={cid: tuple(weeks) for cid, weeks in history.items()},
         previous={cid: tuple(stops) for cid, stops in previous.items()},
+        previous_spans=previous_spans,
         following={cid: tuple(stops) for cid, stops in following.items()},
         leave_days={cid: tuple(days) for cid, days in leave.items()},
         night_history={cid: (n[0], n[1]) for cid, n in nights.items()},
@@ -457,6 +491,28 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     )
     snapshot._table = table
     return snapshot
+
+
+def _stops(session: Session, *where) -> list[tuple[int, SVisit]]:
+    """(carer, visit) for the assigned visits matching ``where`` (cancelled and missed ones
+    left out), by start."""
+    found = [
+        (carer_id, SVisit(vid, cid, vday, epoch_minutes(start_at), epoch_minutes(end_at)))
+        for carer_id, vid, cid, vday, start_at, end_at in session.execute(
+            select(
+                VisitAssignment.carer_id,
+                Visit.id,
+                Visit.customer_id,
+                Visit.visit_date,
+                _plain(Visit.start_at),
+                _plain(Visit.end_at),
+            )
+            .join(Visit, Visit.id == VisitAssignment.visit_id)
+            .where(*where, Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)))
+        )
+    ]
+    found.sort(key=lambda pair: (pair[1].start, pair[1].id))
+    return found
 
 
 def night_start_of(session: Session) -> int:

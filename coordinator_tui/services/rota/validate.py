@@ -20,16 +20,16 @@ of the carers involved (a few dozen visits each) and the visit itself.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.problems import Problem
 from coordinator_tui.services.rota.rules import CarerWeek, rules_for
-from coordinator_tui.services.rota.rules.base import clear_caches, clock, hm
+from coordinator_tui.services.rota.rules.base import clear_caches, clock, hm, visit_rules_for
 from coordinator_tui.services.rota.shifts import Shift, build_shifts, week_work
 from coordinator_tui.services.rota.snapshot import SCarer, WeekSnapshot, load_week
 from coordinator_tui.services.rota.timeline import DaySummary, summarise
@@ -45,7 +45,6 @@ __all__ = [
     "validate_week",
 ]
 
-VISIT_RULES = rules_for("visit")
 CARER_RULES = rules_for("carer")
 STAFFING_RULES = rules_for("staffing")
 
@@ -106,6 +105,9 @@ class RotaState:
         self._carers: dict[int, _Carer] = {}
         self._visits: dict[int, tuple[Problem, ...]] = {}
         self._summaries: dict[tuple[int, date], DaySummary | None] = {}
+        self._previous: dict[int, list[Shift]] = {}
+        self._visit_rules: dict[int, tuple] = {}
+        self._monday, self._sunday = snapshot.monday, snapshot.sunday
         source = snapshot.assignments if assignments is None else assignments
         for visit_id, carers in source.items():
             if visit_id in snapshot.visits:
@@ -345,15 +347,18 @@ class RotaState:
         return carer.transport_mode if carer else self.snap.travel.default_mode
 
     def _check_on_visit(self, carer_id: int, visit_id: int) -> tuple[Problem, ...]:
+        checks = self._visit_rules.get(carer_id)
         carer = self._carer(carer_id)
+        if checks is None:
+            checks = self._visit_rules[carer_id] = visit_rules_for(carer, self)
         visit = self.snap.visits[visit_id]
         customer = self.snap.customers.get(visit.customer_id)
-        found: tuple[Problem, ...] = ()
-        for check in VISIT_RULES:
+        found: list[Problem] = []
+        for check in checks:
             problems = check(carer, visit, customer, self)
             if problems:
-                found += tuple(problems)
-        return found
+                found.extend(problems)
+        return tuple(found) if found else ()
 
     def _check_carer(self, carer_id: int) -> _Carer:
         days = self.cells.get(carer_id)
@@ -363,33 +368,45 @@ class RotaState:
         carer = self._carer(carer_id)
         visits = snap.visits
         week_visits = [visits[v] for day in sorted(days) for v in days[day]]
-        stops = [
-            *snap.previous.get(carer_id, ()),
-            *week_visits,
-            *snap.following.get(carer_id, ()),
-        ]
         mode = carer.transport_mode
-        table = self._table
+        minutes = self._table.minutes
 
         def leg(a: int, b: int) -> int:
-            return table.minutes(a, b, mode)
+            return minutes(a, b, mode)
+
+        rest = self._rest(carer)
+        # Last week's shifts are worked out once; only the last of them can run on into
+        # this week, so it is built again with this week's visits.
+        earlier = self._previous.get(carer_id)
+        if earlier is None:
+            earlier = self._previous[carer_id] = build_shifts(
+                snap.previous.get(carer_id, ()), leg, rest
+            )
+        stops = [*week_visits, *snap.following.get(carer_id, ())]
+        kept = earlier
+        if earlier:
+            kept = earlier[:-1]
+            stops[:0] = earlier[-1].visits
+        shifts = kept + build_shifts(stops, leg, rest)
+        monday, sunday = self._monday, self._sunday
+        work = week_work(shifts, lambda v: monday <= v.day <= sunday)
 
         def limits(day: date) -> WtrLimits:
             return self.limits(carer, day)
 
-        def rest(day: date) -> int:
-            return self.limits(carer, day).daily_rest
-
-        shifts = build_shifts(stops, leg, rest)
-        monday, sunday = snap.monday, snap.sunday
-        work = week_work(shifts, lambda v: monday <= v.day <= sunday)
-        week = CarerWeek(
-            carer, snap, week_visits, shifts, work, limits, self.mark, self._table.minutes
-        )
+        week = CarerWeek(carer, snap, week_visits, shifts, work, limits, self.mark, monday, sunday)
         found: list[Problem] = []
         for check in CARER_RULES:
             found.extend(check(week))
         return _Carer(week, tuple(found))
+
+    def _rest(self, carer: SCarer) -> int | Callable[[date], int]:
+        """The carer's daily rest: one figure, unless they turn 18 around this week."""
+        first = self._monday - timedelta(days=8)
+        last = self._sunday + timedelta(days=2)
+        if self.limits(carer, first) is self.limits(carer, last):
+            return self.limits(carer, first).daily_rest
+        return lambda day: self.limits(carer, day).daily_rest
 
     def _check_visit(self, visit_id: int) -> tuple[Problem, ...]:
         visit = self.snap.visits[visit_id]

@@ -33,7 +33,7 @@ from coordinator_tui.models import (
     VisitStatus,
     WorkingTimeSettings,
 )
-from coordinator_tui.services.rota.shifts import week_figures
+from coordinator_tui.services.rota.shifts import WeekFigures, rests_text, week_figures
 from coordinator_tui.services.rota.travel import DEFAULT_TRAVEL, TravelTable
 from coordinator_tui.services.rota.wtr import ADULT, NIGHT_START_DEFAULT, YOUNG, YOUNG_WORKER_AGE
 
@@ -41,6 +41,7 @@ SOURCE_VISITS = "visits"
 SOURCE_RECORDED = "recorded"
 _STALE = "coordinator_tui.week_hours"  # session.info key: what the flushes touched
 _SKIPPED = (VisitStatus.CANCELLED, VisitStatus.MISSED)
+EMPTY = WeekFigures(0, 0, 0, None, None, ())
 
 
 def monday_of(day: date) -> date:
@@ -77,11 +78,9 @@ def _young_until(born: date | None) -> date | None:
         return date(born.year + YOUNG_WORKER_AGE, 3, 1)
 
 
-def figures(
-    runner: Any, pairs: Iterable[tuple[int, date]]
-) -> dict[tuple[int, date], tuple[int, int, int]]:
-    """(minutes, shifts, night shifts) for each (carer, Monday) in ``pairs``, from the
-    visits (cancelled and missed ones left out). ``runner`` is a Session or a Connection."""
+def figures(runner: Any, pairs: Iterable[tuple[int, date]]) -> dict[tuple[int, date], WeekFigures]:
+    """The figures of each (carer, Monday) in ``pairs``, from the visits (cancelled and
+    missed ones left out). ``runner`` is a Session or a Connection."""
     by_week: dict[date, set[int]] = defaultdict(set)
     for carer_id, monday in pairs:
         by_week[monday].add(carer_id)
@@ -127,12 +126,12 @@ def figures(
             )
         }
     )
-    result: dict[tuple[int, date], tuple[int, int, int]] = {}
+    result: dict[tuple[int, date], WeekFigures] = {}
     for monday, carer_ids in by_week.items():
         for carer_id in carer_ids:
             week_stops = sorted(stops.get((carer_id, monday), ()), key=lambda s: (s.start, s.id))
             if not week_stops:
-                result[(carer_id, monday)] = (0, 0, 0)
+                result[(carer_id, monday)] = EMPTY
                 continue
             mode, adult_from = carers.get(carer_id, (DEFAULT_TRAVEL.default_mode, None))
 
@@ -165,36 +164,39 @@ def refresh(session: Session, pairs: Iterable[tuple[int, date]]) -> int:
         )
     }
     changed = 0
-    for key, (minutes, shifts, nights) in sorted(computed.items()):
+    for key, found in sorted(computed.items()):
         row = existing.get(key)
-        if not shifts:
+        if not found.shifts:
             if row is not None and row.source == SOURCE_VISITS:
                 session.delete(row)
                 changed += 1
             continue
-        hours = round(minutes / 60, 4)
+        values = row_values(found)
         if row is None:
-            session.add(
-                CarerWeekHours(
-                    carer_id=key[0],
-                    week_start=key[1],
-                    hours=hours,
-                    source=SOURCE_VISITS,
-                    shifts=shifts,
-                    night_shifts=nights,
-                )
-            )
+            session.add(CarerWeekHours(carer_id=key[0], week_start=key[1], **values))
             changed += 1
-        elif (row.hours, row.shifts, row.night_shifts, row.source) != (
-            hours,
-            shifts,
-            nights,
-            SOURCE_VISITS,
-        ):
-            row.hours, row.shifts, row.night_shifts = hours, shifts, nights
-            row.source = SOURCE_VISITS
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
             changed += 1
     return changed
+
+
+def row_values(found: WeekFigures) -> dict[str, Any]:
+    """A row's columns for the figures of a week worked out from its visits."""
+    return dict(
+        hours=round(found.minutes / 60, 4),
+        source=SOURCE_VISITS,
+        shifts=found.shifts,
+        night_shifts=found.night_shifts,
+        first_start=_moment(found.first_start),
+        last_end=_moment(found.last_end),
+        long_rests=rests_text(found.long_rests),
+    )
+
+
+def _moment(epoch_minute: int | None) -> datetime | None:
+    return None if epoch_minute is None else datetime.fromtimestamp(epoch_minute * 60, UTC)
 
 
 def backfill(connection: Connection) -> int:
@@ -222,13 +224,10 @@ def backfill(connection: Connection) -> int:
             version=1,
             carer_id=carer_id,
             week_start=monday,
-            hours=round(minutes / 60, 4),
-            source=SOURCE_VISITS,
-            shifts=shifts,
-            night_shifts=nights,
+            **row_values(found),
         )
-        for (carer_id, monday), (minutes, shifts, nights) in sorted(computed.items())
-        if shifts
+        for (carer_id, monday), found in sorted(computed.items())
+        if found.shifts
     ]
     if rows:
         connection.execute(insert(CarerWeekHours), rows)

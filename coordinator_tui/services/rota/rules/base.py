@@ -44,17 +44,24 @@ class Rule:
     source: str
     reading: str
     check: Callable
+    applies: Callable | None = None  # visit rules: (carer, ctx) -> whether to run at all
 
 
 RULES: list[Rule] = []
 
 
-def rule(scope: str, source: str, *codes: str) -> Callable[[Callable], Callable]:
-    """Register a rule function; its docstring's first paragraph is how it is read."""
+def rule(
+    scope: str, source: str, *codes: str, applies: Callable | None = None
+) -> Callable[[Callable], Callable]:
+    """Register a rule function; its docstring's first paragraph is how it is read.
+    ``applies`` (visit rules) says once per carer whether the rule can find anything for
+    them, so a full check of a large week does not call it for every visit."""
 
     def register(check: Callable) -> Callable:
         doc = (check.__doc__ or "").strip().split("\n\n")[0]
-        RULES.append(Rule(check.__name__, scope, codes, source, " ".join(doc.split()), check))
+        RULES.append(
+            Rule(check.__name__, scope, codes, source, " ".join(doc.split()), check, applies)
+        )
         return check
 
     return register
@@ -62,6 +69,15 @@ def rule(scope: str, source: str, *codes: str) -> Callable[[Callable], Callable]
 
 def rules_for(scope: str) -> tuple[Callable, ...]:
     return tuple(r.check for r in RULES if r.scope == scope)
+
+
+def visit_rules_for(carer: SCarer, ctx) -> tuple[Callable, ...]:
+    """The visit rules that can apply to ``carer`` this week."""
+    return tuple(
+        r.check
+        for r in RULES
+        if r.scope == "visit" and (r.applies is None or r.applies(carer, ctx))
+    )
 
 
 # -- text -------------------------------------------------------------------------------
@@ -112,7 +128,9 @@ class CarerWeek:
     work: int  # this week's working minutes, travel between visits included
     limits: Callable[[date], WtrLimits]
     mark: Callable[[Problem], Problem]
-    travel: Callable[[int, int, str], int]
+    first_day: date  # the week's Monday...
+    last_day: date  # ... and Sunday
+    _week_shifts: list[Shift] | None = None
     _night: dict[int, int] = field(default_factory=dict)
 
     @property
@@ -120,23 +138,32 @@ class CarerWeek:
         return self.carer.name
 
     def in_week(self, visit: SVisit) -> bool:
-        return self.snap.monday <= visit.day <= self.snap.sunday
+        return self.first_day <= visit.day <= self.last_day
 
     def ids(self, *visits: SVisit) -> tuple[int, ...]:
         """The ids of those of ``visits`` in this week, each once, in order."""
         found: list[int] = []
         for visit in visits:
-            if self.in_week(visit) and visit.id not in found:
+            if self.first_day <= visit.day <= self.last_day and visit.id not in found:
                 found.append(visit.id)
         return tuple(found)
 
     def week_shifts(self) -> list[Shift]:
         """The shifts with at least one visit in this week."""
-        return [s for s in self.shifts if any(self.in_week(v) for v in s.visits)]
+        if self._week_shifts is None:
+            first, last = self.first_day, self.last_day
+            self._week_shifts = [
+                s
+                for s in self.shifts
+                if s.visits[0].day <= last
+                and first <= s.visits[-1].day
+                and any(first <= v.day <= last for v in s.visits)
+            ]
+        return self._week_shifts
 
-    def first_day(self, shift: Shift) -> date:
+    def shift_day(self, shift: Shift) -> date:
         """The day of the shift's first visit in this week (where its problems show)."""
-        return next(v.day for v in shift.visits if self.in_week(v))
+        return next(v.day for v in shift.visits if self.first_day <= v.day <= self.last_day)
 
     def night(self, shift: Shift) -> int:
         """Minutes of the shift's working time in night time (memoised per shift)."""

@@ -39,12 +39,13 @@ def daily_rest(week: CarerWeek) -> list:
     """The 24 hours from the start of any visit hold 11 consecutive hours of rest (12 under
     18). Shifts are joined by shorter gaps, so a gap of 11 hours or more is itself a daily
     rest and only a shift spanning more than 13 hours (12 under 18) can fall short; the
-    problem names the longest rest the 24 hours had. A carer recorded as working split
+    problem names the longest rest the 24 hours had. An adult recorded as working split
     shifts under reg 22(1)(c) is shown the compensatory rest owed (reg 24) instead, on a
-    shift that is split (a free stretch of an hour or more)."""
+    shift that is split (a free stretch of an hour or more); the exemption does not reach
+    a young worker's 12 hours (reg 10(2))."""
     found: dict[tuple, P.Problem] = {}
     carer = week.carer
-    for shift in week.shifts:
+    for shift in week.week_shifts():
         visits = shift.visits
         for first in range(len(visits)):
             start = visits[first].start
@@ -66,9 +67,14 @@ def daily_rest(week: CarerWeek) -> list:
                     f"working {clock(start)}-{clock(min(shift.end, start + DAY))[4:]} leaves "
                     f"{hm(best)} rest in the 24 hours from {clock(start)}"
                 )
-            if not (week.snap.monday <= day <= week.snap.sunday):
+            if not (week.first_day <= day <= week.last_day):
                 continue  # shown in the week that day belongs to
-            if carer.split_shift_exempt and shift.longest_free >= SPLIT_MINIMUM_GAP:
+            limits = week.limits(visits[first].day)
+            if (
+                carer.split_shift_exempt
+                and limits.weekly_rest_excludes_daily  # an adult: reg 22 names 10(1) only
+                and shift.longest_free >= SPLIT_MINIMUM_GAP
+            ):
                 problem = P.make(
                     P.WTR_COMPENSATORY_REST,
                     f"{week.name}: split shift (reg 22(1)(c)), {what}; "
@@ -98,7 +104,7 @@ def rest_break(week: CarerWeek) -> list:
     for shift in week.week_shifts():
         limits = week.limits(shift.day)
         if shift.work > limits.break_after and shift.longest_free < limits.break_length:
-            day = week.first_day(shift)
+            day = week.shift_day(shift)
             problem = P.make(
                 P.WTR_BREAK,
                 f"{week.name}: {hm(shift.work)} shift from {clock(shift.start)} with no "
@@ -118,7 +124,7 @@ def young_daily_limit(week: CarerWeek) -> list:
     for shift in week.week_shifts():
         limits = week.limits(shift.day)
         if limits.daily_max is not None and shift.work > limits.daily_max:
-            day = week.first_day(shift)
+            day = week.shift_day(shift)
             problem = P.make(
                 P.WTR_YOUNG_DAY,
                 f"{week.name} (under 18): {hm(shift.work)} working time from "

@@ -19,9 +19,6 @@ def night_average(week: CarerWeek) -> list:
     carer = week.carer
     if carer.is_young_on(week.snap.monday):
         return []  # an under-18 may not work at night at all (reg 6A)
-    worker, how = week.night_worker()
-    if not worker:
-        return []
     history = week.snap.history.get(carer.id, ())[:16]
     weeks, earlier = 1, 0
     for back, minutes in enumerate(history, start=1):
@@ -31,6 +28,9 @@ def night_average(week: CarerWeek) -> list:
     total = week.work + earlier
     days = 6 * weeks  # 7 days a week, less one day of weekly rest (24 h / 24)
     if total <= NIGHT_AVERAGE_MAX * days:
+        return []
+    worker, how = week.night_worker()  # asked only now: working it out reads every shift
+    if not worker:
         return []
     return [
         P.make(
@@ -56,8 +56,9 @@ def night_hazard(week: CarerWeek) -> list:
         return []
     found = {}
     shifts = week.shifts
+    in_week = {id(s) for s in week.week_shifts()}
     for index, shift in enumerate(shifts):
-        if not any(week.in_week(v) for v in shift.visits) or not week.night(shift):
+        if id(shift) not in in_week or not week.night(shift):
             continue
         window_end = shift.start + DAY
         worked = shift.work + sum(s.work for s in shifts[index + 1 :] if s.start < window_end)
@@ -68,7 +69,7 @@ def night_hazard(week: CarerWeek) -> list:
                 f"hours from {clock(shift.start)}, limit {hm(NIGHT_HAZARD_MAX)}",
                 carer.id,
                 (),
-                week.first_day(shift),
+                week.shift_day(shift),
             )
             found.setdefault(problem.key, problem)
     return list(found.values())

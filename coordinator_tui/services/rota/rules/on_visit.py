@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from coordinator_tui.services.rota import problems as P
@@ -13,7 +14,12 @@ if TYPE_CHECKING:
     from coordinator_tui.services.rota.snapshot import SCarer, SCustomer, SVisit
 
 
-@rule("visit", "The carer's recorded absence (sickness, leave, training)", P.ABSENT)
+@rule(
+    "visit",
+    "The carer's recorded absence (sickness, leave, training)",
+    P.ABSENT,
+    applies=lambda carer, ctx: bool(carer.absent_days),
+)
 def absent(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """A carer recorded absent on the visit's day cannot do it (Plan B finds cover)."""
     if visit.day not in carer.absent_days:
@@ -29,7 +35,12 @@ def absent(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tup
     )
 
 
-@rule("visit", "The carer's availability pattern; an inactive carer", P.UNAVAILABLE)
+@rule(
+    "visit",
+    "The carer's availability pattern; an inactive carer",
+    P.UNAVAILABLE,
+    applies=lambda carer, ctx: not carer.active or bool(carer.availability),
+)
 def unavailable(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """The visit lies wholly inside one of the carer's availability windows for its weekday
     (no pattern recorded: always available; a window ending "before" it starts runs past
@@ -148,7 +159,12 @@ def preferred_gender(carer: SCarer, visit: SVisit, customer: SCustomer | None, c
     )
 
 
-@rule("visit", "WTR 1998 reg 6A (exceptions: reg 27A)", P.WTR_YOUNG_NIGHT)
+@rule(
+    "visit",
+    "WTR 1998 reg 6A (exceptions: reg 27A)",
+    P.WTR_YOUNG_NIGHT,
+    applies=lambda carer, ctx: carer.is_young_on(ctx.snap.monday - timedelta(days=1)),
+)
 def young_night(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """An under-18 does not work in the restricted period, 22:00 to 06:00 (23:00 to 07:00
     where their contract provides for work after 22:00); a reg 27A exception is accepted

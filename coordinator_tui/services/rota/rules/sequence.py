@@ -8,15 +8,18 @@ from coordinator_tui.services.rota.rules.base import CarerWeek, clock, hm, rule
 
 def _pairs(week: CarerWeek):
     """Each visit of a shift with the one before it that holds the running end (visits may
-    overlap), and that end; a pair is reported when its later visit is in this week."""
+    overlap), that end and the travel needed from there; a pair is reported when its later
+    visit is in this week."""
+    first, last = week.first_day, week.last_day
     for shift in week.shifts:
-        visits, ends = shift.visits, shift.ends
+        visits, ends, need = shift.visits, shift.ends, shift.need
         holder = visits[0]
         for index in range(1, len(visits)):
             visit = visits[index]
-            if week.in_week(visit):
-                yield holder, visit, ends[index - 1]
-            if visit.start >= ends[index - 1] or visit.end > ends[index - 1]:
+            end = ends[index - 1]
+            if first <= visit.day <= last:
+                yield holder, visit, end, need[index]
+            if visit.start >= end or visit.end > end:
                 holder = visit
 
 
@@ -24,7 +27,7 @@ def _pairs(week: CarerWeek):
 def overlap(week: CarerWeek) -> list:
     """A carer's visits do not overlap in time, across midnight too."""
     found = []
-    for before, visit, end in _pairs(week):
+    for before, visit, end, _need in _pairs(week):
         if visit.start < end:
             found.append(
                 P.make(
@@ -48,11 +51,10 @@ def travel_time(week: CarerWeek) -> list:
     carer's transport mode."""
     found = []
     mode = week.carer.transport_mode
-    for before, visit, end in _pairs(week):
+    for before, visit, end, need in _pairs(week):
         if visit.start < end:
             continue
         gap = visit.start - end
-        need = week.travel(before.customer_id, visit.customer_id, mode)
         if gap < need:
             found.append(
                 P.make(

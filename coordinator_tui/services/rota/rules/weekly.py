@@ -8,50 +8,62 @@ from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.rules.base import CarerWeek, hm, rule
 from coordinator_tui.services.rota.snapshot import local_midnight
 
+_NEVER = 10**12  # a rest with no work known before (or after) it runs from (to) here
 
-def _gaps(spans: list[tuple[int, int]], start: int, end: int) -> list[int]:
-    """The rests between ``spans`` (sorted (start, end) of work) inside ``start``..``end``,
-    including from ``start`` to the first and from the last to ``end``."""
-    gaps = []
-    cursor = start
+
+def _rests(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The rests between ``spans`` (sorted (start, end) of work), whole: one before the
+    first span and one after the last run as far as nothing is known."""
+    rests = []
+    cursor = -_NEVER
     for low, high in spans:
-        if high <= cursor:
-            continue
-        if low >= end:
-            break
         if low > cursor:
-            gaps.append(low - cursor)
-        cursor = high
-    if end > cursor:
-        gaps.append(end - cursor)
-    return gaps
+            rests.append((cursor, low))
+        cursor = max(cursor, high)
+    rests.append((cursor, _NEVER))
+    return rests
 
 
-def _fortnight_ok(gaps: list[int], needed: int) -> bool:
-    """Reg 11(2): two rests of ``needed`` or one of twice the weekly rest in 14 days
-    (``needed`` may carry the daily rest on top: reg 11(7))."""
-    return sum(1 for gap in gaps if gap >= needed) >= 2
+def _count(rests, low: int, high: int, inside: int, whole: int) -> int:
+    """How many rests have ``inside`` minutes within ``low``..``high`` and last ``whole``
+    minutes in all (the daily rest joined to a weekly rest may lie beyond the period)."""
+    return sum(
+        1
+        for start, end in rests
+        if min(end, high) - max(start, low) >= inside and end - start >= whole
+    )
 
 
 def _weekly(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
     """(rest enough in the 7 days, rest enough over 14 days, why the 14 days are unknown)
-    with ``extra`` minutes of daily rest added to each weekly rest (reg 11(7))."""
+    with ``extra`` minutes of daily rest joined to each weekly rest (reg 11(7)): the weekly
+    rest itself lies within the period, the daily rest before or after it may not."""
     snap = week.snap
     limits = week.limits(snap.monday)
-    spans = [(s.start, s.end) for s in week.shifts]
-    needed = limits.weekly_rest + extra
-    if max(_gaps(spans, snap.week_start, snap.week_end), default=0) >= needed:
+    spans = sorted(
+        [
+            *((s.start, s.end) for s in week.shifts),
+            *snap.previous_spans.get(week.carer.id, ()),
+        ]
+    )
+    rests = _rests(spans)
+    weekly = limits.weekly_rest
+    if _count(rests, snap.week_start, snap.week_end, weekly, weekly + extra):
         return True, True, ""
     if not limits.fortnight_alternative:
         return False, False, ""
     history = snap.history.get(week.carer.id, ())
     last_week = history[0] if history else None
-    known = bool(snap.previous.get(week.carer.id)) or not last_week
+    carer_id = week.carer.id
+    known = bool(snap.previous_spans.get(carer_id) or snap.previous.get(carer_id)) or not last_week
     if not known:
         return False, False, " (last week's times are not known)"
-    gaps = _gaps(spans, local_midnight(snap.monday - timedelta(days=7)), snap.week_end)
-    double = 2 * limits.weekly_rest + extra
-    return False, max(gaps, default=0) >= double or _fortnight_ok(gaps, needed), ""
+    start = local_midnight(snap.monday - timedelta(days=7))
+    end = snap.week_end
+    ok = _count(rests, start, end, weekly, weekly + extra) >= 2 or bool(
+        _count(rests, start, end, 2 * weekly, 2 * weekly + extra)
+    )
+    return False, ok, ""
 
 
 @rule("carer", "WTR 1998 reg 11(1)-(3), (6)", P.WTR_WEEKLY_REST)
