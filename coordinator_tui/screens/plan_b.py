@@ -18,6 +18,7 @@ the two lists; ``esc`` goes back to the grid (``u`` there undoes Plan B's replac
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -128,7 +129,7 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
     def _session(self) -> Any:
         return self.app.session()  # type: ignore[attr-defined]
 
-    def _now(self) -> Any:
+    def _now(self) -> datetime:
         return now_for(self.app.settings)  # type: ignore[attr-defined]
 
     def _read(self) -> tuple[PlanB, CallList, dict[int, str]]:

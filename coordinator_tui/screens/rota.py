@@ -45,7 +45,7 @@ from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from coordinator_tui.services.rota.absences import AbsenceView
+    from coordinator_tui.services.rota.absences import AbsenceView, UndoResult
     from coordinator_tui.services.rota.assign import ChangeResult
     from coordinator_tui.services.rota.grid import Cell, RotaWeek
     from coordinator_tui.services.rota.problems import Problem
@@ -225,6 +225,7 @@ class RotaScreen(SectionScreen):
         self.swap_mark: tuple[int, int] | None = None  # (visit, carer) chosen with w
         self.loaded = False
         self.narrow = False  # day cells show the visits only
+        self._shown_name_width = 0  # the carers' column as last laid out
         self._mounted = False
         self._pending: RotaWeek | None = None
         self._load_error = ""  # a first load that failed before the screen was mounted
@@ -353,8 +354,6 @@ class RotaScreen(SectionScreen):
         left = self._room() - 7 * (day + 1) - (WEEK_WIDTH + 1) - 1
         longest = max((len(c.name) for c in self.rota.carers), default=NAME_MIN) if self.rota else 0
         return max(NAME_MIN, min(left, longest, NAME_MAX))
-
-    _shown_name_width = 0
 
     def _set_columns(self, cursor: tuple[int, int] | None = None) -> None:
         rota = self.rota
@@ -1122,7 +1121,7 @@ class RotaScreen(SectionScreen):
         self.app.push_screen(CarerDayScreen(self, *cell))
 
 
-def _undo_words(name: str, result: Any) -> str:
+def _undo_words(name: str, result: UndoResult) -> str:
     """``Back on 3 visit(s); 1 left as it was (already started).``"""
     words = f"{name} back on {len(result.restored)} visit(s)"
     if result.kept:
