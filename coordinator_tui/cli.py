@@ -475,6 +475,9 @@ def rota_check(
 from coordinator_tui.cli_meetings import register as _register_meetings  # noqa: E402
 
 _register_meetings(app)
+from coordinator_tui.cli_reports import register as _register_reports  # noqa: E402
+
+_register_reports(app)
 
 
 def main(argv: list[str] | None = None) -> None:

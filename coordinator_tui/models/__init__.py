@@ -24,6 +24,13 @@ from coordinator_tui.models.people import (
     Practice,
     Staff,
 )
+from coordinator_tui.models.reports import (
+    CodingAuditRun,
+    CodingFinding,
+    FindingKind,
+    FindingStatus,
+    SharingRecord,
+)
 from coordinator_tui.models.rota import (
     Absence,
     AbsenceCover,
@@ -76,6 +83,8 @@ __all__ = [
     "CarerWeekHours",
     "CaseConference",
     "ChronologyEntry",
+    "CodingAuditRun",
+    "CodingFinding",
     "Complaint",
     "Concern",
     "ConcernStatus",
@@ -84,6 +93,8 @@ __all__ = [
     "Decision",
     "Editable",
     "EntryStatus",
+    "FindingKind",
+    "FindingStatus",
     "Household",
     "Incident",
     "MedicationChange",
@@ -104,6 +115,7 @@ __all__ = [
     "RegisterEntry",
     "RegisterReview",
     "RiskLevel",
+    "SharingRecord",
     "Skill",
     "Staff",
     "TriageStatus",
