@@ -57,14 +57,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # --- rota ---
-    # --- referrals ---
-    with op.batch_alter_table("referral", schema=None) as batch_op:
-        batch_op.drop_column("last_chased_on")
-        batch_op.drop_column("strategy_discussion_on")
     with op.batch_alter_table("absence_cover", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_absence_cover_visit_id"))
         batch_op.drop_index(batch_op.f("ix_absence_cover_absence_id"))
     op.drop_table("absence_cover")
+    # --- referrals ---
+    with op.batch_alter_table("referral", schema=None) as batch_op:
+        batch_op.drop_column("last_chased_on")
+        batch_op.drop_column("strategy_discussion_on")
     # --- registers and concerns ---
     # --- meetings ---
     pass
