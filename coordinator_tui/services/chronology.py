@@ -180,6 +180,9 @@ def chronology(session: Session, person_id: int) -> list[ChronologyItem]:
         ).where(ChronologyEntry.person_id == person_id)
     ).all():
         items.append(ChronologyItem(on, kind, source or "Manual", text))
+    from coordinator_tui.services.reports.sharing import chronology_items  # what was shared
+
+    items.extend(chronology_items(session, person_id))
     items.sort(key=lambda item: item.on)
     return items
 

@@ -487,6 +487,28 @@ def read_export(
     )
 
 
+def read_import_file(path: str, what: str = "export") -> tuple[str, str]:
+    """The text and file name of ``path`` (``~`` expanded), or one line saying why not."""
+    from pathlib import Path
+
+    text_path = path.strip().strip('"').strip("'")
+    if not text_path:
+        raise ReportsError(f"Give the path of the {what} file")
+    file = Path(text_path).expanduser()
+    try:
+        if file.is_dir():
+            raise ReportsError(f"{file} is a folder: give the {what} file in it")
+        return file.read_text(encoding="utf-8-sig"), file.name
+    except UnicodeDecodeError as exc:
+        raise ReportsError(
+            f"{file.name} is not UTF-8 text (byte {exc.start}): save it as CSV UTF-8"
+        ) from None
+    except FileNotFoundError:
+        raise ReportsError(f"There is no file {file}") from None
+    except OSError as exc:
+        raise ReportsError(f"Cannot read {file}: {exc.strerror}") from None
+
+
 # -- reconciling --------------------------------------------------------------------------
 
 
