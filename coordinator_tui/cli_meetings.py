@@ -116,15 +116,28 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[
             MinutesFormat, typer.Option("--format", help="Markdown or Word.")
         ] = MinutesFormat.md,
+        internal: Annotated[
+            bool,
+            typer.Option(
+                "--internal",
+                help="The coordinator's INTERNAL version: also lists every item carried "
+                "forward, not triaged or dropped (its file name says INTERNAL).",
+            ),
+        ] = False,
     ) -> None:
-        """Export the meeting record (holds patient details: the file is owner-only)."""
+        """Export the meeting record to circulate: the items discussed, the rest counted
+        (holds patient details: the file is owner-only)."""
         from coordinator_tui.services.meetings.minutes import export_minutes
 
         path = out.expanduser()
         if not path.suffix:
             path = path.with_suffix(f".{fmt.value}")
-        written = _work(db, lambda s, _today: export_minutes(s, meeting_id, fmt.value, path))
-        typer.echo(f"Minutes written to {written}")
+        written = _work(
+            db,
+            lambda s, _today: export_minutes(s, meeting_id, fmt.value, path, internal=internal),
+        )
+        label = "INTERNAL minutes (not for circulation)" if internal else "Minutes"
+        typer.echo(f"{label} written to {written}")
 
     @meeting_app.command("entries")
     def meeting_entries(

@@ -128,6 +128,22 @@ class TestMinutes:
         else:
             assert written.read_bytes()[:2] == b"PK"  # a Word file is a zip
 
+    def test_internal_version_says_so_and_lists_what_was_not_discussed(self, minuted, tmp_path):
+        out = tmp_path / "minutes.md"
+        result = invoke(
+            "meeting", "minutes", str(DECEMBER), "--internal", "--out", str(out), "--db", minuted
+        )
+        assert result.exit_code == 0, result.output
+        written = tmp_path / "minutes-INTERNAL.md"
+        assert result.stdout.strip() == (
+            f"INTERNAL minutes (not for circulation) written to {written}"
+        )
+        assert not out.exists() and oct(written.stat().st_mode & 0o777) == "0o600"
+        text = written.read_text()
+        assert text.splitlines()[0].endswith("(INTERNAL)")
+        external = invoke("meeting", "minutes", str(DECEMBER), "--out", str(out), "--db", minuted)
+        assert external.exit_code == 0 and "INTERNAL" not in out.read_text()
+
     def test_bad_format(self, db, tmp_path):
         result = runner.invoke(
             app,

@@ -329,34 +329,105 @@ class TestAgendaBuilder:
             with pytest.raises(MeetingError):
                 agenda.add_manual_item(s, world.december, title="No reason", reason=" ")
 
-    def test_deferred_comes_back_with_history_and_one_offs_do_not(self, engine, world) -> None:
+    def test_deferred_and_not_reached_are_carried_forward_not_proposed_anew(
+        self, engine, world
+    ) -> None:
+        """Issue 22: an item deferred with d, or included but not reached, is on the next
+        meeting of the series as carried forward (included, its priority kept, the note
+        of why), not among the new proposals; an untriaged one is proposed afresh."""
         with session_scope(engine, "t") as s:
             agenda.propose_agenda(s, world.december, today=TODAY)
             items = _items(s, world.december)
             triage.defer(s, items["concern"].id, note="Waiting for the school's report")
-            for kind in ("register_start", "escalation"):
-                triage.include(s, items[kind].id)
-            for kind in ("register_end", "referral_waiting", "referral_overdue", "conference"):
+            triage.include(s, items["register_start"].id)
+            triage.include(s, items["escalation"].id, priority=1, minutes=15)
+            for kind in ("register_end", "referral_waiting", "referral_overdue"):
                 triage.drop(s, items[kind].id, reason="Covered elsewhere")
+            # conference, review_overdue and action: left untriaged.
             minuting.start_meeting(s, world.december, now=at(DEC_MEETING, 12))
             minuting.save_notes(s, items["register_start"].id, "Plan agreed.")
             minuting.finish_meeting(s, world.december, now=at(DEC_MEETING, 13))
             (january,) = ser.materialise(s, world.series, today=DEC_MEETING, horizon_days=40)
             result = agenda.propose_agenda(s, january.id, today=date(2026, 12, 20))
-            kinds = [i.source_kind for i in result.added]
-            concern = next(i for i in result.added if i.source_kind == "concern")
+            carried = {i.source_kind: i for i in result.carried}
+            assert set(carried) == {"concern", "escalation"}
+            concern, escalation = carried["concern"], carried["escalation"]
+            assert concern.triage_status == escalation.triage_status == TriageStatus.INCLUDED
+            assert concern.carried_note == (
+                "Deferred at the triage for Alpha safeguarding meeting 1 December 2026 "
+                "(01/12/2026): Waiting for the school's report"
+            )
+            assert escalation.carried_note == (
+                "Not reached at Alpha safeguarding meeting 1 December 2026 (01/12/2026)"
+            )
+            assert (escalation.priority, escalation.minutes_allotted) == (1, 15)
+            assert concern.reason == items["concern"].reason  # the original why, unchanged
             assert concern.deferred_from_item_id == items["concern"].id
-            assert concern.reason.startswith("Deferred from Alpha safeguarding meeting")
-            assert kinds.count("concern") == 1  # carried, not proposed afresh as well
-            assert "register_start" not in kinds  # discussed in December
-            assert "register_end" not in kinds  # dropped in December
-            assert "escalation" in kinds  # still escalated: ongoing
-            # The escalation included but not reached in December was deferred at finish.
-            escalation = next(i for i in result.added if i.source_kind == "escalation")
-            assert escalation.deferred_from_item_id == items["escalation"].id
+            new = [i.source_kind for i in result.added]
+            assert "concern" not in new and "escalation" not in new  # not "new" as well
+            assert "register_start" not in new  # discussed in December
+            assert "register_end" not in new  # dropped in December
+            assert "conference" in new  # untriaged in December: proposed afresh
             history = agenda.item_history(s, concern.id)
             assert [row.id for row in history] == [items["concern"].id]
             assert history[0].drop_reason == "Waiting for the school's report"
+            rows = {r.id: r for r in agenda.agenda_rows(s, january.id)}
+            assert rows[concern.id].carried and not rows[result.added[0].id].carried
+            assert triage.totals(s, january.id).carried == 2
+            # Carried once only, however often the agenda is built or the screen opened.
+            assert agenda.carry_forward(s, january.id) == []
+            assert agenda.propose_agenda(s, january.id, today=date(2026, 12, 20)).carried == []
+
+    def test_carried_to_the_next_meeting_only_and_taken_back_when_reopened(
+        self, engine, world
+    ) -> None:
+        with session_scope(engine, "t") as s:
+            later = ser.materialise(s, world.series, today=TODAY, horizon_days=80)
+            january, february = sorted(
+                (m for m in later if m.id != world.december), key=lambda m: m.starts_at
+            )
+            agenda.propose_agenda(s, world.december, today=TODAY)
+            concern = _items(s, world.december)["concern"]
+            triage.defer(s, concern.id)
+            assert agenda.carry_forward(s, february.id) == []  # January comes first
+            (copy,) = agenda.carry_forward(s, january.id)
+            assert copy.carried_note.startswith("Deferred at the triage for Alpha")
+            # Decided in December after all: the copy leaves January's agenda.
+            triage.include(s, concern.id)
+            assert s.get(AgendaItem, copy.id) is None
+            triage.defer(s, concern.id)
+            (copy,) = agenda.carry_forward(s, january.id)
+            minuting.start_meeting(s, january.id)
+            with pytest.raises(MeetingError, match="has started"):
+                triage.reopen(s, concern.id)
+
+    def test_ranked_by_risk_and_capped_to_the_time_free(self, engine, world) -> None:
+        """Issue 22: propose ranks by risk and proposes only what fits the meeting's
+        time (urgent always); the rest is held back and proposed on request."""
+        with session_scope(engine, "t") as s:
+            meeting = s.get(Meeting, world.december)
+            meeting.duration_minutes = 20
+            agenda.add_manual_item(s, world.december, title="Training", reason="Level 3")
+            result = agenda.propose_agenda(s, world.december, today=TODAY)
+            assert result.minutes_free == 15  # 20 less the 5 of the manual item
+            kinds = [i.source_kind for i in result.added]
+            # The urgent escalation always; then the high-risk new registration and the
+            # next by priority while the 15 minutes last.
+            assert kinds == ["escalation", "register_start", "conference", "referral_overdue"]
+            assert result.held_back == 9 - len(kinds)
+            rest = agenda.propose_agenda(s, world.december, today=TODAY, fit_to_time=False)
+            assert rest.held_back == 0 and len(rest.added) == 9 - len(kinds)
+            assert rest.already_there == len(kinds)
+
+    def test_rank_puts_the_highest_risk_person_first_within_a_priority(self, engine, world) -> None:
+        with session_scope(engine, "t") as s:
+            a = agenda.Proposal("review_overdue", 1, world.people["review"], "A", "why", 3)
+            b = agenda.Proposal("review_overdue", 2, world.people["new"], "B", "why", 3)
+            c = agenda.Proposal("action", 3, None, "C", "why", 3)
+            d = agenda.Proposal("escalation", 4, world.people["review"], "D", "why", 1)
+            ranked = agenda.rank(s, [c, a, b, d])
+            # D urgent; B's person is high risk (CPP), A's medium; C is about nobody.
+            assert [p.title for p in ranked] == ["D", "B", "A", "C"]
 
     def test_refused_once_started(self, engine, world) -> None:
         with session_scope(engine, "t") as s:
@@ -615,7 +686,7 @@ class TestInvites:
     def test_demo_invite_carries_no_identifiers(self, small_demo_engine) -> None:
         with session_scope(small_demo_engine, "t") as s:
             meeting = ser.list_meetings(s, upcoming_from=TODAY)[0]
-            agenda.propose_agenda(s, meeting.id, today=TODAY)
+            agenda.propose_agenda(s, meeting.id, today=TODAY, fit_to_time=False)
             for row in agenda.agenda_rows(s, meeting.id)[:10]:
                 triage.include(s, row.id)
             people = list(
@@ -679,6 +750,63 @@ class TestMinutes:
                 others = [p for pid, p in people.items() if pid != person_id]
                 assert leaked(text, others) == []
 
+    def test_marac_entry_is_marked_hidden_from_online_access(self, engine, running) -> None:
+        """Issue 22: the MARAC register says its entries are hidden from online record
+        access (register_categories.json), so the meeting's entry for that person starts
+        with the instruction to hide it; nobody else's does."""
+        with session_scope(engine, "t") as s:
+            marac = RegisterCategory(
+                code="MARAC",
+                name="MARAC (victim)",
+                age_band="any",
+                review_interval_days=30,
+                hide_from_online_access=True,
+            )
+            s.add(marac)
+            s.flush()
+            cara = running.people["escalated"]
+            s.add(
+                RegisterEntry(
+                    person_id=cara,
+                    category_id=marac.id,
+                    practice_id=running.practice,
+                    start_date=date(2026, 11, 1),
+                    next_review_due=TODAY + timedelta(days=10),
+                )
+            )
+            s.flush()
+            entries = minutes.person_entries(s, running.december)
+            assert entries[cara].startswith(minutes.HIDE_ONLINE)
+            others = [text for pid, text in entries.items() if pid != cara]
+            assert others and not any(minutes.HIDE_ONLINE in text for text in others)
+            # A MARAC referral on the agenda marks the entry too.
+            amy = running.people["new"]
+            referral = Referral(
+                person_id=amy,
+                practice_id=running.practice,
+                referral_type="MARAC",
+                state="sent",
+                reason="DASH 16",
+                drafted_at=at(date(2026, 11, 20)),
+                sent_at=at(date(2026, 11, 20)),
+                chase_by=TODAY - timedelta(days=1),
+            )
+            s.add(referral)
+            s.flush()
+            item = next(
+                i for i in minuting.minuting_items(s, running.december) if i.person_id == amy
+            )
+            s.get(AgendaItem, item.id).source_kind = "referral_overdue"
+            s.get(AgendaItem, item.id).source_id = referral.id
+            s.flush()
+            assert minutes.person_entry(s, item.id).startswith(minutes.HIDE_ONLINE)
+            for row in minuting.minuting_items(s, running.december):
+                if row.person_id in (cara, amy):
+                    minuting.save_notes(s, row.id, "Discussed.")
+            minuting.finish_meeting(s, running.december)
+            listed = {e.person_id: e for e in minutes.record_entries(s, running.december)}
+            assert listed[cara].hide_online and listed[amy].hide_online
+
     def test_exports(self, engine, running, tmp_path: Path) -> None:
         from docx import Document
 
@@ -702,12 +830,82 @@ class TestMinutes:
         assert "**Present:** Hannah Vale (Health visitor, Community health (test))" in text
         assert "**Apologies:** Sid Walker" in text
         assert "| 1 | Hannah Vale | 07/12/2026 | chase school nurse | open |" in text
-        assert "## Deferred to the next meeting" in text  # the items not reached
+        assert "## Not discussed" in text  # what was not discussed: counted, not named
+        assert "- Carried forward to the next meeting: 3 items." in text
         document = Document(str(docx))
         paragraphs = [p.text for p in document.paragraphs]
         assert paragraphs[0] == "Alpha safeguarding meeting 1 December 2026"
         assert "Decision: Continue the plan" in paragraphs
         assert document.tables[1].rows[1].cells[3].text == "chase school nurse"
+
+
+def docx_text(path: Path) -> str:
+    """Every word of a Word document: paragraphs, tables, headers and the properties."""
+    from docx import Document
+
+    document = Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts += [cell.text for row in table.rows for cell in row.cells]
+    for section in document.sections:
+        parts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
+    props = document.core_properties
+    parts += [props.title or "", props.subject or "", props.keywords or "", props.comments or ""]
+    return "\n".join(parts)
+
+
+class TestMinutesPrivacy:
+    """Issue 22: minutes go to external attendees, so they hold only the items discussed;
+    a proposal nobody discussed is counted, never named (name, NHS number), in Markdown
+    and in Word. The coordinator's INTERNAL version lists it, and says INTERNAL in its
+    heading and its file name."""
+
+    def test_untriaged_proposal_is_absent_from_external_minutes(
+        self, engine, running, tmp_path: Path
+    ) -> None:
+        with session_scope(engine, "t") as s:
+            rows = {r.person_id: r for r in minuting.minuting_items(s, running.december)}
+            amy = running.people["new"]
+            minuting.save_notes(s, rows[amy].id, "Plan agreed.")
+            minuting.finish_meeting(s, running.december)
+            hidden = [
+                s.get(Person, running.people[key])
+                for key in ("concern", "conference", "review", "overdue", "ended")
+            ]  # proposed in December, never triaged, never discussed
+            waiting = s.get(Person, running.people["waiting"])  # included, not reached
+            for item in s.scalars(
+                select(AgendaItem).where(AgendaItem.meeting_id == running.december)
+            ):
+                if item.person_id in {p.id for p in hidden}:
+                    assert item.drop_reason == triage.UNTRIAGED_NOTE
+            out = {}
+            for fmt in ("md", "docx"):
+                out[fmt] = minutes.export_minutes(s, running.december, fmt, tmp_path / f"m.{fmt}")
+                out[f"internal-{fmt}"] = minutes.export_minutes(
+                    s, running.december, fmt, tmp_path / f"m.{fmt}", internal=True
+                )
+            discussed = s.get(Person, amy)
+        external = {"md": out["md"].read_text(), "docx": docx_text(out["docx"])}
+        for fmt, text in external.items():
+            assert leaked(text, [*hidden, waiting]) == [], fmt
+            assert "ADAMS, Amy" in text, fmt  # the item discussed is there
+            assert "Carried forward to the next meeting: 3 items." in text, fmt
+            assert "Proposed but not triaged before the meeting: 5 items." in text, fmt
+            assert "INTERNAL" not in text, fmt
+        for fmt in ("md", "docx"):
+            path = out[f"internal-{fmt}"]
+            assert path.name == f"m-INTERNAL.{fmt}"
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            text = path.read_text() if fmt == "md" else docx_text(path)
+            assert text.splitlines()[0].endswith("(INTERNAL)")
+            assert minutes.INTERNAL_BANNER in text
+            for person in (*hidden, waiting):
+                assert f"{person.family_name.upper()}, {person.given_name}" in text
+            assert leaked(text, [discussed])
+
+    def test_internal_path_says_internal_once(self) -> None:
+        assert minutes.internal_path(Path("/x/minutes-5.md")) == Path("/x/minutes-5-INTERNAL.md")
+        assert minutes.internal_path(Path("/x/internal.docx")) == Path("/x/internal.docx")
 
 
 class TestActionTracker:
@@ -768,10 +966,23 @@ class TestActionTracker:
 
 
 def test_demo_agenda_proposals(small_demo_engine) -> None:
+    """Issue 22: the demo's December meeting (60 minutes) would get some 150 proposals;
+    p proposes what fits the time free, most at risk first (every escalation), and the
+    rest on request."""
     with session_scope(small_demo_engine, "t") as s:
         meeting = ser.list_meetings(s, upcoming_from=TODAY)[0]
         before = len(agenda.agenda_rows(s, meeting.id))
-        result = agenda.propose_agenda(s, meeting.id, today=TODAY)
+        fitted = agenda.propose_agenda(s, meeting.id, today=TODAY)
+        totals = triage.totals(s, meeting.id)
+        urgent = sum(1 for i in fitted.added if i.priority == 1)
+        assert fitted.held_back > 100
+        assert totals.minutes_planned <= max(totals.meeting_minutes, fitted.minutes_free) + (
+            urgent * 5
+        )
+        assert [i.priority for i in fitted.added] == sorted(i.priority for i in fitted.added)
+        rest = agenda.propose_agenda(s, meeting.id, today=TODAY, fit_to_time=False)
+        assert len(rest.added) == fitted.held_back and rest.held_back == 0
+        result = agenda.ProposalResult(rest.window, fitted.added + rest.added, 0)
         kinds = {i.source_kind for i in result.added}
         assert {"escalation", "action", "review_overdue", "referral_overdue", "concern"} <= kinds
         assert all(i.reason for i in result.added)

@@ -92,6 +92,9 @@ class AgendaItem(Editable, table=True):
     position: int = Field(default=0)
     deferred_from_item_id: int | None = Field(default=None, foreign_key="agenda_item.id")
     discussed: bool = Field(default=False)
+    # Why the item is on this meeting again, when it was carried forward from an earlier
+    # one (deferred at triage, or included but not reached): "" for a new proposal.
+    carried_note: str = Field(default="", max_length=300)
 
 
 class MinuteNote(Editable, table=True):

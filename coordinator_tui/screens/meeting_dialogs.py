@@ -96,27 +96,37 @@ def output_folder(app: Any) -> Path:
     return target.path.parent if target.path is not None else Path.cwd()
 
 
+VERSIONS = (
+    ("To circulate: items discussed; the rest counted", "external"),
+    ("INTERNAL: also lists items carried forward or not taken", "internal"),
+)
+
+
 def export_dialog(screen: Any, meeting_id: int, day: date) -> FormDialog:
     """``x`` on Meetings, ``f8`` while minuting: the meeting record as Markdown or Word,
-    to a file beside the database unless another path is typed. The file holds patient
-    details, so it is created readable by the owner only (``minutes.export_minutes``)."""
+    to a file beside the database unless another path is typed. The version to circulate
+    holds only the items discussed; the INTERNAL one (its file name says so) also lists
+    every item carried forward, not triaged or dropped. Either holds patient details, so
+    the file is created readable by the owner only (``minutes.export_minutes``)."""
     app = screen.app
     default = output_folder(app) / f"minutes-{meeting_id}-{day:%Y-%m-%d}.md"
 
     def save(values: dict[str, Any]) -> str | None:
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minutes import export_minutes
 
         fmt = values["format"]
         path = Path(values["path"]).expanduser()
         if path.suffix.lower() in ("", ".md", ".docx"):
             path = path.with_suffix(f".{fmt}")
+        internal = values.get("version") == "internal"
         try:
             with app.session() as session:
-                written = export_minutes(session, meeting_id, fmt, path)
-        except (MeetingError, OSError) as exc:
+                written = export_minutes(session, meeting_id, fmt, path, internal=internal)
+        except (CoordinatorError, OSError) as exc:
             return str(exc)
-        screen.notify(f"Minutes written to {written}", timeout=8)
+        what = "INTERNAL minutes (not for circulation)" if internal else "Minutes"
+        screen.notify(f"{what} written to {written}", timeout=8)
         return None
 
     return FormDialog(
@@ -129,6 +139,9 @@ def export_dialog(screen: Any, meeting_id: int, day: date) -> FormDialog:
                 value="md",
                 required=True,
                 options=(("Markdown (.md)", "md"), ("Word (.docx)", "docx")),
+            ),
+            Field(
+                "version", "Version", "select", value="external", required=True, options=VERSIONS
             ),
             Field("path", "File", value=str(default), required=True),
         ],

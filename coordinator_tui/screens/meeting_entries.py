@@ -5,7 +5,9 @@ person]").
 
 ``up``/``down`` choose the person; the entry shows beside the list, read only (``tab``
 moves into it to select part of it). ``c`` copies the highlighted person's entry to the
-clipboard (through the terminal: most terminals allow it, some ask first). ``w`` writes
+clipboard (through the terminal: most terminals allow it, some ask first); an entry
+for someone on a register kept from online record access (MARAC) says so in the list and
+starts with the instruction to hide it. ``w`` writes
 every entry to its own file (named by NHS number, readable by you only) in a folder
 beside the database. ``esc`` goes back.
 """
@@ -60,7 +62,7 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
 
     def load(self) -> None:
         from coordinator_tui.services.clock import to_local
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minutes import record_entries
         from coordinator_tui.services.meetings.series import load_meeting
 
@@ -71,7 +73,7 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
                 self.title_text = meeting.title
                 self.day = to_local(meeting.starts_at).date()
                 self.entries = record_entries(session, self.meeting_id, recorded_by=user)
-        except MeetingError as exc:
+        except CoordinatorError as exc:
             self.notify(str(exc), severity="error")
             self.query_one("#entries-head", Static).update(f"✗ {exc}")
             self.loaded = True
@@ -85,7 +87,10 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
         people.clear_options()
         people.add_options(
             [
-                Option(f"{e.name}\n  NHS {e.nhs_number[:3]} {e.nhs_number[3:6]} {e.nhs_number[6:]}")
+                Option(
+                    f"{e.name}\n  NHS {e.nhs_number[:3]} {e.nhs_number[3:6]} {e.nhs_number[6:]}"
+                    + ("\n  ⚠ hide from online access" if e.hide_online else "")
+                )
                 for e in self.entries
             ]
         )
@@ -127,11 +132,12 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
             self.notify(f"Not copied: {exc}", severity="error")
             return
         self.app.copy_to_clipboard(entry.text)
-        self.notify(f"Entry for {entry.name} copied: paste it into their record", timeout=4)
+        hide = "; hide it from their online record access" if entry.hide_online else ""
+        self.notify(f"Entry for {entry.name} copied: paste it into their record{hide}", timeout=6)
 
     def action_write(self) -> None:
         from coordinator_tui.screens.meeting_dialogs import output_folder
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minutes import (
             entries_folder,
             write_record_entries,
@@ -148,7 +154,7 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
                     folder,
                     recorded_by=self.coordinator.settings.user,
                 )
-        except (MeetingError, OSError) as exc:
+        except (CoordinatorError, OSError) as exc:
             self.notify(str(exc), severity="error")
             return
         self.notify(

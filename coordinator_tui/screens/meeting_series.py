@@ -97,7 +97,7 @@ class SeriesDialog(FormDialog):
 
     def preview(self) -> tuple[str, bool]:
         """The next three dates the rule gives (✓), or why it cannot be read (✗)."""
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.series import describe_rule, parse_clock
         from coordinator_tui.services.meetings.series import preview_rule as dates
 
@@ -107,14 +107,14 @@ class SeriesDialog(FormDialog):
         first = self.query_one("#f-first", DateInput).value or self.today
         try:
             at = parse_clock(self.query_one("#f-time", Input).value)
-        except MeetingError:
+        except CoordinatorError:
             from datetime import time
 
             at = time(12, 30)
         try:
             found = dates(text, at, first_on=first, count=3)
             words = describe_rule(text)
-        except MeetingError as exc:
+        except CoordinatorError as exc:
             return f"✗ {exc}", False
         days = ", ".join(
             f"{o.day:%a} {o.day.day} {o.day:%b %Y}"
@@ -191,7 +191,7 @@ class SeriesScreen(CoordinatorScreen[None]):
         self.dismiss(None)
 
     def action_new(self) -> None:
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.series import (
             create_series,
             materialise,
@@ -221,7 +221,7 @@ class SeriesScreen(CoordinatorScreen[None]):
                     )
                     made = materialise(session, series.id, today=self.today)
                     created, series_id = len(made), series.id
-            except MeetingError as exc:
+            except CoordinatorError as exc:
                 return str(exc)
             self.created += created
             self.notify(
@@ -237,7 +237,7 @@ class SeriesScreen(CoordinatorScreen[None]):
         self.app.push_screen(SeriesDialog(practices, self.today, save))
 
     def action_toggle_active(self) -> None:
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.series import set_series_active
 
         row = self.current()
@@ -249,7 +249,7 @@ class SeriesScreen(CoordinatorScreen[None]):
             try:
                 with self.coordinator.session() as session:
                     set_series_active(session, row.id, active)
-            except MeetingError as exc:
+            except CoordinatorError as exc:
                 return str(exc)
             self.notify(f"{row.name}: {'restarted' if active else 'stopped'}", timeout=3)
             self.load()

@@ -349,7 +349,7 @@ class MeetingsScreen(SectionScreen):
             self.app.push_screen(MinutingScreen(row.id), lambda _: self.load())
 
     def action_new(self) -> None:
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.series import create_meeting, parse_clock
         from coordinator_tui.services.registers import filter_options
 
@@ -374,7 +374,7 @@ class MeetingsScreen(SectionScreen):
                         location=values["location"],
                         practice_id=values["practice"] or None,
                     )
-            except MeetingError as exc:
+            except CoordinatorError as exc:
                 return str(exc)
             self.notify("Meeting added")
             self.load()
@@ -402,13 +402,13 @@ class MeetingsScreen(SectionScreen):
         )
 
     def action_materialise(self) -> None:
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.series import materialise_all
 
         try:
             with self.coordinator.session() as session:
                 created = len(materialise_all(session, today=self.today))
-        except MeetingError as exc:
+        except CoordinatorError as exc:
             self.notify(str(exc), severity="error")
             return
         self.notify(
@@ -420,7 +420,7 @@ class MeetingsScreen(SectionScreen):
 
     def action_invite(self) -> None:
         from coordinator_tui.screens.meeting_dialogs import output_folder
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.invites import write_email, write_ics
 
         row = self.current_meeting()
@@ -431,7 +431,7 @@ class MeetingsScreen(SectionScreen):
             with self.coordinator.session() as session:
                 ics = write_ics(session, row.id, stem.with_suffix(".ics"))
                 write_email(session, row.id, stem.with_suffix(".txt"))
-        except (MeetingError, OSError) as exc:
+        except (CoordinatorError, OSError) as exc:
             self.notify(str(exc), severity="error")
             return
         self.notify(f"Invitation written: {ics} and {stem.with_suffix('.txt').name}", timeout=8)
@@ -480,7 +480,7 @@ class MeetingsScreen(SectionScreen):
     def _action_form(
         self, title: str, fields: list[Field], apply: Callable[[Any, ActionRow, dict], Any]
     ) -> None:
-        from coordinator_tui.services.meetings import MeetingError
+        from coordinator_tui.services.errors import CoordinatorError
 
         row = self.current_action()
         if row is None:
@@ -492,7 +492,7 @@ class MeetingsScreen(SectionScreen):
             try:
                 with self.coordinator.session() as session:
                     apply(session, row, values)
-            except MeetingError as exc:
+            except CoordinatorError as exc:
                 return str(exc)
             self.notify(f"Saved: {title.lower()}", timeout=3)
             following = (

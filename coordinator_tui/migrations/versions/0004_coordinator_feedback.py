@@ -19,6 +19,10 @@ def upgrade() -> None:
     # --- data hygiene ---
     _clean_control_characters()
     # --- meetings ---
+    with op.batch_alter_table("agenda_item", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("carried_note", sa.String(length=300), nullable=False, server_default="")
+        )
     # --- registers and concerns ---
     # --- referrals ---
     with op.batch_alter_table("referral", schema=None) as batch_op:
@@ -67,7 +71,8 @@ def downgrade() -> None:
         batch_op.drop_column("strategy_discussion_on")
     # --- registers and concerns ---
     # --- meetings ---
-    pass
+    with op.batch_alter_table("agenda_item", schema=None) as batch_op:
+        batch_op.drop_column("carried_note")
 
 
 # --- referrals ---

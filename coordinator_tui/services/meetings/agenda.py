@@ -6,8 +6,6 @@ per source row, each in the ``proposed`` triage state with a suggested priority:
 =================  ==========================================================  ========
 source_kind        proposed when                                                priority
 =================  ==========================================================  ========
-deferred           deferred (or not reached) at an earlier meeting: it comes    as it was
-                   back with its history (``deferred_from_item_id``)
 escalation         a register entry is escalated to the safeguarding lead       1
 conference         a case conference not yet held is due before the next        2
                    meeting of the series
@@ -22,24 +20,37 @@ action             an action from an earlier meeting is still open              
                                                                                 else 3
 =================  ==========================================================  ========
 
+Proposals are ranked by risk (:func:`rank`): priority, then the person's highest
+register risk, then the kind of reason, then the oldest first. A 60-minute meeting cannot
+discuss 150 items, so only what fits the time left on the agenda is proposed (each
+proposal at its minutes allotted; urgent ones always): the rest is held back and counted,
+and ``propose_agenda(..., fit_to_time=False)`` (``P`` on the triage screen) proposes it.
+
+Items deferred at triage (``d``) or included but not reached at an earlier meeting of the
+same run come back on the next one *carried forward* (:func:`carry_forward`): included,
+with their priority, minutes and presenter, and ``carried_note`` saying why they are
+back; they are not proposed again as new. A proposal nobody triaged before its meeting
+is not carried (nobody decided it deserved the time): it is proposed afresh next time if
+it still applies.
+
 "Since the last meeting" is since the previous meeting of the series (or of the same
 practice for a one-off), or the last 35 days when there is none. A practice's meeting
 looks at that practice only; a PCN-wide meeting (no practice) at every practice.
 
 Running it again adds only what is new: a source already on this meeting's agenda is not
 proposed twice, and one-off sources (a concern, a registration starting or ending, a
-conference) already put to an earlier meeting are not proposed again. Ongoing conditions
-(an escalation, an overdue review or referral, an open action) come back every meeting
-while they last.
+conference) already decided at an earlier meeting are not proposed again. Ongoing
+conditions (an escalation, an overdue review or referral, an open action) come back
+every meeting while they last.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from coordinator_tui.models import (
     Action,
@@ -72,6 +83,7 @@ from coordinator_tui.services.meetings.series import (
 LOOKBACK_DAYS = 35
 NEXT_MEETING_FALLBACK_DAYS = 31
 ONE_OFF_SOURCES = ("concern", "register_start", "register_end", "conference")
+RISK_RANK = {"high": 0, "medium": 1, "low": 2}
 SOURCE_LABEL = {
     "deferred": "Deferred",
     "escalation": "Escalation",
@@ -123,6 +135,9 @@ class ProposalResult:
     window: AgendaWindow
     added: list[AgendaItem]
     already_there: int
+    held_back: int = 0  # ranked below what fits the meeting's time: ``fit_to_time=False``
+    carried: list[AgendaItem] = field(default_factory=list)
+    minutes_free: int = 0  # of the meeting, before these proposals
 
 
 def _name(given: str, family: str) -> str:
@@ -144,47 +159,6 @@ def window_for(session: Session, meeting: Meeting, today: date) -> AgendaWindow:
 
 def _scoped(stmt, column, practice_id: int | None):
     return stmt if practice_id is None else stmt.where(column == practice_id)
-
-
-def _deferred(session: Session, meeting: Meeting) -> list[Proposal]:
-    """Items deferred at earlier meetings of the series (or of this practice/PCN) and not
-    yet carried forward."""
-    carried = select(AgendaItem.deferred_from_item_id).where(
-        AgendaItem.deferred_from_item_id.is_not(None)
-    )
-    stmt = (
-        select(AgendaItem, Meeting.title, Meeting.starts_at)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(
-            AgendaItem.triage_status == TriageStatus.DEFERRED,
-            AgendaItem.meeting_id != meeting.id,
-            Meeting.starts_at < meeting.starts_at,
-            AgendaItem.id.not_in(carried),
-        )
-        .order_by(Meeting.starts_at, AgendaItem.id)
-    )
-    stmt = stmt.where(same_scope(meeting))
-    out = []
-    for item, title, starts_at in session.execute(stmt).all():
-        when = format_date_short(to_local(starts_at).date())
-        history = f"Deferred from {title} ({when})"
-        reason = item.reason
-        if not reason.startswith("Deferred from"):
-            reason = f"{history}: {reason}" if reason else history
-        out.append(
-            Proposal(
-                item.source_kind,
-                item.source_id,
-                item.person_id,
-                item.title,
-                reason[:300],
-                item.priority,
-                deferred_from_item_id=item.id,
-                minutes_allotted=item.minutes_allotted,
-                presenter_staff_id=item.presenter_staff_id,
-            )
-        )
-    return out
 
 
 def _escalations(session: Session, practice_id: int | None) -> list[Proposal]:
@@ -511,15 +485,132 @@ def proposals_for(
     window = window_for(session, meeting, today)
     practice_id = meeting.practice_id
     found = (
-        _deferred(session, meeting)
-        + _escalations(session, practice_id)
+        _escalations(session, practice_id)
         + _conferences(session, window, practice_id)
         + _referrals(session, window, practice_id)
         + _concerns(session, practice_id)
         + _registers(session, window, practice_id)
         + _actions(session, meeting, window)
     )
-    return window, found
+    return window, rank(session, found)
+
+
+def rank(session: Session, proposals: list[Proposal]) -> list[Proposal]:
+    """Most at risk first: priority, then the person's highest current register risk
+    (high, medium, low, none), then the kind of reason (an escalation before a conference
+    before a referral...), then as found (the oldest first within each kind)."""
+    from coordinator_tui.services.meetings.triage import REASON_ORDER
+
+    people = {p.person_id for p in proposals if p.person_id is not None}
+    risk: dict[int, int] = {}
+    if people:
+        for person_id, level in session.execute(
+            select(RegisterEntry.person_id, RegisterEntry.risk_level).where(
+                RegisterEntry.status == EntryStatus.ACTIVE,
+                RegisterEntry.person_id.in_(people),
+            )
+        ):
+            value = RISK_RANK.get(level, len(RISK_RANK))
+            risk[person_id] = min(risk.get(person_id, value), value)
+
+    def key(item: tuple[int, Proposal]) -> tuple:
+        index, proposal = item
+        kind = proposal.source_kind
+        return (
+            proposal.priority,
+            risk.get(proposal.person_id, len(RISK_RANK)) if proposal.person_id else len(RISK_RANK),
+            REASON_ORDER.index(kind) if kind in REASON_ORDER else len(REASON_ORDER),
+            index,
+        )
+
+    return [proposal for _, proposal in sorted(enumerate(proposals), key=key)]
+
+
+def carry_forward(session: Session, meeting_id: int) -> list[AgendaItem]:
+    """Bring onto this planned meeting what earlier meetings of its run deferred to it:
+    items deferred at triage (``d``), included but not reached, or on a cancelled
+    meeting. Each comes back included, with its priority, minutes and presenter, and
+    the note of why in ``carried_note``. An item goes to the first meeting after its own
+    that has not started; one nobody triaged is not carried. Safe to run again."""
+    from coordinator_tui.services.meetings.triage import UNTRIAGED_NOTE
+
+    meeting = load_meeting(session, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        return []
+    earlier = aliased(Meeting)
+    between = aliased(Meeting)
+    carried = select(AgendaItem.deferred_from_item_id).where(
+        AgendaItem.deferred_from_item_id.is_not(None)
+    )
+    scope = same_scope(meeting)
+    stmt = (
+        select(AgendaItem, earlier.title, earlier.starts_at, earlier.status)
+        .join(earlier, earlier.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.triage_status == TriageStatus.DEFERRED,
+            AgendaItem.drop_reason != UNTRIAGED_NOTE,
+            AgendaItem.meeting_id != meeting.id,
+            earlier.starts_at < meeting.starts_at,
+            earlier.id.in_(select(Meeting.id).where(scope)),
+            AgendaItem.id.not_in(carried),
+            ~exists().where(
+                between.id.in_(select(Meeting.id).where(scope)),
+                between.status == MeetingStatus.PLANNED,
+                between.id != meeting.id,
+                between.starts_at > earlier.starts_at,
+                between.starts_at < meeting.starts_at,
+            ),
+        )
+        .order_by(earlier.starts_at, AgendaItem.position, AgendaItem.id)
+    )
+    position = _last_position(session, meeting_id)
+    added: list[AgendaItem] = []
+    for item, title, starts_at, status in session.execute(stmt).all():
+        position += 1
+        copy = AgendaItem(
+            meeting_id=meeting_id,
+            person_id=item.person_id,
+            title=item.title,
+            source_kind=item.source_kind,
+            source_id=item.source_id,
+            reason=item.reason,
+            triage_status=TriageStatus.INCLUDED,
+            priority=item.priority,
+            minutes_allotted=item.minutes_allotted,
+            presenter_staff_id=item.presenter_staff_id,
+            position=position,
+            deferred_from_item_id=item.id,
+            carried_note=_why_carried(item.drop_reason, title, starts_at, status),
+        )
+        session.add(copy)
+        added.append(copy)
+    session.flush()
+    return added
+
+
+def _why_carried(note: str, title: str, starts_at, status: str) -> str:
+    from coordinator_tui.services.meetings.triage import CANCELLED_NOTE, NOT_REACHED_NOTE
+
+    where = f"{title} ({format_date_short(to_local(starts_at).date())})"
+    if note == NOT_REACHED_NOTE:
+        text = f"Not reached at {where}"
+    elif note == CANCELLED_NOTE or status == MeetingStatus.CANCELLED:
+        text = f"{where} was cancelled"
+    else:
+        text = f"Deferred at the triage for {where}" + (f": {note}" if note else "")
+    return text[:300]
+
+
+def _last_position(session: Session, meeting_id: int) -> int:
+    return (
+        session.scalar(
+            select(AgendaItem.position)
+            .where(AgendaItem.meeting_id == meeting_id)
+            .order_by(AgendaItem.position.desc())
+            .limit(1)
+        )
+        or 0
+    )
 
 
 def _editable(meeting: Meeting) -> None:
@@ -530,13 +621,22 @@ def _editable(meeting: Meeting) -> None:
         )
 
 
-def propose_agenda(session: Session, meeting_id: int, *, today: date) -> ProposalResult:
-    """Add the builder's proposals to the meeting (only those not already there).
+def propose_agenda(
+    session: Session, meeting_id: int, *, today: date, fit_to_time: bool = True
+) -> ProposalResult:
+    """Carry forward what earlier meetings deferred to this one, then add the builder's
+    proposals not already there, most at risk first.
 
-    ``today`` is the day the agenda is built: a review, referral or action is overdue
-    when its date is before it."""
+    ``fit_to_time``: propose only what fits the minutes still free on the agenda (the
+    meeting's length less the items included or proposed; urgent proposals always), and
+    count the rest as held back; False proposes everything (``P``). ``today`` is the day
+    the agenda is built: a review, referral or action is overdue when its date is
+    before it."""
+    from coordinator_tui.services.meetings.triage import UNTRIAGED_NOTE
+
     meeting = load_meeting(session, meeting_id)
     _editable(meeting)
+    carried = carry_forward(session, meeting_id)
     window, found = proposals_for(session, meeting, today=today)
     here = {
         (kind, source_id)
@@ -546,6 +646,7 @@ def propose_agenda(session: Session, meeting_id: int, *, today: date) -> Proposa
             )
         )
     }
+    # One-off sources decided at another meeting (not those nobody triaged there).
     elsewhere = {
         (kind, source_id)
         for kind, source_id in session.execute(
@@ -555,36 +656,38 @@ def propose_agenda(session: Session, meeting_id: int, *, today: date) -> Proposa
                 AgendaItem.meeting_id != meeting_id,
                 AgendaItem.source_kind.in_(ONE_OFF_SOURCES),
                 Meeting.status != MeetingStatus.CANCELLED,
+                AgendaItem.triage_status != TriageStatus.PROPOSED,
+                ~(
+                    (AgendaItem.triage_status == TriageStatus.DEFERRED)
+                    & (AgendaItem.drop_reason == UNTRIAGED_NOTE)
+                ),
             )
         )
     }
-    carried = set(
-        session.scalars(
-            select(AgendaItem.deferred_from_item_id).where(
-                AgendaItem.meeting_id == meeting_id, AgendaItem.deferred_from_item_id.is_not(None)
-            )
-        )
-    )
-    position = (
+    planned = int(
         session.scalar(
-            select(AgendaItem.position)
-            .where(AgendaItem.meeting_id == meeting_id)
-            .order_by(AgendaItem.position.desc())
-            .limit(1)
+            select(func.coalesce(func.sum(AgendaItem.minutes_allotted), 0)).where(
+                AgendaItem.meeting_id == meeting_id,
+                AgendaItem.triage_status.in_((TriageStatus.INCLUDED, TriageStatus.PROPOSED)),
+            )
         )
         or 0
     )
+    free = max(meeting.duration_minutes - planned, 0)
+    budget = free
+    position = _last_position(session, meeting_id)
     added: list[AgendaItem] = []
-    skipped = 0
+    skipped = held_back = 0
     for proposal in found:
         key = (proposal.source_kind, proposal.source_id)
-        if proposal.deferred_from_item_id is not None:
-            if proposal.deferred_from_item_id in carried:
-                skipped += 1
-                continue
-        elif key in here or key in elsewhere:
+        if key in here or key in elsewhere:
             skipped += 1
             continue
+        if fit_to_time and proposal.priority != 1:
+            if proposal.minutes_allotted > budget:
+                held_back += 1
+                continue
+            budget -= proposal.minutes_allotted
         position += 1
         item = AgendaItem(
             meeting_id=meeting_id,
@@ -596,16 +699,13 @@ def propose_agenda(session: Session, meeting_id: int, *, today: date) -> Proposa
             priority=proposal.priority,
             minutes_allotted=proposal.minutes_allotted,
             presenter_staff_id=proposal.presenter_staff_id,
-            deferred_from_item_id=proposal.deferred_from_item_id,
             position=position,
         )
         session.add(item)
         added.append(item)
         here.add(key)
-        if proposal.deferred_from_item_id is not None:
-            carried.add(proposal.deferred_from_item_id)
     session.flush()
-    return ProposalResult(window, added, skipped)
+    return ProposalResult(window, added, skipped, held_back, carried, free)
 
 
 def add_manual_item(
@@ -635,15 +735,7 @@ def add_manual_item(
         raise MeetingError("Allot between 1 and 240 minutes")
     if person_id is not None and session.get(Person, person_id) is None:
         raise MeetingError("Unknown person")
-    position = (
-        session.scalar(
-            select(AgendaItem.position)
-            .where(AgendaItem.meeting_id == meeting_id)
-            .order_by(AgendaItem.position.desc())
-            .limit(1)
-        )
-        or 0
-    )
+    position = _last_position(session, meeting_id)
     in_progress = meeting.status == MeetingStatus.IN_PROGRESS
     item = AgendaItem(
         meeting_id=meeting_id,
@@ -680,6 +772,11 @@ class AgendaRow:
     presenter: str
     deferred_from_item_id: int | None
     discussed: bool
+    carried_note: str = ""  # why it is back, when carried forward from an earlier meeting
+
+    @property
+    def carried(self) -> bool:
+        return bool(self.carried_note)
 
     @property
     def source_label(self) -> str:
@@ -706,6 +803,7 @@ def agenda_rows(
             Staff.name,
             AgendaItem.deferred_from_item_id,
             AgendaItem.discussed,
+            AgendaItem.carried_note,
         )
         .outerjoin(Staff, Staff.id == AgendaItem.presenter_staff_id)
         .where(AgendaItem.meeting_id == meeting_id)
@@ -714,7 +812,7 @@ def agenda_rows(
     if statuses is not None:
         stmt = stmt.where(AgendaItem.triage_status.in_(statuses))
     return [
-        AgendaRow(*row[:11], row[11] or "", row[12], bool(row[13]))
+        AgendaRow(*row[:11], row[11] or "", row[12], bool(row[13]), row[14] or "")
         for row in session.execute(stmt).all()
     ]
 

@@ -7,8 +7,18 @@ relatives, that was typed into the notes, decisions or actions is replaced by
 ``[another person]`` before the entry is offered for pasting.
 
 The meeting record (attendance, items, decisions, actions) is exported as Markdown and
-as a Word document (python-docx). Both hold patient details, so the files are created
-readable by the owner only.
+as a Word document (python-docx). The minutes go to everyone who attended, external
+professionals among them, so they hold only the items discussed: what was carried
+forward to the next meeting, not triaged or dropped is given as a count, never by name
+(a proposal nobody discussed, a MARAC victim among them, is not shared with the whole
+meeting). The coordinator's own INTERNAL version (``internal=True``) lists those items
+too, and says INTERNAL in its heading and in its file name. Both hold patient details,
+so the files are created readable by the owner only.
+
+An entry for a person on a register kept from online record access (MARAC: the
+category's ``hide_from_online_access`` in ``data/register_categories.json``), or
+discussed because of a MARAC referral, starts with the instruction to hide it from the
+patient's online record access.
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.models import (
@@ -47,6 +57,15 @@ from coordinator_tui.services.meetings.triage import PRIORITY_LABEL
 TEMPLATE_FILE = "meeting_record_entry.txt"
 OTHER_PERSON = "[another person]"
 FORMATS = ("md", "docx")
+INTERNAL_MARK = "INTERNAL"
+INTERNAL_BANNER = (
+    "INTERNAL: for the safeguarding coordinator only, not for circulation. It lists every "
+    "item carried forward, not triaged or dropped, with the people they are about."
+)
+HIDE_ONLINE = (
+    "CONFIDENTIAL: hide this entry from the patient's online record access "
+    "(third-party and MARAC information)."
+)
 
 
 def load_template() -> Template:
@@ -101,12 +120,30 @@ class MeetingRecord:
     absent: list[str]
     invited: list[str]
     items: list[RecordItem]
-    deferred: list[tuple[str, str]]  # (title, note)
+    deferred: list[tuple[str, str]]  # (title, note): carried forward to the next meeting
     dropped: list[tuple[str, str]]  # (title, reason)
+    untriaged: list[tuple[str, str]] = field(default_factory=list)  # never looked at
 
     @property
     def actions(self) -> list[tuple[int, RecordAction]]:
         return [(item.number, action) for item in self.items for action in item.actions]
+
+    def not_discussed(self) -> list[str]:
+        """What the minutes for circulation say of the items not discussed: counts only."""
+        lines = []
+        if self.deferred:
+            lines.append(f"Carried forward to the next meeting: {_count(len(self.deferred))}.")
+        if self.untriaged:
+            lines.append(
+                f"Proposed but not triaged before the meeting: {_count(len(self.untriaged))}."
+            )
+        if self.dropped:
+            lines.append(f"Not taken onto the agenda: {_count(len(self.dropped))}.")
+        return lines
+
+
+def _count(n: int) -> str:
+    return f"{n} item" if n == 1 else f"{n} items"
 
 
 def meeting_record(session: Session, meeting_id: int) -> MeetingRecord:
@@ -163,9 +200,12 @@ def meeting_record(session: Session, meeting_id: int) -> MeetingRecord:
             )
         ).all()
     )
+    from coordinator_tui.services.meetings.triage import UNTRIAGED_NOTE
+
     record_items: list[RecordItem] = []
     deferred: list[tuple[str, str]] = []
     dropped: list[tuple[str, str]] = []
+    untriaged: list[tuple[str, str]] = []
     for item in items:
         if item.triage_status == TriageStatus.INCLUDED:
             record_items.append(
@@ -182,10 +222,14 @@ def meeting_record(session: Session, meeting_id: int) -> MeetingRecord:
                     actions.get(item.id, []),
                 )
             )
+        elif item.triage_status == TriageStatus.DEFERRED and item.drop_reason == UNTRIAGED_NOTE:
+            untriaged.append((item.title, item.reason))
         elif item.triage_status == TriageStatus.DEFERRED:
             deferred.append((item.title, item.drop_reason))
         elif item.triage_status == TriageStatus.DROPPED:
             dropped.append((item.title, item.drop_reason))
+        elif item.triage_status == TriageStatus.PROPOSED:
+            untriaged.append((item.title, item.reason))
     return MeetingRecord(
         meeting.id,
         meeting.title,
@@ -200,6 +244,7 @@ def meeting_record(session: Session, meeting_id: int) -> MeetingRecord:
         record_items,
         deferred,
         dropped,
+        untriaged,
     )
 
 
@@ -211,12 +256,18 @@ def _due(value: date | None) -> str:
     return format_date_short(value) if value else "no date"
 
 
-def to_markdown(record: MeetingRecord) -> str:
-    """The meeting record as Markdown."""
+def _title(record: MeetingRecord, internal: bool) -> str:
+    return f"{record.title} ({INTERNAL_MARK})" if internal else record.title
+
+
+def to_markdown(record: MeetingRecord, *, internal: bool = False) -> str:
+    """The meeting record as Markdown: for circulation (the items discussed; the rest
+    counted), or the coordinator's INTERNAL version listing every item."""
     when = f"{format_date(record.starts_at.date())}, {record.starts_at:%H:%M}"
-    lines = [
-        f"# {record.title}",
-        "",
+    lines = [f"# {_title(record, internal)}", ""]
+    if internal:
+        lines += [f"**{INTERNAL_BANNER}**", ""]
+    lines += [
         f"**When:** {when} to {record.ends_at:%H:%M}  ",
         f"**Where:** {record.location or '—'}  ",
         f"**Status:** {record.status.replace('_', ' ')}",
@@ -258,22 +309,34 @@ def to_markdown(record: MeetingRecord) -> str:
         ]
     else:
         lines.append("_No actions._")
-    if record.deferred:
-        lines += ["", "## Deferred to the next meeting", ""]
-        lines += [f"- {title}" + (f" ({note})" if note else "") for title, note in record.deferred]
-    if record.dropped:
-        lines += ["", "## Dropped", ""]
-        lines += [f"- {title}: {reason}" for title, reason in record.dropped]
+    if not internal:
+        if record.not_discussed():
+            lines += ["", "## Not discussed", ""] + [f"- {line}" for line in record.not_discussed()]
+        return "\n".join(lines) + "\n"
+    for heading, entries in _internal_sections(record):
+        lines += ["", f"## {heading}", ""]
+        lines += [f"- {title}" + (f" ({note})" if note else "") for title, note in entries]
     return "\n".join(lines) + "\n"
 
 
-def to_docx_bytes(record: MeetingRecord) -> bytes:
-    """The meeting record as a Word document."""
+def _internal_sections(record: MeetingRecord) -> list[tuple[str, list[tuple[str, str]]]]:
+    sections = [
+        ("Carried forward to the next meeting", record.deferred),
+        ("Proposed but not triaged before the meeting", record.untriaged),
+        ("Dropped", record.dropped),
+    ]
+    return [(heading, entries) for heading, entries in sections if entries]
+
+
+def to_docx_bytes(record: MeetingRecord, *, internal: bool = False) -> bytes:
+    """The meeting record as a Word document (see :func:`to_markdown`)."""
     from docx import Document
 
     document = Document()
-    document.core_properties.title = record.title
-    document.add_heading(record.title, level=0)
+    document.core_properties.title = _title(record, internal)
+    document.add_heading(_title(record, internal), level=0)
+    if internal:
+        document.add_paragraph().add_run(INTERNAL_BANNER).bold = True
     when = f"{format_date(record.starts_at.date())}, {record.starts_at:%H:%M}"
     document.add_paragraph(f"When: {when} to {record.ends_at:%H:%M}")
     document.add_paragraph(f"Where: {record.location or '—'}")
@@ -324,14 +387,14 @@ def to_docx_bytes(record: MeetingRecord) -> bytes:
                 cell.text = text
     else:
         document.add_paragraph("No actions.")
-    if record.deferred:
-        document.add_heading("Deferred to the next meeting", level=1)
-        for title, note in record.deferred:
+    if not internal and record.not_discussed():
+        document.add_heading("Not discussed", level=1)
+        for line in record.not_discussed():
+            document.add_paragraph(line, style="List Bullet")
+    for heading, entries in _internal_sections(record) if internal else []:
+        document.add_heading(heading, level=1)
+        for title, note in entries:
             document.add_paragraph(title + (f" ({note})" if note else ""), style="List Bullet")
-    if record.dropped:
-        document.add_heading("Dropped", level=1)
-        for title, reason in record.dropped:
-            document.add_paragraph(f"{title}: {reason}", style="List Bullet")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -349,15 +412,30 @@ def _write_private(path: Path, data: bytes) -> Path:
     return path
 
 
-def export_minutes(session: Session, meeting_id: int, fmt: str, path: Path) -> Path:
-    """Write the meeting record as ``md`` or ``docx`` to ``path`` (owner-only file)."""
+def internal_path(path: Path) -> Path:
+    """``path`` with INTERNAL in its name (``minutes-5.md`` -> ``minutes-5-INTERNAL.md``),
+    so the internal version is never sent by mistake for the one to circulate."""
+    path = Path(path)
+    if INTERNAL_MARK in path.name.upper():
+        return path
+    return path.with_name(f"{path.stem}-{INTERNAL_MARK}{path.suffix}")
+
+
+def export_minutes(
+    session: Session, meeting_id: int, fmt: str, path: Path, *, internal: bool = False
+) -> Path:
+    """Write the meeting record as ``md`` or ``docx`` to ``path`` (owner-only file): for
+    circulation, or (``internal``) the INTERNAL version, whose file name says so."""
     if fmt not in FORMATS:
         raise MeetingError(f"Export as {' or '.join(FORMATS)}")
     record = meeting_record(session, meeting_id)
     # Audited in the same unit of work as the file is written: a failed write rolls it back.
     record_export(session, "minutes", "meeting", meeting_id, fmt)
-    data = to_markdown(record).encode("utf-8") if fmt == "md" else to_docx_bytes(record)
-    return _write_private(path, data)
+    if fmt == "md":
+        data = to_markdown(record, internal=internal).encode("utf-8")
+    else:
+        data = to_docx_bytes(record, internal=internal)
+    return _write_private(internal_path(path) if internal else path, data)
 
 
 # -- the per-person clinical-record entry ------------------------------------------------
@@ -414,6 +492,7 @@ def person_entry(
     entries = [i for i in record.items if i.person_id == person.id] or [
         RecordItem(0, item.id, person.id, item.title, item.reason, item.priority, "", "")
     ]
+    hide = hidden_from_online_access(session, person.id, [i.item_id for i in entries])
     notes = "\n\n".join(i.notes.strip() for i in entries if i.notes.strip()) or "No notes."
     decisions = [text for i in entries for text in i.decisions]
     actions = [a for i in entries for a in i.actions]
@@ -434,8 +513,56 @@ def person_entry(
         "present": "; ".join(record.present) or "—",
         "recorded_by": recorded_by or "the safeguarding coordinator",
         "meeting_id": str(meeting.id if meeting else item.meeting_id),
+        "online_access": HIDE_ONLINE if hide else "",
     }
-    return load_template().safe_substitute(values)
+    template = load_template()
+    text = template.safe_substitute(values)
+    if hide and "online_access" not in template.template:
+        text = f"{HIDE_ONLINE}\n\n{text}"  # first, whatever the practice's template
+    return text
+
+
+def hidden_from_online_access(session: Session, person_id: int, item_ids: list[int]) -> bool:
+    """Whether a person's entry must be hidden from their online record access: they are
+    on a register whose category says so (MARAC in the shipped reference data), or an
+    item about them at this meeting came from a MARAC referral."""
+    from coordinator_tui.models import (
+        EntryStatus,
+        Referral,
+        RegisterCategory,
+        RegisterEntry,
+    )
+
+    on_hidden_register = session.scalar(
+        select(RegisterEntry.id)
+        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+        .where(
+            RegisterEntry.person_id == person_id,
+            RegisterEntry.status == EntryStatus.ACTIVE,
+            RegisterCategory.hide_from_online_access.is_(True),
+        )
+        .limit(1)
+    )
+    if on_hidden_register is not None:
+        return True
+    referral_ids = list(
+        session.scalars(
+            select(AgendaItem.source_id).where(
+                AgendaItem.id.in_(item_ids),
+                AgendaItem.source_kind.in_(("referral_overdue", "referral_waiting")),
+            )
+        )
+    )
+    if not referral_ids:
+        return False
+    return (
+        session.scalar(
+            select(Referral.id)
+            .where(Referral.id.in_(referral_ids), func.upper(Referral.referral_type) == "MARAC")
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def person_entries(session: Session, meeting_id: int, *, recorded_by: str = "") -> dict[int, str]:
@@ -466,6 +593,11 @@ class PersonEntry:
     name: str  # "FAMILY, Given"
     nhs_number: str
     text: str
+
+    @property
+    def hide_online(self) -> bool:
+        """The entry starts with the instruction to hide it from online record access."""
+        return HIDE_ONLINE in self.text
 
 
 def record_entries(

@@ -605,6 +605,8 @@ def cancel_meeting(session: Session, meeting_id: int) -> Meeting:
     meeting = load_meeting(session, meeting_id)
     if meeting.status != MeetingStatus.PLANNED:
         raise MeetingError("Only a meeting that has not started can be cancelled")
+    from coordinator_tui.services.meetings.triage import CANCELLED_NOTE, UNTRIAGED_NOTE
+
     meeting.status = MeetingStatus.CANCELLED
     for item in session.scalars(
         select(AgendaItem).where(
@@ -612,7 +614,11 @@ def cancel_meeting(session: Session, meeting_id: int) -> Meeting:
             AgendaItem.triage_status.in_((TriageStatus.PROPOSED, TriageStatus.INCLUDED)),
         )
     ):
+        # Included items are carried forward to the next meeting; proposals nobody
+        # triaged are proposed afresh there if they still apply.
+        untriaged = item.triage_status == TriageStatus.PROPOSED
         item.triage_status = TriageStatus.DEFERRED
+        item.drop_reason = UNTRIAGED_NOTE if untriaged else CANCELLED_NOTE
     session.flush()
     return meeting
 

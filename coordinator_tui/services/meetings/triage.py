@@ -9,6 +9,13 @@ The agenda orders by priority, then by the kind of reason (:data:`REASON_ORDER`:
 escalation before a conference before a referral...), then by the reason's text, then by
 when the item was added; :func:`totals` gives the time planned against the meeting's
 length, which the triage screen always shows.
+
+A deferred item comes back on the next meeting of its run as *carried forward*
+(``agenda.carry_forward``), with its priority and the note of why. Reopening, including
+or dropping an item already carried forward takes it back off that next meeting (while
+the next meeting has not started), so it is never on two agendas. The bulk forms
+(:func:`defer_many`, :func:`drop_many`) act on many items in one unit of work: all or
+nothing.
 """
 
 from __future__ import annotations
@@ -43,6 +50,12 @@ REASON_ORDER = (
     "manual",
 )
 MAX_MINUTES = 240
+# The notes minuting writes on items it defers (services/meetings/minuting.py): an item
+# nobody triaged before the meeting is proposed afresh next time if still relevant; an
+# item included but not reached is carried forward.
+UNTRIAGED_NOTE = "not triaged before the meeting"
+NOT_REACHED_NOTE = "not reached at the meeting"
+CANCELLED_NOTE = "the meeting was cancelled"
 
 
 def _reason_rank(source_kind: str) -> int:
@@ -64,6 +77,23 @@ def _load(session: Session, item_id: int, expected_version: int | None) -> Agend
     if expected_version is not None and item.version != expected_version:
         raise MeetingConflictError(conflict_message(session, "agenda_item", item_id))
     return item
+
+
+def _take_back(session: Session, item: AgendaItem) -> None:
+    """An item deferred here and already carried forward to the next meeting is being
+    decided here after all: take the carried copy off the next meeting (refused once
+    that meeting has started, when the copy belongs to its record)."""
+    for copy in session.scalars(
+        select(AgendaItem).where(AgendaItem.deferred_from_item_id == item.id)
+    ):
+        later = session.get(Meeting, copy.meeting_id)
+        if later is not None and later.status != MeetingStatus.PLANNED:
+            raise MeetingError(
+                f"Already carried forward to {later.title}, which has started: decide it there"
+            )
+        _take_back(session, copy)
+        session.delete(copy)
+    session.flush()
 
 
 def _check(priority: int | None, minutes: int | None) -> None:
@@ -91,6 +121,8 @@ def include(
     _check(priority, minutes)
     _presenter(session, presenter_staff_id)
     item = _load(session, item_id, expected_version)
+    if item.triage_status == TriageStatus.DEFERRED:
+        _take_back(session, item)
     item.triage_status = TriageStatus.INCLUDED
     item.drop_reason = ""
     if priority is not None:
@@ -122,15 +154,40 @@ def drop(
     if not reason:
         raise MeetingError("Say why the item is dropped")
     item = _load(session, item_id, expected_version)
+    if item.triage_status == TriageStatus.DEFERRED:
+        _take_back(session, item)
     item.triage_status = TriageStatus.DROPPED
     item.drop_reason = reason[:300]
     session.flush()
     return item
 
 
+def defer_many(
+    session: Session, items: list[tuple[int, int | None]], *, note: str = ""
+) -> list[AgendaItem]:
+    """Defer every (item id, version seen) in one go: all are deferred, or none (one
+    changed by someone else refuses the lot, saying which)."""
+    if not items:
+        raise MeetingError("No items to defer")
+    return [defer(session, item_id, version, note=note) for item_id, version in items]
+
+
+def drop_many(
+    session: Session, items: list[tuple[int, int | None]], *, reason: str
+) -> list[AgendaItem]:
+    """Drop every (item id, version seen) with one reason, all or none."""
+    if not items:
+        raise MeetingError("No items to drop")
+    if not reason.strip():
+        raise MeetingError("Say why the items are dropped")
+    return [drop(session, item_id, version, reason=reason) for item_id, version in items]
+
+
 def reopen(session: Session, item_id: int, expected_version: int | None = None) -> AgendaItem:
     """Back to proposed (undo an include, defer or drop)."""
     item = _load(session, item_id, expected_version)
+    if item.triage_status == TriageStatus.DEFERRED:
+        _take_back(session, item)
     item.triage_status = TriageStatus.PROPOSED
     item.drop_reason = ""
     session.flush()
@@ -198,6 +255,12 @@ class TriageTotals:
     by_priority: dict[int, int]
     minutes_planned: int
     meeting_minutes: int
+    carried: int = 0  # of the included, carried forward from an earlier meeting
+
+    @property
+    def minutes_free(self) -> int:
+        """Minutes of the meeting not yet planned (0 when full or over)."""
+        return max(self.meeting_minutes - self.minutes_planned, 0)
 
     @property
     def minutes_over(self) -> int:
@@ -220,16 +283,20 @@ def totals(session: Session, meeting_id: int) -> TriageTotals:
         raise MeetingError("That meeting no longer exists")
     counts = dict.fromkeys(TriageStatus, 0)
     by_priority = {1: 0, 2: 0, 3: 0}
-    planned = 0
-    for status, priority, minutes in session.execute(
-        select(AgendaItem.triage_status, AgendaItem.priority, AgendaItem.minutes_allotted).where(
-            AgendaItem.meeting_id == meeting_id
-        )
+    planned = carried = 0
+    for status, priority, minutes, note in session.execute(
+        select(
+            AgendaItem.triage_status,
+            AgendaItem.priority,
+            AgendaItem.minutes_allotted,
+            AgendaItem.carried_note,
+        ).where(AgendaItem.meeting_id == meeting_id)
     ):
         counts[TriageStatus(status)] += 1
         if status == TriageStatus.INCLUDED:
             by_priority[priority] = by_priority.get(priority, 0) + 1
             planned += minutes
+            carried += bool(note)
     return TriageTotals(
         counts[TriageStatus.PROPOSED],
         counts[TriageStatus.INCLUDED],
@@ -238,4 +305,5 @@ def totals(session: Session, meeting_id: int) -> TriageTotals:
         by_priority,
         planned,
         meeting.duration_minutes,
+        carried,
     )
