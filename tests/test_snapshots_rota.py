@@ -71,21 +71,36 @@ class TestRota:
             from coordinator_tui.services.rota.assign import rank_carers
 
             rota = app.screen.rota
-            tuesday = rota.days[1]
 
-            def plan_c(carer_id: int) -> int:  # visits nobody else could take
+            def plan_c(carer_id: int, day) -> int:  # visits nobody else could take
                 return sum(
                     1
-                    for v in rota.state.day_visits(carer_id, tuesday)
+                    for v in rota.state.day_visits(carer_id, day)
                     if not any(c.feasible for c in rank_carers(rota.state, v, replacing=carer_id))
                 )
 
-            row = next(  # the first carer of Tuesday with visits covered and some Plan C
-                i
-                for i, carer in enumerate(rota.carers)
-                if 0 < plan_c(carer.id) < len(rota.state.day_visits(carer.id, tuesday))
+            # The first carer and day (from Tuesday) with visits covered and some Plan C;
+            # else the busiest carer of Tuesday.
+            found = next(
+                (
+                    (row, column)
+                    for column in range(2, 5)
+                    for row, carer in enumerate(rota.carers)
+                    if 0
+                    < plan_c(carer.id, rota.days[column - 1])
+                    < len(rota.state.day_visits(carer.id, rota.days[column - 1]))
+                ),
+                None,
             )
-            await pilot.press(*["down"] * row, "right")
+            if found is None:
+                tuesday = rota.days[1]
+                busiest = max(
+                    range(len(rota.carers)),
+                    key=lambda i: len(rota.state.day_visits(rota.carers[i].id, tuesday)),
+                )
+                found = (busiest, 2)
+            row, column = found
+            await pilot.press(*["down"] * row, *["right"] * (column - 1))
             await pilot.press("b")
             await wait_for(pilot, lambda: type(app.screen).__name__ == "FormDialog")
             await pilot.press("ctrl+s")
