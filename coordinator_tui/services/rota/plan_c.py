@@ -44,7 +44,7 @@ ACTION_NAMES = {
     TIME_CHANGE: "moved to another time",
     AGENCY: "to be covered by an agency",
 }
-STEP_MINUTES = 15  # times offered within a window
+STEP_MINUTES = 5  # times offered within a window (every 5 minutes)
 
 
 @dataclass(frozen=True)
