@@ -319,23 +319,9 @@ class CoordinatorApp(App[None]):
 
     def open_concern_intake(self, on_saved: Callable[[], None] | None = None) -> None:
         """The quick-add concern form, from anywhere (palette, ``i`` on Registers)."""
-        from coordinator_tui.screens.concern_intake import ConcernIntakeDialog
-        from coordinator_tui.services.concerns import ConcernError, log_concern
+        from coordinator_tui.screens.concern_intake import open_concern_intake
 
-        today = self.settings.current_date()
-
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.session() as session:
-                    log_concern(session, today=today, **values)
-            except ConcernError as exc:
-                return str(exc)
-            self.notify("Concern logged: it waits for triage on Registers (C)")
-            if on_saved is not None:
-                on_saved()
-            return None
-
-        self.push_screen(ConcernIntakeDialog(today, save))
+        open_concern_intake(self, on_saved=on_saved)
 
     def open_people(self) -> None:
         """The browsable list of every person."""

@@ -210,3 +210,62 @@ async def test_practice_reference_file_beside_the_database_is_read_at_start(db_p
         assert "register_categories.json: entry 1 has no 'code'" in app.fatal_message
     finally:
         use_practice_dir(None)
+
+
+async def test_home_escalations_open_the_escalated_view_holding_that_many(
+    app, small_demo_engine, demo_settings
+):
+    """Issue 22 §2: the count and the list behind it agree, whatever the entries' due
+    dates (the demo's escalations are mostly beyond the review horizon)."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.counts is not None)
+        home = app.screen
+        expected = home.counts.escalations
+        index = next(i for i, line in enumerate(LINES) if line.key == "escalations")
+        await pilot.press(*["down"] * index, "enter")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, RegistersScreen)
+                and app.screen.loaded
+                and app.screen.choice["status"] == "escalated"
+            ),
+        )
+        queue = app.screen
+        await wait_for(pilot, lambda: len(queue.shown_rows) == expected)
+        assert expected > 1 and all(row.escalated for row in queue.shown_rows)
+        assert "escalated" in str(queue.query_one("#queue-summary").render())
+        # Home's other register counts open their own views.
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.screen is home)
+        await pilot.press("home", "enter")  # reviews overdue
+        await wait_for(pilot, lambda: queue.choice["status"] == "overdue" and queue.loaded)
+        await wait_for(pilot, lambda: len(queue.shown_rows) == home.counts.reviews_overdue)
+
+
+async def test_a_meeting_in_progress_shows_first_and_m_resumes_minuting(app, small_demo_engine):
+    """Issue 22 §1: Home said "Next meeting: none planned" while a meeting was running."""
+    from sqlmodel import select
+
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.models import Meeting
+    from coordinator_tui.screens.meeting_minuting import MinutingScreen
+
+    with session_scope(small_demo_engine, "t") as s:
+        meeting = s.exec(
+            select(Meeting).where(Meeting.status == "planned").order_by(Meeting.starts_at)
+        ).first()
+        meeting.status = "in_progress"
+        meeting_id, title = meeting.id, meeting.title
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.counts is not None)
+        home = app.screen
+        banner = str(home.query_one("#home-in-progress").render())
+        assert banner.startswith("▶ Meeting in progress: " + title)
+        assert "m resumes minuting" in banner
+        assert (
+            home.query_one("#home-in-progress").region.y < home.query_one("#home-counts").region.y
+        )
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, MinutingScreen))
+        assert app.screen.meeting_id == meeting_id

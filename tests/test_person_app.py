@@ -65,3 +65,61 @@ async def test_slow_data_shows_loading_first(demo_settings, small_demo_engine, m
         name = person.summary.display_name
         assert "Loading…" in frames[0] and name not in frames[0]
         assert name in frames[-1]
+
+
+async def test_i_on_the_record_logs_a_concern_for_that_person(demo_settings, small_demo_engine):
+    """Issue 22 §2: the record's own key, the person already picked: three keys besides
+    the text (i, enter on the category, ctrl+s)."""
+    from sqlmodel import select
+    from textual.screen import ModalScreen
+
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.models import Concern
+    from coordinator_tui.screens.concern_intake import ConcernIntakeDialog
+
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        person = await open_first_person(pilot, app)
+        before = len(person.items)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConcernIntakeDialog))
+        dialog = app.screen
+        assert dialog.query_one("PersonPicker").person.id == person.person_id
+        await pilot.press(*"county lines", "enter", *"Seen with older boys", "ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ModalScreen))
+        assert app.screen is person
+        await wait_for(pilot, lambda: len(person.items) == before + 1)
+    with session_scope(small_demo_engine, "t") as s:
+        concern = s.exec(select(Concern).order_by(Concern.id.desc())).first()
+    assert (concern.person_id, concern.category) == (person.person_id, "cce")
+    assert (concern.details, concern.raised_by) == ("Seen with older boys", "test.user")
+
+
+async def test_a_on_the_record_adds_a_registration_for_that_person(
+    demo_settings, small_demo_engine
+):
+    from sqlmodel import select
+    from textual.screen import ModalScreen
+
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.models import RegisterCategory, RegisterEntry
+    from coordinator_tui.screens.add_registration import AddRegistrationDialog
+
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        person = await open_first_person(pilot, app)
+        registered = len(person.summary.registrations)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AddRegistrationDialog))
+        assert app.screen.query_one("PersonPicker").person.id == person.person_id
+        await pilot.press(*"prevent", "enter", "ctrl+s")  # found by its other term
+        await wait_for(pilot, lambda: not isinstance(app.screen, ModalScreen))
+        await wait_for(pilot, lambda: len(person.summary.registrations) == registered + 1)
+    with session_scope(small_demo_engine, "t") as s:
+        code = s.exec(
+            select(RegisterCategory.code)
+            .join(RegisterEntry, RegisterEntry.category_id == RegisterCategory.id)
+            .where(RegisterEntry.person_id == person.person_id)
+            .order_by(RegisterEntry.id.desc())
+        ).first()
+    assert code == "PREV"

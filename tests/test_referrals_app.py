@@ -89,9 +89,9 @@ async def draft(pilot, screen, name: str, kind_downs: int, reason: str) -> None:
     await pilot.pause()
     await pilot.press(*name)
     await pilot.pause(0.3)  # the picker searches in a worker
-    await pilot.press("enter")  # take the first match
+    await pilot.press("enter")  # take the first match and move on to the type
     await pilot.pause()
-    await pilot.press("tab", "enter", *["down"] * kind_downs, "enter")  # type
+    await pilot.press("enter", *["down"] * kind_downs, "enter")  # type
     await pilot.press("tab", "tab", *reason)  # agency, then reason
 
 
@@ -249,7 +249,7 @@ async def test_new_referral_bad_input_keeps_dialog_open(app, seeded):
         # MARAC without a DASH score is refused; with 16 ticks it saves with the next MARAC.
         await pilot.press(*"marlowe")
         await pilot.pause(0.3)
-        await pilot.press("enter", "tab", "enter", "down", "down", "enter")  # MARAC
+        await pilot.press("enter", "enter", "down", "down", "enter")  # the match, MARAC
         await pilot.press("tab", "tab", *"DA disclosed")
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -8,6 +8,7 @@ import pytest
 from pilot_helpers import wait_for
 from sqlmodel import func, select
 from textual import events
+from textual.screen import ModalScreen
 
 from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
@@ -145,7 +146,11 @@ async def test_bad_input_keeps_form_open_and_writes_nothing(app, seeded):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "30 days" in str(app.screen.query_one("#form-error").render())
-        await pilot.press("escape")
+        form = app.screen
+        await pilot.press("escape")  # something typed: asks before discarding it
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "DiscardDialog")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is not form and not form.is_attached)
         assert audit_count(seeded) == before
         assert entry(seeded, "Family00").status == "active"
 
@@ -234,20 +239,16 @@ async def test_concern_intake_and_triage(app, seeded):
         await pilot.pause()
         await pilot.press(*"family07")
         await wait_for(pilot, lambda: app.screen.query_one("PersonPicker")._hits)
-        await pilot.press("enter")
-        await pilot.press("tab", *"Dr Who", "tab", *"GP")
+        await pilot.press("enter")  # takes the match and moves on to the category
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "category" in str(app.screen.query_one("#form-error").render()).lower()
-        from textual.widgets import Input, Select
-
-        app.screen.query_one("#f-category", Select).value = "neglect"
-        app.screen.query_one("#f-details", Input).value = "hungry at school"
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await pilot.press(*"negl", "enter", *"hungry at school", "ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ModalScreen))
         with session_scope(seeded, "t") as s:
             concern = s.exec(select(Concern)).one()
-        assert (concern.raised_by, concern.status) == ("Dr Who", "untriaged")
+        assert (concern.raised_by, concern.status) == ("test.user", "untriaged")
+        assert (concern.category, concern.details) == ("neglect", "hungry at school")
         await pilot.press("C")
         await wait_for(pilot, lambda: getattr(app.screen, "loaded", False) and app.screen.rows)
         await pilot.press("m")
@@ -275,10 +276,9 @@ async def test_change_risk_and_add_registration(app, seeded):
         await pilot.pause()
         await pilot.press(*"family03")
         await wait_for(pilot, lambda: app.screen.query_one("PersonPicker")._hits)
-        await pilot.press("enter")
+        await pilot.press("enter", *"cin", "enter")  # the person, then the register
         with session_scope(seeded, "t") as s:
             cin = s.exec(select(RegisterCategory).where(RegisterCategory.code == "CIN")).one()
-        app.screen.query_one("#f-category", Select).value = cin.id
         await pilot.press("ctrl+s")
         await pilot.pause()
 
@@ -297,14 +297,12 @@ async def test_change_risk_and_add_registration(app, seeded):
         await pilot.pause()
         await pilot.press(*"family03")
         await wait_for(pilot, lambda: app.screen.query_one("PersonPicker")._hits)
-        await pilot.press("enter")
-        app.screen.query_one("#f-category", Select).value = cin.id
-        await pilot.press("ctrl+s")
+        await pilot.press("enter", *"child in need", "enter", "ctrl+s")
         await pilot.pause()
         assert "Already on the Child in Need register" in str(
             app.screen.query_one("#form-error").render()
         )
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # chosen but refused: discard it
         assert cin_entries() == 1
 
 
@@ -368,3 +366,68 @@ async def test_slash_then_typing_at_once_goes_into_the_filter(app, seeded):
         assert screen.query_one("#queue-filter").value == "3/12"
         with session_scope(seeded, "t") as s:
             assert s.exec(select(func.count()).select_from(AuditEvent)).one() == audits
+
+
+def toasts(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_snooze_keeps_the_cursor_at_the_next_entry_due(app, seeded):
+    """Issue 22 §2: a snooze within the horizon re-sorts the entry further down; the
+    cursor stays at the entry that was next (as review and escalate do), and the toast
+    names the person and the new date."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        table = screen.query_one(LazyTable)
+        await pilot.press("down")  # Family01
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModalScreen))
+        await pilot.press(*"+1w", "ctrl+s")
+        await wait_for(pilot, lambda: entry(seeded, "Family01").snoozed_until is not None)
+        await wait_for(pilot, lambda: app.screen is screen and screen.loaded)
+        await wait_for(pilot, lambda: screen.shown_rows[table.cursor_row].family_name == "Family02")
+        assert "Family01" in [r.family_name for r in screen.shown_rows]  # re-sorted, still due
+        assert "Snoozed FAMILY01, Kid's review to 30/11/2026 — u to undo" in toasts(app)
+        # Review: the toast names the person and the next review date.
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModalScreen))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: entry(seeded, "Family02").last_reviewed == TODAY)
+        await wait_for(pilot, lambda: any("Reviewed FAMILY02, Kid" in t for t in toasts(app)))
+        assert any("next review 23/12/2026" in t for t in toasts(app))
+
+
+async def test_an_escalation_stays_in_view_after_a_review_until_the_lead_resolves_it(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModalScreen))
+        await pilot.press(*"no engagement", "ctrl+s")
+        await wait_for(pilot, lambda: entry(seeded, "Family00").escalated_at is not None)
+        await wait_for(pilot, lambda: app.screen is screen and screen.loaded)
+        await pilot.press("S", "S")  # status: overdue only, then escalated
+        await wait_for(
+            pilot, lambda: screen.choice["status"] == "escalated" and len(screen.shown_rows) == 1
+        )
+        assert screen.check_action("resolve", ()) is True  # E shows on an escalated entry
+        # Reviewed: the next review is a month away, past the horizon; still escalated.
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModalScreen))
+        assert "Escalated to the safeguarding lead" in str(
+            app.screen.query_one("#form-context").render()
+        )
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: entry(seeded, "Family00").last_reviewed == TODAY)
+        await wait_for(pilot, lambda: app.screen is screen and screen.loaded)
+        assert [r.family_name for r in screen.shown_rows] == ["Family00"]
+        assert any("still escalated to the lead" in t for t in toasts(app))
+        # E: the lead resolves it with the outcome; the entry leaves the view.
+        before = audit_count(seeded)
+        await pilot.press("E")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModalScreen))
+        await pilot.press(*"strategy discussion held", "ctrl+s")
+        await wait_for(pilot, lambda: entry(seeded, "Family00").escalated_at is None)
+        await wait_for(pilot, lambda: screen.loaded and screen.shown_rows == [])
+        assert audit_count(seeded) == before + 2  # the entry and the review row
+        assert "Resolved the escalation of FAMILY00, Kid — u to undo" in toasts(app)
+        assert screen.check_action("resolve", ()) is False

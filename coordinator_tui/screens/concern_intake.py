@@ -1,4 +1,12 @@
-"""Quick concern intake, reachable from everywhere (palette) and ``i`` on Registers."""
+"""Quick concern intake, from everywhere (palette), ``i`` on Registers and on concerns
+awaiting triage, and ``i`` on a person's record (the person already picked).
+
+Six keys or fewer besides the text (issue 22), counted in ``tests/test_concern_intake.py``:
+``i``; the name, ``enter`` takes the first match and moves on; a few letters of the
+category, ``enter`` takes it and moves on; the details (several lines: ``enter`` starts
+a new one); ``ctrl+s``. "Raised by" is the signed-in user and the date is today unless
+changed; the role is optional.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +16,17 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Static, TextArea
 
-from coordinator_tui.screens.type_ahead import TypeAhead
-from coordinator_tui.services.concerns import category_labels
+from coordinator_tui.screens.dialog_base import DialogBase
+from coordinator_tui.services.person_hit import PersonHit
 from coordinator_tui.widgets.date_input import DateInput
-from coordinator_tui.widgets.person_picker import PersonPicker
+from coordinator_tui.widgets.person_picker import Choice, ChoicePicker, PersonPicker
 
 
-class ConcernIntakeDialog(TypeAhead, ModalScreen[dict[str, Any] | None]):
+class ConcernIntakeDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
     """Collects a concern; the caller logs it with ``services.concerns.log_concern``."""
 
     CSS_PATH = "form_dialog.tcss"
@@ -28,52 +36,75 @@ class ConcernIntakeDialog(TypeAhead, ModalScreen[dict[str, Any] | None]):
     ]
 
     def __init__(
-        self, today: date, save: Callable[[dict[str, Any]], str | None], raised_by: str = ""
+        self,
+        today: date,
+        save: Callable[[dict[str, Any]], str | None],
+        raised_by: str = "",
+        *,
+        person: PersonHit | None = None,
+        categories: list[Choice] | None = None,
     ) -> None:
+        """``raised_by``: who raised it (the signed-in user when not given);
+        ``person``: already picked (opened from the person's record)."""
         super().__init__()
         self.today = today
         self.save = save
         self.raised_by = raised_by
+        self.person = person
+        self.categories = categories
 
     def compose(self) -> ComposeResult:
+        from coordinator_tui.services.concerns import concern_categories
+
+        categories = self.categories or [
+            Choice(spec.name, spec.code, spec.search_text) for spec in concern_categories()
+        ]
+        raised_by = self.raised_by or getattr(getattr(self.app, "settings", None), "user", "")
         with VerticalScroll(id="form-box") as box:
             box.border_title = "Log a safeguarding concern"
             box.border_subtitle = "ctrl+s/f2 save · esc cancel"
             yield Label("Person *", classes="form-label")
-            yield PersonPicker(id="f-person")
-            yield Label("Raised by *", classes="form-label")
-            yield Input(value=self.raised_by, placeholder="Name", id="f-raised-by", compact=True)
-            yield Label("Role", classes="form-label")
-            yield Input(
-                placeholder="e.g. GP, practice nurse, receptionist", id="f-role", compact=True
+            yield PersonPicker(id="f-person", person=self.person)
+            yield Label("Category * (type a few letters, enter takes it)", classes="form-label")
+            yield ChoicePicker(categories, id="f-category")
+            yield Label("Details * (enter starts a new line)", classes="form-label")
+            yield TextArea(
+                id="f-details", compact=True, placeholder="What was seen or said, by whom"
             )
-            yield Label("Date raised *", classes="form-label")
-            yield DateInput(value=self.today.strftime("%d/%m/%Y"), id="f-date", today=self.today)
-            yield Label("Category *", classes="form-label")
-            yield Select(
-                [(label, code) for code, label in category_labels().items()],
-                id="f-category",
-                compact=True,
-            )
-            yield Label("Details *", classes="form-label")
-            yield Input(placeholder="What was seen or said", id="f-details", compact=True)
+            with Horizontal(classes="form-row"):
+                with Vertical():
+                    yield Label("Raised by *", classes="form-label")
+                    yield Input(value=raised_by, placeholder="Name", id="f-raised-by", compact=True)
+                with Vertical():
+                    yield Label("Role", classes="form-label")
+                    yield Input(placeholder="e.g. GP", id="f-role", compact=True)
+                with Vertical():
+                    yield Label("Date raised *", classes="form-label")
+                    yield DateInput(
+                        value=self.today.strftime("%d/%m/%Y"), id="f-date", today=self.today
+                    )
             yield Static("", id="form-error")
 
     def on_mount(self) -> None:
-        self.query_one(PersonPicker).query_one(Input).focus()
+        if self.person is None:
+            self.query_one(PersonPicker).query_one(Input).focus()
+        else:
+            self.query_one(ChoicePicker).query_one(Input).focus()
 
-    def action_save(self) -> None:
-        category = self.query_one("#f-category", Select).value
+    def values(self) -> dict[str, Any]:
+        """What the form holds, as ``log_concern`` takes it."""
         person = self.query_one(PersonPicker).person
-        date_input = self.query_one("#f-date", DateInput)
-        values = {
+        return {
             "person_id": person.id if person else None,
             "raised_by": self.query_one("#f-raised-by", Input).value,
             "raised_by_role": self.query_one("#f-role", Input).value,
-            "raised_on": date_input.value,
-            "category": "" if category is Select.NULL else category,
-            "details": self.query_one("#f-details", Input).value,
+            "raised_on": self.query_one("#f-date", DateInput).value,
+            "category": self.query_one(ChoicePicker).value or "",
+            "details": self.query_one("#f-details", TextArea).text,
         }
+
+    def action_save(self) -> None:
+        values = self.values()
         problem = self.save(values)
         if problem:
             self.show_error(problem)
@@ -85,3 +116,34 @@ class ConcernIntakeDialog(TypeAhead, ModalScreen[dict[str, Any] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def open_concern_intake(
+    app: Any,
+    *,
+    person: PersonHit | None = None,
+    on_saved: Callable[[], None] | None = None,
+) -> None:
+    """Push the intake dialog; saving logs the concern (audited) and says for whom.
+
+    Any refusal (bad input, a busy database) keeps the dialog open with what was typed."""
+    from coordinator_tui.services.concerns import log_concern
+    from coordinator_tui.services.errors import CoordinatorError
+
+    today = app.settings.current_date()
+
+    def save(values: dict[str, Any]) -> str | None:
+        picked = dialog.query_one(PersonPicker).person
+        try:
+            with app.session() as session:
+                log_concern(session, today=today, **values)
+        except CoordinatorError as exc:
+            return str(exc)
+        who = f" for {picked.display_name}" if picked else ""
+        app.notify(f"Concern logged{who}: it waits for triage on Registers (C)")
+        if on_saved is not None:
+            on_saved()
+        return None
+
+    dialog = ConcernIntakeDialog(today, save, app.settings.user, person=person)
+    app.push_screen(dialog)

@@ -2,7 +2,9 @@
 
 Each dialog only collects input and returns it (``dismiss``); the calling screen calls
 the service and shows the result. ``ctrl+s`` or ``f2`` saves (``enter`` in the last field
-too), ``esc`` cancels. Bad input is reported in the dialog and nothing is saved.
+too), ``esc`` cancels, asking first if something was typed (``DialogBase``). Bad input,
+a refused save, a conflict or a busy database is reported in the dialog, what was typed
+stays, and nothing is saved.
 """
 
 from __future__ import annotations
@@ -17,26 +19,29 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static, TextArea
 
-from coordinator_tui.screens.type_ahead import TypeAhead
+from coordinator_tui.screens.dialog_base import DialogBase
 from coordinator_tui.widgets.date_input import DateInput
+from coordinator_tui.widgets.person_picker import Choice, ChoicePicker
 
 
 @dataclass(frozen=True)
 class Field:
-    """One field of a dialog. ``kind`` is text, date or select."""
+    """One field of a dialog. ``kind`` is text, lines (several lines: ``enter`` starts a
+    new one), date, select, or choice (type a few letters of an option, ``enter`` takes
+    it; an option may carry a third item, the text typing matches)."""
 
     key: str
     label: str
     kind: str = "text"
     value: Any = None
-    options: tuple[tuple[str, Any], ...] = ()
+    options: tuple[tuple[Any, ...], ...] = ()
     required: bool = False
     placeholder: str = ""
 
 
-class FormDialog(TypeAhead, ModalScreen[dict[str, Any] | None]):
+class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
     """A titled list of fields; returns {key: value} on save, None on cancel."""
 
     CSS_PATH = "form_dialog.tcss"
@@ -74,6 +79,20 @@ class FormDialog(TypeAhead, ModalScreen[dict[str, Any] | None]):
                 if field.kind == "date":
                     initial = field.value.strftime("%d/%m/%Y") if field.value else ""
                     yield DateInput(value=initial, id=f"f-{field.key}", today=self.today)
+                elif field.kind == "choice":
+                    yield ChoicePicker(
+                        [Choice(*option) for option in field.options],
+                        field.value,
+                        id=f"f-{field.key}",
+                    )
+                elif field.kind == "lines":
+                    yield TextArea(
+                        str(field.value or ""),
+                        id=f"f-{field.key}",
+                        compact=True,
+                        placeholder=field.placeholder,
+                        classes="form-lines",
+                    )
                 elif field.kind == "select":
                     yield Select(
                         list(field.options),
@@ -96,10 +115,12 @@ class FormDialog(TypeAhead, ModalScreen[dict[str, Any] | None]):
 
     def _value(self, field: Field) -> Any:
         widget = self.query_one(f"#f-{field.key}")
-        if isinstance(widget, DateInput):
+        if isinstance(widget, DateInput | ChoicePicker):
             return widget.value
         if isinstance(widget, Select):
             return None if widget.value is Select.NULL else widget.value
+        if isinstance(widget, TextArea):
+            return widget.text.strip()
         return widget.value.strip()  # type: ignore[union-attr]
 
     def collect(self) -> dict[str, Any] | None:
@@ -113,10 +134,16 @@ class FormDialog(TypeAhead, ModalScreen[dict[str, Any] | None]):
             value = self._value(field)
             if field.required and value in (None, ""):
                 self.show_error(f"{field.label} is required")
-                widget.focus()
+                self._focus_field(widget)
                 return None
             values[field.key] = value
         return values
+
+    def _focus_field(self, widget: Any) -> None:
+        if isinstance(widget, ChoicePicker):
+            widget.query_one(Input).focus()
+        else:
+            widget.focus()
 
     def action_save(self) -> None:
         values = self.collect()

@@ -1,4 +1,5 @@
-"""Home: what needs attention today, each count a link to the list behind it."""
+"""Home: what needs attention today, each count a link to the list behind it, and a
+meeting left in progress first of all, one key from its minuting."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -21,19 +23,27 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CountLine:
-    """One line of the dashboard: which count, what it means, where enter goes."""
+    """One line of the dashboard: which count, what it means, where enter goes (and,
+    for Registers, which view: the list behind the count holds what the count counts)."""
 
     key: str
     label: str
     target: str
     urgent: bool = False
+    view: str = ""
 
 
 LINES: tuple[CountLine, ...] = (
-    CountLine("reviews_overdue", "Register reviews overdue", "registers", urgent=True),
-    CountLine("reviews_due_soon", "Register reviews due in the next {horizon} days", "registers"),
-    CountLine("escalations", "Escalated to the safeguarding lead", "registers", urgent=True),
-    CountLine("untriaged_concerns", "Concerns awaiting triage", "registers", urgent=True),
+    CountLine("reviews_overdue", "Register reviews overdue", "registers", True, "overdue"),
+    CountLine(
+        "reviews_due_soon",
+        "Register reviews due in the next {horizon} days",
+        "registers",
+        False,
+        "due",
+    ),
+    CountLine("escalations", "Escalated to the safeguarding lead", "registers", True, "escalated"),
+    CountLine("untriaged_concerns", "Concerns awaiting triage", "registers", True, "concerns"),
     CountLine("referrals_awaiting_outcome", "Referrals awaiting an outcome", "referrals"),
     CountLine("referrals_overdue", "Referrals overdue (past chase-by date)", "referrals", True),
     CountLine("actions_open", "Meeting actions open", "meetings"),
@@ -75,12 +85,14 @@ class HomeScreen(SectionScreen):
     HELP = (
         "Home shows what needs attention today across the practices and the homecare "
         "week. Move with up/down (or j/k) and press enter to open the list behind a "
-        "count. Press r to refresh the counts."
+        "count. A meeting started and not finished shows first: m resumes its minuting. "
+        "Press r to refresh the counts."
     )
     BINDINGS = [
-        ("r", "refresh", "Refresh"),
-        ("j", "cursor_down", None),
-        ("k", "cursor_up", None),
+        Binding("m", "resume_minuting", "Resume minuting", id="home.resume"),
+        Binding("r", "refresh", "Refresh", id="home.refresh"),
+        Binding("j", "cursor_down", show=False, id="home.down"),
+        Binding("k", "cursor_up", show=False, id="home.up"),
     ]
 
     counts: DashboardCounts | None = None
@@ -88,6 +100,7 @@ class HomeScreen(SectionScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="home-body"):
             yield Static("Opening the database…", id="home-context")
+            yield Static("", id="home-in-progress")
             yield OptionList(
                 *[Option(render_line(line, None), id=line.key) for line in LINES],
                 id="home-counts",
@@ -132,6 +145,7 @@ class HomeScreen(SectionScreen):
             f"{format_date(counts.today)}  ·  signed in as {app.settings.user}  ·  "
             f"{app.database_label}"
         )
+        self._show_in_progress(counts)
         meeting = counts.next_meeting
         if meeting:
             starts = to_local(meeting.starts_at)
@@ -141,7 +155,58 @@ class HomeScreen(SectionScreen):
         self.query_one("#home-next-meeting", Static).update(line)
         app.screen_loaded(self)
 
+    def _show_in_progress(self, counts: DashboardCounts) -> None:
+        from coordinator_tui.services.clock import to_local
+        from coordinator_tui.services.dates import format_date
+
+        meeting = counts.meeting_in_progress
+        box = self.query_one("#home-in-progress", Static)
+        box.set_class(meeting is not None, "-shown")
+        if meeting is None:
+            box.update("")
+        else:
+            starts = to_local(meeting.starts_at)
+            box.update(
+                Text.assemble(
+                    ("▶ Meeting in progress: ", "bold"),
+                    (meeting.title, "bold"),
+                    f" ({format_date(starts.date())} {starts:%H:%M})   ",
+                    ("m resumes minuting", "bold reverse"),
+                )
+            )
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resume_minuting":
+            return self.counts is not None and self.counts.meeting_in_progress is not None
+        return super().check_action(action, parameters)
+
+    def action_resume_minuting(self) -> None:
+        """Back to the meeting's live minuting, as the Meetings screen opens it."""
+        from coordinator_tui.screens.meeting_minuting import MinutingScreen
+
+        meeting = self.counts.meeting_in_progress if self.counts else None
+        if meeting is not None:
+            self.app.push_screen(MinutingScreen(meeting.id), lambda _: self.load_counts())
+
     @on(OptionList.OptionSelected, "#home-counts")
     def open_target(self, event: OptionList.OptionSelected) -> None:
         line = next(line for line in LINES if line.key == event.option.id)
         self.app.switch_mode(line.target)
+        if line.view:
+            self.open_view(line.view)
+
+    def open_view(self, view: str) -> None:
+        """Registers showing what the count counts: its overdue, due or escalated view,
+        or the concerns awaiting triage (over the queue, as ``C`` opens them)."""
+        from coordinator_tui.screens.registers import RegistersScreen
+
+        registers = self.app.screen_stack[0]
+        if not isinstance(registers, RegistersScreen):
+            return
+        if view == "concerns":
+            if self.app.screen is registers:
+                registers.action_concerns()
+            return
+        # A record left open over the queue stays open (esc shows the view beneath it).
+        registers.show_status(view)

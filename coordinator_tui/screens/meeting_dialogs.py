@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from coordinator_tui.screens.dialog_base import DialogBase
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.screens.type_ahead import TypeAhead
 from coordinator_tui.widgets.person_picker import PersonPicker
@@ -22,7 +23,7 @@ from coordinator_tui.widgets.person_picker import PersonPicker
 PRIORITIES = (("1 urgent", 1), ("2 high", 2), ("3 routine", 3))
 
 
-class ManualItemDialog(TypeAhead, ModalScreen[bool]):
+class ManualItemDialog(DialogBase, ModalScreen[bool]):
     """Title, why, an optional person, priority and minutes; the caller saves."""
 
     CSS_PATH = "form_dialog.tcss"

@@ -20,8 +20,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
+from coordinator_tui.screens.dialog_base import DialogBase
 from coordinator_tui.screens.form_dialog import FormDialog
-from coordinator_tui.screens.type_ahead import TypeAhead
 from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.person_picker import PersonPicker
 
@@ -51,7 +51,7 @@ class FollowOnDialog(FormDialog):
         self.query_one("#form-context", Static).update(f"{self.heading}\n{plan.text}")
 
 
-class NewReferralDialog(TypeAhead, ModalScreen[bool]):
+class NewReferralDialog(DialogBase, ModalScreen[bool]):
     """Person, type, agency, reason and what the type needs; the caller saves."""
 
     CSS_PATH = "form_dialog.tcss"

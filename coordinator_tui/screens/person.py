@@ -133,6 +133,8 @@ class PersonScreen(CoordinatorScreen):
         Binding("n", "new_entry", "Chronology entry", id="person.new_entry"),
         Binding("m", "summary", "Case summary", id="person.summary"),
         Binding("E", "export", "Export chronology", id="person.export"),
+        Binding("i", "log_concern", "Log a concern", id="person.concern"),
+        Binding("a", "add_registration", "Add registration", id="person.register"),
     ]
 
     def __init__(self, person_id: int) -> None:
@@ -287,6 +289,37 @@ class PersonScreen(CoordinatorScreen):
             save=lambda values: write(values["summary"], started_from[0]),
         )
         self.app.push_screen(form)
+
+    def _picked(self):
+        """This person, as a form's person picker holds them (already picked)."""
+        from coordinator_tui.services.person_hit import PersonHit
+
+        s = self.summary
+        if s is None:
+            return None
+        return PersonHit(
+            s.id, s.nhs_number, s.given_name, s.family_name, s.date_of_birth, s.postcode
+        )
+
+    def action_log_concern(self) -> None:
+        """``i``: the concern intake with this person picked (focus on the category)."""
+        from coordinator_tui.screens.concern_intake import open_concern_intake
+
+        if self.summary is not None:
+            open_concern_intake(self.app, person=self._picked(), on_saved=self.load)
+
+    def action_add_registration(self) -> None:
+        """``a``: add a registration for this person (focus on the register)."""
+        from coordinator_tui.screens.add_registration import open_add_registration
+
+        if self.summary is None:
+            return
+
+        def saved(_token, message: str) -> None:
+            self.notify(message, timeout=4)
+            self.load()
+
+        open_add_registration(self.app, person=self._picked(), on_saved=saved)
 
     def action_export(self) -> None:
         from coordinator_tui.services.chronology import export_chronology

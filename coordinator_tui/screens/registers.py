@@ -21,12 +21,11 @@ from textual.widgets import Input, Static
 
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.errors import ConflictError, CoordinatorError
 from coordinator_tui.services.registers import (
-    ConflictError,
     FilterOptions,
     QueueFilter,
     QueueRow,
-    RegisterError,
     Undo,
 )
 from coordinator_tui.widgets.filter_input import FilterInput
@@ -47,6 +46,15 @@ COLUMNS = [
     Column("Lead", 16, show_from=100),
     Column("Practice", 10, show_from=112),
 ]
+
+
+def person_name(row: QueueRow) -> str:
+    """The person as lists and toasts name them: FAMILY, Given."""
+    return f"{row.family_name.upper()}, {row.given_name}"
+
+
+def format_day(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
 
 
 def queue_row(row: QueueRow, today: date) -> Row:
@@ -70,7 +78,7 @@ def queue_row(row: QueueRow, today: date) -> Row:
         cells=(
             status,
             Text(due, style="red") if overdue else due,
-            f"{row.family_name.upper()}, {row.given_name}",
+            person_name(row),
             format_nhs_number(row.nhs_number),
             row.date_of_birth.strftime("%d/%m/%Y"),
             row.category_code,
@@ -90,13 +98,15 @@ class RegistersScreen(SectionScreen):
         "The review queue: every active register entry due for review within the horizon "
         "(overdue first, then by risk, then by due date), across the practices. Act on the "
         "highlighted entry with one key; the cursor moves on to the next. Filters: P "
-        "practice, T register, L lead, R risk, S status (all due / overdue / escalated); "
+        "practice, T register, L lead, R risk, S status (all due / overdue / escalated: "
+        "every escalated entry, whatever its due date, until the lead resolves it with E); "
         "/ filters by name, NHS number or date of birth as you type, esc clears it."
     )
     BINDINGS = [
         Binding("r", "review", "Reviewed", id="registers.review"),
         Binding("s", "snooze", "Snooze", id="registers.snooze"),
         Binding("e", "escalate", "Escalate", id="registers.escalate"),
+        Binding("E", "resolve", "Resolve escalation", id="registers.resolve"),
         Binding("c", "change", "Change", id="registers.change"),
         Binding("x", "end", "End", id="registers.end"),
         Binding("a", "add", "Add", id="registers.add"),
@@ -145,6 +155,29 @@ class RegistersScreen(SectionScreen):
     def on_database_ready(self) -> None:
         self.query_one(LazyTable).focus()
         self.load_queue()
+
+    def show_status(self, status: str) -> None:
+        """Show the queue's ``status`` view (Home's counts open "overdue", "due" or
+        "escalated"), with the other filters cleared so the count and the list agree."""
+        for key in ("practice", "category", "lead", "risk"):
+            self.choice[key] = None
+        self.choice["status"] = status
+        if not self.is_mounted or self.coordinator.engine is None:
+            return  # its first load (``on_database_ready``) shows this view
+        box = self.query_one("#queue-filter", Input)
+        if box.value:
+            box.value = ""
+        self.load_queue()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resolve":  # shown, and acting, on an escalated entry only
+            row = self.highlighted()
+            return row is not None and row.escalated
+        return super().check_action(action, parameters)
+
+    @on(LazyTable.RowHighlighted, "#queue")
+    def _highlight_moved(self) -> None:
+        self.refresh_bindings()
 
     @work(thread=True, exclusive=True, group="registers-compliance")
     def load_compliance(self) -> None:
@@ -207,6 +240,7 @@ class RegistersScreen(SectionScreen):
         self.options = options
         self.apply_text_filter()
         self.loaded = True
+        self.refresh_bindings()
         if first_load:
             self.load_compliance()  # after the queue is on screen: it is not on the hot path
         if self._after_load is not None:
@@ -304,47 +338,71 @@ class RegistersScreen(SectionScreen):
         title: str,
         fields: list[Field],
         apply: Callable[[Any, QueueRow, dict[str, Any]], Undo],
+        done: Callable[[QueueRow, dict[str, Any]], str],
     ) -> None:
+        """A form for the highlighted entry: ``apply`` saves through the service, ``done``
+        says what happened, naming the person (the toast)."""
         row = self.highlighted()
         if row is None:
             self.notify("Nothing highlighted", severity="warning")
             return
-        context = f"{row.family_name.upper()}, {row.given_name} · {row.category_name}"
+        context = f"{person_name(row)} · {row.category_name}"
+        if row.escalated:
+            context += (
+                "\n⚑ Escalated to the safeguarding lead: it stays in the escalated view "
+                "until the lead resolves it (E)"
+            )
         form = FormDialog(
             title,
             fields,
             self.today,
             context,
-            save=lambda values: self.run_action(row, lambda session: apply(session, row, values)),
+            save=lambda values: self.run_action(
+                row, lambda session: apply(session, row, values), lambda: done(row, values)
+            ),
         )
         self.app.push_screen(form)
 
-    def run_action(self, row: QueueRow, action: Callable[[Any], Undo]) -> str | None:
-        """Save through the service; on success move on to the next entry.
+    def run_action(
+        self, row: QueueRow, action: Callable[[Any], Undo], done: Callable[[], str]
+    ) -> str | None:
+        """Save through the service; on success say what was done to whom and move on to
+        the entry that was next in the list (whatever the action did to this one's place).
 
-        Returns the refusal message (the form shows it and nothing was written) or None.
+        Returns the refusal message (the form shows it, keeps what was typed, and nothing
+        was written: a refused action, a conflict, a locked database) or None.
         """
-        table = self.query_one(LazyTable)
-        index = table.cursor_row
+        index = self.query_one(LazyTable).cursor_row
+        position = next(
+            (i for i, r in enumerate(self.shown_rows) if r.entry_id == row.entry_id), index
+        )
+        following = [r.entry_id for r in self.shown_rows[position + 1 :]]
         try:
             with self.coordinator.session() as session:
                 token = action(session)
-        except RegisterError as exc:
+        except CoordinatorError as exc:
             if isinstance(exc, ConflictError):
                 self.notify(str(exc), severity="error", timeout=10)
             return str(exc)
         self.undo_stack.append(token)
-        self.notify(f"Saved: {token.description} — u to undo", timeout=3)
-        self._after_load = lambda: self._move_on(row.entry_id, index)
+        self.notify(f"{done()} — u to undo", timeout=4)
+        self._after_load = lambda: self._move_on(following, index)
         self.hold_keys_until_loaded()  # the next key acts on the reloaded list
         self.load_queue()
         self.load_compliance()
         return None
 
-    def _move_on(self, entry_id: int, index: int) -> None:
+    def _move_on(self, following: list[int], index: int) -> None:
+        """The cursor to the first entry still listed of those that followed the one
+        acted on (a snoozed entry re-sorted further down is not followed); else to the
+        same line."""
         table = self.query_one(LazyTable)
-        keys = [r.entry_id for r in self.shown_rows]
-        table.cursor_row = keys.index(entry_id) + 1 if entry_id in keys else index
+        keys = {r.entry_id: i for i, r in enumerate(self.shown_rows)}
+        for entry_id in following:
+            if entry_id in keys:
+                table.cursor_row = keys[entry_id]
+                return
+        table.cursor_row = min(index, max(len(self.shown_rows) - 1, 0))
 
     def action_review(self) -> None:
         from coordinator_tui.services.registers import mark_reviewed, proposed_next_review
@@ -352,9 +410,18 @@ class RegistersScreen(SectionScreen):
         row = self.highlighted()
         if row is None:
             return
-        with self.coordinator.session() as session:
-            proposed = proposed_next_review(session, row.entry_id, self.today)
+        try:
+            with self.coordinator.session() as session:
+                proposed = proposed_next_review(session, row.entry_id, self.today)
+        except CoordinatorError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
         user = self.coordinator.settings.user
+
+        def done(r: QueueRow, v: dict[str, Any]) -> str:
+            text = f"Reviewed {person_name(r)}: next review {format_day(v['next'])}"
+            return text + ("; still escalated to the lead (E resolves)" if r.escalated else "")
+
         self._form(
             "Reviewed",
             [
@@ -370,6 +437,7 @@ class RegistersScreen(SectionScreen):
                 note=v["note"],
                 next_review=v["next"],
             ),
+            done,
         )
 
     def action_snooze(self) -> None:
@@ -391,6 +459,7 @@ class RegistersScreen(SectionScreen):
                 until=v["until"],
                 note=v["note"],
             ),
+            lambda r, v: f"Snoozed {person_name(r)}'s review to {format_day(v['until'])}",
         )
 
     def action_escalate(self) -> None:
@@ -403,10 +472,41 @@ class RegistersScreen(SectionScreen):
             lambda s, r, v: escalate(
                 s, r.entry_id, r.version, today=self.today, by=user, reason=v["reason"]
             ),
+            lambda r, v: f"Escalated {person_name(r)} to the safeguarding lead",
+        )
+
+    def action_resolve(self) -> None:
+        """The lead's answer to an escalation (``E`` on an escalated entry): the outcome
+        is recorded beside the escalation and the entry leaves the escalated view."""
+        from coordinator_tui.services.registers import resolve_escalation
+
+        row = self.highlighted()
+        if row is None or not row.escalated:
+            return
+        user = self.coordinator.settings.user
+        self._form(
+            "Resolve the escalation",
+            [
+                Field(
+                    "outcome",
+                    "What the lead decided",
+                    required=True,
+                    placeholder="e.g. strategy discussion held, plan agreed",
+                )
+            ],
+            lambda s, r, v: resolve_escalation(
+                s, r.entry_id, r.version, today=self.today, by=user, outcome=v["outcome"]
+            ),
+            lambda r, v: f"Resolved the escalation of {person_name(r)}",
         )
 
     def action_change(self) -> None:
-        from coordinator_tui.services.registers import all_staff, change_entry, entry_for_form
+        from coordinator_tui.services.registers import (
+            all_staff,
+            change_entry,
+            entry_for_form,
+            register_choices,
+        )
 
         row = self.highlighted()
         if row is None or self.options is None:
@@ -414,19 +514,20 @@ class RegistersScreen(SectionScreen):
         with self.coordinator.session() as session:
             entry = entry_for_form(session, row.entry_id)
             staff = all_staff(session)
+            registers = register_choices(session)
         if entry is None:
             self.notify("That entry no longer exists", severity="error")
             return
         user = self.coordinator.settings.user
         self._form(
-            "Change category, risk or lead",
+            "Change register, risk or lead",
             [
                 Field(
                     "category",
-                    "Register",
-                    "select",
+                    "Register (type a few letters, enter takes it)",
+                    "choice",
                     value=entry.category_id,
-                    options=tuple((name, cid) for cid, name in self.options.categories),
+                    options=tuple((c.label, c.id, c.search_text) for c in registers),
                 ),
                 Field(
                     "risk",
@@ -453,6 +554,7 @@ class RegistersScreen(SectionScreen):
                 risk_level=v["risk"],
                 lead_staff_id=v["lead"],
             ),
+            lambda r, v: f"Changed {person_name(r)}'s {r.category_code} registration",
         )
 
     def action_end(self) -> None:
@@ -479,41 +581,21 @@ class RegistersScreen(SectionScreen):
                 end_date=v["date"],
                 reason=v["reason"],
             ),
+            lambda r, v: (
+                f"Ended {person_name(r)}'s {r.category_code} registration "
+                f"on {format_day(v['date'])}"
+            ),
         )
 
     def action_add(self) -> None:
-        from coordinator_tui.screens.add_registration import AddRegistrationDialog
-        from coordinator_tui.services.registers import add_registration, all_staff
+        from coordinator_tui.screens.add_registration import open_add_registration
 
-        if self.options is None:
-            return
-        with self.coordinator.session() as session:
-            staff = all_staff(session)
-        user = self.coordinator.settings.user
-
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    token = add_registration(
-                        session,
-                        person_id=values["person"].id,
-                        category_id=values["category"],
-                        start_date=values["start"],
-                        today=self.today,
-                        by=user,
-                        risk_level=values["risk"],
-                        lead_staff_id=values["lead"],
-                    )
-            except RegisterError as exc:
-                return str(exc)
+        def saved(token: Undo, message: str) -> None:
             self.undo_stack.append(token)
-            self.notify("Saved: registration added — u to undo", timeout=3)
+            self.notify(f"{message} — u to undo", timeout=4)
             self.load_queue()
-            return None
 
-        self.app.push_screen(
-            AddRegistrationDialog(self.options.categories, staff, self.today, save)
-        )
+        open_add_registration(self.app, on_saved=saved)
 
     def action_undo(self) -> None:
         from coordinator_tui.services.registers import undo_last
@@ -522,13 +604,14 @@ class RegistersScreen(SectionScreen):
             self.notify("Nothing to undo in this session", severity="warning")
             return
         entry_id = self.undo_stack[-1].entry_id
+        who = next((person_name(r) for r in self.rows if r.entry_id == entry_id), "")
         try:
             with self.coordinator.session() as session:
                 message = undo_last(session, self.undo_stack)
-        except RegisterError as exc:
+        except CoordinatorError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return
-        self.notify(message, timeout=3)
+        self.notify(f"{message} ({who})" if who else message, timeout=3)
         self._after_load = lambda: self._cursor_to(entry_id)
         self.load_queue()
 

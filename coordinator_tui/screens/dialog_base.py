@@ -1,0 +1,182 @@
+"""What every form dialog does alike, whoever wrote it.
+
+- ``esc`` on a form holding something typed or chosen asks before throwing it away
+  (``y`` discards, ``n`` or ``esc`` goes back to the form with everything kept). A form
+  left as it opened closes at once, as before.
+- A save the database or a colleague refuses (a conflict, a locked or lost database: any
+  :class:`~coordinator_tui.services.errors.CoordinatorError`) keeps the dialog open with
+  what was typed and one line saying why, so the same ``ctrl+s`` can simply be tried
+  again. Nothing ends the app.
+
+A dialog gets both by taking :class:`DialogBase` in place of ``TypeAhead`` in its bases
+(it is a ``TypeAhead``): its own ``action_cancel`` and ``action_save`` are wrapped when the
+class is made, so a dialog needs no other change.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from coordinator_tui.screens.type_ahead import TypeAhead
+from coordinator_tui.services.errors import CoordinatorError
+
+_WRAPPED = "_dialog_base_wrapped"
+_CONFIRMED = "_dialog_base_discard_confirmed"
+_PRISTINE = "_dialog_base_pristine"
+
+
+class DiscardDialog(TypeAhead, ModalScreen[bool]):
+    """Discard what was typed? ``y`` yes, ``n``/``esc``/``enter`` no (the safe answer is
+    the easy one).
+
+    ``y`` closes this question and then the form in the same step (``on_discard``), so
+    keys typed straight after it reach the screen beneath the form, never the form."""
+
+    CSS_PATH = "form_dialog.tcss"
+    BINDINGS = [
+        Binding("y", "answer(True)", "Discard", id="discard.yes"),
+        Binding("n,escape,enter", "answer(False)", "Keep editing", id="discard.no"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="discard-box") as box:
+            box.border_title = "Discard?"
+            yield Static("Discard what you typed in this form?")
+            yield Static("y discard  ·  n or esc keep editing", id="discard-keys")
+
+    def __init__(self, on_discard: Callable[[], Any] | None = None) -> None:
+        super().__init__()
+        self.on_discard = on_discard
+
+    def action_answer(self, discard: bool) -> None:
+        self.dismiss(discard)  # off the stack at once: the form is on top again
+        if discard and self.on_discard is not None:
+            result = self.on_discard()
+            if inspect.isawaitable(result):
+                self.app.call_later(lambda: result)
+
+
+def form_state(screen: Any) -> tuple[Any, ...]:
+    """Everything a coordinator can type or choose in ``screen``'s fields, in order: text
+    fields (date fields and pickers' search boxes among them), text areas, selects, check
+    boxes, and the person or choice a picker holds."""
+    from textual.widgets import Checkbox, Input, Select, TextArea
+
+    from coordinator_tui.widgets.person_picker import ChoicePicker, PersonPicker
+
+    state: list[Any] = []
+    for widget in screen.query("Input, TextArea, Select, Checkbox, PersonPicker, ChoicePicker"):
+        if isinstance(widget, Input):
+            state.append(widget.value)
+        elif isinstance(widget, TextArea):
+            state.append(widget.text)
+        elif isinstance(widget, Select | Checkbox):
+            state.append(widget.value)
+        elif isinstance(widget, PersonPicker):
+            state.append(widget.person.id if widget.person else None)
+        elif isinstance(widget, ChoicePicker):
+            state.append(widget.value)
+    return tuple(state)
+
+
+def _guard_cancel(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``action_cancel`` that asks first when the form holds something new."""
+
+    def go_ahead(dialog: DialogBase) -> bool:
+        return bool(dialog.__dict__.get(_CONFIRMED)) or not dialog.has_unsaved_input()
+
+    def ask(dialog: DialogBase, then: Callable[[], Any]) -> None:
+        def discard() -> Any:
+            dialog.__dict__[_CONFIRMED] = True
+            return then()
+
+        dialog.app.push_screen(DiscardDialog(discard))
+
+    if inspect.iscoroutinefunction(method):
+
+        @wraps(method)
+        async def cancel_async(self: DialogBase, *args: Any, **kwargs: Any) -> Any:
+            if go_ahead(self):
+                return await method(self, *args, **kwargs)
+            ask(self, lambda: method(self, *args, **kwargs))
+            return None
+
+        setattr(cancel_async, _WRAPPED, True)
+        return cancel_async
+
+    @wraps(method)
+    def cancel(self: DialogBase, *args: Any, **kwargs: Any) -> Any:
+        if go_ahead(self):
+            return method(self, *args, **kwargs)
+        ask(self, lambda: method(self, *args, **kwargs))
+        return None
+
+    setattr(cancel, _WRAPPED, True)
+    return cancel
+
+
+def _guard_save(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``action_save`` whose refusal (a ``CoordinatorError`` from the service, the
+    caller's save callback or the unit of work) is shown in the dialog, which stays open."""
+    if inspect.iscoroutinefunction(method):
+
+        @wraps(method)
+        async def save_async(self: DialogBase, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return await method(self, *args, **kwargs)
+            except CoordinatorError as exc:
+                self.show_error(str(exc))
+                return None
+
+        setattr(save_async, _WRAPPED, True)
+        return save_async
+
+    @wraps(method)
+    def save(self: DialogBase, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except CoordinatorError as exc:
+            self.show_error(str(exc))
+            return None
+
+    setattr(save, _WRAPPED, True)
+    return save
+
+
+class DialogBase(TypeAhead):
+    """Mixin for a form dialog, in place of ``TypeAhead`` (before ``ModalScreen``)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, guard in (("action_cancel", _guard_cancel), ("action_save", _guard_save)):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, _WRAPPED, False):
+                setattr(cls, name, guard(method))
+
+    def on_mount(self) -> None:
+        # After the dialog's own on_mount (which may fill fields in) and before any key
+        # reaches a field (keys are held until a field has the focus: ``TypeAhead``).
+        self.__dict__[_PRISTINE] = form_state(self)
+
+    def has_unsaved_input(self) -> bool:
+        """Whether anything was typed or chosen since the dialog opened."""
+        pristine = self.__dict__.get(_PRISTINE)
+        return pristine is not None and form_state(self) != pristine
+
+    def show_error(self, message: str) -> None:
+        """One line in the dialog's error line (``#form-error``), else a notification."""
+        from textual.css.query import NoMatches
+
+        try:
+            self.query_one("#form-error", Static).update(f"✗ {message}")  # type: ignore[attr-defined]
+        except NoMatches:
+            self.notify(message, severity="error", timeout=8)  # type: ignore[attr-defined]
