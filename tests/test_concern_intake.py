@@ -222,3 +222,40 @@ async def test_a_refused_concern_keeps_the_dialog_and_the_text(app, seeded):
         assert "Pick a category" in str(dialog.query_one("#form-error").render())
         assert app.screen is dialog and dialog.query_one("#f-details").text == "Bruise"
     assert concerns(seeded) == []
+
+
+async def test_triage_to_a_register_chosen_by_typing(app, seeded):
+    """``g`` on a concern awaiting triage: the register is typed ("cic" finds LAC/CiC)."""
+    from coordinator_tui.models import RegisterCategory, RegisterEntry
+    from coordinator_tui.screens.concerns import ConcernsScreen
+    from coordinator_tui.services.concerns import log_concern
+
+    with session_scope(seeded, "t") as s:
+        person_id = s.exec(select(Person.id).where(Person.family_name == "Quince")).one()
+        log_concern(
+            s,
+            person_id=person_id,
+            raised_by="GP",
+            raised_by_role="",
+            raised_on=TODAY,
+            category="neglect",
+            details="In care since Monday",
+            today=TODAY,
+        )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_queue(pilot, app)
+        await pilot.press("C")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConcernsScreen) and app.screen.rows)
+        triage = app.screen
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModalScreen))
+        await pilot.press(*"cic", "enter", "ctrl+s")
+        await wait_for(pilot, lambda: app.screen is triage and not triage.rows)
+        assert any("Triaged QUINCE, Ada" in n.message for n in app._notifications)
+    with session_scope(seeded, "t") as s:
+        code = s.exec(
+            select(RegisterCategory.code)
+            .join(RegisterEntry, RegisterEntry.category_id == RegisterCategory.id)
+            .where(RegisterEntry.person_id == person_id)
+        ).one()
+    assert code == "LAC"

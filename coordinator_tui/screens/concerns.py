@@ -115,7 +115,7 @@ class ConcernsScreen(CoordinatorScreen):
                     apply(session, row, values)
             except CoordinatorError as exc:  # refused, a conflict, or the database busy
                 return str(exc)
-            self.notify(f"Triaged: {title.lower()}")
+            self.notify(f"Triaged {row.family_name.upper()}, {row.given_name}: {title.lower()}")
             self.query_one(LazyTable).cursor_row = index
             self.load()
             return None
@@ -161,19 +161,19 @@ class ConcernsScreen(CoordinatorScreen):
 
     def action_register(self) -> None:
         from coordinator_tui.services.concerns import triage_register
-        from coordinator_tui.services.registers import filter_options
+        from coordinator_tui.services.registers import register_choices
 
         with self.app.session() as session:  # type: ignore[attr-defined]
-            categories = filter_options(session).categories
+            registers = register_choices(session)
         user = self.app.settings.user  # type: ignore[attr-defined]
         self._triage(
             "Add to a register",
             [
                 Field(
                     "category",
-                    "Register",
-                    "select",
-                    options=tuple((name, cid) for cid, name in categories),
+                    "Register (type a few letters, enter takes it)",
+                    "choice",
+                    options=tuple((c.label, c.id, c.search_text) for c in registers),
                     required=True,
                 ),
                 Field(
