@@ -1,0 +1,156 @@
+"""``solve``: model, first plan, local search, the checker's verdict; in a worker thread.
+
+Thread safety: the solver reads the snapshot it is given and never writes to it (it works
+on its own copy, with its own travel memo), holds no database session and touches no
+global state, so a screen may run it in a worker thread while the grid keeps using the
+original. ``stop`` (a ``threading.Event``) ends the search at the next check, about every
+64 moves; the best plan seen so far is then checked and returned. ``progress`` is called
+from the solver's thread (a screen posts it on to the interface thread).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+from coordinator_tui.services.rota.snapshot import WeekSnapshot
+from coordinator_tui.services.rota.solver.model import Model, PairCheck, Scope, build_model
+from coordinator_tui.services.rota.solver.plan import Plan
+from coordinator_tui.services.rota.solver.search import Search, construct
+from coordinator_tui.services.rota.solver.verify import Checked, check_plan
+from coordinator_tui.services.rota.solver.weights import DEFAULT_WEIGHTS, Weights
+from coordinator_tui.services.rota.validate import RotaState
+
+ENGINE = "construction + simulated annealing over the checker's rules, checked by the checker"
+DEFAULT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a solve has got to (sent about four times a second)."""
+
+    phase: str  # "model" | "first plan" | "improving" | "checking" | "done"
+    elapsed: float  # seconds since the solve began
+    fraction: float  # of the time allowed
+    cost: float  # the plan's points
+    short: int  # carer places still empty
+    iterations: int
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    engine: str
+    seconds: float  # the whole solve
+    model_seconds: float
+    first_plan_seconds: float  # to the first plan (construction done)
+    iterations: int
+    accepted: int
+    cost_first: float
+    cost_final: float
+    short_first: int
+    stopped: bool  # stopped by the caller (the best plan so far was kept)
+
+    def to_dict(self) -> dict:
+        return {
+            "engine": self.engine,
+            "seconds": round(self.seconds, 3),
+            "model_seconds": round(self.model_seconds, 3),
+            "first_plan_seconds": round(self.first_plan_seconds, 3),
+            "iterations": self.iterations,
+            "accepted": self.accepted,
+            "cost_first": round(self.cost_first, 1),
+            "cost_final": round(self.cost_final, 1),
+            "short_first": self.short_first,
+            "stopped": self.stopped,
+        }
+
+
+@dataclass
+class SolveResult:
+    """What a solve found: the model, the plan, and the checker's verdict on it."""
+
+    model: Model
+    plan: Plan
+    checked: Checked
+    stats: SolveStats
+    before: RotaState  # the week as it was, checked
+
+    @property
+    def after(self) -> dict[int, tuple[int, ...]]:
+        return self.checked.after
+
+    @property
+    def state(self) -> RotaState:
+        return self.checked.state
+
+
+def solve(
+    snap: WeekSnapshot,
+    scope: Scope = Scope(),
+    weights: Weights = DEFAULT_WEIGHTS,
+    *,
+    windows: Mapping[int, tuple[int, int]] | None = None,
+    last_week: Mapping[int, tuple[int, ...]] | None = None,
+    seconds: float = DEFAULT_SECONDS,
+    stop: threading.Event | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    seed: int = 1,
+) -> SolveResult:
+    """Solve the week of ``snap`` for ``scope`` within about ``seconds`` (``windows`` and
+    ``last_week`` as ``load.load_problem`` reads them; see ``model.build_model``)."""
+    began = time.perf_counter()
+    deadline = began + max(seconds, 0.0)
+    snap = replace(snap)  # our own travel memo: the caller's snapshot is left alone
+
+    def should_stop() -> bool:
+        return stop is not None and stop.is_set()
+
+    def tell(phase: str, plan: Plan | None, iterations: int = 0) -> None:
+        if progress is None:
+            return
+        now = time.perf_counter()
+        progress(
+            Progress(
+                phase,
+                now - began,
+                min((now - began) / seconds, 1.0) if seconds > 0 else 1.0,
+                plan.total if plan is not None else 0.0,
+                plan.short() if plan is not None else 0,
+                iterations,
+            )
+        )
+
+    tell("model", None)
+    before = RotaState(snap)
+    model = build_model(snap, scope, weights, windows, PairCheck(snap, weights), last_week)
+    model_done = time.perf_counter()
+    plan = Plan(model)
+    construct(plan, should_stop)
+    first_done = time.perf_counter()
+    cost_first, short_first = plan.total, plan.short()
+    tell("first plan", plan)
+    search = Search(plan, seed)
+    search.run(
+        deadline,
+        should_stop,
+        lambda s: tell("improving", s.plan, s.iterations),
+    )
+    tell("checking", plan, search.iterations)
+    checked = check_plan(model, plan)
+    finished = time.perf_counter()
+    tell("done", plan, search.iterations)
+    stats = SolveStats(
+        ENGINE,
+        finished - began,
+        model_done - began,
+        first_done - began,
+        search.iterations,
+        search.accepted,
+        cost_first,
+        plan.total,
+        short_first,
+        should_stop(),
+    )
+    return SolveResult(model, plan, checked, stats, before)
