@@ -475,6 +475,12 @@ def rota_check(
 from coordinator_tui.cli_meetings import register as _register_meetings  # noqa: E402
 
 _register_meetings(app)
+
+# -- rota solve (coordinator_tui/cli_rota_solve.py) --------------------------------------
+
+from coordinator_tui.cli_rota_solve import register as _register_rota_solve  # noqa: E402
+
+_register_rota_solve(rota_app)
 from coordinator_tui.cli_reports import register as _register_reports  # noqa: E402
 
 _register_reports(app)
