@@ -262,8 +262,9 @@ class RegistersScreen(SectionScreen):
     def update_summary(self) -> None:
         today = self.today
         overdue = sum(1 for r in self.shown_rows if r.is_overdue(today))
+        noun = "escalated" if self.choice["status"] == "escalated" else "due"
         parts = [
-            f"{len(self.shown_rows):,} due"
+            f"{len(self.shown_rows):,} {noun}"
             + (f" of {len(self.rows):,}" if len(self.shown_rows) != len(self.rows) else ""),
             f"{overdue:,} overdue",
         ]
@@ -339,15 +340,19 @@ class RegistersScreen(SectionScreen):
         fields: list[Field],
         apply: Callable[[Any, QueueRow, dict[str, Any]], Undo],
         done: Callable[[QueueRow, dict[str, Any]], str],
+        escalation: str = "",
     ) -> None:
         """A form for the highlighted entry: ``apply`` saves through the service, ``done``
-        says what happened, naming the person (the toast)."""
+        says what happened, naming the person (the toast); ``escalation``, the reason
+        given when it was escalated, if the form is about that."""
         row = self.highlighted()
         if row is None:
             self.notify("Nothing highlighted", severity="warning")
             return
         context = f"{person_name(row)} · {row.category_name}"
-        if row.escalated:
+        if escalation:
+            context += f"\n⚑ Escalated: {escalation}"
+        elif row.escalated:
             context += (
                 "\n⚑ Escalated to the safeguarding lead: it stays in the escalated view "
                 "until the lead resolves it (E)"
@@ -478,11 +483,14 @@ class RegistersScreen(SectionScreen):
     def action_resolve(self) -> None:
         """The lead's answer to an escalation (``E`` on an escalated entry): the outcome
         is recorded beside the escalation and the entry leaves the escalated view."""
-        from coordinator_tui.services.registers import resolve_escalation
+        from coordinator_tui.services.registers import entry_for_form, resolve_escalation
 
         row = self.highlighted()
         if row is None or not row.escalated:
             return
+        with self.coordinator.session() as session:
+            entry = entry_for_form(session, row.entry_id)
+            reason = entry.escalation_reason if entry else ""
         user = self.coordinator.settings.user
         self._form(
             "Resolve the escalation",
@@ -498,6 +506,7 @@ class RegistersScreen(SectionScreen):
                 s, r.entry_id, r.version, today=self.today, by=user, outcome=v["outcome"]
             ),
             lambda r, v: f"Resolved the escalation of {person_name(r)}",
+            escalation=reason or "(no reason recorded)",
         )
 
     def action_change(self) -> None:

@@ -13,12 +13,15 @@ the suggestions, ``enter`` picks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from textual import events, on, work
 from textual.app import ComposeResult
+from textual.binding import NoBinding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -58,7 +61,27 @@ class _PickerBox(Input):
             event.stop()
             event.prevent_default()
             return
+        if not event.is_printable:
+            # The box's own editing keys (backspace, ctrl+u...) act here too, in the
+            # order typed, rather than after a trip to the app's bindings that the
+            # characters typed next would overtake.
+            try:
+                binding = self._bindings.get_bindings_for_key(event.key)[0]
+            except (NoBinding, IndexError):
+                binding = None
+            if binding is not None:
+                event.stop()
+                event.prevent_default()
+                await self.run_action(binding.action)
+                return
         await super()._on_key(event)
+
+
+def _say(picker: Widget, text: str) -> None:
+    """The line under a picker: what was picked (or why nothing was); no line if empty."""
+    line = picker.query_one(".picked", Static)
+    line.update(text)
+    line.set_class(bool(text), "-shown")
 
 
 def _pass_to_focus(box: Input, event: events.Key) -> bool:
@@ -89,6 +112,10 @@ class PersonPicker(Vertical):
     PersonPicker > .picked {
         color: $text-success;
         height: auto;
+        display: none;
+    }
+    PersonPicker > .picked.-shown {
+        display: block;
     }
     """
 
@@ -120,7 +147,10 @@ class PersonPicker(Vertical):
             placeholder="Name, NHS number or date of birth", id="picker-input", compact=True
         )
         yield OptionList(id="picker-options")
-        yield Static(f"✓ {self.person.label}" if self.person else "", classes="picked")
+        yield Static(
+            f"✓ {self.person.label}" if self.person else "",
+            classes="picked -shown" if self.person else "picked",
+        )
 
     @property
     def value(self) -> PersonHit | None:
@@ -149,7 +179,7 @@ class PersonPicker(Vertical):
             return  # enter came first: that search is already running
         self.person = None
         self._pick_when_found = False
-        self.query_one(".picked", Static).update("")
+        _say(self, "")
         self.lookup(text)
 
     @work(thread=True, exclusive=True, group="person-picker")
@@ -175,7 +205,7 @@ class PersonPicker(Vertical):
             if hits:
                 self.choose(hits[0])
             else:
-                self.query_one(".picked", Static).update("✗ Nobody matches")
+                _say(self, "✗ Nobody matches")
             self._release_keys()
 
     def on_key(self, event: events.Key) -> None:
@@ -207,7 +237,7 @@ class PersonPicker(Vertical):
         """The search never answered (a database error): let the keys go on."""
         if self._pick_when_found:
             self._pick_when_found = False
-            self.query_one(".picked", Static).update("✗ No match yet: type the name again")
+            _say(self, "✗ No match yet: type the name again")
             self._release_keys()
 
     def _release_keys(self) -> None:
@@ -231,9 +261,12 @@ class PersonPicker(Vertical):
         self._pick_when_found = False
         self._picked_text = self.query_one(Input).value
         self.set_class(False, "-open")
-        self.query_one(".picked", Static).update(f"✓ {hit.label}")
+        _say(self, f"✓ {hit.label}")
         focus_after(self)
         self.post_message(self.Picked(self, hit))
+
+
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -245,9 +278,14 @@ class Choice:
     value: Any
     search_text: str = ""
 
-    def matches(self, words: Sequence[str]) -> bool:
-        text = (self.search_text or self.label).lower()
-        return all(word in text for word in words)
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        return tuple(_WORD.findall((self.search_text or self.label).lower()))
+
+    def matches(self, typed: Sequence[str]) -> bool:
+        """Every word typed starts a word of the entry ("negl" finds neglect and
+        self-neglect, "cic" finds LAC/CiC; "ex" finds exploitation, not sexual)."""
+        return all(any(word.startswith(part) for word in self.words) for part in typed)
 
 
 class ChoicePicker(Vertical):
@@ -267,12 +305,16 @@ class ChoicePicker(Vertical):
     ChoicePicker.-open > OptionList {
         display: block;
     }
+    ChoicePicker > OptionList > .option-list--option-highlighted {
+        text-style: bold reverse;  /* what enter takes, seen without colour too */
+    }
     ChoicePicker > .picked {
         color: $text-success;
         height: auto;
-    }
-    ChoicePicker > .picked:empty {
         display: none;
+    }
+    ChoicePicker > .picked.-shown {
+        display: block;
     }
     """
 
@@ -314,7 +356,10 @@ class ChoicePicker(Vertical):
         options = OptionList(*[c.label for c in self.choices], compact=True)
         options.can_focus = False  # the focus stays in the box; up/down move the highlight
         yield options
-        yield Static(f"✓ {self.chosen.label}" if self.chosen else "", classes="picked")
+        yield Static(
+            f"✓ {self.chosen.label}" if self.chosen else "",
+            classes="picked -shown" if self.chosen else "picked",
+        )
 
     def on_descendant_focus(self) -> None:
         self.set_class(True, "-open")
@@ -336,15 +381,15 @@ class ChoicePicker(Vertical):
         """The list as ``text`` narrows it (also called by ``enter`` when the box's
         change has not reached the picker yet: the pick is from what was typed)."""
         self._narrowed_for = text
-        words = text.lower().split()
-        self.shown = [c for c in self.choices if c.matches(words)]
+        typed = _WORD.findall(text.lower())
+        self.shown = [c for c in self.choices if c.matches(typed)]
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options([c.label for c in self.shown] or [Option("(nothing matches)")])
         options.highlighted = 0 if self.shown else None
         if self.chosen is not None and text != self._picked_text:
             self.chosen = None  # typing again: choose again
-            self.query_one(".picked", Static).update("")
+            _say(self, "")
 
     def _highlight_chosen(self) -> None:
         if self.chosen in self.shown:
@@ -389,7 +434,7 @@ class ChoicePicker(Vertical):
         self.chosen = choice
         self._browsed = False
         self._picked_text = self.query_one(Input).value
-        self.query_one(".picked", Static).update(f"✓ {choice.label}")
+        _say(self, f"✓ {choice.label}")
         if move_on:
             focus_after(self)
         self.post_message(self.Picked(self, choice))
