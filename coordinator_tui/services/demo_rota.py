@@ -80,13 +80,13 @@ class Shift:
 SHIFTS: dict[str, Shift] = {
     "early": Shift("early", ("morning", "lunch"), "day", ((7 * 60, 15 * 60),)),
     "split": Shift(
-        "split", ("morning", "tea"), "day", ((7 * 60, 12 * 60), (15 * 60 + 30, 19 * 60))
+        "split", ("morning", "tea"), "day", ((7 * 60, 13 * 60), (15 * 60 + 30, 19 * 60))
     ),
     "late": Shift("late", ("lunch", "tea", "bed"), "late", ((11 * 60, 22 * 60 + 30),)),
     # The window runs past midnight: 22:00 to 04:30 the next morning.
     "night": Shift("night", ("night",), "night", ((22 * 60, 4 * 60 + 30),)),
 }
-NIGHT_SIT_EVERY = 60  # one customer in 60 has a night sitter every night
+NIGHT_SIT_EVERY = 150  # one customer in 150 (one at least) has a night sitter
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ def draw_calls(
     share = heavy_share(calls_per_day)
     calls: list[Call] = []
     special_done = False
-    nights_left = len(clients) // NIGHT_SIT_EVERY
+    nights_left = max(len(clients) // NIGHT_SIT_EVERY, 1)
     for client in clients:
         new = client.starts != date.min  # a new customer starts with a call a day or less
         heavy = client.double or (rnd.random() < share and not new)
@@ -247,9 +247,18 @@ def draw_calls(
                     tasks + (", meds" if medication else ""),
                 )
             )
-        if heavy and not new and not client.double and nights_left and client.index % 7 == 3:
-            nights_left -= 1
-            calls.append(Call(len(calls), client.index, "night", 360, tasks=TASKS["night"]))
+        if not new and not client.double and nights_left and client.index % 7 == 3:
+            nights_left -= 1  # three nights a week (respite), two customers sharing a sitter
+            calls.append(
+                Call(
+                    len(calls),
+                    client.index,
+                    "night",
+                    360,
+                    weekdays=THREE_DAYS[nights_left % 2],
+                    tasks=TASKS["night"],
+                )
+            )
         if not special_done and not heavy and not new:
             mask = "".join("1" if day == special_weekday else "0" for day in range(7))
             calls.append(
@@ -355,10 +364,11 @@ def _first_counts(slots: dict[str, list[_Slot]]) -> dict[str, int]:
         minutes = sum((slot.minutes + 6) * slot.carers for slot in slots.get(name, ()))
         need[name] = math.ceil(minutes / (block.closes - block.opens))
     need["night"] = sum(slot.carers for slot in slots.get("night", ()))  # a sit a night
-    # Split rounds (a morning run, then a tea-time run) take the tea calls of half the late
-    # rounds, and some of the morning calls: agencies plan many of them.
+    # Split rounds (a morning run, then a tea-time run) take the tea calls the late rounds
+    # cannot, and those of a third of them too, with some morning calls: agencies plan
+    # many of them.
     late = need["bed"]
-    split = max(need["tea"] - late, 0) + late // 2
+    split = max(need["tea"] - late, 0) + late // 3
     early = max(need["morning"] - split, need["lunch"] - late, 0)
     return {"early": early, "split": split, "late": late, "night": need["night"]}
 
@@ -657,9 +667,28 @@ def _rest_ok(week: dict[int, int], by_id: dict[int, Run], day: int, shift: str) 
     9 hours' rest (WTR reg 10). The week repeats, so Sunday is followed by Monday."""
     if SHIFTS[shift].family == "late":
         after = week.get((day + 1) % 7)
-        return after is None or SHIFTS[by_id[after].shift].family == "late"
-    before = week.get((day - 1) % 7)
-    return before is None or SHIFTS[by_id[before].shift].family != "late"
+        if not (after is None or SHIFTS[by_id[after].shift].family == "late"):
+            return False
+    else:
+        before = week.get((day - 1) % 7)
+        if not (before is None or SHIFTS[by_id[before].shift].family != "late"):
+            return False
+    return _weekly_rest_ok({**week, day: -1}, by_id, shift)
+
+
+def _weekly_rest_ok(week: dict[int, int], by_id: dict[int, Run], shift: str) -> bool:
+    """A single day off is not between a late shift (to 22:00) and a day shift (from
+    07:00): 33 hours, where the weekly rest with the daily rest joined to it needs 35 (WTR
+    reg 11(7)). ``week`` holds -1 for the day being added, of ``shift``."""
+    if len(week) < 6:
+        return True
+    off = next(d for d in range(7) if d not in week)
+
+    def family(day: int) -> str:
+        run = week[day % 7]
+        return SHIFTS[shift if run == -1 else by_id[run].shift].family
+
+    return not (family(off - 1) == "late" and family(off + 1) == "day")
 
 
 # -- 4. weeks ----------------------------------------------------------------------------------
