@@ -8,6 +8,7 @@ import pytest
 from pilot_helpers import wait_for
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Static
 
 from coordinator_tui.app import make_app
@@ -17,19 +18,28 @@ from coordinator_tui.widgets.footer import Footer
 DECEMBER = 5  # the demo's next planned meeting
 
 
-class Keys(App):
+class KeysScreen(Screen):
     BINDINGS = [
-        Binding(key, f"press('{key}')", f"Action {n}", id=f"k{n}")
+        Binding(key, f"app.press('{key}')", f"Action {n}", id=f"k{n}")
         for n, key in enumerate("abcdefghij")
     ]
+
+    def compose(self) -> ComposeResult:
+        yield Static("body", id="body")
+        yield Footer()
+
+
+class Keys(App):
+    """A screen with ten keys, and the app's own key (quit) as every screen has."""
+
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit the application", id="quit")]
 
     def __init__(self) -> None:
         super().__init__()
         self.pressed: list[str] = []
 
-    def compose(self) -> ComposeResult:
-        yield Static("body", id="body")
-        yield Footer()
+    def on_mount(self) -> None:
+        self.push_screen(KeysScreen())
 
     def action_press(self, key: str) -> None:
         self.pressed.append(key)
@@ -43,13 +53,13 @@ async def test_keys_that_do_not_fit_take_a_second_line_and_clicks_work() -> None
     app = Keys()
     async with app.run_test(size=(80, 12)) as pilot:
         await pilot.pause()
-        footer = app.query_one(Footer)
+        footer = app.screen.query_one(Footer)
         assert footer.size.height == 2
         lines = footer_text(app).split("\n")
         assert len(lines) == 2 and all(len(line) <= 80 for line in lines)
         text = " ".join(lines)
         assert all(f"Action {n}" in text for n in range(10))
-        assert app.query_one("#body").region.bottom <= footer.region.y  # nothing under it
+        assert app.screen.query_one("#body").region.bottom <= footer.region.y  # not under it
         # A click on a key of the second line presses that key.
         second = lines[1]
         x = second.index("j Action 9") + 1
@@ -58,6 +68,12 @@ async def test_keys_that_do_not_fit_take_a_second_line_and_clicks_work() -> None
         await pilot.resize_terminal(200, 12)
         await wait_for(pilot, lambda: footer.size.height == 1)
         assert "\n" not in footer_text(app)
+        # The screen's keys fit in one line, the app's own key does not: it is left off
+        # rather than taking a second line.
+        await pilot.resize_terminal(150, 12)
+        await wait_for(pilot, lambda: footer.size.height == 1)
+        text = footer_text(app)
+        assert "Action 9" in text and "Quit the application" not in text
 
 
 async def test_too_many_keys_drop_the_gaps_then_the_last_keys() -> None:

@@ -48,6 +48,30 @@ class TestMeetings:
         assert snap_compare(app, terminal_size=size, run_before=loaded)
 
     @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    def test_triage_proposed_filtered_marked(
+        self, snap_compare, demo_settings, small_demo_engine, size
+    ):
+        """p (what fits the time, most at risk first), a filter and two marks (issue 22)."""
+        app = make_app(demo_settings, small_demo_engine)
+
+        async def loaded(pilot):
+            await pilot.press("4")
+            await _wait(pilot, lambda: getattr(app.screen, "loaded", False))
+            await pilot.press("enter")
+            await _wait(
+                pilot,
+                lambda: _name(app) == "MeetingTriageScreen" and app.screen.loaded,
+            )
+            await pilot.press("p")
+            await _wait(pilot, lambda: app.screen.held_back > 0 and app.screen.loaded)
+            await pilot.press("slash", *"referral", "enter", "space", "space")
+            await pilot.pause()
+            app.clear_notifications()
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+    @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
     def test_minuting(self, snap_compare, demo_settings, small_demo_engine, size):
         with session_scope(small_demo_engine, "setup") as session:
             start_meeting(session, DECEMBER)

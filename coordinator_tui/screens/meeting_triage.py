@@ -378,7 +378,7 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
     def _bulk(self, what: str) -> None:
         """One confirmation, then every marked item in one unit of work (all or none)."""
         from coordinator_tui.services.errors import CoordinatorError
-        from coordinator_tui.services.meetings.triage import defer_many, drop_many, include
+        from coordinator_tui.services.meetings import triage as service
 
         chosen = [(r.id, r.version) for r in self.all_rows if r.id in self.marked]
         count = len(chosen)
@@ -401,12 +401,12 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
             try:
                 with self.coordinator.session() as session:
                     if what == "drop":
-                        drop_many(session, chosen, reason=values["why"])
+                        service.drop_many(session, chosen, reason=values["why"])
                     elif what == "defer":
-                        defer_many(session, chosen, note=values.get("note") or "")
+                        service.defer_many(session, chosen, note=values.get("note") or "")
                     else:
                         for item_id, version in chosen:
-                            include(session, item_id, version)
+                            service.include(session, item_id, version)
             except CoordinatorError as exc:
                 return str(exc)
             done = {"drop": "dropped", "defer": "deferred", "include": "included"}[what]

@@ -70,6 +70,7 @@ class Footer(Widget):
         self._queued = False
         self._keys: list[tuple[int, int, int, str]] = []  # (line, start, end, key) for clicks
         self._height = 1  # lines last laid out for
+        self._owners: dict[str, object] = {}  # action -> the node whose binding it is
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -95,10 +96,17 @@ class Footer(Widget):
         return self._height
 
     def _lines_needed(self, width: int) -> int:
+        """Two lines when the screen's own keys do not fit in one; the app's keys (quit,
+        help) never take a second line by themselves: they are shown where there is room."""
         if width <= 0:
             return 1
         shown, palette = self._shown()
-        widths = [self._key_width(binding, compact=False) for binding, _ in shown]
+        app = self.app
+        widths = [
+            self._key_width(binding, compact=False)
+            for binding, _ in shown
+            if self._owners.get(binding.action) is not app
+        ]
         right = self._palette_width(palette)
         return 1 if sum(widths) <= max(width - right, 0) else self.MAX_LINES
 
@@ -108,10 +116,12 @@ class Footer(Widget):
         palette_key = self.app.COMMAND_PALETTE_BINDING if self.app.ENABLE_COMMAND_PALETTE else ""
         seen: set[str] = set()
         shown: list[tuple[Binding, bool]] = []
-        for _node, binding, enabled, _tooltip in active.values():
+        self._owners = {}
+        for node, binding, enabled, _tooltip in active.values():
             if binding.show and binding.action not in seen:
                 seen.add(binding.action)
                 shown.append((binding, enabled))
+                self._owners[binding.action] = node
         palette = None
         if palette_key and palette_key in active:
             _node, binding, enabled, _tooltip = active[palette_key]
