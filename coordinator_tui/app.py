@@ -77,6 +77,7 @@ BUILT_SECTIONS: dict[str, tuple[str, str]] = {
     "referrals": ("referrals", "ReferralsScreen"),
     "meetings": ("meetings", "MeetingsScreen"),
     "rota": ("rota", "RotaScreen"),
+    "governance": ("governance.governance", "GovernanceScreen"),
 }
 
 
@@ -95,7 +96,7 @@ class CoordinatorApp(App[None]):
     # Every screen's style sheet, read once with the app's: each would otherwise make
     # Textual parse all the style sheets again, and restyle the app, when its screen
     # first opens (a person record's first open paid that).
-    CSS_PATH = sorted(SCREENS_DIR.glob("*.tcss"))
+    CSS_PATH = sorted(SCREENS_DIR.glob("*.tcss")) + sorted(SCREENS_DIR.glob("*/*.tcss"))
     MODES = {
         "home": _lazy_screen("home", "HomeScreen"),
         **{mode: _lazy_screen(*where) for mode, where in BUILT_SECTIONS.items()},
@@ -112,6 +113,7 @@ class CoordinatorApp(App[None]):
     BINDINGS = [
         *_nav_bindings(),
         Binding("f1,question_mark", "help", "Help", id="app.help"),
+        Binding("f4", "log_incident", "Log an incident", show=False, id="app.log_incident"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -322,6 +324,12 @@ class CoordinatorApp(App[None]):
         from coordinator_tui.screens.concern_intake import open_concern_intake
 
         open_concern_intake(self, on_saved=on_saved)
+
+    def action_log_incident(self) -> None:
+        """The incident form, from anywhere (``f4``, the palette)."""
+        from coordinator_tui.screens.governance.forms import open_log_incident
+
+        open_log_incident(self)
 
     def open_people(self) -> None:
         """The browsable list of every person."""

@@ -67,7 +67,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
 )
-db_app = typer.Typer(help="Database maintenance: upgrade the schema, check integrity.")
+db_app = typer.Typer(
+    help="Database maintenance: upgrade the schema, check integrity, verify the audit trail."
+)
 app.add_typer(db_app, name="db")
 
 DbOption = Annotated[
@@ -258,7 +260,27 @@ def db_check(db: DbOption = None) -> None:
     typer.echo(f"integrity: {report.integrity}")
     state = "current" if report.revision == report.head else f"behind {report.head}: run db upgrade"
     typer.echo(f"schema revision: {report.revision or 'none'} ({state})")
-    if report.integrity != "ok":
+    broken = report.audit is not None and report.audit.broken_at is not None
+    if report.audit is not None:
+        typer.echo(f"audit chain: {report.audit.line}")
+    if report.integrity != "ok" or broken:
+        raise typer.Exit(1)
+
+
+@db_app.command("verify")
+def db_verify(db: DbOption = None) -> None:
+    """Walk the audit trail's hash chain: the first broken link (an audit row changed,
+    deleted or slipped in), exit 1; or 'ok, N rows' and the last hash, to note down."""
+    settings = _settings(db)
+    from coordinator_tui.db import verify_audit_chain
+
+    opened = _open(settings.db, migrate=False)
+    try:
+        report = verify_audit_chain(opened.engine)
+    finally:
+        opened.engine.dispose()
+    typer.echo(report.line if report.ok else f"audit chain {report.line}")
+    if not report.ok:
         raise typer.Exit(1)
 
 

@@ -525,13 +525,17 @@ class CheckReport:
     integrity: str
     revision: str | None
     head: str
+    audit: audit.ChainReport | None = None
+    """The audit chain walked (``db verify``); None when the database could not be read."""
 
 
 def check_database(engine: Engine) -> CheckReport:
-    """Integrity (SQLite ``PRAGMA integrity_check``; PostgreSQL: a round trip) and revision.
+    """Integrity (SQLite ``PRAGMA integrity_check``; PostgreSQL: a round trip), revision,
+    and the audit chain (:func:`verify_audit_chain`).
 
     A file too damaged for the check to run is reported as damaged, not raised."""
     revision = None
+    chain = None
     try:
         with engine.connect() as conn:
             if engine.dialect.name == "sqlite":
@@ -541,11 +545,26 @@ def check_database(engine: Engine) -> CheckReport:
                 conn.exec_driver_sql("SELECT 1")
                 integrity = "ok"
             revision = MigrationContext.configure(conn).get_current_revision()
+            if integrity == "ok":
+                chain = audit.verify_chain(conn)
     except SQLAlchemyError as exc:
         orig = getattr(exc, "orig", None)
         first = (str(orig if orig is not None else exc).splitlines() or ["unreadable"])[0]
         integrity = f"damaged: {first}" if is_damage(first) else f"failed: {first}"
-    return CheckReport(integrity, revision, head_revision())
+    return CheckReport(integrity, revision, head_revision(), chain)
+
+
+def verify_audit_chain(engine: Engine) -> audit.ChainReport:
+    """``db verify``: the first broken link of the audit chain, or how many rows it holds.
+
+    A database that cannot be read is a :class:`DatabaseOpenError` (one line)."""
+    try:
+        with engine.connect() as conn:
+            return audit.verify_chain(conn)
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None)
+        first = (str(orig if orig is not None else exc).splitlines() or ["unreadable"])[0]
+        raise DatabaseOpenError(f"Cannot read the audit trail: {first}") from None
 
 
 class DatabaseInUseError(DatabaseOpenError):

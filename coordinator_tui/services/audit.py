@@ -15,7 +15,15 @@ Writes on a bare connection (demo seeding, the audit rows themselves) are not se
 the session: they call :func:`record_note`, and ``tests/test_audit.py`` fails if any other
 service writes that way. Exports (minutes, chronologies, record entries, invitations) are
 recorded with :func:`record_export`: who, when, what and the kind of file, never the
-content or the path.
+content or the path. Opening a person's record, a referral or a meeting's record is recorded
+with :func:`record_read` (who read which row, when, never what was shown).
+
+The trail is a hash chain (``models.audit.chain_hash``): every batch of rows is chained
+to the last row already written, read in the same transaction as the insert and under a
+lock, so two writers at once never chain to the same row. SQLite: the write lock, taken
+(``BEGIN IMMEDIATE``) before the last hash is read if this transaction has not written
+yet. PostgreSQL: a transaction-level advisory lock (``pg_advisory_xact_lock``), held to
+the commit. One extra SELECT per flush, not per row. :func:`verify_chain` walks it.
 """
 
 from __future__ import annotations
@@ -23,16 +31,20 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import String, Table, TypeDecorator, event, insert, inspect, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.elements import TextClause
 
-from coordinator_tui.models.audit import AuditEvent
+from coordinator_tui.models.audit import GENESIS, AuditEvent, chain_hash
 from coordinator_tui.models.base import Editable, utcnow
 from coordinator_tui.services.safe_text import clean_text, has_controls
 
@@ -181,9 +193,78 @@ def _event(
     }
 
 
+CHAIN_LOCK_KEY = 0x43545549_0007
+"""PostgreSQL advisory lock key of the chain ("CTUI", migration 0007): whoever holds it
+is the only one appending audit rows until its transaction ends."""
+
+# Engines whose audit table has the chain columns (a database at schema 0007 or later).
+# Only a yes is kept: an older database may be upgraded while its engine lives on.
+_CHAINED: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+
+
+def _is_chained(connection: Connection) -> bool:
+    """Whether this database's audit rows carry hashes (not before migration 0007: a
+    database opened at an older schema, as the upgrade tests do, is written as it was)."""
+    if _CHAINED.get(connection.engine):
+        return True
+    names = {column["name"] for column in inspect(connection).get_columns("audit_event")}
+    if "row_hash" in names:
+        _CHAINED[connection.engine] = True
+        return True
+    return False
+
+
+def _lock_chain(connection: Connection) -> None:
+    """Make this transaction the only one appending to the chain until it ends.
+
+    SQLite: a transaction that has written holds the database's write lock already; one
+    that has not (a read or an export recorded first) takes it now, so the last hash read
+    next is still the last when the row is inserted. PostgreSQL: the advisory lock, so two
+    transactions never both chain to the same row (the lock is taken again, at no cost,
+    by each later flush of the same transaction)."""
+    name = connection.dialect.name
+    if name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")
+    elif name == "sqlite":
+        driver = connection.connection.dbapi_connection
+        if driver is not None and not driver.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _last_hash(connection: Connection) -> str:
+    last = connection.execute(
+        select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return GENESIS if last is None or last[0] is None else last[0]
+
+
+def _chain(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Give each row its place in the chain, in the order they are inserted (ids rise in
+    that order: SQLite inserts an executemany in order, PostgreSQL draws each row's id
+    from the sequence under the lock)."""
+    _lock_chain(connection)
+    previous = _last_hash(connection)
+    for row in rows:
+        if row["row_id"] is not None:
+            row["row_id"] = int(row["row_id"])  # hashed as it will be read back
+        row["prev_hash"] = previous
+        previous = row["row_hash"] = chain_hash(
+            previous,
+            row["at"],
+            row["actor"],
+            row["action"],
+            row["table_name"],
+            row["row_id"],
+            row["changes"],
+        )
+
+
 def _write_events(session: Session, rows: list[dict[str, Any]], *, wrote: bool = True) -> None:
     if rows:
-        session.connection().execute(insert(AuditEvent), rows)
+        connection = session.connection()
+        if _is_chained(connection):
+            _chain(connection, rows)
+        connection.execute(insert(AuditEvent), rows)
         if wrote:
             session.info["wrote"] = True  # the app counts units of work that changed data
 
@@ -426,9 +507,109 @@ def record_export(
     _write_events(session, [_event(session, "export", table_name, row_id, changes)], wrote=False)
 
 
+READ_TABLES = ("person", "referral", "meeting")
+
+
+def record_read(session: Session, table_name: str, row_id: int) -> None:
+    """Record that the signed-in user opened the ``table_name`` row ``row_id`` (a person's
+    record, a referral, a meeting's record): who and when, never what was shown.
+
+    Called by the service that loads the record for its screen, in the same unit of work,
+    so the screen cannot show the record without the read being in the trail. Not counted
+    as a change of data (screens do not refresh for it)."""
+    if table_name not in READ_TABLES:
+        raise ValueError(f"unknown read {table_name!r}: one of {', '.join(READ_TABLES)}")
+    _write_events(session, [_event(session, "read", table_name, row_id, {})], wrote=False)
+
+
 def events_for(session: Session, table_name: str, row_id: int | None = None) -> list[AuditEvent]:
     """The audit events of one table (and row), oldest first."""
     query = select(AuditEvent).where(AuditEvent.table_name == table_name)
     if row_id is not None:
         query = query.where(AuditEvent.row_id == row_id)
     return list(session.scalars(query.order_by(AuditEvent.id)))
+
+
+# -- the chain, checked --------------------------------------------------------------------
+
+_RECENT = 10_000  # hashes kept while walking, to tell a row slipped in from one deleted
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What ``db verify`` says: ``ok`` and the number of rows, or the first broken link
+    (``line`` reads after "audit chain ")."""
+
+    ok: bool
+    rows: int
+    line: str
+    broken_at: int | None = None
+    last_hash: str | None = None
+
+
+def _broken(rows: int, row_id: int, why: str) -> ChainReport:
+    return ChainReport(False, rows, f"broken at row #{row_id}: {why}", row_id)
+
+
+def verify_chain(connection: Connection, *, batch: int = 5000) -> ChainReport:
+    """Walk the audit chain in id order and report the first broken link.
+
+    Each row's hash must be that of its content and the previous row's hash, and its
+    ``prev_hash`` that previous hash. A row whose content was edited fails the first test;
+    a row deleted leaves the next one pointing at a hash no longer there; a row slipped in
+    (even with a hash of its own) leaves the row after it pointing past it. Gaps in the
+    ids are not breaks (a rolled-back transaction leaves them).
+
+    What it cannot see: rows cut off the end, or a chain recomputed from the edited row
+    onwards by someone who can write the database. Compare the last hash it prints with
+    one noted earlier (a printed report, a backup) to catch those."""
+    if not _is_chained(connection):
+        return ChainReport(False, 0, "not there yet (schema older than 0007: run db upgrade)")
+    expected, count, last_id = GENESIS, 0, None
+    recent: OrderedDict[str, str] = OrderedDict({GENESIS: "the start"})
+    columns = (
+        AuditEvent.id,
+        AuditEvent.at,
+        AuditEvent.actor,
+        AuditEvent.action,
+        AuditEvent.table_name,
+        AuditEvent.row_id,
+        AuditEvent.changes,
+        AuditEvent.prev_hash,
+        AuditEvent.row_hash,
+    )
+    after = None
+    while True:  # in pages by id: no long-lived cursor, on either database
+        query = select(*columns).order_by(AuditEvent.id).limit(batch)
+        if after is not None:
+            query = query.where(AuditEvent.id > after)
+        page = connection.execute(query).all()
+        if not page:
+            break
+        for row_id, at, actor, action, table, target, changes, prev, digest in page:
+            count += 1
+            if digest is None or prev is None:
+                return _broken(count, row_id, "hash missing (not written by the app)")
+            if chain_hash(prev, at, actor, action, table, target, changes) != digest:
+                return _broken(count, row_id, "content changed since it was written")
+            if prev != expected:
+                before = f"#{last_id}" if last_id is not None else "the start"
+                if prev in recent:
+                    return _broken(
+                        count,
+                        row_id,
+                        f"it follows {recent[prev]}, not {before} (a row inserted after the fact)",
+                    )
+                return _broken(
+                    count,
+                    row_id,
+                    f"the row it follows was deleted or rewritten (between {before} and "
+                    f"#{row_id})",
+                )
+            expected, last_id = digest, row_id
+            recent[digest] = f"#{row_id}"
+            if len(recent) > _RECENT:
+                recent.popitem(last=False)
+        after = page[-1][0]
+    tail = f"; last #{last_id} {expected[:16]}" if last_id is not None else ""
+    return ChainReport(True, count, f"ok, {count} rows{tail}", None, expected)

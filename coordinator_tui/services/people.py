@@ -27,6 +27,7 @@ from coordinator_tui.models import (
 )
 
 # Re-exported: lists and screens import them from here (see ``person_hit`` for why apart).
+from coordinator_tui.services import audit
 from coordinator_tui.services.person_hit import PersonHit as PersonHit
 from coordinator_tui.services.person_hit import format_nhs_number as format_nhs_number
 
@@ -254,6 +255,7 @@ def person_summary(session: Session, person_id: int) -> PersonSummary | None:
     address = ", ".join(
         part for part in (person.address_line1, person.address_line2, person.town) if part
     )
+    audit.record_read(session, "person", person_id)  # last: the write lock held briefly
     return PersonSummary(
         id=person.id,
         nhs_number=person.nhs_number,

@@ -34,6 +34,7 @@ from coordinator_tui.models import (
     RegisterEntry,
     utcnow,
 )
+from coordinator_tui.services import audit
 from coordinator_tui.services.clock import UK, start_of_day, to_local
 from coordinator_tui.services.dates import add_working_days, working_days_between
 from coordinator_tui.services.errors import conflict_message
@@ -943,6 +944,7 @@ def referral_detail(session: Session, referral_id: int) -> ReferralDetail | None
         )
     )
     name = f"{person.family_name.upper()}, {person.given_name}" if person else "—"
+    audit.record_read(session, "referral", referral_id)
     others = [
         (kind, state, _day(drafted))
         for kind, state, drafted in session.execute(

@@ -56,6 +56,7 @@ from coordinator_tui.models import (
     TriageStatus,
     utcnow,
 )
+from coordinator_tui.services import audit
 from coordinator_tui.services.clock import UK, to_local
 from coordinator_tui.services.dates import DateParseError, format_date, parse_date
 from coordinator_tui.services.meetings import MeetingConflictError, MeetingError
@@ -560,6 +561,7 @@ def minuting_items(session: Session, meeting_id: int) -> list[MinutingItem]:
         select(Action).where(Action.agenda_item_id.in_(ids)).order_by(Action.id)
     ):
         actions.setdefault(action.agenda_item_id, []).append(action)
+    audit.record_read(session, "meeting", meeting_id)  # the meeting's record, opened
     return [
         MinutingItem(
             item.id,
