@@ -28,6 +28,10 @@ _PASS_THROUGH = (
     click.exceptions.Exit,
     click.exceptions.Abort,
     click.ClickException,
+    # Typer 0.2x ships its own copy of click: its usage errors (a bad option value) derive
+    # from this, not from click.ClickException, and must reach typer's one-line usage
+    # message and exit code 2, not the crash report.
+    typer.TyperException,
 )
 
 
