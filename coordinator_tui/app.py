@@ -78,6 +78,7 @@ BUILT_SECTIONS: dict[str, tuple[str, str]] = {
     "meetings": ("meetings", "MeetingsScreen"),
     "rota": ("rota", "RotaScreen"),
     "governance": ("governance.governance", "GovernanceScreen"),
+    "reports": ("reports.reports", "ReportsScreen"),
 }
 
 

@@ -251,7 +251,7 @@ class TestChronologyAndReport:
         assert len(items) == 1
         text = items[0].text
         assert text.startswith("Shared with County MASH · Social worker · A Worker (secure e-mail)")
-        assert "Basis 6(1)(e), 9(2)(g) + DPA sch1-18; consent sought and given" in text
+        assert "Basis 6(1)(e), 9(2)(g) + DPA 2018 Sch 1 para 18; consent sought and given" in text
         assert "[NOT FOR ONLINE ACCESS]" in text
         assert "NOT FOR ONLINE ACCESS" in to_csv(items)  # carried into the export
 

@@ -135,6 +135,8 @@ class PersonScreen(CoordinatorScreen):
         Binding("E", "export", "Export chronology", id="person.export"),
         Binding("i", "log_concern", "Log a concern", id="person.concern"),
         Binding("a", "add_registration", "Add registration", id="person.register"),
+        Binding("s", "share", "Shared", id="person.share"),
+        Binding("r", "request", "Request", id="person.request"),
     ]
 
     def __init__(self, person_id: int) -> None:
@@ -339,3 +341,19 @@ class PersonScreen(CoordinatorScreen):
         self.notify(
             f"Chronology exported to {paths[0].parent}: " + ", ".join(p.name for p in paths)
         )
+
+    def action_share(self) -> None:
+        """``s``: record information shared about this person (to whom, what, why, how,
+        the lawful basis and consent); it shows in the chronology."""
+        self._sharing("disclosure")
+
+    def action_request(self) -> None:
+        """``r``: record a request to us for this person's information and its decision."""
+        self._sharing("request")
+
+    def _sharing(self, direction: str) -> None:
+        from coordinator_tui.screens.reports.sharing import open_sharing_form
+
+        if self.summary is not None:
+            name = self.summary.display_name
+            open_sharing_form(self.app, self.person_id, name, direction, self.load)

@@ -481,6 +481,7 @@ EXPORT_KINDS = (
     "invitation",
     "call list",
     "letter",
+    "sharing report",
 )
 
 

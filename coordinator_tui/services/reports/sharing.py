@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -63,10 +64,16 @@ ARTICLE9: dict[str, str] = {
 # processing under the UK GDPR (a practice sharing with social care); Sch 8 para 4 is the
 # same condition for law-enforcement processing (DPA 2018 Part 3, a competent authority).
 DPA_CONDITIONS: dict[str, str] = {
-    "sch1-18": "Sch 1 para 18: safeguarding of children and of individuals at risk",
-    "sch1-10": "Sch 1 para 10: preventing or detecting unlawful acts",
-    "sch1-2": "Sch 1 para 2: health or social care purposes",
-    "sch8-4": "Sch 8 para 4: safeguarding of children and individuals at risk (Part 3)",
+    "sch1-18": "safeguarding of children and of individuals at risk (Sch 1 para 18)",
+    "sch1-10": "preventing or detecting unlawful acts (Sch 1 para 10)",
+    "sch1-2": "health or social care purposes (Sch 1 para 2)",
+    "sch8-4": "safeguarding, law-enforcement processing (Sch 8 para 4, Part 3)",
+}
+DPA_SHORT = {
+    "sch1-18": "Sch 1 para 18",
+    "sch1-10": "Sch 1 para 10",
+    "sch1-2": "Sch 1 para 2",
+    "sch8-4": "Sch 8 para 4",
 }
 NEEDS_DPA_CONDITION = {"9(2)(g)": ("sch1-18", "sch1-10", "sch8-4")}
 SOURCES = {
@@ -248,11 +255,11 @@ def record_disclosure(
     organisation = _required(organisation, "Say to whom it was shared (the organisation)")
     categories = categories_text(what)
     why = _required(why, "Say why it was shared")
-    if method not in METHODS:
-        raise ReportsError(f"Say how it was sent: {', '.join(METHODS.values())}")
     if occurred_on > today:
         raise ReportsError("The date it was shared cannot be in the future")
     check_basis(basis)
+    if method not in METHODS:
+        raise ReportsError(f"Say how it was sent: {', '.join(METHODS.values())}")
     context = _context(session, person_id, referral_id, meeting_id)
     record = SharingRecord(
         person_id=person_id,
@@ -456,7 +463,8 @@ class SharingRow:
     def basis(self) -> str:
         if not self.article6:
             return ""
-        dpa = f" + DPA {self.dpa_condition}" if self.dpa_condition else ""
+        dpa = DPA_SHORT.get(self.dpa_condition, self.dpa_condition)
+        dpa = f" + DPA 2018 {dpa}" if dpa else ""
         return f"{self.article6}, {self.article9}{dpa}"
 
     @property
@@ -686,6 +694,32 @@ def sharing_csv(rows: list[SharingRow]) -> str:
             for r in rows
         ),
     )
+
+
+def export_sharing(
+    session: Session,
+    folder: Path,
+    rows: list[SharingRow],
+    date_from: date | None,
+    date_to: date | None,
+) -> Path:
+    """The report's rows as CSV in ``folder`` (made 0700, the file 0600: it names people),
+    recorded in the audit trail in the caller's unit of work (what, when, not the file)."""
+    import os
+    import re
+
+    from coordinator_tui.models import utcnow
+    from coordinator_tui.services.audit import record_export
+
+    record_export(session, "sharing report", "sharing_record", None, "csv")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stamp = re.sub(r"[^0-9]", "", utcnow().isoformat())[:14]
+    span = f"{date_from or date.min:%Y%m%d}-{date_to or date.max:%Y%m%d}"
+    path = folder / f"sharing-{span}-{stamp}.csv"
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(sharing_csv(rows))
+    return path
 
 
 def chronology_items(session: Session, person_id: int) -> list:

@@ -1,0 +1,87 @@
+"""The reports the Reports section (7) lists, each with a line on where it stands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from coordinator_tui.services.clock import to_local
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One report: ``key`` opens it; ``built`` False: not built yet (says so, no data)."""
+
+    key: str
+    title: str
+    about: str
+    state: str
+    built: bool = True
+
+
+PLANNED = (
+    ReportEntry(
+        "pcn",
+        "PCN report",
+        "Registers, referrals and actions per practice for the PCN meeting",
+        "not built yet",
+        built=False,
+    ),
+    ReportEntry(
+        "kpi",
+        "Homecare KPIs",
+        "Late and missed visits, continuity of carer, call logging",
+        "not built yet",
+        built=False,
+    ),
+    ReportEntry(
+        "cqc",
+        "CQC evidence",
+        "Evidence by key question and quality statement",
+        "not built yet",
+        built=False,
+    ),
+)
+
+
+def catalogue(session: Session, today: date) -> list[ReportEntry]:
+    """The built reports with their state now, then the planned ones."""
+    from coordinator_tui.services.reports.coding_audit import latest_run_id, run_summary
+    from coordinator_tui.services.reports.sharing import count_for_catalogue
+
+    run_id = latest_run_id(session)
+    summary = run_summary(session, run_id) if run_id is not None else None
+    if summary is None:
+        coding = "no export imported yet"
+    else:
+        coding = (
+            f"last import {to_local(summary.imported_at):%d/%m/%Y}: "
+            f"{summary.findings:,} findings, {summary.open_count:,} open"
+        )
+    disclosures, requests, without = count_for_catalogue(session, today - timedelta(days=365))
+    sharing = (
+        f"12 months: {disclosures:,} shared, {requests:,} requests, {without:,} without consent"
+    )
+    return [
+        ReportEntry(
+            "coding",
+            "Coding audit",
+            "Our registers against the clinical system's codes, per practice",
+            coding,
+        ),
+        ReportEntry(
+            "sharing",
+            "Information sharing",
+            "What was shared with whom, on what basis; decisions without consent",
+            sharing,
+        ),
+        ReportEntry(
+            "compliance",
+            "Review compliance",
+            "Register reviews within their interval, per practice and register",
+            "as of today",
+        ),
+        *PLANNED,
+    ]
