@@ -66,6 +66,13 @@ class SectionsProvider(Provider):
         )
         commands.append(
             (
+                "Log an incident",
+                app.action_log_incident,  # type: ignore[attr-defined]
+                "Key f4: a fall, a medication error, a missed visit... from anywhere",
+            )
+        )
+        commands.append(
+            (
                 "Browse all people",
                 app.open_people,  # type: ignore[attr-defined]
                 "Every registered person, A to Z; / to narrow",

@@ -92,6 +92,8 @@ async def test_every_section_by_its_key(app):
                 from coordinator_tui.screens.meetings import MeetingsScreen
 
                 assert isinstance(app.screen, MeetingsScreen)
+            elif mode == "governance":
+                assert type(app.screen).__name__ == "GovernanceScreen"
             elif mode == "reports":
                 assert type(app.screen).__name__ == "ReportsScreen"
             else:

@@ -187,6 +187,17 @@ def open_candour(session: Session, incident: Incident, today: date) -> CandourRe
     return record
 
 
+def candour_for_notifiable(session: Session, incident_id: int, today: date) -> CandourRecord:
+    """The record of an incident found notifiable; one found notifiable before the record
+    existed (an older database) has its record opened now, its clock from today."""
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise GovernanceError("That incident no longer exists")
+    if not incident.notifiable:
+        raise GovernanceError("Triage has not found this incident notifiable (t)")
+    return open_candour(session, incident, today)
+
+
 def _recorded(record: CandourRecord) -> list[str]:
     return [
         e.label

@@ -415,13 +415,8 @@ class ComplaintRow:
         return "responded"
 
 
-def complaint_list(
-    session: Session, view: str, today: date, *, limit: int | None = None
-) -> list[ComplaintRow]:
-    """The complaints of one view (``VIEWS``)."""
-    if view not in VIEWS:
-        raise GovernanceError(f"Unknown view: choose {', '.join(VIEWS)}")
-    stmt = (
+def _complaint_select():  # noqa: ANN202 - a Select of ComplaintRow's columns
+    return (
         select(
             Complaint.id,
             Complaint.version,
@@ -441,6 +436,34 @@ def complaint_list(
         .outerjoin(Customer, Customer.id == Complaint.customer_id)
         .outerjoin(Carer, Carer.id == Complaint.carer_id)
     )
+
+
+def complaint_row(session: Session, complaint_id: int) -> ComplaintRow | None:
+    """One complaint as a list shows it (its screen acts on this, with its version)."""
+    row = session.execute(_complaint_select().where(Complaint.id == complaint_id)).first()
+    return ComplaintRow(*row) if row else None
+
+
+def complaint_texts(session: Session, complaint_id: int) -> tuple[str, str, str, str]:
+    """(what it is about, the outcome wanted, the complainant's relation, the learning)."""
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None:
+        return ("", "", "", "")
+    return (
+        complaint.summary,
+        complaint.outcome_wanted,
+        complaint.complainant_relation,
+        complaint.learning,
+    )
+
+
+def complaint_list(
+    session: Session, view: str, today: date, *, limit: int | None = None
+) -> list[ComplaintRow]:
+    """The complaints of one view (``VIEWS``)."""
+    if view not in VIEWS:
+        raise GovernanceError(f"Unknown view: choose {', '.join(VIEWS)}")
+    stmt = _complaint_select()
     if view == "open":
         stmt = stmt.where(Complaint.status == OPEN).order_by(
             Complaint.received_on.desc(), Complaint.id.desc()

@@ -57,6 +57,55 @@ class IncidentClosureRefused(GovernanceError):
 # -- logging ----------------------------------------------------------------------------
 
 
+def at_time(day: date | None, hhmm: str, what: str) -> datetime | None:
+    """``day`` at the UK wall-clock time typed as ``HH:MM`` (``9``, ``930``, ``09:30``,
+    ``9.30`` too), as an aware datetime; None when no day is given."""
+    from datetime import time as clock_time
+
+    from coordinator_tui.services.clock import UK
+
+    if day is None:
+        return None
+    text = hhmm.strip().replace(".", ":")
+    if not text:
+        raise GovernanceError(f"Give the time {what} (HH:MM)")
+    if ":" not in text and text.isdigit() and len(text) in (3, 4):
+        text = f"{text[:-2]}:{text[-2:]}"
+    hours, _, minutes = text.partition(":")
+    try:
+        moment = clock_time(int(hours), int(minutes or 0))
+    except ValueError:
+        raise GovernanceError(f"The time {what} is not a time of day: type it as HH:MM") from None
+    return datetime.combine(day, moment, tzinfo=UK)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Who an incident or complaint can be about: active customers and carers, by name."""
+
+    customers: list[tuple[int, str]]
+    carers: list[tuple[int, str]]
+
+
+def people_choices(session: Session) -> Choices:
+    return Choices(
+        [
+            (row[0], row[1])
+            for row in session.execute(
+                select(Customer.id, Customer.name)
+                .where(Customer.active.is_(True))
+                .order_by(Customer.name)
+            )
+        ],
+        [
+            (row[0], row[1])
+            for row in session.execute(
+                select(Carer.id, Carer.name).where(Carer.active.is_(True)).order_by(Carer.name)
+            )
+        ],
+    )
+
+
 def log_incident(
     session: Session,
     *,
@@ -443,19 +492,7 @@ class IncidentRow:
         )
 
 
-def incident_list(
-    session: Session,
-    view: str,
-    today: date,
-    *,
-    kind: str | None = None,
-    customer_id: int | None = None,
-    carer_id: int | None = None,
-    limit: int | None = None,
-) -> list[IncidentRow]:
-    """The incidents of one view (``VIEWS``), optionally by kind, customer or carer."""
-    if view not in VIEWS:
-        raise GovernanceError(f"Unknown view: choose {', '.join(VIEWS)}")
+def _incident_select(today: date):  # noqa: ANN202 - a Select of IncidentRow's columns
     actions = (
         select(
             IncidentAction.incident_id.label("incident_id"),
@@ -494,34 +531,10 @@ def incident_list(
         .outerjoin(CandourRecord, CandourRecord.incident_id == Incident.id)
         .outerjoin(actions, actions.c.incident_id == Incident.id)
     )
-    if view == "open":
-        stmt = stmt.where(Incident.status == OPEN).order_by(
-            Incident.occurred_at.desc(), Incident.id.desc()
-        )
-    elif view == "triage":
-        stmt = stmt.where(Incident.status == OPEN, Incident.triaged_at.is_(None)).order_by(
-            Incident.reported_at, Incident.id
-        )
-    elif view == "notifiable":
-        stmt = stmt.where(Incident.notifiable.is_(True)).order_by(
-            (func.coalesce(CandourRecord.status, "open") != "open"),
-            CandourRecord.due_on,
-            Incident.id,
-        )
-    elif view == "actions":
-        stmt = stmt.where(actions.c.overdue > 0).order_by(Incident.occurred_at, Incident.id)
-    else:
-        stmt = stmt.where(Incident.status == CLOSED).order_by(
-            Incident.closed_at.desc(), Incident.occurred_at.desc(), Incident.id.desc()
-        )
-    if kind:
-        stmt = stmt.where(Incident.kind == kind)
-    if customer_id is not None:
-        stmt = stmt.where(Incident.customer_id == customer_id)
-    if carer_id is not None:
-        stmt = stmt.where(Incident.carer_id == carer_id)
-    if limit is not None:
-        stmt = stmt.limit(limit)
+    return stmt, actions
+
+
+def _incident_rows(session: Session, stmt) -> list[IncidentRow]:  # noqa: ANN001
     return [
         IncidentRow(
             row[0],
@@ -540,6 +553,59 @@ def incident_list(
         )
         for row in session.execute(stmt).all()
     ]
+
+
+def incident_list(
+    session: Session,
+    view: str,
+    today: date,
+    *,
+    kind: str | None = None,
+    customer_id: int | None = None,
+    carer_id: int | None = None,
+    limit: int | None = None,
+) -> list[IncidentRow]:
+    """The incidents of one view (``VIEWS``), optionally by kind, customer or carer."""
+    if view not in VIEWS:
+        raise GovernanceError(f"Unknown view: choose {', '.join(VIEWS)}")
+    stmt, actions = _incident_select(today)
+    if view == "open":
+        stmt = stmt.where(Incident.status == OPEN).order_by(
+            Incident.occurred_at.desc(), Incident.id.desc()
+        )
+    elif view == "triage":
+        stmt = stmt.where(Incident.status == OPEN, Incident.triaged_at.is_(None)).order_by(
+            Incident.reported_at, Incident.id
+        )
+    elif view == "notifiable":
+        stmt = stmt.where(Incident.notifiable.is_(True)).order_by(
+            (func.coalesce(CandourRecord.status, "open") != "open"),
+            CandourRecord.due_on.is_(None),
+            CandourRecord.due_on,
+            Incident.id,
+        )
+    elif view == "actions":
+        stmt = stmt.where(actions.c.overdue > 0).order_by(Incident.occurred_at, Incident.id)
+    else:
+        stmt = stmt.where(Incident.status == CLOSED).order_by(
+            Incident.closed_at.desc(), Incident.occurred_at.desc(), Incident.id.desc()
+        )
+    if kind:
+        stmt = stmt.where(Incident.kind == kind)
+    if customer_id is not None:
+        stmt = stmt.where(Incident.customer_id == customer_id)
+    if carer_id is not None:
+        stmt = stmt.where(Incident.carer_id == carer_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return _incident_rows(session, stmt)
+
+
+def incident_row(session: Session, incident_id: int, today: date) -> IncidentRow | None:
+    """One incident as a list shows it (its screen acts on this, with its version)."""
+    stmt, _ = _incident_select(today)
+    rows = _incident_rows(session, stmt.where(Incident.id == incident_id))
+    return rows[0] if rows else None
 
 
 @dataclass(frozen=True)

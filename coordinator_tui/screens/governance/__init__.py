@@ -1,0 +1,1 @@
+"""Governance (section 6): incidents, the Duty of Candour, complaints, compliments."""

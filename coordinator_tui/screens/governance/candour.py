@@ -1,0 +1,261 @@
+"""An incident's Duty of Candour record (SI 2014/2936 reg 20), element by element.
+
+Each element of reg 20(2)-(4) is a line: ✓ recorded (with what), ✗ missing. ``enter``
+records the highlighted element (then the cursor moves to the next one missing), ``u``
+records that the person could not be contacted or declined, with the attempts (reg 20(5)),
+``c`` marks the record complete (refused, naming each element missing), ``l`` drafts the
+written notification (Word and text, owner-only), ``esc`` goes back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Header, Static
+
+from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.errors import CoordinatorError
+from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
+
+COLUMNS = [
+    Column("", 2),
+    Column("Element", 34),
+    Column("Recorded"),
+    Column("Source", 20, show_from=110),
+]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    text = " ".join(str(value or "").split())
+    return text
+
+
+def element_rows(record: Any) -> list[Row]:
+    """One line per element: done or missing, and what is recorded."""
+    from coordinator_tui.services.governance.candour import ELEMENTS, OPTIONS, UNABLE_ELEMENT
+
+    rows = []
+    for element in (*ELEMENTS, UNABLE_ELEMENT):
+        done = element.done(record)
+        values = []
+        for f in element.fields:
+            value = getattr(record, f.name)
+            if f.kind == "select" and value:
+                value = OPTIONS[f.name].get(value, value)
+            if value not in (None, ""):
+                values.append(_shown(value))
+        if element.code == "unable" and not done:
+            mark: Text | str = Text("·", style="dim")
+        else:
+            mark = Text("✓", style="bold green") if done else Text("✗", style="bold red")
+        rows.append(Row(element.code, (mark, element.label, " · ".join(values), element.source)))
+    return rows
+
+
+class CandourScreen(CoordinatorScreen):
+    CSS_PATH = "governance.tcss"
+    HELP = __doc__ or ""
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="candour.back"),
+        Binding("enter", "record", "Record", priority=True, id="candour.record"),
+        Binding("u", "unable", "Not contactable", id="candour.unable"),
+        Binding("c", "complete", "Complete", id="candour.complete"),
+        Binding("l", "letter", "Letter", id="candour.letter"),
+        Binding("f5", "reload", "Reload", show=False, id="candour.reload"),
+    ]
+
+    def __init__(self, incident_id: int) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.record: Any = None
+        self.loaded = False
+        self.last_letters: list[Any] = []
+        self._move_to_missing = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="candour-body"):
+            yield Static("Loading…", id="candour-summary")
+            yield LazyTable(COLUMNS, id="candour-elements")
+            yield Static("", id="candour-missing")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Duty of Candour"
+        self.query_one(LazyTable).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="candour")
+    def load(self) -> None:
+        from coordinator_tui.services.governance.candour import record_for_incident
+        from coordinator_tui.services.governance.incidents import incident_row
+
+        with self.coordinator.session() as session:
+            record = record_for_incident(session, self.incident_id)
+            row = incident_row(session, self.incident_id, self.today)
+        self.app.call_from_thread(self.show, record, row)
+
+    def show(self, record: Any, row: Any) -> None:
+        from coordinator_tui.screens.governance.actions import incident_context
+        from coordinator_tui.services.governance.candour import missing_elements
+
+        self.record = record
+        self.loaded = True
+        if record is None or row is None:
+            self.query_one("#candour-summary", Static).update("No Duty of Candour record.")
+            return
+        table = self.query_one(LazyTable)
+        table.set_source(
+            ListSource(element_rows(record)),
+            keep_key=table.current_row.key if table.current_row else None,
+        )
+        missing = missing_elements(record)
+        late = record.status == "open" and record.notified_on is None and record.due_on < self.today
+        if record.status == "complete":
+            completed = f"{record.completed_on:%d/%m/%Y}" if record.completed_on else ""
+            state = Text(f"COMPLETE {completed} ({record.completed_by})", style="bold green")
+        elif record.status == "open" and (record.notified_on or not missing):
+            done = (
+                f"notified in person {record.notified_on:%d/%m/%Y}"
+                if record.notified_on
+                else "could not be contacted or declined (reg 20(5))"
+            )
+            rest = (
+                f"{8 - len(missing)} of 8 elements recorded" if missing else "c marks it complete"
+            )
+            state = Text(f"open · {done} · {rest}")
+        elif record.status == "open":
+            state = Text.assemble(
+                "open · notify in person by ",
+                (f"{record.due_on:%d/%m/%Y}", "bold red" if late else "bold"),
+                (" LATE" if late else "", "bold red"),
+            )
+        else:
+            state = Text("not required: triage found the incident not notifiable")
+        self.query_one("#candour-summary", Static).update(
+            Text.assemble(incident_context(row), "\n", "Duty of Candour: ", state)
+        )
+        self.query_one("#candour-missing", Static).update(
+            Text("Still missing: " + "; ".join(missing), style="yellow")
+            if missing and record.status == "open"
+            else ""
+        )
+        if self._move_to_missing:
+            self._move_to_missing = False
+            codes = [r.key for r in table.source.rows(0, len(table.source))]
+            from coordinator_tui.services.governance.candour import ELEMENTS
+
+            for element in ELEMENTS:
+                if not element.done(record):
+                    table.cursor_row = codes.index(element.code)
+                    break
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def _edit(self, code: str) -> None:
+        from coordinator_tui.services.governance.candour import (
+            ELEMENT_BY_CODE,
+            OPTIONS,
+            element_values,
+            record_element,
+        )
+
+        record = self.record
+        if record is None:
+            self.notify("The record is still loading", severity="warning")
+            return
+        if record.status == "complete":
+            self.notify("This candour record is complete", severity="warning")
+            return
+        spec = ELEMENT_BY_CODE[code]
+        current = element_values(record, code)
+        user = self.coordinator.settings.user
+        fields = []
+        for f in spec.fields:
+            value = current.get(f.name)
+            if f.kind == "date" and value is None:
+                value = self.today
+            if f.kind == "select" and not value:
+                value = None  # a required select then starts on its first choice
+            if f.name in ("notified_by", "apology_by") and not value:
+                value = record.notified_by or user
+            options = tuple((label, key) for key, label in OPTIONS.get(f.name, {}).items())
+            fields.append(
+                Field(f.name, f.label, f.kind, value=value, options=options, required=f.required)
+            )
+        record_id, version, today = record.id, record.version, self.today
+
+        def save(values: dict[str, Any]) -> str | None:
+            try:
+                with self.coordinator.session() as session:
+                    record_element(session, record_id, version, code, values, today=today)
+            except CoordinatorError as exc:
+                return str(exc)
+            self.notify(f"Recorded: {spec.label.lower()}", timeout=3)
+            self._move_to_missing = True
+            self.load()
+            return None
+
+        self.app.push_screen(
+            FormDialog(
+                spec.label, fields, self.today, f"Duty of Candour · {spec.source}", save=save
+            )
+        )
+
+    def action_record(self) -> None:
+        row = self.query_one(LazyTable).current_row
+        if row is not None:
+            self._edit(row.key)
+
+    def action_unable(self) -> None:
+        self._edit("unable")
+
+    def action_complete(self) -> None:
+        from coordinator_tui.services.governance.candour import complete_candour
+
+        record = self.record
+        if record is None:
+            return
+        try:
+            with self.coordinator.session() as session:
+                complete_candour(
+                    session,
+                    record.id,
+                    record.version,
+                    by=self.coordinator.settings.user,
+                    today=self.today,
+                )
+        except CoordinatorError as exc:
+            self.query_one("#candour-missing", Static).update(Text(str(exc), style="bold red"))
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.notify("Duty of Candour record complete")
+        self.load()
+
+    def action_letter(self) -> None:
+        from coordinator_tui.screens.meeting_dialogs import output_folder
+        from coordinator_tui.services.governance.letters import letters_folder, write_letter_pair
+
+        folder = letters_folder(output_folder(self.app))
+        try:
+            with self.coordinator.session() as session:
+                paths = write_letter_pair(session, "candour", self.incident_id, folder, self.today)
+        except CoordinatorError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        self.last_letters = paths
+        self.notify(
+            f"Letter drafted (Word and text, readable by you only): {paths[0].name} in {folder}",
+            timeout=8,
+        )

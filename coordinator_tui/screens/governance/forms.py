@@ -1,0 +1,191 @@
+"""The governance forms: a dialog laid out in rows (two short fields side by side, so the
+incident form fits 80x24), and the incident form itself, openable from anywhere (``f4``,
+the palette) or with a customer, carer or visit already filled in (the rota grid, a
+customer's record).
+
+Each form only collects; the save callback calls the service in one unit of work and a
+refusal (bad input, a colleague's change, a busy database) stays in the dialog with what
+was typed (``DialogBase``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.errors import CoordinatorError
+from coordinator_tui.widgets.date_input import DateInput
+from coordinator_tui.widgets.person_picker import Choice, ChoicePicker
+
+
+def field_widget(field: Field, today: date) -> Widget:
+    """The input for one field, as ``FormDialog`` makes it (ids ``f-<key>``)."""
+    if field.kind == "date":
+        initial = field.value.strftime("%d/%m/%Y") if field.value else ""
+        return DateInput(value=initial, id=f"f-{field.key}", today=today)
+    if field.kind == "choice":
+        return ChoicePicker(
+            [Choice(*option) for option in field.options], field.value, id=f"f-{field.key}"
+        )
+    if field.kind == "lines":
+        return TextArea(
+            str(field.value or ""),
+            id=f"f-{field.key}",
+            compact=True,
+            placeholder=field.placeholder,
+            classes="form-lines",
+        )
+    if field.kind == "select":
+        return Select(
+            list(field.options),
+            value=field.value if field.value is not None else Select.NULL,
+            allow_blank=not field.required,
+            id=f"f-{field.key}",
+            compact=True,
+        )
+    return Input(
+        value=str(field.value or ""),
+        placeholder=field.placeholder,
+        id=f"f-{field.key}",
+        compact=True,
+    )
+
+
+class RowsFormDialog(FormDialog):
+    """A ``FormDialog`` whose fields are laid out in rows: ``rows`` lists the fields of
+    each row (one field: the whole width). Saving, errors and ``esc`` are FormDialog's."""
+
+    # Relative to this module (FormDialog's own sheet is among the app's already).
+    CSS_PATH = "governance.tcss"
+
+    def __init__(
+        self,
+        title: str,
+        rows: Sequence[Sequence[Field]],
+        today: date,
+        context: str = "",
+        save: Callable[[dict[str, Any]], str | None] | None = None,
+    ) -> None:
+        self.rows = [list(row) for row in rows]
+        super().__init__(title, [f for row in self.rows for f in row], today, context, save=save)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form-box", classes="gov-form") as box:
+            box.border_title = self.form_title
+            box.border_subtitle = "ctrl+s/f2 save · esc cancel"
+            if self.context:
+                yield Static(self.context, id="form-context")
+            for row in self.rows:
+                with Horizontal(classes="form-row"):
+                    for field in row:
+                        with Vertical():
+                            label = f"{field.label}{' *' if field.required else ''}"
+                            yield Label(label, classes="form-label")
+                            yield field_widget(field, self.today)
+            yield Static("", id="form-error")
+
+
+def choices(pairs: Sequence[tuple[int, str]]) -> tuple[tuple[Any, ...], ...]:
+    """(label, value) pairs for a choice field from (id, name) pairs."""
+    return tuple((name, row_id) for row_id, name in pairs)
+
+
+def options(table: dict[str, str], *, leave_out: Sequence[str] = ()) -> tuple[tuple[str, str], ...]:
+    """(label, code) pairs for a select field from a terms table."""
+    return tuple((label, code) for code, label in table.items() if code not in leave_out)
+
+
+def open_log_incident(
+    app: Any,
+    *,
+    customer_id: int | None = None,
+    carer_id: int | None = None,
+    visit_id: int | None = None,
+    on_saved: Callable[[int], None] | None = None,
+) -> None:
+    """The incident form, from anywhere: ``f4``, the palette, a list's ``n``; the rota
+    grid passes the visit (its customer and carer are filled in)."""
+    from coordinator_tui.services.governance.incidents import at_time, log_incident, people_choices
+    from coordinator_tui.services.governance.terms import HARM_LEVELS, INCIDENT_KINDS
+
+    if getattr(app, "engine", None) is None:
+        app.notify("The database is still opening", severity="warning")
+        return
+    try:
+        with app.session() as session:
+            people = people_choices(session)
+    except CoordinatorError as exc:
+        app.notify(str(exc), severity="error")
+        return
+    today = app.settings.current_date()
+    user = app.settings.user
+
+    def save(values: dict[str, Any]) -> str | None:
+        try:
+            occurred = at_time(values["happened_on"], values["happened_at"], "it happened")
+            found = (
+                at_time(values["found_on"], values["found_at"] or "", "it was found")
+                if (values["found_at"])
+                else None
+            )
+            with app.session() as session:
+                incident = log_incident(
+                    session,
+                    occurred_at=occurred,
+                    found_at=found,
+                    customer_id=values["customer"],
+                    carer_id=values["carer"],
+                    visit_id=visit_id,
+                    kind=values["kind"],
+                    severity=values["harm"],
+                    description=values["what"],
+                    immediate_action=values["immediate"],
+                    by=user,
+                )
+                incident_id = incident.id
+        except CoordinatorError as exc:
+            return str(exc)
+        app.notify(f"Incident INC-{incident_id} logged: awaiting triage (t)")
+        if on_saved is not None:
+            on_saved(incident_id)
+        return None
+
+    rows = [
+        [
+            Field("happened_on", "Happened on", "date", value=today, required=True),
+            Field("happened_at", "At (HH:MM)", required=True, placeholder="e.g. 09:30"),
+            Field("found_on", "Found on", "date", value=today),
+            Field("found_at", "At", placeholder="blank: now"),
+        ],
+        [
+            Field(
+                "customer",
+                "Customer",
+                "choice",
+                value=customer_id,
+                options=choices(people.customers),
+            ),
+            Field("carer", "Carer", "choice", value=carer_id, options=choices(people.carers)),
+        ],
+        [
+            Field(
+                "kind",
+                "Kind",
+                "select",
+                required=True,
+                options=options(INCIDENT_KINDS, leave_out=("late_visit",)),
+            ),
+            Field("harm", "Harm", "select", required=True, options=options(HARM_LEVELS)),
+        ],
+        [Field("what", "What happened", "lines", required=True)],
+        [Field("immediate", "Immediate action taken", "lines")],
+    ]
+    context = "Visit on the rota: its customer and carer are filled in" if visit_id else ""
+    app.push_screen(RowsFormDialog("Log an incident", rows, today, context, save=save))

@@ -1,0 +1,667 @@
+"""Governance (key 6): incidents, the Duty of Candour, complaints and compliments.
+
+Views on keys: incidents ``O`` open, ``T`` awaiting triage, ``N`` notifiable (candour
+clock), ``A`` overdue actions, ``X`` closed; complaints ``C`` open, ``K`` to acknowledge,
+``D`` overdue, ``Z`` closed; ``M`` compliments; ``[``/``]`` cycle. On an incident: ``t``
+triage, ``c`` its Duty of Candour record, ``i`` investigation, ``a`` an action, ``x``
+close, ``l`` the candour letter. On a complaint: ``a`` acknowledge, ``s`` a step, ``e``
+extend, ``r`` response sent, ``o`` resolved orally, ``x`` close, ``l`` the response letter.
+``enter`` opens the record, ``n`` logs a new one (``f4`` logs an incident from anywhere),
+``/`` filters by name or kind, ``G`` the agency's settings, ``f5`` reloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.screens.governance.actions import (
+    COMPLAINT_ACTIONS,
+    GOVERNANCE_BINDINGS,
+    INCIDENT_ACTIONS,
+    GovernanceActions,
+)
+from coordinator_tui.services.errors import CoordinatorError
+from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
+
+if TYPE_CHECKING:
+    from coordinator_tui.services.governance.complaints import ComplaintRow, ComplimentRow
+    from coordinator_tui.services.governance.incidents import GovernanceCounts, IncidentRow
+
+
+@dataclass(frozen=True)
+class View:
+    key: str
+    code: str
+    area: str  # incidents, complaints, compliments
+    title: str
+    short: str
+
+
+VIEWS: tuple[View, ...] = (
+    View("O", "open", "incidents", "Open incidents", "Open"),
+    View("T", "triage", "incidents", "Incidents awaiting triage", "Triage"),
+    View("N", "notifiable", "incidents", "Notifiable: Duty of Candour", "Notifiable"),
+    View("A", "actions", "incidents", "Incidents with overdue actions", "Actions"),
+    View("X", "closed", "incidents", "Closed incidents", "Closed"),
+    View("C", "open", "complaints", "Open complaints", "Complaints"),
+    View("K", "acknowledge", "complaints", "Complaints to acknowledge", "To ack"),
+    View("D", "overdue", "complaints", "Complaints overdue", "Overdue"),
+    View("Z", "closed", "complaints", "Closed complaints", "Closed"),
+    View("M", "compliments", "compliments", "Compliments", "Compliments"),
+)
+
+INCIDENT_COLUMNS = [
+    Column("Status", 8),
+    Column("Date", 8),
+    Column("Kind", 16),
+    Column("Harm", 8),
+    Column("Customer"),
+    Column("Carer", show_from=100),
+    Column("Candour", 13),
+    Column("Actions", 7, show_from=90),
+    Column("Ref", 8, show_from=110),
+]
+COMPLAINT_COLUMNS = [
+    Column("Stage", 15),
+    Column("Received", 8),
+    Column("Complainant"),
+    Column("About"),
+    Column("Ack by", 8),
+    Column("Reply by", 8),
+    Column("Outcome", 13, show_from=100),
+    Column("Ref", 8, show_from=110),
+]
+COMPLIMENT_COLUMNS = [
+    Column("Received", 8),
+    Column("From", 20),
+    Column("Customer", 20, show_from=90),
+    Column("Carer", 20, show_from=110),
+    Column("What they said"),
+]
+HARM_SHORT = {
+    "none": "none",
+    "low": "low",
+    "moderate": "moderate",
+    "severe": "SEVERE",
+    "death": "DEATH",
+}
+
+
+def _d(value: date | None) -> str:
+    return value.strftime("%d/%m/%y") if value else ""
+
+
+def incident_row(row: IncidentRow, today: date) -> Row:
+    from coordinator_tui.services.governance.terms import INCIDENT_KINDS, label
+
+    if row.status == "closed":
+        status: Text | str = "closed"
+    elif not row.triaged:
+        status = Text("TRIAGE", style="bold yellow")
+    elif row.candour_overdue(today) or row.overdue_actions:
+        status = Text("OVERDUE", style="bold red")
+    else:
+        status = "open"
+    if row.candour_status == "complete":
+        candour: Text | str = "✓ complete"
+    elif row.candour_status == "open":
+        due = f"{row.candour_due:%d/%m}" if row.candour_due else ""
+        if row.candour_overdue(today):
+            candour = Text(f"LATE {due}", style="bold red")
+        elif row.candour_waiting:
+            candour = f"notify by {due}"
+        else:
+            candour = "in progress"
+    else:
+        candour = ""
+    actions = f"{row.open_actions}" + (f" {row.overdue_actions}!" if row.overdue_actions else "")
+    return Row(
+        row.id,
+        (
+            status,
+            _d(row.occurred_on),
+            label(INCIDENT_KINDS, row.kind),
+            HARM_SHORT.get(row.severity, row.severity),
+            row.customer,
+            row.carer,
+            candour,
+            actions if row.open_actions else "",
+            f"INC-{row.id}",
+        ),
+    )
+
+
+def complaint_row(row: ComplaintRow, today: date) -> Row:
+    from coordinator_tui.services.governance.terms import COMPLAINT_OUTCOMES
+
+    stage: Text | str = row.stage()
+    if row.is_overdue(today):
+        stage = Text(f"LATE {row.stage()}", style="bold red")
+    ack = (
+        Text(_d(row.acknowledge_due), style="red")
+        if row.acknowledge_overdue(today)
+        else ("✓" if row.acknowledged_on else _d(row.acknowledge_due))
+    )
+    reply = (
+        Text(_d(row.response_due), style="red")
+        if row.response_overdue(today)
+        else ("✓ sent" if row.response_sent_on else _d(row.response_due))
+    )
+    about = " / ".join(part for part in (row.customer, row.carer) if part)
+    return Row(
+        row.id,
+        (
+            stage,
+            _d(row.received_on),
+            row.complainant,
+            about,
+            ack,
+            reply,
+            COMPLAINT_OUTCOMES.get(row.outcome, ""),
+            f"CMP-{row.id}",
+        ),
+    )
+
+
+def compliment_row(row: ComplimentRow) -> Row:
+    return Row(row.id, (_d(row.received_on), row.from_whom, row.customer, row.carer, row.summary))
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+class GovernanceScreen(GovernanceActions, SectionScreen):
+    MODE = "governance"
+    CSS_PATH = "governance.tcss"
+    HELP = __doc__ or ""
+    BINDINGS = [
+        Binding("n", "new", "New", id="governance.new"),
+        *GOVERNANCE_BINDINGS,
+        Binding("enter", "open", "Open", show=False, priority=True, id="governance.open"),
+        Binding("slash", "filter", "Filter", id="governance.filter", priority=True),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="governance.clear"),
+        Binding("G", "agency", "Agency", show=False, id="governance.agency"),
+        Binding("left_square_bracket", "cycle(-1)", "Prev view", show=False, id="governance.prev"),
+        Binding("right_square_bracket", "cycle(1)", "Next view", show=False, id="governance.next"),
+        Binding("f5", "reload", "Reload", show=False, id="governance.reload"),
+        *[
+            Binding(
+                v.key, f"view({i})", v.title, show=False, id=f"governance.view_{v.area}_{v.code}"
+            )
+            for i, v in enumerate(VIEWS)
+        ],
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = VIEWS[0]
+        self.rows: list[Any] = []
+        self.shown_rows: list[Any] = []
+        self.counts: GovernanceCounts | None = None
+        self.loaded = False
+        self._loading_started = False
+        self._after_load: Callable[[], None] | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="gov-body"):
+            yield Static("Loading governance…", id="gov-summary")
+            yield Static("", id="gov-views")
+            yield Input(placeholder="Filter: name or kind", id="gov-filter", compact=True)
+            yield LazyTable(INCIDENT_COLUMNS, empty_text="Nothing in this view.", id="gov-table")
+            yield Static("", id="gov-detail")
+
+    async def on_mount(self) -> None:
+        if self.coordinator.engine is not None:
+            self._start_loading()
+            await asyncio.sleep(0)  # let the worker's thread start while the screen lays out
+
+    def on_database_ready(self) -> None:
+        self._start_loading()
+
+    def _start_loading(self) -> None:
+        if not self._loading_started:
+            self._loading_started = True
+            self.query_one(LazyTable).focus()
+            self.load()
+
+    # -- data ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="governance")
+    def load(self) -> None:
+        from coordinator_tui.services.governance.complaints import complaint_list, compliment_list
+        from coordinator_tui.services.governance.incidents import governance_counts, incident_list
+
+        view, today = self.view, self.today
+        with self.coordinator.session() as session:
+            if view.area == "incidents":
+                rows: list[Any] = incident_list(session, view.code, today)
+            elif view.area == "complaints":
+                rows = complaint_list(session, view.code, today)
+            else:
+                rows = compliment_list(session)
+            counts = governance_counts(session, today)
+        self.app.call_from_thread(self.show, view, rows, counts)
+
+    def show(self, view: View, rows: list[Any], counts: GovernanceCounts) -> None:
+        if view is not self.view:
+            return  # a view changed while this one loaded: its own load follows
+        self.rows = rows
+        self.counts = counts
+        table = self.query_one(LazyTable)
+        table.columns = {
+            "incidents": INCIDENT_COLUMNS,
+            "complaints": COMPLAINT_COLUMNS,
+            "compliments": COMPLIMENT_COLUMNS,
+        }[view.area]
+        self.apply_filter()
+        self.loaded = True
+        if self._after_load is not None:
+            callback, self._after_load = self._after_load, None
+            callback()
+        self.refresh_bindings()
+        self.coordinator.screen_loaded(self)
+
+    def apply_filter(self) -> None:
+        box = self.query_one("#gov-filter", Input)
+        words = box.value.strip().lower().split()
+        if words:
+            self.shown_rows = [r for r in self.rows if all(w in self._haystack(r) for w in words)]
+        else:
+            self.shown_rows = self.rows
+        today = self.today
+        area = self.view.area
+        if area == "incidents":
+            to_row: Callable[[Any], Row] = lambda r: incident_row(r, today)  # noqa: E731
+        elif area == "complaints":
+            to_row = lambda r: complaint_row(r, today)  # noqa: E731
+        else:
+            to_row = compliment_row
+        table = self.query_one(LazyTable)
+        table.set_source(MappedSource(self.shown_rows, to_row))
+        self._draw_summary(box.value.strip())
+        self._draw_detail()
+
+    def _haystack(self, row: Any) -> str:
+        from coordinator_tui.services.governance.terms import INCIDENT_KINDS, label
+
+        if self.view.area == "incidents":
+            parts = (
+                row.customer,
+                row.carer,
+                row.kind,
+                label(INCIDENT_KINDS, row.kind),
+                f"inc-{row.id}",
+            )
+        elif self.view.area == "complaints":
+            parts = (row.complainant, row.customer, row.carer, row.stage(), f"cmp-{row.id}")
+        else:
+            parts = (row.from_whom, row.customer, row.carer, row.summary)
+        return " ".join(parts).lower()
+
+    def _draw_summary(self, needle: str) -> None:
+        """The counts line and the view bar; under 110 columns the view's title is left
+        out of the counts (the bar shows it) and the bar lists this area's views only,
+        then the other areas' keys, so both fit 80 columns."""
+        counts = self.counts
+        wide = self.size.width >= 110
+        noun = {"incidents": "incident", "complaints": "complaint", "compliments": "compliment"}
+        text = Text()
+        if wide:
+            text.append(self.view.title, style="bold")
+            text.append(" · ")
+        text.append(plural(len(self.shown_rows), noun[self.view.area]))
+        if counts is not None:
+            for value, words in (
+                (counts.awaiting_triage, "to triage"),
+                (counts.candour_overdue, "candour late"),
+                (counts.incident_actions_overdue, "actions late"),
+                (counts.complaints_to_acknowledge, "to acknowledge" if wide else "to ack"),
+                (counts.complaints_overdue, "complaints late"),
+            ):
+                if value:
+                    text.append(" · ")
+                    text.append(
+                        f"{value:,} {words}", style="bold red" if "late" in words else "bold"
+                    )
+        if needle:
+            text.append(f" · filter: {needle}", style="italic")
+        self.query_one("#gov-summary", Static).update(text)
+        bar = Text()
+        others: list[View] = []
+        for index, view in enumerate(VIEWS):
+            if not wide and view.area != self.view.area:
+                if not any(v.area == view.area for v in others):
+                    others.append(view)
+                continue
+            if bar and view.area != VIEWS[index - 1].area:
+                bar.append("│", style="dim")
+            style = "reverse bold" if view is self.view else ""
+            short = "Notif" if not wide and view.code == "notifiable" else view.short
+            bar.append(f" {view.key} ", style=style or "bold")
+            bar.append(f"{short} ", style=style or "dim")
+        if others:
+            bar.append("│", style="dim")
+            for index, view in enumerate(others):
+                bar.append(" · " if index else " ", style="dim")
+                bar.append(view.key, style="bold")
+                bar.append(f" {view.area}", style="dim")
+        self.query_one("#gov-views", Static).update(bar)
+
+    def on_resize(self) -> None:
+        if self.loaded:
+            self._draw_summary(self.query_one("#gov-filter", Input).value.strip())
+
+    def _draw_detail(self) -> None:
+        """A line about the highlighted record: what it still needs."""
+        row = self.current()
+        detail = self.query_one("#gov-detail", Static)
+        if row is None:
+            detail.update("")
+            return
+        today = self.today
+        if self.view.area == "incidents":
+            if row.status == "closed":
+                words = "Closed."
+            elif not row.triaged:
+                words = "Awaiting triage: t records each decision."
+            else:
+                parts = []
+                if row.candour_status == "open":
+                    due = f"{row.candour_due:%d/%m/%Y}" if row.candour_due else ""
+                    if row.candour_overdue(today):
+                        parts.append(f"Candour: notification in person was due by {due} (c)")
+                    elif row.candour_waiting:
+                        parts.append(f"Candour: notify in person by {due} (c)")
+                    else:
+                        parts.append("Candour: in progress (c)")
+                if row.overdue_actions:
+                    parts.append(f"{plural(row.overdue_actions, 'action')} overdue")
+                elif row.open_actions:
+                    parts.append(f"{plural(row.open_actions, 'open action')}")
+                words = " · ".join(parts) or "Open: i investigation, a action, x close."
+            detail.update(f"INC-{row.id} · {words}")
+        elif self.view.area == "complaints":
+            stage = row.stage()
+            hint = {
+                "to acknowledge": "a acknowledge"
+                + (" (LATE)" if row.acknowledge_overdue(today) else ""),
+                "investigating": "s step, e extend, r response sent",
+                "responded": "x close with the learning, l letter",
+            }.get(stage, "")
+            detail.update(f"CMP-{row.id} · {stage}" + (f" · {hint}" if hint else ""))
+        else:
+            detail.update("")
+
+    @on(LazyTable.RowHighlighted, "#gov-table")
+    def highlighted(self) -> None:
+        self._draw_detail()
+
+    # -- views and filter ---------------------------------------------------------------
+
+    def action_view(self, index: int) -> None:
+        self.view = VIEWS[index]
+        self.loaded = False
+        self.load()
+
+    def action_cycle(self, step: int) -> None:
+        self.action_view((VIEWS.index(self.view) + step) % len(VIEWS))
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#gov-filter", Input)
+        box.add_class("-shown")
+        self.set_focus(box)
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#gov-filter", Input)
+        box.value = ""
+        box.remove_class("-shown")
+        self.query_one(LazyTable).focus()
+
+    @on(Input.Changed, "#gov-filter")
+    def filter_changed(self) -> None:
+        self.apply_filter()
+
+    @on(Input.Submitted, "#gov-filter")
+    def filter_done(self) -> None:
+        self.query_one(LazyTable).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open":
+            return isinstance(self.focused, LazyTable)
+        area = self.view.area
+        if action in INCIDENT_ACTIONS and action not in COMPLAINT_ACTIONS:
+            return area == "incidents"
+        if action in COMPLAINT_ACTIONS and action not in INCIDENT_ACTIONS:
+            return area == "complaints"
+        if action in ("close", "letter"):
+            return area != "compliments"
+        return super().check_action(action, parameters)
+
+    # -- targets ------------------------------------------------------------------------
+
+    def current(self) -> Any:
+        index = self.query_one(LazyTable).cursor_row
+        return self.shown_rows[index] if self.shown_rows and index < len(self.shown_rows) else None
+
+    def incident_target(self) -> IncidentRow | None:
+        return self.current() if self.view.area == "incidents" else None
+
+    def complaint_target(self) -> ComplaintRow | None:
+        return self.current() if self.view.area == "complaints" else None
+
+    def governance_saved(self, select_id: int | None = None) -> None:
+        """Reload, keeping the cursor on the same record where it is still in the view (on
+        ``select_id``, a record just logged, when given)."""
+        row = self.current()
+        key = select_id if select_id is not None else (row.id if row is not None else None)
+        index = self.query_one(LazyTable).cursor_row
+
+        def keep() -> None:
+            table = self.query_one(LazyTable)
+            keys = [r.id for r in self.shown_rows]
+            if key in keys:
+                table.cursor_row = keys.index(key)
+            elif keys:
+                table.cursor_row = min(index, len(keys) - 1)
+
+        self._after_load = keep
+        self.load()
+
+    # -- new and open -------------------------------------------------------------------
+
+    def action_new(self) -> None:
+        if self.view.area == "incidents":
+            from coordinator_tui.screens.governance.forms import open_log_incident
+
+            open_log_incident(self.app, on_saved=self.governance_saved)
+        elif self.view.area == "complaints":
+            self._new_complaint()
+        else:
+            self._new_compliment()
+
+    def _people(self) -> Any:
+        from coordinator_tui.services.governance.incidents import people_choices
+
+        return self._read(people_choices)
+
+    def _new_complaint(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.screens.governance.forms import RowsFormDialog, choices, options
+        from coordinator_tui.services.governance.complaints import late_note, log_complaint
+        from coordinator_tui.services.governance.terms import COMPLAINT_CHANNELS
+
+        people = self._people()
+        if people is None:
+            return
+        user, today = self.coordinator.settings.user, self.today
+
+        def save(v: dict[str, Any]) -> str | None:
+            try:
+                with self.coordinator.session() as session:
+                    complaint = log_complaint(
+                        session,
+                        received_on=v["received_on"],
+                        channel=v["channel"],
+                        complainant=v["complainant"],
+                        relation=v["relation"],
+                        summary=v["summary"],
+                        outcome_wanted=v["wanted"],
+                        customer_id=v["customer"],
+                        carer_id=v["carer"],
+                        event_date=v["event_date"],
+                        nhs_funded=v["funding"] == "nhs",
+                        by=user,
+                        today=today,
+                    )
+                    warning = late_note(complaint)
+                    new_id = complaint.id
+                    message = (
+                        f"Complaint CMP-{complaint.id} logged: acknowledge by "
+                        f"{complaint.acknowledge_due:%d/%m/%Y}"
+                    )
+            except CoordinatorError as exc:
+                return str(exc)
+            self.notify(message + (f". {warning}" if warning else ""), timeout=6)
+            self.governance_saved(new_id)
+            return None
+
+        rows = [
+            [
+                Field("received_on", "Received on", "date", value=today, required=True),
+                Field(
+                    "channel", "How", "select", required=True, options=options(COMPLAINT_CHANNELS)
+                ),
+                Field("event_date", "What happened on", "date"),
+            ],
+            [
+                Field("complainant", "Complainant", required=True),
+                Field("relation", "Relation to the customer", placeholder="self, son..."),
+            ],
+            [
+                Field(
+                    "customer", "About the customer", "choice", options=choices(people.customers)
+                ),
+                Field("carer", "Or the carer", "choice", options=choices(people.carers)),
+            ],
+            [Field("summary", "What it is about", "lines", required=True)],
+            [
+                Field("wanted", "Outcome wanted"),
+                Field(
+                    "funding",
+                    "Care funded by",
+                    "select",
+                    value="council",
+                    required=True,
+                    options=(("Council or self (LGSCO)", "council"), ("NHS (PHSO)", "nhs")),
+                ),
+            ],
+        ]
+        self.app.push_screen(RowsFormDialog("Log a complaint", rows, today, "", save=save))
+
+    def _new_compliment(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.screens.governance.forms import choices
+        from coordinator_tui.services.governance.complaints import log_compliment
+
+        people = self._people()
+        if people is None:
+            return
+        user, today = self.coordinator.settings.user, self.today
+        self._form(
+            "Log a compliment",
+            [
+                Field("from_whom", "From", required=True),
+                Field("summary", "What they said", "lines", required=True),
+                Field(
+                    "customer", "About the customer", "choice", options=choices(people.customers)
+                ),
+                Field("carer", "About the carer", "choice", options=choices(people.carers)),
+                Field("on", "Received on", "date", value=today, required=True),
+            ],
+            lambda s, v: log_compliment(
+                s,
+                received_on=v["on"],
+                from_whom=v["from_whom"],
+                summary=v["summary"],
+                customer_id=v["customer"],
+                carer_id=v["carer"],
+                by=user,
+                today=today,
+            ),
+            "",
+        )
+
+    def action_agency(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.services.governance.agency import agency_settings, save_agency_settings
+
+        current = self._read(agency_settings)
+        if current is None:
+            return
+
+        def number(text: str, what: str) -> int:
+            if not text.strip().isdigit():
+                raise CoordinatorError(f"{what} is a whole number")
+            return int(text)
+
+        self._form(
+            "The agency's governance settings",
+            [
+                Field(
+                    "name", "Agency name (heads letters)", value=current.agency_name, required=True
+                ),
+                Field(
+                    "limit",
+                    "Duty of Candour: notify in person within (working days)",
+                    value=str(current.candour_limit_days),
+                    required=True,
+                ),
+                Field(
+                    "months",
+                    "Complaint response period (months)",
+                    value=str(current.response_months),
+                    required=True,
+                ),
+            ],
+            lambda s, v: save_agency_settings(
+                s,
+                current.version,
+                agency_name=v["name"],
+                candour_limit_days=number(v["limit"], "The candour limit"),
+                response_months=number(v["months"], "The response period"),
+            ),
+            "Shared by every coordinator of the agency",
+        )
+
+    def action_open(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        if self.view.area == "incidents":
+            from coordinator_tui.screens.governance.record import IncidentScreen
+
+            self.app.push_screen(IncidentScreen(row))
+        elif self.view.area == "complaints":
+            from coordinator_tui.screens.governance.record import ComplaintScreen
+
+            self.app.push_screen(ComplaintScreen(row))
+
+    @on(LazyTable.RowSelected, "#gov-table")
+    def row_selected(self) -> None:
+        self.action_open()

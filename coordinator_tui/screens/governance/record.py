@@ -1,0 +1,319 @@
+"""One incident, or one complaint, in full: what happened, every triage decision with who
+and when, the actions and their owners, the Duty of Candour state, what closing still
+needs; a complaint's timeline. The list's keys act on the record here too, and the
+screen reads it again after each save. ``esc`` goes back to the list."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Header, Static
+
+from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.governance.actions import (
+    COMPLAINT_ACTIONS,
+    GOVERNANCE_BINDINGS,
+    INCIDENT_ACTIONS,
+    GovernanceActions,
+)
+from coordinator_tui.widgets.footer import Footer
+
+if TYPE_CHECKING:
+    from coordinator_tui.services.governance.complaints import ComplaintRow
+    from coordinator_tui.services.governance.incidents import IncidentDetail, IncidentRow
+
+
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    return grid
+
+
+def incident_renderables(detail: IncidentDetail, today: date) -> list[Any]:
+    """The incident's facts, its triage decisions, its actions (for its screen)."""
+    from coordinator_tui.services.clock import to_local
+    from coordinator_tui.services.governance.candour import missing_elements
+    from coordinator_tui.services.governance.terms import (
+        CQC_NOTIFICATIONS,
+        HARM_LEVELS,
+        INCIDENT_KINDS,
+        NOTIFIABLE_THRESHOLDS,
+        TRIAGE_QUESTIONS,
+        label,
+    )
+
+    i = detail.incident
+    facts = _grid()
+    facts.add_row("Incident", f"INC-{i.id} · {label(INCIDENT_KINDS, i.kind)}")
+    facts.add_row("Harm", label(HARM_LEVELS, i.severity))
+    facts.add_row(
+        "When",
+        f"happened {to_local(i.occurred_at):%a %d/%m/%Y %H:%M} · found "
+        f"{to_local(i.reported_at):%d/%m/%Y %H:%M}"
+        + (f" · logged by {i.logged_by}" if i.logged_by else ""),
+    )
+    who = " · ".join(
+        part
+        for part in (
+            f"customer {detail.customer}" if detail.customer else "",
+            f"carer {detail.carer}" if detail.carer else "",
+            f"visit {detail.visit}" if detail.visit else "",
+        )
+        if part
+    )
+    facts.add_row("Who", who or "—")
+    facts.add_row("What happened", i.description or "—")
+    facts.add_row("Immediate action", i.immediate_action or "—")
+    status = (
+        "closed"
+        if i.status == "closed"
+        else ("awaiting triage" if i.triaged_at is None else "open")
+    )
+    if i.status == "closed" and i.closed_at:
+        status += f" {to_local(i.closed_at):%d/%m/%Y} by {i.closed_by}"
+    facts.add_row("Status", status)
+    if i.triaged_at is not None:
+        facts.add_row(
+            "Notifiable",
+            label(NOTIFIABLE_THRESHOLDS, i.notifiable_reason) if i.notifiable else "no",
+        )
+        facts.add_row(
+            "CQC", label(CQC_NOTIFICATIONS, i.cqc_notification) if i.cqc_notification else "no"
+        )
+    facts.add_row("Cause", i.cause or Text("not recorded", style="dim"))
+    facts.add_row("Learning", i.learning or Text("not recorded", style="dim"))
+    if i.no_action_reason:
+        facts.add_row("No action because", i.no_action_reason)
+    record = detail.candour
+    if record is not None and record.status != "not_required":
+        if record.status == "complete":
+            words = Text(f"complete {record.completed_on:%d/%m/%Y}", style="green")
+        else:
+            missing = missing_elements(record)
+            late = record.notified_on is None and record.due_on < today
+            if record.notified_on is not None:
+                first = (f"notified in person {record.notified_on:%d/%m/%Y}", "")
+            else:
+                first = (
+                    f"notify in person by {record.due_on:%d/%m/%Y}",
+                    "bold red" if late else "",
+                )
+            words = Text.assemble(first, f" · {8 - len(missing)} of 8 elements recorded (c)")
+        facts.add_row("Duty of Candour", words)
+    if detail.missing:
+        facts.add_row(
+            "To close",
+            Text("still needs " + "; ".join(detail.missing), style="yellow"),
+        )
+    decisions: Table | Text
+    if detail.decisions:
+        decisions = Table(
+            expand=True, show_edge=False, pad_edge=False, title="Triage", title_justify="left"
+        )
+        for column in ("When", "By", "Question", "Decided"):
+            decisions.add_column(column)
+        for d in detail.decisions:
+            decided = d.answer
+            if d.detail:
+                table = {"notifiable": NOTIFIABLE_THRESHOLDS, "cqc": CQC_NOTIFICATIONS}.get(
+                    d.question, {}
+                )
+                decided += f": {label(table, d.detail)}"
+            decisions.add_row(
+                f"{to_local(d.at):%d/%m/%Y %H:%M}",
+                d.by,
+                TRIAGE_QUESTIONS.get(d.question, d.question),
+                decided,
+            )
+    else:
+        decisions = Text("Not triaged yet (t).", style="dim")
+    actions: Table | Text
+    if detail.actions:
+        actions = Table(
+            expand=True, show_edge=False, pad_edge=False, title="Actions", title_justify="left"
+        )
+        for column in ("Due", "Owner", "Action", "State"):
+            actions.add_column(column)
+        for a in detail.actions:
+            late = a.status == "open" and a.due is not None and a.due < today
+            actions.add_row(
+                Text(f"{a.due:%d/%m/%Y}" if a.due else "", style="bold red" if late else ""),
+                a.owner,
+                a.description,
+                "OVERDUE" if late else a.status,
+            )
+    else:
+        actions = Text("No actions yet (a).", style="dim")
+    return [facts, decisions, actions]
+
+
+class _RecordScreen(GovernanceActions, CoordinatorScreen):
+    """What an incident's and a complaint's screens share."""
+
+    CSS_PATH = "governance.tcss"
+    AREA = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="gov-record"):
+            yield Static("Loading…", id="gov-record-facts")
+            yield Static("", id="gov-record-history")
+            yield Static("", id="gov-record-more")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def governance_saved(self, select_id: int | None = None) -> None:
+        self.load()
+
+    def load(self) -> None:  # pragma: no cover - each screen has its own
+        raise NotImplementedError
+
+    def _show(self, parts: list[Any]) -> None:
+        for widget_id, part in zip(
+            ("#gov-record-facts", "#gov-record-history", "#gov-record-more"), parts, strict=False
+        ):
+            self.query_one(widget_id, Static).update(part)
+
+
+class IncidentScreen(_RecordScreen):
+    HELP = __doc__ or ""
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="incident.back"),
+        *[b for b in GOVERNANCE_BINDINGS if b.action in INCIDENT_ACTIONS],
+    ]
+
+    def __init__(self, row: IncidentRow) -> None:
+        super().__init__()
+        self.row: IncidentRow | None = row
+        self.detail: IncidentDetail | None = None
+
+    def incident_target(self) -> IncidentRow | None:
+        return self.row
+
+    @work(thread=True, exclusive=True, group="incident-record")
+    def load(self) -> None:
+        from coordinator_tui.services.governance.incidents import incident_detail, incident_row
+
+        assert self.row is not None
+        with self.coordinator.session() as session:
+            row = incident_row(session, self.row.id, self.today)
+            detail = incident_detail(session, self.row.id) if row is not None else None
+        self.app.call_from_thread(self.show, row, detail)
+
+    def show(self, row: IncidentRow | None, detail: IncidentDetail | None) -> None:
+        self.sub_title = "Incident"
+        if row is None or detail is None:
+            self.query_one("#gov-record-facts", Static).update("This incident no longer exists.")
+            return
+        self.row, self.detail = row, detail
+        self._show(incident_renderables(detail, self.today))
+
+
+class ComplaintScreen(_RecordScreen):
+    HELP = __doc__ or ""
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="complaint.back"),
+        *[b for b in GOVERNANCE_BINDINGS if b.action in COMPLAINT_ACTIONS],
+    ]
+
+    def __init__(self, row: ComplaintRow) -> None:
+        super().__init__()
+        self.row: ComplaintRow | None = row
+        self.steps: list[Any] = []
+
+    def complaint_target(self) -> ComplaintRow | None:
+        return self.row
+
+    @work(thread=True, exclusive=True, group="complaint-record")
+    def load(self) -> None:
+        from coordinator_tui.services.governance.complaints import (
+            complaint_row,
+            complaint_texts,
+            timeline,
+        )
+
+        assert self.row is not None
+        with self.coordinator.session() as session:
+            row = complaint_row(session, self.row.id)
+            steps = timeline(session, self.row.id)
+            texts = complaint_texts(session, self.row.id)
+        self.app.call_from_thread(self.show, row, steps, texts)
+
+    def show(self, row: ComplaintRow | None, steps: list[Any], texts: tuple[str, ...]) -> None:
+        from coordinator_tui.services.governance.complaints import step_label
+        from coordinator_tui.services.governance.terms import COMPLAINT_CHANNELS, COMPLAINT_OUTCOMES
+
+        self.sub_title = "Complaint"
+        if row is None:
+            self.query_one("#gov-record-facts", Static).update("This complaint no longer exists.")
+            return
+        self.row, self.steps = row, steps
+        summary, wanted, relation, learning = texts
+        today = self.today
+        facts = _grid()
+        facts.add_row("Complaint", f"CMP-{row.id} · {row.stage()}")
+        facts.add_row(
+            "From",
+            row.complainant
+            + (f" ({relation})" if relation else "")
+            + f" · {COMPLAINT_CHANNELS.get(row.channel, row.channel)}",
+        )
+        about = " / ".join(p for p in (row.customer, row.carer) if p)
+        facts.add_row("About", about or "—")
+        facts.add_row("Received", f"{row.received_on:%a %d/%m/%Y}")
+        facts.add_row("Complaint", summary or "—")
+        facts.add_row("Outcome wanted", wanted or "—")
+        ack = (
+            f"acknowledged {row.acknowledged_on:%d/%m/%Y}"
+            if row.acknowledged_on
+            else f"due by {row.acknowledge_due:%d/%m/%Y}"
+            if row.acknowledge_due
+            else "—"
+        )
+        facts.add_row(
+            "Acknowledgement",
+            Text(
+                ack + (" LATE" if row.acknowledge_overdue(today) else ""),
+                style="bold red" if row.acknowledge_overdue(today) else "",
+            ),
+        )
+        reply = (
+            f"sent {row.response_sent_on:%d/%m/%Y}"
+            if row.response_sent_on
+            else f"due by {row.response_due:%d/%m/%Y}"
+            if row.response_due
+            else "—"
+        )
+        facts.add_row(
+            "Response",
+            Text(
+                reply + (" LATE" if row.response_overdue(today) else ""),
+                style="bold red" if row.response_overdue(today) else "",
+            ),
+        )
+        if row.outcome:
+            facts.add_row("Conclusion", COMPLAINT_OUTCOMES.get(row.outcome, row.outcome))
+        facts.add_row("Ombudsman", "PHSO (NHS-funded care)" if row.nhs_funded else "LGSCO")
+        if learning:
+            facts.add_row("Learning", learning)
+        timeline = Table(
+            expand=True, show_edge=False, pad_edge=False, title="Timeline", title_justify="left"
+        )
+        for column in ("On", "Step", "By", "Note"):
+            timeline.add_column(column)
+        for step in steps:
+            note = step.note
+            if step.kind == "extension" and step.told_on:
+                note += f" (told {step.told_on:%d/%m/%Y})"
+            timeline.add_row(f"{step.on:%d/%m/%Y}", step_label(step.kind), step.by, note)
+        self._show([facts, timeline, ""])
