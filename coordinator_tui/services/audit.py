@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import String, Table, TypeDecorator, event, insert, inspect, select
+from sqlalchemy import String, Table, TypeDecorator, event, func, insert, inspect, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -224,7 +224,7 @@ def _lock_chain(connection: Connection) -> None:
     by each later flush of the same transaction)."""
     name = connection.dialect.name
     if name == "postgresql":
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")
+        connection.execute(select(func.pg_advisory_xact_lock(CHAIN_LOCK_KEY)))
     elif name == "sqlite":
         driver = connection.connection.dbapi_connection
         if driver is not None and not driver.in_transaction:
@@ -601,11 +601,9 @@ def verify_chain(connection: Connection, *, batch: int = 5000) -> ChainReport:
                         row_id,
                         f"it follows {recent[prev]}, not {before} (a row inserted after the fact)",
                     )
+                between = f"between {before} and #{row_id}"
                 return _broken(
-                    count,
-                    row_id,
-                    f"the row it follows was deleted or rewritten (between {before} and "
-                    f"#{row_id})",
+                    count, row_id, f"the row it follows was deleted or rewritten ({between})"
                 )
             expected, last_id = digest, row_id
             recent[digest] = f"#{row_id}"
