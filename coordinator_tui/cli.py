@@ -501,6 +501,9 @@ def rota_check(
 from coordinator_tui.cli_meetings import register as _register_meetings  # noqa: E402
 
 _register_meetings(app)
+from coordinator_tui.cli_governance import register as _register_governance  # noqa: E402
+
+_register_governance(app)
 
 # -- rota solve (coordinator_tui/cli_rota_solve.py) --------------------------------------
 

@@ -124,7 +124,7 @@ def candour_letter(session: Session, incident_id: int, today: date) -> Letter:
         (
             "Our apology",
             f"We are truly sorry that this happened to {about}, and for the distress it has "
-            "caused. " + ("" if record.apology_on else NOT_RECORDED),
+            "caused." + ("" if record.apology_on else f" {NOT_RECORDED}"),
         ),
         ("What we are doing to find out more", record.enquiries or NOT_RECORDED),
         (
