@@ -338,3 +338,26 @@ async def test_f4_logs_an_incident_from_another_section(app, small_demo_engine, 
         await pilot.press("f4")
         await wait_dialog(pilot, app, "RowsFormDialog")
         assert app.screen.form_title == "Log an incident"
+
+
+async def test_candour_letter_within_ten_keys_of_the_incident(demo_settings, small_demo_engine):
+    """Issue 14 §2: the written notification in at most 10 keys from the incident. From
+    Governance: ``N`` (the notifiable view, the open record first) and ``l``: 2 keys."""
+    from coordinator_tui.services.demo_governance import has_governance_demo, seed_governance
+
+    with session_scope(small_demo_engine, "demo-seed") as s:
+        if not has_governance_demo(s):
+            seed_governance(s, today=DEMO_TODAY)
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_governance(pilot, app)
+        keys = ["N", "l"]
+        await pilot.press(keys[0])
+        await wait_for(pilot, lambda: screen.view.code == "notifiable" and screen.loaded)
+        assert screen.shown_rows[0].candour_status == "open"
+        await pilot.press(keys[1])
+        await wait_for(pilot, lambda: len(getattr(screen, "last_letters", [])) == 2)
+        assert len(keys) <= 10
+        docx, txt = screen.last_letters
+        assert docx.suffix == ".docx" and txt.suffix == ".txt"
+        assert "Dear Ms Dawn Hale" in txt.read_text()
