@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
-from sqlalchemy import DateTime, or_, select, type_coerce
+from sqlalchemy import DateTime, select, type_coerce
 from sqlalchemy.orm import Session
 
 from coordinator_tui.models import (
@@ -332,9 +332,18 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         )
     }
 
+    # The week's visits and who is on them, and for context the visits of the last two
+    # days before the week and of next Monday (shifts run across the week's edges): one
+    # query, visits by id and carers by slot.
     visits: dict[int, SVisit] = {}
+    assigned: dict[int, list[int]] = defaultdict(list)
+    previous: dict[int, list[SVisit]] = defaultdict(list)
+    following: dict[int, list[SVisit]] = defaultdict(list)
+    next_monday = sunday + timedelta(days=1)
+    recent = monday - timedelta(days=CONTEXT_DAYS)
     midnights: dict[date, int | None] = {}
-    for vid, cid, vday, start_at, end_at, required, skills, status in session.execute(
+    last_id, stop = None, None
+    for row in session.execute(
         select(
             Visit.id,
             Visit.customer_id,
@@ -344,53 +353,49 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             Visit.carers_required,
             Visit.required_skills,
             Visit.status,
-        ).where(Visit.visit_date.between(monday, sunday), Visit.status != VisitStatus.CANCELLED)
-    ):
-        start = epoch_minutes(start_at)
-        midnight = midnights.get(vday)
-        if midnight is None:
-            midnight = midnights[vday] = _plain_day_midnight(vday)
-        if midnight is not None and 0 <= start - midnight < DAY:
-            local_start = start - midnight
-        else:  # a clock-change day, or a visit dated other than the day it starts
-            moment = start_at if start_at.tzinfo else start_at.replace(tzinfo=UTC)
-            local = moment.astimezone(UK)
-            local_start = local.hour * 60 + local.minute
-        visits[vid] = SVisit(
-            vid,
-            cid,
-            vday,
-            start,
-            epoch_minutes(end_at),
-            local_start,
-            required or 1,
-            split_skills(skills or ""),
-            status,
+            VisitAssignment.carer_id,
         )
-    assigned: dict[int, list[int]] = defaultdict(list)
-    for visit_id, carer_id in session.execute(
-        select(VisitAssignment.visit_id, VisitAssignment.carer_id)
-        .join(Visit, Visit.id == VisitAssignment.visit_id)
-        .where(Visit.visit_date.between(monday, sunday))
-        .order_by(VisitAssignment.visit_id, VisitAssignment.slot)
+        .outerjoin(VisitAssignment, VisitAssignment.visit_id == Visit.id)
+        .where(
+            Visit.visit_date.between(recent, next_monday),
+            Visit.status != VisitStatus.CANCELLED,
+        )
+        .order_by(Visit.id, VisitAssignment.slot)
     ):
-        if visit_id in visits:
-            assigned[visit_id].append(carer_id)
-
-    # The visits either side of the week: the last two days before it and next Monday
-    # (shifts run across the week's edges).
-    previous: dict[int, list[SVisit]] = defaultdict(list)
-    following: dict[int, list[SVisit]] = defaultdict(list)
-    next_monday = sunday + timedelta(days=1)
-    recent = monday - timedelta(days=CONTEXT_DAYS)
-    for carer_id, stop in _stops(
-        session,
-        or_(
-            Visit.visit_date.between(recent, monday - timedelta(days=1)),
-            Visit.visit_date == next_monday,
-        ),
-    ):
-        (following if stop.day == next_monday else previous)[carer_id].append(stop)
+        vid, cid, vday, start_at, end_at, required, skills, status, carer_id = row
+        if monday <= vday <= sunday:
+            if vid != last_id:
+                last_id = vid
+                start = epoch_minutes(start_at)
+                midnight = midnights.get(vday)
+                if midnight is None:
+                    midnight = midnights[vday] = _plain_day_midnight(vday)
+                if midnight is not None and 0 <= start - midnight < DAY:
+                    local_start = start - midnight
+                else:  # a clock-change day, or a visit dated other than the day it starts
+                    moment = start_at if start_at.tzinfo else start_at.replace(tzinfo=UTC)
+                    local = moment.astimezone(UK)
+                    local_start = local.hour * 60 + local.minute
+                visits[vid] = SVisit(
+                    vid,
+                    cid,
+                    vday,
+                    start,
+                    epoch_minutes(end_at),
+                    local_start,
+                    required or 1,
+                    split_skills(skills or ""),
+                    status,
+                )
+            if carer_id is not None:
+                assigned[vid].append(carer_id)
+        elif carer_id is not None and status != VisitStatus.MISSED:
+            if vid != last_id:
+                last_id = vid
+                stop = SVisit(vid, cid, vday, epoch_minutes(start_at), epoch_minutes(end_at))
+            (following if vday == next_monday else previous)[carer_id].append(stop)
+    for stops in (*previous.values(), *following.values()):
+        stops.sort(key=lambda v: (v.start, v.id))
 
     # The 16 weeks before, as kept in ``CarerWeekHours`` (``week_hours``); last week's
     # rests of a day or more for the 14-day weekly rest.

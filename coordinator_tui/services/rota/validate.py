@@ -211,12 +211,25 @@ class RotaState:
         self._carers.clear()
         self._visits.clear()
         self._summaries.clear()
+        visits, customers = self.snap.visits, self.snap.customers
+        on_visit = self._on_visit
         for carer_id, days in self.cells.items():
+            carer = self._carer(carer_id)
+            checks = self._visit_rules.get(carer_id)
+            if checks is None:
+                checks = self._visit_rules[carer_id] = visit_rules_for(carer, self)
             for visit_ids in days.values():
                 for visit_id in visit_ids:
-                    self._on_visit[(carer_id, visit_id)] = self._check_on_visit(carer_id, visit_id)
+                    visit = visits[visit_id]
+                    customer = customers.get(visit.customer_id)
+                    found: list[Problem] = []
+                    for check in checks:
+                        problems = check(carer, visit, customer, self)
+                        if problems:
+                            found.extend(problems)
+                    on_visit[(carer_id, visit_id)] = tuple(found) if found else ()
             self._carers[carer_id] = self._check_carer(carer_id)
-        for visit_id in self.snap.visits:
+        for visit_id in visits:
             self._visits[visit_id] = self._check_visit(visit_id)
         return self.problems()
 

@@ -132,6 +132,7 @@ class CarerWeek:
     last_day: date  # ... and Sunday
     _week_shifts: list[Shift] | None = None
     _night: dict[int, int] = field(default_factory=dict)
+    memo: dict[str, object] = field(default_factory=dict)  # what several rules read
 
     @property
     def name(self) -> str:
@@ -152,12 +153,10 @@ class CarerWeek:
         """The shifts with at least one visit in this week."""
         if self._week_shifts is None:
             first, last = self.first_day, self.last_day
+            # Visits of a shift are at most a day apart (gaps under 11 hours), so a shift
+            # starting by Sunday and ending from Monday has a visit in the week.
             self._week_shifts = [
-                s
-                for s in self.shifts
-                if s.visits[0].day <= last
-                and first <= s.visits[-1].day
-                and any(first <= v.day <= last for v in s.visits)
+                s for s in self.shifts if s.visits[0].day <= last and first <= s.visits[-1].day
             ]
         return self._week_shifts
 

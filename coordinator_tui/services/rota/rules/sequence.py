@@ -6,21 +6,27 @@ from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.rules.base import CarerWeek, clock, hm, rule
 
 
-def _pairs(week: CarerWeek):
+def _pairs(week: CarerWeek) -> list[tuple]:
     """Each visit of a shift with the one before it that holds the running end (visits may
-    overlap), that end and the travel needed from there; a pair is reported when its later
-    visit is in this week."""
+    overlap), that end and the travel needed from there; a pair is listed when its later
+    visit is in this week. Worked out once per week (both rules here read it)."""
+    found = week.memo.get("pairs")
+    if found is not None:
+        return found
+    found = []
     first, last = week.first_day, week.last_day
-    for shift in week.shifts:
+    for shift in week.week_shifts():
         visits, ends, need = shift.visits, shift.ends, shift.need
         holder = visits[0]
         for index in range(1, len(visits)):
             visit = visits[index]
             end = ends[index - 1]
             if first <= visit.day <= last:
-                yield holder, visit, end, need[index]
+                found.append((holder, visit, end, need[index]))
             if visit.start >= end or visit.end > end:
                 holder = visit
+    week.memo["pairs"] = found
+    return found
 
 
 @rule("carer", "The rota itself: one carer, one place at a time", P.OVERLAP)
