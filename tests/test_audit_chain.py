@@ -393,3 +393,49 @@ def test_postgres_chain_two_writers_and_append_only(pg_url):
             assert session.exec(select(func.count()).select_from(AuditEvent)).one() == report.rows
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_writers_queue_for_the_chain_before_locking_rows(pg_url):
+    """B holds the chain (it has written) and goes on to change the row A is saving. A
+    waits for the chain before it locks that row, so B finishes and A's save is refused
+    as a conflict in one line, never a deadlock between the two."""
+    from coordinator_tui.services.errors import ConflictError
+
+    opened = open_database(pg_url)
+    engine = opened.engine
+    try:
+        with session_scope(engine, "t") as session:
+            session.add(_person(1))
+        b_scope = session_scope(engine, "b")
+        b = b_scope.__enter__()
+        b.add(Practice(ods_code="B1", name="Beta", short_name="B"))
+        b.flush()  # B now holds the chain until it commits
+        outcome: list[BaseException | None] = []
+
+        def save_a() -> None:
+            try:
+                with session_scope(engine, "a") as a:
+                    a.exec(select(Person)).one().postcode = "GL1 1AA"
+                outcome.append(None)
+            except BaseException as exc:  # noqa: BLE001 - asserted below
+                outcome.append(exc)
+
+        a_thread = threading.Thread(target=save_a)
+        a_thread.start()
+        waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        with engine.connect() as probe:
+            for _ in range(400):  # A is queued for the chain (up to 20 s on a loaded box)
+                if probe.execute(waiting).scalar():
+                    break
+                probe.rollback()
+                threading.Event().wait(0.05)
+            else:
+                pytest.fail("A never queued for the chain")
+        b.exec(select(Person)).one().town = "Stroud"
+        b_scope.__exit__(None, None, None)  # B's second flush and commit: no wait on A
+        a_thread.join(timeout=60)
+        assert len(outcome) == 1 and isinstance(outcome[0], ConflictError)
+        assert verify_audit_chain(engine).ok
+    finally:
+        engine.dispose()

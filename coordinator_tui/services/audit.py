@@ -170,6 +170,8 @@ def _before_flush(session: Session, _context, _instances) -> None:
         if isinstance(obj, Editable) and session.is_modified(obj, include_collections=False):
             _clean_strings(obj, changed_only=True)
             obj.updated_at = now
+    if session.new or session.dirty or session.deleted:
+        _lock_before_writing(session)
 
 
 # -- the unit of work ----------------------------------------------------------------------
@@ -231,10 +233,12 @@ def _lock_chain(connection: Connection) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# Built once: the statement is compiled once and found in the cache on every flush.
+_LAST_HASH = select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1)
+
+
 def _last_hash(connection: Connection) -> str:
-    last = connection.execute(
-        select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
+    last = connection.execute(_LAST_HASH).first()
     return GENESIS if last is None or last[0] is None else last[0]
 
 
@@ -257,6 +261,18 @@ def _chain(connection: Connection, rows: list[dict[str, Any]]) -> None:
             row["row_id"],
             row["changes"],
         )
+
+
+def _lock_before_writing(session: Session) -> None:
+    """PostgreSQL: take the chain's lock before this transaction locks any row, not after.
+
+    Taken only when the audit rows are written, a transaction holding a row could wait for
+    the chain's lock while the lock's holder waits for that row (a deadlock, one of them
+    refused). Taken first, every writer queues at the same place. SQLite needs nothing:
+    its one write lock is the database's."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and _is_chained(connection):
+        _lock_chain(connection)
 
 
 def _write_events(session: Session, rows: list[dict[str, Any]], *, wrote: bool = True) -> None:
@@ -423,6 +439,7 @@ def _audit_text(state: ORMExecuteState, statement: TextClause) -> Any:
     verb = _TEXT_WRITE.match(sql)
     if verb is None:
         return None  # a read: run as usual
+    _lock_before_writing(state.session)
     result = state.invoke_statement()
     table = _TEXT_TABLE.search(sql)
     action = "insert" if verb.group(1).lower() == "replace" else verb.group(1).lower()
@@ -447,6 +464,7 @@ def _on_orm_execute(state: ORMExecuteState) -> Any:
     table = getattr(statement, "table", None)
     if not isinstance(table, Table) or table.name == AuditEvent.__tablename__:
         return None
+    _lock_before_writing(state.session)
     if state.is_insert:
         return _audit_insert(state, table)
     return _audit_update_or_delete(state, table)
