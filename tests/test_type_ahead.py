@@ -137,3 +137,27 @@ async def test_keys_after_a_key_that_moves_the_focus_follow_it(demo_settings, sm
         burst(app, "slash", *"smith")
         await wait_for(pilot, lambda: screen.query_one("#people-filter").value == "smith")
         await wait_for(pilot, lambda: screen.loaded and screen.total == expected)
+
+
+async def test_keys_after_enter_go_to_what_it_opens(app, seeded):
+    """``enter esc`` in one burst on the queue: the record opens and ``esc`` closes it.
+    Before, ``esc`` reached the list ahead of the message that opens the record, which
+    then opened and stayed open (``enter`` is a priority key that holds the keys after
+    it until what it opens is on top)."""
+    from coordinator_tui.screens.person import PersonScreen
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        opened: list[object] = []
+        original = app.push_screen
+
+        def spy(pushed, *args, **kwargs):
+            opened.append(pushed)
+            return original(pushed, *args, **kwargs)
+
+        app.push_screen = spy
+        burst(app, "enter", "escape")
+        await wait_for(pilot, lambda: bool(opened) and app.screen is screen)
+        await pilot.pause(0.6)  # longer than the hold: nothing else happens
+        assert app.screen is screen
+        assert [type(pushed) for pushed in opened] == [PersonScreen]

@@ -139,12 +139,18 @@ class PassesStrayKeys:
     app: Any
     is_attached: bool
 
-    def hold_keys_until_loaded(self) -> None:
+    def hold_keys_until_loaded(self, limit: float = BUSY_HOLD_LIMIT_S) -> None:
         """Keys typed from now on wait until ``keys_loaded`` (the list this screen is
-        reloading after a save is on screen), or ``BUSY_HOLD_LIMIT_S`` at most."""
+        reloading after a save is on screen, or the screen it opened is on top), or
+        ``limit`` seconds at most."""
         if self.__dict__.get("_keys_held_while_loading") is None:
             self.__dict__["_keys_held_while_loading"] = []
-            self.set_timer(BUSY_HOLD_LIMIT_S, self.keys_loaded)  # type: ignore[attr-defined]
+            self.set_timer(limit, self.keys_loaded)  # type: ignore[attr-defined]
+
+    def on_screen_suspend(self) -> None:
+        """Another screen came on top (what ``enter`` opened): the keys held meanwhile
+        were typed for it."""
+        self.keys_loaded()
 
     def keys_loaded(self) -> None:
         """The reloaded rows are on screen: the keys held meanwhile are read again, in

@@ -28,6 +28,10 @@ from coordinator_tui.widgets.row_cursor import RowCursorView
 Cell = str | Text
 
 
+OPEN_HOLD_S = 0.5
+"""Keys typed after ``enter`` wait this long at most for what it opens (see ``select``)."""
+
+
 @dataclass(frozen=True)
 class Column:
     """A column: its heading, its width in cells (0 = take the remaining width)."""
@@ -247,6 +251,12 @@ class LazyTable(RowCursorView):
     def action_select(self) -> None:
         row = self.current_row
         if row is not None:
+            # What opens reaches the screen as a message, behind keys already read: those
+            # wait until it has opened (or briefly, if the screen opens nothing), so
+            # "enter, then a key for the record" typed in one go acts on the record.
+            hold = getattr(self.screen, "hold_keys_until_loaded", None)
+            if hold is not None:
+                hold(limit=OPEN_HOLD_S)
             self.post_message(self.RowSelected(self, row, self.cursor_row))
 
     def on_click(self, event: events.Click) -> None:

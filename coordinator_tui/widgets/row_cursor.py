@@ -25,7 +25,9 @@ class RowCursorView(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home,ctrl+home", "first", "First", show=False),
         Binding("end,ctrl+end", "last", "Last", show=False),
-        Binding("enter", "select", "Open", show=False),
+        # A priority key: it acts when the app reads it, before the keys typed after it
+        # are read, so those can wait for what it opens (``LazyTable.action_select``).
+        Binding("enter", "select", "Open", show=False, priority=True),
     ]
 
     cursor_row: reactive[int] = reactive(0, always_update=True)
