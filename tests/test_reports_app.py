@@ -102,7 +102,7 @@ class TestReportsList:
             screen = await open_reports(pilot, app)
             table = screen.query_one(LazyTable)
             keys = [row.key for row in table.source.rows(0, table.row_count)]
-            assert keys == ["coding", "sharing", "compliance", "pcn", "kpi", "cqc"]
+            assert keys == ["coding", "sharing", "updates", "compliance", "pcn", "kpi", "cqc"]
             about = shown_text(screen.query_one("#reports-about"))
             assert "Coding audit" in about and "No export imported yet" in about
             await pilot.press("enter")
@@ -112,7 +112,7 @@ class TestReportsList:
             assert "No export imported yet" in shown_text(app.screen.query_one("#coding-summary"))
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is screen)
-            await pilot.press("down", "down", "down", "enter")  # PCN report: not built yet
+            await pilot.press("down", "down", "down", "down", "enter")  # PCN report: not built
             await pilot.pause()
             assert app.screen is screen
             assert any("not built yet" in n.message for n in app._notifications)

@@ -29,6 +29,8 @@ from coordinator_tui.models.reports import (
     CodingFinding,
     FindingKind,
     FindingStatus,
+    ProcessUpdate,
+    ProcessUpdateRecipient,
     SharingRecord,
 )
 from coordinator_tui.models.rota import (
@@ -106,6 +108,8 @@ __all__ = [
     "Person",
     "PersonLink",
     "Practice",
+    "ProcessUpdate",
+    "ProcessUpdateRecipient",
     "ProblemAcceptance",
     "Referral",
     "ReferralChase",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlmodel import Field, Index
+from sqlmodel import Field, Index, UniqueConstraint
 
 from coordinator_tui.models.base import Editable
 
@@ -116,3 +116,38 @@ class SharingRecord(Editable, table=True):
     hide_from_online_access: bool = Field(default=False)
     safeguarding_team_only: bool = Field(default=False)
     recorded_by: str = Field(default="", max_length=60)
+
+
+class ProcessUpdate(Editable, table=True):
+    """A change to a safeguarding process, sent to the practices' safeguarding
+    administrators to read and acknowledge (issue 15 section 3).
+
+    ``practice_ids``: the practices it applies to (comma-separated ids; "" for every
+    practice of the PCN). Each administrator it was sent to is a
+    ``process_update_recipient`` whose acknowledgement is an action in the shared tracker
+    (due ``acknowledge_by``), so an overdue one is chased like any action."""
+
+    __tablename__ = "process_update"
+
+    title: str = Field(max_length=160)
+    what_changed: str = Field(default="")
+    effective_from: date = Field(index=True)
+    guidance: str = Field(default="", max_length=300)
+    practice_ids: str = Field(default="", max_length=200)
+    acknowledge_by: date
+    briefing_on: date | None = Field(default=None)
+    created_by: str = Field(default="", max_length=60)
+
+
+class ProcessUpdateRecipient(Editable, table=True):
+    """One administrator a process update was sent to: the acknowledgement (its action)
+    and whether they attended the briefing (None: not recorded yet)."""
+
+    __tablename__ = "process_update_recipient"
+    __table_args__ = (UniqueConstraint("update_id", "staff_id"),)
+
+    update_id: int = Field(foreign_key="process_update.id", index=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    action_id: int | None = Field(default=None, foreign_key="action.id")
+    acknowledged_on: date | None = Field(default=None)
+    attended_briefing: bool | None = Field(default=None)

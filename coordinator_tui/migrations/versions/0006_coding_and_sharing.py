@@ -3,7 +3,9 @@
 New tables: coding_audit_run (one import of the clinical system's coded events: counts,
 never the events), coding_finding (each mismatch with the one-key action taken on it),
 sharing_record (each disclosure or request: recipient, categories shared, lawful basis,
-consent decision, confidentiality flags). No existing table changes.
+consent decision, confidentiality flags), process_update and process_update_recipient
+(a process change sent to the safeguarding administrators, each acknowledgement an
+action in the tracker). No existing table changes.
 
 Revision ID: 0006
 Revises: 0005
@@ -121,10 +123,51 @@ def upgrade() -> None:
     op.create_index("ix_sharing_record_person_id", "sharing_record", ["person_id"])
     op.create_index("ix_sharing_record_organisation", "sharing_record", ["organisation"])
     op.create_index("ix_sharing_record_consent", "sharing_record", ["consent"])
+    op.create_table(
+        "process_update",
+        *_base(),
+        sa.Column("title", sa.String(length=160), nullable=False),
+        sa.Column("what_changed", sa.String(), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("guidance", sa.String(length=300), nullable=False),
+        sa.Column("practice_ids", sa.String(length=200), nullable=False),
+        sa.Column("acknowledge_by", sa.Date(), nullable=False),
+        sa.Column("briefing_on", sa.Date(), nullable=True),
+        sa.Column("created_by", sa.String(length=60), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_process_update_effective_from", "process_update", ["effective_from"], unique=False
+    )
+    op.create_table(
+        "process_update_recipient",
+        *_base(),
+        sa.Column("update_id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("action_id", sa.Integer(), nullable=True),
+        sa.Column("acknowledged_on", sa.Date(), nullable=True),
+        sa.Column("attended_briefing", sa.Boolean(), nullable=True),
+        sa.ForeignKeyConstraint(["action_id"], ["action.id"]),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"]),
+        sa.ForeignKeyConstraint(["update_id"], ["process_update.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("update_id", "staff_id"),
+    )
+    op.create_index(
+        "ix_process_update_recipient_update_id", "process_update_recipient", ["update_id"]
+    )
+    op.create_index(
+        "ix_process_update_recipient_staff_id", "process_update_recipient", ["staff_id"]
+    )
 
 
 def downgrade() -> None:
     # --- coding audit and sharing (issue 15) ---
+    for name in ("ix_process_update_recipient_staff_id", "ix_process_update_recipient_update_id"):
+        op.drop_index(name, table_name="process_update_recipient")
+    op.drop_table("process_update_recipient")
+    op.drop_index("ix_process_update_effective_from", table_name="process_update")
+    op.drop_table("process_update")
     for name in (
         "ix_sharing_record_consent",
         "ix_sharing_record_organisation",

@@ -40,13 +40,15 @@ class ReportsScreen(SectionScreen):
         "Reports: the coding audit (our registers against the clinical system's codes: "
         "import a SystmOne or EMIS export, act on each finding with one key), the "
         "information sharing record (what was shared with whom, on what basis, decisions "
-        "taken without consent) and review compliance. enter opens the highlighted report; "
-        "c opens the coding audit and s the sharing report from anywhere in the list."
+        "taken without consent), process updates for the safeguarding administrators and "
+        "review compliance. enter opens the highlighted report; c opens the coding audit, s "
+        "the sharing report and u the process updates from anywhere in the list."
     )
     BINDINGS = [
         Binding("enter", "open", "Open", id="reports.open", show=True),
         Binding("c", "open('coding')", "Coding audit", id="reports.coding"),
         Binding("s", "open('sharing')", "Sharing", id="reports.sharing"),
+        Binding("u", "open('updates')", "Process updates", id="reports.updates"),
         Binding("f5", "reload", "Reload", show=False, id="reports.reload"),
     ]
 
@@ -125,6 +127,10 @@ class ReportsScreen(SectionScreen):
             from coordinator_tui.screens.reports.sharing import SharingReportScreen
 
             self.app.push_screen(SharingReportScreen(), lambda _: self.load())
+        elif key == "updates":
+            from coordinator_tui.screens.reports.process_updates import ProcessUpdatesScreen
+
+            self.app.push_screen(ProcessUpdatesScreen(), lambda _: self.load())
         elif key == "compliance":
             from coordinator_tui.screens.compliance import ComplianceScreen
 

@@ -78,6 +78,12 @@ def catalogue(session: Session, today: date) -> list[ReportEntry]:
             sharing,
         ),
         ReportEntry(
+            "updates",
+            "Process updates",
+            "Changes sent to the safeguarding administrators: acknowledged, briefed",
+            _updates_state(session, today),
+        ),
+        ReportEntry(
             "compliance",
             "Review compliance",
             "Register reviews within their interval, per practice and register",
@@ -85,3 +91,11 @@ def catalogue(session: Session, today: date) -> list[ReportEntry]:
         ),
         *PLANNED,
     ]
+
+
+def _updates_state(session: Session, today: date) -> str:
+    from coordinator_tui.services.reports.process_updates import updates
+
+    rows = updates(session, today)
+    overdue = sum(row.overdue for row in rows)
+    return f"{len(rows):,} updates, {overdue:,} acknowledgements overdue"
