@@ -346,3 +346,52 @@ class TestSharing:
             await pilot.pause()
             exported = list(demo_settings.export_dir.glob("sharing-*.csv"))
             assert len(exported) == 1 and "not_for_online_access" in exported[0].read_text()
+
+
+class TestRequests:
+    async def test_r_records_a_pending_request_and_d_on_the_report_refuses_it(
+        self, demo_settings, small_demo_engine
+    ):
+        from coordinator_tui.screens.registers import RegistersScreen
+
+        engine = small_demo_engine
+        app = make_app(demo_settings, engine)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("2")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, RegistersScreen) and app.screen.loaded
+            )
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
+            await wait_for(pilot, lambda: app.screen.loaded)
+            record = app.screen
+            await pilot.press("r")
+            await wait_for(pilot, lambda: isinstance(app.screen, SharingDialog))
+            await pilot.press("tab", *"Police", "tab", "tab", *"DC Jones", "tab", *"health")
+            await pilot.press("ctrl+s")  # the decision is pending until taken
+            await wait_for(pilot, lambda: app.screen is record)
+            with session_scope(engine, "t") as s:
+                saved = s.exec(select(SharingRecord)).one()
+                assert (saved.direction, saved.decision) == ("request", "pending")
+            await pilot.press("escape", "7")
+            await wait_for(pilot, lambda: isinstance(app.screen, ReportsScreen))
+            await pilot.press("s")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, SharingReportScreen) and app.screen.loaded
+            )
+            report = app.screen
+            assert report.rows[0].decision == "pending"
+            await pilot.press("D")
+            await wait_for(pilot, lambda: isinstance(app.screen, SharingDialog))
+            form = app.screen
+            await pilot.press("enter", *"ref", "enter")  # the decision: refused
+            await pilot.press("ctrl+s")  # no reason: refused, kept
+            await pilot.pause()
+            assert "say why the request was refused" in shown_text(form.query_one("#form-error"))
+            await pilot.press("tab", *"no lawful basis given", "ctrl+s")
+            await wait_for(pilot, lambda: app.screen is report)
+            await wait_for(pilot, lambda: report.rows and report.rows[0].decision == "refused")
+            with session_scope(engine, "t") as s:
+                saved = s.exec(select(SharingRecord)).one()
+                assert saved.decision_reason == "no lawful basis given"
+                assert saved.decided_by == "test.user" and saved.version == 2
