@@ -7,7 +7,7 @@ of it, the details take several lines, and ``esc`` asks before throwing typed te
 
 from __future__ import annotations
 
-import time
+import threading
 from datetime import date
 
 import pytest
@@ -159,9 +159,10 @@ async def test_enter_typed_before_the_matches_arrive(app, seeded, monkeypatch):
     from coordinator_tui.services import people
 
     search = people.search_people
+    answer = threading.Event()  # the search answers only once every key has been read
 
     def slow_search(session, text, limit=20):
-        time.sleep(0.3)
+        answer.wait(timeout=30)
         return search(session, text, limit)
 
     monkeypatch.setattr(people, "search_people", slow_search)
@@ -174,6 +175,8 @@ async def test_enter_typed_before_the_matches_arrive(app, seeded, monkeypatch):
         for key in [*"ray", "enter", *"fgm", "enter", *"Told nurse"]:
             name = {" ": "space", "enter": "enter"}.get(key, key)
             app.post_message(events.Key(name, "\r" if key == "enter" else key))
+        await pilot.pause()  # every key read while the search is still out
+        answer.set()
         await wait_for(pilot, lambda: dialog.query_one("#f-details").text == "Told nurse")
         assert dialog.query_one(PersonPicker).person.family_name == "Ray"
         assert dialog.query_one(ChoicePicker).value == "fgm"

@@ -158,6 +158,8 @@ async def test_keys_after_enter_go_to_what_it_opens(app, seeded):
         app.push_screen = spy
         burst(app, "enter", "escape")
         await wait_for(pilot, lambda: bool(opened) and app.screen is screen)
-        await pilot.pause(0.6)  # longer than the hold: nothing else happens
+        from coordinator_tui.widgets.lazy_table import OPEN_HOLD_S
+
+        await pilot.pause(OPEN_HOLD_S + 0.1)  # past the hold: nothing else happens
         assert app.screen is screen
         assert [type(pushed) for pushed in opened] == [PersonScreen]
