@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pilot_helpers import shown_text, wait_for
 from sqlalchemy import delete, insert, text, update
 from sqlalchemy.exc import DBAPIError
@@ -212,6 +214,38 @@ def test_db_check_includes_the_chain(opened, db_path):
     assert result.exit_code == 1
     assert f"audit chain: broken at row #{victim.id}: content changed" in result.output
     assert check_database(opened.engine).audit.broken_at == victim.id
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    index=st.integers(min_value=0, max_value=11),
+    column=st.sampled_from(["at", "actor", "action", "table_name", "row_id", "changes"]),
+    value=st.one_of(st.text(max_size=20), st.integers(min_value=-5, max_value=10**6)),
+)
+def test_any_change_to_any_field_of_any_row_is_found(engine, index, column, value):
+    """Whatever field of whatever row is changed, to whatever value, verify names that
+    row (the edit is rolled back after each example)."""
+    if not _rows(engine):
+        _write_some(engine)
+    rows = _rows(engine)
+    victim = rows[index]
+    with engine.connect() as conn:
+        before = conn.execute(
+            text(f"SELECT {column} FROM audit_event WHERE id = :id"), {"id": victim.id}
+        ).scalar()
+        if column == "at":
+            value = f"2020-01-0{len(str(value)) % 9 + 1} 00:00:00.000000"
+        if str(value) == str(before):
+            return  # no change: nothing to find
+        conn.execute(
+            text(f"UPDATE audit_event SET {column} = :v WHERE id = :id"),
+            {"v": value, "id": victim.id},
+        )
+        report = audit.verify_chain(conn)
+        conn.rollback()
+    assert not report.ok and report.broken_at == victim.id, (column, value, report.line)
 
 
 # -- upgrade ---------------------------------------------------------------------------
