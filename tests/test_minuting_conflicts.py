@@ -236,6 +236,31 @@ async def test_a_clash_shows_both_and_keeps_the_choice(
         assert editor(screen) == kept
 
 
+async def test_a_save_refused_by_the_version_is_simply_made_again(
+    small_demo_engine, demo_settings, items, monkeypatch
+):
+    """Two saves of the same row at the same moment: the loser is refused inside the save
+    (the row's version) and saves again, merging; no error is shown for it."""
+    import coordinator_tui.services.meetings.minuting as minuting
+
+    calls = []
+
+    def first_loses(session, item_id, text, **kwargs):
+        calls.append(text)
+        if len(calls) == 1:
+            raise ConflictError("Refused: someone else changed this record while you were saving.")
+        return save_notes(session, item_id, text, **kwargs)
+
+    monkeypatch.setattr(minuting, "save_notes", first_loses)
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_minuting(pilot, app)
+        await pilot.press(*"Seen at home")
+        await wait_for(pilot, lambda: stored(small_demo_engine, items[0]) == "Seen at home")
+        assert len(calls) >= 2
+        assert not any("not saved" in str(n.message) for n in app._notifications)
+
+
 # -- the screen: a database that cannot take the save (§2) ----------------------------------
 
 

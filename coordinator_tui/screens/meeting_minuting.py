@@ -127,6 +127,8 @@ class SaveResult:
     error: str = ""
     short: str = ""
     """The error in a few words, for the notes' border."""
+    again: bool = False
+    """Another save of the same notes got in first: save again (it then merges or asks)."""
 
 
 class MinutingScreen(CoordinatorScreen[None]):
@@ -385,7 +387,11 @@ class MinutingScreen(CoordinatorScreen[None]):
         return True
 
     def _save_in_background(self, item_id: int, text: str, base: str) -> None:
-        from coordinator_tui.services.errors import CoordinatorError, DatabaseUnavailableError
+        from coordinator_tui.services.errors import (
+            ConflictError,
+            CoordinatorError,
+            DatabaseUnavailableError,
+        )
         from coordinator_tui.services.meetings.minuting import save_notes
         from coordinator_tui.services.text_merge import TextConflictError
 
@@ -395,6 +401,8 @@ class MinutingScreen(CoordinatorScreen[None]):
                 result = SaveResult(note.text, note.saved_at)
         except TextConflictError as exc:
             result = SaveResult(conflict=exc.conflict)
+        except ConflictError:  # refused inside the save by the row's version
+            result = SaveResult(again=True)
         except DatabaseUnavailableError as exc:
             result = SaveResult(error=str(exc), short="the database did not take the save")
         except CoordinatorError as exc:
@@ -410,7 +418,9 @@ class MinutingScreen(CoordinatorScreen[None]):
         self.saving.pop(item_id, None)
         if not self.is_attached:
             return
-        if result.conflict is not None:
+        if result.again:
+            pass  # still unsaved: saved again at once if waited for, else on the next tick
+        elif result.conflict is not None:
             self.conflicted.add(item_id)
             self.ask_which(item_id, result.conflict)
         elif result.error:
