@@ -83,6 +83,7 @@ class TextConflictScreen(TypeAhead, ModalScreen[TextChoice]):
     """Mine and theirs side by side; returns the coordinator's :class:`TextChoice`."""
 
     CSS_PATH = "text_conflict.tcss"
+    HELP = __doc__ or ""
     BINDINGS = [
         Binding("f5", "choose('mine')", "Keep mine", id="conflict.mine"),
         Binding("f6", "choose('theirs')", "Keep theirs", id="conflict.theirs"),
