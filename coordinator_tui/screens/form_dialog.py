@@ -163,9 +163,8 @@ class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
     def submitted(self, event: Input.Submitted) -> None:
         event.stop()
         last = self.fields[-1]
-        if event.input.id == f"f-{last.key}" or event.input.has_ancestor(
-            self.query_one(f"#f-{last.key}")
-        ):
+        # The last field may be a compound widget (a date field holds its Input).
+        if self.query_one(f"#f-{last.key}") in event.input.ancestors_with_self:
             self.action_save()
         else:
             self.focus_next()
