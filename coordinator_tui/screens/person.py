@@ -79,6 +79,8 @@ def registrations_table(summary: PersonSummary, today: date) -> Table | Text:
             if reg.next_review_due
             else ""
         )
+        if reg.due_text and not ended:  # a health assessment or conference (services.rules)
+            until = f"{until} · {reg.due_text}" if until else reg.due_text
         table.add_row(
             reg.category,
             "ENDED" if ended else "ACTIVE",
@@ -172,10 +174,12 @@ class PersonScreen(CoordinatorScreen):
     @work(thread=True, exclusive=True, group="person")
     def load(self) -> None:
         from coordinator_tui.services.chronology import chronology
-        from coordinator_tui.services.people import person_summary
+        from coordinator_tui.services.people import person_summary, person_timescales
 
         with self.app.session() as session:  # type: ignore[attr-defined]
             summary = person_summary(session, self.person_id)
+            if summary is not None:
+                summary = person_timescales(session, summary, self.today)
             items = chronology(session, self.person_id) if summary else []
         self.app.call_from_thread(self.show, summary, items)
 

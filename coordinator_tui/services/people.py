@@ -135,6 +135,9 @@ class Registration:
     risk_level: str
     status: str
     next_review_due: date | None
+    # Timescales worked out for it (``services.rules``): "initial health assessment
+    # 21/12/2026" on a looked-after entry, "review conference 15/04/2027" on a CP plan.
+    due_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -273,6 +276,41 @@ def person_summary(session: Session, person_id: int) -> PersonSummary | None:
         registrations=registrations,
         relatives=relatives,
     )
+
+
+def person_timescales(session: Session, summary: PersonSummary, today: date) -> PersonSummary:
+    """The summary with its active registrations saying the timescales due
+    (``services.rules``): a looked-after entry its next health assessment, a child
+    protection plan the next conference diarised."""
+    from dataclasses import replace
+
+    from coordinator_tui.services import rules
+
+    codes = dict(
+        session.execute(
+            select(RegisterEntry.id, RegisterCategory.code)
+            .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+            .where(RegisterEntry.person_id == summary.id)
+        ).all()
+    )
+    active = [r for r in summary.registrations if r.status == EntryStatus.ACTIVE]
+    looked_after = [r for r in active if codes.get(r.entry_id) in rules.LAC_REGISTERS]
+    due = rules.health_assessments_due(
+        session,
+        [(r.entry_id, summary.id, r.start_date, summary.date_of_birth) for r in looked_after],
+        today,
+    )
+    conference = rules.next_conference_due(session, summary.id)
+    shown = []
+    for reg in summary.registrations:
+        text = ""
+        if reg.entry_id in due:
+            text = f"{due[reg.entry_id].label} {due[reg.entry_id].due:%d/%m/%Y}"
+        elif reg in active and codes.get(reg.entry_id) == "CPP" and conference:
+            kind = "initial conference" if conference[0] == "initial_cp" else "review conference"
+            text = f"{kind} {conference[1]:%d/%m/%Y}"
+        shown.append(replace(reg, due_text=text) if text else reg)
+    return replace(summary, registrations=shown)
 
 
 def _browse_filter(stmt, text: str):

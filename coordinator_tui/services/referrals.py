@@ -34,7 +34,7 @@ from coordinator_tui.models import (
     RegisterEntry,
     utcnow,
 )
-from coordinator_tui.services import audit
+from coordinator_tui.services import audit, rules
 from coordinator_tui.services.clock import UK, start_of_day, to_local
 from coordinator_tui.services.dates import add_working_days, working_days_between
 from coordinator_tui.services.errors import conflict_message
@@ -74,9 +74,10 @@ TIMESTAMP = {
     "withdrawn": "withdrawn_at",
 }
 DASH_HIGH_RISK = 14  # SafeLives: 14 or more ticks on the DASH checklist is high risk
-INITIAL_CONFERENCE_WORKING_DAYS = 15  # Working Together: of the strategy discussion
-FIRST_REVIEW_MONTHS = 3  # Working Together: first review within 3 months of the initial
-LATER_REVIEW_MONTHS = 6  # ... then within 6 months of the previous review held
+# Working Together timescales, from the one timescales module (``services.rules``).
+INITIAL_CONFERENCE_WORKING_DAYS = rules.CP_INITIAL_CONFERENCE_WORKING_DAYS
+FIRST_REVIEW_MONTHS = rules.CP_FIRST_REVIEW_MONTHS
+LATER_REVIEW_MONTHS = rules.CP_LATER_REVIEW_MONTHS
 
 
 def _day(moment: datetime | None) -> date | None:
@@ -353,7 +354,7 @@ class FollowOn:
 def initial_conference_due(strategy_discussion_on: date) -> date:
     """Initial child protection conference: within 15 working days of the strategy
     discussion (Working Together to Safeguard Children)."""
-    return add_working_days(strategy_discussion_on, INITIAL_CONFERENCE_WORKING_DAYS)
+    return rules.cp_initial_conference_due(strategy_discussion_on)
 
 
 def follow_on(
@@ -508,13 +509,7 @@ def next_review_conference_due(kind_held: str, held_on: date) -> date | None:
     ``kind_held`` held on ``held_on`` while the child stays on a plan: the first review
     within 3 months of the initial conference, later ones within 6 months of the
     previous review (Working Together to Safeguard Children). None for other kinds."""
-    from dateutil.relativedelta import relativedelta
-
-    if kind_held == "initial_cp":
-        return held_on + relativedelta(months=FIRST_REVIEW_MONTHS)
-    if kind_held == "review_cp":
-        return held_on + relativedelta(months=LATER_REVIEW_MONTHS)
-    return None
+    return rules.cp_review_conference_due(kind_held, held_on)
 
 
 def review_conference_dates(initial: date, count: int = 3) -> list[date]:

@@ -9,7 +9,7 @@ Each action returns an :class:`Undo` that restores exactly what it changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
@@ -28,7 +28,7 @@ from coordinator_tui.models import (
     Staff,
     utcnow,
 )
-from coordinator_tui.services import errors
+from coordinator_tui.services import errors, rules
 from coordinator_tui.services.errors import CoordinatorError
 
 RISK_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
@@ -63,6 +63,9 @@ class QueueRow:
     next_review_due: date | None
     last_reviewed: date | None
     escalated: bool
+    start_date: date | None = None
+    # A looked-after entry's next health assessment (``services.rules``), else None.
+    health_assessment_due: date | None = None
 
     def is_overdue(self, today: date) -> bool:
         return self.next_review_due is not None and self.next_review_due < today
@@ -128,6 +131,7 @@ def review_queue(
             RegisterEntry.next_review_due,
             RegisterEntry.last_reviewed,
             RegisterEntry.escalated_at.is_not(None),
+            RegisterEntry.start_date,
         )
         .join(Person, Person.id == RegisterEntry.person_id)
         .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
@@ -148,7 +152,17 @@ def review_queue(
         stmt = stmt.where(RegisterEntry.escalated_at.is_not(None))
     else:
         stmt = stmt.where(RegisterEntry.next_review_due <= horizon)
-    return [QueueRow(*row) for row in session.execute(stmt).all()]
+    rows = [QueueRow(*row) for row in session.execute(stmt).all()]
+    looked_after = [r for r in rows if r.category_code in rules.LAC_REGISTERS and r.start_date]
+    due = rules.health_assessments_due(
+        session,
+        [(r.entry_id, r.person_id, r.start_date, r.date_of_birth) for r in looked_after],
+        today,
+    )
+    return [
+        replace(r, health_assessment_due=due[r.entry_id].due) if r.entry_id in due else r
+        for r in rows
+    ]
 
 
 def text_matcher(needle: str) -> Callable[[QueueRow], bool]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from coordinator_tui.services import rules
 from coordinator_tui.services.dates import add_interval, add_working_days, next_working_day
 
 CANDOUR_LIMIT_DEFAULT = 10
 """Working days for the notification in person unless the agency sets its own limit."""
-ACKNOWLEDGE_WORKING_DAYS = 3
+ACKNOWLEDGE_WORKING_DAYS = rules.COMPLAINT_ACKNOWLEDGE_WORKING_DAYS  # services.rules
 RESPONSE_MONTHS_DEFAULT = 6
 COMPLAINT_TIME_LIMIT_MONTHS = 12
 
@@ -75,7 +76,7 @@ def acknowledge_due(received_on: date) -> date:
     """The 3rd working day after receipt (SI 2009/309 reg 13(1)): a complaint received on
     a Friday is acknowledged by Wednesday; one received on Christmas Eve 2026 (a Thursday)
     by Thursday 31 December, Christmas Day and Boxing Day's substitute Monday skipped."""
-    return add_working_days(received_on, ACKNOWLEDGE_WORKING_DAYS)
+    return rules.complaint_acknowledge_due(received_on)
 
 
 def response_due(received_on: date, months: int = RESPONSE_MONTHS_DEFAULT) -> date:
