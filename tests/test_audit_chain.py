@@ -473,3 +473,32 @@ def test_postgres_writers_queue_for_the_chain_before_locking_rows(pg_url):
         assert verify_audit_chain(engine).ok
     finally:
         engine.dispose()
+
+
+async def test_a_record_opened_while_the_database_is_locked_says_so(
+    demo_settings, small_demo_engine, small_demo_path
+):
+    """Opening a record writes its read to the trail: while another program holds the
+    database's write lock past the busy wait, the record is not shown (it could not be
+    audited) and the coordinator gets one line; the app keeps running."""
+    from coordinator_tui.app import make_app
+    from coordinator_tui.screens.person import PersonScreen
+    from coordinator_tui.screens.registers import RegistersScreen
+
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen) and app.screen.loaded)
+        holder = sqlite3.connect(small_demo_path, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
+            await wait_for(pilot, lambda: bool(app._notifications), timeout=30)
+            (note,) = [n.message for n in app._notifications]
+            assert note.startswith("Another user or window is saving to the database just now")
+            assert app.is_running and not app.screen.loaded  # not shown unaudited
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    assert _reads(small_demo_engine) == []
