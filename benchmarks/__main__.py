@@ -28,7 +28,7 @@ from benchmarks.common import (
     machine_info,
 )
 
-BENCHMARKS = ("startup", "demo_build", "rota_validate", "lists", "terminal")
+BENCHMARKS = ("startup", "demo_build", "rota_validate", "lists", "terminal", "coding_audit")
 MIN_RUNS = 5
 
 
@@ -169,6 +169,11 @@ def main(argv: list[str] | None = None) -> int:
 
                 document["large_db"] = ensure_large_db(rebuild=args.rebuild)
                 results += lists.run(Path(document["large_db"]["path"]), args.runs)
+            elif name == "coding_audit":
+                from benchmarks import coding_audit
+
+                document["large_db"] = ensure_large_db(rebuild=args.rebuild)
+                results += coding_audit.run(Path(document["large_db"]["path"]), args.runs)
             elif name == "terminal":
                 from benchmarks import terminal
 
