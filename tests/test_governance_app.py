@@ -361,3 +361,78 @@ async def test_candour_letter_within_ten_keys_of_the_incident(demo_settings, sma
         docx, txt = screen.last_letters
         assert docx.suffix == ".docx" and txt.suffix == ".txt"
         assert "Dear Ms Dawn Hale" in txt.read_text()
+
+
+async def test_missed_visits_propose_a_concern_accepted_on_the_safeguarding_side(
+    app, small_demo_engine
+):
+    """Issue 14 §4: a visit recorded missed by keys (the day's visits, ``m``), a second in
+    7 days, the concern the vigilance proposes (``P``) accepted with ``y``: a neglect
+    concern awaiting triage on the customer's person record."""
+    from datetime import time, timedelta
+
+    from coordinator_tui.models import Concern, Person, Visit
+    from coordinator_tui.services.governance.visits import record_missed
+
+    engine = small_demo_engine
+    with session_scope(engine, "setup") as s:
+        today_visits = s.scalars(
+            select(Visit).where(Visit.visit_date == DEMO_TODAY).order_by(Visit.start_at)
+        ).all()
+        counts: dict[int, int] = {}
+        for v in today_visits:
+            counts[v.customer_id] = counts.get(v.customer_id, 0) + 1
+        customer_id = next(c for c, n in counts.items() if n >= 2)
+        customer = s.get(Customer, customer_id)
+        person = Person(
+            nhs_number="9999999999",
+            given_name="Test",
+            family_name="Customer",
+            date_of_birth=date(1940, 1, 1),
+        )
+        s.add(person)
+        s.flush()
+        customer.person_id = person.id
+        person_id, name = person.id, customer.name
+        yesterday = s.scalars(
+            select(Visit).where(
+                Visit.customer_id == customer_id,
+                Visit.visit_date == DEMO_TODAY - timedelta(days=1),
+            )
+        ).first()
+        record_missed(s, yesterday.id, yesterday.version, reason="carer_absent", by="setup")
+        target = next(v.id for v in today_visits if v.customer_id == customer_id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_governance(pilot, app)
+        screen._wall_clock = time(12, 0)
+        await pilot.press("V")
+        await wait_for(pilot, lambda: screen.view.area == "visits" and screen.loaded)
+        index = [r.id for r in screen.shown_rows].index(target)
+        await pilot.press(*["down"] * index, "m")
+        await wait_dialog(pilot, app)
+        await save_and_wait(
+            pilot, app, screen, lambda: latest_visit(engine, target).status == "missed"
+        )
+        await pilot.press("P")
+        await wait_for(pilot, lambda: screen.view.area == "vigilance" and screen.loaded)
+        names = [r.customer for r in screen.shown_rows]
+        assert name in names
+        assert "missed" in str(
+            screen.query_one("#gov-table").render_line(1 + names.index(name)).text
+        )
+        await pilot.press(*["down"] * names.index(name), "y")
+        await wait_for(pilot, lambda: "Safeguarding concern raised" in notes(app))
+        with session_scope(engine, "t") as s:
+            concern = s.scalars(select(Concern).where(Concern.person_id == person_id)).one()
+        assert concern.category == "neglect" and concern.status == "untriaged"
+        assert "missed" in concern.details
+        await wait_for(
+            pilot, lambda: screen.loaded and name not in [r.customer for r in screen.shown_rows]
+        )
+
+
+def latest_visit(engine, visit_id):
+    from coordinator_tui.models import Visit
+
+    with session_scope(engine, "t") as s:
+        return s.get(Visit, visit_id)

@@ -40,6 +40,14 @@ def test_seeds_every_state_once(small_demo_engine):
             "resolved",
         }
         assert cp.compliment_list(s)
+        from datetime import datetime, time
+
+        from coordinator_tui.services.clock import UK
+        from coordinator_tui.services.governance.visits import proposals
+
+        noon = datetime.combine(DEMO_TODAY, time(12), tzinfo=UK)
+        found = proposals(s, DEMO_TODAY, now=noon)
+        assert [p.rule for p in found].count("missed_visits") == 1  # the vigilance customer
         counts = inc.governance_counts(s, DEMO_TODAY)
         assert counts.awaiting_triage and counts.complaints_to_acknowledge
         assert counts.incident_actions_overdue

@@ -66,3 +66,19 @@ class TestGovernance:
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+    @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    def test_visits_today(self, snap_compare, demo_settings, governance_engine, size):
+        """``V``: the day's visits at noon, those with no check-in first."""
+        from datetime import time
+
+        app = make_app(demo_settings, governance_engine)
+
+        async def loaded(pilot):
+            await _open(pilot, app)
+            app.screen._wall_clock = time(12, 0)
+            await pilot.press("V")
+            await wait_for(pilot, lambda: app.screen.view.area == "visits" and app.screen.loaded)
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=size, run_before=loaded)

@@ -12,7 +12,7 @@ on a timeline (``complaint_step``). The agency's own limits are one row of
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlmodel import Field
 
@@ -191,6 +191,46 @@ class GovernanceSettings(Editable, table=True):
     agency_name: str = Field(default="", max_length=120)
     candour_limit_days: int = Field(default=10)
     response_months: int = Field(default=6)
+    # Visits that did not happen (issue 14 §4), the commissioners' usual definitions:
+    late_minutes: int = Field(default=30)  # late: started more than this after planned
+    short_percent: int = Field(default=75)  # short: under this share of the planned length
+    missed_after: time = Field(default=time(23, 0))  # missed: not started by then that day
+
+
+class VisitRecord(Editable, table=True):
+    """What happened on a visit beyond its actual times (kept on ``visit``): missed with
+    its reason (no_access, refused, carer_absent, hospital, other), where the times came
+    from, who recorded it."""
+
+    __tablename__ = "visit_record"
+
+    visit_id: int = Field(foreign_key="visit.id", unique=True)
+    missed_reason: str = Field(default="", max_length=30)
+    source: str = Field(default="typed", max_length=20)
+    note: str = Field(default="", max_length=300)
+    recorded_by: str = Field(default="", max_length=60)
+
+
+class SafeguardingProposal(Editable, table=True):
+    """A coordinator's decision on a safeguarding concern the visits proposed (two or more
+    missed visits for a customer in 7 days; a pattern of late or short ones): accepted
+    (``concern_id``: the concern raised, neglect or acts of omission) or dismissed with a
+    reason. Proposals themselves are worked out from the visits; only decisions are kept,
+    with the visits they covered, so the same evidence is not proposed twice."""
+
+    __tablename__ = "safeguarding_proposal"
+
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    rule: str = Field(max_length=30)
+    window_start: date
+    window_end: date
+    visit_ids: str = Field(default="", max_length=400)
+    evidence: str = Field(default="")
+    status: str = Field(max_length=20, index=True)  # accepted | dismissed
+    reason: str = Field(default="", max_length=300)
+    concern_id: int | None = Field(default=None, foreign_key="concern.id")
+    decided_by: str = Field(max_length=60)
+    decided_at: datetime
 
 
 class MedicationChange(Editable, table=True):

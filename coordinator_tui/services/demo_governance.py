@@ -77,6 +77,9 @@ class GovernanceDemoSummary:
     incidents: int
     complaints: int
     compliments: int
+    actual_visits: int = 0
+    missed_visits: int = 0
+    vigilance_customer: str = ""
 
     def line(self) -> str:
         return (
@@ -118,6 +121,7 @@ def seed_governance(
     n_incidents, n_complaints, n_compliments = SIZES[size]
     if session.scalar(select(func.count(GovernanceSettings.id))) == 0:
         session.add(GovernanceSettings(agency_name="Brookside Home Care (demo)"))
+    vigilance = _visit_actuals(session, rnd, fake, today)
     incidents = _incidents(session, ids, rnd, today, n_incidents, customers, carers, staff)
     complaints = _complaints(session, ids, rnd, fake, today, n_complaints, customers, carers)
     for _ in range(n_compliments):
@@ -138,7 +142,7 @@ def seed_governance(
             )
         )
     session.flush()
-    return GovernanceDemoSummary(incidents, complaints, n_compliments)
+    return GovernanceDemoSummary(incidents, complaints, n_compliments, *vigilance)
 
 
 class _IdSource:
@@ -382,3 +386,103 @@ def _complaints(session, ids, rnd, fake, today, count, customers, carers) -> int
     if steps_later:
         session.execute(insert(ComplaintStep), steps_later)
     return count
+
+
+def _nhs_numbers(session: Session, count: int) -> list[str]:
+    """Valid NHS numbers from the top of the 999 test range not yet in the database (the
+    main demo counts up from the bottom)."""
+    import nhs_number
+
+    from coordinator_tui.models import Person
+
+    numbers: list[str] = []
+    serial = 999_999
+    while len(numbers) < count:
+        stem = f"999{serial:06d}"
+        serial -= 1
+        check = nhs_number.calculate_checksum(stem)
+        if check is None or check >= 10:
+            continue
+        number = f"{stem}{check}"
+        if session.scalar(select(func.count(Person.id)).where(Person.nhs_number == number)):
+            continue
+        numbers.append(number)
+    return numbers
+
+
+def _visit_actuals(session, rnd, fake, today) -> tuple[int, int, str]:  # noqa: ANN001
+    """The last 14 days' done visits given actual times (most on time, some late, some
+    short), a few missed with their reason, and one customer with two missed visits in
+    the last 7 days (linked to a person record, so the concern the vigilance proposes can
+    be raised on it)."""
+    from coordinator_tui.models import Person, Visit, VisitStatus
+    from coordinator_tui.models.governance import VisitRecord
+
+    start = today - timedelta(days=14)
+    visits = list(
+        session.scalars(
+            select(Visit)
+            .where(
+                Visit.visit_date >= start,
+                Visit.visit_date < today,
+                Visit.status == VisitStatus.DONE,
+            )
+            .order_by(Visit.start_at, Visit.id)
+        )
+    )
+    if not visits:
+        return 0, 0, ""
+    recent = [v for v in visits if v.visit_date >= today - timedelta(days=6)]
+    counts: dict[int, int] = {}
+    for visit in recent:
+        counts[visit.customer_id] = counts.get(visit.customer_id, 0) + 1
+    chosen = max(sorted(counts), key=lambda c: counts[c])
+    theirs = [v for v in recent if v.customer_id == chosen]
+    missed = {theirs[len(theirs) // 3].id: "carer_absent", theirs[-2].id: "no_access"}
+    others = [v for v in visits if v.customer_id != chosen]
+    for visit in rnd.sample(others, min(3, len(others))):
+        if all(v.customer_id != visit.customer_id for v in others if v.id in missed):
+            missed[visit.id] = rnd.choice(("refused", "hospital"))
+    actual = 0
+    for visit in visits:
+        if visit.id in missed:
+            visit.status = VisitStatus.MISSED
+            session.add(
+                VisitRecord(
+                    visit_id=visit.id,
+                    missed_reason=missed[visit.id],
+                    recorded_by=DEMO_BY,
+                    note="Logged from the office phone line",
+                )
+            )
+            continue
+        length = visit.end_at - visit.start_at
+        roll = rnd.random()
+        if roll < 0.015:  # late
+            begun = visit.start_at + timedelta(minutes=rnd.randint(35, 70))
+            ended = begun + length
+        elif roll < 0.03:  # short
+            begun = visit.start_at + timedelta(minutes=rnd.randint(0, 10))
+            ended = begun + length * 0.5
+        else:
+            begun = visit.start_at + timedelta(minutes=rnd.randint(-5, 12))
+            ended = begun + length + timedelta(minutes=rnd.randint(-4, 4))
+        visit.actual_start, visit.actual_end = begun, ended
+        actual += 1
+    customer = session.get(Customer, chosen)
+    if customer.person_id is None:
+        given, _, family = customer.name.partition(" ")
+        person = Person(
+            nhs_number=_nhs_numbers(session, 1)[0],
+            given_name=given,
+            family_name=family or given,
+            search_name=f"{(family or given).lower()} {given.lower()}",
+            date_of_birth=date(1938, 3, 14),
+            address_line1=customer.address[:120],
+            postcode=customer.postcode,
+        )
+        session.add(person)
+        session.flush()
+        customer.person_id = person.id
+    session.flush()
+    return actual, len(missed), customer.name

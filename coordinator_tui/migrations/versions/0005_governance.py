@@ -2,8 +2,10 @@
 
 New tables: incident_decision (each triage decision, who and when), incident_action (an
 incident's actions in the shared action tracker), candour_record (reg 20 elements),
-complaint_step (a complaint's timeline), compliment, governance_settings. New columns on
-incident and complaint (every one nullable or with a default, so existing rows stay valid).
+complaint_step (a complaint's timeline), compliment, governance_settings, visit_record (a
+missed visit's reason), safeguarding_proposal (decisions on concerns the visits proposed).
+New columns on incident and complaint (every one nullable or with a default, so existing
+rows stay valid).
 
 Revision ID: 0005
 Revises: 0004
@@ -44,8 +46,48 @@ def upgrade() -> None:
         sa.Column("agency_name", sa.String(length=120), nullable=False),
         sa.Column("candour_limit_days", sa.Integer(), nullable=False),
         sa.Column("response_months", sa.Integer(), nullable=False),
+        sa.Column("late_minutes", sa.Integer(), nullable=False),
+        sa.Column("short_percent", sa.Integer(), nullable=False),
+        sa.Column("missed_after", sa.Time(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table(
+        "visit_record",
+        *_base(),
+        sa.Column("visit_id", sa.Integer(), nullable=False),
+        sa.Column("missed_reason", sa.String(length=30), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("note", sa.String(length=300), nullable=False),
+        sa.Column("recorded_by", sa.String(length=60), nullable=False),
+        sa.ForeignKeyConstraint(["visit_id"], ["visit.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("visit_id"),
+    )
+    op.create_table(
+        "safeguarding_proposal",
+        *_base(),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("rule", sa.String(length=30), nullable=False),
+        sa.Column("window_start", sa.Date(), nullable=False),
+        sa.Column("window_end", sa.Date(), nullable=False),
+        sa.Column("visit_ids", sa.String(length=400), nullable=False),
+        sa.Column("evidence", sa.String(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.Column("concern_id", sa.Integer(), nullable=True),
+        sa.Column("decided_by", sa.String(length=60), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["concern_id"], ["concern.id"]),
+        sa.ForeignKeyConstraint(["customer_id"], ["customer.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("safeguarding_proposal", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_safeguarding_proposal_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_safeguarding_proposal_status"), ["status"], unique=False
+        )
     op.create_table(
         "compliment",
         *_base(),
@@ -213,14 +255,20 @@ def downgrade() -> None:
         ):
             batch_op.drop_column(name)
     for table, indexes in (
+        (
+            "safeguarding_proposal",
+            ("ix_safeguarding_proposal_status", "ix_safeguarding_proposal_customer_id"),
+        ),
+        ("visit_record", ()),
         ("incident_decision", ("ix_incident_decision_incident_id",)),
         ("incident_action", ("ix_incident_action_incident_id",)),
         ("complaint_step", ("ix_complaint_step_complaint_id",)),
         ("candour_record", ("ix_candour_record_status", "ix_candour_record_due_on")),
         ("compliment", ("ix_compliment_received_on",)),
     ):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            for index in indexes:
-                batch_op.drop_index(index)
+        if indexes:
+            with op.batch_alter_table(table, schema=None) as batch_op:
+                for index in indexes:
+                    batch_op.drop_index(index)
         op.drop_table(table)
     op.drop_table("governance_settings")

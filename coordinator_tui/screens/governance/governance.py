@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -38,6 +38,7 @@ from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, 
 if TYPE_CHECKING:
     from coordinator_tui.services.governance.complaints import ComplaintRow, ComplimentRow
     from coordinator_tui.services.governance.incidents import GovernanceCounts, IncidentRow
+    from coordinator_tui.services.governance.visits import DayVisit, Proposal
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,21 @@ VIEWS: tuple[View, ...] = (
     View("D", "overdue", "complaints", "Complaints overdue", "Overdue"),
     View("Z", "closed", "complaints", "Closed complaints", "Closed"),
     View("M", "compliments", "compliments", "Compliments", "Compliments"),
+    View("V", "today", "visits", "Visits today, loudest first", "Today"),
+    View("P", "proposed", "vigilance", "Safeguarding concerns the visits propose", "Proposed"),
 )
+VISIT_ACTIONS = ("visit_times", "missed")
+PROPOSAL_ACTIONS = ("accept", "dismiss")
+AREA_ACTIONS = {
+    "incidents": set(INCIDENT_ACTIONS),
+    "complaints": set(COMPLAINT_ACTIONS),
+    "compliments": set(),
+    "visits": set(VISIT_ACTIONS),
+    "vigilance": set(PROPOSAL_ACTIONS),
+}
+ROW_ACTIONS = set().union(*AREA_ACTIONS.values())
+VISITS_REFRESH_S = 60.0
+"""The day's visits are read again this often while shown (a check-in due becomes late)."""
 
 INCIDENT_COLUMNS = [
     Column("Status", 8),
@@ -82,6 +97,18 @@ COMPLAINT_COLUMNS = [
     Column("Reply by", 8),
     Column("Outcome", 13, show_from=100),
     Column("Ref", 8, show_from=110),
+]
+VISIT_COLUMNS = [
+    Column("Planned", 11),
+    Column("Customer"),
+    Column("Carer", show_from=90),
+    Column("Actual", 11),
+    Column("State", 22),
+]
+PROPOSAL_COLUMNS = [
+    Column("Customer", 20),
+    Column("Why", 24, show_from=100),
+    Column("Evidence"),
 ]
 COMPLIMENT_COLUMNS = [
     Column("Received", 8),
@@ -175,6 +202,38 @@ def complaint_row(row: ComplaintRow, today: date) -> Row:
     )
 
 
+def _hm(moment: datetime | None) -> str:
+    from coordinator_tui.services.clock import to_local
+
+    return f"{to_local(moment):%H:%M}" if moment else ""
+
+
+def visit_row(row: DayVisit) -> Row:
+    state: Text | str = row.words()
+    if row.overdue_check_in or row.state.missed:
+        state = Text(row.words(), style="bold red")
+    elif row.state.late or row.state.short:
+        state = Text(row.words(), style="yellow")
+    actual = _hm(row.actual_start) + (f"-{_hm(row.actual_end)}" if row.actual_end else "")
+    return Row(
+        row.id,
+        (
+            f"{_hm(row.planned_start)}-{_hm(row.planned_end)}",
+            row.customer,
+            row.carers or Text("unassigned", style="red"),
+            actual,
+            state,
+        ),
+    )
+
+
+def proposal_row(index: int, row: Proposal) -> Row:
+    from coordinator_tui.services.governance.visits import RULES
+
+    evidence = row.evidence.split(": ", 1)[-1]
+    return Row(index, (row.customer, RULES.get(row.rule, row.rule), evidence))
+
+
 def compliment_row(row: ComplimentRow) -> Row:
     return Row(row.id, (_d(row.received_on), row.from_whom, row.customer, row.carer, row.summary))
 
@@ -190,6 +249,10 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
     BINDINGS = [
         Binding("n", "new", "New", id="governance.new"),
         *GOVERNANCE_BINDINGS,
+        Binding("s", "visit_times", "Times", id="governance.visit_times"),
+        Binding("m", "missed", "Missed", id="governance.missed"),
+        Binding("y", "accept", "Accept", id="governance.accept"),
+        Binding("d", "dismiss", "Dismiss", id="governance.dismiss"),
         Binding("enter", "open", "Open", show=False, priority=True, id="governance.open"),
         Binding("slash", "filter", "Filter", id="governance.filter", priority=True),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="governance.clear"),
@@ -250,6 +313,14 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
                 rows: list[Any] = incident_list(session, view.code, today)
             elif view.area == "complaints":
                 rows = complaint_list(session, view.code, today)
+            elif view.area == "visits":
+                from coordinator_tui.services.governance.visits import day_visits
+
+                rows = day_visits(session, today, self.now())
+            elif view.area == "vigilance":
+                from coordinator_tui.services.governance.visits import proposals
+
+                rows = proposals(session, today, now=self.now())
             else:
                 rows = compliment_list(session)
             counts = governance_counts(session, today)
@@ -265,6 +336,8 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
             "incidents": INCIDENT_COLUMNS,
             "complaints": COMPLAINT_COLUMNS,
             "compliments": COMPLIMENT_COLUMNS,
+            "visits": VISIT_COLUMNS,
+            "vigilance": PROPOSAL_COLUMNS,
         }[view.area]
         self.apply_filter()
         self.loaded = True
@@ -287,6 +360,11 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
             to_row: Callable[[Any], Row] = lambda r: incident_row(r, today)  # noqa: E731
         elif area == "complaints":
             to_row = lambda r: complaint_row(r, today)  # noqa: E731
+        elif area == "visits":
+            to_row = visit_row
+        elif area == "vigilance":
+            positions = {id(r): i for i, r in enumerate(self.shown_rows)}
+            to_row = lambda r: proposal_row(positions[id(r)], r)  # noqa: E731
         else:
             to_row = compliment_row
         table = self.query_one(LazyTable)
@@ -307,22 +385,42 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
             )
         elif self.view.area == "complaints":
             parts = (row.complainant, row.customer, row.carer, row.stage(), f"cmp-{row.id}")
+        elif self.view.area == "visits":
+            parts = (row.customer, row.carers, row.words())
+        elif self.view.area == "vigilance":
+            parts = (row.customer, row.evidence)
         else:
             parts = (row.from_whom, row.customer, row.carer, row.summary)
         return " ".join(parts).lower()
 
     def _draw_summary(self, needle: str) -> None:
-        """The counts line and the view bar; under 110 columns the view's title is left
-        out of the counts (the bar shows it) and the bar lists this area's views only,
-        then the other areas' keys, so both fit 80 columns."""
-        counts = self.counts
-        wide = self.size.width >= 110
-        noun = {"incidents": "incident", "complaints": "complaint", "compliments": "compliment"}
+        """The counts line and the view bar, each in its long form where it fits the
+        screen, else the short one (no view title in the counts: the bar shows it; the bar
+        lists this area's views, then the other areas' keys), so both fit 80 columns."""
+        room = max(self.size.width - 2, 40)
+        counts = self.query_one("#gov-summary", Static)
+        long_text = self._counts_text(needle, wide=True)
+        counts.update(long_text if long_text.cell_len <= room else self._counts_text(needle))
+        for wide, named in ((True, True), (False, True), (False, False)):
+            bar = self._views_bar(wide, named)
+            if bar.cell_len <= room:
+                break
+        self.query_one("#gov-views", Static).update(bar)
+
+    def _counts_text(self, needle: str, wide: bool = False) -> Text:
+        noun = {
+            "incidents": "incident",
+            "complaints": "complaint",
+            "compliments": "compliment",
+            "visits": "visit",
+            "vigilance": "proposal",
+        }
         text = Text()
         if wide:
             text.append(self.view.title, style="bold")
             text.append(" · ")
         text.append(plural(len(self.shown_rows), noun[self.view.area]))
+        counts = self.counts
         if counts is not None:
             for value, words in (
                 (counts.awaiting_triage, "to triage"),
@@ -338,7 +436,11 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
                     )
         if needle:
             text.append(f" · filter: {needle}", style="italic")
-        self.query_one("#gov-summary", Static).update(text)
+        return text
+
+    def _views_bar(self, wide: bool, named: bool = True) -> Text:
+        """Every view (``wide``), or this area's views and the other areas' keys
+        (``named``: each with its area's name; else the keys alone)."""
         bar = Text()
         others: list[View] = []
         for index, view in enumerate(VIEWS):
@@ -352,13 +454,17 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
             short = "Notif" if not wide and view.code == "notifiable" else view.short
             bar.append(f" {view.key} ", style=style or "bold")
             bar.append(f"{short} ", style=style or "dim")
-        if others:
+        if others and named:
             bar.append("│", style="dim")
             for index, view in enumerate(others):
                 bar.append(" · " if index else " ", style="dim")
                 bar.append(view.key, style="bold")
                 bar.append(f" {view.area}", style="dim")
-        self.query_one("#gov-views", Static).update(bar)
+        elif others:
+            bar.append("│ also", style="dim")
+            for view in others:
+                bar.append(f" {view.key}", style="bold")
+        return bar
 
     def on_resize(self) -> None:
         if self.loaded:
@@ -372,6 +478,15 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
             detail.update("")
             return
         today = self.today
+        if self.view.area == "visits":
+            hint = "s the actual times, m missed (why)"
+            if row.overdue_check_in:
+                hint = "no check-in: call the carer; s when they arrive, m if it will not happen"
+            detail.update(f"{row.customer} · {hint}")
+            return
+        if self.view.area == "vigilance":
+            detail.update(row.evidence)  # the whole of it (the column is cut at 80)
+            return
         if self.view.area == "incidents":
             if row.status == "closed":
                 words = "Closed."
@@ -411,11 +526,6 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
 
     # -- views and filter ---------------------------------------------------------------
 
-    def action_view(self, index: int) -> None:
-        self.view = VIEWS[index]
-        self.loaded = False
-        self.load()
-
     def action_cycle(self, step: int) -> None:
         self.action_view((VIEWS.index(self.view) + step) % len(VIEWS))
 
@@ -445,13 +555,31 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
         if action == "open":
             return isinstance(self.focused, LazyTable)
         area = self.view.area
-        if action in INCIDENT_ACTIONS and action not in COMPLAINT_ACTIONS:
-            return area == "incidents"
-        if action in COMPLAINT_ACTIONS and action not in INCIDENT_ACTIONS:
-            return area == "complaints"
-        if action in ("close", "letter"):
-            return area != "compliments"
+        if action in ROW_ACTIONS:
+            return action in AREA_ACTIONS[area]
+        if action == "new":
+            return area in ("incidents", "complaints", "compliments")
         return super().check_action(action, parameters)
+
+    def now(self) -> datetime:
+        """The wall-clock time on the coordinator's working day (pinned in demos and
+        tests), for what is due, late or missed by now."""
+
+        from coordinator_tui.services.clock import UK
+
+        wall = datetime.now(UK).time().replace(microsecond=0)
+        return datetime.combine(self.today, getattr(self, "_wall_clock", None) or wall, tzinfo=UK)
+
+    def action_view(self, index: int) -> None:
+        self.view = VIEWS[index]
+        self.loaded = False
+        timer = getattr(self, "_visits_timer", None)
+        if timer is not None:
+            timer.stop()
+            self._visits_timer = None
+        if self.view.area == "visits":
+            self._visits_timer = self.set_interval(VISITS_REFRESH_S, self.load)
+        self.load()
 
     # -- targets ------------------------------------------------------------------------
 
@@ -665,3 +793,105 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
     @on(LazyTable.RowSelected, "#gov-table")
     def row_selected(self) -> None:
         self.action_open()
+
+    # -- the day's visits and the concerns they propose ---------------------------------
+
+    def _visit(self) -> DayVisit | None:
+        row = self.current() if self.view.area == "visits" else None
+        if row is None:
+            self.notify("No visit highlighted", severity="warning")
+        return row
+
+    def action_visit_times(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.services.governance.incidents import at_time
+        from coordinator_tui.services.governance.visits import record_actual
+
+        row = self._visit()
+        if row is None:
+            return
+        user, today = self.coordinator.settings.user, self.today
+        self._form(
+            "What actually happened",
+            [
+                Field("start", "Started at (HH:MM)", value=_hm(row.actual_start), required=True),
+                Field("end", "Ended at (HH:MM; blank: still there)", value=_hm(row.actual_end)),
+            ],
+            lambda s, v: record_actual(
+                s,
+                row.id,
+                row.version,
+                start=at_time(today, v["start"], "it started"),
+                end=at_time(today, v["end"], "it ended") if v["end"] else None,
+                by=user,
+                now=self.now(),
+            ),
+            f"{row.customer} · planned {_hm(row.planned_start)}-{_hm(row.planned_end)}"
+            + (f" · {row.carers}" if row.carers else ""),
+        )
+
+    def action_missed(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.services.governance.visits import MISSED_REASONS, record_missed
+
+        row = self._visit()
+        if row is None:
+            return
+        user = self.coordinator.settings.user
+        self._form(
+            "The visit did not happen",
+            [
+                Field(
+                    "reason",
+                    "Why",
+                    "select",
+                    required=True,
+                    options=tuple((label, code) for code, label in MISSED_REASONS.items()),
+                ),
+                Field("note", "Note (who was told)"),
+            ],
+            lambda s, v: record_missed(
+                s, row.id, row.version, reason=v["reason"], note=v["note"], by=user
+            ),
+            f"{row.customer} · planned {_hm(row.planned_start)}-{_hm(row.planned_end)}",
+        )
+
+    def _proposal(self) -> Proposal | None:
+        row = self.current() if self.view.area == "vigilance" else None
+        if row is None:
+            self.notify("No proposed concern highlighted", severity="warning")
+        return row
+
+    def action_accept(self) -> None:
+        from coordinator_tui.services.governance.visits import accept_proposal
+
+        row = self._proposal()
+        if row is None:
+            return
+        try:
+            with self.coordinator.session() as session:
+                accept_proposal(session, row, by=self.coordinator.settings.user, today=self.today)
+        except CoordinatorError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.notify(
+            f"Safeguarding concern raised for {row.customer} (neglect or acts of omission): "
+            "it waits for triage on Registers (C)",
+            timeout=6,
+        )
+        self.governance_saved()
+
+    def action_dismiss(self) -> None:
+        from coordinator_tui.screens.form_dialog import Field
+        from coordinator_tui.services.governance.visits import dismiss_proposal
+
+        row = self._proposal()
+        if row is None:
+            return
+        user = self.coordinator.settings.user
+        self._form(
+            "Not a safeguarding concern",
+            [Field("reason", "Why not", required=True)],
+            lambda s, v: dismiss_proposal(s, row, reason=v["reason"], by=user),
+            f"{row.customer} · {row.evidence}",
+        )

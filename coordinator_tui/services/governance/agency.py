@@ -8,6 +8,7 @@ so every coordinator of the agency works to the same limits; no row means the de
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +33,13 @@ class AgencySettings:
     candour_limit_days: int = CANDOUR_LIMIT_DEFAULT
     response_months: int = RESPONSE_MONTHS_DEFAULT
     version: int | None = None
+    late_minutes: int = 30
+    """Late: a visit started more than this many minutes after planned (commissioners'
+    usual figure; some use 15)."""
+    short_percent: int = 75
+    """Short: a visit under this share of its planned length."""
+    missed_after: time = time(23, 0)
+    """Missed: not started by this time on its day."""
 
 
 def _row(session: Session) -> GovernanceSettings | None:
@@ -50,6 +58,9 @@ def agency_settings(session: Session) -> AgencySettings:
         row.candour_limit_days,
         row.response_months,
         row.version,
+        row.late_minutes,
+        row.short_percent,
+        row.missed_after,
     )
 
 
@@ -60,6 +71,8 @@ def save_agency_settings(
     agency_name: str,
     candour_limit_days: int,
     response_months: int,
+    late_minutes: int | None = None,
+    short_percent: int | None = None,
 ) -> AgencySettings:
     """Save the settings (refused if a colleague saved others since they were read)."""
     low, high = CANDOUR_LIMIT_RANGE
@@ -79,5 +92,13 @@ def save_agency_settings(
     row.agency_name = agency_name.strip()[:120]
     row.candour_limit_days = candour_limit_days
     row.response_months = response_months
+    if late_minutes is not None:
+        if not 1 <= late_minutes <= 240:
+            raise GovernanceError("Late is a number of minutes from 1 to 240")
+        row.late_minutes = late_minutes
+    if short_percent is not None:
+        if not 10 <= short_percent <= 100:
+            raise GovernanceError("Short is a share of the planned length from 10 to 100%")
+        row.short_percent = short_percent
     session.flush()
     return agency_settings(session)
