@@ -4,12 +4,20 @@ One parser for every date field in the app, so "3/12" means the same thing every
 
 * ``today``, ``tomorrow``, ``yesterday`` (and ``tod``, ``tom``, ``yest``);
 * relative ``+3d``, ``-1w``, ``+2m``, ``+1y`` and ``+5wd`` (working days);
-* weekday names, ``fri``, ``friday`` or ``next fri``: the next one strictly after today;
+* weekday names, ``fri``, ``friday`` or ``next fri``: the next one strictly after today,
+  so "next fri" typed on a Thursday is tomorrow and typed on a Friday is a week on (the
+  field shows the date and how far off it is, "Fri 27 Nov 2026 · tomorrow", so the user
+  sees which Friday was meant; ``+8d`` or the date itself names another);
 * ``3/12``, ``3/12/26``, ``03/12/2026`` (also ``.`` or ``-`` between the parts);
 * ``3 Dec``, ``3rd December 2026``, ``Dec 3 2026`` and ISO ``2026-12-03``;
 * any of those after a day name, ``Thu 3 Dec 2026`` (as shown back), if the day agrees.
 
-Numeric dates are always day first, as written in the UK. ``dateutil.parser`` is not used
+Numeric dates are always day first, as written in the UK. A two-digit year takes the
+century the field expects (``expects``): a date of birth or an event that happened
+(:data:`PAST`) the most recent year not after today, so "3/12/99" is 1999 and "3/12/26"
+typed on 23 November 2026 is 1926; a due date (:data:`DUE`, and any field that does not
+say) 20yy. With no year, a past date is the latest on or before today ("25/12" typed in
+November is last Christmas), any other date this year's. ``dateutil.parser`` is not used
 because it guesses (month first, fuzzy matching); a wrong guess here would put a child
 protection review in the wrong month, so the grammar is small, explicit and strict, and
 anything it cannot read is an error that says why.
@@ -65,6 +73,12 @@ MIN_YEAR = 1900
 MAX_YEAR = 2200
 
 HINT = "try today, +3d, fri, 3/12, 3 Dec 2026"
+
+PAST = "past"
+"""A field for a date that has happened: a date of birth, an event (``expects``)."""
+DUE = "due"
+"""A field for a date to come: a due date, a meeting (``expects``; also the default)."""
+EXPECTS_HINT = {PAST: "a past date: 3/12/99 is 1999", DUE: "a due date: 3/12/27 is 2027"}
 UNITS = "d (days), w (weeks), m (months), y (years) or wd (working days)"
 
 _TODAY = {"today", "tod", "now"}
@@ -85,11 +99,12 @@ class DateParseError(CoordinatorError):
     """The text is not a date; the message says why, in words a coordinator can act on."""
 
 
-def parse_date(text: str, today: date | None = None) -> date:
+def parse_date(text: str, today: date | None = None, expects: str = DUE) -> date:
     """Read a UK-style date (see the module docstring for what is accepted).
 
     ``today`` anchors the relative forms and supplies the year when none is typed; it
-    defaults to today's date in the UK. Case and surrounding spaces are ignored.
+    defaults to today's date in the UK. ``expects`` (:data:`PAST` or :data:`DUE`) picks
+    the century of a two-digit year. Case and surrounding spaces are ignored.
 
     Raises :class:`DateParseError`, and nothing else, for any text that is not a date:
     forms can show ``str(error)`` to the user as it is.
@@ -99,7 +114,7 @@ def parse_date(text: str, today: date | None = None) -> date:
     if not raw:
         raise DateParseError("Enter a date")
     try:
-        result = _parse(raw, today)
+        result = _parse(raw, today, expects=expects)
         if result is None:
             raise DateParseError(f"Could not read '{_quote(text)}' as a date: {HINT}")
     except DateParseError:
@@ -121,7 +136,7 @@ def _quote(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _parse(raw: str, today: date, day_name_allowed: bool = True) -> date | None:
+def _parse(raw: str, today: date, day_name_allowed: bool = True, expects: str = DUE) -> date | None:
     """The date ``raw`` (normalised: lower case, single spaces) means, or None if no form fits.
 
     ``day_name_allowed`` admits one leading day name ("thu 3 dec"), never a chain of them.
@@ -150,7 +165,7 @@ def _parse(raw: str, today: date, day_name_allowed: bool = True) -> date | None:
     first, _, rest = raw.partition(" ")
     if day_name_allowed and rest and first.rstrip(",.") in WEEKDAYS:
         # "Thu 3 Dec 2026", as format_date shows it: the day name must agree with the date.
-        result = _parse(rest, today, day_name_allowed=False)
+        result = _parse(rest, today, day_name_allowed=False, expects=expects)
         named = WEEKDAYS[first.rstrip(",.")]
         if result is not None and result.weekday() != named:
             raise DateParseError(
@@ -171,19 +186,19 @@ def _parse(raw: str, today: date, day_name_allowed: bool = True) -> date | None:
             raise DateParseError(
                 f"Could not read '{raw}' as a date: write day/month/year, e.g. 3/12/2026"
             )
-        return _make(_year(year_text, today), int(month_text), int(day_text))
+        return _dated(year_text, int(month_text), int(day_text), today, expects)
 
     match = _DAY_MONTH.match(raw)
     if match:
         day_text, month_name, year_text = match.groups()
         if month_name in ("d", "w", "m", "y", "wd") and year_text is None:
             raise DateParseError(f"Put + or - before a relative date, e.g. +{raw} or -{raw}")
-        return _make(_year(year_text, today), _month(month_name), int(day_text))
+        return _dated(year_text, _month(month_name), int(day_text), today, expects)
 
     match = _MONTH_DAY.match(raw)
     if match and match.group(1) in MONTHS:
         month_name, day_text, year_text = match.groups()
-        return _make(_year(year_text, today), _month(month_name), int(day_text))
+        return _dated(year_text, _month(month_name), int(day_text), today, expects)
 
     return None
 
@@ -214,6 +229,20 @@ def _month(name: str) -> int:
     if name not in MONTHS:
         raise DateParseError(f"'{name}' is not a month: use a name such as Dec or December")
     return MONTHS[name]
+
+
+def _dated(year_text: str | None, month: int, day: int, today: date, expects: str) -> date:
+    """The date typed, its year completed as the field expects (module docstring)."""
+    if expects != PAST or (year_text is not None and len(year_text) != 2):
+        return _make(_year(year_text, today), month, day)
+    if year_text is None:
+        year = today.year
+    else:
+        two = int(year_text)
+        year = today.year - (today.year - two) % 100  # the latest year <= today's ending so
+    if year == today.year and (month, day) > (today.month, today.day):
+        year -= 100 if year_text is not None else 1  # later this year: not yet happened
+    return _make(year, month, day)
 
 
 def _year(text: str | None, today: date) -> int:
@@ -262,19 +291,31 @@ def format_date_short(value: date | None) -> str:
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
-def describe(text: str, today: date | None = None) -> tuple[date | None, str]:
+def describe(text: str, today: date | None = None, expects: str = DUE) -> tuple[date | None, str]:
     """What a date field shows as you type.
 
     ``(date, "Thu 3 Dec 2026")`` when ``text`` is a date, ``(None, error message)`` when
     it is not, and ``(None, "")`` when it is empty (an empty optional field is no error).
+    A day name ("fri", "next fri") also says how far off the date is ("· tomorrow",
+    "· in 8 days"), so the user sees which Friday was meant; a two-digit year read as a
+    past date says so ("· 99 read as 1999").
     """
     if not text.strip():
         return None, ""
     try:
-        value = parse_date(text, today)
+        value = parse_date(text, today, expects)
     except DateParseError as exc:
         return None, str(exc)
-    return value, format_date(value)
+    shown = format_date(value)
+    raw = " ".join(text.strip().lower().split())
+    if raw.removeprefix("next ").strip() in WEEKDAYS:
+        ahead = (value - (today or local_today())).days
+        shown += " · tomorrow" if ahead == 1 else f" · in {ahead} days"
+    elif expects == PAST:
+        two = re.search(r"(?:^|[^\d])(\d{2})$", raw)
+        if two and value.year % 100 == int(two.group(1)):
+            shown += f" · {two.group(1)} read as {value.year}"
+    return value, shown
 
 
 # -- working days ------------------------------------------------------------------------

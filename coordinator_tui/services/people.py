@@ -85,10 +85,10 @@ def search_people(session: Session, query: str, limit: int = 20) -> list[PersonH
                 Person.nhs_number >= digits, Person.nhs_number < _successor(digits)
             ).order_by(Person.nhs_number)
     elif _DATE_LIKE.match(text):
-        from coordinator_tui.services.dates import DateParseError, parse_date
+        from coordinator_tui.services.dates import PAST, DateParseError, parse_date
 
         try:
-            dob = parse_date(text)
+            dob = parse_date(text, expects=PAST)  # a date of birth: 3/12/99 is 1999
         except DateParseError:
             return []
         stmt = stmt.where(Person.date_of_birth == dob).order_by(

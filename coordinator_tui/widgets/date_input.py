@@ -4,6 +4,11 @@ Every date field in the app uses this widget and ``services.dates.parse_date``: 
 "3/12" shows "✓ Thu 3 Dec 2026" under the field; typing "31/11" shows
 "✗ 31/11 is not a date: November has 30 days". The status is a symbol and words, never
 colour alone, so it reads the same on a monochrome terminal or to a screen reader.
+
+Each field says which dates it expects (``expects``): ``PAST`` for a date of birth or an
+event that happened ("3/12/99" is 1999, and the status says "99 read as 1999"), ``DUE``
+(the default) for a date to come ("3/12/27" is 2027). A day name shows how far off it is
+("fri" on a Thursday: "✓ Fri 27 Nov 2026 · tomorrow").
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from coordinator_tui.services.dates import (
+    DUE,
+    EXPECTS_HINT,
+    PAST,
     bank_holiday_name,
     describe,
     format_date,
@@ -81,9 +89,10 @@ class DateInput(Vertical):
         self,
         value: str = "",
         *,
-        placeholder: str = "e.g. today, +2w, fri, 3/12",
+        placeholder: str | None = None,
         today: date | None = None,
         required: bool = False,
+        expects: str = DUE,
         id: str | None = None,
         classes: str | None = None,
         disabled: bool = False,
@@ -91,10 +100,19 @@ class DateInput(Vertical):
         """``today`` pins relative dates (tests, the demo); None means the real UK date.
 
         ``required`` makes an empty field invalid (``is_valid`` is False) and says so in
-        the status line.
+        the status line. ``expects`` (``PAST`` or ``DUE``) is the century a two-digit year
+        takes; a past-date field says so in its placeholder.
         """
         super().__init__(id=id, classes=classes, disabled=disabled)
         self._text = value
+        self.expects = expects
+        self._understood = ""  # the date as read, "Fri 27 Nov 2026 · tomorrow"
+        if placeholder is None:
+            placeholder = (
+                f"e.g. 3/12/1999 ({EXPECTS_HINT[PAST]})"
+                if expects == PAST
+                else "e.g. today, +2w, fri, 3/12"
+            )
         self._placeholder = placeholder
         self.today = today
         self.required = required
@@ -150,7 +168,8 @@ class DateInput(Vertical):
     # -- internals -------------------------------------------------------------------
 
     def _understand(self, text: str) -> tuple[date | None, str]:
-        value, message = describe(text, self.today)
+        value, message = describe(text, self.today, self.expects)
+        self._understood = message if value is not None else ""
         return value, ("" if value is not None else message)
 
     def _set_text(self, text: str) -> None:
@@ -165,7 +184,7 @@ class DateInput(Vertical):
     def _show(self) -> None:
         status = self.query_one(".date-status", Static)
         if self._value is not None:
-            line = f"✓ {format_date(self._value)}"
+            line = f"✓ {self._understood or format_date(self._value)}"
             holiday = bank_holiday_name(self._value)
             if holiday:
                 line += f" · bank holiday ({holiday})"
