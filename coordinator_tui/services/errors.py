@@ -156,7 +156,7 @@ def _classify_driver_error(exc: BaseException) -> CoordinatorError | None:
     if "locked" in text or "busy" in text or code in {"55P03", "40P01", "40001"}:
         return DatabaseUnavailableError(
             "Another user or window is saving to the database just now (it is locked): "
-            "nothing was saved; what you typed is kept, try again."
+            "nothing was saved and anything typed is kept; try again in a moment."
         )
     if code == "57014" or "statement timeout" in text or "canceling statement" in text:
         return DatabaseUnavailableError(
