@@ -28,7 +28,15 @@ from benchmarks.common import (
     machine_info,
 )
 
-BENCHMARKS = ("startup", "demo_build", "rota_validate", "lists", "terminal", "coding_audit")
+BENCHMARKS = (
+    "startup",
+    "demo_build",
+    "rota_validate",
+    "lists",
+    "terminal",
+    "coding_audit",
+    "solver",
+)
 MIN_RUNS = 5
 
 
@@ -164,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
 
                 document["large_db"] = ensure_large_db(rebuild=args.rebuild)
                 results += rota_validate.run(Path(document["large_db"]["path"]), args.runs)
+            elif name == "solver":
+                from benchmarks import solver
+
+                document["large_db"] = ensure_large_db(rebuild=args.rebuild)
+                results += solver.run(Path(document["large_db"]["path"]), args.runs)
             elif name == "lists":
                 from benchmarks import lists
 

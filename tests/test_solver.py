@@ -510,3 +510,44 @@ def test_any_week_solves_with_no_hard_problem_but_empty_places(week, mode):
 
 def test_epoch_helper_is_utc():
     assert at(0, 0) == epoch_minutes(datetime(2027, 3, 1, tzinfo=UTC))
+
+
+def test_incremental_reading_of_a_week_matches_a_full_one():
+    """Moves read only the days they touch; the totals must agree with reading the
+    whole week again (travel, hours, strangers, weekly rest)."""
+    import random
+
+    from coordinator_tui.services.rota.solver.model import build_model
+    from coordinator_tui.services.rota.solver.plan import Plan
+    from coordinator_tui.services.rota.solver.search import Search, construct
+
+    week = Week()
+    for carer_id in range(1, 5):
+        week.carer(carer_id, contracted_minutes=600)
+    for index in range(6):
+        week.customer(10 + index, km=index * 1.5)
+        week.known.add((1 + index % 4, 10 + index))
+    rnd = random.Random(3)
+    for visit_id in range(100, 160):
+        week.visit(
+            visit_id,
+            10 + rnd.randrange(6),
+            rnd.randrange(7),
+            rnd.randrange(7, 21),
+            rnd.choice((0, 30)),
+            required=rnd.choice((1, 1, 2)),
+        )
+    plan = Plan(build_model(week.snapshot(), Scope(mode=REPLAN)))
+    construct(plan, lambda: False)
+    search = Search(plan, seed=5)
+    moves = (search._relocate, search._swap, search._tail, search._chain)
+    for _ in range(400):
+        move = rnd.choice(moves)()
+        if move is not None:
+            plan.commit(move)
+        for carer_id, stops in plan.stops.items():
+            cost, work = plan.evaluate(carer_id, stops)
+            assert abs(plan.carer_cost[carer_id] - cost) < 1e-6
+            assert plan.carer_work[carer_id] == work
+    total = sum(plan.carer_cost.values()) + sum(plan.job_cost.values())
+    assert abs(plan.total - total) < 1e-6

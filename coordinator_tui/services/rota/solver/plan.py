@@ -27,7 +27,7 @@ placed, so a kept clash never blocks the rest of the week.
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -50,6 +50,31 @@ class CarerParts:
 
 
 @dataclass(frozen=True, slots=True)
+class Region:
+    """A reading of some whole shifts of a carer's timeline."""
+
+    work: int
+    travel: int
+    home: int
+    spans: list[tuple[int, int, int]]  # each shift: (start, end, day ordinal it starts)
+    strangers: dict[int, int]  # customer not a regular's -> visits this week
+    solver: int  # visits the solver placed, this week
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A carer's week as kept between moves: what the week-level rules read."""
+
+    work: int
+    travel: int
+    home: int
+    spans: list[tuple[int, int, int]]
+    strangers: dict[int, int]
+    new_customers: int
+    solver: int
+
+
+@dataclass(frozen=True, slots=True)
 class JobParts:
     """One visit's carers, as the objective counts them."""
 
@@ -67,16 +92,20 @@ class Move:
 
     jobs: dict[int, tuple[tuple[int, ...], int]]  # job -> (solver's carers, start)
     stops: dict[int, list[Stop]]
-    carer_costs: dict[int, tuple[float, int]]  # carer -> (cost, week work)
+    carer_costs: dict[int, tuple[float, int, Summary]]  # carer -> (points, work, week)
     job_costs: dict[int, float]
     delta: float
 
 
-def _max_rest(spans: list[tuple[int, int]], start: int, end: int) -> int:
+def _day(stop: Stop) -> int:
+    return stop[DAY_NO]
+
+
+def _max_rest(spans, start: int, end: int) -> int:
     """The longest rest between ``spans`` (sorted) inside ``start``..``end``."""
     best = 0
     cursor = start
-    for low, high in spans:
+    for low, high, *_ in spans:
         if high <= cursor:
             continue
         if low >= end:
@@ -105,18 +134,28 @@ class Plan:
         }
         self.carer_cost: dict[int, float] = {}
         self.carer_work: dict[int, int] = {}
+        self.weeks: dict[int, Summary] = {}
+        self._regions: dict[int, dict[tuple[int, int], Region]] = {}
         self._legs: dict[str, dict[tuple[int, int], int]] = {}
         self._homes: dict[int, dict[int, int]] = {}
-        for carer_id, stops in self.stops.items():
-            found = self.evaluate(carer_id, stops)
-            cost, work = found if found is not None else (0.0, 0)
-            self.carer_cost[carer_id] = cost
-            self.carer_work[carer_id] = work
+        self._read_all()
         self.job_cost: dict[int, float] = {
             v: self.cost_of_job(job, (), job.start) for v, job in model.jobs.items()
         }
         self.total = sum(self.carer_cost.values()) + sum(self.job_cost.values())
         self._soft_at: dict[tuple[int, int, int], float | None] = {}
+
+    def _read_all(self) -> None:
+        """Every carer's week read in full (at the start, and after :meth:`restore`)."""
+        self._regions.clear()
+        for carer_id, stops in self.stops.items():
+            region = self.read(carer_id, stops)
+            if region is None:  # only kept visits, whose problems are not the solver's
+                region = Region(0, 0, 0, [], {}, 0)
+            week = self.weeks[carer_id] = self.summary(region)
+            parts = self.finish(carer_id, week)
+            self.carer_cost[carer_id] = self.points(parts) if parts is not None else 0.0
+            self.carer_work[carer_id] = week.work
 
     # -- the objective --------------------------------------------------------------------
 
@@ -125,8 +164,11 @@ class Plan:
         parts = self.carer_parts(carer_id, stops)
         if parts is None:
             return None
+        return self.points(parts), parts.work
+
+    def points(self, parts: CarerParts) -> float:
         w = self.weights
-        cost = (
+        return (
             w.travel * parts.travel
             + w.home_travel * parts.home
             + w.new_pair * parts.new_customers
@@ -134,10 +176,29 @@ class Plan:
             + w.under_contract * parts.under
             + w.weekly_rest * parts.soft
         )
-        return cost, parts.work
 
     def carer_parts(self, carer_id: int, stops: list[Stop]) -> CarerParts | None:
-        """The carer's week read in one pass (see the module's docstring), or None."""
+        """The carer's whole week read in one pass (see the module's docstring), or None."""
+        region = self.read(carer_id, stops)
+        if region is None:
+            return None
+        return self.finish(carer_id, self.summary(region))
+
+    def summary(self, region: Region) -> Summary:
+        """A week's summary from a reading of all of it."""
+        return Summary(
+            region.work,
+            region.travel,
+            region.home,
+            sorted(region.spans),
+            dict(region.strangers),
+            sum(1 for count in region.strangers.values() if count > 0),
+            region.solver,
+        )
+
+    def read(self, carer_id: int, stops: list[Stop]) -> Region | None:
+        """One pass over ``stops`` (a whole week, or whole days bounded by daily rests):
+        the shift rules (None when one is broken) and the figures the week adds up."""
         model = self.model
         info = model.carers[carer_id]
         limits = info.limits
@@ -155,18 +216,17 @@ class Plan:
         if homes is None:
             homes = self._homes[carer_id] = {}
         home_leg = model.home_leg
-        travel = work = home = 0
-        spans: list[tuple[int, int]] = []
-        strangers: set[int] = set()
-        solver_in_week = False
+        travel = work = home = solver = 0
+        spans: list[tuple[int, int, int]] = []
+        strangers: dict[int, int] = {}
         first = True
-        shift_start = shift_end = shift_work = shift_free = 0
+        shift_start = shift_end = shift_work = shift_free = shift_day = 0
         shift_new = False
         prev_end = prev_customer = prev_day = 0
         prev_fixed = prev_week = True
         for start, end, customer, _visit, fixed, day, in_week in stops:
             if not fixed and in_week:
-                solver_in_week = True
+                solver += 1
             if first or start - prev_end >= rest:
                 if not first:
                     if shift_new and (
@@ -175,8 +235,8 @@ class Plan:
                         or (daily_max is not None and shift_work > daily_max)
                     ):
                         return None
-                    spans.append((shift_start, shift_end))
-                shift_start, shift_end = start, end
+                    spans.append((shift_start, shift_end, shift_day))
+                shift_start, shift_end, shift_day = start, end, day
                 shift_work, shift_free, shift_new = end - start, 0, not fixed
                 if in_week:
                     work += end - start
@@ -219,7 +279,7 @@ class Plan:
                 shift_end = end
             if in_week:
                 if customer not in regular:
-                    strangers.add(customer)
+                    strangers[customer] = strangers.get(customer, 0) + 1
                 if first or day != prev_day or not prev_week:
                     leg = homes.get(customer)
                     if leg is None:
@@ -240,25 +300,106 @@ class Plan:
                 or (daily_max is not None and shift_work > daily_max)
             ):
                 return None
-            spans.append((shift_start, shift_end))
+            spans.append((shift_start, shift_end, shift_day))
             if prev_week:
-                home += home_leg(carer_id, prev_customer)
+                leg = homes.get(prev_customer)
+                if leg is None:
+                    leg = homes[prev_customer] = home_leg(carer_id, prev_customer)
+                home += leg
+        return Region(work, travel, home, spans, strangers, solver)
+
+    def finish(self, carer_id: int, week: Summary) -> CarerParts | None:
+        """The week-level rules and figures: weekly rest (reg 11), the weekly limits
+        (reg 4, 5A), hours against contract."""
+        model = self.model
+        info = model.carers[carer_id]
+        limits = info.limits
+        work = week.work
         soft = 0
         if work:
+            spans = week.spans
             earlier = self.previous_spans.get(carer_id)
             if earlier:
                 spans = sorted([*earlier, *spans])
             longest = _max_rest(spans, model.week_start, model.week_end)
             if longest < limits.weekly_rest:
-                if solver_in_week:
+                if week.solver:
                     return None
-            elif limits.weekly_rest_excludes_daily and longest < limits.weekly_rest + rest:
+            elif (
+                limits.weekly_rest_excludes_daily
+                and longest < limits.weekly_rest + limits.daily_rest
+            ):
                 soft = 1
-        if solver_in_week and info.week_cap is not None and work > info.week_cap:
+        if week.solver and info.week_cap is not None and work > info.week_cap:
             return None
         over = max(work - info.contract, 0) if info.contract else 0
         under = max(info.due - work, 0) if info.due else 0
-        return CarerParts(work, travel, home, len(strangers), over, under, soft)
+        return CarerParts(work, week.travel, week.home, week.new_customers, over, under, soft)
+
+    def change(
+        self, carer_id: int, stops: list[Stop], days: set[int]
+    ) -> tuple[float, int, Summary] | None:
+        """The carer's week with ``stops`` for timeline, which differs from the current one
+        on ``days`` (ordinals) only: the days touched are read again, widened to whole
+        shifts, and the rest of the week is taken from the summary kept."""
+        old = self.stops[carer_id]
+        week = self.weeks[carer_id]
+        rest = self.model.carers[carer_id].limits.daily_rest
+        low, high = min(days), max(days)
+        while True:
+            wider = False
+            for timeline in (old, stops):
+                i0 = bisect_left(timeline, low, key=_day)
+                i1 = bisect_right(timeline, high, key=_day)
+                if 0 < i0 < len(timeline) and timeline[i0][START] - timeline[i0 - 1][END] < rest:
+                    low = timeline[i0 - 1][DAY_NO]
+                    wider = True
+                if i0 < i1 < len(timeline) and timeline[i1][START] - timeline[i1 - 1][END] < rest:
+                    high = timeline[i1][DAY_NO]
+                    wider = True
+            if not wider:
+                break
+        cache = self._regions.setdefault(carer_id, {})
+        before = cache.get((low, high))
+        if before is None:
+            before = self.read(
+                carer_id, old[bisect_left(old, low, key=_day) : bisect_right(old, high, key=_day)]
+            )
+            if before is None:  # cannot happen: the timeline kept was read as valid
+                return None
+            cache[(low, high)] = before
+        after = self.read(
+            carer_id,
+            stops[bisect_left(stops, low, key=_day) : bisect_right(stops, high, key=_day)],
+        )
+        if after is None:
+            return None
+        strangers = week.strangers
+        count = week.new_customers
+        touched = set(before.strangers) | set(after.strangers)
+        if touched:
+            strangers = dict(strangers)
+            for customer in touched:
+                was = strangers.get(customer, 0)
+                now = was - before.strangers.get(customer, 0) + after.strangers.get(customer, 0)
+                strangers[customer] = now
+                count += (now > 0) - (was > 0)
+        spans = week.spans
+        if before.spans or after.spans:
+            spans = sorted([s for s in spans if not low <= s[2] <= high] + after.spans)
+        summary = Summary(
+            week.work - before.work + after.work,
+            week.travel - before.travel + after.travel,
+            week.home - before.home + after.home,
+            spans,
+            strangers,
+            count,
+            week.solver - before.solver + after.solver,
+        )
+        parts = self.finish(carer_id, summary)
+        if parts is None:
+            return None
+        return self.points(parts), parts.work, summary
 
     def soft_at(self, job: Job, carer_id: int, start: int) -> float | None:
         """The static points of ``carer_id`` on ``job`` starting at ``start`` (None: the
@@ -368,21 +509,26 @@ class Plan:
         jobs = self.model.jobs
         touched: dict[int, set[int]] = {}  # carer -> jobs leaving their timeline
         arriving: dict[int, list[Stop]] = {}
+        days: dict[int, set[int]] = {}  # carer -> days (ordinals) their timeline changes
+        day_of = self.model.day_ordinal
         for visit_id, (carers, start) in changes.items():
             job = jobs[visit_id]
             old = self.carers_on[visit_id]
             old_start = self.start_of[visit_id]
+            day = day_of[visit_id]
             for carer_id in old:
                 if carer_id not in carers or start != old_start:
                     touched.setdefault(carer_id, set()).add(visit_id)
+                    days.setdefault(carer_id, set()).add(day)
             for carer_id in carers:
                 if carer_id not in old or start != old_start:
                     if start == job.start and carer_id not in job.cost:
                         return None
                     arriving.setdefault(carer_id, []).append(self.stop_for(job, start))
                     touched.setdefault(carer_id, set())
+                    days.setdefault(carer_id, set()).add(day)
         new_stops: dict[int, list[Stop]] = {}
-        carer_costs: dict[int, tuple[float, int]] = {}
+        carer_costs: dict[int, tuple[float, int, Summary]] = {}
         delta = 0.0
         for carer_id, leaving in touched.items():
             stops = self.stops[carer_id]
@@ -392,7 +538,7 @@ class Plan:
                 stops = list(stops)
             for stop in arriving.get(carer_id, ()):
                 insort(stops, stop)
-            found = self.evaluate(carer_id, stops)
+            found = self.change(carer_id, stops, days[carer_id])
             if found is None:
                 return None
             new_stops[carer_id] = stops
@@ -411,9 +557,11 @@ class Plan:
             self.start_of[visit_id] = start
         for carer_id, stops in move.stops.items():
             self.stops[carer_id] = stops
-            cost, work = move.carer_costs[carer_id]
+            cost, work, week = move.carer_costs[carer_id]
             self.carer_cost[carer_id] = cost
             self.carer_work[carer_id] = work
+            self.weeks[carer_id] = week
+            self._regions.pop(carer_id, None)
         self.job_cost.update(move.job_costs)
         self.total += move.delta
 
@@ -438,13 +586,10 @@ class Plan:
             job = model.jobs[visit_id]
             for carer_id in on:
                 stops[carer_id].append(self.stop_for(job, self.start_of[visit_id]))
-        for carer_id, timeline in stops.items():
+        for timeline in stops.values():
             timeline.sort()
-            found = self.evaluate(carer_id, timeline)
-            cost, work = found if found is not None else (0.0, 0)
-            self.carer_cost[carer_id] = cost
-            self.carer_work[carer_id] = work
         self.stops = stops
+        self._read_all()
         self.job_cost = {
             v: self.cost_of_job(job, self.carers_on[v], self.start_of[v])
             for v, job in model.jobs.items()

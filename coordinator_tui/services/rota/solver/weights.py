@@ -34,10 +34,10 @@ class Weights:
 
     unstaffed: float = 100_000.0  # per carer place left empty
     continuity: float = 100.0  # per carer-visit by someone not a regular of the customer
-    other_call: float = 10.0  # per carer-visit by a regular who did not do this call last week
+    other_call: float = 5.0  # per carer-visit by a regular who did not do this call last week
     new_pair: float = 50.0  # per carer new to a customer this week (once per pair)
     travel: float = 1.0  # per minute of travel between visits of a day
-    home_travel: float = 0.2  # per minute from home to the day's first visit and back
+    home_travel: float = 0.1  # per minute from home to the day's first visit and back
     preferred_carer: float = 60.0  # per visit of a customer with preferred carers, none on it
     gender: float = 30.0  # per carer-visit not of the customer's preferred gender
     weekly_rest: float = 60.0  # per carer whose weekly rest takes in a daily rest (reg 11(7))
