@@ -130,11 +130,9 @@ def open_log_incident(
     def save(values: dict[str, Any]) -> str | None:
         try:
             occurred = at_time(values["happened_on"], values["happened_at"], "it happened")
-            found = (
-                at_time(values["found_on"], values["found_at"] or "", "it was found")
-                if (values["found_at"])
-                else None
-            )
+            found = None  # found: now, unless a time is typed
+            if values["found_at"]:
+                found = at_time(values["found_on"], values["found_at"], "it was found")
             with app.session() as session:
                 incident = log_incident(
                     session,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -277,6 +277,8 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
         self.loaded = False
         self._loading_started = False
         self._after_load: Callable[[], None] | None = None
+        self._wall_clock: time | None = None
+        self._visits_timer: Any = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="gov-body"):
@@ -563,17 +565,17 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
 
     def now(self) -> datetime:
         """The wall-clock time on the coordinator's working day (pinned in demos and
-        tests), for what is due, late or missed by now."""
-
+        tests), for what is due, late or missed by now. ``_wall_clock`` pins the time of
+        day (the snapshots take the day's visits at noon)."""
         from coordinator_tui.services.clock import UK
 
-        wall = datetime.now(UK).time().replace(microsecond=0)
-        return datetime.combine(self.today, getattr(self, "_wall_clock", None) or wall, tzinfo=UK)
+        wall = self._wall_clock or datetime.now(UK).time().replace(microsecond=0)
+        return datetime.combine(self.today, wall, tzinfo=UK)
 
     def action_view(self, index: int) -> None:
         self.view = VIEWS[index]
         self.loaded = False
-        timer = getattr(self, "_visits_timer", None)
+        timer = self._visits_timer
         if timer is not None:
             timer.stop()
             self._visits_timer = None
