@@ -20,6 +20,8 @@ for what nobody can cover (on a day already off, ``b`` opens that absence's Plan
 ``e`` corrects the absence on the cell (dates, reason), ``d`` removes it, offering to
 put the carer back on the visits Plan B gave to others. ``u`` undoes the last change.
 ``g`` creates the week's visits from the care packages when it has none yet.
+``s`` has the solver fill the week (``S`` the highlighted day) as a proposal to accept in
+one step, per carer or per day, or not (``screens/rota_solve.py``).
 """
 
 from __future__ import annotations
@@ -212,6 +214,8 @@ class RotaScreen(SectionScreen):
         Binding("d", "remove_absence", "Remove absence", id="rota.remove_absence"),
         Binding("u", "undo", "Undo", id="rota.undo"),
         Binding("g", "generate", "Generate visits", show=False, id="rota.generate"),
+        Binding("s", "solve", "Solve", show=False, id="rota.solve"),
+        Binding("S", "solve(True)", "Solve day", show=False, id="rota.solve_day"),
         Binding("tab,shift+tab", "switch_panel", "Grid/unassigned", show=False, id="rota.tab"),
         Binding("f5", "reload", "Reload", show=False, id="rota.reload"),
     ]
@@ -1092,6 +1096,24 @@ class RotaScreen(SectionScreen):
         self.swap_mark = None
         self.loaded = False
         self.load()
+
+    def action_solve(self, day_only: bool = False) -> None:
+        """``s``: the solver fills the week (``S``: the highlighted day) as a proposal to
+        accept or not (``screens/rota_solve.py``); ``u`` undoes what was accepted."""
+        from coordinator_tui.screens.rota_solve import SolveScreen
+
+        if self.rota is None or self.week is None:
+            return
+        cell = self.current_cell() if day_only else None
+        day = cell[1] if cell else None
+
+        def back(result: ChangeResult | None) -> None:
+            if result is not None and result.after:
+                self.undo_stack.append((result, "the solver's proposal"))
+                self.notify("The solver's proposal: u on the grid undoes it", timeout=4)
+            self.load()
+
+        self.app.push_screen(SolveScreen(self.week, day), back)
 
     def action_reload(self) -> None:
         self.load()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.models import Visit, VisitAssignment
 from coordinator_tui.services.errors import conflict_message
+from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.assign import (
     ChangeResult,
     RotaConflictError,
@@ -38,9 +39,17 @@ class SolverError(RotaError):
 
 
 def apply_proposal(
-    session: Session, proposal: Proposal, visits: Iterable[int] | None = None
+    session: Session,
+    proposal: Proposal,
+    visits: Iterable[int] | None = None,
+    *,
+    state: RotaState | None = None,
 ) -> ChangeResult:
-    """Apply the proposal's changes (only those of ``visits`` if given) as one change."""
+    """Apply the proposal's changes (only those of ``visits`` if given: a carer's, a
+    day's) as one change. A part of a proposal is refused if on its own it would break a
+    hard rule (a carer put on a visit whose other visits' changes were left out), so
+    every part accepted is as sound as the whole. ``state`` is the week's rota in memory
+    to change with it (read afresh when not given)."""
     wanted = None if visits is None else set(visits)
     chosen = [c for c in proposal.changes if wanted is None or c.visit_id in wanted]
     if not chosen:
@@ -65,5 +74,14 @@ def apply_proposal(
         row.start_at = _EPOCH + timedelta(minutes=change.start)
         row.end_at = row.start_at + length
     session.flush()
-    state = RotaState(load_week(session, proposal.monday))
-    return apply_change(session, state, {c.visit_id: c.after for c in chosen}, check=False)
+    if state is None:
+        state = RotaState(load_week(session, proposal.monday))
+    result = apply_change(session, state, {c.visit_id: c.after for c in chosen}, check=False)
+    broken = [p for p in result.recheck.added_hard if p.code != P.UNSTAFFED]
+    if wanted is not None and broken:
+        state.change(result.before)  # the caller's unit of work rolls the rows back
+        raise SolverError(
+            f"These changes alone would break a rule ({broken[0].title}: "
+            f"{broken[0].message}); accept them with the others they depend on, or all"
+        )
+    return result
