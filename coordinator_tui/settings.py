@@ -12,7 +12,7 @@ import getpass
 import os
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,14 @@ class Settings:
         from coordinator_tui.services.clock import local_today
 
         return local_today()
+
+    def current_moment(self) -> datetime:
+        """Now on the working date: the UK wall-clock time on ``current_date`` (the date
+        pinned in demos and tests), for what is due, late or missed by now."""
+        from coordinator_tui.services.clock import UK
+
+        wall = datetime.now(UK).time().replace(microsecond=0)
+        return datetime.combine(self.current_date(), wall, tzinfo=UK)
 
 
 USER_MAX_LENGTH = 60

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from textual.widgets import Input, Markdown, OptionList
 
 from coordinator_tui.app import make_app
+from coordinator_tui.db import session_scope
 from coordinator_tui.screens.home import LINES, HomeScreen
 from coordinator_tui.screens.planned import PlannedScreen
 from coordinator_tui.screens.referrals import ReferralsScreen
@@ -33,6 +34,12 @@ SQL_COUNTS = {
     "('closed','withdrawn') AND chase_by < :today",
     "actions_open": "SELECT count(*) FROM action WHERE status='open'",
     "actions_overdue": "SELECT count(*) FROM action WHERE status='open' AND due_date < :today",
+    "incidents_awaiting_triage": "SELECT count(*) FROM incident WHERE status='open' "
+    "AND triaged_at IS NULL",
+    "candour_overdue": "SELECT count(*) FROM candour_record WHERE status='open' "
+    "AND due_on < :today AND notified_on IS NULL AND (unable='' OR contact_attempts='')",
+    "complaints_to_acknowledge": "SELECT count(*) FROM complaint WHERE status='open' "
+    "AND acknowledged_on IS NULL",
     "unassigned_visits_week": "SELECT count(*) FROM visit v WHERE v.status='planned' "
     "AND v.visit_date BETWEEN date(:today, 'weekday 0', '-6 days') "
     "AND date(:today, 'weekday 0') AND (SELECT count(*) FROM visit_assignment a "
@@ -56,7 +63,15 @@ def app(demo_settings, small_demo_engine):
     return make_app(demo_settings, small_demo_engine)
 
 
-async def test_home_counts_equal_sql(app, small_demo_engine, demo_settings):
+async def test_home_counts_equal_sql(app, small_demo_engine, demo_settings, monkeypatch):
+    from datetime import datetime, time
+
+    from coordinator_tui.services.clock import UK
+    from coordinator_tui.services.governance.visits import day_visits
+    from coordinator_tui.settings import Settings
+
+    noon = datetime.combine(demo_settings.today, time(12, 0), tzinfo=UK)
+    monkeypatch.setattr(Settings, "current_moment", lambda self: noon)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: getattr(app.screen, "counts", None) is not None)
         shown = shown_counts(app.screen)
@@ -66,6 +81,12 @@ async def test_home_counts_equal_sql(app, small_demo_engine, demo_settings):
             key: conn.execute(text(sql), {"today": today}).scalar()
             for key, sql in SQL_COUNTS.items()
         }
+    with session_scope(small_demo_engine, "t") as session:
+        expected["visits_missed_today"] = sum(
+            1
+            for visit in day_visits(session, demo_settings.today, noon)
+            if visit.state.missed or visit.overdue_check_in
+        )
     assert shown == expected
     assert expected["reviews_overdue"] > 0 and expected["unassigned_visits_week"] > 0
 

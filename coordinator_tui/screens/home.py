@@ -49,6 +49,10 @@ LINES: tuple[CountLine, ...] = (
     CountLine("actions_open", "Meeting actions open", "meetings"),
     CountLine("actions_overdue", "Meeting actions overdue", "meetings", urgent=True),
     CountLine("unassigned_visits_week", "Visits unassigned this week", "rota", urgent=True),
+    CountLine("incidents_awaiting_triage", "Incidents awaiting triage", "governance", True),
+    CountLine("candour_overdue", "Duty of Candour steps overdue", "governance", True),
+    CountLine("complaints_to_acknowledge", "Complaints to acknowledge", "governance", True),
+    CountLine("visits_missed_today", "Visits missed or not checked in today", "governance", True),
 )
 
 TARGET_LABELS = {
@@ -56,6 +60,7 @@ TARGET_LABELS = {
     "referrals": "3 Referrals",
     "meetings": "4 Meetings",
     "rota": "5 Rota",
+    "governance": "6 Governance",
 }
 
 
@@ -126,7 +131,10 @@ class HomeScreen(SectionScreen):
         app = self.coordinator
         with app.session() as session:
             counts = dashboard_counts(
-                session, app.settings.current_date(), app.settings.review_horizon_days
+                session,
+                app.settings.current_date(),
+                app.settings.review_horizon_days,
+                now=app.settings.current_moment(),
             )
         app.call_from_thread(self.show_counts, counts)
 

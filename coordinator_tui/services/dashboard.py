@@ -7,7 +7,7 @@ dashboard costs a few milliseconds even on the large demo (100,000 people).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from coordinator_tui.models import (
     VisitAssignment,
     VisitStatus,
 )
-from coordinator_tui.services.clock import local_today, start_of_day
+from coordinator_tui.services.clock import UK, local_today, start_of_day
 
 AWAITING_OUTCOME_STATES = (
     ReferralState.SENT,
@@ -61,6 +61,13 @@ class DashboardCounts:
     unassigned_visits_week: int
     next_meeting: NextMeeting | None
     meeting_in_progress: NextMeeting | None = None
+    incidents_awaiting_triage: int = 0
+    candour_overdue: int = 0
+    complaints_to_acknowledge: int = 0
+    visits_missed_today: int = 0
+    """Governance (issue 14 §5): incidents to triage, Duty of Candour records past the
+    agency's limit, complaints still to acknowledge, and today's visits missed or with no
+    check-in past the agency's tolerance."""
     """A meeting started and not yet finished: Home shows it first, to resume minuting."""
 
 
@@ -90,9 +97,14 @@ def unassigned_visits_condition(start: date, end: date):
 
 
 def dashboard_counts(
-    session: Session, today: date | None = None, horizon_days: int = 14
+    session: Session,
+    today: date | None = None,
+    horizon_days: int = 14,
+    now: datetime | None = None,
 ) -> DashboardCounts:
-    """Compute the Home counts for ``today`` (defaults to the local date)."""
+    """Compute the Home counts for ``today`` (defaults to the local date); ``now`` is the
+    moment today's visits are judged at (the screen passes the wall-clock time; noon on
+    ``today`` otherwise, so a script's counts do not depend on when it runs)."""
     today = today or local_today()
     horizon = today + timedelta(days=horizon_days)
     active = RegisterEntry.status == EntryStatus.ACTIVE
@@ -137,4 +149,25 @@ def dashboard_counts(
         unassigned_visits_week=_count(session, Visit, unassigned_visits_condition(monday, sunday)),
         next_meeting=NextMeeting(*meeting_row) if meeting_row else None,
         meeting_in_progress=NextMeeting(*in_progress) if in_progress else None,
+        **_governance(session, today, now),
     )
+
+
+def _governance(session: Session, today: date, now: datetime | None) -> dict[str, int]:
+    """Home's governance counts, from the governance services' own definitions."""
+    from coordinator_tui.services.governance.incidents import governance_counts
+    from coordinator_tui.services.governance.visits import day_visits
+
+    counts = governance_counts(session, today)
+    moment = now or datetime.combine(today, time(23, 59), tzinfo=UK)
+    missed = sum(
+        1
+        for visit in day_visits(session, today, moment)
+        if visit.state.missed or visit.overdue_check_in
+    )
+    return {
+        "incidents_awaiting_triage": counts.awaiting_triage,
+        "candour_overdue": counts.candour_overdue,
+        "complaints_to_acknowledge": counts.complaints_to_acknowledge,
+        "visits_missed_today": missed,
+    }
