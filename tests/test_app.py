@@ -294,3 +294,15 @@ async def test_a_meeting_in_progress_shows_first_and_m_resumes_minuting(app, sma
         await pilot.press("m")
         await wait_for(pilot, lambda: isinstance(app.screen, MinutingScreen))
         assert app.screen.meeting_id == meeting_id
+
+
+async def test_home_governance_count_opens_governance(app):
+    """Issue 14 §5: Home's governance counts open section 6."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: getattr(app.screen, "counts", None) is not None)
+        index = next(i for i, line in enumerate(LINES) if line.key == "incidents_awaiting_triage")
+        option_list = app.screen.query_one("#home-counts", OptionList)
+        option_list.focus()
+        option_list.highlighted = index
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current_mode == "governance")
