@@ -23,7 +23,7 @@ from coordinator_tui.services.rota.solver.model import Job
 from coordinator_tui.services.rota.solver.plan import DAY_NO, FIXED, START, VISIT, Move, Plan
 
 TIME_STEP = 5  # minutes between the times tried in a visit's window
-STALL_SECONDS = 5.0  # stop once the best has not improved for this long (and ...)
+STALL_SECONDS = 12.0  # stop once the best has not improved for this long (and ...)
 STALL_SHARE = 0.25  # ... for this share of the time used so far
 
 
