@@ -232,7 +232,7 @@ def test_small_demo_on_postgres(pg_url):
     opened = open_database(pg_url)
     try:
         seed_demo(opened.engine, "small", today=TODAY)
-        assert scalar(opened.engine, "SELECT count(*) FROM person") == 2000
+        assert scalar(opened.engine, "SELECT count(*) FROM person") == 2001  # see TestSmallDemo
         with session_scope(opened.engine, "t") as s:
             s.add(Practice(ods_code="Y99999", name="New", short_name="New"))
         with session_scope(opened.engine, "t") as s:
