@@ -70,7 +70,7 @@ async def test_slow_data_shows_loading_first(demo_settings, small_demo_engine, m
         person = await open_first_person(pilot, app)
         name = person.summary.display_name
         assert "Loading…" in frames[0] and name not in frames[0]
-        assert name in frames[-1]
+        assert any(name in frame for frame in frames[1:])  # then the record is drawn
 
 
 async def test_i_on_the_record_logs_a_concern_for_that_person(demo_settings, small_demo_engine):

@@ -16,7 +16,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.models import AuditEvent, ProblemAcceptance, Visit, VisitAssignment
+from coordinator_tui.models import (
+    AuditEvent,
+    ProblemAcceptance,
+    Visit,
+    VisitAssignment,
+    VisitStatus,
+)
 from coordinator_tui.models.base import utcnow
 from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.errors import ConflictError, CoordinatorError, conflict_message
@@ -246,6 +252,10 @@ def apply_change(
         visit = snap.visits.get(visit_id)
         if visit is None:
             raise RotaError(f"Visit {visit_id} is not in the week of {snap.monday:%d %b %Y}")
+        if visit.status == VisitStatus.MISSED and carers:
+            # Recorded as missed (Governance): over, and out of working time, so a carer
+            # put on it would count here and not once the week is read again.
+            raise RotaError("That visit was recorded as missed: it cannot be staffed now")
         if len(set(carers)) < len(carers):
             raise RotaError("A double-up needs two different carers")
         if len(carers) > visit.carers_required:
