@@ -329,8 +329,8 @@ class TestRecordEntries:
             )
             screen = app.screen
             entries = screen.entries
-            assert len(entries) == 9
-            assert "9 people discussed" in shown_text(screen.query_one("#entries-head"))
+            assert len(entries) == 7
+            assert "7 people discussed" in shown_text(screen.query_one("#entries-head"))
             text_area = screen.query_one("#entries-text")
             assert text_area.read_only and text_area.text == entries[0].text
             assert entries[0].name in text_area.text
@@ -344,9 +344,9 @@ class TestRecordEntries:
 
             # w: one owner-only file per person, in a folder beside the database.
             await pilot.press("w")
-            await wait_for(pilot, lambda: len(screen.written) == 9)
+            await wait_for(pilot, lambda: len(screen.written) == 7)
             folder = small_demo_path.parent / "record-entries-meeting-4-2026-11-03"
-            assert sorted(p.parent for p in screen.written) == [folder] * 9
+            assert sorted(p.parent for p in screen.written) == [folder] * 7
             assert oct(folder.stat().st_mode & 0o777) == "0o700"
             notes = audit(engine, "meeting", NOVEMBER)
             assert notes[-1].action == "export" and '"record entries"' in notes[-1].changes
@@ -367,4 +367,4 @@ class TestRecordEntries:
                 if other_id != entry.person_id:
                     leaked = [i for i in identifiers(other) if i.lower() in text.lower()]
                     assert not leaked, (entry.person_id, leaked)
-        assert len(os.listdir(folder)) == 9
+        assert len(os.listdir(folder)) == 7

@@ -262,23 +262,12 @@ class _Demo:
         count = 0
 
         def person(
-            household: int,
-            practice: int,
-            surname: str,
-            born: date,
-            address: str,
-            postcode: str,
-            sex: str,
-            taken: set[str],
+            household: int, practice: int, surname: str, age: int, address: str, postcode: str
         ) -> int:
             nonlocal count
-            # Distinct given names in a household: no family names two children alike.
-            pool = given_f if sex == "Female" else given_m
-            given = rnd.choice(pool)
-            while given in taken:
-                given = rnd.choice(pool)
-            taken.add(given)
-            age = _age(born, today)
+            sex = rnd.choice(("Female", "Male"))
+            given = rnd.choice(given_f if sex == "Female" else given_m)
+            born = today - timedelta(days=age * 365 + rnd.randrange(365))
             person_id = self.w.add(
                 m.Person,
                 nhs_number=numbers[count],
@@ -325,12 +314,11 @@ class _Demo:
             children_n = rnd.randint(1, 4) if kind in ("family", "lone_parent") else 0
             if adults_n + children_n > remaining:
                 adults_n, children_n = min(adults_n, remaining), max(0, remaining - adults_n)
-            births = _household_births(rnd, today, adults_n, children_n)
-            taken: set[str] = set()
-            members = [
-                person(household, practice, surname, born, address, postcode, sex, taken)
-                for born, sex in births
-            ]
+            parent_age = rnd.randint(20, 50) if children_n else rnd.randint(18, 92)
+            ages = [parent_age + (rnd.randint(-4, 4) if i else 0) for i in range(adults_n)]
+            oldest_child = min(17, max(parent_age - 18, 0))
+            ages += [rnd.randint(0, oldest_child) for _ in range(children_n)]
+            members = [person(household, practice, surname, age, address, postcode) for age in ages]
             adults, kids = members[:adults_n], members[adults_n:]
             if len(adults) == 2:
                 link(adults[0], adults[1], "partner", "partner")
@@ -1071,11 +1059,42 @@ class _Demo:
                 )
 
     def governance(self) -> None:
-        """Medication changes received. Incidents, Duty of Candour records, complaints
-        and visit actuals are seeded after the bulk load by ``demo_governance`` (through
-        the audited session, with their triage and steps)."""
         rnd, today = self.rnd, self.today
         n = self.size["incidents"]
+        for index in range(n):
+            day = today - timedelta(days=rnd.randint(1, 60))
+            notifiable = index == 0
+            self.w.add(
+                m.Incident,
+                occurred_at=self.at(day, 9),
+                reported_at=self.at(day, 11),
+                customer_id=rnd.choice(self.customers),
+                carer_id=rnd.choice(self.carers)["id"],
+                kind=rnd.choice(("fall", "medication", "missed_visit", "late_visit")),
+                severity="moderate" if notifiable else rnd.choice(("low", "low", "moderate")),
+                description="Synthetic incident for the demo",
+                notifiable=notifiable,
+                candour_notified_at=self.at(day + timedelta(days=1), 10) if notifiable else None,
+                candour_apology_given=notifiable,
+                status="open" if index % 3 else "closed",
+            )
+        for _ in range(max(3, n - 1)):
+            received = today - timedelta(days=rnd.randint(0, 40))
+            acknowledged = (
+                received + timedelta(days=rnd.randint(0, 4)) if rnd.random() < 0.7 else None
+            )
+            self.w.add(
+                m.Complaint,
+                received_on=received,
+                event_date=received - timedelta(days=3),
+                complainant="Family member (demo)",
+                customer_id=rnd.choice(self.customers),
+                channel=rnd.choice(("phone", "email", "letter")),
+                summary="Visits later than the agreed window",
+                acknowledge_due=add_working_days(received, 3),
+                acknowledged_on=acknowledged if acknowledged and acknowledged <= today else None,
+                response_due=add_working_days(received, 20),
+            )
         for _ in range(n):
             received = self.at(today - timedelta(days=rnd.randint(0, 20)), 14)
             verified = rnd.random() < 0.7
@@ -1089,47 +1108,6 @@ class _Demo:
                 verified_at=received + timedelta(hours=2) if verified else None,
                 status="verified" if verified else "received",
             )
-
-
-def _age(born: date, today: date) -> int:
-    """Age in whole years on ``today``."""
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def _household_births(
-    rnd: random.Random, today: date, adults_n: int, children_n: int
-) -> list[tuple[date, str]]:
-    """Dates of birth and sexes for a household, as households occur (issue 22 §5): the
-    children born one after another at least nine months apart (twins share a day), the
-    eldest when the mother was 18 to 38, the youngest still under 18; partners within six
-    years of each other. Adults first, then the children eldest first."""
-    if not children_n:
-        first = today - timedelta(days=rnd.randint(18 * 365 + 5, 92 * 365))
-        adults = [first]
-        if adults_n == 2:
-            adults.append(first + timedelta(days=rnd.randint(-6 * 365, 6 * 365)))
-        sexes = ["Female", "Male"] if rnd.random() < 0.9 else ["Female", "Female"]
-        return [(born, sexes[i]) for i, born in enumerate(adults)]
-    youngest = today - timedelta(days=rnd.randint(30, 10 * 365))
-    births = [youngest]
-    for _ in range(children_n - 1):
-        if rnd.random() < 0.03:  # twins
-            births.append(births[-1])
-            continue
-        gap = timedelta(days=rnd.randint(300, 4 * 365))
-        if (today - (births[-1] - gap)).days >= 17 * 365 + 300:
-            break  # an older sibling would be an adult: a smaller family
-        births.append(births[-1] - gap)
-    births.sort()
-    eldest = births[0]
-    mother = eldest - timedelta(days=rnd.randint(18 * 365 + 30, 38 * 365))
-    adults = [mother]
-    if adults_n == 2:
-        partner = mother + timedelta(days=rnd.randint(-6 * 365, 3 * 365))
-        adults.append(min(partner, eldest - timedelta(days=17 * 365)))
-    sexes = ["Female", "Male"] if adults_n == 2 else [rnd.choice(("Female", "Male"))]
-    people = [(born, sexes[i]) for i, born in enumerate(adults)]
-    return people + [(born, rnd.choice(("Female", "Male"))) for born in births]
 
 
 def _merge(windows: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -1235,7 +1213,4 @@ def seed_demo(
                             f'(SELECT max(id) FROM "{table}"))'
                         )
                     )
-        from coordinator_tui.services.demo_governance import seed_governance
-
-        seed_governance(session, today=demo.today, size=size, seed=seed)
     return DemoSummary(size, counts, clock.perf_counter() - started)
