@@ -16,7 +16,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -25,12 +24,9 @@ from coordinator_tui import __version__, crash
 _PASS_THROUGH = (
     typer.Exit,
     typer.Abort,
-    click.exceptions.Exit,
-    click.exceptions.Abort,
-    click.ClickException,
-    # Typer 0.2x ships its own copy of click: its usage errors (a bad option value) derive
-    # from this, not from click.ClickException, and must reach typer's one-line usage
-    # message and exit code 2, not the crash report.
+    # Typer 0.2x ships its own copy of click (click itself is not installed with it): its
+    # usage errors (a bad option value) derive from this, and must reach typer's one-line
+    # usage message and exit code 2, not the crash report.
     typer.TyperException,
 )
 
@@ -42,7 +38,7 @@ class _Commands(TyperGroup):
     settings file, a database that is busy, gone or damaged) are their one line, exit 2;
     anything else is a bug, written to the redacted crash report (``crash``), exit 1."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def invoke(self, ctx: typer.Context) -> object:
         from coordinator_tui.preflight import DatabaseOpenError
         from coordinator_tui.settings import SettingsError
 
