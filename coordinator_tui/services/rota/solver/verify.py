@@ -186,4 +186,6 @@ def _reasons(
     unasked = max(len(job.candidates) - REASON_TRIES, 0)
     if unasked:
         counts["not asked (more candidates)"] += unasked
+    if not counts:  # nobody to ask at all: say so rather than give no reason
+        counts["no other carer works that week" if current else "no carer works that week"] += 1
     return tuple(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))
