@@ -39,6 +39,7 @@ def _read_text(path: Path, what: str, fail) -> str:
 def _write_private(path: Path, text: str) -> None:
     """A file readable by its owner only (it holds NHS numbers)."""
     fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # the mode above applies only to a new file, not one overwritten
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
 

@@ -67,3 +67,18 @@ def test_a_refused_file_is_one_line_per_problem(db, tmp_path):
     assert "Traceback" not in result.output
     missing = invoke("report", "coding-audit", str(tmp_path / "none.csv"), "--db", db)
     assert missing.exit_code == 2 and "cannot read export" in missing.stderr
+
+
+def test_an_overwritten_export_becomes_owner_only(tmp_path):
+    """A world-readable file named as the output is made owner-only as it is written
+    (it will hold NHS numbers); the mode given to open() applies only to new files."""
+    import os
+    import stat
+
+    from coordinator_tui.cli_reports import _write_private
+
+    target = tmp_path / "export.csv"
+    target.write_text("old")
+    os.chmod(target, 0o644)
+    _write_private(target, "new")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600 and target.read_text() == "new"
