@@ -2,6 +2,17 @@
 
 from coordinator_tui.models.audit import AuditEvent
 from coordinator_tui.models.base import Editable, utcnow
+from coordinator_tui.models.care_staff import (
+    CarerProfile,
+    ChangeRequest,
+    ContactLog,
+    ShadowRequirement,
+    StaffSettings,
+    SupervisionRecord,
+    TrainingCourse,
+    TrainingRecord,
+    VisitShadow,
+)
 from coordinator_tui.models.governance import Complaint, Incident, MedicationChange
 from coordinator_tui.models.meetings import (
     Action,
@@ -69,6 +80,15 @@ from coordinator_tui.models.safeguarding import (
 )
 
 __all__ = [
+    "CarerProfile",
+    "ChangeRequest",
+    "ContactLog",
+    "ShadowRequirement",
+    "StaffSettings",
+    "SupervisionRecord",
+    "TrainingCourse",
+    "TrainingRecord",
+    "VisitShadow",
     "OPEN_REFERRAL_STATES",
     "Absence",
     "AbsenceCover",
