@@ -78,6 +78,7 @@ from coordinator_tui.models.safeguarding import (
     RegisterReview,
     RiskLevel,
 )
+from coordinator_tui.models.themes import RecordTheme
 
 __all__ = [
     "CarerProfile",
@@ -131,6 +132,7 @@ __all__ = [
     "ProcessUpdate",
     "ProcessUpdateRecipient",
     "ProblemAcceptance",
+    "RecordTheme",
     "Referral",
     "ReferralChase",
     "ReferralEvent",
