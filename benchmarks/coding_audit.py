@@ -38,8 +38,8 @@ def _today(session) -> date:
     """Today, or the newest registration's start if the demo was built for a later day."""
     from sqlalchemy import func, select
 
+    from coordinator_tui.clock import local_today
     from coordinator_tui.models import RegisterEntry
-    from coordinator_tui.services.clock import local_today
 
     newest = session.scalar(select(func.max(RegisterEntry.start_date))) or date.min
     return max(newest, local_today())
@@ -54,6 +54,7 @@ def _timed(func):
 
 def run(db_path: Path, runs: int = 7) -> list[Result]:
     from coordinator_tui.db import new_session, open_database, session_scope
+    from coordinator_tui.demo.coding import demo_export
     from coordinator_tui.services.reports.code_lists import load_code_lists
     from coordinator_tui.services.reports.coding_audit import (
         practice_codes,
@@ -61,7 +62,6 @@ def run(db_path: Path, runs: int = 7) -> list[Result]:
         reconcile,
         run_coding_audit,
     )
-    from coordinator_tui.services.reports.demo_coding import demo_export
 
     workdir = Path(tempfile.mkdtemp(prefix="coding-audit-bench-"))
     copy = workdir / "large.db"

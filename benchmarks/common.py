@@ -182,7 +182,7 @@ def build_demo_database(path: Path, size: str, seed: int = LARGE_SEED) -> tuple[
     The time covers ``seed_demo`` only, not creating and migrating the empty database.
     """
     from coordinator_tui.db import open_database
-    from coordinator_tui.services.demo import seed_demo
+    from coordinator_tui.demo.seed import seed_demo
 
     _remove_sqlite_files(path)
     opened = open_database(str(path))

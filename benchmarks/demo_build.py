@@ -1,6 +1,6 @@
 """Demo build: time ``seed_demo`` into a fresh, migrated temporary SQLite database.
 
-In-process (``coordinator_tui.services.demo.seed_demo``), timing the seeding only, not the
+In-process (``coordinator_tui.demo.seed.seed_demo``), timing the seeding only, not the
 creation and migration of the empty database. One untimed small build comes first so that
 imports (Faker and its locale data, SQLAlchemy, the models) are not charged to the first
 timed run. The small demo is timed 3 times; the large one once by default (it takes tens of

@@ -292,7 +292,7 @@ def bench_settings_env():
 def demo_date(db_path: Path) -> date:
     """The ``today`` the demo was built for (its seeding audit note), so the queue holds the
     same entries whichever day the benchmark runs."""
-    from coordinator_tui.services.clock import to_local
+    from coordinator_tui.clock import to_local
 
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
@@ -329,9 +329,9 @@ async def app_run(
     """One fresh app through the four steps; ``opens`` and ``keys_per_needle`` shorten it
     (the smoke test)."""
     from coordinator_tui.app import make_app
-    from coordinator_tui.screens.person import PersonScreen
-    from coordinator_tui.screens.referrals import ReferralsScreen
-    from coordinator_tui.screens.registers import RegistersScreen
+    from coordinator_tui.screens.referrals.referrals import ReferralsScreen
+    from coordinator_tui.screens.registers.person import PersonScreen
+    from coordinator_tui.screens.registers.queue import RegistersScreen
     from coordinator_tui.widgets.lazy_table import LazyTable
 
     app = make_app(settings, engine)
@@ -422,8 +422,8 @@ async def prepared_run(settings: Any, engine: Any, timings: dict[str, list[float
     shows its counts), then ``2`` and ``3``: what a coordinator gets once the app has been
     open a moment."""
     from coordinator_tui.app import BUILT_SECTIONS, make_app
-    from coordinator_tui.screens.referrals import ReferralsScreen
-    from coordinator_tui.screens.registers import RegistersScreen
+    from coordinator_tui.screens.referrals.referrals import ReferralsScreen
+    from coordinator_tui.screens.registers.queue import RegistersScreen
 
     app = make_app(dataclasses.replace(settings, prepare_sections=True), engine)
     async with app.run_test(size=SIZE) as pilot:

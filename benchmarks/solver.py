@@ -287,7 +287,7 @@ def small_loaded():
 def scale_loaded() -> Any:
     """300 carers and about 10,000 visits: the demo builder at that size, built once."""
     from benchmarks.common import build_demo_database
-    from coordinator_tui.services import demo
+    from coordinator_tui.demo import seed as demo
 
     if not SCALE_DB.is_file():
         demo.SIZES["scale"] = SCALE_SIZE

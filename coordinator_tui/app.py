@@ -73,10 +73,10 @@ def _lazy_screen(module: str, name: str, *args: Any) -> Callable[[], Screen]:
 
 # Sections built so far: mode -> (module under coordinator_tui.screens, class name).
 BUILT_SECTIONS: dict[str, tuple[str, str]] = {
-    "registers": ("registers", "RegistersScreen"),
-    "referrals": ("referrals", "ReferralsScreen"),
-    "meetings": ("meetings", "MeetingsScreen"),
-    "rota": ("rota", "RotaScreen"),
+    "registers": ("registers.queue", "RegistersScreen"),
+    "referrals": ("referrals.referrals", "ReferralsScreen"),
+    "meetings": ("meetings.meetings", "MeetingsScreen"),
+    "rota": ("rota.grid", "RotaScreen"),
     "governance": ("governance.governance", "GovernanceScreen"),
     "reports": ("reports.reports", "ReportsScreen"),
 }
@@ -322,7 +322,7 @@ class CoordinatorApp(App[None]):
 
     def open_concern_intake(self, on_saved: Callable[[], None] | None = None) -> None:
         """The quick-add concern form, from anywhere (palette, ``i`` on Registers)."""
-        from coordinator_tui.screens.concern_intake import open_concern_intake
+        from coordinator_tui.screens.registers.concern_intake import open_concern_intake
 
         open_concern_intake(self, on_saved=on_saved)
 
@@ -334,12 +334,12 @@ class CoordinatorApp(App[None]):
 
     def open_people(self) -> None:
         """The browsable list of every person."""
-        from coordinator_tui.screens.people import PeopleScreen
+        from coordinator_tui.screens.registers.people import PeopleScreen
 
         self.push_screen(PeopleScreen())
 
     def open_person(self, person_id: int) -> None:
-        from coordinator_tui.screens.person import PersonScreen
+        from coordinator_tui.screens.registers.person import PersonScreen
 
         self.push_screen(PersonScreen(person_id))
 
@@ -349,7 +349,7 @@ class PeopleFirstApp(CoordinatorApp):
     for finding someone at once. Home is not built until asked for (``1``); the list
     shows its first rows while the database opens (``services.people_quick``)."""
 
-    MODES = {**CoordinatorApp.MODES, "people": _lazy_screen("people", "PeopleScreen")}
+    MODES = {**CoordinatorApp.MODES, "people": _lazy_screen("registers.people", "PeopleScreen")}
     DEFAULT_MODE = "people"
 
 

@@ -41,6 +41,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from coordinator_tui import audit
 from coordinator_tui.preflight import (
     DatabaseOpenError,
     DatabaseTarget,
@@ -54,7 +55,6 @@ from coordinator_tui.preflight import (
     only_our_tables,
     resolve_target,
 )
-from coordinator_tui.services import audit
 from coordinator_tui.services.errors import from_database_error
 from coordinator_tui.services.rota import week_hours
 

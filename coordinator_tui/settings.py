@@ -84,14 +84,14 @@ class Settings:
         UK local date."""
         if self.today is not None:
             return self.today
-        from coordinator_tui.services.clock import local_today
+        from coordinator_tui.clock import local_today
 
         return local_today()
 
     def current_moment(self) -> datetime:
         """Now on the working date: the UK wall-clock time on ``current_date`` (the date
         pinned in demos and tests), for what is due, late or missed by now."""
-        from coordinator_tui.services.clock import UK
+        from coordinator_tui.clock import UK
 
         wall = datetime.now(UK).time().replace(microsecond=0)
         return datetime.combine(self.current_date(), wall, tzinfo=UK)

@@ -61,7 +61,7 @@ def engine(opened):
 def _small_demo_template(tmp_path_factory) -> Path:
     """The small demo built once per run; tests get their own copy of the file."""
     from coordinator_tui.db import open_database
-    from coordinator_tui.services.demo import seed_demo
+    from coordinator_tui.demo.seed import seed_demo
 
     path = tmp_path_factory.mktemp("demo") / "small.db"
     result = open_database(str(path))

@@ -14,9 +14,9 @@ from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
 from coordinator_tui.screens.home import LINES, HomeScreen
 from coordinator_tui.screens.planned import PlannedScreen
-from coordinator_tui.screens.referrals import ReferralsScreen
-from coordinator_tui.screens.registers import RegistersScreen
-from coordinator_tui.screens.rota import RotaScreen
+from coordinator_tui.screens.referrals.referrals import ReferralsScreen
+from coordinator_tui.screens.registers.queue import RegistersScreen
+from coordinator_tui.screens.rota.grid import RotaScreen
 
 REPO = Path(__file__).parents[1]
 
@@ -66,7 +66,7 @@ def app(demo_settings, small_demo_engine):
 async def test_home_counts_equal_sql(app, small_demo_engine, demo_settings, monkeypatch):
     from datetime import datetime, time
 
-    from coordinator_tui.services.clock import UK
+    from coordinator_tui.clock import UK
     from coordinator_tui.services.governance.visits import day_visits
     from coordinator_tui.settings import Settings
 
@@ -110,7 +110,7 @@ async def test_every_section_by_its_key(app):
             elif mode == "rota":
                 assert isinstance(app.screen, RotaScreen)
             elif mode == "meetings":
-                from coordinator_tui.screens.meetings import MeetingsScreen
+                from coordinator_tui.screens.meetings.meetings import MeetingsScreen
 
                 assert isinstance(app.screen, MeetingsScreen)
             elif mode == "governance":
@@ -165,7 +165,7 @@ async def test_palette_jumps_to_person_by_nhs_number(app, small_demo_engine):
             pilot, lambda: app.screen.query_one(CommandList).option_count > 0, timeout=10
         )
         await pilot.press("enter")
-        from coordinator_tui.screens.person import PersonScreen
+        from coordinator_tui.screens.registers.person import PersonScreen
 
         await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
         await wait_for(pilot, lambda: family.upper() in str(app.screen.sub_title))
@@ -274,7 +274,7 @@ async def test_a_meeting_in_progress_shows_first_and_m_resumes_minuting(app, sma
 
     from coordinator_tui.db import session_scope
     from coordinator_tui.models import Meeting
-    from coordinator_tui.screens.meeting_minuting import MinutingScreen
+    from coordinator_tui.screens.meetings.minuting import MinutingScreen
 
     with session_scope(small_demo_engine, "t") as s:
         meeting = s.exec(

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
+from coordinator_tui import audit
 from coordinator_tui.cli import app as cli
 from coordinator_tui.db import (
     check_database,
@@ -36,7 +37,6 @@ from coordinator_tui.db import (
 from coordinator_tui.models import AuditEvent, Person, Practice
 from coordinator_tui.models.audit import GENESIS, chain_hash
 from coordinator_tui.preflight import resolve_target
-from coordinator_tui.services import audit
 
 runner = CliRunner()
 
@@ -281,7 +281,7 @@ _WRITER = textwrap.dedent(
     from datetime import date
     from coordinator_tui.db import open_database, session_scope
     from coordinator_tui.models import Person
-    from coordinator_tui.services import audit
+    from coordinator_tui import audit
 
     name, units = sys.argv[1], int(sys.argv[2])
     engine = open_database(sys.argv[3]).engine
@@ -328,8 +328,8 @@ def _reads(engine) -> list[tuple[str, str, int | None, str]]:
 
 async def test_opening_a_person_record_is_audited(demo_settings, small_demo_engine):
     from coordinator_tui.app import make_app
-    from coordinator_tui.screens.person import PersonScreen
-    from coordinator_tui.screens.registers import RegistersScreen
+    from coordinator_tui.screens.registers.person import PersonScreen
+    from coordinator_tui.screens.registers.queue import RegistersScreen
 
     app = make_app(demo_settings, small_demo_engine)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -482,8 +482,8 @@ async def test_a_record_opened_while_the_database_is_locked_says_so(
     database's write lock past the busy wait, the record is not shown (it could not be
     audited) and the coordinator gets one line; the app keeps running."""
     from coordinator_tui.app import make_app
-    from coordinator_tui.screens.person import PersonScreen
-    from coordinator_tui.screens.registers import RegistersScreen
+    from coordinator_tui.screens.registers.person import PersonScreen
+    from coordinator_tui.screens.registers.queue import RegistersScreen
 
     app = make_app(demo_settings, small_demo_engine)
     async with app.run_test(size=(120, 40)) as pilot:

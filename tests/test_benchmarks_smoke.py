@@ -75,7 +75,7 @@ async def test_people_app_opens_on_the_people_list(demo_settings, small_demo_eng
     from pilot_helpers import wait_for
 
     from coordinator_tui.app import PeopleFirstApp
-    from coordinator_tui.screens.people import PeopleScreen
+    from coordinator_tui.screens.registers.people import PeopleScreen
 
     app = PeopleFirstApp(demo_settings, small_demo_engine)
     async with app.run_test(size=(120, 40)) as pilot:

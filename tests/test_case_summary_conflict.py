@@ -15,7 +15,7 @@ from coordinator_tui.app import make_app
 from coordinator_tui.db import open_database, session_scope
 from coordinator_tui.models import Person
 from coordinator_tui.screens.form_dialog import FormDialog
-from coordinator_tui.screens.person import PersonScreen
+from coordinator_tui.screens.registers.person import PersonScreen
 from coordinator_tui.screens.text_conflict import TextConflictScreen
 from coordinator_tui.services.chronology import update_case_summary
 from coordinator_tui.services.text_merge import TextConflictError
@@ -163,7 +163,7 @@ def test_two_editors_on_postgres(pg_url):
     """Merge and refusal with both versions on a PCN's shared PostgreSQL database."""
     from datetime import date
 
-    from coordinator_tui.services.demo import seed_demo
+    from coordinator_tui.demo.seed import seed_demo
 
     opened = open_database(pg_url)
     engine = opened.engine

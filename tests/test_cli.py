@@ -525,8 +525,8 @@ class TestDemoSaysWhere:
     def test_lines_before_and_after(self, monkeypatch):
         from pathlib import Path
 
-        import coordinator_tui.cli as cli
-        import coordinator_tui.services.demo as demo
+        import coordinator_tui.cli.start as cli
+        import coordinator_tui.demo.seed as demo
 
         seen: dict[str, bool] = {}
         monkeypatch.setattr(demo, "seed_demo", lambda engine, **kwargs: None)
@@ -545,8 +545,8 @@ class TestDemoSaysWhere:
         assert seen["exists while open"] and not path.parent.exists()
 
     def test_own_database_is_kept(self, monkeypatch, tmp_path):
-        import coordinator_tui.cli as cli
-        import coordinator_tui.services.demo as demo
+        import coordinator_tui.cli.start as cli
+        import coordinator_tui.demo.seed as demo
 
         monkeypatch.setattr(demo, "seed_demo", lambda engine, **kwargs: None)
         monkeypatch.setattr(cli, "_launch", lambda db, start="home": None)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlmodel import func, select
 
 from coordinator_tui.db import session_scope
+from coordinator_tui.demo.seed import demo_nhs_numbers
 from coordinator_tui.models import (
     Action,
     ActionStatus,
@@ -30,7 +31,6 @@ from coordinator_tui.models import (
     RegisterEntry,
     RegisterReview,
 )
-from coordinator_tui.services.demo import demo_nhs_numbers
 from coordinator_tui.services.reference import (
     ReferenceDataError,
     load_register_categories,
@@ -726,7 +726,7 @@ class TestDemoExport:
     def test_the_small_demo_export_plants_every_class_and_the_audit_finds_exactly_them(
         self, small_demo_engine
     ):
-        from coordinator_tui.services.reports.demo_coding import demo_export
+        from coordinator_tui.demo.coding import demo_export
 
         with session_scope(small_demo_engine, "t") as s:
             demo = demo_export(s, today=TODAY, rows=3000)

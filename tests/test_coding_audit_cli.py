@@ -75,7 +75,7 @@ def test_an_overwritten_export_becomes_owner_only(tmp_path):
     import os
     import stat
 
-    from coordinator_tui.cli_reports import _write_private
+    from coordinator_tui.cli.reports import _write_private
 
     target = tmp_path / "export.csv"
     target.write_text("old")

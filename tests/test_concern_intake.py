@@ -19,9 +19,9 @@ from textual.screen import ModalScreen
 from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import AuditEvent, Concern, Person, Practice
-from coordinator_tui.screens.concern_intake import ConcernIntakeDialog
 from coordinator_tui.screens.dialog_base import DiscardDialog
-from coordinator_tui.screens.registers import RegistersScreen
+from coordinator_tui.screens.registers.concern_intake import ConcernIntakeDialog
+from coordinator_tui.screens.registers.queue import RegistersScreen
 from coordinator_tui.settings import load_settings
 from coordinator_tui.widgets.person_picker import ChoicePicker, PersonPicker
 
@@ -230,7 +230,7 @@ async def test_a_refused_concern_keeps_the_dialog_and_the_text(app, seeded):
 async def test_triage_to_a_register_chosen_by_typing(app, seeded):
     """``g`` on a concern awaiting triage: the register is typed ("cic" finds LAC/CiC)."""
     from coordinator_tui.models import RegisterCategory, RegisterEntry
-    from coordinator_tui.screens.concerns import ConcernsScreen
+    from coordinator_tui.screens.registers.concerns import ConcernsScreen
     from coordinator_tui.services.concerns import log_concern
 
     with session_scope(seeded, "t") as s:

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from coordinator_tui.db import open_database, session_scope
+from coordinator_tui.demo.seed import demo_nhs_numbers, seed_demo
 from coordinator_tui.models import AuditEvent, Practice
 from coordinator_tui.services import reference
-from coordinator_tui.services.demo import demo_nhs_numbers, seed_demo
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.assign import state_for
 from coordinator_tui.services.rota.measures import measures

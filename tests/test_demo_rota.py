@@ -1,4 +1,4 @@
-"""The demo's rota planner (``services/demo_rota.py``) without a database: the runs leave
+"""The demo's rota planner (``demo/rota.py``) without a database: the runs leave
 the travel the validator will ask for, the staffing keeps carers' rest, and the trouble
 added to the demo week is exactly the handful promised."""
 
@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from coordinator_tui.services import demo_rota as R
+from coordinator_tui.demo import rota as R
 from coordinator_tui.services.rota.travel import TravelTable
 
 TODAY = date(2026, 11, 23)  # a Monday

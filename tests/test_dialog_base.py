@@ -11,12 +11,12 @@ from pilot_helpers import wait_for
 from textual.app import App
 from textual.widgets import Input
 
-from coordinator_tui.screens.add_registration import AddRegistrationDialog
-from coordinator_tui.screens.concern_intake import ConcernIntakeDialog
 from coordinator_tui.screens.dialog_base import DialogBase, DiscardDialog
 from coordinator_tui.screens.form_dialog import Field, FormDialog
-from coordinator_tui.screens.meeting_dialogs import ManualItemDialog
-from coordinator_tui.screens.new_referral import NewReferralDialog
+from coordinator_tui.screens.meetings.dialogs import ManualItemDialog
+from coordinator_tui.screens.referrals.new_referral import NewReferralDialog
+from coordinator_tui.screens.registers.add_registration import AddRegistrationDialog
+from coordinator_tui.screens.registers.concern_intake import ConcernIntakeDialog
 from coordinator_tui.services.errors import DatabaseUnavailableError
 from coordinator_tui.widgets.person_picker import Choice, PersonPicker
 

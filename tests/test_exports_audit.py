@@ -96,7 +96,7 @@ def test_invitation_from_the_command_line_is_audited(small_demo_path, small_demo
 
 
 def test_unknown_export_kind_is_a_programming_error(engine):
-    from coordinator_tui.services.audit import record_export
+    from coordinator_tui.audit import record_export
 
     with pytest.raises(ValueError), session_scope(engine, "t") as s:
         record_export(s, "everything", "person", 1, "csv")
@@ -104,8 +104,8 @@ def test_unknown_export_kind_is_a_programming_error(engine):
 
 async def test_person_record_export_key_is_audited(demo_settings, small_demo_engine):
     """``E`` on a person record writes the files and the audit event in one go."""
-    from coordinator_tui.screens.person import PersonScreen
-    from coordinator_tui.screens.registers import RegistersScreen
+    from coordinator_tui.screens.registers.person import PersonScreen
+    from coordinator_tui.screens.registers.queue import RegistersScreen
 
     app = make_app(demo_settings, small_demo_engine)
     async with app.run_test(size=(120, 40)) as pilot:

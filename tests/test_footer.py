@@ -115,8 +115,8 @@ async def test_every_section_shows_all_its_keys_at_80x24(
 async def test_meeting_screens_show_start_finish_attendance_export_at_80x24(
     demo_settings, small_demo_engine
 ) -> None:
-    from coordinator_tui.screens.meeting_minuting import MinutingScreen
-    from coordinator_tui.screens.meeting_triage import MeetingTriageScreen
+    from coordinator_tui.screens.meetings.minuting import MinutingScreen
+    from coordinator_tui.screens.meetings.triage import MeetingTriageScreen
 
     app = make_app(demo_settings, small_demo_engine)
     async with app.run_test(size=(80, 24)) as pilot:

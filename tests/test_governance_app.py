@@ -343,7 +343,7 @@ async def test_f4_logs_an_incident_from_another_section(app, small_demo_engine, 
 async def test_candour_letter_within_ten_keys_of_the_incident(demo_settings, small_demo_engine):
     """Issue 14 §2: the written notification in at most 10 keys from the incident. From
     Governance: ``N`` (the notifiable view, the open record first) and ``l``: 2 keys."""
-    from coordinator_tui.services.demo_governance import has_governance_demo, seed_governance
+    from coordinator_tui.demo.governance import has_governance_demo, seed_governance
 
     with session_scope(small_demo_engine, "demo-seed") as s:
         if not has_governance_demo(s):

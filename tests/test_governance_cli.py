@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from coordinator_tui.cli import app
 from coordinator_tui.db import open_database, session_scope
+from coordinator_tui.demo.governance import has_governance_demo, seed_governance
 from coordinator_tui.models import AuditEvent
 from coordinator_tui.models.governance import CandourRecord
-from coordinator_tui.services.demo_governance import has_governance_demo, seed_governance
 
 runner = CliRunner()
 

@@ -1,4 +1,4 @@
-"""The governance demo (``services/demo_governance.py``): every state the screens show, on
+"""The governance demo (``demo/governance.py``): every state the screens show, on
 the small demo pinned to its date."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from conftest import DEMO_TODAY
 from sqlalchemy import select
 
 from coordinator_tui.db import session_scope
+from coordinator_tui.demo.governance import has_governance_demo, seed_governance
 from coordinator_tui.models.governance import CandourRecord
-from coordinator_tui.services.demo_governance import has_governance_demo, seed_governance
 from coordinator_tui.services.governance import complaints as cp
 from coordinator_tui.services.governance import incidents as inc
 
@@ -42,7 +42,7 @@ def test_seeds_every_state_once(small_demo_engine):
         assert cp.compliment_list(s)
         from datetime import datetime, time
 
-        from coordinator_tui.services.clock import UK
+        from coordinator_tui.clock import UK
         from coordinator_tui.services.governance.visits import proposals
 
         noon = datetime.combine(DEMO_TODAY, time(12), tzinfo=UK)

@@ -15,7 +15,7 @@ from pilot_helpers import wait_for
 
 from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
-from coordinator_tui.services.demo_governance import has_governance_demo, seed_governance
+from coordinator_tui.demo.governance import has_governance_demo, seed_governance
 
 SIZES = [(80, 24), (120, 40)]
 

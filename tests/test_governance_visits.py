@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from coordinator_tui.clock import UK
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import Concern, Customer, Person, Visit
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.errors import ConflictError
 from coordinator_tui.services.governance import GovernanceError
 from coordinator_tui.services.governance import visits as gv

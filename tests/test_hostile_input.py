@@ -175,8 +175,8 @@ async def test_an_escape_in_a_name_never_reaches_the_terminal(engine, db_path):
     from pilot_helpers import wait_for
 
     from coordinator_tui.app import make_app
-    from coordinator_tui.screens.people import PeopleScreen
-    from coordinator_tui.screens.registers import RegistersScreen
+    from coordinator_tui.screens.registers.people import PeopleScreen
+    from coordinator_tui.screens.registers.queue import RegistersScreen
     from coordinator_tui.settings import load_settings
     from coordinator_tui.widgets.lazy_table import LazyTable
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from textual.widgets import Static
 
 from coordinator_tui.app import make_app
+from coordinator_tui.clock import to_local
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import ChronologyEntry, Meeting
 from coordinator_tui.screens.form_dialog import FormDialog
-from coordinator_tui.screens.meeting_triage import MeetingTriageScreen
-from coordinator_tui.services.clock import to_local
+from coordinator_tui.screens.meetings.triage import MeetingTriageScreen
 from coordinator_tui.services.meetings import MeetingError
 from coordinator_tui.services.meetings.minuting import (
     add_decision,

@@ -24,9 +24,9 @@ from coordinator_tui.models import (
     Person,
     Staff,
 )
-from coordinator_tui.screens.meeting_minuting import MinutingScreen
-from coordinator_tui.screens.meeting_triage import MeetingTriageScreen
-from coordinator_tui.screens.meetings import MeetingsScreen
+from coordinator_tui.screens.meetings.meetings import MeetingsScreen
+from coordinator_tui.screens.meetings.minuting import MinutingScreen
+from coordinator_tui.screens.meetings.triage import MeetingTriageScreen
 from coordinator_tui.services.meetings.minutes import person_entries
 from coordinator_tui.widgets.lazy_table import LazyTable
 

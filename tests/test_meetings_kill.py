@@ -18,7 +18,7 @@ from pilot_helpers import wait_for
 
 from coordinator_tui.app import make_app
 from coordinator_tui.db import open_database, session_scope
-from coordinator_tui.screens.meeting_minuting import MinutingScreen
+from coordinator_tui.screens.meetings.minuting import MinutingScreen
 from coordinator_tui.services.meetings.minuting import minuting_items, notes_for, start_meeting
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
@@ -129,7 +129,7 @@ def test_notes_survive_sigkill(small_demo_path, tmp_path, demo_settings):
 def test_a_kill_while_typing_loses_at_most_two_seconds(small_demo_path, demo_settings):
     """Typing without a pause for five seconds, then SIGKILL: the database holds all
     that was typed up to two seconds before the kill, and nothing that was not typed."""
-    from coordinator_tui.screens.meeting_minuting import AUTOSAVE_SECONDS
+    from coordinator_tui.screens.meetings.minuting import AUTOSAVE_SECONDS
 
     opened = open_database(str(small_demo_path))
     with session_scope(opened.engine, "setup") as s:

@@ -22,11 +22,11 @@ from coordinator_tui.models import (
     Person,
     Staff,
 )
-from coordinator_tui.screens.meeting_attendees import AttendeesScreen, DirectoryPicker
-from coordinator_tui.screens.meeting_entries import RecordEntriesScreen
-from coordinator_tui.screens.meeting_series import SeriesDialog, SeriesScreen
-from coordinator_tui.screens.meeting_triage import MeetingTriageScreen
-from coordinator_tui.screens.meetings import MeetingsScreen
+from coordinator_tui.screens.meetings.attendees import AttendeesScreen, DirectoryPicker
+from coordinator_tui.screens.meetings.entries import RecordEntriesScreen
+from coordinator_tui.screens.meetings.meetings import MeetingsScreen
+from coordinator_tui.screens.meetings.series import SeriesDialog, SeriesScreen
+from coordinator_tui.screens.meetings.triage import MeetingTriageScreen
 from coordinator_tui.services.meetings.invites import identifiers_on_agenda, to_ics
 
 DECEMBER = 5  # planned, first in the list

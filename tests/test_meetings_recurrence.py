@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import select
 
+from coordinator_tui.clock import to_local
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import Meeting, MeetingAttendee, MeetingStatus, Practice, Staff
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.meetings import MeetingError
 from coordinator_tui.services.meetings import series as ser
 

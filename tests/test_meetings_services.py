@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from coordinator_tui.clock import UK
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import (
     Action,
@@ -31,7 +32,6 @@ from coordinator_tui.models import (
     TriageStatus,
 )
 from coordinator_tui.services.chronology import chronology
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.dashboard import dashboard_counts
 from coordinator_tui.services.meetings import (
     MeetingError,
@@ -1028,7 +1028,7 @@ def test_cancelled_meeting_invite_and_items_deferred(engine, world) -> None:
 
 
 def test_minuting_writes_are_audited(engine, running) -> None:
-    from coordinator_tui.services.audit import events_for
+    from coordinator_tui.audit import events_for
 
     with session_scope(engine, "coordinator") as s:
         item = minuting.minuting_items(s, running.december)[0]

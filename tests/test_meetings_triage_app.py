@@ -14,8 +14,8 @@ from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import AgendaItem, Person
 from coordinator_tui.screens.form_dialog import FormDialog
-from coordinator_tui.screens.meeting_triage import MeetingTriageScreen, matches
-from coordinator_tui.screens.meetings import MeetingsScreen
+from coordinator_tui.screens.meetings.meetings import MeetingsScreen
+from coordinator_tui.screens.meetings.triage import MeetingTriageScreen, matches
 from coordinator_tui.services.errors import DatabaseUnavailableError
 from coordinator_tui.widgets.lazy_table import LazyTable
 

@@ -20,7 +20,7 @@ from textual.widgets import Static, TextArea
 from coordinator_tui.app import make_app
 from coordinator_tui.db import open_database, session_scope
 from coordinator_tui.models import MinuteNote, utcnow
-from coordinator_tui.screens.meeting_minuting import MinutingScreen
+from coordinator_tui.screens.meetings.minuting import MinutingScreen
 from coordinator_tui.screens.text_conflict import TextConflictScreen
 from coordinator_tui.services.errors import ConflictError
 from coordinator_tui.services.meetings.minuting import (
@@ -312,7 +312,7 @@ def test_two_writers_on_postgres(pg_url):
     PostgreSQL, where two PCs share the notes."""
     from datetime import date
 
-    from coordinator_tui.services.demo import seed_demo
+    from coordinator_tui.demo.seed import seed_demo
 
     opened = open_database(pg_url)
     engine = opened.engine

@@ -36,7 +36,7 @@ def test_quick_reader_declines_what_it_cannot_read(tmp_path):
 
 async def test_list_shows_rows_before_the_database_opens(demo_settings, small_demo_engine):
     from coordinator_tui.app import PeopleFirstApp
-    from coordinator_tui.screens.people import PeopleScreen
+    from coordinator_tui.screens.registers.people import PeopleScreen
     from coordinator_tui.services.person_hit import format_nhs_number
 
     with session_scope(small_demo_engine, "t") as session:

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from coordinator_tui.db import open_database, session_scope
+from coordinator_tui.demo.seed import demo_nhs_numbers
 from coordinator_tui.models import Person, utcnow
-from coordinator_tui.services.demo import demo_nhs_numbers
 from coordinator_tui.services.people import (
     InvalidNhsNumber,
     count_people,

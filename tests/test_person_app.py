@@ -9,8 +9,8 @@ import time
 from pilot_helpers import wait_for
 
 from coordinator_tui.app import make_app
-from coordinator_tui.screens.person import PersonScreen
-from coordinator_tui.screens.registers import RegistersScreen
+from coordinator_tui.screens.registers.person import PersonScreen
+from coordinator_tui.screens.registers.queue import RegistersScreen
 
 _ESCAPES = re.compile(r"\x1b\[[0-9;?<>=$]*[ -/]*[@-~]|\x1b.")
 
@@ -42,7 +42,7 @@ async def test_first_frame_is_the_record(demo_settings, small_demo_engine, monke
     """When the data arrives within the first frame's wait, that frame is the record.
     The wait is lengthened here so the test holds on a loaded machine too (it asserted
     one side of a race: data within 50 ms); the slow case is the test below."""
-    from coordinator_tui.screens import person as person_screen
+    from coordinator_tui.screens.registers import person as person_screen
 
     monkeypatch.setattr(person_screen, "FIRST_FRAME_WAIT_S", 10.0)
     app = make_app(demo_settings, small_demo_engine)
@@ -81,7 +81,7 @@ async def test_i_on_the_record_logs_a_concern_for_that_person(demo_settings, sma
 
     from coordinator_tui.db import session_scope
     from coordinator_tui.models import Concern
-    from coordinator_tui.screens.concern_intake import ConcernIntakeDialog
+    from coordinator_tui.screens.registers.concern_intake import ConcernIntakeDialog
 
     app = make_app(demo_settings, small_demo_engine)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -109,7 +109,7 @@ async def test_a_on_the_record_adds_a_registration_for_that_person(
 
     from coordinator_tui.db import session_scope
     from coordinator_tui.models import RegisterCategory, RegisterEntry
-    from coordinator_tui.screens.add_registration import AddRegistrationDialog
+    from coordinator_tui.screens.registers.add_registration import AddRegistrationDialog
 
     app = make_app(demo_settings, small_demo_engine)
     async with app.run_test(size=(120, 40)) as pilot:

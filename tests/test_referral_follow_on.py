@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import func, select
 
+from coordinator_tui.clock import UK
 from coordinator_tui.db import create_db_engine, resolve_target, session_scope, upgrade
 from coordinator_tui.models import (
     Action,
@@ -29,7 +30,6 @@ from coordinator_tui.models import (
     RegisterEntry,
 )
 from coordinator_tui.services import referrals as ref
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.dates import is_working_day, working_days_between
 from coordinator_tui.services.reference import load_register_categories, sync_register_categories
 

@@ -23,7 +23,7 @@ from coordinator_tui.models import (
     RegisterCategory,
     RegisterEntry,
 )
-from coordinator_tui.screens.referrals import ReferralsScreen
+from coordinator_tui.screens.referrals.referrals import ReferralsScreen
 from coordinator_tui.services.reference import load_register_categories, sync_register_categories
 from coordinator_tui.settings import load_settings
 from coordinator_tui.widgets.lazy_table import LazyTable

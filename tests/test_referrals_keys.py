@@ -19,6 +19,7 @@ from textual import events
 
 from coordinator_tui import db as dbmod
 from coordinator_tui.app import make_app
+from coordinator_tui.clock import UK
 from coordinator_tui.db import open_database, session_scope
 from coordinator_tui.models import (
     CaseConference,
@@ -28,10 +29,9 @@ from coordinator_tui.models import (
     ReferralChase,
 )
 from coordinator_tui.screens.form_dialog import FormDialog
-from coordinator_tui.screens.referral_detail import ReferralDetailScreen
-from coordinator_tui.screens.referrals import ReferralsScreen
+from coordinator_tui.screens.referrals.detail import ReferralDetailScreen
+from coordinator_tui.screens.referrals.referrals import ReferralsScreen
 from coordinator_tui.services import referrals as ref
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.reference import load_register_categories, sync_register_categories
 from coordinator_tui.settings import load_settings
 from coordinator_tui.widgets.lazy_table import LazyTable

@@ -7,10 +7,10 @@ from datetime import date, datetime
 import pytest
 from sqlmodel import func, select
 
+from coordinator_tui.clock import UK
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import AuditEvent, Person, Practice, Referral, ReferralEvent
 from coordinator_tui.services import referrals as ref
-from coordinator_tui.services.clock import UK
 
 TODAY = date(2027, 1, 15)
 
@@ -343,8 +343,8 @@ def _figures_counted_one_by_one(s, today: date) -> list[ref.ReferralFigures]:
 
     from sqlalchemy import func, select
 
+    from coordinator_tui.clock import to_local
     from coordinator_tui.models import OPEN_REFERRAL_STATES, Practice, Referral
-    from coordinator_tui.services.clock import to_local
     from coordinator_tui.services.dates import working_days_between
 
     def day(moment):
@@ -397,7 +397,7 @@ def test_list_and_figures_on_postgres(pg_url):
     """The list (Core rows) and the figures (counted by the database, timestamps with their
     time zone) read the same on PostgreSQL."""
     from coordinator_tui.db import open_database
-    from coordinator_tui.services.demo import seed_demo
+    from coordinator_tui.demo.seed import seed_demo
 
     today = date(2026, 11, 23)
     opened = open_database(pg_url)

@@ -21,7 +21,7 @@ from coordinator_tui.models import (
     RegisterEntry,
     Staff,
 )
-from coordinator_tui.screens.registers import RegistersScreen
+from coordinator_tui.screens.registers.queue import RegistersScreen
 from coordinator_tui.settings import load_settings
 from coordinator_tui.widgets.lazy_table import LazyTable
 
@@ -311,7 +311,7 @@ async def test_person_record_chronology_entry_and_export(app, seeded, tmp_path, 
     async with app.run_test(size=(120, 40)) as pilot:
         await open_queue(pilot, app)
         await pilot.press("enter")
-        from coordinator_tui.screens.person import PersonScreen
+        from coordinator_tui.screens.registers.person import PersonScreen
 
         await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen) and app.screen.loaded)
         person = app.screen
@@ -334,14 +334,14 @@ async def test_browse_people(app, seeded):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_queue(pilot, app)
         await pilot.press("B")
-        from coordinator_tui.screens.people import PeopleScreen
+        from coordinator_tui.screens.registers.people import PeopleScreen
 
         await wait_for(pilot, lambda: isinstance(app.screen, PeopleScreen) and app.screen.loaded)
         assert app.screen.total == 25
         await pilot.press("slash", *"family2")
         await wait_for(pilot, lambda: app.screen.total == 5)
         await pilot.press("enter", "enter")
-        from coordinator_tui.screens.person import PersonScreen
+        from coordinator_tui.screens.registers.person import PersonScreen
 
         await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
 

@@ -23,7 +23,7 @@ from coordinator_tui.models import (
     RegisterEntry,
     SharingRecord,
 )
-from coordinator_tui.screens.person import PersonScreen
+from coordinator_tui.screens.registers.person import PersonScreen
 from coordinator_tui.screens.reports.coding_audit import CodingAuditScreen
 from coordinator_tui.screens.reports.reports import ReportsScreen
 from coordinator_tui.screens.reports.sharing import SharingDialog, SharingReportScreen
@@ -36,7 +36,7 @@ SIZE = (120, 40)
 @pytest.fixture
 def export_file(small_demo_engine, tmp_path) -> Path:
     """The small demo's own export (44 findings: 12, 8, 8, 8, 8 by class)."""
-    from coordinator_tui.services.reports.demo_coding import demo_export
+    from coordinator_tui.demo.coding import demo_export
 
     with session_scope(small_demo_engine, "t") as s:
         demo = demo_export(s, today=TODAY)
@@ -252,7 +252,7 @@ class TestSharing:
     async def test_s_on_the_person_record_records_a_disclosure_in_the_chronology(
         self, demo_settings, small_demo_engine
     ):
-        from coordinator_tui.screens.registers import RegistersScreen
+        from coordinator_tui.screens.registers.queue import RegistersScreen
 
         engine = small_demo_engine
         app = make_app(demo_settings, engine)
@@ -352,7 +352,7 @@ class TestRequests:
     async def test_r_records_a_pending_request_and_d_on_the_report_refuses_it(
         self, demo_settings, small_demo_engine
     ):
-        from coordinator_tui.screens.registers import RegistersScreen
+        from coordinator_tui.screens.registers.queue import RegistersScreen
 
         engine = small_demo_engine
         app = make_app(demo_settings, engine)

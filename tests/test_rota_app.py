@@ -23,11 +23,11 @@ from coordinator_tui.models import (
     Visit,
     VisitAssignment,
 )
-from coordinator_tui.screens.carer_day import CarerDayScreen
 from coordinator_tui.screens.form_dialog import FormDialog
-from coordinator_tui.screens.plan_b import PlanBScreen
-from coordinator_tui.screens.rota import RotaScreen
-from coordinator_tui.screens.rota_dialogs import CarerPicker
+from coordinator_tui.screens.rota.carer_day import CarerDayScreen
+from coordinator_tui.screens.rota.dialogs import CarerPicker
+from coordinator_tui.screens.rota.grid import RotaScreen
+from coordinator_tui.screens.rota.plan_b import PlanBScreen
 from coordinator_tui.services.rota.assign import rank_carers
 from coordinator_tui.widgets.cell_grid import CellGrid
 from coordinator_tui.widgets.lazy_table import LazyTable
@@ -42,7 +42,7 @@ def _early_morning(monkeypatch):
     over yet, so Plan B and the missed-visit flags do not depend on when the tests run."""
     from datetime import time
 
-    from coordinator_tui.screens import rota as rota_module
+    from coordinator_tui.screens.rota import presentation as rota_module
 
     monkeypatch.setattr(rota_module, "wall_clock", lambda: time(5, 0))
 

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
+from coordinator_tui.clock import UK
 from coordinator_tui.db import new_session, session_scope
 from coordinator_tui.models import (
     Absence,
@@ -24,7 +25,6 @@ from coordinator_tui.models import (
     Visit,
     VisitAssignment,
 )
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.errors import ConflictError, CoordinatorError
 from coordinator_tui.services.rota import absences as A
 from coordinator_tui.services.rota import plan_c as C
@@ -548,7 +548,7 @@ class TestConflictMessage:
 )
 def test_problem_lines_account_for_every_problem(count, lines, width):
     """The line under the grid shows every problem: in full, by title, or counted."""
-    from coordinator_tui.screens.rota import problem_lines
+    from coordinator_tui.screens.rota.grid import problem_lines
     from coordinator_tui.services.rota import problems as P
     from coordinator_tui.services.rota.problems import Problem
 

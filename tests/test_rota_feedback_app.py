@@ -18,6 +18,7 @@ from test_rota_cover import movable_visit, to_plan_c
 
 from coordinator_tui import db as dbmod
 from coordinator_tui.app import make_app
+from coordinator_tui.clock import UK
 from coordinator_tui.db import open_database, session_scope
 from coordinator_tui.models import (
     Absence,
@@ -27,13 +28,12 @@ from coordinator_tui.models import (
     ProblemAcceptance,
     VisitAssignment,
 )
-from coordinator_tui.screens import rota as rota_screen_module
-from coordinator_tui.screens.carer_day import CarerDayScreen
 from coordinator_tui.screens.form_dialog import FormDialog
-from coordinator_tui.screens.plan_b import PlanBScreen
-from coordinator_tui.screens.rota import RotaScreen
-from coordinator_tui.screens.rota_dialogs import TimePicker
-from coordinator_tui.services.clock import UK
+from coordinator_tui.screens.rota import presentation as rota_screen_module
+from coordinator_tui.screens.rota.carer_day import CarerDayScreen
+from coordinator_tui.screens.rota.dialogs import TimePicker
+from coordinator_tui.screens.rota.grid import RotaScreen
+from coordinator_tui.screens.rota.plan_b import PlanBScreen
 from coordinator_tui.services.rota import absences as A
 from coordinator_tui.services.rota.assign import rank_carers, unassign
 from coordinator_tui.services.rota.plan_b import mark_absent

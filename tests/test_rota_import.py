@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
+from coordinator_tui.clock import UK
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import (
     AuditEvent,
@@ -19,7 +20,6 @@ from coordinator_tui.models import (
     CustomerCarerPreference,
     Visit,
 )
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.reference import load_skills, sync_skills
 from coordinator_tui.services.rota_import import COLUMNS, RotaImportError, import_csv
 

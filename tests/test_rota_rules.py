@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coordinator_tui.services.clock import UK
+from coordinator_tui.clock import UK
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.snapshot import (
     SCarer,

@@ -13,6 +13,7 @@ from pilot_helpers import wait_for
 from test_rota_app import grid_text, open_rota
 
 from coordinator_tui.app import make_app
+from coordinator_tui.clock import UK
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import (
     Absence,
@@ -23,7 +24,6 @@ from coordinator_tui.models import (
     VisitAssignment,
     VisitStatus,
 )
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.rota import problems as P
 
 MONDAY = date(2026, 11, 23)
@@ -31,7 +31,7 @@ MONDAY = date(2026, 11, 23)
 
 @pytest.fixture(autouse=True)
 def _early_morning(monkeypatch):
-    from coordinator_tui.screens import rota as rota_module
+    from coordinator_tui.screens.rota import presentation as rota_module
 
     monkeypatch.setattr(rota_module, "wall_clock", lambda: time(5, 0))
 

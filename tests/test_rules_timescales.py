@@ -293,7 +293,7 @@ async def test_person_record_on_screen(demo_settings, small_demo_engine):
 
     from coordinator_tui.app import make_app
     from coordinator_tui.db import session_scope
-    from coordinator_tui.screens.person import PersonScreen, registrations_table
+    from coordinator_tui.screens.registers.person import PersonScreen, registrations_table
 
     with session_scope(small_demo_engine, "t") as s:
         entry, person = _looked_after(s)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from coordinator_tui.cli import app
+from coordinator_tui.clock import UK
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import (
     Absence,
@@ -24,7 +25,6 @@ from coordinator_tui.models import (
     VisitStatus,
     WorkingTimeSettings,
 )
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota import week_hours
 from coordinator_tui.services.rota.snapshot import load_week

@@ -21,7 +21,7 @@ from coordinator_tui.models import (
     RegisterReview,
 )
 from coordinator_tui.screens.form_dialog import FormDialog
-from coordinator_tui.screens.registers import RegistersScreen
+from coordinator_tui.screens.registers.queue import RegistersScreen
 from coordinator_tui.settings import load_settings
 
 TODAY = date(2026, 11, 23)

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from coordinator_tui.app import BUILT_SECTIONS, make_app
 from coordinator_tui.models import Person
-from coordinator_tui.screens.referrals import ReferralsScreen
-from coordinator_tui.screens.registers import RegistersScreen
+from coordinator_tui.screens.referrals.referrals import ReferralsScreen
+from coordinator_tui.screens.registers.queue import RegistersScreen
 
 
 @pytest.fixture

@@ -84,8 +84,8 @@ async def test_help_lists_the_app_keys_before_textual_generic_ones(app):
 
 
 async def test_person_record_says_an_overdue_review_is_overdue(app, demo_settings):
-    from coordinator_tui.screens.person import PersonScreen
-    from coordinator_tui.screens.registers import RegistersScreen
+    from coordinator_tui.screens.registers.person import PersonScreen
+    from coordinator_tui.screens.registers.queue import RegistersScreen
 
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")

@@ -91,7 +91,7 @@ class TestReferrals:
 
         from coordinator_tui.db import session_scope
         from coordinator_tui.models import CaseConference
-        from coordinator_tui.screens.referral_detail import ReferralDetailScreen
+        from coordinator_tui.screens.referrals.detail import ReferralDetailScreen
         from coordinator_tui.services import referrals as ref
 
         today = demo_settings.current_date()

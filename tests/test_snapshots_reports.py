@@ -30,10 +30,10 @@ def audited(small_demo_engine):
     """The small demo with its own export imported (at a fixed time) and two disclosures."""
     from sqlmodel import select
 
+    from coordinator_tui.demo.coding import demo_export
     from coordinator_tui.models import Person
     from coordinator_tui.services.reports import sharing as sh
     from coordinator_tui.services.reports.coding_audit import run_coding_audit
-    from coordinator_tui.services.reports.demo_coding import demo_export
 
     with session_scope(small_demo_engine, "coordinator") as s:
         demo = demo_export(s, today=TODAY)

@@ -23,7 +23,7 @@ def _early_morning(monkeypatch):
     snapshots are taken."""
     from datetime import time
 
-    from coordinator_tui.screens import rota
+    from coordinator_tui.screens.rota import presentation as rota
 
     monkeypatch.setattr(rota, "wall_clock", lambda: time(5, 0))
 

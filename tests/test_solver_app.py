@@ -16,9 +16,9 @@ from sqlmodel import func, select
 from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import AuditEvent, VisitAssignment
-from coordinator_tui.screens import rota_solve
-from coordinator_tui.screens.rota import RotaScreen
-from coordinator_tui.screens.rota_solve import ExplainDialog, SolveScreen
+from coordinator_tui.screens.rota import solve as rota_solve
+from coordinator_tui.screens.rota.grid import RotaScreen
+from coordinator_tui.screens.rota.solve import ExplainDialog, SolveScreen
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.validate import check_week
 from coordinator_tui.widgets.lazy_table import LazyTable
@@ -33,7 +33,7 @@ def _early_morning_and_short(monkeypatch):
     (two seconds: the tests check the flow and the rules, not the quality)."""
     from datetime import time
 
-    from coordinator_tui.screens import rota as rota_module
+    from coordinator_tui.screens.rota import presentation as rota_module
 
     monkeypatch.setattr(rota_module, "wall_clock", lambda: time(5, 0))
     monkeypatch.setattr(rota_solve, "SOLVE_SECONDS", 2.0)

@@ -144,7 +144,7 @@ async def test_keys_after_enter_go_to_what_it_opens(app, seeded):
     Before, ``esc`` reached the list ahead of the message that opens the record, which
     then opened and stayed open (``enter`` is a priority key that holds the keys after
     it until what it opens is on top)."""
-    from coordinator_tui.screens.person import PersonScreen
+    from coordinator_tui.screens.registers.person import PersonScreen
 
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_queue(pilot, app)

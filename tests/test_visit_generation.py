@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import func, select
 
+from coordinator_tui.clock import UK
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import (
     Absence,
@@ -17,7 +18,6 @@ from coordinator_tui.models import (
     VisitAssignment,
     VisitTemplate,
 )
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.visit_generation import (
     VisitGenerationError,
     generate_week,

@@ -1,5 +1,5 @@
 """The audit trail: one row per inserted, updated, deleted or read row, written in the same
-transaction as the change (see ``coordinator_tui.services.audit``).
+transaction as the change (see ``coordinator_tui.audit``).
 
 The rows form a hash chain: each carries ``prev_hash`` (the ``row_hash`` of the row before
 it in id order, :data:`GENESIS` for the first) and ``row_hash``, the SHA-256 of its own

@@ -139,7 +139,7 @@ class HomeScreen(SectionScreen):
         app.call_from_thread(self.show_counts, counts)
 
     def show_counts(self, counts: DashboardCounts) -> None:
-        from coordinator_tui.services.clock import to_local
+        from coordinator_tui.clock import to_local
         from coordinator_tui.services.dates import format_date
 
         self.counts = counts
@@ -164,7 +164,7 @@ class HomeScreen(SectionScreen):
         app.screen_loaded(self)
 
     def _show_in_progress(self, counts: DashboardCounts) -> None:
-        from coordinator_tui.services.clock import to_local
+        from coordinator_tui.clock import to_local
         from coordinator_tui.services.dates import format_date
 
         meeting = counts.meeting_in_progress
@@ -191,7 +191,7 @@ class HomeScreen(SectionScreen):
 
     def action_resume_minuting(self) -> None:
         """Back to the meeting's live minuting, as the Meetings screen opens it."""
-        from coordinator_tui.screens.meeting_minuting import MinutingScreen
+        from coordinator_tui.screens.meetings.minuting import MinutingScreen
 
         meeting = self.counts.meeting_in_progress if self.counts else None
         if meeting is not None:
@@ -207,7 +207,7 @@ class HomeScreen(SectionScreen):
     def open_view(self, view: str) -> None:
         """Registers showing what the count counts: its overdue, due or escalated view,
         or the concerns awaiting triage (over the queue, as ``C`` opens them)."""
-        from coordinator_tui.screens.registers import RegistersScreen
+        from coordinator_tui.screens.registers.queue import RegistersScreen
 
         registers = self.app.screen_stack[0]
         if not isinstance(registers, RegistersScreen):

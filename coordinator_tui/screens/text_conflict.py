@@ -23,8 +23,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from coordinator_tui.clock import to_local
 from coordinator_tui.screens.type_ahead import TypeAhead
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.text_merge import TextConflict, keep_both
 
 

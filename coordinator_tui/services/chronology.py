@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import to_local
 from coordinator_tui.models import (
     Action,
     AgendaItem,
@@ -35,7 +36,6 @@ from coordinator_tui.models import (
     RegisterReview,
     utcnow,
 )
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.errors import CoordinatorError
 
 
@@ -288,7 +288,7 @@ def export_chronology(
     they hold patient details). File names carry the record id, not the name. With the
     ``session`` (the app always passes it) the export is recorded in the audit trail."""
     if session is not None:
-        from coordinator_tui.services.audit import record_export
+        from coordinator_tui.audit import record_export
 
         record_export(session, "chronology", "person", person_id, ["md", "csv"], files=2)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import UK, local_today, start_of_day
 from coordinator_tui.models import (
     OPEN_REFERRAL_STATES,
     Action,
@@ -28,7 +29,6 @@ from coordinator_tui.models import (
     VisitAssignment,
     VisitStatus,
 )
-from coordinator_tui.services.clock import UK, local_today, start_of_day
 
 AWAITING_OUTCOME_STATES = (
     ReferralState.SENT,

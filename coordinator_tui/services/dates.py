@@ -36,7 +36,7 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
-from coordinator_tui.services.clock import local_today
+from coordinator_tui.clock import local_today
 from coordinator_tui.services.errors import CoordinatorError
 
 # English names spelt out (not ``calendar.month_name``): those follow the process locale,

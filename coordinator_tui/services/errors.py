@@ -17,7 +17,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from coordinator_tui.services.clock import to_local
+from coordinator_tui.clock import to_local
 
 if TYPE_CHECKING:  # SQLAlchemy is imported only when a message is built: the date
     # parser and the first frame import this module and must stay light.

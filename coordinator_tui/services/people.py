@@ -16,6 +16,8 @@ import nhs_number
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+# Re-exported: lists and screens import them from here (see ``person_hit`` for why apart).
+from coordinator_tui import audit
 from coordinator_tui.models import (
     EntryStatus,
     Household,
@@ -25,9 +27,6 @@ from coordinator_tui.models import (
     RegisterCategory,
     RegisterEntry,
 )
-
-# Re-exported: lists and screens import them from here (see ``person_hit`` for why apart).
-from coordinator_tui.services import audit
 from coordinator_tui.services.person_hit import PersonHit as PersonHit
 from coordinator_tui.services.person_hit import format_nhs_number as format_nhs_number
 

@@ -285,7 +285,7 @@ def sync_register_categories(
 
 
 def _local_today() -> date:
-    from coordinator_tui.services.clock import local_today
+    from coordinator_tui.clock import local_today
 
     return local_today()
 

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui import audit
+from coordinator_tui.clock import UK, start_of_day, to_local
 from coordinator_tui.models import (
     OPEN_REFERRAL_STATES,
     Action,
@@ -34,8 +36,7 @@ from coordinator_tui.models import (
     RegisterEntry,
     utcnow,
 )
-from coordinator_tui.services import audit, rules
-from coordinator_tui.services.clock import UK, start_of_day, to_local
+from coordinator_tui.services import rules
 from coordinator_tui.services.dates import add_working_days, working_days_between
 from coordinator_tui.services.errors import conflict_message
 from coordinator_tui.services.referral_terms import (

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import UK, local_today
 from coordinator_tui.models import (
     Carer,
     CarerSkill,
@@ -37,7 +38,6 @@ from coordinator_tui.models import (
     Skill,
     Visit,
 )
-from coordinator_tui.services.clock import UK, local_today
 from coordinator_tui.services.dates import DateParseError, parse_date
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.safe_text import clean_text

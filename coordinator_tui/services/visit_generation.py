@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import UK
 from coordinator_tui.models import (
     Absence,
     CarePackage,
@@ -28,7 +29,6 @@ from coordinator_tui.models import (
     VisitStatus,
     VisitTemplate,
 )
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.errors import CoordinatorError
 
 

@@ -82,7 +82,7 @@ def _referrals_backfill() -> None:
     (nothing is awaited from the agency; a date set by hand is kept)."""
     from datetime import datetime
 
-    from coordinator_tui.services.clock import to_local
+    from coordinator_tui.clock import to_local
 
     bind = op.get_bind()
     chase = sa.table(
@@ -127,7 +127,7 @@ def _clean_control_characters() -> None:
     import json
     from datetime import UTC, datetime
 
-    from coordinator_tui.services.audit import ONE_LINE_COLUMNS
+    from coordinator_tui.audit import ONE_LINE_COLUMNS
     from coordinator_tui.services.safe_text import clean_text, has_controls
 
     bind = op.get_bind()

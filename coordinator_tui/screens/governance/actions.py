@@ -339,7 +339,7 @@ class GovernanceActions:
         self.governance_saved()
 
     def action_letter(self) -> None:
-        from coordinator_tui.screens.meeting_dialogs import output_folder
+        from coordinator_tui.screens.meetings.dialogs import output_folder
         from coordinator_tui.services.governance.letters import letters_folder, write_letter_pair
 
         complaint = self.complaint_target()

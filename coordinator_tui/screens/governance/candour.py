@@ -244,7 +244,7 @@ class CandourScreen(CoordinatorScreen):
         self.load()
 
     def action_letter(self) -> None:
-        from coordinator_tui.screens.meeting_dialogs import output_folder
+        from coordinator_tui.screens.meetings.dialogs import output_folder
         from coordinator_tui.services.governance.letters import letters_folder, write_letter_pair
 
         folder = letters_folder(output_folder(self.app))

@@ -203,7 +203,7 @@ def complaint_row(row: ComplaintRow, today: date) -> Row:
 
 
 def _hm(moment: datetime | None) -> str:
-    from coordinator_tui.services.clock import to_local
+    from coordinator_tui.clock import to_local
 
     return f"{to_local(moment):%H:%M}" if moment else ""
 
@@ -567,7 +567,7 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
         """The wall-clock time on the coordinator's working day (pinned in demos and
         tests), for what is due, late or missed by now. ``_wall_clock`` pins the time of
         day (the snapshots take the day's visits at noon)."""
-        from coordinator_tui.services.clock import UK
+        from coordinator_tui.clock import UK
 
         wall = self._wall_clock or datetime.now(UK).time().replace(microsecond=0)
         return datetime.combine(self.today, wall, tzinfo=UK)

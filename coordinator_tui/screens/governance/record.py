@@ -39,7 +39,7 @@ def _grid() -> Table:
 
 def incident_renderables(detail: IncidentDetail, today: date) -> list[Any]:
     """The incident's facts, its triage decisions, its actions (for its screen)."""
-    from coordinator_tui.services.clock import to_local
+    from coordinator_tui.clock import to_local
     from coordinator_tui.services.governance.candour import missing_elements
     from coordinator_tui.services.governance.terms import (
         CQC_NOTIFICATIONS,

@@ -195,7 +195,7 @@ class CodingAuditScreen(CoordinatorScreen):
             callback()
 
     def show_summary(self) -> None:
-        from coordinator_tui.services.clock import to_local
+        from coordinator_tui.clock import to_local
 
         summary = self.summary
         box = self.query_one("#coding-summary", Static)

@@ -132,6 +132,6 @@ class ReportsScreen(SectionScreen):
 
             self.app.push_screen(ProcessUpdatesScreen(), lambda _: self.load())
         elif key == "compliance":
-            from coordinator_tui.screens.compliance import ComplianceScreen
+            from coordinator_tui.screens.registers.compliance import ComplianceScreen
 
             self.app.push_screen(ComplianceScreen())

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import to_local
 from coordinator_tui.models.governance import CandourRecord, Incident
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.governance import GovernanceError, check_version
 from coordinator_tui.services.governance.agency import agency_settings
 from coordinator_tui.services.governance.clocks import candour_due

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import to_local
 from coordinator_tui.models import Action, ActionStatus, Carer, Customer, Visit, utcnow
 from coordinator_tui.models.governance import (
     CandourRecord,
@@ -25,7 +26,6 @@ from coordinator_tui.models.governance import (
     IncidentAction,
     IncidentDecision,
 )
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.governance import GovernanceError, check_version
 from coordinator_tui.services.governance.terms import (
     CQC_NOTIFICATIONS,
@@ -62,7 +62,7 @@ def at_time(day: date | None, hhmm: str, what: str) -> datetime | None:
     ``9.30`` too), as an aware datetime; None when no day is given."""
     from datetime import time as clock_time
 
-    from coordinator_tui.services.clock import UK
+    from coordinator_tui.clock import UK
 
     if day is None:
         return None

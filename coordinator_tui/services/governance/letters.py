@@ -17,10 +17,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from coordinator_tui.audit import record_export
+from coordinator_tui.clock import to_local
 from coordinator_tui.models import Customer
 from coordinator_tui.models.governance import Complaint, Incident
-from coordinator_tui.services.audit import record_export
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.dates import format_date
 from coordinator_tui.services.governance import GovernanceError
 from coordinator_tui.services.governance.agency import agency_settings

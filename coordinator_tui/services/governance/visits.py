@@ -23,9 +23,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import UK, to_local
 from coordinator_tui.models import Customer, Visit, VisitStatus, utcnow
 from coordinator_tui.models.governance import SafeguardingProposal, VisitRecord
-from coordinator_tui.services.clock import UK, to_local
 from coordinator_tui.services.governance import GovernanceConflictError, GovernanceError
 from coordinator_tui.services.governance.agency import AgencySettings, agency_settings
 

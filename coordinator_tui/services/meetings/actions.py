@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import to_local
 from coordinator_tui.models import (
     Action,
     ActionChase,
@@ -24,7 +25,6 @@ from coordinator_tui.models import (
     Staff,
     utcnow,
 )
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.errors import conflict_message
 from coordinator_tui.services.meetings import MeetingConflictError, MeetingError
 

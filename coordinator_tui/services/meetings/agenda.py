@@ -52,6 +52,7 @@ from datetime import date, timedelta
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from coordinator_tui.clock import to_local
 from coordinator_tui.models import (
     Action,
     ActionStatus,
@@ -70,7 +71,6 @@ from coordinator_tui.models import (
     Staff,
     TriageStatus,
 )
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.dates import format_date_short
 from coordinator_tui.services.meetings import MeetingError
 from coordinator_tui.services.meetings.series import (

@@ -29,6 +29,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.audit import record_export
+from coordinator_tui.clock import to_local
 from coordinator_tui.models import (
     Action,
     ActionStatus,
@@ -41,8 +43,6 @@ from coordinator_tui.models import (
     TriageStatus,
     utcnow,
 )
-from coordinator_tui.services.audit import record_export
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.dates import MONTH_NAMES, format_date
 from coordinator_tui.services.meetings import MeetingError
 from coordinator_tui.services.meetings.series import (

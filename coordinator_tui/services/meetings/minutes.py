@@ -35,6 +35,8 @@ from string import Template
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.audit import record_export
+from coordinator_tui.clock import to_local
 from coordinator_tui.models import (
     Action,
     AgendaItem,
@@ -46,8 +48,6 @@ from coordinator_tui.models import (
     Staff,
     TriageStatus,
 )
-from coordinator_tui.services.audit import record_export
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.dates import format_date, format_date_short
 from coordinator_tui.services.meetings import MeetingError
 from coordinator_tui.services.meetings.invites import person_identifiers

@@ -37,6 +37,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from coordinator_tui import audit
+from coordinator_tui.clock import UK, to_local
 from coordinator_tui.models import (
     Action,
     ActionStatus,
@@ -56,8 +58,6 @@ from coordinator_tui.models import (
     TriageStatus,
     utcnow,
 )
-from coordinator_tui.services import audit
-from coordinator_tui.services.clock import UK, to_local
 from coordinator_tui.services.dates import DateParseError, format_date, parse_date
 from coordinator_tui.services.meetings import MeetingConflictError, MeetingError
 from coordinator_tui.services.meetings.series import load_meeting

@@ -28,6 +28,7 @@ from dateutil.rrule import rrule, rrulestr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import UK, to_local
 from coordinator_tui.models import (
     AgendaItem,
     Meeting,
@@ -38,7 +39,6 @@ from coordinator_tui.models import (
     Staff,
     TriageStatus,
 )
-from coordinator_tui.services.clock import UK, to_local
 from coordinator_tui.services.dates import MONTH_NAMES, bank_holiday_name
 from coordinator_tui.services.meetings import MeetingError
 

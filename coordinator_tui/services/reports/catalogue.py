@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from coordinator_tui.services.clock import to_local
+from coordinator_tui.clock import to_local
 
 
 @dataclass(frozen=True)

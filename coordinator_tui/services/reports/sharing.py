@@ -708,8 +708,8 @@ def export_sharing(
     import os
     import re
 
+    from coordinator_tui.audit import record_export
     from coordinator_tui.models import utcnow
-    from coordinator_tui.services.audit import record_export
 
     record_export(session, "sharing report", "sharing_record", None, "csv")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import to_local
 from coordinator_tui.models import (
     AuditEvent,
     ProblemAcceptance,
@@ -24,7 +25,6 @@ from coordinator_tui.models import (
     VisitStatus,
 )
 from coordinator_tui.models.base import utcnow
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.errors import ConflictError, CoordinatorError, conflict_message
 from coordinator_tui.services.rota.problems import Problem
 from coordinator_tui.services.rota.snapshot import load_week

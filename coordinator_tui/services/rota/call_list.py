@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import to_local
 from coordinator_tui.models import (
     Absence,
     AbsenceCover,
@@ -27,7 +28,6 @@ from coordinator_tui.models import (
     Visit,
     VisitAssignment,
 )
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.services.exporting import csv_text
 from coordinator_tui.services.rota.assign import RotaError
 from coordinator_tui.services.rota.plan_c import AGENCY, ESCALATED, TIME_CHANGE
@@ -273,7 +273,7 @@ def export_call_list(
     passes it) the export is recorded in the audit trail: who, when, which kinds of file,
     never the content or the path."""
     if session is not None:
-        from coordinator_tui.services.audit import record_export
+        from coordinator_tui.audit import record_export
 
         record_export(session, "call list", "absence", calls.absence_id, ["csv", "md"], files=2)
     folder = Path(folder)

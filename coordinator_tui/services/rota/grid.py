@@ -23,8 +23,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import UK
 from coordinator_tui.models import AbsenceCover, Visit, VisitStatus
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.measures import Measures, due_minutes, measures, worked_minutes
 from coordinator_tui.services.rota.problems import Problem

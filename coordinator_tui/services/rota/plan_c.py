@@ -22,8 +22,8 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import UK, to_local
 from coordinator_tui.models import AbsenceCover, Action, Customer, Visit, VisitTemplate
-from coordinator_tui.services.clock import UK, to_local
 from coordinator_tui.services.errors import conflict_message
 from coordinator_tui.services.rota.assign import (
     Candidate,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from coordinator_tui.services.clock import UK
+from coordinator_tui.clock import UK
 from coordinator_tui.services.rota.wtr import DAY, NIGHT_LENGTH
 
 

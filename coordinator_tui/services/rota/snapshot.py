@@ -27,6 +27,7 @@ from functools import lru_cache
 from sqlalchemy import DateTime, select, type_coerce
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import UK
 from coordinator_tui.models import (
     Absence,
     Carer,
@@ -42,7 +43,6 @@ from coordinator_tui.models import (
     VisitStatus,
     WorkingTimeSettings,
 )
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.rota.shifts import rests_from_text, spans_from, week_figures
 from coordinator_tui.services.rota.travel import DEFAULT_TRAVEL, TravelConfig, TravelTable
 from coordinator_tui.services.rota.wtr import (

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from coordinator_tui.services.clock import UK
+from coordinator_tui.clock import UK
 from coordinator_tui.services.rota.problems import Problem
 from coordinator_tui.services.rota.shifts import Shift, night_minutes
 from coordinator_tui.services.rota.wtr import NIGHT_WORKER_MINUTES, NIGHT_WORKER_SHARE, WtrLimits

@@ -309,14 +309,14 @@ class PersonScreen(CoordinatorScreen):
 
     def action_log_concern(self) -> None:
         """``i``: the concern intake with this person picked (focus on the category)."""
-        from coordinator_tui.screens.concern_intake import open_concern_intake
+        from coordinator_tui.screens.registers.concern_intake import open_concern_intake
 
         if self.summary is not None:
             open_concern_intake(self.app, person=self._picked(), on_saved=self.load)
 
     def action_add_registration(self) -> None:
         """``a``: add a registration for this person (focus on the register)."""
-        from coordinator_tui.screens.add_registration import open_add_registration
+        from coordinator_tui.screens.registers.add_registration import open_add_registration
 
         if self.summary is None:
             return

@@ -36,9 +36,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Input, Static, TextArea
 
+from coordinator_tui.clock import to_local
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import FormDialog
-from coordinator_tui.services.clock import to_local
 from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -684,7 +684,7 @@ class MinutingScreen(CoordinatorScreen[None]):
     # -- attendance, finishing, export ----------------------------------------------------
 
     def action_attendance(self) -> None:
-        from coordinator_tui.screens.meeting_dialogs import AttendanceDialog
+        from coordinator_tui.screens.meetings.dialogs import AttendanceDialog
 
         if not self.people:
             self.notify("Nobody is invited to this meeting", severity="warning")
@@ -710,7 +710,7 @@ class MinutingScreen(CoordinatorScreen[None]):
 
     def action_add_item(self) -> None:
         """Any other business: an item added now goes straight onto the agenda, last."""
-        from coordinator_tui.screens.meeting_dialogs import ManualItemDialog
+        from coordinator_tui.screens.meetings.dialogs import ManualItemDialog
         from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.agenda import add_manual_item
 
@@ -782,7 +782,7 @@ class MinutingScreen(CoordinatorScreen[None]):
         self.after_keys(lambda: self.when_saved(self.open_export))
 
     def open_export(self) -> None:
-        from coordinator_tui.screens.meeting_dialogs import export_dialog
+        from coordinator_tui.screens.meetings.dialogs import export_dialog
 
         self.app.push_screen(export_dialog(self, self.meeting_id, self.day or self.today))
 

@@ -3,7 +3,7 @@ year in every state, two notifiable ones (the Duty of Candour part done, and don
 on time and overdue, complaints in every state, compliments, and the agency's settings.
 
 ``seed_governance`` adds these to an existing demo database (the rota's customers and
-carers and the practices' staff must be there); ``services/demo.py`` calls it after its
+carers and the practices' staff must be there); ``demo/seed.py`` calls it after its
 own seeding. Every name is synthetic (Faker en_GB); deterministic for a seed and a day.
 """
 
@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import UK
 from coordinator_tui.models import Action, ActionStatus, Carer, Customer, Staff
 from coordinator_tui.models.governance import (
     CandourRecord,
@@ -27,7 +28,6 @@ from coordinator_tui.models.governance import (
     IncidentAction,
     IncidentDecision,
 )
-from coordinator_tui.services.clock import UK
 from coordinator_tui.services.governance.clocks import (
     acknowledge_due,
     candour_due,

@@ -26,7 +26,7 @@ PRIORITIES = (("1 urgent", 1), ("2 high", 2), ("3 routine", 3))
 class ManualItemDialog(DialogBase, ModalScreen[bool]):
     """Title, why, an optional person, priority and minutes; the caller saves."""
 
-    CSS_PATH = "form_dialog.tcss"
+    CSS_PATH = "../form_dialog.tcss"
     BINDINGS = [
         Binding("ctrl+s,f2", "save", "Save", id="form.save"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
@@ -157,7 +157,7 @@ class AttendanceDialog(TypeAhead, ModalScreen[dict[int, str] | None]):
     apologies, ``x`` absent, ``i`` invited, then on to the next person); ``ctrl+s``/``f2``
     returns {staff id: attendance} of the changes, ``esc`` cancels."""
 
-    CSS_PATH = "form_dialog.tcss"
+    CSS_PATH = "../form_dialog.tcss"
     BINDINGS = [
         Binding("p", "mark('present')", "Present", id="attendance.present"),
         Binding("a", "mark('apologies')", "Apologies", id="attendance.apologies"),

@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
 from coordinator_tui.screens.base import CoordinatorScreen
-from coordinator_tui.screens.referrals import REFERRAL_BINDINGS, ReferralActions
+from coordinator_tui.screens.referrals.referrals import REFERRAL_BINDINGS, ReferralActions
 from coordinator_tui.services.referral_terms import (
     CONFERENCE_KIND,
     OPEN_STATES,
@@ -38,7 +38,7 @@ SHOWN_HERE = {"step": "Step", "outcome": "Outcome", "chase": "Chase", "conferenc
 
 
 def detail_renderables(detail: ReferralDetail, today: date | None = None) -> list:
-    from coordinator_tui.services.clock import to_local
+    from coordinator_tui.clock import to_local
     from coordinator_tui.services.people import format_nhs_number
 
     r = detail.referral

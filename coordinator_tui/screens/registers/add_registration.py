@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class AddRegistrationDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
     """Collects person, register, risk, lead and start date; the screen saves them."""
 
-    CSS_PATH = "form_dialog.tcss"
+    CSS_PATH = "../form_dialog.tcss"
     BINDINGS = [
         Binding("ctrl+s,f2", "save", "Save", id="form.save"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),

@@ -341,7 +341,7 @@ class ReferralActions:
         by default), and any action for the practice, in one dialog; each part optional.
         What to do is decided by the service (``apply_follow_on``)."""
         from coordinator_tui.screens.form_dialog import Field
-        from coordinator_tui.screens.new_referral import FollowOnDialog
+        from coordinator_tui.screens.referrals.new_referral import FollowOnDialog
         from coordinator_tui.services.referrals import (
             apply_follow_on,
             follow_on,
@@ -785,7 +785,7 @@ class ReferralsScreen(ReferralActions, SectionScreen):
             table.cursor_row = min(index, len(keys) - 1)
 
     def action_new(self) -> None:
-        from coordinator_tui.screens.new_referral import NewReferralDialog
+        from coordinator_tui.screens.referrals.new_referral import NewReferralDialog
         from coordinator_tui.services.referrals import (
             create_referral,
             next_panel_date,
@@ -825,6 +825,6 @@ class ReferralsScreen(ReferralActions, SectionScreen):
         self._open(self.shown_rows[event.index])
 
     def _open(self, row: ReferralRow) -> None:
-        from coordinator_tui.screens.referral_detail import ReferralDetailScreen
+        from coordinator_tui.screens.referrals.detail import ReferralDetailScreen
 
         self.app.push_screen(ReferralDetailScreen(row.id, row))

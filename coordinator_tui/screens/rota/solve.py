@@ -31,7 +31,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Header, Static
 
-from coordinator_tui.screens.rota import help_text, now_for
+from coordinator_tui.screens.rota.presentation import help_text, now_for
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 

@@ -19,12 +19,12 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from coordinator_tui.screens.rota import STYLES, SYMBOLS, help_text, problem_text
+from coordinator_tui.screens.rota.presentation import STYLES, SYMBOLS, help_text, problem_text
 from coordinator_tui.screens.type_ahead import PassesStrayKeys
 from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from coordinator_tui.screens.rota import RotaScreen
+    from coordinator_tui.screens.rota.grid import RotaScreen
     from coordinator_tui.services.rota.grid import CarerDay, DayStop
 
 DAY_START, DAY_END = 6 * 60, 23 * 60

@@ -50,6 +50,9 @@ from coordinator_tui.services.safe_text import clean_text, has_controls
 
 # Bookkeeping columns whose change says nothing a reader of the trail needs.
 _SKIP = frozenset({"created_at", "updated_at"})
+# Columns whose values never go into the trail, only that they changed (issue 17: an
+# account's password hash and TOTP secret, ``models.accounts``).
+SECRET_COLUMNS = frozenset({"password_hash", "totp_secret"})
 # A bulk statement touching more rows than this is not narrowed to the rows read before
 # it (an IN list that long is slow, and past SQLite's variable limit): it is audited from
 # the same WHERE clause in the same transaction instead.
@@ -80,6 +83,8 @@ def _changes_for_update(obj: Editable) -> dict[str, list[Any]]:
         new = history.added[0] if history.added else None
         if old != new:
             changes[key] = [_plain(old), _plain(new)]
+            if key in SECRET_COLUMNS:
+                changes[key] = ["(secret)" if old else None, "(changed)" if new else None]
     return changes
 
 
@@ -89,6 +94,8 @@ def _snapshot(obj: Editable, *, new: bool) -> dict[str, list[Any]]:
         if key in _SKIP:
             continue
         value = _plain(getattr(obj, key))
+        if key in SECRET_COLUMNS and value:
+            value = "(secret)"
         values[key] = [None, value] if new else [value, None]
     return values
 
@@ -500,6 +507,10 @@ EXPORT_KINDS = (
     "call list",
     "letter",
     "sharing report",
+    "pcn report",
+    "cqc evidence",
+    "kpi pack",
+    "themes report",
 )
 
 
@@ -526,10 +537,11 @@ def record_export(
     _write_events(session, [_event(session, "export", table_name, row_id, changes)], wrote=False)
 
 
-READ_TABLES = ("person", "referral", "meeting")
+READ_TABLES = ("person", "referral", "meeting", "pcn_report", "cqc_evidence")
+"""Reports viewed (no row: ``row_id`` None) are reads too: who looked at the figures, when."""
 
 
-def record_read(session: Session, table_name: str, row_id: int) -> None:
+def record_read(session: Session, table_name: str, row_id: int | None) -> None:
     """Record that the signed-in user opened the ``table_name`` row ``row_id`` (a person's
     record, a referral, a meeting's record): who and when, never what was shown.
 
@@ -539,6 +551,22 @@ def record_read(session: Session, table_name: str, row_id: int) -> None:
     if table_name not in READ_TABLES:
         raise ValueError(f"unknown read {table_name!r}: one of {', '.join(READ_TABLES)}")
     _write_events(session, [_event(session, "read", table_name, row_id, {})], wrote=False)
+
+
+ACCESS_ACTIONS = ("sign-in", "sign-out", "sign-fail", "lock", "unlock", "step-up", "step-fail")
+"""Sign-in and workstation events (issue 17 §1, §3), recorded on the ``account`` row."""
+
+
+def record_access(
+    session: Session, action: str, account_id: int | None, **details: Any
+) -> None:
+    """Record a sign-in, sign-out, failed sign-in, lock, unlock or step-up of the account
+    ``account_id`` (None: a user name no account has). ``details``: short words (the
+    reason, how it was unlocked), never a password or what was typed."""
+    if action not in ACCESS_ACTIONS:
+        raise ValueError(f"unknown access event {action!r}: one of {', '.join(ACCESS_ACTIONS)}")
+    event = _event(session, action, "account", account_id, details)
+    _write_events(session, [event], wrote=False)
 
 
 def events_for(session: Session, table_name: str, row_id: int | None = None) -> list[AuditEvent]:

@@ -27,9 +27,10 @@ from faker import Faker
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
+from coordinator_tui import audit
 from coordinator_tui import models as m
-from coordinator_tui.services import audit, demo_rota
-from coordinator_tui.services.clock import UK
+from coordinator_tui.clock import UK
+from coordinator_tui.demo import rota as demo_rota
 from coordinator_tui.services.dates import add_working_days
 from coordinator_tui.services.reference import (
     load_referral_types,
@@ -1181,8 +1182,8 @@ def seed_demo(
     engine: Engine, size: str = "small", seed: int = 1, today: date | None = None
 ) -> DemoSummary:
     """Fill an empty database with the demo; refuses one that already holds people."""
+    from coordinator_tui.clock import local_today
     from coordinator_tui.db import session_scope
-    from coordinator_tui.services.clock import local_today
 
     if size not in SIZES:
         raise ValueError(f"Unknown demo size '{size}': choose small or large")

@@ -24,7 +24,7 @@ import typer
 
 def register(rota_app: typer.Typer) -> None:
     """Add ``solve`` to the ``rota`` command group."""
-    from coordinator_tui.cli import DbOption, _open_for_work, _week, fail
+    from coordinator_tui.cli.common import DbOption, fail, open_for_work, parse_week
 
     @rota_app.command("solve")
     def rota_solve(
@@ -57,8 +57,8 @@ def register(rota_app: typer.Typer) -> None:
     ) -> None:
         """Fill, repair or build the week's rota with the solver, and apply it as one
         audited change (exit 0; places nobody can take are listed with the reasons)."""
-        first = _week(week)
-        only = _week(day) if day else None
+        first = parse_week(week)
+        only = parse_week(day) if day else None
         from datetime import timedelta
 
         from coordinator_tui.services.rota.snapshot import week_monday
@@ -66,7 +66,7 @@ def register(rota_app: typer.Typer) -> None:
         monday = week_monday(first)
         if only is not None and not monday <= only <= monday + timedelta(days=6):
             fail(f"--day {only:%d/%m/%Y} is not in the week of {monday:%d/%m/%Y}")
-        settings, opened = _open_for_work(db)
+        settings, opened = open_for_work(db)
         from coordinator_tui.db import session_scope
         from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.rota import solver

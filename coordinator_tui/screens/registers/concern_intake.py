@@ -29,7 +29,7 @@ from coordinator_tui.widgets.person_picker import Choice, ChoicePicker, PersonPi
 class ConcernIntakeDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
     """Collects a concern; the caller logs it with ``services.concerns.log_concern``."""
 
-    CSS_PATH = "form_dialog.tcss"
+    CSS_PATH = "../form_dialog.tcss"
     BINDINGS = [
         Binding("ctrl+s,f2", "save", "Save", id="form.save"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),

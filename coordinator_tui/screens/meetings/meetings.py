@@ -329,7 +329,7 @@ class MeetingsScreen(SectionScreen):
 
     def open(self, row: MeetingRow) -> None:
         if row.status == "planned":
-            from coordinator_tui.screens.meeting_triage import MeetingTriageScreen
+            from coordinator_tui.screens.meetings.triage import MeetingTriageScreen
 
             self.app.push_screen(
                 MeetingTriageScreen(row.id), lambda result: self._after_triage(row, result)
@@ -337,14 +337,14 @@ class MeetingsScreen(SectionScreen):
         elif row.status == "cancelled":
             self.notify("This meeting was cancelled", severity="warning")
         else:
-            from coordinator_tui.screens.meeting_minuting import MinutingScreen
+            from coordinator_tui.screens.meetings.minuting import MinutingScreen
 
             self.app.push_screen(MinutingScreen(row.id), lambda _: self.load())
 
     def _after_triage(self, row: MeetingRow, result: str | None) -> None:
         self.load()
         if result == "started":
-            from coordinator_tui.screens.meeting_minuting import MinutingScreen
+            from coordinator_tui.screens.meetings.minuting import MinutingScreen
 
             self.app.push_screen(MinutingScreen(row.id), lambda _: self.load())
 
@@ -419,7 +419,7 @@ class MeetingsScreen(SectionScreen):
         self.load()
 
     def action_invite(self) -> None:
-        from coordinator_tui.screens.meeting_dialogs import output_folder
+        from coordinator_tui.screens.meetings.dialogs import output_folder
         from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.invites import write_email, write_ics
 
@@ -441,7 +441,7 @@ class MeetingsScreen(SectionScreen):
         if row is None:
             self.notify("No meeting highlighted", severity="warning")
             return
-        from coordinator_tui.screens.meeting_attendees import AttendeesScreen
+        from coordinator_tui.screens.meetings.attendees import AttendeesScreen
 
         self.app.push_screen(AttendeesScreen(row.id), lambda _: self.load())
 
@@ -455,12 +455,12 @@ class MeetingsScreen(SectionScreen):
                 "Record entries are ready once the meeting has finished", severity="warning"
             )
             return
-        from coordinator_tui.screens.meeting_entries import RecordEntriesScreen
+        from coordinator_tui.screens.meetings.entries import RecordEntriesScreen
 
         self.app.push_screen(RecordEntriesScreen(row.id))
 
     def action_series(self, new: bool = False) -> None:
-        from coordinator_tui.screens.meeting_series import SeriesScreen
+        from coordinator_tui.screens.meetings.series import SeriesScreen
 
         self.app.push_screen(SeriesScreen(new=new), lambda _: self.load())
 
@@ -471,7 +471,7 @@ class MeetingsScreen(SectionScreen):
         row = self.current_meeting()
         if row is None:
             return
-        from coordinator_tui.screens.meeting_dialogs import export_dialog
+        from coordinator_tui.screens.meetings.dialogs import export_dialog
 
         self.app.push_screen(export_dialog(self, row.id, row.starts_at.date()))
 

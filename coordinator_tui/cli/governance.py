@@ -26,26 +26,12 @@ class LetterKind(StrEnum):
 
 def register(app: typer.Typer) -> None:
     """Add the ``governance`` group to the main command line."""
-    from coordinator_tui.cli import DbOption, _open_for_work, fail
+    from coordinator_tui.cli.common import DbOption, run_job
 
     governance_app = typer.Typer(
         help="Governance: incidents, Duty of Candour and complaints; letters drafted."
     )
     app.add_typer(governance_app, name="governance")
-
-    def _work(db: str | None, job):
-        """Run ``job(session, today)`` in one unit of work; a refusal is one line."""
-        settings, opened = _open_for_work(db)
-        from coordinator_tui.db import session_scope
-        from coordinator_tui.services.errors import CoordinatorError
-
-        try:
-            with session_scope(opened.engine, settings.user) as session:
-                return job(session, settings.current_date())
-        except (CoordinatorError, OSError) as exc:
-            fail(str(exc))
-        finally:
-            opened.engine.dispose()
 
     OpenOption = Annotated[bool, typer.Option("--open", help="Only open ones.")]
     OverdueOption = Annotated[
@@ -76,7 +62,7 @@ def register(app: typer.Typer) -> None:
                 rows = [r for r in rows if is_overdue(r, today)]
             return rows, today
 
-        rows, today = _work(db, job)
+        rows, today = run_job(db, job)
         if as_json:
             typer.echo(json.dumps([incident_json(r, today) for r in rows], indent=2))
             return
@@ -129,7 +115,7 @@ def register(app: typer.Typer) -> None:
             rows.sort(key=lambda r: (r.received_on, r.id), reverse=True)
             return rows, today
 
-        rows, today = _work(db, job)
+        rows, today = run_job(db, job)
         if as_json:
             typer.echo(json.dumps([complaint_json(r, today) for r in rows], indent=2))
             return
@@ -164,7 +150,7 @@ def register(app: typer.Typer) -> None:
         """Draft an incident's candour letter or a complaint's response (owner-only file)."""
         from coordinator_tui.services.governance.letters import write_letter
 
-        written = _work(
+        written = run_job(
             db, lambda s, today: write_letter(s, kind.value, row_id, out.expanduser(), today)
         )
         typer.echo(f"Letter written to {written}")

@@ -54,7 +54,7 @@ class FollowOnDialog(FormDialog):
 class NewReferralDialog(DialogBase, ModalScreen[bool]):
     """Person, type, agency, reason and what the type needs; the caller saves."""
 
-    CSS_PATH = "form_dialog.tcss"
+    CSS_PATH = "../form_dialog.tcss"
     BINDINGS = [
         Binding("ctrl+s,f2", "save", "Save", id="form.save"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),

@@ -46,7 +46,7 @@ def _write_private(path: Path, text: str) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``report`` and ``sharing`` (groups) to the main command line."""
-    from coordinator_tui.cli import DbOption, _open_for_work, fail
+    from coordinator_tui.cli.common import DbOption, fail, run_job
 
     report_app = typer.Typer(help="Reports: the coding audit against the clinical system.")
     app.add_typer(report_app, name="report")
@@ -54,20 +54,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sharing_app, name="sharing")
 
     def _work(db: str | None, job):
-        """Run ``job(session, today, user)`` in one unit of work; a refusal is one line
-        (an import refused is one line per bad row, as the rota import's)."""
-        settings, opened = _open_for_work(db)
-        from coordinator_tui.db import session_scope
-        from coordinator_tui.services.errors import CoordinatorError
-        from coordinator_tui.services.reference import ReferenceDataError
-
-        try:
-            with session_scope(opened.engine, settings.user) as session:
-                return job(session, settings.current_date(), settings.user)
-        except (CoordinatorError, ReferenceDataError) as exc:
-            fail(str(exc))
-        finally:
-            opened.engine.dispose()
+        return run_job(db, job, with_user=True)
 
     @report_app.command("coding-audit")
     def coding_audit(
@@ -154,7 +141,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the demo database's own clinical-system export, with deliberate mismatches
         of every class, for ``report coding-audit`` or the Reports screen."""
-        from coordinator_tui.services.reports.demo_coding import demo_export
+        from coordinator_tui.demo.coding import demo_export
 
         def job(session: Any, today: Any, _user: str):
             return demo_export(

@@ -57,7 +57,7 @@ def series_line(row: SeriesRow) -> Row:
 class SeriesDialog(FormDialog):
     """The new-series form: a FormDialog with the rule's next dates shown as you type."""
 
-    CSS_PATH = ["form_dialog.tcss", "meetings.tcss"]
+    CSS_PATH = ["../form_dialog.tcss", "meetings.tcss"]
 
     def __init__(self, practices: list[tuple[int, str]], today: date, save: Any) -> None:
         super().__init__(

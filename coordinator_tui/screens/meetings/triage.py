@@ -223,7 +223,7 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
         return head, rows, totals(session, self.meeting_id)
 
     def show(self, head: tuple, rows: list[AgendaRow], figures: TriageTotals) -> None:
-        from coordinator_tui.services.clock import to_local
+        from coordinator_tui.clock import to_local
 
         title, starts_at, length, status = head
         self.status = status
@@ -524,7 +524,7 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
         )
 
     def action_add(self) -> None:
-        from coordinator_tui.screens.meeting_dialogs import ManualItemDialog
+        from coordinator_tui.screens.meetings.dialogs import ManualItemDialog
         from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.agenda import add_manual_item
 
@@ -612,7 +612,7 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
         self.load()
 
     def action_attendees(self) -> None:
-        from coordinator_tui.screens.meeting_attendees import AttendeesScreen
+        from coordinator_tui.screens.meetings.attendees import AttendeesScreen
 
         self.app.push_screen(AttendeesScreen(self.meeting_id))
 

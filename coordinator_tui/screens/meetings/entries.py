@@ -61,7 +61,7 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
         self.load()
 
     def load(self) -> None:
-        from coordinator_tui.services.clock import to_local
+        from coordinator_tui.clock import to_local
         from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minutes import record_entries
         from coordinator_tui.services.meetings.series import load_meeting
@@ -122,7 +122,7 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
         if entry is None:
             self.notify("Nobody to copy", severity="warning")
             return
-        from coordinator_tui.services.audit import record_export
+        from coordinator_tui.audit import record_export
         from coordinator_tui.services.errors import CoordinatorError
 
         try:  # audited before it leaves: who copied whose entry, when
@@ -136,7 +136,7 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
         self.notify(f"Entry for {entry.name} copied: paste it into their record{hide}", timeout=6)
 
     def action_write(self) -> None:
-        from coordinator_tui.screens.meeting_dialogs import output_folder
+        from coordinator_tui.screens.meetings.dialogs import output_folder
         from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minutes import (
             entries_folder,

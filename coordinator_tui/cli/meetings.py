@@ -28,26 +28,12 @@ class MinutesFormat(StrEnum):
 
 def register(app: typer.Typer) -> None:
     """Add ``meeting`` (a group) and ``actions`` to the main command line."""
-    from coordinator_tui.cli import DbOption, _open_for_work, fail
+    from coordinator_tui.cli.common import DbOption, run_job
 
     meeting_app = typer.Typer(
         help="Safeguarding meetings: list them, write invitations, export minutes."
     )
     app.add_typer(meeting_app, name="meeting")
-
-    def _work(db: str | None, job):
-        """Run ``job(session, today)`` in one unit of work; a MeetingError is one line."""
-        settings, opened = _open_for_work(db)
-        from coordinator_tui.db import session_scope
-        from coordinator_tui.services.meetings import MeetingError
-
-        try:
-            with session_scope(opened.engine, settings.user) as session:
-                return job(session, settings.current_date())
-        except (MeetingError, OSError) as exc:
-            fail(str(exc))
-        finally:
-            opened.engine.dispose()
 
     @meeting_app.command("list")
     def meeting_list(
@@ -60,7 +46,7 @@ def register(app: typer.Typer) -> None:
         """Meetings, newest first (``--upcoming``: soonest first), with agenda counts."""
         from coordinator_tui.services.meetings.series import list_meetings
 
-        rows = _work(
+        rows = run_job(
             db, lambda s, today: list_meetings(s, upcoming_from=today if upcoming else None)
         )
         if as_json:
@@ -89,7 +75,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write the invitation as iCalendar and give the e-mail text (no patient details)."""
-        from coordinator_tui.services.audit import record_export
+        from coordinator_tui.audit import record_export
         from coordinator_tui.services.meetings.invites import email_text, write_email, write_ics
 
         def job(session: Any, _today: Any) -> tuple[Path, str]:
@@ -101,7 +87,7 @@ def register(app: typer.Typer) -> None:
             record_export(session, "invitation", "meeting", meeting_id, "printed")
             return written, email_text(session, meeting_id)
 
-        written, text = _work(db, job)
+        written, text = run_job(db, job)
         if email is not None:
             typer.echo(f"Invitation written to {written}; e-mail text to {email}")
         else:
@@ -132,7 +118,7 @@ def register(app: typer.Typer) -> None:
         path = out.expanduser()
         if not path.suffix:
             path = path.with_suffix(f".{fmt.value}")
-        written = _work(
+        written = run_job(
             db,
             lambda s, _today: export_minutes(s, meeting_id, fmt.value, path, internal=internal),
         )
@@ -155,7 +141,7 @@ def register(app: typer.Typer) -> None:
             user = str(session.info.get("actor") or "")
             return write_record_entries(session, meeting_id, out.expanduser(), recorded_by=user)
 
-        written = _work(db, job)
+        written = run_job(db, job)
         for path in written:
             typer.echo(str(path))
         typer.echo(f"{len(written)} record entries written to {out}", err=True)
@@ -176,7 +162,7 @@ def register(app: typer.Typer) -> None:
             rows = open_actions(session, today=today, owner=owner, overdue_only=overdue)
             return rows, today
 
-        rows, today = _work(db, job)
+        rows, today = run_job(db, job)
         if as_json:
             typer.echo(json.dumps([_action_json(row, today) for row in rows], indent=2))
             return

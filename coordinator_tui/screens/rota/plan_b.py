@@ -29,8 +29,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from coordinator_tui.screens.rota import help_text, now_for
-from coordinator_tui.screens.rota_dialogs import candidate_text
+from coordinator_tui.screens.rota.dialogs import candidate_text
+from coordinator_tui.screens.rota.presentation import help_text, now_for
 from coordinator_tui.screens.type_ahead import PassesStrayKeys
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
@@ -529,7 +529,7 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
         self.app.call_from_thread(self.offer_times, item, window, options)
 
     def offer_times(self, item: CallItem, window: Any, options: list[Any]) -> None:
-        from coordinator_tui.screens.rota_dialogs import TimePicker
+        from coordinator_tui.screens.rota.dialogs import TimePicker
 
         self.busy = False
         if window is None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import copy_context
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from threading import Thread
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,14 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from coordinator_tui.screens.base import SectionScreen
-from coordinator_tui.services.clock import UK
+from coordinator_tui.screens.rota.presentation import (
+    STYLES,
+    SYMBOLS,
+    help_text,
+    hours,
+    now_for,
+    problem_lines,
+)
 from coordinator_tui.widgets.cell_grid import CellGrid, GridColumn
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
@@ -51,7 +58,6 @@ if TYPE_CHECKING:
     from coordinator_tui.services.rota.assign import ChangeResult
     from coordinator_tui.services.rota.grid import Cell, RotaWeek
     from coordinator_tui.services.rota.problems import Problem
-    from coordinator_tui.settings import Settings
 
 UNASSIGNED_COLUMNS = [
     Column("Day", 9),
@@ -62,9 +68,6 @@ UNASSIGNED_COLUMNS = [
     Column("Skills", 12, show_from=90),
     Column("Tasks", 0, show_from=110),
 ]
-
-STYLES = {"hard": "bold red", "soft": "yellow", "accepted": "green", "": ""}
-SYMBOLS = {"hard": "✖", "soft": "▲", "accepted": "✓", "": ""}
 
 # The grid's columns. A day cell is the symbol's own place, a space, the visits (two
 # places) and the hours (five: "12.5h"): "✖ 10 12.5h". Narrow: the symbol and the visits.
@@ -81,68 +84,6 @@ ABSENCE_KINDS = (
     ("Other", "other"),
 )
 HANDED_ON = {"escalated": "→ manager", "agency": "→ agency"}
-
-
-def help_text(doc: str | None) -> str:
-    """A module docstring as help: paragraphs re-flowed, ``code`` marks dropped, and every
-    ``[`` escaped, as the help is drawn as markup (``[ / ]`` must show, not vanish)."""
-    paragraphs = (doc or "").replace("``", "").split("\n\n")
-    text = "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
-    return text.replace("[", "\\[")
-
-
-def wall_clock() -> time:
-    """The time of day now, UK (tests pin it)."""
-    return datetime.now(UK).time()
-
-
-def now_for(settings: Settings) -> datetime:
-    """The coordinator's moment: the working date (pinned in demos and tests) at the time
-    of day. What is before it is over: Plan B leaves it, an unstaffed visit is missed."""
-    return datetime.combine(settings.current_date(), wall_clock(), tzinfo=UK)
-
-
-def hours(minutes: int) -> str:
-    return f"{minutes / 60:.1f}h"
-
-
-def problem_text(problem: Problem, width: int = 0) -> Text:
-    """``✖ Overlapping visits: Ann: visits overlap at Tue 07:30`` (symbol, then words)."""
-    from coordinator_tui.services.rota.grid import level
-
-    kind = level(problem)
-    text = Text.assemble(
-        (f"{SYMBOLS[kind]} {problem.title}", STYLES[kind] or "bold"),
-        (" (accepted)" if problem.accepted else ""),
-        ": ",
-        problem.message,
-    )
-    if width:
-        text.truncate(width, overflow="ellipsis")
-    return text
-
-
-def problem_lines(problems: list[Problem], lines: int, width: int) -> list[Text]:
-    """Every problem in ``lines`` lines: one a line while they fit; otherwise the first
-    ones in full and the rest by title on the last line ("also ✖ WTR: daily rest · ▲ ...")."""
-    from coordinator_tui.services.rota.grid import level
-
-    if len(problems) <= lines:
-        return [problem_text(p, width) for p in problems]
-    shown = [problem_text(p, width) for p in problems[: lines - 1]]
-    rest = problems[lines - 1 :]
-    last = Text("also " if shown else "")
-    for index, problem in enumerate(rest):
-        kind = level(problem)
-        part = f"{SYMBOLS[kind]} {problem.title}"
-        more = f" +{len(rest) - index} more: enter opens the day"
-        if last.cell_len + len(part) + 3 > width - (len(more) if index < len(rest) - 1 else 0):
-            last.append(more.lstrip() if index == 0 else more, style="dim")
-            break
-        if index:
-            last.append(" · ")
-        last.append(part, style=STYLES[kind])
-    return [*shown, last]
 
 
 def grid_cell(cell: Cell, narrow: bool = False) -> Text:
@@ -339,7 +280,7 @@ class RotaScreen(SectionScreen):
         self._draw_after_change(None)
         self.loaded = True
         self.coordinator.screen_loaded(self)
-        from coordinator_tui.screens.carer_day import CarerDayScreen
+        from coordinator_tui.screens.rota.carer_day import CarerDayScreen
 
         for screen in self.app.screen_stack:  # a carer's day open over the grid follows
             if isinstance(screen, CarerDayScreen) and screen.rota_screen is self:
@@ -654,7 +595,7 @@ class RotaScreen(SectionScreen):
         self.notify(f"Undone: {describe}", timeout=4)
 
     def assign_visit(self, visit_id: int) -> None:
-        from coordinator_tui.screens.rota_dialogs import CarerPicker
+        from coordinator_tui.screens.rota.dialogs import CarerPicker
         from coordinator_tui.services.rota.assign import assign, rank_carers
 
         rota = self.rota
@@ -834,7 +775,7 @@ class RotaScreen(SectionScreen):
 
     def open_plan_b(self, absence: AbsenceView, name: str, after=None) -> None:
         """Plan B for ``absence``: cover, then the call list and Plan C's actions."""
-        from coordinator_tui.screens.plan_b import PlanBScreen
+        from coordinator_tui.screens.rota.plan_b import PlanBScreen
 
         def back(result: ChangeResult | None) -> None:
             if result is not None and result.after:
@@ -1100,7 +1041,7 @@ class RotaScreen(SectionScreen):
     def action_solve(self, day_only: bool = False) -> None:
         """``s``: the solver fills the week (``S``: the highlighted day) as a proposal to
         accept or not (``screens/rota_solve.py``); ``u`` undoes what was accepted."""
-        from coordinator_tui.screens.rota_solve import SolveScreen
+        from coordinator_tui.screens.rota.solve import SolveScreen
 
         if self.rota is None or self.week is None:
             return
@@ -1135,7 +1076,7 @@ class RotaScreen(SectionScreen):
 
     @on(CellGrid.CellSelected, "#rota-grid")
     def open_day(self) -> None:
-        from coordinator_tui.screens.carer_day import CarerDayScreen
+        from coordinator_tui.screens.rota.carer_day import CarerDayScreen
 
         cell = self.current_cell()
         if cell is None or cell[1] is None:

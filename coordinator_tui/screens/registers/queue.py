@@ -597,7 +597,7 @@ class RegistersScreen(SectionScreen):
         )
 
     def action_add(self) -> None:
-        from coordinator_tui.screens.add_registration import open_add_registration
+        from coordinator_tui.screens.registers.add_registration import open_add_registration
 
         def saved(token: Undo, message: str) -> None:
             self.undo_stack.append(token)
@@ -633,7 +633,7 @@ class RegistersScreen(SectionScreen):
         self.coordinator.open_concern_intake(on_saved=self.load_compliance)
 
     def action_concerns(self) -> None:
-        from coordinator_tui.screens.concerns import ConcernsScreen
+        from coordinator_tui.screens.registers.concerns import ConcernsScreen
 
         self.app.push_screen(ConcernsScreen(), lambda _: self.load_compliance())
 
@@ -641,7 +641,7 @@ class RegistersScreen(SectionScreen):
         self.coordinator.open_people()
 
     def action_compliance(self) -> None:
-        from coordinator_tui.screens.compliance import ComplianceScreen
+        from coordinator_tui.screens.registers.compliance import ComplianceScreen
 
         self.app.push_screen(ComplianceScreen())
 

@@ -64,7 +64,7 @@ def attendee_line(row: AttendeeRow) -> Row:
 class DirectoryPicker(TypeAhead, ModalScreen[int | None]):
     """Type to filter the directory of staff and professionals; ``enter`` picks one."""
 
-    CSS_PATH = ["form_dialog.tcss", "meetings.tcss"]
+    CSS_PATH = ["../form_dialog.tcss", "meetings.tcss"]
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="directory.cancel"),
         Binding("down", "to_list", "List", show=False, id="directory.list"),
@@ -170,7 +170,7 @@ class AttendeesScreen(CoordinatorScreen[None]):
         self.load()
 
     def load(self, keep: int | None = None) -> None:
-        from coordinator_tui.services.clock import to_local
+        from coordinator_tui.clock import to_local
         from coordinator_tui.services.meetings.series import attendees, load_meeting
 
         with self.coordinator.session() as session:
