@@ -1,0 +1,293 @@
+"""The CQC evidence pack (issue 16 §3): the map as reference data, the pack for a quality
+statement with its record ids and dates, pseudonymised names, the gaps, the exports read
+back, and the audit of views and exports."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from coordinator_tui.db import open_database, session_scope
+from coordinator_tui.services.reports import ReportsError
+from coordinator_tui.services.reports.cqc import (
+    evidence_pack,
+    export_pack,
+    item_rows,
+    load_map,
+    period_for,
+)
+
+TODAY = date(2026, 11, 23)
+
+
+class TestMap:
+    def test_the_framework_as_published(self) -> None:
+        emap = load_map()
+        assert len(emap.statements) == 34
+        per_question = {}
+        for s in emap.statements:
+            per_question[s.key_question] = per_question.get(s.key_question, 0) + 1
+        assert per_question == {
+            "Safe": 8,
+            "Effective": 6,
+            "Caring": 5,
+            "Responsive": 7,
+            "Well-led": 8,
+        }
+        assert set(emap.categories.values()) == {
+            "People's experience",
+            "Feedback from staff and leaders",
+            "Feedback from partners",
+            "Observation",
+            "Processes",
+            "Outcomes",
+        }
+
+    def test_every_record_kind_the_issue_names_is_mapped(self) -> None:
+        kinds = {k.key for k in load_map().kinds}
+        assert {
+            "register_reviews",
+            "referrals",
+            "meetings",
+            "actions",
+            "coding_audit",
+            "incidents",
+            "candour",
+            "complaints",
+            "training",
+            "supervision",
+            "care_plan_reviews",
+            "kpi_packs",
+        } <= kinds
+        for kind in load_map().kinds:
+            assert kind.statements and kind.categories, kind.key
+
+    @pytest.mark.parametrize(
+        ("typed", "key"),
+        [
+            ("safeguarding", "safeguarding"),
+            ("Learning culture", "learning_culture"),
+            ("medicines", "medicines"),
+            ("safe and eff", "staffing"),
+            ("GOVERNANCE", "governance"),
+        ],
+    )
+    def test_statement_by_key_or_name(self, typed, key) -> None:
+        assert load_map().statement(typed).key == key
+
+    def test_unknown_or_ambiguous_statement_refused(self) -> None:
+        with pytest.raises(ReportsError, match="No quality statement"):
+            load_map().statement("parking")
+        with pytest.raises(ReportsError):
+            load_map().statement("safe")  # safe systems, safe environments, ...
+
+    def test_a_practice_map_naming_an_unknown_statement_is_refused(self, tmp_path) -> None:
+        from coordinator_tui.services.reference import ReferenceDataError
+
+        shipped = json.loads(
+            (Path(__file__).parents[1] / "data" / "cqc_evidence_map.json").read_text()
+        )
+        shipped["record_kinds"][0]["statements"] = ["parking"]
+        (tmp_path / "cqc_evidence_map.json").write_text(json.dumps(shipped))
+        with pytest.raises(ReferenceDataError, match="parking"):
+            load_map(tmp_path)
+
+    def test_period(self) -> None:
+        assert period_for(12, TODAY) == (date(2025, 11, 24), TODAY)
+        assert period_for(1, date(2026, 3, 31)) == (date(2026, 3, 1), date(2026, 3, 31))
+        with pytest.raises(ReportsError):
+            period_for(0, TODAY)
+
+
+def noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    """Register reviews, referrals and supervision placed around a six-month period
+    (24/05/2026 to 23/11/2026)."""
+    from coordinator_tui.models import (
+        Carer,
+        Person,
+        Practice,
+        Referral,
+        RegisterCategory,
+        RegisterEntry,
+        RegisterReview,
+        SupervisionRecord,
+    )
+
+    opened = open_database(str(tmp_path / "cqc.db"))
+    with session_scope(opened.engine, "fixture") as s:
+        practice = Practice(ods_code="A1", name="Alder", short_name="Alder")
+        category = RegisterCategory(code="CP", name="CP plan", age_band="child")
+        s.add_all([practice, category])
+        s.flush()
+        ann = Person(
+            nhs_number="9990000001",
+            given_name="Ann",
+            family_name="Example",
+            date_of_birth=date(2015, 1, 1),
+            practice_id=practice.id,
+        )
+        s.add(ann)
+        s.flush()
+        entry = RegisterEntry(
+            person_id=ann.id,
+            category_id=category.id,
+            practice_id=practice.id,
+            start_date=date(2025, 1, 1),
+        )
+        s.add(entry)
+        s.flush()
+        for on, action in [
+            (date(2026, 5, 20), "reviewed"),  # before the period
+            (date(2026, 6, 1), "reviewed"),
+            (date(2026, 9, 1), "snoozed"),  # not a review
+            (date(2026, 10, 1), "reviewed"),
+        ]:
+            s.add(RegisterReview(entry_id=entry.id, reviewed_on=on, action=action))
+        s.add(
+            Referral(
+                person_id=ann.id,
+                practice_id=practice.id,
+                referral_type="MASH",
+                state="closed",
+                drafted_at=noon(date(2026, 7, 1)),
+                sent_at=noon(date(2026, 7, 2)),
+            )
+        )
+        carer = Carer(name="Carol Carer")
+        s.add(carer)
+        s.flush()
+        s.add(
+            SupervisionRecord(
+                carer_id=carer.id, kind="supervision", held_on=date(2026, 5, 10), supervisor="Sam"
+            )
+        )
+        ids = {"person": ann.id, "entry": entry.id, "carer": carer.id}
+    opened.engine.ids = ids  # type: ignore[attr-defined]
+    yield opened.engine
+    opened.engine.dispose()
+
+
+class TestPack:
+    def test_items_with_record_id_and_date_newest_first(self, engine) -> None:
+        with session_scope(engine, "j.bloggs") as s:
+            pack = evidence_pack(s, "safeguarding", 6, TODAY)
+        assert (pack.date_from, pack.date_to) == (date(2026, 5, 24), TODAY)
+        reviews = next(sec for sec in pack.sections if sec.kind.key == "register_reviews")
+        assert [(i.on, i.record.split(" #")[0]) for i in reviews.items] == [
+            (date(2026, 10, 1), "register review"),
+            (date(2026, 6, 1), "register review"),
+        ]
+        assert [i.ref for i in reviews.items] == [f"{reviews.number}.1", f"{reviews.number}.2"]
+        referrals = next(sec for sec in pack.sections if sec.kind.key == "referrals")
+        (item,) = referrals.items
+        assert item.on == date(2026, 7, 2)
+        assert item.summary == "MASH, closed"
+
+    def test_people_pseudonymised_unless_asked(self, engine) -> None:
+        person = engine.ids["person"]
+        with session_scope(engine, "j.bloggs") as s:
+            hidden = evidence_pack(s, "safeguarding", 6, TODAY)
+            shown = evidence_pack(s, "safeguarding", 6, TODAY, names=True)
+        about = {i.about for sec in hidden.sections for i in sec.items if i.about}
+        assert about == {f"person #{person}"}
+        assert "Ann" not in json.dumps([item_rows(sec) for sec in hidden.sections])
+        assert {i.about for sec in shown.sections for i in sec.items if i.about} == {"Ann Example"}
+
+    def test_gaps(self, engine) -> None:
+        with session_scope(engine, "j.bloggs") as s:
+            pack = evidence_pack(s, "staffing", 6, TODAY)
+        assert "No supervision recorded since May 2026." in pack.gaps
+        assert "No training completions recorded." in pack.gaps
+        assert "No homecare KPI packs kept in Coordinator TUI: bring them from elsewhere." in (
+            pack.gaps
+        )
+        with session_scope(engine, "j.bloggs") as s:
+            year = evidence_pack(s, "staffing", 12, TODAY)
+        supervision = next(sec for sec in year.sections if sec.kind.key == "supervision")
+        assert [i.on for i in supervision.items] == [date(2026, 5, 10)]
+        assert "No supervision recorded since May 2026." in year.gaps  # still due again
+
+    def test_a_statement_nothing_evidences_says_so(self, engine) -> None:
+        with session_scope(engine, "j.bloggs") as s:
+            pack = evidence_pack(s, "sustainability", 12, TODAY)
+        assert pack.sections == ()
+        assert pack.gaps == ("No record kept in Coordinator TUI evidences this statement.",)
+
+
+class TestExports:
+    @pytest.fixture
+    def pack(self, engine):
+        with session_scope(engine, "j.bloggs") as s:
+            return evidence_pack(s, "safeguarding", 6, TODAY)
+
+    def test_docx_is_indexed_with_every_item(self, engine, pack, tmp_path) -> None:
+        from docx import Document
+
+        path = tmp_path / "pack.docx"
+        with session_scope(engine, "j.bloggs") as s:
+            export_pack(s, pack, path)
+        assert path.stat().st_mode & 0o777 == 0o600
+        document = Document(str(path))
+        (index,) = document.tables
+        rows = [[c.text for c in row.cells] for row in index.rows]
+        assert rows[0] == ["Section", "Evidence", "Categories", "Items", "Latest"]
+        assert [r[3] for r in rows[1:]] == [
+            str(len(sec.items)) if sec.kept else "not kept in the app" for sec in pack.sections
+        ]
+        text = [p.text for p in document.paragraphs]
+        for section in pack.sections:
+            for item in section.items:
+                assert any(line.startswith(f"{item.ref} · {item.record} · ") for line in text)
+        for gap in pack.gaps:
+            assert gap in text
+
+    def test_xlsx_sheet_per_section(self, engine, pack, tmp_path) -> None:
+        from openpyxl import load_workbook
+
+        path = tmp_path / "pack.xlsx"
+        with session_scope(engine, "j.bloggs") as s:
+            export_pack(s, pack, path)
+        book = load_workbook(path)
+        assert book.sheetnames[0] == "Index"
+        assert len(book.sheetnames) == 1 + len(pack.sections)
+        for name, section in zip(book.sheetnames[1:], pack.sections, strict=True):
+            values = [list(r) for r in book[name].iter_rows(values_only=True)][1:]
+            assert values == [[c or None for c in row] for row in item_rows(section)]
+
+    def test_csv_and_audit(self, engine, pack, tmp_path) -> None:
+        import csv
+
+        from sqlalchemy import select
+
+        from coordinator_tui.models import AuditEvent
+
+        path = tmp_path / "pack.csv"
+        with session_scope(engine, "j.bloggs") as s:
+            export_pack(s, pack, path)
+        lines = list(csv.reader(path.read_text().splitlines()))
+        assert len(lines) == 1 + pack.item_count
+        with session_scope(engine, "read") as s:
+            events = s.execute(
+                select(
+                    AuditEvent.actor, AuditEvent.action, AuditEvent.table_name, AuditEvent.changes
+                )
+                .where(AuditEvent.action.in_(("read", "export")))
+                .order_by(AuditEvent.id)
+            ).all()
+        assert [(a, b, c) for a, b, c, _ in events] == [
+            ("j.bloggs", "read", "cqc_evidence"),
+            ("j.bloggs", "export", "report"),
+        ]
+        assert json.loads(events[-1][3])["export"] == "cqc evidence"
+
+    def test_unknown_extension_refused(self, engine, pack, tmp_path) -> None:
+        with pytest.raises(ReportsError), session_scope(engine, "j.bloggs") as s:
+            export_pack(s, pack, tmp_path / "pack.pdf")
