@@ -64,6 +64,9 @@ class Settings:
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     review_horizon_days: int = 14
+    show_small_numbers: bool = False
+    """Reports show counts of 1 to 4 as they are instead of ``*`` (NHS small-number
+    practice): for use inside the practice only (``show_small_numbers = true``)."""
     today: date | None = None
     prepare_sections: bool = field(default_factory=lambda: os.environ.get(PREPARE_ENV, "1") != "0")
     """Open the built sections in the background once Home shows its counts, so that the
@@ -118,6 +121,7 @@ def load_settings(db: str | None = None, config_path: Path | None = None) -> Set
         settings.theme = _text(raw, "theme", settings.theme, path)
         settings.user = _text(raw, "user", settings.user, path)
         settings.review_horizon_days = _days(raw, settings.review_horizon_days, path)
+        settings.show_small_numbers = _flag(raw, "show_small_numbers", False, path)
         keymap = raw.get("keymap", {})
         if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
             raise SettingsError(f'{path}: [keymap] must be a table of binding id = "keys"')
@@ -176,6 +180,13 @@ def _text(raw: dict[str, Any], key: str, default: str, path: Path) -> str:
         raise SettingsError(
             f"settings file {path}: '{key}' must be text in quotes, not {_kind(value)}"
         )
+    return value
+
+
+def _flag(raw: dict[str, Any], key: str, default: bool, path: Path) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise SettingsError(f"settings file {path}: '{key}' must be true or false")
     return value
 
 
