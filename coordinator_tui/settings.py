@@ -51,6 +51,32 @@ def current_user() -> str:
         return "unknown"
 
 
+@dataclass(frozen=True)
+class KpiDefinitions:
+    """The homecare KPI pack's definitions (issue 16 §2), each defaulting to the
+    commissioners' usual one (DESIGN.md section 7); a ``[kpi]`` table in the settings file
+    changes any of them. ``missed_after`` is a UK wall-clock time; ``time_critical_skill``
+    the skill code marking a time-critical visit (medication); ``typed_sources`` the
+    comma-separated sources of actual times keyed in by the office, which do not count as
+    calls logged by the carer."""
+
+    late_minutes: int = 15
+    very_late_minutes: int = 30
+    time_critical_skill: str = "MED"
+    time_critical_minutes: int = 30
+    missed_after: str = "23:00"
+    short_minutes: int = 30
+    short_percent: int = 75
+    continuity_days: int = 28
+    continuity_carers: int = 3
+    call_logging_target: int = 85
+    typed_sources: str = "typed"
+    wtr_code_prefix: str = "WTR"
+
+
+KPI_RANGES = {"short_percent": (1, 100), "call_logging_target": (1, 100)}
+
+
 @dataclass
 class Settings:
     """Resolved settings for one run of the app or one CLI command.
@@ -72,6 +98,7 @@ class Settings:
     """Open the built sections in the background once Home shows its counts, so that the
     first ``2``..``5`` shows a list already loaded (tests turn it off to keep each test to
     the screens it drives)."""
+    kpi: KpiDefinitions = field(default_factory=KpiDefinitions)
 
     @property
     def export_dir(self) -> Path:
@@ -128,6 +155,8 @@ def load_settings(db: str | None = None, config_path: Path | None = None) -> Set
         settings.keymap = {str(k): v for k, v in keymap.items()}
         if raw.get("db"):
             settings.db = _text(raw, "db", "", path)
+        if "kpi" in raw:
+            settings.kpi = _kpi(raw["kpi"], path)
     if os.environ.get(USER_ENV):
         settings.user = os.environ[USER_ENV]
     if os.environ.get(TODAY_ENV):
@@ -200,6 +229,40 @@ def _days(raw: dict[str, Any], default: int, path: Path) -> int:
             f"from {low} to {high}, not {shown}"
         )
     return value
+
+
+def _kpi(raw: object, path: Path) -> KpiDefinitions:
+    """The ``[kpi]`` table: each key one of :class:`KpiDefinitions`' fields, of the same
+    kind as its default (a whole number from 0 to 1440, percentages 1 to 100, text; the
+    missed time ``HH:MM``)."""
+    from dataclasses import fields, replace
+
+    if not isinstance(raw, dict):
+        raise SettingsError(f"settings file {path}: [kpi] must be a table")
+    known = {f.name: f.default for f in fields(KpiDefinitions)}
+    chosen: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise SettingsError(f"settings file {path}: [kpi] has no setting '{key}'")
+        default = known[key]
+        if isinstance(default, int):
+            low, high = KPI_RANGES.get(key, (0, 1440))
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise SettingsError(
+                    f"settings file {path}: [kpi] '{key}' must be a whole number from {low} "
+                    f"to {high}"
+                )
+        elif not isinstance(value, str):
+            raise SettingsError(f"settings file {path}: [kpi] '{key}' must be text in quotes")
+        if key == "missed_after":
+            try:
+                datetime.strptime(value, "%H:%M")
+            except ValueError:
+                raise SettingsError(
+                    f"settings file {path}: [kpi] 'missed_after' must be a time as HH:MM"
+                ) from None
+        chosen[key] = value
+    return replace(KpiDefinitions(), **chosen)
 
 
 def _kind(value: object) -> str:
