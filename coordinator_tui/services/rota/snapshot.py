@@ -56,6 +56,9 @@ from coordinator_tui.services.rota.wtr import (
 
 HISTORY_WEEKS = 16  # with the week itself, the 17-week reference period
 CONTEXT_DAYS = 2  # last week's visits read as shifts: a shift can run on into this week
+EXTENSIONS: list = []
+"""Functions ``(session, snapshot)`` that add what a rule module reads with the week (a
+rule module registers its own, e.g. the shadow requirements of ``rules/care_staff.py``)."""
 
 
 _EPOCH = datetime(1970, 1, 1)
@@ -185,6 +188,9 @@ class WeekSnapshot:
     known_pairs: frozenset[tuple[int, int]] = frozenset()  # (carer, customer) seen before
     acceptances: frozenset[tuple[str, int, int | None]] = frozenset()  # code, visit, carer
     travel: TravelConfig = DEFAULT_TRAVEL
+    # customers whose visits always run the staffing rules (an extension's rule reads more
+    # than the common one-carer case shows, e.g. a shadow visit required first)
+    staffing_watch: frozenset[int] = frozenset()
     week_start: int = 0  # epoch minutes of UK midnight starting Monday
     week_end: int = 0  # ... and the next Monday
 
@@ -495,6 +501,8 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         travel=travel,
     )
     snapshot._table = table
+    for extend in EXTENSIONS:
+        extend(session, snapshot)
     return snapshot
 
 

@@ -430,6 +430,7 @@ class RotaState:
             and customer is not None
             and not customer.lone_working_risk
             and (not customer.preferred or carers[0] in customer.preferred)
+            and visit.customer_id not in self.snap.staffing_watch
         ):
             return ()  # the common case, answered without running the rules
         found: list[Problem] = []
