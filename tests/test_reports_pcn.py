@@ -23,6 +23,23 @@ class TestSmallNumbers:
     def test_shown_for_internal_use(self, value) -> None:
         assert suppress(value, show_small=True) == value
 
+    @pytest.mark.parametrize(
+        ("parts", "total", "shown"),
+        [
+            ([2, 0, 5], 7, ["*", 0, "*", 7]),  # one withheld: the next smallest too
+            ([2, 3, 9], 14, ["*", "*", 9, 14]),  # two withheld: nothing to work out
+            ([2, 0, 0], 2, ["*", 0, 0, "*"]),  # the total withheld itself
+            ([6, 7, 8], 21, [6, 7, 8, 21]),
+            ([1, 6, 9, 7], 23, ["*", "*", 9, 7, 23]),
+            ([0, 0], 0, [0, 0, 0]),
+        ],
+    )
+    def test_secondary_suppression(self, parts, total, shown) -> None:
+        from coordinator_tui.services.reports.small_numbers import suppress_row
+
+        assert suppress_row(parts, total, show_small=False) == shown
+        assert suppress_row(parts, total, show_small=True) == [*parts, total]
+
     def test_derived_figure_follows_its_base(self) -> None:
         assert suppress_derived(7.5, 3, show_small=False) == "*"
         assert suppress_derived(7.5, 5, show_small=False) == 7.5
@@ -350,6 +367,15 @@ class TestPcnFigures:
                 if (section.key, figure.item, figure.measure) not in EXPECTED:
                     assert set(figure.values) <= {0, None}, (section.key, figure)
 
+    def test_no_withheld_count_can_be_worked_out_from_the_total(self, report) -> None:
+        """Every row shown to the outside with a total has 0 or at least 2 parts withheld."""
+        for section in report.sections:
+            for figure in section.figures:
+                if figure.base is None:
+                    cells = figure.cells(show_small=False)
+                    if cells[-1] != "*":
+                        assert cells[:-1].count("*") != 1, figure
+
     def test_practices_add_up_to_the_total(self, report) -> None:
         for section in report.sections:
             for figure in section.figures:
@@ -358,7 +384,8 @@ class TestPcnFigures:
 
     def test_small_numbers_suppressed_by_default(self, report) -> None:
         present = report.figure("meetings", "Attendance", "present")
-        assert present.cells(show_small=False) == ["*", 0, 5, 7]
+        # 2 withheld; 5 withheld too, else 7 - 5 - 0 would give the 2 away
+        assert present.cells(show_small=False) == ["*", 0, "*", 7]
         assert present.cells(show_small=True) == [2, 0, 5, 7]
         median = report.figure("referrals", "MASH / children's social care", "median working days")
         assert median.cells(show_small=False) == ["*", "*", None, "*"]

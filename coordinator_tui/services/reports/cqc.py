@@ -516,10 +516,10 @@ def docx_document(pack: CqcPack) -> bytes:
     return buffer.getvalue()
 
 
-def default_export_path(folder: Path, pack: CqcPack, fmt: str) -> Path:
-    from coordinator_tui.models import utcnow
+def default_export_path(folder: Path, pack: CqcPack, fmt: str, stamp: str = "") -> Path:
+    from coordinator_tui.services.reports.pcn import export_stamp
 
-    stamp = re.sub(r"[^0-9]", "", utcnow().isoformat())[:14]
+    stamp = stamp or export_stamp()
     return folder / f"cqc-{pack.statement.key}-{pack.months}m-{stamp}.{fmt}"
 
 
@@ -547,3 +547,23 @@ def export_pack(session: Session, pack: CqcPack, path: Path, fmt: str | None = N
         raise ReportsError(f"Could not write the pack: {exc.strerror or exc}") from exc
     record_export(session, "cqc evidence", "report", None, fmt)
     return path
+
+
+def export_all(session: Session, pack: CqcPack, folder: Path) -> list[Path]:
+    """The pack as Word, Excel and CSV in ``folder`` (one file name stem, owner-only);
+    one audit event for the three files."""
+    from coordinator_tui.audit import record_export
+    from coordinator_tui.services.reports.pcn import export_stamp, write_private
+
+    stamp = export_stamp()
+    writers = {"docx": docx_document, "xlsx": xlsx_document, "csv": csv_document}
+    paths = []
+    for fmt in FORMATS:
+        path = default_export_path(folder, pack, fmt, stamp)
+        try:
+            write_private(path, writers[fmt](pack))
+        except OSError as exc:
+            raise ReportsError(f"Could not write the pack: {exc.strerror or exc}") from exc
+        paths.append(path)
+    record_export(session, "cqc evidence", "report", None, list(FORMATS), files=len(paths))
+    return paths

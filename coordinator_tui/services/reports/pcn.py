@@ -41,7 +41,8 @@ meetings, say) count in a ``PCN-wide`` column shown only when it holds anything,
 row's practices add up to the PCN total.
 
 Counts of 1 to 4 are shown as ``*`` unless the coordinator shows small numbers
-(``small_numbers``); a median or percentile over 1 to 4 referrals is suppressed too.
+(``small_numbers``), with a second practice's count withheld where one alone could be
+worked out from the total; a median or percentile over 1 to 4 referrals is withheld too.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ from coordinator_tui.models import (
 )
 from coordinator_tui.services.dates import working_days_between
 from coordinator_tui.services.reports import ReportsError
-from coordinator_tui.services.reports.small_numbers import suppress, suppress_derived
+from coordinator_tui.services.reports.small_numbers import suppress_derived, suppress_row
 
 PCN_WIDE = "PCN-wide"
 TOTAL = "PCN total"
@@ -111,8 +112,8 @@ class Figure:
 
     def cells(self, show_small: bool) -> list[int | float | str | None]:
         """The values as a reader outside the practice may see them (1-4 as ``*``)."""
-        if self.base is None:
-            return [suppress(v, show_small=show_small) for v in self.values]  # type: ignore[arg-type]
+        if self.base is None:  # counts: the practices are parts of the PCN total
+            return suppress_row(self.values[:-1], self.values[-1], show_small=show_small)  # type: ignore[arg-type]
         return [
             suppress_derived(v, b, show_small=show_small)
             for v, b in zip(self.values, self.base, strict=True)
@@ -648,12 +649,17 @@ def write_private(path: Path, data: bytes | str) -> None:
         handle.write(payload)
 
 
-def default_export_path(folder: Path, report: PcnReport, fmt: str) -> Path:
+def export_stamp() -> str:
+    """The moment in a file name (UTC, to the second), so exports never overwrite."""
     import re
 
     from coordinator_tui.models import utcnow
 
-    stamp = re.sub(r"[^0-9]", "", utcnow().isoformat())[:14]
+    return re.sub(r"[^0-9]", "", utcnow().isoformat())[:14]
+
+
+def default_export_path(folder: Path, report: PcnReport, fmt: str, stamp: str = "") -> Path:
+    stamp = stamp or export_stamp()
     return folder / f"pcn-report-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}-{stamp}.{fmt}"
 
 
@@ -689,6 +695,29 @@ def export_report(
     return path
 
 
+def export_all(
+    session: Session, report: PcnReport, folder: Path, *, show_small: bool
+) -> list[Path]:
+    """The report in every format (CSV, XLSX, Word) in ``folder``, one file name stem,
+    owner-only; one audit event for the three files (what and the kinds of file)."""
+    from coordinator_tui.audit import record_export
+
+    paths = []
+    stamp = export_stamp()
+    for fmt in FORMATS:
+        path = default_export_path(folder, report, fmt, stamp)
+        data = {"csv": csv_document, "xlsx": xlsx_document, "docx": docx_document}[fmt](
+            report, show_small
+        )
+        try:
+            write_private(path, data)
+        except OSError as exc:
+            raise ReportsError(f"Could not write the report: {exc.strerror or exc}") from exc
+        paths.append(path)
+    record_export(session, "pcn report", "report", None, list(FORMATS), files=len(paths))
+    return paths
+
+
 __all__ = [
     "FORMATS",
     "PCN_WIDE",
@@ -701,6 +730,7 @@ __all__ = [
     "csv_document",
     "default_export_path",
     "docx_document",
+    "export_all",
     "export_report",
     "pcn_report",
     "report_json",

@@ -16,12 +16,20 @@ a reader outside the practice sees. Totals are suppressed by the same rule but a
 computed from the real figures (a total never reveals a suppressed cell unless it is
 itself 1 to 4, which is then suppressed too).
 
+A row of parts and their total (the practices and the PCN total) gets secondary
+suppression too (:func:`suppress_row`): when only one part is withheld and the total is
+shown, that part could be found by subtracting the others from the total, so the
+smallest other non-zero part is withheld as well (the usual complement to primary
+suppression in NHS Digital's disclosure control).
+
 Only whole counts are suppressed: a median, percentile or percentage built from a
 suppressed count is suppressed too (:func:`suppress_derived`), since with one or two
 records a median is a person's own figure.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 __all__ = [
     "SMALL_MAX",
@@ -30,6 +38,7 @@ __all__ = [
     "is_small",
     "suppress",
     "suppress_derived",
+    "suppress_row",
 ]
 
 SMALL_MIN = 1
@@ -58,3 +67,21 @@ def suppress_derived(
     if not show_small and is_small(base):
         return SUPPRESSED
     return value
+
+
+def suppress_row(
+    parts: Sequence[int | None], total: int | None, *, show_small: bool
+) -> list[str | int | None]:
+    """``parts`` then ``total`` as a report may show them: 1 to 4 as ``*``, and when that
+    leaves exactly one part withheld beside a shown total, the smallest other non-zero
+    part withheld too (so no withheld count can be worked out by subtraction)."""
+    if show_small:
+        return [*parts, total]
+    cells = [suppress(value, show_small=False) for value in parts]
+    total_cell = suppress(total, show_small=False)
+    hidden = [i for i, cell in enumerate(cells) if cell == SUPPRESSED]
+    if len(hidden) == 1 and total_cell != SUPPRESSED:
+        others = [(value, i) for i, value in enumerate(parts) if i not in hidden and value]
+        if others:
+            cells[min(others)[1]] = SUPPRESSED
+    return [*cells, total_cell]
