@@ -8,16 +8,27 @@
   what was typed and one line saying why, so the same ``ctrl+s`` can simply be tried
   again. Nothing ends the app.
 
-A dialog gets both by taking :class:`DialogBase` in place of ``TypeAhead`` in its bases
+- A save given as a :class:`BackgroundSave` writes in a worker thread
+  (:meth:`DialogBase.save_in_background`): while the database waits on a lock held
+  elsewhere (up to its busy or lock timeout: 5 s), the screen stays live and says
+  "Saving…", the keys typed meanwhile wait for the save (``TypeAhead``), and a second
+  ``ctrl+s`` does not save twice. What the calling screen does after the save (a
+  notification, a reload) runs on the UI thread once the write is made.
+
+A dialog gets these by taking :class:`DialogBase` in place of ``TypeAhead`` in its bases
 (it is a ``TypeAhead``): its own ``action_cancel`` and ``action_save`` are wrapped when the
 class is made, so a dialog needs no other change.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from textual.app import ComposeResult
@@ -27,11 +38,27 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from coordinator_tui.screens.type_ahead import TypeAhead
-from coordinator_tui.services.errors import CoordinatorError
+from coordinator_tui.services.errors import ConflictError, CoordinatorError
 
 _WRAPPED = "_dialog_base_wrapped"
 _CONFIRMED = "_dialog_base_discard_confirmed"
 _PRISTINE = "_dialog_base_pristine"
+_SAVING = "_dialog_base_saving"
+FORM_DIALOG_CSS = Path(__file__).parent / "form_dialog.tcss"
+
+
+@dataclass(frozen=True)
+class BackgroundSave:
+    """A dialog's save in two parts, so the database is never waited on by the UI thread.
+
+    ``write(values)`` runs in a worker thread: it opens its own unit of work, calls the
+    service and returns what ``then`` needs; a refusal is a ``CoordinatorError`` (a
+    conflict, a locked, busy or lost database), shown in the dialog with what was typed
+    kept. It must not touch a widget. ``then(values, result)`` runs on the UI thread once
+    the write is made and the dialog has closed: notify, reload, move the cursor on."""
+
+    write: Callable[[dict[str, Any]], Any]
+    then: Callable[[dict[str, Any], Any], None] | None = None
 
 
 class DiscardDialog(TypeAhead, ModalScreen[bool]):
@@ -41,7 +68,7 @@ class DiscardDialog(TypeAhead, ModalScreen[bool]):
     ``y`` closes this question and then the form in the same step (``on_discard``), so
     keys typed straight after it reach the screen beneath the form, never the form."""
 
-    CSS_PATH = "form_dialog.tcss"
+    CSS_PATH = FORM_DIALOG_CSS  # absolute: subclasses in the domain folders inherit it
     BINDINGS = [
         Binding("y", "answer(True)", "Discard", id="discard.yes"),
         Binding("n,escape,enter", "answer(False)", "Keep editing", id="discard.no"),
@@ -171,6 +198,44 @@ class DialogBase(TypeAhead):
         """Whether anything was typed or chosen since the dialog opened."""
         pristine = self.__dict__.get(_PRISTINE)
         return pristine is not None and form_state(self) != pristine
+
+    @property
+    def saving(self) -> bool:
+        """A background save is under way (``save_in_background``)."""
+        return bool(self.__dict__.get(_SAVING))
+
+    async def save_in_background(self, save: BackgroundSave, values: dict[str, Any]) -> bool:
+        """Write ``values`` with ``save.write`` in a worker thread, the screen live
+        meanwhile; then close the dialog with ``values`` and run ``save.then``. A refusal
+        keeps the dialog open with one line and what was typed. True when saved.
+
+        Awaited by the save action, so the keys typed during the write are held by
+        ``TypeAhead`` and read again once the dialog has closed (or stayed open to show
+        why it could not save)."""
+        if self.saving:
+            return False
+        self.__dict__[_SAVING] = True
+        self.show_status("Saving…")
+        try:
+            result = await asyncio.to_thread(save.write, values)
+        except CoordinatorError as exc:
+            self.show_error(str(exc))
+            if isinstance(exc, ConflictError):  # who changed what: longer than the line
+                self.notify(str(exc), severity="error", timeout=10)  # type: ignore[attr-defined]
+            return False
+        finally:
+            self.__dict__[_SAVING] = False
+        self.dismiss(values)  # type: ignore[attr-defined]
+        if save.then is not None:
+            save.then(values, result)
+        return True
+
+    def show_status(self, message: str) -> None:
+        """A line of progress in the error line's place (nothing if the form has none)."""
+        from textual.css.query import NoMatches
+
+        with contextlib.suppress(NoMatches):
+            self.query_one("#form-error", Static).update(message)  # type: ignore[attr-defined]
 
     def show_error(self, message: str) -> None:
         """One line in the dialog's error line (``#form-error``), else a notification."""

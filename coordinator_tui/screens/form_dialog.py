@@ -21,7 +21,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from coordinator_tui.screens.dialog_base import DialogBase
+from coordinator_tui.screens.dialog_base import FORM_DIALOG_CSS, BackgroundSave, DialogBase
+from coordinator_tui.services.dates import DUE
 from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.person_picker import Choice, ChoicePicker
 
@@ -39,12 +40,13 @@ class Field:
     options: tuple[tuple[Any, ...], ...] = ()
     required: bool = False
     placeholder: str = ""
+    expects: str = DUE  # a date field: PAST for a date of birth or an event ("3/12/99")
 
 
 class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
     """A titled list of fields; returns {key: value} on save, None on cancel."""
 
-    CSS_PATH = "form_dialog.tcss"
+    CSS_PATH = FORM_DIALOG_CSS  # absolute: subclasses in the domain folders inherit it
     BINDINGS = [
         Binding("ctrl+s,f2", "save", "Save", id="form.save"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
@@ -56,10 +58,12 @@ class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
         fields: list[Field],
         today: date,
         context: str = "",
-        save: Callable[[dict[str, Any]], str | None] | None = None,
+        save: Callable[[dict[str, Any]], str | None] | BackgroundSave | None = None,
     ) -> None:
-        """``save``, if given, is called with the values and returns an error message
-        (the form stays open, showing it, input kept) or None (the form closes)."""
+        """``save``, if given, is a :class:`BackgroundSave` (the write in a worker thread,
+        the screen live while the database waits) or a callable run on the UI thread with
+        the values, returning an error message (the form stays open, showing it, input
+        kept) or None (the form closes)."""
         super().__init__()
         self.form_title = title
         self.fields = fields
@@ -78,7 +82,12 @@ class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
                 yield Label(label, classes="form-label")
                 if field.kind == "date":
                     initial = field.value.strftime("%d/%m/%Y") if field.value else ""
-                    yield DateInput(value=initial, id=f"f-{field.key}", today=self.today)
+                    yield DateInput(
+                        value=initial,
+                        id=f"f-{field.key}",
+                        today=self.today,
+                        expects=field.expects,
+                    )
                 elif field.kind == "choice":
                     yield ChoicePicker(
                         [Choice(*option) for option in field.options],
@@ -145,9 +154,12 @@ class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
         else:
             widget.focus()
 
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         values = self.collect()
         if values is None:
+            return
+        if isinstance(self.save, BackgroundSave):
+            await self.save_in_background(self.save, values)
             return
         if self.save is not None:
             error = self.save(values)
@@ -160,11 +172,11 @@ class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
         self.dismiss(None)
 
     @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
+    async def submitted(self, event: Input.Submitted) -> None:
         event.stop()
         last = self.fields[-1]
         # The last field may be a compound widget (a date field holds its Input).
         if self.query_one(f"#f-{last.key}") in event.input.ancestors_with_self:
-            self.action_save()
+            await self.action_save()
         else:
             self.focus_next()

@@ -202,19 +202,22 @@ class ReferralActions:
             return
         saved = self.referral_saved(row, move_on)
 
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    result = apply(session, row, values)
-            except CoordinatorError as exc:
-                return str(exc)
+        def write(values: dict[str, Any]) -> Any:
+            # In the dialog's worker thread: the screen stays live while the database
+            # waits; a refusal (CoordinatorError) is shown in the form, text kept.
+            with self.coordinator.session() as session:
+                return apply(session, row, values)
+
+        def then(values: dict[str, Any], result: Any) -> None:
             self.notify(f"Saved: {title.lower()}", timeout=3)
             saved()
             if after is not None:
                 self.call_after_refresh(after, row, values, result)
-            return None
 
+        from coordinator_tui.screens.dialog_base import BackgroundSave
         from coordinator_tui.screens.form_dialog import FormDialog
+
+        save = BackgroundSave(write, then)
 
         if context is None:
             context = f"{row.family_name.upper()}, {row.given_name} · {row.referral_type} · " + (

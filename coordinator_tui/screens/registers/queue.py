@@ -20,8 +20,9 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
-from coordinator_tui.services.errors import ConflictError, CoordinatorError
+from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.registers import (
     FilterOptions,
     QueueFilter,
@@ -362,40 +363,35 @@ class RegistersScreen(SectionScreen):
             fields,
             self.today,
             context,
-            save=lambda values: self.run_action(
-                row, lambda session: apply(session, row, values), lambda: done(row, values)
+            save=BackgroundSave(
+                write=lambda values: self.write(lambda session: apply(session, row, values)),
+                then=lambda values, token: self.saved(row, token, lambda: done(row, values)),
             ),
         )
         self.app.push_screen(form)
 
-    def run_action(
-        self, row: QueueRow, action: Callable[[Any], Undo], done: Callable[[], str]
-    ) -> str | None:
-        """Save through the service; on success say what was done to whom and move on to
-        the entry that was next in the list (whatever the action did to this one's place).
+    def write(self, action: Callable[[Any], Undo]) -> Undo:
+        """One unit of work through the service, run in the dialog's worker thread (the
+        screen stays live while the database waits on a lock); a refusal (a refused
+        action, a conflict, a locked database) is a ``CoordinatorError`` that the form
+        shows, keeping what was typed, with nothing written."""
+        with self.coordinator.session() as session:
+            return action(session)
 
-        Returns the refusal message (the form shows it, keeps what was typed, and nothing
-        was written: a refused action, a conflict, a locked database) or None.
-        """
+    def saved(self, row: QueueRow, token: Undo, done: Callable[[], str]) -> None:
+        """After a save: say what was done to whom and move on to the entry that was next
+        in the list (whatever the action did to this one's place)."""
         index = self.query_one(LazyTable).cursor_row
         position = next(
             (i for i, r in enumerate(self.shown_rows) if r.entry_id == row.entry_id), index
         )
         following = [r.entry_id for r in self.shown_rows[position + 1 :]]
-        try:
-            with self.coordinator.session() as session:
-                token = action(session)
-        except CoordinatorError as exc:
-            if isinstance(exc, ConflictError):
-                self.notify(str(exc), severity="error", timeout=10)
-            return str(exc)
         self.undo_stack.append(token)
         self.notify(f"{done()} — u to undo", timeout=4)
         self._after_load = lambda: self._move_on(following, index)
         self.hold_keys_until_loaded()  # the next key acts on the reloaded list
         self.load_queue()
         self.load_compliance()
-        return None
 
     def _move_on(self, following: list[int], index: int) -> None:
         """The cursor to the first entry still listed of those that followed the one
