@@ -555,3 +555,89 @@ def test_incremental_reading_of_a_week_matches_a_full_one():
             assert plan.carer_work[carer_id] == work
     total = sum(plan.carer_cost.values()) + sum(plan.job_cost.values())
     assert abs(plan.total - total) < 1e-6
+
+
+class TestContinuityMoves:
+    """The moves that keep a customer's regular carers (issue 19: continuity first)."""
+
+    def crossed(self):
+        """Two carers each on the other's customers at the same hours: no single move
+        gives a place back to its regular (each regular is busy then)."""
+        from coordinator_tui.services.rota.solver.model import build_model
+        from coordinator_tui.services.rota.solver.plan import Plan
+
+        week = Week()
+        week.carer(1)
+        week.carer(2)
+        for index, regular in enumerate((1, 2, 1, 2)):
+            customer = week.customer(10 + index, km=index * 0.5)
+            week.known.add((regular, customer))
+        week.visit(100, 10, 0, 8)
+        week.visit(101, 11, 0, 8)
+        week.visit(102, 12, 0, 9)
+        week.visit(103, 13, 0, 9)
+        snap = week.snapshot()
+        model = build_model(snap, Scope(mode=REPLAN))
+        plan = Plan(model)
+        wrong = {100: (2,), 102: (2,), 101: (1,), 103: (1,)}
+        move = plan.propose({v: (c, model.jobs[v].start) for v, c in wrong.items()})
+        assert move is not None
+        plan.commit(move)
+        return snap, model, plan
+
+    def strangers(self, model, plan) -> int:
+        return sum(
+            1
+            for v, carers in plan.carers_on.items()
+            for c in carers
+            if c not in model.regulars[model.jobs[v].customer_id]
+        )
+
+    def test_the_usual_carer_pass_gives_places_back_to_regulars(self):
+        from coordinator_tui.services.rota.solver.search import usual_carer_pass
+
+        snap, model, plan = self.crossed()
+        assert self.strangers(model, plan) == 4
+        before = plan.total
+        assert usual_carer_pass(plan, lambda: False) >= 1
+        assert self.strangers(model, plan) == 0
+        assert plan.total < before
+        after = {v: plan.carers_on[v] for v in snap.visits}
+        hard = [p for p in RotaState(snap, after).problems() if p.is_hard]
+        assert hard == []
+
+    def test_a_segment_swap_exchanges_a_stretch_of_two_days(self):
+        from coordinator_tui.services.rota.solver.search import segment_swap
+
+        _snap, model, plan = self.crossed()
+        move = segment_swap(plan, 1, 2, at(0, 8), at(0, 10), model.jobs[100])
+        assert move is not None and move.delta < 0
+        plan.commit(move)
+        assert self.strangers(model, plan) == 0
+
+    def test_only_the_visits_in_scope_change(self):
+        week = Week()
+        week.carer(1, absent_days=frozenset({MONDAY}))
+        week.carer(2)
+        week.customer(10)
+        week.visit(100, 10, 0, 8, carers=(1,))
+        week.visit(101, 10, 0, 12, carers=(1,))
+        result = solve(
+            week.snapshot(), Scope(mode=REPAIR, visits=frozenset({101})), seconds=SECONDS
+        )
+        assert result.after[100] == (1,)  # out of scope: left, its problem reported
+        assert result.after[101] == (2,)
+        assert [p.visit_ids for p in result.checked.left] == [(100,)]
+
+    def test_a_search_bounded_by_moves_gives_the_same_plan_each_time(self):
+        week = Week()
+        for carer in range(1, 5):
+            week.carer(carer)
+        for index in range(6):
+            week.customer(10 + index, km=index)
+        for index in range(12):
+            week.visit(100 + index, 10 + index % 6, index % 3, 8 + index % 5)
+        plans = [
+            solve(week.snapshot(), Scope(), seconds=30, iterations=3000).after for _ in range(2)
+        ]
+        assert plans[0] == plans[1]

@@ -47,10 +47,15 @@ class CoverItem:
     day: date
     start: int  # epoch minutes
     candidates: tuple[Candidate, ...]
+    proposed: int | None = None  # the carer the solver's Repair puts in (solver/cover.py)
 
     @property
     def best(self) -> Candidate | None:
-        """The best feasible replacement, or None (Plan C)."""
+        """The replacement the solver's Repair proposes when the ranking finds them
+        feasible, else the best feasible one ranked, or None (Plan C)."""
+        for candidate in self.candidates:
+            if candidate.carer_id == self.proposed and candidate.feasible:
+                return candidate
         first = self.candidates[0] if self.candidates else None
         return first if first is not None and first.feasible else None
 
@@ -181,7 +186,18 @@ def _minute(now: datetime | None) -> int | None:
     return epoch_minutes(now) if now is not None else None
 
 
-def _item(state: RotaState, visit_id: int, carer_id: int) -> CoverItem:
+def _repair(
+    session: Session, carer_id: int, start: date, end: date, now: datetime | None, repair: bool
+) -> dict[int, int | None]:
+    """The solver's Repair of the absence (visit -> replacement), or nothing."""
+    if not repair:
+        return {}
+    from coordinator_tui.services.rota.solver.cover import cover_absence
+
+    return cover_absence(session, carer_id, start, end, now=now)
+
+
+def _item(state: RotaState, visit_id: int, carer_id: int, proposed: int | None = None) -> CoverItem:
     snap = state.snap
     visit = snap.visits[visit_id]
     customer = snap.customers.get(visit.customer_id)
@@ -192,6 +208,7 @@ def _item(state: RotaState, visit_id: int, carer_id: int) -> CoverItem:
         visit.day,
         visit.start,
         tuple(rank_carers(state, visit_id, replacing=carer_id)),
+        proposed,
     )
 
 
@@ -203,18 +220,22 @@ def plan_b(
     *,
     states: dict[date, RotaState] | None = None,
     now: datetime | None = None,
+    repair: bool = True,
 ) -> PlanB:
     """The visits ``carer_id`` has from ``start`` to ``end``, each with ranked replacements;
     with ``now``, the visits already over are listed apart (``past``), not to cover.
 
-    Each item is ranked on the rota as it stands (replacements are not reserved against
-    each other); ``apply_plan_b`` re-ranks as it goes."""
+    Each item's best is the solver's Repair of all of them together (``repair``; see
+    ``solver/cover.py``), or the top of its ranking where the Repair has nobody the
+    ranking finds feasible. The ranking is on the rota as it stands; ``apply_plan_b``
+    re-ranks as it goes."""
     plan = PlanB(carer_id, start, end)
     minute = _minute(now)
+    proposed = _repair(session, carer_id, start, end, now, repair)
     for monday in _weeks(start, end):
         state = (states or {}).get(monday) or state_for(session, monday)
         for visit_id in _affected(state, carer_id, start, end, minute):
-            plan.items.append(_item(state, visit_id, carer_id))
+            plan.items.append(_item(state, visit_id, carer_id, proposed.get(visit_id)))
         plan.past.extend(_past(state, carer_id, start, end, minute))
     return plan
 
@@ -259,21 +280,24 @@ def apply_plan_b(
     states: dict[date, RotaState] | None = None,
     absence_id: int | None = None,
     now: datetime | None = None,
+    repair: bool = True,
 ) -> CoverResult:
     """Cover the absent carer's visits (all, or ``visit_ids``) with the best feasible
     carer each; a visit nobody can take loses the absent carer and goes to Plan C.
 
     With ``absence_id`` each visit's outcome is recorded against the absence (the call
     list, Plan C's actions, undoing the cover); with ``now`` visits already over are
-    left as they were."""
+    left as they were. The carer each visit gets is the one ``plan_b`` shows: the
+    Repair's (``repair``) while the ranking still finds them feasible."""
     result = CoverResult()
     minute = _minute(now)
+    proposed = _repair(session, carer_id, start, end, now, repair)
     for monday in _weeks(start, end):
         state = (states or {}).get(monday) or state_for(session, monday)
         for visit_id in _affected(state, carer_id, start, end, minute):
             if visit_ids is not None and visit_id not in visit_ids:
                 continue
-            item = _item(state, visit_id, carer_id)
+            item = _item(state, visit_id, carer_id, proposed.get(visit_id))
             current = state.carers_of.get(visit_id, ())
             best = item.best
             if best is None:

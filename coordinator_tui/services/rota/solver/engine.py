@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from coordinator_tui.services.rota.snapshot import WeekSnapshot
 from coordinator_tui.services.rota.solver.model import Model, PairCheck, Scope, build_model
 from coordinator_tui.services.rota.solver.plan import Plan
-from coordinator_tui.services.rota.solver.search import Search, construct
+from coordinator_tui.services.rota.solver.search import Search, construct, usual_carer_pass
 from coordinator_tui.services.rota.solver.verify import Checked, check_plan
 from coordinator_tui.services.rota.solver.weights import DEFAULT_WEIGHTS, Weights
 from coordinator_tui.services.rota.validate import RotaState
@@ -97,9 +97,12 @@ def solve(
     stop: threading.Event | None = None,
     progress: Callable[[Progress], None] | None = None,
     seed: int = 1,
+    iterations: int | None = None,
 ) -> SolveResult:
     """Solve the week of ``snap`` for ``scope`` within about ``seconds`` (``windows`` and
-    ``last_week`` as ``load.load_problem`` reads them; see ``model.build_model``)."""
+    ``last_week`` as ``load.load_problem`` reads them; see ``model.build_model``).
+    ``iterations`` bounds the search by moves tried as well, so that a short solve gives
+    the same plan on every run (a time limit alone depends on the machine's load)."""
     began = time.perf_counter()
     deadline = began + max(seconds, 0.0)
     snap = replace(snap)  # our own travel memo: the caller's snapshot is left alone
@@ -136,7 +139,9 @@ def solve(
         deadline,
         should_stop,
         lambda s: tell("improving", s.plan, s.iterations),
+        max_iterations=iterations,
     )
+    usual_carer_pass(plan, should_stop)
     tell("checking", plan, search.iterations)
     checked = check_plan(model, plan)
     finished = time.perf_counter()

@@ -56,6 +56,7 @@ class Scope:
     days: frozenset[date] | None = None  # repair: the days to re-plan (None: those with problems)
     now: int | None = None  # epoch minutes: a visit starting before this is left as it is
     move_times: bool = True  # a visit may move within its template's window
+    visits: frozenset[int] | None = None  # only these visits may change (None: any)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -287,7 +288,11 @@ def build_model(
     before = {v: tuple(snap.assignments.get(v, ())) for v in snap.visits}
 
     def in_scope(visit: SVisit) -> bool:
-        return (scope.day is None or visit.day == scope.day) and not is_started(visit, now)
+        return (
+            (scope.day is None or visit.day == scope.day)
+            and (scope.visits is None or visit.id in scope.visits)
+            and not is_started(visit, now)
+        )
 
     freed: dict[int, tuple[int, ...]] = {}
     pinned: dict[int, tuple[int, ...]] = {}

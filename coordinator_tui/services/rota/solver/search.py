@@ -19,12 +19,14 @@ import random
 import time
 from collections.abc import Callable
 
-from coordinator_tui.services.rota.solver.model import Job
+from coordinator_tui.services.rota.solver.model import REPLAN, Job
 from coordinator_tui.services.rota.solver.plan import DAY_NO, FIXED, START, VISIT, Move, Plan
 
 TIME_STEP = 5  # minutes between the times tried in a visit's window
 STALL_SECONDS = 12.0  # stop once the best has not improved for this long (and ...)
 STALL_SHARE = 0.25  # ... for this share of the time used so far
+SEGMENTS = (60, 120, 180, 240)  # minutes of day two carers exchange in a segment swap
+CLASH_MARGIN = 45  # minutes either side: a regular's visits this close are in the way
 
 
 def _order(job: Job) -> tuple:
@@ -75,8 +77,40 @@ def _times(job: Job) -> list[int]:
     return sorted(found, key=lambda t: (abs(t - job.start), t))
 
 
+def seed_usual(plan: Plan, should_stop: Callable[[], bool]) -> int:
+    """In fill and repair, the usual carers put back where the week allows it: the
+    carers the visit had (fewest changes), then last week's carers of the same call (the
+    roll-forward ``rota generate`` does, but each checked). Not in Build: measured on the
+    demo weeks, a first plan seeded from last week stalls the search in a worse place
+    (more travel, no better continuity) than the greedy one. Returns the places seeded."""
+    seeded = 0
+    replan = plan.model.scope.mode == REPLAN
+    for job in sorted(plan.model.jobs.values(), key=_order):
+        if should_stop():
+            break
+        usual = () if replan else job.original + job.last_week
+        if not usual:
+            continue
+        visit_id = job.visit_id
+        for carer_id in dict.fromkeys(usual):
+            current = plan.carers_on[visit_id]
+            if len(current) >= job.need:
+                break
+            if carer_id in current or carer_id not in job.cost:
+                continue
+            if not plan.fits(carer_id, job, job.start):
+                continue
+            move = plan.propose({visit_id: ((*current, carer_id), job.start)})
+            if move is not None:
+                plan.commit(move)
+                seeded += 1
+    return seeded
+
+
 def construct(plan: Plan, should_stop: Callable[[], bool]) -> None:
-    """A first plan: every job in time order, each place to its cheapest carer."""
+    """A first plan: the usual carers where they still fit (``seed_usual``), then every job
+    in time order, each place left to its cheapest carer."""
+    seed_usual(plan, should_stop)
     for job in sorted(plan.model.jobs.values(), key=_order):
         if should_stop():
             return
@@ -113,6 +147,7 @@ class Search:
         report: Callable[[Search], None] | None = None,
         start_temperature: float = 8.0,
         end_temperature: float = 0.5,
+        max_iterations: int | None = None,
     ) -> None:
         if not self.with_choice:
             return
@@ -122,10 +157,12 @@ class Search:
         last_best = began
         next_report = began + 0.25
         temperature = start_temperature
-        moves = (self._relocate, self._swap, self._tail, self._chain)
-        weights = (0.25, 0.25, 0.2, 0.3)
+        moves = (self._relocate, self._swap, self._tail, self._segment, self._chain)
+        weights = (0.25, 0.2, 0.15, 0.15, 0.25)
         while True:
             self.iterations += 1
+            if max_iterations is not None and self.iterations > max_iterations:
+                break
             if self.iterations & 63 == 0:
                 now = time.perf_counter()
                 if now >= deadline or should_stop():
@@ -133,7 +170,9 @@ class Search:
                 used = now - began
                 if now - last_best > max(STALL_SECONDS, STALL_SHARE * used):
                     break
-                fraction = used / span
+                fraction = (
+                    used / span if max_iterations is None else self.iterations / max_iterations
+                )
                 temperature = start_temperature * (end_temperature / start_temperature) ** (
                     fraction
                 )
@@ -259,6 +298,23 @@ class Search:
             return None
         return plan.propose(changes)
 
+    def _segment(self) -> Move | None:
+        """Two carers swap their visits of a stretch of a day (one to four hours from a
+        visit on): a CROSS exchange, which the tail exchange misses when the rest of the
+        days do not fit the other carer."""
+        plan = self.plan
+        rnd = self.rnd
+        job = rnd.choice(self.with_choice)
+        current = plan.carers_on[job.visit_id]
+        if not current:
+            return None
+        mine = rnd.choice(current)
+        other = self._pick_candidate(job, current)
+        if other is None:
+            return None
+        cut = plan.start_of[job.visit_id]
+        return segment_swap(plan, mine, other, cut, cut + rnd.choice(SEGMENTS), job)
+
     def _chain(self) -> Move | None:
         """A costly place (empty, or a stranger or another regular on it) given to a
         cheaper candidate by taking that carer's clashing visits off and finding those
@@ -333,3 +389,151 @@ class Search:
             return None
         plan.commit(back)
         return plan.propose(redo)
+
+
+def segment_swap(
+    plan: Plan, mine: int, other: int, cut: int, until: int, job: Job | None = None
+) -> Move | None:
+    """The move in which ``mine`` and ``other`` exchange their visits starting from
+    ``cut`` to before ``until`` on the day of ``cut`` (None when one may not take one)."""
+    jobs = plan.model.jobs
+    day = None
+    if job is not None:
+        day = plan.model.day_ordinal[job.visit_id]
+    changes: dict[int, tuple[tuple[int, ...], int]] = {}
+    for carer_id, to in ((mine, other), (other, mine)):
+        for stop in plan.stops[carer_id]:
+            if stop[FIXED] or stop[START] < cut or stop[START] >= until:
+                continue
+            if day is not None and stop[DAY_NO] != day:
+                continue
+            moving = stop[VISIT]
+            on = changes[moving][0] if moving in changes else plan.carers_on[moving]
+            if to in on or to not in jobs[moving].cost:
+                return None
+            changes[moving] = (tuple(to if c == carer_id else c for c in on), plan.start_of[moving])
+    if not changes:
+        return None
+    return plan.propose(changes)
+
+
+def usual_carer_pass(plan: Plan, should_stop: Callable[[], bool], depth: int = 2) -> int:
+    """A last pass for continuity: every place a carer new to the customer holds is
+    offered to each of the customer's regulars; a regular busy then gives up the visits
+    in the way, each of which goes to one of *its* customer's regulars in turn (up to
+    ``depth`` links), and the chain is kept when the plan's points do not rise. Returns
+    the places given back to a regular."""
+    regulars = plan.model.regulars
+    jobs = plan.model.jobs
+    gained = 0
+    for job in sorted(jobs.values(), key=_order):
+        if should_stop():
+            break
+        visit_id = job.visit_id
+        usual = regulars.get(job.customer_id, frozenset())
+        for stranger in plan.carers_on[visit_id]:
+            if stranger in usual:
+                continue
+            if _swap_to_regular(plan, job, stranger):
+                gained += 1
+                break
+            before = plan.total
+            saved = plan.solution()
+            if _give_to_regular(plan, job, stranger, depth, set()) and plan.total <= before + 1e-9:
+                gained += 1
+                break
+            plan.restore(*saved)
+    return gained
+
+
+def _give_to_regular(plan: Plan, job: Job, out: int, depth: int, seen: set[int]) -> bool:
+    """Put a regular of ``job``'s customer in ``out``'s place (committed), moving the
+    regular's visits in the way on to their own regulars; False when none fits."""
+    visit_id = job.visit_id
+    start = plan.start_of[visit_id]
+    current = plan.carers_on[visit_id]
+    usual = plan.model.regulars.get(job.customer_id, frozenset())
+    jobs = plan.model.jobs
+    seen = seen | {visit_id}
+    for carer_id in job.candidates:
+        if carer_id not in usual or carer_id in current:
+            continue
+        new = tuple(carer_id if c == out else c for c in current)
+        move = plan.propose({visit_id: (new, start)})
+        if move is not None:
+            plan.commit(move)
+            return True
+        if depth <= 0:
+            continue
+        end = start + job.minutes
+        clash = [
+            stop[VISIT]
+            for stop in plan.stops[carer_id]
+            if not stop[FIXED]
+            and stop[DAY_NO] == plan.model.day_ordinal[visit_id]
+            and stop[START] < end + CLASH_MARGIN
+            and stop[START] + jobs[stop[VISIT]].minutes > start - CLASH_MARGIN
+        ]
+        if not clash or len(clash) > 3 or seen & set(clash):
+            continue
+        saved = plan.solution()
+        freed = {}
+        for v in clash:
+            freed[v] = (tuple(c for c in plan.carers_on[v] if c != carer_id), plan.start_of[v])
+        freed[visit_id] = (new, start)
+        move = plan.propose(freed)
+        if move is None:
+            continue
+        plan.commit(move)
+        ok = True
+        for v in clash:
+            other = jobs[v]
+            if not _refill_regular(plan, other, depth - 1, seen):
+                ok = False
+                break
+        if ok:
+            return True
+        plan.restore(*saved)
+    return False
+
+
+def _refill_regular(plan: Plan, job: Job, depth: int, seen: set[int]) -> bool:
+    """Fill the empty place of ``job`` with one of its regulars (a chain of ``depth``)."""
+    visit_id = job.visit_id
+    usual = plan.model.regulars.get(job.customer_id, frozenset())
+    start = plan.start_of[visit_id]
+    for carer_id in job.candidates:
+        if carer_id not in usual or carer_id in plan.carers_on[visit_id]:
+            continue
+        move = plan.propose({visit_id: ((*plan.carers_on[visit_id], carer_id), start)})
+        if move is not None:
+            plan.commit(move)
+            return True
+    if depth <= 0:
+        return False
+    # Nobody free: a stranger holding the place is no worse than before the chain began.
+    return place(plan, job) is not None
+
+
+def _swap_to_regular(plan: Plan, job: Job, stranger: int) -> bool:
+    """The stranger and a regular of the customer exchange a stretch of the day from a
+    little before this visit, kept (committed) when the plan's points do not rise."""
+    usual = plan.model.regulars.get(job.customer_id, frozenset())
+    start = plan.start_of[job.visit_id]
+    best: Move | None = None
+    for carer_id in job.candidates:
+        if carer_id not in usual or carer_id in plan.carers_on[job.visit_id]:
+            continue
+        for back in (0, 60):
+            for length in SEGMENTS:
+                move = segment_swap(plan, stranger, carer_id, start - back, start + length, job)
+                if (
+                    move is not None
+                    and move.delta <= 1e-9
+                    and (best is None or move.delta < best.delta)
+                ):
+                    best = move
+    if best is None:
+        return False
+    plan.commit(best)
+    return True
