@@ -203,6 +203,55 @@ class TestProposal:
             await back_on_grid(pilot, app)
 
 
+class TestDiffOnTheGrid:
+    """The changes not accepted stay drawn on the grid (a symbol on each carer's day, not
+    colour alone) until accepted or discarded."""
+
+    async def test_marks_stay_until_accepted(self, demo_settings, small_demo_engine):
+        async with proposal_open(demo_settings, small_demo_engine) as (app, pilot, screen):
+            proposal = screen.proposal
+            before = assignments(small_demo_engine)
+            await pilot.press("escape")
+            grid = await back_on_grid(pilot, app)
+            assert assignments(small_demo_engine) == before  # nothing written
+            marks = grid._proposal_marks()
+            assert marks == proposal.cell_marks()
+            carer_id, day = next(iter(sorted(marks)))
+            row = grid._row_cells(carer_id)
+            cell = row[1 + grid.rota.days.index(day)].plain
+            assert any(symbol in cell for symbol in "+−±~")
+            assert "underline" in str(row[1 + grid.rota.days.index(day)].style)
+            assert "proposal" in shown_text(grid.query_one("#rota-legend"))
+            await pilot.press("s")  # the same proposal again, not a new solve
+            await wait_for(pilot, lambda: isinstance(app.screen, SolveScreen))
+            again = app.screen
+            await wait_for(pilot, lambda: again.proposal is not None, timeout=30)
+            assert again.proposal is proposal
+            await pilot.press("A")
+            grid = await back_on_grid(pilot, app)
+            assert grid.proposal_pending is None and grid._proposal_marks() == {}
+            after = assignments(small_demo_engine)
+            for change in proposal.changes:
+                assert after.get(change.visit_id, ()) == change.after
+            assert hard_left(small_demo_engine) == []
+            row = grid._row_cells(carer_id)
+            assert not any(s in row[1 + grid.rota.days.index(day)].plain for s in "+−±")
+
+    async def test_x_discards_the_marks(self, demo_settings, small_demo_engine):
+        async with proposal_open(demo_settings, small_demo_engine) as (app, pilot, screen):
+            before = assignments(small_demo_engine)
+            await pilot.press("escape")
+            grid = await back_on_grid(pilot, app)
+            assert grid._proposal_marks()
+            await pilot.press("X")
+            await wait_for(pilot, lambda: grid.proposal_pending is None)
+            assert "proposal" not in shown_text(grid.query_one("#rota-legend"))
+            assert assignments(small_demo_engine) == before
+            await pilot.press("s")  # a new solve now
+            await wait_for(pilot, lambda: isinstance(app.screen, SolveScreen))
+            assert app.screen.reopened is None
+
+
 class TestLook:
     @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
     def test_proposal(self, snap_compare, demo_settings, small_demo_engine, size, monkeypatch):
@@ -219,6 +268,29 @@ class TestLook:
             screen = app.screen
             await wait_for(pilot, lambda: screen.proposal is not None, timeout=60)
             screen._set_progress("✓ Solved (time not shown in the snapshot)")
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=size, run_before=shown)
+
+    @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    def test_grid_with_the_proposal_marked(
+        self, snap_compare, demo_settings, small_demo_engine, size, monkeypatch
+    ):
+        """The grid after esc from a proposal: its changes marked on the carers' days."""
+        monkeypatch.setattr(rota_solve, "SOLVE_SECONDS", 0.0)
+        app = make_app(demo_settings, small_demo_engine)
+
+        async def shown(pilot):
+            await pilot.press("5")
+            await wait_for(pilot, lambda: isinstance(app.screen, RotaScreen) and app.screen.loaded)
+            grid = app.screen
+            await pilot.press("s")
+            await wait_for(pilot, lambda: isinstance(app.screen, SolveScreen))
+            screen = app.screen
+            await wait_for(pilot, lambda: screen.proposal is not None, timeout=60)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is grid and grid.proposal_pending)
+            await wait_for(pilot, lambda: grid.loaded)
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=size, run_before=shown)

@@ -21,7 +21,9 @@ for what nobody can cover (on a day already off, ``b`` opens that absence's Plan
 put the carer back on the visits Plan B gave to others. ``u`` undoes the last change.
 ``g`` creates the week's visits from the care packages when it has none yet.
 ``s`` has the solver fill the week (``S`` the highlighted day) as a proposal to accept in
-one step, per carer or per day, or not (``screens/rota_solve.py``).
+one step, per carer or per day, or not (``screens/rota/solve.py``); the changes not
+accepted stay marked on the carers' days (``+`` a visit put on, ``−`` taken off, ``±``
+both, underlined) until ``s`` shows them again to accept or ``X`` discards them.
 """
 
 from __future__ import annotations
@@ -86,10 +88,21 @@ ABSENCE_KINDS = (
 HANDED_ON = {"escalated": "→ manager", "agency": "→ agency"}
 
 
-def grid_cell(cell: Cell, narrow: bool = False) -> Text:
+# A solver's proposal not yet accepted, drawn on the carer's day (``Proposal.cell_marks``).
+DIFF_MARKS = {"gains": "+", "loses": "−", "both": "±", "retimed": "~"}
+
+
+def grid_cell(cell: Cell, narrow: bool = False, diff: str = "") -> Text:
     """``✖ 3  4.5h``: the worst problem's symbol in its own place, then visits and hours
     (narrow: ``✖  3``); ``off`` when absent; ``·`` when free. One style for the whole
-    cell, so the symbol and its figures read as one."""
+    cell, so the symbol and its figures read as one. ``diff``: what a pending solver's
+    proposal does to the day (``DIFF_MARKS``), in the place after the symbol, underlined."""
+    if diff:
+        plain = grid_cell(cell, narrow)
+        style = f"{plain.style} underline".strip()
+        if cell.visits:  # ``✖+ 3  4.5h``: after the problem's symbol
+            return Text(f"{plain.plain[:1]}{DIFF_MARKS[diff]}{plain.plain[2:]}", style=style)
+        return Text(f"{DIFF_MARKS[diff]} {plain.plain}", style=style)  # ``+ ·``, ``− off``
     kind = cell.level
     if cell.absent and not cell.visits:
         return Text("off", style="dim italic")
@@ -157,6 +170,7 @@ class RotaScreen(SectionScreen):
         Binding("g", "generate", "Generate visits", show=False, id="rota.generate"),
         Binding("s", "solve", "Solve", show=False, id="rota.solve"),
         Binding("S", "solve(True)", "Solve day", show=False, id="rota.solve_day"),
+        Binding("X", "discard_proposal", "Discard proposal", show=False, id="rota.discard"),
         Binding("tab,shift+tab", "switch_panel", "Grid/unassigned", show=False, id="rota.tab"),
         Binding("f5", "reload", "Reload", show=False, id="rota.reload"),
     ]
@@ -174,6 +188,9 @@ class RotaScreen(SectionScreen):
         self._mounted = False
         self._pending: RotaWeek | None = None
         self._load_error = ""  # a first load that failed before the screen was mounted
+        # A solver's proposal left with changes not accepted: (proposal, visits accepted);
+        # its changes are marked on the grid until accepted (s) or discarded (X).
+        self.proposal_pending: tuple[Any, set[int]] | None = None
         # Start loading the week at once when the database is open: mounting the section
         # (its stylesheet, the tables) takes longer than the first frame should wait for.
         try:
@@ -319,7 +336,31 @@ class RotaScreen(SectionScreen):
         self.query_one("#rota-grid", CellGrid).set_grid(
             columns, len(rota.carers), self._grid_row, cursor=cursor
         )
-        self.query_one("#rota-legend", Static).update(legend(self.narrow, self.size.width - 2))
+        self._draw_legend()
+
+    def _draw_legend(self) -> None:
+        """The legend; while a proposal is pending, what its marks mean first."""
+        width = self.size.width - 2
+        marks = self._proposal_marks()
+        if not marks:
+            self.query_one("#rota-legend", Static).update(legend(self.narrow, width))
+            return
+        text = Text.assemble(
+            ("+ − ± ", "bold underline"),
+            (f"proposal: {len(marks)} day(s) · s to accept · X discard · ", "bold"),
+        )
+        text.append_text(legend(self.narrow, max(width - len(text), 10)))
+        text.truncate(width, overflow="ellipsis")
+        self.query_one("#rota-legend", Static).update(text)
+
+    def _proposal_marks(self) -> dict[tuple[int, date], str]:
+        """(carer, day) -> what the pending proposal does there (this week's only)."""
+        if self.proposal_pending is None:
+            return {}
+        proposal, done = self.proposal_pending
+        if proposal.monday != self.week:
+            return {}
+        return proposal.cell_marks(done)
 
     def _grid_row(self, index: int) -> list[Text]:
         """The grid's row ``index``: drawn only when on screen."""
@@ -330,9 +371,13 @@ class RotaScreen(SectionScreen):
         assert self.rota is not None
         carer = self.rota.carer(carer_id)
         cells, week_worst = self.rota.row(carer_id)
+        marks = self._proposal_marks()
         row = [
             Text(carer.name),
-            *(grid_cell(cell, self.narrow) for cell in cells),
+            *(
+                grid_cell(cell, self.narrow, marks.get((carer_id, day), ""))
+                for cell, day in zip(cells, self.rota.days, strict=False)
+            ),
             week_cell(
                 self.rota.week_minutes(carer_id), self.rota.due_minutes(carer_id), week_worst
             ),
@@ -475,6 +520,14 @@ class RotaScreen(SectionScreen):
             figures += "off · " if one.absent else ""
             figures += f"{one.visits} visits, {hours(one.minutes)}" if one.visits else "no visits"
         head.append(figures)
+        pending = self.proposal_pending
+        if day is not None and pending is not None and pending[0].monday == self.week:
+            changes = pending[0].cell_changes(carer_id, day, pending[1])
+            if changes:
+                head.append(
+                    f" · proposal: {len(changes)} change(s), s to see and accept",
+                    style="bold underline",
+                )
         if not problems:
             head.append(" · no problems", style="green")
             line.update(head)
@@ -942,7 +995,7 @@ class RotaScreen(SectionScreen):
         with self.coordinator.session() as session:
             absence = absence_on(session, carer_id, start)
             waiting = (
-                plan_b(session, carer_id, absence.start, absence.end, now=now).items
+                plan_b(session, carer_id, absence.start, absence.end, now=now, repair=False).items
                 if absence
                 else []
             )
@@ -1048,13 +1101,37 @@ class RotaScreen(SectionScreen):
         cell = self.current_cell() if day_only else None
         day = cell[1] if cell else None
 
+        pending = self.proposal_pending
+        if pending is not None and pending[0].monday == self.week and not day_only:
+            screen = SolveScreen(self.week, pending[0].day, proposal=pending[0], done=pending[1])
+        else:
+            screen = SolveScreen(self.week, day)
+
         def back(result: ChangeResult | None) -> None:
             if result is not None and result.after:
                 self.undo_stack.append((result, "the solver's proposal"))
                 self.notify("The solver's proposal: u on the grid undoes it", timeout=4)
+            self.proposal_pending = screen.pending()
+            if self.proposal_pending is not None:
+                count = len(self.proposal_pending[0].changes) - len(self.proposal_pending[1])
+                self.notify(
+                    f"{count} change(s) not accepted are marked on the grid (+ − ±): "
+                    "s to accept, X to discard",
+                    timeout=6,
+                )
             self.load()
 
-        self.app.push_screen(SolveScreen(self.week, day), back)
+        self.app.push_screen(screen, back)
+
+    def action_discard_proposal(self) -> None:
+        """``X``: drop the solver's proposal left pending (its marks go from the grid)."""
+        if self.proposal_pending is None:
+            return
+        self.proposal_pending = None
+        self.notify("The solver's proposal discarded", timeout=3)
+        if self.rota is not None:
+            self._set_columns(self.query_one("#rota-grid", CellGrid).cursor)
+            self.show_cell_problems()
 
     def action_reload(self) -> None:
         self.load()

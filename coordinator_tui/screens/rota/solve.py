@@ -12,7 +12,9 @@ the visits nobody can take and why. Nothing is written until a change is accepte
 the highlighted change: the carer chosen against the next best two, the objective's
 parts for each (continuity, travel, wishes, hours, changes). ``m`` solves again in the
 next mode: fill (keep what is there), repair (re-plan the days with problems, fewest
-changes), build (the week afresh). ``esc`` goes back to the grid.
+changes), build (the week afresh). ``esc`` goes back to the grid, where the changes
+not accepted stay marked on the carers' days (``+`` a visit put on, ``−`` one taken
+off, ``±`` both) until ``s`` shows them again to accept, or ``X`` discards them.
 """
 
 from __future__ import annotations
@@ -135,14 +137,25 @@ class SolveScreen(Screen["ChangeResult | None"]):
         Binding("m", "mode", "Mode", id="rota_solve.mode"),
     ]
 
-    def __init__(self, monday: date, day: date | None = None, mode: str = "fill") -> None:
+    def __init__(
+        self,
+        monday: date,
+        day: date | None = None,
+        mode: str = "fill",
+        *,
+        proposal: Proposal | None = None,
+        done: set[int] | None = None,
+    ) -> None:
+        """``proposal`` (with ``done``, the visits already accepted): a proposal left
+        pending on the grid, shown again to accept rather than solved afresh."""
         super().__init__()
         self.monday = monday
         self.day = day
-        self.mode = mode
+        self.mode = proposal.mode if proposal is not None else mode
         self.proposal: Proposal | None = None
+        self.reopened = proposal
         self.accepted: list[ChangeResult] = []
-        self.done: set[int] = set()  # visits whose changes were accepted
+        self.done: set[int] = set(done or ())  # visits whose changes were accepted
         self.stop_event = threading.Event()
         self.solving = False
         self.applying = False
@@ -161,7 +174,18 @@ class SolveScreen(Screen["ChangeResult | None"]):
     def on_mount(self) -> None:
         self.sub_title = "Rota solver"
         self.query_one("#solve-changes", LazyTable).focus()
-        self.start()
+        if self.reopened is not None:
+            self._draw_title()
+            self.show(self.reopened)
+        else:
+            self.start()
+
+    def pending(self) -> tuple[Proposal, set[int]] | None:
+        """The proposal with changes neither accepted nor dropped, and the visits
+        accepted: the grid marks the rest until they are accepted or discarded."""
+        if self.proposal is None or self.solving or not self._open_changes():
+            return None
+        return self.proposal, set(self.done)
 
     # -- solving -------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ who had them, and each visit moved in time: filling an empty place is not a chan
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,6 +26,8 @@ from coordinator_tui.services.rota.solver.verify import Unstaffed
 from coordinator_tui.services.rota.validate import RotaState
 
 NEW, MOVED, REMOVED, TIME = "new", "moved", "removed", "time"
+# What a proposal does to a carer's day (``Proposal.cell_marks``).
+GAINS, LOSES, BOTH, RETIMED = "gains", "loses", "both", "retimed"
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,47 @@ class Proposal:
                 continue
             found.append(change.visit_id)
         return found
+
+    def cell_marks(self, skip: Iterable[int] = ()) -> dict[tuple[int, date], str]:
+        """What the proposal does to each carer's day, for drawing the diff on the rota
+        grid: (carer, day) -> ``GAINS`` (put on a visit), ``LOSES`` (taken off one),
+        ``BOTH``, or ``RETIMED`` (a visit of theirs moved in time). ``skip``: visits whose
+        changes were accepted (or are otherwise not to be drawn)."""
+        left = set(skip)
+        marks: dict[tuple[int, date], str] = {}
+
+        def add(carer_id: int, day: date, mark: str) -> None:
+            was = marks.get((carer_id, day))
+            if was is None or was == RETIMED:
+                marks[(carer_id, day)] = mark
+            elif was != mark and mark != RETIMED:
+                marks[(carer_id, day)] = BOTH
+
+        for change in self.changes:
+            if change.visit_id in left:
+                continue
+            for carer_id in change.put_on:
+                add(carer_id, change.day, GAINS)
+            for carer_id in change.taken_off:
+                add(carer_id, change.day, LOSES)
+            if change.start != change.start_before:
+                for carer_id in change.after:
+                    add(carer_id, change.day, RETIMED)
+        return marks
+
+    def cell_changes(self, carer_id: int, day: date, skip: Iterable[int] = ()) -> list[Change]:
+        """The changes of ``carer_id``'s ``day`` (put on, taken off or moved), by start."""
+        left = set(skip)
+        return sorted(
+            (
+                c
+                for c in self.changes
+                if c.visit_id not in left
+                and c.day == day
+                and (carer_id in c.before or carer_id in c.after)
+            ),
+            key=lambda c: (c.start, c.visit_id),
+        )
 
     def to_dict(self) -> dict:
         names = self.carer_names
