@@ -93,6 +93,9 @@ class RegisterEntry(Editable, table=True):
     escalated_at: datetime | None = Field(default=None, index=True)
     escalation_reason: str = Field(default="", max_length=500)
     notes: str = Field(default="")
+    # A looked-after child's latest health assessment recorded with ``h`` (the chronology
+    # entry is the record the due date is counted from; this moves the entry's version).
+    last_health_assessment: date | None = Field(default=None)
 
 
 class RegisterReview(Editable, table=True):

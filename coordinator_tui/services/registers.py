@@ -18,6 +18,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from coordinator_tui.models import (
+    ChronologyEntry,
     EntryStatus,
     Person,
     Practice,
@@ -206,6 +207,7 @@ class Undo:
     previous: dict[str, Any] = field(default_factory=dict)
     review_id: int | None = None
     created_entry: bool = False
+    chronology_id: int | None = None  # a health assessment's chronology entry
 
 
 def _load(session: Session, entry_id: int, expected_version: int | None) -> RegisterEntry:
@@ -408,6 +410,82 @@ def end_registration(
     return Undo("ending", entry.id, entry.version, previous, review.id)
 
 
+def record_health_assessment(
+    session: Session,
+    entry_id: int,
+    expected_version: int,
+    *,
+    today: date,
+    by: str,
+    done_on: date,
+    note: str = "",
+) -> Undo:
+    """Record a looked-after child's health assessment done on ``done_on`` (``h``).
+
+    It is kept in the child's chronology (kind ``health_assessment``, which
+    ``rules.health_assessments_due`` reads), so the next one falls due from it: 6 months
+    on before the 5th birthday, 12 from it (statutory guidance 2015, para 31). A review
+    row says who recorded it, and the entry's version moves on, so a colleague's view of
+    the old due date is refused as stale rather than acted on
+    (``last_health_assessment``, the latest recorded, is the field the trail names)."""
+    entry = _load(session, entry_id, expected_version)
+    category = session.get(RegisterCategory, entry.category_id)
+    if category is None or category.code not in rules.LAC_REGISTERS:
+        raise RegisterError("Health assessments are recorded for looked-after children only")
+    if entry.status != EntryStatus.ACTIVE:
+        raise RegisterError("This registration has ended")
+    if done_on > today:
+        raise RegisterError("The health assessment cannot be dated in the future")
+    if entry.start_date and done_on < entry.start_date:
+        raise RegisterError(f"That is before the child entered care ({entry.start_date:%d/%m/%Y})")
+    note = note.strip()
+    recorded = ChronologyEntry(
+        person_id=entry.person_id,
+        occurred_on=done_on,
+        source="Register",
+        kind=rules.HEALTH_ASSESSMENT_KIND,
+        text="Health assessment done" + (f": {note}" if note else ""),
+        created_by=by,
+    )
+    session.add(recorded)
+    review = _add_review(
+        session, entry, today, by, "health assessment", note or f"done {done_on:%d/%m/%Y}"
+    )
+    previous = _snapshot(entry, "last_health_assessment")
+    latest = entry.last_health_assessment
+    entry.last_health_assessment = max(done_on, latest) if latest else done_on
+    if entry.last_health_assessment == latest:  # an older one: still a change to the entry
+        entry.updated_at = utcnow()
+    session.flush()
+    return Undo(
+        "health assessment",
+        entry.id,
+        entry.version,
+        previous,
+        review_id=review.id,
+        chronology_id=recorded.id,
+    )
+
+
+def next_health_assessment(
+    session: Session, entry_id: int, today: date
+) -> rules.HealthAssessmentDue | None:
+    """The next health assessment of a looked-after register entry (None for any other
+    entry): what the ``h`` form shows before it is recorded."""
+    found = session.execute(
+        select(RegisterEntry.person_id, RegisterEntry.start_date, Person.date_of_birth)
+        .join(Person, Person.id == RegisterEntry.person_id)
+        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+        .where(RegisterEntry.id == entry_id, RegisterCategory.code.in_(rules.LAC_REGISTERS))
+    ).first()
+    if found is None or found[1] is None:
+        return None
+    person_id, start, born = found
+    return rules.health_assessments_due(session, [(entry_id, person_id, start, born)], today)[
+        entry_id
+    ]
+
+
 def add_registration(
     session: Session,
     *,
@@ -460,6 +538,10 @@ def undo(session: Session, token: Undo) -> int | None:
     Returns the entry's version after the undo (None if the undo deleted it).
     """
     entry = _load(session, token.entry_id, token.version_after)
+    if token.chronology_id is not None:
+        recorded = session.get(ChronologyEntry, token.chronology_id)
+        if recorded is not None:
+            session.delete(recorded)
     if token.review_id is not None:
         review = session.get(RegisterReview, token.review_id)
         if review is not None:

@@ -38,7 +38,7 @@ STATUS_LABEL = {"due": "all due", "overdue": "overdue only", "escalated": "escal
 
 COLUMNS = [
     Column("Status", 8),
-    Column("Due", 8),
+    Column("Due", 11),
     Column("Name"),
     Column("NHS number", 12),
     Column("Born", 10),
@@ -58,6 +58,31 @@ def format_day(day: date) -> str:
     return f"{day:%d/%m/%Y}"
 
 
+def health_assessment_first(row: QueueRow) -> bool:
+    """Whether a looked-after child's next health assessment comes before (or with) the
+    review: the Due column then shows it, as ``HA dd/mm/yy``."""
+    ha = row.health_assessment_due
+    if ha is None:
+        return False
+    return row.next_review_due is None or ha <= row.next_review_due
+
+
+def health_assessment_overdue(row: QueueRow, today: date) -> bool:
+    return row.health_assessment_due is not None and row.health_assessment_due < today
+
+
+def due_cell(row: QueueRow, today: date) -> Text | str:
+    """The Due column: the review date, or the looked-after child's health assessment
+    (``HA 12/01/27``) when that falls due first (statutory guidance 2015, paras 29-31);
+    red when it has passed."""
+    if health_assessment_first(row):
+        ha = row.health_assessment_due
+        assert ha is not None
+        return Text(f"HA {ha:%d/%m/%y}", style="red" if ha < today else "")
+    due = row.next_review_due.strftime("%d/%m/%y") if row.next_review_due else ""
+    return Text(due, style="red") if row.is_overdue(today) else due
+
+
 def queue_row(row: QueueRow, today: date) -> Row:
     """A queue entry as a table row: status as a word, colour only reinforcing it."""
     from coordinator_tui.services.people import format_nhs_number
@@ -67,9 +92,10 @@ def queue_row(row: QueueRow, today: date) -> Row:
         status = Text("⚑ ESC", style="bold magenta")
     elif overdue:
         status = Text("OVERDUE", style="bold red")
+    elif health_assessment_overdue(row, today):
+        status = Text("HA LATE", style="bold red")
     else:
         status = Text("due")
-    due = row.next_review_due.strftime("%d/%m/%y") if row.next_review_due else ""
     risk = Text(
         RISK_LABEL.get(row.risk_level, row.risk_level),
         style="bold" if row.risk_level == "high" else "",
@@ -78,7 +104,7 @@ def queue_row(row: QueueRow, today: date) -> Row:
         key=row.entry_id,
         cells=(
             status,
-            Text(due, style="red") if overdue else due,
+            due_cell(row, today),
             person_name(row),
             format_nhs_number(row.nhs_number),
             row.date_of_birth.strftime("%d/%m/%Y"),
@@ -101,13 +127,17 @@ class RegistersScreen(SectionScreen):
         "highlighted entry with one key; the cursor moves on to the next. Filters: P "
         "practice, T register, L lead, R risk, S status (all due / overdue / escalated: "
         "every escalated entry, whatever its due date, until the lead resolves it with E); "
-        "/ filters by name, NHS number or date of birth as you type, esc clears it."
+        "/ filters by name, NHS number or date of birth as you type, esc clears it. "
+        "A looked-after child's next health assessment shows in Due as HA and a date when "
+        "it comes before the review (HA LATE once passed): h records one done, with its "
+        "date, and the next falls due from it."
     )
     BINDINGS = [
         Binding("r", "review", "Reviewed", id="registers.review"),
         Binding("s", "snooze", "Snooze", id="registers.snooze"),
         Binding("e", "escalate", "Escalate", id="registers.escalate"),
         Binding("E", "resolve", "Resolve escalation", id="registers.resolve"),
+        Binding("h", "health_assessment", "Health assessment", id="registers.health"),
         Binding("c", "change", "Change", id="registers.change"),
         Binding("x", "end", "End", id="registers.end"),
         Binding("a", "add", "Add", id="registers.add"),
@@ -174,6 +204,9 @@ class RegistersScreen(SectionScreen):
         if action == "resolve":  # shown, and acting, on an escalated entry only
             row = self.highlighted()
             return row is not None and row.escalated
+        if action == "health_assessment":  # a looked-after child's entry only
+            row = self.highlighted()
+            return row is not None and row.health_assessment_due is not None
         return super().check_action(action, parameters)
 
     @on(LazyTable.RowHighlighted, "#queue")
@@ -269,6 +302,9 @@ class RegistersScreen(SectionScreen):
             + (f" of {len(self.rows):,}" if len(self.shown_rows) != len(self.rows) else ""),
             f"{overdue:,} overdue",
         ]
+        late = sum(1 for r in self.shown_rows if health_assessment_overdue(r, today))
+        if late:
+            parts.append(f"{late:,} health assessment{'s' if late != 1 else ''} late")
         filters = []
         for key, label in (("practice", "practice"), ("category", "register"), ("lead", "lead")):
             if self.choice[key]:
@@ -342,6 +378,7 @@ class RegistersScreen(SectionScreen):
         apply: Callable[[Any, QueueRow, dict[str, Any]], Undo],
         done: Callable[[QueueRow, dict[str, Any]], str],
         escalation: str = "",
+        note: str = "",
     ) -> None:
         """A form for the highlighted entry: ``apply`` saves through the service, ``done``
         says what happened, naming the person (the toast); ``escalation``, the reason
@@ -351,6 +388,8 @@ class RegistersScreen(SectionScreen):
             self.notify("Nothing highlighted", severity="warning")
             return
         context = f"{person_name(row)} · {row.category_name}"
+        if note:
+            context += f"\n{note}"
         if escalation:
             context += f"\n⚑ Escalated: {escalation}"
         elif row.escalated:
@@ -503,6 +542,49 @@ class RegistersScreen(SectionScreen):
             ),
             lambda r, v: f"Resolved the escalation of {person_name(r)}",
             escalation=reason or "(no reason recorded)",
+        )
+
+    def action_health_assessment(self) -> None:
+        """``h`` on a looked-after child's entry: record a health assessment done (the
+        date, today unless typed, and an optional note); the next falls due from it."""
+        from coordinator_tui.services.dates import PAST
+        from coordinator_tui.services.registers import (
+            next_health_assessment,
+            record_health_assessment,
+        )
+
+        row = self.highlighted()
+        if row is None or row.health_assessment_due is None:
+            return
+        try:
+            with self.coordinator.session() as session:
+                due = next_health_assessment(session, row.entry_id, self.today)
+        except CoordinatorError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        user = self.coordinator.settings.user
+        due_text = f"{due.label} due {format_day(due.due)}" if due else "no assessment due"
+
+        def done(r: QueueRow, v: dict[str, Any]) -> str:
+            return f"Health assessment of {person_name(r)} recorded ({format_day(v['on'])})"
+
+        self._form(
+            "Health assessment done",
+            [
+                Field("on", "Done on", "date", value=self.today, required=True, expects=PAST),
+                Field("note", "Note (optional, one line)"),
+            ],
+            lambda s, r, v: record_health_assessment(
+                s,
+                r.entry_id,
+                r.version,
+                today=self.today,
+                by=user,
+                done_on=v["on"],
+                note=v["note"],
+            ),
+            done,
+            note=f"Next: {due_text}",
         )
 
     def action_change(self) -> None:
