@@ -511,6 +511,7 @@ EXPORT_KINDS = (
     "cqc evidence",
     "kpi pack",
     "themes report",
+    "training matrix",
 )
 
 

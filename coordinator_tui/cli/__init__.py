@@ -94,6 +94,9 @@ def _register_commands() -> None:
 
     for module in (start, db, rota, meetings, governance, reports):
         module.register(app)
+    from coordinator_tui.cli import training  # issue 18 §5: training matrix
+
+    training.register(app)
 
 
 _register_commands()

@@ -257,6 +257,10 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
         Binding("slash", "filter", "Filter", id="governance.filter", priority=True),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="governance.clear"),
         Binding("G", "agency", "Agency", show=False, id="governance.agency"),
+        # Requests, training, contacts (issue 18 §4-6): their own screens, opened from here.
+        Binding("Q", "care_requests", "Requests", show=False, id="governance.care_requests"),
+        Binding("W", "care_training", "Training", show=False, id="governance.care_training"),
+        Binding("L", "care_contacts", "Contacts", show=False, id="governance.care_contacts"),
         Binding("left_square_bracket", "cycle(-1)", "Prev view", show=False, id="governance.prev"),
         Binding("right_square_bracket", "cycle(1)", "Next view", show=False, id="governance.next"),
         Binding("f5", "reload", "Reload", show=False, id="governance.reload"),
@@ -778,6 +782,21 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
             ),
             "Shared by every coordinator of the agency",
         )
+
+    def action_care_requests(self) -> None:
+        from coordinator_tui.screens.care.requests import RequestsScreen
+
+        self.app.push_screen(RequestsScreen())
+
+    def action_care_training(self) -> None:
+        from coordinator_tui.screens.care.training import TrainingScreen
+
+        self.app.push_screen(TrainingScreen())
+
+    def action_care_contacts(self) -> None:
+        from coordinator_tui.screens.care.contacts import ContactsScreen
+
+        self.app.push_screen(ContactsScreen())
 
     def action_open(self) -> None:
         row = self.current()

@@ -172,7 +172,7 @@ def save_intervals(
     if row is None:
         row = StaffSettings()
         session.add(row)
-    elif expected_version is not None and row.version != expected_version:
+    elif row.version != expected_version:  # None: the screen saw no settings yet
         raise CareStaffConflictError(errors.conflict_message(session, "staff_settings", row.id))
     row.supervision_days = supervision_days
     row.spot_check_days = spot_check_days
@@ -235,15 +235,32 @@ class Cell:
         return SYMBOLS[self.state]
 
     def text(self) -> str:
-        """``✓ 03/27`` (valid to March 2027), ``◐ DUE 12/26``, ``✖ EXPIRED``, ``· MISSING``."""
+        """Seven cells at most, so a matrix of nine courses fits 80 columns: ``✓ 03/27``
+        (valid to March 2027), ``◐ 12/12`` (due: runs out on 12 December), ``✖ EXP``
+        (expired), ``· none`` (missing), ``—`` (not needed for the role)."""
         if self.state == NOT_NEEDED:
             return SYMBOLS[NOT_NEEDED]
         if self.state == VALID:
             return f"✓ {self.expires_on:%m/%y}" if self.expires_on else "✓ done"
         if self.state == DUE:
-            when = f" {self.expires_on:%d/%m}" if self.expires_on else ""
-            return f"◐ DUE{when}"
-        return f"{SYMBOLS[self.state]} {WORDS[self.state]}"
+            return f"◐ {self.expires_on:%d/%m}" if self.expires_on else "◐ due"
+        if self.state == EXPIRED:
+            return "✖ EXP"
+        return "· none"
+
+    def words(self) -> str:
+        """The state in words, for the line under the matrix."""
+        if self.state == NOT_NEEDED:
+            return "not needed for this role"
+        if self.state == VALID:
+            return f"valid until {self.expires_on:%d/%m/%Y}" if self.expires_on else "done"
+        if self.state == DUE:
+            if self.expires_on:
+                return f"DUE: runs out {self.expires_on:%d/%m/%Y}"
+            return "DUE: new starter, within 12 weeks of starting"
+        if self.state == EXPIRED:
+            return f"EXPIRED on {self.expires_on:%d/%m/%Y}"
+        return "MISSING: never recorded"
 
 
 @dataclass(frozen=True)
@@ -255,6 +272,7 @@ class MatrixRow:
     cells: tuple[Cell, ...]
     supervision_due: date | None
     spot_check_due: date | None
+    profile_version: int | None = None  # the carer's role record as read (None: none yet)
 
     def gaps(self) -> int:
         return sum(1 for c in self.cells if c.state in (EXPIRED, MISSING))
@@ -346,16 +364,21 @@ def training_matrix(session: Session, today: date) -> Matrix:
     latest = _latest_records(session)
     held = _last_supervision(session)
     profiles = {
-        carer_id: (role, started)
-        for carer_id, role, started in session.execute(
-            select(CarerProfile.carer_id, CarerProfile.role, CarerProfile.started_on)
+        carer_id: (role, started, version)
+        for carer_id, role, started, version in session.execute(
+            select(
+                CarerProfile.carer_id,
+                CarerProfile.role,
+                CarerProfile.started_on,
+                CarerProfile.version,
+            )
         )
     }
     rows: list[MatrixRow] = []
     for carer_id, name in session.execute(
         select(Carer.id, Carer.name).where(Carer.active.is_(True)).order_by(Carer.name, Carer.id)
     ):
-        role, started = profiles.get(carer_id, ("care_worker", None))
+        role, started, profile_version = profiles.get(carer_id, ("care_worker", None, None))
         cells = []
         for course in courses:
             record = latest.get((carer_id, course.id))
@@ -379,6 +402,7 @@ def training_matrix(session: Session, today: date) -> Matrix:
                 tuple(cells),
                 due("supervision", settings.supervision_days),
                 due("spot_check", settings.spot_check_days),
+                profile_version,
             )
         )
     return Matrix(today, tuple(courses), tuple(rows), settings.due_soon_days)
@@ -520,7 +544,7 @@ def set_profile(
     if row is None:
         row = CarerProfile(carer_id=carer_id)
         session.add(row)
-    elif expected_version is not None and row.version != expected_version:
+    elif row.version != expected_version:  # None: the screen saw no profile yet
         raise CareStaffConflictError(errors.conflict_message(session, "carer_profile", row.id))
     row.role = role
     row.started_on = started_on

@@ -1,0 +1,1 @@
+"""Care changes screens (issue 18): medication, reviews, consent, requests, training..."""
