@@ -291,3 +291,76 @@ class TestExports:
     def test_unknown_extension_refused(self, engine, pack, tmp_path) -> None:
         with pytest.raises(ReportsError), session_scope(engine, "j.bloggs") as s:
             export_pack(s, pack, tmp_path / "pack.pdf")
+
+
+class TestScreen:
+    async def test_statement_names_months_and_export(self, engine) -> None:
+        from pilot_helpers import shown_text, wait_for
+        from textual.widgets import Input
+
+        from coordinator_tui.app import make_app
+        from coordinator_tui.screens.form_dialog import FormDialog
+        from coordinator_tui.screens.reports.cqc import CqcEvidenceScreen
+        from coordinator_tui.screens.reports.reports import ReportsScreen
+        from coordinator_tui.settings import load_settings
+        from coordinator_tui.widgets.lazy_table import LazyTable
+
+        settings = load_settings(str(engine.url.database))
+        settings.today = TODAY
+        app = make_app(settings, engine)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("7")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, ReportsScreen) and app.screen.loaded
+            )
+            await pilot.press("q")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, CqcEvidenceScreen) and app.screen.loaded
+            )
+            screen = app.screen
+            summary = shown_text(screen.query_one("#cqc-summary"))
+            assert "CQC evidence: Safe: Safeguarding" in summary
+            assert "24/11/2025 to 23/11/2026 (12 months)" in summary
+            assert "No supervision recorded since May 2026." in shown_text(
+                screen.query_one("#cqc-gaps"), width=400
+            )
+            table = screen.query_one(LazyTable)
+
+            def cells() -> list[tuple]:
+                return [tuple(map(str, r.cells)) for r in table.source.rows(0, table.row_count)]
+
+            person = engine.ids["person"]
+            reviews = [c for c in cells() if c[1].startswith("register review #")]
+            assert [c[2] for c in reviews] == ["01/10/2026", "01/06/2026", "20/05/2026"]
+            assert {c[3] for c in reviews} == {f"person #{person}"}
+            # n: names shown.
+            await pilot.press("n")
+            await wait_for(pilot, lambda: screen.pack.names)
+            assert {c[3] for c in cells() if c[1].startswith("register review #")} == {
+                "Ann Example"
+            }
+            # m: six months leaves out the review of 20/05.
+            await pilot.press("m")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+            app.screen.query_one(Input).value = "6"
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: screen.pack.months == 6)
+            assert [c[2] for c in cells() if c[1].startswith("register review #")] == [
+                "01/10/2026",
+                "01/06/2026",
+            ]
+            # ]: the next statement in the framework's order.
+            await pilot.press("right_square_bracket")
+            await wait_for(pilot, lambda: screen.pack.statement.key == "managing_risks")
+            await pilot.press("left_square_bracket")
+            await wait_for(pilot, lambda: screen.pack.statement.key == "safeguarding")
+            # E: Word, Excel and CSV, owner-only.
+            await pilot.press("E")
+            await wait_for(pilot, lambda: len(screen.last_export) == 3)
+            assert {p.suffix for p in screen.last_export} == {".docx", ".xlsx", ".csv"}
+            assert all(p.stat().st_mode & 0o777 == 0o600 for p in screen.last_export)
+            docx = next(p for p in screen.last_export if p.suffix == ".docx")
+            from docx import Document
+
+            text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
+            assert "Ann Example" in text  # names were shown when exported

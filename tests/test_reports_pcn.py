@@ -539,3 +539,145 @@ class TestExports:
 def _text(value) -> str:
     """A cell as CSV and Word write it."""
     return "" if value is None else str(value)
+
+
+# -- the screen, driven as a coordinator drives it -------------------------------------------
+
+
+@pytest.fixture
+def app_engine(tmp_path):
+    """The hand-counted fixture in a database of the test's own (the app writes to it)."""
+    from coordinator_tui.db import open_database
+
+    opened = open_database(str(tmp_path / "app.db"))
+    build_fixture(opened.engine)
+    yield opened.engine
+    opened.engine.dispose()
+
+
+def app_settings(engine, **changes):
+    from coordinator_tui.settings import load_settings
+
+    settings = load_settings(str(engine.url.database))
+    settings.today = TODAY
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    return settings
+
+
+def figure_cells(screen, section: str, item: str, measure: str) -> tuple:
+    """What the table shows on a figure's row (after its label)."""
+    from coordinator_tui.widgets.lazy_table import LazyTable
+
+    table = screen.query_one(LazyTable)
+    for row in table.source.rows(0, table.row_count):
+        if row.key == ("figure", section, item, measure):
+            return tuple(str(cell) for cell in row.cells[1:])
+    raise AssertionError(f"no row {section}/{item}/{measure}")
+
+
+async def open_pcn(pilot, app):
+    from pilot_helpers import wait_for
+
+    from coordinator_tui.screens.reports.pcn import PcnReportScreen
+    from coordinator_tui.screens.reports.reports import ReportsScreen
+
+    await pilot.press("7")
+    await wait_for(pilot, lambda: isinstance(app.screen, ReportsScreen) and app.screen.loaded)
+    await pilot.press("p")
+    await wait_for(pilot, lambda: isinstance(app.screen, PcnReportScreen) and app.screen.loaded)
+    return app.screen
+
+
+class TestPcnScreen:
+    async def test_period_small_numbers_and_export(self, app_engine) -> None:
+        from openpyxl import load_workbook
+        from pilot_helpers import shown_text, wait_for
+        from sqlalchemy import select
+
+        from coordinator_tui.app import make_app
+        from coordinator_tui.db import session_scope
+        from coordinator_tui.models import AuditEvent
+
+        settings = app_settings(app_engine)
+        app = make_app(settings, app_engine)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_pcn(pilot, app)
+            # The last whole month before today, small numbers withheld.
+            assert (screen.report.date_from, screen.report.date_to) == (FROM, TO)
+            summary = shown_text(screen.query_one("#pcn-summary"))
+            assert "Test PCN safeguarding report  01/10/2026 to 31/10/2026" in summary
+            assert "Counts of 1 to 4 shown as *" in summary
+            assert figure_cells(screen, "meetings", "Attendance", "present") == ("*", "0", "*", "7")
+            # A month back: September has no PCN-wide records.
+            await pilot.press("left_square_bracket")
+            await wait_for(pilot, lambda: screen.report.date_from == date(2026, 9, 1))
+            assert screen.report.columns == ("Alder", "Birch", "PCN total")
+            assert "01/09/2026 to 30/09/2026" in shown_text(screen.query_one("#pcn-summary"))
+            await pilot.press("right_square_bracket")
+            await wait_for(pilot, lambda: screen.report.date_from == FROM)
+            # Small numbers shown for internal use.
+            await pilot.press("n")
+            await pilot.pause()
+            assert figure_cells(screen, "meetings", "Attendance", "present") == ("2", "0", "5", "7")
+            assert figure_cells(
+                screen, "referrals", "MASH / children's social care", "median working days"
+            ) == ("6.0", "4.0", "", "4.0")
+            assert "Small numbers shown" in shown_text(screen.query_one("#pcn-summary"))
+            # E: the three files, owner-only, with the figures as on screen.
+            await pilot.press("E")
+            await wait_for(pilot, lambda: len(screen.last_export) == 3)
+            paths = {path.suffix: path for path in screen.last_export}
+            assert set(paths) == {".csv", ".xlsx", ".docx"}
+            assert all(path.parent == settings.export_dir for path in paths.values())
+            assert all(path.stat().st_mode & 0o777 == 0o600 for path in paths.values())
+            sheet = load_workbook(paths[".xlsx"])["Meetings and actions"]
+            rows = {(r[0], r[1]): list(r[2:]) for r in sheet.iter_rows(values_only=True)}
+            assert rows[("Attendance", "present")] == [2, 0, 5, 7]
+        with session_scope(app_engine, "t") as s:
+            events = s.execute(
+                select(AuditEvent.actor, AuditEvent.action, AuditEvent.table_name)
+                .where(AuditEvent.action.in_(("read", "export")))
+                .order_by(AuditEvent.id)
+            ).all()
+        assert events[-1] == ("test.user", "export", "report")
+        assert events.count(("test.user", "read", "pcn_report")) == 3  # Oct, Sep, Oct
+
+    async def test_setting_starts_with_small_numbers_shown(self, app_engine) -> None:
+        from coordinator_tui.app import make_app
+
+        app = make_app(app_settings(app_engine, show_small_numbers=True), app_engine)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_pcn(pilot, app)
+            assert figure_cells(screen, "meetings", "Attendance", "present") == ("2", "0", "5", "7")
+
+    async def test_period_dialog(self, app_engine) -> None:
+        """``p``: a period ending before it starts is refused in the dialog (what was
+        typed stays); a good one loads."""
+        from pilot_helpers import shown_text, wait_for
+        from textual.widgets import Input
+
+        from coordinator_tui.app import make_app
+        from coordinator_tui.screens.form_dialog import FormDialog
+
+        app = make_app(app_settings(app_engine), app_engine)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_pcn(pilot, app)
+            await pilot.press("p")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+            dialog = app.screen
+            start, end = dialog.query(Input)[:2]
+            start.value = "1/11/2026"
+            end.value = "30/9/2026"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.screen is dialog
+            assert "ends before it starts" in shown_text(dialog.query_one("#form-error"))
+            end.value = "22/11/2026"
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: screen.report.date_from == date(2026, 11, 1))
+            assert screen.report.date_to == date(2026, 11, 22)
+            # November: the planned meeting is not held; its action due 05/11 is overdue.
+            assert screen.report.columns == ("Alder", "Birch", "PCN total")
+            overdue = ("meetings", "Actions due in the period", "overdue")
+            assert screen.report.figure(*overdue).values == (0, 1, 1)

@@ -492,13 +492,13 @@ def docx_document(pack: CqcPack) -> bytes:
         document.add_paragraph(gap, style="List Bullet")
     document.add_heading("Index", level=2)
     rows = index_rows(pack)
-    table = document.add_table(rows=1 + len(rows), cols=len(INDEX_HEADER))
+    table = document.add_table(rows=1, cols=len(INDEX_HEADER))
     table.style = "Table Grid"
-    for c, text in enumerate(INDEX_HEADER):
-        table.cell(0, c).text = text
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            table.cell(r, c).text = str(value)
+    for cell, text in zip(table.rows[0].cells, INDEX_HEADER, strict=True):
+        cell.text = text
+    for row in rows:
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = str(value)
     for s in pack.sections:
         document.add_heading(f"{s.number}. {s.kind.name[:1].upper()}{s.kind.name[1:]}", level=2)
         document.add_paragraph(f"Evidence categories: {', '.join(s.categories)}.")
