@@ -41,14 +41,18 @@ class ReportsScreen(SectionScreen):
         "import a SystmOne or EMIS export, act on each finding with one key), the "
         "information sharing record (what was shared with whom, on what basis, decisions "
         "taken without consent), process updates for the safeguarding administrators and "
-        "review compliance. enter opens the highlighted report; c opens the coding audit, s "
-        "the sharing report and u the process updates from anywhere in the list."
+        "review compliance, the PCN safeguarding report and the CQC evidence pack. enter "
+        "opens the highlighted report; c opens the coding audit, s the sharing report, u "
+        "the process updates, p the PCN report and q the CQC evidence from anywhere in the "
+        "list."
     )
     BINDINGS = [
         Binding("enter", "open", "Open", id="reports.open", show=True),
         Binding("c", "open('coding')", "Coding audit", id="reports.coding"),
         Binding("s", "open('sharing')", "Sharing", id="reports.sharing"),
         Binding("u", "open('updates')", "Process updates", id="reports.updates"),
+        Binding("p", "open('pcn')", "PCN report", id="reports.pcn"),
+        Binding("q", "open('cqc')", "CQC evidence", id="reports.cqc"),
         Binding("f5", "reload", "Reload", show=False, id="reports.reload"),
     ]
 
@@ -131,6 +135,14 @@ class ReportsScreen(SectionScreen):
             from coordinator_tui.screens.reports.process_updates import ProcessUpdatesScreen
 
             self.app.push_screen(ProcessUpdatesScreen(), lambda _: self.load())
+        elif key == "pcn":
+            from coordinator_tui.screens.reports.pcn import PcnReportScreen
+
+            self.app.push_screen(PcnReportScreen())
+        elif key == "cqc":
+            from coordinator_tui.screens.reports.cqc import CqcEvidenceScreen
+
+            self.app.push_screen(CqcEvidenceScreen())
         elif key == "compliance":
             from coordinator_tui.screens.registers.compliance import ComplianceScreen
 

@@ -23,23 +23,9 @@ class ReportEntry:
 
 PLANNED = (
     ReportEntry(
-        "pcn",
-        "PCN report",
-        "Registers, referrals and actions per practice for the PCN meeting",
-        "not built yet",
-        built=False,
-    ),
-    ReportEntry(
         "kpi",
         "Homecare KPIs",
         "Late and missed visits, continuity of carer, call logging",
-        "not built yet",
-        built=False,
-    ),
-    ReportEntry(
-        "cqc",
-        "CQC evidence",
-        "Evidence by key question and quality statement",
         "not built yet",
         built=False,
     ),
@@ -88,6 +74,18 @@ def catalogue(session: Session, today: date) -> list[ReportEntry]:
             "Review compliance",
             "Register reviews within their interval, per practice and register",
             "as of today",
+        ),
+        ReportEntry(
+            "pcn",
+            "PCN report",
+            "Registers, referrals and actions per practice for the PCN meeting",
+            "any period, per practice and PCN total; small numbers as *",
+        ),
+        ReportEntry(
+            "cqc",
+            "CQC evidence",
+            "Evidence by key question and quality statement, with the gaps",
+            "34 quality statements; any number of months",
         ),
         *PLANNED,
     ]
