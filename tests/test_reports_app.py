@@ -102,7 +102,16 @@ class TestReportsList:
             screen = await open_reports(pilot, app)
             table = screen.query_one(LazyTable)
             keys = [row.key for row in table.source.rows(0, table.row_count)]
-            assert keys == ["coding", "sharing", "updates", "compliance", "pcn", "kpi", "cqc"]
+            assert keys == [
+                "coding",
+                "sharing",
+                "updates",
+                "compliance",
+                "pcn",
+                "cqc",
+                "kpi",
+                "themes",
+            ]
             about = shown_text(screen.query_one("#reports-about"))
             assert "Coding audit" in about and "No export imported yet" in about
             await pilot.press("enter")
@@ -112,10 +121,8 @@ class TestReportsList:
             assert "No export imported yet" in shown_text(app.screen.query_one("#coding-summary"))
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is screen)
-            await pilot.press("down", "down", "down", "down", "enter")  # PCN report: not built
-            await pilot.pause()
-            assert app.screen is screen
-            assert any("not built yet" in n.message for n in app._notifications)
+            await pilot.press(*["down"] * 6, "enter")  # the homecare KPI pack
+            await wait_for(pilot, lambda: app.screen.__class__.__name__ == "KpiPackScreen")
 
 
 class TestCodingAudit:

@@ -433,3 +433,74 @@ def test_definitions_default_to_the_commissioners() -> None:
     assert (d.missed_after, d.short_minutes, d.short_percent) == ("23:00", 30, 75)
     assert (d.continuity_days, d.continuity_carers, d.call_logging_target) == (28, 3, 85)
     assert timedelta(days=d.continuity_days) == timedelta(weeks=4)
+
+
+# -- the pack driven by keys --------------------------------------------------------------
+
+
+class TestKpiScreen:
+    async def test_reports_then_kpi_then_month_then_export(
+        self, demo_settings, small_demo_engine, tmp_path, monkeypatch
+    ):
+        from pilot_helpers import shown_text, wait_for
+
+        from coordinator_tui.app import make_app
+        from coordinator_tui.screens.reports.kpi import KpiPackScreen
+        from coordinator_tui.screens.reports.reports import ReportsScreen
+        from coordinator_tui.settings import Settings
+        from coordinator_tui.widgets.lazy_table import LazyTable
+
+        exports = tmp_path / "exports"
+        monkeypatch.setattr(Settings, "export_dir", property(lambda self: exports))
+        app = make_app(demo_settings, small_demo_engine)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("7")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, ReportsScreen) and app.screen.loaded
+            )
+            await pilot.press("h")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, KpiPackScreen) and app.screen.loaded
+            )
+            screen = app.screen
+            # opens on last month (the demo's today is 23 November 2026)
+            assert screen.pack.month == date(2026, 10, 1)
+            assert "October 2026" in shown_text(screen.query_one("#kpi-summary"))
+            screen.loaded = False
+            await pilot.press("right_square_bracket")
+            await wait_for(pilot, lambda: screen.loaded and screen.pack.month.month == 11)
+            assert "November 2026" in shown_text(screen.query_one("#kpi-summary"))
+            with session_scope(small_demo_engine, "t") as s:
+                expected = kpi.kpi_pack(
+                    s,
+                    date(2026, 11, 1),
+                    now=demo_settings.current_moment(),
+                    definitions=demo_settings.kpi,
+                )
+            table = screen.query_one(LazyTable)
+            shown = {
+                row.key[1]: str(row.cells[1])
+                for row in table.source.rows(0, table.row_count)
+                if row.key[0] == "line"
+            }
+            for line in expected.lines:
+                assert shown[line.key] == line.value_text(show_small=False), line.key
+            await pilot.press("E")
+            await wait_for(pilot, lambda: len(screen.last_export) == 3)
+            suffixes = sorted(p.suffix for p in screen.last_export)
+            assert suffixes == [".csv", ".docx", ".xlsx"]
+            for path in screen.last_export:
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            csv_path = next(p for p in screen.last_export if p.suffix == ".csv")
+            import csv
+
+            rows = list(csv.reader(io.StringIO(csv_path.read_text())))
+            delivered = next(r for r in rows if r[1] == "Visits delivered of planned")
+            line = expected.line("delivered")
+            assert delivered[2:4] == [str(line.count), str(line.base)]
+            with session_scope(small_demo_engine, "t") as s:
+                export = s.scalars(
+                    select(AuditEvent.changes).where(AuditEvent.action == "export")
+                ).one()
+            export = json.loads(export) if isinstance(export, str) else export
+            assert export["export"] == "kpi pack" and export["files"] == 3

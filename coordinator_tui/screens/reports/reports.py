@@ -53,6 +53,8 @@ class ReportsScreen(SectionScreen):
         Binding("u", "open('updates')", "Process updates", id="reports.updates"),
         Binding("p", "open('pcn')", "PCN report", id="reports.pcn"),
         Binding("q", "open('cqc')", "CQC evidence", id="reports.cqc"),
+        Binding("h", "open('kpi')", "Homecare KPIs", id="reports.kpi"),
+        Binding("t", "open('themes')", "Themes", id="reports.themes"),
         Binding("f5", "reload", "Reload", show=False, id="reports.reload"),
     ]
 
@@ -143,6 +145,14 @@ class ReportsScreen(SectionScreen):
             from coordinator_tui.screens.reports.cqc import CqcEvidenceScreen
 
             self.app.push_screen(CqcEvidenceScreen())
+        elif key == "kpi":
+            from coordinator_tui.screens.reports.kpi import KpiPackScreen
+
+            self.app.push_screen(KpiPackScreen())
+        elif key == "themes":
+            from coordinator_tui.screens.reports.themes import ThemesScreen
+
+            self.app.push_screen(ThemesScreen(), lambda _: self.load())
         elif key == "compliance":
             from coordinator_tui.screens.registers.compliance import ComplianceScreen
 

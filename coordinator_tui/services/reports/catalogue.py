@@ -22,13 +22,6 @@ class ReportEntry:
 
 
 PLANNED = (
-    ReportEntry(
-        "kpi",
-        "Homecare KPIs",
-        "Late and missed visits, continuity of carer, call logging",
-        "not built yet",
-        built=False,
-    ),
 )
 
 
@@ -87,6 +80,18 @@ def catalogue(session: Session, today: date) -> list[ReportEntry]:
             "Evidence by key question and quality statement, with the gaps",
             "34 quality statements; any number of months",
         ),
+        ReportEntry(
+            "kpi",
+            "Homecare KPIs",
+            "Late and missed visits, continuity of carer, call logging",
+            "monthly, by the commissioners' definitions (settings)",
+        ),
+        ReportEntry(
+            "themes",
+            "Learning themes",
+            "Themes of concerns, incidents, complaints, referrals per quarter, with SPC",
+            _themes_state(session),
+        ),
         *PLANNED,
     ]
 
@@ -97,3 +102,12 @@ def _updates_state(session: Session, today: date) -> str:
     rows = updates(session, today)
     overdue = sum(row.overdue for row in rows)
     return f"{len(rows):,} updates, {overdue:,} acknowledgements overdue"
+
+
+def _themes_state(session: Session) -> str:
+    from sqlalchemy import func, select
+
+    from coordinator_tui.models.themes import RecordTheme
+
+    tags = session.execute(select(func.count()).select_from(RecordTheme)).scalar_one()
+    return f"{tags:,} theme tags" if tags else "no records tagged yet"

@@ -543,7 +543,7 @@ def _continuity_lines(
             KpiLine(
                 "continuity",
                 section,
-                f"Continuity: visits by each customer's top {d.continuity_carers} carers",
+                f"Continuity: by each customer's top {d.continuity_carers} carers",
                 note=f"no staffed visits {window}",
                 recorded=False,
             )
@@ -553,7 +553,7 @@ def _continuity_lines(
             KpiLine(
                 "continuity",
                 section,
-                f"Continuity: visits by each customer's top {d.continuity_carers} carers",
+                f"Continuity: by each customer's top {d.continuity_carers} carers",
                 int(top_sum),
                 int(total_sum),
                 number=float(mean_share) * 100,
@@ -729,10 +729,10 @@ def _governance_lines(
         KpiLine(
             "complaints_ack",
             section,
-            "Complaints acknowledged in time (3 working days)",
+            "Complaints acknowledged in time",
             int(acked or 0),
             int(received or 0),
-            note="formal complaints received in the month (SI 2009/309 reg 13)",
+            note="formal complaints received in the month, within 3 working days (SI 2009/309)",
         )
     )
     due, responded = session.execute(
@@ -956,17 +956,35 @@ def export_pack(session: Session, pack: KpiPack, fmt: str, path: Path, *, show_s
     the caller's unit of work (what and the kind of file, never the path)."""
     from coordinator_tui.audit import record_export
 
-    if fmt not in FORMATS:
-        raise KpiError(f"Export as one of: {', '.join(FORMATS)}")
     if path.is_dir():
         raise KpiError("Give a file name, not a folder, to export to")
-    data: bytes | str
-    if fmt == "csv":
-        data = csv_document(pack, show_small)
-    elif fmt == "xlsx":
-        data = xlsx_document(pack, show_small)
-    else:
-        data = docx_document(pack, show_small)
+    data = document(pack, fmt, show_small)
     record_export(session, "kpi pack", "visit", None, fmt)
     write_private(path, data)
     return path
+
+
+def document(pack: KpiPack, fmt: str, show_small: bool) -> bytes | str:
+    if fmt not in FORMATS:
+        raise KpiError(f"Export as one of: {', '.join(FORMATS)}")
+    if fmt == "csv":
+        return csv_document(pack, show_small)
+    if fmt == "xlsx":
+        return xlsx_document(pack, show_small)
+    return docx_document(pack, show_small)
+
+
+def export_all(session: Session, pack: KpiPack, folder: Path, *, show_small: bool) -> list[Path]:
+    """The pack as CSV, XLSX and Word side by side in ``folder`` (the TUI's one key),
+    owner-only, recorded once in the audit trail with the three kinds of file."""
+    from coordinator_tui.audit import record_export
+
+    stem = default_path(folder, f"kpi-pack-{pack.month:%Y-%m}", "x").with_suffix("")
+    documents = {fmt: document(pack, fmt, show_small) for fmt in FORMATS}
+    record_export(session, "kpi pack", "visit", None, list(FORMATS), files=len(FORMATS))
+    paths = []
+    for fmt, data in documents.items():
+        path = stem.with_suffix(f".{fmt}")
+        write_private(path, data)
+        paths.append(path)
+    return paths
