@@ -2,21 +2,25 @@
 (issue 19 section 3).
 
 ``rota solve --week DATE [--day DATE] [--keep|--replan] [--repair] [--seconds N]
-[--dry-run] [--json]``: ``--keep`` (the default) fills the empty places and re-plans only
-assignments that break a hard rule; ``--replan`` plans the week (or the day) afresh,
-creating the week's visits from the care packages first when there are none (Build);
+[--travel FILE.csv] [--dry-run] [--json]``: ``--keep`` (the default) fills the empty
+places and re-plans only assignments that break a hard rule; ``--replan`` plans the week
+(or the day) afresh, creating the week's visits from the care packages first when there
+are none (Build);
 ``--repair`` re-plans the days with problems with as few changes as possible. Visits
 already started are never changed. The proposal is applied as one audited change unless
 ``--dry-run``, which writes nothing (not even the visits a Build would create).
+``--travel`` gives journey times between customers as a CSV (``solver/matrix.py``; the
+format is in the README), refused in one line when it cannot be used.
 
-Kept out of ``cli.py`` so that file stays small; ``cli.py`` calls :func:`register` on its
-``rota`` group. Nothing here imports Textual, and the database layer and the solver are
-imported inside the command (``tests/test_import_hygiene.py``).
+``cli/rota.py`` calls :func:`register` on its ``rota`` group. Nothing here imports
+Textual, and the database layer and the solver are imported inside the command
+(``tests/test_import_hygiene.py``).
 """
 
 # No ``from __future__ import annotations``: typer reads the option annotations of the
 # command defined inside register(), where DbOption is a local name.
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -50,6 +54,14 @@ def register(rota_app: typer.Typer) -> None:
         seconds: Annotated[
             float, typer.Option(min=0.0, max=3600.0, help="Time for the search, in seconds.")
         ] = 30.0,
+        travel: Annotated[
+            Path | None,
+            typer.Option(
+                "--travel",
+                help="Journey times between customers, a CSV of from,to,minutes[,mode] "
+                '(postcodes or "lat,lon").',
+            ),
+        ] = None,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Show the proposal; write nothing.")
         ] = False,
@@ -66,10 +78,17 @@ def register(rota_app: typer.Typer) -> None:
         monday = week_monday(first)
         if only is not None and not monday <= only <= monday + timedelta(days=6):
             fail(f"--day {only:%d/%m/%Y} is not in the week of {monday:%d/%m/%Y}")
-        settings, opened = open_for_work(db)
-        from coordinator_tui.db import session_scope
         from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.rota import solver
+
+        matrix = None
+        if travel is not None:
+            try:
+                matrix = solver.load_travel_matrix(travel)
+            except CoordinatorError as exc:
+                fail(str(exc))
+        settings, opened = open_for_work(db)
+        from coordinator_tui.db import session_scope
 
         mode = solver.REPAIR if repair else solver.FILL if keep else solver.REPLAN
         try:
@@ -90,7 +109,9 @@ def register(rota_app: typer.Typer) -> None:
             with session_scope(opened.engine, settings.user) as session:
                 if mode == solver.REPLAN:
                     created = _build_visits(session, monday)
-                proposal = solver.propose(session, monday, scope, weights, seconds=seconds)
+                proposal = solver.propose(
+                    session, monday, scope, weights, seconds=seconds, travel_matrix=matrix
+                )
                 if not dry_run and proposal.changes:
                     solver.apply_proposal(session, proposal)
                     applied = True

@@ -32,6 +32,12 @@ from coordinator_tui.services.rota.solver.engine import (
     solve,
 )
 from coordinator_tui.services.rota.solver.load import Loaded, load_problem
+from coordinator_tui.services.rota.solver.matrix import (
+    TravelMatrix,
+    TravelMatrixError,
+    load_travel_matrix,
+    read_travel_matrix,
+)
 from coordinator_tui.services.rota.solver.model import FILL, MODES, REPAIR, REPLAN, Scope
 from coordinator_tui.services.rota.solver.proposal import (
     Explanation,
@@ -56,14 +62,18 @@ __all__ = [
     "Scope",
     "SolveResult",
     "SolverError",
+    "TravelMatrix",
+    "TravelMatrixError",
     "Weights",
     "apply_proposal",
     "explain",
     "load_problem",
+    "load_travel_matrix",
     "load_weights",
     "make_proposal",
     "propose",
     "propose_loaded",
+    "read_travel_matrix",
     "solve",
 ]
 
@@ -76,9 +86,10 @@ def propose_loaded(
     seconds: float = DEFAULT_SECONDS,
     stop: threading.Event | None = None,
     progress: Callable[[Progress], None] | None = None,
+    travel_matrix: TravelMatrix | None = None,
 ) -> Proposal:
     """Solve a week already read (``load_problem``; no session needed: a worker thread
-    may run this) and make the proposal."""
+    may run this) and make the proposal (``travel_matrix``: see ``matrix.py``)."""
     result = solve(
         loaded.snap,
         scope,
@@ -88,6 +99,8 @@ def propose_loaded(
         seconds=seconds,
         stop=stop,
         progress=progress,
+        travel_matrix=travel_matrix,
+        postcodes=loaded.postcodes,
     )
     return make_proposal(result)
 
@@ -101,6 +114,7 @@ def propose(
     seconds: float = DEFAULT_SECONDS,
     stop: threading.Event | None = None,
     progress: Callable[[Progress], None] | None = None,
+    travel_matrix: TravelMatrix | None = None,
 ) -> Proposal:
     """Read the week holding ``day`` and solve it for ``scope``: nothing is written."""
     return propose_loaded(
@@ -110,4 +124,5 @@ def propose(
         seconds=seconds,
         stop=stop,
         progress=progress,
+        travel_matrix=travel_matrix,
     )

@@ -16,6 +16,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from coordinator_tui.services.rota.snapshot import WeekSnapshot
+from coordinator_tui.services.rota.solver.matrix import (
+    MatrixTravelTable,
+    TravelMatrix,
+    customer_places,
+)
 from coordinator_tui.services.rota.solver.model import Model, PairCheck, Scope, build_model
 from coordinator_tui.services.rota.solver.plan import Plan
 from coordinator_tui.services.rota.solver.search import Search, construct, usual_carer_pass
@@ -98,14 +103,25 @@ def solve(
     progress: Callable[[Progress], None] | None = None,
     seed: int = 1,
     iterations: int | None = None,
+    travel_matrix: TravelMatrix | None = None,
+    postcodes: Mapping[int, str] | None = None,
 ) -> SolveResult:
     """Solve the week of ``snap`` for ``scope`` within about ``seconds`` (``windows`` and
     ``last_week`` as ``load.load_problem`` reads them; see ``model.build_model``).
     ``iterations`` bounds the search by moves tried as well, so that a short solve gives
-    the same plan on every run (a time limit alone depends on the machine's load)."""
+    the same plan on every run (a time limit alone depends on the machine's load).
+    ``travel_matrix`` gives journeys between customers (known by ``postcodes`` or their
+    place) in place of the estimate, for the search and the check alike (``matrix.py``)."""
     began = time.perf_counter()
     deadline = began + max(seconds, 0.0)
     snap = replace(snap)  # our own travel memo: the caller's snapshot is left alone
+    if travel_matrix is not None:
+        estimate = snap.travel_table  # the copy's own
+        places = customer_places(
+            {c: (customer.lat, customer.lon) for c, customer in snap.customers.items()},
+            dict(postcodes or {}),
+        )
+        snap._table = MatrixTravelTable(estimate, travel_matrix, places)
 
     def should_stop() -> bool:
         return stop is not None and stop.is_set()

@@ -3,19 +3,20 @@
 - the template window of each visit of the week (a visit may move within it), as epoch
   minutes of the earliest and latest start on the visit's day;
 - the carers of the same call the week before (template and weekday), who are the
-  customer's regulars for that very call (the roll-forward ``rota generate`` does).
+  customer's regulars for that very call (the roll-forward ``rota generate`` does);
+- the customers' postcodes, which a travel matrix (``matrix.py``) may name them by.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.models import Visit, VisitAssignment, VisitStatus, VisitTemplate
+from coordinator_tui.models import Customer, Visit, VisitAssignment, VisitStatus, VisitTemplate
 from coordinator_tui.services.rota.snapshot import (
     WeekSnapshot,
     load_week,
@@ -31,6 +32,7 @@ class Loaded:
     snap: WeekSnapshot
     windows: dict[int, tuple[int, int]]  # visit -> (earliest, latest) start, epoch minutes
     last_week: dict[int, tuple[int, ...]]  # visit -> carers of the same call last week
+    postcodes: dict[int, str] = field(default_factory=dict)  # customer -> postcode
 
 
 def load_problem(session: Session, day: date) -> Loaded:
@@ -75,4 +77,11 @@ def load_problem(session: Session, day: date) -> Loaded:
     last_week = {
         visit_id: tuple(before[key]) for visit_id, key in template_of.items() if key in before
     }
-    return Loaded(snap, windows, last_week)
+    postcodes = {
+        customer_id: postcode
+        for customer_id, postcode in session.execute(
+            select(Customer.id, Customer.postcode).where(Customer.id.in_(list(snap.customers)))
+        )
+        if postcode
+    }
+    return Loaded(snap, windows, last_week, postcodes)
