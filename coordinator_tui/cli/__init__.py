@@ -97,6 +97,9 @@ def _register_commands() -> None:
     from coordinator_tui.cli import training  # issue 18 §5: training matrix
 
     training.register(app)
+    from coordinator_tui.cli import care  # issue 18 §1-2: care changes and reviews
+
+    care.register(app)
 
 
 _register_commands()

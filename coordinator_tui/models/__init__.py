@@ -13,7 +13,15 @@ from coordinator_tui.models.care_staff import (
     TrainingRecord,
     VisitShadow,
 )
-from coordinator_tui.models.governance import Complaint, Incident, MedicationChange
+from coordinator_tui.models.care_changes import (
+    CapacityAssessment,
+    CareConsent,
+    CarePlanReview,
+    CareSettings,
+    ChangeAcknowledgement,
+    MedicationChange,
+)
+from coordinator_tui.models.governance import Complaint, Incident
 from coordinator_tui.models.meetings import (
     Action,
     ActionChase,
@@ -103,12 +111,17 @@ __all__ = [
     "Carer",
     "CarerAvailability",
     "CarerSkill",
+    "CapacityAssessment",
+    "CareConsent",
     "CarerWeekHours",
+    "CarePlanReview",
+    "CareSettings",
     "CaseConference",
     "ChronologyEntry",
     "CodingAuditRun",
     "CodingFinding",
     "Complaint",
+    "ChangeAcknowledgement",
     "Concern",
     "ConcernStatus",
     "Customer",

@@ -232,18 +232,3 @@ class SafeguardingProposal(Editable, table=True):
     decided_by: str = Field(max_length=60)
     decided_at: datetime
 
-
-class MedicationChange(Editable, table=True):
-    """A GP or pharmacy medication change: verified, recorded, cascaded to carers."""
-
-    __tablename__ = "medication_change"
-
-    customer_id: int = Field(foreign_key="customer.id", index=True)
-    source: str = Field(default="GP", max_length=40)
-    received_at: datetime = Field(index=True)
-    description: str = Field(default="")
-    verified_by: str = Field(default="", max_length=60)
-    verified_at: datetime | None = Field(default=None)
-    care_plan_updated_at: datetime | None = Field(default=None)
-    cascaded_at: datetime | None = Field(default=None)
-    status: str = Field(default="received", max_length=20, index=True)

@@ -44,6 +44,12 @@ SINGLE_ASSESSMENT_WORKING_DAYS = 45
 # 2009, SI 2009/309).
 COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = 3
 
+# Care plan reviews (Care and Support Statutory Guidance, Care Act 2014, para 13.32): a
+# light-touch review 6 to 8 weeks after the plan is agreed, then no later than every 12
+# months (the agency's interval, a setting: ``care_settings``).
+CARE_PLAN_FIRST_REVIEW_WEEKS = (6, 8)
+CARE_PLAN_REVIEW_MONTHS_DEFAULT = 12
+
 
 @dataclass(frozen=True)
 class Timescale:
@@ -100,6 +106,19 @@ TIMESCALES: tuple[Timescale, ...] = (
         f"complaint acknowledged not later than {COMPLAINT_ACKNOWLEDGE_WORKING_DAYS} working "
         "days after the day it is received",
         "SI 2009/309 reg 13(1)",
+    ),
+    Timescale(
+        "care_plan_first_review",
+        f"first care plan review {CARE_PLAN_FIRST_REVIEW_WEEKS[0]} to "
+        f"{CARE_PLAN_FIRST_REVIEW_WEEKS[1]} weeks after the package starts (due by the "
+        f"{CARE_PLAN_FIRST_REVIEW_WEEKS[1]}th week)",
+        "Care and Support Statutory Guidance (Care Act 2014) para 13.32",
+    ),
+    Timescale(
+        "care_plan_review",
+        f"then at the agency's interval, default {CARE_PLAN_REVIEW_MONTHS_DEFAULT} months "
+        "from the review held; earlier when an event changes the person's needs",
+        "Care and Support Statutory Guidance (Care Act 2014) para 13.32; Care Act 2014 s27",
     ),
 )
 
@@ -218,6 +237,22 @@ def complaint_acknowledge_due(received_on: date) -> date:
     """A complaint is acknowledged by the 3rd working day after the day it is received
     (SI 2009/309 reg 13(1))."""
     return add_working_days(received_on, COMPLAINT_ACKNOWLEDGE_WORKING_DAYS)
+
+
+# -- care plan reviews ---------------------------------------------------------------------
+
+
+def care_plan_first_review(package_start: date) -> tuple[date, date]:
+    """The window of the first care plan review: from 6 weeks to 8 weeks after the package
+    starts (Care and Support Statutory Guidance para 13.32); due by its end."""
+    low, high = CARE_PLAN_FIRST_REVIEW_WEEKS
+    return add_interval(package_start, weeks=low), add_interval(package_start, weeks=high)
+
+
+def care_plan_next_review(held_on: date, months: int = CARE_PLAN_REVIEW_MONTHS_DEFAULT) -> date:
+    """The next care plan review after one held on ``held_on``: the agency's interval
+    (default 12 months, the guidance's longest) from it."""
+    return add_interval(held_on, months=months)
 
 
 # -- read from the database ----------------------------------------------------------------

@@ -22,10 +22,16 @@ def upgrade() -> None:
     # --- requests, training, contacts, shadowing (issue 18 §4-7) ---
     _upgrade_care_staff()
     # --- end requests, training, contacts, shadowing ---
+    # --- medication, reviews, consent (issue 18 §1-3) ---
+    _upgrade_care_changes()
+    # --- end medication, reviews, consent ---
 
 
 def downgrade() -> None:
     """Nothing yet."""
+    # --- medication, reviews, consent (issue 18 §1-3) ---
+    _downgrade_care_changes()
+    # --- end medication, reviews, consent ---
     # --- requests, training, contacts, shadowing (issue 18 §4-7) ---
     _downgrade_care_staff()
     # --- end requests, training, contacts, shadowing ---
@@ -234,3 +240,151 @@ def _downgrade_care_staff() -> None:
 
 
 # --- end requests, training, contacts, shadowing ---
+
+
+# --- medication, reviews, consent (issue 18 §1-3) ---
+def _care_changes_base() -> list[sa.Column]:
+    """The columns of every editable table (``models.base.Editable``)."""
+    return [
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+    ]
+
+
+def _care_changes_text(name: str, length: int | None = None) -> sa.Column:
+    """A text column existing rows fill with ''."""
+    kind = sa.String(length=length) if length else sa.String()
+    return sa.Column(name, kind, nullable=False, server_default="")
+
+
+def _upgrade_care_changes() -> None:
+    """Medication and clinical changes (verification, acknowledgements), care plan
+    reviews, mental capacity assessments, consent, the agency's review interval."""
+    with op.batch_alter_table("medication_change", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("kind", sa.String(length=20), nullable=False, server_default="medication")
+        )
+        batch_op.add_column(_care_changes_text("from_whom", 120))
+        batch_op.add_column(_care_changes_text("document_ref", 120))
+        batch_op.add_column(_care_changes_text("logged_by", 60))
+        batch_op.add_column(_care_changes_text("verification", 20))
+        batch_op.add_column(_care_changes_text("verification_recorded_by", 60))
+        batch_op.add_column(_care_changes_text("care_plan_updated_by", 60))
+        batch_op.add_column(sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_table(
+        "care_change_ack",
+        *_care_changes_base(),
+        sa.Column("change_id", sa.Integer(), nullable=False),
+        sa.Column("carer_id", sa.Integer(), nullable=False),
+        sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("method", sa.String(length=20), nullable=False),
+        sa.Column("recorded_by", sa.String(length=60), nullable=False),
+        sa.ForeignKeyConstraint(["carer_id"], ["carer.id"]),
+        sa.ForeignKeyConstraint(["change_id"], ["medication_change.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("change_id", "carer_id"),
+    )
+    with op.batch_alter_table("care_change_ack", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_care_change_ack_carer_id"), ["carer_id"])
+        batch_op.create_index(batch_op.f("ix_care_change_ack_change_id"), ["change_id"])
+    op.create_table(
+        "care_plan_review",
+        *_care_changes_base(),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("trigger", sa.String(length=30), nullable=False),
+        sa.Column("ref", sa.String(length=40), nullable=False),
+        sa.Column("event_on", sa.Date(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=True),
+        sa.Column("snoozed_until", sa.Date(), nullable=True),
+        sa.Column("outcome", sa.String(), nullable=False),
+        sa.Column("next_due", sa.Date(), nullable=True),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.Column("by", sa.String(length=60), nullable=False),
+        sa.ForeignKeyConstraint(["customer_id"], ["customer.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("care_plan_review", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_care_plan_review_customer_id"), ["customer_id"])
+        batch_op.create_index(batch_op.f("ix_care_plan_review_status"), ["status"])
+    op.create_table(
+        "capacity_assessment",
+        *_care_changes_base(),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("decision", sa.String(length=300), nullable=False),
+        sa.Column("assessed_on", sa.Date(), nullable=False),
+        sa.Column("assessed_by", sa.String(length=120), nullable=False),
+        sa.Column("presumption", sa.String(), nullable=False),
+        sa.Column("support_given", sa.String(), nullable=False),
+        sa.Column("impairment", sa.String(), nullable=False),
+        sa.Column("understand", sa.String(length=10), nullable=False),
+        sa.Column("understand_note", sa.String(), nullable=False),
+        sa.Column("retain", sa.String(length=10), nullable=False),
+        sa.Column("retain_note", sa.String(), nullable=False),
+        sa.Column("use_weigh", sa.String(length=10), nullable=False),
+        sa.Column("use_weigh_note", sa.String(), nullable=False),
+        sa.Column("communicate", sa.String(length=10), nullable=False),
+        sa.Column("communicate_note", sa.String(), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("consulted", sa.String(), nullable=False),
+        sa.Column("wishes", sa.String(), nullable=False),
+        sa.Column("least_restrictive", sa.String(), nullable=False),
+        sa.Column("attorney", sa.String(length=30), nullable=False),
+        sa.Column("attorney_detail", sa.String(length=200), nullable=False),
+        sa.Column("best_interests_decision", sa.String(), nullable=False),
+        sa.Column("recorded_by", sa.String(length=60), nullable=False),
+        sa.ForeignKeyConstraint(["customer_id"], ["customer.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("capacity_assessment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_capacity_assessment_customer_id"), ["customer_id"])
+    op.create_table(
+        "care_consent",
+        *_care_changes_base(),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("given", sa.String(length=20), nullable=False),
+        sa.Column("recorded_on", sa.Date(), nullable=False),
+        sa.Column("note", sa.String(length=300), nullable=False),
+        sa.Column("assessment_id", sa.Integer(), nullable=True),
+        sa.Column("by", sa.String(length=60), nullable=False),
+        sa.ForeignKeyConstraint(["assessment_id"], ["capacity_assessment.id"]),
+        sa.ForeignKeyConstraint(["customer_id"], ["customer.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("customer_id", "kind"),
+    )
+    with op.batch_alter_table("care_consent", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_care_consent_customer_id"), ["customer_id"])
+    op.create_table(
+        "care_settings",
+        *_care_changes_base(),
+        sa.Column("review_interval_months", sa.Integer(), nullable=False),
+        sa.Column("early_review_days", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
+def _downgrade_care_changes() -> None:
+    """Drop what ``_upgrade_care_changes`` created."""
+    op.drop_table("care_settings")
+    op.drop_table("care_consent")
+    op.drop_table("capacity_assessment")
+    op.drop_table("care_plan_review")
+    op.drop_table("care_change_ack")
+    with op.batch_alter_table("medication_change", schema=None) as batch_op:
+        for name in (
+            "closed_at",
+            "care_plan_updated_by",
+            "verification_recorded_by",
+            "verification",
+            "logged_by",
+            "document_ref",
+            "from_whom",
+            "kind",
+        ):
+            batch_op.drop_column(name)
+
+
+# --- end medication, reviews, consent ---

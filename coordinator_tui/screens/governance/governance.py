@@ -257,6 +257,10 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
         Binding("slash", "filter", "Filter", id="governance.filter", priority=True),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="governance.clear"),
         Binding("G", "agency", "Agency", show=False, id="governance.agency"),
+        # Care changes (issue 18 §1-3): their own screens, opened from here.
+        Binding("E", "care_changes", "Med changes", show=False, id="governance.care_changes"),
+        Binding("R", "care_reviews", "Reviews", show=False, id="governance.care_reviews"),
+        Binding("Y", "capacity", "Capacity", show=False, id="governance.capacity"),
         # Requests, training, contacts (issue 18 §4-6): their own screens, opened from here.
         Binding("Q", "care_requests", "Requests", show=False, id="governance.care_requests"),
         Binding("W", "care_training", "Training", show=False, id="governance.care_training"),
@@ -782,6 +786,21 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
             ),
             "Shared by every coordinator of the agency",
         )
+
+    def action_care_changes(self) -> None:
+        from coordinator_tui.screens.care.changes import CareChangesScreen
+
+        self.app.push_screen(CareChangesScreen())
+
+    def action_care_reviews(self) -> None:
+        from coordinator_tui.screens.care.reviews import CareReviewsScreen
+
+        self.app.push_screen(CareReviewsScreen())
+
+    def action_capacity(self) -> None:
+        from coordinator_tui.screens.care.capacity import CapacityScreen
+
+        self.app.push_screen(CapacityScreen())
 
     def action_care_requests(self) -> None:
         from coordinator_tui.screens.care.requests import RequestsScreen

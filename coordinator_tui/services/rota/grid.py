@@ -148,7 +148,10 @@ class RotaWeek:
     @classmethod
     def load(cls, session: Session, day: date, *, now: datetime | None = None) -> RotaWeek:
         monday = week_monday(day)
-        state = RotaState(load_week(session, monday))
+        snap = load_week(session, monday)
+        if now is not None and getattr(snap, "care_changes", None) is not None:
+            snap.care_changes.now = epoch_minutes(now)  # the coordinator's moment (issue 18 §1)
+        state = RotaState(snap)
         in_week = Visit.visit_date.between(monday, state.snap.days[-1])
         tasks = dict(
             session.execute(

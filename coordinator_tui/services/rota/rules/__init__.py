@@ -6,6 +6,7 @@ shift, night work, the week, and last the staffing of each visit.
 """
 
 from coordinator_tui.services.rota.rules import (  # noqa: F401 - imported to register
+    care_changes,
     care_staff,
     daily,
     night,
