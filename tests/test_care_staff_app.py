@@ -233,3 +233,92 @@ async def test_a_follow_up_done_and_a_change_told(app, engine):
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.view.code == "recent" and screen.loaded)
         assert "Contacts:" in text_of(screen, "#staff-summary")
+
+
+async def test_plan_b_call_list_records_each_calls_outcome_with_one_key(
+    demo_settings, small_demo_engine, monkeypatch
+):
+    from datetime import time as clock_time
+
+    from test_rota_feedback_app import MONDAY, busiest, mark_absent_and_cover, rota_app
+
+    from coordinator_tui.screens.rota import presentation
+
+    monkeypatch.setattr(presentation, "wall_clock", lambda: clock_time(5, 0))
+    async with rota_app(demo_settings, small_demo_engine) as (app, pilot, screen):
+        tuesday = MONDAY.replace(day=MONDAY.day + 1)
+        carer = busiest(screen, tuesday)
+        plan = await mark_absent_and_cover(pilot, app, screen, carer, tuesday)
+        assert plan.calls.covered
+        await pilot.press("tab")  # to the call list
+        await pilot.pause()
+        table = plan.query_one("#call-list")
+        covered = plan.calls.covered[0]
+        table.cursor_row = [i.cover_id for i in plan.calls.items].index(covered.cover_id)
+        await pilot.pause()
+        assert "Not called yet" in shown_text(plan.query_one("#call-detail"))
+        await pilot.press("n")  # no answer: one key
+        await wait_for(pilot, lambda: plan.outcomes.get(covered.cover_id) == "no answer")
+        await pilot.press("y")  # rang again: told
+        await wait_for(pilot, lambda: plan.outcomes.get(covered.cover_id) == "told")
+        await wait_for(pilot, lambda: "Called: told" in shown_text(plan.query_one("#call-detail")))
+        with session_scope(small_demo_engine, "t") as s:
+            calls = s.execute(
+                select(ContactLog.outcome, ContactLog.topic, ContactLog.follow_up_on)
+                .where(ContactLog.cover_id == covered.cover_id)
+                .order_by(ContactLog.id)
+            ).all()
+        assert [(o, t) for o, t, _ in calls] == [("no answer", "plan_b"), ("told", "plan_b")]
+        assert calls[0][2] is not None and calls[1][2] is None  # ring again, then done
+
+
+async def test_a_shadow_added_on_the_carers_day_then_observed(
+    demo_settings, small_demo_engine, monkeypatch
+):
+    from datetime import time as clock_time
+
+    from test_rota_feedback_app import MONDAY, busiest, go_to, rota_app
+
+    from coordinator_tui.models import SupervisionRecord, VisitShadow
+    from coordinator_tui.screens.rota import presentation
+    from coordinator_tui.screens.rota.carer_day import CarerDayScreen
+
+    monkeypatch.setattr(presentation, "wall_clock", lambda: clock_time(5, 0))
+    async with rota_app(demo_settings, small_demo_engine) as (app, pilot, screen):
+        carer = busiest(screen, MONDAY)
+        visit_id = screen.rota.state.day_visits(carer, MONDAY)[0]
+        staffing = screen.rota.state.carers_of[visit_id]
+        shadow_id, shadow_name = next(
+            (c.id, c.name)
+            for c in screen.rota.carers
+            if c.id not in staffing and not screen.rota.state.day_visits(c.id, MONDAY)
+        )
+        await go_to(pilot, screen, carer, MONDAY)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CarerDayScreen))
+        day = app.screen
+        await pilot.press("h")
+        await wait_dialog(pilot, app)
+        await pilot.press(*shadow_name, "enter", *"first hoist visit")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is day)
+        with session_scope(small_demo_engine, "t") as s:
+            row = s.execute(select(VisitShadow)).scalars().one()
+            assert (row.visit_id, row.carer_id) == (visit_id, shadow_id)
+        # not staffing: the visit's carers are as they were; the day shows the shadow
+        assert screen.rota.state.carers_of[visit_id] == staffing
+        with_cell = day.query_one("#carer-day-stops").get_row_at(0)[3]
+        assert f"◌ {shadow_name}" in str(with_cell)
+        # O: what this carer observed of the shadow
+        await pilot.press("O")
+        await wait_dialog(pilot, app)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is day)
+        with session_scope(small_demo_engine, "t") as s:
+            record = s.execute(select(SupervisionRecord)).scalars().one()
+            assert record.carer_id == shadow_id and record.kind == "observation"
+            assert s.get(VisitShadow, row.id).outcome == "observed"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen and screen.loaded)
+        # the shadow's own day on the grid: ◌ (shadowing only), read again from the database
+        await wait_for(pilot, lambda: screen.rota.row(shadow_id)[0][0].shadows == 1)

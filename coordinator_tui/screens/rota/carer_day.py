@@ -77,6 +77,8 @@ class CarerDayScreen(PassesStrayKeys, Screen):
         Binding("e", "edit_absence", "Edit absence", id="carer_day.edit_absence"),
         Binding("d", "remove_absence", "Remove absence", id="carer_day.remove_absence"),
         Binding("u", "undo", "Undo", id="carer_day.undo"),
+        Binding("h", "shadow", "Add shadow", show=False, id="carer_day.shadow"),
+        Binding("O", "observe", "Observe shadow", show=False, id="carer_day.observe"),
     ]
 
     def __init__(self, rota_screen: RotaScreen, carer_id: int, day: date) -> None:
@@ -130,6 +132,9 @@ class CarerDayScreen(PassesStrayKeys, Screen):
             (" · ABSENT" if detail.absent else "", "bold red"),
             (" (b Plan B, e correct, d remove)" if detail.absent else "", "dim"),
         )
+        from coordinator_tui.screens.care.shadow_actions import shadow_line
+
+        summary.append_text(shadow_line(self))  # shadow visits (issue 18 §7)
         self.query_one("#carer-day-title", Static).update(summary)
         self._draw_bar()
         table = self.query_one("#carer-day-stops", DataTable)
@@ -210,3 +215,13 @@ class CarerDayScreen(PassesStrayKeys, Screen):
 
     def action_remove_absence(self) -> None:
         self.rota_screen.remove_absence(self.carer_id, self.day)
+
+    def action_shadow(self) -> None:
+        from coordinator_tui.screens.care.shadow_actions import add_shadow_from_day
+
+        add_shadow_from_day(self)
+
+    def action_observe(self) -> None:
+        from coordinator_tui.screens.care.shadow_actions import observe_from_day
+
+        observe_from_day(self)

@@ -107,8 +107,9 @@ def grid_cell(cell: Cell, narrow: bool = False, diff: str = "") -> Text:
     if cell.absent and not cell.visits:
         return Text("off", style="dim italic")
     if not cell.visits:
-        return Text("·", style="dim")
-    mark = SYMBOLS[kind] or " "
+        # ``◌``: only shadowing that day (issue 18 §7), which is not staffing
+        return Text("◌" if cell.shadows else "·", style="dim")
+    mark = SYMBOLS[kind] or ("◌" if cell.shadows else " ")
     if cell.absent:
         body = "off" if narrow else f"{cell.visits:>2} off"
     else:

@@ -84,6 +84,11 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
         Binding("m", "escalate", "To manager", id="plan_b.escalate"),
         Binding("t", "time_change", "Time change", id="plan_b.time_change"),
         Binding("g", "agency", "Agency", id="plan_b.agency"),
+        # Each call's outcome, one key (issue 18 §6): a contact logged with the customer.
+        Binding("y", "call('told')", "Told", show=False, id="plan_b.call_told"),
+        Binding("n", "call('no_answer')", "No answer", show=False, id="plan_b.call_no_answer"),
+        Binding("v", "call('message')", "Message", show=False, id="plan_b.call_message"),
+        Binding("o", "call('objected')", "Objected", show=False, id="plan_b.call_objected"),
         Binding("tab,shift+tab", "switch", "Switch list", show=False, id="plan_b.switch"),
     ]
 
@@ -98,6 +103,7 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
         self.plan: PlanB | None = None
         self.calls: CallList | None = None
         self.why: dict[int, str] = {}  # Plan C visit -> why nobody can take it
+        self.outcomes: dict[int, str] = {}  # cover -> the latest call's outcome
         self.covered = 0
         self.changes: list[ChangeResult] = []  # undone together with u on the grid
         self.busy = False
@@ -141,6 +147,9 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
         with self._session() as session:
             plan = plan_b(session, self.carer_id, self.start, self.end, now=self._now())
             calls = call_list(session, self.absence.id)
+            from coordinator_tui.services.care.contacts import call_outcomes
+
+            self.outcomes = call_outcomes(session, [item.cover_id for item in calls.items])
             weeks: dict = {}  # each week read once for every Plan C visit in it
             why = {
                 item.visit_id: self.why.get(item.visit_id)
@@ -285,6 +294,8 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
                 about = Text("✖ Plan C: m, t or g", style="bold red")
             else:
                 about.stylize("yellow")
+        elif item.cover_id in self.outcomes:
+            about.append(f" · ☎ {self.outcomes[item.cover_id]}", style="bold")
         return Row(
             item.cover_id,
             (
@@ -315,7 +326,29 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
                 "\nm escalates it to the manager · t offers another time in its window · "
                 "g marks it for an agency",
             )
+        elif item.covered:
+            called = self.outcomes.get(item.cover_id)
+            text.append(f"\nCalled: {called}." if called else "\nNot called yet.")
+            text.append(" y told · n no answer · v left a message · o objected", style="dim")
         box.update(text)
+
+    def action_call(self, outcome: str) -> None:
+        """One key records the highlighted call's outcome (a contact with the customer)."""
+        from coordinator_tui.services.care.contacts import CALL_OUTCOMES, record_call
+
+        item = self.current_call()
+        if item is None or not item.covered:
+            self.notify("Highlight a covered visit on the call list (tab)", severity="warning")
+            return
+        user = self.app.settings.user  # type: ignore[attr-defined]
+        error = self._attempt(
+            lambda s: record_call(s, item.cover_id, outcome, by=user, now=self._now())
+        )
+        if error is not None:
+            self.notify(str(error), severity="error", timeout=8)
+            return
+        self.notify(f"{item.customer}: {CALL_OUTCOMES[outcome]}", timeout=3)
+        self.load()
 
     def current_item(self) -> CoverItem | None:
         if self.plan is None or not self.plan.items:

@@ -257,8 +257,23 @@ def shadow_context(session: Session, sunday: date) -> ShadowContext:
 
 
 def load_into(session: Session, snapshot) -> None:  # noqa: ANN001 - a WeekSnapshot
-    """The snapshot hook: the shadow context of the week, for the checker's rule."""
-    context = shadow_context(session, snapshot.monday + timedelta(days=6))
+    """The snapshot hook: the shadow context of the week, for the checker's rule, and the
+    week's shadows for the grid and the carer's day (``shadows``: visit -> carers;
+    ``shadowing``: (carer, day) -> visits), never counted as staffing."""
+    sunday = snapshot.monday + timedelta(days=6)
+    shadows: dict[int, list[int]] = defaultdict(list)
+    shadowing: dict[tuple[int, date], list[int]] = defaultdict(list)
+    for visit_id, carer_id, day in session.execute(
+        select(VisitShadow.visit_id, VisitShadow.carer_id, Visit.visit_date)
+        .join(Visit, Visit.id == VisitShadow.visit_id)
+        .where(Visit.visit_date.between(snapshot.monday, sunday))
+        .order_by(Visit.start_at, Visit.id)
+    ):
+        shadows[visit_id].append(carer_id)
+        shadowing[(carer_id, day)].append(visit_id)
+    snapshot.shadows = {v: tuple(c) for v, c in shadows.items()}
+    snapshot.shadowing = {k: tuple(v) for k, v in shadowing.items()}
+    context = shadow_context(session, sunday)
     snapshot.shadow_context = context
     if context.required:
         snapshot.staffing_watch = snapshot.staffing_watch | frozenset(context.required)

@@ -74,6 +74,7 @@ class Cell:
     minutes: int  # visit time (travel not included)
     absent: bool
     worst: Problem | None
+    shadows: int = 0  # visits the carer shadows that day (not staffing: issue 18 §7)
 
     @property
     def level(self) -> str:
@@ -234,6 +235,7 @@ class RotaWeek:
         carer = self.state.snap.carers.get(carer_id)
         absent = carer.absent_days if carer else frozenset()
         visits = self.state.snap.visits
+        shadowing = getattr(self.state.snap, "shadowing", {})
         cells = []
         for day in self.days:
             ids = self.state.day_visits(carer_id, day)
@@ -243,6 +245,7 @@ class RotaWeek:
                     sum(visits[v].minutes for v in ids),
                     day in absent,
                     P.worst(by_day.get(day, ())),
+                    len(shadowing.get((carer_id, day), ())),
                 )
             )
         return cells, P.worst(by_day.get(None, ()))
@@ -338,6 +341,10 @@ class RotaWeek:
                         self.carer_name(c)
                         for c in state.carers_of.get(visit_id, ())
                         if c != carer_id
+                    )
+                    + tuple(  # shadows, never staffing (issue 18 §7)
+                        f"◌ {self.carer_name(c)}"
+                        for c in getattr(snap, "shadows", {}).get(visit_id, ())
                     ),
                     gap,
                     travel,
