@@ -364,3 +364,44 @@ class TestScreen:
 
             text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
             assert "Ann Example" in text  # names were shown when exported
+
+
+class TestCli:
+    def run(self, engine, *args: str):
+        from typer.testing import CliRunner
+
+        from coordinator_tui.cli import app as cli_app
+
+        return CliRunner().invoke(
+            cli_app,
+            ["report", "cqc", "--db", str(engine.url.database), *args],
+            env={"COORDINATOR_TUI_TODAY": TODAY.isoformat()},
+        )
+
+    def test_docx_out_and_gaps(self, engine, tmp_path) -> None:
+        from docx import Document
+
+        path = tmp_path / "pack.docx"
+        result = self.run(
+            engine, "--statement", "safeguarding", "--months", "12", "--out", str(path)
+        )
+        assert result.exit_code == 0, result.output
+        # 3 reviews, 1 referral and the supervision of 10/05/2026
+        assert "Wrote 5 items (CQC evidence: Safe: Safeguarding)" in result.output
+        assert "gap: No training completions recorded." in result.output
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert "Ann" not in "\n".join(p.text for p in Document(str(path)).paragraphs)
+
+    def test_json_with_names(self, engine) -> None:
+        result = self.run(engine, "--statement", "Safeguarding", "--names", "--json")
+        document = json.loads(result.output)
+        assert document["statement"] == "safeguarding" and document["names"] is True
+        items = [i for s in document["sections"] for i in s["items"]]
+        assert {i["about"] for i in items if i["about"]} == {"Ann Example", "Carol Carer"}
+        assert all(i["record"] and i["date"] for i in items)
+
+    def test_unknown_statement_and_bad_file(self, engine) -> None:
+        result = self.run(engine, "--statement", "parking")
+        assert result.exit_code == 2 and "No quality statement 'parking'" in result.output
+        result = self.run(engine, "--out", "pack.pdf")
+        assert result.exit_code == 2

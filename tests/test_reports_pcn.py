@@ -681,3 +681,84 @@ class TestPcnScreen:
             assert screen.report.columns == ("Alder", "Birch", "PCN total")
             overdue = ("meetings", "Actions due in the period", "overdue")
             assert screen.report.figure(*overdue).values == (0, 1, 1)
+
+
+class TestCli:
+    """``report pcn``: the same figures as the service, as JSON, text or a file."""
+
+    def run(self, engine, *args: str):
+        from typer.testing import CliRunner
+
+        from coordinator_tui.cli import app as cli_app
+
+        return CliRunner().invoke(
+            cli_app,
+            ["report", "pcn", "--db", str(engine.url.database), *args],
+            env={"COORDINATOR_TUI_TODAY": TODAY.isoformat()},
+        )
+
+    def test_json_default_period_is_last_month(self, app_engine) -> None:
+        import json
+
+        from coordinator_tui.db import session_scope
+        from coordinator_tui.services.reports.pcn import pcn_report
+
+        result = self.run(app_engine, "--json")
+        # The command line brings the shipped registers in first: compare with the
+        # service on the database as the command left it.
+        with session_scope(app_engine, "t") as s:
+            report = pcn_report(s, FROM, TO, TODAY)
+        assert result.exit_code == 0, result.output
+        document = json.loads(result.output)
+        assert (document["from"], document["to"]) == ("2026-10-01", "2026-10-31")
+        assert document["columns"] == list(COLUMNS)
+        assert document["small_numbers"] == "suppressed"
+        sections = {s["key"]: s for s in document["sections"]}
+        rows = {(r["item"], r["measure"]): r["values"] for r in sections["meetings"]["rows"]}
+        assert rows[("Attendance", "present")] == ["*", 0, "*", 7]
+        for section in report.sections:
+            assert [r["values"] for r in sections[section.key]["rows"]] == [
+                f.cells(False) for f in section.figures
+            ]
+
+    def test_small_numbers_and_period(self, app_engine) -> None:
+        import json
+
+        result = self.run(
+            app_engine,
+            "--from",
+            "1/10/2026",
+            "--to",
+            "31/10/2026",
+            "--show-small-numbers",
+            "--json",
+        )
+        document = json.loads(result.output)
+        rows = {
+            (r["item"], r["measure"]): r["values"] for s in document["sections"] for r in s["rows"]
+        }
+        assert rows[("Attendance", "present")] == [2, 0, 5, 7]
+        assert rows[("MASH / children's social care", "90th percentile")] == [10, 4, None, 10]
+
+    def test_out_writes_the_format(self, app_engine, tmp_path) -> None:
+        from docx import Document
+
+        path = tmp_path / "pcn.docx"
+        result = self.run(app_engine, "--out", str(path))
+        assert result.exit_code == 0, result.output
+        assert "Wrote the PCN report (01/10/2026 to 31/10/2026)" in result.output
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert len(Document(str(path)).tables) == 7
+        csv_path = tmp_path / "pcn.txt"
+        result = self.run(app_engine, "--out", str(csv_path), "--format", "csv")
+        assert result.exit_code == 0 and csv_path.read_text().startswith("Section,Item,Measure")
+
+    def test_text_and_refusals(self, app_engine) -> None:
+        result = self.run(app_engine)
+        assert result.exit_code == 0
+        assert "Test PCN safeguarding report, 01/10/2026 to 31/10/2026" in result.output
+        assert "REFERRALS" in result.output
+        bad = self.run(app_engine, "--from", "31/10/2026", "--to", "1/10/2026")
+        assert bad.exit_code == 2 and "ends before it starts" in bad.output
+        bad = self.run(app_engine, "--out", "x.pdf")
+        assert bad.exit_code == 2

@@ -4,7 +4,9 @@
 imports a SystmOne or EMIS export, reconciles it against the registers and keeps the run
 (its findings are then in Reports, 7); ``report coding-demo OUT.csv`` writes the demo's
 own export with deliberate mismatches of every class; ``sharing list [--from --to]
-[--json]`` lists what was shared with whom.
+[--json]`` lists what was shared with whom; ``report pcn [--from --to] [--format --out]
+[--json]`` the PCN safeguarding report (issue 16); ``report cqc --statement --months
+[--out FILE.docx] [--names] [--json]`` the CQC evidence pack.
 
 Kept out of ``cli.py`` (which calls :func:`register`). Nothing here imports Textual, and
 the database layer is imported inside each command (``tests/test_import_hygiene.py``).
@@ -48,7 +50,10 @@ def register(app: typer.Typer) -> None:
     """Add ``report`` and ``sharing`` (groups) to the main command line."""
     from coordinator_tui.cli.common import DbOption, fail, run_job
 
-    report_app = typer.Typer(help="Reports: the coding audit against the clinical system.")
+    report_app = typer.Typer(
+        help="Reports: the coding audit against the clinical system, the PCN report, the "
+        "CQC evidence pack."
+    )
     app.add_typer(report_app, name="report")
     sharing_app = typer.Typer(help="Information sharing: what was shared with whom.")
     app.add_typer(sharing_app, name="sharing")
@@ -156,6 +161,125 @@ def register(app: typer.Typer) -> None:
         planted = ", ".join(f"{len(v)} {k}" for k, v in demo.planted.items())
         typer.echo(f"Wrote {demo.rows:,} rows to {out} ({style.value}); planted: {planted}")
 
+    @report_app.command("pcn")
+    def report_pcn(
+        db: DbOption = None,
+        date_from: Annotated[
+            str | None,
+            typer.Option("--from", help="First day (e.g. 01/10/2026). Default: last month."),
+        ] = None,
+        date_to: Annotated[
+            str | None, typer.Option("--to", help="Last day. Default: the end of last month.")
+        ] = None,
+        fmt: Annotated[
+            ReportFormat | None,
+            typer.Option("--format", help="csv, xlsx or docx (default: the --out extension)."),
+        ] = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Write the report to this file (owner-only).")
+        ] = None,
+        small: Annotated[
+            bool,
+            typer.Option(
+                "--show-small-numbers",
+                help="Show counts of 1 to 4 (inside the practice only; default *).",
+            ),
+        ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    ) -> None:
+        """The PCN safeguarding report per practice and PCN total for a period: registers,
+        reviews, concerns, referrals, conferences, meetings and actions, coding findings.
+        Counts of 1 to 4 are * unless --show-small-numbers (or the settings file's
+        show_small_numbers)."""
+        from coordinator_tui.cli.common import load_settings_or_fail
+        from coordinator_tui.services.reports.pcn import (
+            cell_text,
+            export_report,
+            pcn_report,
+            report_json,
+        )
+
+        show_small = small or load_settings_or_fail(db).show_small_numbers
+        kind = _format_for(out, fmt, fail)
+
+        def job(session: Any, today: Any, _user: str):
+            start, end = _period(date_from, date_to, today, fail)
+            report = pcn_report(session, start, end, today)
+            if out is not None:
+                export_report(session, report, kind, out.expanduser(), show_small=show_small)
+            return report
+
+        report = _work(db, job)
+        if as_json:
+            typer.echo(json.dumps(report_json(report, show_small), indent=1, ensure_ascii=False))
+            return
+        if out is not None:
+            typer.echo(f"Wrote the PCN report ({report.period_text()}) to {out} ({kind})")
+            return
+        typer.echo(f"{report.title()}, {report.period_text()}")
+        typer.echo(report.small_numbers_note(show_small))
+        width = max(len(c) for c in report.columns) + 1
+        for section in report.sections:
+            typer.echo(f"\n{section.title.upper()}")
+            typer.echo(" " * 28 + "".join(f"{c:>{width}}" for c in report.columns))
+            shown = None
+            for item, measure, *cells in report.rows(section, show_small):
+                if item != shown:
+                    typer.echo(f"  {item}")
+                    shown = item
+                label = f"    {measure}"[:28]
+                typer.echo(f"{label:<28}" + "".join(f"{cell_text(c):>{width}}" for c in cells))
+
+    @report_app.command("cqc")
+    def report_cqc(
+        db: DbOption = None,
+        statement: Annotated[
+            str,
+            typer.Option(
+                "--statement", help="The quality statement (key or name, e.g. safeguarding)."
+            ),
+        ] = "safeguarding",
+        months: Annotated[int, typer.Option("--months", help="Months back from today.")] = 12,
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", help="Write the pack: .docx, .xlsx or .csv (owner-only)."),
+        ] = None,
+        names: Annotated[
+            bool, typer.Option("--names", help="Show people's names (default: person #id).")
+        ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    ) -> None:
+        """The CQC evidence pack for one quality statement over the last months: an index
+        of what the app holds, each item with its record id and date, and the gaps."""
+        from coordinator_tui.services.reports.cqc import (
+            evidence_pack,
+            export_pack,
+            index_rows,
+            pack_json,
+        )
+
+        if out is not None and out.suffix.lower() not in (".docx", ".xlsx", ".csv"):
+            fail("--out: name a .docx, .xlsx or .csv file")
+
+        def job(session: Any, today: Any, _user: str):
+            pack = evidence_pack(session, statement, months, today, names=names)
+            if out is not None:
+                export_pack(session, pack, out.expanduser())
+            return pack
+
+        pack = _work(db, job)
+        if as_json:
+            typer.echo(json.dumps(pack_json(pack), indent=1, ensure_ascii=False))
+            return
+        if out is not None:
+            typer.echo(f"Wrote {pack.item_count:,} items ({pack.title()}) to {out}")
+        else:
+            typer.echo(f"{pack.title()}, {pack.period_text()}")
+            for number, name, categories, count, latest in index_rows(pack):
+                typer.echo(f"{number:>3}. {name} ({categories}): {count} {latest}".rstrip())
+        for gap in pack.gaps:
+            typer.echo(f"gap: {gap}")
+
     @sharing_app.command("list")
     def sharing_list(
         db: DbOption = None,
@@ -199,6 +323,43 @@ def register(app: typer.Typer) -> None:
             return
         for row in rows:
             typer.echo(row.line())
+
+
+class ReportFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+    docx = "docx"
+
+
+def _format_for(out: Path | None, fmt: "ReportFormat | None", fail) -> str:
+    """The file format: ``--format``, else the ``--out`` file's extension."""
+    if fmt is not None:
+        return fmt.value
+    if out is None:
+        return "csv"
+    suffix = out.suffix.lower().lstrip(".")
+    if suffix not in ("csv", "xlsx", "docx"):
+        fail("--out: name a .csv, .xlsx or .docx file, or give --format")
+    return suffix
+
+
+def _period(date_from: str | None, date_to: str | None, today: Any, fail) -> tuple[Any, Any]:
+    """``--from``/``--to`` as dates; by default the last whole month before today's."""
+    from datetime import timedelta
+
+    from coordinator_tui.services.dates import DateParseError, parse_date
+
+    end_of_last = today.replace(day=1) - timedelta(days=1)
+    days = []
+    for text, option, default in (
+        (date_from, "--from", end_of_last.replace(day=1)),
+        (date_to, "--to", end_of_last),
+    ):
+        try:
+            days.append(parse_date(text, today=today) if text else default)
+        except DateParseError as exc:
+            fail(f"{option}: {exc}")
+    return days[0], days[1]
 
 
 def _audit_document(session: Any, outcome: Any, summary_of: Any) -> dict[str, Any]:
