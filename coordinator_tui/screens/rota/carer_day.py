@@ -1,11 +1,11 @@
-"""One carer's day (``enter`` on a rota cell): a timeline bar from 06:00 to 23:00, then each
-visit with its worst problem and the gap and travel before the next one, then the day's
-problems. ``x`` takes the carer off the highlighted visit; ``w`` marks it for a swap (then
-``w`` on a visit of another carer's day swaps the two); ``r`` accepts a soft problem with a
-reason; ``b`` marks the carer absent (on a day off: that absence's Plan B and call list);
-``e`` corrects the absence on this day and ``d`` removes it (offering to put the carer back
-on the visits Plan B gave to others); ``u`` undoes the last change; ``esc`` goes back to
-the grid."""
+"""One carer's day (``enter`` on a rota cell): a timeline bar from 06:00 to 23:00 (on to the
+next morning for a night visit that runs past midnight), then each visit with its worst
+problem and the gap and travel before the next one, then the day's problems. ``x`` takes
+the carer off the highlighted visit; ``w`` marks it for a swap (then ``w`` on a visit of
+another carer's day swaps the two); ``r`` accepts a soft problem with a reason; ``b`` marks
+the carer absent (on a day off: that absence's Plan B and call list); ``e`` corrects the
+absence on this day and ``d`` removes it (offering to put the carer back on the visits Plan
+B gave to others); ``u`` undoes the last change; ``esc`` goes back to the grid."""
 
 from __future__ import annotations
 
@@ -28,26 +28,46 @@ if TYPE_CHECKING:
     from coordinator_tui.services.rota.grid import CarerDay, DayStop
 
 DAY_START, DAY_END = 6 * 60, 23 * 60
+MIDNIGHT = 24 * 60
+
+
+def timeline_window(day: CarerDay) -> tuple[int, int]:
+    """The minutes the bar spans, from the day's midnight: 06:00 to 23:00, stretched to
+    whole hours to take in a visit before 06:00 or one running on past 23:00, through
+    midnight into the next morning (a night visit 22:00-07:00 is drawn whole)."""
+    first, last = DAY_START, DAY_END
+    for stop in day.stops:
+        start = stop.start.hour * 60 + stop.start.minute
+        first = min(first, start - start % 60)
+        end = start + stop.minutes
+        last = max(last, end + (-end) % 60)
+    return first, last
 
 
 def timeline_bar(day: CarerDay, width: int) -> Text:
-    """Visits as blocks on a line scaled from 06:00 to 23:00; overlaps as ``▓`` in red."""
-    cells = [0] * width
-    scale = width / (DAY_END - DAY_START)
-    for stop in day.stops:
+    """Visits as blocks on a line scaled from 06:00 to 23:00 (wider when a visit is
+    earlier, or runs on past midnight: the end hour then says "next day"); overlaps as
+    ``▓`` in red. ``width`` is the whole line, the hours included."""
+    first, last = timeline_window(day)
+    left = f"{first // 60 % 24:02d} "
+    right = f" {last // 60 % 24:02d}" + (" next day" if last > MIDNIGHT else "")
+    cells_wide = max(width - len(left) - len(right), 10)
+    cells = [0] * cells_wide
+    span = last - first
+    for stop in day.stops:  # whole-number arithmetic: the last minute is the last cell
         start = stop.start.hour * 60 + stop.start.minute
         end = start + stop.minutes
-        first = min(max(int((start - DAY_START) * scale), 0), width - 1)
-        last = min(max(int((end - DAY_START) * scale), first + 1), width)
-        for i in range(first, last):
+        begin = min(max((start - first) * cells_wide // span, 0), cells_wide - 1)
+        stop_at = min(max((end - first) * cells_wide // span, begin + 1), cells_wide)
+        for i in range(begin, stop_at):
             cells[i] += 1
-    bar = Text("06 ")
+    bar = Text(left)
     for count in cells:
         if count == 0:
             bar.append("·", style="dim")
         else:
             bar.append("▓" if count > 1 else "█", style="bold red" if count > 1 else "cyan")
-    bar.append(" 23")
+    bar.append(right)
     return bar
 
 
@@ -168,7 +188,7 @@ class CarerDayScreen(PassesStrayKeys, Screen):
 
     def _draw_bar(self) -> None:
         assert self.detail is not None
-        width = max(self.size.width - 10, 20)
+        width = max(self.size.width - 4, 26)
         if not self.detail.stops:
             self.query_one("#carer-day-bar", Static).update(Text("No visits this day.", "dim"))
             return
