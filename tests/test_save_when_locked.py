@@ -100,3 +100,51 @@ async def test_a_review_saved_while_the_database_is_locked_is_kept_and_saved_aga
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not form.is_attached)
     assert reviews(quick_engine) == ["seen with mum"]
+
+
+@pytest.fixture
+def slow_engine(db_path, monkeypatch, quick_engine):
+    """The same database, its connections now waiting up to 20 s for a lock: the test
+    holds one, and releases it itself once it has seen the screen stay live."""
+    quick_engine.dispose()
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 20_000)
+    opened = open_database(str(db_path))
+    yield opened.engine
+    opened.engine.dispose()
+
+
+async def test_the_screen_stays_live_while_a_save_waits_on_a_lock(slow_engine, db_path):
+    """Issue 12 §2: "saves run off the UI thread (a worker) so the screen stays live". A
+    save meets a lock held elsewhere: the dialog says Saving… and the app goes on
+    answering (a key typed meanwhile is held for after the save, not typed into the
+    note, and a second ctrl+s does not save twice); the lock released, the save lands."""
+    settings = load_settings(str(db_path))
+    settings.today = TODAY
+    app = make_app(settings, slow_engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen) and app.screen.loaded)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog) and app.screen.focused)
+        form = app.screen
+        await pilot.press(*"seen at school")
+
+        locker = sqlite3.connect(db_path, isolation_level=None, timeout=0)
+        try:
+            locker.execute("BEGIN IMMEDIATE")
+            await pilot.press("ctrl+s")
+            # The UI thread is free: the dialog repaints with the progress line while
+            # the write waits in its worker (a save on the UI thread could not show it).
+            await wait_for(pilot, lambda: "Saving" in str(form.query_one("#form-error").render()))
+            assert form.saving and form.is_attached
+            await pilot.press("z", "ctrl+s")  # typed while saving: held, not in the note
+            for _ in range(5):
+                await pilot.pause()
+            assert form.query_one("#f-note").value == "seen at school"
+            assert reviews(slow_engine) == []
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        await wait_for(pilot, lambda: not form.is_attached, timeout=25)
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen))
+    assert reviews(slow_engine) == ["seen at school"]

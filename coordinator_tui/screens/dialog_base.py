@@ -31,13 +31,14 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from coordinator_tui.screens.type_ahead import TypeAhead
+from coordinator_tui.screens.type_ahead import SAVING_HOLD, TypeAhead
 from coordinator_tui.services.errors import ConflictError, CoordinatorError
 
 _WRAPPED = "_dialog_base_wrapped"
@@ -204,31 +205,43 @@ class DialogBase(TypeAhead):
         """A background save is under way (``save_in_background``)."""
         return bool(self.__dict__.get(_SAVING))
 
-    async def save_in_background(self, save: BackgroundSave, values: dict[str, Any]) -> bool:
+    def save_in_background(self, save: BackgroundSave, values: dict[str, Any]) -> None:
         """Write ``values`` with ``save.write`` in a worker thread, the screen live
         meanwhile; then close the dialog with ``values`` and run ``save.then``. A refusal
-        keeps the dialog open with one line and what was typed. True when saved.
+        keeps the dialog open with one line and what was typed.
 
-        Awaited by the save action, so the keys typed during the write are held by
-        ``TypeAhead`` and read again once the dialog has closed (or stayed open to show
-        why it could not save)."""
+        Keys read while the write is under way are held (``TypeAhead``) and read again
+        once it is done: after a save they reach what is on top once the dialog has
+        closed, after a refusal the dialog again. A second save key meanwhile is held
+        like any other, so it cannot save twice."""
         if self.saving:
-            return False
+            return
         self.__dict__[_SAVING] = True
+        self.__dict__[SAVING_HOLD] = []
         self.show_status("Saving…")
+        self.run_worker(  # type: ignore[attr-defined]
+            self._write_then_close(save, values), group="dialog-save", exclusive=True
+        )
+
+    async def _write_then_close(self, save: BackgroundSave, values: dict[str, Any]) -> None:
+        saved = False
         try:
             result = await asyncio.to_thread(save.write, values)
+            saved = True
         except CoordinatorError as exc:
             self.show_error(str(exc))
             if isinstance(exc, ConflictError):  # who changed what: longer than the line
                 self.notify(str(exc), severity="error", timeout=10)  # type: ignore[attr-defined]
-            return False
         finally:
             self.__dict__[_SAVING] = False
-        self.dismiss(values)  # type: ignore[attr-defined]
-        if save.then is not None:
-            save.then(values, result)
-        return True
+            held = self.__dict__.pop(SAVING_HOLD, None) or []
+        if saved:
+            self.dismiss(values)  # type: ignore[attr-defined]
+            if save.then is not None:
+                save.then(values, result)
+        app: Any = self.app  # type: ignore[attr-defined]
+        for key in held:
+            app.post_message(events.Key(key.key, key.character))
 
     def show_status(self, message: str) -> None:
         """A line of progress in the error line's place (nothing if the form has none)."""

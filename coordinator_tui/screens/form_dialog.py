@@ -159,7 +159,7 @@ class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
         if values is None:
             return
         if isinstance(self.save, BackgroundSave):
-            await self.save_in_background(self.save, values)
+            self.save_in_background(self.save, values)
             return
         if self.save is not None:
             error = self.save(values)

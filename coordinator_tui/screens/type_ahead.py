@@ -33,6 +33,8 @@ from textual import events
 
 SEEN_ON = "_coordinator_seen_on"
 """Attribute a key gets naming the screen it bubbled through (see ``pass_on_stray``)."""
+SAVING_HOLD = "_type_ahead_saving"
+"""A dialog's list of keys read while its save is written in a worker (``DialogBase``)."""
 READ_FOR = "_coordinator_read_for"
 """Attribute a key gets, when the app reads it, naming the widget then focused."""
 
@@ -174,13 +176,19 @@ class TypeAhead(PassesStrayKeys):
 
     @property
     def closing(self) -> bool:
-        """A save or cancel key is on its way: keys read meanwhile wait for it."""
-        return self.__dict__.get("_type_ahead_closing") is not None
+        """A save or cancel key is on its way, or a save is being written: keys read
+        meanwhile wait for it."""
+        return (
+            self.__dict__.get("_type_ahead_closing") is not None
+            or self.__dict__.get(SAVING_HOLD) is not None
+        )
 
     def hold(self, event: events.Key) -> bool:
         """Keep a copy of ``event`` until a field has the focus, or until the dialog's
         save or cancel has acted (False once a field has the focus and none is pending)."""
         closing = self.__dict__.get("_type_ahead_closing")
+        if closing is None:
+            closing = self.__dict__.get(SAVING_HOLD)
         if closing is not None:
             closing.append(_again(event))
             return True
