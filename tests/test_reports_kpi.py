@@ -504,3 +504,58 @@ class TestKpiScreen:
                 ).one()
             export = json.loads(export) if isinstance(export, str) else export
             assert export["export"] == "kpi pack" and export["files"] == 3
+
+
+# -- the command line ---------------------------------------------------------------------
+
+
+class TestKpiCommand:
+    def invoke(self, *args: str):
+        from typer.testing import CliRunner
+
+        from coordinator_tui.cli import app
+
+        return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+    def test_json_agrees_with_the_service(self, february, db_path) -> None:
+        result = self.invoke("report", "kpi", "--month", "2026-02", "--json", "--db", str(db_path))
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        measures = {m["key"]: m for m in data["measures"]}
+        assert (measures["late15"]["count"], measures["late15"]["of"]) == (5, 10)
+        assert (measures["time_critical"]["count"], measures["time_critical"]["of"]) == ("*", "*")
+        assert measures["delivered"]["count"] == 18 and measures["delivered"]["of"] == 21
+        shown = self.invoke(
+            "report",
+            "kpi",
+            "--month",
+            "2026-02",
+            "--json",
+            "--show-small-numbers",
+            "--db",
+            str(db_path),
+        )
+        shown_measures = {m["key"]: m for m in json.loads(shown.output)["measures"]}
+        assert shown_measures["time_critical"]["count"] == 1
+
+    def test_out_writes_the_file_owner_only(self, february, db_path, tmp_path) -> None:
+        out = tmp_path / "pack.xlsx"
+        result = self.invoke(
+            "report", "kpi", "--month", "2026-02", "--out", str(out), "--db", str(db_path)
+        )
+        assert result.exit_code == 0, result.output
+        assert "February 2026" in result.output
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(out)["Measures"]
+        assert [c.value for c in sheet[1]] == kpi.HEADER
+
+    def test_text_says_not_recorded_and_a_bad_month_is_refused(self, engine, db_path) -> None:
+        result = self.invoke("report", "kpi", "--month", "2026-02", "--db", str(db_path))
+        assert result.exit_code == 0
+        assert (
+            "not recorded" in result.output and "Homecare KPI pack: February 2026" in result.output
+        )
+        bad = self.invoke("report", "kpi", "--month", "2026-13", "--db", str(db_path))
+        assert bad.exit_code == 2 and "YYYY-MM" in bad.output

@@ -313,3 +313,35 @@ class TestThemesView:
             await wait_for(pilot, lambda: app.screen is records and len(records.records) < before)
             with session_scope(themed_demo, "t") as s:
                 assert th.themes_of(s, record.kind, record.id) == ["adult_self_neglect"]
+
+
+class TestThemesCommand:
+    def invoke(self, *args: str):
+        from typer.testing import CliRunner
+
+        from coordinator_tui.cli import app
+
+        return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+    def test_tag_list_and_remove(self, records, db_path) -> None:
+        db = str(db_path)
+        incident = str(records["incident"])
+        added = self.invoke(
+            "report", "theme-tag", "incident", incident, "adult_neglect", "--db", db
+        )
+        assert added.exit_code == 0, added.output
+        data = json.loads(self.invoke("report", "themes", "--json", "--db", db).output)
+        neglect = next(t for t in data["themes"] if t["theme"] == "adult_neglect")
+        assert neglect["counts"] == [0, 0, 1]  # Jan-Mar, Apr-Jun, Jul-Sep
+        text = self.invoke("report", "themes", "--period", "month", "--db", db).output
+        assert "Neglect and acts of omission" in text and "per month" in text
+        removed = self.invoke(
+            "report", "theme-tag", "incident", incident, "adult_neglect", "--remove", "--db", db
+        )
+        assert removed.exit_code == 0
+        again = self.invoke(
+            "report", "theme-tag", "incident", incident, "adult_neglect", "--remove", "--db", db
+        )
+        assert again.exit_code == 2 and "someone took it off" in again.output
+        bad = self.invoke("report", "theme-tag", "incident", incident, "nonsense", "--db", db)
+        assert bad.exit_code == 2 and "No such theme" in bad.output

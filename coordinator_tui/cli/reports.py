@@ -55,6 +55,9 @@ def register(app: typer.Typer) -> None:
         "CQC evidence pack."
     )
     app.add_typer(report_app, name="report")
+    from coordinator_tui.cli.reports_kpi import register_report_commands
+
+    register_report_commands(report_app)  # report kpi, themes, theme-tag (issue 16 §2, §4)
     sharing_app = typer.Typer(help="Information sharing: what was shared with whom.")
     app.add_typer(sharing_app, name="sharing")
 

@@ -32,7 +32,7 @@ def render_chart(chart: XmR, width: int, height: int = 8) -> Text:
     points = points[-keep:]
     lowest = max(0.0, min(chart.lower, *(p.value for p in points)))
     highest = max(chart.upper, *(p.value for p in points), lowest + 1)
-    rows = max(height, 4)
+    rows = max(height, 3)
 
     def row_of(value: float) -> int:
         share = (value - lowest) / (highest - lowest)
@@ -106,4 +106,6 @@ class SpcChart(Static):
             self.update("")
             return
         width = self.size.width or 80
-        self.update(render_chart(self.chart, width, self.plot_height))
+        # a short terminal keeps room for the list above: a flatter plot
+        rows = self.plot_height if self.app.size.height >= 30 else min(self.plot_height, 3)
+        self.update(render_chart(self.chart, width, rows))
