@@ -191,3 +191,21 @@ class TestShadowRequired:
             from coordinator_tui.models import ShadowRequirement
 
             assert s.execute(select(func.count()).select_from(ShadowRequirement)).scalar_one() == 0
+
+
+def test_a_copy_of_the_week_keeps_what_the_extensions_read(engine, world):
+    """The solver and Plan C's time change copy the snapshot (``dataclasses.replace``):
+    the shadow requirement must still be read there, not silently lost."""
+    from dataclasses import replace
+
+    from coordinator_tui.services.rota.snapshot import load_week
+    from coordinator_tui.services.rota.validate import RotaState
+
+    with session_scope(engine, "c") as s:
+        sh.require_shadow(s, world.edith, need="hoist", by="c", from_date=MONDAY)
+    with session_scope(engine, "t") as s:
+        snap = load_week(s, MONDAY)
+    copy = replace(snap, visits=dict(snap.visits))
+    assert copy.shadow_context.required == snap.shadow_context.required
+    codes = {p.code for p in RotaState(copy).problems()}
+    assert SHADOW_REQUIRED in codes

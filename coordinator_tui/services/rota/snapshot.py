@@ -20,7 +20,7 @@ Besides the week itself a snapshot holds what the rules look back (and forward) 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -193,6 +193,21 @@ class WeekSnapshot:
     staffing_watch: frozenset[int] = frozenset()
     week_start: int = 0  # epoch minutes of UK midnight starting Monday
     week_end: int = 0  # ... and the next Monday
+    # What the ``EXTENSIONS`` add (``snapshot.shadow_context = ...`` lands here): a field,
+    # so a copy made with ``dataclasses.replace`` (the solver, Plan C's time change) keeps it
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _SNAPSHOT_FIELDS or name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            self.extras[name] = value
+
+    def __getattr__(self, name: str) -> object:  # only when the usual lookup fails
+        extras = self.__dict__.get("extras")
+        if extras is not None and name in extras:
+            return extras[name]
+        raise AttributeError(name)
 
     def __post_init__(self) -> None:
         self._table: TravelTable | None = None
@@ -217,6 +232,9 @@ class WeekSnapshot:
     @property
     def sunday(self) -> date:
         return self.monday + timedelta(days=6)
+
+
+_SNAPSHOT_FIELDS = frozenset(f.name for f in fields(WeekSnapshot))
 
 
 def week_monday(day: date) -> date:
