@@ -208,3 +208,40 @@ def test_a_short_notice_call_ends_after_its_week(engine, world):
         row = rq.accept(s, request_id, 2, now=NOW)
         package = s.get(CarePackage, row.package_id)
         assert package.end_date == date(2026, 11, 30)
+
+
+def test_the_quick_screen_agrees_with_the_full_ranking(small_demo_engine):
+    """Carers ruled out by the visit rules or busy then are not ranked over their week (the
+    costly part); the answer must be the one the full ranking gives."""
+    from conftest import DEMO_TODAY
+
+    from coordinator_tui.models import Customer
+    from coordinator_tui.services.rota.assign import rank_carers
+    from coordinator_tui.services.rota.snapshot import SVisit, epoch_minutes, load_week
+    from coordinator_tui.services.rota.validate import RotaState
+
+    times = (time(8), time(12, 30), time(17), time(21))
+    with session_scope(small_demo_engine, "t") as s:
+        customer_id = s.execute(select(Customer.id).order_by(Customer.id)).scalars().first()
+        spec = rq.RequestSpec(customer_id, DEMO_TODAY, times)
+        quick = rq.can_we_take_it(s, spec)
+        snap = load_week(s, DEMO_TODAY)
+    from datetime import datetime
+
+    from coordinator_tui.clock import UK
+
+    for index, option in enumerate(quick.options):
+        start = epoch_minutes(datetime.combine(option.day, option.at, tzinfo=UK))
+        snap.visits[-1 - index] = SVisit(
+            -1 - index,
+            customer_id,
+            option.day,
+            start,
+            start + 30,
+            option.at.hour * 60 + option.at.minute,
+        )
+    state = RotaState(snap)
+    for index, option in enumerate(quick.options):
+        full = [c for c in rank_carers(state, -1 - index) if c.feasible]
+        assert option.feasible == len(full)
+        assert option.carers == tuple(c.name for c in full[:3])

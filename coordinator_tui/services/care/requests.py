@@ -416,11 +416,17 @@ def can_we_take_it(session: Session, spec: RequestSpec) -> Capacity:
                 next_id -= 1
         state = RotaState(snap)
         for visit_id, day, at in asked:
-            ranked = rank_carers(state, visit_id)
+            # The visit rules first (absence, availability, skills, exclusion): a carer
+            # they rule out cannot take the visit whatever the week holds, so only the
+            # others are ranked over their whole week (the costly part).
+            open_to, refused = _visit_screen(state, visit_id)
+            ranked = rank_carers(state, visit_id, only=open_to)
             feasible = [c for c in ranked if c.feasible]
             for c in feasible:
                 tally[c.name] = tally.get(c.name, 0) + 1
-            reason = "" if feasible else (ranked[0].reason if ranked else "no active carers")
+            reason = ""
+            if not feasible:
+                reason = ranked[0].reason if ranked else (refused or "no active carers")
             options.append(
                 VisitOption(
                     day,
@@ -434,6 +440,51 @@ def can_we_take_it(session: Session, spec: RequestSpec) -> Capacity:
     options.sort(key=lambda o: (o.day, o.at))
     ranked_carers = dict(sorted(tally.items(), key=lambda kv: (-kv[1], kv[0])))
     return Capacity(tuple(options), _time.perf_counter() - started, ranked_carers)
+
+
+def _visit_screen(state, visit_id: int) -> tuple[set[int], str]:  # noqa: ANN001 - RotaState
+    """The active carers no visit rule rules out for ``visit_id``, and the first reason
+    one was ruled out (what to say when nobody can take it)."""
+    from coordinator_tui.services.rota.rules.base import visit_rules_for
+
+    snap = state.snap
+    visit = snap.visits[visit_id]
+    customer = snap.customers.get(visit.customer_id)
+    open_to: set[int] = set()
+    first_reason = ""
+    for carer in snap.carers.values():
+        if not carer.active:
+            continue
+        hard = next(
+            (
+                problem
+                for check in visit_rules_for(carer, state)
+                for problem in check(carer, visit, customer, state)
+                if problem.is_hard
+            ),
+            None,
+        )
+        if hard is None and _busy(state, carer.id, visit):
+            if not first_reason:
+                first_reason = f"{carer.name} is on another visit then"
+            continue
+        if hard is None:
+            open_to.add(carer.id)
+        elif not first_reason:
+            first_reason = hard.message
+    return open_to, first_reason
+
+
+def _busy(state, carer_id: int, visit) -> bool:  # noqa: ANN001 - RotaState, SVisit
+    """The carer is on another visit overlapping this one (the checker's OVERLAP), on its
+    day or a night visit from the day before."""
+    visits = state.snap.visits
+    for day in (visit.day, visit.day - timedelta(days=1)):
+        for other_id in state.day_visits(carer_id, day):
+            other = visits[other_id]
+            if other.start < visit.end and visit.start < other.end:
+                return True
+    return False
 
 
 # -- lists and figures -------------------------------------------------------------------------

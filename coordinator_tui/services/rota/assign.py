@@ -9,7 +9,7 @@ recorded as a ``ProblemAcceptance`` row (CQC: record why a wish could not be met
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -146,10 +146,15 @@ def travel_added(state: RotaState, visit_id: int, carer_id: int) -> int:
 
 
 def rank_carers(
-    state: RotaState, visit_id: int, *, replacing: int | None = None
+    state: RotaState,
+    visit_id: int,
+    *,
+    replacing: int | None = None,
+    only: Collection[int] | None = None,
 ) -> list[Candidate]:
     """Every active carer not already on the visit, feasible ones first by score, then the
-    infeasible ones with their reasons. ``replacing`` is a carer to take off the visit."""
+    infeasible ones with their reasons. ``replacing`` is a carer to take off the visit;
+    ``only`` ranks just those carers (a caller that has already ruled the others out)."""
     snap = state.snap
     visit = snap.visits[visit_id]
     customer = snap.customers.get(visit.customer_id)
@@ -158,6 +163,8 @@ def rank_carers(
     ranked: list[Candidate] = []
     for carer in snap.carers.values():
         if not carer.active or carer.id in current or carer.id == replacing:
+            continue
+        if only is not None and carer.id not in only:
             continue
         recheck = state.what_if({visit_id: (*current, carer.id)})
         hard = tuple(recheck.added_hard)
