@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 
 from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
 
 if TYPE_CHECKING:
@@ -375,7 +376,7 @@ class GovernanceActions:
         self._form(
             "Acknowledge the complaint",
             [
-                Field("on", "Acknowledged on", "date", value=today, required=True),
+                Field("on", "Acknowledged on", "date", value=today, required=True, expects=PAST),
                 Field(
                     "offered",
                     "Offered to discuss how it will be handled and the response period?",
@@ -427,7 +428,7 @@ class GovernanceActions:
                         ("Note", "note"),
                     ),
                 ),
-                Field("on", "On", "date", value=today, required=True),
+                Field("on", "On", "date", value=today, required=True, expects=PAST),
             ],
             lambda s, v: add_step(
                 s,
@@ -455,7 +456,14 @@ class GovernanceActions:
             [
                 Field("new_due", "New response date", "date", required=True),
                 Field("reason", "Why it needs longer", required=True),
-                Field("told_on", "Complainant told on", "date", value=today, required=True),
+                Field(
+                    "told_on",
+                    "Complainant told on",
+                    "date",
+                    value=today,
+                    required=True,
+                    expects=PAST,
+                ),
             ],
             lambda s, v: extend(
                 s,
@@ -489,7 +497,7 @@ class GovernanceActions:
                     required=True,
                     options=tuple((v, k) for k, v in COMPLAINT_OUTCOMES.items()),
                 ),
-                Field("on", "Sent on", "date", value=today, required=True),
+                Field("on", "Sent on", "date", value=today, required=True, expects=PAST),
                 Field("note", "Note"),
             ],
             lambda s, v: send_response(
@@ -516,7 +524,7 @@ class GovernanceActions:
             "Resolved orally by the next working day",
             [
                 Field("how", "How it was resolved", required=True),
-                Field("on", "Resolved on", "date", value=today, required=True),
+                Field("on", "Resolved on", "date", value=today, required=True, expects=PAST),
             ],
             lambda s, v: resolve_orally(
                 s, row.id, row.version, on=v["on"], note=v["how"], by=user, today=today
@@ -535,7 +543,7 @@ class GovernanceActions:
             "Close the complaint",
             [
                 Field("learning", "Learning", "lines", required=True),
-                Field("on", "Closed on", "date", value=today, required=True),
+                Field("on", "Closed on", "date", value=today, required=True, expects=PAST),
             ],
             lambda s, v: close_complaint(
                 s, row.id, row.version, on=v["on"], learning=v["learning"], by=user, today=today

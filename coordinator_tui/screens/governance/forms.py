@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.person_picker import Choice, ChoicePicker
@@ -29,7 +30,7 @@ def field_widget(field: Field, today: date) -> Widget:
     """The input for one field, as ``FormDialog`` makes it (ids ``f-<key>``)."""
     if field.kind == "date":
         initial = field.value.strftime("%d/%m/%Y") if field.value else ""
-        return DateInput(value=initial, id=f"f-{field.key}", today=today)
+        return DateInput(value=initial, id=f"f-{field.key}", today=today, expects=field.expects)
     if field.kind == "choice":
         return ChoicePicker(
             [Choice(*option) for option in field.options], field.value, id=f"f-{field.key}"
@@ -157,9 +158,9 @@ def open_log_incident(
 
     rows = [
         [
-            Field("happened_on", "Happened on", "date", value=today, required=True),
+            Field("happened_on", "Happened on", "date", value=today, required=True, expects=PAST),
             Field("happened_at", "At (HH:MM)", required=True, placeholder="e.g. 09:30"),
-            Field("found_on", "Found on", "date", value=today),
+            Field("found_on", "Found on", "date", value=today, expects=PAST),
             Field("found_at", "At", placeholder="blank: now"),
         ],
         [

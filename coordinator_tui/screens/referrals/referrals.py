@@ -25,6 +25,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.referral_terms import (
     ALL_PRACTICES,
@@ -253,7 +254,10 @@ class ReferralActions:
         user = self.coordinator.settings.user
         self._form(
             f"Mark {STATE_LABEL[target].lower()}",
-            [Field("on", "Date", "date", value=self.today, required=True), Field("note", "Note")],
+            [
+                Field("on", "Date", "date", value=self.today, required=True, expects=PAST),
+                Field("note", "Note"),
+            ],
             lambda s, r, v: advance(
                 s,
                 r.id,
@@ -276,7 +280,7 @@ class ReferralActions:
             "Withdraw the referral",
             [
                 Field("note", "Why", required=True),
-                Field("on", "Date", "date", value=self.today, required=True),
+                Field("on", "Date", "date", value=self.today, required=True, expects=PAST),
             ],
             lambda s, r, v: advance(
                 s,
@@ -306,7 +310,7 @@ class ReferralActions:
                     options=tuple((label, code) for code, label in OUTCOMES.items()),
                 ),
                 Field("notes", "Notes"),
-                Field("on", "Received on", "date", value=self.today, required=True),
+                Field("on", "Received on", "date", value=self.today, required=True, expects=PAST),
             ],
             lambda s, r, v: record_outcome(
                 s,
@@ -371,6 +375,7 @@ class ReferralActions:
                     "date",
                     value=strategy_on or outcome_on,
                     required=True,
+                    expects=PAST,
                 )
             )
         if plan.text:
@@ -517,7 +522,7 @@ class ReferralActions:
             return
         conference_id, version, kind, due = found
         choices = plan_choices(kind)
-        fields = [Field("on", "Held on", "date", value=self.today, required=True)]
+        fields = [Field("on", "Held on", "date", value=self.today, required=True, expects=PAST)]
         if choices:
             fields.append(
                 Field(

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from coordinator_tui.screens.dialog_base import DialogBase
+from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.person_hit import PersonHit
 from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.person_picker import Choice, ChoicePicker, PersonPicker
@@ -73,7 +74,12 @@ class AddRegistrationDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
             yield Label("Lead", classes="form-label")
             yield Select([(name, sid) for sid, name in self.staff], id="f-lead", compact=True)
             yield Label("Start date *", classes="form-label")
-            yield DateInput(value=self.today.strftime("%d/%m/%Y"), id="f-start", today=self.today)
+            yield DateInput(
+                value=self.today.strftime("%d/%m/%Y"),
+                id="f-start",
+                today=self.today,
+                expects=PAST,
+            )
             yield Static("", id="form-error")
 
     def on_mount(self) -> None:

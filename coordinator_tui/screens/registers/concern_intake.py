@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 from coordinator_tui.screens.dialog_base import DialogBase
+from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.person_hit import PersonHit
 from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.person_picker import Choice, ChoicePicker, PersonPicker
@@ -81,7 +82,10 @@ class ConcernIntakeDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
                 with Vertical():
                     yield Label("Date raised *", classes="form-label")
                     yield DateInput(
-                        value=self.today.strftime("%d/%m/%Y"), id="f-date", today=self.today
+                        value=self.today.strftime("%d/%m/%Y"),
+                        id="f-date",
+                        today=self.today,
+                        expects=PAST,
                     )
             yield Static("", id="form-error")
 

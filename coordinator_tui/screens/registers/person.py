@@ -210,6 +210,7 @@ class PersonScreen(CoordinatorScreen):
     def action_new_entry(self) -> None:
         from coordinator_tui.screens.form_dialog import Field, FormDialog
         from coordinator_tui.services.chronology import ChronologyError, add_manual_entry
+        from coordinator_tui.services.dates import PAST
 
         def done(values) -> None:
             if values is None:
@@ -232,7 +233,7 @@ class PersonScreen(CoordinatorScreen):
             self.load()
 
         fields = [
-            Field("on", "Date", "date", value=self.today, required=True),
+            Field("on", "Date", "date", value=self.today, required=True, expects=PAST),
             Field("source", "Source", required=True, placeholder="e.g. school nurse"),
             Field("text", "What happened", required=True),
         ]

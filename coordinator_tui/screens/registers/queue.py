@@ -645,6 +645,7 @@ class RegistersScreen(SectionScreen):
         )
 
     def action_end(self) -> None:
+        from coordinator_tui.services.dates import PAST
         from coordinator_tui.services.registers import end_registration
 
         user = self.coordinator.settings.user
@@ -657,7 +658,7 @@ class RegistersScreen(SectionScreen):
                     required=True,
                     placeholder="e.g. plan ended at review conference",
                 ),
-                Field("date", "End date", "date", value=self.today, required=True),
+                Field("date", "End date", "date", value=self.today, required=True, expects=PAST),
             ],
             lambda s, r, v: end_registration(
                 s,

@@ -24,6 +24,7 @@ from textual.widgets import Header, Static
 
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.reports.coding_audit import (
     KIND_LABELS,
@@ -352,7 +353,7 @@ class CodingAuditScreen(CoordinatorScreen):
             else "Not coded in the clinical system (coding audit)"
         )
         fields = [
-            Field("end_date", "Ended on", "date", value=default, required=True),
+            Field("end_date", "Ended on", "date", value=default, required=True, expects=PAST),
             Field("reason", "Reason", value=reason, required=True),
         ]
         self.app.push_screen(
