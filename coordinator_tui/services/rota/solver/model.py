@@ -31,7 +31,7 @@ from coordinator_tui.models import VisitStatus
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.measures import due_minutes
 from coordinator_tui.services.rota.problems import Problem
-from coordinator_tui.services.rota.rules import rules_for
+from coordinator_tui.services.rota.rules.base import visit_rules_for
 from coordinator_tui.services.rota.snapshot import SCarer, SVisit, WeekSnapshot
 from coordinator_tui.services.rota.solver.weights import DEFAULT_WEIGHTS, Weights
 from coordinator_tui.services.rota.travel import travel_minutes
@@ -239,7 +239,7 @@ class PairCheck:
         self.snap = snap
         self.weights = weights
         self.ctx = RotaState(snap, {})
-        self.checks = rules_for("visit")
+        self._checks: dict[int, tuple] = {}  # carer -> the visit rules that apply to them
         self._memo: dict[tuple[int, int, int], tuple[str | None, float]] = {}
 
     def __call__(self, carer: SCarer, visit: SVisit) -> tuple[str | None, float]:
@@ -251,7 +251,10 @@ class PairCheck:
         customer = self.snap.customers.get(visit.customer_id)
         hard: str | None = None
         soft = 0.0
-        for check in self.checks:
+        checks = self._checks.get(carer.id)
+        if checks is None:  # as the checker does: a rule whose ``applies`` says no is not run
+            checks = self._checks[carer.id] = visit_rules_for(carer, self.ctx)
+        for check in checks:
             for problem in check(carer, visit, customer, self.ctx):
                 if problem.is_hard:
                     hard = hard or problem.title

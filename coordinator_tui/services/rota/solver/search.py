@@ -17,15 +17,27 @@ from __future__ import annotations
 import math
 import random
 import time
+from bisect import bisect_left
 from collections.abc import Callable
 
 from coordinator_tui.services.rota.solver.model import REPLAN, Job
-from coordinator_tui.services.rota.solver.plan import DAY_NO, FIXED, START, VISIT, Move, Plan
+from coordinator_tui.services.rota.solver.plan import (
+    CUSTOMER,
+    DAY_NO,
+    END,
+    FIXED,
+    START,
+    VISIT,
+    Move,
+    Plan,
+)
 
 TIME_STEP = 5  # minutes between the times tried in a visit's window
 STALL_SECONDS = 12.0  # stop once the best has not improved for this long (and ...)
 STALL_SHARE = 0.25  # ... for this share of the time used so far
 SEGMENTS = (60, 120, 180, 240)  # minutes of day two carers exchange in a segment swap
+RETIME_CANDIDATES = 8  # carers busy at a visit's time asked whether another time fits
+RETIME_REACH = 240  # minutes either side of a window whose visits give a start to try
 CLASH_MARGIN = 45  # minutes either side: a regular's visits this close are in the way
 
 
@@ -39,7 +51,22 @@ def place(plan: Plan, job: Job, *, commit: bool = True) -> Move | None:
     current = plan.carers_on[job.visit_id]
     start = plan.start_of[job.visit_id]
     best = _best_at(plan, job, current, start)
-    if best is None and job.earliest < job.latest and not current and job.need == 1:
+    movable = job.earliest < job.latest and not current and job.need == 1 and not job.pinned
+    if movable:  # a carer busy then may take it a little later or earlier in its window
+        tried = 0
+        for carer_id in job.candidates:
+            if tried >= RETIME_CANDIDATES:
+                break
+            if not plan.stops[carer_id] or plan.fits(carer_id, job, start):
+                continue
+            tried += 1
+            when = retime(plan, carer_id, job, start)
+            if when is None or plan.soft_at(job, carer_id, when) is None:
+                continue
+            move = plan.propose({job.visit_id: ((carer_id,), when)})
+            if move is not None and (best is None or move.delta < best.delta):
+                best = move
+    if best is None and movable:
         for when in _times(job):
             if when == start:
                 continue
@@ -105,6 +132,30 @@ def seed_usual(plan: Plan, should_stop: Callable[[], bool]) -> int:
                 plan.commit(move)
                 seeded += 1
     return seeded
+
+
+def retime(plan: Plan, carer_id: int, job: Job, start: int) -> int | None:
+    """The start in the job's window nearest ``start`` at which it fits between the
+    carer's visits: straight after one of them (with the travel) or just in time before
+    one, or the window's ends. None when no such start fits."""
+    stops = plan.stops[carer_id]
+    low, high = job.earliest, job.latest
+    mode = plan.model.carers[carer_id].mode
+    legs = plan.table.minutes
+    customer = job.customer_id
+    times = {low, high}
+    first = bisect_left(stops, low - RETIME_REACH, key=lambda stop: stop[START])
+    for stop in stops[first:]:
+        if stop[START] > high + job.minutes + RETIME_REACH:
+            break
+        leg = legs(stop[CUSTOMER], customer, mode) if stop[CUSTOMER] != customer else 0
+        times.add(stop[END] + leg)
+        back = legs(customer, stop[CUSTOMER], mode) if stop[CUSTOMER] != customer else 0
+        times.add(stop[START] - back - job.minutes)
+    for when in sorted((t for t in times if low <= t <= high), key=lambda t: (abs(t - start), t)):
+        if when != start and plan.fits(carer_id, job, when):
+            return when
+    return None
 
 
 def construct(plan: Plan, should_stop: Callable[[], bool]) -> None:
@@ -228,7 +279,11 @@ class Search:
             index = self.rnd.randrange(len(current))
             new = (*current[:index], carer_id, *current[index + 1 :])
         if not plan.fits(carer_id, job, start):
-            return None
+            if job.pinned or len(new) > 1 or job.earliest >= job.latest:
+                return None
+            start = retime(plan, carer_id, job, start)
+            if start is None or plan.soft_at(job, carer_id, start) is None:
+                return None
         return plan.propose({visit_id: (new, start)})
 
     def _swap(self) -> Move | None:
@@ -460,6 +515,10 @@ def _give_to_regular(plan: Plan, job: Job, out: int, depth: int, seen: set[int])
             continue
         new = tuple(carer_id if c == out else c for c in current)
         move = plan.propose({visit_id: (new, start)})
+        if move is None and len(new) == 1 and not job.pinned and job.earliest < job.latest:
+            when = retime(plan, carer_id, job, start)  # the regular, a little later or earlier
+            if when is not None and plan.soft_at(job, carer_id, when) is not None:
+                move = plan.propose({visit_id: (new, when)})
         if move is not None:
             plan.commit(move)
             return True
