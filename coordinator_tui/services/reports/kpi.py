@@ -277,32 +277,49 @@ def _visit_lines(
         Visit.visit_date <= last,
         Visit.status != VisitStatus.CANCELLED,
     )
-    late_by = _minutes(session, Visit.actual_start, Visit.start_at)
-    planned_len = _minutes(session, Visit.end_at, Visit.start_at)
-    actual_len = _minutes(session, Visit.actual_end, Visit.actual_start)
-    has_start = Visit.actual_start.is_not(None)
-    has_both = and_(has_start, Visit.actual_end.is_not(None))
-    delivered = or_(Visit.status == VisitStatus.DONE, has_start)
-    time_critical = (literal(",") + Visit.required_skills + literal(",")).like(
-        f"%,{d.time_critical_skill},%"
+    # Each visit's minutes worked out once (a materialised CTE), then counted: SQLite
+    # would otherwise work out julianday() again for every measure that reads it.
+    v = (
+        select(
+            Visit.visit_date.label("visit_date"),
+            Visit.status.label("status"),
+            _minutes(session, Visit.actual_start, Visit.start_at).label("late_by"),
+            _minutes(session, Visit.end_at, Visit.start_at).label("planned_len"),
+            _minutes(session, Visit.actual_end, Visit.actual_start).label("actual_len"),
+            _minutes_into_day(session, Visit.start_at).label("start_min"),
+            _minutes_into_day(session, Visit.actual_start).label("actual_min"),
+            (literal(",") + Visit.required_skills + literal(","))
+            .like(f"%,{d.time_critical_skill},%")
+            .label("critical"),
+            VisitRecord.source.label("source"),
+        )
+        .outerjoin(VisitRecord, VisitRecord.visit_id == Visit.id)
+        .where(in_month)
+        .cte("month_visits")
+        .prefix_with("MATERIALIZED")
     )
+    late_by = v.c.late_by
+    planned_len = v.c.planned_len
+    actual_len = v.c.actual_len
+    has_start = late_by.is_not(None)
+    has_both = actual_len.is_not(None)
+    delivered = or_(v.c.status == VisitStatus.DONE, has_start)
+    time_critical = v.c.critical == True  # noqa: E712 - SQL, not Python
     wall, bst_days = _cutoff_minutes(first, last, missed_after)
-    cutoff = case((Visit.visit_date.in_(bst_days), wall - 60), else_=wall) if bst_days else wall
+    cutoff = case((v.c.visit_date.in_(bst_days), wall - 60), else_=wall) if bst_days else wall
     eps = 0.001  # minutes: "more than 15" is not met by 15 minutes read back as 15.0000001
-    before_cutoff = _minutes_into_day(session, Visit.start_at) < cutoff - eps
-    started_late_in_day = and_(
-        has_start, _minutes_into_day(session, Visit.actual_start) > cutoff + eps
-    )
+    before_cutoff = v.c.start_min < cutoff - eps
+    started_late_in_day = and_(has_start, v.c.actual_min > cutoff + eps)
     local_now = to_local(now)
     passed = local_now.date() - timedelta(days=0 if local_now.time() >= missed_after else 1)
     not_started = and_(
-        Visit.status == VisitStatus.PLANNED,
+        v.c.status == VisitStatus.PLANNED,
         not_(has_start),
-        Visit.visit_date <= passed,
+        v.c.visit_date <= passed,
         before_cutoff,
     )
     missed = or_(
-        Visit.status == VisitStatus.MISSED,
+        v.c.status == VisitStatus.MISSED,
         not_started,
         and_(before_cutoff, started_late_in_day),
     )
@@ -316,14 +333,14 @@ def _visit_lines(
     )
     monitored = and_(
         has_both,
-        VisitRecord.source.is_not(None),
-        VisitRecord.source.not_in(_sources(d.typed_sources)),
+        v.c.source.is_not(None),
+        v.c.source.not_in(_sources(d.typed_sources)),
     )
     row = session.execute(
         select(
             func.count(),
             _sum(delivered),
-            _sum(Visit.status != VisitStatus.PLANNED),
+            _sum(v.c.status != VisitStatus.PLANNED),
             _sum(has_start),
             _sum(and_(has_start, late_by > d.late_minutes + eps)),
             _sum(and_(has_start, late_by > d.very_late_minutes + eps)),
@@ -341,11 +358,8 @@ def _visit_lines(
             _sum(short),
             _sum(and_(delivered, has_both)),
             _sum(and_(delivered, monitored)),
-            _sum(and_(delivered, has_both, VisitRecord.source.is_not(None))),
-        )
-        .select_from(Visit)
-        .outerjoin(VisitRecord, VisitRecord.visit_id == Visit.id)
-        .where(in_month)
+            _sum(and_(delivered, has_both, v.c.source.is_not(None))),
+        ).select_from(v)
     ).one()
     (
         planned,
