@@ -26,6 +26,7 @@ from textual.worker import Worker
 
 from coordinator_tui.commands import PeopleProvider, SectionsProvider
 from coordinator_tui.settings import Settings
+from coordinator_tui.textual_private import build_mode, mark_styled, mode_built
 from coordinator_tui.widgets.navbar import SECTIONS
 
 if TYPE_CHECKING:
@@ -58,13 +59,11 @@ def _lazy_screen(module: str, name: str, *args: Any) -> Callable[[], Screen]:
     def make() -> Screen:
         from importlib import import_module
 
-        from textual._context import active_app
-
         screen = getattr(import_module(f"coordinator_tui.screens.{module}"), name)(*args)
         # A new screen is styled from the current stylesheet when it mounts, so it is not
         # behind any theme change: mark it so, or Textual re-parses and re-applies all
         # the CSS (about 120 ms here) when it is first shown.
-        screen._css_update_count = active_app.get()._css_update_count
+        mark_styled(screen)
         return screen
 
     make.__name__ = f"{name}_factory"
@@ -142,8 +141,7 @@ class CoordinatorApp(App[None]):
         """Textual holds every frame for 50 ms when switching mode, to mask a new screen
         being put together. A section visited before, or prepared in the background, is
         already built and laid out: nothing to mask, so it shows on the next frame."""
-        stack = self._screen_stacks.get(mode)
-        self._switching_to_built = bool(stack) and mode != self.current_mode
+        self._switching_to_built = mode_built(self, mode) and mode != self.current_mode
         try:
             return super().switch_mode(mode)
         finally:
@@ -270,8 +268,8 @@ class CoordinatorApp(App[None]):
         if not modes or self._exit:
             return
         mode, rest = modes[0], modes[1:]
-        if mode != self.current_mode and not self._screen_stacks.get(mode):
-            self._init_mode(mode)
+        if mode != self.current_mode and not mode_built(self, mode):
+            build_mode(self, mode)
         self.set_timer(PREPARE_DELAY_S, partial(self._prepare_sections, rest))
 
     # -- errors: never a traceback with a person's details (coordinator_tui.crash) -----

@@ -202,7 +202,7 @@ def user_message(exc: BaseException) -> str | None:
     return None
 
 
-# -- the app (private Textual API, used here only) ----------------------------------------
+# -- the app (private Textual API: called through coordinator_tui.textual_private) --------
 
 TEXTUAL_PRIVATE = (
     "_handle_exception",
@@ -230,10 +230,9 @@ def handle_app_exception(app: Any, error: BaseException) -> None:
             app.notify(message, title="Not done", severity="error", timeout=12)
             return
     line = report_unexpected(cause, context="running the app", db=_app_db(app))
-    app._return_code = 1
-    if app._exception is None:
-        app._exception = error  # type: ignore[assignment]
-        app._exception_event.set()
+    from coordinator_tui.textual_private import end_app_with_error
+
+    end_app_with_error(app, error)
     # The line is printed by the launcher once the terminal is restored (``launch``), as
     # plain text: a path Rich wrapped at the terminal's width could not be copied whole.
     app.fatal_message = line.removeprefix("coordinator-tui: ")

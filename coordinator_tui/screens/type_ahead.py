@@ -31,6 +31,8 @@ from typing import Any
 
 from textual import events
 
+from coordinator_tui.textual_private import forward_key, run_priority_bindings
+
 SEEN_ON = "_coordinator_seen_on"
 """Attribute a key gets naming the screen it bubbled through (see ``pass_on_stray``)."""
 SAVING_HOLD = "_type_ahead_saving"
@@ -105,14 +107,14 @@ async def pass_on(app: Any, event: events.Key) -> None:
     to it). Textual's own steps (``App.on_event``), so keys keep their order."""
     event.stop()
     event.prevent_default()
-    if await app._check_bindings(event.key, priority=True):
+    if await run_priority_bindings(app, event.key):
         return
     if hold_for_busy(app, event):
         return
     if hold_for_dialog(app, event) or run_dialog_key_now(app, event):
         return
     target: Any = app.focused or app.screen
-    target._forward_event(_again(event))
+    forward_key(target, _again(event))
 
 
 async def pass_on_stray(app: Any, event: events.Key) -> bool:
@@ -210,7 +212,7 @@ class TypeAhead(PassesStrayKeys):
             if active is not None and active.node is self and active.enabled:
                 self.act_after(target, active.binding.action, held[index + 1 :])
                 return
-            target._forward_event(key)  # as the app forwards a key it reads
+            forward_key(target, key)  # as the app forwards a key it reads
 
     def act_after(self, target: Any, action: str, keys_after: list[events.Key]) -> None:
         """Run the dialog's own ``action`` (save, cancel) once ``target`` has taken the

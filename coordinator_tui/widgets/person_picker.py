@@ -29,6 +29,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from coordinator_tui.services.person_hit import PersonHit
+from coordinator_tui.textual_private import forward_key
 
 
 def focus_after(node: Widget) -> None:
@@ -90,7 +91,7 @@ def _pass_to_focus(box: Input, event: events.Key) -> bool:
     focused = box.screen.focused  # set at once by a move, unlike ``has_focus``
     if focused is None or focused is box:
         return False
-    focused._forward_event(events.Key(event.key, event.character))
+    forward_key(focused, events.Key(event.key, event.character))
     return True
 
 
