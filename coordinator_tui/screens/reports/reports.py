@@ -41,9 +41,10 @@ class ReportsScreen(SectionScreen):
         "import a SystmOne or EMIS export, act on each finding with one key), the "
         "information sharing record (what was shared with whom, on what basis, decisions "
         "taken without consent), process updates for the safeguarding administrators and "
-        "review compliance, the PCN safeguarding report and the CQC evidence pack. enter "
-        "opens the highlighted report; c opens the coding audit, s the sharing report, u "
-        "the process updates, p the PCN report and q the CQC evidence from anywhere in the "
+        "review compliance, the PCN safeguarding report, the CQC evidence pack, the homecare "
+        "KPI pack and the learning themes. enter opens the highlighted report; c opens the "
+        "coding audit, s the sharing report, u the process updates, p the PCN report, q the "
+        "CQC evidence, h the homecare KPIs and t the learning themes from anywhere in the "
         "list."
     )
     BINDINGS = [
