@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from coordinator_tui.services.reports.small_numbers import suppress, suppress_derived
+from coordinator_tui.services.reports.pcn import _nearest_rank
+from coordinator_tui.services.reports.small_numbers import (
+    suppress,
+    suppress_derived,
+    suppress_row,
+)
 
 
 class TestSmallNumbers:
@@ -39,6 +46,28 @@ class TestSmallNumbers:
 
         assert suppress_row(parts, total, show_small=False) == shown
         assert suppress_row(parts, total, show_small=True) == [*parts, total]
+
+    @given(st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=8))
+    def test_no_withheld_part_can_be_worked_out(self, parts) -> None:
+        """Property: whatever the counts, a row shown with its total never has exactly one
+        part withheld; nothing from 1 to 4 is shown; shown parts are the real ones."""
+        total = sum(parts)
+        cells = suppress_row(parts, total, show_small=False)
+        assert not any(isinstance(c, int) and 1 <= c <= 4 for c in cells)
+        if cells[-1] != "*":
+            assert cells[-1] == total
+            assert cells[:-1].count("*") != 1
+        for part, cell in zip(parts, cells, strict=False):
+            assert cell in ("*", part)
+
+    @given(st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=50))
+    def test_nearest_rank_percentile(self, days) -> None:
+        """The 90th percentile is an observed value with at least 90% at or below it and
+        less than 90% strictly below it."""
+        p90 = _nearest_rank(days, 0.9)
+        assert p90 in days
+        assert sum(d <= p90 for d in days) >= 0.9 * len(days)
+        assert sum(d < p90 for d in days) < 0.9 * len(days)
 
     def test_derived_figure_follows_its_base(self) -> None:
         assert suppress_derived(7.5, 3, show_small=False) == "*"
