@@ -9,10 +9,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from coordinator_tui.screens.type_ahead import PassesStrayKeys
+from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.registers import ComplianceRow
 from coordinator_tui.widgets.footer import Footer
 
@@ -51,7 +50,7 @@ def compliance_table(rows: list[ComplianceRow]) -> Table | Text:
     return table
 
 
-class ComplianceScreen(PassesStrayKeys, Screen):
+class ComplianceScreen(CoordinatorScreen):
     """Share of active entries whose last review is within their interval, and share of
     last month's reviews done by their due date."""
 
@@ -72,8 +71,8 @@ class ComplianceScreen(PassesStrayKeys, Screen):
     def load(self) -> None:
         from coordinator_tui.services.registers import review_compliance
 
-        with self.app.session() as session:  # type: ignore[attr-defined]
-            rows = review_compliance(session, self.app.settings.current_date())  # type: ignore[attr-defined]
+        with self.coordinator.session() as session:
+            rows = review_compliance(session, self.coordinator.settings.current_date())
         self.app.call_from_thread(
             self.query_one("#compliance-table", Static).update, compliance_table(rows)
         )

@@ -68,7 +68,7 @@ class ConcernsScreen(CoordinatorScreen):
     def load(self) -> None:
         from coordinator_tui.services.concerns import category_labels, untriaged
 
-        with self.app.session() as session:  # type: ignore[attr-defined]
+        with self.coordinator.session() as session:
             rows = untriaged(session)
         self.app.call_from_thread(self.show, rows, category_labels())
 
@@ -111,7 +111,7 @@ class ConcernsScreen(CoordinatorScreen):
 
         def save(values: dict[str, Any]) -> str | None:
             try:
-                with self.app.session() as session:  # type: ignore[attr-defined]
+                with self.coordinator.session() as session:
                     apply(session, row, values)
             except CoordinatorError as exc:  # refused, a conflict, or the database busy
                 return str(exc)
@@ -131,7 +131,7 @@ class ConcernsScreen(CoordinatorScreen):
     def action_nfa(self) -> None:
         from coordinator_tui.services.concerns import triage_no_further_action
 
-        user = self.app.settings.user  # type: ignore[attr-defined]
+        user = self.coordinator.settings.user
         self._triage(
             "No further action",
             [Field("reason", "Reason", required=True)],
@@ -143,7 +143,7 @@ class ConcernsScreen(CoordinatorScreen):
     def action_refer(self) -> None:
         from coordinator_tui.services.concerns import triage_refer
 
-        user = self.app.settings.user  # type: ignore[attr-defined]
+        user = self.coordinator.settings.user
         self._triage(
             "Refer",
             [
@@ -163,9 +163,9 @@ class ConcernsScreen(CoordinatorScreen):
         from coordinator_tui.services.concerns import triage_register
         from coordinator_tui.services.registers import register_choices
 
-        with self.app.session() as session:  # type: ignore[attr-defined]
+        with self.coordinator.session() as session:
             registers = register_choices(session)
-        user = self.app.settings.user  # type: ignore[attr-defined]
+        user = self.coordinator.settings.user
         self._triage(
             "Add to a register",
             [
@@ -199,7 +199,7 @@ class ConcernsScreen(CoordinatorScreen):
     def action_meeting(self) -> None:
         from coordinator_tui.services.concerns import triage_for_meeting
 
-        user = self.app.settings.user  # type: ignore[attr-defined]
+        user = self.coordinator.settings.user
         self._triage(
             "Discuss at the next meeting",
             [],
@@ -207,8 +207,8 @@ class ConcernsScreen(CoordinatorScreen):
         )
 
     def action_intake(self) -> None:
-        self.app.open_concern_intake(on_saved=self.load)  # type: ignore[attr-defined]
+        self.coordinator.open_concern_intake(on_saved=self.load)
 
     @on(LazyTable.RowSelected, "#concerns")
     def open_person(self, event: LazyTable.RowSelected) -> None:
-        self.app.open_person(self.rows[event.index].person_id)  # type: ignore[attr-defined]
+        self.coordinator.open_person(self.rows[event.index].person_id)

@@ -13,10 +13,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
-from coordinator_tui.screens.type_ahead import PassesStrayKeys
+from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.person_hit import PersonHit, format_nhs_number
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, PagedSource, Row
@@ -41,7 +40,7 @@ def person_row(hit: PersonHit) -> Row:
     )
 
 
-class PeopleScreen(PassesStrayKeys, Screen):
+class PeopleScreen(CoordinatorScreen):
     """All people, A to Z by family name."""
 
     CSS_PATH = "people.tcss"
@@ -68,10 +67,10 @@ class PeopleScreen(PassesStrayKeys, Screen):
     def on_mount(self) -> None:
         self.sub_title = "All people"
         self.query_one(LazyTable).focus()
-        app = self.app
+        app = self.coordinator
         if getattr(app, "engine", None) is None:
             self._show_quick()
-            app.when_database_ready(  # type: ignore[attr-defined]
+            app.when_database_ready(
                 self, lambda: self.load(self.query_one("#people-filter", Input).value)
             )
         else:
@@ -82,7 +81,7 @@ class PeopleScreen(PassesStrayKeys, Screen):
         from coordinator_tui.preflight import resolve_target
         from coordinator_tui.services.people_quick import QuickPeople
 
-        quick = QuickPeople.open(resolve_target(self.app.settings.db).path)  # type: ignore[attr-defined]
+        quick = QuickPeople.open(resolve_target(self.coordinator.settings.db).path)
         if quick is None:
             return
         self._quick = quick
@@ -95,13 +94,13 @@ class PeopleScreen(PassesStrayKeys, Screen):
     def source(self, text: str) -> PagedSource:
         from coordinator_tui.services.people import count_people, people_page
 
-        app = self.app
+        app = self.coordinator
 
         def fetch(offset: int, limit: int) -> list[Row]:
-            with app.session() as session:  # type: ignore[attr-defined]
+            with app.session() as session:
                 return [person_row(hit) for hit in people_page(session, offset, limit, text)]
 
-        with app.session() as session:  # type: ignore[attr-defined]
+        with app.session() as session:
             total = count_people(session, text)
         return PagedSource(total, fetch, page_size=100)
 
@@ -121,7 +120,7 @@ class PeopleScreen(PassesStrayKeys, Screen):
         current = self.query_one(LazyTable).current_row if keep else None
         self._set_source(source, keep_cursor=keep, keep_key=current.key if current else None)
         self.loaded = True
-        self.app.screen_loaded(self)  # type: ignore[attr-defined]
+        self.coordinator.screen_loaded(self)
 
     def _set_source(
         self, source: PagedSource, keep_cursor: bool = False, keep_key: object = None
@@ -169,4 +168,4 @@ class PeopleScreen(PassesStrayKeys, Screen):
 
     @on(LazyTable.RowSelected, "#people")
     def open_person(self, event: LazyTable.RowSelected) -> None:
-        self.app.open_person(event.row.key)  # type: ignore[attr-defined]
+        self.coordinator.open_person(event.row.key)

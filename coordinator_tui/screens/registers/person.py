@@ -176,7 +176,7 @@ class PersonScreen(CoordinatorScreen):
         from coordinator_tui.services.chronology import chronology
         from coordinator_tui.services.people import person_summary, person_timescales
 
-        with self.app.session() as session:  # type: ignore[attr-defined]
+        with self.coordinator.session() as session:
             summary = person_summary(session, self.person_id)
             if summary is not None:
                 summary = person_timescales(session, summary, self.today)
@@ -216,14 +216,14 @@ class PersonScreen(CoordinatorScreen):
             if values is None:
                 return
             try:
-                with self.app.session() as session:  # type: ignore[attr-defined]
+                with self.coordinator.session() as session:
                     add_manual_entry(
                         session,
                         self.person_id,
                         on=values["on"],
                         source=values["source"],
                         text=values["text"],
-                        by=self.app.settings.user,  # type: ignore[attr-defined]
+                        by=self.coordinator.settings.user,
                         today=self.today,
                     )
             except ChronologyError as exc:
@@ -256,7 +256,7 @@ class PersonScreen(CoordinatorScreen):
             """Save ``text`` over ``base``: None when saved, else why not (a choice
             between two versions opens over the form)."""
             try:
-                with self.app.session() as session:  # type: ignore[attr-defined]
+                with self.coordinator.session() as session:
                     kept = update_case_summary(session, self.person_id, text, base=base)
                     merged = kept.case_summary != text.strip()
             except TextConflictError as exc:
@@ -334,9 +334,9 @@ class PersonScreen(CoordinatorScreen):
 
         if not self.summary:
             return
-        folder = self.app.settings.export_dir  # type: ignore[attr-defined]
+        folder = self.coordinator.settings.export_dir
         try:  # audited in the same unit of work (who exported whose chronology, when)
-            with self.app.session() as session:  # type: ignore[attr-defined]
+            with self.coordinator.session() as session:
                 paths = export_chronology(
                     folder, self.summary.display_name, self.person_id, self.items, session=session
                 )

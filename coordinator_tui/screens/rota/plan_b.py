@@ -26,12 +26,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
+from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.rota.dialogs import candidate_text
 from coordinator_tui.screens.rota.presentation import help_text, now_for
-from coordinator_tui.screens.type_ahead import PassesStrayKeys
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
@@ -73,7 +72,7 @@ def best_text(item: CoverItem) -> Text:
     return text
 
 
-class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
+class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
     CSS_PATH = "rota.tcss"
     HELP = help_text(__doc__)
     BINDINGS = [
@@ -133,10 +132,10 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
     # -- loading -------------------------------------------------------------------------
 
     def _session(self) -> Any:
-        return self.app.session()  # type: ignore[attr-defined]
+        return self.coordinator.session()
 
     def _now(self) -> datetime:
-        return now_for(self.app.settings)  # type: ignore[attr-defined]
+        return now_for(self.coordinator.settings)
 
     def _read(self) -> tuple[PlanB, CallList, dict[int, str]]:
         """The visits still to cover, the call list, and why nobody takes each Plan C."""
@@ -340,7 +339,7 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
         if item is None or not item.covered:
             self.notify("Highlight a covered visit on the call list (tab)", severity="warning")
             return
-        user = self.app.settings.user  # type: ignore[attr-defined]
+        user = self.coordinator.settings.user
         error = self._attempt(
             lambda s: record_call(s, item.cover_id, outcome, by=user, now=self._now())
         )
@@ -429,7 +428,7 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
             return
         from coordinator_tui.services.errors import CoordinatorError
 
-        settings = self.app.settings  # type: ignore[attr-defined]
+        settings = self.coordinator.settings
         try:
             with self._session() as session:  # the export is in the audit trail
                 paths = export_call_list(
@@ -491,7 +490,7 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
         item = self._plan_c_call()
         if item is None:
             return
-        today = self.app.settings.current_date()  # type: ignore[attr-defined]
+        today = self.coordinator.settings.current_date()
 
         def save(values: dict[str, Any]) -> str | None:
             return self._write(
@@ -532,7 +531,7 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
             FormDialog(
                 "To be covered by an agency",
                 [Field("note", "Agency and booking reference (no personal details)")],
-                self.app.settings.current_date(),  # type: ignore[attr-defined]
+                self.coordinator.settings.current_date(),
                 context=f"{item.start:%a %d/%m %H:%M} {item.customer}",
                 save=save,
             ),
@@ -622,7 +621,7 @@ class PlanBScreen(PassesStrayKeys, Screen["ChangeResult | None"]):
                 FormDialog(
                     "Accept with a reason",
                     [Field("rationale", "Why (recorded for CQC)", required=True)],
-                    self.app.settings.current_date(),  # type: ignore[attr-defined]
+                    self.coordinator.settings.current_date(),
                     context=str(error),
                     save=save,
                 ),
