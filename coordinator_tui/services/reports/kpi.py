@@ -212,7 +212,7 @@ def _minutes_into_day(session: Session, moment: Any) -> Any:
 def _week(session: Session) -> Any:
     """The Monday-to-Sunday week of the visit's day as a number."""
     if _postgres(session):
-        return (Visit.visit_date - literal(MONDAY_EPOCH)) / 7
+        return cast(func.floor((Visit.visit_date - literal(MONDAY_EPOCH)) / 7.0), Integer)
     return cast((func.julianday(Visit.visit_date) - func.julianday(MONDAY_EPOCH)) / 7, Integer)
 
 
