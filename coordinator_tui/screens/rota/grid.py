@@ -50,6 +50,8 @@ from coordinator_tui.screens.rota.presentation import (
     now_for,
     problem_lines,
 )
+from coordinator_tui.services.rota.absences import KIND_NAMES
+from coordinator_tui.services.rota.plan_b import ABSENCE_KINDS as PLAN_B_ABSENCE_KINDS
 from coordinator_tui.widgets.cell_grid import CellGrid, GridColumn
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
@@ -79,12 +81,8 @@ NAME_MIN, NAME_MAX = 12, 26
 SHORT_HEIGHT = 32  # below this many lines the unassigned list takes turns with the grid
 TALL_HEIGHT = 36  # from this many lines the problems line has a line more
 
-ABSENCE_KINDS = (
-    ("Sickness", "sickness"),
-    ("Leave", "leave"),
-    ("Training", "training"),
-    ("Other", "other"),
-)
+# The absence kinds offered: the service's own list and names (a screen's copy drifted).
+ABSENCE_KINDS = tuple((KIND_NAMES[kind], kind) for kind in PLAN_B_ABSENCE_KINDS)
 HANDED_ON = {"escalated": "→ manager", "agency": "→ agency"}
 
 
