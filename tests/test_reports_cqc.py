@@ -186,6 +186,7 @@ class TestPack:
             (date(2026, 6, 1), "register review"),
         ]
         assert [i.ref for i in reviews.items] == [f"{reviews.number}.1", f"{reviews.number}.2"]
+        assert {i.summary for i in reviews.items} == {"CP plan"}  # the register reviewed
         referrals = next(sec for sec in pack.sections if sec.kind.key == "referrals")
         (item,) = referrals.items
         assert item.on == date(2026, 7, 2)

@@ -303,10 +303,15 @@ def _items(
     subjects = _subject_names(
         session, kind, {row[-1] for row in rows} if subject_column is not None else set(), names
     )
+    registers: dict[Any, str] = {}
+    if kind.subject == "register_entry" and subject_column is not None:
+        registers = _register_names(session, {row[-1] for row in rows})
     items = []
     for index, row in enumerate(rows, start=1):
         record_id, moment = row[0], row[1]
         words = [w for w in (_words(v) for v in row[2 : 2 + len(describe)]) if w]
+        if registers and row[-1] in registers:
+            words.insert(0, registers[row[-1]])
         about = ""
         if subject_column is not None and row[-1] is not None:
             about = subjects.get(row[-1], "")
@@ -377,6 +382,23 @@ def _subject_names(
         for row in session.execute(select(model.id, *columns).where(model.id.in_(chunk))):
             found[row[0]] = " ".join(str(v) for v in row[1:] if v)
     return {i: found.get(p, f"{label} #{p}") for i, p in person_of.items()}
+
+
+def _register_names(session: Session, entry_ids: set[Any]) -> dict[Any, str]:
+    """The register each entry is on (a review's summary: "Child Protection Plan")."""
+    from coordinator_tui.models import RegisterCategory, RegisterEntry
+
+    entry_ids.discard(None)
+    found: dict[Any, str] = {}
+    for chunk in _chunks(sorted(entry_ids)):
+        found.update(
+            session.execute(
+                select(RegisterEntry.id, RegisterCategory.name)
+                .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+                .where(RegisterEntry.id.in_(chunk))
+            ).all()
+        )
+    return found
 
 
 def _chunks(values: Sequence[Any], size: int = 900):
