@@ -355,6 +355,18 @@ class TestScreen:
             await wait_for(pilot, lambda: screen.pack.statement.key == "managing_risks")
             await pilot.press("left_square_bracket")
             await wait_for(pilot, lambda: screen.pack.statement.key == "safeguarding")
+            # s: type a few letters of a statement, enter takes it, ctrl+s opens its pack.
+            await pilot.press("s")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+            await pilot.press(*"medicines", "enter", "ctrl+s")
+            await wait_for(pilot, lambda: screen.pack.statement.key == "medicines")
+            assert "CQC evidence: Safe: Medicines optimisation" in shown_text(
+                screen.query_one("#cqc-summary")
+            )
+            await pilot.press("s")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+            await pilot.press(*"safeguarding", "enter", "ctrl+s")
+            await wait_for(pilot, lambda: screen.pack.statement.key == "safeguarding")
             # E: Word, Excel and CSV, owner-only.
             await pilot.press("E")
             await wait_for(pilot, lambda: len(screen.last_export) == 3)
