@@ -55,6 +55,10 @@ COLUMNS = {
         "contracted_hours",
         "wtr_opt_out",
         "skills",
+        "night_worker",
+        "split_shift_exempt",
+        "special_hazards",
+        "young_night_contract",
     ),
     "customers": (
         "name",
@@ -363,6 +367,15 @@ def _carers(session: Session, rows, result: ImportResult, today: date) -> list[s
             values["contracted_hours"] = _float(row["contracted_hours"], "contracted_hours", 0, 60)
         if "wtr_opt_out" in row:
             values["wtr_opt_out"] = _bool(row["wtr_opt_out"], "wtr_opt_out")
+        # Working Time Regulations as the agency records them (services/rota/carer_wtr.py):
+        # a night worker yes or no, or blank/"infer" for the checker to infer (reg 2).
+        if "night_worker" in row:
+            text = row["night_worker"].strip().lower()
+            infer = text in ("", "infer", "inferred")
+            values["night_worker"] = None if infer else _bool(text, "night_worker")
+        for flag in ("split_shift_exempt", "special_hazards", "young_night_contract"):
+            if flag in row:
+                values[flag] = _bool(row[flag], flag)
         held = []
         for item in _names(row.get("skills", "")):
             code, _, expiry = item.partition(":")

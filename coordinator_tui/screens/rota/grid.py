@@ -19,7 +19,11 @@ Plan B: replacements for every visit affected not yet over, then the call list a
 for what nobody can cover (on a day already off, ``b`` opens that absence's Plan B again).
 ``e`` corrects the absence on the cell (dates, reason), ``d`` removes it, offering to
 put the carer back on the visits Plan B gave to others. ``u`` undoes the last change.
-``g`` creates the week's visits from the care packages when it has none yet.
+``g`` creates the week's visits from the care packages when it has none yet. ``c`` edits
+the highlighted carer's working-time record (date of birth, night worker or inferred,
+split-shift exemption, special hazards, a young worker's night contract, the 48-hour
+opt-out); ``N`` sets when the agency's night time starts (23:00-06:00 unless set: 7 hours
+including midnight to 05:00).
 ``s`` has the solver fill the week (``S`` the highlighted day) as a proposal to accept in
 one step, per carer or per day, or not (``screens/rota/solve.py``); the changes not
 accepted stay marked on the carers' days (``+`` a visit put on, ``−`` taken off, ``±``
@@ -172,6 +176,8 @@ class RotaScreen(SectionScreen):
         Binding("X", "discard_proposal", "Discard proposal", show=False, id="rota.discard"),
         Binding("tab,shift+tab", "switch_panel", "Grid/unassigned", show=False, id="rota.tab"),
         Binding("f5", "reload", "Reload", show=False, id="rota.reload"),
+        Binding("c", "carer", "Carer's working time", show=False, id="rota.carer"),
+        Binding("N", "night_time", "Night time", show=False, id="rota.night_time"),
     ]
 
     def __init__(self) -> None:
@@ -1134,6 +1140,20 @@ class RotaScreen(SectionScreen):
 
     def action_reload(self) -> None:
         self.load()
+
+    def action_carer(self) -> None:
+        """``c``: the highlighted carer's working-time record (``rota/carer_form.py``)."""
+        from coordinator_tui.screens.rota.carer_form import open_carer_working_time
+
+        carer_id = self.current_carer()
+        if carer_id is not None:
+            open_carer_working_time(self, carer_id)
+
+    def action_night_time(self) -> None:
+        """``N``: when the agency's night time starts (``rota/carer_form.py``)."""
+        from coordinator_tui.screens.rota.carer_form import open_night_period
+
+        open_night_period(self)
 
     def action_generate(self) -> None:
         from coordinator_tui.services.errors import CoordinatorError
