@@ -472,7 +472,9 @@ def segment_swap(
     return plan.propose(changes)
 
 
-def usual_carer_pass(plan: Plan, should_stop: Callable[[], bool], depth: int = 2) -> int:
+def usual_carer_pass(
+    plan: Plan, should_stop: Callable[[], bool], depth: int = 2, deadline: float | None = None
+) -> int:
     """A last pass for continuity: every place a carer new to the customer holds is
     offered to each of the customer's regulars; a regular busy then gives up the visits
     in the way, each of which goes to one of *its* customer's regulars in turn (up to
@@ -482,7 +484,7 @@ def usual_carer_pass(plan: Plan, should_stop: Callable[[], bool], depth: int = 2
     jobs = plan.model.jobs
     gained = 0
     for job in sorted(jobs.values(), key=_order):
-        if should_stop():
+        if should_stop() or (deadline is not None and time.perf_counter() > deadline):
             break
         visit_id = job.visit_id
         usual = regulars.get(job.customer_id, frozenset())
@@ -494,11 +496,29 @@ def usual_carer_pass(plan: Plan, should_stop: Callable[[], bool], depth: int = 2
                 break
             before = plan.total
             saved = plan.solution()
-            if _give_to_regular(plan, job, stranger, depth, set()) and plan.total <= before + 1e-9:
-                gained += 1
-                break
-            plan.restore(*saved)
+            if _give_to_regular(plan, job, stranger, depth, set()):
+                if plan.total <= before + 1e-9:
+                    gained += 1
+                    break
+                _revert(plan, *saved)
     return gained
+
+
+def _revert(plan: Plan, carers: dict[int, tuple[int, ...]], starts: dict[int, int]) -> None:
+    """Put back the jobs changed since ``plan.solution()`` gave ``carers`` and ``starts``:
+    one move over those jobs (a full re-read of the plan only if that were refused)."""
+    changed = {
+        v: (carers[v], starts[v])
+        for v, on in plan.carers_on.items()
+        if on != carers[v] or plan.start_of[v] != starts[v]
+    }
+    if not changed:
+        return
+    move = plan.propose(changed)
+    if move is None:  # cannot happen: it was the plan a moment ago
+        plan.restore(carers, starts)
+        return
+    plan.commit(move)
 
 
 def _give_to_regular(plan: Plan, job: Job, out: int, depth: int, seen: set[int]) -> bool:
@@ -552,7 +572,7 @@ def _give_to_regular(plan: Plan, job: Job, out: int, depth: int, seen: set[int])
                 break
         if ok:
             return True
-        plan.restore(*saved)
+        _revert(plan, *saved)
     return False
 
 
