@@ -791,3 +791,23 @@ class TestCli:
         assert bad.exit_code == 2 and "ends before it starts" in bad.output
         bad = self.run(app_engine, "--out", "x.pdf")
         assert bad.exit_code == 2
+
+
+class TestSetting:
+    """``show_small_numbers`` in the settings file (false unless set)."""
+
+    def test_read_from_the_settings_file(self, tmp_path) -> None:
+        from coordinator_tui.settings import load_settings
+
+        path = tmp_path / "settings.toml"
+        assert load_settings(str(tmp_path / "x.db"), path).show_small_numbers is False
+        path.write_text("show_small_numbers = true\n")
+        assert load_settings(str(tmp_path / "x.db"), path).show_small_numbers is True
+
+    def test_not_a_boolean_is_refused(self, tmp_path) -> None:
+        from coordinator_tui.settings import SettingsError, load_settings
+
+        path = tmp_path / "settings.toml"
+        path.write_text('show_small_numbers = "yes"\n')
+        with pytest.raises(SettingsError, match="show_small_numbers"):
+            load_settings(str(tmp_path / "x.db"), path)
