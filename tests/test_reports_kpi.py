@@ -77,6 +77,10 @@ NINE = ((9, 0), (9, 30))
 
 @pytest.fixture
 def february(engine):
+    return build_february(engine)
+
+
+def build_february(engine):
     """The hand-counted month. Customer A's visits (numbered as in the comments), customer
     B's seven done without times; incidents, complaints, candour and change requests."""
     with session_scope(engine, "setup") as s:
@@ -245,6 +249,28 @@ def test_every_figure_by_hand(february) -> None:
     change = pack.line("change_requests")
     assert change.number == pytest.approx(15.0)  # median of 6 h and 24 h
     assert "3 received, 2 decided" in change.note
+
+
+def test_the_same_figures_on_postgresql(february, pg_url) -> None:
+    """SQLite and PostgreSQL count minutes, weeks and the cutoff differently in SQL: the
+    hand-counted month gives the same pack on both."""
+    from coordinator_tui.db import open_database
+
+    opened = open_database(pg_url)
+    try:
+        build_february(opened.engine)
+        on_postgres = pack_of(opened.engine)
+    finally:
+        opened.engine.dispose()
+    on_sqlite = pack_of(february)
+    for ours, theirs in zip(on_sqlite.lines, on_postgres.lines, strict=True):
+        assert (ours.key, ours.count, ours.base) == (theirs.key, theirs.count, theirs.base)
+        assert ours.number == pytest.approx(theirs.number), ours.key
+
+    def hours(pack):
+        return [(c.name, round(c.planned, 3), round(c.delivered or 0, 3)) for c in pack.carers]
+
+    assert hours(on_sqlite) == hours(on_postgres)
 
 
 @pytest.mark.parametrize(

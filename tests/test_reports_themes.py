@@ -60,6 +60,10 @@ def test_a_practice_file_replaces_the_vocabulary(tmp_path) -> None:
 
 @pytest.fixture
 def records(engine):
+    return build_records(engine)
+
+
+def build_records(engine):
     """A person with concerns, incidents and a complaint across quarters (ids returned)."""
     with session_scope(engine, "setup") as s:
         person = Person(
@@ -150,6 +154,26 @@ def test_counts_per_quarter_by_hand(engine, records) -> None:
     months = th.themes_report(s, TODAY, period="month")
     assert months.labels[0] == "Jan 26" and months.running_label == "Nov 26"
     assert months.get("adult_neglect").counts[6] == 1  # July: the 00:30 BST incident
+
+
+def test_the_same_counts_on_postgresql(pg_url) -> None:
+    """Quarter boundaries as UK midnights in SQL on PostgreSQL too."""
+    from coordinator_tui.db import open_database
+
+    opened = open_database(pg_url)
+    try:
+        tag_all(opened.engine, build_records(opened.engine))
+        with session_scope(opened.engine, "t") as s:
+            report = th.themes_report(s, TODAY)
+            months = th.themes_report(s, TODAY, period="month")
+            listed = th.theme_records(s, "adult_neglect", TODAY)
+    finally:
+        opened.engine.dispose()
+    assert report.labels == ("Jan-Mar 26", "Apr-Jun 26", "Jul-Sep 26")
+    assert report.get("adult_neglect").counts == (2, 1, 1)
+    assert report.get("factor_conditions").counts == (0, 0, 2)
+    assert months.get("adult_neglect").counts[6] == 1
+    assert [r.on for r in listed][:2] == [date(2026, 11, 2), date(2026, 7, 1)]
 
 
 def test_a_themes_records_and_the_untagged(engine, records) -> None:
