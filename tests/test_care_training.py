@@ -243,3 +243,90 @@ def test_matrix_csv_holds_states_and_is_spreadsheet_safe(engine, world):
         text = tr.matrix_csv(tr.training_matrix(s, TODAY))
     assert text.splitlines()[0].startswith("carer,role,CC,SAFEA")
     assert "'=cmd" in text and "missing" in text
+
+
+class TestCommandLine:
+    """``coordinator-tui training matrix [--csv FILE]`` (issue 18 §8)."""
+
+    @pytest.fixture
+    def db(self, small_demo_path, monkeypatch) -> str:
+        from conftest import DEMO_TODAY
+
+        from coordinator_tui.db import open_database
+        from coordinator_tui.services.care.demo_staff import seed_care_staff
+
+        monkeypatch.setenv("COORDINATOR_TUI_TODAY", DEMO_TODAY.isoformat())
+        opened = open_database(str(small_demo_path))
+        with session_scope(opened.engine, "demo") as s:
+            seed_care_staff(s, today=DEMO_TODAY, seed=1)
+        opened.engine.dispose()
+        return str(small_demo_path)
+
+    def _invoke(self, *args: str):
+        from typer.testing import CliRunner
+
+        from coordinator_tui.cli import app
+
+        return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+    def test_printed(self, db):
+        result = self._invoke("training", "matrix", "--db", db)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert lines[0].split()[:4] == ["carer", "role", "CC", "SAFEA"]
+        assert "✖ EXP" in result.stdout and "· none" in result.stdout
+        assert "expired" in lines[-1] and "missing" in lines[-1]
+
+    def test_csv_is_owner_only_and_the_export_audited(self, db, tmp_path):
+        import stat
+
+        from coordinator_tui.db import open_database
+        from coordinator_tui.models import AuditEvent
+
+        out = tmp_path / "matrix.csv"
+        out.write_text("old")
+        out.chmod(0o644)  # an existing readable file is made owner-only too
+        result = self._invoke("training", "matrix", "--csv", str(out), "--db", db)
+        assert result.exit_code == 0, result.output
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+        assert out.read_text().startswith("carer,role,CC,")
+        opened = open_database(db)
+        with session_scope(opened.engine, "t") as s:
+            actions = s.execute(select(AuditEvent.action, AuditEvent.changes)).all()
+        opened.engine.dispose()
+        assert any(a == "export" and "training matrix" in c for a, c in actions)
+
+    def test_an_unwritable_file_is_one_line_and_exit_2(self, db, tmp_path):
+        result = self._invoke(
+            "training", "matrix", "--csv", str(tmp_path / "no" / "such" / "m.csv"), "--db", db
+        )
+        assert result.exit_code == 2
+        assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_demo_seed_is_its_own_and_repeatable(engine):
+    """``seed_care_staff`` draws from its own Random(seed): the same data for the same
+    seed, whatever else drew from ``random`` before."""
+    import random
+
+    from coordinator_tui.services.care.demo_staff import seed_care_staff
+
+    build(engine)
+    with session_scope(engine, "demo") as s:
+        random.seed(99)
+        random.random()
+        first = seed_care_staff(s, today=TODAY, seed=3)
+        rows = s.execute(
+            select(
+                TrainingRecord.carer_id, TrainingRecord.course_id, TrainingRecord.completed_on
+            ).order_by(TrainingRecord.id)
+        ).all()
+        s.rollback()
+    with session_scope(engine, "demo") as s:
+        again = seed_care_staff(s, today=TODAY, seed=3)
+        rows_again = s.execute(
+            select(
+                TrainingRecord.carer_id, TrainingRecord.course_id, TrainingRecord.completed_on
+            ).order_by(TrainingRecord.id)
+        ).all()
+    assert first == again and rows == rows_again and rows

@@ -113,6 +113,15 @@ class TrainingScreen(StaffListScreen):
         text = Text(f"{self.view.title}: ", style="bold")
         if matrix is None:
             return text
+        if self.view.code == "blocking":
+            visits = sum(item.visits for item in self.items)
+            text.append(f"{plural(len(self.items), 'carer')}, {plural(visits, 'visit')} blocked")
+            return text
+        if self.view.code == "supervision":
+            late = sum(1 for item in self.items if item.overdue(self.today))
+            text.append(f"{len(self.items)} due in 30 days")
+            text.append(f" · {late} OVERDUE" if late else "", style="bold red")
+            return text
         counts = matrix.counts()
         text.append(f"{plural(len(matrix.rows), 'carer')} · ")
         text.append(
@@ -141,7 +150,7 @@ class TrainingScreen(StaffListScreen):
         text.append(f"{item.name} · {course.code} {course.name}: ", style="bold")
         text.append(cell.words(), style=CELL_STYLES.get(cell.state, ""))
         interval = f"every {course.interval_months} months" if course.interval_months else "once"
-        text.append(f" ({interval}) · ←/→ course, c completed")
+        text.append(f" ({interval}) · ←/→ course · c done")
         text.append(
             f"\nSupervision due {_d(item.supervision_due)}, spot check {_d(item.spot_check_due)}"
         )

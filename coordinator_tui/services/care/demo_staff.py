@@ -180,10 +180,11 @@ def _requests(session: Session, rng: random.Random, today: date) -> int:
     added = 0
     for (customer_id, package_id), stage in zip(picked, stages, strict=False):
         kind = rng.choice(("discharge", "discharge", "new_package", "increase", "short_notice"))
-        days_ago = 0 if stage in ("new", "triaged", "answered") else rng.randint(2, 40)
-        received = _at(
-            today - timedelta(days=days_ago), rng.randint(8, 15), rng.choice((0, 15, 30, 45))
-        )
+        # Open ones came in yesterday afternoon (every step before the working day starts,
+        # whenever the demo is opened); decided ones over the last weeks.
+        days_ago = 1 if stage in ("new", "triaged", "answered") else rng.randint(2, 40)
+        hour = rng.randint(13, 15) if days_ago == 1 else rng.randint(8, 15)
+        received = _at(today - timedelta(days=days_ago), hour, rng.choice((0, 15, 30, 45)))
         received_utc = received.astimezone(UTC)
         row = ChangeRequest(
             kind=kind,
@@ -199,7 +200,7 @@ def _requests(session: Session, rng: random.Random, today: date) -> int:
         if stage != "new":
             row.triaged_at = received_utc + timedelta(minutes=rng.randint(10, 180))
         if stage in ("answered", "declined", "accepted"):
-            row.answered_at = row.triaged_at + timedelta(minutes=rng.randint(20, 600))
+            row.answered_at = row.triaged_at + timedelta(minutes=rng.randint(20, 240))
             row.capacity_note = "Yes: all visits can be covered"
         if stage == "declined":
             row.decision = "declined"

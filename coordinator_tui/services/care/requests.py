@@ -227,7 +227,7 @@ def answer_capacity(
     row = _load(session, request_id, expected_version)
     if row.triaged_at is None:
         row.triaged_at = max(now, _aware(row.received_at))
-    row.answered_at = now
+    row.answered_at = max(now, _aware(row.triaged_at))  # never before the step before it
     row.capacity_note = clean(answer, 300)
     session.flush()
     return row
