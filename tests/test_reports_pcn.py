@@ -408,7 +408,7 @@ class TestPcnFigures:
     def test_practices_add_up_to_the_total(self, report) -> None:
         for section in report.sections:
             for figure in section.figures:
-                if figure.base is None:
+                if figure.base is None and None not in figure.values:
                     assert sum(figure.values[:-1]) == figure.values[-1], figure
 
     def test_small_numbers_suppressed_by_default(self, report) -> None:
@@ -429,6 +429,19 @@ class TestPcnFigures:
         assert september.columns == ("Alder", "Birch", "PCN total")
         assert september.value("registers", "CP plan", "open") == 2  # e1, e4
         assert september.value("referrals", "MASH / children's social care", "sent") == 1
+
+    def test_no_coding_audit_yet_is_blank_not_zero(self, engine) -> None:
+        """Before any import there is nothing to count: the figures are blank, the note
+        says why (a zero would claim the registers were checked)."""
+        from coordinator_tui.db import session_scope
+        from coordinator_tui.services.reports.pcn import pcn_report
+
+        with session_scope(engine, "test.user") as s:
+            empty = pcn_report(s, FROM, TO, TODAY)
+        coding = empty.section("coding")
+        assert coding.note.startswith("No clinical system export imported yet")
+        assert {f.values for f in coding.figures} == {(None,)}
+        assert empty.value("meetings", "Meetings", "held") == 0
 
     def test_period_refused_when_backwards(self, fixture_engine) -> None:
         from coordinator_tui.db import session_scope

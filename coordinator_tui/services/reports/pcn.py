@@ -59,6 +59,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import start_of_day, to_local
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import (
     Action,
     ActionStatus,
@@ -168,7 +169,7 @@ class PcnReport:
         return f"{self.pcn_name or 'PCN'} safeguarding report"
 
     def period_text(self) -> str:
-        return f"{self.date_from:%d/%m/%Y} to {self.date_to:%d/%m/%Y}"
+        return f"{uk_date(self.date_from)} to {uk_date(self.date_to)}"
 
     def small_numbers_note(self, show_small: bool) -> str:
         if show_small:
@@ -186,6 +187,7 @@ class _Grid:
         self.practice_index = practice_index
         self.wide = width  # the PCN-wide column's index (records with no practice)
         self.counts: dict[tuple[str, str], list[int]] = {}
+        self.unknown = False  # nothing to count from (no coding audit yet): blank, not 0
         self.samples: dict[tuple[str, str], list[list[float]]] = {}
 
     def column(self, practice_id: int | None) -> int:
@@ -276,6 +278,9 @@ def pcn_report(session: Session, date_from: date, date_to: date, today: date) ->
     for key, title, grid, note in grids:
         figures: list[Figure] = []
         for (item, measure), counts in grid.counts.items():
+            if grid.unknown:
+                figures.append(Figure(item, measure, (None,) * len(columns)))
+                continue
             figures.append(Figure(item, measure, (*keep(counts), sum(counts))))
             samples = grid.samples.get((item, "days"))
             if measure == "outcome received" and samples is not None:
@@ -327,7 +332,7 @@ def _registers(session, grid, date_from, date_to, as_of, start, end) -> str:
             grid.add(name, "joined", practice_id)
         if ended is not None and date_from <= ended <= date_to:
             grid.add(name, "left", practice_id)
-    return f"Open: on the register on {as_of:%d/%m/%Y}."
+    return f"Open: on the register on {uk_date(as_of)}."
 
 
 def _reviews(session, grid, date_from, date_to, as_of, start, end) -> str:
@@ -363,7 +368,7 @@ def _reviews(session, grid, date_from, date_to, as_of, start, end) -> str:
         due = later.get(entry_id, current_due)
         if due is not None and due < as_of:
             grid.add("All registers", "overdue", practice_id)
-    return f"Overdue: open on {as_of:%d/%m/%Y} with the review due before then."
+    return f"Overdue: open on {uk_date(as_of)} with the review due before then."
 
 
 def _concerns(session, grid, date_from, date_to, as_of, start, end) -> str:
@@ -530,7 +535,8 @@ def _coding(session, grid, date_from, date_to, as_of, start, end) -> str:
     grid.declare("Marked for correction", "in the clinical system")
     run_id = latest_run_id(session)
     if run_id is None:
-        return "No clinical system export imported yet."
+        grid.unknown = True
+        return "No clinical system export imported yet: nothing to count."
     for practice_id, kind, status in session.execute(
         select(CodingFinding.practice_id, CodingFinding.kind, CodingFinding.status).where(
             CodingFinding.run_id == run_id,
@@ -592,7 +598,7 @@ def xlsx_document(report: PcnReport, show_small: bool) -> bytes:
     about = [
         ["Report", report.title()],
         ["Period", report.period_text()],
-        ["Figures as of", f"{report.as_of:%d/%m/%Y}"],
+        ["Figures as of", uk_date(report.as_of)],
         ["Small numbers", report.small_numbers_note(show_small)],
         *[[s.title, s.note] for s in report.sections],
     ]
@@ -611,7 +617,7 @@ def docx_document(report: PcnReport, show_small: bool) -> bytes:
     document = Document()
     document.add_heading(report.title(), level=1)
     document.add_paragraph(
-        f"{report.period_text()} (figures as of {report.as_of:%d/%m/%Y}). "
+        f"{report.period_text()} (figures as of {uk_date(report.as_of)}). "
         + report.small_numbers_note(show_small)
     )
     for section in report.sections:
