@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Header, Static
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
@@ -70,10 +71,10 @@ def theme_rows(report: ThemesReport) -> list[Row]:
                     series.name,
                     *(str(n) for n in counts),
                     str(series.running),
-                    str(series.total + series.running),
+                    str(series.total),
                     signal_mark(series),
                 ),
-                "" if series.total + series.running else "dim",
+                "" if series.total else "dim",
             )
         )
     rows.append(
@@ -299,7 +300,7 @@ class ThemeRecordsScreen(CoordinatorScreen):
         return Row(
             (record.kind, record.id),
             (
-                f"{record.on:%d/%m/%Y}",
+                uk_date(record.on),
                 record.reference,
                 record.what,
                 record.status.replace("_", " "),

@@ -269,7 +269,8 @@ class ThemeSeries:
 
     @property
     def total(self) -> int:
-        return sum(self.counts)
+        """Every record in the span: the complete periods and the running one."""
+        return sum(self.counts) + self.running
 
 
 @dataclass(frozen=True)
