@@ -226,8 +226,69 @@ class TestGrid:
             assert table.scroll_offset.y > 0  # scrolled to keep it in view
 
 
+def _single_carer_visits(state, day: date):
+    """(visit, its one carer) of ``day``, planned and staffed by one carer, in id order."""
+    from coordinator_tui.models import VisitStatus
+
+    for visit_id in sorted(state.snap.visits):
+        visit = state.snap.visits[visit_id]
+        on = state.carers_of.get(visit_id, ())
+        planned = visit.status == VisitStatus.PLANNED
+        if planned and visit.day == day and visit.carers_required == 1 and len(on) == 1:
+            yield visit_id, on[0]
+
+
+def one_open_visit(engine, day: date = TUESDAY) -> int:
+    """The test's own case (the demo week does not promise one): a single-carer visit of
+    ``day`` that other carers could take is left without its carer. Returns its id."""
+    from coordinator_tui.services.rota.assign import state_for
+
+    with session_scope(engine, "t") as s:
+        state = state_for(s, day)
+        for visit_id, carer_id in _single_carer_visits(state, day):
+            if any(c.feasible for c in rank_carers(state, visit_id, replacing=carer_id)):
+                s.delete(
+                    s.exec(
+                        select(VisitAssignment).where(VisitAssignment.visit_id == visit_id)
+                    ).one()
+                )
+                return visit_id
+    raise AssertionError("no single-carer visit another carer could take on the day")
+
+
+def two_swappable_visits(engine, day: date = TUESDAY) -> tuple[int, int]:
+    """The test's own case for a swap: carer B could take carer A's visit, so B is given
+    a visit of the same customer at the same time; swapping the two leaves each carer's
+    day as it could be. Returns (A's visit, B's visit)."""
+    from coordinator_tui.services.rota.assign import state_for
+
+    with session_scope(engine, "t") as s:
+        state = state_for(s, day)
+        for visit_id, carer_id in _single_carer_visits(state, day):
+            other = next(
+                (c for c in rank_carers(state, visit_id, replacing=carer_id) if c.feasible),
+                None,
+            )
+            if other is None:
+                continue
+            original = s.get(Visit, visit_id)
+            twin = Visit(
+                customer_id=original.customer_id,
+                visit_date=original.visit_date,
+                start_at=original.start_at,
+                end_at=original.end_at,
+                tasks=original.tasks,
+            )
+            s.add(twin)
+            s.flush()
+            s.add(VisitAssignment(visit_id=twin.id, carer_id=other.carer_id, slot=1))
+            return visit_id, twin.id
+    raise AssertionError("no visit another carer could take on the day")
+
+
 def assignable(screen: RotaScreen):
-    """An unassigned single-carer visit with a feasible carer, and that carer."""
+    """An unassigned single-carer visit with a feasible carer, and that carer (the test
+    makes one first: ``one_open_visit``)."""
     state = screen.rota.state
     for visit_id in screen.unassigned:
         if state.snap.visits[visit_id].carers_required != 1:
@@ -235,11 +296,12 @@ def assignable(screen: RotaScreen):
         feasible = [c for c in rank_carers(state, visit_id) if c.feasible]
         if feasible:
             return visit_id, feasible
-    pytest.skip("no assignable visit in the demo week")
+    raise AssertionError("the open visit the test made is not assignable")
 
 
 class TestChanges:
     async def test_assign_from_ranked_list_then_undo(self, demo_settings, small_demo_engine):
+        one_open_visit(small_demo_engine)
         async with rota_app(demo_settings, small_demo_engine) as (app, pilot, screen):
             visit_id, feasible = assignable(screen)
             # Pick a feasible carer other than the first by typing their name.
@@ -377,6 +439,7 @@ class TestChanges:
             assert str(len(visits)) in grid_text(screen, carer.id, TUESDAY).split()
 
     async def test_swap_two_visits_then_undo(self, demo_settings, small_demo_engine):
+        two_swappable_visits(small_demo_engine)  # a case of its own, whatever the demo has
         async with rota_app(demo_settings, small_demo_engine) as (app, pilot, screen):
             state = screen.rota.state
             found = None
@@ -402,8 +465,7 @@ class TestChanges:
                         break
                 if found:
                     break
-            if found is None:
-                pytest.skip("no swap without hard problems in the demo week")
+            assert found is not None, "the case built above swaps without hard problems"
             day, a, va, b, vb = found
             updates = audit_count(small_demo_engine, "visit_assignment", "update")
 
@@ -474,8 +536,45 @@ class TestSoftAcceptance:
             assert int(after) < int(soft_before)
 
 
+def one_visit_only_they_can_do(engine, day: date) -> int:
+    """Build the Plan C case in the test's own database: a carer with two or more visits
+    on ``day``, one of which another carer could take, gets a skill nobody else holds,
+    and another of their visits of that day requires it. Returns the carer's id.
+
+    The demo rota does not promise such a carer (its plan changed under issue 21 and the
+    test stopped running), so the test makes one rather than skip."""
+    from coordinator_tui.models import CarerSkill, Skill
+    from coordinator_tui.services.rota.assign import state_for
+
+    with session_scope(engine, "t") as s:
+        state = state_for(s, day)
+        for carer_id in sorted(state.snap.carers):
+            visits = [v for v in state.day_visits(carer_id, day) if len(state.carers_of[v]) == 1]
+            if len(visits) < 2:
+                continue
+            coverable = [
+                v
+                for v in visits
+                if any(c.feasible for c in rank_carers(state, v, replacing=carer_id))
+            ]
+            if not coverable:
+                continue
+            only_theirs = next(v for v in visits if v != coverable[0])
+            skill = Skill(code="TRACHY", name="Tracheostomy care (only this carer)")
+            s.add(skill)
+            s.flush()
+            s.add(CarerSkill(carer_id=carer_id, skill_id=skill.id))
+            visit = s.get(Visit, only_theirs)
+            visit.required_skills = ",".join(
+                code for code in (visit.required_skills, "TRACHY") if code
+            )
+            return carer_id
+    raise AssertionError("no carer with two single-carer visits on the day in the demo")
+
+
 class TestPlanB:
     async def test_sick_carer_repair_with_plan_c(self, demo_settings, small_demo_engine):
+        one_visit_only_they_can_do(small_demo_engine, TUESDAY)
         async with rota_app(demo_settings, small_demo_engine) as (app, pilot, screen):
             state = screen.rota.state
             # A carer whose Tuesday has some visits others can cover and some nobody can.
@@ -494,8 +593,7 @@ class TestPlanB:
                 if any(best) and not all(best):
                     choice = carer
                     break
-            if choice is None:
-                pytest.skip("no carer with both coverable and uncoverable visits")
+            assert choice is not None, "the case built above is on the grid"
             visits = state.day_visits(choice.id, TUESDAY)
             absences = count(small_demo_engine, Absence)
 
