@@ -1,7 +1,7 @@
 """The training matrix and supervision (issue 18 §5): cell states as words and symbols, one
 call records a completion (renewing the rota's competency), supervision due dates from the
 agency's intervals, sign-offs, the rota's week-ahead warning of an expiring skill
-(``SKILL_EXPIRING``, table-driven with its source), and the carers whose gaps block the
+(``EXPIRING_SKILL``, table-driven with its source), and the carers whose gaps block the
 most visits."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from coordinator_tui.services.care import training as tr
 from coordinator_tui.services.errors import ConflictError
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.rules.base import RULES
-from coordinator_tui.services.rota.rules.care_staff import SKILL_EXPIRING, skill_expiring
+from coordinator_tui.services.rota.rules.care_staff import EXPIRING_SKILL, skill_expiring
 from coordinator_tui.services.rota.snapshot import SCarer, SVisit
 from coordinator_tui.services.rota.validate import check_week
 from tests.care_staff_world import MONDAY, TODAY, build
@@ -173,7 +173,7 @@ class TestSupervision:
 
 
 class TestSkillExpiring:
-    """SKILL_EXPIRING: a week's warning before a competency the visit needs runs out
+    """EXPIRING_SKILL: a week's warning before a competency the visit needs runs out
     (competency records; NICE SC1 rec 1.8.4, CQC reg 18)."""
 
     VISIT = SVisit(1, 1, MONDAY, 0, 30, 540, 1, ("MED",))
@@ -201,7 +201,7 @@ class TestSkillExpiring:
 
     def test_registered_with_its_source_and_soft(self):
         rule = next(r for r in RULES if r.name == "skill_expiring")
-        assert "NICE SC1" in rule.source and P.SEVERITY[SKILL_EXPIRING] == P.SOFT
+        assert "NICE SC1" in rule.source and P.SEVERITY[EXPIRING_SKILL] == P.SOFT
 
     def test_shows_on_the_week(self, engine, world):
         with session_scope(engine, "c") as s:
@@ -213,7 +213,7 @@ class TestSkillExpiring:
             first.carer_id = world.ann
         with session_scope(engine, "t") as s:
             codes = [p.code for p in check_week(s, MONDAY) if p.carer_id == world.ann]
-        assert SKILL_EXPIRING in codes and "SKILL_EXPIRED" not in codes
+        assert EXPIRING_SKILL in codes and "SKILL_EXPIRED" not in codes
 
 
 def test_the_carers_whose_gaps_block_the_most_visits(engine, world):

@@ -548,6 +548,12 @@ def _confirm(snap: WeekSnapshot, carers_of: dict, problem: P.Problem) -> None:
     elif code == P.NEW_TO_CUSTOMER:
         assert (c.id, visits[0].customer_id) not in snap.known_pairs
         assert c.id not in snap.customers[visits[0].customer_id].preferred
+    elif code == "EXPIRING_SKILL":  # issue 18 §5: valid on the day, gone within 7 days
+        day = visits[0].day
+        assert any(
+            c.skills.get(s) is not None and day < c.skills[s] <= day + timedelta(days=7)
+            for s in visits[0].skills
+        )
     else:
         assert code == P.WTR_WEEKLY_REST and _carer_visits(snap, carers_of, c.id)
 

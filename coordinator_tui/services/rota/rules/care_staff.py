@@ -1,6 +1,6 @@
 """Rules from the training matrix and shadowing (issue 18 §5, §7).
 
-- ``SKILL_EXPIRING`` (soft): a competency the visit needs is valid on the visit's day but
+- ``EXPIRING_SKILL`` (soft): a competency the visit needs is valid on the visit's day but
   runs out within the next 7 days, so the same visit next week would break
   ``SKILL_EXPIRED``: a week's warning to book the refresher, accepted with a reason.
 - ``SHADOW_REQUIRED`` (hard): a customer whose new needs require a shadow visit first, and
@@ -23,14 +23,14 @@ from coordinator_tui.services.rota.rules.base import NONE, clock, rule
 if TYPE_CHECKING:
     from coordinator_tui.services.rota.snapshot import SCarer, SCustomer, SVisit
 
-SKILL_EXPIRING = "SKILL_EXPIRING"
+EXPIRING_SKILL = "EXPIRING_SKILL"
 SHADOW_REQUIRED = "SHADOW_REQUIRED"
 WARNING_DAYS = 7
 """How far ahead an expiry is warned of: before the same visit next week."""
 
-P.SEVERITY.setdefault(SKILL_EXPIRING, P.SOFT)
+P.SEVERITY.setdefault(EXPIRING_SKILL, P.SOFT)
 P.SEVERITY.setdefault(SHADOW_REQUIRED, P.HARD)
-P.TITLES.setdefault(SKILL_EXPIRING, "Skill expires before next week")
+P.TITLES.setdefault(EXPIRING_SKILL, "Skill expires before next week")
 P.TITLES.setdefault(SHADOW_REQUIRED, "Alone without a shadow visit")
 
 
@@ -52,7 +52,7 @@ def _expiring_skills(carer: SCarer, ctx) -> bool:  # noqa: ANN001
     "visit",
     "Competency records; NICE SC1 rec 1.8.4 (annual medicines competency), CQC reg 18 "
     "(staff suitably qualified and competent)",
-    SKILL_EXPIRING,
+    EXPIRING_SKILL,
     applies=_expiring_skills,
 )
 def skill_expiring(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
@@ -71,7 +71,7 @@ def skill_expiring(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx
             found.append(
                 ctx.mark(
                     P.make(
-                        SKILL_EXPIRING,
+                        EXPIRING_SKILL,
                         f"{carer.name}'s {code} expires on {expires:%a %d %b}, before this "
                         "visit next week",
                         carer.id,
