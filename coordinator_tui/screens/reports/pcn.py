@@ -21,10 +21,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Header, Static
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
-from coordinator_tui.services.reports.pcn import PcnReport, cell_text
+from coordinator_tui.services.reports.pcn import TOTAL, PcnReport, cell_text
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
@@ -48,7 +49,8 @@ def columns_for(report: PcnReport, width: int) -> list[Column]:
     their names on a wide screen, at most 8 cells (names cut) under 100 columns, so the
     labels keep room."""
     widest = 10 if width >= 100 else 8
-    widths = [min(max(len(name), 6), widest) for name in report.columns]
+    widths = [min(max(len(name), 6), widest) for name in report.columns[:-1]]
+    widths.append(len(TOTAL))  # "PCN total" whole on any screen
     return [
         Column(""),
         *(
@@ -163,7 +165,7 @@ class PcnReportScreen(CoordinatorScreen):
             Text.assemble(
                 (report.title(), "bold"),
                 f"  {report.period_text()}",
-                (f" (figures as of {report.as_of:%d/%m/%Y})", "dim")
+                (f" (figures as of {uk_date(report.as_of)})", "dim")
                 if report.as_of != report.date_to
                 else "",
                 "\n",

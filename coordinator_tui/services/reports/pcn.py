@@ -397,13 +397,10 @@ def _referrals(session, grid, date_from, date_to, as_of, start, end) -> str:
     seen = session.execute(select(Referral.referral_type).distinct()).scalars().all()
     kinds += sorted(k for k in seen if k not in labels)
     for kind in kinds:
-        for measure in ("sent", "outcome received"):
-            grid.declare(labels.get(kind, kind), measure)
-        grid.samples.setdefault(
-            (labels.get(kind, kind), "days"), [[] for _ in range(grid.wide + 1)]
-        )
-    for kind in kinds:
-        grid.declare(labels.get(kind, kind), "chased")
+        item = labels.get(kind, kind)
+        for measure in ("sent", "outcome received", "chased"):
+            grid.declare(item, measure)
+        grid.samples.setdefault((item, "days"), [[] for _ in range(grid.wide + 1)])
     rows = session.execute(
         select(
             Referral.referral_type,
