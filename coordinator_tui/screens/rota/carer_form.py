@@ -75,7 +75,7 @@ def open_carer_working_time(screen: RotaScreen, carer_id: int) -> None:
                 Field("night", "Night worker (reg 2)", "select", night_value, NIGHT_WORKER, True),
                 Field(
                     "split",
-                    "Split shifts under the reg 22(1)(c) exemption (compensatory rest)",
+                    "Split shifts, reg 22(1)(c) exemption (compensatory rest)",
                     "select",
                     _yes(record.split_shift_exempt),
                     YES_NO,
@@ -83,7 +83,7 @@ def open_carer_working_time(screen: RotaScreen, carer_id: int) -> None:
                 ),
                 Field(
                     "hazards",
-                    "Special hazards or heavy strain (reg 6(7): 8 hours in any 24 at night)",
+                    "Special hazards or heavy strain (reg 6(7))",
                     "select",
                     _yes(record.special_hazards),
                     YES_NO,
@@ -91,7 +91,7 @@ def open_carer_working_time(screen: RotaScreen, carer_id: int) -> None:
                 ),
                 Field(
                     "young_night",
-                    "Under 18, contracted after 22:00 (reg 6A: restricted 23:00-07:00)",
+                    "Under 18 with a contract after 22:00 (reg 6A)",
                     "select",
                     _yes(record.young_night_contract),
                     YES_NO,
