@@ -322,3 +322,59 @@ async def test_a_shadow_added_on_the_carers_day_then_observed(
         await wait_for(pilot, lambda: app.screen is screen and screen.loaded)
         # the shadow's own day on the grid: ◌ (shadowing only), read again from the database
         await wait_for(pilot, lambda: screen.rota.row(shadow_id)[0][0].shadows == 1)
+
+
+async def test_intervals_are_a_setting(app, engine):
+    from coordinator_tui.models import StaffSettings
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_from_governance(pilot, app, "W", "TrainingScreen")
+        due_before = {row.carer_id: row.supervision_due for row in screen.items}
+        await pilot.press("i")
+        await wait_dialog(pilot, app)
+        field = app.screen.query_one("#f-supervision")
+        assert field.value == "90"
+        field.value = "60"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(
+            pilot,
+            lambda: any(row.supervision_due != due_before[row.carer_id] for row in screen.items),
+        )
+    with session_scope(engine, "t") as s:
+        assert s.execute(select(StaffSettings.supervision_days)).scalar_one() == 60
+
+
+async def test_a_shadow_requirement_from_the_carers_day_reaches_the_checker(
+    demo_settings, small_demo_engine, monkeypatch
+):
+    from datetime import time as clock_time
+
+    from test_rota_feedback_app import MONDAY, busiest, go_to, rota_app
+
+    from coordinator_tui.models import ShadowRequirement
+    from coordinator_tui.screens.rota import presentation
+    from coordinator_tui.screens.rota.carer_day import CarerDayScreen
+    from coordinator_tui.services.rota.validate import check_week
+
+    monkeypatch.setattr(presentation, "wall_clock", lambda: clock_time(5, 0))
+    async with rota_app(demo_settings, small_demo_engine) as (app, pilot, screen):
+        carer = busiest(screen, MONDAY)
+        visit_id = screen.rota.state.day_visits(carer, MONDAY)[0]
+        customer_id = screen.rota.visit(visit_id).customer_id
+        await go_to(pilot, screen, carer, MONDAY)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CarerDayScreen))
+        day = app.screen
+        await pilot.press("H")
+        await wait_dialog(pilot, app)
+        await pilot.press(*"hoist with two")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is day)
+    with session_scope(small_demo_engine, "t") as s:
+        row = s.execute(select(ShadowRequirement)).scalars().one()
+        assert row.customer_id == customer_id and row.need == "hoist with two"
+        found = [
+            p for p in check_week(s, MONDAY) if p.code == "SHADOW_REQUIRED" and p.carer_id == carer
+        ]
+    assert found and all("hoist with two" in p.message for p in found)

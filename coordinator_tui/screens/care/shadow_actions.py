@@ -162,3 +162,42 @@ def observe_from_day(day_screen: CarerDayScreen) -> None:
             save=save,
         )
     )
+
+
+def require_from_day(day_screen: CarerDayScreen) -> None:
+    """``H``: the highlighted visit's customer needs a shadow visit before a carer goes
+    alone (a double-up, moving and handling), from a date; the checker then reports a
+    carer on their visits without one (``SHADOW_REQUIRED``)."""
+    from coordinator_tui.services.care.shadowing import require_shadow
+
+    visit_id = day_screen.current_visit()
+    rota = day_screen.rota_screen.rota
+    if visit_id is None or rota is None:
+        return
+    app: Any = day_screen.app
+    today = app.settings.current_date()
+    user = app.settings.user
+    customer_id = rota.visit(visit_id).customer_id
+    customer = rota.customer_name(visit_id)
+    fields = [
+        Field("need", "The new need (hoist with two, double-up...)", "text", "", required=True),
+        Field("from", "From", "date", today, required=True),
+    ]
+
+    def save(values: dict[str, Any]) -> str | None:
+        try:
+            with app.session() as session:
+                require_shadow(
+                    session, customer_id, need=values["need"], from_date=values["from"], by=user
+                )
+        except CoordinatorError as exc:
+            return str(exc)
+        day_screen.notify(f"{customer}: a shadow visit before working alone", timeout=4)
+        day_screen.rota_screen.load()
+        return None
+
+    app.push_screen(
+        FormDialog(
+            "Shadow visit required", fields, today, f"{customer}: before going alone", save=save
+        )
+    )

@@ -7,7 +7,7 @@ missing or expired competencies block the most visits in the next 14 days, ``s``
 supervisions and spot checks due in 30 days. On the matrix ``left``/``right`` (or
 ``h``/``l``) choose the course (named under the matrix with its state in words), ``c``
 records a completion with its date (today filled in: ``enter`` saves; ``C`` completed
-today, no form), ``o`` records a
+today, no form), ``i`` the agency's intervals (supervision, spot check, due soon), ``o`` records a
 supervision, spot check, observation or sign-off by a supervisor, ``r`` the carer's role
 and start date. ``f5`` reloads, ``esc`` goes back.
 """
@@ -19,6 +19,7 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.care.staff_base import StaffListScreen, View, plural
 from coordinator_tui.screens.form_dialog import Field
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, Row
@@ -42,6 +43,7 @@ class TrainingScreen(StaffListScreen):
         Binding("C", "complete_today", "Done today", show=False, id="training.complete_today"),
         Binding("o", "supervise", "Supervision", id="training.supervise"),
         Binding("r", "role", "Role", id="training.role"),
+        Binding("i", "intervals", "Intervals", show=False, id="training.intervals"),
         Binding("left,h", "course(-1)", "Course", show=False, id="training.left"),
         Binding("right,l", "course(1)", "Course", show=False, id="training.right"),
         Binding("m", "view('matrix')", "Matrix", show=False, id="training.view_matrix"),
@@ -91,7 +93,7 @@ class TrainingScreen(StaffListScreen):
             gaps = ", ".join(f"{code} {state}" for code, state in sorted(item.skills.items()))
             return Row(index, (item.name, str(item.visits), gaps))
         if self.view.code == "supervision":
-            due: Text | str = f"{item.due:%d/%m/%Y}"
+            due: Text | str = uk_date(item.due)
             if item.overdue(today):
                 due = Text(f"OVERDUE {item.due:%d/%m}", style="bold red")
             return Row(index, (due, item.name, SUPERVISION_KINDS.get(item.kind, item.kind)))
@@ -201,7 +203,7 @@ class TrainingScreen(StaffListScreen):
                 today=self.today,
                 by=user,
             )
-            until = f", valid until {record.expires_on:%d/%m/%Y}" if record.expires_on else ""
+            until = f", valid until {uk_date(record.expires_on)}" if record.expires_on else ""
             return f"{item.name}: {course.code} completed{until}"
 
         self.form(f"{course.name}", fields, write, item.name)
@@ -278,6 +280,50 @@ class TrainingScreen(StaffListScreen):
 
         self.form("Supervision or observation", fields, write, item.name)
 
+    def action_intervals(self) -> None:
+        """``i``: the agency's supervision and spot-check intervals, the warning period."""
+        from coordinator_tui.services.care.training import (
+            intervals,
+            intervals_version,
+            save_intervals,
+        )
+
+        with self.coordinator.session() as session:
+            current, version = intervals(session), intervals_version(session)
+        fields = [
+            Field(
+                "supervision",
+                "Supervision every (days)",
+                "text",
+                str(current.supervision_days),
+                required=True,
+            ),
+            Field(
+                "spot",
+                "Spot check every (days)",
+                "text",
+                str(current.spot_check_days),
+                required=True,
+            ),
+            Field(
+                "soon", "Due soon within (days)", "text", str(current.due_soon_days), required=True
+            ),
+        ]
+
+        def write(session: Any, values: dict[str, Any]) -> str:
+            from coordinator_tui.screens.care.requests import _int
+
+            save_intervals(
+                session,
+                supervision_days=_int(values["supervision"], "Supervision"),
+                spot_check_days=_int(values["spot"], "Spot check"),
+                due_soon_days=_int(values["soon"], "Due soon"),
+                expected_version=version,
+            )
+            return "Intervals saved"
+
+        self.form("Supervision intervals", fields, write, "Shared by every coordinator")
+
     def action_role(self) -> None:
         from coordinator_tui.services.care.training import ROLES, set_profile
 
@@ -306,4 +352,4 @@ class TrainingScreen(StaffListScreen):
 
 
 def _d(value: Any) -> str:
-    return f"{value:%d/%m/%Y}" if value else "—"
+    return uk_date(value) if value else "—"

@@ -99,6 +99,7 @@ class CarerDayScreen(PassesStrayKeys, Screen):
         Binding("u", "undo", "Undo", id="carer_day.undo"),
         Binding("h", "shadow", "Add shadow", show=False, id="carer_day.shadow"),
         Binding("O", "observe", "Observe shadow", show=False, id="carer_day.observe"),
+        Binding("H", "require_shadow", "Shadow needed", show=False, id="carer_day.require"),
     ]
 
     def __init__(self, rota_screen: RotaScreen, carer_id: int, day: date) -> None:
@@ -245,3 +246,8 @@ class CarerDayScreen(PassesStrayKeys, Screen):
         from coordinator_tui.screens.care.shadow_actions import observe_from_day
 
         observe_from_day(self)
+
+    def action_require_shadow(self) -> None:
+        from coordinator_tui.screens.care.shadow_actions import require_from_day
+
+        require_from_day(self)

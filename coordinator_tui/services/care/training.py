@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import (
     Carer,
     CarerProfile,
@@ -152,6 +153,11 @@ def intervals(session: Session) -> Intervals:
     return Intervals(row.supervision_days, row.spot_check_days, row.due_soon_days)
 
 
+def intervals_version(session: Session) -> int | None:
+    """The settings row's version as read (None: no row yet), for :func:`save_intervals`."""
+    return session.execute(select(StaffSettings.version).limit(1)).scalar()
+
+
 def save_intervals(
     session: Session,
     *,
@@ -253,13 +259,13 @@ class Cell:
         if self.state == NOT_NEEDED:
             return "not needed for this role"
         if self.state == VALID:
-            return f"valid until {self.expires_on:%d/%m/%Y}" if self.expires_on else "done"
+            return f"valid until {uk_date(self.expires_on)}" if self.expires_on else "done"
         if self.state == DUE:
             if self.expires_on:
-                return f"DUE: runs out {self.expires_on:%d/%m/%Y}"
+                return f"DUE: runs out {uk_date(self.expires_on)}"
             return "DUE: new starter, within 12 weeks of starting"
         if self.state == EXPIRED:
-            return f"EXPIRED on {self.expires_on:%d/%m/%Y}"
+            return f"EXPIRED on {uk_date(self.expires_on)}"
         return "MISSING: never recorded"
 
 
@@ -446,9 +452,9 @@ def _check_day(value: date | None, what: str, today: date) -> date:
     if value is None:
         raise TrainingError(f"Give the date {what}")
     if value > today:
-        raise TrainingError(f"The date {what} cannot be in the future ({value:%d/%m/%Y})")
+        raise TrainingError(f"The date {what} cannot be in the future ({uk_date(value)})")
     if value < today - timedelta(days=366 * 5):
-        raise TrainingError(f"The date {what} is more than 5 years ago ({value:%d/%m/%Y})")
+        raise TrainingError(f"The date {what} is more than 5 years ago ({uk_date(value)})")
     return value
 
 
