@@ -374,3 +374,28 @@ class TestThemesCommand:
         assert again.exit_code == 2 and "someone took it off" in again.output
         bad = self.invoke("report", "theme-tag", "incident", incident, "nonsense", "--db", db)
         assert bad.exit_code == 2 and "No such theme" in bad.output
+
+    async def test_t_on_an_incident_record_adds_a_theme(self, demo_settings, small_demo_engine):
+        from coordinator_tui.screens.form_dialog import FormDialog
+        from coordinator_tui.screens.governance.record import IncidentScreen
+        from coordinator_tui.services.governance.incidents import incident_row
+
+        with session_scope(small_demo_engine, "t") as s:
+            incident_id = s.scalars(select(Incident.id).order_by(Incident.id)).first()
+            row = incident_row(s, incident_id, TODAY)
+        app = make_app(demo_settings, small_demo_engine)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.push_screen(IncidentScreen(row))
+            await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
+            screen = app.screen
+            await wait_for(pilot, lambda: screen.detail is not None)
+            await pilot.press("T")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+            assert f"Incident {incident_id}: no theme yet" in shown_text(
+                app.screen.query_one("#form-context")
+            )
+            await pilot.press(*"staffing", "enter")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.screen is screen)
+        with session_scope(small_demo_engine, "t") as s:
+            assert th.themes_of(s, "incident", incident_id) == ["factor_conditions"]

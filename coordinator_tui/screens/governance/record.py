@@ -160,6 +160,7 @@ class _RecordScreen(GovernanceActions, CoordinatorScreen):
 
     CSS_PATH = "governance.tcss"
     AREA = ""
+    THEME_KIND = ""  # the record kind a learning theme goes on (issue 16 §4)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -178,6 +179,14 @@ class _RecordScreen(GovernanceActions, CoordinatorScreen):
     def load(self) -> None:  # pragma: no cover - each screen has its own
         raise NotImplementedError
 
+    def action_themes(self) -> None:
+        """``T``: add a learning theme to this record (Reports, 7, then t counts them)."""
+        from coordinator_tui.screens.reports.themes import add_theme_dialog
+
+        if self.row is not None:
+            kind = self.THEME_KIND
+            add_theme_dialog(self.app, kind, self.row.id, f"{kind.title()} {self.row.id}")
+
     def _show(self, parts: list[Any]) -> None:
         for widget_id, part in zip(
             ("#gov-record-facts", "#gov-record-history", "#gov-record-more"), parts, strict=False
@@ -189,8 +198,11 @@ class IncidentScreen(_RecordScreen):
     HELP = __doc__ or ""
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="incident.back"),
+        Binding("T", "themes", "Themes", show=False, id="incident.themes"),
         *[b for b in GOVERNANCE_BINDINGS if b.action in INCIDENT_ACTIONS],
     ]
+
+    THEME_KIND = "incident"
 
     def __init__(self, row: IncidentRow) -> None:
         super().__init__()
@@ -223,8 +235,11 @@ class ComplaintScreen(_RecordScreen):
     HELP = __doc__ or ""
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="complaint.back"),
+        Binding("T", "themes", "Themes", show=False, id="complaint.themes"),
         *[b for b in GOVERNANCE_BINDINGS if b.action in COMPLAINT_ACTIONS],
     ]
+
+    THEME_KIND = "complaint"
 
     def __init__(self, row: ComplaintRow) -> None:
         super().__init__()

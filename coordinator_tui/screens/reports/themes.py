@@ -236,6 +236,51 @@ class ThemesScreen(CoordinatorScreen):
         self.notify(f"Exported (csv, xlsx, docx): {stem}.*", timeout=8)
 
 
+def add_theme_dialog(
+    app: Any, kind: str, record_id: int, reference: str, on_saved: Any = None
+) -> None:
+    """Add a learning theme to a concern, incident, complaint or referral: one field, a
+    few letters of the theme then ``enter`` and ``ctrl+s``. Used by a theme's record list
+    and by the incident and complaint record screens (``T``)."""
+    from coordinator_tui.services.reports.themes import load_themes, tag, themes_of
+
+    with app.session() as session:
+        existing = set(themes_of(session, kind, record_id))
+    names = {t.code: t.name for t in load_themes()}
+    options = tuple(
+        (f"{t.name} ({t.group_name})", t.code, f"{t.name} {t.group_name} {t.code}")
+        for t in load_themes()
+        if t.code not in existing
+    )
+    has = ", ".join(names.get(code, code) for code in sorted(existing)) or "no theme yet"
+    fields = [Field("theme", "Theme", "choice", options=options, required=True)]
+
+    def save(values: dict[str, Any]) -> str | None:
+        settings = app.settings
+        try:
+            with app.session() as session:
+                tag(
+                    session,
+                    kind,
+                    record_id,
+                    values["theme"],
+                    by=settings.user,
+                    now=settings.current_moment(),
+                )
+        except CoordinatorError as exc:
+            return str(exc)
+        app.notify(f"{reference}: {names.get(values['theme'], '')} added")
+        if on_saved is not None:
+            on_saved()
+        return None
+
+    app.push_screen(
+        FormDialog(
+            "Add a theme", fields, app.settings.current_date(), f"{reference}: {has}", save=save
+        )
+    )
+
+
 RECORD_COLUMNS = [
     Column("Date", 10),
     Column("Record", 15),
@@ -346,39 +391,10 @@ class ThemeRecordsScreen(CoordinatorScreen):
         self.action_open()
 
     def action_tag(self) -> None:
-        from coordinator_tui.services.reports.themes import load_themes, tag
-
         record = self.highlighted()
         if record is None:
             return
-        options = tuple(
-            (f"{t.name} ({t.group_name})", t.code, f"{t.name} {t.group_name} {t.code}")
-            for t in load_themes()
-            if t.code not in record.themes
-        )
-        fields = [Field("theme", "Theme", "choice", options=options, required=True)]
-
-        def save(values: dict[str, Any]) -> str | None:
-            settings = self.coordinator.settings
-            try:
-                with self.coordinator.session() as session:
-                    tag(
-                        session,
-                        record.kind,
-                        record.id,
-                        values["theme"],
-                        by=settings.user,
-                        now=settings.current_moment(),
-                    )
-            except CoordinatorError as exc:
-                return str(exc)
-            self.notify(f"{record.reference}: {self.names.get(values['theme'], '')} added")
-            self.load()
-            return None
-
-        self.app.push_screen(
-            FormDialog("Add a theme", fields, self.today, record.reference, save=save)
-        )
+        add_theme_dialog(self.app, record.kind, record.id, record.reference, self.load)
 
     def action_untag(self) -> None:
         from coordinator_tui.services.reports.themes import untag
