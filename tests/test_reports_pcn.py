@@ -578,6 +578,26 @@ class TestExports:
         assert "'=HYPERLINK(1)" in csv_document(june, False)
 
 
+def test_a_control_character_in_a_label_does_not_stop_the_word_export(report) -> None:
+    """XML cannot hold most control characters and python-docx refuses them: a label
+    holding one (typed or imported) is written without it."""
+    import dataclasses
+    import io
+
+    from docx import Document
+
+    from coordinator_tui.services.reports.pcn import docx_document
+
+    section = report.sections[2]
+    hostile = dataclasses.replace(section.figures[1], measure="GP\x0b\x01 surgery")
+    sections = list(report.sections)
+    sections[2] = dataclasses.replace(section, figures=(section.figures[0], hostile))
+    shown = dataclasses.replace(report, sections=tuple(sections), pcn_name="PCN\x02")
+    document = Document(io.BytesIO(docx_document(shown, False)))
+    texts = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert "GP surgery" in texts
+
+
 def _text(value) -> str:
     """A cell as CSV and Word write it."""
     return "" if value is None else str(value)

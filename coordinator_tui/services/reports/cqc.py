@@ -35,6 +35,7 @@ from sqlalchemy import Column, DateTime, Table, func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import start_of_day, to_local
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.services.reports import ReportsError
 
 MAP_FILE = "cqc_evidence_map.json"
@@ -177,7 +178,7 @@ class CqcPack:
         return f"CQC evidence: {self.statement.title}"
 
     def period_text(self) -> str:
-        return f"{self.date_from:%d/%m/%Y} to {self.date_to:%d/%m/%Y} ({self.months} months)"
+        return f"{uk_date(self.date_from)} to {uk_date(self.date_to)} ({self.months} months)"
 
 
 def period_for(months: int, today: date) -> tuple[date, date]:
@@ -268,7 +269,7 @@ def _gap(
         return f"No {kind.name} recorded since {last_on:%B %Y}."
     if not items:
         return (
-            f"No {kind.name} recorded in the last {months} months (the last on {last_on:%d/%m/%Y})."
+            f"No {kind.name} recorded in the last {months} months (the last on {uk_date(last_on)})."
         )
     return ""
 
@@ -420,14 +421,14 @@ def index_rows(pack: CqcPack) -> list[list[Any]]:
             s.kind.name[:1].upper() + s.kind.name[1:],
             ", ".join(s.categories),
             len(s.items) if s.kept else "not kept in the app",
-            f"{s.last_on:%d/%m/%Y}" if s.last_on else "",
+            uk_date(s.last_on) if s.last_on else "",
         ]
         for s in pack.sections
     ]
 
 
 def item_rows(section: KindSection) -> list[list[Any]]:
-    return [[i.ref, i.record, f"{i.on:%d/%m/%Y}", i.about, i.summary] for i in section.items]
+    return [[i.ref, i.record, uk_date(i.on), i.about, i.summary] for i in section.items]
 
 
 def pack_json(pack: CqcPack) -> dict[str, Any]:
@@ -501,6 +502,8 @@ def docx_document(pack: CqcPack) -> bytes:
     reviews is thousands of lines, and a Word table that long is slow to build and read)."""
     from docx import Document
 
+    from coordinator_tui.services.reports.pcn import xml_safe
+
     document = Document()
     add_line = _line_writer(document)
     document.add_heading(pack.title(), level=1)
@@ -511,7 +514,7 @@ def docx_document(pack: CqcPack) -> bytes:
     )
     document.add_heading("Gaps", level=2)
     for gap in pack.gaps or ("None found.",):
-        document.add_paragraph(gap, style="List Bullet")
+        document.add_paragraph(xml_safe(gap), style="List Bullet")
     document.add_heading("Index", level=2)
     rows = index_rows(pack)
     table = document.add_table(rows=1, cols=len(INDEX_HEADER))
@@ -520,7 +523,7 @@ def docx_document(pack: CqcPack) -> bytes:
         cell.text = text
     for row in rows:
         for cell, value in zip(table.add_row().cells, row, strict=True):
-            cell.text = str(value)
+            cell.text = xml_safe(str(value))
     for s in pack.sections:
         document.add_heading(f"{s.number}. {s.kind.name[:1].upper()}{s.kind.name[1:]}", level=2)
         document.add_paragraph(f"Evidence categories: {', '.join(s.categories)}.")
@@ -537,9 +540,6 @@ def docx_document(pack: CqcPack) -> bytes:
     return buffer.getvalue()
 
 
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def _line_writer(document: Any):
     """A function adding one plain paragraph (no space after) at the end of the body.
 
@@ -548,6 +548,8 @@ def _line_writer(document: Any):
     as XML and put before the section properties found once."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+
+    from coordinator_tui.services.reports.pcn import xml_safe
 
     body = document.element.body
     section = body.sectPr  # found once: the body's last child, before which all goes
@@ -562,7 +564,7 @@ def _line_writer(document: Any):
         run = OxmlElement("w:r")
         text_element = OxmlElement("w:t")
         text_element.set(qn("xml:space"), "preserve")
-        text_element.text = _XML_ILLEGAL.sub("", text)
+        text_element.text = xml_safe(text)
         run.append(text_element)
         paragraph.append(run)
         if section is not None:

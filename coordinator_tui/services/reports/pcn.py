@@ -48,6 +48,7 @@ worked out from the total; a median or percentile over 1 to 4 referrals is withh
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -612,13 +613,13 @@ def docx_document(report: PcnReport, show_small: bool) -> bytes:
     from docx import Document
 
     document = Document()
-    document.add_heading(report.title(), level=1)
+    document.add_heading(xml_safe(report.title()), level=1)
     document.add_paragraph(
         f"{report.period_text()} (figures as of {uk_date(report.as_of)}). "
         + report.small_numbers_note(show_small)
     )
     for section in report.sections:
-        document.add_heading(section.title, level=2)
+        document.add_heading(xml_safe(section.title), level=2)
         if section.note:
             document.add_paragraph(section.note)
         table = document.add_table(rows=1, cols=len(report.header))
@@ -626,13 +627,22 @@ def docx_document(report: PcnReport, show_small: bool) -> bytes:
         # Row by row: ``table.cell(r, c)`` walks the whole grid each call (9 s here for
         # the demo's 150 rows), a new row's own cells do not.
         for cell, text in zip(table.rows[0].cells, report.header, strict=True):
-            cell.text = text
+            cell.text = xml_safe(text)
         for row in report.rows(section, show_small):
             for cell, value in zip(table.add_row().cells, row, strict=True):
-                cell.text = cell_text(value)
+                cell.text = xml_safe(cell_text(value))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters a Word (XML) file cannot hold (python-docx refuses
+    them; a label typed or imported with one must not stop the export)."""
+    return _XML_ILLEGAL.sub("", text)
 
 
 def cell_text(value: Any) -> str:
