@@ -354,6 +354,8 @@ class ThemeRecordsScreen(CoordinatorScreen):
         )
 
     def show(self, records: list[ThemedRecord]) -> None:
+        from coordinator_tui.services.reports.themes import RECORDS_LIMIT
+
         self.records = records
         table = self.query_one(LazyTable)
         key = table.current_row.key if table.current_row is not None else None
@@ -363,7 +365,9 @@ class ThemeRecordsScreen(CoordinatorScreen):
         self.query_one("#themes-summary", Static).update(
             Text.assemble(
                 (title, "bold"),
-                f": {len(records):,} records, newest first. ",
+                f": {len(records):,} records, newest first. "
+                if len(records) < RECORDS_LIMIT
+                else f": the newest {len(records):,} records. ",
                 ("t adds a theme, x removes this one, enter opens the person.", "dim")
                 if self.theme
                 else ("t tags the highlighted record, enter opens the person.", "dim"),

@@ -31,6 +31,7 @@ THEMES_FILE = "themes.json"
 PERIODS = ("quarter", "month")
 DEFAULT_QUARTERS = 12
 DEFAULT_MONTHS = 24
+RECORDS_LIMIT = 2000  # a record list shows the newest this many (the count says how many)
 KIND_NAMES = {
     "concern": "Concern",
     "incident": "Incident",
@@ -370,7 +371,7 @@ def theme_records(
     *,
     period: str = "quarter",
     count: int | None = None,
-    limit: int = 2000,
+    limit: int = RECORDS_LIMIT,
 ) -> list[ThemedRecord]:
     """The records carrying ``theme`` in the report's span (running period included),
     newest first; ``theme`` None: the records with no theme yet (to tag them)."""
