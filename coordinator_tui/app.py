@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
 from textual.app import App
@@ -26,7 +28,7 @@ from textual.worker import Worker
 
 from coordinator_tui.commands import PeopleProvider, SectionsProvider
 from coordinator_tui.settings import Settings
-from coordinator_tui.textual_private import build_mode, mark_styled, mode_built
+from coordinator_tui.textual_private import build_mode, mark_styled, mode_built, modes_with_screens
 from coordinator_tui.widgets.navbar import SECTIONS
 
 if TYPE_CHECKING:
@@ -34,12 +36,14 @@ if TYPE_CHECKING:
     from textual.widget import AwaitMount
 
     from coordinator_tui.db import AppSession
+    from coordinator_tui.services.access import Principal
 
 # Benchmarks set this to "first-frame" (exit once the first frame is painted) or
 # "ready" (exit once Home shows its counts) to time a whole process.
 BENCH_EXIT_ENV = "COORDINATOR_TUI_BENCH_EXIT"
 SCREENS_DIR = Path(__file__).parent / "screens"  # absolute: subclasses live elsewhere
 PREPARE_DELAY_S = 0.25  # between preparing one section and the next (keys stay quick)
+IDLE_CHECK_S = 5.0  # how often the idle lock looks at the time since the last key
 
 
 def database_label(target: Any) -> str:
@@ -115,16 +119,39 @@ class CoordinatorApp(App[None]):
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("f4", "log_incident", "Log an incident", show=False, id="app.log_incident"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # Blank the screen at once (a patient walks in); f12 again brings it back. ctrl+g:
+        # for terminals that keep F12 (VS Code's, some Windows consoles).
+        Binding("f12,ctrl+g", "blank", "Blank screen", show=False, id="app.blank", priority=True),
     ]
+
+    start_principal: ClassVar[Callable[[Settings], Principal] | None] = None
+    """Tests only (``tests/conftest.py``): sign in as this principal at start when none is
+    given, so tests written before sign-in existed open on Home. Production code never
+    sets it: the app signs in only through a ``principal`` passed by the code that starts
+    it (the ``demo`` command's demo user) or the sign-in screen."""
 
     def __init__(
         self,
         settings: Settings,
         engine: Engine | None = None,
         exit_after: str | None = None,
+        principal: Principal | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
+        explicit = principal is not None
+        if principal is None and type(self).start_principal is not None:
+            principal = type(self).start_principal(settings)
+        self.principal: Principal | None = principal
+        """Who is signed in (None: nobody yet; nothing of anyone's data loads)."""
+        if principal is not None:
+            settings.user = principal.username
+            if principal.kind == "demo" and explicit:
+                self.sub_title = f"demo: signed in automatically as {principal.display_name}"
+        self.idle_clock: Callable[[], float] = time.monotonic
+        """Seconds, for the idle lock (tests move it on instead of waiting)."""
+        self.last_input = self.idle_clock()
+        self._ready_published = False
         self.engine: Engine | None = engine
         self.database_label = ""
         self.fatal_message: str | None = None
@@ -155,6 +182,8 @@ class CoordinatorApp(App[None]):
         """A key read while a dialog is still opening is held for its first field, and a
         dialog's own save or cancel key acts at once (``type_ahead``); any other key goes
         the usual way."""
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown):
+            self.last_input = self.idle_clock()
         if isinstance(event, events.Key) and not event.is_forwarded:
             from coordinator_tui.screens.type_ahead import (
                 hold_for_busy,
@@ -185,6 +214,13 @@ class CoordinatorApp(App[None]):
         self.theme = self.settings.theme
         if self.exit_after == "first-frame":
             self.call_after_refresh(self.exit)
+        if self.principal is None:
+            # Opaque at once: nothing beneath it (Home, the quick people list) is seen
+            # until someone signs in.
+            from coordinator_tui.screens.accounts.sign_in import SignInScreen
+
+            self.push_screen(SignInScreen())
+        self.set_interval(IDLE_CHECK_S, self.check_idle_lock)
         if self.engine is None:
             self.call_after_refresh(self.open_database)
         else:
@@ -235,7 +271,199 @@ class CoordinatorApp(App[None]):
         self._mark_ready()
 
     def _mark_ready(self) -> None:
-        self.database_ready.publish(None)
+        """The database is open: screens load once someone is signed in too."""
+        if self.principal is None:
+            self._ask_sign_in()
+        elif not self._ready_published:
+            self._ready_published = True
+            self.database_ready.publish(None)
+
+    # -- signing in, the idle lock, the blank key (issue 17) -----------------------------
+
+    @contextmanager
+    def sign_in_session(self) -> Iterator[AppSession]:
+        """A unit of work for signing in: nobody signed in, so no activity allowed."""
+        from coordinator_tui.db import session_scope
+        from coordinator_tui.services.access import Principal
+
+        if self.engine is None:
+            raise RuntimeError("The database is not open yet")
+        nobody = Principal(username="(not signed in)", kind="anonymous")
+        with session_scope(self.engine, nobody) as session:
+            yield session
+
+    def _ask_sign_in(self) -> None:
+        """The sign-in screen's form, or on an empty accounts table the first
+        administrator's."""
+        from coordinator_tui.screens.accounts.sign_in import FirstAdminScreen, SignInScreen
+        from coordinator_tui.services.accounts import account_count
+
+        with self.sign_in_session() as session:
+            first_run = account_count(session) == 0
+        screen = self.screen
+        if first_run:
+            if isinstance(screen, SignInScreen):
+                self.switch_screen(FirstAdminScreen())
+            else:
+                self.push_screen(FirstAdminScreen())
+        elif isinstance(screen, SignInScreen):
+            screen.show_form()
+        else:
+            self.push_screen(SignInScreen(ready=True))
+
+    def signed_in(self, principal: Principal) -> None:
+        """``principal`` signed in at the start: the screens load."""
+        self.principal = principal
+        self.settings.user = principal.username
+        self.last_input = self.idle_clock()
+        self._mark_ready()
+
+    @property
+    def principal_label(self) -> str:
+        """Who is signed in, as Home says it (a demo user says so)."""
+        if self.principal is None:
+            return "nobody"
+        if self.principal.kind == "demo" and self.principal.display_name:
+            return f"{self.principal.label} (demo)"
+        return self.principal.label
+
+    @property
+    def locked(self) -> bool:
+        from coordinator_tui.screens.accounts.sign_in import BlankScreen, SignInScreen
+
+        return any(isinstance(s, SignInScreen | BlankScreen) for s in self.screen_stack)
+
+    def check_idle_lock(self) -> None:
+        """Lock after ``lock_after_minutes`` without a key or a click."""
+        if self.principal is None or self.locked:
+            return
+        idle = self.idle_clock() - self.last_input
+        if idle >= self.settings.lock_after_minutes * 60:
+            self.lock("idle")
+
+    def lock(self, reason: str = "asked") -> None:
+        """Seal the screen: an opaque lock screen over everything, which shows nothing of
+        anyone; what was being typed stays in the screens beneath it."""
+        from coordinator_tui.screens.accounts.sign_in import BlankScreen, LockScreen
+
+        if self.principal is None or isinstance(self.screen, LockScreen):
+            return
+        if isinstance(self.screen, BlankScreen):
+            self.pop_screen()
+        self._record_access("lock", reason=reason)
+        self.push_screen(LockScreen(self.principal))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Until someone is signed in, and while locked or blank, the app's keys do
+        nothing (no section, no palette, no form) but quit and the blank key."""
+        if action not in ("quit", "blank") and (self.principal is None or self.locked):
+            return False
+        return super().check_action(action, parameters)
+
+    def action_blank(self) -> None:
+        """Blank at once; the same key brings the screen back (a lock stays a lock)."""
+        from coordinator_tui.screens.accounts.sign_in import BlankScreen, SignInScreen
+
+        if isinstance(self.screen, BlankScreen):
+            self.pop_screen()
+            self.last_input = self.idle_clock()
+        elif self.principal is not None and not isinstance(self.screen, SignInScreen):
+            self.push_screen(BlankScreen())
+
+    def unlocked(self, principal: Principal) -> None:
+        """The lock screen was signed in to. The same account: back to where it was,
+        typing kept. Another account (quick switch on a shared PC): the previous user's
+        screens are closed, unsaved typing with them, and the new user starts at Home."""
+        from coordinator_tui.screens.accounts.sign_in import LockScreen
+
+        previous = self.principal
+        self.principal = principal
+        self.settings.user = principal.username
+        self.last_input = self.idle_clock()
+        if previous is not None and previous.account_id == principal.account_id:
+            self._record_access("unlock")
+            while isinstance(self.screen, LockScreen):
+                self.pop_screen()
+            return
+        if previous is not None:
+            self._record_access("sign-out", principal=previous, reason="switch user")
+        self.call_later(self._reset_screens)
+
+    async def _reset_screens(self) -> None:
+        """Every section rebuilt for the user now signed in, opening on Home."""
+        self.add_mode("_switching", lambda: Screen())
+        await self.switch_mode("_switching")
+        for mode in modes_with_screens(self):
+            if mode != "_switching" and mode in self.MODES:
+                await self.remove_mode(mode)
+                self.add_mode(mode, self.MODES[mode])
+        await self.switch_mode(self.DEFAULT_MODE)
+        await self.remove_mode("_switching")
+
+    def sign_out(self) -> None:
+        """End the session: recorded, and the sign-in screen over everything."""
+        if self.principal is None:
+            return
+        self._record_access("sign-out")
+        self.lock_out_to_sign_in()
+
+    def lock_out_to_sign_in(self) -> None:
+        from coordinator_tui.screens.accounts.sign_in import LockScreen
+
+        if self.principal is not None and not isinstance(self.screen, LockScreen):
+            self.push_screen(LockScreen(self.principal, signed_out=True))
+
+    def _record_access(
+        self, action: str, principal: Principal | None = None, **details: str
+    ) -> None:
+        from coordinator_tui.db import session_scope
+        from coordinator_tui.services.accounts import record_event
+        from coordinator_tui.services.errors import CoordinatorError
+
+        who = principal or self.principal
+        if who is None or self.engine is None:
+            return
+        try:
+            with session_scope(self.engine, who) as session:
+                record_event(session, who, action, **details)
+        except CoordinatorError as exc:  # a busy database must not keep the screen open
+            self.notify(str(exc), severity="warning")
+
+    def account_commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        """The palette's sign-in commands (the users screen only for administrators)."""
+        from coordinator_tui.services.access import MANAGE_USERS
+
+        commands: list[tuple[str, Callable[[], Any], str]] = [
+            ("Lock the screen", partial(self.lock, "asked"), "Key f12 blanks it at once"),
+            ("Switch user", partial(self.lock, "switch user"), "Seal this; the next signs in"),
+            ("Sign out", self.sign_out, "The sign-in screen over everything"),
+            ("Change my password", self.change_password, "12 characters or three words"),
+        ]
+        if self.principal is not None and self.principal.can(MANAGE_USERS):
+            commands.append(("Users", self.open_users, "Add, disable, roles, reset"))
+        return commands
+
+    def change_password(self) -> None:
+        from coordinator_tui.screens.accounts.sign_in import ChangePasswordScreen
+
+        self.push_screen(ChangePasswordScreen())
+
+    def open_users(self) -> None:
+        """The administrators' users screen."""
+        from coordinator_tui.screens.accounts.users import UsersScreen
+
+        self.push_screen(UsersScreen())
+
+    def confirm_identity_then(self, then: Callable[[], None] | None = None) -> None:
+        """Ask for the password again (step-up), then run ``then``."""
+        from coordinator_tui.screens.accounts.sign_in import StepUpScreen
+
+        def done(ok: bool | None) -> None:
+            if ok and then is not None:
+                then()
+
+        if not any(isinstance(s, StepUpScreen) for s in self.screen_stack):
+            self.push_screen(StepUpScreen(), done)
 
     def fail(self, message: str) -> None:
         """A problem the app cannot work around: leave, and let the CLI print it."""
@@ -243,8 +471,9 @@ class CoordinatorApp(App[None]):
         self.exit(return_code=2, message=message)
 
     def when_database_ready(self, node: Any, callback: Callable[[], None]) -> None:
-        """Call ``callback`` on ``node``'s loop now if the database is open, else when it is."""
-        if self.engine is not None:
+        """Call ``callback`` on ``node``'s loop now if the database is open and someone is
+        signed in, else when both are."""
+        if self.engine is not None and self._ready_published:
             node.call_later(callback)
         else:
             self.database_ready.subscribe(node, lambda _: callback())
@@ -302,13 +531,28 @@ class CoordinatorApp(App[None]):
         A unit that changed data moves ``data_generation`` on, so screens returned to can
         tell that what they show may be out of date."""
         from coordinator_tui.db import session_scope
+        from coordinator_tui.services.access import NotPermittedError, StepUpRequiredError
 
         if self.engine is None:
             raise RuntimeError("The database is not open yet")
-        with session_scope(self.engine, self.settings.user) as session:
-            yield session
+        if self.principal is None:
+            raise NotPermittedError("Nobody is signed in: sign in first.")
+        try:
+            with session_scope(self.engine, self.principal) as session:
+                yield session
+        except StepUpRequiredError:
+            # Every export asks the same way: the password prompt comes up, the screen
+            # says why in its one line, and the export is pressed again once given.
+            self._from_any_thread(self.confirm_identity_then)
+            raise
         if session.info.get("wrote"):
             self.data_generation += 1
+
+    def _from_any_thread(self, callback: Callable[[], Any]) -> None:
+        if threading.get_ident() == self._thread_id:
+            self.call_later(callback)
+        else:
+            self.call_from_thread(callback)
 
     # -- actions ----------------------------------------------------------------------
 
@@ -356,8 +600,11 @@ def make_app(
     engine: Engine | None = None,
     exit_after: str | None = None,
     start: str = "home",
+    principal: Principal | None = None,
 ) -> CoordinatorApp:
     """Build the app. Tests pass an open ``engine``; the CLI lets the app open its own.
-    ``start="people"`` opens it on the list of every person."""
+    ``start="people"`` opens it on the list of every person. ``principal``: signed in
+    from the start (the demo user of ``coordinator-tui demo``); otherwise the app opens
+    on the sign-in screen (or, with no account yet, the first administrator's)."""
     cls = PeopleFirstApp if start == "people" else CoordinatorApp
-    return cls(settings, engine, exit_after or os.environ.get(BENCH_EXIT_ENV))
+    return cls(settings, engine, exit_after or os.environ.get(BENCH_EXIT_ENV), principal)

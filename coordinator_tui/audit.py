@@ -558,9 +558,7 @@ ACCESS_ACTIONS = ("sign-in", "sign-out", "sign-fail", "lock", "unlock", "step-up
 """Sign-in and workstation events (issue 17 §1, §3), recorded on the ``account`` row."""
 
 
-def record_access(
-    session: Session, action: str, account_id: int | None, **details: Any
-) -> None:
+def record_access(session: Session, action: str, account_id: int | None, **details: Any) -> None:
     """Record a sign-in, sign-out, failed sign-in, lock, unlock or step-up of the account
     ``account_id`` (None: a user name no account has). ``details``: short words (the
     reason, how it was unlocked), never a password or what was typed."""

@@ -78,6 +78,7 @@ class SectionsProvider(Provider):
                 "Every registered person, A to Z; / to narrow",
             )
         )
+        commands.extend(app.account_commands())  # type: ignore[attr-defined]  # issue 17
         commands.append(("Help for this screen", app.action_help, "Key ? or f1"))  # type: ignore[attr-defined]
         commands.append(("Change the colour theme", app.action_change_theme, "Light, dark..."))
         commands.append(("Quit", app.action_quit, "Key ctrl+q"))

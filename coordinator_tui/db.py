@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
@@ -57,6 +58,9 @@ from coordinator_tui.preflight import (
 )
 from coordinator_tui.services.errors import from_database_error
 from coordinator_tui.services.rota import week_hours
+
+if TYPE_CHECKING:
+    from coordinator_tui.services.access import Principal
 
 __all__ = [
     "AppSession",
@@ -487,15 +491,29 @@ audit.install(AppSession)
 week_hours.install(AppSession)  # CarerWeekHours follows the visits (WTR 17-week averages)
 
 
+def identify(session: Session, actor: str | Principal) -> None:
+    """Who the unit of work acts for (issue 17): the signed-in ``Principal`` (the audit
+    trail names its account's username; ``services.access.require`` checks its roles), or,
+    given a name, a headless command's operator (``access.operator_principal``)."""
+    from coordinator_tui.services.access import PRINCIPAL_KEY, Principal, operator_principal
+
+    if isinstance(actor, Principal):
+        session.info["actor"] = actor.username
+        session.info[PRINCIPAL_KEY] = actor
+    else:
+        session.info["actor"] = actor
+        session.info[PRINCIPAL_KEY] = operator_principal(actor)
+
+
 @contextmanager
-def session_scope(engine: Engine, actor: str) -> Iterator[AppSession]:
+def session_scope(engine: Engine, actor: str | Principal) -> Iterator[AppSession]:
     """A unit of work: commits on success, rolls back (audit rows too) on any error.
 
     A stale write (``StaleDataError``) and a database that cannot take the write (locked,
     timed out, connection lost) come out as :class:`CoordinatorError` subclasses, so the
     screen that saved says one line and keeps what was typed instead of ending the app."""
     session = AppSession(engine, expire_on_commit=False)
-    session.info["actor"] = actor
+    identify(session, actor)
     try:
         yield session
         session.commit()
@@ -511,10 +529,10 @@ def session_scope(engine: Engine, actor: str) -> Iterator[AppSession]:
         session.close()
 
 
-def new_session(engine: Engine, actor: str) -> AppSession:
+def new_session(engine: Engine, actor: str | Principal) -> AppSession:
     """A long-lived session for a screen's reads; callers commit writes themselves."""
     session = AppSession(engine, expire_on_commit=False)
-    session.info["actor"] = actor
+    identify(session, actor)
     return session
 
 

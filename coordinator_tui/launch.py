@@ -41,8 +41,10 @@ def plain_run_db(argv: Sequence[str]) -> tuple[bool, str | None]:
     return False, None
 
 
-def open_app(db: str | None, start: str = "home") -> int:
-    """Check the database cheaply, run the app, and return its exit code.
+def open_app(db: str | None, start: str = "home", demo: bool = False) -> int:
+    """Check the database cheaply, run the app, and return its exit code. ``demo``: the
+    ``demo`` command's demo user is signed in automatically (and the header says so);
+    otherwise the app opens on its sign-in screen.
 
     Raises ``LaunchError`` for a settings file or database that cannot be used, and for
     a failure the app met while opening the database (its message, exit code 2)."""
@@ -59,7 +61,12 @@ def open_app(db: str | None, start: str = "home") -> int:
     check_theme(settings.theme)
     from coordinator_tui.app import make_app
 
-    application = make_app(settings, start=start)
+    principal = None
+    if demo:
+        from coordinator_tui.services.access import demo_principal
+
+        principal = demo_principal()
+    application = make_app(settings, start=start, principal=principal)
     application.run()
     code = application.return_code or 0
     if code and application.fatal_message:

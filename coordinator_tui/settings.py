@@ -99,6 +99,8 @@ class Settings:
     first ``2``..``5`` shows a list already loaded (tests turn it off to keep each test to
     the screens it drives)."""
     kpi: KpiDefinitions = field(default_factory=KpiDefinitions)
+    lock_after_minutes: int = 5
+    """Idle minutes before the app locks (issue 17 §3: default 5, at most 15)."""
 
     @property
     def export_dir(self) -> Path:
@@ -149,6 +151,7 @@ def load_settings(db: str | None = None, config_path: Path | None = None) -> Set
         settings.user = _text(raw, "user", settings.user, path)
         settings.review_horizon_days = _days(raw, settings.review_horizon_days, path)
         settings.show_small_numbers = _flag(raw, "show_small_numbers", False, path)
+        settings.lock_after_minutes = _lock_minutes(raw, settings.lock_after_minutes, path)
         keymap = raw.get("keymap", {})
         if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
             raise SettingsError(f'{path}: [keymap] must be a table of binding id = "keys"')
@@ -263,6 +266,22 @@ def _kpi(raw: object, path: Path) -> KpiDefinitions:
                 ) from None
         chosen[key] = value
     return replace(KpiDefinitions(), **chosen)
+
+
+LOCK_AFTER_RANGE = (1, 15)
+
+
+def _lock_minutes(raw: dict[str, Any], default: int, path: Path) -> int:
+    """``lock_after_minutes``: a shared PC locks after at most 15 idle minutes (issue 17)."""
+    value = raw.get("lock_after_minutes", default)
+    low, high = LOCK_AFTER_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        shown = value if isinstance(value, int) and not isinstance(value, bool) else _kind(value)
+        raise SettingsError(
+            f"settings file {path}: 'lock_after_minutes' must be a whole number of minutes "
+            f"from {low} to {high}, not {shown}"
+        )
+    return value
 
 
 def _kind(value: object) -> str:

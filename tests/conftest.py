@@ -36,6 +36,19 @@ def _isolated_environment(tmp_path_factory, monkeypatch) -> None:
     monkeypatch.setenv("COORDINATOR_TUI_PREPARE_SECTIONS", "0")
 
 
+@pytest.fixture(autouse=True)
+def _signed_in_at_start(monkeypatch) -> None:
+    """Tests written before sign-in (issue 17) open the app signed in as the test user
+    (``CoordinatorApp.start_principal``, which production code never sets); the sign-in
+    tests set it back to None (``tests/test_accounts_app.py``)."""
+    from coordinator_tui.app import CoordinatorApp
+    from coordinator_tui.services.access import demo_principal
+
+    monkeypatch.setattr(
+        CoordinatorApp, "start_principal", lambda s: demo_principal(s.user, display_name="")
+    )
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Where a test's own SQLite database goes (not created yet)."""

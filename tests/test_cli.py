@@ -531,7 +531,7 @@ class TestDemoSaysWhere:
         seen: dict[str, bool] = {}
         monkeypatch.setattr(demo, "seed_demo", lambda engine, **kwargs: None)
 
-        def launch(db, start="home"):
+        def launch(db, start="home", demo=False):  # demo: the demo user signs in (issue 17)
             seen["exists while open"] = Path(db).exists()
             seen["db"] = db
 
@@ -549,7 +549,7 @@ class TestDemoSaysWhere:
         import coordinator_tui.demo.seed as demo
 
         monkeypatch.setattr(demo, "seed_demo", lambda engine, **kwargs: None)
-        monkeypatch.setattr(cli, "_launch", lambda db, start="home": None)
+        monkeypatch.setattr(cli, "_launch", lambda db, start="home", demo=False: None)
         result = invoke("demo", "--db", str(tmp_path / "mine.db"))
         assert result.exit_code == 0
         assert "kept after you quit" in result.stderr and "Removed" not in result.stderr

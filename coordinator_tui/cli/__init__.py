@@ -90,9 +90,9 @@ def main_callback(
 
 def _register_commands() -> None:
     """Each command group is a module of this package with ``register(app)``."""
-    from coordinator_tui.cli import db, governance, meetings, reports, rota, start
+    from coordinator_tui.cli import db, governance, meetings, reports, rota, start, users
 
-    for module in (start, db, rota, meetings, governance, reports):
+    for module in (start, db, rota, meetings, governance, reports, users):
         module.register(app)
     from coordinator_tui.cli import training  # issue 18 §5: training matrix
 

@@ -25,12 +25,12 @@ class DemoSize(StrEnum):
     large = "large"
 
 
-def _launch(db: str, start: str = "home") -> None:
+def _launch(db: str, start: str = "home", demo: bool = False) -> None:
     """Open the interactive app on ``db`` after the cheap checks that need no heavy imports."""
     from coordinator_tui.launch import LaunchError, open_app
 
     try:
-        code = open_app(db, start)
+        code = open_app(db, start, demo=demo)
     except LaunchError as exc:
         fail(str(exc), exc.code)
     if code:
@@ -105,7 +105,7 @@ def demo(
             pass  # already seeded (an existing --db): open it as it is
         finally:
             opened.engine.dispose()
-        _launch(db)
+        _launch(db, demo=True)  # the demo user signed in automatically (issue 17)
     finally:
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -1,5 +1,6 @@
 """SQLModel tables, one module per domain. Importing this package registers them all."""
 
+from coordinator_tui.models.accounts import Account, AccountPractice, AccountRole
 from coordinator_tui.models.audit import AuditEvent
 from coordinator_tui.models.base import Editable, utcnow
 from coordinator_tui.models.care_staff import (
@@ -89,6 +90,9 @@ from coordinator_tui.models.safeguarding import (
 from coordinator_tui.models.themes import RecordTheme
 
 __all__ = [
+    "Account",
+    "AccountPractice",
+    "AccountRole",
     "CarerProfile",
     "ChangeRequest",
     "ContactLog",

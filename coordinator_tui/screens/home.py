@@ -150,7 +150,7 @@ class HomeScreen(SectionScreen):
         option_list.highlighted = highlighted if highlighted is not None else 0
         app = self.coordinator
         self.query_one("#home-context", Static).update(
-            f"{format_date(counts.today)}  ·  signed in as {app.settings.user}  ·  "
+            f"{format_date(counts.today)}  ·  signed in as {app.principal_label}  ·  "
             f"{app.database_label}"
         )
         self._show_in_progress(counts)

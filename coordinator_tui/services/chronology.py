@@ -289,7 +289,9 @@ def export_chronology(
     ``session`` (the app always passes it) the export is recorded in the audit trail."""
     if session is not None:
         from coordinator_tui.audit import record_export
+        from coordinator_tui.services.access import require_export
 
+        require_export(session)  # the export activity, and the password given lately
         record_export(session, "chronology", "person", person_id, ["md", "csv"], files=2)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = re.sub(r"[^0-9]", "", utcnow().isoformat())[:14]

@@ -27,6 +27,7 @@ from coordinator_tui.models import (
     RegisterCategory,
     RegisterEntry,
 )
+from coordinator_tui.services import access
 from coordinator_tui.services.person_hit import PersonHit as PersonHit
 from coordinator_tui.services.person_hit import format_nhs_number as format_nhs_number
 
@@ -202,6 +203,7 @@ def person_summary(session: Session, person_id: int) -> PersonSummary | None:
     person = session.get(Person, person_id)
     if person is None:
         return None
+    access.require(session, access.VIEW_REGISTER, practice_id=person.practice_id)  # issue 17
     practice = session.get(Practice, person.practice_id) if person.practice_id else None
     household = session.get(Household, person.household_id) if person.household_id else None
     registrations = [

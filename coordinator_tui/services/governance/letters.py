@@ -21,6 +21,7 @@ from coordinator_tui.audit import record_export
 from coordinator_tui.clock import to_local
 from coordinator_tui.models import Customer
 from coordinator_tui.models.governance import Complaint, Incident
+from coordinator_tui.services import access
 from coordinator_tui.services.dates import format_date
 from coordinator_tui.services.governance import GovernanceError
 from coordinator_tui.services.governance.agency import agency_settings
@@ -239,6 +240,7 @@ def write_letter(
     fmt = fmt or ("docx" if Path(path).suffix.lower() == ".docx" else "txt")
     if fmt not in FORMATS:
         raise GovernanceError(f"Write a letter as {' or '.join(FORMATS)}")
+    access.require_export(session)  # the export activity, and the password given lately
     letter = build_letter(session, kind, row_id, today)
     table = "incident" if kind == "candour" else "complaint"
     record_export(session, "letter", table, row_id, fmt)

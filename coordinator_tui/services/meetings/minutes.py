@@ -48,6 +48,7 @@ from coordinator_tui.models import (
     Staff,
     TriageStatus,
 )
+from coordinator_tui.services import access
 from coordinator_tui.services.dates import format_date, format_date_short
 from coordinator_tui.services.meetings import MeetingError
 from coordinator_tui.services.meetings.invites import person_identifiers
@@ -428,6 +429,7 @@ def export_minutes(
     circulation, or (``internal``) the INTERNAL version, whose file name says so."""
     if fmt not in FORMATS:
         raise MeetingError(f"Export as {' or '.join(FORMATS)}")
+    access.require_export(session)  # the export activity, and the password given lately
     record = meeting_record(session, meeting_id)
     # Audited in the same unit of work as the file is written: a failed write rolls it back.
     record_export(session, "minutes", "meeting", meeting_id, fmt)
@@ -630,6 +632,7 @@ def write_record_entries(
 ) -> list[Path]:
     """One owner-only text file per person discussed, named by NHS number, in ``folder``
     (created readable by the owner only). The export is audited without identifiers."""
+    access.require_export(session)  # the export activity, and the password given lately
     entries = record_entries(session, meeting_id, recorded_by=recorded_by)
     if not entries:
         raise MeetingError("Nobody was discussed at this meeting: there are no entries")

@@ -710,7 +710,9 @@ def export_sharing(
 
     from coordinator_tui.audit import record_export
     from coordinator_tui.models import utcnow
+    from coordinator_tui.services.access import require_export
 
+    require_export(session)  # the export activity, and the password given lately
     record_export(session, "sharing report", "sharing_record", None, "csv")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = re.sub(r"[^0-9]", "", utcnow().isoformat())[:14]

@@ -274,7 +274,9 @@ def export_call_list(
     never the content or the path."""
     if session is not None:
         from coordinator_tui.audit import record_export
+        from coordinator_tui.services.access import require_export
 
+        require_export(session)  # the export activity, and the password given lately
         record_export(session, "call list", "absence", calls.absence_id, ["csv", "md"], files=2)
     folder = Path(folder)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)

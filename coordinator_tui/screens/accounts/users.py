@@ -1,0 +1,278 @@
+"""The administrators' users screen (issue 17 §1): every account, its roles and state.
+
+``a`` add an account, ``r`` roles and practices, ``d`` disable or enable, ``p`` a
+temporary password, ``esc`` back. The services refuse what the signed-in account may not
+do (``manage_users``), so this screen opened by anyone else shows one line and nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Header, Input, Label, Static
+
+from coordinator_tui.screens.accounts.sign_in import FieldInput
+from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.widgets.footer import Footer
+
+if TYPE_CHECKING:
+    from coordinator_tui.services.accounts import AccountRow
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccountForm(ModalScreen[bool]):
+    """A few fields for an account; ``save`` returns an error line or None (closes)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="account_form.cancel"),
+        Binding("ctrl+s,f2", "save", "Save", id="account_form.save"),
+    ]
+    AUTO_FOCUS = "FieldInput"
+
+    def __init__(
+        self,
+        title: str,
+        fields: list[tuple[str, str, str, bool]],
+        save: Callable[[dict[str, str]], str | None],
+    ) -> None:
+        """``fields``: (key, label, value, secret)."""
+        super().__init__()
+        self.form_title = title
+        self.fields = fields
+        self.save = save
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="stepup-box") as box:
+            box.border_title = self.form_title
+            for key, label, value, secret in self.fields:
+                yield Label(label, classes="signin-label")
+                yield FieldInput(value=value, password=secret, id=f"account-{key}")
+            yield Static("", id="signin-message")
+            yield Static("enter next · ctrl+s save · esc cancel", id="signin-keys")
+
+    def values(self) -> dict[str, str]:
+        return {key: self.query_one(f"#account-{key}", Input).value for key, *_ in self.fields}
+
+    def field_entered(self, field: Input) -> None:
+        inputs = list(self.query(FieldInput))
+        index = inputs.index(field)  # type: ignore[arg-type]
+        if index + 1 < len(inputs):
+            self.set_focus(inputs[index + 1])
+        else:
+            self.action_save()
+
+    def action_save(self) -> None:
+        problem = self.save(self.values())
+        if problem:
+            line = self.query_one("#signin-message", Static)
+            line.update(problem)
+            line.set_class(True, "-error")
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class UsersScreen(CoordinatorScreen):
+    """Every account: user name, name, roles, practices, TOTP, active, last sign-in."""
+
+    BINDINGS = [
+        Binding("a", "add", "Add", id="users.add"),
+        Binding("r", "roles", "Roles", id="users.roles"),
+        Binding("d", "toggle_active", "Disable/enable", id="users.disable"),
+        Binding("p", "reset", "Reset password", id="users.reset"),
+        Binding("escape", "back", "Back", id="users.back"),
+    ]
+    HELP = (
+        "Every account of this database. a adds one (a temporary password, changed at "
+        "its first sign-in), r changes its roles and practices, d disables a leaver's "
+        "account (it stays: the audit trail names it) or enables it again, p sets a "
+        "temporary password. Every change is in the audit trail."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[AccountRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Users", id="users-title")
+        yield DataTable(id="users-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="users-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(
+            "User name", "Name", "Roles", "Practices", "TOTP", "State", "Last sign-in"
+        )
+        self.load()
+
+    def say(self, message: str) -> None:
+        self.query_one("#users-message", Static).update(message)
+
+    def load(self) -> None:
+        from coordinator_tui.clock import to_local
+        from coordinator_tui.services.access import catalogue
+        from coordinator_tui.services.accounts import list_accounts
+        from coordinator_tui.services.errors import CoordinatorError
+
+        try:
+            with self.coordinator.session() as session:
+                self.rows = list_accounts(session)
+        except CoordinatorError as exc:
+            self.say(str(exc))
+            return
+        table = self.query_one(DataTable)
+        at = table.cursor_row
+        table.clear()
+        roles = catalogue()
+        for row in self.rows:
+            table.add_row(
+                row.username,
+                row.display_name,
+                ", ".join(roles.role_label(r) for r in row.roles),
+                "all" if row.all_practices else str(row.practices),
+                "yes" if row.totp else "",
+                "active" if row.active else "DISABLED",
+                f"{to_local(row.last_sign_in_at):%d/%m/%Y %H:%M}"
+                if row.last_sign_in_at
+                else "never",
+                key=str(row.id),
+            )
+        if self.rows:
+            table.move_cursor(row=min(at, len(self.rows) - 1))
+
+    def current(self) -> AccountRow | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    def _run(self, work: Callable[..., object]) -> str | None:
+        """A service call in its own unit of work: None, or the one line refusing it."""
+        from coordinator_tui.services.errors import CoordinatorError
+
+        try:
+            with self.coordinator.session() as session:
+                work(session)
+        except CoordinatorError as exc:
+            return str(exc)
+        self.load()
+        return None
+
+    def action_add(self) -> None:
+        from coordinator_tui.services.accounts import create_account, practice_ids_for
+
+        def save(values: dict[str, str]) -> str | None:
+            if values["password"] != values["again"]:
+                return "The two passwords differ."
+            codes = [c for c in values["practices"].replace(",", " ").split() if c]
+            return self._run(
+                lambda s: create_account(
+                    s,
+                    values["username"],
+                    values["name"],
+                    values["password"],
+                    values["roles"].split(","),
+                    _now(),
+                    practice_ids=practice_ids_for(s, codes),
+                    all_practices=not codes,
+                )
+            )
+
+        self.app.push_screen(
+            AccountForm(
+                "Add an account",
+                [
+                    ("username", "User name", "", False),
+                    ("name", "Name", "", False),
+                    ("roles", "Roles (comma between): e.g. safeguarding coordinator", "", False),
+                    ("practices", "Practices' ODS codes (blank: every practice)", "", False),
+                    ("password", "Temporary password", "", True),
+                    ("again", "Temporary password again", "", True),
+                ],
+                save,
+            )
+        )
+
+    def action_roles(self) -> None:
+        from coordinator_tui.services.access import catalogue
+        from coordinator_tui.services.accounts import practice_ids_for, set_roles
+
+        row = self.current()
+        if row is None:
+            return
+        labels = ", ".join(catalogue().role_label(r) for r in row.roles)
+
+        def save(values: dict[str, str]) -> str | None:
+            codes = [c for c in values["practices"].replace(",", " ").split() if c]
+            return self._run(
+                lambda s: set_roles(
+                    s,
+                    row.id,
+                    values["roles"].split(","),
+                    row.version,
+                    practice_ids=practice_ids_for(s, codes) if codes else None,
+                    all_practices=not codes,
+                )
+            )
+
+        self.app.push_screen(
+            AccountForm(
+                f"Roles of {row.username}",
+                [
+                    ("roles", "Roles (comma between)", labels, False),
+                    ("practices", "Practices' ODS codes (blank: every practice)", "", False),
+                ],
+                save,
+            )
+        )
+
+    def action_toggle_active(self) -> None:
+        from coordinator_tui.services.accounts import set_active
+
+        row = self.current()
+        if row is None:
+            return
+        problem = self._run(lambda s: set_active(s, row.id, not row.active, row.version))
+        done = "enabled" if not row.active else "disabled"
+        self.say(problem or f"{row.username} {done}.")
+
+    def action_reset(self) -> None:
+        from coordinator_tui.services.accounts import reset_password
+
+        row = self.current()
+        if row is None:
+            return
+
+        def save(values: dict[str, str]) -> str | None:
+            if values["password"] != values["again"]:
+                return "The two passwords differ."
+            return self._run(
+                lambda s: reset_password(s, row.id, values["password"], _now(), row.version)
+            )
+
+        self.app.push_screen(
+            AccountForm(
+                f"Temporary password for {row.username}",
+                [
+                    ("password", "Temporary password", "", True),
+                    ("again", "Temporary password again", "", True),
+                ],
+                save,
+            )
+        )
+
+    def action_back(self) -> None:
+        self.dismiss()
