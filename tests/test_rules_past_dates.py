@@ -105,6 +105,10 @@ PAST_FIELDS = [
     ("governance/forms.py", "Happened on"),
     ("governance/forms.py", "Found on"),
     ("reports/coding_audit.py", "Ended on"),
+    ("governance/governance.py", "Received on"),  # a complaint, a compliment
+    ("governance/governance.py", "What happened on"),
+    ("reports/sharing.py", "Shared on"),
+    ("reports/sharing.py", "Received on"),  # a request for information
 ]
 # Dates to come keep 20yy.
 DUE_FIELDS = [

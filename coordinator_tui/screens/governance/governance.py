@@ -32,6 +32,7 @@ from coordinator_tui.screens.governance.actions import (
     INCIDENT_ACTIONS,
     GovernanceActions,
 )
+from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
@@ -681,11 +682,13 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
 
         rows = [
             [
-                Field("received_on", "Received on", "date", value=today, required=True),
+                Field(
+                    "received_on", "Received on", "date", value=today, required=True, expects=PAST
+                ),
                 Field(
                     "channel", "How", "select", required=True, options=options(COMPLAINT_CHANNELS)
                 ),
-                Field("event_date", "What happened on", "date"),
+                Field("event_date", "What happened on", "date", expects=PAST),
             ],
             [
                 Field("complainant", "Complainant", required=True),
@@ -730,7 +733,7 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
                     "customer", "About the customer", "choice", options=choices(people.customers)
                 ),
                 Field("carer", "About the carer", "choice", options=choices(people.carers)),
-                Field("on", "Received on", "date", value=today, required=True),
+                Field("on", "Received on", "date", value=today, required=True, expects=PAST),
             ],
             lambda s, v: log_compliment(
                 s,

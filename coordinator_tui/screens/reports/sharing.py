@@ -25,6 +25,7 @@ from textual.widgets import Header, Static
 
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.reports.sharing import (
     ARTICLE6,
@@ -110,7 +111,7 @@ def open_sharing_form(
     if direction == "disclosure":
         title = "Record information shared"
         fields = [
-            Field("on", "Shared on", "date", value=today, required=True),
+            Field("on", "Shared on", "date", value=today, required=True, expects=PAST),
             Field("organisation", "To (organisation)", required=True, placeholder="e.g. MASH"),
             Field("role", "Their role", placeholder="e.g. social worker"),
             Field("recipient", "Their name"),
@@ -122,7 +123,7 @@ def open_sharing_form(
     else:
         title = "Record a request for information"
         fields = [
-            Field("on", "Received on", "date", value=today, required=True),
+            Field("on", "Received on", "date", value=today, required=True, expects=PAST),
             Field("organisation", "From (organisation)", required=True, placeholder="e.g. police"),
             Field("role", "Their role"),
             Field("recipient", "Who asked"),
