@@ -378,3 +378,22 @@ async def test_a_shadow_requirement_from_the_carers_day_reaches_the_checker(
             p for p in check_week(s, MONDAY) if p.code == "SHADOW_REQUIRED" and p.carer_id == carer
         ]
     assert found and all("hoist with two" in p.message for p in found)
+
+
+async def test_enter_shows_one_customers_log_and_a_contact_logged_there(app, engine):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_from_governance(pilot, app, "L", "ContactsScreen")
+        first = screen.items[0]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.view.code == "customer" and screen.loaded)
+        assert screen.items and {item.customer_id for item in screen.items} == {first.customer_id}
+        assert f"{first.customer}'s contacts" in text_of(screen, "#staff-summary")
+        before = len(screen.items)
+        await pilot.press("n")  # the customer is filled in
+        await wait_dialog(pilot, app)
+        await pilot.press("tab", "tab", "tab", *"Rang to say the carer is late")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen and len(screen.items) == before + 1)
+    with session_scope(engine, "t") as s:
+        row = s.execute(select(ContactLog).order_by(ContactLog.id.desc())).scalars().first()
+    assert row.customer_id == first.customer_id and row.said == "Rang to say the carer is late"

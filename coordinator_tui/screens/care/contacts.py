@@ -1,12 +1,13 @@
 """Talking to customers and families (issue 18 §6): ``L`` on Governance (6).
 
-Views ``f`` follow-ups to chase (overdue first), ``r`` contacts newest first, ``t`` rota
-changes to tell customers of (a carer new to them on their first visit, a visit moved
-outside its agreed window; each stays until a contact about it is logged). ``n`` logs a
-contact (customer, how, with whom, what was said, the outcome, a follow-up date). On a
-follow-up ``d`` done (what was done), ``e`` move it to another date. On a change to tell
-``y`` told (the call logged against it, out of the list). ``f5`` reloads, ``esc`` goes
-back. Plan B's call list records each call's outcome with one key too.
+Views ``f`` follow-ups to chase (overdue first), ``r`` contacts newest first, ``enter``
+every contact with the highlighted row's customer (their log), ``t`` rota changes to tell
+customers of (a carer new to them on their first visit, a visit moved outside its agreed
+window; each stays until a contact about it is logged). ``n`` logs a contact (customer,
+how, with whom, what was said, the outcome, a follow-up date). On a follow-up ``d`` done
+(what was done), ``e`` move it to another date. On a change to tell ``y`` told (the call
+logged against it, out of the list). ``f5`` reloads, ``esc`` goes back. Plan B's call list
+records each call's outcome with one key too.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class ContactsScreen(StaffListScreen):
         View("f", "follow_ups", "Follow-ups"),
         View("r", "recent", "Contacts"),
         View("t", "to_tell", "Changes to tell"),
+        View("enter", "customer", "One customer"),
     )
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="contacts.back"),
@@ -38,8 +40,13 @@ class ContactsScreen(StaffListScreen):
         Binding("f", "view('follow_ups')", "Follow-ups", show=False, id="contacts.view_follow"),
         Binding("r", "view('recent')", "Contacts", show=False, id="contacts.view_recent"),
         Binding("t", "view('to_tell')", "To tell", show=False, id="contacts.view_tell"),
+        Binding("enter", "customer", "Customer's log", id="contacts.customer", priority=True),
         Binding("f5", "reload", "Reload", show=False, id="contacts.reload"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.customer: tuple[int, str] | None = None  # the one customer's log shown
 
     def read(self, session: Any) -> tuple[list[Any], Any]:
         from coordinator_tui.services.care import contacts
@@ -48,6 +55,8 @@ class ContactsScreen(StaffListScreen):
             return contacts.to_be_told(session, self.today), None
         if self.view.code == "recent":
             return contacts.contacts(session), None
+        if self.view.code == "customer" and self.customer is not None:
+            return contacts.contacts(session, customer_id=self.customer[0]), None
         return contacts.follow_ups(session, self.today), None
 
     def columns(self) -> list[Column]:
@@ -87,7 +96,10 @@ class ContactsScreen(StaffListScreen):
 
     def summary(self) -> Text:
         noun = "change" if self.view.code == "to_tell" else "contact"
-        text = Text(f"{self.view.title}: ", style="bold")
+        title = self.view.title
+        if self.view.code == "customer" and self.customer is not None:
+            title = f"{self.customer[1]}'s contacts"
+        text = Text(f"{title}: ", style="bold")
         text.append(plural(len(self.items), noun))
         if self.view.code == "follow_ups":
             late = sum(1 for item in self.items if item.overdue(self.today))
@@ -128,8 +140,9 @@ class ContactsScreen(StaffListScreen):
         with self.coordinator.session() as session:
             customers = customer_choices(session)
         user = self.coordinator.settings.user
+        shown = self.customer[0] if self.view.code == "customer" and self.customer else None
         fields = [
-            Field("customer", "Customer", "choice", None, customers, True),
+            Field("customer", "Customer", "choice", shown, customers, True),
             Field(
                 "method",
                 "How",
@@ -161,6 +174,18 @@ class ContactsScreen(StaffListScreen):
             return "Contact logged"
 
         self.form("Log a contact", fields, write, "Logged at the time you save it")
+
+    def action_customer(self) -> None:
+        """``enter``: the highlighted row's customer, every contact with them, newest first
+        (the per-customer log: ``n`` then logs one more, ``f``/``r``/``t`` go back)."""
+        item = self.current()
+        if item is None:
+            return
+        self.customer = (item.customer_id, item.customer)
+        if self.view.code == "customer":
+            self.load()
+        else:
+            self.action_view("customer")
 
     def action_done(self) -> None:
         from coordinator_tui.services.care.contacts import complete_follow_up
