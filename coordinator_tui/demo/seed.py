@@ -11,6 +11,7 @@ inserts under 1 s). One audit note per table records the bulk load.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import time as clock
@@ -169,6 +170,7 @@ class _Demo:
 
     def __init__(self, size: str, seed: int, today: date) -> None:
         self.size = SIZES[size]
+        self.seed = seed
         self.rnd = random.Random(seed)
         self.fake = Faker("en_GB")
         self.fake.seed_instance(seed)
@@ -260,6 +262,8 @@ class _Demo:
         self.adults: list[int] = []
         self.person_practice: dict[int, int] = {}
         self.person_names: dict[int, str] = {}
+        self.households: list[tuple[list[int], list[int]]] = []  # (adults, children)
+        self.given_names = {"Female": given_f, "Male": given_m}
         count = 0
 
         def person(
@@ -321,6 +325,7 @@ class _Demo:
             ages += [rnd.randint(0, oldest_child) for _ in range(children_n)]
             members = [person(household, practice, surname, age, address, postcode) for age in ages]
             adults, kids = members[:adults_n], members[adults_n:]
+            self.households.append((adults, kids))
             if len(adults) == 2:
                 link(adults[0], adults[1], "partner", "partner")
             for adult in adults:
@@ -329,6 +334,62 @@ class _Demo:
             for i, kid in enumerate(kids):
                 for other in kids[i + 1 :]:
                     link(kid, other, "sibling", "sibling")
+        self.believable_households()
+
+    def believable_households(self) -> None:
+        """Households as they occur (issue 22 §5), made after the people are drawn: siblings
+        at least nine months apart unless twins, parents of a plausible age for their
+        children, distinct given names in a household.
+
+        A pass over the rows already drawn, with its own generator: the main generator's
+        draws (which every later part of the demo takes: registrations, referrals,
+        meetings, the rota) stay as they were, and so do ids, NHS numbers and who is a
+        child (under 18) or an adult, which the registers drew from. A young "partner"
+        under 18 (the age draw allowed it) becomes the household's eldest child, or, with
+        no children, the adult's sibling."""
+        rnd = random.Random(self.seed * 7919 + 1)
+        today = self.today
+        rows = self.w.rows[m.Person]
+        row = {r["id"]: r for r in rows}
+        minors = set(self.children)
+        links: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for link in self.w.rows.get(m.PersonLink, []):
+            links[link["person_id"]].append(link)
+            links[link["related_person_id"]].append(link)
+        for adults, kids in self.households:
+            grown = [a for a in adults if a not in minors]
+            young = [a for a in adults if a in minors]
+            for person_id in young:
+                _relabel_young_partner(links[person_id], person_id, bool(kids))
+            born = {p: row[p]["date_of_birth"] for p in (*grown, *young, *kids)}
+            for person_id in grown:  # 18 by the calendar, not only by whole 365-day years
+                born[person_id] = min(born[person_id], _years_before(today, 18))
+            if kids:
+                children = young + kids
+                fitted = _fit_children(rnd, today, [born[c] for c in children])
+                born.update(zip(children, fitted, strict=True))
+                for person_id in grown:
+                    born[person_id] = _fit_parent(
+                        rnd, born[person_id], row[person_id]["sex"], min(fitted), max(fitted)
+                    )
+            elif young and grown:  # an adult and a younger sibling
+                eldest = min(born[a] for a in grown)
+                for person_id in young:
+                    born[person_id] = _after_elder(rnd, today, eldest, born[person_id])
+            for person_id, day in born.items():
+                row[person_id]["date_of_birth"] = day
+            taken: set[str] = set()
+            for person_id in (*adults, *kids):
+                person = row[person_id]
+                given = person["given_name"]
+                if given in taken:
+                    pool = self.given_names[person["sex"]]
+                    while given in taken:
+                        given = rnd.choice(pool)
+                    surname = person["family_name"]
+                    person.update(given_name=given, search_name=f"{surname} {given}".lower())
+                    self.person_names[person_id] = f"{surname}, {given}"
+                taken.add(given)
 
     def categories_sync(self, session: Any) -> None:
         rows = sync_register_categories(session, load_register_categories())
@@ -1109,6 +1170,95 @@ class _Demo:
                 verified_at=received + timedelta(hours=2) if verified else None,
                 status="verified" if verified else "received",
             )
+
+
+NINE_MONTHS = relativedelta(months=9)
+MIN_GAP_DAYS = 280  # more than any nine calendar months
+TWINS = 0.05
+"""The chance that two children drawn too close together are twins (one birth in about
+65 in the UK is of twins; clashes in the draw are far more common than that)."""
+MOTHER_OLDEST = 44
+FATHER_OLDEST = 52
+PARENT_YOUNGEST = 18
+
+
+def _years_before(day: date, years: int) -> date:
+    return day - relativedelta(years=years)
+
+
+def _apart(elder: date, younger: date) -> bool:
+    """Siblings as they occur: twins (one day), or born at least nine months apart."""
+    return elder == younger or elder + NINE_MONTHS <= younger
+
+
+def _fit_children(rnd: random.Random, today: date, born: list[date]) -> list[date]:
+    """Children's dates of birth moved as little as needed so each is nine months or more
+    from the next (or a twin), every one still under 18 and born by today. Keeps each
+    child's place in the list.
+
+    Eldest first, each child is born no sooner than the gap after the one before
+    (pushing later), then youngest first no later than the gap before the next (pulling
+    back from today); a pair drawn too close gets a gap of 10 to 30 months, or is twins.
+    Five children need at most 4 x 900 days, well inside the 18 years there are."""
+    earliest = _years_before(today, 18) + timedelta(days=1)
+    order = sorted(range(len(born)), key=lambda i: born[i])  # eldest first
+    want = [min(max(born[i], earliest), today) for i in order]
+    gaps = [0]
+    for elder, younger in itertools.pairwise(want):
+        if elder == younger or _apart(elder, younger):
+            gaps.append(0 if elder == younger else MIN_GAP_DAYS)
+        else:
+            gaps.append(0 if rnd.random() < TWINS else rnd.randint(300, 900))
+    if sum(gaps) > (today - earliest).days:
+        gaps = [min(gap, MIN_GAP_DAYS) for gap in gaps]
+    fitted = list(want)
+    for i in range(1, len(fitted)):
+        after = fitted[i - 1] + timedelta(days=gaps[i])
+        fitted[i] = after if gaps[i] == 0 else max(fitted[i], after)
+    fitted[-1] = min(fitted[-1], today)
+    for i in range(len(fitted) - 2, -1, -1):
+        fitted[i] = min(fitted[i], fitted[i + 1] - timedelta(days=gaps[i + 1]))
+    result = dict(zip(order, fitted, strict=True))
+    return [result[i] for i in range(len(born))]
+
+
+def _fit_parent(rnd: random.Random, born: date, sex: str, eldest: date, youngest: date) -> date:
+    """A parent's date of birth kept if it is plausible for their children (18 or over at
+    the eldest's birth, at most 44 for a mother or 52 for a father at the youngest's),
+    otherwise moved into that range, a few years in from its edge."""
+    latest = _years_before(eldest, PARENT_YOUNGEST)
+    oldest = MOTHER_OLDEST if sex == "Female" else FATHER_OLDEST
+    earliest = _years_before(youngest, oldest) + timedelta(days=1)
+    if earliest <= born <= latest:
+        return born
+    room = (latest - earliest).days
+    inward = timedelta(days=rnd.randint(0, min(room, 4 * 365)))
+    return latest - inward if born > latest else earliest + inward
+
+
+def _after_elder(rnd: random.Random, today: date, elder: date, born: date) -> date:
+    """A younger sibling (under 18) at least nine months after their adult sibling."""
+    if _apart(elder, born):
+        return born
+    return min(elder + timedelta(days=rnd.randint(300, 900)), today)
+
+
+def _relabel_young_partner(links: list[dict[str, Any]], person_id: int, has_kids: bool) -> None:
+    """A household member drawn as a partner but under 18 becomes the eldest child of the
+    other adult (with children) or their younger sibling (without): the link rows keep
+    their ids and count, only what they say changes."""
+    for link in links:
+        outgoing = link["person_id"] == person_id
+        if link["relationship"] == "partner":
+            if has_kids:
+                link.update(
+                    relationship="parent" if outgoing else "child",
+                    parental_responsibility=not outgoing,
+                )
+            else:
+                link.update(relationship="sibling", parental_responsibility=False)
+        elif link["relationship"] in ("child", "parent"):  # to the other children
+            link.update(relationship="sibling", parental_responsibility=False)
 
 
 def _merge(windows: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
