@@ -56,19 +56,23 @@ def clock(epoch_minute: int) -> str:
     return f"{local(epoch_minute):%a %d/%m %H:%M}"
 
 
-def best_text(item: CoverItem) -> Text:
-    """``✓ Ann Smith · +5 min travel · regular`` or the Plan C mark."""
+def best_text(item: CoverItem, room: int | None = None) -> Text:
+    """``✓ Ann Smith · +5 min travel · regular`` or the Plan C mark; ``+5 min`` without
+    "travel" when the whole line would not fit in ``room`` columns."""
     best = item.best
     if best is None:
         return Text("✖ Plan C: nobody can take it", style="bold red")
-    text = Text.assemble(
-        ("✓ ", "green"),
-        (best.name, "bold"),
-        f" · +{best.travel_added} min travel · ",
-        "regular" if best.continuity else "new to customer",
-    )
-    if best.soft:
-        text.append(f" · ▲ {len(best.soft)} accepted (Plan B)", style="yellow")
+    for travel in (" travel", ""):
+        text = Text.assemble(
+            ("✓ ", "green"),
+            (best.name, "bold"),
+            f" · +{best.travel_added} min{travel} · ",
+            "regular" if best.continuity else "new to customer",
+        )
+        if best.soft:
+            text.append(f" · ▲ {len(best.soft)} accepted (Plan B)", style="yellow")
+        if room is None or text.cell_len <= room:
+            break
     return text
 
 
@@ -218,8 +222,11 @@ class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
         table = self.query_one("#plan-b-items", DataTable)
         row = table.cursor_row
         table.clear()
+        room = max(self.size.width - 43, 30)  # the visit and customer columns, the padding
         for item in plan.items:
-            table.add_row(clock(item.start), item.customer, best_text(item), key=str(item.visit_id))
+            table.add_row(
+                clock(item.start), item.customer, best_text(item, room), key=str(item.visit_id)
+            )
         if plan.items:
             table.move_cursor(row=min(row, len(plan.items) - 1))
         if not plan.items:  # nothing (left) to cover: the call list is what to work on
