@@ -418,3 +418,42 @@ class TestCli:
         assert result.exit_code == 2 and "No quality statement 'parking'" in result.output
         result = self.run(engine, "--out", "pack.pdf")
         assert result.exit_code == 2
+
+
+class TestBrokenMap:
+    async def test_a_broken_practice_map_is_said_not_a_crash(self, engine, tmp_path) -> None:
+        """A practice's own copy of the map that does not parse: the pack says so in a
+        notification and the screen stays (nothing is shown from a map not understood)."""
+        from pilot_helpers import wait_for
+
+        from coordinator_tui.app import make_app
+        from coordinator_tui.screens.reports.cqc import CqcEvidenceScreen
+        from coordinator_tui.screens.reports.reports import ReportsScreen
+        from coordinator_tui.services.reference import use_practice_dir
+        from coordinator_tui.settings import load_settings
+
+        folder = tmp_path / "practice"
+        folder.mkdir()
+        (folder / "cqc_evidence_map.json").write_text("{not json")
+        settings = load_settings(str(engine.url.database))
+        settings.today = TODAY
+        app = make_app(settings, engine)
+        use_practice_dir(folder)
+        try:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press("7")
+                await wait_for(
+                    pilot, lambda: isinstance(app.screen, ReportsScreen) and app.screen.loaded
+                )
+                await pilot.press("q")
+
+                def said() -> bool:
+                    return any("cqc_evidence_map.json" in n.message for n in app._notifications)
+
+                await wait_for(pilot, said)
+                await pilot.press("s", "right_square_bracket")
+                await pilot.pause()
+                assert isinstance(app.screen, CqcEvidenceScreen)
+                assert app.screen.pack is None
+        finally:
+            use_practice_dir(None)

@@ -20,9 +20,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Header, Static
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
+from coordinator_tui.services.reference import ReferenceDataError
 from coordinator_tui.services.reports.cqc import CqcPack
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
@@ -49,7 +51,7 @@ def pack_rows(pack: CqcPack) -> list[Row]:
         rows.extend(
             Row(
                 ("item", item.ref),
-                (item.ref, item.record, f"{item.on:%d/%m/%Y}", item.about, item.summary),
+                (item.ref, item.record, uk_date(item.on), item.about, item.summary),
             )
             for item in section.items
         )
@@ -109,7 +111,7 @@ class CqcEvidenceScreen(CoordinatorScreen):
                 pack = evidence_pack(
                     session, self.statement, self.months, self.today, names=self.names
                 )
-        except CoordinatorError as exc:
+        except (CoordinatorError, ReferenceDataError) as exc:  # a practice's own map
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.app.call_from_thread(self.show, pack)
@@ -132,12 +134,22 @@ class CqcEvidenceScreen(CoordinatorScreen):
         self.query_one("#cqc-gaps", Static).update(gaps)
         self.loaded = True
 
-    def action_statement(self) -> None:
+    def statements(self) -> list:
+        """The framework's statements from the evidence map (a broken practice copy of
+        the map says so and gives none)."""
         from coordinator_tui.services.reports.cqc import load_map
 
-        options = tuple(
-            (s.title, s.key, f"{s.name} {s.key_question} {s.key}") for s in load_map().statements
-        )
+        try:
+            return list(load_map().statements)
+        except ReferenceDataError as exc:
+            self.notify(str(exc), severity="error")
+            return []
+
+    def action_statement(self) -> None:
+        statements = self.statements()
+        if not statements:
+            return
+        options = tuple((s.title, s.key, f"{s.name} {s.key_question} {s.key}") for s in statements)
 
         def chosen(values: dict[str, Any] | None) -> None:
             if values and values.get("statement"):
@@ -157,9 +169,9 @@ class CqcEvidenceScreen(CoordinatorScreen):
         self.app.push_screen(FormDialog("Quality statement", fields, self.today), chosen)
 
     def action_step(self, step: int) -> None:
-        from coordinator_tui.services.reports.cqc import load_map
-
-        keys = [s.key for s in load_map().statements]
+        keys = [s.key for s in self.statements()]
+        if not keys:
+            return
         index = keys.index(self.statement) if self.statement in keys else 0
         self.statement = keys[(index + step) % len(keys)]
         self.load()
