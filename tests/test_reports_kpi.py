@@ -11,6 +11,8 @@ import stat
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from coordinator_tui.clock import UK
@@ -359,10 +361,21 @@ def test_a_visit_today_is_missed_only_after_the_cutoff(engine) -> None:
     assert after.line("missed").count == 1
 
 
-@pytest.mark.parametrize("text", ["2026-13", "26-01", "March", "", "2026-00"])
+@pytest.mark.parametrize("text", ["2026-13", "26-01", "March", "", "2026-00", "0000-01", "٢٠٢٦-01"])
 def test_bad_months_are_refused(text) -> None:
     with pytest.raises(kpi.KpiError, match="YYYY-MM"):
         kpi.parse_month(text)
+
+
+@given(st.text(max_size=12))
+def test_any_typed_month_is_a_first_day_or_refused(text) -> None:
+    try:
+        month = kpi.parse_month(text)
+    except kpi.KpiError as exc:
+        assert "YYYY-MM" in str(exc)
+    else:
+        year, number = text.strip().split("-")
+        assert (month.year, month.month, month.day) == (int(year), int(number), 1)
 
 
 def test_small_numbers_are_suppressed_unless_shown(february) -> None:

@@ -172,8 +172,8 @@ CARER_HEADER = ["Carer", "Planned hours", "Delivered hours", "Contracted hours",
 
 def parse_month(text: str) -> date:
     """``YYYY-MM`` as the month's first day; anything else is refused."""
-    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
-    if not match or not 1 <= int(match[2]) <= 12:
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "", re.ASCII)
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
         raise KpiError("Give the month as YYYY-MM, e.g. 2026-03")
     return date(int(match[1]), int(match[2]), 1)
 
