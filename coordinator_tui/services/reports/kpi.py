@@ -629,22 +629,32 @@ def _carer_hours(
     planned_len = _minutes(session, Visit.end_at, Visit.start_at)
     actual_len = _minutes(session, Visit.actual_end, Visit.actual_start)
     timed = and_(Visit.actual_start.is_not(None), Visit.actual_end.is_not(None))
-    rows = session.execute(
+    # Summed per carer id first, the carers' names joined to the 300 sums after (joining
+    # the carer to each of a month's 80,000 visits first took half as long again).
+    per_carer = (
         select(
-            Carer.id,
-            Carer.name,
-            Carer.contracted_hours,
-            func.coalesce(func.sum(planned_len), 0),
-            func.coalesce(func.sum(case((timed, actual_len), else_=0)), 0),
+            VisitAssignment.carer_id.label("carer_id"),
+            func.coalesce(func.sum(planned_len), 0).label("planned"),
+            func.coalesce(func.sum(case((timed, actual_len), else_=0)), 0).label("delivered"),
         )
-        .join(VisitAssignment, VisitAssignment.carer_id == Carer.id)
         .join(Visit, Visit.id == VisitAssignment.visit_id)
         .where(
             Visit.visit_date >= first,
             Visit.visit_date <= last,
             Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)),
         )
-        .group_by(Carer.id, Carer.name, Carer.contracted_hours)
+        .group_by(VisitAssignment.carer_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Carer.id,
+            Carer.name,
+            Carer.contracted_hours,
+            per_carer.c.planned,
+            per_carer.c.delivered,
+        )
+        .join(per_carer, per_carer.c.carer_id == Carer.id)
         .order_by(Carer.name, Carer.id)
     ).all()
     weeks = ((last - first).days + 1) / 7
