@@ -143,7 +143,9 @@ def solve(
 
     tell("model", None)
     before = RotaState(snap)
-    model = build_model(snap, scope, weights, windows, PairCheck(snap, weights), last_week)
+    model = build_model(
+        snap, scope, weights, windows, PairCheck(snap, weights), last_week, state=before
+    )
     model_done = time.perf_counter()
     plan = Plan(model)
     construct(plan, should_stop)

@@ -277,12 +277,14 @@ def build_model(
     windows: Mapping[int, tuple[int, int]] | None = None,
     pair_check: PairCheck | None = None,
     last_week: Mapping[int, tuple[int, ...]] | None = None,
+    state: RotaState | None = None,
 ) -> Model:
     """The model of ``snap`` for ``scope``. ``windows`` gives, per visit, the earliest and
     latest start its template allows (epoch minutes); a visit without one keeps its time.
     ``last_week`` gives, per visit, the carers of the same call (template and weekday) the
     week before: the customer's regulars for this very call, preferred over their other
-    regulars (``Weights.other_call``)."""
+    regulars (``Weights.other_call``). ``state``: the checker's state of ``snap`` when the
+    caller has it already (the week is not validated a second time)."""
     windows = windows or {}
     last_week = last_week or {}
     regulars = regular_carers(snap)
@@ -302,7 +304,7 @@ def build_model(
     free_visits: list[int] = []
     broken: dict[int, set[int]] = {}
     if scope.mode != REPLAN:
-        broken = broken_pairs(RotaState(snap).problems(), snap)
+        broken = broken_pairs((state or RotaState(snap)).problems(), snap)
     repair_days: set[date] = set()
     if scope.mode == REPAIR:
         if scope.days is not None:
