@@ -200,18 +200,11 @@ class RequestsScreen(StaffListScreen):
 
     @work(thread=True, exclusive=True, group="care-capacity")
     def run_capacity(self, item: Any) -> None:
-        from coordinator_tui.models import ChangeRequest
-        from coordinator_tui.services.care.requests import answer_capacity, can_we_take_it, spec_of
+        from coordinator_tui.services.care.requests import ask_and_answer
 
         try:
             with self.coordinator.session() as session:
-                row = session.get(ChangeRequest, item.id)
-                if row is None:
-                    raise CoordinatorError("That request no longer exists")
-                answer = can_we_take_it(session, spec_of(row))
-                answer_capacity(
-                    session, item.id, item.version, answer=answer.summary(), now=self.now()
-                )
+                answer = ask_and_answer(session, item.id, item.version, now=self.now())
         except CoordinatorError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
             return

@@ -487,6 +487,19 @@ def _busy(state, carer_id: int, visit) -> bool:  # noqa: ANN001 - RotaState, SVi
     return False
 
 
+def ask_and_answer(
+    session: Session, request_id: int, expected_version: int | None, *, now: datetime
+) -> Capacity:
+    """"Can we take it?" for a logged request, its answer recorded as the capacity step
+    (one unit of work: the screen's ``c``)."""
+    row = session.get(ChangeRequest, request_id)
+    check_version(session, row, "change_request", expected_version)
+    assert row is not None
+    answer = can_we_take_it(session, spec_of(row))
+    answer_capacity(session, request_id, expected_version, answer=answer.summary(), now=now)
+    return answer
+
+
 # -- lists and figures -------------------------------------------------------------------------
 
 
