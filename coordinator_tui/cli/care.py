@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from coordinator_tui.formatting import uk_date
+
 
 def _when(moment: Any) -> str:
     from coordinator_tui.clock import to_local
@@ -142,7 +144,7 @@ def register(app: typer.Typer) -> None:
         for i in items:
             state = "OVERDUE" if i.is_overdue(today) else ("snoozed" if i.snoozed_until else "due")
             typer.echo(
-                f"{state:<8} {i.effective_due:%d/%m/%Y} {i.customer[:24]:<24} "
+                f"{state:<8} {uk_date(i.effective_due)} {i.customer[:24]:<24} "
                 f"{i.label():<20} {i.why[:60]}"
             )
         late = sum(1 for i in items if i.is_overdue(today))

@@ -18,6 +18,8 @@ from typing import Annotated, Any
 
 import typer
 
+from coordinator_tui.formatting import uk_date
+
 
 class LetterKind(StrEnum):
     candour = "candour"
@@ -81,7 +83,7 @@ def register(app: typer.Typer) -> None:
                 candour = "candour complete"
             elif r.candour_status == "open" and r.candour_waiting and r.candour_due:
                 late = " LATE" if r.candour_overdue(today) else ""
-                candour = f"candour: notify by {r.candour_due:%d/%m/%Y}{late}"
+                candour = f"candour: notify by {uk_date(r.candour_due)}{late}"
             elif r.candour_status == "open":
                 candour = "candour in progress"
             actions = ""
@@ -90,7 +92,7 @@ def register(app: typer.Typer) -> None:
                 actions = f"{r.open_actions} open {noun}, {r.overdue_actions} late"
             who = " / ".join(p for p in (r.customer, r.carer) if p)
             typer.echo(
-                f"INC-{r.id:<5} {r.occurred_on:%d/%m/%Y}  {state:<7}  {r.kind:<15}  "
+                f"INC-{r.id:<5} {uk_date(r.occurred_on)}  {state:<7}  {r.kind:<15}  "
                 f"{r.severity:<8}  {who}"
                 + "".join(f"  [{part}]" for part in (candour, actions) if part)
             )
@@ -126,12 +128,12 @@ def register(app: typer.Typer) -> None:
             stage = ("LATE " if r.is_overdue(today) else "") + r.stage()
             clocks = []
             if r.status == "open" and r.acknowledged_on is None and r.acknowledge_due:
-                clocks.append(f"acknowledge by {r.acknowledge_due:%d/%m/%Y}")
+                clocks.append(f"acknowledge by {uk_date(r.acknowledge_due)}")
             if r.status == "open" and r.response_sent_on is None and r.response_due:
-                clocks.append(f"respond by {r.response_due:%d/%m/%Y}")
+                clocks.append(f"respond by {uk_date(r.response_due)}")
             who = " / ".join(p for p in (r.customer, r.carer) if p)
             typer.echo(
-                f"CMP-{r.id:<5} {r.received_on:%d/%m/%Y}  {stage:<20}  {r.complainant}"
+                f"CMP-{r.id:<5} {uk_date(r.received_on)}  {stage:<20}  {r.complainant}"
                 + (f" about {who}" if who else "")
                 + (f"  [{'; '.join(clocks)}]" if clocks else "")
             )

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 import typer
 
+from coordinator_tui.formatting import uk_date
+
 
 class MinutesFormat(StrEnum):
     md = "md"
@@ -171,7 +173,7 @@ def register(app: typer.Typer) -> None:
             return
         for row in rows:
             state = "OVERDUE" if row.is_overdue(today) else "open"
-            due = f"{row.due_date:%d/%m/%Y}" if row.due_date else "no date"
+            due = uk_date(row.due_date) if row.due_date else "no date"
             typer.echo(
                 f"{row.id:>5}  {state:<7}  {due:<10}  {row.owner or '—':<20}  {row.description}"
                 + (f"  [{row.person_name}]" if row.person_name else "")

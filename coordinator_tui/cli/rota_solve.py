@@ -25,6 +25,8 @@ from typing import Annotated
 
 import typer
 
+from coordinator_tui.formatting import uk_date
+
 
 def register(rota_app: typer.Typer) -> None:
     """Add ``solve`` to the ``rota`` command group."""
@@ -77,7 +79,7 @@ def register(rota_app: typer.Typer) -> None:
 
         monday = week_monday(first)
         if only is not None and not monday <= only <= monday + timedelta(days=6):
-            fail(f"--day {only:%d/%m/%Y} is not in the week of {monday:%d/%m/%Y}")
+            fail(f"--day {uk_date(only)} is not in the week of {uk_date(monday)}")
         from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.rota import solver
 

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
+from coordinator_tui.formatting import uk_date
+
 
 def _write_private(path: Path, text: str) -> None:
     """A file readable by its owner only (it names staff); an existing file too."""
@@ -70,7 +72,7 @@ def register(app: typer.Typer) -> None:
         for row in matrix.rows:
             cells = " ".join(f"{cell.text():<8}" for cell in row.cells)
             role = ROLES.get(row.role, row.role).split()[0]
-            due = f"{row.supervision_due:%d/%m/%Y}" if row.supervision_due else ""
+            due = uk_date(row.supervision_due) if row.supervision_due else ""
             typer.echo(f"{row.name[:24]:<24} {role:<9} {cells} {due}")
         counts = matrix.counts()
         typer.echo(

@@ -21,6 +21,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.dialog_base import FORM_DIALOG_CSS, BackgroundSave, DialogBase
 from coordinator_tui.services.dates import DUE
 from coordinator_tui.widgets.date_input import DateInput
@@ -81,7 +82,7 @@ class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
                 label = f"{field.label}{' *' if field.required else ''}"
                 yield Label(label, classes="form-label")
                 if field.kind == "date":
-                    initial = field.value.strftime("%d/%m/%Y") if field.value else ""
+                    initial = uk_date(field.value) if field.value else ""
                     yield DateInput(
                         value=initial,
                         id=f"f-{field.key}",

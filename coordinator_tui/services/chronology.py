@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import (
     Action,
     AgendaItem,
@@ -169,7 +170,7 @@ def chronology(session: Session, person_id: int) -> list[ChronologyItem]:
     ).all():
         text = f"Action for {owner or 'practice'}: {description}"
         if due:
-            text += f" (due {due:%d/%m/%Y}, {status})"
+            text += f" (due {uk_date(due)}, {status})"
         items.append(ChronologyItem(_day(created), "action", "Actions", text))
     for on, source, kind, text in session.execute(
         select(
@@ -264,7 +265,7 @@ def to_markdown(title: str, items: list[ChronologyItem]) -> str:
     ]
     for item in items:
         text = item.text.replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {item.on:%d/%m/%Y} | {item.source} | {text} |")
+        lines.append(f"| {uk_date(item.on)} | {item.source} | {text} |")
     return "\n".join(lines) + "\n"
 
 

@@ -16,8 +16,10 @@ import nhs_number
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-# Re-exported: lists and screens import them from here (see ``person_hit`` for why apart).
 from coordinator_tui import audit
+
+# Re-exported: lists and screens import them from here (see ``person_hit`` for why apart).
+from coordinator_tui.formatting import person_label, uk_date
 from coordinator_tui.models import (
     EntryStatus,
     Household,
@@ -173,7 +175,7 @@ class PersonSummary:
 
     @property
     def display_name(self) -> str:
-        return f"{self.family_name.upper()}, {self.given_name}"
+        return person_label(self)
 
 
 def _current_registers(session: Session, person_ids: list[int]) -> dict[int, list[str]]:
@@ -306,10 +308,10 @@ def person_timescales(session: Session, summary: PersonSummary, today: date) -> 
     for reg in summary.registrations:
         text = ""
         if reg.entry_id in due:
-            text = f"{due[reg.entry_id].label} {due[reg.entry_id].due:%d/%m/%Y}"
+            text = f"{due[reg.entry_id].label} {uk_date(due[reg.entry_id].due)}"
         elif reg in active and codes.get(reg.entry_id) == "CPP" and conference:
             kind = "initial conference" if conference[0] == "initial_cp" else "review conference"
-            text = f"{kind} {conference[1]:%d/%m/%Y}"
+            text = f"{kind} {uk_date(conference[1])}"
         shown.append(replace(reg, due_text=text) if text else reg)
     return replace(summary, registrations=shown)
 

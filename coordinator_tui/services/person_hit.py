@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from coordinator_tui.formatting import nhs_number, person_label, uk_date
+
 
 def format_nhs_number(digits: str) -> str:
     """Show an NHS number the way it is printed on letters and cards: 3 3 4."""
     if len(digits) != 10:
         return digits
-    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    return nhs_number(digits)
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,11 @@ class PersonHit:
 
     @property
     def display_name(self) -> str:
-        return f"{self.family_name.upper()}, {self.given_name}"
+        return person_label(self)
 
     @property
     def label(self) -> str:
         return (
             f"{self.display_name}  {format_nhs_number(self.nhs_number)}  "
-            f"{self.date_of_birth:%d/%m/%Y}  {self.postcode}"
+            f"{uk_date(self.date_of_birth)}  {self.postcode}"
         )

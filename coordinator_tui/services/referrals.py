@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui import audit
 from coordinator_tui.clock import UK, start_of_day, to_local
+from coordinator_tui.formatting import person_label, uk_date
 from coordinator_tui.models import (
     OPEN_REFERRAL_STATES,
     Action,
@@ -260,7 +261,7 @@ def advance(
         default=None,
     )
     if last is not None and on < _day(last):
-        raise ReferralError(f"That date is before the last step ({_day(last):%d/%m/%Y})")
+        raise ReferralError(f"That date is before the last step ({uk_date(_day(last))})")
     previous = referral.state
     referral.state = to_state
     setattr(referral, TIMESTAMP[to_state], _moment(on))
@@ -307,7 +308,7 @@ def record_outcome(
         raise ReferralError("This referral was never sent: mark it sent first")
     if received_on < _day(referral.sent_at):
         sent = _day(referral.sent_at)
-        raise ReferralError(f"The outcome cannot be before the referral was sent ({sent:%d/%m/%Y})")
+        raise ReferralError(f"The outcome cannot be before the referral was sent ({uk_date(sent)})")
     if received_on > today:
         raise ReferralError("That date is in the future")
     if referral.state not in OPEN_REFERRAL_STATES:
@@ -376,14 +377,14 @@ def follow_on(
             return FollowOn(
                 conference_kind="initial_cp",
                 conference_due=due,
-                text=f"Initial child protection conference due by {due:%d/%m/%Y} ({counted})",
+                text=f"Initial child protection conference due by {uk_date(due)} ({counted})",
                 question="Diarise the initial conference now?",
             )
         return FollowOn(
             register_code="CFC",  # child in family or household of concern
             conference_kind="initial_cp",
             conference_due=due,
-            text=f"If the s47 enquiry continues, initial conference due by {due:%d/%m/%Y} "
+            text=f"If the s47 enquiry continues, initial conference due by {uk_date(due)} "
             f"({counted}); add to the child in family or household of concern register",
             question="Add to the register and diarise the conference now?",
         )
@@ -454,7 +455,7 @@ def apply_follow_on(
         sent = _day(referral.sent_at) if referral.sent_at else _day(referral.drafted_at)
         if strategy_discussion_on < sent:
             raise ReferralError(
-                f"The strategy discussion cannot be before the referral was sent ({sent:%d/%m/%Y})"
+                f"The strategy discussion cannot be before the referral was sent ({uk_date(sent)})"
             )
         referral.strategy_discussion_on = strategy_discussion_on
     done: list[str] = []
@@ -495,7 +496,7 @@ def apply_follow_on(
             add_conference(
                 session, referral_id, kind=plan.conference_kind, due=plan.conference_due, by=by
             )
-        done.append(f"{label} due by {plan.conference_due:%d/%m/%Y}")
+        done.append(f"{label} due by {uk_date(plan.conference_due)}")
     if action.strip():
         add_outcome_action(
             session, referral_id, description=action, owner=owner, due=due, today=today
@@ -593,7 +594,7 @@ def record_conference_held(
         raise ReferralConflictError(conflict_message(session, "case_conference", conference_id))
     label = CONFERENCE_KIND.get(conference.kind, conference.kind)
     if conference.held_on is not None:
-        raise ReferralError(f"The {label.lower()} was held on {conference.held_on:%d/%m/%Y}")
+        raise ReferralError(f"The {label.lower()} was held on {uk_date(conference.held_on)}")
     if held_on > today:
         raise ReferralError("That date is in the future")
     choices = dict(plan_choices(conference.kind))
@@ -610,7 +611,7 @@ def record_conference_held(
     earliest = max((d for d in (before, strategy) if d is not None), default=None)
     if earliest is not None and held_on < earliest:
         raise ReferralError(
-            f"That is before the last conference or strategy discussion ({earliest:%d/%m/%Y})"
+            f"That is before the last conference or strategy discussion ({uk_date(earliest)})"
         )
     conference.held_on = held_on
     decided = choices.get(plan, "")
@@ -939,7 +940,7 @@ def referral_detail(session: Session, referral_id: int) -> ReferralDetail | None
             .order_by(ReferralChase.chased_at)
         )
     )
-    name = f"{person.family_name.upper()}, {person.given_name}" if person else "—"
+    name = person_label(person) if person else "—"
     audit.record_read(session, "referral", referral_id)
     others = [
         (kind, state, _day(drafted))

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import (
     ChronologyEntry,
     EntryStatus,
@@ -81,7 +82,7 @@ class QueueRow:
     def dob_text(self) -> str:
         """Date of birth as typed: 03/12/2019 and 3/12/2019."""
         dob = self.date_of_birth
-        return f"{dob:%d/%m/%Y}\0{dob.day}/{dob.month}/{dob:%Y}"
+        return f"{uk_date(dob)}\0{dob.day}/{dob.month}/{dob:%Y}"
 
 
 @dataclass(frozen=True)
@@ -437,7 +438,7 @@ def record_health_assessment(
     if done_on > today:
         raise RegisterError("The health assessment cannot be dated in the future")
     if entry.start_date and done_on < entry.start_date:
-        raise RegisterError(f"That is before the child entered care ({entry.start_date:%d/%m/%Y})")
+        raise RegisterError(f"That is before the child entered care ({uk_date(entry.start_date)})")
     note = note.strip()
     recorded = ChronologyEntry(
         person_id=entry.person_id,
@@ -449,7 +450,7 @@ def record_health_assessment(
     )
     session.add(recorded)
     review = _add_review(
-        session, entry, today, by, "health assessment", note or f"done {done_on:%d/%m/%Y}"
+        session, entry, today, by, "health assessment", note or f"done {uk_date(done_on)}"
     )
     previous = _snapshot(entry, "last_health_assessment")
     latest = entry.last_health_assessment

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import UK, local_today
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import (
     Carer,
     CarerSkill,
@@ -166,7 +167,7 @@ def _birth_date(text: str, column: str, today: date) -> date:
     if not _FULL_YEAR.search(text):
         raise _RowError(f"{column}: write the year in full (14/03/1988), not '{text}'")
     if value > today:
-        raise _RowError(f"{column} {value:%d/%m/%Y} is in the future")
+        raise _RowError(f"{column} {uk_date(value)} is in the future")
     return value
 
 
@@ -509,5 +510,5 @@ def _visits(session: Session, rows, result: ImportResult) -> list[str]:
         first = min(v["visit_date"] for _, v in parsed)
         last = max(v["visit_date"] for _, v in parsed)
         if last - first > timedelta(days=6):
-            result.notes.append(f"visits span {first:%d/%m/%Y} to {last:%d/%m/%Y}")
+            result.notes.append(f"visits span {uk_date(first)} to {uk_date(last)}")
     return []

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.binding import Binding
 
+from coordinator_tui.formatting import short_date, uk_date
 from coordinator_tui.screens.care.base import CareListScreen, plural
 from coordinator_tui.screens.form_dialog import Field
 from coordinator_tui.widgets.lazy_table import Column, Row
@@ -73,7 +74,7 @@ class CapacityScreen(CareListScreen):
         if note is not None:
             style = "bold" if note.outcome == "lacks_capacity" else ""
             latest = Text(
-                f"{note.assessed_on:%d/%m/%y} {note.decision}: "
+                f"{short_date(note.assessed_on)} {note.decision}: "
                 f"{OUTCOMES[note.outcome].split(' for ')[0]}",
                 style=style,
             )
@@ -110,7 +111,7 @@ class CapacityScreen(CareListScreen):
             f"{words.split(' ')[0]} {getattr(note, key)}" for key, words in ELEMENTS.items()
         )
         text = Text(
-            f"{note.decision} · {note.assessed_on:%d/%m/%Y} by {note.assessed_by} · "
+            f"{note.decision} · {uk_date(note.assessed_on)} by {note.assessed_by} · "
             f"{OUTCOMES[note.outcome]} · {test}"
         )
         if note.outcome == "lacks_capacity":

@@ -17,6 +17,7 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.care.staff_base import StaffListScreen, View, local_time, plural
 from coordinator_tui.screens.form_dialog import Field
 from coordinator_tui.widgets.lazy_table import Column, Row
@@ -211,7 +212,7 @@ class ContactsScreen(StaffListScreen):
 
         def write(session: Any, values: dict[str, Any]) -> str:
             redate_follow_up(session, item.id, item.version, on=values["on"], today=self.today)
-            return f"Follow-up moved to {values['on']:%d/%m/%Y}"
+            return f"Follow-up moved to {uk_date(values['on'])}"
 
         self.form("Move the follow-up", fields, write, item.customer)
 

@@ -20,6 +20,7 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding
 
+from coordinator_tui.formatting import short_date
 from coordinator_tui.screens.care.staff_base import StaffListScreen, View, local_time, plural
 from coordinator_tui.screens.form_dialog import Field
 from coordinator_tui.services.errors import CoordinatorError
@@ -90,7 +91,7 @@ class RequestsScreen(StaffListScreen):
                 KINDS.get(item.kind, item.kind),
                 item.customer,
                 local_time(item.received_at),
-                f"{item.start_date:%d/%m/%y}",
+                short_date(item.start_date),
                 visits,
                 item.source,
             ),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.binding import Binding
 
+from coordinator_tui.formatting import short_date, uk_date
 from coordinator_tui.screens.care.base import CareListScreen, plural
 from coordinator_tui.screens.form_dialog import Field
 from coordinator_tui.services.errors import CoordinatorError
@@ -72,7 +73,7 @@ class CareReviewsScreen(CareListScreen):
             status = Text("early", style="yellow")
         else:
             status = "due"
-        due = f"{item.effective_due:%d/%m/%y}"
+        due = short_date(item.effective_due)
         return Row(
             item.key,
             (
@@ -112,16 +113,16 @@ class CareReviewsScreen(CareListScreen):
             return ""
         parts = [f"{item.customer}: {item.label()}"]
         if item.opens:
-            parts.append(f"window {item.opens:%d/%m/%Y} to {item.due:%d/%m/%Y}")
+            parts.append(f"window {uk_date(item.opens)} to {uk_date(item.due)}")
         if item.event_on:
-            parts.append(f"event {item.event_on:%d/%m/%Y}")
+            parts.append(f"event {uk_date(item.event_on)}")
         if item.snoozed_until:
             parts.append(
-                f"put off from {item.due:%d/%m/%Y} to {item.snoozed_until:%d/%m/%Y}: "
+                f"put off from {uk_date(item.due)} to {uk_date(item.snoozed_until)}: "
                 f"{item.snooze_reason}"
             )
         if item.last_done_on:
-            parts.append(f"last reviewed {item.last_done_on:%d/%m/%Y}")
+            parts.append(f"last reviewed {uk_date(item.last_done_on)}")
         return " · ".join(parts)
 
     # -- acting ---------------------------------------------------------------------------
@@ -169,7 +170,7 @@ class CareReviewsScreen(CareListScreen):
                 today=today,
             ),
             f"{item.customer} · {item.label()}: answers every review due for them",
-            said=lambda r: f"Reviewed {item.customer}: next review {r.next_due:%d/%m/%Y}",
+            said=lambda r: f"Reviewed {item.customer}: next review {uk_date(r.next_due)}",
             after=lambda: self.saved(move_on=True),
         )
 
@@ -189,8 +190,8 @@ class CareReviewsScreen(CareListScreen):
             lambda s, v: snooze_review(
                 s, item, until=v["until"], reason=v["reason"] or "", by=user, today=today
             ),
-            f"{item.customer} · {item.label()} due {item.due:%d/%m/%Y}",
-            said=lambda r: f"{item.customer}'s review put off to {r.snoozed_until:%d/%m/%Y}",
+            f"{item.customer} · {item.label()} due {uk_date(item.due)}",
+            said=lambda r: f"{item.customer}'s review put off to {uk_date(r.snoozed_until)}",
             after=lambda: self.saved(lambda r: r.key),
         )
 
@@ -240,7 +241,7 @@ class CareReviewsScreen(CareListScreen):
                 today=today,
             ),
             "Incidents, medication changes, complaints and missed visits ask by themselves",
-            said=lambda r: f"Early review asked for: due {r.due_on:%d/%m/%Y}",
+            said=lambda r: f"Early review asked for: due {uk_date(r.due_on)}",
         )
 
     def action_interval(self) -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
@@ -54,14 +55,14 @@ def incident_context(row: IncidentRow) -> str:
     who = " / ".join(part for part in (row.customer, row.carer) if part)
     return (
         f"INC-{row.id} · {label(INCIDENT_KINDS, row.kind)} · "
-        f"{label(HARM_LEVELS, row.severity).lower()} · {row.occurred_on:%d/%m/%Y}"
+        f"{label(HARM_LEVELS, row.severity).lower()} · {uk_date(row.occurred_on)}"
         + (f" · {who}" if who else "")
     )
 
 
 def complaint_context(row: ComplaintRow) -> str:
     return (
-        f"CMP-{row.id} · {row.complainant} · received {row.received_on:%d/%m/%Y}"
+        f"CMP-{row.id} · {row.complainant} · received {uk_date(row.received_on)}"
         + (f" · about {row.customer}" if row.customer else "")
         + f" · {row.stage()}"
     )
@@ -215,7 +216,7 @@ class GovernanceActions:
             if result.candour_opened is not None and result.incident.notifiable:
                 parts.append(
                     "Duty of Candour record open: notify in person by "
-                    f"{result.candour_opened.due_on:%d/%m/%Y} (c)"
+                    f"{uk_date(result.candour_opened.due_on)} (c)"
                 )
             if result.concern_id is not None:
                 parts.append("safeguarding concern raised on the person's record")
@@ -290,7 +291,7 @@ class GovernanceActions:
             ),
             incident_context(row) + "\nChased in the action tracker (Meetings, A) with the rest",
             said=lambda action: (
-                f"Action added for {action.owner_label}, due {action.due_date:%d/%m/%Y}"
+                f"Action added for {action.owner_label}, due {uk_date(action.due_date)}"
             ),
         )
 
@@ -399,7 +400,7 @@ class GovernanceActions:
             ),
             complaint_context(row)
             + (
-                f"\nDue by {row.acknowledge_due:%d/%m/%Y} (3 working days)"
+                f"\nDue by {uk_date(row.acknowledge_due)} (3 working days)"
                 if row.acknowledge_due
                 else ""
             ),
@@ -450,7 +451,7 @@ class GovernanceActions:
         if row is None:
             return
         user, today = self.coordinator.settings.user, self.today
-        due = f"{row.response_due:%d/%m/%Y}" if row.response_due else "not set"
+        due = uk_date(row.response_due) if row.response_due else "not set"
         self._form(
             "Extend the response period",
             [

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Header, Static
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
@@ -35,7 +36,7 @@ COLUMNS = [
 
 def _shown(value: Any) -> str:
     if isinstance(value, date):
-        return f"{value:%d/%m/%Y}"
+        return uk_date(value)
     text = " ".join(str(value or "").split())
     return text
 
@@ -122,11 +123,11 @@ class CandourScreen(CoordinatorScreen):
         missing = missing_elements(record)
         late = record.status == "open" and record.notified_on is None and record.due_on < self.today
         if record.status == "complete":
-            completed = f"{record.completed_on:%d/%m/%Y}" if record.completed_on else ""
+            completed = uk_date(record.completed_on) if record.completed_on else ""
             state = Text(f"COMPLETE {completed} ({record.completed_by})", style="bold green")
         elif record.status == "open" and (record.notified_on or not missing):
             done = (
-                f"notified in person {record.notified_on:%d/%m/%Y}"
+                f"notified in person {uk_date(record.notified_on)}"
                 if record.notified_on
                 else "could not be contacted or declined (reg 20(5))"
             )
@@ -137,7 +138,7 @@ class CandourScreen(CoordinatorScreen):
         elif record.status == "open":
             state = Text.assemble(
                 "open · notify in person by ",
-                (f"{record.due_on:%d/%m/%Y}", "bold red" if late else "bold"),
+                (uk_date(record.due_on), "bold red" if late else "bold"),
                 (" LATE" if late else "", "bold red"),
             )
         else:

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
@@ -29,7 +30,7 @@ from coordinator_tui.widgets.person_picker import Choice, ChoicePicker
 def field_widget(field: Field, today: date) -> Widget:
     """The input for one field, as ``FormDialog`` makes it (ids ``f-<key>``)."""
     if field.kind == "date":
-        initial = field.value.strftime("%d/%m/%Y") if field.value else ""
+        initial = uk_date(field.value) if field.value else ""
         return DateInput(value=initial, id=f"f-{field.key}", today=today, expects=field.expects)
     if field.kind == "choice":
         return ChoicePicker(

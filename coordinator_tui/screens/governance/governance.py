@@ -25,6 +25,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from coordinator_tui.formatting import short_date, uk_date
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.governance.actions import (
     COMPLAINT_ACTIONS,
@@ -128,7 +129,7 @@ HARM_SHORT = {
 
 
 def _d(value: date | None) -> str:
-    return value.strftime("%d/%m/%y") if value else ""
+    return short_date(value) if value else ""
 
 
 def incident_row(row: IncidentRow, today: date) -> Row:
@@ -506,7 +507,7 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
             else:
                 parts = []
                 if row.candour_status == "open":
-                    due = f"{row.candour_due:%d/%m/%Y}" if row.candour_due else ""
+                    due = f"{uk_date(row.candour_due)}" if row.candour_due else ""
                     if row.candour_overdue(today):
                         parts.append(f"Candour: notification in person was due by {due} (c)")
                     elif row.candour_waiting:
@@ -672,7 +673,7 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
                     new_id = complaint.id
                     message = (
                         f"Complaint CMP-{complaint.id} logged: acknowledge by "
-                        f"{complaint.acknowledge_due:%d/%m/%Y}"
+                        f"{uk_date(complaint.acknowledge_due)}"
                     )
             except CoordinatorError as exc:
                 return str(exc)

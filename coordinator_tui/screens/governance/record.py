@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
+from coordinator_tui.formatting import uk_date, uk_datetime
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.governance.actions import (
     COMPLAINT_ACTIONS,
@@ -57,7 +58,7 @@ def incident_renderables(detail: IncidentDetail, today: date) -> list[Any]:
     facts.add_row(
         "When",
         f"happened {to_local(i.occurred_at):%a %d/%m/%Y %H:%M} · found "
-        f"{to_local(i.reported_at):%d/%m/%Y %H:%M}"
+        f"{uk_datetime(to_local(i.reported_at))}"
         + (f" · logged by {i.logged_by}" if i.logged_by else ""),
     )
     who = " · ".join(
@@ -78,7 +79,7 @@ def incident_renderables(detail: IncidentDetail, today: date) -> list[Any]:
         else ("awaiting triage" if i.triaged_at is None else "open")
     )
     if i.status == "closed" and i.closed_at:
-        status += f" {to_local(i.closed_at):%d/%m/%Y} by {i.closed_by}"
+        status += f" {uk_date(to_local(i.closed_at))} by {i.closed_by}"
     facts.add_row("Status", status)
     if i.triaged_at is not None:
         facts.add_row(
@@ -95,15 +96,15 @@ def incident_renderables(detail: IncidentDetail, today: date) -> list[Any]:
     record = detail.candour
     if record is not None and record.status != "not_required":
         if record.status == "complete":
-            words = Text(f"complete {record.completed_on:%d/%m/%Y}", style="green")
+            words = Text(f"complete {uk_date(record.completed_on)}", style="green")
         else:
             missing = missing_elements(record)
             late = record.notified_on is None and record.due_on < today
             if record.notified_on is not None:
-                first = (f"notified in person {record.notified_on:%d/%m/%Y}", "")
+                first = (f"notified in person {uk_date(record.notified_on)}", "")
             else:
                 first = (
-                    f"notify in person by {record.due_on:%d/%m/%Y}",
+                    f"notify in person by {uk_date(record.due_on)}",
                     "bold red" if late else "",
                 )
             words = Text.assemble(first, f" · {8 - len(missing)} of 8 elements recorded (c)")
@@ -128,7 +129,7 @@ def incident_renderables(detail: IncidentDetail, today: date) -> list[Any]:
                 )
                 decided += f": {label(table, d.detail)}"
             decisions.add_row(
-                f"{to_local(d.at):%d/%m/%Y %H:%M}",
+                f"{uk_datetime(to_local(d.at))}",
                 d.by,
                 TRIAGE_QUESTIONS.get(d.question, d.question),
                 decided,
@@ -145,7 +146,7 @@ def incident_renderables(detail: IncidentDetail, today: date) -> list[Any]:
         for a in detail.actions:
             late = a.status == "open" and a.due is not None and a.due < today
             actions.add_row(
-                Text(f"{a.due:%d/%m/%Y}" if a.due else "", style="bold red" if late else ""),
+                Text(f"{uk_date(a.due)}" if a.due else "", style="bold red" if late else ""),
                 a.owner,
                 a.description,
                 "OVERDUE" if late else a.status,
@@ -289,9 +290,9 @@ class ComplaintScreen(_RecordScreen):
         facts.add_row("Complaint", summary or "—")
         facts.add_row("Outcome wanted", wanted or "—")
         ack = (
-            f"acknowledged {row.acknowledged_on:%d/%m/%Y}"
+            f"acknowledged {uk_date(row.acknowledged_on)}"
             if row.acknowledged_on
-            else f"due by {row.acknowledge_due:%d/%m/%Y}"
+            else f"due by {uk_date(row.acknowledge_due)}"
             if row.acknowledge_due
             else "—"
         )
@@ -303,9 +304,9 @@ class ComplaintScreen(_RecordScreen):
             ),
         )
         reply = (
-            f"sent {row.response_sent_on:%d/%m/%Y}"
+            f"sent {uk_date(row.response_sent_on)}"
             if row.response_sent_on
-            else f"due by {row.response_due:%d/%m/%Y}"
+            else f"due by {uk_date(row.response_due)}"
             if row.response_due
             else "—"
         )
@@ -329,6 +330,6 @@ class ComplaintScreen(_RecordScreen):
         for step in steps:
             note = step.note
             if step.kind == "extension" and step.told_on:
-                note += f" (told {step.told_on:%d/%m/%Y})"
-            timeline.add_row(f"{step.on:%d/%m/%Y}", step_label(step.kind), step.by, note)
+                note += f" (told {uk_date(step.told_on)})"
+            timeline.add_row(f"{uk_date(step.on)}", step_label(step.kind), step.by, note)
         self._show([facts, timeline, ""])

@@ -23,6 +23,7 @@ from textual.containers import Horizontal
 from textual.widgets import Header, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from coordinator_tui.formatting import nhs_number
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.widgets.footer import Footer
 
@@ -88,7 +89,7 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
         people.add_options(
             [
                 Option(
-                    f"{e.name}\n  NHS {e.nhs_number[:3]} {e.nhs_number[3:6]} {e.nhs_number[6:]}"
+                    f"{e.name}\n  NHS {nhs_number(e.nhs_number)}"
                     + ("\n  ⚠ hide from online access" if e.hide_online else "")
                 )
                 for e in self.entries

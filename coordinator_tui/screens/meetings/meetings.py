@@ -32,6 +32,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from coordinator_tui.formatting import short_date, uk_date
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
@@ -110,13 +111,11 @@ def action_row(row: ActionRow, today: date) -> Row:
         row.id,
         (
             Text("OVERDUE", style="bold red") if overdue else Text("open"),
-            Text(f"{row.due_date:%d/%m/%y}", style="red" if overdue else "")
-            if row.due_date
-            else "—",
+            Text(short_date(row.due_date), style="red" if overdue else "") if row.due_date else "—",
             row.owner or "—",
             row.description,
             row.person_name,
-            f"{row.meeting_day:%d/%m/%y}" if row.meeting_day else "",
+            short_date(row.meeting_day) if row.meeting_day else "",
         ),
     )
 
@@ -502,7 +501,7 @@ class MeetingsScreen(SectionScreen):
             self.load()
             return None
 
-        due = f"due {row.due_date:%d/%m/%Y}" if row.due_date else "no due date"
+        due = f"due {uk_date(row.due_date)}" if row.due_date else "no due date"
         context = f"{row.owner or '—'} · {due} · {row.description}"
         self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
 

@@ -37,6 +37,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Input, Static, TextArea
 
 from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import FormDialog
 from coordinator_tui.widgets.footer import Footer
@@ -69,7 +70,7 @@ def facts_renderable(facts: KeyFacts | None, today: date) -> Text:
     text = Text()
     text.append(f"{facts.display_name}\n", "bold")
     text.append(
-        f"NHS {format_nhs_number(facts.nhs_number)} · born {facts.date_of_birth:%d/%m/%Y}\n"
+        f"NHS {format_nhs_number(facts.nhs_number)} · born {uk_date(facts.date_of_birth)}\n"
     )
     text.append("Registers: ", "bold")
     text.append("; ".join(facts.registers) if facts.registers else "none current")
@@ -80,7 +81,7 @@ def facts_renderable(facts: KeyFacts | None, today: date) -> Text:
     else:
         text.append(
             f"{ref.referral_type.replace('_', ' ')}, {ref.state.replace('_', ' ')}"
-            f" (drafted {ref.drafted_on:%d/%m/%Y})"
+            f" (drafted {uk_date(ref.drafted_on)})"
         )
         if ref.overdue:
             text.append(" OVERDUE", "bold red")
@@ -104,7 +105,7 @@ def recorded_renderable(item: MinutingItem) -> Text:
         text.append(f"\n✓ {decision}")
     text.append(f"\nActions: {len(item.actions)}", "bold")
     for action in item.actions:
-        due = f"due {action.due_date:%d/%m/%Y}" if action.due_date else "no due date"
+        due = f"due {uk_date(action.due_date)}" if action.due_date else "no due date"
         text.append(f"\n→ {action.owner_label or '—'}, {due}: {action.description}")
     return text
 

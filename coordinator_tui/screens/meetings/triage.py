@@ -28,6 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Input, Static
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.widgets.filter_input import FilterInput
@@ -557,7 +558,7 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
             self.notify(str(exc), severity="error")
             return
         self.held_back = result.held_back
-        text = f"{added} proposed from what happened since {since:%d/%m/%Y}"
+        text = f"{added} proposed from what happened since {uk_date(since)}"
         if fit_to_time:
             text += f", most at risk first, to fit the {result.minutes_free} min free"
         if result.held_back:

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
+from coordinator_tui.formatting import uk_date, uk_datetime
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.referrals.referrals import REFERRAL_BINDINGS, ReferralActions
 from coordinator_tui.services.referral_terms import (
@@ -55,7 +56,7 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
     facts.add_row(
         "Chase by",
         Text.assemble(
-            f"{r.chase_by:%d/%m/%Y}" if r.chase_by else "—",
+            uk_date(r.chase_by) if r.chase_by else "—",
             (" OVERDUE", "bold red") if overdue else "",
             " (set by hand)" if r.chase_by_overridden and r.chase_by else "",
             " (outcome in: nothing awaited)"
@@ -64,7 +65,7 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
         ),
     )
     if r.last_chased_on:
-        facts.add_row("Last chased", f"{r.last_chased_on:%d/%m/%Y}")
+        facts.add_row("Last chased", uk_date(r.last_chased_on))
     facts.add_row("Reason", r.reason or "—")
     if r.dash_score is not None:
         risk = "HIGH RISK (14+)" if r.dash_score >= 14 else "below the high-risk threshold"
@@ -75,7 +76,7 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
     if r.marac_date:
         facts.add_row("MARAC date", f"{r.marac_date:%a %d %b %Y}")
     if r.strategy_discussion_on:
-        facts.add_row("Strategy discussion", f"{r.strategy_discussion_on:%d/%m/%Y}")
+        facts.add_row("Strategy discussion", uk_date(r.strategy_discussion_on))
     if detail.conferences:
         facts.add_row("Conferences", conference_lines(detail, today))
         if detail.next_review_due:
@@ -83,7 +84,7 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
             facts.add_row(
                 "Next review",
                 Text.assemble(
-                    f"CP review conference due by {detail.next_review_due:%d/%m/%Y}",
+                    f"CP review conference due by {uk_date(detail.next_review_due)}",
                     (" OVERDUE", "bold red") if late else "",
                 ),
             )
@@ -94,7 +95,7 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
         current = [g.category for g in person.registrations if g.status == "active"]
         facts.add_row(
             "Born",
-            f"{person.date_of_birth:%d/%m/%Y} (age {age_on(person.date_of_birth, today)})"
+            f"{uk_date(person.date_of_birth)} (age {age_on(person.date_of_birth, today)})"
             + (f" · {person.practice}" if person.practice else ""),
         )
         facts.add_row("Registers", ", ".join(current) or "none current")
@@ -111,7 +112,7 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
             Text(
                 "\n".join(
                     f"{kind.replace('_', ' ')} · {STATE_LABEL.get(state, state)}"
-                    + (f" · drafted {drafted:%d/%m/%Y}" if drafted else "")
+                    + (f" · drafted {uk_date(drafted)}" if drafted else "")
                     for kind, state, drafted in detail.other_referrals[:5]
                 )
             ),
@@ -123,7 +124,7 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
         history.add_column(column)
     for event in detail.events:
         history.add_row(
-            f"{to_local(event.at):%d/%m/%Y %H:%M}",
+            uk_datetime(to_local(event.at)),
             event.by,
             STATE_LABEL.get(event.from_state, event.from_state),
             STATE_LABEL.get(event.to_state, event.to_state),
@@ -138,12 +139,12 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
             chases.add_column(column)
         for chase in detail.chases:
             chases.add_row(
-                f"{to_local(chase.chased_at):%d/%m/%Y %H:%M}",
+                uk_datetime(to_local(chase.chased_at)),
                 chase.by,
                 chase.method,
                 chase.to_whom,
                 chase.note,
-                f"{chase.next_chase_by:%d/%m/%Y}" if chase.next_chase_by else "",
+                uk_date(chase.next_chase_by) if chase.next_chase_by else "",
             )
     else:
         chases = Text("Not chased yet.", style="dim")
@@ -158,11 +159,11 @@ def conference_lines(detail: ReferralDetail, today: date) -> Text:
             text.append("\n")
         text.append(CONFERENCE_KIND.get(c.kind, c.kind.replace("_", " ")))
         if c.held_on:
-            text.append(f" · held {c.held_on:%d/%m/%Y}")
+            text.append(f" · held {uk_date(c.held_on)}")
             if c.outcome:
                 text.append(f": {c.outcome}")
         else:
-            text.append(f" · due by {c.due_date:%d/%m/%Y}")
+            text.append(f" · due by {uk_date(c.due_date)}")
             if c.due_date < today:
                 text.append(" OVERDUE", style="bold red")
     return text

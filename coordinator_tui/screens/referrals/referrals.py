@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from coordinator_tui.formatting import person_label, short_date, uk_date
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
@@ -104,14 +105,14 @@ def referral_row(row: ReferralRow, today: date) -> Row:
         status = Text("due", style="bold")
     else:
         status = Text("")
-    chase = row.chase_by.strftime("%d/%m/%y") if row.chase_by else ""
+    chase = short_date(row.chase_by) if row.chase_by else ""
     return Row(
         row.id,
         (
             status,
             Text(chase, style="red") if overdue else chase,
             chased_ago(row.last_chased_on, today),
-            f"{row.family_name.upper()}, {row.given_name}",
+            person_label(row),
             format_nhs_number(row.nhs_number),
             row.referral_type.replace("_", " "),
             STATE_SHORT.get(row.state, row.state),
@@ -221,7 +222,7 @@ class ReferralActions:
         save = BackgroundSave(write, then)
 
         if context is None:
-            context = f"{row.family_name.upper()}, {row.given_name} · {row.referral_type} · " + (
+            context = f"{person_label(row)} · {row.referral_type} · " + (
                 STATE_LABEL.get(row.state, row.state)
             )
         self.app.push_screen(
@@ -395,9 +396,7 @@ class ReferralActions:
             Field("owner", "Owner", placeholder="name, initials or role (HV, PM, DSL...)"),
             Field("due", "Due", "date"),
         ]
-        heading = f"{row.family_name.upper()}, {row.given_name} · " + OUTCOMES.get(
-            row.outcome_type, row.outcome_type
-        )
+        heading = f"{person_label(row)} · " + OUTCOMES.get(row.outcome_type, row.outcome_type)
 
         def apply(session: Any, r: ReferralRow, choice: dict[str, Any]) -> list[str]:
             return apply_follow_on(
@@ -540,7 +539,7 @@ class ReferralActions:
         def said(_row: ReferralRow, _values: dict, following: Any) -> None:
             if following is not None:
                 self.notify(
-                    f"Next: {CONFERENCE_KIND['review_cp']} due by {following.due_date:%d/%m/%Y}"
+                    f"Next: {CONFERENCE_KIND['review_cp']} due by {uk_date(following.due_date)}"
                 )
 
         self._form(
@@ -557,7 +556,7 @@ class ReferralActions:
             ),
             after=said,
             row=row,
-            context=f"{row.family_name.upper()}, {row.given_name} · {label} due by {due:%d/%m/%Y}",
+            context=f"{person_label(row)} · {label} due by {uk_date(due)}",
         )
 
 

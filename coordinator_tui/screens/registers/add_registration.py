@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.dialog_base import DialogBase
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.person_hit import PersonHit
@@ -75,7 +76,7 @@ class AddRegistrationDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
             yield Select([(name, sid) for sid, name in self.staff], id="f-lead", compact=True)
             yield Label("Start date *", classes="form-label")
             yield DateInput(
-                value=self.today.strftime("%d/%m/%Y"),
+                value=uk_date(self.today),
                 id="f-start",
                 today=self.today,
                 expects=PAST,
@@ -158,7 +159,7 @@ def open_add_registration(
             return str(exc)
         message = (
             f"Added {values['person'].display_name} to the {names[values['category']]} "
-            f"register from {values['start']:%d/%m/%Y}"
+            f"register from {uk_date(values['start'])}"
         )
         if on_saved is not None:
             on_saved(token, message)

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.dialog_base import DialogBase
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.person_hit import PersonHit
@@ -82,7 +83,7 @@ class ConcernIntakeDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
                 with Vertical():
                     yield Label("Date raised *", classes="form-label")
                     yield DateInput(
-                        value=self.today.strftime("%d/%m/%Y"),
+                        value=uk_date(self.today),
                         id="f-date",
                         today=self.today,
                         expects=PAST,

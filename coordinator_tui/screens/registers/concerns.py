@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Header, Static
 
+from coordinator_tui.formatting import person_label, uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.concerns import REFERRAL_TYPES, ConcernRow
@@ -81,8 +82,8 @@ class ConcernsScreen(CoordinatorScreen):
                     Row(
                         r.id,
                         (
-                            r.raised_on.strftime("%d/%m/%Y"),
-                            f"{r.family_name.upper()}, {r.given_name}",
+                            uk_date(r.raised_on),
+                            person_label(r),
                             labels.get(r.category, r.category),
                             r.raised_by,
                             r.details,
@@ -115,12 +116,12 @@ class ConcernsScreen(CoordinatorScreen):
                     apply(session, row, values)
             except CoordinatorError as exc:  # refused, a conflict, or the database busy
                 return str(exc)
-            self.notify(f"Triaged {row.family_name.upper()}, {row.given_name}: {title.lower()}")
+            self.notify(f"Triaged {person_label(row)}: {title.lower()}")
             self.query_one(LazyTable).cursor_row = index
             self.load()
             return None
 
-        context = f"{row.family_name.upper()}, {row.given_name} · {row.details}"
+        context = f"{person_label(row)} · {row.details}"
         if fields:
             self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
         else:

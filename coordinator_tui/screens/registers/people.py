@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Header, Input, Static
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.person_hit import PersonHit, format_nhs_number
 from coordinator_tui.widgets.footer import Footer
@@ -34,7 +35,7 @@ def person_row(hit: PersonHit) -> Row:
         (
             hit.display_name,
             format_nhs_number(hit.nhs_number),
-            hit.date_of_birth.strftime("%d/%m/%Y"),
+            uk_date(hit.date_of_birth),
             hit.postcode,
         ),
     )

@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.people import PersonSummary
 from coordinator_tui.widgets.footer import Footer
@@ -51,7 +52,7 @@ def demographics(summary: PersonSummary, today) -> Table:
     table.add_row("Address", f"{summary.address}  {summary.postcode}".strip() or "—")
     table.add_row("Practice", summary.practice or "—")
     updated = (
-        f" (updated {summary.case_summary_updated_at:%d/%m/%Y})"
+        f" (updated {uk_date(summary.case_summary_updated_at)})"
         if summary.case_summary_updated_at
         else ""
     )
@@ -118,7 +119,7 @@ def chronology_table(items: list) -> Table | Text:
     table.add_column("Source", no_wrap=True)
     table.add_column("What happened", ratio=1)
     for item in items:
-        table.add_row(f"{item.on:%d/%m/%Y}", item.source, item.text)
+        table.add_row(uk_date(item.on), item.source, item.text)
     return table
 
 

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from coordinator_tui.formatting import person_label, short_date, uk_date
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
@@ -51,11 +52,11 @@ COLUMNS = [
 
 def person_name(row: QueueRow) -> str:
     """The person as lists and toasts name them: FAMILY, Given."""
-    return f"{row.family_name.upper()}, {row.given_name}"
+    return person_label(row)
 
 
 def format_day(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
+    return uk_date(day)
 
 
 def health_assessment_first(row: QueueRow) -> bool:
@@ -78,8 +79,8 @@ def due_cell(row: QueueRow, today: date) -> Text | str:
     if health_assessment_first(row):
         ha = row.health_assessment_due
         assert ha is not None
-        return Text(f"HA {ha:%d/%m/%y}", style="red" if ha < today else "")
-    due = row.next_review_due.strftime("%d/%m/%y") if row.next_review_due else ""
+        return Text(f"HA {short_date(ha)}", style="red" if ha < today else "")
+    due = short_date(row.next_review_due) if row.next_review_due else ""
     return Text(due, style="red") if row.is_overdue(today) else due
 
 
@@ -107,7 +108,7 @@ def queue_row(row: QueueRow, today: date) -> Row:
             due_cell(row, today),
             person_name(row),
             format_nhs_number(row.nhs_number),
-            row.date_of_birth.strftime("%d/%m/%Y"),
+            uk_date(row.date_of_birth),
             row.category_code,
             risk,
             row.lead,

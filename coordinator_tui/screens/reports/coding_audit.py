@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Header, Static
 
+from coordinator_tui.formatting import uk_date, uk_datetime
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.dates import PAST
@@ -217,7 +218,7 @@ class CodingAuditScreen(CoordinatorScreen):
         box.update(
             Text.assemble(
                 (f"Run {summary.id}: {summary.file_name or 'export'}", "bold"),
-                f" ({summary.system}), {to_local(summary.imported_at):%d/%m/%Y %H:%M} by "
+                f" ({summary.system}), {uk_datetime(to_local(summary.imported_at))} by "
                 f"{summary.imported_by}. {summary.rows:,} rows, {summary.coded_rows:,} with "
                 f"a listed code, {summary.people_coded:,} people coded, "
                 f"{summary.unknown_people:,} NHS numbers not ours. ",
@@ -348,7 +349,7 @@ class CodingAuditScreen(CoordinatorScreen):
     def _end(self, finding: FindingRow) -> None:
         default = finding.coded_off_on or self.today
         reason = (
-            f"Coded off in the clinical system on {finding.coded_off_on:%d/%m/%Y} (coding audit)"
+            f"Coded off in the clinical system on {uk_date(finding.coded_off_on)} (coding audit)"
             if finding.coded_off_on
             else "Not coded in the clinical system (coding audit)"
         )
@@ -412,12 +413,12 @@ class CodingAuditScreen(CoordinatorScreen):
                     entry = ca.add_to_register(
                         session, finding.id, finding.version, today=today, by=by
                     )
-                    done = f"{finding.name} added to our register from {entry.start_date:%d/%m/%Y}"
+                    done = f"{finding.name} added to our register from {uk_date(entry.start_date)}"
                 elif action == "date":
                     entry = ca.use_coded_date(
                         session, finding.id, finding.version, today=today, by=by
                     )
-                    done = f"{finding.name}: our start date is now {entry.start_date:%d/%m/%Y}"
+                    done = f"{finding.name}: our start date is now {uk_date(entry.start_date)}"
                 elif action == "end":
                     ca.end_ours(
                         session,
@@ -442,7 +443,7 @@ class CodingAuditScreen(CoordinatorScreen):
                     )
                     done = (
                         f"{finding.name}: correction task for {task.owner_label}, due "
-                        f"{task.due_date:%d/%m/%Y} (in the action tracker)"
+                        f"{uk_date(task.due_date)} (in the action tracker)"
                     )
         except CoordinatorError as exc:
             if not values:  # no form to show it in

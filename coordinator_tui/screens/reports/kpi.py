@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Header, Static
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
@@ -181,7 +182,7 @@ class KpiPackScreen(CoordinatorScreen):
         self.query_one("#kpi-summary", Static).update(
             Text.assemble(
                 (pack.title, "bold"),
-                f"  {pack.month:%d/%m/%Y} to {pack.last_day:%d/%m/%Y}. ",
+                f"  {uk_date(pack.month)} to {uk_date(pack.last_day)}. ",
                 times,
                 "\n",
                 small,

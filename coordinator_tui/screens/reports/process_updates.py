@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Header, Static
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
@@ -51,10 +52,10 @@ def update_row(row: UpdateRow) -> Row:
     return Row(
         row,
         (
-            f"{row.effective_from:%d/%m/%Y}",
+            uk_date(row.effective_from),
             row.title,
             row.practices,
-            f"{row.acknowledge_by:%d/%m/%Y}",
+            uk_date(row.acknowledge_by),
             f"{row.acknowledged} of {row.recipients}",
             overdue,
             f"{row.attended} came" if row.briefing_on else "none",
@@ -64,7 +65,7 @@ def update_row(row: UpdateRow) -> Row:
 
 def recipient_row(row: RecipientRow, today) -> Row:
     if row.acknowledged_on:
-        ack: Any = f"{row.acknowledged_on:%d/%m/%Y}"
+        ack: Any = uk_date(row.acknowledged_on)
     elif row.overdue(today):
         ack = Text("OVERDUE" + (" chased" if row.chased else ""), style="bold red")
     else:
@@ -72,7 +73,7 @@ def recipient_row(row: RecipientRow, today) -> Row:
     briefing = {True: "attended", False: "did not", None: "—"}[row.attended_briefing]
     return Row(
         row,
-        (row.name, row.practice, f"{row.due:%d/%m/%Y}" if row.due else "", ack, briefing),
+        (row.name, row.practice, uk_date(row.due) if row.due else "", ack, briefing),
     )
 
 
@@ -242,11 +243,11 @@ class RecipientsScreen(CoordinatorScreen):
         table.set_source(ListSource([recipient_row(r, today) for r in rows]))
         table.cursor_row = min(index, max(len(rows) - 1, 0))
         update = self.update_row
-        briefing = f"; briefing {update.briefing_on:%d/%m/%Y}" if update.briefing_on else ""
+        briefing = f"; briefing {uk_date(update.briefing_on)}" if update.briefing_on else ""
         self.query_one("#recipients-summary", Static).update(
             Text.assemble(
                 (update.title, "bold"),
-                f" (from {update.effective_from:%d/%m/%Y}, {update.practices}{briefing}): "
+                f" (from {uk_date(update.effective_from)}, {update.practices}{briefing}): "
                 f"{sum(1 for r in rows if r.acknowledged_on)} of {len(rows)} acknowledged",
             )
         )

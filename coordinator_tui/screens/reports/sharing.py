@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Header, Static
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.dates import PAST
@@ -224,7 +225,7 @@ def sharing_row(row: SharingRow) -> Row:
     return Row(
         row,
         (
-            f"{row.occurred_on:%d/%m/%Y}",
+            uk_date(row.occurred_on),
             row.person,
             "→" if row.direction == "disclosure" else "←",
             row.to_whom,
@@ -318,7 +319,7 @@ class SharingReportScreen(CoordinatorScreen):
         only = " (decisions without consent only)" if self.without_consent else ""
         self.query_one("#sharing-summary", Static).update(
             Text.assemble(
-                (f"{self.date_from:%d/%m/%Y} to {self.date_to:%d/%m/%Y}{only}: ", "bold"),
+                (f"{uk_date(self.date_from)} to {uk_date(self.date_to)}{only}: ", "bold"),
                 f"{summary.disclosures} shared, {summary.requests} requests "
                 f"({summary.refused} refused, {summary.pending} pending), ",
                 (f"{summary.without_consent} without consent", "bold"),

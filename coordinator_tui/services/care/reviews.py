@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import CarePackage, Complaint, Customer, Incident, Visit, VisitStatus
 from coordinator_tui.models.care_changes import CarePlanReview, CareSettings, MedicationChange
 from coordinator_tui.services import errors, rules
@@ -259,7 +260,7 @@ def review_items(
                 who.name,
                 "first",
                 "",
-                f"first review: package started {who.package_start:%d/%m/%Y}",
+                f"first review: package started {uk_date(who.package_start)}",
                 due,
                 opens=opens,
             )

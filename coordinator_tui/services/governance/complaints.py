@@ -17,6 +17,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import Carer, Customer, Visit
 from coordinator_tui.models.governance import Complaint, ComplaintStep, Compliment
 from coordinator_tui.services.governance import GovernanceError, check_version
@@ -204,7 +205,7 @@ def acknowledge(
     late = on > (complaint.acknowledge_due or on)
     text = "Offered a discussion of how it will be handled and the response period"
     if late:
-        text += f" (late: due {complaint.acknowledge_due:%d/%m/%Y})"
+        text += f" (late: due {uk_date(complaint.acknowledge_due)})"
     _step(session, complaint, "acknowledged", on, f"{text}. {note}".strip(), by)
     return complaint
 
@@ -249,7 +250,7 @@ def extend(
         raise GovernanceError("Give the new response date")
     current = complaint.response_due or complaint.received_on
     if new_due <= current:
-        raise GovernanceError(f"The new date must be after {current:%d/%m/%Y}")
+        raise GovernanceError(f"The new date must be after {uk_date(current)}")
     if not reason.strip():
         raise GovernanceError("Say why the response needs longer")
     _check_day(told_on, "the complainant was told", today, not_before=complaint.received_on)
@@ -260,7 +261,7 @@ def extend(
         complaint,
         "extension",
         told_on,
-        f"Response date moved from {current:%d/%m/%Y} to {new_due:%d/%m/%Y}: {reason.strip()}",
+        f"Response date moved from {uk_date(current)} to {uk_date(new_due)}: {reason.strip()}",
         by,
         new_due=new_due,
         told_on=told_on,
@@ -352,7 +353,7 @@ def resolve_orally(
     deadline = oral_resolution_deadline(complaint.received_on)
     if on > deadline:
         raise GovernanceError(
-            f"Resolved after the next working day ({deadline:%d/%m/%Y}): it stays a formal "
+            f"Resolved after the next working day ({uk_date(deadline)}): it stays a formal "
             "complaint (SI 2009/309 reg 8(1)(b))"
         )
     if not note.strip():

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.audit import record_export
 from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import nhs_number, uk_date
 from coordinator_tui.models import (
     Action,
     ActionStatus,
@@ -111,8 +112,8 @@ def person_identifiers(rows) -> list[str]:
             f"{family.upper()}, {given}",
             f"{family} {given}",
             nhs,
-            f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}",
-            f"{dob:%d/%m/%Y}",
+            nhs_number(nhs),
+            uk_date(dob),
             dob.isoformat(),
             f"{dob.day} {MONTH_NAMES[dob.month - 1]} {dob.year}",
             f"{dob.day} {MONTH_NAMES[dob.month - 1][:3]} {dob.year}",

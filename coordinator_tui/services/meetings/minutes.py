@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.audit import record_export
 from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import nhs_number, person_label
 from coordinator_tui.models import (
     Action,
     AgendaItem,
@@ -501,8 +502,8 @@ def person_entry(
     values = {
         "meeting_title": _scrub(record.title, hidden),
         "meeting_date": format_date(record.starts_at.date()),
-        "person_name": f"{person.family_name.upper()}, {person.given_name}",
-        "nhs_number": f"{person.nhs_number[:3]} {person.nhs_number[3:6]} {person.nhs_number[6:]}",
+        "person_name": person_label(person),
+        "nhs_number": nhs_number(person.nhs_number),
         "date_of_birth": format_date_short(person.date_of_birth),
         "reason": _scrub("; ".join(dict.fromkeys(i.reason for i in entries)), hidden),
         "notes": _scrub(notes, hidden),
@@ -619,7 +620,7 @@ def record_entries(
     return [
         PersonEntry(
             person_id,
-            f"{people[person_id].family_name.upper()}, {people[person_id].given_name}",
+            person_label(people[person_id]),
             people[person_id].nhs_number,
             text,
         )

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui import audit
 from coordinator_tui.clock import UK, to_local
+from coordinator_tui.formatting import person_label, uk_date
 from coordinator_tui.models import (
     Action,
     ActionStatus,
@@ -458,7 +459,7 @@ def key_facts(session: Session, person_id: int, *, today: date) -> KeyFacts:
         raise MeetingError("That person no longer exists")
     facts = KeyFacts(
         person.id,
-        f"{person.family_name.upper()}, {person.given_name}",
+        person_label(person),
         person.nhs_number,
         person.date_of_birth,
     )
@@ -469,7 +470,7 @@ def key_facts(session: Session, person_id: int, *, today: date) -> KeyFacts:
         .order_by(RegisterCategory.sort_order, RegisterCategory.name)
     ):
         review = (
-            f", review {'overdue ' if due and due < today else ''}{due:%d/%m/%Y}" if due else ""
+            f", review {'overdue ' if due and due < today else ''}{uk_date(due)}" if due else ""
         )
         facts.registers.append(f"{name} ({risk} risk{review})")
     referral = session.scalar(

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import uk_date
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,7 @@ class ReportEntry:
     built: bool = True
 
 
-PLANNED = (
-)
+PLANNED = ()
 
 
 def catalogue(session: Session, today: date) -> list[ReportEntry]:
@@ -36,7 +36,7 @@ def catalogue(session: Session, today: date) -> list[ReportEntry]:
         coding = "no export imported yet"
     else:
         coding = (
-            f"last import {to_local(summary.imported_at):%d/%m/%Y}: "
+            f"last import {uk_date(to_local(summary.imported_at))}: "
             f"{summary.findings:,} findings, {summary.open_count:,} open"
         )
     disclosures, requests, without = count_for_catalogue(session, today - timedelta(days=365))

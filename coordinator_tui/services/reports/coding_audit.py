@@ -41,6 +41,7 @@ import nhs_number
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.formatting import person_label, uk_date
 from coordinator_tui.models import (
     Action,
     ActionStatus,
@@ -451,9 +452,9 @@ def read_export(
                     raise _RowError("the date is empty")
                 day = dates[raw_date] = parse_event_date(raw_date)
             if day > today:
-                raise _RowError(f"date {day:%d/%m/%Y} is in the future")
+                raise _RowError(f"date {uk_date(day)} is in the future")
             if day.year < 1900:
-                raise _RowError(f"date {day:%d/%m/%Y} is before 1900")
+                raise _RowError(f"date {uk_date(day)} is before 1900")
             practice = ""
             if practice_i is not None:
                 practice = values[practice_i].strip().upper()
@@ -552,7 +553,7 @@ def _chunks(items: Sequence, size: int = 900):
 
 
 def _day(value: date | None) -> str:
-    return f"{value:%d/%m/%Y}" if value else "—"
+    return uk_date(value) if value else "—"
 
 
 def reconcile(
@@ -1011,7 +1012,7 @@ class FindingRow:
 
     @property
     def name(self) -> str:
-        return f"{self.family_name.upper()}, {self.given_name}"
+        return person_label(self)
 
     @property
     def actions(self) -> tuple[str, ...]:

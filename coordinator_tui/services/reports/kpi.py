@@ -49,6 +49,7 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, and_, case, cast, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import (
     Carer,
     Complaint,
@@ -551,7 +552,7 @@ def _continuity_lines(
     ).one()
     section = "Continuity"
     lines = []
-    window = f"{window_start:%d/%m} to {last:%d/%m/%Y}"
+    window = f"{window_start:%d/%m} to {uk_date(last)}"
     if not customers:
         lines.append(
             KpiLine(

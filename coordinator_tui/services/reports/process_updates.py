@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import (
     Action,
     ActionStatus,
@@ -159,12 +160,12 @@ def acknowledge(
         raise ReportsError("The acknowledgement cannot be in the future")
     row = _recipient(session, recipient_id, expected_version)
     if row.acknowledged_on is not None:
-        raise ReportsError(f"Already acknowledged on {row.acknowledged_on:%d/%m/%Y}")
+        raise ReportsError(f"Already acknowledged on {uk_date(row.acknowledged_on)}")
     row.acknowledged_on = on
     action = session.get(Action, row.action_id) if row.action_id else None
     if action is not None and action.status == ActionStatus.OPEN:
         action.status = ActionStatus.DONE
-        action.outcome = f"Acknowledged on {on:%d/%m/%Y}"
+        action.outcome = f"Acknowledged on {uk_date(on)}"
         action.completed_at = utcnow()
     session.flush()
     return row

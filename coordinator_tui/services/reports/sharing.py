@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import (
     EntryStatus,
     Meeting,
@@ -511,7 +512,7 @@ class SharingRow:
         consent = f"; {self.consent_text}" if self.consent_text else ""
         flags = f" [{self.flags}]" if self.flags else ""
         return (
-            f"{self.occurred_on:%d/%m/%Y}  {self.person} ({self.nhs_number})  {verb} "
+            f"{uk_date(self.occurred_on)}  {self.person} ({self.nhs_number})  {verb} "
             f"{self.to_whom}: {self.what}{decision}; {self.basis or 'no basis'}{consent}{flags}"
         )
 

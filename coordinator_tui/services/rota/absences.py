@@ -19,6 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import (
     Absence,
     AbsenceCover,
@@ -57,9 +58,9 @@ class AbsenceView:
 
     def describe(self) -> str:
         """``sickness 01/12/2026 to 03/12/2026`` (or one date)."""
-        dates = f"{self.start:%d/%m/%Y}"
+        dates = uk_date(self.start)
         if self.end != self.start:
-            dates += f" to {self.end:%d/%m/%Y}"
+            dates += f" to {uk_date(self.end)}"
         return f"{self.kind} {dates}"
 
 

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import Absence, AbsenceCover, VisitStatus
 from coordinator_tui.services.rota.assign import (
     Candidate,
@@ -119,7 +120,7 @@ def check_absence(
     if other is not None:
         first, last, other_kind = other
         raise RotaError(
-            f"Already absent ({other_kind}) {first:%d/%m/%Y} to {last:%d/%m/%Y}: "
+            f"Already absent ({other_kind}) {uk_date(first)} to {uk_date(last)}: "
             "edit that absence (e) instead"
         )
 
