@@ -281,3 +281,61 @@ async def test_lacks_capacity_refused_without_best_interests_then_saved(app, sma
             "best_interests",
             note.id,
         )
+
+
+# -- the command line: care changes, care reviews (issue 18 §8) --------------------------------
+
+
+@pytest.fixture
+def care_db(small_demo_path, monkeypatch) -> str:
+    from coordinator_tui.db import open_database
+    from coordinator_tui.services.care.demo_changes import seed_care_changes
+
+    monkeypatch.setenv("COORDINATOR_TUI_TODAY", DEMO_TODAY.isoformat())
+    opened = open_database(str(small_demo_path))
+    with session_scope(opened.engine, "demo-seed") as session:
+        seed_care_changes(session, today=DEMO_TODAY, seed=1)
+    opened.engine.dispose()
+    return str(small_demo_path)
+
+
+def _cli(*args: str):
+    from typer.testing import CliRunner
+
+    from coordinator_tui.cli import app as cli_app
+
+    return CliRunner().invoke(cli_app, list(args), catch_exceptions=False)
+
+
+def test_cli_care_changes(care_db):
+    import json
+
+    every = _cli("care", "changes", "--db", care_db)
+    assert every.exit_code == 0, every.output
+    assert "PENDING" in every.output and "to acknowledge:" in every.output
+    pending = _cli("care", "changes", "--pending", "--db", care_db)
+    assert "OPEN" not in pending.output and "pending verification" in pending.output
+    found = json.loads(_cli("care", "changes", "--json", "--db", care_db).output)
+    assert {"pending", "awaiting"} <= set(found)
+    assert any(row["missing"] for row in found["awaiting"])
+    assert all(row["verified_by"] == "" for row in found["pending"])
+
+
+def test_cli_care_reviews(care_db):
+    import json
+
+    every = _cli("care", "reviews", "--db", care_db)
+    assert every.exit_code == 0 and "OVERDUE" in every.output
+    overdue = _cli("care", "reviews", "--overdue", "--db", care_db)
+    lines = [line for line in overdue.output.splitlines() if line.strip()][:-1]
+    assert lines and all(line.startswith("OVERDUE") for line in lines)
+    found = json.loads(_cli("care", "reviews", "--overdue", "--json", "--db", care_db).output)
+    assert found["today"] == DEMO_TODAY.isoformat()
+    assert found["overdue"] == len(found["reviews"]) > 0
+
+
+def test_cli_bad_database_is_one_line(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    result = _cli("care", "reviews", "--db", str(junk))
+    assert result.exit_code != 0 and len(result.output.strip().splitlines()) == 1

@@ -57,7 +57,6 @@ class CareListScreen(CoordinatorScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.TITLE_TEXT
         self.query_one(LazyTable).focus()
         self.load()
 
@@ -233,3 +232,8 @@ class CareFormDialog(RowsFormDialog):
                             yield Label(label, classes="form-label")
                             yield field_widget(field, self.today)
             yield Static("", id="form-error")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        # The first field is at the top: a tall form opens scrolled to its start.
+        self.call_after_refresh(self.query_one(_FormScroll).scroll_home, animate=False)

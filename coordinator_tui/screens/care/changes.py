@@ -70,6 +70,7 @@ def _what(change: ChangeRow, width: int = 60) -> str:
 class CareChangesScreen(CareListScreen):
     HELP = __doc__ or ""
     TITLE_TEXT = "Medication and clinical changes"
+    SUB_TITLE = "Medication and clinical changes"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="care_changes.back"),
         Binding("n", "new", "Log change", id="care_changes.new"),
@@ -198,8 +199,9 @@ class CareChangesScreen(CareListScreen):
         if change.document_ref:
             text.append(f" · ref {change.document_ref}")
         if self.view == "pending":
+            who = f"logged by {change.logged_by}" if change.logged_by else "who logged it unknown"
             text.append(
-                f"\nLogged by {change.logged_by}: v verify (someone else, or by phone)",
+                f"\nNOT VERIFIED ({who}): v verify - someone else, or by phone",
                 style="bold red",
             )
         elif self.view == "awaiting":
