@@ -1,0 +1,2 @@
+"""Referrals (section 3): the list, the detail screen and the new-referral form. Domain
+logic in ``services.referrals``."""
