@@ -40,13 +40,14 @@ def _consent(value: str) -> Text | str:
 
     if not value:
         return Text("NOT RECORDED", style="bold yellow")
-    words = consent_words(value)
+    words = consent_words(value).split(" (")[0]  # "best interests (lacks capacity)"
     return Text(words, style="red") if value == "no" else words
 
 
 class CapacityScreen(CareListScreen):
     HELP = __doc__ or ""
     TITLE_TEXT = "Capacity and consent"
+    SUB_TITLE = "Capacity and consent"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="capacity.back"),
         Binding("n", "new_note", "Capacity note", id="capacity.new"),

@@ -38,6 +38,7 @@ COLUMNS = [
 class CareReviewsScreen(CareListScreen):
     HELP = __doc__ or ""
     TITLE_TEXT = "Care plan reviews"
+    SUB_TITLE = "Care plan reviews"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="care_reviews.back"),
         Binding("r", "review", "Reviewed", id="care_reviews.review"),

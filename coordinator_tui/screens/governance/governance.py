@@ -7,7 +7,8 @@ triage, ``c`` its Duty of Candour record, ``i`` investigation, ``a`` an action, 
 close, ``l`` the candour letter. On a complaint: ``a`` acknowledge, ``s`` a step, ``e``
 extend, ``r`` response sent, ``o`` resolved orally, ``x`` close, ``l`` the response letter.
 ``enter`` opens the record, ``n`` logs a new one (``f4`` logs an incident from anywhere),
-``/`` filters by name or kind, ``G`` the agency's settings, ``f5`` reloads.
+``/`` filters by name or kind, ``G`` the agency's settings, ``f5`` reloads. Care changes:
+``E`` medication and clinical changes, ``R`` care plan reviews, ``Y`` capacity and consent.
 """
 
 from __future__ import annotations
