@@ -44,6 +44,8 @@ BENCH_EXIT_ENV = "COORDINATOR_TUI_BENCH_EXIT"
 SCREENS_DIR = Path(__file__).parent / "screens"  # absolute: subclasses live elsewhere
 PREPARE_DELAY_S = 0.25  # between preparing one section and the next (keys stay quick)
 IDLE_CHECK_S = 5.0  # how often the idle lock looks at the time since the last key
+LOCKED_ACTIONS = frozenset({"quit", "blank", "focus_next", "focus_previous"})
+"""The app's actions that work before sign-in and while locked."""
 
 
 def database_label(target: Any) -> str:
@@ -317,6 +319,14 @@ class CoordinatorApp(App[None]):
         self.settings.user = principal.username
         self.last_input = self.idle_clock()
         self._mark_ready()
+        self._ask_for_new_password()
+
+    def _ask_for_new_password(self) -> None:
+        """After an administrator's reset, the temporary password is replaced first."""
+        from coordinator_tui.screens.accounts.sign_in import ChangePasswordScreen
+
+        if self.principal is not None and self.principal.must_change_password:
+            self.push_screen(ChangePasswordScreen())
 
     @property
     def principal_label(self) -> str:
@@ -355,8 +365,9 @@ class CoordinatorApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Until someone is signed in, and while locked or blank, the app's keys do
-        nothing (no section, no palette, no form) but quit and the blank key."""
-        if action not in ("quit", "blank") and (self.principal is None or self.locked):
+        nothing (no section, no palette, no form) but quit, the blank key and moving
+        between the sign-in fields."""
+        if action not in LOCKED_ACTIONS and (self.principal is None or self.locked):
             return False
         return super().check_action(action, parameters)
 
@@ -384,6 +395,7 @@ class CoordinatorApp(App[None]):
             self._record_access("unlock")
             while isinstance(self.screen, LockScreen):
                 self.pop_screen()
+            self._ask_for_new_password()
             return
         if previous is not None:
             self._record_access("sign-out", principal=previous, reason="switch user")
@@ -399,6 +411,7 @@ class CoordinatorApp(App[None]):
                 self.add_mode(mode, self.MODES[mode])
         await self.switch_mode(self.DEFAULT_MODE)
         await self.remove_mode("_switching")
+        self._ask_for_new_password()
 
     def sign_out(self) -> None:
         """End the session: recorded, and the sign-in screen over everything."""

@@ -364,3 +364,17 @@ def test_the_audit_actor_is_the_signed_in_username(engine):
     with session_scope(engine, principal) as s:
         accounts.record_event(s, principal, "lock", reason="idle")
     assert ("jo.lead", "lock", account_id, {"reason": "idle"}) in events(engine)
+
+
+def test_lock_after_minutes_setting(tmp_path):
+    """Issue 17 §3: default 5 minutes, a setting up to 15."""
+    from coordinator_tui.settings import SettingsError, load_settings
+
+    config = tmp_path / "settings.toml"
+    assert load_settings(str(tmp_path / "x.db"), config).lock_after_minutes == 5
+    config.write_text("lock_after_minutes = 15\n")
+    assert load_settings(str(tmp_path / "x.db"), config).lock_after_minutes == 15
+    for bad in ("0", "16", '"ten"'):
+        config.write_text(f"lock_after_minutes = {bad}\n")
+        with pytest.raises(SettingsError, match="lock_after_minutes"):
+            load_settings(str(tmp_path / "x.db"), config)

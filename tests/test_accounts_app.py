@@ -358,3 +358,21 @@ async def test_demo_user_is_signed_in_and_the_header_says_so(demo_settings, smal
         shown = screen_text(app)
         assert "demo: signed in automatically as Demo user" in shown
         assert "signed in as Demo user (demo)" in shown
+
+
+async def test_a_reset_password_is_replaced_at_sign_in(demo_settings, small_demo_engine):
+    from coordinator_tui.screens.accounts.sign_in import ChangePasswordScreen
+
+    account_id = add_account(small_demo_engine)
+    with session_scope(small_demo_engine, "admin.os") as s:
+        accounts.reset_password(s, account_id, "blue fox river", datetime.now(UTC))
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "jo.lead", "blue fox river")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChangePasswordScreen))
+        await pilot.press(*"blue fox river", "enter", *"green owl lake", "enter")
+        await pilot.press(*"green owl lake", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ChangePasswordScreen))
+        assert not app.principal.must_change_password
+    with session_scope(small_demo_engine, "read") as s:
+        assert not s.get(Account, account_id).must_change_password

@@ -29,6 +29,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _local_now() -> datetime:
+    """The wall clock the lock screen names (tests pin it for snapshots)."""
+    return datetime.now().astimezone()
+
+
 class FieldInput(Input):
     """A field of these forms. ``enter`` goes to the screen's ``field_entered`` at once
     (not through a message), and a key that reaches this field after the focus moved on
@@ -186,8 +191,6 @@ class SignInScreen(_AccountScreen):
         app = self.coordinator
         self.dismiss()
         app.signed_in(principal)
-        if principal.must_change_password:
-            app.push_screen(ChangePasswordScreen())
 
 
 class LockScreen(SignInScreen):
@@ -201,7 +204,7 @@ class LockScreen(SignInScreen):
         super().__init__(ready=True)
         self.locked_for = principal
         self.signed_out = signed_out
-        self.locked_at = datetime.now().astimezone()
+        self.locked_at = _local_now()
 
     def intro(self) -> str:
         who = self.locked_for.display_name or self.locked_for.username
@@ -218,8 +221,6 @@ class LockScreen(SignInScreen):
 
     def accepted(self, principal: Principal) -> None:
         self.coordinator.unlocked(principal)
-        if principal.must_change_password:
-            self.coordinator.push_screen(ChangePasswordScreen())
 
 
 class BlankScreen(_AccountScreen):
@@ -434,5 +435,10 @@ class ChangePasswordScreen(_PasswordModal):
         app.call_from_thread(self.changed)
 
     def changed(self) -> None:
-        self.coordinator.notify("Password changed.")
+        from dataclasses import replace
+
+        app = self.coordinator
+        if app.principal is not None:
+            app.principal = replace(app.principal, must_change_password=False)
+        app.notify("Password changed.")
         self.dismiss(True)
