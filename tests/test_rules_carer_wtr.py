@@ -204,3 +204,19 @@ async def test_N_sets_the_night_time(demo_settings, small_demo_engine):
         (row,) = s.exec(select(WorkingTimeSettings)).all()
         assert row.night_start == time(22, 0)
         assert W.night_period(s).label == "22:00-05:00"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_carer_form_snapshot(snap_compare, demo_settings, small_demo_engine, size):
+    """The working-time form of the first carer, over the rota grid."""
+    app = make_app(demo_settings, small_demo_engine)
+
+    async def opened(pilot):
+        await pilot.press("5")
+        await wait_for(pilot, lambda: isinstance(app.screen, RotaScreen) and app.screen.loaded)
+        app.screen.query_one("#rota-grid", CellGrid).focus()
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=opened)
