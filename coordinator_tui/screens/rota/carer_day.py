@@ -5,7 +5,12 @@ the carer off the highlighted visit; ``w`` marks it for a swap (then ``w`` on a 
 another carer's day swaps the two); ``r`` accepts a soft problem with a reason; ``b`` marks
 the carer absent (on a day off: that absence's Plan B and call list); ``e`` corrects the
 absence on this day and ``d`` removes it (offering to put the carer back on the visits Plan
-B gave to others); ``u`` undoes the last change; ``esc`` goes back to the grid."""
+B gave to others); ``u`` undoes the last change; ``h`` puts a carer on the highlighted visit
+as a shadow (never staffing: the With column names them ``◌``; the title lists the visits
+this carer shadows), ``O`` records what this carer observed of the visit's shadow (an
+observation, a sign-off with its course, or not yet competent: to the training matrix),
+``H`` says the visit's customer needs a shadow visit before a carer goes alone (the
+checker's ``SHADOW_REQUIRED``); ``esc`` goes back to the grid."""
 
 from __future__ import annotations
 

@@ -12,8 +12,11 @@ the carer is new to the customer: a first visit to brief them for), for ringing 
 ``x`` writes it as CSV and as Markdown to print. A visit nobody can take is Plan C, listed
 there with why; on it ``m`` escalates it to the registered manager as a task, ``t``
 offers the times within the visit's window when a carer is free (the visit moves and the
-carer is put on it), ``g`` marks it to be covered by an agency. ``tab`` moves between
-the two lists; ``esc`` goes back to the grid (``u`` there undoes Plan B's replacements).
+carer is put on it), ``g`` marks it to be covered by an agency. On a covered call one key
+records how the call went (a contact with the customer, the latest shown on the list):
+``y`` told, ``n`` no answer (ring again today), ``v`` left a message, ``o`` objected.
+``tab`` moves between the two lists; ``esc`` goes back to the grid (``u`` there undoes Plan
+B's replacements).
 """
 
 from __future__ import annotations
