@@ -325,3 +325,22 @@ def test_checker_reads_open_changes_from_the_database(engine, world):
         (R.CHANGE_UNACK_SOON, (world["mon"],)),
         (R.CHANGE_UNACK, (world["tue"],)),
     }
+
+
+def test_rota_grid_reads_the_coordinators_moment(engine, world):
+    """The grid passes its moment (the working date in demos and tests) to the rule: at
+    09:00 Monday the 11:00 visit is within 2 hours (hard), at 08:00 it is not (soft)."""
+    from coordinator_tui.services.rota.grid import RotaWeek
+
+    change_id, version = _log(engine, world)
+    with session_scope(engine, "second") as s:
+        M.verify_change(s, change_id, version, by="second", now=NOW - timedelta(hours=2))
+    for now, code in ((NOW, R.CHANGE_UNACK_SOON), (NOW - timedelta(hours=1), R.CHANGE_UNACK)):
+        with session_scope(engine, "t") as s:
+            week = RotaWeek.load(s, MONDAY, now=now)
+        found = {
+            p.code
+            for p in week.state.problems()
+            if world["mon"] in p.visit_ids and p.code.startswith("CHANGE")
+        }
+        assert found == {code}
