@@ -9,6 +9,8 @@ extend, ``r`` response sent, ``o`` resolved orally, ``x`` close, ``l`` the respo
 ``enter`` opens the record, ``n`` logs a new one (``f4`` logs an incident from anywhere),
 ``/`` filters by name or kind, ``G`` the agency's settings, ``f5`` reloads. Care changes:
 ``E`` medication and clinical changes, ``R`` care plan reviews, ``Y`` capacity and consent.
+Staff and contacts: ``Q`` discharges and change requests ("Can we take it?"), ``W`` the
+training matrix and supervision, ``L`` contacts with customers and families.
 """
 
 from __future__ import annotations
