@@ -586,7 +586,10 @@ def export_pack(session: Session, pack: CqcPack, path: Path, fmt: str | None = N
     """Write the pack to ``path`` (the format from ``fmt`` or the file's extension),
     owner-only, and record the export in the audit trail (never the contents or path)."""
     from coordinator_tui.audit import record_export
+    from coordinator_tui.services.access import require_export
     from coordinator_tui.services.reports.pcn import write_private
+
+    require_export(session)  # the export activity, and the password given lately
 
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
@@ -612,7 +615,10 @@ def export_all(session: Session, pack: CqcPack, folder: Path) -> list[Path]:
     """The pack as Word, Excel and CSV in ``folder`` (one file name stem, owner-only);
     one audit event for the three files."""
     from coordinator_tui.audit import record_export
+    from coordinator_tui.services.access import require_export
     from coordinator_tui.services.reports.pcn import export_stamp, write_private
+
+    require_export(session)  # the export activity, and the password given lately
 
     stamp = export_stamp()
     writers = {"docx": docx_document, "xlsx": xlsx_document, "csv": csv_document}

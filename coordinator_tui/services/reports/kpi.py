@@ -980,6 +980,9 @@ def export_pack(session: Session, pack: KpiPack, fmt: str, path: Path, *, show_s
     """Write the pack as ``fmt`` to ``path`` (owner-only), recorded in the audit trail in
     the caller's unit of work (what and the kind of file, never the path)."""
     from coordinator_tui.audit import record_export
+    from coordinator_tui.services.access import require_export
+
+    require_export(session)  # the export activity, and the password given lately
 
     if path.is_dir():
         raise KpiError("Give a file name, not a folder, to export to")
@@ -1003,6 +1006,9 @@ def export_all(session: Session, pack: KpiPack, folder: Path, *, show_small: boo
     """The pack as CSV, XLSX and Word side by side in ``folder`` (the TUI's one key),
     owner-only, recorded once in the audit trail with the three kinds of file."""
     from coordinator_tui.audit import record_export
+    from coordinator_tui.services.access import require_export
+
+    require_export(session)  # the export activity, and the password given lately
 
     stem = default_path(folder, f"kpi-pack-{pack.month:%Y-%m}", "x").with_suffix("")
     documents = {fmt: document(pack, fmt, show_small) for fmt in FORMATS}

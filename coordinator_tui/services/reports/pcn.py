@@ -689,6 +689,9 @@ def export_report(
     the export in the audit trail in the caller's unit of work (what and the kind of
     file, never the path)."""
     from coordinator_tui.audit import record_export
+    from coordinator_tui.services.access import require_export
+
+    require_export(session)  # the export activity, and the password given lately
 
     if fmt not in FORMATS:
         raise ReportsError(f"Export as one of: {', '.join(FORMATS)}")
@@ -715,6 +718,9 @@ def export_all(
     """The report in every format (CSV, XLSX, Word) in ``folder``, one file name stem,
     owner-only; one audit event for the three files (what and the kinds of file)."""
     from coordinator_tui.audit import record_export
+    from coordinator_tui.services.access import require_export
+
+    require_export(session)  # the export activity, and the password given lately
 
     paths = []
     stamp = export_stamp()

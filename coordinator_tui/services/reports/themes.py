@@ -560,8 +560,11 @@ def export_report(session: Session, report: ThemesReport, fmt: str, path: Path) 
     file, never the path). Counts of themes, no names: nothing here identifies a person,
     but the same small-number rule as the other reports applies to what leaves."""
     from coordinator_tui.audit import record_export
+    from coordinator_tui.services.access import require_export
     from coordinator_tui.services.exporting import csv_text, xlsx_bytes
     from coordinator_tui.services.reports.kpi import FORMATS, write_private
+
+    require_export(session)  # the export activity, and the password given lately
 
     if fmt not in FORMATS:
         raise ThemeError(f"Export as one of: {', '.join(FORMATS)}")
