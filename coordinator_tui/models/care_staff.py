@@ -31,7 +31,8 @@ class ChangeRequest(Editable, table=True):
 
     __tablename__ = "change_request"
 
-    kind: str = Field(max_length=20, index=True)  # discharge|new_package|increase|decrease|short_notice
+    # discharge | new_package | increase | decrease | short_notice
+    kind: str = Field(max_length=20, index=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     source: str = Field(default="", max_length=120)  # the ward, social worker, family...
     received_at: datetime

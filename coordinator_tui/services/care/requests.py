@@ -490,7 +490,7 @@ def _busy(state, carer_id: int, visit) -> bool:  # noqa: ANN001 - RotaState, SVi
 def ask_and_answer(
     session: Session, request_id: int, expected_version: int | None, *, now: datetime
 ) -> Capacity:
-    """"Can we take it?" for a logged request, its answer recorded as the capacity step
+    """The answer to "Can we take it?" for a logged request, recorded as the capacity step
     (one unit of work: the screen's ``c``)."""
     row = session.get(ChangeRequest, request_id)
     check_version(session, row, "change_request", expected_version)
