@@ -256,7 +256,7 @@ class CoordinatorApp(App[None]):
         use_practice_dir(opened.target.path.parent if opened.target.path else None)
         try:
             with session_scope(opened.engine, self.settings.user) as session:
-                apply_reference_data(session)
+                apply_reference_data(session, today=self.settings.current_date())
         except ReferenceDataError as exc:
             opened.engine.dispose()
             raise DatabaseOpenError(str(exc)) from exc
@@ -412,6 +412,12 @@ class CoordinatorApp(App[None]):
         await self.switch_mode(self.DEFAULT_MODE)
         await self.remove_mode("_switching")
         self._ask_for_new_password()
+
+    async def action_quit(self) -> None:
+        """Quitting signs the account out (in the audit trail) first."""
+        if self.principal is not None and self.principal.kind == "account":
+            self._record_access("sign-out", reason="quit")
+        await super().action_quit()
 
     def sign_out(self) -> None:
         """End the session: recorded, and the sign-in screen over everything."""

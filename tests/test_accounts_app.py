@@ -89,7 +89,11 @@ async def test_sign_in_opens_home_and_is_audited(demo_settings, small_demo_engin
         await home_loaded(pilot)
         assert "signed in as Jo.Lead" in screen_text(app)
         assert app.principal is not None and app.principal.account_id == account_id
-    assert ("jo.lead", "sign-in", account_id, {}) in access_events(small_demo_engine)
+        await pilot.press("ctrl+q")
+    assert access_events(small_demo_engine)[-2:] == [
+        ("jo.lead", "sign-in", account_id, {}),
+        ("jo.lead", "sign-out", account_id, {"reason": "quit"}),
+    ]
 
 
 async def test_keys_do_nothing_before_sign_in(demo_settings, small_demo_engine):
