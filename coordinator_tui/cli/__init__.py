@@ -100,6 +100,9 @@ def _register_commands() -> None:
     from coordinator_tui.cli import care  # issue 18 §1-2: care changes and reviews
 
     care.register(app)
+    from coordinator_tui.cli import visits  # issue 14 §4: call-monitoring import
+
+    visits.register(app)
 
 
 _register_commands()

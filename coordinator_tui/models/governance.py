@@ -209,6 +209,15 @@ class VisitRecord(Editable, table=True):
     source: str = Field(default="typed", max_length=20)
     note: str = Field(default="", max_length=300)
     recorded_by: str = Field(default="", max_length=60)
+    # --- issue 14 remainders: the carer's note on the visit (typed, or from the call
+    # monitoring export), the reference list's words it holds (``data/note_flags.json``),
+    # and what the coordinator made of them: ``note_outcome`` concern, incident or
+    # no_action (with ``note_ref_id`` the concern or incident raised).
+    carer_note: str = Field(default="", max_length=2000)
+    note_flags: str = Field(default="", max_length=200)
+    note_outcome: str = Field(default="", max_length=20)
+    note_ref_id: int | None = Field(default=None)
+    note_reviewed_by: str = Field(default="", max_length=60)
 
 
 class SafeguardingProposal(Editable, table=True):
@@ -231,4 +240,3 @@ class SafeguardingProposal(Editable, table=True):
     concern_id: int | None = Field(default=None, foreign_key="concern.id")
     decided_by: str = Field(max_length=60)
     decided_at: datetime
-
