@@ -46,7 +46,7 @@ def referral(engine) -> tuple[int, int]:
         s.add(person)
         s.flush()
         r = ref.create_referral(
-            s, person_id=person.id, referral_type="MASH", reason="Neglect", by="setup"
+            s, person_id=person.id, referral_type="MASH", reason="Neglect", by="setup", today=TODAY
         )
         return r.id, r.version
 

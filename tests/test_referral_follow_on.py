@@ -39,7 +39,7 @@ TODAY = date(2027, 1, 15)  # a Friday
 @pytest.fixture
 def person_id(engine) -> int:
     with session_scope(engine, "setup") as s:
-        sync_register_categories(s, load_register_categories())
+        sync_register_categories(s, load_register_categories(), today=TODAY)
         practice = Practice(ods_code="A1", name="Alpha", short_name="Alpha")
         s.add(practice)
         s.flush()
@@ -247,7 +247,9 @@ def test_follow_on_refuses_a_strategy_date_that_cannot_be(engine, person_id, str
 
 def test_follow_on_needs_an_outcome_and_the_version_seen(engine, person_id):
     with session_scope(engine, "c") as s:
-        r = ref.create_referral(s, person_id=person_id, referral_type="MASH", reason="x", by="c")
+        r = ref.create_referral(
+            s, person_id=person_id, referral_type="MASH", reason="x", by="c", today=TODAY
+        )
         rid, version = r.id, r.version
     with pytest.raises(ref.ReferralError, match="outcome first"), session_scope(engine, "c") as s:
         ref.apply_follow_on(s, rid, version, take=True, by="c", today=TODAY)
@@ -376,7 +378,7 @@ def test_a_conference_changed_meanwhile_is_refused_with_who_and_when(engine, per
 def test_chase_defaults_keep_the_method_and_propose_the_next_date(engine, person_id):
     with session_scope(engine, "c") as s:
         first = ref.create_referral(
-            s, person_id=person_id, referral_type="MASH", reason="x", by="c"
+            s, person_id=person_id, referral_type="MASH", reason="x", by="c", today=TODAY
         )
         other = ref.create_referral(
             s,
@@ -385,6 +387,7 @@ def test_chase_defaults_keep_the_method_and_propose_the_next_date(engine, person
             reason="x",
             by="c",
             s42_test=(True, True, True),
+            today=TODAY,
         )
         ids = first.id, first.version, other.id
     with session_scope(engine, "c") as s:

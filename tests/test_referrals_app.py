@@ -33,7 +33,7 @@ from coordinator_tui.widgets.lazy_table import LazyTable
 def seeded(engine):
     """Two children at one practice and the shipped register categories; no referrals."""
     with session_scope(engine, "setup") as s:
-        sync_register_categories(s, load_register_categories())
+        sync_register_categories(s, load_register_categories(), today=date(2026, 11, 23))
         practice = Practice(ods_code="A1", name="Alpha Surgery", short_name="Alpha")
         s.add(practice)
         s.flush()

@@ -43,7 +43,7 @@ SENT = date(2027, 1, 4)
 def _seed(engine) -> None:
     """Kit Marlowe, with a MASH referral sent on 4 January and awaiting its outcome."""
     with session_scope(engine, "setup") as s:
-        sync_register_categories(s, load_register_categories())
+        sync_register_categories(s, load_register_categories(), today=TODAY)
         practice = Practice(ods_code="A1", name="Alpha Surgery", short_name="Alpha")
         s.add(practice)
         s.flush()

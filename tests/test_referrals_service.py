@@ -91,7 +91,12 @@ def test_initial_conference_and_review_dates():
 def test_draft_to_closed_with_chase_and_outcome(engine, person_id):
     with session_scope(engine, "coord") as s:
         r = ref.create_referral(
-            s, person_id=person_id, referral_type="MASH", reason="Neglect concerns", by="coord"
+            s,
+            person_id=person_id,
+            referral_type="MASH",
+            reason="Neglect concerns",
+            by="coord",
+            today=date(2027, 1, 10),
         )
         rid, version = r.id, r.version
     steps = [
@@ -187,6 +192,7 @@ def test_bad_moves_change_nothing(engine, person_id, to_state, on, message):
             reason="x",
             by="c",
             s42_test=(True, True, False),
+            today=TODAY,
         )
         rid, version = r.id, r.version
     with pytest.raises(ref.ReferralError, match=message), session_scope(engine, "c") as s:
@@ -205,7 +211,7 @@ def test_create_validates(engine, person_id):
         (dict(person_id=person_id, referral_type="S42", reason="x"), "three-part test"),
     ]:
         with pytest.raises(ref.ReferralError, match=message), session_scope(engine, "c") as s:
-            ref.create_referral(s, by="c", **kwargs)
+            ref.create_referral(s, by="c", **kwargs, today=TODAY)
 
 
 def test_views_and_figures(small_demo_engine):
@@ -265,6 +271,7 @@ def test_marac_and_s42_details_recorded(engine, person_id):
             reason="x",
             by="c",
             s42_test=(True, True, False),
+            today=TODAY,
         )
         ids = marac.id, s42.id
     with session_scope(engine, "t") as s:
@@ -290,7 +297,7 @@ def test_practice_reference_file_beside_the_database(tmp_path, engine, person_id
         assert ref.response_days() == {"MASH": 3}
         with session_scope(engine, "c") as s:
             r = ref.create_referral(
-                s, person_id=person_id, referral_type="MASH", reason="x", by="c"
+                s, person_id=person_id, referral_type="MASH", reason="x", by="c", today=TODAY
             )
             rid = r.id
         refused = pytest.raises(ref.ReferralError, match="Unknown referral type 'S42'")
@@ -302,6 +309,7 @@ def test_practice_reference_file_beside_the_database(tmp_path, engine, person_id
                 reason="x",
                 by="c",
                 s42_test=(True, True, True),
+                today=TODAY,
             )
         (tmp_path / "referral_types.json").write_text('{"types": [{"code": "MASH"}]}')
         with pytest.raises(reference.ReferenceDataError, match="referral_types.json: entry 1"):
@@ -318,7 +326,7 @@ def test_outcome_action_validates_and_lands_on_the_person(engine, person_id):
 
     with session_scope(engine, "c") as s:
         rid = ref.create_referral(
-            s, person_id=person_id, referral_type="MASH", reason="x", by="c"
+            s, person_id=person_id, referral_type="MASH", reason="x", by="c", today=TODAY
         ).id
     for kwargs, message in [
         (dict(description=" ", owner="HV", due=None), "what the action is"),

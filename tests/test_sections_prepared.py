@@ -3,6 +3,8 @@ again after a change reloading what they show."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from pilot_helpers import wait_for
 from sqlmodel import select
@@ -48,7 +50,12 @@ async def test_a_section_shown_again_reloads_after_a_change(app, small_demo_engi
         with app.session() as session:
             person_id = session.exec(select(Person.id).limit(1)).one()
             create_referral(
-                session, person_id=person_id, referral_type="MASH", reason="New", by="t"
+                session,
+                person_id=person_id,
+                referral_type="MASH",
+                reason="New",
+                by="t",
+                today=datetime.date(2026, 11, 23),
             )
         await pilot.press("3")
         await wait_for(pilot, lambda: len(referrals.rows) == before + 1, timeout=10)

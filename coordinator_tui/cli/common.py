@@ -68,19 +68,20 @@ def open_for_work(db: str | None):
     use_practice_dir(opened.target.path.parent if opened.target.path else None)
     try:
         with session_scope(opened.engine, settings.user) as session:
-            apply_reference_data(session)
+            apply_reference_data(session, today=settings.current_date())
     except ReferenceDataError as exc:
         opened.engine.dispose()
         fail(str(exc))
     return settings, opened
 
 
-def parse_week(text: str, option: str = "--week"):
-    """A date typed on the command line (``2026-11-30``, ``30/11``, ``+1w``), or one line."""
+def parse_week(text: str, today, option: str = "--week"):
+    """A date typed on the command line (``2026-11-30``, ``30/11``, ``+1w``), read against
+    the coordinator's ``today`` (the pinned date in demos and tests), or one line."""
     from coordinator_tui.services.dates import DateParseError, parse_date
 
     try:
-        return parse_date(text)
+        return parse_date(text, today)
     except DateParseError as exc:
         fail(f"{option}: {exc}")
 

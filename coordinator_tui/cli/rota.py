@@ -38,7 +38,7 @@ def rota_generate(
     ] = False,
 ) -> None:
     """Create the week's visits from the care packages' visit templates (idempotent)."""
-    day = parse_week(week)
+    day = parse_week(week, load_settings_or_fail(db).current_date())
     settings, opened = open_for_work(db)
     from coordinator_tui.db import session_scope
     from coordinator_tui.services.visit_generation import VisitGenerationError, generate_week
@@ -73,7 +73,9 @@ def rota_import(
 
     try:
         with session_scope(opened.engine, settings.user) as session:
-            result = import_csv(session, kind.value, text, dry_run=dry_run)
+            result = import_csv(
+                session, kind.value, text, dry_run=dry_run, today=settings.current_date()
+            )
     except RotaImportError as exc:
         typer.echo(f"coordinator-tui: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -95,7 +97,7 @@ def rota_check(
     """Check the week's rota against every rule and print every problem (exit 1 if hard)."""
     import json
 
-    day = parse_week(week)
+    day = parse_week(week, load_settings_or_fail(db).current_date())
     settings = load_settings_or_fail(db)
     opened = open_or_fail(settings.db)
     from coordinator_tui.db import session_scope

@@ -30,7 +30,13 @@ from coordinator_tui.formatting import uk_date
 
 def register(rota_app: typer.Typer) -> None:
     """Add ``solve`` to the ``rota`` command group."""
-    from coordinator_tui.cli.common import DbOption, fail, open_for_work, parse_week
+    from coordinator_tui.cli.common import (
+        DbOption,
+        fail,
+        load_settings_or_fail,
+        open_for_work,
+        parse_week,
+    )
 
     @rota_app.command("solve")
     def rota_solve(
@@ -71,8 +77,9 @@ def register(rota_app: typer.Typer) -> None:
     ) -> None:
         """Fill, repair or build the week's rota with the solver, and apply it as one
         audited change (exit 0; places nobody can take are listed with the reasons)."""
-        first = parse_week(week)
-        only = parse_week(day) if day else None
+        today = load_settings_or_fail(db).current_date()
+        first = parse_week(week, today)
+        only = parse_week(day, today, "--day") if day else None
         from datetime import timedelta
 
         from coordinator_tui.services.rota.snapshot import week_monday

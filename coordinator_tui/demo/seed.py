@@ -392,7 +392,7 @@ class _Demo:
                 taken.add(given)
 
     def categories_sync(self, session: Any) -> None:
-        rows = sync_register_categories(session, load_register_categories())
+        rows = sync_register_categories(session, load_register_categories(), today=self.today)
         self.categories = {row.code: row for row in rows}
 
     def register_entries(self) -> None:

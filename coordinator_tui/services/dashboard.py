@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.clock import UK, local_today, start_of_day
+from coordinator_tui.clock import UK, start_of_day
 from coordinator_tui.models import (
     OPEN_REFERRAL_STATES,
     Action,
@@ -98,14 +98,13 @@ def unassigned_visits_condition(start: date, end: date):
 
 def dashboard_counts(
     session: Session,
-    today: date | None = None,
+    today: date,
     horizon_days: int = 14,
     now: datetime | None = None,
 ) -> DashboardCounts:
     """Compute the Home counts for ``today`` (defaults to the local date); ``now`` is the
     moment today's visits are judged at (the screen passes the wall-clock time; noon on
     ``today`` otherwise, so a script's counts do not depend on when it runs)."""
-    today = today or local_today()
     horizon = today + timedelta(days=horizon_days)
     active = RegisterEntry.status == EntryStatus.ACTIVE
     monday, sunday = week_bounds(today)

@@ -247,7 +247,7 @@ def load_referral_types(override_dir: Path | None = None) -> list[ReferralTypeSp
 
 
 def sync_register_categories(
-    session: Session, specs: list[CategorySpec], today: date | None = None
+    session: Session, specs: list[CategorySpec], today: date
 ) -> list[RegisterCategory]:
     """Insert or update the categories by code (audited through the session).
 
@@ -259,7 +259,7 @@ def sync_register_categories(
         for old_code in spec.replaces:
             old = existing.get(old_code)
             if old_code not in listed and old is not None and old.active:
-                _take_over(session, existing, old_code, spec.code, today or _local_today())
+                _take_over(session, existing, old_code, spec.code, today)
     rows = []
     for spec in specs:
         row = existing.get(spec.code) or RegisterCategory(
@@ -356,7 +356,7 @@ def sync_skills(session: Session, skills: list[tuple[str, str]]) -> dict[str, in
     return {code: row.id for code, row in existing.items()}
 
 
-def apply_reference_data(session: Session, today: date | None = None) -> None:
+def apply_reference_data(session: Session, today: date) -> None:
     """Bring the database's register categories in line with the reference files (the
     practice's own beside the database, else the shipped ones) and check the concern
     categories and referral types, so a bad file is reported when the app starts rather

@@ -165,7 +165,7 @@ def create_referral(
     concern_id: int | None = None,
     marac_date: date | None = None,
     s42_test: tuple[bool, bool, bool] | None = None,
-    today: date | None = None,
+    today: date,
 ) -> Referral:
     """A new referral in the drafted state.
 
@@ -185,7 +185,7 @@ def create_referral(
     if referral_type == "MARAC":
         if dash_score is None:
             raise ReferralError("A MARAC referral needs the DASH score (0-24 ticks)")
-        marac_date = marac_date or next_panel_date("MARAC", today or date.today())
+        marac_date = marac_date or next_panel_date("MARAC", today)
     if referral_type == "S42" and s42_test is None:
         raise ReferralError(
             "Record the Section 42 three-part test: care and support needs, abuse or "
@@ -194,7 +194,7 @@ def create_referral(
     person = session.get(Person, person_id)
     # Drafted on the coordinator's working day, at the same UK noon as the steps typed as
     # dates: a referral drafted at 14:00 and sent "today" must not read as sent first.
-    now = _moment(today) if today is not None else utcnow()
+    now = _moment(today)
     referral = Referral(
         person_id=person_id,
         practice_id=person.practice_id if person else None,

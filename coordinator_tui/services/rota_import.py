@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.clock import UK, local_today
+from coordinator_tui.clock import UK
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import (
     Carer,
@@ -287,14 +287,14 @@ def _check_line_breaks(kind: str, number: int, header: list[str], row: dict[str,
 
 
 def import_csv(
-    session: Session, kind: str, text: str, *, dry_run: bool = False, today: date | None = None
+    session: Session, kind: str, text: str, *, today: date, dry_run: bool = False
 ) -> ImportResult:
     """Check every row, then (unless ``dry_run``) write them all in the caller's session.
     ``today`` (default: today in the UK) is when a date of birth must not be after."""
     rows = read_rows(text, kind)
     result = ImportResult(kind, dry_run=dry_run)
     if kind == "carers":
-        problems = _carers(session, rows, result, today or local_today())
+        problems = _carers(session, rows, result, today)
     else:
         handler = {"customers": _customers, "visits": _visits}[kind]
         problems = handler(session, rows, result)
