@@ -145,7 +145,7 @@ class CareChangesScreen(CareListScreen):
                 carer: Text | str = Text("all acknowledged ✓", style="green")
             else:
                 soon = row.carer.next_visit
-                when = local_time(soon) if soon else Text("no visit to come", style="dim")
+                when = local_time(soon) if soon else Text("none to come", style="dim")
                 carer = row.carer.name
             return Row(
                 (change.id, row.carer.carer_id if row.carer else None),

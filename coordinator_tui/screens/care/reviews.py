@@ -30,7 +30,7 @@ COLUMNS = [
     Column("Status", 9),
     Column("Due", 8),
     Column("Customer", 20),
-    Column("Review", 18),
+    Column("Review", 18, show_from=100),  # at 80 columns, "Why" names it
     Column("Why"),
 ]
 

@@ -177,16 +177,23 @@ def _reviews(session: Session, ids: list[int], today: date, rnd: random.Random) 
     """A review held for nine customers in ten: most within the year, a few over a year ago
     (overdue), a few 11 months ago (due within the month)."""
     held = 0
-    # The events (incidents, changes, complaints, missed visits) each customer has had:
-    # most were followed by the early review they asked for.
+    # The events (incidents, changes, complaints, missed visits) each customer has had,
+    # and when their package started: a review is held after the package starts, and
+    # after the latest event (it answered the early review asked for), except for a few
+    # customers left overdue on purpose, chosen among those with no event since.
     latest_event: dict[int, date] = {}
+    started: dict[int, date] = {}
     for item in reviews.review_items(session, today, customer_ids=ids):
         if item.event_on is not None:
             latest_event[item.customer_id] = max(
                 item.event_on, latest_event.get(item.customer_id, item.event_on)
             )
+        if item.trigger == "first" and item.opens is not None:
+            started[item.customer_id] = item.opens - timedelta(weeks=6)
     for customer_id in ids:
         roll = rnd.random()
+        event = latest_event.get(customer_id)
+        first = started.get(customer_id, today - timedelta(days=400))
         if roll < 0.03:
             continue  # never reviewed: the first review, from the package's start
         if roll < 0.08:
@@ -195,9 +202,14 @@ def _reviews(session: Session, ids: list[int], today: date, rnd: random.Random) 
             on = today - timedelta(days=rnd.randint(340, 360))  # due within the month
         else:
             on = today - timedelta(days=rnd.randint(20, 300))
-            event = latest_event.get(customer_id)
-            if event is not None and rnd.random() < 0.95:
-                on = max(on, min(event + timedelta(days=rnd.randint(3, 12)), today))
+        if on <= first:  # a package started since: its first review
+            on = first + timedelta(weeks=6, days=rnd.randint(0, 13))
+            if on >= today:
+                continue  # not due yet
+        if event is not None and event >= on:  # the early review it asked for, held
+            after = event + timedelta(days=rnd.randint(3, 12))
+            if after < today:
+                on = after
         session.add(
             CarePlanReview(
                 customer_id=customer_id,

@@ -278,7 +278,10 @@ def review_items(
         for (trigger, _), group in grouped.items():
             ref, day, why = group[0]
             if len(group) > 1:
-                why = f"{len(group)} since the last review: " + ", ".join(g[0] for g in group)
+                why = (
+                    f"{len(group)} × {TRIGGERS.get(trigger, trigger)} since the last review: "
+                    + ", ".join(g[0] for g in group)
+                )
             found.append(
                 ReviewItem(
                     cid,
