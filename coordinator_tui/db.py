@@ -33,9 +33,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
@@ -60,6 +57,8 @@ from coordinator_tui.services.errors import from_database_error
 from coordinator_tui.services.rota import week_hours
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+
     from coordinator_tui.services.access import Principal
 
 __all__ = [
@@ -160,7 +159,12 @@ def create_db_engine(target: DatabaseTarget, *, schema_work: bool = False) -> En
 
 
 def alembic_config(connection=None) -> Config:
-    """Alembic config pointing at the migrations shipped in the package."""
+    """Alembic config pointing at the migrations shipped in the package.
+
+    Alembic is imported here, only when a schema is built or upgraded: it costs about
+    160 ms, and a normal start of an up-to-date database never needs it (issue 23 §3)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     cfg.attributes["connection"] = connection
@@ -168,8 +172,19 @@ def alembic_config(connection=None) -> Config:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision recorded in the database (None if it has none)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _recorded_revision(conn, set(inspect(conn).get_table_names()))
+
+
+def _recorded_revision(conn, tables: set[str]) -> str | None:
+    """``alembic_version``'s row read with the driver, as Alembic's MigrationContext reads
+    it, without importing Alembic; compared with ``preflight.head_revision()`` (read from
+    the migration files) to decide whether Alembic is needed at all."""
+    if "alembic_version" not in tables:
+        return None
+    row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+    return row[0] if row else None
 
 
 def backup_sqlite(source: Path, destination: Path) -> Path:
@@ -251,6 +266,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     schema = _schema_engine(engine.url.render_as_string(hide_password=False))
     try:
         with schema.begin() as conn:
+            from alembic import command
+
             command.upgrade(alembic_config(conn), revision)
             if conn.dialect.name == "sqlite":
                 broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
@@ -266,6 +283,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 @cache
 def tables_at_revision(revision: str) -> frozenset[str]:
     """The tables a database at ``revision`` has (built once in memory and read off)."""
+    from alembic import command
+
     engine = sa_create_engine("sqlite://")
     try:
         with engine.begin() as conn:
@@ -364,7 +383,7 @@ def _inspect(engine: Engine, target: DatabaseTarget) -> tuple[str | None, set[st
     try:
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = _recorded_revision(conn, tables)
     except SQLAlchemyError as exc:
         raise _open_error(exc, target, "open") from None
     return current, tables
@@ -562,7 +581,7 @@ def check_database(engine: Engine) -> CheckReport:
             else:
                 conn.exec_driver_sql("SELECT 1")
                 integrity = "ok"
-            revision = MigrationContext.configure(conn).get_current_revision()
+            revision = _recorded_revision(conn, set(inspect(conn).get_table_names()))
             if integrity == "ok":
                 chain = audit.verify_chain(conn)
     except SQLAlchemyError as exc:

@@ -66,6 +66,21 @@ SIZES: dict[str, dict[str, int]] = {
         visit_rate=80,
         incidents=20,
     ),
+    # The benchmarks' ten-times database (issue 23 §4): a PCN of 10 practices' registers
+    # (9x people, 10x registers and referrals) and a large agency's rota (300 carers,
+    # 5.5x the large demo's visits). ``python -m benchmarks --scale 10`` builds it.
+    "x10": dict(
+        people=900_000,
+        entries=100_000,
+        referrals=50_000,
+        meetings=240,
+        concerns=4000,
+        carers=300,
+        customers=1650,
+        weeks=2,
+        visit_rate=80,
+        incidents=40,
+    ),
 }
 CHUNK = 5000
 PRACTICES = (
@@ -111,16 +126,34 @@ class DemoSummary:
         return ", ".join(f"{self.counts.get(k, 0):,} {k.replace('_', ' ')}" for k in keys)
 
 
+DEMO_NHS_SERIALS = range(1_000_000)
+"""The serials after ``999`` the demo may use: the whole 999 test range (999 000 000x to
+999 999 999x), never issued to a real person. 909,091 of its stems have a valid check
+digit, so that is the most people a demo can hold."""
+
+
+class DemoTooLarge(ValueError):
+    """More people asked for than the 999 test range has valid NHS numbers for."""
+
+
 def demo_nhs_numbers(count: int) -> list[str]:
-    """Valid NHS numbers from the 999 test range, in order (never a real person's)."""
+    """Valid NHS numbers from the 999 test range, in order (never a real person's).
+
+    Stops with one clear line when the range runs out (issue 23 §6): looping on past it
+    would never end, and a wider scheme could collide with a real person's number."""
     numbers: list[str] = []
-    serial = 0
-    while len(numbers) < count:
+    for serial in DEMO_NHS_SERIALS:
+        if len(numbers) >= count:
+            break
         stem = f"999{serial:06d}"
-        serial += 1
         check = nhs_number.calculate_checksum(stem)
         if check is not None and check < 10:
             numbers.append(f"{stem}{check}")
+    if len(numbers) < count:
+        raise DemoTooLarge(
+            f"The demo's NHS numbers come from the 999 test range, which holds "
+            f"{len(numbers):,} valid numbers: cannot seed {count:,} people"
+        )
     return numbers
 
 
@@ -1336,7 +1369,7 @@ def seed_demo(
     from coordinator_tui.db import session_scope
 
     if size not in SIZES:
-        raise ValueError(f"Unknown demo size '{size}': choose small or large")
+        raise ValueError(f"Unknown demo size '{size}': choose {' or '.join(SIZES)}")
     started = clock.perf_counter()
     demo = _Demo(size, seed, today or local_today())
     with session_scope(engine, "demo-seed") as session:

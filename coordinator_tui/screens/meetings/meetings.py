@@ -206,15 +206,14 @@ class MeetingsScreen(SectionScreen):
     def load(self) -> None:
         from coordinator_tui.services.meetings.actions import open_actions
         from coordinator_tui.services.meetings.series import list_meetings
-        from coordinator_tui.services.meetings.triage import totals
+        from coordinator_tui.services.meetings.triage import planned_minutes
 
         today = self.today
         with self.coordinator.session() as session:
             upcoming = list_meetings(session, upcoming_from=today)
             ids = {row.id for row in upcoming}
-            lines = [
-                MeetingLine(row, True, totals(session, row.id).minutes_planned) for row in upcoming
-            ]
+            planned = planned_minutes(session, [row.id for row in upcoming])  # one query
+            lines = [MeetingLine(row, True, planned[row.id]) for row in upcoming]
             lines += [
                 MeetingLine(row, False) for row in list_meetings(session) if row.id not in ids
             ]

@@ -1,0 +1,86 @@
+"""A normal start never imports Alembic (issue 23 §3: time to useful data).
+
+Alembic costs about 160 ms of the time between the first frame and Home's counts, and is
+needed only to build or upgrade a schema. The start-up path reads ``alembic_version`` with
+the driver and compares it with the head revision read from the migration files; these
+tests run a real start in a fresh interpreter and look at ``sys.modules`` afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from coordinator_tui.preflight import VERSIONS_DIR, head_revision, known_revisions
+
+START = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from datetime import date
+
+    from coordinator_tui.app import CoordinatorApp, make_app
+    from coordinator_tui.services.access import demo_principal
+    from coordinator_tui.settings import load_settings
+
+    # Signed in as the tests are (tests/conftest.py): sign-in is not what is measured.
+    CoordinatorApp.start_principal = lambda self: demo_principal(self.user, display_name="")
+
+
+    async def main() -> None:
+        settings = load_settings(sys.argv[1])
+        settings.today = date(2026, 11, 23)
+        app = make_app(settings)  # no engine: the app opens the database as the CLI does
+        async with app.run_test(size=(120, 40)) as pilot:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 60
+            while getattr(app.screen, "counts", None) is None:
+                assert loop.time() < deadline, "Home's counts never appeared"
+                await pilot.pause(0.05)
+        loaded = sorted(name for name in sys.modules if name.split(".")[0] == "alembic")
+        print(json.dumps({"alembic": loaded}))
+
+
+    asyncio.run(main())
+    """
+)
+
+
+def _start(db: Path) -> list[str]:
+    env = {**os.environ, "COORDINATOR_TUI_PREPARE_SECTIONS": "0"}
+    done = subprocess.run(
+        [sys.executable, "-c", START, str(db)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])["alembic"]
+
+
+def test_normal_start_of_an_up_to_date_database_does_not_import_alembic(small_demo_path):
+    assert _start(small_demo_path) == []
+
+
+def test_a_new_database_is_built_with_alembic(tmp_path):
+    """The other side: building (or upgrading) a schema does use Alembic, so the check
+    above is not passing because the start never reached the database."""
+    assert "alembic" in _start(tmp_path / "new.db")
+
+
+def test_head_revision_read_from_files_matches_alembic():
+    """The head the start-up path compares with (read from the migration files' text) is
+    the one Alembic's own script directory computes."""
+    from alembic.script import ScriptDirectory
+
+    from coordinator_tui.db import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert len(known_revisions()) == len(
+        [f for f in VERSIONS_DIR.glob("[0-9]*.py") if f.name != "__init__.py"]
+    )
