@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from coordinator_tui.db import session_scope
@@ -215,3 +217,23 @@ def test_agency_interval_setting(engine, customers):
         assert R.proposed_next_review(s, TODAY) == date(2027, 5, 23)
     with pytest.raises(CareError, match="1 to 24 months"), session_scope(engine, "c") as s:
         R.save_review_settings(s, 1, review_interval_months=30, early_review_days=7)
+
+
+@given(start=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
+def test_first_review_is_6_to_8_weeks_after_any_start(start):
+    """Care and Support Statutory Guidance para 13.32, for any start date (leap years and
+    month ends included): the window opens at 6 weeks and closes, due, at 8."""
+    opens, due = rules.care_plan_first_review(start)
+    assert (opens - start).days == 42 and (due - start).days == 56
+
+
+@given(
+    held=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
+    months=st.integers(min_value=1, max_value=24),
+)
+def test_next_review_is_within_the_interval(held, months):
+    """The next review falls on the same day of the month ``months`` on, or the month's
+    last day when it has no such day: never later than the interval."""
+    due = rules.care_plan_next_review(held, months)
+    assert (due.year - held.year) * 12 + due.month - held.month == months
+    assert due.day == held.day or (due.day < held.day and (due + timedelta(days=1)).day == 1)
