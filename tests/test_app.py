@@ -89,6 +89,8 @@ async def test_home_counts_equal_sql(app, small_demo_engine, demo_settings, monk
         )
     assert shown == expected
     assert expected["reviews_overdue"] > 0 and expected["unassigned_visits_week"] > 0
+    # The demo seeds governance (issue 14 §5): Home's governance lines are not all 0.
+    assert expected["incidents_awaiting_triage"] > 0 and expected["complaints_to_acknowledge"] > 0
 
 
 async def test_every_section_by_its_key(app):

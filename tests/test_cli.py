@@ -229,7 +229,8 @@ class TestRotaCommands:
             ).fetchall()
         )
         conn.close()
-        assert statuses[1] == "done"
+        # Done, or missed (the governance demo records a few past visits as missed).
+        assert set(statuses[1].split(",")) <= {"done", "missed"} and "done" in statuses[1]
         assert "planned" in statuses[0].split(",") and "done" not in statuses[0].split(",")
 
 

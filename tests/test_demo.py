@@ -30,7 +30,13 @@ class TestSmallDemo:
     def test_sizes(self, small_demo_engine):
         e = small_demo_engine
         assert scalar(e, "SELECT count(*) FROM practice") == 4
-        assert scalar(e, "SELECT count(*) FROM person") == 2000
+        # 2,000 in households, and the homecare customer whose missed visits propose a
+        # safeguarding concern (the governance demo gives them a person record).
+        assert scalar(e, "SELECT count(*) FROM person") == 2001
+        assert scalar(e, "SELECT count(*) FROM person WHERE household_id IS NULL") == 1
+        assert scalar(e, "SELECT count(*) FROM incident") == 60
+        assert scalar(e, "SELECT count(*) FROM complaint") == 24
+        assert scalar(e, "SELECT count(*) FROM candour_record") == 2
         assert 250 <= scalar(e, "SELECT count(*) FROM register_entry") <= 350
         assert 150 <= scalar(e, "SELECT count(*) FROM referral") <= 250
         assert scalar(e, "SELECT count(*) FROM meeting") == 6
@@ -227,7 +233,7 @@ def test_small_demo_on_postgres(pg_url):
     opened = open_database(pg_url)
     try:
         seed_demo(opened.engine, "small", today=TODAY)
-        assert scalar(opened.engine, "SELECT count(*) FROM person") == 2000
+        assert scalar(opened.engine, "SELECT count(*) FROM person") == 2001
         with session_scope(opened.engine, "t") as s:
             s.add(Practice(ods_code="Y99999", name="New", short_name="New"))
         with session_scope(opened.engine, "t") as s:

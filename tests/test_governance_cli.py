@@ -100,9 +100,19 @@ def test_complaint_letter_names_the_ombudsman(db, tmp_path):
 
 
 def test_unknown_record_and_not_notifiable_are_one_line(db, tmp_path):
+    from sqlalchemy import select
+
+    from coordinator_tui.models.governance import Incident
+
+    opened = open_database(db)
+    with session_scope(opened.engine, "t") as session:  # an incident with no candour record
+        plain = session.scalar(
+            select(Incident.id).where(Incident.notifiable.is_(False)).order_by(Incident.id)
+        )
+    opened.engine.dispose()
     for args, words in (
         (("candour", "99999"), "no longer exists"),
-        (("candour", "1"), "no Duty of Candour record"),
+        (("candour", str(plain)), "no Duty of Candour record"),
     ):
         result = runner.invoke(
             app, ["governance", "letter", *args, "--out", str(tmp_path / "x.txt"), "--db", db]

@@ -1154,42 +1154,11 @@ class _Demo:
                 )
 
     def governance(self) -> None:
+        """Medication changes received. Incidents, Duty of Candour records, complaints and
+        visit actuals come from ``demo.governance.seed_governance`` after the bulk load
+        (through the audited session, with their triage and steps, on its own generator)."""
         rnd, today = self.rnd, self.today
         n = self.size["incidents"]
-        for index in range(n):
-            day = today - timedelta(days=rnd.randint(1, 60))
-            notifiable = index == 0
-            self.w.add(
-                m.Incident,
-                occurred_at=self.at(day, 9),
-                reported_at=self.at(day, 11),
-                customer_id=rnd.choice(self.customers),
-                carer_id=rnd.choice(self.carers)["id"],
-                kind=rnd.choice(("fall", "medication", "missed_visit", "late_visit")),
-                severity="moderate" if notifiable else rnd.choice(("low", "low", "moderate")),
-                description="Synthetic incident for the demo",
-                notifiable=notifiable,
-                candour_notified_at=self.at(day + timedelta(days=1), 10) if notifiable else None,
-                candour_apology_given=notifiable,
-                status="open" if index % 3 else "closed",
-            )
-        for _ in range(max(3, n - 1)):
-            received = today - timedelta(days=rnd.randint(0, 40))
-            acknowledged = (
-                received + timedelta(days=rnd.randint(0, 4)) if rnd.random() < 0.7 else None
-            )
-            self.w.add(
-                m.Complaint,
-                received_on=received,
-                event_date=received - timedelta(days=3),
-                complainant="Family member (demo)",
-                customer_id=rnd.choice(self.customers),
-                channel=rnd.choice(("phone", "email", "letter")),
-                summary="Visits later than the agreed window",
-                acknowledge_due=add_working_days(received, 3),
-                acknowledged_on=acknowledged if acknowledged and acknowledged <= today else None,
-                response_due=add_working_days(received, 20),
-            )
         for _ in range(n):
             received = self.at(today - timedelta(days=rnd.randint(0, 20)), 14)
             verified = rnd.random() < 0.7
@@ -1388,6 +1357,14 @@ def seed_demo(
         for table, rows in counts.items():
             if rows:
                 audit.record_note(session, table, "demo seed", rows=rows, size=size)
+        # Governance last, through the audited session and on its own generator
+        # (``random.Random(seed)`` inside), so every draw above is the same with it or
+        # without it. It gives its incidents, actions and complaints explicit ids.
+        from coordinator_tui.demo.governance import seed_governance
+
+        governance = seed_governance(session, today=demo.today, size=size, seed=seed)
+        counts["incident"] = governance.incidents
+        counts["complaint"] = governance.complaints
         if engine.dialect.name == "postgresql":
             for table, rows in counts.items():
                 if rows:
