@@ -9,7 +9,9 @@ clipboard (through the terminal: most terminals allow it, some ask first); an en
 for someone on a register kept from online record access (MARAC) says so in the list and
 starts with the instruction to hide it. ``w`` writes
 every entry to its own file (named by NHS number, readable by you only) in a folder
-beside the database. ``esc`` goes back.
+beside the database. ``I`` records information about the highlighted person shared at
+the meeting (the sharing record: the other agencies present filled in, the lawful basis
+and consent asked). ``esc`` goes back.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
         Binding("escape", "back", "Back", id="entries.back"),
         Binding("c", "copy", "Copy entry", id="entries.copy"),
         Binding("w", "write", "Write files", id="entries.write"),
+        Binding("I", "share", "Info shared", id="entries.share"),
     ]
 
     def __init__(self, meeting_id: int) -> None:
@@ -161,6 +164,15 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
         self.notify(
             f"{len(self.written)} entries written to {folder} (readable by you only)", timeout=8
         )
+
+    def action_share(self) -> None:
+        from coordinator_tui.screens.reports.sharing import share_from
+
+        entry = self.current()
+        if entry is None:
+            self.notify("Nobody was discussed", severity="warning")
+            return
+        share_from(self.coordinator, entry.person_id, meeting_id=self.meeting_id)
 
     def action_back(self) -> None:
         self.dismiss(None)

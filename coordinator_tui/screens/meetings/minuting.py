@@ -9,7 +9,8 @@ attendance`` (owner by initials or role, due date, text), check the preview unde
 ``enter`` saves and returns to the notes. ``ctrl+t`` marks attendance, ``f3`` adds an
 item (any other business), ``f9``/``ctrl+f`` finishes the meeting (writes the discussion
 into each person's chronology), ``f8``/``ctrl+o`` exports the minutes, ``ctrl+s``/``f2``
-saves now. ``esc`` saves and goes back. A finished meeting opens read only.
+saves now. ``f6`` records information about the item's person shared at the meeting
+(the sharing record). ``esc`` saves and goes back. A finished meeting opens read only.
 
 Saves run in the background, so the screen never waits for the database. If the
 database cannot take a save (locked by another user, connection lost), the notes stay
@@ -145,6 +146,7 @@ class MinutingScreen(CoordinatorScreen[None]):
         Binding("f3", "add_item", "Add item", show=False, priority=True, id="minuting.add"),
         Binding("f9,ctrl+f", "finish", "Finish", priority=True, id="minuting.finish"),
         Binding("f8,ctrl+o", "export", "Export", priority=True, id="minuting.export"),
+        Binding("f6", "share", "Info shared", show=False, priority=True, id="minuting.share"),
         Binding("escape", "back", "Back", id="minuting.back"),
     ]
 
@@ -778,6 +780,17 @@ class MinutingScreen(CoordinatorScreen[None]):
                 save=save,
             )
         )
+
+    def action_share(self) -> None:
+        """``f6``: record information about this item's person shared at the meeting, the
+        meeting's other agencies filled in (the notes are kept as typed meanwhile)."""
+        from coordinator_tui.screens.reports.sharing import share_from
+
+        item = self.item
+        if item is None or item.person_id is None:
+            self.notify("This item is not about a person", severity="warning")
+            return
+        share_from(self.coordinator, item.person_id, meeting_id=self.meeting_id)
 
     def action_export(self) -> None:
         self.after_keys(lambda: self.when_saved(self.open_export))

@@ -165,7 +165,7 @@ def figures_table(figures: list[ReferralFigures], wide: bool = True) -> Table:
 class ReferralActions:
     """The one-key actions on one referral, for the list and for the referral's own screen:
     ``s`` step on, ``o`` outcome (then its follow-on), ``f`` follow-on, ``c`` chase, ``d``
-    chase-by date, ``w`` withdraw, ``h`` next conference held.
+    chase-by date, ``w`` withdraw, ``h`` next conference held, ``I`` information shared.
 
     The screen says which referral (``referral_target``) and what to do once a save is
     made (``referral_saved``: the list reloads and moves on, the referral's screen reads
@@ -237,6 +237,15 @@ class ReferralActions:
         except CoordinatorError as exc:
             self.notify(str(exc), severity="warning")
             return None
+
+    def action_share(self) -> None:
+        """``I``: record information shared with the referral's agency, the person, the
+        agency and the link to this referral filled in (the sharing record, issue 15)."""
+        from coordinator_tui.screens.reports.sharing import share_from
+
+        row = self.referral_target()
+        if row is not None:
+            share_from(self.coordinator, row.person_id, referral_id=row.id)
 
     def action_step(self) -> None:
         from coordinator_tui.screens.form_dialog import Field
@@ -568,6 +577,7 @@ REFERRAL_BINDINGS = [
     Binding("w", "withdraw", "Withdraw", id="referrals.withdraw"),
     Binding("f", "follow_on", "Follow-on", show=False, id="referrals.follow_on"),
     Binding("h", "conference_held", "Conf. held", show=False, id="referrals.conference_held"),
+    Binding("I", "share", "Info shared", show=False, id="referrals.share"),
 ]
 """The keys of ``ReferralActions``, the same on the list and on a referral's screen."""
 

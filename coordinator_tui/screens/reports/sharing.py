@@ -35,6 +35,7 @@ from coordinator_tui.services.reports.sharing import (
     DECISIONS,
     DPA_CONDITIONS,
     METHODS,
+    SharingPrefill,
     SharingRow,
     SharingSummary,
 )
@@ -50,10 +51,16 @@ def _options(table: dict[str, str], label_key: bool = True) -> tuple[tuple[str, 
     return tuple((f"{label} [{key}]" if label_key else label, key) for key, label in table.items())
 
 
-def basis_fields(decided_by: str) -> list[Field]:
+def basis_fields(decided_by: str, method: str = "") -> list[Field]:
     """The lawful basis and consent fields (a disclosure, a request answered by sharing)."""
     return [
-        Field("method", "How it was sent", "select", options=_options(METHODS, False)),
+        Field(
+            "method",
+            "How it was sent",
+            "select",
+            value=method or None,
+            options=_options(METHODS, False),
+        ),
         Field("article6", "UK GDPR article 6 basis", "select", options=_options(ARTICLE6)),
         Field(
             "article9", "Article 9 condition (health data)", "select", options=_options(ARTICLE9)
@@ -99,26 +106,41 @@ class SharingDialog(FormDialog):
 
 
 def open_sharing_form(
-    app: Any, person_id: int, name: str, direction: str, on_saved: Callable[[], None]
+    app: Any,
+    person_id: int,
+    name: str,
+    direction: str,
+    on_saved: Callable[[], None],
+    prefill: SharingPrefill | None = None,
 ) -> None:
     """Record a disclosure (``direction="disclosure"``) or a request to us about the
     person. The save goes through ``services.reports.sharing``; a refusal stays in the
-    form with what was typed."""
+    form with what was typed. ``prefill`` (from a referral or a meeting) starts the form
+    with to whom, how and why, and links the record to the referral or meeting."""
     from coordinator_tui.services.reports import sharing as sh
 
     today = app.settings.current_date()
     user = app.settings.user
     what = "health, safeguarding, contacts, risk, third_party, demographics"
+    start = prefill or SharingPrefill(person_id, name)
     if direction == "disclosure":
         title = "Record information shared"
         fields = [
             Field("on", "Shared on", "date", value=today, required=True, expects=PAST),
-            Field("organisation", "To (organisation)", required=True, placeholder="e.g. MASH"),
+            Field(
+                "organisation",
+                "To (organisation)",
+                value=start.organisation,
+                required=True,
+                placeholder="e.g. MASH",
+            ),
             Field("role", "Their role", placeholder="e.g. social worker"),
             Field("recipient", "Their name"),
             Field("what", "What was shared (categories)", required=True, placeholder=what),
-            Field("why", "Why", required=True, placeholder="e.g. strategy discussion"),
-            *basis_fields(user),
+            Field(
+                "why", "Why", value=start.why, required=True, placeholder="e.g. strategy discussion"
+            ),
+            *basis_fields(user, start.method),
             *flag_fields(),
         ]
     else:
@@ -161,6 +183,8 @@ def open_sharing_form(
             "what": values["what"],
             "hide_from_online_access": bool(values.get("hide")),
             "safeguarding_team_only": bool(values.get("team_only")),
+            "referral_id": start.referral_id,
+            "meeting_id": start.meeting_id,
         }
         try:
             with app.session() as session:
@@ -196,6 +220,33 @@ def open_sharing_form(
         return None
 
     app.push_screen(SharingDialog(title, fields, today, name, save=save))
+
+
+def share_from(
+    app: Any,
+    person_id: int,
+    *,
+    referral_id: int | None = None,
+    meeting_id: int | None = None,
+    on_saved: Callable[[], None] | None = None,
+) -> None:
+    """The sharing form for a disclosure about ``person_id`` from a referral or a meeting
+    (``I`` on the referral screens and the record entries, ``f6`` while minuting): the
+    person, the agency and the link filled in, the lawful basis and consent asked as on
+    the person record."""
+    from coordinator_tui.services.reports.sharing import sharing_prefill
+
+    try:
+        with app.session() as session:
+            prefill = sharing_prefill(
+                session, person_id, referral_id=referral_id, meeting_id=meeting_id
+            )
+    except CoordinatorError as exc:
+        app.notify(str(exc), severity="error")
+        return
+    open_sharing_form(
+        app, person_id, prefill.person, "disclosure", on_saved or (lambda: None), prefill
+    )
 
 
 # -- the report ---------------------------------------------------------------------------

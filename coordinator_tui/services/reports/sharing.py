@@ -223,6 +223,77 @@ def _context(
     return "person"
 
 
+@dataclass(frozen=True)
+class SharingPrefill:
+    """What the sharing form starts with when opened from a referral or a meeting: the
+    person, to whom (the referral's agency; the meeting's other agencies), how and why,
+    and the link kept on the record (``context``)."""
+
+    person_id: int
+    person: str
+    organisation: str = ""
+    method: str = ""
+    why: str = ""
+    referral_id: int | None = None
+    meeting_id: int | None = None
+
+
+def sharing_prefill(
+    session: Session,
+    person_id: int,
+    *,
+    referral_id: int | None = None,
+    meeting_id: int | None = None,
+) -> SharingPrefill:
+    """The form's starting values for a disclosure from a referral or a meeting about
+    ``person_id`` (the coordinator checks and changes them before saving)."""
+    from coordinator_tui.formatting import person_label
+    from coordinator_tui.models import MeetingAttendee, Staff
+
+    person = session.get(Person, person_id)
+    if person is None:
+        raise ReportsError("That person no longer exists")
+    name = person_label(person)
+    if referral_id is not None:
+        referral = session.get(Referral, referral_id)
+        if referral is None or referral.person_id != person_id:
+            raise ReportsError("That referral is not this person's")
+        kind = str(referral.referral_type).replace("_", " ")
+        return SharingPrefill(
+            person_id,
+            name,
+            organisation=referral.agency,
+            method="secure_email",
+            why=f"{kind} referral".strip(),
+            referral_id=referral_id,
+        )
+    if meeting_id is not None:
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None:
+            raise ReportsError("That meeting no longer exists")
+        agencies = session.scalars(
+            select(Staff.organisation)
+            .join(MeetingAttendee, MeetingAttendee.staff_id == Staff.id)
+            .where(
+                MeetingAttendee.meeting_id == meeting_id,
+                Staff.is_external.is_(True),
+                Staff.organisation != "",
+                MeetingAttendee.attendance.in_(("invited", "present")),
+            )
+            .order_by(Staff.organisation)
+        ).all()
+        organisation = ", ".join(dict.fromkeys(agencies))[:120]
+        return SharingPrefill(
+            person_id,
+            name,
+            organisation=organisation,
+            method="meeting",
+            why=f"discussed at {meeting.title}"[:300] if meeting.title else "",
+            meeting_id=meeting_id,
+        )
+    return SharingPrefill(person_id, name)
+
+
 def _required(value: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
