@@ -2,8 +2,14 @@
 
 Run from the repository root. Progress goes to stderr, the table to stdout, and the JSON to
 ``benchmarks/results/latest.json`` (and to ``--json PATH`` as well, if given). Exit code 0
-when every run succeeded, 1 when a run failed (non-zero exit, timeout, nothing painted),
-3 with ``--strict`` when a target was missed.
+when every run succeeded and met its target, 1 when a run failed (non-zero exit, timeout,
+nothing painted), 3 when a target was missed (``--no-strict``: 0 then, for exploring).
+
+``--scale 10`` runs every benchmark on the large demo AND on the ten-times database
+(``results/large-x10.db``), printing both (issue 23 §4). Each benchmark's figures carry the
+machine's load average before and after it; when the 1-minute load is above one per core
+the benchmark is measured again (``--repeat-when-busy``, default once) and the quieter run
+kept, both written to the JSON.
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ from rich.table import Table
 
 from benchmarks.common import (
     DEFAULT_JSON,
+    X10_BUILD_TARGET_S,
     BenchmarkError,
     Result,
     console,
     ensure_large_db,
+    load_average,
+    load_is_high,
     machine_info,
 )
 
@@ -95,7 +104,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--strict",
         action="store_true",
-        help="exit with code 3 if any target is missed",
+        default=True,
+        help="exit with code 3 if any target is missed (the default)",
+    )
+    parser.add_argument(
+        "--no-strict",
+        dest="strict",
+        action="store_false",
+        help="exit 0 even when a target is missed (exploring, not judging)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        choices=(1, 10),
+        default=1,
+        help="10: every benchmark at the large demo's size AND at ten times it",
+    )
+    parser.add_argument(
+        "--repeat-when-busy",
+        type=int,
+        default=1,
+        metavar="N",
+        help="measure a benchmark again up to N times when the load was high (default 1)",
     )
     return parser.parse_args(argv)
 
@@ -118,6 +148,7 @@ def results_table(results: list[Result]) -> Table:
     table.add_column("baseline", justify="right")
     table.add_column("ratio", justify="right")
     table.add_column("target")
+    table.add_column("load", justify="right")
     table.add_column("pass", justify="center")
     for result in results:
         ratio = result.ratio
@@ -130,9 +161,117 @@ def results_table(results: list[Result]) -> Table:
             _seconds(result.baseline_median_s),
             f"{ratio:.2f}x" if ratio is not None else "-",
             result.target,
+            _load_text(result.extra.get("load_average")),
             "[green]yes[/]" if result.passed else "[bold red]NO[/]",
         )
     return table
+
+
+def _load_text(load: dict[str, Any] | None) -> str:
+    """The 1-minute load average before -> after the benchmark ran."""
+    if not load or not load.get("before") or not load.get("after"):
+        return "-"
+    return f"{load['before'][0]:.1f}->{load['after'][0]:.1f}"
+
+
+def _run_one(name: str, args: argparse.Namespace, scale: int, document: dict[str, Any]):
+    """One benchmark at one scale: its results, named ``NAME`` (scale 1) or ``x10 NAME``."""
+    db_key = "large_db" if scale == 1 else "x10_db"
+
+    def db() -> Path:
+        document[db_key] = ensure_large_db(rebuild=args.rebuild, scale=scale)
+        return Path(document[db_key]["path"])
+
+    results: list[Result] = []
+    if name == "startup":
+        from benchmarks import startup
+
+        results += startup.run(db(), args.runs)
+    elif name == "demo_build":
+        if scale == 1:
+            from benchmarks import demo_build
+
+            results += demo_build.run(args.runs_demo)
+        else:
+            info = document.get("x10_db") or {}
+            if not info.get("built_now"):  # timed: the build is the measure
+                info = ensure_large_db(rebuild=True, scale=10)
+                document["x10_db"] = info
+            seconds = info["build_seconds"]
+            results.append(
+                Result(
+                    "demo_build.x10",
+                    [seconds],
+                    target=f"under {X10_BUILD_TARGET_S:.0f} s",
+                    passed=seconds < X10_BUILD_TARGET_S,
+                    description="seed_demo(size='x10', seed=1) into a fresh migrated SQLite "
+                    f"file ({info['path']})",
+                    extra={"summary": info["summary"]},
+                )
+            )
+    elif name == "rota_validate":
+        from benchmarks import rota_validate
+
+        results += rota_validate.run(db(), args.runs)
+    elif name == "solver":
+        from benchmarks import solver
+
+        results += solver.run(db(), args.runs)
+    elif name == "lists":
+        from benchmarks import lists
+
+        results += lists.run(db(), args.runs)
+    elif name == "coding_audit":
+        from benchmarks import coding_audit
+
+        results += coding_audit.run(db(), args.runs)
+    elif name == "terminal":
+        from benchmarks import terminal
+
+        try:
+            results += terminal.run(db(), args.runs)
+        except terminal.PartialResults as exc:
+            results += exc.results  # the figures that were measured still count
+            raise
+    if scale != 1:
+        for result in results:
+            if not result.name.startswith("demo_build"):
+                result.name = f"x10 {result.name}"
+    return results
+
+
+def _measured(name: str, args: argparse.Namespace, scale: int, document: dict[str, Any]):
+    """Run a benchmark, with the load average before and after; again (up to
+    ``--repeat-when-busy`` times) when the machine was busy, keeping the quieter run."""
+    attempts: list[tuple[list[Result], dict[str, Any]]] = []
+    for _ in range(1 + max(0, args.repeat_when_busy)):
+        before = load_average()
+        results = _run_one(name, args, scale, document)
+        load = {"before": before, "after": load_average()}
+        for result in results:
+            result.extra["load_average"] = load
+        attempts.append((results, load))
+        if not (load_is_high(load["before"]) or load_is_high(load["after"])):
+            break
+        if name == "demo_build":
+            break  # minutes each; the load is written beside it
+        console.print(f"  {name}: the machine was busy (load {load}); measuring again")
+
+    def busiest(attempt: tuple[list[Result], dict[str, Any]]) -> float:
+        load = attempt[1]
+        return max((load["before"] or [0.0])[0], (load["after"] or [0.0])[0])
+
+    chosen, _ = min(attempts, key=busiest)
+    if len(attempts) > 1:
+        document.setdefault("repeated", []).append(
+            {
+                "benchmark": name,
+                "scale": scale,
+                "loads": [load for _, load in attempts],
+                "results": [[r.to_dict() for r in results] for results, _ in attempts],
+            }
+        )
+    return chosen
 
 
 def write_json(document: dict[str, Any], paths: list[Path]) -> None:
@@ -151,54 +290,28 @@ def main(argv: list[str] | None = None) -> int:
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "argv": sys.argv[1:] if argv is None else argv,
         "machine": machine_info(),
-        "settings": {"runs": args.runs, "runs_demo": args.runs_demo, "only": selected},
+        "settings": {
+            "runs": args.runs,
+            "runs_demo": args.runs_demo,
+            "only": selected,
+            "scale": args.scale,
+        },
         "results": [],
         "errors": [],
     }
     results: list[Result] = []
-    for name in selected:
-        try:
-            if name == "startup":
-                from benchmarks import startup
-
-                document["large_db"] = ensure_large_db(rebuild=args.rebuild)
-                results += startup.run(Path(document["large_db"]["path"]), args.runs)
-            elif name == "demo_build":
-                from benchmarks import demo_build
-
-                results += demo_build.run(args.runs_demo)
-            elif name == "rota_validate":
-                from benchmarks import rota_validate
-
-                document["large_db"] = ensure_large_db(rebuild=args.rebuild)
-                results += rota_validate.run(Path(document["large_db"]["path"]), args.runs)
-            elif name == "solver":
-                from benchmarks import solver
-
-                document["large_db"] = ensure_large_db(rebuild=args.rebuild)
-                results += solver.run(Path(document["large_db"]["path"]), args.runs)
-            elif name == "lists":
-                from benchmarks import lists
-
-                document["large_db"] = ensure_large_db(rebuild=args.rebuild)
-                results += lists.run(Path(document["large_db"]["path"]), args.runs)
-            elif name == "coding_audit":
-                from benchmarks import coding_audit
-
-                document["large_db"] = ensure_large_db(rebuild=args.rebuild)
-                results += coding_audit.run(Path(document["large_db"]["path"]), args.runs)
-            elif name == "terminal":
-                from benchmarks import terminal
-
-                document["large_db"] = ensure_large_db(rebuild=args.rebuild)
-                try:
-                    results += terminal.run(Path(document["large_db"]["path"]), args.runs)
-                except terminal.PartialResults as exc:
-                    results += exc.results  # the figures that were measured still count
-                    raise
-        except BenchmarkError as exc:
-            console.print(f"[bold red]{name} FAILED:[/] {exc}")
-            document["errors"].append({"benchmark": name, "error": str(exc)})
+    scales = (1, 10) if args.scale == 10 else (1,)
+    for scale in scales:
+        for name in selected:
+            try:
+                results += _measured(name, args, scale, document)
+            except BenchmarkError as exc:
+                partial = getattr(exc, "results", None)
+                if partial:
+                    results += partial
+                label = name if scale == 1 else f"x10 {name}"
+                console.print(f"[bold red]{label} FAILED:[/] {exc}")
+                document["errors"].append({"benchmark": label, "error": str(exc)})
     document["results"] = [result.to_dict() for result in results]
     document["total_seconds"] = round(time.perf_counter() - started, 3)
 

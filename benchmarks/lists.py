@@ -328,13 +328,13 @@ async def app_run(
 ) -> None:
     """One fresh app through the four steps; ``opens`` and ``keys_per_needle`` shorten it
     (the smoke test)."""
-    from coordinator_tui.app import make_app
+    from benchmarks.common import signed_in_app
     from coordinator_tui.screens.referrals.referrals import ReferralsScreen
     from coordinator_tui.screens.registers.person import PersonScreen
     from coordinator_tui.screens.registers.queue import RegistersScreen
     from coordinator_tui.widgets.lazy_table import LazyTable
 
-    app = make_app(settings, engine)
+    app = signed_in_app(settings, engine)
     async with app.run_test(size=SIZE) as pilot:
         probe = FrameProbe(app)
         await settle(app, pilot)
@@ -421,11 +421,12 @@ async def prepared_run(settings: Any, engine: Any, timings: dict[str, list[float
     """A fresh app left to prepare its sections in the background (as it does after Home
     shows its counts), then ``2`` and ``3``: what a coordinator gets once the app has been
     open a moment."""
-    from coordinator_tui.app import BUILT_SECTIONS, make_app
+    from benchmarks.common import signed_in_app
+    from coordinator_tui.app import BUILT_SECTIONS
     from coordinator_tui.screens.referrals.referrals import ReferralsScreen
     from coordinator_tui.screens.registers.queue import RegistersScreen
 
-    app = make_app(dataclasses.replace(settings, prepare_sections=True), engine)
+    app = signed_in_app(dataclasses.replace(settings, prepare_sections=True), engine)
     async with app.run_test(size=SIZE) as pilot:
         probe = FrameProbe(app)
         deadline = time.monotonic() + STEP_TIMEOUT_S * 3

@@ -68,14 +68,14 @@ async def _time_grid_open(db_path: Path, monday: date) -> float:
     """Seconds from switching to the Rota section to the frame after its grid is filled."""
     import asyncio
 
-    from coordinator_tui.app import make_app
+    from benchmarks.common import signed_in_app
     from coordinator_tui.db import open_database
     from coordinator_tui.settings import load_settings
 
     opened = open_database(str(db_path), migrate=False)
     settings = load_settings(str(db_path))
     settings.today = monday
-    app = make_app(settings, opened.engine)
+    app = signed_in_app(settings, opened.engine)
     done = asyncio.Event()
     stamps: list[float] = []
 
@@ -101,14 +101,14 @@ async def _time_grid_open_prepared(db_path: Path, monday: date) -> float:
     showed its counts (as the app does), to the next frame."""
     import asyncio
 
-    from coordinator_tui.app import make_app
+    from benchmarks.common import signed_in_app
     from coordinator_tui.db import open_database
     from coordinator_tui.settings import load_settings
 
     opened = open_database(str(db_path), migrate=False)
     settings = dataclasses.replace(load_settings(str(db_path)), today=monday)
     settings.prepare_sections = True
-    app = make_app(settings, opened.engine)
+    app = signed_in_app(settings, opened.engine)
     try:
         async with app.run_test(size=GRID_SIZE) as pilot:
             deadline = time.monotonic() + 60

@@ -79,3 +79,28 @@ def test_the_ten_times_size_is_what_the_issue_names():
     assert x10["carers"] == 300
     assert x10["visit_rate"] == large["visit_rate"] and x10["weeks"] == large["weeks"]
     assert x10["customers"] == 5.5 * large["customers"]
+
+
+def test_benchmarks_fail_on_a_missed_target_by_default_and_take_scale_10():
+    """``python -m benchmarks`` exits non-zero on a missed target unless told not to, and
+    ``--scale 10`` asks for both sizes (parsing only: benchmarks never run in pytest)."""
+    from benchmarks.__main__ import parse_args
+
+    assert parse_args([]).strict is True
+    assert parse_args(["--no-strict"]).strict is False
+    assert parse_args([]).scale == 1
+    assert parse_args(["--scale", "10"]).scale == 10
+    with pytest.raises(SystemExit):
+        parse_args(["--scale", "3"])
+
+
+def test_benchmark_figures_carry_the_load_average(monkeypatch):
+    from benchmarks import common
+    from benchmarks.__main__ import _load_text
+
+    monkeypatch.setattr(common.os, "cpu_count", lambda: 2)
+    assert common.load_is_high([2.5, 1.0, 1.0]) and not common.load_is_high([1.9, 5.0, 5.0])
+    assert not common.load_is_high(None)
+    assert _load_text({"before": [3.21, 1, 1], "after": [4.0, 1, 1]}) == "3.2->4.0"
+    assert _load_text(None) == "-"
+    assert common.scaled_db(10).name == "large-x10.db" and common.scaled_db(1).name == "large.db"

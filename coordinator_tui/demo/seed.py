@@ -1362,7 +1362,9 @@ def seed_demo(
         # without it. It gives its incidents, actions and complaints explicit ids.
         from coordinator_tui.demo.governance import seed_governance
 
-        governance = seed_governance(session, today=demo.today, size=size, seed=seed)
+        # The ten-times build scales the registers and the rota (issue 23), not governance.
+        governance_size = "large" if size == "x10" else size
+        governance = seed_governance(session, today=demo.today, size=governance_size, seed=seed)
         counts["incident"] = governance.incidents
         counts["complaint"] = governance.complaints
         if engine.dialect.name == "postgresql":
