@@ -588,10 +588,12 @@ class CoordinatorApp(App[None]):
         open_concern_intake(self, on_saved=on_saved)
 
     def action_log_incident(self) -> None:
-        """The incident form, from anywhere (``f4``, the palette)."""
+        """The incident form, from anywhere (``f4``, the palette); a screen that shows a
+        visit, carer or customer fills them in (its ``incident_prefill()``)."""
         from coordinator_tui.screens.governance.forms import open_log_incident
 
-        open_log_incident(self)
+        prefill = getattr(self.screen, "incident_prefill", None)
+        open_log_incident(self, **(prefill() if callable(prefill) else {}))
 
     def open_people(self) -> None:
         """The browsable list of every person."""

@@ -111,9 +111,14 @@ def open_log_incident(
     carer_id: int | None = None,
     visit_id: int | None = None,
     on_saved: Callable[[int], None] | None = None,
+    kind: str | None = None,
+    what: str = "",
+    context: str = "",
 ) -> None:
     """The incident form, from anywhere: ``f4``, the palette, a list's ``n``; the rota
-    grid passes the visit (its customer and carer are filled in)."""
+    grid passes the visit (its customer and carer are filled in), the day's visits a
+    flagged carer's note (``what``) or a missed visit (``kind``); ``context`` says where
+    it was opened from."""
     from coordinator_tui.services.governance.incidents import at_time, log_incident, people_choices
     from coordinator_tui.services.governance.terms import HARM_LEVELS, INCIDENT_KINDS
 
@@ -179,13 +184,15 @@ def open_log_incident(
                 "kind",
                 "Kind",
                 "select",
+                value=kind,
                 required=True,
                 options=options(INCIDENT_KINDS, leave_out=("late_visit",)),
             ),
             Field("harm", "Harm", "select", required=True, options=options(HARM_LEVELS)),
         ],
-        [Field("what", "What happened", "lines", required=True)],
+        [Field("what", "What happened", "lines", value=what, required=True)],
         [Field("immediate", "Immediate action taken", "lines")],
     ]
-    context = "Visit on the rota: its customer and carer are filled in" if visit_id else ""
+    if not context and visit_id:
+        context = "Visit on the rota: its customer and carer are filled in"
     app.push_screen(RowsFormDialog("Log an incident", rows, today, context, save=save))

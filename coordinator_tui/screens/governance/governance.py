@@ -36,6 +36,7 @@ from coordinator_tui.screens.governance.actions import (
     INCIDENT_ACTIONS,
     GovernanceActions,
 )
+from coordinator_tui.screens.governance.day_actions import DAY_VISIT_ACTIONS, DayVisitActions
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
@@ -69,7 +70,7 @@ VIEWS: tuple[View, ...] = (
     View("V", "today", "visits", "Visits today, loudest first", "Today"),
     View("P", "proposed", "vigilance", "Safeguarding concerns the visits propose", "Proposed"),
 )
-VISIT_ACTIONS = ("visit_times", "missed")
+VISIT_ACTIONS = ("visit_times", "missed", *DAY_VISIT_ACTIONS)
 PROPOSAL_ACTIONS = ("accept", "dismiss")
 AREA_ACTIONS = {
     "incidents": set(INCIDENT_ACTIONS),
@@ -219,6 +220,8 @@ def visit_row(row: DayVisit) -> Row:
         state = Text(row.words(), style="bold red")
     elif row.state.late or row.state.short:
         state = Text(row.words(), style="yellow")
+    if row.note_to_review:  # a carer's note with flagged words, not decided on yet
+        state = Text.assemble(("⚑ NOTE ", "bold magenta"), state)
     actual = _hm(row.actual_start) + (f"-{_hm(row.actual_end)}" if row.actual_end else "")
     return Row(
         row.id,
@@ -247,7 +250,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
-class GovernanceScreen(GovernanceActions, SectionScreen):
+class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
     MODE = "governance"
     CSS_PATH = "governance.tcss"
     HELP = __doc__ or ""
@@ -256,6 +259,12 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
         *GOVERNANCE_BINDINGS,
         Binding("s", "visit_times", "Times", id="governance.visit_times"),
         Binding("m", "missed", "Missed", id="governance.missed"),
+        # The day's visits (issue 14 §4, screens/governance/day_actions.py):
+        Binding("c", "call", "Call", id="governance.call"),
+        Binding("b", "cover", "Send cover", id="governance.cover"),
+        Binding("f", "note_concern", "Note: concern", id="governance.note_concern"),
+        Binding("i", "visit_incident", "Incident", id="governance.visit_incident"),
+        Binding("d", "note_nothing", "Note: nothing", show=False, id="governance.note_nothing"),
         Binding("y", "accept", "Accept", id="governance.accept"),
         Binding("d", "dismiss", "Dismiss", id="governance.dismiss"),
         Binding("enter", "open", "Open", show=False, priority=True, id="governance.open"),
@@ -494,9 +503,16 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
             return
         today = self.today
         if self.view.area == "visits":
-            hint = "s the actual times, m missed (why)"
+            hint = "s the actual times, m missed (why), c a call"
             if row.overdue_check_in:
-                hint = "no check-in: call the carer; s when they arrive, m if it will not happen"
+                hint = "no check-in: call the carer (c), b send cover, m if it will not happen"
+            if row.note_to_review:
+                hint = (
+                    f"⚑ {row.note_flags} · f raise a concern, i an incident, d needs nothing"
+                    f" · {row.carer_note}"
+                )
+            elif row.carer_note:
+                hint += f" · note: {row.carer_note}"
             detail.update(f"{row.customer} · {hint}")
             return
         if self.view.area == "vigilance":
@@ -848,6 +864,23 @@ class GovernanceScreen(GovernanceActions, SectionScreen):
         if row is None:
             self.notify("No visit highlighted", severity="warning")
         return row
+
+    def incident_prefill(self) -> dict[str, Any]:
+        """What ``f4`` fills in here: the highlighted visit's customer, carer and visit on
+        the day's visits; the customer (and carer) of a proposal or a complaint."""
+        row = self.current()
+        if row is None:
+            return {}
+        area = self.view.area
+        if area == "visits":
+            return {
+                "customer_id": row.customer_id,
+                "carer_id": row.carer_ids[0] if row.carer_ids else None,
+                "visit_id": row.id,
+            }
+        if area == "vigilance":
+            return {"customer_id": row.customer_id}
+        return {}
 
     def action_visit_times(self) -> None:
         from coordinator_tui.screens.form_dialog import Field

@@ -398,6 +398,20 @@ class DayVisit:
     state: VisitState
     overdue_check_in: bool
     """Due and not started, past the tolerance (the agency's 'late'): call now."""
+    carer_note: str = ""
+    note_flags: str = ""
+    """The reference list's words in the carer's note (``note_flags``), if any."""
+    note_outcome: str = ""
+    """What the coordinator made of a flagged note: concern, incident or no_action."""
+    record_version: int | None = None
+    """The version of the visit's ``visit_record`` (None: it has none yet)."""
+    customer_id: int | None = None
+    carer_ids: tuple[int, ...] = ()
+
+    @property
+    def note_to_review(self) -> bool:
+        """A flagged note the coordinator has not decided on yet."""
+        return bool(self.note_flags) and not self.note_outcome
 
     def words(self) -> str:
         if self.missed_reason:
@@ -413,21 +427,23 @@ class DayVisit:
 
 def day_visits(session: Session, day: date, now: datetime) -> list[DayVisit]:
     """The day's visits, loudest first: due with no check-in past the tolerance, then
-    missed, then by planned start."""
+    missed, then those with a flagged carer's note to review, then by planned start."""
     from sqlalchemy import func
 
     from coordinator_tui.models import Carer, VisitAssignment
 
     settings = agency_settings(session)
     names: dict[int, list[str]] = {}
-    for visit_id, name in session.execute(  # carers apart: no string aggregate in common
-        select(VisitAssignment.visit_id, Carer.name)
+    carer_ids: dict[int, list[int]] = {}
+    for visit_id, name, carer_id in session.execute(  # carers apart: no string aggregate
+        select(VisitAssignment.visit_id, Carer.name, Carer.id)
         .join(Carer, Carer.id == VisitAssignment.carer_id)
         .join(Visit, Visit.id == VisitAssignment.visit_id)
         .where(Visit.visit_date == day)
         .order_by(VisitAssignment.visit_id, VisitAssignment.slot)
     ):
         names.setdefault(visit_id, []).append(name)
+        carer_ids.setdefault(visit_id, []).append(carer_id)
     rows = session.execute(
         select(
             Visit.id,
@@ -439,6 +455,11 @@ def day_visits(session: Session, day: date, now: datetime) -> list[DayVisit]:
             Visit.actual_end,
             Visit.status,
             func.coalesce(VisitRecord.missed_reason, ""),
+            func.coalesce(VisitRecord.carer_note, ""),
+            func.coalesce(VisitRecord.note_flags, ""),
+            func.coalesce(VisitRecord.note_outcome, ""),
+            VisitRecord.version,
+            Visit.customer_id,
         )
         .join(Customer, Customer.id == Visit.customer_id)
         .outerjoin(VisitRecord, VisitRecord.visit_id == Visit.id)
@@ -448,7 +469,8 @@ def day_visits(session: Session, day: date, now: datetime) -> list[DayVisit]:
     tolerance = timedelta(minutes=settings.late_minutes)
     result = []
     for row in rows:
-        visit_id, version, p_start, p_end, customer, a_start, a_end, status, why = row
+        visit_id, version, p_start, p_end, customer, a_start, a_end, status, why = row[:9]
+        note, flags, outcome, record_version, customer_id = row[9:]
         state = classify(p_start, p_end, a_start, a_end, status, now, settings)
         overdue = (
             a_start is None
@@ -470,7 +492,20 @@ def day_visits(session: Session, day: date, now: datetime) -> list[DayVisit]:
                 why,
                 state,
                 overdue,
+                note,
+                flags,
+                outcome,
+                record_version,
+                customer_id,
+                tuple(carer_ids.get(visit_id, ())),
             )
         )
-    result.sort(key=lambda v: (not v.overdue_check_in, not v.state.missed, v.planned_start))
+    result.sort(
+        key=lambda v: (
+            not v.overdue_check_in,
+            not v.state.missed,
+            not v.note_to_review,
+            v.planned_start,
+        )
+    )
     return result
