@@ -10,7 +10,10 @@ attendance`` (owner by initials or role, due date, text), check the preview unde
 item (any other business), ``f9``/``ctrl+f`` finishes the meeting (writes the discussion
 into each person's chronology), ``f8``/``ctrl+o`` exports the minutes, ``ctrl+s``/``f2``
 saves now. ``f6`` records information about the item's person shared at the meeting
-(the sharing record). ``esc`` saves and goes back. A finished meeting opens read only.
+(the sharing record). A line starting ``[confidential]`` (``[c]``), ``[third party]``
+(``[3p]``) or ``[not for disclosure]`` (``[nfd]``) is withheld from the minutes that
+circulate and marked in the INTERNAL minutes and the record entry. ``esc`` saves and goes
+back. A finished meeting opens read only.
 
 Saves run in the background, so the screen never waits for the database. If the
 database cannot take a save (locked by another user, connection lost), the notes stay

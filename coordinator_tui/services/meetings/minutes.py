@@ -19,6 +19,12 @@ An entry for a person on a register kept from online record access (MARAC: the
 category's ``hide_from_online_access`` in ``data/register_categories.json``), or
 discussed because of a MARAC referral, starts with the instruction to hide it from the
 patient's online record access.
+
+A line of the notes, a decision or an action flagged ``[confidential]``, ``[third party]``
+or ``[not for disclosure]`` (``services.meetings.confidential``) is withheld from the
+minutes for circulation, written out with its flag in the INTERNAL version, and marked in
+the record entry (which then starts with the instruction to hide it from online access;
+a "not for disclosure" line is withheld from the entry too).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -51,7 +57,7 @@ from coordinator_tui.models import (
 )
 from coordinator_tui.services import access
 from coordinator_tui.services.dates import format_date, format_date_short
-from coordinator_tui.services.meetings import MeetingError
+from coordinator_tui.services.meetings import MeetingError, confidential
 from coordinator_tui.services.meetings.invites import person_identifiers
 from coordinator_tui.services.meetings.series import attendees, load_meeting
 from coordinator_tui.services.meetings.triage import PRIORITY_LABEL
@@ -262,9 +268,28 @@ def _title(record: MeetingRecord, internal: bool) -> str:
     return f"{record.title} ({INTERNAL_MARK})" if internal else record.title
 
 
+def version(record: MeetingRecord, *, internal: bool) -> MeetingRecord:
+    """The record as the minutes show it: for circulation every line flagged
+    confidential, third-party or not for disclosure withheld; INTERNAL each kept with its
+    flag written out."""
+    change = confidential.for_internal if internal else confidential.for_circulation
+    items = [
+        replace(
+            item,
+            notes=change(item.notes),
+            decisions=[change(text) for text in item.decisions],
+            actions=[replace(a, description=change(a.description)) for a in item.actions],
+        )
+        for item in record.items
+    ]
+    return replace(record, items=items)
+
+
 def to_markdown(record: MeetingRecord, *, internal: bool = False) -> str:
     """The meeting record as Markdown: for circulation (the items discussed; the rest
-    counted), or the coordinator's INTERNAL version listing every item."""
+    counted; flagged lines withheld), or the coordinator's INTERNAL version listing every
+    item and every flagged line, marked."""
+    record = version(record, internal=internal)
     when = f"{format_date(record.starts_at.date())}, {record.starts_at:%H:%M}"
     lines = [f"# {_title(record, internal)}", ""]
     if internal:
@@ -333,6 +358,8 @@ def _internal_sections(record: MeetingRecord) -> list[tuple[str, list[tuple[str,
 def to_docx_bytes(record: MeetingRecord, *, internal: bool = False) -> bytes:
     """The meeting record as a Word document (see :func:`to_markdown`)."""
     from docx import Document
+
+    record = version(record, internal=internal)
 
     document = Document()
     document.core_properties.title = _title(record, internal)
@@ -497,8 +524,19 @@ def person_entry(
     ]
     hide = hidden_from_online_access(session, person.id, [i.item_id for i in entries])
     notes = "\n\n".join(i.notes.strip() for i in entries if i.notes.strip()) or "No notes."
-    decisions = [text for i in entries for text in i.decisions]
-    actions = [a for i in entries for a in i.actions]
+    # Confidentiality flags: marked, or withheld when not for disclosure beyond the team.
+    notes, flagged = confidential.for_record(notes)
+    decisions = []
+    for text in (text for i in entries for text in i.decisions):
+        text, flag = confidential.for_record(text)
+        decisions.append(text)
+        flagged = flagged or flag
+    actions = []
+    for action in (a for i in entries for a in i.actions):
+        description, flag = confidential.for_record(action.description)
+        actions.append(replace(action, description=description))
+        flagged = flagged or flag
+    hide = hide or flagged
     values = {
         "meeting_title": _scrub(record.title, hidden),
         "meeting_date": format_date(record.starts_at.date()),
