@@ -260,3 +260,38 @@ async def test_f4_on_the_days_visits_fills_in_the_visit(app, small_demo_engine):
         await pilot.pause()
         assert app.screen.query_one("#f-customer").value == customer_id
         assert app.screen.query_one("#f-carer").value == carer_id
+
+
+async def test_f4_on_the_rota_grid_and_the_carers_day(app, small_demo_engine):
+    """Issue 14 §1: an incident logged from the rota: the grid's highlighted carer (and
+    the visit with its customer when their day holds one), the carer's day's visit."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        await wait_for(pilot, lambda: _name(app) == "RotaScreen" and app.screen.rota is not None)
+        grid = app.screen
+        await pilot.press("right")  # Monday's cell of the first carer
+        await wait_for(pilot, lambda: (grid.current_cell() or (0, None))[1] is not None)
+        carer_id, day = grid.current_cell()
+        expected = grid.incident_prefill()
+        assert expected["carer_id"] == carer_id
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: _name(app) == "RowsFormDialog")
+        await pilot.pause()
+        assert app.screen.query_one("#f-carer").value == carer_id
+        if "customer_id" in expected:
+            assert app.screen.query_one("#f-customer").value == expected["customer_id"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is grid)
+        await pilot.press("enter")  # the carer's day
+        await wait_for(pilot, lambda: _name(app) == "CarerDayScreen")
+        day_screen = app.screen
+        await wait_for(pilot, lambda: day_screen.detail is not None)
+        prefill = day_screen.incident_prefill()
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: _name(app) == "RowsFormDialog")
+        await pilot.pause()
+        assert app.screen.query_one("#f-carer").value == carer_id
+        if day_screen.detail.stops:
+            visit_id = day_screen.detail.stops[0].visit_id
+            assert prefill["visit_id"] == visit_id
+            assert app.screen.query_one("#f-customer").value == prefill["customer_id"]

@@ -207,6 +207,21 @@ class CarerDayScreen(PassesStrayKeys, Screen):
             return None
         return self.detail.stops[table.cursor_row].visit_id
 
+    def incident_prefill(self) -> dict[str, int | None]:
+        """What ``f4`` fills in on the carer's day (issue 14 §1): this carer, and the
+        highlighted visit with its customer."""
+        table = self.query_one("#carer-day-stops", DataTable)
+        if self.detail is None or not self.detail.stops:
+            return {"carer_id": self.carer_id}
+        visit_id = self.detail.stops[table.cursor_row].visit_id
+        rota = self.rota_screen.rota
+        visit = rota.state.snap.visits.get(visit_id) if rota is not None else None
+        return {
+            "carer_id": self.carer_id,
+            "visit_id": visit_id,
+            "customer_id": visit.customer_id if visit is not None else None,
+        }
+
     def action_unassign(self) -> None:
         visit_id = self.current_visit()
         if visit_id is not None:

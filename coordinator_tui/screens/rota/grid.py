@@ -1170,6 +1170,32 @@ class RotaScreen(SectionScreen):
         self.notify(result.summary(), timeout=8)
         self.load()
 
+    def incident_prefill(self) -> dict[str, int | None]:
+        """What ``f4`` fills in on the grid (issue 14 §1): the highlighted carer, with the
+        visit and its customer when their day holds one visit; on the unassigned list,
+        the highlighted visit and its customer."""
+        rota = self.rota
+        if rota is None:
+            return {}
+        visits = rota.state.snap.visits
+        panel = self.query_one("#rota-unassigned", LazyTable)
+        if panel.has_focus and panel.current_row is not None:
+            visit_id = panel.current_row.key
+            return {"visit_id": visit_id, "customer_id": visits[visit_id].customer_id}
+        cell = self.current_cell()
+        if cell is None:
+            return {}
+        carer_id, day = cell
+        on_day = rota.state.day_visits(carer_id, day) if day is not None else []
+        if len(on_day) != 1:
+            return {"carer_id": carer_id}
+        visit_id = on_day[0]
+        return {
+            "carer_id": carer_id,
+            "visit_id": visit_id,
+            "customer_id": visits[visit_id].customer_id,
+        }
+
     @on(CellGrid.CellSelected, "#rota-grid")
     def open_day(self) -> None:
         from coordinator_tui.screens.rota.carer_day import CarerDayScreen
