@@ -103,6 +103,9 @@ def _register_commands() -> None:
     from coordinator_tui.cli import visits  # issue 14 §4: call-monitoring import
 
     visits.register(app)
+    from coordinator_tui.cli import bundle  # issue 20 §1: the one-file way
+
+    bundle.register(app)
 
 
 _register_commands()
