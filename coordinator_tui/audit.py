@@ -554,6 +554,23 @@ def record_read(session: Session, table_name: str, row_id: int | None) -> None:
     _write_events(session, [_event(session, "read", table_name, row_id, {})], wrote=False)
 
 
+BREAK_GLASS_ACTION = "breakglass"
+"""A record opened outside the opener's scope or sensitivity, with the reason they typed
+(issue 17 §2): flagged for the lead's review in the access report."""
+
+
+def record_break_glass(
+    session: Session, table_name: str, row_id: int | None, *, reason: str, why: str
+) -> None:
+    """Record that the signed-in user opened the ``table_name`` row ``row_id`` by
+    break-glass: ``why`` it needed one (outside their practices, sensitive) and the
+    ``reason`` they typed. Written before the record is read, in the same unit of work."""
+    if table_name not in READ_TABLES:
+        raise ValueError(f"unknown read {table_name!r}: one of {', '.join(READ_TABLES)}")
+    event = _event(session, BREAK_GLASS_ACTION, table_name, row_id, {"why": why, "reason": reason})
+    _write_events(session, [event], wrote=False)
+
+
 ACCESS_ACTIONS = ("sign-in", "sign-out", "sign-fail", "lock", "unlock", "step-up", "step-fail")
 """Sign-in and workstation events (issue 17 §1, §3), recorded on the ``account`` row."""
 

@@ -27,11 +27,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from coordinator_tui.models.base import utcnow
 from coordinator_tui.services.errors import CoordinatorError
 
 PRINCIPAL_KEY = "principal"
@@ -227,7 +228,7 @@ def demo_principal(
         username,
         DEMO_ROLES,
         display_name=display_name,
-        authenticated_at=now or datetime.now(UTC),
+        authenticated_at=now or utcnow(),
         kind="demo",
     )
 
@@ -273,6 +274,60 @@ def require(session: Any, activity: str, *, practice_id: int | None = None) -> P
     return principal
 
 
+BREAK_GLASS_MIN_REASON = 10
+"""Characters a break-glass reason needs at least: a sentence the lead can review, not 'x'."""
+
+
+class BreakGlassRequired(NotPermittedError):
+    """May be opened, but only with a typed reason (break-glass, issue 17 §2): nothing of
+    the record is read until one is given. ``why``: outside the practices, sensitive."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+        super().__init__(
+            f"This record is {why}. Give a reason to open it (break-glass): "
+            "it is recorded for the safeguarding lead's review."
+        )
+
+
+def open_record(
+    session: Any,
+    table_name: str,
+    row_id: int | None,
+    *,
+    practice_id: int | None,
+    sensitive: bool = False,
+    reason: str | None = None,
+) -> str | None:
+    """The check before a record is shown: ``view_register``, and then, for a record
+    outside the principal's practices or a sensitive one (MARAC, sealed entries) they may
+    not view, break-glass: refused (:class:`BreakGlassRequired`) without a typed reason of
+    :data:`BREAK_GLASS_MIN_REASON` characters, allowed with one and flagged in the audit
+    trail. Returns why break-glass was used, or None when the record was simply in scope.
+    A principal without the ``break_glass`` activity is refused outright."""
+    principal = require(session, VIEW_REGISTER)
+    whys = []
+    if not principal.sees_practice(practice_id):
+        whys.append("outside your practices")
+    if sensitive and not principal.can(VIEW_SENSITIVE):
+        whys.append("sensitive (MARAC or sealed entries)")
+    if not whys:
+        return None
+    why = " and ".join(whys)
+    if not principal.can(BREAK_GLASS):
+        raise NotPermittedError(
+            f"Not permitted: this record is {why}, and your roles do not allow "
+            "break-glass. An administrator can widen your access."
+        )
+    text = " ".join((reason or "").split())
+    if len(text) < BREAK_GLASS_MIN_REASON:
+        raise BreakGlassRequired(why)
+    from coordinator_tui import audit
+
+    audit.record_break_glass(session, table_name, row_id, reason=text, why=why)
+    return why
+
+
 def in_scope_clause(session: Any, column: Any) -> Any:
     """A WHERE clause keeping rows whose practice ``column`` is in the principal's scope
     (None when every practice is: add nothing). For lists: ``query.where(clause)``."""
@@ -298,7 +353,7 @@ def recent_authentication(
         raise NotPermittedError("Nobody is signed in: sign in first.")
     if principal.kind in ("operator", "demo"):
         return principal
-    moment = now or datetime.now(UTC)
+    moment = now or utcnow()
     given = principal.authenticated_at
     if given is None or moment - given > within:
         minutes = int(within.total_seconds() // 60)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from coordinator_tui import audit
 
 # Re-exported: lists and screens import them from here (see ``person_hit`` for why apart).
-from coordinator_tui.formatting import person_label, uk_date
+from coordinator_tui.formatting import names_label, person_label, uk_date
 from coordinator_tui.models import (
     EntryStatus,
     Household,
@@ -200,12 +200,45 @@ def _current_registers(session: Session, person_ids: list[int]) -> dict[int, lis
     return result
 
 
-def person_summary(session: Session, person_id: int) -> PersonSummary | None:
-    """Everything the top of the person record needs, in a handful of indexed queries."""
+def is_sensitive(session: Session, person_id: int) -> bool:
+    """Whether the person is on a register kept out of online record access now (MARAC):
+    their record needs ``view_sensitive`` or break-glass (issue 17 §2)."""
+    return (
+        session.execute(
+            select(RegisterEntry.id)
+            .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+            .where(
+                RegisterEntry.person_id == person_id,
+                RegisterEntry.status == EntryStatus.ACTIVE,
+                RegisterCategory.hide_from_online_access.is_(True),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def person_summary(
+    session: Session, person_id: int, reason: str | None = None
+) -> PersonSummary | None:
+    """Everything the top of the person record needs, in a handful of indexed queries.
+
+    Outside the principal's practices, or sensitive without ``view_sensitive``: refused
+    with :class:`access.BreakGlassRequired` unless ``reason`` (typed by the user) is given,
+    then flagged in the audit trail (issue 17 §2)."""
     person = session.get(Person, person_id)
     if person is None:
         return None
-    access.require(session, access.VIEW_REGISTER, practice_id=person.practice_id)  # issue 17
+    principal = access.require(session, access.VIEW_REGISTER)  # issue 17
+    sensitive = not principal.can(access.VIEW_SENSITIVE) and is_sensitive(session, person_id)
+    access.open_record(
+        session,
+        "person",
+        person_id,
+        practice_id=person.practice_id,
+        sensitive=sensitive,
+        reason=reason,
+    )
     practice = session.get(Practice, person.practice_id) if person.practice_id else None
     household = session.get(Household, person.household_id) if person.household_id else None
     registrations = [
@@ -249,7 +282,7 @@ def person_summary(session: Session, person_id: int) -> PersonSummary | None:
         (
             Relative(
                 other_id,
-                f"{family.upper()}, {given}",
+                names_label(family, given),
                 relationship[other_id],
                 dob,
                 registers.get(other_id, []),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import suppress
 from datetime import date
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
@@ -148,6 +149,8 @@ class PersonScreen(CoordinatorScreen):
         self.summary: PersonSummary | None = None
         self.items: list = []
         self.loaded = False
+        self.break_glass: str | None = None
+        """The reason typed to open this record by break-glass (kept for its reloads)."""
         self._shown = asyncio.Event()
 
     def compose(self) -> ComposeResult:
@@ -174,15 +177,58 @@ class PersonScreen(CoordinatorScreen):
 
     @work(thread=True, exclusive=True, group="person")
     def load(self) -> None:
+        from coordinator_tui.services.access import BreakGlassRequired
         from coordinator_tui.services.chronology import chronology
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.people import person_summary, person_timescales
 
-        with self.coordinator.session() as session:
-            summary = person_summary(session, self.person_id)
-            if summary is not None:
-                summary = person_timescales(session, summary, self.today)
-            items = chronology(session, self.person_id) if summary else []
+        try:
+            with self.coordinator.session() as session:
+                summary = person_summary(session, self.person_id, reason=self.break_glass)
+                if summary is not None:
+                    summary = person_timescales(session, summary, self.today)
+                items = chronology(session, self.person_id) if summary else []
+        except BreakGlassRequired as exc:
+            self.app.call_from_thread(self.ask_reason, exc)
+            return
+        except CoordinatorError as exc:  # refused (role, scope) or the database said no
+            self.app.call_from_thread(self.refused, str(exc))
+            return
         self.app.call_from_thread(self.show, summary, items)
+
+    def refused(self, message: str) -> None:
+        """Nothing of the person is shown: the refusal, on the screen (issue 17 §2)."""
+        self._shown.set()
+        self.query_one("#person-title", Static).update(Text(message, style="bold red"))
+
+    def ask_reason(self, exc) -> None:
+        """Break-glass: a typed reason, or nothing of the record is shown (issue 17 §2)."""
+        from coordinator_tui.screens.form_dialog import Field, FormDialog
+        from coordinator_tui.services.access import BREAK_GLASS_MIN_REASON
+
+        self.refused(str(exc) + " Press esc to go back.")
+
+        def check(values: dict[str, Any]) -> str | None:
+            text = " ".join(str(values.get("reason") or "").split())
+            if len(text) < BREAK_GLASS_MIN_REASON:
+                return f"Give a reason of at least {BREAK_GLASS_MIN_REASON} characters."
+            return None
+
+        def given(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return  # nothing shown: the refusal stays
+            self.break_glass = " ".join(str(values["reason"]).split())
+            self.query_one("#person-title", Static).update("Loading…")
+            self.load()
+
+        dialog = FormDialog(
+            "Break-glass: why open this record?",
+            [Field("reason", "Reason", required=True, placeholder="e.g. urgent MASH enquiry")],
+            self.today,
+            context=str(exc),
+            save=check,
+        )
+        self.app.push_screen(dialog, given)
 
     def show(self, summary: PersonSummary | None, items: list) -> None:
         self.summary = summary
