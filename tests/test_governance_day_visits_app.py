@@ -145,9 +145,8 @@ async def test_send_cover_for_a_visit_with_no_check_in(app, small_demo_engine):
     """``b`` on a visit due with no check-in: the ranked carers; ``enter`` puts the best
     in place of the carer who has not come. The rota grid then shows the new carer and
     the checker finds no hard problem for them on the visit."""
-    from coordinator_tui.services.rota.assign import state_for
-
     from coordinator_tui.services.governance.agency import save_agency_settings
+    from coordinator_tui.services.rota.assign import state_for
 
     engine = small_demo_engine
     target = _planned_visits(engine, time(9, 0), time(11, 40))[-1]
@@ -295,3 +294,50 @@ async def test_f4_on_the_rota_grid_and_the_carers_day(app, small_demo_engine):
             visit_id = day_screen.detail.stops[0].visit_id
             assert prefill["visit_id"] == visit_id
             assert app.screen.query_one("#f-customer").value == prefill["customer_id"]
+
+
+async def test_f4_from_a_customer_on_the_person_record_and_the_contacts(app, small_demo_engine):
+    """Issue 14 §1: an incident logged from a customer: their person record, and the
+    contact log's highlighted row, fill the customer in."""
+    engine = small_demo_engine
+    visit_id = _planned_visits(engine, time(7, 0), time(22, 0))[0]
+    person_id = _link_person(engine, visit_id)
+    from coordinator_tui.services.care.contacts import log_contact
+
+    with session_scope(engine, "t") as s:
+        customer_id = s.get(Visit, visit_id).customer_id
+        log_contact(
+            s,
+            customer_id=customer_id,
+            at=datetime.combine(DEMO_TODAY, time(9), tzinfo=UK),
+            method="call_in",
+            who="daughter",
+            said="Asked about Tuesday",
+            by="t",
+            now=datetime.combine(DEMO_TODAY, NOON, tzinfo=UK),
+        )
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_person(person_id)
+        await wait_for(pilot, lambda: _name(app) == "PersonScreen")
+        await pilot.pause()
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: _name(app) == "RowsFormDialog")
+        await pilot.pause()
+        assert app.screen.query_one("#f-customer").value == customer_id
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: _name(app) == "PersonScreen")
+        await pilot.press("escape")
+        await pilot.press("6")
+        await wait_for(pilot, lambda: _name(app) == "GovernanceScreen" and app.screen.loaded)
+        await pilot.press("L")
+        await wait_for(pilot, lambda: _name(app) == "ContactsScreen")
+        contacts = app.screen
+        await pilot.press("r")
+        await wait_for(
+            pilot, lambda: contacts.view.code == "recent" and contacts.current() is not None
+        )
+        expected = contacts.current().customer_id
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: _name(app) == "RowsFormDialog")
+        await pilot.pause()
+        assert app.screen.query_one("#f-customer").value == expected

@@ -176,6 +176,11 @@ class ContactsScreen(StaffListScreen):
 
         self.form("Log a contact", fields, write, "Logged at the time you save it")
 
+    def incident_prefill(self) -> dict[str, int | None]:
+        """What ``f4`` fills in here (issue 14 §1): the highlighted row's customer."""
+        customer_id = getattr(self.current(), "customer_id", None)
+        return {"customer_id": customer_id} if customer_id else {}
+
     def action_customer(self) -> None:
         """``enter``: the highlighted row's customer, every contact with them, newest first
         (the per-customer log: ``n`` then logs one more, ``f``/``r``/``t`` go back)."""

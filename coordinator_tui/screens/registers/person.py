@@ -355,6 +355,18 @@ class PersonScreen(CoordinatorScreen):
             s.id, s.nhs_number, s.given_name, s.family_name, s.date_of_birth, s.postcode
         )
 
+    def incident_prefill(self) -> dict[str, int | None]:
+        """What ``f4`` fills in on a customer's person record (issue 14 §1): the customer."""
+        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.governance.visit_calls import customer_of_person
+
+        try:
+            with self.coordinator.session() as session:
+                customer_id = customer_of_person(session, self.person_id)
+        except CoordinatorError:
+            return {}
+        return {"customer_id": customer_id} if customer_id else {}
+
     def action_log_concern(self) -> None:
         """``i``: the concern intake with this person picked (focus on the category)."""
         from coordinator_tui.screens.registers.concern_intake import open_concern_intake

@@ -283,3 +283,11 @@ def _decided(record: VisitRecord, outcome: str, ref_id: int | None, by: str) -> 
 def note_text_for_incident(carer_note: str, note_flags: str) -> str:
     """What an incident logged from a flagged note starts with."""
     return f"Carer's note (flagged {note_flags}): {carer_note}".strip()
+
+
+def customer_of_person(session: Session, person_id: int) -> int | None:
+    """The homecare customer a person record belongs to, if any (``f4`` on the person
+    record fills them in)."""
+    return session.scalars(
+        select(Customer.id).where(Customer.person_id == person_id).order_by(Customer.id)
+    ).first()
