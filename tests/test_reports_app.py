@@ -111,6 +111,7 @@ class TestReportsList:
                 "cqc",
                 "kpi",
                 "themes",
+                "access",
             ]
             about = shown_text(screen.query_one("#reports-about"))
             assert "Coding audit" in about and "No export imported yet" in about

@@ -58,6 +58,9 @@ def register(app: typer.Typer) -> None:
     from coordinator_tui.cli.reports_kpi import register_report_commands
 
     register_report_commands(report_app)  # report kpi, themes, theme-tag (issue 16 §2, §4)
+    from coordinator_tui.cli.access_report import register_access_report
+
+    register_access_report(report_app)  # report access (issue 17 §4)
     sharing_app = typer.Typer(help="Information sharing: what was shared with whom.")
     app.add_typer(sharing_app, name="sharing")
 

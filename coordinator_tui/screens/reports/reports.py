@@ -44,8 +44,8 @@ class ReportsScreen(SectionScreen):
         "review compliance, the PCN safeguarding report, the CQC evidence pack, the homecare "
         "KPI pack and the learning themes. enter opens the highlighted report; c opens the "
         "coding audit, s the sharing report, u the process updates, p the PCN report, q the "
-        "CQC evidence, h the homecare KPIs and t the learning themes from anywhere in the "
-        "list."
+        "CQC evidence, h the homecare KPIs, t the learning themes and a the access report "
+        "(who viewed which records, break-glass uses) from anywhere in the list."
     )
     BINDINGS = [
         Binding("enter", "open", "Open", id="reports.open", show=True),
@@ -56,6 +56,7 @@ class ReportsScreen(SectionScreen):
         Binding("q", "open('cqc')", "CQC evidence", id="reports.cqc"),
         Binding("h", "open('kpi')", "Homecare KPIs", id="reports.kpi"),
         Binding("t", "open('themes')", "Themes", id="reports.themes"),
+        Binding("a", "open('access')", "Access report", id="reports.access"),
         Binding("f5", "reload", "Reload", show=False, id="reports.reload"),
     ]
 
@@ -154,6 +155,10 @@ class ReportsScreen(SectionScreen):
             from coordinator_tui.screens.reports.themes import ThemesScreen
 
             self.app.push_screen(ThemesScreen(), lambda _: self.load())
+        elif key == "access":
+            from coordinator_tui.screens.reports.access import AccessReportScreen
+
+            self.app.push_screen(AccessReportScreen())
         elif key == "compliance":
             from coordinator_tui.screens.registers.compliance import ComplianceScreen
 

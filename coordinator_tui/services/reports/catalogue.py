@@ -92,6 +92,12 @@ def catalogue(session: Session, today: date) -> list[ReportEntry]:
             "Themes of concerns, incidents, complaints, referrals per quarter, with SPC",
             _themes_state(session),
         ),
+        ReportEntry(
+            "access",
+            "Access report",
+            "Who viewed which records; break-glass, out-of-scope views, bulk exports",
+            "for the safeguarding lead (audit review); any 30 days",
+        ),
         *PLANNED,
     ]
 
