@@ -104,3 +104,54 @@ def test_benchmark_figures_carry_the_load_average(monkeypatch):
     assert _load_text({"before": [3.21, 1, 1], "after": [4.0, 1, 1]}) == "3.2->4.0"
     assert _load_text(None) == "-"
     assert common.scaled_db(10).name == "large-x10.db" and common.scaled_db(1).name == "large.db"
+
+
+def test_what_if_leaves_the_rota_state_exactly_as_before(small_demo_engine):
+    """``RotaState.what_if`` takes a change back without re-checking (ranking carers asks
+    it once per carer, issue 23 §1): after each of many what-ifs every check result, cell
+    and assignment is what it was, and the answer is the one a kept change gives."""
+    import copy
+    import random
+
+    from conftest import DEMO_TODAY
+
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services.rota.assign import rank_carers
+    from coordinator_tui.services.rota.snapshot import load_week
+    from coordinator_tui.services.rota.validate import RotaState
+
+    with session_scope(small_demo_engine, "t") as session:
+        snap = load_week(session, DEMO_TODAY)
+    state = RotaState(snap)
+    state.problems()
+
+    def caches(s: RotaState) -> tuple:
+        return (
+            dict(s._on_visit),
+            dict(s._carers),
+            dict(s._visits),
+            copy.deepcopy(s.cells),
+            dict(s.carers_of),
+        )
+
+    before = caches(state)
+    problems = state.problems()
+    rnd = random.Random(23)
+    carers = sorted(c.id for c in snap.carers.values() if c.active)
+    for visit_id in rnd.sample(sorted(snap.visits), 40):
+        current = state.carers_of.get(visit_id, ())
+        new = (*current[:-1], rnd.choice(carers)) if current else (rnd.choice(carers),)
+        if len(set(new)) != len(new):
+            continue
+        answer = state.what_if({visit_id: new})
+        assert caches(state) == before
+        assert state.problems() == problems
+        kept = RotaState(snap, dict(state.carers_of))
+        kept.problems()
+        expected = kept.change({visit_id: new})
+        assert set(answer.added_hard) == set(expected.added_hard)
+        assert set(answer.added_soft) == set(expected.added_soft)
+    short = [v for v in sorted(snap.visits) if state.short_of(v)]
+    assert short, "the demo week has visits short of carers"
+    rank_carers(state, short[0])
+    assert caches(state) == before and state.problems() == problems
