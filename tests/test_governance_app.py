@@ -333,7 +333,9 @@ async def test_a_colleagues_triage_refuses_mine_and_keeps_the_dialog(app, small_
                 today=DEMO_TODAY,
             )
         await pilot.press("ctrl+s")
-        await pilot.pause(0.2)
+        form = app.screen
+        # The save is written in the dialog's worker thread: wait for its answer.
+        await wait_for(pilot, lambda: "Refused" in str(form.query_one("#form-error").render()))
         assert _screen_name(app) == "FormDialog"
         error = str(app.screen.query_one("#form-error").render())
         assert "colleague changed this incident" in error

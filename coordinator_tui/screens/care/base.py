@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Label, Static
 
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.screens.governance.forms import RowsFormDialog, field_widget
 from coordinator_tui.services.errors import CoordinatorError
@@ -178,16 +179,17 @@ class CareListScreen(CoordinatorScreen):
         """A form whose save calls ``apply(session, values)`` in one unit of work; a
         refusal stays in the form with what was typed."""
 
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    result = apply(session, values)
-                    message = said(result) if said else f"Saved: {title.lower()}"
-            except CoordinatorError as exc:
-                return str(exc)
+        def write(values: dict[str, Any]) -> str:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
+            with self.coordinator.session() as session:
+                result = apply(session, values)
+                return said(result) if said else f"Saved: {title.lower()}"
+
+        def then(_values: dict[str, Any], message: str) -> None:
             self.notify(message, timeout=5)
             (after or self.saved)()
-            return None
+
+        save = BackgroundSave(write, then)
 
         if fields and isinstance(fields[0], Field):
             rows = [[f] for f in fields]  # type: ignore[list-item]

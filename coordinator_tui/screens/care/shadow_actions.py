@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
-from coordinator_tui.services.errors import CoordinatorError
 
 if TYPE_CHECKING:
     from coordinator_tui.screens.rota.carer_day import CarerDayScreen
@@ -74,22 +74,23 @@ def add_shadow_from_day(day_screen: CarerDayScreen) -> None:
         Field("purpose", "Why (hoist with two, first visit...)", "text", ""),
     ]
 
-    def save(values: dict[str, Any]) -> str | None:
-        try:
-            with app.session() as session:
-                add_shadow(
-                    session,
-                    visit_id,
-                    values["carer"],
-                    purpose=values["purpose"] or "",
-                    by=user,
-                    today=today,
-                )
-        except CoordinatorError as exc:
-            return str(exc)
+    def write(values: dict[str, Any]) -> None:
+        # In the dialog's worker thread; a refusal is shown in the form, text kept.
+        with app.session() as session:
+            add_shadow(
+                session,
+                visit_id,
+                values["carer"],
+                purpose=values["purpose"] or "",
+                by=user,
+                today=today,
+            )
+
+    def then(values: dict[str, Any], _result: Any) -> None:
         day_screen.notify("Shadow added: not counted as staffing", timeout=4)
         _after(day_screen, visit_id, values["carer"], added=True)
-        return None
+
+    save = BackgroundSave(write, then)
 
     app.push_screen(
         FormDialog("Add a shadow", fields, today, rota.describe_visit(visit_id), save=save)
@@ -133,25 +134,26 @@ def observe_from_day(day_screen: CarerDayScreen) -> None:
     ]
     supervisor = rota.carer_name(day_screen.carer_id)
 
-    def save(values: dict[str, Any]) -> str | None:
-        try:
-            with app.session() as session:
-                record_observation(
-                    session,
-                    shadow.id,
-                    shadow.version,
-                    outcome=values["outcome"],
-                    supervisor=supervisor,
-                    held_on=values["on"],
-                    today=today,
-                    by=user,
-                    course_id=values["course"],
-                    note=values["note"] or "",
-                )
-        except CoordinatorError as exc:
-            return str(exc)
+    def write(values: dict[str, Any]) -> None:
+        # In the dialog's worker thread; a refusal is shown in the form, text kept.
+        with app.session() as session:
+            record_observation(
+                session,
+                shadow.id,
+                shadow.version,
+                outcome=values["outcome"],
+                supervisor=supervisor,
+                held_on=values["on"],
+                today=today,
+                by=user,
+                course_id=values["course"],
+                note=values["note"] or "",
+            )
+
+    def then(values: dict[str, Any], _result: Any) -> None:
         day_screen.notify(f"{shadow.name}: {OUTCOMES[values['outcome']]}", timeout=4)
-        return None
+
+    save = BackgroundSave(write, then)
 
     app.push_screen(
         FormDialog(
@@ -184,17 +186,18 @@ def require_from_day(day_screen: CarerDayScreen) -> None:
         Field("from", "From", "date", today, required=True),
     ]
 
-    def save(values: dict[str, Any]) -> str | None:
-        try:
-            with app.session() as session:
-                require_shadow(
-                    session, customer_id, need=values["need"], from_date=values["from"], by=user
-                )
-        except CoordinatorError as exc:
-            return str(exc)
+    def write(values: dict[str, Any]) -> None:
+        # In the dialog's worker thread; a refusal is shown in the form, text kept.
+        with app.session() as session:
+            require_shadow(
+                session, customer_id, need=values["need"], from_date=values["from"], by=user
+            )
+
+    def then(values: dict[str, Any], _result: Any) -> None:
         day_screen.notify(f"{customer}: a shadow visit before working alone", timeout=4)
         day_screen.rota_screen.load()
-        return None
+
+    save = BackgroundSave(write, then)
 
     app.push_screen(
         FormDialog(

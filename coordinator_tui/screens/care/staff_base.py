@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Header, Static
 
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
@@ -170,15 +171,16 @@ class StaffListScreen(CoordinatorScreen):
         """A form whose save calls ``write(session, values)`` (returning the toast); a
         refusal keeps the form open with the one line and what was typed."""
 
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    message = write(session, values)
-            except CoordinatorError as exc:
-                return str(exc)
+        def in_worker(values: dict[str, Any]) -> str:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
+            with self.coordinator.session() as session:
+                return write(session, values)
+
+        def then(_values: dict[str, Any], message: str) -> None:
             self.notify(message, timeout=4)
             self.load()
-            return None
+
+        save = BackgroundSave(in_worker, then)
 
         self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
@@ -96,17 +97,18 @@ class GovernanceActions:
         *,
         said: Callable[[Any], str] | None = None,
     ) -> None:
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    result = apply(session, values)
-                    message = said(result) if said else f"Saved: {title.lower()}"
-            except CoordinatorError as exc:
-                return str(exc)
+        def write(values: dict[str, Any]) -> str:
+            # In the dialog's worker thread (the screen live while the database waits);
+            # a refusal (CoordinatorError) is shown in the form, text kept.
+            with self.coordinator.session() as session:
+                result = apply(session, values)
+                return said(result) if said else f"Saved: {title.lower()}"
+
+        def then(_values: dict[str, Any], message: str) -> None:
             self.notify(message, timeout=4)
             self.governance_saved()
-            return None
 
+        save = BackgroundSave(write, then)
         self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
 
     def _read(self, read: Callable[[Any], Any]) -> Any:

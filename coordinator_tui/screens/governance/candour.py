@@ -21,6 +21,7 @@ from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
@@ -197,16 +198,17 @@ class CandourScreen(CoordinatorScreen):
             )
         record_id, version, today = record.id, record.version, self.today
 
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    record_element(session, record_id, version, code, values, today=today)
-            except CoordinatorError as exc:
-                return str(exc)
+        def write(values: dict[str, Any]) -> None:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
+            with self.coordinator.session() as session:
+                record_element(session, record_id, version, code, values, today=today)
+
+        def then(_values: dict[str, Any], _result: Any) -> None:
             self.notify(f"Recorded: {spec.label.lower()}", timeout=3)
             self._move_to_missing = True
             self.load()
-            return None
+
+        save = BackgroundSave(write, then)
 
         self.app.push_screen(
             FormDialog(

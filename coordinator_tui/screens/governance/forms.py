@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
@@ -73,7 +74,7 @@ class RowsFormDialog(FormDialog):
         rows: Sequence[Sequence[Field]],
         today: date,
         context: str = "",
-        save: Callable[[dict[str, Any]], str | None] | None = None,
+        save: Callable[[dict[str, Any]], str | None] | BackgroundSave | None = None,
     ) -> None:
         self.rows = [list(row) for row in rows]
         super().__init__(title, [f for row in self.rows for f in row], today, context, save=save)
@@ -134,33 +135,35 @@ def open_log_incident(
     today = app.settings.current_date()
     user = app.settings.user
 
-    def save(values: dict[str, Any]) -> str | None:
-        try:
-            occurred = at_time(values["happened_on"], values["happened_at"], "it happened")
-            found = None  # found: now, unless a time is typed
-            if values["found_at"]:
-                found = at_time(values["found_on"], values["found_at"], "it was found")
-            with app.session() as session:
-                incident = log_incident(
-                    session,
-                    occurred_at=occurred,
-                    found_at=found,
-                    customer_id=values["customer"],
-                    carer_id=values["carer"],
-                    visit_id=visit_id,
-                    kind=values["kind"],
-                    severity=values["harm"],
-                    description=values["what"],
-                    immediate_action=values["immediate"],
-                    by=user,
-                )
-                incident_id = incident.id
-        except CoordinatorError as exc:
-            return str(exc)
+    def write(values: dict[str, Any]) -> int:
+        # In the dialog's worker thread (the screen live while the database waits); a
+        # refusal (CoordinatorError) is shown in the form, text kept.
+        occurred = at_time(values["happened_on"], values["happened_at"], "it happened")
+        found = None  # found: now, unless a time is typed
+        if values["found_at"]:
+            found = at_time(values["found_on"], values["found_at"], "it was found")
+        with app.session() as session:
+            incident = log_incident(
+                session,
+                occurred_at=occurred,
+                found_at=found,
+                customer_id=values["customer"],
+                carer_id=values["carer"],
+                visit_id=visit_id,
+                kind=values["kind"],
+                severity=values["harm"],
+                description=values["what"],
+                immediate_action=values["immediate"],
+                by=user,
+            )
+            return incident.id
+
+    def then(_values: dict[str, Any], incident_id: int) -> None:
         app.notify(f"Incident INC-{incident_id} logged: awaiting triage (t)")
         if on_saved is not None:
             on_saved(incident_id)
-        return None
+
+    save = BackgroundSave(write, then)
 
     rows = [
         [

@@ -670,35 +670,39 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
             return
         user, today = self.coordinator.settings.user, self.today
 
-        def save(v: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    complaint = log_complaint(
-                        session,
-                        received_on=v["received_on"],
-                        channel=v["channel"],
-                        complainant=v["complainant"],
-                        relation=v["relation"],
-                        summary=v["summary"],
-                        outcome_wanted=v["wanted"],
-                        customer_id=v["customer"],
-                        carer_id=v["carer"],
-                        event_date=v["event_date"],
-                        nhs_funded=v["funding"] == "nhs",
-                        by=user,
-                        today=today,
-                    )
-                    warning = late_note(complaint)
-                    new_id = complaint.id
-                    message = (
-                        f"Complaint CMP-{complaint.id} logged: acknowledge by "
-                        f"{uk_date(complaint.acknowledge_due)}"
-                    )
-            except CoordinatorError as exc:
-                return str(exc)
-            self.notify(message + (f". {warning}" if warning else ""), timeout=6)
+        def write(v: dict[str, Any]) -> tuple[int, str]:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
+            with self.coordinator.session() as session:
+                complaint = log_complaint(
+                    session,
+                    received_on=v["received_on"],
+                    channel=v["channel"],
+                    complainant=v["complainant"],
+                    relation=v["relation"],
+                    summary=v["summary"],
+                    outcome_wanted=v["wanted"],
+                    customer_id=v["customer"],
+                    carer_id=v["carer"],
+                    event_date=v["event_date"],
+                    nhs_funded=v["funding"] == "nhs",
+                    by=user,
+                    today=today,
+                )
+                warning = late_note(complaint)
+                message = (
+                    f"Complaint CMP-{complaint.id} logged: acknowledge by "
+                    f"{uk_date(complaint.acknowledge_due)}"
+                )
+                return complaint.id, message + (f". {warning}" if warning else "")
+
+        def then(_v: dict[str, Any], result: tuple[int, str]) -> None:
+            new_id, message = result
+            self.notify(message, timeout=6)
             self.governance_saved(new_id)
-            return None
+
+        from coordinator_tui.screens.dialog_base import BackgroundSave
+
+        save = BackgroundSave(write, then)
 
         rows = [
             [

@@ -20,7 +20,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from coordinator_tui.screens.dialog_base import DialogBase
+from coordinator_tui.screens.dialog_base import BackgroundSave, DialogBase
 from coordinator_tui.screens.form_dialog import FormDialog
 from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.person_picker import PersonPicker
@@ -63,7 +63,7 @@ class NewReferralDialog(DialogBase, ModalScreen[bool]):
     def __init__(
         self,
         types: list[tuple[str, str]],
-        save: Callable[[dict[str, Any]], str | None],
+        save: Callable[[dict[str, Any]], str | None] | BackgroundSave,
         today: date,
         next_marac: date | None = None,
     ) -> None:
@@ -142,6 +142,9 @@ class NewReferralDialog(DialogBase, ModalScreen[bool]):
             values["s42_test"] = tuple(
                 self.query_one(f"#f-{ident}", Checkbox).value for ident, _ in S42_TEST
             )
+        if isinstance(self.save, BackgroundSave):  # the write in a worker thread
+            self.save_in_background(self.save, values)
+            return
         problem = self.save(values)
         if problem:
             self.show_error(problem)

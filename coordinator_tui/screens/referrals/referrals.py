@@ -812,16 +812,18 @@ class ReferralsScreen(ReferralActions, SectionScreen):
         user = self.coordinator.settings.user
         today = self.today
 
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    create_referral(session, by=user, today=today, **values)
-            except CoordinatorError as exc:
-                return str(exc)
+        def write(values: dict[str, Any]) -> None:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
+            with self.coordinator.session() as session:
+                create_referral(session, by=user, today=today, **values)
+
+        def then(_values: dict[str, Any], _result: Any) -> None:
             self.notify("Referral drafted")
             self.load()
-            return None
 
+        from coordinator_tui.screens.dialog_base import BackgroundSave
+
+        save = BackgroundSave(write, then)
         self.app.push_screen(
             NewReferralDialog(referral_types(), save, today, next_panel_date("MARAC", today))
         )

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from coordinator_tui.formatting import uk_date
-from coordinator_tui.screens.dialog_base import DialogBase
+from coordinator_tui.screens.dialog_base import BackgroundSave, DialogBase
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.person_hit import PersonHit
 from coordinator_tui.widgets.date_input import DateInput
@@ -40,7 +40,7 @@ class AddRegistrationDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
         categories: list[RegisterChoice] | list[tuple[int, str]],
         staff: list[tuple[int, str]],
         today: date,
-        save: Callable[[dict[str, Any]], str | None],
+        save: Callable[[dict[str, Any]], str | None] | BackgroundSave,
         *,
         person: PersonHit | None = None,
     ) -> None:
@@ -108,6 +108,9 @@ class AddRegistrationDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
             "lead": None if lead is Select.NULL else lead,
             "start": start.value,
         }
+        if isinstance(self.save, BackgroundSave):  # the write in a worker thread
+            self.save_in_background(self.save, values)
+            return
         problem = self.save(values)
         if problem:
             self.show_error(problem)
@@ -132,7 +135,6 @@ def open_add_registration(
     ``on_saved(token, message)`` gets the undo token and what to tell the coordinator
     (shown as a notification when there is no ``on_saved``). Any
     refusal (a duplicate, a busy database) keeps the dialog open with what was chosen."""
-    from coordinator_tui.services.errors import CoordinatorError
     from coordinator_tui.services.registers import add_registration, all_staff, register_choices
 
     today = app.settings.current_date()
@@ -142,21 +144,22 @@ def open_add_registration(
         choices = register_choices(session)
     names = {choice.id: choice.name for choice in choices}
 
-    def save(values: dict[str, Any]) -> str | None:
-        try:
-            with app.session() as session:
-                token = add_registration(
-                    session,
-                    person_id=values["person"].id,
-                    category_id=values["category"],
-                    start_date=values["start"],
-                    today=today,
-                    by=user,
-                    risk_level=values["risk"],
-                    lead_staff_id=values["lead"],
-                )
-        except CoordinatorError as exc:
-            return str(exc)
+    def write(values: dict[str, Any]) -> Undo:
+        # In the dialog's worker thread; a refusal (a duplicate, a busy database) is
+        # shown in the form, what was chosen kept.
+        with app.session() as session:
+            return add_registration(
+                session,
+                person_id=values["person"].id,
+                category_id=values["category"],
+                start_date=values["start"],
+                today=today,
+                by=user,
+                risk_level=values["risk"],
+                lead_staff_id=values["lead"],
+            )
+
+    def then(values: dict[str, Any], token: Undo) -> None:
         message = (
             f"Added {values['person'].display_name} to the {names[values['category']]} "
             f"register from {uk_date(values['start'])}"
@@ -165,6 +168,6 @@ def open_add_registration(
             on_saved(token, message)
         else:
             app.notify(message, timeout=4)
-        return None
 
+    save = BackgroundSave(write, then)
     app.push_screen(AddRegistrationDialog(choices, staff, today, save, person=person))

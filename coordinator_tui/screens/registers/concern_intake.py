@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 from coordinator_tui.formatting import uk_date
-from coordinator_tui.screens.dialog_base import DialogBase
+from coordinator_tui.screens.dialog_base import BackgroundSave, DialogBase
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.person_hit import PersonHit
 from coordinator_tui.widgets.date_input import DateInput
@@ -40,7 +40,7 @@ class ConcernIntakeDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
     def __init__(
         self,
         today: date,
-        save: Callable[[dict[str, Any]], str | None],
+        save: Callable[[dict[str, Any]], str | None] | BackgroundSave,
         raised_by: str = "",
         *,
         person: PersonHit | None = None,
@@ -110,6 +110,9 @@ class ConcernIntakeDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
 
     def action_save(self) -> None:
         values = self.values()
+        if isinstance(self.save, BackgroundSave):  # the write in a worker thread
+            self.save_in_background(self.save, values)
+            return
         problem = self.save(values)
         if problem:
             self.show_error(problem)
@@ -133,22 +136,24 @@ def open_concern_intake(
 
     Any refusal (bad input, a busy database) keeps the dialog open with what was typed."""
     from coordinator_tui.services.concerns import log_concern
-    from coordinator_tui.services.errors import CoordinatorError
 
     today = app.settings.current_date()
 
-    def save(values: dict[str, Any]) -> str | None:
-        picked = dialog.query_one(PersonPicker).person
-        try:
-            with app.session() as session:
-                log_concern(session, today=today, **values)
-        except CoordinatorError as exc:
-            return str(exc)
+    def write(values: dict[str, Any]) -> PersonHit | None:
+        # In the dialog's worker thread; a refusal is shown in the form, text kept. The
+        # person picked is read on the UI thread, while the dialog is still open.
+        picked = app.call_from_thread(lambda: dialog.query_one(PersonPicker).person)
+        with app.session() as session:
+            log_concern(session, today=today, **values)
+        return picked
+
+    def then(_values: dict[str, Any], picked: PersonHit | None) -> None:
         who = f" for {picked.display_name}" if picked else ""
         app.notify(f"Concern logged{who}: it waits for triage on Registers (C)")
         if on_saved is not None:
             on_saved()
-        return None
 
-    dialog = ConcernIntakeDialog(today, save, app.settings.user, person=person)
+    dialog = ConcernIntakeDialog(
+        today, BackgroundSave(write, then), app.settings.user, person=person
+    )
     app.push_screen(dialog)

@@ -19,6 +19,7 @@ from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import person_label, uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.concerns import REFERRAL_TYPES, ConcernRow
 from coordinator_tui.services.errors import CoordinatorError
@@ -110,24 +111,28 @@ class ConcernsScreen(CoordinatorScreen):
             return
         index = self.query_one(LazyTable).cursor_row
 
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    apply(session, row, values)
-            except CoordinatorError as exc:  # refused, a conflict, or the database busy
-                return str(exc)
+        def write(values: dict[str, Any]) -> None:
+            # In the dialog's worker thread when there is a form; a refusal (refused, a
+            # conflict, the database busy) is shown in it, text kept.
+            with self.coordinator.session() as session:
+                apply(session, row, values)
+
+        def then(_values: dict[str, Any], _result: Any) -> None:
             self.notify(f"Triaged {person_label(row)}: {title.lower()}")
             self.query_one(LazyTable).cursor_row = index
             self.load()
-            return None
 
         context = f"{person_label(row)} · {row.details}"
         if fields:
+            save = BackgroundSave(write, then)
             self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
-        else:
-            problem = save({})
-            if problem:
-                self.notify(problem, severity="error")
+            return
+        try:  # one key, no form: a small write
+            write({})
+        except CoordinatorError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        then({}, None)
 
     def action_nfa(self) -> None:
         from coordinator_tui.services.concerns import triage_no_further_action

@@ -255,27 +255,26 @@ class PersonScreen(CoordinatorScreen):
     # -- actions ----------------------------------------------------------------------
 
     def action_new_entry(self) -> None:
+        from coordinator_tui.screens.dialog_base import BackgroundSave
         from coordinator_tui.screens.form_dialog import Field, FormDialog
-        from coordinator_tui.services.chronology import ChronologyError, add_manual_entry
+        from coordinator_tui.services.chronology import add_manual_entry
         from coordinator_tui.services.dates import PAST
 
-        def done(values) -> None:
-            if values is None:
-                return
-            try:
-                with self.coordinator.session() as session:
-                    add_manual_entry(
-                        session,
-                        self.person_id,
-                        on=values["on"],
-                        source=values["source"],
-                        text=values["text"],
-                        by=self.coordinator.settings.user,
-                        today=self.today,
-                    )
-            except ChronologyError as exc:
-                self.notify(str(exc), severity="error", timeout=8)
-                return
+        def write(values: dict[str, Any]) -> None:
+            # In the dialog's worker thread: a refusal (a bad entry, a busy database)
+            # stays in the form with what was typed.
+            with self.coordinator.session() as session:
+                add_manual_entry(
+                    session,
+                    self.person_id,
+                    on=values["on"],
+                    source=values["source"],
+                    text=values["text"],
+                    by=self.coordinator.settings.user,
+                    today=self.today,
+                )
+
+        def then(_values: dict[str, Any], _result: Any) -> None:
             self.notify("Chronology entry saved")
             self.load()
 
@@ -284,7 +283,8 @@ class PersonScreen(CoordinatorScreen):
             Field("source", "Source", required=True, placeholder="e.g. school nurse"),
             Field("text", "What happened", required=True),
         ]
-        self.app.push_screen(FormDialog("New chronology entry", fields, self.today), done)
+        save = BackgroundSave(write, then)
+        self.app.push_screen(FormDialog("New chronology entry", fields, self.today, save=save))
 
     def action_summary(self) -> None:
         """``m``: edit the case summary. The save carries the summary the editor started
@@ -293,46 +293,48 @@ class PersonScreen(CoordinatorScreen):
         the form open with what was typed."""
         from textual.widgets import Input
 
+        from coordinator_tui.screens.dialog_base import BackgroundSave
         from coordinator_tui.screens.form_dialog import Field, FormDialog
         from coordinator_tui.screens.text_conflict import TextChoice, TextConflictScreen
         from coordinator_tui.services.chronology import update_case_summary
-        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.text_merge import TextConflict, TextConflictError
 
-        def write(text: str, base: str) -> str | None:
-            """Save ``text`` over ``base``: None when saved, else why not (a choice
-            between two versions opens over the form)."""
+        def write(values: dict[str, Any]) -> bool:
+            """In the dialog's worker thread: save the text over what the editor started
+            from; True if someone else's addition was merged in. A clash opens the two
+            versions over the form (on the UI thread) and is refused: the form keeps
+            what was typed and says why."""
+            text = values["summary"]
             try:
                 with self.coordinator.session() as session:
-                    kept = update_case_summary(session, self.person_id, text, base=base)
-                    merged = kept.case_summary != text.strip()
+                    kept = update_case_summary(session, self.person_id, text, base=started_from[0])
+                    return kept.case_summary != text.strip()
             except TextConflictError as exc:
                 conflict = exc.conflict
-                self.app.push_screen(
-                    TextConflictScreen(conflict), lambda choice: chosen(conflict, choice)
+                self.app.call_from_thread(
+                    self.app.push_screen,
+                    TextConflictScreen(conflict),
+                    lambda choice: chosen(conflict, choice),
                 )
-                return str(exc)
-            except CoordinatorError as exc:
-                return str(exc)
+                raise
+
+        def then(_values: dict[str, Any], merged: bool) -> None:
             self.notify(
                 "Case summary saved, with what someone else added meanwhile"
                 if merged
                 else "Case summary saved"
             )
             self.load()
-            return None
+
+        save = BackgroundSave(write, then)
 
         def chosen(conflict: TextConflict, choice: TextChoice | None) -> None:
             if choice is None:
                 return
             text = choice.text + choice.typed
             started_from[0] = conflict.theirs  # what the form now stands on
-            error = write(text, conflict.theirs)
-            if error is None:
-                form.dismiss(None)
-            elif not isinstance(self.app.screen, TextConflictScreen):
-                form.query_one("#f-summary", Input).value = text  # kept to try again
-                form.show_error(error)
+            form.query_one("#f-summary", Input).value = text  # kept if this save fails too
+            form.save_in_background(save, {"summary": text})
 
         current = self.summary.case_summary if self.summary else ""
         started_from = [current]
@@ -340,7 +342,7 @@ class PersonScreen(CoordinatorScreen):
             "Case summary",
             [Field("summary", "Case summary", value=current)],
             self.today,
-            save=lambda values: write(values["summary"], started_from[0]),
+            save=save,
         )
         self.app.push_screen(form)
 

@@ -24,6 +24,7 @@ from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date, uk_datetime
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
@@ -268,22 +269,18 @@ class CodingAuditScreen(CoordinatorScreen):
         """``i``: the export's path (and a mapping file, a practice, if need be)."""
         from coordinator_tui.services.reports.coding_audit import read_import_file
 
-        read: dict[str, Any] = {}
+        def read(values: dict[str, Any]) -> tuple[tuple[str, str], str | None]:
+            # In the dialog's worker thread: a file that cannot be read is said in the
+            # form, the paths typed kept.
+            export = read_import_file(values["path"])
+            mapping = None
+            if values.get("mapping"):
+                mapping = read_import_file(values["mapping"], "mapping")[0]
+            return export, mapping
 
-        def check(values: dict[str, Any]) -> str | None:
-            try:
-                read["export"] = read_import_file(values["path"])
-                if values.get("mapping"):
-                    read["mapping"] = read_import_file(values["mapping"], "mapping")[0]
-            except CoordinatorError as exc:
-                return str(exc)
-            return None
-
-        def chosen(values: dict[str, Any] | None) -> None:
-            if values is None:
-                return
-            text, name = read["export"]
-            self.run_import(text, name, read.get("mapping"), values.get("practice") or None)
+        def chosen(values: dict[str, Any], files: tuple[tuple[str, str], str | None]) -> None:
+            (text, name), mapping = files
+            self.run_import(text, name, mapping, values.get("practice") or None)
 
         fields = [
             Field("path", "Export file (CSV)", required=True, placeholder="~/exports/search.csv"),
@@ -291,8 +288,12 @@ class CodingAuditScreen(CoordinatorScreen):
             Field("practice", "Only this practice (ODS code or name; blank: as the file says)"),
         ]
         self.app.push_screen(
-            FormDialog("Import a clinical-system export", fields, self.today, save=check),
-            chosen,
+            FormDialog(
+                "Import a clinical-system export",
+                fields,
+                self.today,
+                save=BackgroundSave(read, chosen),
+            )
         )
 
     @work(thread=True, exclusive=True, group="coding-import")
@@ -363,7 +364,7 @@ class CodingAuditScreen(CoordinatorScreen):
                 fields,
                 self.today,
                 f"{finding.name} · {finding.detail}",
-                save=lambda values: self.run_action(finding, "end", values),
+                save=self.background(finding, "end"),
             )
         )
 
@@ -397,58 +398,73 @@ class CodingAuditScreen(CoordinatorScreen):
                 fields,
                 self.today,
                 f"{finding.name} · {finding.detail}",
-                save=lambda values: self.run_action(finding, "correct", values),
+                save=self.background(finding, "correct"),
             )
         )
 
+    def background(self, finding: FindingRow, action: str) -> BackgroundSave:
+        """A form's save of ``action``: the write in the dialog's worker thread (the
+        screen live while the database waits; a refusal shown in the form, text kept),
+        then what was done said and the cursor moved on, on the UI thread."""
+        return BackgroundSave(
+            lambda values: self.write_action(finding, action, values),
+            lambda _values, done: self.after_action(done),
+        )
+
     def run_action(self, finding: FindingRow, action: str, values: dict[str, Any]) -> str | None:
-        """Save through the service; on success say what was done and move on to the next
-        finding. Returns the refusal (a form shows it and keeps what was typed)."""
+        """A one-key action (no form): save through the service, then say what was done
+        and move on to the next finding. Returns the refusal, also notified."""
+        try:
+            done = self.write_action(finding, action, values)
+        except CoordinatorError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return str(exc)
+        self.after_action(done)
+        return None
+
+    def write_action(self, finding: FindingRow, action: str, values: dict[str, Any]) -> str:
+        """Save through the service in one unit of work (touching no widget: a form runs
+        it in a worker thread); returns what was done. A refusal is a CoordinatorError."""
         from coordinator_tui.services.reports import coding_audit as ca
 
         today, by = self.today, self.coordinator.settings.user
-        try:
-            with self.coordinator.session() as session:
-                if action == "add":
-                    entry = ca.add_to_register(
-                        session, finding.id, finding.version, today=today, by=by
-                    )
-                    done = f"{finding.name} added to our register from {uk_date(entry.start_date)}"
-                elif action == "date":
-                    entry = ca.use_coded_date(
-                        session, finding.id, finding.version, today=today, by=by
-                    )
-                    done = f"{finding.name}: our start date is now {uk_date(entry.start_date)}"
-                elif action == "end":
-                    ca.end_ours(
-                        session,
-                        finding.id,
-                        finding.version,
-                        today=today,
-                        by=by,
-                        end_date=values["end_date"],
-                        reason=values["reason"],
-                    )
-                    done = f"{finding.name}: our registration ended"
-                else:
-                    task = ca.mark_for_correction(
-                        session,
-                        finding.id,
-                        finding.version,
-                        today=today,
-                        by=by,
-                        owner=values["owner"],
-                        due=values["due"],
-                        note=values.get("note", ""),
-                    )
-                    done = (
-                        f"{finding.name}: correction task for {task.owner_label}, due "
-                        f"{uk_date(task.due_date)} (in the action tracker)"
-                    )
-        except CoordinatorError as exc:
-            if not values:  # no form to show it in
-                self.notify(str(exc), severity="error", timeout=10)
-            return str(exc)
+        with self.coordinator.session() as session:
+            if action == "add":
+                entry = ca.add_to_register(session, finding.id, finding.version, today=today, by=by)
+                done = f"{finding.name} added to our register from {uk_date(entry.start_date)}"
+            elif action == "date":
+                entry = ca.use_coded_date(session, finding.id, finding.version, today=today, by=by)
+                done = f"{finding.name}: our start date is now {uk_date(entry.start_date)}"
+            elif action == "end":
+                ca.end_ours(
+                    session,
+                    finding.id,
+                    finding.version,
+                    today=today,
+                    by=by,
+                    end_date=values["end_date"],
+                    reason=values["reason"],
+                )
+                done = f"{finding.name}: our registration ended"
+            else:
+                task = ca.mark_for_correction(
+                    session,
+                    finding.id,
+                    finding.version,
+                    today=today,
+                    by=by,
+                    owner=values["owner"],
+                    due=values["due"],
+                    note=values.get("note", ""),
+                )
+                done = (
+                    f"{finding.name}: correction task for {task.owner_label}, due "
+                    f"{uk_date(task.due_date)} (in the action tracker)"
+                )
+        return done
+
+    def after_action(self, done: str) -> None:
+        """After a save: say what was done and move on to the next finding."""
         self.notify(done, timeout=5)
         table = self.query_one(LazyTable)
         index = table.cursor_row
@@ -458,7 +474,6 @@ class CodingAuditScreen(CoordinatorScreen):
             table, "cursor_row", min(following, max(table.row_count - 1, 0))
         )
         self.load()
-        return None
 
     # -- filters and navigation -----------------------------------------------------------
 

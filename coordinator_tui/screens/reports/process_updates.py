@@ -23,6 +23,7 @@ from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.reports.process_updates import RecipientRow, UpdateRow
@@ -152,27 +153,28 @@ class ProcessUpdatesScreen(CoordinatorScreen):
 
         today = self.today
 
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    update = create_update(
-                        session,
-                        today=today,
-                        by=self.coordinator.settings.user,
-                        title=values["title"],
-                        what_changed=values["what"],
-                        effective_from=values["from"],
-                        guidance=values["guidance"],
-                        practices=values["practices"],
-                        acknowledge_by=values["ack_by"],
-                        briefing_on=values["briefing"],
-                    )
-                    title = update.title
-            except CoordinatorError as exc:
-                return str(exc)
+        def write(values: dict[str, Any]) -> str:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
+            with self.coordinator.session() as session:
+                update = create_update(
+                    session,
+                    today=today,
+                    by=self.coordinator.settings.user,
+                    title=values["title"],
+                    what_changed=values["what"],
+                    effective_from=values["from"],
+                    guidance=values["guidance"],
+                    practices=values["practices"],
+                    acknowledge_by=values["ack_by"],
+                    briefing_on=values["briefing"],
+                )
+                return update.title
+
+        def then(_values: dict[str, Any], title: str) -> None:
             self.notify(f"'{title}' sent: each administrator has it to acknowledge")
             self.load()
-            return None
+
+        save = BackgroundSave(write, then)
 
         fields = [
             Field("title", "Title", required=True),
@@ -296,20 +298,21 @@ class RecipientsScreen(CoordinatorScreen):
         if row is None or row.action_id is None or row.acknowledged_on:
             return
 
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    chase(
-                        session,
-                        row.action_id,  # type: ignore[arg-type]
-                        note=values["note"],
-                        by=self.coordinator.settings.user,
-                    )
-            except CoordinatorError as exc:
-                return str(exc)
+        def write(values: dict[str, Any]) -> None:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
+            with self.coordinator.session() as session:
+                chase(
+                    session,
+                    row.action_id,  # type: ignore[arg-type]
+                    note=values["note"],
+                    by=self.coordinator.settings.user,
+                )
+
+        def then(_values: dict[str, Any], _result: Any) -> None:
             self.notify(f"{row.name}: chased")
             self.load()
-            return None
+
+        save = BackgroundSave(write, then)
 
         fields = [Field("note", "How it was chased and what was said", required=True)]
         self.app.push_screen(

@@ -25,6 +25,7 @@ from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
@@ -164,7 +165,8 @@ def open_sharing_form(
             *flag_fields(),
         ]
 
-    def save(values: dict[str, Any]) -> str | None:
+    def write(values: dict[str, Any]) -> None:
+        # In the dialog's worker thread; a refusal is shown in the form, text kept.
         basis = sh.Basis(
             values.get("article6") or "",
             values.get("article9") or "",
@@ -186,38 +188,38 @@ def open_sharing_form(
             "referral_id": start.referral_id,
             "meeting_id": start.meeting_id,
         }
-        try:
-            with app.session() as session:
-                if direction == "disclosure":
-                    sh.record_disclosure(
-                        session,
-                        person_id,
-                        why=values["why"],
-                        method=values.get("method") or "",
-                        basis=basis,
-                        **common,
-                    )
-                else:
-                    sh.record_request(
-                        session,
-                        person_id,
-                        why=values["why"],
-                        decision=values.get("decision") or "pending",
-                        decision_reason=values.get("decision_reason") or "",
-                        decided_by=values.get("decided_by") or "",
-                        method=values.get("method") or "",
-                        basis=basis,
-                        **common,
-                    )
-        except CoordinatorError as exc:
-            return str(exc)
+        with app.session() as session:
+            if direction == "disclosure":
+                sh.record_disclosure(
+                    session,
+                    person_id,
+                    why=values["why"],
+                    method=values.get("method") or "",
+                    basis=basis,
+                    **common,
+                )
+            else:
+                sh.record_request(
+                    session,
+                    person_id,
+                    why=values["why"],
+                    decision=values.get("decision") or "pending",
+                    decision_reason=values.get("decision_reason") or "",
+                    decided_by=values.get("decided_by") or "",
+                    method=values.get("method") or "",
+                    basis=basis,
+                    **common,
+                )
+
+    def then(_values: dict[str, Any], _result: Any) -> None:
         app.notify(
             "Sharing recorded: it is in the chronology"
             if direction == "disclosure"
             else "Request recorded: it is in the chronology"
         )
         on_saved()
-        return None
+
+    save = BackgroundSave(write, then)
 
     app.push_screen(SharingDialog(title, fields, today, name, save=save))
 
@@ -323,8 +325,11 @@ class SharingReportScreen(CoordinatorScreen):
         Binding("f5", "reload", "Reload", show=False, id="sharing.reload"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, date_from: date | None = None, date_to: date | None = None) -> None:
+        """The period: the last 12 months to the coordinator's today, unless given (the
+        PCN report opens it on its own period)."""
         super().__init__()
+        self.period = (date_from, date_to) if date_from and date_to else None
         self.date_to = date.today()  # the coordinator's today once mounted
         self.date_from = self.date_to - timedelta(days=365)
         self.without_consent = False
@@ -344,6 +349,8 @@ class SharingReportScreen(CoordinatorScreen):
         self.sub_title = "Information sharing"
         self.date_to = self.today
         self.date_from = self.today - timedelta(days=365)
+        if self.period is not None:
+            self.date_from, self.date_to = self.period
         self.query_one(LazyTable).focus()
         self.load()
 
@@ -456,7 +463,8 @@ class SharingReportScreen(CoordinatorScreen):
             *basis_fields(user),
         ]
 
-        def save(values: dict[str, Any]) -> str | None:
+        def write(values: dict[str, Any]) -> None:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
             basis = sh.Basis(
                 values.get("article6") or "",
                 values.get("article9") or "",
@@ -465,23 +473,23 @@ class SharingReportScreen(CoordinatorScreen):
                 values.get("consent_reason") or "",
                 values.get("decided_by") or "",
             )
-            try:
-                with self.coordinator.session() as session:
-                    sh.decide_request(
-                        session,
-                        row.id,
-                        row.version,
-                        decision=values["decision"],
-                        decided_by=values.get("decided_by") or "",
-                        reason=values.get("decision_reason") or "",
-                        method=values.get("method") or "",
-                        basis=basis,
-                    )
-            except CoordinatorError as exc:
-                return str(exc)
+            with self.coordinator.session() as session:
+                sh.decide_request(
+                    session,
+                    row.id,
+                    row.version,
+                    decision=values["decision"],
+                    decided_by=values.get("decided_by") or "",
+                    reason=values.get("decision_reason") or "",
+                    method=values.get("method") or "",
+                    basis=basis,
+                )
+
+        def then(values: dict[str, Any], _result: Any) -> None:
             self.notify(f"Request from {row.organisation}: {values['decision']}")
             self.load()
-            return None
+
+        save = BackgroundSave(write, then)
 
         self.app.push_screen(
             SharingDialog("Decide the request", fields, self.today, row.line(), save=save)

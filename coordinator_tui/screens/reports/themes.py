@@ -25,6 +25,7 @@ from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
@@ -255,24 +256,25 @@ def add_theme_dialog(
     has = ", ".join(names.get(code, code) for code in sorted(existing)) or "no theme yet"
     fields = [Field("theme", "Theme", "choice", options=options, required=True)]
 
-    def save(values: dict[str, Any]) -> str | None:
+    def write(values: dict[str, Any]) -> None:
+        # In the dialog's worker thread; a refusal is shown in the form, text kept.
         settings = app.settings
-        try:
-            with app.session() as session:
-                tag(
-                    session,
-                    kind,
-                    record_id,
-                    values["theme"],
-                    by=settings.user,
-                    now=settings.current_moment(),
-                )
-        except CoordinatorError as exc:
-            return str(exc)
+        with app.session() as session:
+            tag(
+                session,
+                kind,
+                record_id,
+                values["theme"],
+                by=settings.user,
+                now=settings.current_moment(),
+            )
+
+    def then(values: dict[str, Any], _result: Any) -> None:
         app.notify(f"{reference}: {names.get(values['theme'], '')} added")
         if on_saved is not None:
             on_saved()
-        return None
+
+    save = BackgroundSave(write, then)
 
     app.push_screen(
         FormDialog(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.dates import PAST
 
@@ -45,7 +46,8 @@ def open_carer_working_time(screen: RotaScreen, carer_id: int) -> None:
         screen.notify(str(exc), severity="error", timeout=8)
         return
 
-    def save(values: dict[str, Any]) -> str | None:
+    def write(values: dict[str, Any]) -> None:
+        # In the dialog's worker thread; a refusal is shown in the form, text kept.
         night_worker = {"infer": None, "yes": True, "no": False}[values["night"]]
         error = screen.write(
             lambda session: update_carer_working_time(
@@ -61,10 +63,14 @@ def open_carer_working_time(screen: RotaScreen, carer_id: int) -> None:
                 wtr_opt_out=values["opt_out"] == "yes",
             )
         )
-        if error is None:
-            screen.notify(f"{record.name}'s working-time record saved", timeout=4)
-            screen.load()
-        return error
+        if error is not None:
+            raise CoordinatorError(error)
+
+    def then(_values: dict[str, Any], _result: Any) -> None:
+        screen.notify(f"{record.name}'s working-time record saved", timeout=4)
+        screen.load()
+
+    save = BackgroundSave(write, then)
 
     night_value = {None: "infer", True: "yes", False: "no"}[record.night_worker]
     screen.app.push_screen(
@@ -131,18 +137,21 @@ def open_night_period(screen: RotaScreen) -> None:
         screen.notify(str(exc), severity="error", timeout=8)
         return
 
-    def save(values: dict[str, Any]) -> str | None:
-        try:
-            start = parse_night_start(values["start"])
-        except CoordinatorError as exc:
-            return str(exc)
+    def write(values: dict[str, Any]) -> Any:
+        # In the dialog's worker thread; a refusal is shown in the form, text kept.
+        start = parse_night_start(values["start"])
         error = screen.write(
             lambda session: set_night_start(session, start, night.version, today=today)
         )
-        if error is None:
-            screen.notify(f"Night time now starts at {start:%H:%M}", timeout=4)
-            screen.load()
-        return error
+        if error is not None:
+            raise CoordinatorError(error)
+        return start
+
+    def then(_values: dict[str, Any], start: Any) -> None:
+        screen.notify(f"Night time now starts at {start:%H:%M}", timeout=4)
+        screen.load()
+
+    save = BackgroundSave(write, then)
 
     screen.app.push_screen(
         FormDialog(

@@ -46,6 +46,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.rota.presentation import (
     STYLES,
     SYMBOLS,
@@ -572,10 +573,7 @@ class RotaScreen(SectionScreen):
             if rationale:  # asked already: the dialog shows why
                 return str(exc)
 
-            def retry(reason: str) -> str | None:
-                return self.run_change(change, describe, rationale=reason, after=after)
-
-            self.ask_rationale(exc.problems, retry)
+            self.ask_rationale(exc.problems, self._with_rationale(change, describe, after))
             return None
         except HardProblemsError as exc:
             self.notify(
@@ -614,7 +612,50 @@ class RotaScreen(SectionScreen):
             return str(exc)
         return None
 
-    def ask_rationale(self, problems: list[Problem], then: Callable[[str], str | None]) -> None:
+    def _with_rationale(
+        self,
+        change: Callable[[Session, str], ChangeResult],
+        describe: str,
+        after: Callable[[], None] | None,
+    ) -> BackgroundSave:
+        """The change again with the reason typed: written in the dialog's worker thread
+        (the grid live while the database waits; a refusal stays in the dialog with the
+        reason typed), then drawn, said and made undoable on the UI thread."""
+        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.rota.assign import HardProblemsError
+
+        def write(values: dict[str, Any]) -> ChangeResult:
+            try:
+                with self.coordinator.session() as session:
+                    return change(session, values["rationale"])
+            except HardProblemsError as exc:
+                problems = "; ".join(p.message for p in exc.problems[:2])
+                raise CoordinatorError(f"Not allowed: {problems}") from exc
+
+        def then(_values: dict[str, Any], result: ChangeResult) -> None:
+            self.undo_stack.append((result, describe))
+            self.changed(result)
+            self.notify(f"{describe}: u to undo", timeout=4)
+            if after is not None:
+                after()
+
+        return BackgroundSave(write, then)
+
+    def background_save(self, save: Callable[[dict[str, Any]], str | None]) -> BackgroundSave:
+        """A dialog's ``save`` (which writes through :meth:`write`, touching no widget)
+        run in the dialog's worker thread, so the grid stays live while the database
+        waits on a lock; its refusal stays in the dialog with what was typed. What
+        follows the save runs on the UI thread (the dialog's dismiss callback)."""
+        from coordinator_tui.services.errors import CoordinatorError
+
+        def write(values: dict[str, Any]) -> None:
+            problem = save(values)
+            if problem:
+                raise CoordinatorError(problem)
+
+        return BackgroundSave(write)
+
+    def ask_rationale(self, problems: list[Problem], save: BackgroundSave) -> None:
         """A reason for the soft problems; the change is made from the dialog, which stays
         open with what was typed if it is refused or the database cannot take it."""
         from coordinator_tui.screens.form_dialog import Field, FormDialog
@@ -626,7 +667,7 @@ class RotaScreen(SectionScreen):
                 [Field("rationale", "Why (recorded for CQC)", required=True)],
                 self.coordinator.settings.current_date(),
                 context=context,
-                save=lambda values: then(values["rationale"]),
+                save=save,
             )
         )
 
@@ -813,7 +854,7 @@ class RotaScreen(SectionScreen):
                 self.coordinator.settings.current_date(),
                 context=f"{rota.carer_name(carer_id)}, "
                 + (f"{day:%a %d %b}" if day else "this week"),
-                save=save,
+                save=self.background_save(save),
             ),
             done,
         )
@@ -901,7 +942,7 @@ class RotaScreen(SectionScreen):
                 ],
                 today,
                 context="Plan B follows: every visit affected, with ranked replacements.",
-                save=save,
+                save=self.background_save(save),
             ),
             done,
         )
@@ -986,7 +1027,7 @@ class RotaScreen(SectionScreen):
                 fields,
                 self.coordinator.settings.current_date(),
                 context=f"Now: {absence.describe()}. Shorten it to end it early.",
-                save=save,
+                save=self.background_save(save),
             ),
             done,
         )
@@ -1081,7 +1122,7 @@ class RotaScreen(SectionScreen):
                 fields,
                 self.coordinator.settings.current_date(),
                 context=context,
-                save=save,
+                save=self.background_save(save),
             ),
             done,
         )

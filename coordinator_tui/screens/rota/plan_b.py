@@ -38,6 +38,9 @@ from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from coordinator_tui.screens.dialog_base import BackgroundSave
     from coordinator_tui.services.rota.absences import AbsenceView
     from coordinator_tui.services.rota.assign import ChangeResult
     from coordinator_tui.services.rota.call_list import CallItem, CallList
@@ -487,6 +490,21 @@ class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
         error = self._attempt(work)
         return str(error) if error is not None else None
 
+    def _background(self, save: Callable[[dict[str, Any]], str | None]) -> BackgroundSave:
+        """A dialog's ``save`` (a :meth:`_write`, touching no widget) run in the dialog's
+        worker thread, so the screen stays live while the database waits on a lock; its
+        refusal stays in the dialog with what was typed; ``_saved`` follows on the UI
+        thread (the dialog's dismiss callback)."""
+        from coordinator_tui.screens.dialog_base import BackgroundSave
+        from coordinator_tui.services.errors import CoordinatorError
+
+        def write(values: dict[str, Any]) -> None:
+            problem = save(values)
+            if problem:
+                raise CoordinatorError(problem)
+
+        return BackgroundSave(write)
+
     def _saved(self, values: dict[str, Any] | None, message: str) -> None:
         if values is not None:
             self.notify(message, timeout=5)
@@ -516,7 +534,7 @@ class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
                 today,
                 context=f"{item.start:%a %d/%m %H:%M} {item.customer}: a task for the "
                 "manager in the action tracker, due that day.",
-                save=save,
+                save=self._background(save),
             ),
             lambda values: self._saved(values, "Escalated to the registered manager"),
         )
@@ -543,7 +561,7 @@ class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
                 [Field("note", "Agency and booking reference (no personal details)")],
                 self.coordinator.settings.current_date(),
                 context=f"{item.start:%a %d/%m %H:%M} {item.customer}",
-                save=save,
+                save=self._background(save),
             ),
             lambda values: self._saved(values, "Marked to be covered by an agency"),
         )
@@ -633,7 +651,7 @@ class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
                     [Field("rationale", "Why (recorded for CQC)", required=True)],
                     self.coordinator.settings.current_date(),
                     context=str(error),
-                    save=save,
+                    save=self._background(save),
                 ),
                 lambda values: self._saved(values, f"Moved to {start:%H:%M}: ring the customer"),
             )
