@@ -77,6 +77,24 @@ class KpiDefinitions:
 KPI_RANGES = {"short_percent": (1, 100), "call_logging_target": (1, 100)}
 
 
+@dataclass(frozen=True)
+class ServeSettings:
+    """``coordinator-tui serve`` (issue 20 §2), from a ``[serve]`` table of the settings
+    file. Listening beyond this machine needs ``allow_remote = true`` and either a TLS
+    certificate and key (``tls_certificate``, ``tls_key``: paths) or ``behind_proxy =
+    true`` (the PCN's reverse proxy terminates TLS: README "Practice PC"). ``max_tabs``:
+    browser tabs open at once, each one app process."""
+
+    allow_remote: bool = False
+    tls_certificate: str = ""
+    tls_key: str = ""
+    behind_proxy: bool = False
+    max_tabs: int = 10
+
+
+MAX_TABS_RANGE = (1, 200)
+
+
 @dataclass
 class Settings:
     """Resolved settings for one run of the app or one CLI command.
@@ -101,6 +119,7 @@ class Settings:
     kpi: KpiDefinitions = field(default_factory=KpiDefinitions)
     lock_after_minutes: int = 5
     """Idle minutes before the app locks (issue 17 §3: default 5, at most 15)."""
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
     @property
     def export_dir(self) -> Path:
@@ -160,6 +179,8 @@ def load_settings(db: str | None = None, config_path: Path | None = None) -> Set
             settings.db = _text(raw, "db", "", path)
         if "kpi" in raw:
             settings.kpi = _kpi(raw["kpi"], path)
+        if "serve" in raw:
+            settings.serve = _serve(raw["serve"], path)
     if os.environ.get(USER_ENV):
         settings.user = os.environ[USER_ENV]
     if os.environ.get(TODAY_ENV):
@@ -266,6 +287,34 @@ def _kpi(raw: object, path: Path) -> KpiDefinitions:
                 ) from None
         chosen[key] = value
     return replace(KpiDefinitions(), **chosen)
+
+
+def _serve(raw: object, path: Path) -> ServeSettings:
+    """The ``[serve]`` table: known keys only, each of its default's kind."""
+    if not isinstance(raw, dict):
+        raise SettingsError(f"settings file {path}: [serve] must be a table")
+    chosen: dict[str, Any] = {}
+    for key, default in ServeSettings().__dict__.items():
+        if key not in raw:
+            continue
+        value = raw[key]
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise SettingsError(f"settings file {path}: [serve] '{key}' must be true or false")
+        elif isinstance(default, int):
+            low, high = MAX_TABS_RANGE
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise SettingsError(
+                    f"settings file {path}: [serve] '{key}' must be a whole number from {low} "
+                    f"to {high}"
+                )
+        elif not isinstance(value, str):
+            raise SettingsError(f"settings file {path}: [serve] '{key}' must be text in quotes")
+        chosen[key] = value
+    unknown = sorted(set(raw) - set(ServeSettings().__dict__))
+    if unknown:
+        raise SettingsError(f"settings file {path}: [serve] has no setting '{unknown[0]}'")
+    return ServeSettings(**chosen)
 
 
 LOCK_AFTER_RANGE = (1, 15)

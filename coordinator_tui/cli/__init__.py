@@ -103,9 +103,10 @@ def _register_commands() -> None:
     from coordinator_tui.cli import visits  # issue 14 §4: call-monitoring import
 
     visits.register(app)
-    from coordinator_tui.cli import bundle  # issue 20 §1: the one-file way
+    from coordinator_tui.cli import bundle, serve  # issue 20: the practice PC's two ways
 
     bundle.register(app)
+    serve.register(app)
 
 
 _register_commands()

@@ -1,0 +1,44 @@
+"""``serve``: the app in browser tabs, for a PCN's own server (issue 20 §2)."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Annotated
+
+import typer
+
+from coordinator_tui.cli.common import DbOption, fail, load_settings_or_fail
+
+
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "localhost",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the app to browser tabs (textual-serve): each tab its own app process, at the
+    sign-in; localhost only unless the settings file's [serve] allows more (with TLS)."""
+    if importlib.util.find_spec("textual_serve") is None:
+        fail("serve needs textual-serve: pip install 'coordinator-tui[serve]'")
+    from coordinator_tui.serve import ServeError, check_listen, make_server
+
+    settings = load_settings_or_fail(db)
+    try:
+        context = check_listen(host, settings.serve)
+    except ServeError as exc:
+        fail(str(exc))
+    from coordinator_tui.db import open_database
+
+    opened = open_database(settings.db)  # created or upgraded once, not by each tab at once
+    opened.engine.dispose()
+    server = make_server(settings.db, host, port, settings.serve, context)
+    typer.echo(
+        f"Serving Coordinator TUI on {server.public_url} (at most {settings.serve.max_tabs} "
+        "tabs; Ctrl+C stops)",
+        err=True,
+    )
+    server.serve()
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve``."""
+    app.command()(serve)

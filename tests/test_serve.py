@@ -1,0 +1,241 @@
+"""The browser way (issue 20 §2): ``coordinator-tui serve`` with textual-serve.
+
+The listening rules are unit-tested; the browser test serves the app on a free localhost
+port, opens it in a headless Chromium (Debian's package, driven by Playwright's Python API
+with ``executable_path``: no browser download), signs in with an account made in the test
+database by ``services.accounts``, presses 2 and reads the review queue off the browser's
+terminal, and keeps a screenshot. It skips, saying why, when the browser or Playwright is
+missing; in CI (``CI`` set) a missing one is a failure, as ``.ci/run`` installs both.
+
+xterm.js draws the terminal on a canvas, so the page's DOM holds no text: the test serves
+textual-serve's own script with one statement added that keeps the terminal object where
+the test can read its screen buffer (``window.__coordinatorTerminal``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from coordinator_tui.serve import ServeError, app_command, check_listen, is_loopback
+from coordinator_tui.settings import ServeSettings, SettingsError, load_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+USERNAME = "browser.tester"
+PASSWORD = "Lantern-orchard-57-quietly"
+
+
+# --- listening rules ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1", "127.0.0.2"])
+def test_localhost_needs_nothing(host: str) -> None:
+    assert is_loopback(host)
+    assert check_listen(host, ServeSettings()) is None
+
+
+@pytest.mark.parametrize(
+    ("serve", "why"),
+    [
+        (ServeSettings(), "only localhost"),
+        (ServeSettings(allow_remote=True), "without TLS"),
+        (ServeSettings(behind_proxy=True), "only localhost"),
+        (ServeSettings(allow_remote=True, tls_certificate="/nowhere.pem"), "together"),
+        (
+            ServeSettings(allow_remote=True, tls_certificate="/no.pem", tls_key="/no.key"),
+            "does not exist",
+        ),
+    ],
+)
+def test_beyond_localhost_is_refused_unless_the_settings_say_how(
+    serve: ServeSettings, why: str
+) -> None:
+    with pytest.raises(ServeError, match=why):
+        check_listen("0.0.0.0", serve)
+
+
+def test_beyond_localhost_behind_the_pcns_proxy() -> None:
+    assert check_listen("10.1.2.3", ServeSettings(allow_remote=True, behind_proxy=True)) is None
+
+
+def test_serve_settings_from_the_settings_file(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text("[serve]\nallow_remote = true\nbehind_proxy = true\nmax_tabs = 3\n")
+    serve = load_settings(str(tmp_path / "x.db"), config_path=path).serve
+    assert serve == ServeSettings(allow_remote=True, behind_proxy=True, max_tabs=3)
+    for bad in ("max_tabs = 0", "max_tabs = true", "allow_remote = 'yes'", "port = 80"):
+        path.write_text(f"[serve]\n{bad}\n")
+        with pytest.raises(SettingsError, match=r"\[serve\]"):
+            load_settings(str(tmp_path / "x.db"), config_path=path)
+
+
+def test_each_tab_runs_the_app_at_its_sign_in(tmp_path: Path) -> None:
+    command = app_command(str(tmp_path / "a folder" / "x.db"))
+    assert " run --db " in command
+    assert "demo" not in command
+    assert "'" in command  # the path with a space is quoted for the shell
+
+
+def test_serve_refuses_a_public_address_in_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "COORDINATOR_TUI_CONFIG": str(tmp_path / "none.toml")}
+    done = subprocess.run(
+        [sys.executable, "-m", "coordinator_tui", "serve", "--db", str(tmp_path / "x.db")]
+        + ["--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    if importlib.util.find_spec("textual_serve") is None:
+        assert "pip install 'coordinator-tui[serve]'" in done.stderr
+        return
+    assert done.returncode == 2
+    assert "only localhost" in done.stderr
+    assert done.stderr.strip().count("\n") == 0
+    assert not (tmp_path / "x.db").exists()
+
+
+# --- a real browser ----------------------------------------------------------------------
+
+
+def _browser_missing() -> str | None:
+    if importlib.util.find_spec("textual_serve") is None:
+        return "textual-serve is not installed (pip install '.[serve]')"
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright's Python package is not installed (pip install playwright)"
+    if not CHROMIUM.exists():
+        return f"no browser at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for_port(port: int, server: subprocess.Popen[bytes], limit: float = 120) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"serve stopped: {server.stderr.read().decode()}")  # type: ignore[union-attr]
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"serve did not listen on {port} within {limit} s")
+
+
+def _make_account(db: Path) -> None:
+    from coordinator_tui.db import open_database, session_scope
+    from coordinator_tui.services import accounts
+
+    opened = open_database(str(db))
+    try:
+        with session_scope(opened.engine, "test") as session:
+            accounts.create_first_administrator(
+                session, USERNAME, "Browser Tester", PASSWORD, datetime.now(UTC)
+            )
+    finally:
+        opened.engine.dispose()
+
+
+KEEP_TERMINAL = "const t=new w(e,{ping:r});"
+SCREEN_JS = """() => {
+  const term = window.__coordinatorTerminal && window.__coordinatorTerminal.terminal;
+  if (!term) return "";
+  const buffer = term.buffer.active;
+  const lines = [];
+  for (let i = 0; i < term.rows; i++) {
+    const line = buffer.getLine(buffer.viewportY + i);
+    lines.push(line ? line.translateToString(true) : "");
+  }
+  return lines.join("\\n");
+}"""
+
+
+def test_a_browser_signs_in_and_opens_registers(tmp_path: Path) -> None:
+    missing = _browser_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI installs the browser test's needs: {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    db = tmp_path / "served.db"
+    _make_account(db)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "COORDINATOR_TUI_CONFIG": str(tmp_path / "no-settings.toml"),
+        "COORDINATOR_TUI_PREPARE_SECTIONS": "0",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "coordinator_tui", "serve", "--db", str(db), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        _wait_for_port(port, server)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+
+                def keep_terminal(route) -> None:  # type: ignore[no-untyped-def]
+                    script = route.fetch().text()
+                    assert KEEP_TERMINAL in script, "textual-serve's script changed"
+                    script = script.replace(
+                        KEEP_TERMINAL, KEEP_TERMINAL + "window.__coordinatorTerminal=t;"
+                    )
+                    route.fulfill(body=script, content_type="application/javascript")
+
+                page.route("**/static/js/textual.js", keep_terminal)
+                page.goto(f"http://localhost:{port}/")
+
+                def screen_shows(text: str, timeout_ms: int = 90_000) -> str:
+                    """The browser's screen once it shows ``text`` (polled by the page)."""
+                    try:
+                        page.wait_for_function(
+                            f"() => ({SCREEN_JS})().includes({text!r})", timeout=timeout_ms
+                        )
+                    except PlaywrightTimeout:
+                        page.screenshot(path=str(tmp_path / "timed-out.png"))
+                        raise AssertionError(
+                            f"no {text!r} in the browser within {timeout_ms} ms; it shows:\n"
+                            + page.evaluate(SCREEN_JS)
+                        ) from None
+                    return page.evaluate(SCREEN_JS)
+
+                first = screen_shows("enter sign in")  # the database opened: ready
+                page.locator(".xterm-helper-textarea").focus()  # keys go to the terminal
+                assert "NHS" not in first  # nothing of anyone before sign-in
+                page.keyboard.type(USERNAME)
+                page.keyboard.press("Enter")
+                page.keyboard.type(PASSWORD)
+                page.keyboard.press("Enter")
+                screen_shows("Registers")
+                page.keyboard.press("2")
+                queue = screen_shows("Review queue")
+                assert "Nothing due for review" in queue
+                page.screenshot(path=str(tmp_path / "registers.png"))
+                assert (tmp_path / "registers.png").stat().st_size > 10_000
+                assert "Sign in" not in queue
+            finally:
+                browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
