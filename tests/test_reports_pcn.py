@@ -105,6 +105,7 @@ def build_fixture(engine) -> dict[str, int]:
         RegisterCategory,
         RegisterEntry,
         RegisterReview,
+        SharingRecord,
         Staff,
     )
 
@@ -302,6 +303,27 @@ def build_fixture(engine) -> dict[str, int]:
         finding(run, pb, "registered_not_coded")  # B open
         finding(run, pa3, "dates_disagree", "redated")  # resolved
         finding(run, pb2, "registered_not_coded", "correction")  # B for correction
+
+        def shared(person, on, direction="disclosure", decision="shared", consent="given"):
+            s.add(
+                SharingRecord(
+                    person_id=person.id,
+                    direction=direction,
+                    occurred_on=on,
+                    organisation="County MASH",
+                    what="safeguarding",
+                    decision=decision,
+                    consent=consent if decision == "shared" else "",
+                )
+            )
+
+        shared(pa, d(2026, 10, 10))  # A disclosure, consent given
+        shared(pa2, d(2026, 10, 20), consent="not_sought")  # A disclosure, without consent
+        shared(pa3, d(2026, 10, 25), "request", "pending")  # A request, pending
+        shared(pb, d(2026, 10, 15), "request", "refused")  # B request, refused
+        shared(pb2, d(2026, 10, 16), "request", consent="overridden")  # B request, shared
+        shared(pb3, d(2026, 9, 30))  # before the period: not counted
+        shared(pb3, d(2026, 11, 1), consent="overridden")  # after it: not counted
         return {"A": A, "B": B}
 
 
@@ -374,6 +396,10 @@ EXPECTED = {
     ("coding", "Open findings", "on our register, not coded"): (0, 1, 0, 1),
     ("coding", "Open findings", "dates disagree"): (0, 0, 0, 0),
     ("coding", "Marked for correction", "in the clinical system"): (0, 1, 0, 1),
+    ("sharing", "Information sharing", "disclosures"): (2, 0, 0, 2),
+    ("sharing", "Information sharing", "requests"): (1, 2, 0, 3),
+    ("sharing", "Information sharing", "requests refused"): (0, 1, 0, 1),
+    ("sharing", "Information sharing", "shared without consent"): (1, 1, 0, 2),
 }
 
 
@@ -705,6 +731,62 @@ class TestPcnScreen:
         assert events[-1] == ("test.user", "export", "report")
         assert events.count(("test.user", "read", "pcn_report")) == 3  # Oct, Sep, Oct
 
+    async def test_sharing_figures_and_keys_to_the_sharing_report_and_coding_audit(
+        self, app_engine
+    ) -> None:
+        """The Information sharing rows (hand-counted above); ``s`` opens the sharing
+        report on the same period, ``c`` the coding audit, ``esc`` comes back."""
+        from pilot_helpers import shown_text, wait_for
+        from sqlalchemy import func, select
+
+        from coordinator_tui.app import make_app
+        from coordinator_tui.db import session_scope
+        from coordinator_tui.models import SharingRecord
+        from coordinator_tui.screens.reports.coding_audit import CodingAuditScreen
+        from coordinator_tui.screens.reports.sharing import SharingReportScreen
+
+        app = make_app(app_settings(app_engine, show_small_numbers=True), app_engine)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_pcn(pilot, app)
+            item = "Information sharing"
+            assert figure_cells(screen, "sharing", item, "disclosures") == ("2", "0", "0", "2")
+            assert figure_cells(screen, "sharing", item, "requests") == ("1", "2", "0", "3")
+            assert figure_cells(screen, "sharing", item, "requests refused") == (
+                "0",
+                "1",
+                "0",
+                "1",
+            )
+            assert figure_cells(screen, "sharing", item, "shared without consent") == (
+                "1",
+                "1",
+                "0",
+                "2",
+            )
+            await pilot.press("s")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, SharingReportScreen) and app.screen.loaded
+            )
+            sharing = app.screen
+            assert (sharing.date_from, sharing.date_to) == (FROM, TO)
+            with session_scope(app_engine, "t") as s:
+                in_period = s.scalar(
+                    select(func.count())
+                    .select_from(SharingRecord)
+                    .where(SharingRecord.occurred_on.between(FROM, TO))
+                )
+            assert len(sharing.rows) == in_period == 5
+            summary = shown_text(sharing.query_one("#sharing-summary"))
+            assert "2 shared, 3 requests (1 refused, 1 pending), 2 without consent" in summary
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen)
+            await pilot.press("c")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, CodingAuditScreen) and app.screen.loaded
+            )
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen)
+
     async def test_setting_starts_with_small_numbers_shown(self, app_engine) -> None:
         from coordinator_tui.app import make_app
 
@@ -810,7 +892,7 @@ class TestCli:
         assert result.exit_code == 0, result.output
         assert "Wrote the PCN report (01/10/2026 to 31/10/2026)" in result.output
         assert path.stat().st_mode & 0o777 == 0o600
-        assert len(Document(str(path)).tables) == 7
+        assert len(Document(str(path)).tables) == 8  # a table per section
         csv_path = tmp_path / "pcn.txt"
         result = self.run(app_engine, "--out", str(csv_path), "--format", "csv")
         assert result.exit_code == 0 and csv_path.read_text().startswith("Section,Item,Measure")

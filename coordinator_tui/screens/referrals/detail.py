@@ -35,13 +35,7 @@ if TYPE_CHECKING:
     from coordinator_tui.services.referrals import ReferralDetail
 
 # On this screen the footer has room for the keys used most (it must fit 80 columns).
-SHOWN_HERE = {
-    "step": "Step",
-    "outcome": "Outcome",
-    "chase": "Chase",
-    "conference_held": "Held",
-    "share": "Info shared",
-}
+SHOWN_HERE = {"step": "Step", "outcome": "Outcome", "chase": "Chase", "conference_held": "Held"}
 
 
 def detail_renderables(detail: ReferralDetail, today: date | None = None) -> list:

@@ -5,7 +5,10 @@ period, as the table a PCN meeting reads.
 numbers (1 to 4, ``*`` by default in anything that may leave the practice; the settings
 file's ``show_small_numbers`` starts with them shown); ``E`` writes the report as CSV,
 Excel (a sheet per section) and Word to the exports folder, owner-only, with the same
-figures as on screen. Each section's definitions show under the table.
+figures as on screen. Each section's definitions show under the table. ``s`` opens the
+information sharing report for the same period (its disclosures, requests and decisions
+without consent, one by one), ``c`` the coding audit (its open findings, each with its
+one-key action).
 """
 
 from __future__ import annotations
@@ -90,6 +93,8 @@ class PcnReportScreen(CoordinatorScreen):
         Binding("p", "period", "Period", id="pcn.period"),
         Binding("n", "small", "Small numbers", id="pcn.small"),
         Binding("E", "export", "Export", id="pcn.export"),
+        Binding("s", "sharing", "Sharing report", id="pcn.sharing"),
+        Binding("c", "coding", "Coding audit", id="pcn.coding"),
         Binding("escape", "back", "Back", id="pcn.back"),
         Binding("f5", "reload", "Reload", show=False, id="pcn.reload"),
     ]
@@ -119,6 +124,18 @@ class PcnReportScreen(CoordinatorScreen):
 
     def action_reload(self) -> None:
         self.load()
+
+    def action_sharing(self) -> None:
+        """``s``: the sharing record behind the Information sharing figures, same period."""
+        from coordinator_tui.screens.reports.sharing import SharingReportScreen
+
+        self.app.push_screen(SharingReportScreen(self.date_from, self.date_to))
+
+    def action_coding(self) -> None:
+        """``c``: the coding audit behind the open findings, each with its action."""
+        from coordinator_tui.screens.reports.coding_audit import CodingAuditScreen
+
+        self.app.push_screen(CodingAuditScreen(), lambda _: self.load())
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -33,6 +33,11 @@ Meetings
 Coding audit
     findings of the latest import still open, by kind, and those marked for correction
     in the clinical system; "no export imported yet" when there has been none.
+Information sharing (the sharing record, ``services.reports.sharing``)
+    *disclosures* of a person's information made in the period; *requests* to us
+    received in the period, and of those *refused*; *shared without consent*: the
+    disclosures and requests answered by sharing in the period whose consent was not
+    sought or overridden (the Caldicott guardian's review). Each in the person's practice.
 
 Each record counts in the column of its practice: a concern, referral or register entry
 its own; a conference, its person's; a meeting and its attendance, the meeting's; an
@@ -79,6 +84,7 @@ from coordinator_tui.models import (
     RegisterCategory,
     RegisterEntry,
     RegisterReview,
+    SharingRecord,
 )
 from coordinator_tui.services.dates import working_days_between
 from coordinator_tui.services.reports import ReportsError
@@ -259,6 +265,7 @@ def pcn_report(session: Session, date_from: date, date_to: date, today: date) ->
         ("conferences", "Case conferences", _conferences),
         ("meetings", "Meetings and actions", _meetings),
         ("coding", "Coding audit", _coding),
+        ("sharing", "Information sharing", _sharing),
     )
     grids: list[tuple[str, str, _Grid, str]] = []
     for key, title, build in builders:
@@ -545,7 +552,41 @@ def _coding(session, grid, date_from, date_to, as_of, start, end) -> str:
             grid.add("Open findings", KIND_LABELS.get(kind, kind), practice_id)
         else:
             grid.add("Marked for correction", "in the clinical system", practice_id)
-    return "From the latest import of the clinical system's export, as they stand now."
+    return (
+        "From the latest import of the clinical system's export, as they stand now (c on "
+        "this report opens the coding audit)."
+    )
+
+
+def _sharing(session, grid, date_from, date_to, as_of, start, end) -> str:
+    from coordinator_tui.services.reports.sharing import WITHOUT_CONSENT
+
+    item = "Information sharing"
+    for measure in ("disclosures", "requests", "requests refused", "shared without consent"):
+        grid.declare(item, measure)
+    for direction, decision, consent, practice_id in session.execute(
+        select(
+            SharingRecord.direction,
+            SharingRecord.decision,
+            SharingRecord.consent,
+            Person.practice_id,
+        )
+        .join(Person, Person.id == SharingRecord.person_id)
+        .where(SharingRecord.occurred_on >= date_from, SharingRecord.occurred_on <= date_to)
+    ):
+        if direction == "disclosure":
+            grid.add(item, "disclosures", practice_id)
+        else:
+            grid.add(item, "requests", practice_id)
+            if decision == "refused":
+                grid.add(item, "requests refused", practice_id)
+        if decision == "shared" and consent in WITHOUT_CONSENT:
+            grid.add(item, "shared without consent", practice_id)
+    return (
+        "Disclosures and requests to us dated in the period, in the person's practice; "
+        "without consent: not sought or overridden (s on this report opens the sharing "
+        "report for the period)."
+    )
 
 
 # -- exports -------------------------------------------------------------------------------
