@@ -396,10 +396,10 @@ EXPECTED = {
     ("coding", "Open findings", "on our register, not coded"): (0, 1, 0, 1),
     ("coding", "Open findings", "dates disagree"): (0, 0, 0, 0),
     ("coding", "Marked for correction", "in the clinical system"): (0, 1, 0, 1),
-    ("sharing", "Information sharing", "disclosures"): (2, 0, 0, 2),
-    ("sharing", "Information sharing", "requests"): (1, 2, 0, 3),
-    ("sharing", "Information sharing", "requests refused"): (0, 1, 0, 1),
-    ("sharing", "Information sharing", "shared without consent"): (1, 1, 0, 2),
+    ("sharing", "Disclosures and requests", "disclosures"): (2, 0, 0, 2),
+    ("sharing", "Disclosures and requests", "requests"): (1, 2, 0, 3),
+    ("sharing", "Disclosures and requests", "requests refused"): (0, 1, 0, 1),
+    ("sharing", "Disclosures and requests", "shared without consent"): (1, 1, 0, 2),
 }
 
 
@@ -748,7 +748,7 @@ class TestPcnScreen:
         app = make_app(app_settings(app_engine, show_small_numbers=True), app_engine)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await open_pcn(pilot, app)
-            item = "Information sharing"
+            item = "Disclosures and requests"
             assert figure_cells(screen, "sharing", item, "disclosures") == ("2", "0", "0", "2")
             assert figure_cells(screen, "sharing", item, "requests") == ("1", "2", "0", "3")
             assert figure_cells(screen, "sharing", item, "requests refused") == (

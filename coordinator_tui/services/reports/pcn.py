@@ -561,7 +561,7 @@ def _coding(session, grid, date_from, date_to, as_of, start, end) -> str:
 def _sharing(session, grid, date_from, date_to, as_of, start, end) -> str:
     from coordinator_tui.services.reports.sharing import WITHOUT_CONSENT
 
-    item = "Information sharing"
+    item = "Disclosures and requests"
     for measure in ("disclosures", "requests", "requests refused", "shared without consent"):
         grid.declare(item, measure)
     for direction, decision, consent, practice_id in session.execute(
