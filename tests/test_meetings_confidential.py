@@ -150,3 +150,22 @@ async def test_the_record_entries_screen_shows_the_flags(engine, flagged, db_pat
         assert SECRETS["not_for_disclosure"] not in shown
         option = screen.query_one(OptionList).get_option_at_index(index)
         assert "hide from online access" in str(option.prompt)
+
+
+def test_a_flagged_decision_reaches_the_chronology_with_its_flag(engine, flagged) -> None:
+    from sqlmodel import select
+
+    from coordinator_tui.models import ChronologyEntry
+
+    _, first, _ = flagged
+    with session_scope(engine, "t") as s:
+        texts = list(
+            s.exec(
+                select(ChronologyEntry.text).where(
+                    ChronologyEntry.person_id == first.person_id,
+                    ChronologyEntry.source_table == "decision",
+                )
+            )
+        )
+    expected = f"[NOT FOR DISCLOSURE: safeguarding team only] {SECRETS['not_for_disclosure']}"
+    assert any(text.endswith(expected) for text in texts), texts

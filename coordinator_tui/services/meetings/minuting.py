@@ -637,6 +637,8 @@ def finish_meeting(
     with_actions = set(
         session.scalars(select(Action.agenda_item_id).where(Action.agenda_item_id.in_(ids)))
     )
+    from coordinator_tui.services.meetings.confidential import for_internal
+
     written = set(
         session.scalars(
             select(ChronologyEntry.source_id).where(ChronologyEntry.source_table == "decision")
@@ -660,7 +662,8 @@ def finish_meeting(
                         occurred_on=day,
                         source="Meetings",
                         kind="meeting",
-                        text=f"Decision at {meeting.title}: {decision.text}",
+                        # A confidentiality flag written out, as in the INTERNAL minutes
+                        text=f"Decision at {meeting.title}: {for_internal(decision.text)}",
                         source_table="decision",
                         source_id=decision.id,
                         created_by=str(session.info.get("actor") or ""),
