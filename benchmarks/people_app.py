@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from coordinator_tui.launch import main as launch_main
+from coordinator_tui.launch import open_app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,8 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m benchmarks.people_app DB", file=sys.stderr)
         return 2
-    launch_main(["people", "--db", args[0]])  # exits with the app's code
-    return 0
+    # ``coordinator-tui people --db DB`` with the demo user signed in from the start (as
+    # ``coordinator-tui demo`` does): since sign-in (issue 17) a plain start shows the
+    # sign-in screen, and the first row would never appear.
+    return open_app(args[0], start="people", demo=True)
 
 
 if __name__ == "__main__":
