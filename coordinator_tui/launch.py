@@ -84,6 +84,18 @@ def check_theme(theme: str) -> None:
         raise LaunchError(f"settings file: theme '{theme}' is not one of {names}")
 
 
+def safe_console_streams(streams: Sequence[object] | None = None) -> None:
+    """Output that cannot be encoded is replaced, never an error: on Windows a command's
+    output redirected to a file, or a console left on a legacy code page (cp1252, cp850),
+    has no "✓" or "⚑", and a line of a report must not end the command with a traceback.
+    A UTF-8 stream is left alone."""
+    for stream in streams if streams is not None else (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if encoding != "utf8" and reconfigure is not None:
+            reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script and ``python -m coordinator_tui`` entry point.
 
@@ -92,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from coordinator_tui import crash
 
     crash.install()
+    safe_console_streams()
     args = list(sys.argv[1:] if argv is None else argv)
     start = "home"
     if args and args[0] == "people":  # the same fast path, opened on the people list

@@ -161,6 +161,75 @@ def check_sqlite_file(path: Path) -> bool:
     return not header
 
 
+NETWORK_FILE_SYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ceph", "glusterfs"}
+)
+"""Linux file-system types of a network share (``/proc/mounts``' third field)."""
+DRIVE_REMOTE = 4
+"""``GetDriveTypeW``'s answer for a mapped network drive (Windows)."""
+
+
+def is_windows() -> bool:
+    """Whether this is Windows (one place, so tests can simulate it)."""
+    return os.name == "nt"
+
+
+def _windows_drive_type(root: str) -> int:  # pragma: no cover - Windows only
+    import ctypes
+
+    return ctypes.windll.kernel32.GetDriveTypeW(root)  # type: ignore[attr-defined]
+
+
+def _mount_type(path: Path) -> str | None:
+    """The file-system type of the mount holding ``path`` (Linux ``/proc/mounts``)."""
+    try:
+        lines = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    best, kind = "", None
+    text = str(path)
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = text == point or text.startswith(point.rstrip("/") + "/")
+        if inside and len(point) > len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
+def network_share(path: Path | str) -> bool:
+    """Whether ``path`` is on a network share: a UNC path (``\\\\server\\share``), a
+    mapped network drive (Windows), or an NFS/SMB mount (Linux). SQLite's WAL needs shared
+    memory that network file systems do not give, and its locks are unreliable there."""
+    text = str(path)
+    if is_windows():
+        text = text.replace("/", "\\")
+        if text.upper().startswith("\\\\?\\UNC\\"):
+            return True
+        if text.startswith(("\\\\?\\", "\\\\.\\")):  # long-path forms of a local path
+            text = text[4:]
+        elif text.startswith("\\\\"):
+            return True
+        if len(text) >= 2 and text[1] == ":" and text[0].isalpha():
+            return _windows_drive_type(text[:2] + "\\") == DRIVE_REMOTE
+        return False
+    kind = _mount_type(Path(text))
+    return kind is not None and kind in NETWORK_FILE_SYSTEMS
+
+
+def check_local_disk(path: Path) -> None:
+    """Refuse, in one line, an SQLite database on a network share (SQLite's own advice:
+    "WAL does not work over a network filesystem")."""
+    if network_share(path):
+        raise DatabaseOpenError(
+            f"{path} is on a network share: SQLite's WAL mode needs a local disk (it would "
+            "corrupt or lock up there); keep the database on this PC's disk, or use the "
+            "PCN's PostgreSQL server (--db postgresql://...)"
+        )
+
+
 def check_sqlite_path(path: Path, *, create: bool = True) -> bool:
     """Refuse unusable paths before SQLite touches them. True if the database is still to
     be made: the file does not exist yet, or is empty.
@@ -168,7 +237,10 @@ def check_sqlite_path(path: Path, *, create: bool = True) -> bool:
     Nothing is created but a missing folder (0700): the database itself is built in a
     temporary file and moved into place when complete (``db.open_database``), so a run
     killed while creating it leaves no half-made file at ``path``. An existing empty file
-    is used as it is, its mode untouched; it is refused if other users could read it."""
+    is used as it is, its mode untouched; it is refused if other users could read it
+    (POSIX modes: on Windows a file's privacy comes from the user's profile folder, where
+    the database is by default). A network share is refused (:func:`check_local_disk`)."""
+    check_local_disk(path)
     if path.exists() or path.is_symlink():
         empty = check_sqlite_file(path)
         if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
