@@ -255,6 +255,8 @@ class DialogBase(TypeAhead):
         from textual.css.query import NoMatches
 
         try:
-            self.query_one("#form-error", Static).update(f"✗ {message}")  # type: ignore[attr-defined]
+            line = self.query_one("#form-error", Static)  # type: ignore[attr-defined]
+            line.update(f"✗ {message}")
+            line.scroll_visible(animate=False)  # below the fold of a tall form at 80x24
         except NoMatches:
             self.notify(message, severity="error", timeout=8)  # type: ignore[attr-defined]
