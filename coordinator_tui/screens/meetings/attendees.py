@@ -25,6 +25,7 @@ from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.screens.type_ahead import TypeAhead
 from coordinator_tui.widgets.footer import Footer
@@ -275,13 +276,12 @@ class AttendeesScreen(CoordinatorScreen[None]):
 
         roles = external_roles()  # the one list of roles (data/owner_roles.json)
 
-        def save(values: dict[str, Any]) -> str | None:
+        def write(values: dict[str, Any]) -> int:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
             role = values["other_role"] or values["role"]
             if not role:
-                return "Give their role: pick one or type another"
-            added: list[int] = []
-
-            def change(session: Any) -> None:
+                raise CoordinatorError("Give their role: pick one or type another")
+            with self.coordinator.session() as session:
                 staff = add_professional(
                     session,
                     name=values["name"],
@@ -290,16 +290,13 @@ class AttendeesScreen(CoordinatorScreen[None]):
                     email=values["email"],
                 )
                 add_attendee(session, self.meeting_id, staff.id)
-                added.append(staff.id)
+                return staff.id
 
-            try:
-                with self.coordinator.session() as session:
-                    change(session)
-            except CoordinatorError as exc:
-                return str(exc)
-            self.load(keep=added[0])
+        def then(values: dict[str, Any], staff_id: int) -> None:
+            self.load(keep=staff_id)
             self.notify(f"{values['name']} added and invited", timeout=3)
-            return None
+
+        save = BackgroundSave(write, then)
 
         self.app.push_screen(
             FormDialog(

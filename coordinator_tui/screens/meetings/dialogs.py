@@ -15,9 +15,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
-from coordinator_tui.screens.dialog_base import DialogBase
+from coordinator_tui.screens.dialog_base import BackgroundSave, DialogBase
 from coordinator_tui.screens.form_dialog import Field, FormDialog
-from coordinator_tui.screens.type_ahead import TypeAhead
 from coordinator_tui.widgets.person_picker import PersonPicker
 
 PRIORITIES = (("1 urgent", 1), ("2 high", 2), ("3 routine", 3))
@@ -32,7 +31,10 @@ class ManualItemDialog(DialogBase, ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
 
-    def __init__(self, save: Callable[[dict[str, Any]], str | None]) -> None:
+    def __init__(self, save: Callable[[dict[str, Any]], str | None] | BackgroundSave) -> None:
+        """``save``: a :class:`BackgroundSave` (the write in a worker thread, the screen
+        live while the database waits), or a callable run on the UI thread returning an
+        error message or None."""
         super().__init__()
         self.save = save
 
@@ -68,15 +70,17 @@ class ManualItemDialog(DialogBase, ModalScreen[bool]):
         if not minutes.isdigit():
             self.show_error("Minutes: a whole number")
             return
-        problem = self.save(
-            {
-                "title": self.query_one("#f-title", Input).value,
-                "reason": self.query_one("#f-reason", Input).value,
-                "person_id": person.id if person else None,
-                "priority": self.query_one("#f-priority", Select).value,
-                "minutes_allotted": int(minutes),
-            }
-        )
+        values = {
+            "title": self.query_one("#f-title", Input).value,
+            "reason": self.query_one("#f-reason", Input).value,
+            "person_id": person.id if person else None,
+            "priority": self.query_one("#f-priority", Select).value,
+            "minutes_allotted": int(minutes),
+        }
+        if isinstance(self.save, BackgroundSave):
+            self.save_in_background(self.save, values)
+            return
+        problem = self.save(values)
         if problem:
             self.show_error(problem)
             return
@@ -112,7 +116,8 @@ def export_dialog(screen: Any, meeting_id: int, day: date) -> FormDialog:
     app = screen.app
     default = output_folder(app) / f"minutes-{meeting_id}-{day:%Y-%m-%d}.md"
 
-    def save(values: dict[str, Any]) -> str | None:
+    def write(values: dict[str, Any]) -> Any:
+        # In the dialog's worker thread; a refusal is shown in the form.
         from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minutes import export_minutes
 
@@ -123,12 +128,16 @@ def export_dialog(screen: Any, meeting_id: int, day: date) -> FormDialog:
         internal = values.get("version") == "internal"
         try:
             with app.session() as session:
-                written = export_minutes(session, meeting_id, fmt, path, internal=internal)
-        except (CoordinatorError, OSError) as exc:
-            return str(exc)
+                return export_minutes(session, meeting_id, fmt, path, internal=internal)
+        except OSError as exc:  # the folder or the disk: one line in the form
+            raise CoordinatorError(str(exc)) from exc
+
+    def then(values: dict[str, Any], written: Any) -> None:
+        internal = values.get("version") == "internal"
         what = "INTERNAL minutes (not for circulation)" if internal else "Minutes"
         screen.notify(f"{what} written to {written}", timeout=8)
-        return None
+
+    save = BackgroundSave(write, then)
 
     return FormDialog(
         "Export the minutes",
@@ -152,7 +161,7 @@ def export_dialog(screen: Any, meeting_id: int, day: date) -> FormDialog:
     )
 
 
-class AttendanceDialog(TypeAhead, ModalScreen[dict[int, str] | None]):
+class AttendanceDialog(DialogBase, ModalScreen[dict[int, str] | None]):
     """``ctrl+t`` while minuting: everyone invited, one key each (``p`` present, ``a``
     apologies, ``x`` absent, ``i`` invited, then on to the next person); ``ctrl+s``/``f2``
     returns {staff id: attendance} of the changes, ``esc`` cancels."""
@@ -168,10 +177,16 @@ class AttendanceDialog(TypeAhead, ModalScreen[dict[int, str] | None]):
     ]
     WORD = {"present": "PRESENT", "apologies": "apologies", "absent": "absent", "invited": "—"}
 
-    def __init__(self, people: list[Any], context: str = "") -> None:
+    def __init__(
+        self, people: list[Any], context: str = "", save: BackgroundSave | None = None
+    ) -> None:
+        """``save``: the changes written in a worker thread (the screen live while the
+        database waits; a refusal shown here, the marks kept); without it the changes
+        are returned for the caller to write."""
         super().__init__()
         self.people = people
         self.context = context
+        self.save = save
         self.marks = {p.staff_id: p.attendance for p in people}
 
     def compose(self) -> ComposeResult:
@@ -183,6 +198,7 @@ class AttendanceDialog(TypeAhead, ModalScreen[dict[int, str] | None]):
             if self.context:
                 yield Static(self.context, id="form-context")
             yield OptionList(*[self._prompt(p) for p in self.people], id="attendance-list")
+            yield Static("", id="form-error")
 
     def _prompt(self, person: Any) -> str:
         return f"{self.WORD.get(self.marks[person.staff_id], '—'):<10} {person.label}"
@@ -211,13 +227,15 @@ class AttendanceDialog(TypeAhead, ModalScreen[dict[int, str] | None]):
         self.action_save()  # enter saves too
 
     def action_save(self) -> None:
-        self.dismiss(
-            {
-                p.staff_id: self.marks[p.staff_id]
-                for p in self.people
-                if self.marks[p.staff_id] != p.attendance
-            }
-        )
+        changes = {
+            p.staff_id: self.marks[p.staff_id]
+            for p in self.people
+            if self.marks[p.staff_id] != p.attendance
+        }
+        if self.save is not None and changes:
+            self.save_in_background(self.save, changes)
+            return
+        self.dismiss(changes)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

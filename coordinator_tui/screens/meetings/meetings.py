@@ -34,6 +34,7 @@ from textual.widgets import Input, Static
 
 from coordinator_tui.formatting import short_date, uk_date
 from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
@@ -355,28 +356,29 @@ class MeetingsScreen(SectionScreen):
             practices = filter_options(session).practices
         today = self.today
 
-        def save(values: dict[str, Any]) -> str | None:
+        def write(values: dict[str, Any]) -> None:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
             from datetime import datetime
 
             minutes = values["minutes"]
             if not str(minutes).isdigit():
-                return "Length: a whole number of minutes"
-            try:
-                at = parse_clock(values["time"])
-                with self.coordinator.session() as session:
-                    create_meeting(
-                        session,
-                        title=values["title"],
-                        starts_at=datetime.combine(values["day"], at),
-                        duration_minutes=int(minutes),
-                        location=values["location"],
-                        practice_id=values["practice"] or None,
-                    )
-            except CoordinatorError as exc:
-                return str(exc)
+                raise CoordinatorError("Length: a whole number of minutes")
+            at = parse_clock(values["time"])
+            with self.coordinator.session() as session:
+                create_meeting(
+                    session,
+                    title=values["title"],
+                    starts_at=datetime.combine(values["day"], at),
+                    duration_minutes=int(minutes),
+                    location=values["location"],
+                    practice_id=values["practice"] or None,
+                )
+
+        def then(_values: dict[str, Any], _result: Any) -> None:
             self.notify("Meeting added")
             self.load()
-            return None
+
+        save = BackgroundSave(write, then)
 
         self.app.push_screen(
             FormDialog(
@@ -478,7 +480,6 @@ class MeetingsScreen(SectionScreen):
     def _action_form(
         self, title: str, fields: list[Field], apply: Callable[[Any, ActionRow, dict], Any]
     ) -> None:
-        from coordinator_tui.services.errors import CoordinatorError
 
         row = self.current_action()
         if row is None:
@@ -486,20 +487,20 @@ class MeetingsScreen(SectionScreen):
             return
         index = self.query_one("#actions", LazyTable).cursor_row
 
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    apply(session, row, values)
-            except CoordinatorError as exc:
-                return str(exc)
+        def write(values: dict[str, Any]) -> None:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
+            with self.coordinator.session() as session:
+                apply(session, row, values)
+
+        def then(_values: dict[str, Any], _result: Any) -> None:
             self.notify(f"Saved: {title.lower()}", timeout=3)
             following = (
                 self.shown_actions[index + 1].id if index + 1 < len(self.shown_actions) else None
             )
             self._after_load = lambda: self._move_on(following, index)
             self.load()
-            return None
 
+        save = BackgroundSave(write, then)
         due = f"due {uk_date(row.due_date)}" if row.due_date else "no due date"
         context = f"{row.owner or '—'} · {due} · {row.description}"
         self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))

@@ -12,8 +12,9 @@ into each person's chronology), ``f8``/``ctrl+o`` exports the minutes, ``ctrl+s`
 saves now. ``f6`` records information about the item's person shared at the meeting
 (the sharing record). A line starting ``[confidential]`` (``[c]``), ``[third party]``
 (``[3p]``) or ``[not for disclosure]`` (``[nfd]``) is withheld from the minutes that
-circulate and marked in the INTERNAL minutes and the record entry. ``esc`` saves and goes
-back. A finished meeting opens read only.
+circulate and marked in the INTERNAL minutes and the record entry; ``f7`` puts the flags
+on the notes' current line in turn (and takes them off). ``esc`` saves and goes back. A
+finished meeting opens read only.
 
 Saves run in the background, so the screen never waits for the database. If the
 database cannot take a save (locked by another user, connection lost), the notes stay
@@ -43,6 +44,7 @@ from textual.widgets import Header, Input, Static, TextArea
 from coordinator_tui.clock import to_local
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import FormDialog
 from coordinator_tui.widgets.footer import Footer
 
@@ -150,6 +152,7 @@ class MinutingScreen(CoordinatorScreen[None]):
         Binding("f9,ctrl+f", "finish", "Finish", priority=True, id="minuting.finish"),
         Binding("f8,ctrl+o", "export", "Export", priority=True, id="minuting.export"),
         Binding("f6", "share", "Info shared", show=False, priority=True, id="minuting.share"),
+        Binding("f7", "flag_line", "Flag line", show=False, priority=True, id="minuting.flag"),
         Binding("escape", "back", "Back", id="minuting.back"),
     ]
 
@@ -695,22 +698,21 @@ class MinutingScreen(CoordinatorScreen[None]):
         if not self.people:
             self.notify("Nobody is invited to this meeting", severity="warning")
             return
-        self.app.push_screen(AttendanceDialog(self.people, self.title_text), self.save_attendance)
+        save = BackgroundSave(self.write_attendance, self.attendance_saved)
+        self.app.push_screen(AttendanceDialog(self.people, self.title_text, save))
 
-    def save_attendance(self, changes: dict[int, str] | None) -> None:
-        from coordinator_tui.services.errors import CoordinatorError
+    def write_attendance(self, changes: dict[int, str]) -> list[Any]:
+        """In the dialog's worker thread: the changes in one unit of work (a refusal is
+        shown in the dialog, the marks kept); returns everyone invited, as now saved."""
         from coordinator_tui.services.meetings.series import attendees, set_attendance
 
-        if not changes:
-            return
-        try:
-            with self.coordinator.session() as session:
-                for staff_id, attendance in changes.items():
-                    set_attendance(session, self.meeting_id, staff_id, attendance)
-                self.people = attendees(session, self.meeting_id)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error")
-            return
+        with self.coordinator.session() as session:
+            for staff_id, attendance in changes.items():
+                set_attendance(session, self.meeting_id, staff_id, attendance)
+            return attendees(session, self.meeting_id)
+
+    def attendance_saved(self, _changes: dict[int, str], people: list[Any]) -> None:
+        self.people = people
         self.show_status()
         self.notify("Attendance recorded", timeout=2)
 
@@ -720,13 +722,17 @@ class MinutingScreen(CoordinatorScreen[None]):
         from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.agenda import add_manual_item
 
-        def save(values: dict[str, Any]) -> str | None:
+        def write(values: dict[str, Any]) -> int:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
+            with self.coordinator.session() as session:
+                return add_manual_item(session, self.meeting_id, **values).id
+
+        def then(_values: dict[str, Any], item_id: int) -> None:
             try:
-                with self.coordinator.session() as session:
-                    item_id = add_manual_item(session, self.meeting_id, **values).id
                 self.refresh_items()
-            except CoordinatorError as exc:
-                return str(exc)
+            except CoordinatorError as exc:  # saved; only the re-read failed
+                self.notify(str(exc), severity="error")
+                return
             ids = [item.id for item in self.items]
             if item_id in ids:
                 self.capture()
@@ -734,9 +740,8 @@ class MinutingScreen(CoordinatorScreen[None]):
                     self.save_item(self.item.id)
                 self.index = ids.index(item_id)
                 self.show_item()
-            return None
 
-        self.app.push_screen(ManualItemDialog(save))
+        self.app.push_screen(ManualItemDialog(BackgroundSave(write, then)))
 
     def action_finish(self) -> None:
         self.after_keys(lambda: self.when_saved(self.ask_finish))
@@ -746,16 +751,19 @@ class MinutingScreen(CoordinatorScreen[None]):
         from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minuting import finish_meeting
 
-        def save(_: dict[str, Any]) -> str | None:
-            if self.unsaved() or self.saving:
-                return "Some notes are not saved yet: press ctrl+s, then finish"
+        def write(_: dict[str, Any]) -> Any:
+            # In the dialog's worker thread; the notes' state is read on the UI thread.
+            if self.app.call_from_thread(lambda: bool(self.unsaved() or self.saving)):
+                raise CoordinatorError("Some notes are not saved yet: press ctrl+s, then finish")
+            with self.coordinator.session() as session:
+                return finish_meeting(session, self.meeting_id, today=self.today)
+
+        def then(_values: dict[str, Any], summary: Any) -> None:
+            self.set_read_only(True)
             try:
-                with self.coordinator.session() as session:
-                    summary = finish_meeting(session, self.meeting_id, today=self.today)
-                self.set_read_only(True)
                 self.refresh_items()
-            except CoordinatorError as exc:
-                return str(exc)
+            except CoordinatorError as exc:  # finished; only the re-read failed
+                self.notify(str(exc), severity="error")
             self.show_item()
             moved = (
                 f" It was dated ahead: now dated {format_date(summary.moved_to)}."
@@ -768,7 +776,8 @@ class MinutingScreen(CoordinatorScreen[None]):
                 f"{summary.people} people.{moved} f8 exports the minutes.",
                 timeout=10,
             )
-            return None
+
+        save = BackgroundSave(write, then)
 
         reached = sum(
             1 for i in self.items if self.texts.get(i.id, "").strip() or i.decisions or i.actions
@@ -782,6 +791,29 @@ class MinutingScreen(CoordinatorScreen[None]):
                 f"{len(self.items)}) are deferred to the next meeting.",
                 save=save,
             )
+        )
+
+    def action_flag_line(self) -> None:
+        """``f7``: the notes' current line flagged confidential, third party, not for
+        disclosure, then not at all (after the keys typed before it reach the notes)."""
+        self.after_keys(self._flag_line)
+
+    def _flag_line(self) -> None:
+        from coordinator_tui.services.meetings.confidential import cycle_flag
+
+        notes = self.notes
+        if self.read_only or notes.read_only or self.item is None:
+            return
+        row, column = notes.cursor_location
+        line = notes.document.get_line(row)
+        flagged, flag = cycle_flag(line)
+        notes.replace(flagged, (row, 0), (row, len(line)))
+        notes.cursor_location = (row, max(0, column + len(flagged) - len(line)))
+        self.notify(
+            f"Line marked {flag.label.lower()}: withheld from the minutes that circulate"
+            if flag
+            else "Line no longer flagged",
+            timeout=3,
         )
 
     def action_share(self) -> None:

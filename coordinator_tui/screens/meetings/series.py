@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.widgets import Header, Input, Static
 
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.widgets.date_input import DateInput
 from coordinator_tui.widgets.footer import Footer
@@ -202,27 +203,28 @@ class SeriesScreen(CoordinatorScreen[None]):
         with self.coordinator.session() as session:
             practices = filter_options(session).practices
 
-        def save(values: dict[str, Any]) -> str | None:
+        def write(values: dict[str, Any]) -> tuple[int, int]:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
             minutes = values["minutes"]
             if not str(minutes).isdigit():
-                return "Length: a whole number of minutes"
-            try:
-                at = parse_clock(values["time"])
-                with self.coordinator.session() as session:
-                    series = create_series(
-                        session,
-                        name=values["name"],
-                        rule=values["rule"],
-                        start_time=at,
-                        first_on=values["first"] or self.today,
-                        duration_minutes=int(minutes),
-                        location=values["location"],
-                        practice_id=values["practice"] or None,
-                    )
-                    made = materialise(session, series.id, today=self.today)
-                    created, series_id = len(made), series.id
-            except CoordinatorError as exc:
-                return str(exc)
+                raise CoordinatorError("Length: a whole number of minutes")
+            at = parse_clock(values["time"])
+            with self.coordinator.session() as session:
+                series = create_series(
+                    session,
+                    name=values["name"],
+                    rule=values["rule"],
+                    start_time=at,
+                    first_on=values["first"] or self.today,
+                    duration_minutes=int(minutes),
+                    location=values["location"],
+                    practice_id=values["practice"] or None,
+                )
+                made = materialise(session, series.id, today=self.today)
+                return len(made), series.id
+
+        def then(_values: dict[str, Any], result: tuple[int, int]) -> None:
+            created, series_id = result
             self.created += created
             self.notify(
                 f"Series added: {created} meeting{'s' if created != 1 else ''} "
@@ -232,8 +234,8 @@ class SeriesScreen(CoordinatorScreen[None]):
             keys = [r.id for r in self.rows]
             if series_id in keys:
                 self.query_one(LazyTable).cursor_row = keys.index(series_id)
-            return None
 
+        save = BackgroundSave(write, then)
         self.app.push_screen(SeriesDialog(practices, self.today, save))
 
     def action_toggle_active(self) -> None:
@@ -245,20 +247,21 @@ class SeriesScreen(CoordinatorScreen[None]):
             self.notify("Nothing highlighted", severity="warning")
             return
 
-        def change(active: bool) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    set_series_active(session, row.id, active)
-            except CoordinatorError as exc:
-                return str(exc)
+        def write(active: bool) -> None:
+            with self.coordinator.session() as session:
+                set_series_active(session, row.id, active)
+
+        def then(active: bool) -> None:
             self.notify(f"{row.name}: {'restarted' if active else 'stopped'}", timeout=3)
             self.load()
-            return None
 
-        if not row.active:
-            problem = change(True)
-            if problem:
-                self.notify(problem, severity="error")
+        if not row.active:  # a restart needs no dialog: one small write on the key
+            try:
+                write(True)
+            except CoordinatorError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            then(True)
             return
         self.app.push_screen(
             FormDialog(
@@ -267,6 +270,6 @@ class SeriesScreen(CoordinatorScreen[None]):
                 self.today,
                 f"{row.name} ({row.rule}) makes no more meetings. The {row.meetings} "
                 "meetings it has made stay: cancel any not wanted one by one.",
-                save=lambda _values: change(False),
+                save=BackgroundSave(lambda _values: write(False), lambda _v, _r: then(False)),
             )
         )

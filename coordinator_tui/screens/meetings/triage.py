@@ -30,6 +30,7 @@ from textual.widgets import Header, Input, Static
 
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.widgets.filter_input import FilterInput
 from coordinator_tui.widgets.footer import Footer
@@ -320,6 +321,32 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
         self._go_to(following if move_on else row.id, index)
         return None
 
+    def background(
+        self, change: Callable[[Any, AgendaRow, dict[str, Any]], Any], *, move_on: bool
+    ) -> BackgroundSave | None:
+        """A dialog's save of ``change`` on the highlighted item: the write in the
+        dialog's worker thread (the screen live while the database waits on a lock; a
+        refusal is shown in the form, text kept), then the reload and the move (to the
+        next item with ``move_on``) on the UI thread, before any key typed meanwhile."""
+        row = self.current()
+        if row is None:
+            self.notify("Nothing highlighted", severity="warning")
+            return None
+        index = self.query_one(LazyTable).cursor_row
+        following = self.rows[index + 1].id if index + 1 < len(self.rows) else None
+
+        def write(values: dict[str, Any]) -> None:
+            with self.coordinator.session() as session:
+                change(session, row, values)
+
+        def then(_values: dict[str, Any], _result: Any) -> None:
+            with self.coordinator.session() as session:
+                loaded = self._fetch(session)
+            self.show(*loaded)
+            self._go_to(following if move_on else row.id, index)
+
+        return BackgroundSave(write, then)
+
     def _go_to(self, key: int | None, index: int) -> None:
         keys = [r.id for r in self.rows]
         table = self.query_one(LazyTable)
@@ -333,10 +360,9 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
         if row is None:
             return
 
-        def save(values: dict[str, Any]) -> str | None:
-            return self.write(lambda s, r: change(s, r, values), move_on=False)
-
-        self.app.push_screen(FormDialog(title, fields, self.today, row.title, save=save))
+        save = self.background(lambda s, r, values: change(s, r, values), move_on=False)
+        if save is not None:
+            self.app.push_screen(FormDialog(title, fields, self.today, row.title, save=save))
 
     def action_include(self) -> None:
         from coordinator_tui.services.meetings.triage import include
@@ -378,7 +404,6 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
 
     def _bulk(self, what: str) -> None:
         """One confirmation, then every marked item in one unit of work (all or none)."""
-        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings import triage as service
 
         chosen = [(r.id, r.version) for r in self.all_rows if r.id in self.marked]
@@ -398,27 +423,27 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
         else:
             title = f"Include the {noun} marked? (ctrl+s/f2 includes)"
 
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    if what == "drop":
-                        service.drop_many(session, chosen, reason=values["why"])
-                    elif what == "defer":
-                        service.defer_many(session, chosen, note=values.get("note") or "")
-                    else:
-                        for item_id, version in chosen:
-                            service.include(session, item_id, version)
-            except CoordinatorError as exc:
-                return str(exc)
+        def write(values: dict[str, Any]) -> None:
+            # In the dialog's worker thread; a refusal is shown in the form.
+            with self.coordinator.session() as session:
+                if what == "drop":
+                    service.drop_many(session, chosen, reason=values["why"])
+                elif what == "defer":
+                    service.defer_many(session, chosen, note=values.get("note") or "")
+                else:
+                    for item_id, version in chosen:
+                        service.include(session, item_id, version)
+
+        def then(_values: dict[str, Any], _result: Any) -> None:
             done = {"drop": "dropped", "defer": "deferred", "include": "included"}[what]
             self.marked.clear()
             self.notify(f"{noun.capitalize()} {done}", timeout=4)
             with self.coordinator.session() as session:
                 loaded = self._fetch(session)
             self.show(*loaded)
-            return None
 
         context = "Only the marked items change; space unmarks one, esc clears the marks."
+        save = BackgroundSave(write, then)
         self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
 
     # -- the filter -----------------------------------------------------------------------
@@ -449,14 +474,11 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
             self._bulk("drop")
             return
         row = self.current()
-        if row is None:
+        save = self.background(
+            lambda s, r, values: drop(s, r.id, r.version, reason=values["why"]), move_on=True
+        )
+        if row is None or save is None:
             return
-
-        def save(values: dict[str, Any]) -> str | None:
-            return self.write(
-                lambda s, r: drop(s, r.id, r.version, reason=values["why"]), move_on=True
-            )
-
         self.app.push_screen(
             FormDialog(
                 "Drop the item",
@@ -526,21 +548,18 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
 
     def action_add(self) -> None:
         from coordinator_tui.screens.meetings.dialogs import ManualItemDialog
-        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.agenda import add_manual_item
 
-        def save(values: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    item = add_manual_item(session, self.meeting_id, **values)
-                    item_id = item.id
-            except CoordinatorError as exc:
-                return str(exc)
+        def write(values: dict[str, Any]) -> int:
+            # In the dialog's worker thread; a refusal is shown in the form, text kept.
+            with self.coordinator.session() as session:
+                return add_manual_item(session, self.meeting_id, **values).id
+
+        def then(_values: dict[str, Any], item_id: int) -> None:
             self._after_load = lambda: self._go_to(item_id, 0)
             self.load()
-            return None
 
-        self.app.push_screen(ManualItemDialog(save))
+        self.app.push_screen(ManualItemDialog(BackgroundSave(write, then)))
 
     def action_propose(self, fit_to_time: bool = True) -> None:
         """``p``: the proposals that fit the meeting's time, most at risk first."""
@@ -590,15 +609,12 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
             self.notify(str(exc), severity="error", timeout=8)
             return
 
-        def save(_: dict[str, Any]) -> str | None:
-            try:
-                with self.coordinator.session() as session:
-                    start_meeting(
-                        session, self.meeting_id, today=self.today, move_to_today=plan.moves
-                    )
-            except CoordinatorError as exc:
-                return str(exc)
-            return None
+        def write(_: dict[str, Any]) -> None:
+            # In the dialog's worker thread; a refusal is shown in the form.
+            with self.coordinator.session() as session:
+                start_meeting(session, self.meeting_id, today=self.today, move_to_today=plan.moves)
+
+        save = BackgroundSave(write)
 
         context = f"{plan.describe()} " if plan.moves else ""
         context += "Triage closes once the meeting starts."
