@@ -239,3 +239,32 @@ def test_a_browser_signs_in_and_opens_registers(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+async def test_one_tab_more_than_max_tabs_gets_a_page_saying_so_and_no_process(
+    tmp_path: Path,
+) -> None:
+    if importlib.util.find_spec("textual_serve") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI installs textual-serve")
+        pytest.skip("textual-serve is not installed (pip install '.[serve]')")
+    from aiohttp import WSMsgType
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from coordinator_tui.serve import make_server
+
+    server = make_server(str(tmp_path / "x.db"), "localhost", 0, ServeSettings(max_tabs=2), None)
+    client = TestClient(TestServer(await server._make_app()))
+    await client.start_server()
+    try:
+        assert (await client.get("/")).status == 200
+        server.open_tabs = 2  # two tabs open
+        full = await client.get("/")
+        assert full.status == 503
+        assert "all 2 tabs are in use" in await full.text()
+        socket = await client.ws_connect("/ws")
+        closed = await socket.receive()
+        assert closed.type in (WSMsgType.CLOSE, WSMsgType.CLOSED)
+        assert server.open_tabs == 2  # no app process was started for it
+    finally:
+        await client.close()
