@@ -43,6 +43,20 @@ def test_line_flags(line: str, key: str | None) -> None:
     assert (flag.key if flag else None) == key
 
 
+def test_f7_cycles_a_lines_flag() -> None:
+    line, seen = "  - knife in the house", []
+    for _ in range(4):
+        line, flag = confidential.cycle_flag(line)
+        seen.append((line, flag.key if flag else None))
+    assert seen == [
+        ("  - [confidential] knife in the house", "confidential"),
+        ("  - [third party] knife in the house", "third_party"),
+        ("  - [not for disclosure] knife in the house", "not_for_disclosure"),
+        ("  - knife in the house", None),
+    ]
+    assert confidential.cycle_flag("[nfd] x") == ("x", None)
+
+
 def test_each_version_of_a_text() -> None:
     text = "Seen at home.\n[c] knife\n[3p] brother\n[nfd] operation\nPlan agreed."
     assert confidential.for_circulation(text) == (
@@ -169,3 +183,46 @@ def test_a_flagged_decision_reaches_the_chronology_with_its_flag(engine, flagged
         )
     expected = f"[NOT FOR DISCLOSURE: safeguarding team only] {SECRETS['not_for_disclosure']}"
     assert any(text.endswith(expected) for text in texts), texts
+
+
+async def test_f7_while_minuting_flags_the_line_and_the_export_withholds_it(
+    demo_settings, small_demo_engine, tmp_path: Path
+) -> None:
+    """Type two lines, ``f7`` on the second: it is saved flagged; the minutes exported to
+    circulate hold the first line and not the second, the INTERNAL ones both."""
+    from textual.widgets import TextArea
+
+    from coordinator_tui.app import make_app
+    from coordinator_tui.screens.meetings.minuting import MinutingScreen
+
+    december = 5  # the small demo's planned meeting, started here
+    with session_scope(small_demo_engine, "t") as s:
+        minuting.start_meeting(s, december)
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(MinutingScreen(december))
+        await wait_for(pilot, lambda: isinstance(app.screen, MinutingScreen) and app.screen.loaded)
+        screen = app.screen
+        item_id = screen.item.id
+        notes = screen.query_one("#min-notes", TextArea)
+        notes.focus()
+        notes.text = ""
+        await pilot.press(*"Seen at home.", "enter", *"Partner has a knife", "f7")
+        await wait_for(pilot, lambda: "[confidential] Partner has a knife" in notes.text)
+        assert notes.text.splitlines()[0] == "Seen at home."
+        assert any("marked confidential" in str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+s")
+
+        def saved() -> str:
+            with session_scope(small_demo_engine, "t") as s:
+                return minuting.notes_for(s, item_id)
+
+        await wait_for(pilot, lambda: "[confidential] Partner has a knife" in saved())
+    with session_scope(small_demo_engine, "t") as s:
+        external = minutes.export_minutes(s, december, "md", tmp_path / "m.md").read_text()
+        internal = minutes.export_minutes(
+            s, december, "md", tmp_path / "m.md", internal=True
+        ).read_text()
+    assert "Seen at home." in external and "knife" not in external
+    assert "[withheld: confidential]" in external
+    assert "[CONFIDENTIAL] Partner has a knife" in internal

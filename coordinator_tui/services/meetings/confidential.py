@@ -120,3 +120,29 @@ def for_record(text: str) -> tuple[str, bool]:
 def flagged_count(text: str) -> int:
     """How many lines of ``text`` carry a flag."""
     return sum(1 for line in text.split("\n") if line_flag(line))
+
+
+CYCLE = ("confidential", "third_party", "not_for_disclosure")
+TYPED = {
+    "confidential": "confidential",
+    "third_party": "third party",
+    "not_for_disclosure": "not for disclosure",
+}
+
+
+def cycle_flag(line: str) -> tuple[str, Flag | None]:
+    """The line with its flag moved on one (none, confidential, third party, not for
+    disclosure, none again), kept after any indent or list bullet: ``f7`` while minuting."""
+    match = _MARK.match(line)
+    indent, rest = (match["indent"], line[match.end() :]) if match else ("", line)
+    if not match:
+        stripped = rest.lstrip()
+        bullet = re.match(r"[-*]\s+", stripped)
+        indent = rest[: len(rest) - len(stripped)] + (bullet.group(0) if bullet else "")
+        rest = stripped[bullet.end() :] if bullet else stripped
+    current = line_flag(line)
+    position = CYCLE.index(current.key) + 1 if current else 0
+    if position >= len(CYCLE):
+        return f"{indent}{rest}", None
+    key = CYCLE[position]
+    return f"{indent}[{TYPED[key]}] {rest}", FLAGS[key]
