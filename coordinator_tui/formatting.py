@@ -54,6 +54,21 @@ def uk_datetime(value: datetime | None) -> str:
     return value.strftime("%d/%m/%Y %H:%M") if value is not None else ""
 
 
+def day_date(value: date | datetime | None) -> str:
+    """``Mon 07/12/2026``: a date a reader places in the week; empty for no date."""
+    return f"{value:%a} {uk_date(value)}" if value is not None else ""
+
+
+def day_datetime(value: datetime | None) -> str:
+    """``Mon 07/12/2026 09:05``; empty for no moment."""
+    return f"{value:%a} {uk_datetime(value)}" if value is not None else ""
+
+
+def time_on_date(value: datetime | None) -> str:
+    """``09:05 on 07/12/2026``, as a sentence says when something happened."""
+    return f"{uk_time(value)} on {uk_date(value)}" if value is not None else ""
+
+
 def nhs_number(digits: str) -> str:
     """``999 123 4567`` from the ten digits; anything else is returned as it is."""
     if len(digits) == 10 and digits.isdigit():

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from coordinator_tui.formatting import uk_date, uk_datetime
+
 
 def register_access_report(report_app: typer.Typer) -> None:
     from coordinator_tui.cli.common import DbOption, fail, run_job
@@ -55,34 +57,33 @@ def register_access_report(report_app: typer.Typer) -> None:
 
 def report_lines(report: Any) -> list[str]:
     """The report as plain lines (the CLI's text; the screen draws its own tables)."""
-    stamp = "%d/%m/%Y %H:%M"
-    lines = [f"Access report {report.start:%d/%m/%Y} to {report.end:%d/%m/%Y}"]
+    lines = [f"Access report {uk_date(report.start)} to {uk_date(report.end)}"]
     lines.append(f"\nBREAK-GLASS USES ({len(report.break_glass)})")
     for use in report.break_glass:
         lines.append(
-            f"  {use.at:{stamp}}  {use.actor}  {use.table_name} {use.row_id}: "
+            f"  {uk_datetime(use.at)}  {use.actor}  {use.table_name} {use.row_id}: "
             f"{use.why}. Reason: {use.reason}"
         )
     lines.append(f"\nVIEWS OUTSIDE THE VIEWER'S PRACTICES ({len(report.outside)})")
     for view in report.outside:
         how = "break-glass" if view.break_glass else "no break-glass"
-        lines.append(f"  {view.at:{stamp}}  {view.actor}  person {view.row_id} ({how})")
+        lines.append(f"  {uk_datetime(view.at)}  {view.actor}  person {view.row_id} ({how})")
     lines.append(f"\nOUT-OF-HOURS BURSTS ({len(report.bursts)})")
     for burst in report.bursts:
         lines.append(
-            f"  {burst.day:%d/%m/%Y}  {burst.actor}  {burst.reads} reads "
+            f"  {uk_date(burst.day)}  {burst.actor}  {burst.reads} reads "
             f"{burst.first:%H:%M}-{burst.last:%H:%M}"
         )
     lines.append(f"\nBULK EXPORTS ({len(report.bulk_exports)})")
     for bulk in report.bulk_exports:
         lines.append(
-            f"  {bulk.day:%d/%m/%Y}  {bulk.actor}  {bulk.exports} exports, {bulk.files} files "
+            f"  {uk_date(bulk.day)}  {bulk.actor}  {bulk.exports} exports, {bulk.files} files "
             f"({', '.join(bulk.kinds)})"
         )
     lines.append(f"\nRECORDS VIEWED ({len(report.views)} account and record pairs)")
     for view in report.views:
         lines.append(
             f"  {view.actor}  {view.table_name} {view.row_id if view.row_id is not None else '-'}"
-            f"  {view.views} view{'s' if view.views != 1 else ''}, last {view.last:{stamp}}"
+            f"  {view.views} view{'s' if view.views != 1 else ''}, last {uk_datetime(view.last)}"
         )
     return lines

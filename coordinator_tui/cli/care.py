@@ -15,13 +15,13 @@ from typing import Annotated, Any
 
 import typer
 
-from coordinator_tui.formatting import uk_date
+from coordinator_tui.formatting import day_datetime, uk_date
 
 
 def _when(moment: Any) -> str:
     from coordinator_tui.clock import to_local
 
-    return f"{to_local(moment):%a %d/%m/%Y %H:%M}" if moment else ""
+    return day_datetime(to_local(moment)) if moment else ""
 
 
 def register(app: typer.Typer) -> None:

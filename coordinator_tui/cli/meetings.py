@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from coordinator_tui.formatting import uk_date
+from coordinator_tui.formatting import day_datetime, uk_date
 
 
 class MinutesFormat(StrEnum):
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
                 f", {row.items_proposed} to triage" if row.items_proposed else ""
             )
             typer.echo(
-                f"{row.id:>5}  {row.starts_at:%a %d/%m/%Y %H:%M}  {row.status:<11}  "
+                f"{row.id:>5}  {day_datetime(row.starts_at)}  {row.status:<11}  "
                 f"{row.practice:<8}  {row.title}  ({agenda})"
             )
 

@@ -18,6 +18,8 @@ from typing import Annotated, Any
 
 import typer
 
+from coordinator_tui.formatting import uk_datetime
+
 
 def _password(prompt: str) -> str:
     return typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
@@ -164,7 +166,7 @@ def register(app: typer.Typer) -> None:
         rows = run_job(db, lambda session, _today: list_accounts(session))
         for row in rows:
             roles = ", ".join(access.catalogue().role_label(r) for r in row.roles)
-            last = f"{row.last_sign_in_at:%d/%m/%Y %H:%M}" if row.last_sign_in_at else "never"
+            last = uk_datetime(row.last_sign_in_at) if row.last_sign_in_at else "never"
             state = "active" if row.active else "DISABLED"
             totp = " TOTP" if row.totp else ""
             typer.echo(f"{row.username:<20} {row.display_name:<24} {state}{totp}  {roles}  {last}")

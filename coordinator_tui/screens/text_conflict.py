@@ -24,6 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import time_on_date
 from coordinator_tui.screens.type_ahead import TypeAhead
 from coordinator_tui.services.text_merge import TextConflict, keep_both
 
@@ -72,7 +73,7 @@ def sides(conflict: TextConflict) -> Table:
 def describe(conflict: TextConflict) -> str:
     """One line: who saved the other version of what, and when."""
     who = conflict.theirs_by or "Someone else"
-    when = f" at {to_local(conflict.theirs_at):%H:%M on %d/%m/%Y}" if conflict.theirs_at else ""
+    when = f" at {time_on_date(to_local(conflict.theirs_at))}" if conflict.theirs_at else ""
     return (
         f"{who} saved {conflict.what}{when} while you were editing. Nothing is lost: "
         "choose what to keep (+ marks a line only one version has)."

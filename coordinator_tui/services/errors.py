@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import time_on_date
 
 if TYPE_CHECKING:  # SQLAlchemy is imported only when a message is built: the date
     # parser and the first frame import this module and must stay light.
@@ -112,8 +113,31 @@ def conflict_message(session: Session, table_name: str, row_id: int | None) -> s
     )
 
 
+def check_version(
+    session: Session,
+    row: object | None,
+    table: str,
+    expected_version: int | None,
+    *,
+    missing: type[CoordinatorError] = CoordinatorError,
+    conflict: type[CoordinatorError] = ConflictError,
+    gone: str | None = None,
+) -> None:
+    """Refuse a write to ``row`` when it is gone or no longer the version the screen saw.
+
+    The one optimistic-locking check of every edit path (``expected_version`` None: the
+    screen saw no version, nothing to compare). Each domain passes its own error classes
+    (``missing`` for a row that is gone, ``conflict``, a subclass of :class:`ConflictError`,
+    for a stale write) so its callers keep catching what they caught; ``gone`` replaces
+    the "That <record> no longer exists" line where a domain says more (press F5)."""
+    if row is None:
+        raise missing(gone or f"That {record_name(table)} no longer exists")
+    if expected_version is not None and row.version != expected_version:  # type: ignore[attr-defined]
+        raise conflict(conflict_message(session, table, row.id))  # type: ignore[attr-defined]
+
+
 def _when(at: datetime) -> str:
-    return f"{to_local(at):%H:%M on %d/%m/%Y}"
+    return time_on_date(to_local(at))
 
 
 def from_database_error(exc: BaseException) -> CoordinatorError | None:

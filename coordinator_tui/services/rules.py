@@ -21,6 +21,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import CaseConference, ChronologyEntry
 from coordinator_tui.services.dates import add_interval, add_working_days
 
@@ -176,7 +177,7 @@ def lac_next_health_assessment(
     held = sorted(d for d in done if d >= entered_care)
     if held:
         due = lac_review_health_assessment_due(held[-1], date_of_birth)
-        return HealthAssessmentDue(due, "review", f"after the assessment on {held[-1]:%d/%m/%Y}")
+        return HealthAssessmentDue(due, "review", f"after the assessment on {uk_date(held[-1])}")
     initial = lac_initial_health_assessment_due(entered_care)
     if initial >= today:
         return HealthAssessmentDue(

@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Header, Input, Label, Static
 
+from coordinator_tui.formatting import uk_datetime
 from coordinator_tui.screens.accounts.sign_in import FieldInput
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.widgets.footer import Footer
@@ -145,9 +146,7 @@ class UsersScreen(CoordinatorScreen):
                 "all" if row.all_practices else str(row.practices),
                 "yes" if row.totp else "",
                 "active" if row.active else "DISABLED",
-                f"{to_local(row.last_sign_in_at):%d/%m/%Y %H:%M}"
-                if row.last_sign_in_at
-                else "never",
+                uk_datetime(to_local(row.last_sign_in_at)) if row.last_sign_in_at else "never",
                 key=str(row.id),
             )
         if self.rows:

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.binding import Binding
 
+from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.care.base import CareListScreen, local_time, plural
 from coordinator_tui.screens.form_dialog import Field
 from coordinator_tui.services.errors import CoordinatorError
@@ -161,7 +163,7 @@ class CareChangesScreen(CareListScreen):
         return Row(
             change.id,
             (
-                local_time(change.closed_at, "%d/%m/%Y"),
+                uk_date(to_local(change.closed_at)) if change.closed_at else "",
                 change.customer,
                 _what(change),
                 change.verified_by + (" (phone)" if change.verification == "phone" else ""),

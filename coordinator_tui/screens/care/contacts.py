@@ -17,7 +17,8 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 
-from coordinator_tui.formatting import uk_date
+from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import day_datetime, uk_date
 from coordinator_tui.screens.care.staff_base import StaffListScreen, View, local_time, plural
 from coordinator_tui.screens.form_dialog import Field
 from coordinator_tui.widgets.lazy_table import Column, Row
@@ -113,7 +114,7 @@ class ContactsScreen(StaffListScreen):
             return Text(f"{item.words()}\ny: told (logs the call against this change)")
         text = Text()
         who = f" with {item.who}" if item.who else ""
-        text.append(f"{local_time(item.at, '%a %d/%m/%Y %H:%M')}{who}: ", style="bold")
+        text.append(f"{day_datetime(to_local(item.at))}{who}: ", style="bold")
         text.append(item.said)
         if item.follow_up_note:
             text.append(f"\nFollow-up done: {item.follow_up_note}")

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
-from coordinator_tui.formatting import uk_date, uk_datetime
+from coordinator_tui.formatting import day_date, day_datetime, uk_date, uk_datetime
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.governance.actions import (
     COMPLAINT_ACTIONS,
@@ -57,7 +57,7 @@ def incident_renderables(detail: IncidentDetail, today: date) -> list[Any]:
     facts.add_row("Harm", label(HARM_LEVELS, i.severity))
     facts.add_row(
         "When",
-        f"happened {to_local(i.occurred_at):%a %d/%m/%Y %H:%M} · found "
+        f"happened {day_datetime(to_local(i.occurred_at))} · found "
         f"{uk_datetime(to_local(i.reported_at))}"
         + (f" · logged by {i.logged_by}" if i.logged_by else ""),
     )
@@ -286,7 +286,7 @@ class ComplaintScreen(_RecordScreen):
         )
         about = " / ".join(p for p in (row.customer, row.carer) if p)
         facts.add_row("About", about or "—")
-        facts.add_row("Received", f"{row.received_on:%a %d/%m/%Y}")
+        facts.add_row("Received", day_date(row.received_on))
         facts.add_row("Complaint", summary or "—")
         facts.add_row("Outcome wanted", wanted or "—")
         ack = (

@@ -26,11 +26,10 @@ class CareConflictError(CareError, errors.ConflictError):
 
 
 def check_version(session: Session, row, table: str, expected_version: int | None) -> None:  # noqa: ANN001
-    """Refuse a write to ``row`` when it is gone or no longer the version the screen saw."""
-    if row is None:
-        raise CareError(f"That {errors.record_name(table)} no longer exists")
-    if expected_version is not None and row.version != expected_version:
-        raise CareConflictError(errors.conflict_message(session, table, row.id))
+    """:func:`coordinator_tui.services.errors.check_version` with the care errors."""
+    errors.check_version(
+        session, row, table, expected_version, missing=CareError, conflict=CareConflictError
+    )
 
 
 def clean(text: str | None, limit: int | None = None, *, what: str = "the text") -> str:

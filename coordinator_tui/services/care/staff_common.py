@@ -21,11 +21,15 @@ class CareStaffConflictError(CareStaffError, errors.ConflictError):
 
 
 def check_version(session: Session, row, table: str, expected_version: int | None) -> None:  # noqa: ANN001
-    """Refuse a write to ``row`` when it is gone or no longer the version the screen saw."""
-    if row is None:
-        raise CareStaffError(f"That {errors.record_name(table)} no longer exists")
-    if expected_version is not None and row.version != expected_version:
-        raise CareStaffConflictError(errors.conflict_message(session, table, row.id))
+    """:func:`coordinator_tui.services.errors.check_version` with the care staff errors."""
+    errors.check_version(
+        session,
+        row,
+        table,
+        expected_version,
+        missing=CareStaffError,
+        conflict=CareStaffConflictError,
+    )
 
 
 def clean(text: str | None, limit: int, *, multiline: bool = False) -> str:

@@ -26,8 +26,12 @@ class GovernanceConflictError(GovernanceError, errors.ConflictError):
 
 
 def check_version(session, row, table: str, expected_version: int | None) -> None:  # noqa: ANN001
-    """Refuse a write to ``row`` when it is no longer the version the screen saw."""
-    if row is None:
-        raise GovernanceError(f"That {errors.record_name(table)} no longer exists")
-    if expected_version is not None and row.version != expected_version:
-        raise GovernanceConflictError(errors.conflict_message(session, table, row.id))
+    """:func:`coordinator_tui.services.errors.check_version` with governance's errors."""
+    errors.check_version(
+        session,
+        row,
+        table,
+        expected_version,
+        missing=GovernanceError,
+        conflict=GovernanceConflictError,
+    )

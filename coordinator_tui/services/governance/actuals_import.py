@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import UK, to_local
-from coordinator_tui.formatting import uk_date
+from coordinator_tui.formatting import uk_date, uk_time
 from coordinator_tui.models import Carer, Customer, Visit, VisitAssignment, VisitStatus, utcnow
 from coordinator_tui.models.governance import VisitRecord
 from coordinator_tui.services.governance import GovernanceError
@@ -583,7 +583,9 @@ def import_actuals(
                 raise _RowError(f"visit {visit.id} was cancelled")
             for moment, what in ((row.actual_start, "check-in"), (row.actual_end, "check-out")):
                 if moment is not None and moment > now:
-                    raise _RowError(f"the {what} {moment:%H:%M %d/%m/%Y} is in the future")
+                    raise _RowError(
+                        f"the {what} {uk_time(moment)} {uk_date(moment)} is in the future"
+                    )
             if row.actual_start is not None and abs((row.actual_start.date() - visit.day).days) > 1:
                 raise _RowError(
                     f"the check-in {uk_date(row.actual_start.date())} is not on the visit's "

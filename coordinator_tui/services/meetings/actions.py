@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import names_label
 from coordinator_tui.models import (
     Action,
     ActionChase,
@@ -25,7 +26,7 @@ from coordinator_tui.models import (
     Staff,
     utcnow,
 )
-from coordinator_tui.services.errors import conflict_message
+from coordinator_tui.services.errors import check_version
 from coordinator_tui.services.meetings import MeetingConflictError, MeetingError
 
 
@@ -129,7 +130,7 @@ def open_actions(
                 *row[:9],
                 to_local(row[9]).date() if row[9] else None,
                 row[10],
-                f"{family.upper()}, {given}" if family else "",
+                names_label(family, given) if family else "",
                 row[13],
             )
         )
@@ -150,10 +151,15 @@ def overdue_count(session: Session, today: date) -> int:
 
 def _load(session: Session, action_id: int, expected_version: int | None) -> Action:
     action = session.get(Action, action_id)
-    if action is None:
-        raise MeetingError("That action no longer exists")
-    if expected_version is not None and action.version != expected_version:
-        raise MeetingConflictError(conflict_message(session, "action", action_id))
+    check_version(
+        session,
+        action,
+        "action",
+        expected_version,
+        missing=MeetingError,
+        conflict=MeetingConflictError,
+    )
+    assert action is not None
     if action.status != ActionStatus.OPEN:
         raise MeetingError(f"This action is already {action.status}")
     return action

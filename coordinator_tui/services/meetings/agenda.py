@@ -53,6 +53,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import names_label
 from coordinator_tui.models import (
     Action,
     ActionStatus,
@@ -141,7 +142,7 @@ class ProposalResult:
 
 
 def _name(given: str, family: str) -> str:
-    return f"{family.upper()}, {given}"
+    return names_label(family, given)
 
 
 def window_for(session: Session, meeting: Meeting, today: date) -> AgendaWindow:

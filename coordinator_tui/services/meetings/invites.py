@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.audit import record_export
 from coordinator_tui.clock import to_local
-from coordinator_tui.formatting import nhs_number, uk_date
+from coordinator_tui.formatting import names_label, nhs_number, uk_date
 from coordinator_tui.models import (
     Action,
     ActionStatus,
@@ -109,7 +109,7 @@ def person_identifiers(rows) -> list[str]:
         found += [
             f"{given} {family}",
             f"{family}, {given}",
-            f"{family.upper()}, {given}",
+            names_label(family, given),
             f"{family} {given}",
             nhs,
             nhs_number(nhs),

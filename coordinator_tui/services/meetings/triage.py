@@ -32,7 +32,7 @@ from coordinator_tui.models import (
     Staff,
     TriageStatus,
 )
-from coordinator_tui.services.errors import conflict_message
+from coordinator_tui.services.errors import check_version
 from coordinator_tui.services.meetings import MeetingConflictError, MeetingError
 from coordinator_tui.services.meetings.agenda import AgendaRow, agenda_rows
 
@@ -74,8 +74,14 @@ def _load(session: Session, item_id: int, expected_version: int | None) -> Agend
     meeting = session.get(Meeting, item.meeting_id)
     if meeting is None or meeting.status != MeetingStatus.PLANNED:
         raise MeetingError("Triage is closed: the meeting has started")
-    if expected_version is not None and item.version != expected_version:
-        raise MeetingConflictError(conflict_message(session, "agenda_item", item_id))
+    check_version(
+        session,
+        item,
+        "agenda_item",
+        expected_version,
+        missing=MeetingError,
+        conflict=MeetingConflictError,
+    )
     return item
 
 

@@ -58,7 +58,7 @@ from coordinator_tui.models import (
     RegisterReview,
     utcnow,
 )
-from coordinator_tui.services.errors import conflict_message
+from coordinator_tui.services.errors import check_version, conflict_message
 from coordinator_tui.services.reports import ReportsConflictError, ReportsError
 from coordinator_tui.services.reports.code_lists import CodeList, CodeLists, membership
 from coordinator_tui.services.rota_import import _csv_problem as csv_problem
@@ -1138,10 +1138,16 @@ def finding_row(session: Session, finding_id: int) -> FindingRow | None:
 
 def _load(session: Session, finding_id: int, expected_version: int | None) -> CodingFinding:
     finding = session.get(CodingFinding, finding_id)
-    if finding is None:
-        raise ReportsError("That finding no longer exists. Press F5 to reload.")
-    if expected_version is not None and finding.version != expected_version:
-        raise ReportsConflictError(conflict_message(session, "coding_finding", finding_id))
+    check_version(
+        session,
+        finding,
+        "coding_finding",
+        expected_version,
+        missing=ReportsError,
+        conflict=ReportsConflictError,
+        gone="That finding no longer exists. Press F5 to reload.",
+    )
+    assert finding is not None
     if finding.status != FindingStatus.OPEN:
         label = STATUS_LABELS.get(FindingStatus(finding.status), finding.status)
         raise ReportsError(f"This finding is already dealt with ({label})")

@@ -11,7 +11,7 @@ insert (the demo's way; the audit hook records them).
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -63,7 +63,7 @@ def tag_demo_themes(session: Session, *, seed: int, today: date | None = None) -
     quarter = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
     recent = _shift(quarter, -3)  # the last complete quarter, and the running one
     rows: list[dict] = []
-    now = datetime.now(UTC)
+    now = utcnow()
 
     def add(kind: str, record_id: int, choices: tuple[str, ...], on: date) -> None:
         if not choices or rnd.random() >= 0.75:

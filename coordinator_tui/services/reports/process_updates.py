@@ -29,7 +29,7 @@ from coordinator_tui.models import (
     Staff,
     utcnow,
 )
-from coordinator_tui.services.errors import conflict_message
+from coordinator_tui.services.errors import check_version
 from coordinator_tui.services.reports import ReportsConflictError, ReportsError
 
 ADMIN_ROLE = "administrator"  # matched in the staff directory's role, any case
@@ -143,12 +143,16 @@ def _recipient(
     session: Session, recipient_id: int, expected_version: int | None
 ) -> ProcessUpdateRecipient:
     row = session.get(ProcessUpdateRecipient, recipient_id)
-    if row is None:
-        raise ReportsError("That recipient no longer exists. Press F5 to reload.")
-    if expected_version is not None and row.version != expected_version:
-        raise ReportsConflictError(
-            conflict_message(session, "process_update_recipient", recipient_id)
-        )
+    check_version(
+        session,
+        row,
+        "process_update_recipient",
+        expected_version,
+        missing=ReportsError,
+        conflict=ReportsConflictError,
+        gone="That recipient no longer exists. Press F5 to reload.",
+    )
+    assert row is not None
     return row
 
 

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.formatting import uk_date
+from coordinator_tui.formatting import names_label, uk_date
 from coordinator_tui.models import (
     EntryStatus,
     Meeting,
@@ -630,7 +630,7 @@ def _rows_query():
 def _row(values: Iterable[Any]) -> SharingRow:
     values = list(values)
     family, given = values[4], values[5]
-    return SharingRow(*values[:4], f"{family.upper()}, {given}", *values[6:])
+    return SharingRow(*values[:4], names_label(family, given), *values[6:])
 
 
 def sharing_rows(

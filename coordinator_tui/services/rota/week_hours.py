@@ -32,6 +32,7 @@ from coordinator_tui.models import (
     VisitAssignment,
     VisitStatus,
     WorkingTimeSettings,
+    utcnow,
 )
 from coordinator_tui.services.rota.shifts import WeekFigures, rests_text, week_figures
 from coordinator_tui.services.rota.travel import DEFAULT_TRAVEL, TravelTable
@@ -216,7 +217,7 @@ def backfill(connection: Connection) -> int:
         )
     } - have
     computed = figures(connection, pairs)
-    now = datetime.now(UTC)
+    now = utcnow()
     rows = [
         dict(
             created_at=now,
