@@ -15,7 +15,6 @@ the database layer is imported inside each command (``tests/test_import_hygiene.
 # No ``from __future__ import annotations``: typer reads the option annotations of the
 # commands defined inside register(), where DbOption is a local name.
 import json
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,10 +39,9 @@ def _read_text(path: Path, what: str, fail) -> str:
 
 def _write_private(path: Path, text: str) -> None:
     """A file readable by its owner only (it holds NHS numbers)."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # the mode above applies only to a new file, not one overwritten
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+    from coordinator_tui.services.exporting import write_private
+
+    write_private(path, text)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,6 @@ imported inside the command (``tests/test_import_hygiene.py``).
 
 # No ``from __future__ import annotations``: typer reads the option annotations of the
 # commands defined inside register(), where DbOption is a local name.
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,10 +20,9 @@ from coordinator_tui.formatting import uk_date
 
 def _write_private(path: Path, text: str) -> None:
     """A file readable by its owner only (it names staff); an existing file too."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+    from coordinator_tui.services.exporting import write_private
+
+    write_private(path, text)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMULA_STARTS", "csv_text", "safe_cell", "xlsx_bytes"]
+__all__ = ["FORMULA_STARTS", "csv_text", "safe_cell", "write_private", "xlsx_bytes"]
 
 # The ASCII starts spreadsheets read as formulas, the two invisible ones OWASP lists, and
 # the full-width forms some spreadsheets fold to ASCII on entry. A line feed first is
@@ -69,3 +71,33 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def write_private(path: str | os.PathLike[str], data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` readable by its owner only: the one way the app writes a
+    file holding people's details (letters, minutes, call lists, reports, exports).
+
+    A new file is created 0600; an existing one (perhaps world-readable, left by another
+    program) is truncated and set to 0600 through its descriptor before a byte is written,
+    since ``os.open``'s mode applies only to a file it creates. A missing folder is made
+    0700 (whatever the umask); an existing folder this user owns loses its group and other
+    bits (a folder owned by someone else, /tmp or a shared drive, is left as it is). Text
+    is written as UTF-8 with the newlines given. Returns the path written."""
+    target = Path(path).expanduser()
+    folder = target.parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
+    elif folder.stat().st_uid == os.getuid() and folder.stat().st_mode & 0o077:
+        os.chmod(folder, folder.stat().st_mode & 0o700)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            fd = -1
+            handle.write(payload)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return target

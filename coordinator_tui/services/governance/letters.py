@@ -10,7 +10,6 @@ trail (who, when, which letter, which kind of file; never the content or the pat
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,6 +22,7 @@ from coordinator_tui.models import Customer
 from coordinator_tui.models.governance import Complaint, Incident
 from coordinator_tui.services import access
 from coordinator_tui.services.dates import format_date
+from coordinator_tui.services.exporting import write_private
 from coordinator_tui.services.governance import GovernanceError
 from coordinator_tui.services.governance.agency import agency_settings
 from coordinator_tui.services.governance.candour import record_for_incident
@@ -216,12 +216,7 @@ def _write_private(path: Path, data: bytes) -> Path:
     path = Path(path).expanduser()
     if path.is_dir():
         raise GovernanceError(f"{path} is a folder: give a file name")
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
-    return path
+    return write_private(path, data)
 
 
 def build_letter(session: Session, kind: str, row_id: int, today: date) -> Letter:

@@ -57,6 +57,7 @@ from coordinator_tui.models import (
 )
 from coordinator_tui.services import access
 from coordinator_tui.services.dates import format_date, format_date_short
+from coordinator_tui.services.exporting import write_private
 from coordinator_tui.services.meetings import MeetingError, confidential
 from coordinator_tui.services.meetings.invites import person_identifiers
 from coordinator_tui.services.meetings.series import attendees, load_meeting
@@ -433,12 +434,7 @@ def _write_private(path: Path, data: bytes) -> Path:
     path = Path(path)
     if path.is_dir():
         raise MeetingError(f"{path} is a folder: give a file name")
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
-    return path
+    return write_private(path, data)
 
 
 def internal_path(path: Path) -> Path:

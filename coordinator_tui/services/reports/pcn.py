@@ -694,14 +694,9 @@ def cell_text(value: Any) -> str:
 def write_private(path: Path, data: bytes | str) -> None:
     """Write ``data`` to ``path`` readable by its owner only (0600, also when the file
     was there before: ``open``'s mode applies only to a new file), its folder 0700 if made."""
-    import os
+    from coordinator_tui.services.exporting import write_private as shared
 
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(payload)
+    shared(path, data)
 
 
 def export_stamp() -> str:

@@ -10,7 +10,6 @@ only, as they name customers and carers.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -28,7 +27,7 @@ from coordinator_tui.models import (
     Visit,
     VisitAssignment,
 )
-from coordinator_tui.services.exporting import csv_text
+from coordinator_tui.services.exporting import csv_text, write_private
 from coordinator_tui.services.rota.assign import RotaError
 from coordinator_tui.services.rota.plan_c import AGENCY, ESCALATED, TIME_CHANGE
 from coordinator_tui.services.rota.snapshot import HISTORY_WEEKS, week_monday
@@ -288,7 +287,4 @@ def export_call_list(
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
+    write_private(path, data)
