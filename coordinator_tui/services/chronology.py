@@ -9,7 +9,6 @@ person record) are the ``chronology_entry`` rows without a source.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -294,13 +293,12 @@ def export_chronology(
 
         require_export(session)  # the export activity, and the password given lately
         record_export(session, "chronology", "person", person_id, ["md", "csv"], files=2)
+    from coordinator_tui.services.exporting import write_private
+
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = re.sub(r"[^0-9]", "", utcnow().isoformat())[:14]
     paths = []
     for suffix, content in (("md", to_markdown(title, items)), ("csv", to_csv(items))):
         path = folder / f"chronology-{person_id}-{stamp}.{suffix}"
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
-        paths.append(path)
+        paths.append(write_private(path, content))
     return paths

@@ -777,7 +777,6 @@ def export_sharing(
 ) -> Path:
     """The report's rows as CSV in ``folder`` (made 0700, the file 0600: it names people),
     recorded in the audit trail in the caller's unit of work (what, when, not the file)."""
-    import os
     import re
 
     from coordinator_tui.audit import record_export
@@ -790,10 +789,9 @@ def export_sharing(
     stamp = re.sub(r"[^0-9]", "", utcnow().isoformat())[:14]
     span = f"{date_from or date.min:%Y%m%d}-{date_to or date.max:%Y%m%d}"
     path = folder / f"sharing-{span}-{stamp}.csv"
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(sharing_csv(rows))
-    return path
+    from coordinator_tui.services.exporting import write_private
+
+    return write_private(path, sharing_csv(rows))
 
 
 def chronology_items(session: Session, person_id: int) -> list:
