@@ -77,18 +77,15 @@ def _uk_date_formats(path: Path) -> list[str]:
             if name == "strptime":
                 continue
             for arg in node.args:
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    if UK_DATE in arg.value:
-                        found.append(f"{_relative(path)}:{node.lineno} {name}({arg.value!r})")
+                text = arg.value if isinstance(arg, ast.Constant) else None
+                if isinstance(text, str) and UK_DATE in text:
+                    found.append(f"{_relative(path)}:{node.lineno} {name}({text!r})")
     return found
 
 
 def test_dates_are_written_by_the_formatting_module():
     offenders = [
-        hit
-        for path in _sources(PACKAGE)
-        if path != FORMATTING
-        for hit in _uk_date_formats(path)
+        hit for path in _sources(PACKAGE) if path != FORMATTING for hit in _uk_date_formats(path)
     ]
     assert not offenders, "use coordinator_tui.formatting (uk_date, uk_datetime...):\n" + (
         "\n".join(offenders)
@@ -151,3 +148,21 @@ def test_packages_are_listed_for_the_wheel():
 
     assert callable(test_packaging.test_every_source_package_is_listed)
     test_packaging.test_every_source_package_is_listed()
+
+
+# Files written owner-only by their own rules: the crash report (O_EXCL, never replaces
+# one) and the database's backup and permissions (db.py). Everything else goes through
+# services.exporting.write_private.
+OWN_PRIVATE_WRITERS = {"services/exporting.py", "crash.py", "db.py"}
+
+
+def test_owner_only_files_are_written_by_the_one_writer():
+    offenders = []
+    for path in _sources(PACKAGE):
+        name = str(path.relative_to(PACKAGE))
+        if name in OWN_PRIVATE_WRITERS:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "0o600" in line:  # a file's mode (folders made 0700 ahead of a batch are fine)
+                offenders.append(f"{_relative(path)}:{number} {line.strip()}")
+    assert not offenders, "use services.exporting.write_private:\n" + "\n".join(offenders)
