@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from coordinator_tui.app import CoordinatorApp, make_app
 from coordinator_tui.db import session_scope
-from coordinator_tui.models import Account, AuditEvent
+from coordinator_tui.models import Account, AuditEvent, Person
 from coordinator_tui.services import accounts
 
 PASSWORD = "tea kettle owl"
@@ -302,9 +302,13 @@ async def test_a_role_is_refused_the_record_with_a_clear_message(demo_settings, 
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot, "sam.care", PASSWORD)
         await home_loaded(pilot)
-        await pilot.press("2")
-        await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen) and app.screen.loaded)
-        await pilot.press("enter")
+        await pilot.press("2")  # the registers' queue is refused in its service
+        await wait_for(pilot, lambda: any("Not permitted" in line for line in said))
+        assert isinstance(app.screen, RegistersScreen) and not app.screen.loaded
+        said.clear()
+        with session_scope(small_demo_engine, "read") as s:
+            person_id = s.exec(select(Person.id).order_by(Person.id)).first()
+        app.push_screen(PersonScreen(person_id))  # as the palette's people search opens one
         await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
         refusal = (
             "Not permitted: your roles (Care supervisor) do not allow you to view the "

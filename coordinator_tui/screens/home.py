@@ -72,6 +72,12 @@ def render_line(line: CountLine, counts: DashboardCounts | None, width: int = 46
         text.append("  ")
         text.append(f"{label:<{width}}")
         text.append(f"{'…':>6}", style="dim")
+    elif line.key in counts.hidden:  # not for this role (issue 17 §2): no number at all
+        text.append("  ")
+        text.append(f"{label:<{width}}")
+        text.append(f"{'—':>6}", style="dim")
+        text.append("   not for your role", style="dim")
+        return text
     else:
         value = getattr(counts, line.key)
         flag = line.urgent and value > 0

@@ -22,7 +22,7 @@ from coordinator_tui.models import (
     ReferralState,
     utcnow,
 )
-from coordinator_tui.services import errors
+from coordinator_tui.services import access, errors
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.reference import ConcernCategorySpec, load_concern_categories
 from coordinator_tui.services.registers import RegisterError, add_registration
@@ -77,6 +77,7 @@ def log_concern(
     today: date,
 ) -> Concern:
     """Record a concern; every field is checked before anything is written."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     raised_by, details = raised_by.strip(), details.strip()
     if person_id is None or session.get(Person, person_id) is None:
         raise ConcernError("Pick the person the concern is about")
@@ -107,6 +108,7 @@ def log_concern(
 
 def untriaged(session: Session) -> list[ConcernRow]:
     """Concerns awaiting triage, oldest first."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
     rows = session.execute(
         select(
             Concern.id,
@@ -148,6 +150,7 @@ def _close(concern: Concern, status: ConcernStatus, reason: str, by: str) -> Non
 def triage_no_further_action(
     session: Session, concern_id: int, expected_version: int, *, reason: str, by: str
 ) -> Concern:
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     reason = reason.strip()
     if not reason:
         raise ConcernError("No further action needs a reason")
@@ -161,6 +164,7 @@ def triage_refer(
     session: Session, concern_id: int, expected_version: int, *, referral_type: str, by: str
 ) -> Referral:
     """Create a draft referral from the concern (the referrals screen takes it on)."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     if referral_type not in REFERRAL_TYPES:
         raise ConcernError(f"Referral type must be one of: {', '.join(REFERRAL_TYPES)}")
     concern = _load(session, concern_id, expected_version)
@@ -196,6 +200,7 @@ def triage_register(
     risk_level: str = "medium",
 ) -> int:
     """Add the person to a register; returns the new entry's id."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     concern = _load(session, concern_id, expected_version)
     try:
         token = add_registration(
@@ -218,6 +223,7 @@ def triage_for_meeting(
     session: Session, concern_id: int, expected_version: int, *, by: str, note: str = ""
 ) -> Concern:
     """Mark for discussion at the next safeguarding meeting."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     concern = _load(session, concern_id, expected_version)
     _close(concern, ConcernStatus.FOR_MEETING, note.strip() or "for discussion", by)
     session.flush()

@@ -69,6 +69,9 @@ class DashboardCounts:
     agency's limit, complaints still to acknowledge, and today's visits missed or with no
     check-in past the agency's tolerance."""
     """A meeting started and not yet finished: Home shows it first, to resume minuting."""
+    hidden: frozenset[str] = frozenset()
+    """Counts not shown to this role (issue 17 §2: homecare users see customers, not the
+    safeguarding registers): zero here, and Home says they are not for the role."""
 
 
 def week_bounds(day: date) -> tuple[date, date]:
@@ -105,6 +108,11 @@ def dashboard_counts(
     """Compute the Home counts for ``today`` (defaults to the local date); ``now`` is the
     moment today's visits are judged at (the screen passes the wall-clock time; noon on
     ``today`` otherwise, so a script's counts do not depend on when it runs)."""
+    from coordinator_tui.services import access
+
+    principal = access.current_principal(session)
+    if principal is not None and not principal.can(access.VIEW_REGISTER):
+        return _without_registers(session, today, horizon_days, now)
     horizon = today + timedelta(days=horizon_days)
     active = RegisterEntry.status == EntryStatus.ACTIVE
     monday, sunday = week_bounds(today)
@@ -148,6 +156,39 @@ def dashboard_counts(
         unassigned_visits_week=_count(session, Visit, unassigned_visits_condition(monday, sunday)),
         next_meeting=NextMeeting(*meeting_row) if meeting_row else None,
         meeting_in_progress=NextMeeting(*in_progress) if in_progress else None,
+        **_governance(session, today, now),
+    )
+
+
+SAFEGUARDING_COUNTS = frozenset(
+    {
+        "reviews_overdue",
+        "reviews_due_soon",
+        "escalations",
+        "untriaged_concerns",
+        "referrals_awaiting_outcome",
+        "referrals_overdue",
+        "actions_open",
+        "actions_overdue",
+    }
+)
+"""Home's counts of the safeguarding registers, referrals and meetings (``view_register``)."""
+
+
+def _without_registers(
+    session: Session, today: date, horizon_days: int, now: datetime | None
+) -> DashboardCounts:
+    """Home for a role that may not view the registers: the homecare counts only, the
+    safeguarding ones not counted (and no safeguarding meeting named)."""
+    monday, sunday = week_bounds(today)
+    zero = dict.fromkeys(SAFEGUARDING_COUNTS, 0)
+    return DashboardCounts(
+        today=today,
+        horizon_days=horizon_days,
+        unassigned_visits_week=_count(session, Visit, unassigned_visits_condition(monday, sunday)),
+        next_meeting=None,
+        hidden=SAFEGUARDING_COUNTS,
+        **zero,
         **_governance(session, today, now),
     )
 

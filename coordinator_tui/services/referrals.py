@@ -37,7 +37,7 @@ from coordinator_tui.models import (
     RegisterEntry,
     utcnow,
 )
-from coordinator_tui.services import rules
+from coordinator_tui.services import access, rules
 from coordinator_tui.services.dates import add_working_days, working_days_between
 from coordinator_tui.services.errors import conflict_message
 from coordinator_tui.services.referral_terms import (
@@ -173,6 +173,7 @@ def create_referral(
     area's next MARAC unless a date is given; an adult Section 42 concern records the
     three-part test (care and support needs; experiencing or at risk of abuse or neglect;
     unable to protect themselves because of those needs)."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     days = response_days()
     if person_id is None or session.get(Person, person_id) is None:
         raise ReferralError("Pick the person the referral is about")
@@ -233,6 +234,7 @@ def advance(
     note: str = "",
 ) -> Referral:
     """Move a referral on (or withdraw it), dated ``on``; the chase-by date follows."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     referral = _load(session, referral_id, expected_version)
     if to_state not in (*FORWARD, ReferralState.WITHDRAWN):
         raise ReferralError(f"Unknown state '{to_state}'")
@@ -301,6 +303,7 @@ def record_outcome(
     today: date,
 ) -> Referral:
     """Record the outcome; refuses one dated before the referral was sent."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     referral = _load(session, referral_id, expected_version)
     if outcome_type not in OUTCOMES:
         raise ReferralError("Pick an outcome")
@@ -443,6 +446,7 @@ def apply_follow_on(
     is). ``strategy_discussion_on`` is stored on the referral and the initial conference
     counted from it. ``action``: an action for the practice, owned by ``owner``. The
     referral's version is checked (it was read when the outcome was saved)."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     from coordinator_tui.services.registers import add_registration, category_id_for_code
 
     referral = _load(session, referral_id, expected_version)
@@ -528,6 +532,7 @@ def add_conference(
     session: Session, referral_id: int, *, kind: str, due: date, by: str
 ) -> CaseConference:
     """Diarise a case conference from an outcome (it shows in the chronology and agenda)."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     referral = session.get(Referral, referral_id)
     if referral is None:
         raise ReferralError("That referral no longer exists")
@@ -587,6 +592,7 @@ def record_conference_held(
     When an initial conference makes a plan, or a review keeps it, the next review
     conference is diarised from the date held (``next_review_conference_due``) and
     returned; None when the plan ends or was not made, or for other kinds."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     conference = session.get(CaseConference, conference_id)
     if conference is None:
         raise ReferralError("That conference no longer exists")
@@ -644,6 +650,7 @@ def add_outcome_action(
 ) -> Action:
     """An action for the practice that an outcome calls for (e.g. MARAC actions); it is
     chased in the action tracker and shows in the person's chronology."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     referral = session.get(Referral, referral_id)
     if referral is None:
         raise ReferralError("That referral no longer exists")
@@ -722,6 +729,7 @@ def record_chase(
     today: date,
 ) -> ReferralChase:
     """A chase: how, to whom, what was said, and the next chase-by date (overrides)."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     referral = _load(session, referral_id, expected_version)
     if referral.state not in OPEN_REFERRAL_STATES:
         raise ReferralError(f"This referral is {STATE_LABEL[referral.state].lower()}")
@@ -751,6 +759,7 @@ def set_chase_by(
     session: Session, referral_id: int, expected_version: int, *, chase_by: date, today: date
 ) -> Referral:
     """Override the chase-by date."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     referral = _load(session, referral_id, expected_version)
     if chase_by < today:
         raise ReferralError("The chase-by date cannot be in the past")
@@ -797,6 +806,7 @@ def referral_list(session: Session, view: str, today: date) -> list[ReferralRow]
     The section opens on this query (3,600 open referrals on the large demo), so it
     reads plain columns through the Core connection (no ORM row loading) and no
     timestamps (each costs a parse and a time-zone step per row)."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
     if view not in VIEWS:
         raise ReferralError(f"Unknown view '{view}'")
     stmt = _row_select()
@@ -836,6 +846,7 @@ def referral_figures(session: Session, today: date) -> list[ReferralFigures]:
     The counts are made by the database (one grouped query); only the referrals with an
     outcome come back as rows, for the medians. Counting every referral in Python cost
     30 ms of interpreter time on the large demo, just after the Referrals list opens."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
     import statistics  # here, not at the top: off the path of the list's first read
 
     practice = func.coalesce(Practice.short_name, "—")
@@ -920,6 +931,7 @@ class ReferralDetail:
 
 
 def referral_detail(session: Session, referral_id: int) -> ReferralDetail | None:
+    access.require(session, access.VIEW_REGISTER)  # issue 17
     from coordinator_tui.services.people import person_summary
 
     referral = session.get(Referral, referral_id)

@@ -30,7 +30,7 @@ from coordinator_tui.models import (
     Staff,
     utcnow,
 )
-from coordinator_tui.services import errors, rules
+from coordinator_tui.services import access, errors, rules
 from coordinator_tui.services.errors import CoordinatorError
 
 RISK_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
@@ -107,6 +107,7 @@ def review_queue(
     date: an escalation stays in view until the lead resolves it (``resolve_escalation``),
     so reviewing the entry, which moves its due date on, does not hide it. Its count is
     Home's "escalated to the safeguarding lead"."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
     filters = filters or QueueFilter()
     lead = aliased(Staff)
     horizon = today + timedelta(days=filters.horizon_days)
@@ -213,16 +214,10 @@ class Undo:
 
 def _load(session: Session, entry_id: int, expected_version: int | None) -> RegisterEntry:
     entry = session.get(RegisterEntry, entry_id)
-    errors.check_version(
-        session,
-        entry,
-        "register_entry",
-        expected_version,
-        missing=RegisterError,
-        conflict=ConflictError,
-        gone="That register entry no longer exists. Press F5 to reload.",
-    )
-    assert entry is not None
+    if entry is None:
+        raise RegisterError("That register entry no longer exists. Press F5 to reload.")
+    if expected_version is not None and entry.version != expected_version:
+        raise ConflictError(errors.conflict_message(session, "register_entry", entry_id))
     return entry
 
 
@@ -269,6 +264,7 @@ def mark_reviewed(
     next_review: date | None = None,
 ) -> Undo:
     """Record a review; the next review is the category interval on unless given."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     entry = _load(session, entry_id, expected_version)
     next_review = next_review or today + timedelta(days=category_interval(session, entry))
     if next_review <= today:
@@ -294,6 +290,7 @@ def snooze(
     note: str = "",
 ) -> Undo:
     """Put a review off to ``until`` (e.g. waiting for a case conference)."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     entry = _load(session, entry_id, expected_version)
     if until <= today:
         raise RegisterError("Snooze to a date after today")
@@ -310,6 +307,7 @@ def escalate(
     session: Session, entry_id: int, expected_version: int, *, today: date, by: str, reason: str
 ) -> Undo:
     """Escalate to the safeguarding lead: shown on Home, proposed for the next meeting."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     reason = reason.strip()
     if not reason:
         raise RegisterError("Give a reason for escalating")
@@ -335,6 +333,7 @@ def resolve_escalation(
     view (and Home's count, and the next meeting's proposals). The outcome is required
     and kept as a review row beside the escalation's own, so the record shows both; the
     audit trail has who cleared it and when."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     outcome = outcome.strip()
     if not outcome:
         raise RegisterError("Say what the lead decided")
@@ -361,6 +360,7 @@ def change_entry(
     lead_staff_id: int | None = None,
 ) -> Undo:
     """Change category, risk or lead (only the ones given)."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     entry = _load(session, entry_id, expected_version)
     previous = _snapshot(entry, "category_id", "risk_level", "lead_staff_id")
     if risk_level is not None and risk_level not in RISK_ORDER:
@@ -397,6 +397,7 @@ def end_registration(
     reason: str,
 ) -> Undo:
     """End a registration: a reason and a date (not in the future) are required."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     reason = reason.strip()
     if not reason:
         raise RegisterError("Give the reason the registration ended")
@@ -435,6 +436,7 @@ def record_health_assessment(
     row says who recorded it, and the entry's version moves on, so a colleague's view of
     the old due date is refused as stale rather than acted on
     (``last_health_assessment``, the latest recorded, is the field the trail names)."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     entry = _load(session, entry_id, expected_version)
     category = session.get(RegisterCategory, entry.category_id)
     if category is None or category.code not in rules.LAC_REGISTERS:
@@ -506,6 +508,7 @@ def add_registration(
     next_review: date | None = None,
 ) -> Undo:
     """Put a person on a register; refuses a duplicate active registration."""
+    access.require(session, access.EDIT_REGISTER)  # issue 17
     person = session.get(Person, person_id)
     if person is None:
         raise RegisterError("Pick a person first")
@@ -609,6 +612,7 @@ class ComplianceRow:
 
 def review_compliance(session: Session, today: date) -> list[ComplianceRow]:
     """Per practice and category; the reports reuse this."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
     practice = func.coalesce(Practice.short_name, "—")
     entries = session.execute(
         select(

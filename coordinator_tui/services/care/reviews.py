@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import CarePackage, Complaint, Customer, Incident, Visit, VisitStatus
 from coordinator_tui.models.care_changes import CarePlanReview, CareSettings, MedicationChange
-from coordinator_tui.services import errors, rules
+from coordinator_tui.services import access, errors, rules
 from coordinator_tui.services.care import CareConflictError, CareError, check_version, clean
 
 DONE, SNOOZED, RAISED = "done", "snoozed", "raised"
@@ -315,6 +315,7 @@ def review_queue(
 ) -> list[ReviewItem]:
     """The review queue: overdue first (the longest overdue at the top), then by the date
     due; what is due within ``horizon_days`` (``overdue_only``: only what is overdue)."""
+    access.require(session, access.VIEW_CUSTOMERS)  # issue 17
     limit = today if overdue_only else today + timedelta(days=horizon_days)
     items = [
         i
@@ -371,6 +372,7 @@ def record_review(
     """The review held: its outcome and the next date agreed. It answers every review then
     due for the customer (the regular one and the early ones). Refused if a colleague
     recorded a review since the screen read the queue."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     if session.get(Customer, customer_id) is None:
         raise CareError("That customer no longer exists")
     if held_on is None:
@@ -410,6 +412,7 @@ def snooze_review(
 ) -> CarePlanReview:
     """Put a review off to ``until``, with the reason (refused without one). Refused if a
     colleague snoozed the same review, or recorded a review, since the screen read it."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     if until is None:
         raise CareError("Give the date to put it off to")
     if until <= today:
@@ -459,6 +462,7 @@ def raise_early_review(
 ) -> CarePlanReview:
     """An early review the coordinator asks for: a hospital discharge, new equipment, a
     change of need (or an event not recorded elsewhere)."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     if customer_id is None or session.get(Customer, customer_id) is None:
         raise CareError("Pick the customer")
     if trigger not in RAISED_BY_HAND:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import Carer, Customer, Visit
 from coordinator_tui.models.governance import Complaint, ComplaintStep, Compliment
+from coordinator_tui.services import access
 from coordinator_tui.services.governance import GovernanceError, check_version
 from coordinator_tui.services.governance.agency import agency_settings
 from coordinator_tui.services.governance.clocks import (
@@ -83,6 +84,7 @@ def log_complaint(
     """Record a complaint and start its clocks. One received more than 12 months after
     its event is still logged (the agency may consider it: reg 12(4)); ``late_note``
     says so."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     complainant, summary = complainant.strip(), summary.strip()
     _check_day(received_on, "it was received", today)
     assert received_on is not None
@@ -191,6 +193,7 @@ def acknowledge(
 ) -> Complaint:
     """Acknowledge the complaint. The acknowledgement must offer to discuss how it will be
     handled and the response period (reg 13(2)): refused without that offer."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     complaint = _load(session, complaint_id, expected_version)
     if complaint.acknowledged_on is not None:
         raise GovernanceError("This complaint is acknowledged already")
@@ -222,6 +225,7 @@ def add_step(
     today: date,
 ) -> ComplaintStep:
     """A discussion, a part of the investigation, or a note, on the timeline."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     if kind not in TIMELINE_STEPS:
         raise GovernanceError("Pick the kind of step: discussion, investigation or note")
     complaint = _load(session, complaint_id, expected_version)
@@ -245,6 +249,7 @@ def extend(
 ) -> Complaint:
     """A longer response period: later than the one now agreed, with the reason, and the
     day the complainant was told (reg 13(7)(b): a longer period as agreed)."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     complaint = _load(session, complaint_id, expected_version)
     if new_due is None:
         raise GovernanceError("Give the new response date")
@@ -282,6 +287,7 @@ def send_response(
 ) -> Complaint:
     """The response sent (its conclusions: upheld, partly or not upheld; the letter names
     the ombudsman, reg 14(1)(d)). Refused before the complaint is acknowledged."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     complaint = _load(session, complaint_id, expected_version)
     if complaint.acknowledged_on is None:
         raise GovernanceError("Acknowledge the complaint first")
@@ -320,6 +326,7 @@ def close_complaint(
     today: date,
 ) -> Complaint:
     """Close the complaint with its learning; refused, naming what is missing."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     complaint = _load(session, complaint_id, expected_version)
     missing = closure_missing(complaint, learning)
     if missing:
@@ -345,6 +352,7 @@ def resolve_orally(
 ) -> Complaint:
     """An oral complaint resolved to the complainant's satisfaction by the next working
     day: outside the formal process (SI 2009/309 reg 8(1)(b))."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     complaint = _load(session, complaint_id, expected_version)
     if complaint.channel not in ORAL_CHANNELS:
         raise GovernanceError("Only a complaint made orally (phone, in person) can be resolved so")
@@ -462,6 +470,7 @@ def complaint_list(
     session: Session, view: str, today: date, *, limit: int | None = None
 ) -> list[ComplaintRow]:
     """The complaints of one view (``VIEWS``)."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     if view not in VIEWS:
         raise GovernanceError(f"Unknown view: choose {', '.join(VIEWS)}")
     stmt = _complaint_select()
@@ -570,6 +579,7 @@ def log_compliment(
     today: date,
 ) -> Compliment:
     """A compliment: the evidence counts them beside complaints."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     if received_on is None:
         raise GovernanceError("Give the date it was received")
     if received_on > today:
@@ -602,6 +612,7 @@ class ComplimentRow:
 
 
 def compliment_list(session: Session, *, limit: int | None = None) -> list[ComplimentRow]:
+    access.require(session, access.GOVERNANCE)  # issue 17
     stmt = (
         select(
             Compliment.id,

@@ -19,7 +19,6 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import to_local
-from coordinator_tui.formatting import day_datetime
 from coordinator_tui.models import Action, ActionStatus, Carer, Customer, Visit, utcnow
 from coordinator_tui.models.governance import (
     CandourRecord,
@@ -27,6 +26,7 @@ from coordinator_tui.models.governance import (
     IncidentAction,
     IncidentDecision,
 )
+from coordinator_tui.services import access
 from coordinator_tui.services.governance import GovernanceError, check_version
 from coordinator_tui.services.governance.terms import (
     CQC_NOTIFICATIONS,
@@ -127,6 +127,7 @@ def log_incident(
 
     A visit gives its customer (and must agree with one given); the customer's person
     record is linked when there is one, so a safeguarding concern can be raised from it."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     now = now or utcnow()
     description = description.strip()
     if occurred_at is None:
@@ -237,6 +238,7 @@ def triage_incident(
     record with its clock. ``cqc``: a reg 16/18 notification type or ``no``.
     ``safeguarding``: ``yes`` raises a concern on the safeguarding side for the person
     (once). ``commissioner``: ``no``, or to whom the notification went."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     from coordinator_tui.services.governance.candour import open_candour, withdraw_candour
 
     now = now or utcnow()
@@ -345,6 +347,7 @@ def record_investigation(
     outcome: str = "",
 ) -> Incident:
     """Save what the investigation found so far (each part may be filled in later)."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     incident = _open(session, incident_id, expected_version)
     incident.cause = cause.strip()
     incident.learning = learning.strip()
@@ -368,6 +371,7 @@ def add_incident_action(
 
     The owner is read as everywhere else (``services/owners.py``: a name, initials or a
     role such as PM); a homecare carer can own one too, by full name."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     from coordinator_tui.services.owners import owner_directory, parse_owner
 
     description = description.strip()
@@ -434,6 +438,7 @@ def close_incident(
     now: datetime | None = None,
 ) -> Incident:
     """Close the incident; refused, naming what is missing, until it can be."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     incident = _open(session, incident_id, expected_version)
     missing = closure_missing(session, incident)
     if missing:
@@ -447,6 +452,7 @@ def close_incident(
 
 def reopen_incident(session: Session, incident_id: int, expected_version: int | None) -> Incident:
     """Open a closed incident again (new information came to light)."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     incident = _load(session, incident_id, expected_version)
     if incident.status != CLOSED:
         raise GovernanceError("This incident is open already")
@@ -567,6 +573,7 @@ def incident_list(
     limit: int | None = None,
 ) -> list[IncidentRow]:
     """The incidents of one view (``VIEWS``), optionally by kind, customer or carer."""
+    access.require(session, access.GOVERNANCE)  # issue 17
     if view not in VIEWS:
         raise GovernanceError(f"Unknown view: choose {', '.join(VIEWS)}")
     stmt, actions = _incident_select(today)
@@ -683,6 +690,7 @@ class IncidentDetail:
 
 
 def incident_detail(session: Session, incident_id: int) -> IncidentDetail:
+    access.require(session, access.GOVERNANCE)  # issue 17
     incident = session.get(Incident, incident_id)
     if incident is None:
         raise GovernanceError("That incident no longer exists")
@@ -723,7 +731,7 @@ def incident_detail(session: Session, incident_id: int) -> IncidentDetail:
         incident,
         customer.name if customer else "",
         carer.name if carer else "",
-        day_datetime(to_local(visit.start_at)) if visit else "",
+        f"{to_local(visit.start_at):%a %d/%m/%Y %H:%M}" if visit else "",
         decisions,
         actions,
         candour,

@@ -38,8 +38,8 @@ from coordinator_tui.models import (
     Practice,
     Staff,
     TriageStatus,
-    utcnow,
 )
+from coordinator_tui.services import access
 from coordinator_tui.services.dates import MONTH_NAMES, bank_holiday_name
 from coordinator_tui.services.meetings import MeetingError
 
@@ -280,7 +280,7 @@ def _starts(day: date, at: time) -> datetime:
 
 
 def _anchor(series: MeetingSeries) -> date:
-    created = series.created_at or utcnow()
+    created = series.created_at or datetime.now(UTC)
     return to_local(created).date() - timedelta(days=400)
 
 
@@ -328,6 +328,7 @@ def create_series(
     organiser_staff_id: int | None = None,
 ) -> MeetingSeries:
     """A new series; ``practice_id`` None means PCN-wide. ``first_on`` anchors the rule."""
+    access.require(session, access.MEETINGS)  # issue 17
     name = name.strip()
     if not name:
         raise MeetingError("Give the series a name")
@@ -481,6 +482,7 @@ class SeriesRow:
 
 def list_series(session: Session, *, today: date) -> list[SeriesRow]:
     """Every series, active ones first, by name, with the next date it meets on."""
+    access.require(session, access.MEETINGS)  # issue 17
     counts = (
         select(func.count(Meeting.id))
         .where(Meeting.series_id == MeetingSeries.id)
@@ -560,6 +562,7 @@ def create_meeting(
     series_id: int | None = None,
 ) -> Meeting:
     """A one-off meeting (``starts_at`` naive means UK wall-clock time)."""
+    access.require(session, access.MEETINGS)  # issue 17
     title = title.strip()
     if not title:
         raise MeetingError("Give the meeting a title")
@@ -590,6 +593,7 @@ def move_meeting(
     session: Session, meeting_id: int, *, starts_at: datetime, duration_minutes: int | None = None
 ) -> Meeting:
     """Move a planned meeting (e.g. off a bank holiday); naive means UK time."""
+    access.require(session, access.MEETINGS)  # issue 17
     meeting = load_meeting(session, meeting_id)
     if meeting.status != MeetingStatus.PLANNED:
         raise MeetingError("Only a meeting that has not started can be moved")
@@ -603,6 +607,7 @@ def move_meeting(
 
 def cancel_meeting(session: Session, meeting_id: int) -> Meeting:
     """Cancel a planned meeting; its agenda items are deferred to the next meeting."""
+    access.require(session, access.MEETINGS)  # issue 17
     meeting = load_meeting(session, meeting_id)
     if meeting.status != MeetingStatus.PLANNED:
         raise MeetingError("Only a meeting that has not started can be cancelled")
@@ -694,6 +699,7 @@ def list_meetings(
 ) -> list[MeetingRow]:
     """Meetings by start (upcoming from a day: planned or in progress, soonest first;
     otherwise all, newest first)."""
+    access.require(session, access.MEETINGS)  # issue 17
     included = (
         select(func.count(AgendaItem.id))
         .where(

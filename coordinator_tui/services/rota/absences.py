@@ -29,6 +29,7 @@ from coordinator_tui.models import (
     Visit,
     VisitAssignment,
 )
+from coordinator_tui.services import access
 from coordinator_tui.services.errors import conflict_message
 from coordinator_tui.services.meetings.actions import cancel
 from coordinator_tui.services.rota.assign import (
@@ -187,6 +188,7 @@ def edit_absence(
     note: str = "",
 ) -> Absence:
     """Correct an absence's dates, kind or note (refused if changed since ``version``)."""
+    access.require(session, access.ROTA)  # issue 17
     row = _load(session, absence_id, version)
     check_absence(session, row.carer_id, start, end, kind, ignore=absence_id)
     row.start_date, row.end_date, row.kind, row.note = start, end, kind, note.strip()[:300]
@@ -205,6 +207,7 @@ def remove_absence(
     """Remove an absence (refused if changed since ``version``). With ``put_back`` the
     carer goes back on the visits its Plan B gave to others (``undo_cover``); either way
     the absence's record of cover goes with it."""
+    access.require(session, access.ROTA)  # issue 17
     row = _load(session, absence_id, version)
     covers = cover_of(session, absence_id)
     for cover in session.scalars(select(AbsenceCover).where(AbsenceCover.absence_id == absence_id)):

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import to_local
-from coordinator_tui.formatting import time_on_date
 from coordinator_tui.models import (
     AuditEvent,
     ProblemAcceptance,
@@ -26,6 +25,7 @@ from coordinator_tui.models import (
     VisitStatus,
 )
 from coordinator_tui.models.base import utcnow
+from coordinator_tui.services import access
 from coordinator_tui.services.errors import ConflictError, CoordinatorError, conflict_message
 from coordinator_tui.services.rota.problems import Problem
 from coordinator_tui.services.rota.snapshot import load_week
@@ -328,7 +328,7 @@ def visit_conflict_message(session: Session, visit_id: int) -> str:
     _row, action, actor, at = event
     what = "put a carer on" if action == "insert" else "took a carer off"
     return (
-        f"Refused: {actor} {what} this visit at {time_on_date(to_local(at))} since you "
+        f"Refused: {actor} {what} this visit at {to_local(at):%H:%M on %d/%m/%Y} since you "
         "loaded it. Nothing was overwritten; press F5 to reload."
     )
 
@@ -376,6 +376,7 @@ def assign(
     allow_hard: bool = False,
 ) -> ChangeResult:
     """Put a carer on a visit (in the first free place, or in place of ``replacing``)."""
+    access.require(session, access.ROTA)  # issue 17
     state = state or _state_for_visit(session, visit_id)
     current = list(state.carers_of.get(visit_id, ()))
     if carer_id in current:
@@ -397,6 +398,7 @@ def unassign(
     session: Session, visit_id: int, carer_id: int, *, state: RotaState | None = None
 ) -> ChangeResult:
     """Take a carer off a visit (the visit is then short of a carer: nothing to accept)."""
+    access.require(session, access.ROTA)  # issue 17
     state = state or _state_for_visit(session, visit_id)
     current = state.carers_of.get(visit_id, ())
     if carer_id not in current:
@@ -417,6 +419,7 @@ def swap(
     allow_hard: bool = False,
 ) -> ChangeResult:
     """``carer_a`` takes ``visit_b`` and ``carer_b`` takes ``visit_a``, in one change."""
+    access.require(session, access.ROTA)  # issue 17
     if visit_a == visit_b:
         raise RotaError("Choose two different visits to swap")
     state = state or _state_for_visit(session, visit_a)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.models import Absence, AbsenceCover, VisitStatus
+from coordinator_tui.services import access
 from coordinator_tui.services.rota.assign import (
     Candidate,
     ChangeResult,
@@ -134,6 +135,7 @@ def mark_absent(
     note: str = "",
 ) -> Absence:
     """Record a carer's absence from ``start`` to ``end`` inclusive (audited)."""
+    access.require(session, access.ROTA)  # issue 17
     check_absence(session, carer_id, start, end, kind)
     absence = Absence(carer_id=carer_id, start_date=start, end_date=end, kind=kind, note=note)
     session.add(absence)
@@ -290,6 +292,7 @@ def apply_plan_b(
     list, Plan C's actions, undoing the cover); with ``now`` visits already over are
     left as they were. The carer each visit gets is the one ``plan_b`` shows: the
     Repair's (``repair``) while the ranking still finds them feasible."""
+    access.require(session, access.ROTA)  # issue 17
     result = CoverResult()
     minute = _minute(now)
     proposed = _repair(session, carer_id, start, end, now, repair)
