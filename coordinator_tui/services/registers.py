@@ -214,10 +214,16 @@ class Undo:
 
 def _load(session: Session, entry_id: int, expected_version: int | None) -> RegisterEntry:
     entry = session.get(RegisterEntry, entry_id)
-    if entry is None:
-        raise RegisterError("That register entry no longer exists. Press F5 to reload.")
-    if expected_version is not None and entry.version != expected_version:
-        raise ConflictError(errors.conflict_message(session, "register_entry", entry_id))
+    errors.check_version(
+        session,
+        entry,
+        "register_entry",
+        expected_version,
+        missing=RegisterError,
+        conflict=ConflictError,
+        gone="That register entry no longer exists. Press F5 to reload.",
+    )
+    assert entry is not None
     return entry
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import day_datetime
 from coordinator_tui.models import Action, ActionStatus, Carer, Customer, Visit, utcnow
 from coordinator_tui.models.governance import (
     CandourRecord,
@@ -731,7 +732,7 @@ def incident_detail(session: Session, incident_id: int) -> IncidentDetail:
         incident,
         customer.name if customer else "",
         carer.name if carer else "",
-        f"{to_local(visit.start_at):%a %d/%m/%Y %H:%M}" if visit else "",
+        day_datetime(to_local(visit.start_at)) if visit else "",
         decisions,
         actions,
         candour,

@@ -38,6 +38,7 @@ from coordinator_tui.models import (
     Practice,
     Staff,
     TriageStatus,
+    utcnow,
 )
 from coordinator_tui.services import access
 from coordinator_tui.services.dates import MONTH_NAMES, bank_holiday_name
@@ -280,7 +281,7 @@ def _starts(day: date, at: time) -> datetime:
 
 
 def _anchor(series: MeetingSeries) -> date:
-    created = series.created_at or datetime.now(UTC)
+    created = series.created_at or utcnow()
     return to_local(created).date() - timedelta(days=400)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import to_local
+from coordinator_tui.formatting import time_on_date
 from coordinator_tui.models import (
     AuditEvent,
     ProblemAcceptance,
@@ -328,7 +329,7 @@ def visit_conflict_message(session: Session, visit_id: int) -> str:
     _row, action, actor, at = event
     what = "put a carer on" if action == "insert" else "took a carer off"
     return (
-        f"Refused: {actor} {what} this visit at {to_local(at):%H:%M on %d/%m/%Y} since you "
+        f"Refused: {actor} {what} this visit at {time_on_date(to_local(at))} since you "
         "loaded it. Nothing was overwritten; press F5 to reload."
     )
 
