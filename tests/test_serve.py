@@ -135,6 +135,29 @@ def _wait_for_port(port: int, server: subprocess.Popen[bytes], limit: float = 12
     raise AssertionError(f"serve did not listen on {port} within {limit} s")
 
 
+def _app_processes(server_pid: int) -> list[int]:
+    """The server's descendants running the app (``... run --db ...``), read from /proc."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found = []
+    for pid, command in commands.items():
+        ancestor = parents.get(pid)
+        while ancestor and ancestor != server_pid:
+            ancestor = parents.get(ancestor)
+        if ancestor == server_pid and "\0run\0" in command:
+            found.append(pid)
+    return found
+
+
 def _make_account(db: Path) -> None:
     from coordinator_tui.db import open_database, session_scope
     from coordinator_tui.services import accounts
@@ -206,11 +229,15 @@ def test_a_browser_signs_in_and_opens_registers(tmp_path: Path) -> None:
                 page.route("**/static/js/textual.js", keep_terminal)
                 page.goto(f"http://localhost:{port}/")
 
-                def screen_shows(text: str, timeout_ms: int = 90_000) -> str:
-                    """The browser's screen once it shows ``text`` (polled by the page)."""
+                def screen_shows(text: str, timeout_ms: int = 90_000, without: str = "") -> str:
+                    """The browser's screen once it shows ``text`` (and not ``without``),
+                    polled by the page."""
+                    absent = f"&& !s.includes({without!r})" if without else ""
                     try:
                         page.wait_for_function(
-                            f"() => ({SCREEN_JS})().includes({text!r})", timeout=timeout_ms
+                            f"() => {{ const s = ({SCREEN_JS})(); return s.includes({text!r}) "
+                            f"{absent}; }}",
+                            timeout=timeout_ms,
                         )
                     except PlaywrightTimeout:
                         page.screenshot(path=str(tmp_path / "timed-out.png"))
@@ -220,12 +247,18 @@ def test_a_browser_signs_in_and_opens_registers(tmp_path: Path) -> None:
                         ) from None
                     return page.evaluate(SCREEN_JS)
 
-                first = screen_shows("enter sign in")  # the database opened: ready
+                # Ready: the database opened (the sign-in shown meanwhile is replaced by
+                # the one that takes keys).
+                first = screen_shows("enter sign in", without="Opening the database")
                 page.locator(".xterm-helper-textarea").focus()  # keys go to the terminal
                 assert "NHS" not in first  # nothing of anyone before sign-in
+                # Each field's text is seen on the browser's screen before enter: a key is
+                # only pressed once the one before it has reached the app.
                 page.keyboard.type(USERNAME)
+                screen_shows(USERNAME)
                 page.keyboard.press("Enter")
                 page.keyboard.type(PASSWORD)
+                screen_shows("•" * len(PASSWORD))
                 page.keyboard.press("Enter")
                 screen_shows("Registers")
                 page.keyboard.press("2")
@@ -234,6 +267,12 @@ def test_a_browser_signs_in_and_opens_registers(tmp_path: Path) -> None:
                 page.screenshot(path=str(tmp_path / "registers.png"))
                 assert (tmp_path / "registers.png").stat().st_size > 10_000
                 assert "Sign in" not in queue
+                assert len(_app_processes(server.pid)) == 1  # this tab's app
+                page.close()  # the tab closes: its app process ends
+                deadline = time.monotonic() + 60
+                while _app_processes(server.pid) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                assert _app_processes(server.pid) == []
             finally:
                 browser.close()
     finally:
