@@ -41,12 +41,15 @@ def test_an_existing_world_readable_file_is_made_0600_and_replaced(tmp_path):
     assert target.read_text(encoding="utf-8") == "NHS number\n999 000 0000\n"
 
 
-def test_an_existing_folder_of_ours_is_tightened(tmp_path):
+def test_an_existing_folder_is_left_as_the_coordinator_has_it(tmp_path):
+    """Writing into a folder the coordinator chose (their home folder, say) must not
+    change that folder's permissions for every other program: only the file is private."""
     folder = tmp_path / "exports"
     folder.mkdir()
     os.chmod(folder, 0o755)
-    write_private(folder / "minutes.md", "# Minutes\n")
-    assert _mode(folder) == 0o700
+    target = write_private(folder / "minutes.md", "# Minutes\n")
+    assert _mode(folder) == 0o755
+    assert _mode(target) == 0o600
 
 
 def test_text_is_utf8_and_keeps_its_newlines(tmp_path):

@@ -80,20 +80,21 @@ def write_private(path: str | os.PathLike[str], data: bytes | str) -> Path:
     A new file is created 0600; an existing one (perhaps world-readable, left by another
     program) is truncated and set to 0600 through its descriptor before a byte is written,
     since ``os.open``'s mode applies only to a file it creates. A missing folder is made
-    0700 (whatever the umask); an existing folder this user owns loses its group and other
-    bits (a folder owned by someone else, /tmp or a shared drive, is left as it is). Text
-    is written as UTF-8 with the newlines given. Returns the path written."""
+    0700 (whatever the umask). An existing folder is left as it is: the coordinator chose
+    it, and tightening it would change, say, their home folder's permissions for every
+    other program (the app's own exports folder is made 0700 when the app creates it). On
+    Windows the modes mean little: the user's profile folder protects the files (README,
+    "Practice PC"). Text is written as UTF-8 with the newlines given. Returns the path."""
     target = Path(path).expanduser()
     folder = target.parent
     if not folder.exists():
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
-    elif folder.stat().st_uid == os.getuid() and folder.stat().st_mode & 0o077:
-        os.chmod(folder, folder.stat().st_mode & 0o700)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     try:
-        os.fchmod(fd, 0o600)
+        if hasattr(os, "fchmod"):  # not on Windows
+            os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
             fd = -1
             handle.write(payload)
