@@ -297,8 +297,10 @@ class TestCommandLine:
         assert any(a == "export" and "training matrix" in c for a, c in actions)
 
     def test_an_unwritable_file_is_one_line_and_exit_2(self, db, tmp_path):
+        # A missing folder is made (write_private); a path through a file cannot be.
+        (tmp_path / "a-file").write_text("x")
         result = self._invoke(
-            "training", "matrix", "--csv", str(tmp_path / "no" / "such" / "m.csv"), "--db", db
+            "training", "matrix", "--csv", str(tmp_path / "a-file" / "m.csv"), "--db", db
         )
         assert result.exit_code == 2
         assert len(result.output.strip().splitlines()) == 1

@@ -18,8 +18,6 @@ visits in the coming fortnight: what to book first.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -416,15 +414,13 @@ def training_matrix(session: Session, today: date) -> Matrix:
 
 def matrix_csv(matrix: Matrix) -> str:
     """The matrix as CSV: a row per carer, a column per course holding the state and the
-    expiry date, then the supervision and spot-check due dates. Cells starting with a
-    formula character are made text."""
-    from coordinator_tui.services.exporting import safe_cell
+    expiry date, then the supervision and spot-check due dates. Written by the app's one
+    safe CSV writer (a cell starting with a formula character is made text)."""
+    from coordinator_tui.services.exporting import csv_text
 
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["carer", "role", *[c.code for c in matrix.courses], "supervision_due", "spot_check_due"]
-    )
+    header = ["carer", "role", *[c.code for c in matrix.courses], "supervision_due"]
+    header.append("spot_check_due")
+    rows = []
     for row in matrix.rows:
         cells = []
         for cell in row.cells:
@@ -433,16 +429,16 @@ def matrix_csv(matrix: Matrix) -> str:
             else:
                 when = cell.expires_on.isoformat() if cell.expires_on else ""
                 cells.append(f"{cell.state} {when}".strip())
-        writer.writerow(
+        rows.append(
             [
-                safe_cell(row.name),
+                row.name,
                 ROLES.get(row.role, row.role),
                 *cells,
                 row.supervision_due.isoformat() if row.supervision_due else "",
                 row.spot_check_due.isoformat() if row.spot_check_due else "",
             ]
         )
-    return out.getvalue()
+    return csv_text(header, rows)
 
 
 # -- recording --------------------------------------------------------------------------------
