@@ -3,6 +3,14 @@
 from coordinator_tui.models.accounts import Account, AccountPractice, AccountRole
 from coordinator_tui.models.audit import AuditEvent
 from coordinator_tui.models.base import Editable, utcnow
+from coordinator_tui.models.care_changes import (
+    CapacityAssessment,
+    CareConsent,
+    CarePlanReview,
+    CareSettings,
+    ChangeAcknowledgement,
+    MedicationChange,
+)
 from coordinator_tui.models.care_staff import (
     CarerProfile,
     ChangeRequest,
@@ -13,14 +21,6 @@ from coordinator_tui.models.care_staff import (
     TrainingCourse,
     TrainingRecord,
     VisitShadow,
-)
-from coordinator_tui.models.care_changes import (
-    CapacityAssessment,
-    CareConsent,
-    CarePlanReview,
-    CareSettings,
-    ChangeAcknowledgement,
-    MedicationChange,
 )
 from coordinator_tui.models.governance import Complaint, Incident
 from coordinator_tui.models.meetings import (
@@ -111,21 +111,21 @@ __all__ = [
     "AgendaItem",
     "AppUser",
     "AuditEvent",
+    "CapacityAssessment",
+    "CareConsent",
     "CarePackage",
+    "CarePlanReview",
+    "CareSettings",
     "Carer",
     "CarerAvailability",
     "CarerSkill",
-    "CapacityAssessment",
-    "CareConsent",
     "CarerWeekHours",
-    "CarePlanReview",
-    "CareSettings",
     "CaseConference",
+    "ChangeAcknowledgement",
     "ChronologyEntry",
     "CodingAuditRun",
     "CodingFinding",
     "Complaint",
-    "ChangeAcknowledgement",
     "Concern",
     "ConcernStatus",
     "Customer",

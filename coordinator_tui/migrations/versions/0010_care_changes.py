@@ -1,4 +1,5 @@
-"""Care changes: medication changes, care plan reviews, consent, change requests, training, contacts, shadowing (issue 18).
+"""Care changes (issue 18): medication changes, care plan reviews, consent, change requests,
+training, contacts, shadowing.
 
 Each section below belongs to one piece of work; fill in only your own.
 
