@@ -4,7 +4,8 @@
 ``--practice``: every practice, PCN-wide; asks for a temporary password, twice, to be
 changed at first sign-in), ``user disable NAME`` / ``user enable NAME``,
 ``user roles NAME [--role R ...]`` (shows the roles, or replaces them),
-``user reset NAME`` (a new temporary password, failed attempts cleared), ``user list``. Roles by key or label (``safeguarding_lead``, "Care supervisor").
+``user reset NAME`` (a new temporary password, failed attempts cleared), ``user list``.
+Roles by key or label (``safeguarding_lead``, "Care supervisor").
 
 A headless command acts as the operating-system user who owns the database file
 (``services.access.operator_principal``); every change is audited under that name.
