@@ -1367,6 +1367,11 @@ def seed_demo(
         governance = seed_governance(session, today=demo.today, size=governance_size, seed=seed)
         counts["incident"] = governance.incidents
         counts["complaint"] = governance.complaints
+        # Learning themes on the concerns, incidents, complaints and referrals (issue 16 §4),
+        # on their own generator too.
+        from coordinator_tui.services.reports.demo_themes import tag_demo_themes
+
+        tag_demo_themes(session, seed=seed, today=demo.today)
         if engine.dialect.name == "postgresql":
             for table, rows in counts.items():
                 if rows:

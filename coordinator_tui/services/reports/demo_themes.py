@@ -57,7 +57,13 @@ RISING = "factor_conditions"  # staffing and workload: the demo's special cause
 def tag_demo_themes(session: Session, *, seed: int, today: date | None = None) -> int:
     """Tag about three in four of the demo's records with one or two fitting themes; from
     the start of the last complete quarter before ``today`` most incidents and complaints
-    also carry staffing and workload. Returns the number of tags written."""
+    also carry staffing and workload. Returns the number of tags written.
+
+    Tagging again replaces the demo's own tags (a coordinator's are kept): the demo tags
+    its records when it is built, and a test or a new seed re-tags the same records."""
+    for old in session.scalars(select(RecordTheme).where(RecordTheme.tagged_by == DEMO_USER)):
+        session.delete(old)
+    session.flush()
     rnd = random.Random(seed)
     today = today or utcnow().date()
     quarter = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
