@@ -29,7 +29,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from coordinator_tui.models.base import utcnow
@@ -143,7 +142,9 @@ def parse_roles(raw: dict[str, Any]) -> RoleCatalogue:
 @cache
 def catalogue() -> RoleCatalogue:
     """The shipped ``data/roles.json``, read once."""
-    text = resources.files("coordinator_tui.refdata").joinpath("roles.json").read_text("utf-8")
+    from coordinator_tui.services.reference import shipped_text
+
+    text = shipped_text("roles.json")
     return parse_roles(json.loads(text))
 
 

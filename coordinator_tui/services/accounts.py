@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from importlib import resources
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -72,8 +71,9 @@ def _dummy_hash() -> str:
 @cache
 def common_passwords() -> frozenset[str]:
     """The deny-list (lower case), read once."""
-    text = resources.files("coordinator_tui.refdata").joinpath("common_passwords.txt")
-    lines = text.read_text("utf-8").splitlines()
+    from coordinator_tui.services.reference import shipped_text
+
+    lines = shipped_text("common_passwords.txt").splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 

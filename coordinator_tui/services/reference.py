@@ -90,12 +90,19 @@ class ReferralTypeSpec:
     meets: str = ""  # RFC 5545 RRULE of the panel's meetings (MARAC), if it has them
 
 
+def shipped_text(name: str) -> str:
+    """A reference file's text as shipped: from the installed package
+    (``coordinator_tui.refdata``), or from the source tree's ``data/`` when the code runs
+    from a checkout (the tests run the checkout even when the package is installed)."""
+    try:
+        return resources.files("coordinator_tui.refdata").joinpath(name).read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return (Path(__file__).resolve().parents[2] / "data" / name).read_text("utf-8")
+
+
 def _read_shipped(name: str) -> tuple[str, Any]:
     """The file as shipped, ignoring a practice's own."""
-    try:
-        text = resources.files("coordinator_tui.refdata").joinpath(name).read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        text = (Path(__file__).resolve().parents[2] / "data" / name).read_text("utf-8")
+    text = shipped_text(name)
     try:
         return name, json.loads(text)
     except json.JSONDecodeError as exc:
