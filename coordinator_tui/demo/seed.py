@@ -1330,6 +1330,18 @@ _ORDER = (
 )
 
 
+def _advance_sequences(session: Any, counts: dict[str, int]) -> None:
+    """PostgreSQL: each written table's id sequence set past its largest id."""
+    for table, rows in counts.items():
+        if rows:
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f'(SELECT max(id) FROM "{table}"))'
+                )
+            )
+
+
 def seed_demo(
     engine: Engine, size: str = "small", seed: int = 1, today: date | None = None
 ) -> DemoSummary:
@@ -1357,6 +1369,10 @@ def seed_demo(
         for table, rows in counts.items():
             if rows:
                 audit.record_note(session, table, "demo seed", rows=rows, size=size)
+        if engine.dialect.name == "postgresql":
+            # The bulk rows carry explicit ids: move each id sequence past them before
+            # anything is added through the session (governance adds a person).
+            _advance_sequences(session, counts)
         # Governance last, through the audited session and on its own generator
         # (``random.Random(seed)`` inside), so every draw above is the same with it or
         # without it. It gives its incidents, actions and complaints explicit ids.
@@ -1373,12 +1389,5 @@ def seed_demo(
 
         tag_demo_themes(session, seed=seed, today=demo.today)
         if engine.dialect.name == "postgresql":
-            for table, rows in counts.items():
-                if rows:
-                    session.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                            f'(SELECT max(id) FROM "{table}"))'
-                        )
-                    )
+            _advance_sequences(session, counts)
     return DemoSummary(size, counts, clock.perf_counter() - started)
