@@ -158,7 +158,7 @@ class TestApp:
         )
         tail = textwrap.dedent(
             """
-            app_module.make_app = lambda settings, start="home": Crashing(settings)
+            app_module.make_app = lambda settings, start="home", **kw: Crashing(settings, **kw)
             main(["--db", sys.argv[1]])
             """
         )

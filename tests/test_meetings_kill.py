@@ -104,7 +104,11 @@ def test_notes_survive_sigkill(small_demo_path, tmp_path, demo_settings):
         "COORDINATOR_TUI_TODAY": "2026-11-23",
     }
     # exec: the pane's process is the app itself, so SIGKILL reaches it and nothing else.
-    terminal = Terminal(f"exec {sys.executable} -m coordinator_tui", env)
+    # demo --db opens this database signed in as the demo user (issue 17: no sign-in
+    # screen in the way); it is already seeded, so nothing is rebuilt.
+    terminal = Terminal(
+        f"exec {sys.executable} -m coordinator_tui demo --db {small_demo_path}", env
+    )
     try:
         terminal.wait_for("Meetings")
         terminal.keys("4")
@@ -142,7 +146,11 @@ def test_a_kill_while_typing_loses_at_most_two_seconds(small_demo_path, demo_set
         "COORDINATOR_TUI_DB": str(small_demo_path),
         "COORDINATOR_TUI_TODAY": "2026-11-23",
     }
-    terminal = Terminal(f"exec {sys.executable} -m coordinator_tui", env)
+    # demo --db opens this database signed in as the demo user (issue 17: no sign-in
+    # screen in the way); it is already seeded, so nothing is rebuilt.
+    terminal = Terminal(
+        f"exec {sys.executable} -m coordinator_tui demo --db {small_demo_path}", env
+    )
     try:
         terminal.wait_for("Meetings")
         terminal.keys("4")
