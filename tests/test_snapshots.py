@@ -21,6 +21,23 @@ async def _wait(pilot, condition) -> None:
     raise AssertionError("screen did not load")
 
 
+@pytest.fixture(autouse=True)
+def _home_at_noon(monkeypatch):
+    """Home's "visits missed or not checked in today" is counted at the wall clock's time
+    on the pinned date: pinned to noon here, so the snapshot does not change with the
+    hour the suite runs."""
+    from datetime import datetime, time
+
+    from coordinator_tui.clock import UK
+    from coordinator_tui.settings import Settings
+
+    monkeypatch.setattr(
+        Settings,
+        "current_moment",
+        lambda self: datetime.combine(self.current_date(), time(12, 0), tzinfo=UK),
+    )
+
+
 class TestHome:
     @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
     def test_home(self, snap_compare, demo_settings, small_demo_engine, size):

@@ -37,6 +37,23 @@ async def _dialog(pilot, name: str) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def _home_at_noon(monkeypatch):
+    """Home's "visits missed or not checked in today" is counted at the wall clock's time
+    on the pinned date: pinned to noon here, so the snapshot does not change with the
+    hour the suite runs."""
+    from datetime import datetime, time
+
+    from coordinator_tui.clock import UK
+    from coordinator_tui.settings import Settings
+
+    monkeypatch.setattr(
+        Settings,
+        "current_moment",
+        lambda self: datetime.combine(self.current_date(), time(12, 0), tzinfo=UK),
+    )
+
+
 class TestForms:
     @pytest.mark.parametrize("size", SIZES, ids=IDS)
     def test_concern_intake(self, snap_compare, demo_settings, small_demo_engine, size):

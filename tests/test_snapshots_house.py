@@ -32,6 +32,23 @@ async def _wait(pilot, condition: Callable[[], object]) -> None:
     raise AssertionError(f"screen did not load: {type(pilot.app.screen).__name__}")
 
 
+@pytest.fixture(autouse=True)
+def _home_at_noon(monkeypatch):
+    """Home's "visits missed or not checked in today" is counted at the wall clock's time
+    on the pinned date: pinned to noon here, so the snapshot does not change with the
+    hour the suite runs."""
+    from datetime import datetime, time
+
+    from coordinator_tui.clock import UK
+    from coordinator_tui.settings import Settings
+
+    monkeypatch.setattr(
+        Settings,
+        "current_moment",
+        lambda self: datetime.combine(self.current_date(), time(12, 0), tzinfo=UK),
+    )
+
+
 def _loaded(pilot) -> bool:
     screen = pilot.app.screen
     return bool(getattr(screen, "loaded", True)) and getattr(screen, "counts", True) is not None
