@@ -186,6 +186,8 @@ class CoordinatorApp(App[None]):
         the usual way."""
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown):
             self.last_input = self.idle_clock()
+        if isinstance(event, events.Key) and not self.screen_stack:
+            return  # shutting down: a key replayed after a save has nowhere to go
         if isinstance(event, events.Key) and not event.is_forwarded:
             from coordinator_tui.screens.type_ahead import (
                 hold_for_busy,

@@ -12,6 +12,7 @@ from textual import events
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import RegisterReview
 from coordinator_tui.screens.form_dialog import FormDialog
+from coordinator_tui.screens.type_ahead import pass_on, pass_on_stray
 from coordinator_tui.widgets.lazy_table import LazyTable
 
 
@@ -163,3 +164,15 @@ async def test_keys_after_enter_go_to_what_it_opens(app, seeded):
         await pilot.pause(OPEN_HOLD_S + 0.1)  # past the hold: nothing else happens
         assert app.screen is screen
         assert [type(pushed) for pushed in opened] == [PersonScreen]
+
+
+async def test_a_key_replayed_as_the_app_closes_is_dropped(app):  # noqa: F811
+    """A key typed while a save waited on a lock is held and replayed after the save; if
+    the app is closing by then its screens are gone. The key is dropped rather than
+    ending the run with ``ScreenStackError`` (CI, under load, on the locked-save test)."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+    assert app.screen_stack == []
+    await app.on_event(events.Key("z", "z"))
+    assert await pass_on_stray(app, events.Key("z", "z")) is False
+    await pass_on(app, events.Key("z", "z"))

@@ -101,12 +101,21 @@ def run_dialog_key_now(app: Any, event: events.Key) -> bool:
     return True
 
 
+def closing(app: Any) -> bool:
+    """The app is shutting down: its screens are gone but a key held for after a save
+    can still be replayed to it. There is nowhere left to deliver it (and ``app.screen``
+    would raise ``ScreenStackError``), so it is dropped."""
+    return not app.screen_stack
+
+
 async def pass_on(app: Any, event: events.Key) -> None:
     """Deliver a copy of ``event`` as the app would have, had the screen now on top been
     on top when the key arrived: its priority bindings, else to its focused widget (else
     to it). Textual's own steps (``App.on_event``), so keys keep their order."""
     event.stop()
     event.prevent_default()
+    if closing(app):
+        return
     if await run_priority_bindings(app, event.key):
         return
     if hold_for_busy(app, event):
@@ -122,6 +131,8 @@ async def pass_on_stray(app: Any, event: events.Key) -> bool:
     sent, when what it was typed for has since come up, goes there instead. Either a
     screen no longer on top (``r`` opened a dialog meanwhile), or a widget that lost the
     focus on the same screen (``/`` moved it to the filter: "/smith" typed in one go)."""
+    if closing(app):
+        return False
     seen = getattr(event, SEEN_ON, None)
     read_for = getattr(event, READ_FOR, None)
     moved_screen = seen is not None and seen is not app.screen
