@@ -240,8 +240,8 @@ async def test_complaint_from_receipt_to_closure_with_an_extension(app, small_de
         before = latest(engine, Complaint)
         await pilot.press("n")
         await wait_dialog(pilot, app, "RowsFormDialog")
-        # received today by phone (the first way), the event blank
-        await pilot.press("tab", "tab", "tab", *"Mary Crane", "tab", *"daughter", "tab")
+        # received today by phone (the first way), the event and when they knew of it blank
+        await pilot.press("tab", "tab", "tab", "tab", *"Mary Crane", "tab", *"daughter", "tab")
         await pilot.press(*customer.lower())
         await pilot.pause(0.2)
         await pilot.press("enter", "tab")  # the customer; no carer

@@ -129,6 +129,9 @@ class Complaint(Editable, table=True):
 
     received_on: date = Field(index=True)
     event_date: date | None = Field(default=None)
+    known_on: date | None = Field(default=None)
+    """When the complainant first knew of the matter, if after the event: the 12-month
+    time limit runs from the later of the two (SI 2009/309 reg 12(1)(b))."""
     complainant: str = Field(default="", max_length=120)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)

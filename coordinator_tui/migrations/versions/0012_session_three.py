@@ -16,7 +16,29 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Each section adds its own tables, columns and indexes."""
+    _upgrade_h7()
 
 
 def downgrade() -> None:
     """Each section removes what it added, in reverse order."""
+    _downgrade_h7()
+
+
+# -- H7: governance (issue 14) -------------------------------------------------------------
+
+
+def _upgrade_h7() -> None:
+    """The complainant's own knowledge date: the complaint time limit runs 12 months from
+    the event or, if later, from when the complainant knew of it (SI 2009/309 reg 12)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    with op.batch_alter_table("complaint", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("known_on", sa.Date(), nullable=True))
+
+
+def _downgrade_h7() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("complaint", schema=None) as batch_op:
+        batch_op.drop_column("known_on")

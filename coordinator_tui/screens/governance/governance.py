@@ -684,6 +684,7 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
                     customer_id=v["customer"],
                     carer_id=v["carer"],
                     event_date=v["event_date"],
+                    known_on=v["known_on"],
                     nhs_funded=v["funding"] == "nhs",
                     by=user,
                     today=today,
@@ -713,6 +714,8 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
                     "channel", "How", "select", required=True, options=options(COMPLAINT_CHANNELS)
                 ),
                 Field("event_date", "What happened on", "date", expects=PAST),
+                # The time limit runs from the later of the two (SI 2009/309 reg 12(1)).
+                Field("known_on", "They knew of it on", "date", expects=PAST),
             ],
             [
                 Field("complainant", "Complainant", required=True),

@@ -61,7 +61,7 @@ RULES: tuple[Rule, ...] = (
         "complaint_time_limit",
         f"made within {COMPLAINT_TIME_LIMIT_MONTHS} months of the event (or of coming to "
         "know of it); a later one may still be considered for good reason",
-        "SI 2009/309 reg 12",
+        "SI 2009/309 reg 12(1), (2)",
     ),
 )
 
@@ -91,9 +91,21 @@ def oral_resolution_deadline(received_on: date) -> date:
     return next_working_day(received_on)
 
 
-def outside_time_limit(event_date: date | None, received_on: date) -> bool:
-    """Whether a complaint came more than 12 months after its event (SI 2009/309 reg 12):
-    a warning, not a refusal (the agency may still consider it)."""
-    if event_date is None:
+def time_limit_start(event_date: date | None, known_on: date | None = None) -> date | None:
+    """The day the 12-month time limit runs from: the day of the event or, if later, the
+    day the complainant first knew of it (SI 2009/309 reg 12(1)(a) and (b)); None when
+    neither is known (no limit can be counted)."""
+    days = [day for day in (event_date, known_on) if day is not None]
+    return max(days) if days else None
+
+
+def outside_time_limit(
+    event_date: date | None, received_on: date, known_on: date | None = None
+) -> bool:
+    """Whether a complaint came more than 12 months after its event AND more than 12
+    months after the complainant first knew of it (SI 2009/309 reg 12(1)): a warning, not
+    a refusal (reg 12(2): the agency may still consider it for good reason)."""
+    start = time_limit_start(event_date, known_on)
+    if start is None:
         return False
-    return add_interval(event_date, months=COMPLAINT_TIME_LIMIT_MONTHS) < received_on
+    return add_interval(start, months=COMPLAINT_TIME_LIMIT_MONTHS) < received_on

@@ -77,13 +77,15 @@ def log_complaint(
     carer_id: int | None = None,
     visit_id: int | None = None,
     event_date: date | None = None,
+    known_on: date | None = None,
     nhs_funded: bool = False,
     by: str,
     today: date,
 ) -> Complaint:
-    """Record a complaint and start its clocks. One received more than 12 months after
-    its event is still logged (the agency may consider it: reg 12(4)); ``late_note``
-    says so."""
+    """Record a complaint and start its clocks. ``known_on``: when the complainant
+    first knew of the matter, if later than the event (the time limit then runs from it:
+    reg 12(1)(b)). One received more than 12 months after both is still logged (the
+    agency may consider it for good reason: reg 12(2)); ``late_note`` says so."""
     access.require(session, access.GOVERNANCE)  # issue 17
     complainant, summary = complainant.strip(), summary.strip()
     _check_day(received_on, "it was received", today)
@@ -96,6 +98,11 @@ def log_complaint(
         raise GovernanceError("Say what the complaint is about")
     if event_date is not None and event_date > received_on:
         raise GovernanceError("What is complained about cannot come after the complaint")
+    if known_on is not None:
+        if known_on > received_on:
+            raise GovernanceError("The day they knew of it is after the complaint came in")
+        if event_date is not None and known_on < event_date:
+            raise GovernanceError("The complainant cannot have known of it before it happened")
     if visit_id is not None:
         visit = session.get(Visit, visit_id)
         if visit is None:
@@ -115,6 +122,7 @@ def log_complaint(
     complaint = Complaint(
         received_on=received_on,
         event_date=event_date,
+        known_on=known_on,
         complainant=complainant[:120],
         complainant_relation=relation.strip()[:60],
         person_id=person_id,
@@ -137,11 +145,13 @@ def log_complaint(
 
 
 def late_note(complaint: Complaint) -> str:
-    """A warning when the complaint came more than 12 months after its event."""
-    if outside_time_limit(complaint.event_date, complaint.received_on):
+    """A warning when the complaint came more than 12 months after its event and
+    after the complainant first knew of it (SI 2009/309 reg 12(1))."""
+    if outside_time_limit(complaint.event_date, complaint.received_on, complaint.known_on):
+        since = "the complainant knew of it" if complaint.known_on else "the event"
         return (
-            "Made more than 12 months after the event (SI 2009/309 reg 12): consider it if "
-            "there was good reason and it can still be investigated fairly"
+            f"Made more than 12 months after {since} (SI 2009/309 reg 12(1)): consider it "
+            "if there was good reason and it can still be investigated fairly (reg 12(2))"
         )
     return ""
 
