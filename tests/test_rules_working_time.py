@@ -153,6 +153,14 @@ def test_daily_rest_names_the_rest_it_had():
     assert "10h59 rest before Tue 06:59" in rest.message
 
 
+def test_daily_rest_over_midnight_names_both_days():
+    """reg 10: work running into the next day is shown with both days: "Mon 16:00-Tue
+    11:05", not "Mon 16:00-16:00" (which read as no time at all)."""
+    snap = week([span(1, 0, (16, 0), (23, 0)), span(2, 1, (0, 0), (11, 5))])
+    (rest,) = found(snap, P.WTR_DAILY_REST)
+    assert "working Mon 16:00-Tue 11:05 leaves 4h55 rest" in rest.message, rest.message
+
+
 def test_daily_rest_counts_the_week_before():
     """reg 10: Sunday night's visit (last week) and Monday's full day (this week)."""
     sunday_night = SVisit(99, 1, MONDAY - timedelta(days=1), *_times(-1, (21, 0), (22, 0)))

@@ -29,6 +29,14 @@ def _longest_rest(shift: Shift, first: int) -> tuple[int, int | None]:
     return best, before
 
 
+def _span(start: int, end: int) -> str:
+    """``Mon 07:00-19:00``, or ``Mon 16:00-Tue 16:00`` when the work runs into the next
+    day (a night shift's window is cut 24 hours on, at the same clock time: "Mon
+    16:00-16:00" read as no time at all)."""
+    first, last = clock(start), clock(end)
+    return f"{first}-{last[4:] if last[:3] == first[:3] else last}"
+
+
 @rule(
     "carer",
     "WTR 1998 reg 10; exemption reg 22(1)(c) with compensatory rest reg 24",
@@ -64,7 +72,7 @@ def daily_rest(week: CarerWeek) -> list:
                 )
                 ids, day = week.ids(visits[first], last), visits[first].day
                 what = (
-                    f"working {clock(start)}-{clock(min(shift.end, start + DAY))[4:]} leaves "
+                    f"working {_span(start, min(shift.end, start + DAY))} leaves "
                     f"{hm(best)} rest in the 24 hours from {clock(start)}"
                 )
             if not (week.first_day <= day <= week.last_day):
