@@ -46,6 +46,7 @@ _CONFIRMED = "_dialog_base_discard_confirmed"
 _PRISTINE = "_dialog_base_pristine"
 _SAVING = "_dialog_base_saving"
 FORM_DIALOG_CSS = Path(__file__).parent / "form_dialog.tcss"
+_VALUES: Any = object()  # ``submit``'s default result: the values collected
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,33 @@ class DialogBase(TypeAhead):
     def saving(self) -> bool:
         """A background save is under way (``save_in_background``)."""
         return bool(self.__dict__.get(_SAVING))
+
+    def submit(
+        self,
+        save: BackgroundSave | Callable[[dict[str, Any]], str | None] | None,
+        values: dict[str, Any],
+        *,
+        result: Any = _VALUES,
+    ) -> None:
+        """Save what the form collected, the one way every form dialog does it.
+
+        ``save`` a :class:`BackgroundSave`: written in a worker thread
+        (:meth:`save_in_background`), the dialog closing with ``values`` once it is
+        made. A plain callable: run here on the UI thread, returning an error message
+        (shown in the error line, the dialog kept open with what was typed) or None.
+        No ``save``: nothing to write here, the caller writes what is returned. Then the
+        dialog closes with ``result`` (``values`` unless the dialog returns something
+        else, such as ``True``). A ``CoordinatorError`` a plain callable raises reaches
+        the wrapped ``action_save``, which shows it the same way."""
+        if isinstance(save, BackgroundSave):
+            self.save_in_background(save, values)
+            return
+        if save is not None:
+            problem = save(values)
+            if problem:
+                self.show_error(problem)
+                return
+        self.dismiss(values if result is _VALUES else result)  # type: ignore[attr-defined]
 
     def save_in_background(self, save: BackgroundSave, values: dict[str, Any]) -> None:
         """Write ``values`` with ``save.write`` in a worker thread, the screen live

@@ -161,15 +161,7 @@ class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
         values = self.collect()
         if values is None:
             return
-        if isinstance(self.save, BackgroundSave):
-            self.save_in_background(self.save, values)
-            return
-        if self.save is not None:
-            error = self.save(values)
-            if error:
-                self.show_error(error)
-                return
-        self.dismiss(values)
+        self.submit(self.save, values)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

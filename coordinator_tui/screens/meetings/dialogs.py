@@ -77,17 +77,7 @@ class ManualItemDialog(DialogBase, ModalScreen[bool]):
             "priority": self.query_one("#f-priority", Select).value,
             "minutes_allotted": int(minutes),
         }
-        if isinstance(self.save, BackgroundSave):
-            self.save_in_background(self.save, values)
-            return
-        problem = self.save(values)
-        if problem:
-            self.show_error(problem)
-            return
-        self.dismiss(True)
-
-    def show_error(self, message: str) -> None:
-        self.query_one("#form-error", Static).update(f"✗ {message}")
+        self.submit(self.save, values, result=True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -232,10 +222,7 @@ class AttendanceDialog(DialogBase, ModalScreen[dict[int, str] | None]):
             for p in self.people
             if self.marks[p.staff_id] != p.attendance
         }
-        if self.save is not None and changes:
-            self.save_in_background(self.save, changes)
-            return
-        self.dismiss(changes)
+        self.submit(self.save if changes else None, changes)  # nothing changed: no write
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -142,17 +142,7 @@ class NewReferralDialog(DialogBase, ModalScreen[bool]):
             values["s42_test"] = tuple(
                 self.query_one(f"#f-{ident}", Checkbox).value for ident, _ in S42_TEST
             )
-        if isinstance(self.save, BackgroundSave):  # the write in a worker thread
-            self.save_in_background(self.save, values)
-            return
-        problem = self.save(values)
-        if problem:
-            self.show_error(problem)
-            return
-        self.dismiss(True)
-
-    def show_error(self, message: str) -> None:
-        self.query_one("#form-error", Static).update(f"✗ {message}")
+        self.submit(self.save, values, result=True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

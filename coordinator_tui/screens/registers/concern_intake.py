@@ -109,18 +109,7 @@ class ConcernIntakeDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
         }
 
     def action_save(self) -> None:
-        values = self.values()
-        if isinstance(self.save, BackgroundSave):  # the write in a worker thread
-            self.save_in_background(self.save, values)
-            return
-        problem = self.save(values)
-        if problem:
-            self.show_error(problem)
-            return
-        self.dismiss(values)
-
-    def show_error(self, message: str) -> None:
-        self.query_one("#form-error", Static).update(f"✗ {message}")
+        self.submit(self.save, self.values())
 
     def action_cancel(self) -> None:
         self.dismiss(None)
