@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from coordinator_tui import audit
 from coordinator_tui.models.accounts import Account, AccountPractice, AccountRole
 from coordinator_tui.services import access
-from coordinator_tui.services.errors import ConflictError, CoordinatorError, conflict_message
+from coordinator_tui.services.errors import ConflictError as ConflictError  # callers catch it here
+from coordinator_tui.services.errors import CoordinatorError, check_version
 
 MIN_LENGTH = 12
 MIN_WORDS = 3
@@ -380,11 +381,6 @@ def create_account(
     return account.id
 
 
-def _check_version(session: Session, account: Account, expected_version: int | None) -> None:
-    if expected_version is not None and account.version != expected_version:
-        raise ConflictError(conflict_message(session, "account", account.id))
-
-
 def _active_administrators(session: Session) -> set[int]:
     rows = session.scalars(
         select(Account.id)
@@ -401,7 +397,7 @@ def set_active(
     again. The last active administrator cannot be disabled."""
     principal = access.require(session, access.MANAGE_USERS)
     account = _get(session, account_id)
-    _check_version(session, account, expected_version)
+    check_version(session, account, "account", expected_version, missing=AccountError)
     if not active and _active_administrators(session) == {account_id}:
         raise AccountError("This is the last active administrator: grant another first.")
     if not active and principal.account_id == account_id:
@@ -426,7 +422,7 @@ def set_roles(
     withdrawal is an audited row. The last administrator keeps ``administrator``."""
     access.require(session, access.MANAGE_USERS)
     account = _get(session, account_id)
-    _check_version(session, account, expected_version)
+    check_version(session, account, "account", expected_version, missing=AccountError)
     wanted = _check_roles(roles)
     if access.ADMINISTRATOR not in wanted and _active_administrators(session) == {account_id}:
         raise AccountError("This is the last active administrator: grant another first.")
@@ -470,7 +466,7 @@ def reset_password(
     clears the failed attempts (``manage_users``)."""
     access.require(session, access.MANAGE_USERS)
     account = _get(session, account_id)
-    _check_version(session, account, expected_version)
+    check_version(session, account, "account", expected_version, missing=AccountError)
     check_password(new_password, account.username)
     account.password_hash = _hasher().hash(new_password)
     account.password_set_at = now

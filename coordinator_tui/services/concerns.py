@@ -130,13 +130,19 @@ def untriaged(session: Session) -> list[ConcernRow]:
 
 def _load(session: Session, concern_id: int, expected_version: int) -> Concern:
     concern = session.get(Concern, concern_id)
-    if concern is None:
-        raise ConcernError("That concern no longer exists")
-    if concern.status != ConcernStatus.UNTRIAGED:
+    if concern is not None and concern.status != ConcernStatus.UNTRIAGED:
+        # Said before the version, which the triage moved on: who triaged it says more.
         by = f" by {concern.triaged_by}" if concern.triaged_by else ""
         raise ConcernError(f"This concern has already been triaged{by}: press F5 to reload")
-    if concern.version != expected_version:
-        raise ConcernConflictError(errors.conflict_message(session, "concern", concern_id))
+    errors.check_version(
+        session,
+        concern,
+        "concern",
+        expected_version,
+        missing=ConcernError,
+        conflict=ConcernConflictError,
+    )
+    assert concern is not None
     return concern
 
 

@@ -103,7 +103,7 @@ def conflict_message(session: Session, table_name: str, row_id: int | None) -> s
     if action == "delete":
         return f"Refused: {actor} deleted this {what} at {_when(at)}. Press F5 to reload."
     try:
-        names = sorted(k for k in json.loads(changes or "{}") if k != "version")
+        names = sorted(k for k in json.loads(changes or "{}") if k not in ("id", "version"))
     except ValueError:
         names = []
     fields = ", ".join(name.replace("_", " ") for name in names) or "no fields"
@@ -122,15 +122,32 @@ def check_version(
     missing: type[CoordinatorError] = CoordinatorError,
     conflict: type[CoordinatorError] = ConflictError,
     gone: str | None = None,
+    row_id: int | None = None,
+    may_be_new: bool = False,
 ) -> None:
     """Refuse a write to ``row`` when it is gone or no longer the version the screen saw.
 
     The one optimistic-locking check of every edit path (``expected_version`` None: the
     screen saw no version, nothing to compare). Each domain passes its own error classes
     (``missing`` for a row that is gone, ``conflict``, a subclass of :class:`ConflictError`,
-    for a stale write) so its callers keep catching what they caught; ``gone`` replaces
-    the "That <record> no longer exists" line where a domain says more (press F5)."""
+    for a stale write) so its callers keep catching what they caught.
+
+    A row that is gone says so in one of three ways: ``gone``, where a domain says more
+    (press F5); with ``row_id`` (the id the screen saw), from the audit trail like a
+    conflict, naming who deleted it and when; else "That <record> no longer exists".
+
+    ``may_be_new``: a settings row made on first save. ``expected_version`` None then
+    means the screen saw no row at all, so a row another user made since is a conflict,
+    and no row where the screen saw one is a conflict too; no row where the screen saw
+    none passes (the caller makes it)."""
+    if may_be_new:
+        if row is None and expected_version is None:
+            return
+        if row is None or expected_version is None:
+            raise conflict(conflict_message(session, table, getattr(row, "id", None)))
     if row is None:
+        if gone is None and row_id is not None:
+            raise missing(conflict_message(session, table, row_id))
         raise missing(gone or f"That {record_name(table)} no longer exists")
     if expected_version is not None and row.version != expected_version:  # type: ignore[attr-defined]
         raise conflict(conflict_message(session, table, row.id))  # type: ignore[attr-defined]

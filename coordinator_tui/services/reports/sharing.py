@@ -41,7 +41,7 @@ from coordinator_tui.models import (
     RegisterEntry,
     SharingRecord,
 )
-from coordinator_tui.services.errors import conflict_message
+from coordinator_tui.services.errors import check_version
 from coordinator_tui.services.reports import ReportsConflictError, ReportsError
 
 # UK GDPR article 6(1): the lawful bases, as a coordinator chooses between them.
@@ -475,10 +475,16 @@ def decide_request(
     """The decision on a pending request, refused if the request changed since the screen
     read it (who changed it, when)."""
     record = session.get(SharingRecord, record_id)
-    if record is None:
-        raise ReportsError("That sharing record no longer exists. Press F5 to reload.")
-    if record.version != expected_version:
-        raise ReportsConflictError(conflict_message(session, "sharing_record", record_id))
+    check_version(
+        session,
+        record,
+        "sharing_record",
+        expected_version,
+        missing=ReportsError,
+        conflict=ReportsConflictError,
+        gone="That sharing record no longer exists. Press F5 to reload.",
+    )
+    assert record is not None
     if record.direction != "request" or record.decision != "pending":
         raise ReportsError("Only a pending request can be decided")
     _decide(record, decision, reason, decided_by, method, basis)

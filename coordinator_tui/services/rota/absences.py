@@ -30,7 +30,7 @@ from coordinator_tui.models import (
     VisitAssignment,
 )
 from coordinator_tui.services import access
-from coordinator_tui.services.errors import conflict_message
+from coordinator_tui.services.errors import check_version
 from coordinator_tui.services.meetings.actions import cancel
 from coordinator_tui.services.rota.assign import (
     RotaConflictError,
@@ -114,10 +114,17 @@ def absence_on(session: Session, carer_id: int, day: date) -> AbsenceView | None
 
 def _load(session: Session, absence_id: int, version: int) -> Absence:
     row = session.get(Absence, absence_id)
-    if row is None:
-        raise RotaConflictError(conflict_message(session, "absence", absence_id))
-    if row.version != version:
-        raise RotaConflictError(conflict_message(session, "absence", absence_id))
+    # Gone: who deleted it and when, from the audit trail, as for a change.
+    check_version(
+        session,
+        row,
+        "absence",
+        version,
+        missing=RotaConflictError,
+        conflict=RotaConflictError,
+        row_id=absence_id,
+    )
+    assert row is not None
     return row
 
 

@@ -85,10 +85,15 @@ def update_carer_working_time(
 ) -> int:
     """Write the carer's working-time record; returns the carer's new version."""
     carer = session.get(Carer, carer_id)
-    if carer is None:
-        raise CarerWorkingTimeError("That carer no longer exists. Press F5 to reload.")
-    if carer.version != expected_version:
-        raise errors.ConflictError(errors.conflict_message(session, "carer", carer_id))
+    errors.check_version(
+        session,
+        carer,
+        "carer",
+        expected_version,
+        missing=CarerWorkingTimeError,
+        gone="That carer no longer exists. Press F5 to reload.",
+    )
+    assert carer is not None
     if date_of_birth is not None:
         if date_of_birth > today:
             raise CarerWorkingTimeError("The date of birth cannot be in the future")
@@ -175,18 +180,12 @@ def set_night_start(
     if not night_start_ok(start.hour * 60 + start.minute):
         raise CarerWorkingTimeError("Night time starts between 22:00 and 00:00 (WTR reg 2)")
     row = session.scalars(select(WorkingTimeSettings).limit(1)).first()
+    # None: the screen saw the default (no row yet); a row made since is a conflict.
+    errors.check_version(session, row, "working_time_settings", expected_version, may_be_new=True)
     if row is None:
-        if expected_version is not None:
-            raise errors.ConflictError(
-                errors.conflict_message(session, "working_time_settings", None)
-            )
         row = WorkingTimeSettings(night_start=start)
         session.add(row)
     else:
-        if row.version != expected_version:
-            raise errors.ConflictError(
-                errors.conflict_message(session, "working_time_settings", row.id)
-            )
         row.night_start = start
     session.flush()
     _refresh_recent(session, today)
