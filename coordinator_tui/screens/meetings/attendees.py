@@ -24,6 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
@@ -134,9 +135,10 @@ class DirectoryPicker(TypeAhead, ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class AttendeesScreen(CoordinatorScreen[None]):
+class AttendeesScreen(BackgroundWrites, CoordinatorScreen[None]):
     CSS_PATH = "meetings.tcss"
     HELP = __doc__ or ""
+    SAVING_LINE = "#attendees-note"  # "Saving…" while a one-key write waits on the database
     BINDINGS = [
         Binding("escape", "back", "Back", id="attendees.back"),
         Binding("i", "invite", "Invite", id="attendees.invite"),
@@ -171,13 +173,22 @@ class AttendeesScreen(CoordinatorScreen[None]):
         self.load()
 
     def load(self, keep: int | None = None) -> None:
+        """Read the meeting and its attendees (a read: on the UI thread) and show them."""
+        with self.coordinator.session() as session:
+            fetched = self._fetch(session)
+        self.show(fetched, keep)
+
+    def _fetch(self, session: Any) -> tuple[str, Any, str, list[AttendeeRow]]:
+        """The meeting's title, start and status, and its attendees (any thread)."""
         from coordinator_tui.clock import to_local
         from coordinator_tui.services.meetings.series import attendees, load_meeting
 
-        with self.coordinator.session() as session:
-            meeting = load_meeting(session, self.meeting_id)
-            title, starts, status = meeting.title, to_local(meeting.starts_at), meeting.status
-            rows = attendees(session, self.meeting_id)
+        meeting = load_meeting(session, self.meeting_id)
+        title, starts, status = meeting.title, to_local(meeting.starts_at), meeting.status
+        return title, starts, status, attendees(session, self.meeting_id)
+
+    def show(self, fetched: tuple[str, Any, str, list[AttendeeRow]], keep: int | None) -> None:
+        title, starts, status, rows = fetched
         self.rows, self.status = rows, status
         counts = {word: sum(1 for r in rows if r.attendance == word) for word in WORD}
         head = Text.assemble(
@@ -204,19 +215,30 @@ class AttendeesScreen(CoordinatorScreen[None]):
         index = self.query_one(LazyTable).cursor_row
         return self.rows[index] if self.rows else None
 
-    def write(self, change: Callable[[Any], Any], *, keep: int | None = None) -> str | None:
-        """Apply ``change(session)`` through the services, reload, and keep the cursor on
-        ``keep`` (a staff id). Returns an error message, which is also shown."""
-        from coordinator_tui.services.errors import CoordinatorError
+    def write(
+        self,
+        change: Callable[[Any], Any],
+        *,
+        keep: int | None = None,
+        done: str = "",
+    ) -> None:
+        """Apply ``change(session)`` through the services in a worker thread and read the
+        list again there (``BackgroundWrites``: the screen live, keys typed meanwhile
+        held); then show it with the cursor on ``keep`` (a staff id) and say ``done``. A
+        refusal is said in one line and nothing changes."""
 
-        try:
+        def write() -> tuple[str, Any, str, list[AttendeeRow]]:
             with self.coordinator.session() as session:
                 change(session)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error")
-            return str(exc)
-        self.load(keep=keep)
-        return None
+            with self.coordinator.session() as session:
+                return self._fetch(session)
+
+        def then(fetched: tuple[str, Any, str, list[AttendeeRow]]) -> None:
+            self.show(fetched, keep)
+            if done:
+                self.notify(done, timeout=3)
+
+        self.write_in_background(write, then)
 
     def action_reload(self) -> None:
         self.load()
@@ -242,8 +264,10 @@ class AttendeesScreen(CoordinatorScreen[None]):
         row = self.current()
         if row is None:
             return
-        if self.write(lambda s: remove_attendee(s, self.meeting_id, row.staff_id)) is None:
-            self.notify(f"{row.name} is no longer invited", timeout=3)
+        self.write(
+            lambda s: remove_attendee(s, self.meeting_id, row.staff_id),
+            done=f"{row.name} is no longer invited",
+        )
 
     def action_invite(self) -> None:
         from coordinator_tui.services.meetings.series import professionals
@@ -261,11 +285,9 @@ class AttendeesScreen(CoordinatorScreen[None]):
 
             if staff_id is None:
                 return
-            if (
-                self.write(lambda s: add_attendee(s, self.meeting_id, staff_id), keep=staff_id)
-                is None
-            ):
-                self.notify("Invited", timeout=2)
+            self.write(
+                lambda s: add_attendee(s, self.meeting_id, staff_id), keep=staff_id, done="Invited"
+            )
 
         self.app.push_screen(DirectoryPicker(choices), picked)
 

@@ -20,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Input, Static
 
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
@@ -135,9 +136,10 @@ class SeriesDialog(FormDialog):
         preview.set_class(not ok, "-invalid")
 
 
-class SeriesScreen(CoordinatorScreen[None]):
+class SeriesScreen(BackgroundWrites, CoordinatorScreen[None]):
     CSS_PATH = "meetings.tcss"
     HELP = __doc__ or ""
+    SAVING_LINE = "#series-head"  # "Saving…" while a restart waits on the database
     BINDINGS = [
         Binding("escape", "back", "Back", id="series.back"),
         Binding("n", "new", "New series", id="series.new"),
@@ -166,10 +168,15 @@ class SeriesScreen(CoordinatorScreen[None]):
             self.action_new()
 
     def load(self) -> None:
+        """Read the series (a read: on the UI thread) and show them."""
         from coordinator_tui.services.meetings.series import list_series
 
         with self.coordinator.session() as session:
             rows = list_series(session, today=self.today)
+        self.show(rows)
+
+    def show(self, rows: list[SeriesRow], keep: int | None = None) -> None:
+        """The series listed, the cursor on ``keep`` (a series id) if given."""
         self.rows = rows
         active = sum(1 for r in rows if r.active)
         self.query_one("#series-head", Static).update(
@@ -179,6 +186,9 @@ class SeriesScreen(CoordinatorScreen[None]):
         )
         table = self.query_one(LazyTable)
         table.set_source(MappedSource(rows, series_line))
+        keys = [r.id for r in rows]
+        if keep in keys:
+            table.cursor_row = keys.index(keep)
         self.loaded = True
 
     def current(self) -> SeriesRow | None:
@@ -239,29 +249,28 @@ class SeriesScreen(CoordinatorScreen[None]):
         self.app.push_screen(SeriesDialog(practices, self.today, save))
 
     def action_toggle_active(self) -> None:
-        from coordinator_tui.services.errors import CoordinatorError
-        from coordinator_tui.services.meetings.series import set_series_active
+        """``x``: stop the highlighted series (asks first) or start it again (one key,
+        written in a worker thread: ``BackgroundWrites``)."""
+        from coordinator_tui.services.meetings.series import list_series, set_series_active
 
         row = self.current()
         if row is None:
             self.notify("Nothing highlighted", severity="warning")
             return
+        today = self.today
 
-        def write(active: bool) -> None:
+        def write(active: bool) -> list[SeriesRow]:
             with self.coordinator.session() as session:
                 set_series_active(session, row.id, active)
+            with self.coordinator.session() as session:
+                return list_series(session, today=today)
 
-        def then(active: bool) -> None:
+        def then(active: bool, rows: list[SeriesRow]) -> None:
             self.notify(f"{row.name}: {'restarted' if active else 'stopped'}", timeout=3)
-            self.load()
+            self.show(rows, keep=row.id)
 
         if not row.active:  # a restart needs no dialog: one small write on the key
-            try:
-                write(True)
-            except CoordinatorError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            then(True)
+            self.write_in_background(lambda: write(True), lambda rows: then(True, rows))
             return
         self.app.push_screen(
             FormDialog(
@@ -270,6 +279,8 @@ class SeriesScreen(CoordinatorScreen[None]):
                 self.today,
                 f"{row.name} ({row.rule}) makes no more meetings. The {row.meetings} "
                 "meetings it has made stay: cancel any not wanted one by one.",
-                save=BackgroundSave(lambda _values: write(False), lambda _v, _r: then(False)),
+                save=BackgroundSave(
+                    lambda _values: write(False), lambda _values, rows: then(False, rows)
+                ),
             )
         )

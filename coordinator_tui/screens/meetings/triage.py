@@ -29,6 +29,7 @@ from textual.binding import Binding
 from textual.widgets import Header, Input, Static
 
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
@@ -130,11 +131,12 @@ def matches(row: AgendaRow, needle: str) -> bool:
     return all(part in haystack for part in needle.lower().split())
 
 
-class MeetingTriageScreen(CoordinatorScreen[str | None]):
+class MeetingTriageScreen(BackgroundWrites, CoordinatorScreen[str | None]):
     # Dismisses with "started" when the meeting was started from here. (No class
     # docstring: HELP below takes the module's, which ``?`` shows.)
     CSS_PATH = "meetings.tcss"
     HELP = __doc__ or ""
+    SAVING_LINE = "#triage-detail"  # "Saving…" while a one-key write waits on the database
     # In the footer's order of priority (the most used first: at 80 columns the last
     # ones are the first to go).
     BINDINGS = [
@@ -295,31 +297,31 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
 
     # -- writing ------------------------------------------------------------------------
 
-    def write(self, change: Callable[[Any, AgendaRow], Any], *, move_on: bool) -> str | None:
-        """Apply ``change`` to the highlighted item through the services; then reload and
-        move to the next item (``move_on``) or stay with this one. Returns an error (a
-        refused change, a conflict, a busy database: the app goes on, nothing changed)."""
-        from coordinator_tui.services.errors import CoordinatorError
-
+    def write(self, change: Callable[[Any, AgendaRow], Any], *, move_on: bool) -> None:
+        """Apply ``change`` to the highlighted item through the services in a worker
+        thread, and read the rows again there (``BackgroundWrites``: the screen live, the
+        keys typed meanwhile held); then show them and move to the next item
+        (``move_on``) or stay with this one. The next key (coordinators triage at typing
+        speed) acts on the fresh rows and versions, never on the ones just changed. A
+        refusal (a conflict, a busy database) is said in one line; nothing changes."""
         row = self.current()
         if row is None:
             self.notify("Nothing highlighted", severity="warning")
-            return "Nothing highlighted"
+            return
         index = self.query_one(LazyTable).cursor_row
         following = self.rows[index + 1].id if index + 1 < len(self.rows) else None
-        try:
+
+        def write() -> tuple[tuple, list[AgendaRow], TriageTotals]:
             with self.coordinator.session() as session:
                 change(session, row)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error")
-            return str(exc)
-        # Reloaded here, not in a worker: the next key (coordinators triage at typing
-        # speed) must act on the fresh rows and versions, never on the ones just changed.
-        with self.coordinator.session() as session:
-            loaded = self._fetch(session)
-        self.show(*loaded)
-        self._go_to(following if move_on else row.id, index)
-        return None
+            with self.coordinator.session() as session:
+                return self._fetch(session)
+
+        def then(loaded: tuple[tuple, list[AgendaRow], TriageTotals]) -> None:
+            self.show(*loaded)
+            self._go_to(following if move_on else row.id, index)
+
+        self.write_in_background(write, then)
 
     def background(
         self, change: Callable[[Any, AgendaRow, dict[str, Any]], Any], *, move_on: bool
@@ -562,33 +564,38 @@ class MeetingTriageScreen(CoordinatorScreen[str | None]):
         self.app.push_screen(ManualItemDialog(BackgroundSave(write, then)))
 
     def action_propose(self, fit_to_time: bool = True) -> None:
-        """``p``: the proposals that fit the meeting's time, most at risk first."""
-        from coordinator_tui.services.errors import CoordinatorError
+        """``p``: the proposals that fit the meeting's time, most at risk first (written
+        in a worker thread, the rows read again there)."""
         from coordinator_tui.services.meetings.agenda import propose_agenda
 
-        try:
+        today = self.today
+
+        def write() -> tuple[Any, tuple[tuple, list[AgendaRow], TriageTotals]]:
             with self.coordinator.session() as session:
                 result = propose_agenda(
-                    session, self.meeting_id, today=self.today, fit_to_time=fit_to_time
+                    session, self.meeting_id, today=today, fit_to_time=fit_to_time
                 )
-                added, carried = len(result.added), len(result.carried)
-                since = result.window.since
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.held_back = result.held_back
-        text = f"{added} proposed from what happened since {uk_date(since)}"
-        if fit_to_time:
-            text += f", most at risk first, to fit the {result.minutes_free} min free"
-        if result.held_back:
-            text += f"; {result.held_back} more held back: P proposes them"
-        if carried:
-            text += f"; {carried} carried forward from the last meeting"
-        if result.already_there:
-            text += f" ({result.already_there} already on it)"
-        self.notify(text, timeout=8)
-        self._after_load = lambda: self._go_to(None, 0)  # from the top: most at risk first
-        self.load()
+            with self.coordinator.session() as session:
+                return result, self._fetch(session)
+
+        def then(made: tuple[Any, tuple[tuple, list[AgendaRow], TriageTotals]]) -> None:
+            result, loaded = made
+            added, carried = len(result.added), len(result.carried)
+            self.held_back = result.held_back
+            text = f"{added} proposed from what happened since {uk_date(result.window.since)}"
+            if fit_to_time:
+                text += f", most at risk first, to fit the {result.minutes_free} min free"
+            if result.held_back:
+                text += f"; {result.held_back} more held back: P proposes them"
+            if carried:
+                text += f"; {carried} carried forward from the last meeting"
+            if result.already_there:
+                text += f" ({result.already_there} already on it)"
+            self.notify(text, timeout=8)
+            self.show(*loaded)
+            self._go_to(None, 0)  # from the top: most at risk first
+
+        self.write_in_background(write, then)
 
     def action_propose_rest(self) -> None:
         """``P``: everything the builder finds, including what ``p`` held back."""

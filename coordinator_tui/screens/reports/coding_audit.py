@@ -23,6 +23,7 @@ from textual.containers import Vertical
 from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date, uk_datetime
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
@@ -106,10 +107,11 @@ def practice_table(summary: RunSummary) -> Table:
     return table
 
 
-class CodingAuditScreen(CoordinatorScreen):
+class CodingAuditScreen(BackgroundWrites, CoordinatorScreen):
     """The latest coding audit's findings, and the import of a new export."""
 
     CSS_PATH = "reports.tcss"
+    SAVING_LINE = "#coding-detail"  # "Saving…" while a one-key action waits on the database
     HELP = __doc__
     BINDINGS = [
         Binding("i", "import_file", "Import export", id="coding.import"),
@@ -173,6 +175,10 @@ class CodingAuditScreen(CoordinatorScreen):
 
     @work(thread=True, exclusive=True, group="coding")
     def load(self) -> None:
+        self.app.call_from_thread(self.show, *self._read())
+
+    def _read(self) -> tuple[RunSummary | None, PagedSource | None]:
+        """The latest run's summary and its findings' first page (in a worker thread)."""
         from coordinator_tui.services.reports.coding_audit import latest_run_id, run_summary
 
         with self.coordinator.session() as session:
@@ -181,7 +187,7 @@ class CodingAuditScreen(CoordinatorScreen):
         source = self._source(run_id) if run_id is not None else None
         if source is not None:
             source.rows(0, 60)  # the first page read off the UI thread
-        self.app.call_from_thread(self.show, summary, source)
+        return summary, source
 
     def show(self, summary: RunSummary | None, source: PagedSource | None) -> None:
         self.summary = summary
@@ -411,16 +417,24 @@ class CodingAuditScreen(CoordinatorScreen):
             lambda _values, done: self.after_action(done),
         )
 
-    def run_action(self, finding: FindingRow, action: str, values: dict[str, Any]) -> str | None:
-        """A one-key action (no form): save through the service, then say what was done
-        and move on to the next finding. Returns the refusal, also notified."""
-        try:
-            done = self.write_action(finding, action, values)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
-            return str(exc)
-        self.after_action(done)
-        return None
+    def run_action(self, finding: FindingRow, action: str, values: dict[str, Any]) -> None:
+        """A one-key action (no form): saved through the service in a worker thread, the
+        findings read again there (``BackgroundWrites``: the screen live, the keys typed
+        meanwhile held for the list as it is after the save); then what was done is said
+        and the cursor moves on to the next finding. A refusal is said in one line."""
+
+        def write() -> tuple[str, tuple[RunSummary | None, PagedSource | None]]:
+            return self.write_action(finding, action, values), self._read()
+
+        def then(made: tuple[str, tuple[RunSummary | None, PagedSource | None]]) -> None:
+            done, (summary, source) = made
+            self.notify(done, timeout=5)
+            table = self.query_one(LazyTable)
+            following = self._following(table)
+            self.show(summary, source)
+            table.cursor_row = min(following, max(table.row_count - 1, 0))
+
+        self.write_in_background(write, then)
 
     def write_action(self, finding: FindingRow, action: str, values: dict[str, Any]) -> str:
         """Save through the service in one unit of work (touching no widget: a form runs
@@ -467,13 +481,17 @@ class CodingAuditScreen(CoordinatorScreen):
         """After a save: say what was done and move on to the next finding."""
         self.notify(done, timeout=5)
         table = self.query_one(LazyTable)
-        index = table.cursor_row
-        # Open-only, the finding leaves the list and the next one takes its place.
-        following = index if self.open_only else index + 1
+        following = self._following(table)
         self._after_load = lambda: setattr(
             table, "cursor_row", min(following, max(table.row_count - 1, 0))
         )
         self.load()
+
+    def _following(self, table: LazyTable) -> int:
+        """The row of the next finding once the list is read again after an action: open
+        only, the finding leaves the list and the next one takes its place."""
+        index = table.cursor_row
+        return index if self.open_only else index + 1
 
     # -- filters and navigation -----------------------------------------------------------
 

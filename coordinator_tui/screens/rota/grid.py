@@ -45,6 +45,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.rota.presentation import (
@@ -55,6 +56,7 @@ from coordinator_tui.screens.rota.presentation import (
     now_for,
     problem_lines,
 )
+from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.rota.absences import KIND_NAMES
 from coordinator_tui.services.rota.plan_b import ABSENCE_KINDS as PLAN_B_ABSENCE_KINDS
 from coordinator_tui.widgets.cell_grid import CellGrid, GridColumn
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
     from coordinator_tui.services.rota.assign import ChangeResult
     from coordinator_tui.services.rota.grid import Cell, RotaWeek
     from coordinator_tui.services.rota.problems import Problem
+    from coordinator_tui.services.rota.validate import RotaState
 
 UNASSIGNED_COLUMNS = [
     Column("Day", 9),
@@ -158,8 +161,9 @@ def legend(narrow: bool, width: int) -> Text:
     return text
 
 
-class RotaScreen(SectionScreen):
+class RotaScreen(BackgroundWrites, SectionScreen):
     MODE = "rota"
+    SAVING_LINE = "#rota-problems"
     CSS_PATH = "rota.tcss"
     HELP = help_text(__doc__)
     BINDINGS = [
@@ -266,7 +270,6 @@ class RotaScreen(SectionScreen):
     def _load_week(self, week: date) -> None:
         """In a thread: read and check the week, then show it on the app's thread. A
         database that cannot be read says so where the week would be (F5 tries again)."""
-        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.rota.grid import RotaWeek
 
         now = now_for(self.coordinator.settings)
@@ -303,9 +306,13 @@ class RotaScreen(SectionScreen):
         self._draw_after_change(None)
         self.loaded = True
         self.coordinator.screen_loaded(self)
+        self._days_follow()
+
+    def _days_follow(self) -> None:
+        """A carer's day open over the grid shows the week as the grid now does."""
         from coordinator_tui.screens.rota.carer_day import CarerDayScreen
 
-        for screen in self.app.screen_stack:  # a carer's day open over the grid follows
+        for screen in self.app.screen_stack:
             if isinstance(screen, CarerDayScreen) and screen.rota_screen is self:
                 screen.refresh_day()
 
@@ -554,45 +561,68 @@ class RotaScreen(SectionScreen):
 
     def run_change(
         self,
-        change: Callable[[Session, str], ChangeResult],
+        change: Callable[[Session, RotaState, str], ChangeResult],
         describe: str,
         *,
-        rationale: str = "",
         after: Callable[[], None] | None = None,
-    ) -> str | None:
-        """Make a change through the services (audited, one transaction); ask for a
-        reason when it brings soft problems, refuse it with the reasons when hard ones.
-        Returns the refusal (for a dialog to show, keeping what was typed) or None."""
-        from coordinator_tui.services.errors import CoordinatorError
-        from coordinator_tui.services.rota.assign import HardProblemsError, RationaleRequired
+    ) -> None:
+        """Make a change through the services (audited, one transaction) in a worker
+        thread, the grid live meanwhile (``BackgroundWrites``): ``change(session, state,
+        rationale)`` is made on a copy of the week (``RotaState.fork``), which takes the
+        shown week's place once saved; a refusal leaves the week as it was. A change that
+        brings soft problems asks for a reason (then made from that dialog); hard ones are
+        refused with the reasons."""
+        rota = self.rota
+        if rota is None:
+            return
+        work = rota.state.fork()  # here, on the UI thread: drawing fills the week's caches
 
-        try:
+        def write() -> ChangeResult:
             with self.coordinator.session() as session:
-                result = change(session, rationale)
-        except RationaleRequired as exc:
-            if rationale:  # asked already: the dialog shows why
-                return str(exc)
+                return change(session, work, "")
 
-            self.ask_rationale(exc.problems, self._with_rationale(change, describe, after))
-            return None
-        except HardProblemsError as exc:
-            self.notify(
-                "\n".join(f"✖ {p.message}" for p in exc.problems[:4]),
-                title="Not allowed: a hard rule",
-                severity="error",
-                timeout=8,
-            )
-            return "Not allowed: " + "; ".join(p.message for p in exc.problems[:2])
-        except CoordinatorError as exc:
-            if not rationale:
-                self.notify(str(exc), severity="error", timeout=8)
-            return str(exc)
+        def refused(exc: CoordinatorError) -> None:
+            from coordinator_tui.services.rota.assign import HardProblemsError, RationaleRequired
+
+            if isinstance(exc, RationaleRequired):
+                self.ask_rationale(exc.problems, self._with_rationale(change, describe, after))
+            elif isinstance(exc, HardProblemsError):
+                self.notify(
+                    "\n".join(f"✖ {p.message}" for p in exc.problems[:4]),
+                    title="Not allowed: a hard rule",
+                    severity="error",
+                    timeout=8,
+                )
+            else:
+                self.say_refused(exc)
+
+        self.write_in_background(
+            write, lambda result: self._made(rota, work, result, describe, after), refused=refused
+        )
+
+    def _made(
+        self,
+        rota: RotaWeek,
+        state: RotaState,
+        result: ChangeResult,
+        describe: str,
+        after: Callable[[], None] | None,
+    ) -> None:
+        """On the UI thread, once saved: the week changed in the worker is the one shown,
+        the carers it touched redrawn; the change can be undone."""
         self.undo_stack.append((result, describe))
-        self.changed(result)
+        self._show_changed(rota, state, result)
         self.notify(f"{describe}: u to undo", timeout=4)
         if after is not None:
             after()
-        return None
+
+    def _show_changed(self, rota: RotaWeek, state: RotaState, result: ChangeResult) -> None:
+        if self.rota is rota:
+            rota.state = state
+            self.changed(result)
+            self._days_follow()  # ``u`` on a carer's day, say: written after it returned
+        else:  # the week was read again (or left) while the write waited: read it again
+            self.load()
 
     def changed(self, result: ChangeResult) -> None:
         touched = {
@@ -603,8 +633,6 @@ class RotaScreen(SectionScreen):
     def write(self, work: Callable[[Session], object]) -> str | None:
         """Run a service call in one audited transaction; the reason if it was refused
         or could not be saved (a dialog shows it and stays open), None when saved."""
-        from coordinator_tui.services.errors import CoordinatorError
-
         try:
             with self.coordinator.session() as session:
                 work(session)
@@ -614,30 +642,32 @@ class RotaScreen(SectionScreen):
 
     def _with_rationale(
         self,
-        change: Callable[[Session, str], ChangeResult],
+        change: Callable[[Session, RotaState, str], ChangeResult],
         describe: str,
         after: Callable[[], None] | None,
     ) -> BackgroundSave:
         """The change again with the reason typed: written in the dialog's worker thread
-        (the grid live while the database waits; a refusal stays in the dialog with the
-        reason typed), then drawn, said and made undoable on the UI thread."""
-        from coordinator_tui.services.errors import CoordinatorError
+        on a copy of the week (the grid live while the database waits; a refusal stays in
+        the dialog with the reason typed), then shown, said and made undoable on the UI
+        thread."""
         from coordinator_tui.services.rota.assign import HardProblemsError
 
-        def write(values: dict[str, Any]) -> ChangeResult:
+        rota = self.rota
+        assert rota is not None
+        shown = rota.state.fork()  # the week as the dialog opened over it
+
+        def write(values: dict[str, Any]) -> tuple[ChangeResult, RotaState]:
+            attempt = shown.fork()  # each try on its own copy: a refused one changes nothing
             try:
                 with self.coordinator.session() as session:
-                    return change(session, values["rationale"])
+                    return change(session, attempt, values["rationale"]), attempt
             except HardProblemsError as exc:
                 problems = "; ".join(p.message for p in exc.problems[:2])
                 raise CoordinatorError(f"Not allowed: {problems}") from exc
 
-        def then(_values: dict[str, Any], result: ChangeResult) -> None:
-            self.undo_stack.append((result, describe))
-            self.changed(result)
-            self.notify(f"{describe}: u to undo", timeout=4)
-            if after is not None:
-                after()
+        def then(_values: dict[str, Any], made: tuple[ChangeResult, RotaState]) -> None:
+            result, state = made
+            self._made(rota, state, result, describe, after)
 
         return BackgroundSave(write, then)
 
@@ -646,7 +676,6 @@ class RotaScreen(SectionScreen):
         run in the dialog's worker thread, so the grid stays live while the database
         waits on a lock; its refusal stays in the dialog with what was typed. What
         follows the save runs on the UI thread (the dialog's dismiss callback)."""
-        from coordinator_tui.services.errors import CoordinatorError
 
         def write(values: dict[str, Any]) -> None:
             problem = save(values)
@@ -672,26 +701,29 @@ class RotaScreen(SectionScreen):
         )
 
     def action_undo(self) -> None:
-        from coordinator_tui.services.errors import CoordinatorError
+        """``u``: the last change of this session put back, written in a worker thread
+        on a copy of the week (as ``run_change``); a refusal leaves the week as shown."""
         from coordinator_tui.services.rota.assign import undo
 
         if not self.undo_stack or self.rota is None:
             self.notify("Nothing to undo in this session", severity="warning")
             return
-        result, describe = self.undo_stack[-1]
-        state = self.rota.state
-        try:
+        last = self.undo_stack[-1]
+        result, describe = last
+        rota = self.rota
+        work = rota.state.fork()
+
+        def write() -> ChangeResult:
             with self.coordinator.session() as session:
-                back = undo(session, result, state)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error")
-            # The database was rolled back, but an undo over two weeks may have changed
-            # this week's rota in memory before the other week refused: read it again.
-            self.load()
-            return
-        self.undo_stack.pop()
-        self.changed(back)
-        self.notify(f"Undone: {describe}", timeout=4)
+                return undo(session, result, work)
+
+        def then(back: ChangeResult) -> None:
+            if self.undo_stack and self.undo_stack[-1] is last:
+                self.undo_stack.pop()
+            self._show_changed(rota, work, back)
+            self.notify(f"Undone: {describe}", timeout=4)
+
+        self.write_in_background(write, then)
 
     def assign_visit(self, visit_id: int) -> None:
         from coordinator_tui.screens.rota.dialogs import CarerPicker
@@ -718,8 +750,8 @@ class RotaScreen(SectionScreen):
                 return
             name = rota.carer_name(carer_id)
             self.run_change(
-                lambda session, why: assign(
-                    session, visit_id, carer_id, state=state, rationale=why
+                lambda session, work, why: assign(
+                    session, visit_id, carer_id, state=work, rationale=why
                 ),
                 f"{name} assigned to {rota.describe_visit(visit_id)}",
             )
@@ -732,7 +764,7 @@ class RotaScreen(SectionScreen):
         rota = self.rota
         assert rota is not None
         self.run_change(
-            lambda session, _why: unassign(session, visit_id, carer_id, state=rota.state),
+            lambda session, work, _why: unassign(session, visit_id, carer_id, state=work),
             f"{rota.carer_name(carer_id)} taken off {rota.describe_visit(visit_id)}",
             after=after,
         )
@@ -763,8 +795,8 @@ class RotaScreen(SectionScreen):
             return
         self.swap_mark = None
         self.run_change(
-            lambda session, why: swap(
-                session, visit_a, carer_a, visit_id, carer_id, state=rota.state, rationale=why
+            lambda session, work, why: swap(
+                session, visit_a, carer_a, visit_id, carer_id, state=work, rationale=why
             ),
             f"Swapped {rota.carer_name(carer_a)} and {rota.carer_name(carer_id)}",
             after=after,
@@ -826,10 +858,11 @@ class RotaScreen(SectionScreen):
         options = tuple((f"{p.title}: {p.message}"[:60], index) for index, p in enumerate(problems))
 
         def save(values: dict[str, Any]) -> str | None:
+            # In the dialog's worker thread: the week shown is marked on the UI thread.
             return self.write(
                 lambda session: record_acceptance(
                     session,
-                    rota.state,
+                    None,
                     problems[values["problem"]],
                     values["rationale"],
                     visit_id=visits[0] if visits else None,
@@ -839,6 +872,9 @@ class RotaScreen(SectionScreen):
         def done(values: dict[str, Any] | None) -> None:
             if values is None:
                 return
+            problem = problems[values["problem"]]
+            visit_id = problem.visit_ids[0] if problem.visit_ids else visits[0]
+            rota.state.accept(problem.code, visit_id, problem.carer_id)
             self._draw_after_change({carer_id})
             self.notify("Accepted with the reason recorded", timeout=4)
             if after is not None:
@@ -1197,19 +1233,22 @@ class RotaScreen(SectionScreen):
         open_night_period(self)
 
     def action_generate(self) -> None:
-        from coordinator_tui.services.errors import CoordinatorError
+        """``g``: the week's visits made from the care packages, in a worker thread."""
         from coordinator_tui.services.visit_generation import generate_week
 
-        if self.week is None:
+        week = self.week
+        if week is None:
             return
-        try:
+
+        def write() -> str:
             with self.coordinator.session() as session:
-                result = generate_week(session, self.week)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.notify(result.summary(), timeout=8)
-        self.load()
+                return generate_week(session, week).summary()
+
+        def then(summary: str) -> None:
+            self.notify(summary, timeout=8)
+            self.load()
+
+        self.write_in_background(write, then)
 
     def incident_prefill(self) -> dict[str, int | None]:
         """What ``f4`` fills in on the grid (issue 14 §1): the highlighted carer, with the

@@ -19,6 +19,7 @@ of the carers involved (a few dozen visits each) and the visit itself.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -83,6 +84,16 @@ class _Carer:
 
 _NO_CARER = _Carer(None, ())
 _ABSENT = object()  # a cache key that held nothing (``what_if`` puts it back so)
+_CACHES = (
+    "_adult_from",
+    "_on_visit",
+    "_carers",
+    "_visits",
+    "_summaries",
+    "_previous",
+    "_visit_rules",
+)
+"""RotaState's caches of check results: dicts whose values are replaced, never changed."""
 
 
 class RotaState:
@@ -233,6 +244,23 @@ class RotaState:
         for visit_id in visits:
             self._visits[visit_id] = self._check_visit(visit_id)
         return self.problems()
+
+    def fork(self) -> RotaState:
+        """A copy to change while this one is still being drawn: a screen makes its write
+        on the copy in a worker thread and puts the copy in this one's place once saved
+        (a refused write leaves this one as it was). The week's snapshot, the travel table
+        and the cached check results are shared: they are replaced, never changed in place,
+        so only the containers are copied (cheap, where a deep copy of a large week is not)."""
+        twin = copy.copy(self)
+        twin.acceptances = set(self.acceptances)
+        twin.carer_acceptances = set(self.carer_acceptances)
+        twin.carers_of = dict(self.carers_of)
+        twin.cells = defaultdict(dict)
+        for carer_id, days in self.cells.items():
+            twin.cells[carer_id] = {day: list(visits) for day, visits in days.items()}
+        for cache in _CACHES:
+            setattr(twin, cache, dict(getattr(self, cache)))
+        return twin
 
     def set_carers(self, visit_id: int, carers: Iterable[int]) -> Recheck:
         """Put ``carers`` (by slot) on a visit and re-check only what that can affect."""
