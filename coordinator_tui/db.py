@@ -39,7 +39,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-from coordinator_tui import audit
+from coordinator_tui import audit, keyslots
 from coordinator_tui.preflight import (
     DatabaseOpenError,
     DatabaseTarget,
@@ -130,10 +130,11 @@ def create_db_engine(target: DatabaseTarget, *, schema_work: bool = False) -> En
     Transactional Modes"; PostgreSQL: no statement timeout)."""
     try:
         if target.is_sqlite:
-            engine = create_engine(
-                target.url,
-                connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-            )
+            connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+            if target.path is not None and keyslots.is_encrypted(target.path):
+                engine = _cipher_engine(target.path, connect_args)
+            else:
+                engine = create_engine(target.url, connect_args=connect_args)
             event.listen(engine, "connect", _set_sqlite_pragmas)
             if schema_work:
                 event.listen(engine, "connect", _sqlite_schema_work)
@@ -156,6 +157,27 @@ def create_db_engine(target: DatabaseTarget, *, schema_work: bool = False) -> En
         raise DatabaseOpenError(
             f"the database driver for {target.display} is not installed ({exc.name})"
         ) from exc
+
+
+def _cipher_engine(path: Path, connect_args: dict) -> Engine:
+    """An engine on an encrypted database through SQLAlchemy's SQLCipher dialect
+    (``sqlite+pysqlcipher``), keyed with the data key this process unlocked
+    (``keyslots.unlock``). The key is SQLCipher's raw form, so no key derivation runs per
+    connection. The URL's password is the key: SQLAlchemy hides it whenever the URL is
+    shown, and nothing in the app renders it but :func:`upgrade`, which does not."""
+    from sqlalchemy.engine import URL
+    from sqlalchemy.pool import QueuePool
+
+    key = keyslots.key_for(path)
+    if key is None:
+        raise keyslots.EncryptionError(
+            f"{path} is encrypted: sign in to open it (coordinator-tui --user NAME ...)"
+        )
+    keyslots.cipher_module()
+    url = URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
+    # The dialect's default pool is one connection per thread (SingletonThreadPool);
+    # the app's workers share a pool like the plain database's.
+    return create_engine(url, connect_args=connect_args, poolclass=QueuePool)
 
 
 def alembic_config(connection=None) -> Config:
@@ -199,8 +221,21 @@ def backup_sqlite(source: Path, destination: Path) -> Path:
     fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        dst = sqlite3.connect(partial)
+        key = None
+        if keyslots.is_encrypted(source):
+            # An encrypted database's backup is encrypted with the same key, and its key
+            # file goes beside it first: the backup opens with the same passwords.
+            key = keyslots.key_for(source)
+            if key is None:
+                raise keyslots.EncryptionError(f"{source} is encrypted: sign in to back it up")
+            keyslots.write_keys(
+                source, keyslots.read_keys(source), target=keyslots.keys_path(destination)
+            )
+            src = keyslots.connect(Path(f"file:{source}?mode=ro"), key, uri=True)
+            dst = keyslots.connect(partial, key)
+        else:
+            src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            dst = sqlite3.connect(partial)
         try:
             with dst:
                 src.backup(dst)
@@ -253,8 +288,15 @@ def _move_into_place(temporary: Path, final: Path, *, replace: bool = False) -> 
     return True
 
 
-def _schema_engine(url: str) -> Engine:
-    return create_db_engine(resolve_target(url), schema_work=True)
+def _schema_engine(engine: Engine) -> Engine:
+    """An engine for migrations on ``engine``'s database. An SQLite file is named by its
+    path (an encrypted one's key is found again in memory, never read back from the URL)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return create_db_engine(resolve_target(str(url.database)), schema_work=True)
+    return create_db_engine(
+        resolve_target(url.render_as_string(hide_password=False)), schema_work=True
+    )
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -263,7 +305,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     On SQLite the migrations run on their own connection with the driver's implicit
     transactions off, and foreign keys are checked as a whole before the commit."""
-    schema = _schema_engine(engine.url.render_as_string(hide_password=False))
+    schema = _schema_engine(engine)
     try:
         with schema.begin() as conn:
             from alembic import command
@@ -304,6 +346,8 @@ class OpenedDatabase:
     upgraded_from: str | None = None
     backup_path: Path | None = None
     created: bool = False
+    principal: Principal | None = None
+    """Who works on it: set by the command line's sign-in (``cli.common.open_for_work``)."""
 
 
 def open_database(db: str, *, migrate: bool = True) -> OpenedDatabase:
@@ -508,6 +552,7 @@ class AppSession(Session):
 
 audit.install(AppSession)
 week_hours.install(AppSession)  # CarerWeekHours follows the visits (WTR 17-week averages)
+keyslots.install(AppSession)  # an encrypted database's key slots follow passwords
 
 
 def identify(session: Session, actor: str | Principal) -> None:
@@ -628,6 +673,8 @@ def restore_sqlite(source: Path, destination: Path) -> str:
         raise DatabaseOpenError(f"{source} does not exist")
     if check_sqlite_file(source):
         raise DatabaseOpenError(f"{source} is empty: not a backup")
+    if keyslots.is_encrypted(source):
+        return _restore_encrypted(source, destination)
     _check_backup_whole(source)
     destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not destination.exists():
@@ -700,3 +747,190 @@ def _restore_in_place(source: Path, destination: Path) -> bool:
     finally:
         conn.close()
     return True
+
+
+# -- encryption at rest (issue 17 §5) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What ``db encrypt`` / ``db decrypt`` did, for the command's output."""
+
+    path: Path
+    tables: int
+    rows: int
+    plain_backup: Path | None = None
+
+
+def _take_alone(conn, path: Path) -> None:
+    """Refuse while another process has ``path`` open (its later writes would go to the
+    file replaced by the conversion and be lost), and leave the database as one file (no
+    write-ahead log beside it to be applied to the new one): in WAL mode every open
+    connection holds a lock that stops the journal mode changing."""
+    try:
+        mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+    except Exception as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            mode = "wal"
+        else:
+            raise DatabaseOpenError(f"Cannot read {path}: {str(exc).splitlines()[0]}") from None
+    if str(mode).lower() != "delete":
+        raise DatabaseInUseError(
+            f"{path} is open in Coordinator TUI (or another command) now: close it everywhere "
+            "and run the command again (a database in use is never replaced)"
+        )
+
+
+def _table_counts(conn) -> dict[str, int]:
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
+
+
+def _convert(path: Path, old_key: bytes | None, new_key: bytes | None, work: Path) -> dict:
+    """Copy ``path`` (opened with ``old_key``; None: plain) into the new file ``work``
+    (encrypted with ``new_key``; None: plain) with SQLCipher's ``sqlcipher_export``, then
+    check the copy: integrity, and every table's row count the same as the original's.
+    Returns the counts. ``path`` itself is only read."""
+    _remove_with_sidecars(work)
+    conn = keyslots.connect(path, old_key, isolation_level=None, timeout=0)
+    try:
+        _take_alone(conn, path)
+        counts = _table_counts(conn)
+        attach_key = keyslots.pragma_key(new_key) if new_key is not None else "''"
+        conn.execute(f"ATTACH DATABASE ? AS converted KEY {attach_key}", (str(work),))
+        # The new file is flushed to disk once, whole, before it is renamed into place
+        # (``_move_into_place``): no syncing table by table meanwhile.
+        conn.execute("PRAGMA converted.synchronous=OFF")
+        conn.execute("BEGIN IMMEDIATE")  # one read of the original, and no writer meanwhile
+        conn.execute("SELECT sqlcipher_export('converted')")
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE converted")
+    finally:
+        conn.close()
+    check = keyslots.connect(work, new_key, isolation_level=None)
+    try:
+        rows = [row[0] for row in check.execute("PRAGMA integrity_check")]
+        copied = _table_counts(check)
+        check.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        check.close()
+    if rows != ["ok"] or copied != counts:
+        _remove_with_sidecars(work)
+        raise DatabaseOpenError(
+            f"the converted copy of {path} did not check out: nothing was changed"
+        )
+    os.chmod(work, 0o600)
+    return counts
+
+
+def encrypt_sqlite(
+    path: Path, username: str, password: str, *, keep_plain: bool = True
+) -> Conversion:
+    """``db encrypt``: make the plain database ``path`` an encrypted one, opened by
+    ``username``'s password (a slot in the key file; others get theirs when an
+    administrator adds or resets them).
+
+    The data is copied into a new encrypted file beside it and checked; the plain file
+    is kept as a backup (``keep_plain``; the command says it is not encrypted); the key
+    file is written; then the new file is renamed over the old in one step. A kill at any
+    point leaves either the plain database (a key file beside a plain file is ignored)
+    or the encrypted one with its key file."""
+    if keyslots.is_encrypted(path):
+        raise keyslots.EncryptionError(f"{path} is already encrypted")
+    if check_sqlite_file(path):
+        raise DatabaseOpenError(f"{path} is empty: nothing to encrypt")
+    keyslots.cipher_module()
+    key = keyslots.new_key()
+    work = path.with_name(f".{path.name}.encrypting")
+    try:
+        counts = _convert(path, None, key, work)
+        plain_backup = None
+        if keep_plain:
+            plain_backup = _free_backup_name(path, "plain")
+            os.link(path, plain_backup)  # the same file: no copy, and kept after the swap
+        name = username.strip().lower()
+        keys = keyslots.KeyFile(
+            keyslots.fingerprint(key), {name: keyslots.wrap(key, name, password)}
+        )
+        keyslots.write_keys(path, keys)  # first: a key file beside a plain file is ignored
+        _move_into_place(work, path, replace=True)
+    finally:
+        _remove_with_sidecars(work)
+    keyslots.remember(path, key)
+    return Conversion(path, len(counts), sum(counts.values()), plain_backup)
+
+
+def decrypt_sqlite(path: Path) -> Conversion:
+    """``db decrypt``: make the encrypted database ``path`` (unlocked in this process)
+    plain again. The plain copy is made and checked beside it, renamed over the encrypted
+    file in one step, and only then is the key file removed (a plain file beside a key
+    file opens as plain), so a kill at any point leaves an openable database."""
+    if not keyslots.is_encrypted(path):
+        raise keyslots.EncryptionError(f"{path} is not encrypted")
+    key = keyslots.key_for(path)
+    if key is None:
+        raise keyslots.EncryptionError(f"{path} is encrypted: sign in to decrypt it")
+    work = path.with_name(f".{path.name}.decrypting")
+    try:
+        counts = _convert(path, key, None, work)
+        _move_into_place(work, path, replace=True)
+    finally:
+        _remove_with_sidecars(work)
+    keyslots.keys_path(path).unlink(missing_ok=True)
+    keyslots.forget(path)
+    return Conversion(path, len(counts), sum(counts.values()))
+
+
+def _restore_encrypted(source: Path, destination: Path) -> str:
+    """Restore an encrypted backup (unlocked in this process): checked whole, copied
+    beside the database with its key file, then the key file and the database given
+    their names, the key file first (a key file beside a plain file is ignored; beside
+    the same database encrypted with the same key, as a backup of it is, it opens it).
+    Refused while another process has the database open."""
+    key = keyslots.key_for(source)
+    if key is None:
+        raise keyslots.EncryptionError(f"{source} is encrypted: sign in to restore it")
+    check = keyslots.connect(Path(f"file:{source}?mode=ro"), key, uri=True)
+    try:
+        rows = [row[0] for row in check.execute("PRAGMA quick_check")]
+    except Exception as exc:
+        raise DatabaseOpenError(damaged_message(str(source), str(exc))) from None
+    finally:
+        check.close()
+    if rows != ["ok"]:
+        raise DatabaseOpenError(damaged_message(str(source), rows[0] if rows else "?"))
+    destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if destination.exists() and destination.stat().st_size > 0:
+        live_key = None
+        if keyslots.is_encrypted(destination):
+            live = keyslots.read_keys(destination)
+            if live.fingerprint != keyslots.fingerprint(key):
+                raise keyslots.EncryptionError(
+                    f"{destination} is encrypted with another key: move it (and its key "
+                    "file) away first, then restore"
+                )
+            live_key = key
+        conn = keyslots.connect(destination, live_key, timeout=0, isolation_level=None)
+        try:
+            _take_alone(conn, destination)
+        finally:
+            conn.close()
+    tmp = destination.with_name(f".{destination.name}.restoring")
+    _remove_with_sidecars(tmp)
+    keyslots.keys_path(tmp).unlink(missing_ok=True)
+    backup_sqlite(source, tmp)
+    try:
+        os.replace(keyslots.keys_path(tmp), keyslots.keys_path(destination))
+        for side in _sidecars(destination):
+            side.unlink(missing_ok=True)
+        _move_into_place(tmp, destination, replace=True)
+    finally:
+        _remove_with_sidecars(tmp)
+        keyslots.keys_path(tmp).unlink(missing_ok=True)
+    keyslots.remember(destination, key)
+    return "the encrypted backup and its key file put in place"

@@ -11,6 +11,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coordinator_tui.services.access import Principal
 
 DB_ENV = "COORDINATOR_TUI_DB"
 
@@ -41,10 +45,13 @@ def plain_run_db(argv: Sequence[str]) -> tuple[bool, str | None]:
     return False, None
 
 
-def open_app(db: str | None, start: str = "home", demo: bool = False) -> int:
+def open_app(
+    db: str | None, start: str = "home", demo: bool = False, principal: Principal | None = None
+) -> int:
     """Check the database cheaply, run the app, and return its exit code. ``demo``: the
     ``demo`` command's demo user is signed in automatically (and the header says so);
-    otherwise the app opens on its sign-in screen.
+    otherwise the app opens on its sign-in screen, unless ``principal`` is given (an
+    encrypted database, unlocked and signed in on the terminal before the app opens).
 
     Raises ``LaunchError`` for a settings file or database that cannot be used, and for
     a failure the app met while opening the database (its message, exit code 2)."""
@@ -61,7 +68,6 @@ def open_app(db: str | None, start: str = "home", demo: bool = False) -> int:
     check_theme(settings.theme)
     from coordinator_tui.app import make_app
 
-    principal = None
     if demo:
         from coordinator_tui.services.access import demo_principal
 
@@ -96,6 +102,19 @@ def safe_console_streams(streams: Sequence[object] | None = None) -> None:
             reconfigure(errors="replace")
 
 
+def _encrypted(db: str | None) -> bool:
+    """Whether the database the app would open is an encrypted SQLite file (issue 17 §5)."""
+    from coordinator_tui.keyslots import is_encrypted
+    from coordinator_tui.preflight import DatabaseOpenError, resolve_target
+    from coordinator_tui.settings import SettingsError, load_settings
+
+    try:
+        path = resolve_target(load_settings(db or os.environ.get(DB_ENV) or None).db).path
+    except (SettingsError, DatabaseOpenError):
+        return False  # open_app says what is wrong
+    return path is not None and is_encrypted(path)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script and ``python -m coordinator_tui`` entry point.
 
@@ -110,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args and args[0] == "people":  # the same fast path, opened on the people list
         start, args[0] = "people", "run"
     plain, db = plain_run_db(args)
+    if plain and _encrypted(db):  # unlocked on the terminal first (``cli.start``)
+        plain = False
     if not plain:
         from coordinator_tui.cli import main as cli_main
 

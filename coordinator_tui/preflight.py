@@ -155,6 +155,8 @@ def check_sqlite_file(path: Path) -> bool:
     except OSError as exc:
         raise DatabaseOpenError(f"Cannot read {path}: {exc.strerror}") from exc
     if header and header != SQLITE_HEADER:
+        if path.with_name(path.name + ".keys").is_file():
+            return False  # encrypted (issue 17 §5, ``keyslots``): checked once unlocked
         raise DatabaseOpenError(f"{path} is not a Coordinator TUI database (not SQLite)")
     if header:
         sqlite_revision_check(path)

@@ -133,11 +133,19 @@ def test_out_of_hours(moment, expected):
     assert out_of_hours(moment) is expected
 
 
-def test_cli_report_access_json(small_demo_engine, small_demo_path, trail):
+def test_cli_report_access_json(small_demo_engine, small_demo_path, trail, monkeypatch):
     from coordinator_tui.cli import app
+    from coordinator_tui.models.accounts import Account
 
+    with session_scope(small_demo_engine, "admin.os") as s:  # the lead who reads it
+        lead_id = accounts.create_account(
+            s, "lead.one", "Lead One", "lead kettle owl", ["safeguarding_lead"], at(8)
+        )
+        s.get(Account, lead_id).must_change_password = False  # as after the first sign-in
     small_demo_engine.dispose()
-    args = ["report", "access", "--db", str(small_demo_path), "--from", "20/11/2026"]
+    args = ["--user", "lead.one", "report", "access", "--db", str(small_demo_path)]
+    args += ["--from", "20/11/2026"]
+    monkeypatch.setenv("COORDINATOR_TUI_PASSWORD", "lead kettle owl")
     result = CliRunner().invoke(app, [*args, "--to", "20/11/2026", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from coordinator_tui import __version__, crash
-from coordinator_tui.cli.common import DbOption, fail
+from coordinator_tui.cli.common import DbOption, UserOption, fail, set_sign_in
 
 _PASS_THROUGH = (
     typer.Exit,
@@ -76,12 +76,17 @@ def _version_callback(value: bool) -> None:
 def main_callback(
     ctx: typer.Context,
     db: DbOption = None,
+    user: UserOption = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Show version."),
     ] = False,
 ) -> None:
-    """Open the app (same as ``run``) when no command is given."""
+    """Open the app (same as ``run``) when no command is given.
+
+    ``--user NAME`` (before the command) signs the command in as that account
+    (``cli.common``: one mechanism for every command)."""
+    set_sign_in(user)
     if ctx.invoked_subcommand is None:
         from coordinator_tui.cli.start import run
 

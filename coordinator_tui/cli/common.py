@@ -1,5 +1,18 @@
 """What every command of the ``coordinator-tui`` command line shares: the ``--db`` option,
-one-line failures, opening the database for work, and running one unit of work.
+one-line failures, signing in, opening the database for work, and running one unit of work.
+
+Signing in (issue 17): one mechanism for every command, here, not per command. The
+account is named before the command, ``coordinator-tui --user NAME COMMAND ...`` (or
+``COORDINATOR_TUI_ACCOUNT``); its password is asked for with the input hidden, or read
+from ``COORDINATOR_TUI_PASSWORD`` for automation (and a TOTP code from the prompt or
+``COORDINATOR_TUI_TOTP``). :func:`open_for_work` and :func:`run_job` then sign in with
+``services.accounts.sign_in`` (failures counted and audited as in the app), and the unit
+of work acts for that account: the audit trail names it and ``access.require`` checks its
+roles. A database with accounts refuses a command run without ``--user``; a database with
+none yet (a new one, a demo) is worked on by the operating-system user who owns the file
+(``access.operator_principal``), as before accounts existed. An encrypted database
+(``keyslots``) is unlocked with the same name and password before it is opened
+(:func:`open_or_fail`), so ``--user`` is needed for every command on one.
 
 Import hygiene: nothing here imports Textual or the database layer at module level
 (``tests/test_import_hygiene.py`` checks that ``--help`` stays light).
@@ -7,7 +20,9 @@ Import hygiene: nothing here imports Textual or the database layer at module lev
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -28,6 +43,115 @@ DbOption = Annotated[
 ]
 
 
+ACCOUNT_ENV = "COORDINATOR_TUI_ACCOUNT"
+PASSWORD_ENV = "COORDINATOR_TUI_PASSWORD"
+CODE_ENV = "COORDINATOR_TUI_TOTP"
+
+UserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        envvar=ACCOUNT_ENV,
+        help="Sign in as this account (before the command: coordinator-tui --user NAME "
+        f"COMMAND). The password is asked for, hidden, or read from {PASSWORD_ENV}.",
+        show_default=False,
+    ),
+]
+
+
+@dataclass
+class _SignIn:
+    """Who this run of the command line signs in as (set by the root callback)."""
+
+    username: str | None = None
+    password: str | None = None
+
+
+_sign_in = _SignIn()
+
+
+def set_sign_in(username: str | None) -> None:
+    """The ``--user`` given to this run (the root callback calls it on every run)."""
+    _sign_in.username = username.strip() if username and username.strip() else None
+    _sign_in.password = None
+
+
+def _ask(prompt: str, env: str) -> str:
+    """A secret from ``env``, else typed at a hidden prompt; one line if neither can be."""
+    if env in os.environ:
+        return os.environ[env]
+    try:
+        return typer.prompt(prompt, hide_input=True, default="", show_default=False)
+    except (typer.Abort, EOFError):
+        fail(f"no {prompt.lower()} given: type it when asked, or set {env}")
+
+
+def credentials() -> tuple[str, str] | None:
+    """The account name and password for this run (asked once), or None without --user."""
+    if _sign_in.username is None:
+        return None
+    if _sign_in.password is None:
+        _sign_in.password = _ask(f"Password for {_sign_in.username}", PASSWORD_ENV)
+    return _sign_in.username, _sign_in.password
+
+
+def unlock_if_encrypted(db: str) -> None:
+    """An encrypted SQLite database's key, unwrapped with this run's name and password
+    (``keyslots.unlock``) and held in memory; a wrong one is one line, under a second."""
+    from coordinator_tui import keyslots
+    from coordinator_tui.preflight import resolve_target
+
+    path = resolve_target(db).path
+    if path is None or not keyslots.is_encrypted(path) or keyslots.key_for(path) is not None:
+        return
+    given = credentials()
+    if given is None:
+        fail(f"{path} is encrypted: sign in to open it (coordinator-tui --user NAME COMMAND ...)")
+    try:
+        keyslots.unlock(path, *given)
+    except keyslots.EncryptionError as exc:
+        fail(str(exc))
+
+
+def sign_in(engine: Any, settings: Any) -> Any:
+    """The principal this run acts for: the ``--user`` account signed in with its
+    password (and code), or, on a database with no accounts yet, the operator. Refused in
+    one line: a wrong name or password (counted, audited), a disabled account, a
+    temporary password not yet changed, a database with accounts and no ``--user``."""
+    from datetime import UTC, datetime
+
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services import accounts
+    from coordinator_tui.services.access import Principal, operator_principal
+
+    given = credentials()
+    nobody = Principal(username=accounts.NOT_SIGNED_IN, kind="anonymous")
+    with session_scope(engine, nobody) as session:
+        if given is None:
+            if accounts.account_count(session) == 0:
+                return operator_principal(settings.user)
+            outcome = None
+        else:
+            now = datetime.now(UTC)
+            outcome = accounts.sign_in(
+                session, given[0], given[1], now, os.environ.get(CODE_ENV, "")
+            )
+            if outcome.needs_code:
+                code = _ask("Code from your authenticator app", CODE_ENV)
+                outcome = accounts.sign_in(session, given[0], given[1], now, code)
+    # The unit of work has committed: a failure is counted and audited before refusing.
+    if outcome is None:
+        fail(
+            "this database has accounts: sign in with coordinator-tui --user NAME COMMAND "
+            f"(the password is asked for, or read from {PASSWORD_ENV})"
+        )
+    if outcome.principal is None:
+        fail(outcome.message)
+    if outcome.principal.must_change_password:
+        fail("your password is temporary: sign in to the app once to choose your own")
+    return outcome.principal
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     """One line on stderr, then exit with ``code``."""
     typer.echo(f"coordinator-tui: {message}", err=True)
@@ -46,8 +170,10 @@ def load_settings_or_fail(db: str | None):
 
 
 def open_or_fail(db: str, *, migrate: bool = True):
+    """Open the database (unlocking an encrypted one first), or one line."""
     from coordinator_tui.db import DatabaseOpenError, open_database
 
+    unlock_if_encrypted(db)
     try:
         return open_database(db, migrate=migrate)
     except DatabaseOpenError as exc:
@@ -55,9 +181,15 @@ def open_or_fail(db: str, *, migrate: bool = True):
 
 
 def open_for_work(db: str | None):
-    """Open the database and bring reference data (and a practice's own files) in."""
+    """Open the database, sign in (``opened.principal``: the unit of work's actor), and
+    bring reference data (and a practice's own files) in."""
     settings = load_settings_or_fail(db)
     opened = open_or_fail(settings.db)
+    try:
+        opened.principal = sign_in(opened.engine, settings)
+    except BaseException:
+        opened.engine.dispose()
+        raise
     from coordinator_tui.db import session_scope
     from coordinator_tui.services.reference import (
         ReferenceDataError,
@@ -67,7 +199,7 @@ def open_for_work(db: str | None):
 
     use_practice_dir(opened.target.path.parent if opened.target.path else None)
     try:
-        with session_scope(opened.engine, settings.user) as session:
+        with session_scope(opened.engine, opened.principal) as session:
             apply_reference_data(session, today=settings.current_date())
     except ReferenceDataError as exc:
         opened.engine.dispose()
@@ -87,8 +219,9 @@ def parse_week(text: str, today, option: str = "--week"):
 
 
 def run_job(db: str | None, job: Callable[..., T], *, with_user: bool = False) -> T:
-    """Run ``job(session, today)`` (``job(session, today, user)`` with ``with_user``) in one
-    unit of work on the database, after reference data is applied. A refusal the user can
+    """Run ``job(session, today)`` (``job(session, today, user)`` with ``with_user``: the
+    signed-in account's username) in one unit of work on the database, signed in
+    (:func:`sign_in`), after reference data is applied. A refusal the user can
     act on (any ``CoordinatorError``, a practice file that does not parse, a file that
     cannot be written) is one line and exit 2; the database is disposed of either way."""
     settings, opened = open_for_work(db)
@@ -98,9 +231,9 @@ def run_job(db: str | None, job: Callable[..., T], *, with_user: bool = False) -
 
     args: tuple[Any, ...] = (settings.current_date(),)
     if with_user:
-        args += (settings.user,)
+        args += (opened.principal.username,)
     try:
-        with session_scope(opened.engine, settings.user) as session:
+        with session_scope(opened.engine, opened.principal) as session:
             return job(session, *args)
     except (CoordinatorError, ReferenceDataError, OSError) as exc:
         fail(str(exc))

@@ -1,4 +1,8 @@
-"""Database maintenance commands: ``db upgrade|check|verify``, ``backup`` and ``restore``."""
+"""Database maintenance commands: ``db upgrade|check|verify|encrypt|decrypt``, ``backup``
+and ``restore``.
+
+An encrypted database (issue 17 §5, ``coordinator_tui.keyslots``) is opened by signing in
+(``coordinator-tui --user NAME db check``): ``cli.common.open_or_fail`` unlocks it."""
 
 from __future__ import annotations
 
@@ -9,13 +13,17 @@ import typer
 
 from coordinator_tui.cli.common import (
     DbOption,
+    credentials,
     fail,
     load_settings_or_fail,
     open_or_fail,
+    sign_in,
+    unlock_if_encrypted,
 )
 
 db_app = typer.Typer(
-    help="Database maintenance: upgrade the schema, check integrity, verify the audit trail."
+    help="Database maintenance: upgrade the schema, check integrity, verify the audit trail, "
+    "encrypt or decrypt an SQLite file."
 )
 
 
@@ -94,12 +102,22 @@ def backup(
     destination = path.expanduser().resolve()
     if destination.exists():
         fail(f"{destination} already exists: choose a new file name")
+    from coordinator_tui import keyslots
+
+    unlock_if_encrypted(settings.db)
     try:
         check_sqlite_file(target.path)
         backup_sqlite(target.path, destination)
     except (DatabaseOpenError, OSError) as exc:
         fail(str(exc))
     typer.echo(f"Backed up {target.path} to {destination}")
+    if keyslots.is_encrypted(target.path):
+        typer.echo(
+            f"The backup is encrypted like the database; its key file "
+            f"{keyslots.keys_path(destination)} must be kept with it (the same passwords open it)."
+        )
+    else:
+        typer.echo("The backup is NOT encrypted (nor is the database): keep it somewhere safe.")
 
 
 def restore(
@@ -120,11 +138,108 @@ def restore(
         fail(f"{source} does not exist")
     if target.path.exists() and target.path.stat().st_size > 0 and not force:
         fail(f"{target.path} already exists: add --force to overwrite it")
+    unlock_if_encrypted(str(source))  # an encrypted backup: its key file's slots open it
     try:
         how = restore_sqlite(source, target.path)
     except DatabaseOpenError as exc:
         fail(str(exc))
     typer.echo(f"Restored {source} to {target.path} ({how})")
+
+
+def _sqlite_path(db: str | None, doing: str):
+    settings = load_settings_or_fail(db)
+    from coordinator_tui.preflight import resolve_target
+
+    target = resolve_target(settings.db)
+    if target.path is None:
+        fail(f"{doing} works on SQLite files; for PostgreSQL, encrypt the server's disk")
+    if not target.path.exists():
+        fail(f"{target.path} does not exist")
+    return settings, target.path
+
+
+def _administrator(settings, path) -> tuple[str, str]:
+    """Sign in (unlocking an encrypted file first) as an account that may manage users;
+    its name and password, which the key file's slot is wrapped with."""
+    from coordinator_tui.services import access
+
+    opened = open_or_fail(str(path))
+    try:
+        principal = sign_in(opened.engine, settings)
+    finally:
+        opened.engine.dispose()
+    given = credentials()
+    if principal.kind != "account" or given is None:
+        fail(
+            "an encrypted database is opened by an account's password: add an administrator "
+            "(coordinator-tui user add NAME --role administrator), then run "
+            "coordinator-tui --user NAME db encrypt"
+        )
+    if not principal.can(access.MANAGE_USERS):
+        fail("Not permitted: encrypting or decrypting the database needs an administrator")
+    return given
+
+
+@db_app.command("encrypt")
+def db_encrypt(
+    db: DbOption = None,
+    plain_backup: Annotated[
+        bool,
+        typer.Option(
+            "--plain-backup/--no-plain-backup",
+            help="Keep the plain file as a backup beside it (it is NOT encrypted).",
+        ),
+    ] = True,
+) -> None:
+    """Encrypt the SQLite database (SQLCipher) so that only an account's password opens
+    it: coordinator-tui --user ADMIN db encrypt. The app and every command then ask for
+    the password before opening it. Close the app everywhere first."""
+    from coordinator_tui import keyslots
+    from coordinator_tui.db import DatabaseOpenError, encrypt_sqlite
+
+    settings, path = _sqlite_path(db, "encrypt")
+    if keyslots.is_encrypted(path):
+        fail(f"{path} is already encrypted")
+    try:
+        keyslots.cipher_module()
+    except keyslots.EncryptionUnavailable as exc:
+        fail(str(exc))
+    username, password = _administrator(settings, path)
+    try:
+        done = encrypt_sqlite(path, username, password, keep_plain=plain_backup)
+    except (DatabaseOpenError, OSError) as exc:
+        fail(str(exc))
+    typer.echo(
+        f"Encrypted {path} ({done.tables} tables, {done.rows} rows checked); key file "
+        f"{keyslots.keys_path(path)} (keep it with every backup). Opens with {username}'s "
+        "password; other accounts get theirs when an administrator adds or resets them."
+    )
+    if done.plain_backup is not None:
+        typer.echo(
+            f"The plain file is kept at {done.plain_backup}: it is NOT encrypted. Delete it "
+            "once you have checked the encrypted database opens."
+        )
+
+
+@db_app.command("decrypt")
+def db_decrypt(db: DbOption = None) -> None:
+    """Turn an encrypted database back into a plain SQLite file (coordinator-tui --user
+    ADMIN db decrypt): afterwards only the computer's own protection guards it."""
+    from coordinator_tui import keyslots
+    from coordinator_tui.db import DatabaseOpenError, decrypt_sqlite
+
+    settings, path = _sqlite_path(db, "decrypt")
+    if not keyslots.is_encrypted(path):
+        fail(f"{path} is not encrypted")
+    _administrator(settings, path)
+    try:
+        done = decrypt_sqlite(path)
+    except (DatabaseOpenError, OSError) as exc:
+        fail(str(exc))
+    typer.echo(
+        f"Decrypted {path} ({done.tables} tables, {done.rows} rows checked): it is NOT "
+        "encrypted now; backups made from now on are not either."
+    )
 
 
 def register(app: typer.Typer) -> None:

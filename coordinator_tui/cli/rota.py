@@ -14,7 +14,6 @@ from coordinator_tui.cli.common import (
     fail,
     load_settings_or_fail,
     open_for_work,
-    open_or_fail,
     parse_week,
 )
 
@@ -44,7 +43,7 @@ def rota_generate(
     from coordinator_tui.services.visit_generation import VisitGenerationError, generate_week
 
     try:
-        with session_scope(opened.engine, settings.user) as session:
+        with session_scope(opened.engine, opened.principal) as session:
             result = generate_week(session, day, roll_forward=not no_roll_forward)
     except VisitGenerationError as exc:
         fail(str(exc))
@@ -72,7 +71,7 @@ def rota_import(
     from coordinator_tui.services.rota_import import RotaImportError, import_csv
 
     try:
-        with session_scope(opened.engine, settings.user) as session:
+        with session_scope(opened.engine, opened.principal) as session:
             result = import_csv(
                 session, kind.value, text, dry_run=dry_run, today=settings.current_date()
             )
@@ -98,14 +97,13 @@ def rota_check(
     import json
 
     day = parse_week(week, load_settings_or_fail(db).current_date())
-    settings = load_settings_or_fail(db)
-    opened = open_or_fail(settings.db)
+    _settings, opened = open_for_work(db)  # signed in: the rota is people's data
     from coordinator_tui.db import session_scope
     from coordinator_tui.services.rota.snapshot import load_week
     from coordinator_tui.services.rota.validate import validate_week
 
     try:
-        with session_scope(opened.engine, settings.user) as session:
+        with session_scope(opened.engine, opened.principal) as session:
             snapshot = load_week(session, day)
     finally:
         opened.engine.dispose()

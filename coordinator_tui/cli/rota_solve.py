@@ -115,7 +115,7 @@ def register(rota_app: typer.Typer) -> None:
         created = 0
         applied = False
         try:
-            with session_scope(opened.engine, settings.user) as session:
+            with session_scope(opened.engine, opened.principal) as session:
                 if mode == solver.REPLAN:
                     created = _build_visits(session, monday)
                 proposal = solver.propose(

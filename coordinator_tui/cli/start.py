@@ -25,12 +25,37 @@ class DemoSize(StrEnum):
     large = "large"
 
 
+def _unlock_for_app(db: str):
+    """An encrypted database (issue 17 §5) is unlocked before the app opens: the account's
+    name (``--user``, else asked) and password (asked, hidden) unwrap its key, and the
+    same sign-in is the app's, so the password is typed once. None for a plain database
+    (the app's own sign-in screen asks)."""
+    from coordinator_tui import keyslots
+    from coordinator_tui.cli.common import credentials, set_sign_in, sign_in
+    from coordinator_tui.preflight import resolve_target
+
+    path = resolve_target(db).path
+    if path is None or not keyslots.is_encrypted(path):
+        return None
+    if credentials() is None:
+        try:
+            set_sign_in(typer.prompt(f"{path} is encrypted. User name"))
+        except (typer.Abort, EOFError):
+            fail(f"{path} is encrypted: sign in to open it (coordinator-tui --user NAME)")
+    opened = open_or_fail(db)
+    try:
+        return sign_in(opened.engine, load_settings_or_fail(db))
+    finally:
+        opened.engine.dispose()
+
+
 def _launch(db: str, start: str = "home", demo: bool = False) -> None:
     """Open the interactive app on ``db`` after the cheap checks that need no heavy imports."""
     from coordinator_tui.launch import LaunchError, open_app
 
+    principal = None if demo else _unlock_for_app(db)
     try:
-        code = open_app(db, start, demo=demo)
+        code = open_app(db, start, demo=demo, principal=principal)
     except LaunchError as exc:
         fail(str(exc), exc.code)
     if code:

@@ -7,8 +7,14 @@ changed at first sign-in), ``user disable NAME`` / ``user enable NAME``,
 ``user reset NAME`` (a new temporary password, failed attempts cleared), ``user list``.
 Roles by key or label (``safeguarding_lead``, "Care supervisor").
 
-A headless command acts as the operating-system user who owns the database file
-(``services.access.operator_principal``); every change is audited under that name.
+Signed in like every command (``coordinator-tui --user ADMIN user add NAME``,
+``cli.common``): the administrator's account is audited and its roles checked. On a
+database with no accounts yet, the first ``user add`` is run by the operating-system user
+who owns the file (``services.access.operator_principal``).
+
+An encrypted database (issue 17 §5): adding or resetting an account gives it a slot in
+the key file for its password, and disabling it takes the slot away (the services do it,
+``keyslots.password_set``, so the app's screens do the same).
 Nothing here imports Textual, and the database layer is imported inside each command.
 """
 

@@ -27,7 +27,7 @@ from functools import cache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coordinator_tui import audit
+from coordinator_tui import audit, keyslots
 from coordinator_tui.models.accounts import Account, AccountPractice, AccountRole
 from coordinator_tui.services import access
 from coordinator_tui.services.errors import ConflictError as ConflictError  # callers catch it here
@@ -321,6 +321,7 @@ def _add_account(
     )
     session.add(account)
     session.flush()
+    keyslots.password_set(session, name, password)  # encrypted database: a key slot
     assert account.id is not None
     for role in role_names:
         session.add(AccountRole(account_id=account.id, role=role))
@@ -403,6 +404,8 @@ def set_active(
     if not active and principal.account_id == account_id:
         raise AccountError("You cannot disable your own account.")
     account.active = active
+    if not active:
+        keyslots.password_set(session, account.username, None)  # encrypted: slot removed
     if active:
         account.failed_attempts = 0
         account.last_failed_at = None
@@ -469,6 +472,7 @@ def reset_password(
     check_version(session, account, "account", expected_version, missing=AccountError)
     check_password(new_password, account.username)
     account.password_hash = _hasher().hash(new_password)
+    keyslots.password_set(session, account.username, new_password)
     account.password_set_at = now
     account.must_change_password = True
     account.failed_attempts = 0
@@ -490,6 +494,7 @@ def change_own_password(
         raise PasswordPolicyError("Choose a new password, not the one given now.")
     check_password(new_password, account.username)
     account.password_hash = _hasher().hash(new_password)
+    keyslots.password_set(session, account.username, new_password)
     account.password_set_at = now
     account.must_change_password = False
     session.flush()
