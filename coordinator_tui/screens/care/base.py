@@ -116,6 +116,16 @@ class CareListScreen(CoordinatorScreen):
         index = self.query_one(LazyTable).cursor_row
         return self.rows[index] if self.rows and index < len(self.rows) else None
 
+    PREFILL_FROM: ClassVar[str] = "the list"
+    """Where ``f4`` says the incident form was opened from."""
+
+    def incident_prefill(self) -> dict[str, Any]:
+        """What ``f4`` fills in here (issue 14 §1): the highlighted row's customer (and
+        carer or visit, where the row has them)."""
+        from coordinator_tui.screens.governance.forms import incident_prefill_from
+
+        return incident_prefill_from(self.current(), self.PREFILL_FROM)
+
     def _draw_detail(self) -> None:
         self.query_one("#care-detail", Static).update(self.detail(self.current()))
 

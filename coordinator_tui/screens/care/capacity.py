@@ -47,6 +47,7 @@ def _consent(value: str) -> Text | str:
 class CapacityScreen(CareListScreen):
     HELP = __doc__ or ""
     TITLE_TEXT = "Capacity and consent"
+    PREFILL_FROM = "capacity and consent"
     SUB_TITLE = "Capacity and consent"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="capacity.back"),

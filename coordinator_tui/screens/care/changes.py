@@ -14,6 +14,7 @@ when both are complete. ``f5`` reloads, ``esc`` goes back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -72,6 +73,7 @@ def _what(change: ChangeRow, width: int = 60) -> str:
 class CareChangesScreen(CareListScreen):
     HELP = __doc__ or ""
     TITLE_TEXT = "Medication and clinical changes"
+    PREFILL_FROM = "the medication and clinical changes"
     SUB_TITLE = "Medication and clinical changes"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="care_changes.back"),
@@ -113,6 +115,22 @@ class CareChangesScreen(CareListScreen):
             else:
                 rows.append(AwaitingRow(change, None))
         return rows
+
+    def incident_prefill(self) -> dict[str, Any]:
+        """What ``f4`` fills in here (issue 14 §1): the change's customer, the carer still
+        to acknowledge it on the awaiting view, and a medication error for a medication
+        change (the form says which change it came from)."""
+        from coordinator_tui.screens.governance.forms import incident_prefill_from
+
+        item = self.current()
+        if item is None:
+            return {}
+        change, carer = (item.change, item.carer) if isinstance(item, AwaitingRow) else (item, None)
+        about = SimpleNamespace(
+            customer_id=change.customer_id, carer_id=carer.carer_id if carer else None
+        )
+        kind = {"kind": "medication"} if change.kind == "medication" else {}
+        return incident_prefill_from(about, f"{self.PREFILL_FROM} ({change.ref})", **kind)
 
     def columns(self) -> list[Column]:
         return {"pending": PENDING_COLUMNS, "awaiting": AWAITING_COLUMNS}.get(

@@ -26,6 +26,7 @@ from coordinator_tui.widgets.lazy_table import Column, Row
 
 class ContactsScreen(StaffListScreen):
     TITLE_TEXT = "Contacts with customers and families"
+    PREFILL_FROM = "the contact log"
     HELP = __doc__ or ""
     VIEWS = (
         View("f", "follow_ups", "Follow-ups"),
@@ -176,11 +177,6 @@ class ContactsScreen(StaffListScreen):
             return "Contact logged"
 
         self.form("Log a contact", fields, write, "Logged at the time you save it")
-
-    def incident_prefill(self) -> dict[str, int | None]:
-        """What ``f4`` fills in here (issue 14 §1): the highlighted row's customer."""
-        customer_id = getattr(self.current(), "customer_id", None)
-        return {"customer_id": customer_id} if customer_id else {}
 
     def action_customer(self) -> None:
         """``enter``: the highlighted row's customer, every contact with them, newest first

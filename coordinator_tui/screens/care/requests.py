@@ -39,6 +39,7 @@ COLUMNS = [
 
 class RequestsScreen(StaffListScreen):
     TITLE_TEXT = "Discharges and change requests"
+    PREFILL_FROM = "the discharges and change requests"
     HELP = __doc__ or ""
     VIEWS = (
         View("o", "open", "Open"),

@@ -38,6 +38,7 @@ COLUMNS = [
 class CareReviewsScreen(CareListScreen):
     HELP = __doc__ or ""
     TITLE_TEXT = "Care plan reviews"
+    PREFILL_FROM = "the care plan reviews"
     SUB_TITLE = "Care plan reviews"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="care_reviews.back"),

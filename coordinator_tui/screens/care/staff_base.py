@@ -134,6 +134,16 @@ class StaffListScreen(CoordinatorScreen):
             return None
         return self.items[index]
 
+    PREFILL_FROM: ClassVar[str] = "the list"
+    """Where ``f4`` says the incident form was opened from."""
+
+    def incident_prefill(self) -> dict[str, Any]:
+        """What ``f4`` fills in here (issue 14 §1): the highlighted row's customer or
+        carer."""
+        from coordinator_tui.screens.governance.forms import incident_prefill_from
+
+        return incident_prefill_from(self.current(), self.PREFILL_FROM)
+
     @on(LazyTable.RowHighlighted)
     def _highlighted(self) -> None:
         self._draw_detail()

@@ -31,6 +31,7 @@ WIDE_COURSES = 7
 
 class TrainingScreen(StaffListScreen):
     TITLE_TEXT = "Training matrix and supervision"
+    PREFILL_FROM = "the training matrix"
     HELP = __doc__ or ""
     VIEWS = (
         View("m", "matrix", "Matrix"),

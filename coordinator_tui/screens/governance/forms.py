@@ -95,6 +95,25 @@ class RowsFormDialog(FormDialog):
             yield Static("", id="form-error")
 
 
+PREFILL_KEYS = (("customer_id", "customer"), ("carer_id", "carer"), ("visit_id", "visit"))
+
+
+def incident_prefill_from(item: Any, where: str, **extra: Any) -> dict[str, Any]:
+    """What ``f4`` fills in from a list's highlighted row (issue 14 §1: an incident logged
+    from where the coordinator is): the row's customer, carer and visit where it has them
+    (``customer_id``, ``carer_id``, ``visit_id``), ``extra`` (a kind), and a line saying
+    where it came from. Nothing highlighted: nothing filled in."""
+    if item is None:
+        return {}
+    found = {key: getattr(item, key, None) for key, _ in PREFILL_KEYS}
+    prefill: dict[str, Any] = {key: value for key, value in found.items() if value}
+    filled = [word for key, word in PREFILL_KEYS if key in prefill]
+    context = f"From {where}"
+    if filled:
+        context += f": its {' and '.join(filled)} filled in"
+    return {**prefill, **extra, "context": context}
+
+
 def choices(pairs: Sequence[tuple[int, str]]) -> tuple[tuple[Any, ...], ...]:
     """(label, value) pairs for a choice field from (id, name) pairs."""
     return tuple((name, row_id) for row_id, name in pairs)

@@ -301,6 +301,7 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
         self._after_load: Callable[[], None] | None = None
         self._wall_clock: time | None = None
         self._visits_timer: Any = None
+        self._drawn: dict[str, Text | str] = {}  # what each line shows (``_put``)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="gov-body"):
@@ -422,14 +423,23 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
         screen, else the short one (no view title in the counts: the bar shows it; the bar
         lists this area's views, then the other areas' keys), so both fit 80 columns."""
         room = max(self.size.width - 2, 40)
-        counts = self.query_one("#gov-summary", Static)
         long_text = self._counts_text(needle, wide=True)
-        counts.update(long_text if long_text.cell_len <= room else self._counts_text(needle))
+        summary = long_text if long_text.cell_len <= room else self._counts_text(needle)
+        self._put("#gov-summary", summary, layout=False)  # one line each (the styles)
         for wide, named in ((True, True), (False, True), (False, False)):
             bar = self._views_bar(wide, named)
             if bar.cell_len <= room:
                 break
-        self.query_one("#gov-views", Static).update(bar)
+        self._put("#gov-views", bar, layout=False)
+
+    def _put(self, selector: str, content: Text | str, *, layout: bool = True) -> None:
+        """Show ``content`` in a line, only when it changed: the day's visits are read
+        again every minute and after each save, and a line saying the same need not be
+        laid out and painted again (a refresh then repaints only the rows)."""
+        if self._drawn.get(selector) == content:
+            return
+        self._drawn[selector] = content
+        self.query_one(selector, Static).update(content, layout=layout)
 
     def _counts_text(self, needle: str, wide: bool = False) -> Text:
         noun = {
@@ -497,9 +507,8 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
     def _draw_detail(self) -> None:
         """A line about the highlighted record: what it still needs."""
         row = self.current()
-        detail = self.query_one("#gov-detail", Static)
         if row is None:
-            detail.update("")
+            self._put("#gov-detail", "")
             return
         today = self.today
         if self.view.area == "visits":
@@ -513,10 +522,10 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
                 )
             elif row.carer_note:
                 hint += f" · note: {row.carer_note}"
-            detail.update(f"{row.customer} · {hint}")
+            self._put("#gov-detail", f"{row.customer} · {hint}")
             return
         if self.view.area == "vigilance":
-            detail.update(row.evidence)  # the whole of it (the column is cut at 80)
+            self._put("#gov-detail", row.evidence)  # the whole of it (the column is cut at 80)
             return
         if self.view.area == "incidents":
             if row.status == "closed":
@@ -538,7 +547,7 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
                 elif row.open_actions:
                     parts.append(f"{plural(row.open_actions, 'open action')}")
                 words = " · ".join(parts) or "Open: i investigation, a action, x close."
-            detail.update(f"INC-{row.id} · {words}")
+            self._put("#gov-detail", f"INC-{row.id} · {words}")
         elif self.view.area == "complaints":
             stage = row.stage()
             hint = {
@@ -547,9 +556,9 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
                 "investigating": "s step, e extend, r response sent",
                 "responded": "x close with the learning, l letter",
             }.get(stage, "")
-            detail.update(f"CMP-{row.id} · {stage}" + (f" · {hint}" if hint else ""))
+            self._put("#gov-detail", f"CMP-{row.id} · {stage}" + (f" · {hint}" if hint else ""))
         else:
-            detail.update("")
+            self._put("#gov-detail", "")
 
     @on(LazyTable.RowHighlighted, "#gov-table")
     def highlighted(self) -> None:
@@ -593,12 +602,12 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
         return super().check_action(action, parameters)
 
     def now(self) -> datetime:
-        """The wall-clock time on the coordinator's working day (pinned in demos and
-        tests), for what is due, late or missed by now. ``_wall_clock`` pins the time of
-        day (the snapshots take the day's visits at noon)."""
+        """The time of day on the coordinator's working day, for what is due, late or
+        missed by now: the settings' (``settings.now`` pins it, as for Home and the rota),
+        or ``_wall_clock`` where a test pins this screen alone."""
         from coordinator_tui.clock import UK
 
-        wall = self._wall_clock or datetime.now(UK).time().replace(microsecond=0)
+        wall = self._wall_clock or self.coordinator.settings.time_of_day()
         return datetime.combine(self.today, wall, tzinfo=UK)
 
     def action_view(self, index: int) -> None:
@@ -874,11 +883,16 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
 
     def incident_prefill(self) -> dict[str, Any]:
         """What ``f4`` fills in here: the highlighted visit's customer, carer and visit on
-        the day's visits; the customer (and carer) of a proposal or a complaint."""
+        the day's visits; the customer of a proposal; the customer, carer and visit a
+        complaint is about."""
         row = self.current()
         if row is None:
             return {}
         area = self.view.area
+        if area == "complaints":
+            from coordinator_tui.screens.governance.forms import incident_prefill_from
+
+            return incident_prefill_from(row, f"complaint CMP-{row.id}")
         if area == "visits":
             return {
                 "customer_id": row.customer_id,

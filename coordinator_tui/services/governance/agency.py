@@ -42,10 +42,12 @@ class AgencySettings:
     """Missed: not started by this time on its day."""
 
 
+_FIRST_ROW = select(GovernanceSettings).order_by(GovernanceSettings.id).limit(1)
+"""Built once: the day's visits read the settings every minute."""
+
+
 def _row(session: Session) -> GovernanceSettings | None:
-    return session.scalars(
-        select(GovernanceSettings).order_by(GovernanceSettings.id).limit(1)
-    ).first()
+    return session.scalars(_FIRST_ROW).first()
 
 
 def agency_settings(session: Session) -> AgencySettings:

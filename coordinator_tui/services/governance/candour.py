@@ -334,19 +334,21 @@ def is_overdue(record: CandourRecord, today: date) -> bool:
     )
 
 
+def overdue_candour_criteria(today: Any) -> tuple[Any, ...]:
+    """Open records past their limit with the person not yet notified (``today``: a date
+    or a bound parameter, so ``governance_counts`` builds its statement once)."""
+    return (
+        CandourRecord.status == OPEN,
+        CandourRecord.due_on < today,
+        CandourRecord.notified_on.is_(None),
+        (CandourRecord.unable == "") | (CandourRecord.contact_attempts == ""),
+    )
+
+
 def overdue_candour_count(session: Session, today: date) -> int:
     """Open records past their limit with the person not yet notified (Home's count)."""
-    return int(
-        session.scalar(
-            select(func.count(CandourRecord.id)).where(
-                CandourRecord.status == OPEN,
-                CandourRecord.due_on < today,
-                CandourRecord.notified_on.is_(None),
-                (CandourRecord.unable == "") | (CandourRecord.contact_attempts == ""),
-            )
-        )
-        or 0
-    )
+    stmt = select(func.count(CandourRecord.id)).where(*overdue_candour_criteria(today))
+    return int(session.scalar(stmt) or 0)
 
 
 def element_values(record: CandourRecord, element: str) -> dict[str, Any]:

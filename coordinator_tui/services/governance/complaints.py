@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -403,6 +404,10 @@ class ComplaintRow:
     response_sent_on: date | None
     outcome: str
     nhs_funded: bool
+    customer_id: int | None = None
+    carer_id: int | None = None
+    visit_id: int | None = None
+    """Whom and what it is about: ``f4`` on the list fills the incident form with them."""
 
     def acknowledge_overdue(self, today: date) -> bool:
         return (
@@ -451,6 +456,9 @@ def _complaint_select():  # noqa: ANN202 - a Select of ComplaintRow's columns
             Complaint.response_sent_on,
             Complaint.outcome,
             Complaint.nhs_funded,
+            Complaint.customer_id,
+            Complaint.carer_id,
+            Complaint.visit_id,
         )
         .outerjoin(Customer, Customer.id == Complaint.customer_id)
         .outerjoin(Carer, Carer.id == Complaint.carer_id)
@@ -509,22 +517,27 @@ def complaint_list(
     return [ComplaintRow(*row) for row in session.execute(stmt).all()]
 
 
+def to_acknowledge_criteria() -> tuple[Any, ...]:
+    """Open complaints not acknowledged yet."""
+    return (Complaint.status == OPEN, Complaint.acknowledged_on.is_(None))
+
+
+def overdue_criteria(today: Any) -> tuple[Any, ...]:
+    """Open complaints past a due date (``today``: a date or a bound parameter)."""
+    return (
+        Complaint.status == OPEN,
+        or_(
+            Complaint.acknowledged_on.is_(None) & (Complaint.acknowledge_due < today),
+            Complaint.response_sent_on.is_(None) & (Complaint.response_due < today),
+        ),
+    )
+
+
 def complaint_counts(session: Session, today: date) -> tuple[int, int]:
     """(open complaints not acknowledged yet, open complaints past a due date)."""
-    to_acknowledge = session.scalar(
-        select(func.count(Complaint.id)).where(
-            Complaint.status == OPEN, Complaint.acknowledged_on.is_(None)
-        )
-    )
-    overdue = session.scalar(
-        select(func.count(Complaint.id)).where(
-            Complaint.status == OPEN,
-            or_(
-                Complaint.acknowledged_on.is_(None) & (Complaint.acknowledge_due < today),
-                Complaint.response_sent_on.is_(None) & (Complaint.response_due < today),
-            ),
-        )
-    )
+    count = select(func.count(Complaint.id))
+    to_acknowledge = session.scalar(count.where(*to_acknowledge_criteria()))
+    overdue = session.scalar(count.where(*overdue_criteria(today)))
     return int(to_acknowledge or 0), int(overdue or 0)
 
 

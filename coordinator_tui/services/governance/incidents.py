@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Date, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import to_local
@@ -628,30 +630,43 @@ class GovernanceCounts:
     incident_actions_overdue: int
 
 
-def governance_counts(session: Session, today: date) -> GovernanceCounts:
-    """Incidents awaiting triage, candour records past their limit, complaints still to
-    acknowledge and past a due date, overdue incident actions: a handful of counts."""
-    from coordinator_tui.services.governance.candour import overdue_candour_count
-    from coordinator_tui.services.governance.complaints import complaint_counts
-
-    triage = session.scalar(
-        select(func.count(Incident.id)).where(
-            Incident.status == OPEN, Incident.triaged_at.is_(None)
-        )
+@cache
+def _counts_statement() -> Any:
+    """The five counts in one statement (one round trip: the section reads them on every
+    load, the day's visits every minute), built once with ``today`` bound."""
+    from coordinator_tui.models.governance import Complaint
+    from coordinator_tui.services.governance.candour import overdue_candour_criteria
+    from coordinator_tui.services.governance.complaints import (
+        overdue_criteria,
+        to_acknowledge_criteria,
     )
-    actions = session.scalar(
+
+    today = bindparam("today", type_=Date)
+    triage = select(func.count(Incident.id)).where(
+        Incident.status == OPEN, Incident.triaged_at.is_(None)
+    )
+    actions = (
         select(func.count(Action.id))
         .join(IncidentAction, IncidentAction.action_id == Action.id)
         .where(Action.status == ActionStatus.OPEN, Action.due_date < today)
     )
-    to_acknowledge, overdue = complaint_counts(session, today)
-    return GovernanceCounts(
-        int(triage or 0),
-        overdue_candour_count(session, today),
-        to_acknowledge,
-        overdue,
-        int(actions or 0),
+    candour = select(func.count(CandourRecord.id)).where(*overdue_candour_criteria(today))
+    complaints = select(func.count(Complaint.id))
+    return select(
+        triage.scalar_subquery(),
+        candour.scalar_subquery(),
+        complaints.where(*to_acknowledge_criteria()).scalar_subquery(),
+        complaints.where(*overdue_criteria(today)).scalar_subquery(),
+        actions.scalar_subquery(),
     )
+
+
+def governance_counts(session: Session, today: date) -> GovernanceCounts:
+    """Incidents awaiting triage, candour records past their limit, complaints still to
+    acknowledge and past a due date, overdue incident actions: a handful of counts, read
+    in one statement."""
+    row = session.execute(_counts_statement(), {"today": today}).one()
+    return GovernanceCounts(*(int(value or 0) for value in row))
 
 
 # -- one incident in full ---------------------------------------------------------------
