@@ -171,9 +171,9 @@ def load_settings_or_fail(db: str | None):
 
 def open_or_fail(db: str, *, migrate: bool = True):
     """Open the database (unlocking an encrypted one first), or one line."""
+    unlock_if_encrypted(db)  # before the database layer's imports: the prompt comes at once
     from coordinator_tui.db import DatabaseOpenError, open_database
 
-    unlock_if_encrypted(db)
     try:
         return open_database(db, migrate=migrate)
     except DatabaseOpenError as exc:

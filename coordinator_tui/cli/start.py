@@ -42,6 +42,7 @@ def _unlock_for_app(db: str):
             set_sign_in(typer.prompt(f"{path} is encrypted. User name"))
         except (typer.Abort, EOFError):
             fail(f"{path} is encrypted: sign in to open it (coordinator-tui --user NAME)")
+    credentials()  # the password asked for at once, before the slow imports
     opened = open_or_fail(db)
     try:
         return sign_in(opened.engine, load_settings_or_fail(db))
