@@ -197,6 +197,10 @@ class AttendanceDialog(DialogBase, ModalScreen[dict[int, str] | None]):
         from textual.widgets import OptionList
 
         options = self.query_one(OptionList)
+        # One line a person: a long role and organisation is cut with an ellipsis rather
+        # than wrapped onto a second line at 80 columns, where it read as another person.
+        options.styles.text_wrap = "nowrap"
+        options.styles.text_overflow = "ellipsis"
         options.highlighted = 0
         options.focus()
 
