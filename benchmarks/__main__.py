@@ -45,6 +45,7 @@ BENCHMARKS = (
     "terminal",
     "coding_audit",
     "solver",
+    "governance",
 )
 MIN_RUNS = 5
 
@@ -221,6 +222,10 @@ def _run_one(name: str, args: argparse.Namespace, scale: int, document: dict[str
         from benchmarks import lists
 
         results += lists.run(db(), args.runs)
+    elif name == "governance":
+        from benchmarks import governance
+
+        results += governance.run(db(), args.runs)
     elif name == "coding_audit":
         from benchmarks import coding_audit
 
