@@ -20,9 +20,12 @@ Import hygiene: nothing here imports Textual or the database layer at module lev
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -239,3 +242,76 @@ def run_job(db: str | None, job: Callable[..., T], *, with_user: bool = False) -
         fail(str(exc))
     finally:
         opened.engine.dispose()
+
+
+# -- writing a report: one writer for ``report pcn``, ``report kpi`` (and any like them) -------
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+    docx = "docx"
+
+
+FormatOption = Annotated[
+    ExportFormat | None,
+    typer.Option("--format", help="csv, xlsx or docx (default: the --out extension)."),
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write it to this file (owner-only).")
+]
+SmallNumbersOption = Annotated[
+    bool,
+    typer.Option(
+        "--show-small-numbers",
+        help="Show counts of 1 to 4 (for use inside the practice only; default *).",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object.")]
+
+
+@dataclass(frozen=True)
+class ReportOutput:
+    """Where a report goes (``--out``), in which format (``--format``, else the file's
+    extension, else csv), and whether counts of 1 to 4 show (``--show-small-numbers`` or
+    the settings file's ``show_small_numbers``)."""
+
+    out: Path | None
+    kind: str
+    show_small: bool
+
+    def write(self, export: Callable[[str, Path, bool], Any]) -> None:
+        """``export(kind, path, show_small)`` when ``--out`` was given (a service's own
+        writer: owner-only, audited as an export)."""
+        if self.out is not None:
+            export(self.kind, self.out.expanduser(), self.show_small)
+
+    def said_written(self, what: str) -> bool:
+        """One line saying where ``what`` was written; False (nothing said) without --out."""
+        if self.out is None:
+            return False
+        typer.echo(f"Wrote {what} to {self.out} ({self.kind})")
+        return True
+
+
+def report_output(
+    db: str | None, out: Path | None, fmt: ExportFormat | None, small: bool
+) -> ReportOutput:
+    """The options of a report command as one :class:`ReportOutput`, or one line (an
+    ``--out`` file of another kind and no ``--format``)."""
+    if fmt is not None:
+        kind = fmt.value
+    elif out is None:
+        kind = "csv"
+    else:
+        kind = out.suffix.lower().lstrip(".")
+        if kind not in {member.value for member in ExportFormat}:
+            fail("--out: name a .csv, .xlsx or .docx file, or give --format")
+    settings = load_settings_or_fail(db)
+    show_small = small or bool(getattr(settings, "show_small_numbers", False))
+    return ReportOutput(out, kind, show_small)
+
+
+def echo_json(document: Any) -> None:
+    """A command's ``--json`` output: indented, non-ASCII kept (names, "£")."""
+    typer.echo(json.dumps(document, indent=1, ensure_ascii=False))

@@ -14,7 +14,6 @@ the database layer is imported inside each command (``tests/test_import_hygiene.
 
 # No ``from __future__ import annotations``: typer reads the option annotations of the
 # commands defined inside register(), where DbOption is a local name.
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -46,7 +45,17 @@ def _write_private(path: Path, text: str) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``report`` and ``sharing`` (groups) to the main command line."""
-    from coordinator_tui.cli.common import DbOption, fail, run_job
+    from coordinator_tui.cli.common import (
+        DbOption,
+        FormatOption,
+        JsonOption,
+        OutOption,
+        SmallNumbersOption,
+        echo_json,
+        fail,
+        report_output,
+        run_job,
+    )
 
     report_app = typer.Typer(
         help="Reports: the coding audit against the clinical system, the PCN report, the "
@@ -82,7 +91,7 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Report the findings; keep nothing.")
         ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+        as_json: JsonOption = False,
     ) -> None:
         """Import a SystmOne or EMIS export and reconcile it against the registers, both
         ways, per practice (the run and its findings are kept for Reports, 7)."""
@@ -110,7 +119,7 @@ def register(app: typer.Typer) -> None:
 
         document = _work(db, job)
         if as_json:
-            typer.echo(json.dumps(document, indent=1, ensure_ascii=False))
+            echo_json(document)
             return
         typer.echo(
             f"Coding audit of {file.name} ({document['system']}): {document['rows']:,} rows, "
@@ -175,27 +184,15 @@ def register(app: typer.Typer) -> None:
         date_to: Annotated[
             str | None, typer.Option("--to", help="Last day. Default: the end of last month.")
         ] = None,
-        fmt: Annotated[
-            ReportFormat | None,
-            typer.Option("--format", help="csv, xlsx or docx (default: the --out extension)."),
-        ] = None,
-        out: Annotated[
-            Path | None, typer.Option("--out", help="Write the report to this file (owner-only).")
-        ] = None,
-        small: Annotated[
-            bool,
-            typer.Option(
-                "--show-small-numbers",
-                help="Show counts of 1 to 4 (inside the practice only; default *).",
-            ),
-        ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+        fmt: FormatOption = None,
+        out: OutOption = None,
+        small: SmallNumbersOption = False,
+        as_json: JsonOption = False,
     ) -> None:
         """The PCN safeguarding report per practice and PCN total for a period: registers,
         reviews, concerns, referrals, conferences, meetings and actions, coding findings.
         Counts of 1 to 4 are * unless --show-small-numbers (or the settings file's
         show_small_numbers)."""
-        from coordinator_tui.cli.common import load_settings_or_fail
         from coordinator_tui.services.reports.pcn import (
             cell_text,
             export_report,
@@ -203,22 +200,24 @@ def register(app: typer.Typer) -> None:
             report_json,
         )
 
-        show_small = small or load_settings_or_fail(db).show_small_numbers
-        kind = _format_for(out, fmt, fail)
+        output = report_output(db, out, fmt, small)
 
         def job(session: Any, today: Any, _user: str):
             start, end = _period(date_from, date_to, today, fail)
             report = pcn_report(session, start, end, today)
-            if out is not None:
-                export_report(session, report, kind, out.expanduser(), show_small=show_small)
+            output.write(
+                lambda kind, path, show_small: export_report(
+                    session, report, kind, path, show_small=show_small
+                )
+            )
             return report
 
         report = _work(db, job)
+        show_small = output.show_small
         if as_json:
-            typer.echo(json.dumps(report_json(report, show_small), indent=1, ensure_ascii=False))
+            echo_json(report_json(report, show_small))
             return
-        if out is not None:
-            typer.echo(f"Wrote the PCN report ({report.period_text()}) to {out} ({kind})")
+        if output.said_written(f"the PCN report ({report.period_text()})"):
             return
         typer.echo(f"{report.title()}, {report.period_text()}")
         typer.echo(report.small_numbers_note(show_small))
@@ -251,7 +250,7 @@ def register(app: typer.Typer) -> None:
         names: Annotated[
             bool, typer.Option("--names", help="Show people's names (default: person #id).")
         ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+        as_json: JsonOption = False,
     ) -> None:
         """The CQC evidence pack for one quality statement over the last months: an index
         of what the app holds, each item with its record id and date, and the gaps."""
@@ -273,7 +272,7 @@ def register(app: typer.Typer) -> None:
 
         pack = _work(db, job)
         if as_json:
-            typer.echo(json.dumps(pack_json(pack), indent=1, ensure_ascii=False))
+            echo_json(pack_json(pack))
             return
         if out is not None:
             typer.echo(f"Wrote {pack.item_count:,} items ({pack.title()}) to {out}")
@@ -320,31 +319,13 @@ def register(app: typer.Typer) -> None:
 
         rows = _work(db, job)
         if as_json:
-            typer.echo(json.dumps([row.to_dict() for row in rows], indent=1, ensure_ascii=False))
+            echo_json([row.to_dict() for row in rows])
             return
         if not rows:
             typer.echo("Nothing shared in that period.")
             return
         for row in rows:
             typer.echo(row.line())
-
-
-class ReportFormat(StrEnum):
-    csv = "csv"
-    xlsx = "xlsx"
-    docx = "docx"
-
-
-def _format_for(out: Path | None, fmt: "ReportFormat | None", fail) -> str:
-    """The file format: ``--format``, else the ``--out`` file's extension."""
-    if fmt is not None:
-        return fmt.value
-    if out is None:
-        return "csv"
-    suffix = out.suffix.lower().lstrip(".")
-    if suffix not in ("csv", "xlsx", "docx"):
-        fail("--out: name a .csv, .xlsx or .docx file, or give --format")
-    return suffix
 
 
 def _period(date_from: str | None, date_to: str | None, today: Any, fail) -> tuple[Any, Any]:

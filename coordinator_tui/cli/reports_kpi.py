@@ -7,18 +7,21 @@ Nothing here imports Textual, and the database layer is imported inside each com
 """
 
 # No ``from __future__ import annotations``: typer reads the option annotations at runtime.
-import json
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-
-class PackFormat(StrEnum):
-    csv = "csv"
-    xlsx = "xlsx"
-    docx = "docx"
+from coordinator_tui.cli.common import (
+    DbOption,
+    FormatOption,
+    JsonOption,
+    OutOption,
+    SmallNumbersOption,
+    echo_json,
+    report_output,
+    run_job,
+)
 
 
 class PeriodKind(StrEnum):
@@ -26,21 +29,8 @@ class PeriodKind(StrEnum):
     month = "month"
 
 
-def _format(out: Path | None, fmt: "PackFormat | None", fail) -> str:
-    """``--format``, else the ``--out`` file's extension (csv when neither)."""
-    if fmt is not None:
-        return fmt.value
-    if out is None:
-        return "csv"
-    suffix = out.suffix.lower().lstrip(".")
-    if suffix not in ("csv", "xlsx", "docx"):
-        fail("--out: name a .csv, .xlsx or .docx file, or give --format")
-    return suffix
-
-
 def register_report_commands(report_app: typer.Typer) -> None:
     """Add ``kpi``, ``themes`` and ``theme-tag`` to the ``report`` group."""
-    from coordinator_tui.cli.common import DbOption, fail, run_job
 
     @report_app.command("kpi")
     def report_kpi(
@@ -48,20 +38,10 @@ def register_report_commands(report_app: typer.Typer) -> None:
         month: Annotated[
             str | None, typer.Option("--month", help="YYYY-MM (default: last month).")
         ] = None,
-        fmt: Annotated[
-            PackFormat | None,
-            typer.Option("--format", help="csv, xlsx or docx (default: the --out extension)."),
-        ] = None,
-        out: Annotated[
-            Path | None, typer.Option("--out", help="Write the pack to this file (owner-only).")
-        ] = None,
-        small: Annotated[
-            bool,
-            typer.Option(
-                "--show-small-numbers", help="Show counts of 1 to 4 (internal use; default *)."
-            ),
-        ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+        fmt: FormatOption = None,
+        out: OutOption = None,
+        small: SmallNumbersOption = False,
+        as_json: JsonOption = False,
     ) -> None:
         """The homecare KPI pack for a month by the commissioners' definitions (the settings
         file's [kpi] table): delivered, late, time-critical, missed, short, continuity, call
@@ -71,8 +51,7 @@ def register_report_commands(report_app: typer.Typer) -> None:
         from coordinator_tui.services.reports import kpi
 
         settings = load_settings_or_fail(db)
-        show_small = small or bool(getattr(settings, "show_small_numbers", False))
-        kind = _format(out, fmt, fail)
+        output = report_output(db, out, fmt, small)
 
         def job(session: Any, today: Any):
             if month is None:
@@ -82,16 +61,19 @@ def register_report_commands(report_app: typer.Typer) -> None:
             pack = kpi.kpi_pack(
                 session, first, now=settings.current_moment(), definitions=settings.kpi
             )
-            if out is not None:
-                kpi.export_pack(session, pack, kind, out.expanduser(), show_small=show_small)
+            output.write(
+                lambda kind, path, show_small: kpi.export_pack(
+                    session, pack, kind, path, show_small=show_small
+                )
+            )
             return pack
 
         pack = run_job(db, job)
+        show_small = output.show_small
         if as_json:
-            typer.echo(json.dumps(kpi.pack_json(pack, show_small), indent=1, ensure_ascii=False))
+            echo_json(kpi.pack_json(pack, show_small))
             return
-        if out is not None:
-            typer.echo(f"Wrote the KPI pack for {pack.month:%B %Y} to {out} ({kind})")
+        if output.said_written(f"the KPI pack for {pack.month:%B %Y}"):
             return
         typer.echo(pack.title)
         typer.echo(kpi.small_numbers_note(show_small))
@@ -110,7 +92,7 @@ def register_report_commands(report_app: typer.Typer) -> None:
         period: Annotated[
             PeriodKind, typer.Option("--period", help="quarter (default) or month.")
         ] = PeriodKind.quarter,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+        as_json: JsonOption = False,
     ) -> None:
         """Learning themes: each theme's count per quarter (or month) with its SPC verdict
         (NHS Making Data Count: special cause or common cause only)."""
@@ -121,7 +103,7 @@ def register_report_commands(report_app: typer.Typer) -> None:
 
         report = run_job(db, job)
         if as_json:
-            typer.echo(json.dumps(th.report_json(report), indent=1, ensure_ascii=False))
+            echo_json(th.report_json(report))
             return
         labels = report.labels[-4:]
         typer.echo(
