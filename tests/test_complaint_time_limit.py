@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import date as D
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from coordinator_tui.db import session_scope
@@ -111,3 +113,19 @@ def test_knowing_before_the_event_or_after_the_complaint_is_refused(
 ):
     with pytest.raises(GovernanceError, match=message):
         _log(small_demo_engine, event_date=event, known_on=known)
+
+
+_days = st.dates(min_value=D(2015, 1, 1), max_value=D(2030, 12, 31))
+
+
+@given(event=_days, known=_days, received=_days)
+def test_knowing_later_only_ever_extends_the_time_limit(event, known, received):
+    """Reg 12(1)(b) runs 'if later': a knowledge date can only keep a complaint in time,
+    never make one late that was in time from the event; one before the event changes
+    nothing (the service refuses it; the clock ignores it)."""
+    with_knowing = outside_time_limit(event, received, known)
+    from_event = outside_time_limit(event, received)
+    if with_knowing:
+        assert from_event
+    if known <= event:
+        assert with_knowing == from_event
