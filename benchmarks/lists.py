@@ -6,6 +6,9 @@ Issue 3 section 8 and issue 4 section 7:
   (target: at most 100 ms beyond the bare app doing the same mode switch);
 - ``lists.queue_filter_key``: one keystroke in the queue's ``/`` filter to the repaint of
   the filtered rows (target: 30 ms);
+- ``lists.queue_page_down`` and ``lists.queue_end``: ``pagedown`` in the queue (five a run)
+  and ``end`` to the last entry, each to the paint of the row it lands on (issue 23: the
+  queue reads a page at a time, so a key that goes beyond what is read reads the next);
 - ``lists.person_open``: ``enter`` on a queue entry to the person record painted with the
   person's data (target: 100 ms);
 - ``lists.referrals_open``: ``3`` to the Referrals list painted with its rows, the section
@@ -85,6 +88,8 @@ FILTER_KEY_S = 0.030
 PERSON_OPEN_S = 0.100
 REFERRALS_OPEN_S = 0.100  # issue 4
 PERSON_OPENS_PER_RUN = 3
+PAGE_KEY_S = 0.030  # issue 23: paging must not grow with the list
+PAGE_DOWNS_PER_RUN = 5
 
 _ANSI = re.compile(r"\x1b\[[0-9;?<>=$]*[ -/]*[@-~]|\x1b[\]P_^][^\x07\x1b]*(\x07|\x1b\\)?|\x1b.")
 
@@ -351,9 +356,30 @@ async def app_run(
         assert isinstance(queue, RegistersScreen)
         info["queue_rows"] = len(queue.rows)
         await settle(app, pilot)
+        table = queue.query_one("#queue", LazyTable)
+
+        # (a2) pagedown through the queue, then end to its last entry, then back home.
+        def landed(before: int) -> str | None:
+            index = table.cursor_row
+            if index == before or index >= len(queue.shown_rows):
+                return None
+            return fmt_nhs(queue.shown_rows[index].nhs_number)
+
+        for _ in range(PAGE_DOWNS_PER_RUN):
+            before = table.cursor_row
+            timings.setdefault("page_down", []).append(
+                await probe.key_to_paint("pagedown", lambda b=before: landed(b), "page down")
+            )
+            await settle(app, pilot)
+        before = table.cursor_row
+        timings.setdefault("queue_end", []).append(
+            await probe.key_to_paint("end", lambda b=before: landed(b), "end of the queue")
+        )
+        await settle(app, pilot)
+        await pilot.press("home")
+        await settle(app, pilot)
 
         # (c) enter on an entry -> person record; back, down, again.
-        table = queue.query_one("#queue", LazyTable)
 
         def person_ready() -> str | None:
             screen = app.screen
@@ -469,7 +495,15 @@ async def _measure(db_path: Path, runs: int) -> tuple[dict[str, list[float]], di
     settings.prepare_sections = False  # the cold path; prepared_run measures the other
     opened = open_database(str(db_path), migrate=False)
     info: dict[str, Any] = {"today": settings.today.isoformat(), "size": f"{SIZE[0]}x{SIZE[1]}"}
-    keys = ("queue_open", "person_open", "filter_key", "filter_first_key", "referrals_open")
+    keys = (
+        "queue_open",
+        "page_down",
+        "queue_end",
+        "person_open",
+        "filter_key",
+        "filter_first_key",
+        "referrals_open",
+    )
     app_t: dict[str, list[float]] = {k: [] for k in keys}
     bare_t: dict[str, list[float]] = {"switch": [], "push": [], "key": []}
     prepared_t: dict[str, list[float]] = {"queue_open": [], "referrals_open": []}
@@ -484,7 +518,9 @@ async def _measure(db_path: Path, runs: int) -> tuple[dict[str, list[float]], di
             await prepared_run(settings, opened.engine, prepared_t)
             console.print(
                 f"  run {number}/{runs}: queue {app_t['queue_open'][-1] * 1000:.1f} ms "
-                f"(bare {bare_t['switch'][-1] * 1000:.1f}), person "
+                f"(bare {bare_t['switch'][-1] * 1000:.1f}), page down "
+                f"{_median(app_t['page_down'][-PAGE_DOWNS_PER_RUN:]) * 1000:.1f} ms, end "
+                f"{app_t['queue_end'][-1] * 1000:.1f} ms, person "
                 f"{_median(app_t['person_open'][-PERSON_OPENS_PER_RUN:]) * 1000:.1f} ms, filter "
                 f"key {_median(app_t['filter_key'][-9:]) * 1000:.1f} ms, referrals "
                 f"{app_t['referrals_open'][-1] * 1000:.1f} ms"
@@ -540,6 +576,23 @@ def run(db_path: Path, runs: int = 7) -> list[Result]:
             description="2 on Home to the review queue painted, the sections prepared in the "
             "background first (the app a moment after Home shows its counts)",
             extra={"beyond_bare_s": round(queue_prepared - bare_switch, 6)},
+        ),
+        Result(
+            "lists.queue_page_down",
+            t["app.page_down"],
+            target=f"<= {PAGE_KEY_S * 1000:.0f} ms",
+            passed=_median(t["app.page_down"]) <= PAGE_KEY_S,
+            baseline_median_s=bare_key,
+            description="pagedown in the review queue to the paint of the entry it lands on",
+            extra={"p95_s": round(sorted(t["app.page_down"])[-1], 6)},
+        ),
+        Result(
+            "lists.queue_end",
+            t["app.queue_end"],
+            target=f"<= {PAGE_KEY_S * 1000:.0f} ms",
+            passed=_median(t["app.queue_end"]) <= PAGE_KEY_S,
+            baseline_median_s=bare_key,
+            description="end in the review queue to the paint of its last entry",
         ),
         Result(
             "lists.bare.key_input",

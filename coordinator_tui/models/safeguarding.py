@@ -76,6 +76,8 @@ class RegisterEntry(Editable, table=True):
     __table_args__ = (
         Index("ix_register_entry_queue", "status", "next_review_due"),
         Index("ix_register_entry_person_category", "person_id", "category_id"),
+        # The review queue read a page at a time by key (issue 23, services/keyset.py).
+        Index("ix_register_entry_keyset", "status", "risk_level", "next_review_due", "id"),
     )
 
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -135,7 +137,11 @@ class Referral(Editable, table=True):
     be computed without replaying history; the full history is in ``referral_event``.
     """
 
-    __table_args__ = (Index("ix_referral_open_chase", "state", "chase_by"),)
+    __table_args__ = (
+        Index("ix_referral_open_chase", "state", "chase_by"),
+        # The referrals read a page at a time by key (issue 23, services/keyset.py).
+        Index("ix_referral_keyset", "chase_by", "id"),
+    )
 
     person_id: int = Field(foreign_key="person.id", index=True)
     practice_id: int | None = Field(default=None, foreign_key="practice.id", index=True)

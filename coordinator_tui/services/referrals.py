@@ -12,11 +12,12 @@ the case conferences it diarises, each review due from the last one held.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from coordinator_tui import audit
@@ -37,9 +38,9 @@ from coordinator_tui.models import (
     RegisterEntry,
     utcnow,
 )
-from coordinator_tui.services import access, rules
+from coordinator_tui.services import access, keyset, rules
 from coordinator_tui.services.dates import add_working_days, working_days_between
-from coordinator_tui.services.errors import conflict_message
+from coordinator_tui.services.errors import check_version
 from coordinator_tui.services.referral_terms import (
     ALL_PRACTICES,
     CHASE_METHODS,
@@ -145,11 +146,20 @@ def chase_by_for(referral: Referral, days: dict[str, int] | None = None) -> date
 
 
 def _load(session: Session, referral_id: int, expected_version: int) -> Referral:
+    """The referral to change, refused when gone or changed since the screen read it (the
+    one check of every edit path, ``errors.check_version``: the message says who changed
+    what, and when)."""
     referral = session.get(Referral, referral_id)
-    if referral is None:
-        raise ReferralError("That referral no longer exists")
-    if referral.version != expected_version:
-        raise ReferralConflictError(conflict_message(session, "referral", referral_id))
+    check_version(
+        session,
+        referral,
+        "referral",
+        expected_version,
+        missing=ReferralError,
+        conflict=ReferralConflictError,
+        gone="That referral no longer exists",
+    )
+    assert referral is not None
     return referral
 
 
@@ -594,10 +604,16 @@ def record_conference_held(
     returned; None when the plan ends or was not made, or for other kinds."""
     access.require(session, access.EDIT_REGISTER)  # issue 17
     conference = session.get(CaseConference, conference_id)
-    if conference is None:
-        raise ReferralError("That conference no longer exists")
-    if conference.version != expected_version:
-        raise ReferralConflictError(conflict_message(session, "case_conference", conference_id))
+    check_version(
+        session,
+        conference,
+        "case_conference",
+        expected_version,
+        missing=ReferralError,
+        conflict=ReferralConflictError,
+        gone="That conference no longer exists",
+    )
+    assert conference is not None
     label = CONFERENCE_KIND.get(conference.kind, conference.kind)
     if conference.held_on is not None:
         raise ReferralError(f"The {label.lower()} was held on {uk_date(conference.held_on)}")
@@ -800,43 +816,168 @@ def referral_row(session: Session, referral_id: int) -> ReferralRow | None:
     return ReferralRow._make(row) if row is not None else None
 
 
-def referral_list(session: Session, view: str, today: date) -> list[ReferralRow]:
-    """The referrals of one view, sorted by chase-by date (no date last).
-
-    The section opens on this query (3,600 open referrals on the large demo), so it
-    reads plain columns through the Core connection (no ORM row loading) and no
-    timestamps (each costs a parse and a time-zone step per row)."""
-    access.require(session, access.VIEW_REGISTER)  # issue 17
+def _view_conditions(view: str, today: date) -> list[ColumnElement[bool]]:
+    """What puts a referral in ``view`` (one of ``VIEWS``)."""
     if view not in VIEWS:
         raise ReferralError(f"Unknown view '{view}'")
-    stmt = _row_select()
     open_states = Referral.state.in_(OPEN_REFERRAL_STATES)
     if view == "open":
-        stmt = stmt.where(open_states)
-    elif view == "mash":
-        stmt = stmt.where(
+        return [open_states]
+    if view == "mash":
+        return [
             Referral.referral_type.in_(("MASH", "MARF")),
             Referral.state.in_((ReferralState.SENT, ReferralState.ACKNOWLEDGED)),
-        )
-    elif view == "outcome":
-        stmt = stmt.where(
+        ]
+    if view == "outcome":
+        return [
             Referral.state.in_(
                 (ReferralState.SENT, ReferralState.ACKNOWLEDGED, ReferralState.AWAITING_OUTCOME)
             )
-        )
-    elif view == "conference":
+        ]
+    if view == "conference":
         due = select(CaseConference.referral_id).where(
             CaseConference.held_on.is_(None), CaseConference.due_date <= today + timedelta(days=30)
         )
-        stmt = stmt.where(Referral.id.in_(due))
-    elif view == "escalation":
-        stmt = stmt.where(open_states, Referral.escalation_pending.is_(True))
-    elif view == "overdue":
-        stmt = stmt.where(open_states, Referral.chase_by < today)
-    else:
-        stmt = stmt.where(Referral.state.in_((ReferralState.CLOSED, ReferralState.WITHDRAWN)))
+        return [Referral.id.in_(due)]
+    if view == "escalation":
+        return [open_states, Referral.escalation_pending.is_(True)]
+    if view == "overdue":
+        return [open_states, Referral.chase_by < today]
+    return [Referral.state.in_((ReferralState.CLOSED, ReferralState.WITHDRAWN))]
+
+
+def referral_list(session: Session, view: str, today: date) -> list[ReferralRow]:
+    """The referrals of one view, sorted by chase-by date (no date last).
+
+    Every row at once: the list itself reads a page at a time (``referral_page``); this
+    is for what needs the whole view (and the tests that compare the two). It reads
+    plain columns through the Core connection (no ORM row loading) and no timestamps
+    (each costs a parse and a time-zone step per row)."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
+    stmt = _row_select().where(*_view_conditions(view, today))
     stmt = stmt.order_by(Referral.chase_by.is_(None), Referral.chase_by, Referral.id)
     return list(map(ReferralRow._make, session.connection().execute(stmt)))
+
+
+# -- the list, a page at a time (issue 23) -------------------------------------------------
+
+REFERRAL_PAGE = 100
+"""Rows read per page of the list: a screen and a margin."""
+
+
+@dataclass(frozen=True)
+class ReferralCounts:
+    """The list's summary: ``shown`` match the typed filter, of ``total`` in the view;
+    ``overdue`` of those shown."""
+
+    total: int
+    shown: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class ReferralPage:
+    """One page of a view in order, each row with its key (where to read on from)."""
+
+    rows: list[ReferralRow]
+    keys: list[keyset.Key]
+    counts: ReferralCounts | None = None
+
+
+def referral_text_condition(needle: str) -> ColumnElement[bool] | None:
+    """The list's typed filter in SQL: an NHS number's digits (any spacing), or every word
+    in the family or given name, any case (SQLite folds ASCII letters only)."""
+    needle = needle.strip().lower()
+    if not needle:
+        return None
+    words = and_(
+        *(
+            or_(
+                func.lower(Person.family_name).contains(word, autoescape=True),
+                func.lower(Person.given_name).contains(word, autoescape=True),
+            )
+            for word in needle.split()
+        )
+    )
+    digits = needle.replace(" ", "")
+    if digits.isdigit():
+        return or_(Person.nhs_number.contains(digits, autoescape=True), words)
+    return words
+
+
+# Chase-by date first (by index ``ix_referral_keyset``), then those with none, by id: the
+# order of ``referral_list``. The second segment's constant pads its key to two values.
+_NO_DATE = literal(date.min, type_=Date)
+_SEGMENTS = (
+    keyset.Segment(Referral.chase_by.is_not(None), (Referral.chase_by, Referral.id)),
+    keyset.Segment(Referral.chase_by.is_(None), (_NO_DATE, Referral.id)),
+)
+
+
+def _page_query(view: str, today: date, text: str) -> Select:
+    stmt = _row_select().select_from(Referral).where(*_view_conditions(view, today))
+    condition = referral_text_condition(text)
+    return stmt.where(condition) if condition is not None else stmt
+
+
+def referral_page(
+    session: Session,
+    view: str,
+    today: date,
+    *,
+    text: str = "",
+    key: keyset.Key | None = None,
+    backward: bool = False,
+    limit: int = REFERRAL_PAGE,
+    inclusive: bool = False,
+    with_counts: bool = False,
+) -> ReferralPage:
+    """One page of ``referral_list`` (the same rows in the same order), read by key: after
+    ``key`` (from the top when None), or before it with ``backward`` (from the bottom);
+    ``text`` narrows it as the typed filter. ``with_counts`` adds the summary's counts."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
+    found = keyset.page(
+        session,
+        _page_query(view, today, text),
+        _SEGMENTS,
+        key=key,
+        backward=backward,
+        limit=limit,
+        inclusive=inclusive,
+    )
+    counts = _referral_counts(session, view, today, text) if with_counts else None
+    rows = [ReferralRow._make(row) for _k, row in found]
+    return ReferralPage(rows, [k for k, _r in found], counts)
+
+
+def _referral_counts(session: Session, view: str, today: date, text: str) -> ReferralCounts:
+    condition = referral_text_condition(text)
+    matched = condition if condition is not None else true()
+    overdue = and_(Referral.state.in_(OPEN_REFERRAL_STATES), Referral.chase_by < today)
+    stmt = select(
+        func.count(),
+        func.coalesce(func.sum(case((matched, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(matched, overdue), 1), else_=0)), 0),
+    ).select_from(Referral)
+    if condition is not None:
+        stmt = stmt.join(Person, Person.id == Referral.person_id)
+    total, shown, late = session.execute(stmt.where(*_view_conditions(view, today))).one()
+    return ReferralCounts(int(total), int(shown), int(late))
+
+
+def referral_locate(
+    session: Session, view: str, today: date, referral_ids: Sequence[int], *, text: str = ""
+) -> tuple[int, keyset.Key] | None:
+    """Where the first of ``referral_ids`` still in the view is now: its index and key
+    (after a save the cursor moves on to the referral that followed). None if none is."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
+    stmt = _page_query(view, today, text)
+    keys = keyset.keys_of(session, stmt, _SEGMENTS, Referral.id, referral_ids)
+    for referral_id in referral_ids:
+        if referral_id in keys:
+            key = keys[referral_id]
+            return keyset.count_before(session, stmt, _SEGMENTS, key), key
+    return None
 
 
 def referral_figures(session: Session, today: date) -> list[ReferralFigures]:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from coordinator_tui.formatting import uk_date
@@ -30,7 +30,7 @@ from coordinator_tui.models import (
     Staff,
     utcnow,
 )
-from coordinator_tui.services import access, errors, rules
+from coordinator_tui.services import access, errors, keyset, rules
 from coordinator_tui.services.errors import CoordinatorError
 
 RISK_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
@@ -166,6 +166,253 @@ def review_queue(
         replace(r, health_assessment_due=due[r.entry_id].due) if r.entry_id in due else r
         for r in rows
     ]
+
+
+# -- the queue, a page at a time (issue 23) -------------------------------------------------
+
+QUEUE_PAGE = 100
+"""Rows read per page of the queue: a screen and a margin."""
+
+RISKS_IN_ORDER = (RiskLevel.HIGH.value, RiskLevel.MEDIUM.value, RiskLevel.LOW.value)
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """The queue's summary line: ``shown`` match the typed filter, of ``total`` in the
+    view; ``overdue`` and ``health_assessments_late`` of those shown."""
+
+    total: int
+    shown: int
+    overdue: int
+    health_assessments_late: int
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue in order, each row with its key (``keyset.Key``: where to
+    read on from), and the counts when they were asked for."""
+
+    rows: list[QueueRow]
+    keys: list[keyset.Key]
+    counts: QueueCounts | None = None
+
+
+def _queue_conditions(today: date, filters: QueueFilter) -> list[ColumnElement[bool]]:
+    """The queue's view and filters (not the typed text), on ``register_entry`` alone."""
+    conditions: list[ColumnElement[bool]] = [RegisterEntry.status == EntryStatus.ACTIVE]
+    if filters.practice_id is not None:
+        conditions.append(RegisterEntry.practice_id == filters.practice_id)
+    if filters.category_id is not None:
+        conditions.append(RegisterEntry.category_id == filters.category_id)
+    if filters.lead_staff_id is not None:
+        conditions.append(RegisterEntry.lead_staff_id == filters.lead_staff_id)
+    if filters.risk_level is not None:
+        conditions.append(RegisterEntry.risk_level == filters.risk_level)
+    if filters.escalated_only:
+        conditions.append(RegisterEntry.escalated_at.is_not(None))
+    else:
+        horizon = today + timedelta(days=filters.horizon_days)
+        conditions.append(RegisterEntry.next_review_due <= horizon)
+    return conditions
+
+
+def _queue_columns(today: date, filters: QueueFilter) -> Select[Any]:
+    """The queue's columns and filters (not the typed text), from ``register_entry``."""
+    lead = aliased(Staff)
+    return (
+        select(
+            RegisterEntry.id,
+            RegisterEntry.version,
+            Person.id,
+            Person.nhs_number,
+            Person.given_name,
+            Person.family_name,
+            Person.date_of_birth,
+            RegisterCategory.code,
+            RegisterCategory.name,
+            func.coalesce(Practice.short_name, ""),
+            func.coalesce(lead.name, ""),
+            RegisterEntry.risk_level,
+            RegisterEntry.next_review_due,
+            RegisterEntry.last_reviewed,
+            RegisterEntry.escalated_at.is_not(None),
+            RegisterEntry.start_date,
+        )
+        .select_from(RegisterEntry)
+        .join(Person, Person.id == RegisterEntry.person_id)
+        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+        .outerjoin(Practice, Practice.id == RegisterEntry.practice_id)
+        .outerjoin(lead, lead.id == RegisterEntry.lead_staff_id)
+        .where(*_queue_conditions(today, filters))
+    )
+
+
+def _queue_segments(today: date, filters: QueueFilter) -> list[keyset.Segment]:
+    """``review_queue``'s order as index ranges: overdue entries first, then the rest;
+    within each, high, medium, low and any other risk; within each, by due date and id
+    (``ix_register_entry_keyset``: status, risk, due date, id). A due date of NULL (only
+    an escalated entry can have none in view) is not overdue and sorts first, as SQLite
+    sorts NULL first: its own segment, by id."""
+    due = RegisterEntry.next_review_due
+    entry_id = RegisterEntry.id
+    never = literal(date.min, type_=Date)  # the NULL segment's sort value: a constant
+    risks: list[ColumnElement[bool]] = [RegisterEntry.risk_level == r for r in RISKS_IN_ORDER]
+    risks.append(RegisterEntry.risk_level.not_in(RISKS_IN_ORDER))
+    horizon = today + timedelta(days=filters.horizon_days)
+    segments = [keyset.Segment(and_(risk, due < today), (due, entry_id)) for risk in risks]
+    for risk in risks:
+        if filters.escalated_only:
+            segments.append(keyset.Segment(and_(risk, due.is_(None)), (never, entry_id)))
+        if filters.escalated_only or horizon >= today:
+            segments.append(keyset.Segment(and_(risk, due >= today), (due, entry_id)))
+    return segments
+
+
+def _dob_text(session: Session, born: Any) -> tuple[ColumnElement[str], ColumnElement[str]]:
+    """A date of birth as typed, in SQL: 03/12/2019 and 3/12/2019 (``QueueRow.dob_text``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(born, "DD/MM/YYYY"), func.to_char(born, "FMDD/FMMM/YYYY")
+    day, month, year = (func.strftime(f, born) for f in ("%d", "%m", "%Y"))
+    unpadded = func.ltrim(day, "0") + "/" + func.ltrim(month, "0") + "/" + year
+    return func.strftime("%d/%m/%Y", born), unpadded
+
+
+def queue_text_condition(session: Session, needle: str) -> ColumnElement[bool] | None:
+    """``text_matcher`` in SQL, so the typed filter narrows the query, not loaded rows:
+    an NHS number's digits (any spacing), a date of birth (with a /), else every word in
+    the given or family name, any case (SQLite folds ASCII letters only). None: no text."""
+    needle = needle.strip().lower()
+    if not needle:
+        return None
+    digits = needle.replace(" ", "")
+    if digits.isdigit():
+        return Person.nhs_number.contains(digits, autoescape=True)
+    if any(ch.isdigit() for ch in needle) and "/" in needle:
+        padded, unpadded = _dob_text(session, Person.date_of_birth)
+        return or_(
+            padded.contains(needle, autoescape=True), unpadded.contains(needle, autoescape=True)
+        )
+    return and_(
+        *(
+            or_(
+                func.lower(Person.given_name).contains(word, autoescape=True),
+                func.lower(Person.family_name).contains(word, autoescape=True),
+            )
+            for word in needle.split()
+        )
+    )
+
+
+def _with_health_assessments(session: Session, rows: list[QueueRow], today: date) -> list[QueueRow]:
+    """Each looked-after entry's next health assessment (``rules``), as ``review_queue``."""
+    looked_after = [r for r in rows if r.category_code in rules.LAC_REGISTERS and r.start_date]
+    due = rules.health_assessments_due(
+        session,
+        [(r.entry_id, r.person_id, r.start_date, r.date_of_birth) for r in looked_after],
+        today,
+    )
+    return [
+        replace(r, health_assessment_due=due[r.entry_id].due) if r.entry_id in due else r
+        for r in rows
+    ]
+
+
+def _queue_query(
+    session: Session, today: date, filters: QueueFilter | None, text: str
+) -> tuple[Select[Any], list[keyset.Segment], QueueFilter]:
+    filters = filters or QueueFilter()
+    stmt = _queue_columns(today, filters)
+    condition = queue_text_condition(session, text)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return stmt, _queue_segments(today, filters), filters
+
+
+def queue_page(
+    session: Session,
+    today: date,
+    filters: QueueFilter | None = None,
+    *,
+    text: str = "",
+    key: keyset.Key | None = None,
+    backward: bool = False,
+    limit: int = QUEUE_PAGE,
+    inclusive: bool = False,
+    with_counts: bool = False,
+) -> QueuePage:
+    """One page of ``review_queue`` (the same rows in the same order), read by key: the
+    rows after ``key`` (from the top when None), or before it with ``backward`` (from the
+    bottom when None); ``text`` narrows it as ``text_matcher`` does. ``with_counts`` adds
+    the summary's counts (the first page of a load)."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
+    stmt, segments, filters = _queue_query(session, today, filters, text)
+    found = keyset.page(
+        session, stmt, segments, key=key, backward=backward, limit=limit, inclusive=inclusive
+    )
+    rows = _with_health_assessments(session, [QueueRow(*row) for _k, row in found], today)
+    counts = _queue_counts(session, today, filters, text) if with_counts else None
+    return QueuePage(rows, [k for k, _row in found], counts)
+
+
+def _queue_counts(session: Session, today: date, filters: QueueFilter, text: str) -> QueueCounts:
+    """One COUNT for the view, the rows matching the text and the overdue among them (the
+    joins only when the text needs the person), then the looked-after entries' health
+    assessments (a few rows: those registers only)."""
+    condition = queue_text_condition(session, text)
+    matched = condition if condition is not None else true()
+    overdue = RegisterEntry.next_review_due < today
+    counting = select(
+        func.count(),
+        func.coalesce(func.sum(case((matched, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(matched, overdue), 1), else_=0)), 0),
+    ).select_from(RegisterEntry)
+    if condition is not None:
+        counting = counting.join(Person, Person.id == RegisterEntry.person_id)
+    total, shown, late_reviews = session.execute(
+        counting.where(*_queue_conditions(today, filters))
+    ).one()
+    lac = select(RegisterCategory.id).where(RegisterCategory.code.in_(rules.LAC_REGISTERS))
+    looked_after = session.execute(
+        select(RegisterEntry.id, Person.id, RegisterEntry.start_date, Person.date_of_birth)
+        .join(Person, Person.id == RegisterEntry.person_id)
+        .where(
+            *_queue_conditions(today, filters),
+            matched,
+            RegisterEntry.category_id.in_(lac),  # by its index: a few registers' entries
+            RegisterEntry.start_date.is_not(None),
+        )
+    ).all()
+    due = rules.health_assessments_due(session, [tuple(r) for r in looked_after], today)
+    late = sum(1 for d in due.values() if d.due < today)
+    return QueueCounts(int(total), int(shown), int(late_reviews), late)
+
+
+def queue_counts(
+    session: Session, today: date, filters: QueueFilter | None = None, *, text: str = ""
+) -> QueueCounts:
+    """The queue's counts by COUNT queries, not by reading its rows."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
+    return _queue_counts(session, today, filters or QueueFilter(), text)
+
+
+def queue_locate(
+    session: Session,
+    today: date,
+    filters: QueueFilter | None,
+    entry_ids: Sequence[int],
+    *,
+    text: str = "",
+) -> tuple[int, keyset.Key] | None:
+    """Where the first of ``entry_ids`` still in the queue now is: its index and key
+    (after a save, the cursor moves on to the entry that followed the one acted on).
+    None when none of them is."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
+    stmt, segments, _filters = _queue_query(session, today, filters, text)
+    keys = keyset.keys_of(session, stmt, segments, RegisterEntry.id, entry_ids)
+    for entry_id in entry_ids:
+        if entry_id in keys:
+            return keyset.count_before(session, stmt, segments, keys[entry_id]), keys[entry_id]
+    return None
 
 
 def text_matcher(needle: str) -> Callable[[QueueRow], bool]:

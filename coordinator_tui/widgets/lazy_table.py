@@ -3,14 +3,15 @@
 Textual's DataTable sizes every row up front (6.9 s for 100,000 rows here, DESIGN.md
 section 6), so long lists use this Line-API widget instead: it asks its ``RowSource``
 for just the rows in view each time it paints. A source can hold rows in memory
-(``ListSource``) or page them from the database on demand (``PagedSource``).
+(``ListSource``) or page them from the database on demand (``PagedSource`` by offset,
+``KeysetSource`` by key: the page after the last row read, issue 23).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, overload
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -132,6 +133,240 @@ class PagedSource:
             hi = min(stop - number * size, len(page))
             result.extend(page[lo:hi])
         return result
+
+
+KeyedFetch = Callable[[Any, bool, int], Sequence[tuple[Any, Any]]]
+"""``fetch(key, backward, limit)``: up to ``limit`` (key, item) pairs in list order, after
+``key`` (from the top when None) or, ``backward``, just before it (from the bottom)."""
+
+
+@dataclass
+class _Chunk:
+    """A run of consecutive rows read, from list position ``start``."""
+
+    start: int
+    keys: list[Any] = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.items)
+
+
+class KeysetSource:
+    """Items read from the database a page at a time by key (keyset paging, not OFFSET):
+    the first page comes with the source (read off the UI thread with the count); rows
+    beyond what is read are fetched as they are drawn, the next page after the last key
+    read (``pagedown``, scrolling), or the last page backwards from the end (``end``),
+    each with a margin so the next keys find their rows read already.
+
+    A jump into the middle (dragging the scroll bar) reads on from the nearest rows read,
+    in one query: keys have no "row 17,000" to start from. ``total`` is a COUNT made with
+    the first page."""
+
+    JUMP = 400
+    """Rows beyond the last read that are still read on from it (else: from the end)."""
+
+    def __init__(
+        self,
+        total: int,
+        fetch: KeyedFetch,
+        to_row: Callable[[Any], Row],
+        *,
+        first: Sequence[tuple[Any, Any]] = (),
+        start: int = 0,
+        page_size: int = 100,
+        margin: int = 60,
+        id_of: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self.total = total
+        self._fetch = fetch
+        self._to_row = to_row
+        self._id_of = id_of
+        self.page_size = page_size
+        self.margin = margin
+        self._chunks: list[_Chunk] = []
+        self._rows: dict[int, Row] = {}
+        self.fetches = 0  # pages read after the first: for tests and benchmarks
+        self._items: SourceItems | None = None
+        if first:
+            self._chunks.append(_Chunk(start, [k for k, _i in first], [item for _k, item in first]))
+
+    def __len__(self) -> int:
+        return self.total
+
+    # -- reading ------------------------------------------------------------------------
+
+    def _chunk_at(self, index: int) -> _Chunk | None:
+        for chunk in self._chunks:
+            if chunk.start <= index < chunk.end:
+                return chunk
+        return None
+
+    def _read(self, key: Any, backward: bool, limit: int) -> list[tuple[Any, Any]]:
+        self.fetches += 1
+        return list(self._fetch(key, backward, max(limit, 1)))
+
+    def _ensure(self, lo: int, hi: int) -> None:
+        """Read what is missing of positions ``lo`` to ``hi`` (and a margin beyond)."""
+        hi = min(hi, self.total)
+        for _attempt in range(8):  # each read fills a gap; a list that shrank stops early
+            missing = next((i for i in range(lo, hi) if self._chunk_at(i) is None), None)
+            if missing is None:
+                return
+            before = max(
+                (c for c in self._chunks if c.end <= missing), key=lambda c: c.end, default=None
+            )
+            after = min(
+                (c for c in self._chunks if c.start > missing), key=lambda c: c.start, default=None
+            )
+            want = min(hi + self.margin, self.total)
+            read_from = before.end if before else 0
+            if after is not None and after.start - missing <= self.JUMP:
+                # Just above rows read (scrolling up from the end): read backwards.
+                low = max(min(lo, missing) - self.margin, read_from)
+                got = self._read(after.keys[0], True, max(after.start - low, self.page_size))
+                if not got:
+                    return
+                after.keys[:0] = [k for k, _i in got]
+                after.items[:0] = [item for _k, item in got]
+                after.start -= len(got)
+            elif missing - read_from <= self.JUMP or self.total - missing > 10 * self.JUMP:
+                # On from the rows read (a page down; a far jump reads everything between).
+                got = self._read(
+                    before.keys[-1] if before else None,
+                    False,
+                    max(want - read_from, self.page_size),
+                )
+                if not got:
+                    return
+                if before is None:
+                    before = _Chunk(0)
+                    self._chunks.append(before)
+                before.keys += [k for k, _i in got]
+                before.items += [item for _k, item in got]
+            else:
+                # Near the end (``end``): the last rows, backwards from the bottom.
+                low = max(min(lo, missing) - self.margin, read_from)
+                got = self._read(None, True, self.total - low)
+                if not got:
+                    return
+                self._chunks.append(
+                    _Chunk(self.total - len(got), [k for k, _i in got], [i for _k, i in got])
+                )
+            self._merge()
+
+    def _merge(self) -> None:
+        """Join chunks that meet or overlap (the later one's rows win: read later)."""
+        self._chunks.sort(key=lambda c: c.start)
+        merged: list[_Chunk] = []
+        for chunk in self._chunks:
+            if chunk.start < 0:  # rows were added above since the count: shift down
+                chunk.start = 0
+            last = merged[-1] if merged else None
+            if last is not None and chunk.start <= last.end:
+                keep = chunk.start - last.start
+                last.keys[keep : keep + len(chunk.keys)] = chunk.keys
+                last.items[keep : keep + len(chunk.items)] = chunk.items
+            else:
+                merged.append(chunk)
+        self._chunks = merged
+        self._rows.clear()
+
+    # -- what the table and the screen ask ------------------------------------------------
+
+    def item(self, index: int) -> Any:
+        """The item at ``index`` (read if need be); IndexError beyond the end."""
+        if not 0 <= index < self.total:
+            raise IndexError(index)
+        chunk = self._chunk_at(index)
+        if chunk is None:
+            self._ensure(index, index + 1)
+            chunk = self._chunk_at(index)
+            if chunk is None:
+                raise IndexError(index)
+        return chunk.items[index - chunk.start]
+
+    def key(self, index: int) -> Any:
+        """The list key of the item at ``index`` (where a page starting there reads on)."""
+        self.item(index)
+        chunk = self._chunk_at(index)
+        assert chunk is not None
+        return chunk.keys[index - chunk.start]
+
+    def rows(self, start: int, stop: int) -> Sequence[Row]:
+        stop = min(stop, self.total)
+        if start >= stop:
+            return []
+        self._ensure(start, stop)
+        result: list[Row] = []
+        for index in range(start, stop):
+            row = self._rows.get(index)
+            if row is None:
+                chunk = self._chunk_at(index)
+                if chunk is None:
+                    break
+                if len(self._rows) > 2000:
+                    self._rows.clear()
+                row = self._rows[index] = self._to_row(chunk.items[index - chunk.start])
+            result.append(row)
+        return result
+
+    def loaded(self, start: int = 0) -> Iterator[tuple[int, Any]]:
+        """(index, item) of the rows read, from ``start`` on, without reading more."""
+        for chunk in self._chunks:
+            for offset, item in enumerate(chunk.items):
+                if chunk.start + offset >= start:
+                    yield chunk.start + offset, item
+
+    def index_of(self, key: Any, default: int = 0) -> int:
+        """Where the row with ``key`` is among the rows read (``default`` if not read)."""
+        ident = self._id_of or (lambda item: self._to_row(item).key)
+        for index, item in self.loaded():
+            if ident(item) == key:
+                return index
+        return default
+
+    @property
+    def items(self) -> SourceItems:
+        """The items as a read-only sequence (reading pages as it is indexed); the same
+        object each time, so a screen can tell that nothing was read again."""
+        if self._items is None:
+            self._items = SourceItems(self)
+        return self._items
+
+
+class SourceItems(Sequence[Any]):
+    """A ``KeysetSource``'s items as a sequence: ``len`` is the count, an index reads its
+    page if need be. Equal to a list with the same items (what tests compare)."""
+
+    def __init__(self, source: KeysetSource) -> None:
+        self.source = source
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self.source.item(i) for i in range(*index.indices(len(self.source)))]
+        if index < 0:
+            index += len(self.source)
+        return self.source.item(index)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SourceItems):
+            return other.source is self.source
+        if isinstance(other, list | tuple):
+            return len(other) == len(self) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class LazyTable(RowCursorView):

@@ -17,10 +17,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     """Each section adds its own tables, columns and indexes."""
     _upgrade_h7()
+    _upgrade_h5()
 
 
 def downgrade() -> None:
     """Each section removes what it added, in reverse order."""
+    _downgrade_h5()
     _downgrade_h7()
 
 
@@ -42,3 +44,31 @@ def _downgrade_h7() -> None:
 
     with op.batch_alter_table("complaint", schema=None) as batch_op:
         batch_op.drop_column("known_on")
+
+
+# -- H5: the review queue and the referrals read by key (issue 23) --------------------------
+
+
+def _upgrade_h5() -> None:
+    """Indexes in the lists' sort orders, so each page is one index range however long the
+    list (keyset paging, ``services/keyset.py``): the review queue by status, risk, due
+    date and id; the referrals by chase-by date and id (the state filtered on the way)."""
+    from alembic import op
+
+    with op.batch_alter_table("register_entry", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_register_entry_keyset",
+            ["status", "risk_level", "next_review_due", "id"],
+            unique=False,
+        )
+    with op.batch_alter_table("referral", schema=None) as batch_op:
+        batch_op.create_index("ix_referral_keyset", ["chase_by", "id"], unique=False)
+
+
+def _downgrade_h5() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("referral", schema=None) as batch_op:
+        batch_op.drop_index("ix_referral_keyset")
+    with op.batch_alter_table("register_entry", schema=None) as batch_op:
+        batch_op.drop_index("ix_register_entry_keyset")

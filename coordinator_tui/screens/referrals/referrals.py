@@ -12,7 +12,7 @@ same keys act on it), ``n`` new referral. ``/`` filters.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -38,13 +38,18 @@ from coordinator_tui.services.referral_terms import (
     ReferralFigures,
     ReferralRow,
 )
-from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
+from coordinator_tui.widgets.lazy_table import Column, KeysetSource, LazyTable, ListSource, Row
 from coordinator_tui.widgets.render_once import RenderOnce
 
 if TYPE_CHECKING:
     from coordinator_tui.app import CoordinatorApp
     from coordinator_tui.screens.form_dialog import Field
+    from coordinator_tui.services.referrals import ReferralCounts, ReferralPage
 
+PAGE_ROWS = 100
+"""Referrals read per page (``services.referrals.REFERRAL_PAGE``): a screen and a margin."""
+FOLLOWING = 200
+"""Referrals after the one acted on that the reload looks for, to move the cursor on to."""
 FIGURES_AFTER_S = 0.1
 """The figures are counted this long after the rows are shown: counting them on every
 referral is a second query and a loop in Python that would otherwise share the
@@ -607,11 +612,11 @@ class ReferralsScreen(ReferralActions, SectionScreen):
     def __init__(self) -> None:
         super().__init__()
         self.view = "open"
-        self.rows: list[ReferralRow] = []
-        self.shown_rows: list[ReferralRow] = []
+        self.source: KeysetSource | None = None
+        self.counts: ReferralCounts | None = None
+        self._generation = 0  # of the latest read asked for: an older one is not shown
         self.loaded = False
         self.figures: list[ReferralFigures] = []
-        self._after_load: Callable[[], None] | None = None
         self._loading_started = False
         self._figures_drawn: tuple[list[ReferralFigures], bool] | None = None  # and wide
 
@@ -648,22 +653,115 @@ class ReferralsScreen(ReferralActions, SectionScreen):
             self.query_one(LazyTable).focus()
             self.load()
 
+    @property
+    def shown_rows(self) -> Sequence[ReferralRow]:
+        """The view as filtered: a sequence over the pages read (indexing one not read
+        yet reads it). Only the page on screen and a margin are read (issue 23)."""
+        return self.source.items if self.source is not None else []
+
+    @property
+    def rows(self) -> Sequence[ReferralRow]:
+        """The view (the typed filter is applied in the query: the same as shown)."""
+        return self.shown_rows
+
+    def load(self, land_on: Sequence[int] = (), index: int | None = None) -> None:
+        """Read the view's first page and counts again, off the UI thread; ``land_on``:
+        referral ids to put the cursor on (the first still listed), else row ``index``."""
+        text = self.query_one("#referrals-filter", Input).value
+        self._generation += 1
+        self._read_view(self.view, text, tuple(land_on), index, self._generation)
+
     @work(thread=True, exclusive=True, group="referrals")
-    def load(self) -> None:
-        from coordinator_tui.services.referrals import referral_list
+    def _read_view(
+        self,
+        view: str,
+        text: str,
+        land_on: tuple[int, ...],
+        index: int | None,
+        generation: int,
+    ) -> None:
+        """In a thread: the first page (or the page at the referral to land on) and the
+        counts. A read overtaken by a newer one (a key typed meanwhile) is dropped."""
+        from coordinator_tui.services.referrals import referral_locate, referral_page
 
-        with self.coordinator.session() as session:
-            rows = referral_list(session, self.view, self.today)
-        self.app.call_from_thread(self.show, rows)
+        today = self.today
+        try:
+            with self.coordinator.session() as session:
+                found = referral_locate(session, view, today, land_on, text=text)
+                start, key = found if found else (0, None)
+                page = referral_page(
+                    session,
+                    view,
+                    today,
+                    text=text,
+                    key=key,
+                    inclusive=True,
+                    with_counts=True,
+                    limit=PAGE_ROWS,
+                )
+        except CoordinatorError as exc:
+            # Refused (a role that may not see referrals) or the database is busy: the
+            # one line on the screen, not an empty list.
+            self.app.call_from_thread(self.show_refusal, str(exc))
+            return
+        source = self._source(view, text, page, start)
+        target = start if found else index
+        self.app.call_from_thread(self.show, source, page.counts, target, generation)
 
-    def show(self, rows: list[ReferralRow]) -> None:
-        self.rows = rows
-        self.apply_filter()
+    def _source(self, view: str, text: str, page: ReferralPage, start: int) -> KeysetSource:
+        """The rows as the table reads them: this page, then the next ones by key."""
+        from coordinator_tui.services.referrals import referral_page
+
+        app, today = self.coordinator, self.today
+
+        def fetch(key: Any, backward: bool, limit: int) -> list[tuple[Any, ReferralRow]]:
+            with app.session() as session:
+                more = referral_page(
+                    session, view, today, text=text, key=key, backward=backward, limit=limit
+                )
+            return list(zip(more.keys, more.rows, strict=True))
+
+        assert page.counts is not None
+        return KeysetSource(
+            page.counts.shown,
+            fetch,
+            lambda r: referral_row(r, today),
+            first=list(zip(page.keys, page.rows, strict=True)),
+            start=start,
+            page_size=PAGE_ROWS,
+            id_of=lambda r: r.id,
+        )
+
+    def show(
+        self,
+        source: KeysetSource,
+        counts: ReferralCounts | None,
+        index: int | None = None,
+        generation: int | None = None,
+    ) -> None:
+        if generation is not None and generation != self._generation:
+            return  # a newer read is on its way (the filter or the view changed meanwhile)
+        self.source = source
+        self.counts = counts
+        table = self.query_one(LazyTable)
+        table.empty_text = "No referrals in this view."
+        table.set_source(source)
+        if index is not None:
+            table.cursor_row = min(index, max(len(source) - 1, 0))
+        self.update_summary()
         self.loaded = True
-        if self._after_load is not None:
-            callback, self._after_load = self._after_load, None
-            callback()
         self.set_timer(FIGURES_AFTER_S, self.load_figures)
+        self.coordinator.screen_loaded(self)
+
+    def show_refusal(self, message: str) -> None:
+        """Nothing of the referrals is shown: the refusal, in one line (issue 17)."""
+        self.source = None
+        self.counts = None
+        table = self.query_one(LazyTable)
+        table.empty_text = ""
+        table.set_source(ListSource([]))
+        self.query_one("#referrals-summary", Static).update(Text(message, style="bold red"))
+        self.loaded = True
         self.coordinator.screen_loaded(self)
 
     @work(thread=True, exclusive=True, group="referral-figures")
@@ -700,27 +798,20 @@ class ReferralsScreen(ReferralActions, SectionScreen):
             self.show_figures()
 
     def apply_filter(self) -> None:
-        needle = self.query_one("#referrals-filter", Input).value.strip().lower()
-        digits = needle.replace(" ", "")
-        if needle:
-            self.shown_rows = [
-                r
-                for r in self.rows
-                if (digits.isdigit() and digits in r.nhs_number)
-                or all(w in f"{r.family_name} {r.given_name}".lower() for w in needle.split())
-            ]
-        else:
-            self.shown_rows = self.rows
-        today = self.today
-        self.query_one(LazyTable).set_source(
-            MappedSource(self.shown_rows, lambda r: referral_row(r, today))
-        )
-        overdue = sum(1 for r in self.shown_rows if r.is_overdue(today))
+        """Typed text narrows the query (``services.referrals.referral_text_condition``)."""
+        if self.loaded:
+            self.load()
+
+    def update_summary(self) -> None:
+        counts = self.counts
+        if counts is None:
+            return
+        overdue = counts.overdue
         needle = self.query_one("#referrals-filter", Input).value.strip()
         self.query_one("#referrals-summary", Static).update(
             Text.assemble(
                 (VIEWS[self.view], "bold"),
-                f" · {plural(len(self.shown_rows), 'referral')} · ",
+                f" · {plural(counts.shown, 'referral')} · ",
                 (f"{overdue:,} overdue", "bold red" if overdue else ""),
                 (f" · filter: {needle}" if needle else "", "italic"),
                 ("   F figures", "dim"),
@@ -774,7 +865,12 @@ class ReferralsScreen(ReferralActions, SectionScreen):
 
     def current(self) -> ReferralRow | None:
         index = self.query_one(LazyTable).cursor_row
-        return self.shown_rows[index] if self.shown_rows else None
+        if self.source is None or index >= len(self.source):
+            return None
+        try:
+            return self.source.item(index)
+        except IndexError:
+            return None
 
     def referral_target(self) -> ReferralRow | None:
         return self.current()
@@ -785,21 +881,15 @@ class ReferralsScreen(ReferralActions, SectionScreen):
         if not move_on:
             return self.load
         index = self.query_one(LazyTable).cursor_row
-        following = self.shown_rows[index + 1].id if index + 1 < len(self.shown_rows) else None
+        source = self.source
+        following = (
+            [r.id for _i, r in source.loaded(index + 1)][:FOLLOWING] if source is not None else []
+        )
 
         def saved() -> None:
-            self._after_load = lambda: self._move_on(following, index)
-            self.load()
+            self.load(land_on=following, index=index)
 
         return saved
-
-    def _move_on(self, following: int | None, index: int) -> None:
-        keys = [r.id for r in self.shown_rows]
-        table = self.query_one(LazyTable)
-        if following in keys:
-            table.cursor_row = keys.index(following)
-        elif keys:
-            table.cursor_row = min(index, len(keys) - 1)
 
     def action_new(self) -> None:
         from coordinator_tui.screens.referrals.new_referral import NewReferralDialog
@@ -841,7 +931,9 @@ class ReferralsScreen(ReferralActions, SectionScreen):
     @on(LazyTable.RowSelected, "#referrals")
     def open_referral(self, event: LazyTable.RowSelected) -> None:
         """A double click on a row."""
-        self._open(self.shown_rows[event.index])
+        row = self.current()
+        if row is not None:
+            self._open(row)
 
     def _open(self, row: ReferralRow) -> None:
         from coordinator_tui.screens.referrals.detail import ReferralDetailScreen

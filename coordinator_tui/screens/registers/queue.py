@@ -2,13 +2,15 @@
 
 Each action key opens a short form, saves through ``services.registers`` (audited), and
 moves the cursor on to the next entry, so a whole list can be reviewed without a mouse.
-The queue is read once as narrow tuples and drawn by ``LazyTable`` (only visible rows),
-and ``/`` filters the loaded rows in memory as you type.
+The queue is read a page at a time by key (``services.registers.queue_page``: the page
+on screen and a margin, the next as the cursor goes down) and drawn by ``LazyTable``
+(only visible rows); its filters, sort and ``/`` text are applied in the query, and its
+counts are COUNT queries (issue 23).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -25,14 +27,19 @@ from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.registers import (
+    QUEUE_PAGE,
     FilterOptions,
+    QueueCounts,
     QueueFilter,
+    QueuePage,
     QueueRow,
     Undo,
 )
 from coordinator_tui.widgets.filter_input import FilterInput
-from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
+from coordinator_tui.widgets.lazy_table import Column, KeysetSource, LazyTable, ListSource, Row
 
+FOLLOWING = 200
+"""Entries after the one acted on that the reload looks for, to move the cursor on to."""
 RISK_LABEL = {"high": "HIGH", "medium": "MED", "low": "LOW"}
 STATUS_VIEWS = ("due", "overdue", "escalated")
 STATUS_LABEL = {"due": "all due", "overdue": "overdue only", "escalated": "escalated"}
@@ -159,8 +166,6 @@ class RegistersScreen(SectionScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[QueueRow] = []
-        self.shown_rows: list[QueueRow] = []
         self.options: FilterOptions | None = None
         self.choice: dict[str, Any] = {
             "practice": None,
@@ -171,7 +176,9 @@ class RegistersScreen(SectionScreen):
         }
         self.undo_stack: list[Undo] = []
         self.loaded = False
-        self._after_load: Callable[[], None] | None = None
+        self.source: KeysetSource | None = None
+        self.counts: QueueCounts | None = None
+        self._generation = 0  # of the latest read asked for: an older one is not shown
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="registers-body"):
@@ -246,6 +253,17 @@ class RegistersScreen(SectionScreen):
 
     # -- loading ----------------------------------------------------------------------
 
+    @property
+    def shown_rows(self) -> Sequence[QueueRow]:
+        """The queue as filtered: a sequence over the pages read (indexing one not read
+        yet reads it). Only the page on screen and a margin are read (issue 23)."""
+        return self.source.items if self.source is not None else []
+
+    @property
+    def rows(self) -> Sequence[QueueRow]:
+        """The queue (the typed filter is applied in the query: the same as shown)."""
+        return self.shown_rows
+
     def current_filter(self) -> QueueFilter:
         status = self.choice["status"]
         return QueueFilter(
@@ -259,51 +277,136 @@ class RegistersScreen(SectionScreen):
             else self.coordinator.settings.review_horizon_days,
         )
 
+    def load_queue(self, land_on: Sequence[int] = (), index: int | None = None) -> None:
+        """Read the queue's first page and counts again, off the UI thread; ``land_on``:
+        entry ids to put the cursor on (the first still listed), else row ``index``."""
+        text = self.query_one("#queue-filter", Input).value
+        self._generation += 1
+        self._read_queue(self.current_filter(), text, tuple(land_on), index, self._generation)
+
     @work(thread=True, exclusive=True, group="registers-queue")
-    def load_queue(self) -> None:
-        from coordinator_tui.services.registers import filter_options, review_queue
+    def _read_queue(
+        self,
+        filters: QueueFilter,
+        text: str,
+        land_on: tuple[int, ...],
+        index: int | None,
+        generation: int,
+    ) -> None:
+        """In a thread: the first page (or the page at the entry to land on) and the
+        counts. A read overtaken by a newer one (a key typed meanwhile) is dropped."""
+        from coordinator_tui.services.registers import (
+            filter_options,
+            queue_locate,
+            queue_page,
+        )
 
         app = self.coordinator
-        with app.session() as session:
-            rows = review_queue(session, self.today, self.current_filter())
-            options = self.options or filter_options(session)
-        app.call_from_thread(self.show_queue, rows, options)
+        today = self.today
+        try:
+            with app.session() as session:
+                found = queue_locate(session, today, filters, land_on, text=text)
+                start, key = found if found else (0, None)
+                page = queue_page(
+                    session,
+                    today,
+                    filters,
+                    text=text,
+                    key=key,
+                    inclusive=True,
+                    with_counts=True,
+                    limit=QUEUE_PAGE,
+                )
+                options = self.options or filter_options(session)
+        except CoordinatorError as exc:
+            # Refused (a role that may not see the registers) or the database is busy:
+            # the one line on the screen, not an empty list that looks like "all done".
+            app.call_from_thread(self.show_refusal, str(exc))
+            return
+        source = self._source(filters, text, page, start)
+        target = start if found else index
+        app.call_from_thread(self.show_queue, source, page.counts, options, target, generation)
 
-    def show_queue(self, rows: list[QueueRow], options: FilterOptions) -> None:
+    def _source(self, filters: QueueFilter, text: str, page: QueuePage, start: int) -> KeysetSource:
+        """The rows as the table reads them: this page, then the next ones by key."""
+        from coordinator_tui.services.registers import queue_page
+
+        app, today = self.coordinator, self.today
+
+        def fetch(key: Any, backward: bool, limit: int) -> list[tuple[Any, QueueRow]]:
+            with app.session() as session:
+                more = queue_page(
+                    session, today, filters, text=text, key=key, backward=backward, limit=limit
+                )
+            return list(zip(more.keys, more.rows, strict=True))
+
+        assert page.counts is not None
+        return KeysetSource(
+            page.counts.shown,
+            fetch,
+            lambda r: queue_row(r, today),
+            first=list(zip(page.keys, page.rows, strict=True)),
+            start=start,
+            page_size=QUEUE_PAGE,
+            id_of=lambda r: r.entry_id,
+        )
+
+    def show_queue(
+        self,
+        source: KeysetSource,
+        counts: QueueCounts | None,
+        options: FilterOptions,
+        index: int | None = None,
+        generation: int | None = None,
+    ) -> None:
+        if generation is not None and generation != self._generation:
+            return  # a newer read is on its way (the filter changed meanwhile)
         first_load = not self.loaded
-        self.rows = rows
+        self.source = source
+        self.counts = counts
         self.options = options
-        self.apply_text_filter()
+        table = self.query_one(LazyTable)
+        table.empty_text = "Nothing due for review."
+        table.set_source(source)
+        if index is not None:
+            table.cursor_row = min(index, max(len(source) - 1, 0))
+        self.update_summary()
         self.loaded = True
         self.refresh_bindings()
         if first_load:
             self.load_compliance()  # after the queue is on screen: it is not on the hot path
-        if self._after_load is not None:
-            callback, self._after_load = self._after_load, None
-            callback()
+        self.keys_loaded()
+        self.coordinator.screen_loaded(self)
+
+    def show_refusal(self, message: str) -> None:
+        """Nothing of the queue is shown: the refusal, in one line (issue 17)."""
+        self.source = None
+        self.counts = None
+        table = self.query_one(LazyTable)
+        table.empty_text = ""
+        table.set_source(ListSource([]))
+        self.query_one("#queue-summary", Static).update(Text(message, style="bold red"))
+        self.loaded = True
+        self.refresh_bindings()
         self.keys_loaded()
         self.coordinator.screen_loaded(self)
 
     def apply_text_filter(self) -> None:
-        from coordinator_tui.services.registers import filter_by_text
-
-        needle = self.query_one("#queue-filter", Input).value
-        self.shown_rows = filter_by_text(self.rows, needle) if needle else self.rows
-        today = self.today
-        table = self.query_one(LazyTable)
-        table.set_source(MappedSource(self.shown_rows, lambda r: queue_row(r, today)))
-        self.update_summary()
+        """Typed text narrows the query (``services.registers.queue_text_condition``)."""
+        if self.loaded:
+            self.load_queue()
 
     def update_summary(self) -> None:
-        today = self.today
-        overdue = sum(1 for r in self.shown_rows if r.is_overdue(today))
+        counts = self.counts
+        if counts is None:
+            return
         noun = "escalated" if self.choice["status"] == "escalated" else "due"
         parts = [
-            f"{len(self.shown_rows):,} {noun}"
-            + (f" of {len(self.rows):,}" if len(self.shown_rows) != len(self.rows) else ""),
-            f"{overdue:,} overdue",
+            f"{counts.shown:,} {noun}"
+            + (f" of {counts.total:,}" if counts.shown != counts.total else ""),
+            f"{counts.overdue:,} overdue",
         ]
-        late = sum(1 for r in self.shown_rows if health_assessment_overdue(r, today))
+        late = counts.health_assessments_late
         if late:
             parts.append(f"{late:,} health assessment{'s' if late != 1 else ''} late")
         filters = []
@@ -368,22 +471,28 @@ class RegistersScreen(SectionScreen):
 
     def highlighted(self) -> QueueRow | None:
         table = self.query_one(LazyTable)
-        if not self.shown_rows or table.cursor_row >= len(self.shown_rows):
+        if self.source is None or table.cursor_row >= len(self.source):
             return None
-        return self.shown_rows[table.cursor_row]
+        try:
+            return self.source.item(table.cursor_row)
+        except IndexError:
+            return None
 
     def _form(
         self,
         title: str,
         fields: list[Field],
-        apply: Callable[[Any, QueueRow, dict[str, Any]], Undo],
+        service: Callable[..., Undo],
+        args: dict[str, str],
         done: Callable[[QueueRow, dict[str, Any]], str],
         escalation: str = "",
         note: str = "",
     ) -> None:
-        """A form for the highlighted entry: ``apply`` saves through the service, ``done``
-        says what happened, naming the person (the toast); ``escalation``, the reason
-        given when it was escalated, if the form is about that."""
+        """A form for the highlighted entry, saved by the one helper the actions share:
+        ``service(session, entry id, version seen, today=, by=, **args)``, ``args``
+        naming each keyword's field; ``done`` says what happened, naming the person (the
+        toast); ``escalation``, the reason given when it was escalated, if the form is
+        about that."""
         row = self.highlighted()
         if row is None:
             self.notify("Nothing highlighted", severity="warning")
@@ -398,13 +507,23 @@ class RegistersScreen(SectionScreen):
                 "\n⚑ Escalated to the safeguarding lead: it stays in the escalated view "
                 "until the lead resolves it (E)"
             )
+        today, user = self.today, self.coordinator.settings.user
+
+        def apply(values: dict[str, Any]) -> Undo:
+            given = {name: values[field] for name, field in args.items()}
+            return self.write(
+                lambda session: service(
+                    session, row.entry_id, row.version, today=today, by=user, **given
+                )
+            )
+
         form = FormDialog(
             title,
             fields,
-            self.today,
+            today,
             context,
             save=BackgroundSave(
-                write=lambda values: self.write(lambda session: apply(session, row, values)),
+                write=apply,
                 then=lambda values, token: self.saved(row, token, lambda: done(row, values)),
             ),
         )
@@ -420,30 +539,23 @@ class RegistersScreen(SectionScreen):
 
     def saved(self, row: QueueRow, token: Undo, done: Callable[[], str]) -> None:
         """After a save: say what was done to whom and move on to the entry that was next
-        in the list (whatever the action did to this one's place)."""
+        in the list (whatever the action did to this one's place): the reload finds the
+        first still listed of those read after it, by key."""
         index = self.query_one(LazyTable).cursor_row
-        position = next(
-            (i for i, r in enumerate(self.shown_rows) if r.entry_id == row.entry_id), index
+        source = self.source
+        position = index
+        if source is not None:
+            position = next((i for i, r in source.loaded() if r.entry_id == row.entry_id), index)
+        following = (
+            [r.entry_id for _i, r in source.loaded(position + 1)][:FOLLOWING]
+            if source is not None
+            else []
         )
-        following = [r.entry_id for r in self.shown_rows[position + 1 :]]
         self.undo_stack.append(token)
         self.notify(f"{done()} — u to undo", timeout=4)
-        self._after_load = lambda: self._move_on(following, index)
         self.hold_keys_until_loaded()  # the next key acts on the reloaded list
-        self.load_queue()
+        self.load_queue(land_on=following, index=index)
         self.load_compliance()
-
-    def _move_on(self, following: list[int], index: int) -> None:
-        """The cursor to the first entry still listed of those that followed the one
-        acted on (a snoozed entry re-sorted further down is not followed); else to the
-        same line."""
-        table = self.query_one(LazyTable)
-        keys = {r.entry_id: i for i, r in enumerate(self.shown_rows)}
-        for entry_id in following:
-            if entry_id in keys:
-                table.cursor_row = keys[entry_id]
-                return
-        table.cursor_row = min(index, max(len(self.shown_rows) - 1, 0))
 
     def action_review(self) -> None:
         from coordinator_tui.services.registers import mark_reviewed, proposed_next_review
@@ -457,7 +569,6 @@ class RegistersScreen(SectionScreen):
         except CoordinatorError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return
-        user = self.coordinator.settings.user
 
         def done(r: QueueRow, v: dict[str, Any]) -> str:
             text = f"Reviewed {person_name(r)}: next review {format_day(v['next'])}"
@@ -469,50 +580,33 @@ class RegistersScreen(SectionScreen):
                 Field("note", "Note (optional, one line)"),
                 Field("next", "Next review", "date", value=proposed, required=True),
             ],
-            lambda s, r, v: mark_reviewed(
-                s,
-                r.entry_id,
-                r.version,
-                today=self.today,
-                by=user,
-                note=v["note"],
-                next_review=v["next"],
-            ),
+            mark_reviewed,
+            {"note": "note", "next_review": "next"},
             done,
         )
 
     def action_snooze(self) -> None:
         from coordinator_tui.services.registers import snooze
 
-        user = self.coordinator.settings.user
         self._form(
             "Snooze the review",
             [
                 Field("until", "Snooze until", "date", required=True, placeholder="+1w"),
                 Field("note", "Why (optional)"),
             ],
-            lambda s, r, v: snooze(
-                s,
-                r.entry_id,
-                r.version,
-                today=self.today,
-                by=user,
-                until=v["until"],
-                note=v["note"],
-            ),
+            snooze,
+            {"until": "until", "note": "note"},
             lambda r, v: f"Snoozed {person_name(r)}'s review to {format_day(v['until'])}",
         )
 
     def action_escalate(self) -> None:
         from coordinator_tui.services.registers import escalate
 
-        user = self.coordinator.settings.user
         self._form(
             "Escalate to the safeguarding lead",
             [Field("reason", "Reason", required=True)],
-            lambda s, r, v: escalate(
-                s, r.entry_id, r.version, today=self.today, by=user, reason=v["reason"]
-            ),
+            escalate,
+            {"reason": "reason"},
             lambda r, v: f"Escalated {person_name(r)} to the safeguarding lead",
         )
 
@@ -527,7 +621,6 @@ class RegistersScreen(SectionScreen):
         with self.coordinator.session() as session:
             entry = entry_for_form(session, row.entry_id)
             reason = entry.escalation_reason if entry else ""
-        user = self.coordinator.settings.user
         self._form(
             "Resolve the escalation",
             [
@@ -538,9 +631,8 @@ class RegistersScreen(SectionScreen):
                     placeholder="e.g. strategy discussion held, plan agreed",
                 )
             ],
-            lambda s, r, v: resolve_escalation(
-                s, r.entry_id, r.version, today=self.today, by=user, outcome=v["outcome"]
-            ),
+            resolve_escalation,
+            {"outcome": "outcome"},
             lambda r, v: f"Resolved the escalation of {person_name(r)}",
             escalation=reason or "(no reason recorded)",
         )
@@ -563,7 +655,6 @@ class RegistersScreen(SectionScreen):
         except CoordinatorError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return
-        user = self.coordinator.settings.user
         due_text = f"{due.label} due {format_day(due.due)}" if due else "no assessment due"
 
         def done(r: QueueRow, v: dict[str, Any]) -> str:
@@ -575,15 +666,8 @@ class RegistersScreen(SectionScreen):
                 Field("on", "Done on", "date", value=self.today, required=True, expects=PAST),
                 Field("note", "Note (optional, one line)"),
             ],
-            lambda s, r, v: record_health_assessment(
-                s,
-                r.entry_id,
-                r.version,
-                today=self.today,
-                by=user,
-                done_on=v["on"],
-                note=v["note"],
-            ),
+            record_health_assessment,
+            {"done_on": "on", "note": "note"},
             done,
             note=f"Next: {due_text}",
         )
@@ -606,7 +690,6 @@ class RegistersScreen(SectionScreen):
         if entry is None:
             self.notify("That entry no longer exists", severity="error")
             return
-        user = self.coordinator.settings.user
         self._form(
             "Change register, risk or lead",
             [
@@ -632,16 +715,8 @@ class RegistersScreen(SectionScreen):
                     options=tuple((name, sid) for sid, name in staff),
                 ),
             ],
-            lambda s, r, v: change_entry(
-                s,
-                r.entry_id,
-                r.version,
-                today=self.today,
-                by=user,
-                category_id=v["category"],
-                risk_level=v["risk"],
-                lead_staff_id=v["lead"],
-            ),
+            change_entry,
+            {"category_id": "category", "risk_level": "risk", "lead_staff_id": "lead"},
             lambda r, v: f"Changed {person_name(r)}'s {r.category_code} registration",
         )
 
@@ -649,7 +724,6 @@ class RegistersScreen(SectionScreen):
         from coordinator_tui.services.dates import PAST
         from coordinator_tui.services.registers import end_registration
 
-        user = self.coordinator.settings.user
         self._form(
             "End the registration",
             [
@@ -661,15 +735,8 @@ class RegistersScreen(SectionScreen):
                 ),
                 Field("date", "End date", "date", value=self.today, required=True, expects=PAST),
             ],
-            lambda s, r, v: end_registration(
-                s,
-                r.entry_id,
-                r.version,
-                today=self.today,
-                by=user,
-                end_date=v["date"],
-                reason=v["reason"],
-            ),
+            end_registration,
+            {"end_date": "date", "reason": "reason"},
             lambda r, v: (
                 f"Ended {person_name(r)}'s {r.category_code} registration "
                 f"on {format_day(v['date'])}"
@@ -693,7 +760,9 @@ class RegistersScreen(SectionScreen):
             self.notify("Nothing to undo in this session", severity="warning")
             return
         entry_id = self.undo_stack[-1].entry_id
-        who = next((person_name(r) for r in self.rows if r.entry_id == entry_id), "")
+        source = self.source
+        loaded = source.loaded() if source is not None else ()
+        who = next((person_name(r) for _i, r in loaded if r.entry_id == entry_id), "")
         try:
             with self.coordinator.session() as session:
                 message = undo_last(session, self.undo_stack)
@@ -701,13 +770,7 @@ class RegistersScreen(SectionScreen):
             self.notify(str(exc), severity="error", timeout=8)
             return
         self.notify(f"{message} ({who})" if who else message, timeout=3)
-        self._after_load = lambda: self._cursor_to(entry_id)
-        self.load_queue()
-
-    def _cursor_to(self, entry_id: int) -> None:
-        keys = [r.entry_id for r in self.shown_rows]
-        if entry_id in keys:
-            self.query_one(LazyTable).cursor_row = keys.index(entry_id)
+        self.load_queue(land_on=[entry_id], index=self.query_one(LazyTable).cursor_row)
 
     def action_intake(self) -> None:
         self.coordinator.open_concern_intake(on_saved=self.load_compliance)

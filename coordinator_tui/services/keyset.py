@@ -1,0 +1,166 @@
+"""Keyset paging: read one page of a long list after (or before) the last row shown.
+
+A list is sorted by a key that ends in a unique id. OFFSET paging re-reads every row
+before the page; keyset paging starts from the key of the last row read, so with an index
+on the sort columns each page costs the same wherever it is in the list (issue 23).
+
+Some sort orders are not one index's order: the review queue puts overdue entries first,
+then sorts by risk (high, medium, low: not alphabetical), then by due date. Such an order
+is cut into ``Segment``s, each one range of an index in its own order (overdue and high
+risk, by due date and id; then overdue and medium...). A page reads the segment it
+starts in, then if that runs out the segments after it in one statement (each limited to
+what is left of the page, joined by UNION ALL, sorted by segment and sort columns). The
+key of a row is ``(segment number, *sort values)`` as the database computed it, so the
+next page starts exactly where this one ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+Key = tuple[Any, ...]
+"""``(segment number, *sort values)``: where a row is in a segmented order."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of a list: the rows matching ``where``, sorted by ``order`` ascending
+    (the last of which is unique, e.g. the id). Every segment of a list has the same
+    number of sort columns; a constant pads one that sorts on fewer."""
+
+    where: ColumnElement[bool]
+    order: tuple[ColumnElement[Any], ...]
+
+
+def _beyond(
+    order: Sequence[ColumnElement[Any]], values: Sequence[Any], backward: bool, inclusive: bool
+) -> ColumnElement[bool]:
+    """Rows after ``values`` in ``order`` (before, ``backward``); row values, which SQLite
+    (3.15 on) and PostgreSQL both compare in order and use an index for."""
+    left = tuple_(*order)
+    right = tuple_(*(literal(v, type_=c.type) for c, v in zip(order, values, strict=True)))
+    if backward:
+        return left <= right if inclusive else left < right
+    return left >= right if inclusive else left > right
+
+
+def page(
+    session: Session,
+    columns: Select[Any],
+    segments: Sequence[Segment],
+    *,
+    key: Key | None = None,
+    backward: bool = False,
+    limit: int = 100,
+    inclusive: bool = False,
+) -> list[tuple[Key, tuple[Any, ...]]]:
+    """Up to ``limit`` rows of ``columns`` (a select from the list's table, named with
+    ``select_from`` so the joins survive a change of columns, with its filters, no order)
+    after ``key`` (from the top when None), or with ``backward`` the ones just before it
+    (from the bottom when None), returned in list order with each row's key.
+    ``inclusive`` takes the row at ``key`` too (a page that starts at a known row).
+
+    At most two statements: the segment the page starts in (most pages end in it too),
+    then, if that ran out, the segments after it together (one UNION ALL)."""
+    numbers = list(range(len(segments)))
+    if backward:
+        numbers.reverse()
+    if key is not None:
+        numbers = [n for n in numbers if (n <= key[0] if backward else n >= key[0])]
+    if not numbers:
+        return []
+    width = len(segments[0].order)
+    first = _part(columns, segments, numbers[0], key, backward, inclusive, limit)
+    rows = _rows(session, [first], width, backward, limit)
+    left = limit - len(rows)
+    if left > 0 and len(numbers) > 1:
+        rest = [_part(columns, segments, n, key, backward, inclusive, left) for n in numbers[1:]]
+        rows += _rows(session, rest, width, backward, left)
+    if backward:
+        rows.reverse()
+    return rows
+
+
+def _part(
+    columns: Select[Any],
+    segments: Sequence[Segment],
+    number: int,
+    key: Key | None,
+    backward: bool,
+    inclusive: bool,
+    limit: int,
+) -> Select[Any]:
+    """One segment's rows from ``key`` on, in its index's order, with the segment number
+    and sort values as the last columns (``_seg``, ``_k0``...)."""
+    segment = segments[number]
+    stmt = columns.add_columns(
+        literal(number).label("_seg"),
+        *(column.label(f"_k{i}") for i, column in enumerate(segment.order)),
+    ).where(segment.where)
+    if key is not None and number == key[0]:
+        stmt = stmt.where(_beyond(segment.order, key[1:], backward, inclusive))
+    return stmt.order_by(*(c.desc() if backward else c for c in segment.order)).limit(limit)
+
+
+def _rows(
+    session: Session, parts: list[Select[Any]], width: int, backward: bool, limit: int
+) -> list[tuple[Key, tuple[Any, ...]]]:
+    """The rows of ``parts`` in list order (reversed, ``backward``), as (key, row)."""
+    if len(parts) == 1:
+        result = session.execute(parts[0]).all()
+    else:
+        both = union_all(*(part.subquery().select() for part in parts)).subquery()
+        sort = [both.c._seg, *(both.c[f"_k{i}"] for i in range(width))]
+        result = session.execute(
+            select(both).order_by(*(c.desc() if backward else c for c in sort)).limit(limit)
+        ).all()
+    return [(tuple(row[-width - 1 :]), tuple(row[: -width - 1])) for row in result]
+
+
+def keys_of(
+    session: Session,
+    columns: Select[Any],
+    segments: Sequence[Segment],
+    id_column: ColumnElement[int],
+    ids: Sequence[int],
+) -> dict[int, Key]:
+    """The keys of those of ``ids`` still in the list (after a save: where the entry that
+    followed the one acted on is now)."""
+    if not ids:
+        return {}
+    found: dict[int, Key] = {}
+    for number, segment in enumerate(segments):
+        stmt = columns.with_only_columns(id_column, *segment.order).where(
+            segment.where, id_column.in_(list(ids))
+        )
+        for row in session.execute(stmt):
+            found[row[0]] = (number, *row[1:])
+    return found
+
+
+def count_before(
+    session: Session, columns: Select[Any], segments: Sequence[Segment], key: Key
+) -> int:
+    """How many rows of the list come before ``key``: the index of the row at ``key``."""
+    earlier = [segment.where for segment in segments[: key[0]]]
+    if key[0] < len(segments):
+        here = segments[key[0]]
+        earlier.append(and_(here.where, _beyond(here.order, key[1:], True, False)))
+    stmt = columns.with_only_columns(func.count()).where(or_(false(), *earlier))
+    return int(session.scalar(stmt) or 0)
