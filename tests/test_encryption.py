@@ -368,3 +368,68 @@ def test_a_slot_opens_with_its_password_only(password, other):
         assert keyslots.unwrap(slot, "someone", other) is None
     assert keyslots.unwrap(slot, "someone.else", password) is None  # bound to the name
     assert keyslots.unwrap({**slot, "wrapped": "not base64!"}, "someone", password) is None
+
+
+# -- `coordinator-tui run` on an encrypted database ---------------------------------------------
+
+
+@pytest.fixture
+def launched(monkeypatch) -> list:
+    """What ``run`` would open the app with (the app itself is not started)."""
+    from coordinator_tui import launch
+
+    calls: list = []
+    monkeypatch.setattr(
+        launch,
+        "open_app",
+        lambda db, start="home", demo=False, principal=None: calls.append(principal) or 0,
+    )
+    return calls
+
+
+def test_run_asks_name_and_password_once_and_opens_signed_in(plain_demo, launched):
+    from coordinator_tui import launch
+
+    path, _name, _people = plain_demo
+    encrypt(path)
+    assert launch._encrypted(str(path))  # the fast path hands it to the command line
+    result = CliRunner().invoke(cli_app, ["run", "--db", str(path)], input=f"{ADMIN}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "is encrypted. User name" in result.output and PASSWORD not in result.output
+    assert [p.username for p in launched] == [ADMIN]
+
+
+def test_run_with_a_wrong_password_never_opens_the_app(plain_demo, launched):
+    path, _name, _people = plain_demo
+    encrypt(path)
+    result = CliRunner().invoke(
+        cli_app, ["run", "--db", str(path)], input=f"{ADMIN}\nwrong one here\n"
+    )
+    assert result.exit_code == 2 and "not recognised" in result.output
+    assert launched == []
+
+
+def test_run_with_a_temporary_password_leaves_the_app_to_ask_for_a_new_one(plain_demo, launched):
+    path, _name, _people = plain_demo
+    encrypt(path)
+    added = CliRunner().invoke(
+        cli_app,
+        ["--user", ADMIN, "user", "add", "newbie", "--db", str(path), "--role", "care_supervisor"],
+        input="violet anchor pebble\nviolet anchor pebble\n",
+        env={"COORDINATOR_TUI_PASSWORD": PASSWORD},
+    )
+    assert added.exit_code == 0, added.output
+    keyslots.forget()
+    result = CliRunner().invoke(
+        cli_app, ["--user", "newbie", "run", "--db", str(path)], input="violet anchor pebble\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert launched == [None]  # unlocked; the app's sign-in screen asks for the new password
+    assert keyslots.key_for(path) is not None
+
+
+def test_a_plain_database_is_not_asked_for_anything(plain_demo, launched):
+    path, _name, _people = plain_demo
+    result = CliRunner().invoke(cli_app, ["run", "--db", str(path)], input="")
+    assert result.exit_code == 0 and result.output == ""
+    assert launched == [None]

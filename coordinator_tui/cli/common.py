@@ -116,7 +116,7 @@ def unlock_if_encrypted(db: str) -> None:
         fail(str(exc))
 
 
-def sign_in(engine: Any, settings: Any) -> Any:
+def sign_in(engine: Any, settings: Any, *, allow_temporary: bool = False) -> Any:
     """The principal this run acts for: the ``--user`` account signed in with its
     password (and code), or, on a database with no accounts yet, the operator. Refused in
     one line: a wrong name or password (counted, audited), a disabled account, a
@@ -150,7 +150,7 @@ def sign_in(engine: Any, settings: Any) -> Any:
         )
     if outcome.principal is None:
         fail(outcome.message)
-    if outcome.principal.must_change_password:
+    if outcome.principal.must_change_password and not allow_temporary:
         fail("your password is temporary: sign in to the app once to choose your own")
     return outcome.principal
 

@@ -45,9 +45,12 @@ def _unlock_for_app(db: str):
     credentials()  # the password asked for at once, before the slow imports
     opened = open_or_fail(db)
     try:
-        return sign_in(opened.engine, load_settings_or_fail(db))
+        principal = sign_in(opened.engine, load_settings_or_fail(db), allow_temporary=True)
     finally:
         opened.engine.dispose()
+    # A temporary password (a new or reset account) opened the key; the app's sign-in
+    # screen asks for it again and then for the account's own (which its slot then takes).
+    return None if principal.must_change_password else principal
 
 
 def _launch(db: str, start: str = "home", demo: bool = False) -> None:
