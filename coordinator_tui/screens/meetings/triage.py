@@ -337,13 +337,13 @@ class MeetingTriageScreen(BackgroundWrites, CoordinatorScreen[str | None]):
         index = self.query_one(LazyTable).cursor_row
         following = self.rows[index + 1].id if index + 1 < len(self.rows) else None
 
-        def write(values: dict[str, Any]) -> None:
+        def write(values: dict[str, Any]) -> tuple[tuple, list[AgendaRow], TriageTotals]:
             with self.coordinator.session() as session:
                 change(session, row, values)
+            with self.coordinator.session() as session:  # read again, still in the worker
+                return self._fetch(session)
 
-        def then(_values: dict[str, Any], _result: Any) -> None:
-            with self.coordinator.session() as session:
-                loaded = self._fetch(session)
+        def then(_values: dict[str, Any], loaded: tuple[tuple, list[AgendaRow], TriageTotals]):
             self.show(*loaded)
             self._go_to(following if move_on else row.id, index)
 
@@ -425,7 +425,7 @@ class MeetingTriageScreen(BackgroundWrites, CoordinatorScreen[str | None]):
         else:
             title = f"Include the {noun} marked? (ctrl+s/f2 includes)"
 
-        def write(values: dict[str, Any]) -> None:
+        def write(values: dict[str, Any]) -> tuple[tuple, list[AgendaRow], TriageTotals]:
             # In the dialog's worker thread; a refusal is shown in the form.
             with self.coordinator.session() as session:
                 if what == "drop":
@@ -435,13 +435,13 @@ class MeetingTriageScreen(BackgroundWrites, CoordinatorScreen[str | None]):
                 else:
                     for item_id, version in chosen:
                         service.include(session, item_id, version)
+            with self.coordinator.session() as session:  # read again, still in the worker
+                return self._fetch(session)
 
-        def then(_values: dict[str, Any], _result: Any) -> None:
+        def then(_values: dict[str, Any], loaded: tuple[tuple, list[AgendaRow], TriageTotals]):
             done = {"drop": "dropped", "defer": "deferred", "include": "included"}[what]
             self.marked.clear()
             self.notify(f"{noun.capitalize()} {done}", timeout=4)
-            with self.coordinator.session() as session:
-                loaded = self._fetch(session)
             self.show(*loaded)
 
         context = "Only the marked items change; space unmarks one, esc clears the marks."
