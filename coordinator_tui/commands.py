@@ -16,6 +16,10 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from coordinator_tui.widgets.navbar import SECTIONS
 
 
+def _nothing() -> None:
+    """What a refusal line in the palette does when chosen."""
+
+
 class PeopleProvider(Provider):
     """Find a person by name ("smith jo"), NHS number (any spacing) or date of birth."""
 
@@ -23,6 +27,7 @@ class PeopleProvider(Provider):
         app = self.app
         if getattr(app, "engine", None) is None or len(query.strip()) < 2:
             return
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.people import current_register_codes, search_people
 
         def run() -> tuple[list, dict[int, list[str]]]:
@@ -30,7 +35,14 @@ class PeopleProvider(Provider):
                 hits = search_people(session, query, limit=15)
                 return hits, current_register_codes(session, [hit.id for hit in hits])
 
-        hits, registers = await asyncio.to_thread(run)
+        try:
+            hits, registers = await asyncio.to_thread(run)
+        except CoordinatorError as exc:
+            # The service refused (a homecare role, nobody signed in): its one line, in
+            # the palette where the names would have been; choosing it does nothing.
+            line = str(exc)
+            yield Hit(score=1.0, match_display=Text(line, style="bold red"), command=_nothing)
+            return
         for rank, hit in enumerate(hits):
             # One line a person (issue 22 §5): who, and the registers they are on now, so
             # the right record is picked at a glance.

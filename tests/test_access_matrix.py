@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import DEMO_TODAY
 
 from coordinator_tui.db import new_session
 from coordinator_tui.services import access
@@ -87,8 +88,49 @@ def test_the_scan_finds_the_guarded_services():
         "coordinator_tui.services.accounts.create_account": "manage_users",
         "coordinator_tui.services.people.person_summary": "view_register",
         "coordinator_tui.services.chronology.export_chronology": "export",
+        # The remaining entry points (issue 17 §2): the action tracker, the rota's week,
+        # the views the Reports screens read, the palette's and the list's people search.
+        **{
+            f"coordinator_tui.services.meetings.actions.{name}": "meetings"
+            for name in (
+                "open_actions",
+                "overdue_count",
+                "chase",
+                "chases",
+                "complete",
+                "cancel",
+                "reassign",
+                "redate",
+            )
+        },
+        "coordinator_tui.services.meetings.actions.cancel_cover_task": "rota",
+        "coordinator_tui.services.rota.snapshot.load_week": "view_customers",
+        "coordinator_tui.services.reports.pcn.pcn_report": "reports",
+        "coordinator_tui.services.reports.kpi.kpi_pack": "care_reports",
+        "coordinator_tui.services.reports.cqc.evidence_pack": "care_reports",
+        "coordinator_tui.services.reports.themes.themes_report": "reports",
+        "coordinator_tui.services.reports.themes.theme_records": "reports",
+        **{
+            f"coordinator_tui.services.reports.coding_audit.{name}": "reports"
+            for name in (
+                "latest_run_id",
+                "run_summary",
+                "count_findings",
+                "findings_page",
+                "finding_row",
+            )
+        },
+        **{
+            f"coordinator_tui.services.people.{name}": "view_register"
+            for name in ("search_people", "count_people", "people_page", "current_register_codes")
+        },
     }
     assert {name: MATRIX.get(name, ("none",))[0] for name in must} == must
+    # ...each checked first, so the role-by-role test below calls it (these two check
+    # after reading what decides break-glass or the export's step-up)
+    later = {"services.people.person_summary", "services.chronology.export_chronology"}
+    first = [n for n in must if n.removeprefix("coordinator_tui.") not in later]
+    assert [n for n in first if not MATRIX[n][1]] == []
 
 
 def test_every_activity_checked_is_in_roles_json_and_someone_holds_it():
@@ -114,6 +156,20 @@ def test_the_generated_matrix_per_role():
     assert (
         report in allowed["safeguarding_lead"] and report not in allowed["safeguarding_coordinator"]
     )
+    # A homecare coordinator reads the rota and the homecare KPIs, never the registers'
+    # people or the coding audit's list of them; a care supervisor reads the rota's week
+    # but does not change it.
+    kpi = "coordinator_tui.services.reports.kpi.kpi_pack"
+    week = "coordinator_tui.services.rota.snapshot.load_week"
+    search = "coordinator_tui.services.people.search_people"
+    findings = "coordinator_tui.services.reports.coding_audit.findings_page"
+    assert {kpi, week} <= allowed["homecare_coordinator"]
+    assert not {search, findings} & allowed["homecare_coordinator"]
+    assert week in allowed["care_supervisor"] and rota not in allowed["care_supervisor"]
+    assert search in allowed["read_only_auditor"] and findings in allowed["read_only_auditor"]
+    actions = "coordinator_tui.services.meetings.actions.chase"
+    assert actions in allowed["safeguarding_administrator"]
+    assert actions not in allowed["homecare_coordinator"] | allowed["read_only_auditor"]
     assert allowed["administrator"] == {
         name for name, (a, _e) in MATRIX.items() if a in ("manage_users", "audit_review")
     }
@@ -158,3 +214,59 @@ def test_each_guarded_call_as_each_role(engine, name):
         finally:
             session.rollback()
             session.close()
+
+
+def test_the_cqc_pack_names_people_only_for_roles_that_view_the_registers(small_demo_engine):
+    """The pack is pseudonymised for a homecare coordinator (``person #42``); naming its
+    people, safeguarding subjects among them, needs ``view_register`` too."""
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services.reports.cqc import evidence_pack, load_map
+
+    key = load_map().statements[0].key
+    today = DEMO_TODAY
+    homecare = access.make_principal("hc", ["homecare_coordinator"])
+    with session_scope(small_demo_engine, homecare) as s:
+        assert not evidence_pack(s, key, 12, today).names
+        with pytest.raises(NotPermittedError, match="view the safeguarding registers"):
+            evidence_pack(s, key, 12, today, names=True)
+    lead = access.make_principal("lead", ["safeguarding_lead"])
+    with session_scope(small_demo_engine, lead) as s:
+        assert evidence_pack(s, key, 12, today, names=True).names
+
+
+def test_the_reports_list_states_what_a_role_may_not_run(small_demo_engine):
+    """Reports (7) lists every report for every role; the registers' figures behind the
+    coding audit's and sharing's lines are not read for a homecare coordinator."""
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services.reports.catalogue import NOT_FOR_ROLE, catalogue
+
+    today = DEMO_TODAY
+    homecare = access.make_principal("hc", ["homecare_coordinator"])
+    with session_scope(small_demo_engine, homecare) as s:
+        states = {entry.key: entry.state for entry in catalogue(s, today)}
+    assert states["coding"] == states["sharing"] == NOT_FOR_ROLE
+    lead = access.make_principal("lead", ["safeguarding_lead"])
+    with session_scope(small_demo_engine, lead) as s:
+        states = {entry.key: entry.state for entry in catalogue(s, today)}
+    assert NOT_FOR_ROLE not in (states["coding"], states["sharing"])
+
+
+def test_absence_closes_its_cover_task_with_the_rota_activity(small_demo_engine):
+    """The rota's own cover task is closed by the rota (a homecare coordinator marking an
+    absence over), not refused for lacking the meetings activity; a meeting's action is."""
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.models import Action, ActionStatus
+    from coordinator_tui.services.meetings.actions import cancel, cancel_cover_task
+
+    with session_scope(small_demo_engine, "operator") as s:
+        task = Action(owner_label="Manager", description="Cover needed: test")
+        s.add(task)
+        s.flush()
+        task_id = task.id
+    homecare = access.make_principal("hc", ["homecare_coordinator"])
+    with session_scope(small_demo_engine, homecare) as s, pytest.raises(NotPermittedError):
+        cancel(s, task_id, reason="no longer needed")
+    with session_scope(small_demo_engine, homecare) as s:
+        cancel_cover_task(s, task_id, reason="The absent carer is back on the visit")
+    with session_scope(small_demo_engine, "operator") as s:
+        assert s.get(Action, task_id).status == ActionStatus.CANCELLED

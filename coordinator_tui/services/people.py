@@ -74,6 +74,7 @@ def search_people(session: Session, query: str, limit: int = 20) -> list[PersonH
     Names match as "family given" prefixes ("smi", "smith jo") or "given family"
     ("jo smith"); a single word also matches given names.
     """
+    access.require(session, access.VIEW_REGISTER)  # issue 17
     text = " ".join(query.lower().split())
     if not text:
         return []
@@ -362,6 +363,7 @@ def _browse_filter(stmt, text: str):
 
 def count_people(session: Session, text: str = "") -> int:
     """How many people the browse list holds for ``text``."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
     from sqlalchemy import func
 
     stmt = _browse_filter(select(func.count()).select_from(Person), text)
@@ -370,6 +372,7 @@ def count_people(session: Session, text: str = "") -> int:
 
 def people_page(session: Session, offset: int, limit: int, text: str = "") -> list[PersonHit]:
     """One page of the browse list, in "family given" order (served by the name index)."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
     stmt = _browse_filter(_hit_query(), text).order_by(Person.search_name, Person.id)
     return [PersonHit(*row) for row in session.execute(stmt.offset(offset).limit(limit)).all()]
 
@@ -378,6 +381,7 @@ def current_register_codes(session: Session, person_ids: list[int]) -> dict[int,
     """The register categories each person is on now (active entries), by code, for the
     one-line search results of the palette: recognising "CP" beside a name saves opening
     the wrong record. One query through the person index."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
     if not person_ids:
         return {}
     rows = session.execute(

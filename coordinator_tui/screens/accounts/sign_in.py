@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from coordinator_tui.services.accounts import SignInOutcome
 
 
+HELD_KEYS = "_keys_held_while_loading"
+"""Where a screen keeps the keys the app holds for it (``type_ahead.hold_for_busy``)."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -94,6 +98,12 @@ class SignInScreen(_AccountScreen):
         self.ready = ready
         self.busy = False
         self.pending = False
+        if not ready:
+            # Keys typed while "Opening the database…" shows wait here (the app's
+            # ``hold_for_busy`` takes them, ctrl+q aside) and are read again, in the
+            # order typed, once the form is ready with its field focused: under load
+            # some were read before any field had the focus and were lost.
+            self.__dict__[HELD_KEYS] = []
 
     def compose(self) -> ComposeResult:
         with Center(id="signin-centre"), Vertical(id="signin-box") as box:
@@ -132,6 +142,25 @@ class SignInScreen(_AccountScreen):
         if self.pending:
             self.pending = False
             self.field_entered(self.query_one("#signin-password", Input))
+        self.release_keys()
+
+    def release_keys(self) -> None:
+        """The keys held while the database opened, read again in the order typed, ahead
+        of any typed from now on (they are posted before those reach the app), starting
+        in the field the form focuses first."""
+        held = self.__dict__.pop(HELD_KEYS, None)
+        if not held:
+            return
+        focused = self.app.focused
+        if focused is None or focused.screen is not self:
+            self.set_focus(self.query_one(self.AUTO_FOCUS, Input))
+        for key in held:
+            self.app.post_message(key)
+
+    def on_unmount(self) -> None:
+        """Gone before it was ready (an empty database asks for the first administrator
+        instead): what was typed goes on to the screen that replaced it."""
+        self.release_keys()
 
     def show_code(self) -> None:
         self.set_class(True, "-with-code")

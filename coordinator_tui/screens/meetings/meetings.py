@@ -205,21 +205,32 @@ class MeetingsScreen(SectionScreen):
 
     @work(thread=True, exclusive=True, group="meetings")
     def load(self) -> None:
+        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.actions import open_actions
         from coordinator_tui.services.meetings.series import list_meetings
         from coordinator_tui.services.meetings.triage import planned_minutes
 
         today = self.today
-        with self.coordinator.session() as session:
-            upcoming = list_meetings(session, upcoming_from=today)
-            ids = {row.id for row in upcoming}
-            planned = planned_minutes(session, [row.id for row in upcoming])  # one query
-            lines = [MeetingLine(row, True, planned[row.id]) for row in upcoming]
-            lines += [
-                MeetingLine(row, False) for row in list_meetings(session) if row.id not in ids
-            ]
-            actions = open_actions(session, today=today, order=self.order)
+        try:
+            with self.coordinator.session() as session:
+                upcoming = list_meetings(session, upcoming_from=today)
+                ids = {row.id for row in upcoming}
+                planned = planned_minutes(session, [row.id for row in upcoming])  # one query
+                lines = [MeetingLine(row, True, planned[row.id]) for row in upcoming]
+                lines += [
+                    MeetingLine(row, False) for row in list_meetings(session) if row.id not in ids
+                ]
+                actions = open_actions(session, today=today, order=self.order)
+        except CoordinatorError as exc:  # refused (issue 17: a homecare role), or the database
+            self.app.call_from_thread(self.refused, str(exc))
+            return
         self.app.call_from_thread(self.show, lines, actions)
+
+    def refused(self, message: str) -> None:
+        """The refusal in the summary's one line; nothing of any meeting shown."""
+        self.query_one("#meetings-summary", Static).update(Text(message, style="bold red"))
+        self.loaded = True
+        self.coordinator.screen_loaded(self)
 
     def show(self, lines: list[MeetingLine], actions: list[ActionRow]) -> None:
         self.meetings = lines

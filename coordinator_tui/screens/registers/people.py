@@ -9,6 +9,7 @@ NHS number prefix; ``enter`` opens the person.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -70,12 +71,24 @@ class PeopleScreen(CoordinatorScreen):
         self.query_one(LazyTable).focus()
         app = self.coordinator
         if getattr(app, "engine", None) is None:
-            self._show_quick()
+            if self._may_read_people():
+                self._show_quick()
             app.when_database_ready(
                 self, lambda: self.load(self.query_one("#people-filter", Input).value)
             )
         else:
             self.load("")
+
+    def _may_read_people(self) -> bool:
+        """Whether the quick reader may read names now: only for someone signed in whose
+        roles may view the registers. ``coordinator-tui people`` starts on the sign-in
+        screen, and nothing of anyone is read before it is answered (issue 17: hidden
+        beneath it is not enough, the rows would be in memory); the list then loads
+        through the guarded services once the database is ready and someone is in."""
+        from coordinator_tui.services.access import VIEW_REGISTER
+
+        principal = getattr(self.coordinator, "principal", None)
+        return principal is not None and principal.can(VIEW_REGISTER)
 
     def _show_quick(self) -> None:
         """The rows from the SQLite file while the database opens (see the module doc)."""
@@ -107,9 +120,23 @@ class PeopleScreen(CoordinatorScreen):
 
     @work(thread=True, exclusive=True, group="people")
     def load(self, text: str) -> None:
-        source = self.source(text)
-        source.rows(0, 60)  # warm the first page off the UI thread
+        from coordinator_tui.services.errors import CoordinatorError
+
+        try:
+            source = self.source(text)
+            source.rows(0, 60)  # warm the first page off the UI thread
+        except CoordinatorError as exc:  # refused (a homecare role), or the database
+            self.app.call_from_thread(self.refused, str(exc))
+            return
         self.app.call_from_thread(self.show, source)
+
+    def refused(self, message: str) -> None:
+        """The service's one line where the count would be; no rows."""
+        self.total = 0
+        self.query_one(LazyTable).set_source(PagedSource(0, lambda _o, _l: [], page_size=100))
+        self.query_one("#people-summary", Static).update(Text(message, style="bold red"))
+        self.loaded = True
+        self.coordinator.screen_loaded(self)
 
     def show(self, source: PagedSource) -> None:
         # The same rows as the quick reader showed (no filter typed): stay where the

@@ -23,6 +23,7 @@ from textual.widgets import Header, Static
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.access import NotPermittedError
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.reference import ReferenceDataError
 from coordinator_tui.services.reports.cqc import CqcPack
@@ -111,10 +112,18 @@ class CqcEvidenceScreen(CoordinatorScreen):
                 pack = evidence_pack(
                     session, self.statement, self.months, self.today, names=self.names
                 )
+        except NotPermittedError as exc:  # issue 17: the role may not run it
+            self.app.call_from_thread(self.refused, str(exc))
+            return
         except (CoordinatorError, ReferenceDataError) as exc:  # a practice's own map
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.app.call_from_thread(self.show, pack)
+
+    def refused(self, message: str) -> None:
+        """A refusal (issue 17: the role may not run it) in the summary's one line."""
+        self.query_one("#cqc-summary", Static).update(Text(message, style="bold red"))
+        self.loaded = True
 
     def show(self, pack: CqcPack) -> None:
         self.pack = pack

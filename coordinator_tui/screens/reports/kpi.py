@@ -24,6 +24,7 @@ from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.services.access import NotPermittedError
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
@@ -150,10 +151,18 @@ class KpiPackScreen(CoordinatorScreen):
                 pack = kpi_pack(
                     session, self.month, now=settings.current_moment(), definitions=settings.kpi
                 )
+        except NotPermittedError as exc:  # issue 17: the role may not run it
+            self.app.call_from_thread(self.refused, str(exc))
+            return
         except CoordinatorError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.app.call_from_thread(self.show, pack)
+
+    def refused(self, message: str) -> None:
+        """A refusal (issue 17: the role may not run it) in the summary's one line."""
+        self.query_one("#kpi-summary", Static).update(Text(message, style="bold red"))
+        self.loaded = True
 
     def show(self, pack: KpiPack) -> None:
         self.pack = pack

@@ -27,6 +27,7 @@ from textual.widgets import Header, Static
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.access import NotPermittedError
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.reports.pcn import TOTAL, PcnReport, cell_text
 from coordinator_tui.widgets.footer import Footer
@@ -147,10 +148,18 @@ class PcnReportScreen(CoordinatorScreen):
         try:
             with self.coordinator.session() as session:
                 report = pcn_report(session, self.date_from, self.date_to, self.today)
+        except NotPermittedError as exc:  # issue 17: the role may not run it
+            self.app.call_from_thread(self.refused, str(exc))
+            return
         except CoordinatorError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.app.call_from_thread(self.show, report)
+
+    def refused(self, message: str) -> None:
+        """A refusal (issue 17: the role may not run it) in the summary's one line."""
+        self.query_one("#pcn-summary", Static).update(Text(message, style="bold red"))
+        self.loaded = True
 
     def show(self, report: PcnReport) -> None:
         self.report = report

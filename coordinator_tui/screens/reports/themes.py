@@ -27,6 +27,7 @@ from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.services.access import NotPermittedError
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, MappedSource, Row
@@ -140,10 +141,18 @@ class ThemesScreen(CoordinatorScreen):
         try:
             with self.coordinator.session() as session:
                 report = themes_report(session, self.today, period=self.period)
+        except NotPermittedError as exc:  # issue 17: the role may not run it
+            self.app.call_from_thread(self.refused, str(exc))
+            return
         except CoordinatorError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.app.call_from_thread(self.show, report)
+
+    def refused(self, message: str) -> None:
+        """A refusal (issue 17: the role may not run it) in the summary's one line."""
+        self.query_one("#themes-summary", Static).update(Text(message, style="bold red"))
+        self.loaded = True
 
     def show(self, report: ThemesReport) -> None:
         self.report = report
@@ -338,9 +347,21 @@ class ThemeRecordsScreen(CoordinatorScreen):
     def load(self) -> None:
         from coordinator_tui.services.reports.themes import theme_records
 
-        with self.coordinator.session() as session:
-            records = theme_records(session, self.theme, self.today, period=self.period)
+        try:
+            with self.coordinator.session() as session:
+                records = theme_records(session, self.theme, self.today, period=self.period)
+        except NotPermittedError as exc:  # issue 17: the role may not run it
+            self.app.call_from_thread(self.refused, str(exc))
+            return
+        except CoordinatorError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
         self.app.call_from_thread(self.show, records)
+
+    def refused(self, message: str) -> None:
+        """A refusal (issue 17: the role may not run it) in the summary's one line."""
+        self.query_one("#themes-summary", Static).update(Text(message, style="bold red"))
+        self.loaded = True
 
     def row(self, record: ThemedRecord) -> Row:
         themes = ", ".join(self.names.get(code, code) for code in record.themes)

@@ -26,6 +26,7 @@ from coordinator_tui.models import (
     Staff,
     utcnow,
 )
+from coordinator_tui.services import access
 from coordinator_tui.services.errors import check_version
 from coordinator_tui.services.meetings import MeetingConflictError, MeetingError
 
@@ -69,6 +70,7 @@ def open_actions(
 
     ``owner`` matches a staff member's name, initials or role, or the owner label,
     case-insensitively (the CLI's ``--owner``)."""
+    access.require(session, access.MEETINGS)  # issue 17
     if order not in ("due", "owner", "meeting"):
         raise MeetingError("Order by due, owner or meeting")
     owner_name = func.coalesce(Staff.name, Action.owner_label, "")
@@ -139,6 +141,7 @@ def open_actions(
 
 def overdue_count(session: Session, today: date) -> int:
     """Open actions due before ``today`` (Home shows this)."""
+    access.require(session, access.MEETINGS)  # issue 17
     return int(
         session.scalar(
             select(func.count(Action.id)).where(
@@ -175,6 +178,7 @@ def chase(
     now: datetime | None = None,
 ) -> ActionChase:
     """Record a chase of the owner (``c``)."""
+    access.require(session, access.MEETINGS)  # issue 17
     note = note.strip()
     if not note:
         raise MeetingError("Say how it was chased and what was said")
@@ -188,6 +192,7 @@ def chase(
 
 
 def chases(session: Session, action_id: int) -> list[ActionChase]:
+    access.require(session, access.MEETINGS)  # issue 17
     return list(
         session.scalars(
             select(ActionChase)
@@ -206,6 +211,7 @@ def complete(
     now: datetime | None = None,
 ) -> Action:
     """Mark done with its outcome (``d``)."""
+    access.require(session, access.MEETINGS)  # issue 17
     outcome = outcome.strip()
     if not outcome:
         raise MeetingError("Record the outcome of the action")
@@ -221,6 +227,19 @@ def cancel(
     session: Session, action_id: int, expected_version: int | None = None, *, reason: str
 ) -> Action:
     """No longer needed (the reason is kept as the outcome)."""
+    access.require(session, access.MEETINGS)  # issue 17
+    return _cancel(session, action_id, expected_version, reason)
+
+
+def cancel_cover_task(session: Session, task_id: int, *, reason: str) -> Action:
+    """The rota's own cover task (``plan_c``) closed by the rota: a carer back on the
+    visit. The rota's activity, not the meetings': a homecare coordinator marking an
+    absence over is not running safeguarding meetings."""
+    access.require(session, access.ROTA)  # issue 17
+    return _cancel(session, task_id, None, reason)
+
+
+def _cancel(session: Session, action_id: int, expected_version: int | None, reason: str) -> Action:
     reason = reason.strip()
     if not reason:
         raise MeetingError("Say why the action is no longer needed")
@@ -243,6 +262,7 @@ def reassign(
     """Give the action to someone else: a staff member picked from the list, or an owner
     typed as everywhere else (a name, initials or a role, read by ``services/owners.py``:
     ``PM`` is the practice manager here as in a meeting's action line)."""
+    access.require(session, access.MEETINGS)  # issue 17
     from coordinator_tui.services.owners import owner_directory, parse_owner
 
     owner = owner.strip()
@@ -274,6 +294,7 @@ def redate(
     today: date,
 ) -> Action:
     """A new due date (not in the past); None removes it."""
+    access.require(session, access.MEETINGS)  # issue 17
     if due is not None and due < today:
         raise MeetingError("The new due date is in the past")
     action = _load(session, action_id, expected_version)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import to_local
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.services import access
 
 
 @dataclass(frozen=True)
@@ -24,25 +25,35 @@ class ReportEntry:
 
 PLANNED = ()
 
+NOT_FOR_ROLE = "not for your role"
+"""A report's state line where the signed-in roles may not run it."""
+
 
 def catalogue(session: Session, today: date) -> list[ReportEntry]:
     """The built reports with their state now, then the planned ones."""
     from coordinator_tui.services.reports.coding_audit import latest_run_id, run_summary
     from coordinator_tui.services.reports.sharing import count_for_catalogue
 
-    run_id = latest_run_id(session)
-    summary = run_summary(session, run_id) if run_id is not None else None
-    if summary is None:
-        coding = "no export imported yet"
+    principal = access.current_principal(session)
+    if principal is None or not principal.can(access.REPORTS):
+        # The list itself is for everyone who may open Reports; the registers' figures
+        # behind these two lines are not (issue 17: a homecare coordinator's list).
+        coding = sharing = NOT_FOR_ROLE
     else:
-        coding = (
-            f"last import {uk_date(to_local(summary.imported_at))}: "
-            f"{summary.findings:,} findings, {summary.open_count:,} open"
+        run_id = latest_run_id(session)
+        summary = run_summary(session, run_id) if run_id is not None else None
+        if summary is None:
+            coding = "no export imported yet"
+        else:
+            coding = (
+                f"last import {uk_date(to_local(summary.imported_at))}: "
+                f"{summary.findings:,} findings, {summary.open_count:,} open"
+            )
+        since = today - timedelta(days=365)
+        disclosures, requests, without = count_for_catalogue(session, since)
+        sharing = (
+            f"12 months: {disclosures:,} shared, {requests:,} requests, {without:,} without consent"
         )
-    disclosures, requests, without = count_for_catalogue(session, today - timedelta(days=365))
-    sharing = (
-        f"12 months: {disclosures:,} shared, {requests:,} requests, {without:,} without consent"
-    )
     return [
         ReportEntry(
             "coding",

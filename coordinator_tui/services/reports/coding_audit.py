@@ -58,6 +58,7 @@ from coordinator_tui.models import (
     RegisterReview,
     utcnow,
 )
+from coordinator_tui.services import access
 from coordinator_tui.services.errors import check_version, conflict_message
 from coordinator_tui.services.reports import ReportsConflictError, ReportsError
 from coordinator_tui.services.reports.code_lists import CodeList, CodeLists, membership
@@ -948,11 +949,13 @@ class RunSummary:
 
 
 def latest_run_id(session: Session) -> int | None:
+    access.require(session, access.REPORTS)  # issue 17
     return session.scalar(select(func.max(CodingAuditRun.id)))
 
 
 def run_summary(session: Session, run_id: int) -> RunSummary | None:
     """The run's counts, its findings per practice and class, and how many are open."""
+    access.require(session, access.REPORTS)  # issue 17
     run = session.get(CodingAuditRun, run_id)
     if run is None:
         return None
@@ -1055,6 +1058,7 @@ def _findings_query(run_id: int, kind: str | None, open_only: bool):
 def count_findings(
     session: Session, run_id: int, *, kind: str | None = None, open_only: bool = False
 ) -> int:
+    access.require(session, access.REPORTS)  # issue 17
     stmt = _findings_query(run_id, kind, open_only).subquery()
     return int(session.scalar(select(func.count()).select_from(stmt)) or 0)
 
@@ -1069,6 +1073,7 @@ def findings_page(
     open_only: bool = False,
 ) -> list[FindingRow]:
     """A page of the run's findings: by practice, class, list, then name."""
+    access.require(session, access.REPORTS)  # issue 17
     stmt = (
         _findings_query(run_id, kind, open_only)
         .order_by(
@@ -1124,6 +1129,7 @@ def unsaved_rows(session: Session, findings: Sequence[Finding]) -> list[FindingR
 
 def finding_row(session: Session, finding_id: int) -> FindingRow | None:
     """One finding as the list shows it (read again after an action)."""
+    access.require(session, access.REPORTS)  # issue 17
     run_id = session.scalar(select(CodingFinding.run_id).where(CodingFinding.id == finding_id))
     if run_id is None:
         return None

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import start_of_day, to_local
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.services import access
 from coordinator_tui.services.reports import ReportsError
 
 MAP_FILE = "cqc_evidence_map.json"
@@ -216,8 +217,16 @@ def evidence_pack(
     names: bool = False,
     evidence_map: EvidenceMap | None = None,
 ) -> CqcPack:
-    """The pack for the statement over the last ``months`` months (see the module)."""
+    """The pack for the statement over the last ``months`` months (see the module).
+
+    Homecare and inspection reports (``care_reports``); with ``names`` the people the
+    records are about are named, safeguarding subjects among them, so the registers'
+    ``view_register`` is needed as well (without it the pack is pseudonymised)."""
     from coordinator_tui.audit import record_read
+
+    access.require(session, access.CARE_REPORTS)  # issue 17
+    if names:
+        access.require(session, access.VIEW_REGISTER)
 
     emap = evidence_map or load_map()
     statement = emap.statement(statement_key)

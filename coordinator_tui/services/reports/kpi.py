@@ -60,6 +60,7 @@ from coordinator_tui.models import (
     VisitStatus,
 )
 from coordinator_tui.models.governance import CandourRecord, VisitRecord
+from coordinator_tui.services import access
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.reports.small_numbers import suppress, suppress_derived
 from coordinator_tui.settings import KpiDefinitions
@@ -249,6 +250,7 @@ def kpi_pack(
 ) -> KpiPack:
     """The KPI pack of ``month`` (any day in it) as of ``now`` (aware): a visit of today not
     yet started is missed only once today's cutoff has passed."""
+    access.require(session, access.CARE_REPORTS)  # issue 17
     d = definitions or KpiDefinitions()
     first = month.replace(day=1)
     last = month_end(first)

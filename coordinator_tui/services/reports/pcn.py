@@ -86,6 +86,7 @@ from coordinator_tui.models import (
     RegisterReview,
     SharingRecord,
 )
+from coordinator_tui.services import access
 from coordinator_tui.services.dates import working_days_between
 from coordinator_tui.services.reports import ReportsError
 from coordinator_tui.services.reports.small_numbers import suppress_derived, suppress_row
@@ -244,6 +245,7 @@ def check_period(date_from: date, date_to: date) -> None:
 def pcn_report(session: Session, date_from: date, date_to: date, today: date) -> PcnReport:
     """Work out the report for ``date_from``..``date_to`` (see the module's definitions).
     The view is recorded in the audit trail (who, when; not the figures)."""
+    access.require(session, access.REPORTS)  # issue 17
     check_period(date_from, date_to)
     as_of = min(date_to, today)
     practices = session.execute(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.models import Complaint, Concern, Incident, Referral
 from coordinator_tui.models.themes import RECORD_KINDS, RecordTheme
+from coordinator_tui.services import access
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.reports.spc import XmR, xmr
 
@@ -291,6 +292,7 @@ def themes_report(
 ) -> ThemesReport:
     """Every theme's counts per period (GROUP BY in the database) with its XmR chart;
     themes in the vocabulary order, those never used included (a zero row is a finding)."""
+    access.require(session, access.REPORTS)  # issue 17
     spans = _from_first_record(session, periods(today, period, count))
     starts = [p.start for p in spans]
     records = _records(starts, spans[-1].end)
@@ -375,6 +377,7 @@ def theme_records(
 ) -> list[ThemedRecord]:
     """The records carrying ``theme`` in the report's span (running period included),
     newest first; ``theme`` None: the records with no theme yet (to tag them)."""
+    access.require(session, access.REPORTS)  # issue 17
     spans = _from_first_record(session, periods(today, period, count))
     records = _records([p.start for p in spans], spans[-1].end)
     tagged = select(RecordTheme.record_kind, RecordTheme.record_id)

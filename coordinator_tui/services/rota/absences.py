@@ -31,7 +31,7 @@ from coordinator_tui.models import (
 )
 from coordinator_tui.services import access
 from coordinator_tui.services.errors import check_version
-from coordinator_tui.services.meetings.actions import cancel
+from coordinator_tui.services.meetings.actions import cancel_cover_task
 from coordinator_tui.services.rota.assign import (
     RotaConflictError,
     RotaError,
@@ -292,4 +292,4 @@ def _close_task(session: Session, task_id: int) -> None:
     """The manager's task for a visit the carer is back on is no longer needed."""
     task = session.get(Action, task_id)
     if task is not None and task.status == ActionStatus.OPEN:
-        cancel(session, task_id, reason="The absent carer is back on the visit")
+        cancel_cover_task(session, task_id, reason="The absent carer is back on the visit")

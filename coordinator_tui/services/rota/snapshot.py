@@ -43,6 +43,7 @@ from coordinator_tui.models import (
     VisitStatus,
     WorkingTimeSettings,
 )
+from coordinator_tui.services import access
 from coordinator_tui.services.rota.shifts import rests_from_text, spans_from, week_figures
 from coordinator_tui.services.rota.travel import DEFAULT_TRAVEL, TravelConfig, TravelTable
 from coordinator_tui.services.rota.wtr import (
@@ -242,7 +243,11 @@ def week_monday(day: date) -> date:
 
 
 def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL) -> WeekSnapshot:
-    """The snapshot of the week holding ``day``: a handful of narrow tuple queries."""
+    """The snapshot of the week holding ``day``: a handful of narrow tuple queries.
+
+    Reading the rota is viewing customers and visits (``view_customers``, which ``rota``
+    includes); changing it (``assign``...) checks ``rota`` itself."""
+    access.require(session, access.VIEW_CUSTOMERS)  # issue 17
     monday = week_monday(day)
     sunday = monday + timedelta(days=6)
     first_history_day = monday - timedelta(weeks=HISTORY_WEEKS)
