@@ -69,8 +69,14 @@ def registrations_table(summary: PersonSummary, today: date) -> Table | Text:
     if not summary.registrations:
         return Text("Not on any safeguarding register.", style="dim")
     table = Table(expand=True, show_edge=False, pad_edge=False)
-    for column in ("Register", "Status", "Risk", "From", "To / next review"):
-        table.add_column(column, no_wrap=column != "Register")
+    # At 80 columns a long "next review" line (a health assessment due as well) took the
+    # whole width and cut the register, status and risk to "AC…": the short columns keep
+    # their words whole, the register and the dates wrap within their share instead.
+    table.add_column("Register", ratio=2, min_width=12)
+    table.add_column("Status", no_wrap=True, min_width=6)
+    table.add_column("Risk", no_wrap=True, min_width=6)
+    table.add_column("From", no_wrap=True, min_width=8)
+    table.add_column("To / next review", ratio=3, min_width=17)
     for reg in summary.registrations:
         ended = reg.status == "ended"
         until = (
@@ -82,7 +88,7 @@ def registrations_table(summary: PersonSummary, today: date) -> Table | Text:
             else ""
         )
         if reg.due_text and not ended:  # a health assessment or conference (services.rules)
-            until = f"{until} · {reg.due_text}" if until else reg.due_text
+            until = f"{until}\n{reg.due_text}" if until else reg.due_text
         table.add_row(
             reg.category,
             "ENDED" if ended else "ACTIVE",
