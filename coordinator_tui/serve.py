@@ -87,8 +87,33 @@ def app_command(db: str) -> str:
     return shlex.join([*program, "run", "--db", db])
 
 
+WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
+
+
+def public_url_for(host: str, port: int, tls: bool, public_url: str | None) -> str:
+    """The address browsers open, which the page also gives them for the tab's websocket
+    (``wss://`` for ``https://``). Listening on every address (``0.0.0.0``) or behind the
+    PCN's reverse proxy, that is not ``HOST:PORT``: it must be named (``--public-url``)."""
+    if public_url:
+        if not public_url.startswith(("http://", "https://")):
+            raise ServeError(f"--public-url must start with https:// or http://, not {public_url}")
+        return public_url.rstrip("/")
+    if host in WILDCARD_HOSTS:
+        raise ServeError(
+            f"listening on {host or 'every address'}, browsers need the address they reach "
+            "the server by: give --public-url (e.g. https://coordinator.pcn.example, the "
+            "reverse proxy's address)"
+        )
+    return f"{'https' if tls else 'http'}://{host}:{port}"
+
+
 def make_server(
-    db: str, host: str, port: int, serve: ServeSettings, context: ssl.SSLContext | None
+    db: str,
+    host: str,
+    port: int,
+    serve: ServeSettings,
+    context: ssl.SSLContext | None,
+    public_url: str | None = None,
 ) -> Any:
     """A textual-serve ``Server`` for the app (imported here: only ``serve`` needs it)."""
     from aiohttp import web
@@ -98,13 +123,12 @@ def make_server(
         """textual-serve's server, with a limit on open tabs and TLS."""
 
         def __init__(self) -> None:
-            scheme = "https" if context is not None else "http"
             super().__init__(
                 app_command(db),
                 host=host,
                 port=port,
                 title="Coordinator TUI",
-                public_url=f"{scheme}://{host}:{port}",
+                public_url=public_url_for(host, port, context is not None, public_url),
             )
             self.open_tabs = 0
 

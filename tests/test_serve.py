@@ -25,7 +25,13 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.serve import ServeError, app_command, check_listen, is_loopback
+from coordinator_tui.serve import (
+    ServeError,
+    app_command,
+    check_listen,
+    is_loopback,
+    public_url_for,
+)
 from coordinator_tui.settings import ServeSettings, SettingsError, load_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -101,6 +107,72 @@ def test_serve_refuses_a_public_address_in_one_line(tmp_path: Path) -> None:
     assert "only localhost" in done.stderr
     assert done.stderr.strip().count("\n") == 0
     assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("host", "tls", "given", "url"),
+    [
+        ("localhost", False, None, "http://localhost:8000"),
+        ("localhost", True, None, "https://localhost:8000"),
+        ("coordinator.pcn.example", True, None, "https://coordinator.pcn.example:8000"),
+        ("0.0.0.0", False, "https://coordinator.pcn.example/", "https://coordinator.pcn.example"),
+        ("127.0.0.1", False, "http://127.0.0.1:9000", "http://127.0.0.1:9000"),
+    ],
+)
+def test_the_address_browsers_are_given(host: str, tls: bool, given: str | None, url: str) -> None:
+    assert public_url_for(host, 8000, tls, given) == url
+
+
+@pytest.mark.parametrize(("host", "given"), [("0.0.0.0", None), ("::", None), ("x", "ftp://x")])
+def test_an_address_browsers_cannot_use_is_refused(host: str, given: str | None) -> None:
+    """Listening on every address, the page would send each tab's websocket to
+    ws://0.0.0.0, which is the browser's own machine: the address must be named."""
+    with pytest.raises(ServeError, match="--public-url"):
+        public_url_for(host, 8000, False, given)
+
+
+def test_serve_on_every_address_behind_a_proxy_needs_the_public_url(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[serve]\nallow_remote = true\nbehind_proxy = true\n")
+    env = {**os.environ, "COORDINATOR_TUI_CONFIG": str(settings)}
+    done = subprocess.run(
+        [sys.executable, "-m", "coordinator_tui", "serve", "--db", str(tmp_path / "x.db")]
+        + ["--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    if importlib.util.find_spec("textual_serve") is None:
+        assert "pip install 'coordinator-tui[serve]'" in done.stderr
+        return
+    assert done.returncode == 2
+    assert "--public-url" in done.stderr
+    assert done.stderr.strip().count("\n") == 0
+    assert not (tmp_path / "x.db").exists()
+
+
+async def test_behind_a_proxy_the_page_sends_the_tab_to_the_proxys_wss(tmp_path: Path) -> None:
+    if importlib.util.find_spec("textual_serve") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI installs textual-serve")
+        pytest.skip("textual-serve is not installed (pip install '.[serve]')")
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from coordinator_tui.serve import make_server
+
+    serve = ServeSettings(allow_remote=True, behind_proxy=True)
+    server = make_server(
+        str(tmp_path / "x.db"), "0.0.0.0", 0, serve, None, "https://coordinator.pcn.example"
+    )
+    client = TestClient(TestServer(await server._make_app()))
+    await client.start_server()
+    try:
+        page = await (await client.get("/")).text()
+    finally:
+        await client.close()
+    assert "wss://coordinator.pcn.example/ws" in page
+    assert "0.0.0.0" not in page
 
 
 # --- a real browser ----------------------------------------------------------------------
@@ -307,3 +379,93 @@ async def test_one_tab_more_than_max_tabs_gets_a_page_saying_so_and_no_process(
         assert server.open_tabs == 2  # no app process was started for it
     finally:
         await client.close()
+
+
+# --- TLS served by the app itself ---------------------------------------------------------
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A throw-away certificate and key for localhost (the cryptography package, which
+    argon2 and psycopg's dependencies install anyway)."""
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_named_tls_files_give_a_context_beyond_localhost(tmp_path: Path) -> None:
+    pytest.importorskip("cryptography")
+    cert, key = _self_signed(tmp_path)
+    serve = ServeSettings(allow_remote=True, tls_certificate=str(cert), tls_key=str(key))
+    context = check_listen("0.0.0.0", serve)
+    assert context is not None
+    assert context.minimum_version.name == "TLSv1_2"
+    key.write_text("not a key")
+    with pytest.raises(ServeError, match="cannot use the TLS certificate"):
+        check_listen("0.0.0.0", serve)
+
+
+def test_serve_with_the_settings_tls_files_answers_https_only(tmp_path: Path) -> None:
+    """The server started by ``coordinator-tui serve`` with ``[serve]`` naming a certificate
+    and key answers HTTPS (its page says so: wss:// for the tab's websocket) and nothing
+    in plain HTTP."""
+    if importlib.util.find_spec("textual_serve") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI installs textual-serve")
+        pytest.skip("textual-serve is not installed (pip install '.[serve]')")
+    pytest.importorskip("cryptography")
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    cert, key = _self_signed(tmp_path)
+    settings = tmp_path / "settings.toml"
+    settings.write_text(f'[serve]\ntls_certificate = "{cert}"\ntls_key = "{key}"\n')
+    port = _free_port()
+    env = {**os.environ, "COORDINATOR_TUI_CONFIG": str(settings)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "coordinator_tui", "serve", "--db", str(tmp_path / "x.db")]
+        + ["--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        _wait_for_port(port, server)
+        trusting = ssl.create_default_context(cafile=str(cert))
+        with urllib.request.urlopen(f"https://localhost:{port}/", context=trusting) as page:
+            body = page.read().decode()
+        assert page.status == 200
+        assert f"wss://localhost:{port}/ws" in body
+        with pytest.raises((urllib.error.URLError, ConnectionError)):
+            urllib.request.urlopen(f"http://localhost:{port}/", timeout=30).read()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -6,10 +6,11 @@ item, ``pageup``/``ctrl+b`` previous (both work while typing; what was typed bef
 them stays with the item it was typed in, however fast). ``ctrl+r`` jumps to the
 decision line, ``ctrl+l`` to the action line: type ``HV +2w chase school nurse re
 attendance`` (owner by initials or role, due date, text), check the preview under it,
-``enter`` saves and returns to the notes. ``ctrl+t`` marks attendance, ``f3`` adds an
-item (any other business), ``f9``/``ctrl+f`` finishes the meeting (writes the discussion
-into each person's chronology), ``f8``/``ctrl+o`` exports the minutes, ``ctrl+s``/``f2``
-saves now. ``f6`` records information about the item's person shared at the meeting
+``enter`` saves and returns to the notes. ``ctrl+t`` (``f10`` in a browser) marks
+attendance, ``f3`` adds an item (any other business), ``f9``/``ctrl+f`` finishes the
+meeting (writes the discussion into each person's chronology), ``f8``/``ctrl+o`` exports
+the minutes, ``ctrl+s``/``f2`` saves now. ``f6`` records information about the item's
+person shared at the meeting
 (the sharing record). A line starting ``[confidential]`` (``[c]``), ``[third party]``
 (``[3p]``) or ``[not for disclosure]`` (``[nfd]``) is withheld from the minutes that
 circulate and marked in the INTERNAL minutes and the record entry; ``f7`` puts the flags
@@ -146,7 +147,8 @@ class MinutingScreen(CoordinatorScreen[None]):
         Binding("pageup,ctrl+b", "move(-1)", "Previous", priority=True, id="minuting.previous"),
         Binding("ctrl+l", "action_line", "Action", priority=True, id="minuting.action"),
         Binding("ctrl+r", "decision", "Decision", priority=True, id="minuting.decision"),
-        Binding("ctrl+t", "attendance", "Attendance", priority=True, id="minuting.attendance"),
+        # f10: a browser tab never gets ctrl+t (a new tab), issue 20 §2.
+        Binding("ctrl+t,f10", "attendance", "Attendance", priority=True, id="minuting.attendance"),
         Binding("ctrl+s,f2", "save", "Save", show=False, priority=True, id="minuting.save"),
         Binding("f3", "add_item", "Add item", show=False, priority=True, id="minuting.add"),
         Binding("f9,ctrl+f", "finish", "Finish", priority=True, id="minuting.finish"),
