@@ -46,6 +46,7 @@ BENCHMARKS = (
     "coding_audit",
     "solver",
     "governance",
+    "serve_load",
 )
 MIN_RUNS = 5
 
@@ -226,6 +227,10 @@ def _run_one(name: str, args: argparse.Namespace, scale: int, document: dict[str
         from benchmarks import governance
 
         results += governance.run(db(), args.runs)
+    elif name == "serve_load":
+        from benchmarks import serve_load
+
+        results += serve_load.run(db(), args.runs)
     elif name == "coding_audit":
         from benchmarks import coding_audit
 
