@@ -332,7 +332,9 @@ async def test_triage_keys_at_typing_speed_act_on_fresh_rows(app, small_demo_eng
         while triage.current().id != first[0]:
             await pilot.press("down")
         await pilot.press("i", "d", "i", "d")
-        await pilot.pause()
+        await wait_for(  # each written in a worker, the next key held until it is shown
+            pilot, lambda: statuses(small_demo_engine, DECEMBER)[first[3]] != "proposed"
+        )
         now = statuses(small_demo_engine, DECEMBER)
         assert [now[i] for i in first] == ["included", "deferred", "included", "deferred"]
         assert not any("changed" in str(n.message) for n in app._notifications)

@@ -248,9 +248,11 @@ class TestCodingAudit:
                 mark_for_correction(s, shown.id, shown.version, today=TODAY, by="colleague")
             entries = count(engine, RegisterEntry)
             await pilot.press("a")
-            await pilot.pause()
-            assert any(
-                "colleague changed this coding finding" in n.message for n in app._notifications
+            await wait_for(  # refused in the worker, said on the UI thread
+                pilot,
+                lambda: any(
+                    "colleague changed this coding finding" in n.message for n in app._notifications
+                ),
             )
             assert count(engine, RegisterEntry) == entries
             assert finding(engine, shown.id).status == FindingStatus.CORRECTION

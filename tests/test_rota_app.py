@@ -365,11 +365,13 @@ class TestChanges:
             # u puts it back, audited as a delete.
             deletes = audit_count(small_demo_engine, "visit_assignment", "delete")
             await pilot.press("u")
+            await wait_for(pilot, lambda: not screen.writing)  # written in a worker
             assert db_carers(small_demo_engine, visit_id) == ()
             assert audit_count(small_demo_engine, "visit_assignment", "delete") == deletes + 1
             assert visit_id in screen.unassigned
             assert grid_text(screen, chosen.carer_id, visit.day) == before_text  # "·" if none
             await pilot.press("u")  # nothing more to undo this session
+            await wait_for(pilot, lambda: not screen.writing)  # written in a worker
             assert db_carers(small_demo_engine, visit_id) == ()
 
     async def test_infeasible_carer_is_refused_and_double_up_needs_two(
@@ -426,11 +428,13 @@ class TestChanges:
             deletes = audit_count(small_demo_engine, "visit_assignment", "delete")
             await to_visit(pilot, day_screen, visit_id)
             await pilot.press("x")
+            await wait_for(pilot, lambda: not screen.writing)  # written in a worker
             assert carer.id not in db_carers(small_demo_engine, visit_id)
             assert audit_count(small_demo_engine, "visit_assignment", "delete") >= deletes + 1
             assert len(day_screen.detail.stops) == len(visits) - 1
             assert visit_id in screen.unassigned
             await pilot.press("u")
+            await wait_for(pilot, lambda: not screen.writing)  # written in a worker
             assert db_carers(small_demo_engine, visit_id) == before
             assert len(day_screen.detail.stops) == len(visits)
             await pilot.press("escape")
@@ -479,6 +483,7 @@ class TestChanges:
             day_b = await open_day(pilot, app, screen, b, day)
             await to_visit(pilot, day_b, vb)
             await pilot.press("w")
+            await wait_for(pilot, lambda: not screen.writing)  # written in a worker
             if isinstance(app.screen, FormDialog):
                 await answer_rationale(pilot, app, "swap agreed")
             await wait_for(pilot, lambda: app.screen is day_b)
@@ -489,6 +494,7 @@ class TestChanges:
             assert screen.swap_mark is None
 
             await pilot.press("u")
+            await wait_for(pilot, lambda: not screen.writing)  # written in a worker
             assert db_carers(small_demo_engine, va) == (a,)
             assert db_carers(small_demo_engine, vb) == (b,)
             assert audit_count(small_demo_engine, "visit_assignment", "update") == updates + 4
@@ -671,6 +677,7 @@ class TestPlanB:
 
             # u on the grid undoes the whole Plan B: every visit back with the absent carer.
             await pilot.press("u")
+            await wait_for(pilot, lambda: not screen.writing)  # written in a worker
             await pilot.pause()
             for visit_id in visits:
                 assert choice.id in db_carers(small_demo_engine, visit_id)
@@ -694,5 +701,6 @@ async def test_leaving_plan_b_while_it_applies_keeps_its_undo(demo_settings, sma
         assert all(carer.id not in db_carers(small_demo_engine, v) for v in visits)
         assert screen.undo_stack and screen.undo_stack[-1][1] == f"Plan B for {carer.name}"
         await pilot.press("u")
+        await wait_for(pilot, lambda: not screen.writing)  # written in a worker
         await pilot.pause()
         assert all(carer.id in db_carers(small_demo_engine, v) for v in visits)
