@@ -12,7 +12,7 @@ import getpass
 import os
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ DB_ENV = "COORDINATOR_TUI_DB"
 USER_ENV = "COORDINATOR_TUI_USER"
 CONFIG_ENV = "COORDINATOR_TUI_CONFIG"
 TODAY_ENV = "COORDINATOR_TUI_TODAY"
+NOW_ENV = "COORDINATOR_TUI_NOW"  # HH:MM: the time of day pinned beside the date
 PREPARE_ENV = "COORDINATOR_TUI_PREPARE_SECTIONS"  # "0": open sections only when asked
 DEFAULT_DB_NAME = "coordinator.db"
 
@@ -112,6 +113,10 @@ class Settings:
     """Reports show counts of 1 to 4 as they are instead of ``*`` (NHS small-number
     practice): for use inside the practice only (``show_small_numbers = true``)."""
     today: date | None = None
+    now: time | None = None
+    """The time of day pinned beside ``today`` (``COORDINATOR_TUI_NOW``, HH:MM: demos,
+    tests and snapshots). Home, Governance and the rota all read "now" from it through
+    :meth:`time_of_day` and :meth:`current_moment`, so one setting pins the three."""
     prepare_sections: bool = field(default_factory=lambda: os.environ.get(PREPARE_ENV, "1") != "0")
     """Open the built sections in the background once Home shows its counts, so that the
     first ``2``..``5`` shows a list already loaded (tests turn it off to keep each test to
@@ -139,13 +144,20 @@ class Settings:
 
         return local_today()
 
-    def current_moment(self) -> datetime:
-        """Now on the working date: the UK wall-clock time on ``current_date`` (the date
-        pinned in demos and tests), for what is due, late or missed by now."""
+    def time_of_day(self) -> time:
+        """The time of day: pinned (``now``) or the UK wall clock's, to the second."""
+        if self.now is not None:
+            return self.now
         from coordinator_tui.clock import UK
 
-        wall = datetime.now(UK).time().replace(microsecond=0)
-        return datetime.combine(self.current_date(), wall, tzinfo=UK)
+        return datetime.now(UK).time().replace(microsecond=0)
+
+    def current_moment(self) -> datetime:
+        """Now on the working date: :meth:`time_of_day` on ``current_date`` (both pinned
+        in demos and tests), for what is due, late or missed by now."""
+        from coordinator_tui.clock import UK
+
+        return datetime.combine(self.current_date(), self.time_of_day(), tzinfo=UK)
 
 
 USER_MAX_LENGTH = 60
@@ -188,6 +200,11 @@ def load_settings(db: str | None = None, config_path: Path | None = None) -> Set
             settings.today = date.fromisoformat(os.environ[TODAY_ENV])
         except ValueError as exc:
             raise SettingsError(f"{TODAY_ENV} must be an ISO date (YYYY-MM-DD)") from exc
+    if os.environ.get(NOW_ENV):
+        try:
+            settings.now = time.fromisoformat(os.environ[NOW_ENV])
+        except ValueError as exc:
+            raise SettingsError(f"{NOW_ENV} must be a time of day (HH:MM)") from exc
     if os.environ.get(DB_ENV):
         settings.db = os.environ[DB_ENV]
     if db:

@@ -23,19 +23,13 @@ async def _wait(pilot, condition) -> None:
 
 @pytest.fixture(autouse=True)
 def _home_at_noon(monkeypatch):
-    """Home's "visits missed or not checked in today" is counted at the wall clock's time
-    on the pinned date: pinned to noon here, so the snapshot does not change with the
-    hour the suite runs."""
-    from datetime import datetime, time
+    """Home's "visits missed or not checked in today" is counted at the time of day on
+    the pinned date: noon here (``COORDINATOR_TUI_NOW``, read into ``settings.now`` with
+    the pinned date, before ``demo_settings`` is built), so the snapshot does not change
+    with the hour the suite runs."""
+    from coordinator_tui.settings import NOW_ENV
 
-    from coordinator_tui.clock import UK
-    from coordinator_tui.settings import Settings
-
-    monkeypatch.setattr(
-        Settings,
-        "current_moment",
-        lambda self: datetime.combine(self.current_date(), time(12, 0), tzinfo=UK),
-    )
+    monkeypatch.setenv(NOW_ENV, "12:00")
 
 
 class TestHome:

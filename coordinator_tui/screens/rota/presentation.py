@@ -30,14 +30,16 @@ def help_text(doc: str | None) -> str:
 
 
 def wall_clock() -> time:
-    """The time of day now, UK (tests pin it)."""
+    """The time of day now, UK, when the settings pin none (some rota tests patch it)."""
     return datetime.now(UK).time()
 
 
 def now_for(settings: Settings) -> datetime:
-    """The coordinator's moment: the working date (pinned in demos and tests) at the time
-    of day. What is before it is over: Plan B leaves it, an unstaffed visit is missed."""
-    return datetime.combine(settings.current_date(), wall_clock(), tzinfo=UK)
+    """The coordinator's moment: the working date at the time of day, both pinned in
+    demos and tests (``settings.today`` and ``settings.now``, the one "now" Home and
+    Governance read too) or else the wall clock's. What is before it is over: Plan B
+    leaves it, an unstaffed visit is missed."""
+    return datetime.combine(settings.current_date(), settings.now or wall_clock(), tzinfo=UK)
 
 
 def hours(minutes: int) -> str:
