@@ -934,3 +934,39 @@ def _restore_encrypted(source: Path, destination: Path) -> str:
         keyslots.keys_path(tmp).unlink(missing_ok=True)
     keyslots.remember(destination, key)
     return "the encrypted backup and its key file put in place"
+
+
+def rekey_sqlite(path: Path, username: str, password: str) -> Conversion:
+    """``db rekey``: a new random data key for the encrypted database ``path`` (unlocked
+    in this process), for when a key file and a password may both have got out (an old
+    backup and a leaver's password). Every slot of the old key is void: the new key is
+    wrapped for ``username`` alone, and each other account is given a slot again by
+    ``user reset``.
+
+    The file is re-encrypted into a new one beside it and checked; the key file gets the
+    new key's slot as *pending*; the new file is swapped in; then the pending slot becomes
+    the key file's. A kill before the swap leaves the old key working; after it, the
+    administrator's password finishes the re-key when it next opens the database
+    (``keyslots.unlock``)."""
+    if not keyslots.is_encrypted(path):
+        raise keyslots.EncryptionError(f"{path} is not encrypted: use db encrypt")
+    old = keyslots.key_for(path)
+    if old is None:
+        raise keyslots.EncryptionError(f"{path} is encrypted: sign in to re-key it")
+    new = keyslots.new_key()
+    work = path.with_name(f".{path.name}.rekeying")
+    try:
+        counts = _convert(path, old, new, work)
+        keys = keyslots.read_keys(path)
+        name = username.strip().lower()
+        keys.pending = {
+            "fingerprint": keyslots.fingerprint(new),
+            "slots": {name: keyslots.wrap(new, name, password)},
+        }
+        keyslots.write_keys(path, keys)
+        _move_into_place(work, path, replace=True)
+    finally:
+        _remove_with_sidecars(work)
+    keyslots.finish_rekey(path, new)
+    keyslots.remember(path, new)
+    return Conversion(path, len(counts), sum(counts.values()))

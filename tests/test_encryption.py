@@ -433,3 +433,41 @@ def test_a_plain_database_is_not_asked_for_anything(plain_demo, launched):
     result = CliRunner().invoke(cli_app, ["run", "--db", str(path)], input="")
     assert result.exit_code == 0 and result.output == ""
     assert launched == [None]
+
+
+# -- a new key ----------------------------------------------------------------------------------
+
+
+def add_by_cli(path: Path, username: str, password: str) -> None:
+    added = CliRunner().invoke(
+        cli_app,
+        ["--user", ADMIN, "user", "add", username, "--db", str(path), "--role", "care_supervisor"],
+        input=f"{password}\n{password}\n",
+        env={"COORDINATOR_TUI_PASSWORD": PASSWORD},
+    )
+    assert added.exit_code == 0, added.output
+    keyslots.forget()
+
+
+def test_db_rekey_gives_a_new_key_and_voids_every_other_slot(plain_demo, tmp_path):
+    path, name, people = plain_demo
+    encrypt(path)
+    add_by_cli(path, "bob.b", "violet anchor pebble")
+    old_backup = tmp_path / "before.db"
+    assert cli("backup", str(old_backup), "--db", str(path)).exit_code == 0
+    keyslots.forget()
+    before = keyslots.read_keys(path).fingerprint
+    result = cli("db", "rekey", "--db", str(path))
+    assert result.exit_code == 0, result.output
+    assert "user reset: bob.b" in result.output
+    keys = keyslots.read_keys(path)
+    assert keys.fingerprint != before and set(keys.slots) == {ADMIN} and keys.pending is None
+    assert not readable(path, name)
+    keyslots.forget()
+    with pytest.raises(keyslots.WrongKeyError):
+        keyslots.unlock(path, "bob.b", "violet anchor pebble")
+    keyslots.unlock(path, ADMIN, PASSWORD)
+    assert people_in(path) == people
+    keyslots.forget()  # the old backup keeps the old key and its own key file
+    keyslots.unlock(old_backup, "bob.b", "violet anchor pebble")
+    assert people_in(old_backup) == people

@@ -1,6 +1,6 @@
 """A real SIGKILL during ``db encrypt`` and ``db decrypt`` (issue 17 §5).
 
-Each run is a fresh ``coordinator-tui --user ADMIN db encrypt|decrypt`` process that kills
+Each run is a fresh ``coordinator-tui --user ADMIN db encrypt|decrypt|rekey`` process that kills
 itself with SIGKILL at a chosen point: with the converted copy written but its
 transaction not committed, after the copy is checked but before the key file is written,
 after the key file but before the swap, and right after the swap. Whatever the point,
@@ -18,8 +18,10 @@ import textwrap
 
 import pytest
 from test_encryption import ADMIN, PASSWORD, cli, people_in, plain_demo  # noqa: F401
+from typer.testing import CliRunner
 
 from coordinator_tui import keyslots
+from coordinator_tui.cli import app as cli_app
 
 pytestmark = [
     pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX"),
@@ -142,3 +144,33 @@ def test_killed_while_decrypting(plain_demo, where):  # noqa: F811
     keyslots.forget()
     killed(where, path, "decrypt")
     assert opens_whole(path, people) is DECRYPT_POINTS[where]
+
+
+REKEY_POINTS = {"after-keys": "old", "after-swap": "new"}
+
+
+@pytest.mark.parametrize("where", list(REKEY_POINTS))
+def test_killed_while_rekeying(plain_demo, where):  # noqa: F811
+    """Killed with the new key's slot pending (before the swap: the old key still opens
+    it, the pending slot is dropped) or after the swap (the administrator's password
+    finishes the re-key; another account is told it was cut short, in one line)."""
+    path, _name, people = plain_demo
+    assert cli("db", "encrypt", "--no-plain-backup", "--db", str(path)).exit_code == 0
+    other = CliRunner().invoke(
+        cli_app,
+        ["--user", ADMIN, "user", "add", "bob.b", "--db", str(path), "--role", "care_supervisor"],
+        input="violet anchor pebble\nviolet anchor pebble\n",
+        env={"COORDINATOR_TUI_PASSWORD": PASSWORD},
+    )
+    assert other.exit_code == 0, other.output
+    keyslots.forget()
+    before = keyslots.read_keys(path).fingerprint
+    killed(where, path, "rekey")
+    assert keyslots.read_keys(path).pending is not None
+    if REKEY_POINTS[where] == "new":
+        with pytest.raises(keyslots.EncryptionError, match="was cut short"):
+            keyslots.unlock(path, "bob.b", "violet anchor pebble")
+    assert opens_whole(path, people)
+    keys = keyslots.read_keys(path)
+    assert keys.pending is None
+    assert (keys.fingerprint == before) is (REKEY_POINTS[where] == "old")

@@ -1,4 +1,4 @@
-"""Database maintenance commands: ``db upgrade|check|verify|encrypt|decrypt``, ``backup``
+"""Database maintenance commands: ``db upgrade|check|verify|encrypt|decrypt|rekey``, ``backup``
 and ``restore``.
 
 An encrypted database (issue 17 §5, ``coordinator_tui.keyslots``) is opened by signing in
@@ -240,6 +240,31 @@ def db_decrypt(db: DbOption = None) -> None:
         f"Decrypted {path} ({done.tables} tables, {done.rows} rows checked): it is NOT "
         "encrypted now; backups made from now on are not either."
     )
+
+
+@db_app.command("rekey")
+def db_rekey(db: DbOption = None) -> None:
+    """Give the encrypted database a new key (coordinator-tui --user ADMIN db rekey), for
+    when a key file and a password may both have got out: every other account's key is
+    void, and each is given one again by 'user reset'."""
+    from coordinator_tui import keyslots
+    from coordinator_tui.db import DatabaseOpenError, rekey_sqlite
+
+    settings, path = _sqlite_path(db, "rekey")
+    if not keyslots.is_encrypted(path):
+        fail(f"{path} is not encrypted: use db encrypt")
+    username, password = _administrator(settings, path)
+    others = sorted(set(keyslots.read_keys(path).slots) - {username.strip().lower()})
+    try:
+        done = rekey_sqlite(path, username, password)
+    except (DatabaseOpenError, OSError) as exc:
+        fail(str(exc))
+    typer.echo(
+        f"Re-keyed {path} ({done.tables} tables, {done.rows} rows checked): a new key, "
+        f"opened by {username}'s password only. Older backups keep the old key."
+    )
+    if others:
+        typer.echo(f"Give the others a key again with user reset: {', '.join(others)}")
 
 
 def register(app: typer.Typer) -> None:
