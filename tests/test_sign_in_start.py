@@ -126,12 +126,14 @@ async def test_people_first_start_reads_no_one_before_sign_in(
             assert "person" in tables(recorder.statements[len(before) :])
 
 
+@pytest.mark.parametrize("enter", ["enter", "ctrl+j"])
 async def test_keys_typed_while_the_database_opens_sign_in(
-    demo_settings, with_account, monkeypatch
+    demo_settings, with_account, monkeypatch, enter
 ):
     """The user name and password typed at once on start, while "Opening the database…"
     still shows (the open held back until they are all typed): none is lost, and the
-    account signs in once the database is open."""
+    account signs in once the database is open. ``ctrl+j``: enter typed before the app
+    put the terminal in raw mode reaches it as a line feed."""
     import coordinator_tui.db as db
     from coordinator_tui.screens.accounts.sign_in import SignInScreen
     from coordinator_tui.screens.home import HomeScreen
@@ -153,7 +155,7 @@ async def test_keys_typed_while_the_database_opens_sign_in(
             # ScreenResume still queued) when the first keys were read: they went to the
             # screen itself and were lost. The same moment, made certain:
             app.set_focus(None)
-            await pilot.press(*"jo.lead", "enter", *PASSWORD, "enter")
+            await pilot.press(*"jo.lead", enter, *PASSWORD, enter)
             assert not sign_in.ready and app.engine is None  # typed while it was opening
             gate.set()
             await wait_for(pilot, lambda: app.principal is not None, timeout=30)

@@ -50,7 +50,9 @@ class FieldInput(Input):
             entered(self)
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter" and self.app.focused is self:
+        # ctrl+j too: enter typed before the app has put the terminal in raw mode (the
+        # user name and password typed as it starts) arrives as a line feed.
+        if event.key in ("enter", "ctrl+j") and self.app.focused is self:
             # Here, in the order typed: the keys behind it are already in this field's
             # queue, and must find the focus moved on.
             event.stop()

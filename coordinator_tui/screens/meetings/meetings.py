@@ -227,8 +227,10 @@ class MeetingsScreen(SectionScreen):
         self.app.call_from_thread(self.show, lines, actions)
 
     def refused(self, message: str) -> None:
-        """The refusal in the summary's one line; nothing of any meeting shown."""
-        self.query_one("#meetings-summary", Static).update(Text(message, style="bold red"))
+        """The refusal in the summary's line; nothing of any meeting shown."""
+        summary = self.query_one("#meetings-summary", Static)
+        summary.styles.height = "auto"  # the line wraps whole at 80 columns (else 1 row)
+        summary.update(Text(message, style="bold red"))
         self.loaded = True
         self.coordinator.screen_loaded(self)
 
