@@ -188,6 +188,7 @@ READ_ONLY = {
     "registers/queue.py::RegistersScreen.action_health_assessment": "next_health_assessment",
     "registers/queue.py::RegistersScreen.action_resolve": "entry_for_form",
     "registers/queue.py::RegistersScreen.action_review": "proposed_next_review",
+    "registers/queue.py::RegistersScreen._read_before_form": "a small read before a form",
     "rota/grid.py::RotaScreen.absence_here": "absences_for: the absence on the cell",
     "rota/grid.py::RotaScreen.edit_absence": "cover_to_undo, for the question asked",
     "rota/grid.py::RotaScreen.remove_absence": "cover_to_undo, for the question asked",
@@ -210,6 +211,7 @@ NOT_YET_OFF_THE_UI_THREAD = {
     "meetings/meetings.py::MeetingsScreen.action_materialise": "materialise_all",
     "meetings/minuting.py::MinutingScreen.record_decision": "add_decision",
     "meetings/minuting.py::MinutingScreen.save_action": "save_action",
+    "registers/concerns.py::ConcernsScreen._triage": "a concern triaged by one key",
     "registers/person.py::PersonScreen.action_export": "export_chronology (audited)",
     "registers/queue.py::RegistersScreen.action_undo": "undo_last",
     "reports/kpi.py::KpiPackScreen.action_export": "export_all (audited)",
@@ -290,10 +292,13 @@ def _ui_thread_sessions(
         return
     seen.add(function)
     names, lambdas = _handed_to_a_thread(function)
+    functions = ast.FunctionDef | ast.AsyncFunctionDef
+    nested = {n.name: n for n in ast.walk(function) if isinstance(n, functions)}
+    called: set[str] = set()
 
     def visit(node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) and child.name in names:
+            if isinstance(child, functions) and child.name in names:
                 continue
             if isinstance(child, ast.Lambda) and child in lambdas:
                 continue
@@ -301,6 +306,9 @@ def _ui_thread_sessions(
                 func = child.func
                 if isinstance(func, ast.Attribute) and func.attr == "session":
                     found.setdefault(name, child.lineno)
+                if isinstance(func, ast.Name) and func.id in nested and func.id not in called:
+                    called.add(func.id)  # called here: on the UI thread, wherever else it goes
+                    visit(nested[func.id])
                 if (
                     isinstance(func, ast.Attribute)
                     and isinstance(func.value, ast.Name)
@@ -355,8 +363,8 @@ def test_no_key_action_writes_on_the_ui_thread():
         "to READ_ONLY saying what it reads:\n"
         + "\n".join(f"{site} (line {found[site]})" for site in unexplained)
     )
-    gone = sorted((set(READ_ONLY) | set(NOT_YET_OFF_THE_UI_THREAD)) - set(found))
-    assert gone == [], "no longer opens a unit of work on the UI thread: take it out:\n" + (
+    gone = sorted(set(NOT_YET_OFF_THE_UI_THREAD) - set(found))
+    assert gone == [], "no longer writes on the UI thread: take it out of the list:\n" + (
         "\n".join(gone)
     )
     assert not [s for s in NOT_YET_OFF_THE_UI_THREAD if s.startswith(CONVERTED)]
@@ -396,8 +404,19 @@ class ListScreen:
 
     def action_reload(self):
         self.load()
+
+    def action_toggle(self):
+        def write(active):
+            with self.coordinator.session() as session:
+                set_active(session, active)
+
+        if self.stopped:
+            write(True)  # called here, though also handed to a dialog's worker below
+            return
+        self.app.push_screen(FormDialog(save=BackgroundSave(lambda _v: write(False))))
 """
     assert key_action_sessions({"x.py": source}) == {
         "x.py::ListScreen.write": 7,  # reached from action_include
         "x.py::ListScreen.action_invite": 22,  # a picker's callback runs on the UI thread
+        "x.py::ListScreen.action_toggle": 37,
     }
