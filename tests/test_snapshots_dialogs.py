@@ -76,10 +76,12 @@ async def _backdrop(pilot) -> None:
 
 
 async def _dialog(pilot, name: str) -> None:
-    """Wait for dialog ``name`` with the focus in it; steady cursors, not a blink."""
+    """Wait for dialog ``name`` with the focus in it; steady cursors, not a blink (in the
+    screens beneath too: the minuting notes' cursor shows through the attendance)."""
     await _wait(pilot, lambda: _name(pilot) == name and pilot.app.screen.focused is not None)
-    for field in pilot.app.screen.query("Input"):
-        field.cursor_blink = False
+    for screen in pilot.app.screen_stack:
+        for field in screen.query("Input, TextArea"):
+            field.cursor_blink = False
     await pilot.pause(0.1)
     await pilot.pause()
 
