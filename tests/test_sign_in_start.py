@@ -126,6 +126,24 @@ async def test_people_first_start_reads_no_one_before_sign_in(
             assert "person" in tables(recorder.statements[len(before) :])
 
 
+async def test_home_start_reads_no_one_before_sign_in(demo_settings, with_account):
+    """The plain start (Home first) likewise: until someone signs in, only the accounts
+    and the reference data are read."""
+    from coordinator_tui.screens.accounts.sign_in import SignInScreen
+
+    with Recorder() as recorder:
+        app = make_app(demo_settings)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(
+                pilot,
+                lambda: isinstance(app.screen, SignInScreen) and app.screen.ready,
+                timeout=30,
+            )
+            await pilot.pause()
+            before = list(recorder.statements)
+    assert before and tables(before) <= BEFORE_SIGN_IN, tables(before) - BEFORE_SIGN_IN
+
+
 @pytest.mark.parametrize("enter", ["enter", "ctrl+j"])
 async def test_keys_typed_while_the_database_opens_sign_in(
     demo_settings, with_account, monkeypatch, enter
