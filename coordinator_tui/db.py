@@ -791,11 +791,19 @@ def _table_counts(conn) -> dict[str, int]:
     return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
 
 
-def _convert(path: Path, old_key: bytes | None, new_key: bytes | None, work: Path) -> dict:
+@contextmanager
+def _converted(
+    path: Path, old_key: bytes | None, new_key: bytes | None, work: Path
+) -> Iterator[dict[str, int]]:
     """Copy ``path`` (opened with ``old_key``; None: plain) into the new file ``work``
-    (encrypted with ``new_key``; None: plain) with SQLCipher's ``sqlcipher_export``, then
+    (encrypted with ``new_key``; None: plain) with SQLCipher's ``sqlcipher_export``, and
     check the copy: integrity, and every table's row count the same as the original's.
-    Returns the counts. ``path`` itself is only read."""
+    Yields the counts, for the caller to swap the copy in.
+
+    ``path`` is only read, and from the start until the swap is done no one else writes
+    to it: a database in use is refused, and the write lock is held (after the export,
+    again at once) so that nothing saved meanwhile would be left behind in the old file.
+    (Windows cannot rename over a file that is open: there it is let go just before.)"""
     _remove_with_sidecars(work)
     conn = keyslots.connect(path, old_key, isolation_level=None, timeout=0)
     try:
@@ -810,22 +818,25 @@ def _convert(path: Path, old_key: bytes | None, new_key: bytes | None, work: Pat
         conn.execute("SELECT sqlcipher_export('converted')")
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE converted")
+        conn.execute("BEGIN IMMEDIATE")  # still no writer, until the swap is done
+        check = keyslots.connect(work, new_key, isolation_level=None)
+        try:
+            rows = [row[0] for row in check.execute("PRAGMA integrity_check")]
+            copied = _table_counts(check)
+            check.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            check.close()
+        if rows != ["ok"] or copied != counts:
+            _remove_with_sidecars(work)
+            raise DatabaseOpenError(
+                f"the converted copy of {path} did not check out: nothing was changed"
+            )
+        os.chmod(work, 0o600)
+        if os.name == "nt":  # pragma: no cover - Windows only
+            conn.close()
+        yield counts
     finally:
         conn.close()
-    check = keyslots.connect(work, new_key, isolation_level=None)
-    try:
-        rows = [row[0] for row in check.execute("PRAGMA integrity_check")]
-        copied = _table_counts(check)
-        check.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        check.close()
-    if rows != ["ok"] or copied != counts:
-        _remove_with_sidecars(work)
-        raise DatabaseOpenError(
-            f"the converted copy of {path} did not check out: nothing was changed"
-        )
-    os.chmod(work, 0o600)
-    return counts
 
 
 def encrypt_sqlite(
@@ -848,17 +859,17 @@ def encrypt_sqlite(
     key = keyslots.new_key()
     work = path.with_name(f".{path.name}.encrypting")
     try:
-        counts = _convert(path, None, key, work)
-        plain_backup = None
-        if keep_plain:
-            plain_backup = _free_backup_name(path, "plain")
-            os.link(path, plain_backup)  # the same file: no copy, and kept after the swap
-        name = username.strip().lower()
-        keys = keyslots.KeyFile(
-            keyslots.fingerprint(key), {name: keyslots.wrap(key, name, password)}
-        )
-        keyslots.write_keys(path, keys)  # first: a key file beside a plain file is ignored
-        _move_into_place(work, path, replace=True)
+        with _converted(path, None, key, work) as counts:
+            plain_backup = None
+            if keep_plain:
+                plain_backup = _free_backup_name(path, "plain")
+                os.link(path, plain_backup)  # the same file: no copy, kept after the swap
+            name = username.strip().lower()
+            keys = keyslots.KeyFile(
+                keyslots.fingerprint(key), {name: keyslots.wrap(key, name, password)}
+            )
+            keyslots.write_keys(path, keys)  # first: a key file beside a plain file is ignored
+            _move_into_place(work, path, replace=True)
     finally:
         _remove_with_sidecars(work)
     keyslots.remember(path, key)
@@ -877,8 +888,8 @@ def decrypt_sqlite(path: Path) -> Conversion:
         raise keyslots.EncryptionError(f"{path} is encrypted: sign in to decrypt it")
     work = path.with_name(f".{path.name}.decrypting")
     try:
-        counts = _convert(path, key, None, work)
-        _move_into_place(work, path, replace=True)
+        with _converted(path, key, None, work) as counts:
+            _move_into_place(work, path, replace=True)
     finally:
         _remove_with_sidecars(work)
     keyslots.keys_path(path).unlink(missing_ok=True)
@@ -956,15 +967,15 @@ def rekey_sqlite(path: Path, username: str, password: str) -> Conversion:
     new = keyslots.new_key()
     work = path.with_name(f".{path.name}.rekeying")
     try:
-        counts = _convert(path, old, new, work)
-        keys = keyslots.read_keys(path)
-        name = username.strip().lower()
-        keys.pending = {
-            "fingerprint": keyslots.fingerprint(new),
-            "slots": {name: keyslots.wrap(new, name, password)},
-        }
-        keyslots.write_keys(path, keys)
-        _move_into_place(work, path, replace=True)
+        with _converted(path, old, new, work) as counts:
+            keys = keyslots.read_keys(path)
+            name = username.strip().lower()
+            keys.pending = {
+                "fingerprint": keyslots.fingerprint(new),
+                "slots": {name: keyslots.wrap(new, name, password)},
+            }
+            keyslots.write_keys(path, keys)
+            _move_into_place(work, path, replace=True)
     finally:
         _remove_with_sidecars(work)
     keyslots.finish_rekey(path, new)

@@ -110,6 +110,7 @@ def test_db_encrypt_converts_and_no_name_is_readable_on_disk(plain_demo):
     checked = cli("db", "check", "--db", str(path))
     assert checked.exit_code == 0, checked.output
     assert "integrity: ok" in checked.output and "audit chain: ok" in checked.output
+    assert f"encryption: on (SQLCipher; key file {path}.keys; keys for {ADMIN})" in checked.output
     assert people_in(path) == people
 
 
@@ -128,6 +129,8 @@ def test_db_decrypt_makes_it_plain_again(plain_demo):
     assert "NOT encrypted now" in result.output
     assert not keyslots.is_encrypted(path) and not keyslots.keys_path(path).exists()
     assert readable(path, name)
+    checked = cli("db", "check", "--db", str(path), user=None, password=None)
+    assert "encryption: off" in checked.output
     assert people_in(path) == people  # plain: opens with no key
 
 

@@ -61,11 +61,23 @@ def db_check(db: DbOption = None) -> None:
     typer.echo(f"integrity: {report.integrity}")
     state = "current" if report.revision == report.head else f"behind {report.head}: run db upgrade"
     typer.echo(f"schema revision: {report.revision or 'none'} ({state})")
+    if opened.target.path is not None:
+        typer.echo(f"encryption: {_encryption_state(opened.target.path)}")
     broken = report.audit is not None and report.audit.broken_at is not None
     if report.audit is not None:
         typer.echo(f"audit chain: {report.audit.line}")
     if report.integrity != "ok" or broken:
         raise typer.Exit(1)
+
+
+def _encryption_state(path: Path) -> str:
+    """``db check``'s line on encryption at rest (issue 17 §5)."""
+    from coordinator_tui import keyslots
+
+    if not keyslots.is_encrypted(path):
+        return "off (a plain SQLite file: the computer's disk encryption must protect it)"
+    slots = sorted(keyslots.read_keys(path).slots)
+    return f"on (SQLCipher; key file {keyslots.keys_path(path)}; keys for {', '.join(slots)})"
 
 
 @db_app.command("verify")
