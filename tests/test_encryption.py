@@ -53,7 +53,7 @@ def plain_demo(small_demo_path: Path) -> tuple[Path, str, int]:
     """The small demo with an administrator; a person's family name, and how many people."""
     opened = open_database(str(small_demo_path))
     try:
-        add_account(opened.engine, ADMIN, PASSWORD, ["administrator"])
+        add_account(opened.engine, ADMIN, PASSWORD, ["administrator", "safeguarding_lead"])
         with session_scope(opened.engine, "read") as s:
             person = s.exec(select(Person).order_by(Person.id)).first()
             name = person.family_name  # stored whole in its column, so findable in the bytes
@@ -307,6 +307,16 @@ def test_backup_of_a_plain_database_says_it_is_not_encrypted(plain_demo, tmp_pat
     path, _name, _people = plain_demo
     result = cli("backup", str(tmp_path / "b.db"), "--db", str(path))
     assert result.exit_code == 0 and "NOT encrypted" in result.output
+
+
+def test_a_report_written_from_an_encrypted_database_says_it_is_not_encrypted(plain_demo, tmp_path):
+    path, _name, _people = plain_demo
+    encrypt(path)
+    out = tmp_path / "pcn.csv"
+    result = cli("report", "pcn", "--out", str(out), "--db", str(path))
+    assert result.exit_code == 0, result.output
+    assert "The file is NOT encrypted (the database is)" in result.output
+    assert out.exists() and out.stat().st_mode & 0o077 == 0
 
 
 # -- no SQLCipher on this computer -------------------------------------------------------------

@@ -279,6 +279,7 @@ class ReportOutput:
     out: Path | None
     kind: str
     show_small: bool
+    database_encrypted: bool = False
 
     def write(self, export: Callable[[str, Path, bool], Any]) -> None:
         """``export(kind, path, show_small)`` when ``--out`` was given (a service's own
@@ -291,6 +292,11 @@ class ReportOutput:
         if self.out is None:
             return False
         typer.echo(f"Wrote {what} to {self.out} ({self.kind})")
+        if self.database_encrypted:
+            typer.echo(
+                "The file is NOT encrypted (the database is): keep it private, and share it "
+                "only by a secure route (NHSmail, the practice's shared drive)."
+            )
         return True
 
 
@@ -309,7 +315,11 @@ def report_output(
             fail("--out: name a .csv, .xlsx or .docx file, or give --format")
     settings = load_settings_or_fail(db)
     show_small = small or bool(getattr(settings, "show_small_numbers", False))
-    return ReportOutput(out, kind, show_small)
+    from coordinator_tui import keyslots
+    from coordinator_tui.preflight import resolve_target
+
+    path = resolve_target(settings.db).path
+    return ReportOutput(out, kind, show_small, path is not None and keyslots.is_encrypted(path))
 
 
 def echo_json(document: Any) -> None:
