@@ -169,7 +169,8 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 def username(index: int) -> str:
     """Tab ``index``'s account: one each, as twenty coordinators would have (one account
-    signing in from twenty tabs at the same moment is refused but once, see the README)."""
+    signing in from two tabs at the same moment: the second is refused as a conflict on the
+    account's row, "someone else changed this record")."""
     return f"{USERNAME}{index:02d}"
 
 
