@@ -439,6 +439,22 @@ def password_set(session: Any, username: str, password: str | None) -> None:
         session.info.setdefault(PENDING_KEY, []).append((path, username, password))
 
 
+def signed_in(session: Any, username: str, password: str) -> None:
+    """``username`` signed in with ``password`` on an encrypted database someone opened:
+    an account with no key of its own yet (made before ``db encrypt``, or after a
+    ``db rekey``) is given one at the commit, so that its own password opens the database
+    from then on. An account that has one is left alone (no rewrapping at each sign-in)."""
+    path = _session_path(session)
+    if path is None:
+        return
+    try:
+        if username.strip().lower() in read_keys(path).slots:
+            return
+    except EncryptionError:
+        return
+    session.info.setdefault(PENDING_KEY, []).append((path, username, password))
+
+
 def _apply_pending(session: Any) -> None:
     for path, username, password in session.info.pop(PENDING_KEY, []):
         key = key_for(path)

@@ -254,6 +254,34 @@ def test_slots_follow_accounts_added_reset_and_disabled(plain_demo):
         keyslots.unlock(path, "bob.b", "violet anchor pebble")
 
 
+def test_an_account_made_before_encrypting_gets_its_key_at_its_first_sign_in(plain_demo):
+    path, _name, _people = plain_demo
+    opened = open_database(str(path))
+    add_account(opened.engine, "lee.lead", "saffron kettle harbour", ["safeguarding_lead"])
+    opened.engine.dispose()
+    encrypt(path)
+    with pytest.raises(keyslots.WrongKeyError):  # no key of its own yet
+        keyslots.unlock(path, "lee.lead", "saffron kettle harbour")
+    keyslots.unlock(path, ADMIN, PASSWORD)  # the administrator opened the app ...
+    opened = open_database(str(path))
+    try:  # ... and Lee signs in on its sign-in screen (a quick switch of user)
+        with session_scope(opened.engine, "sign-in") as s:
+            outcome = accounts.sign_in(s, "lee.lead", "saffron kettle harbour", datetime.now(UTC))
+            assert outcome.principal is not None
+    finally:
+        opened.engine.dispose()
+    keyslots.forget()
+    keyslots.unlock(path, "lee.lead", "saffron kettle harbour")  # now Lee's own opens it
+    salt = keyslots.read_keys(path).slots["lee.lead"]["salt"]  # new at each wrapping
+    opened = open_database(str(path))
+    try:  # a later sign-in leaves the key as it is
+        with session_scope(opened.engine, "sign-in") as s:
+            accounts.sign_in(s, "lee.lead", "saffron kettle harbour", datetime.now(UTC))
+    finally:
+        opened.engine.dispose()
+    assert keyslots.read_keys(path).slots["lee.lead"]["salt"] == salt
+
+
 def test_a_password_changed_in_a_rolled_back_unit_of_work_leaves_the_slot(plain_demo):
     path, _name, _people = plain_demo
     encrypt(path)

@@ -601,6 +601,7 @@ def sign_in(
     account.last_sign_in_at = now
     session.info["actor"] = account.username
     session.flush()
+    keyslots.signed_in(session, account.username, password)  # encrypted: a key if none
     audit.record_access(session, "sign-in", account.id)
     return SignInOutcome(principal=principal_for(session, account, now))
 
