@@ -500,7 +500,7 @@ def test_db_rekey_gives_a_new_key_and_voids_every_other_slot(plain_demo, tmp_pat
     before = keyslots.read_keys(path).fingerprint
     result = cli("db", "rekey", "--db", str(path))
     assert result.exit_code == 0, result.output
-    assert "user reset: bob.b" in result.output
+    assert "Their old keys are void: bob.b" in result.output
     keys = keyslots.read_keys(path)
     assert keys.fingerprint != before and set(keys.slots) == {ADMIN} and keys.pending is None
     assert not readable(path, name)

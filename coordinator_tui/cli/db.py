@@ -224,7 +224,8 @@ def db_encrypt(
     typer.echo(
         f"Encrypted {path} ({done.tables} tables, {done.rows} rows checked); key file "
         f"{keyslots.keys_path(path)} (keep it with every backup). Opens with {username}'s "
-        "password; other accounts get theirs when an administrator adds or resets them."
+        "password; each other account gets its own key when it first signs in to the app "
+        "after someone opened it, or when an administrator resets it."
     )
     if done.plain_backup is not None:
         typer.echo(
@@ -276,7 +277,10 @@ def db_rekey(db: DbOption = None) -> None:
         f"opened by {username}'s password only. Older backups keep the old key."
     )
     if others:
-        typer.echo(f"Give the others a key again with user reset: {', '.join(others)}")
+        typer.echo(
+            f"Their old keys are void: {', '.join(others)} (each gets a new one at a sign-in "
+            "to the app you opened, or by user reset)"
+        )
 
 
 def register(app: typer.Typer) -> None:
