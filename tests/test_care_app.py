@@ -161,7 +161,9 @@ async def test_change_logged_verified_by_phone_acknowledged_and_done(app, small_
             ),
         )
         with session_scope(engine, "t") as s:
-            ack = s.scalars(select(ChangeAcknowledgement)).one()
+            ack = s.scalars(
+                select(ChangeAcknowledgement).where(ChangeAcknowledgement.change_id == change.id)
+            ).one()
             assert (ack.carer_id, ack.method, ack.recorded_by) == (
                 first.carer.carer_id,
                 "phone",
@@ -196,11 +198,12 @@ async def test_review_recorded_then_one_snoozed_with_a_reason(app, small_demo_en
         assert screen.rows and screen.rows[0].is_overdue(DEMO_TODAY)  # overdue first
         assert "OVERDUE" in shown_text(screen.query_one("#care-summary")).upper()
         first = screen.rows[0]
+        before = count(engine, CarePlanReview)  # the demo's reviews
 
         await pilot.press("r")
         await wait_dialog(pilot, app)
         await pilot.press("tab", "tab", *"Needs unchanged; daughter present")
-        await save(pilot, app, screen, lambda: count(engine, CarePlanReview) == 1)
+        await save(pilot, app, screen, lambda: count(engine, CarePlanReview) == before + 1)
         review = latest(engine, CarePlanReview)
         assert (review.customer_id, review.status, review.event_on) == (
             first.customer_id,
@@ -217,9 +220,9 @@ async def test_review_recorded_then_one_snoozed_with_a_reason(app, small_demo_en
         await pilot.press(*"+1w")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "Why is required" in dialog_error(app))
-        assert count(engine, CarePlanReview) == 1
+        assert count(engine, CarePlanReview) == before + 1
         await pilot.press(*"Customer in hospital")  # the refusal put the focus there
-        await save(pilot, app, screen, lambda: count(engine, CarePlanReview) == 2)
+        await save(pilot, app, screen, lambda: count(engine, CarePlanReview) == before + 2)
         snooze = latest(engine, CarePlanReview)
         assert snooze.status == "snoozed" and snooze.reason == "Customer in hospital"
         assert snooze.customer_id == target.customer_id
@@ -232,6 +235,7 @@ async def test_lacks_capacity_refused_without_best_interests_then_saved(app, sma
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_care(pilot, app, "Y", "CapacityScreen")
         customer = screen.rows[0]
+        before = count(engine, CapacityAssessment)  # the demo's two notes
 
         await pilot.press("n")
         await wait_dialog(pilot, app)
@@ -252,12 +256,12 @@ async def test_lacks_capacity_refused_without_best_interests_then_saved(app, sma
             "least restrictive",
         ):
             assert words in error
-        assert count(engine, CapacityAssessment) == 0
+        assert count(engine, CapacityAssessment) == before
 
         await pilot.press("tab", *"Vascular dementia", "tab", *"Son, GP", "tab")
         await pilot.press(*"Wants to stay at home", "tab", *"Key safe, not door entry", "tab")
         await pilot.press("enter", "down", "enter")  # attorney: none known
-        await save(pilot, app, screen, lambda: count(engine, CapacityAssessment) == 1)
+        await save(pilot, app, screen, lambda: count(engine, CapacityAssessment) == before + 1)
         note = latest(engine, CapacityAssessment)
         assert (note.customer_id, note.outcome, note.retain, note.attorney) == (
             customer.customer_id,
@@ -274,8 +278,15 @@ async def test_lacks_capacity_refused_without_best_interests_then_saved(app, sma
         await pilot.press("c")
         await wait_dialog(pilot, app)
         await pilot.press("enter", "down", "down", "enter")  # best interests
-        await save(pilot, app, screen, lambda: count(engine, CareConsent) == 1)
-        consent = latest(engine, CareConsent)
+        # The customer's consent to care (the demo's, if they had one) now rests on it.
+        mine = (
+            CareConsent.customer_id == customer.customer_id,
+            CareConsent.kind == "care",
+            CareConsent.given == "best_interests",
+        )
+        await save(pilot, app, screen, lambda: count(engine, CareConsent, *mine) == 1)
+        with session_scope(engine, "t") as s:
+            consent = s.scalars(select(CareConsent).where(*mine)).one()
         assert (consent.kind, consent.given, consent.assessment_id) == (
             "care",
             "best_interests",
@@ -288,14 +299,8 @@ async def test_lacks_capacity_refused_without_best_interests_then_saved(app, sma
 
 @pytest.fixture
 def care_db(small_demo_path, monkeypatch) -> str:
-    from coordinator_tui.db import open_database
-    from coordinator_tui.services.care.demo_changes import seed_care_changes
-
+    # The small demo holds the care changes demo (``seed_care_changes``) already.
     monkeypatch.setenv("COORDINATOR_TUI_TODAY", DEMO_TODAY.isoformat())
-    opened = open_database(str(small_demo_path))
-    with session_scope(opened.engine, "demo-seed") as session:
-        seed_care_changes(session, today=DEMO_TODAY, seed=1)
-    opened.engine.dispose()
     return str(small_demo_path)
 
 

@@ -252,14 +252,8 @@ class TestCommandLine:
     def db(self, small_demo_path, monkeypatch) -> str:
         from conftest import DEMO_TODAY
 
-        from coordinator_tui.db import open_database
-        from coordinator_tui.services.care.demo_staff import seed_care_staff
-
+        # The small demo holds the care staff demo (``seed_care_staff``) already.
         monkeypatch.setenv("COORDINATOR_TUI_TODAY", DEMO_TODAY.isoformat())
-        opened = open_database(str(small_demo_path))
-        with session_scope(opened.engine, "demo") as s:
-            seed_care_staff(s, today=DEMO_TODAY, seed=1)
-        opened.engine.dispose()
         return str(small_demo_path)
 
     def _invoke(self, *args: str):

@@ -3,7 +3,7 @@ changes pending verification and awaiting acknowledgements, the care plan review
 capacity and consent, and the capacity note form, at 80x24 and 120x40.
 
 Pinned to the demo's date (``DEMO_TODAY``) at noon on a private copy of the small demo
-with the care changes demo added (``seed_care_changes``). After an intended change of look:
+which holds the care changes demo (``seed_care_changes``). After an intended change of look:
 ``pytest tests/test_snapshots_care.py --snapshot-update``, then review the SVGs under
 ``tests/__snapshots__/test_snapshots_care/``.
 """
@@ -19,7 +19,6 @@ from pilot_helpers import wait_for
 from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
 from coordinator_tui.screens.care.base import CareListScreen
-from coordinator_tui.services.care.demo_changes import seed_care_changes
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -31,8 +30,7 @@ def _noon(monkeypatch):
 
 @pytest.fixture
 def care_engine(small_demo_engine):
-    with session_scope(small_demo_engine, "demo-seed") as session:
-        seed_care_changes(session, today=DEMO_TODAY, seed=1)
+    """The small demo, which holds the care changes demo (``seed_care_changes``) already."""
     return small_demo_engine
 
 

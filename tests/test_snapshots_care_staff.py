@@ -9,20 +9,16 @@ Pinned to the demo's date (``DEMO_TODAY``). After an intended change of look:
 from __future__ import annotations
 
 import pytest
-from conftest import DEMO_TODAY
 from pilot_helpers import wait_for
 
 from coordinator_tui.app import make_app
-from coordinator_tui.db import session_scope
-from coordinator_tui.services.care.demo_staff import seed_care_staff
 
 SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.fixture
 def engine(small_demo_engine):
-    with session_scope(small_demo_engine, "demo") as s:
-        seed_care_staff(s, today=DEMO_TODAY, seed=1)
+    """The small demo, which holds the care staff demo (``seed_care_staff``) already."""
     return small_demo_engine
 
 
@@ -47,15 +43,12 @@ class TestCareStaff:
         assert snap_compare(app, terminal_size=size, run_before=loaded)
 
     @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-    def test_can_we_take_it(self, snap_compare, demo_settings, engine, size, monkeypatch):
+    def test_can_we_take_it(self, snap_compare, demo_settings, engine, size):
         """``c`` on the first open request: the answer by day (the toast with its timing
         cleared: the seconds vary), answered at 09:00 (the time is shown)."""
-        from datetime import datetime, time
+        from datetime import time
 
-        from coordinator_tui.clock import UK
-
-        moment = datetime.combine(DEMO_TODAY, time(9, 0), tzinfo=UK)
-        monkeypatch.setattr(type(demo_settings), "current_moment", lambda self: moment)
+        demo_settings.now = time(9, 0)  # the one pinned time (Home, Governance, the rota)
         app = make_app(demo_settings, engine)
 
         async def loaded(pilot):

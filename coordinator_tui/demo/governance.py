@@ -5,6 +5,13 @@ on time and overdue, complaints in every state, compliments, and the agency's se
 ``seed_governance`` adds these to an existing demo database (the rota's customers and
 carers and the practices' staff must be there); ``demo/seed.py`` calls it after its
 own seeding. Every name is synthetic (Faker en_GB); deterministic for a seed and a day.
+
+The thousands of rows (incidents, their triage decisions and actions, complaints and
+their steps, compliments, the visits' actual times) are written as the rest of the
+demo's bulk rows are (``demo.seed.insert_rows``/``update_rows``: core statements in
+chunks, each table audited with one note of its rows and the demo's size); the few
+records with a story (the two Duty of Candour records, the settings, the vigilance
+customer's person record) go through the session, audited row by row.
 """
 
 from __future__ import annotations
@@ -13,10 +20,11 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import UK
+from coordinator_tui.demo.seed import column_defaults, insert_rows, update_rows
 from coordinator_tui.models import Action, ActionStatus, Carer, Customer, Staff
 from coordinator_tui.models.governance import (
     CandourRecord,
@@ -121,26 +129,30 @@ def seed_governance(
     n_incidents, n_complaints, n_compliments = SIZES[size]
     if session.scalar(select(func.count(GovernanceSettings.id))) == 0:
         session.add(GovernanceSettings(agency_name="Brookside Home Care (demo)"))
-    vigilance = _visit_actuals(session, rnd, fake, today)
-    incidents = _incidents(session, ids, rnd, today, n_incidents, customers, carers, staff)
-    complaints = _complaints(session, ids, rnd, fake, today, n_complaints, customers, carers)
-    for _ in range(n_compliments):
-        session.add(
-            Compliment(
-                received_on=today - timedelta(days=rnd.randint(0, 365)),
-                from_whom=fake.name(),
-                customer_id=rnd.choice(customers),
-                carer_id=rnd.choice(carers),
-                summary=rnd.choice(
-                    (
-                        "Thank you for the kindness shown to Mum",
-                        "The carers always arrive smiling and on time",
-                        "Grateful for the help after Dad came home from hospital",
-                    )
-                ),
-                logged_by=DEMO_BY,
-            )
-        )
+    vigilance = _visit_actuals(session, rnd, fake, today, size)
+    _carer_notes(session, today, size, avoid=vigilance[2])
+    incidents = _incidents(session, ids, rnd, today, n_incidents, customers, carers, staff, size)
+    complaints = _complaints(session, ids, rnd, fake, today, n_complaints, customers, carers, size)
+    template = column_defaults(Compliment, datetime.now(UTC))
+    compliments = [
+        {
+            **template,
+            "received_on": today - timedelta(days=rnd.randint(0, 365)),
+            "from_whom": fake.name(),
+            "customer_id": rnd.choice(customers),
+            "carer_id": rnd.choice(carers),
+            "summary": rnd.choice(
+                (
+                    "Thank you for the kindness shown to Mum",
+                    "The carers always arrive smiling and on time",
+                    "Grateful for the help after Dad came home from hospital",
+                )
+            ),
+            "logged_by": DEMO_BY,
+        }
+        for _ in range(n_compliments)
+    ]
+    insert_rows(session, Compliment, compliments, size=size)
     session.flush()
     return GovernanceDemoSummary(incidents, complaints, n_compliments, *vigilance)
 
@@ -168,17 +180,16 @@ class _Row(dict):
     __setattr__ = dict.__setitem__
 
 
-def _incidents(session, ids, rnd, today, count, customers, carers, staff) -> int:  # noqa: ANN001
-    """The incidents first (one bulk insert, audited row by row all the same), then what
-    points at them (SQLAlchemy orders inserts between tables by relationships, and these
-    tables have none)."""
+def _incidents(session, ids, rnd, today, count, customers, carers, staff, size) -> int:  # noqa: ANN001
+    """The incidents first, then what points at them: their actions, the links and the
+    triage decisions in bulk (``insert_rows``), the candour records through the session."""
     later: list = []
-    links: list = []
+    actions: list[_Row] = []
+    links: list[dict] = []
     decisions: list[dict] = []
     rows: list[_Row] = []
     stamp = datetime.now(UTC)
-    template = Incident(occurred_at=stamp, reported_at=stamp, kind="other").model_dump()
-    template.update(created_at=stamp, updated_at=stamp, version=1)
+    template = column_defaults(Incident, stamp)
     for index in range(count):
         kind = KINDS[index % len(KINDS)]
         age = rnd.randint(0, 365) if index >= 12 else (5, 30, *range(0, 30, 3))[index]
@@ -214,13 +225,21 @@ def _incidents(session, ids, rnd, today, count, customers, carers, staff) -> int
         closed = (age > 30 or index == 1) and index != 0
         if index % 5 == 0 and not closed:
             _action(
-                later, links, ids, rnd, incident, staff, today - timedelta(days=rnd.randint(1, 20))
+                actions,
+                links,
+                ids,
+                rnd,
+                incident,
+                staff,
+                today - timedelta(days=rnd.randint(1, 20)),
             )
         if closed:
             incident.cause = rnd.choice(CAUSES)
             incident.learning = rnd.choice(LEARNING)
             if index % 3:
-                action = _action(later, links, ids, rnd, incident, staff, day + timedelta(days=14))
+                action = _action(
+                    actions, links, ids, rnd, incident, staff, day + timedelta(days=14)
+                )
                 action.status = ActionStatus.DONE
                 action.outcome = "Done and checked at supervision"
                 action.completed_at = _at(day + timedelta(days=12), 11)
@@ -229,13 +248,11 @@ def _incidents(session, ids, rnd, today, count, customers, carers, staff) -> int
             incident.status = "closed"
             incident.closed_at = _at(min(day + timedelta(days=21), today), 16)
             incident.closed_by = DEMO_BY
-    session.execute(insert(Incident), [dict(row) for row in rows])
-    session.flush()
-    session.add_all(later)
-    session.flush()
-    session.add_all(links)
-    if decisions:  # the most numerous rows: a bulk insert (audited row by row all the same)
-        session.execute(insert(IncidentDecision), decisions)
+    insert_rows(session, Incident, [dict(row) for row in rows], size=size)
+    insert_rows(session, Action, [dict(row) for row in actions], size=size)
+    insert_rows(session, IncidentAction, links, size=size)
+    insert_rows(session, IncidentDecision, decisions, size=size)
+    session.add_all(later)  # the two candour records
     session.flush()
     return count
 
@@ -305,9 +322,18 @@ def _candour(later, incident, today, decided, staff, *, complete: bool) -> None:
     later.append(record)
 
 
-def _action(later, links, ids, rnd, incident, staff, due) -> Action:  # noqa: ANN001
+_ACTION_TEMPLATE: dict[str, object] = {}
+_LINK_TEMPLATE: dict[str, object] = {}
+
+
+def _action(actions, links, ids, rnd, incident, staff, due) -> _Row:  # noqa: ANN001
+    if not _ACTION_TEMPLATE:
+        stamp = datetime.now(UTC)
+        _ACTION_TEMPLATE.update(column_defaults(Action, stamp))
+        _LINK_TEMPLATE.update(column_defaults(IncidentAction, stamp))
     staff_id, name = rnd.choice(staff)
-    action = Action(
+    action = _Row(
+        _ACTION_TEMPLATE,
         id=ids(Action),
         person_id=incident.person_id,
         owner_staff_id=staff_id,
@@ -317,13 +343,15 @@ def _action(later, links, ids, rnd, incident, staff, due) -> Action:  # noqa: AN
         due_date=due,
         status=ActionStatus.OPEN,
     )
-    later.append(action)
-    links.append(IncidentAction(incident_id=incident.id, action_id=action.id))
+    actions.append(action)
+    links.append({**_LINK_TEMPLATE, "incident_id": incident.id, "action_id": action.id})
     return action
 
 
-def _complaints(session, ids, rnd, fake, today, count, customers, carers) -> int:  # noqa: ANN001
+def _complaints(session, ids, rnd, fake, today, count, customers, carers, size) -> int:  # noqa: ANN001
     steps_later: list = []
+    rows: list[_Row] = []
+    template = column_defaults(Complaint, datetime.now(UTC))
     states = ("new", "ack_overdue", "acknowledged", "extended", "responded", "closed", "oral")
     for index in range(count):
         state = states[index % len(states)]
@@ -335,7 +363,8 @@ def _complaints(session, ids, rnd, fake, today, count, customers, carers) -> int
             received = today - timedelta(days=rnd.randint(10, 300))
         if state == "oral":
             received = today - timedelta(days=rnd.randint(2, 60))
-        complaint = Complaint(
+        complaint = _Row(
+            template,
             id=ids(Complaint),
             received_on=received,
             event_date=received - timedelta(days=rnd.randint(0, 10)),
@@ -358,7 +387,7 @@ def _complaints(session, ids, rnd, fake, today, count, customers, carers) -> int
             status="open",
             logged_by=DEMO_BY,
         )
-        session.add(complaint)
+        rows.append(complaint)
         steps = [("received", received, "Logged")]
         if state == "oral":
             complaint.status = "resolved"
@@ -397,9 +426,8 @@ def _complaints(session, ids, rnd, fake, today, count, customers, carers) -> int
                     "told_on": on if kind == "extension" else None,
                 }
             )
-    session.flush()
-    if steps_later:
-        session.execute(insert(ComplaintStep), steps_later)
+    insert_rows(session, Complaint, [dict(row) for row in rows], size=size)
+    insert_rows(session, ComplaintStep, steps_later, size=size)
     return count
 
 
@@ -425,26 +453,26 @@ def _nhs_numbers(session: Session, count: int) -> list[str]:
     return numbers
 
 
-def _visit_actuals(session, rnd, fake, today) -> tuple[int, int, str]:  # noqa: ANN001
+def _visit_actuals(session, rnd, fake, today, size) -> tuple[int, int, str]:  # noqa: ANN001
     """The last 14 days' done visits given actual times (most on time, some late, some
     short), a few missed with their reason, and one customer with two missed visits in
     the last 7 days (linked to a person record, so the concern the vigilance proposes can
-    be raised on it)."""
-    from coordinator_tui.models import Person, Visit, VisitStatus
+    be raised on it). The visits are read as plain rows and written back in bulk
+    (``update_rows``), not loaded and flushed one audited update at a time."""
+    from coordinator_tui.models import Person, Visit, VisitAssignment, VisitStatus
     from coordinator_tui.models.governance import VisitRecord
+    from coordinator_tui.services.rota import week_hours
 
     start = today - timedelta(days=14)
-    visits = list(
-        session.scalars(
-            select(Visit)
-            .where(
-                Visit.visit_date >= start,
-                Visit.visit_date < today,
-                Visit.status == VisitStatus.DONE,
-            )
-            .order_by(Visit.start_at, Visit.id)
+    visits = session.execute(
+        select(Visit.id, Visit.customer_id, Visit.visit_date, Visit.start_at, Visit.end_at)
+        .where(
+            Visit.visit_date >= start,
+            Visit.visit_date < today,
+            Visit.status == VisitStatus.DONE,
         )
-    )
+        .order_by(Visit.start_at, Visit.id)
+    ).all()
     if not visits:
         return 0, 0, ""
     recent = [v for v in visits if v.visit_date >= today - timedelta(days=6)]
@@ -458,17 +486,19 @@ def _visit_actuals(session, rnd, fake, today) -> tuple[int, int, str]:  # noqa: 
     for visit in rnd.sample(others, min(3, len(others))):
         if all(v.customer_id != visit.customer_id for v in others if v.id in missed):
             missed[visit.id] = rnd.choice(("refused", "hospital"))
-    actual = 0
+    actuals: list[dict] = []
+    records: list[dict] = []
+    record = column_defaults(VisitRecord, datetime.now(UTC))
     for visit in visits:
         if visit.id in missed:
-            visit.status = VisitStatus.MISSED
-            session.add(
-                VisitRecord(
-                    visit_id=visit.id,
-                    missed_reason=missed[visit.id],
-                    recorded_by=DEMO_BY,
-                    note="Logged from the office phone line",
-                )
+            records.append(
+                {
+                    **record,
+                    "visit_id": visit.id,
+                    "missed_reason": missed[visit.id],
+                    "recorded_by": DEMO_BY,
+                    "note": "Logged from the office phone line",
+                }
             )
             continue
         length = visit.end_at - visit.start_at
@@ -482,8 +512,24 @@ def _visit_actuals(session, rnd, fake, today) -> tuple[int, int, str]:  # noqa: 
         else:
             begun = visit.start_at + timedelta(minutes=rnd.randint(-5, 12))
             ended = begun + length + timedelta(minutes=rnd.randint(-4, 4))
-        visit.actual_start, visit.actual_end = begun, ended
-        actual += 1
+        actuals.append({"id": visit.id, "actual_start": begun, "actual_end": ended})
+    update_rows(session, Visit, actuals, size=size)
+    missed_rows = [{"id": visit_id, "status": VisitStatus.MISSED} for visit_id in sorted(missed)]
+    update_rows(session, Visit, missed_rows, size=size)
+    insert_rows(session, VisitRecord, records, size=size)
+    # A missed visit is not worked: its carers' weekly hours again, as a flush does.
+    days = {visit.id: visit.visit_date for visit in visits if visit.id in missed}
+    week_hours.refresh(
+        session,
+        {
+            (carer_id, week_hours.monday_of(days[visit_id]))
+            for visit_id, carer_id in session.execute(
+                select(VisitAssignment.visit_id, VisitAssignment.carer_id).where(
+                    VisitAssignment.visit_id.in_(list(missed))
+                )
+            )
+        },
+    )
     customer = session.get(Customer, chosen)
     if customer.person_id is None:
         given, _, family = customer.name.partition(" ")
@@ -500,4 +546,94 @@ def _visit_actuals(session, rnd, fake, today) -> tuple[int, int, str]:  # noqa: 
         session.flush()
         customer.person_id = person.id
     session.flush()
-    return actual, len(missed), customer.name
+    return len(actuals), len(missed), customer.name
+
+
+CARER_NOTES = (
+    # (the carer's note, what the coordinator decided: "" not yet)
+    (
+        "Large bruise on the left forearm, yellowing at the edges. Said it happened on the "
+        "door frame but could not say when. Skin intact.",
+        "",
+    ),
+    (
+        "Fridge empty apart from milk and no food in the cupboards; said not eaten since "
+        "Saturday's tea. Made porridge and toast, left a sandwich for lunch.",
+        "",
+    ),
+    (
+        "Found on the floor in the hall when I let myself in, talking and no injury I could "
+        "see. Helped up once checked over. Seemed a bit confused about the time.",
+        "",
+    ),
+    (
+        "Shouted at me to go away at first, then let me in: the television was very loud. "
+        "Fine after a cup of tea.",
+        "no_action",
+    ),
+    ("Breakfast eaten, tablets taken from the blister pack, chatted about the grandchildren.", ""),
+    ("Washed and dressed, settled in the lounge chair with the radio on. Bins put out.", ""),
+)
+"""Today's early visits' notes, as carers write them: three the reference list flags and
+the coordinator has still to look at (a bruise, no food, found on the floor), one flagged
+and already judged to need nothing, and two ordinary ones."""
+
+
+def _carer_notes(session: Session, today: date, size: str, *, avoid: str = "") -> int:
+    """Today's earliest visits (one per customer, single-handed, by a carer not absent
+    today, not the vigilance customer's) done on time, each with a carer's note: what the
+    Governance Today view shows to be read (issue 14 §4). The flags are the reference
+    list's (``note_flags.flag_words``), as when a note is imported or rung in."""
+    from coordinator_tui.models import Absence, Visit, VisitAssignment, VisitStatus
+    from coordinator_tui.models.governance import VisitRecord
+    from coordinator_tui.services.governance.note_flags import flag_words
+
+    absent = select(Absence.carer_id).where(Absence.start_date <= today, Absence.end_date >= today)
+    candidates = session.execute(
+        select(Visit.id, Visit.customer_id, Visit.start_at, Visit.end_at, Customer.name)
+        .join(Customer, Customer.id == Visit.customer_id)
+        .join(VisitAssignment, VisitAssignment.visit_id == Visit.id)
+        .where(
+            Visit.visit_date == today,
+            Visit.status == VisitStatus.PLANNED,
+            Visit.carers_required == 1,
+            VisitAssignment.carer_id.not_in(absent),
+        )
+        .order_by(Visit.start_at, Visit.id)
+    ).all()
+    chosen: list = []
+    for row in candidates:
+        if row.name != avoid and all(row.customer_id != c.customer_id for c in chosen):
+            chosen.append(row)
+        if len(chosen) == len(CARER_NOTES):
+            break
+    stamp = datetime.now(UTC)
+    template = column_defaults(VisitRecord, stamp)
+    done: list[dict] = []
+    records: list[dict] = []
+    for visit, (note, outcome) in zip(chosen, CARER_NOTES, strict=False):
+        begun = visit.start_at + timedelta(minutes=3)
+        done.append(
+            {
+                "id": visit.id,
+                "actual_start": begun,
+                "actual_end": begun + (visit.end_at - visit.start_at),
+                "status": VisitStatus.DONE,
+            }
+        )
+        records.append(
+            {
+                **template,
+                "visit_id": visit.id,
+                "source": "app",
+                "recorded_by": DEMO_BY,
+                "carer_note": note,
+                "note_flags": flag_words(note),
+                "note_outcome": outcome,
+                "note_reviewed_by": DEMO_BY if outcome else "",
+                "note": "Note needs nothing: the television, not a row" if outcome else "",
+            }
+        )
+    update_rows(session, Visit, done, size=size)
+    insert_rows(session, VisitRecord, records, size=size)
+    return len(records)

@@ -25,7 +25,7 @@ import nhs_number
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import MO, MONTHLY, TU, WE, rrule
 from faker import Faker
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 
 from coordinator_tui import audit
@@ -52,7 +52,6 @@ SIZES: dict[str, dict[str, int]] = {
         customers=80,
         weeks=1,
         visit_rate=125,  # calls a customer a day, x 100
-        incidents=6,
     ),
     "large": dict(
         people=100_000,
@@ -64,7 +63,6 @@ SIZES: dict[str, dict[str, int]] = {
         customers=300,
         weeks=2,
         visit_rate=80,
-        incidents=20,
     ),
     # The benchmarks' ten-times database (issue 23 §4): a PCN of 10 practices' registers
     # (9x people, 10x registers and referrals) and a large agency's rota (300 carers,
@@ -79,7 +77,6 @@ SIZES: dict[str, dict[str, int]] = {
         customers=1650,
         weeks=2,
         visit_rate=80,
-        incidents=40,
     ),
 }
 CHUNK = 5000
@@ -157,6 +154,55 @@ def demo_nhs_numbers(count: int) -> list[str]:
     return numbers
 
 
+def column_defaults(model: Any, now: datetime) -> dict[str, Any]:
+    """Every column's default for a row of ``model`` written in bulk (an executemany needs
+    one set of keys for all its rows), stamped ``now`` and at version 1."""
+    defaults: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if info.default_factory is not None:
+            defaults[name] = now
+        elif not info.is_required():
+            defaults[name] = info.default
+    defaults.update(created_at=now, updated_at=now, version=1)
+    return defaults
+
+
+def insert_rows(session: Any, model: Any, rows: list[dict[str, Any]], *, size: str) -> int:
+    """Insert the demo's ``rows`` of ``model`` with core ``insert()`` on the session's
+    connection, in chunks, and audit them as the rest of the demo's bulk rows are: one
+    ``audit.record_note`` for the table (rows, size; no values). Thousands of rows go in a
+    few statements instead of one audited event (and read-back) per row."""
+    conn = session.connection()
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(insert(model), rows[start : start + CHUNK])
+    if rows:
+        audit.record_note(session, model.__tablename__, "demo seed", rows=len(rows), size=size)
+    return len(rows)
+
+
+def update_rows(session: Any, model: Any, rows: list[dict[str, Any]], *, size: str) -> int:
+    """Set columns of existing rows by id (each row: ``id`` and the same columns) in one
+    executemany per chunk, audited with one ``audit.record_note`` as :func:`insert_rows`."""
+    if not rows:
+        return 0
+    table = model.__table__
+    columns = [key for key in rows[0] if key != "id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({column: bindparam(f"new_{column}") for column in columns})
+    )
+    params = [
+        {"row_id": row["id"], **{f"new_{column}": row[column] for column in columns}}
+        for row in rows
+    ]
+    conn = session.connection()
+    for start in range(0, len(params), CHUNK):
+        conn.execute(statement, params[start : start + CHUNK])
+    audit.record_note(session, model.__tablename__, "demo seed", rows=len(rows), size=size)
+    return len(rows)
+
+
 class _Writer:
     """Collects rows per table with explicit ids and writes them in chunks."""
 
@@ -170,14 +216,7 @@ class _Writer:
         """Every column's default, so all rows of a table share one set of keys (an
         executemany needs that) without each call site naming every column."""
         if model not in self.defaults:
-            defaults: dict[str, Any] = {}
-            for name, info in model.model_fields.items():
-                if info.default_factory is not None:
-                    defaults[name] = self.now
-                elif not info.is_required():
-                    defaults[name] = info.default
-            defaults.update(created_at=self.now, updated_at=self.now, version=1)
-            self.defaults[model] = defaults
+            self.defaults[model] = column_defaults(model, self.now)
         return self.defaults[model]
 
     def add(self, model: Any, **values: Any) -> int:
@@ -1153,26 +1192,6 @@ class _Demo:
                     m.VisitAssignment, visit_id=visit_id, carer_id=carer_ids[index], slot=slot
                 )
 
-    def governance(self) -> None:
-        """Medication changes received. Incidents, Duty of Candour records, complaints and
-        visit actuals come from ``demo.governance.seed_governance`` after the bulk load
-        (through the audited session, with their triage and steps, on its own generator)."""
-        rnd, today = self.rnd, self.today
-        n = self.size["incidents"]
-        for _ in range(n):
-            received = self.at(today - timedelta(days=rnd.randint(0, 20)), 14)
-            verified = rnd.random() < 0.7
-            self.w.add(
-                m.MedicationChange,
-                customer_id=rnd.choice(self.customers),
-                source=rnd.choice(("GP", "Pharmacy", "Hospital discharge")),
-                received_at=received,
-                description="Dose change (demo)",
-                verified_by="coordinator" if verified else "",
-                verified_at=received + timedelta(hours=2) if verified else None,
-                status="verified" if verified else "received",
-            )
-
 
 NINE_MONTHS = relativedelta(months=9)
 MIN_GAP_DAYS = 280  # more than any nine calendar months
@@ -1326,7 +1345,6 @@ _ORDER = (
     m.VisitAssignment,
     m.Incident,
     m.Complaint,
-    m.MedicationChange,
 )
 
 
@@ -1364,7 +1382,6 @@ def seed_demo(
         demo.referrals()
         demo.meetings()
         demo.homecare()
-        demo.governance()
         counts = demo.w.flush(session, _ORDER)
         for table, rows in counts.items():
             if rows:
@@ -1383,11 +1400,26 @@ def seed_demo(
         governance = seed_governance(session, today=demo.today, size=governance_size, seed=seed)
         counts["incident"] = governance.incidents
         counts["complaint"] = governance.complaints
+        # Care changes (issue 18): medication changes and their acknowledgements, reviews,
+        # consent, training, requests, contacts and shadowing, through the services (each
+        # row audited), each on its own generator, after governance (reviews read its
+        # incidents and missed visits).
+        from coordinator_tui.services.care.demo_changes import seed_care_changes
+        from coordinator_tui.services.care.demo_staff import seed_care_staff
+
+        care = seed_care_changes(session, today=demo.today, seed=seed)
+        counts["medication_change"] = care.pending + care.open + care.done
+        seed_care_staff(session, today=demo.today, seed=seed)
         # Learning themes on the concerns, incidents, complaints and referrals (issue 16 §4),
         # on their own generator too.
         from coordinator_tui.services.reports.demo_themes import tag_demo_themes
 
-        tag_demo_themes(session, seed=seed, today=demo.today)
+        tag_demo_themes(
+            session,
+            seed=seed,
+            today=demo.today,
+            write=lambda model, rows: insert_rows(session, model, rows, size=size),
+        )
         if engine.dialect.name == "postgresql":
             _advance_sequences(session, counts)
     return DemoSummary(size, counts, clock.perf_counter() - started)

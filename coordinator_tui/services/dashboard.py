@@ -99,6 +99,18 @@ def unassigned_visits_condition(start: date, end: date):
     )
 
 
+def _open_meeting_actions() -> tuple:
+    """Open actions of the meetings' tracker: the action table is shared with governance,
+    whose incident actions (``incident_action``) Governance counts as its own ("actions
+    late") and Home's meeting lines leave out."""
+    from coordinator_tui.models.governance import IncidentAction
+
+    return (
+        Action.status == ActionStatus.OPEN,
+        Action.id.not_in(select(IncidentAction.action_id)),
+    )
+
+
 def dashboard_counts(
     session: Session,
     today: date,
@@ -149,10 +161,8 @@ def dashboard_counts(
         referrals_overdue=_count(
             session, Referral, Referral.state.in_(OPEN_REFERRAL_STATES), Referral.chase_by < today
         ),
-        actions_open=_count(session, Action, Action.status == ActionStatus.OPEN),
-        actions_overdue=_count(
-            session, Action, Action.status == ActionStatus.OPEN, Action.due_date < today
-        ),
+        actions_open=_count(session, Action, *_open_meeting_actions()),
+        actions_overdue=_count(session, Action, *_open_meeting_actions(), Action.due_date < today),
         unassigned_visits_week=_count(session, Visit, unassigned_visits_condition(monday, sunday)),
         next_meeting=NextMeeting(*meeting_row) if meeting_row else None,
         meeting_in_progress=NextMeeting(*in_progress) if in_progress else None,

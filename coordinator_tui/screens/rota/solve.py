@@ -214,6 +214,9 @@ class SolveScreen(Screen["ChangeResult | None"]):
             weights = solver.load_weights()
             with app.session() as session:
                 loaded = solver.load_problem(session, self.monday)
+            changes = getattr(loaded.snap, "care_changes", None)
+            if changes is not None:  # "within 2 hours" at the coordinator's moment, as the grid
+                changes.now = now
         except CoordinatorError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return

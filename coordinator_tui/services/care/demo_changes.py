@@ -2,11 +2,17 @@
 
 Written through the services (so every row is audited and every rule holds) on its own
 ``random.Random(seed)``: the demo's generator is not drawn from, so the rest of the demo is
-the same with this or without it. What it leaves, relative to ``today``:
+the same with this or without it. ``demo/seed.py`` calls it after the rota and the
+governance demo (the reviews read the incidents and missed visits). What it leaves,
+relative to ``today``:
 
 - two changes pending verification (one logged yesterday: the loudest);
-- open changes verified yesterday and today, acknowledged by every carer rostered except
-  one or two whose next visit is on next week's rota (the rota checker reports them);
+- three open changes, verified yesterday (before the demo's rota was written, so every
+  carer rostered to the customer since must acknowledge): every carer acknowledges except
+  one for each of two of them, chosen among carers whose first visit since is two days
+  away or more (on next week's rota where the demo has one), fewest visits first, so the
+  rota shows one or two soft "not acknowledged" problems and no hard one; the third is
+  acknowledged by all and waits for the care plan to be marked updated;
 - changes done a few weeks ago (verified, acknowledged, care plan updated);
 - a care plan review held for most customers, a few of them over a year ago (overdue) and
   a few due within the month; an early review raised for a hospital discharge and one for
@@ -14,12 +20,14 @@ the same with this or without it. What it leaves, relative to ``today``:
 - consent to care and to sharing for most customers, and two capacity notes (one finding
   capacity, one lacking it, with the best-interests record).
 
-Every name and note is invented.
+Seeding again replaces the rows it wrote before (they are the ones by ``LOGGER``), so a
+test may seed on top of the demo. Every name and note is invented.
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -27,8 +35,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import UK
-from coordinator_tui.models import CarePackage, Customer
-from coordinator_tui.models.care_changes import CarePlanReview, MedicationChange
+from coordinator_tui.models import CarePackage, Customer, Visit, VisitAssignment
+from coordinator_tui.models.care_changes import (
+    CapacityAssessment,
+    CareConsent,
+    CarePlanReview,
+    ChangeAcknowledgement,
+    MedicationChange,
+)
 from coordinator_tui.services.care import consent, medication, reviews
 
 LOGGER = "demo.coordinator"
@@ -60,6 +74,7 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 
 def seed_care_changes(session: Session, *, today: date, seed: int) -> CareChangesDemo:
     """Seed the demo's care changes into ``session`` (see the module's docstring)."""
+    _clear(session)
     rnd = random.Random(seed)
     customers = list(
         session.execute(
@@ -108,12 +123,13 @@ def seed_care_changes(session: Session, *, today: date, seed: int) -> CareChange
         medication.mark_care_plan_updated(session, change.id, None, by=LOGGER, now=verified)
         done += change.status == medication.DONE
 
-    # Open: verified yesterday and this morning; one or two carers on next week's rota
-    # still to acknowledge.
+    # Open: verified yesterday (before the rota was written: every carer rostered to the
+    # customer since must acknowledge). All acknowledge but one carer each for the first
+    # two (their visits two days away or more: soft on the rota); the first has its care
+    # plan marked updated, the third waits for that.
     opened = 0
     for index, customer_id in enumerate(picked[4:7]):
-        day = yesterday if index == 0 else today
-        when = _at(day, 9 + index)
+        when = _at(yesterday, 9 + 2 * index)
         change = log(customer_id, when, 4 + index)
         verified = when + timedelta(minutes=40)
         by_phone = index == 2
@@ -126,14 +142,41 @@ def seed_care_changes(session: Session, *, today: date, seed: int) -> CareChange
             verifier="Sam Demo (registered manager)" if by_phone else "",
             now=verified,
         )
-        _acknowledge(session, change, verified, keep=rnd.randint(1, 2), rnd=rnd, today=today)
+        _acknowledge(session, change, verified, keep=int(index < 2), rnd=rnd, today=today)
         if index == 0:
             medication.mark_care_plan_updated(session, change.id, None, by=LOGGER, now=verified)
-        opened += 1
+        opened += change.status == medication.OPEN
 
     held = _reviews(session, ids, today, rnd)
     notes = _capacity(session, ids, today, rnd)
     return CareChangesDemo(2, opened, done, held, notes)
+
+
+def _clear(session: Session) -> None:
+    """Remove what an earlier seeding wrote (through the session: audited), so seeding
+    again replaces it rather than adding a second set. A coordinator's own rows stay."""
+    changes = list(
+        session.scalars(select(MedicationChange).where(MedicationChange.logged_by == LOGGER))
+    )
+    ids = [change.id for change in changes]
+    doomed: list[object] = []
+    if ids:
+        doomed += session.scalars(
+            select(ChangeAcknowledgement).where(ChangeAcknowledgement.change_id.in_(ids))
+        )
+    doomed += session.scalars(select(CareConsent).where(CareConsent.by == LOGGER))
+    doomed += session.scalars(select(CarePlanReview).where(CarePlanReview.by == LOGGER))
+    for row in doomed:
+        session.delete(row)
+    session.flush()  # the acknowledgements and consents before what they point at
+    for row in [
+        *changes,
+        *session.scalars(
+            select(CapacityAssessment).where(CapacityAssessment.recorded_by == LOGGER)
+        ),
+    ]:
+        session.delete(row)
+    session.flush()
 
 
 def _acknowledge(
@@ -145,20 +188,36 @@ def _acknowledge(
     rnd: random.Random,
     today: date | None = None,
 ) -> None:
-    """Every carer who must acknowledge does, by phone, except ``keep`` of those whose
-    next visit is after ``today``'s week (on next week's rota), or the last ones."""
+    """Every carer who must acknowledge does (by phone, mostly), except ``keep`` of those
+    whose first visit since the change is two days after ``today`` or later (after
+    ``today``'s week where the rota has one), fewest visits first: the rota shows them
+    as soft problems, never hard ones, whatever the time of day the demo is opened."""
     row = medication.change_row(session, change.id, verified)
     assert row is not None
     missing = list(row.missing)
     left: set[int] = set()
     if keep and today is not None:
+        visits = Counter(
+            session.scalars(
+                select(VisitAssignment.carer_id)
+                .join(Visit, Visit.id == VisitAssignment.visit_id)
+                .where(Visit.customer_id == change.customer_id, Visit.start_at >= verified)
+            )
+        )
         next_monday = today + timedelta(days=7 - today.weekday())
-        later = [
-            m
-            for m in missing
-            if m.next_visit is not None and m.next_visit.astimezone(UK).date() >= next_monday
-        ]
-        left = {m.carer_id for m in (later or missing)[:keep]}
+
+        def first_day(carer: medication.MissingCarer) -> date | None:
+            return carer.next_visit.astimezone(UK).date() if carer.next_visit else None
+
+        later = [m for m in missing if (first_day(m) or today) >= today + timedelta(days=2)]
+        later.sort(
+            key=lambda m: (
+                (first_day(m) or today) < next_monday,
+                visits[m.carer_id],
+                m.carer_id,
+            )
+        )
+        left = {m.carer_id for m in later[:keep]}
     for index, carer in enumerate(missing):
         if carer.carer_id in left:
             continue
@@ -223,7 +282,7 @@ def _reviews(session: Session, ids: list[int], today: date, rnd: random.Random) 
                     )
                 ),
                 next_due=reviews.rules.care_plan_next_review(on),
-                by="demo.coordinator",
+                by=LOGGER,
             )
         )
         held += 1
@@ -237,7 +296,7 @@ def _reviews(session: Session, ids: list[int], today: date, rnd: random.Random) 
             rnd.choice(ids),
             trigger=trigger,
             reason=reason,
-            by="demo.coordinator",
+            by=LOGGER,
             today=today - timedelta(days=rnd.randint(1, 20)),
         )
     overdue = [i for i in reviews.review_queue(session, today) if i.is_overdue(today)]
@@ -247,29 +306,28 @@ def _reviews(session: Session, ids: list[int], today: date, rnd: random.Random) 
             overdue[-1],
             until=today + timedelta(days=10),
             reason="Customer away with family until next week",
-            by="demo.coordinator",
+            by=LOGGER,
             today=today,
         )
     return held
 
 
 def _capacity(session: Session, ids: list[int], today: date, rnd: random.Random) -> int:
-    """Consent for most customers; a note finding capacity, and one lacking it."""
+    """Consent for most customers; a note finding capacity, and one lacking it.
+
+    The plain yes and no consents (one of each kind per customer at most, nothing to
+    check but that) are added together and written in one flush, each row audited: a
+    flush per customer through ``record_consent`` cost the large demo seconds. The best
+    interests consent, which rests on a capacity note, goes through the service."""
+    plain: list[CareConsent] = []
     for customer_id in ids:
         if rnd.random() < 0.9:
-            consent.record_consent(
-                session, customer_id, "care", None, given="yes", by="demo.coordinator", today=today
-            )
+            plain.append(_consent(customer_id, "care", "yes", today))
         if rnd.random() < 0.8:
-            consent.record_consent(
-                session,
-                customer_id,
-                "sharing",
-                None,
-                given=rnd.choice(("yes", "yes", "yes", "no")),
-                by="demo.coordinator",
-                today=today,
-            )
+            given = rnd.choice(("yes", "yes", "yes", "no"))
+            plain.append(_consent(customer_id, "sharing", given, today))
+    session.add_all(plain)
+    session.flush()
     first, second = rnd.sample(ids, 2) if len(ids) > 1 else (ids[0], ids[0])
     common = {
         "assessed_on": today - timedelta(days=rnd.randint(5, 60)),
@@ -286,7 +344,7 @@ def _capacity(session: Session, ids: list[int], today: date, rnd: random.Random)
             outcome="has_capacity",
             **common,
         ),
-        by="demo.coordinator",
+        by=LOGGER,
         today=today,
     )
     consent.save_capacity_note(
@@ -311,10 +369,17 @@ def _capacity(session: Session, ids: list[int], today: date, rnd: random.Random)
             best_interests_decision="Key safe fitted; reviewed at the next care plan review",
             **common,
         ),
-        by="demo.coordinator",
+        by=LOGGER,
         today=today,
     )
     consent.record_consent(
-        session, second, "care", None, given="best_interests", by="demo.coordinator", today=today
+        session, second, "care", None, given="best_interests", by=LOGGER, today=today
     )
     return 2
+
+
+def _consent(customer_id: int, kind: str, given: str, today: date) -> CareConsent:
+    assert kind in consent.CONSENT_KINDS and given in consent.CONSENT_ANSWERS
+    return CareConsent(
+        customer_id=customer_id, kind=kind, given=given, recorded_on=today, by=LOGGER
+    )

@@ -10,6 +10,9 @@ weeks (so the demo rota gains no hard problem) and a new starter shadowing visit
 
 It draws from its own ``random.Random(seed)`` (never from the demo generator's), writes
 through the session (audited) and uses no names of its own: the people are the demo's.
+``demo/seed.py`` calls it after the rota. Seeding again replaces the rows it wrote before
+(those recorded by ``BY``; a carer's profile is rewritten in place), so a test may seed on
+top of the demo.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 def seed_care_staff(session: Session, *, today: date, seed: int) -> dict[str, int]:
     """Seed the staff side of care changes; returns what was added, by kind."""
     rng = random.Random(seed * 7919 + 18)
+    profiles = _clear(session)
     courses = ensure_courses(session)
     carers = list(
         session.execute(
@@ -94,7 +98,11 @@ def seed_care_staff(session: Session, *, today: date, seed: int) -> dict[str, in
             if carer_id in new_starters
             else today - timedelta(days=rng.randint(200, 2500))
         )
-        session.add(CarerProfile(carer_id=carer_id, role=role, started_on=started))
+        profile = profiles.get(carer_id)
+        if profile is None:
+            session.add(CarerProfile(carer_id=carer_id, role=role, started_on=started))
+        else:  # one profile per carer: the earlier seeding's, rewritten
+            profile.role, profile.started_on = role, started
         counts["profiles"] += 1
         for course in courses:
             if carer_id in new_starters and (course.care_certificate or rng.random() < 0.6):
@@ -163,6 +171,23 @@ def seed_care_staff(session: Session, *, today: date, seed: int) -> dict[str, in
     counts["shadows"] = _shadows(session, today, sorted(new_starters))
     session.flush()
     return counts
+
+
+def _clear(session: Session) -> dict[int, CarerProfile]:
+    """Remove the rows an earlier seeding wrote (through the session: audited); returns
+    the carers' profiles (one per carer, rewritten in place rather than removed)."""
+    for model in (
+        VisitShadow,
+        ShadowRequirement,
+        ContactLog,
+        ChangeRequest,
+        SupervisionRecord,
+        TrainingRecord,
+    ):
+        for row in session.scalars(select(model).where(model.recorded_by == BY)):
+            session.delete(row)
+    session.flush()
+    return {row.carer_id: row for row in session.scalars(select(CarerProfile))}
 
 
 def _requests(session: Session, rng: random.Random, today: date) -> int:

@@ -11,9 +11,10 @@ insert (the demo's way; the audit hook records them).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.models import Complaint, Concern, Incident, Referral, utcnow
@@ -54,16 +55,24 @@ COMPLAINT_THEMES = ("factor_communication", "factor_conditions", "factor_individ
 RISING = "factor_conditions"  # staffing and workload: the demo's special cause
 
 
-def tag_demo_themes(session: Session, *, seed: int, today: date | None = None) -> int:
+def tag_demo_themes(
+    session: Session,
+    *,
+    seed: int,
+    today: date | None = None,
+    write: Callable[[type, list[dict]], object] | None = None,
+) -> int:
     """Tag about three in four of the demo's records with one or two fitting themes; from
     the start of the last complete quarter before ``today`` most incidents and complaints
     also carry staffing and workload. Returns the number of tags written.
 
     Tagging again replaces the demo's own tags (a coordinator's are kept): the demo tags
-    its records when it is built, and a test or a new seed re-tags the same records."""
-    for old in session.scalars(select(RecordTheme).where(RecordTheme.tagged_by == DEMO_USER)):
-        session.delete(old)
-    session.flush()
+    its records when it is built, and a test or a new seed re-tags the same records.
+
+    ``write(model, rows)`` writes the tags (the demo build passes its bulk writer, which
+    audits a table's rows with one note); without it they go through the session, audited
+    row by row. The old tags go in one audited statement either way."""
+    session.execute(delete(RecordTheme).where(RecordTheme.tagged_by == DEMO_USER))
     rnd = random.Random(seed)
     today = today or utcnow().date()
     quarter = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
@@ -109,6 +118,8 @@ def tag_demo_themes(session: Session, *, seed: int, today: date | None = None) -
         select(Referral.id, Referral.referral_type, Referral.drafted_at).order_by(Referral.id)
     ):
         add("referral", record_id, REFERRAL_THEMES.get(kind, ("factor_communication",)), at.date())
-    if rows:
+    if rows and write is not None:
+        write(RecordTheme, rows)
+    elif rows:
         session.execute(insert(RecordTheme), rows)
     return len(rows)
