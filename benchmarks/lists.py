@@ -358,26 +358,29 @@ async def app_run(
         await settle(app, pilot)
         table = queue.query_one("#queue", LazyTable)
 
-        # (a2) pagedown through the queue, then end to its last entry, then back home.
+        # (a2) pagedown through the queue, then end to its last entry, then back home
+        # (on a queue long enough for them to move the cursor: not the smoke test's).
         def landed(before: int) -> str | None:
             index = table.cursor_row
             if index == before or index >= len(queue.shown_rows):
                 return None
             return fmt_nhs(queue.shown_rows[index].nhs_number)
 
-        for _ in range(PAGE_DOWNS_PER_RUN):
+        paging = len(queue.shown_rows) > (PAGE_DOWNS_PER_RUN + 2) * SIZE[1]
+        for _ in range(PAGE_DOWNS_PER_RUN if paging else 0):
             before = table.cursor_row
             timings.setdefault("page_down", []).append(
                 await probe.key_to_paint("pagedown", lambda b=before: landed(b), "page down")
             )
             await settle(app, pilot)
-        before = table.cursor_row
-        timings.setdefault("queue_end", []).append(
-            await probe.key_to_paint("end", lambda b=before: landed(b), "end of the queue")
-        )
-        await settle(app, pilot)
-        await pilot.press("home")
-        await settle(app, pilot)
+        if paging:
+            before = table.cursor_row
+            timings.setdefault("queue_end", []).append(
+                await probe.key_to_paint("end", lambda b=before: landed(b), "end of the queue")
+            )
+            await settle(app, pilot)
+            await pilot.press("home")
+            await settle(app, pilot)
 
         # (c) enter on an entry -> person record; back, down, again.
 

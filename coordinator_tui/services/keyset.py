@@ -76,8 +76,11 @@ def page(
     (from the bottom when None), returned in list order with each row's key.
     ``inclusive`` takes the row at ``key`` too (a page that starts at a known row).
 
-    At most two statements: the segment the page starts in (most pages end in it too),
-    then, if that ran out, the segments after it together (one UNION ALL)."""
+    From the top or the bottom (no ``key``: what a list opens on, or ``end``), one
+    statement: every segment, each limited to the page, in one UNION ALL, so an open is
+    always the same number of statements. Reading on from a key, at most two: the
+    segment the page starts in (most pages end in it too), then, if that ran out, the
+    segments after it together."""
     numbers = list(range(len(segments)))
     if backward:
         numbers.reverse()
@@ -86,6 +89,12 @@ def page(
     if not numbers:
         return []
     width = len(segments[0].order)
+    if key is None:
+        every = [_part(columns, segments, n, key, backward, inclusive, limit) for n in numbers]
+        rows = _rows(session, every, width, backward, limit)
+        if backward:
+            rows.reverse()
+        return rows
     first = _part(columns, segments, numbers[0], key, backward, inclusive, limit)
     rows = _rows(session, [first], width, backward, limit)
     left = limit - len(rows)

@@ -915,7 +915,14 @@ _SEGMENTS = (
 
 
 def _page_query(view: str, today: date, text: str) -> Select:
-    stmt = _row_select().select_from(Referral).where(*_view_conditions(view, today))
+    """A view's rows, read in ``ix_referral_keyset``'s order: named for SQLite, whose
+    planner otherwise takes the state index and sorts every row after the key."""
+    stmt = (
+        _row_select()
+        .select_from(Referral)
+        .where(*_view_conditions(view, today))
+        .with_hint(Referral, "INDEXED BY ix_referral_keyset", dialect_name="sqlite")
+    )
     condition = referral_text_condition(text)
     return stmt.where(condition) if condition is not None else stmt
 
@@ -1114,3 +1121,29 @@ def referral_detail(session: Session, referral_id: int) -> ReferralDetail | None
         referral_conferences(session, referral_id),
         referral_row(session, referral_id),
     )
+
+
+# -- overdue decisions for the referral's history screen (issue 13 §2: a screen shows
+# what these decide and never decides it itself) ---------------------------------------
+
+
+def chase_overdue(referral: Referral, today: date) -> bool:
+    """An open referral whose chase-by date has passed: the same rule as the list's
+    "overdue" view (``_view_conditions``), so the history and the list never disagree."""
+    return (
+        referral.state in OPEN_REFERRAL_STATES
+        and referral.chase_by is not None
+        and referral.chase_by < today
+    )
+
+
+def conference_overdue(conference: CaseConference, today: date) -> bool:
+    """A case conference still to be held whose due-by date has passed."""
+    return conference.held_on is None and conference.due_date < today
+
+
+def review_overdue(detail: ReferralDetail, today: date) -> bool:
+    """The next child protection review conference is due before ``today`` (a review
+    conference must be held within the statutory interval; a late one is shown OVERDUE)."""
+    due = detail.next_review_due
+    return due is not None and due < today

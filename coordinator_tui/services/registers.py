@@ -257,7 +257,25 @@ def _queue_segments(today: date, filters: QueueFilter) -> list[keyset.Segment]:
     entry_id = RegisterEntry.id
     never = literal(date.min, type_=Date)  # the NULL segment's sort value: a constant
     risks: list[ColumnElement[bool]] = [RegisterEntry.risk_level == r for r in RISKS_IN_ORDER]
-    risks.append(RegisterEntry.risk_level.not_in(RISKS_IN_ORDER))
+    # Any other risk (the services write none, but the old order put one last). Its
+    # segments would read every active entry to find none, so they are guarded by a
+    # test of the whole table that SQLite makes once, before the loop, as ranges of the
+    # risk index between the three (found empty at once).
+    other = aliased(RegisterEntry)
+    low, mid, high = sorted(RISKS_IN_ORDER)
+    any_other = (
+        select(other.id)
+        .where(
+            or_(
+                other.risk_level < low,
+                and_(other.risk_level > low, other.risk_level < mid),
+                and_(other.risk_level > mid, other.risk_level < high),
+                other.risk_level > high,
+            )
+        )
+        .exists()
+    )
+    risks.append(and_(any_other, RegisterEntry.risk_level.not_in(RISKS_IN_ORDER)))
     horizon = today + timedelta(days=filters.horizon_days)
     segments = [keyset.Segment(and_(risk, due < today), (due, entry_id)) for risk in risks]
     for risk in risks:
@@ -349,30 +367,67 @@ def queue_page(
     found = keyset.page(
         session, stmt, segments, key=key, backward=backward, limit=limit, inclusive=inclusive
     )
-    rows = _with_health_assessments(session, [QueueRow(*row) for _k, row in found], today)
-    counts = _queue_counts(session, today, filters, text) if with_counts else None
+    rows = [QueueRow(*row) for _k, row in found]
+    counts = None
+    if with_counts:  # the counts read every looked-after entry's assessments: reused
+        counts, due = _queue_counts(session, today, filters, text, rows)
+        rows = [
+            replace(r, health_assessment_due=due[r.entry_id].due) if r.entry_id in due else r
+            for r in rows
+        ]
+    else:
+        rows = _with_health_assessments(session, rows, today)
     return QueuePage(rows, [k for k, _row in found], counts)
 
 
-def _queue_counts(session: Session, today: date, filters: QueueFilter, text: str) -> QueueCounts:
+def _queue_counts(
+    session: Session,
+    today: date,
+    filters: QueueFilter,
+    text: str,
+    page_rows: Sequence[QueueRow] = (),
+) -> tuple[QueueCounts, dict[int, rules.HealthAssessmentDue]]:
     """One COUNT for the view, the rows matching the text and the overdue among them (the
-    joins only when the text needs the person), then the looked-after entries' health
-    assessments (a few rows: those registers only)."""
+    joins only when the text needs the person); then the health assessments late.
+
+    Only a looked-after entry with an assessment recorded since entering care can have
+    one late (with none, ``rules.lac_next_health_assessment`` shows the next on the
+    schedule, never a past one), so only those are read, not every looked-after entry in
+    the queue; with ``page_rows``'s looked-after entries in the same one read (the Due
+    column of the page shown), returned by entry id."""
     condition = queue_text_condition(session, text)
     matched = condition if condition is not None else true()
     overdue = RegisterEntry.next_review_due < today
-    counting = select(
-        func.count(),
-        func.coalesce(func.sum(case((matched, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(matched, overdue), 1), else_=0)), 0),
-    ).select_from(RegisterEntry)
-    if condition is not None:
-        counting = counting.join(Person, Person.id == RegisterEntry.person_id)
-    total, shown, late_reviews = session.execute(
-        counting.where(*_queue_conditions(today, filters))
-    ).one()
+    conditions = _queue_conditions(today, filters)
+    if condition is None:  # two index range counts, no per-row expression
+        total, late_reviews = session.execute(
+            select(
+                select(func.count()).where(*conditions).scalar_subquery(),
+                select(func.count()).where(*conditions, overdue).scalar_subquery(),
+            )
+        ).one()
+        shown = total
+    else:
+        total, shown, late_reviews = session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((matched, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((and_(matched, overdue), 1), else_=0)), 0),
+            )
+            .select_from(RegisterEntry)
+            .join(Person, Person.id == RegisterEntry.person_id)
+            .where(*conditions)
+        ).one()
     lac = select(RegisterCategory.id).where(RegisterCategory.code.in_(rules.LAC_REGISTERS))
-    looked_after = session.execute(
+    assessed = (
+        select(ChronologyEntry.id)
+        .where(
+            ChronologyEntry.person_id == RegisterEntry.person_id,
+            ChronologyEntry.kind == rules.HEALTH_ASSESSMENT_KIND,
+        )
+        .exists()
+    )
+    recorded = session.execute(
         select(RegisterEntry.id, Person.id, RegisterEntry.start_date, Person.date_of_birth)
         .join(Person, Person.id == RegisterEntry.person_id)
         .where(
@@ -380,11 +435,19 @@ def _queue_counts(session: Session, today: date, filters: QueueFilter, text: str
             matched,
             RegisterEntry.category_id.in_(lac),  # by its index: a few registers' entries
             RegisterEntry.start_date.is_not(None),
+            assessed,  # each by the chronology's person index
         )
+        # From the looked-after registers' entries, not the whole queue (SQLite's
+        # planner otherwise reads the queue by its due-date index).
+        .with_hint(RegisterEntry, "INDEXED BY ix_register_entry_category_id", "sqlite")
     ).all()
-    due = rules.health_assessments_due(session, [tuple(r) for r in looked_after], today)
-    late = sum(1 for d in due.values() if d.due < today)
-    return QueueCounts(int(total), int(shown), int(late_reviews), late)
+    wanted = {row[0]: tuple(row) for row in recorded}
+    for r in page_rows:
+        if r.category_code in rules.LAC_REGISTERS and r.start_date:
+            wanted.setdefault(r.entry_id, (r.entry_id, r.person_id, r.start_date, r.date_of_birth))
+    due = rules.health_assessments_due(session, wanted.values(), today)
+    late = sum(1 for row in recorded if due[row[0]].due < today)
+    return QueueCounts(int(total), int(shown), int(late_reviews), late), due
 
 
 def queue_counts(
@@ -392,7 +455,7 @@ def queue_counts(
 ) -> QueueCounts:
     """The queue's counts by COUNT queries, not by reading its rows."""
     access.require(session, access.VIEW_REGISTER)  # issue 17
-    return _queue_counts(session, today, filters or QueueFilter(), text)
+    return _queue_counts(session, today, filters or QueueFilter(), text)[0]
 
 
 def queue_locate(

@@ -557,17 +557,26 @@ class RegistersScreen(SectionScreen):
         self.load_queue(land_on=following, index=index)
         self.load_compliance()
 
+    def _read_before_form(self, read: Callable[[Any], Any]) -> tuple[bool, Any]:
+        """A small read a form needs before it opens: (True, what was read), or (False,
+        None) with the refusal said (a colleague ended the entry, a busy database)."""
+        try:
+            with self.coordinator.session() as session:
+                return True, read(session)
+        except CoordinatorError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return False, None
+
     def action_review(self) -> None:
         from coordinator_tui.services.registers import mark_reviewed, proposed_next_review
 
         row = self.highlighted()
         if row is None:
             return
-        try:
-            with self.coordinator.session() as session:
-                proposed = proposed_next_review(session, row.entry_id, self.today)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
+        read, proposed = self._read_before_form(
+            lambda session: proposed_next_review(session, row.entry_id, self.today)
+        )
+        if not read:
             return
 
         def done(r: QueueRow, v: dict[str, Any]) -> str:
@@ -649,11 +658,10 @@ class RegistersScreen(SectionScreen):
         row = self.highlighted()
         if row is None or row.health_assessment_due is None:
             return
-        try:
-            with self.coordinator.session() as session:
-                due = next_health_assessment(session, row.entry_id, self.today)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
+        read, due = self._read_before_form(
+            lambda session: next_health_assessment(session, row.entry_id, self.today)
+        )
+        if not read:
             return
         due_text = f"{due.label} due {format_day(due.due)}" if due else "no assessment due"
 
