@@ -22,6 +22,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from coordinator_tui.clock import local_today
 from coordinator_tui.services.dates import (
     DUE,
     EXPECTS_HINT,
@@ -97,7 +98,9 @@ class DateInput(Vertical):
         classes: str | None = None,
         disabled: bool = False,
     ) -> None:
-        """``today`` pins relative dates (tests, the demo); None means the real UK date.
+        """``today`` pins relative dates; None means the app's working date (its pinned
+        ``settings.today`` when it has one, so "+2w" in the demo is two weeks from the demo's
+        today), or the real UK date outside such an app.
 
         ``required`` makes an empty field invalid (``is_valid`` is False) and says so in
         the status line. ``expects`` (``PAST`` or ``DUE``) is the century a two-digit year
@@ -134,7 +137,7 @@ class DateInput(Vertical):
 
     @work(thread=True, group="date-input-calendars")
     def _load_calendars(self) -> None:
-        load_bank_holidays(self.today or date.today())
+        load_bank_holidays(self.working_date() or local_today())
 
     # -- public API ------------------------------------------------------------------
 
@@ -167,8 +170,22 @@ class DateInput(Vertical):
 
     # -- internals -------------------------------------------------------------------
 
+    def working_date(self) -> date | None:
+        """The date relative dates count from: ``today`` if given, else the running app's
+        working date (``settings.current_date()``, which honours the pinned today), else
+        None (``describe`` then takes the real UK date). Duck-typed so that the widget does
+        not import the app."""
+        if self.today is not None:
+            return self.today
+        try:
+            app = self.app
+        except RuntimeError:  # NoActiveAppError: built outside a running app
+            return None
+        current = getattr(getattr(app, "settings", None), "current_date", None)
+        return current() if callable(current) else None
+
     def _understand(self, text: str) -> tuple[date | None, str]:
-        value, message = describe(text, self.today, self.expects)
+        value, message = describe(text, self.working_date(), self.expects)
         self._understood = message if value is not None else ""
         return value, ("" if value is not None else message)
 

@@ -105,7 +105,7 @@ class TrainingScreen(StaffListScreen):
                 style = f"{style} underline".strip()
             cells.append(Text(cell.text(), style=style))
         supervision = item.supervision_due
-        if supervision is not None and supervision < today:
+        if supervision is not None and item.supervision_overdue(today):
             cells.append(Text(f"! {supervision:%d/%m}", style="bold red"))
         else:
             cells.append(f"{supervision:%d/%m}" if supervision else "")

@@ -24,7 +24,6 @@ from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.referrals.referrals import REFERRAL_BINDINGS, ReferralActions
 from coordinator_tui.services.referral_terms import (
     CONFERENCE_KIND,
-    OPEN_STATES,
     OUTCOMES,
     STATE_LABEL,
     ReferralRow,
@@ -38,12 +37,14 @@ if TYPE_CHECKING:
 SHOWN_HERE = {"step": "Step", "outcome": "Outcome", "chase": "Chase", "conference_held": "Held"}
 
 
-def detail_renderables(detail: ReferralDetail, today: date | None = None) -> list:
+def detail_renderables(detail: ReferralDetail, today: date) -> list:
+    """The facts, history and chases of a referral as on ``today``: the coordinator's
+    pinned date (``CoordinatorScreen.today``), never the machine's."""
     from coordinator_tui.clock import to_local
     from coordinator_tui.services.people import format_nhs_number
+    from coordinator_tui.services.referrals import chase_overdue, review_overdue
 
     r = detail.referral
-    today = date.today() if today is None else today
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
@@ -52,7 +53,7 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
         "Type", r.referral_type.replace("_", " ") + (f" · {r.agency}" if r.agency else "")
     )
     facts.add_row("State", STATE_LABEL.get(r.state, r.state))
-    overdue = r.state in OPEN_STATES and r.chase_by is not None and r.chase_by < today
+    overdue = chase_overdue(r, today)
     facts.add_row(
         "Chase by",
         Text.assemble(
@@ -80,7 +81,7 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
     if detail.conferences:
         facts.add_row("Conferences", conference_lines(detail, today))
         if detail.next_review_due:
-            late = detail.next_review_due < today
+            late = review_overdue(detail, today)
             facts.add_row(
                 "Next review",
                 Text.assemble(
@@ -153,6 +154,8 @@ def detail_renderables(detail: ReferralDetail, today: date | None = None) -> lis
 
 def conference_lines(detail: ReferralDetail, today: date) -> Text:
     """One line per case conference: due, or held with what it decided."""
+    from coordinator_tui.services.referrals import conference_overdue
+
     text = Text()
     for index, c in enumerate(detail.conferences):
         if index:
@@ -164,7 +167,7 @@ def conference_lines(detail: ReferralDetail, today: date) -> Text:
                 text.append(f": {c.outcome}")
         else:
             text.append(f" · due by {uk_date(c.due_date)}")
-            if c.due_date < today:
+            if conference_overdue(c, today):
                 text.append(" OVERDUE", style="bold red")
     return text
 

@@ -102,7 +102,9 @@ class PcnReportScreen(CoordinatorScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.date_from, self.date_to = previous_month(date.today())
+        # Set on mount from the coordinator's pinned today (never the machine's date).
+        self.date_from: date
+        self.date_to: date
         self.show_small = False
         self.report: PcnReport | None = None
         self.loaded = False

@@ -330,8 +330,9 @@ class SharingReportScreen(CoordinatorScreen):
         PCN report opens it on its own period)."""
         super().__init__()
         self.period = (date_from, date_to) if date_from and date_to else None
-        self.date_to = date.today()  # the coordinator's today once mounted
-        self.date_from = self.date_to - timedelta(days=365)
+        # Set on mount from the coordinator's pinned today (never the machine's date).
+        self.date_to: date
+        self.date_from: date
         self.without_consent = False
         self.rows: list[SharingRow] = []
         self.loaded = False

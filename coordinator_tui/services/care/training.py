@@ -284,6 +284,10 @@ class MatrixRow:
     def due(self) -> int:
         return sum(1 for c in self.cells if c.state == DUE)
 
+    def supervision_overdue(self, today: date) -> bool:
+        """The carer's next supervision was due before ``today`` (the matrix marks it)."""
+        return self.supervision_due is not None and self.supervision_due < today
+
 
 @dataclass(frozen=True)
 class Matrix:
