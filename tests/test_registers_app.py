@@ -321,8 +321,8 @@ async def test_person_record_chronology_entry_and_export(app, seeded, tmp_path, 
         await pilot.press("tab", *"School", "tab", *"Attendance dropped to 60%", "ctrl+s")
         await wait_for(pilot, lambda: app.screen is person and len(person.items) == 2)
         assert any("Attendance dropped" in item.text for item in person.items)
-        await pilot.press("E")
-        await pilot.pause()
+        await pilot.press("E")  # written in a worker thread: wait until it is done
+        await wait_for(pilot, lambda: "Chronology exported" in " ".join(toasts(app)))
         exports = list((tmp_path / "xdg").rglob("chronology-*"))
         assert sorted(p.suffix for p in exports) == [".csv", ".md"]
         assert (

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -33,6 +34,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from coordinator_tui.formatting import short_date, uk_date
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
@@ -121,10 +123,11 @@ def action_row(row: ActionRow, today: date) -> Row:
     )
 
 
-class MeetingsScreen(SectionScreen):
+class MeetingsScreen(BackgroundWrites, SectionScreen):
     MODE = "meetings"
     CSS_PATH = "meetings.tcss"
     HELP = __doc__ or ""
+    SAVING_LINE = "#meetings-summary"  # "Saving…" while a one-key write waits on the database
     BINDINGS = [
         Binding("t", "toggle_view", "Meetings/Actions", id="meetings.toggle"),
         Binding("M", "view('meetings')", "Meetings", show=False, id="meetings.view_meetings"),
@@ -206,25 +209,31 @@ class MeetingsScreen(SectionScreen):
     @work(thread=True, exclusive=True, group="meetings")
     def load(self) -> None:
         from coordinator_tui.services.errors import CoordinatorError
-        from coordinator_tui.services.meetings.actions import open_actions
-        from coordinator_tui.services.meetings.series import list_meetings
-        from coordinator_tui.services.meetings.triage import planned_minutes
 
-        today = self.today
         try:
-            with self.coordinator.session() as session:
-                upcoming = list_meetings(session, upcoming_from=today)
-                ids = {row.id for row in upcoming}
-                planned = planned_minutes(session, [row.id for row in upcoming])  # one query
-                lines = [MeetingLine(row, True, planned[row.id]) for row in upcoming]
-                lines += [
-                    MeetingLine(row, False) for row in list_meetings(session) if row.id not in ids
-                ]
-                actions = open_actions(session, today=today, order=self.order)
+            lines, actions = self._fetch(self.today, self.order)
         except CoordinatorError as exc:  # refused (issue 17: a homecare role), or the database
             self.app.call_from_thread(self.refused, str(exc))
             return
         self.app.call_from_thread(self.show, lines, actions)
+
+    def _fetch(self, today: date, order: str) -> tuple[list[MeetingLine], list[ActionRow]]:
+        """The meetings and open actions, in a worker thread (the list's load, or a
+        one-key write that reads them again so the keys typed meanwhile act on them)."""
+        from coordinator_tui.services.meetings.actions import open_actions
+        from coordinator_tui.services.meetings.series import list_meetings
+        from coordinator_tui.services.meetings.triage import planned_minutes
+
+        with self.coordinator.session() as session:
+            upcoming = list_meetings(session, upcoming_from=today)
+            ids = {row.id for row in upcoming}
+            planned = planned_minutes(session, [row.id for row in upcoming])  # one query
+            lines = [MeetingLine(row, True, planned[row.id]) for row in upcoming]
+            lines += [
+                MeetingLine(row, False) for row in list_meetings(session) if row.id not in ids
+            ]
+            actions = open_actions(session, today=today, order=order)
+        return lines, actions
 
     def refused(self, message: str) -> None:
         """The refusal in the summary's line; nothing of any meeting shown."""
@@ -415,23 +424,34 @@ class MeetingsScreen(SectionScreen):
         )
 
     def action_materialise(self) -> None:
-        from coordinator_tui.services.errors import CoordinatorError
+        """``g``: the series' meetings of the coming three months, made in a worker thread
+        and the list read again there (``BackgroundWrites``: the screen live while the
+        database waits, the keys typed meanwhile acting on the new list). A refusal is
+        said in one line and changes nothing."""
         from coordinator_tui.services.meetings.series import materialise_all
 
-        try:
+        today, order = self.today, self.order
+
+        def write() -> tuple[int, list[MeetingLine], list[ActionRow]]:
             with self.coordinator.session() as session:
-                created = len(materialise_all(session, today=self.today))
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.notify(
-            f"{created} meeting{'s' if created != 1 else ''} created from the series"
-            if created
-            else "Every series' meetings for the next three months already exist"
-        )
-        self.load()
+                created = len(materialise_all(session, today=today))
+            return (created, *self._fetch(today, order))
+
+        def then(made: tuple[int, list[MeetingLine], list[ActionRow]]) -> None:
+            created, lines, actions = made
+            self.notify(
+                f"{created} meeting{'s' if created != 1 else ''} created from the series"
+                if created
+                else "Every series' meetings for the next three months already exist"
+            )
+            self.show(lines, actions)
+
+        self.write_in_background(write, then)
 
     def action_invite(self) -> None:
+        """``i``: the invitation (.ics and e-mail text) beside the database, both files
+        audited as exports, written in a worker thread (``BackgroundWrites``); a title
+        naming a person, or a file that cannot be written, is refused in one line."""
         from coordinator_tui.screens.meetings.dialogs import output_folder
         from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.invites import write_email, write_ics
@@ -440,14 +460,22 @@ class MeetingsScreen(SectionScreen):
         if row is None:
             return
         stem = output_folder(self.app) / f"meeting-{row.id}-{row.starts_at:%Y-%m-%d}"
-        try:  # both files audited as exports; a title naming a person is refused
-            with self.coordinator.session() as session:
-                ics = write_ics(session, row.id, stem.with_suffix(".ics"))
-                write_email(session, row.id, stem.with_suffix(".txt"))
-        except (CoordinatorError, OSError) as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.notify(f"Invitation written: {ics} and {stem.with_suffix('.txt').name}", timeout=8)
+
+        def write() -> Path:
+            try:  # each file and its audit record in one unit of work
+                with self.coordinator.session() as session:
+                    ics = write_ics(session, row.id, stem.with_suffix(".ics"))
+                    write_email(session, row.id, stem.with_suffix(".txt"))
+            except OSError as exc:  # nothing recorded: the unit of work was rolled back
+                raise CoordinatorError(
+                    f"The invitation could not be written: {exc.strerror or exc}"
+                ) from exc
+            return ics
+
+        def then(ics: Path) -> None:
+            self.notify(f"Invitation written: {ics} and {stem.with_suffix('.txt').name}", timeout=8)
+
+        self.write_in_background(write, then)
 
     def action_attendees(self) -> None:
         row = self.current_meeting()

@@ -18,11 +18,11 @@ from textual.containers import Vertical
 from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import person_label, uk_date
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.concerns import REFERRAL_TYPES, ConcernRow
-from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
@@ -35,11 +35,12 @@ COLUMNS = [
 ]
 
 
-class ConcernsScreen(CoordinatorScreen):
+class ConcernsScreen(BackgroundWrites, CoordinatorScreen):
     """The concerns awaiting triage, oldest first."""
 
     CSS_PATH = "concerns.tcss"
     HELP = __doc__
+    SAVING_LINE = "#concerns-summary"  # "Saving…" while a one-key triage waits on the database
     BINDINGS = [
         Binding("escape", "dismiss", "Back", id="concerns.back"),
         Binding("n", "nfa", "No further action", id="concerns.nfa"),
@@ -68,11 +69,15 @@ class ConcernsScreen(CoordinatorScreen):
 
     @work(thread=True, exclusive=True, group="concerns")
     def load(self) -> None:
+        self.app.call_from_thread(self.show, *self._fetch())
+
+    def _fetch(self) -> tuple[list[ConcernRow], dict[str, str]]:
+        """The concerns awaiting triage and the category labels, in a worker thread."""
         from coordinator_tui.services.concerns import category_labels, untriaged
 
         with self.coordinator.session() as session:
             rows = untriaged(session)
-        self.app.call_from_thread(self.show, rows, category_labels())
+        return rows, category_labels()
 
     def show(self, rows: list[ConcernRow], labels: dict[str, str]) -> None:
         self.rows = rows
@@ -127,12 +132,21 @@ class ConcernsScreen(CoordinatorScreen):
             save = BackgroundSave(write, then)
             self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
             return
-        try:  # one key, no form: a small write
+
+        # One key, no form: written in a worker thread and the list read again there
+        # (``BackgroundWrites``: the screen live while the database waits, the keys typed
+        # meanwhile acting on the list as it is after the write); a refusal is one line.
+        def write_and_read() -> tuple[list[ConcernRow], dict[str, str]]:
             write({})
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        then({}, None)
+            return self._fetch()
+
+        def shown(loaded: tuple[list[ConcernRow], dict[str, str]]) -> None:
+            self.notify(f"Triaged {person_label(row)}: {title.lower()}")
+            self.show(*loaded)
+            table = self.query_one(LazyTable)
+            table.cursor_row = min(index, max(len(self.rows) - 1, 0))
+
+        self.write_in_background(write_and_read, shown)
 
     def action_nfa(self) -> None:
         from coordinator_tui.services.concerns import triage_no_further_action

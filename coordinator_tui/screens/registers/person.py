@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import suppress
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -23,6 +24,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.people import PersonSummary
 from coordinator_tui.widgets.footer import Footer
@@ -130,7 +132,7 @@ def chronology_table(items: list) -> Table | Text:
     return table
 
 
-class PersonScreen(CoordinatorScreen):
+class PersonScreen(BackgroundWrites, CoordinatorScreen):
     """One person's record. ``esc`` goes back to where it was opened from."""
 
     CSS_PATH = "person.tcss"
@@ -396,23 +398,35 @@ class PersonScreen(CoordinatorScreen):
         open_add_registration(self.app, person=self._picked(), on_saved=saved)
 
     def action_export(self) -> None:
+        """``E``: the chronology as Markdown and CSV in the exports folder, audited in the
+        same unit of work (who exported whose chronology, when), written in a worker
+        thread (``BackgroundWrites``: the record stays live while the database waits; a
+        "Saving…" notification says so). The password is asked again first when it was
+        not given lately (the service refuses before anything is written, and the app
+        brings up the prompt); any refusal is one line and nothing is written."""
         from coordinator_tui.services.chronology import export_chronology
         from coordinator_tui.services.errors import CoordinatorError
 
         if not self.summary:
             return
         folder = self.coordinator.settings.export_dir
-        try:  # audited in the same unit of work (who exported whose chronology, when)
-            with self.coordinator.session() as session:
-                paths = export_chronology(
-                    folder, self.summary.display_name, self.person_id, self.items, session=session
-                )
-        except (CoordinatorError, OSError) as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.notify(
-            f"Chronology exported to {paths[0].parent}: " + ", ".join(p.name for p in paths)
-        )
+        title, person_id, items = self.summary.display_name, self.person_id, list(self.items)
+
+        def write() -> list[Path]:
+            try:
+                with self.coordinator.session() as session:
+                    return export_chronology(folder, title, person_id, items, session=session)
+            except OSError as exc:  # nothing recorded: the unit of work was rolled back
+                raise CoordinatorError(
+                    f"The chronology could not be written: {exc.strerror or exc}"
+                ) from exc
+
+        def then(paths: list[Path]) -> None:
+            self.notify(
+                f"Chronology exported to {paths[0].parent}: " + ", ".join(p.name for p in paths)
+            )
+
+        self.write_in_background(write, then)
 
     def action_share(self) -> None:
         """``s``: record information shared about this person (to whom, what, why, how,

@@ -23,6 +23,7 @@ from textual.containers import Vertical
 from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.access import NotPermittedError
 from coordinator_tui.services.errors import CoordinatorError
@@ -30,6 +31,8 @@ from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from coordinator_tui.services.reports.kpi import KpiLine, KpiPack
 
 BAR = 10
@@ -96,11 +99,12 @@ def previous_month(today: date) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-class KpiPackScreen(CoordinatorScreen):
+class KpiPackScreen(BackgroundWrites, CoordinatorScreen):
     """The month's KPI pack."""
 
     CSS_PATH = "kpi.tcss"
     HELP = __doc__
+    SAVING_LINE = "#kpi-note"  # "Saving…" while the export waits on the database
     BINDINGS = [
         Binding("left_square_bracket", "month(-1)", "Month before", id="kpi.previous"),
         Binding("right_square_bracket", "month(1)", "Month after", id="kpi.next"),
@@ -228,22 +232,29 @@ class KpiPackScreen(CoordinatorScreen):
 
     def action_export(self) -> None:
         """``E``: CSV, Excel and Word in the exports folder (owner-only), the figures as
-        on screen (small numbers as shown now); the export is in the audit trail."""
+        on screen (small numbers as shown now); the export is in the audit trail. Written
+        in a worker thread (``BackgroundWrites``: the pack stays live while the database
+        waits). The password is asked again first when not given lately (the service
+        refuses before anything is written); a refusal is one line, nothing written."""
         from coordinator_tui.services.reports.kpi import export_all
 
         if self.pack is None:
             return
-        try:
-            with self.coordinator.session() as session:
-                paths = export_all(
-                    session,
-                    self.pack,
-                    self.coordinator.settings.export_dir,
-                    show_small=self.show_small,
-                )
-        except (CoordinatorError, OSError) as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.last_export = paths
-        names = ", ".join(path.suffix.lstrip(".") for path in paths)
-        self.notify(f"Exported ({names}): {paths[0].with_suffix('')}.*", timeout=8)
+        pack, folder = self.pack, self.coordinator.settings.export_dir
+        show_small = self.show_small
+
+        def write() -> list[Path]:
+            try:
+                with self.coordinator.session() as session:
+                    return export_all(session, pack, folder, show_small=show_small)
+            except OSError as exc:  # nothing recorded: the unit of work was rolled back
+                raise CoordinatorError(
+                    f"The KPI pack could not be written: {exc.strerror or exc}"
+                ) from exc
+
+        def then(paths: list[Path]) -> None:
+            self.last_export = paths
+            names = ", ".join(path.suffix.lstrip(".") for path in paths)
+            self.notify(f"Exported ({names}): {paths[0].with_suffix('')}.*", timeout=8)
+
+        self.write_in_background(write, then)

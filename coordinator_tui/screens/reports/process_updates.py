@@ -22,10 +22,10 @@ from textual.containers import Vertical
 from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
-from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.reports.process_updates import RecipientRow, UpdateRow
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
@@ -198,11 +198,12 @@ class ProcessUpdatesScreen(CoordinatorScreen):
         self.dismiss(None)
 
 
-class RecipientsScreen(CoordinatorScreen):
+class RecipientsScreen(BackgroundWrites, CoordinatorScreen):
     """The administrators one update went to."""
 
     CSS_PATH = "reports.tcss"
     HELP = __doc__
+    SAVING_LINE = "#recipients-summary"  # "Saving…" while a one-key write waits
     BINDINGS = [
         Binding("a", "acknowledged", "Acknowledged", id="recipients.ack"),
         Binding("b", "briefing(True)", "Attended briefing", id="recipients.attended"),
@@ -231,17 +232,21 @@ class RecipientsScreen(CoordinatorScreen):
 
     @work(thread=True, exclusive=True, group="recipients")
     def load(self) -> None:
+        self.app.call_from_thread(self.show, self._fetch())
+
+    def _fetch(self) -> list[RecipientRow]:
+        """The update's recipients, in a worker thread."""
         from coordinator_tui.services.reports.process_updates import recipients
 
         with self.coordinator.session() as session:
-            rows = recipients(session, self.update_row.id)
-        self.app.call_from_thread(self.show, rows)
+            return recipients(session, self.update_row.id)
 
-    def show(self, rows: list[RecipientRow]) -> None:
+    def show(self, rows: list[RecipientRow], index: int | None = None) -> None:
+        """Draw ``rows``, the cursor on row ``index`` (else where it was)."""
         self.rows = rows
         today = self.today
         table = self.query_one(LazyTable)
-        index = table.cursor_row
+        index = table.cursor_row if index is None else index
         table.set_source(ListSource([recipient_row(r, today) for r in rows]))
         table.cursor_row = min(index, max(len(rows) - 1, 0))
         update = self.update_row
@@ -260,19 +265,26 @@ class RecipientsScreen(CoordinatorScreen):
         return row.key if row is not None else None
 
     def _save(self, job, done: str) -> None:
+        """One key's write (``job(session, row)``) on the highlighted administrator, in a
+        worker thread with the recipients read again there (``BackgroundWrites``: the
+        screen live while the database waits, the keys typed meanwhile acting on the
+        fresh rows); then the cursor moves on to the next. A refusal (a colleague's
+        change first, the database busy) is one line and changes nothing."""
         row = self.highlighted()
         if row is None:
             return
-        try:
+        following = self.query_one(LazyTable).cursor_row + 1
+
+        def write() -> list[RecipientRow]:
             with self.coordinator.session() as session:
                 job(session, row)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
-            return
-        self.notify(f"{row.name}: {done}")
-        table = self.query_one(LazyTable)
-        table.cursor_row = min(table.cursor_row + 1, max(table.row_count - 1, 0))
-        self.load()
+            return self._fetch()
+
+        def then(rows: list[RecipientRow]) -> None:
+            self.notify(f"{row.name}: {done}")
+            self.show(rows, following)
+
+        self.write_in_background(write, then)
 
     def action_acknowledged(self) -> None:
         from coordinator_tui.services.reports.process_updates import acknowledge

@@ -24,6 +24,7 @@ from textual.containers import Vertical
 from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
@@ -34,6 +35,8 @@ from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Ma
 from coordinator_tui.widgets.spc_chart import SpcChart
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from coordinator_tui.services.reports.themes import ThemedRecord, ThemeSeries, ThemesReport
 
 UNTAGGED = "__untagged__"
@@ -94,11 +97,12 @@ def theme_rows(report: ThemesReport) -> list[Row]:
     return rows
 
 
-class ThemesScreen(CoordinatorScreen):
+class ThemesScreen(BackgroundWrites, CoordinatorScreen):
     """Every theme per quarter with the highlighted theme's SPC chart."""
 
     CSS_PATH = "kpi.tcss"
     HELP = __doc__
+    SAVING_LINE = "#themes-note"  # "Saving…" while the export waits on the database
     BINDINGS = [
         Binding("enter", "records", "Records", id="themes.records", show=True),
         Binding("m", "period", "Quarters/months", id="themes.period"),
@@ -224,26 +228,36 @@ class ThemesScreen(CoordinatorScreen):
 
     def action_export(self) -> None:
         """``E``: the table as CSV, Excel and Word in the exports folder, owner-only; the
-        export is in the audit trail."""
+        export is in the audit trail. Written in a worker thread (``BackgroundWrites``:
+        the screen live while the database waits). The password is asked again first when
+        not given lately (the service refuses before anything is written); a refusal is
+        one line."""
         from coordinator_tui.services.reports.kpi import FORMATS, default_path
         from coordinator_tui.services.reports.themes import export_report
 
         if self.report is None:
             return
+        report = self.report
         folder = self.coordinator.settings.export_dir
-        stem = default_path(folder, f"themes-per-{self.report.period}", "x").with_suffix("")
-        paths = []
-        try:
-            with self.coordinator.session() as session:
-                for fmt in FORMATS:
-                    paths.append(
-                        export_report(session, self.report, fmt, stem.with_suffix(f".{fmt}"))
-                    )
-        except (CoordinatorError, OSError) as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.last_export = paths
-        self.notify(f"Exported (csv, xlsx, docx): {stem}.*", timeout=8)
+        stem = default_path(folder, f"themes-per-{report.period}", "x").with_suffix("")
+
+        def write() -> list[Path]:
+            try:
+                with self.coordinator.session() as session:
+                    return [
+                        export_report(session, report, fmt, stem.with_suffix(f".{fmt}"))
+                        for fmt in FORMATS
+                    ]
+            except OSError as exc:  # nothing recorded: the unit of work was rolled back
+                raise CoordinatorError(
+                    f"The themes table could not be written: {exc.strerror or exc}"
+                ) from exc
+
+        def then(paths: list[Path]) -> None:
+            self.last_export = paths
+            self.notify(f"Exported (csv, xlsx, docx): {stem}.*", timeout=8)
+
+        self.write_in_background(write, then)
 
 
 def add_theme_dialog(
@@ -301,11 +315,12 @@ RECORD_COLUMNS = [
 ]
 
 
-class ThemeRecordsScreen(CoordinatorScreen):
+class ThemeRecordsScreen(BackgroundWrites, CoordinatorScreen):
     """The records carrying one theme (or none yet), newest first."""
 
     CSS_PATH = "kpi.tcss"
     HELP = __doc__
+    SAVING_LINE = "#themes-note"  # "Saving…" while a removal waits on the database
     BINDINGS = [
         Binding("enter", "open", "Person", id="theme_records.open", show=True),
         Binding("t", "tag", "Add theme", id="theme_records.tag"),
@@ -345,11 +360,8 @@ class ThemeRecordsScreen(CoordinatorScreen):
 
     @work(thread=True, exclusive=True, group="theme-records")
     def load(self) -> None:
-        from coordinator_tui.services.reports.themes import theme_records
-
         try:
-            with self.coordinator.session() as session:
-                records = theme_records(session, self.theme, self.today, period=self.period)
+            records = self._fetch()
         except NotPermittedError as exc:  # issue 17: the role may not run it
             self.app.call_from_thread(self.refused, str(exc))
             return
@@ -357,6 +369,13 @@ class ThemeRecordsScreen(CoordinatorScreen):
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.app.call_from_thread(self.show, records)
+
+    def _fetch(self) -> list[ThemedRecord]:
+        """The theme's records, in a worker thread."""
+        from coordinator_tui.services.reports.themes import theme_records
+
+        with self.coordinator.session() as session:
+            return theme_records(session, self.theme, self.today, period=self.period)
 
     def refused(self, message: str) -> None:
         """A refusal (issue 17: the role may not run it) in the summary's one line."""
@@ -424,20 +443,34 @@ class ThemeRecordsScreen(CoordinatorScreen):
         add_theme_dialog(self.app, record.kind, record.id, record.reference, self.load)
 
     def action_untag(self) -> None:
+        """``x``: this theme taken off the highlighted record, in a worker thread with
+        the records read again there (``BackgroundWrites``: the screen live while the
+        database waits, the keys typed meanwhile acting on the list without the record).
+        A refusal is one line; the list is read again (it may be out of date)."""
         from coordinator_tui.services.reports.themes import untag
 
         record = self.highlighted()
-        if record is None or self.theme is None:
+        theme = self.theme
+        if record is None or theme is None:
             return
-        try:
+        index = self.query_one(LazyTable).cursor_row
+
+        def write() -> list[ThemedRecord]:
             with self.coordinator.session() as session:
-                untag(session, record.kind, record.id, self.theme)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error")
+                untag(session, record.kind, record.id, theme)
+            return self._fetch()
+
+        def then(records: list[ThemedRecord]) -> None:
+            self.notify(f"{record.reference}: {self.names.get(theme, '')} removed")
+            self.show(records)
+            table = self.query_one(LazyTable)
+            table.cursor_row = min(index, max(len(records) - 1, 0))
+
+        def refused(exc: CoordinatorError) -> None:
+            self.say_refused(exc)
             self.load()
-            return
-        self.notify(f"{record.reference}: {self.names.get(self.theme, '')} removed")
-        self.load()
+
+        self.write_in_background(write, then, refused=refused)
 
     def action_reload(self) -> None:
         self.load()

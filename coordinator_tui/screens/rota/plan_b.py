@@ -31,6 +31,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Static
 
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.rota.dialogs import candidate_text
 from coordinator_tui.screens.rota.presentation import help_text, now_for
@@ -39,6 +40,7 @@ from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Ro
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from coordinator_tui.screens.dialog_base import BackgroundSave
     from coordinator_tui.services.rota.absences import AbsenceView
@@ -82,9 +84,15 @@ def best_text(item: CoverItem, room: int | None = None) -> Text:
     return text
 
 
-class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
+Loaded = tuple["PlanB", "CallList", dict[int, str], dict[int, str]]
+"""What the screen draws, read in a worker thread: the plan, the call list, why nobody
+takes each Plan C visit, and each covered call's latest outcome."""
+
+
+class PlanBScreen(BackgroundWrites, CoordinatorScreen["ChangeResult | None"]):
     CSS_PATH = "rota.tcss"
     HELP = help_text(__doc__)
+    SAVING_LINE = "#call-detail"  # "Saving…" while a call's outcome or the export waits
     BINDINGS = [
         Binding("escape", "back", "Back", id="plan_b.back"),
         Binding("enter", "apply_one", "Apply best", id="plan_b.apply"),
@@ -147,25 +155,26 @@ class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
     def _now(self) -> datetime:
         return now_for(self.coordinator.settings)
 
-    def _read(self) -> tuple[PlanB, CallList, dict[int, str]]:
-        """The visits still to cover, the call list, and why nobody takes each Plan C."""
+    def _read(self) -> Loaded:
+        """The visits still to cover, the call list, why nobody takes each Plan C, and
+        each call's latest outcome (in a worker thread: nothing drawn is touched)."""
+        from coordinator_tui.services.care.contacts import call_outcomes
         from coordinator_tui.services.rota.call_list import call_list
         from coordinator_tui.services.rota.plan_b import plan_b
         from coordinator_tui.services.rota.plan_c import why_nobody
 
+        known = dict(self.why)
         with self._session() as session:
             plan = plan_b(session, self.carer_id, self.start, self.end, now=self._now())
             calls = call_list(session, self.absence.id)
-            from coordinator_tui.services.care.contacts import call_outcomes
-
-            self.outcomes = call_outcomes(session, [item.cover_id for item in calls.items])
+            outcomes = call_outcomes(session, [item.cover_id for item in calls.items])
             weeks: dict = {}  # each week read once for every Plan C visit in it
             why = {
-                item.visit_id: self.why.get(item.visit_id)
+                item.visit_id: known.get(item.visit_id)
                 or why_nobody(session, item.visit_id, states=weeks)
                 for item in calls.plan_c
             }
-        return plan, calls, why
+        return plan, calls, why, outcomes
 
     @work(thread=True, exclusive=True, group="plan-b")
     def load(self) -> None:
@@ -208,22 +217,32 @@ class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
         else:
             self.load()
 
-    def applied(self, result: Any, plan: PlanB, calls: CallList, why: dict[int, str]) -> None:
+    def applied(
+        self,
+        result: Any,
+        plan: PlanB,
+        calls: CallList,
+        why: dict[int, str],
+        outcomes: dict[int, str],
+    ) -> None:
         self.covered += len(result.covered)
         self.changes.extend(result.changes)
         parts = [f"{len(result.covered)} visit(s) covered"]
         if result.plan_c:
             parts.append(f"{len(result.plan_c)} to Plan C")
         self.notify(", ".join(parts), timeout=5)
-        self.show(plan, calls, why)
+        self.show(plan, calls, why, outcomes)
         if self.leave_when_done:
             self.action_back()
 
     # -- drawing -------------------------------------------------------------------------
 
-    def show(self, plan: PlanB, calls: CallList, why: dict[int, str]) -> None:
+    def show(
+        self, plan: PlanB, calls: CallList, why: dict[int, str], outcomes: dict[int, str]
+    ) -> None:
         self.plan, self.calls = plan, calls
         self.why.update(why)
+        self.outcomes = outcomes
         self.busy = False
         table = self.query_one("#plan-b-items", DataTable)
         row = table.cursor_row
@@ -345,22 +364,28 @@ class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
         box.update(text)
 
     def action_call(self, outcome: str) -> None:
-        """One key records the highlighted call's outcome (a contact with the customer)."""
+        """One key records the highlighted call's outcome (a contact with the customer),
+        in a worker thread with the lists read again there (``BackgroundWrites``: the
+        screen live while the database waits, the keys typed meanwhile acting on the
+        lists as they are after it). A refusal is one line and changes nothing."""
         from coordinator_tui.services.care.contacts import CALL_OUTCOMES, record_call
 
         item = self.current_call()
         if item is None or not item.covered:
             self.notify("Highlight a covered visit on the call list (tab)", severity="warning")
             return
-        user = self.coordinator.settings.user
-        error = self._attempt(
-            lambda s: record_call(s, item.cover_id, outcome, by=user, now=self._now())
-        )
-        if error is not None:
-            self.notify(str(error), severity="error", timeout=8)
-            return
-        self.notify(f"{item.customer}: {CALL_OUTCOMES[outcome]}", timeout=3)
-        self.load()
+        user, now = self.coordinator.settings.user, self._now()
+
+        def write() -> Loaded:
+            with self._session() as session:
+                record_call(session, item.cover_id, outcome, by=user, now=now)
+            return self._read()
+
+        def then(loaded: Loaded) -> None:
+            self.notify(f"{item.customer}: {CALL_OUTCOMES[outcome]}", timeout=3)
+            self.show(*loaded)
+
+        self.write_in_background(write, then)
 
     def current_item(self) -> CoverItem | None:
         if self.plan is None or not self.plan.items:
@@ -433,7 +458,10 @@ class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
     # -- the call list and Plan C --------------------------------------------------------
 
     def action_export(self) -> None:
-        """``x``: the call list as CSV and Markdown in the exports folder (owner-only)."""
+        """``x``: the call list as CSV and Markdown in the exports folder (owner-only),
+        the export in the audit trail, written in a worker thread (``BackgroundWrites``).
+        The password is asked again first when not given lately (the service refuses
+        before anything is written); a refusal is one line."""
         from coordinator_tui.services.rota.call_list import export_call_list
 
         if self.calls is None or not self.calls.items:
@@ -441,23 +469,26 @@ class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
             return
         from coordinator_tui.services.errors import CoordinatorError
 
-        settings = self.coordinator.settings
-        try:
-            with self._session() as session:  # the export is in the audit trail
-                paths = export_call_list(
-                    self.calls, settings.export_dir, today=settings.current_date(), session=session
-                )
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        except OSError as exc:
-            self.notify(f"Could not write the call list: {exc.strerror}", severity="error")
-            return
-        self.notify(
-            f"Call list written to {paths[0].parent}: {paths[0].name} (spreadsheet), "
-            f"{paths[1].name} (to print)",
-            timeout=10,
-        )
+        calls, settings = self.calls, self.coordinator.settings
+        folder, today = settings.export_dir, settings.current_date()
+
+        def write() -> tuple[Path, Path]:
+            try:
+                with self._session() as session:  # the export is in the audit trail
+                    return export_call_list(calls, folder, today=today, session=session)
+            except OSError as exc:  # nothing recorded: the unit of work was rolled back
+                raise CoordinatorError(
+                    f"Could not write the call list: {exc.strerror or exc}"
+                ) from exc
+
+        def then(paths: tuple[Path, Path]) -> None:
+            self.notify(
+                f"Call list written to {paths[0].parent}: {paths[0].name} (spreadsheet), "
+                f"{paths[1].name} (to print)",
+                timeout=10,
+            )
+
+        self.write_in_background(write, then)
 
     def _plan_c_call(self) -> CallItem | None:
         """The highlighted Plan C visit of the call list (or says why there is none)."""
@@ -615,23 +646,28 @@ class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
         self.app.push_screen(TimePicker(title, options), picked)
 
     def move(self, item: CallItem, start: Any, carer_id: int) -> None:
-        """Move the visit and put the carer on it; a reason is asked for soft problems
-        (the move is then made from that dialog, which keeps the reason if refused)."""
+        """Move the visit and put the carer on it, in a worker thread with the lists read
+        again there (``BackgroundWrites``); a reason is asked for soft problems (the move
+        is then made from that dialog, which keeps the reason if refused)."""
         from coordinator_tui.screens.form_dialog import Field, FormDialog
         from coordinator_tui.services.rota.assign import RationaleRequired
         from coordinator_tui.services.rota.plan_c import move_visit
 
-        def work(session: Any) -> None:
-            move_visit(
-                session,
-                item.cover_id,
-                item.version,
-                start=start,
-                carer_id=carer_id,
-            )
+        moved = f"Moved to {start:%H:%M}: ring the customer"
 
-        error = self._attempt(work)
-        if isinstance(error, RationaleRequired):
+        def write() -> Loaded:
+            with self._session() as session:
+                move_visit(session, item.cover_id, item.version, start=start, carer_id=carer_id)
+            return self._read()
+
+        def then(loaded: Loaded) -> None:
+            self.notify(moved, timeout=5)
+            self.show(*loaded)
+
+        def refused(error: Exception) -> None:
+            if not isinstance(error, RationaleRequired):
+                self.notify(str(error), severity="error", timeout=8)
+                return
 
             def save(values: dict[str, Any]) -> str | None:
                 return self._write(
@@ -653,10 +689,7 @@ class PlanBScreen(CoordinatorScreen["ChangeResult | None"]):
                     context=str(error),
                     save=self._background(save),
                 ),
-                lambda values: self._saved(values, f"Moved to {start:%H:%M}: ring the customer"),
+                lambda values: self._saved(values, moved),
             )
-            return
-        if error is not None:
-            self.notify(str(error), severity="error", timeout=8)
-            return
-        self._saved({}, f"Moved to {start:%H:%M}: ring the customer")
+
+        self.write_in_background(write, then, refused=refused)
