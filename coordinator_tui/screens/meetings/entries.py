@@ -126,12 +126,12 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
         if entry is None:
             self.notify("Nobody to copy", severity="warning")
             return
-        from coordinator_tui.audit import record_export
         from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.meetings.minutes import record_entry_copied
 
         try:  # audited before it leaves: who copied whose entry, when
             with self.app.session() as session:  # type: ignore[attr-defined]
-                record_export(session, "record entry", "person", entry.person_id, "clipboard")
+                record_entry_copied(session, entry.person_id)
         except CoordinatorError as exc:
             self.notify(f"Not copied: {exc}", severity="error")
             return

@@ -704,13 +704,14 @@ class MinutingScreen(CoordinatorScreen[None]):
         self.app.push_screen(AttendanceDialog(self.people, self.title_text, save))
 
     def write_attendance(self, changes: dict[int, str]) -> list[Any]:
-        """In the dialog's worker thread: the changes in one unit of work (a refusal is
-        shown in the dialog, the marks kept); returns everyone invited, as now saved."""
-        from coordinator_tui.services.meetings.series import attendees, set_attendance
+        """In the dialog's worker thread: the changes in one unit of work, each row
+        checked against the version this screen read (a refusal, all or nothing, is shown
+        in the dialog, the marks kept); returns everyone invited, as now saved."""
+        from coordinator_tui.services.meetings.series import attendees, set_attendances
 
+        seen = {person.staff_id: person.version for person in self.people}
         with self.coordinator.session() as session:
-            for staff_id, attendance in changes.items():
-                set_attendance(session, self.meeting_id, staff_id, attendance)
+            set_attendances(session, self.meeting_id, changes, seen)
             return attendees(session, self.meeting_id)
 
     def attendance_saved(self, _changes: dict[int, str], people: list[Any]) -> None:

@@ -687,3 +687,12 @@ def write_record_entries(
 def entries_folder(database_folder: Path, meeting_id: int, day: date) -> Path:
     """The default folder for a meeting's record entries, beside the database."""
     return Path(database_folder) / f"record-entries-meeting-{meeting_id}-{day:%Y-%m-%d}"
+
+
+def record_entry_copied(session: Session, person_id: int) -> None:
+    """Audit a person's record entry copied to the clipboard, before the text leaves.
+
+    The copy itself is the terminal's (the screen does it once this has been saved), so
+    the export is recorded first: who copied whose entry, and when. A refusal here (the
+    database locked) means the screen does not copy."""
+    record_export(session, "record entry", "person", person_id, "clipboard")

@@ -21,6 +21,7 @@ invited to its latest meeting (and the organiser).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -42,7 +43,8 @@ from coordinator_tui.models import (
 )
 from coordinator_tui.services import access
 from coordinator_tui.services.dates import MONTH_NAMES, bank_holiday_name
-from coordinator_tui.services.meetings import MeetingError
+from coordinator_tui.services.errors import check_version
+from coordinator_tui.services.meetings import MeetingConflictError, MeetingError
 
 ATTENDANCE = ("invited", "present", "apologies", "absent")
 MOVE_WINDOW_DAYS = 3
@@ -853,6 +855,7 @@ class AttendeeRow:
     email: str
     is_external: bool
     attendance: str
+    version: int | None = None  # the attendance row as read (None: not invited yet)
 
     @property
     def label(self) -> str:
@@ -872,6 +875,7 @@ def attendees(session: Session, meeting_id: int) -> list[AttendeeRow]:
             Staff.email,
             Staff.is_external,
             MeetingAttendee.attendance,
+            MeetingAttendee.version,
         )
         .join(MeetingAttendee, MeetingAttendee.staff_id == Staff.id)
         .where(MeetingAttendee.meeting_id == meeting_id)
@@ -894,3 +898,48 @@ def professionals(session: Session, *, external: bool | None = None) -> list[Att
     if external is not None:
         stmt = stmt.where(Staff.is_external.is_(external))
     return [AttendeeRow(*row, "") for row in session.execute(stmt.order_by(Staff.name)).all()]
+
+
+def set_attendances(
+    session: Session,
+    meeting_id: int,
+    changes: Mapping[int, str],
+    seen: Mapping[int, int | None],
+) -> list[MeetingAttendee]:
+    """Record several people's attendance at once, all or nothing (the attendance
+    dialog's save): every mark and every row's version is checked before any is written,
+    so a bad mark or a colleague's change to one person's attendance refuses the lot and
+    nothing is half-saved.
+
+    ``changes``: {staff id: attendance}; ``seen``: {staff id: the attendance row's version
+    as the screen read it (None: the screen saw them not invited)}. A row another user
+    changed, removed or added since is refused with who did it and when."""
+    if any(attendance not in ATTENDANCE for attendance in changes.values()):
+        raise MeetingError(f"Attendance is one of: {', '.join(ATTENDANCE)}")
+    meeting = load_meeting(session, meeting_id)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise MeetingError("This meeting was cancelled")
+    rows: dict[int, MeetingAttendee | None] = {}
+    for staff_id in changes:
+        if session.get(Staff, staff_id) is None:
+            raise MeetingError("Unknown staff member or professional")
+        row = _attendee(session, meeting_id, staff_id)
+        check_version(
+            session,
+            row,
+            MeetingAttendee.__tablename__,
+            seen.get(staff_id),
+            conflict=MeetingConflictError,
+            may_be_new=True,
+        )
+        rows[staff_id] = row
+    written: list[MeetingAttendee] = []
+    for staff_id, attendance in changes.items():
+        row = rows[staff_id]
+        if row is None:
+            row = MeetingAttendee(meeting_id=meeting_id, staff_id=staff_id)
+            session.add(row)
+        row.attendance = attendance
+        written.append(row)
+    session.flush()
+    return written
