@@ -59,7 +59,7 @@ from coordinator_tui.models import (
     utcnow,
 )
 from coordinator_tui.services import access
-from coordinator_tui.services.errors import check_version, conflict_message
+from coordinator_tui.services.errors import check_version
 from coordinator_tui.services.reports import ReportsConflictError, ReportsError
 from coordinator_tui.services.reports.code_lists import CodeList, CodeLists, membership
 from coordinator_tui.services.rota_import import _csv_problem as csv_problem
@@ -1169,13 +1169,21 @@ def _done(finding: CodingFinding, status: FindingStatus, by: str) -> None:
 def _entry(session: Session, finding: CodingFinding) -> RegisterEntry:
     """The register entry the finding is about, as the audit saw it."""
     entry = session.get(RegisterEntry, finding.entry_id) if finding.entry_id else None
-    if entry is None:
-        raise ReportsError("That register entry no longer exists. Press F5 to reload.")
-    if finding.entry_version is not None and entry.version != finding.entry_version:
-        raise ReportsConflictError(
-            conflict_message(session, "register_entry", entry.id)
-            + " Import the export again to audit the entry as it is now."
+    try:
+        check_version(
+            session,
+            entry,
+            "register_entry",
+            finding.entry_version,
+            missing=ReportsError,
+            conflict=ReportsConflictError,
+            gone="That register entry no longer exists. Press F5 to reload.",
         )
+    except ReportsConflictError as exc:  # the audit saw an older entry: say what to do
+        raise ReportsConflictError(
+            f"{exc} Import the export again to audit the entry as it is now."
+        ) from None
+    assert entry is not None
     return entry
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import UK, to_local
 from coordinator_tui.models import AbsenceCover, Action, Customer, Visit, VisitTemplate
-from coordinator_tui.services.errors import conflict_message
+from coordinator_tui.services.errors import check_version
 from coordinator_tui.services.rota.assign import (
     Candidate,
     RotaConflictError,
@@ -60,9 +60,19 @@ class TimeOption:
 
 
 def _cover(session: Session, cover_id: int, version: int) -> AbsenceCover:
+    """The cover row as the screen saw it; gone or changed since is refused, naming who
+    changed (or deleted) it and when (``row_id``: the trail of the row that is gone)."""
     row = session.get(AbsenceCover, cover_id)
-    if row is None or row.version != version:
-        raise RotaConflictError(conflict_message(session, "absence_cover", cover_id))
+    check_version(
+        session,
+        row,
+        "absence_cover",
+        version,
+        missing=RotaConflictError,
+        conflict=RotaConflictError,
+        row_id=cover_id,
+    )
+    assert row is not None
     return row
 
 
