@@ -31,7 +31,11 @@ def _now() -> datetime:
 
 
 class AccountForm(ModalScreen[bool]):
-    """A few fields for an account; ``save`` returns an error line or None (closes)."""
+    """A few fields for an account; ``save`` returns an error line or None (closes).
+
+    Laid out as every other form (``FormDialog``'s ``#form-box``, one-line fields, the
+    keys in the border): at 80x24 the six fields of a new account fit, and a form taller
+    than the terminal scrolls, the error line of a refused save scrolled into view."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="account_form.cancel"),
@@ -52,13 +56,13 @@ class AccountForm(ModalScreen[bool]):
         self.save = save
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="stepup-box") as box:
+        with Vertical(id="form-box") as box:
             box.border_title = self.form_title
+            box.border_subtitle = "enter next · ctrl+s/f2 save · esc cancel"
             for key, label, value, secret in self.fields:
-                yield Label(label, classes="signin-label")
-                yield FieldInput(value=value, password=secret, id=f"account-{key}")
-            yield Static("", id="signin-message")
-            yield Static("enter next · ctrl+s save · esc cancel", id="signin-keys")
+                yield Label(label, classes="form-label")
+                yield FieldInput(value=value, password=secret, id=f"account-{key}", compact=True)
+            yield Static("", id="form-error")
 
     def values(self) -> dict[str, str]:
         return {key: self.query_one(f"#account-{key}", Input).value for key, *_ in self.fields}
@@ -74,9 +78,11 @@ class AccountForm(ModalScreen[bool]):
     def action_save(self) -> None:
         problem = self.save(self.values())
         if problem:
-            line = self.query_one("#signin-message", Static)
-            line.update(problem)
-            line.set_class(True, "-error")
+            line = self.query_one("#form-error", Static)
+            line.update(f"✗ {problem}")
+            # Below the fold of a tall form at 80x24; after the refresh, so that a message
+            # wrapping over several lines is scrolled into view whole.
+            self.call_after_refresh(line.scroll_visible, animate=False)
             return
         self.dismiss(True)
 
