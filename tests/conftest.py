@@ -31,6 +31,15 @@ def _isolated_environment(tmp_path_factory, monkeypatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("COORDINATOR_TUI_USER", "test.user")
     monkeypatch.delenv("COORDINATOR_TUI_DB", raising=False)
+    # A developer's own sign-in, clock or pinned date must not reach the tests.
+    for name in (
+        "COORDINATOR_TUI_ACCOUNT",
+        "COORDINATOR_TUI_PASSWORD",
+        "COORDINATOR_TUI_TOTP",
+        "COORDINATOR_TUI_NOW",
+        "COORDINATOR_TUI_TODAY",
+    ):
+        monkeypatch.delenv(name, raising=False)
     # Each test drives the screens it opens; sections prepared in the background would
     # only add work (tests/test_sections_prepared.py covers that path).
     monkeypatch.setenv("COORDINATOR_TUI_PREPARE_SECTIONS", "0")

@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Callable
 
 
-async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let the app run until ``condition()`` holds (workers load data in threads)."""
+async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Let the app run until ``condition()`` holds (workers load data in threads). The
+    cap is generous: on a CI machine at load 70, a save and its toast took over 10 s."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
