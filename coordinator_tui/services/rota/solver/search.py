@@ -185,6 +185,8 @@ class Search:
         self.at_best = True
         self.costly: list[Job] = []
         self.costly_until = 0
+        self.short: list[Job] = []
+        self.short_until = 0
 
     def keep_if_best(self) -> None:
         if self.plan.total < self.best_total - 1e-9:
@@ -199,23 +201,38 @@ class Search:
         start_temperature: float = 8.0,
         end_temperature: float = 0.5,
         max_iterations: int | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
+        """Anneal until ``deadline`` on ``clock`` (wall time, or CPU time for a figure
+        that does not depend on the machine's load), ``max_iterations`` moves, a stall, or
+        ``should_stop``; the best plan seen is left in the plan."""
+        moves: tuple[Callable[[], Move | None], ...] = (
+            self._relocate,
+            self._swap,
+            self._tail,
+            self._segment,
+            self._chain,
+            self._vacate,
+        )
+        weights: tuple[float, ...] = (0.25, 0.2, 0.15, 0.15, 0.2, 0.05)
         if not self.with_choice:
-            return
+            # Every visit has one carer who may take it at most: the only choice left is
+            # which visit goes without when two want that carer at once.
+            if not any(len(self.plan.carers_on[j.visit_id]) < j.need for j in self.jobs):
+                return
+            moves, weights = (self._vacate,), (1.0,)
         rnd = self.rnd
-        began = time.perf_counter()
+        began = clock()
         span = max(deadline - began, 1e-3)
         last_best = began
         next_report = began + 0.25
         temperature = start_temperature
-        moves = (self._relocate, self._swap, self._tail, self._segment, self._chain)
-        weights = (0.25, 0.2, 0.15, 0.15, 0.25)
         while True:
             self.iterations += 1
             if max_iterations is not None and self.iterations > max_iterations:
                 break
             if self.iterations & 63 == 0:
-                now = time.perf_counter()
+                now = clock()
                 if now >= deadline or should_stop():
                     break
                 used = now - began
@@ -244,7 +261,7 @@ class Search:
             if self.plan.total < self.best_total - 1e-9:
                 self.best_total = self.plan.total
                 self.at_best = True
-                last_best = time.perf_counter()
+                last_best = clock()
         if not self.at_best:
             self.plan.restore(*self.best)
         self.best = self.plan.solution()
@@ -370,6 +387,22 @@ class Search:
         cut = plan.start_of[job.visit_id]
         return segment_swap(plan, mine, other, cut, cut + rnd.choice(SEGMENTS), job)
 
+    def _vacate(self) -> Move | None:
+        """An empty place given to a carer busy then, who leaves the visit in the way
+        empty instead. Which visit goes without is then the objective's choice: no other
+        move empties a place, so without this the visit left empty is whichever the
+        first plan left, however much continuity or travel that costs round it."""
+        plan = self.plan
+        if not self.short or self.iterations >= self.short_until:
+            self.short = [
+                j for j in self.jobs if len(plan.carers_on[j.visit_id]) < j.need and j.candidates
+            ]
+            self.short_until = self.iterations + 2000
+            if not self.short:
+                return None
+        job = self.rnd.choice(self.short)
+        return vacate(plan, job, self._pick_candidate(job, plan.carers_on[job.visit_id]))
+
     def _chain(self) -> Move | None:
         """A costly place (empty, or a stranger or another regular on it) given to a
         cheaper candidate by taking that carer's clashing visits off and finding those
@@ -446,6 +479,38 @@ class Search:
         return plan.propose(redo)
 
 
+def vacate(plan: Plan, job: Job, carer_id: int | None) -> Move | None:
+    """The move putting ``carer_id`` on an empty place of ``job`` and taking them off
+    their visits that day in the way (within ``CLASH_MARGIN`` minutes), which are left a
+    place short. None when the job has no empty place, the carer may not take it, or
+    more than two visits are in the way (or a visit kept as it was)."""
+    visit_id = job.visit_id
+    current = plan.carers_on[visit_id]
+    start = plan.start_of[visit_id]
+    if carer_id is None or carer_id in current or len(current) >= job.need:
+        return None
+    if plan.soft_at(job, carer_id, start) is None:
+        return None
+    day = plan.model.day_ordinal[visit_id]
+    end = start + job.minutes
+    clash = []
+    for stop in plan.stops[carer_id]:
+        if stop[DAY_NO] != day or stop[START] >= end + CLASH_MARGIN:
+            continue
+        if stop[END] <= start - CLASH_MARGIN:
+            continue
+        if stop[FIXED]:
+            return None
+        clash.append(stop[VISIT])
+    if not clash or len(clash) > 2:
+        return None  # nothing in the way is the relocate's move
+    changes = {
+        v: (tuple(c for c in plan.carers_on[v] if c != carer_id), plan.start_of[v]) for v in clash
+    }
+    changes[visit_id] = ((*current, carer_id), start)
+    return plan.propose(changes)
+
+
 def segment_swap(
     plan: Plan, mine: int, other: int, cut: int, until: int, job: Job | None = None
 ) -> Move | None:
@@ -473,7 +538,11 @@ def segment_swap(
 
 
 def usual_carer_pass(
-    plan: Plan, should_stop: Callable[[], bool], depth: int = 2, deadline: float | None = None
+    plan: Plan,
+    should_stop: Callable[[], bool],
+    depth: int = 2,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> int:
     """A last pass for continuity: every place a carer new to the customer holds is
     offered to each of the customer's regulars; a regular busy then gives up the visits
@@ -484,7 +553,7 @@ def usual_carer_pass(
     jobs = plan.model.jobs
     gained = 0
     for job in sorted(jobs.values(), key=_order):
-        if should_stop() or (deadline is not None and time.perf_counter() > deadline):
+        if should_stop() or (deadline is not None and clock() > deadline):
             break
         visit_id = job.visit_id
         usual = regulars.get(job.customer_id, frozenset())
