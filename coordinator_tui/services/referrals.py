@@ -956,8 +956,18 @@ def referral_page(
         limit=limit,
         inclusive=inclusive,
     )
-    counts = _referral_counts(session, view, today, text) if with_counts else None
     rows = [ReferralRow._make(row) for _k, row in found]
+    counts = None
+    whole = key is None and not backward and len(rows) < limit  # every matching row
+    if with_counts and whole and referral_text_condition(text) is not None:
+        # Typed text that few rows match: counted from the rows read (issue 23).
+        total = session.scalar(
+            select(func.count()).select_from(Referral).where(*_view_conditions(view, today))
+        )
+        overdue = sum(1 for r in rows if r.is_overdue(today))
+        counts = ReferralCounts(int(total or 0), len(rows), overdue)
+    elif with_counts:
+        counts = _referral_counts(session, view, today, text)
     return ReferralPage(rows, [k for k, _r in found], counts)
 
 

@@ -369,7 +369,23 @@ def queue_page(
     )
     rows = [QueueRow(*row) for _k, row in found]
     counts = None
-    if with_counts:  # the counts read every looked-after entry's assessments: reused
+    whole = key is None and not backward and len(rows) < limit  # every matching row
+    if with_counts and whole and queue_text_condition(session, text) is not None:
+        # Typed text that few rows match (most keys typed): counted from the rows read,
+        # not by reading every row of the view again for the text (issue 23).
+        rows = _with_health_assessments(session, rows, today)
+        total = session.scalar(
+            select(func.count())
+            .select_from(RegisterEntry)
+            .where(*_queue_conditions(today, filters))
+        )
+        counts = QueueCounts(
+            int(total or 0),
+            len(rows),
+            sum(1 for r in rows if r.is_overdue(today)),
+            sum(1 for r in rows if health_assessment_late(r, today)),
+        )
+    elif with_counts:  # the counts read every looked-after entry's assessments: reused
         counts, due = _queue_counts(session, today, filters, text, rows)
         rows = [
             replace(r, health_assessment_due=due[r.entry_id].due) if r.entry_id in due else r
@@ -378,6 +394,11 @@ def queue_page(
     else:
         rows = _with_health_assessments(session, rows, today)
     return QueuePage(rows, [k for k, _row in found], counts)
+
+
+def health_assessment_late(row: QueueRow, today: date) -> bool:
+    """Whether a looked-after child's next health assessment has passed."""
+    return row.health_assessment_due is not None and row.health_assessment_due < today
 
 
 def _queue_counts(
