@@ -15,12 +15,14 @@ a colleague's change or a busy database keeps the dialog and what was typed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.dates import PAST
@@ -69,8 +71,9 @@ def complaint_context(row: ComplaintRow) -> str:
     )
 
 
-class GovernanceActions:
-    """The one-key steps on the highlighted (or shown) incident or complaint."""
+class GovernanceActions(BackgroundWrites):
+    """The one-key steps on the highlighted (or shown) incident or complaint. The steps
+    with no dialog (close, the letter) write in a worker thread (``BackgroundWrites``)."""
 
     app: Any
     coordinator: CoordinatorApp
@@ -264,7 +267,10 @@ class GovernanceActions:
         )
 
     def action_add_action(self) -> None:
-        from coordinator_tui.services.governance.incidents import add_incident_action
+        from coordinator_tui.services.governance.incidents import (
+            add_incident_action,
+            default_action_due,
+        )
 
         row = self._incident()
         if row is None:
@@ -280,7 +286,7 @@ class GovernanceActions:
                     required=True,
                     placeholder="name, initials, a role (PM...) or a carer's full name",
                 ),
-                Field("due", "Due", "date", value=today + timedelta(days=14), required=True),
+                Field("due", "Due", "date", value=default_action_due(today), required=True),
             ],
             lambda s, v: add_incident_action(
                 s,
@@ -327,22 +333,36 @@ class GovernanceActions:
             self._close_incident()
 
     def _close_incident(self) -> None:
+        """``x``: close the incident, in a worker thread (``BackgroundWrites``: the
+        screen stays live while the database waits, keys typed meanwhile are held). A
+        refusal (what closing still needs, a colleague's change, a busy database) is one
+        notification and nothing changes."""
         from coordinator_tui.services.governance.incidents import close_incident
 
         row = self._incident()
         if row is None:
             return
-        user = self.coordinator.settings.user
-        try:
-            with self.coordinator.session() as session:
+        user, coordinator = self.coordinator.settings.user, self.coordinator
+
+        def write() -> None:
+            with coordinator.session() as session:
                 close_incident(session, row.id, row.version, by=user)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
-            return
-        self.notify(f"INC-{row.id} closed")
-        self.governance_saved()
+
+        def then(_result: None) -> None:
+            self.notify(f"INC-{row.id} closed")
+            self.governance_saved()
+
+        self.write_in_background(write, then, refused=self._refused_long)
+
+    def _refused_long(self, error: CoordinatorError) -> None:
+        """A refusal that names what is missing: left up long enough to read."""
+        self.notify(str(error), severity="error", timeout=10)
 
     def action_letter(self) -> None:
+        """``l``: the candour letter (an incident) or the response letter (a complaint),
+        Word and text, owner-only, in a worker thread. The export is audited in the same
+        unit of work; when the password was not given lately the service refuses before
+        anything is written and the app asks for it (the step-up), then ``l`` again."""
         from coordinator_tui.screens.meetings.dialogs import output_folder
         from coordinator_tui.services.governance.letters import letters_folder, write_letter_pair
 
@@ -355,17 +375,21 @@ class GovernanceActions:
                 return
             kind, row_id = "candour", row.id
         folder = letters_folder(output_folder(self.app))
-        try:
-            with self.coordinator.session() as session:
-                paths = write_letter_pair(session, kind, row_id, folder, self.today)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
-            return
-        self.last_letters = paths
-        self.notify(
-            f"Letter drafted (Word and text, readable by you only): {paths[0].name} in {folder}",
-            timeout=8,
-        )
+        coordinator, today = self.coordinator, self.today
+
+        def write() -> list[Path]:
+            with coordinator.session() as session:
+                return write_letter_pair(session, kind, row_id, folder, today)
+
+        def then(paths: list[Path]) -> None:
+            self.last_letters = paths
+            self.notify(
+                f"Letter drafted (Word and text, readable by you only): {paths[0].name} "
+                f"in {folder}",
+                timeout=8,
+            )
+
+        self.write_in_background(write, then)
 
     # -- complaints -----------------------------------------------------------------------
 

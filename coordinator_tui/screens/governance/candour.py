@@ -10,6 +10,7 @@ written notification (Word and text, owner-only), ``esc`` goes back.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -20,6 +21,7 @@ from textual.containers import Vertical
 from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
@@ -64,8 +66,9 @@ def element_rows(record: Any) -> list[Row]:
     return rows
 
 
-class CandourScreen(CoordinatorScreen):
+class CandourScreen(BackgroundWrites, CoordinatorScreen):
     CSS_PATH = "governance.tcss"
+    SAVING_LINE = "#candour-missing"
     HELP = __doc__ or ""
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="candour.back"),
@@ -109,10 +112,12 @@ class CandourScreen(CoordinatorScreen):
 
     def show(self, record: Any, row: Any) -> None:
         from coordinator_tui.screens.governance.actions import incident_context
-        from coordinator_tui.services.governance.candour import missing_elements
+        from coordinator_tui.services.governance.candour import is_overdue, missing_elements
 
         self.record = record
         self.loaded = True
+        if not self.writing:  # (a write's held keys wait for the write, then its reload)
+            self.keys_loaded()  # the keys typed while a save's reload ran act on this record
         if record is None or row is None:
             self.query_one("#candour-summary", Static).update("No Duty of Candour record.")
             return
@@ -122,7 +127,7 @@ class CandourScreen(CoordinatorScreen):
             keep_key=table.current_row.key if table.current_row else None,
         )
         missing = missing_elements(record)
-        late = record.status == "open" and record.notified_on is None and record.due_on < self.today
+        late = is_overdue(record, self.today)
         if record.status == "complete":
             completed = uk_date(record.completed_on) if record.completed_on else ""
             state = Text(f"COMPLETE {completed} ({record.completed_by})", style="bold green")
@@ -225,40 +230,54 @@ class CandourScreen(CoordinatorScreen):
         self._edit("unable")
 
     def action_complete(self) -> None:
+        """``c``: mark the record complete, in a worker thread (``BackgroundWrites``: the
+        screen stays live while the database waits, "Saving…" in the line under the
+        elements). Refused while an element is missing: the line names each one, and
+        nothing changes."""
         from coordinator_tui.services.governance.candour import complete_candour
 
         record = self.record
         if record is None:
             return
-        try:
-            with self.coordinator.session() as session:
-                complete_candour(
-                    session,
-                    record.id,
-                    record.version,
-                    by=self.coordinator.settings.user,
-                    today=self.today,
-                )
-        except CoordinatorError as exc:
-            self.query_one("#candour-missing", Static).update(Text(str(exc), style="bold red"))
-            self.notify(str(exc), severity="error", timeout=10)
-            return
-        self.notify("Duty of Candour record complete")
-        self.load()
+        coordinator, user, today = self.coordinator, self.coordinator.settings.user, self.today
+        record_id, version = record.id, record.version
+
+        def write() -> None:
+            with coordinator.session() as session:
+                complete_candour(session, record_id, version, by=user, today=today)
+
+        def then(_result: None) -> None:
+            self.notify("Duty of Candour record complete")
+            self.hold_keys_until_loaded()
+            self.load()
+
+        def refused(error: CoordinatorError) -> None:
+            self.query_one("#candour-missing", Static).update(Text(str(error), style="bold red"))
+            self.notify(str(error), severity="error", timeout=10)
+
+        self.write_in_background(write, then, refused=refused)
 
     def action_letter(self) -> None:
+        """``l``: the written notification (Word and text, owner-only), in a worker thread.
+        The export is audited in the same unit of work; when the password was not given
+        lately the service refuses before anything is written and the app asks for it
+        (the step-up), then ``l`` again."""
         from coordinator_tui.screens.meetings.dialogs import output_folder
         from coordinator_tui.services.governance.letters import letters_folder, write_letter_pair
 
         folder = letters_folder(output_folder(self.app))
-        try:
-            with self.coordinator.session() as session:
-                paths = write_letter_pair(session, "candour", self.incident_id, folder, self.today)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
-            return
-        self.last_letters = paths
-        self.notify(
-            f"Letter drafted (Word and text, readable by you only): {paths[0].name} in {folder}",
-            timeout=8,
-        )
+        coordinator, incident_id, today = self.coordinator, self.incident_id, self.today
+
+        def write() -> list[Path]:
+            with coordinator.session() as session:
+                return write_letter_pair(session, "candour", incident_id, folder, today)
+
+        def then(paths: list[Path]) -> None:
+            self.last_letters = paths
+            self.notify(
+                f"Letter drafted (Word and text, readable by you only): {paths[0].name} "
+                f"in {folder}",
+                timeout=8,
+            )
+
+        self.write_in_background(write, then)

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from coordinator_tui.clock import to_local
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
@@ -39,8 +40,9 @@ def visit_context(row: DayVisit) -> str:
     )
 
 
-class DayVisitActions:
-    """The steps on the highlighted visit of the day (``_visit``)."""
+class DayVisitActions(BackgroundWrites):
+    """The steps on the highlighted visit of the day (``_visit``); a write with no dialog
+    runs in a worker thread (``BackgroundWrites``)."""
 
     app: Any
     coordinator: CoordinatorApp
@@ -239,21 +241,33 @@ class DayVisitActions:
         flagged = row.note_to_review
         user = self.coordinator.settings.user
 
+        coordinator = self.coordinator
+
         def saved(incident_id: int) -> None:
-            if flagged:
-                try:
-                    with self.coordinator.session() as session:
-                        note_decided(
-                            session,
-                            row.id,
-                            None,
-                            outcome="incident",
-                            ref_id=incident_id,
-                            by=user,
-                        )
-                except CoordinatorError as exc:
-                    self.notify(str(exc), severity="warning")
-            self.governance_saved()
+            # The incident is logged; the flagged note is marked decided by it in a worker
+            # thread (``write_in_background``), the list read again after either way.
+            if not flagged:
+                self.governance_saved()
+                return
+
+            def write() -> None:
+                with coordinator.session() as session:
+                    note_decided(
+                        session,
+                        row.id,
+                        None,
+                        outcome="incident",
+                        ref_id=incident_id,
+                        by=user,
+                    )
+
+            def refused(error: CoordinatorError) -> None:
+                self.notify(str(error), severity="warning")
+                self.governance_saved()
+
+            self.write_in_background(
+                write, lambda _result: self.governance_saved(), refused=refused
+            )
 
         open_log_incident(
             self.app,

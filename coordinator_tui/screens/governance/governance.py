@@ -16,7 +16,7 @@ training matrix and supervision, ``L`` contacts with customers and families.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
@@ -39,7 +39,13 @@ from coordinator_tui.screens.governance.actions import (
 from coordinator_tui.screens.governance.day_actions import DAY_VISIT_ACTIONS, DayVisitActions
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
-from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
+from coordinator_tui.widgets.lazy_table import (
+    Column,
+    KeysetSource,
+    LazyTable,
+    MappedSource,
+    Row,
+)
 
 if TYPE_CHECKING:
     from coordinator_tui.services.governance.complaints import ComplaintRow, ComplimentRow
@@ -246,6 +252,29 @@ def compliment_row(row: ComplimentRow) -> Row:
     return Row(row.id, (_d(row.received_on), row.from_whom, row.customer, row.carer, row.summary))
 
 
+class PagedRows(Sequence[Any]):
+    """The rows of a view read a page at a time (``KeysetSource``), as the list the
+    screen's other views keep: its length is the count, an index reads the page it is on
+    if that is not read yet."""
+
+    def __init__(self, source: KeysetSource) -> None:
+        self.source = source
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.source.item(i) for i in range(*index.indices(len(self)))]
+        return self.source.item(index)
+
+
+def is_paged(view: View) -> bool:
+    """The closed incidents: thousands on a large agency's database (issue 14), so read
+    by key, a page at a time, the filter made by the database."""
+    return view.area == "incidents" and view.code == "closed"
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
@@ -293,8 +322,9 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
     def __init__(self) -> None:
         super().__init__()
         self.view = VIEWS[0]
-        self.rows: list[Any] = []
-        self.shown_rows: list[Any] = []
+        self.rows: Sequence[Any] = []
+        self.shown_rows: Sequence[Any] = []
+        self._needle = ""  # the filter typed: a paged view's is made by the database
         self.counts: GovernanceCounts | None = None
         self.loaded = False
         self._loading_started = False
@@ -332,9 +362,11 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
         from coordinator_tui.services.governance.complaints import complaint_list, compliment_list
         from coordinator_tui.services.governance.incidents import governance_counts, incident_list
 
-        view, today = self.view, self.today
+        view, today, needle = self.view, self.today, self._needle
         with self.coordinator.session() as session:
-            if view.area == "incidents":
+            if is_paged(view):
+                rows = self._closed_rows(session, today, needle)
+            elif view.area == "incidents":
                 rows: list[Any] = incident_list(session, view.code, today)
             elif view.area == "complaints":
                 rows = complaint_list(session, view.code, today)
@@ -351,7 +383,37 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
             counts = governance_counts(session, today)
         self.app.call_from_thread(self.show, view, rows, counts)
 
-    def show(self, view: View, rows: list[Any], counts: GovernanceCounts) -> None:
+    def _closed_rows(self, session: Any, today: date, needle: str) -> PagedRows:
+        """In the load's thread: the first page of the closed incidents and their count;
+        the pages after it are read by key as the table draws them."""
+        from coordinator_tui.services.governance.incidents import (
+            CLOSED_PAGE,
+            closed_incidents_page,
+        )
+
+        first = closed_incidents_page(session, today, text=needle, with_total=True)
+        coordinator = self.coordinator
+
+        def fetch(key: Any, backward: bool, limit: int) -> list[tuple[Any, IncidentRow]]:
+            with coordinator.session() as reading:
+                more = closed_incidents_page(
+                    reading, today, text=needle, key=key, backward=backward, limit=limit
+                )
+            return list(zip(more.keys, more.rows, strict=True))
+
+        assert first.total is not None
+        return PagedRows(
+            KeysetSource(
+                first.total,
+                fetch,
+                lambda r: incident_row(r, today),
+                first=list(zip(first.keys, first.rows, strict=True)),
+                page_size=CLOSED_PAGE,
+                id_of=lambda r: r.id,
+            )
+        )
+
+    def show(self, view: View, rows: Sequence[Any], counts: GovernanceCounts) -> None:
         if view is not self.view:
             return  # a view changed while this one loaded: its own load follows
         self.rows = rows
@@ -370,11 +432,19 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
             callback, self._after_load = self._after_load, None
             callback()
         self.refresh_bindings()
+        if not self.writing:  # (a write's held keys wait for the write, then its reload)
+            self.keys_loaded()  # the keys typed while a save's reload ran act on these rows
         self.coordinator.screen_loaded(self)
 
     def apply_filter(self) -> None:
         box = self.query_one("#gov-filter", Input)
         words = box.value.strip().lower().split()
+        if isinstance(self.rows, PagedRows):  # filtered by the database as it was read
+            self.shown_rows = self.rows
+            self.query_one(LazyTable).set_source(self.rows.source)
+            self._draw_summary(box.value.strip())
+            self._draw_detail()
+            return
         if words:
             self.shown_rows = [r for r in self.rows if all(w in self._haystack(r) for w in words)]
         else:
@@ -585,7 +655,11 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
 
     @on(Input.Changed, "#gov-filter")
     def filter_changed(self) -> None:
-        self.apply_filter()
+        self._needle = self.query_one("#gov-filter", Input).value
+        if is_paged(self.view):
+            self.load()  # the database filters it (exclusive: the last typed wins)
+        else:
+            self.apply_filter()
 
     @on(Input.Submitted, "#gov-filter")
     def filter_done(self) -> None:
@@ -642,13 +716,19 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
 
         def keep() -> None:
             table = self.query_one(LazyTable)
-            keys = [r.id for r in self.shown_rows]
-            if key in keys:
-                table.cursor_row = keys.index(key)
-            elif keys:
-                table.cursor_row = min(index, len(keys) - 1)
+            rows = self.shown_rows
+            if isinstance(rows, PagedRows):  # among the rows read (not every page)
+                found = rows.source.index_of(key, default=-1)
+            else:
+                keys = [r.id for r in rows]
+                found = keys.index(key) if key in keys else -1
+            if found >= 0:
+                table.cursor_row = found
+            elif rows:
+                table.cursor_row = min(index, len(rows) - 1)
 
         self._after_load = keep
+        self.hold_keys_until_loaded()  # keys typed meanwhile act on the reloaded rows
         self.load()
 
     # -- new and open -------------------------------------------------------------------
@@ -964,23 +1044,29 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
         return row
 
     def action_accept(self) -> None:
+        """``y``: the proposed concern raised on the safeguarding side, in a worker thread
+        (``BackgroundWrites``: the list stays live while the database waits, keys typed
+        meanwhile are held); a refusal is one notification and nothing changes."""
         from coordinator_tui.services.governance.visits import accept_proposal
 
         row = self._proposal()
         if row is None:
             return
-        try:
-            with self.coordinator.session() as session:
-                accept_proposal(session, row, by=self.coordinator.settings.user, today=self.today)
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
-            return
-        self.notify(
-            f"Safeguarding concern raised for {row.customer} (neglect or acts of omission): "
-            "it waits for triage on Registers (C)",
-            timeout=6,
-        )
-        self.governance_saved()
+        coordinator, user, today = self.coordinator, self.coordinator.settings.user, self.today
+
+        def write() -> None:
+            with coordinator.session() as session:
+                accept_proposal(session, row, by=user, today=today)
+
+        def then(_result: None) -> None:
+            self.notify(
+                f"Safeguarding concern raised for {row.customer} (neglect or acts of "
+                "omission): it waits for triage on Registers (C)",
+                timeout=6,
+            )
+            self.governance_saved()
+
+        self.write_in_background(write, then, refused=self._refused_long)
 
     def action_dismiss(self) -> None:
         from coordinator_tui.screens.form_dialog import Field

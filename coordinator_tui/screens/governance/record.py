@@ -27,7 +27,7 @@ from coordinator_tui.screens.governance.actions import (
 from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from coordinator_tui.services.governance.complaints import ComplaintRow
+    from coordinator_tui.services.governance.complaints import ComplaintRow, ComplaintTiming
     from coordinator_tui.services.governance.incidents import IncidentDetail, IncidentRow
 
 
@@ -41,7 +41,7 @@ def _grid() -> Table:
 def incident_renderables(detail: IncidentDetail, today: date) -> list[Any]:
     """The incident's facts, its triage decisions, its actions (for its screen)."""
     from coordinator_tui.clock import to_local
-    from coordinator_tui.services.governance.candour import missing_elements
+    from coordinator_tui.services.governance.candour import is_overdue, missing_elements
     from coordinator_tui.services.governance.terms import (
         CQC_NOTIFICATIONS,
         HARM_LEVELS,
@@ -99,7 +99,7 @@ def incident_renderables(detail: IncidentDetail, today: date) -> list[Any]:
             words = Text(f"complete {uk_date(record.completed_on)}", style="green")
         else:
             missing = missing_elements(record)
-            late = record.notified_on is None and record.due_on < today
+            late = is_overdue(record, today)
             if record.notified_on is not None:
                 first = (f"notified in person {uk_date(record.notified_on)}", "")
             else:
@@ -144,7 +144,7 @@ def incident_renderables(detail: IncidentDetail, today: date) -> list[Any]:
         for column in ("Due", "Owner", "Action", "State"):
             actions.add_column(column)
         for a in detail.actions:
-            late = a.status == "open" and a.due is not None and a.due < today
+            late = a.is_overdue(today)
             actions.add_row(
                 Text(f"{uk_date(a.due)}" if a.due else "", style="bold red" if late else ""),
                 a.owner,
@@ -175,6 +175,7 @@ class _RecordScreen(GovernanceActions, CoordinatorScreen):
         self.load()
 
     def governance_saved(self, select_id: int | None = None) -> None:
+        self.hold_keys_until_loaded()  # keys typed meanwhile act on the record read again
         self.load()
 
     def load(self) -> None:  # pragma: no cover - each screen has its own
@@ -225,6 +226,8 @@ class IncidentScreen(_RecordScreen):
 
     def show(self, row: IncidentRow | None, detail: IncidentDetail | None) -> None:
         self.sub_title = "Incident"
+        if not self.writing:  # (a write's held keys wait for the write, then its reload)
+            self.keys_loaded()
         if row is None or detail is None:
             self.query_one("#gov-record-facts", Static).update("This incident no longer exists.")
             return
@@ -255,6 +258,7 @@ class ComplaintScreen(_RecordScreen):
         from coordinator_tui.services.governance.complaints import (
             complaint_row,
             complaint_texts,
+            complaint_timing,
             timeline,
         )
 
@@ -263,13 +267,22 @@ class ComplaintScreen(_RecordScreen):
             row = complaint_row(session, self.row.id)
             steps = timeline(session, self.row.id)
             texts = complaint_texts(session, self.row.id)
-        self.app.call_from_thread(self.show, row, steps, texts)
+            timing = complaint_timing(session, self.row.id)
+        self.app.call_from_thread(self.show, row, steps, texts, timing)
 
-    def show(self, row: ComplaintRow | None, steps: list[Any], texts: tuple[str, ...]) -> None:
+    def show(
+        self,
+        row: ComplaintRow | None,
+        steps: list[Any],
+        texts: tuple[str, ...],
+        timing: ComplaintTiming | None = None,
+    ) -> None:
         from coordinator_tui.services.governance.complaints import step_label
         from coordinator_tui.services.governance.terms import COMPLAINT_CHANNELS, COMPLAINT_OUTCOMES
 
         self.sub_title = "Complaint"
+        if not self.writing:  # (a write's held keys wait for the write, then its reload)
+            self.keys_loaded()
         if row is None:
             self.query_one("#gov-record-facts", Static).update("This complaint no longer exists.")
             return
@@ -287,6 +300,18 @@ class ComplaintScreen(_RecordScreen):
         about = " / ".join(p for p in (row.customer, row.carer) if p)
         facts.add_row("About", about or "—")
         facts.add_row("Received", day_date(row.received_on))
+        if timing is not None:
+            # The time limit runs from the later of the two (SI 2009/309 reg 12(1)).
+            facts.add_row(
+                "What happened on",
+                day_date(timing.event_date) if timing.event_date else "not recorded",
+            )
+            facts.add_row(
+                "They knew of it on",
+                day_date(timing.known_on) if timing.known_on else "not recorded",
+            )
+            if timing.late:
+                facts.add_row("Time limit", Text(timing.late, style="bold yellow"))
         facts.add_row("Complaint", summary or "—")
         facts.add_row("Outcome wanted", wanted or "—")
         ack = (

@@ -484,6 +484,25 @@ def complaint_texts(session: Session, complaint_id: int) -> tuple[str, str, str,
     )
 
 
+@dataclass(frozen=True)
+class ComplaintTiming:
+    """What the time limit of SI 2009/309 reg 12(1) runs from, for the record's screen:
+    when it happened and when the complainant knew of it (the later of the two), and the
+    warning when it came more than 12 months after both ("" when not: reg 12(2) lets the
+    agency consider it still, so it is said, never refused)."""
+
+    event_date: date | None
+    known_on: date | None
+    late: str
+
+
+def complaint_timing(session: Session, complaint_id: int) -> ComplaintTiming | None:
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None:
+        return None
+    return ComplaintTiming(complaint.event_date, complaint.known_on, late_note(complaint))
+
+
 def complaint_list(
     session: Session, view: str, today: date, *, limit: int | None = None
 ) -> list[ComplaintRow]:

@@ -13,11 +13,11 @@ An incident's actions are rows of the meetings' action tracker (``action``, link
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, bindparam, case, func, select
+from sqlalchemy import Date, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import to_local
@@ -29,7 +29,7 @@ from coordinator_tui.models.governance import (
     IncidentAction,
     IncidentDecision,
 )
-from coordinator_tui.services import access
+from coordinator_tui.services import access, keyset
 from coordinator_tui.services.governance import GovernanceError, check_version
 from coordinator_tui.services.governance.terms import (
     CQC_NOTIFICATIONS,
@@ -48,6 +48,15 @@ VIEWS: dict[str, str] = {
 }
 OPEN, CLOSED = "open", "closed"
 NO = "no"
+ACTION_DUE_DAYS = 14
+"""An incident's action is due two weeks on unless the coordinator says otherwise: the
+closure loop an inspector reads is "two to four weeks later" (issue 14), so the first
+chase falls inside it."""
+
+
+def default_action_due(today: date) -> date:
+    """The due date an incident's new action starts with (the form lets it be changed)."""
+    return today + timedelta(days=ACTION_DUE_DAYS)
 
 
 class IncidentClosureRefused(GovernanceError):
@@ -544,25 +553,27 @@ def _incident_select(today: date):  # noqa: ANN202 - a Select of IncidentRow's c
     return stmt, actions
 
 
+def _to_incident_row(row: Any) -> IncidentRow:
+    """A row of ``_incident_select`` as an ``IncidentRow``."""
+    return IncidentRow(
+        row[0],
+        row[1],
+        to_local(row[2]).date(),
+        *row[3:8],
+        bool(row[8]),
+        bool(row[9]),
+        *row[10:12],
+        row[12],
+        int(row[13]),
+        int(row[14] or 0),
+        row[15],
+        row[16],
+        bool(row[17]),
+    )
+
+
 def _incident_rows(session: Session, stmt) -> list[IncidentRow]:  # noqa: ANN001
-    return [
-        IncidentRow(
-            row[0],
-            row[1],
-            to_local(row[2]).date(),
-            *row[3:8],
-            bool(row[8]),
-            bool(row[9]),
-            *row[10:12],
-            row[12],
-            int(row[13]),
-            int(row[14] or 0),
-            row[15],
-            row[16],
-            bool(row[17]),
-        )
-        for row in session.execute(stmt).all()
-    ]
+    return [_to_incident_row(row) for row in session.execute(stmt).all()]
 
 
 def incident_list(
@@ -610,6 +621,81 @@ def incident_list(
     if limit is not None:
         stmt = stmt.limit(limit)
     return _incident_rows(session, stmt)
+
+
+# -- the closed incidents, a page at a time ---------------------------------------------
+
+CLOSED_PAGE = 100
+"""Closed incidents read per page: the large demo has thousands (issue 14)."""
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    """One page of closed incidents in list order, each with its key (``keyset.Key``:
+    where to read on from), and how many the list holds when asked for."""
+
+    rows: list[IncidentRow]
+    keys: list[keyset.Key]
+    total: int | None = None
+
+
+def _text_conditions(text: str) -> list[Any]:
+    """Each typed word found in the customer, the carer, the kind (code or label) or the
+    reference ``inc-N``: the list screen's filter, as SQL (what ``GovernanceScreen``
+    matches in memory for the other views)."""
+    from sqlalchemy import String, cast, literal, or_
+
+    conditions = []
+    for word in text.lower().split():
+        kinds = [c for c, name in INCIDENT_KINDS.items() if word in c or word in name.lower()]
+        conditions.append(
+            or_(
+                func.lower(func.coalesce(Customer.name, "")).contains(word, autoescape=True),
+                func.lower(func.coalesce(Carer.name, "")).contains(word, autoescape=True),
+                Incident.kind.in_(kinds),
+                (literal("inc-") + cast(Incident.id, String)).contains(word, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def closed_incidents_page(
+    session: Session,
+    today: date,
+    *,
+    text: str = "",
+    key: keyset.Key | None = None,
+    backward: bool = False,
+    limit: int = CLOSED_PAGE,
+    with_total: bool = False,
+) -> IncidentPage:
+    """The closed incidents (``incident_list(..., "closed")``'s rows, in its order: the
+    latest closed first), read by key: the rows after ``key`` (from the top when None), or
+    with ``backward`` those just before it (from the bottom when None). ``text`` narrows
+    them by words (customer, carer, kind, reference); ``with_total`` counts the list.
+
+    The list runs down (closed_at, occurred_at, id) descending: keyset's segment runs up
+    the same columns, so reading down the list is reading back along the segment."""
+    access.require(session, access.GOVERNANCE)  # issue 17
+    stmt, _actions = _incident_select(today)
+    stmt = stmt.select_from(Incident)
+    where = [Incident.status == CLOSED, *_text_conditions(text)]
+    segment = keyset.Segment(and_(*where), (Incident.closed_at, Incident.occurred_at, Incident.id))
+    found = keyset.page(session, stmt, [segment], key=key, backward=not backward, limit=limit)
+    found.reverse()
+    total = None
+    if with_total:
+        count = (
+            select(func.count(Incident.id))
+            .select_from(Incident)
+            .outerjoin(Customer, Customer.id == Incident.customer_id)
+            .outerjoin(Carer, Carer.id == Incident.carer_id)
+            .where(*where)
+        )
+        total = int(session.scalar(count) or 0)
+    return IncidentPage(
+        [_to_incident_row(row) for _k, row in found], [k for k, _row in found], total
+    )
 
 
 def incident_row(session: Session, incident_id: int, today: date) -> IncidentRow | None:
@@ -680,6 +766,10 @@ class ActionLine:
     owner: str
     due: date | None
     status: str
+
+    def is_overdue(self, today: date) -> bool:
+        """Still open after its due date (due today is not late yet)."""
+        return self.status == ActionStatus.OPEN and self.due is not None and self.due < today
 
 
 @dataclass(frozen=True)
