@@ -270,16 +270,18 @@ EXPECTED = {
     # role: activities allowed (nested ones included); everything else refused
     "safeguarding_lead": {
         "view_register", "edit_register", "view_sensitive", "break_glass", "meetings",
-        "reports", "export", "audit_review", "governance", "view_customers",
+        "reports", "export", "audit_review", "governance", "view_customers", "care_reports",
     },
     "safeguarding_coordinator": {
         "view_register", "edit_register", "view_sensitive", "break_glass", "meetings",
-        "reports", "export",
+        "reports", "export", "care_reports",
     },
     "safeguarding_administrator": {"view_register", "edit_register", "meetings", "reports"},
-    "homecare_coordinator": {"rota", "governance", "view_customers", "export"},
+    "homecare_coordinator": {"rota", "governance", "view_customers", "export", "care_reports"},
     "care_supervisor": {"view_customers", "governance"},
-    "read_only_auditor": {"view_register", "view_customers", "reports", "audit_review"},
+    "read_only_auditor": {
+        "view_register", "view_customers", "reports", "audit_review", "care_reports",
+    },
     "administrator": {"manage_users", "audit_review"},
 }  # fmt: skip
 
