@@ -89,6 +89,14 @@ class GovernanceActions(BackgroundWrites):
     def governance_saved(self, select_id: int | None = None) -> None:
         """Reload what is shown after a save (``select_id``: a record just logged)."""
 
+    def keys_loaded(self) -> None:
+        """Not while a one-key write holds the keys typed meanwhile (``writing``): its end
+        reads them again, after the reload it starts. A reload's time limit left from an
+        earlier save must not let them act on rows the write is about to change."""
+        if self.writing:
+            return
+        super().keys_loaded()  # type: ignore[misc]
+
     # -- helpers ------------------------------------------------------------------------
 
     def _form(

@@ -116,8 +116,7 @@ class CandourScreen(BackgroundWrites, CoordinatorScreen):
 
         self.record = record
         self.loaded = True
-        if not self.writing:  # (a write's held keys wait for the write, then its reload)
-            self.keys_loaded()  # the keys typed while a save's reload ran act on this record
+        self.keys_loaded()  # the keys typed while a save's reload ran act on this record
         if record is None or row is None:
             self.query_one("#candour-summary", Static).update("No Duty of Candour record.")
             return
@@ -169,6 +168,14 @@ class CandourScreen(BackgroundWrites, CoordinatorScreen):
 
     def action_reload(self) -> None:
         self.load()
+
+    def keys_loaded(self) -> None:
+        """Not while a one-key write holds the keys typed meanwhile (``writing``): its end
+        reads them again, after the reload it starts. A reload's time limit left from an
+        earlier save must not let them act on rows the write is about to change."""
+        if self.writing:
+            return
+        super().keys_loaded()  # type: ignore[misc]
 
     def _edit(self, code: str) -> None:
         from coordinator_tui.services.governance.candour import (

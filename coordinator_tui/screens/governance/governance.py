@@ -432,8 +432,7 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
             callback, self._after_load = self._after_load, None
             callback()
         self.refresh_bindings()
-        if not self.writing:  # (a write's held keys wait for the write, then its reload)
-            self.keys_loaded()  # the keys typed while a save's reload ran act on these rows
+        self.keys_loaded()  # the keys typed while a save's reload ran act on these rows
         self.coordinator.screen_loaded(self)
 
     def apply_filter(self) -> None:

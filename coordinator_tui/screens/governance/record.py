@@ -226,8 +226,7 @@ class IncidentScreen(_RecordScreen):
 
     def show(self, row: IncidentRow | None, detail: IncidentDetail | None) -> None:
         self.sub_title = "Incident"
-        if not self.writing:  # (a write's held keys wait for the write, then its reload)
-            self.keys_loaded()
+        self.keys_loaded()
         if row is None or detail is None:
             self.query_one("#gov-record-facts", Static).update("This incident no longer exists.")
             return
@@ -281,8 +280,7 @@ class ComplaintScreen(_RecordScreen):
         from coordinator_tui.services.governance.terms import COMPLAINT_CHANNELS, COMPLAINT_OUTCOMES
 
         self.sub_title = "Complaint"
-        if not self.writing:  # (a write's held keys wait for the write, then its reload)
-            self.keys_loaded()
+        self.keys_loaded()
         if row is None:
             self.query_one("#gov-record-facts", Static).update("This complaint no longer exists.")
             return
