@@ -569,3 +569,43 @@ async def test_plan_b_call_outcome_refused_past_the_busy_timeout(
         assert exports(quick_engine, "call list") == 0
         await pilot.press("y")  # the same key again, the lock gone
         await wait_for(pilot, lambda: calls_logged(quick_engine, item.cover_id) == ["told"])
+
+
+# -- an export still asks for the password first (issue 17 §3) --------------------------------
+
+
+async def test_themes_export_asks_for_the_password_before_writing(
+    demo_settings, themed, monkeypatch
+):
+    """``E`` when the password was given ten minutes ago: the prompt comes up and the
+    refusal is one line, with no file and no audit record; the password given, ``E``
+    writes the export (in its worker) as before."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from test_accounts_app import PASSWORD, add_account, home_loaded, sign_in
+
+    from coordinator_tui.app import CoordinatorApp
+    from coordinator_tui.screens.accounts.sign_in import StepUpScreen
+    from coordinator_tui.screens.reports.themes import ThemesScreen
+
+    monkeypatch.setattr(CoordinatorApp, "start_principal", None)  # signed in with a password
+    add_account(themed)
+    app = make_app(demo_settings, themed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "jo.lead", PASSWORD)
+        await home_loaded(pilot)
+        screen = await open_report(pilot, app, "t", ThemesScreen)
+        app.principal = replace(
+            app.principal, authenticated_at=datetime.now(UTC) - timedelta(minutes=10)
+        )
+        await pilot.press("E")
+        await wait_for(pilot, lambda: isinstance(app.screen, StepUpScreen))
+        await wait_for(pilot, lambda: not screen.writing and "Confirm it is you" in notes(app))
+        assert exports(themed, "themes report") == 0 and screen.last_export == []
+        assert not demo_settings.export_dir.exists() or not any(demo_settings.export_dir.iterdir())
+        await pilot.press(*PASSWORD, "enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("E")
+        await wait_for(pilot, lambda: len(screen.last_export) == 3)
+        assert exports(themed, "themes report") == 3
