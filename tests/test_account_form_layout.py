@@ -71,3 +71,34 @@ async def test_a_form_taller_than_the_screen_scrolls_its_error_into_view(
                 and _inside(error.region, box.content_region)
             ),
         )
+
+
+async def test_every_form_dialog_scrolls_a_wrapped_error_fully_into_view(
+    demo_settings, small_demo_engine
+):
+    """The same for the generic form (``FormDialog``, through ``DialogBase.show_error``):
+    scrolled to after the new text is laid out, so all of a message that wraps is shown,
+    not only its first line (at 80x24, a 10-field form showed 1 of 3 lines)."""
+    from datetime import date
+
+    from coordinator_tui.screens.form_dialog import Field, FormDialog
+
+    fields = [Field(f"f{n}", f"Field {n}") for n in range(10)]
+    problem = "Refused: " + "a long reason that wraps over several lines " * 4 + "END"
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
+        app.push_screen(FormDialog("Tall", fields, date(2026, 11, 23), save=lambda _v: problem))
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog) and app.screen.focused)
+        form = app.screen
+        await pilot.press("ctrl+s")
+        error = form.query_one("#form-error")
+        box = error.parent
+        await wait_for(
+            pilot,
+            lambda: (
+                "END" in shown_text(error, width=70)
+                and error.region.height >= 3
+                and _inside(error.region, box.content_region)
+            ),
+        )

@@ -285,6 +285,8 @@ class DialogBase(TypeAhead):
         try:
             line = self.query_one("#form-error", Static)  # type: ignore[attr-defined]
             line.update(f"✗ {message}")
-            line.scroll_visible(animate=False)  # below the fold of a tall form at 80x24
+            # Below the fold of a tall form at 80x24: scrolled to once the new text is laid
+            # out, so a message that wraps shows every line, not only its first.
+            self.call_after_refresh(line.scroll_visible, animate=False)  # type: ignore[attr-defined]
         except NoMatches:
             self.notify(message, severity="error", timeout=8)  # type: ignore[attr-defined]

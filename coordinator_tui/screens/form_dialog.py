@@ -120,11 +120,6 @@ class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
                     )
             yield Static("", id="form-error")
 
-    def show_error(self, message: str) -> None:
-        line = self.query_one("#form-error", Static)
-        line.update(f"✗ {message}")
-        line.scroll_visible(animate=False)  # below the fold of a tall form at 80x24
-
     def _value(self, field: Field) -> Any:
         widget = self.query_one(f"#f-{field.key}")
         if isinstance(widget, DateInput | ChoicePicker):
