@@ -276,6 +276,42 @@ async def test_letter_asks_for_the_password_first_and_writes_nothing(
         assert exports(slow_engine, incident_id) == 4
 
 
+async def test_candour_record_opened_for_an_older_incident_while_locked(
+    app_slow, slow_engine, db_file
+):
+    """``c`` on an incident found notifiable before candour records were kept: its record
+    is opened (a write) in a worker, Saving… said while the lock is held, then the
+    record's screen opens on it."""
+    from coordinator_tui.screens.governance.candour import CandourScreen
+
+    incident_id = an_incident(slow_engine, notifiable=True)
+    with session_scope(slow_engine, "t") as s:
+        s.delete(cd.record_for_incident(s, incident_id))
+    app = app_slow
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_governance(pilot, app)
+        await pilot.press("N")
+        await wait_for(pilot, lambda: screen.view.code == "notifiable" and screen.loaded)
+        await highlight(pilot, screen, incident_id)
+        assert not screen.current().candour_status
+        await press_while_locked(
+            pilot,
+            app,
+            screen,
+            db_file,
+            ("c",),
+            lambda: _has_record(slow_engine, incident_id),
+            line=None,
+        )
+        await wait_for(pilot, lambda: isinstance(app.screen, CandourScreen) and app.screen.loaded)
+        assert app.screen.record.incident_id == incident_id
+
+
+def _has_record(engine, incident_id: int) -> bool:
+    with session_scope(engine, "t") as s:
+        return cd.record_for_incident(s, incident_id) is not None
+
+
 # -- y: accept a proposed concern ----------------------------------------------------------
 
 

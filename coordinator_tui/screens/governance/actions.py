@@ -324,12 +324,17 @@ class GovernanceActions(BackgroundWrites):
             )
             return
         if not row.candour_status:  # found notifiable before records were kept
+            # Its record is opened now (a write): in a worker, as the other one-key writes.
             from coordinator_tui.services.governance.candour import candour_for_notifiable
 
-            today = self.today
-            with_record = self._read(lambda s: candour_for_notifiable(s, row.id, today))
-            if with_record is None:
-                return
+            coordinator, today = self.coordinator, self.today
+
+            def write() -> None:
+                with coordinator.session() as session:
+                    candour_for_notifiable(session, row.id, today)
+
+            self.write_in_background(write, lambda _r: self.app.push_screen(CandourScreen(row.id)))
+            return
         self.app.push_screen(CandourScreen(row.id))
 
     # -- both ---------------------------------------------------------------------------
