@@ -129,20 +129,26 @@ def sign_in(engine: Any, settings: Any, *, allow_temporary: bool = False) -> Any
 
     given = credentials()
     nobody = Principal(username=accounts.NOT_SIGNED_IN, kind="anonymous")
-    with session_scope(engine, nobody) as session:
-        if given is None:
+
+    def unit_of_work() -> Any:
+        return session_scope(engine, nobody)
+
+    outcome = None
+    if given is None:
+        with unit_of_work() as session:
             if accounts.account_count(session) == 0:
                 return operator_principal(settings.user)
-            outcome = None
-        else:
-            now = datetime.now(UTC)
-            outcome = accounts.sign_in(
-                session, given[0], given[1], now, os.environ.get(CODE_ENV, "")
-            )
-            if outcome.needs_code:
-                code = _ask("Code from your authenticator app", CODE_ENV)
-                outcome = accounts.sign_in(session, given[0], given[1], now, code)
-    # The unit of work has committed: a failure is counted and audited before refusing.
+    else:
+        # Each check in its own unit of work, committed before a refusal: a failure is
+        # counted and audited; a sign-in of the same account elsewhere at the same moment
+        # is checked again rather than refused as a conflict.
+        now = datetime.now(UTC)
+        outcome = accounts.sign_in_again_on_a_race(
+            unit_of_work, given[0], given[1], now, os.environ.get(CODE_ENV, "")
+        )
+        if outcome.needs_code:
+            code = _ask("Code from your authenticator app", CODE_ENV)
+            outcome = accounts.sign_in_again_on_a_race(unit_of_work, given[0], given[1], now, code)
     if outcome is None:
         fail(
             "this database has accounts: sign in with coordinator-tui --user NAME COMMAND "

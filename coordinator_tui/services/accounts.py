@@ -19,7 +19,8 @@ first administrator of an empty database (:func:`create_first_administrator`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -604,6 +605,33 @@ def sign_in(
     keyslots.signed_in(session, account.username, password)  # encrypted: a key if none
     audit.record_access(session, "sign-in", account.id)
     return SignInOutcome(principal=principal_for(session, account, now))
+
+
+#: Sign-ins of one account at the same moment (two tabs, two PCs): each writes the
+#: account's row, so all but one meet a stale version. Each is checked again from the
+#: start (the password too: nothing is carried over), up to this many times in all.
+SIGN_IN_TRIES = 3
+
+
+def sign_in_again_on_a_race(
+    unit_of_work: Callable[[], AbstractContextManager[Session]],
+    username: str,
+    password: str,
+    now: datetime,
+    code: str = "",
+) -> SignInOutcome:
+    """:func:`sign_in` in a unit of work of its own, run again when another sign-in of
+    the same account changed its row meanwhile. Saying "someone else changed this record"
+    to a person signing in would be wrong: the other writer was the same person, or a
+    colleague, signing in. Any other refusal (a locked database) is raised as it is."""
+    for attempt in range(1, SIGN_IN_TRIES + 1):
+        try:
+            with unit_of_work() as session:
+                return sign_in(session, username, password, now, code)
+        except ConflictError:
+            if attempt == SIGN_IN_TRIES:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def confirm_identity(

@@ -189,15 +189,16 @@ class SignInScreen(_AccountScreen):
 
     @work(thread=True, exclusive=True, group="sign-in")
     def check(self, username: str, password: str, code: str) -> None:
-        from coordinator_tui.services.accounts import sign_in
+        from coordinator_tui.services.accounts import sign_in_again_on_a_race
         from coordinator_tui.services.errors import CoordinatorError
 
         app = self.coordinator
         try:
-            with app.sign_in_session() as session:
-                outcome = sign_in(session, username, password, _now(), code)
+            outcome = sign_in_again_on_a_race(app.sign_in_session, username, password, _now(), code)
         except CoordinatorError as exc:
-            app.call_from_thread(self.refused, str(exc), False)
+            # Not an answer about the password (the database was locked, say): what was
+            # typed stays, as the line says, to try again with one key.
+            app.call_from_thread(self.refused, str(exc), False, True)
             return
         app.call_from_thread(self.answered, outcome)
 
@@ -208,11 +209,13 @@ class SignInScreen(_AccountScreen):
             return
         self.refused(outcome.message, outcome.needs_code)
 
-    def refused(self, message: str, needs_code: bool) -> None:
+    def refused(self, message: str, needs_code: bool, keep_typed: bool = False) -> None:
         self.busy = False
         self.say(message)
         if needs_code:
             self.show_code()
+            return
+        if keep_typed:
             return
         self.query_one("#signin-password", Input).value = ""
         self.query_one("#signin-code", Input).value = ""
