@@ -85,6 +85,27 @@ def test_invitation_files_are_audited(small_demo_engine, tmp_path):
     assert (tmp_path / "i.txt").read_text(encoding="utf-8").startswith("Subject: ")
 
 
+def test_an_invitation_the_trail_cannot_record_leaves_no_file(
+    small_demo_engine, tmp_path, monkeypatch
+):
+    """The trail is written first: when it cannot be (a locked database), no invitation
+    file is left on disk that the trail does not know of."""
+    from coordinator_tui.services.errors import DatabaseUnavailableError
+
+    def locked(*_args, **_kw):
+        raise DatabaseUnavailableError("the database is locked: nothing was saved")
+
+    monkeypatch.setattr(invites, "record_export", locked)
+    for write, name in ((invites.write_ics, "i.ics"), (invites.write_email, "i.txt")):
+        with (
+            pytest.raises(DatabaseUnavailableError),
+            session_scope(small_demo_engine, "j.bloggs") as s,
+        ):
+            write(s, DECEMBER, tmp_path / name)
+        assert not (tmp_path / name).exists()
+    assert exports(small_demo_engine) == []
+
+
 def test_invitation_from_the_command_line_is_audited(small_demo_path, small_demo_engine, tmp_path):
     result = CliRunner().invoke(
         cli_app,

@@ -520,14 +520,15 @@ def to_ics(session: Session, meeting_id: int, *, now: datetime | None = None) ->
 
 
 def write_ics(session: Session, meeting_id: int, path: Path) -> Path:
-    """Write the invitation to ``path`` (it holds no patient data, so 0644 is fine) and
-    record the export in the audit trail."""
+    """Write the invitation to ``path`` (it holds no patient data, so 0644 is fine),
+    recorded in the audit trail first: a trail that cannot be written (a locked database)
+    leaves no file behind that the trail does not know of."""
     data = to_ics(session, meeting_id)
     path = Path(path)
     if path.is_dir():
         raise MeetingError(f"{path} is a folder: give a file name ending .ics")
-    _write_public(path, data)
     record_export(session, "invitation", "meeting", meeting_id, "ics")
+    _write_public(path, data)
     return path
 
 
@@ -537,8 +538,8 @@ def write_email(session: Session, meeting_id: int, path: Path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise MeetingError(f"{path} is a folder: give a file name")
-    _write_public(path, data)
     record_export(session, "invitation", "meeting", meeting_id, "txt")
+    _write_public(path, data)
     return path
 
 
