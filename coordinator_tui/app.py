@@ -551,6 +551,7 @@ class CoordinatorApp(App[None]):
 
         A unit that changed data moves ``data_generation`` on, so screens returned to can
         tell that what they show may be out of date."""
+        from coordinator_tui.clock import MOMENT_KEY
         from coordinator_tui.db import session_scope
         from coordinator_tui.services.access import NotPermittedError, StepUpRequiredError
 
@@ -560,6 +561,7 @@ class CoordinatorApp(App[None]):
             raise NotPermittedError("Nobody is signed in: sign in first.")
         try:
             with session_scope(self.engine, self.principal) as session:
+                session.info[MOMENT_KEY] = self.settings.current_moment()
                 yield session
         except StepUpRequiredError:
             # Every export asks the same way: the password prompt comes up, the screen

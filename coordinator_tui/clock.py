@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 UK = ZoneInfo("Europe/London")
@@ -18,6 +20,20 @@ def to_local(moment: datetime) -> datetime:
 def local_today() -> date:
     """Today's date in the UK, whatever zone the machine is set to."""
     return datetime.now(UK).date()
+
+
+MOMENT_KEY = "coordinator_moment"
+"""``session.info`` key: the coordinator's moment for this unit of work (the app's and the
+command line's ``Settings.current_moment()``: pinned in demos and tests, else now)."""
+
+
+def moment_of(info: Mapping[str, Any]) -> datetime:
+    """The moment a unit of work is done at (``info`` is ``session.info``): the one its
+    opener put there, else now. Rules that depend on the hour (a care change still to be
+    acknowledged two hours before a visit) read it, so the demo's pinned week reads the
+    same whenever it is opened, on the screen, in ``rota check`` and in every service."""
+    moment = info.get(MOMENT_KEY)
+    return moment if isinstance(moment, datetime) else datetime.now(UK)
 
 
 def start_of_day(day: date) -> datetime:

@@ -234,6 +234,7 @@ def run_job(db: str | None, job: Callable[..., T], *, with_user: bool = False) -
     act on (any ``CoordinatorError``, a practice file that does not parse, a file that
     cannot be written) is one line and exit 2; the database is disposed of either way."""
     settings, opened = open_for_work(db)
+    from coordinator_tui.clock import MOMENT_KEY
     from coordinator_tui.db import session_scope
     from coordinator_tui.services.errors import CoordinatorError
     from coordinator_tui.services.reference import ReferenceDataError
@@ -243,6 +244,7 @@ def run_job(db: str | None, job: Callable[..., T], *, with_user: bool = False) -
         args += (opened.principal.username,)
     try:
         with session_scope(opened.engine, opened.principal) as session:
+            session.info[MOMENT_KEY] = settings.current_moment()
             return job(session, *args)
     except (CoordinatorError, ReferenceDataError, OSError) as exc:
         fail(str(exc))

@@ -97,13 +97,15 @@ def rota_check(
     import json
 
     day = parse_week(week, load_settings_or_fail(db).current_date())
-    _settings, opened = open_for_work(db)  # signed in: the rota is people's data
+    settings, opened = open_for_work(db)  # signed in: the rota is people's data
+    from coordinator_tui.clock import MOMENT_KEY
     from coordinator_tui.db import session_scope
     from coordinator_tui.services.rota.snapshot import load_week
     from coordinator_tui.services.rota.validate import validate_week
 
     try:
         with session_scope(opened.engine, opened.principal) as session:
+            session.info[MOMENT_KEY] = settings.current_moment()
             snapshot = load_week(session, day)
     finally:
         opened.engine.dispose()

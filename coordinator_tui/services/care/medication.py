@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import moment_of
 from coordinator_tui.models import Carer, Customer, Visit, VisitAssignment, VisitStatus, utcnow
 from coordinator_tui.models.care_changes import ChangeAcknowledgement, MedicationChange
 from coordinator_tui.services.care import CareError, check_version, clean
@@ -523,7 +524,7 @@ def rota_changes(
     """The open (verified, not done) changes for the rota snapshot of a week."""
     from coordinator_tui.services.rota.snapshot import epoch_minutes
 
-    moment = now or utcnow()
+    moment = now or moment_of(session.info)
     changes = list(
         session.scalars(
             select(MedicationChange).where(

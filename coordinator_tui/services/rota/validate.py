@@ -23,10 +23,11 @@ import copy
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from coordinator_tui.clock import MOMENT_KEY
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.problems import Problem
 from coordinator_tui.services.rota.rules import CarerWeek, rules_for
@@ -511,9 +512,12 @@ def validate_week(snapshot: WeekSnapshot) -> list[Problem]:
     return RotaState(snapshot).problems()
 
 
-def check_week(session: Session, day: date) -> list[Problem]:
+def check_week(session: Session, day: date, now: datetime | None = None) -> list[Problem]:
     """Every problem of the week holding ``day``, read from the session
-    (``rota check --week DATE``: print them, or ``[p.to_dict() for p in ...]`` as JSON)."""
+    (``rota check --week DATE``: print them, or ``[p.to_dict() for p in ...]`` as JSON),
+    at ``now`` (else the unit of work's moment, ``clock.moment_of``)."""
+    if now is not None:
+        session.info[MOMENT_KEY] = now
     return validate_week(load_week(session, day))
 
 
