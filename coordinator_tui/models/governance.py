@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from sqlalchemy import Index
 from sqlmodel import Field
 
 from coordinator_tui.models.base import Editable
@@ -26,6 +27,13 @@ class Incident(Editable, table=True):
     to the agency). ``status`` is ``open`` or ``closed``; an open incident with no
     ``triaged_at`` is awaiting triage. ``notifiable`` and ``cqc_notification`` hold the
     latest triage decisions (their history is in ``incident_decision``)."""
+
+    __table_args__ = (
+        # The closed incidents read a page at a time by key, latest closed first
+        # (``incidents.closed_incidents_page``: status = closed, by closed_at, occurred_at
+        # and id): each page one range of this index, however many have closed.
+        Index("ix_incident_closed_keyset", "status", "closed_at", "occurred_at", "id"),
+    )
 
     occurred_at: datetime = Field(index=True)
     reported_at: datetime

@@ -18,10 +18,12 @@ def upgrade() -> None:
     """Each section adds its own tables, columns and indexes."""
     _upgrade_h7()
     _upgrade_h5()
+    _upgrade_h13()
 
 
 def downgrade() -> None:
     """Each section removes what it added, in reverse order."""
+    _downgrade_h13()
     _downgrade_h5()
     _downgrade_h7()
 
@@ -72,3 +74,25 @@ def _downgrade_h5() -> None:
         batch_op.drop_index("ix_referral_keyset")
     with op.batch_alter_table("register_entry", schema=None) as batch_op:
         batch_op.drop_index("ix_register_entry_keyset")
+
+
+# -- H13: the Governance closed incidents read by key (issue 23) ---------------------------
+
+
+def _upgrade_h13() -> None:
+    """An index in the closed incidents' order (``closed_incidents_page``: status, then
+    closed_at, occurred_at and id), so each page is one index range however many have
+    closed."""
+    from alembic import op
+
+    with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_incident_closed_keyset", ["status", "closed_at", "occurred_at", "id"], unique=False
+        )
+
+
+def _downgrade_h13() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.drop_index("ix_incident_closed_keyset")
