@@ -571,8 +571,21 @@ def record_break_glass(
     _write_events(session, [event], wrote=False)
 
 
-ACCESS_ACTIONS = ("sign-in", "sign-out", "sign-fail", "lock", "unlock", "step-up", "step-fail")
-"""Sign-in and workstation events (issue 17 §1, §3), recorded on the ``account`` row."""
+ACCESS_ACTIONS = (
+    "sign-in",
+    "sign-out",
+    "sign-fail",
+    "lock",
+    "unlock",
+    "step-up",
+    "step-fail",
+    "db-encrypt",
+    "db-decrypt",
+    "db-rekey",
+)
+"""Sign-in and workstation events (issue 17 §1, §3), recorded on the ``account`` row, and
+the database's encryption changed by an administrator (§5: ``db encrypt|decrypt|rekey``,
+on the administrator's account row; never a key or password)."""
 
 
 def record_access(session: Session, action: str, account_id: int | None, **details: Any) -> None:

@@ -170,9 +170,10 @@ def _sqlite_path(db: str | None, doing: str):
     return settings, target.path
 
 
-def _administrator(settings, path) -> tuple[str, str]:
+def _administrator(settings, path) -> tuple[str, str, object]:
     """Sign in (unlocking an encrypted file first) as an account that may manage users;
-    its name and password, which the key file's slot is wrapped with."""
+    its name and password, which the key file's slot is wrapped with, and its principal
+    (the converted database's audit event is written as it)."""
     from coordinator_tui.services import access
 
     opened = open_or_fail(str(path))
@@ -189,7 +190,24 @@ def _administrator(settings, path) -> tuple[str, str]:
         )
     if not principal.can(access.MANAGE_USERS):
         fail("Not permitted: encrypting or decrypting the database needs an administrator")
-    return given
+    return given[0], given[1], principal
+
+
+def _record_conversion(path: Path, principal, action: str, **details: object) -> None:
+    """Write ``action`` (``db-encrypt``, ``db-decrypt``, ``db-rekey``) into the converted
+    database's own audit trail, as the administrator who ran it: who and when (the event's
+    actor and time) and what (tables and rows checked, whether a plain copy was kept).
+    Never the key, the key file's content or a password: the trail is read by auditors who
+    must not be able to open the file with what it says."""
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services import accounts
+
+    opened = open_or_fail(str(path), migrate=False)  # the key is in memory: no prompt
+    try:
+        with session_scope(opened.engine, principal) as session:
+            accounts.record_event(session, principal, action, **details)
+    finally:
+        opened.engine.dispose()
 
 
 @db_app.command("encrypt")
@@ -216,11 +234,19 @@ def db_encrypt(
         keyslots.cipher_module()
     except keyslots.EncryptionUnavailable as exc:
         fail(str(exc))
-    username, password = _administrator(settings, path)
+    username, password, principal = _administrator(settings, path)
     try:
         done = encrypt_sqlite(path, username, password, keep_plain=plain_backup)
     except (DatabaseOpenError, OSError) as exc:
         fail(str(exc))
+    _record_conversion(
+        path,
+        principal,
+        "db-encrypt",
+        tables=str(done.tables),
+        rows=str(done.rows),
+        plain_copy_kept="yes" if done.plain_backup is not None else "no",
+    )
     typer.echo(
         f"Encrypted {path} ({done.tables} tables, {done.rows} rows checked); key file "
         f"{keyslots.keys_path(path)} (keep it with every backup). Opens with {username}'s "
@@ -244,11 +270,12 @@ def db_decrypt(db: DbOption = None) -> None:
     settings, path = _sqlite_path(db, "decrypt")
     if not keyslots.is_encrypted(path):
         fail(f"{path} is not encrypted")
-    _administrator(settings, path)
+    principal = _administrator(settings, path)[2]
     try:
         done = decrypt_sqlite(path)
     except (DatabaseOpenError, OSError) as exc:
         fail(str(exc))
+    _record_conversion(path, principal, "db-decrypt", tables=str(done.tables), rows=str(done.rows))
     typer.echo(
         f"Decrypted {path} ({done.tables} tables, {done.rows} rows checked): it is NOT "
         "encrypted now; backups made from now on are not either."
@@ -266,12 +293,20 @@ def db_rekey(db: DbOption = None) -> None:
     settings, path = _sqlite_path(db, "rekey")
     if not keyslots.is_encrypted(path):
         fail(f"{path} is not encrypted: use db encrypt")
-    username, password = _administrator(settings, path)
+    username, password, principal = _administrator(settings, path)
     others = sorted(set(keyslots.read_keys(path).slots) - {username.strip().lower()})
     try:
         done = rekey_sqlite(path, username, password)
     except (DatabaseOpenError, OSError) as exc:
         fail(str(exc))
+    _record_conversion(
+        path,
+        principal,
+        "db-rekey",
+        tables=str(done.tables),
+        rows=str(done.rows),
+        keys_voided=str(len(others)),
+    )
     typer.echo(
         f"Re-keyed {path} ({done.tables} tables, {done.rows} rows checked): a new key, "
         f"opened by {username}'s password only. Older backups keep the old key."
