@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,7 +19,10 @@ from textual.widgets import DataTable, Header, Input, Label, Static
 
 from coordinator_tui.formatting import uk_datetime
 from coordinator_tui.screens.accounts.sign_in import FieldInput
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.screens.dialog_base import BackgroundSave, DialogBase
+from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -30,12 +33,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class AccountForm(ModalScreen[bool]):
-    """A few fields for an account; ``save`` returns an error line or None (closes).
+class AccountForm(DialogBase, ModalScreen[Any]):
+    """A few fields for an account, saved by ``save``.
 
     Laid out as every other form (``FormDialog``'s ``#form-box``, one-line fields, the
     keys in the border): at 80x24 the six fields of a new account fit, and a form taller
-    than the terminal scrolls, the error line of a refused save scrolled into view."""
+    than the terminal scrolls, the error line of a refused save scrolled into view.
+
+    A ``DialogBase`` form like every other: ``esc`` asks before throwing away what was
+    typed, and a :class:`BackgroundSave` writes in a worker thread (the screen live,
+    "Saving…" said, a second ``ctrl+s`` not saving twice); a refusal (a
+    ``CoordinatorError``: the two passwords differ, a conflict, a locked database) is one
+    line in the form with what was typed kept."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="account_form.cancel"),
@@ -47,9 +56,11 @@ class AccountForm(ModalScreen[bool]):
         self,
         title: str,
         fields: list[tuple[str, str, str, bool]],
-        save: Callable[[dict[str, str]], str | None],
+        save: BackgroundSave | Callable[[dict[str, str]], str | None],
     ) -> None:
-        """``fields``: (key, label, value, secret)."""
+        """``fields``: (key, label, value, secret). ``save``: a ``BackgroundSave`` (its
+        ``write`` given the values), or a callable that writes nothing and returns an
+        error line or None (``DialogBase.submit``)."""
         super().__init__()
         self.form_title = title
         self.fields = fields
@@ -76,22 +87,20 @@ class AccountForm(ModalScreen[bool]):
             self.action_save()
 
     def action_save(self) -> None:
-        problem = self.save(self.values())
-        if problem:
-            line = self.query_one("#form-error", Static)
-            line.update(f"✗ {problem}")
-            # Below the fold of a tall form at 80x24; after the refresh, so that a message
-            # wrapping over several lines is scrolled into view whole.
-            self.call_after_refresh(line.scroll_visible, animate=False)
-            return
-        self.dismiss(True)
+        self.submit(self.save, self.values(), result=True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
 
 
-class UsersScreen(CoordinatorScreen):
-    """Every account: user name, name, roles, practices, TOTP, active, last sign-in."""
+class UsersScreen(BackgroundWrites, CoordinatorScreen):
+    """Every account: user name, name, roles, practices, TOTP, active, last sign-in.
+
+    Every change is written off the UI thread: the forms' saves in the form's worker
+    (``BackgroundSave``), ``d`` in this screen's (``BackgroundWrites``), so the screen
+    stays live while the database waits on a lock held elsewhere."""
+
+    SAVING_LINE = "#users-message"  # "Saving…" while ``d`` waits on the database
 
     BINDINGS = [
         Binding("a", "add", "Add", id="users.add"),
@@ -164,26 +173,29 @@ class UsersScreen(CoordinatorScreen):
             return None
         return self.rows[table.cursor_row]
 
-    def _run(self, work: Callable[..., object]) -> str | None:
-        """A service call in its own unit of work: None, or the one line refusing it."""
-        from coordinator_tui.services.errors import CoordinatorError
+    def _write(self, work: Callable[[Any], object]) -> None:
+        """A service call in its own unit of work, in a worker thread (a form's or this
+        screen's): a refusal is the ``CoordinatorError`` it raises."""
+        with self.coordinator.session() as session:
+            work(session)
 
-        try:
-            with self.coordinator.session() as session:
-                work(session)
-        except CoordinatorError as exc:
-            return str(exc)
-        self.load()
-        return None
+    def _saved(self, message: str) -> Callable[..., None]:
+        """After a form's save, on the UI thread: the list read again, ``message`` said."""
+
+        def then(*_: object) -> None:
+            self.load()
+            self.say(message)
+
+        return then
 
     def action_add(self) -> None:
         from coordinator_tui.services.accounts import create_account, practice_ids_for
 
-        def save(values: dict[str, str]) -> str | None:
+        def write(values: dict[str, str]) -> None:
             if values["password"] != values["again"]:
-                return "The two passwords differ."
+                raise CoordinatorError("The two passwords differ.")
             codes = [c for c in values["practices"].replace(",", " ").split() if c]
-            return self._run(
+            self._write(
                 lambda s: create_account(
                     s,
                     values["username"],
@@ -196,6 +208,9 @@ class UsersScreen(CoordinatorScreen):
                 )
             )
 
+        def then(values: dict[str, str], _result: object) -> None:
+            self._saved(f"{values['username']} added.")()
+
         self.app.push_screen(
             AccountForm(
                 "Add an account",
@@ -207,7 +222,7 @@ class UsersScreen(CoordinatorScreen):
                     ("password", "Temporary password", "", True),
                     ("again", "Temporary password again", "", True),
                 ],
-                save,
+                BackgroundSave(write, then),
             )
         )
 
@@ -220,9 +235,9 @@ class UsersScreen(CoordinatorScreen):
             return
         labels = ", ".join(catalogue().role_label(r) for r in row.roles)
 
-        def save(values: dict[str, str]) -> str | None:
+        def write(values: dict[str, str]) -> None:
             codes = [c for c in values["practices"].replace(",", " ").split() if c]
-            return self._run(
+            self._write(
                 lambda s: set_roles(
                     s,
                     row.id,
@@ -240,19 +255,28 @@ class UsersScreen(CoordinatorScreen):
                     ("roles", "Roles (comma between)", labels, False),
                     ("practices", "Practices' ODS codes (blank: every practice)", "", False),
                 ],
-                save,
+                BackgroundSave(write, self._saved(f"Roles of {row.username} changed.")),
             )
         )
 
     def action_toggle_active(self) -> None:
+        """``d``: disable or enable, in a worker thread (``BackgroundWrites``); a refusal
+        is the one line under the list, the list as it was."""
         from coordinator_tui.services.accounts import set_active
 
         row = self.current()
         if row is None:
             return
-        problem = self._run(lambda s: set_active(s, row.id, not row.active, row.version))
         done = "enabled" if not row.active else "disabled"
-        self.say(problem or f"{row.username} {done}.")
+
+        def write() -> None:
+            self._write(lambda s: set_active(s, row.id, not row.active, row.version))
+
+        def then(_result: None) -> None:
+            self.load()
+            self.say(f"{row.username} {done}.")
+
+        self.write_in_background(write, then, refused=lambda exc: self.say(str(exc)))
 
     def action_reset(self) -> None:
         from coordinator_tui.services.accounts import reset_password
@@ -261,10 +285,10 @@ class UsersScreen(CoordinatorScreen):
         if row is None:
             return
 
-        def save(values: dict[str, str]) -> str | None:
+        def write(values: dict[str, str]) -> None:
             if values["password"] != values["again"]:
-                return "The two passwords differ."
-            return self._run(
+                raise CoordinatorError("The two passwords differ.")
+            self._write(
                 lambda s: reset_password(s, row.id, values["password"], _now(), row.version)
             )
 
@@ -275,7 +299,9 @@ class UsersScreen(CoordinatorScreen):
                     ("password", "Temporary password", "", True),
                     ("again", "Temporary password again", "", True),
                 ],
-                save,
+                BackgroundSave(
+                    write, self._saved(f"A temporary password was set for {row.username}.")
+                ),
             )
         )
 

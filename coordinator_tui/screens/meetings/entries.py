@@ -26,16 +26,23 @@ from textual.widgets import Header, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from coordinator_tui.formatting import nhs_number
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
+from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from coordinator_tui.services.meetings.minutes import PersonEntry
 
 
-class RecordEntriesScreen(CoordinatorScreen[None]):
+class RecordEntriesScreen(BackgroundWrites, CoordinatorScreen[None]):
+    """``c`` and ``w`` write (the audit record, the files) in a worker thread
+    (``BackgroundWrites``): the list stays live while the database waits on a lock held
+    elsewhere, and keys typed meanwhile act after the write."""
+
     CSS_PATH = "meetings.tcss"
     HELP = __doc__ or ""
+    SAVING_LINE = "#entries-head"  # "Saving…" while the audit record waits on the database
     BINDINGS = [
         Binding("escape", "back", "Back", id="entries.back"),
         Binding("c", "copy", "Copy entry", id="entries.copy"),
@@ -122,26 +129,36 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
         self.query_one(TextArea).focus()
 
     def action_copy(self) -> None:
+        """``c``: the audit record (who copied whose entry, when) is written first, in a
+        worker thread; only once it is made does the entry leave for the clipboard. A
+        refusal is one line and nothing is copied."""
         entry = self.current()
         if entry is None:
             self.notify("Nobody to copy", severity="warning")
             return
-        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minutes import record_entry_copied
 
-        try:  # audited before it leaves: who copied whose entry, when
-            with self.app.session() as session:  # type: ignore[attr-defined]
+        def write() -> None:
+            with self.coordinator.session() as session:
                 record_entry_copied(session, entry.person_id)
-        except CoordinatorError as exc:
-            self.notify(f"Not copied: {exc}", severity="error")
-            return
-        self.app.copy_to_clipboard(entry.text)
-        hide = "; hide it from their online record access" if entry.hide_online else ""
-        self.notify(f"Entry for {entry.name} copied: paste it into their record{hide}", timeout=6)
+
+        def then(_result: None) -> None:
+            self.app.copy_to_clipboard(entry.text)
+            hide = "; hide it from their online record access" if entry.hide_online else ""
+            self.notify(
+                f"Entry for {entry.name} copied: paste it into their record{hide}", timeout=6
+            )
+
+        def refused(exc: CoordinatorError) -> None:
+            self.notify(f"Not copied: {exc}", severity="error", timeout=8)
+
+        self.write_in_background(write, then, refused=refused)
 
     def action_write(self) -> None:
+        """``w``: every entry to its own owner-only file, written in a worker thread (each
+        file audited); a refusal (a locked database, a folder that cannot be written) is
+        one line."""
         from coordinator_tui.screens.meetings.dialogs import output_folder
-        from coordinator_tui.services.errors import CoordinatorError
         from coordinator_tui.services.meetings.minutes import (
             entries_folder,
             write_record_entries,
@@ -150,20 +167,24 @@ class RecordEntriesScreen(CoordinatorScreen[None]):
         if self.day is None:
             return
         folder = entries_folder(output_folder(self.app), self.meeting_id, self.day)
-        try:
-            with self.coordinator.session() as session:
-                self.written = write_record_entries(
-                    session,
-                    self.meeting_id,
-                    folder,
-                    recorded_by=self.coordinator.settings.user,
-                )
-        except (CoordinatorError, OSError) as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.notify(
-            f"{len(self.written)} entries written to {folder} (readable by you only)", timeout=8
-        )
+        user = self.coordinator.settings.user
+
+        def write() -> list:
+            try:
+                with self.coordinator.session() as session:
+                    return write_record_entries(session, self.meeting_id, folder, recorded_by=user)
+            except OSError as exc:  # the unit of work rolled back: no audit record
+                raise CoordinatorError(
+                    f"The entries could not be written: {exc.strerror or exc}"
+                ) from exc
+
+        def then(written: list) -> None:
+            self.written = written
+            self.notify(
+                f"{len(written)} entries written to {folder} (readable by you only)", timeout=8
+            )
+
+        self.write_in_background(write, then)
 
     def action_share(self) -> None:
         from coordinator_tui.screens.reports.sharing import share_from

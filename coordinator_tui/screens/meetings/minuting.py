@@ -44,6 +44,7 @@ from textual.widgets import Header, Input, Static, TextArea
 
 from coordinator_tui.clock import to_local
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import FormDialog
@@ -139,9 +140,10 @@ class SaveResult:
     """Another save of the same notes got in first: save again (it then merges or asks)."""
 
 
-class MinutingScreen(CoordinatorScreen[None]):
+class MinutingScreen(BackgroundWrites, CoordinatorScreen[None]):
     CSS_PATH = "meetings.tcss"
     HELP = __doc__ or ""
+    SAVING_LINE = "#min-preview"  # "Saving…" while a decision or action waits on the database
     BINDINGS = [
         Binding("pagedown,ctrl+n", "move(1)", "Next item", priority=True, id="minuting.next"),
         Binding("pageup,ctrl+b", "move(-1)", "Previous", priority=True, id="minuting.previous"),
@@ -590,6 +592,11 @@ class MinutingScreen(CoordinatorScreen[None]):
 
         with self.coordinator.session() as session:
             items = minuting_items(session, self.meeting_id)
+        self.take_items(items)
+
+    def take_items(self, items: list[MinutingItem]) -> None:
+        """The items as read again (after a decision or an action): shown, the item being
+        minuted kept, the notes typed left as they are."""
         current = self.item.id if self.item else None
         self.items = items
         for index, item in enumerate(items):
@@ -637,23 +644,29 @@ class MinutingScreen(CoordinatorScreen[None]):
 
     @on(Input.Submitted, "#min-decision")
     def record_decision(self, event: Input.Submitted) -> None:
-        from coordinator_tui.services.errors import CoordinatorError
-        from coordinator_tui.services.meetings.minuting import add_decision
+        """``enter`` on the decision line: recorded in a worker thread (``BackgroundWrites``:
+        the notes stay live while the database waits, keys typed meanwhile reach them
+        after); a refusal is one line, the decision kept in its line to try again."""
+        from coordinator_tui.services.meetings.minuting import add_decision, minuting_items
 
         item = self.item
         if item is None or not event.value.strip():
             self.query_one("#min-notes", TextArea).focus()
             return
-        try:
+        line, text, meeting_id = event.input, event.value, self.meeting_id
+
+        def write() -> list[MinutingItem]:
             with self.coordinator.session() as session:
-                add_decision(session, item.id, event.value)
-            self.refresh_items()
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        event.input.value = ""
-        self.notify("Decision recorded", timeout=2)
-        self.query_one("#min-notes", TextArea).focus()
+                add_decision(session, item.id, text)
+                return minuting_items(session, meeting_id)
+
+        def then(items: list[MinutingItem]) -> None:
+            self.take_items(items)
+            line.value = ""
+            self.notify("Decision recorded", timeout=2)
+            self.query_one("#min-notes", TextArea).focus()
+
+        self.write_in_background(write, then)
 
     @on(Input.Changed, "#min-action")
     def parse_action(self, event: Input.Changed) -> None:
@@ -669,8 +682,9 @@ class MinutingScreen(CoordinatorScreen[None]):
 
     @on(Input.Submitted, "#min-action")
     def save_action(self, event: Input.Submitted) -> None:
-        from coordinator_tui.services.errors import CoordinatorError
-        from coordinator_tui.services.meetings.minuting import save_action
+        """``enter`` on the action line: the action saved in a worker thread
+        (``BackgroundWrites``); a refusal is one line, the line and its preview kept."""
+        from coordinator_tui.services.meetings.minuting import minuting_items, save_action
 
         item, preview = self.item, self.preview
         if item is None or preview is None:
@@ -679,18 +693,22 @@ class MinutingScreen(CoordinatorScreen[None]):
         if not preview.ok:
             self.notify(preview.describe(), severity="error")
             return
-        try:
+        line, today, meeting_id = event.input, self.today, self.meeting_id
+
+        def write() -> list[MinutingItem]:
             with self.coordinator.session() as session:
-                save_action(session, item.id, preview, today=self.today)
-            self.refresh_items()
-        except CoordinatorError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        event.input.value = ""
-        self.preview = None
-        self.query_one("#min-preview", Static).update("")
-        self.notify("Action added", timeout=2)
-        self.query_one("#min-notes", TextArea).focus()
+                save_action(session, item.id, preview, today=today)
+                return minuting_items(session, meeting_id)
+
+        def then(items: list[MinutingItem]) -> None:
+            self.take_items(items)
+            line.value = ""
+            self.preview = None
+            self.query_one("#min-preview", Static).update("")
+            self.notify("Action added", timeout=2)
+            self.query_one("#min-notes", TextArea).focus()
+
+        self.write_in_background(write, then)
 
     # -- attendance, finishing, export ----------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -24,6 +25,7 @@ from textual.containers import Vertical
 from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import uk_date
+from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
@@ -311,10 +313,11 @@ def recipients_table(summary: SharingSummary) -> Table:
     return table
 
 
-class SharingReportScreen(CoordinatorScreen):
+class SharingReportScreen(BackgroundWrites, CoordinatorScreen):
     """Sharing per period and recipient, and decisions taken without consent."""
 
     CSS_PATH = "reports.tcss"
+    SAVING_LINE = "#sharing-detail"  # "Saving…" while an export waits on the database
     HELP = __doc__
     BINDINGS = [
         Binding("p", "period", "Period", id="sharing.period"),
@@ -336,6 +339,7 @@ class SharingReportScreen(CoordinatorScreen):
         self.without_consent = False
         self.rows: list[SharingRow] = []
         self.loaded = False
+        self.last_export: Path | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -498,22 +502,30 @@ class SharingReportScreen(CoordinatorScreen):
 
     def action_export(self) -> None:
         """``E``: the period's rows as CSV (owner-only, in the exports folder), with the
-        confidentiality flags in their own columns; the export is in the audit trail."""
+        confidentiality flags in their own columns; the export is in the audit trail.
+        Written in a worker thread (``BackgroundWrites``: the report stays live while the
+        database waits). The password is asked again first when not given lately (the
+        service refuses before anything is written); a refusal is one line, nothing
+        written."""
         from coordinator_tui.services.reports.sharing import export_sharing
 
-        try:
-            with self.coordinator.session() as session:
-                path = export_sharing(
-                    session,
-                    self.coordinator.settings.export_dir,
-                    self.rows,
-                    self.date_from,
-                    self.date_to,
-                )
-        except (CoordinatorError, OSError) as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.notify(f"Sharing report exported to {path}")
+        folder, rows = self.coordinator.settings.export_dir, list(self.rows)
+        date_from, date_to = self.date_from, self.date_to
+
+        def write() -> Path:
+            try:
+                with self.coordinator.session() as session:
+                    return export_sharing(session, folder, rows, date_from, date_to)
+            except OSError as exc:  # nothing recorded: the unit of work was rolled back
+                raise CoordinatorError(
+                    f"The sharing report could not be written: {exc.strerror or exc}"
+                ) from exc
+
+        def then(path: Path) -> None:
+            self.last_export = path
+            self.notify(f"Sharing report exported to {path}")
+
+        self.write_in_background(write, then)
 
     def action_reload(self) -> None:
         self.load()
