@@ -439,6 +439,21 @@ def _queue_counts(
             .join(Person, Person.id == RegisterEntry.person_id)
             .where(*conditions)
         ).one()
+    recorded = _assessed_looked_after(session, today, filters, matched)
+    wanted = {row[0]: tuple(row) for row in recorded}
+    for r in page_rows:
+        if r.category_code in rules.LAC_REGISTERS and r.start_date:
+            wanted.setdefault(r.entry_id, (r.entry_id, r.person_id, r.start_date, r.date_of_birth))
+    due = rules.health_assessments_due(session, wanted.values(), today)
+    late = sum(1 for row in recorded if due[row[0]].due < today)
+    return QueueCounts(int(total), int(shown), int(late_reviews), late), due
+
+
+def _assessed_looked_after(
+    session: Session, today: date, filters: QueueFilter, matched: ColumnElement[bool]
+) -> list[Any]:
+    """(entry id, person id, entered care, born) of the view's looked-after entries with
+    an assessment recorded: only these can have one late (``_queue_counts``)."""
     lac = select(RegisterCategory.id).where(RegisterCategory.code.in_(rules.LAC_REGISTERS))
     assessed = (
         select(ChronologyEntry.id)
@@ -448,27 +463,29 @@ def _queue_counts(
         )
         .exists()
     )
-    recorded = session.execute(
-        select(RegisterEntry.id, Person.id, RegisterEntry.start_date, Person.date_of_birth)
-        .join(Person, Person.id == RegisterEntry.person_id)
-        .where(
-            *_queue_conditions(today, filters),
-            matched,
-            RegisterEntry.category_id.in_(lac),  # by its index: a few registers' entries
-            RegisterEntry.start_date.is_not(None),
-            assessed,  # each by the chronology's person index
-        )
-        # From the looked-after registers' entries, not the whole queue (SQLite's
-        # planner otherwise reads the queue by its due-date index).
-        .with_hint(RegisterEntry, "INDEXED BY ix_register_entry_category_id", "sqlite")
-    ).all()
-    wanted = {row[0]: tuple(row) for row in recorded}
-    for r in page_rows:
-        if r.category_code in rules.LAC_REGISTERS and r.start_date:
-            wanted.setdefault(r.entry_id, (r.entry_id, r.person_id, r.start_date, r.date_of_birth))
-    due = rules.health_assessments_due(session, wanted.values(), today)
-    late = sum(1 for row in recorded if due[row[0]].due < today)
-    return QueueCounts(int(total), int(shown), int(late_reviews), late), due
+    return list(
+        session.execute(
+            select(RegisterEntry.id, Person.id, RegisterEntry.start_date, Person.date_of_birth)
+            .join(Person, Person.id == RegisterEntry.person_id)
+            .where(
+                *_queue_conditions(today, filters),
+                matched,
+                RegisterEntry.category_id.in_(lac),  # by its index: a few registers' entries
+                RegisterEntry.start_date.is_not(None),
+                assessed,  # each by the chronology's person index
+            )
+            # From the looked-after registers' entries, not the whole queue (SQLite's
+            # planner otherwise reads the queue by its due-date index).
+            .with_hint(RegisterEntry, "INDEXED BY ix_register_entry_category_id", "sqlite")
+        ).all()
+    )
+
+
+def late_health_assessment_ids(session: Session, today: date, filters: QueueFilter) -> set[int]:
+    """The view's looked-after entries whose next health assessment has passed."""
+    recorded = _assessed_looked_after(session, today, filters, true())
+    due = rules.health_assessments_due(session, (tuple(r) for r in recorded), today)
+    return {r[0] for r in recorded if due[r[0]].due < today}
 
 
 def queue_counts(
@@ -525,6 +542,99 @@ def matches_text(row: QueueRow, needle: str) -> bool:
 def filter_by_text(rows: Sequence[QueueRow], needle: str) -> list[QueueRow]:
     """The rows matching ``needle`` (see ``text_matcher``), in their order."""
     return list(filter(text_matcher(needle), rows))
+
+
+# -- the typed filter, over a narrow list read once per view (issue 23) -----------------
+
+
+@dataclass(frozen=True)
+class SearchEntry:
+    """One queue entry as the ``/`` filter needs it: what it matches against
+    (``text_matcher``'s ``nhs_number``, ``search_text``, ``dob_text``), its place in the
+    queue (``key``) and what the counts need. Narrow: a view of 20,000 entries is a few
+    MiB, read once, not a LIKE scan of the view per key."""
+
+    entry_id: int
+    key: keyset.Key
+    nhs_number: str
+    search_text: str
+    dob_text: str
+    overdue: bool
+    health_assessment_late: bool
+
+
+@dataclass(frozen=True)
+class QueueSearch:
+    """A queue view (its filters, not the typed text) as the ``/`` filter searches it:
+    every entry in queue order. Read once when the filter is first typed and kept while
+    it is typed (the screen drops it after any save or change of view)."""
+
+    filters: QueueFilter
+    today: date
+    entries: tuple[SearchEntry, ...]
+
+    def matching(self, text: str) -> list[SearchEntry]:
+        """The entries ``text`` keeps, in queue order: ``text_matcher``'s semantics."""
+        return list(filter(text_matcher(text), self.entries))  # type: ignore[arg-type]
+
+    def counts(self, matched: Sequence[SearchEntry]) -> QueueCounts:
+        """The summary's counts for ``matched`` (of this view), without a query."""
+        return QueueCounts(
+            len(self.entries),
+            len(matched),
+            sum(1 for e in matched if e.overdue),
+            sum(1 for e in matched if e.health_assessment_late),
+        )
+
+
+def queue_search(session: Session, today: date, filters: QueueFilter | None = None) -> QueueSearch:
+    """The view's narrow search list (``QueueSearch``): one read of (id, key, NHS number,
+    names, date of birth, due date) in queue order, and the assessments late (read as
+    ``queue_counts`` reads them) as a set of ids."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
+    filters = filters or QueueFilter()
+    stmt, segments, filters = _queue_query(session, today, filters, "")
+    narrow = stmt.with_only_columns(
+        RegisterEntry.id,
+        Person.nhs_number,
+        Person.given_name,
+        Person.family_name,
+        Person.date_of_birth,
+        RegisterEntry.next_review_due,
+        maintain_column_froms=False,
+    )
+    found = keyset.page(session, narrow, segments, limit=10**9)
+    late = late_health_assessment_ids(session, today, filters)
+    entries = []
+    for key, (entry_id, nhs, given, family, born, due) in found:
+        entries.append(
+            SearchEntry(
+                entry_id,
+                key,
+                nhs,
+                f"{family} {given} {given} {family}".lower(),
+                f"{uk_date(born)}\0{born.day}/{born.month}/{born:%Y}",
+                due is not None and due < today,
+                entry_id in late,
+            )
+        )
+    return QueueSearch(filters, today, tuple(entries))
+
+
+def queue_rows(
+    session: Session, today: date, filters: QueueFilter | None, entry_ids: Sequence[int]
+) -> list[QueueRow]:
+    """The queue rows of ``entry_ids`` (a page of the search's matches), in that order;
+    with their health assessments. An entry no longer in the view is left out."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
+    if not entry_ids:
+        return []
+    stmt = _queue_columns(today, filters or QueueFilter()).where(
+        RegisterEntry.id.in_(list(entry_ids))
+    )
+    by_id = {row[0]: QueueRow(*row) for row in session.execute(stmt)}
+    rows = [by_id[i] for i in entry_ids if i in by_id]
+    return _with_health_assessments(session, rows, today)
 
 
 # -- actions --------------------------------------------------------------------------

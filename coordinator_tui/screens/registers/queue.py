@@ -33,6 +33,7 @@ from coordinator_tui.services.registers import (
     QueueFilter,
     QueuePage,
     QueueRow,
+    QueueSearch,
     Undo,
 )
 from coordinator_tui.widgets.filter_input import FilterInput
@@ -179,6 +180,9 @@ class RegistersScreen(SectionScreen):
         self.source: KeysetSource | None = None
         self.counts: QueueCounts | None = None
         self._generation = 0  # of the latest read asked for: an older one is not shown
+        # The view's narrow search list while ``/`` text is typed (read at its first key,
+        # dropped by any other reload: a save, a change of view).
+        self._search: QueueSearch | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="registers-body"):
@@ -277,12 +281,20 @@ class RegistersScreen(SectionScreen):
             else self.coordinator.settings.review_horizon_days,
         )
 
-    def load_queue(self, land_on: Sequence[int] = (), index: int | None = None) -> None:
+    def load_queue(
+        self, land_on: Sequence[int] = (), index: int | None = None, *, keep_search: bool = False
+    ) -> None:
         """Read the queue's first page and counts again, off the UI thread; ``land_on``:
-        entry ids to put the cursor on (the first still listed), else row ``index``."""
+        entry ids to put the cursor on (the first still listed), else row ``index``.
+        ``keep_search``: the typed text changed, nothing else, so the view's search list
+        read at the first key still holds (any other reload reads it again)."""
         text = self.query_one("#queue-filter", Input).value
+        if not keep_search:
+            self._search = None
         self._generation += 1
-        self._read_queue(self.current_filter(), text, tuple(land_on), index, self._generation)
+        self._read_queue(
+            self.current_filter(), text, tuple(land_on), index, self._generation, self._search
+        )
 
     @work(thread=True, exclusive=True, group="registers-queue")
     def _read_queue(
@@ -292,9 +304,11 @@ class RegistersScreen(SectionScreen):
         land_on: tuple[int, ...],
         index: int | None,
         generation: int,
+        search: QueueSearch | None = None,
     ) -> None:
         """In a thread: the first page (or the page at the entry to land on) and the
-        counts. A read overtaken by a newer one (a key typed meanwhile) is dropped."""
+        counts. A read overtaken by a newer one (a key typed meanwhile) is dropped.
+        With typed text, the view's search list instead (``_read_matches``)."""
         from coordinator_tui.services.registers import (
             filter_options,
             queue_locate,
@@ -303,6 +317,9 @@ class RegistersScreen(SectionScreen):
 
         app = self.coordinator
         today = self.today
+        if text.strip():
+            self._read_matches(filters, text, land_on, index, generation, search)
+            return
         try:
             with app.session() as session:
                 found = queue_locate(session, today, filters, land_on, text=text)
@@ -326,6 +343,74 @@ class RegistersScreen(SectionScreen):
         source = self._source(filters, text, page, start)
         target = start if found else index
         app.call_from_thread(self.show_queue, source, page.counts, options, target, generation)
+
+    def _read_matches(
+        self,
+        filters: QueueFilter,
+        text: str,
+        land_on: tuple[int, ...],
+        index: int | None,
+        generation: int,
+        search: QueueSearch | None,
+    ) -> None:
+        """In ``_read_queue``'s thread, with typed text: the view's narrow search list
+        (read once, at the first key), the entries the text keeps in memory (the old
+        filter's semantics), their counts, and the rows of the page shown by id. Each
+        key then costs one small read, whatever the size of the view (issue 23)."""
+        from coordinator_tui.services.registers import filter_options, queue_rows, queue_search
+
+        app, today = self.coordinator, self.today
+        try:
+            with app.session() as session:
+                if search is None or search.filters != filters or search.today != today:
+                    search = queue_search(session, today, filters)
+                matched = search.matching(text)
+                place = {e.entry_id: i for i, e in enumerate(matched)}
+                found = next((place[i] for i in land_on if i in place), None)
+                start = found if found is not None else 0
+                shown = matched[start : start + QUEUE_PAGE]
+                rows = queue_rows(session, today, filters, [e.entry_id for e in shown])
+                options = self.options or filter_options(session)
+        except CoordinatorError as exc:
+            app.call_from_thread(self.show_refusal, str(exc))
+            return
+        source = self._match_source(filters, matched, rows, start)
+        target = start if found is not None else index
+        app.call_from_thread(
+            self.show_queue, source, search.counts(matched), options, target, generation, search
+        )
+
+    def _match_source(
+        self, filters: QueueFilter, matched: Sequence[Any], rows: list[QueueRow], start: int
+    ) -> KeysetSource:
+        """The matches as the table reads them: a row's key is its place among the
+        matches, and a page is read by the ids there (``queue_rows``)."""
+        from coordinator_tui.services.registers import queue_rows
+
+        app, today = self.coordinator, self.today
+
+        def fetch(key: Any, backward: bool, limit: int) -> list[tuple[Any, QueueRow]]:
+            if backward:
+                stop = len(matched) if key is None else key
+                lo = max(stop - limit, 0)
+            else:
+                lo = 0 if key is None else key + 1
+                stop = min(lo + limit, len(matched))
+            ids = [e.entry_id for e in matched[lo:stop]]
+            with app.session() as session:
+                found = queue_rows(session, today, filters, ids)
+            place = {e.entry_id: lo + i for i, e in enumerate(matched[lo:stop])}
+            return [(place[r.entry_id], r) for r in found]
+
+        return KeysetSource(
+            len(matched),
+            fetch,
+            lambda r: queue_row(r, today),
+            first=[(start + i, r) for i, r in enumerate(rows)],
+            start=start,
+            page_size=QUEUE_PAGE,
+            id_of=lambda r: r.entry_id,
+        )
 
     def _source(self, filters: QueueFilter, text: str, page: QueuePage, start: int) -> KeysetSource:
         """The rows as the table reads them: this page, then the next ones by key."""
@@ -358,9 +443,12 @@ class RegistersScreen(SectionScreen):
         options: FilterOptions,
         index: int | None = None,
         generation: int | None = None,
+        search: QueueSearch | None = None,
     ) -> None:
         if generation is not None and generation != self._generation:
             return  # a newer read is on its way (the filter changed meanwhile)
+        if search is not None:
+            self._search = search
         first_load = not self.loaded
         self.source = source
         self.counts = counts
@@ -396,7 +484,7 @@ class RegistersScreen(SectionScreen):
     def apply_text_filter(self) -> None:
         """Typed text narrows the query (``services.registers.queue_text_condition``)."""
         if self.loaded:
-            self.load_queue()
+            self.load_queue(keep_search=True)
 
     def update_summary(self) -> None:
         counts = self.counts
