@@ -49,9 +49,13 @@ LOCKED_ACTIONS = frozenset({"quit", "blank", "focus_next", "focus_previous"})
 
 
 def database_label(target: Any) -> str:
-    """Short name of the database for the status line (the full path is in ``db check``)."""
+    """Short name of the database for the status line (the full path is in ``db check``),
+    and whether it is encrypted at rest (issue 17 §5), so a coordinator can see it is."""
     if target.path is not None:
-        return f"database {target.path.name}"
+        from coordinator_tui.keyslots import is_encrypted
+
+        encrypted = " (encrypted)" if is_encrypted(target.path) else ""
+        return f"database {target.path.name}{encrypted}"
     return f"database {target.display.split('@')[-1]}"
 
 
@@ -230,7 +234,10 @@ class CoordinatorApp(App[None]):
         else:
             from coordinator_tui.preflight import resolve_target
 
-            self.database_label = database_label(resolve_target(str(self.engine.url)))
+            url = self.engine.url  # sqlite+pysqlcipher (encrypted) has a path, not a URL we take
+            path = url.database if url.get_backend_name() == "sqlite" else None
+            named = path if path and path != ":memory:" else str(url)
+            self.database_label = database_label(resolve_target(named))
             self._mark_ready()
 
     @work(thread=True, exclusive=True, group="database")
