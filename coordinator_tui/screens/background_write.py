@@ -34,7 +34,9 @@ from typing import Any, ClassVar, TypeVar
 from textual.css.query import NoMatches
 from textual.widgets import Static
 
-from coordinator_tui.screens.type_ahead import PassesStrayKeys, TypeAhead
+from coordinator_tui.screens.type_ahead import HELD, PassesStrayKeys, TypeAhead
+
+__all__ = ["HELD", "SAVING", "SAVING_AFTER_S", "BackgroundWrites"]
 from coordinator_tui.services.errors import ConflictError, CoordinatorError
 
 T = TypeVar("T")
@@ -42,9 +44,6 @@ T = TypeVar("T")
 SAVING_AFTER_S = 0.3
 """A write still under way after this long says "Saving…" (a quick one says nothing)."""
 SAVING = "Saving…"
-HELD = "_keys_held_while_loading"
-"""``PassesStrayKeys``'s list of held keys: the app holds keys for the screen on top while
-it is set (``type_ahead.hold_for_busy``) and they are read again when it is released."""
 _STATE = "_background_write"
 
 
@@ -78,9 +77,9 @@ class BackgroundWrites:
             )
             return False
         holder = self._key_holder()
-        held: list[Any] | None = None
-        if holder.__dict__.get(HELD) is None:  # else a reload holds them already
-            held = holder.__dict__[HELD] = []
+        # Held until this write's end, whatever reload lands or time limit passes
+        # meanwhile (a limit left from an earlier save's reload among them).
+        held = holder.hold_keys_for_write()
         timer = self.set_timer(SAVING_AFTER_S, self._say_saving)  # type: ignore[attr-defined]
         self.__dict__[_STATE] = {"holder": holder, "held": held, "timer": timer, "line": None}
         self.run_worker(  # type: ignore[attr-defined]
@@ -134,11 +133,8 @@ class BackgroundWrites:
                 line, before = state["line"]
                 if line.content == SAVING:  # nothing else has written the line since
                     line.update(before)
-            holder, held = state["holder"], state["held"]
-            if held is not None and holder.__dict__.get(HELD) is held:
-                del holder.__dict__[HELD]
-            else:  # released already (another screen came on top) or not ours
-                held = None
+            holder = state["holder"]
+            keys, reload_pending = holder.end_write_hold(state["held"])
         if error is None:
             if then is not None:
                 then(result)
@@ -146,22 +142,9 @@ class BackgroundWrites:
             refused(error)
         else:
             self.say_refused(error)
-        self._read_again(holder, held or [])
+        holder.hold_again(keys, reload_pending=reload_pending)
 
     def say_refused(self, error: CoordinatorError) -> None:
         """The refusal in one notification (who changed what, for a conflict)."""
         timeout = 10 if isinstance(error, ConflictError) else 8
         self.notify(str(error), severity="error", timeout=timeout)  # type: ignore[attr-defined]
-
-    def _read_again(self, holder: PassesStrayKeys, held: list[Any]) -> None:
-        """The keys held during the write, read again in the order typed. If what ran
-        after the write holds keys in turn (a reload it started), they wait for that,
-        ahead of any typed since."""
-        if not held:
-            return
-        waiting = holder.__dict__.get(HELD)
-        if waiting is not None and holder.is_attached:  # type: ignore[attr-defined]
-            waiting[:0] = held
-            return
-        for key in held:
-            self.app.post_message(key)

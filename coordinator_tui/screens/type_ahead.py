@@ -23,10 +23,15 @@ Either way they were dropped. So:
   reviews the entry under the cursor after the first save, whatever the machine's speed,
   never the row as it was before the reload (issue 22 §6: the outcome no longer depends
   on which of the reload and the next key comes first).
+- ``PassesStrayKeys.hold_keys_for_write`` (``background_write``): while a one-key write
+  is under way its keys are held in the same way, and only the write's end lets them go
+  (``end_write_hold``): not a reload landing meanwhile, nor the time limit of a hold
+  left from an earlier save. A hold's time limit lets go only the hold it was set for.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from textual import events
@@ -54,13 +59,36 @@ BUSY_HOLD_LIMIT_S = 3.0
 """Keys held for a reloading list are read again after this long at most, loaded or not
 (a reload that failed must not swallow the keyboard)."""
 
+HELD = "_keys_held_while_loading"
+"""Where a screen keeps the keys the app holds for it (``hold_for_busy``): while it is
+set, keys for the screen on top wait and are read again when it is let go."""
+
+
+class HeldKeys(list[events.Key]):
+    """The keys held for a screen, with what may let them go.
+
+    One screen can be waiting for a reload and for a one-key write at once (a dialog's
+    save reloads the list while the write it asked for runs), and a hold's time limit can
+    still be pending when a later hold starts. So a hold knows its own time limit (a
+    limit lets go only its own hold), whether a write holds it (then only the write's
+    end lets it go) and whether a reload it waits for has not landed yet."""
+
+    def __init__(self, keys: list[events.Key] | None = None) -> None:
+        super().__init__(keys or [])
+        self.timer: Any = None
+        """The time limit running for this hold (``hold_keys_until_loaded``)."""
+        self.writing = False
+        """A one-key write holds the keys: its end reads them again (``end_write_hold``)."""
+        self.loading = False
+        """A reload was asked for and has not said ``keys_loaded`` yet."""
+
 
 def hold_for_busy(app: Any, event: events.Key) -> bool:
     """For a key the app has read (or passes on): True when the screen on top is
     reloading after a save and took the key to read again once it has loaded. The app's
     priority keys (quit) are never held."""
     screen = app.screen
-    held = getattr(screen, "_keys_held_while_loading", None)
+    held = getattr(screen, HELD, None)
     if held is None:
         return False
     active = app.active_bindings.get(event.key)
@@ -157,21 +185,84 @@ class PassesStrayKeys:
     def hold_keys_until_loaded(self, limit: float = BUSY_HOLD_LIMIT_S) -> None:
         """Keys typed from now on wait until ``keys_loaded`` (the list this screen is
         reloading after a save is on screen, or the screen it opened is on top), or
-        ``limit`` seconds at most."""
-        if self.__dict__.get("_keys_held_while_loading") is None:
-            self.__dict__["_keys_held_while_loading"] = []
-            self.set_timer(limit, self.keys_loaded)  # type: ignore[attr-defined]
+        ``limit`` seconds at most. Held already by a one-key write: they wait for the
+        write's end, and then for this reload (``end_write_hold``)."""
+        held = self.__dict__.get(HELD)
+        if held is None:
+            held = self.__dict__[HELD] = HeldKeys()
+        elif not isinstance(held, HeldKeys):  # a screen's own hold (sign-in): not ours
+            return
+        held.loading = True
+        if held.timer is None and not held.writing:
+            held.timer = self.set_timer(limit, partial(self._hold_limit_reached, held))  # type: ignore[attr-defined]
+
+    def _hold_limit_reached(self, held: HeldKeys) -> None:
+        """The time limit of ``held``: it lets go that hold only, never a later one (a
+        write's, or the next reload's) that happens to be in place when it fires."""
+        held.timer = None
+        if self.__dict__.get(HELD) is held:
+            held.loading = False
+            self.keys_loaded()
+
+    def hold_keys_for_write(self) -> HeldKeys:
+        """A one-key write is under way: the keys typed from now on, and those a reload
+        holds already, are held until ``end_write_hold``. Neither a reload landing
+        meanwhile nor a time limit lets them act on rows the write is about to change."""
+        held = self.__dict__.get(HELD)
+        if not isinstance(held, HeldKeys):
+            held = self.__dict__[HELD] = HeldKeys(held)
+        held.writing = True
+        if held.timer is not None:  # the write's end sets a limit again if still needed
+            held.timer.stop()
+            held.timer = None
+        return held
+
+    def end_write_hold(self, held: HeldKeys) -> tuple[list[events.Key], bool]:
+        """The write holding ``held`` is done: its keys, no longer held (none when they
+        were let go already, the screen gone), and whether a reload asked for during the
+        write has still to land (the keys should wait for it, see ``hold_again``)."""
+        if self.__dict__.get(HELD) is not held:
+            return [], False
+        del self.__dict__[HELD]
+        held.writing = False
+        return list(held), held.loading
+
+    def hold_again(self, keys: list[events.Key], *, reload_pending: bool) -> None:
+        """Keys a write held, read again in the order typed: ahead of those a reload now
+        holds (the one the write's ``then`` started, or one still to land: they wait for
+        it), else now."""
+        if not keys:
+            return
+        if reload_pending and self.__dict__.get(HELD) is None and self.is_attached:
+            self.hold_keys_until_loaded()
+        waiting = self.__dict__.get(HELD)
+        if waiting is not None and self.is_attached:
+            waiting[:0] = keys
+            return
+        for key in keys:
+            self.app.post_message(key)
 
     def on_screen_suspend(self) -> None:
         """Another screen came on top (what ``enter`` opened): the keys held meanwhile
-        were typed for it."""
+        were typed for it (a one-key write's wait for its end: ``keys_loaded``)."""
         self.keys_loaded()
 
     def keys_loaded(self) -> None:
         """The reloaded rows are on screen: the keys held meanwhile are read again, in
-        the order typed, ahead of any typed later."""
-        held = self.__dict__.pop("_keys_held_while_loading", None)
-        for key in held or []:
+        the order typed, ahead of any typed later. Not while a one-key write holds them:
+        its end reads them again, after the reload it starts."""
+        held = self.__dict__.get(HELD)
+        if held is None:
+            return
+        if isinstance(held, HeldKeys):
+            held.loading = False
+            if held.writing:
+                return
+            if held.timer is not None:
+                held.timer.stop()
+                held.timer = None
+        del self.__dict__[HELD]
+        for key in held:
             self.app.post_message(key)
 
     async def on_key(self, event: events.Key) -> None:

@@ -71,6 +71,33 @@ def complaint_context(row: ComplaintRow) -> str:
     )
 
 
+def draft_letter(screen: Any, kind: str, row_id: int) -> None:
+    """Write the letter ``kind`` (``candour`` for an incident, ``complaint``) of record
+    ``row_id``, Word and text, owner-only, in ``screen``'s worker (``BackgroundWrites``);
+    the paths are kept in ``screen.last_letters``. The one letter flow of the list, the
+    record screens and the candour record. The export is audited in the same unit of
+    work; when the password was not given lately the service refuses before anything is
+    written and the app asks for it (the step-up), then ``l`` again."""
+    from coordinator_tui.screens.meetings.dialogs import output_folder
+    from coordinator_tui.services.governance.letters import letters_folder, write_letter_pair
+
+    folder = letters_folder(output_folder(screen.app))
+    coordinator, today = screen.coordinator, screen.today
+
+    def write() -> list[Path]:
+        with coordinator.session() as session:
+            return write_letter_pair(session, kind, row_id, folder, today)
+
+    def then(paths: list[Path]) -> None:
+        screen.last_letters = paths
+        screen.notify(
+            f"Letter drafted (Word and text, readable by you only): {paths[0].name} in {folder}",
+            timeout=8,
+        )
+
+    screen.write_in_background(write, then)
+
+
 class GovernanceActions(BackgroundWrites):
     """The one-key steps on the highlighted (or shown) incident or complaint. The steps
     with no dialog (close, the letter) write in a worker thread (``BackgroundWrites``)."""
@@ -88,14 +115,6 @@ class GovernanceActions(BackgroundWrites):
 
     def governance_saved(self, select_id: int | None = None) -> None:
         """Reload what is shown after a save (``select_id``: a record just logged)."""
-
-    def keys_loaded(self) -> None:
-        """Not while a one-key write holds the keys typed meanwhile (``writing``): its end
-        reads them again, after the reload it starts. A reload's time limit left from an
-        earlier save must not let them act on rows the write is about to change."""
-        if self.writing:
-            return
-        super().keys_loaded()  # type: ignore[misc]
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -373,36 +392,14 @@ class GovernanceActions(BackgroundWrites):
 
     def action_letter(self) -> None:
         """``l``: the candour letter (an incident) or the response letter (a complaint),
-        Word and text, owner-only, in a worker thread. The export is audited in the same
-        unit of work; when the password was not given lately the service refuses before
-        anything is written and the app asks for it (the step-up), then ``l`` again."""
-        from coordinator_tui.screens.meetings.dialogs import output_folder
-        from coordinator_tui.services.governance.letters import letters_folder, write_letter_pair
-
+        Word and text, owner-only, in a worker thread (``draft_letter``)."""
         complaint = self.complaint_target()
         if complaint is not None:
-            kind, row_id = "complaint", complaint.id
-        else:
-            row = self._incident()
-            if row is None:
-                return
-            kind, row_id = "candour", row.id
-        folder = letters_folder(output_folder(self.app))
-        coordinator, today = self.coordinator, self.today
-
-        def write() -> list[Path]:
-            with coordinator.session() as session:
-                return write_letter_pair(session, kind, row_id, folder, today)
-
-        def then(paths: list[Path]) -> None:
-            self.last_letters = paths
-            self.notify(
-                f"Letter drafted (Word and text, readable by you only): {paths[0].name} "
-                f"in {folder}",
-                timeout=8,
-            )
-
-        self.write_in_background(write, then)
+            draft_letter(self, "complaint", complaint.id)
+            return
+        row = self._incident()
+        if row is not None:
+            draft_letter(self, "candour", row.id)
 
     # -- complaints -----------------------------------------------------------------------
 

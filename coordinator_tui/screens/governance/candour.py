@@ -10,7 +10,6 @@ written notification (Word and text, owner-only), ``esc`` goes back.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -169,14 +168,6 @@ class CandourScreen(BackgroundWrites, CoordinatorScreen):
     def action_reload(self) -> None:
         self.load()
 
-    def keys_loaded(self) -> None:
-        """Not while a one-key write holds the keys typed meanwhile (``writing``): its end
-        reads them again, after the reload it starts. A reload's time limit left from an
-        earlier save must not let them act on rows the write is about to change."""
-        if self.writing:
-            return
-        super().keys_loaded()  # type: ignore[misc]
-
     def _edit(self, code: str) -> None:
         from coordinator_tui.services.governance.candour import (
             ELEMENT_BY_CODE,
@@ -265,26 +256,8 @@ class CandourScreen(BackgroundWrites, CoordinatorScreen):
         self.write_in_background(write, then, refused=refused)
 
     def action_letter(self) -> None:
-        """``l``: the written notification (Word and text, owner-only), in a worker thread.
-        The export is audited in the same unit of work; when the password was not given
-        lately the service refuses before anything is written and the app asks for it
-        (the step-up), then ``l`` again."""
-        from coordinator_tui.screens.meetings.dialogs import output_folder
-        from coordinator_tui.services.governance.letters import letters_folder, write_letter_pair
+        """``l``: the written notification (Word and text, owner-only), in a worker thread
+        (``actions.draft_letter``, as the list's ``l``)."""
+        from coordinator_tui.screens.governance.actions import draft_letter
 
-        folder = letters_folder(output_folder(self.app))
-        coordinator, incident_id, today = self.coordinator, self.incident_id, self.today
-
-        def write() -> list[Path]:
-            with coordinator.session() as session:
-                return write_letter_pair(session, "candour", incident_id, folder, today)
-
-        def then(paths: list[Path]) -> None:
-            self.last_letters = paths
-            self.notify(
-                f"Letter drafted (Word and text, readable by you only): {paths[0].name} "
-                f"in {folder}",
-                timeout=8,
-            )
-
-        self.write_in_background(write, then)
+        draft_letter(self, "candour", self.incident_id)
