@@ -16,14 +16,19 @@ from typing import Any
 from pilot_helpers import wait_for
 from test_one_key_writes_governance import an_incident, highlight, open_governance, status
 from test_one_key_writes_off_ui_thread import (  # noqa: F401 (fixtures)
+    active,
     app_slow,
     db_file,
+    open_series,
     slow_engine,
+    stop_a_series,
 )
 
 from coordinator_tui.screens.background_write import HELD
 from coordinator_tui.screens.type_ahead import HeldKeys, PassesStrayKeys
 from coordinator_tui.services.governance import incidents as inc
+from coordinator_tui.services.meetings import series as series_service
+from coordinator_tui.widgets.lazy_table import OPEN_HOLD_S
 
 
 class FakeTimer:
@@ -164,4 +169,42 @@ async def test_a_reload_landing_during_a_write_does_not_let_its_keys_go(
         gate.set()
         await wait_for(pilot, lambda: screen.view.code == "closed" and screen.loaded, timeout=25)
         assert status(slow_engine, incident_id) == "closed"
+        assert screen.__dict__.get(HELD) is None
+
+
+async def test_the_same_on_another_screen_a_series_restarted(app_slow, slow_engine, monkeypatch):
+    """The shared mechanism, on Meetings' series (``x`` restarts a stopped series, no
+    reload of its own): ``enter``'s short hold (the lazy table's, until what it opens is
+    on top) let go, its limit still pending; ``x`` held back; ``up`` typed meanwhile is
+    held when that old limit fires, and moves the cursor once the restart has landed."""
+    series_id = stop_a_series(slow_engine)
+    gate = threading.Event()
+    restart = series_service.set_series_active
+
+    def gated_restart(*args, **kwargs):
+        assert gate.wait(30)
+        return restart(*args, **kwargs)
+
+    monkeypatch.setattr(series_service, "set_series_active", gated_restart)
+    app = app_slow
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen, table = await open_series(pilot, app, series_id)
+        limits = catch_hold_limits(monkeypatch, screen)
+        screen.hold_keys_until_loaded(limit=OPEN_HOLD_S)  # as enter on a row does
+        screen.keys_loaded()  # what it opened came and went
+        (open_limit,) = limits
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen.writing)
+        await pilot.press("up")
+        await wait_for(pilot, lambda: len(screen.__dict__.get(HELD) or []) == 1)
+        index = table.cursor_row
+        open_limit.fire()
+        for _ in range(5):
+            await pilot.pause()
+        assert [k.key for k in screen.__dict__.get(HELD) or []] == ["up"]
+        assert table.cursor_row == index and not active(slow_engine, series_id)
+        gate.set()
+        await wait_for(pilot, lambda: not screen.writing and active(slow_engine, series_id))
+        keys = [r.id for r in screen.rows]
+        await wait_for(pilot, lambda: table.cursor_row == max(keys.index(series_id) - 1, 0))
         assert screen.__dict__.get(HELD) is None
