@@ -674,14 +674,15 @@ def write_record_entries(
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise MeetingError(f"{folder} is a file: give a folder")
+    # Recorded first, as a copy is: a database that cannot take the record (locked)
+    # refuses before any file leaves the app; a file that cannot be written rolls it back.
+    record_export(session, "record entries", "meeting", meeting_id, "txt", files=len(entries))
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
-    written = [
+    return [
         _write_private(folder / f"record-entry-{entry.nhs_number}.txt", entry.text.encode("utf-8"))
         for entry in entries
     ]
-    record_export(session, "record entries", "meeting", meeting_id, "txt", files=len(written))
-    return written
 
 
 def entries_folder(database_folder: Path, meeting_id: int, day: date) -> Path:
