@@ -27,6 +27,7 @@ from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.people import PersonSummary
+from coordinator_tui.services.registers import review_overdue
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.render_once import RenderOnce
 
@@ -85,7 +86,7 @@ def registrations_table(summary: PersonSummary, today: date) -> Table | Text:
             f"ended {format_date_short(reg.end_date)} ({reg.end_reason})"
             if ended and reg.end_date
             else f"review {format_date_short(reg.next_review_due)}"
-            + (" OVERDUE" if reg.next_review_due < today else "")
+            + (" OVERDUE" if review_overdue(reg.next_review_due, today) else "")
             if reg.next_review_due
             else ""
         )
