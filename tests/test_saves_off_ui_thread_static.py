@@ -198,7 +198,6 @@ READ_ONLY = {
 #: is not done until this is empty. Converting one is ``write_in_background`` (and taking
 #: its line out of here: the test says so when a line is no longer needed).
 NOT_YET_OFF_THE_UI_THREAD = {
-    "registers/queue.py::RegistersScreen.action_undo": "undo_last",
 }
 
 #: The screens this change moved off the UI thread: none of theirs may be listed above.
