@@ -522,3 +522,40 @@ async def test_sharing_export_asks_for_the_password_before_writing(
         await pilot.press("E")
         await wait_for(pilot, lambda: screen.last_export is not None)
         assert exports(small_demo_engine, "sharing report") == 1
+
+
+async def test_account_form_typed_in_one_burst_keeps_every_key(demo_settings, small_demo_engine):
+    """Keys delivered as a terminal delivers fast typing (all queued at once): each field
+    gets what was typed for it, and a key after a pause adds to the last field, never
+    replacing what was typed there (no select-all on the field's late focus event)."""
+    from textual import events
+
+    from coordinator_tui.app import make_app
+    from coordinator_tui.screens.accounts.users import AccountForm
+
+    def burst(*keys: str) -> None:
+        for key in keys:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+    add_colleague(small_demo_engine)
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_users(pilot, app)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AccountForm) and app.screen.focused)
+        form = app.screen
+        burst(*"kim.sup", "enter", *"Kim", "enter", *"care supervisor", "enter", "enter")
+        burst(*"blue fox river", "enter", *"blue fox rive")
+        await wait_for(pilot, lambda: form.values()["again"] == "blue fox rive")
+        for _ in range(5):
+            await pilot.pause()
+        burst("r")
+        await wait_for(pilot, lambda: form.values()["again"] != "blue fox rive")
+        assert form.values() == {
+            "username": "kim.sup",
+            "name": "Kim",
+            "roles": "care supervisor",
+            "practices": "",
+            "password": "blue fox river",
+            "again": "blue fox river",
+        }

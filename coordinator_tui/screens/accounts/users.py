@@ -72,7 +72,15 @@ class AccountForm(DialogBase, ModalScreen[Any]):
             box.border_subtitle = "enter next · ctrl+s/f2 save · esc cancel"
             for key, label, value, secret in self.fields:
                 yield Label(label, classes="form-label")
-                yield FieldInput(value=value, password=secret, id=f"account-{key}", compact=True)
+                # No select-all on focus: a key typed fast after ``enter`` reaches the next
+                # field before its focus event, which would then select what was typed.
+                yield FieldInput(
+                    value=value,
+                    password=secret,
+                    id=f"account-{key}",
+                    compact=True,
+                    select_on_focus=False,
+                )
             yield Static("", id="form-error")
 
     def values(self) -> dict[str, str]:
