@@ -616,7 +616,9 @@ class QueueSearch:
 
     filters: QueueFilter
     today: date
-    entries: tuple[SearchEntry, ...]
+    # Not in the repr: a worker given the search writes its arguments' repr (Textual's
+    # ``@work`` description), which for 30,000 entries took 120 ms of each key.
+    entries: tuple[SearchEntry, ...] = field(repr=False)
     # The last text's matches: a key typed on the end of it narrows those, not the view.
     _last: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
