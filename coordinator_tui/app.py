@@ -242,6 +242,37 @@ class CoordinatorApp(App[None]):
 
     @work(thread=True, exclusive=True, group="database")
     def open_database(self) -> None:
+        if self.locked_database() is not None:
+            # Encrypted and no key in this process (a browser tab of ``serve``, which has
+            # no terminal to ask on): the sign-in form's name and password unwrap it.
+            self.call_from_thread(self._ask_sign_in_to_unlock)
+            return
+        self.open_database_now()
+
+    def locked_database(self) -> Any:
+        """The path of an encrypted database whose key this process does not hold yet
+        (issue 17 §5), else None."""
+        from coordinator_tui import keyslots
+        from coordinator_tui.preflight import DatabaseOpenError, resolve_target
+
+        try:
+            path = resolve_target(self.settings.db).path
+        except DatabaseOpenError:
+            return None
+        if path is None or not keyslots.is_encrypted(path) or keyslots.key_for(path):
+            return None
+        return path
+
+    def _ask_sign_in_to_unlock(self) -> None:
+        from coordinator_tui.screens.accounts.sign_in import SignInScreen
+
+        if isinstance(self.screen, SignInScreen):
+            self.screen.show_form()
+        else:
+            self.push_screen(SignInScreen(ready=True))
+
+    def open_database_now(self) -> bool:
+        """Open the database (in a worker thread): True once the app has its engine."""
         from coordinator_tui.db import DatabaseOpenError, open_database
 
         try:
@@ -249,8 +280,9 @@ class CoordinatorApp(App[None]):
             self._load_reference_data(opened)
         except DatabaseOpenError as exc:
             self.call_from_thread(self.fail, str(exc))
-            return
+            return False
         self.call_from_thread(self._database_opened, opened)
+        return True
 
     def _load_reference_data(self, opened: Any) -> None:
         """The practice's reference files beside the database (else the shipped ones):

@@ -382,18 +382,42 @@ async def test_the_app_opens_an_encrypted_database(plain_demo, demo_settings):
         assert "x'" not in str(app.engine.url)  # the key never shown
 
 
-async def test_the_app_without_the_key_stops_with_one_line(plain_demo, demo_settings):
+async def test_the_app_without_the_key_asks_at_its_sign_in_and_opens_nothing(
+    plain_demo, demo_settings
+):
+    """With no key in memory (a ``serve`` tab has no terminal to be asked on), the app
+    opens nothing and its sign-in form asks: a wrong password is refused there, the
+    account's opens the database and signs in (``tests/test_serve_encrypted.py`` in a
+    browser)."""
+    from textual.widgets import Input
+
     from coordinator_tui.app import make_app
+    from coordinator_tui.screens.accounts.sign_in import SignInScreen
+    from coordinator_tui.screens.home import HomeScreen
+    from tests.pilot_helpers import wait_for
 
     path, _name, _people = plain_demo
     encrypt(path)
     app = make_app(demo_settings)
+    app.principal = None  # as ``run`` starts: nobody signed in
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(200):
-            if app.fatal_message:
-                break
-            await pilot.pause(0.05)
-    assert app.fatal_message and "is encrypted: sign in to open it" in app.fatal_message
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.ready)
+        assert app.engine is None and not app.fatal_message
+        for password, shows in (("not it at all", "not recognised"), (PASSWORD, None)):
+            app.screen.query_one("#signin-user", Input).value = ADMIN
+            app.screen.query_one("#signin-password", Input).value = password
+            app.screen.query_one("#signin-password", Input).focus()
+            await pilot.press("enter")
+            if shows:
+                await wait_for(
+                    pilot,
+                    lambda shows=shows: (
+                        shows in str(app.screen.query_one("#signin-message").render())
+                    ),
+                )
+                assert app.engine is None and keyslots.key_for(path) is None
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen) and app.engine)
+        assert app.principal is not None and app.principal.username == ADMIN
 
 
 # -- the wrapping itself -------------------------------------------------------------------

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from coordinator_tui.cli.common import DbOption, fail, load_settings_or_fail
+from coordinator_tui.cli.common import (
+    DbOption,
+    credentials,
+    fail,
+    load_settings_or_fail,
+    open_or_fail,
+)
 
 
 def serve(
@@ -34,10 +40,16 @@ def serve(
         public_url_for(host, port, context is not None, public_url)  # before the database
     except ServeError as exc:
         fail(str(exc))
-    from coordinator_tui.db import open_database
+    from coordinator_tui import keyslots
+    from coordinator_tui.preflight import resolve_target
 
-    opened = open_database(settings.db)  # created or upgraded once, not by each tab at once
-    opened.engine.dispose()
+    path = resolve_target(settings.db).path
+    if path is None or not keyslots.is_encrypted(path) or credentials() is not None:
+        # Created or upgraded once, not by each tab at once. An encrypted file (issue 17
+        # §5) is opened here only with --user's password; otherwise each tab's sign-in
+        # unwraps its key in that tab's own process, and this server never holds it.
+        opened = open_or_fail(settings.db)
+        opened.engine.dispose()
     server = make_server(settings.db, host, port, settings.serve, context, public_url)
     typer.echo(
         f"Serving Coordinator TUI on {server.public_url} (at most {settings.serve.max_tabs} "

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from enum import StrEnum
@@ -37,6 +38,9 @@ def _unlock_for_app(db: str):
     path = resolve_target(db).path
     if path is None or not keyslots.is_encrypted(path):
         return None
+    if credentials() is None and "web_driver" in os.environ.get("TEXTUAL_DRIVER", ""):
+        return None  # a serve tab (textual-serve's driver): no terminal to ask on; the
+        # app's sign-in form takes the name and password and unlocks it
     if credentials() is None:
         try:
             set_sign_in(typer.prompt(f"{path} is encrypted. User name"))

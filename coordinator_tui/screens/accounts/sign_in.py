@@ -193,6 +193,19 @@ class SignInScreen(_AccountScreen):
         from coordinator_tui.services.errors import CoordinatorError
 
         app = self.coordinator
+        locked = app.locked_database()
+        if locked is not None:
+            # An encrypted database not yet unlocked in this process (issue 17 §5): the
+            # name and password unwrap its key, then it opens and the sign-in goes on.
+            from coordinator_tui import keyslots
+
+            try:
+                keyslots.unlock(locked, username, password)
+            except keyslots.EncryptionError as exc:
+                app.call_from_thread(self.refused, str(exc), False)
+                return
+            if not app.open_database_now():
+                return
         try:
             outcome = sign_in_again_on_a_race(app.sign_in_session, username, password, _now(), code)
         except CoordinatorError as exc:
