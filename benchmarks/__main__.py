@@ -47,6 +47,7 @@ BENCHMARKS = (
     "solver",
     "governance",
     "serve_load",
+    "encryption",
 )
 MIN_RUNS = 5
 
@@ -231,6 +232,10 @@ def _run_one(name: str, args: argparse.Namespace, scale: int, document: dict[str
         from benchmarks import serve_load
 
         results += serve_load.run(db(), args.runs)
+    elif name == "encryption":
+        from benchmarks import encryption
+
+        results += encryption.run(db(), args.runs)
     elif name == "coding_audit":
         from benchmarks import coding_audit
 
