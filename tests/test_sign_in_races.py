@@ -106,3 +106,32 @@ async def test_a_locked_database_at_sign_in_keeps_what_was_typed(
         await pilot.press("enter")  # the same key again, once the lock has gone
         await wait_for(pilot, lambda: getattr(app, "principal", None) is not None)
         assert app.principal.username == "jo.lead"
+
+
+async def test_a_password_typed_in_one_burst_after_the_name_keeps_every_key(
+    demo_settings, small_demo_engine
+):
+    """Keys queued as a terminal delivers fast typing: the name, enter and the start of
+    the password at once, the rest a moment later. The password field's late focus event
+    must not select what was already typed into it (the next key would replace it)."""
+    from textual import events
+
+    add_account(small_demo_engine)
+    app = make_app(demo_settings, small_demo_engine)
+
+    def burst(*keys: str) -> None:
+        for key in keys:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        from coordinator_tui.screens.accounts.sign_in import SignInScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.ready)
+        screen = app.screen
+        burst(*"jo.lead", "enter", *PASSWORD[:5])
+        password = screen.query_one("#signin-password", Input)
+        await wait_for(pilot, lambda: password.value == PASSWORD[:5])
+        for _ in range(5):
+            await pilot.pause()
+        burst(*PASSWORD[5:])
+        await wait_for(pilot, lambda: password.value == PASSWORD)

@@ -10,7 +10,7 @@ second) runs in a worker so the screen keeps answering keys.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import ComposeResult
@@ -43,6 +43,12 @@ class FieldInput(Input):
     (not through a message), and a key that reaches this field after the focus moved on
     is passed to the field now focused: a password typed straight after the user name and
     ``enter`` lands in the password field, however fast it was typed."""
+
+    def __init__(self, *args: Any, select_on_focus: bool = False, **kwargs: Any) -> None:
+        # Not selected on focus: the field's focus event arrives after keys typed fast
+        # behind the enter that moved it here, and selecting them then let the next key
+        # replace the whole password typed so far.
+        super().__init__(*args, select_on_focus=select_on_focus, **kwargs)
 
     async def action_submit(self) -> None:
         entered = getattr(self.screen, "field_entered", None)
