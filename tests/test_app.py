@@ -32,8 +32,11 @@ SQL_COUNTS = {
     "WHERE state IN ('sent','acknowledged','awaiting_outcome')",
     "referrals_overdue": "SELECT count(*) FROM referral WHERE state NOT IN "
     "('closed','withdrawn') AND chase_by < :today",
-    "actions_open": "SELECT count(*) FROM action WHERE status='open'",
-    "actions_overdue": "SELECT count(*) FROM action WHERE status='open' AND due_date < :today",
+    # Meeting actions only: governance's incident actions share the table (issue 14).
+    "actions_open": "SELECT count(*) FROM action WHERE status='open' "
+    "AND id NOT IN (SELECT action_id FROM incident_action)",
+    "actions_overdue": "SELECT count(*) FROM action WHERE status='open' AND due_date < :today "
+    "AND id NOT IN (SELECT action_id FROM incident_action)",
     "incidents_awaiting_triage": "SELECT count(*) FROM incident WHERE status='open' "
     "AND triaged_at IS NULL",
     "candour_overdue": "SELECT count(*) FROM candour_record WHERE status='open' "

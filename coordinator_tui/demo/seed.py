@@ -164,6 +164,9 @@ def column_defaults(model: Any, now: datetime) -> dict[str, Any]:
         elif not info.is_required():
             defaults[name] = info.default
     defaults.update(created_at=now, updated_at=now, version=1)
+    # No id: the database gives one. An explicit NULL id is taken as "give one" by SQLite
+    # but refused by PostgreSQL (NOT NULL), where the demo is seeded too.
+    defaults.pop("id", None)
     return defaults
 
 
