@@ -197,8 +197,7 @@ READ_ONLY = {
 #: One-key writes still made on the UI thread, in screens beyond this change: issue 12 §2
 #: is not done until this is empty. Converting one is ``write_in_background`` (and taking
 #: its line out of here: the test says so when a line is no longer needed).
-NOT_YET_OFF_THE_UI_THREAD = {
-}
+NOT_YET_OFF_THE_UI_THREAD = {}
 
 #: The screens this change moved off the UI thread: none of theirs may be listed above.
 CONVERTED = (
