@@ -83,3 +83,67 @@ def test_an_entry_changed_since_the_audit_is_refused_naming_who_what_when(fx):  
     with session_scope(fx.engine, "t") as s:
         assert s.get(RegisterEntry, finding.entry_id).status == EntryStatus.ACTIVE
         assert s.get(CodingFinding, finding.id).status == FindingStatus.OPEN
+
+
+# -- Governance's visit actuals, training's settings and carer profiles ---------------------
+
+
+def test_a_stale_visit_actual_is_refused_naming_who_what_when(small_demo_engine):
+    from datetime import UTC, datetime, timedelta
+
+    from coordinator_tui.models import Visit
+    from coordinator_tui.services.governance import GovernanceConflictError
+    from coordinator_tui.services.governance import visits as V
+
+    with session_scope(small_demo_engine, "t") as s:
+        visit = s.exec(select(Visit).order_by(Visit.id)).first()
+        visit_id, seen = visit.id, visit.version
+    with session_scope(small_demo_engine, "colleague") as s:
+        s.get(Visit, visit_id).tasks = "Breakfast, meds"
+    start = datetime.now(UTC) - timedelta(hours=2)
+    with (
+        pytest.raises(GovernanceConflictError) as caught,
+        session_scope(small_demo_engine, "me") as s,
+    ):
+        V.record_actual(s, visit_id, seen, start=start, end=None, by="me")
+    assert re.match(refused("colleague", "visit", "tasks"), str(caught.value))
+    assert "meds" not in str(caught.value)
+
+
+def test_stale_training_settings_and_profile_are_refused(small_demo_engine):
+    from datetime import date
+
+    from coordinator_tui.models import Carer
+    from coordinator_tui.models.care_staff import CarerProfile
+    from coordinator_tui.services.care import training as T
+    from coordinator_tui.services.care.staff_common import CareStaffConflictError
+
+    with session_scope(small_demo_engine, "t") as s:
+        seen = T.intervals_version(s)
+        carer_id = s.exec(select(Carer.id).order_by(Carer.id)).first()
+        profile = s.exec(select(CarerProfile).where(CarerProfile.carer_id == carer_id)).first()
+        profile_seen = profile.version if profile else None
+    kwargs = dict(supervision_days=90, spot_check_days=90, due_soon_days=30)
+    with session_scope(small_demo_engine, "colleague") as s:
+        T.save_intervals(s, expected_version=seen, **{**kwargs, "supervision_days": 60})
+    with (
+        pytest.raises(CareStaffConflictError) as caught,
+        session_scope(small_demo_engine, "me") as s,
+    ):
+        T.save_intervals(s, expected_version=seen, **kwargs)
+    assert "colleague" in str(caught.value) and "press F5" in str(caught.value)
+
+    with session_scope(small_demo_engine, "colleague") as s:
+        T.set_profile(
+            s, carer_id, role="senior_carer", started_on=None, expected_version=profile_seen,
+            today=date(2026, 11, 23),
+        )  # fmt: skip
+    with (
+        pytest.raises(CareStaffConflictError) as caught,
+        session_scope(small_demo_engine, "me") as s,
+    ):
+        T.set_profile(
+            s, carer_id, role="care_worker", started_on=None, expected_version=profile_seen,
+            today=date(2026, 11, 23),
+        )  # fmt: skip
+    assert "colleague" in str(caught.value)

@@ -173,11 +173,18 @@ def save_intervals(
         if not 7 <= value <= 730:
             raise TrainingError(f"{label} must be 7 to 730 days (got {value})")
     row = session.execute(select(StaffSettings).limit(1)).scalar_one_or_none()
+    errors.check_version(  # None: the screen saw no settings yet (made on first save)
+        session,
+        row,
+        "staff_settings",
+        expected_version,
+        missing=TrainingError,
+        conflict=CareStaffConflictError,
+        may_be_new=True,
+    )
     if row is None:
         row = StaffSettings()
         session.add(row)
-    elif row.version != expected_version:  # None: the screen saw no settings yet
-        raise CareStaffConflictError(errors.conflict_message(session, "staff_settings", row.id))
     row.supervision_days = supervision_days
     row.spot_check_days = spot_check_days
     row.due_soon_days = due_soon_days
@@ -547,11 +554,18 @@ def set_profile(
     row = session.execute(
         select(CarerProfile).where(CarerProfile.carer_id == carer_id)
     ).scalar_one_or_none()
+    errors.check_version(  # None: the screen saw no profile yet (made on first save)
+        session,
+        row,
+        "carer_profile",
+        expected_version,
+        missing=TrainingError,
+        conflict=CareStaffConflictError,
+        may_be_new=True,
+    )
     if row is None:
         row = CarerProfile(carer_id=carer_id)
         session.add(row)
-    elif row.version != expected_version:  # None: the screen saw no profile yet
-        raise CareStaffConflictError(errors.conflict_message(session, "carer_profile", row.id))
     row.role = role
     row.started_on = started_on
     session.flush()

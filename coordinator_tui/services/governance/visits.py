@@ -100,13 +100,19 @@ def classify(
 
 
 def _visit(session: Session, visit_id: int, expected_version: int | None) -> Visit:
-    visit = session.get(Visit, visit_id)
-    if visit is None:
-        raise GovernanceError("That visit no longer exists")
-    if expected_version is not None and visit.version != expected_version:
-        from coordinator_tui.services.errors import conflict_message
+    from coordinator_tui.services.errors import check_version
 
-        raise GovernanceConflictError(conflict_message(session, "visit", visit_id))
+    visit = session.get(Visit, visit_id)
+    check_version(
+        session,
+        visit,
+        "visit",
+        expected_version,
+        missing=GovernanceError,
+        conflict=GovernanceConflictError,
+        gone="That visit no longer exists",
+    )
+    assert visit is not None  # refused above
     return visit
 
 
