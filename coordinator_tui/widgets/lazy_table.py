@@ -192,6 +192,36 @@ class KeysetSource:
         if first:
             self._chunks.append(_Chunk(start, [k for k, _i in first], [item for _k, item in first]))
 
+    @classmethod
+    def of_pages(
+        cls,
+        first: Any,
+        read_page: Callable[[Any, bool, int], Any],
+        to_row: Callable[[Any], Row],
+        *,
+        total: int,
+        start: int = 0,
+        page_size: int = 100,
+        id_of: Callable[[Any], Any] | None = None,
+    ) -> KeysetSource:
+        """A source over a service's keyset pages (anything with ``keys`` and ``rows``):
+        ``first`` as read, then ``read_page(key, backward, limit)`` for each page after it
+        (the review queue, Referrals and Governance's closed incidents page the same way)."""
+
+        def fetch(key: Any, backward: bool, limit: int) -> list[tuple[Any, Any]]:
+            page = read_page(key, backward, limit)
+            return list(zip(page.keys, page.rows, strict=True))
+
+        return cls(
+            total,
+            fetch,
+            to_row,
+            first=list(zip(first.keys, first.rows, strict=True)),
+            start=start,
+            page_size=page_size,
+            id_of=id_of,
+        )
+
     def __len__(self) -> int:
         return self.total
 

@@ -394,20 +394,19 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
         first = closed_incidents_page(session, today, text=needle, with_total=True)
         coordinator = self.coordinator
 
-        def fetch(key: Any, backward: bool, limit: int) -> list[tuple[Any, IncidentRow]]:
+        def read_page(key: Any, backward: bool, limit: int) -> Any:
             with coordinator.session() as reading:
-                more = closed_incidents_page(
+                return closed_incidents_page(
                     reading, today, text=needle, key=key, backward=backward, limit=limit
                 )
-            return list(zip(more.keys, more.rows, strict=True))
 
         assert first.total is not None
         return PagedRows(
-            KeysetSource(
-                first.total,
-                fetch,
+            KeysetSource.of_pages(
+                first,
+                read_page,
                 lambda r: incident_row(r, today),
-                first=list(zip(first.keys, first.rows, strict=True)),
+                total=first.total,
                 page_size=CLOSED_PAGE,
                 id_of=lambda r: r.id,
             )

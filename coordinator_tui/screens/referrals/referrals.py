@@ -714,19 +714,18 @@ class ReferralsScreen(ReferralActions, SectionScreen):
 
         app, today = self.coordinator, self.today
 
-        def fetch(key: Any, backward: bool, limit: int) -> list[tuple[Any, ReferralRow]]:
+        def read_page(key: Any, backward: bool, limit: int) -> ReferralPage:
             with app.session() as session:
-                more = referral_page(
+                return referral_page(
                     session, view, today, text=text, key=key, backward=backward, limit=limit
                 )
-            return list(zip(more.keys, more.rows, strict=True))
 
         assert page.counts is not None
-        return KeysetSource(
-            page.counts.shown,
-            fetch,
+        return KeysetSource.of_pages(
+            page,
+            read_page,
             lambda r: referral_row(r, today),
-            first=list(zip(page.keys, page.rows, strict=True)),
+            total=page.counts.shown,
             start=start,
             page_size=PAGE_ROWS,
             id_of=lambda r: r.id,

@@ -440,19 +440,18 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
 
         app, today = self.coordinator, self.today
 
-        def fetch(key: Any, backward: bool, limit: int) -> list[tuple[Any, QueueRow]]:
+        def read_page(key: Any, backward: bool, limit: int) -> QueuePage:
             with app.session() as session:
-                more = queue_page(
+                return queue_page(
                     session, today, filters, text=text, key=key, backward=backward, limit=limit
                 )
-            return list(zip(more.keys, more.rows, strict=True))
 
         assert page.counts is not None
-        return KeysetSource(
-            page.counts.shown,
-            fetch,
+        return KeysetSource.of_pages(
+            page,
+            read_page,
             lambda r: queue_row(r, today),
-            first=list(zip(page.keys, page.rows, strict=True)),
+            total=page.counts.shown,
             start=start,
             page_size=QUEUE_PAGE,
             id_of=lambda r: r.entry_id,
