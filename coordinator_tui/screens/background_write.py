@@ -122,10 +122,17 @@ class BackgroundWrites:
     ) -> None:
         error: CoordinatorError | None = None
         result: Any = None
+        app = self.app
+        running = asyncio.ensure_future(asyncio.to_thread(write))
         try:
-            result = await asyncio.to_thread(write)
+            # Shielded: the screen closed meanwhile cancels this worker, not the write
+            # already in its thread; how it ended is then said by the app (below).
+            result = await asyncio.shield(running)
         except CoordinatorError as exc:
             error = exc
+        except asyncio.CancelledError:
+            running.add_done_callback(lambda done: _say_after_close(app, done))
+            raise
         finally:
             state = self.__dict__.pop(_STATE)
             state["timer"].stop()
@@ -148,3 +155,21 @@ class BackgroundWrites:
         """The refusal in one notification (who changed what, for a conflict)."""
         timeout = 10 if isinstance(error, ConflictError) else 8
         self.notify(str(error), severity="error", timeout=timeout)  # type: ignore[attr-defined]
+
+
+SAVED_AFTER_CLOSE = "Saved (the screen was closed while it saved)"
+
+
+def _say_after_close(app: Any, done: asyncio.Future) -> None:
+    """A write whose screen closed while it ran: it still lands (or is refused) in its
+    thread, and nothing of the closed screen can show it. Said once by the app, so the
+    coordinator does not do it again, or knows it did not happen."""
+    if done.cancelled():
+        return
+    error = done.exception()
+    if error is None:
+        app.notify(SAVED_AFTER_CLOSE, timeout=6)
+    elif isinstance(error, CoordinatorError):
+        app.notify(f"Not saved: {error}", severity="error", timeout=10)
+    else:  # a fault, not a refusal: its text may hold data, so it is not quoted
+        app.notify("Not saved: the change failed", severity="error", timeout=10)
