@@ -26,7 +26,12 @@ def _busiest(state, start: date, days: int) -> int:
     )
 
 
-def test_plan_b_offers_the_repair_and_applies_what_it_showed(small_demo_engine):
+def test_plan_b_offers_the_repair_and_applies_what_it_showed(small_demo_engine, monkeypatch):
+    # The Repair ends on its moves bound; its 2 s wall-clock safety bound, met on a loaded
+    # machine, would end each of the three Repairs below at a different point (a race).
+    from coordinator_tui.services.rota.solver import cover
+
+    monkeypatch.setattr(cover, "COVER_SECONDS", 600.0)
     start, end = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
     with session_scope(small_demo_engine, "t") as session:
         state = state_for(session, MONDAY)
