@@ -111,8 +111,10 @@ def solve(
 ) -> SolveResult:
     """Solve the week of ``snap`` for ``scope`` within about ``seconds`` (``windows`` and
     ``last_week`` as ``load.load_problem`` reads them; see ``model.build_model``).
-    ``iterations`` bounds the search by moves tried as well, so that a short solve gives
-    the same plan on every run (a time limit alone depends on the machine's load).
+    ``iterations`` bounds the search by moves tried, so that the same week gives the
+    same plan on every machine however loaded: the search then ends on its move count
+    (no stall judged on the clock), the continuity pass runs to its end, and ``seconds``
+    is only a safety net (a time limit alone ends each run at a different point).
     ``travel_matrix`` gives journeys between customers (known by ``postcodes`` or their
     place) in place of the estimate, for the search and the check alike (``matrix.py``).
     ``clock`` is what ``seconds`` is counted on: wall time by default (what a coordinator
@@ -174,7 +176,11 @@ def solve(
         if run:
             plan.restore(*first)
         run_began = clock()
-        run_end = run_began + (deadline - run_began) / (runs - run)
+        run_end = (
+            deadline  # each run ends on its share of the moves
+            if iterations is not None
+            else run_began + (deadline - run_began) / (runs - run)
+        )
         search = Search(plan, seed + run)
         search.run(
             run_end,
@@ -183,13 +189,14 @@ def solve(
             max_iterations=None if iterations is None else iterations // runs,
             clock=clock,
         )
-        # The continuity pass has a quarter of the run's time again (0.1 s to 5 s) at most.
-        usual_carer_pass(
-            plan,
-            should_stop,
-            deadline=clock() + min(max(0.25 * (run_end - run_began), 0.1), 5.0),
-            clock=clock,
+        # The continuity pass has a quarter of the run's time again (0.1 s to 5 s) at most;
+        # bounded by moves, it runs to its end (one pass over the jobs), the safety net aside.
+        pass_end = (
+            deadline
+            if iterations is not None
+            else clock() + min(max(0.25 * (run_end - run_began), 0.1), 5.0)
         )
+        usual_carer_pass(plan, should_stop, deadline=pass_end, clock=clock)
         done += search.iterations
         accepted += search.accepted
         if plan.total < best_total - 1e-9:

@@ -205,7 +205,9 @@ class Search:
     ) -> None:
         """Anneal until ``deadline`` on ``clock`` (wall time, or CPU time for a figure
         that does not depend on the machine's load), ``max_iterations`` moves, a stall, or
-        ``should_stop``; the best plan seen is left in the plan."""
+        ``should_stop``; the best plan seen is left in the plan. With ``max_iterations``
+        the temperature follows the move count and no stall is judged on the clock, so the
+        same plan comes out however fast the clock runs (``deadline`` a safety net)."""
         moves: tuple[Callable[[], Move | None], ...] = (
             self._relocate,
             self._swap,
@@ -236,8 +238,10 @@ class Search:
                 if now >= deadline or should_stop():
                     break
                 used = now - began
-                if now - last_best > max(STALL_SECONDS, STALL_SHARE * used):
-                    break
+                if max_iterations is None and now - last_best > max(
+                    STALL_SECONDS, STALL_SHARE * used
+                ):
+                    break  # (bounded by moves, the count ends it: no race with the clock)
                 fraction = (
                     used / span if max_iterations is None else self.iterations / max_iterations
                 )
