@@ -10,11 +10,20 @@ nothing painted), 3 when a target was missed (``--no-strict``: 0 then, for explo
 machine's load average before and after it; when the 1-minute load is above one per core
 the benchmark is measured again (``--repeat-when-busy``, default once) and the quieter run
 kept, both written to the JSON.
+
+``--pg URL [--rtt-ms N]`` (issue 23 §5) also runs each benchmark that opens the app's
+screens on PostgreSQL: the large demo is seeded once into the database ``URL`` names (created
+if the server lacks it; the same rows as ``large.db``: same seed, same demo date), and the
+app reaches it through ``benchmarks.pg_delay``, a local proxy adding N ms (default 2) to
+every round trip. Each such benchmark runs on SQLite and then at once on PostgreSQL, so the
+two are measured under the same load, and a second table prints them side by side with
+their targets. A benchmark that cannot run there says why (``PG_NOT_RUN``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -31,7 +40,9 @@ from benchmarks.common import (
     BenchmarkError,
     Result,
     console,
+    db_label,
     ensure_large_db,
+    ensure_pg_demo,
     load_average,
     load_is_high,
     machine_info,
@@ -50,6 +61,16 @@ BENCHMARKS = (
     "encryption",
 )
 MIN_RUNS = 5
+PG_NOT_RUN = {
+    "demo_build": "builds SQLite files; the PostgreSQL seeding is timed once as pg.seed",
+    "terminal": "VisiData reads a CSV of the rows, not a database: the comparison is "
+    "SQLite's (see people for its sizes)",
+    "coding_audit": "saves its findings into a copy of the SQLite file",
+    "solver": "plans in memory from a snapshot: no screen opens; its read is rota.load",
+    "encryption": "SQLCipher encrypts a SQLite file; PostgreSQL's encryption is the "
+    "server's (TLS and disk), not the app's",
+}
+"""Benchmarks that do not run with ``--pg``, and why (printed, never skipped silently)."""
 
 
 def _runs(value: str) -> int:
@@ -124,6 +145,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="10: every benchmark at the large demo's size AND at ten times it",
     )
     parser.add_argument(
+        "--pg",
+        metavar="URL",
+        help="also run each benchmark that opens the app's screens on this PostgreSQL "
+        "database (seeded once with the large demo; created if missing), side by side",
+    )
+    parser.add_argument(
+        "--rtt-ms",
+        type=float,
+        default=2.0,
+        metavar="N",
+        help="with --pg: milliseconds added to every round trip by a local proxy (2)",
+    )
+    parser.add_argument(
         "--repeat-when-busy",
         type=int,
         default=1,
@@ -170,6 +204,40 @@ def results_table(results: list[Result]) -> Table:
     return table
 
 
+def side_by_side(results: list[Result], rtt_ms: float, not_run: dict[str, str]) -> Table:
+    """Each figure measured on both: SQLite, and PostgreSQL through the proxy."""
+    by_name = {result.name: result for result in results}
+    table = Table(
+        title=f"SQLite and PostgreSQL (+{rtt_ms:g} ms a round trip), medians",
+        title_justify="left",
+    )
+    table.add_column("benchmark", no_wrap=True)
+    table.add_column("SQLite", justify="right")
+    table.add_column("PostgreSQL", justify="right")
+    table.add_column("PG - SQLite", justify="right")
+    table.add_column("target")
+    table.add_column("SQLite ok", justify="center")
+    table.add_column("PG ok", justify="center")
+    table.add_column("PG load", justify="right")
+    for result in results:
+        pg = by_name.get(f"pg {result.name}")
+        if result.name.startswith("pg ") or pg is None:
+            continue
+        table.add_row(
+            result.name,
+            _seconds(result.median_s),
+            _seconds(pg.median_s),
+            f"{(pg.median_s - result.median_s) * 1000:+.1f} ms",
+            pg.target,
+            "[green]yes[/]" if result.passed else "[bold red]NO[/]",
+            "[green]yes[/]" if pg.passed else "[bold red]NO[/]",
+            _load_text(pg.extra.get("load_average")),
+        )
+    for name, reason in not_run.items():
+        table.add_row(name, "", "not run", "", reason, "", "", "")
+    return table
+
+
 def _load_text(load: dict[str, Any] | None) -> str:
     """The 1-minute load average before -> after the benchmark ran."""
     if not load or not load.get("before") or not load.get("after"):
@@ -177,11 +245,20 @@ def _load_text(load: dict[str, Any] | None) -> str:
     return f"{load['before'][0]:.1f}->{load['after'][0]:.1f}"
 
 
-def _run_one(name: str, args: argparse.Namespace, scale: int, document: dict[str, Any]):
-    """One benchmark at one scale: its results, named ``NAME`` (scale 1) or ``x10 NAME``."""
+def _run_one(
+    name: str,
+    args: argparse.Namespace,
+    scale: int,
+    document: dict[str, Any],
+    pg_url: str | None = None,
+):
+    """One benchmark at one scale: its results, named ``NAME`` (scale 1) or ``x10 NAME``;
+    with ``pg_url``, on PostgreSQL through the delaying proxy, named ``pg NAME``."""
     db_key = "large_db" if scale == 1 else "x10_db"
 
-    def db() -> Path:
+    def db() -> Any:
+        if pg_url is not None:
+            return pg_url
         document[db_key] = ensure_large_db(rebuild=args.rebuild, scale=scale)
         return Path(document[db_key]["path"])
 
@@ -252,25 +329,37 @@ def _run_one(name: str, args: argparse.Namespace, scale: int, document: dict[str
         for result in results:
             if not result.name.startswith("demo_build"):
                 result.name = f"x10 {result.name}"
+    if pg_url is not None:
+        for result in results:
+            result.name = f"pg {result.name}"
+            result.extra["database"] = f"PostgreSQL, +{args.rtt_ms:g} ms a round trip"
     return results
 
 
-def _measured(name: str, args: argparse.Namespace, scale: int, document: dict[str, Any]):
+def _measured(
+    name: str,
+    args: argparse.Namespace,
+    scale: int,
+    document: dict[str, Any],
+    pg_url: str | None = None,
+):
     """Run a benchmark, with the load average before and after; again (up to
     ``--repeat-when-busy`` times) when the machine was busy, keeping the quieter run."""
     attempts: list[tuple[list[Result], dict[str, Any]]] = []
-    for _ in range(1 + max(0, args.repeat_when_busy)):
+    tries = 1 + max(0, args.repeat_when_busy)
+    for attempt in range(1, tries + 1):
         before = load_average()
-        results = _run_one(name, args, scale, document)
+        results = _run_one(name, args, scale, document, pg_url)
         load = {"before": before, "after": load_average()}
         for result in results:
             result.extra["load_average"] = load
         attempts.append((results, load))
         if not (load_is_high(load["before"]) or load_is_high(load["after"])):
             break
-        if name == "demo_build":
-            break  # minutes each; the load is written beside it
-        console.print(f"  {name}: the machine was busy (load {load}); measuring again")
+        if name == "demo_build" or attempt == tries:
+            break  # demo_build: minutes each; the load is written beside it
+        label = f"pg {name}" if pg_url else name
+        console.print(f"  {label}: the machine was busy (load {load}); measuring again")
 
     def busiest(attempt: tuple[list[Result], dict[str, Any]]) -> float:
         load = attempt[1]
@@ -282,11 +371,28 @@ def _measured(name: str, args: argparse.Namespace, scale: int, document: dict[st
             {
                 "benchmark": name,
                 "scale": scale,
+                "postgresql": pg_url is not None,
                 "loads": [load for _, load in attempts],
                 "results": [[r.to_dict() for r in results] for results, _ in attempts],
             }
         )
     return chosen
+
+
+def _start_pg(args: argparse.Namespace, document: dict[str, Any], stack: Any) -> str:
+    """Seed the large demo into ``--pg`` once (directly, not through the delay), then
+    start the delaying proxy for the rest of the run; the URL through it."""
+    from benchmarks.pg_delay import proxied
+
+    document["large_db"] = ensure_large_db(rebuild=args.rebuild)
+    document["pg"] = ensure_pg_demo(args.pg, Path(document["large_db"]["path"]))
+    if args.scale != 1:
+        console.print("--scale 10 runs on SQLite only: the PostgreSQL side is the large demo")
+    url = stack.enter_context(proxied(args.pg, args.rtt_ms))
+    document["pg"]["rtt_ms"] = args.rtt_ms
+    document["pg"]["proxy"] = "benchmarks.pg_delay: the whole delay on server -> client"
+    console.print(f"PostgreSQL through the proxy (+{args.rtt_ms:g} ms a round trip)")
+    return url
 
 
 def write_json(document: dict[str, Any], paths: list[Path]) -> None:
@@ -303,30 +409,48 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     document: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "argv": sys.argv[1:] if argv is None else argv,
+        # A --pg URL's password is not written to the JSON.
+        "argv": [
+            db_label(a) if args.pg and a == args.pg else a
+            for a in (sys.argv[1:] if argv is None else argv)
+        ],
         "machine": machine_info(),
         "settings": {
             "runs": args.runs,
             "runs_demo": args.runs_demo,
             "only": selected,
             "scale": args.scale,
+            "pg": args.pg and db_label(args.pg),
+            "rtt_ms": args.rtt_ms if args.pg else None,
         },
         "results": [],
         "errors": [],
     }
     results: list[Result] = []
     scales = (1, 10) if args.scale == 10 else (1,)
-    for scale in scales:
-        for name in selected:
-            try:
-                results += _measured(name, args, scale, document)
-            except BenchmarkError as exc:
-                partial = getattr(exc, "results", None)
-                if partial:
-                    results += partial
-                label = name if scale == 1 else f"x10 {name}"
-                console.print(f"[bold red]{label} FAILED:[/] {exc}")
-                document["errors"].append({"benchmark": label, "error": str(exc)})
+    not_run: dict[str, str] = {}
+    with contextlib.ExitStack() as stack:
+        pg_url = _start_pg(args, document, stack) if args.pg else None
+        for scale in scales:
+            for name in selected:
+                runs_on = [None] if scale != 1 or pg_url is None else [None, pg_url]
+                if pg_url is not None and scale == 1 and name in PG_NOT_RUN:
+                    not_run[name] = PG_NOT_RUN[name]
+                    runs_on = [None]
+                    console.print(f"[bold]{name}[/] is not run on PostgreSQL: {PG_NOT_RUN[name]}")
+                for url in runs_on:
+                    try:
+                        results += _measured(name, args, scale, document, url)
+                    except BenchmarkError as exc:
+                        partial = getattr(exc, "results", None)
+                        if partial:
+                            results += partial
+                        label = name if scale == 1 else f"x10 {name}"
+                        label = f"pg {label}" if url else label
+                        console.print(f"[bold red]{label} FAILED:[/] {exc}")
+                        document["errors"].append({"benchmark": label, "error": str(exc)})
+    if not_run:
+        document["pg_not_run"] = not_run
     document["results"] = [result.to_dict() for result in results]
     document["total_seconds"] = round(time.perf_counter() - started, 3)
 
@@ -334,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
         # Wide enough for every column when stdout is a file or a pipe.
         out = Console() if sys.stdout.isatty() else Console(width=120)
         out.print(results_table(results))
+        if args.pg:
+            out.print(side_by_side(results, args.rtt_ms, not_run))
     write_json(document, [DEFAULT_JSON] + ([args.json] if args.json else []))
     if document["errors"]:
         console.print(f"[bold red]{len(document['errors'])} benchmark(s) failed[/]")

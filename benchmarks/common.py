@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -282,6 +283,145 @@ def ensure_large_db(rebuild: bool = False, scale: int = 1) -> dict[str, Any]:
     return info
 
 
+# -- a PostgreSQL database beside the SQLite file (issue 23 §5) ------------------------------
+
+Database = Path | str
+"""What a benchmark measures: the SQLite file's path, or a PostgreSQL URL (``--pg``)."""
+
+
+def is_url(db: Database) -> bool:
+    """Whether ``db`` is a database URL (PostgreSQL) rather than a SQLite file's path."""
+    return "://" in str(db)
+
+
+def db_label(db: Database) -> str:
+    """``db`` for a progress line: the path, or the URL without its password."""
+    if not is_url(db):
+        return str(db)
+    from sqlalchemy.engine import make_url
+
+    return make_url(str(db)).render_as_string(hide_password=True)
+
+
+def demo_date(db: Database) -> date:
+    """The ``today`` the demo was built for (its seeding audit note, read through the app's
+    own database layer, so a PostgreSQL URL works as a SQLite file does): the queue then
+    holds the same entries whichever day the benchmark runs."""
+    from sqlalchemy import func, select
+
+    from coordinator_tui.clock import to_local
+    from coordinator_tui.db import new_session, open_database
+    from coordinator_tui.models import AuditEvent
+
+    opened = open_database(str(db), migrate=False)
+    try:
+        session = new_session(opened.engine, "bench")
+        try:
+            at = session.scalar(
+                select(func.min(AuditEvent.at)).where(AuditEvent.actor == "demo-seed")
+            )
+        finally:
+            session.close()
+    finally:
+        opened.engine.dispose()
+    if not at:
+        raise BenchmarkError(
+            f"{db_label(db)} holds no demo seeding note: build it with the benchmarks"
+        )
+    return to_local(at).date()
+
+
+def count_rows(db: Database, model: Any) -> int:
+    """How many rows of ``model`` the database holds (through the app's database layer)."""
+    from sqlalchemy import func, select
+
+    from coordinator_tui.db import new_session, open_database
+
+    opened = open_database(str(db), migrate=False)
+    try:
+        session = new_session(opened.engine, "bench")
+        try:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+        finally:
+            session.close()
+    finally:
+        opened.engine.dispose()
+
+
+def _create_pg_database(url: str) -> bool:
+    """Create the database ``url`` names when the server does not have it yet (connecting
+    to the server's ``postgres`` database to do it). True if it was created."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = parsed.database or "postgres"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if exists:
+                return False
+            conn.execute(text(f'CREATE DATABASE "{name}"'))  # a name from the user's URL
+            return True
+    finally:
+        admin.dispose()
+
+
+def ensure_pg_demo(url: str, source: Path = LARGE_DB, size: str = "large") -> dict[str, Any]:
+    """Make sure the PostgreSQL database at ``url`` holds the same demo as ``source`` (the
+    SQLite file the side-by-side compares it with): created if the server lacks it,
+    migrated to head, then seeded once with ``seed_demo(size, seed=1, today=<source's demo
+    date>)``, the same rows as the file. Reused while its demo date is the file's; a
+    database holding other people is refused rather than touched."""
+    from coordinator_tui.db import open_database
+    from coordinator_tui.demo.seed import seed_demo
+    from coordinator_tui.models import Person
+
+    created = _create_pg_database(url)
+    today = demo_date(source)
+    opened = open_database(url)  # migrates an empty database to head
+    info: dict[str, Any] = {"url": db_label(url), "size": size, "today": today.isoformat()}
+    try:
+        people = count_rows(url, Person)
+        if people:
+            try:
+                have = demo_date(url)
+            except BenchmarkError:
+                have = None
+            if have != today:
+                raise BenchmarkError(
+                    f"{db_label(url)} holds {people:,} people but not the {size} demo of "
+                    f"{today} that {source.name} holds: give --pg an empty database (or a "
+                    "new name: it is created)"
+                )
+            info["built_now"] = False
+            return info
+        console.print(
+            f"[bold]Seeding the {size} demo into PostgreSQL[/] ({db_label(url)}"
+            f"{', created' if created else ''}), as {source.name} holds it (demo date "
+            f"{today}); once, reused on later runs..."
+        )
+        load_before = load_average()
+        elapsed, result = time_call(
+            lambda: seed_demo(opened.engine, size=size, seed=LARGE_SEED, today=today)
+        )
+        describe = getattr(result, "describe", None)
+        described = describe() if callable(describe) else str(result)
+        console.print(f"  seeded in {elapsed:.1f} s (load {load_before} -> {load_average()})")
+        info.update(
+            built_now=True,
+            build_seconds=round(elapsed, 3),
+            summary=described,
+            load_average=[load_before, load_average()],
+        )
+        return info
+    finally:
+        opened.engine.dispose()
+
+
 class PartialResults(BenchmarkError):
     """Some figures were measured, one comparison could not run: print them anyway."""
 
@@ -305,7 +445,11 @@ def standalone_main(
 
     parser = argparse.ArgumentParser(prog=f"python -m {prog}", description=description)
     parser.add_argument("--runs", type=int, default=7, metavar="N", help="timed runs (7)")
-    parser.add_argument("--db", type=Path, help="database (default: the benchmarks' large.db)")
+    parser.add_argument(
+        "--db",
+        help="a SQLite file or a PostgreSQL URL holding the demo (default: the benchmarks' "
+        "large.db)",
+    )
     parser.add_argument(
         "--scale",
         type=int,
@@ -315,7 +459,8 @@ def standalone_main(
     )
     parser.add_argument("--strict", action="store_true", help="exit 3 if a target is missed")
     args = parser.parse_args(argv)
-    db_path = args.db or Path(ensure_large_db(scale=args.scale)["path"])
+    db_path: Any = args.db or ensure_large_db(scale=args.scale)["path"]
+    db_path = db_path if is_url(db_path) else Path(db_path)
     print(f"load average at start: {load_average()}")
     code = 0
     try:

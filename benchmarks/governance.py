@@ -54,7 +54,17 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from benchmarks.common import RESULTS_DIR, BenchmarkError, Result, console, standalone_main
+from benchmarks.common import (
+    RESULTS_DIR,
+    BenchmarkError,
+    Database,
+    Result,
+    console,
+    count_rows,
+    db_label,
+    is_url,
+    standalone_main,
+)
 from benchmarks.lists import (
     KEYS,
     SIZE,
@@ -75,30 +85,28 @@ KINDS = ("fall", "medication", "missed_visit", "injury", "behaviour", "property"
 HARM = ("none", "low", "moderate")
 
 
-def _count(db_path: Path, table: str) -> int:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
-    finally:
-        conn.close()
+def _count(db_path: Database, table: str) -> int:
+    """Rows of ``table`` through the app's database layer (a SQLite file or a URL)."""
+    from coordinator_tui.models import Complaint, Incident
+
+    return count_rows(db_path, {"incident": Incident, "complaint": Complaint}[table])
 
 
-def with_incidents(db_path: Path, wanted: int = INCIDENTS) -> tuple[Path, dict[str, Any]]:
+def with_incidents(db_path: Database, wanted: int = INCIDENTS) -> tuple[Database, dict[str, Any]]:
     """The database to measure: ``db_path`` when it holds ``wanted`` incidents already,
     else a copy topped up to ``wanted`` through ``log_incident`` (synthetic: the demo's
-    own customers and carers, a day of the last year, kinds and harm spread)."""
+    own customers and carers, a day of the last year, kinds and harm spread). A
+    PostgreSQL database (``--pg``: the benchmarks' own) is topped up in place."""
     have = _count(db_path, "incident")
     info: dict[str, Any] = {"incidents_in_demo": have}
     if have >= wanted:
         info["incidents"] = have
         return db_path, info
-    from sqlalchemy import select
-
-    from coordinator_tui.db import open_database, session_scope
-    from coordinator_tui.models import Carer, Customer
-    from coordinator_tui.services.access import demo_principal
-    from coordinator_tui.services.governance.incidents import log_incident
-
+    if is_url(db_path):
+        started = time.perf_counter()
+        _top_up(str(db_path), demo_date(db_path), wanted - have)
+        info.update(incidents=wanted, top_up_s=round(time.perf_counter() - started, 3))
+        return db_path, info
     console.print(f"  topping up {have:,} incidents to {wanted:,} in a copy: {TOPPED_UP_DB}")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{TOPPED_UP_DB}{suffix}").unlink(missing_ok=True)
@@ -108,15 +116,28 @@ def with_incidents(db_path: Path, wanted: int = INCIDENTS) -> tuple[Path, dict[s
     finally:
         conn.close()
     shutil.copyfile(db_path, TOPPED_UP_DB)
-    opened = open_database(str(TOPPED_UP_DB), migrate=False)
-    rnd = random.Random(14)
-    today = demo_date(db_path)
     started = time.perf_counter()
+    _top_up(str(TOPPED_UP_DB), demo_date(db_path), wanted - have)
+    info.update(incidents=wanted, top_up_s=round(time.perf_counter() - started, 3))
+    return TOPPED_UP_DB, info
+
+
+def _top_up(db: str, today: date, count: int) -> None:
+    """``count`` synthetic incidents logged through the governance service."""
+    from sqlalchemy import select
+
+    from coordinator_tui.db import open_database, session_scope
+    from coordinator_tui.models import Carer, Customer
+    from coordinator_tui.services.access import demo_principal
+    from coordinator_tui.services.governance.incidents import log_incident
+
+    opened = open_database(db, migrate=False)
+    rnd = random.Random(14)
     try:
         with session_scope(opened.engine, demo_principal()) as s:
             customers = list(s.scalars(select(Customer.id)))
             carers = list(s.scalars(select(Carer.id)))
-            for _ in range(wanted - have):
+            for _ in range(count):
                 day = today - timedelta(days=rnd.randint(1, 365))
                 at = datetime(day.year, day.month, day.day, rnd.randint(7, 21), tzinfo=UTC)
                 log_incident(
@@ -134,8 +155,6 @@ def with_incidents(db_path: Path, wanted: int = INCIDENTS) -> tuple[Path, dict[s
                 )
     finally:
         opened.engine.dispose()
-    info.update(incidents=wanted, top_up_s=round(time.perf_counter() - started, 3))
-    return TOPPED_UP_DB, info
 
 
 class CpuFrameProbe(FrameProbe):
@@ -333,7 +352,7 @@ def today_read(engine: Any, today: date) -> float:
     return time.perf_counter() - started
 
 
-async def _measure(db_path: Path, runs: int) -> tuple[dict[str, list[float]], dict[str, Any]]:
+async def _measure(db_path: Database, runs: int) -> tuple[dict[str, list[float]], dict[str, Any]]:
     from coordinator_tui.db import open_database
     from coordinator_tui.settings import load_settings
 
@@ -342,7 +361,7 @@ async def _measure(db_path: Path, runs: int) -> tuple[dict[str, list[float]], di
         settings = load_settings(str(db_path))
     settings.today = demo_date(db_path)
     settings.prepare_sections = False  # the cold path: the section built on the key
-    info.update(today=settings.today.isoformat(), size=f"{SIZE[0]}x{SIZE[1]}", db=str(db_path))
+    info.update(today=settings.today.isoformat(), size=f"{SIZE[0]}x{SIZE[1]}", db=db_label(db_path))
     info["complaints"] = _count(db_path, "complaint")
     opened = open_database(str(db_path), migrate=False)
     t: dict[str, list[float]] = {
@@ -357,7 +376,8 @@ async def _measure(db_path: Path, runs: int) -> tuple[dict[str, list[float]], di
     }
     try:
         console.print(
-            f"[bold]governance[/]: {db_path} ({info['incidents']:,} incidents), demo date "
+            f"[bold]governance[/]: {db_label(db_path)} ({info['incidents']:,} incidents), demo "
+            "date "
             f"{settings.today}; warm-up run"
         )
         await app_run(settings, opened.engine, {k: [] for k in t}, info)
@@ -382,7 +402,7 @@ async def _measure(db_path: Path, runs: int) -> tuple[dict[str, list[float]], di
     return t, info
 
 
-def run(db_path: Path, runs: int = 7) -> list[Result]:
+def run(db_path: Database, runs: int = 7) -> list[Result]:
     t, info = asyncio.run(_measure(db_path, runs))
     bare = statistics.median(t["bare"])
     opened = statistics.median(t["section_open"])

@@ -57,13 +57,12 @@ import dataclasses
 import gc
 import os
 import re
-import sqlite3
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -294,25 +293,12 @@ def bench_settings_env():
                 os.environ[key] = value
 
 
-def demo_date(db_path: Path) -> date:
-    """The ``today`` the demo was built for (its seeding audit note), so the queue holds the
-    same entries whichever day the benchmark runs."""
-    from coordinator_tui.clock import to_local
+def demo_date(db_path: Path | str) -> date:
+    """The ``today`` the demo was built for: ``benchmarks.common.demo_date`` (the app's own
+    database layer, so a PostgreSQL URL works as a SQLite file does; issue 23 §5)."""
+    from benchmarks.common import demo_date as read_demo_date
 
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        (at,) = conn.execute("SELECT min(at) FROM audit_event WHERE actor = 'demo-seed'").fetchone()
-    finally:
-        conn.close()
-    if not at:
-        raise BenchmarkError(f"{db_path} holds no demo seeding note: build it with the benchmarks")
-    stamp = datetime.fromisoformat(at)
-    try:
-        from datetime import UTC
-
-        return to_local(stamp.replace(tzinfo=UTC)).date()
-    except Exception:  # noqa: BLE001 - the UTC date is close enough
-        return stamp.date()
+    return read_demo_date(db_path)
 
 
 def filter_needles(rows: list[Any]) -> list[str]:

@@ -30,7 +30,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from benchmarks.common import Result, console, standalone_main
+from benchmarks.common import Database, Result, console, db_label, standalone_main
 
 FULL_TARGET_S = 0.050
 RECHECK_TARGET_S = 0.005
@@ -205,7 +205,7 @@ def grid_open(db_path: Path, monday: date, runs: int) -> list[Result]:
     ]
 
 
-def run(db_path: Path, runs: int = 7) -> list[Result]:
+def run(db_path: Database, runs: int = 7) -> list[Result]:
     from coordinator_tui.db import new_session, open_database
     from coordinator_tui.services.rota.assign import rank_carers
     from coordinator_tui.services.rota.snapshot import load_week
@@ -215,7 +215,7 @@ def run(db_path: Path, runs: int = 7) -> list[Result]:
     session = new_session(opened.engine, "bench")
     try:
         monday = _week_with_most_visits(session)
-        console.print(f"[bold]rota_validate[/]: week of {monday} in {db_path}")
+        console.print(f"[bold]rota_validate[/]: week of {monday} in {db_label(db_path)}")
         load_week(session, monday)  # warm-up: imports, statement cache
         loads, snap = [], None
         for _ in range(runs):
@@ -275,7 +275,7 @@ def run(db_path: Path, runs: int = 7) -> list[Result]:
             loads,
             target="info",
             passed=True,
-            description="load_week: the week and its 17-week history from SQLite",
+            description="load_week: the week and its 17-week history from the database",
             extra=size,
         ),
         Result(

@@ -123,3 +123,106 @@ def test_tmux_control_sees_typing_in_a_real_terminal() -> None:
         tmux.close()
     assert len(samples) == len(terminal.TYPED)
     assert all(0 < s < terminal.KEY_TIMEOUT_S for s in samples)
+
+
+# -- PostgreSQL side by side (issue 23 §5) ---------------------------------------------------
+
+
+def test_benchmarks_cli_takes_a_postgresql_url() -> None:
+    from benchmarks.__main__ import PG_NOT_RUN, parse_args
+
+    url = "postgresql+psycopg://bench@127.0.0.1:5432/bench"
+    args = parse_args(["--pg", url, "--rtt-ms", "2", "--only", "lists"])
+    assert (args.pg, args.rtt_ms, args.only) == (url, 2.0, ["lists"])
+    assert parse_args([]).pg is None
+    # A benchmark that cannot run there says why (never skipped silently).
+    assert {"encryption", "terminal", "demo_build"} <= set(PG_NOT_RUN)
+    assert all(reason for reason in PG_NOT_RUN.values())
+
+
+def test_side_by_side_table_pairs_each_figure_with_its_postgresql_twin() -> None:
+    from rich.console import Console
+
+    from benchmarks.__main__ import side_by_side
+    from benchmarks.common import Result
+
+    results = [
+        Result("lists.queue_open", [0.09, 0.1, 0.11], target="<= bare + 100 ms", passed=True),
+        Result("pg lists.queue_open", [0.2, 0.21, 0.3], target="<= bare + 100 ms", passed=False),
+        Result("startup.bare", [0.3], target="baseline", passed=True),  # no twin: left out
+    ]
+    console = Console(width=160, record=True)
+    console.print(side_by_side(results, 2.0, {"encryption": "SQLCipher encrypts a file"}))
+    text = console.export_text()
+    assert "+2 ms a round trip" in text
+    row = next(line for line in text.splitlines() if "lists.queue_open" in line)
+    assert "100.0 ms" in row and "210.0 ms" in row and "+110.0 ms" in row and "NO" in row
+    assert "startup.bare" not in text
+    assert "not run" in text and "SQLCipher encrypts a file" in text
+
+
+def test_demo_date_reads_through_the_app_layer(small_demo_path) -> None:
+    """No sqlite3 of its own: the same call reads a SQLite file or a PostgreSQL URL."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from benchmarks.common import demo_date
+    from coordinator_tui.clock import to_local
+
+    conn = sqlite3.connect(small_demo_path)
+    (at,) = conn.execute("SELECT min(at) FROM audit_event WHERE actor = 'demo-seed'").fetchone()
+    conn.close()
+    expected = to_local(datetime.fromisoformat(at).replace(tzinfo=UTC)).date()
+    assert demo_date(small_demo_path) == expected
+    assert demo_date(str(small_demo_path)) == expected
+
+
+def test_delaying_proxy_adds_the_round_trip(pg_url) -> None:
+    """``SELECT 1`` through the proxy takes at least the delay (it is a lower bound: the
+    whole delay is held on the server -> client direction, once a round trip)."""
+    import time
+
+    from sqlalchemy import create_engine, text
+
+    from benchmarks.pg_delay import proxied
+
+    delay_ms = 40
+    with proxied(pg_url, delay_ms) as through:
+        assert through != pg_url
+        engine = create_engine(through)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))  # connect and warm the statement
+                for _ in range(3):
+                    start = time.perf_counter()
+                    assert conn.execute(text("SELECT 1")).scalar() == 1
+                    assert time.perf_counter() - start >= delay_ms / 1000
+        finally:
+            engine.dispose()
+
+
+def test_postgresql_demo_seeded_once_and_benchmarks_run_through_the_proxy(
+    pg_url, small_demo_path
+) -> None:
+    """The demo seeded into PostgreSQL once (reused after), Governance's incidents topped up
+    in place there, and the rota benchmark run against it through the proxy."""
+    from benchmarks import governance, rota_validate
+    from benchmarks.common import count_rows, demo_date, ensure_pg_demo
+    from benchmarks.pg_delay import proxied
+    from coordinator_tui.models import Incident, Person
+
+    first = ensure_pg_demo(pg_url, small_demo_path, size="small")
+    assert first["built_now"] is True
+    assert count_rows(pg_url, Person) == count_rows(small_demo_path, Person)
+    assert ensure_pg_demo(pg_url, small_demo_path, size="small")["built_now"] is False
+    assert demo_date(pg_url) == demo_date(small_demo_path)
+
+    have = count_rows(pg_url, Incident)
+    db, info = governance.with_incidents(pg_url, wanted=have + 2)
+    assert db == pg_url and info["incidents"] == have + 2
+    assert count_rows(pg_url, Incident) == have + 2
+
+    with proxied(pg_url, 0) as through:
+        results = rota_validate.run(through, runs=1)
+    names = {result.name for result in results}
+    assert {"rota.load", "rota.grid_open"} <= names
