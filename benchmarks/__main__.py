@@ -238,6 +238,40 @@ def side_by_side(results: list[Result], rtt_ms: float, not_run: dict[str, str]) 
     return table
 
 
+def round_trips_table(opens: dict[str, dict[str, int]], rtt_ms: float) -> Table:
+    """What each screen open sends to PostgreSQL: the round trips, of them the statements
+    (the rest are BEGIN, COMMIT, the pool's ping and a connection's settings), and what
+    the round trips alone add at ``rtt_ms``."""
+    table = Table(title="Round trips per screen open on PostgreSQL", title_justify="left")
+    table.add_column("open", no_wrap=True)
+    table.add_column("round trips", justify="right")
+    table.add_column("statements", justify="right")
+    table.add_column(f"at {rtt_ms:g} ms", justify="right")
+    for name, count in opens.items():
+        table.add_row(
+            name,
+            str(count["round_trips"]),
+            str(count["statements"]),
+            f"{count['round_trips'] * rtt_ms:.0f} ms",
+        )
+    return table
+
+
+def _count_round_trips(url: str) -> dict[str, dict[str, int]]:
+    """Each screen open's round trips, counted (untimed) through an in-process proxy."""
+    import asyncio
+
+    from benchmarks.common import demo_date
+    from benchmarks.pg_delay import open_round_trips
+
+    console.print("Counting each screen open's round trips to PostgreSQL (untimed)...")
+    try:
+        return asyncio.run(open_round_trips(url, demo_date(url)))
+    except Exception as exc:  # noqa: BLE001 - the timed figures stand without the count
+        console.print(f"[bold red]round trips not counted:[/] {exc}")
+        return {}
+
+
 def _load_text(load: dict[str, Any] | None) -> str:
     """The 1-minute load average before -> after the benchmark ran."""
     if not load or not load.get("before") or not load.get("after"):
@@ -449,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
                         label = f"pg {label}" if url else label
                         console.print(f"[bold red]{label} FAILED:[/] {exc}")
                         document["errors"].append({"benchmark": label, "error": str(exc)})
+        if pg_url is not None:
+            document["pg"]["opens"] = _count_round_trips(args.pg)
     if not_run:
         document["pg_not_run"] = not_run
     document["results"] = [result.to_dict() for result in results]
@@ -460,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
         out.print(results_table(results))
         if args.pg:
             out.print(side_by_side(results, args.rtt_ms, not_run))
+            if document["pg"].get("opens"):
+                out.print(round_trips_table(document["pg"]["opens"], args.rtt_ms))
     write_json(document, [DEFAULT_JSON] + ([args.json] if args.json else []))
     if document["errors"]:
         console.print(f"[bold red]{len(document['errors'])} benchmark(s) failed[/]")

@@ -28,8 +28,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -38,7 +40,22 @@ READY_PREFIX = "listening "
 START_TIMEOUT_S = 30.0
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay_s: float) -> None:
+class RoundTrips:
+    """Round trips seen by the proxy: a request from the client after the server spoke
+    (or the first one on a connection) starts a new one. A query is one; so are BEGIN,
+    COMMIT, a pool's ping and each SET a connection makes."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.connections = 0
+
+
+async def _pipe(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    delay_s: float,
+    on_chunk: Callable[[], None] | None = None,
+) -> None:
     """Copy ``reader`` to ``writer``, each chunk written ``delay_s`` after it was read."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
@@ -58,6 +75,8 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dela
     try:
         while True:
             chunk = await reader.read(CHUNK)
+            if chunk and on_chunk is not None:
+                on_chunk()
             queue.put_nowait((loop.time() + delay_s, chunk))
             if not chunk:
                 break
@@ -82,8 +101,10 @@ async def serve(
     rtt_s: float,
     listen_host: str = "127.0.0.1",
     listen_port: int = 0,
+    counter: RoundTrips | None = None,
 ) -> asyncio.Server:
     """Start the proxy; the server's socket tells the port it listens on."""
+    trips = counter or RoundTrips()
 
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         try:
@@ -93,11 +114,26 @@ async def serve(
             return
         _no_delay(client_w)
         _no_delay(server_w)
-        await asyncio.gather(
-            _pipe(client_r, server_w, 0.0),  # client -> server: as it comes
-            _pipe(server_r, client_w, rtt_s),  # server -> client: the whole round trip
-            return_exceptions=True,
-        )
+        trips.connections += 1
+        turn = {"server_spoke": True}
+
+        def client_sent() -> None:
+            if turn["server_spoke"]:
+                trips.count += 1
+                turn["server_spoke"] = False
+
+        def server_sent() -> None:
+            turn["server_spoke"] = True
+
+        try:
+            await asyncio.gather(
+                _pipe(client_r, server_w, 0.0, client_sent),  # client -> server: as it comes
+                _pipe(server_r, client_w, rtt_s, server_sent),  # server -> client: the delay
+                return_exceptions=True,
+            )
+        except asyncio.CancelledError:  # the proxy stopping: connections end with it
+            client_w.close()
+            server_w.close()
 
     return await asyncio.start_server(handle, listen_host, listen_port)
 
@@ -159,6 +195,116 @@ def proxied(url: str, rtt_ms: float) -> Iterator[str]:
                 proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+@contextlib.contextmanager
+def counting_proxy(url: str, rtt_ms: float = 0.0) -> Iterator[tuple[str, RoundTrips]]:
+    """The proxy in a thread of this process, for counting round trips (not for timing:
+    it shares the interpreter with what it measures). Yields the URL through it and its
+    ``RoundTrips``."""
+    host, port = _target(url)
+    trips = RoundTrips()
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        server = loop.run_until_complete(serve(host, port, rtt_ms / 1000, counter=trips))
+        box["server"] = server
+        started.set()
+        loop.run_forever()
+        server.close()
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.close()
+
+    thread = threading.Thread(target=run, name="pg-delay", daemon=True)
+    thread.start()
+    if not started.wait(START_TIMEOUT_S):
+        raise RuntimeError("the counting proxy did not start")
+    server = box["server"]
+    assert isinstance(server, asyncio.Server)
+    try:
+        yield proxied_url(url, server.sockets[0].getsockname()[1]), trips
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+
+
+OPENS = (
+    ("queue", "2", "RegistersScreen"),
+    ("person", "enter", "PersonScreen"),
+    ("referrals", "3", "ReferralsScreen"),
+    ("meetings", "4", "MeetingsScreen"),
+    ("rota", "5", "RotaScreen"),
+    ("governance", "6", "GovernanceScreen"),
+)
+"""Each screen open counted: (name, key pressed, screen class shown when it is open)."""
+
+
+async def open_round_trips(url: str, today: Any) -> dict[str, dict[str, int]]:
+    """Round trips and statements each screen open costs on PostgreSQL, counted (not
+    timed) through an in-process proxy: why an open is slower there than on SQLite, where a
+    statement is a function call. ``today`` is the demo's date. Sections are not prepared
+    in the background, so each open does its own reads; Home's counts are read first."""
+    from sqlalchemy import event
+
+    from benchmarks.common import signed_in_app
+    from benchmarks.lists import bench_settings_env, settle
+    from coordinator_tui.db import open_database
+    from coordinator_tui.settings import load_settings
+
+    counts: dict[str, dict[str, int]] = {}
+    with counting_proxy(url) as (through, trips):
+        with bench_settings_env():
+            settings = load_settings(through)
+        settings.today = today
+        settings.prepare_sections = False
+        opened = open_database(through, migrate=False)
+        statements = [0]
+
+        def seen(*_args: Any) -> None:
+            statements[0] += 1
+
+        event.listen(opened.engine, "before_cursor_execute", seen)
+        try:
+            app = signed_in_app(settings, opened.engine)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await _until(pilot, lambda: getattr(app.screen, "counts", None) is not None)
+                await settle(app, pilot)
+                for name, key, screen_name in OPENS:
+                    if name == "referrals":  # back from the person record to the queue
+                        await pilot.press("escape")
+                        await settle(app, pilot)
+                    trips_before, statements_before = trips.count, statements[0]
+                    await pilot.press(key)
+                    await _until(
+                        pilot,
+                        lambda s=screen_name: (
+                            type(app.screen).__name__ == s and getattr(app.screen, "loaded", True)
+                        ),
+                    )
+                    await settle(app, pilot)
+                    counts[name] = {
+                        "round_trips": trips.count - trips_before,
+                        "statements": statements[0] - statements_before,
+                    }
+        finally:
+            event.remove(opened.engine, "before_cursor_execute", seen)
+            opened.engine.dispose()
+    return counts
+
+
+async def _until(pilot: Any, condition: Callable[[], bool], timeout: float = 120.0) -> None:
+    """Let the app run until ``condition()`` holds (its workers read in threads)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the app did not reach the screen being counted")
+        await pilot.pause(0.02)
 
 
 def main(argv: list[str] | None = None) -> int:

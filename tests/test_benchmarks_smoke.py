@@ -226,3 +226,18 @@ def test_postgresql_demo_seeded_once_and_benchmarks_run_through_the_proxy(
         results = rota_validate.run(through, runs=1)
     names = {result.name for result in results}
     assert {"rota.load", "rota.grid_open"} <= names
+
+
+async def test_round_trips_of_each_screen_open_are_counted(pg_url, small_demo_path) -> None:
+    """Why an open is slower on PostgreSQL: its round trips, counted through the proxy."""
+    from benchmarks.__main__ import round_trips_table
+    from benchmarks.common import demo_date, ensure_pg_demo
+    from benchmarks.pg_delay import OPENS, open_round_trips
+
+    ensure_pg_demo(pg_url, small_demo_path, size="small")
+    opens = await open_round_trips(pg_url, demo_date(pg_url))
+    assert list(opens) == [name for name, _, _ in OPENS]
+    for count in opens.values():
+        # Every statement is a round trip; BEGIN, COMMIT and the pool's ping are more.
+        assert count["round_trips"] >= count["statements"] >= 1
+    assert "Round trips per screen open" in str(round_trips_table(opens, 2.0).title)
