@@ -241,3 +241,58 @@ async def test_round_trips_of_each_screen_open_are_counted(pg_url, small_demo_pa
         # Every statement is a round trip; BEGIN, COMMIT and the pool's ping are more.
         assert count["round_trips"] >= count["statements"] >= 1
     assert "Round trips per screen open" in str(round_trips_table(opens, 2.0).title)
+
+
+# -- the people list against VisiData at two sizes (issue 23 §4) -----------------------------
+
+
+def test_people_numbers_past_the_valid_999_range_fail_their_check_digit(monkeypatch) -> None:
+    """Past the 999 range's valid numbers (909,091 of a million serials; 909 of a thousand
+    here) the builder takes numbers whose check digit fails: never anyone's."""
+    import nhs_number
+
+    from benchmarks.people_app import people_numbers
+    from coordinator_tui.demo import seed
+
+    monkeypatch.setattr(seed, "DEMO_NHS_SERIALS", range(1000))
+    valid = seed.demo_nhs_numbers(909)
+    with pytest.raises(seed.DemoTooLarge, match="909 valid numbers"):
+        seed.demo_nhs_numbers(910)
+    numbers, failing = people_numbers(set(valid[:9]), 990)
+    assert len(numbers) == len(set(numbers)) == 990
+    assert not set(numbers) & set(valid[:9])
+    assert failing == 990 - 900
+    assert all(n.startswith("999") and len(n) == 10 for n in numbers)
+    assert all(nhs_number.is_valid(n) for n in numbers[:900])
+    assert not any(nhs_number.is_valid(n) for n in numbers[900:])
+    with pytest.raises(ValueError, match="cannot hold"):
+        people_numbers(set(), 1001)
+
+
+def test_people_database_topped_up_and_compared_with_visidata(small_demo_path, tmp_path) -> None:
+    """The top-up builder, then one round of the app and VisiData in tmux (skipped where
+    either is missing): every step finds what it waits for. No timing asserted."""
+    from benchmarks.common import count_rows
+    from benchmarks.people_app import build_people_db, compare, results_for
+    from coordinator_tui.models import Person
+
+    have = count_rows(small_demo_path, Person)
+    bigger = tmp_path / "people-more.db"
+    info = build_people_db(small_demo_path, bigger, rows=have + 40)
+    assert info["built_now"] and info["people"] == have + 40 == count_rows(bigger, Person)
+    assert info["failing_check_digit"] == 0
+    assert build_people_db(small_demo_path, bigger, rows=have + 40)["built_now"] is False
+
+    if shutil.which("tmux") is None or shutil.which("vd") is None:
+        pytest.skip("tmux or VisiData (the bench extra) is not installed")
+    from benchmarks import terminal
+
+    tmux = terminal.TmuxControl()
+    try:
+        measured = compare(tmux, bigger, tmp_path / "people.csv", 1, "smoke")
+    finally:
+        tmux.close()
+    assert measured["rows"] == have + 40
+    results = results_for(measured, "smoke", None)
+    assert {r.name for r in results} >= {"people.smoke.app.first_row", "people.smoke.app.end"}
+    assert all(r.runs == 1 for r in results)
