@@ -12,6 +12,7 @@ An incident's actions are rows of the meetings' action tracker (``action``, link
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -639,19 +640,58 @@ class IncidentPage:
     total: int | None = None
 
 
-def _text_conditions(text: str) -> list[Any]:
+def _casefold(value: str | None) -> str | None:
+    """SQLite's ``casefold(x)``: Python's full Unicode case folding (``É`` to ``é``,
+    ``ß`` and ``ẞ`` to ``ss``), None kept as NULL."""
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _folding(session: Session) -> tuple[Callable[[Any], Any], Callable[[str], str]]:
+    """How the closed list's filter folds case, as SQL for a column and in Python for a
+    typed word, the two the same so that a name matches itself in any case.
+
+    SQLite's own ``lower()`` folds ASCII only (``ÉLODIE`` becomes ``Élodie``), so on
+    SQLite the filter calls ``casefold``, Python's ``str.casefold`` registered as a
+    function on the session's connection (again on each call: a connection from the pool
+    may be new; registering is cheap and changes no data).
+
+    PostgreSQL's ``lower()`` folds by the database's character type (``LC_CTYPE``):
+    Unicode-aware under a UTF-8 locale (``en_GB.UTF-8``, ``C.UTF-8``: what a UTF-8
+    database is made with, ``.ci/pg_start.sh``'s among them; only the plain ``C`` locale
+    folds ASCII alone). There the column is ``lower()``-ed and the word ``str.lower()``-ed,
+    which agree (``ẞ`` to ``ß``; folding ``ß`` to ``ss`` is SQLite's alone).
+
+    A stored folded column was not chosen: the names live on the customer and carer rows,
+    so it would go stale on every rename, and PostgreSQL has no ``casefold`` to fill it."""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return func.lower, str.lower
+    raw = session.connection().connection.driver_connection
+    try:
+        raw.create_function("casefold", 1, _casefold, deterministic=True)
+    except TypeError:  # a driver without ``deterministic`` (older pysqlite forks)
+        raw.create_function("casefold", 1, _casefold)
+    return func.casefold, str.casefold
+
+
+def _text_conditions(session: Session, text: str) -> list[Any]:
     """Each typed word found in the customer, the carer, the kind (code or label) or the
-    reference ``inc-N``: the list screen's filter, as SQL (what ``GovernanceScreen``
-    matches in memory for the other views)."""
+    reference ``inc-N``, whatever the case of either (Unicode, ``_folding``): the list
+    screen's filter, as SQL (what ``GovernanceScreen`` matches in memory for the other
+    views)."""
     from sqlalchemy import String, cast, literal, or_
 
+    words = text.split()
+    if not words:
+        return []
+    fold_sql, fold = _folding(session)
     conditions = []
-    for word in text.lower().split():
-        kinds = [c for c, name in INCIDENT_KINDS.items() if word in c or word in name.lower()]
+    for word in map(fold, words):
+        kinds = [c for c, name in INCIDENT_KINDS.items() if word in c or word in fold(name)]
         conditions.append(
             or_(
-                func.lower(func.coalesce(Customer.name, "")).contains(word, autoescape=True),
-                func.lower(func.coalesce(Carer.name, "")).contains(word, autoescape=True),
+                fold_sql(func.coalesce(Customer.name, "")).contains(word, autoescape=True),
+                fold_sql(func.coalesce(Carer.name, "")).contains(word, autoescape=True),
                 Incident.kind.in_(kinds),
                 (literal("inc-") + cast(Incident.id, String)).contains(word, autoescape=True),
             )
@@ -679,7 +719,7 @@ def closed_incidents_page(
     access.require(session, access.GOVERNANCE)  # issue 17
     stmt, _actions = _incident_select(today)
     stmt = stmt.select_from(Incident)
-    where = [Incident.status == CLOSED, *_text_conditions(text)]
+    where = [Incident.status == CLOSED, *_text_conditions(session, text)]
     segment = keyset.Segment(and_(*where), (Incident.closed_at, Incident.occurred_at, Incident.id))
     found = keyset.page(session, stmt, [segment], key=key, backward=not backward, limit=limit)
     found.reverse()
