@@ -25,7 +25,7 @@ import sqlite3
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -174,10 +174,30 @@ def _cipher_engine(path: Path, connect_args: dict) -> Engine:
             f"{path} is encrypted: sign in to open it (coordinator-tui --user NAME ...)"
         )
     keyslots.cipher_module()
+    settings = keyslots.cipher_settings(path)
     url = URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
     # The dialect's default pool is one connection per thread (SingletonThreadPool);
     # the app's workers share a pool like the plain database's.
-    return create_engine(url, connect_args=connect_args, poolclass=QueuePool)
+    engine = create_engine(url, connect_args=connect_args, poolclass=QueuePool)
+    event.listen(engine, "connect", _cipher_settings_listener(settings))
+    return engine
+
+
+def _cipher_settings_listener(settings: dict) -> Callable[..., None]:
+    """Sets the file's SQLCipher format settings (``keyslots.CIPHER_SETTINGS``, or the
+    older ones its key file records) on each new connection. The dialect sends the key
+    first (its own connect handler, which runs before an engine's listeners) and nothing
+    reads a page before this runs: a page read with other settings fails its HMAC check,
+    and ``tests/test_encryption_cipher.py`` opens files of both settings."""
+    statements = keyslots.cipher_pragmas(settings)
+
+    def apply(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.close()
+
+    return apply
 
 
 def alembic_config(connection=None) -> Config:
@@ -228,11 +248,10 @@ def backup_sqlite(source: Path, destination: Path) -> Path:
             key = keyslots.key_for(source)
             if key is None:
                 raise keyslots.EncryptionError(f"{source} is encrypted: sign in to back it up")
-            keyslots.write_keys(
-                source, keyslots.read_keys(source), target=keyslots.keys_path(destination)
-            )
-            src = keyslots.connect(Path(f"file:{source}?mode=ro"), key, uri=True)
-            dst = keyslots.connect(partial, key)
+            keys = keyslots.read_keys(source)  # the cipher settings go with it
+            keyslots.write_keys(source, keys, target=keyslots.keys_path(destination))
+            src = keyslots.connect(Path(f"file:{source}?mode=ro"), key, keys.cipher, uri=True)
+            dst = keyslots.connect(partial, key, keys.cipher)
         else:
             src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
             dst = sqlite3.connect(partial)
@@ -793,11 +812,18 @@ def _table_counts(conn) -> dict[str, int]:
 
 @contextmanager
 def _converted(
-    path: Path, old_key: bytes | None, new_key: bytes | None, work: Path
+    path: Path,
+    old_key: bytes | None,
+    new_key: bytes | None,
+    work: Path,
+    *,
+    old_cipher: dict | None = None,
+    new_cipher: dict | None = None,
 ) -> Iterator[dict[str, int]]:
-    """Copy ``path`` (opened with ``old_key``; None: plain) into the new file ``work``
-    (encrypted with ``new_key``; None: plain) with SQLCipher's ``sqlcipher_export``, and
-    check the copy: integrity, and every table's row count the same as the original's.
+    """Copy ``path`` (opened with ``old_key`` and its cipher settings ``old_cipher``;
+    None: plain) into the new file ``work`` (encrypted with ``new_key`` in the format
+    ``new_cipher``; None: plain) with SQLCipher's ``sqlcipher_export``, and check the
+    copy: integrity, and every table's row count the same as the original's.
     Yields the counts, for the caller to swap the copy in.
 
     ``path`` is only read, and from the start until the swap is done no one else writes
@@ -805,12 +831,15 @@ def _converted(
     again at once) so that nothing saved meanwhile would be left behind in the old file.
     (Windows cannot rename over a file that is open: there it is let go just before.)"""
     _remove_with_sidecars(work)
-    conn = keyslots.connect(path, old_key, isolation_level=None, timeout=0)
+    conn = keyslots.connect(path, old_key, old_cipher, isolation_level=None, timeout=0)
     try:
         _take_alone(conn, path)
         counts = _table_counts(conn)
         attach_key = keyslots.pragma_key(new_key) if new_key is not None else "''"
         conn.execute(f"ATTACH DATABASE ? AS converted KEY {attach_key}", (str(work),))
+        if new_key is not None:  # the new file's format, before its first page is written
+            for statement in keyslots.cipher_pragmas(new_cipher or {}, schema="converted"):
+                conn.execute(statement)
         # The new file is flushed to disk once, whole, before it is renamed into place
         # (``_move_into_place``): no syncing table by table meanwhile.
         conn.execute("PRAGMA converted.synchronous=OFF")
@@ -819,7 +848,7 @@ def _converted(
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE converted")
         conn.execute("BEGIN IMMEDIATE")  # still no writer, until the swap is done
-        check = keyslots.connect(work, new_key, isolation_level=None)
+        check = keyslots.connect(work, new_key, new_cipher, isolation_level=None)
         try:
             rows = [row[0] for row in check.execute("PRAGMA integrity_check")]
             copied = _table_counts(check)
@@ -859,14 +888,15 @@ def encrypt_sqlite(
     key = keyslots.new_key()
     work = path.with_name(f".{path.name}.encrypting")
     try:
-        with _converted(path, None, key, work) as counts:
+        cipher = dict(keyslots.CIPHER_SETTINGS)
+        with _converted(path, None, key, work, new_cipher=cipher) as counts:
             plain_backup = None
             if keep_plain:
                 plain_backup = _free_backup_name(path, "plain")
                 os.link(path, plain_backup)  # the same file: no copy, kept after the swap
             name = username.strip().lower()
             keys = keyslots.KeyFile(
-                keyslots.fingerprint(key), {name: keyslots.wrap(key, name, password)}
+                keyslots.fingerprint(key), {name: keyslots.wrap(key, name, password)}, cipher=cipher
             )
             keyslots.write_keys(path, keys)  # first: a key file beside a plain file is ignored
             _move_into_place(work, path, replace=True)
@@ -888,7 +918,8 @@ def decrypt_sqlite(path: Path) -> Conversion:
         raise keyslots.EncryptionError(f"{path} is encrypted: sign in to decrypt it")
     work = path.with_name(f".{path.name}.decrypting")
     try:
-        with _converted(path, key, None, work) as counts:
+        old_cipher = keyslots.cipher_settings(path)
+        with _converted(path, key, None, work, old_cipher=old_cipher) as counts:
             _move_into_place(work, path, replace=True)
     finally:
         _remove_with_sidecars(work)
@@ -906,7 +937,8 @@ def _restore_encrypted(source: Path, destination: Path) -> str:
     key = keyslots.key_for(source)
     if key is None:
         raise keyslots.EncryptionError(f"{source} is encrypted: sign in to restore it")
-    check = keyslots.connect(Path(f"file:{source}?mode=ro"), key, uri=True)
+    cipher = keyslots.cipher_settings(source)
+    check = keyslots.connect(Path(f"file:{source}?mode=ro"), key, cipher, uri=True)
     try:
         rows = [row[0] for row in check.execute("PRAGMA quick_check")]
     except Exception as exc:
@@ -917,7 +949,7 @@ def _restore_encrypted(source: Path, destination: Path) -> str:
         raise DatabaseOpenError(damaged_message(str(source), rows[0] if rows else "?"))
     destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if destination.exists() and destination.stat().st_size > 0:
-        live_key = None
+        live_key = live_cipher = None
         if keyslots.is_encrypted(destination):
             live = keyslots.read_keys(destination)
             if live.fingerprint != keyslots.fingerprint(key):
@@ -925,8 +957,8 @@ def _restore_encrypted(source: Path, destination: Path) -> str:
                     f"{destination} is encrypted with another key: move it (and its key "
                     "file) away first, then restore"
                 )
-            live_key = key
-        conn = keyslots.connect(destination, live_key, timeout=0, isolation_level=None)
+            live_key, live_cipher = key, live.cipher
+        conn = keyslots.connect(destination, live_key, live_cipher, timeout=0, isolation_level=None)
         try:
             _take_alone(conn, destination)
         finally:
@@ -967,12 +999,15 @@ def rekey_sqlite(path: Path, username: str, password: str) -> Conversion:
     new = keyslots.new_key()
     work = path.with_name(f".{path.name}.rekeying")
     try:
-        with _converted(path, old, new, work) as counts:
+        old_cipher = keyslots.cipher_settings(path)
+        cipher = dict(keyslots.CIPHER_SETTINGS)  # re-encrypted in today's format
+        with _converted(path, old, new, work, old_cipher=old_cipher, new_cipher=cipher) as counts:
             keys = keyslots.read_keys(path)
             name = username.strip().lower()
             keys.pending = {
                 "fingerprint": keyslots.fingerprint(new),
                 "slots": {name: keyslots.wrap(new, name, password)},
+                "cipher_settings": cipher,
             }
             keyslots.write_keys(path, keys)
             _move_into_place(work, path, replace=True)

@@ -21,6 +21,11 @@ conversion killed half way leaves (``db encrypt`` writes the key file before it 
 the database in, ``db decrypt`` swaps the database before it removes the key file), so
 every state a kill can leave opens.
 
+The file's SQLCipher format settings (:data:`CIPHER_SETTINGS`: page size, HMAC and
+KDF algorithms) are recorded in the key file too, and set on every connection to it, so
+a database encrypted with older settings (:data:`LEGACY_CIPHER_SETTINGS`, a key file
+without them) still opens, whatever SQLCipher's defaults become.
+
 The data key of a database opened in this process is held in memory
 (:func:`remember`), for the engine to give SQLCipher on each new connection; it is never
 written anywhere, nor put in a database URL string.
@@ -37,6 +42,7 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +63,57 @@ on the 2-core development machine when quiet, so a wrong password is refused wel
 the 1 s §5 asks (1.5 s measured at a load of 20 with the earlier 3 passes), while each
 guess costs an attacker the same. Stored in each slot, so a change only affects slots
 written after it."""
+LEGACY_CIPHER_SETTINGS: dict[str, Any] = {
+    "cipher_page_size": 4096,
+    "cipher_hmac_algorithm": "HMAC_SHA512",
+    "cipher_kdf_algorithm": "PBKDF2_HMAC_SHA512",
+}
+"""What a database encrypted before the settings were recorded has: SQLCipher 4's
+defaults (a key file with no ``cipher_settings`` means these)."""
+
+CIPHER_SETTINGS: dict[str, Any] = {
+    "cipher_page_size": 4096,
+    "cipher_hmac_algorithm": "HMAC_SHA256",
+    "cipher_kdf_algorithm": "PBKDF2_HMAC_SHA512",
+}
+"""The SQLCipher format of a database encrypted (or re-keyed) now. Each is part of the
+file's format: a connection must set the same to read it, so they are written in the
+key file and set on every connection (:func:`cipher_pragmas`).
+
+* ``cipher_page_size`` 4096: the plain database's page size, so a page read costs the
+  same I/O on both (8192 and 16384 measured no better on the large demo's lists).
+  No security meaning: each page is encrypted on its own either way.
+* ``cipher_hmac_algorithm`` HMAC-SHA256 (SQLCipher 4's default is HMAC-SHA512; both
+  are SQLCipher options): each page is checked against its tag, keyed from the data
+  key, before it is used, so a page changed on disk, by accident or on purpose, is
+  refused ("file is not a database"). Forging a tag without the key is as hard with
+  SHA-256 as with SHA-512 in practice (a 256-bit tag; at least 128-bit security against
+  any known attack, the level AES-256 itself is rated at against the best ones); the
+  longer tag adds nothing an attacker can use. It is several times cheaper per page on
+  CPUs with SHA instructions (measured: about 0.4 against 2.6 us a 4 KiB page),
+  paid on each page read into a connection's page cache. HMAC stays ON
+  (``cipher_use_hmac``): without it a changed page would be decrypted into garbage
+  silently, as nothing else checks the pages as they are read.
+* ``cipher_kdf_algorithm`` PBKDF2-HMAC-SHA512 (SQLCipher 4's default): with a raw key it
+  only derives the page HMAC's key from the data key (two iterations, per connection),
+  so it costs nothing to keep; pinned here so a new SQLCipher default cannot make an
+  existing file unreadable.
+
+Not format settings, so not recorded: the page cache (the plain database's 32 MB, set
+by ``db._set_sqlite_pragmas`` on both), ``temp_store`` (MEMORY, set with these:
+sorts and temporary tables never reach the disk, where SQLCipher would have to encrypt
+them too), ``cipher_memory_security`` (SQLCipher 4.12's default, OFF, left as it is:
+ON wipes and locks every buffer SQLCipher frees, against a dump of the process's
+memory, which the data key held in memory makes moot) and ``mmap_size`` (SQLCipher
+ignores it: pages must be decrypted into the cache)."""
+
+_CIPHER_CHOICES: dict[str, tuple[Any, ...]] = {
+    "cipher_page_size": (1024, 2048, 4096, 8192, 16384, 32768, 65536),
+    "cipher_hmac_algorithm": ("HMAC_SHA1", "HMAC_SHA256", "HMAC_SHA512"),
+    "cipher_kdf_algorithm": ("PBKDF2_HMAC_SHA1", "PBKDF2_HMAC_SHA256", "PBKDF2_HMAC_SHA512"),
+}
+"""The only values a key file may give (they are written into PRAGMA statements)."""
+
 INSTALL_HINT = "pip install 'coordinator-tui[encryption]'"
 NOT_RECOGNISED = "User name or password not recognised"
 
@@ -229,13 +286,18 @@ class KeyFile:
     fingerprint: str
     slots: dict[str, dict[str, Any]] = field(default_factory=dict)
     pending: dict[str, Any] | None = None
-    """A re-key under way (``db rekey``): the new key's fingerprint and slots, written
-    before the re-encrypted file is swapped in, made the key file's own after."""
+    """A re-key under way (``db rekey``): the new key's fingerprint, slots and cipher
+    settings, written before the re-encrypted file is swapped in, made the key file's
+    own after."""
+    cipher: dict[str, Any] = field(default_factory=lambda: dict(CIPHER_SETTINGS))
+    """The database file's SQLCipher format (:data:`CIPHER_SETTINGS`); read from a key
+    file written before they were recorded: :data:`LEGACY_CIPHER_SETTINGS`."""
 
     def to_json(self) -> str:
         content: dict[str, Any] = {
             "format": FORMAT,
             "cipher": "SQLCipher 4, raw 256-bit key",
+            "cipher_settings": self.cipher,
             "fingerprint": self.fingerprint,
             "slots": self.slots,
         }
@@ -266,7 +328,44 @@ def read_keys(db_path: Path) -> KeyFile:
         isinstance(pending, dict) and isinstance(pending.get("slots"), dict)
     ):
         raise EncryptionError(f"{path} is not a Coordinator TUI key file")
-    return KeyFile(str(raw.get("fingerprint", "")), dict(raw["slots"]), pending)
+    try:
+        cipher = checked_cipher(raw.get("cipher_settings"))
+        if pending is not None:
+            checked_cipher(pending.get("cipher_settings"))
+    except ValueError as exc:
+        raise EncryptionError(f"{path}: {exc}") from None
+    return KeyFile(str(raw.get("fingerprint", "")), dict(raw["slots"]), pending, cipher)
+
+
+def checked_cipher(settings: Any) -> dict[str, Any]:
+    """A key file's cipher settings, each checked against :data:`_CIPHER_CHOICES`
+    (``None``: written before they were recorded, :data:`LEGACY_CIPHER_SETTINGS`).
+    ValueError for anything else: a newer app's settings, or a tampered file, are never
+    put into a PRAGMA."""
+    if settings is None:
+        return dict(LEGACY_CIPHER_SETTINGS)
+    if not isinstance(settings, dict) or set(settings) != set(_CIPHER_CHOICES):
+        raise ValueError("its cipher settings are not ones this version knows")
+    for name, value in settings.items():
+        if value not in _CIPHER_CHOICES[name] or isinstance(value, bool):
+            raise ValueError(f"its cipher setting {name} is not one this version knows")
+    return dict(settings)
+
+
+def cipher_settings(db_path: Path) -> dict[str, Any]:
+    """The SQLCipher format settings of the encrypted ``db_path`` (from its key file)."""
+    return read_keys(db_path).cipher
+
+
+def cipher_pragmas(settings: Mapping[str, Any], schema: str | None = None) -> list[str]:
+    """The statements that set ``settings`` (checked) on a keyed connection, or on the
+    attached database ``schema`` (a fixed name chosen by the caller); then
+    ``temp_store = MEMORY`` (see :data:`CIPHER_SETTINGS`)."""
+    checked = checked_cipher(dict(settings))
+    prefix = f"{schema}." if schema else ""
+    statements = [f"PRAGMA {prefix}{name} = {checked[name]}" for name in _CIPHER_CHOICES]
+    statements.append("PRAGMA temp_store = MEMORY")
+    return statements
 
 
 def write_keys(db_path: Path, keys: KeyFile, *, target: Path | None = None) -> Path:
@@ -321,10 +420,10 @@ def _open_slot(slots: dict[str, Any], expected: str, name: str, password: str) -
     return key
 
 
-def opens(db_path: Path, key: bytes) -> bool:
+def opens(db_path: Path, key: bytes, settings: Mapping[str, Any]) -> bool:
     """Whether ``key`` opens the database (SQLCipher checks page 1's HMAC: instant)."""
     module = cipher_module()
-    conn = connect(db_path, key)
+    conn = connect(db_path, key, settings)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return True
@@ -342,12 +441,12 @@ def _unlock_mid_rekey(db_path: Path, keys: KeyFile, name: str, password: str) ->
     new = None
     if name in pending.get("slots", {}):
         new = _open_slot(pending["slots"], pending.get("fingerprint", ""), name, password)
-        if new is not None and opens(db_path, new):
+        if new is not None and opens(db_path, new, checked_cipher(pending.get("cipher_settings"))):
             finish_rekey(db_path, new)
             remember(db_path, new)
             return new
     old = _open_slot(keys.slots, keys.fingerprint, name, password)
-    if old is not None and opens(db_path, old):
+    if old is not None and opens(db_path, old, keys.cipher):
         keys.pending = None
         write_keys(db_path, keys)
         remember(db_path, old)
@@ -368,7 +467,8 @@ def finish_rekey(db_path: Path, key: bytes) -> None:
         fingerprint(key), str(pending.get("fingerprint", ""))
     ):
         return
-    write_keys(db_path, KeyFile(fingerprint(key), dict(pending["slots"])))
+    cipher = checked_cipher(pending.get("cipher_settings"))
+    write_keys(db_path, KeyFile(fingerprint(key), dict(pending["slots"]), cipher=cipher))
 
 
 _DECOY: dict[str, Any] = {}
@@ -398,14 +498,23 @@ def remove_slot(db_path: Path, username: str) -> bool:
     return True
 
 
-def connect(path: Path, key: bytes | None, **kwargs: Any) -> Any:
-    """A DB-API connection to ``path`` through SQLCipher, keyed (``None``: plain), with
-    SQLCipher's own logging off (it would print on the terminal under the app)."""
+def connect(
+    path: Path, key: bytes | None, settings: Mapping[str, Any] | None = None, **kwargs: Any
+) -> Any:
+    """A DB-API connection to ``path`` through SQLCipher, keyed (``None``: plain) and
+    given the file's cipher ``settings`` (its key file's :attr:`KeyFile.cipher`; needed
+    with a key: the wrong ones make the file unreadable), with SQLCipher's own logging
+    off (it would print on the terminal under the app)."""
     module = cipher_module()
     conn = module.connect(str(path), **kwargs)
     conn.execute("PRAGMA cipher_log_level = NONE")
     if key is not None:
+        if settings is None:
+            conn.close()
+            raise TypeError("an encrypted database's connection needs its cipher settings")
         conn.execute(f"PRAGMA key = {pragma_key(key)}")
+        for statement in cipher_pragmas(settings):
+            conn.execute(statement)
     return conn
 
 
