@@ -27,6 +27,8 @@ Either way they were dropped. So:
   is under way its keys are held in the same way, and only the write's end lets them go
   (``end_write_hold``): not a reload landing meanwhile, nor the time limit of a hold
   left from an earlier save. A hold's time limit lets go only the hold it was set for.
+- Reloads are counted: two asked for before either lands (two saves in quick
+  succession) hold the keys until the second has landed too, not only the first.
 """
 
 from __future__ import annotations
@@ -68,19 +70,38 @@ class HeldKeys(list[events.Key]):
     """The keys held for a screen, with what may let them go.
 
     One screen can be waiting for a reload and for a one-key write at once (a dialog's
-    save reloads the list while the write it asked for runs), and a hold's time limit can
-    still be pending when a later hold starts. So a hold knows its own time limit (a
-    limit lets go only its own hold), whether a write holds it (then only the write's
-    end lets it go) and whether a reload it waits for has not landed yet."""
+    save reloads the list while the write it asked for runs), for two reloads at once
+    (two saves, the second asked for before the first's reload has landed), and a hold's
+    time limit can still be pending when a later hold starts. So a hold counts the
+    reloads it waits for (the keys go when the last has landed: the first to land shows
+    rows the second is about to change), keeps a time limit for each (a limit stands for
+    its own reload only, and never lets go a later hold), and knows whether a write holds
+    it (then only the write's end lets it go)."""
 
     def __init__(self, keys: list[events.Key] | None = None) -> None:
         super().__init__(keys or [])
-        self.timer: Any = None
-        """The time limit running for this hold (``hold_keys_until_loaded``)."""
+        self.timers: dict[object, Any] = {}
+        """The time limits running, one for each reload awaited, oldest first (a token
+        for each: the limit's callback names its own)."""
         self.writing = False
         """A one-key write holds the keys: its end reads them again (``end_write_hold``)."""
-        self.loading = False
-        """A reload was asked for and has not said ``keys_loaded`` yet."""
+        self.loading = 0
+        """How many reloads were asked for and have not said ``keys_loaded`` yet."""
+
+    def stop_timers(self) -> None:
+        for timer in self.timers.values():
+            timer.stop()
+        self.timers.clear()
+
+    def landed(self, token: object | None = None) -> None:
+        """A reload awaited has landed (or ``token``'s time limit stands for it): one
+        fewer to wait for, and its time limit (the oldest, unless named) stopped."""
+        self.loading = max(self.loading - 1, 0)
+        if token is None and self.timers:
+            token = next(iter(self.timers))
+        timer = self.timers.pop(token, None)
+        if timer is not None:
+            timer.stop()
 
 
 def hold_for_busy(app: Any, event: events.Key) -> bool:
@@ -185,24 +206,30 @@ class PassesStrayKeys:
     def hold_keys_until_loaded(self, limit: float = BUSY_HOLD_LIMIT_S) -> None:
         """Keys typed from now on wait until ``keys_loaded`` (the list this screen is
         reloading after a save is on screen, or the screen it opened is on top), or
-        ``limit`` seconds at most. Held already by a one-key write: they wait for the
-        write's end, and then for this reload (``end_write_hold``)."""
+        ``limit`` seconds at most. Asked again before that, they wait for each reload
+        asked for (counted). Held already by a one-key write: they wait for the write's
+        end, and then for this reload (``end_write_hold``)."""
         held = self.__dict__.get(HELD)
         if held is None:
             held = self.__dict__[HELD] = HeldKeys()
         elif not isinstance(held, HeldKeys):  # a screen's own hold (sign-in): not ours
             return
-        held.loading = True
-        if held.timer is None and not held.writing:
-            held.timer = self.set_timer(limit, partial(self._hold_limit_reached, held))  # type: ignore[attr-defined]
+        held.loading += 1
+        if not held.writing:  # a write's end sets the limits again (``hold_again``)
+            token = object()
+            held.timers[token] = self.set_timer(  # type: ignore[attr-defined]
+                limit, partial(self._hold_limit_reached, held, token)
+            )
 
-    def _hold_limit_reached(self, held: HeldKeys) -> None:
-        """The time limit of ``held``: it lets go that hold only, never a later one (a
-        write's, or the next reload's) that happens to be in place when it fires."""
-        held.timer = None
-        if self.__dict__.get(HELD) is held:
-            held.loading = False
-            self.keys_loaded()
+    def _hold_limit_reached(self, held: HeldKeys, token: object | None = None) -> None:
+        """The time limit ``token`` of ``held``: it stands for its own reload (one that
+        failed must not swallow the keyboard), never for a later hold (a write's, or the
+        next reload's) that happens to be in place when it fires, nor for a reload that
+        has landed already (its limit was stopped)."""
+        if self.__dict__.get(HELD) is not held or token not in held.timers:
+            return
+        held.landed(token)
+        self._let_go_if_done(held)
 
     def hold_keys_for_write(self) -> HeldKeys:
         """A one-key write is under way: the keys typed from now on, and those a reload
@@ -212,29 +239,28 @@ class PassesStrayKeys:
         if not isinstance(held, HeldKeys):
             held = self.__dict__[HELD] = HeldKeys(held)
         held.writing = True
-        if held.timer is not None:  # the write's end sets a limit again if still needed
-            held.timer.stop()
-            held.timer = None
+        held.stop_timers()  # the write's end sets them again for reloads still to land
         return held
 
-    def end_write_hold(self, held: HeldKeys) -> tuple[list[events.Key], bool]:
+    def end_write_hold(self, held: HeldKeys) -> tuple[list[events.Key], int]:
         """The write holding ``held`` is done: its keys, no longer held (none when they
-        were let go already, the screen gone), and whether a reload asked for during the
-        write has still to land (the keys should wait for it, see ``hold_again``)."""
+        were let go already, the screen gone), and how many reloads asked for before or
+        during the write have still to land (the keys wait for them, see ``hold_again``)."""
         if self.__dict__.get(HELD) is not held:
-            return [], False
+            return [], 0
         del self.__dict__[HELD]
         held.writing = False
         return list(held), held.loading
 
-    def hold_again(self, keys: list[events.Key], *, reload_pending: bool) -> None:
+    def hold_again(self, keys: list[events.Key], *, reload_pending: int) -> None:
         """Keys a write held, read again in the order typed: ahead of those a reload now
-        holds (the one the write's ``then`` started, or one still to land: they wait for
-        it), else now."""
+        holds (the one the write's ``then`` started, or those still to land: they wait
+        for every one, each with its time limit again), else now."""
         if not keys:
             return
-        if reload_pending and self.__dict__.get(HELD) is None and self.is_attached:
-            self.hold_keys_until_loaded()
+        if self.is_attached:
+            for _ in range(int(reload_pending)):
+                self.hold_keys_until_loaded()
         waiting = self.__dict__.get(HELD)
         if waiting is not None and self.is_attached:
             waiting[:0] = keys
@@ -244,24 +270,35 @@ class PassesStrayKeys:
 
     def on_screen_suspend(self) -> None:
         """Another screen came on top (what ``enter`` opened): the keys held meanwhile
-        were typed for it (a one-key write's wait for its end: ``keys_loaded``)."""
-        self.keys_loaded()
+        were typed for it, whatever reloads this screen still awaits (a one-key write's
+        wait for its end: ``keys_loaded``)."""
+        self.keys_loaded(every=True)
 
-    def keys_loaded(self) -> None:
-        """The reloaded rows are on screen: the keys held meanwhile are read again, in
-        the order typed, ahead of any typed later. Not while a one-key write holds them:
-        its end reads them again, after the reload it starts."""
+    def keys_loaded(self, *, every: bool = False) -> None:
+        """A reload's rows are on screen: once the last reload asked for has landed
+        (``every``: no more to wait for), the keys held meanwhile are read again, in the
+        order typed, ahead of any typed later. Not while a one-key write holds them: its
+        end reads them again, after the reload it starts."""
         held = self.__dict__.get(HELD)
         if held is None:
             return
         if isinstance(held, HeldKeys):
-            held.loading = False
-            if held.writing:
-                return
-            if held.timer is not None:
-                held.timer.stop()
-                held.timer = None
-        del self.__dict__[HELD]
+            if every:
+                held.loading = 0
+                held.stop_timers()
+            else:
+                held.landed()
+        self._let_go_if_done(held)
+
+    def _let_go_if_done(self, held: list[events.Key]) -> None:
+        """Read the keys of ``held`` again once nothing holds them: no write, no reload
+        still to land."""
+        if isinstance(held, HeldKeys) and (held.writing or held.loading):
+            return
+        if isinstance(held, HeldKeys):
+            held.stop_timers()
+        if self.__dict__.get(HELD) is held:
+            del self.__dict__[HELD]
         for key in held:
             self.app.post_message(key)
 
