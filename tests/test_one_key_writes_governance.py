@@ -4,37 +4,38 @@ letter (the list's and the candour record's), ``c`` completing a candour record,
 accepting a proposed safeguarding concern, and the flagged note marked decided once ``i``
 has logged an incident from it.
 
-As ``test_one_key_writes_off_ui_thread``: another connection holds the SQLite write lock
+As in ``one_key_write_steps``: another connection holds the SQLite write lock
 (``BEGIN IMMEDIATE``) while the app's connections wait up to 20 s; the key is pressed, the
 screen says "Saving…" and answers, a key typed meanwhile is held, nothing is written; the
 lock released, the write lands and the held key acts after it. Then refusals: a lock held
 past a short busy timeout, a rule (what completing still needs) and the step-up a letter
 asks for: one line each, the database and the screen as they were."""
 
-# ruff: noqa: F811 (the fixtures imported from test_one_key_writes_off_ui_thread)
+# ruff: noqa: F811 (the fixtures imported from one_key_write_steps)
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 from conftest import DEMO_TODAY
-from pilot_helpers import shown_text, wait_for
-from sqlalchemy import func, select
-from test_one_key_writes_off_ui_thread import (  # noqa: F401 (fixtures)
+from one_key_write_steps import (  # noqa: F401 (fixtures)
     app_quick,
     app_slow,
+    blocked_by,
     db_file,
     notes,
+    press_while_blocked,
     press_while_locked,
     quick_engine,
     refused_while_locked,
     slow_engine,
 )
+from pilot_helpers import shown_text, wait_for
+from sqlalchemy import func, select
 
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import AuditEvent, Concern, Customer, Person, Visit
 from coordinator_tui.models.governance import Incident
-from coordinator_tui.screens.background_write import HELD
 from coordinator_tui.services.governance import candour as cd
 from coordinator_tui.services.governance import incidents as inc
 from coordinator_tui.widgets.lazy_table import LazyTable
@@ -396,7 +397,6 @@ async def test_accept_refused_past_the_busy_timeout(app_quick, quick_engine, db_
         await refused_while_locked(pilot, app, screen, db_file, ("y",))
         assert concerns(quick_engine, person_id) == []
         assert screen.current().customer_id == customer_id
-        assert app.screen.__dict__.get(HELD) is None
         await pilot.press("y")
         await wait_for(pilot, lambda: len(concerns(quick_engine, person_id)) == 1)
 
@@ -446,16 +446,17 @@ async def test_flagged_note_marked_decided_off_the_ui_thread(app_slow, slow_engi
         await pilot.press("i")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "RowsFormDialog")
         await pilot.pause()
-        await pilot.press("tab", *"07:05", "ctrl+s")
-        await wait_for(pilot, lambda: app.screen is screen and screen.writing)
-        await wait_for(pilot, lambda: "Saving" in notes(app))
-        await pilot.press("down")
-        for _ in range(5):
-            await pilot.pause()
-        assert screen.writing and [k.key for k in screen.__dict__.get(HELD) or []] == ["down"]
-        assert _record(engine, visit_id).note_outcome != "incident"
-        gate.set()
-        await wait_for(pilot, lambda: not screen.writing, timeout=25)
+        await press_while_blocked(
+            pilot,
+            app,
+            screen,
+            blocked_by(gate),
+            ("tab", *"07:05", "ctrl+s"),
+            lambda: _record(engine, visit_id).note_outcome == "incident",
+            line=None,
+            held=("down",),
+            on_top=True,
+        )
         record = _record(engine, visit_id)
         with session_scope(engine, "t") as s:
             incident = s.scalars(select(Incident).where(Incident.visit_id == visit_id)).one()

@@ -1,11 +1,11 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_one_key_writes_off_ui_thread)
+# ruff: noqa: F811  (pytest fixtures imported from one_key_write_steps)
 """Issue 12 §2, "saves run off the UI thread (a worker) so the screen stays live", for the
 last one-key writes (``screens/background_write.py``) and the account form
 (``screens/dialog_base.py``): an account disabled (``d``) and added, a record entry copied
 (``c``) and the entries written (``w``), a decision and an action recorded while minuting
 (``enter`` on their lines), and the sharing report exported (``E``).
 
-As in ``test_one_key_writes_more``: another connection holds a real SQLite write lock
+As in ``one_key_write_steps``: another connection holds a real SQLite write lock
 (``BEGIN IMMEDIATE``) while the app's connections wait up to 20 s. The key is pressed;
 the screen says "Saving…" (it could not if the UI thread were the one waiting); a key
 typed meanwhile is held; nothing is written. The lock released, the write lands and the
@@ -16,10 +16,7 @@ again."""
 from __future__ import annotations
 
 import pytest
-from pilot_helpers import shown_text, wait_for
-from sqlmodel import select
-from test_one_key_writes_more import exports
-from test_one_key_writes_off_ui_thread import (
+from one_key_write_steps import (
     app_quick,  # noqa: F401 (fixtures)
     app_slow,  # noqa: F401
     db_file,  # noqa: F401
@@ -28,13 +25,14 @@ from test_one_key_writes_off_ui_thread import (
     quick_engine,  # noqa: F401
     refused_while_locked,
     slow_engine,  # noqa: F401
-    write_lock,
 )
+from pilot_helpers import shown_text, wait_for
+from sqlmodel import select
+from test_one_key_writes_more import exports
 from textual.widgets import DataTable, Input, TextArea
 
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import Account
-from coordinator_tui.screens.background_write import HELD
 from coordinator_tui.screens.type_ahead import SAVING_HOLD
 from coordinator_tui.services import accounts
 
@@ -114,11 +112,9 @@ async def test_account_disable_refused_past_the_busy_timeout(app_quick, quick_en
     async with app.run_test(size=(120, 40)) as pilot:
         screen, index = await open_users(pilot, app, "jo.lead")
         message = screen.query_one("#users-message")
-        with write_lock(db_file):
-            await pilot.press("d")
-            await wait_for(pilot, lambda: screen.writing)
-            await wait_for(pilot, lambda: "locked" in shown_text(message), timeout=15)
-        assert not screen.writing and app.screen.__dict__.get(HELD) is None
+        await refused_while_locked(
+            pilot, app, screen, db_file, ("d",), said=lambda: "locked" in shown_text(message)
+        )
         assert is_active(quick_engine, account_id) and screen.rows[index].active
         await pilot.press("d")
         await wait_for(pilot, lambda: not is_active(quick_engine, account_id))
@@ -146,16 +142,19 @@ async def test_account_form_saves_in_a_worker_while_locked(app_slow, slow_engine
         screen, _ = await open_users(pilot, app)
         table = screen.query_one(DataTable)
         form = await fill_new_account(pilot, app)
-        with write_lock(db_file):
-            await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: form.saving)
-            await wait_for(pilot, lambda: "Saving" in shown_text(form.query_one("#form-error")))
-            await pilot.press("down")
-            for _ in range(5):  # the event loop goes on turning while the write waits
-                await pilot.pause()
-            assert form.saving and app.screen is form
-            assert [k.key for k in form.__dict__.get(SAVING_HOLD) or []] == ["down"]
-            assert account_named(slow_engine, "kim.sup") is None
+        await press_while_locked(
+            pilot,
+            app,
+            form,
+            db_file,
+            ("ctrl+s",),
+            lambda: account_named(slow_engine, "kim.sup") is not None,
+            line="#form-error",
+            held=("down",),
+            writing=lambda: form.saving,
+            hold=SAVING_HOLD,
+            on_top=True,
+        )
         await wait_for(pilot, lambda: app.screen is screen, timeout=25)
         await wait_for(pilot, lambda: "kim.sup" in [row.username for row in screen.rows])
         assert "kim.sup added" in shown_text(screen.query_one("#users-message"))
@@ -175,11 +174,19 @@ async def test_account_form_refused_past_the_busy_timeout_keeps_what_was_typed(
         form = await fill_new_account(pilot, app)
         typed = form.values()
         error = form.query_one("#form-error")
-        with write_lock(db_file):
-            await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: "locked" in shown_text(error, width=70), timeout=15)
+        await refused_while_locked(
+            pilot,
+            app,
+            form,
+            db_file,
+            ("ctrl+s",),
+            said=lambda: "locked" in shown_text(error, width=70),
+            writing=lambda: form.saving,
+            hold=SAVING_HOLD,
+            watch_writing=False,
+        )
         assert "✗" in shown_text(error, width=70)
-        assert app.screen is form and not form.saving and form.values() == typed
+        assert app.screen is form and form.values() == typed
         assert account_named(quick_engine, "kim.sup") is None
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen is screen)

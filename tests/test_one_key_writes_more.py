@@ -1,11 +1,11 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_one_key_writes_off_ui_thread)
+# ruff: noqa: F811  (pytest fixtures imported from one_key_write_steps)
 """Issue 12 §2, "saves run off the UI thread (a worker) so the screen stays live", for the
 rest of the one-key writes (``screens/background_write.py``): meetings made from their
 series and an invitation written, a concern triaged for the meeting, the chronology,
 KPI pack and themes exports, a process update's acknowledgement, a theme taken off a
 record, and Plan B's call outcomes and call list export.
 
-As in ``test_one_key_writes_off_ui_thread``: another connection holds a real SQLite
+As in ``one_key_write_steps``: another connection holds a real SQLite
 write lock (``BEGIN IMMEDIATE``) while the app's connections wait up to 20 s. The key is
 pressed; the screen says "Saving…" (it could not if the UI thread were the one waiting);
 a key typed meanwhile is held; nothing is written. The lock released, the write lands and
@@ -18,10 +18,7 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
-from pilot_helpers import shown_text, wait_for
-from sqlmodel import func, select
-from test_meetings_people_app import open_meetings
-from test_one_key_writes_off_ui_thread import (
+from one_key_write_steps import (
     app_quick,  # noqa: F401 (fixtures)
     app_slow,  # noqa: F401
     db_file,  # noqa: F401
@@ -31,6 +28,9 @@ from test_one_key_writes_off_ui_thread import (
     refused_while_locked,
     slow_engine,  # noqa: F401
 )
+from pilot_helpers import shown_text, wait_for
+from sqlmodel import func, select
+from test_meetings_people_app import open_meetings
 
 from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
@@ -474,11 +474,9 @@ async def test_acknowledgement_refused_past_the_busy_timeout(app_quick, quick_en
 
 
 @pytest.fixture
-def early_morning(monkeypatch):
+def early_morning(demo_settings, monkeypatch):
     """05:00 on the demo's Monday: no visit of the week is over yet (as the rota tests)."""
-    from coordinator_tui.screens.rota import presentation
-
-    monkeypatch.setattr(presentation, "wall_clock", lambda: time(5, 0))
+    monkeypatch.setattr(demo_settings, "now", time(5, 0))
 
 
 async def plan_b_call_list(pilot, app):

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from one_key_write_steps)
 """Issue 12 §2, the last part: "saves run off the UI thread (a worker) so the screen stays
 live", for the writes made by one key with no dialog (``screens/background_write.py``).
 
@@ -11,13 +12,21 @@ database and the screen are as they were, and the screen takes keys again."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from pilot_helpers import shown_text, wait_for
+from one_key_write_steps import (  # noqa: F401 (fixtures, and names other modules import)
+    app_quick,
+    app_slow,
+    db_file,
+    notes,
+    press_while_locked,
+    quick_engine,
+    refused_while_locked,
+    slow_engine,
+    write_lock,
+)
+from pilot_helpers import wait_for
 from sqlmodel import select
 from test_meetings_people_app import open_meetings
 from test_meetings_triage_app import DECEMBER, open_triage
@@ -33,9 +42,7 @@ from test_rota_app import (
 )
 from textual.widgets import DataTable
 
-from coordinator_tui import db
-from coordinator_tui.app import make_app
-from coordinator_tui.db import open_database, session_scope
+from coordinator_tui.db import session_scope
 from coordinator_tui.models import (
     AgendaItem,
     CodingFinding,
@@ -43,7 +50,6 @@ from coordinator_tui.models import (
     MeetingSeries,
     VisitAssignment,
 )
-from coordinator_tui.screens.background_write import HELD
 from coordinator_tui.screens.meetings.attendees import AttendeesScreen, DirectoryPicker
 from coordinator_tui.screens.meetings.series import SeriesScreen
 from coordinator_tui.screens.rota.dialogs import CarerPicker
@@ -52,83 +58,6 @@ from coordinator_tui.services.rota.validate import RotaState
 from coordinator_tui.widgets.lazy_table import LazyTable
 
 TUESDAY = date(2026, 11, 24)
-
-
-@pytest.fixture
-def slow_engine(small_demo_path, monkeypatch):
-    """The small demo, its connections waiting up to 20 s for a lock: each test holds one
-    and lets it go itself once it has seen the screen stay live."""
-    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 20_000)
-    opened = open_database(str(small_demo_path))
-    yield opened.engine
-    opened.engine.dispose()
-
-
-@pytest.fixture
-def quick_engine(small_demo_path, monkeypatch):
-    """The small demo, its connections giving up on a lock after 0.3 s: a refusal."""
-    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)
-    opened = open_database(str(small_demo_path))
-    yield opened.engine
-    opened.engine.dispose()
-
-
-@contextmanager
-def write_lock(path):
-    """Another process's write lock on the database until the block ends."""
-    locker = sqlite3.connect(path, isolation_level=None, timeout=0)
-    locker.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        locker.execute("ROLLBACK")
-        locker.close()
-
-
-def notes(app) -> str:
-    return " | ".join(n.message for n in app._notifications)
-
-
-async def press_while_locked(
-    pilot,
-    app,
-    screen,
-    path,
-    keys: tuple[str, ...],
-    written: Callable[[], bool],
-    *,
-    line: str | None,
-    held: tuple[str, ...] = (),
-) -> None:
-    """``keys`` pressed while another connection holds the write lock: the screen says
-    Saving… (in ``line``, else a notification) and answers while the write waits in its
-    worker; ``held`` keys typed meanwhile wait; nothing is written until the lock goes,
-    then the write lands."""
-    with write_lock(path):
-        await pilot.press(*keys)
-        await wait_for(pilot, lambda: screen.writing)
-        if line is not None:
-            await wait_for(pilot, lambda: "Saving" in shown_text(screen.query_one(line)))
-        else:
-            await wait_for(pilot, lambda: "Saving" in notes(app))
-        await pilot.press(*held)
-        for _ in range(5):  # the event loop goes on turning while the write waits
-            await pilot.pause()
-        assert screen.writing and app.is_running
-        assert [k.key for k in app.screen.__dict__.get(HELD) or []] == list(held)
-        assert not written()
-    await wait_for(pilot, lambda: written() and not screen.writing, timeout=25)
-
-
-async def refused_while_locked(pilot, app, screen, path, keys: tuple[str, ...]) -> None:
-    """``keys`` pressed while the lock is held past the busy timeout: refused in one line
-    (a notification), the screen taking keys again."""
-    with write_lock(path):
-        await pilot.press(*keys)
-        await wait_for(pilot, lambda: screen.writing)
-        await wait_for(pilot, lambda: "it is locked" in notes(app), timeout=15)
-    assert not screen.writing
-    assert app.screen.__dict__.get(HELD) is None  # nothing left holding the keyboard
 
 
 # -- the rota ------------------------------------------------------------------------------
@@ -581,18 +510,3 @@ def export_file(small_demo_engine, tmp_path):
     path = tmp_path / "export.csv"
     path.write_text(demo.text)
     return path
-
-
-@pytest.fixture
-def db_file(small_demo_path):
-    return small_demo_path
-
-
-@pytest.fixture
-def app_slow(demo_settings, slow_engine):
-    return make_app(demo_settings, slow_engine)
-
-
-@pytest.fixture
-def app_quick(demo_settings, quick_engine):
-    return make_app(demo_settings, quick_engine)
