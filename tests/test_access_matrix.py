@@ -74,9 +74,9 @@ ROLES = sorted(access.catalogue().roles)
 def test_the_scan_finds_the_guarded_services():
     """The service entry points of issue 17's list all check an activity."""
     must = {
-        "coordinator_tui.services.registers.review_queue": "view_register",
+        "coordinator_tui.services.registers.queue_page": "view_register",
         "coordinator_tui.services.registers.mark_reviewed": "edit_register",
-        "coordinator_tui.services.referrals.referral_list": "view_register",
+        "coordinator_tui.services.referrals.referral_page": "view_register",
         "coordinator_tui.services.referrals.create_referral": "edit_register",
         "coordinator_tui.services.concerns.log_concern": "edit_register",
         "coordinator_tui.services.meetings.series.list_meetings": "meetings",
@@ -148,7 +148,7 @@ def test_the_generated_matrix_per_role():
         role: {name for name, (activity, _e) in MATRIX.items() if activity in spec.activities}
         for role, spec in access.catalogue().roles.items()
     }
-    registers = "coordinator_tui.services.registers.review_queue"
+    registers = "coordinator_tui.services.registers.queue_page"
     rota = "coordinator_tui.services.rota.assign.assign"
     report = "coordinator_tui.services.reports.access.access_report"
     assert registers not in allowed["homecare_coordinator"] | allowed["care_supervisor"]

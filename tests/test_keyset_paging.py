@@ -17,6 +17,7 @@ from conftest import DEMO_TODAY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pilot_helpers import wait_for
+from queue_oracle import referral_list, review_queue
 
 from coordinator_tui.db import session_scope
 from coordinator_tui.services import access
@@ -62,7 +63,7 @@ QUEUE_FILTERS = [
 @pytest.mark.parametrize("filters", QUEUE_FILTERS, ids=lambda f: repr(f)[12:60])
 def test_queue_pages_are_the_full_query_in_order(small_demo_engine, filters):
     with session_scope(small_demo_engine, "t") as s:
-        full = reg.review_queue(s, DEMO_TODAY, filters)
+        full = review_queue(s, DEMO_TODAY, filters)
 
         def read(**kw):
             return reg.queue_page(s, DEMO_TODAY, filters, **kw)
@@ -85,14 +86,14 @@ def test_queue_pages_keep_the_old_order_of_odd_rows(small_demo_engine):
     from coordinator_tui.models import RegisterEntry
 
     with session_scope(small_demo_engine, "setup") as s:
-        escalated = reg.review_queue(s, DEMO_TODAY, reg.QueueFilter(escalated_only=True))
+        escalated = review_queue(s, DEMO_TODAY, reg.QueueFilter(escalated_only=True))
         s.get(RegisterEntry, escalated[0].entry_id).next_review_due = None
         s.get(RegisterEntry, escalated[1].entry_id).risk_level = "unknown"
-        due = reg.review_queue(s, DEMO_TODAY, reg.QueueFilter())
+        due = review_queue(s, DEMO_TODAY, reg.QueueFilter())
         s.get(RegisterEntry, due[0].entry_id).risk_level = "unknown"
     for filters in (reg.QueueFilter(escalated_only=True), reg.QueueFilter()):
         with session_scope(small_demo_engine, "t") as s:
-            full = reg.review_queue(s, DEMO_TODAY, filters)
+            full = review_queue(s, DEMO_TODAY, filters)
 
             def read(filters=filters, s=s, **kw):
                 return reg.queue_page(s, DEMO_TODAY, filters, **kw)
@@ -105,7 +106,7 @@ def test_queue_pages_keep_the_old_order_of_odd_rows(small_demo_engine):
 def test_queue_locate_finds_an_entry_and_its_page_starts_there(small_demo_engine):
     filters = reg.QueueFilter(horizon_days=365)
     with session_scope(small_demo_engine, "t") as s:
-        full = reg.review_queue(s, DEMO_TODAY, filters)
+        full = review_queue(s, DEMO_TODAY, filters)
         wanted = full[len(full) // 2]
         gone = -1  # no such entry: skipped, the next one is found
         index, key = reg.queue_locate(s, DEMO_TODAY, filters, [gone, wanted.entry_id])
@@ -120,7 +121,7 @@ def test_queue_text_in_sql_matches_the_old_filter(small_demo_engine):
     of birth padded or not: the rows the in-memory filter kept."""
     filters = reg.QueueFilter(horizon_days=365)
     with session_scope(small_demo_engine, "t") as s:
-        full = reg.review_queue(s, DEMO_TODAY, filters)
+        full = review_queue(s, DEMO_TODAY, filters)
         sample = full[3]
         dob = sample.date_of_birth
         needles = [
@@ -143,7 +144,7 @@ def test_queue_text_in_sql_matches_the_old_filter(small_demo_engine):
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_referral_pages_are_the_full_query_in_order(small_demo_engine, view):
     with session_scope(small_demo_engine, "t") as s:
-        full = ref.referral_list(s, view, DEMO_TODAY)
+        full = referral_list(s, view, DEMO_TODAY)
 
         def read(**kw):
             return ref.referral_page(s, view, DEMO_TODAY, **kw)
@@ -193,7 +194,7 @@ def test_queue_paging_property(small_demo_engine, data):
             escalated_only=view == "escalated",
             horizon_days=-1 if view == "overdue" else data.draw(st.integers(0, 400)),
         )
-        full = reg.review_queue(s, DEMO_TODAY, filters)
+        full = review_queue(s, DEMO_TODAY, filters)
         text = data.draw(
             st.sampled_from(["", "a", "e ", "ma", "9", "99 9", "/0", "1/", "zq"])
             | st.text(alphabet="abelmnorst/0129 ", max_size=4)
@@ -220,7 +221,7 @@ def test_queue_paging_property(small_demo_engine, data):
 )
 def test_referral_paging_property(small_demo_engine, view, text, limit):
     with session_scope(small_demo_engine, "t") as s:
-        full = ref.referral_list(s, view, DEMO_TODAY)
+        full = referral_list(s, view, DEMO_TODAY)
 
         def read(**kw):
             return ref.referral_page(s, view, DEMO_TODAY, text=text, **kw)
@@ -307,7 +308,7 @@ async def test_queue_screen_reads_pages_as_the_cursor_goes_down(
 
     monkeypatch.setattr(queue, "QUEUE_PAGE", 8)
     with session_scope(small_demo_engine, "t") as s:
-        full = reg.review_queue(s, DEMO_TODAY, reg.QueueFilter(horizon_days=14))
+        full = review_queue(s, DEMO_TODAY, reg.QueueFilter(horizon_days=14))
     assert len(full) > 60
     app = make_app(demo_settings, small_demo_engine)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -368,7 +369,7 @@ def test_a_stale_referral_write_names_who_changed_it(small_demo_engine):
     from coordinator_tui.services.referral_terms import ReferralConflictError
 
     with session_scope(small_demo_engine, "t") as s:
-        row = ref.referral_list(s, "open", DEMO_TODAY)[0]
+        row = referral_list(s, "open", DEMO_TODAY)[0]
     with session_scope(small_demo_engine, "colleague") as s:
         ref.set_chase_by(s, row.id, row.version, chase_by=DEMO_TODAY, today=DEMO_TODAY)
     with (

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import DEMO_TODAY
+from queue_oracle import review_queue
 
 from coordinator_tui.db import session_scope
 from coordinator_tui.services import registers as reg
@@ -42,7 +43,7 @@ def test_search_list_matches_the_old_filter(small_demo_engine, filters):
     """Every needle kind: the same entries in the same order, the same counts, and the
     rows read by id are the full query's rows (with their health assessments)."""
     with session_scope(small_demo_engine, "t") as s:
-        full = reg.review_queue(s, DEMO_TODAY, filters)
+        full = review_queue(s, DEMO_TODAY, filters)
         assert full, "the demo has entries in every view tested"
         search = reg.queue_search(s, DEMO_TODAY, filters)
         assert [e.entry_id for e in search.entries] == [r.entry_id for r in full]
@@ -63,7 +64,7 @@ def test_typing_key_by_key_is_the_old_filter_each_key(small_demo_engine, typed):
     after every key, backspaces too."""
     filters = reg.QueueFilter(horizon_days=365)
     with session_scope(small_demo_engine, "t") as s:
-        full = reg.review_queue(s, DEMO_TODAY, filters)
+        full = review_queue(s, DEMO_TODAY, filters)
         search = reg.queue_search(s, DEMO_TODAY, filters)
     sequence = [typed[:n] for n in range(1, len(typed) + 1)]
     sequence += sequence[-2::-1]  # and deleted again, one key at a time

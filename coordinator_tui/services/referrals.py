@@ -852,19 +852,6 @@ def _view_conditions(
     return [state.in_((ReferralState.CLOSED, ReferralState.WITHDRAWN))]
 
 
-def referral_list(session: Session, view: str, today: date) -> list[ReferralRow]:
-    """The referrals of one view, sorted by chase-by date (no date last).
-
-    Every row at once: the list itself reads a page at a time (``referral_page``); this
-    is for what needs the whole view (and the tests that compare the two). It reads
-    plain columns through the Core connection (no ORM row loading) and no timestamps
-    (each costs a parse and a time-zone step per row)."""
-    access.require(session, access.VIEW_REGISTER)  # issue 17
-    stmt = _row_select().where(*_view_conditions(view, today))
-    stmt = stmt.order_by(Referral.chase_by.is_(None), Referral.chase_by, Referral.id)
-    return list(map(ReferralRow._make, session.connection().execute(stmt)))
-
-
 # -- the list, a page at a time (issue 23) -------------------------------------------------
 
 REFERRAL_PAGE = 100
@@ -912,7 +899,7 @@ def referral_text_condition(needle: str) -> ColumnElement[bool] | None:
 
 
 # Chase-by date first (by index ``ix_referral_keyset``), then those with none, by id: the
-# order of ``referral_list``. The second segment's constant pads its key to two values.
+# list's order (no date last). The second segment's constant pads its key to two values.
 _NO_DATE = literal(date.min, type_=Date)
 _SEGMENTS = (
     keyset.Segment(Referral.chase_by.is_not(None), (Referral.chase_by, Referral.id)),
@@ -943,7 +930,7 @@ def referral_page(
     inclusive: bool = False,
     with_counts: bool = False,
 ) -> ReferralPage:
-    """One page of ``referral_list`` (the same rows in the same order), read by key: after
+    """One page of a view's referrals, sorted by chase-by date (no date last), read by key: after
     ``key`` (from the top when None), or before it with ``backward`` (from the bottom);
     ``text`` narrows it as the typed filter. ``with_counts`` adds the summary's counts."""
     access.require(session, access.VIEW_REGISTER)  # issue 17

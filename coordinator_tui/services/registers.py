@@ -8,7 +8,7 @@ Each action returns an :class:`Undo` that restores exactly what it changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
@@ -25,7 +25,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    true,
     type_coerce,
 )
 from sqlalchemy.orm import Session, aliased
@@ -129,77 +128,6 @@ class QueueFilter:
     horizon_days: int = 14
 
 
-def review_queue(
-    session: Session, today: date, filters: QueueFilter | None = None
-) -> list[QueueRow]:
-    """Active entries due for review by ``today + horizon``: overdue first, then by risk
-    (high first), then by due date. One query; rows are plain tuples.
-
-    The escalated view (``escalated_only``) holds every escalated entry whatever its due
-    date: an escalation stays in view until the lead resolves it (``resolve_escalation``),
-    so reviewing the entry, which moves its due date on, does not hide it. Its count is
-    Home's "escalated to the safeguarding lead"."""
-    access.require(session, access.VIEW_REGISTER)  # issue 17
-    filters = filters or QueueFilter()
-    lead = aliased(Staff)
-    horizon = today + timedelta(days=filters.horizon_days)
-    overdue_first = case((RegisterEntry.next_review_due < today, 0), else_=1)
-    risk_rank = case(
-        {RiskLevel.HIGH.value: 0, RiskLevel.MEDIUM.value: 1, RiskLevel.LOW.value: 2},
-        value=RegisterEntry.risk_level,
-        else_=3,
-    )
-    stmt = (
-        select(
-            RegisterEntry.id,
-            RegisterEntry.version,
-            Person.id,
-            Person.nhs_number,
-            Person.given_name,
-            Person.family_name,
-            Person.date_of_birth,
-            RegisterCategory.code,
-            RegisterCategory.name,
-            func.coalesce(Practice.short_name, ""),
-            func.coalesce(lead.name, ""),
-            RegisterEntry.risk_level,
-            RegisterEntry.next_review_due,
-            RegisterEntry.last_reviewed,
-            RegisterEntry.escalated_at.is_not(None),
-            RegisterEntry.start_date,
-        )
-        .join(Person, Person.id == RegisterEntry.person_id)
-        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
-        .outerjoin(Practice, Practice.id == RegisterEntry.practice_id)
-        .outerjoin(lead, lead.id == RegisterEntry.lead_staff_id)
-        .where(RegisterEntry.status == EntryStatus.ACTIVE)
-        .order_by(overdue_first, risk_rank, RegisterEntry.next_review_due, RegisterEntry.id)
-    )
-    if filters.practice_id is not None:
-        stmt = stmt.where(RegisterEntry.practice_id == filters.practice_id)
-    if filters.category_id is not None:
-        stmt = stmt.where(RegisterEntry.category_id == filters.category_id)
-    if filters.lead_staff_id is not None:
-        stmt = stmt.where(RegisterEntry.lead_staff_id == filters.lead_staff_id)
-    if filters.risk_level is not None:
-        stmt = stmt.where(RegisterEntry.risk_level == filters.risk_level)
-    if filters.escalated_only:
-        stmt = stmt.where(RegisterEntry.escalated_at.is_not(None))
-    else:
-        stmt = stmt.where(RegisterEntry.next_review_due <= horizon)
-    rows = [QueueRow(*row) for row in session.execute(stmt).all()]
-    looked_after = [r for r in rows if r.category_code in rules.LAC_REGISTERS and r.start_date]
-    due = rules.health_assessments_due(
-        session,
-        [(r.entry_id, r.person_id, r.start_date, r.date_of_birth) for r in looked_after],
-        today,
-    )
-    return [
-        replace(r, health_assessment_due=due[r.entry_id].due) if r.entry_id in due else r
-        for r in rows
-    ]
-
-
 # -- the queue, a page at a time (issue 23) -------------------------------------------------
 
 QUEUE_PAGE = 100
@@ -249,7 +177,8 @@ def _queue_conditions(today: date, filters: QueueFilter) -> list[ColumnElement[b
 
 
 def _queue_columns(today: date, filters: QueueFilter) -> Select[Any]:
-    """The queue's columns and filters (not the typed text), from ``register_entry``."""
+    """The queue's columns (a ``QueueRow``'s, in its order) and filters (not the typed
+    text), from ``register_entry``: the one select every read of queue rows builds on."""
     lead = aliased(Staff)
     return (
         select(
@@ -269,6 +198,7 @@ def _queue_columns(today: date, filters: QueueFilter) -> Select[Any]:
             RegisterEntry.last_reviewed,
             RegisterEntry.escalated_at.is_not(None),
             RegisterEntry.start_date,
+            RegisterEntry.health_assessment_due,  # the stored one; the schedule's added
         )
         .select_from(RegisterEntry)
         .join(Person, Person.id == RegisterEntry.person_id)
@@ -280,7 +210,7 @@ def _queue_columns(today: date, filters: QueueFilter) -> Select[Any]:
 
 
 def _queue_segments(today: date, filters: QueueFilter) -> list[keyset.Segment]:
-    """``review_queue``'s order as index ranges: overdue entries first, then the rest;
+    """The queue's order as index ranges: overdue entries first, then the rest;
     within each, high, medium, low and any other risk; within each, by due date and id
     (``ix_register_entry_keyset``: status, risk, due date, id). A due date of NULL (only
     an escalated entry can have none in view) is not overdue and sorts first, as SQLite
@@ -353,16 +283,22 @@ def queue_text_condition(session: Session, needle: str) -> ColumnElement[bool] |
     )
 
 
-def _with_health_assessments(session: Session, rows: list[QueueRow], today: date) -> list[QueueRow]:
-    """Each looked-after entry's next health assessment (``rules``), as ``review_queue``."""
-    looked_after = [r for r in rows if r.category_code in rules.LAC_REGISTERS and r.start_date]
-    due = rules.health_assessments_due(
-        session,
-        [(r.entry_id, r.person_id, r.start_date, r.date_of_birth) for r in looked_after],
-        today,
-    )
+def _with_health_assessments(rows: list[QueueRow], today: date) -> list[QueueRow]:
+    """Each looked-after entry's next health assessment, as ``rules.health_assessments_due``
+    has it: the stored one (counted from the latest recorded), else, with none recorded,
+    the schedule's next from entering care (``rules.lac_next_health_assessment``: no
+    query, it depends on the day only)."""
     return [
-        replace(r, health_assessment_due=due[r.entry_id].due) if r.entry_id in due else r
+        replace(
+            r,
+            health_assessment_due=rules.lac_next_health_assessment(
+                r.start_date, r.date_of_birth, today
+            ).due,
+        )
+        if r.health_assessment_due is None
+        and r.start_date is not None
+        and r.category_code in rules.LAC_REGISTERS
+        else r
         for r in rows
     ]
 
@@ -390,7 +326,10 @@ def queue_page(
     inclusive: bool = False,
     with_counts: bool = False,
 ) -> QueuePage:
-    """One page of ``review_queue`` (the same rows in the same order), read by key: the
+    """One page of the review queue (active entries due for review by ``today`` and the
+    horizon, or with ``escalated_only`` every escalated one: an escalation stays in view
+    until the lead resolves it, Home's "escalated to the safeguarding lead"; overdue
+    first, then by risk, high first, then by due date and id), read by key: the
     rows after ``key`` (from the top when None), or before it with ``backward`` (from the
     bottom when None); ``text`` narrows it as ``text_matcher`` does. ``with_counts`` adds
     the summary's counts (the first page of a load)."""
@@ -405,7 +344,7 @@ def queue_page(
     if with_counts and whole and queue_text_condition(session, text) is not None:
         # Typed text that few rows match (most keys typed): counted from the rows read,
         # not by reading every row of the view again for the text (issue 23).
-        rows = _with_health_assessments(session, rows, today)
+        rows = _with_health_assessments(rows, today)
         total = session.scalar(
             select(func.count())
             .select_from(RegisterEntry)
@@ -417,14 +356,10 @@ def queue_page(
             sum(1 for r in rows if r.is_overdue(today)),
             sum(1 for r in rows if health_assessment_late(r, today)),
         )
-    elif with_counts:  # the counts read every looked-after entry's assessments: reused
-        counts, due = _queue_counts(session, today, filters, text, rows)
-        rows = [
-            replace(r, health_assessment_due=due[r.entry_id].due) if r.entry_id in due else r
-            for r in rows
-        ]
     else:
-        rows = _with_health_assessments(session, rows, today)
+        if with_counts:
+            counts = _queue_counts(session, today, filters, text)
+        rows = _with_health_assessments(rows, today)
     return QueuePage(rows, [k for k, _row in found], counts)
 
 
@@ -433,91 +368,40 @@ def health_assessment_late(row: QueueRow, today: date) -> bool:
     return row.health_assessment_overdue(today)
 
 
-def _queue_counts(
-    session: Session,
-    today: date,
-    filters: QueueFilter,
-    text: str,
-    page_rows: Sequence[QueueRow] = (),
-) -> tuple[QueueCounts, dict[int, rules.HealthAssessmentDue]]:
-    """One COUNT for the view, the rows matching the text and the overdue among them (the
-    joins only when the text needs the person); then the health assessments late.
+def _queue_counts(session: Session, today: date, filters: QueueFilter, text: str) -> QueueCounts:
+    """One statement: the view, the rows matching the text, the overdue and the health
+    assessments late among them (the joins only when the text needs the person).
 
     Only a looked-after entry with an assessment recorded since entering care can have
     one late (with none, ``rules.lac_next_health_assessment`` shows the next on the
-    schedule, never a past one), so only those are read, not every looked-after entry in
-    the queue; with ``page_rows``'s looked-after entries in the same one read (the Due
-    column of the page shown), returned by entry id."""
+    schedule, never a past one): those are the entries whose stored
+    ``health_assessment_due`` is set, so "late" is an index range of that column."""
     condition = queue_text_condition(session, text)
-    matched = condition if condition is not None else true()
     overdue = RegisterEntry.next_review_due < today
+    late = RegisterEntry.health_assessment_due < today
     conditions = _queue_conditions(today, filters)
-    if condition is None:  # two index range counts, no per-row expression
-        total, late_reviews = session.execute(
+    if condition is None:  # index range counts, no per-row expression
+        total, late_reviews, late_assessments = session.execute(
             select(
                 select(func.count()).where(*conditions).scalar_subquery(),
                 select(func.count()).where(*conditions, overdue).scalar_subquery(),
+                select(func.count()).where(*conditions, late).scalar_subquery(),
             )
         ).one()
         shown = total
     else:
-        total, shown, late_reviews = session.execute(
+        total, shown, late_reviews, late_assessments = session.execute(
             select(
                 func.count(),
-                func.coalesce(func.sum(case((matched, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((and_(matched, overdue), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((condition, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((and_(condition, overdue), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((and_(condition, late), 1), else_=0)), 0),
             )
             .select_from(RegisterEntry)
             .join(Person, Person.id == RegisterEntry.person_id)
             .where(*conditions)
         ).one()
-    recorded = _assessed_looked_after(session, today, filters, matched)
-    wanted = {row[0]: tuple(row) for row in recorded}
-    for r in page_rows:
-        if r.category_code in rules.LAC_REGISTERS and r.start_date:
-            wanted.setdefault(r.entry_id, (r.entry_id, r.person_id, r.start_date, r.date_of_birth))
-    due = rules.health_assessments_due(session, wanted.values(), today)
-    late = sum(1 for row in recorded if due[row[0]].due < today)
-    return QueueCounts(int(total), int(shown), int(late_reviews), late), due
-
-
-def _assessed_looked_after(
-    session: Session, today: date, filters: QueueFilter, matched: ColumnElement[bool]
-) -> list[Any]:
-    """(entry id, person id, entered care, born) of the view's looked-after entries with
-    an assessment recorded: only these can have one late (``_queue_counts``)."""
-    lac = select(RegisterCategory.id).where(RegisterCategory.code.in_(rules.LAC_REGISTERS))
-    assessed = (
-        select(ChronologyEntry.id)
-        .where(
-            ChronologyEntry.person_id == RegisterEntry.person_id,
-            ChronologyEntry.kind == rules.HEALTH_ASSESSMENT_KIND,
-        )
-        .exists()
-    )
-    return list(
-        session.execute(
-            select(RegisterEntry.id, Person.id, RegisterEntry.start_date, Person.date_of_birth)
-            .join(Person, Person.id == RegisterEntry.person_id)
-            .where(
-                *_queue_conditions(today, filters),
-                matched,
-                RegisterEntry.category_id.in_(lac),  # by its index: a few registers' entries
-                RegisterEntry.start_date.is_not(None),
-                assessed,  # each by the chronology's person index
-            )
-            # From the looked-after registers' entries, not the whole queue (SQLite's
-            # planner otherwise reads the queue by its due-date index).
-            .with_hint(RegisterEntry, "INDEXED BY ix_register_entry_category_id", "sqlite")
-        ).all()
-    )
-
-
-def late_health_assessment_ids(session: Session, today: date, filters: QueueFilter) -> set[int]:
-    """The view's looked-after entries whose next health assessment has passed."""
-    recorded = _assessed_looked_after(session, today, filters, true())
-    due = rules.health_assessments_due(session, (tuple(r) for r in recorded), today)
-    return {r[0] for r in recorded if due[r[0]].due < today}
+    return QueueCounts(int(total), int(shown), int(late_reviews), int(late_assessments))
 
 
 def queue_counts(
@@ -525,7 +409,7 @@ def queue_counts(
 ) -> QueueCounts:
     """The queue's counts by COUNT queries, not by reading its rows."""
     access.require(session, access.VIEW_REGISTER)  # issue 17
-    return _queue_counts(session, today, filters or QueueFilter(), text)[0]
+    return _queue_counts(session, today, filters or QueueFilter(), text)
 
 
 def queue_locate(
@@ -664,7 +548,7 @@ _RISK_RANK = {risk: rank for rank, risk in enumerate(RISKS_IN_ORDER)}
 
 def queue_search(session: Session, today: date, filters: QueueFilter | None = None) -> QueueSearch:
     """The view's narrow search list (``QueueSearch``): one read of (id, NHS number,
-    names, born, risk, due date) of the view's entries, put in ``review_queue``'s order
+    names, born, risk, due date) of the view's entries, put in the queue's order
     here (overdue first, by risk, due date, id: a sort of the narrow rows, cheaper than
     the database's segmented order), and the assessments late as a set of ids."""
     access.require(session, access.VIEW_REGISTER)  # issue 17
@@ -683,13 +567,13 @@ def queue_search(session: Session, today: date, filters: QueueFilter | None = No
                 type_coerce(Person.date_of_birth, String),
                 RegisterEntry.risk_level,
                 type_coerce(RegisterEntry.next_review_due, String),
+                type_coerce(RegisterEntry.health_assessment_due, String),
             )
             .join(Person, Person.id == RegisterEntry.person_id)
             .where(*_queue_conditions(today, filters))
         )
         .all()
     )
-    late = late_health_assessment_ids(session, today, filters)
     now = today.isoformat()
     rank = _RISK_RANK
 
@@ -706,10 +590,11 @@ def queue_search(session: Session, today: date, filters: QueueFilter | None = No
         )
 
     entries = []
-    for entry_id, nhs, given, family, born_at, _risk, due_at in sorted(found, key=order):
+    for entry_id, nhs, given, family, born_at, _risk, due_at, assess_at in sorted(found, key=order):
         born = iso(born_at) or ""
         year, month, day = born[:4], born[5:7], born[8:10]
         due = iso(due_at)
+        assess = iso(assess_at)
         entries.append(
             SearchEntry(
                 entry_id,
@@ -717,7 +602,7 @@ def queue_search(session: Session, today: date, filters: QueueFilter | None = No
                 f"{family} {given} {given} {family}".lower(),
                 f"{day}/{month}/{year}\0{day.lstrip('0')}/{month.lstrip('0')}/{year}",
                 due is not None and due < now,
-                entry_id in late,
+                assess is not None and assess < now,
             )
         )
     return QueueSearch(filters, today, tuple(entries))
@@ -739,7 +624,7 @@ def queue_rows(
     )
     by_id = {row[0]: QueueRow(*row) for row in session.execute(stmt)}
     rows = [by_id[i] for i in entry_ids if i in by_id]
-    return _with_health_assessments(session, rows, today)
+    return _with_health_assessments(rows, today)
 
 
 # -- actions --------------------------------------------------------------------------
@@ -790,6 +675,70 @@ def _add_review(
     )
     session.add(review)
     return review
+
+
+def stored_health_assessment_due(
+    category_code: str, entered_care: date | None, born: date, done: Iterable[date]
+) -> date | None:
+    """What ``RegisterEntry.health_assessment_due`` holds: for a looked-after entry with an
+    assessment recorded since entering care, the review after the latest
+    (``rules.lac_next_health_assessment``'s date then, whatever the day); else None (the
+    schedule shows the next one to come, never a late one: counted per page, not stored)."""
+    if category_code not in rules.LAC_REGISTERS or entered_care is None:
+        return None
+    held = [d for d in done if d >= entered_care]
+    if not held:
+        return None
+    return rules.lac_review_health_assessment_due(max(held), born)
+
+
+def keep_health_assessment_due(session: Session, person_id: int) -> None:
+    """Put each of ``person_id``'s register entries' ``health_assessment_due`` in step with
+    what it is counted from (the entry's register and start, the person's birth date, the
+    assessments in the chronology), as the session holds them now, before they are
+    flushed: called by every write that changes one of those, so the stored column always
+    equals the computed value (``tests/test_health_assessment_due.py``). Reads without
+    flushing, so the write's own flush moves the entry's version once."""
+    with session.no_autoflush:
+        person = session.get(Person, person_id)
+        if person is None:
+            return
+        gone = {id(o) for o in session.deleted}
+        struck = {o.id for o in session.deleted if isinstance(o, ChronologyEntry)}
+        done = [
+            on
+            for chronology_id, on in session.execute(
+                select(ChronologyEntry.id, ChronologyEntry.occurred_on).where(
+                    ChronologyEntry.person_id == person_id,
+                    ChronologyEntry.kind == rules.HEALTH_ASSESSMENT_KIND,
+                )
+            )
+            if chronology_id not in struck
+        ]
+        done += [
+            o.occurred_on
+            for o in session.new
+            if isinstance(o, ChronologyEntry)
+            and o.person_id == person_id
+            and o.kind == rules.HEALTH_ASSESSMENT_KIND
+        ]
+        entries = list(
+            session.scalars(select(RegisterEntry).where(RegisterEntry.person_id == person_id))
+        )
+        entries += [
+            o
+            for o in session.new
+            if isinstance(o, RegisterEntry) and o.person_id == person_id and o not in entries
+        ]
+        for entry in entries:
+            if id(entry) in gone:
+                continue
+            category = session.get(RegisterCategory, entry.category_id)
+            due = stored_health_assessment_due(
+                category.code if category else "", entry.start_date, person.date_of_birth, done
+            )
+            if entry.health_assessment_due != due:
+                entry.health_assessment_due = due
 
 
 def category_interval(session: Session, entry: RegisterEntry) -> int:
@@ -934,6 +883,8 @@ def change_entry(
     if not changes:
         raise RegisterError("Nothing was changed")
     review = _add_review(session, entry, today, by, "changed", "changed " + ", ".join(changes))
+    if "category" in changes:  # into or out of a looked-after register
+        keep_health_assessment_due(session, entry.person_id)
     session.flush()
     return Undo("change", entry.id, entry.version, previous, review.id)
 
@@ -1017,6 +968,7 @@ def record_health_assessment(
     entry.last_health_assessment = max(done_on, latest) if latest else done_on
     if entry.last_health_assessment == latest:  # an older one: still a change to the entry
         entry.updated_at = utcnow()
+    keep_health_assessment_due(session, entry.person_id)
     session.flush()
     return Undo(
         "health assessment",
@@ -1090,6 +1042,7 @@ def add_registration(
         next_review_due=next_review or today + timedelta(days=category.review_interval_days),
     )
     session.add(entry)
+    keep_health_assessment_due(session, person_id)  # assessments since an earlier stay
     session.flush()
     return Undo("registration", entry.id, entry.version, created_entry=True)
 
@@ -1114,6 +1067,7 @@ def undo(session: Session, token: Undo) -> int | None:
         return None
     for name, value in token.previous.items():
         setattr(entry, name, value)
+    keep_health_assessment_due(session, entry.person_id)
     session.flush()
     return entry.version
 
