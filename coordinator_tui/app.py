@@ -150,6 +150,10 @@ class CoordinatorApp(App[None]):
             principal = type(self).start_principal(settings)
         self.principal: Principal | None = principal
         """Who is signed in (None: nobody yet; nothing of anyone's data loads)."""
+        self._export_password: Any = None
+        """The export password (``services.exporting.ExportPassword``) of an encrypted
+        database's exports, in memory only: never written, logged or in a crash report;
+        forgotten on lock, switch user and sign-out (:meth:`forget_export_password`)."""
         if principal is not None:
             settings.user = principal.username
             if principal.kind == "demo" and explicit:
@@ -401,6 +405,7 @@ class CoordinatorApp(App[None]):
             return
         if isinstance(self.screen, BlankScreen):
             self.pop_screen()
+        self.forget_export_password()  # the next user (or the same, back) chooses again
         self._record_access("lock", reason=reason)
         self.push_screen(LockScreen(self.principal))
 
@@ -470,6 +475,7 @@ class CoordinatorApp(App[None]):
     def lock_out_to_sign_in(self) -> None:
         from coordinator_tui.screens.accounts.sign_in import LockScreen
 
+        self.forget_export_password()
         if self.principal is not None and not isinstance(self.screen, LockScreen):
             self.push_screen(LockScreen(self.principal, signed_out=True))
 
@@ -524,6 +530,27 @@ class CoordinatorApp(App[None]):
 
         if not any(isinstance(s, StepUpScreen) for s in self.screen_stack):
             self.push_screen(StepUpScreen(), done)
+
+    def ask_export_password(self) -> None:
+        """Ask for the export password (an encrypted database's exports are encrypted
+        with it); the export is then pressed again, as after a step-up."""
+        from coordinator_tui.screens.accounts.export_password import ExportPasswordScreen
+
+        if not any(isinstance(s, ExportPasswordScreen) for s in self.screen_stack):
+            self.push_screen(ExportPasswordScreen())
+
+    def hold_export_password(self, password: str) -> None:
+        """Keep the export password in memory for this sign-in's exports."""
+        from coordinator_tui.services.exporting import ExportPassword
+
+        self._export_password = ExportPassword(password)
+
+    def forget_export_password(self) -> None:
+        self._export_password = None
+
+    @property
+    def holds_export_password(self) -> bool:
+        return self._export_password is not None
 
     def fail(self, message: str) -> None:
         """A problem the app cannot work around: leave, and let the CLI print it."""
@@ -593,6 +620,10 @@ class CoordinatorApp(App[None]):
         from coordinator_tui.clock import MOMENT_KEY
         from coordinator_tui.db import session_scope
         from coordinator_tui.services.access import NotPermittedError, StepUpRequiredError
+        from coordinator_tui.services.exporting import (
+            EXPORT_PASSWORD_KEY,
+            ExportPasswordRequiredError,
+        )
 
         if self.engine is None:
             raise RuntimeError("The database is not open yet")
@@ -601,11 +632,18 @@ class CoordinatorApp(App[None]):
         try:
             with session_scope(self.engine, self.principal) as session:
                 session.info[MOMENT_KEY] = self.settings.current_moment()
+                if self._export_password is not None:
+                    session.info[EXPORT_PASSWORD_KEY] = self._export_password
                 yield session
         except StepUpRequiredError:
             # Every export asks the same way: the password prompt comes up, the screen
             # says why in its one line, and the export is pressed again once given.
             self._from_any_thread(self.confirm_identity_then)
+            raise
+        except ExportPasswordRequiredError:
+            # An encrypted database's export with no export password held yet: the same
+            # way, the export password's prompt, then the export pressed again.
+            self._from_any_thread(self.ask_export_password)
             raise
         if session.info.get("wrote"):
             self.data_generation += 1

@@ -523,18 +523,22 @@ def record_export(
     formats: str | Sequence[str],
     *,
     files: int = 1,
+    encrypted: bool = False,
 ) -> None:
     """Record that ``what`` (one of :data:`EXPORT_KINDS`) of the ``table_name`` row
     ``row_id`` left the app: who, when, as which kind of file (``md``, ``docx``, ``csv``,
-    ``ics``, ``txt``, ``clipboard``) and how many files. Never the content or the path,
-    which may name a person.
+    ``ics``, ``txt``, ``clipboard``), how many files, and (``encrypted``) that they were
+    encrypted with an export password (``services.exporting.ExportSink``). Never the
+    content, the path (which may name a person) or the password.
 
     Called in the unit of work that read what was exported, so a coordinator's export is
     in the trail as soon as its file is written."""
     if what not in EXPORT_KINDS:
         raise ValueError(f"unknown export {what!r}: one of {', '.join(EXPORT_KINDS)}")
     kinds = [formats] if isinstance(formats, str) else list(formats)
-    changes = {"export": what, "formats": kinds, "files": files}
+    changes: dict[str, Any] = {"export": what, "formats": kinds, "files": files}
+    if encrypted:
+        changes["encrypted"] = True
     _write_events(session, [_event(session, "export", table_name, row_id, changes)], wrote=False)
 
 

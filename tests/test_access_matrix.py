@@ -21,7 +21,12 @@ from coordinator_tui.services import access
 from coordinator_tui.services.access import NotPermittedError
 
 SERVICES = Path(access.__file__).parent
-CHECKS = {"require": None, "require_export": access.EXPORT, "open_record": access.VIEW_REGISTER}
+CHECKS = {
+    "require": None,
+    "require_export": access.EXPORT,
+    "export_sink": access.EXPORT,  # services.exporting: require_export, then the encryption
+    "open_record": access.VIEW_REGISTER,
+}
 
 
 def _activity(call: ast.Call) -> str | None:

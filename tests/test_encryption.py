@@ -337,14 +337,17 @@ def test_backup_of_a_plain_database_says_it_is_not_encrypted(plain_demo, tmp_pat
     assert result.exit_code == 0 and "NOT encrypted" in result.output
 
 
-def test_a_report_written_from_an_encrypted_database_says_it_is_not_encrypted(plain_demo, tmp_path):
+def test_a_report_written_from_an_encrypted_database_is_encrypted(plain_demo, tmp_path):
+    """Every export site: tests/test_encrypted_exports.py."""
     path, _name, _people = plain_demo
     encrypt(path)
     out = tmp_path / "pcn.csv"
-    result = cli("report", "pcn", "--out", str(out), "--db", str(path))
+    env = {"COORDINATOR_TUI_EXPORT_PASSWORD": "velvet harbour lantern"}
+    result = cli("report", "pcn", "--out", str(out), "--db", str(path), env=env)
     assert result.exit_code == 0, result.output
-    assert "The file is NOT encrypted (the database is)" in result.output
-    assert out.exists() and out.stat().st_mode & 0o077 == 0
+    assert "encrypted with the export password" in result.output
+    written = tmp_path / "pcn.csv.zip"
+    assert written.exists() and written.stat().st_mode & 0o077 == 0 and not out.exists()
 
 
 # -- no SQLCipher on this computer -------------------------------------------------------------

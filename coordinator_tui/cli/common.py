@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -87,6 +87,44 @@ def _ask(prompt: str, env: str) -> str:
         return typer.prompt(prompt, hide_input=True, default="", show_default=False)
     except (typer.Abort, EOFError):
         fail(f"no {prompt.lower()} given: type it when asked, or set {env}")
+
+
+EXPORT_PASSWORD_ENV = "COORDINATOR_TUI_EXPORT_PASSWORD"
+"""The export password of a command writing a file from an encrypted database."""
+
+
+def export_password() -> str:
+    """The password a command's export from an encrypted database is encrypted with
+    (``services.exporting``): from ``COORDINATOR_TUI_EXPORT_PASSWORD``, else typed twice at
+    a hidden prompt when there is a terminal, else refused in one line. Asked only when a
+    command actually exports from an encrypted database; held in memory for this run.
+    The same rules as an account's password, and not the sign-in one: the recipient is
+    told it (by phone, not in the e-mail that carries the file)."""
+    import sys
+
+    from coordinator_tui.services.accounts import password_problem
+
+    given = os.environ.get(EXPORT_PASSWORD_ENV)
+    if given is None:
+        if not sys.stdin.isatty():
+            fail(
+                "exports from an encrypted database are encrypted: set "
+                f"{EXPORT_PASSWORD_ENV} (or run the command at a terminal to be asked)"
+            )
+        try:
+            given = typer.prompt(
+                "Export password (tell the recipient it another way)",
+                hide_input=True,
+                confirmation_prompt="Export password again",
+            )
+        except (typer.Abort, EOFError):
+            fail(f"no export password given: type it when asked, or set {EXPORT_PASSWORD_ENV}")
+    problem = password_problem(given)
+    if problem:
+        fail(f"export password: {problem}")
+    if _sign_in.password is not None and given == _sign_in.password:
+        fail("the export password must not be your sign-in password: choose another")
+    return given
 
 
 def credentials() -> tuple[str, str] | None:
@@ -237,6 +275,7 @@ def run_job(db: str | None, job: Callable[..., T], *, with_user: bool = False) -
     from coordinator_tui.clock import MOMENT_KEY
     from coordinator_tui.db import session_scope
     from coordinator_tui.services.errors import CoordinatorError
+    from coordinator_tui.services.exporting import EXPORT_PASSWORD_KEY, ExportPassword
     from coordinator_tui.services.reference import ReferenceDataError
 
     args: tuple[Any, ...] = (settings.current_date(),)
@@ -245,6 +284,8 @@ def run_job(db: str | None, job: Callable[..., T], *, with_user: bool = False) -
     try:
         with session_scope(opened.engine, opened.principal) as session:
             session.info[MOMENT_KEY] = settings.current_moment()
+            # Asked for only if the job exports from an encrypted database.
+            session.info[EXPORT_PASSWORD_KEY] = ExportPassword(export_password)
             return job(session, *args)
     except (CoordinatorError, ReferenceDataError, OSError) as exc:
         fail(str(exc))
@@ -288,22 +329,27 @@ class ReportOutput:
     kind: str
     show_small: bool
     database_encrypted: bool = False
+    written: list[Path] = field(default_factory=list)
+    """The file written (a CSV from an encrypted database gains ``.zip``)."""
 
     def write(self, export: Callable[[str, Path, bool], Any]) -> None:
         """``export(kind, path, show_small)`` when ``--out`` was given (a service's own
-        writer: owner-only, audited as an export)."""
+        writer: owner-only, audited as an export, encrypted from an encrypted database;
+        it returns the path it wrote)."""
         if self.out is not None:
-            export(self.kind, self.out.expanduser(), self.show_small)
+            written = export(self.kind, self.out.expanduser(), self.show_small)
+            self.written[:] = [Path(written) if written is not None else self.out]
 
     def said_written(self, what: str) -> bool:
         """One line saying where ``what`` was written; False (nothing said) without --out."""
         if self.out is None:
             return False
-        typer.echo(f"Wrote {what} to {self.out} ({self.kind})")
+        path = self.written[0] if self.written else self.out
+        typer.echo(f"Wrote {what} to {path} ({self.kind})")
         if self.database_encrypted:
             typer.echo(
-                "The file is NOT encrypted (the database is): keep it private, and share it "
-                "only by a secure route (NHSmail, the practice's shared drive)."
+                "The file is encrypted with the export password (the database is "
+                "encrypted): tell the recipient the password another way, by phone."
             )
         return True
 

@@ -264,10 +264,12 @@ def register(app: typer.Typer) -> None:
         if out is not None and out.suffix.lower() not in (".docx", ".xlsx", ".csv"):
             fail("--out: name a .docx, .xlsx or .csv file")
 
+        written: list[Path] = []
+
         def job(session: Any, today: Any, _user: str):
             pack = evidence_pack(session, statement, months, today, names=names)
-            if out is not None:
-                export_pack(session, pack, out.expanduser())
+            if out is not None:  # encrypted from an encrypted database (a CSV gains .zip)
+                written.append(export_pack(session, pack, out.expanduser()))
             return pack
 
         pack = _work(db, job)
@@ -275,7 +277,7 @@ def register(app: typer.Typer) -> None:
             echo_json(pack_json(pack))
             return
         if out is not None:
-            typer.echo(f"Wrote {pack.item_count:,} items ({pack.title()}) to {out}")
+            typer.echo(f"Wrote {pack.item_count:,} items ({pack.title()}) to {written[0]}")
         else:
             typer.echo(f"{pack.title()}, {pack.period_text()}")
             for number, name, categories, count, latest in index_rows(pack):

@@ -18,13 +18,6 @@ import typer
 from coordinator_tui.formatting import uk_date
 
 
-def _write_private(path: Path, text: str) -> None:
-    """A file readable by its owner only (it names staff); an existing file too."""
-    from coordinator_tui.services.exporting import write_private
-
-    write_private(path, text)
-
-
 def register(app: typer.Typer) -> None:
     """Add the ``training`` group to the main command line."""
     from coordinator_tui.cli.common import DbOption, run_job
@@ -46,22 +39,34 @@ def register(app: typer.Typer) -> None:
             matrix_csv,
             training_matrix,
         )
+        from coordinator_tui.services.exporting import export_sink
 
         target = csv.expanduser() if csv is not None else None
+
+        written: list[Path] = []
 
         def job(session: Any, today: Any) -> Any:
             ensure_courses(session)
             matrix = training_matrix(session, today)
             if target is not None:
                 # Written inside the unit of work: a file that cannot be written is one
-                # line (exit 2) and leaves no export in the audit trail.
-                _write_private(target, matrix_csv(matrix))
-                record_export(session, "training matrix", "training_record", None, "csv")
+                # line (exit 2) and leaves no export in the audit trail. Owner-only (it
+                # names staff), encrypted from an encrypted database.
+                sink = export_sink(session)
+                written.append(sink.write(target, matrix_csv(matrix)))
+                record_export(
+                    session,
+                    "training matrix",
+                    "training_record",
+                    None,
+                    "csv",
+                    encrypted=sink.encrypted,
+                )
             return matrix
 
         matrix = run_job(db, job)
         if target is not None:
-            typer.echo(f"Wrote the training matrix ({len(matrix.rows)} carers) to {target}")
+            typer.echo(f"Wrote the training matrix ({len(matrix.rows)} carers) to {written[0]}")
             return
         codes = [c.code for c in matrix.courses]
         typer.echo(

@@ -287,18 +287,27 @@ def export_chronology(
     """Write the chronology as Markdown and CSV into ``folder`` (created 0700, files 0600:
     they hold patient details). File names carry the record id, not the name. With the
     ``session`` (the app always passes it) the export is recorded in the audit trail."""
+    from coordinator_tui.services.exporting import PLAIN, export_sink
+
+    sink = PLAIN
     if session is not None:
         from coordinator_tui.audit import record_export
-        from coordinator_tui.services.access import require_export
 
-        require_export(session)  # the export activity, and the password given lately
-        record_export(session, "chronology", "person", person_id, ["md", "csv"], files=2)
-    from coordinator_tui.services.exporting import write_private
+        sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
+        record_export(
+            session,
+            "chronology",
+            "person",
+            person_id,
+            ["md", "csv"],
+            files=2,
+            encrypted=sink.encrypted,
+        )
 
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = re.sub(r"[^0-9]", "", utcnow().isoformat())[:14]
     paths = []
     for suffix, content in (("md", to_markdown(title, items)), ("csv", to_csv(items))):
         path = folder / f"chronology-{person_id}-{stamp}.{suffix}"
-        paths.append(write_private(path, content))
+        paths.append(sink.write(path, content))
     return paths

@@ -226,5 +226,6 @@ class CqcEvidenceScreen(CoordinatorScreen):
 
     def exported(self, paths: list[Path]) -> None:
         self.last_export = paths
-        kinds = ", ".join(path.suffix.lstrip(".") for path in paths)
-        self.notify(f"Exported ({kinds}): {paths[0].with_suffix('')}.*", timeout=8)
+        from coordinator_tui.services.exporting import where_written
+
+        self.notify(f"Exported to {where_written(paths)}", timeout=8)

@@ -254,7 +254,8 @@ class KpiPackScreen(BackgroundWrites, CoordinatorScreen):
 
         def then(paths: list[Path]) -> None:
             self.last_export = paths
-            names = ", ".join(path.suffix.lstrip(".") for path in paths)
-            self.notify(f"Exported ({names}): {paths[0].with_suffix('')}.*", timeout=8)
+            from coordinator_tui.services.exporting import where_written
+
+            self.notify(f"Exported to {where_written(paths)}", timeout=8)
 
         self.write_in_background(write, then)

@@ -244,7 +244,7 @@ class ThemesScreen(BackgroundWrites, CoordinatorScreen):
         def write() -> list[Path]:
             try:
                 with self.coordinator.session() as session:
-                    return [
+                    return [  # the paths written (a CSV from an encrypted database: .zip)
                         export_report(session, report, fmt, stem.with_suffix(f".{fmt}"))
                         for fmt in FORMATS
                     ]
@@ -254,8 +254,10 @@ class ThemesScreen(BackgroundWrites, CoordinatorScreen):
                 ) from exc
 
         def then(paths: list[Path]) -> None:
+            from coordinator_tui.services.exporting import where_written
+
             self.last_export = paths
-            self.notify(f"Exported (csv, xlsx, docx): {stem}.*", timeout=8)
+            self.notify(f"Exported to {where_written(paths)}", timeout=8)
 
         self.write_in_background(write, then)
 

@@ -20,9 +20,8 @@ from coordinator_tui.audit import record_export
 from coordinator_tui.clock import to_local
 from coordinator_tui.models import Customer
 from coordinator_tui.models.governance import Complaint, Incident
-from coordinator_tui.services import access
 from coordinator_tui.services.dates import format_date
-from coordinator_tui.services.exporting import write_private
+from coordinator_tui.services.exporting import ExportSink, export_sink
 from coordinator_tui.services.governance import GovernanceError
 from coordinator_tui.services.governance.agency import agency_settings
 from coordinator_tui.services.governance.candour import record_for_incident
@@ -211,12 +210,13 @@ def complaint_letter(session: Session, complaint_id: int, today: date) -> Letter
     )
 
 
-def _write_private(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` readable by its owner only (0600 in a 0700 folder)."""
+def _write_private(sink: ExportSink, path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` readable by its owner only (0600 in a 0700 folder),
+    encrypted from an encrypted database; returns the path written."""
     path = Path(path).expanduser()
     if path.is_dir():
         raise GovernanceError(f"{path} is a folder: give a file name")
-    return write_private(path, data)
+    return sink.write(path, data)
 
 
 def build_letter(session: Session, kind: str, row_id: int, today: date) -> Letter:
@@ -235,13 +235,13 @@ def write_letter(
     fmt = fmt or ("docx" if Path(path).suffix.lower() == ".docx" else "txt")
     if fmt not in FORMATS:
         raise GovernanceError(f"Write a letter as {' or '.join(FORMATS)}")
-    access.require_export(session)  # the export activity, and the password given lately
+    sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
     letter = build_letter(session, kind, row_id, today)
     table = "incident" if kind == "candour" else "complaint"
-    record_export(session, "letter", table, row_id, fmt)
+    record_export(session, "letter", table, row_id, fmt, encrypted=sink.encrypted)
     data = letter.docx() if fmt == "docx" else letter.text().encode("utf-8")
     try:
-        return _write_private(path, data)
+        return _write_private(sink, path, data)
     except OSError as exc:
         raise GovernanceError(f"Could not write the letter: {exc.strerror}") from exc
 

@@ -55,9 +55,8 @@ from coordinator_tui.models import (
     Staff,
     TriageStatus,
 )
-from coordinator_tui.services import access
 from coordinator_tui.services.dates import format_date, format_date_short
-from coordinator_tui.services.exporting import write_private
+from coordinator_tui.services.exporting import ExportSink, export_sink
 from coordinator_tui.services.meetings import MeetingError, confidential
 from coordinator_tui.services.meetings.invites import person_identifiers
 from coordinator_tui.services.meetings.series import attendees, load_meeting
@@ -430,11 +429,12 @@ def to_docx_bytes(record: MeetingRecord, *, internal: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def _write_private(path: Path, data: bytes) -> Path:
+def _write_private(sink: ExportSink, path: Path, data: bytes) -> Path:
+    """Owner-only, encrypted from an encrypted database; returns the path written."""
     path = Path(path)
     if path.is_dir():
         raise MeetingError(f"{path} is a folder: give a file name")
-    return write_private(path, data)
+    return sink.write(path, data)
 
 
 def internal_path(path: Path) -> Path:
@@ -453,15 +453,15 @@ def export_minutes(
     circulation, or (``internal``) the INTERNAL version, whose file name says so."""
     if fmt not in FORMATS:
         raise MeetingError(f"Export as {' or '.join(FORMATS)}")
-    access.require_export(session)  # the export activity, and the password given lately
+    sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
     record = meeting_record(session, meeting_id)
     # Audited in the same unit of work as the file is written: a failed write rolls it back.
-    record_export(session, "minutes", "meeting", meeting_id, fmt)
+    record_export(session, "minutes", "meeting", meeting_id, fmt, encrypted=sink.encrypted)
     if fmt == "md":
         data = to_markdown(record, internal=internal).encode("utf-8")
     else:
         data = to_docx_bytes(record, internal=internal)
-    return _write_private(internal_path(path) if internal else path, data)
+    return _write_private(sink, internal_path(path) if internal else path, data)
 
 
 # -- the per-person clinical-record entry ------------------------------------------------
@@ -667,7 +667,7 @@ def write_record_entries(
 ) -> list[Path]:
     """One owner-only text file per person discussed, named by NHS number, in ``folder``
     (created readable by the owner only). The export is audited without identifiers."""
-    access.require_export(session)  # the export activity, and the password given lately
+    sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
     entries = record_entries(session, meeting_id, recorded_by=recorded_by)
     if not entries:
         raise MeetingError("Nobody was discussed at this meeting: there are no entries")
@@ -676,11 +676,21 @@ def write_record_entries(
         raise MeetingError(f"{folder} is a file: give a folder")
     # Recorded first, as a copy is: a database that cannot take the record (locked)
     # refuses before any file leaves the app; a file that cannot be written rolls it back.
-    record_export(session, "record entries", "meeting", meeting_id, "txt", files=len(entries))
+    record_export(
+        session,
+        "record entries",
+        "meeting",
+        meeting_id,
+        "txt",
+        files=len(entries),
+        encrypted=sink.encrypted,
+    )
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     return [
-        _write_private(folder / f"record-entry-{entry.nhs_number}.txt", entry.text.encode("utf-8"))
+        _write_private(
+            sink, folder / f"record-entry-{entry.nhs_number}.txt", entry.text.encode("utf-8")
+        )
         for entry in entries
     ]
 

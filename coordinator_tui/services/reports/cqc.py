@@ -595,10 +595,9 @@ def export_pack(session: Session, pack: CqcPack, path: Path, fmt: str | None = N
     """Write the pack to ``path`` (the format from ``fmt`` or the file's extension),
     owner-only, and record the export in the audit trail (never the contents or path)."""
     from coordinator_tui.audit import record_export
-    from coordinator_tui.services.access import require_export
-    from coordinator_tui.services.reports.pcn import write_private
+    from coordinator_tui.services.exporting import export_sink
 
-    require_export(session)  # the export activity, and the password given lately
+    sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
 
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
@@ -613,21 +612,21 @@ def export_pack(session: Session, pack: CqcPack, path: Path, fmt: str | None = N
     else:
         data = docx_document(pack)
     try:
-        write_private(path, data)
+        written = sink.write(path, data)
     except OSError as exc:
         raise ReportsError(f"Could not write the pack: {exc.strerror or exc}") from exc
-    record_export(session, "cqc evidence", "report", None, fmt)
-    return path
+    record_export(session, "cqc evidence", "report", None, fmt, encrypted=sink.encrypted)
+    return written
 
 
 def export_all(session: Session, pack: CqcPack, folder: Path) -> list[Path]:
     """The pack as Word, Excel and CSV in ``folder`` (one file name stem, owner-only);
     one audit event for the three files."""
     from coordinator_tui.audit import record_export
-    from coordinator_tui.services.access import require_export
-    from coordinator_tui.services.reports.pcn import export_stamp, write_private
+    from coordinator_tui.services.exporting import export_sink
+    from coordinator_tui.services.reports.pcn import export_stamp
 
-    require_export(session)  # the export activity, and the password given lately
+    sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
 
     stamp = export_stamp()
     writers = {"docx": docx_document, "xlsx": xlsx_document, "csv": csv_document}
@@ -635,9 +634,16 @@ def export_all(session: Session, pack: CqcPack, folder: Path) -> list[Path]:
     for fmt in FORMATS:
         path = default_export_path(folder, pack, fmt, stamp)
         try:
-            write_private(path, writers[fmt](pack))
+            paths.append(sink.write(path, writers[fmt](pack)))
         except OSError as exc:
             raise ReportsError(f"Could not write the pack: {exc.strerror or exc}") from exc
-        paths.append(path)
-    record_export(session, "cqc evidence", "report", None, list(FORMATS), files=len(paths))
+    record_export(
+        session,
+        "cqc evidence",
+        "report",
+        None,
+        list(FORMATS),
+        files=len(paths),
+        encrypted=sink.encrypted,
+    )
     return paths

@@ -958,14 +958,6 @@ def docx_document(pack: KpiPack, show_small: bool) -> bytes:
     return buffer.getvalue()
 
 
-def write_private(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` readable by its owner only (0600 also over an existing
-    file: ``open``'s mode applies only to a new one), its folder made 0700."""
-    from coordinator_tui.services.exporting import write_private as shared
-
-    shared(path, data)
-
-
 def default_path(folder: Path, stem: str, fmt: str) -> Path:
     from coordinator_tui.models import utcnow
 
@@ -977,16 +969,15 @@ def export_pack(session: Session, pack: KpiPack, fmt: str, path: Path, *, show_s
     """Write the pack as ``fmt`` to ``path`` (owner-only), recorded in the audit trail in
     the caller's unit of work (what and the kind of file, never the path)."""
     from coordinator_tui.audit import record_export
-    from coordinator_tui.services.access import require_export
+    from coordinator_tui.services.exporting import export_sink
 
-    require_export(session)  # the export activity, and the password given lately
+    sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
 
     if path.is_dir():
         raise KpiError("Give a file name, not a folder, to export to")
     data = document(pack, fmt, show_small)
-    record_export(session, "kpi pack", "visit", None, fmt)
-    write_private(path, data)
-    return path
+    record_export(session, "kpi pack", "visit", None, fmt, encrypted=sink.encrypted)
+    return sink.write(path, data)
 
 
 def document(pack: KpiPack, fmt: str, show_small: bool) -> bytes | str:
@@ -1003,16 +994,19 @@ def export_all(session: Session, pack: KpiPack, folder: Path, *, show_small: boo
     """The pack as CSV, XLSX and Word side by side in ``folder`` (the TUI's one key),
     owner-only, recorded once in the audit trail with the three kinds of file."""
     from coordinator_tui.audit import record_export
-    from coordinator_tui.services.access import require_export
+    from coordinator_tui.services.exporting import export_sink
 
-    require_export(session)  # the export activity, and the password given lately
+    sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
 
     stem = default_path(folder, f"kpi-pack-{pack.month:%Y-%m}", "x").with_suffix("")
     documents = {fmt: document(pack, fmt, show_small) for fmt in FORMATS}
-    record_export(session, "kpi pack", "visit", None, list(FORMATS), files=len(FORMATS))
-    paths = []
-    for fmt, data in documents.items():
-        path = stem.with_suffix(f".{fmt}")
-        write_private(path, data)
-        paths.append(path)
-    return paths
+    record_export(
+        session,
+        "kpi pack",
+        "visit",
+        None,
+        list(FORMATS),
+        files=len(FORMATS),
+        encrypted=sink.encrypted,
+    )
+    return [sink.write(stem.with_suffix(f".{fmt}"), data) for fmt, data in documents.items()]

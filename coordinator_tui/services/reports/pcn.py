@@ -693,14 +693,6 @@ def cell_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def write_private(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` readable by its owner only (0600, also when the file
-    was there before: ``open``'s mode applies only to a new file), its folder 0700 if made."""
-    from coordinator_tui.services.exporting import write_private as shared
-
-    shared(path, data)
-
-
 def export_stamp() -> str:
     """The moment in a file name (UTC, to the second), so exports never overwrite."""
     import re
@@ -727,9 +719,9 @@ def export_report(
     the export in the audit trail in the caller's unit of work (what and the kind of
     file, never the path)."""
     from coordinator_tui.audit import record_export
-    from coordinator_tui.services.access import require_export
+    from coordinator_tui.services.exporting import export_sink
 
-    require_export(session)  # the export activity, and the password given lately
+    sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
 
     if fmt not in FORMATS:
         raise ReportsError(f"Export as one of: {', '.join(FORMATS)}")
@@ -743,11 +735,11 @@ def export_report(
     else:
         data = docx_document(report, show_small)
     try:
-        write_private(path, data)
+        written = sink.write(path, data)
     except OSError as exc:
         raise ReportsError(f"Could not write the report: {exc.strerror or exc}") from exc
-    record_export(session, "pcn report", "report", None, fmt)
-    return path
+    record_export(session, "pcn report", "report", None, fmt, encrypted=sink.encrypted)
+    return written
 
 
 def export_all(
@@ -756,9 +748,9 @@ def export_all(
     """The report in every format (CSV, XLSX, Word) in ``folder``, one file name stem,
     owner-only; one audit event for the three files (what and the kinds of file)."""
     from coordinator_tui.audit import record_export
-    from coordinator_tui.services.access import require_export
+    from coordinator_tui.services.exporting import export_sink
 
-    require_export(session)  # the export activity, and the password given lately
+    sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
 
     paths = []
     stamp = export_stamp()
@@ -768,11 +760,18 @@ def export_all(
             report, show_small
         )
         try:
-            write_private(path, data)
+            paths.append(sink.write(path, data))
         except OSError as exc:
             raise ReportsError(f"Could not write the report: {exc.strerror or exc}") from exc
-        paths.append(path)
-    record_export(session, "pcn report", "report", None, list(FORMATS), files=len(paths))
+    record_export(
+        session,
+        "pcn report",
+        "report",
+        None,
+        list(FORMATS),
+        files=len(paths),
+        encrypted=sink.encrypted,
+    )
     return paths
 
 
@@ -792,6 +791,5 @@ __all__ = [
     "export_report",
     "pcn_report",
     "report_json",
-    "write_private",
     "xlsx_document",
 ]

@@ -787,17 +787,17 @@ def export_sharing(
 
     from coordinator_tui.audit import record_export
     from coordinator_tui.models import utcnow
-    from coordinator_tui.services.access import require_export
+    from coordinator_tui.services.exporting import export_sink
 
-    require_export(session)  # the export activity, and the password given lately
-    record_export(session, "sharing report", "sharing_record", None, "csv")
+    sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
+    record_export(
+        session, "sharing report", "sharing_record", None, "csv", encrypted=sink.encrypted
+    )
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = re.sub(r"[^0-9]", "", utcnow().isoformat())[:14]
     span = f"{date_from or date.min:%Y%m%d}-{date_to or date.max:%Y%m%d}"
     path = folder / f"sharing-{span}-{stamp}.csv"
-    from coordinator_tui.services.exporting import write_private
-
-    return write_private(path, sharing_csv(rows))
+    return sink.write(path, sharing_csv(rows))
 
 
 def chronology_items(session: Session, person_id: int) -> list:

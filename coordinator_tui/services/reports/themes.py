@@ -563,11 +563,10 @@ def export_report(session: Session, report: ThemesReport, fmt: str, path: Path) 
     file, never the path). Counts of themes, no names: nothing here identifies a person,
     but the same small-number rule as the other reports applies to what leaves."""
     from coordinator_tui.audit import record_export
-    from coordinator_tui.services.access import require_export
-    from coordinator_tui.services.exporting import csv_text, xlsx_bytes
-    from coordinator_tui.services.reports.kpi import FORMATS, write_private
+    from coordinator_tui.services.exporting import csv_text, export_sink, xlsx_bytes
+    from coordinator_tui.services.reports.kpi import FORMATS
 
-    require_export(session)  # the export activity, and the password given lately
+    sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
 
     if fmt not in FORMATS:
         raise ThemeError(f"Export as one of: {', '.join(FORMATS)}")
@@ -601,6 +600,5 @@ def export_report(session: Session, report: ThemesReport, fmt: str, path: Path) 
         buffer = io.BytesIO()
         document.save(buffer)
         data = buffer.getvalue()
-    record_export(session, "themes report", "record_theme", None, fmt)
-    write_private(path, data)
-    return path
+    record_export(session, "themes report", "record_theme", None, fmt, encrypted=sink.encrypted)
+    return sink.write(path, data)

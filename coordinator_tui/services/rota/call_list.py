@@ -27,7 +27,7 @@ from coordinator_tui.models import (
     Visit,
     VisitAssignment,
 )
-from coordinator_tui.services.exporting import csv_text, write_private
+from coordinator_tui.services.exporting import PLAIN, csv_text, export_sink
 from coordinator_tui.services.rota.assign import RotaError
 from coordinator_tui.services.rota.plan_c import AGENCY, ESCALATED, TIME_CHANGE
 from coordinator_tui.services.rota.snapshot import HISTORY_WEEKS, week_monday
@@ -268,23 +268,27 @@ def export_call_list(
     calls: CallList, folder: Path, *, today: date, session: Session | None = None
 ) -> tuple[Path, Path]:
     """Write the call list as CSV and Markdown into ``folder`` (owner-only files), named
-    by the absence and date; returns both paths. With the ``session`` (the app always
-    passes it) the export is recorded in the audit trail: who, when, which kinds of file,
-    never the content or the path."""
+    by the absence and date; returns both paths (as written: ``.csv.zip`` and ``.md.zip``
+    from an encrypted database). With the ``session`` (the app always passes it) the
+    export is recorded in the audit trail: who, when, which kinds of file, never the
+    content or the path."""
+    sink = PLAIN
     if session is not None:
         from coordinator_tui.audit import record_export
-        from coordinator_tui.services.access import require_export
 
-        require_export(session)  # the export activity, and the password given lately
-        record_export(session, "call list", "absence", calls.absence_id, ["csv", "md"], files=2)
+        sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
+        record_export(
+            session,
+            "call list",
+            "absence",
+            calls.absence_id,
+            ["csv", "md"],
+            files=2,
+            encrypted=sink.encrypted,
+        )
     folder = Path(folder)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stem = f"call-list-absence-{calls.absence_id}-{today:%Y%m%d}"
-    csv_path, md_path = folder / f"{stem}.csv", folder / f"{stem}.md"
-    _write_private(csv_path, to_csv(calls).encode("utf-8-sig"))
-    _write_private(md_path, to_markdown(calls).encode("utf-8"))
+    csv_path = sink.write(folder / f"{stem}.csv", to_csv(calls).encode("utf-8-sig"))
+    md_path = sink.write(folder / f"{stem}.md", to_markdown(calls).encode("utf-8"))
     return csv_path, md_path
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    write_private(path, data)
