@@ -5,7 +5,8 @@
    first (regulars before strangers) and the look stops as soon as no later candidate can
    do better. A visit nobody can take at its time is tried at other times in its
    template's window, nearest first.
-2. Local search by simulated annealing until the time is up, the search stalls or it is
+2. Local search by simulated annealing until the time is up, the search stalls (then it
+   cools down to the end temperature over a last stretch first) or it is
    stopped: move a place to another carer; swap two carers' visits of a day; swap the rest
    of two carers' days from a visit on (a 2-opt* "tail exchange", which is how runs are
    rebuilt); and, while places are empty, take a carer's clashing visits off to make room
@@ -34,7 +35,8 @@ from coordinator_tui.services.rota.solver.plan import (
 
 TIME_STEP = 5  # minutes between the times tried in a visit's window
 STALL_SECONDS = 12.0  # stop once the best has not improved for this long (and ...)
-STALL_SHARE = 0.25  # ... for this share of the time used so far
+STALL_SHARE = 0.25  # ... for this share of the time used so far: then a cool-down of
+COOL_SECONDS = 8.0  # at most this long to the end temperature, and stop
 SEGMENTS = (60, 120, 180, 240)  # minutes of day two carers exchange in a segment swap
 RETIME_CANDIDATES = 8  # carers busy at a visit's time asked whether another time fits
 RETIME_REACH = 240  # minutes either side of a window whose visits give a start to try
@@ -204,10 +206,11 @@ class Search:
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         """Anneal until ``deadline`` on ``clock`` (wall time, or CPU time for a figure
-        that does not depend on the machine's load), ``max_iterations`` moves, a stall, or
-        ``should_stop``; the best plan seen is left in the plan. With ``max_iterations``
-        the temperature follows the move count and no stall is judged on the clock, so the
-        same plan comes out however fast the clock runs (``deadline`` a safety net)."""
+        that does not depend on the machine's load), ``max_iterations`` moves, a stall
+        (then a cool-down of ``COOL_SECONDS`` first), or ``should_stop``; the best plan
+        seen is left in the plan. With ``max_iterations`` the temperature follows the move
+        count and no stall is judged on the clock, so the same plan comes out however fast
+        the clock runs (``deadline`` a safety net)."""
         moves: tuple[Callable[[], Move | None], ...] = (
             self._relocate,
             self._swap,
@@ -229,6 +232,7 @@ class Search:
         last_best = began
         next_report = began + 0.25
         temperature = start_temperature
+        cooling: tuple[float, float, float] | None = None  # (from, temperature, span)
         while True:
             self.iterations += 1
             if max_iterations is not None and self.iterations > max_iterations:
@@ -238,16 +242,27 @@ class Search:
                 if now >= deadline or should_stop():
                     break
                 used = now - began
-                if max_iterations is None and now - last_best > max(
-                    STALL_SECONDS, STALL_SHARE * used
+                if (
+                    max_iterations is None  # (bounded by moves, the count ends it)
+                    and cooling is None
+                    and now - last_best > max(STALL_SECONDS, STALL_SHARE * used)
                 ):
-                    break  # (bounded by moves, the count ends it: no race with the clock)
-                fraction = (
-                    used / span if max_iterations is None else self.iterations / max_iterations
-                )
-                temperature = start_temperature * (end_temperature / start_temperature) ** (
-                    fraction
-                )
+                    # Stalled while still warm: cool down from here over a last stretch
+                    # and stop, rather than stop warm (the best is found as it cools).
+                    deadline = min(deadline, now + COOL_SECONDS)
+                    cooling = (now, temperature, max(deadline - now, 1e-3))
+                if cooling is not None:
+                    cool_from, cool_temperature, cool_span = cooling
+                    temperature = cool_temperature * (end_temperature / cool_temperature) ** (
+                        min((now - cool_from) / cool_span, 1.0)
+                    )
+                else:
+                    fraction = (
+                        used / span if max_iterations is None else self.iterations / max_iterations
+                    )
+                    temperature = start_temperature * (end_temperature / start_temperature) ** (
+                        fraction
+                    )
                 if report is not None and now >= next_report:
                     report(self)
                     next_report = now + 0.25
