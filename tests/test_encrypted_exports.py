@@ -477,7 +477,8 @@ async def test_app_asks_for_the_export_password_then_writes_encrypted_letters(
         assert content(".docx", opened(docx, EXPORT_PASSWORD))
         with pytest.raises(Exception):  # noqa: B017
             opened(docx, WRONG)
-        await wait_for(pilot, lambda: docx.name in " ".join(n.message for n in app._notifications))
+        shown = lambda: " ".join(n.message for n in app._notifications)  # noqa: E731
+        await wait_for(pilot, lambda: docx.name in shown() and txt.name in shown())
         assert exports(engine)[-1]["encrypted"] is True
 
         # Locked, and back: the password is forgotten, so the next export asks again.

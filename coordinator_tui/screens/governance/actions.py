@@ -89,9 +89,11 @@ def draft_letter(screen: Any, kind: str, row_id: int) -> None:
             return write_letter_pair(session, kind, row_id, folder, today)
 
     def then(paths: list[Path]) -> None:
+        from coordinator_tui.services.exporting import where_written
+
         screen.last_letters = paths
-        screen.notify(
-            f"Letter drafted (Word and text, readable by you only): {paths[0].name} in {folder}",
+        screen.notify(  # the names written: an encrypted database's text letter is a .zip
+            f"Letter drafted (Word and text, readable by you only) in {where_written(paths)}",
             timeout=8,
         )
 
