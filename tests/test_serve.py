@@ -4,19 +4,17 @@ The listening rules are unit-tested; the browser test serves the app on a free l
 port, opens it in a headless Chromium (Debian's package, driven by Playwright's Python API
 with ``executable_path``: no browser download), signs in with an account made in the test
 database by ``services.accounts``, presses 2 and reads the review queue off the browser's
-terminal, and keeps a screenshot. It skips, saying why, when the browser or Playwright is
-missing; in CI (``CI`` set) a missing one is a failure, as ``.ci/run`` installs both.
-
-xterm.js draws the terminal on a canvas, so the page's DOM holds no text: the test serves
-textual-serve's own script with one statement added that keeps the terminal object where
-the test can read its screen buffer (``window.__coordinatorTerminal``).
+terminal, and keeps a screenshot. The server, the browser, their skips and teardown are
+``tests/serve_fixtures.py``'s (shared with ``test_serve_lock`` and
+``test_serve_encrypted``).
 """
+
+# ruff: noqa: F811 (the fixtures imported from serve_fixtures)
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +22,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from serve_fixtures import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    make_account,
+    serve,
+    serve_missing,
+    skip_unless,
+    terminal_page,
+)
 
 from coordinator_tui.serve import (
     ServeError,
@@ -33,11 +39,6 @@ from coordinator_tui.serve import (
     public_url_for,
 )
 from coordinator_tui.settings import ServeSettings, SettingsError, load_settings
-
-CHROMIUM = Path("/usr/bin/chromium")
-USERNAME = "browser.tester"
-PASSWORD = "Lantern-orchard-57-quietly"
-
 
 # --- listening rules ---------------------------------------------------------------------
 
@@ -153,10 +154,7 @@ def test_serve_on_every_address_behind_a_proxy_needs_the_public_url(tmp_path: Pa
 
 
 async def test_behind_a_proxy_the_page_sends_the_tab_to_the_proxys_wss(tmp_path: Path) -> None:
-    if importlib.util.find_spec("textual_serve") is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI installs textual-serve")
-        pytest.skip("textual-serve is not installed (pip install '.[serve]')")
+    skip_unless(serve_missing())
     from aiohttp.test_utils import TestClient, TestServer
 
     from coordinator_tui.serve import make_server
@@ -176,35 +174,6 @@ async def test_behind_a_proxy_the_page_sends_the_tab_to_the_proxys_wss(tmp_path:
 
 
 # --- a real browser ----------------------------------------------------------------------
-
-
-def _browser_missing() -> str | None:
-    if importlib.util.find_spec("textual_serve") is None:
-        return "textual-serve is not installed (pip install '.[serve]')"
-    if importlib.util.find_spec("playwright") is None:
-        return "Playwright's Python package is not installed (pip install playwright)"
-    if not CHROMIUM.exists():
-        return f"no browser at {CHROMIUM} (apt-get install chromium)"
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for_port(port: int, server: subprocess.Popen[bytes], limit: float = 120) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"serve stopped: {server.stderr.read().decode()}")  # type: ignore[union-attr]
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"serve did not listen on {port} within {limit} s")
 
 
 def _app_processes(server_pid: int) -> list[int]:
@@ -230,135 +199,40 @@ def _app_processes(server_pid: int) -> list[int]:
     return found
 
 
-def _make_account(db: Path) -> None:
-    from coordinator_tui.db import open_database, session_scope
-    from coordinator_tui.services import accounts
-
-    opened = open_database(str(db))
-    try:
-        with session_scope(opened.engine, "test") as session:
-            accounts.create_first_administrator(
-                session, USERNAME, "Browser Tester", PASSWORD, datetime.now(UTC)
-            )
-    finally:
-        opened.engine.dispose()
-
-
-KEEP_TERMINAL = "const t=new w(e,{ping:r});"
-SCREEN_JS = """() => {
-  const term = window.__coordinatorTerminal && window.__coordinatorTerminal.terminal;
-  if (!term) return "";
-  const buffer = term.buffer.active;
-  const lines = [];
-  for (let i = 0; i < term.rows; i++) {
-    const line = buffer.getLine(buffer.viewportY + i);
-    lines.push(line ? line.translateToString(true) : "");
-  }
-  return lines.join("\\n");
-}"""
-
-
-def test_a_browser_signs_in_and_opens_registers(tmp_path: Path) -> None:
-    missing = _browser_missing()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI installs the browser test's needs: {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
-
+def test_a_browser_signs_in_and_opens_registers(serve, terminal_page, tmp_path: Path) -> None:
     db = tmp_path / "served.db"
-    _make_account(db)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "COORDINATOR_TUI_CONFIG": str(tmp_path / "no-settings.toml"),
-        "COORDINATOR_TUI_PREPARE_SECTIONS": "0",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "coordinator_tui", "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
+    make_account(db)
+    server = serve(
+        db,
+        config=tmp_path / "no-settings.toml",
+        env={"COORDINATOR_TUI_PREPARE_SECTIONS": "0"},
     )
-    try:
-        _wait_for_port(port, server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-            )
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
-
-                def keep_terminal(route) -> None:  # type: ignore[no-untyped-def]
-                    script = route.fetch().text()
-                    assert KEEP_TERMINAL in script, "textual-serve's script changed"
-                    script = script.replace(
-                        KEEP_TERMINAL, KEEP_TERMINAL + "window.__coordinatorTerminal=t;"
-                    )
-                    route.fulfill(body=script, content_type="application/javascript")
-
-                page.route("**/static/js/textual.js", keep_terminal)
-                page.goto(f"http://localhost:{port}/")
-
-                def screen_shows(text: str, timeout_ms: int = 90_000, without: str = "") -> str:
-                    """The browser's screen once it shows ``text`` (and not ``without``),
-                    polled by the page."""
-                    absent = f"&& !s.includes({without!r})" if without else ""
-                    try:
-                        page.wait_for_function(
-                            f"() => {{ const s = ({SCREEN_JS})(); return s.includes({text!r}) "
-                            f"{absent}; }}",
-                            timeout=timeout_ms,
-                        )
-                    except PlaywrightTimeout:
-                        page.screenshot(path=str(tmp_path / "timed-out.png"))
-                        raise AssertionError(
-                            f"no {text!r} in the browser within {timeout_ms} ms; it shows:\n"
-                            + page.evaluate(SCREEN_JS)
-                        ) from None
-                    return page.evaluate(SCREEN_JS)
-
-                # Ready: the database opened (the sign-in shown meanwhile is replaced by
-                # the one that takes keys).
-                first = screen_shows("enter sign in", without="Opening the database")
-                page.locator(".xterm-helper-textarea").focus()  # keys go to the terminal
-                assert "NHS" not in first  # nothing of anyone before sign-in
-                # Each field's text is seen on the browser's screen before enter: a key is
-                # only pressed once the one before it has reached the app.
-                page.keyboard.type(USERNAME)
-                screen_shows(USERNAME)
-                page.keyboard.press("Enter")
-                page.keyboard.type(PASSWORD)
-                screen_shows("•" * len(PASSWORD))
-                page.keyboard.press("Enter")
-                screen_shows("Registers")
-                page.keyboard.press("2")
-                queue = screen_shows("Review queue")
-                assert "Nothing due for review" in queue
-                page.screenshot(path=str(tmp_path / "registers.png"))
-                assert (tmp_path / "registers.png").stat().st_size > 10_000
-                assert "Sign in" not in queue
-                assert len(_app_processes(server.pid)) == 1  # this tab's app
-                page.close()  # the tab closes: its app process ends
-                deadline = time.monotonic() + 60
-                while _app_processes(server.pid) and time.monotonic() < deadline:
-                    time.sleep(0.2)
-                assert _app_processes(server.pid) == []
-            finally:
-                browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    tab = terminal_page
+    tab.goto(server.url())
+    # Ready: the database opened (the sign-in shown meanwhile is replaced by the one that
+    # takes keys).
+    first = tab.screen_shows("enter sign in", without="Opening the database")
+    assert "NHS" not in first  # nothing of anyone before sign-in
+    tab.sign_in(PASSWORD)
+    tab.screen_shows("Registers")
+    tab.page.keyboard.press("2")
+    queue = tab.screen_shows("Review queue")
+    assert "Nothing due for review" in queue
+    tab.page.screenshot(path=str(tmp_path / "registers.png"))
+    assert (tmp_path / "registers.png").stat().st_size > 10_000
+    assert "Sign in" not in queue
+    assert len(_app_processes(server.pid)) == 1  # this tab's app
+    tab.page.close()  # the tab closes: its app process ends
+    deadline = time.monotonic() + 60
+    while _app_processes(server.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _app_processes(server.pid) == []
 
 
 async def test_one_tab_more_than_max_tabs_gets_a_page_saying_so_and_no_process(
     tmp_path: Path,
 ) -> None:
-    if importlib.util.find_spec("textual_serve") is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI installs textual-serve")
-        pytest.skip("textual-serve is not installed (pip install '.[serve]')")
+    skip_unless(serve_missing())
     from aiohttp import WSMsgType
     from aiohttp.test_utils import TestClient, TestServer
 
@@ -432,14 +306,10 @@ def test_named_tls_files_give_a_context_beyond_localhost(tmp_path: Path) -> None
         check_listen("0.0.0.0", serve)
 
 
-def test_serve_with_the_settings_tls_files_answers_https_only(tmp_path: Path) -> None:
+def test_serve_with_the_settings_tls_files_answers_https_only(serve, tmp_path: Path) -> None:
     """The server started by ``coordinator-tui serve`` with ``[serve]`` naming a certificate
     and key answers HTTPS (its page says so: wss:// for the tab's websocket) and nothing
     in plain HTTP."""
-    if importlib.util.find_spec("textual_serve") is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI installs textual-serve")
-        pytest.skip("textual-serve is not installed (pip install '.[serve]')")
     pytest.importorskip("cryptography")
     import ssl
     import urllib.error
@@ -448,24 +318,11 @@ def test_serve_with_the_settings_tls_files_answers_https_only(tmp_path: Path) ->
     cert, key = _self_signed(tmp_path)
     settings = tmp_path / "settings.toml"
     settings.write_text(f'[serve]\ntls_certificate = "{cert}"\ntls_key = "{key}"\n')
-    port = _free_port()
-    env = {**os.environ, "COORDINATOR_TUI_CONFIG": str(settings)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "coordinator_tui", "serve", "--db", str(tmp_path / "x.db")]
-        + ["--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    try:
-        _wait_for_port(port, server)
-        trusting = ssl.create_default_context(cafile=str(cert))
-        with urllib.request.urlopen(f"https://localhost:{port}/", context=trusting) as page:
-            body = page.read().decode()
-        assert page.status == 200
-        assert f"wss://localhost:{port}/ws" in body
-        with pytest.raises((urllib.error.URLError, ConnectionError)):
-            urllib.request.urlopen(f"http://localhost:{port}/", timeout=30).read()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    server = serve(tmp_path / "x.db", config=settings)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    with urllib.request.urlopen(server.url("https"), context=trusting) as page:
+        body = page.read().decode()
+    assert page.status == 200
+    assert f"wss://localhost:{server.port}/ws" in body
+    with pytest.raises((urllib.error.URLError, ConnectionError)):
+        urllib.request.urlopen(server.url(), timeout=30).read()

@@ -2,45 +2,38 @@
 
 The browser test serves a copy of the small demo with ``lock_after_minutes = 1`` (the
 shortest the settings allow), signs in in Debian's headless Chromium (Playwright's Python
-API, as ``tests/test_serve.py``), opens the review queue and starts a review note, then
-leaves the keyboard alone. Once the app has locked it by itself, nothing of any person is
-in the page: not on the terminal's screen, nor anywhere in its buffers, nor in the page's
-own text or title. Signing in again brings back the dialog with the note as typed; ``f12``
-and its alias ``ctrl+g`` blank the page and bring it back. The audit trail holds the lock
-(reason idle) and the unlock. About two minutes, most of it the idle minute.
+API; the server and the browser are ``tests/serve_fixtures.py``'s), opens the review queue
+and starts a review note, then leaves the keyboard alone. Once the app has locked it by
+itself, nothing of any person is in the page: not on the terminal's screen, nor anywhere
+in its buffers, nor in the page's own text or title. Signing in again brings back the
+dialog with the note as typed; ``f12`` and its alias ``ctrl+g`` blank the page and bring
+it back. The audit trail holds the lock (reason idle) and the unlock. About two minutes,
+most of it the idle minute.
 
 Keys a browser keeps: Chromium never gives a page ctrl+w, ctrl+t, ctrl+n, ctrl+tab,
 ctrl+pageup/pagedown or their shift forms (they close, open and switch tabs and windows),
 so every binding on one of those has an alias a page does get.
 """
 
+# ruff: noqa: F811 (the fixtures imported from serve_fixtures)
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import pytest
+from serve_fixtures import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    make_account,
+    serve,
+    terminal_page,
+)
 from sqlmodel import select
 from textual.binding import Binding
 
 from coordinator_tui.models.safeguarding import RegisterReview
 from tests.test_key_aliases import _keys_by_action, _ui_classes
-from tests.test_serve import (
-    CHROMIUM,
-    KEEP_TERMINAL,
-    PASSWORD,
-    SCREEN_JS,
-    USERNAME,
-    _browser_missing,
-    _free_port,
-    _make_account,
-    _wait_for_port,
-)
 
 NOTE = "Seen at home with her aunt"
 PERSON = re.compile(r"\b[A-Z][A-Z'-]+, [A-Z][a-z]+|999 \d{3} \d{4}")
@@ -110,132 +103,57 @@ def test_the_blank_key_has_an_alias_a_browser_passes_on() -> None:
 
 
 def test_a_browser_tab_locks_when_idle_keeps_the_typing_and_blanks(
-    small_demo_path: Path, tmp_path: Path
+    serve, terminal_page, small_demo_path: Path, tmp_path: Path
 ) -> None:
-    missing = _browser_missing()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI installs the browser test's needs: {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
-
     db = tmp_path / "served.db"
     shutil.copyfile(small_demo_path, db)
-    _make_account(db)
+    make_account(db)
     settings = tmp_path / "settings.toml"
     settings.write_text("lock_after_minutes = 1\n")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "COORDINATOR_TUI_CONFIG": str(settings),
-        "COORDINATOR_TUI_PREPARE_SECTIONS": "0",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "coordinator_tui", "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    try:
-        _wait_for_port(port, server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-            )
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
+    server = serve(db, config=settings, env={"COORDINATOR_TUI_PREPARE_SECTIONS": "0"})
+    tab = terminal_page
+    page = tab.page
+    tab.goto(server.url())
+    tab.screen_shows("enter sign in", without="Opening the database")
+    tab.sign_in(PASSWORD)
+    tab.screen_shows("Registers", without="Sign in")
+    page.keyboard.press("2")
+    queue = tab.screen_shows("OVERDUE")
+    people = set(PERSON.findall(queue))
+    assert len(people) > 10  # the queue shows people: the check below means something
+    page.keyboard.press("r")  # a review of the first entry: its note typed
+    tab.screen_shows("Note (optional")
+    before_last_key = time.monotonic()
+    page.keyboard.type(NOTE)
+    tab.screen_shows(NOTE)
 
-                def keep_terminal(route) -> None:  # type: ignore[no-untyped-def]
-                    script = route.fetch().text()
-                    assert KEEP_TERMINAL in script, "textual-serve's script changed"
-                    script = script.replace(
-                        KEEP_TERMINAL, KEEP_TERMINAL + "window.__coordinatorTerminal=t;"
-                    )
-                    route.fulfill(body=script, content_type="application/javascript")
+    # Hands off the keyboard: the app locks itself after the idle minute.
+    locked = tab.screen_shows("Locked at", timeout_ms=150_000)
+    # Not before a minute after the last key (sent after ``before_last_key``).
+    assert time.monotonic() - before_last_key >= 59
+    page.screenshot(path=str(tmp_path / "locked.png"))
+    everything = page.evaluate(EVERYTHING_JS)
+    assert PERSON.findall(everything) == []
+    assert not [person for person in people if person in everything]
+    assert NOTE not in everything
+    assert "Browser Tester" in locked  # whose screen it is, nothing more
 
-                page.route("**/static/js/textual.js", keep_terminal)
-                page.goto(f"http://localhost:{port}/")
+    # The same user signs in again: the dialog is back with the note as typed.
+    tab.type_password(PASSWORD)
+    back = tab.screen_shows(NOTE, without="Locked at")
+    assert "Note (optional" in back
 
-                def screen() -> str:
-                    return page.evaluate(SCREEN_JS)
-
-                def screen_shows(
-                    check: str, timeout_ms: int = 90_000, without: str = "", blank: bool = False
-                ) -> str:
-                    """The screen once it shows ``check`` and not ``without`` (``blank``:
-                    once every line of it is empty), polled by the page."""
-                    if blank:
-                        condition = "s.length > 0 && s.trim() === ''"
-                    else:
-                        condition = f"s.includes({check!r})"
-                        if without:
-                            condition += f" && !s.includes({without!r})"
-                    try:
-                        page.wait_for_function(
-                            f"() => {{ const s = ({SCREEN_JS})(); return {condition}; }}",
-                            timeout=timeout_ms,
-                        )
-                    except PlaywrightTimeout:
-                        page.screenshot(path=str(tmp_path / "timed-out.png"))
-                        raise AssertionError(
-                            f"no {check or 'blank page'!r} within {timeout_ms} ms; it shows:\n"
-                            + screen()
-                        ) from None
-                    return screen()
-
-                screen_shows("enter sign in", without="Opening the database")
-                page.locator(".xterm-helper-textarea").focus()
-                page.keyboard.type(USERNAME)
-                screen_shows(USERNAME)
-                page.keyboard.press("Enter")
-                page.keyboard.type(PASSWORD)
-                screen_shows("•" * len(PASSWORD))
-                page.keyboard.press("Enter")
-                screen_shows("Registers", without="Sign in")
-                page.keyboard.press("2")
-                queue = screen_shows("OVERDUE")
-                people = set(PERSON.findall(queue))
-                assert len(people) > 10  # the queue shows people: the check below means something
-                page.keyboard.press("r")  # a review of the first entry: its note typed
-                screen_shows("Note (optional")
-                before_last_key = time.monotonic()
-                page.keyboard.type(NOTE)
-                screen_shows(NOTE)
-
-                # Hands off the keyboard: the app locks itself after the idle minute.
-                locked = screen_shows("Locked at", timeout_ms=150_000)
-                # Not before a minute after the last key (sent after ``before_last_key``).
-                assert time.monotonic() - before_last_key >= 59
-                page.screenshot(path=str(tmp_path / "locked.png"))
-                everything = page.evaluate(EVERYTHING_JS)
-                assert PERSON.findall(everything) == []
-                assert not [person for person in people if person in everything]
-                assert NOTE not in everything
-                assert "Browser Tester" in locked  # whose screen it is, nothing more
-
-                # The same user signs in again: the dialog is back with the note as typed.
-                page.keyboard.type(PASSWORD)
-                screen_shows("•" * len(PASSWORD))
-                page.keyboard.press("Enter")
-                back = screen_shows(NOTE, without="Locked at")
-                assert "Note (optional" in back
-
-                # The blank key, then its alias: the page shows nothing, then all again.
-                for key in ("F12", "Control+g"):
-                    page.keyboard.press(key)
-                    screen_shows("", blank=True)
-                    everything = page.evaluate(EVERYTHING_JS)
-                    assert PERSON.findall(everything) == [], key
-                    assert NOTE not in everything, key
-                    page.screenshot(path=str(tmp_path / f"blank-{key}.png"))
-                    page.keyboard.press(key)
-                    screen_shows(NOTE)
-            finally:
-                browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    # The blank key, then its alias: the page shows nothing, then all again.
+    for key in ("F12", "Control+g"):
+        page.keyboard.press(key)
+        tab.screen_shows("", blank=True)
+        everything = page.evaluate(EVERYTHING_JS)
+        assert PERSON.findall(everything) == [], key
+        assert NOTE not in everything, key
+        page.screenshot(path=str(tmp_path / f"blank-{key}.png"))
+        page.keyboard.press(key)
+        tab.screen_shows(NOTE)
+    server.stop()
 
     from coordinator_tui.audit import events_for
     from coordinator_tui.db import open_database, session_scope
