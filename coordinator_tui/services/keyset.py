@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Select,
     and_,
@@ -48,13 +49,29 @@ class Segment:
     order: tuple[ColumnElement[Any], ...]
 
 
+def _constant(column: ColumnElement[Any]) -> bool:
+    """Whether a sort column is a constant (a segment's padding, e.g. the one standing for
+    a NULL date): the same in every row of its segment, so neither sorted nor compared.
+    In an ORDER BY, SQLite does not see that a bound value is constant: it sorts every
+    row of the segment in a temporary B-tree instead of reading the index in order (the
+    Referrals' rows with no chase-by date: 21,000 at ten times the demo, 40 ms a page)."""
+    return isinstance(column, BindParameter)
+
+
+def _sorted_by(order: Sequence[ColumnElement[Any]]) -> list[ColumnElement[Any]]:
+    """The columns a segment's rows are sorted and compared by: its order less constants."""
+    return [c for c in order if not _constant(c)]
+
+
 def _beyond(
     order: Sequence[ColumnElement[Any]], values: Sequence[Any], backward: bool, inclusive: bool
 ) -> ColumnElement[bool]:
     """Rows after ``values`` in ``order`` (before, ``backward``); row values, which SQLite
-    (3.15 on) and PostgreSQL both compare in order and use an index for."""
-    left = tuple_(*order)
-    right = tuple_(*(literal(v, type_=c.type) for c, v in zip(order, values, strict=True)))
+    (3.15 on) and PostgreSQL both compare in order and use an index for. A constant
+    column is left out: every row of the segment holds the key's value there."""
+    pairs = [(c, v) for c, v in zip(order, values, strict=True) if not _constant(c)]
+    left = tuple_(*(c for c, _v in pairs))
+    right = tuple_(*(literal(v, type_=c.type) for c, v in pairs))
     if backward:
         return left <= right if inclusive else left < right
     return left >= right if inclusive else left > right
@@ -124,7 +141,8 @@ def _part(
     ).where(segment.where)
     if key is not None and number == key[0]:
         stmt = stmt.where(_beyond(segment.order, key[1:], backward, inclusive))
-    return stmt.order_by(*(c.desc() if backward else c for c in segment.order)).limit(limit)
+    sort = _sorted_by(segment.order)
+    return stmt.order_by(*(c.desc() if backward else c for c in sort)).limit(limit)
 
 
 def _rows(
