@@ -323,6 +323,28 @@ def test_the_audit_row_says_encrypted_never_the_password(engine, tmp_path, monke
     assert EXPORT_PASSWORD not in trail
 
 
+@pytest.mark.parametrize(
+    ("password", "says"),
+    [
+        (PASSWORD, exporting.SAME_AS_SIGN_IN),  # the recipient would know the sign-in one
+        ("lantern", "too short"),
+        ("password123!", "common"),
+        (EXPORT_PASSWORD, None),
+    ],
+)
+def test_the_export_password_rules(engine, password, says):
+    from coordinator_tui.models.accounts import Account
+    from coordinator_tui.services import accounts
+
+    with session_scope(engine, "read") as s:
+        account = s.exec(select(Account).where(Account.username == ADMIN)).one()
+        principal = accounts.principal_for(s, account, datetime.now(UTC))
+    with session_scope(engine, principal) as s:
+        problem = exporting.export_password_problem(s, password)
+    assert (problem is None) if says is None else (says in (problem or ""))
+    assert problem is None or "\n" not in problem
+
+
 def test_the_password_is_never_in_its_repr():
     held = ExportPassword(EXPORT_PASSWORD)
     assert EXPORT_PASSWORD not in repr(held) and EXPORT_PASSWORD not in str(held)
@@ -453,7 +475,8 @@ async def test_app_asks_for_the_export_password_then_writes_encrypted_letters(
 
         # A weak one, then two that differ: one line each, nothing held, typing kept.
         await _type_password(pilot, app, "lantern", "lantern")
-        assert "too short" in message(app) and not app.holds_export_password
+        await wait_for(pilot, lambda: "too short" in message(app))
+        assert not app.holds_export_password
         from textual.widgets import Input
 
         assert app.screen.query_one("#export-password", Input).value == "lantern"

@@ -43,6 +43,7 @@ __all__ = [
     "ExportSink",
     "csv_text",
     "database_encrypted",
+    "export_password_problem",
     "export_sink",
     "safe_cell",
     "where_written",
@@ -276,3 +277,29 @@ def where_written(paths: Sequence[Path]) -> str:
     if not paths:
         return ""
     return f"{paths[0].parent}: " + ", ".join(path.name for path in paths)
+
+
+SAME_AS_SIGN_IN = (
+    "Choose a password other than your sign-in one: the recipient will be told this one."
+)
+
+
+def export_password_problem(session: Any, password: str) -> str | None:
+    """Why ``password`` cannot be the export password, in one line, or None: the rules of
+    an account's password (``accounts.password_problem``), and not the signed-in account's
+    own password (the recipient is told the export password). The comparison is one
+    Argon2id check (about a quarter of a second): call it off the UI thread. Nothing is
+    counted or audited: it is not a sign-in."""
+    from coordinator_tui.models.accounts import Account
+    from coordinator_tui.services import accounts
+    from coordinator_tui.services.access import current_principal
+
+    principal = current_principal(session)
+    problem = accounts.password_problem(password, principal.username if principal else "")
+    if problem:
+        return problem
+    if principal is not None and principal.account_id is not None:
+        account = session.get(Account, principal.account_id)
+        if account is not None and accounts._verify(account.password_hash, password):
+            return SAME_AS_SIGN_IN
+    return None

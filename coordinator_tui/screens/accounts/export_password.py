@@ -12,6 +12,7 @@ the step-up prompt), so what is written is plainly what the coordinator asked fo
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
@@ -43,23 +44,38 @@ class ExportPasswordScreen(_PasswordModal):
             yield Static("enter next · esc cancel", id="signin-keys")
 
     def field_entered(self, field: Input) -> None:
-        """``enter``: on to the next empty field, then check both and hold the password."""
-        from coordinator_tui.services.accounts import password_problem
-
+        """``enter``: on to the next empty field, then check both (in a worker: the
+        comparison with the sign-in password is an Argon2id check) and hold it."""
         values = [self.query_one(key, Input).value for key in FIELDS]
         for key, value in zip(FIELDS, values, strict=True):
             if not value:
                 self.set_focus(self.query_one(key, Input))
                 return
         password, again = values
-        principal = self.coordinator.principal
-        problem = password_problem(password, principal.username if principal else "")
-        if problem:
-            self.say(problem)
-            return
         if password != again:
             self.say("The two export passwords differ.")
             self.set_focus(self.query_one("#export-again", Input))
+            return
+        self.say("Checking…", error=False)
+        self.check(password)
+
+    @work(thread=True, exclusive=True, group="export-password")
+    def check(self, password: str) -> None:
+        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.exporting import export_password_problem
+
+        app = self.coordinator
+        try:
+            with app.session() as session:
+                problem = export_password_problem(session, password)
+        except CoordinatorError as exc:
+            app.call_from_thread(self.say, str(exc))
+            return
+        app.call_from_thread(self.checked, password, problem)
+
+    def checked(self, password: str, problem: str | None) -> None:
+        if problem:
+            self.say(problem)
             return
         self.coordinator.hold_export_password(password)
         self.coordinator.notify(
