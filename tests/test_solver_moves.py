@@ -148,3 +148,24 @@ class TestClock:
     def test_start_times_are_left_alone_by_the_clock(self):
         result = solve(one_carer_two_calls().snapshot(), Scope(), seconds=0.2)
         assert result.model.jobs[100].start == at(0, 8)
+
+    def test_a_search_that_stalls_warm_cools_down_before_it_stops(self, monkeypatch):
+        """Stopping on a stall while the temperature is still high keeps a plan found
+        warm; the search cools down over ``COOL_SECONDS`` first. Same seed, same clock
+        (one second a reading, so the stall comes early): the cooled search goes on past
+        the point where the warm one stopped and ends no worse."""
+        from coordinator_tui.services.rota.solver import search as S
+
+        def run(cool: float) -> S.Search:
+            monkeypatch.setattr(S, "COOL_SECONDS", cool)
+            _snap, _model, plan = _plan(busy_week())
+            S.construct(plan, lambda: False)
+            ticks = itertools.count()
+            found = S.Search(plan, seed=1)
+            found.run(1000.0, lambda: False, clock=lambda: float(next(ticks)))
+            return found
+
+        warm, cooled = run(0.0), run(8.0)
+        assert warm.iterations < 64 * 200  # it stopped on the stall, far from the deadline
+        assert cooled.iterations > warm.iterations + 64 * 4
+        assert cooled.best_total <= warm.best_total + 1e-9
