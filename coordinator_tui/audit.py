@@ -18,12 +18,23 @@ recorded with :func:`record_export`: who, when, what and the kind of file, never
 content or the path. Opening a person's record, a referral or a meeting's record is recorded
 with :func:`record_read` (who read which row, when, never what was shown).
 
-The trail is a hash chain (``models.audit.chain_hash``): every batch of rows is chained
+The trail is a hash chain (``models.audit.chain_hash``): a unit of work's rows are chained
 to the last row already written, read in the same transaction as the insert and under a
 lock, so two writers at once never chain to the same row. SQLite: the write lock, taken
 (``BEGIN IMMEDIATE``) before the last hash is read if this transaction has not written
 yet. PostgreSQL: a transaction-level advisory lock (``pg_advisory_xact_lock``), held to
-the commit. One extra SELECT per flush, not per row. :func:`verify_chain` walks it.
+the commit. :func:`verify_chain` walks it.
+
+The rows wait in the session (``session.info``) until it commits, and are chained and
+inserted then, in one statement, as the last thing before COMMIT. So the chain's lock is
+held for one SELECT, one INSERT and the COMMIT, not for the whole unit of work: taken at
+the first write (as before issue 20's 20-tab run), every unit of work that wrote or
+recorded a read held it while it went on reading, and under load sign-ins queued behind
+record opens until the 5 s lock timeout refused them. Taking it last cannot deadlock on
+PostgreSQL: whoever holds it waits for no row (it has flushed, and an audit insert
+conflicts with nothing), so nobody waits for it while holding what it needs. On SQLite a
+unit of work that only recorded a read now takes the write lock at its end, briefly,
+instead of from the record's first line. A rollback drops the waiting rows with the rest.
 """
 
 from __future__ import annotations
@@ -177,8 +188,6 @@ def _before_flush(session: Session, _context, _instances) -> None:
         if isinstance(obj, Editable) and session.is_modified(obj, include_collections=False):
             _clean_strings(obj, changed_only=True)
             obj.updated_at = now
-    if session.new or session.dirty or session.deleted:
-        _lock_before_writing(session)
 
 
 # -- the unit of work ----------------------------------------------------------------------
@@ -270,26 +279,52 @@ def _chain(connection: Connection, rows: list[dict[str, Any]]) -> None:
         )
 
 
-def _lock_before_writing(session: Session) -> None:
-    """PostgreSQL: take the chain's lock before this transaction locks any row, not after.
-
-    Taken only when the audit rows are written, a transaction holding a row could wait for
-    the chain's lock while the lock's holder waits for that row (a deadlock, one of them
-    refused). Taken first, every writer queues at the same place. SQLite needs nothing:
-    its one write lock is the database's."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql" and _is_chained(connection):
-        _lock_chain(connection)
+PENDING_KEY = "audit_pending"
+"""``session.info`` key of the audit rows waiting for the commit (:func:`_before_commit`)."""
 
 
 def _write_events(session: Session, rows: list[dict[str, Any]], *, wrote: bool = True) -> None:
+    """Keep ``rows`` for the commit, where they are chained and inserted in one go."""
     if rows:
-        connection = session.connection()
-        if _is_chained(connection):
-            _chain(connection, rows)
-        connection.execute(insert(AuditEvent), rows)
+        session.info.setdefault(PENDING_KEY, []).extend(rows)
         if wrote:
             session.info["wrote"] = True  # the app counts units of work that changed data
+
+
+def pending_events(session: Session) -> list[dict[str, Any]]:
+    """The audit rows this unit of work will write when it commits (oldest first)."""
+    return list(session.info.get(PENDING_KEY, ()))
+
+
+def _before_commit(session: Session) -> None:
+    """Flush what is left, then chain and insert the unit of work's audit rows: the last
+    statements before COMMIT, so the chain's lock is held only from here to the commit."""
+    if session.in_nested_transaction():
+        return  # a savepoint's rows wait for the outer commit
+    write_pending_now(session)
+
+
+def write_pending_now(session: Session) -> None:
+    """Chain and insert the rows waiting so far, now, taking the chain's lock (held from
+    here to the commit). For what must not happen unless it is in the trail: an export,
+    whose file is written before the unit of work ends. Later rows of the same unit of
+    work wait for the commit as usual, under the lock it then already holds."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # its after_flush adds the last rows
+    rows = session.info.pop(PENDING_KEY, None)
+    if not rows:
+        return
+    connection = session.connection()
+    if _is_chained(connection):
+        _chain(connection, rows)
+    connection.execute(insert(AuditEvent), rows)
+
+
+def _forget_pending(session: Session, previous_transaction: Any) -> None:
+    """A rollback takes the unit of work's audit rows with it, as it took its changes
+    (every rollback, even of a session that never reached the database)."""
+    if not previous_transaction.nested:
+        session.info.pop(PENDING_KEY, None)
 
 
 def _after_flush(session: Session, _context) -> None:
@@ -446,7 +481,6 @@ def _audit_text(state: ORMExecuteState, statement: TextClause) -> Any:
     verb = _TEXT_WRITE.match(sql)
     if verb is None:
         return None  # a read: run as usual
-    _lock_before_writing(state.session)
     result = state.invoke_statement()
     table = _TEXT_TABLE.search(sql)
     action = "insert" if verb.group(1).lower() == "replace" else verb.group(1).lower()
@@ -471,7 +505,6 @@ def _on_orm_execute(state: ORMExecuteState) -> Any:
     table = getattr(statement, "table", None)
     if not isinstance(table, Table) or table.name == AuditEvent.__tablename__:
         return None
-    _lock_before_writing(state.session)
     if state.is_insert:
         return _audit_insert(state, table)
     return _audit_update_or_delete(state, table)
@@ -482,6 +515,8 @@ def install(session_class: type[Session]) -> None:
     event.listen(session_class, "before_flush", _before_flush)
     event.listen(session_class, "after_flush", _after_flush)
     event.listen(session_class, "do_orm_execute", _on_orm_execute)
+    event.listen(session_class, "before_commit", _before_commit)
+    event.listen(session_class, "after_soft_rollback", _forget_pending)
 
 
 # -- what the session cannot see -----------------------------------------------------------
@@ -531,8 +566,10 @@ def record_export(
     encrypted with an export password (``services.exporting.ExportSink``). Never the
     content, the path (which may name a person) or the password.
 
-    Called in the unit of work that read what was exported, so a coordinator's export is
-    in the trail as soon as its file is written."""
+    Called in the unit of work that read what was exported, before its file is written.
+    The row is written now, not at the commit: the file leaves the app inside the unit of
+    work, so a database that cannot take the row (locked past the busy wait) must refuse
+    the export before a byte is written, not after (:func:`write_pending_now`)."""
     if what not in EXPORT_KINDS:
         raise ValueError(f"unknown export {what!r}: one of {', '.join(EXPORT_KINDS)}")
     kinds = [formats] if isinstance(formats, str) else list(formats)
@@ -540,6 +577,7 @@ def record_export(
     if encrypted:
         changes["encrypted"] = True
     _write_events(session, [_event(session, "export", table_name, row_id, changes)], wrote=False)
+    write_pending_now(session)
 
 
 READ_TABLES = ("person", "referral", "meeting", "pcn_report", "cqc_evidence")

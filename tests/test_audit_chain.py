@@ -430,10 +430,12 @@ def test_postgres_chain_two_writers_and_append_only(pg_url):
 
 
 @pytest.mark.postgres
-def test_postgres_writers_queue_for_the_chain_before_locking_rows(pg_url):
-    """B holds the chain (it has written) and goes on to change the row A is saving. A
-    waits for the chain before it locks that row, so B finishes and A's save is refused
-    as a conflict in one line, never a deadlock between the two."""
+def test_postgres_a_long_unit_of_work_does_not_hold_the_chain(pg_url):
+    """B has written and recorded a read, and stays open (a screen reading on). A saves
+    and commits meanwhile without waiting: the chain's lock is taken only at a commit
+    (issue 20: sign-ins queued behind record opens until the lock timeout refused them).
+    B then saves the row A changed from the version it read, and is refused as a
+    conflict in one line: no deadlock, and the chain holds both in commit order."""
     from coordinator_tui.services.errors import ConflictError
 
     opened = open_database(pg_url)
@@ -444,7 +446,9 @@ def test_postgres_writers_queue_for_the_chain_before_locking_rows(pg_url):
         b_scope = session_scope(engine, "b")
         b = b_scope.__enter__()
         b.add(Practice(ods_code="B1", name="Beta", short_name="B"))
-        b.flush()  # B now holds the chain until it commits
+        b.flush()
+        seen_by_b = b.exec(select(Person)).one()
+        audit.record_read(b, "person", seen_by_b.id)
         outcome: list[BaseException | None] = []
 
         def save_a() -> None:
@@ -457,22 +461,121 @@ def test_postgres_writers_queue_for_the_chain_before_locking_rows(pg_url):
 
         a_thread = threading.Thread(target=save_a)
         a_thread.start()
-        waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        a_thread.join(timeout=60)  # B is still open: A must not be waiting for it
+        assert outcome == [None]
+        seen_by_b.town = "Stroud"
+        with pytest.raises(ConflictError):
+            b_scope.__exit__(None, None, None)
+        with engine.connect() as connection:
+            actors = connection.execute(select(AuditEvent.actor).order_by(AuditEvent.id)).all()
+        assert [actor for (actor,) in actors][-1] == "a"  # B's rows went with its rollback
+        assert verify_audit_chain(engine).ok
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_two_writers_of_one_row_never_deadlock_on_the_chain(pg_url):
+    """B has changed a row and stays open; A changes the same row and waits for B's row
+    lock (not for the chain). B commits, taking the chain only then; A goes on, and its
+    stale version is refused as a conflict. Both ends are reached within the cap."""
+    from coordinator_tui.services.errors import ConflictError
+
+    opened = open_database(pg_url)
+    engine = opened.engine
+    try:
+        with session_scope(engine, "t") as session:
+            session.add(_person(1))
+        b_scope = session_scope(engine, "b")
+        b = b_scope.__enter__()
+        b.exec(select(Person)).one().town = "Stroud"
+        b.flush()  # B holds the person's row
+        outcome: list[BaseException | None] = []
+        a_read = threading.Event()
+
+        def save_a() -> None:
+            try:
+                with session_scope(engine, "a") as a:
+                    person = a.exec(select(Person)).one()
+                    a_read.set()
+                    person.postcode = "GL1 1AA"
+                outcome.append(None)
+            except BaseException as exc:  # noqa: BLE001 - asserted below
+                a_read.set()
+                outcome.append(exc)
+
+        a_thread = threading.Thread(target=save_a)
+        a_thread.start()
+        assert a_read.wait(timeout=60)
+        waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
         with engine.connect() as probe:
-            for _ in range(400):  # A is queued for the chain (up to 20 s on a loaded box)
+            for _ in range(400):  # A queued for B's row (up to 20 s on a loaded box)
                 if probe.execute(waiting).scalar():
                     break
                 probe.rollback()
                 threading.Event().wait(0.05)
             else:
-                pytest.fail("A never queued for the chain")
-        b.exec(select(Person)).one().town = "Stroud"
-        b_scope.__exit__(None, None, None)  # B's second flush and commit: no wait on A
+                pytest.fail("A never waited for B's row")
+        b_scope.__exit__(None, None, None)  # B commits: the chain is free, no wait on A
         a_thread.join(timeout=60)
         assert len(outcome) == 1 and isinstance(outcome[0], ConflictError)
         assert verify_audit_chain(engine).ok
     finally:
         engine.dispose()
+
+
+def test_sqlite_a_recorded_read_does_not_hold_the_write_lock(tmp_path):
+    """A unit of work that recorded a read and reads on holds no lock: another saves and
+    commits meanwhile (before, the read took the write lock at once, and every save
+    waited for the record's whole unit of work). The read is written at its commit."""
+    opened = open_database(str(tmp_path / "chain.db"))
+    engine = opened.engine
+    try:
+        with session_scope(engine, "t") as session:
+            session.add(_person(1))
+        reader_scope = session_scope(engine, "reader")
+        reader = reader_scope.__enter__()
+        person_id = reader.exec(select(Person)).one().id
+        audit.record_read(reader, "person", person_id)
+        assert [row["action"] for row in audit.pending_events(reader)] == ["read"]
+        with session_scope(engine, "writer") as writer:  # would time out before
+            writer.exec(select(Person)).one().postcode = "GL1 1AA"
+        reader_scope.__exit__(None, None, None)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(AuditEvent.actor, AuditEvent.action).order_by(AuditEvent.id)
+            ).all()
+        assert [tuple(row) for row in rows][-2:] == [("writer", "update"), ("reader", "read")]
+        assert verify_audit_chain(engine).ok
+    finally:
+        engine.dispose()
+
+
+def test_a_rollback_drops_the_waiting_audit_rows(tmp_path):
+    """The rows wait in the session until its commit; a rollback drops them with the
+    changes, and the next unit of work in the same session starts with none."""
+    opened = open_database(str(tmp_path / "chain.db"))
+    engine = opened.engine
+    try:
+        before = _audit_count(engine)
+        with pytest.raises(RuntimeError), session_scope(engine, "t") as session:
+            session.add(_person(1))
+            session.flush()
+            audit.record_read(session, "person", 1)
+            assert len(audit.pending_events(session)) == 2
+            raise RuntimeError("the save failed")
+        assert audit.pending_events(session) == []
+        with engine.connect() as connection:
+            people = connection.execute(select(func.count()).select_from(Person)).scalar()
+        assert people == 0
+        assert _audit_count(engine) == before
+    finally:
+        engine.dispose()
+
+
+def _audit_count(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(AuditEvent)).scalar()
 
 
 async def test_a_record_opened_while_the_database_is_locked_says_so(

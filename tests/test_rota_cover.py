@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from coordinator_tui.clock import UK
+from coordinator_tui.clock import MOMENT_KEY, UK
 from coordinator_tui.db import new_session, session_scope
 from coordinator_tui.models import (
     Absence,
@@ -425,6 +425,7 @@ class TestPlanC:
             assert visit.end_at - visit.start_at == length
             assert db_carers(s, visit_id) == (choice.best.carer_id,)
             calls = call_list(s, absence_id)
+        with session_scope(small_demo_engine, "t") as s:  # written as the unit committed
             moved = s.exec(
                 select(AuditEvent).where(
                     AuditEvent.table_name == "visit", AuditEvent.row_id == visit_id
@@ -489,8 +490,10 @@ class TestTheGridAfterAnAbsence:
             first = short[0]
             start = state.snap.visits[first].start
             moment = datetime.fromtimestamp((start + 1) * 60, UK)
-            rota = RotaWeek.load(s, MONDAY, now=moment)
-            early = RotaWeek.load(s, MONDAY, now=moment - timedelta(minutes=2))
+            s.info[MOMENT_KEY] = moment  # the unit of work's moment, as the app's session()
+            rota = RotaWeek.load(s, MONDAY)
+            s.info[MOMENT_KEY] = moment - timedelta(minutes=2)
+            early = RotaWeek.load(s, MONDAY)
         assert rota.missed(first) == MISSED
         assert early.missed(first) == ""
         assert rota.missed_on(state.snap.visits[first].day) >= 1
