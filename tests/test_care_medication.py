@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from coordinator_tui.clock import UK
+from coordinator_tui.clock import MOMENT_KEY, UK
 from coordinator_tui.db import session_scope
 from coordinator_tui.models import (
     AuditEvent,
@@ -328,7 +328,7 @@ def test_checker_reads_open_changes_from_the_database(engine, world):
 
 
 def test_rota_grid_reads_the_coordinators_moment(engine, world):
-    """The grid passes its moment (the working date in demos and tests) to the rule: at
+    """The grid reads the unit of work's moment (the working date in demos and tests): at
     09:00 Monday the 11:00 visit is within 2 hours (hard), at 08:00 it is not (soft)."""
     from coordinator_tui.services.rota.grid import RotaWeek
 
@@ -337,7 +337,8 @@ def test_rota_grid_reads_the_coordinators_moment(engine, world):
         M.verify_change(s, change_id, version, by="second", now=NOW - timedelta(hours=2))
     for now, code in ((NOW, R.CHANGE_UNACK_SOON), (NOW - timedelta(hours=1), R.CHANGE_UNACK)):
         with session_scope(engine, "t") as s:
-            week = RotaWeek.load(s, MONDAY, now=now)
+            s.info[MOMENT_KEY] = now  # the unit of work's moment, as the app's session()
+            week = RotaWeek.load(s, MONDAY)
         found = {
             p.code
             for p in week.state.problems()

@@ -239,9 +239,7 @@ async def test_plan_b_call_list_records_each_calls_outcome_with_one_key(
 
     from test_rota_feedback_app import MONDAY, busiest, mark_absent_and_cover, rota_app
 
-    from coordinator_tui.screens.rota import presentation
-
-    monkeypatch.setattr(presentation, "wall_clock", lambda: clock_time(5, 0))
+    monkeypatch.setattr(demo_settings, "now", clock_time(5, 0))
     async with rota_app(demo_settings, small_demo_engine) as (app, pilot, screen):
         tuesday = MONDAY.replace(day=MONDAY.day + 1)
         carer = busiest(screen, tuesday)
@@ -277,10 +275,9 @@ async def test_a_shadow_added_on_the_carers_day_then_observed(
     from test_rota_feedback_app import MONDAY, busiest, go_to, rota_app
 
     from coordinator_tui.models import SupervisionRecord, VisitShadow
-    from coordinator_tui.screens.rota import presentation
     from coordinator_tui.screens.rota.carer_day import CarerDayScreen
 
-    monkeypatch.setattr(presentation, "wall_clock", lambda: clock_time(5, 0))
+    monkeypatch.setattr(demo_settings, "now", clock_time(5, 0))
     async with rota_app(demo_settings, small_demo_engine) as (app, pilot, screen):
         carer = busiest(screen, MONDAY)
         visit_id = screen.rota.state.day_visits(carer, MONDAY)[0]
@@ -359,11 +356,10 @@ async def test_a_shadow_requirement_from_the_carers_day_reaches_the_checker(
     from test_rota_feedback_app import MONDAY, busiest, go_to, rota_app
 
     from coordinator_tui.models import ShadowRequirement
-    from coordinator_tui.screens.rota import presentation
     from coordinator_tui.screens.rota.carer_day import CarerDayScreen
     from coordinator_tui.services.rota.validate import check_week
 
-    monkeypatch.setattr(presentation, "wall_clock", lambda: clock_time(5, 0))
+    monkeypatch.setattr(demo_settings, "now", clock_time(5, 0))
     async with rota_app(demo_settings, small_demo_engine) as (app, pilot, screen):
         carer = busiest(screen, MONDAY)
         visit_id = screen.rota.state.day_visits(carer, MONDAY)[0]

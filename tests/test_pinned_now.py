@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 import pytest
 
 from coordinator_tui.clock import UK
-from coordinator_tui.screens.rota.presentation import now_for
 from coordinator_tui.settings import NOW_ENV, TODAY_ENV, SettingsError, load_settings
 
 
@@ -23,8 +22,9 @@ def test_the_pinned_time_is_every_screens_now(tmp_path, monkeypatch):
     settings = _settings(tmp_path, monkeypatch, **{TODAY_ENV: "2026-11-23", NOW_ENV: "12:00"})
     assert settings.now == time(12, 0) and settings.time_of_day() == time(12, 0)
     noon = datetime(2026, 11, 23, 12, 0, tzinfo=UK)
-    assert settings.current_moment() == noon  # Home and the care screens
-    assert now_for(settings) == noon  # the rota: grid, Plan B, the solver
+    # Home, the care screens and the rota (grid, Plan B, the solver: the moment the app's
+    # units of work carry, ``clock.MOMENT_KEY``)
+    assert settings.current_moment() == noon
 
 
 def test_without_it_the_wall_clock_on_the_pinned_date(tmp_path, monkeypatch):

@@ -40,11 +40,9 @@ TUESDAY = date(2026, 11, 24)
 def _early_morning(monkeypatch):
     """05:00 on the demo's Monday, whatever the real time of day: no visit of the week is
     over yet, so Plan B and the missed-visit flags do not depend on when the tests run."""
-    from datetime import time
+    from coordinator_tui.settings import NOW_ENV
 
-    from coordinator_tui.screens.rota import presentation as rota_module
-
-    monkeypatch.setattr(rota_module, "wall_clock", lambda: time(5, 0))
+    monkeypatch.setenv(NOW_ENV, "05:00")  # the settings' pinned time: the app's moment
 
 
 def rank_state(session, visit_id: int):

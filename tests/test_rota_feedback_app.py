@@ -29,7 +29,6 @@ from coordinator_tui.models import (
     VisitAssignment,
 )
 from coordinator_tui.screens.form_dialog import FormDialog
-from coordinator_tui.screens.rota import presentation as rota_screen_module
 from coordinator_tui.screens.rota.carer_day import CarerDayScreen
 from coordinator_tui.screens.rota.dialogs import TimePicker
 from coordinator_tui.screens.rota.grid import RotaScreen
@@ -38,6 +37,7 @@ from coordinator_tui.services.rota import absences as A
 from coordinator_tui.services.rota.assign import rank_carers, unassign
 from coordinator_tui.services.rota.plan_b import mark_absent
 from coordinator_tui.services.rota.snapshot import epoch_minutes
+from coordinator_tui.settings import NOW_ENV
 from coordinator_tui.widgets.cell_grid import CellGrid
 from coordinator_tui.widgets.lazy_table import LazyTable
 
@@ -49,7 +49,7 @@ TUESDAY, WEDNESDAY = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
 def _early_morning(monkeypatch):
     """The coordinator's moment is 05:00 on the demo's Monday unless a test says so: no
     visit of the week is over yet (deterministic, whatever the real time of day)."""
-    monkeypatch.setattr(rota_screen_module, "wall_clock", lambda: time(5, 0))
+    monkeypatch.setenv(NOW_ENV, "05:00")  # the settings' pinned time: the app's moment
 
 
 @asynccontextmanager
@@ -388,7 +388,7 @@ class TestPastVisits:
     async def test_plan_b_leaves_visits_over_and_missed_visits_are_flagged(
         self, demo_settings, small_demo_engine, monkeypatch
     ):
-        monkeypatch.setattr(rota_screen_module, "wall_clock", lambda: time(12, 0))
+        monkeypatch.setattr(demo_settings, "now", time(12, 0))
         with session_scope(small_demo_engine, "t") as s:
             from coordinator_tui.services.rota.assign import state_for
 

@@ -25,6 +25,7 @@ from coordinator_tui.screens.rota.grid import RotaScreen
 from coordinator_tui.services.errors import ConflictError
 from coordinator_tui.services.rota import carer_wtr as W
 from coordinator_tui.services.rota_import import RotaImportError, import_csv
+from coordinator_tui.settings import NOW_ENV
 from coordinator_tui.widgets.cell_grid import CellGrid
 
 TODAY = date(2026, 11, 23)
@@ -32,9 +33,7 @@ TODAY = date(2026, 11, 23)
 
 @pytest.fixture(autouse=True)
 def _early_morning(monkeypatch):
-    from coordinator_tui.screens.rota import presentation
-
-    monkeypatch.setattr(presentation, "wall_clock", lambda: time(5, 0))
+    monkeypatch.setenv(NOW_ENV, "05:00")  # the settings' pinned time: the app's moment
 
 
 @pytest.mark.parametrize(

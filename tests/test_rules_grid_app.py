@@ -25,15 +25,14 @@ from coordinator_tui.models import (
     VisitStatus,
 )
 from coordinator_tui.services.rota import problems as P
+from coordinator_tui.settings import NOW_ENV
 
 MONDAY = date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
 def _early_morning(monkeypatch):
-    from coordinator_tui.screens.rota import presentation as rota_module
-
-    monkeypatch.setattr(rota_module, "wall_clock", lambda: time(5, 0))
+    monkeypatch.setenv(NOW_ENV, "05:00")  # the settings' pinned time: the app's moment
 
 
 def _visit(s, carer_id: int, day: date, start: tuple[int, int], minutes: int) -> None:

@@ -8,7 +8,7 @@ on past midnight to 07:00 "next day", with the whole visit drawn, where it used 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pilot_helpers import shown_text, wait_for
@@ -19,6 +19,7 @@ from coordinator_tui.db import session_scope
 from coordinator_tui.models import Visit, VisitAssignment
 from coordinator_tui.screens.rota.carer_day import CarerDayScreen, timeline_bar
 from coordinator_tui.screens.rota.grid import RotaScreen
+from coordinator_tui.settings import NOW_ENV
 from coordinator_tui.widgets.cell_grid import CellGrid
 
 MONDAY = date(2026, 11, 23)  # the demo's Monday (GMT: UK time is UTC)
@@ -28,9 +29,7 @@ EVENING = datetime(2026, 11, 23, 20, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _early_morning(monkeypatch):
     """05:00 on the demo's Monday, whatever the real time: nothing is over or missed."""
-    from coordinator_tui.screens.rota import presentation
-
-    monkeypatch.setattr(presentation, "wall_clock", lambda: time(5, 0))
+    monkeypatch.setenv(NOW_ENV, "05:00")  # the settings' pinned time: the app's moment
 
 
 def add_night_visit(engine) -> tuple[int, int]:

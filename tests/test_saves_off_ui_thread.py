@@ -268,12 +268,11 @@ async def test_rota_an_absence_marked_while_the_database_is_locked(
 ):
     """``b`` on a carer's Tuesday: the absence is written in the dialog's worker; Plan B
     follows once it is."""
-    from coordinator_tui.screens.rota import presentation
     from coordinator_tui.screens.rota.grid import RotaScreen
     from coordinator_tui.screens.rota.plan_b import PlanBScreen
     from coordinator_tui.widgets.cell_grid import CellGrid
 
-    monkeypatch.setattr(presentation, "wall_clock", lambda: time(5, 0))  # before the week
+    monkeypatch.setattr(app.settings, "now", time(5, 0))  # before the week
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("5")
         await wait_for(pilot, lambda: isinstance(app.screen, RotaScreen) and app.screen.loaded)

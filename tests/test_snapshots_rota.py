@@ -21,11 +21,9 @@ SIZES = [(80, 24), (120, 40)]
 def _early_morning(monkeypatch):
     """05:00 on the demo's Monday: what is over or missed does not depend on the hour the
     snapshots are taken."""
-    from datetime import time
+    from coordinator_tui.settings import NOW_ENV
 
-    from coordinator_tui.screens.rota import presentation as rota
-
-    monkeypatch.setattr(rota, "wall_clock", lambda: time(5, 0))
+    monkeypatch.setenv(NOW_ENV, "05:00")  # the settings' pinned time: the app's moment
 
 
 async def _open_rota(pilot, app) -> None:

@@ -22,6 +22,7 @@ from coordinator_tui.screens.rota.grid import RotaScreen
 from coordinator_tui.screens.rota.solve import ExplainDialog, SolveScreen
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.validate import check_week
+from coordinator_tui.settings import NOW_ENV
 from coordinator_tui.widgets.lazy_table import LazyTable
 
 MONDAY = date(2026, 11, 23)
@@ -32,9 +33,7 @@ SIZES = [(80, 24), (120, 40)]
 def _early_morning_and_short(monkeypatch):
     """05:00 on the demo's Monday (no visit of the week has started), and a short search
     (two seconds: the tests check the flow and the rules, not the quality)."""
-    from coordinator_tui.screens.rota import presentation as rota_module
-
-    monkeypatch.setattr(rota_module, "wall_clock", lambda: time(5, 0))
+    monkeypatch.setenv(NOW_ENV, "05:00")  # the settings' pinned time: the app's moment
     monkeypatch.setattr(rota_solve, "SOLVE_SECONDS", 2.0)
 
 

@@ -45,6 +45,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from coordinator_tui.clock import moment_of
 from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
@@ -53,7 +54,6 @@ from coordinator_tui.screens.rota.presentation import (
     SYMBOLS,
     help_text,
     hours,
-    now_for,
     problem_lines,
 )
 from coordinator_tui.services.errors import CoordinatorError
@@ -272,10 +272,9 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         database that cannot be read says so where the week would be (F5 tries again)."""
         from coordinator_tui.services.rota.grid import RotaWeek
 
-        now = now_for(self.coordinator.settings)
         try:
-            with self.coordinator.session() as session:
-                rota = RotaWeek.load(session, week, now=now)
+            with self.coordinator.session() as session:  # its moment is the week's "now"
+                rota = RotaWeek.load(session, week)
         except CoordinatorError as exc:
             self.app.call_from_thread(self.not_loaded, str(exc))
             return
@@ -1005,8 +1004,8 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         if absence is None:
             self.notify(f"No absence here for {name}: b marks one", severity="warning")
             return
-        now = now_for(self.coordinator.settings)
         with self.coordinator.session() as session:
+            now = moment_of(session.info)
             cover = cover_to_undo(session, absence.id, now=now)
         fields = [
             Field("start", "From", "date", absence.start, required=True),
@@ -1073,8 +1072,8 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         from coordinator_tui.services.rota.absences import absence_on
         from coordinator_tui.services.rota.plan_b import plan_b
 
-        now = now_for(self.coordinator.settings)
         with self.coordinator.session() as session:
+            now = moment_of(session.info)
             absence = absence_on(session, carer_id, start)
             waiting = (
                 plan_b(session, carer_id, absence.start, absence.end, now=now, repair=False).items
@@ -1105,8 +1104,8 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         if absence is None:
             self.notify(f"No absence here for {name}", severity="warning")
             return
-        now = now_for(self.coordinator.settings)
         with self.coordinator.session() as session:
+            now = moment_of(session.info)
             cover = cover_to_undo(session, absence.id, now=now)
         fields = []
         context = f"{name}: {absence.describe()}. ctrl+s removes it."

@@ -34,7 +34,7 @@ from textual.widgets import DataTable, Header, Static
 from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.rota.dialogs import candidate_text
-from coordinator_tui.screens.rota.presentation import help_text, now_for
+from coordinator_tui.screens.rota.presentation import help_text
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
@@ -153,7 +153,9 @@ class PlanBScreen(BackgroundWrites, CoordinatorScreen["ChangeResult | None"]):
         return self.coordinator.session()
 
     def _now(self) -> datetime:
-        return now_for(self.coordinator.settings)
+        """The coordinator's moment (``Settings.current_moment``, the one the app's units
+        of work carry): what is before it is over, and Plan B leaves it."""
+        return self.coordinator.settings.current_moment()
 
     def _read(self) -> Loaded:
         """The visits still to cover, the call list, why nobody takes each Plan C, and

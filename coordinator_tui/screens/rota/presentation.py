@@ -1,21 +1,17 @@
 """What the rota screens share in how they show things: the problem symbols and styles
-(a word or symbol as well as colour), problem lines, hours, help from a module's
-docstring, and the coordinator's "now" (the working date at the wall clock's time).
-Kept apart from the grid so the carer's day, Plan B and the solver's screen import it
-without importing the grid (which imports them)."""
+(a word or symbol as well as colour), problem lines, hours, and help from a module's
+docstring. (The coordinator's "now" is the unit of work's, ``clock.moment_of``, set from
+``Settings.current_moment()``.) Kept apart from the grid so the carer's day, Plan B and
+the solver's screen import it without importing the grid (which imports them)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from coordinator_tui.clock import UK
-
 if TYPE_CHECKING:
     from coordinator_tui.services.rota.problems import Problem
-    from coordinator_tui.settings import Settings
 
 STYLES = {"hard": "bold red", "soft": "yellow", "accepted": "green", "": ""}
 SYMBOLS = {"hard": "✖", "soft": "▲", "accepted": "✓", "": ""}
@@ -27,19 +23,6 @@ def help_text(doc: str | None) -> str:
     paragraphs = (doc or "").replace("``", "").split("\n\n")
     text = "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
     return text.replace("[", "\\[")
-
-
-def wall_clock() -> time:
-    """The time of day now, UK, when the settings pin none (some rota tests patch it)."""
-    return datetime.now(UK).time()
-
-
-def now_for(settings: Settings) -> datetime:
-    """The coordinator's moment: the working date at the time of day, both pinned in
-    demos and tests (``settings.today`` and ``settings.now``, the one "now" Home and
-    Governance read too) or else the wall clock's. What is before it is over: Plan B
-    leaves it, an unstaffed visit is missed."""
-    return datetime.combine(settings.current_date(), settings.now or wall_clock(), tzinfo=UK)
 
 
 def hours(minutes: int) -> str:

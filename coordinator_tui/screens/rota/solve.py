@@ -33,7 +33,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Header, Static
 
-from coordinator_tui.screens.rota.presentation import help_text, now_for
+from coordinator_tui.clock import moment_of
+from coordinator_tui.screens.rota.presentation import help_text
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
@@ -208,18 +209,17 @@ class SolveScreen(Screen["ChangeResult | None"]):
         from coordinator_tui.services.rota.snapshot import epoch_minutes
 
         app: Any = self.app
-        now = epoch_minutes(now_for(app.settings))
-        scope = solver.Scope(mode=self.mode, day=self.day, now=now, move_times=False)
         try:
             weights = solver.load_weights()
             with app.session() as session:
+                # The unit of work's moment, as the grid's: "within 2 hours" (read by the
+                # week's loader) and what is over (the scope) at the one moment.
+                now = epoch_minutes(moment_of(session.info))
                 loaded = solver.load_problem(session, self.monday)
-            changes = getattr(loaded.snap, "care_changes", None)
-            if changes is not None:  # "within 2 hours" at the coordinator's moment, as the grid
-                changes.now = now
         except CoordinatorError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
+        scope = solver.Scope(mode=self.mode, day=self.day, now=now, move_times=False)
 
         def progress(report: Progress) -> None:
             self.app.call_from_thread(self._progress, report)

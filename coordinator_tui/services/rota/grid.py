@@ -9,8 +9,9 @@ the rows touched without reading the database again.
 Problem levels, worst first: ``hard`` (✖), ``soft`` not yet accepted (▲), soft accepted with
 a recorded rationale (✓). The symbol carries the meaning; colour only reinforces it.
 
-With ``now`` (the coordinator's moment), a visit short of carers whose start has passed is
-flagged: ``missed`` when nobody was ever on it, ``went short`` for a double-up with one.
+At the coordinator's moment (the unit of work's, ``clock.moment_of``), a visit short of
+carers whose start has passed is flagged: ``missed`` when nobody was ever on it, ``went
+short`` for a double-up with one.
 A visit Plan C handed on (to the manager, to an agency) says so in the unassigned list.
 """
 
@@ -23,7 +24,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.clock import UK
+from coordinator_tui.clock import UK, moment_of
 from coordinator_tui.models import AbsenceCover, Visit, VisitStatus
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.measures import Measures, due_minutes, measures, worked_minutes
@@ -147,11 +148,15 @@ class RotaWeek:
         self._counts: tuple[int, int] | None = None
 
     @classmethod
-    def load(cls, session: Session, day: date, *, now: datetime | None = None) -> RotaWeek:
+    def load(cls, session: Session, day: date) -> RotaWeek:
+        """The week holding ``day``, at the unit of work's moment (``clock.moment_of``:
+        the app's ``session()`` puts ``Settings.current_moment()`` there, pinned in demos
+        and tests). One moment for the whole week: the care changes' two-hour rule
+        (issue 18 §1, read by ``load_week``) and the missed visits read the same one, as
+        ``rota check`` does."""
         monday = week_monday(day)
         snap = load_week(session, monday)
-        if now is not None and getattr(snap, "care_changes", None) is not None:
-            snap.care_changes.now = epoch_minutes(now)  # the coordinator's moment (issue 18 §1)
+        now = moment_of(session.info)
         state = RotaState(snap)
         in_week = Visit.visit_date.between(monday, state.snap.days[-1])
         tasks = dict(
