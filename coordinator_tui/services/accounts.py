@@ -549,6 +549,14 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+def is_own_password(session: Session, account_id: int, password: str) -> bool:
+    """Whether ``password`` is the account's sign-in password: one Argon2id check, not
+    counted or audited (it is not a sign-in). For a password that must differ from it
+    (an export password is told to the recipient: ``services.exporting``)."""
+    account = session.get(Account, account_id)
+    return account is not None and _verify(account.password_hash, password)
+
+
 def _code_ok(secret: str, code: str, now: datetime) -> bool:
     import pyotp
 

@@ -290,7 +290,6 @@ def export_password_problem(session: Any, password: str) -> str | None:
     own password (the recipient is told the export password). The comparison is one
     Argon2id check (about a quarter of a second): call it off the UI thread. Nothing is
     counted or audited: it is not a sign-in."""
-    from coordinator_tui.models.accounts import Account
     from coordinator_tui.services import accounts
     from coordinator_tui.services.access import current_principal
 
@@ -298,8 +297,7 @@ def export_password_problem(session: Any, password: str) -> str | None:
     problem = accounts.password_problem(password, principal.username if principal else "")
     if problem:
         return problem
-    if principal is not None and principal.account_id is not None:
-        account = session.get(Account, principal.account_id)
-        if account is not None and accounts._verify(account.password_hash, password):
-            return SAME_AS_SIGN_IN
+    account_id = principal.account_id if principal is not None else None
+    if account_id is not None and accounts.is_own_password(session, account_id, password):
+        return SAME_AS_SIGN_IN
     return None
