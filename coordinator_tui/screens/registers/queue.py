@@ -171,6 +171,10 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         self.source: KeysetSource | None = None
         self.counts: QueueCounts | None = None
         self._generation = 0  # of the latest read asked for: an older one is not shown
+        # Reads the typed keys wait for (after a write): one overtaken by a newer read
+        # hands its hold on to that read rather than keeping the keys to its time limit.
+        self._holding: set[int] = set()
+        self._shown: int | None = None  # the read whose rows are on screen
         # The view's narrow search list while ``/`` text is typed (read at its first key,
         # dropped by any other reload: a save, a change of view).
         self._search: QueueSearch | None = None
@@ -275,17 +279,26 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         )
 
     def load_queue(
-        self, land_on: Sequence[int] = (), index: int | None = None, *, keep_search: bool = False
+        self,
+        land_on: Sequence[int] = (),
+        index: int | None = None,
+        *,
+        keep_search: bool = False,
+        hold_keys: bool = False,
     ) -> None:
         """Read the queue's first page and counts again, off the UI thread; ``land_on``:
         entry ids to put the cursor on (the first still listed), else row ``index``.
         ``keep_search``: the typed text changed, nothing else, so the view's search list
-        read at the first key still holds (any other reload reads it again)."""
+        read at the first key still holds (any other reload reads it again).
+        ``hold_keys``: the keys typed from now on act on the rows read (after a write)."""
         text = self.query_one("#queue-filter", Input).value
         if not keep_search:
             self._search = None
             self._search_job = None
         self._generation += 1
+        if hold_keys:
+            self.hold_keys_until_loaded()
+            self._holding.add(self._generation)
         search: QueueSearch | Future[QueueSearch] | None = self._search
         if search is None and self._search_job is not None:
             filters, job = self._search_job
@@ -467,7 +480,18 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         search: QueueSearch | None = None,
     ) -> None:
         if generation is not None and generation != self._generation:
-            return  # a newer read is on its way (the filter changed meanwhile)
+            # A newer read is on its way (the filter changed meanwhile). The keys this one
+            # held wait for that one instead: released now if it holds them already, else
+            # handed on (not kept to this read's time limit, nor let go on the old rows).
+            if generation in self._holding:
+                self._holding.discard(generation)
+                if self._generation in self._holding or self._shown == self._generation:
+                    self.keys_loaded()  # the newer holds them too, or is on screen already
+                else:
+                    self._holding.add(self._generation)
+            return
+        self._holding.discard(generation)
+        self._shown = generation
         if search is not None:
             self._search = search
         first_load = not self.loaded
@@ -666,8 +690,7 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         )
         self.undo_stack.append(token)
         self.notify(f"{done()} — u to undo", timeout=4)
-        self.hold_keys_until_loaded()  # the next key acts on the reloaded list
-        self.load_queue(land_on=following, index=index)
+        self.load_queue(land_on=following, index=index, hold_keys=True)  # the next key acts on it
         self.load_compliance()
 
     def _read_before_form(self, read: Callable[[Any], Any]) -> tuple[bool, Any]:
@@ -899,8 +922,9 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
             if token in self.undo_stack:
                 self.undo_stack.remove(token)
             self.notify(f"{message} ({who})" if who else message, timeout=3)
-            self.hold_keys_until_loaded()  # the next key acts on the reloaded list
-            self.load_queue(land_on=[entry_id], index=self.query_one(LazyTable).cursor_row)
+            self.load_queue(  # the next key acts on the reloaded list
+                land_on=[entry_id], index=self.query_one(LazyTable).cursor_row, hold_keys=True
+            )
             self.load_compliance()
 
         self.write_in_background(write, then)

@@ -1,0 +1,81 @@
+"""The review queue's reload after a write, overtaken by a newer one (two writes in quick
+succession): the keys typed meanwhile wait for the newer read's rows, and go as soon as
+they are on screen, whichever of the two reads comes back first. The older read's rows
+are dropped (``show_queue``'s generation check); before, its hold was left counted, so
+the keys waited out its time limit (about 3 s) after the newer rows were shown.
+
+Time is controlled, not slept on: each read waits in its thread on its own event, and the
+holds' time limits are caught so that a loaded machine cannot fire them mid-test."""
+
+# ruff: noqa: F811 (the fixtures imported from one_key_write_steps)
+from __future__ import annotations
+
+import threading
+
+import pytest
+from one_key_write_steps import app_quick, quick_engine  # noqa: F401 (fixtures)
+from pilot_helpers import wait_for
+from test_type_ahead_write_holds import catch_hold_limits
+
+from coordinator_tui.screens.background_write import HELD
+from coordinator_tui.screens.registers.queue import RegistersScreen
+from coordinator_tui.services import registers
+from coordinator_tui.widgets.lazy_table import LazyTable
+
+
+def gate_queue_reads(monkeypatch) -> tuple[list[threading.Event], list[int]]:
+    """Each reload of the queue's first page waits, in its thread, on its own event (the
+    n-th on ``gates[n]``); ``started`` lists the reloads under way."""
+    gates = [threading.Event(), threading.Event()]
+    started: list[int] = []
+    real = registers.queue_page
+
+    def gated(session, *args, **kwargs):
+        if kwargs.get("with_counts"):  # a reload's first page, not a page scrolled to
+            number = len(started)
+            started.append(number)
+            assert threading.current_thread() is not threading.main_thread()
+            assert gates[number].wait(30)
+        return real(session, *args, **kwargs)
+
+    monkeypatch.setattr(registers, "queue_page", gated)
+    return gates, started
+
+
+@pytest.mark.parametrize("first_back", ["older", "newer"])
+async def test_keys_held_for_an_overtaken_reload_go_with_the_newer_rows(
+    app_quick, quick_engine, monkeypatch, first_back
+):
+    app = app_quick
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen) and app.screen.loaded)
+        screen = app.screen
+        table = screen.query_one(LazyTable)
+        index = table.cursor_row
+        limits = catch_hold_limits(monkeypatch, screen)
+        gates, started = gate_queue_reads(monkeypatch)
+
+        # two writes' reloads, the second asked for before the first is back
+        screen.load_queue(index=index, hold_keys=True)
+        await wait_for(pilot, lambda: started == [0])
+        screen.load_queue(index=index, hold_keys=True)
+        await wait_for(pilot, lambda: started == [0, 1])
+        held = screen.__dict__.get(HELD)
+        await pilot.press("down")
+        await wait_for(pilot, lambda: [k.key for k in held] == ["down"])
+
+        first, second = (0, 1) if first_back == "older" else (1, 0)
+        gates[first].set()
+        for _ in range(10):
+            await pilot.pause()
+        # neither read alone lets the key go: the newer's rows are not on screen yet
+        # (older first), or the older is still counted (newer first)
+        assert screen.__dict__.get(HELD) is held and [k.key for k in held] == ["down"]
+        assert table.cursor_row == index
+
+        gates[second].set()
+        await wait_for(pilot, lambda: table.cursor_row == index + 1)
+        assert screen.__dict__.get(HELD) is None
+        # let go by the rows, not by a time limit (caught here: none fired by itself)
+        assert len(limits) == 2 and all(limit.stopped for limit in limits)
