@@ -84,3 +84,33 @@ def test_head_revision_read_from_files_matches_alembic():
     assert len(known_revisions()) == len(
         [f for f in VERSIONS_DIR.glob("[0-9]*.py") if f.name != "__init__.py"]
     )
+
+
+def test_the_demo_user_is_signed_in_before_the_first_frame_without_the_tables():
+    """``coordinator-tui demo`` makes its demo principal before the app runs (launch.py),
+    and that must not import the models: about 0.7 s that the app otherwise pays after its
+    first frame. It did through ``services.reference`` (the role catalogue's file) and
+    ``models.base.utcnow``, and the people list's first row took 1.1 s instead of 0.46 s."""
+    probe = textwrap.dedent(
+        """
+        import json, sys
+        from coordinator_tui.launch import open_app  # the path `demo` takes
+        from coordinator_tui.services.access import demo_principal
+        from coordinator_tui.app import make_app
+        from coordinator_tui.settings import load_settings
+
+        principal = demo_principal()
+        assert principal.activities
+        make_app(load_settings(sys.argv[1]), start="people", principal=principal)
+        print(json.dumps(sorted(n for n in sys.modules if n.startswith("coordinator_tui.models"))))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "unused.db"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -9,15 +9,14 @@ overwriting it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
+from coordinator_tui.clock import utcnow
 
-def utcnow() -> datetime:
-    """Current time, timezone-aware UTC (the storage convention of this app)."""
-    return datetime.now(UTC)
+__all__ = ["Editable", "utcnow"]
 
 
 class Editable(SQLModel):

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from coordinator_tui.models.base import utcnow
+from coordinator_tui.clock import utcnow
 from coordinator_tui.services.errors import CoordinatorError
 
 PRINCIPAL_KEY = "principal"
@@ -143,7 +143,7 @@ def parse_roles(raw: dict[str, Any]) -> RoleCatalogue:
 @cache
 def catalogue() -> RoleCatalogue:
     """The shipped ``data/roles.json``, read once."""
-    from coordinator_tui.services.reference import shipped_text
+    from coordinator_tui.services.shipped import shipped_text
 
     text = shipped_text("roles.json")
     return parse_roles(json.loads(text))

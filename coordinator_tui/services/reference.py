@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.models import EntryStatus, RegisterCategory, RegisterEntry, Skill
+from coordinator_tui.services.shipped import shipped_text
 
 CATEGORIES_FILE = "register_categories.json"
 REFERRAL_TYPES_FILE = "referral_types.json"
@@ -88,16 +89,6 @@ class ReferralTypeSpec:
     expected_response_working_days: int
     source: str
     meets: str = ""  # RFC 5545 RRULE of the panel's meetings (MARAC), if it has them
-
-
-def shipped_text(name: str) -> str:
-    """A reference file's text as shipped: from the installed package
-    (``coordinator_tui.refdata``), or from the source tree's ``data/`` when the code runs
-    from a checkout (the tests run the checkout even when the package is installed)."""
-    try:
-        return resources.files("coordinator_tui.refdata").joinpath(name).read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        return (Path(__file__).resolve().parents[2] / "data" / name).read_text("utf-8")
 
 
 def _read_shipped(name: str) -> tuple[str, Any]:
