@@ -79,3 +79,19 @@ async def test_keys_held_for_an_overtaken_reload_go_with_the_newer_rows(
         assert screen.__dict__.get(HELD) is None
         # let go by the rows, not by a time limit (caught here: none fired by itself)
         assert len(limits) == 2 and all(limit.stopped for limit in limits)
+
+
+async def test_a_read_landing_as_the_app_closes_is_dropped(app_quick, quick_engine):
+    """A reload still running when the app closes lands on a screen whose widgets are
+    gone (CI met it: the read after a save, the test's app closing at once): its rows,
+    or its refusal, are dropped, not raised into the worker (``WorkerFailed``)."""
+    app = app_quick
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen) and app.screen.loaded)
+        screen = app.screen
+        source, counts, options = screen.source, screen.counts, screen.options
+        await screen.query_one(LazyTable).remove()
+        screen.show_queue(source, counts, options, generation=screen._generation)
+        screen.show_refusal("Another user or window is saving to the database just now.")
+        assert app.is_running

@@ -20,6 +20,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Input, Static
 
 from coordinator_tui.formatting import person_label, short_date, uk_date
@@ -492,13 +493,16 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
             return
         self._holding.discard(generation)
         self._shown = generation
+        try:
+            table = self.query_one(LazyTable)
+        except NoMatches:  # the app closed while this read ran: its widgets are gone
+            return
         if search is not None:
             self._search = search
         first_load = not self.loaded
         self.source = source
         self.counts = counts
         self.options = options
-        table = self.query_one(LazyTable)
         table.empty_text = "Nothing due for review."
         table.set_source(source)
         if index is not None:
@@ -515,9 +519,12 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
 
     def show_refusal(self, message: str) -> None:
         """Nothing of the queue is shown: the refusal, in one line (issue 17)."""
+        try:
+            table = self.query_one(LazyTable)
+        except NoMatches:  # the app closed while the read ran: nothing to show it on
+            return
         self.source = None
         self.counts = None
-        table = self.query_one(LazyTable)
         table.empty_text = ""
         table.set_source(ListSource([]))
         self.query_one("#queue-summary", Static).update(Text(message, style="bold red"))
@@ -607,7 +614,10 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
     # -- actions ----------------------------------------------------------------------
 
     def highlighted(self) -> QueueRow | None:
-        table = self.query_one(LazyTable)
+        try:
+            table = self.query_one(LazyTable)
+        except NoMatches:  # the app is closing (the footer may still ask)
+            return None
         if self.source is None or table.cursor_row >= len(self.source):
             return None
         try:
