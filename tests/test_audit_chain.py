@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -429,6 +430,40 @@ def test_postgres_chain_two_writers_and_append_only(pg_url):
         engine.dispose()
 
 
+@contextmanager
+def _one_person(url: str):
+    """A database at ``url`` holding one person (written by "t"), disposed of after."""
+    engine = open_database(url).engine
+    try:
+        with session_scope(engine, "t") as session:
+            session.add(_person(1))
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _save_postcode(engine, outcome: list, read: threading.Event | None = None) -> threading.Thread:
+    """A started thread in which "a" changes the person's postcode in a unit of work of
+    its own; ``outcome`` gets None or what it raised; ``read`` is set once it has read."""
+
+    def save_a() -> None:
+        try:
+            with session_scope(engine, "a") as a:
+                person = a.exec(select(Person)).one()
+                if read is not None:
+                    read.set()
+                person.postcode = "GL1 1AA"
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - asserted by the caller
+            if read is not None:
+                read.set()
+            outcome.append(exc)
+
+    thread = threading.Thread(target=save_a)
+    thread.start()
+    return thread
+
+
 @pytest.mark.postgres
 def test_postgres_a_long_unit_of_work_does_not_hold_the_chain(pg_url):
     """B has written and recorded a read, and stays open (a screen reading on). A saves
@@ -438,11 +473,7 @@ def test_postgres_a_long_unit_of_work_does_not_hold_the_chain(pg_url):
     conflict in one line: no deadlock, and the chain holds both in commit order."""
     from coordinator_tui.services.errors import ConflictError
 
-    opened = open_database(pg_url)
-    engine = opened.engine
-    try:
-        with session_scope(engine, "t") as session:
-            session.add(_person(1))
+    with _one_person(pg_url) as engine:
         b_scope = session_scope(engine, "b")
         b = b_scope.__enter__()
         b.add(Practice(ods_code="B1", name="Beta", short_name="B"))
@@ -450,17 +481,7 @@ def test_postgres_a_long_unit_of_work_does_not_hold_the_chain(pg_url):
         seen_by_b = b.exec(select(Person)).one()
         audit.record_read(b, "person", seen_by_b.id)
         outcome: list[BaseException | None] = []
-
-        def save_a() -> None:
-            try:
-                with session_scope(engine, "a") as a:
-                    a.exec(select(Person)).one().postcode = "GL1 1AA"
-                outcome.append(None)
-            except BaseException as exc:  # noqa: BLE001 - asserted below
-                outcome.append(exc)
-
-        a_thread = threading.Thread(target=save_a)
-        a_thread.start()
+        a_thread = _save_postcode(engine, outcome)
         a_thread.join(timeout=60)  # B is still open: A must not be waiting for it
         assert outcome == [None]
         seen_by_b.town = "Stroud"
@@ -470,8 +491,6 @@ def test_postgres_a_long_unit_of_work_does_not_hold_the_chain(pg_url):
             actors = connection.execute(select(AuditEvent.actor).order_by(AuditEvent.id)).all()
         assert [actor for (actor,) in actors][-1] == "a"  # B's rows went with its rollback
         assert verify_audit_chain(engine).ok
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.postgres
@@ -481,31 +500,14 @@ def test_postgres_two_writers_of_one_row_never_deadlock_on_the_chain(pg_url):
     stale version is refused as a conflict. Both ends are reached within the cap."""
     from coordinator_tui.services.errors import ConflictError
 
-    opened = open_database(pg_url)
-    engine = opened.engine
-    try:
-        with session_scope(engine, "t") as session:
-            session.add(_person(1))
+    with _one_person(pg_url) as engine:
         b_scope = session_scope(engine, "b")
         b = b_scope.__enter__()
         b.exec(select(Person)).one().town = "Stroud"
         b.flush()  # B holds the person's row
         outcome: list[BaseException | None] = []
         a_read = threading.Event()
-
-        def save_a() -> None:
-            try:
-                with session_scope(engine, "a") as a:
-                    person = a.exec(select(Person)).one()
-                    a_read.set()
-                    person.postcode = "GL1 1AA"
-                outcome.append(None)
-            except BaseException as exc:  # noqa: BLE001 - asserted below
-                a_read.set()
-                outcome.append(exc)
-
-        a_thread = threading.Thread(target=save_a)
-        a_thread.start()
+        a_thread = _save_postcode(engine, outcome, a_read)
         assert a_read.wait(timeout=60)
         waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
         with engine.connect() as probe:
@@ -520,8 +522,6 @@ def test_postgres_two_writers_of_one_row_never_deadlock_on_the_chain(pg_url):
         a_thread.join(timeout=60)
         assert len(outcome) == 1 and isinstance(outcome[0], ConflictError)
         assert verify_audit_chain(engine).ok
-    finally:
-        engine.dispose()
 
 
 def test_sqlite_a_recorded_read_does_not_hold_the_write_lock(tmp_path):
