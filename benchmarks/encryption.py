@@ -106,7 +106,7 @@ def _median(samples: list[float]) -> float:
 
 
 async def _lists(plain: Path, encrypted: Path, runs: int) -> dict[str, dict[str, list[float]]]:
-    from benchmarks.lists import app_run, bench_settings_env, demo_date
+    from benchmarks.lists import APP_TIMINGS, app_run, bench_settings_env, demo_date
     from coordinator_tui.db import open_database
     from coordinator_tui.settings import load_settings
 
@@ -120,15 +120,7 @@ async def _lists(plain: Path, encrypted: Path, runs: int) -> dict[str, dict[str,
         settings[name].prepare_sections = False
         engines[name] = open_database(str(path), migrate=False).engine
     timings: dict[str, dict[str, list[float]]] = {"plain": {}, "encrypted": {}}
-    keys = (
-        "queue_open",
-        "page_down",
-        "queue_end",
-        "person_open",
-        "filter_key",
-        "filter_first_key",
-        "referrals_open",
-    )
+    keys = APP_TIMINGS
     try:
         for name in engines:  # warm-up: file cache, byte code, SQLCipher's page cache
             await app_run(settings[name], engines[name], {k: [] for k in keys}, {})

@@ -428,6 +428,18 @@ async def app_run(
         await settle(app, pilot)
 
 
+APP_TIMINGS = (
+    "queue_open",
+    "page_down",
+    "queue_end",
+    "person_open",
+    "filter_key",
+    "filter_first_key",
+    "referrals_open",
+)
+"""What ``app_run`` times, in order (``benchmarks.encryption`` times the same, twice)."""
+
+
 def _median(samples: list[float]) -> float:
     return statistics.median(samples)
 
@@ -484,15 +496,7 @@ async def _measure(db_path: Path, runs: int) -> tuple[dict[str, list[float]], di
     settings.prepare_sections = False  # the cold path; prepared_run measures the other
     opened = open_database(str(db_path), migrate=False)
     info: dict[str, Any] = {"today": settings.today.isoformat(), "size": f"{SIZE[0]}x{SIZE[1]}"}
-    keys = (
-        "queue_open",
-        "page_down",
-        "queue_end",
-        "person_open",
-        "filter_key",
-        "filter_first_key",
-        "referrals_open",
-    )
+    keys = APP_TIMINGS
     app_t: dict[str, list[float]] = {k: [] for k in keys}
     bare_t: dict[str, list[float]] = {"switch": [], "push": [], "key": []}
     prepared_t: dict[str, list[float]] = {"queue_open": [], "referrals_open": []}
