@@ -234,22 +234,54 @@ def counting_proxy(url: str, rtt_ms: float = 0.0) -> Iterator[tuple[str, RoundTr
         thread.join(timeout=10)
 
 
+PAGE_DOWNS = 5
+"""``pagedown`` pressed this many times in one counted step, as ``benchmarks.lists`` does:
+from the queue's top that crosses its first page (100 entries), so a page is read."""
 OPENS = (
     ("queue", "2", "RegistersScreen"),
+    ("queue_pagedown", "pagedown " * PAGE_DOWNS, "RegistersScreen"),
+    ("queue_end", "end", "RegistersScreen"),
+    ("queue_filter", "<filter key>", "RegistersScreen"),
     ("person", "enter", "PersonScreen"),
     ("referrals", "3", "ReferralsScreen"),
     ("meetings", "4", "MeetingsScreen"),
     ("rota", "5", "RotaScreen"),
     ("governance", "6", "GovernanceScreen"),
 )
-"""Each screen open counted: (name, key pressed, screen class shown when it is open)."""
+"""Each screen open or key counted: (name, key pressed, screen class shown when it is
+done; keys apart by spaces). ``queue_pagedown`` (``PAGE_DOWNS`` presses) and
+``queue_end`` each move from the first row of a queue just read (``home`` and ``f5``
+between them, uncounted: no page read before is kept);
+``queue_filter`` is the first key typed in its ``/`` filter (the first letter of the family
+name of the entry in the middle of the page), ``/`` pressed uncounted before it."""
 
 
-async def open_round_trips(url: str, today: Any) -> dict[str, dict[str, int]]:
-    """Round trips and statements each screen open costs on PostgreSQL, counted (not
-    timed) through an in-process proxy: why an open is slower there than on SQLite, where a
-    statement is a function call. ``today`` is the demo's date. Sections are not prepared
-    in the background, so each open does its own reads; Home's counts are read first."""
+class StatementLog:
+    """The statements an engine sends (``before_cursor_execute``), counted, and kept
+    (their first line) when ``keep``: what a round trip was spent on."""
+
+    def __init__(self, keep: bool = False) -> None:
+        self.count = 0
+        self.keep = keep
+        self.lines: list[str] = []
+
+    def seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.count += 1
+        if self.keep:
+            self.lines.append(" ".join(statement.split())[:160])
+
+
+async def open_round_trips(
+    url: str, today: Any, *, trace: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Round trips and statements each screen open (and each queue key of ``OPENS``)
+    costs on PostgreSQL, counted (not timed) through an in-process proxy: why an open is
+    slower there than on SQLite, where a statement is a function call. ``today`` is the
+    demo's date. Sections are not prepared in the background, so each open does its own
+    reads; Home's counts are read first, and the app is let go idle between steps (its
+    workers done), so each count is that step's alone. ``trace``: each step also lists
+    its statements (``"sql"``). Round trips beyond the statements are the connection
+    pool's ping, ``BEGIN`` and ``COMMIT`` (``tests/test_round_trips.py`` counts them)."""
     from sqlalchemy import event
 
     from benchmarks.common import signed_in_app
@@ -257,30 +289,26 @@ async def open_round_trips(url: str, today: Any) -> dict[str, dict[str, int]]:
     from coordinator_tui.db import open_database
     from coordinator_tui.settings import load_settings
 
-    counts: dict[str, dict[str, int]] = {}
+    counts: dict[str, dict[str, Any]] = {}
     with counting_proxy(url) as (through, trips):
         with bench_settings_env():
             settings = load_settings(through)
         settings.today = today
         settings.prepare_sections = False
         opened = open_database(through, migrate=False)
-        statements = [0]
-
-        def seen(*_args: Any) -> None:
-            statements[0] += 1
-
-        event.listen(opened.engine, "before_cursor_execute", seen)
+        log = StatementLog(keep=trace)
+        event.listen(opened.engine, "before_cursor_execute", log.seen)
         try:
             app = signed_in_app(settings, opened.engine)
             async with app.run_test(size=(120, 40)) as pilot:
                 await _until(pilot, lambda: getattr(app.screen, "counts", None) is not None)
                 await settle(app, pilot)
                 for name, key, screen_name in OPENS:
-                    if name == "referrals":  # back from the person record to the queue
-                        await pilot.press("escape")
-                        await settle(app, pilot)
-                    trips_before, statements_before = trips.count, statements[0]
-                    await pilot.press(key)
+                    pressed = await _before_step(app, pilot, name, key)
+                    await settle(app, pilot)
+                    trips_before, statements_before = trips.count, log.count
+                    log.lines.clear()
+                    await pilot.press(*pressed.split())
                     await _until(
                         pilot,
                         lambda s=screen_name: (
@@ -290,12 +318,40 @@ async def open_round_trips(url: str, today: Any) -> dict[str, dict[str, int]]:
                     await settle(app, pilot)
                     counts[name] = {
                         "round_trips": trips.count - trips_before,
-                        "statements": statements[0] - statements_before,
+                        "statements": log.count - statements_before,
                     }
+                    if trace:
+                        counts[name]["sql"] = list(log.lines)
+                    await _after_step(app, pilot, name)
         finally:
-            event.remove(opened.engine, "before_cursor_execute", seen)
+            event.remove(opened.engine, "before_cursor_execute", log.seen)
             opened.engine.dispose()
     return counts
+
+
+async def _before_step(app: Any, pilot: Any, name: str, key: str) -> str:
+    """Uncounted moves before a step; the key the step presses."""
+    if name == "referrals":  # back from the person record to the queue
+        await pilot.press("escape")
+    elif name == "queue_filter":
+        rows = app.screen.shown_rows
+        family = rows[min(len(rows) // 2, len(rows) - 1)].family_name if rows else "a"
+        await pilot.press("slash")
+        return (family[:1] or "a").lower()
+    return key
+
+
+async def _after_step(app: Any, pilot: Any, name: str) -> None:
+    """Uncounted moves after a step: back to the queue's top, the filter cleared."""
+    from benchmarks.lists import settle
+
+    if name == "queue_pagedown":
+        await pilot.press("home", "f5")  # read afresh: only the first page in memory
+    elif name == "queue_end":
+        await pilot.press("home")
+    elif name == "queue_filter":
+        await pilot.press("escape")
+    await settle(app, pilot)
 
 
 async def _until(pilot: Any, condition: Callable[[], bool], timeout: float = 120.0) -> None:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import glob
 import os
+import re
+import select
 import sqlite3
 import stat
 import tempfile
@@ -36,7 +38,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, NoSuchModuleError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from coordinator_tui import audit, keyslots
@@ -141,9 +143,8 @@ def create_db_engine(target: DatabaseTarget, *, schema_work: bool = False) -> En
                 event.listen(engine, "begin", _begin_immediate)
             return engine
         statement_ms = 0 if schema_work else PG_STATEMENT_TIMEOUT_MS
-        return create_engine(
+        engine = create_engine(
             target.url,
-            pool_pre_ping=True,
             connect_args={
                 # libpq's startup options: set on the server for the whole session,
                 # before the first statement, for every connection of the pool.
@@ -151,12 +152,147 @@ def create_db_engine(target: DatabaseTarget, *, schema_work: bool = False) -> En
                 f"-c statement_timeout={statement_ms}"
             },
         )
+        _install_pg_round_trips(engine, lazy_transactions=not schema_work)
+        return engine
     except NoSuchModuleError as exc:
         raise DatabaseOpenError(f"unknown database URL scheme in {target.display}") from exc
     except ImportError as exc:
         raise DatabaseOpenError(
             f"the database driver for {target.display} is not installed ({exc.name})"
         ) from exc
+
+
+# -- PostgreSQL: round trips (issue 23 §5) ------------------------------------------------
+
+PING_AFTER_IDLE_S = 30.0
+"""PostgreSQL: a pooled connection idle longer than this is pinged (``SELECT 1``) before
+use, as a firewall or a server restart may have cut it silently meanwhile. One used more
+recently is not: a screen's reads pay no extra round trip (2 ms each on a PCN's network)."""
+_IDLE_SINCE = "coordinator_idle_since"
+"""The pool record's ``info`` key: ``time.monotonic()`` when the connection was last
+returned to the pool (or made)."""
+_WRITE_WORDS = re.compile(
+    r"\b(?:INSERT|UPDATE|DELETE|MERGE|INTO|LOCK|FOR\s+(?:KEY\s+)?SHARE)\b"
+    r"|pg_advisory|set_config|nextval|setval",
+    re.IGNORECASE,
+)
+
+
+def _install_pg_round_trips(engine: Engine, *, lazy_transactions: bool) -> None:
+    """The PostgreSQL engine's pool checks and transactions, cut to the round trips that
+    matter (issue 23 §5: every transaction paid three beyond its statements, the pool's
+    ping, ``BEGIN`` and ``COMMIT``):
+
+    - **no ping on a busy connection**: :func:`_check_out` pings only a connection idle
+      longer than :data:`PING_AFTER_IDLE_S`, or one whose socket has something to read
+      while no request is out (a server that shut down or restarted, or an administrator's
+      ``pg_terminate_backend``, has written its goodbye and closed it); a dead one is
+      replaced before use, as ``pool_pre_ping`` did (``tests/test_round_trips.py``);
+    - **reads outside a transaction until the first write** (``lazy_transactions``, not
+      for schema work): :func:`_reads_first`."""
+    event.listen(engine, "connect", _note_idle)
+    event.listen(engine, "checkin", _back_in_pool)
+    event.listen(engine, "checkout", _check_out_for(engine))
+    if lazy_transactions:
+        event.listen(engine, "begin", _reads_first)
+        event.listen(engine, "before_cursor_execute", _transaction_before_write)
+
+
+def _note_idle(_dbapi_connection, record) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _back_in_pool(dbapi_connection, record) -> None:
+    """Returned to the pool (rolled back already): idle from now, and in the driver's
+    ordinary mode again (transactions), for whatever uses the raw connection next."""
+    record.info[_IDLE_SINCE] = time.monotonic()
+    if dbapi_connection is not None and _idle_in_driver(dbapi_connection):
+        dbapi_connection.autocommit = False
+
+
+def _idle_in_driver(dbapi_connection) -> bool:
+    """psycopg: the connection is open and in no transaction (its mode may change)."""
+    try:
+        return not dbapi_connection.closed and dbapi_connection.info.transaction_status == 0
+    except Exception:  # not psycopg's connection, or one already broken
+        return False
+
+
+def _has_unread_bytes(dbapi_connection) -> bool:
+    """Whether the server wrote to a connection that asked nothing (no round trip: the
+    socket polled). On an idle connection that is a server shutting down or ending the
+    session (its ``FATAL`` message and the close), or, rarely, a notice: either way the
+    connection is pinged before use. True when the socket cannot be polled."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError, AttributeError):
+        return True
+    return bool(readable)
+
+
+def _check_out_for(engine: Engine) -> Callable[..., None]:
+    dialect = engine.dialect
+
+    def _check_out(dbapi_connection, record, _proxy) -> None:
+        """Ping a connection idle past :data:`PING_AFTER_IDLE_S`, or with bytes waiting
+        from the server; a failed ping (or a connection the driver knows is closed) is a
+        ``DisconnectionError``, on which the pool drops it and checks out a new one (up to
+        three times), so the screen's read runs on a live connection."""
+        if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+            raise DisconnectionError("the server closed the connection")
+        idle_since = record.info.get(_IDLE_SINCE)
+        idle = idle_since is None or time.monotonic() - idle_since > PING_AFTER_IDLE_S
+        if idle or _has_unread_bytes(dbapi_connection):
+            try:
+                dialect.do_ping(dbapi_connection)
+            except Exception as exc:
+                raise DisconnectionError("the connection did not answer a ping") from exc
+
+    return _check_out
+
+
+def _reads_first(conn) -> None:
+    """A unit of work starts outside a transaction (psycopg's autocommit, set on the
+    client: no round trip); its first statement that writes or locks starts one
+    (:func:`_transaction_before_write`), which commits or rolls back as before. A unit
+    that only reads then sends its statements and nothing else: no ``BEGIN``, no
+    ``COMMIT`` (two of a read's three extra round trips).
+
+    Why a read is as consistent this way: at PostgreSQL's default isolation, READ
+    COMMITTED, each statement sees the data committed when *it* starts, inside a
+    transaction or not, so a read outside one returns what it would have returned in one.
+    What a transaction adds is kept by switching before the statement that needs it: its
+    own writes seen by its later reads (every statement after the first write is inside),
+    row locks (``FOR UPDATE``/``FOR SHARE``), the audit chain's ``pg_advisory_xact_lock``,
+    and atomic commit of its writes. Statements that must agree with each other are made
+    as one statement. This is also what the SQLite driver has always done (it begins a
+    transaction only before the first write), so the app's reads behave alike on both.
+    Not done when the server's default isolation is stricter than READ COMMITTED (a
+    snapshot shared by a transaction's statements would be lost)."""
+    if conn.dialect.default_isolation_level not in (None, "READ COMMITTED"):
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if dbapi_connection is not None and _idle_in_driver(dbapi_connection):
+        dbapi_connection.autocommit = True
+
+
+@cache
+def _plain_read(statement: str) -> bool:
+    """A statement that only reads (a ``SELECT`` or ``WITH``, writing nothing, locking
+    nothing); anything else, or in doubt, needs the transaction. Cached: the ORM sends
+    the same few hundred statement strings."""
+    words = statement.split(None, 1)
+    head = words[0].upper() if words else ""
+    return head in ("SELECT", "WITH") and _WRITE_WORDS.search(statement) is None
+
+
+def _transaction_before_write(_conn, cursor, statement, _parameters, _context, _many) -> None:
+    """Before a statement that writes or locks, the unit of work leaves the driver's
+    autocommit: psycopg sends ``BEGIN`` with the statement's turn, and the unit's commit
+    (or rollback) ends that transaction, as if it had begun at the start."""
+    dbapi_connection = cursor.connection
+    if dbapi_connection.autocommit and not _plain_read(statement):
+        dbapi_connection.autocommit = False
 
 
 def _cipher_engine(path: Path, connect_args: dict) -> Engine:
