@@ -45,8 +45,9 @@ async def test_two_overlapping_reloads_hold_the_keys_until_the_second_lands(
     app_slow, slow_engine, monkeypatch
 ):
     """Two saves' reloads asked for one after the other, ``down`` typed meanwhile: the
-    first reload landing lets nothing go (the key still held, the cursor where it was);
-    the second landing lets ``down`` act, on the rows it read."""
+    first reload landing lets nothing go (overtaken, its rows are dropped and its hold
+    handed to the second: the key still held, the cursor where it was); the second
+    landing lets ``down`` act, on the rows it read."""
     an_incident(slow_engine)
     an_incident(slow_engine)
     app = app_slow
@@ -57,14 +58,14 @@ async def test_two_overlapping_reloads_hold_the_keys_until_the_second_lands(
         index = table.cursor_row
         limits = catch_hold_limits(monkeypatch, screen)
         gates, started = gate_reloads(monkeypatch)
-        landed: list[int] = []
-        keys_loaded = type(screen).keys_loaded
+        landed: list[bool] = []  # each read back: shown (the newest) or dropped
+        read_landed = type(screen).read_landed
 
-        def counting_keys_loaded(self, **kwargs) -> None:
-            landed.append(len(landed))
-            keys_loaded(self, **kwargs)
+        def counting_read_landed(self, read: int) -> bool:
+            landed.append(read_landed(self, read))
+            return landed[-1]
 
-        monkeypatch.setattr(type(screen), "keys_loaded", counting_keys_loaded)
+        monkeypatch.setattr(type(screen), "read_landed", counting_read_landed)
 
         # two saves' reloads, the second asked for before the first has landed
         screen.governance_saved()
@@ -78,17 +79,18 @@ async def test_two_overlapping_reloads_hold_the_keys_until_the_second_lands(
 
         # the first reload lands: the key waits for the second
         gates[0].set()
-        await wait_for(pilot, lambda: landed == [0])
+        await wait_for(pilot, lambda: landed == [False])
         for _ in range(5):
             await pilot.pause()
         assert screen.__dict__.get(HELD) is held and [k.key for k in held] == ["down"]
         assert table.cursor_row == index
-        assert held.loading == 1 and len(limits) == 2  # a time limit for each reload
-        assert limits[0].stopped and not limits[1].stopped  # the landed reload's limit only
+        # both holds wait for the second reload now, each time limit still standing
+        assert held.loading == 2 and len(limits) == 2
+        assert not any(limit.stopped for limit in limits)
 
         # the second lands: the key acts, and nothing holds the keyboard any more
         gates[1].set()
-        await wait_for(pilot, lambda: landed == [0, 1])
+        await wait_for(pilot, lambda: landed == [False, True])
         await wait_for(pilot, lambda: table.cursor_row == index + 1)
         assert screen.__dict__.get(HELD) is None
         assert all(limit.stopped for limit in limits)

@@ -29,10 +29,16 @@ Either way they were dropped. So:
   left from an earlier save. A hold's time limit lets go only the hold it was set for.
 - Reloads are counted: two asked for before either lands (two saves in quick
   succession) hold the keys until the second has landed too, not only the first.
+- Reads are numbered (``PassesStrayKeys.read_asked``): a screen shows only the newest it
+  asked for and drops one a newer read has overtaken (a change of view or filter, a
+  second save). The keys an overtaken read held are not left counted to its time limit:
+  ``read_landed`` hands them to the newest read, and ``read_shown`` lets them go with the
+  newest read's rows (the review queue and Governance).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -102,6 +108,25 @@ class HeldKeys(list[events.Key]):
         timer = self.timers.pop(token, None)
         if timer is not None:
             timer.stop()
+
+
+READS = "_coordinator_reads"
+"""Where a screen keeps the reads of its rows it asked for (``PassesStrayKeys.read_asked``)."""
+
+
+@dataclass
+class Reads:
+    """A screen's numbered reads of its rows. Only the newest asked for is shown: an
+    older one landing after it was asked for has been overtaken (the view or the filter
+    changed, or a second save reloaded) and is dropped. ``holding`` counts, for each read
+    still to land, the holds of typed keys that wait for it (``hold_keys_until_loaded``:
+    one each), so that each hold is let go exactly once: by the newest read's rows, never
+    by a read that held nothing, and never left to its time limit by a dropped read."""
+
+    latest: int = 0
+    """The number of the newest read asked for (the first is 1)."""
+    holding: dict[int, int] = field(default_factory=dict)
+    """Read number -> how many holds wait for it (none once its rows are shown)."""
 
 
 def hold_for_busy(app: Any, event: events.Key) -> bool:
@@ -268,6 +293,46 @@ class PassesStrayKeys:
         for key in keys:
             self.app.post_message(key)
 
+    def _reads(self) -> Reads:
+        reads = self.__dict__.get(READS)
+        if reads is None:
+            reads = self.__dict__[READS] = Reads()
+        return reads
+
+    def read_asked(self, *, hold_keys: bool = False) -> int:
+        """A read of this screen's rows is starting (its worker is about to run): its
+        number, for ``read_landed``. ``hold_keys`` (a reload after a write): the keys
+        typed from now on wait for its rows, or for those of a read that overtakes it."""
+        reads = self._reads()
+        reads.latest += 1
+        if hold_keys:
+            self.hold_keys_until_loaded()
+            reads.holding[reads.latest] = reads.holding.get(reads.latest, 0) + 1
+        return reads.latest
+
+    def read_landed(self, read: int) -> bool:
+        """Read ``read`` is back: True when it is the newest asked for (show its rows,
+        then ``read_shown``); False when a newer one has overtaken it (drop its rows). The
+        keys a dropped read held then wait for the newest read instead, or for nothing if
+        that one's rows are on screen already (``read_shown`` let every hold go)."""
+        reads = self._reads()
+        if read == reads.latest:
+            return True
+        count = reads.holding.pop(read, 0)
+        if count:
+            reads.holding[reads.latest] = reads.holding.get(reads.latest, 0) + count
+        return False
+
+    def read_shown(self) -> None:
+        """The newest read's rows (or its refusal) are on screen: the keys held for it
+        and for every read it overtook are read again, once nothing else holds them (a
+        one-key write, a reload asked for beside these reads)."""
+        reads = self._reads()
+        count = sum(reads.holding.values())
+        reads.holding.clear()
+        for _ in range(count):
+            self.keys_loaded()
+
     def on_screen_suspend(self) -> None:
         """Another screen came on top (what ``enter`` opened): the keys held meanwhile
         were typed for it, whatever reloads this screen still awaits (a one-key write's
@@ -279,6 +344,8 @@ class PassesStrayKeys:
         (``every``: no more to wait for), the keys held meanwhile are read again, in the
         order typed, ahead of any typed later. Not while a one-key write holds them: its
         end reads them again, after the reload it starts."""
+        if every:  # nothing is waited for: no read still to land holds keys either
+            self._reads().holding.clear()
         held = self.__dict__.get(HELD)
         if held is None:
             return

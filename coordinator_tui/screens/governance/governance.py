@@ -357,12 +357,19 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
 
     # -- data ---------------------------------------------------------------------------
 
+    def load(self, *, hold_keys: bool = False) -> None:
+        """Read the view's rows again, off the UI thread; only the newest read asked for
+        is shown (a change of view or filter, the day's visits' refresh, a second save
+        overtake an older one). ``hold_keys`` (after a save): the keys typed from now on
+        act on the rows read, or on a newer read's if one overtakes it (``read_landed``)."""
+        read = self.read_asked(hold_keys=hold_keys)
+        self._read_rows(read, self.view, self.today, self._needle)
+
     @work(thread=True, exclusive=True, group="governance")
-    def load(self) -> None:
+    def _read_rows(self, read: int, view: View, today: date, needle: str) -> None:
         from coordinator_tui.services.governance.complaints import complaint_list, compliment_list
         from coordinator_tui.services.governance.incidents import governance_counts, incident_list
 
-        view, today, needle = self.view, self.today, self._needle
         with self.coordinator.session() as session:
             if is_paged(view):
                 rows = self._closed_rows(session, today, needle)
@@ -381,7 +388,7 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
             else:
                 rows = compliment_list(session)
             counts = governance_counts(session, today)
-        self.app.call_from_thread(self.show, view, rows, counts)
+        self.app.call_from_thread(self.show, read, view, rows, counts)
 
     def _closed_rows(self, session: Any, today: date, needle: str) -> PagedRows:
         """In the load's thread: the first page of the closed incidents and their count;
@@ -412,9 +419,9 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
             )
         )
 
-    def show(self, view: View, rows: Sequence[Any], counts: GovernanceCounts) -> None:
-        if view is not self.view:
-            return  # a view changed while this one loaded: its own load follows
+    def show(self, read: int, view: View, rows: Sequence[Any], counts: GovernanceCounts) -> None:
+        if not self.read_landed(read):
+            return  # overtaken (the view changed, say) while it ran: the newer read follows
         self.rows = rows
         self.counts = counts
         table = self.query_one(LazyTable)
@@ -431,7 +438,7 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
             callback, self._after_load = self._after_load, None
             callback()
         self.refresh_bindings()
-        self.keys_loaded()  # the keys typed while a save's reload ran act on these rows
+        self.read_shown()  # the keys typed while a save's reload ran act on these rows
         self.coordinator.screen_loaded(self)
 
     def apply_filter(self) -> None:
@@ -726,8 +733,7 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
                 table.cursor_row = min(index, len(rows) - 1)
 
         self._after_load = keep
-        self.hold_keys_until_loaded()  # keys typed meanwhile act on the reloaded rows
-        self.load()
+        self.load(hold_keys=True)  # keys typed meanwhile act on the reloaded rows
 
     # -- new and open -------------------------------------------------------------------
 

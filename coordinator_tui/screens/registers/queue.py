@@ -171,11 +171,9 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         self.loaded = False
         self.source: KeysetSource | None = None
         self.counts: QueueCounts | None = None
-        self._generation = 0  # of the latest read asked for: an older one is not shown
-        # Reads the typed keys wait for (after a write): one overtaken by a newer read
-        # hands its hold on to that read rather than keeping the keys to its time limit.
-        self._holding: set[int] = set()
-        self._shown: int | None = None  # the read whose rows are on screen
+        # Of the latest read asked for (``read_asked``): an older one is not shown, and
+        # the keys it held wait for the newer read instead (``read_landed``).
+        self._generation = 0
         # The view's narrow search list while ``/`` text is typed (read at its first key,
         # dropped by any other reload: a save, a change of view).
         self._search: QueueSearch | None = None
@@ -296,10 +294,7 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         if not keep_search:
             self._search = None
             self._search_job = None
-        self._generation += 1
-        if hold_keys:
-            self.hold_keys_until_loaded()
-            self._holding.add(self._generation)
+        self._generation = self.read_asked(hold_keys=hold_keys)
         search: QueueSearch | Future[QueueSearch] | None = self._search
         if search is None and self._search_job is not None:
             filters, job = self._search_job
@@ -480,19 +475,8 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         generation: int | None = None,
         search: QueueSearch | None = None,
     ) -> None:
-        if generation is not None and generation != self._generation:
-            # A newer read is on its way (the filter changed meanwhile). The keys this one
-            # held wait for that one instead: released now if it holds them already, else
-            # handed on (not kept to this read's time limit, nor let go on the old rows).
-            if generation in self._holding:
-                self._holding.discard(generation)
-                if self._generation in self._holding or self._shown == self._generation:
-                    self.keys_loaded()  # the newer holds them too, or is on screen already
-                else:
-                    self._holding.add(self._generation)
-            return
-        self._holding.discard(generation)
-        self._shown = generation
+        if generation is not None and not self.read_landed(generation):
+            return  # a newer read is on its way (the filter changed): its keys wait for it
         try:
             table = self.query_one(LazyTable)
         except NoMatches:  # the app closed while this read ran: its widgets are gone
@@ -514,7 +498,7 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
             # After the rows are painted: it reads every active entry (100,000 at ten
             # times the demo) in a thread that would hold the interpreter from the paint.
             self.call_after_refresh(self.load_compliance)
-        self.keys_loaded()
+        self.read_shown()
         self.coordinator.screen_loaded(self)
 
     def show_refusal(self, message: str) -> None:
@@ -530,7 +514,7 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         self.query_one("#queue-summary", Static).update(Text(message, style="bold red"))
         self.loaded = True
         self.refresh_bindings()
-        self.keys_loaded()
+        self.read_shown()
         self.coordinator.screen_loaded(self)
 
     def apply_text_filter(self) -> None:
