@@ -1386,6 +1386,9 @@ def seed_demo(
         demo.meetings()
         demo.homecare()
         counts = demo.w.flush(session, _ORDER)
+        # The weeks' rows are written before their visits: the customers each carer
+        # visited (the rota's continuity, issue 23) are filled in from the visits now.
+        week_hours.fill_customers(session.connection())
         for table, rows in counts.items():
             if rows:
                 audit.record_note(session, table, "demo seed", rows=rows, size=size)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from enum import StrEnum
 
+from sqlalchemy import Text
 from sqlmodel import Field, Index, UniqueConstraint
 
 from coordinator_tui.models.base import Editable
@@ -89,7 +90,7 @@ class CarerWeekHours(Editable, table=True):
     __table_args__ = (UniqueConstraint("carer_id", "week_start"),)
 
     carer_id: int = Field(foreign_key="carer.id", index=True)
-    week_start: date
+    week_start: date = Field(index=True)  # the 16 weeks before a rota week, one range
     hours: float
     source: str = Field(default="recorded", max_length=10)
     shifts: int = Field(default=0)
@@ -100,6 +101,10 @@ class CarerWeekHours(Editable, table=True):
     first_start: datetime | None = Field(default=None)
     last_end: datetime | None = Field(default=None)
     long_rests: str = Field(default="", max_length=300)
+    # The customers the carer visited that week, ids ascending ("12,40"; "" none; NULL not
+    # known: entered from payroll): the rota's continuity ("seen in the 16 weeks before")
+    # is read from these rows, not from 16 weeks of visits (issue 23 §1; migration 0014).
+    customers: str | None = Field(default=None, sa_type=Text)
 
 
 class WorkingTimeSettings(Editable, table=True):

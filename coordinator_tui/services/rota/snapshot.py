@@ -12,7 +12,9 @@ Besides the week itself a snapshot holds what the rules look back (and forward) 
   as visits change, ``week_hours``), so opening a week does not re-read 16 weeks of visits;
 - days of leave in the 17 weeks (reg 4(6)-(7) leaves them out of the average), and the
   night shifts worked in the 16 weeks before (to infer who is a night worker, reg 2);
-- the (carer, customer) pairs seen in those 16 weeks (continuity);
+- the (carer, customer) pairs seen in those 16 weeks (continuity), from the same rows'
+  ``customers`` (issue 23 §1: nothing before the week's two days of context is read
+  from the visits, so the load does not grow with the history);
 - the soft problems accepted with a rationale (``ProblemAcceptance``);
 - the agency's night time (``WorkingTimeSettings``).
 """
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
-from sqlalchemy import DateTime, select, type_coerce
+from sqlalchemy import BigInteger, DateTime, Integer, String, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import UK
@@ -46,6 +48,7 @@ from coordinator_tui.models import (
 from coordinator_tui.services import access
 from coordinator_tui.services.rota.shifts import rests_from_text, spans_from, week_figures
 from coordinator_tui.services.rota.travel import DEFAULT_TRAVEL, TravelConfig, TravelTable
+from coordinator_tui.services.rota.week_hours import SOURCE_VISITS, customers_from_text
 from coordinator_tui.services.rota.wtr import (
     ADULT,
     DAY,
@@ -97,13 +100,53 @@ def _plain(column):
     return type_coerce(column, DateTime())
 
 
+_UNSET = object()
+
+
+def _epoch_seconds(column, dialect: str):
+    """A timestamp column as whole seconds since the Unix epoch, worked out by the database
+    (SQLite stores naive UTC text; PostgreSQL a ``timestamptz``): no timestamp is parsed in
+    Python. Floored, as :func:`epoch_minutes` floors."""
+    if dialect == "sqlite":
+        return cast(func.strftime("%s", column), Integer)
+    return cast(func.floor(func.extract("epoch", column)), BigInteger)
+
+
+def _text(column):
+    """A date column read as the driver gives it (SQLite: ISO text; PostgreSQL: a date),
+    for :class:`_DayParser`."""
+    return type_coerce(column, String())
+
+
+class _DayParser:
+    """A stored day to a ``date``, parsed once per distinct value (a week has ten)."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[object, date] = {}
+
+    def __call__(self, raw: object) -> date:
+        found = self._seen.get(raw)
+        if found is None:
+            found = self._seen[raw] = (
+                date.fromisoformat(raw[:10]) if isinstance(raw, str) else raw  # type: ignore[assignment]
+            )
+        return found
+
+
 @lru_cache(maxsize=1024)
 def split_skills(text: str) -> tuple[str, ...]:
     return tuple(sorted({part.strip().upper() for part in text.split(",") if part.strip()}))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SVisit:
+    """One visit as the rules read it. Read-only by convention, not ``frozen``: a frozen
+    dataclass sets each field through ``object.__setattr__``, five times the cost, and a
+    large week makes 15,000 of them (issue 23 §1). It hashes by value as a frozen one
+    does; change one with ``dataclasses.replace``."""
+
     id: int
     customer_id: int
     day: date
@@ -212,6 +255,7 @@ class WeekSnapshot:
 
     def __post_init__(self) -> None:
         self._table: TravelTable | None = None
+        self._seen: dict[int, frozenset[int]] | None = None
         if not self.week_start:
             self.week_start = local_midnight(self.monday)
         if not self.week_end:
@@ -225,6 +269,16 @@ class WeekSnapshot:
                 {cid: (c.lat, c.lon) for cid, c in self.customers.items()}, self.travel
             )
         return self._table
+
+    def carers_seen(self, customer_id: int) -> frozenset[int]:
+        """The carers seen at ``customer_id`` in the 16 weeks before (``known_pairs`` by
+        customer, built once: ranking asks it per visit, and the pairs run to thousands)."""
+        if self._seen is None:
+            seen: dict[int, set[int]] = defaultdict(set)
+            for carer_id, customer in self.known_pairs:
+                seen[customer].add(carer_id)
+            self._seen = {customer: frozenset(carers) for customer, carers in seen.items()}
+        return self._seen.get(customer_id, frozenset())
 
     @property
     def days(self) -> list[date]:
@@ -361,70 +415,105 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         )
     }
 
-    # The week's visits and who is on them, and for context the visits of the last two
-    # days before the week and of next Monday (shifts run across the week's edges): one
-    # query, visits by id and carers by slot.
+    # The week's visits, who is on them (by slot), and for context the assigned visits of
+    # the last two days before the week and of next Monday (shifts run across the week's
+    # edges). Two narrow queries with no ORDER BY (no temporary B-tree): the slots are
+    # put in order here, where a visit has more than one. Times come as whole seconds
+    # since the epoch from the database (``_epoch_seconds``) and days as the stored text,
+    # parsed once per day: a large week is 10,000 visits, and parsing two timestamps and a
+    # date per visit in Python was a third of the load (issue 23 §1).
     visits: dict[int, SVisit] = {}
-    assigned: dict[int, list[int]] = defaultdict(list)
     previous: dict[int, list[SVisit]] = defaultdict(list)
     following: dict[int, list[SVisit]] = defaultdict(list)
     next_monday = sunday + timedelta(days=1)
     recent = monday - timedelta(days=CONTEXT_DAYS)
+    dialect = session.get_bind().dialect.name
+    start_s, end_s = _epoch_seconds(Visit.start_at, dialect), _epoch_seconds(Visit.end_at, dialect)
+    day_of = _DayParser()
     midnights: dict[date, int | None] = {}
-    last_id, stop = None, None
-    for row in session.execute(
+    slots: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for (
+        vid,
+        cid,
+        raw_day,
+        start_at,
+        end_at,
+        required,
+        skills,
+        status,
+        slot,
+        carer_id,
+    ) in session.execute(
         select(
             Visit.id,
             Visit.customer_id,
-            Visit.visit_date,
-            _plain(Visit.start_at),
-            _plain(Visit.end_at),
+            _text(Visit.visit_date),
+            start_s,
+            end_s,
             Visit.carers_required,
             Visit.required_skills,
             Visit.status,
+            VisitAssignment.slot,
             VisitAssignment.carer_id,
         )
         .outerjoin(VisitAssignment, VisitAssignment.visit_id == Visit.id)
-        .where(
-            Visit.visit_date.between(recent, next_monday),
-            Visit.status != VisitStatus.CANCELLED,
-        )
-        .order_by(Visit.id, VisitAssignment.slot)
+        .where(Visit.visit_date.between(monday, sunday), Visit.status != VisitStatus.CANCELLED)
     ):
-        vid, cid, vday, start_at, end_at, required, skills, status, carer_id = row
-        if monday <= vday <= sunday:
-            if vid != last_id:
-                last_id = vid
-                start = epoch_minutes(start_at)
-                midnight = midnights.get(vday)
-                if midnight is None:
-                    midnight = midnights[vday] = _plain_day_midnight(vday)
-                if midnight is not None and 0 <= start - midnight < DAY:
-                    local_start = start - midnight
-                else:  # a clock-change day, or a visit dated other than the day it starts
-                    moment = start_at if start_at.tzinfo else start_at.replace(tzinfo=UTC)
-                    local = moment.astimezone(UK)
-                    local_start = local.hour * 60 + local.minute
-                visits[vid] = SVisit(
-                    vid,
-                    cid,
-                    vday,
-                    start,
-                    epoch_minutes(end_at),
-                    local_start,
-                    required or 1,
-                    split_skills(skills or ""),
-                    status,
-                )
-            if carer_id is not None:
-                assigned[vid].append(carer_id)
-        elif carer_id is not None and status != VisitStatus.MISSED:
-            if vid != last_id:
-                last_id = vid
-                stop = SVisit(vid, cid, vday, epoch_minutes(start_at), epoch_minutes(end_at))
-            (following if vday == next_monday else previous)[carer_id].append(stop)
-    for stops in (*previous.values(), *following.values()):
-        stops.sort(key=lambda v: (v.start, v.id))
+        if carer_id is not None:
+            slots[vid].append((slot, carer_id))
+        if vid in visits:  # a double-up's second carer
+            continue
+        vday = day_of(raw_day)
+        start = start_at // 60
+        midnight = midnights.get(vday, _UNSET)
+        if midnight is _UNSET:
+            midnight = midnights[vday] = _plain_day_midnight(vday)
+        if midnight is not None and 0 <= start - midnight < DAY:
+            local_start = start - midnight
+        else:  # a clock-change day, or a visit dated other than the day it starts
+            local = datetime.fromtimestamp(start * 60, UK)
+            local_start = local.hour * 60 + local.minute
+        visits[vid] = SVisit(
+            vid,
+            cid,
+            vday,
+            start,
+            end_at // 60,
+            local_start,
+            required or 1,
+            split_skills(skills or ""),
+            status,
+        )
+    assigned: dict[int, tuple[int, ...]] = {
+        vid: (taken[0][1],) if len(taken) == 1 else tuple(c for _, c in sorted(taken))
+        for vid, taken in slots.items()
+    }
+    stops: dict[int, SVisit] = {}
+    for carer_id, vid, cid, raw_day, start_at, end_at in session.execute(
+        select(
+            VisitAssignment.carer_id,
+            Visit.id,
+            Visit.customer_id,
+            _text(Visit.visit_date),
+            start_s,
+            end_s,
+        )
+        .join(Visit, Visit.id == VisitAssignment.visit_id)
+        .where(
+            or_(
+                Visit.visit_date.between(recent, monday - timedelta(days=1)),
+                Visit.visit_date == next_monday,
+            ),
+            Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)),
+        )
+    ):
+        stop = stops.get(vid)
+        if stop is None:
+            vday = day_of(raw_day)
+            stop = stops[vid] = SVisit(vid, cid, vday, start_at // 60, end_at // 60)
+        (following if stop.day == next_monday else previous)[carer_id].append(stop)
+    for carer_stops in (*previous.values(), *following.values()):
+        carer_stops.sort(key=lambda v: (v.start, v.id))
 
     # The 16 weeks before, as kept in ``CarerWeekHours`` (``week_hours``); last week's
     # rests of a day or more for the 14-day weekly rest.
@@ -433,6 +522,8 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     history: dict[int, list[int | None]] = defaultdict(lambda: [None] * HISTORY_WEEKS)
     nights: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     previous_spans: dict[int, tuple[tuple[int, int], ...]] = {}
+    seen_texts: list[tuple[int, str]] = []
+    pairs_known = True
     for row in session.execute(
         select(
             CarerWeekHours.carer_id,
@@ -443,9 +534,15 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             _plain(CarerWeekHours.first_start),
             _plain(CarerWeekHours.last_end),
             CarerWeekHours.long_rests,
+            CarerWeekHours.customers,
+            CarerWeekHours.source,
         ).where(CarerWeekHours.week_start >= first_history_day, CarerWeekHours.week_start < monday)
     ):
-        carer_id, week_start, hours, shifts, night_shifts, first, last, rests = row
+        carer_id, week_start, hours, shifts, night_shifts, first, last, rests, seen, source = row
+        if seen:
+            seen_texts.append((carer_id, seen))
+        elif seen is None and source == SOURCE_VISITS:
+            pairs_known = False  # a row written before the column was kept: read the visits
         weeks_back = -(-(monday - week_start).days // 7)
         history[carer_id][weeks_back - 1] = round((hours or 0.0) * 60)
         nights[carer_id][0] += night_shifts or 0
@@ -467,6 +564,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         ):
             whole[carer_id].append(stop)
         for carer_id, stops in whole.items():
+            seen_texts.append((carer_id, ",".join(str(stop.customer_id) for stop in stops)))
             carer = carers.get(carer_id) or SCarer(carer_id)
 
             def leg(a: int, b: int, mode: str = carer.transport_mode) -> int:
@@ -484,19 +582,18 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             previous_spans[carer_id] = spans_from(
                 found.first_start, found.last_end, found.long_rests
             )
-    pairs = frozenset(
-        tuple(row)
-        for row in session.execute(
-            select(VisitAssignment.carer_id, Visit.customer_id)
-            .join(Visit, Visit.id == VisitAssignment.visit_id)
-            .where(
-                Visit.visit_date >= first_history_day,
-                Visit.visit_date < monday,
-                Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)),
-            )
-            .distinct()
+    # Continuity: the (carer, customer) pairs seen in the 16 weeks before, from the same
+    # rows (``customers``, kept with the hours). Only where a row does not know them, or
+    # last week has no rows at all (visits written around the session), are the 16 weeks
+    # of visits read instead (issue 23 §1: the load no longer grows with the history).
+    if pairs_known and kept_last_week:
+        pairs = frozenset(
+            (carer_id, customer_id)
+            for carer_id, text in seen_texts
+            for customer_id in customers_from_text(text)
         )
-    )
+    else:
+        pairs = seen_pairs(session, first_history_day, monday)
 
     acceptances = frozenset(
         (code, visit_id, carer_id)
@@ -511,7 +608,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         carers=carers,
         customers=customers,
         visits=visits,
-        assignments={vid: tuple(c) for vid, c in assigned.items()},
+        assignments=assigned,
         history={cid: tuple(weeks) for cid, weeks in history.items()},
         previous={cid: tuple(stops) for cid, stops in previous.items()},
         previous_spans=previous_spans,
@@ -527,6 +624,24 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     for extend in EXTENSIONS:
         extend(session, snapshot)
     return snapshot
+
+
+def seen_pairs(session: Session, first_day: date, before: date) -> frozenset[tuple[int, int]]:
+    """The (carer, customer) pairs of the visits from ``first_day`` to the day before
+    ``before`` (cancelled and missed ones left out), read from the visits themselves."""
+    return frozenset(
+        tuple(row)
+        for row in session.execute(
+            select(VisitAssignment.carer_id, Visit.customer_id)
+            .join(Visit, Visit.id == VisitAssignment.visit_id)
+            .where(
+                Visit.visit_date >= first_day,
+                Visit.visit_date < before,
+                Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)),
+            )
+            .distinct()
+        )
+    )
 
 
 def _stops(session: Session, *where) -> list[tuple[int, SVisit]]:

@@ -427,6 +427,15 @@ class RotaState:
         carer = self.snap.carers.get(carer_id)
         return carer.transport_mode if carer else self.snap.travel.default_mode
 
+    def on_visit_check(self, carer_id: int, visit_id: int) -> tuple[Problem, ...]:
+        """The ``visit`` rules for ``carer_id`` on ``visit_id`` whether or not they are on
+        it (they read the carer, the visit and the customer, not who else is on it): what
+        ranking asks before a what-if, to rule a carer out cheaply."""
+        found = self._on_visit.get((carer_id, visit_id))
+        if found is not None:
+            return found
+        return self._check_on_visit(carer_id, visit_id)
+
     def _check_on_visit(self, carer_id: int, visit_id: int) -> tuple[Problem, ...]:
         checks = self._visit_rules.get(carer_id)
         carer = self._carer(carer_id)

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, inspect, select
+from sqlalchemy import Connection, bindparam, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from coordinator_tui.models import (
@@ -82,11 +82,27 @@ def _young_until(born: date | None) -> date | None:
 def figures(runner: Any, pairs: Iterable[tuple[int, date]]) -> dict[tuple[int, date], WeekFigures]:
     """The figures of each (carer, Monday) in ``pairs``, from the visits (cancelled and
     missed ones left out). ``runner`` is a Session or a Connection."""
+    return figures_and_customers(runner, pairs)[0]
+
+
+def customers_text(customer_ids: Iterable[int]) -> str:
+    """The ``customers`` column: distinct ids ascending, comma-separated ("" for none)."""
+    return ",".join(str(c) for c in sorted(set(customer_ids)))
+
+
+def customers_from_text(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",")) if text else ()
+
+
+def figures_and_customers(
+    runner: Any, pairs: Iterable[tuple[int, date]]
+) -> tuple[dict[tuple[int, date], WeekFigures], dict[tuple[int, date], str]]:
+    """:func:`figures`, and the customers each (carer, Monday) visited (``customers``)."""
     by_week: dict[date, set[int]] = defaultdict(set)
     for carer_id, monday in pairs:
         by_week[monday].add(carer_id)
     if not by_week:
-        return {}
+        return {}, {}
     found = runner.execute(select(WorkingTimeSettings.night_start).limit(1)).scalar()
     night_start = found.hour * 60 + found.minute if found is not None else NIGHT_START_DEFAULT
     carers = {
@@ -128,9 +144,11 @@ def figures(runner: Any, pairs: Iterable[tuple[int, date]]) -> dict[tuple[int, d
         }
     )
     result: dict[tuple[int, date], WeekFigures] = {}
+    seen: dict[tuple[int, date], str] = {}
     for monday, carer_ids in by_week.items():
         for carer_id in carer_ids:
             week_stops = sorted(stops.get((carer_id, monday), ()), key=lambda s: (s.start, s.id))
+            seen[(carer_id, monday)] = customers_text(s.customer_id for s in week_stops)
             if not week_stops:
                 result[(carer_id, monday)] = EMPTY
                 continue
@@ -146,7 +164,7 @@ def figures(runner: Any, pairs: Iterable[tuple[int, date]]) -> dict[tuple[int, d
             result[(carer_id, monday)] = week_figures(
                 week_stops, leg, rest, night_start, monday, monday + timedelta(days=6)
             )
-    return result
+    return result, seen
 
 
 def refresh(session: Session, pairs: Iterable[tuple[int, date]]) -> int:
@@ -154,7 +172,7 @@ def refresh(session: Session, pairs: Iterable[tuple[int, date]]) -> int:
     them through the session (audited). A week left with no visits loses its row, unless
     the row was entered from payroll. Returns the rows written or removed."""
     pairs = set(pairs)
-    computed = figures(session, pairs)
+    computed, seen = figures_and_customers(session, pairs)
     existing = {
         (row.carer_id, row.week_start): row
         for row in session.scalars(
@@ -172,7 +190,7 @@ def refresh(session: Session, pairs: Iterable[tuple[int, date]]) -> int:
                 session.delete(row)
                 changed += 1
             continue
-        values = row_values(found)
+        values = row_values(found, seen.get(key, ""))
         if row is None:
             session.add(CarerWeekHours(carer_id=key[0], week_start=key[1], **values))
             changed += 1
@@ -183,8 +201,10 @@ def refresh(session: Session, pairs: Iterable[tuple[int, date]]) -> int:
     return changed
 
 
-def row_values(found: WeekFigures) -> dict[str, Any]:
-    """A row's columns for the figures of a week worked out from its visits."""
+def row_values(found: WeekFigures, customers: str | None = None) -> dict[str, Any]:
+    """A row's columns for the figures of a week worked out from its visits (``customers``:
+    the ``customers`` column, or None where the caller has not worked it out:
+    :func:`fill_customers` does then)."""
     return dict(
         hours=round(found.minutes / 60, 4),
         source=SOURCE_VISITS,
@@ -193,7 +213,44 @@ def row_values(found: WeekFigures) -> dict[str, Any]:
         first_start=_moment(found.first_start),
         last_end=_moment(found.last_end),
         long_rests=rests_text(found.long_rests),
+        customers=customers,
     )
+
+
+def visited(runner: Any, *where: Any) -> dict[tuple[int, date], set[int]]:
+    """(carer, Monday) -> the customers of their visits matching ``where`` (cancelled and
+    missed ones left out), one grouped query."""
+    found: dict[tuple[int, date], set[int]] = defaultdict(set)
+    for carer_id, day, customer_id in runner.execute(
+        select(VisitAssignment.carer_id, Visit.visit_date, Visit.customer_id)
+        .join(Visit, Visit.id == VisitAssignment.visit_id)
+        .where(*where, Visit.status.not_in(_SKIPPED))
+        .distinct()
+    ):
+        found[(carer_id, monday_of(day))].add(customer_id)
+    return found
+
+
+def fill_customers(runner: Any) -> int:
+    """Every row's ``customers`` worked out from the visits (migration 0014; the demo's
+    seeding, which writes its rows before its visits). Written as plain updates on
+    ``runner``'s connection: a one-off fill, like :func:`backfill`. Returns the rows."""
+    seen = visited(runner)
+    rows = [
+        {"row_id": row_id, "text": customers_text(seen.get((carer_id, week), ()))}
+        for row_id, carer_id, week in runner.execute(
+            select(CarerWeekHours.id, CarerWeekHours.carer_id, CarerWeekHours.week_start)
+        )
+    ]
+    if rows:
+        table = CarerWeekHours.__table__
+        runner.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(customers=bindparam("text")),
+            rows,
+        )
+    return len(rows)
 
 
 def _moment(epoch_minute: int | None) -> datetime | None:
@@ -225,7 +282,9 @@ def backfill(connection: Connection) -> int:
             version=1,
             carer_id=carer_id,
             week_start=monday,
-            **row_values(found),
+            # No ``customers`` here: this runs in migration 0003, before the column
+            # (0014, which fills it with :func:`fill_customers`).
+            **{k: v for k, v in row_values(found).items() if k != "customers"},
         )
         for (carer_id, monday), found in sorted(computed.items())
         if found.shifts
