@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import nhs_number
-from sqlalchemy import or_, select
+from sqlalchemy import literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from coordinator_tui import audit
@@ -141,6 +141,8 @@ class Registration:
     # Timescales worked out for it (``services.rules``): "initial health assessment
     # 21/12/2026" on a looked-after entry, "review conference 15/04/2027" on a CP plan.
     due_text: str = ""
+    category_code: str = ""
+    """The register's code (``LAC``, ``CPP``...): which timescales apply to it."""
 
 
 @dataclass(frozen=True)
@@ -179,26 +181,69 @@ class PersonSummary:
         return person_label(self)
 
 
-def _current_registers(session: Session, person_ids: list[int]) -> dict[int, list[str]]:
-    """The registers each of ``person_ids`` is on now, in the order they were added.
+def _relatives(session: Session, person_id: int, household_id: int | None) -> list[Relative]:
+    """The person's family links and the rest of their household, each with the
+    registers they are on now, oldest first, in ONE statement: the links and the
+    household's members (a ``UNION ALL``, each through its index), then each relative's
+    entries joined by ``person_id``. A family link names the relationship; a household
+    member with none is "household". The relatives' ended entries are dropped here, not
+    in the join: with the status there SQLite picks the status index and walks every
+    active entry of the practice instead of the few entries of these people."""
+    from sqlalchemy import cast, literal, null
 
-    Every entry of these people is read and the ended ones dropped here: with the status
-    in the WHERE clause SQLite picks the status index and walks every active entry of the
-    practice (0.9 ms of the person record's 5 ms on the large demo) instead of the few
-    entries of these people."""
-    if not person_ids:
-        return {}
+    related = select(
+        PersonLink.related_person_id.label("person_id"),
+        PersonLink.relationship.label("relationship"),
+        PersonLink.id.label("link_id"),
+    ).where(PersonLink.person_id == person_id)
+    if household_id is not None:
+        related = related.union_all(
+            select(
+                Person.id,
+                literal("household", PersonLink.relationship.type),
+                cast(null(), PersonLink.id.type),
+            ).where(Person.household_id == household_id, Person.id != person_id)
+        )
+    links = related.subquery()
     rows = session.execute(
-        select(RegisterEntry.person_id, RegisterCategory.name, RegisterEntry.status)
-        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
-        .where(RegisterEntry.person_id.in_(person_ids))
-        .order_by(RegisterEntry.id)
+        select(
+            links.c.person_id,
+            links.c.relationship,
+            links.c.link_id,
+            Person.given_name,
+            Person.family_name,
+            Person.date_of_birth,
+            RegisterCategory.name,
+            RegisterEntry.status,
+            RegisterEntry.id,
+        )
+        .join(Person, Person.id == links.c.person_id)
+        .outerjoin(RegisterEntry, RegisterEntry.person_id == Person.id)
+        .outerjoin(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
     ).all()
-    result: dict[int, list[str]] = {}
-    for person_id, name, status in rows:
-        if status == EntryStatus.ACTIVE:
-            result.setdefault(person_id, []).append(name)
-    return result
+    people: dict[int, tuple[str, date]] = {}
+    relationship: dict[int, tuple[int, str]] = {}  # (link id, relationship): the last link
+    entries: dict[int, dict[int, str]] = {}
+    for other_id, rel, link_id, given, family, dob, register, status, entry_id in rows:
+        people[other_id] = (names_label(family, given), dob)
+        rank = -1 if link_id is None else link_id  # a family link over "household"
+        if other_id not in relationship or rank > relationship[other_id][0]:
+            relationship[other_id] = (rank, rel)
+        if entry_id is not None and status == EntryStatus.ACTIVE:
+            entries.setdefault(other_id, {})[entry_id] = register
+    return sorted(
+        (
+            Relative(
+                other_id,
+                name,
+                relationship[other_id][1],
+                dob,
+                [entries[other_id][e] for e in sorted(entries.get(other_id, {}))],
+            )
+            for other_id, (name, dob) in people.items()
+        ),
+        key=lambda r: (r.date_of_birth, r.person_id),
+    )
 
 
 def is_sensitive(session: Session, person_id: int) -> bool:
@@ -222,14 +267,23 @@ def is_sensitive(session: Session, person_id: int) -> bool:
 def person_summary(
     session: Session, person_id: int, reason: str | None = None
 ) -> PersonSummary | None:
-    """Everything the top of the person record needs, in a handful of indexed queries.
+    """Everything the top of the person record needs, in three indexed queries whoever
+    the person is: the person with their practice and household, their registrations,
+    their relatives with the relatives' registers (issue 23 §5: on a PCN's shared
+    PostgreSQL each statement is a network round trip; this was up to eight).
 
     Outside the principal's practices, or sensitive without ``view_sensitive``: refused
     with :class:`access.BreakGlassRequired` unless ``reason`` (typed by the user) is given,
     then flagged in the audit trail (issue 17 §2)."""
-    person = session.get(Person, person_id)
-    if person is None:
+    found = session.execute(
+        select(Person, Practice.name, Household.address)
+        .outerjoin(Practice, Practice.id == Person.practice_id)
+        .outerjoin(Household, Household.id == Person.household_id)
+        .where(Person.id == person_id)
+    ).first()
+    if found is None:
         return None
+    person, practice_name, household_address = found
     principal = access.require(session, access.VIEW_REGISTER)  # issue 17
     sensitive = not principal.can(access.VIEW_SENSITIVE) and is_sensitive(session, person_id)
     access.open_record(
@@ -240,10 +294,8 @@ def person_summary(
         sensitive=sensitive,
         reason=reason,
     )
-    practice = session.get(Practice, person.practice_id) if person.practice_id else None
-    household = session.get(Household, person.household_id) if person.household_id else None
     registrations = [
-        Registration(*row)
+        Registration(*row[:-1], category_code=row[-1])
         for row in session.execute(
             select(
                 RegisterEntry.id,
@@ -254,44 +306,14 @@ def person_summary(
                 RegisterEntry.risk_level,
                 RegisterEntry.status,
                 RegisterEntry.next_review_due,
+                RegisterCategory.code,
             )
             .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
             .where(RegisterEntry.person_id == person_id)
             .order_by(RegisterEntry.status, RegisterEntry.start_date.desc())
         ).all()
     ]
-    links = session.execute(
-        select(PersonLink.related_person_id, PersonLink.relationship).where(
-            PersonLink.person_id == person_id
-        )
-    ).all()
-    relationship = {related: rel for related, rel in links}
-    if person.household_id:
-        for (other_id,) in session.execute(
-            select(Person.id).where(
-                Person.household_id == person.household_id, Person.id != person_id
-            )
-        ).all():
-            relationship.setdefault(other_id, "household")
-    others = session.execute(
-        select(Person.id, Person.given_name, Person.family_name, Person.date_of_birth).where(
-            Person.id.in_(list(relationship))
-        )
-    ).all()
-    registers = _current_registers(session, list(relationship))
-    relatives = sorted(
-        (
-            Relative(
-                other_id,
-                names_label(family, given),
-                relationship[other_id],
-                dob,
-                registers.get(other_id, []),
-            )
-            for other_id, given, family, dob in others
-        ),
-        key=lambda r: r.date_of_birth,
-    )
+    relatives = _relatives(session, person_id, person.household_id)
     address = ", ".join(
         part for part in (person.address_line1, person.address_line2, person.town) if part
     )
@@ -306,8 +328,8 @@ def person_summary(
         gender=person.gender,
         address=address,
         postcode=person.postcode,
-        practice=practice.name if practice else "",
-        household_address=household.address if household else "",
+        practice=practice_name or "",
+        household_address=household_address or "",
         case_summary=person.case_summary,
         case_summary_updated_at=person.case_summary_updated_at,
         registrations=registrations,
@@ -323,13 +345,16 @@ def person_timescales(session: Session, summary: PersonSummary, today: date) -> 
 
     from coordinator_tui.services import rules
 
-    codes = dict(
-        session.execute(
-            select(RegisterEntry.id, RegisterCategory.code)
-            .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
-            .where(RegisterEntry.person_id == summary.id)
-        ).all()
-    )
+    if all(r.category_code for r in summary.registrations):  # read with the summary
+        codes = {r.entry_id: r.category_code for r in summary.registrations}
+    else:
+        codes = dict(
+            session.execute(
+                select(RegisterEntry.id, RegisterCategory.code)
+                .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+                .where(RegisterEntry.person_id == summary.id)
+            ).all()
+        )
     active = [r for r in summary.registrations if r.status == EntryStatus.ACTIVE]
     looked_after = [r for r in active if codes.get(r.entry_id) in rules.LAC_REGISTERS]
     due = rules.health_assessments_due(
@@ -370,11 +395,61 @@ def count_people(session: Session, text: str = "") -> int:
     return int(session.scalar(stmt) or 0)
 
 
+PersonKey = tuple[str, int]
+"""Where a person is in the browse list: ``(search_name, id)``, the list's sort order."""
+
+
 def people_page(session: Session, offset: int, limit: int, text: str = "") -> list[PersonHit]:
-    """One page of the browse list, in "family given" order (served by the name index)."""
+    """One page of the browse list by position, in "family given" order: for a jump into
+    the middle. OFFSET walks every row before the page, so the list reads on by key
+    (:func:`people_by_key`) wherever it can."""
     access.require(session, access.VIEW_REGISTER)  # issue 17
-    stmt = _browse_filter(_hit_query(), text).order_by(Person.search_name, Person.id)
-    return [PersonHit(*row) for row in session.execute(stmt.offset(offset).limit(limit)).all()]
+    return [hit for _key, hit in _people_rows(session, None, False, offset, limit, text)]
+
+
+def people_by_key(
+    session: Session,
+    key: PersonKey | None,
+    *,
+    backward: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+    text: str = "",
+) -> list[tuple[PersonKey, PersonHit]]:
+    """Up to ``limit`` people of the browse list, each with its key, in list order: those
+    after ``key`` (from the top when None; ``offset`` rows further on, for a jump), or with
+    ``backward`` those just before it (the last ones when None: ``End``).
+
+    Keyset paging (issue 23): each read is one range of the ``search_name`` index (its
+    entries end in the id), walked from the key, so ``End`` or the next page costs the
+    same at 1,000,000 people as at 1,000; by OFFSET, ``End`` walked the whole index."""
+    access.require(session, access.VIEW_REGISTER)  # issue 17
+    return _people_rows(session, key, backward, offset, limit, text)
+
+
+def _people_rows(
+    session: Session,
+    key: PersonKey | None,
+    backward: bool,
+    offset: int,
+    limit: int,
+    text: str,
+) -> list[tuple[PersonKey, PersonHit]]:
+    stmt = _browse_filter(_hit_query().add_columns(Person.search_name), text)
+    if key is not None:
+        sort = tuple_(Person.search_name, Person.id)
+        at = tuple_(literal(key[0], Person.search_name.type), literal(key[1], Person.id.type))
+        stmt = stmt.where(sort < at if backward else sort > at)
+    if backward:
+        stmt = stmt.order_by(Person.search_name.desc(), Person.id.desc())
+    else:
+        stmt = stmt.order_by(Person.search_name, Person.id)
+    if offset:
+        stmt = stmt.offset(offset)
+    rows = session.execute(stmt.limit(limit)).all()
+    if backward:
+        rows.reverse()
+    return [((row[-1], row[0]), PersonHit(*row[:-1])) for row in rows]
 
 
 def current_register_codes(session: Session, person_ids: list[int]) -> dict[int, list[str]]:

@@ -1,13 +1,18 @@
 """Every person, browsable at speed: 100,000 rows paged from the database as you scroll.
 
 Only the rows on screen are drawn (``LazyTable``) and only the pages they fall in are
-read, so the list opens as fast as a plain text viewer. Opened before the database is
+read, each from its neighbour's key (``KeyedPages``), so the list opens as fast as a plain
+text viewer and ``End`` costs the same at a million people. Opened before the database is
 ready (the app opens it after its first frame), an SQLite file's rows are read with the
 stdlib ``sqlite3`` module meanwhile (``services.people_quick``). ``/`` narrows by name or
 NHS number prefix; ``enter`` opens the person.
 """
 
 from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -20,7 +25,7 @@ from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.person_hit import PersonHit, format_nhs_number
 from coordinator_tui.widgets.footer import Footer
-from coordinator_tui.widgets.lazy_table import Column, LazyTable, PagedSource, Row
+from coordinator_tui.widgets.lazy_table import Column, LazyTable, Row
 
 COLUMNS = [
     Column("Name"),
@@ -40,6 +45,113 @@ def person_row(hit: PersonHit) -> Row:
             hit.postcode,
         ),
     )
+
+
+ReadByKey = Callable[[Any, bool, int, int], Sequence[tuple[Any, Any]]]
+"""``read(key, backward, offset, limit)``: up to ``limit`` (key, item) pairs in list order,
+after ``key`` (before it, ``backward``; from the top or the bottom when None), ``offset``
+rows further on (as ``services.people.people_by_key``)."""
+
+
+class KeyedPages:
+    """A long list's rows a page at a time, each page read from a neighbour's key.
+
+    A page next to one already read is read on from that page's first or last key (the
+    next page after ``pagedown``, the one above when scrolling up); a page near the end
+    backwards from the bottom (``End``); the first from the top. Each is one range of an
+    index, the same cost at a million rows as at a thousand (issue 23: by OFFSET, ``End``
+    walked every row before it). Only a jump into the middle (dragging the scroll bar),
+    with no page read beside it, is read by position.
+
+    ``total`` is counted when the list is made: the scroll bar is right at once."""
+
+    END_REACH = 500
+    """Rows from the end within which a page is read backwards from the bottom."""
+
+    KEEP = 64
+    """Pages kept (the least recently drawn dropped first)."""
+
+    def __init__(
+        self,
+        total: int,
+        read: ReadByKey,
+        to_row: Callable[[Any], Row],
+        *,
+        page_size: int = 100,
+        first: Sequence[tuple[Any, Any]] | None = None,
+    ) -> None:
+        self.total = total
+        self._read = read
+        self._to_row = to_row
+        self.page_size = page_size
+        self._pages: OrderedDict[int, tuple[list[Any], list[Row]]] = OrderedDict()
+        self.reads: list[str] = []
+        """How each read started: "top", "after", "before", "end", "position" (tests)."""
+        if first is not None:
+            self._store(0, list(first))
+
+    def __len__(self) -> int:
+        return self.total
+
+    def rows(self, start: int, stop: int) -> Sequence[Row]:
+        stop = min(stop, self.total)
+        if start >= stop:
+            return []
+        size = self.page_size
+        result: list[Row] = []
+        for number in range(start // size, (stop - 1) // size + 1):
+            page = self._page(number)
+            lo = max(start - number * size, 0)
+            result.extend(page[lo : stop - number * size])
+        return result
+
+    def key_of(self, index: int) -> Any:
+        """The key of the row at ``index`` (its page read if need be), or None."""
+        self.rows(index, index + 1)
+        page = self._pages.get(index // self.page_size)
+        offset = index % self.page_size
+        return page[0][offset] if page is not None and offset < len(page[0]) else None
+
+    def _page(self, number: int) -> list[Row]:
+        page = self._pages.get(number)
+        if page is not None:
+            self._pages.move_to_end(number)
+            return page[1]
+        size = self.page_size
+        lo = number * size
+        want = min(size, self.total - lo)
+        before, after = self._pages.get(number - 1), self._pages.get(number + 1)
+        if number == 0:
+            self.reads.append("top")
+            got = self._read(None, False, 0, want)
+        elif before is not None and len(before[0]) == size:
+            self.reads.append("after")
+            got = self._read(before[0][-1], False, 0, want)
+        elif after is not None and after[0]:
+            self.reads.append("before")
+            got = self._read(after[0][0], True, 0, want)
+        elif self.total - lo <= self.END_REACH:
+            # The last rows, backwards from the bottom: this page and every one after it,
+            # and at least a page's worth (a last page of one row, then the one above it).
+            self.reads.append("end")
+            first = max(min(number, (self.total - size) // size), 0)
+            got = list(self._read(None, True, 0, self.total - first * size))
+            for other in range(first, (self.total - 1) // size + 1):
+                if other != number:
+                    self._store(other, got[(other - first) * size : (other - first + 1) * size])
+            got = got[(number - first) * size : (number - first + 1) * size]
+        else:
+            self.reads.append("position")
+            got = self._read(None, False, lo, want)
+        return self._store(number, list(got))
+
+    def _store(self, number: int, got: list[tuple[Any, Any]]) -> list[Row]:
+        rows = [self._to_row(item) for _key, item in got]
+        self._pages[number] = ([key for key, _item in got], rows)
+        self._pages.move_to_end(number)
+        while len(self._pages) > self.KEEP:
+            self._pages.popitem(last=False)
+        return rows
 
 
 class PeopleScreen(CoordinatorScreen):
@@ -100,23 +212,26 @@ class PeopleScreen(CoordinatorScreen):
             return
         self._quick = quick
 
-        def fetch(offset: int, limit: int) -> list[Row]:
-            return [person_row(hit) for hit in quick.page(offset, limit)]
+        def read(key: Any, backward: bool, offset: int, limit: int) -> list[tuple[Any, Any]]:
+            return quick.by_key(key, backward=backward, offset=offset, limit=limit)
 
-        self._set_source(PagedSource(quick.count(), fetch, page_size=100))
+        self._set_source(KeyedPages(quick.count(), read, person_row))
 
-    def source(self, text: str) -> PagedSource:
-        from coordinator_tui.services.people import count_people, people_page
+    def source(self, text: str) -> KeyedPages:
+        """The list for ``text`` through the guarded services: counted, first page read."""
+        from coordinator_tui.services.people import count_people, people_by_key
 
         app = self.coordinator
 
-        def fetch(offset: int, limit: int) -> list[Row]:
+        def read(key: Any, backward: bool, offset: int, limit: int) -> list[tuple[Any, Any]]:
             with app.session() as session:
-                return [person_row(hit) for hit in people_page(session, offset, limit, text)]
+                return people_by_key(
+                    session, key, backward=backward, offset=offset, limit=limit, text=text
+                )
 
         with app.session() as session:
             total = count_people(session, text)
-        return PagedSource(total, fetch, page_size=100)
+        return KeyedPages(total, read, person_row)
 
     @work(thread=True, exclusive=True, group="people")
     def load(self, text: str) -> None:
@@ -133,12 +248,12 @@ class PeopleScreen(CoordinatorScreen):
     def refused(self, message: str) -> None:
         """The service's one line where the count would be; no rows."""
         self.total = 0
-        self.query_one(LazyTable).set_source(PagedSource(0, lambda _o, _l: [], page_size=100))
+        self.query_one(LazyTable).set_source(KeyedPages(0, lambda *_a: [], person_row))
         self.query_one("#people-summary", Static).update(Text(message, style="bold red"))
         self.loaded = True
         self.coordinator.screen_loaded(self)
 
-    def show(self, source: PagedSource) -> None:
+    def show(self, source: KeyedPages) -> None:
         # The same rows as the quick reader showed (no filter typed): stay where the
         # coordinator is in the list.
         keep = self._quick is not None and not self.query_one("#people-filter", Input).value
@@ -151,7 +266,7 @@ class PeopleScreen(CoordinatorScreen):
         self.coordinator.screen_loaded(self)
 
     def _set_source(
-        self, source: PagedSource, keep_cursor: bool = False, keep_key: object = None
+        self, source: KeyedPages, keep_cursor: bool = False, keep_key: object = None
     ) -> None:
         self.total = len(source)
         table = self.query_one(LazyTable)
