@@ -5,7 +5,8 @@
 [--travel FILE.csv] [--dry-run] [--json]``: ``--keep`` (the default) fills the empty
 places and re-plans only assignments that break a hard rule; ``--replan`` plans the week
 (or the day) afresh, creating the week's visits from the care packages first when there
-are none (Build);
+are none (Build), and may move a visit recorded outside its care package's window back
+into it (printed as moved, with why);
 ``--repair`` re-plans the days with problems with as few changes as possible. Visits
 already started are never changed. The proposal is applied as one audited change unless
 ``--dry-run``, which writes nothing (not even the visits a Build would create).
@@ -206,11 +207,7 @@ def _text(proposal, applied: bool, dry_run: bool, created: int) -> list[str]:
     ]
     for change in proposal.changes:
         customer = customers.get(change.customer_id)
-        moved = (
-            f" (moved from {clock(change.start_before)[4:]})"
-            if change.start != change.start_before
-            else ""
-        )
+        moved = f" ({change.time_note})" if change.retimed else ""
         lines.append(
             f"{change.kind:<8} {clock(change.start)}{moved}  "
             f"{customer.name if customer else change.customer_id}: "

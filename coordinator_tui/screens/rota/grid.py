@@ -719,7 +719,10 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         def then(back: ChangeResult) -> None:
             if self.undo_stack and self.undo_stack[-1] is last:
                 self.undo_stack.pop()
-            self._show_changed(rota, work, back)
+            if back.starts:  # visits moved back in time: the week is read again with them
+                self.load()
+            else:
+                self._show_changed(rota, work, back)
             self.notify(f"Undone: {describe}", timeout=4)
 
         self.write_in_background(write, then)

@@ -219,7 +219,11 @@ class SolveScreen(Screen["ChangeResult | None"]):
         except CoordinatorError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
-        scope = solver.Scope(mode=self.mode, day=self.day, now=now, move_times=False)
+        # Build may move a visit in time (within its window, or back into it from a start
+        # recorded outside it); fill and repair keep every visit's time as recorded.
+        scope = solver.Scope(
+            mode=self.mode, day=self.day, now=now, move_times=self.mode == "replan"
+        )
 
         def progress(report: Progress) -> None:
             self.app.call_from_thread(self._progress, report)
@@ -327,15 +331,21 @@ class SolveScreen(Screen["ChangeResult | None"]):
                 continue
             mark, style = KIND_MARKS[change.kind]
             customer = customers.get(change.customer_id)
+            before = who(change.before)
+            if change.retimed:  # the time it had: the Time column shows the new one
+                before = f"{local_text(change.start_before, '%H:%M')} {before}"
             rows.append(
                 Row(
                     change.visit_id,
                     (
                         Text(mark, style=style),
                         local_text(change.start, "%a %d"),
-                        local_text(change.start, "%H:%M"),
+                        Text(
+                            local_text(change.start, "%H:%M"),
+                            style="bold yellow" if change.retimed else "",
+                        ),
                         customer.name if customer else str(change.customer_id),
-                        who(change.before),
+                        before,
                         Text(who(change.after), style="bold"),
                     ),
                 )
@@ -382,7 +392,7 @@ class SolveScreen(Screen["ChangeResult | None"]):
             "new": "put in an empty place",
             "moved": "carers changed",
             "removed": "taken off (a hard rule), the place left empty",
-            "time": "moved within the visit's window",
+            "time": change.time_note,
         }[change.kind]
         on = ", ".join(names.get(c, str(c)) for c in change.put_on)
         off = ", ".join(names.get(c, str(c)) for c in change.taken_off)
@@ -391,7 +401,10 @@ class SolveScreen(Screen["ChangeResult | None"]):
                 (f"{local_text(change.start, '%a %d %b %H:%M')}: {words}", "bold"),
                 f" · on: {on}" if on else "",
                 f" · off: {off}" if off else "",
-                (" · e explains", "dim") if change.put_on else "",
+                (f" · {change.time_note}", "yellow")
+                if change.retimed and change.kind != "time"
+                else "",
+                (" · e explains", "dim") if change.put_on or change.retimed else "",
             )
         )
 
@@ -501,7 +514,10 @@ class SolveScreen(Screen["ChangeResult | None"]):
         if change is None or self.proposal is None:
             return
         if not change.put_on:
-            self.notify("A carer taken off: the rule they broke is in the line below")
+            if change.retimed:
+                self.notify(f"The visit {change.time_note}", timeout=8)
+            else:
+                self.notify("A carer taken off: the rule they broke is in the line below")
             return
         found = explain(self.proposal.result, change.visit_id, change.put_on[0])
         customer = self.proposal.result.model.snap.customers.get(change.customer_id)
@@ -509,6 +525,8 @@ class SolveScreen(Screen["ChangeResult | None"]):
             f"{customer.name if customer else change.customer_id} "
             f"{local_text(change.start, '%a %d %b %H:%M')}"
         )
+        if change.retimed:
+            title += f"\nThe visit {change.time_note}."
         self.app.push_screen(ExplainDialog(title, found))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ from coordinator_tui.models.base import utcnow
 from coordinator_tui.services import access
 from coordinator_tui.services.errors import ConflictError, CoordinatorError, conflict_message
 from coordinator_tui.services.rota.problems import Problem
-from coordinator_tui.services.rota.snapshot import load_week
+from coordinator_tui.services.rota.snapshot import epoch_minutes, load_week
 from coordinator_tui.services.rota.travel import travel_minutes
 from coordinator_tui.services.rota.validate import Recheck, RotaState
 
@@ -93,6 +93,9 @@ class ChangeResult:
     after: dict[int, tuple[int, ...]]
     recheck: Recheck
     accepted: list[Problem] = field(default_factory=list)
+    # visit -> (start before, start after), epoch minutes: visits the change moved in time
+    # (the solver's Build puts a visit back into its window), which ``undo`` moves back
+    starts: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def state_for(session: Session, day: date) -> RotaState:
@@ -471,14 +474,43 @@ def combine(changes: Sequence[ChangeResult]) -> ChangeResult | None:
             tuple(p for c in changes for p in c.recheck.after),
         ),
         [p for c in changes for p in c.accepted],
+        _moves(changes),
     )
+
+
+def _moves(changes: Sequence[ChangeResult]) -> dict[int, tuple[int, int]]:
+    """Each visit moved in time by ``changes``: its start before the first, after the last."""
+    found: dict[int, tuple[int, int]] = {}
+    for change in changes:
+        for visit_id, (old, new) in change.starts.items():
+            found[visit_id] = (found.get(visit_id, (old, new))[0], new)
+    return found
+
+
+def move_starts(session: Session, starts: Mapping[int, tuple[int, int]]) -> None:
+    """Move visits in time through the session (audited): visit -> (the start it has now,
+    the new one), epoch minutes, the length kept. A visit whose start is no longer the one
+    expected (moved by someone since) is refused with the shared conflict message, and the
+    row's version column refuses a write racing this one at the flush."""
+    for visit_id, (was, new) in starts.items():
+        row = session.get(Visit, visit_id)
+        if row is None or epoch_minutes(row.start_at) != was:
+            raise RotaConflictError(conflict_message(session, "visit", visit_id))
+        length = row.end_at - row.start_at
+        row.start_at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(minutes=new)
+        row.end_at = row.start_at + length
+    session.flush()
 
 
 def undo(session: Session, result: ChangeResult, state: RotaState) -> ChangeResult:
     """Put the visits of ``result`` back as they were (acceptances recorded stay on file).
 
     Visits outside ``state``'s week (Plan B over a weekend into the next week) are put
-    back in their own week's rota, loaded for the purpose."""
+    back in their own week's rota, loaded for the purpose. Visits the change moved in time
+    go back to their start first, and the week is read again with them there."""
+    if result.starts:
+        move_starts(session, {v: (new, old) for v, (old, new) in result.starts.items()})
+        state = state_for(session, state.snap.monday)
     weeks: dict[date, RotaState] = {state.snap.monday: state}
 
     def week_of(visit_id: int) -> RotaState:
@@ -497,7 +529,9 @@ def undo(session: Session, result: ChangeResult, state: RotaState) -> ChangeResu
         mine = {v: result.before[v] for v in result.after if owner[v] is week}
         if mine:
             undone.append(apply_change(session, week, mine, check=False))
-    return combine(undone) or ChangeResult({}, {}, Recheck((), ()))
+    back = combine(undone) or ChangeResult({}, {}, Recheck((), ()))
+    back.starts = {v: (new, old) for v, (old, new) in result.starts.items()}
+    return back
 
 
 def _state_for_visit(session: Session, visit_id: int) -> RotaState:

@@ -5,33 +5,32 @@ someone changed since is refused with the shared conflict message, and nothing i
 (the caller rolls the unit of work back). The carers are written by
 ``assign.apply_change`` (rows changed in place where a slot stays, so the audit trail
 reads "carer X -> Y"), which returns the ``ChangeResult`` the rota screen's undo puts
-back in one step; a time moved within a template's window is written on the visit's row,
-whose version column refuses a stale write.
+back in one step; a time moved (within a template's window, or by Build back into it) is
+written on the visit's row by ``assign.move_starts`` (refused when the visit's start is no
+longer the one the solver read; the row's version column refuses a racing write), and
+recorded in the ``ChangeResult`` so that the same undo moves it back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.models import Visit, VisitAssignment
-from coordinator_tui.services.errors import conflict_message
+from coordinator_tui.models import VisitAssignment
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.assign import (
     ChangeResult,
     RotaConflictError,
     RotaError,
     apply_change,
+    move_starts,
     visit_conflict_message,
 )
-from coordinator_tui.services.rota.snapshot import epoch_minutes, load_week
+from coordinator_tui.services.rota.snapshot import load_week
 from coordinator_tui.services.rota.solver.proposal import Proposal
 from coordinator_tui.services.rota.validate import RotaState
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class SolverError(RotaError):
@@ -64,19 +63,12 @@ def apply_proposal(
         )
         if current != change.before:
             raise RotaConflictError(visit_conflict_message(session, change.visit_id))
-    for change in chosen:
-        if change.start == change.start_before:
-            continue
-        row = session.get(Visit, change.visit_id)
-        if row is None or epoch_minutes(row.start_at) != change.start_before:
-            raise RotaConflictError(conflict_message(session, "visit", change.visit_id))
-        length = row.end_at - row.start_at
-        row.start_at = _EPOCH + timedelta(minutes=change.start)
-        row.end_at = row.start_at + length
-    session.flush()
-    if state is None:
+    starts = {c.visit_id: (c.start_before, c.start) for c in chosen if c.retimed}
+    move_starts(session, starts)
+    if state is None or starts:  # (a week in memory holds the old times: read it again)
         state = RotaState(load_week(session, proposal.monday))
     result = apply_change(session, state, {c.visit_id: c.after for c in chosen}, check=False)
+    result.starts = starts
     broken = [p for p in result.recheck.added_hard if p.code != P.UNSTAFFED]
     if wanted is not None and broken:
         state.change(result.before)  # the caller's unit of work rolls the rows back

@@ -72,7 +72,8 @@ class Job:
     day: date
     start: int  # planned start, epoch minutes
     minutes: int
-    earliest: int  # the start may move from ``earliest`` to ``latest`` (template window)
+    earliest: int  # the start may move from ``earliest`` to ``latest`` (template window;
+    # in Build ``start`` may lie outside it, and stays allowed: ``allows``)
     latest: int
     required: int
     pinned: tuple[int, ...]  # carers kept on it
@@ -85,6 +86,22 @@ class Job:
     @property
     def need(self) -> int:
         return max(self.required - len(self.pinned), 0)
+
+    @property
+    def outside_window(self) -> bool:
+        """Recorded at a start outside its template's window (only Build gives such a job
+        a window: see ``build_model``)."""
+        return not self.earliest <= self.start <= self.latest
+
+    @property
+    def movable(self) -> bool:
+        """Another start is allowed: the window has room, or the visit was recorded
+        outside it (Build may put it back in)."""
+        return self.earliest < self.latest or self.outside_window
+
+    def allows(self, start: int) -> bool:
+        """A start the job may take: one in its window, or the start it was recorded at."""
+        return self.earliest <= start <= self.latest or start == self.start
 
     @property
     def end(self) -> int:
@@ -400,7 +417,11 @@ def build_model(
         earliest = latest = visit.start
         if scope.move_times and visit_id in windows:
             low, high = windows[visit_id]
-            if low <= visit.start <= high:
+            # A visit recorded outside its window keeps its time in fill and repair (the
+            # coordinator may have moved it on purpose); in Build the care package is the
+            # plan, so it may go back into the window (its recorded start stays an option:
+            # ``Job.allows``).
+            if low <= visit.start <= high or scope.mode == REPLAN:
                 earliest, latest = low, high
         jobs[visit_id] = Job(
             visit_id,

@@ -6,7 +6,10 @@ Kinds of change, per visit:
 - ``moved``: the visit's carers changed (someone taken off, someone else on);
 - ``removed``: a carer taken off and the place left empty (they broke a hard rule and
   nobody could take it);
-- ``time``: the visit moved within its template's window (with or without a carer change).
+- ``time``: the visit moved in time, carers unchanged: within its template's window, or
+  (Build) back into the window from a start recorded outside it. A carer change with a
+  move is ``new`` or ``moved`` with ``start`` and ``start_before`` differing; either way
+  ``Change.time_note`` says why in words.
 
 The number of changes (what Repair keeps low) counts the carer places taken from someone
 who had them, and each visit moved in time: filling an empty place is not a change.
@@ -78,6 +81,35 @@ class Change:
     before: tuple[int, ...]
     after: tuple[int, ...]
     start_before: int
+    # The care package's window, (earliest start, latest end) in epoch minutes, when the
+    # visit moved in time (None otherwise, or when it has no template's window).
+    window: tuple[int, int] | None = None
+    recorded_outside: bool = False  # its start before lay outside that window (Build)
+
+    @property
+    def retimed(self) -> bool:
+        return self.start != self.start_before
+
+    @property
+    def back_into_window(self) -> bool:
+        """Moved from a start recorded outside its window into it (Build)."""
+        return self.retimed and self.recorded_outside
+
+    @property
+    def time_note(self) -> str:
+        """Why the visit moved, in words ("" when it did not)."""
+        if not self.retimed:
+            return ""
+        moved = f"moved from {clock(self.start_before)[4:]} to {clock(self.start)[4:]}"
+        if self.window is None:
+            return moved
+        window = f"{clock(self.window[0])[4:]}-{clock(self.window[1])[4:]}"
+        if self.back_into_window:
+            return (
+                f"{moved}: back into its care package's window {window} (it was recorded "
+                "outside it), where its carer can take it"
+            )
+        return f"{moved} within its care package's window {window}, when its carer is free"
 
     @property
     def taken_off(self) -> tuple[int, ...]:
@@ -97,8 +129,12 @@ class Change:
             "before": list(self.before),
             "after": list(self.after),
         }
-        if self.start != self.start_before:
+        if self.retimed:
             found["start_before"] = clock(self.start_before)[4:]
+            found["back_into_window"] = self.back_into_window
+            if self.window is not None:
+                found["window"] = [clock(self.window[0])[4:], clock(self.window[1])[4:]]
+            found["why_moved"] = self.time_note
         return found
 
 
@@ -241,8 +277,21 @@ def make_proposal(result: SolveResult) -> Proposal:
             kind = REMOVED
         else:
             kind = MOVED
+        # A visit moves only within its window (or, in Build, into it), so a move has one.
+        window = (job.earliest, job.latest + job.minutes) if start != job.start else None
         changes.append(
-            Change(visit_id, job.customer_id, job.day, start, kind, before, after, job.start)
+            Change(
+                visit_id,
+                job.customer_id,
+                job.day,
+                start,
+                kind,
+                before,
+                after,
+                job.start,
+                window,
+                start != job.start and job.outside_window,
+            )
         )
     changes.sort(key=lambda c: (c.start, c.visit_id))
     return Proposal(

@@ -53,7 +53,7 @@ def place(plan: Plan, job: Job, *, commit: bool = True) -> Move | None:
     current = plan.carers_on[job.visit_id]
     start = plan.start_of[job.visit_id]
     best = _best_at(plan, job, current, start)
-    movable = job.earliest < job.latest and not current and job.need == 1 and not job.pinned
+    movable = job.movable and not current and job.need == 1 and not job.pinned
     if movable:  # a carer busy then may take it a little later or earlier in its window
         tried = 0
         for carer_id in job.candidates:
@@ -102,7 +102,7 @@ def _best_at(plan: Plan, job: Job, current: tuple[int, ...], start: int) -> Move
 
 def _times(job: Job) -> list[int]:
     """The starts in the job's window, nearest its planned time first."""
-    found = set(range(job.earliest, job.latest + 1, TIME_STEP)) | {job.latest}
+    found = set(range(job.earliest, job.latest + 1, TIME_STEP)) | {job.latest, job.start}
     return sorted(found, key=lambda t: (abs(t - job.start), t))
 
 
@@ -139,13 +139,14 @@ def seed_usual(plan: Plan, should_stop: Callable[[], bool]) -> int:
 def retime(plan: Plan, carer_id: int, job: Job, start: int) -> int | None:
     """The start in the job's window nearest ``start`` at which it fits between the
     carer's visits: straight after one of them (with the travel) or just in time before
-    one, or the window's ends. None when no such start fits."""
+    one, or the window's ends; or the start it was recorded at, when that lies outside
+    the window (Build: ``Job.allows``). None when no such start fits."""
     stops = plan.stops[carer_id]
     low, high = job.earliest, job.latest
     mode = plan.model.carers[carer_id].mode
     legs = plan.table.minutes
     customer = job.customer_id
-    times = {low, high}
+    times = {low, high, job.start}
     first = bisect_left(stops, low - RETIME_REACH, key=lambda stop: stop[START])
     for stop in stops[first:]:
         if stop[START] > high + job.minutes + RETIME_REACH:
@@ -154,7 +155,7 @@ def retime(plan: Plan, carer_id: int, job: Job, start: int) -> int | None:
         times.add(stop[END] + leg)
         back = legs(customer, stop[CUSTOMER], mode) if stop[CUSTOMER] != customer else 0
         times.add(stop[START] - back - job.minutes)
-    for when in sorted((t for t in times if low <= t <= high), key=lambda t: (abs(t - start), t)):
+    for when in sorted((t for t in times if job.allows(t)), key=lambda t: (abs(t - start), t)):
         if when != start and plan.fits(carer_id, job, when):
             return when
     return None
@@ -315,7 +316,7 @@ class Search:
             index = self.rnd.randrange(len(current))
             new = (*current[:index], carer_id, *current[index + 1 :])
         if not plan.fits(carer_id, job, start):
-            if job.pinned or len(new) > 1 or job.earliest >= job.latest:
+            if job.pinned or len(new) > 1 or not job.movable:
                 return None
             start = retime(plan, carer_id, job, start)
             if start is None or plan.soft_at(job, carer_id, start) is None:
@@ -623,7 +624,7 @@ def _give_to_regular(plan: Plan, job: Job, out: int, depth: int, seen: set[int])
             continue
         new = tuple(carer_id if c == out else c for c in current)
         move = plan.propose({visit_id: (new, start)})
-        if move is None and len(new) == 1 and not job.pinned and job.earliest < job.latest:
+        if move is None and len(new) == 1 and not job.pinned and job.movable:
             when = retime(plan, carer_id, job, start)  # the regular, a little later or earlier
             if when is not None and plan.soft_at(job, carer_id, when) is not None:
                 move = plan.propose({visit_id: (new, when)})
