@@ -467,6 +467,10 @@ class LazyTable(RowCursorView):
         self.source: RowSource = source or ListSource([])
         self.empty_text = empty_text
         self._frame: tuple[int, list[int], Style] | None = None
+        # The last line drawn for each row object (by id, the row kept to check it is the
+        # same): a source that hands out the same row objects from one source to the
+        # next (the review queue while ``/`` text is typed) has them drawn once.
+        self._drawn: dict[int, tuple[Row, tuple[Any, ...], Strip]] = {}
         self._update_virtual_size()
 
     # -- data ---------------------------------------------------------------------------
@@ -552,6 +556,13 @@ class LazyTable(RowCursorView):
         for column, cell, width in zip(self.columns, cells, widths, strict=False):
             if not width:
                 continue
+            cell_style = style
+            if isinstance(cell, Text) and not cell.spans:
+                # One style over the whole cell (a status, a risk, a red date): drawn as
+                # plain text in that style, the same segments as the path below gives.
+                if cell.style:
+                    cell_style = style + self.app.console.get_style(cell.style)
+                cell = cell.plain
             if isinstance(cell, Text):
                 text = cell.copy()
                 if has_controls(text.plain):  # one visible symbol each: the spans still fit
@@ -578,7 +589,11 @@ class LazyTable(RowCursorView):
                 length = width
             padding = " " * (width - length)
             plain = padding + plain if column.justify == "right" else plain + padding
-            segments.append(Segment(plain + " ", style))
+            if cell_style is style:
+                segments.append(Segment(plain + " ", style))
+            else:
+                segments.append(Segment(plain, cell_style))
+                segments.append(Segment(" ", style))
         return list(Segment.simplify(segments))
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -617,5 +632,13 @@ class LazyTable(RowCursorView):
         style = base + Style.parse(row.style) if row.style else base
         if index == self.cursor_row:
             style = style + self.get_component_rich_style("lazy-table--cursor")
+        look = (width, tuple(widths), style, scroll_x)
+        drawn = self._drawn.get(id(row))
+        if drawn is not None and drawn[0] is row and drawn[1] == look:
+            return drawn[2]
         segments = self._line(row.cells, widths, style)
-        return Strip(segments).crop_extend(scroll_x, scroll_x + width, style)
+        strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, style)
+        if len(self._drawn) > 500:
+            self._drawn.clear()
+        self._drawn[id(row)] = (row, look, strip)
+        return strip

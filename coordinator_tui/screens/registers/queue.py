@@ -47,6 +47,9 @@ FOLLOWING = 200
 RISK_LABEL = {"high": "HIGH", "medium": "MED", "low": "LOW"}
 STATUS_VIEWS = ("due", "overdue", "escalated")
 STATUS_LABEL = {"due": "all due", "overdue": "overdue only", "escalated": "escalated"}
+TEXT_AND_ROWS_S = 0.05
+"""A ``/`` key's character waits this long at most for its rows, to be painted with them
+in one frame (``FilterInput``: a frame of its own put the rows 17-33 ms later)."""
 
 COLUMNS = [
     Column("Status", 8),
@@ -177,6 +180,11 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         # The view's narrow search list while ``/`` text is typed (read at its first key,
         # dropped by any other reload: a save, a change of view).
         self._search: QueueSearch | None = None
+        # The rows read by id while that list is typed into, by entry id (None: not in the
+        # view): the entries a longer text keeps are among the shorter one's, so most
+        # keys find their page's rows read already (``_matches``).
+        self._rows_read: tuple[QueueSearch, dict[int, QueueRow | None]] | None = None
+        self._rows_drawn: dict[int, tuple[QueueRow, date, Row]] = {}  # ``_row_of``
         # The search list being read since ``/`` was pressed (its first key waits for it).
         self._search_job: tuple[QueueFilter, Future[QueueSearch]] | None = None
 
@@ -188,6 +196,7 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
                 lambda _: self.apply_text_filter(),
                 placeholder="Filter: name, NHS number or date of birth",
                 id="queue-filter",
+                hold_paint=TEXT_AND_ROWS_S,
             )
             yield LazyTable(COLUMNS, empty_text="Nothing due for review.", id="queue")
 
@@ -284,12 +293,13 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         *,
         keep_search: bool = False,
         hold_keys: bool = False,
-    ) -> None:
+    ) -> bool:
         """Read the queue's first page and counts again, off the UI thread; ``land_on``:
         entry ids to put the cursor on (the first still listed), else row ``index``.
         ``keep_search``: the typed text changed, nothing else, so the view's search list
         read at the first key still holds (any other reload reads it again).
-        ``hold_keys``: the keys typed from now on act on the rows read (after a write)."""
+        ``hold_keys``: the keys typed from now on act on the rows read (after a write).
+        False when the rows are shown already (``_matches_now``), True when they come."""
         text = self.query_one("#queue-filter", Input).value
         if not keep_search:
             self._search = None
@@ -299,9 +309,46 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         if search is None and self._search_job is not None:
             filters, job = self._search_job
             search = job if filters == self.current_filter() else None
+        if self._matches_now(text, tuple(land_on), index, self._generation, search):
+            return False
         self._read_queue(
             self.current_filter(), text, tuple(land_on), index, self._generation, search
         )
+        return True
+
+    def _matches_now(
+        self,
+        text: str,
+        land_on: tuple[int, ...],
+        index: int | None,
+        generation: int,
+        search: QueueSearch | Future[QueueSearch] | None,
+    ) -> bool:
+        """A ``/`` key's rows read and shown at once, on the UI thread, when that cannot
+        wait on anything: the view's search list is in hand (read at the first key) and
+        the database is SQLite, whose reads in WAL mode never wait on a writer (the
+        table reads its further pages the same way as it draws them). The read is the
+        page's rows by id, 3-4 ms whatever the size of the view; a thread's round trip
+        added 5-15 ms to it (issue 23: a key to its rows within 30 ms). Elsewhere (the
+        first key, PostgreSQL over a network) the rows are read in a thread."""
+        filters = self.current_filter()
+        engine = self.coordinator.engine
+        if (
+            not text.strip()
+            or not isinstance(search, QueueSearch)
+            or search.filters != filters
+            or search.today != self.today
+            or engine is None
+            or engine.dialect.name != "sqlite"
+        ):
+            return False
+        try:
+            found = self._matches(filters, text, land_on, index, search)
+        except CoordinatorError as exc:
+            self.show_refusal(str(exc))
+            return True
+        self.show_queue(*found, generation, search)
+        return True
 
     def _read_search_ahead(self) -> None:
         """On ``/``: the view's search list read in a thread while the first key is
@@ -386,30 +433,55 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         (read once, at the first key), the entries the text keeps in memory (the old
         filter's semantics), their counts, and the rows of the page shown by id. Each
         key then costs one small read, whatever the size of the view (issue 23)."""
-        from coordinator_tui.services.registers import filter_options, queue_rows, queue_search
+        from coordinator_tui.services.registers import queue_search
 
         app, today = self.coordinator, self.today
         try:
             if isinstance(search, Future):  # read since ``/`` was pressed: wait for it
                 search = search.result(timeout=120)
-            with app.session() as session:
-                if search is None or search.filters != filters or search.today != today:
+            if search is None or search.filters != filters or search.today != today:
+                with app.session() as session:
                     search = queue_search(session, today, filters)
-                matched = search.matching(text)
-                place = {e.entry_id: i for i, e in enumerate(matched)}
-                found = next((place[i] for i in land_on if i in place), None)
-                start = found if found is not None else 0
-                shown = matched[start : start + QUEUE_PAGE]
-                rows = queue_rows(session, today, filters, [e.entry_id for e in shown])
-                options = self.options or filter_options(session)
+            found = self._matches(filters, text, land_on, index, search)
         except CoordinatorError as exc:
             app.call_from_thread(self.show_refusal, str(exc))
             return
+        app.call_from_thread(self.show_queue, *found, generation, search)
+
+    def _matches(
+        self,
+        filters: QueueFilter,
+        text: str,
+        land_on: tuple[int, ...],
+        index: int | None,
+        search: QueueSearch,
+    ) -> tuple[KeysetSource, QueueCounts, FilterOptions, int | None]:
+        """The entries ``text`` keeps of the view's search list (in memory), and the rows
+        of the page shown, read by id (those not read at an earlier key of the same list):
+        ``show_queue``'s source, counts, options and row."""
+        from coordinator_tui.services.registers import filter_options, queue_rows
+
+        matched = search.matching(text)
+        place = {e.entry_id: i for i, e in enumerate(matched)}
+        found = next((place[i] for i in land_on if i in place), None)
+        start = found if found is not None else 0
+        wanted = [e.entry_id for e in matched[start : start + QUEUE_PAGE]]
+        kept = self._rows_read
+        if kept is None or kept[0] is not search:  # a new list: rows read for the old go
+            kept = self._rows_read = (search, {})
+        read = kept[1]
+        missing = [i for i in wanted if i not in read]
+        options = self.options
+        if missing or options is None:
+            with self.coordinator.session() as session:
+                if missing:  # one update: the first key's read may still be in its thread
+                    got = {r.entry_id: r for r in queue_rows(session, self.today, filters, missing)}
+                    read.update({i: got.get(i) for i in missing})  # None: left the view
+                options = options or filter_options(session)
+        rows = [row for row in (read[i] for i in wanted) if row is not None]
         source = self._match_source(filters, matched, rows, start)
         target = start if found is not None else index
-        app.call_from_thread(
-            self.show_queue, source, search.counts(matched), options, target, generation, search
-        )
+        return source, search.counts(matched), options, target
 
     def _match_source(
         self, filters: QueueFilter, matched: Sequence[Any], rows: list[QueueRow], start: int
@@ -436,12 +508,24 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         return KeysetSource(
             len(matched),
             fetch,
-            lambda r: queue_row(r, today),
+            lambda r: self._row_of(r, today),
             first=[(start + i, r) for i, r in enumerate(rows)],
             start=start,
             page_size=QUEUE_PAGE,
             id_of=lambda r: r.entry_id,
         )
+
+    def _row_of(self, row: QueueRow, today: date) -> Row:
+        """``queue_row`` once per entry read while ``/`` text is typed: the same table row
+        for the same entry from key to key, which the table draws from its cache."""
+        kept = self._rows_drawn.get(row.entry_id)
+        if kept is not None and kept[0] is row and kept[1] == today:
+            return kept[2]
+        if len(self._rows_drawn) > 2000:
+            self._rows_drawn.clear()
+        drawn = queue_row(row, today)
+        self._rows_drawn[row.entry_id] = (row, today, drawn)
+        return drawn
 
     def _source(self, filters: QueueFilter, text: str, page: QueuePage, start: int) -> KeysetSource:
         """The rows as the table reads them: this page, then the next ones by key."""
@@ -492,6 +576,7 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         if index is not None:
             table.cursor_row = min(index, max(len(source) - 1, 0))
         self.update_summary()
+        self.query_one("#queue-filter", FilterInput).rows_shown()  # one frame: text and rows
         self.loaded = True
         self.refresh_bindings()
         if first_load:
@@ -512,15 +597,18 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         table.empty_text = ""
         table.set_source(ListSource([]))
         self.query_one("#queue-summary", Static).update(Text(message, style="bold red"))
+        self.query_one("#queue-filter", FilterInput).rows_shown()
         self.loaded = True
         self.refresh_bindings()
         self.read_shown()
         self.coordinator.screen_loaded(self)
 
-    def apply_text_filter(self) -> None:
-        """Typed text narrows the query (``services.registers.queue_text_condition``)."""
-        if self.loaded:
-            self.load_queue(keep_search=True)
+    def apply_text_filter(self) -> bool:
+        """Typed text narrows the query (``services.registers.queue_text_condition``).
+        True: the rows are being read (``show_queue`` tells the filter box they are in)."""
+        if not self.loaded:
+            return False
+        return self.load_queue(keep_search=True)
 
     def update_summary(self) -> None:
         counts = self.counts
