@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
-from coordinator_tui.screens.accounts.sign_in import FieldInput, _PasswordModal
+from coordinator_tui.screens.accounts.password_modal import PasswordModal
+from coordinator_tui.screens.accounts.sign_in import FieldInput
 
 FIELDS = ("#export-password", "#export-again")
 
 
-class ExportPasswordScreen(_PasswordModal):
+class ExportPasswordScreen(PasswordModal):
     """Choose the export password: masked, twice. Dismissed with True once held."""
 
     AUTO_FOCUS = "#export-password"

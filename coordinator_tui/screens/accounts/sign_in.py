@@ -16,8 +16,10 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Input, Label, Static
+
+from coordinator_tui.screens.accounts.password_modal import PasswordModal
 
 if TYPE_CHECKING:
     from coordinator_tui.app import CoordinatorApp
@@ -361,25 +363,7 @@ class FirstAdminScreen(_AccountScreen):
         app.notify(f"Signed in as {principal.username}, the first administrator.")
 
 
-class _PasswordModal(ModalScreen[bool]):
-    """A small prompt over the current screen (step-up, change of password)."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="password_modal.cancel")]
-
-    @property
-    def coordinator(self) -> CoordinatorApp:
-        return self.app  # type: ignore[return-value]
-
-    def say(self, message: str, *, error: bool = True) -> None:
-        line = self.query_one("#signin-message", Static)
-        line.update(message)
-        line.set_class(error, "-error")
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-
-class StepUpScreen(_PasswordModal):
+class StepUpScreen(PasswordModal):
     """Exporting or printing: the password (and code) again if not given in the last few
     minutes. Dismissed with True once given."""
 
@@ -440,7 +424,7 @@ class StepUpScreen(_PasswordModal):
             self.query_one("#stepup-password", Input).value = ""
 
 
-class ChangePasswordScreen(_PasswordModal):
+class ChangePasswordScreen(PasswordModal):
     """Replace a temporary password (after an administrator's reset) or one's own."""
 
     AUTO_FOCUS = "#change-current"
