@@ -9,11 +9,11 @@ yet; the lock released, the save lands and the dialog closes. A save a colleague
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import date, time
 
 import pytest
+from one_key_write_steps import write_lock
 from pilot_helpers import wait_for
 from sqlmodel import select
 from textual.widgets import Input
@@ -68,9 +68,7 @@ async def save_while_locked(
     """``ctrl+s`` while another connection holds the write lock: the dialog says Saving…
     and the app answers while the write waits in its worker; nothing is written until the
     lock goes, then the save lands and the dialog closes."""
-    locker = sqlite3.connect(db_path, isolation_level=None, timeout=0)
-    try:
-        locker.execute("BEGIN IMMEDIATE")
+    with write_lock(db_path):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "Saving" in error_line(form))
         assert form.saving and app.screen is form and app.is_running
@@ -78,9 +76,6 @@ async def save_while_locked(
             await pilot.pause()
         assert form.saving and form.is_attached
         assert not written()
-    finally:
-        locker.execute("ROLLBACK")
-        locker.close()
     await wait_for(pilot, lambda: not form.is_attached, timeout=25)
     await wait_for(pilot, written)
     await app.workers.wait_for_complete()  # the reload after the save, before the app ends
