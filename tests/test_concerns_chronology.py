@@ -155,7 +155,10 @@ def test_chronology_merges_in_date_order_and_exports(engine, person_id, tmp_path
     assert "bruise \\| left arm" in markdown and markdown.count("\n| ") == 5
     rows = list(csv.reader(io.StringIO(chron.to_csv(items))))
     assert rows[0] == ["date", "kind", "source", "text"] and len(rows) == 4
-    paths = chron.export_chronology(tmp_path / "out", "EXAMPLE, Sam", person_id, items)
+    with session_scope(engine, "t") as s:  # the export needs its session (audited)
+        paths = chron.export_chronology(
+            tmp_path / "out", "EXAMPLE, Sam", person_id, items, session=s
+        )
     assert [p.suffix for p in paths] == [".md", ".csv"]
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in paths)
     assert all("Sam" not in p.name for p in paths)

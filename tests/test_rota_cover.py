@@ -143,7 +143,8 @@ class TestPlanBAndTheCallList:
         calls.items[0] = calls.items[0].__class__(
             **{**calls.items[0].__dict__, "customer": "=HYPERLINK(evil)"}
         )
-        csv_path, md_path = export_call_list(calls, tmp_path / "out", today=MONDAY)
+        with session_scope(small_demo_engine, "t") as s:  # the export needs its session
+            csv_path, md_path = export_call_list(calls, tmp_path / "out", today=MONDAY, session=s)
         for path in (csv_path, md_path):
             assert stat.S_IMODE(path.stat().st_mode) == 0o600
         table = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))

@@ -27,7 +27,7 @@ from coordinator_tui.models import (
     Visit,
     VisitAssignment,
 )
-from coordinator_tui.services.exporting import PLAIN, csv_text, export_sink
+from coordinator_tui.services.exporting import csv_text, export_sink
 from coordinator_tui.services.rota.assign import RotaError
 from coordinator_tui.services.rota.plan_c import AGENCY, ESCALATED, TIME_CHANGE
 from coordinator_tui.services.rota.snapshot import HISTORY_WEEKS, week_monday
@@ -265,27 +265,26 @@ def to_markdown(calls: CallList) -> str:
 
 
 def export_call_list(
-    calls: CallList, folder: Path, *, today: date, session: Session | None = None
+    calls: CallList, folder: Path, *, today: date, session: Session
 ) -> tuple[Path, Path]:
     """Write the call list as CSV and Markdown into ``folder`` (owner-only files), named
     by the absence and date; returns both paths (as written: ``.csv.zip`` and ``.md.zip``
-    from an encrypted database). With the ``session`` (the app always passes it) the
-    export is recorded in the audit trail: who, when, which kinds of file, never the
-    content or the path."""
-    sink = PLAIN
-    if session is not None:
-        from coordinator_tui.audit import record_export
+    from an encrypted database). The ``session`` is required: it decides how the files
+    are written (``export_sink``: encrypted from an encrypted database, so no caller can
+    write its names plain) and records the export in the audit trail: who, when, which
+    kinds of file, never the content or the path."""
+    from coordinator_tui.audit import record_export
 
-        sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
-        record_export(
-            session,
-            "call list",
-            "absence",
-            calls.absence_id,
-            ["csv", "md"],
-            files=2,
-            encrypted=sink.encrypted,
-        )
+    sink = export_sink(session)  # allowed, the password given lately, encrypted if need be
+    record_export(
+        session,
+        "call list",
+        "absence",
+        calls.absence_id,
+        ["csv", "md"],
+        files=2,
+        encrypted=sink.encrypted,
+    )
     folder = Path(folder)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stem = f"call-list-absence-{calls.absence_id}-{today:%Y%m%d}"
