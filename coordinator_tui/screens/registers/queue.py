@@ -182,8 +182,9 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         self._search: QueueSearch | None = None
         # The rows read by id while that list is typed into, by entry id (None: not in the
         # view): the entries a longer text keeps are among the shorter one's, so most
-        # keys find their page's rows read already (``_matches``).
-        self._rows_read: tuple[QueueSearch, dict[int, QueueRow | None]] | None = None
+        # keys find their page's rows read already (``_matches``); and the whole view's
+        # counts, for text that every entry matches.
+        self._rows_read: tuple[QueueSearch, dict[int, QueueRow | None], QueueCounts] | None = None
         self._rows_drawn: dict[int, tuple[QueueRow, date, Row]] = {}  # ``_row_of``
         # The search list being read since ``/`` was pressed (its first key waits for it).
         self._search_job: tuple[QueueFilter, Future[QueueSearch]] | None = None
@@ -462,13 +463,15 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         from coordinator_tui.services.registers import filter_options, queue_rows
 
         matched = search.matching(text)
-        place = {e.entry_id: i for i, e in enumerate(matched)}
-        found = next((place[i] for i in land_on if i in place), None)
+        found = None
+        if land_on:  # (not while typing: a dict of 34,000 entries at ten times the demo)
+            place = {e.entry_id: i for i, e in enumerate(matched)}
+            found = next((place[i] for i in land_on if i in place), None)
         start = found if found is not None else 0
         wanted = [e.entry_id for e in matched[start : start + QUEUE_PAGE]]
         kept = self._rows_read
         if kept is None or kept[0] is not search:  # a new list: rows read for the old go
-            kept = self._rows_read = (search, {})
+            kept = self._rows_read = (search, {}, search.counts(search.entries))
         read = kept[1]
         missing = [i for i in wanted if i not in read]
         options = self.options
@@ -481,7 +484,9 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         rows = [row for row in (read[i] for i in wanted) if row is not None]
         source = self._match_source(filters, matched, rows, start)
         target = start if found is not None else index
-        return source, search.counts(matched), options, target
+        # Text every entry matches ("999" of an NHS number): the view's counts, made once.
+        counts = kept[2] if len(matched) == len(search.entries) else search.counts(matched)
+        return source, counts, options, target
 
     def _match_source(
         self, filters: QueueFilter, matched: Sequence[Any], rows: list[QueueRow], start: int
