@@ -384,9 +384,15 @@ class CoordinatorApp(App[None]):
 
     @property
     def locked(self) -> bool:
-        from coordinator_tui.screens.accounts.sign_in import BlankScreen, SignInScreen
-
-        return any(isinstance(s, SignInScreen | BlankScreen) for s in self.screen_stack)
+        # Asked for every binding the footer shows, from the first frame on: a sign-in
+        # module never imported means no such screen exists, and the first frame of an
+        # app opened signed in need not import it (issue 23 §2: launch to first row).
+        sign_in = sys.modules.get("coordinator_tui.screens.accounts.sign_in")
+        if sign_in is None:
+            return False
+        return any(
+            isinstance(s, sign_in.SignInScreen | sign_in.BlankScreen) for s in self.screen_stack
+        )
 
     def check_idle_lock(self) -> None:
         """Lock after ``lock_after_minutes`` without a key or a click."""

@@ -114,3 +114,70 @@ def test_the_demo_user_is_signed_in_before_the_first_frame_without_the_tables():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+PEOPLE_FIRST = textwrap.dedent(
+    """
+    import asyncio, json, sys
+
+    from coordinator_tui.app import make_app
+    from coordinator_tui.services.access import demo_principal
+    from coordinator_tui.settings import load_settings
+
+
+    async def main() -> None:
+        # As ``coordinator-tui demo`` and ``benchmarks.people_app`` open the list: signed
+        # in before the first frame, the database opened by the app itself.
+        settings = load_settings(sys.argv[1])
+        app = make_app(settings, start="people", principal=demo_principal())
+        app.open_database = lambda: None  # held back: what the first rows alone import
+        async with app.run_test(size=(120, 40)) as pilot:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 60
+            while getattr(app.screen, "total", 0) == 0:
+                assert loop.time() < deadline, "the list never showed its first rows"
+                await pilot.pause(0.05)
+            await pilot.pause()
+            shown = app.screen.query_one("LazyTable").current_row is not None
+        print(json.dumps({"shown": shown, "modules": sorted(sys.modules)}))
+
+
+    asyncio.run(main())
+    """
+)
+
+NOT_BEFORE_THE_FIRST_ROWS = (
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "pydantic",
+    "coordinator_tui.db",
+    "coordinator_tui.models",
+    "coordinator_tui.services.people",  # SQLAlchemy: the stdlib reader shows the rows
+    "coordinator_tui.screens.accounts.sign_in",  # asked by every binding: issue 23 §2
+    "coordinator_tui.screens.home",
+)
+
+
+def test_the_people_lists_first_rows_import_no_database_layer(small_demo_path):
+    """``coordinator-tui people`` signed in (the demo user): its first rows come from the
+    stdlib reader before anything else, and reaching them imports neither the database
+    layer (SQLAlchemy, SQLModel, Alembic, the models: about 0.7 s, after the first frame
+    in a worker) nor the sign-in screens, which the app's ``locked`` check imported for
+    every binding the footer shows (about 10 ms of the first frame), nor Home."""
+    done = subprocess.run(
+        [sys.executable, "-c", PEOPLE_FIRST, str(small_demo_path)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["shown"]
+    loaded = [
+        name
+        for name in result["modules"]
+        if any(name == gone or name.startswith(gone + ".") for gone in NOT_BEFORE_THE_FIRST_ROWS)
+    ]
+    assert loaded == []
