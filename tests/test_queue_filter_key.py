@@ -1,10 +1,11 @@
 """Issue 23: one ``/`` key in the review queue to its rows on the screen within 30 ms.
 
 The key's text and its rows go out in one frame (``FilterInput(hold_paint=...)``: a frame
-of the text alone put the rows 17-33 ms later); after the first key the rows are read on
-the UI thread (SQLite in WAL mode: a read never waits on a writer), only those not read
-at an earlier key of the same search list; and the table draws a row it has drawn before
-from its cache. These tests hold each of those to what the coordinator sees."""
+of the text alone put the rows 17-33 ms later); once the search list read since ``/`` is
+in, the rows are read on the UI thread (SQLite in WAL mode: a read never waits on a
+writer), only those not read at an earlier key of the same search list; and the table
+draws a row it has drawn before from its cache. These tests hold each of those to what
+the coordinator sees."""
 
 from __future__ import annotations
 
@@ -78,20 +79,22 @@ async def test_each_key_narrows_the_rows_on_screen_to_the_database(app, seeded, 
         assert len(wanted) == 10
         await wait_for(pilot, lambda: names_on_screen(app) == wanted)
         assert "10 due of 25" in screen_text(app)
-        # The first key waited for the search list in a thread; the next ones did not.
-        assert threads == ["f"]
+        # The first key went to a thread only if the search list read since "/" was not
+        # in yet (it waits for it there); the next ones did not.
+        first = list(threads)
+        assert first in ([], ["f"])
         assert by_id[0] == 25  # "f": the page shown, by id; later keys: only new rows
         assert sum(by_id[1:]) == 0  # "family1"'s rows were all read at "f"
 
         await pilot.press("2")
         await wait_for(pilot, lambda: names_on_screen(app) == {"FAMILY12, Kid"})
         assert names_on_screen(app) == names_in_database(seeded, "Family12")
-        assert threads == ["f"] and sum(by_id[1:]) == 0
+        assert threads == first and sum(by_id[1:]) == 0
         assert screen.query_one(FilterInput).holding is False  # nothing left held
 
         await pilot.press("escape")  # cleared: the whole queue again, read in a thread
         await wait_for(pilot, lambda: names_on_screen(app) == names_in_database(seeded, "F"))
-        assert threads == ["f", ""]
+        assert threads == [*first, ""]
 
 
 async def test_a_saved_change_is_shown_when_the_filter_is_typed_again(app, seeded):  # noqa: F811

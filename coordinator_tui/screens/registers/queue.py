@@ -326,14 +326,17 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         search: QueueSearch | Future[QueueSearch] | None,
     ) -> bool:
         """A ``/`` key's rows read and shown at once, on the UI thread, when that cannot
-        wait on anything: the view's search list is in hand (read at the first key) and
-        the database is SQLite, whose reads in WAL mode never wait on a writer (the
-        table reads its further pages the same way as it draws them). The read is the
-        page's rows by id, 3-4 ms whatever the size of the view; a thread's round trip
-        added 5-15 ms to it (issue 23: a key to its rows within 30 ms). Elsewhere (the
-        first key, PostgreSQL over a network) the rows are read in a thread."""
+        wait on anything: the view's search list is in hand (read since ``/``) and the
+        database is SQLite, whose reads in WAL mode never wait on a writer (the table
+        reads its further pages the same way as it draws them). The read is the page's
+        rows by id, 3-4 ms whatever the size of the view; a thread's round trip added
+        5-15 ms to it (issue 23: a key to its rows within 30 ms). Otherwise (a key typed
+        before the search list is read, PostgreSQL over a network) they are read in a
+        thread."""
         filters = self.current_filter()
         engine = self.coordinator.engine
+        if isinstance(search, Future) and search.done() and search.exception() is None:
+            search = search.result()  # read since ``/``, before this first key
         if (
             not text.strip()
             or not isinstance(search, QueueSearch)
