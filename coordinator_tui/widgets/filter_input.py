@@ -17,9 +17,10 @@ frame, the first after an idle screen, which Textual paints at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from typing import Any
 
+from textual.app import ScreenStackError
 from textual.timer import Timer
 from textual.widgets import Input
 
@@ -75,7 +76,8 @@ class FilterInput(Input):
             held.__exit__(None, None, None)
             # The screen held its repaint while frames were held; tell it to look again
             # (it paints at once: its refresh timer has been idle since the last frame).
-            self.app.screen.check_idle()
+            with suppress(ScreenStackError):  # the app is closing: nothing left to paint
+                self.app.screen.check_idle()
 
     def on_unmount(self) -> None:
         self.rows_shown()  # never leave the app's frames held
