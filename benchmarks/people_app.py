@@ -202,10 +202,8 @@ def _people(db: Path) -> int:
 
 
 def _vd() -> Path:
-    """VisiData as installed with the ``bench`` extra, else into ``results/.vdenv``."""
-    found = shutil.which("vd")
-    if found:
-        return Path(found)
+    """VisiData as the ``bench`` extra installs it, run directly, as ``benchmarks.terminal``
+    runs it (not pyenv's shim on ``PATH``, which added about 0.1 s to its launch)."""
     from benchmarks.terminal import ensure_visidata
 
     return ensure_visidata()
