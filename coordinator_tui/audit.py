@@ -180,6 +180,12 @@ def _clean_strings(obj: Any, *, changed_only: bool) -> None:
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
+    if session.info.get(CHAIN_WRITTEN_KEY) and (
+        session.new
+        or session.deleted
+        or any(session.is_modified(obj, include_collections=False) for obj in session.dirty)
+    ):
+        _refuse_after_chain(session, "Rows flushed")
     now = utcnow()
     for obj in session.new:
         if isinstance(obj, Editable):
@@ -282,6 +288,35 @@ def _chain(connection: Connection, rows: list[dict[str, Any]]) -> None:
 PENDING_KEY = "audit_pending"
 """``session.info`` key of the audit rows waiting for the commit (:func:`_before_commit`)."""
 
+CHAIN_WRITTEN_KEY = "audit_chain_written"
+"""``session.info`` key set once :func:`write_pending_now` has chained and inserted audit
+rows in the unit of work: from then to its end it holds the chain's lock and writes no
+more data (:func:`_refuse_after_chain`)."""
+
+
+class ChainWrittenError(RuntimeError):
+    """Data written in a unit of work after its audit rows were chained (after an export's
+    :func:`record_export`, or after the commit's own :func:`write_pending_now`). A fault of
+    the code, never of the user: the unit of work is refused whole rather than risk a
+    deadlock on PostgreSQL or the new rows' audit rows being lost (see
+    :func:`write_pending_now`)."""
+
+
+def _refuse_after_chain(session: Session, what: str) -> None:
+    if session.info.get(CHAIN_WRITTEN_KEY):
+        raise ChainWrittenError(
+            f"{what} after this unit of work's audit rows were chained (write_pending_now):"
+            " write data before recording an export, and in before_commit before the audit"
+            " trail's hook"
+        )
+
+
+def _chain_released(session: Session, transaction: Any = None) -> None:
+    """The unit of work committed (an ``after_commit`` hook may write in the next one) or
+    ended: the chain's lock went with it."""
+    if transaction is None or transaction.parent is None:
+        session.info.pop(CHAIN_WRITTEN_KEY, None)
+
 
 def _write_events(session: Session, rows: list[dict[str, Any]], *, wrote: bool = True) -> None:
     """Keep ``rows`` for the commit, where they are chained and inserted in one go."""
@@ -307,8 +342,21 @@ def _before_commit(session: Session) -> None:
 def write_pending_now(session: Session) -> None:
     """Chain and insert the rows waiting so far, now, taking the chain's lock (held from
     here to the commit). For what must not happen unless it is in the trail: an export,
-    whose file is written before the unit of work ends. Later rows of the same unit of
-    work wait for the commit as usual, under the lock it then already holds."""
+    whose file is written before the unit of work ends (:func:`record_export`); and the
+    commit's own last statements (:func:`_before_commit`).
+
+    The constraint, enforced: once it has written rows, the unit of work writes no more
+    data, only further audit rows (a second export's :func:`record_export`, chained at
+    once under the lock it holds). A flush with changes, or a write statement, raises
+    :class:`ChainWrittenError` and the unit of work is refused whole. Why: (1) on
+    PostgreSQL the chain's advisory lock is held to the commit, and the holder "waits for
+    no row" only if it writes none: an update after it could wait on a row another
+    transaction holds while that one waits for the chain at its commit (a deadlock); (2)
+    after the commit's own call, nothing would chain the new rows' audit rows (they were
+    lost: ``CarerWeekHours`` refreshed by a ``before_commit`` hook that ran after this
+    one). So an export writes its data, then records the export, then only writes files
+    (the lock is held while they are written: keep that short), and a ``before_commit``
+    hook that writes is installed before the audit trail's (``db.py``)."""
     if session.new or session.dirty or session.deleted:
         session.flush()  # its after_flush adds the last rows
     rows = session.info.pop(PENDING_KEY, None)
@@ -318,6 +366,7 @@ def write_pending_now(session: Session) -> None:
     if _is_chained(connection):
         _chain(connection, rows)
     connection.execute(insert(AuditEvent), rows)
+    session.info[CHAIN_WRITTEN_KEY] = True
 
 
 def _forget_pending(session: Session, previous_transaction: Any) -> None:
@@ -481,6 +530,7 @@ def _audit_text(state: ORMExecuteState, statement: TextClause) -> Any:
     verb = _TEXT_WRITE.match(sql)
     if verb is None:
         return None  # a read: run as usual
+    _refuse_after_chain(state.session, "A text write statement")
     result = state.invoke_statement()
     table = _TEXT_TABLE.search(sql)
     action = "insert" if verb.group(1).lower() == "replace" else verb.group(1).lower()
@@ -505,6 +555,7 @@ def _on_orm_execute(state: ORMExecuteState) -> Any:
     table = getattr(statement, "table", None)
     if not isinstance(table, Table) or table.name == AuditEvent.__tablename__:
         return None
+    _refuse_after_chain(state.session, f"A write statement on {table.name}")
     if state.is_insert:
         return _audit_insert(state, table)
     return _audit_update_or_delete(state, table)
@@ -517,6 +568,8 @@ def install(session_class: type[Session]) -> None:
     event.listen(session_class, "do_orm_execute", _on_orm_execute)
     event.listen(session_class, "before_commit", _before_commit)
     event.listen(session_class, "after_soft_rollback", _forget_pending)
+    event.listen(session_class, "after_commit", _chain_released)
+    event.listen(session_class, "after_transaction_end", _chain_released)
 
 
 # -- what the session cannot see -----------------------------------------------------------

@@ -705,8 +705,11 @@ class AppSession(Session):
     """The session every write goes through: it writes the audit trail as it flushes."""
 
 
-audit.install(AppSession)
+# week_hours first: its before_commit writes CarerWeekHours rows, which must be flushed
+# before the audit trail's before_commit chains the unit of work's rows (after it, they
+# would be refused: audit.write_pending_now).
 week_hours.install(AppSession)  # CarerWeekHours follows the visits (WTR 17-week averages)
+audit.install(AppSession)
 keyslots.install(AppSession)  # an encrypted database's key slots follow passwords
 
 
