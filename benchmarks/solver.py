@@ -7,6 +7,8 @@
   hand plan's, travel no more than the hand plan's. Reports travel, continuity,
   unassigned and the time to the first plan.
 - ``solver.small``: the same on the small demo (25 carers, about 670 visits), under 10 s.
+  Build may move a visit the demo recorded outside its template's window back into it
+  (the care package is the plan); those moved are listed.
 - ``solver.large-lifted``, ``solver.small-lifted`` (``--lifted``, or ``--only``): like for
   like. The hand plan was made before the demo recorded its carer off sick (it leaves them
   on their round): the same week with that one absence lifted (and nothing else: the
@@ -266,6 +268,13 @@ def _kept_by_breaking(state) -> list[dict]:
     return sorted(unique.values(), key=lambda f: (f["when"], f["visit"], f["carer"]))
 
 
+def _when(epoch_minute: int) -> str:
+    """An epoch minute as UK wall-clock ``Sun 16:46``."""
+    from coordinator_tui.services.rota.rules.base import clock
+
+    return clock(epoch_minute)
+
+
 def _strangers(state, kept_by_breaking: list[dict]) -> list[dict]:
     """The plan's carer-visits by a carer not a regular of the customer, each with the
     rule the hand plan breaks to keep a regular there (None when it keeps none)."""
@@ -438,6 +447,13 @@ def build_case(
     continuity_fair_met = solved["continuity_within_rules"] >= hand["continuity_within_rules"]
     kept_by_breaking = _kept_by_breaking(hand_state)
     strangers = _strangers(state, kept_by_breaking)
+    # Build may move a visit the demo recorded outside its template's window back into it.
+    moved_back = sorted(
+        v
+        for v, start in result.checked.starts.items()
+        if v in loaded.windows
+        and not loaded.windows[v][0] <= snap.visits[v].start <= loaded.windows[v][1]
+    )
     if lifted:  # like for like: the raw figures
         passed = timed < target and bugs == 0 and complete and continuity_raw_met and travel_raw_met
     else:
@@ -490,6 +506,14 @@ def build_case(
                 for k in kept_by_breaking
             )
         )
+    if moved_back:
+        console.print(
+            f"  {len(moved_back)} visit(s) recorded outside their window moved back into it: "
+            + "; ".join(
+                f"visit {v} {_when(snap.visits[v].start)} -> {_when(result.checked.starts[v])[-5:]}"
+                for v in moved_back
+            )
+        )
     if strangers:
         console.print(
             f"  the solver's {len(strangers)} carer-visit(s) by a carer not a regular: "
@@ -535,6 +559,14 @@ def build_case(
             "hand_rule_broken_days": [f"{d:%a}" for d in sorted(broken_days)],
             "hand_continuity_kept_by_breaking_a_rule": kept_by_breaking,
             "solver_strangers": strangers,
+            "moved_back_into_window": [
+                {
+                    "visit": v,
+                    "from": _when(snap.visits[v].start),
+                    "to": _when(result.checked.starts[v]),
+                }
+                for v in moved_back
+            ],
             "unassigned_nobody_may_take": nobody,
             "reasons": [u.reason for u in result.checked.unstaffed],
             "first_plan_s": round(result.stats.first_plan_seconds, 3),

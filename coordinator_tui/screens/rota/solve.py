@@ -4,10 +4,13 @@ The solver runs in a worker thread, the line at the top showing how far it has g
 ``x`` stops it and keeps the best plan found so far. Then the proposal: the measures
 before and after (travel, continuity, visits unassigned, hours over contract, problems),
 and every change as a diff, ``+`` a carer put in an empty place, ``→`` carers changed,
-``−`` a carer taken off (they broke a hard rule and nobody could take the place), with
-the visits nobody can take and why. Nothing is written until a change is accepted:
-``A`` accepts all of it as one audited change, ``c`` the highlighted carer's changes,
-``d`` the highlighted day's (a part that would break a rule on its own is refused).
+``−`` a carer taken off (they broke a hard rule and nobody could take the place), ``⏱``
+a visit moved in time (its new time in yellow, the old one before the carers, why on the
+line below: Build may put a visit recorded outside its care package's window back into
+it; fill and repair keep every visit's time), with the visits nobody can take and why.
+Nothing is written until a change is accepted: ``A`` accepts all of it as one audited
+change, ``c`` the highlighted carer's changes, ``d`` the highlighted day's (a part that
+would break a rule on its own is refused).
 ``u`` on the grid undoes what was accepted, in one step. ``e`` (or ``enter``) explains
 the highlighted change: the carer chosen against the next best two, the objective's
 parts for each (continuity, travel, wishes, hours, changes). ``m`` solves again in the
