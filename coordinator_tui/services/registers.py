@@ -1183,32 +1183,43 @@ class FilterOptions:
 
 
 def filter_options(session: Session) -> FilterOptions:
-    """Practices, register categories and leads (staff who lead any active entry)."""
-    practices = session.execute(
-        select(Practice.id, Practice.short_name).order_by(Practice.short_name)
+    """Practices, register categories and leads (staff who lead any active entry), in one
+    statement (a ``UNION ALL`` of the three, sorted by the database as each was): the
+    queue's first open reads them, and on a PCN's shared PostgreSQL each statement is a
+    network round trip (issue 23 §5)."""
+    from sqlalchemy import Integer, literal_column, union_all
+
+    def number(value: int, name: str):
+        return literal_column(str(value), Integer).label(name)
+
+    def kind(value: int):
+        return number(value, "kind")
+
+    practices = select(
+        kind(0), Practice.id, Practice.short_name.label("label"), number(0, "sort_order")
     )
-    categories = session.execute(
-        select(RegisterCategory.id, RegisterCategory.name)
-        .where(RegisterCategory.active.is_(True))
-        .order_by(RegisterCategory.sort_order, RegisterCategory.name)
-    )
+    categories = select(
+        kind(1), RegisterCategory.id, RegisterCategory.name, RegisterCategory.sort_order
+    ).where(RegisterCategory.active.is_(True))
     # Each member of staff by the lead index, stopping at their first active entry (not
     # every active entry read: 53 ms of the queue's first open at ten times the demo).
-    leads = session.execute(
-        select(Staff.id, Staff.name)
+    leads = select(kind(2), Staff.id, Staff.name, number(0, "sort_order")).where(
+        select(RegisterEntry.id)
         .where(
-            select(RegisterEntry.id)
-            .where(
-                RegisterEntry.lead_staff_id == Staff.id,
-                RegisterEntry.status.concat("") == EntryStatus.ACTIVE,  # not the status index
-            )
-            .exists()
+            RegisterEntry.lead_staff_id == Staff.id,
+            RegisterEntry.status.concat("") == EntryStatus.ACTIVE,  # not the status index
         )
-        .order_by(Staff.name)
+        .exists()
     )
-    return FilterOptions(
-        [tuple(r) for r in practices], [tuple(r) for r in categories], [tuple(r) for r in leads]
-    )
+    rows = session.execute(
+        union_all(practices, categories, leads).order_by(
+            literal_column("kind"), literal_column("sort_order"), literal_column("label")
+        )
+    ).all()
+    found: tuple[list, list, list] = ([], [], [])
+    for which, row_id, label, _order in rows:
+        found[which].append((row_id, label))
+    return FilterOptions(*found)
 
 
 @dataclass(frozen=True)
