@@ -27,7 +27,7 @@ from coordinator_tui.models import Person
 DEMO_TODAY = date(2026, 11, 23)
 
 BUDGET = {
-    "queue": 8,  # first page, counts, filter options (3), compliance (2), untriaged concerns
+    "queue": 6,  # first page, counts, filter options, compliance (2), untriaged concerns
     "queue_pagedown": 2,  # five pagedowns from the top: the pages after the first, by key
     "queue_end": 2,  # the last page read backwards by key
     "queue_filter": 1,  # the page's rows by id (the search list is read at `/`)
