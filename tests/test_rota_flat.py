@@ -322,3 +322,51 @@ def test_ranking_rules_carers_out_as_the_full_check_does(small_demo_engine, repl
                 assert not reference.feasible
                 assert candidate.reason == reference.reason
                 assert set(candidate.hard) <= set(reference.hard)
+
+
+def test_the_load_on_postgresql_reads_times_and_days_as_on_sqlite(pg_url):
+    """PostgreSQL works the epoch seconds out with ``extract(epoch ...)`` and gives dates
+    as dates: the week loads with the same minutes, days and continuity as the visits
+    hold (a clock change inside it: 25 October 2026, when BST ends)."""
+    opened = open_database(pg_url)
+    try:
+        engine = opened.engine
+        week = date(2026, 10, 19)
+        with session_scope(engine, "t") as session:
+            session.add_all(Carer(name=f"Carer {n}") for n in range(1, 3))
+            session.add_all(Customer(name=f"Customer {n}", lat=53.6, lon=-2.16) for n in (1, 2))
+        for day, hour, carer_id, customer_id in [
+            (week - timedelta(days=5), 9, 1, 1),  # last week: continuity
+            (week + timedelta(days=1), 10, 2, 2),
+            (date(2026, 10, 25), 9, 1, 2),  # Sunday 25 October: the clock change
+            (week + timedelta(days=2), 23, 2, 1),
+        ]:
+            with session_scope(engine, "t") as session:
+                begin = datetime.combine(day, time(hour), tzinfo=UK)
+                visit = Visit(
+                    customer_id=customer_id,
+                    visit_date=day,
+                    start_at=begin,
+                    end_at=begin + timedelta(minutes=45),
+                    status=VisitStatus.PLANNED,
+                )
+                session.add(visit)
+                session.flush()
+                session.add(VisitAssignment(visit_id=visit.id, carer_id=carer_id, slot=1))
+        with session_scope(engine, "t") as session:
+            snap = load_week(session, week)
+            rows = session.execute(select(Visit.id, Visit.visit_date, Visit.start_at)).all()
+            in_week = {vid: (day, at) for vid, day, at in rows if week <= day < week + timedelta(7)}
+            assert set(snap.visits) == set(in_week)
+            for vid, (day, at) in in_week.items():
+                visit = snap.visits[vid]
+                assert visit.day == day
+                assert visit.start == snapshot_module.epoch_minutes(at)
+                local = at.astimezone(UK)
+                assert visit.local_start == local.hour * 60 + local.minute
+            first = week - timedelta(weeks=HISTORY_WEEKS)
+            assert snap.known_pairs == seen_pairs(session, first, week)
+            assert snap.known_pairs
+            assert_rows_match_visits(session)
+    finally:
+        opened.engine.dispose()

@@ -427,7 +427,10 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     following: dict[int, list[SVisit]] = defaultdict(list)
     next_monday = sunday + timedelta(days=1)
     recent = monday - timedelta(days=CONTEXT_DAYS)
-    dialect = session.get_bind().dialect.name
+    # Through the session's connection (Core): the same transaction, without the ORM's
+    # per-row step for plain columns (a microsecond or two a row, 17,000 rows at x10).
+    connection = session.connection()
+    dialect = connection.dialect.name
     start_s, end_s = _epoch_seconds(Visit.start_at, dialect), _epoch_seconds(Visit.end_at, dialect)
     day_of = _DayParser()
     midnights: dict[date, int | None] = {}
@@ -443,7 +446,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         status,
         slot,
         carer_id,
-    ) in session.execute(
+    ) in connection.execute(
         select(
             Visit.id,
             Visit.customer_id,
@@ -489,7 +492,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         for vid, taken in slots.items()
     }
     stops: dict[int, SVisit] = {}
-    for carer_id, vid, cid, raw_day, start_at, end_at in session.execute(
+    for carer_id, vid, cid, raw_day, start_at, end_at in connection.execute(
         select(
             VisitAssignment.carer_id,
             Visit.id,
@@ -524,7 +527,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     previous_spans: dict[int, tuple[tuple[int, int], ...]] = {}
     seen_texts: list[tuple[int, str]] = []
     pairs_known = True
-    for row in session.execute(
+    for row in connection.execute(
         select(
             CarerWeekHours.carer_id,
             CarerWeekHours.week_start,
