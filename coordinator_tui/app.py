@@ -9,6 +9,7 @@ coordinator should see the app at once. Screens subscribe through
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -44,6 +45,7 @@ BENCH_EXIT_ENV = "COORDINATOR_TUI_BENCH_EXIT"
 SCREENS_DIR = Path(__file__).parent / "screens"  # absolute: subclasses live elsewhere
 PREPARE_DELAY_S = 0.25  # between preparing one section and the next (keys stay quick)
 IDLE_CHECK_S = 5.0  # how often the idle lock looks at the time since the last key
+GC_HOLD_S = 5.0  # at most this long without the cyclic collector at start (launch.open_app)
 LOCKED_ACTIONS = frozenset({"quit", "blank", "focus_next", "focus_previous"})
 """The app's actions that work before sign-in and while locked."""
 
@@ -233,6 +235,7 @@ class CoordinatorApp(App[None]):
 
             self.push_screen(SignInScreen())
         self.set_interval(IDLE_CHECK_S, self.check_idle_lock)
+        self.set_timer(GC_HOLD_S, gc.enable)  # back on even if the database never opens
         if self.engine is None:
             self.call_after_refresh(self.open_database)
         else:
@@ -307,6 +310,7 @@ class CoordinatorApp(App[None]):
             raise DatabaseOpenError(str(exc)) from exc
 
     def _database_opened(self, opened: Any) -> None:
+        gc.enable()  # the start's imports are done: launch.open_app held the collector off
         self.engine = opened.engine
         self.database_label = database_label(opened.target)
         if opened.upgraded_from:

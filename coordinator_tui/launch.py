@@ -8,6 +8,7 @@ Opening the app is what a coordinator does many times a day, so ``coordinator-tu
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -54,7 +55,22 @@ def open_app(
     encrypted database, unlocked and signed in on the terminal before the app opens).
 
     Raises ``LaunchError`` for a settings file or database that cannot be used, and for
-    a failure the app met while opening the database (its message, exit code 2)."""
+    a failure the app met while opening the database (its message, exit code 2).
+
+    The cyclic garbage collector is off while the app starts (issue 23 §2): the imports
+    and the first screen allocate enough to run it about 120 times before the people
+    list's first row, a full collection among them (tens of milliseconds), over objects
+    nearly all of which live as long as the app. The app turns it back on once its
+    database is open (its imports done) or after ``app.GC_HOLD_S``, and it is on again
+    when this returns."""
+    gc.disable()
+    try:
+        return _open_app(db, start, demo, principal)
+    finally:
+        gc.enable()
+
+
+def _open_app(db: str | None, start: str, demo: bool, principal: Principal | None) -> int:
     from coordinator_tui import crash
     from coordinator_tui.preflight import DatabaseOpenError, preflight
     from coordinator_tui.settings import SettingsError, load_settings

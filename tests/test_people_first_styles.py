@@ -26,8 +26,8 @@ async def test_other_sheets_are_read_after_the_first_frame(demo_settings):
         await wait_for(pilot, lambda: app.screen.total > 0)
         await wait_for(pilot, lambda: len(app.css_path) == len(CoordinatorApp.CSS_PATH))
         assert set(app.css_path) == set(CoordinatorApp.CSS_PATH)
-        body = app.screen.query_one("#people-body")
-        assert body.styles.padding.left == 1  # the list's own sheet, still applied
+        table = app.screen.query_one("#people")
+        assert table.styles.margin.left == 1  # the list's own sheet, still applied
         assert app.screen.query_one(LazyTable).current_row is not None
         open_database()
         await wait_for(pilot, lambda: app.screen.loaded)

@@ -18,7 +18,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import Header, Input, Static
 
 from coordinator_tui.formatting import uk_date
@@ -171,11 +170,13 @@ class PeopleScreen(CoordinatorScreen):
         self._quick = None  # the stdlib reader, until the database is open
 
     def compose(self) -> ComposeResult:
+        # The screen's own children, no container: Textual mounts a container's children
+        # a turn after the screen's, and its first frame was then a full render with the
+        # body blank, the rows a frame later (issue 23 §2: launch to first row).
         yield Header()
-        with Vertical(id="people-body"):
-            yield Static("Loading…", id="people-summary")
-            yield Input(placeholder="Family name, or NHS number", id="people-filter", compact=True)
-            yield LazyTable(COLUMNS, empty_text="Nobody matches.", id="people")
+        yield Static("Loading…", id="people-summary")
+        yield Input(placeholder="Family name, or NHS number", id="people-filter", compact=True)
+        yield LazyTable(COLUMNS, empty_text="Nobody matches.", id="people")
         yield Footer()
 
     def on_mount(self) -> None:
