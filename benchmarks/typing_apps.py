@@ -1,7 +1,12 @@
-"""Two one-field apps for ``benchmarks.terminal``'s typing test:
-``python -m benchmarks.typing_apps input`` (a bare Textual Input, the baseline) and
-``python -m benchmarks.typing_apps date`` (the app's ``DateInput``, which resolves and
-shows the date on every key). Same layout: a title line, then the field, focused.
+"""The programs ``benchmarks.terminal``'s typing test types into:
+
+- ``python -m benchmarks.typing_apps input``: a bare Textual Input, the baseline;
+- ``python -m benchmarks.typing_apps date``: the app's ``DateInput`` alone (it resolves and
+  shows the date on every key), same layout as ``input``: a title line, then the field,
+  focused (information: the widget without the screen around it);
+- ``python -m benchmarks.typing_apps dialog DB``: the real app on ``DB`` with the demo user
+  signed in, exactly ``coordinator-tui demo --db DB``; the benchmark opens the review queue
+  (``2``) and the snooze dialog (``s``) and types into its date field (issue 23 §2).
 """
 
 from __future__ import annotations
@@ -39,8 +44,12 @@ class TypingApp(App[None]):
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if len(args) == 2 and args[0] == "dialog":
+        from coordinator_tui.launch import open_app
+
+        return open_app(args[1], demo=True)
     if args not in (["input"], ["date"]):
-        print("usage: python -m benchmarks.typing_apps input|date", file=sys.stderr)
+        print("usage: python -m benchmarks.typing_apps input|date|dialog DB", file=sys.stderr)
         return 2
     TypingApp(args[0]).run()
     return 0

@@ -19,6 +19,7 @@ from typing import Self
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
@@ -47,18 +48,20 @@ class DateInput(Vertical):
     move to the next field or save.
     """
 
+    # Two lines, always (``HEIGHT``): the compact field and its status, which ends in "…"
+    # rather than wrapping, so neither the field's height nor a dialog's around it changes
+    # while typing (issue 23: the snooze dialog jumped a line).
     DEFAULT_CSS = """
-    DateInput {
-        height: auto;
-    }
     DateInput > .date-status {
-        height: auto;
+        height: 1;
         color: $text-muted;
-    }
-    DateInput.-invalid > .date-status {
-        color: $text-error;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
+
+    HEIGHT = 2
+    """The compact field's line and the status line under it."""
 
     class Changed(Message):
         """The typed text changed; ``value`` is the date it now means, or None."""
@@ -107,9 +110,15 @@ class DateInput(Vertical):
         takes; a past-date field says so in its placeholder.
         """
         super().__init__(id=id, classes=classes, disabled=disabled)
+        # Fixed inline, above any stylesheet's ``height: auto`` for containers (the form
+        # dialogs' ``#form-box Vertical``): the Input asks for a layout on every key (its
+        # text's width changes) and Textual re-arranges its ancestors up to the first of
+        # fixed size; with ``auto`` that was the whole dialog, on every key (issue 23).
+        self.styles.height = self.HEIGHT
         self._text = value
         self.expects = expects
         self._understood = ""  # the date as read, "Fri 27 Nov 2026 · tomorrow"
+        self._status_shown: str | None = None  # the status line's text as last shown
         if placeholder is None:
             placeholder = (
                 f"e.g. 3/12/1999 ({EXPECTS_HINT[PAST]})"
@@ -198,21 +207,34 @@ class DateInput(Vertical):
                 field.value = text  # its Changed message re-resolves to the same result
             self._show()
 
-    def _show(self) -> None:
-        status = self.query_one(".date-status", Static)
+    def _status_line(self) -> str:
+        """What the line under the field says now."""
         if self._value is not None:
             line = f"✓ {self._understood or format_date(self._value)}"
             holiday = bank_holiday_name(self._value)
-            if holiday:
-                line += f" · bank holiday ({holiday})"
-            status.update(line)
-        elif self.error:
-            status.update(f"✗ {self.error}")
-        elif self.required:
-            status.update("Required: enter a date")
-        else:
-            status.update("")
-        self.set_class(bool(self.error), "-invalid")
+            return f"{line} · bank holiday ({holiday})" if holiday else line
+        if self.error:
+            return f"✗ {self.error}"
+        return "Required: enter a date" if self.required else ""
+
+    def _show(self) -> None:
+        """Put the status in its line: a repaint of that one line, nothing else.
+
+        Per key this is most of what the field costs beyond a bare ``Input`` (issue 23,
+        measured in the snooze dialog): so the line keeps its height (no layout of the
+        dialog: ``update(layout=False)``), is not touched when its text is unchanged, and
+        an error takes its colour from the text's own style rather than from a CSS class
+        on the field (a class change re-applies the stylesheet to the field and its
+        children). ``-invalid`` is still set, as a marker only (``update=False``)."""
+        line = self._status_line()
+        if line != self._status_shown:
+            self._status_shown = line
+            status = self.query_one(".date-status", Static)
+            status.update(
+                Content.styled(line, "$text-error") if self.error else Content(line),
+                layout=False,
+            )
+        self.set_class(bool(self.error), "-invalid", update=False)
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
