@@ -90,7 +90,8 @@ async def test_each_key_narrows_the_rows_on_screen_to_the_database(app, seeded, 
         await wait_for(pilot, lambda: names_on_screen(app) == {"FAMILY12, Kid"})
         assert names_on_screen(app) == names_in_database(seeded, "Family12")
         assert threads == first and sum(by_id[1:]) == 0
-        assert screen.query_one(FilterInput).holding is False  # nothing left held
+        box = screen.query_one(FilterInput)
+        await wait_for(pilot, lambda: not box.holding)  # let go with the rows, not held on
 
         await pilot.press("escape")  # cleared: the whole queue again, read in a thread
         await wait_for(pilot, lambda: names_on_screen(app) == names_in_database(seeded, "F"))
@@ -247,3 +248,19 @@ async def test_a_row_drawn_before_is_drawn_again_only_when_it_changes():
         # A new row object for the same entry (read again after a save): drawn anew.
         table.set_source(ListSource([Row(2, ("due", "BROWN, Cy")), Row(1, ("OVERDUE", "X"))]))
         assert "OVERDUE" in "".join(t for t, _s in cells(table.render_line(2)))
+
+
+async def test_after_repaint_runs_once_the_table_has_handed_its_repaint_over():
+    """The filter box lets go of the frames from here (not when the rows are set), so
+    the frame that follows has them: once, after the table's next idle."""
+    ui = OneTable([Row(0, ("due", "JONES, Bo"))])
+    async with ui.run_test(size=(40, 10)) as pilot:
+        table = ui.query_one(LazyTable)
+        called: list[int] = []
+        table.set_source(ListSource([Row(1, ("due", "BROWN, Cy"))]))
+        table.after_repaint(lambda: called.append(len(called)))
+        assert called == []  # not while the rows are being set
+        await wait_for(pilot, lambda: called == [0])
+        await pilot.pause()
+        assert called == [0]  # once
+        assert "BROWN, Cy" in screen_text(ui)

@@ -471,6 +471,7 @@ class LazyTable(RowCursorView):
         # same): a source that hands out the same row objects from one source to the
         # next (the review queue while ``/`` text is typed) has them drawn once.
         self._drawn: dict[int, tuple[Row, tuple[Any, ...], Strip]] = {}
+        self._after_repaint: list[Callable[[], object]] = []
         self._update_virtual_size()
 
     # -- data ---------------------------------------------------------------------------
@@ -484,6 +485,24 @@ class LazyTable(RowCursorView):
         self._update_virtual_size()
         self.cursor_row = min(index, max(len(source) - 1, 0))
         self.refresh()
+
+    def after_repaint(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once this table's repaint has been handed to its screen.
+
+        A widget's repaint reaches the screen from the widget's own idle, not when it is
+        asked for; the screen paints when it is idle itself. A caller holding the app's
+        frames until new rows are in (``FilterInput``) lets go from here: let go sooner,
+        the screen may paint another widget's change first and these rows only at its
+        next refresh, 17-33 ms later (issue 23)."""
+        self._after_repaint.append(callback)
+        self.check_idle()
+
+    def on_idle(self) -> None:
+        # Before ``Widget._on_idle`` hands the repaint over; ``call_next`` runs after it.
+        if self._after_repaint:
+            waiting, self._after_repaint = self._after_repaint, []
+            for callback in waiting:
+                self.call_next(callback)
 
     def index_of(self, key: Any, default: int = 0) -> int:
         """Position of the row with ``key`` (a linear scan: for in-memory sources)."""

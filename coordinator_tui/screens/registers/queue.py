@@ -584,7 +584,9 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         if index is not None:
             table.cursor_row = min(index, max(len(source) - 1, 0))
         self.update_summary()
-        self.query_one("#queue-filter", FilterInput).rows_shown()  # one frame: text and rows
+        # One frame for the typed text and its rows: the filter box's hold on the frames
+        # is let go once the table's repaint has reached the screen.
+        table.after_repaint(self.query_one("#queue-filter", FilterInput).rows_shown)
         self.loaded = True
         self.refresh_bindings()
         if first_load:
@@ -605,7 +607,7 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         table.empty_text = ""
         table.set_source(ListSource([]))
         self.query_one("#queue-summary", Static).update(Text(message, style="bold red"))
-        self.query_one("#queue-filter", FilterInput).rows_shown()
+        table.after_repaint(self.query_one("#queue-filter", FilterInput).rows_shown)
         self.loaded = True
         self.refresh_bindings()
         self.read_shown()
@@ -613,10 +615,12 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
 
     def apply_text_filter(self) -> bool:
         """Typed text narrows the query (``services.registers.queue_text_condition``).
-        True: the rows are being read (``show_queue`` tells the filter box they are in)."""
+        True: rows are on their way to the screen (``show_queue`` has the filter box let
+        go of the frames it holds once the table's repaint has reached the screen)."""
         if not self.loaded:
             return False
-        return self.load_queue(keep_search=True)
+        self.load_queue(keep_search=True)  # shown now (``_matches_now``) or read in a thread
+        return True
 
     def update_summary(self) -> None:
         counts = self.counts
