@@ -370,3 +370,29 @@ def test_the_load_on_postgresql_reads_times_and_days_as_on_sqlite(pg_url):
             assert_rows_match_visits(session)
     finally:
         opened.engine.dispose()
+
+
+def test_the_weeks_continuity_measure_counts_as_sets_do(small_demo_engine):
+    """The measures' continuity (carer visits, by regulars, visits short), counted without
+    a set per visit, is what the set arithmetic gives, on the demo week and after a
+    double-up is given the same carer twice."""
+    from collections import defaultdict
+
+    from coordinator_tui.services.rota.measures import measures, regular_carers
+
+    with session_scope(small_demo_engine, "t") as session:
+        state = RotaState(load_week(session, MONDAY))
+    double = next(v for v, visit in state.snap.visits.items() if visit.carers_required == 2)
+    carer = next(iter(state.snap.carers))
+    state.set_carers(double, (carer, carer))
+    regulars = regular_carers(state)
+    done: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    short = 0
+    for visit_id, visit in state.snap.visits.items():
+        carers = set(state.carers_of.get(visit_id, ()))
+        short += len(carers) < visit.carers_required
+        done[visit.customer_id][0] += len(carers)
+        done[visit.customer_id][1] += len(carers & regulars.get(visit.customer_id, set()))
+    found = measures(state)
+    assert found.unassigned_visits == short
+    assert {c.customer_id: [c.carer_visits, c.by_regular] for c in found.continuity} == done

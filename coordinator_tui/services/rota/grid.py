@@ -42,6 +42,8 @@ from coordinator_tui.services.rota.validate import RotaState
 HARD, SOFT, ACCEPTED = "hard", "soft", "accepted"
 SYMBOLS = {HARD: "✖", SOFT: "▲", ACCEPTED: "✓", "": ""}
 MISSED, WENT_SHORT = "missed", "went short"
+PREPARED_ROWS = 60
+"""Rows worked out with the week in the loading thread: a tall terminal's screenful."""
 
 
 def level(problem: Problem | None) -> str:
@@ -175,9 +177,12 @@ class RotaWeek:
         )
         return cls(state, tasks, now=now, handed_on=handed_on).prepare()
 
-    def prepare(self) -> RotaWeek:
-        """Work out every row, the unassigned visits, the counts and the measures now."""
-        for carer in self.carers:
+    def prepare(self, rows: int | None = PREPARED_ROWS) -> RotaWeek:
+        """Work out the first ``rows`` rows (None: every row), the unassigned visits, the
+        counts and the measures now. The grid draws only the rows on screen, and the
+        others are worked out as they scroll into view (a tenth of a millisecond each): at
+        300 carers working out every row was a tenth of the cold open (issue 23 §1)."""
+        for carer in self.carers[:rows]:
             self.row(carer.id)
         self.unassigned()
         self.counts()

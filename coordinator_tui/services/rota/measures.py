@@ -106,13 +106,20 @@ def measures(state: RotaState) -> Measures:
     regulars = regular_carers(state)
     done: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     short = 0
+    carers_of = state.carers_of
     for visit_id, visit in snap.visits.items():
-        carers = set(state.carers_of.get(visit_id, ()))
+        # No set made for the common visit of one carer or none (10,000 a week at x10).
+        carers = carers_of.get(visit_id, ())
+        if len(carers) > 1:
+            carers = set(carers)
         if len(carers) < visit.carers_required:
             short += 1
         counts = done[visit.customer_id]
         counts[0] += len(carers)
-        counts[1] += len(carers & regulars.get(visit.customer_id, set()))
+        if carers:
+            known = regulars.get(visit.customer_id)
+            if known:
+                counts[1] += sum(1 for carer in carers if carer in known)
     continuity = sorted(
         (
             CustomerContinuity(
