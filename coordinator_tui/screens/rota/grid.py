@@ -358,7 +358,7 @@ class RotaScreen(BackgroundWrites, SectionScreen):
             self.query_one("#rota-legend", Static).update(legend(self.narrow, width))
             return
         text = Text.assemble(
-            ("+ − ± ", "bold underline"),
+            ("+ − ± ~ ", "bold underline"),
             (f"proposal: {len(marks)} day(s) · s to accept · X discard · ", "bold"),
         )
         text.append_text(legend(self.narrow, max(width - len(text), 10)))
@@ -1199,7 +1199,7 @@ class RotaScreen(BackgroundWrites, SectionScreen):
             if self.proposal_pending is not None:
                 count = len(self.proposal_pending[0].changes) - len(self.proposal_pending[1])
                 self.notify(
-                    f"{count} change(s) not accepted are marked on the grid (+ − ±): "
+                    f"{count} change(s) not accepted are marked on the grid (+ − ± ~): "
                     "s to accept, X to discard",
                     timeout=6,
                 )

@@ -17,7 +17,8 @@ parts for each (continuity, travel, wishes, hours, changes). ``m`` solves again 
 next mode: fill (keep what is there), repair (re-plan the days with problems, fewest
 changes), build (the week afresh). ``esc`` goes back to the grid, where the changes
 not accepted stay marked on the carers' days (``+`` a visit put on, ``−`` one taken
-off, ``±`` both) until ``s`` shows them again to accept, or ``X`` discards them.
+off, ``±`` both, ``~`` a visit of theirs moved in time) until ``s`` shows them again to
+accept, or ``X`` discards them.
 """
 
 from __future__ import annotations
