@@ -133,7 +133,7 @@ def test_solve_applies_one_audited_change_with_no_hard_problem_of_its_own(small_
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Week of Mon 23 Nov 2026 (fill): ")
-    assert "applied as one change" in lines[0]
+    assert "applied as one audited change" in lines[0]
     audit_after, visits_after, _ = rows(small_demo_path)
     assert visits_after == visits_before and audit_after > audit_before
     left = hard_problems(small_demo_path)

@@ -190,7 +190,7 @@ def _text(proposal, applied: bool, dry_run: bool, created: int) -> list[str]:
     outcome = (
         "dry run: nothing written"
         if dry_run
-        else "applied as one change (u on the rota grid undoes it)"
+        else "applied as one audited change"
         if applied
         else "nothing to change"
     )
