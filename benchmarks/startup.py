@@ -340,3 +340,19 @@ def run(large_db: Path, runs: int) -> list[Result]:
         elif result.name == "startup.ready_vs_frame":
             result.passed = (result.ratio or 0.0) <= READY_TARGET_RATIO
     return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.startup [--runs N] [--db PATH]``."""
+    from benchmarks.common import standalone_main
+
+    return standalone_main(
+        "benchmarks.startup",
+        "Start-up in a pty: the first frame and Home's counts against a bare Textual app.",
+        run,
+        sys.argv[1:] if argv is None else argv,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
