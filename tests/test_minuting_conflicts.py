@@ -286,7 +286,10 @@ async def test_a_locked_database_keeps_every_character_and_retries(
             await pilot.press(*"def")
             await wait_for(pilot, lambda: notes.border_subtitle.startswith("NOT SAVED"))
             assert "the database did not take the save" in notes.border_subtitle
-            assert any("Notes not saved" in n.message for n in app._notifications)
+            # The toast is a message the app handles after the border is set: wait for it.
+            await wait_for(
+                pilot, lambda: any("Notes not saved" in n.message for n in app._notifications)
+            )
             await pilot.press(*"ghi")  # typing goes on; nothing is cleared or reloaded
             await pilot.press("escape")  # leaving waits for the save, which fails again
             await pilot.pause(0.5)
