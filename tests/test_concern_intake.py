@@ -254,7 +254,9 @@ async def test_triage_to_a_register_chosen_by_typing(app, seeded):
         await wait_for(pilot, lambda: isinstance(app.screen, ModalScreen))
         await pilot.press(*"cic", "enter", "ctrl+s")
         await wait_for(pilot, lambda: app.screen is triage and not triage.rows)
-        assert any("Triaged QUINCE, Ada" in n.message for n in app._notifications)
+        await wait_for(
+            pilot, lambda: any("Triaged QUINCE, Ada" in n.message for n in app._notifications)
+        )
     with session_scope(seeded, "t") as s:
         code = s.exec(
             select(RegisterCategory.code)

@@ -210,7 +210,9 @@ async def test_f7_while_minuting_flags_the_line_and_the_export_withholds_it(
         await pilot.press(*"Seen at home.", "enter", *"Partner has a knife", "f7")
         await wait_for(pilot, lambda: "[confidential] Partner has a knife" in notes.text)
         assert notes.text.splitlines()[0] == "Seen at home."
-        assert any("marked confidential" in str(n.message) for n in app._notifications)
+        await wait_for(
+            pilot, lambda: any("marked confidential" in str(n.message) for n in app._notifications)
+        )
         await pilot.press("ctrl+s")
 
         def saved() -> str:

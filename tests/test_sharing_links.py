@@ -170,7 +170,10 @@ class TestKeys:
                 "sch1-18",
                 "given",
             )
-            assert any("Sharing recorded" in str(n.message) for n in app._notifications)
+            await wait_for(
+                pilot,
+                lambda: any("Sharing recorded" in str(n.message) for n in app._notifications),
+            )
 
     async def test_I_on_a_referrals_own_screen(self, app, small_demo_engine):
         engine = small_demo_engine
