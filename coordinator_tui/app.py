@@ -50,6 +50,16 @@ LOCKED_ACTIONS = frozenset({"quit", "blank", "focus_next", "focus_previous"})
 """The app's actions that work before sign-in and while locked."""
 
 
+def collector_back_on() -> None:
+    """The cyclic garbage collector back on after the start (``launch.open_app`` held it
+    off). What the start made (modules, classes, tables, the first screen) is frozen first,
+    out of every later collection: else the first collection walked all of it at once, a
+    pause of 100-250 ms that a key pressed then (``End`` on the people list) waited for."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def database_label(target: Any) -> str:
     """Short name of the database for the status line (the full path is in ``db check``),
     and whether it is encrypted at rest (issue 17 §5), so a coordinator can see it is."""
@@ -235,7 +245,7 @@ class CoordinatorApp(App[None]):
 
             self.push_screen(SignInScreen())
         self.set_interval(IDLE_CHECK_S, self.check_idle_lock)
-        self.set_timer(GC_HOLD_S, gc.enable)  # back on even if the database never opens
+        self.set_timer(GC_HOLD_S, collector_back_on)  # even if the database never opens
         if self.engine is None:
             self.call_after_refresh(self.open_database)
         else:
@@ -310,7 +320,7 @@ class CoordinatorApp(App[None]):
             raise DatabaseOpenError(str(exc)) from exc
 
     def _database_opened(self, opened: Any) -> None:
-        gc.enable()  # the start's imports are done: launch.open_app held the collector off
+        collector_back_on()  # the start's imports are done (launch.open_app held it off)
         self.engine = opened.engine
         self.database_label = database_label(opened.target)
         if opened.upgraded_from:

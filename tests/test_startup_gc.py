@@ -1,7 +1,7 @@
 """The cyclic garbage collector is held off while the app starts (issue 23 §2: it ran
 about 120 times before the people list's first row, a full collection among them), and
-is on again once the database is open, after ``GC_HOLD_S`` at the latest, and when the
-app has ended."""
+is on again once the database is open (what the start made frozen out of later
+collections), after ``GC_HOLD_S`` at the latest, and when the app has ended."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from coordinator_tui import launch
 def collector_restored():
     yield
     gc.enable()
+    gc.unfreeze()
 
 
 class _FakeApp:
@@ -67,6 +68,18 @@ async def test_the_app_turns_it_back_on_once_the_database_is_open(
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.screen.total > 0)  # the first rows, collector off
         assert not gc.isenabled()
+        frozen = gc.get_freeze_count()
         open_database()
         await wait_for(pilot, lambda: app.engine is not None)
         assert gc.isenabled()
+        # What the start made is kept out of later collections, so the first one after
+        # does not walk it all at once (a pause a key pressed then waited for).
+        assert gc.get_freeze_count() > frozen
+
+
+def test_the_collector_is_frozen_only_when_it_was_held_off(collector_restored):
+    from coordinator_tui.app import collector_back_on
+
+    frozen = gc.get_freeze_count()
+    collector_back_on()  # on already (tests, or after the database opened): nothing frozen
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
