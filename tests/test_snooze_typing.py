@@ -171,6 +171,25 @@ async def test_a_key_repaints_only_the_status_line(demo_settings, small_demo_eng
         assert field.value is not None and not field.has_class("-invalid")
         assert str(status.render()).startswith("✓ Thu 3 Dec 2026")
 
+        # The status is read as the Input's value changes, in the same handling (no
+        # message hop): its repaint joins the typed character's frame, not the next one.
+        field.query_one(Input).value = "4/12/26"
+        assert field.text == "4/12/26" and str(status.render()).startswith("✓ Fri 4 Dec 2026")
+        changed: list[Any] = []
+        post = field.post_message
+
+        def record(message: Any) -> bool:
+            if isinstance(message, DateInput.Changed):
+                changed.append(message)
+            return post(message)
+
+        monkeypatch.setattr(field, "post_message", record)
+        field.query_one(Input).value = "5/12/26"
+        assert len(changed) == 1  # posted at once
+        await pilot.pause()
+        await pilot.pause()
+        assert len(changed) == 1  # the Input's own Changed, handled later, adds nothing
+
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_snapshot_snooze_dialog_with_the_longest_message(

@@ -13,6 +13,7 @@ event that happened ("3/12/99" is 1999, and the status says "99 read as 1999"), 
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import date
 from typing import Self
 
@@ -119,6 +120,7 @@ class DateInput(Vertical):
         self.expects = expects
         self._understood = ""  # the date as read, "Fri 27 Nov 2026 · tomorrow"
         self._status_shown: str | None = None  # the status line's text as last shown
+        self._read: deque[str] = deque()  # values the watcher read, their Changed to come
         if placeholder is None:
             placeholder = (
                 f"e.g. 3/12/1999 ({EXPECTS_HINT[PAST]})"
@@ -138,6 +140,11 @@ class DateInput(Vertical):
         yield Static("", classes="date-status", markup=False)
 
     def on_mount(self) -> None:
+        # The field's text is read as the Input's value changes (a watcher runs in the
+        # key's own handling), not from its Changed message (handled later, from this
+        # widget's queue): the status line's repaint then reaches the screen with the
+        # typed character's, one frame for both, not a second frame a tick later.
+        self.watch(self.query_one(Input), "value", self._value_changed, init=False)
         self._show()
         global _calendars_requested
         if not _calendars_requested:
@@ -204,7 +211,7 @@ class DateInput(Vertical):
         if self.is_mounted:
             field = self.query_one(Input)
             if field.value != text:
-                field.value = text  # its Changed message re-resolves to the same result
+                field.value = text  # its watcher re-resolves to the same result
             self._show()
 
     def _status_line(self) -> str:
@@ -236,13 +243,26 @@ class DateInput(Vertical):
             )
         self.set_class(bool(self.error), "-invalid", update=False)
 
-    @on(Input.Changed)
-    def _input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._text = event.value
-        self._value, self.error = self._understand(event.value)
+    def _value_changed(self, value: str) -> None:
+        """The Input's text changed (a key, or ``set_date``): resolve it, show the status,
+        tell the form."""
+        self._read.append(value)
+        self._take(value)
+
+    def _take(self, value: str) -> None:
+        self._text = value
+        self._value, self.error = self._understand(value)
         self._show()
         self.post_message(self.Changed(self, self._value))
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        # Not the Input's own event outside: forms listen for DateInput.Changed.
+        event.stop()
+        if self._read and self._read[0] == event.value:
+            self._read.popleft()  # already read by the watcher, in order
+        else:
+            self._take(event.value)  # a change the watcher did not see (before mount)
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
