@@ -40,6 +40,19 @@ _calendars_requested = False
 """Whether a date field has already asked for the bank-holiday calendars (once a run)."""
 
 
+class DateText(Input):
+    """The DateInput's text field: an ``Input`` whose text is as wide as the field while it
+    fits. An ``Input`` sizes its text to the characters typed, so every key changes that
+    size and asks the screen for a layout (in a dialog, the whole dialog re-arranged for
+    one character; issue 23); a date fits in its field, so no key here needs one. Text
+    longer than the field grows, and scrolls, as in any ``Input``."""
+
+    @property
+    def content_width(self) -> int:
+        """The text's width, at least the field's (see the class)."""
+        return max(super().content_width, self.scrollable_content_region.width)
+
+
 class DateInput(Vertical):
     """An ``Input`` for UK date shorthand with a live "understood as" line under it.
 
@@ -136,7 +149,7 @@ class DateInput(Vertical):
         self._value, self.error = self._understand(value)
 
     def compose(self) -> ComposeResult:
-        yield Input(value=self._text, placeholder=self._placeholder, compact=True)
+        yield DateText(value=self._text, placeholder=self._placeholder, compact=True)
         yield Static("", classes="date-status", markup=False)
 
     def on_mount(self) -> None:
