@@ -189,6 +189,10 @@ READ_ONLY = {
     "registers/queue.py::RegistersScreen.action_resolve": "entry_for_form",
     "registers/queue.py::RegistersScreen.action_review": "proposed_next_review",
     "registers/queue.py::RegistersScreen._read_before_form": "a small read before a form",
+    "registers/queue.py::RegistersScreen._matches": "queue_rows by id as / text is typed: on "
+    "SQLite only (_matches_now; WAL: a read never waits on a writer), else in a worker",
+    "registers/queue.py::RegistersScreen._match_source": "the matches' next pages by id, "
+    "read as the table draws them, like every LazyTable source",
     "rota/grid.py::RotaScreen.absence_here": "absences_for: the absence on the cell",
     "rota/grid.py::RotaScreen.edit_absence": "cover_to_undo, for the question asked",
     "rota/grid.py::RotaScreen.remove_absence": "cover_to_undo, for the question asked",
