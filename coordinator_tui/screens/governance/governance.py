@@ -282,6 +282,10 @@ def plural(count: int, noun: str) -> str:
 class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
     MODE = "governance"
     CSS_PATH = "governance.tcss"
+    # The list, not the hidden filter box before it: Textual's auto-focus takes the
+    # first focusable widget even with ``display: none``, and keys typed before the
+    # screen was ready went into the hidden box.
+    AUTO_FOCUS = "#gov-table"
     HELP = __doc__ or ""
     BINDINGS = [
         Binding("n", "new", "New", id="governance.new"),

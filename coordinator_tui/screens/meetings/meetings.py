@@ -126,6 +126,10 @@ def action_row(row: ActionRow, today: date) -> Row:
 class MeetingsScreen(BackgroundWrites, SectionScreen):
     MODE = "meetings"
     CSS_PATH = "meetings.tcss"
+    # The list, not the hidden filter box before it: Textual's auto-focus takes the
+    # first focusable widget even with ``display: none``, and keys typed before the
+    # screen was ready went into the hidden box.
+    AUTO_FOCUS = "#meetings"
     HELP = __doc__ or ""
     SAVING_LINE = "#meetings-summary"  # "Saving…" while a one-key write waits on the database
     BINDINGS = [

@@ -135,6 +135,10 @@ class MeetingTriageScreen(BackgroundWrites, CoordinatorScreen[str | None]):
     # Dismisses with "started" when the meeting was started from here. (No class
     # docstring: HELP below takes the module's, which ``?`` shows.)
     CSS_PATH = "meetings.tcss"
+    # The list, not the hidden filter box before it: Textual's auto-focus takes the
+    # first focusable widget even with ``display: none``, and keys typed before the
+    # screen was ready went into the hidden box.
+    AUTO_FOCUS = "#triage-items"
     HELP = __doc__ or ""
     SAVING_LINE = "#triage-detail"  # "Saving…" while a one-key write waits on the database
     # In the footer's order of priority (the most used first: at 80 columns the last

@@ -590,6 +590,10 @@ REFERRAL_BINDINGS = [
 class ReferralsScreen(ReferralActions, SectionScreen):
     MODE = "referrals"
     CSS_PATH = "referrals.tcss"
+    # The list, not the hidden filter box before it: Textual's auto-focus takes the
+    # first focusable widget even with ``display: none``, and keys typed before the
+    # screen was ready went into the hidden box.
+    AUTO_FOCUS = "#referrals"
     HELP = __doc__ or ""
     BINDINGS = [
         *REFERRAL_BINDINGS,

@@ -157,6 +157,10 @@ class PeopleScreen(CoordinatorScreen):
     """All people, A to Z by family name."""
 
     CSS_PATH = "people.tcss"
+    # The list, not the hidden filter box before it: Textual's auto-focus takes the
+    # first focusable widget even with ``display: none``, and keys typed before the
+    # screen was ready went into the hidden box.
+    AUTO_FOCUS = "#people"
     HELP = __doc__
     BINDINGS = [
         Binding("escape", "back", "Back", id="people.back"),

@@ -125,6 +125,10 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
 
     MODE = "registers"
     CSS_PATH = "registers.tcss"
+    # The list, not the hidden filter box before it: Textual's auto-focus takes the
+    # first focusable widget even with ``display: none``, and keys typed before the
+    # screen was ready went into the hidden box ("/sm" filtered nothing in).
+    AUTO_FOCUS = "#queue"
     HELP = (
         "The review queue: every active register entry due for review within the horizon "
         "(overdue first, then by risk, then by due date), across the practices. Act on the "
@@ -188,6 +192,8 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         self._rows_drawn: dict[int, tuple[QueueRow, date, Row]] = {}  # ``_row_of``
         # The search list being read since ``/`` was pressed (its first key waits for it).
         self._search_job: tuple[QueueFilter, Future[QueueSearch]] | None = None
+        # ``/`` text typed before the first read landed (``apply_text_filter``).
+        self._text_while_loading = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="registers-body"):
@@ -202,7 +208,8 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
             yield LazyTable(COLUMNS, empty_text="Nothing due for review.", id="queue")
 
     def on_database_ready(self) -> None:
-        self.query_one(LazyTable).focus()
+        if self.focused is None or not self.focused.display:
+            self.query_one(LazyTable).focus()  # not away from "/" text being typed
         self.load_queue()
 
     def show_status(self, status: str) -> None:
@@ -595,6 +602,12 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
             self.call_after_refresh(self.load_compliance)
         self.read_shown()
         self.coordinator.screen_loaded(self)
+        if first_load and self._text_while_loading:
+            # "2/smith" typed as the app starts: the text came after the first read was
+            # asked for, so its rows are read now (else the whole list shows under it).
+            self._text_while_loading = False
+            if self.query_one("#queue-filter", Input).value.strip():
+                self.load_queue(keep_search=True)
 
     def show_refusal(self, message: str) -> None:
         """Nothing of the queue is shown: the refusal, in one line (issue 17)."""
@@ -617,7 +630,8 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         """Typed text narrows the query (``services.registers.queue_text_condition``).
         True: rows are on their way to the screen (``show_queue`` has the filter box let
         go of the frames it holds once the table's repaint has reached the screen)."""
-        if not self.loaded:
+        if not self.loaded:  # the first read is on its way: it is read again when in
+            self._text_while_loading = True
             return False
         self.load_queue(keep_search=True)  # shown now (``_matches_now``) or read in a thread
         return True
