@@ -82,7 +82,7 @@ GOOD = [
     ("03/12/2026", D(2026, 12, 3)),
     ("3-12-2026", D(2026, 12, 3)),
     ("3.12.2026", D(2026, 12, 3)),
-    ("12/3", D(2026, 3, 12)),  # 12 March, never December 3rd
+    ("12/3", D(2027, 3, 12)),  # 12 March (the next: a due date), never December 3rd
     ("1/2/2027", D(2027, 2, 1)),  # 1 February, never 2 January
     ("1/2/99", D(2099, 2, 1)),  # two-digit years are 20yy
     ("29/2/2028", D(2028, 2, 29)),  # leap year
@@ -122,7 +122,13 @@ def test_parse_date(text: str, expected: date) -> None:
         (D(2028, 2, 29), "+1y", D(2029, 2, 28)),
         (D(2026, 12, 28), "+1w", D(2027, 1, 4)),  # across the year end
         (D(2026, 11, 27), "fri", D(2026, 12, 4)),  # on a Friday, "fri" is next week
-        (D(2027, 6, 1), "3/12", D(2027, 12, 3)),  # no year: today's year
+        (D(2027, 6, 1), "3/12", D(2027, 12, 3)),  # no year: within 9 months to come
+        (D(2026, 12, 6), "3/1", D(2027, 1, 3)),  # not a due date 11 months gone
+        (D(2026, 12, 6), "25/11", D(2026, 11, 25)),  # a chase already late: this year's
+        (D(2026, 12, 6), "6/9", D(2026, 9, 6)),  # 91 days gone: still this year's
+        (D(2026, 12, 6), "5/9", D(2027, 9, 5)),  # 92 days gone: next year's
+        (D(2027, 12, 6), "29/2", D(2028, 2, 29)),  # the next leap year's
+        (D(2026, 12, 6), "3 jan", D(2027, 1, 3)),  # month names alike
     ],
 )
 def test_parse_date_relative_to_other_days(today: date, text: str, expected: date) -> None:

@@ -17,10 +17,12 @@ century the field expects (``expects``): a date of birth or an event that happen
 (:data:`PAST`) the most recent year not after today, so "3/12/99" is 1999 and "3/12/26"
 typed on 23 November 2026 is 1926; a due date (:data:`DUE`, and any field that does not
 say) 20yy. With no year, a past date is the latest on or before today ("25/12" typed in
-November is last Christmas), any other date this year's. ``dateutil.parser`` is not used
-because it guesses (month first, fuzzy matching); a wrong guess here would put a child
-protection review in the wrong month, so the grammar is small, explicit and strict, and
-anything it cannot read is an error that says why.
+November is last Christmas), a due date's within the 3 months gone or the 9 to come
+("3/1" typed in December is next January; "25/11" typed on 6 December the one just
+gone). ``dateutil.parser`` is not used because it guesses (month first, fuzzy
+matching); a wrong guess here would put a child protection review in the wrong month, so
+the grammar is small, explicit and strict, and anything it cannot read is an error that
+says why.
 
 Working days exclude weekends and England and Wales bank holidays (``holidays`` package,
 subdivision ENG, substitute days included): statutory timescales such as Working
@@ -233,6 +235,8 @@ def _month(name: str) -> int:
 
 def _dated(year_text: str | None, month: int, day: int, today: date, expects: str) -> date:
     """The date typed, its year completed as the field expects (module docstring)."""
+    if expects != PAST and year_text is None:
+        return _nearest(month, day, today)
     if expects != PAST or (year_text is not None and len(year_text) != 2):
         return _make(_year(year_text, today), month, day)
     if year_text is None:
@@ -243,6 +247,29 @@ def _dated(year_text: str | None, month: int, day: int, today: date, expects: st
     if year == today.year and (month, day) > (today.month, today.day):
         year -= 100 if year_text is not None else 1  # later this year: not yet happened
     return _make(year, month, day)
+
+
+LATE_DUE_DAYS = 91
+"""A due date typed with no year falls in the 3 months gone or the 9 months to come."""
+
+
+def _nearest(month: int, day: int, today: date) -> date:
+    """A due date typed with no year, in the year that puts it within the 3 months gone
+    (a chase already late) or the 9 months to come: "3/1" typed in December is next
+    January, not one 11 months gone; "25/11" typed on 6 December the one just gone; "12/3"
+    typed in November next March."""
+    earliest = today - timedelta(days=LATE_DUE_DAYS)
+    for year in range(today.year - 1, today.year + 5):  # 29/2: up to the next leap year
+        if not MIN_YEAR <= year <= MAX_YEAR or (month, day) == (2, 29) and not _leap(year):
+            continue
+        found = _make(year, month, day)
+        if found >= earliest:
+            return found
+    return _make(today.year, month, day)  # no such day (31/4): its own clear error
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def _year(text: str | None, today: date) -> int:
