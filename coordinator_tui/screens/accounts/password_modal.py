@@ -10,7 +10,7 @@ them the one-line message under the fields (``#signin-message``, styled by
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.screen import ModalScreen
@@ -20,21 +20,29 @@ if TYPE_CHECKING:
     from coordinator_tui.app import CoordinatorApp
 
 
-class PasswordModal(ModalScreen[bool]):
-    """A small prompt over the current screen, dismissed with True once its password is
-    given (and checked), False on ``esc``."""
+class SaysOneLine:
+    """For the account screens, full (``sign_in``'s) and modal (below): the app typed as
+    ``CoordinatorApp``, and the one-line message under the fields (``#signin-message``)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="password_modal.cancel")]
+    app: Any
+    query_one: Any
 
     @property
     def coordinator(self) -> CoordinatorApp:
-        return self.app  # type: ignore[return-value]
+        return self.app
 
     def say(self, message: str, *, error: bool = True) -> None:
         """One line under the fields: a problem (``error``) or where the check is."""
         line = self.query_one("#signin-message", Static)
         line.update(message)
         line.set_class(error, "-error")
+
+
+class PasswordModal(SaysOneLine, ModalScreen[bool]):
+    """A small prompt over the current screen, dismissed with True once its password is
+    given (and checked), False on ``esc``."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="password_modal.cancel")]
 
     def action_cancel(self) -> None:
         self.dismiss(False)

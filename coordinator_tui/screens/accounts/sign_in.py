@@ -19,10 +19,9 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from coordinator_tui.screens.accounts.password_modal import PasswordModal
+from coordinator_tui.screens.accounts.password_modal import PasswordModal, SaysOneLine
 
 if TYPE_CHECKING:
-    from coordinator_tui.app import CoordinatorApp
     from coordinator_tui.services.access import Principal
     from coordinator_tui.services.accounts import SignInOutcome
 
@@ -82,17 +81,8 @@ class FieldInput(Input):
         await super()._on_key(event)
 
 
-class _AccountScreen(Screen[None]):
-    """Typed access to the app."""
-
-    @property
-    def coordinator(self) -> CoordinatorApp:
-        return self.app  # type: ignore[return-value]
-
-    def say(self, message: str, *, error: bool = True) -> None:
-        line = self.query_one("#signin-message", Static)
-        line.update(message)
-        line.set_class(error, "-error")
+class _AccountScreen(SaysOneLine, Screen[None]):
+    """A full screen of the sign-in flow: typed access to the app, the message line."""
 
 
 class SignInScreen(_AccountScreen):
