@@ -86,6 +86,9 @@ class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
                     yield DateInput(
                         value=initial,
                         id=f"f-{field.key}",
+                        # The screen's own hint ("+1w" for a snooze) when it gives one;
+                        # None keeps the DateInput's default ("e.g. today, +2w, ...").
+                        placeholder=field.placeholder or None,
                         today=self.today,
                         expects=field.expects,
                     )
