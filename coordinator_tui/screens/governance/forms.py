@@ -32,7 +32,13 @@ def field_widget(field: Field, today: date) -> Widget:
     """The input for one field, as ``FormDialog`` makes it (ids ``f-<key>``)."""
     if field.kind == "date":
         initial = uk_date(field.value) if field.value else ""
-        return DateInput(value=initial, id=f"f-{field.key}", today=today, expects=field.expects)
+        return DateInput(
+            value=initial,
+            id=f"f-{field.key}",
+            placeholder=field.placeholder or None,  # none given: the DateInput's default
+            today=today,
+            expects=field.expects,
+        )
     if field.kind == "choice":
         return ChoicePicker(
             [Choice(*option) for option in field.options], field.value, id=f"f-{field.key}"
