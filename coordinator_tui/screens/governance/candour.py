@@ -99,23 +99,32 @@ class CandourScreen(BackgroundWrites, CoordinatorScreen):
         self.query_one(LazyTable).focus()
         self.load()
 
+    def load(self, *, hold_keys: bool = False) -> None:
+        """Read the record again, off the UI thread; only the newest read asked for is
+        shown (a save's reload and f5, or two saves' reloads, can overlap: the older,
+        landing last, would show elements as they were). ``hold_keys`` (after a save): the
+        keys typed from now on act on the record read, or on a newer read's."""
+        self._read_record(self.read_asked(hold_keys=hold_keys))
+
     @work(thread=True, exclusive=True, group="candour")
-    def load(self) -> None:
+    def _read_record(self, read: int) -> None:
         from coordinator_tui.services.governance.candour import record_for_incident
         from coordinator_tui.services.governance.incidents import incident_row
 
         with self.coordinator.session() as session:
             record = record_for_incident(session, self.incident_id)
             row = incident_row(session, self.incident_id, self.today)
-        self.app.call_from_thread(self.show, record, row)
+        self.app.call_from_thread(self.show, read, record, row)
 
-    def show(self, record: Any, row: Any) -> None:
+    def show(self, read: int, record: Any, row: Any) -> None:
         from coordinator_tui.screens.governance.actions import incident_context
         from coordinator_tui.services.governance.candour import is_overdue, missing_elements
 
+        if not self.read_landed(read):
+            return  # overtaken by a newer read (a second save's): its record follows
         self.record = record
         self.loaded = True
-        self.keys_loaded()  # the keys typed while a save's reload ran act on this record
+        self.read_shown()  # the keys typed while a save's reload ran act on this record
         if record is None or row is None:
             self.query_one("#candour-summary", Static).update("No Duty of Candour record.")
             return
@@ -246,8 +255,7 @@ class CandourScreen(BackgroundWrites, CoordinatorScreen):
 
         def then(_result: None) -> None:
             self.notify("Duty of Candour record complete")
-            self.hold_keys_until_loaded()
-            self.load()
+            self.load(hold_keys=True)
 
         def refused(error: CoordinatorError) -> None:
             self.query_one("#candour-missing", Static).update(Text(str(error), style="bold red"))

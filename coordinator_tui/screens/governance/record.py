@@ -175,10 +175,16 @@ class _RecordScreen(GovernanceActions, CoordinatorScreen):
         self.load()
 
     def governance_saved(self, select_id: int | None = None) -> None:
-        self.hold_keys_until_loaded()  # keys typed meanwhile act on the record read again
-        self.load()
+        self.load(hold_keys=True)  # keys typed meanwhile act on the record read again
 
-    def load(self) -> None:  # pragma: no cover - each screen has its own
+    def load(self, *, hold_keys: bool = False) -> None:
+        """Read the record again, off the UI thread; only the newest read asked for is
+        shown (two saves' reloads can overlap: the older, landing last, would show the
+        record as it was before the second save). ``hold_keys`` (after a save): the keys
+        typed from now on act on the record read, or on a newer read's (``read_landed``)."""
+        self._read_record(self.read_asked(hold_keys=hold_keys))
+
+    def _read_record(self, read: int) -> None:  # pragma: no cover - each screen has its own
         raise NotImplementedError
 
     def action_themes(self) -> None:
@@ -215,18 +221,20 @@ class IncidentScreen(_RecordScreen):
         return self.row
 
     @work(thread=True, exclusive=True, group="incident-record")
-    def load(self) -> None:
+    def _read_record(self, read: int) -> None:
         from coordinator_tui.services.governance.incidents import incident_detail, incident_row
 
         assert self.row is not None
         with self.coordinator.session() as session:
             row = incident_row(session, self.row.id, self.today)
             detail = incident_detail(session, self.row.id) if row is not None else None
-        self.app.call_from_thread(self.show, row, detail)
+        self.app.call_from_thread(self.show, read, row, detail)
 
-    def show(self, row: IncidentRow | None, detail: IncidentDetail | None) -> None:
+    def show(self, read: int, row: IncidentRow | None, detail: IncidentDetail | None) -> None:
+        if not self.read_landed(read):
+            return  # overtaken by a newer read (a second save's): its record follows
         self.sub_title = "Incident"
-        self.keys_loaded()
+        self.read_shown()  # the keys typed while a save's reload ran act on this record
         if row is None or detail is None:
             self.query_one("#gov-record-facts", Static).update("This incident no longer exists.")
             return
@@ -253,7 +261,7 @@ class ComplaintScreen(_RecordScreen):
         return self.row
 
     @work(thread=True, exclusive=True, group="complaint-record")
-    def load(self) -> None:
+    def _read_record(self, read: int) -> None:
         from coordinator_tui.services.governance.complaints import (
             complaint_row,
             complaint_texts,
@@ -267,10 +275,11 @@ class ComplaintScreen(_RecordScreen):
             steps = timeline(session, self.row.id)
             texts = complaint_texts(session, self.row.id)
             timing = complaint_timing(session, self.row.id)
-        self.app.call_from_thread(self.show, row, steps, texts, timing)
+        self.app.call_from_thread(self.show, read, row, steps, texts, timing)
 
     def show(
         self,
+        read: int,
         row: ComplaintRow | None,
         steps: list[Any],
         texts: tuple[str, ...],
@@ -279,8 +288,10 @@ class ComplaintScreen(_RecordScreen):
         from coordinator_tui.services.governance.complaints import step_label
         from coordinator_tui.services.governance.terms import COMPLAINT_CHANNELS, COMPLAINT_OUTCOMES
 
+        if not self.read_landed(read):
+            return  # overtaken by a newer read (a second save's): its record follows
         self.sub_title = "Complaint"
-        self.keys_loaded()
+        self.read_shown()  # the keys typed while a save's reload ran act on this record
         if row is None:
             self.query_one("#gov-record-facts", Static).update("This complaint no longer exists.")
             return
