@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pilot_helpers import wait_for
-from sqlalchemy import event, insert
+from sqlalchemy import event
+from test_people_search import insert_people
 
 from coordinator_tui.db import open_database, session_scope
 from coordinator_tui.demo.seed import demo_nhs_numbers
-from coordinator_tui.models import Person, utcnow
 from coordinator_tui.screens.registers.people import KeyedPages
 from coordinator_tui.services.people import count_people, people_by_key, people_page
 from coordinator_tui.services.people_quick import QuickPeople
 
-FAMILIES = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies"]
-GIVEN = ["Olivia", "Amelia", "Isla", "Jack", "Harry", "Noah", "Oscar", "Mia", "Leo", "Ava"]
 SMALL, LARGE = 2_000, 20_000
 
 
@@ -37,34 +34,7 @@ def _build(path: Path, people: int) -> Any:
     ids in an order unrelated to the names'."""
     opened = open_database(str(path))
     numbers = demo_nhs_numbers(people)
-    now = utcnow()
-    rows = []
-    for i in range(people):
-        n = (i * 7919) % people  # names not in id order
-        family, given = FAMILIES[n % 8], GIVEN[(n // 8) % 10]
-        rows.append(
-            dict(
-                id=i + 1,
-                created_at=now,
-                updated_at=now,
-                version=1,
-                nhs_number=numbers[i],
-                given_name=given,
-                family_name=family,
-                search_name=f"{family} {given}".lower(),
-                date_of_birth=date(1940, 1, 1) + timedelta(days=i % 30000),
-                sex="",
-                gender="",
-                address_line1="",
-                address_line2="",
-                town="",
-                postcode="GL1 1AA",
-                phone="",
-                case_summary="",
-            )
-        )
-    with session_scope(opened.engine, "t") as session:
-        session.connection().execute(insert(Person), rows)
+    insert_people(opened.engine, numbers, order=lambda i: (i * 7919) % people)
     return opened.engine
 
 

@@ -26,23 +26,22 @@ GIVEN = ["Olivia", "Amelia", "Isla", "Jack", "Harry", "Noah", "Oscar", "Mia", "L
 N = 100_000
 
 
-@pytest.fixture(scope="module")
-def big(tmp_path_factory):
-    """100,000 people written with one core insert (about a second)."""
-    path = tmp_path_factory.mktemp("big") / "people.db"
-    opened = open_database(str(path))
-    numbers = demo_nhs_numbers(N)
+def insert_people(engine, numbers: list[str], order=lambda i: i) -> None:
+    """One person per NHS number, written with one core insert: 80 distinct names in turn
+    (the ``order(i)``-th of them for row ``i``, so ids may run in another order than the
+    names), a date of birth that moves a day a row."""
     now = utcnow()
     rows = []
-    for i in range(N):
-        family, given = FAMILIES[i % 8], GIVEN[(i // 8) % 10]
+    for i, number in enumerate(numbers):
+        n = order(i)
+        family, given = FAMILIES[n % 8], GIVEN[(n // 8) % 10]
         rows.append(
             dict(
                 id=i + 1,
                 created_at=now,
                 updated_at=now,
                 version=1,
-                nhs_number=numbers[i],
+                nhs_number=number,
                 given_name=given,
                 family_name=family,
                 search_name=f"{family} {given}".lower(),
@@ -57,8 +56,17 @@ def big(tmp_path_factory):
                 case_summary="",
             )
         )
-    with session_scope(opened.engine, "t") as s:
+    with session_scope(engine, "t") as s:
         s.connection().execute(insert(Person), rows)
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """100,000 people written with one core insert (about a second)."""
+    path = tmp_path_factory.mktemp("big") / "people.db"
+    opened = open_database(str(path))
+    numbers = demo_nhs_numbers(N)
+    insert_people(opened.engine, numbers)
     yield opened.engine, numbers
     opened.engine.dispose()
 
