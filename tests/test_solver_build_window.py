@@ -377,3 +377,41 @@ async def test_grid_build_shows_the_move_accept_writes_it_and_u_puts_it_back(
             timeout=30,
         )
         assert grid.rota.state.snap.visits[visit_id].start == change.start_before
+
+
+# -- two writers: a visit moved by a colleague after the solve ---------------------------------
+
+
+def test_a_start_moved_by_a_colleague_since_the_solve_is_refused_and_nothing_written(db_path):
+    """Build proposed 09:10 -> 09:35; meanwhile a colleague moved the visit to 09:20. The
+    accept is refused with the shared conflict line (who, when) and the colleague's time
+    stays; neither the proposal's start nor its audit row is written."""
+    from coordinator_tui.services.errors import CoordinatorError
+    from coordinator_tui.services.rota.assign import move_starts
+    from tests.care_staff_world import MONDAY
+    from tests.care_staff_world import at as local_at
+
+    opened = open_database(str(db_path))
+    try:
+        visit_id, _ann = one_visit_outside_its_window(opened.engine, MONDAY)
+        was = epoch_minutes(local_at(MONDAY, 9, 10))
+        new = epoch_minutes(local_at(MONDAY, 9, 35))
+        with session_scope(opened.engine, "colleague") as s:
+            row = s.get(Visit, visit_id)
+            row.start_at = local_at(MONDAY, 9, 20)
+            row.end_at = row.start_at + timedelta(minutes=30)
+        with session_scope(opened.engine, "t") as s:
+            audit_before = max(s.scalars(select(AuditEvent.id)), default=0)
+        try:
+            with session_scope(opened.engine, "coordinator") as s:
+                move_starts(s, {visit_id: (was, new)})
+            raise AssertionError("the stale move was written")
+        except CoordinatorError as exc:
+            assert "changed" in str(exc).lower() and "colleague" in str(exc)
+        with session_scope(opened.engine, "t") as s:
+            assert epoch_minutes(s.get(Visit, visit_id).start_at) == epoch_minutes(
+                local_at(MONDAY, 9, 20)
+            )
+            assert max(s.scalars(select(AuditEvent.id)), default=0) == audit_before
+    finally:
+        opened.engine.dispose()
