@@ -12,6 +12,13 @@ starts in, then if that runs out the segments after it in one statement (each li
 what is left of the page, joined by UNION ALL, sorted by segment and sort columns). The
 key of a row is ``(segment number, *sort values)`` as the database computed it, so the
 next page starts exactly where this one ended.
+
+A list whose rows join other tables can give its keys apart (``Keys``): the segments
+then read only the list's own table (its id and sort values), and the page's rows are
+joined to the hundred keys found, once, in the same statement. PostgreSQL planned the
+review queue's eight segments with their four joins each for 7-14 ms, longer than it took
+to run them (issue 23 §5: ``end`` at 44 ms); SQLAlchemy built a subquery's column copies
+for every column of every segment (13 ms of CPU a page, 7 with the keys apart).
 """
 
 from __future__ import annotations
@@ -37,6 +44,19 @@ from sqlalchemy.orm import Session
 
 Key = tuple[Any, ...]
 """``(segment number, *sort values)``: where a row is in a segmented order."""
+
+
+@dataclass(frozen=True)
+class Keys:
+    """How a list's keys are read apart from its rows (see the module's docstring).
+
+    ``ids``: a select of ``id_column`` alone from the list's table with the list's filters
+    (and the joins its filters need, e.g. the typed text's), no order; ``rows``: the
+    list's columns with their joins but none of its filters (each row is found by id)."""
+
+    ids: Select[Any]
+    rows: Select[Any]
+    id_column: ColumnElement[int]
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,7 @@ def page(
     backward: bool = False,
     limit: int = 100,
     inclusive: bool = False,
+    keys: Keys | None = None,
 ) -> list[tuple[Key, tuple[Any, ...]]]:
     """Up to ``limit`` rows of ``columns`` (a select from the list's table, named with
     ``select_from`` so the joins survive a change of columns, with its filters, no order)
@@ -97,7 +118,9 @@ def page(
     statement: every segment, each limited to the page, in one UNION ALL, so an open is
     always the same number of statements. Reading on from a key, at most two: the
     segment the page starts in (most pages end in it too), then, if that ran out, the
-    segments after it together."""
+    segments after it together. With ``keys`` (the same rows in the same order), a
+    statement over several segments reads their keys alone and joins the page's rows to
+    them."""
     numbers = list(range(len(segments)))
     if backward:
         numbers.reverse()
@@ -107,8 +130,9 @@ def page(
         return []
     width = len(segments[0].order)
     if key is None:
-        every = [_part(columns, segments, n, key, backward, inclusive, limit) for n in numbers]
-        rows = _rows(session, every, width, backward, limit)
+        source = _source(columns, keys, numbers)
+        every = [_part(source, segments, n, key, backward, inclusive, limit) for n in numbers]
+        rows = _rows(session, every, width, backward, limit, keys)
         if backward:
             rows.reverse()
         return rows
@@ -116,11 +140,18 @@ def page(
     rows = _rows(session, [first], width, backward, limit)
     left = limit - len(rows)
     if left > 0 and len(numbers) > 1:
-        rest = [_part(columns, segments, n, key, backward, inclusive, left) for n in numbers[1:]]
-        rows += _rows(session, rest, width, backward, left)
+        source = _source(columns, keys, numbers[1:])
+        rest = [_part(source, segments, n, key, backward, inclusive, left) for n in numbers[1:]]
+        rows += _rows(session, rest, width, backward, left, keys)
     if backward:
         rows.reverse()
     return rows
+
+
+def _source(columns: Select[Any], keys: Keys | None, numbers: Sequence[int]) -> Select[Any]:
+    """What the segments ``numbers`` are read from in one statement: the list's columns
+    for one segment (no join to build), its ``keys.ids`` for several when it has them."""
+    return keys.ids if keys is not None and len(numbers) > 1 else columns
 
 
 def _part(
@@ -133,7 +164,8 @@ def _part(
     limit: int,
 ) -> Select[Any]:
     """One segment's rows from ``key`` on, in its index's order, with the segment number
-    and sort values as the last columns (``_seg``, ``_k0``...)."""
+    and sort values as the last columns (``_seg``, ``_k0``...). ``columns`` may be a
+    ``Keys.ids`` select: then the id and the key only."""
     segment = segments[number]
     stmt = columns.add_columns(
         literal(number).label("_seg"),
@@ -146,18 +178,37 @@ def _part(
 
 
 def _rows(
-    session: Session, parts: list[Select[Any]], width: int, backward: bool, limit: int
+    session: Session,
+    parts: list[Select[Any]],
+    width: int,
+    backward: bool,
+    limit: int,
+    keys: Keys | None = None,
 ) -> list[tuple[Key, tuple[Any, ...]]]:
-    """The rows of ``parts`` in list order (reversed, ``backward``), as (key, row)."""
+    """The rows of ``parts`` in list order (reversed, ``backward``), as (key, row).
+    Several parts with ``keys``: the parts are built on ``keys.ids`` (each row its id and
+    key), and the rows are joined to the ``limit`` keys they give."""
     if len(parts) == 1:
         result = session.execute(parts[0]).all()
-    else:
-        both = union_all(*(part.subquery().select() for part in parts)).subquery()
-        sort = [both.c._seg, *(both.c[f"_k{i}"] for i in range(width))]
+    elif keys is not None:
+        found = _union_sorted(parts, width, backward, limit).subquery("k")
+        sort = [found.c._seg, *(found.c[f"_k{i}"] for i in range(width))]
+        found_id = list(found.c)[0]  # a ``Keys.ids`` select's one column
         result = session.execute(
-            select(both).order_by(*(c.desc() if backward else c for c in sort)).limit(limit)
+            keys.rows.join(found, found_id == keys.id_column)
+            .add_columns(*sort)
+            .order_by(*(c.desc() if backward else c for c in sort))
         ).all()
+    else:
+        result = session.execute(_union_sorted(parts, width, backward, limit)).all()
     return [(tuple(row[-width - 1 :]), tuple(row[: -width - 1])) for row in result]
+
+
+def _union_sorted(parts: list[Select[Any]], width: int, backward: bool, limit: int) -> Select[Any]:
+    """The first ``limit`` rows of ``parts`` together (one ``UNION ALL``), in list order."""
+    both = union_all(*(part.subquery().select() for part in parts)).subquery()
+    sort = [both.c._seg, *(both.c[f"_k{i}"] for i in range(width))]
+    return select(both).order_by(*(c.desc() if backward else c for c in sort)).limit(limit)
 
 
 def keys_of(

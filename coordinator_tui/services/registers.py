@@ -188,6 +188,12 @@ def _queue_conditions(
 def _queue_columns(today: date, filters: QueueFilter, *, by_index: bool = True) -> Select[Any]:
     """The queue's columns (a ``QueueRow``'s, in its order) and filters (not the typed
     text), from ``register_entry``: the one select every read of queue rows builds on."""
+    return _queue_row_columns().where(*_queue_conditions(today, filters, by_index=by_index))
+
+
+def _queue_row_columns() -> Select[Any]:
+    """A ``QueueRow``'s columns and their joins, no filter (``keyset.Keys.rows``: the
+    rows of a page whose keys were read apart)."""
     lead = aliased(Staff)
     return (
         select(
@@ -214,7 +220,6 @@ def _queue_columns(today: date, filters: QueueFilter, *, by_index: bool = True) 
         .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
         .outerjoin(Practice, Practice.id == RegisterEntry.practice_id)
         .outerjoin(lead, lead.id == RegisterEntry.lead_staff_id)
-        .where(*_queue_conditions(today, filters, by_index=by_index))
     )
 
 
@@ -326,6 +331,21 @@ def _queue_query(
     return stmt, _queue_segments(today, filters), filters
 
 
+def _queue_keys(session: Session, today: date, filters: QueueFilter, text: str) -> keyset.Keys:
+    """The queue's keys read apart from its rows (``keyset.Keys``): the segments read
+    ``register_entry`` alone (and the person, for typed text), so PostgreSQL plans one
+    index range each and the page's hundred rows are joined once (issue 23 §5)."""
+    ids = select(RegisterEntry.id).where(*_queue_conditions(today, filters))
+    condition = queue_text_condition(session, text)
+    if condition is not None:
+        ids = (
+            ids.select_from(RegisterEntry)
+            .join(Person, Person.id == RegisterEntry.person_id)
+            .where(condition)
+        )
+    return keyset.Keys(ids, _queue_row_columns(), RegisterEntry.id)
+
+
 def queue_page(
     session: Session,
     today: date,
@@ -348,7 +368,14 @@ def queue_page(
     access.require(session, access.VIEW_REGISTER)  # issue 17
     stmt, segments, filters = _queue_query(session, today, filters, text)
     found = keyset.page(
-        session, stmt, segments, key=key, backward=backward, limit=limit, inclusive=inclusive
+        session,
+        stmt,
+        segments,
+        key=key,
+        backward=backward,
+        limit=limit,
+        inclusive=inclusive,
+        keys=_queue_keys(session, today, filters, text),
     )
     rows = [QueueRow(*row) for _k, row in found]
     counts = None
