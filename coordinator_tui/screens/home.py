@@ -17,8 +17,8 @@ from textual.widgets.option_list import Option
 from coordinator_tui.screens.base import SectionScreen
 
 if TYPE_CHECKING:
-    # Type only: the service pulls in SQLAlchemy, which the first frame must not wait for.
-    from coordinator_tui.services.dashboard import DashboardCounts
+    # Type only: what the first frame imports stays small (the counts come in a worker).
+    from coordinator_tui.services.home_counts import DashboardCounts
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,14 @@ def render_line(line: CountLine, counts: DashboardCounts | None, width: int = 46
 
 
 class HomeScreen(SectionScreen):
-    """The dashboard. Counts load in a worker so the first frame never waits for them."""
+    """The dashboard. Counts load in a worker so the first frame never waits for them.
+
+    Opened before the database is (the app's start), the counts are read first with the
+    stdlib's ``sqlite3`` (``services.home_counts``: a few milliseconds, where importing
+    SQLAlchemy and the tables takes most of a second; issue 23 §3), then again through the
+    ORM once the database is open (``services.dashboard``): the same numbers, and the ones
+    kept. A database that path cannot read (PostgreSQL, encrypted, about to be upgraded)
+    shows its counts once it is open, as before."""
 
     MODE = "home"
     CSS_PATH = "home.tcss"
@@ -107,6 +114,9 @@ class HomeScreen(SectionScreen):
     ]
 
     counts: DashboardCounts | None = None
+    counts_read: str = ""
+    """Where the counts shown were read: "quick" (``services.home_counts``, before the
+    database was open) or "database" (``services.dashboard``, the ORM); "" for none yet."""
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="home-body"):
@@ -118,11 +128,45 @@ class HomeScreen(SectionScreen):
             )
             yield Static("", id="home-next-meeting")
 
+    def on_mount(self) -> None:
+        # Textual calls SectionScreen.on_mount too (each class's own): no super() here.
+        app = self.coordinator
+        if app.engine is None and app.principal is not None:
+            self.load_quick_counts()
+
     def on_database_ready(self) -> None:
         self.load_counts()
 
     def action_refresh(self) -> None:
-        self.load_counts()
+        if self.coordinator.engine is not None:  # else the counts come once it is open
+            self.load_counts()
+
+    @work(thread=True, group="home-quick-counts")
+    def load_quick_counts(self) -> None:
+        """The counts from the database file itself, while the database layer loads."""
+        from coordinator_tui.preflight import DatabaseOpenError, head_revision, resolve_target
+        from coordinator_tui.services.home_counts import quick_dashboard_counts
+
+        app = self.coordinator
+        try:
+            path = resolve_target(app.settings.db).path
+        except DatabaseOpenError:
+            return  # the database's opening says what is wrong
+        counts = quick_dashboard_counts(
+            path,
+            head_revision(),
+            app.settings.current_date(),
+            app.settings.review_horizon_days,
+            now=app.settings.current_moment(),
+            principal=app.principal,
+        )
+        if counts is not None and path is not None:
+            app.call_from_thread(self.show_quick_counts, counts, f"database {path.name}")
+
+    def show_quick_counts(self, counts: DashboardCounts, label: str) -> None:
+        """The quick counts, unless the database's own are in already (they are kept)."""
+        if self.counts_read != "database" and self.coordinator.principal is not None:
+            self.show_counts(counts, quick_label=label)
 
     def action_cursor_down(self) -> None:
         self.query_one(OptionList).action_cursor_down()
@@ -144,11 +188,14 @@ class HomeScreen(SectionScreen):
             )
         app.call_from_thread(self.show_counts, counts)
 
-    def show_counts(self, counts: DashboardCounts) -> None:
+    def show_counts(self, counts: DashboardCounts, quick_label: str = "") -> None:
+        """Show ``counts``: read through the ORM, or with ``quick_label`` (the database's
+        name) read before the database was open (then the screen is not yet loaded)."""
         from coordinator_tui.clock import to_local
         from coordinator_tui.services.dates import format_date
 
         self.counts = counts
+        self.counts_read = "quick" if quick_label else "database"
         option_list = self.query_one(OptionList)
         highlighted = option_list.highlighted
         for index, line in enumerate(LINES):
@@ -157,7 +204,7 @@ class HomeScreen(SectionScreen):
         app = self.coordinator
         self.query_one("#home-context", Static).update(
             f"{format_date(counts.today)}  ·  signed in as {app.principal_label}  ·  "
-            f"{app.database_label}"
+            f"{app.database_label or quick_label}"
         )
         self._show_in_progress(counts)
         meeting = counts.next_meeting
@@ -167,7 +214,8 @@ class HomeScreen(SectionScreen):
         else:
             line = "Next meeting: none planned"
         self.query_one("#home-next-meeting", Static).update(line)
-        app.screen_loaded(self)
+        if not quick_label:
+            app.screen_loaded(self)
 
     def _show_in_progress(self, counts: DashboardCounts) -> None:
         from coordinator_tui.clock import to_local

@@ -1,12 +1,14 @@
 """The Home dashboard's counts: what needs the coordinator's attention today.
 
 Each count is one narrow ``SELECT count(*)`` over indexed columns, so the whole
-dashboard costs a few milliseconds even on the large demo (100,000 people).
+dashboard costs a few milliseconds even on the large demo (100,000 people). Home shows
+the same counts read with the stdlib's ``sqlite3`` first, while this module's imports
+(SQLAlchemy and the tables) are still loading (``services.home_counts``, issue 23 §3):
+a change to a count here is made there too (``tests/test_home_counts_fast.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, select
@@ -29,6 +31,12 @@ from coordinator_tui.models import (
     VisitAssignment,
     VisitStatus,
 )
+from coordinator_tui.services.home_counts import (
+    SAFEGUARDING_COUNTS,
+    DashboardCounts,
+    NextMeeting,
+    week_bounds,
+)
 
 AWAITING_OUTCOME_STATES = (
     ReferralState.SENT,
@@ -36,48 +44,14 @@ AWAITING_OUTCOME_STATES = (
     ReferralState.AWAITING_OUTCOME,
 )
 
-
-@dataclass(frozen=True)
-class NextMeeting:
-    id: int
-    title: str
-    starts_at: datetime
-
-
-@dataclass(frozen=True)
-class DashboardCounts:
-    """Everything Home shows. ``today`` is the date the counts were computed for."""
-
-    today: date
-    horizon_days: int
-    reviews_overdue: int
-    reviews_due_soon: int
-    escalations: int
-    untriaged_concerns: int
-    referrals_awaiting_outcome: int
-    referrals_overdue: int
-    actions_open: int
-    actions_overdue: int
-    unassigned_visits_week: int
-    next_meeting: NextMeeting | None
-    meeting_in_progress: NextMeeting | None = None
-    incidents_awaiting_triage: int = 0
-    candour_overdue: int = 0
-    complaints_to_acknowledge: int = 0
-    visits_missed_today: int = 0
-    """Governance (issue 14 §5): incidents to triage, Duty of Candour records past the
-    agency's limit, complaints still to acknowledge, and today's visits missed or with no
-    check-in past the agency's tolerance."""
-    """A meeting started and not yet finished: Home shows it first, to resume minuting."""
-    hidden: frozenset[str] = frozenset()
-    """Counts not shown to this role (issue 17 §2: homecare users see customers, not the
-    safeguarding registers): zero here, and Home says they are not for the role."""
-
-
-def week_bounds(day: date) -> tuple[date, date]:
-    """Monday and Sunday of the week containing ``day`` (rota weeks start on Monday)."""
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
+__all__ = [
+    "SAFEGUARDING_COUNTS",
+    "DashboardCounts",
+    "NextMeeting",
+    "dashboard_counts",
+    "unassigned_visits_condition",
+    "week_bounds",
+]
 
 
 def _count(session: Session, model, *conditions) -> int:
@@ -168,21 +142,6 @@ def dashboard_counts(
         meeting_in_progress=NextMeeting(*in_progress) if in_progress else None,
         **_governance(session, today, now),
     )
-
-
-SAFEGUARDING_COUNTS = frozenset(
-    {
-        "reviews_overdue",
-        "reviews_due_soon",
-        "escalations",
-        "untriaged_concerns",
-        "referrals_awaiting_outcome",
-        "referrals_overdue",
-        "actions_open",
-        "actions_overdue",
-    }
-)
-"""Home's counts of the safeguarding registers, referrals and meetings (``view_register``)."""
 
 
 def _without_registers(
