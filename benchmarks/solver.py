@@ -6,14 +6,16 @@
   visit rules allow nobody is counted apart), zero hard problems, continuity at least the
   hand plan's, travel no more than the hand plan's. Reports travel, continuity,
   unassigned and the time to the first plan.
-- ``solver.small``: the same on the small demo (25 carers, about 670 visits), under 10 s.
+- ``solver.small``: the same on the small demo (25 carers, about 670 visits), under 10 s,
+  complete and zero hard problems (the issue's target for the small week is its time: its
+  travel and continuity are printed, met or not, as information).
   Build may move a visit the demo recorded outside its template's window back into it
   (the care package is the plan); those moved are listed.
 - ``solver.large-lifted``, ``solver.small-lifted`` (``--lifted``, or ``--only``): like for
   like. The hand plan was made before the demo recorded its carer off sick (it leaves them
   on their round): the same week with that one absence lifted (and nothing else: the
-  demo's other rule breaks stay), the solver from empty against the hand plan, judged on
-  the raw travel and continuity.
+  demo's other rule breaks stay), the solver from empty against the hand plan, the large
+  one judged on the raw travel and continuity (the small one's printed as information).
 - ``solver.repair``: the large demo's own plan with 20% of its assignments removed and a
   carer off sick for two days: Repair of those days (and fill of the rest) in under 2 s,
   with the number of changed assignments.
@@ -372,8 +374,17 @@ def build_case(
     restarts: int = 1,
     seed: int = 1,
     lifted: list | None = None,
+    quality_judged: bool = True,
 ) -> Result:
     """Every assignment removed, every visit to come: plan the week afresh.
+
+    ``quality_judged``: whether travel and continuity against the hand plan are part of
+    the target. Issue 19 section 4 sets them on the large week ("at least the
+    hand-planned demo's continuity, and travel no worse ... in under 60 s"); for the small
+    week it sets the time ("the small demo week in under 10 s"), and for the scale run it
+    asks for time and quality reported. So the small and scale cases are judged on time,
+    a complete plan and zero hard problems, and their travel and continuity are printed,
+    met or NOT met, as information.
 
     ``lifted`` (the like-for-like cases): the absences lifted from the week, (carer id,
     first day, last day); the case is then judged on the raw figures, since the hand plan
@@ -454,7 +465,9 @@ def build_case(
         if v in loaded.windows
         and not loaded.windows[v][0] <= snap.visits[v].start <= loaded.windows[v][1]
     )
-    if lifted:  # like for like: the raw figures
+    if not quality_judged:  # the issue's target here is the time (quality: information)
+        passed = timed < target and bugs == 0 and complete
+    elif lifted:  # like for like: the raw figures
         passed = timed < target and bugs == 0 and complete and continuity_raw_met and travel_raw_met
     else:
         passed = (
@@ -531,8 +544,12 @@ def build_case(
     return Result(
         name,
         [timed],
-        target=f"< {target:g} s {clock}, complete, 0 hard, >= hand "
-        + ("raw" if lifted else "within rules"),
+        target=f"< {target:g} s {clock}, complete, 0 hard"
+        + (
+            (", >= hand " + ("raw" if lifted else "within rules"))
+            if quality_judged
+            else "; travel, continuity: info"
+        ),
         passed=passed,
         description="every assignment of the demo week removed, planned afresh (Build)"
         + ("; the demo's planted absence lifted, as the hand plan was made" if lifted else ""),
@@ -1041,6 +1058,7 @@ def run(
                 clock=clock,
                 restarts=SMALL_RESTARTS,
                 seed=seed,
+                quality_judged=False,
             )
         )
     if "small-lifted" in only:
@@ -1055,6 +1073,7 @@ def run(
                 restarts=SMALL_RESTARTS,
                 seed=seed,
                 lifted=lifted,
+                quality_judged=False,
             )
         )
     if "large-lifted" in only:
@@ -1082,7 +1101,13 @@ def run(
         loaded = scale_loaded()
         results.append(
             build_case(
-                "solver.scale", loaded, SCALE_SECONDS, SCALE_SECONDS + 60, clock=clock, seed=seed
+                "solver.scale",
+                loaded,
+                SCALE_SECONDS,
+                SCALE_SECONDS + 60,
+                clock=clock,
+                seed=seed,
+                quality_judged=False,
             )
         )
     return results
