@@ -678,10 +678,16 @@ def small_loaded(*, lift_planted_absence: bool = False):
 
 
 def scale_loaded() -> Any:
-    """300 carers and about 10,000 visits: the demo builder at that size, built once."""
-    from benchmarks.common import build_demo_database
+    """300 carers and about 10,000 visits: the demo builder at that size, built once and
+    reused while its schema is at head (a file left at an older revision lacks columns
+    the solver's read asks for, such as ``carer_week_hours.customers``)."""
+    from benchmarks.common import _remove_sqlite_files, build_demo_database, large_db_status
     from coordinator_tui.demo import seed as demo
 
+    stale = large_db_status(SCALE_DB)
+    if stale is not None and stale != "missing":
+        console.print(f"{SCALE_DB.name} is {stale}: building it again")
+        _remove_sqlite_files(SCALE_DB)
     if not SCALE_DB.is_file():
         demo.SIZES["scale"] = SCALE_SIZE
         console.print(f"[bold]Building the scale demo[/] into {SCALE_DB} (minutes)...")
