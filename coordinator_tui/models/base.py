@@ -22,6 +22,13 @@ __all__ = ["Editable", "utcnow"]
 class Editable(SQLModel):
     """Mixin: id, created_at, updated_at and the optimistic-lock version."""
 
+    # pydantic's validator and serializer for each table are built when first used, not
+    # when the table is defined (issue 23 §3): a table model is never validated on
+    # construction (SQLModel builds a table row without validation) and nothing here
+    # calls model_validate or model_dump, so most are never built at all. Defining the
+    # tables took 0.35 s of CPU, 0.26 s with this, at every start.
+    model_config = {"defer_build": True}  # type: ignore[assignment]
+
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, nullable=False)
