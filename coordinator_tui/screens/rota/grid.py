@@ -32,10 +32,12 @@ both, underlined) until ``s`` shows them again to accept or ``X`` discards them.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from contextvars import copy_context
 from datetime import date, timedelta
-from threading import Thread
+from functools import partial
+from threading import Event, Thread
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -50,12 +52,15 @@ from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.rota.presentation import (
+    PENDING,
+    PENDING_WORDS,
     STYLES,
     SYMBOLS,
     help_text,
     hours,
     problem_lines,
 )
+from coordinator_tui.screens.type_ahead import BUSY_HOLD_LIMIT_S, HELD, HeldKeys
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.rota.absences import KIND_NAMES
 from coordinator_tui.services.rota.plan_b import ABSENCE_KINDS as PLAN_B_ABSENCE_KINDS
@@ -68,6 +73,7 @@ if TYPE_CHECKING:
     from coordinator_tui.services.rota.absences import AbsenceView, UndoResult
     from coordinator_tui.services.rota.assign import ChangeResult
     from coordinator_tui.services.rota.grid import Cell, RotaWeek
+    from coordinator_tui.services.rota.grid_pages import FirstPage, PageCell
     from coordinator_tui.services.rota.problems import Problem
     from coordinator_tui.services.rota.validate import RotaState
 
@@ -86,6 +92,8 @@ UNASSIGNED_COLUMNS = [
 DAY_WIDTH, NARROW_DAY_WIDTH = 10, 5
 WEEK_WIDTH = 12  # "✖ 30.2h/37.5"
 NAME_MIN, NAME_MAX = 12, 26
+PAGE_ROWS = 60  # the first screenful read before the week is checked: a tall terminal's
+PAINT_WAIT_S = 0.5  # the check waits this long at most for the first screenful's paint
 SHORT_HEIGHT = 32  # below this many lines the unassigned list takes turns with the grid
 TALL_HEIGHT = 36  # from this many lines the problems line has a line more
 
@@ -123,6 +131,20 @@ def grid_cell(cell: Cell, narrow: bool = False, diff: str = "") -> Text:
     return Text(f"{mark} {body}", style=STYLES[kind])
 
 
+def page_cell(cell: PageCell, narrow: bool = False) -> Text:
+    """A cell of the first screenful (``grid_pages``): as ``grid_cell`` draws it, with
+    ``…`` in the problem symbol's place while the week is being checked."""
+    if cell.absent and not cell.visits:
+        return Text("off", style="dim italic")
+    if not cell.visits:
+        return Text("◌" if cell.shadows else "·", style="dim")
+    if cell.absent:
+        body = "off" if narrow else f"{cell.visits:>2} off"
+    else:
+        body = f"{cell.visits:>2}" if narrow else f"{cell.visits:>2} {hours(cell.minutes):>5}"
+    return Text(f"{PENDING} {body}", style="dim")
+
+
 def week_cell(minutes: int, due: int, worst: Problem | None) -> Text:
     """``▲ 41.5h/37.5``: the week's working time against the contract (less absence)."""
     from coordinator_tui.services.rota.grid import level
@@ -130,6 +152,13 @@ def week_cell(minutes: int, due: int, worst: Problem | None) -> Text:
     kind = level(worst)
     figure = f"{hours(minutes)}/{round(due / 60, 1):g}"
     return Text(f"{SYMBOLS[kind] or ' '} {figure:>{WEEK_WIDTH - 2}}", style=STYLES[kind])
+
+
+def pending_week_cell(due: int) -> Text:
+    """``… …/37.5``: the contract (less absence) known, the week's hours being worked out
+    (they include the travel between visits, which comes with the checks)."""
+    figure = f"{PENDING}/{round(due / 60, 1):g}"
+    return Text(f"{PENDING} {figure:>{WEEK_WIDTH - 2}}", style="dim")
 
 
 def legend(narrow: bool, width: int) -> Text:
@@ -197,10 +226,15 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         self._shown_name_width = 0  # the carers' column as last laid out
         self._mounted = False
         self._pending: RotaWeek | None = None
+        # The first screenful, shown while the week is checked (cold open, issue 23 §1):
+        # the page, and a callback the loading thread waits on (the page is painted).
+        self.page: FirstPage | None = None
+        self._pending_page: tuple[FirstPage, Callable[[], object]] | None = None
         self._load_error = ""  # a first load that failed before the screen was mounted
         # A solver's proposal left with changes not accepted: (proposal, visits accepted);
         # its changes are marked on the grid until accepted (s) or discarded (X).
         self.proposal_pending: tuple[Any, set[int]] | None = None
+        self._first_hold: HeldKeys | None = None  # keys typed during the cold open
         # Start loading the week at once when the database is open: mounting the section
         # (its stylesheet, the tables) takes longer than the first frame should wait for.
         try:
@@ -212,6 +246,10 @@ class RotaScreen(BackgroundWrites, SectionScreen):
             self.week = today - timedelta(days=today.weekday())
             # A plain thread starts now; a worker would wait for the event loop, which is
             # busy mounting this screen. Later loads (weeks, reloads) use the worker.
+            # Keys typed from now until the checked week is on screen wait for it (an
+            # ``a`` or ``r`` needs the checks), then are read in the order typed.
+            held = self.__dict__[HELD] = self._first_hold = HeldKeys()
+            held.loading = 1
             context = copy_context()  # the thread sees the running app, as a worker does
             Thread(target=context.run, args=(self._first_load,), daemon=True).start()
 
@@ -225,13 +263,21 @@ class RotaScreen(BackgroundWrites, SectionScreen):
             yield Static("", id="rota-unassigned-title")
             yield LazyTable(
                 UNASSIGNED_COLUMNS,
-                empty_text="Every visit this week has its carers.",
+                empty_text="",  # said once the week is checked (not while it loads)
                 id="rota-unassigned",
             )
 
     def on_database_ready(self) -> None:
         self._mounted = True  # the grid has the focus already (the first focusable widget)
         self._fit_height()
+        held = self.__dict__.get(HELD)
+        if isinstance(held, HeldKeys) and held.loading and not held.timers:
+            # The first load's hold on keys has a time limit too (a load that never
+            # lands must not swallow the keyboard).
+            token = object()
+            held.timers[token] = self.set_timer(
+                BUSY_HOLD_LIMIT_S, partial(self._hold_limit_reached, held, token)
+            )
         if self.week is None:
             today = self.coordinator.settings.current_date()
             self.week = today - timedelta(days=today.weekday())
@@ -240,10 +286,12 @@ class RotaScreen(BackgroundWrites, SectionScreen):
             self.show(self._pending)
         elif self._load_error:
             self.not_loaded(self._load_error)
+        elif self._pending_page is not None:
+            self.show_page(*self._pending_page)
 
     def on_resize(self) -> None:
         self._fit_height()
-        if self.rota is not None and self._mounted:
+        if (self.rota is not None or self.page is not None) and self._mounted:
             narrow = self._is_narrow()
             if narrow != self.narrow or self._name_width() != self._shown_name_width:
                 self._set_columns()
@@ -264,8 +312,40 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         self._load_week(self.week)
 
     def _first_load(self) -> None:
-        assert self.week is not None
-        self._load_week(self.week)
+        """In a thread, on the cold open: the first screenful (``grid_pages``), painted
+        before the whole week is read and checked, which then replaces it. The check
+        waits for that paint (or ``PAINT_WAIT_S``): run beside it, it would hold the
+        interpreter from the screen being built and drawn."""
+        from coordinator_tui.services.rota.grid_pages import first_page
+
+        week = self.week
+        assert week is not None
+        try:
+            with self.coordinator.session() as session:
+                page = first_page(session, week, PAGE_ROWS)
+        except CoordinatorError as exc:
+            self._call_from_thread(self.not_loaded, str(exc))
+            return
+        painted = Event()
+        if not self._call_from_thread(self.show_page, page, painted.set):
+            return
+        painted.wait(PAINT_WAIT_S)
+        # What the app holds so far is left out of the collector's later passes, as at
+        # the start (``app.collector_back_on``): the week read next (10,000 visits at ten
+        # times the demo) else set off a full collection of the app's whole heap in this
+        # thread, 120-390 ms with the interpreter held, keys waiting (issue 23 §1).
+        gc.collect(1)
+        gc.freeze()
+        self._load_week(week)
+
+    def _call_from_thread(self, callback: Callable[..., object], *args: object) -> bool:
+        """``callback(*args)`` on the app's thread; False when the app has closed while
+        the week was read (quit during the load: nothing to show it on)."""
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app's loop has stopped
+            return False
+        return True
 
     def _load_week(self, week: date) -> None:
         """In a thread: read and check the week, then show it on the app's thread. A
@@ -276,9 +356,9 @@ class RotaScreen(BackgroundWrites, SectionScreen):
             with self.coordinator.session() as session:  # its moment is the week's "now"
                 rota = RotaWeek.load(session, week)
         except CoordinatorError as exc:
-            self.app.call_from_thread(self.not_loaded, str(exc))
+            self._call_from_thread(self.not_loaded, str(exc))
             return
-        self.app.call_from_thread(self.show, rota)
+        self._call_from_thread(self.show, rota)
 
     def not_loaded(self, message: str) -> None:
         if not self._mounted:  # said once the screen is mounted
@@ -287,6 +367,42 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         self.query_one("#rota-summary", Static).update(
             Text(f"The rota could not be loaded: {message} F5 tries again.", style="bold red")
         )
+        self._let_first_keys_go()  # the keys held for the first load go on
+
+    def show_page(self, page: FirstPage, painted: Callable[[], object]) -> None:
+        """The first screenful while the week is checked: each carer's visits and hours
+        a day, the problem symbols and the week's hours marked ``…`` as coming. Nothing
+        here changes when the checked week replaces it but what is marked."""
+        if page.monday != self.week or self.rota is not None or self._pending is not None:
+            painted()  # the week came first, or the screen moved on: nothing to show
+            return
+        if not self._mounted:
+            self._pending_page = (page, painted)
+            return
+        self._pending_page = None
+        self.page = page
+        today = self.coordinator.settings.current_date()
+        cursor = (0, page.days.index(today) + 1) if today in page.days else (0, 0)
+        self._set_columns(cursor)
+        self.query_one("#rota-summary", Static).update(
+            Text.assemble(
+                (f"Week of {page.monday:%a %d %b %Y}", "bold"),
+                f" · {page.carer_count} carers · {page.visit_count:,} visits · ",
+                (PENDING_WORDS, "dim italic"),
+            )
+        )
+        self.query_one("#rota-measures", Static).update(
+            Text(
+                "Problems, continuity, travel and hours worked: being worked out…",
+                style="dim italic",
+            )
+        )
+        self.query_one("#rota-unassigned-title", Static).update(
+            Text("Unassigned visits: being worked out…", style="bold")
+        )
+        self.show_cell_problems()
+        self.coordinator.screen_loaded(self)  # the first screenful is the data on screen
+        self.app.call_after_refresh(painted)
 
     def show(self, rota: RotaWeek) -> None:
         if rota.monday != self.week:  # a week moved away from while it was loading
@@ -295,6 +411,8 @@ class RotaScreen(BackgroundWrites, SectionScreen):
             self._pending = rota
             return
         self._pending = None
+        self._pending_page = None
+        self.page = None
         self.rota = rota
         grid = self.query_one("#rota-grid", CellGrid)
         cursor = grid.cursor
@@ -302,10 +420,20 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         if not self.loaded and cursor == (0, 0) and today in rota.days:
             cursor = (0, rota.days.index(today) + 1)  # first load: today
         self._set_columns(cursor)
+        panel = self.query_one("#rota-unassigned", LazyTable)
+        panel.empty_text = "Every visit this week has its carers."
         self._draw_after_change(None)
         self.loaded = True
         self.coordinator.screen_loaded(self)
         self._days_follow()
+        self._let_first_keys_go()  # the keys typed while the week was read and checked
+
+    def _let_first_keys_go(self) -> None:
+        """The cold open's hold on keys (set in ``__init__``) ends: its keys are read
+        again, in the order typed, unless a write holds them now (its end does)."""
+        held, self._first_hold = self._first_hold, None
+        if held is not None and self.__dict__.get(HELD) is held:
+            self.keys_loaded()
 
     def _days_follow(self) -> None:
         """A carer's day open over the grid shows the week as the grid now does."""
@@ -326,33 +454,58 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         """The carers' column: their longest name, within what the week leaves."""
         day = NARROW_DAY_WIDTH if self._is_narrow() else DAY_WIDTH
         left = self._room() - 7 * (day + 1) - (WEEK_WIDTH + 1) - 1
-        longest = max((len(c.name) for c in self.rota.carers), default=NAME_MIN) if self.rota else 0
+        if self.rota is not None:
+            longest = max((len(c.name) for c in self.rota.carers), default=NAME_MIN)
+        else:  # the first screenful: the longest of every carer listed, as the week's
+            longest = self.page.longest_name if self.page is not None else 0
         return max(NAME_MIN, min(left, longest, NAME_MAX))
 
     def _set_columns(self, cursor: tuple[int, int] | None = None) -> None:
-        rota = self.rota
-        assert rota is not None
+        rota, page = self.rota, self.page
+        assert rota is not None or page is not None
         self.narrow = self._is_narrow()
         self._shown_name_width = name_width = self._name_width()
         today = self.coordinator.settings.current_date()
         day_width = NARROW_DAY_WIDTH if self.narrow else DAY_WIDTH
         columns = [GridColumn("Carer", name_width)]
-        for day in rota.days:
+        for day in rota.days if rota is not None else page.days:  # type: ignore[union-attr]
             label = f"{day:%a}"[:2] + f" {day:%d}" if self.narrow else f"{day:%a %d}"
-            missed = rota.missed_on(day)
+            missed = rota.missed_on(day) if rota is not None else 0
             if missed and not self.narrow:
                 label += f" ✖{missed}"
             style = "bold reverse" if day == today else "bold"
             columns.append(GridColumn(Text(label, style=style), day_width))
         columns.append(GridColumn("Week/contr.", WEEK_WIDTH))
-        self.query_one("#rota-grid", CellGrid).set_grid(
-            columns, len(rota.carers), self._grid_row, cursor=cursor
-        )
+        grid = self.query_one("#rota-grid", CellGrid)
+        if rota is not None:
+            grid.set_grid(columns, len(rota.carers), self._grid_row, cursor=cursor)
+        else:  # the first screenful's rows; the rest come with the checked week
+            grid.set_grid(columns, len(page.rows), self._page_row, cursor=cursor)  # type: ignore[union-attr]
         self._draw_legend()
 
+    def _page_row(self, index: int) -> list[Text]:
+        """Row ``index`` of the first screenful: checks and the week's hours to come."""
+        assert self.page is not None
+        row = self.page.rows[index]
+        cells = [
+            Text(row.name),
+            *(page_cell(cell, self.narrow) for cell in row.cells),
+            pending_week_cell(row.due_minutes),
+        ]
+        for text in cells:
+            text.no_wrap, text.overflow, text.end = True, "crop", ""
+        return cells
+
     def _draw_legend(self) -> None:
-        """The legend; while a proposal is pending, what its marks mean first."""
+        """The legend; while a proposal is pending, what its marks mean first; while
+        the week is being checked, what its ``…`` means."""
         width = self.size.width - 2
+        if self.rota is None and self.page is not None:
+            text = Text(f"{PENDING} being checked · ", style="bold")
+            text.append_text(legend(self.narrow, max(width - len(text), 10)))
+            text.truncate(width, overflow="ellipsis")
+            self.query_one("#rota-legend", Static).update(text)
+            return
         marks = self._proposal_marks()
         if not marks:
             self.query_one("#rota-legend", Static).update(legend(self.narrow, width))
@@ -514,7 +667,8 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         line = self.query_one("#rota-problems", Static)
         cell = self.current_cell()
         if cell is None or self.rota is None:
-            line.update("")
+            pending = self.page is not None and self.rota is None
+            line.update(Text(f"{PENDING} {PENDING_WORDS}", style="dim italic") if pending else "")
             return
         rota = self.rota
         carer_id, day = cell

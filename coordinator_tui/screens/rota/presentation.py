@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 STYLES = {"hard": "bold red", "soft": "yellow", "accepted": "green", "": ""}
 SYMBOLS = {"hard": "✖", "soft": "▲", "accepted": "✓", "": ""}
+PENDING = "…"  # in a symbol's place: the week is still being checked (the cold open)
+PENDING_WORDS = "checking the week…"
 
 
 def help_text(doc: str | None) -> str:

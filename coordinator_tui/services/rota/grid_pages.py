@@ -1,0 +1,182 @@
+"""The rota grid's first screenful, read before the week is loaded and checked.
+
+Opening the Rota cold reads the whole week into a snapshot (``snapshot.load_week``) and
+checks every rule over it (``RotaState``): at ten times the large demo (300 carers,
+10,500 visits in the week) that is half a second and more, most of it for rows far below
+the screen. :func:`first_page` reads only what the first ``rows`` carers' cells show
+without the rules: who they are (the grid's order: by name, then id; active, or on a
+visit this week), their visits and visit minutes each day, their days of absence and the
+visits they shadow, and the week's totals for the summary line. The screen shows that
+page at once, its problem symbols and weekly working time marked as being checked, and
+replaces it with the checked week (``grid.RotaWeek``) when that is ready (issue 23 §1).
+
+Every figure here is the one the checked week shows for the same cell (the same visits:
+the week's, not cancelled; a carer counted once on a visit; minutes between the start and
+end minute; shadows of any status, as ``care.shadowing.load_into`` reads them), so
+nothing on the first screenful changes when the checks land but the symbols and the
+week's column (``tests/test_rota_grid_cold.py`` compares them).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import Integer, cast, func, select
+from sqlalchemy.orm import Session
+
+from coordinator_tui.models import (
+    Absence,
+    Carer,
+    CarerAvailability,
+    Visit,
+    VisitAssignment,
+    VisitShadow,
+    VisitStatus,
+)
+from coordinator_tui.services import access
+from coordinator_tui.services.rota.measures import due_minutes
+from coordinator_tui.services.rota.snapshot import SCarer, week_monday
+
+
+@dataclass(frozen=True)
+class PageCell:
+    """One carer's day as the first page knows it: no problems checked yet."""
+
+    visits: int
+    minutes: int  # visit time (travel not included)
+    absent: bool
+    shadows: int = 0
+
+
+@dataclass(frozen=True)
+class PageRow:
+    carer_id: int
+    name: str
+    cells: tuple[PageCell, ...]  # Monday to Sunday
+    due_minutes: int  # the contract for the week, less the working days of absence
+
+
+@dataclass
+class FirstPage:
+    """The first ``rows`` carers of the week's grid and the week's totals."""
+
+    monday: date
+    rows: list[PageRow]
+    carer_count: int  # every carer the grid will list
+    visit_count: int  # the week's visits, cancelled ones left out
+    longest_name: int = 0  # of every carer listed (the name column's width)
+    days: list[date] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.days = [self.monday + timedelta(days=offset) for offset in range(7)]
+
+
+def _minutes(column):
+    """A timestamp as whole minutes since the epoch, floored as ``epoch_minutes`` is."""
+    return cast(func.strftime("%s", column), Integer) / 60
+
+
+def first_page(session: Session, day: date, rows: int) -> FirstPage:
+    """The grid's first ``rows`` carers of the week holding ``day``, in its order, with
+    their day cells; a handful of narrow queries whatever the week's size. Reading the
+    rota is viewing customers and visits, as ``load_week`` requires."""
+    access.require(session, access.VIEW_CUSTOMERS)
+    # Through the session's connection (Core): the same transaction, without the ORM's
+    # step per statement and per row (as ``load_week`` reads the week's visits).
+    connection = session.connection()
+    monday = week_monday(day)
+    sunday = monday + timedelta(days=6)
+    in_week = Visit.visit_date.between(monday, sunday)
+    live = Visit.status != VisitStatus.CANCELLED
+    # Every carer's name (a few hundred): the order is Python's, as ``RotaWeek.carers``
+    # sorts, so a database collation cannot put the page in another order.
+    everyone = connection.execute(
+        select(Carer.id, Carer.name, Carer.active, Carer.contracted_hours)
+    ).all()
+    inactive = {cid for cid, _name, active, _hours in everyone if not active}
+    contracts = {cid: hours for cid, _name, _active, hours in everyone}
+    on_week: set[int] = set()
+    if inactive:
+        on_week = set(
+            connection.scalars(
+                select(VisitAssignment.carer_id)
+                .distinct()
+                .join(Visit, Visit.id == VisitAssignment.visit_id)
+                .where(in_week, live, VisitAssignment.carer_id.in_(inactive))
+            )
+        )
+    listed = sorted(
+        ((name, cid) for cid, name, active, _hours in everyone if active or cid in on_week),
+    )
+    page = [cid for _name, cid in listed[: max(rows, 0)]]
+    names = dict((cid, name) for name, cid in listed[: max(rows, 0)])
+    visit_count = connection.scalar(select(func.count()).select_from(Visit).where(in_week, live))
+
+    cells: dict[tuple[int, date], dict[int, int]] = defaultdict(dict)  # visit -> minutes
+    absent: dict[int, set[date]] = defaultdict(set)
+    shadows: dict[tuple[int, date], int] = defaultdict(int)
+    working_days: dict[int, set[int]] = defaultdict(set)
+    if page:
+        dialect = connection.dialect.name
+        start = _minutes(Visit.start_at) if dialect == "sqlite" else None
+        end = _minutes(Visit.end_at) if dialect == "sqlite" else None
+        if start is None:  # PostgreSQL: the epoch from the timestamptz
+            start = func.floor(func.extract("epoch", Visit.start_at) / 60)
+            end = func.floor(func.extract("epoch", Visit.end_at) / 60)
+        for carer_id, visit_id, vday, first, last in connection.execute(
+            select(VisitAssignment.carer_id, Visit.id, Visit.visit_date, start, end)
+            .join(Visit, Visit.id == VisitAssignment.visit_id)
+            # ``+ 0``: by the week's visits (flat with the history), not by the carers'
+            # index, which walks every visit each carer ever had (60 ms against 13 at x10)
+            .where(in_week, live, (VisitAssignment.carer_id + 0).in_(page))
+        ):
+            cells[(carer_id, vday)][visit_id] = int(last) - int(first)
+        for carer_id, first_day, last_day in connection.execute(
+            select(Absence.carer_id, Absence.start_date, Absence.end_date).where(
+                Absence.start_date <= sunday,
+                Absence.end_date >= monday,
+                Absence.carer_id.in_(page),
+            )
+        ):
+            current = max(first_day, monday)
+            while current <= min(last_day, sunday):
+                absent[carer_id].add(current)
+                current += timedelta(days=1)
+        for carer_id, vday in connection.execute(
+            select(VisitShadow.carer_id, Visit.visit_date)
+            .join(Visit, Visit.id == VisitShadow.visit_id)
+            .where(in_week, VisitShadow.carer_id.in_(page))
+        ):
+            shadows[(carer_id, vday)] += 1
+        needs_pattern = [cid for cid in page if absent.get(cid)]
+        if needs_pattern:
+            for carer_id, weekday in connection.execute(
+                select(CarerAvailability.carer_id, CarerAvailability.weekday).where(
+                    CarerAvailability.carer_id.in_(needs_pattern)
+                )
+            ):
+                working_days[carer_id].add(weekday)
+
+    days = [monday + timedelta(days=offset) for offset in range(7)]
+    page_rows = []
+    for cid in page:
+        off = absent.get(cid, set())
+        row = []
+        for one in days:
+            visits = cells.get((cid, one), {})
+            row.append(
+                PageCell(len(visits), sum(visits.values()), one in off, shadows.get((cid, one), 0))
+            )
+        # The contract less the days off, as the checked week works it out.
+        carer = SCarer(
+            cid,
+            names[cid],
+            contracted_minutes=round((contracts.get(cid) or 0.0) * 60),
+            availability={weekday: ((0, 0),) for weekday in working_days.get(cid, ())},
+            absent_days=frozenset(off),
+        )
+        page_rows.append(PageRow(cid, names[cid], tuple(row), due_minutes(carer, days)))
+    longest = max((len(name) for name, _cid in listed), default=0)
+    return FirstPage(monday, page_rows, len(listed), visit_count or 0, longest)
