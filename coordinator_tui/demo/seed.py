@@ -1399,10 +1399,15 @@ def seed_demo(
         # Governance last, through the audited session and on its own generator
         # (``random.Random(seed)`` inside), so every draw above is the same with it or
         # without it. It gives its incidents, actions and complaints explicit ids.
+        from coordinator_tui.demo.governance import SIZES as GOVERNANCE_SIZES
         from coordinator_tui.demo.governance import seed_governance
 
-        # The ten-times build scales the registers and the rota (issue 23), not governance.
-        governance_size = "large" if size == "x10" else size
+        # The ten-times build scales the registers and the rota (issue 23), not governance;
+        # a size a benchmark adds (the solver's 300-carer ``scale``) takes the small set.
+        if size in GOVERNANCE_SIZES:
+            governance_size = size
+        else:
+            governance_size = "large" if size == "x10" else "small"
         governance = seed_governance(session, today=demo.today, size=governance_size, seed=seed)
         counts["incident"] = governance.incidents
         counts["complaint"] = governance.complaints
