@@ -118,7 +118,8 @@ _SAFEGUARDING = f"""SELECT
  (SELECT count(*) FROM register_entry WHERE status = :active AND next_review_due < :today),
  (SELECT count(*) FROM register_entry
    WHERE status = :active AND next_review_due >= :today AND next_review_due <= :horizon),
- (SELECT count(*) FROM register_entry WHERE status = :active AND escalated_at IS NOT NULL),
+ (SELECT count(*) FROM register_entry WHERE status = :active
+   AND id IN (SELECT id FROM register_entry WHERE escalated_at IS NOT NULL)),
  (SELECT count(*) FROM concern WHERE status = :untriaged),
  (SELECT count(*) FROM referral WHERE state IN ({{awaiting}})),
  (SELECT count(*) FROM referral WHERE state IN ({{open_states}}) AND chase_by < :today),
