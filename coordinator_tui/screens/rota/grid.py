@@ -341,9 +341,12 @@ class RotaScreen(BackgroundWrites, SectionScreen):
     def _call_from_thread(self, callback: Callable[..., object], *args: object) -> bool:
         """``callback(*args)`` on the app's thread; False when the app has closed while
         the week was read (quit during the load: nothing to show it on)."""
+        app = self.app
+        if not app.is_running:
+            return False
         try:
-            self.app.call_from_thread(callback, *args)
-        except RuntimeError:  # the app's loop has stopped
+            app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app's loop stopped meanwhile
             return False
         return True
 
