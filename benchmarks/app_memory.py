@@ -10,8 +10,9 @@ counts, ``2`` opens the review queue, and the resident set (``VmRSS`` in
 
 - ``memory.queue``: once the queue's first rows are painted;
 - ``memory.settled``: once every section the app prepares in the background (Referrals,
-  Meetings, Rota, Governance, Reports) has been built and its workers have finished, after
-  a garbage collection: what the process holds while the coordinator works.
+  Meetings, Rota, Governance, Reports) has been built, the app has given back what those
+  reads left (``app.RELEASES`` times: ``db.release_memory``) and its workers have finished,
+  after a garbage collection: what the process holds while the coordinator works.
 
 ``--trace N`` runs one child under ``tracemalloc`` and prints the N source lines holding
 the most memory when settled (slower; for finding what holds it, not a figure).
@@ -55,7 +56,7 @@ async def _measure(db: str, today: date, trace: int) -> dict[str, Any]:
     import gc
 
     from benchmarks.common import signed_in_app
-    from coordinator_tui.app import BUILT_SECTIONS
+    from coordinator_tui.app import BUILT_SECTIONS, RELEASES
     from coordinator_tui.db import open_database
     from coordinator_tui.settings import load_settings
     from coordinator_tui.textual_private import mode_built
@@ -106,6 +107,14 @@ async def _measure(db: str, today: date, trace: int) -> dict[str, Any]:
                 return all(mode_built(app, mode) for mode in BUILT_SECTIONS)
 
             await until(prepared, "the sections prepared in the background")
+            # The app gives back what the preparation's reads left once the last section
+            # has its data, and again a little later (``db.release_memory``): settled is
+            # after the last of these.
+            await until(
+                lambda: getattr(app, "memory_releases", RELEASES) >= RELEASES,
+                "the memory given back after the preparation",
+            )
+            figures["released"] = dict(app.memory_released or {})
             for _ in range(3):  # a worker may start another read when its first lands
                 await app.workers.wait_for_complete()
                 await pilot.pause(0.3)

@@ -25,7 +25,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 from coordinator_tui.commands import PeopleProvider, SectionsProvider
 from coordinator_tui.settings import Settings
@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 BENCH_EXIT_ENV = "COORDINATOR_TUI_BENCH_EXIT"
 SCREENS_DIR = Path(__file__).parent / "screens"  # absolute: subclasses live elsewhere
 PREPARE_DELAY_S = 0.25  # between preparing one section and the next (keys stay quick)
+PREPARE_WAIT_S = 10.0  # at most this long for a prepared section's data before the next
+RELEASE_AGAIN_S = 3.0  # memory given back when preparation ends, and again this much later
+RELEASES = 2  # how many times, in all (benchmarks.app_memory waits for the last)
 IDLE_CHECK_S = 5.0  # how often the idle lock looks at the time since the last key
 GC_HOLD_S = 5.0  # at most this long without the cyclic collector at start (launch.open_app)
 LOCKED_ACTIONS = frozenset({"quit", "blank", "focus_next", "focus_previous"})
@@ -182,6 +185,10 @@ class CoordinatorApp(App[None]):
         self.data_generation = 0
         """Counts the units of work that changed data (see ``session``)."""
         self._sections_prepared = False
+        self._modes_loaded: set[str] = set()  # sections whose screens have shown their data
+        self._preparing = ""  # the section prepared last, until its data is on screen
+        self.memory_released: dict[str, bool] | None = None  # once preparation has ended
+        self.memory_releases = 0  # times given back (RELEASES once preparation is over)
         self._switching_to_built = False  # see switch_mode
         if settings.keymap:
             self.set_keymap(settings.keymap)
@@ -587,6 +594,7 @@ class CoordinatorApp(App[None]):
 
     def screen_loaded(self, screen: Screen) -> None:
         """Screens call this when their data is on screen (benchmarks exit here)."""
+        self._modes_loaded.add(getattr(screen, "MODE", ""))
         if self.exit_after == "ready":
             self.call_after_refresh(self.exit)
         elif (
@@ -597,16 +605,63 @@ class CoordinatorApp(App[None]):
             self._sections_prepared = True
             self.set_timer(PREPARE_DELAY_S, partial(self._prepare_sections, list(BUILT_SECTIONS)))
 
-    def _prepare_sections(self, modes: list[str]) -> None:
+    def _prepare_sections(self, modes: list[str], deadline: float = 0.0) -> None:
         """Build the next section's screen off-stage (it loads its data in a worker), then
         the one after: opening a section later is then a switch to a screen already
-        filled, not a mount and a query (issues 3, 4 and 6 time the opening)."""
-        if not modes or self._exit:
+        filled, not a mount and a query (issues 3, 4 and 6 time the opening).
+
+        One at a time, each once no read is under way (the section built before has its
+        data, the screen on show has its own) or ``PREPARE_WAIT_S`` has passed: the reads
+        then follow one another on one pooled connection rather than run at once on
+        several, each filling its own page cache and its thread's heap (issue 23 §1: 70
+        MiB of page caches at ten times the data), and none competes with the screen the
+        coordinator is looking at. After the last, what the reads left is given back
+        (``db.release_memory``, in a worker)."""
+        if self._exit:
+            return
+        if self._reads_under_way() and time.monotonic() < deadline:
+            self.set_timer(PREPARE_DELAY_S, partial(self._prepare_sections, modes, deadline))
+            return
+        self._preparing = ""
+        if not modes:
+            self._release_memory_now(again=RELEASES - 1)
             return
         mode, rest = modes[0], modes[1:]
         if mode != self.current_mode and not mode_built(self, mode):
             build_mode(self, mode)
-        self.set_timer(PREPARE_DELAY_S, partial(self._prepare_sections, rest))
+            self._preparing = mode
+        next_deadline = time.monotonic() + PREPARE_WAIT_S
+        self.set_timer(PREPARE_DELAY_S, partial(self._prepare_sections, rest, next_deadline))
+
+    def _reads_under_way(self) -> bool:
+        """A section prepared last without its data yet, or any worker pending or running."""
+        if self._preparing and self._preparing not in self._modes_loaded:
+            return True
+        return any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers)
+
+    def _release_memory_now(self, again: int = 0) -> None:
+        """Give back what the reads left behind (in a worker), and ``again`` more times
+        ``RELEASE_AGAIN_S`` apart once no read is under way: a read that started just
+        before (a screen's second read, a timer's) kept its connection's cache then."""
+        if self._exit:
+            return
+        self.run_worker(self._release_memory, thread=True, group="memory", exit_on_error=False)
+        if again:
+            deadline = time.monotonic() + RELEASE_AGAIN_S + PREPARE_WAIT_S
+            self.set_timer(RELEASE_AGAIN_S, partial(self._release_when_quiet, deadline, again - 1))
+
+    def _release_when_quiet(self, deadline: float, again: int) -> None:
+        if self._reads_under_way() and time.monotonic() < deadline:
+            self.set_timer(PREPARE_DELAY_S, partial(self._release_when_quiet, deadline, again))
+            return
+        self._release_memory_now(again)
+
+    def _release_memory(self) -> None:
+        """Worker: what the background reads left behind goes back to the system."""
+        from coordinator_tui.db import release_memory
+
+        self.memory_released = release_memory(self.engine)
+        self.memory_releases += 1
 
     # -- errors: never a traceback with a person's details (coordinator_tui.crash) -----
 

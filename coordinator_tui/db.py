@@ -25,6 +25,7 @@ import re
 import select
 import sqlite3
 import stat
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event, inspect
@@ -73,6 +74,7 @@ __all__ = [
     "head_revision",
     "new_session",
     "open_database",
+    "release_memory",
     "resolve_target",
     "restore_sqlite",
     "session_scope",
@@ -94,6 +96,11 @@ PG_STATEMENT_TIMEOUT_MS = 10000
 asks should take more than a second or so; this only ends a statement stuck behind
 something unexpected. Schema upgrades run without it (an index on a large table may
 take longer), but still with the lock timeout."""
+POOL_SIZE = 2
+"""SQLite: connections the pool keeps between uses (more are opened while more threads read
+at once, and closed when handed back). Each kept connection keeps its page cache, so five
+(SQLAlchemy's default) kept up to five copies of the same pages (issue 23 §1: 70 MiB of
+page caches at ten times the data); two serve the UI's read and one background read."""
 STALE_TEMP_SECONDS = 600
 """A temporary new database older than this is one a killed first run left behind."""
 
@@ -136,7 +143,9 @@ def create_db_engine(target: DatabaseTarget, *, schema_work: bool = False) -> En
             if target.path is not None and keyslots.is_encrypted(target.path):
                 engine = _cipher_engine(target.path, connect_args)
             else:
-                engine = create_engine(target.url, connect_args=connect_args)
+                engine = create_engine(
+                    target.url, connect_args=connect_args, **_sqlite_pool(target)
+                )
             event.listen(engine, "connect", _set_sqlite_pragmas)
             if schema_work:
                 event.listen(engine, "connect", _sqlite_schema_work)
@@ -295,6 +304,83 @@ def _transaction_before_write(_conn, cursor, statement, _parameters, _context, _
         dbapi_connection.autocommit = False
 
 
+def _sqlite_pool(target: DatabaseTarget) -> dict[str, Any]:
+    """A file's pool: at most :data:`POOL_SIZE` kept, the most recently returned handed out
+    first (LIFO), so reads one after another reuse one connection and its warm page cache
+    rather than going round all of them, each filling its own cache with the same pages.
+    An in-memory database keeps SQLAlchemy's own pool (one connection holds the data)."""
+    if target.path is None:
+        return {}
+    return {"pool_size": POOL_SIZE, "pool_use_lifo": True}
+
+
+def release_memory(engine: Engine | None) -> dict[str, bool]:
+    """Give back what a burst of reads left behind (issue 23 §1), once the sections
+    prepared in the background have their data: each SQLite connection idle in the pool
+    frees its page cache (``PRAGMA shrink_memory``; the pages stay in the operating
+    system's file cache, so a later read costs a copy, not a disk read), and the C
+    allocator returns its free pages to the system (glibc's ``malloc_trim``: the page
+    caches and the threads' reads are freed into per-thread heaps that are otherwise kept).
+
+    Safe to call from any thread at any time: a connection in use is not touched, and on a
+    platform without ``malloc_trim`` (macOS, Windows, musl) that step is skipped. Returns
+    what was done, for tests and the benchmark."""
+    done = {"caches": False, "trimmed": False}
+    if engine is not None and engine.dialect.name == "sqlite":
+        done["caches"] = _shrink_idle_connections(engine)
+    done["trimmed"] = malloc_trim()
+    return done
+
+
+def _shrink_idle_connections(engine: Engine) -> bool:
+    """``PRAGMA shrink_memory`` on the connections idle in the pool now: as many are
+    checked out as are idle (a read starting meanwhile gets another, opened for it) and
+    handed straight back."""
+    pool = engine.pool
+    idle = pool.checkedin() if hasattr(pool, "checkedin") else 0
+    held = []
+    try:
+        for _ in range(idle):
+            held.append(engine.raw_connection())
+        for connection in held:
+            connection.driver_connection.execute("PRAGMA shrink_memory")
+    except Exception:  # noqa: BLE001 - memory is a nicety: a failure here is no error
+        return False
+    finally:
+        for connection in held:
+            connection.close()
+    return bool(held)
+
+
+def malloc_trim() -> bool:
+    """glibc's ``malloc_trim(0)``: free pages in every heap (each thread's too) go back to
+    the system. False where there is no such call (not glibc) or it gave nothing back."""
+    trim = _malloc_trim_function()
+    if trim is None:
+        return False
+    try:
+        return bool(trim(0))
+    except OSError:
+        return False
+
+
+@cache
+def _malloc_trim_function() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # musl and others have no malloc_trim
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
 def _cipher_engine(path: Path, connect_args: dict) -> Engine:
     """An engine on an encrypted database through SQLAlchemy's SQLCipher dialect
     (``sqlite+pysqlcipher``), keyed with the data key this process unlocked
@@ -314,7 +400,9 @@ def _cipher_engine(path: Path, connect_args: dict) -> Engine:
     url = URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
     # The dialect's default pool is one connection per thread (SingletonThreadPool);
     # the app's workers share a pool like the plain database's.
-    engine = create_engine(url, connect_args=connect_args, poolclass=QueuePool)
+    engine = create_engine(
+        url, connect_args=connect_args, poolclass=QueuePool, pool_size=POOL_SIZE, pool_use_lifo=True
+    )
     event.listen(engine, "connect", _cipher_settings_listener(settings))
     return engine
 
@@ -1155,3 +1243,11 @@ def rekey_sqlite(path: Path, username: str, password: str) -> Conversion:
     keyslots.finish_rekey(path, new)
     keyslots.remember(path, new)
     return Conversion(path, len(counts), sum(counts.values()))
+
+
+def reads_never_wait(engine: Engine | None) -> bool:
+    """Whether a short read may run on the UI thread: a local SQLite file in WAL mode,
+    whose readers never wait on a writer and pay no network round trip. A PostgreSQL
+    server (over a network, behind locks of its own) is read in a worker. The screens
+    ask this rather than looking at the dialect themselves."""
+    return engine is not None and engine.dialect.name == "sqlite"
