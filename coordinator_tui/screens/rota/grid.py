@@ -671,7 +671,8 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         cell = self.current_cell()
         if cell is None or self.rota is None:
             pending = self.page is not None and self.rota is None
-            line.update(Text(f"{PENDING} {PENDING_WORDS}", style="dim italic") if pending else "")
+            words = "Checking the week: each cell's problems follow."
+            line.update(Text(words, style="dim italic") if pending else "")
             return
         rota = self.rota
         carer_id, day = cell
