@@ -195,7 +195,9 @@ def quick_dashboard_counts(
         with path.open("rb") as file:
             if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
                 return None
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        # A writer holding the file (no WAL) makes this wait at most a second, then the
+        # full path, which waits its own way, shows the counts.
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
     except (OSError, sqlite3.Error):
         return None
     try:
