@@ -6,6 +6,7 @@ cells, and keys typed while the week is checked act once it is on screen."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from datetime import date, timedelta
 
@@ -207,3 +208,22 @@ async def test_cold_open_shows_the_first_carers_then_the_checked_week(
                 now = grid.cell_text(row, number + 1)
                 if cell.visits:
                     assert now[2:].startswith(f"{cell.visits:>2}"[: len(now) - 2]), now
+
+
+def test_the_collector_is_spared_only_where_the_start_froze_the_heap():
+    """The cold open freezes what the app holds before reading the whole week, as the
+    launched app's start does, so the week's 10,000 visits do not set off a full
+    collection of the app's heap; in a process whose start froze nothing (these tests)
+    it leaves the collector alone, else each app's garbage would be kept for good."""
+    if gc.get_freeze_count():
+        pytest.skip("this process froze its heap already")
+    grid_screen.spare_the_collector()
+    assert gc.get_freeze_count() == 0
+    try:
+        gc.freeze()  # as app.collector_back_on does at the start
+        frozen = gc.get_freeze_count()
+        made_since = [[number] for number in range(1000)]
+        grid_screen.spare_the_collector()
+        assert gc.get_freeze_count() >= frozen + len(made_since)
+    finally:
+        gc.unfreeze()

@@ -106,6 +106,19 @@ HANDED_ON = {"escalated": "→ manager", "agency": "→ agency"}
 DIFF_MARKS = {"gains": "+", "loses": "−", "both": "±", "retimed": "~"}
 
 
+def spare_the_collector() -> None:
+    """Before the cold open reads the whole week: what the app holds so far is left out
+    of the collector's later passes, as the app's start does (``app.collector_back_on``).
+    The week read next (10,000 visits at ten times the demo) otherwise set off a full
+    collection of the app's whole heap in the loading thread: 120-390 ms with the
+    interpreter held, the screen unable to paint (issue 23 §1). Only in a process whose
+    start froze its heap (the launched app): frozen objects are never collected, so a
+    process that runs app after app (the tests) would keep each one's garbage."""
+    if gc.get_freeze_count():
+        gc.collect(1)  # the young garbage first (a few milliseconds), not frozen
+        gc.freeze()
+
+
 def grid_cell(cell: Cell, narrow: bool = False, diff: str = "") -> Text:
     """``✖ 3  4.5h``: the worst problem's symbol in its own place, then visits and hours
     (narrow: ``✖  3``); ``off`` when absent; ``·`` when free. One style for the whole
@@ -330,12 +343,7 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         if not self._call_from_thread(self.show_page, page, painted.set):
             return
         painted.wait(PAINT_WAIT_S)
-        # What the app holds so far is left out of the collector's later passes, as at
-        # the start (``app.collector_back_on``): the week read next (10,000 visits at ten
-        # times the demo) else set off a full collection of the app's whole heap in this
-        # thread, 120-390 ms with the interpreter held, keys waiting (issue 23 §1).
-        gc.collect(1)
-        gc.freeze()
+        spare_the_collector()
         self._load_week(week)
 
     def _call_from_thread(self, callback: Callable[..., object], *args: object) -> bool:
