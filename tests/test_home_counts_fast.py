@@ -473,3 +473,34 @@ def test_table_schemas_are_built_when_first_used():
         "born": "1950-01-02",
         "after": "SchemaValidator",
     }
+
+
+async def test_m_on_the_fast_counts_resumes_minuting_once_the_database_opens(
+    demo_settings, small_demo_path
+):
+    """A meeting in progress shows first on the fast counts; ``m`` pressed then (twice)
+    opens its minuting once, when the database is open, not a screen that cannot load."""
+    from coordinator_tui.app import make_app
+    from coordinator_tui.screens.meetings.minuting import MinutingScreen
+
+    with sqlite3.connect(small_demo_path) as connection:
+        meeting_id = connection.execute(
+            "SELECT id FROM meeting WHERE status = 'planned' ORDER BY starts_at LIMIT 1"
+        ).fetchone()[0]
+        connection.execute("UPDATE meeting SET status = 'in_progress' WHERE id = ?", (meeting_id,))
+    app = make_app(_pinned(demo_settings))
+    open_database = app.open_database
+    app.open_database = lambda: None
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: getattr(app.screen, "counts_read", "") == "quick")
+        home = app.screen
+        assert home.counts.meeting_in_progress.id == meeting_id
+        await pilot.press("m", "m")
+        await pilot.pause()
+        assert app.screen is home
+        open_database()
+        await wait_for(pilot, lambda: isinstance(app.screen, MinutingScreen))
+        assert app.screen.meeting_id == meeting_id
+        await wait_for(pilot, lambda: home.counts_read == "database")
+        await pilot.pause(0.2)
+        assert sum(isinstance(s, MinutingScreen) for s in app.screen_stack) == 1

@@ -114,6 +114,7 @@ class HomeScreen(SectionScreen):
     ]
 
     counts: DashboardCounts | None = None
+    _resume_asked = False  # m pressed before the database was open: minuting once it is
     counts_read: str = ""
     """Where the counts shown were read: "quick" (``services.home_counts``, before the
     database was open) or "database" (``services.dashboard``, the ORM); "" for none yet."""
@@ -248,8 +249,16 @@ class HomeScreen(SectionScreen):
         from coordinator_tui.screens.meetings.minuting import MinutingScreen
 
         meeting = self.counts.meeting_in_progress if self.counts else None
-        if meeting is not None:
-            self.app.push_screen(MinutingScreen(meeting.id), lambda _: self.load_counts())
+        if meeting is None:
+            return
+        app = self.coordinator
+        if app.engine is None:  # pressed on the fast counts: it opens once the database is
+            if not self._resume_asked:
+                self._resume_asked = True
+                app.when_database_ready(self, self.action_resume_minuting)
+            return
+        self._resume_asked = False
+        self.app.push_screen(MinutingScreen(meeting.id), lambda _: self.load_counts())
 
     @on(OptionList.OptionSelected, "#home-counts")
     def open_target(self, event: OptionList.OptionSelected) -> None:
