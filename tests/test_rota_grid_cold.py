@@ -49,8 +49,26 @@ def _cells_of(rota: RotaWeek, carer_id: int) -> list[tuple[int, int, bool, int]]
 def test_first_page_is_what_the_checked_week_shows(small_demo_engine, weeks_on):
     """Every carer the page lists, in the grid's order, with each day's visits, visit
     minutes, absence and shadows and the week's contract as the checked week has them."""
-    monday = MONDAY + timedelta(weeks=weeks_on)
-    with session_scope(small_demo_engine, "t") as session:
+    _page_matches_the_checked_week(small_demo_engine, MONDAY + timedelta(weeks=weeks_on))
+
+
+@pytest.mark.postgres
+def test_first_page_on_postgresql_is_what_the_checked_week_shows(pg_url):
+    """The same on PostgreSQL: minutes from ``extract(epoch ...)``, the kinds of rows in
+    one ``UNION ALL`` with typed NULLs, the inactive carers' flag in a ``CASE``."""
+    from coordinator_tui.db import open_database
+    from coordinator_tui.demo.seed import seed_demo
+
+    opened = open_database(pg_url)
+    try:
+        seed_demo(opened.engine, size="small", seed=1, today=MONDAY)
+        _page_matches_the_checked_week(opened.engine, MONDAY)
+    finally:
+        opened.engine.dispose()
+
+
+def _page_matches_the_checked_week(engine, monday: date) -> None:
+    with session_scope(engine, "t") as session:
         rota = RotaWeek.load(session, monday)
         page = first_page(session, monday, 1000)
     assert page.monday == rota.monday and page.days == rota.days

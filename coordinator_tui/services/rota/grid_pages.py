@@ -23,7 +23,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from coordinator_tui.models import (
@@ -80,8 +91,9 @@ def _minutes(column):
 
 def first_page(session: Session, day: date, rows: int) -> FirstPage:
     """The grid's first ``rows`` carers of the week holding ``day``, in its order, with
-    their day cells; a handful of narrow queries whatever the week's size. Reading the
-    rota is viewing customers and visits, as ``load_week`` requires."""
+    their day cells: three narrow statements whatever the week's size or the data (a
+    fixed number of round trips on a shared PostgreSQL server). Reading the rota is
+    viewing customers and visits, as ``load_week`` requires."""
     access.require(session, access.VIEW_CUSTOMERS)
     # Through the session's connection (Core): the same transaction, without the ORM's
     # step per statement and per row (as ``load_week`` reads the week's visits).
@@ -90,74 +102,79 @@ def first_page(session: Session, day: date, rows: int) -> FirstPage:
     sunday = monday + timedelta(days=6)
     in_week = Visit.visit_date.between(monday, sunday)
     live = Visit.status != VisitStatus.CANCELLED
-    # Every carer's name (a few hundred): the order is Python's, as ``RotaWeek.carers``
-    # sorts, so a database collation cannot put the page in another order.
-    everyone = connection.execute(
-        select(Carer.id, Carer.name, Carer.active, Carer.contracted_hours)
-    ).all()
-    inactive = {cid for cid, _name, active, _hours in everyone if not active}
-    contracts = {cid: hours for cid, _name, _active, hours in everyone}
-    on_week: set[int] = set()
-    if inactive:
-        on_week = set(
-            connection.scalars(
-                select(VisitAssignment.carer_id)
-                .distinct()
-                .join(Visit, Visit.id == VisitAssignment.visit_id)
-                .where(in_week, live, VisitAssignment.carer_id.in_(inactive))
-            )
-        )
-    listed = sorted(
-        ((name, cid) for cid, name, active, _hours in everyone if active or cid in on_week),
+
+    # 1. Every carer (a few hundred), whether an inactive one is on a visit this week
+    # (listed then too), and the week's visits for the summary line.
+    # (one list for the statement, not a look-up per carer: an inactive carer's whole
+    # history would be walked for a week they are not in)
+    inactive = select(Carer.id).where(Carer.active.is_(False))
+    on_week = Carer.id.in_(
+        select(VisitAssignment.carer_id)
+        .join(Visit, Visit.id == VisitAssignment.visit_id)
+        .where(in_week, live, VisitAssignment.carer_id.in_(inactive))
     )
+    week_visits = select(func.count()).select_from(Visit).where(in_week, live).scalar_subquery()
+    everyone = connection.execute(
+        select(
+            Carer.id,
+            Carer.name,
+            case((Carer.active, true()), else_=on_week),
+            Carer.contracted_hours,
+            week_visits,
+        )
+    ).all()
+    visit_count = everyone[0][4] if everyone else 0
+    contracts = {row[0]: row[3] for row in everyone}
+    # The order is Python's, as ``RotaWeek.carers`` sorts: a database collation cannot
+    # put the page in another order.
+    listed = sorted((name, cid) for cid, name, listed_, _hours, _n in everyone if listed_)
     page = [cid for _name, cid in listed[: max(rows, 0)]]
-    names = dict((cid, name) for name, cid in listed[: max(rows, 0)])
-    visit_count = connection.scalar(select(func.count()).select_from(Visit).where(in_week, live))
+    names = {cid: name for name, cid in listed[: max(rows, 0)]}
 
     cells: dict[tuple[int, date], dict[int, int]] = defaultdict(dict)  # visit -> minutes
     absent: dict[int, set[date]] = defaultdict(set)
     shadows: dict[tuple[int, date], int] = defaultdict(int)
     working_days: dict[int, set[int]] = defaultdict(set)
-    if page:
-        dialect = connection.dialect.name
-        start = _minutes(Visit.start_at) if dialect == "sqlite" else None
-        end = _minutes(Visit.end_at) if dialect == "sqlite" else None
-        if start is None:  # PostgreSQL: the epoch from the timestamptz
-            start = func.floor(func.extract("epoch", Visit.start_at) / 60)
-            end = func.floor(func.extract("epoch", Visit.end_at) / 60)
-        for carer_id, visit_id, vday, first, last in connection.execute(
-            select(VisitAssignment.carer_id, Visit.id, Visit.visit_date, start, end)
-            .join(Visit, Visit.id == VisitAssignment.visit_id)
-            # ``+ 0``: by the week's visits (flat with the history), not by the carers'
-            # index, which walks every visit each carer ever had (60 ms against 13 at x10)
-            .where(in_week, live, (VisitAssignment.carer_id + 0).in_(page))
-        ):
-            cells[(carer_id, vday)][visit_id] = int(last) - int(first)
-        for carer_id, first_day, last_day in connection.execute(
-            select(Absence.carer_id, Absence.start_date, Absence.end_date).where(
-                Absence.start_date <= sunday,
-                Absence.end_date >= monday,
-                Absence.carer_id.in_(page),
-            )
-        ):
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        start, end = _minutes(Visit.start_at), _minutes(Visit.end_at)
+    else:  # PostgreSQL: the epoch from the timestamptz
+        start = func.floor(func.extract("epoch", Visit.start_at) / 60)
+        end = func.floor(func.extract("epoch", Visit.end_at) / 60)
+    # 2. The page's carers on the week's visits.
+    for carer_id, visit_id, vday, first, last in connection.execute(
+        select(VisitAssignment.carer_id, Visit.id, Visit.visit_date, start, end)
+        .join(Visit, Visit.id == VisitAssignment.visit_id)
+        # ``+ 0``: by the week's visits (flat with the history), not by the carers'
+        # index, which walks every visit each carer ever had (60 ms against 13 at x10)
+        .where(in_week, live, (VisitAssignment.carer_id + 0).in_(page))
+    ):
+        cells[(carer_id, vday)][visit_id] = int(last) - int(first)
+    # 3. Their absences, the visits they shadow (any status, as ``care.shadowing`` reads
+    # them) and their working weekdays (the contract less the days off), in one.
+    no_day, no_weekday = cast(null(), Date), cast(null(), Integer)
+    absence, shadow, weekday = (literal_column(f"'{kind}'") for kind in "asw")
+    parts = union_all(
+        select(absence, Absence.carer_id, Absence.start_date, Absence.end_date, no_weekday)
+        .where(Absence.start_date <= sunday, Absence.end_date >= monday)
+        .where(Absence.carer_id.in_(page)),
+        select(shadow, VisitShadow.carer_id, Visit.visit_date, no_day, no_weekday)
+        .join(Visit, Visit.id == VisitShadow.visit_id)
+        .where(in_week, VisitShadow.carer_id.in_(page)),
+        select(
+            weekday, CarerAvailability.carer_id, no_day, no_day, CarerAvailability.weekday
+        ).where(CarerAvailability.carer_id.in_(page)),
+    )
+    for kind, carer_id, first_day, last_day, weekday in connection.execute(parts):
+        if kind == "a":
             current = max(first_day, monday)
             while current <= min(last_day, sunday):
                 absent[carer_id].add(current)
                 current += timedelta(days=1)
-        for carer_id, vday in connection.execute(
-            select(VisitShadow.carer_id, Visit.visit_date)
-            .join(Visit, Visit.id == VisitShadow.visit_id)
-            .where(in_week, VisitShadow.carer_id.in_(page))
-        ):
-            shadows[(carer_id, vday)] += 1
-        needs_pattern = [cid for cid in page if absent.get(cid)]
-        if needs_pattern:
-            for carer_id, weekday in connection.execute(
-                select(CarerAvailability.carer_id, CarerAvailability.weekday).where(
-                    CarerAvailability.carer_id.in_(needs_pattern)
-                )
-            ):
-                working_days[carer_id].add(weekday)
+        elif kind == "s":
+            shadows[(carer_id, first_day)] += 1
+        else:
+            working_days[carer_id].add(weekday)
 
     days = [monday + timedelta(days=offset) for offset in range(7)]
     page_rows = []
