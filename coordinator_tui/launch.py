@@ -81,14 +81,26 @@ def _open_app(db: str | None, start: str, demo: bool, principal: Principal | Non
         preflight(settings.db)
     except (SettingsError, DatabaseOpenError) as exc:
         raise LaunchError(str(exc)) from None
-    check_theme(settings.theme)
-    from coordinator_tui.app import make_app
+    early = None
+    if start == "people":  # its first frame on the terminal now, if it can be the app's
+        from coordinator_tui.screens.registers import people_frame as early_paint
 
-    if demo:
-        from coordinator_tui.services.access import demo_principal
+        early = early_paint.paint_early(settings.db, settings.theme, principal, demo)
+    try:
+        check_theme(settings.theme)
+        from coordinator_tui.app import make_app
 
-        principal = demo_principal()
-    application = make_app(settings, start=start, principal=principal)
+        if demo:
+            from coordinator_tui.services.access import demo_principal
+
+            principal = demo_principal()
+        application = make_app(settings, start=start, principal=principal)
+        if early is not None:  # the early paint entered the alternate screen already
+            application.driver_class = early_paint.keep_screen(application.driver_class)
+    except BaseException:
+        if early is not None:
+            early_paint.undo()
+        raise
     application.run()
     code = application.return_code or 0
     if code and application.fatal_message:

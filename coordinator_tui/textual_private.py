@@ -31,6 +31,11 @@ CALLED: dict[str, str] = {
     "App._return_code": "the app's exit code after the redacted crash report",
     "App._exception": "the error that ended the app (run_test re-raises it in tests)",
     "App._exception_event": "tells Textual's run loop the app ended on an error",
+    "Screen._compositor": "the people list's first frame as Textual writes it, kept as "
+    "the template of the early paint (screens/registers/people_frame.py, issue 23 §2)",
+    "Compositor._render_chops": "the same: the screen's lines, without clearing the "
+    "regions waiting to be drawn (render_full_update would)",
+    "textual._compositor.LayoutUpdate": "the same: a full frame's escape sequences",
 }
 """Private names the app calls or sets, and why (through the functions below)."""
 
@@ -88,3 +93,16 @@ def end_app_with_error(app: Any, error: BaseException) -> None:
     if app._exception is None:
         app._exception = error
         app._exception_event.set()
+
+
+def full_frame(screen: Any) -> str:
+    """The whole of ``screen`` as the escape sequences Textual writes for a full frame
+    (its first frame is one), without disturbing what it has yet to draw."""
+    from textual._compositor import LayoutUpdate
+
+    compositor = screen._compositor
+    region = compositor.size.region
+    chops = compositor._render_chops(region, lambda _y: True)
+    return LayoutUpdate([chop.values() for chop in chops], region).render_segments(
+        screen.app.console
+    )

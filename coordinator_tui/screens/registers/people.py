@@ -4,8 +4,9 @@ Only the rows on screen are drawn (``LazyTable``) and only the pages they fall i
 read, each from its neighbour's key (``KeyedPages``), so the list opens as fast as a plain
 text viewer and ``End`` costs the same at a million people. Opened before the database is
 ready (the app opens it after its first frame), an SQLite file's rows are read with the
-stdlib ``sqlite3`` module meanwhile (``services.people_quick``). ``/`` narrows by name or
-NHS number prefix; ``enter`` opens the person.
+stdlib ``sqlite3`` module meanwhile (``services.people_quick``); opened straight from the
+launcher, its first frame may be on the terminal before Textual has started
+(``people_frame``). ``/`` narrows by name or NHS number prefix; ``enter`` opens the person.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Input, Static
 
-from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
-from coordinator_tui.services.person_hit import PersonHit, format_nhs_number
+from coordinator_tui.screens.registers import people_frame
+from coordinator_tui.screens.registers.people_frame import person_cells, summary_text
+from coordinator_tui.services.person_hit import PersonHit
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, Row
 
@@ -35,15 +37,7 @@ COLUMNS = [
 
 
 def person_row(hit: PersonHit) -> Row:
-    return Row(
-        hit.id,
-        (
-            hit.display_name,
-            format_nhs_number(hit.nhs_number),
-            uk_date(hit.date_of_birth),
-            hit.postcode,
-        ),
-    )
+    return Row(hit.id, person_cells(hit))
 
 
 ReadByKey = Callable[[Any, bool, int, int], Sequence[tuple[Any, Any]]]
@@ -187,6 +181,12 @@ class PeopleScreen(CoordinatorScreen):
         self.sub_title = "All people"
         self.query_one(LazyTable).focus()
         app = self.coordinator
+        if not app.styles.has_rule("color"):
+            # Opened first (``coordinator-tui people``), the app's own rules (its text
+            # colour) reach the app only when its CSS is refreshed, after the first
+            # frame: that frame drew every row but the cursor's, and the count, in no
+            # colour at all (invisible on the background). Applied now, before it.
+            app.stylesheet.apply(app)
         if getattr(app, "engine", None) is None:
             if self._may_read_people():
                 self._show_quick()
@@ -208,11 +208,15 @@ class PeopleScreen(CoordinatorScreen):
         return principal is not None and principal.can(VIEW_REGISTER)
 
     def _show_quick(self) -> None:
-        """The rows from the SQLite file while the database opens (see the module doc)."""
+        """The rows from the SQLite file while the database opens (see the module doc):
+        from the reader the launcher painted them with, if it did."""
         from coordinator_tui.preflight import resolve_target
         from coordinator_tui.services.people_quick import QuickPeople
 
-        quick = QuickPeople.open(resolve_target(self.coordinator.settings.db).path)
+        early = people_frame.take_early()
+        quick = early.quick if early is not None else None
+        if quick is None:
+            quick = QuickPeople.open(resolve_target(self.coordinator.settings.db).path)
         if quick is None:
             return
         self._quick = quick
@@ -221,6 +225,35 @@ class PeopleScreen(CoordinatorScreen):
             return quick.by_key(key, backward=backward, offset=offset, limit=limit)
 
         self._set_source(KeyedPages(quick.count(), read, person_row))
+        self.call_after_refresh(self._remember_frame)
+
+    def _remember_frame(self) -> None:
+        """The first frame of the list, as Textual wrote it, kept as the template of the
+        next launch's early paint and compared with this one's (``people_frame``). Only
+        as the list opens: the top, the cursor on the first row, nothing typed, nothing
+        over it."""
+        from coordinator_tui.textual_private import full_frame
+
+        quick, table = self._quick, self.query_one(LazyTable)
+        filtering = self.query_one("#people-filter", Input).has_class("-shown")
+        if quick is None or self.app.screen is not self or filtering:
+            return
+        if table.cursor_row or table.scroll_y or not self.total:
+            return
+        shown = min(table.scrollable_content_region.height - 1, self.total)
+        frame = full_frame(self)
+        widths = table._widths(table.scrollable_content_region.width)  # as it draws
+        size = (self.app.size.width, self.app.size.height)
+        theme = self.coordinator.settings.theme
+
+        def keep() -> None:
+            try:
+                hits = [hit for _key, hit in quick.by_key(None, limit=shown)]
+            except Exception:  # the reader was closed: the database is open, no matter
+                return
+            people_frame.remember(frame, hits, widths, self.total, size, theme)
+
+        self.run_worker(keep, thread=True, group="people-frame")
 
     def source(self, text: str) -> KeyedPages:
         """The list for ``text`` through the guarded services: counted, first page read."""
@@ -286,7 +319,7 @@ class PeopleScreen(CoordinatorScreen):
                     break
         elif not keep_cursor:
             table.cursor_row = 0
-        self.query_one("#people-summary", Static).update(f"People: {self.total:,}")
+        self.query_one("#people-summary", Static).update(summary_text(self.total))
 
     def action_filter(self) -> None:
         box = self.query_one("#people-filter", Input)
