@@ -267,6 +267,9 @@ class RotaScreen(BackgroundWrites, SectionScreen):
             Thread(target=context.run, args=(self._first_load,), daemon=True).start()
 
     def compose_body(self) -> ComposeResult:
+        # The height's classes before the widgets are styled: set after the mount, they
+        # restyled the whole screen (6 ms of the cold open, issue 23 §1).
+        self._fit_height(self.app.size.height)
         with Vertical(id="rota-body"):
             yield Static("Loading the rota…", id="rota-summary")
             yield Static("", id="rota-measures")
@@ -310,10 +313,10 @@ class RotaScreen(BackgroundWrites, SectionScreen):
                 self._set_columns()
             self.show_cell_problems()
 
-    def _fit_height(self) -> None:
+    def _fit_height(self, height: int | None = None) -> None:
         """Short screens (24 lines): the grid and the unassigned list take turns (``tab``),
         so the grid shows twelve carers rather than seven."""
-        height = self.size.height
+        height = self.size.height if height is None else height
         self.set_class(height < SHORT_HEIGHT, "-short")
         self.set_class(height >= TALL_HEIGHT, "-tall")
 
