@@ -340,6 +340,8 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         5-15 ms to it (issue 23: a key to its rows within 30 ms). Otherwise (a key typed
         before the search list is read, PostgreSQL over a network) they are read in a
         thread."""
+        from coordinator_tui.db import reads_never_wait  # loaded once the engine is
+
         filters = self.current_filter()
         engine = self.coordinator.engine
         if isinstance(search, Future) and search.done() and search.exception() is None:
@@ -349,8 +351,7 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
             or not isinstance(search, QueueSearch)
             or search.filters != filters
             or search.today != self.today
-            or engine is None
-            or engine.dialect.name != "sqlite"
+            or not reads_never_wait(engine)
         ):
             return False
         try:
