@@ -1251,11 +1251,3 @@ def reads_never_wait(engine: Engine | None) -> bool:
     server (over a network, behind locks of its own) is read in a worker. The screens
     ask this rather than looking at the dialect themselves."""
     return engine is not None and engine.dialect.name == "sqlite"
-
-
-def reads_never_wait(engine: Engine | None) -> bool:
-    """Whether a short read may run on the UI thread: a local SQLite file in WAL mode,
-    whose readers never wait on a writer and pay no network round trip. A PostgreSQL
-    server (over a network, behind locks of its own) is read in a worker. The screens
-    ask this rather than looking at the dialect themselves."""
-    return engine is not None and engine.dialect.name == "sqlite"
