@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen, ScreenResultType
+from textual.widget import Widget
 from textual.widgets import Header
 
 from coordinator_tui.screens.type_ahead import PassesStrayKeys
@@ -32,6 +33,63 @@ class CoordinatorScreen(PassesStrayKeys, Screen[ScreenResultType]):
     @property
     def today(self) -> date:
         return self.coordinator.settings.current_date()
+
+    def on_mount(self) -> None:
+        self._focus_only_what_is_shown()
+
+    def on_screen_resume(self) -> None:
+        self._focus_only_what_is_shown()
+
+    def _focus_only_what_is_shown(self) -> None:
+        """Never leave the focus on a widget that is not displayed.
+
+        Textual's auto-focus takes the first match that is ``focusable``, which looks at
+        ``visibility`` but not at ``display``: a screen whose first input is a ``/`` filter
+        box kept hidden until asked for would have that hidden box focused, and keys typed
+        at once (at start-up, before the first frame) would go into it unseen. Screens
+        name their ``AUTO_FOCUS``; this is the guard for every screen, present and to
+        come: the focus moves to the first displayed ``AUTO_FOCUS`` match, else to the
+        first widget of the focus chain (which holds displayed widgets only); with no
+        focus yet, a displayed match is taken before Textual's auto-focus can take a hidden
+        one, and with none shown it is left to Textual. Run when
+        the screen is mounted (Textual auto-focuses once its children are composed) and
+        each time it is shown again."""
+        focused = self.focused
+        if focused is not None and _displayed(focused, self):
+            return
+        selector = self.app.AUTO_FOCUS if self.AUTO_FOCUS is None else self.AUTO_FOCUS
+        if focused is None and not selector:
+            return  # a screen that asks for no auto-focus gets none
+        if selector:
+            for widget in self.query(selector):
+                if widget.focusable and _displayed(widget, self):
+                    self.set_focus(widget)
+                    return
+        if focused is None:
+            return  # nothing named is shown yet: Textual's auto-focus decides, as ever
+        chain = self.focus_chain
+        if chain:
+            self.set_focus(chain[0])
+        else:
+            # Nothing shown takes keys. Textual's own auto-focus runs after this handler
+            # (its ``_on_screen_resume`` is the base class's) and would pick the hidden
+            # widget again while nothing is focused: blur once it has run.
+            self.set_focus(None)
+            self.call_after_refresh(self._blur_if_hidden)
+
+    def _blur_if_hidden(self) -> None:
+        if self.focused is not None and not _displayed(self.focused, self):
+            self.set_focus(None)
+
+
+def _displayed(widget: Widget, screen: Screen) -> bool:
+    """Whether ``widget`` and every container up to ``screen`` is displayed."""
+    for node in widget.ancestors_with_self:
+        if node is screen:
+            return True
+        if not node.display:
+            return False
+    return True
 
 
 class SectionScreen(CoordinatorScreen):
