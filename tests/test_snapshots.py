@@ -6,19 +6,18 @@ then review the SVGs under ``tests/__snapshots__/``.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
+from pilot_helpers import wait_for
 
 from coordinator_tui.app import make_app
 
 SIZES = [(80, 24), (120, 40)]
 
 
-async def _wait(pilot, condition) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("screen did not load")
+# A cold open took over 10 s on a loaded 2-core machine (pytest-under-load): wait long.
+_wait = partial(wait_for, timeout=90.0)
 
 
 @pytest.fixture(autouse=True)

@@ -16,10 +16,11 @@ After an intended change of look: ``pytest tests/test_snapshots_dialogs.py
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, time
+from functools import partial
 
 import pytest
+from pilot_helpers import wait_for
 
 from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
@@ -30,12 +31,8 @@ IDS = [f"{w}x{h}" for w, h in SIZES]
 DECEMBER = 5  # the demo's next meeting, first in the Meetings list
 
 
-async def _wait(pilot, condition: Callable[[], object]) -> None:
-    for _ in range(1500):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"screen did not load: {type(pilot.app.screen).__name__}")
+# A cold open took over 10 s on a loaded 2-core machine (pytest-under-load): wait long.
+_wait = partial(wait_for, timeout=90.0)
 
 
 @pytest.fixture(autouse=True)

@@ -12,10 +12,11 @@ After an intended change of look: ``pytest tests/test_snapshots_house.py
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
+from pilot_helpers import wait_for
 
 from coordinator_tui.app import make_app
 from tests.conftest import DEMO_TODAY
@@ -24,12 +25,8 @@ SIZES = [(80, 24), (120, 40)]
 IDS = [f"{w}x{h}" for w, h in SIZES]
 
 
-async def _wait(pilot, condition: Callable[[], object]) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"screen did not load: {type(pilot.app.screen).__name__}")
+# A cold open took over 10 s on a loaded 2-core machine (pytest-under-load): wait long.
+_wait = partial(wait_for, timeout=90.0)
 
 
 @pytest.fixture(autouse=True)

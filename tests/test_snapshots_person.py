@@ -10,7 +10,10 @@ After an intended change of look: ``pytest tests/test_snapshots_person.py
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
+from pilot_helpers import wait_for
 from sqlalchemy import text
 
 from coordinator_tui.app import make_app
@@ -36,12 +39,8 @@ def most_registered(engine) -> int:
         ).scalar_one()
 
 
-async def _wait(pilot, condition) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("screen did not load")
+# A cold open took over 10 s on a loaded 2-core machine (pytest-under-load): wait long.
+_wait = partial(wait_for, timeout=90.0)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

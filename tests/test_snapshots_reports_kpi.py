@@ -7,8 +7,10 @@ After an intended change of look: ``pytest tests/test_snapshots_reports_kpi.py
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import pytest
+from pilot_helpers import wait_for
 
 from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
@@ -17,12 +19,8 @@ SIZES = [(80, 24), (120, 40)]
 TODAY = date(2026, 11, 23)
 
 
-async def _wait(pilot, condition) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("screen did not load")
+# A cold open took over 10 s on a loaded 2-core machine (pytest-under-load): wait long.
+_wait = partial(wait_for, timeout=90.0)
 
 
 @pytest.fixture

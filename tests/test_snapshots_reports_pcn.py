@@ -6,7 +6,10 @@ After an intended change of look: ``pytest tests/test_snapshots_reports_pcn.py
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
+from pilot_helpers import wait_for
 from test_reports_pcn import TODAY, build_fixture
 
 from coordinator_tui.app import make_app
@@ -14,12 +17,8 @@ from coordinator_tui.app import make_app
 SIZES = [(80, 24), (120, 40)]
 
 
-async def _wait(pilot, condition) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("screen did not load")
+# A cold open took over 10 s on a loaded 2-core machine (pytest-under-load): wait long.
+_wait = partial(wait_for, timeout=90.0)
 
 
 @pytest.fixture

@@ -8,8 +8,10 @@ After an intended change of look: ``pytest tests/test_snapshots_text_conflict.py
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
+from pilot_helpers import wait_for
 
 from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
@@ -27,12 +29,8 @@ THEIRS = (
 )
 
 
-async def _wait(pilot, condition) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("screen did not load")
+# A cold open took over 10 s on a loaded 2-core machine (pytest-under-load): wait long.
+_wait = partial(wait_for, timeout=90.0)
 
 
 class TestTextConflict:
