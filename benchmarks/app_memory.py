@@ -208,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
             f"target < {TARGET_MIB:.0f} MiB  "
             f"{'ok' if statistics.median(values) < TARGET_MIB else 'MISSED'}"
         )
+    peaks = [r["settled"]["peak"] for r in runs]
+    print(f"memory.peak     median {statistics.median(peaks):7.1f} MiB  (VmHWM: the most held)")
+    print(f"given back after the preparation: {[r.get('released') for r in runs][0]}")
     print(f"queue rows in memory: {runs[0].get('queue_rows')}; loads: {[r['load'] for r in runs]}")
     print(f"database: {db} ({os.path.getsize(db) / 2**20:.0f} MiB)")
     return 0
