@@ -245,3 +245,51 @@ def test_the_collector_is_spared_only_where_the_start_froze_the_heap():
         assert gc.get_freeze_count() >= frozen + len(made_since)
     finally:
         gc.unfreeze()
+
+
+async def test_a_check_that_fails_after_the_first_screenful_says_so_and_lets_keys_go(
+    demo_settings, small_demo_engine, monkeypatch
+):
+    """The week cannot be read after the page was shown (a refusal, a damaged table): the
+    summary says so with F5, nothing says the checks are still coming, the page's rows
+    stay as read, and the keys typed meanwhile are let go (not kept for a week that is
+    not coming); F5 then shows the checked week."""
+    from coordinator_tui.services.errors import CoordinatorError
+
+    failing = threading.Event()
+    failing.set()
+    go = threading.Event()
+    original = RotaWeek.load.__func__
+
+    def load(cls, session, day):
+        if failing.is_set():
+            assert go.wait(60)
+            raise CoordinatorError("The database could not be read.")
+        return original(cls, session, day)
+
+    monkeypatch.setattr(RotaWeek, "load", classmethod(load))
+    monkeypatch.setattr(grid_screen, "PAGE_ROWS", 4)
+    monkeypatch.setattr(grid_screen, "BUSY_HOLD_LIMIT_S", 60.0)
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        await wait_for(pilot, lambda: isinstance(app.screen, RotaScreen) and app.screen.page)
+        screen = app.screen
+        grid = screen.query_one("#rota-grid", CellGrid)
+        start_row, start_column = grid.cursor
+        await pilot.press("down")
+        await pilot.pause()
+        assert grid.cursor == (start_row, start_column)  # held for the check
+        go.set()
+        summary = screen.query_one("#rota-summary")
+        await wait_for(pilot, lambda: "could not be loaded" in shown_text(summary))
+        assert "F5 tries again" in shown_text(summary)
+        assert shown_text(screen.query_one("#rota-problems")).strip() == ""
+        assert shown_text(screen.query_one("#rota-measures")).strip() == ""
+        await wait_for(pilot, lambda: grid.cursor == (start_row + 1, start_column))
+        assert not screen.loaded and grid.row_count == 4
+        failing.clear()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.loaded)
+        assert screen.page is None and grid.row_count > 4
+        assert "hard" in shown_text(summary) and "could not" not in shown_text(summary)

@@ -378,9 +378,16 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         if not self._mounted:  # said once the screen is mounted
             self._load_error = message
             return
+        self._load_error = message
         self.query_one("#rota-summary", Static).update(
             Text(f"The rota could not be loaded: {message} F5 tries again.", style="bold red")
         )
+        if self.page is not None and self.rota is None:
+            # The first screenful stays as read (its marks unresolved), no longer said
+            # to be on its way.
+            self.query_one("#rota-measures", Static).update("")
+            self.query_one("#rota-unassigned-title", Static).update("")
+            self.show_cell_problems()
         self._let_first_keys_go()  # the keys held for the first load go on
 
     def show_page(self, page: FirstPage, painted: Callable[[], object]) -> None:
@@ -426,6 +433,7 @@ class RotaScreen(BackgroundWrites, SectionScreen):
             return
         self._pending = None
         self._pending_page = None
+        self._load_error = ""
         self.page = None
         self.rota = rota
         grid = self.query_one("#rota-grid", CellGrid)
@@ -681,7 +689,7 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         line = self.query_one("#rota-problems", Static)
         cell = self.current_cell()
         if cell is None or self.rota is None:
-            pending = self.page is not None and self.rota is None
+            pending = self.page is not None and self.rota is None and not self._load_error
             words = "Checking the week: each cell's problems follow."
             line.update(Text(words, style="dim italic") if pending else "")
             return
