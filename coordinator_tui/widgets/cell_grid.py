@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -290,6 +291,19 @@ class CellGrid(RowCursorView):
         """One cell cut or padded to ``width``, as segments without a base style (applied
         per line, with the row's zebra or the cursor); the rule after it is added then."""
         # Control codes shown as symbols, never sent to the terminal (services.safe_text).
+        plain = cell.plain if isinstance(cell, Text) else str(cell)
+        if (
+            (not isinstance(cell, Text) or not cell.spans)
+            and "\n" not in plain
+            and not has_controls(plain)
+        ):
+            # One style for the whole cell (most of the rota's): one segment, padded,
+            # without Rich's line rendering (two thirds of a grid line's drawing).
+            length = cell_len(plain)
+            if length <= width:
+                style = cell.style if isinstance(cell, Text) else ""
+                own = self.app.console.get_style(style) if style else None
+                return [Segment(plain + " " * (width - length), own)]
         text = cell.copy() if isinstance(cell, Text) else Text(visible(str(cell)))
         if has_controls(text.plain):
             text.plain = visible(text.plain)
