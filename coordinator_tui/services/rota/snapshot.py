@@ -22,11 +22,26 @@ Besides the week itself a snapshot holds what the rules look back (and forward) 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, cast, func, or_, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import UK
@@ -133,6 +148,189 @@ class _DayParser:
                 date.fromisoformat(raw[:10]) if isinstance(raw, str) else raw  # type: ignore[assignment]
             )
         return found
+
+
+_CARER, _CUSTOMER, _SKILL, _AVAILABLE, _ABSENT, _PREFERENCE, _ACCEPTED, _NIGHT = range(8)
+"""The kinds of row ``_reference_rows`` reads."""
+
+
+def _minute_of(text: str) -> int:
+    """A stored time of day (``HH:MM[:SS...]``, as either database gives it as text) as
+    minutes since midnight."""
+    return int(text[:2]) * 60 + int(text[3:5])
+
+
+def _reference_rows(monday: date, sunday: date, first_history_day: date):
+    """One statement for what the week reads besides its visits and kept weeks: rows of
+    one shape, ``(kind, i1, i2, i3, f1, f2, f3, t1, t2, t3, t4)``, each kind filling the
+    columns it needs (integers, floats and text in their own, so PostgreSQL's UNION sees
+    one type a column; dates and times as text, parsed once each; the carer's yes/no
+    fields as bits of one integer, the recorded night worker apart as it may be unknown).
+
+    - carer: id, flags (opt-out 1, active 2, split-shift exempt 4, special hazards 8,
+      young night contract 16), night worker; home lat, lon, contracted hours; name,
+      gender, date of birth, transport mode;
+    - customer: id, lone-working risk; lat, lon; name, preferred gender;
+    - skill: carer; code, expires on; availability: carer, weekday; start, end;
+    - absence (touching the 17 weeks): carer; start, end, kind;
+    - preference: customer, carer; kind; acceptance (of the week's visits): visit,
+      carer; code; night time: its start (the settings' first row)."""
+    int_, text, real = Integer, String, Float
+
+    def row(kind: int, *columns):
+        typed = [literal_column(str(kind))]
+        for value, type_ in zip(columns, (int_,) * 3 + (real,) * 3 + (text,) * 4, strict=True):
+            typed.append(cast(null(), type_) if value is None else value)
+        return typed
+
+    def flag(column, bit: int):
+        return cast(column, Integer) * bit
+
+    flags = (
+        flag(Carer.wtr_opt_out, 1)
+        + flag(Carer.active, 2)
+        + flag(Carer.split_shift_exempt, 4)
+        + flag(Carer.special_hazards, 8)
+        + flag(Carer.young_night_contract, 16)
+    )
+    first_settings = select(func.min(WorkingTimeSettings.id)).scalar_subquery()
+    return union_all(
+        select(
+            *row(
+                _CARER,
+                Carer.id,
+                flags,
+                cast(Carer.night_worker, Integer),
+                cast(Carer.home_lat, Float),
+                cast(Carer.home_lon, Float),
+                cast(Carer.contracted_hours, Float),
+                Carer.name,
+                Carer.gender,
+                cast(Carer.date_of_birth, String),
+                Carer.transport_mode,
+            )
+        ),
+        select(
+            *row(
+                _CUSTOMER,
+                Customer.id,
+                cast(Customer.lone_working_risk, Integer),
+                None,
+                cast(Customer.lat, Float),
+                cast(Customer.lon, Float),
+                None,
+                Customer.name,
+                Customer.preferred_gender,
+                None,
+                None,
+            )
+        ),
+        select(
+            *row(
+                _SKILL,
+                CarerSkill.carer_id,
+                None,
+                None,
+                None,
+                None,
+                None,
+                Skill.code,
+                cast(CarerSkill.expires_on, String),
+                None,
+                None,
+            )
+        ).select_from(CarerSkill.__table__.join(Skill.__table__, Skill.id == CarerSkill.skill_id)),
+        select(
+            *row(
+                _AVAILABLE,
+                CarerAvailability.carer_id,
+                CarerAvailability.weekday,
+                None,
+                None,
+                None,
+                None,
+                cast(CarerAvailability.start_time, String),
+                cast(CarerAvailability.end_time, String),
+                None,
+                None,
+            )
+        ),
+        select(
+            *row(
+                _ABSENT,
+                Absence.carer_id,
+                None,
+                None,
+                None,
+                None,
+                None,
+                cast(Absence.start_date, String),
+                cast(Absence.end_date, String),
+                Absence.kind,
+                None,
+            )
+        ).where(Absence.start_date <= sunday, Absence.end_date >= first_history_day),
+        select(
+            *row(
+                _PREFERENCE,
+                CustomerCarerPreference.customer_id,
+                CustomerCarerPreference.carer_id,
+                None,
+                None,
+                None,
+                None,
+                CustomerCarerPreference.kind,
+                None,
+                None,
+                None,
+            )
+        ),
+        select(
+            *row(
+                _ACCEPTED,
+                ProblemAcceptance.visit_id,
+                ProblemAcceptance.carer_id,
+                None,
+                None,
+                None,
+                None,
+                ProblemAcceptance.code,
+                None,
+                None,
+                None,
+            )
+        )
+        .select_from(
+            ProblemAcceptance.__table__.join(
+                Visit.__table__, Visit.id == ProblemAcceptance.visit_id
+            )
+        )
+        .where(Visit.visit_date.between(monday, sunday)),
+        select(
+            *row(
+                _NIGHT,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                cast(WorkingTimeSettings.night_start, String),
+                None,
+                None,
+                None,
+            )
+        ).where(WorkingTimeSettings.id == first_settings),
+    )
+
+
+def _rows(result) -> Iterator:
+    """A result's rows a few hundred at a time (``fetchmany``): not one driver call a row,
+    as iterating a result does, nor every row held at once, as ``all()`` does (17,000 rows
+    alive together at x10 were carried into the older generations and the collector then
+    walked the whole heap, 70 ms of a load)."""
+    for chunk in result.partitions(256):
+        yield from chunk
 
 
 @lru_cache(maxsize=1024)
@@ -256,6 +454,8 @@ class WeekSnapshot:
     def __post_init__(self) -> None:
         self._table: TravelTable | None = None
         self._seen: dict[int, frozenset[int]] | None = None
+        self._by_customer: dict[int, tuple[int, ...]] | None = None
+        self._seen_by: dict[int, frozenset[int]] | None = None
         if not self.week_start:
             self.week_start = local_midnight(self.monday)
         if not self.week_end:
@@ -279,6 +479,26 @@ class WeekSnapshot:
                 seen[customer].add(carer_id)
             self._seen = {customer: frozenset(carers) for customer, carers in seen.items()}
         return self._seen.get(customer_id, frozenset())
+
+    def customers_seen_by(self, carer_id: int) -> frozenset[int]:
+        """The customers ``carer_id`` was seen at in the 16 weeks before (``known_pairs``
+        by carer, built once: the continuity rule asks it per carer's week)."""
+        if self._seen_by is None:
+            seen: dict[int, set[int]] = defaultdict(set)
+            for carer, customer_id in self.known_pairs:
+                seen[carer].add(customer_id)
+            self._seen_by = {carer: frozenset(found) for carer, found in seen.items()}
+        return self._seen_by.get(carer_id, frozenset())
+
+    def visits_of(self, customer_id: int) -> tuple[int, ...]:
+        """The ids of the customer's visits this week (indexed once: ranking asks it per
+        visit, and reading every visit of a large week for one customer's was O(week))."""
+        if self._by_customer is None:
+            found: dict[int, list[int]] = defaultdict(list)
+            for visit_id, visit in self.visits.items():
+                found[visit.customer_id].append(visit_id)
+            self._by_customer = {customer: tuple(ids) for customer, ids in found.items()}
+        return self._by_customer.get(customer_id, ())
 
     @property
     def days(self) -> list[date]:
@@ -307,91 +527,73 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     first_history_day = monday - timedelta(weeks=HISTORY_WEEKS)
     last_monday = monday - timedelta(days=7)
 
+    # Everything but the visits and the kept weeks in one statement (issue 23 §5: each
+    # statement is a round trip to a shared PostgreSQL server, and the load made eleven):
+    # carers, customers, skills, availability, absences, preferences, acceptances and
+    # the night time, as rows of one shape (``_reference_rows``) told apart by ``kind``.
+    connection = session.connection()
+    dialect = connection.dialect.name
     skills_of: dict[int, dict[str, date | None]] = defaultdict(dict)
-    for carer_id, code, expires in session.execute(
-        select(CarerSkill.carer_id, Skill.code, CarerSkill.expires_on).join(
-            Skill, Skill.id == CarerSkill.skill_id
-        )
-    ):
-        skills_of[carer_id][code.upper()] = expires
     windows: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    for carer_id, weekday, start, end in session.execute(
-        select(
-            CarerAvailability.carer_id,
-            CarerAvailability.weekday,
-            CarerAvailability.start_time,
-            CarerAvailability.end_time,
-        )
-    ):
-        low, high = start.hour * 60 + start.minute, end.hour * 60 + end.minute
-        if high <= low:  # runs past midnight (00:00 itself is the end of the day)
-            high += DAY
-        windows[carer_id][weekday].append((low, high))
     absent: dict[int, set[date]] = defaultdict(set)
     leave: dict[int, list[int]] = defaultdict(lambda: [0] * (HISTORY_WEEKS + 1))
-    for carer_id, start_day, end_day, kind in session.execute(
-        select(Absence.carer_id, Absence.start_date, Absence.end_date, Absence.kind).where(
-            Absence.start_date <= sunday, Absence.end_date >= first_history_day
-        )
+    preferred: dict[int, set[int]] = defaultdict(set)
+    excluded: dict[int, set[int]] = defaultdict(set)
+    carer_rows: list = []
+    customer_rows: list = []
+    accepted: list[tuple[str, int, int | None]] = []
+    night_start = NIGHT_START_DEFAULT
+    day_of = _DayParser()
+    for kind, i1, i2, i3, f1, f2, f3, t1, t2, t3, t4 in _rows(
+        connection.execute(_reference_rows(monday, sunday, first_history_day))
     ):
-        current = max(start_day, first_history_day)
-        counted = (kind or "").lower() in REFERENCE_PERIOD_EXCLUDED
-        while current <= min(end_day, sunday):
-            if current >= monday:
-                absent[carer_id].add(current)
-            if counted:
-                leave[carer_id][-(-(monday - current).days // 7)] += 1  # 0: this week
-            current += timedelta(days=1)
+        if kind == _SKILL:
+            skills_of[i1][t1.upper()] = day_of(t2) if t2 else None
+        elif kind == _AVAILABLE:
+            low, high = _minute_of(t1), _minute_of(t2)
+            if high <= low:  # runs past midnight (00:00 itself is the end of the day)
+                high += DAY
+            windows[i1][i2].append((low, high))
+        elif kind == _ABSENT:
+            current = max(day_of(t1), first_history_day)
+            counted = (t3 or "").lower() in REFERENCE_PERIOD_EXCLUDED
+            while current <= min(day_of(t2), sunday):
+                if current >= monday:
+                    absent[i1].add(current)
+                if counted:
+                    leave[i1][-(-(monday - current).days // 7)] += 1  # 0: this week
+                current += timedelta(days=1)
+        elif kind == _PREFERENCE:
+            (excluded if t1 == "excluded" else preferred)[i1].add(i2)
+        elif kind == _CARER:
+            carer_rows.append((i1, i2, i3, f1, f2, f3, t1, t2, t3, t4))
+        elif kind == _CUSTOMER:
+            customer_rows.append((i1, i2, f1, f2, t1, t2))
+        elif kind == _ACCEPTED:
+            accepted.append((t1, i1, i2))
+        elif kind == _NIGHT and t1:
+            night_start = _minute_of(t1)
     carers: dict[int, SCarer] = {}
-    for row in session.execute(
-        select(
-            Carer.id,
-            Carer.name,
-            Carer.gender,
-            Carer.date_of_birth,
-            Carer.transport_mode,
-            Carer.home_lat,
-            Carer.home_lon,
-            Carer.contracted_hours,
-            Carer.wtr_opt_out,
-            Carer.active,
-            Carer.split_shift_exempt,
-            Carer.night_worker,
-            Carer.special_hazards,
-            Carer.young_night_contract,
-        )
-    ):
-        cid = row[0]
+    for cid, flags, night_worker, lat, lon, hours, name, gender, born, mode in carer_rows:
         carers[cid] = SCarer(
             cid,
-            row[1],
-            row[2] or "",
-            row[3],
-            row[4] or travel.default_mode,
-            row[5] or 0.0,
-            row[6] or 0.0,
-            round((row[7] or 0.0) * 60),
-            bool(row[8]),
-            bool(row[9]),
+            name,
+            gender or "",
+            day_of(born) if born else None,
+            mode or travel.default_mode,
+            lat or 0.0,
+            lon or 0.0,
+            round((hours or 0.0) * 60),
+            bool(flags & 1),
+            bool(flags & 2),
             skills_of.get(cid, {}),
             {wd: tuple(sorted(w)) for wd, w in windows.get(cid, {}).items()},
             frozenset(absent.get(cid, ())),
-            bool(row[10]),
-            row[11],
-            bool(row[12]),
-            bool(row[13]),
+            bool(flags & 4),
+            None if night_worker is None else bool(night_worker),
+            bool(flags & 8),
+            bool(flags & 16),
         )
-
-    preferred: dict[int, set[int]] = defaultdict(set)
-    excluded: dict[int, set[int]] = defaultdict(set)
-    for customer_id, carer_id, kind in session.execute(
-        select(
-            CustomerCarerPreference.customer_id,
-            CustomerCarerPreference.carer_id,
-            CustomerCarerPreference.kind,
-        )
-    ):
-        (excluded if kind == "excluded" else preferred)[customer_id].add(carer_id)
     customers = {
         cid: SCustomer(
             cid,
@@ -403,16 +605,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             frozenset(excluded.get(cid, ())),
             bool(lone),
         )
-        for cid, name, lat, lon, pref_gender, lone in session.execute(
-            select(
-                Customer.id,
-                Customer.name,
-                Customer.lat,
-                Customer.lon,
-                Customer.preferred_gender,
-                Customer.lone_working_risk,
-            )
-        )
+        for cid, lone, lat, lon, name, pref_gender in customer_rows
     }
 
     # The week's visits, who is on them (by slot), and for context the assigned visits of
@@ -429,13 +622,59 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     recent = monday - timedelta(days=CONTEXT_DAYS)
     # Through the session's connection (Core): the same transaction, without the ORM's
     # per-row step for plain columns (a microsecond or two a row, 17,000 rows at x10).
-    connection = session.connection()
-    dialect = connection.dialect.name
+    # The week's rows and the context's in one statement (``context`` 0 and 1).
     start_s, end_s = _epoch_seconds(Visit.start_at, dialect), _epoch_seconds(Visit.end_at, dialect)
-    day_of = _DayParser()
     midnights: dict[date, int | None] = {}
     slots: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    stops: dict[int, SVisit] = {}
+    week_rows = (
+        select(
+            literal_column("0").label("context"),
+            Visit.id,
+            Visit.customer_id,
+            _text(Visit.visit_date).label("visit_date"),
+            start_s.label("start_s"),
+            end_s.label("end_s"),
+            Visit.carers_required,
+            Visit.required_skills,
+            Visit.status,
+            VisitAssignment.slot,
+            VisitAssignment.carer_id,
+        )
+        .select_from(
+            Visit.__table__.outerjoin(
+                VisitAssignment.__table__, VisitAssignment.visit_id == Visit.id
+            )
+        )
+        .where(Visit.visit_date.between(monday, sunday), Visit.status != VisitStatus.CANCELLED)
+    )
+    context_rows = (
+        select(
+            literal_column("1"),
+            Visit.id,
+            Visit.customer_id,
+            _text(Visit.visit_date),
+            start_s,
+            end_s,
+            cast(null(), Integer),
+            cast(null(), String),
+            cast(null(), String),
+            cast(null(), Integer),
+            VisitAssignment.carer_id,
+        )
+        .select_from(
+            VisitAssignment.__table__.join(Visit.__table__, Visit.id == VisitAssignment.visit_id)
+        )
+        .where(
+            or_(
+                Visit.visit_date.between(recent, monday - timedelta(days=1)),
+                Visit.visit_date == next_monday,
+            ),
+            Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)),
+        )
+    )
     for (
+        context,
         vid,
         cid,
         raw_day,
@@ -446,22 +685,14 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         status,
         slot,
         carer_id,
-    ) in connection.execute(
-        select(
-            Visit.id,
-            Visit.customer_id,
-            _text(Visit.visit_date),
-            start_s,
-            end_s,
-            Visit.carers_required,
-            Visit.required_skills,
-            Visit.status,
-            VisitAssignment.slot,
-            VisitAssignment.carer_id,
-        )
-        .outerjoin(VisitAssignment, VisitAssignment.visit_id == Visit.id)
-        .where(Visit.visit_date.between(monday, sunday), Visit.status != VisitStatus.CANCELLED)
-    ):
+    ) in _rows(connection.execute(union_all(week_rows, context_rows))):
+        if context:
+            stop = stops.get(vid)
+            if stop is None:
+                vday = day_of(raw_day)
+                stop = stops[vid] = SVisit(vid, cid, vday, start_at // 60, end_at // 60)
+            (following if stop.day == next_monday else previous)[carer_id].append(stop)
+            continue
         if carer_id is not None:
             slots[vid].append((slot, carer_id))
         if vid in visits:  # a double-up's second carer
@@ -491,43 +722,18 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         vid: (taken[0][1],) if len(taken) == 1 else tuple(c for _, c in sorted(taken))
         for vid, taken in slots.items()
     }
-    stops: dict[int, SVisit] = {}
-    for carer_id, vid, cid, raw_day, start_at, end_at in connection.execute(
-        select(
-            VisitAssignment.carer_id,
-            Visit.id,
-            Visit.customer_id,
-            _text(Visit.visit_date),
-            start_s,
-            end_s,
-        )
-        .join(Visit, Visit.id == VisitAssignment.visit_id)
-        .where(
-            or_(
-                Visit.visit_date.between(recent, monday - timedelta(days=1)),
-                Visit.visit_date == next_monday,
-            ),
-            Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)),
-        )
-    ):
-        stop = stops.get(vid)
-        if stop is None:
-            vday = day_of(raw_day)
-            stop = stops[vid] = SVisit(vid, cid, vday, start_at // 60, end_at // 60)
-        (following if stop.day == next_monday else previous)[carer_id].append(stop)
     for carer_stops in (*previous.values(), *following.values()):
         carer_stops.sort(key=lambda v: (v.start, v.id))
 
     # The 16 weeks before, as kept in ``CarerWeekHours`` (``week_hours``); last week's
     # rests of a day or more for the 14-day weekly rest.
     table = TravelTable({cid: (c.lat, c.lon) for cid, c in customers.items()}, travel)
-    night_start = night_start_of(session)
     history: dict[int, list[int | None]] = defaultdict(lambda: [None] * HISTORY_WEEKS)
     nights: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     previous_spans: dict[int, tuple[tuple[int, int], ...]] = {}
     seen_texts: list[tuple[int, str]] = []
     pairs_known = True
-    for row in connection.execute(
+    kept = connection.execute(
         select(
             CarerWeekHours.carer_id,
             CarerWeekHours.week_start,
@@ -540,7 +746,8 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             CarerWeekHours.customers,
             CarerWeekHours.source,
         ).where(CarerWeekHours.week_start >= first_history_day, CarerWeekHours.week_start < monday)
-    ):
+    )
+    for row in _rows(kept):
         carer_id, week_start, hours, shifts, night_shifts, first, last, rests, seen, source = row
         if seen:
             seen_texts.append((carer_id, seen))
@@ -598,14 +805,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     else:
         pairs = seen_pairs(session, first_history_day, monday)
 
-    acceptances = frozenset(
-        (code, visit_id, carer_id)
-        for code, visit_id, carer_id in session.execute(
-            select(ProblemAcceptance.code, ProblemAcceptance.visit_id, ProblemAcceptance.carer_id)
-            .join(Visit, Visit.id == ProblemAcceptance.visit_id)
-            .where(Visit.visit_date.between(monday, sunday))
-        )
-    )
+    acceptances = frozenset(accepted)
     snapshot = WeekSnapshot(
         monday=monday,
         carers=carers,

@@ -4,6 +4,7 @@ the speed of the carer's transport mode. All figures live in :class:`TravelConfi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 EARTH_RADIUS_KM = 6371.0088
@@ -71,6 +72,28 @@ class TravelTable:
             for key, (lat, lon) in places.items()
         }
         self._memo: dict[tuple[int, int, str], int] = {}
+
+    def leg(self, mode: str) -> Callable[[int, int], int]:
+        """``minutes`` for one mode, as a function of the two places: the shift builder
+        asks it once per pair of visits (15,000 times in a large week's full check), and
+        a memo of its own per mode keyed by the pair spares a call and a key a time. It
+        asks ``minutes`` (a subclass's own, e.g. the solver's journey matrix) once a pair."""
+        legs = self.__dict__.setdefault("_legs", {})  # a subclass may set up its own way
+        found = legs.get(mode)
+        if found is None:
+            memo: dict[tuple[int, int], int] = {}
+            minutes = self.minutes
+
+            def found(a: int, b: int) -> int:
+                if a == b:
+                    return 0
+                value = memo.get((a, b))
+                if value is None:
+                    value = memo[(a, b)] = minutes(a, b, mode)
+                return value
+
+            legs[mode] = found
+        return found
 
     def minutes(self, a: int, b: int, mode: str) -> int:
         if a == b:

@@ -30,10 +30,16 @@ from sqlalchemy.orm import Session
 from coordinator_tui.clock import MOMENT_KEY
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.problems import Problem
-from coordinator_tui.services.rota.rules import CarerWeek, rules_for
-from coordinator_tui.services.rota.rules.base import clear_caches, clock, hm, visit_rules_for
+from coordinator_tui.services.rota.rules import RULES, CarerWeek, rules_for
+from coordinator_tui.services.rota.rules.base import (
+    VisitChecks,
+    clear_caches,
+    clock,
+    hm,
+    visit_rules_of,
+)
 from coordinator_tui.services.rota.shifts import Shift, build_shifts, week_work
-from coordinator_tui.services.rota.snapshot import SCarer, WeekSnapshot, load_week
+from coordinator_tui.services.rota.snapshot import SCarer, SVisit, WeekSnapshot, load_week
 from coordinator_tui.services.rota.timeline import DaySummary, summarise
 from coordinator_tui.services.rota.wtr import ADULT, YOUNG, YOUNG_WORKER_AGE, WtrLimits
 
@@ -49,6 +55,17 @@ __all__ = [
 
 CARER_RULES = rules_for("carer")
 STAFFING_RULES = rules_for("staffing")
+_PER_SHIFT = ("daily_rest", "rest_break", "young_daily_limit", "overlap", "travel_time")
+_SHIFT_RULES = tuple(
+    (r.check, r.name in _PER_SHIFT)
+    for r in RULES
+    if r.scope == "carer" and r.name in (*_PER_SHIFT, "night_average", "night_hazard")
+)
+"""The carer rules ``shift_clash`` runs, in the order the full check runs them, each with
+whether it judges shift by shift (a problem of one shift reads nothing of another)."""
+assert [r.name for r in RULES if r.scope == "carer"][: len(_SHIFT_RULES)] == [
+    f.__name__ for f, _ in _SHIFT_RULES
+], "shift_clash names the first reasons: its rules must come first"
 
 
 @dataclass(frozen=True)
@@ -119,22 +136,34 @@ class RotaState:
         self._visits: dict[int, tuple[Problem, ...]] = {}
         self._summaries: dict[tuple[int, date], DaySummary | None] = {}
         self._previous: dict[int, list[Shift]] = {}
-        self._visit_rules: dict[int, tuple] = {}
+        # carer -> their narrowed visit rules; also the rules (a tuple) -> the same
+        self._visit_rules: dict[object, VisitChecks] = {}
+        self._spliced: tuple | None = None  # what ``shift_clash`` built last (one use)
         self._monday, self._sunday = snapshot.monday, snapshot.sunday
         source = snapshot.assignments if assignments is None else assignments
+        visits, cells, carers_of = snapshot.visits, self.cells, self.carers_of
         for visit_id, carers in source.items():
-            if visit_id in snapshot.visits:
+            visit = visits.get(visit_id)
+            if visit is None:
+                continue
+            if type(carers) is not tuple:
                 carers = tuple(carers)
-                if carers:
-                    self.carers_of[visit_id] = carers
-                    for carer_id in set(carers):
-                        self.cells[carer_id].setdefault(snapshot.visits[visit_id].day, []).append(
-                            visit_id
-                        )
-        order = {v: (visit.start, v) for v, visit in snapshot.visits.items()}
-        for days in self.cells.values():
+            if not carers:
+                continue
+            carers_of[visit_id] = carers
+            for carer_id in carers if len(carers) == 1 else set(carers):
+                days = cells[carer_id]
+                cell = days.get(visit.day)
+                if cell is None:
+                    days[visit.day] = [visit_id]
+                else:
+                    cell.append(visit_id)
+        # Each cell by start (then id); most arrive so (the week is read by day and start),
+        # and a cell of one needs nothing.
+        for days in cells.values():
             for cell in days.values():
-                cell.sort(key=order.__getitem__)
+                if len(cell) > 1:
+                    cell.sort(key=lambda v: (visits[v].start, v))
         self.validate_all()
 
     # -- reading ----------------------------------------------------------------------------
@@ -228,23 +257,54 @@ class RotaState:
         on_visit = self._on_visit
         for carer_id, days in self.cells.items():
             carer = self._carer(carer_id)
-            checks = self._visit_rules.get(carer_id)
-            if checks is None:
-                checks = self._visit_rules[carer_id] = visit_rules_for(carer, self)
+            narrow = self._checks_of(carer)
+            plain, skilled = narrow.plain, narrow.skilled
             for visit_ids in days.values():
                 for visit_id in visit_ids:
                     visit = visits[visit_id]
                     customer = customers.get(visit.customer_id)
-                    found: list[Problem] = []
+                    checks = (skilled if visit.skills else plain).get(visit.customer_id)
+                    if checks is None:
+                        checks = narrow(visit, customer)
+                    found: list[Problem] | None = None
                     for check in checks:
                         problems = check(carer, visit, customer, self)
                         if problems:
-                            found.extend(problems)
+                            if found is None:
+                                found = list(problems)
+                            else:
+                                found.extend(problems)
                     on_visit[(carer_id, visit_id)] = tuple(found) if found else ()
             self._carers[carer_id] = self._check_carer(carer_id)
-        for visit_id in visits:
-            self._visits[visit_id] = self._check_visit(visit_id)
+        # The staffing rules, but for the common case answered here (``_check_visit``'s
+        # own test, without a call per visit: a large week has 10,000).
+        carers_of, watch, checked = self.carers_of, self.snap.staffing_watch, self._visits
+        for visit_id, visit in visits.items():
+            carers = carers_of.get(visit_id, ())
+            if len(carers) == visit.carers_required == 1 and visit.customer_id not in watch:
+                customer = customers.get(visit.customer_id)
+                if (
+                    customer is not None
+                    and not customer.lone_working_risk
+                    and (not customer.preferred or carers[0] in customer.preferred)
+                ):
+                    checked[visit_id] = ()
+                    continue
+            checked[visit_id] = self._check_visit(visit_id)
         return self.problems()
+
+    def _checks_of(self, carer: SCarer) -> VisitChecks:
+        """The carer's visit rules, narrowed per customer (built once per carer)."""
+        checks = self._visit_rules.get(carer.id)
+        if checks is None:
+            # Shared by the carers with the same rules (a handful of sets in 300 carers),
+            # so each customer is narrowed once per set, not once per carer.
+            rules = visit_rules_of(carer, self)
+            checks = self._visit_rules[carer.id] = self._visit_rules.setdefault(
+                rules,  # type: ignore[call-overload]
+                VisitChecks(rules, self),
+            )
+        return checks
 
     def fork(self) -> RotaState:
         """A copy to change while this one is still being drawn: a screen makes its write
@@ -436,15 +496,128 @@ class RotaState:
             return found
         return self._check_on_visit(carer_id, visit_id)
 
+    def shift_clash(self, carer_id: int, visit_id: int) -> tuple[Problem, ...] | None:
+        """The new hard problems that the carer rules judged per shift (and the night
+        worker's, which come between them) would find with the carer put on ``visit_id``,
+        in the order the full check names them: what ranking asks before a what-if, to
+        rule a carer out for a fraction of its cost (issue 23 §1). Empty: none of these
+        (only the what-if can tell the rest); None: the carer's week is not checked yet.
+
+        The carer's checked shifts are kept and the visit put in its place; only the
+        shifts around it are built again (a shift is a run of visits joined by gaps under
+        the daily rest, so the shifts before the one the visit joins are as they were, and
+        so is every one after the first whose end the visit does not move). The rules per
+        shift (daily rest, break, a young worker's day, overlap, travel) run over those
+        shifts alone: the others' problems are the ones already found. The night rules
+        read the whole week, rebuilt so with its working time. A problem counts as new as
+        the what-if counts it: by its key, against the carer's problems now. The what-if
+        may find more (the week-level rules): a carer ruled out here carries these."""
+        cached = self._carers.get(carer_id)
+        if cached is None or cached.week is None:
+            return None
+        week = cached.week
+        visit = self.snap.visits[visit_id]
+        monday, sunday = self._monday, self._sunday
+
+        def order(stop) -> tuple:
+            # The order ``_check_carer`` puts the stops in: last week's (by start), this
+            # week's by day, then start and id (its cells), then the following day's.
+            day = stop.day
+            if day < monday:
+                return (0, stop.start, stop.id, day)
+            if day > sunday:
+                return (2, stop.start, stop.id, day)
+            return (1, day, stop.start, stop.id)
+
+        shifts = week.shifts
+        place = order(visit)
+        first = 0
+        for index, shift in enumerate(shifts):
+            if order(shift.visits[0]) < place:
+                first = index
+            else:
+                break
+        carer = week.carer
+        leg = self._table.leg(carer.transport_mode)
+        rest = self._rest(carer)
+        last = first
+        while True:
+            stops = [v for shift in shifts[first : last + 1] for v in shift.visits]
+            at = 0
+            while at < len(stops) and order(stops[at]) < place:
+                at += 1
+            stops.insert(at, visit)
+            rebuilt = build_shifts(stops, leg, rest)
+            if last + 1 >= len(shifts) or rebuilt[-1].end == shifts[last].end:
+                break
+            last += 1  # the visit moved the end: the next shift may join this one
+
+        def in_week(stop) -> bool:
+            return monday <= stop.day <= sunday
+
+        local = CarerWeek(
+            carer, self.snap, week.visits, rebuilt, 0, week.limits, self.mark, monday, sunday
+        )
+        spliced = [*shifts[:first], *rebuilt, *shifts[last + 1 :]]
+        work = (
+            week.work - week_work(shifts[first : last + 1], in_week) + week_work(rebuilt, in_week)
+        )
+        # Kept for the what-if that may follow (ranking's, for a carer not ruled out):
+        # ``_check_carer`` takes these shifts when the carer's week is then this one's.
+        self._spliced = (week, visit, spliced, work)
+        whole = None
+        before = {p.key for p in cached.problems}
+        found: list[Problem] = []
+        for check, per_shift in _SHIFT_RULES:
+            if per_shift:
+                problems = check(local)
+            else:
+                if whole is None:
+                    whole = CarerWeek(
+                        carer,
+                        self.snap,
+                        week.visits,  # not read by these rules
+                        spliced,
+                        work,
+                        week.limits,
+                        self.mark,
+                        monday,
+                        sunday,
+                    )
+                problems = check(whole)
+            found.extend(p for p in problems if p.is_hard and p.key not in before)
+        return tuple(found)
+
+    def _shifts_spliced(
+        self, carer_id: int, week_visits: list[SVisit]
+    ) -> tuple[list[Shift], int] | None:
+        """The shifts and working time ``shift_clash`` worked out last, when the carer's
+        week is now exactly the one it looked at with its visit added (else None: build
+        them). Exact: ``shift_clash`` builds again every shift the visit can change."""
+        spliced = self._spliced
+        if spliced is None or spliced[0].carer.id != carer_id:
+            return None
+        self._spliced = None
+        base, visit, shifts, work = spliced
+        cached = self._carers.get(carer_id)
+        if (
+            cached is None
+            or cached.week is not base
+            or len(week_visits) != len(base.visits) + 1
+            or visit not in week_visits
+        ):
+            return None
+        rest = [v for v in week_visits if v is not visit]
+        if rest != list(base.visits):
+            return None
+        return shifts, work
+
     def _check_on_visit(self, carer_id: int, visit_id: int) -> tuple[Problem, ...]:
-        checks = self._visit_rules.get(carer_id)
         carer = self._carer(carer_id)
-        if checks is None:
-            checks = self._visit_rules[carer_id] = visit_rules_for(carer, self)
         visit = self.snap.visits[visit_id]
         customer = self.snap.customers.get(visit.customer_id)
         found: list[Problem] = []
-        for check in checks:
+        for check in self._checks_of(carer)(visit, customer):
             problems = check(carer, visit, customer, self)
             if problems:
                 found.extend(problems)
@@ -458,28 +631,27 @@ class RotaState:
         carer = self._carer(carer_id)
         visits = snap.visits
         week_visits = [visits[v] for day in sorted(days) for v in days[day]]
-        mode = carer.transport_mode
-        minutes = self._table.minutes
-
-        def leg(a: int, b: int) -> int:
-            return minutes(a, b, mode)
-
-        rest = self._rest(carer)
-        # Last week's shifts are worked out once; only the last of them can run on into
-        # this week, so it is built again with this week's visits.
-        earlier = self._previous.get(carer_id)
-        if earlier is None:
-            earlier = self._previous[carer_id] = build_shifts(
-                snap.previous.get(carer_id, ()), leg, rest
-            )
-        stops = [*week_visits, *snap.following.get(carer_id, ())]
-        kept = earlier
-        if earlier:
-            kept = earlier[:-1]
-            stops[:0] = earlier[-1].visits
-        shifts = kept + build_shifts(stops, leg, rest)
         monday, sunday = self._monday, self._sunday
-        work = week_work(shifts, lambda v: monday <= v.day <= sunday)
+        ready = self._shifts_spliced(carer_id, week_visits) if self._spliced else None
+        if ready is not None:
+            shifts, work = ready
+        else:
+            leg = self._table.leg(carer.transport_mode)
+            rest = self._rest(carer)
+            # Last week's shifts are worked out once; only the last of them can run on
+            # into this week, so it is built again with this week's visits.
+            earlier = self._previous.get(carer_id)
+            if earlier is None:
+                earlier = self._previous[carer_id] = build_shifts(
+                    snap.previous.get(carer_id, ()), leg, rest
+                )
+            stops = [*week_visits, *snap.following.get(carer_id, ())]
+            kept = earlier
+            if earlier:
+                kept = earlier[:-1]
+                stops[:0] = earlier[-1].visits
+            shifts = kept + build_shifts(stops, leg, rest)
+            work = week_work(shifts, lambda v: monday <= v.day <= sunday)
 
         def limits(day: date) -> WtrLimits:
             return self.limits(carer, day)

@@ -45,22 +45,44 @@ class Rule:
     reading: str
     check: Callable
     applies: Callable | None = None  # visit rules: (carer, ctx) -> whether to run at all
+    # visit rules: (customer_id, customer, ctx) -> whether it can find anything on this
+    # customer's visits, and whether it reads only a visit's required skills (none: nothing)
+    for_customer: Callable | None = None
+    needs_skills: bool = False
 
 
 RULES: list[Rule] = []
 
 
 def rule(
-    scope: str, source: str, *codes: str, applies: Callable | None = None
+    scope: str,
+    source: str,
+    *codes: str,
+    applies: Callable | None = None,
+    for_customer: Callable | None = None,
+    needs_skills: bool = False,
 ) -> Callable[[Callable], Callable]:
     """Register a rule function; its docstring's first paragraph is how it is read.
     ``applies`` (visit rules) says once per carer whether the rule can find anything for
-    them, so a full check of a large week does not call it for every visit."""
+    them, so a full check of a large week does not call it for every visit; likewise
+    ``for_customer`` once per customer, and ``needs_skills`` that a visit requiring no
+    skill gives it nothing to find (issue 23 §1: a large week has 12,000 carer-visits).
+    Each must be a cheap necessary condition: where it says no, the rule finds nothing."""
 
     def register(check: Callable) -> Callable:
         doc = (check.__doc__ or "").strip().split("\n\n")[0]
         RULES.append(
-            Rule(check.__name__, scope, codes, source, " ".join(doc.split()), check, applies)
+            Rule(
+                check.__name__,
+                scope,
+                codes,
+                source,
+                " ".join(doc.split()),
+                check,
+                applies,
+                for_customer,
+                needs_skills,
+            )
         )
         return check
 
@@ -73,11 +95,45 @@ def rules_for(scope: str) -> tuple[Callable, ...]:
 
 def visit_rules_for(carer: SCarer, ctx) -> tuple[Callable, ...]:
     """The visit rules that can apply to ``carer`` this week."""
+    return tuple(r.check for r in visit_rules_of(carer, ctx))
+
+
+def visit_rules_of(carer: SCarer, ctx) -> tuple[Rule, ...]:
+    """The same as rules, for :class:`VisitChecks` to narrow further."""
     return tuple(
-        r.check
-        for r in RULES
-        if r.scope == "visit" and (r.applies is None or r.applies(carer, ctx))
+        r for r in RULES if r.scope == "visit" and (r.applies is None or r.applies(carer, ctx))
     )
+
+
+class VisitChecks:
+    """A carer's visit rules narrowed per customer and by whether the visit requires a
+    skill (``Rule.for_customer``, ``Rule.needs_skills``), worked out once per customer:
+    a full check of a large week then calls, per carer and visit, only the rules that can
+    find something there (two or three of eight). ``plain`` and ``skilled`` hold what is
+    worked out so far by customer, for a caller's loop to look up without a call."""
+
+    __slots__ = ("_ctx", "_rules", "plain", "skilled")
+
+    def __init__(self, rules: tuple[Rule, ...], ctx) -> None:  # noqa: ANN001
+        self._rules = rules
+        self._ctx = ctx
+        self.plain: dict[int, tuple[Callable, ...]] = {}
+        self.skilled: dict[int, tuple[Callable, ...]] = {}
+
+    def __call__(self, visit: SVisit, customer) -> tuple[Callable, ...]:  # noqa: ANN001
+        skilled = bool(visit.skills)
+        table = self.skilled if skilled else self.plain
+        found = table.get(visit.customer_id)
+        if found is None:
+            found = table[visit.customer_id] = tuple(
+                r.check
+                for r in self._rules
+                if (skilled or not r.needs_skills)
+                and (
+                    r.for_customer is None or r.for_customer(visit.customer_id, customer, self._ctx)
+                )
+            )
+        return found
 
 
 # -- text -------------------------------------------------------------------------------

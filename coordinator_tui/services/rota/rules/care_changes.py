@@ -54,7 +54,18 @@ def _any_open(carer: SCarer, ctx) -> bool:  # noqa: ANN001
     return changes is not None and bool(changes.by_customer)
 
 
-@rule("visit", SOURCE, CHANGE_UNACK_SOON, CHANGE_UNACK, applies=_any_open)
+def _open_for(customer_id: int, customer: SCustomer | None, ctx) -> bool:  # noqa: ANN001
+    return bool(ctx.snap.care_changes.by_customer.get(customer_id))
+
+
+@rule(
+    "visit",
+    SOURCE,
+    CHANGE_UNACK_SOON,
+    CHANGE_UNACK,
+    applies=_any_open,
+    for_customer=_open_for,
+)
 def change_not_acknowledged(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """A carer on a visit to a customer with an open medication or clinical change has
     acknowledged it: hard when the visit starts within 2 hours (or has begun), soft

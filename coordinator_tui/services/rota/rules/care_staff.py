@@ -54,6 +54,7 @@ def _expiring_skills(carer: SCarer, ctx) -> bool:  # noqa: ANN001
     "(staff suitably qualified and competent)",
     EXPIRING_SKILL,
     applies=_expiring_skills,
+    needs_skills=True,
 )
 def skill_expiring(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """A competency the visit needs is still valid on its day but expires within 7 days

@@ -85,6 +85,7 @@ def unavailable(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -
     "The visit's required skills; competency expiry dates",
     P.SKILL_MISSING,
     P.SKILL_EXPIRED,
+    needs_skills=True,
 )
 def skills(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """Every skill the visit requires is held, and has not expired by the visit's day (a
@@ -119,7 +120,14 @@ def skills(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tup
     return tuple(found)
 
 
-@rule("visit", "The customer's recorded exclusion of a carer", P.EXCLUDED)
+@rule(
+    "visit",
+    "The customer's recorded exclusion of a carer",
+    P.EXCLUDED,
+    for_customer=lambda customer_id, customer, ctx: (
+        customer is not None and bool(customer.excluded)
+    ),
+)
 def excluded(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """A carer the customer has excluded never visits them."""
     if customer is None or carer.id not in customer.excluded:
@@ -139,6 +147,9 @@ def excluded(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> t
     "visit",
     "The customer's preferred gender of carer (CQC: record why not met)",
     P.PREFERRED_GENDER,
+    for_customer=lambda customer_id, customer, ctx: (
+        customer is not None and bool(customer.preferred_gender)
+    ),
 )
 def preferred_gender(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """A customer's preferred gender of carer is met, or the reason it is not is recorded."""

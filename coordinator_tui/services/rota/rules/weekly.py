@@ -37,7 +37,16 @@ def _count(rests, low: int, high: int, inside: int, whole: int) -> int:
 def _weekly(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
     """(rest enough in the 7 days, rest enough over 14 days, why the 14 days are unknown)
     with ``extra`` minutes of daily rest joined to each weekly rest (reg 11(7)): the weekly
-    rest itself lies within the period, the daily rest before or after it may not."""
+    rest itself lies within the period, the daily rest before or after it may not.
+    Memoised on the week: both weekly-rest rules ask it with no extra minutes."""
+    key = ("weekly", extra)
+    found = week.memo.get(key)
+    if found is None:
+        found = week.memo[key] = _weekly_rests(week, extra)
+    return found  # type: ignore[return-value]
+
+
+def _weekly_rests(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
     snap = week.snap
     limits = week.limits(snap.monday)
     spans = sorted(
@@ -189,18 +198,16 @@ def new_to_customer(week: CarerWeek) -> list:
     before, and whom the customer has not asked for, is noted (a preferred carer is one of
     their regulars, as the continuity measure counts them)."""
     found = []
-    seen: set[int] = set()
     snap = week.snap
     carer_id = week.carer.id
+    seen = set(snap.customers_seen_by(carer_id))  # and those already looked at, below
     for visit in week.visits:
         customer_id = visit.customer_id
         if customer_id in seen:
             continue
         seen.add(customer_id)
         customer = snap.customers.get(customer_id)
-        if (carer_id, customer_id) in snap.known_pairs or (
-            customer and carer_id in customer.preferred
-        ):
+        if customer and carer_id in customer.preferred:
             continue
         found.append(
             week.mark(
