@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 from pilot_helpers import shown_text, wait_for
+from rich.text import Text
 from sqlmodel import func, select
 
 from coordinator_tui.app import make_app
@@ -293,3 +294,47 @@ async def test_a_check_that_fails_after_the_first_screenful_says_so_and_lets_key
         await wait_for(pilot, lambda: screen.loaded)
         assert screen.page is None and grid.row_count > 4
         assert "hard" in shown_text(summary) and "could not" not in shown_text(summary)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "Aaron Smith",
+        Text("…  8  4.5h", style="dim"),
+        Text("✖ 10 12.5h", style="bold red"),
+        Text("A name far too long for its column"),
+        "Tab\there and escape \x1b[31m",
+        Text.assemble(("✖", "red"), " 3"),
+        "",
+    ],
+    ids=["plain", "dim", "hard", "too-long", "controls", "spans", "empty"],
+)
+async def test_a_cell_drawn_the_quick_way_is_drawn_as_rich_draws_it(cell):
+    """``CellGrid._render_cell`` draws a one-style cell as one padded segment (the grid's
+    first paint): the same characters and styles as Rich's rendering, which the other
+    cells (spans, control codes, too long) still go through."""
+    from rich.segment import Segment
+    from textual.app import App
+
+    from coordinator_tui.services.safe_text import visible
+
+    class One(App):
+        def compose(self):
+            yield CellGrid()
+
+    app = One()
+    async with app.run_test():
+        grid = app.query_one(CellGrid)
+        text = cell.copy() if isinstance(cell, Text) else Text(visible(cell))
+        text.plain = visible(text.plain)
+        text.no_wrap, text.overflow, text.end = True, "ellipsis", ""
+        text.truncate(12, overflow="ellipsis", pad=True)
+        slow = list(text.render(app.console))
+        if text.style:
+            own = app.console.get_style(text.style)
+            slow = list(Segment.apply_style(slow, post_style=own))
+
+        def drawn(segments):
+            return [(s.text, s.style or None) for s in Segment.simplify(segments) if s.text]
+
+        assert drawn(grid._render_cell(cell, 12)) == drawn(slow)
