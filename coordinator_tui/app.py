@@ -47,6 +47,7 @@ PREPARE_DELAY_S = 0.25  # between preparing one section and the next (keys stay 
 PREPARE_WAIT_S = 10.0  # at most this long for a prepared section's data before the next
 RELEASE_AGAIN_S = 3.0  # memory given back when preparation ends, and again this much later
 RELEASES = 2  # how many times, in all (benchmarks.app_memory waits for the last)
+RELEASE_IDLE_S = 120.0  # and again after this long without a key or a click (once a pause)
 IDLE_CHECK_S = 5.0  # how often the idle lock looks at the time since the last key
 GC_HOLD_S = 5.0  # at most this long without the cyclic collector at start (launch.open_app)
 LOCKED_ACTIONS = frozenset({"quit", "blank", "focus_next", "focus_previous"})
@@ -189,6 +190,8 @@ class CoordinatorApp(App[None]):
         self._preparing = ""  # the section prepared last, until its data is on screen
         self.memory_released: dict[str, bool] | None = None  # once preparation has ended
         self.memory_releases = 0  # times given back (RELEASES once preparation is over)
+        self._releasing_when_idle = False  # the interval of release_if_idle is set
+        self._released_for_input: float | None = None  # last_input of the last idle release
         self._switching_to_built = False  # see switch_mode
         if settings.keymap:
             self.set_keymap(settings.keymap)
@@ -649,6 +652,20 @@ class CoordinatorApp(App[None]):
         if again:
             deadline = time.monotonic() + RELEASE_AGAIN_S + PREPARE_WAIT_S
             self.set_timer(RELEASE_AGAIN_S, partial(self._release_when_quiet, deadline, again - 1))
+        elif not self._releasing_when_idle:
+            self._releasing_when_idle = True
+            self.set_interval(RELEASE_IDLE_S / 4, self.release_if_idle)
+
+    def release_if_idle(self) -> None:
+        """Once per pause: after ``RELEASE_IDLE_S`` without a key or a click (the app left
+        open all day, or locked), what the coordinator's reads since have cached is given
+        back too, so memory at rest stays near the figure after the start."""
+        if self._exit or self.idle_clock() - self.last_input < RELEASE_IDLE_S:
+            return
+        if self._released_for_input == self.last_input or self._reads_under_way():
+            return
+        self._released_for_input = self.last_input
+        self._release_memory_now()
 
     def _release_when_quiet(self, deadline: float, again: int) -> None:
         if self._reads_under_way() and time.monotonic() < deadline:

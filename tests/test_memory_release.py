@@ -260,3 +260,35 @@ async def test_no_preparation_nothing_given_back(demo_settings, small_demo_engin
         await wait_for(pilot, lambda: "registers" in app._modes_loaded, timeout=30)
         await app.workers.wait_for_complete()
         assert calls == [] and app.memory_releases == 0
+
+
+async def test_memory_given_back_again_once_a_pause_after_the_start(preparing_app, monkeypatch):
+    """Left open all day: after RELEASE_IDLE_S without a key or click what the reads since
+    cached is given back, once a pause; a key starts a new pause."""
+    app = preparing_app
+    monkeypatch.setattr(db, "release_memory", lambda engine: {"caches": True, "trimmed": False})
+    now = [1000.0]
+    app.idle_clock = lambda: now[0]
+    app.last_input = now[0]
+
+    def memory_workers() -> int:
+        return sum(1 for w in app.workers if w.group == "memory" and not w.is_finished)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.memory_releases >= RELEASES, timeout=60)
+        await wait_for(pilot, lambda: not app._reads_under_way(), timeout=30)
+        app.release_if_idle()  # not idle long enough yet
+        assert memory_workers() == 0 and app.memory_releases == RELEASES
+        now[0] += app_module.RELEASE_IDLE_S
+        app.release_if_idle()
+        await wait_for(pilot, lambda: app.memory_releases == RELEASES + 1, timeout=30)
+        await wait_for(pilot, lambda: memory_workers() == 0, timeout=30)
+        now[0] += app_module.RELEASE_IDLE_S
+        app.release_if_idle()  # the same pause: given back already
+        assert memory_workers() == 0 and app.memory_releases == RELEASES + 1
+        await pilot.press("down")  # a key: a new pause begins
+        assert app.last_input == now[0]
+        now[0] += app_module.RELEASE_IDLE_S
+        app.release_if_idle()
+        await wait_for(pilot, lambda: app.memory_releases == RELEASES + 2, timeout=30)
+        assert not app.locked
