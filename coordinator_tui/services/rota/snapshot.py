@@ -625,7 +625,8 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     # The week's rows and the context's in one statement (``context`` 0 and 1).
     start_s, end_s = _epoch_seconds(Visit.start_at, dialect), _epoch_seconds(Visit.end_at, dialect)
     midnights: dict[date, int | None] = {}
-    slots: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    first_of: dict[int, tuple[int, int]] = {}  # visit -> (slot, carer) of its first row
+    more: dict[int, list[tuple[int, int]]] = defaultdict(list)  # a double-up's other rows
     stops: dict[int, SVisit] = {}
     week_rows = (
         select(
@@ -693,10 +694,12 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
                 stop = stops[vid] = SVisit(vid, cid, vday, start_at // 60, end_at // 60)
             (following if stop.day == next_monday else previous)[carer_id].append(stop)
             continue
-        if carer_id is not None:
-            slots[vid].append((slot, carer_id))
         if vid in visits:  # a double-up's second carer
+            if carer_id is not None:
+                more[vid].append((slot, carer_id))
             continue
+        if carer_id is not None:
+            first_of[vid] = (slot, carer_id)
         vday = day_of(raw_day)
         start = start_at // 60
         midnight = midnights.get(vday, _UNSET)
@@ -718,10 +721,13 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             split_skills(skills or ""),
             status,
         )
-    assigned: dict[int, tuple[int, ...]] = {
-        vid: (taken[0][1],) if len(taken) == 1 else tuple(c for _, c in sorted(taken))
-        for vid, taken in slots.items()
-    }
+    # One carer on most visits: their row is kept as it came; a double-up's are put in
+    # order of slot (no list per visit: a large week has 10,000).
+    assigned: dict[int, tuple[int, ...]] = {vid: (taken[1],) for vid, taken in first_of.items()}
+    for vid, taken in more.items():
+        first = first_of.get(vid)
+        everyone = [*taken, first] if first is not None else taken
+        assigned[vid] = tuple(c for _, c in sorted(everyone))
     for carer_stops in (*previous.values(), *following.values()):
         carer_stops.sort(key=lambda v: (v.start, v.id))
 

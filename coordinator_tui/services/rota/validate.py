@@ -20,6 +20,7 @@ of the carers involved (a few dozen visits each) and the visit itself.
 from __future__ import annotations
 
 import copy
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -531,12 +532,10 @@ class RotaState:
 
         shifts = week.shifts
         place = order(visit)
-        first = 0
-        for index, shift in enumerate(shifts):
-            if order(shift.visits[0]) < place:
-                first = index
-            else:
-                break
+        keys = week.memo.get("first_keys")  # each shift's first visit's place, once a week
+        if keys is None:
+            keys = week.memo["first_keys"] = [order(s.visits[0]) for s in shifts]
+        first = max(bisect_left(keys, place) - 1, 0)  # the last shift starting before it
         carer = week.carer
         leg = self._table.leg(carer.transport_mode)
         rest = self._rest(carer)
@@ -566,7 +565,9 @@ class RotaState:
         # ``_check_carer`` takes these shifts when the carer's week is then this one's.
         self._spliced = (week, visit, spliced, work)
         whole = None
-        before = {p.key for p in cached.problems}
+        before = week.memo.get("keys")
+        if before is None:
+            before = week.memo["keys"] = {p.key for p in cached.problems}
         found: list[Problem] = []
         for check, per_shift in _SHIFT_RULES:
             if per_shift:
@@ -600,15 +601,12 @@ class RotaState:
         self._spliced = None
         base, visit, shifts, work = spliced
         cached = self._carers.get(carer_id)
-        if (
-            cached is None
-            or cached.week is not base
-            or len(week_visits) != len(base.visits) + 1
-            or visit not in week_visits
-        ):
+        if cached is None or cached.week is not base or len(week_visits) != len(base.visits) + 1:
             return None
-        rest = [v for v in week_visits if v is not visit]
-        if rest != list(base.visits):
+        rest = [v for v in week_visits if v is not visit]  # by identity: the same objects
+        if len(rest) != len(base.visits) or any(
+            a is not b for a, b in zip(rest, base.visits, strict=True)
+        ):
             return None
         return shifts, work
 

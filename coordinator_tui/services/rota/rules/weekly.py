@@ -49,13 +49,15 @@ def _weekly(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
 def _weekly_rests(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
     snap = week.snap
     limits = week.limits(snap.monday)
-    spans = sorted(
-        [
-            *((s.start, s.end) for s in week.shifts),
-            *snap.previous_spans.get(week.carer.id, ()),
-        ]
-    )
-    rests = _rests(spans)
+    rests = week.memo.get("rests")  # the same whatever ``extra``: worked out once
+    if rests is None:
+        spans = sorted(
+            [
+                *((s.start, s.end) for s in week.shifts),
+                *snap.previous_spans.get(week.carer.id, ()),
+            ]
+        )
+        rests = week.memo["rests"] = _rests(spans)
     weekly = limits.weekly_rest
     if _count(rests, snap.week_start, snap.week_end, weekly, weekly + extra):
         return True, True, ""
