@@ -30,7 +30,7 @@ The hand plan is the demo's own week as ``demo_rota`` planned it (continuity by
 construction, a sick carer still on their visits and a few visits left unallocated on
 purpose), measured with the same ``measures`` the grid shows.
 
-- ``--solomon``: the routing core on Solomon's VRPTW instance C101 against the best known
+- ``--solomon``: the routing core on Solomon's VRPTW instances C101 and RC208 against the best known
   distances (``benchmarks/solomon.py``).
 
 Travel and continuity are each printed twice, raw and within the rules, and each says
@@ -1019,7 +1019,7 @@ def _fits_kept(plan, carer_id: int, job, start: int, day: int) -> bool:
 
 
 def solomon_case() -> Result:
-    """The routing core on Solomon's C101 (``benchmarks/solomon.py``): the mean gap to the
+    """The routing core on Solomon's C101 and RC208 (``benchmarks/solomon.py``): the mean gap to the
     best known distances at 10 s an instance. Information, not a target."""
     from benchmarks import solomon
 
@@ -1127,7 +1127,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=CASES, help="run only this case")
     parser.add_argument("--scale", action="store_true", help="also the 300-carer scale run")
     parser.add_argument(
-        "--solomon", action="store_true", help="also Solomon's C101 (benchmarks/solomon.py)"
+        "--solomon",
+        action="store_true",
+        help="also Solomon's C101 and RC208 (benchmarks/solomon.py)",
     )
     parser.add_argument(
         "--compare", action="store_true", help="also CP-SAT and PyVRP (pip install .[bench])"
