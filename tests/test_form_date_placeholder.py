@@ -5,7 +5,8 @@ Found by hand: the review queue's snooze (``s``) asks for its date with the hint
 but the form built every date field without it, so the field showed the DateInput's
 general "e.g. today, +2w, fri, 3/12". The rows forms (governance, and the care screens'
 ``CareFormDialog``, e.g. a care plan review put off) build their fields in
-``governance.forms.field_widget`` and dropped it the same way. A date field given no
+``governance.forms.field_widget`` (now ``form_dialog.field_widget``, FormDialog's own)
+and dropped it the same way. A date field given no
 placeholder still shows that default (and a past-date field its own, which names the
 century a two-digit year takes).
 """

@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from coordinator_tui.formatting import uk_date
@@ -42,6 +43,48 @@ class Field:
     required: bool = False
     placeholder: str = ""
     expects: str = DUE  # a date field: PAST for a date of birth or an event ("3/12/99")
+
+
+def field_widget(field: Field, today: date) -> Widget:
+    """The input for one field (id ``f-<key>``): one place that turns a ``Field`` into its
+    widget, for ``FormDialog`` and the dialogs that lay the same fields out otherwise
+    (the governance and care forms' rows), so a field reads the same everywhere."""
+    if field.kind == "date":
+        return DateInput(
+            value=uk_date(field.value) if field.value else "",
+            id=f"f-{field.key}",
+            # The screen's own hint ("+1w" for a snooze) when it gives one; None keeps
+            # the DateInput's default ("e.g. today, +2w, ...").
+            placeholder=field.placeholder or None,
+            today=today,
+            expects=field.expects,
+        )
+    if field.kind == "choice":
+        return ChoicePicker(
+            [Choice(*option) for option in field.options], field.value, id=f"f-{field.key}"
+        )
+    if field.kind == "lines":
+        return TextArea(
+            str(field.value or ""),
+            id=f"f-{field.key}",
+            compact=True,
+            placeholder=field.placeholder,
+            classes="form-lines",
+        )
+    if field.kind == "select":
+        return Select(
+            list(field.options),
+            value=field.value if field.value is not None else Select.NULL,
+            allow_blank=not field.required,
+            id=f"f-{field.key}",
+            compact=True,
+        )
+    return Input(
+        value=str(field.value or ""),
+        placeholder=field.placeholder,
+        id=f"f-{field.key}",
+        compact=True,
+    )
 
 
 class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
@@ -81,46 +124,7 @@ class FormDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
             for field in self.fields:
                 label = f"{field.label}{' *' if field.required else ''}"
                 yield Label(label, classes="form-label")
-                if field.kind == "date":
-                    initial = uk_date(field.value) if field.value else ""
-                    yield DateInput(
-                        value=initial,
-                        id=f"f-{field.key}",
-                        # The screen's own hint ("+1w" for a snooze) when it gives one;
-                        # None keeps the DateInput's default ("e.g. today, +2w, ...").
-                        placeholder=field.placeholder or None,
-                        today=self.today,
-                        expects=field.expects,
-                    )
-                elif field.kind == "choice":
-                    yield ChoicePicker(
-                        [Choice(*option) for option in field.options],
-                        field.value,
-                        id=f"f-{field.key}",
-                    )
-                elif field.kind == "lines":
-                    yield TextArea(
-                        str(field.value or ""),
-                        id=f"f-{field.key}",
-                        compact=True,
-                        placeholder=field.placeholder,
-                        classes="form-lines",
-                    )
-                elif field.kind == "select":
-                    yield Select(
-                        list(field.options),
-                        value=field.value if field.value is not None else Select.NULL,
-                        allow_blank=not field.required,
-                        id=f"f-{field.key}",
-                        compact=True,
-                    )
-                else:
-                    yield Input(
-                        value=str(field.value or ""),
-                        placeholder=field.placeholder,
-                        id=f"f-{field.key}",
-                        compact=True,
-                    )
+                yield field_widget(field, self.today)
             yield Static("", id="form-error")
 
     def _value(self, field: Field) -> Any:

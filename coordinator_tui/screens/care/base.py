@@ -18,8 +18,8 @@ from textual.widgets import Header, Label, Static
 
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
-from coordinator_tui.screens.form_dialog import Field, FormDialog
-from coordinator_tui.screens.governance.forms import RowsFormDialog, field_widget
+from coordinator_tui.screens.form_dialog import Field, FormDialog, field_widget
+from coordinator_tui.screens.governance.forms import RowsFormDialog
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row

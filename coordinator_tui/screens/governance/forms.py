@@ -16,55 +16,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.widgets import Label, Static
 
-from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.dialog_base import BackgroundSave
-from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.screens.form_dialog import Field, FormDialog, field_widget
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
-from coordinator_tui.widgets.date_input import DateInput
-from coordinator_tui.widgets.person_picker import Choice, ChoicePicker
-
-
-def field_widget(field: Field, today: date) -> Widget:
-    """The input for one field, as ``FormDialog`` makes it (ids ``f-<key>``)."""
-    if field.kind == "date":
-        initial = uk_date(field.value) if field.value else ""
-        return DateInput(
-            value=initial,
-            id=f"f-{field.key}",
-            placeholder=field.placeholder or None,  # none given: the DateInput's default
-            today=today,
-            expects=field.expects,
-        )
-    if field.kind == "choice":
-        return ChoicePicker(
-            [Choice(*option) for option in field.options], field.value, id=f"f-{field.key}"
-        )
-    if field.kind == "lines":
-        return TextArea(
-            str(field.value or ""),
-            id=f"f-{field.key}",
-            compact=True,
-            placeholder=field.placeholder,
-            classes="form-lines",
-        )
-    if field.kind == "select":
-        return Select(
-            list(field.options),
-            value=field.value if field.value is not None else Select.NULL,
-            allow_blank=not field.required,
-            id=f"f-{field.key}",
-            compact=True,
-        )
-    return Input(
-        value=str(field.value or ""),
-        placeholder=field.placeholder,
-        id=f"f-{field.key}",
-        compact=True,
-    )
 
 
 class RowsFormDialog(FormDialog):
