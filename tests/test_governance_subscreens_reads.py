@@ -217,3 +217,45 @@ async def test_candour_read_overtaken_by_the_complete_reload_is_not_shown(
         assert candour_status(quick_engine, incident_id) == "complete"
         assert screen.__dict__.get(HELD) is None
         assert all(limit.stopped for limit in limits)
+
+
+async def test_candour_keys_typed_after_an_element_is_saved_wait_for_its_reload(
+    app_quick, quick_engine, monkeypatch
+):
+    """An element saved (``enter`` on "Support offered", the text, ``ctrl+s``): the screen
+    reads the record again and moves the cursor to the next element missing ("Notified in
+    person"). ``enter`` typed before that read lands waits for it, then records that
+    element, not the one just saved (before, it opened "Support offered" again)."""
+    from coordinator_tui.screens.form_dialog import FormDialog
+
+    incident_id = an_incident(quick_engine, notifiable=True)
+    app = app_quick
+    async with app.run_test(size=(120, 40)) as pilot:
+        governance = await open_governance(pilot, app)
+        screen = await open_candour(pilot, app, governance, incident_id)
+        limits = catch_hold_limits(monkeypatch, screen)
+        table = screen.query_one("#candour-elements")
+        await wait_for(pilot, lambda: table.current_row is not None)
+        while table.current_row.key != "support":
+            await pilot.press("down")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        assert app.screen.form_title == "Support offered"
+        await pilot.press(*"Leaflet and a named contact")
+        gates, started = gate_after_reading(monkeypatch, inc, "incident_row", 1)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: started == [0])  # saved; its reload has read
+        assert app.screen is screen
+        await pilot.press("enter")  # meant for the next missing element
+        await settle(pilot)
+        assert app.screen is screen  # held: no dialog yet on the element just saved
+        assert screen.__dict__.get(HELD) is not None
+        gates[0].set()
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        assert app.screen.form_title == "Notified in person"
+        assert all(limit.stopped for limit in limits)
+    with session_scope(quick_engine, "t") as s:
+        from coordinator_tui.services.governance import candour as cd
+
+        record = cd.record_for_incident(s, incident_id)
+        assert record.support_offered == "Leaflet and a named contact"

@@ -218,7 +218,9 @@ class CandourScreen(BackgroundWrites, CoordinatorScreen):
         def then(_values: dict[str, Any], _result: Any) -> None:
             self.notify(f"Recorded: {spec.label.lower()}", timeout=3)
             self._move_to_missing = True
-            self.load()
+            # Keys typed now are meant for the record as saved, with the cursor on the
+            # next missing element: held until the reload lands, as after ``c``.
+            self.load(hold_keys=True)
 
         save = BackgroundSave(write, then)
 
