@@ -2,13 +2,14 @@
 
 Issue 6 section 8: full validation under 50 ms, the re-check after one change under 5 ms.
 
-- ``rota.load``: the week read from SQLite into the snapshot (info: not part of the target);
+- ``rota.load``: the week read from the database into the snapshot (under 50 ms, the
+  target issue 23 §1 sets at ten times the data);
 - ``rota.validate_full``: ``RotaState(snapshot)`` and its sorted problem list, cold (a fresh
   copy of the snapshot, so the travel memo and the time formatting cache start empty);
 - ``rota.validate_full_warm``: the same with the travel memo filled (a re-validation);
 - ``rota.recheck``: one random change (assign, unassign or replace a carer on a visit) and
   its incremental re-check, 200 changes;
-- ``rota.rank``: ranking every carer for an unassigned visit (info);
+- ``rota.rank``: ranking every carer for an unassigned visit (under 10 ms, issue 23 §1);
 - ``rota.grid_open``: the Rota screen opened cold in an ``App.run_test`` at 120x40, from
   the switch to the Rota section to the first frame showing its first screenful (the
   carers on screen with their visits and hours a day, read by ``grid_pages.first_page``;
@@ -36,6 +37,8 @@ from benchmarks.common import Database, Result, console, db_label, standalone_ma
 
 FULL_TARGET_S = 0.050
 RECHECK_TARGET_S = 0.005
+LOAD_TARGET_S = 0.050  # issue 23 §1: the week load at ten times the data (and so below it)
+RANK_TARGET_S = 0.010  # issue 23 §1: ranking one visit's carers, likewise
 GRID_OPEN_TARGET_S = 0.150
 GRID_SIZE = (120, 40)
 CHANGES = 200
@@ -306,8 +309,8 @@ def run(db_path: Database, runs: int = 7) -> list[Result]:
         Result(
             "rota.load",
             loads,
-            target="info",
-            passed=True,
+            target=f"< {LOAD_TARGET_S * 1000:.0f} ms",
+            passed=statistics.median(loads) < LOAD_TARGET_S,
             description="load_week: the week, its two days of context and its 16 weeks "
             "of kept figures (hours, continuity) from the database",
             extra=size,
@@ -339,10 +342,10 @@ def run(db_path: Database, runs: int = 7) -> list[Result]:
         Result(
             "rota.rank",
             ranks or [0.0],
-            target="info",
-            passed=True,
+            target=f"< {RANK_TARGET_S * 1000:.0f} ms",
+            passed=statistics.median(ranks or [0.0]) < RANK_TARGET_S,
             description="rank_carers for an unassigned visit (every carer; a what-if for "
-            "each not ruled out by a rule of the visit itself)",
+            "each not ruled out by a rule of the visit itself or by its shift)",
         ),
         *opening,
     ]
