@@ -269,7 +269,7 @@ async def test_memory_given_back_again_once_a_pause_after_the_start(preparing_ap
     monkeypatch.setattr(db, "release_memory", lambda engine: {"caches": True, "trimmed": False})
     now = [1000.0]
     app.idle_clock = lambda: now[0]
-    app.last_input = now[0]
+    app.last_input = now[0] - app_module.RELEASE_QUIET_S  # no key since the start
 
     def memory_workers() -> int:
         return sum(1 for w in app.workers if w.group == "memory" and not w.is_finished)
@@ -292,3 +292,23 @@ async def test_memory_given_back_again_once_a_pause_after_the_start(preparing_ap
         app.release_if_idle()
         await wait_for(pilot, lambda: app.memory_releases == RELEASES + 2, timeout=30)
         assert not app.locked
+
+
+async def test_memory_given_back_only_in_a_pause_of_keys(preparing_app, monkeypatch):
+    """Pages given back are faulted in again when next used: never while keys come."""
+    app = preparing_app
+    monkeypatch.setattr(db, "release_memory", lambda engine: {"caches": True, "trimmed": False})
+    now = [1000.0]
+    app.idle_clock = lambda: now[0]
+    app.last_input = now[0]  # a key just now, and the clock stands still
+
+    def prepared() -> bool:
+        return set(BUILT_SECTIONS) <= app._modes_loaded and not app._reads_under_way()
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, prepared, timeout=60)
+        for _ in range(4):  # the release's checks come round every PREPARE_DELAY_S
+            await pilot.pause(app_module.PREPARE_DELAY_S)
+        assert app.memory_releases == 0
+        now[0] += app_module.RELEASE_QUIET_S
+        await wait_for(pilot, lambda: app.memory_releases >= 1, timeout=30)
