@@ -19,6 +19,10 @@ the most memory when settled (slower; for finding what holds it, not a figure).
 
 Standalone only: ``python -m benchmarks.app_memory [--scale 10 | --db PATH] [--runs N]
 [--trace N]``. The figures print with the 1-minute load average before and after each.
+Before and after a change, back to back: the older package first on ``PYTHONPATH`` (say
+``git archive REV coordinator_tui | tar -x -C /tmp/old``, then, outside the checkout,
+``PYTHONPATH=/tmp/old:CHECKOUT python -m benchmarks.app_memory``); an app without the
+memory release is measured when its preparation ends.
 """
 
 from __future__ import annotations

@@ -619,8 +619,8 @@ class CoordinatorApp(App[None]):
         then follow one another on one pooled connection rather than run at once on
         several, each filling its own page cache and its thread's heap (issue 23 §1: 70
         MiB of page caches at ten times the data), and none competes with the screen the
-        coordinator is looking at. After the last, what the reads left is given back
-        (``db.release_memory``, in a worker)."""
+        coordinator is looking at. After the last, in a pause of keys, what the reads
+        left is given back (``_release_when_quiet``)."""
         if self._exit:
             return
         if self._reads_under_way() and time.monotonic() < deadline:
