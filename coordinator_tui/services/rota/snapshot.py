@@ -626,6 +626,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     start_s, end_s = _epoch_seconds(Visit.start_at, dialect), _epoch_seconds(Visit.end_at, dialect)
     midnights: dict[date, int | None] = {}
     first_of: dict[int, tuple[int, int]] = {}  # visit -> (slot, carer) of its first row
+    seen_days = day_of._seen  # the parser's own memo, read inline in the loop below
     more: dict[int, list[tuple[int, int]]] = defaultdict(list)  # a double-up's other rows
     stops: dict[int, SVisit] = {}
     week_rows = (
@@ -690,7 +691,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         if context:
             stop = stops.get(vid)
             if stop is None:
-                vday = day_of(raw_day)
+                vday = seen_days.get(raw_day) or day_of(raw_day)
                 stop = stops[vid] = SVisit(vid, cid, vday, start_at // 60, end_at // 60)
             (following if stop.day == next_monday else previous)[carer_id].append(stop)
             continue
@@ -700,7 +701,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             continue
         if carer_id is not None:
             first_of[vid] = (slot, carer_id)
-        vday = day_of(raw_day)
+        vday = seen_days.get(raw_day) or day_of(raw_day)  # no call for a day seen
         start = start_at // 60
         midnight = midnights.get(vday, _UNSET)
         if midnight is _UNSET:
@@ -718,7 +719,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             end_at // 60,
             local_start,
             required or 1,
-            split_skills(skills or ""),
+            split_skills(skills) if skills else (),
             status,
         )
     # One carer on most visits: their row is kept as it came; a double-up's are put in
