@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from coordinator_tui.db import AppSession
     from coordinator_tui.services.access import Principal
+    from coordinator_tui.widgets.row_cursor import RowChosenAfterKeys
 
 # Benchmarks set this to "first-frame" (exit once the first frame is painted) or
 # "ready" (exit once Home shows its counts) to time a whole process.
@@ -242,6 +243,13 @@ class CoordinatorApp(App[None]):
         from coordinator_tui.screens.type_ahead import pass_on_stray
 
         await pass_on_stray(self, event)
+
+    def on_row_chosen_after_keys(self, message: RowChosenAfterKeys) -> None:
+        """``enter`` on a list has come up behind the keys typed before it, whose bindings
+        have run by now (``RowCursorView.action_select``): the list opens its row."""
+        message.stop()
+        if message.view.is_attached:
+            message.view.chosen_after_keys(message.held)
 
     # -- start-up ---------------------------------------------------------------------
 

@@ -248,7 +248,7 @@ class CellGrid(RowCursorView):
     def action_cursor_right(self) -> None:
         self.cursor_column += 1
 
-    def action_select(self) -> None:
+    def select_row(self) -> None:
         if self.row_count:
             self.post_message(self.CellSelected(self, self.cursor_row, self.cursor_column))
 

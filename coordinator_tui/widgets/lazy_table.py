@@ -536,7 +536,7 @@ class LazyTable(RowCursorView):
         self.refresh()
         self.post_message(self.RowHighlighted(self, self.current_row, new))
 
-    def action_select(self) -> None:
+    def select_row(self) -> None:
         row = self.current_row
         if row is not None:
             # What opens reaches the screen as a message, behind keys already read: those

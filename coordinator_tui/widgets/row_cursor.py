@@ -8,8 +8,12 @@ or to either end, and scrolling to keep it in view, is the same for both.
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+
+SELECT_HOLD_S = 0.5
+"""At most this long, keys typed after ``enter`` wait for the row to be chosen."""
 
 
 class RowCursorView(ScrollView, can_focus=True):
@@ -26,7 +30,7 @@ class RowCursorView(ScrollView, can_focus=True):
         Binding("home,ctrl+home", "first", "First", show=False),
         Binding("end,ctrl+end", "last", "Last", show=False),
         # A priority key: it acts when the app reads it, before the keys typed after it
-        # are read, so those can wait for what it opens (``LazyTable.action_select``).
+        # are read, so those can wait for what it opens (``action_select``).
         Binding("enter", "select", "Open", show=False, priority=True),
     ]
 
@@ -36,8 +40,38 @@ class RowCursorView(ScrollView, can_focus=True):
     def row_count(self) -> int:
         raise NotImplementedError
 
-    def action_select(self) -> None:
+    def select_row(self) -> None:
+        """Open what the cursor is on (the subclass says how)."""
         raise NotImplementedError
+
+    def action_select(self) -> None:
+        """``enter``, or a double click: open the row under the cursor, once the keys
+        typed before it have moved the cursor.
+
+        ``enter`` is a priority binding, run when the app reads the key. The keys read
+        before it (``down down``) run their bindings only when they have bubbled back up
+        to the app. In a burst ("down down enter" typed at once, or keys held during a
+        load and read again together) the row opened was the one the cursor was on before
+        the ``down``s: a coordinator opened the wrong person's record. So a message takes
+        the same way up behind them (``RowChosenAfterKeys``, from this widget to the app)
+        and the row is chosen when it arrives; the keys read after ``enter`` wait
+        meanwhile (the screen's hold, when it has one) for what it opens. In an app that
+        does not handle the message, the row is chosen at once."""
+        if not hasattr(self.app, "on_row_chosen_after_keys"):
+            self.select_row()
+            return
+        hold = getattr(self.screen, "hold_keys_until_loaded", None)
+        if hold is not None:
+            hold(limit=SELECT_HOLD_S)
+        self.post_message(RowChosenAfterKeys(self, held=hold is not None))
+
+    def chosen_after_keys(self, held: bool) -> None:
+        """The keys before ``enter`` have moved the cursor: open the row it is on."""
+        self.select_row()
+        if held:  # this hold's turn is over; what the row opens holds the keys itself
+            keys_loaded = getattr(self.screen, "keys_loaded", None)
+            if keys_loaded is not None:
+                keys_loaded()
 
     @property
     def _page_rows(self) -> int:
@@ -78,3 +112,14 @@ class RowCursorView(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         self.cursor_row = self.row_count - 1
+
+
+class RowChosenAfterKeys(Message):
+    """``enter`` on a list, on its way up to the app behind the keys typed before it (it
+    bubbles from the list as they do). The app (``CoordinatorApp``) hands it back to the
+    list, which opens the row its cursor is then on."""
+
+    def __init__(self, view: RowCursorView, *, held: bool) -> None:
+        super().__init__()
+        self.view = view
+        self.held = held

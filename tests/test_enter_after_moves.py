@@ -1,0 +1,45 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_registers_app, used as arguments)
+"""``enter`` typed in one burst after cursor moves opens the row the moves reached.
+
+``enter`` on a list is a priority binding: the app runs it as it reads the key, while the
+``down``s read before it are still queued for the list. "down down enter" typed at once
+(fast typing, or keys held during a load and read again together) opened the row the
+cursor was on before the ``down``s: the wrong person's record. The row is now chosen
+after the keys before it (``RowCursorView.action_select``)."""
+
+from __future__ import annotations
+
+from pilot_helpers import wait_for
+from test_registers_app import app, open_queue, seeded  # noqa: F401
+from test_type_ahead import burst
+
+from coordinator_tui.screens.registers.person import PersonScreen
+
+
+async def test_down_down_enter_in_one_burst_opens_the_third_row(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        rows = screen.shown_rows
+        assert len(rows) >= 3 and len({r.person_id for r in rows[:3]}) == 3
+        burst(app, "down", "down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
+        assert app.screen.person_id == rows[2].person_id
+
+
+async def test_a_key_typed_after_enter_reaches_what_it_opened(app, seeded):
+    """The keys after ``enter`` wait for what it opens: ``escape`` closes the record."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        burst(app, "down", "enter", "escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+        assert screen.query_one("#queue").cursor_row == 1
+
+
+async def test_enter_alone_opens_the_row_under_the_cursor(app, seeded):
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(pilot, app)
+        await pilot.press("down")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
+        assert app.screen.person_id == screen.shown_rows[1].person_id
