@@ -336,8 +336,11 @@ async def test_users_screen_adds_an_account(demo_settings, small_demo_engine):
         await pilot.press(*"kim.sup", "enter", *"Kim Sup", "enter", *"care supervisor", "enter")
         await pilot.press("enter", *"blue fox river", "enter", *"blue fox river", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, UsersScreen))
-        await wait_for(pilot, lambda: "kim.sup" in screen_text(app))
-        assert "Care supervisor" in screen_text(app)
+        # The save's toast names the account before the list's reload lands (under load,
+        # seconds before): wait for the list's row, role and all.
+        await wait_for(
+            pilot, lambda: "kim.sup" in (text := screen_text(app)) and "Care supervisor" in text
+        )
     with session_scope(small_demo_engine, "read") as s:
         kim = accounts.find_account(s, "kim.sup")
         assert kim is not None and kim.must_change_password
