@@ -831,6 +831,12 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         travel=travel,
     )
     snapshot._table = table
+    # The rule modules register what they read with the week as they are imported; a
+    # caller that loads a week before anything imported them (the grid's cold open, the
+    # solver, a script) would otherwise get a week without it, and the checker would then
+    # judge it without the shadow requirements or the open care changes.
+    import coordinator_tui.services.rota.rules  # noqa: F401
+
     for extend in EXTENSIONS:
         extend(session, snapshot)
     return snapshot
