@@ -417,21 +417,30 @@ class TestCommandLine:
 
 
 async def test_a_damaged_table_read_by_a_screen_is_a_notification(small_demo_path):
-    """Home's counts read a table whose page is damaged: the app says so in one line and
-    keeps running; it is not a crash (no report, no traceback)."""
+    """A screen reads a table whose page is damaged: the app says so in one line and
+    keeps running; it is not a crash (no report, no traceback). Home's counts come from
+    indexes alone now, so they never touch a damaged table page: Referrals (``3``) reads
+    its rows, and says so on the screen (or in a notification)."""
+    import html
+    import re
+
+    from pilot_helpers import wait_for
     from test_cli import _damage_table  # tests/ is on sys.path (rootdir conftest)
 
     from coordinator_tui.app import make_app
     from coordinator_tui.settings import load_settings
 
-    _damage_table(small_demo_path, "register_entry")
+    def said() -> str:
+        svg = re.sub(r"<(style|title)[^>]*>.*?</\1>", "", app.export_screenshot(), flags=re.S)
+        shown = html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+        return shown + " ".join(n.message for n in app._notifications)
+
+    _damage_table(small_demo_path, "referral")
     app = make_app(load_settings(str(small_demo_path)))
-    async with app.run_test() as pilot:
-        for _ in range(300):
-            if app._notifications:
-                break
-            await pilot.pause(0.02)
-        messages = [n.message for n in app._notifications]
-        assert any("database file is damaged" in m for m in messages), messages
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("3")
+        await wait_for(pilot, lambda: "database file is damaged" in said(), timeout=60)
+        assert said().count("database file is damaged") == 1  # one line
         assert app.is_running and app.return_code is None
     assert _reports(small_demo_path.parent) == []
