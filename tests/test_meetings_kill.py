@@ -112,7 +112,10 @@ def test_notes_survive_sigkill(small_demo_path, tmp_path, demo_settings):
     try:
         terminal.wait_for("Meetings")
         terminal.keys("4")
-        terminal.wait_for("PCN safeguarding MDT December")
+        # The Meetings list's own rows ("IN PROGRESS"): Home's counts now show the
+        # meeting's title before the database is open, and enter on a list still loading
+        # opens nothing (noted in the session's closing note).
+        terminal.wait_for("IN PROGRESS")
         terminal.keys("Enter")
         terminal.wait_for("Item 1 of")
         terminal.keys(TYPED, literal=True)
@@ -154,7 +157,10 @@ def test_a_kill_while_typing_loses_at_most_two_seconds(small_demo_path, demo_set
     try:
         terminal.wait_for("Meetings")
         terminal.keys("4")
-        terminal.wait_for("PCN safeguarding MDT December")
+        # The Meetings list's own rows ("IN PROGRESS"): Home's counts now show the
+        # meeting's title before the database is open, and enter on a list still loading
+        # opens nothing (noted in the session's closing note).
+        terminal.wait_for("IN PROGRESS")
         terminal.keys("Enter")
         terminal.wait_for("Item 1 of")
         typed, sent = typed_for(5.0, terminal)

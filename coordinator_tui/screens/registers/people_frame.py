@@ -207,9 +207,11 @@ def remember(
         path.parent.mkdir(parents=True, exist_ok=True)
         kept = dict(list(templates.items())[-KEEP:])
         partial = path.with_suffix(".tmp")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            json.dump(kept, out)
+        # The app's one way to write a private file (0600 even over an existing file);
+        # imported here, in the app, not on the launcher's early path.
+        from coordinator_tui.services.exporting import write_private
+
+        write_private(partial, json.dumps(kept))
         os.replace(partial, path)
     except OSError:
         return False
