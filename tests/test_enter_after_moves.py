@@ -43,3 +43,16 @@ async def test_enter_alone_opens_the_row_under_the_cursor(app, seeded):
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
         assert app.screen.person_id == screen.shown_rows[1].person_id
+
+
+async def test_enter_typed_as_the_app_starts_opens_the_first_row_once_read(app, seeded):
+    """``2`` and ``enter`` typed at once as the app starts: ``enter`` reaches the review
+    queue while its rows are still being read, and opens the first row once they are in
+    (it used to open nothing: the list had no rows yet)."""
+    from coordinator_tui.screens.registers.queue import RegistersScreen
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        burst(app, "2", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen), timeout=60)
+        queue = next(s for s in app.screen_stack if isinstance(s, RegistersScreen))
+        assert app.screen.person_id == queue.shown_rows[0].person_id

@@ -7,6 +7,8 @@ or to either end, and scrolling to keep it in view, is the same for both.
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
@@ -14,6 +16,9 @@ from textual.scroll_view import ScrollView
 
 SELECT_HOLD_S = 0.5
 """At most this long, keys typed after ``enter`` wait for the row to be chosen."""
+LOADING_WAIT_S = 5.0
+"""``enter`` on a list still loading waits at most this long for its rows."""
+LOADING_POLL_S = 0.05
 
 
 class RowCursorView(ScrollView, can_focus=True):
@@ -62,11 +67,22 @@ class RowCursorView(ScrollView, can_focus=True):
             return
         hold = getattr(self.screen, "hold_keys_until_loaded", None)
         if hold is not None:
-            hold(limit=SELECT_HOLD_S)
+            hold(limit=LOADING_WAIT_S if self._still_loading() else SELECT_HOLD_S)
         self.post_message(RowChosenAfterKeys(self, held=hold is not None))
 
-    def chosen_after_keys(self, held: bool) -> None:
-        """The keys before ``enter`` have moved the cursor: open the row it is on."""
+    def _still_loading(self) -> bool:
+        """The list has no rows yet because its screen is still reading them."""
+        return self.row_count == 0 and getattr(self.screen, "loaded", True) is False
+
+    def chosen_after_keys(self, held: bool, waited: float = 0.0) -> None:
+        """The keys before ``enter`` have moved the cursor: open the row it is on. On a
+        list still loading ("4 enter" typed as the app starts), once its rows are in
+        (``LOADING_WAIT_S`` at most), rather than opening nothing."""
+        if self._still_loading() and waited < LOADING_WAIT_S:
+            self.set_timer(
+                LOADING_POLL_S, partial(self.chosen_after_keys, held, waited + LOADING_POLL_S)
+            )
+            return
         self.select_row()
         if held:  # this hold's turn is over; what the row opens holds the keys itself
             keys_loaded = getattr(self.screen, "keys_loaded", None)
