@@ -137,6 +137,14 @@ def hold_for_busy(app: Any, event: events.Key) -> bool:
     held = getattr(screen, HELD, None)
     if held is None:
         return False
+    if (
+        not held
+        and not getattr(held, "writing", False)
+        and event.key in getattr(screen, "KEYS_NOT_HELD", ())
+    ):
+        # A key the screen takes while it loads (the rota's ``[`` and ``]``: a week
+        # moved past is not waited for), with nothing typed before it to keep behind.
+        return False
     active = app.active_bindings.get(event.key)
     if active is not None and active.binding.priority and active.node is app:
         return False

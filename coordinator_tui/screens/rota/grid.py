@@ -65,7 +65,7 @@ from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.rota.absences import KIND_NAMES
 from coordinator_tui.services.rota.plan_b import ABSENCE_KINDS as PLAN_B_ABSENCE_KINDS
 from coordinator_tui.widgets.cell_grid import CellGrid, GridColumn
-from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
+from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, MappedSource, Row
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -92,7 +92,8 @@ UNASSIGNED_COLUMNS = [
 DAY_WIDTH, NARROW_DAY_WIDTH = 10, 5
 WEEK_WIDTH = 12  # "✖ 30.2h/37.5"
 NAME_MIN, NAME_MAX = 12, 26
-PAGE_ROWS = 60  # the first screenful read before the week is checked: a tall terminal's
+PAGE_ROWS = 60  # the first screenful read before the week is checked (a tall terminal's)
+EMPTY_GRID = "No carers yet."
 PAINT_WAIT_S = 0.5  # the check waits this long at most for the first screenful's paint
 SHORT_HEIGHT = 32  # below this many lines the unassigned list takes turns with the grid
 TALL_HEIGHT = 36  # from this many lines the problems line has a line more
@@ -227,6 +228,10 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         Binding("N", "night_time", "Night time", show=False, id="rota.night_time"),
     ]
 
+    # ``[`` and ``]`` act at once while a week loads (not held for it): a week stepped
+    # past is never read in full, so "]]]" lands three weeks on (type_ahead.hold_for_busy).
+    KEYS_NOT_HELD = frozenset({"left_square_bracket", "right_square_bracket"})
+
     def __init__(self) -> None:
         super().__init__()
         self.week: date | None = None
@@ -247,7 +252,10 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         # A solver's proposal left with changes not accepted: (proposal, visits accepted);
         # its changes are marked on the grid until accepted (s) or discarded (X).
         self.proposal_pending: tuple[Any, set[int]] | None = None
-        self._first_hold: HeldKeys | None = None  # keys typed during the cold open
+        # Keys typed during the cold open, or while a week stepped to loads: let go when
+        # its checked week is on screen (``_let_first_keys_go``).
+        self._first_hold: HeldKeys | None = None
+        self._stepped_cursor: tuple[int, int] | None = None  # the grid's, at ``[``/``]``
         # Start loading the week at once when the database is open: mounting the section
         # (its stylesheet, the tables) takes longer than the first frame should wait for.
         try:
@@ -274,7 +282,7 @@ class RotaScreen(BackgroundWrites, SectionScreen):
             yield Static("Loading the rota…", id="rota-summary")
             yield Static("", id="rota-measures")
             yield Static("", id="rota-legend")
-            yield CellGrid(id="rota-grid", empty_text="No carers yet.")
+            yield CellGrid(id="rota-grid", empty_text=EMPTY_GRID)
             yield Static("", id="rota-problems")
             yield Static("", id="rota-unassigned-title")
             yield LazyTable(
@@ -328,24 +336,41 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         self._load_week(self.week)
 
     def _first_load(self) -> None:
-        """In a thread, on the cold open: the first screenful (``grid_pages``), painted
-        before the whole week is read and checked, which then replaces it. The check
-        waits for that paint (or ``PAINT_WAIT_S``): run beside it, it would hold the
-        interpreter from the screen being built and drawn."""
-        from coordinator_tui.services.rota.grid_pages import first_page
-
+        """In a thread, on the cold open: the week in two stages (``_staged_load``)."""
         week = self.week
         assert week is not None
+        self._staged_load(week)
+
+    @work(thread=True, exclusive=True, group="rota")
+    def load_staged(self) -> None:
+        """In a worker, on ``[`` or ``]``: the week now chosen in two stages."""
+        week = self.week
+        assert week is not None
+        self._staged_load(week)
+
+    def _staged_load(self, week: date) -> None:
+        """In a thread: the first screenful (``grid_pages``), painted before the whole
+        week is read and checked, which then replaces it (at ten times the demo the
+        checked week takes half a second; its first screenful a tenth, issue 23 §1).
+        The check waits for that paint (or ``PAINT_WAIT_S``): run beside it, it would
+        hold the interpreter from the screen being built and drawn. A week stepped past
+        meanwhile (``]`` again) is not read further."""
+        from coordinator_tui.services.rota.grid_pages import first_page
+
         try:
             with self.coordinator.session() as session:
                 page = first_page(session, week, PAGE_ROWS)
         except CoordinatorError as exc:
             self._call_from_thread(self.not_loaded, str(exc))
             return
+        if self.week != week:
+            return
         painted = Event()
         if not self._call_from_thread(self.show_page, page, painted.set):
             return
         painted.wait(PAINT_WAIT_S)
+        if self.week != week:
+            return
         spare_the_collector()
         self._load_week(week)
 
@@ -403,7 +428,11 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         self._pending_page = None
         self.page = page
         today = self.coordinator.settings.current_date()
-        cursor = (0, page.days.index(today) + 1) if today in page.days else (0, 0)
+        cursor = self._stepped_cursor
+        if cursor is None or cursor == (0, 0):
+            cursor = (0, page.days.index(today) + 1) if today in page.days else (0, 0)
+        else:  # a week stepped to: the same row and day as the week before, if listed
+            cursor = (min(cursor[0], max(len(page.rows) - 1, 0)), cursor[1])
         self._set_columns(cursor)
         self.query_one("#rota-summary", Static).update(
             Text.assemble(
@@ -499,6 +528,7 @@ class RotaScreen(BackgroundWrites, SectionScreen):
             columns.append(GridColumn(Text(label, style=style), day_width))
         columns.append(GridColumn("Week/contr.", WEEK_WIDTH))
         grid = self.query_one("#rota-grid", CellGrid)
+        grid.empty_text = EMPTY_GRID
         if rota is not None:
             grid.set_grid(columns, len(rota.carers), self._grid_row, cursor=cursor)
         else:  # the first screenful's rows; the rest come with the checked week
@@ -1345,12 +1375,47 @@ class RotaScreen(BackgroundWrites, SectionScreen):
     # -- weeks -------------------------------------------------------------------------
 
     def action_week(self, step: int) -> None:
+        """``[``/``]``: the week before or after, in two stages as the cold open: its
+        first screenful, then the whole week checked. The week left is taken off the
+        screen at once (nothing acts on it once another is named), and keys typed after
+        this one wait for the new week's checks, ``[`` and ``]`` aside."""
         if self.week is None:
             return
         self.week = self.week + timedelta(weeks=step)
         self.swap_mark = None
         self.loaded = False
-        self.load()
+        if self.rota is not None or self.page is not None:
+            grid = self.query_one("#rota-grid", CellGrid)
+            self._stepped_cursor = grid.cursor
+        self.rota = None
+        self.page = None
+        self._pending = None
+        self._load_error = ""
+        self._hold_for_week()
+        self.query_one("#rota-summary", Static).update(
+            Text.assemble(
+                (f"Week of {self.week:%a %d %b %Y}", "bold"), " · ", ("reading…", "dim italic")
+            )
+        )
+        for name in ("#rota-measures", "#rota-problems", "#rota-unassigned-title"):
+            self.query_one(name, Static).update("")
+        grid = self.query_one("#rota-grid", CellGrid)
+        grid.empty_text = "Reading the week…"
+        grid.set_grid([], 0, lambda _: [])
+        panel = self.query_one("#rota-unassigned", LazyTable)
+        panel.empty_text = ""
+        panel.set_source(ListSource([]))
+        self.load_staged()
+
+    def _hold_for_week(self) -> None:
+        """Keys typed from now wait for the week stepped to (its checks), as on the cold
+        open: once, however many weeks are stepped through before one lands."""
+        held = self.__dict__.get(HELD)
+        if self._first_hold is not None and held is self._first_hold:
+            return
+        self.hold_keys_until_loaded()
+        held = self.__dict__.get(HELD)
+        self._first_hold = held if isinstance(held, HeldKeys) else None
 
     def action_solve(self, day_only: bool = False) -> None:
         """``s``: the solver fills the week (``S``: the highlighted day) as a proposal to
