@@ -49,6 +49,9 @@ class Rule:
     # customer's visits, and whether it reads only a visit's required skills (none: nothing)
     for_customer: Callable | None = None
     needs_skills: bool = False
+    # visit rules: (carer, days, ctx) -> the carer's visits it can find anything on, of
+    # ``days`` (date -> that day's visits by start): the full check's bulk gate
+    sift: Callable | None = None
 
 
 RULES: list[Rule] = []
@@ -61,12 +64,18 @@ def rule(
     applies: Callable | None = None,
     for_customer: Callable | None = None,
     needs_skills: bool = False,
+    sift: Callable | None = None,
 ) -> Callable[[Callable], Callable]:
     """Register a rule function; its docstring's first paragraph is how it is read.
     ``applies`` (visit rules) says once per carer whether the rule can find anything for
     them, so a full check of a large week does not call it for every visit; likewise
     ``for_customer`` once per customer, and ``needs_skills`` that a visit requiring no
     skill gives it nothing to find (issue 23 §1: a large week has 12,000 carer-visits).
+    ``sift(carer, days, ctx)`` is the same in bulk for the full check: of one carer's
+    visits by day, those the rule can find anything on, worked out once for the carer
+    (their windows, their valid skills) and visit by visit without a call, so the rule is
+    called only where it may fire; each visit is judged alone (``sift`` of a day's visits
+    keeps a visit exactly when ``sift`` of that visit alone does).
     Each must be a cheap necessary condition: where it says no, the rule finds nothing."""
 
     def register(check: Callable) -> Callable:
@@ -82,6 +91,7 @@ def rule(
                 applies,
                 for_customer,
                 needs_skills,
+                sift,
             )
         )
         return check
@@ -119,6 +129,11 @@ class VisitChecks:
         self._ctx = ctx
         self.plain: dict[int, tuple[Callable, ...]] = {}
         self.skilled: dict[int, tuple[Callable, ...]] = {}
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The carer's visit rules, in order (the full check sifts each in bulk)."""
+        return self._rules
 
     def __call__(self, visit: SVisit, customer) -> tuple[Callable, ...]:  # noqa: ANN001
         skilled = bool(visit.skills)

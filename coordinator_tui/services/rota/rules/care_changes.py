@@ -58,6 +58,14 @@ def _open_for(customer_id: int, customer: SCustomer | None, ctx) -> bool:  # noq
     return bool(ctx.snap.care_changes.by_customer.get(customer_id))
 
 
+def _to_open_changes(carer: SCarer, days, ctx) -> list[SVisit]:  # noqa: ANN001
+    """The visits of ``days`` (date -> that day's visits) to customers with an open change."""
+    open_changes = ctx.snap.care_changes.by_customer
+    return [
+        visit for visits in days.values() for visit in visits if open_changes.get(visit.customer_id)
+    ]
+
+
 @rule(
     "visit",
     SOURCE,
@@ -65,6 +73,7 @@ def _open_for(customer_id: int, customer: SCustomer | None, ctx) -> bool:  # noq
     CHANGE_UNACK,
     applies=_any_open,
     for_customer=_open_for,
+    sift=_to_open_changes,
 )
 def change_not_acknowledged(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """A carer on a visit to a customer with an open medication or clinical change has

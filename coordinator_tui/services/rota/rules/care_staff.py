@@ -21,6 +21,8 @@ from coordinator_tui.services.rota import snapshot as _snapshot
 from coordinator_tui.services.rota.rules.base import NONE, clock, rule
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from coordinator_tui.services.rota.snapshot import SCarer, SCustomer, SVisit
 
 EXPIRING_SKILL = "EXPIRING_SKILL"
@@ -48,6 +50,28 @@ def _expiring_skills(carer: SCarer, ctx) -> bool:  # noqa: ANN001
     return any(expires is not None for expires in carer.skills.values())
 
 
+def _needing_expiring(carer: SCarer, days, ctx) -> Iterable[SVisit]:  # noqa: ANN001
+    """The visits of ``days`` (date -> that day's visits) requiring a skill of the carer's
+    that expires after the first of the days and within the warning after the last: most
+    carers have none, and are passed over whole."""
+    if not days:
+        return ()
+    first, last = min(days), max(days) + timedelta(days=WARNING_DAYS)
+    soon = {
+        code
+        for code, expires in carer.skills.items()
+        if expires is not None and first < expires <= last
+    }
+    if not soon:
+        return ()
+    return [
+        visit
+        for visits in days.values()
+        for visit in visits
+        if visit.skills and not soon.isdisjoint(visit.skills)
+    ]
+
+
 @rule(
     "visit",
     "Competency records; NICE SC1 rec 1.8.4 (annual medicines competency), CQC reg 18 "
@@ -55,6 +79,7 @@ def _expiring_skills(carer: SCarer, ctx) -> bool:  # noqa: ANN001
     EXPIRING_SKILL,
     applies=_expiring_skills,
     needs_skills=True,
+    sift=_needing_expiring,
 )
 def skill_expiring(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """A competency the visit needs is still valid on its day but expires within 7 days

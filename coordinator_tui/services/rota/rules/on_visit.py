@@ -11,7 +11,21 @@ from coordinator_tui.services.rota.shifts import overlap, period_windows
 from coordinator_tui.services.rota.wtr import DAY, RESTRICTED_PERIOD, RESTRICTED_PERIOD_BY_CONTRACT
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from datetime import date
+
     from coordinator_tui.services.rota.snapshot import SCarer, SCustomer, SVisit
+
+    Days = Mapping[date, Sequence[SVisit]]
+
+
+def _all(days: Days) -> list[SVisit]:
+    return [visit for visits in days.values() for visit in visits]
+
+
+def _on_absent_days(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
+    """The carer's visits on their days of absence."""
+    return [visit for day in carer.absent_days if day in days for visit in days[day]]
 
 
 @rule(
@@ -19,6 +33,7 @@ if TYPE_CHECKING:
     "The carer's recorded absence (sickness, leave, training)",
     P.ABSENT,
     applies=lambda carer, ctx: bool(carer.absent_days),
+    sift=_on_absent_days,
 )
 def absent(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """A carer recorded absent on the visit's day cannot do it (Plan B finds cover)."""
@@ -35,11 +50,59 @@ def absent(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tup
     )
 
 
+def _windows(availability: dict, weekday: int) -> tuple[tuple[int, int], ...]:
+    """A weekday's availability windows in wall-clock minutes of that day: its own, and
+    last night's that run past midnight (a window ending "before" it starts is kept with
+    its end past 1440), moved back a day so they cover the small hours."""
+    return (
+        *availability.get(weekday, ()),
+        *(
+            (low - DAY, high - DAY)
+            for low, high in availability.get((weekday - 1) % 7, ())
+            if high > DAY
+        ),
+    )
+
+
+def _within(windows: tuple[tuple[int, int], ...], visit: SVisit) -> bool:
+    """The visit lies wholly inside one of ``windows`` (minutes of its day)."""
+    start = visit.local_start
+    end = start + visit.end - visit.start
+    return any(low <= start and end <= high for low, high in windows)
+
+
+def _outside_pattern(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
+    """Every visit of an inactive carer; else, with a pattern recorded, the visits of the
+    days they are not absent that are not within it (each day's windows worked out once,
+    and a day of one window, the usual, judged inline)."""
+    if not carer.active:
+        return _all(days)
+    availability = carer.availability
+    if not availability:
+        return ()
+    found: list[SVisit] = []
+    absent = carer.absent_days
+    for day, visits in days.items():
+        if day in absent:
+            continue
+        windows = _windows(availability, day.weekday())
+        if len(windows) != 1:
+            found.extend(visit for visit in visits if not _within(windows, visit))
+            continue
+        ((low, high),) = windows
+        for visit in visits:
+            start = visit.local_start
+            if start < low or start + visit.end - visit.start > high:
+                found.append(visit)
+    return found
+
+
 @rule(
     "visit",
     "The carer's availability pattern; an inactive carer",
     P.UNAVAILABLE,
     applies=lambda carer, ctx: not carer.active or bool(carer.availability),
+    sift=_outside_pattern,
 )
 def unavailable(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """The visit lies wholly inside one of the carer's availability windows for its weekday
@@ -58,17 +121,8 @@ def unavailable(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -
                 visit.day,
             ),
         )
-    if not carer.availability:
+    if not carer.availability or _within(_windows(carer.availability, visit.day.weekday()), visit):
         return NONE
-    low_end = visit.local_start
-    high_end = low_end + visit.minutes
-    weekday = visit.day.weekday()
-    for low, high in carer.availability.get(weekday, ()):
-        if low <= low_end and high_end <= high:
-            return NONE
-    for low, high in carer.availability.get((weekday - 1) % 7, ()):  # last night's window
-        if high > DAY and low <= low_end + DAY and high_end + DAY <= high:
-            return NONE
     return (
         P.make(
             P.UNAVAILABLE,
@@ -80,12 +134,30 @@ def unavailable(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -
     )
 
 
+def _beyond_skills(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
+    """The visits requiring a skill the carer does not hold valid to the last of
+    ``days`` (one held with no expiry, or expiring after it, is valid on every one)."""
+    last = max(days, default=None)
+    valid = {
+        code
+        for code, expires in carer.skills.items()
+        if expires is None or (last is not None and expires > last)
+    }
+    return [
+        visit
+        for visits in days.values()
+        for visit in visits
+        if visit.skills and not valid.issuperset(visit.skills)
+    ]
+
+
 @rule(
     "visit",
     "The visit's required skills; competency expiry dates",
     P.SKILL_MISSING,
     P.SKILL_EXPIRED,
     needs_skills=True,
+    sift=_beyond_skills,
 )
 def skills(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """Every skill the visit requires is held, and has not expired by the visit's day (a
@@ -120,13 +192,55 @@ def skills(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tup
     return tuple(found)
 
 
+def _customer_has(field: str):  # noqa: ANN202
+    """``for_customer``: the customer records ``field`` (an exclusion, a preference)."""
+
+    def has(customer_id: int, customer: SCustomer | None, ctx) -> bool:  # noqa: ANN001
+        return customer is not None and bool(getattr(customer, field))
+
+    return has
+
+
+def _to_customers(days: Days, customers: set[int] | frozenset[int]) -> list[SVisit]:
+    """The visits of ``days`` to ``customers``."""
+    if not customers:
+        return []
+    return [visit for visits in days.values() for visit in visits if visit.customer_id in customers]
+
+
+def _excluders(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
+    """The carer's visits to customers who have excluded them (who excluded whom is
+    turned round once a week)."""
+    by_carer = ctx.memo.get("excluded_by")
+    if by_carer is None:
+        by_carer = ctx.memo["excluded_by"] = {}
+        for customer_id, customer in ctx.snap.customers.items():
+            for carer_id in customer.excluded:
+                by_carer.setdefault(carer_id, set()).add(customer_id)
+    return _to_customers(days, by_carer.get(carer.id, ()))
+
+
+def _preferring_another_gender(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
+    """The carer's visits to customers who prefer a carer of another gender (those
+    customers worked out once a week per gender)."""
+    gender = carer.gender.lower()
+    key = ("other_gender", gender)
+    customers = ctx.memo.get(key)
+    if customers is None:
+        customers = ctx.memo[key] = {
+            customer_id
+            for customer_id, customer in ctx.snap.customers.items()
+            if customer.preferred_gender and customer.preferred_gender.lower() != gender
+        }
+    return _to_customers(days, customers)
+
+
 @rule(
     "visit",
     "The customer's recorded exclusion of a carer",
     P.EXCLUDED,
-    for_customer=lambda customer_id, customer, ctx: (
-        customer is not None and bool(customer.excluded)
-    ),
+    for_customer=_customer_has("excluded"),
+    sift=_excluders,
 )
 def excluded(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """A carer the customer has excluded never visits them."""
@@ -147,9 +261,8 @@ def excluded(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> t
     "visit",
     "The customer's preferred gender of carer (CQC: record why not met)",
     P.PREFERRED_GENDER,
-    for_customer=lambda customer_id, customer, ctx: (
-        customer is not None and bool(customer.preferred_gender)
-    ),
+    for_customer=_customer_has("preferred_gender"),
+    sift=_preferring_another_gender,
 )
 def preferred_gender(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """A customer's preferred gender of carer is met, or the reason it is not is recorded."""
