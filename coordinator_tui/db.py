@@ -793,12 +793,51 @@ class AppSession(Session):
     """The session every write goes through: it writes the audit trail as it flushes."""
 
 
+WROTE_KEY = "coordinator_wrote"
+"""``session.info`` key: the unit of work has written (flushed a row of its own, or run
+an INSERT, UPDATE or DELETE through the session); its failure then lost a save."""
+
+
+def _note_flush(session: Session, _context: object, _instances: object) -> None:
+    from coordinator_tui.models.audit import AuditEvent
+
+    if any(
+        not isinstance(obj, AuditEvent) for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info[WROTE_KEY] = True
+
+
+def _note_execute(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE_KEY] = True
+
+
+def _only_read(session: Session, exc: BaseException) -> bool:
+    """Whether a unit of work that failed with ``exc`` was only reading: it wrote nothing
+    (``WROTE_KEY``; no row of its own pending) and what failed was a SELECT. Unsure (no
+    statement known) counts as a write: "nothing was saved" is the safe thing to say."""
+    if session.info.get(WROTE_KEY):
+        return False
+    from coordinator_tui.models.audit import AuditEvent
+
+    if any(
+        not isinstance(obj, AuditEvent) for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        return False
+    statement = getattr(exc, "statement", None)
+    if not isinstance(statement, str):
+        return False
+    return statement.lstrip().upper().startswith(("SELECT", "WITH"))
+
+
 # week_hours first: its before_commit writes CarerWeekHours rows, which must be flushed
 # before the audit trail's before_commit chains the unit of work's rows (after it, they
 # would be refused: audit.write_pending_now).
 week_hours.install(AppSession)  # CarerWeekHours follows the visits (WTR 17-week averages)
 audit.install(AppSession)
 keyslots.install(AppSession)  # an encrypted database's key slots follow passwords
+event.listen(AppSession, "before_flush", _note_flush)
+event.listen(AppSession, "do_orm_execute", _note_execute)
 
 
 def identify(session: Session, actor: str | Principal) -> None:
@@ -828,8 +867,9 @@ def session_scope(engine: Engine, actor: str | Principal) -> Iterator[AppSession
         yield session
         session.commit()
     except BaseException as exc:
+        reading = _only_read(session, exc)
         session.rollback()
-        translated = from_database_error(exc)
+        translated = from_database_error(exc, reading=reading)
         if translated is not None:
             # One line for the coordinator; the driver's text (which may quote SQL
             # parameters, a person's details among them) stays out of the message.

@@ -442,5 +442,7 @@ async def test_a_damaged_table_read_by_a_screen_is_a_notification(small_demo_pat
         await pilot.press("3")
         await wait_for(pilot, lambda: "database file is damaged" in said(), timeout=60)
         assert said().count("database file is damaged") == 1  # one line
+        # A read: nothing typed was lost, and the line does not say "nothing was saved".
+        assert "it could not be read" in said() and "nothing was saved" not in said()
         assert app.is_running and app.return_code is None
     assert _reports(small_demo_path.parent) == []

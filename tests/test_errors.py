@@ -141,3 +141,71 @@ def test_every_service_error_is_a_coordinator_error():
         ref.ReferralError,
     ):
         assert issubclass(cls, CoordinatorError), cls
+
+
+# -- a failed read says it could not be read, not "nothing was saved" ------------------------
+
+
+def _driver_error(text: str, statement: str = "SELECT 1"):
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError(statement, {}, sqlite3.OperationalError(text))
+
+
+@pytest.mark.parametrize(
+    ("driver_text", "words"),
+    [
+        ("database disk image is malformed", "The database file is damaged"),
+        ("database is locked", "it is locked"),
+        ("disk I/O error", "The database could not"),
+    ],
+)
+def test_a_failed_read_and_a_failed_save_are_told_apart(driver_text, words):
+    """The same driver failure reads "nothing was saved" for a save and "it could not be
+    read" for a read: a coordinator opening a list has typed nothing that could be lost."""
+    saving = str(from_database_error(_driver_error(driver_text), reading=False))
+    reading = str(from_database_error(_driver_error(driver_text), reading=True))
+    assert words in saving and words in reading
+    assert "nothing was saved" in saving and "could not be read" not in saving
+    assert "could not be read" in reading and "nothing was saved" not in reading
+    assert "\n" not in reading
+
+
+def _failing_function(engine) -> None:
+    """``boom()`` in SQL raises in the driver, as a damaged page does mid-statement."""
+    from sqlalchemy import event
+
+    def boom() -> None:
+        raise ValueError("no")
+
+    @event.listens_for(engine, "connect")
+    def _add(dbapi_connection, _record) -> None:
+        dbapi_connection.create_function("boom", 0, boom)
+
+    engine.dispose()  # new connections get the function
+
+
+def test_session_scope_says_a_read_could_not_be_read(engine):
+    from sqlalchemy import text
+
+    _failing_function(engine)
+    with pytest.raises(DatabaseUnavailableError) as caught, session_scope(engine, "me") as s:
+        s.execute(text("SELECT boom()")).all()
+    assert "could not be read" in str(caught.value)
+    assert "nothing was saved" not in str(caught.value)
+
+
+def test_session_scope_says_a_save_lost_after_a_later_read_failed(engine, referral):
+    """A unit of work that wrote, then failed on a read, lost its write: the line says
+    nothing was saved (the write rolled back with it)."""
+    from sqlalchemy import text
+
+    rid, _ = referral
+    _failing_function(engine)
+    with pytest.raises(DatabaseUnavailableError) as caught, session_scope(engine, "me") as s:
+        s.get(Referral, rid).reason = "Changed"
+        s.flush()
+        s.execute(text("SELECT boom()")).all()
+    assert "nothing was saved" in str(caught.value)
+    with session_scope(engine, "t") as s:
+        assert s.get(Referral, rid).reason == "Neglect"

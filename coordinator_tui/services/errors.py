@@ -157,9 +157,13 @@ def _when(at: datetime) -> str:
     return time_on_date(to_local(at))
 
 
-def from_database_error(exc: BaseException) -> CoordinatorError | None:
+def from_database_error(exc: BaseException, *, reading: bool = False) -> CoordinatorError | None:
     """The coordinator's error for a database failure during a unit of work, or None
     when ``exc`` is not one (a programming error is left to the crash handler).
+
+    ``reading``: the unit of work wrote nothing (a screen reading its rows), so the line
+    says what could not be read rather than "nothing was saved", which would leave a
+    coordinator wondering what had been typed and lost.
 
     The message never quotes the driver's text, which may hold SQL parameters (a name,
     an NHS number, a note)."""
@@ -172,15 +176,20 @@ def from_database_error(exc: BaseException) -> CoordinatorError | None:
             "Nothing was overwritten; press F5 to reload."
         )
     if isinstance(exc, TimeoutError):
-        return DatabaseUnavailableError(
-            "The database is busy (no free connection): nothing was saved; try again."
-        )
+        return DatabaseUnavailableError(_said("The database is busy (no free connection)", reading))
     if isinstance(exc, OperationalError | DBAPIError):
-        return _classify_driver_error(exc)
+        return _classify_driver_error(exc, reading)
     return None
 
 
-def _classify_driver_error(exc: BaseException) -> CoordinatorError | None:
+def _said(what: str, reading: bool, then: str = "try again.") -> str:
+    """``what`` went wrong, then what it means for the coordinator: nothing saved (a
+    write), or the data not read (a read); then ``then`` (what to do), if anything."""
+    outcome = "it could not be read" if reading else "nothing was saved"
+    return f"{what}: {outcome}" + (f"; {then}" if then else ".")
+
+
+def _classify_driver_error(exc: BaseException, reading: bool = False) -> CoordinatorError | None:
     from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
     if isinstance(exc, IntegrityError):
@@ -189,38 +198,40 @@ def _classify_driver_error(exc: BaseException) -> CoordinatorError | None:
     text = str(orig or "").lower()
     code = getattr(orig, "sqlstate", None) or ""
     if any(word in text for word in ("malformed", "not a database", "corrupt")):
+        outcome = "it could not be read" if reading else "nothing was saved"
         return DatabaseUnavailableError(
-            "The database file is damaged: nothing was saved. Run coordinator-tui db check, "
+            f"The database file is damaged: {outcome}. Run coordinator-tui db check, "
             "then restore a backup.",
             retryable=False,
         )
     if "locked" in text or "busy" in text or code in {"55P03", "40P01", "40001"}:
+        if reading:
+            return DatabaseUnavailableError(
+                "Another user or window is saving to the database just now (it is locked): "
+                "it could not be read; try again in a moment."
+            )
         return DatabaseUnavailableError(
             "Another user or window is saving to the database just now (it is locked): "
             "nothing was saved and anything typed is kept; try again in a moment."
         )
     if code == "57014" or "statement timeout" in text or "canceling statement" in text:
-        return DatabaseUnavailableError(
-            "The save waited too long for the database: nothing was saved; try again."
-        )
+        what = "The read" if reading else "The save"
+        return DatabaseUnavailableError(_said(f"{what} waited too long for the database", reading))
     if "disk" in text and "full" in text:
         return DatabaseUnavailableError(
-            "The disk holding the database is full: nothing was saved.", retryable=False
+            _said("The disk holding the database is full", reading, ""), retryable=False
         )
     if "readonly" in text or "read-only" in text:
         return DatabaseUnavailableError(
-            "The database cannot be written (read-only): nothing was saved.", retryable=False
+            _said("The database cannot be written (read-only)", reading, ""), retryable=False
         )
     if getattr(exc, "connection_invalidated", False) or code.startswith("08"):
-        return DatabaseUnavailableError(
-            "The connection to the database was lost: nothing was saved; try again."
-        )
+        return DatabaseUnavailableError(_said("The connection to the database was lost", reading))
     if isinstance(exc, OperationalError):
-        return DatabaseUnavailableError(
-            "The database could not take the save: nothing was saved; try again."
+        what = (
+            "The database could not answer" if reading else "The database could not take the save"
         )
+        return DatabaseUnavailableError(_said(what, reading))
     if isinstance(exc, DBAPIError) and code.startswith(("08", "53", "57")):
-        return DatabaseUnavailableError(
-            "The database is not available: nothing was saved; try again."
-        )
+        return DatabaseUnavailableError(_said("The database is not available", reading))
     return None
