@@ -53,14 +53,18 @@ class Stop:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Shift:
     """One shift: its visits by start and, for each, the travel and free time before it.
+    Read-only by convention, not ``frozen`` (as ``SVisit``): a frozen dataclass sets each
+    field through ``object.__setattr__``, and a large week's full check makes 3,600.
 
     ``ends[i]`` is the latest end among the first ``i + 1`` visits (visits may overlap);
     ``need[i]`` the travel from where the carer then is to visit ``i``; ``travel_before[i]``
     the part of it that counts (never more than the gap); ``free[i]`` the free (rest) time
-    left in the gap (0 for the first visit and for an overlapping one).
+    left in the gap (0 for the first visit and for an overlapping one). ``tight`` lists the
+    visits (by index) that start before ``ends[i - 1]`` or with a gap shorter than
+    ``need[i]``: the only ones the rules on one visit after another look at.
     """
 
     visits: tuple  # the visits (SVisit), by start
@@ -71,6 +75,7 @@ class Shift:
     work: int  # minutes of working time, travel between visits included
     travel: int
     longest_free: int
+    tight: tuple[int, ...] = ()
 
     @property
     def start(self) -> int:
@@ -105,24 +110,38 @@ def build_shifts(
     daily_rest: int | Callable[[date], int],
 ) -> list[Shift]:
     """The shifts of ``visits`` (sorted by start). ``leg(a, b)`` is the travel in minutes
-    between two customers; ``daily_rest`` the rest that ends a shift (11 hours, 12 under
-    18), or a function of the day of the visit after the gap when that changes (an 18th
-    birthday in the week)."""
+    between two customers (a dict keyed by the pair, ``TravelTable.leg``'s, is read
+    without a call); ``daily_rest`` the rest that ends a shift (11 hours, 12 under 18), or
+    a function of the day of the visit after the gap when that changes (an 18th birthday
+    in the week).
+
+    The figures of a shift's visits go into lists kept for the whole run (their appends
+    looked up once), emptied as each shift closes (a large week's full check builds 300
+    carers' weeks)."""
     shifts: list[Shift] = []
     if not visits:
         return shifts
     fixed = daily_rest if isinstance(daily_rest, int) else None
+    pairs = leg if isinstance(leg, dict) else None
     first = visits[0]
-    members, ends, need, travel_before, free = [first], [first.end], [0], [0], [0]
-    work, travel_total, longest = first.end - first.start, 0, 0
     end, place = first.end, first.customer_id
-    for visit in visits[1:]:
+    work, travel_total, longest = end - first.start, 0, 0
+    ends, need, travel_before, free = [end], [0], [0], [0]
+    add_end, add_need, add_travel, add_free = (
+        ends.append,
+        need.append,
+        travel_before.append,
+        free.append,
+    )
+    tight: list[int] = []
+    opened = 0  # the index of the open shift's first visit
+    for index, visit in enumerate(visits[1:], 1):
         start = visit.start
         gap = start - end
         if gap >= (fixed if fixed is not None else daily_rest(visit.day)):
             shifts.append(
                 Shift(
-                    tuple(members),
+                    tuple(visits[opened:index]),
                     tuple(ends),
                     tuple(need),
                     tuple(travel_before),
@@ -130,37 +149,50 @@ def build_shifts(
                     work,
                     travel_total,
                     longest,
+                    tuple(tight) if tight else (),
                 )
             )
-            members, ends, need, travel_before, free = [visit], [visit.end], [0], [0], [0]
-            work, travel_total, longest = visit.end - start, 0, 0
+            opened = index
             end, place = visit.end, visit.customer_id
+            work, travel_total, longest = end - start, 0, 0
+            ends[:] = (end,)
+            need[:] = travel_before[:] = free[:] = (0,)
+            tight.clear()
             continue
-        members.append(visit)
         if gap < 0:  # overlapping: only the part beyond the current end is new work
+            tight.append(index - opened)
             if visit.end > end:
                 work += visit.end - end
                 end, place = visit.end, visit.customer_id
-            ends.append(end)
-            need.append(0)
-            travel_before.append(0)
-            free.append(0)
+            add_end(end)
+            add_need(0)
+            add_travel(0)
+            add_free(0)
             continue
-        needed = leg(place, visit.customer_id) if place != visit.customer_id else 0
+        customer = visit.customer_id
+        if customer == place:
+            needed = 0
+        elif pairs is not None:
+            needed = pairs[(place, customer)]
+        else:
+            needed = leg(place, customer)
+        if needed > gap:
+            tight.append(index - opened)
         moving = needed if needed < gap else gap
         travel_total += moving
         rest = gap - moving
         if rest > longest:
             longest = rest
-        work += moving + visit.end - start
-        end, place = visit.end, visit.customer_id
-        ends.append(end)
-        need.append(needed)
-        travel_before.append(moving)
-        free.append(rest)
+        end = visit.end
+        work += moving + end - start
+        place = customer
+        add_end(end)
+        add_need(needed)
+        add_travel(moving)
+        add_free(rest)
     shifts.append(
         Shift(
-            tuple(members),
+            tuple(visits[opened:]),
             tuple(ends),
             tuple(need),
             tuple(travel_before),
@@ -168,6 +200,7 @@ def build_shifts(
             work,
             travel_total,
             longest,
+            tuple(tight) if tight else (),
         )
     )
     return shifts

@@ -72,27 +72,18 @@ class TravelTable:
             for key, (lat, lon) in places.items()
         }
         self._memo: dict[tuple[int, int, str], int] = {}
+        self._speeds: dict[str, float] = {}
 
-    def leg(self, mode: str) -> Callable[[int, int], int]:
+    def leg(self, mode: str) -> Legs:
         """``minutes`` for one mode, as a function of the two places: the shift builder
         asks it once per pair of visits (15,000 times in a large week's full check), and
-        a memo of its own per mode keyed by the pair spares a call and a key a time. It
-        asks ``minutes`` (a subclass's own, e.g. the solver's journey matrix) once a pair."""
+        a memo of its own per mode keyed by the pair (a dict, :class:`Legs`, which the
+        builder reads without a call) spares a call and a key a time. It asks ``minutes``
+        (a subclass's own, e.g. the solver's journey matrix) once a pair."""
         legs = self.__dict__.setdefault("_legs", {})  # a subclass may set up its own way
         found = legs.get(mode)
         if found is None:
-            memo: dict[tuple[int, int], int] = {}
-            minutes = self.minutes
-
-            def found(a: int, b: int) -> int:
-                if a == b:
-                    return 0
-                value = memo.get((a, b))
-                if value is None:
-                    value = memo[(a, b)] = minutes(a, b, mode)
-                return value
-
-            legs[mode] = found
+            found = legs[mode] = Legs(self.minutes, mode)
         return found
 
     def minutes(self, a: int, b: int, mode: str) -> int:
@@ -111,7 +102,35 @@ class TravelTable:
                 + ga[2] * gb[2] * math.sin((gb[1] - ga[1]) / 2) ** 2
             )
             km = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-            found = minutes_for_km(km, mode, self.config)
+            # ``minutes_for_km``, inline (a cold full check asks 2,300 pairs), with the
+            # same arithmetic in the same order
+            config = self.config
+            speed = self._speeds.get(mode)
+            if speed is None:
+                speed = self._speeds[mode] = config.speed(mode)
+            found = math.ceil(km * config.road_factor / speed * 60 - 1e-9)
+            if found < config.minimum_minutes:
+                found = config.minimum_minutes
         self._memo[key] = found
         self._memo[(b, a, mode)] = found
         return found
+
+
+class Legs(dict):
+    """Travel minutes by one mode between two places, keyed by the pair ``(a, b)``: a
+    pair not yet known is asked of ``minutes`` once (``__missing__``). Called as
+    ``legs(a, b)`` it is a function of the two places (the same place costs nothing)."""
+
+    __slots__ = ("_minutes", "_mode")
+
+    def __init__(self, minutes: Callable[[int, int, str], int], mode: str) -> None:
+        super().__init__()
+        self._minutes = minutes
+        self._mode = mode
+
+    def __missing__(self, key: tuple[int, int]) -> int:
+        value = self[key] = self._minutes(key[0], key[1], self._mode)
+        return value
+
+    def __call__(self, a: int, b: int) -> int:
+        return 0 if a == b else self[(a, b)]

@@ -143,6 +143,8 @@ class RotaState:
         # What the visit rules' ``sift`` work out once a week (who excluded whom...)
         self.memo: dict[object, object] = {}
         self._monday, self._sunday = snapshot.monday, snapshot.sunday
+        # the days the shift builder may ask the daily rest for: the 8 days before, 2 after
+        self._rest_days = (self._monday - timedelta(days=8), self._sunday + timedelta(days=2))
         source = snapshot.assignments if assignments is None else assignments
         visits, cells, carers_of = snapshot.visits, self.cells, self.carers_of
         unsorted: list[list[int]] = []
@@ -686,19 +688,25 @@ class RotaState:
                 shifts = kept + build_shifts(stops, leg, rest)
             work = week_work(shifts, lambda v: monday <= v.day <= sunday)
 
-        def limits(day: date) -> WtrLimits:
-            return self.limits(carer, day)
-
+        limits = self._limits_of(carer)
         week = CarerWeek(carer, snap, week_visits, shifts, work, limits, self.mark, monday, sunday)
         found: list[Problem] = []
         for check in CARER_RULES:
             found.extend(check(week))
         return _Carer(week, tuple(found))
 
+    def _limits_of(self, carer: SCarer) -> Callable[[date], WtrLimits]:
+        """:meth:`limits` for one carer as a function of the day, with their 18th birthday
+        looked up once: the rules ask it shift by shift."""
+        self.limits(carer, self._monday)
+        adult = self._adult_from[carer.id]
+        if adult is None:
+            return _adult
+        return lambda day: YOUNG if day < adult else ADULT
+
     def _rest(self, carer: SCarer) -> int | Callable[[date], int]:
         """The carer's daily rest: one figure, unless they turn 18 around this week."""
-        first = self._monday - timedelta(days=8)
-        last = self._sunday + timedelta(days=2)
+        first, last = self._rest_days
         if self.limits(carer, first) is self.limits(carer, last):
             return self.limits(carer, first).daily_rest
         return lambda day: self.limits(carer, day).daily_rest
@@ -707,18 +715,44 @@ class RotaState:
         visit = self.snap.visits[visit_id]
         carers = self.carers_of.get(visit_id, ())
         customer = self.snap.customers.get(visit.customer_id)
-        if (
-            len(carers) == visit.carers_required == 1
-            and customer is not None
-            and not customer.lone_working_risk
-            and (not customer.preferred or carers[0] in customer.preferred)
-            and visit.customer_id not in self.snap.staffing_watch
-        ):
+        if _staffed_quietly(visit, carers, customer, self.snap.staffing_watch):
             return ()  # the common case, answered without running the rules
         found: list[Problem] = []
         for check in STAFFING_RULES:
             found.extend(check(visit, carers, customer, self))
         return tuple(found)
+
+
+STAFFING_QUIET = (
+    "double_up_same_carer",
+    "unstaffed",
+    "preferred_carers",
+    "lone_working",
+    "shadow_required",
+)
+"""The staffing rules :func:`_staffed_quietly` answers for (a test checks they are all)."""
+
+
+def _staffed_quietly(visit: SVisit, carers: tuple[int, ...], customer, watch) -> bool:  # noqa: ANN001
+    """No staffing rule can find anything on the visit, told without running them: as many
+    carers as it needs, none twice (``unstaffed``, ``double_up_same_carer``), not one
+    alone with a lone-working risk (``lone_working``), one of the customer's preferred
+    carers if they have any (``preferred_carers``), and a customer no extension's rule
+    watches (``shadow_required``: a shadow visit first)."""
+    count = len(carers)
+    if count < visit.carers_required or visit.customer_id in watch:
+        return False
+    if count > 1 and len(set(carers)) != count:
+        return False
+    return customer is None or (
+        (count != 1 or not customer.lone_working_risk)
+        and (not customer.preferred or not customer.preferred.isdisjoint(carers))
+    )
+
+
+def _adult(day: date) -> WtrLimits:
+    """The limits of a carer with no date of birth: an adult's on every day."""
+    return ADULT
 
 
 def _keep(store: dict, key: object, problems: tuple[Problem, ...]) -> None:

@@ -231,6 +231,20 @@ class CarerWeek:
             ]
         return self._week_shifts
 
+    def steady_limits(self) -> WtrLimits | None:
+        """The limits on every day the week's shifts touch when they are the same on all,
+        else None. They change once, young to adult, on the 18th birthday, so the first
+        and the last day tell (the rules per shift then ask no day of its own)."""
+        if "steady" not in self.memo:
+            shifts = self.week_shifts()
+            steady = None
+            if shifts:
+                first = self.limits(shifts[0].visits[0].day)
+                if first is self.limits(shifts[-1].visits[-1].day):
+                    steady = first
+            self.memo["steady"] = steady
+        return self.memo["steady"]  # type: ignore[return-value]
+
     def shift_day(self, shift: Shift) -> date:
         """The day of the shift's first visit in this week (where its problems show)."""
         return next(v.day for v in shift.visits if self.first_day <= v.day <= self.last_day)

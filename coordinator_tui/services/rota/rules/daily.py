@@ -53,7 +53,10 @@ def daily_rest(week: CarerWeek) -> list:
     a young worker's 12 hours (reg 10(2))."""
     found: dict[tuple, P.Problem] = {}
     carer = week.carer
+    steady = week.steady_limits()
     for shift in week.week_shifts():
+        if steady is not None and shift.end - shift.start <= DAY - steady.daily_rest:
+            continue  # (the first window below, told at once: the usual shift)
         visits = shift.visits
         for first in range(len(visits)):
             start = visits[first].start
@@ -109,8 +112,9 @@ def rest_break(week: CarerWeek) -> list:
     """A shift with more than 6 hours' working time (4.5 under 18), travel between visits
     counted, has a free stretch of at least 20 minutes (30 under 18) between two visits."""
     found = {}
+    steady = week.steady_limits()
     for shift in week.week_shifts():
-        limits = week.limits(shift.day)
+        limits = steady if steady is not None else week.limits(shift.day)
         if shift.work > limits.break_after and shift.longest_free < limits.break_length:
             day = week.shift_day(shift)
             problem = P.make(
@@ -129,6 +133,9 @@ def rest_break(week: CarerWeek) -> list:
 def young_daily_limit(week: CarerWeek) -> list:
     """An under-18 works at most 8 hours in a shift, travel between visits counted."""
     found = {}
+    steady = week.steady_limits()
+    if steady is not None and steady.daily_max is None:
+        return []  # an adult on every day of the week's shifts
     for shift in week.week_shifts():
         limits = week.limits(shift.day)
         if limits.daily_max is not None and shift.work > limits.daily_max:

@@ -54,14 +54,11 @@ def _windows(availability: dict, weekday: int) -> tuple[tuple[int, int], ...]:
     """A weekday's availability windows in wall-clock minutes of that day: its own, and
     last night's that run past midnight (a window ending "before" it starts is kept with
     its end past 1440), moved back a day so they cover the small hours."""
-    return (
-        *availability.get(weekday, ()),
-        *(
-            (low - DAY, high - DAY)
-            for low, high in availability.get((weekday - 1) % 7, ())
-            if high > DAY
-        ),
-    )
+    windows = availability.get(weekday, ())
+    for low, high in availability.get((weekday - 1) % 7, ()):
+        if high > DAY:
+            windows = (*windows, (low - DAY, high - DAY))
+    return windows
 
 
 def _within(windows: tuple[tuple[int, int], ...], visit: SVisit) -> bool:
@@ -73,8 +70,8 @@ def _within(windows: tuple[tuple[int, int], ...], visit: SVisit) -> bool:
 
 def _outside_pattern(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
     """Every visit of an inactive carer; else, with a pattern recorded, the visits of the
-    days they are not absent that are not within it (each day's windows worked out once,
-    and a day of one window, the usual, judged inline)."""
+    days they are not absent that are not within it (``_within``, inline: each day's
+    windows are worked out once, and a large week has 12,000 carer-visits)."""
     if not carer.active:
         return _all(days)
     availability = carer.availability
@@ -86,13 +83,13 @@ def _outside_pattern(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
         if day in absent:
             continue
         windows = _windows(availability, day.weekday())
-        if len(windows) != 1:
-            found.extend(visit for visit in visits if not _within(windows, visit))
-            continue
-        ((low, high),) = windows
         for visit in visits:
             start = visit.local_start
-            if start < low or start + visit.end - visit.start > high:
+            end = start + visit.end - visit.start
+            for low, high in windows:
+                if low <= start and end <= high:
+                    break
+            else:
                 found.append(visit)
     return found
 

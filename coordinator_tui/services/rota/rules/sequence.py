@@ -2,31 +2,48 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.rules.base import CarerWeek, clock, hm, rule
 
+if TYPE_CHECKING:
+    from coordinator_tui.services.rota.shifts import Shift
+    from coordinator_tui.services.rota.snapshot import SVisit
+
 
 def _pairs(week: CarerWeek) -> list[tuple]:
-    """Each visit of a shift with the one before it that holds the running end (visits may
-    overlap), that end and the travel needed from there; a pair is listed when its later
-    visit is in this week. Worked out once per week (both rules here read it)."""
+    """Each visit of a shift that starts before the running end (visits may overlap) or
+    with a gap shorter than the travel from where the carer then is (``Shift.tight``: the
+    only visits either rule here can fire on), with the one before it that holds that
+    end, the end and the travel needed; a pair is listed when its later visit is in this
+    week. Worked out once per week (both rules here read it)."""
     found = week.memo.get("pairs")
     if found is not None:
         return found
     found = []
     first, last = week.first_day, week.last_day
     for shift in week.week_shifts():
+        if not shift.tight:
+            continue
         visits, ends, need = shift.visits, shift.ends, shift.need
-        holder = visits[0]
-        for index in range(1, len(visits)):
+        for index in shift.tight:
             visit = visits[index]
-            end = ends[index - 1]
             if first <= visit.day <= last:
-                found.append((holder, visit, end, need[index]))
-            if visit.start >= end or visit.end > end:
-                holder = visit
+                found.append((_holder(shift, index), visit, ends[index - 1], need[index]))
     week.memo["pairs"] = found
     return found
+
+
+def _holder(shift: Shift, index: int) -> SVisit:
+    """The visit before ``index`` that holds the shift's running end: the last one that
+    did not start inside the visits before it, or ended after them all."""
+    visits, ends = shift.visits, shift.ends
+    for before in range(index - 1, 0, -1):
+        visit = visits[before]
+        if visit.start >= ends[before - 1] or visit.end > ends[before - 1]:
+            return visit
+    return visits[0]
 
 
 @rule("carer", "The rota itself: one carer, one place at a time", P.OVERLAP)

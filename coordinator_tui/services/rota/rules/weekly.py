@@ -26,12 +26,16 @@ def _rests(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _count(rests, low: int, high: int, inside: int, whole: int) -> int:
     """How many rests have ``inside`` minutes within ``low``..``high`` and last ``whole``
-    minutes in all (the daily rest joined to a weekly rest may lie beyond the period)."""
-    return sum(
-        1
-        for start, end in rests
-        if min(end, high) - max(start, low) >= inside and end - start >= whole
-    )
+    minutes in all (the daily rest joined to a weekly rest may lie beyond the period).
+    A plain loop, the length first: most rests are a night's, shorter than ``whole``."""
+    count = 0
+    for start, end in rests:
+        if (
+            end - start >= whole
+            and (end if end < high else high) - (start if start > low else low) >= inside
+        ):
+            count += 1
+    return count
 
 
 def _weekly(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
@@ -199,15 +203,19 @@ def new_to_customer(week: CarerWeek) -> list:
     """The first visit this week to a customer the carer has not visited in the 16 weeks
     before, and whom the customer has not asked for, is noted (a preferred carer is one of
     their regulars, as the continuity measure counts them)."""
-    found = []
+    found: list = []
     snap = week.snap
     carer_id = week.carer.id
-    seen = set(snap.customers_seen_by(carer_id))  # and those already looked at, below
+    # The customers of the week not seen before, in one set operation (most carers see
+    # their regulars): only their first visits are then looked at.
+    new = {visit.customer_id for visit in week.visits} - snap.customers_seen_by(carer_id)
+    if not new:
+        return found
     for visit in week.visits:
         customer_id = visit.customer_id
-        if customer_id in seen:
+        if customer_id not in new:
             continue
-        seen.add(customer_id)
+        new.discard(customer_id)
         customer = snap.customers.get(customer_id)
         if customer and carer_id in customer.preferred:
             continue
