@@ -190,3 +190,23 @@ async def test_a_week_that_cannot_be_read_says_so_and_lets_keys_go(
         await pilot.press("left_square_bracket")
         await wait_for(pilot, lambda: screen.loaded and screen.rota is not None)
         assert screen.rota.monday == MONDAY and "could not" not in shown_text(summary)
+
+
+async def test_a_section_key_leaves_the_rota_while_its_week_is_checked(
+    demo_settings, small_demo_engine, checks
+):
+    """``]`` then ``1``: Home at once, not after the week's checks (the section keys are
+    not held for them); back on ``5`` the week stepped to is on screen once checked."""
+    from coordinator_tui.screens.home import HomeScreen
+
+    loaded, go = checks
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_rota(app, pilot)
+        await pilot.press("right_square_bracket", "1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert not screen.loaded  # the week's checks are still held back
+        go.set()
+        await pilot.press("5")
+        await wait_for(pilot, lambda: app.screen is screen and screen.loaded)
+        assert screen.rota.monday == MONDAY + timedelta(weeks=1)

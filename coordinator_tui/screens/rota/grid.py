@@ -66,6 +66,7 @@ from coordinator_tui.services.rota.absences import KIND_NAMES
 from coordinator_tui.services.rota.plan_b import ABSENCE_KINDS as PLAN_B_ABSENCE_KINDS
 from coordinator_tui.widgets.cell_grid import CellGrid, GridColumn
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, MappedSource, Row
+from coordinator_tui.widgets.navbar import SECTIONS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -228,9 +229,13 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         Binding("N", "night_time", "Night time", show=False, id="rota.night_time"),
     ]
 
-    # ``[`` and ``]`` act at once while a week loads (not held for it): a week stepped
-    # past is never read in full, so "]]]" lands three weeks on (type_ahead.hold_for_busy).
-    KEYS_NOT_HELD = frozenset({"left_square_bracket", "right_square_bracket"})
+    # Keys that act at once while a week loads (not held for its checks, when nothing was
+    # typed before them; type_ahead.hold_for_busy): ``[`` and ``]`` (a week stepped past is
+    # never read in full, so "]]]" lands three weeks on) and the section keys (leaving
+    # the rota needs nothing of the week).
+    KEYS_NOT_HELD = frozenset(
+        {"left_square_bracket", "right_square_bracket", *(key for _, _, key in SECTIONS)}
+    )
 
     def __init__(self) -> None:
         super().__init__()
