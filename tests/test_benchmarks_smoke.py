@@ -296,3 +296,43 @@ def test_people_database_topped_up_and_compared_with_visidata(small_demo_path, t
     results = results_for(measured, "smoke", None)
     assert {r.name for r in results} >= {"people.smoke.app.first_row", "people.smoke.app.end"}
     assert all(r.runs == 1 for r in results)
+
+
+def test_the_readme_table_puts_both_sizes_of_a_measure_side_by_side():
+    """``benchmarks.readme_table``: one row a measure, the large demo's figure beside the
+    ten-times one, each judged on its own; a measure taken at ten times only (its build)
+    gets its own row; a failed benchmark is listed under the table."""
+    from benchmarks.readme_table import markdown
+
+    def result(name, median, passed, target="< 50 ms", ratio=None):
+        return {
+            "name": name,
+            "median_s": median,
+            "ratio": ratio,
+            "target": target,
+            "pass": passed,
+            "load_average": {"before": [1.5, 1.0, 0.5], "after": [1.6, 1.0, 0.5]},
+        }
+
+    document = {
+        "generated_at": "2026-12-06T23:00:00+00:00",
+        "total_seconds": 600,
+        "argv": ["--scale", "10"],
+        "results": [
+            result("rota.load", 0.028, True),
+            result("x10 rota.load", 0.127, False),
+            result("startup.frame.app", 0.27, True, "<= 1.5x bare", 1.49),
+            result("demo_build.x10", 61.0, True, "under 90 s"),
+        ],
+        "errors": [{"benchmark": "x10 terminal", "error": "tmux missing"}],
+    }
+    text = markdown(document)
+    lines = text.splitlines()
+    assert "`python -m benchmarks --scale 10`" in lines[0]
+    load = next(line for line in lines if line.startswith("| `rota.load`"))
+    assert "28.0 ms, load 1.5 | met | 127.0 ms, load 1.5 | **NOT met** | < 50 ms" in load
+    frame = next(line for line in lines if line.startswith("| `startup.frame.app`"))
+    assert "270.0 ms (1.49x)" in frame and "| – |" in frame
+    build = next(line for line in lines if line.startswith("| `demo_build.x10`"))
+    assert "| – |  | 61.0 s, load 1.5 | met | under 90 s |" in build
+    assert lines[-1] == "- **failed:** x10 terminal: tmux missing"
