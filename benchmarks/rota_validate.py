@@ -17,6 +17,9 @@ Issue 6 section 8: full validation under 50 ms, the re-check after one change un
   Textual app pushing a one-Static screen to its first frame, measured alternately in the
   same run. Target: under 150 ms. ``rota.grid_open_checked`` (info): the same open to the
   frame after the whole week, loaded and checked in a thread, replaced it.
+- ``rota.week_step``: then ``]`` on that checked week, to the frame showing the next
+  week's first screenful (the same two stages as the cold open; target 150 ms, as the
+  open's); ``rota.week_step_checked`` (info): to the next week checked on screen.
 
 Standalone: ``python -m benchmarks.rota_validate [--runs N] [--db PATH] [--strict]``, or as
 part of ``python -m benchmarks --only rota_validate``.
@@ -69,10 +72,11 @@ def _timed(func) -> tuple[float, object]:
     return time.perf_counter() - start, value
 
 
-async def _time_grid_open(db_path: Path, monday: date) -> tuple[float, float]:
+async def _time_grid_open(db_path: Path, monday: date) -> tuple[float, float, float, float]:
     """Seconds from switching to the Rota section to the frame after its first screenful
     is drawn (the carers on screen and their days: the app's first ``screen_loaded``),
-    and to the frame after the checked week replaced it (problems, counts, measures)."""
+    and to the frame after the checked week replaced it (problems, counts, measures);
+    then the same two for ``]`` (the next week, which comes in the same two stages)."""
     import asyncio
 
     from benchmarks.common import signed_in_app
@@ -89,16 +93,18 @@ async def _time_grid_open(db_path: Path, monday: date) -> tuple[float, float]:
     app = signed_in_app(settings, opened.engine)
     done = asyncio.Event()
     stamps: dict[str, float] = {}
+    phase = [""]  # "" the open, "step " the week after
 
     def loaded(screen) -> None:  # the app's "data on screen" hook, then the next paint
         if screen.__class__.__name__ != "RotaScreen":
             return
         key = "checked" if getattr(screen, "rota", None) is not None else "first"
+        key = phase[0] + key
 
         def painted() -> None:
             stamps.setdefault(key, time.perf_counter())
-            stamps.setdefault("first", stamps[key])  # shown checked at once: both
-            if key == "checked":
+            stamps.setdefault(phase[0] + "first", stamps[key])  # shown checked at once
+            if key.endswith("checked"):
                 done.set()
 
         app.call_after_refresh(painted)
@@ -114,7 +120,18 @@ async def _time_grid_open(db_path: Path, monday: date) -> tuple[float, float]:
             start = time.perf_counter()
             app.switch_mode("rota")
             await asyncio.wait_for(done.wait(), 30)
-            return stamps["first"] - start, stamps["checked"] - start
+            await pilot.pause(0.2)
+            done.clear()
+            phase[0] = "step "
+            step = time.perf_counter()
+            app.screen.action_week(1)  # what ``]`` runs
+            await asyncio.wait_for(done.wait(), 30)
+            return (
+                stamps["first"] - start,
+                stamps["checked"] - start,
+                stamps["step first"] - step,
+                stamps["step checked"] - step,
+            )
     finally:
         gc.unfreeze()
         opened.engine.dispose()
@@ -190,16 +207,20 @@ def grid_open(db_path: Path, monday: date, runs: int) -> list[Result]:
 
     grid: list[float] = []
     checked: list[float] = []
+    step: list[float] = []
+    step_checked: list[float] = []
     prepared: list[float] = []
     bare: list[float] = []
     for index in range(runs + 1):
         bare_s = asyncio.run(_time_bare_push())
-        grid_s, checked_s = asyncio.run(_time_grid_open(db_path, monday))
+        grid_s, checked_s, step_s, step_checked_s = asyncio.run(_time_grid_open(db_path, monday))
         prepared_s = asyncio.run(_time_grid_open_prepared(db_path, monday))
         if index:  # the first round warms imports and caches
             bare.append(bare_s)
             grid.append(grid_s)
             checked.append(checked_s)
+            step.append(step_s)
+            step_checked.append(step_checked_s)
             prepared.append(prepared_s)
     bare_median = statistics.median(bare)
     return [
@@ -228,6 +249,24 @@ def grid_open(db_path: Path, monday: date, runs: int) -> list[Result]:
             baseline_median_s=bare_median,
             description="the same open, to the frame after the whole week loaded and "
             "checked replaced the first screenful (problem symbols, counts, measures)",
+        ),
+        Result(
+            "rota.week_step",
+            step,
+            target=f"< {GRID_OPEN_TARGET_S * 1000:.0f} ms",
+            passed=statistics.median(step) < GRID_OPEN_TARGET_S,
+            baseline_median_s=bare_median,
+            description="] on the checked week: to the frame showing the next week's first "
+            "screenful of carers (its problems marked as being checked)",
+        ),
+        Result(
+            "rota.week_step_checked",
+            step_checked,
+            target="info",
+            passed=True,
+            baseline_median_s=bare_median,
+            description="the same ], to the frame after the next week, loaded and checked, "
+            "replaced its first screenful",
         ),
         Result(
             "rota.grid_open_prepared",
