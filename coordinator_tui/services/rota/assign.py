@@ -29,6 +29,7 @@ from coordinator_tui.models.base import utcnow
 from coordinator_tui.services import access
 from coordinator_tui.services.errors import ConflictError, CoordinatorError, conflict_message
 from coordinator_tui.services.rota.problems import Problem
+from coordinator_tui.services.rota.ranking import judge_carers, travel_added_fast
 from coordinator_tui.services.rota.snapshot import epoch_minutes, load_week
 from coordinator_tui.services.rota.travel import travel_minutes
 from coordinator_tui.services.rota.validate import Recheck, RotaState
@@ -162,47 +163,38 @@ def rank_carers(
     infeasible ones with their reasons. ``replacing`` is a carer to take off the visit;
     ``only`` ranks just those carers (a caller that has already ruled the others out).
 
-    A carer that a rule of the visit itself rules out (absent, not available then, lacking
-    a skill, excluded by the customer: ``RotaState.on_visit_check``, a few microseconds)
-    is not checked further: their week is not rebuilt with the visit in it (the what-if,
-    a fifth of a millisecond a carer), so they carry those reasons only, the first being
-    the one the full check would name first. At 300 carers about half are ruled out so
-    (issue 23 §1). Of the rest, a carer whose shift the visit would break a rule of
-    (overlap, travel, daily rest, break: ``RotaState.shift_clash``, the shifts around the
-    visit alone, a tenth of a what-if) carries those problems, the first being again the
-    one the full check names first; at x10 that is two in three of the rest.
-    Only the carers left, a few dozen, are what-if checked over their week."""
+    Each carer is judged as a what-if of the change would judge them, in three steps
+    (``ranking.judge_carers``, issue 23 §1: 300 carers in under 10 ms): a carer that a
+    rule of the visit itself rules out (absent, not available then, lacking a skill,
+    excluded by the customer) carries those reasons only, the first being the one the
+    full check would name first; of the rest, a carer whose shift the visit would break
+    a rule of (overlap, travel, daily rest, break, night work: the visit spliced into
+    their kept shifts) carries those problems, the first again the one the full check
+    names first; the carers left get the what-if's new problems, worked out from the
+    splice (the rules over their week, the visit's staffing) rather than by checking
+    their week and those of the visit's carers again."""
     snap = state.snap
     visit = snap.visits[visit_id]
     customer = snap.customers.get(visit.customer_id)
     current = tuple(c for c in state.carers_of.get(visit_id, ()) if c != replacing)
     regulars = _regulars(state, visit_id)
+    preferred_of = customer.preferred if customer is not None else frozenset()
+    wanted = customer.preferred_gender.lower() if customer and customer.preferred_gender else ""
+    carers = [
+        carer
+        for carer in snap.carers.values()
+        if carer.active
+        and carer.id not in current
+        and carer.id != replacing
+        and (only is None or carer.id in only)
+    ]
     ranked: list[Candidate] = []
-    for carer in snap.carers.values():
-        if not carer.active or carer.id in current or carer.id == replacing:
-            continue
-        if only is not None and carer.id not in only:
-            continue
-        first = state.on_visit_check(carer.id, visit_id)
-        clash = None if any(p.is_hard for p in first) else state.shift_clash(carer.id, visit_id)
-        if clash is None and any(p.is_hard for p in first):
-            hard = tuple(p for p in first if p.is_hard)
-            soft = tuple(p for p in first if not p.is_hard and not p.accepted)
-        elif clash:
-            hard = clash
-            soft = tuple(p for p in first if not p.is_hard and not p.accepted)
-        else:
-            recheck = state.what_if({visit_id: (*current, carer.id)})
-            hard = tuple(recheck.added_hard)
-            soft = tuple(p for p in recheck.added_soft if not p.accepted)
-        preferred = customer is not None and carer.id in customer.preferred
-        gender_ok = (
-            customer is None
-            or not customer.preferred_gender
-            or customer.preferred_gender.lower() == carer.gender.lower()
-        )
-        continuity = carer.id in regulars
-        travel = travel_added(state, visit_id, carer.id)
+    for carer, hard, soft in judge_carers(state, visit_id, carers, current, replacing):
+        carer_id = carer.id
+        preferred = carer_id in preferred_of
+        gender_ok = not wanted or wanted == carer.gender.lower()
+        continuity = carer_id in regulars
+        travel = travel_added_fast(state, visit, carer)
         score = (
             SCORE_CONTINUITY * continuity
             + SCORE_PREFERRED * preferred
@@ -212,7 +204,7 @@ def rank_carers(
         )
         ranked.append(
             Candidate(
-                carer.id,
+                carer_id,
                 carer.name,
                 not hard,
                 score,
