@@ -605,8 +605,12 @@ class CoordinatorApp(App[None]):
             self.database_ready.subscribe(node, lambda _: callback())
 
     def screen_loaded(self, screen: Screen) -> None:
-        """Screens call this when their data is on screen (benchmarks exit here)."""
+        """Screens call this when their data is on screen (benchmarks exit here); an
+        ``enter`` typed while the rows were read opens its row now."""
+        from coordinator_tui.widgets.row_cursor import rows_are_in
+
         self._modes_loaded.add(getattr(screen, "MODE", ""))
+        rows_are_in(screen)
         if self.exit_after == "ready":
             self.call_after_refresh(self.exit)
         elif (

@@ -56,3 +56,32 @@ async def test_enter_typed_as_the_app_starts_opens_the_first_row_once_read(app, 
         await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen), timeout=60)
         queue = next(s for s in app.screen_stack if isinstance(s, RegistersScreen))
         assert app.screen.person_id == queue.shown_rows[0].person_id
+
+
+async def test_enter_on_a_list_still_read_waits_for_its_rows(app, seeded, monkeypatch):
+    """``2 enter`` while the queue's first page is held back: nothing opens (no row to
+    open yet) until the rows are on screen; then the first row opens, from the screen's
+    own "rows are in" (``row_cursor.after_rows_in``), not a poll."""
+    import threading
+
+    from coordinator_tui.screens.registers.queue import RegistersScreen
+    from coordinator_tui.services import registers
+
+    gate = threading.Event()
+    original = registers.queue_page
+
+    def held_page(*args, **kwargs):
+        assert gate.wait(60), "the test never let the read go"
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(registers, "queue_page", held_page)
+    async with app.run_test(size=(120, 40)) as pilot:
+        burst(app, "2", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen))
+        for _ in range(5):
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, RegistersScreen) and not app.screen.loaded
+        gate.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen), timeout=60)
+        queue = next(s for s in app.screen_stack if isinstance(s, RegistersScreen))
+        assert app.screen.person_id == queue.shown_rows[0].person_id

@@ -7,7 +7,7 @@ or to either end, and scrolling to keep it in view, is the same for both.
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
 
 from textual.binding import Binding
 from textual.message import Message
@@ -18,7 +18,20 @@ SELECT_HOLD_S = 0.5
 """At most this long, keys typed after ``enter`` wait for the row to be chosen."""
 LOADING_WAIT_S = 5.0
 """``enter`` on a list still loading waits at most this long for its rows."""
-LOADING_POLL_S = 0.05
+ROWS_IN = "_coordinator_rows_in"
+"""Where a screen keeps what waits for its rows (``after_rows_in``; the app's
+``screen_loaded`` runs them when the screen says its data is on screen)."""
+
+
+def after_rows_in(screen: object, callback: Callable[[], object]) -> None:
+    """Run ``callback`` once ``screen``'s rows are on screen (its ``screen_loaded``)."""
+    screen.__dict__.setdefault(ROWS_IN, []).append(callback)
+
+
+def rows_are_in(screen: object) -> None:
+    """``screen`` has its rows on screen: what waited for them runs, in the order asked."""
+    for callback in screen.__dict__.pop(ROWS_IN, ()):
+        callback()
 
 
 class RowCursorView(ScrollView, can_focus=True):
@@ -74,15 +87,25 @@ class RowCursorView(ScrollView, can_focus=True):
         """The list has no rows yet because its screen is still reading them."""
         return self.row_count == 0 and getattr(self.screen, "loaded", True) is False
 
-    def chosen_after_keys(self, held: bool, waited: float = 0.0) -> None:
+    def chosen_after_keys(self, held: bool) -> None:
         """The keys before ``enter`` have moved the cursor: open the row it is on. On a
-        list still loading ("4 enter" typed as the app starts), once its rows are in
-        (``LOADING_WAIT_S`` at most), rather than opening nothing."""
-        if self._still_loading() and waited < LOADING_WAIT_S:
-            self.set_timer(
-                LOADING_POLL_S, partial(self.chosen_after_keys, held, waited + LOADING_POLL_S)
-            )
+        list still loading ("4 enter" typed as the app starts), once its screen says its
+        rows are in (``after_rows_in``), or ``LOADING_WAIT_S`` at most (a read that
+        failed), rather than opening nothing."""
+        if self._still_loading():
+            once: list[bool] = []
+
+            def choose() -> None:
+                if not once and self.is_attached:
+                    once.append(True)
+                    self._choose(held)
+
+            after_rows_in(self.screen, choose)
+            self.set_timer(LOADING_WAIT_S, choose)
             return
+        self._choose(held)
+
+    def _choose(self, held: bool) -> None:
         self.select_row()
         if held:  # this hold's turn is over; what the row opens holds the keys itself
             keys_loaded = getattr(self.screen, "keys_loaded", None)
