@@ -74,8 +74,8 @@ def rule(
     ``sift(carer, days, ctx)`` is the same in bulk for the full check: of one carer's
     visits by day, those the rule can find anything on, worked out once for the carer
     (their windows, their valid skills) and visit by visit without a call, so the rule is
-    called only where it may fire; each visit is judged alone (``sift`` of a day's visits
-    keeps a visit exactly when ``sift`` of that visit alone does).
+    called only where it may fire (whatever days it is given, it keeps every visit among
+    them that the rule finds something on; it may keep more).
     Each must be a cheap necessary condition: where it says no, the rule finds nothing."""
 
     def register(check: Callable) -> Callable:
