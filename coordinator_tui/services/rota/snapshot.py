@@ -26,13 +26,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from operator import attrgetter
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     Float,
     Integer,
     String,
+    bindparam,
+    case,
     cast,
     func,
     literal_column,
@@ -42,6 +46,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import UK
@@ -63,7 +68,7 @@ from coordinator_tui.models import (
 from coordinator_tui.services import access
 from coordinator_tui.services.rota.shifts import rests_from_text, spans_from, week_figures
 from coordinator_tui.services.rota.travel import DEFAULT_TRAVEL, TravelConfig, TravelTable
-from coordinator_tui.services.rota.week_hours import SOURCE_VISITS, customers_from_text
+from coordinator_tui.services.rota.week_hours import SOURCE_VISITS
 from coordinator_tui.services.rota.wtr import (
     ADULT,
     DAY,
@@ -115,22 +120,45 @@ def _plain(column):
     return type_coerce(column, DateTime())
 
 
-_UNSET = object()
+_MINUTE_SHIFT = 2_000_000_000
+"""Minutes added before SQL's integer division (which truncates toward zero) and taken
+off after, so it floors as Python's ``//`` does for any time SQLite can hold (year 0 on)."""
 
 
-def _epoch_seconds(column, dialect: str):
-    """A timestamp column as whole seconds since the Unix epoch, worked out by the database
-    (SQLite stores naive UTC text; PostgreSQL a ``timestamptz``): no timestamp is parsed in
-    Python. Floored, as :func:`epoch_minutes` floors."""
-    if dialect == "sqlite":
-        return cast(func.strftime("%s", column), Integer)
-    return cast(func.floor(func.extract("epoch", column)), BigInteger)
+def _epoch_minutes_sql(column, flavour: str):
+    """A timestamp column as whole minutes since the Unix epoch, worked out by the database
+    (SQLite stores naive UTC text; PostgreSQL a ``timestamptz``): no timestamp is parsed or
+    divided in Python. Floored, as :func:`epoch_minutes` floors. ``unixepoch`` (SQLite
+    3.38) is ``strftime('%s')`` as an integer without the text between (a third cheaper)."""
+    if flavour == "postgresql":
+        seconds = func.floor(func.extract("epoch", column))
+        return cast(func.floor(seconds / 60), BigInteger)
+    if flavour == "sqlite-unixepoch":
+        seconds = func.unixepoch(column)
+    else:
+        seconds = cast(func.strftime("%s", column), Integer)
+    shifted = (
+        (seconds + literal_column(str(60 * _MINUTE_SHIFT)))
+        .self_group()
+        .op("/")(literal_column("60"))
+    )
+    return shifted - literal_column(str(_MINUTE_SHIFT))  # integer division: both integers
 
 
-def _text(column):
-    """A date column read as the driver gives it (SQLite: ISO text; PostgreSQL: a date),
-    for :class:`_DayParser`."""
-    return type_coerce(column, String())
+def _days_after(column, monday, flavour: str):
+    """A date column as the number of days after ``monday`` (a bound ``Date``): a small
+    integer, which Python keeps one copy of, where the day's text was a new string each
+    row to parse or look up (the week's rows run to 17,000 at x10)."""
+    if flavour == "postgresql":
+        return cast(column - monday, Integer)
+    return cast(func.julianday(column) - func.julianday(monday), Integer)
+
+
+def _minute_of_day_sql(column):
+    """A time of day (stored as ``HH:MM[:SS...]`` text on SQLite, cast to it on
+    PostgreSQL) as minutes since midnight, as :func:`_minute_of` reads it."""
+    text = cast(column, String)
+    return cast(func.substr(text, 1, 2), Integer) * 60 + cast(func.substr(text, 4, 2), Integer)
 
 
 class _DayParser:
@@ -160,26 +188,38 @@ def _minute_of(text: str) -> int:
     return int(text[:2]) * 60 + int(text[3:5])
 
 
-def _reference_rows(monday: date, sunday: date, first_history_day: date):
+_MONDAY = bindparam("monday", type_=Date)
+_SUNDAY = bindparam("sunday", type_=Date)
+_FIRST_DAY = bindparam("first_day", type_=Date)  # of the 16 weeks before
+_RECENT = bindparam("recent", type_=Date)  # the first of the context days before the week
+_LAST_MONDAY = bindparam("last_monday", type_=Date)
+_LAST_SUNDAY = bindparam("last_sunday", type_=Date)
+_NEXT_MONDAY = bindparam("next_monday", type_=Date)
+
+
+def _reference_rows():
     """One statement for what the week reads besides its visits and kept weeks: rows of
-    one shape, ``(kind, i1, i2, i3, f1, f2, f3, t1, t2, t3, t4)``, each kind filling the
-    columns it needs (integers, floats and text in their own, so PostgreSQL's UNION sees
-    one type a column; dates and times as text, parsed once each; the carer's yes/no
-    fields as bits of one integer, the recorded night worker apart as it may be unknown).
+    one shape, ``(kind, i1, i2, i3, i4, f1, f2, f3, t1, t2, t3, t4)``, each kind filling
+    the columns it needs (integers, floats and text in their own, so PostgreSQL's UNION
+    sees one type a column; dates as text, parsed once each; the carer's yes/no fields as
+    bits of one integer, the recorded night worker apart as it may be unknown).
 
     - carer: id, flags (opt-out 1, active 2, split-shift exempt 4, special hazards 8,
       young night contract 16), night worker; home lat, lon, contracted hours; name,
       gender, date of birth, transport mode;
     - customer: id, lone-working risk; lat, lon; name, preferred gender;
-    - skill: carer; code, expires on; availability: carer, weekday; start, end;
+    - skill: carer; code, expires on; availability: carer, weekday, start and end as
+      minutes of the day;
     - absence (touching the 17 weeks): carer; start, end, kind;
     - preference: customer, carer; kind; acceptance (of the week's visits): visit,
-      carer; code; night time: its start (the settings' first row)."""
+      carer; code; night time: its start (the settings' first row).
+
+    Bound parameters ``sunday``, ``first_day`` and ``monday``."""
     int_, text, real = Integer, String, Float
 
     def row(kind: int, *columns):
         typed = [literal_column(str(kind))]
-        for value, type_ in zip(columns, (int_,) * 3 + (real,) * 3 + (text,) * 4, strict=True):
+        for value, type_ in zip(columns, (int_,) * 4 + (real,) * 3 + (text,) * 4, strict=True):
             typed.append(cast(null(), type_) if value is None else value)
         return typed
 
@@ -201,6 +241,7 @@ def _reference_rows(monday: date, sunday: date, first_history_day: date):
                 Carer.id,
                 flags,
                 cast(Carer.night_worker, Integer),
+                None,
                 cast(Carer.home_lat, Float),
                 cast(Carer.home_lon, Float),
                 cast(Carer.contracted_hours, Float),
@@ -215,6 +256,7 @@ def _reference_rows(monday: date, sunday: date, first_history_day: date):
                 _CUSTOMER,
                 Customer.id,
                 cast(Customer.lone_working_risk, Integer),
+                None,
                 None,
                 cast(Customer.lat, Float),
                 cast(Customer.lon, Float),
@@ -234,6 +276,7 @@ def _reference_rows(monday: date, sunday: date, first_history_day: date):
                 None,
                 None,
                 None,
+                None,
                 Skill.code,
                 cast(CarerSkill.expires_on, String),
                 None,
@@ -245,12 +288,13 @@ def _reference_rows(monday: date, sunday: date, first_history_day: date):
                 _AVAILABLE,
                 CarerAvailability.carer_id,
                 CarerAvailability.weekday,
+                _minute_of_day_sql(CarerAvailability.start_time),
+                _minute_of_day_sql(CarerAvailability.end_time),
                 None,
                 None,
                 None,
                 None,
-                cast(CarerAvailability.start_time, String),
-                cast(CarerAvailability.end_time, String),
+                None,
                 None,
                 None,
             )
@@ -264,17 +308,19 @@ def _reference_rows(monday: date, sunday: date, first_history_day: date):
                 None,
                 None,
                 None,
+                None,
                 cast(Absence.start_date, String),
                 cast(Absence.end_date, String),
                 Absence.kind,
                 None,
             )
-        ).where(Absence.start_date <= sunday, Absence.end_date >= first_history_day),
+        ).where(Absence.start_date <= _SUNDAY, Absence.end_date >= _FIRST_DAY),
         select(
             *row(
                 _PREFERENCE,
                 CustomerCarerPreference.customer_id,
                 CustomerCarerPreference.carer_id,
+                None,
                 None,
                 None,
                 None,
@@ -294,6 +340,7 @@ def _reference_rows(monday: date, sunday: date, first_history_day: date):
                 None,
                 None,
                 None,
+                None,
                 ProblemAcceptance.code,
                 None,
                 None,
@@ -305,10 +352,11 @@ def _reference_rows(monday: date, sunday: date, first_history_day: date):
                 Visit.__table__, Visit.id == ProblemAcceptance.visit_id
             )
         )
-        .where(Visit.visit_date.between(monday, sunday)),
+        .where(Visit.visit_date.between(_MONDAY, _SUNDAY)),
         select(
             *row(
                 _NIGHT,
+                None,
                 None,
                 None,
                 None,
@@ -324,13 +372,141 @@ def _reference_rows(monday: date, sunday: date, first_history_day: date):
     )
 
 
-def _rows(result) -> Iterator:
-    """A result's rows a few hundred at a time (``fetchmany``): not one driver call a row,
-    as iterating a result does, nor every row held at once, as ``all()`` does (17,000 rows
-    alive together at x10 were carried into the older generations and the collector then
-    walked the whole heap, 70 ms of a load)."""
-    for chunk in result.partitions(256):
-        yield from chunk
+def _visit_rows(flavour: str):
+    """The week's visits, who is on them (a row a carer; a visit with none, one row), and
+    for context the assigned visits of the last two days before the week and of next
+    Monday, in one statement (``context`` 0 and 1): ``(context, id, customer, day after
+    Monday, start, end, carers required, skills, status, slot, carer)``, times as epoch
+    minutes. No ORDER BY (no temporary B-tree): a double-up's slots are put in order in
+    Python. Bound parameters ``monday``, ``sunday``, ``recent``, ``last_sunday`` and
+    ``next_monday``."""
+    day = _days_after(Visit.visit_date, _MONDAY, flavour)
+    start = _epoch_minutes_sql(Visit.start_at, flavour)
+    end = _epoch_minutes_sql(Visit.end_at, flavour)
+    week = (
+        select(
+            literal_column("0").label("context"),
+            Visit.id,
+            Visit.customer_id,
+            day.label("day"),
+            start.label("start"),
+            end.label("end"),
+            Visit.carers_required,
+            Visit.required_skills,
+            Visit.status,
+            VisitAssignment.slot,
+            VisitAssignment.carer_id,
+        )
+        .select_from(
+            Visit.__table__.outerjoin(
+                VisitAssignment.__table__, VisitAssignment.visit_id == Visit.id
+            )
+        )
+        .where(
+            Visit.visit_date.between(_MONDAY, _SUNDAY),
+            Visit.status != VisitStatus.CANCELLED,
+        )
+    )
+    context = (
+        select(
+            literal_column("1"),
+            Visit.id,
+            Visit.customer_id,
+            day,
+            start,
+            end,
+            cast(null(), Integer),
+            cast(null(), String),
+            cast(null(), String),
+            cast(null(), Integer),
+            VisitAssignment.carer_id,
+        )
+        .select_from(
+            VisitAssignment.__table__.join(Visit.__table__, Visit.id == VisitAssignment.visit_id)
+        )
+        .where(
+            or_(
+                Visit.visit_date.between(_RECENT, _LAST_SUNDAY),
+                Visit.visit_date == _NEXT_MONDAY,
+            ),
+            Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)),
+        )
+    )
+    return union_all(week, context)
+
+
+def _kept_rows(flavour: str):
+    """The 16 weeks before, as kept in ``CarerWeekHours``: ``(carer, weeks back (1 last
+    week), hours, shifts, night shifts, first start, last end, long rests, customers,
+    source)``. Last week's first start, last end and rests only (the rest are not read):
+    text and a timestamp parse a row, 4,800 rows at x10; the source only where the
+    customers are not kept (a row from before the column). Bound ``first_day``,
+    ``last_monday`` and ``monday``."""
+    if flavour == "postgresql":
+        days = cast(_MONDAY - CarerWeekHours.week_start, Integer)
+    else:
+        days = cast(func.julianday(_MONDAY) - func.julianday(CarerWeekHours.week_start), Integer)
+    weeks_back = (
+        (days + literal_column("6")).self_group().op("/")(literal_column("7"))
+    )  # integers: floored
+    last_week = CarerWeekHours.week_start >= _LAST_MONDAY
+    return select(
+        CarerWeekHours.carer_id,
+        weeks_back,
+        CarerWeekHours.hours,
+        CarerWeekHours.shifts,
+        CarerWeekHours.night_shifts,
+        case((last_week, CarerWeekHours.first_start)),
+        case((last_week, CarerWeekHours.last_end)),
+        case((last_week, CarerWeekHours.long_rests)),
+        CarerWeekHours.customers,
+        case((CarerWeekHours.customers.is_(None), CarerWeekHours.source)),
+    ).where(CarerWeekHours.week_start >= _FIRST_DAY, CarerWeekHours.week_start < _MONDAY)
+
+
+@lru_cache(maxsize=8)
+def _statements(flavour: str):
+    """The load's three statements for a database flavour (``sqlite``, ``sqlite-unixepoch``
+    or ``postgresql``), built once: only their bound parameters change between loads."""
+    return _reference_rows(), _visit_rows(flavour), _kept_rows(flavour)
+
+
+def _flavour(dialect) -> str:
+    if dialect.name != "sqlite":
+        return "postgresql"
+    version = getattr(dialect, "server_version_info", None) or ()
+    return "sqlite-unixepoch" if tuple(version) >= (3, 38) else "sqlite"
+
+
+_CHUNK = 512
+
+
+def _chunks(result) -> Iterator[list[tuple]]:
+    """A read-only result's rows as the driver gives them, a few hundred at a time.
+
+    The statement runs through SQLAlchemy (compiled once, its events and error handling
+    as any other); the rows are then read from the DBAPI cursor itself: the load's columns
+    are plain integers, floats and text, so SQLAlchemy's row objects (a step per row,
+    28,700 rows at x10, about 14% of the load) add nothing. ``fetchmany``, not a driver
+    call a row as iterating does, nor every row held at once as ``fetchall`` does (17,000
+    rows alive together at x10 were carried into the older generations and the collector
+    then walked the whole heap). A driver error while reading is raised as SQLAlchemy's
+    (``DBAPIError``), as the result's own fetch would."""
+    cursor = result.cursor
+    error = result.dialect.loaded_dbapi.Error
+    try:
+        while True:
+            try:
+                chunk = cursor.fetchmany(_CHUNK)
+            except error as exc:
+                raise DBAPIError.instance(
+                    None, None, exc, error, hide_parameters=True, dialect=result.dialect
+                ) from exc
+            if not chunk:
+                return
+            yield chunk
+    finally:
+        result.close()
 
 
 @lru_cache(maxsize=1024)
@@ -360,8 +536,12 @@ class SVisit:
         return self.end - self.start
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SCarer:
+    """One carer as the rules read it. Read-only by convention, not ``frozen``, as
+    :class:`SVisit` (a frozen dataclass sets each of these 17 fields through
+    ``object.__setattr__``: 3 µs a carer); it hashes as a frozen one does."""
+
     id: int
     name: str = ""
     gender: str = ""
@@ -393,8 +573,12 @@ class SCarer:
         return day < adult
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SCustomer:
+    """One customer as the rules read it. Read-only by convention, not ``frozen``, as
+    :class:`SVisit`: a large week reads 1,650 of them, 1.7 µs each frozen, 0.5 not
+    (issue 23 §1); it hashes as a frozen one does."""
+
     id: int
     name: str = ""
     lat: float = 0.0
@@ -516,23 +700,35 @@ def week_monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+_by_start = attrgetter("start", "id")  # a visit's place in a carer's day (C, no call a visit)
+
+
 def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL) -> WeekSnapshot:
-    """The snapshot of the week holding ``day``: a handful of narrow tuple queries.
+    """The snapshot of the week holding ``day``: three narrow statements of its own.
 
     Reading the rota is viewing customers and visits (``view_customers``, which ``rota``
-    includes); changing it (``assign``...) checks ``rota`` itself."""
+    includes); changing it (``assign``...) checks ``rota`` itself.
+
+    Issue 23 §1 (a 50 ms load at ten times the data: 300 carers, 10,500 visits a week):
+    the statements are built once (``_statements``) and their rows read from the DBAPI
+    cursor (``_chunks``); the database works out epoch minutes, days after Monday and
+    minutes of the day, so Python parses nothing a row; last week's spans alone are read
+    from the kept weeks."""
     access.require(session, access.VIEW_CUSTOMERS)  # issue 17
     monday = week_monday(day)
     sunday = monday + timedelta(days=6)
     first_history_day = monday - timedelta(weeks=HISTORY_WEEKS)
     last_monday = monday - timedelta(days=7)
+    next_monday = sunday + timedelta(days=1)
+    recent = monday - timedelta(days=CONTEXT_DAYS)
 
     # Everything but the visits and the kept weeks in one statement (issue 23 §5: each
     # statement is a round trip to a shared PostgreSQL server, and the load made eleven):
     # carers, customers, skills, availability, absences, preferences, acceptances and
     # the night time, as rows of one shape (``_reference_rows``) told apart by ``kind``.
     connection = session.connection()
-    dialect = connection.dialect.name
+    dialect = connection.dialect
+    reference_rows, visit_rows, kept_rows = _statements(_flavour(dialect))
     skills_of: dict[int, dict[str, date | None]] = defaultdict(dict)
     windows: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
     absent: dict[int, set[date]] = defaultdict(set)
@@ -544,35 +740,36 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     accepted: list[tuple[str, int, int | None]] = []
     night_start = NIGHT_START_DEFAULT
     day_of = _DayParser()
-    for kind, i1, i2, i3, f1, f2, f3, t1, t2, t3, t4 in _rows(
-        connection.execute(_reference_rows(monday, sunday, first_history_day))
-    ):
-        if kind == _SKILL:
-            skills_of[i1][t1.upper()] = day_of(t2) if t2 else None
-        elif kind == _AVAILABLE:
-            low, high = _minute_of(t1), _minute_of(t2)
-            if high <= low:  # runs past midnight (00:00 itself is the end of the day)
-                high += DAY
-            windows[i1][i2].append((low, high))
-        elif kind == _ABSENT:
-            current = max(day_of(t1), first_history_day)
-            counted = (t3 or "").lower() in REFERENCE_PERIOD_EXCLUDED
-            while current <= min(day_of(t2), sunday):
-                if current >= monday:
-                    absent[i1].add(current)
-                if counted:
-                    leave[i1][-(-(monday - current).days // 7)] += 1  # 0: this week
-                current += timedelta(days=1)
-        elif kind == _PREFERENCE:
-            (excluded if t1 == "excluded" else preferred)[i1].add(i2)
-        elif kind == _CARER:
-            carer_rows.append((i1, i2, i3, f1, f2, f3, t1, t2, t3, t4))
-        elif kind == _CUSTOMER:
-            customer_rows.append((i1, i2, f1, f2, t1, t2))
-        elif kind == _ACCEPTED:
-            accepted.append((t1, i1, i2))
-        elif kind == _NIGHT and t1:
-            night_start = _minute_of(t1)
+    found = connection.execute(
+        reference_rows, {"monday": monday, "sunday": sunday, "first_day": first_history_day}
+    )
+    for chunk in _chunks(found):
+        for kind, i1, i2, i3, i4, f1, f2, f3, t1, t2, t3, t4 in chunk:
+            if kind == _AVAILABLE:
+                if i4 <= i3:  # runs past midnight (00:00 itself is the end of the day)
+                    i4 += DAY
+                windows[i1][i2].append((i3, i4))
+            elif kind == _SKILL:
+                skills_of[i1][t1.upper()] = day_of(t2) if t2 else None
+            elif kind == _CUSTOMER:
+                customer_rows.append((i1, i2, f1, f2, t1, t2))
+            elif kind == _PREFERENCE:
+                (excluded if t1 == "excluded" else preferred)[i1].add(i2)
+            elif kind == _ABSENT:
+                current = max(day_of(t1), first_history_day)
+                counted = (t3 or "").lower() in REFERENCE_PERIOD_EXCLUDED
+                while current <= min(day_of(t2), sunday):
+                    if current >= monday:
+                        absent[i1].add(current)
+                    if counted:
+                        leave[i1][-(-(monday - current).days // 7)] += 1  # 0: this week
+                    current += timedelta(days=1)
+            elif kind == _CARER:
+                carer_rows.append((i1, i2, i3, f1, f2, f3, t1, t2, t3, t4))
+            elif kind == _ACCEPTED:
+                accepted.append((t1, i1, i2))
+            elif kind == _NIGHT and t1:
+                night_start = _minute_of(t1)
     carers: dict[int, SCarer] = {}
     for cid, flags, night_worker, lat, lon, hours, name, gender, born, mode in carer_rows:
         carers[cid] = SCarer(
@@ -594,6 +791,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             bool(flags & 8),
             bool(flags & 16),
         )
+    no_one: frozenset[int] = frozenset()
     customers = {
         cid: SCustomer(
             cid,
@@ -601,8 +799,8 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             lat or 0.0,
             lon or 0.0,
             pref_gender or "",
-            frozenset(preferred.get(cid, ())),
-            frozenset(excluded.get(cid, ())),
+            frozenset(preferred[cid]) if cid in preferred else no_one,
+            frozenset(excluded[cid]) if cid in excluded else no_one,
             bool(lone),
         )
         for cid, lone, lat, lon, name, pref_gender in customer_rows
@@ -610,164 +808,102 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
 
     # The week's visits, who is on them (by slot), and for context the assigned visits of
     # the last two days before the week and of next Monday (shifts run across the week's
-    # edges). Two narrow queries with no ORDER BY (no temporary B-tree): the slots are
-    # put in order here, where a visit has more than one. Times come as whole seconds
-    # since the epoch from the database (``_epoch_seconds``) and days as the stored text,
-    # parsed once per day: a large week is 10,000 visits, and parsing two timestamps and a
-    # date per visit in Python was a third of the load (issue 23 §1).
+    # edges), in one statement (``_visit_rows``). A day comes as its offset from Monday
+    # (``days[offset]``: negative offsets index from the end, the days before Monday).
+    days = [monday + timedelta(days=n) for n in range(8)]
+    days += [monday + timedelta(days=n) for n in range(-CONTEXT_DAYS, 0)]
+    midnights = [_plain_day_midnight(d) for d in days]
     visits: dict[int, SVisit] = {}
     previous: dict[int, list[SVisit]] = defaultdict(list)
     following: dict[int, list[SVisit]] = defaultdict(list)
-    next_monday = sunday + timedelta(days=1)
-    recent = monday - timedelta(days=CONTEXT_DAYS)
-    # Through the session's connection (Core): the same transaction, without the ORM's
-    # per-row step for plain columns (a microsecond or two a row, 17,000 rows at x10).
-    # The week's rows and the context's in one statement (``context`` 0 and 1).
-    start_s, end_s = _epoch_seconds(Visit.start_at, dialect), _epoch_seconds(Visit.end_at, dialect)
-    midnights: dict[date, int | None] = {}
-    first_of: dict[int, tuple[int, int]] = {}  # visit -> (slot, carer) of its first row
-    seen_days = day_of._seen  # the parser's own memo, read inline in the loop below
+    assigned: dict[int, tuple[int, ...]] = {}  # visit -> its first row's carer, at first
+    first_slot: dict[int, int] = {}  # visit -> the slot of that row
     more: dict[int, list[tuple[int, int]]] = defaultdict(list)  # a double-up's other rows
     stops: dict[int, SVisit] = {}
-    week_rows = (
-        select(
-            literal_column("0").label("context"),
-            Visit.id,
-            Visit.customer_id,
-            _text(Visit.visit_date).label("visit_date"),
-            start_s.label("start_s"),
-            end_s.label("end_s"),
-            Visit.carers_required,
-            Visit.required_skills,
-            Visit.status,
-            VisitAssignment.slot,
-            VisitAssignment.carer_id,
-        )
-        .select_from(
-            Visit.__table__.outerjoin(
-                VisitAssignment.__table__, VisitAssignment.visit_id == Visit.id
+    found = connection.execute(
+        visit_rows,
+        {
+            "monday": monday,
+            "sunday": sunday,
+            "recent": recent,
+            "last_sunday": monday - timedelta(days=1),
+            "next_monday": next_monday,
+        },
+    )
+    for chunk in _chunks(found):
+        for context, vid, cid, offset, start, end, required, skills, status, slot, carer in chunk:
+            if context:
+                stop = stops.get(vid)
+                if stop is None:
+                    stop = stops[vid] = SVisit(vid, cid, days[offset], start, end)
+                (following if offset == 7 else previous)[carer].append(stop)
+                continue
+            if vid in visits:  # a double-up's second carer
+                if carer is not None:
+                    more[vid].append((slot, carer))
+                continue
+            if carer is not None:
+                assigned[vid] = (carer,)
+                first_slot[vid] = slot
+            midnight = midnights[offset]
+            if midnight is not None and 0 <= start - midnight < DAY:
+                local_start = start - midnight
+            else:  # a clock-change day, or a visit dated other than the day it starts
+                local = datetime.fromtimestamp(start * 60, UK)
+                local_start = local.hour * 60 + local.minute
+            visits[vid] = SVisit(
+                vid,
+                cid,
+                days[offset],
+                start,
+                end,
+                local_start,
+                required or 1,
+                split_skills(skills) if skills else (),
+                status,
             )
-        )
-        .where(Visit.visit_date.between(monday, sunday), Visit.status != VisitStatus.CANCELLED)
-    )
-    context_rows = (
-        select(
-            literal_column("1"),
-            Visit.id,
-            Visit.customer_id,
-            _text(Visit.visit_date),
-            start_s,
-            end_s,
-            cast(null(), Integer),
-            cast(null(), String),
-            cast(null(), String),
-            cast(null(), Integer),
-            VisitAssignment.carer_id,
-        )
-        .select_from(
-            VisitAssignment.__table__.join(Visit.__table__, Visit.id == VisitAssignment.visit_id)
-        )
-        .where(
-            or_(
-                Visit.visit_date.between(recent, monday - timedelta(days=1)),
-                Visit.visit_date == next_monday,
-            ),
-            Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)),
-        )
-    )
-    for (
-        context,
-        vid,
-        cid,
-        raw_day,
-        start_at,
-        end_at,
-        required,
-        skills,
-        status,
-        slot,
-        carer_id,
-    ) in _rows(connection.execute(union_all(week_rows, context_rows))):
-        if context:
-            stop = stops.get(vid)
-            if stop is None:
-                vday = seen_days.get(raw_day) or day_of(raw_day)
-                stop = stops[vid] = SVisit(vid, cid, vday, start_at // 60, end_at // 60)
-            (following if stop.day == next_monday else previous)[carer_id].append(stop)
-            continue
-        if vid in visits:  # a double-up's second carer
-            if carer_id is not None:
-                more[vid].append((slot, carer_id))
-            continue
-        if carer_id is not None:
-            first_of[vid] = (slot, carer_id)
-        vday = seen_days.get(raw_day) or day_of(raw_day)  # no call for a day seen
-        start = start_at // 60
-        midnight = midnights.get(vday, _UNSET)
-        if midnight is _UNSET:
-            midnight = midnights[vday] = _plain_day_midnight(vday)
-        if midnight is not None and 0 <= start - midnight < DAY:
-            local_start = start - midnight
-        else:  # a clock-change day, or a visit dated other than the day it starts
-            local = datetime.fromtimestamp(start * 60, UK)
-            local_start = local.hour * 60 + local.minute
-        visits[vid] = SVisit(
-            vid,
-            cid,
-            vday,
-            start,
-            end_at // 60,
-            local_start,
-            required or 1,
-            split_skills(skills) if skills else (),
-            status,
-        )
     # One carer on most visits: their row is kept as it came; a double-up's are put in
     # order of slot (no list per visit: a large week has 10,000).
-    assigned: dict[int, tuple[int, ...]] = {vid: (taken[1],) for vid, taken in first_of.items()}
     for vid, taken in more.items():
-        first = first_of.get(vid)
-        everyone = [*taken, first] if first is not None else taken
+        first = assigned.get(vid)
+        everyone = [*taken, (first_slot[vid], first[0])] if first is not None else taken
         assigned[vid] = tuple(c for _, c in sorted(everyone))
     for carer_stops in (*previous.values(), *following.values()):
-        carer_stops.sort(key=lambda v: (v.start, v.id))
+        carer_stops.sort(key=_by_start)
 
     # The 16 weeks before, as kept in ``CarerWeekHours`` (``week_hours``); last week's
     # rests of a day or more for the 14-day weekly rest.
     table = TravelTable({cid: (c.lat, c.lon) for cid, c in customers.items()}, travel)
-    history: dict[int, list[int | None]] = defaultdict(lambda: [None] * HISTORY_WEEKS)
-    nights: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    history: dict[int, list[int | None]] = {}
+    nights: dict[int, list[int]] = {}
     previous_spans: dict[int, tuple[tuple[int, int], ...]] = {}
     seen_texts: list[tuple[int, str]] = []
     pairs_known = True
-    kept = connection.execute(
-        select(
-            CarerWeekHours.carer_id,
-            CarerWeekHours.week_start,
-            CarerWeekHours.hours,
-            CarerWeekHours.shifts,
-            CarerWeekHours.night_shifts,
-            _plain(CarerWeekHours.first_start),
-            _plain(CarerWeekHours.last_end),
-            CarerWeekHours.long_rests,
-            CarerWeekHours.customers,
-            CarerWeekHours.source,
-        ).where(CarerWeekHours.week_start >= first_history_day, CarerWeekHours.week_start < monday)
+    moment = DateTime().dialect_impl(dialect).result_processor(dialect, None)
+    found = connection.execute(
+        kept_rows, {"first_day": first_history_day, "last_monday": last_monday, "monday": monday}
     )
-    for row in _rows(kept):
-        carer_id, week_start, hours, shifts, night_shifts, first, last, rests, seen, source = row
-        if seen:
-            seen_texts.append((carer_id, seen))
-        elif seen is None and source == SOURCE_VISITS:
-            pairs_known = False  # a row written before the column was kept: read the visits
-        weeks_back = -(-(monday - week_start).days // 7)
-        history[carer_id][weeks_back - 1] = round((hours or 0.0) * 60)
-        nights[carer_id][0] += night_shifts or 0
-        nights[carer_id][1] += shifts or 0
-        if weeks_back == 1 and first is not None and last is not None:
-            previous_spans[carer_id] = spans_from(
-                epoch_minutes(first), epoch_minutes(last), rests_from_text(rests)
-            )
+    for chunk in _chunks(found):
+        for carer_id, back, hours, shifts, night_shifts, first, last, rests, seen, source in chunk:
+            if seen:
+                seen_texts.append((carer_id, seen))
+            elif seen is None and source == SOURCE_VISITS:
+                pairs_known = False  # a row from before the column was kept: read the visits
+            weeks = history.get(carer_id)
+            if weeks is None:
+                weeks = history[carer_id] = [None] * HISTORY_WEEKS
+                counts = nights[carer_id] = [0, 0]
+            else:
+                counts = nights[carer_id]
+            weeks[back - 1] = round((hours or 0.0) * 60)
+            counts[0] += night_shifts or 0
+            counts[1] += shifts or 0
+            if back == 1 and first is not None and last is not None:
+                if moment is not None:
+                    first, last = moment(first), moment(last)
+                previous_spans[carer_id] = spans_from(
+                    epoch_minutes(first), epoch_minutes(last), rests_from_text(rests)
+                )
     # Last week's visits with no row kept for them (written around the session, e.g. by
     # a bulk load; no row at all for last week: all of them): worked out from its visits.
     kept_last_week = any(weeks[0] is not None for weeks in history.values())
@@ -780,8 +916,8 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             *((VisitAssignment.carer_id.in_(missing),) if kept_last_week else ()),
         ):
             whole[carer_id].append(stop)
-        for carer_id, stops in whole.items():
-            seen_texts.append((carer_id, ",".join(str(stop.customer_id) for stop in stops)))
+        for carer_id, carer_stops in whole.items():
+            seen_texts.append((carer_id, ",".join(str(stop.customer_id) for stop in carer_stops)))
             carer = carers.get(carer_id) or SCarer(carer_id)
 
             def leg(a: int, b: int, mode: str = carer.transport_mode) -> int:
@@ -790,25 +926,28 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             def rest(day: date, carer: SCarer = carer) -> int:
                 return (YOUNG if carer.is_young_on(day) else ADULT).daily_rest
 
-            found = week_figures(
-                stops, leg, rest, night_start, last_monday, monday - timedelta(days=1)
+            figures = week_figures(
+                carer_stops, leg, rest, night_start, last_monday, monday - timedelta(days=1)
             )
-            history[carer_id][0] = found.minutes
-            nights[carer_id][0] += found.night_shifts
-            nights[carer_id][1] += found.shifts
+            weeks = history.get(carer_id)
+            if weeks is None:
+                weeks = history[carer_id] = [None] * HISTORY_WEEKS
+            counts = nights.setdefault(carer_id, [0, 0])
+            weeks[0] = figures.minutes
+            counts[0] += figures.night_shifts
+            counts[1] += figures.shifts
             previous_spans[carer_id] = spans_from(
-                found.first_start, found.last_end, found.long_rests
+                figures.first_start, figures.last_end, figures.long_rests
             )
     # Continuity: the (carer, customer) pairs seen in the 16 weeks before, from the same
     # rows (``customers``, kept with the hours). Only where a row does not know them, or
     # last week has no rows at all (visits written around the session), are the 16 weeks
     # of visits read instead (issue 23 §1: the load no longer grows with the history).
     if pairs_known and kept_last_week:
-        pairs = frozenset(
-            (carer_id, customer_id)
-            for carer_id, text in seen_texts
-            for customer_id in customers_from_text(text)
-        )
+        found_pairs: set[tuple[int, int]] = set()
+        for carer_id, text in seen_texts:  # ``customers_from_text``, inline (600 rows at x10)
+            found_pairs.update([(carer_id, int(part)) for part in text.split(",")])
+        pairs = frozenset(found_pairs)
     else:
         pairs = seen_pairs(session, first_history_day, monday)
 
