@@ -31,10 +31,17 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
+from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.problems import Problem
 from coordinator_tui.services.rota.rules.base import CarerWeek
 from coordinator_tui.services.rota.rules.daily import daily_rest, rest_break
 from coordinator_tui.services.rota.rules.sequence import overlap, travel_time
+from coordinator_tui.services.rota.rules.weekly import (
+    _rests,
+    new_to_customer,
+    weekly_rest,
+    weekly_rest_with_daily_rest,
+)
 from coordinator_tui.services.rota.shifts import Shift, build_shifts, week_work
 from coordinator_tui.services.rota.snapshot import SCarer, SVisit
 from coordinator_tui.services.rota.travel import travel_minutes
@@ -103,6 +110,7 @@ def judge_carers(
             before = memo["keys"] = {p.key for p in cached.problems}
         quick = _quick(state, week, visit, place, rest, before)
         hard: list[Problem] = []
+        made = None  # the shift the visit is in, when ``_quick`` made it
         if quick is None:
             rebuilt, spliced, work = _splice(state, week, visit, place, rest, monday, sunday)
             local = CarerWeek(
@@ -121,7 +129,7 @@ def judge_carers(
         elif quick[0] == "clash":
             hard.extend(quick[1])
         else:
-            spliced, work = quick[1], quick[2]
+            _, spliced, work, made = quick
         if hard:
             yield (carer, tuple(hard), tuple(p for p in first if not p.accepted))
             continue
@@ -146,9 +154,31 @@ def judge_carers(
             monday,
             sunday,
         )
+        if made is not None:  # the rests of the week as the weekly-rest rules read them
+            whole.memo["rests"] = _rests_with(week, made.visits[0].start, made.ends[-1])
         soft = [p for p in first if not p.accepted]
+        rests_kept = _weekly_rest_kept(week, visit, rest)
+        short_before = _key(P.WTR_WEEKLY_REST, carer_id) in before
         for check in _WEEK_RULES:
-            for problem in check(whole):
+            if check is weekly_rest or check is weekly_rest_with_daily_rest:
+                if (
+                    rests_kept  # a weekly rest the visit leaves whole: nothing to find
+                    # or short of it already: a visit put in only takes rest away, so
+                    # each rule finds the problem it found (the same key) or, the second
+                    # when the first finds one, nothing
+                    or short_before
+                    or (
+                        check is weekly_rest_with_daily_rest
+                        and _key(P.WTR_WEEKLY_REST_DAILY, carer_id) in before
+                    )
+                ):
+                    continue
+                problems = check(whole)
+            elif check is new_to_customer:
+                problems = _new_to_customer(week, visit, week_place, whole)
+            else:
+                problems = check(whole)
+            for problem in problems:
                 if problem.key in before:
                     continue
                 if problem.severity == "hard":
@@ -227,16 +257,13 @@ def _quick(
         target = index  # the visit joins the shift it falls after the start of
         shift = shifts[index]
         stops = shift.visits
-        at = bisect_left(stops, place, key=lambda stop: _order(stop, monday, sunday))
+        running = _running_of(memo, index, shift, monday, sunday)
+        at = bisect_left(running[2], place)
         if visit.start - shift.ends[at - 1] >= rest:
             return None
-        prefix = memo.get(("rank.prefix", index))
-        if prefix is None:
-            prefix = memo[("rank.prefix", index)] = _running(shift)
-        end, where, holder, work, longest, travel = prefix[at - 1]
+        end, where, holder, work, longest, travel = running[0][at - 1]
         pairs = []
         new_ends, need, moved, free = [], [], [], []
-        rest_of = (visit, *stops[at:])
     else:
         target = index + 1
         if target >= len(shifts) or shifts[target].visits[0].start - visit.end >= rest:
@@ -257,15 +284,15 @@ def _quick(
                 travel=0,
                 longest_free=0,
             )
-            return ("clear", [*shifts[:target], alone, *shifts[target:]], total)
+            return ("clear", [*shifts[:target], alone, *shifts[target:]], total, alone)
         shift = shifts[target]  # the visit starts the next shift, which joins it
         stops = shift.visits
         at = 0
+        running = _running_of(memo, target, shift, monday, sunday)
         end, where, holder = visit.end, visit.customer_id, visit
         work, longest, travel = visit.end - visit.start, 0, 0
         pairs = []
         new_ends, need, moved, free = [visit.end], [0], [0], [0]
-        rest_of = stops
     if stops[0].day < monday or stops[-1].day > sunday:
         return None  # across the week's edge: its working time is counted in part
     old_end = shift.ends[-1]
@@ -276,13 +303,49 @@ def _quick(
     ):
         return None  # the shift after joins it too
     leg = state._table.leg(carer.transport_mode)
+    kept, most_free, _places = running
+    ends, needs = shift.ends, shift.need
     tight = [i for i in shift.tight if i < at] if at else []
-    for number, stop in enumerate(rest_of, at if at else 1):
+    if at:  # the visit's own pair, after the visit holding the running end before it
+        gap = visit.start - end
+        if gap < 0:
+            tight.append(at)
+            pairs.append((holder, visit, end, 0))
+            if visit.end > end:
+                work += visit.end - end
+                end, where, holder = visit.end, visit.customer_id, visit
+            new_ends.append(end)
+            need.append(0)
+            moved.append(0)
+            free.append(0)
+        else:
+            needed = leg(where, visit.customer_id)
+            if needed > gap:
+                tight.append(at)
+            pairs.append((holder, visit, end, needed))
+            moving = needed if needed < gap else gap
+            travel += moving
+            if gap - moving > longest:
+                longest = gap - moving
+            work += moving + visit.end - visit.start
+            end, where, holder = visit.end, visit.customer_id, visit
+            new_ends.append(end)
+            need.append(needed)
+            moved.append(moving)
+            free.append(gap - moving)
+    # The shift's visits from there on (old index i, new i + 1), until the running state
+    # is again what it was after one of them: from then on all is as it was.
+    count = len(stops)
+    index = at
+    while index < count:
+        stop = stops[index]
         start = stop.start
         gap = start - end
+        same = index and holder is kept[index - 1][2] and end == ends[index - 1]
         if gap < 0:  # overlapping: only the part beyond the running end is new work
-            tight.append(number)
-            pairs.append((holder, stop, end, 0))
+            tight.append(index + 1)
+            if not (same and needs[index] == 0):
+                pairs.append((holder, stop, end, 0))
             if stop.end > end:
                 work += stop.end - end
                 end, where, holder = stop.end, stop.customer_id, stop
@@ -290,27 +353,87 @@ def _quick(
             need.append(0)
             moved.append(0)
             free.append(0)
-            continue
-        needed = leg(where, stop.customer_id)
-        if needed > gap:
-            tight.append(number)
-        pairs.append((holder, stop, end, needed))
-        moving = needed if needed < gap else gap
-        travel += moving
-        if gap - moving > longest:
-            longest = gap - moving
-        work += moving + stop.end - start
-        end, where, holder = stop.end, stop.customer_id, stop
-        new_ends.append(end)
-        need.append(needed)
-        moved.append(moving)
-        free.append(gap - moving)
+        else:
+            needed = leg(where, stop.customer_id)
+            if needed > gap:
+                tight.append(index + 1)
+            if not (same and needs[index] == needed):
+                pairs.append((holder, stop, end, needed))
+            moving = needed if needed < gap else gap
+            travel += moving
+            if gap - moving > longest:
+                longest = gap - moving
+            work += moving + stop.end - start
+            end, where, holder = stop.end, stop.customer_id, stop
+            new_ends.append(end)
+            need.append(needed)
+            moved.append(moving)
+            free.append(gap - moving)
+        was = kept[index]
+        index += 1
+        if end == was[0] and where == was[1] and holder is was[2]:
+            break  # in step again: the rest of the shift is as it was
+    if index < count:
+        new_ends.extend(ends[index:])
+        need.extend(needs[index:])
+        moved.extend(shift.travel_before[index:])
+        free.extend(shift.free[index:])
+        tight.extend(i + 1 for i in shift.tight if i >= index)
+        was = kept[index - 1]
+        work += shift.work - was[3]
+        travel += shift.travel - was[5]
+        if most_free[index] > longest:
+            longest = most_free[index]
+        end = ends[-1]
     total = week.work - shift.work + work
     if total > _night_room(week):
         return None  # the night worker's average may be asked
-    joined = Shift(
-        visits=(*stops[:at], visit, *stops[at:]) if at else (visit, *stops),
-        ends=(*shift.ends[:at], *new_ends),
+    found: list[Problem] = []
+    joined = None
+    daily = end - (stops[0].start if at else visit.start) > DAY - rest
+    breaks = work > ADULT.break_after and longest < ADULT.break_length
+    if daily or breaks or pairs:
+        if daily or breaks:  # the rules per shift read the shift (the sequence ones, pairs)
+            joined = _joined(
+                shift, visit, at, new_ends, need, moved, free, work, travel, longest, tight
+            )
+        local = CarerWeek(
+            carer,
+            week.snap,
+            week.visits,
+            [joined] if joined else [],
+            0,
+            week.limits,
+            week.mark,
+            monday,
+            sunday,
+        )
+        local.memo["pairs"] = pairs  # the pairs that may differ from before
+        if daily:  # else rest enough in every 24 hours
+            found.extend(
+                p for p in daily_rest(local) if p.severity == "hard" and p.key not in before
+            )
+        if breaks:
+            found.extend(p for p in rest_break(local) if p.key not in before)
+        if pairs:
+            found.extend(p for p in overlap(local) if p.key not in before)
+            found.extend(p for p in travel_time(local) if p.key not in before)
+    if found:
+        return ("clash", tuple(found))
+    if joined is None:
+        joined = _joined(
+            shift, visit, at, new_ends, need, moved, free, work, travel, longest, tight
+        )
+    return ("clear", [*shifts[:target], joined, *shifts[target + 1 :]], total, joined)
+
+
+def _joined(shift, visit, at, ends, need, moved, free, work, travel, longest, tight) -> Shift:  # noqa: ANN001, PLR0913
+    """The shift with the visit put in at ``at``: its figures up to there, then those
+    worked out from there (``ends``... for the visit and every one after it)."""
+    stops = shift.visits
+    return Shift(
+        visits=(*stops[:at], visit, *stops[at:]),
+        ends=(*shift.ends[:at], *ends),
         need=(*shift.need[:at], *need),
         travel_before=(*shift.travel_before[:at], *moved),
         free=(*shift.free[:at], *free),
@@ -319,20 +442,23 @@ def _quick(
         longest_free=longest,
         tight=tuple(tight),
     )
-    local = CarerWeek(
-        carer, week.snap, week.visits, [joined], 0, week.limits, week.mark, monday, sunday
-    )
-    local.memo["pairs"] = pairs
-    found: list[Problem] = []
-    if end - joined.visits[0].start > DAY - rest:  # else rest enough in every 24 hours
-        found.extend(p for p in daily_rest(local) if p.severity == "hard" and p.key not in before)
-    if work > ADULT.break_after and longest < ADULT.break_length:
-        found.extend(p for p in rest_break(local) if p.key not in before)
-    found.extend(p for p in overlap(local) if p.key not in before)
-    found.extend(p for p in travel_time(local) if p.key not in before)
-    if found:
-        return ("clash", tuple(found))
-    return ("clear", [*shifts[:target], joined, *shifts[target + 1 :]], total)
+
+
+def _running_of(
+    memo: dict, index: int, shift: Shift, monday: date, sunday: date
+) -> tuple[list[tuple], list[int], list[tuple]]:
+    """``_running`` of the week's shift ``index``, the longest free stretch from each
+    visit on, and each visit's place in the carer's order (``_order``), kept on the week."""
+    key = ("rank.running", index)
+    found = memo.get(key)
+    if found is None:
+        free = shift.free
+        most = [0] * (len(free) + 1)
+        for at in range(len(free) - 1, -1, -1):
+            most[at] = free[at] if free[at] > most[at + 1] else most[at + 1]
+        places = [_order(stop, monday, sunday) for stop in shift.visits]
+        found = memo[key] = (_running(shift), most, places)
+    return found  # type: ignore[return-value]
 
 
 def _running(shift: Shift) -> list[tuple]:
@@ -436,6 +562,99 @@ def _plain(
         tuple(recheck.added_hard),
         tuple(p for p in recheck.added_soft if not p.accepted),
     )
+
+
+def _key(code: str, carer_id: int) -> tuple:
+    """The key of a week-level problem of the carer (no visit, no day)."""
+    return P.make(code, "", carer_id).key
+
+
+def _all_rests(week: CarerWeek) -> list[tuple[int, int]]:
+    """The rests of the carer's week as the weekly-rest rules work them out (from the
+    shifts and last week's spans of work), kept on the week."""
+    memo = week.memo
+    found = memo.get("rank.all_rests")
+    if found is None:
+        spans = sorted(
+            [
+                *((s.start, s.end) for s in week.shifts),
+                *week.snap.previous_spans.get(week.carer.id, ()),
+            ]
+        )
+        found = memo["rank.all_rests"] = _rests(spans)
+    return found  # type: ignore[return-value]
+
+
+def _rests_with(week: CarerWeek, low: int, high: int) -> list[tuple[int, int]]:
+    """The week's rests with the work of ``low``..``high`` added: the shift the visit is
+    in spans that, and covers the spans of the shifts it took in, so the rests are the
+    ones before less that stretch."""
+    found = []
+    for start, end in _all_rests(week):
+        if end <= low or start >= high:
+            found.append((start, end))
+            continue
+        if start < low:
+            found.append((start, low))
+        if high < end:
+            found.append((high, end))
+    return found
+
+
+def _weekly_rest_kept(week: CarerWeek, visit: SVisit, rest: int) -> bool:
+    """Whether both weekly-rest rules surely find nothing with the visit put in: an adult
+    whose week had a rest of 24 hours within it and of 35 in all (the weekly rest with
+    the daily rest, reg 11(7)) that the visit does not reach into. Putting a visit in
+    changes only rests it lies in (the shifts it joins fill gaps around it), so that rest
+    is still there, and each rule's count finds it (``weekly._count``)."""
+    if rest != ADULT.daily_rest:
+        return False
+    memo = week.memo
+    kept = memo.get("rank.rests")
+    if kept is None:
+        snap = week.snap
+        weekly, whole = ADULT.weekly_rest, ADULT.weekly_rest + ADULT.daily_rest
+        low, high = snap.week_start, snap.week_end
+        kept = memo["rank.rests"] = [
+            (start, end)
+            for start, end in _all_rests(week)
+            if end - start >= whole and min(end, high) - max(start, low) >= weekly
+        ]
+    start, end = visit.start, visit.end
+    return any(end <= low or start >= high for low, high in kept)
+
+
+def _new_to_customer(
+    week: CarerWeek, visit: SVisit, week_place: tuple, whole: CarerWeek
+) -> list[Problem]:
+    """What ``new_to_customer`` finds new with the visit put in: at most the visit itself
+    (the first this week to a customer not seen before); the others' are as they were."""
+    carer_id = week.carer.id
+    customer_id = visit.customer_id
+    if customer_id in week.snap.customers_seen_by(carer_id):
+        return []
+    memo = week.memo
+    firsts = memo.get("rank.firsts")
+    if firsts is None:
+        firsts = {}
+        for one in week.visits:
+            firsts.setdefault(one.customer_id, (one.day, one.start, one.id))
+        memo["rank.firsts"] = firsts
+    first = firsts.get(customer_id)
+    if first is not None and first < week_place:
+        return []  # an earlier visit to the customer this week is the one noted
+    alone = CarerWeek(
+        whole.carer,
+        whole.snap,
+        [visit],
+        [],
+        0,
+        whole.limits,
+        whole.mark,
+        whole.first_day,
+        whole.last_day,
+    )
+    return new_to_customer(alone)
 
 
 def _fixed_rest(state: RotaState, carer: SCarer, week: CarerWeek) -> int | None:
