@@ -749,12 +749,12 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
                 if i4 <= i3:  # runs past midnight (00:00 itself is the end of the day)
                     i4 += DAY
                 windows[i1][i2].append((i3, i4))
-            elif kind == _SKILL:
-                skills_of[i1][t1.upper()] = day_of(t2) if t2 else None
-            elif kind == _CUSTOMER:
+            elif kind == _CUSTOMER:  # the kinds by how many rows each has at x10
                 customer_rows.append((i1, i2, f1, f2, t1, t2))
             elif kind == _PREFERENCE:
                 (excluded if t1 == "excluded" else preferred)[i1].add(i2)
+            elif kind == _SKILL:
+                skills_of[i1][t1.upper()] = day_of(t2) if t2 else None
             elif kind == _ABSENT:
                 current = max(day_of(t1), first_history_day)
                 counted = (t3 or "").lower() in REFERENCE_PERIOD_EXCLUDED
