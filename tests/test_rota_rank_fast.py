@@ -281,6 +281,63 @@ def test_where_a_gate_says_so_its_rule_finds_nothing(week):
     assert all(left_out.values()), left_out
 
 
+def test_the_week_rules_shortcuts_find_what_the_rules_find(week):
+    """For each carer left after step 2 (``_quick`` says clear) on a sample of visits:
+    the rests given to the weekly-rest rules are those they would work out; where the
+    weekly rest is kept (or short already) neither rule finds a new problem; and the
+    continuity rule asked of the visit alone finds its new problems."""
+    state = RotaState(week)
+    snap = state.snap
+    seen = {"kept": 0, "run": 0, "new": 0}
+    for visit_id in sorted(snap.visits)[::2]:
+        visit = snap.visits[visit_id]
+        place = (1, visit.day, visit.start, visit.id)
+        week_place = (visit.day, visit.start, visit.id)
+        for carer in snap.carers.values():
+            cached = state._carers.get(carer.id)
+            if carer.id in state.carers_of.get(visit_id, ()) or cached is None:
+                continue
+            week_ = cached.week
+            rest = R._fixed_rest(state, carer, week_)
+            before = {p.key for p in cached.problems}
+            quick = R._quick(state, week_, visit, place, rest, before) if rest else None
+            if quick is None or quick[0] != "clear":
+                continue
+            _, spliced, work, made = quick
+            visits = sorted([*week_.visits, visit], key=lambda v: (v.day, v.start, v.id))
+            whole = CarerWeek(
+                carer,
+                snap,
+                visits,
+                spliced,
+                work,
+                week_.limits,
+                state.mark,
+                snap.monday,
+                snap.sunday,
+            )
+            spans = sorted(
+                [*((s.start, s.end) for s in spliced), *snap.previous_spans.get(carer.id, ())]
+            )
+            assert R._rests_with(week_, made.visits[0].start, made.ends[-1]) == R._rests(spans)
+            new = [
+                p.key
+                for check in (R.weekly_rest, R.weekly_rest_with_daily_rest)
+                for p in check(whole)
+                if p.key not in before
+            ]
+            short = R._key(R.P.WTR_WEEKLY_REST, carer.id) in before
+            if R._weekly_rest_kept(week_, visit, rest) or short:
+                seen["kept"] += 1
+                assert not new
+            else:
+                seen["run"] += 1
+            found = [p for p in R.new_to_customer(whole) if p.key not in before]
+            assert R._new_to_customer(week_, visit, week_place, whole) == found
+            seen["new"] += bool(found)
+    assert all(seen.values()), seen
+
+
 # -- hypothesis-made weeks -----------------------------------------------------------------------
 
 changes = st.lists(

@@ -65,9 +65,12 @@ class RationaleRequired(RotaError):
         super().__init__("A reason is needed to accept: " + "; ".join(p.message for p in problems))
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Candidate:
-    """One carer for a visit, as the ranking shows them."""
+    """One carer for a visit, as the ranking shows them. Read-only by convention, not
+    ``frozen`` (as ``SVisit``): a frozen dataclass sets each field through
+    ``object.__setattr__``, and a ranking makes one per carer (300 at ten times the demo,
+    issue 23 §1); it hashes as a frozen one does."""
 
     carer_id: int
     name: str
