@@ -122,7 +122,7 @@ def _plain(column):
 
 _MINUTE_SHIFT = 2_000_000_000
 """Minutes added before SQL's integer division (which truncates toward zero) and taken
-off after, so it floors as Python's ``//`` does for any time SQLite can hold (year 0 on)."""
+off after, so it floors as Python's ``//`` does for any time from the year 0 on."""
 
 
 def _epoch_minutes_sql(column, flavour: str):
@@ -131,9 +131,8 @@ def _epoch_minutes_sql(column, flavour: str):
     divided in Python. Floored, as :func:`epoch_minutes` floors. ``unixepoch`` (SQLite
     3.38) is ``strftime('%s')`` as an integer without the text between (a third cheaper)."""
     if flavour == "postgresql":
-        seconds = func.floor(func.extract("epoch", column))
-        return cast(func.floor(seconds / 60), BigInteger)
-    if flavour == "sqlite-unixepoch":
+        seconds = cast(func.floor(func.extract("epoch", column)), BigInteger)
+    elif flavour == "sqlite-unixepoch":
         seconds = func.unixepoch(column)
     else:
         seconds = cast(func.strftime("%s", column), Integer)
@@ -142,7 +141,7 @@ def _epoch_minutes_sql(column, flavour: str):
         .self_group()
         .op("/")(literal_column("60"))
     )
-    return shifted - literal_column(str(_MINUTE_SHIFT))  # integer division: both integers
+    return shifted - literal_column(str(_MINUTE_SHIFT))  # integer division (not numeric)
 
 
 def _days_after(column, monday, flavour: str):
