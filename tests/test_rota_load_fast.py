@@ -107,6 +107,18 @@ def test_the_demo_weeks_read_as_before(small_demo_engine, weeks):
         assert any(len(carers) > 1 for carers in found.assignments.values())
 
 
+def test_an_older_sqlite_reads_the_times_with_strftime(small_demo_engine, monkeypatch):
+    """SQLite before 3.38 has no ``unixepoch``: the times come from ``strftime('%s')``,
+    the same minutes."""
+    monkeypatch.setattr(snapshot_module, "_flavour", lambda dialect: "sqlite")
+    sent: list[str] = []
+    event.listen(small_demo_engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    with session_scope(small_demo_engine, "t") as session:
+        assert assert_same_week(session, DEMO_MONDAY).visits
+    assert any("strftime" in sql for sql in sent)
+    assert not any("unixepoch" in sql for sql in sent)
+
+
 def test_the_load_sends_three_statements_of_its_own(small_demo_engine, monkeypatch):
     """The reference rows, the week's visits with their context, the kept weeks: each
     through SQLAlchemy (its events see them, as the round-trip counts do)."""
