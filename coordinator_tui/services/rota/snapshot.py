@@ -471,6 +471,8 @@ def _statements(flavour: str):
 
 
 def _flavour(dialect) -> str:
+    """Which of ``_statements``' forms the connection's database takes: SQLite's version
+    is the driver's own library (Python's, or SQLCipher's), read when it connected."""
     if dialect.name != "sqlite":
         return "postgresql"
     version = getattr(dialect, "server_version_info", None) or ()
