@@ -720,17 +720,28 @@ def _splice(
 def travel_added_fast(state: RotaState, visit: SVisit, carer: SCarer) -> int:
     """``assign.travel_added`` without the copies: the same neighbours in the carer's day
     (the last ending by the visit's start, the first starting from its end), the same
-    minutes (the travel table's memo per mode; the leg from home memoised too)."""
-    cell = state.cells.get(carer.id)
-    cell = cell.get(visit.day) if cell else None
+    minutes (the travel table's memo per mode; the leg from home memoised too). The day's
+    visits are read from the carer's checked week (its visits by day and start, as the
+    day's cell holds them), kept on it by day."""
+    cached = state._carers.get(carer.id)
+    week = cached.week if cached is not None else None
+    if week is not None:
+        days = week.memo.get("rank.days")
+        if days is None:
+            days = {}
+            for one in week.visits:
+                days.setdefault(one.day, []).append(one)
+            week.memo["rank.days"] = days
+        cell = days.get(visit.day)
+    else:
+        ids = state.cells.get(carer.id, {}).get(visit.day)
+        cell = [state.snap.visits[v] for v in ids] if ids else None
     before = after = None
     if cell:
-        visits = state.snap.visits
         start, end, visit_id = visit.start, visit.end, visit.id
-        for other_id in cell:
-            if other_id == visit_id:
+        for other in cell:
+            if other.id == visit_id:
                 continue
-            other = visits[other_id]
             if other.end <= start:
                 before = other
             elif other.start >= end and after is None:
