@@ -59,11 +59,18 @@ def _open_for(customer_id: int, customer: SCustomer | None, ctx) -> bool:  # noq
 
 
 def _to_open_changes(carer: SCarer, days, ctx) -> list[SVisit]:  # noqa: ANN001
-    """The visits of ``days`` (date -> that day's visits) to customers with an open change."""
-    open_changes = ctx.snap.care_changes.by_customer
-    return [
-        visit for visits in days.values() for visit in visits if open_changes.get(visit.customer_id)
-    ]
+    """The visits of ``days`` (date -> that day's visits) to customers with an open change
+    (those customers worked out once a week)."""
+    customers = ctx.memo.get(CHANGE_UNACK)
+    if customers is None:
+        customers = ctx.memo[CHANGE_UNACK] = {
+            customer_id
+            for customer_id, changes in ctx.snap.care_changes.by_customer.items()
+            if changes
+        }
+    if not customers:
+        return []
+    return [visit for visits in days.values() for visit in visits if visit.customer_id in customers]
 
 
 @rule(

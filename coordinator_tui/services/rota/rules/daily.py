@@ -60,7 +60,10 @@ def daily_rest(week: CarerWeek) -> list:
         visits = shift.visits
         for first in range(len(visits)):
             start = visits[first].start
-            needed = week.limits(visits[first].day).daily_rest
+            if steady is not None:
+                needed = steady.daily_rest
+            else:
+                needed = week.limits(visits[first].day).daily_rest
             if shift.end - start <= DAY - needed:
                 break  # every later window ends well after the shift: rest enough
             best, before = _longest_rest(shift, first)
