@@ -78,6 +78,10 @@ class RegisterEntry(Editable, table=True):
         Index("ix_register_entry_person_category", "person_id", "category_id"),
         # The review queue read a page at a time by key (issue 23, services/keyset.py).
         Index("ix_register_entry_keyset", "status", "risk_level", "next_review_due", "id"),
+        # The queue's review compliance line, counted from the index alone (migration 0015).
+        Index(
+            "ix_register_entry_compliance", "status", "practice_id", "category_id", "last_reviewed"
+        ),
     )
 
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -110,6 +114,10 @@ class RegisterReview(Editable, table=True):
     """What happened at each review of an entry (reviewed, snoozed, escalated, changed)."""
 
     __tablename__ = "register_review"
+    __table_args__ = (
+        # The last month's reviews for the compliance line, from the index (migration 0015).
+        Index("ix_register_review_compliance", "reviewed_on", "action", "due_before", "entry_id"),
+    )
 
     entry_id: int = Field(foreign_key="register_entry.id", index=True)
     reviewed_on: date = Field(index=True)
