@@ -274,9 +274,10 @@ class RotaState:
         snap = self.snap
         visits, customers = snap.visits, snap.customers
         on_visit, checked_carers = self._on_visit, self._carers
+        visit_of = visits.__getitem__
         for carer_id, cells in self.cells.items():
             carer = self._carer(carer_id)
-            days = {day: [visits[v] for v in cell] for day, cell in cells.items()}
+            days = {day: list(map(visit_of, cell)) for day, cell in cells.items()}
             found: dict[int, list[Problem]] = {}
             for rule in self._checks_of(carer).rules:
                 if rule.sift is not None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from operator import attrgetter
 
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.rules.base import CarerWeek, hm, rule
 from coordinator_tui.services.rota.snapshot import local_midnight
 
+_CUSTOMER = attrgetter("customer_id")
 _NEVER = 10**12  # a rest with no work known before (or after) it runs from (to) here
 
 
@@ -208,7 +210,7 @@ def new_to_customer(week: CarerWeek) -> list:
     carer_id = week.carer.id
     # The customers of the week not seen before, in one set operation (most carers see
     # their regulars): only their first visits are then looked at.
-    new = {visit.customer_id for visit in week.visits} - snap.customers_seen_by(carer_id)
+    new = set(map(_CUSTOMER, week.visits)) - snap.customers_seen_by(carer_id)
     if not new:
         return found
     for visit in week.visits:
