@@ -20,6 +20,7 @@ minutes day by day (:func:`local_minute`).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -115,12 +116,11 @@ def build_shifts(
     a function of the day of the visit after the gap when that changes (an 18th birthday
     in the week).
 
-    The figures of a shift's visits go into lists kept for the whole run (their appends
-    looked up once), emptied as each shift closes (a large week's full check builds 300
-    carers' weeks)."""
-    shifts: list[Shift] = []
+    The figures of every visit go into lists for the whole run (their appends looked up
+    once), each shift then taking its slice (a large week's full check builds 300 carers'
+    weeks, 15,000 visits)."""
     if not visits:
-        return shifts
+        return []
     fixed = daily_rest if isinstance(daily_rest, int) else None
     pairs = leg if isinstance(leg, dict) else None
     first = visits[0]
@@ -133,34 +133,24 @@ def build_shifts(
         travel_before.append,
         free.append,
     )
-    tight: list[int] = []
+    tight: list[int] = []  # indices in ``visits``
     opened = 0  # the index of the open shift's first visit
+    closed: list[tuple[int, int, int, int]] = []  # (first index, work, travel, longest)
     for index, visit in enumerate(visits[1:], 1):
         start = visit.start
         gap = start - end
         if gap >= (fixed if fixed is not None else daily_rest(visit.day)):
-            shifts.append(
-                Shift(
-                    tuple(visits[opened:index]),
-                    tuple(ends),
-                    tuple(need),
-                    tuple(travel_before),
-                    tuple(free),
-                    work,
-                    travel_total,
-                    longest,
-                    tuple(tight) if tight else (),
-                )
-            )
+            closed.append((opened, work, travel_total, longest))
             opened = index
             end, place = visit.end, visit.customer_id
             work, travel_total, longest = end - start, 0, 0
-            ends[:] = (end,)
-            need[:] = travel_before[:] = free[:] = (0,)
-            tight.clear()
+            add_end(end)
+            add_need(0)
+            add_travel(0)
+            add_free(0)
             continue
         if gap < 0:  # overlapping: only the part beyond the current end is new work
-            tight.append(index - opened)
+            tight.append(index)
             if visit.end > end:
                 work += visit.end - end
                 end, place = visit.end, visit.customer_id
@@ -177,7 +167,7 @@ def build_shifts(
         else:
             needed = leg(place, customer)
         if needed > gap:
-            tight.append(index - opened)
+            tight.append(index)
         moving = needed if needed < gap else gap
         travel_total += moving
         rest = gap - moving
@@ -190,19 +180,27 @@ def build_shifts(
         add_need(needed)
         add_travel(moving)
         add_free(rest)
-    shifts.append(
-        Shift(
-            tuple(visits[opened:]),
-            tuple(ends),
-            tuple(need),
-            tuple(travel_before),
-            tuple(free),
-            work,
-            travel_total,
-            longest,
-            tuple(tight) if tight else (),
+    closed.append((opened, work, travel_total, longest))
+    shifts = []
+    for number, (low, work, travel_total, longest) in enumerate(closed):
+        high = closed[number + 1][0] if number + 1 < len(closed) else len(visits)
+        close = ()
+        if tight and tight[-1] >= low:
+            inside = tight[bisect_left(tight, low) : bisect_left(tight, high)]
+            close = tuple(i - low for i in inside)
+        shifts.append(
+            Shift(
+                tuple(visits[low:high]),
+                tuple(ends[low:high]),
+                tuple(need[low:high]),
+                tuple(travel_before[low:high]),
+                tuple(free[low:high]),
+                work,
+                travel_total,
+                longest,
+                close,
+            )
         )
-    )
     return shifts
 
 
