@@ -32,7 +32,6 @@ from coordinator_tui.services.rota import assign as A
 from coordinator_tui.services.rota import ranking as R
 from coordinator_tui.services.rota.assign import Candidate, _regulars, rank_carers, travel_added
 from coordinator_tui.services.rota.rules.base import CarerWeek
-from coordinator_tui.services.rota.shifts import build_shifts
 from coordinator_tui.services.rota.snapshot import WeekSnapshot, load_week
 from coordinator_tui.services.rota.validate import _SHIFT_RULES, RotaState
 
@@ -229,26 +228,6 @@ def test_the_quick_path_is_taken_and_stands_in_for_the_splice(week):
     assert answered["clash"] and answered["clear"], answered
 
 
-def test_a_shifts_running_state_is_what_the_builder_carried(week):
-    """``_running`` at each visit: building the shift's first visits gives that end,
-    working time, longest free stretch and travel."""
-    state = RotaState(week)
-    for carer_id, cached in state._carers.items():
-        if cached.week is None:
-            continue
-        carer = week.carers[carer_id]
-        leg = state._table.leg(carer.transport_mode)
-        for shift in cached.week.shifts:
-            for index, (end, _where, _holder, work, longest, moved) in enumerate(R._running(shift)):
-                (part,) = build_shifts(shift.visits[: index + 1], leg, 10**6)
-                assert (end, work, longest, moved) == (
-                    part.end,
-                    part.work,
-                    part.longest_free,
-                    part.travel,
-                )
-
-
 def test_where_a_gate_says_so_its_rule_finds_nothing(week):
     """The gates are necessary conditions: over every carer's shifts, a rule a gate
     leaves out finds nothing (and each gate leaves something out)."""
@@ -292,7 +271,6 @@ def test_the_week_rules_shortcuts_find_what_the_rules_find(week):
     for visit_id in sorted(snap.visits)[::2]:
         visit = snap.visits[visit_id]
         place = (1, visit.day, visit.start, visit.id)
-        week_place = (visit.day, visit.start, visit.id)
         for carer in snap.carers.values():
             cached = state._carers.get(carer.id)
             if carer.id in state.carers_of.get(visit_id, ()) or cached is None:
@@ -333,7 +311,8 @@ def test_the_week_rules_shortcuts_find_what_the_rules_find(week):
             else:
                 seen["run"] += 1
             found = [p for p in R.new_to_customer(whole) if p.key not in before]
-            assert R._new_to_customer(week_, visit, week_place, whole) == found
+            at = sorted([*week_.visits, visit], key=R._week_order).index(visit)
+            assert R._new_to_customer(week_, visit, at, whole) == found
             seen["new"] += bool(found)
     assert all(seen.values()), seen
 

@@ -1,28 +1,36 @@
 """Judging every carer for one visit, fast: what ``assign.rank_carers`` asks (issue 23 §1).
 
-Ranking a visit at ten times the data (300 carers, 10,000 visits a week) took 20 ms, of
-which the what-if per carer left in (a fifth of a millisecond each: their whole week
-checked again, and the week of each carer already on the visit) was a quarter and the
-shift around the visit a half. Here each carer is judged in three steps, each giving
-exactly what the plain what-if would:
+Ranking a visit at ten times the data (300 carers, 10,000 visits a week) took 20 ms: the
+shift around the visit for each carer the visit's own rules leave (``shift_clash``, 40 µs
+each, 180 a visit) and a what-if for each carer left after that (0.14 ms each: their week
+checked again, and the weeks of the carers already on the visit, then put back). Here each
+carer is judged in three steps, each giving exactly what ``rank_carers`` gave before:
 
 1. the rules of the visit itself (absent, unavailable, a skill, excluded...): a carer
-   with a hard one stops there (``RotaState.on_visit_check``'s rules, run here with the
-   visit's narrowed checks looked up once per carer);
-2. the shift around the visit (``RotaState.shift_clash``'s work, done here so that what
-   it builds is kept for step 3): the carer's kept shifts with the visit spliced in, the
-   rules per shift over the shifts rebuilt and the night rules over the spliced week;
-3. for a carer with none of those, the rest of the what-if worked out from the splice:
-   the rules over the whole week (weekly rest, weekly hours, contract, new to customer)
-   on the spliced shifts and the week's visits with this one put in, and the staffing
-   rules of the visit with the carer added. The what-if also checks again the weeks of
-   the carers already on the visit, whose problems cannot change (their visits do not),
-   and puts everything back: neither is needed here.
+   with a hard one stops there (``RotaState.on_visit_check``'s rules);
+2. the shift around the visit, as ``RotaState.shift_clash`` judges it. In the common
+   cases (``_quick``: an adult, the visit a shift of its own or joining one shift of the
+   week) the shift with the visit in is worked out from the shift's kept running state
+   at the visit before it, and only until that state is again what it was (after that
+   the shift is as it was); the sequence rules are given only the pairs of visits that
+   changed, the daily rest and the break asked only where they can fall short, the night
+   rules skipped by cheap necessary conditions (``_GATES``, ``_night_room``). Otherwise
+   the kept shifts are spliced and the rules run as ``shift_clash`` runs them;
+3. for a carer with no problem so far, the rest of the what-if worked out from that
+   splice: the rules over the whole week on the spliced shifts and the week's visits with
+   this one put in (the weekly-rest rules skipped where a weekly rest the visit does not
+   reach stays, or the problem was there already; the continuity rule asked of the visit
+   alone), and the staffing rules of the visit with the carer added. The weeks of the
+   carers already on the visit are not checked again: their visits do not change.
 
 A problem counts as new as the what-if counts it: by its key, against the problems the
-carer and the visit have now. Where step 3 cannot stand in for the what-if (a carer
-taken off the visit in the same change, whose week does change; a carer with no visits
-this week, or whose daily rest changes within the week at 18) the what-if is asked.
+carer and the visit have now. Where step 3 cannot stand in for the what-if (a carer taken
+off the visit in the same change, whose week changes too; a carer with no visits this
+week, or whose daily rest changes within it at 18) ``shift_clash`` and the what-if are
+asked, as before. The per-carer figures these steps read are kept on the carer's checked
+week (``CarerWeek.memo``, replaced whenever the carer's visits or acceptances change), so
+the next visit ranked on the same week finds them. ``tests/test_rota_rank_fast.py``
+compares the ranking with the one before and with every carer what-if checked.
 """
 
 from __future__ import annotations
@@ -139,10 +147,7 @@ def judge_carers(
             continue
         # 3. the rest of the what-if, from the splice: the week's rules...
         visits = week.visits
-        keys = memo.get("rank.visit_keys")
-        if keys is None:
-            keys = memo["rank.visit_keys"] = [(v.day, v.start, v.id) for v in visits]
-        at = bisect_left(keys, week_place)
+        at = bisect_left(visits, week_place, key=_week_order)
         whole = CarerWeek(
             carer,
             snap,
@@ -175,7 +180,7 @@ def judge_carers(
                     continue
                 problems = check(whole)
             elif check is new_to_customer:
-                problems = _new_to_customer(week, visit, week_place, whole)
+                problems = _new_to_customer(week, visit, at, whole)
             else:
                 problems = check(whole)
             for problem in problems:
@@ -230,11 +235,12 @@ def _quick(
       enough for the break: no rule per shift can find anything;
     - or joining one shift of this week (within it, after it by less than the daily
       rest, or before its first visit by less) and no other. The shift with the visit
-      in is worked out as ``build_shifts`` would, carrying on from the shift's kept
-      running state at the visit before (the end, the place, the visit holding the end,
-      the working time, the longest free stretch, the travel). The sequence rules can
-      then find new problems only in the pairs from the visit on (those before it are
-      as they were): those pairs are given to them, as their ``_pairs`` would list them.
+      in is worked out as ``build_shifts`` would, carrying on from its running state at
+      the visit before (the end, and the visit holding it, read off the shift's figures),
+      each visit after it worked out anew and its old share of the work taken off, until
+      the running state is again what it was. The sequence rules can then find new
+      problems only in the pairs that changed: those pairs are given to them, as their
+      ``_pairs`` would list them.
       The daily rest and the break are asked of the new shift where they can fall short.
 
     Returns ``("clash", problems)`` as ``shift_clash`` names them, ``("clear", spliced
@@ -245,24 +251,29 @@ def _quick(
         return None
     monday, sunday = week.first_day, week.last_day
     shifts = week.shifts
-    memo = week.memo
-    keys = memo.get("rank.first_keys")
-    if keys is None:
-        keys = memo["rank.first_keys"] = [_order(s.visits[0], monday, sunday) for s in shifts]
-    index = bisect_left(keys, place) - 1
+
+    def order(stop: SVisit) -> tuple:
+        return _order(stop, monday, sunday)
+
+    index = bisect_left(shifts, place, key=lambda s: order(s.visits[0])) - 1
     if index >= 0 and (
-        place < _order(shifts[index].visits[-1], monday, sunday)
-        or visit.start - shifts[index].ends[-1] < rest
+        place < order(shifts[index].visits[-1]) or visit.start - shifts[index].ends[-1] < rest
     ):
         target = index  # the visit joins the shift it falls after the start of
         shift = shifts[index]
-        stops = shift.visits
-        running = _running_of(memo, index, shift, monday, sunday)
-        at = bisect_left(running[2], place)
-        if visit.start - shift.ends[at - 1] >= rest:
+        stops, ends = shift.visits, shift.ends
+        at = bisect_left(stops, place, key=order)
+        end = ends[at - 1]
+        if visit.start - end >= rest:
             return None
-        end, where, holder, work, longest, travel = running[0][at - 1]
-        pairs = []
+        # The visit holding the running end there: the last to start at or after the end
+        # before it, or to end after it (the builder's place and the pairs' earlier visit).
+        back = at - 1
+        while back and stops[back].start < ends[back - 1] and stops[back].end <= ends[back - 1]:
+            back -= 1
+        holder = stops[back]
+        where = holder.customer_id
+        work = travel = longest = 0  # changes to the shift's, from the visit on
         new_ends, need, moved, free = [], [], [], []
     else:
         target = index + 1
@@ -272,7 +283,7 @@ def _quick(
             if length > ADULT.break_after or length > DAY - rest:
                 return None
             total = week.work + length
-            if total > _night_room(week):
+            if total > _night_room(state, week):
                 return None
             alone = Shift(
                 visits=(visit,),
@@ -286,31 +297,31 @@ def _quick(
             )
             return ("clear", [*shifts[:target], alone, *shifts[target:]], total, alone)
         shift = shifts[target]  # the visit starts the next shift, which joins it
-        stops = shift.visits
+        stops, ends = shift.visits, shift.ends
         at = 0
-        running = _running_of(memo, target, shift, monday, sunday)
         end, where, holder = visit.end, visit.customer_id, visit
-        work, longest, travel = visit.end - visit.start, 0, 0
-        pairs = []
+        work, travel, longest = visit.end - visit.start, 0, 0
         new_ends, need, moved, free = [visit.end], [0], [0], [0]
     if stops[0].day < monday or stops[-1].day > sunday:
         return None  # across the week's edge: its working time is counted in part
-    old_end = shift.ends[-1]
     if (
-        visit.end > old_end
+        visit.end > ends[-1]
         and target + 1 < len(shifts)
         and shifts[target + 1].visits[0].start - visit.end < rest
     ):
         return None  # the shift after joins it too
     leg = state._table.leg(carer.transport_mode)
-    kept, most_free, _places = running
-    ends, needs = shift.ends, shift.need
+    needs, travel_before = shift.need, shift.travel_before
+    # The pairs of visits that changed and on which a sequence rule can fire (the pairs
+    # ``_pairs`` lists for them): overlapping, or with less time than the travel needs.
+    overlaps: list[tuple] = []
+    short: list[tuple] = []
     tight = [i for i in shift.tight if i < at] if at else []
     if at:  # the visit's own pair, after the visit holding the running end before it
         gap = visit.start - end
         if gap < 0:
             tight.append(at)
-            pairs.append((holder, visit, end, 0))
+            overlaps.append((holder, visit, end, 0))
             if visit.end > end:
                 work += visit.end - end
                 end, where, holder = visit.end, visit.customer_id, visit
@@ -322,7 +333,7 @@ def _quick(
             needed = leg(where, visit.customer_id)
             if needed > gap:
                 tight.append(at)
-            pairs.append((holder, visit, end, needed))
+                short.append((holder, visit, end, needed))
             moving = needed if needed < gap else gap
             travel += moving
             if gap - moving > longest:
@@ -333,19 +344,34 @@ def _quick(
             need.append(needed)
             moved.append(moving)
             free.append(gap - moving)
-    # The shift's visits from there on (old index i, new i + 1), until the running state
-    # is again what it was after one of them: from then on all is as it was.
+    # The shift's visits from there on (old index i, new i + 1), each worked out anew and
+    # its old share of the work taken off, until the running state is again what it was
+    # after one of them: from then on all is as it was.
     count = len(stops)
+    was = holder if at else None  # the visit holding the end in the shift as it was
     index = at
     while index < count:
         stop = stops[index]
         start = stop.start
         gap = start - end
-        same = index and holder is kept[index - 1][2] and end == ends[index - 1]
+        if index:
+            before_end = ends[index - 1]
+            same = holder is was and end == before_end  # the same pair as before
+            if start >= before_end:  # its old share of the work
+                work -= travel_before[index] + stop.end - start
+                travel -= travel_before[index]
+                was = stop
+            elif stop.end > before_end:
+                work -= stop.end - before_end
+                was = stop
+        else:
+            same = False
+            work -= stop.end - start
+            was = stop
         if gap < 0:  # overlapping: only the part beyond the running end is new work
             tight.append(index + 1)
             if not (same and needs[index] == 0):
-                pairs.append((holder, stop, end, 0))
+                overlaps.append((holder, stop, end, 0))
             if stop.end > end:
                 work += stop.end - end
                 end, where, holder = stop.end, stop.customer_id, stop
@@ -357,8 +383,8 @@ def _quick(
             needed = leg(where, stop.customer_id)
             if needed > gap:
                 tight.append(index + 1)
-            if not (same and needs[index] == needed):
-                pairs.append((holder, stop, end, needed))
+                if not (same and needs[index] == needed):
+                    short.append((holder, stop, end, needed))
             moving = needed if needed < gap else gap
             travel += moving
             if gap - moving > longest:
@@ -369,30 +395,33 @@ def _quick(
             need.append(needed)
             moved.append(moving)
             free.append(gap - moving)
-        was = kept[index]
         index += 1
-        if end == was[0] and where == was[1] and holder is was[2]:
+        if end == ends[index - 1] and holder is was:
             break  # in step again: the rest of the shift is as it was
+    if at and at > 1:
+        old_free = max(shift.free[:at])
+        if old_free > longest:
+            longest = old_free
     if index < count:
         new_ends.extend(ends[index:])
         need.extend(needs[index:])
-        moved.extend(shift.travel_before[index:])
+        moved.extend(travel_before[index:])
         free.extend(shift.free[index:])
         tight.extend(i + 1 for i in shift.tight if i >= index)
-        was = kept[index - 1]
-        work += shift.work - was[3]
-        travel += shift.travel - was[5]
-        if most_free[index] > longest:
-            longest = most_free[index]
+        old_free = max(shift.free[index:])
+        if old_free > longest:
+            longest = old_free
         end = ends[-1]
+    work += shift.work
+    travel += shift.travel
     total = week.work - shift.work + work
-    if total > _night_room(week):
+    if total > _night_room(state, week):
         return None  # the night worker's average may be asked
     found: list[Problem] = []
     joined = None
     daily = end - (stops[0].start if at else visit.start) > DAY - rest
     breaks = work > ADULT.break_after and longest < ADULT.break_length
-    if daily or breaks or pairs:
+    if daily or breaks or overlaps or short:
         if daily or breaks:  # the rules per shift read the shift (the sequence ones, pairs)
             joined = _joined(
                 shift, visit, at, new_ends, need, moved, free, work, travel, longest, tight
@@ -408,15 +437,16 @@ def _quick(
             monday,
             sunday,
         )
-        local.memo["pairs"] = pairs  # the pairs that may differ from before
+        local.memo["pairs"] = overlaps + short  # the changed pairs the rules can fire on
         if daily:  # else rest enough in every 24 hours
             found.extend(
                 p for p in daily_rest(local) if p.severity == "hard" and p.key not in before
             )
         if breaks:
             found.extend(p for p in rest_break(local) if p.key not in before)
-        if pairs:
+        if overlaps:
             found.extend(p for p in overlap(local) if p.key not in before)
+        if short:
             found.extend(p for p in travel_time(local) if p.key not in before)
     if found:
         return ("clash", tuple(found))
@@ -444,53 +474,30 @@ def _joined(shift, visit, at, ends, need, moved, free, work, travel, longest, ti
     )
 
 
-def _running_of(
-    memo: dict, index: int, shift: Shift, monday: date, sunday: date
-) -> tuple[list[tuple], list[int], list[tuple]]:
-    """``_running`` of the week's shift ``index``, the longest free stretch from each
-    visit on, and each visit's place in the carer's order (``_order``), kept on the week."""
-    key = ("rank.running", index)
-    found = memo.get(key)
-    if found is None:
-        free = shift.free
-        most = [0] * (len(free) + 1)
-        for at in range(len(free) - 1, -1, -1):
-            most[at] = free[at] if free[at] > most[at + 1] else most[at + 1]
-        places = [_order(stop, monday, sunday) for stop in shift.visits]
-        found = memo[key] = (_running(shift), most, places)
-    return found  # type: ignore[return-value]
+def _week_order(stop: SVisit) -> tuple:
+    """The order of a carer's week's visits (``CarerWeek.visits``: by day, start, id)."""
+    return (stop.day, stop.start, stop.id)
 
 
-def _running(shift: Shift) -> list[tuple]:
-    """After each visit of the shift, what ``build_shifts`` carries on from: the running
-    end, the place it is at, the visit holding that end (the pairs' earlier visit), the
-    working time, the longest free stretch and the travel so far."""
-    visits, ends, travel, free = shift.visits, shift.ends, shift.travel_before, shift.free
-    first = visits[0]
-    work, longest, moved = first.end - first.start, 0, 0
-    where, holder = first.customer_id, first
-    found = [(ends[0], where, holder, work, longest, moved)]
-    for index in range(1, len(visits)):
-        visit = visits[index]
-        end = ends[index - 1]
-        if visit.start < end:
-            if visit.end > end:
-                work += visit.end - end
-                where, holder = visit.customer_id, visit
-        else:
-            work += travel[index] + visit.end - visit.start
-            moved += travel[index]
-            where, holder = visit.customer_id, visit
-            if free[index] > longest:
-                longest = free[index]
-        found.append((ends[index], where, holder, work, longest, moved))
-    return found
+def _per_snapshot(state: RotaState) -> dict:
+    """Figures of a carer that depend on the week's snapshot alone (not on their visits),
+    kept on the state across rankings and changes (a fork shares them: the same week)."""
+    kept = getattr(state, "__dict__", None)
+    if kept is None:  # no room for it: worked out each time
+        return {}
+    found = kept.get("_rank_memo")
+    if found is None or found[0] is not state.snap:
+        found = kept["_rank_memo"] = (state.snap, {})
+    return found[1]
 
 
-def _night_room(week: CarerWeek) -> float:
+def _night_room(state: RotaState, week: CarerWeek) -> float:
     """The week's working time up to which ``night_average`` surely finds nothing: its
-    own sum (the 16 weeks before, and 8 hours a day less a rest day a week), once a week."""
-    room = week.memo.get("rank.night_room")
+    own sum (the 16 weeks before, and 8 hours a day less a rest day a week), a figure of
+    the carer and the snapshot, kept per snapshot."""
+    memo = _per_snapshot(state)
+    key = ("night", week.carer.id)
+    room = memo.get(key)
     if room is None:
         carer = week.carer
         if carer.is_young_on(week.snap.monday):
@@ -502,7 +509,7 @@ def _night_room(week: CarerWeek) -> float:
                     weeks = back + 1
                     earlier += minutes
             room = NIGHT_AVERAGE_MAX * 6 * weeks - earlier
-        week.memo["rank.night_room"] = room
+        memo[key] = room
     return room  # type: ignore[return-value]
 
 
@@ -624,24 +631,14 @@ def _weekly_rest_kept(week: CarerWeek, visit: SVisit, rest: int) -> bool:
     return any(end <= low or start >= high for low, high in kept)
 
 
-def _new_to_customer(
-    week: CarerWeek, visit: SVisit, week_place: tuple, whole: CarerWeek
-) -> list[Problem]:
-    """What ``new_to_customer`` finds new with the visit put in: at most the visit itself
-    (the first this week to a customer not seen before); the others' are as they were."""
-    carer_id = week.carer.id
+def _new_to_customer(week: CarerWeek, visit: SVisit, at: int, whole: CarerWeek) -> list[Problem]:
+    """What ``new_to_customer`` finds new with the visit put in at ``at`` of the week's
+    visits: at most the visit itself (the first this week to a customer not seen before);
+    the others' are as they were."""
     customer_id = visit.customer_id
-    if customer_id in week.snap.customers_seen_by(carer_id):
+    if customer_id in week.snap.customers_seen_by(week.carer.id):
         return []
-    memo = week.memo
-    firsts = memo.get("rank.firsts")
-    if firsts is None:
-        firsts = {}
-        for one in week.visits:
-            firsts.setdefault(one.customer_id, (one.day, one.start, one.id))
-        memo["rank.firsts"] = firsts
-    first = firsts.get(customer_id)
-    if first is not None and first < week_place:
+    if any(one.customer_id == customer_id for one in week.visits[:at]):
         return []  # an earlier visit to the customer this week is the one noted
     alone = CarerWeek(
         whole.carer,
@@ -658,13 +655,14 @@ def _new_to_customer(
 
 
 def _fixed_rest(state: RotaState, carer: SCarer, week: CarerWeek) -> int | None:
-    """The carer's daily rest this week when it is one figure (else None), kept on the
-    week (a new week object each time the carer's visits or acceptances change)."""
-    memo = week.memo
-    rest = memo.get("rank.rest", False)
+    """The carer's daily rest this week when it is one figure (else None): a figure of
+    the carer and the week's dates, kept per snapshot."""
+    memo = _per_snapshot(state)
+    key = ("rest", carer.id)
+    rest = memo.get(key, False)
     if rest is False:
         found = state._rest(carer)
-        rest = memo["rank.rest"] = found if isinstance(found, int) else None
+        rest = memo[key] = found if isinstance(found, int) else None
     return rest  # type: ignore[return-value]
 
 
@@ -720,28 +718,17 @@ def _splice(
 def travel_added_fast(state: RotaState, visit: SVisit, carer: SCarer) -> int:
     """``assign.travel_added`` without the copies: the same neighbours in the carer's day
     (the last ending by the visit's start, the first starting from its end), the same
-    minutes (the travel table's memo per mode; the leg from home memoised too). The day's
-    visits are read from the carer's checked week (its visits by day and start, as the
-    day's cell holds them), kept on it by day."""
-    cached = state._carers.get(carer.id)
-    week = cached.week if cached is not None else None
-    if week is not None:
-        days = week.memo.get("rank.days")
-        if days is None:
-            days = {}
-            for one in week.visits:
-                days.setdefault(one.day, []).append(one)
-            week.memo["rank.days"] = days
-        cell = days.get(visit.day)
-    else:
-        ids = state.cells.get(carer.id, {}).get(visit.day)
-        cell = [state.snap.visits[v] for v in ids] if ids else None
+    minutes (the travel table's memo per mode; the leg from home memoised too)."""
+    days = state.cells.get(carer.id)
+    cell = days.get(visit.day) if days else None
     before = after = None
     if cell:
+        visits = state.snap.visits
         start, end, visit_id = visit.start, visit.end, visit.id
-        for other in cell:
-            if other.id == visit_id:
+        for other_id in cell:
+            if other_id == visit_id:
                 continue
+            other = visits[other_id]
             if other.end <= start:
                 before = other
             elif other.start >= end and after is None:
