@@ -29,7 +29,7 @@ from coordinator_tui.models.base import utcnow
 from coordinator_tui.services import access
 from coordinator_tui.services.errors import ConflictError, CoordinatorError, conflict_message
 from coordinator_tui.services.rota.problems import Problem
-from coordinator_tui.services.rota.ranking import judge_carers, travel_added_fast
+from coordinator_tui.services.rota.ranking import judge_carers, travel_for
 from coordinator_tui.services.rota.snapshot import epoch_minutes, load_week
 from coordinator_tui.services.rota.travel import travel_minutes
 from coordinator_tui.services.rota.validate import Recheck, RotaState
@@ -192,12 +192,13 @@ def rank_carers(
         and (only is None or carer.id in only)
     ]
     ranked: list[Candidate] = []
+    travel_added_by = travel_for(state, visit)
     for carer, hard, soft in judge_carers(state, visit_id, carers, current, replacing):
         carer_id = carer.id
         preferred = carer_id in preferred_of
         gender_ok = not wanted or wanted == carer.gender.lower()
         continuity = carer_id in regulars
-        travel = travel_added_fast(state, visit, carer)
+        travel = travel_added_by(carer)
         score = (
             SCORE_CONTINUITY * continuity
             + SCORE_PREFERRED * preferred

@@ -715,39 +715,44 @@ def _splice(
     return rebuilt, spliced, work
 
 
-def travel_added_fast(state: RotaState, visit: SVisit, carer: SCarer) -> int:
-    """``assign.travel_added`` without the copies: the same neighbours in the carer's day
-    (the last ending by the visit's start, the first starting from its end), the same
-    minutes (the travel table's memo per mode; the leg from home memoised too)."""
-    days = state.cells.get(carer.id)
-    cell = days.get(visit.day) if days else None
-    before = after = None
-    if cell:
-        visits = state.snap.visits
-        start, end, visit_id = visit.start, visit.end, visit.id
-        for other_id in cell:
-            if other_id == visit_id:
-                continue
-            other = visits[other_id]
-            if other.end <= start:
-                before = other
-            elif other.start >= end and after is None:
-                after = other
+def travel_for(state: RotaState, visit: SVisit) -> Callable[[SCarer], int]:
+    """``assign.travel_added`` for ``visit``, as a function of the carer: the same
+    neighbours in the carer's day (the last ending by the visit's start, the first
+    starting from its end), the same minutes (the travel table's memo per mode; the leg
+    from home memoised too), with what every carer shares looked up once."""
+    cells = state.cells
+    visits = state.snap.visits
+    day, start, end, visit_id = visit.day, visit.start, visit.end, visit.id
     customer = visit.customer_id
-    if before is None and after is None:
-        place = state.snap.customers.get(customer)
-        if place is None:
-            return 0
-        return _from_home(state, carer, place)
-    leg = state._table.leg(carer.transport_mode)
-    added = 0
-    if before is not None:
-        added += leg(before.customer_id, customer)
-    if after is not None:
-        added += leg(customer, after.customer_id)
-    if before is not None and after is not None:
-        added -= leg(before.customer_id, after.customer_id)
-    return added
+    place = state.snap.customers.get(customer)
+    leg_of = state._table.leg
+
+    def minutes(carer: SCarer) -> int:
+        days = cells.get(carer.id)
+        cell = days.get(day) if days else None
+        before = after = None
+        if cell:
+            for other_id in cell:
+                if other_id == visit_id:
+                    continue
+                other = visits[other_id]
+                if other.end <= start:
+                    before = other
+                elif other.start >= end and after is None:
+                    after = other
+        if before is None and after is None:
+            return 0 if place is None else _from_home(state, carer, place)
+        leg = leg_of(carer.transport_mode)
+        added = 0
+        if before is not None:
+            added += leg(before.customer_id, customer)
+        if after is not None:
+            added += leg(customer, after.customer_id)
+        if before is not None and after is not None:
+            added -= leg(before.customer_id, after.customer_id)
+        return added
+
+    return minutes
 
 
 def _from_home(state: RotaState, carer: SCarer, place) -> int:  # noqa: ANN001
