@@ -255,7 +255,11 @@ def _quick(
     def order(stop: SVisit) -> tuple:
         return _order(stop, monday, sunday)
 
-    index = bisect_left(shifts, place, key=lambda s: order(s.visits[0])) - 1
+    memo = week.memo
+    firsts = memo.get("rank.first_keys")  # each shift's first visit's place, once a week
+    if firsts is None:
+        firsts = memo["rank.first_keys"] = [order(s.visits[0]) for s in shifts]
+    index = bisect_left(firsts, place) - 1
     if index >= 0 and (
         place < order(shifts[index].visits[-1]) or visit.start - shifts[index].ends[-1] < rest
     ):
