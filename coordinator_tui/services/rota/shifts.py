@@ -181,20 +181,24 @@ def build_shifts(
         add_travel(moving)
         add_free(rest)
     closed.append((opened, work, travel_total, longest))
+    # Each shift's figures are slices of the run's as tuples (a tuple's slice is made in
+    # one step, a list's would be copied twice).
+    stops, all_ends, all_need = tuple(visits), tuple(ends), tuple(need)
+    all_travel, all_free = tuple(travel_before), tuple(free)
     shifts = []
     for number, (low, work, travel_total, longest) in enumerate(closed):
-        high = closed[number + 1][0] if number + 1 < len(closed) else len(visits)
+        high = closed[number + 1][0] if number + 1 < len(closed) else len(stops)
         close = ()
         if tight and tight[-1] >= low:
             inside = tight[bisect_left(tight, low) : bisect_left(tight, high)]
             close = tuple(i - low for i in inside)
         shifts.append(
             Shift(
-                tuple(visits[low:high]),
-                tuple(ends[low:high]),
-                tuple(need[low:high]),
-                tuple(travel_before[low:high]),
-                tuple(free[low:high]),
+                stops[low:high],
+                all_ends[low:high],
+                all_need[low:high],
+                all_travel[low:high],
+                all_free[low:high],
                 work,
                 travel_total,
                 longest,
