@@ -55,9 +55,9 @@ def daily_rest(week: CarerWeek) -> list:
     carer = week.carer
     steady = week.steady_limits()
     for shift in week.week_shifts():
-        if steady is not None and shift.end - shift.start <= DAY - steady.daily_rest:
-            continue  # (the first window below, told at once: the usual shift)
         visits = shift.visits
+        if steady is not None and shift.ends[-1] - visits[0].start <= DAY - steady.daily_rest:
+            continue  # (the first window below, told at once: the usual shift)
         for first in range(len(visits)):
             start = visits[first].start
             if steady is not None:

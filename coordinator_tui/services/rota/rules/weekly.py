@@ -59,7 +59,7 @@ def _weekly_rests(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
     if rests is None:
         spans = sorted(
             [
-                *((s.start, s.end) for s in week.shifts),
+                *((s.visits[0].start, s.ends[-1]) for s in week.shifts),  # start, end
                 *snap.previous_spans.get(week.carer.id, ()),
             ]
         )
@@ -208,9 +208,10 @@ def new_to_customer(week: CarerWeek) -> list:
     found: list = []
     snap = week.snap
     carer_id = week.carer.id
-    # The customers of the week not seen before, in one set operation (most carers see
-    # their regulars): only their first visits are then looked at.
-    new = set(map(_CUSTOMER, week.visits)) - snap.customers_seen_by(carer_id)
+    # The customers of the week not seen before (``known_pairs``: most carers see their
+    # regulars), each looked up once: only their first visits are then looked at.
+    known = snap.known_pairs
+    new = {c for c in set(map(_CUSTOMER, week.visits)) if (carer_id, c) not in known}
     if not new:
         return found
     for visit in week.visits:
