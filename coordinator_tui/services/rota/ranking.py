@@ -46,9 +46,12 @@ from coordinator_tui.services.rota.rules.daily import daily_rest, rest_break
 from coordinator_tui.services.rota.rules.sequence import overlap, travel_time
 from coordinator_tui.services.rota.rules.weekly import (
     _rests,
+    average_48h,
     new_to_customer,
+    over_contract,
     weekly_rest,
     weekly_rest_with_daily_rest,
+    young_weekly_limit,
 )
 from coordinator_tui.services.rota.shifts import Shift, build_shifts, week_work
 from coordinator_tui.services.rota.snapshot import SCarer, SVisit
@@ -181,6 +184,13 @@ def judge_carers(
                 problems = check(whole)
             elif check is new_to_customer:
                 problems = _new_to_customer(week, visit, at, whole)
+            elif check in _OVER_WEEK and (
+                _key(_OVER_WEEK[check], carer_id) in before
+                or (check is young_weekly_limit and rest == ADULT.daily_rest)
+            ):
+                # over already (more work only keeps it over: the same key), or an adult
+                # (no young worker's week)
+                continue
             else:
                 problems = check(whole)
             for problem in problems:
@@ -573,6 +583,16 @@ def _plain(
         tuple(recheck.added_hard),
         tuple(p for p in recheck.added_soft if not p.accepted),
     )
+
+
+_OVER_WEEK = {
+    young_weekly_limit: P.WTR_YOUNG_WEEK,
+    average_48h: P.WTR_AVERAGE_48H,
+    over_contract: P.OVER_CONTRACT,
+}
+"""The week rules on the week's working time alone, with the one problem each reports:
+a visit put in only adds working time, so one found before is found again (its key)."""
+assert ADULT.weekly_max is None  # an adult has no young worker's weekly limit
 
 
 def _key(code: str, carer_id: int) -> tuple:
