@@ -21,7 +21,9 @@ inactive. The quick path's pieces are checked against the plain ones they stand 
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -315,6 +317,37 @@ def test_the_week_rules_shortcuts_find_what_the_rules_find(week):
             assert R._new_to_customer(week_, visit, at, whole) == found
             seen["new"] += bool(found)
     assert all(seen.values()), seen
+
+
+LARGE = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "large.db"
+
+
+@pytest.mark.skipif(not LARGE.exists(), reason="the large demo is built by the benchmarks")
+def test_a_sample_of_the_large_demo_week_ranks_as_before(tmp_path):
+    """The large demo (``benchmarks/results/large.db``, copied): its busiest week with
+    some carers taken off, every tenth visit short of carers and a replacement."""
+    from coordinator_tui.db import open_database
+
+    copy = tmp_path / "large.db"
+    shutil.copyfile(LARGE, copy)
+    opened = open_database(str(copy), migrate=False)
+    try:
+        with session_scope(opened.engine, "t") as session:
+            snap = load_week(session, date(2026, 11, 30))
+    finally:
+        opened.engine.dispose()
+    state = RotaState(snap)
+    staffed = sorted(v for v, c in state.carers_of.items() if c)
+    state.change({v: () for v in staffed[::97]})
+    short = [v for v in sorted(snap.visits) if state.short_of(v)]
+    assert len(short) > 20
+    for visit_id in short[::10][:12]:
+        assert rank_carers(state, visit_id) == _rank_as_before(state, visit_id)
+    visit_id = staffed[5]
+    carer_id = state.carers_of[visit_id][0]
+    assert rank_carers(state, visit_id, replacing=carer_id) == _rank_as_before(
+        state, visit_id, replacing=carer_id
+    )
 
 
 # -- hypothesis-made weeks -----------------------------------------------------------------------
