@@ -34,9 +34,11 @@ if TYPE_CHECKING:
 NONE: tuple[Problem, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
-    """One rule: where it looks, the codes it reports, its source, how it is read."""
+    """One rule: where it looks, the codes it reports, its source, how it is read. Each
+    is registered once, so it is compared and hashed by identity (a carer's set of visit
+    rules keys a cache: hashing ten fields a rule was a cost per carer)."""
 
     name: str
     scope: str  # visit | carer | staffing
