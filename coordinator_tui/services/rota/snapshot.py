@@ -374,17 +374,16 @@ def _reference_rows():
 def _visit_rows(flavour: str):
     """The week's visits, who is on them (a row a carer; a visit with none, one row), and
     for context the assigned visits of the last two days before the week and of next
-    Monday, in one statement (``context`` 0 and 1): ``(context, id, customer, day after
-    Monday, start, end, carers required, skills, status, slot, carer)``, times as epoch
-    minutes. No ORDER BY (no temporary B-tree): a double-up's slots are put in order in
-    Python. Bound parameters ``monday``, ``sunday``, ``recent``, ``last_sunday`` and
-    ``next_monday``."""
+    Monday, in one statement: ``(id, customer, day after Monday, start, end, carers
+    required, skills, status, slot, carer)``, times as epoch minutes. The day tells the
+    two apart (the week's 0 to 6, the context's -2, -1 and 7). No ORDER BY (no temporary
+    B-tree): a double-up's slots are put in order in Python. Bound parameters ``monday``,
+    ``sunday``, ``recent``, ``last_sunday`` and ``next_monday``."""
     day = _days_after(Visit.visit_date, _MONDAY, flavour)
     start = _epoch_minutes_sql(Visit.start_at, flavour)
     end = _epoch_minutes_sql(Visit.end_at, flavour)
     week = (
         select(
-            literal_column("0").label("context"),
             Visit.id,
             Visit.customer_id,
             day.label("day"),
@@ -408,7 +407,6 @@ def _visit_rows(flavour: str):
     )
     context = (
         select(
-            literal_column("1"),
             Visit.id,
             Visit.customer_id,
             day,
@@ -835,8 +833,8 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         },
     )
     for chunk in _chunks(found):
-        for context, vid, cid, offset, start, end, required, skills, status, slot, carer in chunk:
-            if context:
+        for vid, cid, offset, start, end, required, skills, status, slot, carer in chunk:
+            if offset < 0 or offset > 6:  # a day of context
                 stop = stops.get(vid)
                 if stop is None:
                     stop = stops[vid] = SVisit(vid, cid, days[offset], start, end)
