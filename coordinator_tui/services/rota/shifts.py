@@ -136,12 +136,13 @@ def build_shifts(
     tight: list[int] = []  # indices in ``visits``
     opened = 0  # the index of the open shift's first visit
     closed: list[tuple[int, int, int, int]] = []  # (first index, work, travel, longest)
-    for index, visit in enumerate(visits[1:], 1):
+    limit = fixed if fixed is not None else 0  # (a daily rest is never under 0)
+    for visit in visits[1:]:  # the visit's index is ``len(ends)``
         start = visit.start
         gap = start - end
-        if gap >= (fixed if fixed is not None else daily_rest(visit.day)):
+        if gap >= limit and (fixed is not None or gap >= daily_rest(visit.day)):
             closed.append((opened, work, travel_total, longest))
-            opened = index
+            opened = len(ends)
             end, place = visit.end, visit.customer_id
             work, travel_total, longest = end - start, 0, 0
             add_end(end)
@@ -149,11 +150,12 @@ def build_shifts(
             add_travel(0)
             add_free(0)
             continue
+        finish = visit.end
         if gap < 0:  # overlapping: only the part beyond the current end is new work
-            tight.append(index)
-            if visit.end > end:
-                work += visit.end - end
-                end, place = visit.end, visit.customer_id
+            tight.append(len(ends))
+            if finish > end:
+                work += finish - end
+                end, place = finish, visit.customer_id
             add_end(end)
             add_need(0)
             add_travel(0)
@@ -167,15 +169,16 @@ def build_shifts(
         else:
             needed = leg(place, customer)
         if needed > gap:
-            tight.append(index)
-        moving = needed if needed < gap else gap
+            tight.append(len(ends))
+            moving = gap
+        else:
+            moving = needed
         travel_total += moving
         rest = gap - moving
         if rest > longest:
             longest = rest
-        end = visit.end
-        work += moving + end - start
-        place = customer
+        work += moving + finish - start
+        end, place = finish, customer
         add_end(end)
         add_need(needed)
         add_travel(moving)

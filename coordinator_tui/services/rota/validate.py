@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import chain
 
 from sqlalchemy.orm import Session
 
@@ -301,7 +302,7 @@ class RotaState:
                             found[visit.id] = list(problems)
             for visit_id, problems in found.items():
                 on_visit[(carer_id, visit_id)] = tuple(problems)
-            week_visits = [visit for day in sorted(days) for visit in days[day]]
+            week_visits = list(chain.from_iterable(days[day] for day in sorted(days)))
             checked_carers[carer_id] = self._check_carer(carer_id, week_visits)
         # The staffing rules, but for the common case answered here: one carer where one
         # is needed, at a customer with no lone-working risk, not watched, and with no
