@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from operator import attrgetter
 
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.rules.base import CarerWeek, hm, rule
 from coordinator_tui.services.rota.snapshot import local_midnight
 
-_CUSTOMER = attrgetter("customer_id")
 _NEVER = 10**12  # a rest with no work known before (or after) it runs from (to) here
 
 
@@ -211,7 +209,7 @@ def new_to_customer(week: CarerWeek) -> list:
     # The customers of the week not seen before (``known_pairs``: most carers see their
     # regulars), each looked up once: only their first visits are then looked at.
     known = snap.known_pairs
-    new = {c for c in set(map(_CUSTOMER, week.visits)) if (carer_id, c) not in known}
+    new = {c for c in {visit.customer_id for visit in week.visits} if (carer_id, c) not in known}
     if not new:
         return found
     for visit in week.visits:
