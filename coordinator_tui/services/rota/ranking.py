@@ -61,6 +61,7 @@ from coordinator_tui.services.rota.validate import (
     CARER_RULES,
     STAFFING_RULES,
     RotaState,
+    stop_order,
 )
 from coordinator_tui.services.rota.wtr import ADULT, DAY, NIGHT_AVERAGE_MAX, YOUNG
 
@@ -263,7 +264,7 @@ def _quick(
     shifts = week.shifts
 
     def order(stop: SVisit) -> tuple:
-        return _order(stop, monday, sunday)
+        return stop_order(stop, monday, sunday)
 
     memo = week.memo
     firsts = memo.get("rank.first_keys")  # each shift's first visit's place, once a week
@@ -690,17 +691,6 @@ def _fixed_rest(state: RotaState, carer: SCarer, week: CarerWeek) -> int | None:
     return rest  # type: ignore[return-value]
 
 
-def _order(stop: SVisit, monday: date, sunday: date) -> tuple:
-    """The order ``RotaState._check_carer`` puts a carer's stops in: last week's (by
-    start), this week's by day, then start and id, then the following day's."""
-    day = stop.day
-    if day < monday:
-        return (0, stop.start, stop.id, day)
-    if day > sunday:
-        return (2, stop.start, stop.id, day)
-    return (1, day, stop.start, stop.id)
-
-
 def _splice(
     state: RotaState,
     week: CarerWeek,
@@ -717,10 +707,10 @@ def _splice(
     memo = week.memo
     keys = memo.get("rank.first_keys")
     if keys is None:
-        keys = memo["rank.first_keys"] = [_order(s.visits[0], monday, sunday) for s in shifts]
+        keys = memo["rank.first_keys"] = [stop_order(s.visits[0], monday, sunday) for s in shifts]
     first = max(bisect_left(keys, place) - 1, 0)
     head = shifts[first].visits
-    at = bisect_left(head, place, key=lambda stop: _order(stop, monday, sunday))
+    at = bisect_left(head, place, key=lambda stop: stop_order(stop, monday, sunday))
     leg = state._table.leg(week.carer.transport_mode)
     stops = [*head[:at], visit, *head[at:]]
     last = first

@@ -549,15 +549,8 @@ class RotaState:
         visit = self.snap.visits[visit_id]
         monday, sunday = self._monday, self._sunday
 
-        def order(stop) -> tuple:
-            # The order ``_check_carer`` puts the stops in: last week's (by start), this
-            # week's by day, then start and id (its cells), then the following day's.
-            day = stop.day
-            if day < monday:
-                return (0, stop.start, stop.id, day)
-            if day > sunday:
-                return (2, stop.start, stop.id, day)
-            return (1, day, stop.start, stop.id)
+        def order(stop: SVisit) -> tuple:
+            return stop_order(stop, monday, sunday)
 
         shifts = week.shifts
         place = order(visit)
@@ -736,6 +729,18 @@ STAFFING_QUIET = (
     "shadow_required",
 )
 """The staffing rules :func:`_staffed_quietly` answers for (a test checks they are all)."""
+
+
+def stop_order(stop: SVisit, monday: date, sunday: date) -> tuple:
+    """The order ``RotaState._check_carer`` puts a carer's stops in: last week's (by
+    start), this week's by day, then start and id (its cells), then the following day's
+    (``shift_clash`` and ``ranking`` find a visit's place among them by it)."""
+    day = stop.day
+    if day < monday:
+        return (0, stop.start, stop.id, day)
+    if day > sunday:
+        return (2, stop.start, stop.id, day)
+    return (1, day, stop.start, stop.id)
 
 
 def _staffed_quietly(visit: SVisit, carers: tuple[int, ...], customer, watch) -> bool:  # noqa: ANN001
