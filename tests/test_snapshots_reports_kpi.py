@@ -6,7 +6,7 @@ After an intended change of look: ``pytest tests/test_snapshots_reports_kpi.py
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from functools import partial
 
 import pytest
@@ -17,6 +17,7 @@ from coordinator_tui.db import session_scope
 
 SIZES = [(80, 24), (120, 40)]
 TODAY = date(2026, 11, 23)
+TIME_OF_DAY = "12:00"
 
 
 # A cold open took over 10 s on a loaded 2-core machine (pytest-under-load): wait long.
@@ -36,6 +37,10 @@ class TestKpiAndThemes:
     @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
     def test_kpi_pack(self, snap_compare, demo_settings, small_demo_engine, size):
         from coordinator_tui.screens.reports.kpi import KpiPackScreen
+
+        # The pack counts as missed the visits not delivered by now: a time of day fixed,
+        # or the figure changes with the clock (after 23:00 the day's late visits count).
+        demo_settings.now = time.fromisoformat(TIME_OF_DAY)
 
         app = make_app(demo_settings, small_demo_engine)
 
