@@ -306,6 +306,16 @@ ALLOWED = {
         "with audit.record_note (rows, size)"
     ),
     ("demo/seed.py", "text"): "PostgreSQL setval() of each id sequence after the seed",
+    ("demo/seed.py", "exec_driver_sql"): (
+        "demo seeding on SQLite: the same rows sent to the driver's executemany through "
+        "each column's bind processor (demo.seed.bulk_insert; stored as core insert() "
+        "stores them, tests/test_demo_bulk_insert.py), each table recorded with "
+        "audit.record_note (rows, size)"
+    ),
+    ("demo/seed.py", "raw-sql-write"): "the INSERT statement demo.seed.bulk_insert sends",
+    ("demo/seed.py", "bulk_insert"): (
+        "calls of demo.seed.bulk_insert (above), not SQLAlchemy's bulk_insert_mappings"
+    ),
     ("services/rota/week_hours.py", "dml-on-connection"): (
         "migration 0003 backfills the derived weekly-hours summary (computed from the "
         "audited visits) on the migration's connection, where there is no session or user"
