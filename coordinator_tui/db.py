@@ -798,12 +798,18 @@ WROTE_KEY = "coordinator_wrote"
 an INSERT, UPDATE or DELETE through the session); its failure then lost a save."""
 
 
-def _note_flush(session: Session, _context: object, _instances: object) -> None:
+def _own_rows_pending(session: Session) -> bool:
+    """Rows of the unit of work's own (not the audit trail's) are added, changed or
+    deleted in ``session``."""
     from coordinator_tui.models.audit import AuditEvent
 
-    if any(
+    return any(
         not isinstance(obj, AuditEvent) for obj in (*session.new, *session.dirty, *session.deleted)
-    ):
+    )
+
+
+def _note_flush(session: Session, _context: object, _instances: object) -> None:
+    if _own_rows_pending(session):
         session.info[WROTE_KEY] = True
 
 
@@ -816,13 +822,7 @@ def _only_read(session: Session, exc: BaseException) -> bool:
     """Whether a unit of work that failed with ``exc`` was only reading: it wrote nothing
     (``WROTE_KEY``; no row of its own pending) and what failed was a SELECT. Unsure (no
     statement known) counts as a write: "nothing was saved" is the safe thing to say."""
-    if session.info.get(WROTE_KEY):
-        return False
-    from coordinator_tui.models.audit import AuditEvent
-
-    if any(
-        not isinstance(obj, AuditEvent) for obj in (*session.new, *session.dirty, *session.deleted)
-    ):
+    if session.info.get(WROTE_KEY) or _own_rows_pending(session):
         return False
     statement = getattr(exc, "statement", None)
     if not isinstance(statement, str):
