@@ -371,29 +371,63 @@ def _reference_rows():
     )
 
 
+_STATUS_CODES: tuple[str, ...] = tuple(
+    status.value
+    for status in (VisitStatus.PLANNED, VisitStatus.DONE, VisitStatus.MISSED, VisitStatus.CANCELLED)
+)
+"""A visit's status as a code in ``_visit_rows`` (its place here; 4: another text), as
+the plain text the driver gave before."""
+_OTHER_STATUS = len(_STATUS_CODES)
+_SLOT_SHIFT = 32
+"""A week row's carer is ``carer_id + slot << 32`` (``_visit_rows``)."""
+_CARER_MASK = (1 << _SLOT_SHIFT) - 1
+
+
 def _visit_rows(flavour: str):
     """The week's visits, who is on them (a row a carer; a visit with none, one row), and
     for context the assigned visits of the last two days before the week and of next
-    Monday, in one statement: ``(id, customer, day after Monday, start, end, carers
-    required, skills, status, slot, carer)``, times as epoch minutes. The day tells the
-    two apart (the week's 0 to 6, the context's -2, -1 and 7). No ORDER BY (no temporary
-    B-tree): a double-up's slots are put in order in Python. Bound parameters ``monday``,
-    ``sunday``, ``recent``, ``last_sunday`` and ``next_monday``."""
+    Monday, in one statement: ``(id, customer, start, end, code, skills, carer)``, times
+    as epoch minutes. No ORDER BY (no temporary B-tree): a double-up's slots are put in
+    order in Python. Bound parameters ``monday``, ``sunday``, ``recent``, ``last_sunday``
+    and ``next_monday``.
+
+    Seven columns where there were ten: each value a row costs the driver about 0.1 µs
+    (issue 23 §1: 17,400 rows at x10), and integer arithmetic in the database far less.
+    So ``code`` packs the day after Monday (the week's 0 to 6, the context's -2, -1 and 7,
+    which tells the two apart), the status (a place in ``_STATUS_CODES``) and the carers
+    required: ``status + 8 * (day + 2) + 128 * required``, a few dozen distinct values a
+    week, decoded once each; a week row's ``carer`` is the carer with their slot above
+    (``carer_id + slot << 32``: ordering these orders by slot), a context row's the
+    carer's id itself."""
     day = _days_after(Visit.visit_date, _MONDAY, flavour)
     start = _epoch_minutes_sql(Visit.start_at, flavour)
     end = _epoch_minutes_sql(Visit.end_at, flavour)
+    status = case(
+        *(
+            (Visit.status == text, literal_column(str(code)))
+            for code, text in enumerate(_STATUS_CODES)
+        ),
+        else_=literal_column(str(_OTHER_STATUS)),
+    )
+    week_code = (
+        status
+        + day * literal_column("8")
+        + literal_column("16")
+        + Visit.carers_required * literal_column("128")
+    )
+    context_code = day * literal_column("8") + literal_column("16")
+    carer_slot = VisitAssignment.carer_id + cast(VisitAssignment.slot, BigInteger) * literal_column(
+        str(1 << _SLOT_SHIFT)
+    )
     week = (
         select(
             Visit.id,
             Visit.customer_id,
-            day.label("day"),
             start.label("start"),
             end.label("end"),
-            Visit.carers_required,
+            week_code.label("code"),
             Visit.required_skills,
-            Visit.status,
-            VisitAssignment.slot,
-            VisitAssignment.carer_id,
+            carer_slot.label("carer"),
         )
         .select_from(
             Visit.__table__.outerjoin(
@@ -409,14 +443,11 @@ def _visit_rows(flavour: str):
         select(
             Visit.id,
             Visit.customer_id,
-            day,
             start,
             end,
-            cast(null(), Integer),
+            context_code,
             cast(null(), String),
-            cast(null(), String),
-            cast(null(), Integer),
-            VisitAssignment.carer_id,
+            cast(VisitAssignment.carer_id, BigInteger),
         )
         .select_from(
             VisitAssignment.__table__.join(Visit.__table__, Visit.id == VisitAssignment.visit_id)
@@ -812,13 +843,33 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     days = [monday + timedelta(days=n) for n in range(8)]
     days += [monday + timedelta(days=n) for n in range(-CONTEXT_DAYS, 0)]
     midnights = [_plain_day_midnight(d) for d in days]
+    # ``code`` (``_visit_rows``) -> (in the week, day, its midnight, carers required,
+    # status, day after Monday), worked out once a code.
+    decoded: dict[int, tuple[bool, date, int | None, int, str | None, int]] = {}
+
+    def decode(code: int) -> tuple[bool, date, int | None, int, str | None, int]:
+        required, rest = divmod(code, 128)
+        offset, status = divmod(rest, 8)
+        offset -= 2
+        text = _STATUS_CODES[status] if status < _OTHER_STATUS else None
+        found = decoded[code] = (
+            0 <= offset <= 6,
+            days[offset],
+            midnights[offset],
+            required or 1,
+            text,
+            offset,
+        )
+        return found
+
     visits: dict[int, SVisit] = {}
     previous: dict[int, list[SVisit]] = defaultdict(list)
     following: dict[int, list[SVisit]] = defaultdict(list)
     assigned: dict[int, tuple[int, ...]] = {}  # visit -> its first row's carer, at first
-    first_slot: dict[int, int] = {}  # visit -> the slot of that row
-    more: dict[int, list[tuple[int, int]]] = defaultdict(list)  # a double-up's other rows
+    first_slot: dict[int, int] = {}  # visit -> that row's carer and slot
+    more: dict[int, list[int]] = defaultdict(list)  # a double-up's other rows, the same
     stops: dict[int, SVisit] = {}
+    other_status: list[int] = []  # visits whose status is none of ``_STATUS_CODES``
     # A carer's ``(carer,)`` made once and shared by their visits (tuples are values): ten
     # thousand fewer objects for the collector to count and walk at x10.
     alone: dict[int, tuple[int]] = {}
@@ -833,46 +884,54 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         },
     )
     for chunk in _chunks(found):
-        for vid, cid, offset, start, end, required, skills, status, slot, carer in chunk:
-            if offset < 0 or offset > 6:  # a day of context
+        for vid, cid, start, end, code, skills, carer in chunk:
+            known = decoded.get(code)
+            in_week, vday, midnight, required, status, offset = known or decode(code)
+            if not in_week:  # a day of context
                 stop = stops.get(vid)
                 if stop is None:
-                    stop = stops[vid] = SVisit(vid, cid, days[offset], start, end)
+                    stop = stops[vid] = SVisit(vid, cid, vday, start, end)
                 (following if offset == 7 else previous)[carer].append(stop)
                 continue
             if vid in visits:  # a double-up's second carer
                 if carer is not None:
-                    more[vid].append((slot, carer))
+                    more[vid].append(carer)
                 continue
             if carer is not None:
                 solo = alone.get(carer)
                 if solo is None:
-                    solo = alone[carer] = (carer,)
+                    solo = alone[carer] = (carer & _CARER_MASK,)
                 assigned[vid] = solo
-                first_slot[vid] = slot
-            midnight = midnights[offset]
+                first_slot[vid] = carer
             if midnight is not None and 0 <= start - midnight < DAY:
                 local_start = start - midnight
             else:  # a clock-change day, or a visit dated other than the day it starts
                 local = datetime.fromtimestamp(start * 60, UK)
                 local_start = local.hour * 60 + local.minute
+            if status is None:
+                other_status.append(vid)
             visits[vid] = SVisit(
                 vid,
                 cid,
-                days[offset],
+                vday,
                 start,
                 end,
                 local_start,
-                required or 1,
+                required,
                 split_skills(skills) if skills else (),
                 status,
             )
+    if other_status:  # a status the code does not name (none the app writes): as stored
+        for vid, text in session.execute(
+            select(Visit.id, Visit.status).where(Visit.id.in_(other_status))
+        ):
+            visits[vid].status = text
     # One carer on most visits: their row is kept as it came; a double-up's are put in
     # order of slot (no list per visit: a large week has 10,000).
     for vid, taken in more.items():
-        first = assigned.get(vid)
-        everyone = [*taken, (first_slot[vid], first[0])] if first is not None else taken
-        assigned[vid] = tuple(c for _, c in sorted(everyone))
+        first = first_slot.get(vid)
+        everyone = [*taken, first] if first is not None else taken
+        assigned[vid] = tuple(carer & _CARER_MASK for carer in sorted(everyone))
     for carer_stops in (*previous.values(), *following.values()):
         carer_stops.sort(key=_by_start)
 
