@@ -93,43 +93,58 @@ class TravelTable:
         found = self._memo.get(key)
         if found is not None:
             return found
-        ga, gb = self._geo.get(a), self._geo.get(b)
-        if ga is None or gb is None or ga[0] == gb[0] and ga[1] == gb[1]:
-            found = 0
-        else:
-            h = (
-                math.sin((gb[0] - ga[0]) / 2) ** 2
-                + ga[2] * gb[2] * math.sin((gb[1] - ga[1]) / 2) ** 2
-            )
-            km = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-            # ``minutes_for_km``, inline (a cold full check asks 2,300 pairs), with the
-            # same arithmetic in the same order
-            config = self.config
-            speed = self._speeds.get(mode)
-            if speed is None:
-                speed = self._speeds[mode] = config.speed(mode)
-            found = math.ceil(km * config.road_factor / speed * 60 - 1e-9)
-            if found < config.minimum_minutes:
-                found = config.minimum_minutes
+        found = self._estimate(a, b, self._speed(mode))
         self._memo[key] = found
         self._memo[(b, a, mode)] = found
         return found
+
+    def _speed(self, mode: str) -> float:
+        speed = self._speeds.get(mode)
+        if speed is None:
+            speed = self._speeds[mode] = self.config.speed(mode)
+        return speed
+
+    def _estimate(self, a: int, b: int, speed: float) -> int:
+        """``minutes_for_km`` of the haversine distance, inline (a cold full check of a
+        week at ten times the data asks 2,300 pairs), with the same arithmetic in the
+        same order, so the same whole minutes."""
+        ga, gb = self._geo.get(a), self._geo.get(b)
+        if ga is None or gb is None or ga[0] == gb[0] and ga[1] == gb[1]:
+            return 0
+        h = math.sin((gb[0] - ga[0]) / 2) ** 2 + ga[2] * gb[2] * math.sin((gb[1] - ga[1]) / 2) ** 2
+        km = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+        config = self.config
+        found = math.ceil(km * config.road_factor / speed * 60 - 1e-9)
+        return found if found >= config.minimum_minutes else config.minimum_minutes
 
 
 class Legs(dict):
     """Travel minutes by one mode between two places, keyed by the pair ``(a, b)``: a
     pair not yet known is asked of ``minutes`` once (``__missing__``). Called as
-    ``legs(a, b)`` it is a function of the two places (the same place costs nothing)."""
+    ``legs(a, b)`` it is a function of the two places (the same place costs nothing).
 
-    __slots__ = ("_minutes", "_mode")
+    For a plain :class:`TravelTable` (not a subclass with its own ``minutes``, such as
+    the solver's journey matrix) a missing pair is estimated here directly, without the
+    table's own memo, and kept both ways round (the estimate is symmetric; a journey
+    matrix need not be): the same figure, without two more keys a pair (issue 23 §1)."""
+
+    __slots__ = ("_estimate", "_minutes", "_mode", "_speed")
 
     def __init__(self, minutes: Callable[[int, int, str], int], mode: str) -> None:
         super().__init__()
         self._minutes = minutes
         self._mode = mode
+        table = getattr(minutes, "__self__", None)
+        plain = isinstance(table, TravelTable) and type(table).minutes is TravelTable.minutes
+        self._estimate = table._estimate if plain else None
+        self._speed = table._speed(mode) if plain else 0.0
 
     def __missing__(self, key: tuple[int, int]) -> int:
-        value = self[key] = self._minutes(key[0], key[1], self._mode)
+        a, b = key
+        if self._estimate is None or a == b:
+            value = self[key] = self._minutes(a, b, self._mode)
+            return value
+        value = self[key] = self[(b, a)] = self._estimate(a, b, self._speed)
         return value
 
     def __call__(self, a: int, b: int) -> int:
