@@ -444,3 +444,49 @@ def test_odd_weeks_read_as_before_on_postgresql(pg_url):
         check()
     finally:
         opened.engine.dispose()
+
+
+def test_packed_codes_read_as_before(odd_engine):
+    """``_visit_rows`` packs the day, the status and the carers required in one integer,
+    and a week row's slot above its carer: a status none of ``_STATUS_CODES`` names (read
+    as stored), no carers or hundreds required, and slots far apart still read as the
+    old loader read them."""
+    monday = WEEKS[0]
+    world = {
+        "monday": monday,
+        "visits": [],
+        "kept": [],
+        "absences": [],
+        "windows": [],
+        "night_start": None,
+    }
+    session = new_session(odd_engine, "t")
+    try:
+        _build(session, world)
+        carers = session.scalars(select(Carer.id).order_by(Carer.id)).all()
+        customer = session.scalars(select(Customer.id)).first()
+        odd = [("on hold", 0, [(70_000, carers[0]), (0, carers[1])]), ("planned", 300, [])]
+        odd += [("done", 2, [(5, carers[2]), (2, carers[0]), (9, carers[1])])]
+        odd += [("", 1, [(0, carers[3])]), ("missed", -1, [(1, carers[4])])]
+        for day, (status, required, taken) in enumerate(odd):
+            begin = datetime.combine(monday + timedelta(days=day), time(9), tzinfo=UK)
+            visit = Visit(
+                customer_id=customer,
+                visit_date=monday + timedelta(days=day),
+                start_at=begin,
+                end_at=begin + timedelta(hours=1),
+                status=status,
+                carers_required=required,
+                required_skills="HOIST",
+            )
+            session.add(visit)
+            session.flush()
+            for slot, carer_id in taken:
+                session.add(VisitAssignment(visit_id=visit.id, carer_id=carer_id, slot=slot))
+                session.flush()
+        found = assert_same_week(session, monday)
+        assert {v.status for v in found.visits.values()} >= {"on hold", "", "planned"}
+        assert sorted(len(c) for c in found.assignments.values()) == [1, 1, 2, 3]
+    finally:
+        session.rollback()
+        session.close()

@@ -178,7 +178,11 @@ class _DayParser:
 
 
 _CARER, _CUSTOMER, _SKILL, _AVAILABLE, _ABSENT, _PREFERENCE, _ACCEPTED, _NIGHT = range(8)
+_CARER_MORE = 8  # a carer's second row
 """The kinds of row ``_reference_rows`` reads."""
+_WINDOW_SHIFT = 8192
+"""An availability row's window is ``start * 8192 + end`` (minutes of the day, each
+under 100 * 60 + 100 whatever the stored text's hours)."""
 
 
 def _minute_of(text: str) -> int:
@@ -198,17 +202,19 @@ _NEXT_MONDAY = bindparam("next_monday", type_=Date)
 
 def _reference_rows():
     """One statement for what the week reads besides its visits and kept weeks: rows of
-    one shape, ``(kind, i1, i2, i3, i4, f1, f2, f3, t1, t2, t3, t4)``, each kind filling
-    the columns it needs (integers, floats and text in their own, so PostgreSQL's UNION
-    sees one type a column; dates as text, parsed once each; the carer's yes/no fields as
-    bits of one integer, the recorded night worker apart as it may be unknown).
+    one shape, ``(kind, i1, i2, i3, f1, f2, t1, t2, t3)``, each kind filling the columns
+    it needs (integers, floats and text in their own, so PostgreSQL's UNION sees one type
+    a column; dates as text, parsed once each; the carer's yes/no fields as bits of one
+    integer, the recorded night worker apart as it may be unknown). Nine columns, not
+    twelve (issue 23 §1: each value a row costs the driver about 0.1 µs, 6,500 rows at
+    x10): the carer, the one kind that needs more, comes as two rows.
 
     - carer: id, flags (opt-out 1, active 2, split-shift exempt 4, special hazards 8,
-      young night contract 16), night worker; home lat, lon, contracted hours; name,
-      gender, date of birth, transport mode;
+      young night contract 16), night worker; home lat, lon; name, gender, date of
+      birth; and the carer's second row: id; contracted hours; transport mode;
     - customer: id, lone-working risk; lat, lon; name, preferred gender;
     - skill: carer; code, expires on; availability: carer, weekday, start and end as
-      minutes of the day;
+      minutes of the day (``start * 8192 + end``);
     - absence (touching the 17 weeks): carer; start, end, kind;
     - preference: customer, carer; kind; acceptance (of the week's visits): visit,
       carer; code; night time: its start (the settings' first row).
@@ -218,7 +224,7 @@ def _reference_rows():
 
     def row(kind: int, *columns):
         typed = [literal_column(str(kind))]
-        for value, type_ in zip(columns, (int_,) * 4 + (real,) * 3 + (text,) * 4, strict=True):
+        for value, type_ in zip(columns, (int_,) * 3 + (real,) * 2 + (text,) * 3, strict=True):
             typed.append(cast(null(), type_) if value is None else value)
         return typed
 
@@ -232,6 +238,9 @@ def _reference_rows():
         + flag(Carer.special_hazards, 8)
         + flag(Carer.young_night_contract, 16)
     )
+    window = _minute_of_day_sql(CarerAvailability.start_time) * literal_column(
+        str(_WINDOW_SHIFT)
+    ) + _minute_of_day_sql(CarerAvailability.end_time)
     first_settings = select(func.min(WorkingTimeSettings.id)).scalar_subquery()
     return union_all(
         select(
@@ -240,14 +249,24 @@ def _reference_rows():
                 Carer.id,
                 flags,
                 cast(Carer.night_worker, Integer),
-                None,
                 cast(Carer.home_lat, Float),
                 cast(Carer.home_lon, Float),
-                cast(Carer.contracted_hours, Float),
                 Carer.name,
                 Carer.gender,
                 cast(Carer.date_of_birth, String),
+            )
+        ),
+        select(
+            *row(
+                _CARER_MORE,
+                Carer.id,
+                None,
+                None,
+                cast(Carer.contracted_hours, Float),
+                None,
                 Carer.transport_mode,
+                None,
+                None,
             )
         ),
         select(
@@ -256,13 +275,10 @@ def _reference_rows():
                 Customer.id,
                 cast(Customer.lone_working_risk, Integer),
                 None,
-                None,
                 cast(Customer.lat, Float),
                 cast(Customer.lon, Float),
-                None,
                 Customer.name,
                 Customer.preferred_gender,
-                None,
                 None,
             )
         ),
@@ -274,11 +290,8 @@ def _reference_rows():
                 None,
                 None,
                 None,
-                None,
-                None,
                 Skill.code,
                 cast(CarerSkill.expires_on, String),
-                None,
                 None,
             )
         ).select_from(CarerSkill.__table__.join(Skill.__table__, Skill.id == CarerSkill.skill_id)),
@@ -287,10 +300,7 @@ def _reference_rows():
                 _AVAILABLE,
                 CarerAvailability.carer_id,
                 CarerAvailability.weekday,
-                _minute_of_day_sql(CarerAvailability.start_time),
-                _minute_of_day_sql(CarerAvailability.end_time),
-                None,
-                None,
+                window,
                 None,
                 None,
                 None,
@@ -306,12 +316,9 @@ def _reference_rows():
                 None,
                 None,
                 None,
-                None,
-                None,
                 cast(Absence.start_date, String),
                 cast(Absence.end_date, String),
                 Absence.kind,
-                None,
             )
         ).where(Absence.start_date <= _SUNDAY, Absence.end_date >= _FIRST_DAY),
         select(
@@ -322,10 +329,7 @@ def _reference_rows():
                 None,
                 None,
                 None,
-                None,
-                None,
                 CustomerCarerPreference.kind,
-                None,
                 None,
                 None,
             )
@@ -338,10 +342,7 @@ def _reference_rows():
                 None,
                 None,
                 None,
-                None,
-                None,
                 ProblemAcceptance.code,
-                None,
                 None,
                 None,
             )
@@ -360,10 +361,7 @@ def _reference_rows():
                 None,
                 None,
                 None,
-                None,
-                None,
                 cast(WorkingTimeSettings.night_start, String),
-                None,
                 None,
                 None,
             )
@@ -766,6 +764,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     preferred: dict[int, set[int]] = defaultdict(set)
     excluded: dict[int, set[int]] = defaultdict(set)
     carer_rows: list = []
+    carer_more: dict[int, tuple[float | None, str | None]] = {}
     customer_rows: list = []
     accepted: list[tuple[str, int, int | None]] = []
     night_start = NIGHT_START_DEFAULT
@@ -774,11 +773,12 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
         reference_rows, {"monday": monday, "sunday": sunday, "first_day": first_history_day}
     )
     for chunk in _chunks(found):
-        for kind, i1, i2, i3, i4, f1, f2, f3, t1, t2, t3, t4 in chunk:
+        for kind, i1, i2, i3, f1, f2, t1, t2, t3 in chunk:
             if kind == _AVAILABLE:
-                if i4 <= i3:  # runs past midnight (00:00 itself is the end of the day)
-                    i4 += DAY
-                windows[i1][i2].append((i3, i4))
+                start, end = divmod(i3, _WINDOW_SHIFT)
+                if end <= start:  # runs past midnight (00:00 itself is the end of the day)
+                    end += DAY
+                windows[i1][i2].append((start, end))
             elif kind == _CUSTOMER:  # the kinds by how many rows each has at x10
                 customer_rows.append((i1, i2, f1, f2, t1, t2))
             elif kind == _PREFERENCE:
@@ -795,13 +795,16 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
                         leave[i1][-(-(monday - current).days // 7)] += 1  # 0: this week
                     current += timedelta(days=1)
             elif kind == _CARER:
-                carer_rows.append((i1, i2, i3, f1, f2, f3, t1, t2, t3, t4))
+                carer_rows.append((i1, i2, i3, f1, f2, t1, t2, t3))
+            elif kind == _CARER_MORE:
+                carer_more[i1] = (f1, t1)
             elif kind == _ACCEPTED:
                 accepted.append((t1, i1, i2))
             elif kind == _NIGHT and t1:
                 night_start = _minute_of(t1)
     carers: dict[int, SCarer] = {}
-    for cid, flags, night_worker, lat, lon, hours, name, gender, born, mode in carer_rows:
+    for cid, flags, night_worker, lat, lon, name, gender, born in carer_rows:
+        hours, mode = carer_more.get(cid, (None, None))
         carers[cid] = SCarer(
             cid,
             name,
@@ -928,10 +931,18 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             visits[vid].status = text
     # One carer on most visits: their row is kept as it came; a double-up's are put in
     # order of slot (no list per visit: a large week has 10,000).
+    mask = _CARER_MASK
     for vid, taken in more.items():
         first = first_slot.get(vid)
+        if first is not None and len(taken) == 1:  # two carers, the usual double-up
+            second = taken[0]
+            if first < second:
+                assigned[vid] = (first & mask, second & mask)
+            else:
+                assigned[vid] = (second & mask, first & mask)
+            continue
         everyone = [*taken, first] if first is not None else taken
-        assigned[vid] = tuple(carer & _CARER_MASK for carer in sorted(everyone))
+        assigned[vid] = tuple([carer & mask for carer in sorted(everyone)])
     for carer_stops in (*previous.values(), *following.values()):
         carer_stops.sort(key=_by_start)
 
@@ -1008,10 +1019,15 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     # last week has no rows at all (visits written around the session), are the 16 weeks
     # of visits read instead (issue 23 §1: the load no longer grows with the history).
     if pairs_known and kept_last_week:
-        found_pairs: set[tuple[int, int]] = set()
-        for carer_id, text in seen_texts:  # ``customers_from_text``, inline (600 rows at x10)
-            found_pairs.update([(carer_id, int(part)) for part in text.split(",")])
-        pairs = frozenset(found_pairs)
+        # ``customers_from_text``, inline: a carer's customers gathered as text first, so
+        # each is made a number and a pair once, not once a week it was seen in (4,800
+        # rows of about ten at x10, mostly the same customers week after week).
+        parts_of: dict[int, set[str]] = defaultdict(set)
+        for carer_id, text in seen_texts:
+            parts_of[carer_id].update(text.split(","))
+        pairs = frozenset(
+            [(carer_id, int(part)) for carer_id, parts in parts_of.items() for part in parts]
+        )
     else:
         pairs = seen_pairs(session, first_history_day, monday)
 
