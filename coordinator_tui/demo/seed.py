@@ -15,18 +15,23 @@ import itertools
 import math
 import random
 import time as clock
+from bisect import bisect
+from calendar import monthrange
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from typing import Any
 
-import nhs_number
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import MO, MONTHLY, TU, WE, rrule
 from faker import Faker
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Boolean, Date, DateTime, Time, bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.types import TypeDecorator
 
 from coordinator_tui import audit
 from coordinator_tui import models as m
@@ -137,21 +142,37 @@ def demo_nhs_numbers(count: int) -> list[str]:
     """Valid NHS numbers from the 999 test range, in order (never a real person's).
 
     Stops with one clear line when the range runs out (issue 23 §6): looping on past it
-    would never end, and a wider scheme could collide with a real person's number."""
+    would never end, and a wider scheme could collide with a real person's number.
+
+    The check digit is the NHS modulus 11 (``nhs_number.calculate_checksum``'s), its
+    weighted sum read from two tables of three digits each: the package's call per
+    serial was 2.5 s of the ten-times build (issue 23 §4), and
+    ``tests/test_demo_build_fast.py`` checks the two agree."""
     numbers: list[str] = []
+    append = numbers.append
     for serial in DEMO_NHS_SERIALS:
         if len(numbers) >= count:
             break
-        stem = f"999{serial:06d}"
-        check = nhs_number.calculate_checksum(stem)
-        if check is not None and check < 10:
-            numbers.append(f"{stem}{check}")
+        check = (11 - (_PREFIX_SUM + _HIGH_SUM[serial // 1000] + _LOW_SUM[serial % 1000]) % 11) % 11
+        if check < 10:  # 10: no valid number has this stem
+            append(f"999{serial:06d}{check}")
     if len(numbers) < count:
         raise DemoTooLarge(
             f"The demo's NHS numbers come from the 999 test range, which holds "
             f"{len(numbers):,} valid numbers: cannot seed {count:,} people"
         )
     return numbers
+
+
+def _weighted(digits: int, weights: tuple[int, int, int]) -> int:
+    """Three digits' part of the NHS modulus 11 sum (the first digit weighs 10, the ninth
+    2): ``weights`` for the hundreds, tens and units of ``digits``."""
+    return sum(int(d) * w for d, w in zip(f"{digits:03d}", weights, strict=True))
+
+
+_PREFIX_SUM = _weighted(999, (10, 9, 8))
+_HIGH_SUM = [_weighted(n, (7, 6, 5)) for n in range(1000)]
+_LOW_SUM = [_weighted(n, (4, 3, 2)) for n in range(1000)]
 
 
 def column_defaults(model: Any, now: datetime) -> dict[str, Any]:
@@ -178,8 +199,11 @@ def bulk_insert(conn: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     ``bind_processor``: what SQLAlchemy stores, e.g. a datetime's text), without
     SQLAlchemy's per-row parameter step, which was a third of the demo's build (9 of 26
     s at the large size, 540,000 rows; the ten-times build is timed against 90 s, issue
-    23 §4). ``tests/test_demo_bulk_insert.py`` checks the rows are stored as the core
-    ``insert()`` stores them. Elsewhere (PostgreSQL) it is that ``insert()``."""
+    23 §4). The tuples are built a column at a time, and a date, time or flag column's
+    processor runs once per distinct value (``_column_values``): at ten times the data
+    that was 10.7 million processor calls, most of them on the same few moments
+    (``created_at``). ``tests/test_demo_bulk_insert.py`` checks the rows are stored as
+    the core ``insert()`` stores them. Elsewhere (PostgreSQL) it is that ``insert()``."""
     if not rows:
         return
     if conn.dialect.name != "sqlite":
@@ -190,20 +214,59 @@ def bulk_insert(conn: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     keys = list(rows[0])
     columns = [table.c[key] for key in keys]
     dialect = conn.dialect
-    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
     preparer = conn.dialect.identifier_preparer
     sql = (
         f"INSERT INTO {preparer.format_table(table)} "
         f"({', '.join(preparer.format_column(c) for c in columns)}) "
         f"VALUES ({', '.join('?' for _ in columns)})"
     )
-    steps = list(zip(keys, processors, strict=True))
+    steps = [
+        (
+            itemgetter(key),
+            column.type.dialect_impl(dialect).bind_processor(dialect),
+            _by_value(column.type),
+        )
+        for key, column in zip(keys, columns, strict=True)
+    ]
     for start in range(0, len(rows), CHUNK):
-        chunk = [
-            tuple([row[key] if process is None else process(row[key]) for key, process in steps])
-            for row in rows[start : start + CHUNK]
-        ]
-        conn.exec_driver_sql(sql, chunk)
+        chunk = rows[start : start + CHUNK]
+        values = [_column_values(chunk, *step) for step in steps]
+        conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
+
+
+_BY_VALUE = (Boolean, Date, DateTime, Time)
+"""Column types whose bind processor gives the same stored value for values that are equal
+(and hash alike): a flag, a date, a time of day, a moment (``UTCDateTime`` decorates
+``DateTime``: equal aware moments are the same UTC text). Not ``Float``, where ``1`` and
+``1.0`` are equal but SQLite stores an integer and a real."""
+
+
+def _by_value(column_type: Any) -> bool:
+    """Whether a column's processor may run once per distinct value (``_BY_VALUE``)."""
+    base = column_type.impl_instance if isinstance(column_type, TypeDecorator) else column_type
+    return isinstance(base, _BY_VALUE)
+
+
+def _column_values(
+    chunk: list[dict[str, Any]],
+    get: Callable[[dict[str, Any]], Any],
+    process: Callable[[Any], Any] | None,
+    by_value: bool,
+) -> list[Any]:
+    """One column of ``chunk`` as the driver takes it: read with ``get``, passed through
+    ``process`` (the column's bind processor) per value, or per distinct value where
+    ``by_value`` says equal values store alike."""
+    raw = list(map(get, chunk))
+    if process is None:
+        return raw
+    if by_value:
+        try:
+            stored = {value: process(value) for value in set(raw)}
+        except TypeError:  # an unhashable value: processed one by one below
+            pass
+        else:
+            return list(map(stored.__getitem__, raw))
+    return list(map(process, raw))
 
 
 def insert_rows(session: Any, model: Any, rows: list[dict[str, Any]], *, size: str) -> int:
@@ -240,27 +303,41 @@ def update_rows(session: Any, model: Any, rows: list[dict[str, Any]], *, size: s
     return len(rows)
 
 
+@dataclass(frozen=True)
+class Weights:
+    """Keys and their running total of weights, as ``random.choices`` works them out on
+    every call (a third of a million draws at ten times the data)."""
+
+    keys: tuple[Any, ...]
+    cumulative: tuple[float, ...]
+    total: float
+
+
+def weighted(weights: dict[Any, float]) -> Weights:
+    """``weights`` (key -> weight) ready for :meth:`_Demo.pick`."""
+    cumulative = tuple(itertools.accumulate(weights.values()))
+    return Weights(tuple(weights), cumulative, cumulative[-1] + 0.0)
+
+
 class _Writer:
     """Collects rows per table with explicit ids and writes them in chunks."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.rows: dict[Any, list[dict[str, Any]]] = {}
-        self.next_id: dict[Any, int] = {}
         self.defaults: dict[Any, dict[str, Any]] = {}
 
-    def _defaults(self, model: Any) -> dict[str, Any]:
-        """Every column's default, so all rows of a table share one set of keys (an
-        executemany needs that) without each call site naming every column."""
-        if model not in self.defaults:
-            self.defaults[model] = column_defaults(model, self.now)
-        return self.defaults[model]
-
     def add(self, model: Any, **values: Any) -> int:
-        row_id = self.next_id.get(model, 1)
-        self.next_id[model] = row_id + 1
-        row = {**self._defaults(model), **values, "id": row_id}
-        self.rows.setdefault(model, []).append(row)
+        """A row of ``model``: every column's default (all rows of a table share one set
+        of keys, as an executemany needs, without each call site naming every column),
+        then ``values``, then its id, the next of the table's (rows are only ever added,
+        so it is one more than the rows so far; 4.3 million rows at ten times)."""
+        rows = self.rows.get(model)
+        if rows is None:
+            rows = self.rows[model] = []
+            self.defaults[model] = column_defaults(model, self.now)
+        row_id = values["id"] = len(rows) + 1
+        rows.append({**self.defaults[model], **values})
         return row_id
 
     def flush(self, session: Any, order: Iterable[Any]) -> dict[str, int]:
@@ -271,6 +348,11 @@ class _Writer:
             bulk_insert(conn, model, rows)
             counts[model.__tablename__] = len(rows)
         return counts
+
+
+HOUSEHOLDS = weighted({"single": 30, "couple": 20, "family": 40, "lone_parent": 10})
+RISKS = weighted({"high": 20, "medium": 50, "low": 30})
+REVIEWS_DUE = weighted({"overdue": 15, "soon": 25, "later": 60})
 
 
 class _Demo:
@@ -293,8 +375,13 @@ class _Demo:
         """A UK wall-clock moment as an aware UTC datetime."""
         return datetime.combine(day, time(hour, minute), tzinfo=UK).astimezone(UTC)
 
-    def pick(self, weights: dict[Any, float]) -> Any:
-        return self.rnd.choices(list(weights), weights=list(weights.values()))[0]
+    def pick(self, weights: dict[Any, float] | Weights) -> Any:
+        """One of ``weights``' keys, drawn as ``rnd.choices(keys, weights=values)[0]``
+        draws it (the same draw, so the same demo), from weights made once
+        (:func:`weighted`) where a loop draws many times."""
+        table = weights if isinstance(weights, Weights) else weighted(weights)
+        at = self.rnd.random() * table.total
+        return table.keys[bisect(table.cumulative, at, 0, len(table.keys) - 1)]
 
     # -- safeguarding --------------------------------------------------------------------
 
@@ -371,6 +458,9 @@ class _Demo:
         self.person_practice: dict[int, int] = {}
         self.person_names: dict[int, str] = {}
         self.households: list[tuple[list[int], list[int]]] = []  # (adults, children)
+        # Each household's links: their rows' places in the writer's person_link rows.
+        self.household_links: list[range] = []
+        written = self.w.rows
         self.given_names = {"Female": given_f, "Male": given_m}
         count = 0
 
@@ -421,7 +511,7 @@ class _Demo:
                 m.Household, address=address, postcode=postcode, practice_id=practice
             )
             surname = rnd.choice(family)
-            kind = self.pick({"single": 30, "couple": 20, "family": 40, "lone_parent": 10})
+            kind = self.pick(HOUSEHOLDS)
             remaining = target - count
             adults_n = 1 if kind in ("single", "lone_parent") else 2
             children_n = rnd.randint(1, 4) if kind in ("family", "lone_parent") else 0
@@ -434,6 +524,7 @@ class _Demo:
             members = [person(household, practice, surname, age, address, postcode) for age in ages]
             adults, kids = members[:adults_n], members[adults_n:]
             self.households.append((adults, kids))
+            first_link = len(written.get(m.PersonLink, ()))
             if len(adults) == 2:
                 link(adults[0], adults[1], "partner", "partner")
             for adult in adults:
@@ -442,6 +533,7 @@ class _Demo:
             for i, kid in enumerate(kids):
                 for other in kids[i + 1 :]:
                     link(kid, other, "sibling", "sibling")
+            self.household_links.append(range(first_link, len(written.get(m.PersonLink, ()))))
         self.believable_households()
 
     def believable_households(self) -> None:
@@ -460,18 +552,18 @@ class _Demo:
         rows = self.w.rows[m.Person]
         row = {r["id"]: r for r in rows}
         minors = set(self.children)
-        links: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for link in self.w.rows.get(m.PersonLink, []):
-            links[link["person_id"]].append(link)
-            links[link["related_person_id"]].append(link)
-        for adults, kids in self.households:
+        link_rows = self.w.rows.get(m.PersonLink, [])
+        turned_18 = _years_before(today, 18)
+        for (adults, kids), places in zip(self.households, self.household_links, strict=True):
             grown = [a for a in adults if a not in minors]
             young = [a for a in adults if a in minors]
-            for person_id in young:
-                _relabel_young_partner(links[person_id], person_id, bool(kids))
+            for person_id in young:  # links are within a household: only its own are read
+                own = [link_rows[i] for i in places]
+                mine = [x for x in own if person_id in (x["person_id"], x["related_person_id"])]
+                _relabel_young_partner(mine, person_id, bool(kids))
             born = {p: row[p]["date_of_birth"] for p in (*grown, *young, *kids)}
             for person_id in grown:  # 18 by the calendar, not only by whole 365-day years
-                born[person_id] = min(born[person_id], _years_before(today, 18))
+                born[person_id] = min(born[person_id], turned_18)
             if kids:
                 children = young + kids
                 fitted = _fit_children(rnd, today, [born[c] for c in children])
@@ -526,7 +618,7 @@ class _Demo:
             for person_id in rnd.sample(pool, n):
                 practice = self.person_practice[person_id]
                 start = today - timedelta(days=rnd.randint(20, 700))
-                risk = self.pick({"high": 20, "medium": 50, "low": 30})
+                risk = self.pick(RISKS)
                 values: dict[str, Any] = dict(
                     person_id=person_id,
                     category_id=category.id,
@@ -554,7 +646,7 @@ class _Demo:
                     )
                     self.w.add(m.RegisterEntry, **values)
                     continue
-                offset = self.pick({"overdue": 15, "soon": 25, "later": 60})
+                offset = self.pick(REVIEWS_DUE)
                 days = {
                     "overdue": -rnd.randint(1, 40),
                     "soon": rnd.randint(0, 14),
@@ -612,7 +704,9 @@ class _Demo:
             "Money going missing, carer concerned",
             "Older sibling caring for siblings",
         )
-        statuses = {"untriaged": 30, "nfa": 25, "referred": 20, "registered": 10, "for_meeting": 15}
+        statuses = weighted(
+            {"untriaged": 30, "nfa": 25, "referred": 20, "registered": 10, "for_meeting": 15}
+        )
         for _ in range(self.size["concerns"]):
             person_id = rnd.choice(self.children if rnd.random() < 0.6 else self.adults)
             staff_id, name, role = rnd.choice(self.staff)
@@ -638,7 +732,9 @@ class _Demo:
         response = {
             spec.code: spec.expected_response_working_days for spec in load_referral_types()
         }
-        types = {"MASH": 35, "MARAC": 15, "MARF": 15, "S42": 15, "EARLY_HELP": 15, "OTHER": 5}
+        types = weighted(
+            {"MASH": 35, "MARAC": 15, "MARF": 15, "S42": 15, "EARLY_HELP": 15, "OTHER": 5}
+        )
         order = (
             "drafted",
             "sent",
@@ -1229,7 +1325,6 @@ class _Demo:
                 )
 
 
-NINE_MONTHS = relativedelta(months=9)
 MIN_GAP_DAYS = 280  # more than any nine calendar months
 TWINS = 0.05
 """The chance that two children drawn too close together are twins (one birth in about
@@ -1250,7 +1345,15 @@ def _years_before(day: date, years: int) -> date:
 
 def _apart(elder: date, younger: date) -> bool:
     """Siblings as they occur: twins (one day), or born at least nine months apart."""
-    return elder == younger or elder + NINE_MONTHS <= younger
+    return elder == younger or _nine_months_after(elder) <= younger
+
+
+def _nine_months_after(day: date) -> date:
+    """``day + relativedelta(months=9)`` (the 31st to the month's last day), without
+    relativedelta's cost: a quarter of a million calls at ten times the data."""
+    years, month = divmod(day.month + 8, 12)
+    year = day.year + years
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
 def _fit_children(rnd: random.Random, today: date, born: list[date]) -> list[date]:
@@ -1401,6 +1504,36 @@ def _advance_sequences(session: Any, counts: dict[str, int]) -> None:
             )
 
 
+BUILD_CACHE_KIB = 1024 * 1024
+"""SQLite's page cache while the demo is written (at most; pages are taken as they are
+used, so a small demo takes little). The ten-times demo is 825 MB, all written in one
+transaction: with the app's 32 MiB cache the indexes' pages (seven on ``person``, three
+on 2.6 million ``person_link`` rows) go back and forth to the write-ahead log. Writing
+the rows took 47 s of wall time for 34 s of CPU with it, 37 s for 30 s with room for
+them (load 5; issue 23 §4)."""
+
+
+@contextmanager
+def _roomy_cache(session: Any) -> Iterator[None]:
+    """SQLite: the session's connection keeps ``BUILD_CACHE_KIB`` of pages while the
+    demo is written, and its own cache size again after (it goes back to the pool, and a
+    page cache is kept per connection). Nothing is written by it. Other databases: as is."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{BUILD_CACHE_KIB}")
+    restore = f"PRAGMA cache_size={int(before)}"
+    try:
+        yield
+    except BaseException:
+        with suppress(SQLAlchemyError):  # the build's own error is the one to see
+            conn.exec_driver_sql(restore)
+        raise
+    conn.exec_driver_sql(restore)
+
+
 def seed_demo(
     engine: Engine, size: str = "small", seed: int = 1, today: date | None = None
 ) -> DemoSummary:
@@ -1412,7 +1545,7 @@ def seed_demo(
         raise ValueError(f"Unknown demo size '{size}': choose {' or '.join(SIZES)}")
     started = clock.perf_counter()
     demo = _Demo(size, seed, today or local_today())
-    with session_scope(engine, "demo-seed") as session:
+    with session_scope(engine, "demo-seed") as session, _roomy_cache(session):
         if session.scalar(select(func.count()).select_from(m.Person)):
             raise ValueError("This database already holds people: seed the demo into a new file")
         demo.categories_sync(session)
