@@ -21,6 +21,7 @@ Besides the week itself a snapshot holds what the rules look back (and forward) 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
@@ -848,17 +849,20 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     midnights = [_plain_day_midnight(d) for d in days]
     # ``code`` (``_visit_rows``) -> (in the week, day, its midnight, carers required,
     # status, day after Monday), worked out once a code.
-    decoded: dict[int, tuple[bool, date, int | None, int, str | None, int]] = {}
+    decoded: dict[int, tuple[bool, date, float, int, str | None, int]] = {}
+    skill_sets: dict[str | None, tuple[str, ...]] = {None: (), "": ()}
 
-    def decode(code: int) -> tuple[bool, date, int | None, int, str | None, int]:
+    def decode(code: int) -> tuple[bool, date, float, int, str | None, int]:
         required, rest = divmod(code, 128)
         offset, status = divmod(rest, 8)
         offset -= 2
         text = _STATUS_CODES[status] if status < _OTHER_STATUS else None
+        midnight = midnights[offset]
         found = decoded[code] = (
             0 <= offset <= 6,
             days[offset],
-            midnights[offset],
+            # a clock-change day: NaN, so no visit's minute reads as within its day
+            midnight if midnight is not None else math.nan,
             required or 1,
             text,
             offset,
@@ -906,24 +910,17 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
                     solo = alone[carer] = (carer & _CARER_MASK,)
                 assigned[vid] = solo
                 first_slot[vid] = carer
-            if midnight is not None and 0 <= start - midnight < DAY:
-                local_start = start - midnight
-            else:  # a clock-change day, or a visit dated other than the day it starts
+            local_start = start - midnight
+            if not 0 <= local_start < DAY:
+                # a clock-change day, or a visit dated other than the day it starts
                 local = datetime.fromtimestamp(start * 60, UK)
                 local_start = local.hour * 60 + local.minute
             if status is None:
                 other_status.append(vid)
-            visits[vid] = SVisit(
-                vid,
-                cid,
-                vday,
-                start,
-                end,
-                local_start,
-                required,
-                split_skills(skills) if skills else (),
-                status,
-            )
+            needs = skill_sets.get(skills)
+            if needs is None:
+                needs = skill_sets[skills] = split_skills(skills)
+            visits[vid] = SVisit(vid, cid, vday, start, end, local_start, required, needs, status)
     if other_status:  # a status the code does not name (none the app writes): as stored
         for vid, text in session.execute(
             select(Visit.id, Visit.status).where(Visit.id.in_(other_status))
