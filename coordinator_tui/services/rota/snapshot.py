@@ -180,6 +180,7 @@ class _DayParser:
 
 _CARER, _CUSTOMER, _SKILL, _AVAILABLE, _ABSENT, _PREFERENCE, _ACCEPTED, _NIGHT = range(8)
 _CARER_MORE = 8  # a carer's second row
+_LAST_WEEK = 9  # last week's first start, last end and rests (``CarerWeekHours``)
 """The kinds of row ``_reference_rows`` reads."""
 _WINDOW_SHIFT = 8192
 """An availability row's window is ``start * 8192 + end`` (minutes of the day, each
@@ -201,7 +202,7 @@ _LAST_SUNDAY = bindparam("last_sunday", type_=Date)
 _NEXT_MONDAY = bindparam("next_monday", type_=Date)
 
 
-def _reference_rows():
+def _reference_rows(flavour: str):
     """One statement for what the week reads besides its visits and kept weeks: rows of
     one shape, ``(kind, i1, i2, i3, f1, f2, t1, t2, t3)``, each kind filling the columns
     it needs (integers, floats and text in their own, so PostgreSQL's UNION sees one type
@@ -218,9 +219,11 @@ def _reference_rows():
       minutes of the day (``start * 8192 + end``);
     - absence (touching the 17 weeks): carer; start, end, kind;
     - preference: customer, carer; kind; acceptance (of the week's visits): visit,
-      carer; code; night time: its start (the settings' first row).
+      carer; code; night time: its start (the settings' first row);
+    - last week's kept row (``CarerWeekHours``, where its first start and last end are
+      known): carer, first start, last end (epoch minutes); long rests.
 
-    Bound parameters ``sunday``, ``first_day`` and ``monday``."""
+    Bound parameters ``sunday``, ``first_day``, ``last_monday`` and ``monday``."""
     int_, text, real = Integer, String, Float
 
     def row(kind: int, *columns):
@@ -367,6 +370,24 @@ def _reference_rows():
                 None,
             )
         ).where(WorkingTimeSettings.id == first_settings),
+        select(
+            *row(
+                _LAST_WEEK,
+                CarerWeekHours.carer_id,
+                _epoch_minutes_sql(CarerWeekHours.first_start, flavour),
+                _epoch_minutes_sql(CarerWeekHours.last_end, flavour),
+                None,
+                None,
+                CarerWeekHours.long_rests,
+                None,
+                None,
+            )
+        ).where(
+            CarerWeekHours.week_start >= _LAST_MONDAY,
+            CarerWeekHours.week_start < _MONDAY,
+            CarerWeekHours.first_start.is_not(None),
+            CarerWeekHours.last_end.is_not(None),
+        ),
     )
 
 
@@ -463,12 +484,15 @@ def _visit_rows(flavour: str):
 
 
 def _kept_rows(flavour: str):
-    """The 16 weeks before, as kept in ``CarerWeekHours``: ``(carer, weeks back (1 last
-    week), hours, shifts, night shifts, first start, last end, long rests, customers,
-    source)``. Last week's first start, last end and rests only (the rest are not read):
-    text and a timestamp parse a row, 4,800 rows at x10; the source only where the
-    customers are not kept (a row from before the column). Bound ``first_day``,
-    ``last_monday`` and ``monday``."""
+    """The 16 weeks before, as kept in ``CarerWeekHours``: ``(carer, code, shifts, hours,
+    customers)``, ``code`` packing the weeks back (1 last week), whether the row knows
+    not its customers though it was worked out from the visits (a row from before the
+    column: the pairs are then read from the visits), and the night shifts:
+    ``back + 32 * unknown + 64 * night shifts``, a few hundred distinct values, decoded
+    once each. Five columns where there were ten (issue 23 §1: each value a row costs
+    the driver about 0.1 µs, 4,800 rows at x10); last week's first start, last end and
+    rests come with the reference rows (``_LAST_WEEK``), 300 rows, not a column of every
+    row. Bound ``first_day`` and ``monday``."""
     if flavour == "postgresql":
         days = cast(_MONDAY - CarerWeekHours.week_start, Integer)
     else:
@@ -476,18 +500,20 @@ def _kept_rows(flavour: str):
     weeks_back = (
         (days + literal_column("6")).self_group().op("/")(literal_column("7"))
     )  # integers: floored
-    last_week = CarerWeekHours.week_start >= _LAST_MONDAY
+    unknown = case(
+        (
+            (CarerWeekHours.customers.is_(None)) & (CarerWeekHours.source == SOURCE_VISITS),
+            literal_column("32"),
+        ),
+        else_=literal_column("0"),
+    )
+    nights = cast(func.coalesce(CarerWeekHours.night_shifts, 0), BigInteger)
     return select(
         CarerWeekHours.carer_id,
-        weeks_back,
-        CarerWeekHours.hours,
+        weeks_back + unknown + nights * literal_column("64"),
         CarerWeekHours.shifts,
-        CarerWeekHours.night_shifts,
-        case((last_week, CarerWeekHours.first_start)),
-        case((last_week, CarerWeekHours.last_end)),
-        case((last_week, CarerWeekHours.long_rests)),
+        CarerWeekHours.hours,
         CarerWeekHours.customers,
-        case((CarerWeekHours.customers.is_(None), CarerWeekHours.source)),
     ).where(CarerWeekHours.week_start >= _FIRST_DAY, CarerWeekHours.week_start < _MONDAY)
 
 
@@ -495,7 +521,7 @@ def _kept_rows(flavour: str):
 def _statements(flavour: str):
     """The load's three statements for a database flavour (``sqlite``, ``sqlite-unixepoch``
     or ``postgresql``), built once: only their bound parameters change between loads."""
-    return _reference_rows(), _visit_rows(flavour), _kept_rows(flavour)
+    return _reference_rows(flavour), _visit_rows(flavour), _kept_rows(flavour)
 
 
 def _flavour(dialect) -> str:
@@ -765,13 +791,20 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     preferred: dict[int, set[int]] = defaultdict(set)
     excluded: dict[int, set[int]] = defaultdict(set)
     carer_rows: list = []
+    last_week: list[tuple[int, int, int, str | None]] = []  # ``_LAST_WEEK`` rows
     carer_more: dict[int, tuple[float | None, str | None]] = {}
     customer_rows: list = []
     accepted: list[tuple[str, int, int | None]] = []
     night_start = NIGHT_START_DEFAULT
     day_of = _DayParser()
     found = connection.execute(
-        reference_rows, {"monday": monday, "sunday": sunday, "first_day": first_history_day}
+        reference_rows,
+        {
+            "monday": monday,
+            "sunday": sunday,
+            "first_day": first_history_day,
+            "last_monday": last_monday,
+        },
     )
     for chunk in _chunks(found):
         for kind, i1, i2, i3, f1, f2, t1, t2, t3 in chunk:
@@ -799,6 +832,8 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
                 carer_rows.append((i1, i2, i3, f1, f2, t1, t2, t3))
             elif kind == _CARER_MORE:
                 carer_more[i1] = (f1, t1)
+            elif kind == _LAST_WEEK:
+                last_week.append((i1, i2, i3, t1))
             elif kind == _ACCEPTED:
                 accepted.append((t1, i1, i2))
             elif kind == _NIGHT and t1:
@@ -951,15 +986,19 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     previous_spans: dict[int, tuple[tuple[int, int], ...]] = {}
     seen_texts: list[tuple[int, str]] = []
     pairs_known = True
-    moment = DateTime().dialect_impl(dialect).result_processor(dialect, None)
-    found = connection.execute(
-        kept_rows, {"first_day": first_history_day, "last_monday": last_monday, "monday": monday}
-    )
+    # ``code`` (``_kept_rows``) -> (index in the weeks, customers unknown, night shifts)
+    kept_codes: dict[int, tuple[int, bool, int]] = {}
+    found = connection.execute(kept_rows, {"first_day": first_history_day, "monday": monday})
     for chunk in _chunks(found):
-        for carer_id, back, hours, shifts, night_shifts, first, last, rests, seen, source in chunk:
+        for carer_id, code, shifts, hours, seen in chunk:
+            known = kept_codes.get(code)
+            if known is None:
+                night_shifts, back = divmod(code, 64)
+                known = kept_codes[code] = (back % 32 - 1, back >= 32, night_shifts)
+            back, unknown, night_shifts = known
             if seen:
                 seen_texts.append((carer_id, seen))
-            elif seen is None and source == SOURCE_VISITS:
+            elif unknown:
                 pairs_known = False  # a row from before the column was kept: read the visits
             weeks = history.get(carer_id)
             if weeks is None:
@@ -967,15 +1006,11 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
                 counts = nights[carer_id] = [0, 0]
             else:
                 counts = nights[carer_id]
-            weeks[back - 1] = round((hours or 0.0) * 60)
-            counts[0] += night_shifts or 0
+            weeks[back] = round((hours or 0.0) * 60)
+            counts[0] += night_shifts
             counts[1] += shifts or 0
-            if back == 1 and first is not None and last is not None:
-                if moment is not None:
-                    first, last = moment(first), moment(last)
-                previous_spans[carer_id] = spans_from(
-                    epoch_minutes(first), epoch_minutes(last), rests_from_text(rests)
-                )
+    for carer_id, first, last, rests in last_week:
+        previous_spans[carer_id] = spans_from(first, last, rests_from_text(rests))
     # Last week's visits with no row kept for them (written around the session, e.g. by
     # a bulk load; no row at all for last week: all of them): worked out from its visits.
     kept_last_week = any(weeks[0] is not None for weeks in history.values())
