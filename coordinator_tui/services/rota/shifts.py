@@ -126,14 +126,14 @@ def build_shifts(
     first = visits[0]
     end, place = first.end, first.customer_id
     work, travel_total, longest = end - first.start, 0, 0
-    ends, need, travel_before, free = [end], [0], [0], [0]
-    add_end, add_need, add_travel, add_free = (
-        ends.append,
-        need.append,
-        travel_before.append,
-        free.append,
-    )
+    ends, need, free = [end], [0], [0]
+    add_end, add_need, add_free = ends.append, need.append, free.append
     tight: list[int] = []  # indices in ``visits``
+    # Where the travel that counts is less than the travel needed (the gap is shorter):
+    # (index, the gap). Elsewhere ``travel_before`` is ``need``, so a shift with none of
+    # these shares its ``need`` tuple (nearly all: one tuple and a list append a visit
+    # fewer, issue 23 §1).
+    cut: list[tuple[int, int]] = []
     opened = 0  # the index of the open shift's first visit
     closed: list[tuple[int, int, int, int]] = []  # (first index, work, travel, longest)
     limit = fixed if fixed is not None else 0  # (a daily rest is never under 0)
@@ -147,7 +147,6 @@ def build_shifts(
             work, travel_total, longest = end - start, 0, 0
             add_end(end)
             add_need(0)
-            add_travel(0)
             add_free(0)
             continue
         finish = visit.end
@@ -158,7 +157,6 @@ def build_shifts(
                 end, place = finish, visit.customer_id
             add_end(end)
             add_need(0)
-            add_travel(0)
             add_free(0)
             continue
         customer = visit.customer_id
@@ -170,6 +168,7 @@ def build_shifts(
             needed = leg(place, customer)
         if needed > gap:
             tight.append(len(ends))
+            cut.append((len(ends), gap))
             moving = gap
         else:
             moving = needed
@@ -181,26 +180,34 @@ def build_shifts(
         end, place = finish, customer
         add_end(end)
         add_need(needed)
-        add_travel(moving)
         add_free(rest)
     closed.append((opened, work, travel_total, longest))
     # Each shift's figures are slices of the run's as tuples (a tuple's slice is made in
     # one step, a list's would be copied twice).
     stops, all_ends, all_need = tuple(visits), tuple(ends), tuple(need)
-    all_travel, all_free = tuple(travel_before), tuple(free)
+    all_free = tuple(free)
     shifts = []
     for number, (low, work, travel_total, longest) in enumerate(closed):
         high = closed[number + 1][0] if number + 1 < len(closed) else len(stops)
         close = ()
+        its_need = travel = all_need[low:high]
         if tight and tight[-1] >= low:
             inside = tight[bisect_left(tight, low) : bisect_left(tight, high)]
             close = tuple(i - low for i in inside)
+            at = bisect_left(cut, (low,)) if cut and cut[-1][0] >= low else len(cut)
+            if at < len(cut) and cut[at][0] < high:
+                moved = list(its_need)
+                for index, gap in cut[at:]:
+                    if index >= high:
+                        break
+                    moved[index - low] = gap
+                travel = tuple(moved)
         shifts.append(
             Shift(
                 stops[low:high],
                 all_ends[low:high],
-                all_need[low:high],
-                all_travel[low:high],
+                its_need,
+                travel,
                 all_free[low:high],
                 work,
                 travel_total,
