@@ -574,3 +574,34 @@ def test_the_sequence_rules_pairs_are_the_plain_ones_that_can_fire(snap):
             if pair[1].start < pair[2] or pair[1].start - pair[2] < pair[3]
         ]
         assert _pairs(week) == fired
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 900), st.integers(5, 90), st.integers(1, 4)),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([(7, 3), (40, 15), (120, 60)]),
+)
+def test_travel_cut_short_in_several_shifts_is_the_plain_builders(stops, legs):
+    """``travel_before`` is ``need`` but where the gap is shorter than the travel (the
+    builder patches only those): runs of visits with long travel, in several shifts (gaps
+    of a daily rest or more between them), overlaps among them, against the plain
+    builder figure for figure (issue 23 §1)."""
+    far, near = legs
+    visits, start = [], 0
+    for number, (gap, length, customer) in enumerate(stops, start=1):
+        start += gap * (3 if gap > 800 else 1)  # some gaps over the 11 hours
+        visits.append(SVisit(number, customer, MON, start, start + length, 0))
+    visits.sort(key=lambda v: (v.start, v.id))
+
+    def leg(a: int, b: int) -> int:
+        return 0 if a == b else (far if (a + b) % 2 else near)
+
+    plain = _plain_shifts(visits, leg, lambda day: 660)
+    built = build_shifts(visits, leg, 660)
+    assert [dataclasses.astuple(s)[:-1] for s in built] == [
+        dataclasses.astuple(s)[:-1] for s in plain
+    ]
