@@ -139,27 +139,50 @@ def test_a_moment_is_stored_as_its_utc_text():
     assert got == [process(moment)] * 3
 
 
-def _cache_sizes(engine) -> list[int]:
-    """Each pooled connection's ``PRAGMA cache_size``, the pool's own connections."""
+def _settings(engine) -> list[tuple[int, int]]:
+    """Each pooled connection's ``PRAGMA cache_size`` and ``synchronous``."""
     held = [engine.raw_connection() for _ in range(2)]
     try:
-        return [c.driver_connection.execute("PRAGMA cache_size").fetchone()[0] for c in held]
+        return [
+            (
+                c.driver_connection.execute("PRAGMA cache_size").fetchone()[0],
+                c.driver_connection.execute("PRAGMA synchronous").fetchone()[0],
+            )
+            for c in held
+        ]
     finally:
         for connection in held:
             connection.close()
 
 
-def test_the_build_gives_its_connection_back_with_the_apps_cache_size(tmp_path):
-    """The roomy page cache is for the build's transaction only: a connection handed back
-    to the pool keeps the app's cache size, after a build and after a refused one."""
+def test_the_build_gives_its_connection_back_as_the_app_keeps_it(tmp_path, monkeypatch):
+    """The roomy page cache and the unsynced commit are for the build only: while it
+    writes, its connection has them; handed back to the pool after the commit (and after
+    a refused build), every connection has the app's cache size and full sync again."""
+    during = []
+    flush = demo_seed._Writer.flush
+
+    def watched(self, session, order):
+        conn = session.connection()
+        during.append(
+            (
+                conn.exec_driver_sql("PRAGMA cache_size").scalar(),
+                conn.exec_driver_sql("PRAGMA synchronous").scalar(),
+            )
+        )
+        return flush(self, session, order)
+
+    monkeypatch.setattr(demo_seed._Writer, "flush", watched)
     opened = open_database(str(tmp_path / "demo.db"))
     try:
-        usual = _cache_sizes(opened.engine)
-        assert usual[0] == -CACHE_KIB
+        usual = _settings(opened.engine)
+        assert usual == [(-CACHE_KIB, 2), (-CACHE_KIB, 2)]  # 2: FULL
         demo_seed.seed_demo(opened.engine, size="small", seed=3, today=date(2026, 11, 23))
-        assert _cache_sizes(opened.engine) == usual
+        assert during == [(-demo_seed.BUILD_CACHE_KIB, 0)]  # 0: OFF
+        assert _settings(opened.engine) == usual
         with pytest.raises(ValueError, match="already holds people"):
             demo_seed.seed_demo(opened.engine, size="small", seed=3, today=date(2026, 11, 23))
-        assert _cache_sizes(opened.engine) == usual
+        assert _settings(opened.engine) == usual
+        assert not opened.engine.pool.dispatch.checkin  # the build's listener is gone
     finally:
         opened.engine.dispose()
