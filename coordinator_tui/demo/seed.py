@@ -355,12 +355,9 @@ class _Writer:
         of keys, as an executemany needs, without each call site naming every column),
         then ``values``, then its id, the next of the table's (rows are only ever added,
         so it is one more than the rows so far; 4.3 million rows at ten times)."""
-        rows = self.rows.get(model)
-        if rows is None:
-            rows = self.rows[model] = []
-            self.defaults[model] = column_defaults(model, self.now)
+        defaults, rows = self.table(model)
         row_id = values["id"] = len(rows) + 1
-        rows.append({**self.defaults[model], **values})
+        rows.append({**defaults, **values})
         return row_id
 
     def flush(self, session: Any, order: Iterable[Any]) -> dict[str, int]:
