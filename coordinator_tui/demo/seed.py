@@ -1571,7 +1571,7 @@ used, so a small demo takes little). The ten-times demo is 825 MB, all written i
 transaction: with the app's 32 MiB cache the indexes' pages (seven on ``person``, three
 on 2.6 million ``person_link`` rows) go back and forth to the write-ahead log. Writing
 the rows took 47 s of wall time for 34 s of CPU with it, 37 s for 30 s with room for
-them (load 5; issue 23 §4)."""
+them (one build each, load 5; issue 23 §4)."""
 
 
 @contextmanager
