@@ -310,7 +310,8 @@ ALLOWED = {
         "demo seeding on SQLite: the same rows sent to the driver's executemany through "
         "each column's bind processor (demo.seed.bulk_insert; stored as core insert() "
         "stores them, tests/test_demo_bulk_insert.py), each table recorded with "
-        "audit.record_note (rows, size)"
+        "audit.record_note (rows, size); and the build connection's PRAGMAs (page cache, "
+        "synchronous), which write no row, set and put back (tests/test_demo_build_fast.py)"
     ),
     ("demo/seed.py", "raw-sql-write"): "the INSERT statement demo.seed.bulk_insert sends",
     ("demo/seed.py", "bulk_insert"): (
