@@ -36,9 +36,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 import nhs_number
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, any_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.formatting import person_label, uk_date
@@ -61,7 +62,11 @@ from coordinator_tui.models import (
 from coordinator_tui.services import access
 from coordinator_tui.services.errors import check_version
 from coordinator_tui.services.reports import ReportsConflictError, ReportsError
-from coordinator_tui.services.reports.code_lists import CodeList, CodeLists, membership
+from coordinator_tui.services.reports.code_lists import (
+    CodeList,
+    CodeLists,
+    membership,
+)
 from coordinator_tui.services.rota_import import _csv_problem as csv_problem
 
 FIELDS = ("nhs_number", "code", "date", "term", "practice")
@@ -557,6 +562,28 @@ def _day(value: date | None) -> str:
     return uk_date(value) if value else "—"
 
 
+def _in_values(session: Session, column, values: Sequence):  # noqa: ANN001, ANN202
+    """``column IN (values)`` as ONE bound parameter, however many values: on PostgreSQL
+    ``= ANY(array)``, on SQLite a JSON array read by ``json_each``. Issue 23 §5: the
+    export's 100,000+ NHS numbers are one statement, not a hundred chunks of 900 (each
+    chunk's expanded parameters cost SQLAlchemy more than the lookups cost SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    listed = func.json_each(json.dumps(list(values))).table_valued("value")
+    return column.in_(select(listed.c.value))
+
+
+class _Standing(NamedTuple):
+    """``code_lists.Membership``'s fields as a tuple: a reconciliation makes one per person and
+    list (over 100,000 at ten times the large demo), and a frozen dataclass costs five
+    times as much to make."""
+
+    member: bool
+    since: date | None
+    off_on: date | None
+    code: str
+
+
 def reconcile(
     session: Session,
     events: Sequence[CodedEvent],
@@ -567,13 +594,18 @@ def reconcile(
 ) -> Reconciliation:
     """Our registers against the coded events, for the practices given (else those of the
     people the export codes, or named in its practice column). See the module docstring
-    for the classes; ``tolerance_days``: start dates this close count as agreeing."""
+    for the classes; ``tolerance_days``: start dates this close count as agreeing.
+
+    What it reads is proportional to the export and to the registers it compares
+    (issue 23): the people the export names (one statement, by the indexed NHS number),
+    the active entries of the audited registers in the practices audited, and for the
+    family list the links and households of the children on the plan (joined in SQL)."""
     numbers = sorted({event.nhs_number for event in events})
     people: dict[str, tuple[int, int | None]] = {}
-    for chunk in _chunks(numbers):
+    if numbers:
         for person_id, number, practice_id in session.execute(
             select(Person.id, Person.nhs_number, Person.practice_id).where(
-                Person.nhs_number.in_(chunk)
+                _in_values(session, Person.nhs_number, numbers)
             )
         ):
             people[number] = (person_id, practice_id)
@@ -587,13 +619,12 @@ def reconcile(
             practice_ids = sorted({p for _, p in people.values() if p is not None})
     scope = set(practice_ids)
 
-    # person -> list -> [(day, on, code)], for the people of the practices audited
-    coded: dict[int, dict[str, list[tuple[date, bool, str]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
+    # (person, list) -> [(day, on, code)], for the people of the practices audited
+    coded: dict[tuple[int, str], list[tuple[date, bool, str]]] = {}
     practice_of: dict[int, int | None] = {}
     unknown: set[str] = set()
-    by_code = codes.by_code
+    # code -> (list, is "on", SCTID): one look-up per event instead of three attributes
+    code_of = {sctid: (code.list_id, code.on, code.sctid) for sctid, code in codes.by_code.items()}
     for event in events:
         found = people.get(event.nhs_number)
         if found is None:
@@ -602,45 +633,84 @@ def reconcile(
         person_id, practice_id = found
         if practice_id not in scope:
             continue
-        code = by_code[event.code]
-        coded[person_id][code.list_id].append((event.on, code.on, code.sctid))
+        list_id, is_on, sctid = code_of[event.code]
+        key = (person_id, list_id)
+        listed = coded.get(key)
+        if listed is None:
+            coded[key] = [(event.on, is_on, sctid)]
+        else:
+            listed.append((event.on, is_on, sctid))
         practice_of[person_id] = practice_id
-    standing = {
-        person_id: {list_id: membership(items) for list_id, items in lists.items()}
-        for person_id, lists in coded.items()
-    }
+    # list -> person -> standing; one event (most people's case) needs no sorting
+    standing: dict[str, dict[int, _Standing]] = defaultdict(dict)
+    for (person_id, list_id), items in coded.items():
+        if len(items) == 1:
+            day, is_on, sctid = items[0]
+            state = (
+                _Standing(True, day, None, sctid) if is_on else _Standing(False, None, day, sctid)
+            )
+        else:
+            found_state = membership(items)
+            state = _Standing(
+                found_state.member, found_state.since, found_state.off_on, found_state.code
+            )
+        standing[list_id][person_id] = state
 
     audited = [item for item in codes.audited if item.registers]
     list_of_register = {register: item for item in audited for register in item.registers}
-    entries: dict[int, dict[str, list[tuple[int, int, date, str]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
+    # list -> person -> [(entry, version, start, register)], earliest start first
+    entries: dict[str, dict[int, list[tuple[int, int, date, str]]]] = defaultdict(dict)
     if scope and list_of_register:
-        for entry_id, version, person_id, practice_id, start, register in session.execute(
+        rows = session.execute(
             select(
                 RegisterEntry.id,
                 RegisterEntry.version,
                 RegisterEntry.person_id,
-                Person.practice_id,
                 RegisterEntry.start_date,
                 RegisterCategory.code,
             )
-            .join(Person, Person.id == RegisterEntry.person_id)
             .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
             .where(
                 RegisterEntry.status == EntryStatus.ACTIVE,
-                Person.practice_id.in_(sorted(scope)),
                 RegisterCategory.code.in_(sorted(list_of_register)),
             )
             .order_by(RegisterEntry.start_date, RegisterEntry.id)
-        ):
-            item = list_of_register[register]
-            entries[person_id][item.id].append((entry_id, version, start, register))
+        ).all()
+        # The person's practice (not the entry's) decides the scope, as for the coded:
+        # known for the people the export names, read by id for the others only.
+        practice_of_person = dict(people.values())
+        others = sorted({row[2] for row in rows} - practice_of_person.keys())
+        if others:
+            practice_of_person.update(
+                session.execute(
+                    select(Person.id, Person.practice_id).where(
+                        _in_values(session, Person.id, others)
+                    )
+                ).all()
+            )
+        for entry_id, version, person_id, start, register in rows:
+            practice_id = practice_of_person.get(person_id)
+            if practice_id not in scope:
+                continue
+            ours = entries[list_of_register[register].id]
+            listed_entries = ours.get(person_id)
+            if listed_entries is None:
+                ours[person_id] = [(entry_id, version, start, register)]
+            else:
+                listed_entries.append((entry_id, version, start, register))
             practice_of.setdefault(person_id, practice_id)
 
     findings: list[Finding] = []
     for item in audited:
-        findings.extend(_compare_list(item, standing, entries, practice_of, tolerance_days))
+        findings.extend(
+            _compare_list(
+                item,
+                standing.get(item.id, {}),
+                entries.get(item.id, {}),
+                practice_of,
+                tolerance_days,
+            )
+        )
     for item in codes.audited:
         if item.family_of:
             findings.extend(
@@ -648,32 +718,40 @@ def reconcile(
             )
     findings.sort(key=lambda f: (f.practice_id or 0, f.kind, f.list_id, f.person_id))
     not_audited = sorted({register for item in codes.not_audited for register in item.registers})
-    return Reconciliation(findings, sorted(scope), len(coded), len(unknown), not_audited)
+    people_coded = len({person_id for person_id, _ in coded})
+    return Reconciliation(findings, sorted(scope), people_coded, len(unknown), not_audited)
+
+
+def _active_entries(scope: set[int], registers: Sequence[str] | dict) -> tuple:
+    """The conditions on RegisterEntry joined to its Person and RegisterCategory: active,
+    in the practices audited, on one of ``registers``."""
+    return (
+        RegisterEntry.status == EntryStatus.ACTIVE,
+        Person.practice_id.in_(sorted(scope)),
+        RegisterCategory.code.in_(sorted(registers)),
+    )
 
 
 def _compare_list(
     item: CodeList,
-    standing: dict,
-    entries: dict,
+    standing: dict[int, _Standing],
+    entries: dict[int, list[tuple[int, int, date, str]]],
     practice_of: dict[int, int | None],
     tolerance_days: int,
 ) -> list[Finding]:
-    """The findings of one register's list, both ways."""
+    """The findings of one register's list, both ways (``standing`` and ``entries``: this
+    list's, by person)."""
     term = {code.sctid: code.term for code in (*item.on, *item.off)}
     out: list[Finding] = []
-    people = {p for p, lists in standing.items() if item.id in lists} | {
-        p for p, lists in entries.items() if item.id in lists
-    }
-    for person_id in sorted(people):
-        state = standing.get(person_id, {}).get(item.id)
-        ours = entries.get(person_id, {}).get(item.id, [])
-        practice_id = practice_of.get(person_id)
+    for person_id in sorted(standing.keys() | entries.keys()):
+        state = standing.get(person_id)
+        ours = entries.get(person_id)
         coded_on = state is not None and state.member
         if coded_on and not ours:
             out.append(
                 Finding(
                     person_id,
-                    practice_id,
+                    practice_of.get(person_id),
                     FindingKind.CODED_NOT_REGISTERED,
                     item.id,
                     f"Coded '{term.get(state.code, state.code)}' from {_day(state.since)}; "
@@ -684,6 +762,7 @@ def _compare_list(
                 )
             )
         elif ours and not coded_on:
+            practice_id = practice_of.get(person_id)
             kind = (
                 FindingKind.LAC_NOT_CODED if item.looked_after else FindingKind.REGISTERED_NOT_CODED
             )
@@ -712,7 +791,7 @@ def _compare_list(
                 out.append(
                     Finding(
                         person_id,
-                        practice_id,
+                        practice_of.get(person_id),
                         FindingKind.DATES_DISAGREE,
                         item.id,
                         f"Our {register} register from {_day(start)}; coded "
@@ -730,68 +809,79 @@ def _compare_list(
 def _family_findings(
     session: Session,
     item: CodeList,
-    standing: dict,
-    entries: dict,
+    standing: dict[str, dict[int, _Standing]],
+    entries: dict[str, dict[int, list]],
     scope: set[int],
     list_of_register: dict[str, CodeList],
 ) -> list[Finding]:
     """Family and household members of the children on our ``family_of`` register who are
-    not coded as such. A child on that register is flagged by their own code, not this."""
+    not coded as such. A child on that register is flagged by their own code, not this.
+
+    Two statements whatever the number of children: the children are a subquery (the
+    entries :func:`reconcile` read), their links and their households' members joined
+    to the person in SQL, with the practice and whether they have died. A member linked
+    to several children takes the relationship of the first link (by child, then link)."""
     parent_list = list_of_register.get(item.family_of)
     if parent_list is None:
         return []
-    children = sorted(p for p, lists in entries.items() if parent_list.id in lists)
-    if not children:
+    on_plan = entries.get(parent_list.id, {})
+    if not on_plan:
         return []
-    relation: dict[int, str] = {}
-    households: set[int] = set()
-    for chunk in _chunks(children):
-        for related, rel in session.execute(
-            select(PersonLink.related_person_id, PersonLink.relationship).where(
-                PersonLink.person_id.in_(chunk)
-            )
-        ):
-            relation.setdefault(related, rel)
-        households.update(
-            h
-            for h in session.scalars(select(Person.household_id).where(Person.id.in_(chunk)))
-            if h is not None
+    children = (
+        select(RegisterEntry.person_id)
+        .join(Person, Person.id == RegisterEntry.person_id)
+        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
+        .where(*_active_entries(scope, parent_list.registers))
+    )
+    related = Person.__table__.alias("related")
+    relation: dict[int, tuple[str, int | None, bool]] = {}
+    for person_id, rel, practice_id, alive in session.execute(
+        select(
+            PersonLink.related_person_id,
+            PersonLink.relationship,
+            related.c.practice_id,
+            related.c.date_of_death.is_(None),
         )
-    for chunk in _chunks(sorted(households)):
-        for person_id in session.scalars(select(Person.id).where(Person.household_id.in_(chunk))):
-            relation.setdefault(person_id, "household")
-    on_plan = set(children)
-    candidates = sorted(p for p in relation if p not in on_plan)
+        .join(related, related.c.id == PersonLink.related_person_id)
+        .where(PersonLink.person_id.in_(children))
+        .order_by(PersonLink.person_id, PersonLink.id)
+    ):
+        relation.setdefault(person_id, (rel, practice_id, alive))
+    child_households = select(Person.household_id).where(
+        Person.id.in_(children), Person.household_id.is_not(None)
+    )
+    for person_id, practice_id, alive in session.execute(
+        select(Person.id, Person.practice_id, Person.date_of_death.is_(None)).where(
+            Person.household_id.in_(child_households)
+        )
+    ):
+        relation.setdefault(person_id, ("household", practice_id, alive))
+    mine = standing.get(item.id, {})
     out: list[Finding] = []
     code = item.on[0].sctid
-    for chunk in _chunks(candidates):
-        for person_id, practice_id in session.execute(
-            select(Person.id, Person.practice_id).where(
-                Person.id.in_(chunk), Person.date_of_death.is_(None)
+    for person_id in sorted(relation):
+        rel, practice_id, alive = relation[person_id]
+        if person_id in on_plan or not alive or practice_id not in scope:
+            continue
+        state = mine.get(person_id)
+        if state is not None and state.member:
+            continue
+        why = (
+            f"coded off on {_day(state.off_on)}"
+            if state is not None and state.off_on
+            else "no family-member code"
+        )
+        out.append(
+            Finding(
+                person_id,
+                practice_id,
+                FindingKind.FAMILY_NOT_CODED,
+                item.id,
+                f"Family member ({rel}) of a child on a {parent_list.name.lower()}; {why} ({code})",
+                code=code,
+                coded_off_on=state.off_on if state is not None else None,
             )
-        ):
-            if practice_id not in scope:
-                continue
-            state = standing.get(person_id, {}).get(item.id)
-            if state is not None and state.member:
-                continue
-            why = (
-                f"coded off on {_day(state.off_on)}"
-                if state is not None and state.off_on
-                else "no family-member code"
-            )
-            out.append(
-                Finding(
-                    person_id,
-                    practice_id,
-                    FindingKind.FAMILY_NOT_CODED,
-                    item.id,
-                    f"Family member ({relation[person_id]}) of a child on a "
-                    f"{parent_list.name.lower()}; {why} ({code})",
-                    code=code,
-                    coded_off_on=state.off_on if state is not None else None,
-                )
-            )
+        )
     return out
 
 
