@@ -11,8 +11,11 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import nhs_number
 import pytest
 from coding_audit_reference import reconcile_before
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import event
 
 from coordinator_tui.db import open_database, session_scope
@@ -113,3 +116,16 @@ def test_postgresql_gives_the_same_findings_as_before(pg_url):
             _assert_same_as_before(s, _export(s, TODAY, 3000))
     finally:
         opened.engine.dispose()
+
+
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789", min_size=10, max_size=10),
+        st.integers(0, 9_999_999).map(lambda n: f"999{n:07d}"),  # the demo's range
+        st.integers(100_000_000, 3_112_999_999).map(lambda n: f"{n:010d}"),  # Scotland
+        st.text(min_size=0, max_size=12),
+    )
+)
+def test_the_check_digit_is_the_nhs_number_librarys(digits):
+    """The import's own modulus 11 check answers as ``nhs_number.is_valid`` does."""
+    assert ca.nhs_number_valid(digits) == nhs_number.is_valid(digits)
