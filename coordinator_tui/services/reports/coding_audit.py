@@ -863,67 +863,65 @@ def _family_findings(
     """Family and household members of the children on our ``family_of`` register who are
     not coded as such. A child on that register is flagged by their own code, not this.
 
-    Two statements whatever the number of children: the children are a subquery (the
-    entries :func:`reconcile` read); their links and their households' members are
-    joined to the person and filtered in SQL (not on the plan, not coded a member), so
-    only the findings (and the dead, or those of another practice) come back. A member
-    linked to several children takes the relationship of the first link (by child, then
-    link)."""
+    Three statements whatever the number of children (the entries :func:`reconcile` read,
+    sent as one value): their links and their households' members are filtered in SQL
+    (not on the plan, not coded a member), so only the findings (and the dead, or those
+    of another practice) come back, and then those are read. A member linked to several
+    children takes the relationship of the first link (by child, then link)."""
     parent_list = list_of_register.get(item.family_of)
     if parent_list is None:
         return []
     on_plan = entries.get(parent_list.id, {})
     if not on_plan:
         return []
-    children = (
-        select(RegisterEntry.person_id)
-        .join(Person, Person.id == RegisterEntry.person_id)
-        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
-        .where(*_active_entries(scope, parent_list.registers), RegisterEntry.person_id.is_not(None))
-    )  # NOT IN below: no NULL in it, or nobody would be a candidate
+    children = sorted(on_plan)  # the entries reconcile read: sent as one value
     mine = standing.get(item.id, {})
     members = sorted(person_id for person_id, state in mine.items() if state.member)
 
-    def candidate(person) -> list:  # noqa: ANN001 - the person table or an alias of it
+    def candidate(column) -> list:  # noqa: ANN001 - a person id column
         """Not a child on the plan, not coded a member: filtered in SQL, so that (nearly)
-        only the findings come back (issue 23). Whether alive and of a practice audited
-        is checked here, not there: a condition on the indexed practice would lead
-        SQLite to read every person of the practices instead of the households."""
-        conditions = [person.c.id.not_in(children)]
+        only the findings come back (issue 23); on the id alone, so SQLite decides it
+        from the index before it reads anyone's row."""
+        conditions = [~_in_values(session, column, children)]
         if members:
-            conditions.append(~_in_values(session, person.c.id, members))
+            conditions.append(~_in_values(session, column, members))
         return conditions
 
-    related = Person.__table__.alias("related")
-    relation: dict[int, tuple[str, int | None, bool]] = {}
-    for person_id, rel, practice_id, alive in session.execute(
-        select(
-            PersonLink.related_person_id,
-            PersonLink.relationship,
-            related.c.practice_id,
-            related.c.date_of_death.is_(None),
+    relation: dict[int, str] = {}
+    for person_id, rel in session.execute(
+        select(PersonLink.related_person_id, PersonLink.relationship)
+        .where(
+            _in_values(session, PersonLink.person_id, children),
+            *candidate(PersonLink.related_person_id),
         )
-        .join(related, related.c.id == PersonLink.related_person_id)
-        .where(PersonLink.person_id.in_(children), *candidate(related))
         .order_by(PersonLink.person_id, PersonLink.id)
     ):
-        relation.setdefault(person_id, (rel, practice_id, alive))
+        relation.setdefault(person_id, rel)
     child_households = select(Person.household_id).where(
-        Person.id.in_(children), Person.household_id.is_not(None)
+        _in_values(session, Person.id, children), Person.household_id.is_not(None)
     )
-    people = Person.__table__
-    for person_id, practice_id, alive in session.execute(
-        select(people.c.id, people.c.practice_id, people.c.date_of_death.is_(None)).where(
-            people.c.household_id.in_(child_households), *candidate(people)
-        )
+    for person_id in session.scalars(
+        select(Person.id).where(Person.household_id.in_(child_households), *candidate(Person.id))
     ):
-        relation.setdefault(person_id, ("household", practice_id, alive))
+        relation.setdefault(person_id, "household")
+    # Whether alive and of a practice audited: for these few only (a condition on the
+    # indexed practice above would lead SQLite to read every person of the practices).
+    found = {}
+    if relation:
+        found = {
+            person_id: practice_id
+            for person_id, practice_id in session.execute(
+                select(Person.id, Person.practice_id).where(
+                    _in_values(session, Person.id, sorted(relation)),
+                    Person.date_of_death.is_(None),
+                )
+            )
+            if practice_id in scope
+        }
     out: list[Finding] = []
     code = item.on[0].sctid
-    for person_id in sorted(relation):
-        rel, practice_id, alive = relation[person_id]
-        if not alive or practice_id not in scope:
-            continue
+    for person_id in sorted(found):
+        rel, practice_id = relation[person_id], found[person_id]
         state = mine.get(person_id)
         why = (
             f"coded off on {_day(state.off_on)}"
