@@ -14,7 +14,7 @@ from pathlib import Path
 import nhs_number
 import pytest
 from coding_audit_reference import reconcile_before
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import event
 
@@ -126,6 +126,9 @@ def test_postgresql_gives_the_same_findings_as_before(pg_url):
         st.text(min_size=0, max_size=12),
     )
 )
+@example("3112999999")  # the last of the Scottish range (checked by the library)
+@example("3113000006")  # the first after it (checked here)
+@example("９９９０００００１８")  # full-width digits: str.isdigit says yes
 def test_the_check_digit_is_the_nhs_number_librarys(digits):
     """The import's own modulus 11 check answers as ``nhs_number.is_valid`` does."""
     assert ca.nhs_number_valid(digits) == nhs_number.is_valid(digits)

@@ -43,6 +43,7 @@ from typing import NamedTuple, ParamSpec, TypeVar
 import nhs_number
 from sqlalchemy import ARRAY, any_, bindparam, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from coordinator_tui.formatting import person_label, uk_date
 from coordinator_tui.models import (
@@ -302,8 +303,7 @@ def parse_event_date(text: str) -> date:
         raise _RowError(f"date '{value[:30]}' is not a calendar date") from None
 
 
-_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
-_LAST_CHI = 3_112_999_999  # nhs_number's Scotland range ends here: its numbers hold a date
+_LAST_CHI = "3112999999"  # nhs_number's Scotland range ends here: its numbers hold a date
 
 
 def nhs_number_valid(digits: str) -> bool:
@@ -312,13 +312,15 @@ def nhs_number_valid(digits: str) -> bool:
     an export names 100,000 people and the library takes 10 microseconds a number."""
     if not digits.isascii() or len(digits) != 10 or not digits.isdigit():
         return nhs_number.is_valid(digits)
-    if int(digits) <= _LAST_CHI:
+    if digits <= _LAST_CHI:  # ten ASCII digits compare as their numbers do
         return nhs_number.is_valid(digits)
-    total = sum(
-        (ord(char) - 48) * weight for char, weight in zip(digits[:9], _WEIGHTS, strict=True)
-    )
+    d = digits.encode()  # the digits' codes: 48 for "0"; the weights 10..2 sum to 54
+    total = (
+        10 * d[0] + 9 * d[1] + 8 * d[2] + 7 * d[3] + 6 * d[4] + 5 * d[5] + 4 * d[6]
+        + 3 * d[7] + 2 * d[8] - 48 * 54
+    )  # fmt: skip
     check = 11 - total % 11
-    return (0 if check == 11 else check) == ord(digits[9]) - 48
+    return (0 if check == 11 else check) == d[9] - 48
 
 
 def _nhs(text: str) -> str:
@@ -652,15 +654,17 @@ def reconcile(
     (issue 23): the people the export names (one statement, by the indexed NHS number),
     the active entries of the audited registers in the practices audited, and for the
     family list the links and households of the children on the plan (joined in SQL)."""
-    numbers = sorted({event.nhs_number for event in events})
+    numbers = list({event.nhs_number for event in events})  # in any order: each is a probe
     people: dict[str, tuple[int, int | None]] = {}
     if numbers:
-        for person_id, number, practice_id in session.execute(
-            select(Person.id, Person.nhs_number, Person.practice_id).where(
-                _in_values(session, Person.nhs_number, numbers)
+        people = {
+            number: (person_id, practice_id)
+            for person_id, number, practice_id in session.execute(
+                select(Person.id, Person.nhs_number, Person.practice_id).where(
+                    _in_values(session, Person.nhs_number, numbers)
+                )
             )
-        ):
-            people[number] = (person_id, practice_id)
+        }
     if practice_ids is None:
         named = {event.practice for event in events if event.practice}
         if named:
@@ -677,21 +681,21 @@ def reconcile(
     unknown: set[str] = set()
     # code -> (list, is "on", SCTID): one look-up per event instead of three attributes
     code_of = {sctid: (code.list_id, code.on, code.sctid) for sctid, code in codes.by_code.items()}
-    for event in events:
-        found = people.get(event.nhs_number)
+    for _row, number, event_code, day, _practice in events:  # CodedEvent, unpacked
+        found = people.get(number)
         if found is None:
-            unknown.add(event.nhs_number)
+            unknown.add(number)
             continue
         person_id, practice_id = found
         if practice_id not in scope:
             continue
-        list_id, is_on, sctid = code_of[event.code]
+        list_id, is_on, sctid = code_of[event_code]
         key = (person_id, list_id)
         listed = coded.get(key)
         if listed is None:
-            coded[key] = [(event.on, is_on, sctid)]
+            coded[key] = [(day, is_on, sctid)]
         else:
-            listed.append((event.on, is_on, sctid))
+            listed.append((day, is_on, sctid))
         practice_of[person_id] = practice_id
     # list -> person -> standing; one event (most people's case) needs no sorting
     standing: dict[str, dict[int, _Standing]] = defaultdict(dict)
@@ -884,23 +888,20 @@ def _family_findings(
         return []
     children = sorted(on_plan)  # the entries reconcile read: sent as one value
     mine = standing.get(item.id, {})
-    members = sorted(person_id for person_id, state in mine.items() if state.member)
+    # Not a child on the plan, not coded a member: filtered in SQL on the person id alone
+    # (SQLite decides it from the index before it reads anyone's row), so that nearly only
+    # the findings come back (issue 23).
+    excluded = sorted(on_plan.keys() | {p for p, state in mine.items() if state.member})
 
-    def candidate(column) -> list:  # noqa: ANN001 - a person id column
-        """Not a child on the plan, not coded a member: filtered in SQL, so that (nearly)
-        only the findings come back (issue 23); on the id alone, so SQLite decides it
-        from the index before it reads anyone's row."""
-        conditions = [~_in_values(session, column, children)]
-        if members:
-            conditions.append(~_in_values(session, column, members))
-        return conditions
+    def candidate(column) -> ColumnElement[bool]:  # noqa: ANN001 - a person id column
+        return ~_in_values(session, column, excluded)
 
     relation: dict[int, str] = {}
     for person_id, rel in session.execute(
         select(PersonLink.related_person_id, PersonLink.relationship)
         .where(
             _in_values(session, PersonLink.person_id, children),
-            *candidate(PersonLink.related_person_id),
+            candidate(PersonLink.related_person_id),
         )
         .order_by(PersonLink.person_id, PersonLink.id)
     ):
@@ -909,7 +910,7 @@ def _family_findings(
         _in_values(session, Person.id, children), Person.household_id.is_not(None)
     )
     for person_id in session.scalars(
-        select(Person.id).where(Person.household_id.in_(child_households), *candidate(Person.id))
+        select(Person.id).where(Person.household_id.in_(child_households), candidate(Person.id))
     ):
         relation.setdefault(person_id, "household")
     # Whether alive and of a practice audited: for these few only (a condition on the
