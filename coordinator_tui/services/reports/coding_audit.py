@@ -675,12 +675,15 @@ def reconcile(
             practice_ids = sorted({p for _, p in people.values() if p is not None})
     scope = set(practice_ids)
 
-    # (person, list) -> [(day, on, code)], for the people of the practices audited
-    coded: dict[tuple[int, str], list[tuple[date, bool, str]]] = {}
-    practice_of: dict[int, int | None] = {}
+    # list -> person -> [(day, on, code)], for the people of the practices audited
+    coded: dict[str, dict[int, list[tuple[date, bool, str]]]] = {
+        code.list_id: {} for code in codes.by_code.values()
+    }
     unknown: set[str] = set()
-    # code -> (list, is "on", SCTID): one look-up per event instead of three attributes
-    code_of = {sctid: (code.list_id, code.on, code.sctid) for sctid, code in codes.by_code.items()}
+    # code -> (its list's people, is "on", SCTID): one look-up per event
+    code_of = {
+        sctid: (coded[code.list_id], code.on, code.sctid) for sctid, code in codes.by_code.items()
+    }
     for _row, number, event_code, day, _practice in events:  # CodedEvent, unpacked
         found = people.get(number)
         if found is None:
@@ -689,29 +692,32 @@ def reconcile(
         person_id, practice_id = found
         if practice_id not in scope:
             continue
-        list_id, is_on, sctid = code_of[event_code]
-        key = (person_id, list_id)
-        listed = coded.get(key)
+        of_list, is_on, sctid = code_of[event_code]
+        listed = of_list.get(person_id)
         if listed is None:
-            coded[key] = [(day, is_on, sctid)]
+            of_list[person_id] = [(day, is_on, sctid)]
         else:
             listed.append((day, is_on, sctid))
-        practice_of[person_id] = practice_id
     # list -> person -> standing; one event (most people's case) needs no sorting
-    standing: dict[str, dict[int, _Standing]] = defaultdict(dict)
-    for (person_id, list_id), items in coded.items():
-        if len(items) == 1:
-            day, is_on, sctid = items[0]
-            state = (
-                _Standing(True, day, None, sctid) if is_on else _Standing(False, None, day, sctid)
-            )
-        else:
-            found_state = membership(items)
-            state = _Standing(
-                found_state.member, found_state.since, found_state.off_on, found_state.code
-            )
-        standing[list_id][person_id] = state
+    standing: dict[str, dict[int, _Standing]] = {}
+    for list_id, of_list in coded.items():
+        states = standing[list_id] = {}
+        for person_id, items in of_list.items():
+            if len(items) == 1:
+                day, is_on, sctid = items[0]
+                states[person_id] = (
+                    _Standing(True, day, None, sctid)
+                    if is_on
+                    else _Standing(False, None, day, sctid)
+                )
+            else:
+                state = membership(items)
+                assert state is not None  # items is not empty
+                states[person_id] = _Standing(state.member, state.since, state.off_on, state.code)
 
+    # person -> their practice, for the people the export names and (below) those on the
+    # registers compared: one person's practice, whichever way they were read
+    practice_of: dict[int, int | None] = dict(people.values())
     audited = [item for item in codes.audited if item.registers]
     list_of_register = {register: item for item in audited for register in item.registers}
     # list -> person -> [(entry, version, start, register)], earliest start first
@@ -734,10 +740,9 @@ def reconcile(
         ).all()
         # The person's practice (not the entry's) decides the scope, as for the coded:
         # known for the people the export names, read by id for the others only.
-        practice_of_person = dict(people.values())
-        others = sorted({row[2] for row in rows} - practice_of_person.keys())
+        others = sorted({row[2] for row in rows} - practice_of.keys())
         if others:
-            practice_of_person.update(
+            practice_of.update(
                 session.execute(
                     select(Person.id, Person.practice_id).where(
                         _in_values(session, Person.id, others)
@@ -745,7 +750,7 @@ def reconcile(
                 ).all()
             )
         for entry_id, version, person_id, start, register in rows:
-            practice_id = practice_of_person.get(person_id)
+            practice_id = practice_of.get(person_id)
             if practice_id not in scope:
                 continue
             ours = entries[list_of_register[register].id]
@@ -754,7 +759,6 @@ def reconcile(
                 ours[person_id] = [(entry_id, version, start, register)]
             else:
                 listed_entries.append((entry_id, version, start, register))
-            practice_of.setdefault(person_id, practice_id)
 
     findings: list[Finding] = []
     for item in audited:
@@ -774,7 +778,7 @@ def reconcile(
             )
     findings.sort(key=lambda f: (f.practice_id or 0, f.kind, f.list_id, f.person_id))
     not_audited = sorted({register for item in codes.not_audited for register in item.registers})
-    people_coded = len({person_id for person_id, _ in coded})
+    people_coded = len(set().union(*coded.values()))
     return Reconciliation(findings, sorted(scope), people_coded, len(unknown), not_audited)
 
 
