@@ -110,8 +110,9 @@ async def test_a_summary_changed_under_the_editor_shows_both(
         assert "b.jones saved the case summary at" in intro
         assert summary(engine, person_id) == "Open to early help since 2026."
         await pilot.press("f7")  # keep both: theirs, then mine
-        await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
-        assert form.is_attached is False
+        # The editor is taken off after the record shows again (Textual removes a popped
+        # screen's widgets in its own time): wait for both, not one then the other.
+        await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen) and not form.is_attached)
     both = "Open to early help since 2026.\n" + START + " Case closed."
     assert summary(engine, person_id) == both
 
