@@ -34,7 +34,6 @@ import gc
 import io
 import json
 import re
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -721,7 +720,9 @@ def reconcile(
     audited = [item for item in codes.audited if item.registers]
     list_of_register = {register: item for item in audited for register in item.registers}
     # list -> person -> [(entry, version, start, register)], earliest start first
-    entries: dict[str, dict[int, list[tuple[int, int, date, str]]]] = defaultdict(dict)
+    entries: dict[str, dict[int, list[tuple[int, int, date, str]]]] = {
+        item.id: {} for item in audited
+    }
     if scope and list_of_register:
         rows = session.execute(
             select(
@@ -749,11 +750,11 @@ def reconcile(
                     )
                 ).all()
             )
+        of_register = {register: entries[item.id] for register, item in list_of_register.items()}
         for entry_id, version, person_id, start, register in rows:
-            practice_id = practice_of.get(person_id)
-            if practice_id not in scope:
+            if practice_of.get(person_id) not in scope:
                 continue
-            ours = entries[list_of_register[register].id]
+            ours = of_register[register]
             listed_entries = ours.get(person_id)
             if listed_entries is None:
                 ours[person_id] = [(entry_id, version, start, register)]
