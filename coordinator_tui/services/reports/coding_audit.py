@@ -975,6 +975,7 @@ def practice_codes(session: Session) -> dict[str, int]:
     }
 
 
+@_no_cycle_collection
 def run_coding_audit(
     session: Session,
     text: str,
