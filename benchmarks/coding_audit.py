@@ -1,6 +1,10 @@
 """The coding audit on the large demo, in process (issue 15 section 1).
 
 Target: 50,000 coded rows imported and reconciled against the large demo in under 2 s.
+The demo export writes a row for every register entry and pads to 50,000 with other coded
+people, so at ten times the data it is longer (137,800 rows naming 123,869 people): each
+figure's description and ``extra`` give the rows it read, so the two sizes compare as
+what a coordinator's export from such a practice would be.
 
 - ``coding.generate``: the demo export of 50,000 rows written from the database (info:
   the file a coordinator would bring from the clinical system);
@@ -110,7 +114,8 @@ def run(db_path: Path, runs: int = 7) -> list[Result]:
             [gen_s],
             target="info",
             passed=True,
-            description=f"the demo export of {ROWS:,} rows written from the database",
+            description=f"the demo export of {demo.rows:,} rows (at least {ROWS:,}: one a "
+            "register entry, padded) written from the database",
             extra={"rows": demo.rows},
         ),
         Result(
@@ -133,7 +138,8 @@ def run(db_path: Path, runs: int = 7) -> list[Result]:
             audits,
             target=f"< {AUDIT_TARGET_S:.0f} s",
             passed=statistics.median(audits) < AUDIT_TARGET_S,
-            description=f"run_coding_audit: {ROWS:,} rows imported, reconciled and the run "
+            description=f"run_coding_audit: {export.rows:,} rows imported, reconciled and the "
+            "run "
             "with its findings saved (audited), one unit of work",
             extra={**size, "findings_saved": outcome.run.findings},
         ),
