@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from coordinator_tui.db import open_database, session_scope
 from coordinator_tui.models import VisitStatus
 from coordinator_tui.services.care.medication import OpenChange, RotaChanges
+from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.rules import RULES
 from coordinator_tui.services.rota.rules.base import visit_rules_of
 from coordinator_tui.services.rota.snapshot import WeekSnapshot
@@ -265,3 +266,31 @@ def test_random_carers_and_visits_bulk_equals_per_pair(small, carers, visits, sh
         for visit in asked:
             assert bulk(carer, visit) == plain(carer, visit)
     assert all(r != CLEAN for found in bulk.table(chosen, asked).values() for r in found.values())
+
+
+def test_an_exact_sift_keeps_exactly_the_visits_its_rule_finds_a_problem_on(small):
+    """``Rule.exact`` (the pair table takes the sift's word): over every carer, inactive
+    ones too, and every visit of the richer week and of the repair case, what the sift
+    keeps is what the rule finds something on, one hard problem of that code each."""
+    exact = [r for r in RULES if r.scope == "visit" and r.exact is not None]
+    assert {r.name for r in exact} == {"absent", "unavailable"}
+    for snap in (_more_to_find(_repair_case(small.snap)), _repair_case(small.snap)):
+        ctx = PairCheck(snap, DEFAULT_WEIGHTS).ctx
+        days: dict[date, list] = {}
+        for visit in sorted(snap.visits.values(), key=lambda v: (v.start, v.id)):
+            days.setdefault(visit.day, []).append(visit)
+        kept_some = False
+        for rule in exact:
+            assert P.SEVERITY[rule.exact] == P.HARD
+            for carer in snap.carers.values():
+                if rule.applies is not None and not rule.applies(carer, ctx):
+                    continue
+                kept = {v.id for v in rule.sift(carer, days, ctx)}
+                kept_some = kept_some or bool(kept)
+                for visit in snap.visits.values():
+                    problems = rule.check(carer, visit, snap.customers.get(visit.customer_id), ctx)
+                    if visit.id in kept:
+                        assert [p.code for p in problems] == [rule.exact], (carer.id, visit.id)
+                    else:
+                        assert not problems, (carer.id, visit.id)
+        assert kept_some

@@ -324,6 +324,13 @@ class PairCheck:
             found: dict[int, tuple[str | None, float]] = {}
             for rule in visit_rules_of(carer, ctx):
                 candidates = everything if rule.sift is None else rule.sift(carer, days, ctx)
+                if rule.exact is not None:  # the sift's word is the rule's: no call
+                    title = P.TITLES.get(rule.exact, rule.exact)
+                    for visit in candidates:
+                        hard, soft = found.get(visit.id, CLEAN)
+                        if not hard:
+                            found[visit.id] = (title, soft)
+                    continue
                 check, for_customer = rule.check, rule.for_customer
                 needs_skills = rule.needs_skills
                 for visit in candidates:
