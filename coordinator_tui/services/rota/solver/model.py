@@ -249,6 +249,7 @@ def visit_at(visit: SVisit, start: int) -> SVisit:
 
 
 CLEAN: tuple[str | None, float] = (None, 0.0)  # a pair no visit rule finds anything on
+_NOTHING: dict[int, tuple[str | None, float]] = {}
 
 
 class PairCheck:
@@ -257,8 +258,8 @@ class PairCheck:
 
     ``table`` answers for many carers and visits at once as the full check does (each
     rule's ``sift`` in bulk, the rule asked only where it may fire: issue 23, the
-    ten-times repair asked 1.5 million pairs one by one); it fills the memo, so a later
-    call for one of those pairs gives the same answer without running the rules."""
+    ten-times repair asked 1.5 million pairs one by one); its table is kept as the memo
+    of those pairs, so a later call for one gives the same answer without the rules."""
 
     def __init__(self, snap: WeekSnapshot, weights: Weights) -> None:
         self.snap = snap
@@ -266,9 +267,11 @@ class PairCheck:
         self.ctx = RotaState(snap, {})
         self._checks: dict[int, tuple] = {}  # carer -> the visit rules that apply to them
         self._memo: dict[tuple[int, int, int], tuple[str | None, float]] = {}
-        # What ``table`` has answered: (visit -> the start it was asked at, the carers);
-        # a pair covered there and not in ``_memo`` is ``CLEAN``.
-        self._covered: list[tuple[dict[int, int], set[int]]] = []
+        # What ``table`` has answered: (visit -> the start it was asked at, the table, the
+        # carers asked); a pair covered there and not in the table is ``CLEAN``.
+        self._covered: list[
+            tuple[dict[int, int], dict[int, dict[int, tuple[str | None, float]]], set[int]]
+        ] = []
 
     def __call__(self, carer: SCarer, visit: SVisit) -> tuple[str | None, float]:
         """(the title of the first hard problem or None, the soft problems' points)."""
@@ -276,9 +279,9 @@ class PairCheck:
         found = self._memo.get(key)
         if found is not None:
             return found
-        for starts, carers in self._covered:
+        for starts, table, carers in self._covered:
             if carer.id in carers and starts.get(visit.id) == visit.start:
-                return CLEAN
+                return table.get(carer.id, _NOTHING).get(visit.id, CLEAN)
         customer = self.snap.customers.get(visit.customer_id)
         hard: str | None = None
         soft = 0.0
@@ -318,7 +321,6 @@ class PairCheck:
         for visit in visits:
             days[visit.day].append(visit)
         everything = list(visits)
-        memo = self._memo
         table: dict[int, dict[int, tuple[str | None, float]]] = {}
         for carer in carers:
             found: dict[int, tuple[str | None, float]] = {}
@@ -326,6 +328,9 @@ class PairCheck:
                 candidates = everything if rule.sift is None else rule.sift(carer, days, ctx)
                 if rule.exact is not None:  # the sift's word is the rule's: no call
                     title = P.TITLES.get(rule.exact, rule.exact)
+                    if not found:  # the first rule to find anything (most often)
+                        found = dict.fromkeys((v.id for v in candidates), (title, 0.0))
+                        continue
                     for visit in candidates:
                         hard, soft = found.get(visit.id, CLEAN)
                         if not hard:
@@ -359,12 +364,9 @@ class PairCheck:
                     found[visit.id] = (hard, soft)
             if found:
                 table[carer.id] = found
-                cid = carer.id
-                for visit in everything:
-                    result = found.get(visit.id)
-                    if result is not None:
-                        memo[(cid, visit.id, visit.start)] = result
-        self._covered.append(({v.id: v.start for v in everything}, {c.id for c in carers}))
+        # The memo of these pairs, for ``__call__``: kept as the table itself (filling
+        # ``_memo`` pair by pair cost a second at ten times).
+        self._covered.append(({v.id: v.start for v in everything}, table, {c.id for c in carers}))
         return table
 
     def table_per_pair(
