@@ -54,6 +54,9 @@ class Rule:
     # visit rules: (carer, days, ctx) -> the carer's visits it can find anything on, of
     # ``days`` (date -> that day's visits by start): the full check's bulk gate
     sift: Callable | None = None
+    # visit rules: a hard code when ``sift`` keeps exactly the visits the rule finds a
+    # problem on, one of this code each (the solver then need not ask the rule itself)
+    exact: str | None = None
 
 
 RULES: list[Rule] = []
@@ -67,6 +70,7 @@ def rule(
     for_customer: Callable | None = None,
     needs_skills: bool = False,
     sift: Callable | None = None,
+    exact: str | None = None,
 ) -> Callable[[Callable], Callable]:
     """Register a rule function; its docstring's first paragraph is how it is read.
     ``applies`` (visit rules) says once per carer whether the rule can find anything for
@@ -78,7 +82,10 @@ def rule(
     (their windows, their valid skills) and visit by visit without a call, so the rule is
     called only where it may fire (whatever days it is given, it keeps every visit among
     them that the rule finds something on; it may keep more).
-    Each must be a cheap necessary condition: where it says no, the rule finds nothing."""
+    Each must be a cheap necessary condition: where it says no, the rule finds nothing.
+    ``exact``: the sift is also sufficient, for any carer and days: each visit it keeps
+    has exactly one problem, of this (hard) code, so the solver's pair table (issue 23:
+    1.5 million pairs at ten times) takes the sift's word without asking the rule."""
 
     def register(check: Callable) -> Callable:
         doc = (check.__doc__ or "").strip().split("\n\n")[0]
@@ -94,6 +101,7 @@ def rule(
                 for_customer,
                 needs_skills,
                 sift,
+                exact,
             )
         )
         return check

@@ -19,10 +19,6 @@ if TYPE_CHECKING:
     Days = Mapping[date, Sequence[SVisit]]
 
 
-def _all(days: Days) -> list[SVisit]:
-    return [visit for visits in days.values() for visit in visits]
-
-
 def _on_absent_days(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
     """The carer's visits on their days of absence."""
     return [visit for day in carer.absent_days if day in days for visit in days[day]]
@@ -34,6 +30,7 @@ def _on_absent_days(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
     P.ABSENT,
     applies=lambda carer, ctx: bool(carer.absent_days),
     sift=_on_absent_days,
+    exact=P.ABSENT,
 )
 def absent(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """A carer recorded absent on the visit's day cannot do it (Plan B finds cover)."""
@@ -69,16 +66,17 @@ def _within(windows: tuple[tuple[int, int], ...], visit: SVisit) -> bool:
 
 
 def _outside_pattern(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
-    """Every visit of an inactive carer; else, with a pattern recorded, the visits of the
-    days they are not absent that are not within it (``_within``, inline: each day's
-    windows are worked out once, and a large week has 12,000 carer-visits)."""
+    """Of the days the carer is not absent: every visit of an inactive carer; else, with
+    a pattern recorded, the visits not within it (``_within``, inline: each day's
+    windows are worked out once, and a large week has 12,000 carer-visits). Exactly the
+    visits ``unavailable`` finds a problem on."""
+    absent = carer.absent_days
     if not carer.active:
-        return _all(days)
+        return [visit for day, visits in days.items() if day not in absent for visit in visits]
     availability = carer.availability
     if not availability:
         return ()
     found: list[SVisit] = []
-    absent = carer.absent_days
     for day, visits in days.items():
         if day in absent:
             continue
@@ -100,6 +98,7 @@ def _outside_pattern(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
     P.UNAVAILABLE,
     applies=lambda carer, ctx: not carer.active or bool(carer.availability),
     sift=_outside_pattern,
+    exact=P.UNAVAILABLE,
 )
 def unavailable(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """The visit lies wholly inside one of the carer's availability windows for its weekday

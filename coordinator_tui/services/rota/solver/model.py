@@ -23,7 +23,7 @@ checker itself (``verify``).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -31,7 +31,7 @@ from coordinator_tui.models import VisitStatus
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.measures import due_minutes
 from coordinator_tui.services.rota.problems import Problem
-from coordinator_tui.services.rota.rules.base import visit_rules_for
+from coordinator_tui.services.rota.rules.base import visit_rules_for, visit_rules_of
 from coordinator_tui.services.rota.snapshot import SCarer, SVisit, WeekSnapshot
 from coordinator_tui.services.rota.solver.weights import DEFAULT_WEIGHTS, Weights
 from coordinator_tui.services.rota.travel import travel_minutes
@@ -248,9 +248,18 @@ def visit_at(visit: SVisit, start: int) -> SVisit:
     )
 
 
+CLEAN: tuple[str | None, float] = (None, 0.0)  # a pair no visit rule finds anything on
+_NOTHING: dict[int, tuple[str | None, float]] = {}
+
+
 class PairCheck:
     """The checker's ``visit`` rules for one carer on one visit: hard problems rule the
-    pair out, soft ones are priced. Memoised per (carer, visit, start)."""
+    pair out, soft ones are priced. Memoised per (carer, visit, start).
+
+    ``table`` answers for many carers and visits at once as the full check does (each
+    rule's ``sift`` in bulk, the rule asked only where it may fire: issue 23, the
+    ten-times repair asked 1.5 million pairs one by one); its table is kept as the memo
+    of those pairs, so a later call for one gives the same answer without the rules."""
 
     def __init__(self, snap: WeekSnapshot, weights: Weights) -> None:
         self.snap = snap
@@ -258,6 +267,11 @@ class PairCheck:
         self.ctx = RotaState(snap, {})
         self._checks: dict[int, tuple] = {}  # carer -> the visit rules that apply to them
         self._memo: dict[tuple[int, int, int], tuple[str | None, float]] = {}
+        # What ``table`` has answered: (visit -> the start it was asked at, the table, the
+        # carers asked); a pair covered there and not in the table is ``CLEAN``.
+        self._covered: list[
+            tuple[dict[int, int], dict[int, dict[int, tuple[str | None, float]]], set[int]]
+        ] = []
 
     def __call__(self, carer: SCarer, visit: SVisit) -> tuple[str | None, float]:
         """(the title of the first hard problem or None, the soft problems' points)."""
@@ -265,6 +279,9 @@ class PairCheck:
         found = self._memo.get(key)
         if found is not None:
             return found
+        for starts, table, carers in self._covered:
+            if carer.id in carers and starts.get(visit.id) == visit.start:
+                return table.get(carer.id, _NOTHING).get(visit.id, CLEAN)
         customer = self.snap.customers.get(visit.customer_id)
         hard: str | None = None
         soft = 0.0
@@ -285,6 +302,88 @@ class PairCheck:
                 break
         found = self._memo[key] = (hard, soft)
         return found
+
+    def table(
+        self, carers: Sequence[SCarer], visits: Sequence[SVisit]
+    ) -> dict[int, dict[int, tuple[str | None, float]]]:
+        """Carer -> visit -> what ``__call__`` gives, for every pair of ``carers`` and
+        ``visits`` a rule finds anything on (a pair left out is ``CLEAN``).
+
+        As ``validate._check_all``: per carer, rule by rule in ``__call__``'s order, the
+        rule's ``sift`` once over the visits by day (each sift reads only the carer, the
+        visits it is given and the week, never what the carer is on, so it holds for a
+        visit they are not on), then the rule only on the visits kept, but for those its
+        ``needs_skills`` and ``for_customer`` pass over, and those a rule before it has
+        ruled out (``__call__`` stops there)."""
+        ctx, weights = self.ctx, self.weights
+        customers = self.snap.customers
+        days: dict[date, list[SVisit]] = defaultdict(list)
+        for visit in visits:
+            days[visit.day].append(visit)
+        everything = list(visits)
+        table: dict[int, dict[int, tuple[str | None, float]]] = {}
+        for carer in carers:
+            found: dict[int, tuple[str | None, float]] = {}
+            for rule in visit_rules_of(carer, ctx):
+                candidates = everything if rule.sift is None else rule.sift(carer, days, ctx)
+                if rule.exact is not None:  # the sift's word is the rule's: no call
+                    title = P.TITLES.get(rule.exact, rule.exact)
+                    if not found:  # the first rule to find anything (most often)
+                        found = dict.fromkeys((v.id for v in candidates), (title, 0.0))
+                        continue
+                    for visit in candidates:
+                        hard, soft = found.get(visit.id, CLEAN)
+                        if not hard:
+                            found[visit.id] = (title, soft)
+                    continue
+                check, for_customer = rule.check, rule.for_customer
+                needs_skills = rule.needs_skills
+                for visit in candidates:
+                    if needs_skills and not visit.skills:
+                        continue
+                    hard, soft = found.get(visit.id, CLEAN)
+                    if hard:
+                        continue
+                    customer = customers.get(visit.customer_id)
+                    if for_customer is not None and not for_customer(
+                        visit.customer_id, customer, ctx
+                    ):
+                        continue
+                    problems = check(carer, visit, customer, ctx)
+                    if not problems:
+                        continue
+                    for problem in problems:
+                        if problem.is_hard:
+                            hard = hard or problem.title
+                        elif not problem.accepted:
+                            soft += (
+                                weights.gender
+                                if problem.code == P.PREFERRED_GENDER
+                                else weights.soft_rule
+                            )
+                    found[visit.id] = (hard, soft)
+            if found:
+                table[carer.id] = found
+        # The memo of these pairs, for ``__call__``: kept as the table itself (filling
+        # ``_memo`` pair by pair cost a second at ten times).
+        self._covered.append(({v.id: v.start for v in everything}, table, {c.id for c in carers}))
+        return table
+
+    def table_per_pair(
+        self, carers: Sequence[SCarer], visits: Sequence[SVisit]
+    ) -> dict[int, dict[int, tuple[str | None, float]]]:
+        """``table`` asked pair by pair (``__call__``): the reference it is tested
+        against, and what it replaced."""
+        table: dict[int, dict[int, tuple[str | None, float]]] = {}
+        for carer in carers:
+            found = {}
+            for visit in visits:
+                result = self(carer, visit)
+                if result != CLEAN:
+                    found[visit.id] = result
+            if found:
+                table[carer.id] = found
+        return table
 
 
 def build_model(
@@ -394,26 +493,44 @@ def build_model(
         stops.sort()
     jobs: dict[int, Job] = {}
     active = [c for c in snap.carers.values() if c.active]
-    for visit_id in sorted(free_visits, key=lambda v: (snap.visits[v].start, v)):
+    order = sorted(free_visits, key=lambda v: (snap.visits[v].start, v))
+    # Every active carer on every free visit, the rules in bulk (``PairCheck.table``):
+    # per visit, the carers some rule finds anything on, in ``active``'s order.
+    found_on: dict[int, list[tuple[int, str | None, float]]] = defaultdict(list)
+    for carer_id, found in check.table(active, [snap.visits[v] for v in order]).items():
+        for visit_id, (hard, soft) in found.items():
+            found_on[visit_id].append((carer_id, hard, soft))
+    continuity = weights.continuity
+    strangers = dict.fromkeys((c.id for c in active), continuity)  # nothing found, no regular
+    for visit_id in order:
         visit = snap.visits[visit_id]
         keep = pinned[visit_id]
         regular = regulars.get(visit.customer_id, frozenset())
         same_call = last_week.get(visit_id, ())
         other_call = weights.other_call if same_call else 0.0
-        costs: dict[int, float] = {}
+        # As asking each pair: the rules' soft points, plus continuity for a carer who is
+        # not a regular, or the other call's for a regular not on this very call.
+        costs: dict[int, float] = dict(strangers)
+        for carer_id in keep:
+            costs.pop(carer_id, None)
         excluded: dict[int, str] = {}
-        for carer in active:
-            if carer.id in keep:
+        priced: set[int] = set()
+        for carer_id, hard, soft in found_on.get(visit_id, ()):
+            if carer_id in keep:
                 continue
-            hard, soft = check(carer, visit)
             if hard:
-                excluded[carer.id] = hard
+                excluded[carer_id] = hard
+                del costs[carer_id]
                 continue
-            if carer.id not in regular:
-                soft += weights.continuity
-            elif carer.id not in same_call:
+            priced.add(carer_id)
+            if carer_id not in regular:
+                soft += continuity
+            elif carer_id not in same_call:
                 soft += other_call
-            costs[carer.id] = soft
+            costs[carer_id] = soft
+        for carer_id in regular:
+            if carer_id in costs and carer_id not in priced:
+                costs[carer_id] = 0.0 + other_call if carer_id not in same_call else 0.0
         earliest = latest = visit.start
         if scope.move_times and visit_id in windows:
             low, high = windows[visit_id]
