@@ -23,7 +23,7 @@ checker itself (``verify``).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -252,6 +252,20 @@ CLEAN: tuple[str | None, float] = (None, 0.0)  # a pair no visit rule finds anyt
 _NOTHING: dict[int, tuple[str | None, float]] = {}
 
 
+def _priced(
+    problems: Iterable[Problem], weights: Weights, hard: str | None, soft: float
+) -> tuple[str | None, float]:
+    """``(hard, soft)`` after ``problems``: the first hard problem's title kept, each soft
+    one not accepted priced (a carer of the gender not preferred at ``weights.gender``).
+    One place for ``PairCheck``'s single calls and its bulk table, which must agree."""
+    for problem in problems:
+        if problem.is_hard:
+            hard = hard or problem.title
+        elif not problem.accepted:
+            soft += weights.gender if problem.code == P.PREFERRED_GENDER else weights.soft_rule
+    return hard, soft
+
+
 class PairCheck:
     """The checker's ``visit`` rules for one carer on one visit: hard problems rule the
     pair out, soft ones are priced. Memoised per (carer, visit, start).
@@ -289,15 +303,7 @@ class PairCheck:
         if checks is None:  # as the checker does: a rule whose ``applies`` says no is not run
             checks = self._checks[carer.id] = visit_rules_for(carer, self.ctx)
         for check in checks:
-            for problem in check(carer, visit, customer, self.ctx):
-                if problem.is_hard:
-                    hard = hard or problem.title
-                elif not problem.accepted:
-                    soft += (
-                        self.weights.gender
-                        if problem.code == P.PREFERRED_GENDER
-                        else self.weights.soft_rule
-                    )
+            hard, soft = _priced(check(carer, visit, customer, self.ctx), self.weights, hard, soft)
             if hard:
                 break
         found = self._memo[key] = (hard, soft)
@@ -352,16 +358,7 @@ class PairCheck:
                     problems = check(carer, visit, customer, ctx)
                     if not problems:
                         continue
-                    for problem in problems:
-                        if problem.is_hard:
-                            hard = hard or problem.title
-                        elif not problem.accepted:
-                            soft += (
-                                weights.gender
-                                if problem.code == P.PREFERRED_GENDER
-                                else weights.soft_rule
-                            )
-                    found[visit.id] = (hard, soft)
+                    found[visit.id] = _priced(problems, weights, hard, soft)
             if found:
                 table[carer.id] = found
         # The memo of these pairs, for ``__call__``: kept as the table itself (filling
