@@ -92,6 +92,26 @@ class Result:
             **self.extra,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        """The inverse of ``to_dict`` (a child process hands its results back this way):
+        the derived figures (median, min, max, runs, ratio) are computed again from the
+        samples, and every key that is not a field is ``extra``, as ``to_dict`` spread it."""
+        rest = {key: value for key, value in data.items() if key not in _DERIVED_KEYS}
+        return cls(
+            name=rest.pop("name"),
+            samples_s=[float(sample) for sample in rest.pop("samples_s")],
+            target=rest.pop("target"),
+            passed=bool(rest.pop("pass")),
+            baseline_median_s=rest.pop("baseline_median_s", None),
+            description=rest.pop("description", ""),
+            extra=rest,
+        )
+
+
+_DERIVED_KEYS = frozenset({"median_s", "min_s", "max_s", "runs", "ratio"})
+"""``Result.to_dict``'s keys computed from the samples, not stored."""
+
 
 def load_average() -> list[float] | None:
     """The machine's 1, 5 and 15 minute load averages, rounded (None where unknown)."""
@@ -104,6 +124,55 @@ def load_average() -> list[float] | None:
 def load_is_high(load: list[float] | None) -> bool:
     """Whether the 1-minute load is above ``HIGH_LOAD_PER_CORE`` per core."""
     return bool(load) and load[0] > HIGH_LOAD_PER_CORE * (os.cpu_count() or 1)
+
+
+def calibration_workload() -> int:
+    """A fixed pure-Python CPU workload (about 50-100 ms): building a dict of tuples and
+    strings, sorting it, and a small sort loop. Deterministic, no I/O, no imports.
+
+    Why: the machines these benchmarks run on differ from day to day (one session's ran the
+    same code 1.4-1.6 times slower than the one before: the large demo built in 10.5 s
+    against 6.6 s), so two days' figures can only be compared through a yardstick timed on
+    each: ``calibrate`` times this at the start and end of every ``python -m benchmarks``
+    run and the JSON and the table carry it. Changing this function changes the yardstick:
+    old and new calibrations are then not comparable."""
+    table: dict[int, tuple[int, str, int]] = {}
+    for i in range(45_000):
+        key = (i * 7919) % 45_007
+        table[key] = (key % 97, f"r{key}", i)
+    ordered = sorted(table.values())
+    check = ordered[0][2] + ordered[-1][2]
+    for rounds in range(20):
+        block = [((j * 31 + rounds) % 1009, j) for j in range(2_000)]
+        block.sort()
+        check += block[rounds][1]
+    return check
+
+
+CALIBRATION_REPEATS = 5
+
+
+def calibrate(repeats: int = CALIBRATION_REPEATS) -> dict[str, Any]:
+    """``calibration_workload``'s CPU time (``process_time``: the machine's speed, not how
+    busy it was) ``repeats`` times, the garbage collector off while it runs (so a large heap
+    in the calling process does not slow it); the median in milliseconds and the samples."""
+    import gc
+
+    samples: list[float] = []
+    for _ in range(repeats):
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.process_time()
+            calibration_workload()
+            samples.append(time.process_time() - start)
+        finally:
+            gc.enable()
+    return {
+        "median_ms": round(statistics.median(samples) * 1000, 2),
+        "samples_ms": [round(sample * 1000, 2) for sample in samples],
+        "load_average": load_average(),
+    }
 
 
 def scaled_db(scale: int) -> Path:
