@@ -5,6 +5,16 @@ Run from the repository root. Progress goes to stderr, the table to stdout, and 
 when every run succeeded and met its target, 1 when a run failed (non-zero exit, timeout,
 nothing painted), 3 when a target was missed (``--no-strict``: 0 then, for exploring).
 
+Each benchmark (at each scale, on SQLite and on PostgreSQL) is measured in a fresh Python
+process (``benchmarks._child``), started after any database build has finished and
+``os.sync()`` has written it out: no figure is taken in a process that has just built the
+ten-times database, or after another benchmark's imports, heap and caches. Its progress is
+passed on to stderr; a child that crashes or runs past ``--child-timeout`` is a failed run,
+reported with its last lines. A calibration (``common.calibration_workload``: a fixed
+pure-Python CPU workload, median of 5 by ``process_time``) is timed at the start and end of
+the run, written to the JSON (``machine.calibration``) and printed above the table: the
+machine's speed, by which figures from other days are compared.
+
 ``--scale 10`` runs every benchmark on the large demo AND on the ten-times database
 (``results/large-x10.db``), printing both (issue 23 §4). Each benchmark's figures carry the
 machine's load average before and after it; when the 1-minute load is above one per core
@@ -23,9 +33,15 @@ their targets. A benchmark that cannot run there says why (``PG_NOT_RUN``).
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import json
+import os
+import signal
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,10 +51,13 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.common import (
+    CALIBRATION_REPEATS,
     DEFAULT_JSON,
+    REPO_ROOT,
     X10_BUILD_TARGET_S,
     BenchmarkError,
     Result,
+    calibrate,
     console,
     db_label,
     ensure_large_db,
@@ -73,6 +92,24 @@ PG_NOT_RUN = {
     "server's (TLS and disk), not the app's",
 }
 """Benchmarks that do not run with ``--pg``, and why (printed, never skipped silently)."""
+
+CALLS = {
+    "startup": "benchmarks.startup:run",
+    "demo_build": "benchmarks.demo_build:run",
+    "rota_validate": "benchmarks.rota_validate:run",
+    "solver": "benchmarks.solver:run",
+    "lists": "benchmarks.lists:run",
+    "governance": "benchmarks.governance:run",
+    "serve_load": "benchmarks.serve_load:run",
+    "encryption": "benchmarks.encryption:run",
+    "people": "benchmarks.people_app:run",
+    "coding_audit": "benchmarks.coding_audit:run",
+    "terminal": "benchmarks.terminal:run",
+}
+"""Each benchmark's ``run`` function, called in a fresh child process (``benchmarks._child``)."""
+CHILD_TIMEOUT_S = 3 * 3600.0
+"""How long one benchmark's child may run before it is stopped and counted as failed."""
+STDERR_TAIL_LINES = 15
 
 
 def _runs(value: str) -> int:
@@ -160,6 +197,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="with --pg: milliseconds added to every round trip by a local proxy (2)",
     )
     parser.add_argument(
+        "--child-timeout",
+        type=float,
+        default=CHILD_TIMEOUT_S,
+        metavar="S",
+        help="seconds one benchmark's process may run before it is stopped and counted "
+        f"as failed (default {CHILD_TIMEOUT_S:g})",
+    )
+    parser.add_argument(
         "--repeat-when-busy",
         type=int,
         default=1,
@@ -175,6 +220,19 @@ def _seconds(value: float | None) -> str:
     if value < 1:
         return f"{value * 1000:.1f} ms"  # key and paint latencies are milliseconds
     return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+
+
+def calibration_text(calibration: dict[str, Any] | None) -> str:
+    """The calibration for the table's header line: the start's median (and the end's when
+    it differs by more than a tenth: the machine's speed changed during the run)."""
+    if not calibration or not calibration.get("start"):
+        return ""
+    start = calibration["start"]["median_ms"]
+    end = (calibration.get("end") or {}).get("median_ms")
+    figure = f"{start:.0f} ms"
+    if end is not None and abs(end - start) > 0.1 * start:
+        figure = f"{start:.0f} ms at the start, {end:.0f} ms at the end"
+    return f"calibration {figure} (this machine's speed; compare runs from other days by it)"
 
 
 def results_table(results: list[Result]) -> Table:
@@ -281,6 +339,91 @@ def _load_text(load: dict[str, Any] | None) -> str:
     return f"{load['before'][0]:.1f}->{load['after'][0]:.1f}"
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop a child started in its own session, and whatever it started there."""
+    if proc.poll() is not None:
+        return
+    for signum, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signum)
+        try:
+            proc.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _pass_on(stream: Any, tail: collections.deque[str]) -> None:
+    """Copy the child's progress lines to the user's stderr as they come, keeping the last
+    few for a failure's report."""
+    for line in stream:
+        tail.append(line.rstrip("\n"))
+        sys.stderr.write(line)
+        sys.stderr.flush()
+
+
+def run_in_child(
+    target: str, db: Any, runs: int, timeout_s: float = CHILD_TIMEOUT_S
+) -> list[Result]:
+    """``target`` (``"module:function"``) called as ``function(db, runs)`` (``function(runs)``
+    when ``db`` is None) in a fresh Python process; its results, read back.
+
+    The child has this process's environment, its own session (so a timeout or Ctrl-C
+    stops it and what it started), stdout and stderr passed on to this stderr (the table
+    on stdout stays clean). A child that crashes, or runs past ``timeout_s``, raises
+    ``BenchmarkError`` with the last lines it printed; a benchmark that failed after
+    measuring some figures raises it with them as ``results`` (they still count)."""
+    with tempfile.TemporaryDirectory(prefix="coordinator-bench-") as tmp:
+        spec_path, result_path = Path(tmp) / "spec.json", Path(tmp) / "result.json"
+        spec = {"target": target, "db": None if db is None else str(db), "runs": runs}
+        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks._child", str(spec_path), str(result_path)],
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        )
+        tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
+        reader = threading.Thread(target=_pass_on, args=(proc.stdout, tail), daemon=True)
+        reader.start()
+        timed_out = False
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            _stop(proc)
+            reader.join(timeout=10)
+            if proc.stdout is not None:
+                proc.stdout.close()
+        last = " | ".join(line for line in tail if line.strip())
+        if timed_out:
+            raise BenchmarkError(f"timed out after {timeout_s:g} s; last lines: {last or '-'}")
+        try:
+            outcome = json.loads(result_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            code = proc.returncode
+            ended = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+            raise BenchmarkError(
+                f"the benchmark's process {ended} and no results; last lines: {last or '-'}"
+            ) from None
+    results = [Result.from_dict(item) for item in outcome["results"]]
+    error = outcome.get("error")
+    if error:
+        message = error["message"]
+        if error.get("kind") == "crash":
+            where = " <- ".join(reversed(error.get("where", [])[-3:])) or "?"
+            message = f"{message} (at {where}); last lines: {last or '-'}"
+        failure = BenchmarkError(message)
+        failure.results = results  # type: ignore[attr-defined] - the figures still count
+        raise failure
+    return results
+
+
 def _run_one(
     name: str,
     args: argparse.Namespace,
@@ -288,8 +431,10 @@ def _run_one(
     document: dict[str, Any],
     pg_url: str | None = None,
 ):
-    """One benchmark at one scale: its results, named ``NAME`` (scale 1) or ``x10 NAME``;
-    with ``pg_url``, on PostgreSQL through the delaying proxy, named ``pg NAME``."""
+    """One benchmark at one scale, measured in a fresh child process (``run_in_child``):
+    its results, named ``NAME`` (scale 1) or ``x10 NAME``; with ``pg_url``, on PostgreSQL
+    through the delaying proxy, named ``pg NAME``. Any database build happens here first,
+    and the page cache is written out (``os.sync``) before the child starts."""
     db_key = "large_db" if scale == 1 else "x10_db"
 
     def db() -> Any:
@@ -298,76 +443,51 @@ def _run_one(
         document[db_key] = ensure_large_db(rebuild=args.rebuild, scale=scale)
         return Path(document[db_key]["path"])
 
+    def in_child(database: Any, runs: int) -> list[Result]:
+        os.sync()  # a build's dirty pages written out now, not during the measurement
+        return run_in_child(CALLS[name], database, runs, args.child_timeout)
+
+    try:
+        results = _child_results(name, args, scale, document, db, in_child)
+    except BenchmarkError as exc:
+        _rename(getattr(exc, "results", None) or [], args, scale, pg_url)
+        raise
+    _rename(results, args, scale, pg_url)
+    return results
+
+
+def _child_results(name, args, scale, document, db, in_child) -> list[Result]:
     results: list[Result] = []
-    if name == "startup":
-        from benchmarks import startup
-
-        results += startup.run(db(), args.runs)
-    elif name == "demo_build":
-        if scale == 1:
-            from benchmarks import demo_build
-
-            results += demo_build.run(args.runs_demo)
-        else:
-            info = document.get("x10_db") or {}
-            if not info.get("built_now"):  # timed: the build is the measure
-                info = ensure_large_db(rebuild=True, scale=10)
-                document["x10_db"] = info
-            seconds = info["build_seconds"]
-            results.append(
-                Result(
-                    "demo_build.x10",
-                    [seconds],
-                    target=f"under {X10_BUILD_TARGET_S:.0f} s",
-                    passed=seconds < X10_BUILD_TARGET_S,
-                    description="seed_demo(size='x10', seed=1) into a fresh migrated SQLite "
-                    f"file ({info['path']})",
-                    extra={"summary": info["summary"]},
-                )
+    if name == "demo_build" and scale != 1:
+        info = document.get("x10_db") or {}
+        if not info.get("built_now"):  # timed: the build is the measure
+            info = ensure_large_db(rebuild=True, scale=10)
+            document["x10_db"] = info
+        seconds = info["build_seconds"]
+        results.append(
+            Result(
+                "demo_build.x10",
+                [seconds],
+                target=f"under {X10_BUILD_TARGET_S:.0f} s",
+                passed=seconds < X10_BUILD_TARGET_S,
+                description="seed_demo(size='x10', seed=1) into a fresh migrated SQLite "
+                f"file ({info['path']})",
+                extra={"summary": info["summary"]},
             )
-    elif name == "rota_validate":
-        from benchmarks import rota_validate
-
-        results += rota_validate.run(db(), args.runs)
-    elif name == "solver":
-        from benchmarks import solver
-
-        results += solver.run(db(), args.runs)
-    elif name == "lists":
-        from benchmarks import lists
-
-        results += lists.run(db(), args.runs)
-    elif name == "governance":
-        from benchmarks import governance
-
-        results += governance.run(db(), args.runs)
-    elif name == "serve_load":
-        from benchmarks import serve_load
-
-        results += serve_load.run(db(), args.runs)
-    elif name == "encryption":
-        from benchmarks import encryption
-
-        results += encryption.run(db(), args.runs)
+        )
+    elif name == "demo_build":
+        results += in_child(None, args.runs_demo)
+    elif name == "people" and scale != 1:
+        console.print("people: its two sizes are 100,000 and 1,000,000 rows (--scale 1)")
     elif name == "people":
-        from benchmarks import people_app
+        results += in_child(db(), max(args.runs, MIN_RUNS))
+    else:
+        results += in_child(db(), args.runs)
+    return results
 
-        if scale != 1:
-            console.print("people: its two sizes are 100,000 and 1,000,000 rows (--scale 1)")
-        else:
-            results += people_app.run(db(), max(args.runs, MIN_RUNS))
-    elif name == "coding_audit":
-        from benchmarks import coding_audit
 
-        results += coding_audit.run(db(), args.runs)
-    elif name == "terminal":
-        from benchmarks import terminal
-
-        try:
-            results += terminal.run(db(), args.runs)
-        except terminal.PartialResults as exc:
-            results += exc.results  # the figures that were measured still count
-            raise
+def _rename(results: list[Result], args: argparse.Namespace, scale: int, pg_url: str | None):
+    """``x10 `` before a figure at ten times, ``pg `` before one on PostgreSQL."""
     if scale != 1:
         for result in results:
             if not result.name.startswith("demo_build"):
@@ -376,7 +496,6 @@ def _run_one(
         for result in results:
             result.name = f"pg {result.name}"
             result.extra["database"] = f"PostgreSQL, +{args.rtt_ms:g} ms a round trip"
-    return results
 
 
 def _measured(
@@ -392,7 +511,13 @@ def _measured(
     tries = 1 + max(0, args.repeat_when_busy)
     for attempt in range(1, tries + 1):
         before = load_average()
-        results = _run_one(name, args, scale, document, pg_url)
+        try:
+            results = _run_one(name, args, scale, document, pg_url)
+        except BenchmarkError as exc:
+            load = {"before": before, "after": load_average()}
+            for result in getattr(exc, "results", None) or []:
+                result.extra["load_average"] = load  # figures measured before the failure
+            raise
         load = {"before": before, "after": load_average()}
         for result in results:
             result.extra["load_average"] = load
@@ -469,6 +594,12 @@ def main(argv: list[str] | None = None) -> int:
         "results": [],
         "errors": [],
     }
+    document["machine"]["calibration"] = {
+        "workload": "benchmarks.common.calibration_workload: CPU time (process_time), "
+        f"median of {CALIBRATION_REPEATS}, in milliseconds: lower is a faster machine",
+        "start": calibrate(),
+    }
+    console.print(f"calibration: {document['machine']['calibration']['start']['median_ms']} ms")
     results: list[Result] = []
     scales = (1, 10) if args.scale == 10 else (1,)
     not_run: dict[str, str] = {}
@@ -494,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
                         document["errors"].append({"benchmark": label, "error": str(exc)})
         if pg_url is not None:
             document["pg"]["opens"] = _count_round_trips(args.pg)
+    document["machine"]["calibration"]["end"] = calibrate()
     if not_run:
         document["pg_not_run"] = not_run
     document["results"] = [result.to_dict() for result in results]
@@ -502,6 +634,8 @@ def main(argv: list[str] | None = None) -> int:
     if results:
         # Wide enough for every column when stdout is a file or a pipe.
         out = Console() if sys.stdout.isatty() else Console(width=120)
+        # The calibration on one line above the table (a title would wrap to its width).
+        out.print(calibration_text(document["machine"]["calibration"]), soft_wrap=True)
         out.print(results_table(results))
         if args.pg:
             out.print(side_by_side(results, args.rtt_ms, not_run))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
@@ -336,3 +337,164 @@ def test_the_readme_table_puts_both_sizes_of_a_measure_side_by_side():
     build = next(line for line in lines if line.startswith("| `demo_build.x10`"))
     assert "| – |  | 61.0 s, load 1.5 | met | under 90 s |" in build
     assert lines[-1] == "- **failed:** x10 terminal: tmux missing"
+
+
+# -- each benchmark in a fresh process, and the machine's calibration (issue 23 §4) ------------
+
+FAKE_BENCH = """
+import os, sys, time
+from benchmarks.common import PartialResults, Result, console
+
+def _results(db, runs):
+    return [
+        Result(
+            "fake.load",
+            [0.001 * i for i in range(1, runs + 1)],
+            target="< 1 s",
+            passed=True,
+            baseline_median_s=0.002,
+            description="a fake benchmark",
+            extra={"pid": os.getpid(), "db": str(db), "db_type": type(db).__name__,
+                   "nested": {"rows": [1, 2, 3]}},
+        )
+    ]
+
+def run(db, runs):
+    console.print("fake: measuring")
+    return _results(db, runs)
+
+def partial(db, runs):
+    raise PartialResults(_results(db, runs), "the comparison could not run")
+
+def crash(db, runs):
+    print("fake: about to fail", file=sys.stderr)
+    raise ValueError("no such table: visit\\n[parameters: ('Ada Example', '9990000000')]")
+
+def hard(db, runs):
+    os._exit(7)
+
+def slow(db, runs):
+    time.sleep(60)
+"""
+
+
+@pytest.fixture
+def fake_runner(tmp_path, monkeypatch):
+    """``python -m benchmarks``'s ``main`` with ``rota_validate`` pointed at a fake benchmark
+    module (importable by the child through PYTHONPATH), the large demo replaced by a path
+    nothing opens, and the JSON kept in ``tmp_path``: the whole runner in about a second."""
+    import os
+
+    import benchmarks.__main__ as runner
+
+    (tmp_path / "fake_bench.py").write_text(FAKE_BENCH, encoding="utf-8")
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    )
+    monkeypatch.setattr(runner, "DEFAULT_JSON", tmp_path / "latest.json")
+    fake_db = tmp_path / "large.db"
+    monkeypatch.setattr(
+        runner,
+        "ensure_large_db",
+        lambda rebuild=False, scale=1: {"path": str(fake_db), "built_now": False},
+    )
+
+    def run(function: str, *extra: str) -> tuple[int, dict]:
+        monkeypatch.setitem(runner.CALLS, "rota_validate", f"fake_bench:{function}")
+        argv = ["--only", "rota_validate", "--runs", "5", "--repeat-when-busy", "0", *extra]
+        code = runner.main(argv)
+        return code, json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
+
+    return run
+
+
+def test_result_from_dict_inverts_to_dict() -> None:
+    from benchmarks.common import Result
+
+    result = Result(
+        "x10 rota.load",
+        [0.0123456, 0.02, 0.011],
+        target="< 50 ms",
+        passed=False,
+        baseline_median_s=0.01,
+        description="the week read",
+        extra={"load_average": {"before": [0.5, 0.4, 0.3], "after": [0.6, 0.4, 0.3]}, "n": 2},
+    )
+    again = Result.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert again.to_dict() == result.to_dict()
+    assert again.samples_s == pytest.approx(result.samples_s, abs=1e-6)  # to the microsecond
+    assert (again.name, again.target, again.passed) == (result.name, result.target, False)
+    assert again.extra == result.extra and again.ratio == pytest.approx(result.ratio, 1e-4)
+
+
+def test_each_benchmark_runs_in_a_fresh_process_and_its_results_come_back(
+    fake_runner, capsys
+) -> None:
+    import os
+
+    code, document = fake_runner("run")
+    assert code == 0, document["errors"]
+    (result,) = document["results"]
+    assert result["name"] == "fake.load"
+    assert result["samples_s"] == [0.001, 0.002, 0.003, 0.004, 0.005]
+    assert (result["median_s"], result["ratio"], result["pass"]) == (0.003, 1.5, True)
+    assert result["pid"] != os.getpid()  # measured in a child, not in the runner
+    assert result["db_type"] == "PosixPath" and result["db"].endswith("large.db")
+    assert result["nested"] == {"rows": [1, 2, 3]}
+    assert set(result["load_average"]) == {"before", "after"}
+    captured = capsys.readouterr()
+    assert "fake: measuring" in captured.err  # the child's progress reaches stderr
+    header = next(line for line in captured.out.splitlines() if "calibration" in line)
+    assert "compare runs from other days by it" in header
+
+
+def test_the_calibration_is_in_the_json_header(fake_runner) -> None:
+    from benchmarks.common import CALIBRATION_REPEATS
+
+    _, document = fake_runner("run")
+    calibration = document["machine"]["calibration"]
+    assert "calibration_workload" in calibration["workload"]
+    for when in ("start", "end"):
+        timed = calibration[when]
+        assert len(timed["samples_ms"]) == CALIBRATION_REPEATS
+        assert 0 < min(timed["samples_ms"]) <= timed["median_ms"] <= max(timed["samples_ms"])
+
+
+def test_a_crashing_child_is_a_failed_run_with_its_last_lines(fake_runner, capsys) -> None:
+    code, document = fake_runner("crash", "--no-strict")
+    assert code == 1 and document["results"] == []
+    (error,) = document["errors"]
+    assert error["benchmark"] == "rota_validate"
+    assert "ValueError: no such table: visit" in error["error"]
+    assert "fake: about to fail" in error["error"]  # the stderr tail
+    assert "fake_bench.py" in error["error"]  # where it was raised
+    # Only the message's first line: a statement's parameters never reach the terminal.
+    assert "Ada Example" not in error["error"]
+    assert "Ada Example" not in capsys.readouterr().err
+
+    code, document = fake_runner("hard")
+    assert code == 1 and "exited with code 7" in document["errors"][0]["error"]
+
+
+def test_figures_measured_before_a_failure_still_count(fake_runner) -> None:
+    code, document = fake_runner("partial", "--no-strict")
+    assert code == 1
+    assert document["errors"][0]["error"] == "the comparison could not run"
+    (result,) = document["results"]
+    assert result["name"] == "fake.load" and "load_average" in result
+
+
+def test_a_child_past_its_timeout_is_stopped_and_failed(tmp_path, monkeypatch) -> None:
+    import os
+    import time
+
+    from benchmarks.__main__ import run_in_child
+    from benchmarks.common import BenchmarkError
+
+    (tmp_path / "fake_bench.py").write_text(FAKE_BENCH, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    started = time.monotonic()
+    with pytest.raises(BenchmarkError, match="timed out after 2 s"):
+        run_in_child("fake_bench:slow", "postgresql://bench:secret@127.0.0.1/bench", 5, 2)
+    assert time.monotonic() - started < 20
+    assert os.environ["PYTHONPATH"] == str(tmp_path)
