@@ -153,11 +153,17 @@ CALIBRATION_REPEATS = 5
 
 
 def calibrate(repeats: int = CALIBRATION_REPEATS) -> dict[str, Any]:
-    """``calibration_workload``'s CPU time (``process_time``: the machine's speed, not how
-    busy it was) ``repeats`` times, the garbage collector off while it runs (so a large heap
-    in the calling process does not slow it); the median in milliseconds and the samples."""
+    """``calibration_workload``'s CPU time (``process_time``: the machine's speed rather than
+    how long it waited for a core) ``repeats`` times after one untimed call, the garbage
+    collector off while it runs (so a large heap in the calling process does not slow it);
+    the median and the least in milliseconds, the samples, and the load average.
+
+    CPU time is not immune to a busy machine: at a load of 5-6 on 2 cores the median
+    ranged 45-89 ms between runs minutes apart (the caches and the core are shared), so
+    compare calibrations taken at a low load, and read the load written beside each."""
     import gc
 
+    calibration_workload()  # warm-up: byte code, the allocator's first arenas
     samples: list[float] = []
     for _ in range(repeats):
         gc.collect()
@@ -170,6 +176,7 @@ def calibrate(repeats: int = CALIBRATION_REPEATS) -> dict[str, Any]:
             gc.enable()
     return {
         "median_ms": round(statistics.median(samples) * 1000, 2),
+        "min_ms": round(min(samples) * 1000, 2),
         "samples_ms": [round(sample * 1000, 2) for sample in samples],
         "load_average": load_average(),
     }

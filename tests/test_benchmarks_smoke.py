@@ -457,7 +457,9 @@ def test_the_calibration_is_in_the_json_header(fake_runner) -> None:
     for when in ("start", "end"):
         timed = calibration[when]
         assert len(timed["samples_ms"]) == CALIBRATION_REPEATS
-        assert 0 < min(timed["samples_ms"]) <= timed["median_ms"] <= max(timed["samples_ms"])
+        assert 0 < min(timed["samples_ms"]) == timed["min_ms"] <= timed["median_ms"]
+        assert timed["median_ms"] <= max(timed["samples_ms"])
+        assert len(timed["load_average"]) == 3
 
 
 def test_a_crashing_child_is_a_failed_run_with_its_last_lines(fake_runner, capsys) -> None:
