@@ -51,6 +51,7 @@ from coordinator_tui import models as m
 from coordinator_tui.clock import UK
 from coordinator_tui.demo import rota as demo_rota
 from coordinator_tui.services.dates import add_working_days
+from coordinator_tui.services.nhs_numbers import check_digit
 from coordinator_tui.services.reference import (
     load_referral_types,
     load_register_categories,
@@ -157,16 +158,16 @@ def demo_nhs_numbers(count: int) -> list[str]:
     Stops with one clear line when the range runs out (issue 23 §6): looping on past it
     would never end, and a wider scheme could collide with a real person's number.
 
-    The check digit is the NHS modulus 11 (``nhs_number.calculate_checksum``'s), its
-    weighted sum read from two tables of three digits each: the package's call per
-    serial was 2.5 s of the ten-times build (issue 23 §4), and
-    ``tests/test_demo_build_fast.py`` checks the two agree."""
+    The check digit is the NHS modulus 11 (``nhs_number.calculate_checksum``'s), read
+    from two tables of three digits each (``services.nhs_numbers.check_digit``'s, which
+    add up, modulo 11): the package's call per serial was 2.5 s of the ten-times build
+    (issue 23 §4), and ``tests/test_demo_build_fast.py`` checks the two agree."""
     numbers: list[str] = []
     append = numbers.append
     for serial in DEMO_NHS_SERIALS:
         if len(numbers) >= count:
             break
-        check = (11 - (_PREFIX_SUM + _HIGH_SUM[serial // 1000] + _LOW_SUM[serial % 1000]) % 11) % 11
+        check = (_HIGH_CHECK[serial // 1000] + _LOW_CHECK[serial % 1000]) % 11
         if check < 10:  # 10: no valid number has this stem
             append(f"999{serial:06d}{check}")
     if len(numbers) < count:
@@ -177,15 +178,11 @@ def demo_nhs_numbers(count: int) -> list[str]:
     return numbers
 
 
-def _weighted(digits: int, weights: tuple[int, int, int]) -> int:
-    """Three digits' part of the NHS modulus 11 sum (the first digit weighs 10, the ninth
-    2): ``weights`` for the hundreds, tens and units of ``digits``."""
-    return sum(int(d) * w for d, w in zip(f"{digits:03d}", weights, strict=True))
-
-
-_PREFIX_SUM = _weighted(999, (10, 9, 8))
-_HIGH_SUM = [_weighted(n, (7, 6, 5)) for n in range(1000)]
-_LOW_SUM = [_weighted(n, (4, 3, 2)) for n in range(1000)]
+# A stem's check digit from its parts': a check digit is minus the weighted sum, modulo
+# 11, so the parts' check digits add up to the whole's, modulo 11. The parts: 999 and the
+# serial's first three digits (the rest 0), and its last three (the rest 0).
+_HIGH_CHECK = [check_digit(f"999{n:03d}000") for n in range(1000)]
+_LOW_CHECK = [check_digit(f"000000{n:03d}") for n in range(1000)]
 
 
 def column_defaults(model: Any, now: datetime) -> dict[str, Any]:
