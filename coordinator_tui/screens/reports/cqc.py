@@ -23,7 +23,7 @@ from textual.widgets import Header, Static
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
-from coordinator_tui.services.access import NotPermittedError
+from coordinator_tui.screens.reports.reading import ReportReading
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.reference import ReferenceDataError
 from coordinator_tui.services.reports.cqc import CqcPack
@@ -59,11 +59,12 @@ def pack_rows(pack: CqcPack) -> list[Row]:
     return rows
 
 
-class CqcEvidenceScreen(CoordinatorScreen):
+class CqcEvidenceScreen(ReportReading, CoordinatorScreen):
     """The evidence pack for one quality statement."""
 
     CSS_PATH = "cqc.tcss"
     HELP = __doc__
+    SUMMARY_ID = "cqc-summary"  # where a refusal is said (``ReportReading``)
     BINDINGS = [
         Binding("s", "statement", "Statement", id="cqc.statement"),
         Binding("left_square_bracket", "step(-1)", "Previous", id="cqc.previous"),
@@ -107,23 +108,14 @@ class CqcEvidenceScreen(CoordinatorScreen):
     def load(self) -> None:
         from coordinator_tui.services.reports.cqc import evidence_pack
 
-        try:
-            with self.coordinator.session() as session:
-                pack = evidence_pack(
-                    session, self.statement, self.months, self.today, names=self.names
-                )
-        except NotPermittedError as exc:  # issue 17: the role may not run it
-            self.app.call_from_thread(self.refused, str(exc))
-            return
-        except (CoordinatorError, ReferenceDataError) as exc:  # a practice's own map
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.show, pack)
+        statement, months, today, names = self.statement, self.months, self.today, self.names
 
-    def refused(self, message: str) -> None:
-        """A refusal (issue 17: the role may not run it) in the summary's one line."""
-        self.query_one("#cqc-summary", Static).update(Text(message, style="bold red"))
-        self.loaded = True
+        def build() -> CqcPack:
+            with self.coordinator.session() as session:
+                return evidence_pack(session, statement, months, today, names=names)
+
+        # A practice's own map of evidence (reference data) can fail to read too.
+        self.read_report(build, self.show, (CoordinatorError, ReferenceDataError))
 
     def show(self, pack: CqcPack) -> None:
         self.pack = pack

@@ -25,7 +25,7 @@ from textual.widgets import Header, Static
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
-from coordinator_tui.services.access import NotPermittedError
+from coordinator_tui.screens.reports.reading import ReportReading
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
@@ -99,11 +99,12 @@ def previous_month(today: date) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-class KpiPackScreen(BackgroundWrites, CoordinatorScreen):
+class KpiPackScreen(BackgroundWrites, ReportReading, CoordinatorScreen):
     """The month's KPI pack."""
 
     CSS_PATH = "kpi.tcss"
     HELP = __doc__
+    SUMMARY_ID = "kpi-summary"  # where a refusal is said (``ReportReading``)
     SAVING_LINE = "#kpi-note"  # "Saving…" while the export waits on the database
     BINDINGS = [
         Binding("left_square_bracket", "month(-1)", "Month before", id="kpi.previous"),
@@ -150,23 +151,15 @@ class KpiPackScreen(BackgroundWrites, CoordinatorScreen):
 
         assert self.month is not None
         settings = self.coordinator.settings
-        try:
-            with self.coordinator.session() as session:
-                pack = kpi_pack(
-                    session, self.month, now=settings.current_moment(), definitions=settings.kpi
-                )
-        except NotPermittedError as exc:  # issue 17: the role may not run it
-            self.app.call_from_thread(self.refused, str(exc))
-            return
-        except CoordinatorError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.show, pack)
+        month = self.month
 
-    def refused(self, message: str) -> None:
-        """A refusal (issue 17: the role may not run it) in the summary's one line."""
-        self.query_one("#kpi-summary", Static).update(Text(message, style="bold red"))
-        self.loaded = True
+        def build() -> KpiPack:
+            with self.coordinator.session() as session:
+                return kpi_pack(
+                    session, month, now=settings.current_moment(), definitions=settings.kpi
+                )
+
+        self.read_report(build, self.show)
 
     def show(self, pack: KpiPack) -> None:
         self.pack = pack

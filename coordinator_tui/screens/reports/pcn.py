@@ -27,7 +27,7 @@ from textual.widgets import Header, Static
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.form_dialog import Field, FormDialog
-from coordinator_tui.services.access import NotPermittedError
+from coordinator_tui.screens.reports.reading import ReportReading
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.reports.pcn import TOTAL, PcnReport, cell_text
 from coordinator_tui.widgets.footer import Footer
@@ -83,11 +83,12 @@ def table_rows(report: PcnReport, show_small: bool) -> list[Row]:
     return rows
 
 
-class PcnReportScreen(CoordinatorScreen):
+class PcnReportScreen(ReportReading, CoordinatorScreen):
     """The PCN report for a period, per practice and PCN total."""
 
     CSS_PATH = "pcn.tcss"
     HELP = __doc__
+    SUMMARY_ID = "pcn-summary"  # where a refusal is said (``ReportReading``)
     BINDINGS = [
         Binding("left_square_bracket", "month(-1)", "Month before", id="pcn.previous"),
         Binding("right_square_bracket", "month(1)", "Month after", id="pcn.next"),
@@ -147,21 +148,13 @@ class PcnReportScreen(CoordinatorScreen):
     def load(self) -> None:
         from coordinator_tui.services.reports.pcn import pcn_report
 
-        try:
-            with self.coordinator.session() as session:
-                report = pcn_report(session, self.date_from, self.date_to, self.today)
-        except NotPermittedError as exc:  # issue 17: the role may not run it
-            self.app.call_from_thread(self.refused, str(exc))
-            return
-        except CoordinatorError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.show, report)
+        date_from, date_to, today = self.date_from, self.date_to, self.today
 
-    def refused(self, message: str) -> None:
-        """A refusal (issue 17: the role may not run it) in the summary's one line."""
-        self.query_one("#pcn-summary", Static).update(Text(message, style="bold red"))
-        self.loaded = True
+        def build() -> PcnReport:
+            with self.coordinator.session() as session:
+                return pcn_report(session, date_from, date_to, today)
+
+        self.read_report(build, self.show)
 
     def show(self, report: PcnReport) -> None:
         self.report = report

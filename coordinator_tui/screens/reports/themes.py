@@ -28,7 +28,7 @@ from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
-from coordinator_tui.services.access import NotPermittedError
+from coordinator_tui.screens.reports.reading import ReportReading
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, MappedSource, Row
@@ -97,11 +97,12 @@ def theme_rows(report: ThemesReport) -> list[Row]:
     return rows
 
 
-class ThemesScreen(BackgroundWrites, CoordinatorScreen):
+class ThemesScreen(BackgroundWrites, ReportReading, CoordinatorScreen):
     """Every theme per quarter with the highlighted theme's SPC chart."""
 
     CSS_PATH = "kpi.tcss"
     HELP = __doc__
+    SUMMARY_ID = "themes-summary"  # where a refusal is said (``ReportReading``)
     SAVING_LINE = "#themes-note"  # "Saving…" while the export waits on the database
     BINDINGS = [
         Binding("enter", "records", "Records", id="themes.records", show=True),
@@ -142,21 +143,13 @@ class ThemesScreen(BackgroundWrites, CoordinatorScreen):
     def load(self) -> None:
         from coordinator_tui.services.reports.themes import themes_report
 
-        try:
-            with self.coordinator.session() as session:
-                report = themes_report(session, self.today, period=self.period)
-        except NotPermittedError as exc:  # issue 17: the role may not run it
-            self.app.call_from_thread(self.refused, str(exc))
-            return
-        except CoordinatorError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.show, report)
+        today, period = self.today, self.period
 
-    def refused(self, message: str) -> None:
-        """A refusal (issue 17: the role may not run it) in the summary's one line."""
-        self.query_one("#themes-summary", Static).update(Text(message, style="bold red"))
-        self.loaded = True
+        def build() -> ThemesReport:
+            with self.coordinator.session() as session:
+                return themes_report(session, today, period=period)
+
+        self.read_report(build, self.show)
 
     def show(self, report: ThemesReport) -> None:
         self.report = report
@@ -317,11 +310,12 @@ RECORD_COLUMNS = [
 ]
 
 
-class ThemeRecordsScreen(BackgroundWrites, CoordinatorScreen):
+class ThemeRecordsScreen(BackgroundWrites, ReportReading, CoordinatorScreen):
     """The records carrying one theme (or none yet), newest first."""
 
     CSS_PATH = "kpi.tcss"
     HELP = __doc__
+    SUMMARY_ID = "themes-summary"  # where a refusal is said (``ReportReading``)
     SAVING_LINE = "#themes-note"  # "Saving…" while a removal waits on the database
     BINDINGS = [
         Binding("enter", "open", "Person", id="theme_records.open", show=True),
@@ -362,15 +356,7 @@ class ThemeRecordsScreen(BackgroundWrites, CoordinatorScreen):
 
     @work(thread=True, exclusive=True, group="theme-records")
     def load(self) -> None:
-        try:
-            records = self._fetch()
-        except NotPermittedError as exc:  # issue 17: the role may not run it
-            self.app.call_from_thread(self.refused, str(exc))
-            return
-        except CoordinatorError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.show, records)
+        self.read_report(self._fetch, self.show)
 
     def _fetch(self) -> list[ThemedRecord]:
         """The theme's records, in a worker thread."""
@@ -378,11 +364,6 @@ class ThemeRecordsScreen(BackgroundWrites, CoordinatorScreen):
 
         with self.coordinator.session() as session:
             return theme_records(session, self.theme, self.today, period=self.period)
-
-    def refused(self, message: str) -> None:
-        """A refusal (issue 17: the role may not run it) in the summary's one line."""
-        self.query_one("#themes-summary", Static).update(Text(message, style="bold red"))
-        self.loaded = True
 
     def row(self, record: ThemedRecord) -> Row:
         themes = ", ".join(self.names.get(code, code) for code in record.themes)
