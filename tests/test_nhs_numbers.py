@@ -1,5 +1,7 @@
-"""``services.nhs_numbers.check_digit`` (the modulus 11 check digit the coding audit and
-the demo builder work out for speed) answers as the ``nhs-number`` package does."""
+"""``services.nhs_numbers.check_digit`` (the modulus 11 check digit the demo builder
+works out for speed) and the coding audit's copy of its sum (``nhs_number_valid``,
+written out there for speed) answer as the ``nhs-number`` package does, and as each
+other."""
 
 from __future__ import annotations
 
@@ -30,6 +32,14 @@ def test_ten_digits_check_digit_and_validity_are_the_packages(digits):
     assert check_digit(digits) == _packages(digits[:9])
     if digits > LAST_CHI:
         assert (check_digit(digits) == int(digits[9])) == nhs_number.is_valid(digits)
+
+
+@given(st.integers(3_113_000_000, 9_999_999_999).map(str))  # after the Scottish range
+@example("3113000006")
+@example("9990000000")
+@example("9990000050")
+def test_the_audits_copy_is_check_digit(digits):
+    assert nhs_number_valid(digits) == (check_digit(digits) == int(digits[9]))
 
 
 @given(st.text(alphabet="0123456789", min_size=9, max_size=9))
