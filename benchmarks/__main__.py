@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -456,7 +457,16 @@ def _run_one(
     return results
 
 
-def _child_results(name, args, scale, document, db, in_child) -> list[Result]:
+def _child_results(
+    name: str,
+    args: argparse.Namespace,
+    scale: int,
+    document: dict[str, Any],
+    db: Callable[[], Any],
+    in_child: Callable[[Any, int], list[Result]],
+) -> list[Result]:
+    """The benchmark's figures: from its child process, or (the ten-times build, timed
+    as the database is built here) made from the build's record."""
     results: list[Result] = []
     if name == "demo_build" and scale != 1:
         info = document.get("x10_db") or {}
