@@ -4,11 +4,12 @@ Each cell shows the carer's visits and hours that day (``8 4.0h``: 8 visits, 4.0
 after the worst problem's symbol: ✖ a hard problem (overlap, travel, skills, absence,
 Working Time Regulations...), ▲ a soft one still to accept with a reason (preferences,
 continuity, lone working, hours over contract), ✓ soft problems accepted. ``off`` is a day
-of absence. The last column is the week's working time (travel between visits included)
-against the contract, less the days of absence. On a narrow screen a cell shows the visits
-only; the line under the grid gives the hours. The line under the grid lists every
-problem of the highlighted cell; the panel below lists the visits short of carers, a
-visit whose time has passed with nobody on it marked missed.
+of absence; ``◌`` (in a problem symbol's place) a day the carer shadows a visit: learning
+it beside its carers, which is not staffing. The last column is the week's working time
+(travel between visits included) against the contract, less the days of absence. On a
+narrow screen a cell shows the visits only; the line under the grid gives the hours. The
+line under the grid lists every problem of the highlighted cell; the panel below lists the
+visits short of carers, a visit whose time has passed with nobody on it marked missed.
 
 Keys: ``[`` and ``]`` move a week. ``enter`` on a cell opens the carer's day (``x``
 unassign, ``w`` swap there). ``tab`` moves to the unassigned visits, where ``a`` (or
@@ -186,13 +187,24 @@ def legend(narrow: bool, width: int) -> Text:
             "▲ soft, to accept (r)",
             "✓ accepted",
             "off absent",
+            "◌ shadowing",
             "week: hours/contract",
+        ],
+        [
+            cell,
+            "✖ hard",
+            "▲ to accept (r)",
+            "✓ accepted",
+            "off absent",
+            "◌ shadow",
+            "week: h/contract",
         ],
         [cell, "✖ hard", "▲ to accept (r)", "✓ accepted", "off absent", "week: h/contract"],
         [cell, "✖ hard", "▲ to accept (r)", "✓ accepted", "off absent"],
         [cell.replace(" that day", ""), "✖ hard", "▲ to accept", "✓ accepted", "off absent"],
     ]
-    styles = ["", STYLES["hard"], STYLES["soft"], STYLES["accepted"], "italic", ""]
+    # (the shadowing and the week's columns are unstyled: the dim of the whole line)
+    styles = ["", STYLES["hard"], STYLES["soft"], STYLES["accepted"], "italic", "", ""]
     for parts in wordings:
         if len(" · ".join(parts)) <= width:
             break
