@@ -38,6 +38,7 @@ from coordinator_tui.services.rota.rules.base import (
     clear_caches,
     clock,
     hm,
+    to_ask,
     visit_rules_of,
 )
 from coordinator_tui.services.rota.shifts import Shift, build_shifts, week_work
@@ -281,19 +282,8 @@ class RotaState:
             days = {day: list(map(visit_of, cell)) for day, cell in cells.items()}
             found: dict[int, list[Problem]] = {}
             for rule in self._checks_of(carer).rules:
-                if rule.sift is not None:
-                    candidates = rule.sift(carer, days, self)
-                else:
-                    candidates = [visit for day in days.values() for visit in day]
-                check, for_customer = rule.check, rule.for_customer
-                for visit in candidates:
-                    if rule.needs_skills and not visit.skills:
-                        continue
-                    customer = customers.get(visit.customer_id)
-                    if for_customer is not None and not for_customer(
-                        visit.customer_id, customer, self
-                    ):
-                        continue
+                check = rule.check
+                for visit, customer in to_ask(rule, carer, days, self):
                     problems = check(carer, visit, customer, self)
                     if problems:
                         if visit.id in found:

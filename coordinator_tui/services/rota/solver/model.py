@@ -31,7 +31,12 @@ from coordinator_tui.models import VisitStatus
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.measures import due_minutes
 from coordinator_tui.services.rota.problems import Problem
-from coordinator_tui.services.rota.rules.base import visit_rules_for, visit_rules_of
+from coordinator_tui.services.rota.rules.base import (
+    sifted,
+    to_ask,
+    visit_rules_for,
+    visit_rules_of,
+)
 from coordinator_tui.services.rota.snapshot import SCarer, SVisit, WeekSnapshot
 from coordinator_tui.services.rota.solver.weights import DEFAULT_WEIGHTS, Weights
 from coordinator_tui.services.rota.travel import travel_minutes
@@ -315,14 +320,13 @@ class PairCheck:
         """Carer -> visit -> what ``__call__`` gives, for every pair of ``carers`` and
         ``visits`` a rule finds anything on (a pair left out is ``CLEAN``).
 
-        As ``validate._check_all``: per carer, rule by rule in ``__call__``'s order, the
-        rule's ``sift`` once over the visits by day (each sift reads only the carer, the
-        visits it is given and the week, never what the carer is on, so it holds for a
-        visit they are not on), then the rule only on the visits kept, but for those its
-        ``needs_skills`` and ``for_customer`` pass over, and those a rule before it has
-        ruled out (``__call__`` stops there)."""
+        As ``validate._check_all``, through the same loop (``rules.base.to_ask``): per
+        carer, rule by rule in ``__call__``'s order, the rule's ``sift`` once over the
+        visits by day (each sift reads only the carer, the visits it is given and the week,
+        never what the carer is on, so it holds for a visit they are not on), then the rule
+        only on the visits kept, but for those its ``needs_skills`` and ``for_customer``
+        pass over, and those a rule before it has ruled out (``__call__`` stops there)."""
         ctx, weights = self.ctx, self.weights
-        customers = self.snap.customers
         days: dict[date, list[SVisit]] = defaultdict(list)
         for visit in visits:
             days[visit.day].append(visit)
@@ -331,33 +335,23 @@ class PairCheck:
         for carer in carers:
             found: dict[int, tuple[str | None, float]] = {}
             for rule in visit_rules_of(carer, ctx):
-                candidates = everything if rule.sift is None else rule.sift(carer, days, ctx)
                 if rule.exact is not None:  # the sift's word is the rule's: no call
+                    kept = sifted(rule, carer, days, ctx, everything)
                     title = P.TITLES.get(rule.exact, rule.exact)
                     if not found:  # the first rule to find anything (most often)
-                        found = dict.fromkeys((v.id for v in candidates), (title, 0.0))
+                        found = dict.fromkeys((v.id for v in kept), (title, 0.0))
                         continue
-                    for visit in candidates:
+                    for visit in kept:
                         hard, soft = found.get(visit.id, CLEAN)
                         if not hard:
                             found[visit.id] = (title, soft)
                     continue
-                check, for_customer = rule.check, rule.for_customer
-                needs_skills = rule.needs_skills
-                for visit in candidates:
-                    if needs_skills and not visit.skills:
-                        continue
-                    hard, soft = found.get(visit.id, CLEAN)
-                    if hard:
-                        continue
-                    customer = customers.get(visit.customer_id)
-                    if for_customer is not None and not for_customer(
-                        visit.customer_id, customer, ctx
-                    ):
-                        continue
+                check = rule.check
+                for visit, customer in to_ask(rule, carer, days, ctx, everything, found):
                     problems = check(carer, visit, customer, ctx)
                     if not problems:
                         continue
+                    hard, soft = found.get(visit.id, CLEAN)  # no hard problem yet
                     found[visit.id] = _priced(problems, weights, hard, soft)
             if found:
                 table[carer.id] = found
