@@ -67,7 +67,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -594,12 +594,30 @@ def build_case(
     )
 
 
-def repair_case(loaded) -> Result:
-    """The hand plan with 20% of its carer places removed and a carer off two days."""
-    from coordinator_tui.services.rota.solver import REPAIR, Scope, make_proposal, solve
+@dataclasses.dataclass(frozen=True)
+class RepairScenario:
+    """``repair_scenario``'s week and what was done to it (the benchmark prints it)."""
 
-    snap = loaded.snap
-    rnd = random.Random(SEED)
+    snap: Any  # the week: places taken off, a carer off sick (the visits as they were)
+    places: int  # carer places in the plan
+    removed: int  # of those, taken off
+    sick: int  # the carer off sick...
+    days: tuple[date, date]  # ... on Tuesday and Wednesday
+    sick_visits: int  # their visits on those days
+
+
+def repair_scenario(snap, seed: int = SEED) -> RepairScenario:
+    """The Repair case: ``snap``'s plan with a fifth of its carer places taken off (chosen
+    with ``seed``) and the carer with the most visits on Tuesday and Wednesday off sick on
+    both. Used by ``repair_case`` and by ``tests/test_solver_model_bulk.py`` (the solver's
+    pair table tested on the case it was made fast for), so the two cannot drift apart.
+
+    It lives here, not in the solver package: it is a benchmark's scenario, not something
+    the app does, and the tests already import what they share with the benchmarks from
+    ``benchmarks`` (``pg_delay``, ``startup``, ``common``); the solver package stays the
+    app's. The visits are left as they were (``repair_case`` then makes them all still to
+    come, as the benchmark plans the whole week; the test asks the week as loaded)."""
+    rnd = random.Random(seed)
     places = [(v, c) for v, carers in sorted(snap.assignments.items()) for c in carers]
     removed = set(rnd.sample(places, round(len(places) * REMOVED_SHARE)))
     assignments = {
@@ -618,10 +636,27 @@ def repair_case(loaded) -> Result:
     carers[sick] = dataclasses.replace(
         carers[sick], absent_days=carers[sick].absent_days | frozenset(days)
     )
-    week = _to_come(snap, assignments=assignments, carers=carers)
+    return RepairScenario(
+        dataclasses.replace(snap, assignments=assignments, carers=carers),
+        len(places),
+        len(removed),
+        sick,
+        days,
+        busy[sick],
+    )
+
+
+def repair_case(loaded) -> Result:
+    """The hand plan with 20% of its carer places removed and a carer off two days
+    (``repair_scenario``)."""
+    from coordinator_tui.services.rota.solver import REPAIR, Scope, make_proposal, solve
+
+    case = repair_scenario(loaded.snap)
+    days = case.days
+    week = _to_come(case.snap)
     console.print(
-        f"[bold]solver.repair[/]: {len(removed)} of {len(places)} carer places removed, "
-        f"carer {sick} off {days[0]:%a} and {days[1]:%a} ({busy[sick]} visits)"
+        f"[bold]solver.repair[/]: {case.removed} of {case.places} carer places removed, "
+        f"carer {case.sick} off {days[0]:%a} and {days[1]:%a} ({case.sick_visits} visits)"
     )
     load_before = _load_average()
     started = time.perf_counter()
@@ -652,8 +687,8 @@ def repair_case(loaded) -> Result:
             "wall_s": round(elapsed, 3),
             "cpu_s": round(cpu, 3),
             "load_average_before": load_before,
-            "places_removed": len(removed),
-            "sick_carer_visits": busy[sick],
+            "places_removed": case.removed,
+            "sick_carer_visits": case.sick_visits,
             "filled_places": proposal.filled_places,
             "changed_places": proposal.changed_places,
             "left_short": len(result.checked.unstaffed),

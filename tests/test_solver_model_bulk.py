@@ -22,7 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coordinator_tui.db import open_database, session_scope
+from benchmarks.rota_validate import _week_with_most_visits
+from benchmarks.solver import repair_scenario
+from coordinator_tui.db import new_session, open_database, session_scope
 from coordinator_tui.models import VisitStatus
 from coordinator_tui.services.care.medication import OpenChange, RotaChanges
 from coordinator_tui.services.rota import problems as P
@@ -42,7 +44,6 @@ from coordinator_tui.services.rota.wtr import DAY
 
 MONDAY = date(2026, 11, 23)  # the small demo's week (conftest.DEMO_TODAY)
 LARGE = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "large.db"
-LARGE_MONDAY = date(2026, 11, 30)
 
 
 def _load(engine, day: date) -> Loaded:
@@ -56,27 +57,10 @@ def small(small_demo_engine) -> Loaded:
 
 
 def _repair_case(snap: WeekSnapshot, seed: int = 1) -> WeekSnapshot:
-    """As ``benchmarks.solver.repair_case``: a fifth of the carer places taken off, and
-    the busiest carer of Tuesday and Wednesday off sick on both."""
-    rnd = random.Random(seed)
-    places = [(v, c) for v, carers in sorted(snap.assignments.items()) for c in carers]
-    removed = set(rnd.sample(places, round(len(places) * 0.2)))
-    assignments = {
-        v: tuple(c for c in carers if (v, c) not in removed)
-        for v, carers in snap.assignments.items()
-    }
-    days = (snap.monday + timedelta(days=1), snap.monday + timedelta(days=2))
-    busy: dict[int, int] = {}
-    for visit_id, carers in snap.assignments.items():
-        if snap.visits[visit_id].day in days:
-            for carer_id in carers:
-                busy[carer_id] = busy.get(carer_id, 0) + 1
-    sick = max(busy, key=lambda c: (busy[c], -c))
-    carers = dict(snap.carers)
-    carers[sick] = dataclasses.replace(
-        carers[sick], absent_days=carers[sick].absent_days | frozenset(days)
-    )
-    return dataclasses.replace(snap, assignments=assignments, carers=carers)
+    """The benchmark's Repair case (``benchmarks.solver.repair_scenario``: a fifth of the
+    carer places taken off, the busiest carer of Tuesday and Wednesday off sick on both),
+    with this test's own seed (the one its cases were written against)."""
+    return repair_scenario(snap, seed).snap
 
 
 def _more_to_find(snap: WeekSnapshot, seed: int = 2) -> WeekSnapshot:
@@ -220,7 +204,14 @@ def test_the_large_demo_week_bulk_equals_per_pair_in_every_mode(tmp_path, monkey
     shutil.copyfile(LARGE, copy)
     opened = open_database(str(copy), migrate=False)
     try:
-        loaded = _load(opened.engine, LARGE_MONDAY)
+        # The week the benchmarks load: the demo's current one (its busiest), which moves
+        # with the date the large demo was built on (a fixed Monday went into the past).
+        session = new_session(opened.engine, "t")
+        try:
+            monday = _week_with_most_visits(session)
+        finally:
+            session.close()
+        loaded = _load(opened.engine, monday)
     finally:
         opened.engine.dispose()
     _every_mode(loaded, monkeypatch)
