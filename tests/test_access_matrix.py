@@ -26,6 +26,11 @@ CHECKS = {
     "require_export": access.EXPORT,
     "export_sink": access.EXPORT,  # services.exporting: require_export, then the encryption
     "open_record": access.VIEW_REGISTER,
+    # The shared action tracker (services.meetings.actions): each action under its own
+    # tracker's activity, the meetings' by default (an incident's and a cover task's:
+    # tests/test_action_kinds.py)
+    "permitted_kinds": access.MEETINGS,
+    "_require_for": access.MEETINGS,
 }
 
 

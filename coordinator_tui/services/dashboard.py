@@ -85,13 +85,11 @@ def _escalated():
 def _open_meeting_actions() -> tuple:
     """Open actions of the meetings' tracker: the action table is shared with governance,
     whose incident actions (``incident_action``) Governance counts as its own ("actions
-    late") and Home's meeting lines leave out."""
-    from coordinator_tui.models.governance import IncidentAction
+    late"), and with the rota's cover tasks (``absence_cover.task_id``); Home's meeting
+    lines leave both out, as the meetings' tracker lists them (``actions.of_kinds``)."""
+    from coordinator_tui.services.meetings.actions import MEETING, of_kinds
 
-    return (
-        Action.status == ActionStatus.OPEN,
-        Action.id.not_in(select(IncidentAction.action_id)),
-    )
+    return (Action.status == ActionStatus.OPEN, of_kinds((MEETING,)))
 
 
 def dashboard_counts(

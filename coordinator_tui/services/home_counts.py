@@ -113,7 +113,11 @@ def week_bounds(day: date) -> tuple[date, date]:
 _MEETING = "SELECT id, title, starts_at FROM meeting WHERE "
 _NEXT_MEETING = _MEETING + "starts_at >= ? AND status = ? ORDER BY starts_at LIMIT 1"
 _IN_PROGRESS = _MEETING + "status = ? ORDER BY starts_at DESC LIMIT 1"
-_NOT_INCIDENT_ACTION = "id NOT IN (SELECT action_id FROM incident_action)"
+# The meetings' tracker: not an incident's action nor a cover task (``actions.of_kinds``)
+_NOT_INCIDENT_ACTION = (
+    "id NOT IN (SELECT action_id FROM incident_action)"
+    " AND id NOT IN (SELECT task_id FROM absence_cover WHERE task_id IS NOT NULL)"
+)
 _SAFEGUARDING = f"""SELECT
  (SELECT count(*) FROM register_entry WHERE status = :active AND next_review_due < :today),
  (SELECT count(*) FROM register_entry

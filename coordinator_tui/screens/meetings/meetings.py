@@ -20,6 +20,7 @@ done (with the outcome), ``r`` reassign, ``e`` re-date. ``/`` filters either vie
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -109,6 +110,8 @@ def meeting_row(line: MeetingLine) -> Row:
 
 
 def action_row(row: ActionRow, today: date) -> Row:
+    from coordinator_tui.services.meetings.actions import KIND_NAMES, MEETING
+
     overdue = row.is_overdue(today)
     return Row(
         row.id,
@@ -118,7 +121,12 @@ def action_row(row: ActionRow, today: date) -> Row:
             row.owner or "—",
             row.description,
             row.person_name,
-            short_date(row.meeting_day) if row.meeting_day else "",
+            short_date(row.meeting_day)
+            if row.meeting_day
+            # an incident's action or a cover task (the tracker is shared: ``KINDS``)
+            else Text(KIND_NAMES.get(row.kind, ""), style="dim")
+            if row.kind != MEETING
+            else "",
         ),
     )
 
@@ -224,7 +232,7 @@ class MeetingsScreen(BackgroundWrites, SectionScreen):
     def _fetch(self, today: date, order: str) -> tuple[list[MeetingLine], list[ActionRow]]:
         """The meetings and open actions, in a worker thread (the list's load, or a
         one-key write that reads them again so the keys typed meanwhile act on them)."""
-        from coordinator_tui.services.meetings.actions import open_actions
+        from coordinator_tui.services.meetings.actions import KINDS, open_actions
         from coordinator_tui.services.meetings.series import list_meetings
         from coordinator_tui.services.meetings.triage import planned_minutes
 
@@ -236,7 +244,9 @@ class MeetingsScreen(BackgroundWrites, SectionScreen):
             lines += [
                 MeetingLine(row, False) for row in list_meetings(session) if row.id not in ids
             ]
-            actions = open_actions(session, today=today, order=order)
+            # every tracker the user's roles may act in: the meetings' own, an incident's
+            # actions (governance), the rota's cover tasks (rota); issue 17
+            actions = open_actions(session, today=today, order=order, kinds=tuple(KINDS))
         return lines, actions
 
     def refused(self, message: str) -> None:
@@ -288,6 +298,17 @@ class MeetingsScreen(BackgroundWrites, SectionScreen):
             summary.append(f" · {len(self.shown_actions)} · by {self.order}")
         summary.append(" · ")
         summary.append(f"{self.overdue} actions overdue", "bold red" if self.overdue else "")
+        # Home's "Meeting actions" count the meetings' own; the tracker also lists what the
+        # user's roles let them act on of an incident's actions and the rota's cover tasks
+        from coordinator_tui.services.meetings.actions import KIND_NAMES, MEETING
+
+        others = Counter(a.kind for a in self.actions if a.is_overdue(today) and a.kind != MEETING)
+        if others:
+            summary.append(
+                " (incl. "
+                + ", ".join(f"{n} {KIND_NAMES[k]}" for k, n in sorted(others.items()))
+                + ")"
+            )
         if needle:
             summary.append(f" · filter: {needle}", "italic")
         self.query_one("#meetings-summary", Static).update(summary)

@@ -5,6 +5,15 @@ required), reassign to another owner, re-date. Each takes the version the screen
 saw, so two coordinators cannot silently overwrite each other. Overdue means open and
 due before today; the count shows on Home and open actions come back on the next agenda
 (``agenda.py``).
+
+The ``action`` table is shared by three trackers, told apart by what links to the action
+(``KINDS``): the safeguarding side's (meetings, referral outcomes, coding corrections,
+process updates), an incident's (``incident_action``, Governance) and a carer's absence
+that nobody could cover, escalated to the registered manager (``absence_cover.task_id``,
+the rota's Plan C). Each is read and changed under its own activity (issue 17): a
+safeguarding administrator does not see the homecare agency's incidents or customers
+through the meetings' tracker, and a homecare coordinator, who may not run meetings,
+chases and closes their own incident actions and cover tasks.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import to_local
@@ -48,11 +57,84 @@ class ActionRow:
     person_id: int | None
     person_name: str
     last_chased_at: datetime | None
+    kind: str = "meeting"  # which tracker: ``KINDS``
 
     def is_overdue(self, today: date) -> bool:
         return (
             self.status == ActionStatus.OPEN and self.due_date is not None and self.due_date < today
         )
+
+
+MEETING, INCIDENT, COVER = "meeting", "incident", "cover"
+KINDS: dict[str, str] = {
+    MEETING: access.MEETINGS,
+    INCIDENT: access.GOVERNANCE,
+    COVER: access.ROTA,
+}
+"""Each tracker sharing the ``action`` table, with the activity that reads and changes
+its actions (see the module's docstring)."""
+KIND_NAMES = {MEETING: "safeguarding", INCIDENT: "incident", COVER: "cover needed"}
+
+
+def _incident_actions():  # noqa: ANN202 - a Select of action ids
+    from coordinator_tui.models.governance import IncidentAction
+
+    return select(IncidentAction.action_id)
+
+
+def _cover_tasks():  # noqa: ANN202 - a Select of action ids
+    from coordinator_tui.models import AbsenceCover
+
+    return select(AbsenceCover.task_id).where(AbsenceCover.task_id.is_not(None))
+
+
+def kind_column():  # noqa: ANN202 - a SQL expression
+    """The tracker an action belongs to, worked out by the database (``KINDS``)."""
+    return case(
+        (Action.id.in_(_incident_actions()), literal(INCIDENT)),
+        (Action.id.in_(_cover_tasks()), literal(COVER)),
+        else_=literal(MEETING),
+    )
+
+
+def of_kinds(kinds: tuple[str, ...]):  # noqa: ANN202 - a SQL condition
+    """Actions of the trackers ``kinds`` (Home's meeting lines: ``(MEETING,)``)."""
+    conditions = []
+    if MEETING in kinds:
+        conditions.append(Action.id.not_in(_incident_actions()) & Action.id.not_in(_cover_tasks()))
+    if INCIDENT in kinds:
+        conditions.append(Action.id.in_(_incident_actions()))
+    if COVER in kinds:
+        conditions.append(Action.id.in_(_cover_tasks()))
+    if not conditions:
+        return literal(False)
+    return conditions[0] if len(conditions) == 1 else or_(*conditions)
+
+
+def permitted_kinds(session: Session, wanted: tuple[str, ...] = tuple(KINDS)) -> tuple[str, ...]:
+    """Of ``wanted``, the trackers the signed-in user may read; refused (the first one's
+    activity named, as any refusal) when none."""
+    principal = access.current_principal(session)
+    found = tuple(
+        kind
+        for kind in wanted
+        if principal is not None and principal.kind != "anonymous" and principal.can(KINDS[kind])
+    )
+    if not found:
+        access.require(session, KINDS[wanted[0]] if wanted else access.MEETINGS)
+    return found
+
+
+def action_kind(session: Session, action_id: int) -> str:
+    """The tracker ``action_id`` belongs to (``MEETING`` for one that does not exist:
+    its loading says so)."""
+    found = session.scalar(select(kind_column()).where(Action.id == action_id))
+    return found or MEETING
+
+
+def _require_for(session: Session, action_id: int) -> None:
+    """Refuse a change to an action unless the user may act in its tracker (issue 17)."""
+    access.require(session, KINDS[action_kind(session, action_id)])
 
 
 def open_actions(
@@ -65,12 +147,14 @@ def open_actions(
     person_id: int | None = None,
     overdue_only: bool = False,
     order: str = "due",
+    kinds: tuple[str, ...] = (MEETING,),
 ) -> list[ActionRow]:
-    """Open actions, by due date (no date last), owner or meeting (``order``).
+    """Open actions of the trackers ``kinds`` the user may read (the meetings' own by
+    default), by due date (no date last), owner or meeting (``order``).
 
     ``owner`` matches a staff member's name, initials or role, or the owner label,
     case-insensitively (the CLI's ``--owner``)."""
-    access.require(session, access.MEETINGS)  # issue 17
+    kinds = permitted_kinds(session, kinds)  # issue 17: each tracker under its activity
     if order not in ("due", "owner", "meeting"):
         raise MeetingError("Order by due, owner or meeting")
     owner_name = func.coalesce(Staff.name, Action.owner_label, "")
@@ -90,11 +174,12 @@ def open_actions(
             Person.family_name,
             Person.given_name,
             Action.last_chased_at,
+            kind_column(),
         )
         .outerjoin(Staff, Staff.id == Action.owner_staff_id)
         .outerjoin(Meeting, Meeting.id == Action.meeting_id)
         .outerjoin(Person, Person.id == Action.person_id)
-        .where(Action.status == ActionStatus.OPEN)
+        .where(Action.status == ActionStatus.OPEN, of_kinds(kinds))
     )
     if owner_staff_id is not None:
         stmt = stmt.where(Action.owner_staff_id == owner_staff_id)
@@ -134,18 +219,20 @@ def open_actions(
                 row[10],
                 names_label(family, given) if family else "",
                 row[13],
+                row[14],
             )
         )
     return rows
 
 
-def overdue_count(session: Session, today: date) -> int:
-    """Open actions due before ``today`` (Home shows this)."""
-    access.require(session, access.MEETINGS)  # issue 17
+def overdue_count(session: Session, today: date, kinds: tuple[str, ...] = (MEETING,)) -> int:
+    """Open actions of the trackers ``kinds`` due before ``today`` (the meetings' own by
+    default, as Home counts them)."""
+    kinds = permitted_kinds(session, kinds)  # issue 17
     return int(
         session.scalar(
             select(func.count(Action.id)).where(
-                Action.status == ActionStatus.OPEN, Action.due_date < today
+                Action.status == ActionStatus.OPEN, Action.due_date < today, of_kinds(kinds)
             )
         )
         or 0
@@ -178,7 +265,7 @@ def chase(
     now: datetime | None = None,
 ) -> ActionChase:
     """Record a chase of the owner (``c``)."""
-    access.require(session, access.MEETINGS)  # issue 17
+    _require_for(session, action_id)  # issue 17: the action's own tracker
     note = note.strip()
     if not note:
         raise MeetingError("Say how it was chased and what was said")
@@ -192,7 +279,7 @@ def chase(
 
 
 def chases(session: Session, action_id: int) -> list[ActionChase]:
-    access.require(session, access.MEETINGS)  # issue 17
+    _require_for(session, action_id)  # issue 17: the action's own tracker
     return list(
         session.scalars(
             select(ActionChase)
@@ -211,7 +298,7 @@ def complete(
     now: datetime | None = None,
 ) -> Action:
     """Mark done with its outcome (``d``)."""
-    access.require(session, access.MEETINGS)  # issue 17
+    _require_for(session, action_id)  # issue 17: the action's own tracker
     outcome = outcome.strip()
     if not outcome:
         raise MeetingError("Record the outcome of the action")
@@ -227,7 +314,7 @@ def cancel(
     session: Session, action_id: int, expected_version: int | None = None, *, reason: str
 ) -> Action:
     """No longer needed (the reason is kept as the outcome)."""
-    access.require(session, access.MEETINGS)  # issue 17
+    _require_for(session, action_id)  # issue 17: the action's own tracker
     return _cancel(session, action_id, expected_version, reason)
 
 
@@ -262,7 +349,7 @@ def reassign(
     """Give the action to someone else: a staff member picked from the list, or an owner
     typed as everywhere else (a name, initials or a role, read by ``services/owners.py``:
     ``PM`` is the practice manager here as in a meeting's action line)."""
-    access.require(session, access.MEETINGS)  # issue 17
+    _require_for(session, action_id)  # issue 17: the action's own tracker
     from coordinator_tui.services.owners import owner_directory, parse_owner
 
     owner = owner.strip()
@@ -294,7 +381,7 @@ def redate(
     today: date,
 ) -> Action:
     """A new due date (not in the past); None removes it."""
-    access.require(session, access.MEETINGS)  # issue 17
+    _require_for(session, action_id)  # issue 17: the action's own tracker
     if due is not None and due < today:
         raise MeetingError("The new due date is in the past")
     action = _load(session, action_id, expected_version)
