@@ -34,7 +34,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from coordinator_tui.formatting import short_date, uk_date
+from coordinator_tui.screens.action_tracking import ActionTracking, action_row
 from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
@@ -109,29 +109,7 @@ def meeting_row(line: MeetingLine) -> Row:
     )
 
 
-def action_row(row: ActionRow, today: date) -> Row:
-    from coordinator_tui.services.meetings.actions import KIND_NAMES, MEETING
-
-    overdue = row.is_overdue(today)
-    return Row(
-        row.id,
-        (
-            Text("OVERDUE", style="bold red") if overdue else Text("open"),
-            Text(short_date(row.due_date), style="red" if overdue else "") if row.due_date else "—",
-            row.owner or "—",
-            row.description,
-            row.person_name,
-            short_date(row.meeting_day)
-            if row.meeting_day
-            # an incident's action or a cover task (the tracker is shared: ``KINDS``)
-            else Text(KIND_NAMES.get(row.kind, ""), style="dim")
-            if row.kind != MEETING
-            else "",
-        ),
-    )
-
-
-class MeetingsScreen(BackgroundWrites, SectionScreen):
+class MeetingsScreen(ActionTracking, BackgroundWrites, SectionScreen):
     MODE = "meetings"
     CSS_PATH = "meetings.tcss"
     # The list, not the hidden filter box before it: Textual's auto-focus takes the
@@ -365,10 +343,6 @@ class MeetingsScreen(BackgroundWrites, SectionScreen):
         index = self.query_one("#meetings", LazyTable).cursor_row
         return self.shown_meetings[index].row if self.shown_meetings else None
 
-    def current_action(self) -> ActionRow | None:
-        index = self.query_one("#actions", LazyTable).cursor_row
-        return self.shown_actions[index] if self.shown_actions else None
-
     @on(LazyTable.RowSelected, "#meetings")
     def open_meeting(self, event: LazyTable.RowSelected) -> None:
         self.open(self.shown_meetings[event.index].row)
@@ -540,100 +514,3 @@ class MeetingsScreen(BackgroundWrites, SectionScreen):
         from coordinator_tui.screens.meetings.dialogs import export_dialog
 
         self.app.push_screen(export_dialog(self, row.id, row.starts_at.date()))
-
-    # -- action tracker -----------------------------------------------------------------
-
-    def _action_form(
-        self, title: str, fields: list[Field], apply: Callable[[Any, ActionRow, dict], Any]
-    ) -> None:
-
-        row = self.current_action()
-        if row is None:
-            self.notify("Nothing highlighted", severity="warning")
-            return
-        index = self.query_one("#actions", LazyTable).cursor_row
-
-        def write(values: dict[str, Any]) -> None:
-            # In the dialog's worker thread; a refusal is shown in the form, text kept.
-            with self.coordinator.session() as session:
-                apply(session, row, values)
-
-        def then(_values: dict[str, Any], _result: Any) -> None:
-            self.notify(f"Saved: {title.lower()}", timeout=3)
-            following = (
-                self.shown_actions[index + 1].id if index + 1 < len(self.shown_actions) else None
-            )
-            self._after_load = lambda: self._move_on(following, index)
-            self.load()
-
-        save = BackgroundSave(write, then)
-        due = f"due {uk_date(row.due_date)}" if row.due_date else "no due date"
-        context = f"{row.owner or '—'} · {due} · {row.description}"
-        self.app.push_screen(FormDialog(title, fields, self.today, context, save=save))
-
-    def _move_on(self, following: int | None, index: int) -> None:
-        keys = [a.id for a in self.shown_actions]
-        table = self.query_one("#actions", LazyTable)
-        if following in keys:
-            table.cursor_row = keys.index(following)
-        elif keys:
-            table.cursor_row = min(index, len(keys) - 1)
-
-    def action_chase(self) -> None:
-        from coordinator_tui.services.meetings.actions import chase
-
-        user = self.coordinator.settings.user
-        self._action_form(
-            "Chase the action",
-            [Field("note", "How it was chased and what was said", required=True)],
-            lambda s, r, v: chase(s, r.id, r.version, note=v["note"], by=user),
-        )
-
-    def action_done(self) -> None:
-        from coordinator_tui.services.meetings.actions import complete
-
-        self._action_form(
-            "Mark the action done",
-            [Field("outcome", "Outcome", required=True)],
-            lambda s, r, v: complete(s, r.id, r.version, outcome=v["outcome"]),
-        )
-
-    def action_reassign(self) -> None:
-        from coordinator_tui.services.meetings.actions import reassign
-        from coordinator_tui.services.meetings.series import professionals
-
-        with self.coordinator.session() as session:
-            people = professionals(session)
-        self._action_form(
-            "Reassign the action",
-            [
-                Field(
-                    "staff",
-                    "New owner",
-                    "select",
-                    options=tuple((p.label, p.staff_id) for p in people),
-                ),
-                Field(
-                    "owner",
-                    "Or a name, initials or role",
-                    placeholder="e.g. PM, DSL, IDVA, health visitor",
-                ),
-            ],
-            lambda s, r, v: reassign(
-                s, r.id, r.version, owner_staff_id=v["staff"], owner=v["owner"] or ""
-            ),
-        )
-
-    def action_redate(self) -> None:
-        from coordinator_tui.services.meetings.actions import redate
-
-        row = self.current_action()
-        self._action_form(
-            "Re-date the action",
-            [
-                Field(
-                    "due", "New due date (blank: none)", "date", value=row.due_date if row else None
-                )
-            ],
-            lambda s, r, v: redate(s, r.id, r.version, due=v["due"], today=self.today),
-        )
