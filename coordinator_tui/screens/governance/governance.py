@@ -10,7 +10,9 @@ extend, ``r`` response sent, ``o`` resolved orally, ``x`` close, ``l`` the respo
 ``/`` filters by name or kind, ``G`` the agency's settings, ``f5`` reloads. Care changes:
 ``E`` medication and clinical changes, ``R`` care plan reviews, ``Y`` capacity and consent.
 Staff and contacts: ``Q`` discharges and change requests ("Can we take it?"), ``W`` the
-training matrix and supervision, ``L`` contacts with customers and families.
+training matrix and supervision, ``L`` contacts with customers and families. ``F`` the
+actions to chase: an incident's actions and the rota's cover tasks (chase, done, reassign,
+re-date).
 """
 
 from __future__ import annotations
@@ -312,6 +314,9 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
         Binding("Q", "care_requests", "Requests", show=False, id="governance.care_requests"),
         Binding("W", "care_training", "Training", show=False, id="governance.care_training"),
         Binding("L", "care_contacts", "Contacts", show=False, id="governance.care_contacts"),
+        # The homecare side's action tracker (issue 17): an incident's actions and the
+        # rota's cover tasks, chased and closed by a coordinator who may not run meetings.
+        Binding("F", "action_tracker", "Actions to chase", show=False, id="governance.tracker"),
         Binding("left_square_bracket", "cycle(-1)", "Prev view", show=False, id="governance.prev"),
         Binding("right_square_bracket", "cycle(1)", "Next view", show=False, id="governance.next"),
         Binding("f5", "reload", "Reload", show=False, id="governance.reload"),
@@ -943,6 +948,11 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
         from coordinator_tui.screens.care.contacts import ContactsScreen
 
         self.app.push_screen(ContactsScreen())
+
+    def action_action_tracker(self) -> None:
+        from coordinator_tui.screens.governance.action_tracker import ActionTrackerScreen
+
+        self.app.push_screen(ActionTrackerScreen())
 
     def action_open(self) -> None:
         row = self.current()
