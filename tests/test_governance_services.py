@@ -257,13 +257,15 @@ class TestClosure:
         with session_scope(engine, "t") as s:
             incident = s.get(Incident, incident_id)
             assert incident.status == "closed" and incident.closed_by == "coord"
-            # the action is in the meetings' tracker, saying where it came from
-            from coordinator_tui.services.meetings.actions import open_actions
+            # the action is in the shared tracker as an incident's, saying where it came
+            # from (Governance's ``F`` lists these; the meetings' own leave it out)
+            from coordinator_tui.services.meetings.actions import INCIDENT, KINDS, open_actions
 
-            rows = open_actions(s, today=TODAY)
-            assert [r.description for r in rows] == [
-                f"Incident {incident_id}: Refresher on bed rails"
+            rows = open_actions(s, today=TODAY, kinds=tuple(KINDS))
+            assert [(r.description, r.kind) for r in rows] == [
+                (f"Incident {incident_id}: Refresher on bed rails", INCIDENT)
             ]
+            assert open_actions(s, today=TODAY) == []
             assert [r.id for r in inc.incident_list(s, "closed", TODAY)] == [incident_id]
 
     def test_a_reason_for_no_action_stands_for_one(self, engine, ids):
