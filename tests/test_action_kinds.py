@@ -213,3 +213,15 @@ async def test_the_tracker_on_screen_says_what_home_leaves_out(demo_settings, sm
         assert screen.actions and {a.kind for a in screen.actions} == {"meeting"}
         assert "incl." not in line(app, "#meetings-summary")
         assert not any("Incident" in a.description for a in screen.actions)
+
+
+@pytest.mark.parametrize("typed", ["RM", "registered manager"])
+def test_a_cover_task_goes_back_to_the_registered_manager_by_role(small_demo_engine, kinds, typed):
+    """Plan C gives a cover task to the registered manager; reassigned and given back by
+    the role's code or name (``data/owner_roles.json``), as the safeguarding roles are."""
+    homecare = _principal("homecare_coordinator")
+    with session_scope(small_demo_engine, homecare) as s:
+        act.reassign(s, kinds["cover"], owner="FCS")
+        assert s.get(Action, kinds["cover"]).owner_label == "Field care supervisor"
+        act.reassign(s, kinds["cover"], owner=typed)
+        assert s.get(Action, kinds["cover"]).owner_label == "Registered manager"
