@@ -12,11 +12,12 @@ Home's "Meeting actions overdue" (7) disagreed with the tracker's own count (11)
 from __future__ import annotations
 
 import pytest
+from action_helpers import as_cover_task
 from conftest import DEMO_TODAY
 from sqlalchemy import select
 
 from coordinator_tui.db import session_scope
-from coordinator_tui.models import Absence, Action, ActionStatus, Visit
+from coordinator_tui.models import Action, ActionStatus
 from coordinator_tui.models.governance import Incident, IncidentAction
 from coordinator_tui.models.rota import AbsenceCover
 from coordinator_tui.services import access
@@ -42,20 +43,7 @@ def kinds(small_demo_engine):
         s.flush()
         incident_id = s.scalar(select(Incident.id).order_by(Incident.id).limit(1))
         s.add(IncidentAction(incident_id=incident_id, action_id=incident_action.id))
-        absence = s.scalars(select(Absence).order_by(Absence.id).limit(1)).one()
-        visit_id = s.scalar(
-            select(Visit.id).where(Visit.id.not_in(select(AbsenceCover.visit_id))).limit(1)
-        )
-        s.add(
-            AbsenceCover(
-                absence_id=absence.id,
-                visit_id=visit_id,
-                absent_carer_id=absence.carer_id,
-                action="escalated",
-                task_id=cover.id,
-            )
-        )
-        s.flush()
+        as_cover_task(s, cover)
         return {"meeting": meeting.id, "incident": incident_action.id, "cover": cover.id}
 
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 from functools import partial
 
 import pytest
+from action_helpers import as_cover_task
 from conftest import DEMO_TODAY
 from pilot_helpers import shown_text, wait_for
 from sqlalchemy import func, select
 
 from coordinator_tui.app import make_app
 from coordinator_tui.db import session_scope
-from coordinator_tui.models import Absence, Action, ActionChase, Visit
-from coordinator_tui.models.rota import AbsenceCover
+from coordinator_tui.models import Action, ActionChase
 from coordinator_tui.services import access
 from coordinator_tui.services.meetings import actions as act
 
@@ -42,22 +42,7 @@ def cover_task(small_demo_engine) -> int:
         task = Action(owner_label="Registered manager", description=COVER_TEXT, due_date=DEMO_TODAY)
         s.add(task)
         s.flush()
-        absence = s.scalars(select(Absence).order_by(Absence.id).limit(1)).one()
-        visit_id = s.scalar(
-            select(Visit.id)
-            .where(Visit.id.not_in(select(AbsenceCover.visit_id)))
-            .order_by(Visit.id)
-            .limit(1)
-        )
-        s.add(
-            AbsenceCover(
-                absence_id=absence.id,
-                visit_id=visit_id,
-                absent_carer_id=absence.carer_id,
-                action="escalated",
-                task_id=task.id,
-            )
-        )
+        as_cover_task(s, task)
         return task.id
 
 
