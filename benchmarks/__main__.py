@@ -59,6 +59,7 @@ from benchmarks.common import (
     BenchmarkError,
     Result,
     calibrate,
+    calibration_text,
     console,
     db_label,
     ensure_large_db,
@@ -221,19 +222,6 @@ def _seconds(value: float | None) -> str:
     if value < 1:
         return f"{value * 1000:.1f} ms"  # key and paint latencies are milliseconds
     return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
-
-
-def calibration_text(calibration: dict[str, Any] | None) -> str:
-    """The calibration for the table's header line: the start's median (and the end's when
-    it differs by more than a tenth: the machine's speed changed during the run)."""
-    if not calibration or not calibration.get("start"):
-        return ""
-    start = calibration["start"]["median_ms"]
-    end = (calibration.get("end") or {}).get("median_ms")
-    figure = f"{start:.0f} ms"
-    if end is not None and abs(end - start) > 0.1 * start:
-        figure = f"{start:.0f} ms at the start, {end:.0f} ms at the end"
-    return f"calibration {figure} (this machine's speed; compare runs from other days by it)"
 
 
 def results_table(results: list[Result]) -> Table:

@@ -554,3 +554,16 @@ def standalone_main(
     if args.strict and not all(result.passed for result in results):
         return 3
     return code
+
+
+def calibration_text(calibration: dict[str, Any] | None) -> str:
+    """The calibration for the table's header line: the start's median (and the end's when
+    it differs by more than a tenth: the machine's speed changed during the run)."""
+    if not calibration or not calibration.get("start"):
+        return ""
+    start = calibration["start"]["median_ms"]
+    end = (calibration.get("end") or {}).get("median_ms")
+    figure = f"{start:.0f} ms"
+    if end is not None and abs(end - start) > 0.1 * start:
+        figure = f"{start:.0f} ms at the start, {end:.0f} ms at the end"
+    return f"calibration {figure} (this machine's speed; compare runs from other days by it)"

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import DEFAULT_JSON
+from benchmarks.common import DEFAULT_JSON, calibration_text
 
 X10 = "x10 "
 
@@ -69,9 +69,12 @@ def rows(document: dict[str, Any]) -> list[list[str]]:
 
 def markdown(document: dict[str, Any]) -> str:
     head = ["measure", "large demo", "", "ten times", "", "target"]
+    calibration = calibration_text((document.get("machine") or {}).get("calibration"))
     lines = [
         f"Run {document.get('generated_at', '?')} ({document.get('total_seconds', 0) / 60:.0f}"
-        f" min; `{' '.join(['python -m benchmarks', *document.get('argv', [])])}`)",
+        f" min; `{' '.join(['python -m benchmarks', *document.get('argv', [])])}`"
+        + (f"; {calibration}" if calibration else "")
+        + ")",
         "",
         "| " + " | ".join(head) + " |",
         "| " + " | ".join("---" for _ in head) + " |",

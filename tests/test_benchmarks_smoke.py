@@ -328,10 +328,12 @@ def test_the_readme_table_puts_both_sizes_of_a_measure_side_by_side():
             result("demo_build.x10", 61.0, True, "under 90 s"),
         ],
         "errors": [{"benchmark": "x10 terminal", "error": "tmux missing"}],
+        "machine": {"calibration": {"start": {"median_ms": 81.6}, "end": {"median_ms": 83.0}}},
     }
     text = markdown(document)
     lines = text.splitlines()
     assert "`python -m benchmarks --scale 10`" in lines[0]
+    assert "calibration 82 ms" in lines[0]  # the machine's speed, to compare runs by
     load = next(line for line in lines if line.startswith("| `rota.load`"))
     assert "28.0 ms, load 1.5 | met | 127.0 ms, load 1.5 | **NOT met** | < 50 ms" in load
     frame = next(line for line in lines if line.startswith("| `startup.frame.app`"))
