@@ -176,7 +176,7 @@ READ_ONLY = {
     "meetings/attendees.py::AttendeesScreen.action_invite": "professionals, for the picker",
     "meetings/attendees.py::AttendeesScreen.load": "the meeting and its attendees",
     "meetings/meetings.py::MeetingsScreen.action_new": "filter_options, for the form",
-    "meetings/meetings.py::MeetingsScreen.action_reassign": "professionals, for the form",
+    "action_tracking.py::ActionTracking.action_reassign": "professionals, for the form",
     "meetings/minuting.py::MinutingScreen.refresh_items": "minuting_items",
     "meetings/series.py::SeriesScreen.action_new": "filter_options, for the form",
     "meetings/series.py::SeriesScreen.load": "list_series",
