@@ -12,7 +12,8 @@ read again and the cursor moves on to the next action.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -166,3 +167,12 @@ class ActionTracking:
             ],
             lambda s, r, v: redate(s, r.id, r.version, due=v["due"], today=self.today),
         )
+
+
+def overdue_by_kind(rows: Iterable[ActionRow], today: date, leave_out: str = "") -> str:
+    """``4 incident, 1 cover needed``: the overdue rows counted by tracker (``KINDS``),
+    ``leave_out`` not counted; "" when none. Both trackers' summary lines say it."""
+    from coordinator_tui.services.meetings.actions import KIND_NAMES
+
+    counts = Counter(r.kind for r in rows if r.kind != leave_out and r.is_overdue(today))
+    return ", ".join(f"{n} {KIND_NAMES[k]}" for k, n in sorted(counts.items()))

@@ -15,7 +15,6 @@ then ``f5`` reads it again. ``o`` orders by due date or owner, ``esc`` goes back
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,7 @@ from textual.containers import Vertical
 from textual.widgets import Header, Static
 
 from coordinator_tui.formatting import day_datetime
-from coordinator_tui.screens.action_tracking import ActionTracking, action_row
+from coordinator_tui.screens.action_tracking import ActionTracking, action_row, overdue_by_kind
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource
@@ -124,23 +123,18 @@ class ActionTrackerScreen(ActionTracking, CoordinatorScreen):
         self.refresh_bindings()
 
     def show(self, rows: list[ActionRow]) -> None:
-        from coordinator_tui.services.meetings.actions import KIND_NAMES
-
         today = self.today
         self.refusal = ""
         self.actions = self.shown_actions = rows
         table = self.query_one(LazyTable)
         table.display = True
         table.set_source(MappedSource(self.shown_actions, lambda a: action_row(a, today)))
-        overdue = Counter(a.kind for a in rows if a.is_overdue(today))
         summary = Text("Incident actions and cover tasks", style="bold")
         summary.append(f" · {len(rows)} open · by {self.order} · ")
-        total = sum(overdue.values())
+        total = sum(1 for a in rows if a.is_overdue(today))
         summary.append(f"{total} overdue", "bold red" if total else "")
         if total:
-            summary.append(
-                " (" + ", ".join(f"{n} {KIND_NAMES[k]}" for k, n in sorted(overdue.items())) + ")"
-            )
+            summary.append(f" ({overdue_by_kind(rows, today)})")
         self.query_one("#tracker-summary", Static).update(summary)
         self.loaded = True
         if self._after_load is not None:

@@ -20,7 +20,6 @@ done (with the outcome), ``r`` reassign, ``e`` re-date. ``/`` filters either vie
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -34,7 +33,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from coordinator_tui.screens.action_tracking import ActionTracking, action_row
+from coordinator_tui.screens.action_tracking import ActionTracking, action_row, overdue_by_kind
 from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
@@ -278,15 +277,11 @@ class MeetingsScreen(ActionTracking, BackgroundWrites, SectionScreen):
         summary.append(f"{self.overdue} actions overdue", "bold red" if self.overdue else "")
         # Home's "Meeting actions" count the meetings' own; the tracker also lists what the
         # user's roles let them act on of an incident's actions and the rota's cover tasks
-        from coordinator_tui.services.meetings.actions import KIND_NAMES, MEETING
+        from coordinator_tui.services.meetings.actions import MEETING
 
-        others = Counter(a.kind for a in self.actions if a.is_overdue(today) and a.kind != MEETING)
+        others = overdue_by_kind(self.actions, today, leave_out=MEETING)
         if others:
-            summary.append(
-                " (incl. "
-                + ", ".join(f"{n} {KIND_NAMES[k]}" for k, n in sorted(others.items()))
-                + ")"
-            )
+            summary.append(f" (incl. {others})")
         if needle:
             summary.append(f" · filter: {needle}", "italic")
         self.query_one("#meetings-summary", Static).update(summary)
