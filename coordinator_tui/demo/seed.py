@@ -11,7 +11,6 @@ inserts under 1 s). One audit note per table records the bulk load.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import math
 import random
@@ -49,6 +48,7 @@ from sqlalchemy.types import TypeDecorator
 from coordinator_tui import audit
 from coordinator_tui import models as m
 from coordinator_tui.clock import UK
+from coordinator_tui.collector import paused_collection
 from coordinator_tui.demo import rota as demo_rota
 from coordinator_tui.services.dates import add_working_days
 from coordinator_tui.services.nhs_numbers import check_digit
@@ -1547,21 +1547,6 @@ def _advance_sequences(session: Any, counts: dict[str, int]) -> None:
             )
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused while the demo is built, and resumed after (if it
-    was on). The build holds millions of row dicts that make no cycles, and each full
-    collection walked all of them: 3.0 of the large demo's 8.0 s of CPU (issue 23 §4).
-    Nothing is freed later than it would be: the rows go when the build ends."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 BUILD_CACHE_KIB = 1024 * 1024
 """SQLite's page cache while the demo is written (at most; pages are taken as they are
 used, so a small demo takes little). The ten-times demo is 825 MB, all written in one
@@ -1624,7 +1609,7 @@ def seed_demo(
     started = clock.perf_counter()
     demo = _Demo(size, seed, today or local_today())
     with (
-        _no_cycle_collection(),
+        paused_collection(),
         _build_settings(engine) as build_settings,
         session_scope(engine, "demo-seed") as session,
     ):

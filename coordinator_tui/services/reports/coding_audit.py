@@ -29,21 +29,20 @@ The clinical system's events are not stored: a run keeps its counts and its find
 from __future__ import annotations
 
 import csv
-import functools
-import gc
 import io
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import NamedTuple, ParamSpec, TypeVar
+from typing import NamedTuple
 
 import nhs_number
 from sqlalchemy import ARRAY, any_, bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from coordinator_tui.collector import paused_collection
 from coordinator_tui.formatting import person_label, uk_date
 from coordinator_tui.models import (
     Action,
@@ -70,9 +69,6 @@ from coordinator_tui.services.reports.code_lists import (
     membership,
 )
 from coordinator_tui.services.rota_import import _csv_problem as csv_problem
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 FIELDS = ("nhs_number", "code", "date", "term", "practice")
 REQUIRED = ("nhs_number", "code", "date")
@@ -381,27 +377,7 @@ def _system(header: list[str], mapping: dict[str, str] | None) -> str:
     return "recognised columns"
 
 
-def _no_cycle_collection(func: Callable[P, R]) -> Callable[P, R]:
-    """Run ``func`` with Python's cycle collector paused (and resumed after, if it was
-    running). The import and the reconciliation make a few hundred thousand tuples, lists
-    and dicts that hold no cycles; the collector would walk every live object again and
-    again as they are made (at ten times the large demo: 0.6 s of the import's 1.6 s, as
-    much again of the reconciliation's). Reference counting still frees all of it."""
-
-    @functools.wraps(func)
-    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
-        running = gc.isenabled()
-        gc.disable()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            if running:
-                gc.enable()
-
-    return paused
-
-
-@_no_cycle_collection
+@paused_collection()
 def read_export(
     text: str,
     codes: CodeLists,
@@ -641,7 +617,7 @@ class _Standing(NamedTuple):
     code: str
 
 
-@_no_cycle_collection
+@paused_collection()
 def reconcile(
     session: Session,
     events: Sequence[CodedEvent],
@@ -980,7 +956,7 @@ def practice_codes(session: Session) -> dict[str, int]:
     }
 
 
-@_no_cycle_collection
+@paused_collection()
 def run_coding_audit(
     session: Session,
     text: str,

@@ -51,6 +51,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from coordinator_tui.clock import UK
+from coordinator_tui.collector import paused_collection
 from coordinator_tui.models import (
     Absence,
     Carer,
@@ -758,6 +759,7 @@ def week_monday(day: date) -> date:
 _by_start = attrgetter("start", "id")  # a visit's place in a carer's day (C, no call a visit)
 
 
+@paused_collection()
 def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL) -> WeekSnapshot:
     """The snapshot of the week holding ``day``: three narrow statements of its own.
 
@@ -771,7 +773,9 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     from the kept weeks. The driver costs about 0.1 µs a value whatever its type, so the
     statements send few columns: small fields packed into one integer by the database
     (``_visit_rows``' and ``_kept_rows``' codes, decoded once a distinct value), rarely
-    needed ones as rows of their own (``_CARER_MORE``, ``_LAST_WEEK``)."""
+    needed ones as rows of their own (``_CARER_MORE``, ``_LAST_WEEK``). The cyclic
+    collector is paused while the week is built (``collector``): its 30,000 rows and
+    15,000 visits make no cycles, and a full collection in the middle walked them all."""
     access.require(session, access.VIEW_CUSTOMERS)  # issue 17
     monday = week_monday(day)
     sunday = monday + timedelta(days=6)
