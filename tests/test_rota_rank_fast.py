@@ -230,6 +230,30 @@ def test_the_quick_path_is_taken_and_stands_in_for_the_splice(week):
     assert answered["clash"] and answered["clear"], answered
 
 
+def test_reasons_worked_out_later_are_those_worked_out_at_once(week):
+    """A carer with a visit overlapping the one ranked is ruled out at once and their
+    problems worked out when first read (``ranking.Later``): read after the rota has
+    changed (the carers' own weeks included) they are what they were at the ranking, and
+    they are never none."""
+    state = RotaState(week)
+    short = [v for v in sorted(week.visits) if state.short_of(v)]
+    staffed = sorted(v for v, c in state.carers_of.items() if c)
+    rankings = [(v, rank_carers(state, v)) for v in [*short, *staffed[::9]]]
+    later = [c for _, ranked in rankings for c in ranked if type(c.__dict__["_hard"]) is R.Later]
+    assert later  # the path is taken
+    at_once = [(v, rank_carers(state, v)) for v, _ in rankings]
+    for _, ranked in at_once:
+        for candidate in ranked:
+            assert candidate.hard or candidate.feasible  # worked out now
+    carers = sorted(week.carers)
+    for index, visit_id in enumerate(staffed[::5]):
+        state.set_carers(visit_id, (carers[index % len(carers)],))
+    for visit_id in short[::2]:
+        state.set_carers(visit_id, (carers[visit_id % len(carers)],))
+    assert rankings == at_once
+    assert all(c.hard and not c.feasible for c in later)
+
+
 def test_where_a_gate_says_so_its_rule_finds_nothing(week):
     """The gates are necessary conditions: over every carer's shifts, a rule a gate
     leaves out finds nothing (and each gate leaves something out)."""

@@ -29,7 +29,7 @@ from coordinator_tui.models.base import utcnow
 from coordinator_tui.services import access
 from coordinator_tui.services.errors import ConflictError, CoordinatorError, conflict_message
 from coordinator_tui.services.rota.problems import Problem
-from coordinator_tui.services.rota.ranking import judge_carers, travel_for
+from coordinator_tui.services.rota.ranking import Later, judge_carers, travel_for
 from coordinator_tui.services.rota.snapshot import epoch_minutes, load_week
 from coordinator_tui.services.rota.travel import travel_minutes
 from coordinator_tui.services.rota.validate import Recheck, RotaState
@@ -65,12 +65,37 @@ class RationaleRequired(RotaError):
         super().__init__("A reason is needed to accept: " + "; ".join(p.message for p in problems))
 
 
+class _Reasons:
+    """``Candidate.hard``: the tuple of problems, or a ``ranking.Later`` (a carer surely
+    ruled out, their problems not yet worked out) turned into that tuple when first read.
+    Comparing, hashing and printing a candidate read it, so they see the tuple."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_" + name
+
+    def __get__(self, candidate: object, owner: type | None = None) -> tuple[Problem, ...]:
+        if candidate is None:
+            return ()  # the field's default
+        found = candidate.__dict__[self._slot]
+        if type(found) is Later:
+            found = candidate.__dict__[self._slot] = found()
+        return found
+
+    def __set__(self, candidate: object, value: tuple[Problem, ...] | Later) -> None:
+        candidate.__dict__[self._slot] = value
+
+
 @dataclass(unsafe_hash=True)
 class Candidate:
     """One carer for a visit, as the ranking shows them. Read-only by convention, not
     ``frozen`` (as ``SVisit``): a frozen dataclass sets each field through
     ``object.__setattr__``, and a ranking makes one per carer (300 at ten times the demo,
-    issue 23 §1); it hashes as a frozen one does."""
+    issue 23 §1); it hashes as a frozen one does.
+
+    ``hard`` may be given as a ``ranking.Later``: the ranking then only knows the carer
+    is ruled out, and the problems are worked out when ``hard`` (or ``reason``) is first
+    read; they are the same whenever that is (issue 23 §1: most carers of a large week
+    are ruled out, and a ranking shows a screenful of reasons)."""
 
     carer_id: int
     name: str
@@ -80,8 +105,12 @@ class Candidate:
     continuity: bool
     preferred: bool
     gender_ok: bool
-    hard: tuple[Problem, ...] = ()  # why not (new hard problems)
+    hard: tuple[Problem, ...] = _Reasons()  # type: ignore[assignment]  # why not (new hard problems)
     soft: tuple[Problem, ...] = ()  # what would need a rationale
+
+    def __getstate__(self) -> dict:
+        self.hard  # noqa: B018  (worked out: a pickle holds the problems, not the work)
+        return self.__dict__
 
     @property
     def reason(self) -> str:

@@ -93,6 +93,8 @@ def judge_carers(
     carers_state = state._carers
     checks_of = state._checks_of
     mark = state.mark
+    cells, visits_by_id = state.cells, snap.visits
+    per_snapshot = _per_snapshot(state)
     staffing_before: set[tuple] | None = None
     for carer in carers:
         carer_id = carer.id
@@ -102,16 +104,25 @@ def judge_carers(
             found = check(carer, visit, customer, state)
             if found:
                 first.extend(found)
-        if first and any(p.is_hard for p in first):
-            yield (
-                carer,
-                tuple(p for p in first if p.is_hard),
-                tuple(p for p in first if not p.is_hard and not p.accepted),
-            )
-            continue
+        if first:
+            ruled_out = tuple(p for p in first if p.severity == P.HARD)
+            if ruled_out:
+                yield (
+                    carer,
+                    ruled_out,
+                    tuple(p for p in first if p.severity != P.HARD and not p.accepted),
+                )
+                continue
+            soft_first = tuple(p for p in first if not p.accepted)
+        else:
+            soft_first = ()
         cached = carers_state.get(carer_id)
         week = cached.week if cached is not None else None
-        rest = _fixed_rest(state, carer, week) if week is not None else None
+        rest = None
+        if week is not None:
+            rest = per_snapshot.get(("rest", carer_id), False)  # ``_fixed_rest``'s, kept
+            if rest is False:
+                rest = _fixed_rest(state, carer, week)
         if week is None or rest is None:
             yield _plain(state, carer, visit_id, current, first)
             continue
@@ -120,30 +131,15 @@ def judge_carers(
         before = memo.get("keys")
         if before is None:
             before = memo["keys"] = {p.key for p in cached.problems}
-        quick = _quick(state, week, visit, place, rest, before)
-        hard: list[Problem] = []
-        made = None  # the shift the visit is in, when ``_quick`` made it
-        if quick is None:
-            rebuilt, spliced, work = _splice(state, week, visit, place, rest, monday, sunday)
-            local = CarerWeek(
-                carer, snap, week.visits, rebuilt, 0, week.limits, mark, monday, sunday
-            )
-            whole = CarerWeek(
-                carer, snap, week.visits, spliced, work, week.limits, mark, monday, sunday
-            )
-            for check, per_shift in _SHIFT_RULES:
-                gate = _GATES.get(check.__name__)
-                if gate is not None and gate(carer, rebuilt, rest):
-                    continue  # the rule can find nothing here (its own first test)
-                for problem in check(local if per_shift else whole):
-                    if problem.severity == "hard" and problem.key not in before:
-                        hard.append(problem)
-        elif quick[0] == "clash":
-            hard.extend(quick[1])
-        else:
-            _, spliced, work, made = quick
+        if _overlaps_on_day(cells.get(carer_id), visit, visits_by_id):
+            # Ruled out for sure (``_overlaps_on_day``): which problems, worked out when
+            # first read (a ranking shows a screenful of reasons; 45% of the carers at ten
+            # times the data are here, each a splice and the rules' wording).
+            yield carer, Later(state, week, visit, place, rest, before), soft_first
+            continue
+        hard, spliced, work, made = _shift_step(state, week, visit, place, rest, before)
         if hard:
-            yield (carer, tuple(hard), tuple(p for p in first if not p.accepted))
+            yield carer, tuple(hard), soft_first
             continue
         if replacing is not None:
             # The carer taken off changes too (their week loses the visit): the what-if.
@@ -165,7 +161,7 @@ def judge_carers(
         )
         if made is not None:  # the rests of the week as the weekly-rest rules read them
             whole.memo["rests"] = _rests_with(week, made.visits[0].start, made.ends[-1])
-        soft = [p for p in first if not p.accepted]
+        soft = list(soft_first)
         rests_kept = _weekly_rest_kept(week, visit, rest)
         short_before = _key(P.WTR_WEEKLY_REST, carer_id) in before
         for check in _WEEK_RULES:
@@ -221,6 +217,80 @@ def judge_carers(
                 elif not problem.accepted:
                     soft.append(problem)
         yield carer, tuple(hard), tuple(soft)
+
+
+def _overlaps_on_day(days: dict | None, visit: SVisit, visits: dict) -> bool:
+    """Whether the carer (not on ``visit``) has a visit of its day that overlaps it: then
+    step 2 surely finds a new hard problem, an overlap naming the visit. (With the visit
+    put in, either it starts before the running end of the visits before it, a pair
+    ending at it, or it holds the running end and the visit after it, of its day and so
+    of this week, starts before that end: a pair starting at it. Either pair is one the
+    carer's problems cannot name now.)"""
+    cell = days.get(visit.day) if days else None
+    if not cell:
+        return False
+    start, end = visit.start, visit.end
+    for other_id in cell:
+        other = visits[other_id]
+        if other.start < end and start < other.end:
+            return True
+    return False
+
+
+class Later:
+    """New hard problems known to be there, at least one, worked out when first read
+    (``Candidate.hard``): step 2's (``_shift_step``) for one carer. It reads only what is
+    replaced, never changed, when the rota changes (the carer's checked week, the visit,
+    the snapshot's travel), so the problems are the ones worked out at once would have
+    been, whenever they are read."""
+
+    __slots__ = ("_args",)
+
+    def __init__(self, *args: object) -> None:
+        self._args = args
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __call__(self) -> tuple[Problem, ...]:
+        return tuple(_shift_step(*self._args)[0])  # type: ignore[arg-type]
+
+
+def _shift_step(
+    state: RotaState,
+    week: CarerWeek,
+    visit: SVisit,
+    place: tuple,
+    rest: int,
+    before: set[tuple],
+) -> tuple[list[Problem], list[Shift] | None, int, Shift | None]:
+    """Step 2, the shift around the visit (as ``RotaState.shift_clash``): the new hard
+    problems, and where there are none the spliced shifts, the week's working time so and
+    the shift the visit is in when ``_quick`` made it (for step 3). It reads the carer's
+    checked week, the visit and the week's travel and night figures, none of which a
+    change of the rota changes in place (``Later`` asks it after the ranking)."""
+    quick = _quick(state, week, visit, place, rest, before)
+    if quick is None:
+        carer, snap, mark = week.carer, week.snap, state.mark
+        monday, sunday = week.first_day, week.last_day
+        rebuilt, spliced, work = _splice(state, week, visit, place, rest, monday, sunday)
+        local = CarerWeek(carer, snap, week.visits, rebuilt, 0, week.limits, mark, monday, sunday)
+        whole = CarerWeek(
+            carer, snap, week.visits, spliced, work, week.limits, mark, monday, sunday
+        )
+        hard: list[Problem] = []
+        for check, per_shift in _SHIFT_RULES:
+            gate = _GATES.get(check.__name__)
+            if gate is not None and gate(carer, rebuilt, rest):
+                continue  # the rule can find nothing here (its own first test)
+            for problem in check(local if per_shift else whole):
+                if problem.severity == "hard" and problem.key not in before:
+                    hard.append(problem)
+        return hard, spliced, work, None
+    if quick[0] == "clash":
+        return list(quick[1]), None, 0, None
+    _, spliced, work, made = quick
+    return [], spliced, work, made
 
 
 def _staffing(visit: SVisit, carers: tuple[int, ...], customer, state: RotaState) -> list:  # noqa: ANN001
