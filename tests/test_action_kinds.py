@@ -213,3 +213,33 @@ def test_a_cover_task_goes_back_to_the_registered_manager_by_role(small_demo_eng
         assert s.get(Action, kinds["cover"]).owner_label == "Field care supervisor"
         act.reassign(s, kinds["cover"], owner=typed)
         assert s.get(Action, kinds["cover"]).owner_label == "Registered manager"
+
+
+@pytest.mark.parametrize("kind", ["meeting", "incident", "cover"])
+def test_a_change_reads_the_action_once(small_demo_engine, kinds, kind):
+    """The tracker's check of the action's kind and the change's own read are one
+    statement (on a shared PostgreSQL server each is a round trip): re-dating reads the
+    action with its kind, then writes it; nothing reads it a second time."""
+    from test_statement_counts import counting
+
+    action_id = kinds[kind]
+    everyone = _principal("safeguarding_lead", "homecare_coordinator")
+    with session_scope(small_demo_engine, everyone) as s:
+        with counting(small_demo_engine) as counter:
+            act.redate(s, action_id, due=DEMO_TODAY, today=DEMO_TODAY)
+        reads = [st for st in counter.statements if st.lstrip().upper().startswith("SELECT")]
+        assert sum("FROM action" in st for st in reads) == 1, counter.statements
+
+
+def test_the_incident_behind_each_action(small_demo_engine, kinds):
+    """``open_actions`` names an incident's action's incident (Governance's tracker opens
+    it with ``enter``); the other kinds have none."""
+    everyone = _principal("safeguarding_lead", "homecare_coordinator")
+    with session_scope(small_demo_engine, everyone) as s:
+        rows = {r.id: r for r in act.open_actions(s, today=DEMO_TODAY, kinds=tuple(act.KINDS))}
+        linked = s.scalar(
+            select(IncidentAction.incident_id).where(IncidentAction.action_id == kinds["incident"])
+        )
+    assert rows[kinds["incident"]].incident_id == linked is not None
+    assert rows[kinds["meeting"]].incident_id is None
+    assert rows[kinds["cover"]].incident_id is None

@@ -224,6 +224,58 @@ async def test_a_safeguarding_administrator_is_refused_in_one_line(
         assert type(app.screen).__name__ != "ActionTrackerScreen"
 
 
+async def test_enter_opens_the_incident_and_back_reads_the_list_again(
+    demo_settings, small_demo_engine, cover_task
+):
+    """6, F, enter: the incident behind the highlighted action (3 keys); esc back, and
+    what changed meanwhile (here: a colleague closed an action) is read again. On a cover
+    task, which has no incident, enter says so in one line and stays."""
+    engine = small_demo_engine
+    app = make_app(demo_settings, engine, principal=homecare())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_tracker(pilot, app)
+        target = screen.current_action()
+        assert target is not None and target.kind == "incident" and target.incident_id
+        assert f"enter INC-{target.incident_id}" in line(screen, "#tracker-detail")
+        await pilot.press("enter")
+        await _wait(pilot, lambda: type(app.screen).__name__ == "IncidentScreen")
+        record = app.screen
+        assert record.row.id == target.incident_id
+        await _wait(pilot, lambda: f"INC-{target.incident_id}" in line(record, "#gov-record-facts"))
+        # a colleague closes another of the listed actions meanwhile
+        other = next(a for a in screen.actions if a.id != target.id)
+        colleague = access.make_principal("colleague", ["homecare_coordinator"])
+        with session_scope(engine, colleague) as s:
+            act.complete(s, other.id, other.version, outcome="Done by a colleague")
+        await pilot.press("escape")
+        await _wait(
+            pilot,
+            lambda: app.screen is screen and other.id not in {a.id for a in screen.actions},
+        )
+        # a cover task: no incident behind it
+        index = next(i for i, a in enumerate(screen.shown_actions) if a.id == cover_task)
+        screen.query_one("#tracker-actions").cursor_row = index
+        await pilot.pause()
+        assert "enter" not in line(screen, "#tracker-detail")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("cover task" in n.message for n in app._notifications)
+
+
+def test_the_views_bar_names_f_at_both_sizes():
+    """Governance's views bar lists ``F`` (the actions to chase) in each of its forms."""
+    from coordinator_tui.screens.governance.governance import VIEWS, GovernanceScreen
+
+    screen = GovernanceScreen.__new__(GovernanceScreen)
+    for view in VIEWS:
+        screen.view = view
+        for wide, named, chase in ((True, True, True), (False, True, True), (False, True, False)):
+            text = screen._views_bar(wide, named, chase).plain
+            assert text.rstrip().endswith("F to chase" if chase else "F"), text
+        assert screen._views_bar(False, False, False).plain.rstrip().endswith(" F")
+
+
 class TestTrackerSnapshots:
     @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
     def test_homecare_tracker(

@@ -221,6 +221,37 @@ class TestActions:
         result = invoke("actions", "--owner", "nobody-at-all", "--db", db)
         assert result.exit_code == 0 and "No open actions." in result.stdout
 
+    def test_kind_lists_each_tracker(self, db):
+        """The meetings' own by default; ``--kind incident`` an incident's actions, each
+        with its incident; ``--kind all`` every tracker, each line naming its own."""
+        default = json.loads(invoke("actions", "--json", "--db", db).stdout)
+        assert default and {r["kind"] for r in default} == {"meeting"}
+        incident = json.loads(invoke("actions", "--kind", "incident", "--json", "--db", db).stdout)
+        assert incident and {r["kind"] for r in incident} == {"incident"}
+        assert all(r["incident_id"] for r in incident)
+        both = json.loads(
+            invoke(
+                "actions", "--kind", "meeting", "--kind", "incident", "--json", "--db", db
+            ).stdout
+        )
+        assert {r["id"] for r in both} == {r["id"] for r in default + incident}
+        every = invoke("actions", "--kind", "all", "--db", db)
+        assert every.exit_code == 0, every.output
+        lines = every.stdout.splitlines()
+        assert any(line.endswith("(incident)") for line in lines)
+        assert any(line.endswith("(safeguarding)") for line in lines)
+
+    def test_an_unknown_kind_is_refused(self, db):
+        result = invoke("actions", "--kind", "payroll", "--db", db)
+        assert result.exit_code == 2 and "payroll" in result.output
+
+
+def test_the_kinds_named_on_the_command_line_are_the_trackers():
+    from coordinator_tui.cli.meetings import ActionKind
+    from coordinator_tui.services.meetings.actions import KINDS
+
+    assert {k.value for k in ActionKind} == {*KINDS, "all"}
+
 
 @pytest.mark.parametrize(
     "args",

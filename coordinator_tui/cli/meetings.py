@@ -28,6 +28,16 @@ class MinutesFormat(StrEnum):
     docx = "docx"
 
 
+class ActionKind(StrEnum):
+    """``actions --kind``: the trackers of ``services.meetings.actions.KINDS`` (named here,
+    not imported, so the command line loads no service until it runs), or all of them."""
+
+    MEETING = "meeting"
+    INCIDENT = "incident"
+    COVER = "cover"
+    ALL = "all"
+
+
 def register(app: typer.Typer) -> None:
     """Add ``meeting`` (a group) and ``actions`` to the main command line."""
     from coordinator_tui.cli.common import DbOption, run_job
@@ -156,12 +166,32 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--owner", help="Name, initials or role (e.g. HV).")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="A JSON list.")] = False,
+        kind: Annotated[
+            list[ActionKind] | None,
+            typer.Option(
+                "--kind",
+                help="Which tracker: meeting (the default), incident (Governance), cover "
+                "(the rota's cover tasks) or all; repeat for more than one.",
+            ),
+        ] = None,
     ) -> None:
-        """Open actions from meetings, by due date; overdue ones say OVERDUE."""
-        from coordinator_tui.services.meetings.actions import open_actions
+        """Open actions, by due date; overdue ones say OVERDUE. The meetings' own by
+        default; ``--kind`` lists an incident's actions or the rota's cover tasks too, as
+        far as your roles allow (issue 17)."""
+        from coordinator_tui.services.meetings.actions import (
+            KIND_NAMES,
+            KINDS,
+            MEETING,
+            open_actions,
+        )
+
+        wanted = [k.value for k in kind or [ActionKind.MEETING]]
+        kinds = tuple(KINDS) if "all" in wanted else tuple(dict.fromkeys(wanted)) or (MEETING,)
 
         def job(session: Any, today: Any) -> tuple[list, Any]:
-            rows = open_actions(session, today=today, owner=owner, overdue_only=overdue)
+            rows = open_actions(
+                session, today=today, owner=owner, overdue_only=overdue, kinds=kinds
+            )
             return rows, today
 
         rows, today = run_job(db, job)
@@ -177,6 +207,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(
                 f"{row.id:>5}  {state:<7}  {due:<10}  {row.owner or '—':<20}  {row.description}"
                 + (f"  [{row.person_name}]" if row.person_name else "")
+                + (f"  ({KIND_NAMES[row.kind]})" if len(kinds) > 1 else "")
             )
 
 
@@ -207,4 +238,6 @@ def _action_json(row: Any, today: Any) -> dict[str, Any]:
         "meeting_day": row.meeting_day.isoformat() if row.meeting_day else None,
         "person": row.person_name,
         "last_chased_at": row.last_chased_at.isoformat() if row.last_chased_at else None,
+        "kind": row.kind,
+        "incident_id": row.incident_id,
     }

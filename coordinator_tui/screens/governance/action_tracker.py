@@ -7,7 +7,9 @@ the last column says which it is (incident or cover needed). Only what your role
 you act on is listed (incidents: governance; cover tasks: the rota); the safeguarding
 meetings' actions are on Meetings (4).
 
-On the highlighted action: ``c`` chase (how it was chased and what was said), ``d`` done
+On the highlighted action: ``enter`` opens its incident (an incident's action: triage,
+candour, investigation and closing are there; back here with ``esc``, the list read
+again), ``c`` chase (how it was chased and what was said), ``d`` done
 (the outcome), ``r`` reassign (a name, initials or a role), ``e`` re-date. A colleague's
 change to the same action meanwhile is refused in the form, what you typed kept: ``esc``
 then ``f5`` reads it again. ``o`` orders by due date or owner, ``esc`` goes back.
@@ -32,6 +34,7 @@ from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource
 
 if TYPE_CHECKING:
+    from coordinator_tui.services.governance.incidents import IncidentRow
     from coordinator_tui.services.meetings.actions import ActionRow
 
 ORDERS = ("due", "owner")
@@ -52,6 +55,16 @@ class ActionTrackerScreen(ActionTracking, CoordinatorScreen):
     ACTIONS_TABLE = "#tracker-actions"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="action_tracker.back"),
+        # not in the footer: the table's own ``enter`` is first in the focus chain there,
+        # so the detail line names it instead (on an incident's action only)
+        Binding(
+            "enter",
+            "open_incident",
+            "Incident",
+            show=False,
+            priority=True,
+            id="action_tracker.open",
+        ),
         Binding("c", "chase", "Chase", id="action_tracker.chase"),
         Binding("d", "done", "Done", id="action_tracker.done"),
         Binding("r", "reassign", "Reassign", id="action_tracker.reassign"),
@@ -68,6 +81,7 @@ class ActionTrackerScreen(ActionTracking, CoordinatorScreen):
         self.refusal = ""
         self.loaded = False
         self._after_load: Callable[[], None] | None = None
+        self._back_from_incident = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -91,7 +105,18 @@ class ActionTrackerScreen(ActionTracking, CoordinatorScreen):
             return not self.refusal
         if action in ROW_ACTIONS:
             return not self.refusal and bool(self.shown_actions)
+        if action == "open_incident":  # a cover task has no incident: the key is not shown
+            row = None if self.refusal else self.current_action()
+            return row is not None and row.incident_id is not None
         return True
+
+    def on_screen_resume(self) -> None:
+        """Back from an incident (an action added, done or the incident closed there):
+        the list read again."""
+        super().on_screen_resume()
+        if self._back_from_incident:  # not after a dialog: a save reads the list itself
+            self._back_from_incident = False
+            self.load()
 
     # -- reading ------------------------------------------------------------------------
 
@@ -147,6 +172,10 @@ class ActionTrackerScreen(ActionTracking, CoordinatorScreen):
     def _highlighted(self) -> None:
         self._draw_detail()
 
+    @on(LazyTable.RowSelected, "#tracker-actions")
+    def _selected(self) -> None:
+        self.action_open_incident()
+
     def _draw_detail(self) -> None:
         """The highlighted action in full (the column cuts a long one short) and when it
         was last chased."""
@@ -164,6 +193,10 @@ class ActionTrackerScreen(ActionTracking, CoordinatorScreen):
             )
             kind = KIND_NAMES.get(row.kind, row.kind)
             detail.append(f"\n{kind} · {row.owner or 'no owner'} · {chased}", style="dim")
+            if row.incident_id is not None:
+                detail.append(" · ", style="dim")
+                detail.append("enter", style="bold")
+                detail.append(f" INC-{row.incident_id}", style="dim")
         self.query_one("#tracker-detail", Static).update(detail)
 
     # -- keys ---------------------------------------------------------------------------
@@ -174,3 +207,36 @@ class ActionTrackerScreen(ActionTracking, CoordinatorScreen):
 
     def action_reload(self) -> None:
         self.load()
+
+    def action_open_incident(self) -> None:
+        row = self.current_action()
+        if row is None or self.refusal:
+            return
+        if row.incident_id is None:
+            self.notify("A cover task: its visit is on the rota (5), the week it falls in.")
+            return
+        self._read_incident(row.incident_id)
+
+    @work(thread=True, exclusive=True, group="action-tracker-open")
+    def _read_incident(self, incident_id: int) -> None:
+        """The incident as Governance lists it, read off the UI thread, then opened."""
+        from coordinator_tui.services.errors import CoordinatorError
+        from coordinator_tui.services.governance.incidents import incident_row
+
+        try:
+            with self.coordinator.session() as session:
+                found = incident_row(session, incident_id, self.today)
+        except CoordinatorError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self._open_incident, found)
+
+    def _open_incident(self, found: IncidentRow | None) -> None:
+        if found is None:
+            self.notify("That incident no longer exists.", severity="warning")
+            self.load()
+            return
+        from coordinator_tui.screens.governance.record import IncidentScreen
+
+        self._back_from_incident = True
+        self.app.push_screen(IncidentScreen(found))

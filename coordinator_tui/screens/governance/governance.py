@@ -510,8 +510,13 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
         long_text = self._counts_text(needle, wide=True)
         summary = long_text if long_text.cell_len <= room else self._counts_text(needle)
         self._put("#gov-summary", summary, layout=False)  # one line each (the styles)
-        for wide, named in ((True, True), (False, True), (False, False)):
-            bar = self._views_bar(wide, named)
+        for wide, named, chase in (
+            (True, True, True),
+            (False, True, True),
+            (False, True, False),
+            (False, False, False),
+        ):
+            bar = self._views_bar(wide, named, chase)
             if bar.cell_len <= room:
                 break
         self._put("#gov-views", bar, layout=False)
@@ -556,9 +561,10 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
             text.append(f" · filter: {needle}", style="italic")
         return text
 
-    def _views_bar(self, wide: bool, named: bool = True) -> Text:
+    def _views_bar(self, wide: bool, named: bool = True, chase: bool = True) -> Text:
         """Every view (``wide``), or this area's views and the other areas' keys
-        (``named``: each with its area's name; else the keys alone)."""
+        (``named``: each with its area's name; else the keys alone); then ``F`` (``chase``:
+        with its name)."""
         bar = Text()
         others: list[View] = []
         for index, view in enumerate(VIEWS):
@@ -582,6 +588,15 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
             bar.append("│ also", style="dim")
             for view in others:
                 bar.append(f" {view.key}", style="bold")
+        # ``F``, the actions to chase: a screen of its own, not a view of this list, named
+        # here so it is found without the help (issue 17)
+        if wide or named:
+            bar.append(" · " if others else "│ ", style="dim")
+            bar.append("F", style="bold")
+            if chase:
+                bar.append(" to chase", style="dim")
+        else:
+            bar.append(" F", style="bold")
         return bar
 
     def on_resize(self) -> None:

@@ -35,6 +35,7 @@ from coordinator_tui.models import (
     Staff,
     utcnow,
 )
+from coordinator_tui.models.governance import IncidentAction
 from coordinator_tui.services import access
 from coordinator_tui.services.errors import check_version
 from coordinator_tui.services.meetings import MeetingConflictError, MeetingError
@@ -58,6 +59,7 @@ class ActionRow:
     person_name: str
     last_chased_at: datetime | None
     kind: str = "meeting"  # which tracker: ``KINDS``
+    incident_id: int | None = None  # an incident's action: the incident (Governance opens it)
 
     def is_overdue(self, today: date) -> bool:
         return (
@@ -77,8 +79,6 @@ KIND_NAMES = {MEETING: "safeguarding", INCIDENT: "incident", COVER: "cover neede
 
 
 def _incident_actions():  # noqa: ANN202 - a Select of action ids
-    from coordinator_tui.models.governance import IncidentAction
-
     return select(IncidentAction.action_id)
 
 
@@ -125,16 +125,14 @@ def permitted_kinds(session: Session, wanted: tuple[str, ...] = tuple(KINDS)) ->
     return found
 
 
-def action_kind(session: Session, action_id: int) -> str:
-    """The tracker ``action_id`` belongs to (``MEETING`` for one that does not exist:
-    its loading says so)."""
-    found = session.scalar(select(kind_column()).where(Action.id == action_id))
-    return found or MEETING
-
-
-def _require_for(session: Session, action_id: int) -> None:
-    """Refuse a change to an action unless the user may act in its tracker (issue 17)."""
-    access.require(session, KINDS[action_kind(session, action_id)])
+def _require_for(session: Session, action_id: int) -> Action | None:
+    """Refuse a change to an action unless the user may act in its tracker (issue 17);
+    the action, read with its kind in the one statement (None: it does not exist, and
+    counts as the meetings'). The change passes it on to :func:`_load`, which then reads
+    nothing again: a second round trip is 2 ms on a shared PostgreSQL server."""
+    found = session.execute(select(Action, kind_column()).where(Action.id == action_id)).first()
+    access.require(session, KINDS[found[1] if found is not None else MEETING])
+    return found[0] if found is not None else None
 
 
 def open_actions(
@@ -175,8 +173,10 @@ def open_actions(
             Person.given_name,
             Action.last_chased_at,
             kind_column(),
+            IncidentAction.incident_id,
         )
         .outerjoin(Staff, Staff.id == Action.owner_staff_id)
+        .outerjoin(IncidentAction, IncidentAction.action_id == Action.id)
         .outerjoin(Meeting, Meeting.id == Action.meeting_id)
         .outerjoin(Person, Person.id == Action.person_id)
         .where(Action.status == ActionStatus.OPEN, of_kinds(kinds))
@@ -220,6 +220,7 @@ def open_actions(
                 names_label(family, given) if family else "",
                 row[13],
                 row[14],
+                row[15],
             )
         )
     return rows
@@ -239,8 +240,12 @@ def overdue_count(session: Session, today: date, kinds: tuple[str, ...] = (MEETI
     )
 
 
-def _load(session: Session, action_id: int, expected_version: int | None) -> Action:
-    action = session.get(Action, action_id)
+def _load(
+    session: Session, action_id: int, expected_version: int | None, read: Action | None = None
+) -> Action:
+    """The open action to change, at the version the screen saw (``read``: as
+    :func:`_require_for` read it)."""
+    action = read if read is not None else session.get(Action, action_id)
     check_version(
         session,
         action,
@@ -265,11 +270,11 @@ def chase(
     now: datetime | None = None,
 ) -> ActionChase:
     """Record a chase of the owner (``c``)."""
-    _require_for(session, action_id)  # issue 17: the action's own tracker
+    read = _require_for(session, action_id)  # issue 17: the action's own tracker
     note = note.strip()
     if not note:
         raise MeetingError("Say how it was chased and what was said")
-    action = _load(session, action_id, expected_version)
+    action = _load(session, action_id, expected_version, read)
     now = now or utcnow()
     record = ActionChase(action_id=action.id, chased_at=now, by=by[:60], note=note[:500])
     session.add(record)
@@ -298,11 +303,11 @@ def complete(
     now: datetime | None = None,
 ) -> Action:
     """Mark done with its outcome (``d``)."""
-    _require_for(session, action_id)  # issue 17: the action's own tracker
+    read = _require_for(session, action_id)  # issue 17: the action's own tracker
     outcome = outcome.strip()
     if not outcome:
         raise MeetingError("Record the outcome of the action")
-    action = _load(session, action_id, expected_version)
+    action = _load(session, action_id, expected_version, read)
     action.status = ActionStatus.DONE
     action.outcome = outcome[:500]
     action.completed_at = now or utcnow()
@@ -314,8 +319,8 @@ def cancel(
     session: Session, action_id: int, expected_version: int | None = None, *, reason: str
 ) -> Action:
     """No longer needed (the reason is kept as the outcome)."""
-    _require_for(session, action_id)  # issue 17: the action's own tracker
-    return _cancel(session, action_id, expected_version, reason)
+    read = _require_for(session, action_id)  # issue 17: the action's own tracker
+    return _cancel(session, action_id, expected_version, reason, read)
 
 
 def cancel_cover_task(session: Session, task_id: int, *, reason: str) -> Action:
@@ -326,11 +331,17 @@ def cancel_cover_task(session: Session, task_id: int, *, reason: str) -> Action:
     return _cancel(session, task_id, None, reason)
 
 
-def _cancel(session: Session, action_id: int, expected_version: int | None, reason: str) -> Action:
+def _cancel(
+    session: Session,
+    action_id: int,
+    expected_version: int | None,
+    reason: str,
+    read: Action | None = None,
+) -> Action:
     reason = reason.strip()
     if not reason:
         raise MeetingError("Say why the action is no longer needed")
-    action = _load(session, action_id, expected_version)
+    action = _load(session, action_id, expected_version, read)
     action.status = ActionStatus.CANCELLED
     action.outcome = reason[:500]
     action.completed_at = utcnow()
@@ -349,7 +360,7 @@ def reassign(
     """Give the action to someone else: a staff member picked from the list, or an owner
     typed as everywhere else (a name, initials or a role, read by ``services/owners.py``:
     ``PM`` is the practice manager here as in a meeting's action line)."""
-    _require_for(session, action_id)  # issue 17: the action's own tracker
+    read = _require_for(session, action_id)  # issue 17: the action's own tracker
     from coordinator_tui.services.owners import owner_directory, parse_owner
 
     owner = owner.strip()
@@ -365,7 +376,7 @@ def reassign(
         if not match.ok:
             raise MeetingError(match.problem)
         owner_staff_id, label = match.staff_id, match.label
-    action = _load(session, action_id, expected_version)
+    action = _load(session, action_id, expected_version, read)
     action.owner_staff_id = owner_staff_id
     action.owner_label = label[:60]
     session.flush()
@@ -381,10 +392,10 @@ def redate(
     today: date,
 ) -> Action:
     """A new due date (not in the past); None removes it."""
-    _require_for(session, action_id)  # issue 17: the action's own tracker
+    read = _require_for(session, action_id)  # issue 17: the action's own tracker
     if due is not None and due < today:
         raise MeetingError("The new due date is in the past")
-    action = _load(session, action_id, expected_version)
+    action = _load(session, action_id, expected_version, read)
     action.due_date = due
     session.flush()
     return action
