@@ -81,6 +81,13 @@ def _outside_pattern(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
         if day in absent:
             continue
         windows = _windows(availability, day.weekday())
+        if len(windows) == 1:  # the usual day: one window, told without a loop
+            ((low, high),) = windows
+            for visit in visits:
+                start = visit.local_start
+                if start < low or start + visit.end - visit.start > high:
+                    found.append(visit)
+            continue
         for visit in visits:
             start = visit.local_start
             end = start + visit.end - visit.start

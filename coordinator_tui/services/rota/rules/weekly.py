@@ -55,12 +55,9 @@ def _weekly_rests(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
     limits = week.limits(snap.monday)
     rests = week.memo.get("rests")  # the same whatever ``extra``: worked out once
     if rests is None:
-        spans = sorted(
-            [
-                *((s.visits[0].start, s.ends[-1]) for s in week.shifts),  # start, end
-                *snap.previous_spans.get(week.carer.id, ()),
-            ]
-        )
+        spans = [(s.visits[0].start, s.ends[-1]) for s in week.shifts]  # start, end
+        spans.extend(snap.previous_spans.get(week.carer.id, ()))
+        spans.sort()
         rests = week.memo["rests"] = _rests(spans)
     weekly = limits.weekly_rest
     if _count(rests, snap.week_start, snap.week_end, weekly, weekly + extra):
