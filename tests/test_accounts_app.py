@@ -208,6 +208,36 @@ async def test_idle_lock_shows_nothing_of_anyone_and_keeps_the_typing(
     assert ("jo.lead", "unlock", account_id, {}) in events
 
 
+@pytest.mark.parametrize("typed", ["", "12"], ids=["enter", "anything-then-enter"])
+async def test_the_demo_user_unlocks_with_enter(demo_settings, small_demo_engine, typed):
+    """``coordinator-tui demo``'s user has no account: an idle lock asked them for a
+    password no account holds, and the only way out was to quit (found in tmux). The
+    lock says enter carries on; enter (whatever was typed in the password box) goes back
+    to where they were, typing kept, the lock and unlock audited."""
+    from coordinator_tui.screens.accounts.sign_in import LockScreen
+    from coordinator_tui.screens.form_dialog import FormDialog
+    from coordinator_tui.services.access import demo_principal
+
+    app = make_app(demo_settings, small_demo_engine, principal=demo_principal())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await home_loaded(pilot)
+        await pilot.press("f4")  # the incident form, from anywhere
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        form = app.screen
+        await pilot.press(*"Fell in the hall")
+        start = app.idle_clock()
+        app.idle_clock = lambda: start + 5 * 60 + 1
+        app.check_idle_lock()
+        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen))
+        await pilot.pause()
+        assert "enter to carry on" in " ".join(screen_text(app).split())
+        await pilot.press(*typed, "enter")
+        await wait_for(pilot, lambda: app.screen is form)
+        values = [w.value for w in form.query("Input")] + [w.text for w in form.query("TextArea")]
+        assert any("Fell in the hall" in v for v in values)
+        assert app.principal is not None and app.principal.kind == "demo"
+
+
 async def test_blank_key_blanks_at_once_and_brings_it_back(demo_settings, small_demo_engine):
     from coordinator_tui.screens.accounts.sign_in import BlankScreen, LockScreen
     from coordinator_tui.screens.registers.person import PersonScreen
