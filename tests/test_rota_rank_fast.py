@@ -231,10 +231,10 @@ def test_the_quick_path_is_taken_and_stands_in_for_the_splice(week):
 
 
 def test_reasons_worked_out_later_are_those_worked_out_at_once(week):
-    """A carer with a visit overlapping the one ranked is ruled out at once and their
-    problems worked out when first read (``ranking.Later``): read after the rota has
-    changed (the carers' own weeks included) they are what they were at the ranking, and
-    they are never none."""
+    """A carer with a visit overlapping the one ranked, or whose visit before it leaves
+    too little time to get there, is ruled out at once and their problems worked out when
+    first read (``ranking.Later``): read after the rota has changed (the carers' own weeks
+    included) they are what they were at the ranking, and they are never none."""
     state = RotaState(week)
     short = [v for v in sorted(week.visits) if state.short_of(v)]
     staffed = sorted(v for v, c in state.carers_of.items() if c)
@@ -252,6 +252,8 @@ def test_reasons_worked_out_later_are_those_worked_out_at_once(week):
         state.set_carers(visit_id, (carers[visit_id % len(carers)],))
     assert rankings == at_once
     assert all(c.hard and not c.feasible for c in later)
+    # both ways of being sure: a visit of the day overlapping, and the one before too close
+    assert {c.hard[0].code for c in later} >= {"OVERLAP", "TRAVEL_TIME"}
 
 
 def test_where_a_gate_says_so_its_rule_finds_nothing(week):
@@ -471,3 +473,102 @@ def test_ranking_on_changed_weeks_is_as_before(week, moves, tweaks_, picks):
     if short:
         carers = sorted(snap.carers)
         _check(state, short[picks[3] % len(short)], only=set(carers[picks[3] % 5 :: 2]))
+
+
+def _sure_clashes_hold(state: RotaState, visit_ids) -> dict:  # noqa: ANN001
+    """Where ranking is sure of a clash without the splice (``_overlaps_on_day``,
+    ``_short_of_travel``), ``shift_clash`` names an overlap or a shortfall of travel
+    with the visit: the problems ``ranking.Later`` works out later are never none."""
+    snap = state.snap
+    seen = {"overlap": 0, "travel": 0}
+    for visit_id in visit_ids:
+        visit = snap.visits[visit_id]
+        for carer in snap.carers.values():
+            cached = state._carers.get(carer.id)
+            if carer.id in state.carers_of.get(visit_id, ()) or cached is None:
+                continue
+            rest = R._fixed_rest(state, carer, cached.week)
+            if rest is None:
+                continue
+            days = state.cells.get(carer.id)
+            if R._overlaps_on_day(days, visit, snap.visits):
+                code, kind = "OVERLAP", "overlap"
+            elif R._short_of_travel(state, cached.week, days, visit, rest):
+                code, kind = "TRAVEL_TIME", "travel"
+            else:
+                continue
+            seen[kind] += 1
+            state._spliced = None
+            clash = state.shift_clash(carer.id, visit_id)
+            assert any(p.code == code and visit_id in p.visit_ids for p in clash), (
+                carer.id,
+                visit_id,
+            )
+    return seen
+
+
+def test_where_ranking_is_sure_of_a_clash_the_splice_finds_it(week):
+    state = RotaState(week)
+    seen = _sure_clashes_hold(state, sorted(week.visits)[::2])
+    assert all(seen.values()), seen
+
+
+@SETTINGS
+@given(moves=changes, picks=st.lists(st.integers(0, 10**6), min_size=6, max_size=6))
+def test_where_ranking_is_sure_of_a_clash_on_changed_weeks(week, moves, picks):
+    """The same with carers put on visits they overlap (the visit before the one ranked
+    then need not hold the running end)."""
+    state = _changed(week, moves)
+    visits = sorted(week.visits)
+    _sure_clashes_hold(state, [visits[p % len(visits)] for p in picks])
+
+
+def test_a_visit_before_that_does_not_hold_the_running_end_is_not_taken_for_sure(week):
+    """E 09:00-10:40 at one place, P 09:30-10:35 inside it at the place farthest away,
+    the visit ranked 10:50 back at E's: P ends too little before it to walk from there,
+    but E holds the running end and its place is the visit's, so there is nothing to
+    find: ``_short_of_travel`` must not be sure of a clash, and the ranking is as before."""
+    state = RotaState(week)
+    table = week.travel_table
+    carer = dataclasses.replace(
+        next(c for c in week.carers.values() if c.active), transport_mode="walk", availability={}
+    )
+    places = sorted(week.customers)
+    here = places[0]
+    far = max(places, key=lambda c: table.minutes(here, c, "walk"))
+    assert table.minutes(here, far, "walk") > 15
+    day = week.monday + timedelta(days=1)
+    ids = sorted(week.visits)[:3]
+    some = week.visits[ids[0]]
+    nine = some.start - some.local_start + 9 * 60 + (day - some.day).days * 24 * 60
+    visits = dict(week.visits)
+    for visit_id, customer, start, end in (
+        (ids[0], here, 0, 100),  # E
+        (ids[1], far, 30, 95),  # P
+        (ids[2], here, 110, 150),  # the visit ranked
+    ):
+        visits[visit_id] = dataclasses.replace(
+            week.visits[visit_id],
+            customer_id=customer,
+            day=day,
+            start=nine + start,
+            end=nine + end,
+            local_start=9 * 60 + start,
+            carers_required=1,
+            skills=frozenset(),
+        )
+    snap = dataclasses.replace(
+        week,
+        visits=visits,
+        carers={**week.carers, carer.id: carer},
+        assignments={ids[0]: (carer.id,), ids[1]: (carer.id,)},
+    )
+    state = RotaState(snap)
+    cached = state._carers[carer.id]
+    rest = R._fixed_rest(state, carer, cached.week)
+    days = state.cells.get(carer.id)
+    visit = snap.visits[ids[2]]
+    assert not R._overlaps_on_day(days, visit, snap.visits)
+    assert not R._short_of_travel(state, cached.week, days, visit, rest)
+    assert not state.shift_clash(carer.id, ids[2])
+    assert rank_carers(state, ids[2]) == _rank_as_before(state, ids[2])

@@ -23,6 +23,12 @@ carer is judged in three steps, each giving exactly what ``rank_carers`` gave be
    alone), and the staffing rules of the visit with the carer added. The weeks of the
    carers already on the visit are not checked again: their visits do not change.
 
+A carer that step 2 surely rules out, told cheaply (a visit of the day overlapping this
+one, ``_overlaps_on_day``, or the visit before it too close to get here from,
+``_short_of_travel``), comes with a ``Later`` for their hard problems: step 2 worked out
+when ``Candidate.hard`` is first read (half the carers at ten times the data, where a
+ranking shows a screenful of reasons), from what a change replaces and never changes.
+
 A problem counts as new as the what-if counts it: by its key, against the problems the
 carer and the visit have now. Where step 3 cannot stand in for the what-if (a carer taken
 off the visit in the same change, whose week changes too; a carer with no visits this
@@ -35,7 +41,7 @@ compares the ranking with the one before and with every carer what-if checked.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
@@ -131,10 +137,13 @@ def judge_carers(
         before = memo.get("keys")
         if before is None:
             before = memo["keys"] = {p.key for p in cached.problems}
-        if _overlaps_on_day(cells.get(carer_id), visit, visits_by_id):
-            # Ruled out for sure (``_overlaps_on_day``): which problems, worked out when
-            # first read (a ranking shows a screenful of reasons; 45% of the carers at ten
-            # times the data are here, each a splice and the rules' wording).
+        days = cells.get(carer_id)
+        if _overlaps_on_day(days, visit, visits_by_id) or _short_of_travel(
+            state, week, days, visit, rest
+        ):
+            # Ruled out for sure: which problems, worked out when first read (a ranking
+            # shows a screenful of reasons; at ten times the data half the carers are
+            # here, each a splice and the rules' wording).
             yield carer, Later(state, week, visit, place, rest, before), soft_first
             continue
         hard, spliced, work, made = _shift_step(state, week, visit, place, rest, before)
@@ -235,6 +244,54 @@ def _overlaps_on_day(days: dict | None, visit: SVisit, visits: dict) -> bool:
         if other.start < end and start < other.end:
             return True
     return False
+
+
+def _short_of_travel(
+    state: RotaState, week: CarerWeek, days: dict | None, visit: SVisit, rest: int
+) -> bool:
+    """Whether step 2 surely finds a new hard problem because the carer (with no visit
+    of the day overlapping ``visit``, not on it) could not get there in time: the visit
+    of its day before it holds the running end of its shift (it starts from the end
+    before it, or starts its shift), ends less than the daily rest before the visit and
+    the travel from there is longer than the gap. With the visit put in right after it,
+    that pair is then the visit's own and short of travel (``travel_time``), a pair the
+    carer's problems cannot name now. Where any of this is not so: False."""
+    cell = days.get(visit.day) if days else None
+    if not cell:
+        return False
+    visits = week.snap.visits
+    start, visit_id = visit.start, visit.id
+    last = None  # the visit of the day just before this one, by start then id
+    for other_id in cell:
+        other = visits[other_id]
+        if other.start < start or (other.start == start and other_id < visit_id):
+            last = other
+        else:
+            break
+    if last is None or last.customer_id == visit.customer_id:
+        return False
+    gap = start - last.end
+    if gap < 0 or gap >= rest:
+        return False
+    if state._table.leg(week.carer.transport_mode)(last.customer_id, visit.customer_id) <= gap:
+        return False
+    monday, sunday = week.first_day, week.last_day
+    memo = week.memo
+    firsts = memo.get("rank.first_keys")
+    if firsts is None:
+        firsts = memo["rank.first_keys"] = [
+            stop_order(s.visits[0], monday, sunday) for s in week.shifts
+        ]
+    place = (1, last.day, last.start, last.id)
+    index = bisect_right(firsts, place) - 1  # the shift the visit before is in
+    if index < 0:
+        return False
+    shift = week.shifts[index]
+    stops = shift.visits
+    at = bisect_left(stops, place, key=lambda stop: stop_order(stop, monday, sunday))
+    if at >= len(stops) or stops[at] is not last:
+        return False
+    return at == 0 or last.start >= shift.ends[at - 1]
 
 
 class Later:
