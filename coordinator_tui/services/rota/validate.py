@@ -337,10 +337,10 @@ class RotaState:
             # Shared by the carers with the same rules (a handful of sets in 300 carers),
             # so each customer is narrowed once per set, not once per carer.
             rules = visit_rules_of(carer, self)
-            checks = self._visit_rules[carer.id] = self._visit_rules.setdefault(
-                rules,  # type: ignore[call-overload]
-                VisitChecks(rules, self),
-            )
+            checks = self._visit_rules.get(rules)  # type: ignore[call-overload]
+            if checks is None:
+                checks = self._visit_rules[rules] = VisitChecks(rules, self)  # type: ignore[index]
+            self._visit_rules[carer.id] = checks
         return checks
 
     def fork(self) -> RotaState:
