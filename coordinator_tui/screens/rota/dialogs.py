@@ -4,6 +4,10 @@ Feasible carers first, best score first, each with the parts of its score: conti
 (``regular`` or ``new``), travel added, preferred carer and gender, and how many soft
 problems would need a reason; then the carers who cannot take the visit, each with the
 first reason. Type to filter by name; ``up``/``down`` move; ``enter`` picks; ``esc`` cancels.
+
+The list is a ``LazyTable``: a line is made when it is drawn, so opening the picker for
+300 carers makes the dozen or so on screen, and a ruled-out carer's reason that ranking
+works out only when read (``ranking.Later``) is worked out for those alone (issue 23 §1).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from coordinator_tui.screens.type_ahead import TypeAhead
+from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
 if TYPE_CHECKING:
     from coordinator_tui.services.rota.assign import Candidate
@@ -79,7 +84,11 @@ class CarerPicker(TypeAhead, ModalScreen[int | None]):
                 id="picker-count",
             )
             yield Input(placeholder="Filter by name", id="picker-filter", compact=True)
-            yield OptionList(id="picker-options")
+            yield LazyTable(
+                [Column("Carer, score or why not")],
+                empty_text="No carer by that name.",
+                id="picker-options",
+            )
             yield Static("", id="picker-error")
 
     def on_mount(self) -> None:
@@ -87,11 +96,14 @@ class CarerPicker(TypeAhead, ModalScreen[int | None]):
         self.query_one("#picker-filter", Input).focus()
 
     def _fill(self) -> None:
-        options = self.query_one("#picker-options", OptionList)
-        options.clear_options()
-        options.add_options([Option(candidate_text(c), id=str(c.carer_id)) for c in self.shown])
-        if self.shown:
-            options.highlighted = 0
+        table = self.query_one("#picker-options", LazyTable)
+        table.set_source(MappedSource(self.shown, lambda c: Row(c.carer_id, (candidate_text(c),))))
+        table.cursor_row = 0
+
+    @property
+    def highlighted(self) -> int | None:
+        """The row the cursor is on (None: no carer shown)."""
+        return self.query_one("#picker-options", LazyTable).cursor_row if self.shown else None
 
     @on(Input.Changed, "#picker-filter")
     def filter(self, event: Input.Changed) -> None:
@@ -101,21 +113,19 @@ class CarerPicker(TypeAhead, ModalScreen[int | None]):
         self._fill()
 
     def action_move(self, step: int) -> None:
-        options = self.query_one("#picker-options", OptionList)
+        table = self.query_one("#picker-options", LazyTable)
         if not self.shown:
             return
-        current = options.highlighted or 0
-        options.highlighted = min(max(current + step, 0), len(self.shown) - 1)
+        table.cursor_row = min(max(table.cursor_row + step, 0), len(self.shown) - 1)
 
     @on(Input.Submitted, "#picker-filter")
     def submitted(self) -> None:
-        highlighted = self.query_one("#picker-options", OptionList).highlighted
-        if highlighted is not None:
-            self.choose(highlighted)
+        if self.highlighted is not None:
+            self.choose(self.highlighted)
 
-    @on(OptionList.OptionSelected, "#picker-options")
-    def selected(self, event: OptionList.OptionSelected) -> None:
-        self.choose(event.option_index)
+    @on(LazyTable.RowSelected, "#picker-options")
+    def selected(self, event: LazyTable.RowSelected) -> None:
+        self.choose(event.index)
 
     def choose(self, index: int) -> None:
         if not 0 <= index < len(self.shown):
