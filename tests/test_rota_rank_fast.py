@@ -231,10 +231,11 @@ def test_the_quick_path_is_taken_and_stands_in_for_the_splice(week):
 
 
 def test_reasons_worked_out_later_are_those_worked_out_at_once(week):
-    """A carer with a visit overlapping the one ranked, or whose visit before it leaves
-    too little time to get there, is ruled out at once and their problems worked out when
-    first read (``ranking.Later``): read after the rota has changed (the carers' own weeks
-    included) they are what they were at the ranking, and they are never none."""
+    """A carer not available then, with a visit overlapping the one ranked, or whose
+    visit before it leaves too little time to get there, is ruled out at once and their
+    problems worked out when first read (``ranking.Later``): read after the rota has
+    changed (the carers' own weeks included) they are what they were at the ranking, and
+    they are never none."""
     state = RotaState(week)
     short = [v for v in sorted(week.visits) if state.short_of(v)]
     staffed = sorted(v for v, c in state.carers_of.items() if c)
@@ -252,8 +253,9 @@ def test_reasons_worked_out_later_are_those_worked_out_at_once(week):
         state.set_carers(visit_id, (carers[visit_id % len(carers)],))
     assert rankings == at_once
     assert all(c.hard and not c.feasible for c in later)
-    # both ways of being sure: a visit of the day overlapping, and the one before too close
-    assert {c.hard[0].code for c in later} >= {"OVERLAP", "TRAVEL_TIME"}
+    # the ways of being sure: a visit of the day overlapping, the one before too close,
+    # and a rule of the visit whose sift is exact (not available then)
+    assert {c.hard[0].code for c in later} >= {"OVERLAP", "TRAVEL_TIME", "UNAVAILABLE"}
 
 
 def test_where_a_gate_says_so_its_rule_finds_nothing(week):

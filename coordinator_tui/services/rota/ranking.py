@@ -47,7 +47,7 @@ from datetime import date
 
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.problems import Problem
-from coordinator_tui.services.rota.rules.base import CarerWeek
+from coordinator_tui.services.rota.rules.base import RULES, CarerWeek
 from coordinator_tui.services.rota.rules.daily import daily_rest, rest_break
 from coordinator_tui.services.rota.rules.sequence import overlap, travel_time
 from coordinator_tui.services.rota.rules.weekly import (
@@ -101,15 +101,31 @@ def judge_carers(
     mark = state.mark
     cells, visits_by_id = state.cells, snap.visits
     per_snapshot = _per_snapshot(state)
+    exact, one = _EXACT, [visit]
     staffing_before: set[tuple] | None = None
     for carer in carers:
         carer_id = carer.id
         # 1. the visit's own rules (as ``RotaState._check_on_visit``)
         first: list[Problem] = []
+        parts: list = []  # each rule's problems as found, in order (for ``_first_hard``)
+        sure = False  # an exact sift kept the visit: a hard problem, worded when read
         for check in checks_of(carer)(visit, customer):
+            sift = exact.get(check)
+            if sift is not None:
+                if sift(carer, {visit.day: one}, state):
+                    sure = True
+                    parts.append(check)
+                continue
             found = check(carer, visit, customer, state)
             if found:
                 first.extend(found)
+                parts.append(found)
+        if sure:
+            # Ruled out for sure; the rules' other problems are kept as found (they may
+            # read more than the carer and the visit), in their order.
+            done = [p for p in first if p.severity != P.HARD and not p.accepted]
+            yield carer, Later(_first_hard, carer, visit, customer, state, parts), tuple(done)
+            continue
         if first:
             ruled_out = tuple(p for p in first if p.severity == P.HARD)
             if ruled_out:
@@ -144,7 +160,7 @@ def judge_carers(
             # Ruled out for sure: which problems, worked out when first read (a ranking
             # shows a screenful of reasons; at ten times the data half the carers are
             # here, each a splice and the rules' wording).
-            yield carer, Later(state, week, visit, place, rest, before), soft_first
+            yield carer, Later(_shift_hard, state, week, visit, place, rest, before), soft_first
             continue
         hard, spliced, work, made = _shift_step(state, week, visit, place, rest, before)
         if hard:
@@ -296,21 +312,48 @@ def _short_of_travel(
 
 class Later:
     """New hard problems known to be there, at least one, worked out when first read
-    (``Candidate.hard``): step 2's (``_shift_step``) for one carer. It reads only what is
-    replaced, never changed, when the rota changes (the carer's checked week, the visit,
-    the snapshot's travel), so the problems are the ones worked out at once would have
-    been, whenever they are read."""
+    (``Candidate.hard``): ``work(*args)``, step 2's (``_shift_hard``) or step 1's
+    (``_first_hard``) for one carer. Each reads only what is replaced, never changed,
+    when the rota changes (the carer, the visit, the carer's checked week, the snapshot's
+    travel), so the problems are the ones worked out at once would have been, whenever
+    they are read."""
 
-    __slots__ = ("_args",)
+    __slots__ = ("_args", "_work")
 
-    def __init__(self, *args: object) -> None:
+    def __init__(self, work: Callable[..., tuple[Problem, ...]], *args: object) -> None:
+        self._work = work
         self._args = args
 
     def __bool__(self) -> bool:
         return True
 
     def __call__(self) -> tuple[Problem, ...]:
-        return tuple(_shift_step(*self._args)[0])  # type: ignore[arg-type]
+        return self._work(*self._args)
+
+
+def _shift_hard(*args: object) -> tuple[Problem, ...]:
+    """Step 2's new hard problems (``_shift_step``), for ``Later``."""
+    return tuple(_shift_step(*args)[0])  # type: ignore[arg-type]
+
+
+def _first_hard(carer: SCarer, visit: SVisit, customer, state, parts: list) -> tuple:  # noqa: ANN001
+    """Step 1's hard problems in the rules' order, for ``Later``: ``parts`` holds each
+    rule's problems as found, or for a rule whose sift is exact (``Rule.exact``: it
+    kept the visit, so there is one, hard) the rule itself, asked now. Those rules read
+    the carer and the visit alone (absent, unavailable); the others' were kept."""
+    found: list[Problem] = []
+    for part in parts:
+        if callable(part):
+            part = part(carer, visit, customer, state)
+        found.extend(p for p in part if p.severity == P.HARD)
+    return tuple(found)
+
+
+_EXACT = {r.check: r.sift for r in RULES if r.scope == "visit" and r.exact}
+"""The visit rules whose sift says exactly whether they find a problem (one, hard), and
+that read the carer and the visit alone, by rule: step 1 asks the sift, and words the
+problem only when it is read (``_first_hard``)."""
+assert {check.__name__ for check in _EXACT} <= {"absent", "unavailable"}
 
 
 def _shift_step(
