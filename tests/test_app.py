@@ -43,6 +43,9 @@ SQL_COUNTS = {
     "AND due_on < :today AND notified_on IS NULL AND (unable='' OR contact_attempts='')",
     "complaints_to_acknowledge": "SELECT count(*) FROM complaint WHERE status='open' "
     "AND acknowledged_on IS NULL",
+    # An incident's actions past their due date: the homecare side's own (issue 17).
+    "incident_actions_overdue": "SELECT count(*) FROM action WHERE status='open' "
+    "AND due_date < :today AND id IN (SELECT action_id FROM incident_action)",
     "unassigned_visits_week": "SELECT count(*) FROM visit v WHERE v.status='planned' "
     "AND v.visit_date BETWEEN date(:today, 'weekday 0', '-6 days') "
     "AND date(:today, 'weekday 0') AND (SELECT count(*) FROM visit_assignment a "
@@ -311,3 +314,26 @@ async def test_home_governance_count_opens_governance(app):
         option_list.highlighted = index
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.current_mode == "governance")
+
+
+async def test_home_incident_actions_overdue_opens_the_actions_to_chase(app):
+    """Home counts an incident's actions open past their due date (the homecare side's,
+    which the meeting lines leave out) as Governance counts them; enter opens them to
+    chase (Governance, then ``F``)."""
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services.governance.incidents import governance_counts
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: getattr(app.screen, "counts", None) is not None)
+        home = app.screen
+        await wait_for(pilot, lambda: home.counts_read == "database")
+        with session_scope(app.engine, "t") as s:
+            expected = governance_counts(s, home.counts.today).incident_actions_overdue
+        assert expected > 0 and home.counts.incident_actions_overdue == expected
+        index = next(i for i, line in enumerate(LINES) if line.key == "incident_actions_overdue")
+        option_list = home.query_one("#home-counts", OptionList)
+        option_list.focus()
+        option_list.highlighted = index
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ActionTrackerScreen")
+        assert app.current_mode == "governance"

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class CountLine:
     """One line of the dashboard: which count, what it means, where enter goes (and,
-    for Registers, which view: the list behind the count holds what the count counts)."""
+    for Registers and Governance, which view: the list behind the count holds what the
+    count counts)."""
 
     key: str
     label: str
@@ -51,6 +52,7 @@ LINES: tuple[CountLine, ...] = (
     CountLine("unassigned_visits_week", "Visits unassigned this week", "rota", urgent=True),
     CountLine("incidents_awaiting_triage", "Incidents awaiting triage", "governance", True),
     CountLine("candour_overdue", "Duty of Candour steps overdue", "governance", True),
+    CountLine("incident_actions_overdue", "Incident actions overdue", "governance", True, "chase"),
     CountLine("complaints_to_acknowledge", "Complaints to acknowledge", "governance", True),
     CountLine("visits_missed_today", "Visits missed or not checked in today", "governance", True),
 )
@@ -269,9 +271,16 @@ class HomeScreen(SectionScreen):
 
     def open_view(self, view: str) -> None:
         """Registers showing what the count counts: its overdue, due or escalated view,
-        or the concerns awaiting triage (over the queue, as ``C`` opens them)."""
+        or the concerns awaiting triage (over the queue, as ``C`` opens them); or
+        Governance's actions to chase (``chase``: over its list, as ``F`` opens them)."""
+        from coordinator_tui.screens.governance.governance import GovernanceScreen
         from coordinator_tui.screens.registers.queue import RegistersScreen
 
+        if view == "chase":
+            governance = self.app.screen_stack[0]
+            if isinstance(governance, GovernanceScreen) and self.app.screen is governance:
+                governance.action_action_tracker()
+            return
         registers = self.app.screen_stack[0]
         if not isinstance(registers, RegistersScreen):
             return

@@ -185,5 +185,6 @@ def _governance(session: Session, today: date, now: datetime | None) -> dict[str
         "incidents_awaiting_triage": counts.awaiting_triage,
         "candour_overdue": counts.candour_overdue,
         "complaints_to_acknowledge": counts.complaints_to_acknowledge,
+        "incident_actions_overdue": counts.incident_actions_overdue,
         "visits_missed_today": missed,
     }

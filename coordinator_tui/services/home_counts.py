@@ -79,9 +79,11 @@ class DashboardCounts:
     candour_overdue: int = 0
     complaints_to_acknowledge: int = 0
     visits_missed_today: int = 0
+    incident_actions_overdue: int = 0
     """Governance (issue 14 §5): incidents to triage, Duty of Candour records past the
-    agency's limit, complaints still to acknowledge, and today's visits missed or with no
-    check-in past the agency's tolerance."""
+    agency's limit, complaints still to acknowledge, today's visits missed or with no
+    check-in past the agency's tolerance, and incidents' actions open past their due
+    date (the homecare side's own, which Home's meeting lines leave out: issue 17)."""
     hidden: frozenset[str] = frozenset()
     """Counts not shown to this role (issue 17 §2: homecare users see customers, not the
     safeguarding registers): zero here, and Home says they are not for the role."""
@@ -143,7 +145,10 @@ _GOVERNANCE = """SELECT
  (SELECT count(id) FROM candour_record
    WHERE status = :open AND due_on < :today AND notified_on IS NULL
    AND (unable = '' OR contact_attempts = '')),
- (SELECT count(id) FROM complaint WHERE status = :open AND acknowledged_on IS NULL)"""
+ (SELECT count(id) FROM complaint WHERE status = :open AND acknowledged_on IS NULL),
+ (SELECT count(action.id) FROM action
+   JOIN incident_action ON incident_action.action_id = action.id
+   WHERE action.status = :open AND action.due_date < :today)"""
 _AGENCY = "SELECT late_minutes, missed_after FROM governance_settings ORDER BY id LIMIT 1"
 _DAY_VISITS = """SELECT visit.start_at, visit.actual_start, visit.status
  FROM visit JOIN customer ON customer.id = visit.customer_id
@@ -276,9 +281,9 @@ def _meeting(row: tuple | None) -> NextMeeting | None:
 def _governance(
     connection: sqlite3.Connection, values: dict[str, str], today: date, now: datetime | None
 ) -> dict[str, int]:
-    """As ``dashboard._governance``: ``governance_counts``' three that Home shows, and
+    """As ``dashboard._governance``: ``governance_counts``' four that Home shows, and
     today's visits missed or not checked in (judged at ``now``, else 23:59 on ``today``)."""
-    triage, candour, to_acknowledge = connection.execute(_GOVERNANCE, values).fetchone()
+    triage, candour, to_acknowledge, actions = connection.execute(_GOVERNANCE, values).fetchone()
     late_minutes, missed_after = LATE_MINUTES, MISSED_AFTER
     agency = connection.execute(_AGENCY).fetchone()
     if agency is not None:
@@ -298,5 +303,6 @@ def _governance(
         "incidents_awaiting_triage": int(triage or 0),
         "candour_overdue": int(candour or 0),
         "complaints_to_acknowledge": int(to_acknowledge or 0),
+        "incident_actions_overdue": int(actions or 0),
         "visits_missed_today": missed,
     }
