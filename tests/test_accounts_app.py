@@ -229,8 +229,7 @@ async def test_the_demo_user_unlocks_with_enter(demo_settings, small_demo_engine
         app.idle_clock = lambda: start + 5 * 60 + 1
         app.check_idle_lock()
         await wait_for(pilot, lambda: isinstance(app.screen, LockScreen))
-        await pilot.pause()
-        assert "enter to carry on" in " ".join(screen_text(app).split())
+        await wait_for(pilot, lambda: "enter to carry on" in " ".join(screen_text(app).split()))
         await pilot.press(*typed, "enter")
         await wait_for(pilot, lambda: app.screen is form)
         values = [w.value for w in form.query("Input")] + [w.text for w in form.query("TextArea")]

@@ -255,12 +255,11 @@ async def test_enter_opens_the_incident_and_back_reads_the_list_again(
         # a cover task: no incident behind it
         index = next(i for i, a in enumerate(screen.shown_actions) if a.id == cover_task)
         screen.query_one("#tracker-actions").cursor_row = index
-        await pilot.pause()
+        await _wait(pilot, lambda: "cover needed" in line(screen, "#tracker-detail"))
         assert "enter" not in line(screen, "#tracker-detail")
         await pilot.press("enter")
-        await pilot.pause()
+        await _wait(pilot, lambda: any("cover task" in n.message for n in app._notifications))
         assert app.screen is screen
-        assert any("cover task" in n.message for n in app._notifications)
 
 
 def test_the_views_bar_names_f_at_both_sizes():
