@@ -176,8 +176,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Open actions, by due date; overdue ones say OVERDUE. The meetings' own by
-        default; ``--kind`` lists an incident's actions or the rota's cover tasks too, as
-        far as your roles allow (issue 17)."""
+        default; --kind lists an incident's actions or the rota's cover tasks too, as far
+        as your roles allow."""
         from coordinator_tui.services.meetings.actions import (
             KIND_NAMES,
             KINDS,
