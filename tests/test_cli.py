@@ -564,3 +564,29 @@ class TestDemoSaysWhere:
         assert result.exit_code == 0
         assert "kept after you quit" in result.stderr and "Removed" not in result.stderr
         assert (tmp_path / "mine.db").exists()
+
+
+def test_every_commands_help_is_plain_words():
+    """What ``--help`` prints is for the user: no reStructuredText backticks and no
+    development issue numbers from the docstrings it is read from."""
+    import re
+
+    import click
+    import typer
+
+    root = typer.main.get_command(app)
+    ctx = click.Context(root)
+
+    def walk(command, path):
+        if hasattr(command, "commands"):
+            for name in command.list_commands(ctx):
+                yield from walk(command.get_command(ctx, name), [*path, name])
+        yield path, command
+
+    found = []
+    for path, command in walk(root, []):
+        texts = [command.help or "", command.short_help or ""]
+        texts += [getattr(param, "help", "") or "" for param in command.params]
+        found += [(" ".join(path), t) for t in texts if "``" in t or re.search(r"[Ii]ssue \d", t)]
+    assert len(list(walk(root, []))) > 40
+    assert found == []

@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="A JSON list.")] = False,
     ) -> None:
-        """Meetings, newest first (``--upcoming``: soonest first), with agenda counts."""
+        """Meetings, newest first (--upcoming: soonest first), with agenda counts."""
         from coordinator_tui.services.meetings.series import list_meetings
 
         rows = run_job(

@@ -158,7 +158,7 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     ) -> None:
         """Write the demo database's own clinical-system export, with deliberate mismatches
-        of every class, for ``report coding-audit`` or the Reports screen."""
+        of every class, for report coding-audit or the Reports screen."""
         from coordinator_tui.demo.coding import demo_export
 
         def job(session: Any, today: Any, _user: str):
