@@ -50,3 +50,17 @@ def test_a_screen_with_a_hidden_filter_box_auto_focuses_its_list(screen, hidden)
     """Each names its list for auto-focus, never the box shown only by ``/``."""
     assert screen.AUTO_FOCUS and hidden != screen.AUTO_FOCUS
     assert screen.AUTO_FOCUS.startswith("#")
+
+
+async def test_the_compliance_line_landing_after_the_screen_closed_is_dropped(app, seeded):
+    """The review compliance and concern counts are read in a worker; landing after the
+    queue's widgets are gone (the app quitting as they were read: found by the test above
+    under load, the worker then failed at exit), they are dropped, not an error."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistersScreen))
+        screen = app.screen
+        await screen.query_one("#queue-compliance").remove()
+        screen.show_compliance(10, 9, 1)  # no NoMatches
+        await pilot.pause()
+        assert app.is_running

@@ -256,8 +256,13 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
             return len(untriaged(session))
 
     def show_compliance(self, active: int, within: int, untriaged: int) -> None:
+        target = next(self.query("#queue-compliance").results(Static), None)
+        if target is None:
+            # The screen's widgets are gone: the app quit while the counts were read (a
+            # test's app closing under load found this; the worker then failed at exit).
+            return
         share = f"{100 * within / active:.0f}%" if active else "—"
-        self.query_one("#queue-compliance", Static).update(
+        target.update(
             Text.assemble(
                 ("Reviewed within interval: ", "dim"),
                 (share, "bold"),
