@@ -642,12 +642,19 @@ def sign_in_again_on_a_race(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def asks_password(principal: access.Principal) -> bool:
+    """Whether ``principal`` gives a password to confirm who they are (step-up, unlock):
+    an account holder does; the demo user and a command's operator have no account, so
+    no password to give."""
+    return principal.kind == "account" and principal.account_id is not None
+
+
 def confirm_identity(
     session: Session, principal: access.Principal, password: str, now: datetime, code: str = ""
 ) -> SignInOutcome:
     """Step-up or unlock for the signed-in ``principal``: the password (and code) again.
     A failure counts towards the delay like a sign-in's. The demo user is not asked."""
-    if principal.kind != "account" or principal.account_id is None:
+    if not asks_password(principal):
         return SignInOutcome(principal=principal.authenticated(now))
     account = _get(session, principal.account_id)
     wait = wait_remaining(account, now)

@@ -271,11 +271,13 @@ class LockScreen(SignInScreen):
 
     def _without_password(self) -> bool:
         """The locked user has no account to sign in to (``coordinator-tui demo``'s demo
-        user, or the operator of a command): the lock hides the screen, and enter with
-        their name brings it back, as ``accounts.confirm_identity`` lets them through
-        without a password. Before, the lock asked the demo user for a password no
-        account holds, and the only way out was to quit."""
-        return self.locked_for.kind in ("demo", "operator") and not self.signed_out
+        user, or the operator of a command; ``accounts.asks_password``, which step-up
+        asks too): the lock hides the screen, and enter with their name brings it back.
+        Before, the lock asked the demo user for a password no account holds, and the
+        only way out was to quit."""
+        from coordinator_tui.services.accounts import asks_password
+
+        return not asks_password(self.locked_for) and not self.signed_out
 
     def field_entered(self, field: Input) -> None:
         user = self.query_one("#signin-user", Input).value.strip()
