@@ -134,6 +134,72 @@ class TestErrors:
         assert_one_line_error(invoke("db", "check", "--db", str(tmp_path / "a.db")), "settings")
 
 
+# Every command that reads the database (and the writers that are not meant to start one).
+READERS = [
+    ["actions"],
+    ["actions", "--kind", "all", "--json"],
+    ["meeting", "list"],
+    ["governance", "incidents"],
+    ["governance", "complaints"],
+    ["care", "changes"],
+    ["care", "reviews"],
+    ["training", "matrix"],
+    ["report", "pcn"],
+    ["report", "kpi"],
+    ["report", "cqc"],
+    ["report", "access"],
+    ["report", "themes"],
+    ["sharing", "list"],
+    ["user", "list"],
+    ["rota", "check", "--week", "30/11/2026"],
+    ["rota", "generate", "--week", "30/11/2026"],
+    ["db", "check"],
+    ["db", "verify"],
+]
+
+
+class TestMissingDatabase:
+    """A mistyped --db: a command that reads refuses the missing file in one line and
+    creates nothing, where it made and migrated an empty database there and answered
+    from it ("No open actions."). The commands that start a database still do."""
+
+    @pytest.mark.parametrize("command", READERS, ids=" ".join)
+    def test_a_reader_refuses_a_missing_file(self, tmp_path, command):
+        path = tmp_path / "typo" / "coordinator.db"
+        result = invoke(*command, "--db", str(path))
+        assert_one_line_error(result, f"no database at {path}")
+        assert result.stdout == ""
+        assert not path.parent.exists()  # nothing made: no file, no folder
+        assert list(tmp_path.iterdir()) == []
+
+    def test_the_environment_variable_too(self, tmp_path, monkeypatch):
+        path = tmp_path / "nope.db"
+        monkeypatch.setenv("COORDINATOR_TUI_DB", str(path))
+        assert_one_line_error(invoke("actions"), f"no database at {path}")
+        assert not path.exists()
+
+    def test_an_import_refuses_it_after_reading_its_file(self, tmp_path):
+        from pathlib import Path
+
+        carers = Path(__file__).parents[1] / "data" / "sample_carers.csv"
+        path = tmp_path / "nope.db"
+        result = invoke("rota", "import", "carers", str(carers), "--db", str(path))
+        assert_one_line_error(result, f"no database at {path}")
+        assert not path.exists()
+
+    def test_the_commands_that_start_a_database_still_do(self, tmp_path):
+        upgraded = tmp_path / "a" / "new.db"
+        result = invoke("db", "upgrade", "--db", str(upgraded))
+        assert result.exit_code == 0 and "Created" in result.stdout
+        assert upgraded.exists()
+        assert invoke("actions", "--db", str(upgraded)).stdout.strip() == "No open actions."
+
+    def test_a_postgresql_url_is_not_a_file(self):
+        result = invoke("actions", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+        assert_one_line_error(result, "Cannot open")
+        assert "no database at" not in result.stderr
+
+
 class TestBackupRestore:
     def test_backup_and_restore(self, db_path, tmp_path):
         invoke("db", "upgrade", "--db", str(db_path))
@@ -195,6 +261,8 @@ class TestRotaCommands:
         from pathlib import Path
 
         data = Path(__file__).parents[1] / "data"
+        # A new database is started by db upgrade: an import refuses a missing file.
+        assert invoke("db", "upgrade", "--db", str(db_path)).exit_code == 0
         dry = invoke(
             "rota", "import", "carers", str(data / "sample_carers.csv"), "--dry-run",
             "--db", str(db_path),

@@ -289,11 +289,19 @@ class TestApp:
         assert crash.user_message(failed.error) is None
 
 
+def _new_database(path: Path) -> None:
+    """A new, empty database at ``path`` (as ``db upgrade`` starts one)."""
+    from coordinator_tui.db import open_database
+
+    open_database(str(path)).engine.dispose()
+
+
 class TestCommandLine:
     def test_typer_command_crash(self, tmp_path):
         """An unexpected error inside a command (here the rota import, made to fail with
         a person in its locals and message): one line, exit 1, a clean 0600 report."""
         db = tmp_path / "cli.db"
+        _new_database(db)  # a command refuses a missing file (only db upgrade starts one)
         csv = tmp_path / "carers.csv"
         csv.write_text("name\nsomeone\n")
         done = _run(
@@ -406,6 +414,7 @@ class TestCommandLine:
             raise DatabaseUnavailableError("The database is busy: nothing was saved.")
 
         monkeypatch.setattr(generation, "generate_week", busy)
+        _new_database(tmp_path / "g.db")
         result = CliRunner().invoke(
             app,
             ["rota", "generate", "--week", "30/11/2026", "--db", str(tmp_path / "g.db")],

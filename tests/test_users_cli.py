@@ -40,6 +40,10 @@ ANN = "Ann's own long passphrase"
 def test_user_commands(db_path, monkeypatch):
     db = str(db_path)
     twice = "tea kettle owl\ntea kettle owl\n"
+    missing = invoke("user", "add", "Ann.Admin", "--db", db, "--role", "administrator", input=twice)
+    assert missing.exit_code == 2 and "no database at" in missing.output
+    assert not db_path.exists()  # a mistyped --db makes no stray database
+    assert invoke("db", "upgrade", "--db", db).exit_code == 0
     # The first account of an empty database: no one to sign in as yet (the operator).
     added = invoke("user", "add", "Ann.Admin", "--db", db, "--role", "administrator", input=twice)
     assert added.exit_code == 0 and "Added ann.admin" in added.output

@@ -216,8 +216,33 @@ def load_settings_or_fail(db: str | None):
     return settings
 
 
-def open_or_fail(db: str, *, migrate: bool = True):
-    """Open the database (unlocking an encrypted one first), or one line."""
+def refuse_missing_database(db: str) -> None:
+    """One line, and nothing created, when ``db`` names an SQLite file that does not exist.
+
+    Every command opens its database through :func:`open_or_fail`, which asks this
+    unless the command is one that starts a database (``create=True``: ``db upgrade``,
+    ``seed-demo``, ``demo``, ``serve``, as the app itself does). A mistyped ``--db`` must
+    not be answered from a new, empty database ("No open actions.") left behind as a
+    stray file. A URL with no file (PostgreSQL, ``sqlite://`` in memory) is left alone."""
+    from coordinator_tui.preflight import DatabaseOpenError, resolve_target
+
+    try:
+        path = resolve_target(db).path
+    except DatabaseOpenError:
+        return  # an unknown URL: open_database words it
+    if path is not None and not path.exists() and not path.is_symlink():
+        fail(
+            f"no database at {path}: check --db (coordinator-tui db upgrade --db PATH "
+            "starts a new one)"
+        )
+
+
+def open_or_fail(db: str, *, migrate: bool = True, create: bool = False):
+    """Open the database (unlocking an encrypted one first), or one line. A missing SQLite
+    file is refused (:func:`refuse_missing_database`) unless ``create``: only the
+    commands that start a database pass it."""
+    if not create:
+        refuse_missing_database(db)
     unlock_if_encrypted(db)  # before the database layer's imports: the prompt comes at once
     from coordinator_tui.db import DatabaseOpenError, open_database
 
@@ -229,7 +254,8 @@ def open_or_fail(db: str, *, migrate: bool = True):
 
 def open_for_work(db: str | None):
     """Open the database, sign in (``opened.principal``: the unit of work's actor), and
-    bring reference data (and a practice's own files) in."""
+    bring reference data (and a practice's own files) in. A missing SQLite file is
+    refused in one line (:func:`open_or_fail`)."""
     settings = load_settings_or_fail(db)
     opened = open_or_fail(settings.db)
     try:

@@ -31,7 +31,7 @@ db_app = typer.Typer(
 def db_upgrade(db: DbOption = None) -> None:
     """Upgrade the schema to this version of the app (backs up an SQLite file first)."""
     settings = load_settings_or_fail(db)
-    opened = open_or_fail(settings.db)
+    opened = open_or_fail(settings.db, create=True)  # the command that starts a database
     try:
         if opened.created:
             typer.echo(f"Created {opened.target.display} at schema {opened.revision}")

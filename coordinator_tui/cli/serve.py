@@ -48,7 +48,7 @@ def serve(
         # Created or upgraded once, not by each tab at once. An encrypted file (issue 17
         # §5) is opened here only with --user's password; otherwise each tab's sign-in
         # unwraps its key in that tab's own process, and this server never holds it.
-        opened = open_or_fail(settings.db)
+        opened = open_or_fail(settings.db, create=True)  # as the app (run) does
         opened.engine.dispose()
     server = make_server(settings.db, host, port, settings.serve, context, public_url)
     typer.echo(

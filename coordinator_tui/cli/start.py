@@ -93,7 +93,7 @@ def seed_demo_command(
     if not db:
         fail("seed-demo needs --db PATH (it will not write demo data into your real database)")
     today = load_settings_or_fail(db).current_date()  # COORDINATOR_TUI_TODAY, as the app will show
-    opened = open_or_fail(db)
+    opened = open_or_fail(db, create=True)
     from coordinator_tui.demo.seed import seed_demo
 
     try:
@@ -126,7 +126,7 @@ def demo(
         today = load_settings_or_fail(db).current_date()
         if workdir is not None:
             crash.set_database(None)  # a report must outlive the temporary folder
-        opened = open_or_fail(db)
+        opened = open_or_fail(db, create=True)
         from coordinator_tui.demo.seed import seed_demo
 
         where = opened.target.display
