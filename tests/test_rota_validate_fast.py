@@ -36,7 +36,7 @@ from coordinator_tui.services.rota.problems import Problem
 from coordinator_tui.services.rota.rules import RULES
 from coordinator_tui.services.rota.rules.base import CarerWeek
 from coordinator_tui.services.rota.rules.sequence import _pairs
-from coordinator_tui.services.rota.shifts import Shift, build_shifts, week_work
+from coordinator_tui.services.rota.shifts import Shift, build_shifts, last_shift, week_work
 from coordinator_tui.services.rota.snapshot import (
     SCarer,
     SCustomer,
@@ -541,6 +541,29 @@ def test_the_shift_builder_is_the_plain_one_and_its_tight_pairs_are_all(snap):
                     for i in range(1, len(fast.visits))
                     if fast.visits[i].start - fast.ends[i - 1] < fast.need[i]
                 )
+
+
+@SETTINGS
+@given(snap=weeks(), young=st.booleans())
+def test_the_last_shift_is_where_the_builder_starts_it(snap, young):
+    """``last_shift`` (which of last week's visits start its last shift, and the spans of
+    the shifts before) tells what ``build_shifts`` builds, by one daily rest or one a
+    day (an 18th birthday among the days)."""
+    turning = snap.monday - timedelta(days=1)
+    rests = (660, lambda day: 720 if young and day < turning else 660)
+    for carer_id in snap.carers:
+        stops = sorted(
+            [*snap.previous.get(carer_id, ()), *snap.visits.values()],
+            key=lambda v: (v.start, v.id),
+        )
+        for rest in rests:
+            built = build_shifts(stops, lambda a, b: 0, rest)
+            at, spans = last_shift(stops, rest)
+            if not built:
+                assert (at, spans) == (0, ())
+                continue
+            assert stops[at] is built[-1].visits[0]
+            assert spans == tuple((s.start, s.end) for s in built[:-1])
 
 
 def _plain_pairs(week: CarerWeek) -> list[tuple]:

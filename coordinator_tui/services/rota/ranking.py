@@ -183,6 +183,7 @@ def judge_carers(
             mark,
             monday,
             sunday,
+            week.earlier,
         )
         if made is not None:  # the rests of the week as the weekly-rest rules read them
             whole.memo["rests"] = _rests_with(week, made.visits[0].start, made.ends[-1])
@@ -376,7 +377,7 @@ def _shift_step(
         rebuilt, spliced, work = _splice(state, week, visit, place, rest, monday, sunday)
         local = CarerWeek(carer, snap, week.visits, rebuilt, 0, week.limits, mark, monday, sunday)
         whole = CarerWeek(
-            carer, snap, week.visits, spliced, work, week.limits, mark, monday, sunday
+            carer, snap, week.visits, spliced, work, week.limits, mark, monday, sunday, week.earlier
         )
         hard: list[Problem] = []
         for check, per_shift in _SHIFT_RULES:
@@ -780,6 +781,7 @@ def _all_rests(week: CarerWeek) -> list[tuple[int, int]]:
         spans = sorted(
             [
                 *((s.start, s.end) for s in week.shifts),
+                *week.earlier,
                 *week.snap.previous_spans.get(week.carer.id, ()),
             ]
         )

@@ -218,6 +218,33 @@ def build_shifts(
     return shifts
 
 
+def last_shift(
+    visits: Sequence, daily_rest: int | Callable[[date], int]
+) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """Where the last shift of ``visits`` (sorted by start) starts, and the spans (first
+    start, last end) of the shifts before it, as :func:`build_shifts` cuts them (a gap of
+    the daily rest or more from the running end), without building them: of last week's
+    shifts only the last can run on into this week, and the others are read only for
+    their spans (the weekly rest). 0 and none for no visits."""
+    if not visits:
+        return 0, ()
+    fixed = daily_rest if isinstance(daily_rest, int) else None
+    spans: list[tuple[int, int]] = []
+    first = visits[0]
+    opened, end = first.start, first.end
+    at = 0
+    for index in range(1, len(visits)):
+        visit = visits[index]
+        start = visit.start
+        gap = start - end
+        if gap >= 0 and gap >= (fixed if fixed is not None else daily_rest(visit.day)):
+            spans.append((opened, end))
+            at, opened, end = index, start, visit.end
+        elif visit.end > end:
+            end = visit.end
+    return at, tuple(spans)
+
+
 # -- night time -------------------------------------------------------------------------
 
 

@@ -42,7 +42,7 @@ from coordinator_tui.services.rota.rules.base import (
     to_ask,
     visit_rules_of,
 )
-from coordinator_tui.services.rota.shifts import Shift, build_shifts, week_work
+from coordinator_tui.services.rota.shifts import Shift, build_shifts, last_shift, week_work
 from coordinator_tui.services.rota.snapshot import SCarer, SVisit, WeekSnapshot, load_week
 from coordinator_tui.services.rota.timeline import DaySummary, summarise
 from coordinator_tui.services.rota.wtr import ADULT, YOUNG, YOUNG_WORKER_AGE, WtrLimits
@@ -108,6 +108,7 @@ _NO_CARER = _Carer(None, ())
 _ABSENT = object()  # a cache key that held nothing (``what_if`` puts it back so)
 _CACHES = (
     "_adult_from",
+    "_rests",
     "_on_visit",
     "_carers",
     "_visits",
@@ -136,11 +137,13 @@ class RotaState:
         self.cells: dict[int, dict[date, list[int]]] = defaultdict(dict)
         self._table = snapshot.travel_table
         self._adult_from: dict[int, date | None] = {}
+        self._rests: dict[int, int | Callable[[date], int]] = {}  # carer -> ``_rest``
         self._on_visit: dict[tuple[int, int], tuple[Problem, ...]] = {}
         self._carers: dict[int, _Carer] = {}
         self._visits: dict[int, tuple[Problem, ...]] = {}
         self._summaries: dict[tuple[int, date], DaySummary | None] = {}
-        self._previous: dict[int, list[Shift]] = {}
+        # carer -> where their last shift before the week starts, the spans before it
+        self._previous: dict[int, tuple[int, tuple[tuple[int, int], ...]]] = {}
         # carer -> their narrowed visit rules; also the rules (a tuple) -> the same
         self._visit_rules: dict[object, VisitChecks] = {}
         self._spliced: tuple | None = None  # what ``shift_clash`` built last (one use)
@@ -612,6 +615,7 @@ class RotaState:
                         self.mark,
                         monday,
                         sunday,
+                        week.earlier,
                     )
                 problems = check(whole)
             found.extend(p for p in problems if p.is_hard and p.key not in before)
@@ -651,14 +655,12 @@ class RotaState:
 
     def _check_carer(self, carer_id: int, week_visits: list[SVisit] | None = None) -> _Carer:
         """The carer rules over the carer's week. The full check passes ``week_visits``
-        (the week's visits by day and start): the shifts are then built in one go, not
-        last week's apart (kept for the re-checks, which build them when first asked)."""
+        (the week's visits by day and start), which the re-checks work out here."""
         days = self.cells.get(carer_id)
         if not days:
             return _NO_CARER
         snap = self.snap
         carer = self._carer(carer_id)
-        whole = week_visits is not None
         if week_visits is None:
             visits = snap.visits
             week_visits = [visits[v] for day in sorted(days) for v in days[day]]
@@ -666,30 +668,18 @@ class RotaState:
         ready = self._shifts_spliced(carer_id, week_visits) if self._spliced else None
         if ready is not None:
             shifts, work = ready
+            _, earlier = self._earlier(carer_id)
         else:
             leg = self._table.leg(carer.transport_mode)
             rest = self._rest(carer)
-            following = snap.following.get(carer_id, ())
-            earlier = self._previous.get(carer_id)
-            if earlier is None and whole:
-                # The full check: the days before, the week and the day after in one go
-                # (a shift ends where a rest starts, so this is what the re-check below
-                # builds in two parts, which it keeps the first of).
-                stops = [*snap.previous.get(carer_id, ()), *week_visits, *following]
-                shifts = build_shifts(stops, leg, rest)
-            else:
-                # Last week's shifts are worked out once; only the last of them can run
-                # on into this week, so it is built again with this week's visits.
-                if earlier is None:
-                    earlier = self._previous[carer_id] = build_shifts(
-                        snap.previous.get(carer_id, ()), leg, rest
-                    )
-                stops = [*week_visits, *following]
-                kept = earlier
-                if earlier:
-                    kept = earlier[:-1]
-                    stops[:0] = earlier[-1].visits
-                shifts = kept + build_shifts(stops, leg, rest)
+            # Of the days before, only the last shift can run on into this week: it is
+            # built with the week's visits and the day after's, the shifts before it
+            # only read for their spans (``CarerWeek.earlier``: the weekly rest), where
+            # the rest is told (``last_shift``, once a week).
+            at, earlier = self._earlier(carer_id, rest)
+            stops = [*snap.previous.get(carer_id, ())[at:], *week_visits]
+            stops.extend(snap.following.get(carer_id, ()))
+            shifts = build_shifts(stops, leg, rest)
             # ``week_work``, its common case inline (a shift wholly in the week counts its
             # own working time: 3,600 shifts in a full check at ten times the data)
             work = 0
@@ -701,11 +691,27 @@ class RotaState:
                     work += week_work((shift,), lambda v: monday <= v.day <= sunday)
 
         limits = self._limits_of(carer)
-        week = CarerWeek(carer, snap, week_visits, shifts, work, limits, self.mark, monday, sunday)
+        week = CarerWeek(
+            carer, snap, week_visits, shifts, work, limits, self.mark, monday, sunday, earlier
+        )
         found: list[Problem] = []
         for check in CARER_RULES:
             found.extend(check(week))
         return _Carer(week, tuple(found))
+
+    def _earlier(
+        self, carer_id: int, rest: int | Callable[[date], int] | None = None
+    ) -> tuple[int, tuple[tuple[int, int], ...]]:
+        """Where the last shift of the carer's days before the week starts among them, and
+        the spans of the shifts before it (``shifts.last_shift``), kept per carer."""
+        found = self._previous.get(carer_id)
+        if found is None:
+            if rest is None:
+                rest = self._rest(self._carer(carer_id))
+            found = self._previous[carer_id] = last_shift(
+                self.snap.previous.get(carer_id, ()), rest
+            )
+        return found
 
     def _limits_of(self, carer: SCarer) -> Callable[[date], WtrLimits]:
         """:meth:`limits` for one carer as a function of the day, with their 18th birthday
@@ -717,11 +723,18 @@ class RotaState:
         return lambda day: YOUNG if day < adult else ADULT
 
     def _rest(self, carer: SCarer) -> int | Callable[[date], int]:
-        """The carer's daily rest: one figure, unless they turn 18 around this week."""
-        first, last = self._rest_days
-        if self.limits(carer, first) is self.limits(carer, last):
-            return self.limits(carer, first).daily_rest
-        return lambda day: self.limits(carer, day).daily_rest
+        """The carer's daily rest: one figure, unless they turn 18 around this week (kept
+        per carer: the full check and ranking ask it for every carer)."""
+        found = self._rests.get(carer.id)
+        if found is None:
+            first, last = self._rest_days
+            if self.limits(carer, first) is self.limits(carer, last):
+                found = self.limits(carer, first).daily_rest
+            else:  # (the carer's limits by day, not ``self``: no cycle through it)
+                limits = self._limits_of(carer)
+                found = lambda day: limits(day).daily_rest  # noqa: E731
+            self._rests[carer.id] = found
+        return found
 
     def _check_visit(self, visit_id: int) -> tuple[Problem, ...]:
         visit = self.snap.visits[visit_id]

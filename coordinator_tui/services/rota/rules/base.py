@@ -118,11 +118,19 @@ def visit_rules_for(carer: SCarer, ctx) -> tuple[Callable, ...]:
     return tuple(r.check for r in visit_rules_of(carer, ctx))
 
 
+_VISIT_RULES: list = [None, ()]  # the rules registered (how many, the last), their visit rules
+
+
 def visit_rules_of(carer: SCarer, ctx) -> tuple[Rule, ...]:
-    """The same as rules, for :class:`VisitChecks` to narrow further."""
-    return tuple(
-        r for r in RULES if r.scope == "visit" and (r.applies is None or r.applies(carer, ctx))
-    )
+    """The same as rules, for :class:`VisitChecks` to narrow further. Asked per carer
+    (300 at ten times the data) of the visit rules alone, picked out of ``RULES`` again
+    only when a rule is registered."""
+    if _VISIT_RULES[0] != (len(RULES), RULES[-1] if RULES else None):
+        _VISIT_RULES[:] = [
+            (len(RULES), RULES[-1] if RULES else None),
+            tuple(r for r in RULES if r.scope == "visit"),
+        ]
+    return tuple(r for r in _VISIT_RULES[1] if r.applies is None or r.applies(carer, ctx))
 
 
 def sifted(
@@ -265,9 +273,12 @@ def clear_caches() -> None:
 class CarerWeek:
     """What the ``carer`` rules read about one carer: built once per change of theirs.
 
-    ``shifts`` are built over the week's visits and, for context, the 7 days before and the
-    day after (visits there have ``day`` outside the week: :meth:`in_week`); a problem is
-    reported on a day of the week, so one that belongs to another week shows there.
+    ``shifts`` are built over the week's visits and, for context, the last shift of the
+    days before and the day after (visits there have ``day`` outside the week:
+    :meth:`in_week`); a problem is reported on a day of the week, so one that belongs to
+    another week shows there. ``earlier``: the spans (start, end) of the shifts of the
+    days before that come before those (they cannot reach the week: only the weekly rest
+    reads them, with the shifts' spans).
     """
 
     carer: SCarer
@@ -279,6 +290,7 @@ class CarerWeek:
     mark: Callable[[Problem], Problem]
     first_day: date  # the week's Monday...
     last_day: date  # ... and Sunday
+    earlier: tuple[tuple[int, int], ...] = ()
     _week_shifts: list[Shift] | None = None
     _night: dict[int, int] = field(default_factory=dict)
     memo: dict[str, object] = field(default_factory=dict)  # what several rules read
@@ -322,6 +334,27 @@ class CarerWeek:
                     steady = first
             self.memo["steady"] = steady
         return self.memo["steady"]  # type: ignore[return-value]
+
+    def worked_before(self, count: int) -> tuple[int, int]:
+        """Over the ``count`` weeks before this one (``snap.history``): how many weeks the
+        reference period holds, this one and back to the last with a record, and the
+        minutes of those earlier weeks. Kept on the week: the 48-hour average and the
+        night worker's both ask it (most carers have a record every week: summed at once)."""
+        key = ("worked", count)
+        found = self.memo.get(key)
+        if found is None:
+            history = self.snap.history.get(self.carer.id, ())[:count]
+            if None not in history:
+                found = (len(history) + 1, sum(history))
+            else:
+                weeks, earlier = 1, 0
+                for back, minutes in enumerate(history, start=1):
+                    if minutes is not None:
+                        weeks = back + 1
+                        earlier += minutes
+                found = (weeks, earlier)
+            self.memo[key] = found
+        return found  # type: ignore[return-value]
 
     def shift_day(self, shift: Shift) -> date:
         """The day of the shift's first visit in this week (where its problems show)."""

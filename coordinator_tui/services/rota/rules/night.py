@@ -19,12 +19,7 @@ def night_average(week: CarerWeek) -> list:
     carer = week.carer
     if carer.is_young_on(week.snap.monday):
         return []  # an under-18 may not work at night at all (reg 6A)
-    history = week.snap.history.get(carer.id, ())[:16]
-    weeks, earlier = 1, 0
-    for back, minutes in enumerate(history, start=1):
-        if minutes is not None:
-            weeks = back + 1
-            earlier += minutes
+    weeks, earlier = week.worked_before(16)
     total = week.work + earlier
     days = 6 * weeks  # 7 days a week, less one day of weekly rest (24 h / 24)
     if total <= NIGHT_AVERAGE_MAX * days:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from operator import attrgetter
 
 from coordinator_tui.services.rota import problems as P
 from coordinator_tui.services.rota.rules.base import CarerWeek, hm, rule
 from coordinator_tui.services.rota.snapshot import local_midnight
 
+_CUSTOMER = attrgetter("customer_id")
 _NEVER = 10**12  # a rest with no work known before (or after) it runs from (to) here
 
 
@@ -56,6 +58,7 @@ def _weekly_rests(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
     rests = week.memo.get("rests")  # the same whatever ``extra``: worked out once
     if rests is None:
         spans = [(s.visits[0].start, s.ends[-1]) for s in week.shifts]  # start, end
+        spans.extend(week.earlier)
         spans.extend(snap.previous_spans.get(week.carer.id, ()))
         spans.sort()
         rests = week.memo["rests"] = _rests(spans)
@@ -154,12 +157,7 @@ def average_48h(week: CarerWeek) -> list:
     limits = week.limits(week.snap.monday)
     if limits.average_weekly_max is None or carer.wtr_opt_out:
         return []
-    history = week.snap.history.get(carer.id, ())
-    weeks, earlier = 1, 0
-    for back, minutes in enumerate(history[: limits.reference_weeks - 1], start=1):
-        if minutes is not None:
-            weeks = back + 1
-            earlier += minutes
+    weeks, earlier = week.worked_before(limits.reference_weeks - 1)
     leave = sum(week.snap.leave_days.get(carer.id, ())[:weeks])
     days = 7 * weeks - leave
     total = week.work + earlier
@@ -206,7 +204,7 @@ def new_to_customer(week: CarerWeek) -> list:
     # The customers of the week not seen before (``known_pairs``: most carers see their
     # regulars), each looked up once: only their first visits are then looked at.
     known = snap.known_pairs
-    new = {c for c in {visit.customer_id for visit in week.visits} if (carer_id, c) not in known}
+    new = {c for c in set(map(_CUSTOMER, week.visits)) if (carer_id, c) not in known}
     if not new:
         return found
     for visit in week.visits:
