@@ -140,10 +140,14 @@ def test_an_older_sqlite_reads_the_times_with_strftime(small_demo_engine, monkey
 
 
 def test_the_load_sends_three_statements_of_its_own(small_demo_engine, monkeypatch):
-    """The reference rows, the days' packs (``week_pack``), the kept weeks: each through
-    SQLAlchemy (its events see them, as the round-trip counts do). The week's first
-    open also reads the visits of its days (with their context) and writes their packs
-    on a connection of its own (the busy timeout off, the insert, the timeout back)."""
+    """What is kept packed (``week_pack``: the days, the kept weeks, the reference rows
+    that name nobody) and the reference rows read each time (names, the week's absences
+    and acceptances): each through SQLAlchemy (its events see them, as the round-trip
+    counts do). The week's first open also reads the visits of its days (with their
+    context) and the kept weeks, and writes the packs on a connection of its own (the
+    busy timeout off, the insert, the timeout back)."""
+    import coordinator_tui.services.rota.rules  # noqa: F401 - registers its reads first
+
     monkeypatch.setattr(snapshot_module, "EXTENSIONS", [])
     sent: list[str] = []
 
@@ -157,10 +161,14 @@ def test_the_load_sends_three_statements_of_its_own(small_demo_engine, monkeypat
                 load_week(session, DEMO_MONDAY)
     finally:
         event.remove(small_demo_engine, "before_cursor_execute", record)
-    assert len(sent) == 4 + 3 + 3, sent
-    assert "FROM visit LEFT OUTER JOIN visit_assignment" in sent[1 + 1]
-    assert "INSERT INTO rota_pack" in sent[4]
-    assert not any("visit_assignment" in statement for statement in sent[7:]), sent[7:]
+    assert len(sent) == 4 + 3 + 2, sent
+    assert "FROM visit LEFT OUTER JOIN visit_assignment" in sent[2]
+    assert "FROM carer_week_hours" in sent[3]
+    assert "INSERT INTO rota_pack" in sent[5]
+    again = sent[7:]
+    assert not any("visit_assignment" in statement for statement in again), again
+    assert not any("FROM carer_availability" in statement for statement in again), again
+    assert not any("carer_week_hours.customers" in statement for statement in again), again
 
 
 def test_a_driver_error_while_reading_is_sqlalchemys(small_demo_engine, monkeypatch):

@@ -24,12 +24,21 @@ def downgrade() -> None:
     _downgrade_rota_packs()
 
 
-# -- rota weeks kept packed by day, invalidated by triggers (issue 23 §1) ---------------------
+# -- rota weeks kept packed, invalidated by triggers (issue 23 §1) -----------------------------
+
+# What each pack's scope follows (``services.rota.week_pack``): a day's visits and the
+# carers on them ("2026-12-07"), a week's kept hours ("hours:2026-11-30"), and the carers'
+# skills, availability and the customers' preferences ("reference").
+_VISIT_COLUMNS = (
+    "visit_date, start_at, end_at, status, carers_required, required_skills, customer_id"
+)
+_ASSIGNMENT_COLUMNS = "visit_id, carer_id, slot"
+_HOURS_COLUMNS = "carer_id, week_start, hours, source, shifts, night_shifts, customers"
+REFERENCE_TABLES = ("carer_skill", "skill", "carer_availability", "customer_carer_preference")
 
 # The triggers' names. ``services.rota.week_pack`` trusts a pack only while every one of
-# them is in the database (a later migration that rebuilds ``visit`` or
-# ``visit_assignment`` would drop them); keep the two lists the same
-# (``tests/test_rota_week_pack.py`` checks it).
+# them is in the database (a later migration that rebuilds one of these tables would drop
+# its triggers); keep the lists the same (``tests/test_rota_week_pack.py`` checks it).
 SQLITE_TRIGGERS = (
     "rota_pack_visit_insert",
     "rota_pack_visit_update",
@@ -37,28 +46,33 @@ SQLITE_TRIGGERS = (
     "rota_pack_assignment_insert",
     "rota_pack_assignment_update",
     "rota_pack_assignment_delete",
+    "rota_pack_hours_insert",
+    "rota_pack_hours_update",
+    "rota_pack_hours_delete",
+    *(
+        f"rota_pack_{table}_{event}"
+        for table in REFERENCE_TABLES
+        for event in ("insert", "update", "delete")
+    ),
 )
 POSTGRESQL_TRIGGERS = (
     "rota_pack_visit",
     "rota_pack_visit_truncate",
     "rota_pack_assignment",
     "rota_pack_assignment_truncate",
+    "rota_pack_hours",
+    "rota_pack_hours_truncate",
+    *(f"rota_pack_{table}" for table in REFERENCE_TABLES),
 )
 
-# The visit columns a rota week reads: a change to any other (tasks, times recorded on the
-# day) leaves the day's pack as it was.
-_VISIT_COLUMNS = (
-    "visit_date, start_at, end_at, status, carers_required, required_skills, customer_id"
-)
-_ASSIGNMENT_COLUMNS = "visit_id, carer_id, slot"
 
-
-def _sqlite_touch(day: str, where: str = "") -> str:
-    """One day's generation bumped (made 1 if it had no row) inside a SQLite trigger."""
+def _sqlite_touch(scope: str, where: str = "") -> str:
+    """A scope's generation bumped (made 1 if it had no row) inside a SQLite trigger;
+    ``scope`` an SQL expression."""
     condition = f" WHERE {where}" if where else " WHERE 1"
     return (
         "INSERT INTO rota_pack_generation (scope, generation) "
-        f"SELECT substr({day}, 1, 10), 1{condition} "
+        f"SELECT {scope}, 1{condition} "
         "ON CONFLICT (scope) DO UPDATE SET generation = generation + 1;"
     )
 
@@ -72,12 +86,21 @@ def _sqlite_touch_visit(visit_id: str) -> str:
     )
 
 
+def _sqlite_day(column: str) -> str:
+    return f"substr({column}, 1, 10)"
+
+
+def _sqlite_week(column: str) -> str:
+    """The scope of the kept hours of the week holding ``column``'s day: its Monday."""
+    return f"'hours:' || date({column}, '-6 days', 'weekday 1')"
+
+
 def _upgrade_rota_packs() -> None:
     """``rota_pack_generation``, ``rota_pack`` and the triggers that keep the first in step
-    with the visits (``models.rota.RotaPack``): a rota week whose days have not changed
-    since it was last opened is read from a few packed rows, not 17,000 at ten times the
-    demo. Triggers, not the app's flush hooks, so a visit written any way at all (a bulk
-    load, SQL typed by hand, another version of the app) makes its day's pack stale."""
+    with what the packs hold (``models.rota.RotaPack``): a rota week whose days have not
+    changed since it was last opened is read from a few packed rows, not 17,000 at ten
+    times the demo. Triggers, not the app's flush hooks, so a row written any way at all
+    (a bulk load, SQL typed by hand, another version of the app) makes its pack stale."""
     import sqlalchemy as sa
     from alembic import op
 
@@ -99,16 +122,17 @@ def _upgrade_rota_packs() -> None:
     if bind.dialect.name == "postgresql":
         _postgresql_triggers()
         return
+    day, week = _sqlite_day, _sqlite_week
     statements = {
-        "rota_pack_visit_insert": ("AFTER INSERT ON visit", _sqlite_touch("NEW.visit_date")),
+        "rota_pack_visit_insert": ("AFTER INSERT ON visit", _sqlite_touch(day("NEW.visit_date"))),
         "rota_pack_visit_update": (
             f"AFTER UPDATE OF {_VISIT_COLUMNS} ON visit",
-            _sqlite_touch("OLD.visit_date")
+            _sqlite_touch(day("OLD.visit_date"))
             + _sqlite_touch(
-                "NEW.visit_date", "substr(NEW.visit_date, 1, 10) != substr(OLD.visit_date, 1, 10)"
+                day("NEW.visit_date"), f"{day('NEW.visit_date')} != {day('OLD.visit_date')}"
             ),
         ),
-        "rota_pack_visit_delete": ("AFTER DELETE ON visit", _sqlite_touch("OLD.visit_date")),
+        "rota_pack_visit_delete": ("AFTER DELETE ON visit", _sqlite_touch(day("OLD.visit_date"))),
         "rota_pack_assignment_insert": (
             "AFTER INSERT ON visit_assignment",
             _sqlite_touch_visit("NEW.visit_id"),
@@ -121,16 +145,39 @@ def _upgrade_rota_packs() -> None:
             "AFTER DELETE ON visit_assignment",
             _sqlite_touch_visit("OLD.visit_id"),
         ),
+        "rota_pack_hours_insert": (
+            "AFTER INSERT ON carer_week_hours",
+            _sqlite_touch(week("NEW.week_start")),
+        ),
+        "rota_pack_hours_update": (
+            f"AFTER UPDATE OF {_HOURS_COLUMNS} ON carer_week_hours",
+            _sqlite_touch(week("OLD.week_start"))
+            + _sqlite_touch(
+                week("NEW.week_start"), f"{day('NEW.week_start')} != {day('OLD.week_start')}"
+            ),
+        ),
+        "rota_pack_hours_delete": (
+            "AFTER DELETE ON carer_week_hours",
+            _sqlite_touch(week("OLD.week_start")),
+        ),
     }
+    for table in REFERENCE_TABLES:
+        for event in ("insert", "update", "delete"):
+            statements[f"rota_pack_{table}_{event}"] = (
+                f"AFTER {event.upper()} ON {table}",
+                _sqlite_touch("'reference'"),
+            )
     assert tuple(statements) == SQLITE_TRIGGERS
     for name, (when, body) in statements.items():
         op.execute(f"CREATE TRIGGER {name} {when} FOR EACH ROW BEGIN {body} END")
 
 
 def _postgresql_triggers() -> None:
-    """The same on PostgreSQL: one row trigger a table, and a statement trigger for
-    ``TRUNCATE`` (which fires no row trigger) that bumps the generation every pack is
-    also labelled with (scope ``*``)."""
+    """The same on PostgreSQL: a row trigger for the visits, the carers on them and the
+    kept hours (each bumps the scopes its rows are in), a statement trigger for the
+    reference tables (their scope is one), and for ``TRUNCATE`` (which fires no row
+    trigger) a statement trigger that bumps the generation every pack is also labelled
+    with (scope ``*``)."""
     from alembic import op
 
     op.execute(
@@ -176,6 +223,34 @@ def _postgresql_triggers() -> None:
     )
     op.execute(
         """
+        CREATE FUNCTION rota_pack_hours_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP <> 'INSERT' THEN
+                PERFORM rota_pack_touch(
+                    'hours:' || to_char(date_trunc('week', OLD.week_start), 'YYYY-MM-DD'));
+            END IF;
+            IF TG_OP = 'INSERT'
+                    OR (TG_OP = 'UPDATE' AND NEW.week_start IS DISTINCT FROM OLD.week_start) THEN
+                PERFORM rota_pack_touch(
+                    'hours:' || to_char(date_trunc('week', NEW.week_start), 'YYYY-MM-DD'));
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """
+    )
+    op.execute(
+        """
+        CREATE FUNCTION rota_pack_reference_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM rota_pack_touch('reference');
+            RETURN NULL;
+        END
+        $$
+        """
+    )
+    op.execute(
+        """
         CREATE FUNCTION rota_pack_cleared() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             PERFORM rota_pack_touch('*');
@@ -184,38 +259,50 @@ def _postgresql_triggers() -> None:
         $$
         """
     )
-    op.execute(
-        f"CREATE TRIGGER rota_pack_visit AFTER INSERT OR DELETE OR UPDATE OF {_VISIT_COLUMNS} "
-        "ON visit FOR EACH ROW EXECUTE PROCEDURE rota_pack_visit_changed()"
-    )
-    op.execute(
-        "CREATE TRIGGER rota_pack_visit_truncate AFTER TRUNCATE ON visit "
-        "FOR EACH STATEMENT EXECUTE PROCEDURE rota_pack_cleared()"
-    )
-    op.execute(
-        "CREATE TRIGGER rota_pack_assignment AFTER INSERT OR DELETE OR UPDATE OF "
-        f"{_ASSIGNMENT_COLUMNS} ON visit_assignment "
-        "FOR EACH ROW EXECUTE PROCEDURE rota_pack_assignment_changed()"
-    )
-    op.execute(
-        "CREATE TRIGGER rota_pack_assignment_truncate AFTER TRUNCATE ON visit_assignment "
-        "FOR EACH STATEMENT EXECUTE PROCEDURE rota_pack_cleared()"
-    )
+    for name, table, columns, function in (
+        ("rota_pack_visit", "visit", _VISIT_COLUMNS, "rota_pack_visit_changed"),
+        (
+            "rota_pack_assignment",
+            "visit_assignment",
+            _ASSIGNMENT_COLUMNS,
+            "rota_pack_assignment_changed",
+        ),
+        ("rota_pack_hours", "carer_week_hours", _HOURS_COLUMNS, "rota_pack_hours_changed"),
+    ):
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {columns} "
+            f"ON {table} FOR EACH ROW EXECUTE PROCEDURE {function}()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {name}_truncate AFTER TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE PROCEDURE rota_pack_cleared()"
+        )
+    for table in REFERENCE_TABLES:
+        op.execute(
+            f"CREATE TRIGGER rota_pack_{table} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+            f"ON {table} FOR EACH STATEMENT EXECUTE PROCEDURE rota_pack_reference_changed()"
+        )
 
 
 def _downgrade_rota_packs() -> None:
     from alembic import op
 
     if op.get_bind().dialect.name == "postgresql":
-        for name, table in (
-            ("rota_pack_assignment_truncate", "visit_assignment"),
-            ("rota_pack_assignment", "visit_assignment"),
-            ("rota_pack_visit_truncate", "visit"),
-            ("rota_pack_visit", "visit"),
-        ):
-            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        tables = {
+            "rota_pack_visit": "visit",
+            "rota_pack_visit_truncate": "visit",
+            "rota_pack_assignment": "visit_assignment",
+            "rota_pack_assignment_truncate": "visit_assignment",
+            "rota_pack_hours": "carer_week_hours",
+            "rota_pack_hours_truncate": "carer_week_hours",
+            **{f"rota_pack_{table}": table for table in REFERENCE_TABLES},
+        }
+        for name in reversed(POSTGRESQL_TRIGGERS):
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {tables[name]}")
         for function in (
             "rota_pack_cleared()",
+            "rota_pack_reference_changed()",
+            "rota_pack_hours_changed()",
             "rota_pack_assignment_changed()",
             "rota_pack_visit_changed()",
             "rota_pack_touch(text)",

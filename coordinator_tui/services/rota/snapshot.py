@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import chain
 from operator import attrgetter
 
 from sqlalchemy import (
@@ -188,6 +189,11 @@ _CARER, _CUSTOMER, _SKILL, _AVAILABLE, _ABSENT, _PREFERENCE, _ACCEPTED, _NIGHT =
 _CARER_MORE = 8  # a carer's second row
 _LAST_WEEK = 9  # last week's first start, last end and rests (``CarerWeekHours``)
 """The kinds of row ``_reference_rows`` reads."""
+_PACKED_KINDS = frozenset({_SKILL, _AVAILABLE, _PREFERENCE})
+"""The reference rows kept packed (``week_pack.REFERENCE``): name nobody, and change
+rarely; the rest (names, the week's absences and acceptances) are read each time."""
+
+
 _WINDOW_SHIFT = 8192
 """An availability row's window is ``start * 8192 + end`` (minutes of the day, each
 under 100 * 60 + 100 whatever the stored text's hours)."""
@@ -205,7 +211,7 @@ _FIRST_DAY = bindparam("first_day", type_=Date)  # of the 16 weeks before
 _LAST_MONDAY = bindparam("last_monday", type_=Date)
 
 
-def _reference_rows(flavour: str):
+def _reference_rows(flavour: str, with_packed: bool = True):
     """One statement for what the week reads besides its visits and kept weeks: rows of
     one shape, ``(kind, i1, i2, i3, f1, f2, t1, t2, t3)``, each kind filling the columns
     it needs (integers, floats and text in their own, so PostgreSQL's UNION sees one type
@@ -249,7 +255,7 @@ def _reference_rows(flavour: str):
         str(_WINDOW_SHIFT)
     ) + _minute_of_day_sql(CarerAvailability.end_time)
     first_settings = select(func.min(WorkingTimeSettings.id)).scalar_subquery()
-    return union_all(
+    parts = [
         select(
             *row(
                 _CARER,
@@ -391,7 +397,22 @@ def _reference_rows(flavour: str):
             CarerWeekHours.first_start.is_not(None),
             CarerWeekHours.last_end.is_not(None),
         ),
-    )
+    ]
+    kinds = (
+        _CARER,
+        _CARER_MORE,
+        _CUSTOMER,
+        _SKILL,
+        _AVAILABLE,
+        _ABSENT,
+        _PREFERENCE,
+        _ACCEPTED,
+        _NIGHT,
+        _LAST_WEEK,
+    )  # the parts' kinds, in their order above
+    if not with_packed:  # those kinds come from their pack (``week_pack.REFERENCE``)
+        parts = [part for kind, part in zip(kinds, parts, strict=True) if kind not in _PACKED_KINDS]
+    return union_all(*parts)
 
 
 _STATUS_CODES: tuple[str, ...] = tuple(
@@ -502,9 +523,14 @@ def _kept_rows(flavour: str):
 
 @lru_cache(maxsize=8)
 def _statements(flavour: str):
-    """The load's three statements for a database flavour (``sqlite``, ``sqlite-unixepoch``
+    """The load's statements for a database flavour (``sqlite``, ``sqlite-unixepoch``
     or ``postgresql``), built once: only their bound parameters change between loads."""
-    return _reference_rows(flavour), _visit_rows(flavour), _kept_rows(flavour)
+    return (
+        _reference_rows(flavour),
+        _reference_rows(flavour, with_packed=False),
+        _visit_rows(flavour),
+        _kept_rows(flavour),
+    )
 
 
 def _flavour(dialect) -> str:
@@ -545,6 +571,28 @@ def _chunks(result) -> Iterator[list[tuple]]:
             yield chunk
     finally:
         result.close()
+
+
+def _keeping_packed_kinds(chunks: Iterator, into: list[tuple]) -> Iterator:
+    """Reference rows as they come, those of the kinds kept packed also put in ``into``
+    (as ``week_pack.REFERENCE_KINDS``: kind, the three integers, the first two texts)."""
+    for chunk in chunks:
+        into.extend(
+            (kind, i1, i2, i3, t1, t2)
+            for kind, i1, i2, i3, _f1, _f2, t1, t2, _t3 in chunk
+            if kind in _PACKED_KINDS
+        )
+        yield chunk
+
+
+def _keeping_weeks(chunks: Iterator, by_week: dict[int, list[tuple]]) -> Iterator:
+    """Kept rows as they come, also put in ``by_week`` by how many weeks back they are,
+    that taken out of their ``code`` (``_kept_rows``): a week's pack serves any week."""
+    for chunk in chunks:
+        for carer, code, shifts, hours, seen in chunk:
+            back = code % 32
+            by_week[back].append((carer, code - back, shifts, hours, seen))
+        yield chunk
 
 
 @lru_cache(maxsize=1024)
@@ -773,7 +821,18 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     # the night time, as rows of one shape (``_reference_rows``) told apart by ``kind``.
     connection = session.connection()
     dialect = connection.dialect
-    reference_rows, visit_rows, kept_rows = _statements(_flavour(dialect))
+    reference_rows, reference_unpacked, visit_rows, kept_rows = _statements(_flavour(dialect))
+    # What is kept packed (``week_pack``), read first: a pack's label is never newer than
+    # the rows it stands for. None in a unit of work that has written (its changes may be
+    # rolled back): everything is read from the rows then, and nothing packed.
+    window = [monday + timedelta(days=n) for n in range(-CONTEXT_DAYS, 8)]
+    kept_weeks = [monday - timedelta(weeks=n) for n in range(1, HISTORY_WEEKS + 1)]
+    scopes = {week_pack.scope_of(d): week_pack.DAY_KINDS for d in window}
+    scopes.update({week_pack.hours_scope(w): week_pack.HOURS_KINDS for w in kept_weeks})
+    scopes[week_pack.REFERENCE] = week_pack.REFERENCE_KINDS
+    packs = week_pack.read(connection, scopes) if not week_pack.wrote(session) else None
+    fresh = packs.fresh if packs is not None else {}
+    to_pack: dict[str, tuple[int, str, list[tuple]]] = {}  # scope -> label, kinds, rows
     skills_of: dict[int, dict[str, date | None]] = defaultdict(dict)
     windows: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
     absent: dict[int, set[date]] = defaultdict(set)
@@ -787,8 +846,9 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     accepted: list[tuple[str, int, int | None]] = []
     night_start = NIGHT_START_DEFAULT
     day_of = _DayParser()
+    packed_reference = fresh.get(week_pack.REFERENCE)
     found = connection.execute(
-        reference_rows,
+        reference_rows if packed_reference is None else reference_unpacked,
         {
             "monday": monday,
             "sunday": sunday,
@@ -796,7 +856,23 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             "last_monday": last_monday,
         },
     )
-    for chunk in _chunks(found):
+    reference_chunks: Iterator = _chunks(found)
+    if packed_reference is not None:
+        kinds, ints1, ints2, ints3, texts1, texts2 = packed_reference
+        nothing = [None] * len(kinds)
+        packed_rows = zip(
+            kinds, ints1, ints2, ints3, nothing, nothing, texts1, texts2, nothing, strict=True
+        )
+        reference_chunks = chain((packed_rows,), reference_chunks)
+    elif packs is not None:
+        reference_packed: list[tuple] = []
+        to_pack[week_pack.REFERENCE] = (
+            packs.labels[week_pack.REFERENCE],
+            week_pack.REFERENCE_KINDS,
+            reference_packed,
+        )
+        reference_chunks = _keeping_packed_kinds(reference_chunks, reference_packed)
+    for chunk in reference_chunks:
         for kind, i1, i2, i3, f1, f2, t1, t2, t3 in chunk:
             if kind == _AVAILABLE:
                 start, end = divmod(i3, _WINDOW_SHIFT)
@@ -910,10 +986,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     # one statement for every such day (and those days' packs written again afterwards).
     # Day by day in order, each day's rows in the order the statement gives them (by
     # start, then id), whichever way they came.
-    window = [*days[-CONTEXT_DAYS:], *days[:8]]  # the days before, the week, next Monday
-    packs = week_pack.read(connection, window) if not week_pack.wrote(session) else None
-    fresh = packs.fresh if packs is not None else {}
-    stale = [d for d in window if d not in fresh]
+    stale = [d for d in window if week_pack.scope_of(d) not in fresh]
     live: dict[int, list[tuple]] = defaultdict(list)  # a day's place in ``window`` -> rows
     if stale:
         found = connection.execute(visit_rows, {"monday": monday, "days": stale})
@@ -922,7 +995,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
                 live[(row[4] % 128) // 8].append(row)  # the day after Monday, plus 2
     sources: list = []
     for place, kept_day in enumerate(window):
-        columns = fresh.get(kept_day)
+        columns = fresh.get(week_pack.scope_of(kept_day))
         if columns is None:
             sources.append(live.get(place, ()))
             continue
@@ -974,16 +1047,12 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             if needs is None:
                 needs = skill_sets[skills] = split_skills(skills)
             visits[vid] = SVisit(vid, cid, vday, start, end, local_start, required, needs, status)
-    if packs is not None and stale:
-        week_pack.store(
-            session,
-            {  # each day's label as read before its rows; its day taken out of ``code``
-                day: (packs.labels[day], [(*r[:4], r[4] - 8 * place, *r[5:]) for r in rows])
-                for place, day in enumerate(window)
-                if day in packs.labels and day not in fresh
-                for rows in (live.get(place, ()),)
-            },
-        )
+    if packs is not None:
+        for place, day in enumerate(window):
+            scope = week_pack.scope_of(day)
+            if scope not in fresh:  # its day taken out of ``code``: any week's day
+                rows = [(*r[:4], r[4] - 8 * place, *r[5:]) for r in live.get(place, ())]
+                to_pack[scope] = (packs.labels[scope], week_pack.DAY_KINDS, rows)
     if other_status:  # a status the code does not name (none the app writes): as stored
         for vid, text in session.execute(
             select(Visit.id, Visit.status).where(Visit.id.in_(other_status))
@@ -1016,8 +1085,24 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
     pairs_known = True
     # ``code`` (``_kept_rows``) -> (index in the weeks, customers unknown, night shifts)
     kept_codes: dict[int, tuple[int, bool, int]] = {}
-    found = connection.execute(kept_rows, {"first_day": first_history_day, "monday": monday})
-    for chunk in _chunks(found):
+    hours_scopes = [week_pack.hours_scope(w) for w in kept_weeks]
+    if all(scope in fresh for scope in hours_scopes):
+        kept_chunks: Iterator = (
+            zip(carer, [code + back for code in codes], shifts, hours, seen, strict=True)
+            for back, (carer, codes, shifts, hours, seen) in enumerate(
+                (fresh[scope] for scope in hours_scopes), start=1
+            )
+        )
+    else:
+        found = connection.execute(kept_rows, {"first_day": first_history_day, "monday": monday})
+        kept_chunks = _chunks(found)
+        if packs is not None:  # all 16 weeks read: each week not fresh packed again
+            by_week: dict[int, list[tuple]] = defaultdict(list)
+            kept_chunks = _keeping_weeks(kept_chunks, by_week)
+            for back, scope in enumerate(hours_scopes, start=1):
+                if scope not in fresh:
+                    to_pack[scope] = (packs.labels[scope], week_pack.HOURS_KINDS, by_week[back])
+    for chunk in kept_chunks:
         for carer_id, code, shifts, hours, seen in chunk:
             known = kept_codes.get(code)
             if known is None:
@@ -1037,6 +1122,8 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             weeks[back] = round((hours or 0.0) * 60)
             counts[0] += night_shifts
             counts[1] += shifts or 0
+    if to_pack:
+        week_pack.store(session, to_pack)
     for carer_id, first, last, rests in last_week:
         previous_spans[carer_id] = spans_from(first, last, rests_from_text(rests))
     # Last week's visits with no row kept for them (written around the session, e.g. by

@@ -28,7 +28,7 @@ import logging
 import struct
 import sys
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import bindparam, literal_column, select, union_all
@@ -39,7 +39,7 @@ from coordinator_tui.models import RotaPack, RotaPackGeneration
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 """The payload's layout (and the meaning of its ``code`` column); a pack of another format
 is stale. Change it whenever ``snapshot._visit_rows``' columns change."""
 
@@ -47,6 +47,7 @@ EVERYTHING = "*"
 """The scope whose generation every pack is also labelled with: bumped where the
 database cannot say which days changed (PostgreSQL's ``TRUNCATE``)."""
 
+REFERENCE_TABLES = ("carer_skill", "skill", "carer_availability", "customer_carer_preference")
 SQLITE_TRIGGERS = (
     "rota_pack_visit_insert",
     "rota_pack_visit_update",
@@ -54,30 +55,59 @@ SQLITE_TRIGGERS = (
     "rota_pack_assignment_insert",
     "rota_pack_assignment_update",
     "rota_pack_assignment_delete",
+    "rota_pack_hours_insert",
+    "rota_pack_hours_update",
+    "rota_pack_hours_delete",
+    *(
+        f"rota_pack_{table}_{event}"
+        for table in REFERENCE_TABLES
+        for event in ("insert", "update", "delete")
+    ),
 )
 POSTGRESQL_TRIGGERS = (
     "rota_pack_visit",
     "rota_pack_visit_truncate",
     "rota_pack_assignment",
     "rota_pack_assignment_truncate",
+    "rota_pack_hours",
+    "rota_pack_hours_truncate",
+    *(f"rota_pack_{table}" for table in REFERENCE_TABLES),
 )
 """The triggers migration 0016 makes (the same lists as there; a test checks it)."""
 
-_COLUMNS = 7  # id, customer, start, end, code, skills (an index into the names), carer
-_HEADER = struct.Struct("<II")  # rows, length of the skill texts
-_SEPARATOR = "\x1f"
+_NULL_INT = -(2**63)  # an integer column's None
+_NULL_TEXT = "\x1e"  # a text column's None
+_SEPARATOR = "\x1f"  # between a text column's values
+_HEADER = struct.Struct("<IB")  # rows, columns; then each column: kind, length, data
+_COLUMN = struct.Struct("<cI")
 _GENERATION_SHIFT = 40
 
+DAY_KINDS = "iiiiiti"
+"""A day's rows (``snapshot._visit_rows`` with the day taken out of ``code``): id,
+customer, start, end, code, skills, carer."""
+HOURS_KINDS = "iiift"
+"""A week's kept hours (``snapshot._kept_rows`` with the weeks back taken out of
+``code``): carer, code, shifts, hours, customers."""
+REFERENCE_KINDS = "iiiitt"
+"""The reference rows of the kinds kept packed (``snapshot._PACKED_KINDS``): kind and the
+columns they use, ``i1, i2, i3, t1, t2``."""
+REFERENCE = "reference"
 
-def label(day_generation: int, everything_generation: int) -> int:
-    """The label a pack of a day is kept with: the day's generation and the ``*`` one's,
-    in one integer."""
-    return (everything_generation << _GENERATION_SHIFT) | day_generation
+
+def label(scope_generation: int, everything_generation: int) -> int:
+    """The label a pack is kept with: its scope's generation and the ``*`` one's, in one
+    integer."""
+    return (everything_generation << _GENERATION_SHIFT) | scope_generation
 
 
 def scope_of(day: date) -> str:
     """A day's scope: its ISO date, as the triggers write it."""
     return day.isoformat()
+
+
+def hours_scope(monday: date) -> str:
+    """A week's kept hours' scope (``CarerWeekHours.week_start``)."""
+    return f"hours:{monday.isoformat()}"
 
 
 def _triggers_present(dialect_name: str):
@@ -117,13 +147,13 @@ _statements: dict[str, object] = {}
 
 
 class Packs:
-    """What :func:`read` found: the fresh days' rows and every day's label now."""
+    """What :func:`read` found: the fresh scopes' columns and every scope's label now."""
 
     __slots__ = ("fresh", "labels")
 
     def __init__(self) -> None:
-        self.fresh: dict[date, tuple] = {}  # day -> its decoded columns (``decode``)
-        self.labels: dict[date, int] = {}
+        self.fresh: dict[str, list] = {}  # scope -> its decoded columns (``decode``)
+        self.labels: dict[str, int] = {}
 
 
 def wrote(session: Session) -> bool:
@@ -133,13 +163,13 @@ def wrote(session: Session) -> bool:
     return bool(session.info.get(WROTE_KEY) or session.new or session.dirty or session.deleted)
 
 
-def read(connection, days: Sequence[date]) -> Packs:
-    """The packs of ``days`` still fresh, decoded, and each day's label now."""
+def read(connection, scopes: dict[str, str]) -> Packs:
+    """The packs of ``scopes`` (scope -> its column kinds) still fresh, decoded, and each
+    scope's label now, in one statement."""
     name = connection.dialect.name
     statement = _statements.get(name)
     if statement is None:
         statement = _statements[name] = _statement(name)
-    scopes = {scope_of(day): day for day in days}
     generations: dict[str, int] = {}
     payloads: dict[str, tuple[int, bytes]] = {}
     for scope, generation, payload in connection.execute(
@@ -151,70 +181,100 @@ def read(connection, days: Sequence[date]) -> Packs:
             payloads[scope] = (generation, bytes(payload))
     found = Packs()
     everything = generations.get(EVERYTHING, 0)
-    for scope, day in scopes.items():
-        now = found.labels[day] = label(generations.get(scope, 0), everything)
+    for scope, kinds in scopes.items():
+        now = found.labels[scope] = label(generations.get(scope, 0), everything)
         kept = payloads.get(scope)
         if kept is None or kept[0] != now:
             continue
         try:
-            found.fresh[day] = decode(kept[1])
-        except (ValueError, IndexError, UnicodeDecodeError, struct.error):
-            log.warning("A rota pack could not be read; the day is read from the visits")
+            found.fresh[scope] = decode(kept[1], kinds)
+        except (ValueError, IndexError, struct.error):
+            log.warning("A rota pack could not be read; its rows are read from the database")
     return found
 
 
-def encode(rows: Iterable[tuple]) -> bytes:
-    """A day's rows ``(id, customer, start, end, code, skills, carer)`` (``carer`` None
-    for a visit with nobody on it) as a pack's payload: a header, the distinct skill
-    texts, then each column as 64-bit little-endian integers."""
+def encode(rows: Iterable[tuple], kinds: str) -> bytes:
+    """Rows as a pack's payload, column by column: ``kinds`` names each column's kind,
+    ``i`` a 64-bit integer or None, ``f`` a float (never None), ``t`` a text or None. A
+    value a column cannot hold raises ``ValueError`` (the pack is then not written)."""
     rows = list(rows)
-    names: dict[str, int] = {}
-    if rows:
-        ids, customers, starts, ends, codes, skills, carers = zip(*rows, strict=True)
-    else:
-        ids = customers = starts = ends = codes = skills = carers = ()
-    indexes = [names.setdefault(text or "", len(names)) for text in skills]
-    if any(_SEPARATOR in text for text in names):
-        raise ValueError("a skill text holds the pack's separator")
-    numbers = array("q")
-    for column in (ids, customers, starts, ends, codes, indexes):
-        numbers.extend(column)
-    numbers.extend(carer or 0 for carer in carers)
-    if sys.byteorder == "big":
-        numbers.byteswap()
-    texts = _SEPARATOR.join(names).encode("utf-8")
-    return _HEADER.pack(len(rows), len(texts)) + texts + numbers.tobytes()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(kinds)
+    if len(columns) != len(kinds):
+        raise ValueError("rows of another shape than their kinds")
+    parts = [_HEADER.pack(len(rows), len(kinds))]
+    for kind, column in zip(kinds, columns, strict=True):
+        if kind == "i":
+            data = array("q", [_NULL_INT if value is None else value for value in column])
+        elif kind == "f":
+            data = array("d", column)
+        elif kind == "t":
+            texts = []
+            for value in column:
+                if value is None:
+                    texts.append(_NULL_TEXT)
+                elif _SEPARATOR in value or _NULL_TEXT in value:
+                    raise ValueError("a text holds the pack's separators")
+                else:
+                    texts.append(value)
+            data = _SEPARATOR.join(texts).encode("utf-8")
+        else:
+            raise ValueError(f"no column kind {kind!r}")
+        if isinstance(data, array):
+            if sys.byteorder == "big":
+                data.byteswap()
+            data = data.tobytes()
+        parts.append(_COLUMN.pack(kind.encode(), len(data)))
+        parts.append(data)
+    return b"".join(parts)
 
 
-def decode(payload: bytes) -> tuple:
-    """A payload's columns: ``(ids, customers, starts, ends, codes, skills, carers)``,
-    skills as texts and a visit with nobody on it as carer 0. Raises ``ValueError`` (or
-    ``IndexError``) on anything that is not a whole pack."""
-    count, size = _HEADER.unpack_from(payload)
-    names = payload[_HEADER.size : _HEADER.size + size].decode("utf-8").split(_SEPARATOR)
-    numbers = array("q")
-    numbers.frombytes(payload[_HEADER.size + size :])
-    if len(numbers) != _COLUMNS * count:
+def decode(payload: bytes, kinds: str) -> list:
+    """A payload's columns (lists of values, None where None was kept), checked against
+    ``kinds``; ``ValueError`` (or ``IndexError``, ``struct.error``) for anything that is
+    not a whole pack of those kinds."""
+    count, width = _HEADER.unpack_from(payload)
+    if width != len(kinds):
+        raise ValueError("a rota pack of other columns")
+    at = _HEADER.size
+    columns = []
+    for kind in kinds:
+        tag, size = _COLUMN.unpack_from(payload, at)
+        at += _COLUMN.size
+        data = payload[at : at + size]
+        if tag != kind.encode() or len(data) != size:
+            raise ValueError("a rota pack of other columns")
+        at += size
+        if kind == "t":
+            texts = data.decode("utf-8").split(_SEPARATOR) if count else []
+            column = [None if text == _NULL_TEXT else text for text in texts]
+        else:
+            numbers = array("q" if kind == "i" else "d")
+            numbers.frombytes(data)
+            if sys.byteorder == "big":
+                numbers.byteswap()
+            column = numbers.tolist()
+            if kind == "i" and _NULL_INT in numbers:
+                column = [None if value == _NULL_INT else value for value in column]
+        if len(column) != count:
+            raise ValueError("a rota pack of the wrong length")
+        columns.append(column)
+    if at != len(payload):
         raise ValueError("a rota pack of the wrong length")
-    if sys.byteorder == "big":
-        numbers.byteswap()
-    columns = [numbers[n * count : (n + 1) * count] for n in range(_COLUMNS)]
-    columns[5] = [names[index] for index in columns[5]]
-    return tuple(columns)
+    return columns
 
 
-def store(session: Session, packs: dict[date, tuple[int, list[tuple]]]) -> int:
-    """Write ``packs`` (day -> (label, rows)) on a connection of the session's engine of
-    its own, waiting for no lock; how many were written. Nothing is raised: a pack not
-    written is read from the visits next time."""
+def store(session: Session, packs: dict[str, tuple[int, str, list[tuple]]]) -> int:
+    """Write ``packs`` (scope -> (label, column kinds, rows)) on a connection of the
+    session's engine of its own, waiting for no lock; how many were written. Nothing is
+    raised: a pack not written is read from the database's rows next time."""
     if not packs:
         return 0
     try:
         rows = [
-            {"scope": scope_of(day), "generation": kept, "format": FORMAT, "payload": encode(found)}
-            for day, (kept, found) in sorted(packs.items())
+            {"scope": scope, "generation": kept, "format": FORMAT, "payload": encode(found, kinds)}
+            for scope, (kept, kinds, found) in sorted(packs.items())
         ]
-    except ValueError:
+    except (ValueError, TypeError, OverflowError):
         return 0
     engine = session.get_bind()
     try:
