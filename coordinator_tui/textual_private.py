@@ -36,6 +36,9 @@ CALLED: dict[str, str] = {
     "Compositor._render_chops": "the same: the screen's lines, without clearing the "
     "regions waiting to be drawn (render_full_update would)",
     "textual._compositor.LayoutUpdate": "the same: a full frame's escape sequences",
+    "DOMNode._pruning": "a screen being removed (dismissed, or the app quitting) loses "
+    "its widgets before its workers are cancelled: a worker's result landing then is "
+    "dropped (widgets/from_worker.py)",
 }
 """Private names the app calls or sets, and why (through the functions below)."""
 
@@ -93,6 +96,12 @@ def end_app_with_error(app: Any, error: BaseException) -> None:
     if app._exception is None:
         app._exception = error
         app._exception_event.set()
+
+
+def being_removed(node: Any) -> bool:
+    """Whether ``node`` is being removed from the DOM: ``App._prune`` marks every node of
+    the subtree at once, before removing any, and Textual has no public word for it."""
+    return bool(node._pruning)
 
 
 def full_frame(screen: Any) -> str:

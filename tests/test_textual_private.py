@@ -64,6 +64,7 @@ async def test_the_attributes_set_and_read_are_there():
         assert textual_private.mode_built(app, "_default")
         assert app._return_code is None and app._exception is None
         assert hasattr(app._exception_event, "set")
+        assert textual_private.being_removed(app.screen) is False
         screen = Screen()
         textual_private.mark_styled(screen)
         assert screen._css_update_count == app._css_update_count

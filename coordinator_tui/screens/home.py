@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from coordinator_tui.screens.base import SectionScreen
+from coordinator_tui.widgets.from_worker import call_from_worker
 
 if TYPE_CHECKING:
     # Type only: what the first frame imports stays small (the counts come in a worker).
@@ -164,7 +165,7 @@ class HomeScreen(SectionScreen):
             principal=app.principal,
         )
         if counts is not None and path is not None:
-            app.call_from_thread(self.show_quick_counts, counts, f"database {path.name}")
+            call_from_worker(self, self.show_quick_counts, counts, f"database {path.name}")
 
     def show_quick_counts(self, counts: DashboardCounts, label: str) -> None:
         """The quick counts, unless the database's own are in already (they are kept)."""
@@ -189,7 +190,7 @@ class HomeScreen(SectionScreen):
                 app.settings.review_horizon_days,
                 now=app.settings.current_moment(),
             )
-        app.call_from_thread(self.show_counts, counts)
+        call_from_worker(self, self.show_counts, counts)
 
     def show_counts(self, counts: DashboardCounts, quick_label: str = "") -> None:
         """Show ``counts``: read through the ORM, or with ``quick_label`` (the database's

@@ -30,6 +30,7 @@ from textual.widgets.option_list import Option
 
 from coordinator_tui.services.person_hit import PersonHit
 from coordinator_tui.textual_private import forward_key
+from coordinator_tui.widgets.from_worker import call_from_worker
 
 
 def focus_after(node: Widget) -> None:
@@ -191,7 +192,7 @@ class PersonPicker(Vertical):
         if len(text.strip()) >= 2:
             with self.app.session() as session:  # type: ignore[attr-defined]
                 hits = search_people(session, text, limit=8)
-        self.app.call_from_thread(self.show_hits, text, hits)
+        call_from_worker(self, self.show_hits, text, hits)
 
     def show_hits(self, text: str, hits: list[PersonHit]) -> None:
         if text != self.query_one(Input).value:

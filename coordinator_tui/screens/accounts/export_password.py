@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, Static
 
 from coordinator_tui.screens.accounts.password_modal import PasswordModal
 from coordinator_tui.screens.accounts.sign_in import FieldInput
+from coordinator_tui.widgets.from_worker import call_from_worker
 
 FIELDS = ("#export-password", "#export-again")
 
@@ -70,9 +71,9 @@ class ExportPasswordScreen(PasswordModal):
             with app.session() as session:
                 problem = export_password_problem(session, password)
         except CoordinatorError as exc:
-            app.call_from_thread(self.say, str(exc))
+            call_from_worker(self, self.say, str(exc))
             return
-        app.call_from_thread(self.checked, password, problem)
+        call_from_worker(self, self.checked, password, problem)
 
     def checked(self, password: str, problem: str | None) -> None:
         if problem:

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from coordinator_tui.screens.accounts.password_modal import PasswordModal, SaysOneLine
+from coordinator_tui.widgets.from_worker import call_from_worker
 
 if TYPE_CHECKING:
     from coordinator_tui.services.access import Principal
@@ -200,7 +201,7 @@ class SignInScreen(_AccountScreen):
             try:
                 keyslots.unlock(locked, username, password)
             except keyslots.EncryptionError as exc:
-                app.call_from_thread(self.refused, str(exc), False)
+                call_from_worker(self, self.refused, str(exc), False)
                 return
             if not app.open_database_now():
                 return
@@ -209,9 +210,9 @@ class SignInScreen(_AccountScreen):
         except CoordinatorError as exc:
             # Not an answer about the password (the database was locked, say): what was
             # typed stays, as the line says, to try again with one key.
-            app.call_from_thread(self.refused, str(exc), False, True)
+            call_from_worker(self, self.refused, str(exc), False, True)
             return
-        app.call_from_thread(self.answered, outcome)
+        call_from_worker(self, self.answered, outcome)
 
     def answered(self, outcome: SignInOutcome) -> None:
         self.busy = False
@@ -352,9 +353,9 @@ class FirstAdminScreen(_AccountScreen):
             with app.sign_in_session() as session:
                 principal = create_first_administrator(session, username, name, password, _now())
         except CoordinatorError as exc:
-            app.call_from_thread(self.refused, exc)
+            call_from_worker(self, self.refused, exc)
             return
-        app.call_from_thread(self.created, principal)
+        call_from_worker(self, self.created, principal)
 
     def refused(self, exc: Exception) -> None:
         """One line; a refused password is typed again from its first field."""
@@ -418,9 +419,9 @@ class StepUpScreen(PasswordModal):
             with app.sign_in_session() as session:
                 outcome = confirm_identity(session, principal, password, _now(), code)
         except CoordinatorError as exc:
-            app.call_from_thread(self.say, str(exc))
+            call_from_worker(self, self.say, str(exc))
             return
-        app.call_from_thread(self.answered, outcome)
+        call_from_worker(self, self.answered, outcome)
 
     def answered(self, outcome: SignInOutcome) -> None:
         if outcome.principal is not None:
@@ -479,9 +480,9 @@ class ChangePasswordScreen(PasswordModal):
             with app.session() as session:
                 change_own_password(session, current, new, _now())
         except CoordinatorError as exc:
-            app.call_from_thread(self.say, str(exc))
+            call_from_worker(self, self.say, str(exc))
             return
-        app.call_from_thread(self.changed)
+        call_from_worker(self, self.changed)
 
     def changed(self) -> None:
         from dataclasses import replace

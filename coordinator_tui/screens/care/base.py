@@ -22,6 +22,7 @@ from coordinator_tui.screens.form_dialog import Field, FormDialog, field_widget
 from coordinator_tui.screens.governance.forms import RowsFormDialog
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
 
@@ -96,7 +97,7 @@ class CareListScreen(CoordinatorScreen):
         except CoordinatorError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.app.call_from_thread(self.show, rows)
+        call_from_worker(self, self.show, rows)
 
     def show(self, rows: list[Any]) -> None:
         self.rows = rows

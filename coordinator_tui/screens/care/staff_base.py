@@ -21,6 +21,7 @@ from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
 
@@ -97,7 +98,7 @@ class StaffListScreen(CoordinatorScreen):
         view = self.view
         with self.coordinator.session() as session:
             items, extra = self.read(session)
-        self.app.call_from_thread(self.show, view, items, extra)
+        call_from_worker(self, self.show, view, items, extra)
 
     def show(self, view: View, items: list[Any], extra: Any) -> None:
         if view is not self.view:

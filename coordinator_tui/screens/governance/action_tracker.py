@@ -31,6 +31,7 @@ from coordinator_tui.formatting import day_datetime
 from coordinator_tui.screens.action_tracking import ActionTracking, action_row, overdue_by_kind
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource
 
 if TYPE_CHECKING:
@@ -133,9 +134,9 @@ class ActionTrackerScreen(ActionTracking, CoordinatorScreen):
                     session, today=self.today, order=self.order, kinds=(INCIDENT, COVER)
                 )
         except CoordinatorError as exc:
-            self.app.call_from_thread(self.refused, str(exc))
+            call_from_worker(self, self.refused, str(exc))
             return
-        self.app.call_from_thread(self.show, rows)
+        call_from_worker(self, self.show, rows)
 
     def refused(self, message: str) -> None:
         """The refusal in the summary's line; nothing of any action shown."""
@@ -229,7 +230,7 @@ class ActionTrackerScreen(ActionTracking, CoordinatorScreen):
         except CoordinatorError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.app.call_from_thread(self._open_incident, found)
+        call_from_worker(self, self._open_incident, found)
 
     def _open_incident(self, found: IncidentRow | None) -> None:
         if found is None:

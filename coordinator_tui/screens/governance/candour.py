@@ -26,6 +26,7 @@ from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
 COLUMNS = [
@@ -114,7 +115,7 @@ class CandourScreen(BackgroundWrites, CoordinatorScreen):
         with self.coordinator.session() as session:
             record = record_for_incident(session, self.incident_id)
             row = incident_row(session, self.incident_id, self.today)
-        self.app.call_from_thread(self.show, read, record, row)
+        call_from_worker(self, self.show, read, record, row)
 
     def show(self, read: int, record: Any, row: Any) -> None:
         from coordinator_tui.screens.governance.actions import incident_context

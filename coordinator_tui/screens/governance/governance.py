@@ -41,6 +41,7 @@ from coordinator_tui.screens.governance.actions import (
 from coordinator_tui.screens.governance.day_actions import DAY_VISIT_ACTIONS, DayVisitActions
 from coordinator_tui.services.dates import PAST
 from coordinator_tui.services.errors import CoordinatorError
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import (
     Column,
     KeysetSource,
@@ -397,7 +398,7 @@ class GovernanceScreen(GovernanceActions, DayVisitActions, SectionScreen):
             else:
                 rows = compliment_list(session)
             counts = governance_counts(session, today)
-        self.app.call_from_thread(self.show, read, view, rows, counts)
+        call_from_worker(self, self.show, read, view, rows, counts)
 
     def _closed_rows(self, session: Any, today: date, needle: str) -> PagedRows:
         """In the load's thread: the first page of the closed incidents and their count;

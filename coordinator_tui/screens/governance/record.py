@@ -25,6 +25,7 @@ from coordinator_tui.screens.governance.actions import (
     GovernanceActions,
 )
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 
 if TYPE_CHECKING:
     from coordinator_tui.services.governance.complaints import ComplaintRow, ComplaintTiming
@@ -228,7 +229,7 @@ class IncidentScreen(_RecordScreen):
         with self.coordinator.session() as session:
             row = incident_row(session, self.row.id, self.today)
             detail = incident_detail(session, self.row.id) if row is not None else None
-        self.app.call_from_thread(self.show, read, row, detail)
+        call_from_worker(self, self.show, read, row, detail)
 
     def show(self, read: int, row: IncidentRow | None, detail: IncidentDetail | None) -> None:
         if not self.read_landed(read):
@@ -275,7 +276,7 @@ class ComplaintScreen(_RecordScreen):
             steps = timeline(session, self.row.id)
             texts = complaint_texts(session, self.row.id)
             timing = complaint_timing(session, self.row.id)
-        self.app.call_from_thread(self.show, read, row, steps, texts, timing)
+        call_from_worker(self, self.show, read, row, steps, texts, timing)
 
     def show(
         self,

@@ -38,6 +38,7 @@ from coordinator_tui.screens.background_write import BackgroundWrites
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
 if TYPE_CHECKING:
@@ -202,9 +203,9 @@ class MeetingsScreen(ActionTracking, BackgroundWrites, SectionScreen):
         try:
             lines, actions = self._fetch(self.today, self.order)
         except CoordinatorError as exc:  # refused (issue 17: a homecare role), or the database
-            self.app.call_from_thread(self.refused, str(exc))
+            call_from_worker(self, self.refused, str(exc))
             return
-        self.app.call_from_thread(self.show, lines, actions)
+        call_from_worker(self, self.show, lines, actions)
 
     def _fetch(self, today: date, order: str) -> tuple[list[MeetingLine], list[ActionRow]]:
         """The meetings and open actions, in a worker thread (the list's load, or a

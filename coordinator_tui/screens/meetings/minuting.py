@@ -49,6 +49,7 @@ from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import FormDialog
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker, still_shown
 
 if TYPE_CHECKING:
     from coordinator_tui.screens.text_conflict import TextChoice
@@ -232,7 +233,7 @@ class MinutingScreen(BackgroundWrites, CoordinatorScreen[None]):
             items = minuting_items(session, self.meeting_id)
             owners = owner_directory(session, self.meeting_id)
             people = attendees(session, self.meeting_id)
-        self.app.call_from_thread(self.show, head, items, owners, people)
+        call_from_worker(self, self.show, head, items, owners, people)
 
     def show(self, head: tuple, items: list[MinutingItem], owners, people) -> None:
         title, starts_at, status = head
@@ -334,7 +335,7 @@ class MinutingScreen(BackgroundWrites, CoordinatorScreen[None]):
                     facts = key_facts(session, person_id, today=self.today)
             except CoordinatorError:
                 facts = None
-        self.app.call_from_thread(self.show_facts, facts)
+        call_from_worker(self, self.show_facts, facts)
 
     def show_facts(self, facts: KeyFacts | None) -> None:
         self.facts = facts
@@ -429,7 +430,7 @@ class MinutingScreen(BackgroundWrites, CoordinatorScreen[None]):
     def saved(self, item_id: int, sent: str, result: SaveResult) -> None:
         """A background save ended: record it, merge, ask, or say why it failed."""
         self.saving.pop(item_id, None)
-        if not self.is_attached:
+        if not still_shown(self):  # dismissed, or the app quitting, while it saved
             return
         if result.again:
             pass  # still unsaved: saved again at once if waited for, else on the next tick
@@ -523,7 +524,7 @@ class MinutingScreen(BackgroundWrites, CoordinatorScreen[None]):
     def show_others(
         self, others: list[tuple[str, datetime]], item_id: int | None, stored: str | None
     ) -> None:
-        if not self.is_attached:
+        if not still_shown(self):
             return
         if others != self.others:
             self.others = others

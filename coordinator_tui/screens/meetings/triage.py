@@ -35,6 +35,7 @@ from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.widgets.filter_input import FilterInput
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ class MeetingTriageScreen(BackgroundWrites, CoordinatorScreen[str | None]):
             self.app.call_from_thread(self.notify, str(exc), severity="error")
         with self.coordinator.session() as session:
             loaded = self._fetch(session)
-        self.app.call_from_thread(self.show, *loaded)
+        call_from_worker(self, self.show, *loaded)
         if carried:
             self.app.call_from_thread(
                 self.notify,

@@ -29,6 +29,7 @@ from coordinator_tui.services.referral_terms import (
     ReferralRow,
 )
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 
 if TYPE_CHECKING:
     from coordinator_tui.services.referrals import ReferralDetail
@@ -226,7 +227,7 @@ class ReferralDetailScreen(ReferralActions, CoordinatorScreen):
 
         with self.coordinator.session() as session:
             detail = referral_detail(session, self.referral_id)
-        self.app.call_from_thread(self.show, detail)
+        call_from_worker(self, self.show, detail)
 
     def show(self, detail: ReferralDetail | None) -> None:
         self.detail = detail

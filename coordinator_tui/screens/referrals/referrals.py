@@ -38,6 +38,7 @@ from coordinator_tui.services.referral_terms import (
     ReferralFigures,
     ReferralRow,
 )
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, KeysetSource, LazyTable, ListSource, Row
 from coordinator_tui.widgets.render_once import RenderOnce
 
@@ -706,11 +707,11 @@ class ReferralsScreen(ReferralActions, SectionScreen):
         except CoordinatorError as exc:
             # Refused (a role that may not see referrals) or the database is busy: the
             # one line on the screen, not an empty list.
-            self.app.call_from_thread(self.show_refusal, str(exc))
+            call_from_worker(self, self.show_refusal, str(exc))
             return
         source = self._source(view, text, page, start)
         target = start if found else index
-        self.app.call_from_thread(self.show, source, page.counts, target, generation)
+        call_from_worker(self, self.show, source, page.counts, target, generation)
 
     def _source(self, view: str, text: str, page: ReferralPage, start: int) -> KeysetSource:
         """The rows as the table reads them: this page, then the next ones by key."""
@@ -773,7 +774,7 @@ class ReferralsScreen(ReferralActions, SectionScreen):
 
         with self.coordinator.session() as session:
             figures = referral_figures(session, self.today)
-        self.app.call_from_thread(self.show_figures, figures)
+        call_from_worker(self, self.show_figures, figures)
 
     def show_figures(self, figures: list[ReferralFigures] | None = None) -> None:
         """Draw the figures table (all practices across when the screen is wide enough).

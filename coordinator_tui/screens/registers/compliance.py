@@ -14,6 +14,7 @@ from textual.widgets import Header, Static
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.registers import ComplianceRow
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 
 
 def _pct(value: float | None) -> str:
@@ -73,6 +74,7 @@ class ComplianceScreen(CoordinatorScreen):
 
         with self.coordinator.session() as session:
             rows = review_compliance(session, self.coordinator.settings.current_date())
-        self.app.call_from_thread(
-            self.query_one("#compliance-table", Static).update, compliance_table(rows)
-        )
+        call_from_worker(self, self.show, rows)
+
+    def show(self, rows: list[ComplianceRow]) -> None:
+        self.query_one("#compliance-table", Static).update(compliance_table(rows))

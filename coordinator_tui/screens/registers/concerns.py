@@ -24,6 +24,7 @@ from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.concerns import REFERRAL_TYPES, ConcernRow
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
 COLUMNS = [
@@ -69,7 +70,7 @@ class ConcernsScreen(BackgroundWrites, CoordinatorScreen):
 
     @work(thread=True, exclusive=True, group="concerns")
     def load(self) -> None:
-        self.app.call_from_thread(self.show, *self._fetch())
+        call_from_worker(self, self.show, *self._fetch())
 
     def _fetch(self) -> tuple[list[ConcernRow], dict[str, str]]:
         """The concerns awaiting triage and the category labels, in a worker thread."""

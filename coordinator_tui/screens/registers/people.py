@@ -26,6 +26,7 @@ from coordinator_tui.screens.registers import people_frame
 from coordinator_tui.screens.registers.people_frame import person_cells, summary_text
 from coordinator_tui.services.person_hit import PersonHit
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, Row
 
 COLUMNS = [
@@ -279,9 +280,9 @@ class PeopleScreen(CoordinatorScreen):
             source = self.source(text)
             source.rows(0, 60)  # warm the first page off the UI thread
         except CoordinatorError as exc:  # refused (a homecare role), or the database
-            self.app.call_from_thread(self.refused, str(exc))
+            call_from_worker(self, self.refused, str(exc))
             return
-        self.app.call_from_thread(self.show, source)
+        call_from_worker(self, self.show, source)
 
     def refused(self, message: str) -> None:
         """The service's one line where the count would be; no rows."""

@@ -29,6 +29,7 @@ from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.people import PersonSummary
 from coordinator_tui.services.registers import review_overdue
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.render_once import RenderOnce
 
 FIRST_FRAME_WAIT_S = 0.05
@@ -198,12 +199,12 @@ class PersonScreen(BackgroundWrites, CoordinatorScreen):
                     summary = person_timescales(session, summary, self.today)
                 items = chronology(session, self.person_id) if summary else []
         except BreakGlassRequired as exc:
-            self.app.call_from_thread(self.ask_reason, exc)
+            call_from_worker(self, self.ask_reason, exc)
             return
         except CoordinatorError as exc:  # refused (role, scope) or the database said no
-            self.app.call_from_thread(self.refused, str(exc))
+            call_from_worker(self, self.refused, str(exc))
             return
-        self.app.call_from_thread(self.show, summary, items)
+        call_from_worker(self, self.show, summary, items)
 
     def refused(self, message: str) -> None:
         """Nothing of the person is shown: the refusal, on the screen (issue 17 §2)."""

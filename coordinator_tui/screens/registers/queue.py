@@ -40,6 +40,7 @@ from coordinator_tui.services.registers import (
     Undo,
 )
 from coordinator_tui.widgets.filter_input import FilterInput
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, KeysetSource, LazyTable, ListSource, Row
 
 FOLLOWING = 200
@@ -247,7 +248,7 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         active = sum(r.active for r in rows)
         within = sum(r.in_interval for r in rows)
         untriaged = self._untriaged_count()
-        self.app.call_from_thread(self.show_compliance, active, within, untriaged)
+        call_from_worker(self, self.show_compliance, active, within, untriaged)
 
     def _untriaged_count(self) -> int:
         from coordinator_tui.services.concerns import untriaged
@@ -431,11 +432,11 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         except CoordinatorError as exc:
             # Refused (a role that may not see the registers) or the database is busy:
             # the one line on the screen, not an empty list that looks like "all done".
-            app.call_from_thread(self.show_refusal, str(exc))
+            call_from_worker(self, self.show_refusal, str(exc))
             return
         source = self._source(filters, text, page, start)
         target = start if found else index
-        app.call_from_thread(self.show_queue, source, page.counts, options, target, generation)
+        call_from_worker(self, self.show_queue, source, page.counts, options, target, generation)
 
     def _read_matches(
         self,
@@ -461,9 +462,9 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
                     search = queue_search(session, today, filters)
             found = self._matches(filters, text, land_on, index, search)
         except CoordinatorError as exc:
-            app.call_from_thread(self.show_refusal, str(exc))
+            call_from_worker(self, self.show_refusal, str(exc))
             return
-        app.call_from_thread(self.show_queue, *found, generation, search)
+        call_from_worker(self, self.show_queue, *found, generation, search)
 
     def _matches(
         self,

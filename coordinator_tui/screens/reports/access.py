@@ -21,6 +21,7 @@ from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.services.reports.access import AccessReport
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 
 PERIOD_DAYS = 30
 MOST_VIEWED = 50
@@ -136,9 +137,9 @@ class AccessReportScreen(CoordinatorScreen):
             with self.coordinator.session() as session:
                 report = access_report(session, end - timedelta(days=PERIOD_DAYS - 1), end)
         except CoordinatorError as exc:
-            self.app.call_from_thread(self.refused, str(exc))
+            call_from_worker(self, self.refused, str(exc))
             return
-        self.app.call_from_thread(self.show, report)
+        call_from_worker(self, self.show, report)
 
     def refused(self, message: str) -> None:
         self.refusal = message

@@ -36,6 +36,7 @@ from coordinator_tui.services.reports.coding_audit import (
     RunSummary,
 )
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, PagedSource, Row
 
 COLUMNS = [
@@ -175,7 +176,7 @@ class CodingAuditScreen(BackgroundWrites, CoordinatorScreen):
 
     @work(thread=True, exclusive=True, group="coding")
     def load(self) -> None:
-        self.app.call_from_thread(self.show, *self._read())
+        call_from_worker(self, self.show, *self._read())
 
     def _read(self) -> tuple[RunSummary | None, PagedSource | None]:
         """The latest run's summary and its findings' first page (in a worker thread)."""
@@ -307,9 +308,7 @@ class CodingAuditScreen(BackgroundWrites, CoordinatorScreen):
         from coordinator_tui.services.reports.coding_audit import run_coding_audit
 
         self.importing = True
-        self.app.call_from_thread(
-            self.query_one("#coding-summary", Static).update, f"Importing {name}…"
-        )
+        call_from_worker(self, self.say_importing, name)
         try:
             with self.coordinator.session() as session:
                 outcome = run_coding_audit(
@@ -323,11 +322,14 @@ class CodingAuditScreen(BackgroundWrites, CoordinatorScreen):
                 )
                 findings = outcome.run.findings
         except CoordinatorError as exc:
-            self.app.call_from_thread(self.refused, str(exc))
+            call_from_worker(self, self.refused, str(exc))
             return
         finally:
             self.importing = False
-        self.app.call_from_thread(self.imported, name, findings)
+        call_from_worker(self, self.imported, name, findings)
+
+    def say_importing(self, name: str) -> None:
+        self.query_one("#coding-summary", Static).update(f"Importing {name}…")
 
     def refused(self, message: str) -> None:
         self.notify(message, severity="error", timeout=20)

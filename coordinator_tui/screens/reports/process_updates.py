@@ -28,6 +28,7 @@ from coordinator_tui.screens.dialog_base import BackgroundSave
 from coordinator_tui.screens.form_dialog import Field, FormDialog
 from coordinator_tui.services.reports.process_updates import RecipientRow, UpdateRow
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
 UPDATE_COLUMNS = [
@@ -115,7 +116,7 @@ class ProcessUpdatesScreen(CoordinatorScreen):
 
         with self.coordinator.session() as session:
             rows = updates(session, self.today)
-        self.app.call_from_thread(self.show, rows)
+        call_from_worker(self, self.show, rows)
 
     def show(self, rows: list[UpdateRow]) -> None:
         self.rows = rows
@@ -232,7 +233,7 @@ class RecipientsScreen(BackgroundWrites, CoordinatorScreen):
 
     @work(thread=True, exclusive=True, group="recipients")
     def load(self) -> None:
-        self.app.call_from_thread(self.show, self._fetch())
+        call_from_worker(self, self.show, self._fetch())
 
     def _fetch(self) -> list[RecipientRow]:
         """The update's recipients, in a worker thread."""

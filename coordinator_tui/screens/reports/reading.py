@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from coordinator_tui.services.access import NotPermittedError
 from coordinator_tui.services.errors import CoordinatorError
+from coordinator_tui.widgets.from_worker import call_from_worker
 
 T = TypeVar("T")
 
@@ -43,12 +44,12 @@ class ReportReading:
         try:
             report = build()
         except NotPermittedError as exc:  # issue 17: the role may not run it
-            self.app.call_from_thread(self.refused, str(exc))
+            call_from_worker(self, self.refused, str(exc))
             return
         except errors as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.app.call_from_thread(show, report)
+        call_from_worker(self, show, report)
 
     def refused(self, message: str) -> None:
         """A refusal (issue 17: the role may not run it) in the summary's one line."""

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from coordinator_tui.screens.base import SectionScreen
 from coordinator_tui.services.reports.catalogue import ReportEntry
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
 COLUMNS = [
@@ -88,7 +89,7 @@ class ReportsScreen(SectionScreen):
 
         with self.coordinator.session() as session:
             entries = catalogue(session, self.today)
-        self.app.call_from_thread(self.show, entries)
+        call_from_worker(self, self.show, entries)
 
     def show(self, entries: list[ReportEntry]) -> None:
         self.entries = entries

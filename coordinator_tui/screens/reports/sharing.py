@@ -43,6 +43,7 @@ from coordinator_tui.services.reports.sharing import (
     SharingSummary,
 )
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, MappedSource, Row
 
 YES_NO = (("no", False), ("yes", True))
@@ -370,7 +371,7 @@ class SharingReportScreen(BackgroundWrites, CoordinatorScreen):
                 date_to=self.date_to,
                 without_consent=self.without_consent,
             )
-        self.app.call_from_thread(self.show, rows)
+        call_from_worker(self, self.show, rows)
 
     def show(self, rows: list[SharingRow]) -> None:
         from coordinator_tui.services.reports.sharing import sharing_summary

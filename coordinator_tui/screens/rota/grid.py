@@ -66,6 +66,7 @@ from coordinator_tui.services.errors import CoordinatorError
 from coordinator_tui.services.rota.absences import KIND_NAMES
 from coordinator_tui.services.rota.plan_b import ABSENCE_KINDS as PLAN_B_ABSENCE_KINDS
 from coordinator_tui.widgets.cell_grid import CellGrid, GridColumn
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, MappedSource, Row
 from coordinator_tui.widgets.navbar import SECTIONS
 
@@ -392,16 +393,9 @@ class RotaScreen(BackgroundWrites, SectionScreen):
         self._load_week(week)
 
     def _call_from_thread(self, callback: Callable[..., object], *args: object) -> bool:
-        """``callback(*args)`` on the app's thread; False when the app has closed while
-        the week was read (quit during the load: nothing to show it on)."""
-        app = self.app
-        if not app.is_running:
-            return False
-        try:
-            app.call_from_thread(callback, *args)
-        except RuntimeError:  # the app's loop stopped meanwhile
-            return False
-        return True
+        """``callback(*args)`` on the app's thread; False when the app has closed, or
+        the screen gone, while the week was read (nothing to show it on)."""
+        return call_from_worker(self, callback, *args)
 
     def _load_week(self, week: date) -> None:
         """In a thread: read and check the week, then show it on the app's thread. A

@@ -36,6 +36,7 @@ from coordinator_tui.screens.base import CoordinatorScreen
 from coordinator_tui.screens.rota.dialogs import candidate_text
 from coordinator_tui.screens.rota.presentation import help_text
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ class PlanBScreen(BackgroundWrites, CoordinatorScreen["ChangeResult | None"]):
         except CoordinatorError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.app.call_from_thread(self.show, *found)
+        call_from_worker(self, self.show, *found)
 
     @work(thread=True, exclusive=True, group="plan-b")
     def apply(self, visit_ids: set[int] | None) -> None:
@@ -206,10 +207,10 @@ class PlanBScreen(BackgroundWrites, CoordinatorScreen["ChangeResult | None"]):
                     now=self._now(),
                 )
         except CoordinatorError as exc:  # changed meanwhile, or the database was busy
-            self.app.call_from_thread(self.refused, str(exc))
+            call_from_worker(self, self.refused, str(exc))
             return
         found = self._read()
-        self.app.call_from_thread(self.applied, result, *found)
+        call_from_worker(self, self.applied, result, *found)
 
     def refused(self, message: str) -> None:
         self.notify(f"{message} The plan is read again.", severity="error", timeout=8)
@@ -617,9 +618,9 @@ class PlanBScreen(BackgroundWrites, CoordinatorScreen["ChangeResult | None"]):
                 window = window_of(session, item.visit_id)
                 options = time_options(session, item.visit_id, now=self._now())
         except CoordinatorError as exc:
-            self.app.call_from_thread(self.refused, str(exc))
+            call_from_worker(self, self.refused, str(exc))
             return
-        self.app.call_from_thread(self.offer_times, item, window, options)
+        call_from_worker(self, self.offer_times, item, window, options)
 
     def offer_times(self, item: CallItem, window: Any, options: list[Any]) -> None:
         from coordinator_tui.screens.rota.dialogs import TimePicker

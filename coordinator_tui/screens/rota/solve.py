@@ -40,6 +40,7 @@ from textual.widgets import Header, Static
 from coordinator_tui.clock import moment_of
 from coordinator_tui.screens.rota.presentation import help_text
 from coordinator_tui.widgets.footer import Footer
+from coordinator_tui.widgets.from_worker import call_from_worker
 from coordinator_tui.widgets.lazy_table import Column, LazyTable, ListSource, Row
 
 if TYPE_CHECKING:
@@ -221,7 +222,7 @@ class SolveScreen(Screen["ChangeResult | None"]):
                 now = epoch_minutes(moment_of(session.info))
                 loaded = solver.load_problem(session, self.monday)
         except CoordinatorError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
+            call_from_worker(self, self._failed, str(exc))
             return
         # Build may move a visit in time (within its window, or back into it from a start
         # recorded outside it); fill and repair keep every visit's time as recorded.
@@ -230,12 +231,12 @@ class SolveScreen(Screen["ChangeResult | None"]):
         )
 
         def progress(report: Progress) -> None:
-            self.app.call_from_thread(self._progress, report)
+            call_from_worker(self, self._progress, report)
 
         proposal = solver.propose_loaded(
             loaded, scope, weights, seconds=SOLVE_SECONDS, stop=stop, progress=progress
         )
-        self.app.call_from_thread(self._solved, stop, proposal)
+        call_from_worker(self, self._solved, stop, proposal)
 
     def _solved(self, stop: threading.Event, proposal: Proposal) -> None:
         if stop is not self.stop_event or not self.is_attached:
@@ -473,9 +474,9 @@ class SolveScreen(Screen["ChangeResult | None"]):
             with app.session() as session:
                 result = apply_proposal(session, self.proposal, part)
         except CoordinatorError as exc:
-            self.app.call_from_thread(self._refused, str(exc))
+            call_from_worker(self, self._refused, str(exc))
             return
-        self.app.call_from_thread(self._applied, result, chosen, what)
+        call_from_worker(self, self._applied, result, chosen, what)
 
     def _refused(self, message: str) -> None:
         self.applying = False
