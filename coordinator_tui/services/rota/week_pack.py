@@ -1,14 +1,21 @@
-"""A rota week's visit rows kept packed by day, so a week opened again reads a few blobs.
+"""What a rota week reads kept packed, so a week opened again reads a few blobs.
 
-At ten times the demo a week and its three days of context are 17,400 visit rows, and
-Python's database driver spends about 35 ms making them into tuples whatever the query
-(issue 23 §1: the load's target is 50 ms). So each day's rows, as ``snapshot.load_week``
-reads them, are kept in ``rota_pack`` (:class:`~coordinator_tui.models.rota.RotaPack`),
-labelled with the day's generation: a counter that database triggers (migration 0016)
-bump on every insert, update or delete of a visit of that day or of a carer's place on
-one, however it is written. A pack is used only while its label equals the day's
-generation now, its ``format`` this module's, and every trigger is in the database; any
-other day is read from the visits themselves and its pack written again afterwards.
+At ten times the demo a week reads 29,000 rows (its visits and three days of context,
+17,400; the 16 weeks' kept hours, 4,800; carers' skills, availability and customers'
+preferences, 4,600), and Python's database driver spends about 0.1 µs a value making
+them into tuples whatever the query (issue 23 §1: the load's target is 50 ms). So
+``snapshot.load_week`` keeps them in ``rota_pack``
+(:class:`~coordinator_tui.models.rota.RotaPack`), one pack a *scope*:
+
+- a day (``2026-12-07``): its visits and the carers on them, as ``_visit_rows`` reads them;
+- a week's kept hours (``hours:2026-11-30``): its ``CarerWeekHours`` rows;
+- ``reference``: every carer's skills and availability and every customer's preferences.
+
+Each pack is labelled with its scope's generation: a counter that database triggers
+(migration 0016) bump on every insert, update or delete of a row the scope holds, however
+it is written (the app, a bulk load, SQL typed by hand). A pack is used only while its
+label equals its scope's generation now, its ``format`` is this module's, and every
+trigger is in the database; any other scope is read from its rows and packed again.
 
 Safe by construction rather than by care:
 - the generations are read before (or with) the rows: a pack's label is never newer than
@@ -18,8 +25,14 @@ Safe by construction rather than by care:
 - writing a pack is best effort, on a connection of its own that waits for no lock: a
   database that is busy, read-only or full leaves the pack stale, and the load is done.
 
-A pack holds ids, epoch minutes, status and skill codes: nothing naming or describing a
-person. It is not a record, so it is not audited.
+On PostgreSQL two units of work writing rows of the same scope queue on its generation
+row until the first commits (milliseconds; the app's saves are short); two writing the
+same two days in opposite orders could deadlock, which the server breaks by failing one,
+whose save then says it was not saved.
+
+A pack holds ids, epoch minutes, status, skill and preference codes and the kept hours:
+nothing naming or describing a person (names, addresses and notes are read each time).
+It is not a record, so it is not audited.
 """
 
 from __future__ import annotations
