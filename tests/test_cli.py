@@ -194,6 +194,22 @@ class TestMissingDatabase:
         assert upgraded.exists()
         assert invoke("actions", "--db", str(upgraded)).stdout.strip() == "No open actions."
 
+    @pytest.mark.parametrize(
+        "command",
+        [["actions"], ["rota", "check", "--week", "30/11/2026"], ["db", "check"]],
+    )
+    def test_db_before_the_command_is_refused(self, tmp_path, monkeypatch, command):
+        """``coordinator-tui --db PATH COMMAND``: the --db was dropped, and the command
+        answered from the default database (here COORDINATOR_TUI_DB's), not PATH.
+        (``run`` too, which opened the app on the default database.)"""
+        elsewhere = tmp_path / "default.db"
+        assert invoke("db", "upgrade", "--db", str(elsewhere)).exit_code == 0
+        monkeypatch.setenv("COORDINATOR_TUI_DB", str(elsewhere))
+        named = tmp_path / "named.db"
+        result = invoke("--db", str(named), *command)
+        assert_one_line_error(result, "--db goes after the command")
+        assert result.stdout == "" and not named.exists()
+
     def test_a_postgresql_url_is_not_a_file(self):
         result = invoke("actions", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none")
         assert_one_line_error(result, "Cannot open")

@@ -87,6 +87,14 @@ def main_callback(
     ``--user NAME`` (before the command) signs the command in as that account
     (``cli.common``: one mechanism for every command)."""
     set_sign_in(user)
+    source = ctx.get_parameter_source("db")
+    if ctx.invoked_subcommand is not None and source is not None and source.name == "COMMANDLINE":
+        # Before a command, --db was ignored: the command read the default database (or
+        # COORDINATOR_TUI_DB's) and answered from it, not from the file named.
+        fail(
+            f"--db goes after the command: coordinator-tui {ctx.invoked_subcommand} ... "
+            "--db PATH (before a command only --user is read)"
+        )
     if ctx.invoked_subcommand is None:
         from coordinator_tui.cli.start import run
 
