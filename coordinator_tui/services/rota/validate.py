@@ -155,6 +155,10 @@ class RotaState:
         source = snapshot.assignments if assignments is None else assignments
         visits, cells, carers_of = snapshot.visits, self.cells, self.carers_of
         unsorted: list[list[int]] = []
+        # The staffing rules' quiet case (``_check_all``) told here, visit by visit as
+        # they are read: the visits it is not are kept for the rules.
+        quiet_of = self._quiet_customers()
+        noisy: list[int] = []
         for visit_id, carers in source.items():
             visit = visits.get(visit_id)
             if visit is None:
@@ -164,7 +168,20 @@ class RotaState:
             if not carers:
                 continue
             carers_of[visit_id] = carers
-            for carer_id in carers if len(carers) == 1 else set(carers):
+            count = len(carers)
+            if count != visit.carers_required:
+                noisy.append(visit_id)
+            else:
+                customer = quiet_of.get(visit.customer_id)
+                if customer is None:
+                    noisy.append(visit_id)
+                elif count == 1:
+                    preferred, lone = customer
+                    if lone or (preferred and carers[0] not in preferred):
+                        noisy.append(visit_id)
+                elif len(set(carers)) != count or (customer[0] and customer[0].isdisjoint(carers)):
+                    noisy.append(visit_id)
+            for carer_id in carers if count == 1 else set(carers):
                 days = cells[carer_id]
                 cell = days.get(visit.day)
                 if cell is None:
@@ -178,7 +195,8 @@ class RotaState:
         # only a cell that did not is sorted.
         for cell in unsorted:
             cell.sort(key=lambda v: (visits[v].start, v))
-        self._check_all()
+        noisy.extend(visits.keys() - carers_of.keys())  # and every visit with no carer
+        self._check_all(noisy)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -267,7 +285,7 @@ class RotaState:
         return self.problems()
 
     @paused_collection()
-    def _check_all(self) -> None:
+    def _check_all(self, staffing: Iterable[int] | None = None) -> None:
         """The full check, each layer kept where it found a problem (a pair or visit with
         none has no entry: every reader takes a missing one as none). The cyclic collector
         is paused for it (``collector``): at ten times the data it makes 100,000 objects,
@@ -283,7 +301,7 @@ class RotaState:
         self._visits.clear()
         self._summaries.clear()
         snap = self.snap
-        visits, customers = snap.visits, snap.customers
+        visits = snap.visits
         on_visit, checked_carers = self._on_visit, self._carers
         visit_of = visits.__getitem__
         for carer_id, cells in self.cells.items():
@@ -309,12 +327,15 @@ class RotaState:
         # not watched, one of their preferred carers among them if they have any, and
         # either one carer at a customer with no lone-working risk or two or more, none
         # twice (at ten times the data 1,900 double-ups a week went to the rules).
-        carers_of, watch, checked = self.carers_of, snap.staffing_watch, self._visits
-        quiet_of = {
-            customer_id: (customer.preferred, customer.lone_working_risk)
-            for customer_id, customer in customers.items()
-            if customer_id not in watch
-        }
+        checked = self._visits
+        if staffing is not None:  # the visits not quietly staffed, told as the rota was read
+            for visit_id in staffing:
+                problems = self._check_visit(visit_id)
+                if problems:
+                    checked[visit_id] = problems
+            return
+        carers_of = self.carers_of
+        quiet_of = self._quiet_customers()
         for visit_id, visit in visits.items():
             carers = carers_of.get(visit_id, ())
             count = len(carers)
@@ -332,6 +353,16 @@ class RotaState:
             problems = self._check_visit(visit_id)
             if problems:
                 checked[visit_id] = problems
+
+    def _quiet_customers(self) -> dict[int, tuple[frozenset[int], bool]]:
+        """What the staffing rules' quiet case reads of each customer no extension's rule
+        watches: their preferred carers, and whether lone working is a risk."""
+        watch = self.snap.staffing_watch
+        return {
+            customer_id: (customer.preferred, customer.lone_working_risk)
+            for customer_id, customer in self.snap.customers.items()
+            if customer_id not in watch
+        }
 
     def _checks_of(self, carer: SCarer) -> VisitChecks:
         """The carer's visit rules, narrowed per customer (built once per carer)."""
@@ -682,12 +713,15 @@ class RotaState:
             shifts = build_shifts(stops, leg, rest)
             # ``week_work``, its common case inline (a shift wholly in the week counts its
             # own working time: 3,600 shifts in a full check at ten times the data)
+            # and a shift wholly before or after the week (its visits are by start, so
+            # by day) counts none of it
             work = 0
             for shift in shifts:
                 its = shift.visits
-                if monday <= its[0].day and its[-1].day <= sunday:
+                first, last = its[0].day, its[-1].day
+                if monday <= first and last <= sunday:
                     work += shift.work
-                else:
+                elif last >= monday and first <= sunday:
                     work += week_work((shift,), lambda v: monday <= v.day <= sunday)
 
         limits = self._limits_of(carer)

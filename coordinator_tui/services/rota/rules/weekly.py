@@ -55,14 +55,18 @@ def _weekly(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
 def _weekly_rests(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
     snap = week.snap
     limits = week.limits(snap.monday)
+    weekly = limits.weekly_rest
     rests = week.memo.get("rests")  # the same whatever ``extra``: worked out once
     if rests is None:
         spans = [(s.visits[0].start, s.ends[-1]) for s in week.shifts]  # start, end
         spans.extend(week.earlier)
         spans.extend(snap.previous_spans.get(week.carer.id, ()))
         spans.sort()
-        rests = week.memo["rests"] = _rests(spans)
-    weekly = limits.weekly_rest
+        # Only a rest of the weekly rest or more can count (``_count``: every count
+        # asks at least that much in all); most are a night's, and are left out here.
+        rests = week.memo["rests"] = [
+            (start, end) for start, end in _rests(spans) if end - start >= weekly
+        ]
     if _count(rests, snap.week_start, snap.week_end, weekly, weekly + extra):
         return True, True, ""
     if not limits.fortnight_alternative:
