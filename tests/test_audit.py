@@ -321,6 +321,15 @@ ALLOWED = {
         "migration 0003 backfills the derived weekly-hours summary (computed from the "
         "audited visits) on the migration's connection, where there is no session or user"
     ),
+    ("services/rota/week_pack.py", "dml-on-connection"): (
+        "the rota's packs (rota_pack): derived copies of audited rows (ids, times and "
+        "codes, no name), kept exact by database triggers and written on a connection of "
+        "their own so a load that only reads writes nothing of the user's; not a record"
+    ),
+    ("services/rota/week_pack.py", "exec_driver_sql"): (
+        "that connection's lock wait set to none and put back (PRAGMA busy_timeout on "
+        "SQLite, SET LOCAL lock_timeout on PostgreSQL), which write no row"
+    ),
     ("services/people_quick.py", "sqlite3"): (
         "the people list before the database opens: a read-only (mode=ro) connection"
     ),
