@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import islice
 
 from coordinator_tui.clock import UK
 from coordinator_tui.services.rota.wtr import DAY, NIGHT_LENGTH
@@ -125,7 +126,6 @@ def build_shifts(
     pairs = leg if isinstance(leg, dict) else None
     first = visits[0]
     end, place = first.end, first.customer_id
-    work, travel_total, longest = end - first.start, 0, 0
     ends, need, free = [end], [0], [0]
     add_end, add_need, add_free = ends.append, need.append, free.append
     tight: list[int] = []  # indices in ``visits``
@@ -134,27 +134,23 @@ def build_shifts(
     # these shares its ``need`` tuple (nearly all: one tuple and a list append a visit
     # fewer, issue 23 §1).
     cut: list[tuple[int, int]] = []
-    opened = 0  # the index of the open shift's first visit
-    closed: list[tuple[int, int, int, int]] = []  # (first index, work, travel, longest)
+    opens = [0]  # the index of each shift's first visit
     limit = fixed if fixed is not None else 0  # (a daily rest is never under 0)
-    for visit in visits[1:]:  # the visit's index is ``len(ends)``
-        start = visit.start
-        gap = start - end
+    # Per visit only what it adds to the run's lists: each shift's working time, travel
+    # and longest free stretch are worked out from its slices after (below).
+    for visit in islice(visits, 1, None):  # the visit's index is ``len(ends)``
+        gap = visit.start - end
         if gap >= limit and (fixed is not None or gap >= daily_rest(visit.day)):
-            closed.append((opened, work, travel_total, longest))
-            opened = len(ends)
+            opens.append(len(ends))
             end, place = visit.end, visit.customer_id
-            work, travel_total, longest = end - start, 0, 0
             add_end(end)
             add_need(0)
             add_free(0)
             continue
-        finish = visit.end
         if gap < 0:  # overlapping: only the part beyond the current end is new work
             tight.append(len(ends))
-            if finish > end:
-                work += finish - end
-                end, place = finish, visit.customer_id
+            if visit.end > end:
+                end, place = visit.end, visit.customer_id
             add_end(end)
             add_need(0)
             add_free(0)
@@ -169,26 +165,23 @@ def build_shifts(
         if needed > gap:
             tight.append(len(ends))
             cut.append((len(ends), gap))
-            moving = gap
+            add_free(0)
         else:
-            moving = needed
-        travel_total += moving
-        rest = gap - moving
-        if rest > longest:
-            longest = rest
-        work += moving + finish - start
-        end, place = finish, customer
+            add_free(gap - needed)
+        end, place = visit.end, customer
         add_end(end)
         add_need(needed)
-        add_free(rest)
-    closed.append((opened, work, travel_total, longest))
     # Each shift's figures are slices of the run's as tuples (a tuple's slice is made in
-    # one step, a list's would be copied twice).
+    # one step, a list's would be copied twice). Its working time is its span less its
+    # free time (each gap is travel, counted up to the gap, then free time; an
+    # overlapping visit adds only what it runs on past the end), its travel the sum of
+    # ``travel_before``, its longest free stretch the most of ``free`` (0 at the first).
     stops, all_ends, all_need = tuple(visits), tuple(ends), tuple(need)
     all_free = tuple(free)
+    opens.append(len(stops))
     shifts = []
-    for number, (low, work, travel_total, longest) in enumerate(closed):
-        high = closed[number + 1][0] if number + 1 < len(closed) else len(stops)
+    for number in range(len(opens) - 1):
+        low, high = opens[number], opens[number + 1]
         close = ()
         its_need = travel = all_need[low:high]
         if tight and tight[-1] >= low:
@@ -202,16 +195,17 @@ def build_shifts(
                         break
                     moved[index - low] = gap
                 travel = tuple(moved)
+        its_ends, its_free = all_ends[low:high], all_free[low:high]
         shifts.append(
             Shift(
                 stops[low:high],
-                all_ends[low:high],
+                its_ends,
                 its_need,
                 travel,
-                all_free[low:high],
-                work,
-                travel_total,
-                longest,
+                its_free,
+                its_ends[-1] - stops[low].start - sum(its_free),
+                sum(travel),
+                max(its_free),
                 close,
             )
         )

@@ -20,6 +20,7 @@ of the carers involved (a few dozen visits each) and the visit itself.
 from __future__ import annotations
 
 import copy
+import math
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -98,8 +99,11 @@ class Recheck:
         return [p for p in self.added if not p.is_hard]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Carer:
+    """A carer's checked week and its problems. Read-only by convention, not ``frozen``
+    (as ``SVisit``): a frozen dataclass sets each field through ``object.__setattr__``."""
+
     week: CarerWeek | None
     problems: tuple[Problem, ...]
 
@@ -154,11 +158,13 @@ class RotaState:
         self._rest_days = (self._monday - timedelta(days=8), self._sunday + timedelta(days=2))
         source = snapshot.assignments if assignments is None else assignments
         visits, cells, carers_of = snapshot.visits, self.cells, self.carers_of
-        unsorted: list[list[int]] = []
         # The staffing rules' quiet case (``_check_all``) told here, visit by visit as
         # they are read: the visits it is not are kept for the rules.
         quiet_of = self._quiet_customers()
         noisy: list[int] = []
+        # Each cell by start (then id): if the visits come so (the week is read by day,
+        # start and id), so does every cell; else each is sorted after.
+        ordered, last_start, last_id = True, -math.inf, 0
         for visit_id, carers in source.items():
             visit = visits.get(visit_id)
             if visit is None:
@@ -168,6 +174,10 @@ class RotaState:
             if not carers:
                 continue
             carers_of[visit_id] = carers
+            start = visit.start
+            if ordered and (start < last_start or (start == last_start and visit_id < last_id)):
+                ordered = False
+            last_start, last_id = start, visit_id
             count = len(carers)
             if count != visit.carers_required:
                 noisy.append(visit_id)
@@ -186,15 +196,12 @@ class RotaState:
                 cell = days.get(visit.day)
                 if cell is None:
                     days[visit.day] = [visit_id]
-                    continue
-                last = visits[cell[-1]]
-                if last.start > visit.start or (last.start == visit.start and last.id > visit_id):
-                    unsorted.append(cell)
-                cell.append(visit_id)
-        # Each cell by start (then id); most arrive so (the week is read by day and start):
-        # only a cell that did not is sorted.
-        for cell in unsorted:
-            cell.sort(key=lambda v: (visits[v].start, v))
+                else:
+                    cell.append(visit_id)
+        if not ordered:
+            for days in cells.values():
+                for cell in days.values():
+                    cell.sort(key=lambda v: (visits[v].start, v))
         noisy.extend(visits.keys() - carers_of.keys())  # and every visit with no carer
         self._check_all(noisy)
 
@@ -319,8 +326,8 @@ class RotaState:
                             found[visit.id] = list(problems)
             for visit_id, problems in found.items():
                 on_visit[(carer_id, visit_id)] = tuple(problems)
-            week_visits = list(chain.from_iterable(days[day] for day in sorted(days)))
-            checked_carers[carer_id] = self._check_carer(carer_id, week_visits)
+            week_visits = list(chain.from_iterable(map(days.__getitem__, sorted(days))))
+            checked_carers[carer_id] = self._check_carer(carer_id, week_visits, carer)
         # The staffing rules, but for the common cases answered here (``_staffed_quietly``,
         # inline, with what it reads of the customer told once per customer: a large week
         # has 10,000 visits and 1,650 customers): as many carers as needed at a customer
@@ -684,14 +691,21 @@ class RotaState:
                 found.extend(problems)
         return tuple(found) if found else ()
 
-    def _check_carer(self, carer_id: int, week_visits: list[SVisit] | None = None) -> _Carer:
+    def _check_carer(
+        self,
+        carer_id: int,
+        week_visits: list[SVisit] | None = None,
+        carer: SCarer | None = None,
+    ) -> _Carer:
         """The carer rules over the carer's week. The full check passes ``week_visits``
-        (the week's visits by day and start), which the re-checks work out here."""
+        (the week's visits by day and start), which the re-checks work out here, and the
+        carer (``_carer``)."""
         days = self.cells.get(carer_id)
         if not days:
             return _NO_CARER
         snap = self.snap
-        carer = self._carer(carer_id)
+        if carer is None:
+            carer = self._carer(carer_id)
         if week_visits is None:
             visits = snap.visits
             week_visits = [visits[v] for day in sorted(days) for v in days[day]]
@@ -752,7 +766,9 @@ class RotaState:
         looked up once: the rules ask it shift by shift."""
         self.limits(carer, self._monday)
         adult = self._adult_from[carer.id]
-        if adult is None:
+        if adult is None or adult <= self._rest_days[0]:
+            # an adult on every day a week's shifts can be asked about (none is before
+            # the first of ``_rest_days``): most carers, asked without a comparison
             return _adult
         return lambda day: YOUNG if day < adult else ADULT
 

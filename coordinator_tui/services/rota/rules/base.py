@@ -130,7 +130,7 @@ def visit_rules_of(carer: SCarer, ctx) -> tuple[Rule, ...]:
             (len(RULES), RULES[-1] if RULES else None),
             tuple(r for r in RULES if r.scope == "visit"),
         ]
-    return tuple(r for r in _VISIT_RULES[1] if r.applies is None or r.applies(carer, ctx))
+    return tuple([r for r in _VISIT_RULES[1] if r.applies is None or r.applies(carer, ctx)])
 
 
 def sifted(
@@ -298,7 +298,7 @@ class CarerWeek:
     last_day: date  # ... and Sunday
     earlier: tuple[tuple[int, int], ...] = ()
     _week_shifts: list[Shift] | None = None
-    _night: dict[int, int] = field(default_factory=dict)
+    _night: dict[int, int] | None = None  # made when first asked (few weeks ask it)
     memo: dict[str, object] = field(default_factory=dict)  # what several rules read
 
     @property
@@ -369,9 +369,12 @@ class CarerWeek:
     def night(self, shift: Shift) -> int:
         """Minutes of the shift's working time in night time (memoised per shift)."""
         key = id(shift)
-        found = self._night.get(key)
+        memo = self._night
+        if memo is None:
+            memo = self._night = {}
+        found = memo.get(key)
         if found is None:
-            found = self._night[key] = night_minutes(shift, self.snap.night_start)
+            found = memo[key] = night_minutes(shift, self.snap.night_start)
         return found
 
     def night_worker(self) -> tuple[bool, str]:

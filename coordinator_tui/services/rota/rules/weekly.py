@@ -13,16 +13,19 @@ _CUSTOMER = attrgetter("customer_id")
 _NEVER = 10**12  # a rest with no work known before (or after) it runs from (to) here
 
 
-def _rests(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _rests(spans: list[tuple[int, int]], least: int = 1) -> list[tuple[int, int]]:
     """The rests between ``spans`` (sorted (start, end) of work), whole: one before the
-    first span and one after the last run as far as nothing is known."""
+    first span and one after the last run as far as nothing is known; only those of
+    ``least`` minutes or more (at least 1: every rest)."""
     rests = []
     cursor = -_NEVER
     for low, high in spans:
-        if low > cursor:
+        if low - cursor >= least:
             rests.append((cursor, low))
-        cursor = max(cursor, high)
-    rests.append((cursor, _NEVER))
+        if high > cursor:
+            cursor = high
+    if _NEVER - cursor >= least:
+        rests.append((cursor, _NEVER))
     return rests
 
 
@@ -64,9 +67,7 @@ def _weekly_rests(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
         spans.sort()
         # Only a rest of the weekly rest or more can count (``_count``: every count
         # asks at least that much in all); most are a night's, and are left out here.
-        rests = week.memo["rests"] = [
-            (start, end) for start, end in _rests(spans) if end - start >= weekly
-        ]
+        rests = week.memo["rests"] = _rests(spans, weekly)
     if _count(rests, snap.week_start, snap.week_end, weekly, weekly + extra):
         return True, True, ""
     if not limits.fortnight_alternative:
@@ -205,10 +206,10 @@ def new_to_customer(week: CarerWeek) -> list:
     found: list = []
     snap = week.snap
     carer_id = week.carer.id
-    # The customers of the week not seen before (``known_pairs``: most carers see their
-    # regulars), each looked up once: only their first visits are then looked at.
-    known = snap.known_pairs
-    new = {c for c in set(map(_CUSTOMER, week.visits)) if (carer_id, c) not in known}
+    # The customers of the week not seen before (``known_pairs`` by carer, as ranking
+    # reads them: most carers see their regulars): only their first visits are then
+    # looked at.
+    new = set(map(_CUSTOMER, week.visits)) - snap.customers_seen_by(carer_id)
     if not new:
         return found
     for visit in week.visits:
