@@ -111,3 +111,42 @@ def test_the_rota_week_loads_with_the_collector_paused(small_demo_engine):
         snapshot.EXTENSIONS.remove(watch)
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_the_grids_week_is_built_and_measured_with_the_collector_paused(
+    small_demo_engine, monkeypatch
+):
+    """``RotaWeek.load`` (its reads after the checked week: the visits' tasks) and
+    ``prepare`` (the measures, whose allocations set off a full collection of the week just
+    built: 100-400 ms at ten times the demo) run with the collector paused; it is back on
+    between and after."""
+    from sqlalchemy import event
+
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services.rota import grid
+
+    seen: list[tuple[str, bool]] = []
+    real_measures = grid.measures
+
+    def watched(state):
+        seen.append(("measures", gc.isenabled()))
+        return real_measures(state)
+
+    def statement(_conn, _cursor, sql, *_rest) -> None:
+        if "visit.tasks" in sql:
+            seen.append(("tasks", gc.isenabled()))
+
+    monkeypatch.setattr(grid, "measures", watched)
+    event.listen(small_demo_engine, "before_cursor_execute", statement)
+    try:
+        with session_scope(small_demo_engine, "test") as session:
+            week = grid.RotaWeek.load(session, DEMO_TODAY)
+            seen.append(("between", gc.isenabled()))
+            week.prepare()
+    finally:
+        event.remove(small_demo_engine, "before_cursor_execute", statement)
+    assert ("between", True) in seen  # back on once the week is loaded
+    inside = [entry for entry in seen if entry[0] != "between"]
+    assert {name for name, _ in inside} == {"tasks", "measures"}
+    assert not any(on for _, on in inside), seen
+    assert gc.isenabled()
