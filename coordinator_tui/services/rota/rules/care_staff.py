@@ -29,6 +29,7 @@ EXPIRING_SKILL = "EXPIRING_SKILL"
 SHADOW_REQUIRED = "SHADOW_REQUIRED"
 WARNING_DAYS = 7
 """How far ahead an expiry is warned of: before the same visit next week."""
+_WARNING = timedelta(days=WARNING_DAYS)
 
 P.SEVERITY.setdefault(EXPIRING_SKILL, P.SOFT)
 P.SEVERITY.setdefault(SHADOW_REQUIRED, P.HARD)
@@ -56,7 +57,7 @@ def _needing_expiring(carer: SCarer, days, ctx) -> Iterable[SVisit]:  # noqa: AN
     carers have none, and are passed over whole."""
     if not days:
         return ()
-    first, last = min(days), max(days) + timedelta(days=WARNING_DAYS)
+    first, last = min(days), max(days) + _WARNING
     soon = {
         code
         for code, expires in carer.skills.items()

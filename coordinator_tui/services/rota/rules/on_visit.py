@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     Days = Mapping[date, Sequence[SVisit]]
 
 
+_ONE_DAY = timedelta(days=1)
+
+
 def _on_absent_days(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
     """The carer's visits on their days of absence."""
     return [visit for day in carer.absent_days if day in days for visit in days[day]]
@@ -150,7 +153,7 @@ def _beyond_skills(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
         visit
         for visits in days.values()
         for visit in visits
-        if visit.skills and not valid.issuperset(visit.skills)
+        if (required := visit.skills) and not valid.issuperset(required)
     ]
 
 
@@ -290,7 +293,7 @@ def preferred_gender(carer: SCarer, visit: SVisit, customer: SCustomer | None, c
     "visit",
     "WTR 1998 reg 6A (exceptions: reg 27A)",
     P.WTR_YOUNG_NIGHT,
-    applies=lambda carer, ctx: carer.is_young_on(ctx.snap.monday - timedelta(days=1)),
+    applies=lambda carer, ctx: carer.is_young_on(ctx.snap.monday - _ONE_DAY),
 )
 def young_night(carer: SCarer, visit: SVisit, customer: SCustomer | None, ctx) -> tuple:
     """An under-18 does not work in the restricted period, 22:00 to 06:00 (23:00 to 07:00
