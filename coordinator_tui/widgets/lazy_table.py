@@ -526,8 +526,10 @@ class LazyTable(RowCursorView):
         return rows[0] if rows else None
 
     def _update_virtual_size(self) -> None:
+        """The header and the rows; with no rows, the header and the empty text, so a
+        table whose height is ``auto`` (the carer picker, the Reports list) shows it."""
         width = sum(c.width + 1 for c in self.columns)
-        self.virtual_size = Size(width, len(self.source) + 1)
+        self.virtual_size = Size(width, max(len(self.source), 1) + 1)
 
     # -- cursor -------------------------------------------------------------------------
 
