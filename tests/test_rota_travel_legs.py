@@ -62,3 +62,30 @@ def test_a_subclass_minutes_is_asked_each_way() -> None:
     assert legs[(1, 2)] == 7
     assert legs[(2, 1)] == 11
     assert legs(3, 3) == 0
+
+
+def test_the_days_travel_is_read_from_the_legs_the_shifts_filled(small_demo_engine):
+    """The grid's day summaries and ``RotaState.travel`` ask the mode's legs (filled by
+    the shifts) and give what the table's own memo gives: no pair worked out twice."""
+    from datetime import date
+
+    from coordinator_tui.db import session_scope
+    from coordinator_tui.services.rota.snapshot import load_week
+    from coordinator_tui.services.rota.timeline import summarise
+    from coordinator_tui.services.rota.validate import RotaState
+
+    with session_scope(small_demo_engine, "t") as session:
+        state = RotaState(load_week(session, date(2026, 11, 23)))
+    table, visits = state._table, state.snap.visits
+    asked = []
+    for carer_id, days in state.cells.items():
+        mode = state._mode(carer_id)
+        for day, ids in days.items():
+            stops = [(visits[v].start, visits[v].end, visits[v].customer_id) for v in ids]
+            pairs = [(a[2], b[2]) for a, b in zip(stops, stops[1:], strict=False)]
+            travel = [state.travel(a, b, mode) for a, b in pairs]
+            asked.append((mode, stops, pairs, travel, state.day_summary(carer_id, day)))
+    assert asked and not table._memo, "a pair was worked out again by the table's own memo"
+    for mode, stops, pairs, travel, summary in asked:
+        assert summary == summarise(stops, lambda a, b, mode=mode: table.minutes(a, b, mode))
+        assert travel == [table.minutes(a, b, mode) for a, b in pairs]

@@ -258,9 +258,8 @@ class RotaState:
                 (visits[v].start, visits[v].end, visits[v].customer_id)
                 for v in self.cells.get(carer_id, {}).get(day, ())
             ]
-            self._summaries[key] = summarise(
-                stops, lambda a, b, mode=mode: self._table.minutes(a, b, mode)
-            )
+            # the mode's legs, which the shifts already asked of every pair in a row
+            self._summaries[key] = summarise(stops, self._table.leg(mode))
         return self._summaries[key]
 
     def day_visits(self, carer_id: int, day: date) -> list[int]:
@@ -281,8 +280,9 @@ class RotaState:
         return max(visit.carers_required - len(set(self.carers_of.get(visit_id, ()))), 0)
 
     def travel(self, from_customer: int, to_customer: int, mode: str) -> int:
-        """Minutes between two customers' homes by ``mode`` (memoised)."""
-        return self._table.minutes(from_customer, to_customer, mode)
+        """Minutes between two customers' homes by ``mode`` (memoised with the shifts'
+        legs, ``TravelTable.leg``: the same figures)."""
+        return self._table.leg(mode)(from_customer, to_customer)
 
     # -- changing -------------------------------------------------------------------------
 
