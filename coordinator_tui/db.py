@@ -818,11 +818,17 @@ def _note_execute(state: Any) -> None:
         state.session.info[WROTE_KEY] = True
 
 
+def wrote_in(session: Session) -> bool:
+    """Whether the session's unit of work has written rows of its own, or has some waiting
+    to be flushed (``WROTE_KEY``; the audit trail's rows do not count)."""
+    return bool(session.info.get(WROTE_KEY)) or _own_rows_pending(session)
+
+
 def _only_read(session: Session, exc: BaseException) -> bool:
     """Whether a unit of work that failed with ``exc`` was only reading: it wrote nothing
     (``WROTE_KEY``; no row of its own pending) and what failed was a SELECT. Unsure (no
     statement known) counts as a write: "nothing was saved" is the safe thing to say."""
-    if session.info.get(WROTE_KEY) or _own_rows_pending(session):
+    if wrote_in(session):
         return False
     statement = getattr(exc, "statement", None)
     if not isinstance(statement, str):

@@ -170,10 +170,11 @@ class Packs:
 
 
 def wrote(session: Session) -> bool:
-    """Whether the session's unit of work has written (or has rows waiting to be)."""
-    from coordinator_tui.db import WROTE_KEY
+    """Whether the session's unit of work has written (or has rows waiting to be): the
+    unit of work's own bookkeeping, ``db.wrote_in``."""
+    from coordinator_tui.db import wrote_in
 
-    return bool(session.info.get(WROTE_KEY) or session.new or session.dirty or session.deleted)
+    return wrote_in(session)
 
 
 def read(connection, scopes: dict[str, str]) -> Packs:
