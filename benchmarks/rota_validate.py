@@ -300,10 +300,10 @@ def _unpacked_loads(session, monday: date, runs: int) -> tuple[list, list, list]
     writes: list[float] = []
     stale = {monday + timedelta(days=2)}
 
-    def timed_store(session_, packs):
+    def timed_store(session_, packs, **kwargs):
         start = time.perf_counter()
         try:
-            return real_store(session_, packs)
+            return real_store(session_, packs, **kwargs)
         finally:
             writes.append(time.perf_counter() - start)
 

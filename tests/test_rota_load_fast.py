@@ -145,7 +145,7 @@ def test_the_load_sends_three_statements_of_its_own(small_demo_engine, monkeypat
     and acceptances): each through SQLAlchemy (its events see them, as the round-trip
     counts do). The week's first open also reads the visits of its days (with their
     context) and the kept weeks, and writes the packs on a connection of its own (the
-    busy timeout off, the insert, the timeout back)."""
+    busy timeout off, the insert, the long-past days' packs deleted, the timeout back)."""
     import coordinator_tui.services.rota.rules  # noqa: F401 - registers its reads first
 
     monkeypatch.setattr(snapshot_module, "EXTENSIONS", [])
@@ -161,11 +161,12 @@ def test_the_load_sends_three_statements_of_its_own(small_demo_engine, monkeypat
                 load_week(session, DEMO_MONDAY)
     finally:
         event.remove(small_demo_engine, "before_cursor_execute", record)
-    assert len(sent) == 4 + 3 + 2, sent
+    assert len(sent) == 4 + 4 + 2, sent
     assert "FROM visit LEFT OUTER JOIN visit_assignment" in sent[2]
     assert "FROM carer_week_hours" in sent[3]
     assert "INSERT INTO rota_pack" in sent[5]
-    again = sent[7:]
+    assert sent[6].startswith("DELETE FROM rota_pack ")
+    again = sent[8:]
     assert not any("visit_assignment" in statement for statement in again), again
     assert not any("FROM carer_availability" in statement for statement in again), again
     assert not any("carer_week_hours.customers" in statement for statement in again), again

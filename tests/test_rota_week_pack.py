@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, select
 
-from coordinator_tui.clock import UK
+from coordinator_tui.clock import MOMENT_KEY, UK
 from coordinator_tui.db import open_database, session_scope
 from coordinator_tui.models import Carer, Customer, RotaPack, Visit, VisitAssignment, VisitStatus
 from coordinator_tui.services.rota import snapshot as snapshot_module
@@ -40,7 +40,7 @@ def _unpacked(session, day: date, monkeypatch) -> dict:
     """The week read from the visits alone (no pack read, none written)."""
     with monkeypatch.context() as patch:
         patch.setattr(week_pack, "read", _no_fresh_packs)
-        patch.setattr(week_pack, "store", lambda *_args: 0)
+        patch.setattr(week_pack, "store", lambda *_args, **_kwargs: 0)
         return _fields(load_week(session, day))
 
 
@@ -217,12 +217,12 @@ def test_a_change_committed_while_a_week_is_read_leaves_its_pack_stale(
         )
     real_store = week_pack.store
 
-    def store_after_a_change(session, packs):
+    def store_after_a_change(session, packs, **kwargs):
         with session_scope(small_demo_engine, "other") as other:
             visit = other.get(Visit, visit_id)
             visit.start_at += timedelta(minutes=20)
             visit.end_at += timedelta(minutes=20)
-        return real_store(session, packs)
+        return real_store(session, packs, **kwargs)
 
     monkeypatch.setattr(week_pack, "store", store_after_a_change)
     with session_scope(small_demo_engine, "t") as session:
@@ -232,6 +232,51 @@ def test_a_change_committed_while_a_week_is_read_leaves_its_pack_stale(
         now = load_week(session, MONDAY).visits[visit_id].start
         assert now == seen + 20
         assert _fields(load_week(session, MONDAY)) == _unpacked(session, MONDAY, monkeypatch)
+
+
+def _at(session, day: date):
+    """The unit of work done at noon on ``day`` (what the packs' pruning counts from)."""
+    session.info[MOMENT_KEY] = datetime.combine(day, time(12), tzinfo=UK)
+    return session
+
+
+def test_the_packs_of_long_past_days_are_deleted_but_never_the_weeks_being_read(
+    small_demo_engine, monkeypatch
+):
+    """Packs of days more than 26 weeks before the unit of work's day (and kept hours 17
+    weeks before that) go when packs are next written; those of the week being read stay,
+    however old, so an old week opened again still reads its packs. A week read after its
+    packs went is the week read from its visits."""
+    assert week_pack.HOURS_WEEKS_READ == snapshot_module.HISTORY_WEEKS
+    days = {(MONDAY + timedelta(days=n)).isoformat() for n in range(-2, 8)}
+    hours = {f"hours:{(MONDAY - timedelta(weeks=n)).isoformat()}" for n in range(1, 17)}
+    later = MONDAY + timedelta(weeks=30)  # 26 weeks on from four weeks after the week
+    with session_scope(small_demo_engine, "t") as session:
+        load_week(_at(session, MONDAY), MONDAY)
+    assert days | hours <= set(_packs(small_demo_engine))
+    with session_scope(small_demo_engine, "t") as session:
+        load_week(_at(session, later), later)  # writes its own packs: the old ones go
+    kept = set(_packs(small_demo_engine))
+    assert not days & kept
+    oldest_hours = MONDAY + timedelta(weeks=4) - timedelta(weeks=17)
+    assert {h for h in hours if h >= f"hours:{oldest_hours.isoformat()}"} == hours & kept
+    assert len(hours & kept) == 13
+    assert "reference" in kept
+    assert {(later + timedelta(days=n)).isoformat() for n in range(-2, 8)} <= kept
+    # The old week opened again at that later day: read from its visits, packed again,
+    # and its packs not deleted by its own write; then read from them, the same.
+    with session_scope(small_demo_engine, "t") as session:
+        again = _fields(load_week(_at(session, later), MONDAY))
+    assert days | hours <= set(_packs(small_demo_engine))
+    sent, stop = _visit_statements(small_demo_engine)
+    try:
+        with session_scope(small_demo_engine, "t") as session:
+            assert _fields(load_week(_at(session, later), MONDAY)) == again
+    finally:
+        stop()
+    assert not [sql for sql in sent if "required_skills" in sql], "the week's visits were read"
+    with session_scope(small_demo_engine, "t") as session:
+        assert again == _unpacked(_at(session, later), MONDAY, monkeypatch)
 
 
 # -- packs that cannot be trusted ------------------------------------------------------------

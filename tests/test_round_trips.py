@@ -294,11 +294,11 @@ waits on) opened before and unchanged since: what is kept packed (``week_pack``:
 days' visits with their context, the 16 weeks' kept hours, the reference rows that name
 nobody), the reference rows read each time, and the rule modules' own reads (open care
 changes 3, shadowing 2). 16 until 2026-12-06, 8 until 2026-12-07."""
-ROTA_FIRST_OPEN_STATEMENTS = ROTA_WEEK_STATEMENTS + 2 + 3
+ROTA_FIRST_OPEN_STATEMENTS = ROTA_WEEK_STATEMENTS + 2 + 4
 """The same week opened for the first time (or with each of its days and kept weeks
 changed since): the visits and the kept weeks read as well, and the packs written on a
-connection of their own (SQLite: the busy timeout set to 0, the insert, the timeout put
-back)."""
+connection of their own (SQLite: the busy timeout set to 0, the insert, the packs of
+long-past days deleted, the timeout put back)."""
 
 
 def test_a_rota_week_is_read_in_a_fixed_few_statements(tmp_path, monkeypatch) -> None:

@@ -1123,7 +1123,7 @@ def load_week(session: Session, day: date, travel: TravelConfig = DEFAULT_TRAVEL
             counts[0] += night_shifts
             counts[1] += shifts or 0
     if to_pack:
-        week_pack.store(session, to_pack)
+        week_pack.store(session, to_pack, keep=scopes)
     for carer_id, first, last, rests in last_week:
         previous_spans[carer_id] = spans_from(first, last, rests_from_text(rests))
     # Last week's visits with no row kept for them (written around the session, e.g. by

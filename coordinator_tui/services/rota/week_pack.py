@@ -277,10 +277,46 @@ def decode(payload: bytes, kinds: str) -> list:
     return columns
 
 
-def store(session: Session, packs: dict[str, tuple[int, str, list[tuple]]]) -> int:
+KEPT_DAYS = 26 * 7
+"""How long before the unit of work's day a day's pack is kept (a week's kept hours,
+16 weeks more: a week reads its 16 weeks before): an older one is deleted when packs are
+next written, unless the week being read holds it. Deleting a pack is always safe (its
+rows are read instead); without it, every week ever opened kept about 0.7 MB at ten
+times the demo, for good."""
+HOURS_WEEKS_READ = 16
+"""The weeks before it whose kept hours a week reads (``snapshot.HISTORY_WEEKS``; a test
+checks they are equal)."""
+
+
+def _pruned(session: Session, keep: Iterable[str]):
+    """The statement deleting the packs of days before :data:`KEPT_DAYS` ago (and of the
+    kept hours of weeks 17 before that), but ``keep``: two ranges of the primary key."""
+    from datetime import timedelta
+
+    from sqlalchemy import and_, delete, or_
+
+    from coordinator_tui.clock import moment_of
+
+    oldest = moment_of(session.info).date() - timedelta(days=KEPT_DAYS)
+    oldest_hours = oldest - timedelta(weeks=HOURS_WEEKS_READ + 1)
+    scope = RotaPack.scope
+    return delete(RotaPack).where(
+        or_(
+            and_(scope >= "0", scope < scope_of(oldest)),  # days: ISO dates sort as days
+            and_(scope >= "hours:", scope < hours_scope(oldest_hours)),
+        ),
+        scope.not_in(sorted(set(keep))),
+    )
+
+
+def store(
+    session: Session, packs: dict[str, tuple[int, str, list[tuple]]], keep: Iterable[str] = ()
+) -> int:
     """Write ``packs`` (scope -> (label, column kinds, rows)) on a connection of the
     session's engine of its own, waiting for no lock; how many were written. Nothing is
-    raised: a pack not written is read from the database's rows next time."""
+    raised: a pack not written is read from the database's rows next time. In the same
+    transaction the packs of long-past days are deleted (:data:`KEPT_DAYS`), but those
+    written and ``keep`` (every scope the week being read holds)."""
     if not packs:
         return 0
     try:
@@ -301,6 +337,7 @@ def store(session: Session, packs: dict[str, tuple[int, str, list[tuple]]]) -> i
                 connection.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
             try:
                 connection.execute(_upsert(connection.dialect.name), rows)
+                connection.execute(_pruned(session, [*packs, *keep]))
                 connection.commit()
             finally:
                 if connection.in_transaction():
