@@ -7,6 +7,7 @@ dismissed with a reason."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -202,3 +203,281 @@ class TestVigilance:
             pytest.raises(ConflictError, match="colleague dismissed it"),
         ):
             gv.accept_proposal(s, proposal, by="me", today=TODAY)
+
+
+# -- the day's visits read as before (issue 23) -------------------------------------------
+#
+# ``day_visits`` reads plain rows and converts each distinct timestamp once, works out a
+# visit not started once per planned start, and sorts group by group. ``_reference`` is
+# the read it replaced, kept here as the expectation: the visits as ORM entities, every
+# timestamp converted by its column, ``classify`` per visit, one sort by the whole key.
+
+DAYS = (
+    date(2026, 11, 23),  # GMT
+    date(2026, 6, 30),  # BST: the UK an hour off UTC
+    date(2026, 10, 25),  # the clocks go back (01:00-02:00 twice)
+    date(2026, 3, 29),  # the clocks go forward (no 01:00-02:00)
+)
+NOTE_FLAGS = ("", "", "", "bruise", "fall, bruise")
+KINDS = (
+    "overdue",
+    "missed by the cut-off",
+    "recorded missed",
+    "late",
+    "short",
+    "in progress",
+    "done without times",
+    "note to review",
+    "note decided",
+    "double-up",
+    "unassigned",
+)
+
+
+def _reference_rows(session, day: date) -> list[tuple]:
+    """The day's visits as the replaced read saw them: ORM entities, each timestamp
+    converted by its column; with each visit's customer, carers and record."""
+    from coordinator_tui.models import Carer, VisitAssignment
+    from coordinator_tui.models.governance import VisitRecord
+
+    visits = session.scalars(
+        select(Visit)
+        .where(Visit.visit_date == day, Visit.status != "cancelled")
+        .order_by(Visit.start_at, Visit.id)
+    ).all()
+    rows = []
+    for visit in visits:
+        carers = session.execute(
+            select(Carer.name, Carer.id)
+            .join(VisitAssignment, VisitAssignment.carer_id == Carer.id)
+            .where(VisitAssignment.visit_id == visit.id)
+            .order_by(VisitAssignment.slot)
+        ).all()
+        record = session.scalars(
+            select(VisitRecord).where(VisitRecord.visit_id == visit.id)
+        ).first()
+        rows.append((visit, session.get(Customer, visit.customer_id).name, carers, record))
+    return rows
+
+
+def _reference(rows: list[tuple], settings: AgencySettings, now: datetime) -> list[gv.DayVisit]:
+    """``day_visits`` as it was: ``classify`` per visit, one sort by the whole key."""
+    tolerance = timedelta(minutes=settings.late_minutes)
+    result = []
+    for visit, customer, carers, record in rows:
+        state = gv.classify(
+            visit.start_at, visit.end_at, visit.actual_start, visit.actual_end, visit.status,
+            now, settings,
+        )  # fmt: skip
+        overdue = (
+            visit.actual_start is None
+            and visit.status == "planned"
+            and not state.missed
+            and now > visit.start_at + tolerance
+        )
+        result.append(
+            gv.DayVisit(
+                visit.id,
+                visit.version,
+                visit.start_at,
+                visit.end_at,
+                customer,
+                " & ".join(name for name, _ in carers),
+                visit.actual_start,
+                visit.actual_end,
+                visit.status,
+                record.missed_reason if record else "",
+                state,
+                overdue,
+                record.carer_note if record else "",
+                record.note_flags if record else "",
+                record.note_outcome if record else "",
+                record.version if record else None,
+                visit.customer_id,
+                tuple(carer_id for _, carer_id in carers),
+            )
+        )
+    result.sort(
+        key=lambda v: (
+            not v.overdue_check_in,
+            not v.state.missed,
+            not v.note_to_review,
+            v.planned_start,
+        )
+    )
+    return result
+
+
+def _varied_day(engine) -> None:
+    """Each of ``DAYS`` (and the days either side) with visits of every kind: to come,
+    overdue, in progress, on time, late, short, done without times, missed (recorded, and
+    not started by the cut-off), cancelled; single, double-up (slots written in reverse)
+    and unassigned; notes flagged, decided on and plain; starts shared, just after
+    midnight and late in the evening; one whose day is not its start's UK day."""
+    import random
+
+    from coordinator_tui.models import Carer, VisitAssignment
+    from coordinator_tui.models.governance import VisitRecord
+
+    rnd = random.Random(23)
+    with session_scope(engine, "setup") as s:
+        customers = [Customer(name=f"Customer {n:02d}") for n in range(12)]
+        carers = [Carer(name=f"Carer {n:02d}") for n in range(8)]
+        s.add_all(customers + carers)
+        s.flush()
+        for day in [d + timedelta(days=k) for d in DAYS for k in (-1, 0, 1)]:
+            starts = [time(0, 15), time(7, 0), time(7, 0), time(23, 30), time(1, 30)]
+            starts += [time(rnd.randint(6, 22), rnd.choice((0, 15, 30, 45))) for _ in range(30)]
+            for index, wall in enumerate(starts):
+                start = datetime.combine(day, wall, tzinfo=UK)
+                end = start + timedelta(minutes=rnd.choice((15, 30, 45, 60)))
+                kind = rnd.choice(
+                    ("to_come", "to_come", "started", "done", "done", "bare", "missed", "cancelled")
+                )
+                visit = Visit(
+                    customer_id=rnd.choice(customers).id,
+                    visit_date=day - timedelta(days=1) if index == 4 else day,
+                    start_at=start,
+                    end_at=end,
+                    status={"done": "done", "bare": "done", "missed": "missed"}.get(
+                        kind, "cancelled" if kind == "cancelled" else "planned"
+                    ),
+                )
+                if kind in ("started", "done"):
+                    visit.actual_start = start + timedelta(minutes=rnd.randint(-10, 70))
+                if kind == "done":
+                    visit.actual_end = visit.actual_start + (end - start) * rnd.uniform(0.3, 1.3)
+                s.add(visit)
+                s.flush()
+                for slot in rnd.choice(((), (1,), (1,), (2, 1))):
+                    s.add(
+                        VisitAssignment(
+                            visit_id=visit.id, carer_id=rnd.choice(carers).id, slot=slot
+                        )
+                    )
+                flags = rnd.choice(NOTE_FLAGS)
+                if kind == "missed" or flags or rnd.random() < 0.2:
+                    s.add(
+                        VisitRecord(
+                            visit_id=visit.id,
+                            missed_reason=rnd.choice(list(gv.MISSED_REASONS))
+                            if kind == "missed"
+                            else "",
+                            carer_note=f"Note {visit.id}" if flags or rnd.random() < 0.5 else "",
+                            note_flags=flags,
+                            note_outcome=rnd.choice(("", "no_action")) if flags else "",
+                        )
+                    )
+                s.flush()
+
+
+def _moments(day: date) -> list[datetime]:
+    """From the evening before the day to past its midnight, and the edges of the
+    defaults' late tolerance and missed cut-off."""
+    first = datetime.combine(day - timedelta(days=1), time(22, 0), tzinfo=UK)
+    moments = [first + timedelta(minutes=47 * n) for n in range(34)]
+    moments += [at(day, 7, 30), at(day, 7, 31), at(day, 22, 59), at(day, 23, 0)]
+    return moments
+
+
+def _same_as_reference(engine) -> Counter:
+    """Every day and moment compared; what the rows compared were (so a world that lost
+    its variety fails too)."""
+    from coordinator_tui.services.governance.agency import agency_settings
+
+    def plain(visit: gv.DayVisit) -> dict:
+        fields = dict(visit.__dict__)
+        for name, value in fields.items():
+            if isinstance(value, datetime):
+                fields[name] = (value, value.utcoffset(), value.tzname())
+        return fields
+
+    seen: Counter = Counter()
+    for day in DAYS:
+        with session_scope(engine, "t") as s:
+            rows = _reference_rows(s, day)
+            settings = agency_settings(s)
+        for now in _moments(day):
+            expected = _reference(rows, settings, now)
+            with session_scope(engine, "t") as s:
+                got = gv.day_visits(s, day, now)
+            assert [plain(v) for v in got] == [plain(v) for v in expected], (day, now)
+            for visit in got:
+                seen.update(
+                    {
+                        "rows": 1,
+                        "overdue": visit.overdue_check_in,
+                        "missed by the cut-off": visit.state.missed and not visit.missed_reason,
+                        "recorded missed": bool(visit.missed_reason),
+                        "late": visit.state.late,
+                        "short": visit.state.short,
+                        "in progress": visit.actual_start is not None and not visit.actual_end,
+                        "done without times": visit.status == "done" and not visit.actual_start,
+                        "note to review": visit.note_to_review,
+                        "note decided": bool(visit.note_outcome),
+                        "double-up": len(visit.carer_ids) == 2,
+                        "unassigned": not visit.carer_ids,
+                    }
+                )
+    return seen
+
+
+def _agency_strict(engine) -> None:
+    from coordinator_tui.models.governance import GovernanceSettings
+    from coordinator_tui.services.governance.agency import save_agency_settings
+
+    with session_scope(engine, "t") as s:
+        save_agency_settings(
+            s, None, agency_name="A", candour_limit_days=10, response_months=6,
+            late_minutes=15, short_percent=90,
+        )  # fmt: skip
+        s.scalars(select(GovernanceSettings)).one().missed_after = time(21, 30)
+
+
+def _check_day_visits_as_before(engine) -> None:
+    _varied_day(engine)
+    for agency in ("defaults", "strict"):
+        if agency == "strict":
+            _agency_strict(engine)
+        seen = _same_as_reference(engine)
+        assert seen["rows"] > 3_000 and all(seen[kind] > 10 for kind in KINDS), seen
+
+
+def test_day_visits_as_the_reference_read_on_sqlite(engine):
+    _check_day_visits_as_before(engine)
+
+
+def test_day_visits_stored_in_other_forms_sort_as_before(engine):
+    """SQLite keeps timestamps as text, and one written by hand in another form (a ``T``
+    between day and time, no fraction; a UK offset) sorts apart from the others by text
+    (the statement's order) and not by time: the rows are in planned-start order all
+    the same, and the times read the same."""
+    from sqlalchemy import text
+
+    _varied_day(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE visit SET start_at = CASE WHEN id % 3 = 0"
+                " THEN replace(substr(start_at, 1, 19), ' ', 'T')"
+                " ELSE datetime(start_at, '+1 hours') || '+01:00' END"
+                " WHERE id % 3 = 0 OR id % 5 = 0"
+            )
+        )
+    assert _same_as_reference(engine)["rows"] > 3_000
+
+
+@pytest.mark.postgres
+def test_day_visits_as_the_reference_read_on_postgresql(pg_url, monkeypatch):
+    from coordinator_tui.db import open_database
+
+    # the server's sessions in UK time (libpq's PGTZ): the driver then gives timestamps in
+    # it, which the read must give back in UTC as the column does
+    monkeypatch.setenv("PGTZ", "Europe/London")
+    opened = open_database(pg_url)
+    try:
+        with opened.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW TimeZone").scalar() == "Europe/London"
+        _check_day_visits_as_before(opened.engine)
+    finally:
+        opened.engine.dispose()
