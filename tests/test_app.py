@@ -294,11 +294,17 @@ async def test_a_meeting_in_progress_shows_first_and_m_resumes_minuting(app, sma
         await wait_for(pilot, lambda: app.screen.counts is not None)
         home = app.screen
         banner = str(home.query_one("#home-in-progress").render())
-        assert banner.startswith("▶ Meeting in progress: " + title)
-        assert "m resumes minuting" in banner
+        assert banner.startswith("▶ Meeting in progress · m resumes minuting · " + title)
         assert (
             home.query_one("#home-in-progress").region.y < home.query_one("#home-counts").region.y
         )
+        # at 80x24 the banner is one line and every count, the counts' box and the next
+        # meeting still show (the banner's box of three lines pushed them below the fold)
+        assert home.query_one("#home-in-progress").region.height == 1
+        counts = home.query_one("#home-counts")
+        assert counts.region.bottom <= home.query_one("#home-next-meeting").region.y
+        assert home.query_one("#home-next-meeting").region.bottom <= 23  # above the footer
+        assert counts.region.height == counts.virtual_size.height + 2  # no line scrolled
         await pilot.press("m")
         await wait_for(pilot, lambda: isinstance(app.screen, MinutingScreen))
         assert app.screen.meeting_id == meeting_id

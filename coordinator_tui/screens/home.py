@@ -234,10 +234,12 @@ class HomeScreen(SectionScreen):
             starts = to_local(meeting.starts_at)
             box.update(
                 Text.assemble(
-                    ("▶ Meeting in progress: ", "bold"),
-                    (meeting.title, "bold"),
-                    f" ({format_date(starts.date())} {starts:%H:%M})   ",
+                    ("▶ Meeting in progress", "bold"),
+                    " · ",
                     ("m resumes minuting", "bold reverse"),
+                    " · ",
+                    (meeting.title, "bold"),
+                    f" ({format_date(starts.date())} {starts:%H:%M})",
                 )
             )
         self.refresh_bindings()
