@@ -598,3 +598,19 @@ class TestKpiCommand:
         )
         bad = self.invoke("report", "kpi", "--month", "2026-13", "--db", str(db_path))
         assert bad.exit_code == 2 and "YYYY-MM" in bad.output
+
+
+def test_the_demos_late_visits_are_not_all_over_30_minutes(small_demo_engine, demo_settings):
+    """The demo's month shows "late over 15" and "late over 30" apart (its late visits
+    were all 35-70 minutes late, so the two lines always agreed): some late visits are
+    late by 16-30 minutes, the rest by more."""
+    with session_scope(small_demo_engine, "t") as s:
+        pack = kpi.kpi_pack(
+            s,
+            date(2026, 11, 1),
+            now=demo_settings.current_moment(),
+            definitions=demo_settings.kpi,
+        )
+    late15, late30 = pack.line("late15"), pack.line("late30")
+    assert late15.base == late30.base and late15.base
+    assert 0 < late30.count < late15.count

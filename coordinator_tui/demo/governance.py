@@ -503,8 +503,12 @@ def _visit_actuals(session, rnd, fake, today, size) -> tuple[int, int, str]:  # 
             continue
         length = visit.end_at - visit.start_at
         roll = rnd.random()
-        if roll < 0.015:  # late
-            begun = visit.start_at + timedelta(minutes=rnd.randint(35, 70))
+        if roll < 0.015:  # late: about a quarter by 16-30 minutes, the rest by over 30
+            # (the KPI pack's "late over 15" and "over 30" then differ, as in a real
+            # month). The draw is the one the demo always made (35-70), spread over
+            # 16-70: the random numbers after it, and so the rest of the demo, unchanged.
+            late = 16 + (rnd.randint(35, 70) - 35) * 54 // 35
+            begun = visit.start_at + timedelta(minutes=late)
             ended = begun + length
         elif roll < 0.03:  # short
             begun = visit.start_at + timedelta(minutes=rnd.randint(0, 10))
