@@ -264,3 +264,28 @@ async def test_triage_to_a_register_chosen_by_typing(app, seeded):
             .where(RegisterEntry.person_id == person_id)
         ).one()
     assert code == "LAC"
+
+
+async def test_the_save_reads_no_widget_so_a_closed_dialog_cannot_fail_it(app, seeded):
+    """The save's worker touches no widget (``BackgroundSave``'s rule): it read the person
+    picked from the dialog's picker, which raised ``NoMatches`` in the worker, ending the
+    app, when the app closed (or the dialog went) while the save was under way. Here the
+    write runs only after the dialog is gone: the concern is saved, for the person
+    picked when save was pressed."""
+    import asyncio
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        queue = await open_queue(pilot, app)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConcernIntakeDialog))
+        dialog = app.screen
+        held: list[dict] = []
+        dialog.submit = lambda save, values: held.append(values)  # the write held back
+        await pilot.press(*"marlowe", "enter", *"negl", "enter", *"Left alone", "ctrl+s")
+        await wait_for(pilot, lambda: held)
+        dialog.dismiss(None)
+        await wait_for(pilot, lambda: app.screen is queue and not dialog.is_attached)
+        picked = await asyncio.to_thread(dialog.save.write, held[0])
+    assert picked is not None and picked.display_name.startswith("MARLOWE")
+    (concern,) = concerns(seeded)
+    assert concern.details == "Left alone"

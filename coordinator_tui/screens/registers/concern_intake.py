@@ -54,6 +54,9 @@ class ConcernIntakeDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
         self.raised_by = raised_by
         self.person = person
         self.categories = categories
+        # The person picked when save was pressed, read on the UI thread then: the save's
+        # worker reads it here, never from a widget (the dialog may be gone by then).
+        self.person_at_save: PersonHit | None = None
 
     def compose(self) -> ComposeResult:
         from coordinator_tui.services.concerns import concern_categories
@@ -109,6 +112,7 @@ class ConcernIntakeDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
         }
 
     def action_save(self) -> None:
+        self.person_at_save = self.query_one(PersonPicker).person
         self.submit(self.save, self.values())
 
     def action_cancel(self) -> None:
@@ -130,8 +134,10 @@ def open_concern_intake(
 
     def write(values: dict[str, Any]) -> PersonHit | None:
         # In the dialog's worker thread; a refusal is shown in the form, text kept. The
-        # person picked is read on the UI thread, while the dialog is still open.
-        picked = app.call_from_thread(lambda: dialog.query_one(PersonPicker).person)
+        # person picked was read on the UI thread when save was pressed: nothing here
+        # touches a widget (reading the picker from here raised ``NoMatches`` in the
+        # worker, ending the app, when the app closed while the save was under way).
+        picked = dialog.person_at_save
         with app.session() as session:
             log_concern(session, today=today, **values)
         return picked
