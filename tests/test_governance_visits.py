@@ -443,6 +443,26 @@ def _check_day_visits_as_before(engine) -> None:
         assert seen["rows"] > 3_000 and all(seen[kind] > 10 for kind in KINDS), seen
 
 
+def test_a_day_visit_made_in_bulk_is_the_constructors():
+    """``day_visits`` makes its rows without the frozen dataclass's ``__init__``: the same
+    object all the same (fields, equality, hash, repr, still frozen), and a row of the
+    wrong length is refused rather than leaving a field out."""
+    import dataclasses
+
+    values = (
+        7, 2, at(TODAY, 9), at(TODAY, 9, 40), "Customer", "Carer A & Carer B", None, None,
+        "planned", "", gv.VisitState(), True, "note", "fall", "", 3, 11, (4, 5),
+    )  # fmt: skip
+    made, built = gv._day_visit(values), gv.DayVisit(*values)
+    assert type(made) is gv.DayVisit and made.__dict__ == built.__dict__
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert made.note_to_review and made.words() == built.words() == "NO CHECK-IN"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.customer = "Someone else"  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        gv._day_visit(values[:-1])
+
+
 def test_day_visits_as_the_reference_read_on_sqlite(engine):
     _check_day_visits_as_before(engine)
 
