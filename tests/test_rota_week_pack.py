@@ -551,3 +551,74 @@ async def test_the_grid_shows_a_change_another_writer_made_after_the_week_was_pa
         await wait_for(pilot, lambda: screen.loaded and screen.rota is not before)
         assert not screen.rota.state.carers_of.get(visit_id)
         assert not_fresh == [{MONDAY.isoformat()}]
+
+
+def test_on_postgresql_two_saves_that_deadlock_on_the_days_say_nothing_was_saved(pg_url):
+    """Two coordinators' saves writing the same two days in opposite orders each wait on
+    the other's day (its generation row, bumped by the packs' triggers): the server ends
+    the deadlock by failing one. That save comes out as the app's one line, nothing
+    saved and what was typed kept (``DatabaseUnavailableError``, which every save
+    shows in its dialog), its changes all rolled back; the other is saved."""
+    import threading
+
+    from coordinator_tui.services.errors import DatabaseUnavailableError
+
+    opened = open_database(pg_url)
+    engine = opened.engine
+    try:
+        with session_scope(engine, "t") as session:
+            session.add(Carer(name="Carer A"))
+            session.add(Customer(name="Customer", lat=53.6, lon=-2.16))
+            session.flush()
+            for n in range(2):
+                begin = datetime.combine(MONDAY + timedelta(days=n), time(9), tzinfo=UK)
+                session.add(
+                    Visit(
+                        customer_id=1,
+                        visit_date=MONDAY + timedelta(days=n),
+                        start_at=begin,
+                        end_at=begin + timedelta(minutes=30),
+                    )
+                )
+        with engine.connect() as conn:
+            monday_visit, tuesday_visit = conn.scalars(select(Visit.id).order_by(Visit.id)).all()
+        both_hold_one = threading.Barrier(2, timeout=30)
+        outcome: dict[str, object] = {}
+
+        def save(name: str, first: int, second: int, minutes: int) -> None:
+            try:
+                with session_scope(engine, name) as session:
+                    for number, visit_id in enumerate((first, second)):
+                        visit = session.get(Visit, visit_id)
+                        visit.start_at += timedelta(minutes=minutes)
+                        visit.end_at += timedelta(minutes=minutes)
+                        session.flush()  # the day's generation row is now held
+                        if number == 0:
+                            both_hold_one.wait()
+                outcome[name] = "saved"
+            except Exception as exc:  # noqa: BLE001 - what the save shows is the point
+                outcome[name] = exc
+
+        threads = [
+            threading.Thread(target=save, args=("one", monday_visit, tuesday_visit, 10)),
+            threading.Thread(target=save, args=("two", tuesday_visit, monday_visit, 20)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert sorted(map(str, outcome.values())).count("saved") == 1, outcome
+        (failed,) = [name for name, got in outcome.items() if got != "saved"]
+        error = outcome[failed]
+        assert isinstance(error, DatabaseUnavailableError), repr(error)
+        assert "nothing was saved and anything typed is kept" in str(error)
+        moved = 10 if failed == "two" else 20  # only the saved one's change is there
+        with session_scope(engine, "t") as session:
+            for visit_id, n in ((monday_visit, 0), (tuesday_visit, 1)):
+                begin = datetime.combine(MONDAY + timedelta(days=n), time(9), tzinfo=UK)
+                assert session.get(Visit, visit_id).start_at == begin + timedelta(minutes=moved)
+            assert _fields(load_week(session, MONDAY))["visits"][monday_visit].start == (
+                snapshot_module.epoch_minutes(begin - timedelta(days=1) + timedelta(minutes=moved))
+            )
+    finally:
+        engine.dispose()

@@ -28,7 +28,7 @@ Safe by construction rather than by care:
 On PostgreSQL two units of work writing rows of the same scope queue on its generation
 row until the first commits (milliseconds; the app's saves are short); two writing the
 same two days in opposite orders could deadlock, which the server breaks by failing one,
-whose save then says it was not saved.
+whose save then says it was not saved, what was typed kept (a test makes the deadlock).
 
 A pack holds ids, epoch minutes, status, skill and preference codes and the kept hours:
 nothing naming or describing a person (names, addresses and notes are read each time).
