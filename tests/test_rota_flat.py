@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rota_changes import apply_change
 from sqlalchemy import event, select, update
 
 from coordinator_tui.clock import UK
@@ -110,35 +111,16 @@ OPERATIONS = st.lists(
 def _apply(session, op: tuple[str, int, int, int, int]) -> None:
     kind, day_offset, carer_id, customer_id, pick = op
     day = MONDAY - timedelta(weeks=3) + timedelta(days=day_offset)
-    visits = session.scalars(select(Visit).order_by(Visit.id)).all()
-    if kind == "add" or not visits:
-        begin = datetime.combine(day, time(9 + day_offset % 8), tzinfo=UK)
-        visit = Visit(
-            customer_id=customer_id,
-            visit_date=day,
-            start_at=begin,
-            end_at=begin + timedelta(minutes=30),
-            status=VisitStatus.PLANNED,
-        )
-        session.add(visit)
-        session.flush()
-        session.add(VisitAssignment(visit_id=visit.id, carer_id=carer_id, slot=1))
-        return
-    visit = visits[pick % len(visits)]
-    on = session.scalars(select(VisitAssignment).where(VisitAssignment.visit_id == visit.id)).all()
-    if kind == "reassign" and on:
-        on[0].carer_id = carer_id
-    elif kind == "unassign" and on:
-        session.delete(on[0])
-    elif kind == "cancel":
-        visit.status = VisitStatus.CANCELLED
-    elif kind == "move":
-        shift = timedelta(days=day_offset % 9 - 4)
-        visit.visit_date += shift
-        visit.start_at += shift
-        visit.end_at += shift
-    elif kind == "customer":
-        visit.customer_id = customer_id
+    apply_change(
+        session,
+        kind,
+        begin=datetime.combine(day, time(9 + day_offset % 8), tzinfo=UK),
+        minutes=30,
+        carer_id=carer_id,
+        customer_id=customer_id,
+        pick=pick,
+        shift=timedelta(days=day_offset % 9 - 4),
+    )
 
 
 @settings(

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rota_changes import apply_change
 from sqlalchemy import event, select
 
 from coordinator_tui.clock import MOMENT_KEY, UK
@@ -419,34 +420,16 @@ def test_the_packed_week_equals_the_visits_after_any_changes(operations):
                                 session, monday, patch
                             )
                         continue
-                    visits = session.scalars(select(Visit).order_by(Visit.id)).all()
-                    if kind == "add" or not visits:
-                        begin = datetime.combine(day, time(7 + offset), tzinfo=UK)
-                        visit = Visit(
-                            customer_id=1,
-                            visit_date=day,
-                            start_at=begin,
-                            end_at=begin + timedelta(minutes=45),
-                        )
-                        session.add(visit)
-                        session.flush()
-                        session.add(VisitAssignment(visit_id=visit.id, carer_id=carer_id, slot=1))
-                        continue
-                    visit = visits[pick % len(visits)]
-                    on = session.scalars(
-                        select(VisitAssignment).where(VisitAssignment.visit_id == visit.id)
-                    ).all()
-                    if kind == "reassign" and on:
-                        on[0].carer_id = carer_id
-                    elif kind == "unassign" and on:
-                        session.delete(on[0])
-                    elif kind == "cancel":
-                        visit.status = VisitStatus.CANCELLED
-                    elif kind == "move":
-                        shift = timedelta(days=offset % 5 - 2)
-                        visit.visit_date += shift
-                        visit.start_at += shift
-                        visit.end_at += shift
+                    apply_change(
+                        session,
+                        kind,
+                        begin=datetime.combine(day, time(7 + offset), tzinfo=UK),
+                        minutes=45,
+                        carer_id=carer_id,
+                        customer_id=1,
+                        pick=pick,
+                        shift=timedelta(days=offset % 5 - 2),
+                    )
             with session_scope(engine, "t") as session:
                 for monday in (MONDAY, MONDAY + timedelta(days=7)):
                     assert _fields(load_week(session, monday)) == _unpacked(session, monday, patch)
