@@ -43,6 +43,7 @@ import sys
 from array import array
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 
 from sqlalchemy import bindparam, literal_column, select, union_all
 from sqlalchemy.exc import SQLAlchemyError
@@ -139,10 +140,12 @@ def _triggers_present(dialect_name: str):
 _SCOPES = bindparam("scopes", expanding=True)
 
 
+@cache
 def _statement(dialect_name: str):
     """The days' generations and their packs of this format, in one statement (one round
     trip): ``(scope, generation, payload)``, a generation row with no payload. Packs come
-    only while every trigger is there."""
+    only while every trigger is there. Built once per dialect, as ``snapshot``'s
+    statements are (``functools`` caches)."""
     generations = select(
         RotaPackGeneration.scope,
         RotaPackGeneration.generation,
@@ -154,9 +157,6 @@ def _statement(dialect_name: str):
         _triggers_present(dialect_name),
     )
     return union_all(generations, packs)
-
-
-_statements: dict[str, object] = {}
 
 
 class Packs:
@@ -180,10 +180,7 @@ def wrote(session: Session) -> bool:
 def read(connection, scopes: dict[str, str]) -> Packs:
     """The packs of ``scopes`` (scope -> its column kinds) still fresh, decoded, and each
     scope's label now, in one statement."""
-    name = connection.dialect.name
-    statement = _statements.get(name)
-    if statement is None:
-        statement = _statements[name] = _statement(name)
+    statement = _statement(connection.dialect.name)
     generations: dict[str, int] = {}
     payloads: dict[str, tuple[int, bytes]] = {}
     for scope, generation, payload in connection.execute(
