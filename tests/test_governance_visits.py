@@ -463,6 +463,36 @@ def test_a_day_visit_made_in_bulk_is_the_constructors():
         gv._day_visit(values[:-1])
 
 
+def test_day_visits_read_with_the_collector_paused(engine):
+    """``day_visits`` runs with the cyclic collector paused (``collector``), every
+    statement and the rows made; it is back on after, and after an error too."""
+    import gc
+
+    from sqlalchemy import event
+
+    _varied_day(engine)
+    seen: list[bool] = []
+
+    def statement(*_args) -> None:
+        seen.append(gc.isenabled())
+
+    was_on = gc.isenabled()
+    gc.enable()
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        with session_scope(engine, "t") as s:
+            rows = gv.day_visits(s, DAYS[0], at(DAYS[0], 12))
+        assert rows and len(seen) == 3 and not any(seen), seen  # settings, carers, visits
+        assert gc.isenabled()
+        with session_scope(engine, "t") as s, pytest.raises(TypeError):
+            gv.day_visits(s, DAYS[0], "noon")  # type: ignore[arg-type]
+        assert gc.isenabled()
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        if not was_on:
+            gc.disable()
+
+
 def test_day_visits_as_the_reference_read_on_sqlite(engine):
     _check_day_visits_as_before(engine)
 
