@@ -243,3 +243,38 @@ def test_the_incident_behind_each_action(small_demo_engine, kinds):
     assert rows[kinds["incident"]].incident_id == linked is not None
     assert rows[kinds["meeting"]].incident_id is None
     assert rows[kinds["cover"]].incident_id is None
+
+
+@pytest.mark.parametrize(
+    ("roles", "asked", "expected"),
+    [
+        # roles.json: the activities each role holds, asked in several orders
+        (("safeguarding_administrator",), (access.MEETINGS, access.GOVERNANCE), (access.MEETINGS,)),
+        (("homecare_coordinator",), (access.MEETINGS, access.GOVERNANCE), (access.GOVERNANCE,)),
+        (
+            ("safeguarding_lead", "homecare_coordinator"),
+            (access.GOVERNANCE, access.MEETINGS),
+            (access.GOVERNANCE, access.MEETINGS),
+        ),
+        (("read_only_auditor",), (access.MEETINGS, access.GOVERNANCE), None),
+        ((), (access.MEETINGS,), None),  # nobody signed in
+    ],
+)
+def test_require_any_gives_the_permitted_activities_or_refuses_as_require(
+    small_demo_engine, roles, asked, expected
+):
+    """``access.require_any``: of several activities, those the user may do, in the order
+    asked; none of them: refused as ``require`` refuses the first (the tracker's
+    per-kind check, which restated the principal's test itself)."""
+    actor = _principal(*roles) if roles else access.Principal("", kind="anonymous")
+    with session_scope(small_demo_engine, actor) as s:
+        if expected is None:
+            with pytest.raises(NotPermittedError) as refused:
+                access.require_any(s, list(asked))
+            with pytest.raises(NotPermittedError) as by_require:
+                access.require(s, asked[0])
+            assert str(refused.value) == str(by_require.value)
+        else:
+            assert access.require_any(s, list(asked)) == expected
+        with pytest.raises(ValueError, match="unknown activity"):
+            access.require_any(s, ["no such activity"])

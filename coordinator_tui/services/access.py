@@ -25,7 +25,7 @@ A unit of work without any principal is refused by :func:`require`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
@@ -274,6 +274,25 @@ def require(session: Any, activity: str, *, practice_id: int | None = None) -> P
             "An administrator can widen it."
         )
     return principal
+
+
+def require_any(session: Any, activities: Sequence[str]) -> tuple[str, ...]:
+    """Of ``activities``, those the signed-in principal may do, in order; refused as
+    :func:`require` refuses the first of them when they may do none (nobody signed in
+    included). For a list that shows what the user may see of several kinds (the action
+    tracker's meetings', incidents' and cover's actions, each under its own activity)."""
+    principal = current_principal(session)
+    unknown = [activity for activity in activities if activity not in catalogue().activities]
+    if unknown:
+        raise ValueError(f"unknown activity {unknown[0]!r}")
+    found = tuple(
+        activity
+        for activity in activities
+        if principal is not None and principal.kind != "anonymous" and principal.can(activity)
+    )
+    if not found:
+        require(session, activities[0])  # raises: nobody signed in, or not permitted
+    return found
 
 
 BREAK_GLASS_MIN_REASON = 10

@@ -114,15 +114,10 @@ def of_kinds(kinds: tuple[str, ...]):  # noqa: ANN202 - a SQL condition
 def permitted_kinds(session: Session, wanted: tuple[str, ...] = tuple(KINDS)) -> tuple[str, ...]:
     """Of ``wanted``, the trackers the signed-in user may read; refused (the first one's
     activity named, as any refusal) when none."""
-    principal = access.current_principal(session)
-    found = tuple(
-        kind
-        for kind in wanted
-        if principal is not None and principal.kind != "anonymous" and principal.can(KINDS[kind])
-    )
-    if not found:
-        access.require(session, KINDS[wanted[0]] if wanted else access.MEETINGS)
-    return found
+    # none wanted: refused unless the user may read the meetings' tracker (the default)
+    activities = [KINDS[kind] for kind in wanted] or [access.MEETINGS]
+    allowed = set(access.require_any(session, activities))
+    return tuple(kind for kind in wanted if KINDS[kind] in allowed)
 
 
 def _require_for(session: Session, action_id: int) -> Action | None:
