@@ -560,7 +560,7 @@ def day_visits(session: Session, day: date, now: datetime) -> list[DayVisit]:
     for visit_id, name, carer_id in connection.execute(carers_stmt, {"day": day}).all():
         names.setdefault(visit_id, []).append(name)
         carer_ids.setdefault(visit_id, []).append(carer_id)
-    found = connection.execute(visits_stmt, {"day": day}).all()  # not a fetch a row
+    found = connection.execute(visits_stmt, {"day": day}).all()  # whole: iterated, a fetch a row
     moments = _Moments(connection.dialect)
     state_of = _classifier(now, settings)
     make = _day_visit
