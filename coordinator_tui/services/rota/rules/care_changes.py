@@ -50,8 +50,16 @@ if _load_open_changes not in _snapshot.EXTENSIONS:
 
 
 def _any_open(carer: SCarer, ctx) -> bool:  # noqa: ANN001
-    changes = getattr(ctx.snap, "care_changes", None)
-    return changes is not None and bool(changes.by_customer)
+    """Whether the week has any open change (told once a week: asked per carer, and the
+    snapshot's extension attribute is read through its ``__getattr__``)."""
+    found = ctx.memo.get(_ANY_OPEN)
+    if found is None:
+        changes = getattr(ctx.snap, "care_changes", None)
+        found = ctx.memo[_ANY_OPEN] = changes is not None and bool(changes.by_customer)
+    return found
+
+
+_ANY_OPEN = (CHANGE_UNACK, "any")  # ``ctx.memo``'s key for ``_any_open``
 
 
 def _open_for(customer_id: int, customer: SCustomer | None, ctx) -> bool:  # noqa: ANN001

@@ -83,7 +83,13 @@ def _outside_pattern(carer: SCarer, days: Days, ctx) -> Iterable[SVisit]:
     for day, visits in days.items():
         if day in absent:
             continue
-        windows = _windows(availability, day.weekday())
+        # ``_windows``, inline (a call a carer-day): the weekday's own, and last night's
+        # running past midnight moved back a day
+        weekday = day.weekday()
+        windows = availability.get(weekday, ())
+        for low, high in availability.get((weekday - 1) % 7, ()):
+            if high > DAY:
+                windows = (*windows, (low - DAY, high - DAY))
         if len(windows) == 1:  # the usual day: one window, told without a loop
             ((low, high),) = windows
             for visit in visits:
