@@ -36,6 +36,7 @@ from coordinator_tui.services.rota.problems import Problem
 from coordinator_tui.services.rota.rules import RULES
 from coordinator_tui.services.rota.rules.base import CarerWeek
 from coordinator_tui.services.rota.rules.sequence import _pairs
+from coordinator_tui.services.rota.rules.weekly import _count, _rests, new_to_customer
 from coordinator_tui.services.rota.shifts import Shift, build_shifts, last_shift, week_work
 from coordinator_tui.services.rota.snapshot import (
     SCarer,
@@ -628,3 +629,89 @@ def test_travel_cut_short_in_several_shifts_is_the_plain_builders(stops, legs):
     assert [dataclasses.astuple(s)[:-1] for s in built] == [
         dataclasses.astuple(s)[:-1] for s in plain
     ]
+
+
+# -- the weekly rules' shortcuts ------------------------------------------------------------
+
+
+@SETTINGS
+@given(
+    spans=st.lists(
+        st.tuples(st.integers(0, 30 * 1440), st.integers(0, 3 * 1440)).map(
+            lambda pair: (pair[0], pair[0] + pair[1])
+        ),
+        max_size=14,
+    ),
+    least=st.sampled_from([1, 1440, 2880]),
+    low=st.integers(0, 20 * 1440),
+    length=st.integers(0, 14 * 1440),
+    inside=st.sampled_from([1, 1440, 2880]),
+    extra=st.sampled_from([0, 660, 720]),
+    most=st.integers(1, 3),
+)
+def test_the_weekly_rests_count_stops_as_soon_as_it_knows(
+    spans, least, low, length, inside, extra, most
+):
+    """``weekly._count`` reads the rests from the last and stops at ``most`` or at a rest
+    ending too early to count: the plain count over every rest (capped at ``most``)."""
+    rests = _rests(sorted(spans), least)
+    high, whole = low + length, inside + extra
+    plain = sum(
+        1
+        for start, end in rests
+        if end - start >= whole and min(end, high) - max(start, low) >= inside
+    )
+    assert _count(rests, low, high, inside, whole, most) == min(plain, most)
+
+
+def _plain_new_to_customer(week: CarerWeek) -> list[Problem]:
+    """The continuity rule as first written: each customer's first visit of the week by a
+    carer not seen there before (``customers_seen_by``) and not one they prefer."""
+    found, done = [], set()
+    seen = week.snap.customers_seen_by(week.carer.id)
+    for visit in week.visits:
+        if visit.customer_id in seen or visit.customer_id in done:
+            continue
+        done.add(visit.customer_id)
+        customer = week.snap.customers.get(visit.customer_id)
+        if customer and week.carer.id in customer.preferred:
+            continue
+        name = customer.name if customer else visit.customer_id
+        found.append(
+            week.mark(
+                P.make(
+                    P.NEW_TO_CUSTOMER,
+                    f"{week.name} has not visited {name} before",
+                    week.carer.id,
+                    (visit.id,),
+                    visit.day,
+                )
+            )
+        )
+    return found
+
+
+@SETTINGS
+@given(snap=weeks())
+def test_new_to_customer_looks_the_pairs_up_as_the_plain_way_does(snap):
+    """The continuity rule's customers not seen before, told by looking the carer's pairs
+    up in ``known_pairs`` in bulk, are those ``customers_seen_by`` tells."""
+    state = RotaState(snap)
+    for carer_id in state.cells:
+        week = state._carers[carer_id].week
+        assert new_to_customer(week) == _plain_new_to_customer(week)
+
+
+@given(
+    born=st.dates(date(1990, 1, 1), date(2012, 12, 31)),
+    day=st.dates(date(2005, 1, 1), date(2031, 12, 31)),
+)
+def test_young_on_a_day_is_the_birthday_worked_out(born, day):
+    """``SCarer.is_young_on``'s shortcut (18 in an earlier year) agrees with the 18th
+    birthday worked out (29 February's on 1 March)."""
+    try:
+        adult = born.replace(year=born.year + 18)
+    except ValueError:
+        adult = date(born.year + 18, 3, 1)
+    assert SCarer(1, date_of_birth=born).is_young_on(day) == (day < adult)
+    assert SCarer(1).is_young_on(day) is False

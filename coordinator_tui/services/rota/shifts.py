@@ -227,15 +227,17 @@ def last_shift(
     first = visits[0]
     opened, end = first.start, first.end
     at = 0
+    limit = fixed if fixed is not None else 0  # (a daily rest is never under 0)
     for index in range(1, len(visits)):
         visit = visits[index]
-        start = visit.start
-        gap = start - end
-        if gap >= 0 and gap >= (fixed if fixed is not None else daily_rest(visit.day)):
+        gap = visit.start - end
+        if gap >= limit and (fixed is not None or gap >= daily_rest(visit.day)):
             spans.append((opened, end))
-            at, opened, end = index, start, visit.end
-        elif visit.end > end:
-            end = visit.end
+            at, opened, end = index, visit.start, visit.end
+        else:
+            ends = visit.end
+            if ends > end:
+                end = ends
     return at, tuple(spans)
 
 

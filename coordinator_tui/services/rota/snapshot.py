@@ -650,8 +650,8 @@ class SCarer:
     def is_young_on(self, day: date) -> bool:
         """Under 18 on ``day`` (the young-worker rules of WTR reg 5A apply)."""
         born = self.date_of_birth
-        if born is None:
-            return False
+        if born is None or born.year + YOUNG_WORKER_AGE < day.year:
+            return False  # (18 in an earlier year: told without working out the birthday)
         try:
             adult = born.replace(year=born.year + YOUNG_WORKER_AGE)
         except ValueError:  # born on 29 February

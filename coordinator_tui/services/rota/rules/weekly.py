@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import repeat
 from operator import attrgetter
 
 from coordinator_tui.services.rota import problems as P
@@ -29,17 +30,25 @@ def _rests(spans: list[tuple[int, int]], least: int = 1) -> list[tuple[int, int]
     return rests
 
 
-def _count(rests, low: int, high: int, inside: int, whole: int) -> int:
-    """How many rests have ``inside`` minutes within ``low``..``high`` and last ``whole``
-    minutes in all (the daily rest joined to a weekly rest may lie beyond the period).
-    A plain loop, the length first: most rests are a night's, shorter than ``whole``."""
+def _count(rests, low: int, high: int, inside: int, whole: int, most: int) -> int:
+    """How many rests (up to ``most``: the rules ask whether there is one, or two) have
+    ``inside`` minutes within ``low``..``high`` and last ``whole`` minutes in all (the
+    daily rest joined to a weekly rest may lie beyond the period). ``rests`` are
+    ``_rests``': by start, so their ends come in order too; they are read from the last,
+    and a rest ending less than ``inside`` after ``low`` ends the count (it and every
+    rest before it have less than that inside). A plain loop, the length first: most
+    rests are a night's, shorter than ``whole``."""
     count = 0
-    for start, end in rests:
+    for start, end in reversed(rests):
+        if end - low < inside:
+            break
         if (
             end - start >= whole
             and (end if end < high else high) - (start if start > low else low) >= inside
         ):
             count += 1
+            if count >= most:
+                break
     return count
 
 
@@ -68,7 +77,7 @@ def _weekly_rests(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
         # Only a rest of the weekly rest or more can count (``_count``: every count
         # asks at least that much in all); most are a night's, and are left out here.
         rests = week.memo["rests"] = _rests(spans, weekly)
-    if _count(rests, snap.week_start, snap.week_end, weekly, weekly + extra):
+    if _count(rests, snap.week_start, snap.week_end, weekly, weekly + extra, 1):
         return True, True, ""
     if not limits.fortnight_alternative:
         return False, False, ""
@@ -80,8 +89,8 @@ def _weekly_rests(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
         return False, False, " (last week's times are not known)"
     start = local_midnight(snap.monday - timedelta(days=7))
     end = snap.week_end
-    ok = _count(rests, start, end, weekly, weekly + extra) >= 2 or bool(
-        _count(rests, start, end, 2 * weekly, 2 * weekly + extra)
+    ok = _count(rests, start, end, weekly, weekly + extra, 2) >= 2 or bool(
+        _count(rests, start, end, 2 * weekly, 2 * weekly + extra, 1)
     )
     return False, ok, ""
 
@@ -206,10 +215,12 @@ def new_to_customer(week: CarerWeek) -> list:
     found: list = []
     snap = week.snap
     carer_id = week.carer.id
-    # The customers of the week not seen before (``known_pairs`` by carer, as ranking
-    # reads them: most carers see their regulars): only their first visits are then
-    # looked at.
-    new = set(map(_CUSTOMER, week.visits)) - snap.customers_seen_by(carer_id)
+    # The customers of the week not seen before (their pairs with the carer looked up
+    # in ``known_pairs`` in bulk: most carers see their regulars, and indexing the pairs
+    # by carer, ``customers_seen_by``, cost a cold check more than the 300 look-ups):
+    # only their first visits are then looked at.
+    seen = set(zip(repeat(carer_id), set(map(_CUSTOMER, week.visits)))) - snap.known_pairs
+    new = {customer_id for _carer, customer_id in seen}
     if not new:
         return found
     for visit in week.visits:
