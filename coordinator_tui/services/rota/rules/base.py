@@ -272,6 +272,10 @@ def clear_caches() -> None:
     _clock_hour.cache_clear()
 
 
+_WORKED_KEYS: dict[int, tuple[str, int]] = {}  # ``CarerWeek.worked_before``'s memo keys,
+# made once (as ``weekly._WEEKLY_KEYS``)
+
+
 # -- a carer's week -----------------------------------------------------------------------
 
 
@@ -346,7 +350,9 @@ class CarerWeek:
         reference period holds, this one and back to the last with a record, and the
         minutes of those earlier weeks. Kept on the week: the 48-hour average and the
         night worker's both ask it (most carers have a record every week: summed at once)."""
-        key = ("worked", count)
+        key = _WORKED_KEYS.get(count)
+        if key is None:
+            key = _WORKED_KEYS[count] = ("worked", count)
         found = self.memo.get(key)
         if found is None:
             history = self.snap.history.get(self.carer.id, ())[:count]

@@ -52,12 +52,18 @@ def _count(rests, low: int, high: int, inside: int, whole: int, most: int) -> in
     return count
 
 
+_WEEKLY_KEYS: dict[int, tuple[str, int]] = {}  # ``_weekly``'s memo keys, made once (not a
+# tuple a carer and call for the collector to walk after the full check)
+
+
 def _weekly(week: CarerWeek, extra: int) -> tuple[bool, bool, str]:
     """(rest enough in the 7 days, rest enough over 14 days, why the 14 days are unknown)
     with ``extra`` minutes of daily rest joined to each weekly rest (reg 11(7)): the weekly
     rest itself lies within the period, the daily rest before or after it may not.
     Memoised on the week: both weekly-rest rules ask it with no extra minutes."""
-    key = ("weekly", extra)
+    key = _WEEKLY_KEYS.get(extra)
+    if key is None:
+        key = _WEEKLY_KEYS[extra] = ("weekly", extra)
     found = week.memo.get(key)
     if found is None:
         found = week.memo[key] = _weekly_rests(week, extra)
