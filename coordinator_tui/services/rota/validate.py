@@ -169,7 +169,8 @@ class RotaState:
         # Each cell by start (then id): if the visits come so (the week is read by day,
         # start and id), so does every cell; else each is sorted after.
         ordered, last_start, last_id = True, -math.inf, 0
-        for visit, (visit_id, carers) in zip(map(visits.get, source), source.items(), strict=True):
+        for visit_id, carers in source.items():
+            visit = visits.get(visit_id)
             if visit is None:
                 continue
             if type(carers) is not tuple:
