@@ -88,7 +88,12 @@ def first_difference(old: object, new: object, path: str = "week") -> str | None
 def assert_same_week(session, monday: date, ordered: bool = True) -> snapshot_module.WeekSnapshot:
     """The week as the reference loader reads it. ``ordered=False``: dicts' keys in any
     order (PostgreSQL gives the reference's rows, read with no ORDER BY, in no set order;
-    the loader orders its by day, start and id)."""
+    the loader orders its by day, start and id). Both read at one moment (the unit of
+    work's, pinned here if not set): the open care changes' ``now`` is that minute, and
+    two reads either side of a minute's turn differed (found under load)."""
+    from coordinator_tui.clock import MOMENT_KEY, moment_of
+
+    session.info.setdefault(MOMENT_KEY, moment_of(session.info))
     old = reference_load_week(session, monday)
     new = load_week(session, monday)
     if not ordered:
