@@ -191,15 +191,17 @@ class RotaState:
                     preferred = alone_of.get(visit.customer_id, _NOISY)
                     if preferred is not None and (preferred is _NOISY or carer_id not in preferred):
                         noisy.append(visit_id)
-                # (the visit into the carer's cell, as for a double-up's carers below:
-                # written out in both branches, not a helper, as the full check's hottest
-                # loop makes a call a visit count: 10,500 visits at ten times the data)
+                # (the visit into the carer's cell, its id then the visit, as for a
+                # double-up's carers below: written out in both branches, not a helper,
+                # as the full check's hottest loop makes a call a visit count: 10,500
+                # visits at ten times the data)
                 days = cells[carer_id]
                 cell = days.get(day)
                 if cell is None:
-                    days[day] = [visit_id]
+                    days[day] = [visit_id, visit]
                 else:
                     cell.append(visit_id)
+                    cell.append(visit)
                 continue
             distinct = set(carers)
             if len(carers) != visit.carers_required or len(distinct) != len(carers):
@@ -215,15 +217,26 @@ class RotaState:
                 days = cells[carer_id]
                 cell = days.get(day)
                 if cell is None:
-                    days[day] = [visit_id]
+                    days[day] = [visit_id, visit]
                 else:
                     cell.append(visit_id)
-        if not ordered:
-            for days in cells.values():
-                for cell in days.values():
-                    cell.sort(key=lambda v: (visits[v].start, v))
+                    cell.append(visit)
+        # Each cell as read is its visits' ids and the visits, interleaved: the ids stay
+        # the cell, the visits (a slice each, copied in one step) are what the full
+        # check reads (``_check_all``'s ``days``), so it looks up no visit by its id.
+        by_carer: dict[int, dict[date, list[SVisit]]] = {}
+        for carer_id, days in cells.items():
+            objects = by_carer[carer_id] = {}
+            for day, cell in days.items():
+                if not ordered:
+                    ids = sorted(cell[::2], key=lambda v: (visits[v].start, v))
+                    objects[day] = [visits[v] for v in ids]
+                else:
+                    ids = cell[::2]
+                    objects[day] = cell[1::2]
+                days[day] = ids
         noisy.extend(visits.keys() - carers_of.keys())  # and every visit with no carer
-        self._check_all(noisy)
+        self._check_all(noisy, by_carer)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -312,7 +325,11 @@ class RotaState:
         return self.problems()
 
     @paused_collection()
-    def _check_all(self, staffing: Iterable[int] | None = None) -> None:
+    def _check_all(
+        self,
+        staffing: Iterable[int] | None = None,
+        by_carer: Mapping[int, dict[date, list[SVisit]]] | None = None,
+    ) -> None:
         """The full check, each layer kept where it found a problem (a pair or visit with
         none has no entry: every reader takes a missing one as none). The cyclic collector
         is paused for it (``collector``): at ten times the data it makes 100,000 objects,
@@ -333,7 +350,10 @@ class RotaState:
         visit_of = visits.__getitem__
         for carer_id, cells in self.cells.items():
             carer = self._carer(carer_id)
-            days = {day: list(map(visit_of, cell)) for day, cell in cells.items()}
+            if by_carer is not None:
+                days = by_carer[carer_id]
+            else:
+                days = {day: list(map(visit_of, cell)) for day, cell in cells.items()}
             found: dict[int, list[Problem]] = {}
             for rule in self._checks_of(carer).rules:
                 check = rule.check
