@@ -366,6 +366,36 @@ def test_a_generated_week_changed_checks_as_the_plain_way_does(snap, moves):
     assert RotaState(dataclasses.replace(snap), state.carers_of).problems() == reference
 
 
+@SETTINGS
+@given(snap=weeks(), shapes=st.lists(st.sampled_from(["tuple", "list", "empty", "gone"])))
+def test_assignments_given_as_lists_empty_or_unknown_check_as_the_tuples_do(snap, shapes):
+    """A caller's assignments may hold lists, visits with no carer and visits the
+    week does not have (``RotaState`` takes any ``Iterable`` per visit): the state reads
+    them as the tuples of the visits it has with a carer, in the order given."""
+    given: dict[int, object] = {}
+    expected: dict[int, tuple[int, ...]] = {}
+    for index, (visit_id, carers) in enumerate(snap.assignments.items()):
+        shape = shapes[index % len(shapes)] if shapes else "tuple"
+        if shape == "list":
+            given[visit_id] = list(carers)
+        elif shape == "empty":
+            given[visit_id] = []
+            continue
+        elif shape == "gone":
+            given[-1000 - visit_id] = carers  # a visit the week does not hold
+            continue
+        else:
+            given[visit_id] = carers
+        if carers:
+            expected[visit_id] = tuple(carers)
+    state = RotaState(snap, given)  # type: ignore[arg-type]
+    assert state.carers_of == expected
+    assert list(state.carers_of) == list(expected)
+    assert all(type(carers) is tuple for carers in state.carers_of.values())
+    assert state.problems() == RotaState(dataclasses.replace(snap), expected).problems()
+    assert state.problems() == plain_problems(state)
+
+
 @pytest.mark.parametrize("weeks_on", [-7, 0, 7])
 def test_the_demo_weeks_check_as_the_plain_way_does(small_demo_engine, weeks_on):
     from conftest import DEMO_TODAY

@@ -169,15 +169,18 @@ class RotaState:
         # Each cell by start (then id): if the visits come so (the week is read by day,
         # start and id), so does every cell; else each is sorted after.
         ordered, last_start, last_id = True, -math.inf, 0
+        # ``carers_of`` is ``source`` copied in one step after the loop, unless an entry
+        # of it is left out (no such visit, no carer) or made a tuple: then ``irregular``
+        # holds those, by visit (the left out as an empty tuple), for the copy to follow.
+        irregular: dict[int, tuple[int, ...]] | None = None
         for visit_id, carers in source.items():
             visit = visits.get(visit_id)
-            if visit is None:
-                continue
-            if type(carers) is not tuple:
-                carers = tuple(carers)
-            if not carers:
-                continue
-            carers_of[visit_id] = carers
+            if visit is None or type(carers) is not tuple or not carers:
+                if irregular is None:
+                    irregular = {}
+                carers = irregular[visit_id] = tuple(carers) if visit is not None else ()
+                if not carers:
+                    continue
             start = visit.start
             if ordered and (start < last_start or (start == last_start and visit_id < last_id)):
                 ordered = False
@@ -235,6 +238,13 @@ class RotaState:
                     ids = cell[::2]
                     objects[day] = cell[1::2]
                 days[day] = ids
+        if irregular is None:
+            carers_of.update(source)
+        else:
+            for visit_id, carers in source.items():
+                carers = irregular.get(visit_id, carers)
+                if carers:
+                    carers_of[visit_id] = carers  # type: ignore[assignment]
         noisy.extend(visits.keys() - carers_of.keys())  # and every visit with no carer
         self._check_all(noisy, by_carer)
 
