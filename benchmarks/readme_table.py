@@ -22,7 +22,8 @@ X10 = "x10 "
 
 
 def _figure(result: dict[str, Any] | None) -> str:
-    """The median (ms below 10 s, else s), its ratio to the baseline, and the load."""
+    """The median (ms below 10 s, else s), its ratio to the baseline, the load, and the
+    calibration around it (the slower of the two, in ms: the machine's speed then)."""
     if result is None:
         return "–"
     median = result["median_s"]
@@ -32,6 +33,9 @@ def _figure(result: dict[str, Any] | None) -> str:
     load = (result.get("load_average") or {}).get("before")
     if load:
         text += f", load {load[0]:g}"
+    speed = result.get("calibration_ms")
+    if speed:
+        text += f", cal {max(speed['before'], speed['after']):.0f}"
     return text
 
 
