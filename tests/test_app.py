@@ -293,6 +293,16 @@ async def test_a_meeting_in_progress_shows_first_and_m_resumes_minuting(app, sma
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.screen.counts is not None)
         home = app.screen
+        # The counts and the banner are set, then laid out at the next refresh: wait for
+        # that (under load the first read of the regions came before it, all zero).
+        await wait_for(
+            pilot,
+            lambda: (
+                home.query_one("#home-in-progress").region.height
+                and home.query_one("#home-next-meeting").region.height
+            ),
+        )
+        await pilot.pause()
         banner = str(home.query_one("#home-in-progress").render())
         assert banner.startswith("▶ Meeting in progress · m resumes minuting · " + title)
         assert (
