@@ -5,9 +5,10 @@
 again through the ORM (``services.dashboard``). These tests hold the two to the same
 numbers (every count, several days and times of day, each kind of role, the agency's own
 visit definitions, a meeting in progress), say where the fast path steps aside (no file,
-PostgreSQL, an encrypted file, a schema about to be upgraded, nobody signed in), and drive
-the app as the command line starts it: the counts on screen before the database is open,
-keys typed then still working, nothing audited for reading aggregates.
+an encrypted file, a schema about to be upgraded, nobody signed in), and drive the app as
+the command line starts it: the counts on screen before the database is open, keys typed
+then still working, nothing audited for reading aggregates, neither SQLAlchemy nor psycopg
+imported. ``tests/test_home_counts_pg.py`` does the same on PostgreSQL (psycopg).
 """
 
 from __future__ import annotations
@@ -171,10 +172,10 @@ def test_missed_or_unchecked_is_classify_with_the_overdue_check_in(
 # -- where the fast path steps aside -------------------------------------------------------
 
 
-def test_no_file_postgresql_or_nobody_signed_in_give_none(small_demo_path, tmp_path):
+def test_no_file_or_nobody_signed_in_give_none(small_demo_path, tmp_path):
     principal = PRINCIPALS["demo"]
     assert _quick(tmp_path / "missing.db", principal, DEMO_TODAY, None) is None
-    assert _quick(None, principal, DEMO_TODAY, None) is None  # PostgreSQL: no path
+    assert _quick(None, principal, DEMO_TODAY, None) is None  # in memory: no file
     assert _quick(small_demo_path, None, DEMO_TODAY, None) is None
     assert quick_dashboard_counts(small_demo_path, "", DEMO_TODAY, 14, None, principal) is None
 
@@ -307,8 +308,9 @@ async def test_a_homecare_coordinators_fast_counts_hide_the_registers(demo_setti
 
 
 async def test_without_fast_counts_home_waits_for_the_database(demo_settings, monkeypatch):
-    """When the fast path steps aside (PostgreSQL, an encrypted file, a schema about to be
-    upgraded: each tested above), Home shows "…" until the ORM's counts come, as before."""
+    """When the fast path steps aside (an encrypted file, a schema about to be upgraded,
+    a PostgreSQL server not answering: each tested above or in test_home_counts_pg), Home
+    shows "…" until the ORM's counts come, as before."""
     from coordinator_tui.app import make_app
 
     asked: list[Path | None] = []
@@ -373,7 +375,8 @@ NOT_BEFORE_THE_COUNTS = (
 
 def test_the_fast_counts_import_no_database_layer(small_demo_path):
     """What makes them fast: the counts on screen without SQLAlchemy, SQLModel, pydantic
-    or the tables (about 0.7 s of CPU, after the first frame in the app's worker)."""
+    or the tables (about 0.7 s of CPU, after the first frame in the app's worker), and on
+    an SQLite file without psycopg (PostgreSQL's fast path alone imports it)."""
     done = subprocess.run(
         [sys.executable, "-c", QUICK_START, str(small_demo_path)],
         capture_output=True,
@@ -390,6 +393,7 @@ def test_the_fast_counts_import_no_database_layer(small_demo_path):
     ]
     assert loaded == []
     assert "coordinator_tui.services.home_counts" in modules
+    assert not any(name.split(".")[0] == "psycopg" for name in modules)
 
 
 def test_the_orm_counts_audit_nothing(small_demo_engine):

@@ -95,11 +95,12 @@ class HomeScreen(SectionScreen):
     """The dashboard. Counts load in a worker so the first frame never waits for them.
 
     Opened before the database is (the app's start), the counts are read first with the
-    stdlib's ``sqlite3`` (``services.home_counts``: a few milliseconds, where importing
-    SQLAlchemy and the tables takes most of a second; issue 23 §3), then again through the
-    ORM once the database is open (``services.dashboard``): the same numbers, and the ones
-    kept. A database that path cannot read (PostgreSQL, encrypted, about to be upgraded)
-    shows its counts once it is open, as before."""
+    stdlib's ``sqlite3``, or psycopg on PostgreSQL (``services.home_counts``: a few
+    milliseconds, plus psycopg's import of about 0.15 s, where importing SQLAlchemy and the
+    tables takes most of a second; issue 23 §3), then again through the ORM once the
+    database is open (``services.dashboard``): the same numbers, and the ones kept. A
+    database that path cannot read (encrypted, about to be upgraded, a server not
+    answering) shows its counts once it is open, as before."""
 
     MODE = "home"
     CSS_PATH = "home.tcss"
@@ -147,25 +148,28 @@ class HomeScreen(SectionScreen):
 
     @work(thread=True, group="home-quick-counts")
     def load_quick_counts(self) -> None:
-        """The counts from the database file itself, while the database layer loads."""
+        """The counts from the database itself (an SQLite file, PostgreSQL), while the
+        database layer loads."""
         from coordinator_tui.preflight import DatabaseOpenError, head_revision, resolve_target
         from coordinator_tui.services.home_counts import quick_dashboard_counts
 
         app = self.coordinator
         try:
-            path = resolve_target(app.settings.db).path
+            target = resolve_target(app.settings.db)
         except DatabaseOpenError:
             return  # the database's opening says what is wrong
         counts = quick_dashboard_counts(
-            path,
+            target.path if target.is_sqlite else target.url,
             head_revision(),
             app.settings.current_date(),
             app.settings.review_horizon_days,
             now=app.settings.current_moment(),
             principal=app.principal,
         )
-        if counts is not None and path is not None:
-            call_from_worker(self, self.show_quick_counts, counts, f"database {path.name}")
+        if counts is not None:
+            # As ``app.database_label`` names it (an encrypted file has no quick counts).
+            where = target.path.name if target.path else target.display.split("@")[-1]
+            call_from_worker(self, self.show_quick_counts, counts, f"database {where}")
 
     def show_quick_counts(self, counts: DashboardCounts, label: str) -> None:
         """The quick counts, unless the database's own are in already (they are kept)."""
