@@ -32,7 +32,7 @@ BUDGET = {
     "queue_end": 2,  # the last page read backwards by key
     "queue_filter": 1,  # the page's rows by id (the search list is read at `/`)
     "person": 13,  # 8 reads, then the audited view: BEGIN, lock, last hash, INSERT, COMMIT
-    "referrals": 4,
+    "referrals": 3,  # first page with its counts (one statement), the figures (2)
     "meetings": 4,  # meetings, agenda minutes summed, past meetings, actions: not one per meeting
     "rota": 12,  # the week's read, 7 (``ROTA_WEEK_STATEMENTS``; 16, then 8 before), the grid's
     "governance": 2,
