@@ -1,7 +1,8 @@
 """The Textual application: sections as modes, global keys, palette, database opening.
 
 ``make_app(settings)`` is the one factory used by the CLI, the tests and the benchmarks.
-The database is opened in a worker *after* the first frame is painted: importing
+The database is opened in a worker *after* the first frame is painted (on PostgreSQL,
+after Home's quick counts: ``_open_database_after_first_frame``): importing
 SQLAlchemy/SQLModel costs more than Textual itself (DESIGN.md section 6), and a
 coordinator should see the app at once. Screens subscribe through
 ``when_database_ready`` and load their data when the engine exists.
@@ -34,6 +35,7 @@ from coordinator_tui.widgets.navbar import SECTIONS
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from textual.timer import Timer
     from textual.widget import AwaitMount
 
     from coordinator_tui.db import AppSession
@@ -52,6 +54,10 @@ RELEASE_IDLE_S = 120.0  # and again after this long without a key or a click (on
 RELEASE_QUIET_S = 2.0  # each only after this long without a key or a click
 IDLE_CHECK_S = 5.0  # how often the idle lock looks at the time since the last key
 GC_HOLD_S = 5.0  # at most this long without the cyclic collector at start (launch.open_app)
+QUICK_COUNTS_WAIT_S = 0.4
+"""At most this long after the first frame the database's opening waits for Home's quick
+counts (``CoordinatorApp.quick_counts_in``): a slow or silent server delays the real open
+by no more than this."""
 LOCKED_ACTIONS = frozenset({"quit", "blank", "focus_next", "focus_previous"})
 """The app's actions that work before sign-in and while locked."""
 
@@ -195,6 +201,12 @@ class CoordinatorApp(App[None]):
         self._releasing_when_idle = False  # the interval of release_if_idle is set
         self._released_for_input: float | None = None  # last_input of the last idle release
         self._switching_to_built = False  # see switch_mode
+        self.quick_counts_wait_s = QUICK_COUNTS_WAIT_S
+        """See ``_open_database_after_first_frame`` (tests make it small or large)."""
+        self._quick_counts_pending = False  # Home is reading its quick counts
+        self._first_frame_painted = False
+        self._database_opening = False  # open_database has been started
+        self._database_open_timer: Timer | None = None
         if settings.keymap:
             self.set_keymap(settings.keymap)
 
@@ -266,7 +278,7 @@ class CoordinatorApp(App[None]):
         self.set_interval(IDLE_CHECK_S, self.check_idle_lock)
         self.set_timer(GC_HOLD_S, collector_back_on)  # even if the database never opens
         if self.engine is None:
-            self.call_after_refresh(self.open_database)
+            self.call_after_refresh(self._open_database_after_first_frame)
         else:
             from coordinator_tui.preflight import resolve_target
 
@@ -275,6 +287,55 @@ class CoordinatorApp(App[None]):
             named = path if path and path != ":memory:" else str(url)
             self.database_label = database_label(resolve_target(named))
             self._mark_ready()
+
+    # Home's quick counts first, then the database (issue 23 §3, §5). Opening the database
+    # imports SQLAlchemy, SQLModel and the tables: about 0.86 s of CPU in a thread that
+    # holds the interpreter's lock most of that time. Started with the first frame, it
+    # competed with Home's quick read on PostgreSQL (psycopg's import) for the lock. The
+    # large demo at 2 ms a round trip, in a pty, 10 runs each interleaved (load 1.5-2.5):
+    # the quick counts on the terminal a median 270 ms after the first frame (177-478),
+    # and 129 ms (101-202) with the open started once they were on screen; CPU from the
+    # first frame to them 151-234 -> 52-78 ms; the ORM's counts a little later (median
+    # 1,272 -> 1,359 ms after the first frame, the ranges overlapping). So while Home
+    # reads its quick counts from PostgreSQL the open waits for them (or for the quick
+    # read giving up), at most ``quick_counts_wait_s``. On an SQLite file they are in with
+    # the first frame and nothing waits (``screens.home._on_postgresql``), nor where the
+    # first screen reads none (the sign-in screen, the people list).
+
+    def _open_database_after_first_frame(self) -> None:
+        """The first frame is painted: open the database now, or, while Home reads its
+        quick counts, once they are in (``quick_counts_in``) and at most
+        ``quick_counts_wait_s`` from now."""
+        self._first_frame_painted = True
+        if self._quick_counts_pending:
+            self._database_open_timer = self.set_timer(
+                self.quick_counts_wait_s, self._start_opening_database
+            )
+        else:
+            self._start_opening_database()
+
+    def hold_database_for_quick_counts(self) -> None:
+        """Home has started reading its quick counts: the database's opening, if not
+        started yet, waits for them (``quick_counts_in``)."""
+        if not self._database_opening:
+            self._quick_counts_pending = True
+
+    def quick_counts_in(self) -> None:
+        """Home's quick counts are on screen, or the quick read gave up: the database opens
+        now (or with the first frame, if that is still to come)."""
+        self._quick_counts_pending = False
+        if self._first_frame_painted:
+            self._start_opening_database()
+
+    def _start_opening_database(self) -> None:
+        """``open_database``, once: whichever of the quick counts and the wait's end
+        comes first starts it."""
+        if self._database_opening:
+            return
+        self._database_opening = True
+        if self._database_open_timer is not None:
+            self._database_open_timer.stop()
+        self.open_database()
 
     @work(thread=True, exclusive=True, group="database")
     def open_database(self) -> None:

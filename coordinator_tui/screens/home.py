@@ -91,6 +91,23 @@ def render_line(line: CountLine, counts: DashboardCounts | None, width: int = 46
     return text
 
 
+def _on_postgresql(db: str) -> bool:
+    """Whether the quick counts are read from PostgreSQL: only there does the database's
+    opening wait for them (``CoordinatorApp.hold_database_for_quick_counts``).
+
+    psycopg's import and the server's round trips put the quick counts after the first
+    frame, and the database layer's import, started with that frame, slowed them (about
+    0.1-0.15 s in the large demo at 2 ms a round trip). On an SQLite file the quick read
+    (the stdlib's ``sqlite3``, a few milliseconds) is in with the first frame or just after
+    it: waiting gained nothing measurable there and could only delay the ORM's counts."""
+    from coordinator_tui.preflight import DatabaseOpenError, resolve_target
+
+    try:
+        return not resolve_target(db).is_sqlite
+    except DatabaseOpenError:
+        return False  # the database's opening says what is wrong, at once
+
+
 class HomeScreen(SectionScreen):
     """The dashboard. Counts load in a worker so the first frame never waits for them.
 
@@ -137,6 +154,8 @@ class HomeScreen(SectionScreen):
         # Textual calls SectionScreen.on_mount too (each class's own): no super() here.
         app = self.coordinator
         if app.engine is None and app.principal is not None:
+            if _on_postgresql(app.settings.db):
+                app.hold_database_for_quick_counts()  # the open waits (a moment at most)
             self.load_quick_counts()
 
     def on_database_ready(self) -> None:
@@ -155,21 +174,32 @@ class HomeScreen(SectionScreen):
 
         app = self.coordinator
         try:
-            target = resolve_target(app.settings.db)
-        except DatabaseOpenError:
-            return  # the database's opening says what is wrong
-        counts = quick_dashboard_counts(
-            target.path if target.is_sqlite else target.url,
-            head_revision(),
-            app.settings.current_date(),
-            app.settings.review_horizon_days,
-            now=app.settings.current_moment(),
-            principal=app.principal,
-        )
-        if counts is not None:
-            # As ``app.database_label`` names it (an encrypted file has no quick counts).
-            where = target.path.name if target.path else target.display.split("@")[-1]
-            call_from_worker(self, self.show_quick_counts, counts, f"database {where}")
+            try:
+                target = resolve_target(app.settings.db)
+            except DatabaseOpenError:
+                return  # the database's opening says what is wrong
+            counts = quick_dashboard_counts(
+                target.path if target.is_sqlite else target.url,
+                head_revision(),
+                app.settings.current_date(),
+                app.settings.review_horizon_days,
+                now=app.settings.current_moment(),
+                principal=app.principal,
+            )
+            if counts is not None:
+                # As ``app.database_label`` names it (an encrypted file has no quick counts).
+                where = target.path.name if target.path else target.display.split("@")[-1]
+                call_from_worker(self, self.show_quick_counts, counts, f"database {where}")
+        finally:
+            # Shown (the callback above has run) or given up: the database opens now.
+            call_from_worker(self, self.quick_counts_done)
+
+    def quick_counts_done(self) -> None:
+        """After the next frame (the one that paints the quick counts, if any were read),
+        the app opens the database (``CoordinatorApp.quick_counts_in``, where it waits for
+        them): its import then competes with neither the quick read nor that frame for the
+        interpreter's lock."""
+        self.call_after_refresh(self.coordinator.quick_counts_in)
 
     def show_quick_counts(self, counts: DashboardCounts, label: str) -> None:
         """The quick counts, unless the database's own are in already (they are kept)."""
