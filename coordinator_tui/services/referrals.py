@@ -1062,6 +1062,8 @@ def referral_locate(
     """Where the first of ``referral_ids`` still in the view is now: its index and key
     (after a save the cursor moves on to the referral that followed). None if none is."""
     access.require(session, access.VIEW_REGISTER)  # issue 17
+    if not referral_ids:
+        return None  # (every open and change of view: no query to build, 0.7 ms)
     stmt = _page_query(view, today, text)
     keys = keyset.keys_of(session, stmt, _SEGMENTS, Referral.id, referral_ids)
     for referral_id in referral_ids:
