@@ -158,7 +158,11 @@ async def test_person_record_asks_a_reason_and_shows_nothing_without_one(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         app.push_screen(PersonScreen(person_id))
-        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        # The dialog is on the stack before it is drawn: wait for its title on the screen.
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, FormDialog) and "Break-glass" in screen_text(app),
+        )
         shown = " ".join(screen_text(app).split())
         assert "Break-glass" in shown and "outside your practices" in shown
         assert family not in shown  # nothing of the person behind the dialog

@@ -59,9 +59,9 @@ async def test_slow_data_shows_loading_first(demo_settings, small_demo_engine, m
 
     summary = people.person_summary
 
-    def slow_summary(session, person_id, reason=None):
+    def slow_summary(session, person_id, reason=None, **kwargs):
         time.sleep(0.3)  # well past the 50 ms the first frame waits
-        return summary(session, person_id, reason)
+        return summary(session, person_id, reason, **kwargs)
 
     monkeypatch.setattr(people, "person_summary", slow_summary)
     app = make_app(demo_settings, small_demo_engine)

@@ -51,8 +51,12 @@ TINY = dict(
 
 CONDITIONAL = (
     # A looked-after child's health assessments (``rules.health_assessments_due``): one
-    # batched query, run only when the person opened has such a register entry.
+    # batched query, run only when the person opened has such a register entry (the
+    # person record reads them with its chronology since issue 23 §5).
     "SELECT chronology_entry.person_id, chronology_entry.occurred_on",
+    # What was shared about the person opened (``services.people.person_record``): read
+    # only when there is some.
+    "SELECT sharing_record.id, sharing_record.version",
 )
 """Statements a screen runs once or not at all by what the record opened holds (never
 once per row): left out of the comparison, each allowed at most once per open."""

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     DateTime,
     Integer,
@@ -73,9 +74,21 @@ def chronology(session: Session, person_id: int) -> list[ChronologyItem]:
     All the sources but what was shared are read in ONE statement (a ``UNION ALL`` of
     one indexed select per source, :func:`_sources`): on a PCN's shared PostgreSQL each
     statement is a network round trip, and the person record opens within its 100 ms
-    whatever the person has on record (issue 23 §5; it was nine or ten statements)."""
+    whatever the person has on record (issue 23 §5; it was nine or ten statements). The
+    person record reads the same selects within its own one statement
+    (``services.people.person_record``) and builds the items with
+    :func:`chronology_from_rows`."""
+    from coordinator_tui.services.reports.sharing import chronology_items  # what was shared
+
+    rows = session.execute(_sources(person_id)).all()
+    return chronology_from_rows(rows, chronology_items(session, person_id))
+
+
+def chronology_from_rows(rows, shared: list[ChronologyItem]) -> list[ChronologyItem]:
+    """The chronology from the rows of :func:`source_selects` (rows of any other source,
+    numbered from :data:`SOURCES` on, are left out) and the items of what was shared."""
     items: list[ChronologyItem] = []
-    rows = sorted(session.execute(_sources(person_id)).all(), key=lambda r: (r[0], r[1], r[2] or 0))
+    rows = sorted((r for r in rows if r[0] < SOURCES), key=lambda r: (r[0], r[1], r[2] or 0))
     for source, _id, _sub, day, day2, at, t1, t2, t3, t4, t5 in rows:
         if source == _REGISTERED:
             items.append(ChronologyItem(day, "register", "Registers", f"Added to {t1}"))
@@ -112,9 +125,7 @@ def chronology(session: Session, person_id: int) -> list[ChronologyItem]:
             items.append(ChronologyItem(_day(at), "action", "Actions", text))
         else:  # _MANUAL
             items.append(ChronologyItem(day, t2, t1 or "Manual", t3))
-    from coordinator_tui.services.reports.sharing import chronology_items  # what was shared
-
-    items.extend(chronology_items(session, person_id))
+    items.extend(shared)
     items.sort(key=lambda item: item.on)
     return items
 
@@ -132,31 +143,41 @@ def chronology(session: Session, person_id: int) -> list[ChronologyItem]:
 ) = range(9)
 """The chronology's sources, in the order their items are listed when dated alike."""
 
+SOURCES = _MANUAL + 1
+"""Sources of a statement that reads more than the chronology are numbered from here."""
+
+
+def row(source, row_id, sub=None, day=None, day2=None, at=None, *texts):
+    """A select's columns as every source gives them: the source, the row's id and a
+    second id (the order within a source), two dates, a moment, five texts; a typed NULL
+    for those a source has not (the person record's own sources use the same columns)."""
+    texts = texts + (None,) * (5 - len(texts))
+    return [
+        literal_column(str(source), Integer).label("source"),
+        row_id.label("row_id"),
+        (sub if sub is not None else cast(null(), Integer)).label("sub"),
+        (day if day is not None else cast(null(), Date)).label("day"),
+        (day2 if day2 is not None else cast(null(), Date)).label("day2"),
+        (at if at is not None else cast(null(), DateTime)).label("at"),
+        *(
+            (text if text is not None else cast(null(), String)).label(f"t{i}")
+            for i, text in enumerate(texts, 1)
+        ),
+    ]
+
 
 def _sources(person_id: int):
+    """The chronology's sources in one ``UNION ALL`` (:func:`source_selects`)."""
+    return union_all(*source_selects(person_id))
+
+
+def source_selects(person_id: int | ColumnElement[int]) -> list:
     """One select per source, each through an index on the person (or on the rows of
-    the person's entries and referrals), as the same columns: the source, the row's id
-    and a second id (the order within a source), two dates, a moment, five texts. A
-    source without one of them has a typed NULL there."""
-
-    def row(source, row_id, sub=None, day=None, day2=None, at=None, *texts):
-        texts = texts + (None,) * (5 - len(texts))
-        return [
-            literal_column(str(source), Integer).label("source"),
-            row_id.label("row_id"),
-            (sub if sub is not None else cast(null(), Integer)).label("sub"),
-            (day if day is not None else cast(null(), Date)).label("day"),
-            (day2 if day2 is not None else cast(null(), Date)).label("day2"),
-            (at if at is not None else cast(null(), DateTime)).label("at"),
-            *(
-                (text if text is not None else cast(null(), String)).label(f"t{i}")
-                for i, text in enumerate(texts, 1)
-            ),
-        ]
-
+    the person's entries and referrals), as the same columns (:func:`row`). ``person_id``
+    may be a bound parameter (a statement built once, ``services.people``)."""
     entry_of_person = RegisterEntry.person_id == person_id
     referral_of_person = Referral.person_id == person_id
-    return union_all(
+    return [
         select(
             *row(
                 _REGISTERED,
@@ -288,7 +309,7 @@ def _sources(person_id: int):
                 ChronologyEntry.text,
             )
         ).where(ChronologyEntry.person_id == person_id),
-    )
+    ]
 
 
 def add_manual_entry(

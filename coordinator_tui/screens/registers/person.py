@@ -10,6 +10,7 @@ and CSV.
 from __future__ import annotations
 
 import asyncio
+import threading
 from contextlib import suppress
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import Header, Static
+from textual.worker import get_current_worker
 
 from coordinator_tui.formatting import uk_date
 from coordinator_tui.screens.background_write import BackgroundWrites
@@ -39,6 +42,15 @@ The data is a handful of indexed queries (about 5 ms on the large demo). Laying 
 screen out and drawing it first with "Loading…", then again with the data, costs more
 than that, and the second frame also waits for the screen's first update tick (1/60 s).
 Data that takes longer (a slow shared database) gets the loading frame, then the data."""
+
+
+TABLE_BOXES = (
+    "#person-demographics",
+    "#person-registrations",
+    "#person-relatives",
+    "#person-chronology",
+)
+"""The Statics that hold the record's tables (``PersonScreen._tables``), in order."""
 
 
 def demographics(summary: PersonSummary, today) -> Table:
@@ -162,8 +174,20 @@ class PersonScreen(BackgroundWrites, CoordinatorScreen):
         self.break_glass: str | None = None
         """The reason typed to open this record by break-glass (kept for its reloads)."""
         self._shown = asyncio.Event()
+        self._mounted = threading.Event()
+        """Set once the record's widgets are there to show what is read (``on_mount``)."""
+        self._prepared: tuple | None = None
+        """What ``prepare`` laid out for ``show``: (summary, items, day, tables)."""
+        self._ui_loop: asyncio.AbstractEventLoop | None = None
+        """The app's event loop, where the worker has ``prepare`` run (not through a
+        message: the app's queue waits while this screen's mount waits for the data)."""
 
     def compose(self) -> ComposeResult:
+        # The read starts now, while the screen is built and mounted: on a shared
+        # PostgreSQL most of it is waiting on the network (issue 23 §5). What it read is
+        # shown once the widgets are mounted (``load`` waits for ``_mounted``).
+        self._ui_loop = asyncio.get_running_loop()
+        self.load()
         yield Header()
         with VerticalScroll(id="person-body"):
             yield Static("Loading…", id="person-title")
@@ -179,31 +203,46 @@ class PersonScreen(BackgroundWrites, CoordinatorScreen):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.load()
+        self._mounted.set()
         # The screen is laid out (its first frame) once this returns: hold it a moment for
         # the data, so that the first frame is the record rather than "Loading…".
         with suppress(TimeoutError):
             await asyncio.wait_for(self._shown.wait(), FIRST_FRAME_WAIT_S)
 
+    def _wait_for_mount(self) -> None:
+        """In the worker: until the record's widgets are there to show what it read
+        (moments after the read started), or the worker is cancelled (the screen is
+        going) or the app has stopped; what it read is then shown, or dropped if the
+        screen went (``call_from_worker``)."""
+        worker = get_current_worker()
+        while not self._mounted.wait(0.02):
+            if worker.is_cancelled or not self.app.is_running:
+                return
+
     @work(thread=True, exclusive=True, group="person")
     def load(self) -> None:
         from coordinator_tui.services.access import BreakGlassRequired
-        from coordinator_tui.services.chronology import chronology
         from coordinator_tui.services.errors import CoordinatorError
-        from coordinator_tui.services.people import person_summary, person_timescales
+        from coordinator_tui.services.people import person_record
 
         try:
             with self.coordinator.session() as session:
-                summary = person_summary(session, self.person_id, reason=self.break_glass)
-                if summary is not None:
-                    summary = person_timescales(session, summary, self.today)
-                items = chronology(session, self.person_id) if summary else []
+                summary, items = person_record(
+                    session, self.person_id, self.today, reason=self.break_glass
+                )
+                loop = self._ui_loop
+                if summary is not None and loop is not None:  # laid out while it commits
+                    with suppress(RuntimeError):  # the app's loop closed meanwhile
+                        loop.call_soon_threadsafe(self.prepare, summary, items)
         except BreakGlassRequired as exc:
+            self._wait_for_mount()
             call_from_worker(self, self.ask_reason, exc)
             return
         except CoordinatorError as exc:  # refused (role, scope) or the database said no
+            self._wait_for_mount()
             call_from_worker(self, self.refused, str(exc))
             return
+        self._wait_for_mount()
         call_from_worker(self, self.show, summary, items)
 
     def refused(self, message: str) -> None:
@@ -250,17 +289,51 @@ class PersonScreen(BackgroundWrites, CoordinatorScreen):
             return
         self.sub_title = summary.display_name
         self.query_one("#person-title", Static).update(Text(summary.display_name, style="bold"))
-        # Rich tables in Statics are rendered once per width (measured and drawn from the
-        # same lines), not once to measure and again to draw.
-        self.query_one("#person-demographics", Static).update(
-            RenderOnce(demographics(summary, today))
-        )
-        self.query_one("#person-registrations", Static).update(
-            RenderOnce(registrations_table(summary, today))
-        )
-        self.query_one("#person-relatives", Static).update(RenderOnce(relatives_table(summary)))
-        self.query_one("#person-chronology", Static).update(RenderOnce(chronology_table(items)))
+        prepared = self._prepared
+        self._prepared = None
+        if (
+            prepared is not None
+            and prepared[0] is summary
+            and prepared[1] is items
+            and prepared[2] == today
+        ):
+            tables = prepared[3]
+        else:
+            tables = self._tables(summary, items, today)
+        for box, table in zip(TABLE_BOXES, tables, strict=True):
+            self.query_one(box, Static).update(table)
         self.loaded = True
+
+    @staticmethod
+    def _tables(summary: PersonSummary, items: list, today: date) -> tuple[RenderOnce, ...]:
+        """The record's tables (``TABLE_BOXES``' content). Rich tables in Statics are
+        rendered once per width (measured and drawn from the same lines), not once to
+        measure and again to draw."""
+        return (
+            RenderOnce(demographics(summary, today)),
+            RenderOnce(registrations_table(summary, today)),
+            RenderOnce(relatives_table(summary)),
+            RenderOnce(chronology_table(items)),
+        )
+
+    def prepare(self, summary: PersonSummary, items: list) -> None:
+        """On the app's thread while the worker commits the unit of work that read the
+        record (its audit row: on a shared PostgreSQL four round trips of waiting), the
+        record's tables built and rendered at the width they will be drawn at: laying
+        them out was a third of the work between the data and the frame. Nothing is shown
+        before ``show`` (the read is in the audit trail first); a width guessed wrong
+        only renders them again."""
+        if self.summary is summary:  # shown already (a quick commit): nothing to gain
+            return
+        today = self.today
+        tables = self._tables(summary, items, today)
+        try:
+            width = self.app.size.width - self.query_one("#person-body").styles.gutter.width
+        except NoMatches:  # not mounted yet, or already gone
+            return
+        for table in tables:
+            table.prerender(self.app, width)
+        self._prepared = (summary, items, today, tables)
 
     # -- actions ----------------------------------------------------------------------
 
