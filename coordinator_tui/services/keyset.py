@@ -23,6 +23,7 @@ for every column of every segment (13 ms of CPU a page, 7 with the keys apart).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -130,9 +131,7 @@ def page(
         return []
     width = len(segments[0].order)
     if key is None:
-        source = _source(columns, keys, numbers)
-        every = [_part(source, segments, n, key, backward, inclusive, limit) for n in numbers]
-        rows = _rows(session, every, width, backward, limit, keys)
+        rows = _rows_of(session, _ends(columns, segments, keys, backward, limit, inclusive), width)
         if backward:
             rows.reverse()
         return rows
@@ -177,6 +176,72 @@ def _part(
     return stmt.order_by(*(c.desc() if backward else c for c in sort)).limit(limit)
 
 
+_ENDS: dict[tuple[int, int, int, bool, int, bool], tuple[Any, ...]] = {}
+_ENDS_KEPT = 16
+_ENDS_LOCK = threading.Lock()
+
+
+def _ends(
+    columns: Select[Any],
+    segments: Sequence[Segment],
+    keys: Keys | None,
+    backward: bool,
+    limit: int,
+    inclusive: bool,
+) -> Select[Any]:
+    """The statement reading a list's first (or, ``backward``, last) ``limit`` rows:
+    every segment limited to the page, in one UNION ALL. Kept for the same ``columns``,
+    ``segments`` and ``keys`` objects (a list that keeps its view's, as the review queue
+    does, ``services.registers``): building it and walking it for SQLAlchemy's cache of
+    compiled statements was half the CPU of ``end`` (issue 23 §5), and a statement
+    keeps its cache key. The objects are held with it, so an id is never another's."""
+    cache_key = (id(columns), id(segments), id(keys), backward, limit, inclusive)
+    with _ENDS_LOCK:
+        found = _ENDS.get(cache_key)
+    if found is not None and found[0] is columns and found[1] is segments and found[2] is keys:
+        return found[3]
+    numbers = list(range(len(segments)))
+    if backward:
+        numbers.reverse()
+    width = len(segments[0].order)
+    source = _source(columns, keys, numbers)
+    every = [_part(source, segments, n, None, backward, inclusive, limit) for n in numbers]
+    stmt = _statement(every, width, backward, limit, keys)
+    with _ENDS_LOCK:  # pages are read on the UI thread and in workers
+        if len(_ENDS) >= _ENDS_KEPT:
+            _ENDS.pop(next(iter(_ENDS)))
+        _ENDS[cache_key] = (columns, segments, keys, stmt)
+    return stmt
+
+
+def _rows_of(session: Session, stmt: Select[Any], width: int) -> list[tuple[Key, tuple[Any, ...]]]:
+    """``stmt``'s rows as (key, row): the key is the last ``width`` + 1 columns."""
+    return [(tuple(row[-width - 1 :]), tuple(row[: -width - 1])) for row in session.execute(stmt)]
+
+
+def _statement(
+    parts: list[Select[Any]],
+    width: int,
+    backward: bool,
+    limit: int,
+    keys: Keys | None = None,
+) -> Select[Any]:
+    """The one statement reading the rows of ``parts`` in list order (reversed,
+    ``backward``): see :func:`_rows`."""
+    if len(parts) == 1:
+        return parts[0]
+    if keys is not None:
+        found = _union_sorted(parts, width, backward, limit).subquery("k")
+        sort = [found.c._seg, *(found.c[f"_k{i}"] for i in range(width))]
+        found_id = list(found.c)[0]  # a ``Keys.ids`` select's one column
+        return (
+            keys.rows.join(found, found_id == keys.id_column)
+            .add_columns(*sort)
+            .order_by(*(c.desc() if backward else c for c in sort))
+        )
+    return _union_sorted(parts, width, backward, limit)
+
+
 def _rows(
     session: Session,
     parts: list[Select[Any]],
@@ -188,20 +253,7 @@ def _rows(
     """The rows of ``parts`` in list order (reversed, ``backward``), as (key, row).
     Several parts with ``keys``: the parts are built on ``keys.ids`` (each row its id and
     key), and the rows are joined to the ``limit`` keys they give."""
-    if len(parts) == 1:
-        result = session.execute(parts[0]).all()
-    elif keys is not None:
-        found = _union_sorted(parts, width, backward, limit).subquery("k")
-        sort = [found.c._seg, *(found.c[f"_k{i}"] for i in range(width))]
-        found_id = list(found.c)[0]  # a ``Keys.ids`` select's one column
-        result = session.execute(
-            keys.rows.join(found, found_id == keys.id_column)
-            .add_columns(*sort)
-            .order_by(*(c.desc() if backward else c for c in sort))
-        ).all()
-    else:
-        result = session.execute(_union_sorted(parts, width, backward, limit)).all()
-    return [(tuple(row[-width - 1 :]), tuple(row[: -width - 1])) for row in result]
+    return _rows_of(session, _statement(parts, width, backward, limit, keys), width)
 
 
 def _union_sorted(parts: list[Select[Any]], width: int, backward: bool, limit: int) -> Select[Any]:

@@ -8,6 +8,7 @@ Each action returns an :class:`Undo` that restores exactly what it changed.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -305,18 +306,20 @@ def queue_text_condition(session: Session, needle: str) -> ColumnElement[bool] |
     )
 
 
+@lru_cache(maxsize=8192)
+def _scheduled(entered_care: date, born: date, today: date) -> date:
+    """``rules.lac_next_health_assessment`` with none recorded: the day only (working
+    days and bank holidays counted, 2 ms a page of the queue's tail), so kept."""
+    return rules.lac_next_health_assessment(entered_care, born, today).due
+
+
 def _with_health_assessments(rows: list[QueueRow], today: date) -> list[QueueRow]:
     """Each looked-after entry's next health assessment, as ``rules.health_assessments_due``
     has it: the stored one (counted from the latest recorded), else, with none recorded,
     the schedule's next from entering care (``rules.lac_next_health_assessment``: no
     query, it depends on the day only)."""
     return [
-        replace(
-            r,
-            health_assessment_due=rules.lac_next_health_assessment(
-                r.start_date, r.date_of_birth, today
-            ).due,
-        )
+        replace(r, health_assessment_due=_scheduled(r.start_date, r.date_of_birth, today))
         if r.health_assessment_due is None
         and r.start_date is not None
         and r.category_code in rules.LAC_REGISTERS
@@ -325,21 +328,53 @@ def _with_health_assessments(rows: list[QueueRow], today: date) -> list[QueueRow
     ]
 
 
+_VIEWS: dict[tuple[Any, ...], Any] = {}
+_VIEWS_KEPT = 32
+_VIEWS_LOCK = threading.Lock()
+
+
+def _kept_view(kind: str, session: Session, today: date, filters: QueueFilter, text: str, build):
+    """The queue's statements for a view (the day, filters, typed text, dialect), built
+    once and kept (a few dozen views): the same objects for every page of a view, so
+    ``keyset`` keeps the statement of its first and last page built too (``end``:
+    issue 23 §5). Selects are immutable; what is kept is never changed."""
+    key = (kind, session.get_bind().dialect.name, today, filters, text)
+    with _VIEWS_LOCK:
+        found = _VIEWS.get(key)
+    if found is None:
+        found = build()
+        with _VIEWS_LOCK:  # pages are read on the UI thread and in workers
+            if len(_VIEWS) >= _VIEWS_KEPT:
+                _VIEWS.pop(next(iter(_VIEWS)))
+            found = _VIEWS.setdefault(key, found)
+    return found
+
+
 def _queue_query(
     session: Session, today: date, filters: QueueFilter | None, text: str
 ) -> tuple[Select[Any], Sequence[keyset.Segment], QueueFilter]:
     filters = filters or QueueFilter()
-    stmt = _queue_columns(today, filters)
-    condition = queue_text_condition(session, text)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    return stmt, _queue_segments(today, filters), filters
+
+    def build() -> tuple[Select[Any], Sequence[keyset.Segment], QueueFilter]:
+        stmt = _queue_columns(today, filters)
+        condition = queue_text_condition(session, text)
+        if condition is not None:
+            stmt = stmt.where(condition)
+        return stmt, _queue_segments(today, filters), filters
+
+    return _kept_view("query", session, today, filters, text, build)
 
 
 def _queue_keys(session: Session, today: date, filters: QueueFilter, text: str) -> keyset.Keys:
     """The queue's keys read apart from its rows (``keyset.Keys``): the segments read
     ``register_entry`` alone (and the person, for typed text), so PostgreSQL plans one
     index range each and the page's hundred rows are joined once (issue 23 §5)."""
+    return _kept_view(
+        "keys", session, today, filters, text, lambda: _build_keys(session, today, filters, text)
+    )
+
+
+def _build_keys(session: Session, today: date, filters: QueueFilter, text: str) -> keyset.Keys:
     ids = select(RegisterEntry.id).where(*_queue_conditions(today, filters))
     condition = queue_text_condition(session, text)
     if condition is not None:
