@@ -624,15 +624,15 @@ class ReferralsScreen(ReferralActions, SectionScreen):
         self.figures: list[ReferralFigures] = []
         self._loading_started = False
         self._resumed = False  # and not suspended since: see on_screen_resume
+        self._filter_box: Input | None = None  # mounted on the first "/"
         self._figures_drawn: tuple[list[ReferralFigures], bool] | None = None  # and wide
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="referrals-body"):
             yield Static("Loading referrals…", id="referrals-summary")
             yield Static("", id="referrals-views")
-            yield Input(
-                placeholder="Filter: name or NHS number", id="referrals-filter", compact=True
-            )
+            # The filter box (``#referrals-filter``) comes on the first ``/``: composed
+            # hidden with the screen, it cost a cold open a tenth of its interpreter time.
             yield LazyTable(COLUMNS, empty_text="No referrals in this view.", id="referrals")
             yield Static("", id="referrals-figures")
 
@@ -687,7 +687,7 @@ class ReferralsScreen(ReferralActions, SectionScreen):
     def load(self, land_on: Sequence[int] = (), index: int | None = None) -> None:
         """Read the view's first page and counts again, off the UI thread; ``land_on``:
         referral ids to put the cursor on (the first still listed), else row ``index``."""
-        text = self.query_one("#referrals-filter", Input).value
+        text = self._typed()
         self._generation += 1
         self._read_view(self.view, text, tuple(land_on), index, self._generation)
 
@@ -726,7 +726,7 @@ class ReferralsScreen(ReferralActions, SectionScreen):
             return
         source = self._source(view, text, page, start)
         target = start if found else index
-        call_from_worker(self, self.show, source, page.counts, target, generation)
+        call_from_worker(self, self.show, source, page.counts, target, generation, text)
 
     def _source(self, view: str, text: str, page: ReferralPage, start: int) -> KeysetSource:
         """The rows as the table reads them: this page, then the next ones by key."""
@@ -757,7 +757,9 @@ class ReferralsScreen(ReferralActions, SectionScreen):
         counts: ReferralCounts | None,
         index: int | None = None,
         generation: int | None = None,
+        text: str | None = None,
     ) -> None:
+        """Show a read (``text``: the filter it was read with)."""
         if generation is not None and generation != self._generation:
             return  # a newer read is on its way (the filter or the view changed meanwhile)
         self.source = source
@@ -771,6 +773,11 @@ class ReferralsScreen(ReferralActions, SectionScreen):
         self.loaded = True
         self.set_timer(FIGURES_AFTER_S, self.load_figures)
         self.coordinator.screen_loaded(self)
+        if text is not None and text != self._typed():
+            # Typed while the first read was under way ("3/smi" in one burst): the filter
+            # reads again only once the list is loaded (``apply_filter``), so read the
+            # list as typed now; the rows shown matched the box only by chance before.
+            self.load()
 
     def show_refusal(self, message: str) -> None:
         """Nothing of the referrals is shown: the refusal, in one line (issue 17)."""
@@ -826,7 +833,7 @@ class ReferralsScreen(ReferralActions, SectionScreen):
         if counts is None:
             return
         overdue = counts.overdue
-        needle = self.query_one("#referrals-filter", Input).value.strip()
+        needle = self._typed().strip()
         self.query_one("#referrals-summary", Static).update(
             Text.assemble(
                 (VIEWS[self.view], "bold"),
@@ -859,17 +866,32 @@ class ReferralsScreen(ReferralActions, SectionScreen):
     def action_toggle_figures(self) -> None:
         self.query_one("#referrals-figures").toggle_class("-hidden")
 
+    def _typed(self) -> str:
+        """The filter's text ("" before the box is first asked for)."""
+        return self._filter_box.value if self._filter_box is not None else ""
+
     def action_filter(self) -> None:
-        box = self.query_one("#referrals-filter", Input)
-        box.add_class("-shown")
+        box = self._filter_box
+        if box is None:
+            box = self._filter_box = Input(
+                placeholder="Filter: name or NHS number",
+                id="referrals-filter",
+                compact=True,
+                classes="-shown",
+            )
+            self.query_one("#referrals-body").mount(box, before=self.query_one(LazyTable))
+        else:
+            box.add_class("-shown")
         # At once, not after the next refresh as ``focus()`` does: "/smi" typed in one go
-        # must put "smi" in the filter, not send "s" to the list (snooze).
+        # must put "smi" in the filter, not send "s" to the list (snooze). The keys typed
+        # after wait in the box's queue while it is mounted.
         self.set_focus(box)
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#referrals-filter", Input)
-        box.value = ""
-        box.remove_class("-shown")
+        box = self._filter_box
+        if box is not None:
+            box.value = ""
+            box.remove_class("-shown")
         self.query_one(LazyTable).focus()
 
     @on(Input.Changed, "#referrals-filter")
