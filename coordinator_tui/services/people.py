@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import nhs_number
-from sqlalchemy import Integer, bindparam, literal, or_, select, tuple_
+from sqlalchemy import Integer, Select, bindparam, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from coordinator_tui import audit
@@ -207,8 +207,9 @@ _RELATIVE_ENTRY = SOURCES + 2
 """A relative's register entry: its id, the relative's id, the register and status (t1-t2)."""
 
 
-def _sensitive_entry(person_id):
-    """The person's active entries on a register kept out of online record access (MARAC)."""
+def sensitive_entry(person_id: int) -> Select:
+    """The person's active entries on a register kept out of online record access (MARAC):
+    who may see their record (here) and what a meeting's minutes hide (``meetings.minutes``)."""
     return (
         select(RegisterEntry.id)
         .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
@@ -223,7 +224,7 @@ def _sensitive_entry(person_id):
 def is_sensitive(session: Session, person_id: int) -> bool:
     """Whether the person is on a register kept out of online record access now (MARAC):
     their record needs ``view_sensitive`` or break-glass (issue 17 §2)."""
-    return session.execute(_sensitive_entry(person_id).limit(1)).first() is not None
+    return session.execute(sensitive_entry(person_id).limit(1)).first() is not None
 
 
 _PERSON_ID = bindparam("person_id", type_=Integer)
@@ -269,7 +270,7 @@ def _person_query(person_id, with_chronology: bool):
         Person.case_summary_updated_at,
         Practice.name.label("practice_name"),
         Household.address.label("household_address"),
-        _sensitive_entry(person_id).exists().label("sensitive"),
+        sensitive_entry(person_id).exists().label("sensitive"),
     ]
     if with_chronology:
         from coordinator_tui.models import SharingRecord

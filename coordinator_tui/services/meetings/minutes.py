@@ -563,23 +563,10 @@ def hidden_from_online_access(session: Session, person_id: int, item_ids: list[i
     """Whether a person's entry must be hidden from their online record access: they are
     on a register whose category says so (MARAC in the shipped reference data), or an
     item about them at this meeting came from a MARAC referral."""
-    from coordinator_tui.models import (
-        EntryStatus,
-        Referral,
-        RegisterCategory,
-        RegisterEntry,
-    )
+    from coordinator_tui.models import Referral
+    from coordinator_tui.services.people import sensitive_entry
 
-    on_hidden_register = session.scalar(
-        select(RegisterEntry.id)
-        .join(RegisterCategory, RegisterCategory.id == RegisterEntry.category_id)
-        .where(
-            RegisterEntry.person_id == person_id,
-            RegisterEntry.status == EntryStatus.ACTIVE,
-            RegisterCategory.hide_from_online_access.is_(True),
-        )
-        .limit(1)
-    )
+    on_hidden_register = session.scalar(sensitive_entry(person_id).limit(1))
     if on_hidden_register is not None:
         return True
     referral_ids = list(
