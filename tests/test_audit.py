@@ -336,7 +336,16 @@ ALLOWED = {
     ("services/home_counts.py", "sqlite3"): (
         "Home's counts before the database opens: a read-only (mode=ro) connection"
     ),
+    ("services/home_counts.py", "psycopg"): (
+        "Home's counts on PostgreSQL before the database layer is imported: a session "
+        "the server holds read-only (default_transaction_read_only, BEGIN ... READ ONLY; "
+        "tests/test_home_counts_pg.py holds it)"
+    ),
 }
+
+DRIVERS = ("sqlite3", "psycopg", "psycopg2")
+"""Database drivers imported directly: a connection of their own is outside the session,
+so its writes would reach no audit row."""
 
 
 def _sqlalchemy_names(tree: ast.Module) -> dict[str, str]:
@@ -378,8 +387,9 @@ def scan_source(source: str) -> list[tuple[int, str]]:
             modules = (
                 [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
             )
-            if any((m or "").split(".")[0] == "sqlite3" for m in modules):
-                found.append((node.lineno, "sqlite3"))
+            for driver in DRIVERS:
+                if any((m or "").split(".")[0] == driver for m in modules):
+                    found.append((node.lineno, driver))
         if (
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
@@ -441,6 +451,18 @@ def f(session, conn):
             (13, "raw-sql-write"),
         ]
     )
+
+
+def test_the_scan_finds_a_driver_imported_directly():
+    """PostgreSQL's drivers as well as SQLite's: a connection of their own would write
+    outside the session and so outside the audit trail."""
+    sample = """
+import psycopg
+from psycopg import sql
+import psycopg2.extras
+import sqlalchemy
+"""
+    assert sorted(scan_source(sample)) == [(2, "psycopg"), (3, "psycopg"), (4, "psycopg2")]
 
 
 def test_no_code_writes_around_the_audit_trail():
