@@ -24,6 +24,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    literal_column,
     or_,
     select,
     type_coerce,
@@ -227,6 +228,21 @@ def _queue_row_columns() -> Select[Any]:
     )
 
 
+def _risk_constant(level: str) -> ColumnElement[str]:
+    """A risk level written into the statement as a constant, not sent as a parameter.
+
+    psycopg prepares a statement run five times on a connection, and PostgreSQL then
+    plans it once for any parameters (a generic plan). With the risk levels as
+    parameters that plan could not tell the "any other risk" guard's ranges of the risk
+    index (empty) from most of the table: it read all of ``register_entry`` for them, so
+    ``end``'s read ran 10-12 ms on the server instead of 2-4 (issue 23 §5). As constants
+    the generic plan reads the index ranges and runs in about 1 ms, with no planning.
+    The levels are the code's own (``RISKS_IN_ORDER``), never typed text."""
+    if not level.isalpha():  # written into SQL: letters only
+        raise ValueError(f"not a risk level: {level!r}")
+    return literal_column(f"'{level}'", String)
+
+
 @lru_cache(maxsize=32)
 def _queue_segments(today: date, filters: QueueFilter) -> tuple[keyset.Segment, ...]:
     """The queue's order as index ranges: overdue entries first, then the rest;
@@ -238,7 +254,8 @@ def _queue_segments(today: date, filters: QueueFilter) -> tuple[keyset.Segment, 
     due = RegisterEntry.next_review_due
     entry_id = RegisterEntry.id
     never = literal(date.min, type_=Date)  # the NULL segment's sort value: a constant
-    risks: list[ColumnElement[bool]] = [RegisterEntry.risk_level == r for r in RISKS_IN_ORDER]
+    level = {r: _risk_constant(r) for r in RISKS_IN_ORDER}
+    risks: list[ColumnElement[bool]] = [RegisterEntry.risk_level == level[r] for r in level]
     # Any other risk (the services write none, but the old order put one last). Its
     # segments would read every active entry to find none, so they are guarded by a
     # test of the whole table, as ranges of the risk index between the three (found
@@ -247,7 +264,7 @@ def _queue_segments(today: date, filters: QueueFilter) -> tuple[keyset.Segment, 
     # once by Python's SQLite 3.40 but again for every row by SQLCipher's 3.51, which
     # made ``end`` on an encrypted database 1.3-1.5x the plain one (issue 17 §5).
     other = aliased(RegisterEntry)
-    low, mid, high = sorted(RISKS_IN_ORDER)
+    low, mid, high = (level[r] for r in sorted(RISKS_IN_ORDER))
     any_other = select(
         select(other.id)
         .where(
@@ -260,7 +277,7 @@ def _queue_segments(today: date, filters: QueueFilter) -> tuple[keyset.Segment, 
         )
         .exists()
     ).scalar_subquery()
-    risks.append(and_(any_other, RegisterEntry.risk_level.not_in(RISKS_IN_ORDER)))
+    risks.append(and_(any_other, RegisterEntry.risk_level.not_in(list(level.values()))))
     horizon = today + timedelta(days=filters.horizon_days)
     segments = [keyset.Segment(and_(risk, due < today), (due, entry_id)) for risk in risks]
     for risk in risks:
