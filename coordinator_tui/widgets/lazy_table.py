@@ -617,6 +617,22 @@ class LazyTable(RowCursorView):
                 segments.append(Segment(" ", style))
         return list(Segment.simplify(segments))
 
+    @staticmethod
+    def _strip(
+        segments: list[Segment], widths: list[int], width: int, scroll_x: int, style: Style
+    ) -> Strip:
+        """A line's segments as a strip ``width`` cells wide from ``scroll_x``: padded
+        with ``style``, or cut. A line no wider than the view and not scrolled sideways
+        (every line of the review queue at 120 columns) is padded here, into one strip:
+        ``Strip.crop_extend`` made a second, and a strip's caches are the larger part of
+        drawing a line (38 lines a frame after ``end``, issue 23 §5)."""
+        length = sum(w + 1 for w in widths if w)  # ``_line``: each cell its width and a space
+        if scroll_x or length > width:
+            return Strip(segments).crop_extend(scroll_x, scroll_x + width, style)
+        if length < width:
+            segments = [*segments, Segment(" " * (width - length), style)]
+        return Strip(segments, width)
+
     def render_lines(self, crop: Region) -> list[Strip]:
         # The base style and the column widths are the same for every line of a frame:
         # work them out once (``rich_style`` walks the ancestors' styles each call).
@@ -637,7 +653,7 @@ class LazyTable(RowCursorView):
         if y == 0:
             style = base + self.get_component_rich_style("lazy-table--header")
             segments = self._line([c.label for c in self.columns], widths, style)
-            return Strip(segments).crop_extend(scroll_x, scroll_x + width, style)
+            return self._strip(segments, widths, width, scroll_x, style)
         if not len(self.source):
             if y == 1:
                 style = base + self.get_component_rich_style("lazy-table--empty")
@@ -657,8 +673,7 @@ class LazyTable(RowCursorView):
         drawn = self._drawn.get(id(row))
         if drawn is not None and drawn[0] is row and drawn[1] == look:
             return drawn[2]
-        segments = self._line(row.cells, widths, style)
-        strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, style)
+        strip = self._strip(self._line(row.cells, widths, style), widths, width, scroll_x, style)
         if len(self._drawn) > 500:
             self._drawn.clear()
         self._drawn[id(row)] = (row, look, strip)
