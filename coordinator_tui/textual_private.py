@@ -36,6 +36,8 @@ CALLED: dict[str, str] = {
     "Compositor._render_chops": "the same: the screen's lines, without clearing the "
     "regions waiting to be drawn (render_full_update would)",
     "textual._compositor.LayoutUpdate": "the same: a full frame's escape sequences",
+    "App._batch_count": "whether the app holds frames (``App.delay_update``, "
+    "``App.batch_update``): a section screen draws no frame then (screens/base.py)",
     "DOMNode._pruning": "a screen being removed (dismissed, or the app quitting) loses "
     "its widgets before its workers are cancelled: a worker's result landing then is "
     "dropped (widgets/from_worker.py)",
@@ -52,6 +54,9 @@ OVERRIDDEN: dict[str, str] = {
     "the focus has left goes where the focus is now",
     "Widget._on_focus": "CellGrid: the cursor cell drawn when the grid has the focus",
     "Widget._on_blur": "CellGrid: and undrawn when it loses it",
+    "Screen._compositor_refresh": "SectionScreen: no frame drawn while the app holds "
+    "frames (Textual draws it and throws it away: a cold section's first layout during "
+    "switch_mode's 50 ms hold, issue 23); the screen is drawn whole when they are let go",
     "Input._watch_value": "FilterInput: each keystroke filters, without the Changed "
     "message's extra round trip",
 }
@@ -88,6 +93,11 @@ def mark_styled(screen: Any) -> None:
     from textual._context import active_app
 
     screen._css_update_count = active_app.get()._css_update_count
+
+
+def frames_held(app: Any) -> bool:
+    """Whether the app holds every frame now (``delay_update`` or ``batch_update``)."""
+    return bool(app._batch_count)
 
 
 def end_app_with_error(app: Any, error: BaseException) -> None:

@@ -1,6 +1,6 @@
 """The Referrals section opened cold is resumed twice by Textual (``App._init_mode`` and
 then ``App.switch_mode`` each post ``ScreenResume``); the second re-applies no styles
-(``ReferralsScreen.on_screen_resume``, issue 23). Every style it would have applied is
+(``SectionScreen._restyle_once``, issue 23). Every style it would have applied is
 already in place, shown here by applying them all again after the open and finding the
 screen and each widget's styles unchanged; a section resumed after a suspend (a referral's
 own screen closed) still re-applies them."""
@@ -8,6 +8,8 @@ own screen closed) still re-applies them."""
 from __future__ import annotations
 
 from pilot_helpers import wait_for
+from textual import events
+from textual.screen import Screen
 from textual.widgets import Input
 
 from coordinator_tui.app import make_app
@@ -27,14 +29,19 @@ async def test_the_second_resume_of_a_cold_open_changes_no_style(
     demo_settings, small_demo_engine, monkeypatch
 ):
     seen: list[tuple[bool, bool]] = []  # each resume's refresh_styles as sent, as left
-    own = ReferralsScreen.on_screen_resume
+    made, textuals = events.ScreenResume.__init__, Screen._on_screen_resume
 
-    def recorded(self, event) -> None:
-        sent = event.refresh_styles
-        own(self, event)
-        seen.append((sent, event.refresh_styles))
+    def sent(self, *args, **kwargs) -> None:
+        made(self, *args, **kwargs)
+        self.sent_styles = self.refresh_styles
 
-    monkeypatch.setattr(ReferralsScreen, "on_screen_resume", recorded)
+    def recorded(self, event) -> None:  # Textual's handler, after the section's
+        if isinstance(self, ReferralsScreen):
+            seen.append((event.sent_styles, event.refresh_styles))
+        textuals(self, event)
+
+    monkeypatch.setattr(events.ScreenResume, "__init__", sent)
+    monkeypatch.setattr(Screen, "_on_screen_resume", recorded)
     app = make_app(demo_settings, small_demo_engine)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")

@@ -20,7 +20,13 @@ from textual.widgets import Input
 from coordinator_tui import textual_private
 
 PACKAGE = Path(textual_private.__file__).parent
-CLASSES = {"App": App, "MessagePump": MessagePump, "Widget": Widget, "Input": Input}
+CLASSES = {
+    "App": App,
+    "MessagePump": MessagePump,
+    "Screen": Screen,
+    "Widget": Widget,
+    "Input": Input,
+}
 
 
 @pytest.mark.parametrize("name", sorted(textual_private.OVERRIDDEN))
@@ -50,6 +56,9 @@ def test_textual_still_calls_the_overrides():
     assert 'f"_{method_name}"' in inspect.getsource(MessagePump._get_dispatch_methods)
     assert "_watch_" in inspect.getsource(__import__("textual.reactive").reactive)
     assert "_screen_stacks" in inspect.getsource(App.switch_mode)
+    # A section screen's frame held back (screens/base.py): Textual lays out and then
+    # draws through ``_compositor_refresh``.
+    assert "_compositor_refresh" in inspect.getsource(Screen._refresh_layout)
 
 
 async def test_the_attributes_set_and_read_are_there():
@@ -65,6 +74,9 @@ async def test_the_attributes_set_and_read_are_there():
         assert app._return_code is None and app._exception is None
         assert hasattr(app._exception_event, "set")
         assert textual_private.being_removed(app.screen) is False
+        assert textual_private.frames_held(app) is False
+        with app.batch_update():
+            assert textual_private.frames_held(app) is True
         screen = Screen()
         textual_private.mark_styled(screen)
         assert screen._css_update_count == app._css_update_count

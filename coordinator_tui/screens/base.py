@@ -5,12 +5,14 @@ from __future__ import annotations
 from time import monotonic
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events, on
 from textual.app import ComposeResult
 from textual.screen import Screen, ScreenResultType
 from textual.widget import Widget
 from textual.widgets import Header
 
 from coordinator_tui.screens.type_ahead import PassesStrayKeys
+from coordinator_tui.textual_private import frames_held
 from coordinator_tui.widgets.footer import Footer
 from coordinator_tui.widgets.navbar import NavBar
 
@@ -99,6 +101,7 @@ class SectionScreen(CoordinatorScreen):
 
     MODE: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
+    _resumed = False  # resumed and not suspended since: see ``_restyle_once``
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -115,7 +118,33 @@ class SectionScreen(CoordinatorScreen):
         self._shown_at = monotonic()
         self.coordinator.when_database_ready(self, self.on_database_ready)
 
+    @on(events.ScreenResume)
+    def _restyle_once(self, event: events.ScreenResume) -> None:
+        """A section opened cold is resumed twice (Textual's ``App._init_mode`` and then
+        ``App.switch_mode`` each post ``ScreenResume``), and each resume applies every
+        style rule to every widget again: the second, with no suspend between, finds
+        nothing changed (focus and class changes restyle their widgets as they happen,
+        a new stylesheet restyles everything) and is skipped: 4-8 ms of a cold open's
+        interpreter time (issue 23). Runs before Textual's own handler (``Screen`` comes
+        after this class in the method order)."""
+        if self._resumed:
+            event.refresh_styles = False
+        self._resumed = True
+
+    def _compositor_refresh(self) -> None:
+        """No frame is drawn while the app holds frames (``App._batch_count``): Textual
+        would draw it and throw it away, as a section opened cold is laid out during
+        ``switch_mode``'s 50 ms hold (a whole frame, 4-12 ms of interpreter time, issue
+        23). The screen is drawn whole instead when frames are let go: the hold's end
+        refreshes the screen, and any later look at the screen finds the repaint asked
+        for here."""
+        if frames_held(self.app):
+            self.refresh()  # what the layout made dirty, and the rest, drawn after
+            return
+        super()._compositor_refresh()
+
     def on_screen_suspend(self) -> None:
+        self._resumed = False
         self._shown_generation = self.coordinator.data_generation
         self._shown_at = monotonic()
 

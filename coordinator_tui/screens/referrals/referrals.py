@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -623,7 +623,6 @@ class ReferralsScreen(ReferralActions, SectionScreen):
         self.loaded = False
         self.figures: list[ReferralFigures] = []
         self._loading_started = False
-        self._resumed = False  # and not suspended since: see on_screen_resume
         self._filter_box: Input | None = None  # mounted on the first "/"
         self._figures_drawn: tuple[list[ReferralFigures], bool] | None = None  # and wide
 
@@ -650,20 +649,6 @@ class ReferralsScreen(ReferralActions, SectionScreen):
 
     def on_database_ready(self) -> None:
         self._start_loading()
-
-    def on_screen_resume(self, event: events.ScreenResume) -> None:
-        """The section opened cold is resumed twice (Textual's ``App._init_mode`` and then
-        ``App.switch_mode`` each post ``ScreenResume``), and each resume applies every
-        style rule to every widget again: the second, with no suspend between, finds
-        nothing changed (focus and class changes restyle their widgets as they happen)
-        and is skipped, 7-8 ms of the open's interpreter time (issue 23). Runs before
-        Textual's own handler (``Screen`` is last in the method order)."""
-        if self._resumed:
-            event.refresh_styles = False
-        self._resumed = True
-
-    def on_screen_suspend(self) -> None:
-        self._resumed = False
 
     def _start_loading(self) -> None:
         """The first load, from whichever comes first: the mount (database open) or the
