@@ -48,7 +48,12 @@ from coordinator_tui.models import (
 )
 from coordinator_tui.services import access
 from coordinator_tui.services.rota.measures import due_minutes
-from coordinator_tui.services.rota.snapshot import SCarer, week_monday
+from coordinator_tui.services.rota.snapshot import (
+    SCarer,
+    _epoch_minutes_sql,
+    _flavour,
+    week_monday,
+)
 
 
 @dataclass(frozen=True)
@@ -82,11 +87,6 @@ class FirstPage:
 
     def __post_init__(self) -> None:
         self.days = [self.monday + timedelta(days=offset) for offset in range(7)]
-
-
-def _minutes(column):
-    """A timestamp as whole minutes since the epoch, floored as ``epoch_minutes`` is."""
-    return cast(func.strftime("%s", column), Integer) / 60
 
 
 def first_page(session: Session, day: date, rows: int) -> FirstPage:
@@ -131,25 +131,38 @@ def first_page(session: Session, day: date, rows: int) -> FirstPage:
     page = [cid for _name, cid in listed[: max(rows, 0)]]
     names = {cid: name for name, cid in listed[: max(rows, 0)]}
 
-    cells: dict[tuple[int, date], dict[int, int]] = defaultdict(dict)  # visit -> minutes
+    cells: dict[tuple[int, date], tuple[int, int]] = {}  # (visits, minutes)
     absent: dict[int, set[date]] = defaultdict(set)
     shadows: dict[tuple[int, date], int] = defaultdict(int)
     working_days: dict[int, set[int]] = defaultdict(set)
-    dialect = connection.dialect.name
-    if dialect == "sqlite":
-        start, end = _minutes(Visit.start_at), _minutes(Visit.end_at)
-    else:  # PostgreSQL: the epoch from the timestamptz
-        start = func.floor(func.extract("epoch", Visit.start_at) / 60)
-        end = func.floor(func.extract("epoch", Visit.end_at) / 60)
-    # 2. The page's carers on the week's visits.
-    for carer_id, visit_id, vday, first, last in connection.execute(
-        select(VisitAssignment.carer_id, Visit.id, Visit.visit_date, start, end)
+    flavour = _flavour(connection.dialect)
+    start = _epoch_minutes_sql(Visit.start_at, flavour)
+    end = _epoch_minutes_sql(Visit.end_at, flavour)
+    # 2. The page's carers' days: visits and visit minutes, each visit once for a carer
+    # (``DISTINCT``: on two of its places). Added up by the database: a row a carer's
+    # day rather than a row a visit (2,500 at ten times the demo), and the minutes
+    # worked out as the week's load does (``unixepoch`` where SQLite has it, cheaper than
+    # ``strftime``): a third of the statement's time and most of the rows' in Python.
+    on_visit = (
+        select(
+            VisitAssignment.carer_id,
+            Visit.id,
+            Visit.visit_date,
+            (end - start).label("minutes"),
+        )
         .join(Visit, Visit.id == VisitAssignment.visit_id)
         # ``+ 0``: by the week's visits (flat with the history), not by the carers'
         # index, which walks every visit each carer ever had (60 ms against 13 at x10)
         .where(in_week, live, (VisitAssignment.carer_id + 0).in_(page))
+        .distinct()
+        .subquery()
+    )
+    for carer_id, vday, visits, minutes in connection.execute(
+        select(
+            on_visit.c.carer_id, on_visit.c.visit_date, func.count(), func.sum(on_visit.c.minutes)
+        ).group_by(on_visit.c.carer_id, on_visit.c.visit_date)
     ):
-        cells[(carer_id, vday)][visit_id] = int(last) - int(first)
+        cells[(carer_id, vday)] = (visits, int(minutes))
     # 3. Their absences, the visits they shadow (any status, as ``care.shadowing`` reads
     # them) and their working weekdays (the contract less the days off), in one.
     no_day, no_weekday = cast(null(), Date), cast(null(), Integer)
@@ -182,10 +195,8 @@ def first_page(session: Session, day: date, rows: int) -> FirstPage:
         off = absent.get(cid, set())
         row = []
         for one in days:
-            visits = cells.get((cid, one), {})
-            row.append(
-                PageCell(len(visits), sum(visits.values()), one in off, shadows.get((cid, one), 0))
-            )
+            visits, minutes = cells.get((cid, one), (0, 0))
+            row.append(PageCell(visits, minutes, one in off, shadows.get((cid, one), 0)))
         # The contract less the days off, as the checked week works it out.
         carer = SCarer(
             cid,
