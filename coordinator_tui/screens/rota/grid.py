@@ -45,7 +45,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Container
 from textual.widgets import Static
 
 from coordinator_tui.clock import moment_of
@@ -280,6 +280,9 @@ class RotaScreen(BackgroundWrites, SectionScreen):
             app = self.coordinator
         except Exception:  # built outside a running app
             return
+        # The height's classes before the screen is first styled (as it is registered):
+        # set once it is, each restyled the screen (2 ms of the cold open, issue 23 §1).
+        self._fit_height(app.size.height, update=False)
         if getattr(app, "engine", None) is not None:
             today = app.settings.current_date()
             self.week = today - timedelta(days=today.weekday())
@@ -294,9 +297,10 @@ class RotaScreen(BackgroundWrites, SectionScreen):
 
     def compose_body(self) -> ComposeResult:
         # The height's classes before the widgets are styled: set after the mount, they
-        # restyled the whole screen (6 ms of the cold open, issue 23 §1).
+        # restyled the whole screen (6 ms of the cold open, issue 23 §1). Set already
+        # when the screen was made for this size (``__init__``).
         self._fit_height(self.app.size.height)
-        with Vertical(id="rota-body"):
+        with Container(id="rota-body"):
             yield Static("Loading the rota…", id="rota-summary")
             yield Static("", id="rota-measures")
             yield Static("", id="rota-legend")
@@ -339,12 +343,13 @@ class RotaScreen(BackgroundWrites, SectionScreen):
                 self._set_columns()
             self.show_cell_problems()
 
-    def _fit_height(self, height: int | None = None) -> None:
+    def _fit_height(self, height: int | None = None, update: bool = True) -> None:
         """Short screens (24 lines): the grid and the unassigned list take turns (``tab``),
-        so the grid shows twelve carers rather than seven."""
+        so the grid shows twelve carers rather than seven. ``update``: restyle now (not
+        before the screen is first styled)."""
         height = self.size.height if height is None else height
-        self.set_class(height < SHORT_HEIGHT, "-short")
-        self.set_class(height >= TALL_HEIGHT, "-tall")
+        self.set_class(height < SHORT_HEIGHT, "-short", update=update)
+        self.set_class(height >= TALL_HEIGHT, "-tall", update=update)
 
     # -- loading and drawing -----------------------------------------------------------
 

@@ -1,0 +1,45 @@
+"""The Rota opened cold is styled once for its size (issue 23 §1): its height classes are
+set before the screen is first styled, and its body is a plain container (a ``Vertical``
+matches the forms' ``:last-of-type`` rule, which restyled the whole body after its
+mount). Every style is what applying them all again gives, at a short and a tall size."""
+
+from __future__ import annotations
+
+import pytest
+from pilot_helpers import wait_for
+
+from coordinator_tui.app import make_app
+from coordinator_tui.screens.rota.grid import RotaScreen
+
+
+@pytest.fixture(autouse=True)
+def _early_morning(monkeypatch):
+    from coordinator_tui.settings import NOW_ENV
+
+    monkeypatch.setenv(NOW_ENV, "05:00")
+
+
+def _styles(screen) -> list[tuple[str, str, str]]:
+    return [
+        (repr(node), node.styles.css, " ".join(sorted(node.get_pseudo_classes())))
+        for node in screen.walk_children(with_self=True)
+    ]
+
+
+@pytest.mark.parametrize(("size", "classes"), [((80, 24), {"-short"}), ((120, 40), {"-tall"})])
+async def test_the_rota_opened_cold_is_styled_for_its_size(
+    demo_settings, small_demo_engine, size, classes
+):
+    app = make_app(demo_settings, small_demo_engine)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("5")
+        await wait_for(pilot, lambda: isinstance(app.screen, RotaScreen) and app.screen.loaded)
+        await pilot.pause()
+        screen = app.screen
+        assert {"-short", "-tall"} & set(screen.classes) == classes
+        assert not screen.query_one("#rota-body")._has_order_style
+        before, shown = _styles(screen), app.export_screenshot()
+        app.update_styles(screen)
+        await pilot.pause()
+        assert _styles(screen) == before
+        assert app.export_screenshot() == shown
