@@ -92,6 +92,7 @@ async def _time_grid_open(db_path: Path, monday: date) -> tuple[float, float, fl
     from benchmarks.common import signed_in_app
     from coordinator_tui.db import open_database
     from coordinator_tui.settings import load_settings
+    from coordinator_tui.textual_private import frames_held
 
     opened = open_database(str(db_path), migrate=False)
     settings = load_settings(str(db_path))
@@ -112,6 +113,11 @@ async def _time_grid_open(db_path: Path, monday: date) -> tuple[float, float, fl
         key = phase[0] + key
 
         def painted() -> None:
+            # Textual runs after-refresh callbacks while it holds frames (switch_mode's
+            # 50 ms hold), when nothing is drawn: stamp only the frame that is.
+            if frames_held(app):
+                app.call_after_refresh(painted)
+                return
             stamps.setdefault(key, time.perf_counter())
             stamps.setdefault(phase[0] + "first", stamps[key])  # shown checked at once
             if key.endswith("checked"):
