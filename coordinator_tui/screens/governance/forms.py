@@ -50,8 +50,8 @@ class RowsFormDialog(FormDialog):
                 yield Static(self.context, id="form-context")
             for row in self.rows:
                 with Horizontal(classes="form-row"):
-                    for field in row:
-                        with Vertical():
+                    for column, field in enumerate(row, start=1):
+                        with Vertical(classes="last-column" if column == len(row) else ""):
                             label = f"{field.label}{' *' if field.required else ''}"
                             yield Label(label, classes="form-label")
                             yield field_widget(field, self.today)

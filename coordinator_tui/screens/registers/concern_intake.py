@@ -83,7 +83,7 @@ class ConcernIntakeDialog(DialogBase, ModalScreen[dict[str, Any] | None]):
                 with Vertical():
                     yield Label("Role", classes="form-label")
                     yield Input(placeholder="e.g. GP", id="f-role", compact=True)
-                with Vertical():
+                with Vertical(classes="last-column"):
                     yield Label("Date raised *", classes="form-label")
                     yield DateInput(
                         value=uk_date(self.today),
