@@ -97,3 +97,29 @@ def test_end_under_a_generic_plan_is_the_tail_of_the_list(pg_demo_engine):
         finally:
             s.execute(text("RESET plan_cache_mode"))
             raw.prepare_threshold = 5
+
+
+def test_sqlite_joins_the_keys_to_their_rows_without_lateral(small_demo_engine):
+    seen = _sent(small_demo_engine)
+    with session_scope(small_demo_engine, "t") as s:
+        seen.clear()
+        reg.queue_page(s, DEMO_TODAY, reg.QueueFilter(), backward=True)
+    (sql, _parameters) = seen[-1]
+    assert "LATERAL" not in sql.upper()
+
+
+@pytest.mark.postgres
+def test_postgres_reads_each_keys_row_by_a_fenced_lateral_subquery(pg_demo_engine):
+    """One statement; the page's rows read key by key (``keyset._statement``), the same
+    rows as the whole list's tail and head."""
+    filters = reg.QueueFilter()
+    seen = _sent(pg_demo_engine)
+    with session_scope(pg_demo_engine, "t") as s:
+        full = review_queue(s, DEMO_TODAY, filters)
+        seen.clear()
+        last = reg.queue_page(s, DEMO_TODAY, filters, backward=True, limit=50)
+        ((sql, _parameters),) = seen  # one statement
+        assert "LATERAL" in sql.upper() and "OFFSET" in sql.upper()
+        first = reg.queue_page(s, DEMO_TODAY, filters, limit=50)
+    assert last.rows == full[-50:]
+    assert first.rows == full[:50]

@@ -38,6 +38,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
     union_all,
 )
@@ -130,8 +131,10 @@ def page(
     if not numbers:
         return []
     width = len(segments[0].order)
+    lateral = keys is not None and session.get_bind().dialect.name == "postgresql"
     if key is None:
-        rows = _rows_of(session, _ends(columns, segments, keys, backward, limit, inclusive), width)
+        stmt = _ends(columns, segments, keys, backward, limit, inclusive, lateral)
+        rows = _rows_of(session, stmt, width)
         if backward:
             rows.reverse()
         return rows
@@ -141,7 +144,7 @@ def page(
     if left > 0 and len(numbers) > 1:
         source = _source(columns, keys, numbers[1:])
         rest = [_part(source, segments, n, key, backward, inclusive, left) for n in numbers[1:]]
-        rows += _rows(session, rest, width, backward, left, keys)
+        rows += _rows(session, rest, width, backward, left, keys, lateral)
     if backward:
         rows.reverse()
     return rows
@@ -176,7 +179,7 @@ def _part(
     return stmt.order_by(*(c.desc() if backward else c for c in sort)).limit(limit)
 
 
-_ENDS: dict[tuple[int, int, int, bool, int, bool], tuple[Any, ...]] = {}
+_ENDS: dict[tuple[int, int, int, bool, int, bool, bool], tuple[Any, ...]] = {}
 _ENDS_KEPT = 16
 _ENDS_LOCK = threading.Lock()
 
@@ -188,6 +191,7 @@ def _ends(
     backward: bool,
     limit: int,
     inclusive: bool,
+    lateral: bool = False,
 ) -> Select[Any]:
     """The statement reading a list's first (or, ``backward``, last) ``limit`` rows:
     every segment limited to the page, in one UNION ALL. Kept for the same ``columns``,
@@ -195,7 +199,7 @@ def _ends(
     does, ``services.registers``): building it and walking it for SQLAlchemy's cache of
     compiled statements was half the CPU of ``end`` (issue 23 §5), and a statement
     keeps its cache key. The objects are held with it, so an id is never another's."""
-    cache_key = (id(columns), id(segments), id(keys), backward, limit, inclusive)
+    cache_key = (id(columns), id(segments), id(keys), backward, limit, inclusive, lateral)
     with _ENDS_LOCK:
         found = _ENDS.get(cache_key)
     if found is not None and found[0] is columns and found[1] is segments and found[2] is keys:
@@ -206,7 +210,7 @@ def _ends(
     width = len(segments[0].order)
     source = _source(columns, keys, numbers)
     every = [_part(source, segments, n, None, backward, inclusive, limit) for n in numbers]
-    stmt = _statement(every, width, backward, limit, keys)
+    stmt = _statement(every, width, backward, limit, keys, lateral)
     with _ENDS_LOCK:  # pages are read on the UI thread and in workers
         if len(_ENDS) >= _ENDS_KEPT:
             _ENDS.pop(next(iter(_ENDS)))
@@ -225,15 +229,32 @@ def _statement(
     backward: bool,
     limit: int,
     keys: Keys | None = None,
+    lateral: bool = False,
 ) -> Select[Any]:
     """The one statement reading the rows of ``parts`` in list order (reversed,
-    ``backward``): see :func:`_rows`."""
+    ``backward``): see :func:`_rows`.
+
+    ``lateral`` (PostgreSQL): each key's row is read by a LATERAL subquery fenced by
+    ``OFFSET 0``, so the planner cannot merge it into one join problem: it reads the
+    page's rows by id, key by key (a nested loop on the primary key), and plans the keys
+    and a row's joins apart. As one join it hashed all of ``register_entry`` for the
+    page's 61 keys at ``end``: EXPLAIN ANALYZE on the large demo, custom plans, 25 runs
+    twice, planning 3.0-3.2 -> 2.4-2.5 ms, execution 3.8-4.1 -> 1.7-1.8 ms, the same
+    rows (issue 23 §5). SQLite has no LATERAL; its planner loops on the keys already."""
     if len(parts) == 1:
         return parts[0]
     if keys is not None:
         found = _union_sorted(parts, width, backward, limit).subquery("k")
         sort = [found.c._seg, *(found.c[f"_k{i}"] for i in range(width))]
         found_id = list(found.c)[0]  # a ``Keys.ids`` select's one column
+        if lateral:
+            row = keys.rows.where(keys.id_column == found_id).offset(0).lateral("r")
+            return (
+                select(*row.c, *sort)
+                .select_from(found)
+                .join(row, true())
+                .order_by(*(c.desc() if backward else c for c in sort))
+            )
         return (
             keys.rows.join(found, found_id == keys.id_column)
             .add_columns(*sort)
@@ -249,11 +270,12 @@ def _rows(
     backward: bool,
     limit: int,
     keys: Keys | None = None,
+    lateral: bool = False,
 ) -> list[tuple[Key, tuple[Any, ...]]]:
     """The rows of ``parts`` in list order (reversed, ``backward``), as (key, row).
     Several parts with ``keys``: the parts are built on ``keys.ids`` (each row its id and
     key), and the rows are joined to the ``limit`` keys they give."""
-    return _rows_of(session, _statement(parts, width, backward, limit, keys), width)
+    return _rows_of(session, _statement(parts, width, backward, limit, keys, lateral), width)
 
 
 def _union_sorted(parts: list[Select[Any]], width: int, backward: bool, limit: int) -> Select[Any]:
