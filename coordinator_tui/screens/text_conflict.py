@@ -123,7 +123,7 @@ class TextConflictScreen(TypeAhead, ModalScreen[TextChoice]):
             )
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # (the base class's ``on_mount`` runs after this one: Textual calls each class's)
         for scroll in self.query(VerticalScroll):
             scroll.can_focus = False  # keys are the dialog's: nothing here takes typing
 

@@ -247,6 +247,6 @@ class CareFormDialog(RowsFormDialog):
             yield Static("", id="form-error")
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # (FormDialog's own ``on_mount`` runs after this one: Textual calls each class's.)
         # The first field is at the top: a tall form opens scrolled to its start.
         self.call_after_refresh(self.query_one(_FormScroll).scroll_home, animate=False)

@@ -113,8 +113,8 @@ class ActionTrackerScreen(ActionTracking, CoordinatorScreen):
 
     def on_screen_resume(self) -> None:
         """Back from an incident (an action added, done or the incident closed there):
-        the list read again."""
-        super().on_screen_resume()
+        the list read again. (The base class's own handler runs as well: Textual calls
+        each class's handler in the method order, so it is not called here.)"""
         if self._back_from_incident:  # not after a dialog: a save reads the list itself
             self._back_from_incident = False
             self.load()
