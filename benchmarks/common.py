@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sqlite3
@@ -382,20 +383,29 @@ def db_label(db: Database) -> str:
 def demo_date(db: Database) -> date:
     """The ``today`` the demo was built for (its seeding audit note, read through the app's
     own database layer, so a PostgreSQL URL works as a SQLite file does): the queue then
-    holds the same entries whichever day the benchmark runs."""
+    holds the same entries whichever day the benchmark runs.
+
+    The note says it (``today``) since 2026-12-08; an older one is read by when it was
+    written, which is the same day only if it was seeded on the day it was built for (a
+    PostgreSQL copy seeded after midnight for the day before was refused as another
+    demo)."""
     from sqlalchemy import func, select
 
     from coordinator_tui.clock import to_local
     from coordinator_tui.db import new_session, open_database
     from coordinator_tui.models import AuditEvent
 
+    seeding = AuditEvent.actor == "demo-seed"
     opened = open_database(str(db), migrate=False)
     try:
         session = new_session(opened.engine, "bench")
         try:
-            at = session.scalar(
-                select(func.min(AuditEvent.at)).where(AuditEvent.actor == "demo-seed")
-            )
+            at = session.scalar(select(func.min(AuditEvent.at)).where(seeding))
+            notes = session.scalars(
+                select(AuditEvent.changes)
+                .where(seeding, AuditEvent.action == "note")
+                .order_by(AuditEvent.id)
+            ).all()
         finally:
             session.close()
     finally:
@@ -404,6 +414,13 @@ def demo_date(db: Database) -> date:
         raise BenchmarkError(
             f"{db_label(db)} holds no demo seeding note: build it with the benchmarks"
         )
+    for note in notes:  # a few dozen: one a table
+        try:
+            said = json.loads(note or "{}").get("today")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(said, str):
+            return date.fromisoformat(said)
     return to_local(at).date()
 
 

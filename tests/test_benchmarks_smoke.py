@@ -163,7 +163,20 @@ def test_side_by_side_table_pairs_each_figure_with_its_postgresql_twin() -> None
 
 
 def test_demo_date_reads_through_the_app_layer(small_demo_path) -> None:
-    """No sqlite3 of its own: the same call reads a SQLite file or a PostgreSQL URL."""
+    """No sqlite3 of its own: the same call reads a SQLite file or a PostgreSQL URL. The
+    date is the day the demo was built for, which its seeding note says, not the day it
+    was seeded (a copy seeded after midnight for the day before was refused)."""
+    from conftest import DEMO_TODAY
+
+    from benchmarks.common import demo_date
+
+    assert demo_date(small_demo_path) == DEMO_TODAY
+    assert demo_date(str(small_demo_path)) == DEMO_TODAY
+
+
+def test_demo_date_of_an_older_demo_is_the_day_it_was_seeded(small_demo_path) -> None:
+    """A demo seeded before its notes said the day: the first seeding note's own time."""
+    import json
     import sqlite3
     from datetime import UTC, datetime
 
@@ -171,11 +184,19 @@ def test_demo_date_reads_through_the_app_layer(small_demo_path) -> None:
     from coordinator_tui.clock import to_local
 
     conn = sqlite3.connect(small_demo_path)
+    with conn:
+        for event_id, changes in conn.execute(
+            "SELECT id, changes FROM audit_event WHERE actor = 'demo-seed' AND action = 'note'"
+        ).fetchall():
+            details = json.loads(changes)
+            details.pop("today", None)
+            conn.execute(
+                "UPDATE audit_event SET changes = ? WHERE id = ?", (json.dumps(details), event_id)
+            )
     (at,) = conn.execute("SELECT min(at) FROM audit_event WHERE actor = 'demo-seed'").fetchone()
     conn.close()
     expected = to_local(datetime.fromisoformat(at).replace(tzinfo=UTC)).date()
     assert demo_date(small_demo_path) == expected
-    assert demo_date(str(small_demo_path)) == expected
 
 
 def test_delaying_proxy_adds_the_round_trip(pg_url) -> None:
