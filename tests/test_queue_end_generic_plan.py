@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (a pytest fixture imported from test_queue_end, used as an argument)
 """The review queue's keyset statements write the risk levels in as constants (issue 23 §5).
 
 psycopg prepares a statement a connection has run five times, and PostgreSQL then plans
@@ -7,15 +8,14 @@ plan read the whole of ``register_entry`` for the "any other risk" guard: ``end`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from conftest import DEMO_TODAY
 from queue_oracle import review_queue
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from test_queue_end import pg_demo_engine  # noqa: F401  (the fixture: the small demo on PostgreSQL)
 
-from coordinator_tui.db import open_database, session_scope
+from coordinator_tui.db import session_scope
 from coordinator_tui.services import registers as reg
 
 RISKS = set(reg.RISKS_IN_ORDER)
@@ -59,18 +59,6 @@ def test_a_risk_filter_chosen_is_still_a_parameter(small_demo_engine):
 def test_only_letters_are_written_in_as_a_risk_level():
     with pytest.raises(ValueError):
         reg._risk_constant("high' OR 'x")
-
-
-@pytest.fixture
-def pg_demo_engine(pg_url: str) -> Iterator[Engine]:
-    from coordinator_tui.demo.seed import seed_demo
-
-    opened = open_database(pg_url)
-    seed_demo(opened.engine, size="small", seed=1, today=DEMO_TODAY)
-    try:
-        yield opened.engine
-    finally:
-        opened.engine.dispose()
 
 
 @pytest.mark.postgres

@@ -7,23 +7,10 @@ from __future__ import annotations
 
 import pytest
 from pilot_helpers import wait_for
+from test_section_frames_held import _early_morning, _styles  # noqa: F401  (the fixture: 05:00)
 
 from coordinator_tui.app import make_app
 from coordinator_tui.screens.rota.grid import RotaScreen
-
-
-@pytest.fixture(autouse=True)
-def _early_morning(monkeypatch):
-    from coordinator_tui.settings import NOW_ENV
-
-    monkeypatch.setenv(NOW_ENV, "05:00")
-
-
-def _styles(screen) -> list[tuple[str, str, str]]:
-    return [
-        (repr(node), node.styles.css, " ".join(sorted(node.get_pseudo_classes())))
-        for node in screen.walk_children(with_self=True)
-    ]
 
 
 @pytest.mark.parametrize(("size", "classes"), [((80, 24), {"-short"}), ((120, 40), {"-tall"})])
