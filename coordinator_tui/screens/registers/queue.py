@@ -242,10 +242,9 @@ class RegistersScreen(BackgroundWrites, SectionScreen):
         """The footer is redrawn only when the row's own keys (``check_action``: resolve
         on an escalated entry, the health assessment on a looked-after child's) come or
         go: redrawn on every move it cost about 3 ms a key (issue 23)."""
-        row = self.highlighted()
         shown = (
-            row is not None and row.escalated,
-            row is not None and row.health_assessment_due is not None,
+            bool(self.check_action("resolve", ())),
+            bool(self.check_action("health_assessment", ())),
         )
         if shown != self._row_actions:
             self._row_actions = shown
